@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the one error type of libm2msec: 0 is success, every error is negative and
+ * has a fixed, non-empty description (m2m_strerror). Library functions return an m2m_err and never
+ * print or exit; callers map errors to exit codes (CLI) or oneM2M Response Status Codes (services).
+ * Codes are grouped by module; never renumber a published code.
+ */
+#ifndef M2MSEC_ERR_H
+#define M2MSEC_ERR_H
+
+#include "m2msec/common.h"
+
+typedef int m2m_err;
+
+/* X-macro: name, value, description. The table in err.c and the enum are generated from it. */
+#define M2M_ERR_TABLE(X) \
+	X(M2M_OK, 0, "success") \
+	/* generic */ \
+	X(M2M_E_INVAL, -1, "invalid argument") \
+	X(M2M_E_NOMEM, -2, "out of memory") \
+	X(M2M_E_CRYPTO, -3, "cryptographic library failure") \
+	X(M2M_E_IO, -4, "input/output error") \
+	X(M2M_E_KEY_PERMS, -5, "credential file permissions too open (must be 0600 or stricter)") \
+	X(M2M_E_AUTH, -6, "authentication failed") \
+	X(M2M_E_NOT_FOUND, -7, "not found") \
+	X(M2M_E_EXISTS, -8, "already exists") \
+	X(M2M_E_RANGE, -9, "value out of range") \
+	X(M2M_E_UNSUPPORTED, -10, "not supported") \
+	X(M2M_E_CONFIG, -11, "invalid configuration") \
+	X(M2M_E_PROTO, -12, "malformed protocol message") \
+	X(M2M_E_TOO_LARGE, -13, "input too large") \
+	X(M2M_E_INTERNAL, -14, "internal error") \
+	/* identifiers (core/id.c), TS-0003 clause 10.4-10.6, TS-0001 clause 7.2 */ \
+	X(M2M_E_ID_EMPTY, -20, "identifier is empty") \
+	X(M2M_E_ID_TOO_LONG, -21, "identifier is too long") \
+	X(M2M_E_ID_BAD_UTF8, -22, "identifier is not valid UTF-8") \
+	X(M2M_E_ID_BAD_CHAR, -23, "identifier contains a character not allowed here") \
+	X(M2M_E_ID_BAD_HEX, -24, "identifier has invalid hexBinary") \
+	X(M2M_E_ID_NO_AT, -25, "identifier lacks '@' before the issuer FQDN") \
+	X(M2M_E_ID_BAD_FQDN, -26, "identifier has an invalid FQDN") \
+	X(M2M_E_ID_WILDCARD, -27, "wildcard not allowed in this identifier") \
+	X(M2M_E_ID_BAD_FORM, -28, "identifier does not have the required form") \
+	X(M2M_E_ID_BAD_TYPE, -29, "unknown identifier type or enumeration value") \
+	X(M2M_E_ID_BAD_LEN, -30, "identifier component has the wrong length") \
+	/* keys (core/key.c, core/kdf.c), TS-0003 clause 10.3 */ \
+	X(M2M_E_KEY_LEN, -40, "key has the wrong length") \
+	X(M2M_E_KEY_EXPIRED, -41, "credential has expired") \
+	X(M2M_E_KEY_NOT_YET_VALID, -42, "credential is not yet valid") \
+	X(M2M_E_KEY_REVOKED, -43, "credential has been revoked") \
+	/* credential store (store/) */ \
+	X(M2M_E_STORE, -50, "credential store failure") \
+	X(M2M_E_STORE_SCHEMA, -51, "credential store has an unknown schema version") \
+	/* certificates and the CA (pki/), TS-0003 clause 10.1 */ \
+	X(M2M_E_CERT, -60, "certificate is invalid") \
+	X(M2M_E_CERT_NAME, -61, "certificate name is not allowed (wildcard, SAN or nameConstraints)") \
+	X(M2M_E_CERT_EXPIRED, -62, "certificate has expired or is not yet valid") \
+	X(M2M_E_CERT_UNTRUSTED, -63, "certificate does not chain to a trust anchor")
+
+enum m2m_err_code {
+#define M2M_ERR_ENUM(name, value, text) name = (value),
+	M2M_ERR_TABLE(M2M_ERR_ENUM)
+#undef M2M_ERR_ENUM
+};
+
+/* A fixed description of err; never NULL, never contains secret data. */
+M2M_API const char *m2m_strerror(m2m_err err);
+/* The symbolic name ("M2M_E_ID_BAD_HEX"); "M2M_E_UNKNOWN" for a value not in the table. */
+M2M_API const char *m2m_errname(m2m_err err);
+
+#endif

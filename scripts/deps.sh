@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The one list of Debian 12 packages m2msec needs to build, test, fuzz and benchmark.
+# Usage: scripts/deps.sh [--check]
+#   --check  exit 0 when everything is installed, 1 otherwise (prints what is missing)
+#   (none)   install what is missing: as root with apt-get, otherwise print the exact command.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config
+  # crypto / TLS (the one stack), identifiers, storage, JSON, HTTP
+  openssl libssl-dev libunistring-dev libsqlite3-dev sqlite3 libjansson-dev libevent-dev
+  # tests, sanitizers, fuzzing
+  libcmocka-dev clang-14 libclang-rt-14-dev llvm-14
+  python3 python3-pytest python3-requests python3-cryptography
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+  echo "missing Debian packages: ${missing[*]}"
+  exit 1
+fi
+
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "m2msec needs these Debian packages; run as root:"
+  echo "  apt-get update && $cmd"
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

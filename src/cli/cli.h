@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the contract shared by every m2msec subcommand (docs/cli.md): exit status
+ * 0 success, 1 runtime failure, 2 bad usage or input; one-line errors on stderr prefixed
+ * "m2msec: "; --help on every subcommand. Only the CLI prints or exits; the library never does.
+ */
+#ifndef M2M_CLI_H
+#define M2M_CLI_H
+
+#include <stdio.h>
+#include "m2msec/err.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* One subcommand: argv[0] is the subcommand name ("key", "id", ...). */
+typedef int (*cli_main_fn)(int argc, char **argv);
+
+int cli_key_main(int argc, char **argv);
+int cli_id_main(int argc, char **argv);
+int cli_cred_main(int argc, char **argv);
+int cli_ca_main(int argc, char **argv);
+
+/* Print "m2msec: <fmt>\n" to stderr. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "m2msec: <what>: <m2m_strerror(err)>\n" and return the exit code for err: 2 for input
+ * errors (identifier, length, argument), 1 for everything else. */
+int cli_fail(const char *what, m2m_err err);
+/* Exit code for an m2m_err (0, 1 or 2) without printing. */
+int cli_exit_code(m2m_err err);
+/* True for -h/--help anywhere in argv. */
+int cli_wants_help(int argc, char **argv);
+/* Read a whole (small) file into a NUL-terminated heap buffer; refuses files over max bytes.
+ * When secret is true the file must be mode 0600 or stricter (else M2M_E_KEY_PERMS) and the
+ * caller must m2m_freezero() the buffer. */
+m2m_err cli_read_file(const char *path, size_t max, int secret, char **out, size_t *outlen);
+
+#endif
