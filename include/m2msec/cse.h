@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the secure CSE core API (TS-0001 clause 10, TS-0004 clause 7): the part
+ * of an IN-CSE that receives a request primitive together with the security association it
+ * arrived on, applies the originator rules (TS-0004 clause 7.3.2.1), resolves the target, takes
+ * the access-control decision (TS-0003 clause 7.1) and runs the resource procedure in one store
+ * transaction. Bindings (HTTP now; CoAP and MQTT later) call m2m_cse_handle().
+ *
+ * Threading: one m2m_cse is shared (configuration, read-only after m2m_cse_new); each event-loop
+ * thread owns one m2m_cse_worker (its own store connection and ACP cache).
+ */
+#ifndef M2MSEC_CSE_H
+#define M2MSEC_CSE_H
+
+#include "m2msec/config.h"
+#include "m2msec/primitive.h"
+#include "m2msec/sa.h"
+
+typedef struct m2m_cse m2m_cse;
+typedef struct m2m_cse_worker m2m_cse_worker;
+
+/* Open/create the resource store and the <CSEBase> (first start). */
+M2M_API M2M_WUR m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out);
+M2M_API void m2m_cse_free(m2m_cse *cse);
+M2M_API M2M_WUR m2m_err m2m_cse_worker_new(m2m_cse *cse, m2m_cse_worker **out);
+M2M_API void m2m_cse_worker_free(m2m_cse_worker *w);
+
+/*
+ * Process one request. sa is the association of the connection (kind M2M_SA_NONE on the
+ * loopback plain-HTTP listener); now is the hosting CSE's clock (unix seconds, UTC) at receipt.
+ * rsp is filled completely (rsc always set); nothing is half-written on error.
+ */
+M2M_API void m2m_cse_handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+			    int64_t now);
+
+#endif
