@@ -54,7 +54,14 @@ typedef int m2m_err;
 	X(M2M_E_CERT, -60, "certificate is invalid") \
 	X(M2M_E_CERT_NAME, -61, "certificate name is not allowed (wildcard, SAN or nameConstraints)") \
 	X(M2M_E_CERT_EXPIRED, -62, "certificate has expired or is not yet valid") \
-	X(M2M_E_CERT_UNTRUSTED, -63, "certificate does not chain to a trust anchor")
+	X(M2M_E_CERT_UNTRUSTED, -63, "certificate does not chain to a trust anchor") \
+	/* access-control policies (core/acp*.c), TS-0003 clause 7.1 */ \
+	X(M2M_E_ACP_PARSE, -90, "access-control rule set is malformed (bad JSON, missing or unknown member)") \
+	X(M2M_E_ACP_VALUE, -91, "access-control rule has a value of the wrong type or out of range") \
+	X(M2M_E_ACP_CRON, -92, "access-control window is not a valid 7-field schedule entry") \
+	X(M2M_E_ACP_IP, -93, "access-control IP address or prefix is invalid") \
+	X(M2M_E_ACP_ORIG, -94, "access-control originator entry is invalid") \
+	X(M2M_E_ACP_LIMIT, -95, "access-control rule set exceeds a size limit")
 
 enum m2m_err_code {
 #define M2M_ERR_ENUM(name, value, text) name = (value),

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the originator rules of a receiving CSE (TS-0004 clause 7.3.2.1): the
+ * request's From is compared with the identity bound to the security association it arrived on
+ * (TS-0003 clauses 7.1.2 and 7.2.1, Registrar AE-impersonation check), and the originator is put
+ * into the three ID forms of TS-0001 Table 7.2-1 for the access-control rules.
+ *
+ * Ambiguity resolved here (docs/identifiers.md): TS-0001 gives both the SP-relative CSE-ID
+ * "/{CSE-ID}" and the SP-relative S-type AE-ID "/{AE-ID-Stem}"; a single segment starting with
+ * 'S' is read as an S-type AE-ID, anything else as a CSE-ID.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "m2msec/originator.h"
+
+/* RFC 3986 unreserved characters: the alphabet of CSE-IDs and AE-ID-Stems (TS-0001 7.2). */
+static bool seg_ok(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '.' || c == '_' || c == '~'))
+			return false;
+	}
+	return true;
+}
+
+static bool fqdn_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static m2m_err put(char *dst, const char *a, const char *b, const char *c)
+{
+	int n = snprintf(dst, M2M_ORIG_MAX, "%s%s%s", a, b, c);
+	return (n < 0 || n >= M2M_ORIG_MAX) ? M2M_E_ID_TOO_LONG : M2M_OK;
+}
+
+/* Fill the forms from an SP-relative path "/x" or "/cse/stem" that belongs to the SP sp_id. */
+static m2m_err forms_from_sp_relative(const m2m_origin_ctx *ctx, const char *sp_id, const char *rel,
+				      m2m_origin_forms *out)
+{
+	const char *seg1 = rel + 1, *slash = strchr(seg1, '/');
+	bool ours = strcmp(sp_id, ctx->sp_id) == 0; /* public: identifiers, not secrets */
+	m2m_err r;
+
+	if ((r = put(out->absolute, sp_id, rel, "")) != M2M_OK)
+		return r;
+	if (ours && (r = put(out->sp_relative, rel, "", "")) != M2M_OK)
+		return r;
+	if (slash == NULL) {
+		if (!seg_ok(seg1, strlen(seg1)))
+			return M2M_E_ID_BAD_CHAR;
+		if (seg1[0] == 'S') { /* S-type AE-ID: "/Sxyz" */
+			if (ours)
+				return put(out->cse_relative, seg1, "", "");
+			return M2M_OK;
+		}
+		out->is_cse = true;
+		return M2M_OK;
+	}
+	/* "/cse/stem": a C-type AE-ID registered at CSE "cse". */
+	if (!seg_ok(seg1, (size_t)(slash - seg1)) || !seg_ok(slash + 1, strlen(slash + 1)))
+		return strchr(slash + 1, '/') ? M2M_E_ID_BAD_FORM : M2M_E_ID_BAD_CHAR;
+	if (slash[1] != 'C')
+		return M2M_E_ID_BAD_FORM;
+	if (ours && strncmp(rel, ctx->cse_id, (size_t)(slash - rel)) == 0 && /* public: ids */
+	    ctx->cse_id[slash - rel] == '\0')
+		return put(out->cse_relative, slash + 1, "", "");
+	return M2M_OK;
+}
+
+m2m_err m2m_originator_forms(const m2m_origin_ctx *ctx, const char *from, m2m_origin_forms *out)
+{
+	size_t n;
+
+	if (ctx == NULL || out == NULL)
+		return M2M_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (from == NULL || from[0] == '\0')
+		return M2M_E_ID_EMPTY;
+	if ((n = strlen(from)) >= M2M_ORIG_MAX)
+		return M2M_E_ID_TOO_LONG;
+	if (strchr(from, '*') != NULL)
+		return M2M_E_ID_WILDCARD;
+	if (from[0] == '/' && from[1] == '/') { /* absolute: "//fqdn/..." */
+		char sp[M2M_ORIG_MAX];
+		const char *rel = strchr(from + 2, '/');
+		if (rel == NULL || !fqdn_ok(from + 2, (size_t)(rel - from - 2)))
+			return M2M_E_ID_BAD_FORM;
+		memcpy(sp, from, (size_t)(rel - from));
+		sp[rel - from] = '\0';
+		return forms_from_sp_relative(ctx, sp, rel, out);
+	}
+	if (from[0] == '/')
+		return forms_from_sp_relative(ctx, ctx->sp_id, from, out);
+	/* AE-ID-Stem (CSE-relative). */
+	if ((from[0] != 'C' && from[0] != 'S') || !seg_ok(from, n))
+		return strchr(from, '/') ? M2M_E_ID_BAD_FORM : (from[0] != 'C' && from[0] != 'S')
+								 ? M2M_E_ID_BAD_FORM : M2M_E_ID_BAD_CHAR;
+	if (put(out->cse_relative, from, "", "") != M2M_OK)
+		return M2M_E_ID_TOO_LONG;
+	if (from[0] == 'C') {
+		if (put(out->sp_relative, ctx->cse_id, "/", from) != M2M_OK)
+			return M2M_E_ID_TOO_LONG;
+	} else if (put(out->sp_relative, "/", from, "") != M2M_OK) {
+		return M2M_E_ID_TOO_LONG;
+	}
+	return put(out->absolute, ctx->sp_id, out->sp_relative, "");
+}
+
+static int reject(char *msg, size_t cap, int rsc, const char *why)
+{
+	if (msg != NULL && cap > 0)
+		snprintf(msg, cap, "%s", why);
+	return rsc;
+}
+
+int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa, const m2m_request *req, bool *rq_authn,
+			 char *msg, size_t msgcap)
+{
+	m2m_origin_forms from, bound;
+	bool ae_create = req->op == M2M_OP_CREATE && req->ty == M2M_TY_AE;
+	bool secured = sa != NULL && sa->kind != M2M_SA_NONE;
+	const char *fr = req->fr;
+
+	*rq_authn = false;
+	if (msg != NULL && msgcap > 0)
+		msg[0] = '\0';
+	/* AE registration may omit From or ask for a stem class ("C"/"S"), TS-0001 10.2.2.2. */
+	if (ae_create && (fr == NULL || fr[0] == '\0' || strcmp(fr, "C") == 0 || strcmp(fr, "S") == 0)) {
+		*rq_authn = secured;
+		return 0;
+	}
+	if (fr == NULL || fr[0] == '\0')
+		return reject(msg, msgcap, 4000, "the From parameter is required");
+	if (m2m_originator_forms(ctx, fr, &from) != M2M_OK)
+		return reject(msg, msgcap, 4000, "From is not a valid AE-ID or CSE-ID");
+	if (!secured) {
+		/* TS-0004 7.3.2.1: a CSE-ID originator outside any association. */
+		if (from.is_cse)
+			return reject(msg, msgcap, 4107, "a CSE originator needs a security association");
+		return 0;
+	}
+	if (sa->bound_id[0] == '\0') {
+		/* Only a Credential-ID is known: nothing to match From against (fail closed),
+		 * except the registration that will establish the AE-ID. */
+		if (ae_create) {
+			*rq_authn = true;
+			return 0;
+		}
+		return reject(msg, msgcap, 4106, "the security association is not bound to an originator");
+	}
+	if (m2m_originator_forms(ctx, sa->bound_id, &bound) != M2M_OK)
+		return reject(msg, msgcap, 4106, "the security association has an unusable bound identity");
+	if (sa->entity != M2M_ENTITY_CSE || !bound.is_cse) {
+		/* An AE (or an identity of AE shape): From must be exactly the bound AE-ID. */
+		if (strcmp(from.absolute, bound.absolute) != 0) /* public: identifiers */
+			return reject(msg, msgcap, 4106, "From does not match the authenticated identity");
+		*rq_authn = true;
+		return 0;
+	}
+	/* A CSE peer: its own CSE-ID is authenticated; it may forward for AEs registered elsewhere,
+	 * but never speak for another CSE or for AEs registered here. */
+	if (from.is_cse) {
+		if (strcmp(from.absolute, bound.absolute) != 0) /* public: identifiers */
+			return reject(msg, msgcap, 4106, "From names a CSE other than the authenticated one");
+		*rq_authn = true;
+		return 0;
+	}
+	if (from.cse_relative[0] == 'C' || (fr[0] != '/' && fr[0] == 'C'))
+		return reject(msg, msgcap, 4106, "a CSE may not originate for an AE registered here");
+	return 0; /* transit: authenticated only through ESPrim (TS-0003 7.1.2) */
+}

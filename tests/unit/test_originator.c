@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* This file implements the unit tests of core/originator.c (TS-0004 clause 7.3.2.1). */
+#include <stdio.h>
+#include "m2m_test.h"
+#include "m2msec/originator.h"
+
+static const m2m_origin_ctx ctx = {.cse_id = "/id-in", .sp_id = "//sp.example.com"};
+
+static void test_forms(void **state)
+{
+	m2m_origin_forms f;
+	assert_int_equal(m2m_originator_forms(&ctx, "Cabc", &f), M2M_OK);
+	assert_string_equal(f.cse_relative, "Cabc");
+	assert_string_equal(f.sp_relative, "/id-in/Cabc");
+	assert_string_equal(f.absolute, "//sp.example.com/id-in/Cabc");
+	assert_false(f.is_cse);
+	assert_int_equal(m2m_originator_forms(&ctx, "Sxyz", &f), M2M_OK);
+	assert_string_equal(f.sp_relative, "/Sxyz");
+	assert_string_equal(f.absolute, "//sp.example.com/Sxyz");
+	assert_int_equal(m2m_originator_forms(&ctx, "/id-mn", &f), M2M_OK);
+	assert_true(f.is_cse);
+	assert_string_equal(f.absolute, "//sp.example.com/id-mn");
+	assert_string_equal(f.cse_relative, "");
+	assert_int_equal(m2m_originator_forms(&ctx, "//sp.example.com/id-in/Cq", &f), M2M_OK);
+	assert_string_equal(f.cse_relative, "Cq");
+	assert_string_equal(f.sp_relative, "/id-in/Cq");
+	assert_int_equal(m2m_originator_forms(&ctx, "//other.example.org/id-x/Cq", &f), M2M_OK);
+	assert_string_equal(f.sp_relative, "");
+	assert_string_equal(f.cse_relative, "");
+	assert_int_equal(m2m_originator_forms(&ctx, "/id-mn/Cq", &f), M2M_OK);
+	assert_string_equal(f.cse_relative, "");
+	/* malformed */
+	assert_int_equal(m2m_originator_forms(&ctx, "", &f), M2M_E_ID_EMPTY);
+	assert_int_equal(m2m_originator_forms(&ctx, "Xabc", &f), M2M_E_ID_BAD_FORM);
+	assert_int_equal(m2m_originator_forms(&ctx, "C a", &f), M2M_E_ID_BAD_CHAR);
+	assert_int_equal(m2m_originator_forms(&ctx, "C*", &f), M2M_E_ID_WILDCARD);
+	assert_int_equal(m2m_originator_forms(&ctx, "/id-in/Sabc", &f), M2M_E_ID_BAD_FORM);
+	assert_int_equal(m2m_originator_forms(&ctx, "/a/Cb/c", &f), M2M_E_ID_BAD_FORM);
+	assert_int_equal(m2m_originator_forms(&ctx, "//bad_host/x", &f), M2M_E_ID_BAD_FORM);
+	assert_int_equal(m2m_originator_forms(&ctx, "//sp.example.com", &f), M2M_E_ID_BAD_FORM);
+}
+
+static int check(const m2m_sa *sa, m2m_op op, int ty, const char *fr, bool *authn)
+{
+	m2m_request r;
+	char msg[128];
+	m2m_request_init(&r);
+	r.op = op;
+	r.ty = ty;
+	r.fr = (char *)fr;
+	int rsc = m2m_originator_check(&ctx, sa, &r, authn, msg, sizeof(msg));
+	if (rsc != 0)
+		assert_true(strlen(msg) > 0);
+	return rsc;
+}
+
+static m2m_sa mk_sa(m2m_sa_kind kind, m2m_entity_kind ent, const char *bound)
+{
+	m2m_sa sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.kind = kind;
+	sa.entity = ent;
+	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", bound);
+	return sa;
+}
+
+static void test_no_association(void **state)
+{
+	m2m_sa none = mk_sa(M2M_SA_NONE, M2M_ENTITY_UNKNOWN, "");
+	bool a = true;
+	assert_int_equal(check(&none, M2M_OP_RETRIEVE, 0, "Cabc", &a), 0);
+	assert_false(a);
+	/* TS-0004 7.3.2.1: CSE-ID outside any SA -> 4107, in every form. */
+	assert_int_equal(check(&none, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 4107);
+	assert_int_equal(check(&none, M2M_OP_CREATE, 16, "//sp.example.com/id-mn", &a), 4107);
+	assert_int_equal(check(&none, M2M_OP_RETRIEVE, 0, NULL, &a), 4000);
+	assert_int_equal(check(&none, M2M_OP_RETRIEVE, 0, "not an id", &a), 4000);
+	assert_int_equal(check(&none, M2M_OP_CREATE, M2M_TY_AE, NULL, &a), 0);
+	assert_false(a);
+	assert_int_equal(check(NULL, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 4107);
+}
+
+static void test_ae_association(void **state)
+{
+	m2m_sa sa = mk_sa(M2M_SA_PSK, M2M_ENTITY_AE, "Cdev1");
+	bool a = false;
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cdev1", &a), 0);
+	assert_true(a);
+	/* the same AE in SP-relative and absolute form is still the bound identity */
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-in/Cdev1", &a), 0);
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "//sp.example.com/id-in/Cdev1", &a), 0);
+	/* spoofed From -> 4106, rq_authn false */
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cdev2", &a), 4106);
+	assert_false(a);
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "CAdmin", &a), 4106);
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 4106);
+	assert_int_equal(check(&sa, M2M_OP_CREATE, M2M_TY_AE, "Cother", &a), 4106);
+	assert_int_equal(check(&sa, M2M_OP_CREATE, M2M_TY_AE, "C", &a), 0);
+	assert_true(a);
+}
+
+static void test_cse_association(void **state)
+{
+	m2m_sa sa = mk_sa(M2M_SA_CERT, M2M_ENTITY_CSE, "/id-mn");
+	bool a = false;
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 0);
+	assert_true(a);
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-other", &a), 4106);
+	/* a CSE may forward for its own registree AEs (transit), unauthenticated */
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn/Cx", &a), 0);
+	assert_false(a);
+	/* but not for AEs registered here */
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cx", &a), 4106);
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-in/Cx", &a), 4106);
+}
+
+static void test_credential_only(void **state)
+{
+	m2m_sa sa = mk_sa(M2M_SA_PSK, M2M_ENTITY_UNKNOWN, "");
+	bool a = false;
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cabc", &a), 4106);
+	assert_int_equal(check(&sa, M2M_OP_CREATE, M2M_TY_AE, "Cabc", &a), 0);
+	assert_true(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_no_association),
+		cmocka_unit_test(test_ae_association),
+		cmocka_unit_test(test_cse_association),
+		cmocka_unit_test(test_credential_only),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
