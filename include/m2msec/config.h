@@ -25,6 +25,7 @@ typedef struct m2m_cse_config {
 	char key[M2M_CFG_STR];             /* key, default "" */
 	char trust_anchors[M2M_CFG_STR];   /* trust-anchors, default "" (no certificate clients) */
 	char psk_file[M2M_CFG_STR];        /* psk-file, default "" */
+	char cred_store[M2M_CFG_STR];      /* cred-store, default "" (no credential store lookups) */
 	char admin_originator[M2M_CFG_STR];/* admin-originator, default "CAdmin" */
 	bool admin_plain_http;             /* dev-admin-over-plain-http, default false */
 	bool tls13;                        /* tls13, default true */

@@ -37,6 +37,7 @@ static const struct cfg_key cfg_keys[] = {
 	STR("key", key),
 	STR("trust-anchors", trust_anchors),
 	STR("psk-file", psk_file),
+	STR("cred-store", cred_store),
 	STR("admin-originator", admin_originator),
 	KEY("dev-admin-over-plain-http", CFG_BOOL, admin_plain_http),
 	KEY("tls13", CFG_BOOL, tls13),
@@ -264,8 +265,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 	if (enabled(cfg->https_listen)) {
 		if (m2m_config_split_listen(cfg->https_listen, host, sizeof(host), &port) != M2M_OK)
 			FAIL("https-listen must be host:port");
-		if (cfg->psk_file[0] == '\0' && cfg->cert[0] == '\0')
-			FAIL("https-listen needs psk-file and/or cert + key");
+		if (cfg->psk_file[0] == '\0' && cfg->cred_store[0] == '\0' && cfg->cert[0] == '\0')
+			FAIL("https-listen needs psk-file, cred-store and/or cert + key");
 	}
 	if ((cfg->cert[0] == '\0') != (cfg->key[0] == '\0'))
 		FAIL("cert and key must be given together");
