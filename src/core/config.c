@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,11 +68,17 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 }
 
-static int seterr(char *errmsg, size_t cap, int line, const char *fmt, const char *arg)
+static int seterr(char *errmsg, size_t cap, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int seterr(char *errmsg, size_t cap, int line, const char *fmt, ...)
 {
 	char why[256];
+	va_list ap;
+
 	if (errmsg != NULL && cap > 0) {
-		snprintf(why, sizeof(why), fmt, arg);
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
 		snprintf(errmsg, cap, "line %d: %s", line, why);
 	}
 	return M2M_E_CONFIG;
@@ -142,7 +149,7 @@ m2m_err m2m_cse_config_parse(m2m_cse_config *cfg, const char *text, size_t len, 
 	if (cfg == NULL || (text == NULL && len > 0))
 		return M2M_E_INVAL;
 	if (memchr(text, '\0', len) != NULL)
-		return seterr(errmsg, errcap, 0, "%s", "configuration contains a NUL byte");
+		return seterr(errmsg, errcap, 0, "configuration contains a NUL byte");
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
@@ -151,7 +158,7 @@ m2m_err m2m_cse_config_parse(m2m_cse_config *cfg, const char *text, size_t len, 
 
 		lineno++;
 		if (n >= sizeof(line))
-			return seterr(errmsg, errcap, lineno, "%s", "line too long");
+			return seterr(errmsg, errcap, lineno, "line too long");
 		memcpy(line, text + pos, n);
 		line[n] = '\0';
 		pos += n + (nl ? 1 : 0);
@@ -164,7 +171,7 @@ m2m_err m2m_cse_config_parse(m2m_cse_config *cfg, const char *text, size_t len, 
 			continue;
 		}
 		if ((eq = strchr(s, '=')) == NULL)
-			return seterr(errmsg, errcap, lineno, "%s", "expected key = value");
+			return seterr(errmsg, errcap, lineno, "expected key = value");
 		*eq = '\0';
 		key = trim(s);
 		val = trim(eq + 1);
