@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the TS-0003 clause 10.1.1 certificate profile rules used by the CA
+ * (pki/ca.c): subjectAltName and nameConstraints name checks (10.1.1.5 AE-ID URI, 10.1.1.6 FQDN,
+ * 10.1.1.7 CSE-ID domain name; "shall not include wildcards"), P-256 keys with uncompressed
+ * points (10.1.1.1), serial numbers and extensions, and the final profile check of a certificate
+ * (10.1.1.1 and 10.1.1.3: ECDSA with SHA-256, keyUsage digitalSignature).
+ *
+ * URI SANs are restricted to what OpenSSL's nameConstraints matcher reads unambiguously: the host
+ * ends at ':' (port) or '/', so userinfo ('@' in the authority), '?'/'#' right after the host and
+ * ':' after the authority are refused rather than risk a host that the matcher sees differently.
+ */
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/rand.h>
+
+#include "m2msec/ca.h"
+#include "m2msec/id.h"
+#include "m2msec/utf8.h"
+#include "pki/cert_profile.h"
+
+#define P256_POINT_LEN 65
+
+static void lower_ascii(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+}
+
+/* Validate an FQDN s[0..len) and write lowercase without trailing dot. */
+static m2m_err fqdn_canon(const char *s, size_t len, char *out, size_t cap)
+{
+	m2m_err r;
+
+	if (memchr(s, '*', len) != NULL)
+		return M2M_E_ID_WILDCARD;
+	if ((r = m2m_id_check_fqdn(s, len)) != M2M_OK)
+		return r;
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len + 1 > cap)
+		return M2M_E_RANGE;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	lower_ascii(out, len);
+	return M2M_OK;
+}
+
+m2m_err m2mi_cert_profile_domain(const char *s, char *out, size_t cap)
+{
+	if (s == NULL || out == NULL || cap == 0)
+		return M2M_E_INVAL;
+	out[0] = '\0';
+	return fqdn_canon(s, strlen(s), out, cap);
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Path, query and fragment characters of RFC 3986 except ':' (see the file comment). */
+static m2m_err check_uri_rest(const char *p, size_t n)
+{
+	static const char ok[] = "-._~!$&'()+,;=@/?#";
+
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '%') {
+			if (i + 2 >= n || !is_hex(p[i + 1]) || !is_hex(p[i + 2]))
+				return M2M_E_CERT_NAME;
+			i += 2;
+			continue;
+		}
+		if (!is_alpha(c) && !is_digit(c) && strchr(ok, c) == NULL)
+			return M2M_E_CERT_NAME;
+	}
+	return M2M_OK;
+}
+
+/* Generic absolute URI with an FQDN host, canonicalised (lowercase scheme and host). */
+static m2m_err uri_canon(const char *s, size_t len, char *out, size_t cap)
+{
+	const char *sep = strstr(s, "://"), *host, *end, *colon;
+	size_t slen, hlen, plen = 0, rlen, o = 0;
+	char hbuf[256];
+	m2m_err r;
+
+	if (memchr(s, '*', len) != NULL || sep == NULL || sep == s || !is_alpha(s[0]))
+		return M2M_E_CERT_NAME;
+	slen = (size_t)(sep - s);
+	for (size_t i = 1; i < slen; i++)
+		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '+' && s[i] != '-' && s[i] != '.')
+			return M2M_E_CERT_NAME;
+	host = sep + 3;
+	end = strchr(host, '/');
+	if (end == NULL)
+		end = s + len;
+	colon = memchr(host, ':', (size_t)(end - host));
+	hlen = (size_t)((colon != NULL ? colon : end) - host);
+	if (hlen == 0 || hlen >= sizeof(hbuf))
+		return M2M_E_CERT_NAME;
+	if (colon != NULL) {
+		plen = (size_t)(end - colon - 1);
+		if (plen == 0 || plen > 5)
+			return M2M_E_CERT_NAME;
+		for (size_t i = 1; i <= plen; i++)
+			if (!is_digit(colon[i]))
+				return M2M_E_CERT_NAME;
+		plen++; /* include the ':' */
+	}
+	/* '@', '?', '#', '[' in the host part fail the FQDN check below. */
+	if ((r = fqdn_canon(host, hlen, hbuf, sizeof(hbuf))) != M2M_OK)
+		return r == M2M_E_ID_WILDCARD ? M2M_E_CERT_NAME : r;
+	rlen = (size_t)(s + len - end);
+	if ((r = check_uri_rest(end, rlen)) != M2M_OK)
+		return r;
+	if (slen + 3 + strlen(hbuf) + plen + rlen + 1 > cap)
+		return M2M_E_RANGE;
+	memcpy(out, s, slen);
+	lower_ascii(out, slen);
+	o = slen;
+	memcpy(out + o, "://", 3);
+	o += 3;
+	memcpy(out + o, hbuf, strlen(hbuf));
+	o += strlen(hbuf);
+	if (plen > 0)
+		memcpy(out + o, colon, plen);
+	o += plen;
+	memcpy(out + o, end, rlen);
+	o += rlen;
+	out[o] = '\0';
+	return M2M_OK;
+}
+
+/* m2m:// URIs are AE-ID certificates (TS-0003 clause 10.1.1.5): round-trip through the
+ * identifier module so the SAN is exactly the full URI representation of an Absolute AE-ID. */
+static m2m_err ae_uri_canon(char *buf, size_t cap)
+{
+	m2m_id *id = NULL;
+	m2m_err r;
+
+	if ((r = m2m_id_from_ae_uri(buf, strlen(buf), &id)) != M2M_OK)
+		return r;
+	r = m2m_id_ae_uri(id, buf, cap);
+	m2m_id_free(id);
+	return r;
+}
+
+m2m_err m2mi_cert_profile_san(const char *s, m2mi_san_kind *kind, char *out, size_t cap)
+{
+	size_t len;
+	m2m_err r;
+
+	if (s == NULL || kind == NULL || out == NULL || cap == 0)
+		return M2M_E_INVAL;
+	*kind = 0;
+	out[0] = '\0';
+	len = strlen(s);
+	if (len == 0)
+		return M2M_E_ID_EMPTY;
+	if (len > M2MI_SAN_MAX)
+		return M2M_E_ID_TOO_LONG;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return M2M_E_CERT_NAME;
+	if (strstr(s, "://") == NULL) {
+		if ((r = fqdn_canon(s, len, out, cap)) != M2M_OK)
+			return r;
+		*kind = M2MI_SAN_DNS;
+		return M2M_OK;
+	}
+	if ((r = uri_canon(s, len, out, cap)) != M2M_OK)
+		goto out;
+	if (strncmp(out, "m2m://", 6) == 0 && (r = ae_uri_canon(out, cap)) != M2M_OK)
+		goto out;
+	*kind = M2MI_SAN_URI;
+out:
+	if (r != M2M_OK)
+		out[0] = '\0';
+	return r;
+}
+
+static m2m_err add_name(GENERAL_NAMES *gens, m2mi_san_kind kind, const char *value)
+{
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+
+	if (gn == NULL || ia5 == NULL || !ASN1_STRING_set(ia5, value, (int)strlen(value)))
+		goto fail;
+	GENERAL_NAME_set0_value(gn, kind == M2MI_SAN_URI ? GEN_URI : GEN_DNS, ia5);
+	ia5 = NULL;
+	if (!sk_GENERAL_NAME_push(gens, gn))
+		goto fail;
+	return M2M_OK;
+fail:
+	ASN1_IA5STRING_free(ia5);
+	GENERAL_NAME_free(gn);
+	return M2M_E_NOMEM;
+}
+
+static bool has_name(const GENERAL_NAMES *gens, const char *value)
+{
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		int type;
+		const ASN1_IA5STRING *v = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(gens, i), &type);
+		if ((size_t)ASN1_STRING_length(v) == strlen(value) &&
+		    memcmp(ASN1_STRING_get0_data(v), value, strlen(value)) == 0) /* public: names */
+			return true;
+	}
+	return false;
+}
+
+m2m_err m2mi_cert_profile_sans(const char *const *sans, size_t n, GENERAL_NAMES **out, char *first,
+			       size_t cap)
+{
+	GENERAL_NAMES *gens = NULL;
+	char buf[M2MI_SAN_MAX + 1];
+	m2mi_san_kind kind;
+	m2m_err r = M2M_E_INVAL;
+
+	*out = NULL;
+	if (sans == NULL || n == 0 || first == NULL || cap == 0)
+		return M2M_E_INVAL;
+	if (n > M2M_CA_MAX_SANS)
+		return M2M_E_RANGE;
+	first[0] = '\0';
+	if ((gens = sk_GENERAL_NAME_new_null()) == NULL)
+		return M2M_E_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if ((r = m2mi_cert_profile_san(sans[i], &kind, buf, sizeof(buf))) != M2M_OK)
+			goto out;
+		if (has_name(gens, buf)) {
+			r = M2M_E_CERT_NAME;
+			goto out;
+		}
+		if ((r = add_name(gens, kind, buf)) != M2M_OK)
+			goto out;
+		if (i == 0 && strlen(buf) < cap)
+			memcpy(first, buf, strlen(buf) + 1);
+	}
+	*out = gens;
+	gens = NULL;
+	r = M2M_OK;
+out:
+	GENERAL_NAMES_free(gens);
+	return r;
+}
+
+m2m_err m2mi_cert_profile_cn(const char *cn)
+{
+	size_t len;
+
+	if (cn == NULL)
+		return M2M_E_INVAL;
+	len = strlen(cn);
+	if (len == 0 || len > M2M_CA_CN_MAX || !m2m_utf8_valid(cn, len))
+		return M2M_E_INVAL;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)cn[i] < 0x20 || cn[i] == 0x7f)
+			return M2M_E_INVAL;
+	if (strchr(cn, '*') != NULL)
+		return M2M_E_CERT_NAME;
+	return M2M_OK;
+}
+
+m2m_err m2mi_cert_profile_keygen(EVP_PKEY **out)
+{
+	*out = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	return *out != NULL ? M2M_OK : M2M_E_CRYPTO;
+}
+
+m2m_err m2mi_cert_profile_pubkey(const EVP_PKEY *in, EVP_PKEY **out)
+{
+	EVP_PKEY_CTX *pctx = NULL;
+	BIGNUM *x = NULL, *y = NULL;
+	uint8_t point[P256_POINT_LEN];
+	char group[64] = "";
+	char gname[] = "prime256v1", enc[] = "named_curve", form[] = "uncompressed";
+	OSSL_PARAM params[5];
+	m2m_err r = M2M_E_CERT;
+
+	*out = NULL;
+	if (in == NULL)
+		return M2M_E_INVAL;
+	if (!EVP_PKEY_is_a(in, "EC") ||
+	    !EVP_PKEY_get_utf8_string_param(in, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL) ||
+	    strcmp(group, gname) != 0)
+		goto out;
+	if (!EVP_PKEY_get_bn_param(in, OSSL_PKEY_PARAM_EC_PUB_X, &x) ||
+	    !EVP_PKEY_get_bn_param(in, OSSL_PKEY_PARAM_EC_PUB_Y, &y) ||
+	    BN_bn2binpad(x, point + 1, 32) != 32 || BN_bn2binpad(y, point + 33, 32) != 32)
+		goto out;
+	point[0] = 0x04;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, gname, 0);
+	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, enc, 0);
+	params[2] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, form, 0);
+	params[3] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point));
+	params[4] = OSSL_PARAM_construct_end();
+	/* fromdata decodes the point, so one that is not on the curve is refused here. */
+	if ((pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(pctx) <= 0 || EVP_PKEY_fromdata(pctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+		*out = NULL;
+		goto out;
+	}
+	r = M2M_OK;
+out:
+	EVP_PKEY_CTX_free(pctx);
+	BN_free(x);
+	BN_free(y);
+	return r;
+}
+
+m2m_err m2mi_cert_profile_serial(X509 *x)
+{
+	uint8_t b[16];
+	BIGNUM *bn = NULL;
+	m2m_err r = M2M_E_CRYPTO;
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return M2M_E_CRYPTO;
+	b[0] = (uint8_t)((b[0] & 0x7f) | 0x40); /* positive, exactly 16 bytes in DER */
+	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) != NULL &&
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL)
+		r = M2M_OK;
+	BN_free(bn);
+	return r;
+}
+
+m2m_err m2mi_cert_profile_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	m2m_err r = M2M_OK;
+
+	X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
+		return M2M_E_CRYPTO;
+	if (!X509_add_ext(x, ext, -1))
+		r = M2M_E_NOMEM;
+	X509_EXTENSION_free(ext);
+	return r;
+}
+
+/* 10.1.1.1: id-ecPublicKey, namedCurve secp256r1, uncompressed point. */
+static bool spki_is_p256_uncompressed(X509 *x)
+{
+	X509_PUBKEY *pub = X509_get_X509_PUBKEY(x);
+	ASN1_OBJECT *alg = NULL;
+	const unsigned char *pk = NULL;
+	const void *pval = NULL;
+	int pklen = 0, ptype = 0;
+	X509_ALGOR *pa = NULL;
+
+	if (pub == NULL || !X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, pub) || pa == NULL)
+		return false;
+	X509_ALGOR_get0(NULL, &ptype, &pval, pa);
+	return OBJ_obj2nid(alg) == NID_X9_62_id_ecPublicKey && ptype == V_ASN1_OBJECT &&
+	       OBJ_obj2nid(pval) == NID_X9_62_prime256v1 && pklen == P256_POINT_LEN && pk[0] == 0x04;
+}
+
+static bool names_have_wildcard(X509 *x)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	X509_NAME *subj = X509_get_subject_name(x);
+	bool bad = false;
+
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens) && !bad; i++) {
+		int type;
+		const ASN1_STRING *v = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(gens, i), &type);
+		if ((type == GEN_DNS || type == GEN_URI || type == GEN_EMAIL) &&
+		    memchr(ASN1_STRING_get0_data(v), '*', (size_t)ASN1_STRING_length(v)) != NULL)
+			bad = true;
+	}
+	GENERAL_NAMES_free(gens);
+	for (int i = -1; !bad && (i = X509_NAME_get_index_by_NID(subj, NID_commonName, i)) >= 0;) {
+		const ASN1_STRING *v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i));
+		if (memchr(ASN1_STRING_get0_data(v), '*', (size_t)ASN1_STRING_length(v)) != NULL)
+			bad = true;
+	}
+	return bad;
+}
+
+m2m_err m2mi_cert_profile_check(X509 *x)
+{
+	if (x == NULL)
+		return M2M_E_INVAL;
+	if (X509_get_version(x) != X509_VERSION_3 || !spki_is_p256_uncompressed(x) ||
+	    X509_get_signature_nid(x) != NID_ecdsa_with_SHA256)
+		return M2M_E_CERT;
+	/* X509_get_extension_flags caches the extensions; a malformed one sets EXFLAG_INVALID. */
+	if ((X509_get_extension_flags(x) & (EXFLAG_KUSAGE | EXFLAG_INVALID)) != EXFLAG_KUSAGE ||
+	    (X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE) == 0)
+		return M2M_E_CERT;
+	if (names_have_wildcard(x))
+		return M2M_E_CERT_NAME;
+	return M2M_OK;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements (internal to pki/) the TS-0003 clause 10.1.1 certificate profile rules:
+ * name checks for subjectAltName values and nameConstraints subtrees (10.1.1.5-10.1.1.7: "shall
+ * not include wildcards"), P-256 key generation and normalisation (10.1.1.1: id-ecPublicKey,
+ * namedCurve secp256r1, uncompressed point), serial numbers, extensions, and the check that a
+ * finished certificate meets 10.1.1.1/10.1.1.3 (ECDSA with SHA-256, keyUsage digitalSignature).
+ */
+#ifndef M2M_PKI_CERT_PROFILE_H
+#define M2M_PKI_CERT_PROFILE_H
+
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "m2msec/err.h"
+
+/* Longest SAN value accepted (bytes, without NUL). */
+#define M2MI_SAN_MAX 1024
+
+typedef enum m2mi_san_kind {
+	M2MI_SAN_DNS = 1,
+	M2MI_SAN_URI = 2,
+} m2mi_san_kind;
+
+/* A nameConstraints domain: an FQDN without wildcard. Writes the canonical form (lowercase, no
+ * trailing dot) to out. Errors: M2M_E_ID_* from m2m_id_check_fqdn, M2M_E_RANGE for cap. */
+m2m_err m2mi_cert_profile_domain(const char *s, char *out, size_t cap);
+
+/* One SAN value: "scheme://host[:port][/path]" is a URI (m2m:// must be an AE-ID URI), anything
+ * else a DNS name. Writes the kind and canonical form (cap >= M2MI_SAN_MAX + 1).
+ * Errors: M2M_E_CERT_NAME (bad URI, '*'), M2M_E_ID_* (bad FQDN or AE-ID). */
+m2m_err m2mi_cert_profile_san(const char *s, m2mi_san_kind *kind, char *out, size_t cap);
+
+/* GENERAL_NAMES from n SAN values (validated as above, duplicates refused with
+ * M2M_E_CERT_NAME); the canonical form of sans[0] is copied to first. */
+m2m_err m2mi_cert_profile_sans(const char *const *sans, size_t n, GENERAL_NAMES **out, char *first,
+			       size_t cap);
+
+/* A commonName: 1..M2M_CA_CN_MAX bytes of UTF-8 without control characters (M2M_E_INVAL), and
+ * without '*' (M2M_E_CERT_NAME). */
+m2m_err m2mi_cert_profile_cn(const char *cn);
+
+/* A fresh P-256 key pair. */
+m2m_err m2mi_cert_profile_keygen(EVP_PKEY **out);
+
+/* The public half of in, re-encoded as P-256 named curve with an uncompressed point. Anything
+ * else than an EC key on P-256 gives M2M_E_CERT. */
+m2m_err m2mi_cert_profile_pubkey(const EVP_PKEY *in, EVP_PKEY **out);
+
+/* A random positive 16-byte serial number (first byte 0x40..0x7f). */
+m2m_err m2mi_cert_profile_serial(X509 *x);
+
+/* Add the extension nid = value (OpenSSL config syntax) to x, issued by issuer (x itself when
+ * self-signed). */
+m2m_err m2mi_cert_profile_ext(X509 *x, X509 *issuer, int nid, const char *value);
+
+/* TS-0003 clause 10.1.1.1/10.1.1.3: X.509 v3, id-ecPublicKey on namedCurve secp256r1 with an
+ * uncompressed point, ecdsa-with-SHA256 signature, keyUsage with digitalSignature (M2M_E_CERT),
+ * no '*' in any SAN or commonName (M2M_E_CERT_NAME). */
+m2m_err m2mi_cert_profile_check(X509 *x);
+
+#endif
