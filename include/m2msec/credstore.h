@@ -116,6 +116,10 @@ M2M_API M2M_WUR m2m_err m2m_credstore_delete(m2m_credstore *store, const char *i
  */
 M2M_API M2M_WUR m2m_err m2m_credstore_lookup_key(m2m_credstore *store, const char *id, unsigned kinds,
 						 int64_t now, m2m_key **out);
+/* The same lookup also returning the record's metadata (owner, targets, ...) from the same read,
+ * when info_out is not NULL: what a TLS PSK callback needs to bind the security association. */
+M2M_API M2M_WUR m2m_err m2m_credstore_lookup(m2m_credstore *store, const char *id, unsigned kinds,
+					     int64_t now, m2m_key **key_out, m2m_cred_info **info_out);
 /* The same check for a certificate record; *pem_out is heap (free()). */
 M2M_API M2M_WUR m2m_err m2m_credstore_lookup_cert(m2m_credstore *store, const char *id, int64_t now,
 						  char **pem_out);

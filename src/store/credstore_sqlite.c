@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the SQLite backend of the credential store (store/credstore_backend.h):
+ * storage of TS-0003 clause 10.3 symmetric keys and clause 10.1 certificates with their
+ * metadata. The file rules (created 0600, refused when group/other-accessible: docs/style.md
+ * #12) are store/credstore_file.c's; this file checks they still hold once SQLite has opened the
+ * file and made its -wal/-shm. WAL journal, busy timeout, secure_delete, a schema version table, prepared
+ * statements with bound parameters only, and every write in one BEGIN IMMEDIATE transaction
+ * that is rolled back on any error. Key bytes are bound straight from the caller's m2m_key
+ * (SQLITE_STATIC: SQLite makes no heap copy) and read back straight into a new m2m_key.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+
+#include "store/credstore_backend.h"
+#include "store/credstore_file.h"
+
+#define SCHEMA_VERSION 1
+#define BUSY_TIMEOUT_MS 5000
+
+typedef struct sqlite_be {
+	sqlite3 *db;
+	pthread_mutex_t mu; /* one operation (and its transaction) at a time per handle */
+} sqlite_be;
+
+static const char *const schema_v1[] = {
+	"CREATE TABLE m2m_schema (component TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) STRICT",
+	"CREATE TABLE cred ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" id_fold TEXT NOT NULL UNIQUE,"
+	" kind TEXT NOT NULL CHECK (kind IN ('kpm','ke','km','kpsa','kc','cert')),"
+	" owner TEXT,"
+	" suid INTEGER NOT NULL DEFAULT 0,"
+	" not_before INTEGER NOT NULL DEFAULT 0 CHECK (not_before >= 0),"
+	" not_after INTEGER NOT NULL DEFAULT 0 CHECK (not_after >= 0),"
+	" state TEXT NOT NULL CHECK (state IN ('active','revoked')),"
+	" revoked_at INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL DEFAULT 0,"
+	" last_used INTEGER NOT NULL DEFAULT 0,"
+	" key_bytes BLOB,"
+	" cert_pem TEXT,"
+	" CHECK ((kind = 'cert' AND key_bytes IS NULL AND cert_pem IS NOT NULL) OR"
+	"        (kind <> 'cert' AND cert_pem IS NULL AND key_bytes IS NOT NULL AND length(key_bytes) BETWEEN 16 AND 64))"
+	") STRICT",
+	"CREATE TABLE cred_target ("
+	" cred_id TEXT NOT NULL REFERENCES cred(id) ON DELETE CASCADE,"
+	" pos INTEGER NOT NULL,"
+	" target TEXT NOT NULL,"
+	" PRIMARY KEY (cred_id, pos), UNIQUE (cred_id, target)) STRICT",
+	"INSERT INTO m2m_schema (component, version) VALUES ('credstore', 1)",
+};
+
+#define INFO_COLS "id, kind, owner, suid, not_before, not_after, state, revoked_at, created_at, last_used"
+
+static m2m_err sq_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW: return M2M_OK;
+	case SQLITE_NOMEM: return M2M_E_NOMEM;
+	case SQLITE_CANTOPEN: return M2M_E_IO;
+	default: return M2M_E_STORE;
+	}
+}
+
+/* The error for a step that did not return what was expected; never M2M_OK. */
+static m2m_err rc_err(int rc)
+{
+	m2m_err r = sq_err(rc);
+
+	return r != M2M_OK ? r : M2M_E_STORE;
+}
+
+static m2m_err exec(sqlite3 *db, const char *sql)
+{
+	return sq_err(sqlite3_exec(db, sql, NULL, NULL, NULL));
+}
+
+static m2m_err prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	return sq_err(sqlite3_prepare_v3(db, sql, -1, 0, st, NULL));
+}
+
+/* End a transaction: COMMIT when r is M2M_OK, else ROLLBACK. Returns the final status. */
+static m2m_err tx_end(sqlite3 *db, m2m_err r)
+{
+	if (r == M2M_OK && (r = exec(db, "COMMIT")) == M2M_OK)
+		return M2M_OK;
+	if (!sqlite3_get_autocommit(db))
+		(void)exec(db, "ROLLBACK");
+	return r;
+}
+
+/* ---- schema ----------------------------------------------------------------------------- */
+
+static m2m_err count_rows(sqlite3 *db, const char *sql, const char *arg, int64_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	m2m_err r;
+
+	if ((r = prep(db, sql, &st)) != M2M_OK)
+		return r;
+	if (arg != NULL)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		r = sq_err(sqlite3_errcode(db)) != M2M_OK ? sq_err(sqlite3_errcode(db)) : M2M_E_STORE_SCHEMA;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Create schema v1 in an empty database, or check the version of an existing one. */
+static m2m_err schema_setup(sqlite3 *db)
+{
+	int64_t n = 0, version = -1;
+	m2m_err r;
+
+	if ((r = exec(db, "BEGIN IMMEDIATE")) != M2M_OK)
+		return r;
+	r = count_rows(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+		       "m2m_schema", &n);
+	if (r == M2M_OK && n == 0) {
+		if ((r = count_rows(db, "SELECT count(*) FROM sqlite_schema", NULL, &n)) == M2M_OK && n != 0)
+			r = M2M_E_STORE_SCHEMA; /* somebody else's database */
+		for (size_t i = 0; r == M2M_OK && i < sizeof(schema_v1) / sizeof(schema_v1[0]); i++)
+			r = exec(db, schema_v1[i]);
+	} else if (r == M2M_OK) {
+		r = count_rows(db, "SELECT version FROM m2m_schema WHERE component = ?1", "credstore",
+			       &version);
+		if (r == M2M_OK && version != SCHEMA_VERSION)
+			r = M2M_E_STORE_SCHEMA;
+	}
+	return tx_end(db, r);
+}
+
+static m2m_err pragma_expect(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt *st = NULL;
+	m2m_err r;
+
+	if ((r = prep(db, sql, &st)) != M2M_OK)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_text(st, 0) == NULL ||
+	    strcmp((const char *)sqlite3_column_text(st, 0), want) != 0) /* public: pragma */
+		r = M2M_E_STORE;
+	sqlite3_finalize(st);
+	return r;
+}
+
+static m2m_err configure(sqlite3 *db)
+{
+	m2m_err r;
+
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK)
+		return M2M_E_STORE;
+	if ((r = exec(db, "PRAGMA secure_delete = ON")) != M2M_OK ||
+	    (r = exec(db, "PRAGMA foreign_keys = ON")) != M2M_OK ||
+	    (r = pragma_expect(db, "PRAGMA journal_mode = WAL", "wal")) != M2M_OK ||
+	    (r = exec(db, "PRAGMA synchronous = FULL")) != M2M_OK)
+		return r;
+	return M2M_OK;
+}
+
+static void be_free(sqlite_be *be)
+{
+	if (be == NULL)
+		return;
+	sqlite3_close_v2(be->db);
+	pthread_mutex_destroy(&be->mu);
+	free(be);
+}
+
+/* path is still the private file identified by before, and so are its companions. */
+static m2m_err same_file(const char *path, const struct stat *before)
+{
+	struct stat now;
+	m2m_err r = m2mi_credstore_file_check(path, &now);
+
+	if (r == M2M_OK && (now.st_dev != before->st_dev || now.st_ino != before->st_ino))
+		r = M2M_E_IO;
+	return r;
+}
+
+static m2m_err sq_open(const char *path, bool create, void **out)
+{
+	sqlite_be *be = NULL;
+	struct stat before;
+	m2m_err r;
+
+	*out = NULL;
+	r = create ? m2mi_credstore_file_create(path, &before) : m2mi_credstore_file_check(path, &before);
+	if (r != M2M_OK)
+		return r;
+	if ((be = calloc(1, sizeof(*be))) == NULL) {
+		r = M2M_E_NOMEM;
+		goto out;
+	}
+	if (pthread_mutex_init(&be->mu, NULL) != 0) {
+		free(be);
+		be = NULL;
+		r = M2M_E_INTERNAL;
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+				       SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE, NULL) != SQLITE_OK) {
+		r = M2M_E_STORE;
+		goto out;
+	}
+	/* SQLite opened the file we created or checked (no swap in between)... */
+	if ((r = same_file(path, &before)) != M2M_OK)
+		goto out;
+	if ((r = configure(be->db)) != M2M_OK || (r = schema_setup(be->db)) != M2M_OK)
+		goto out;
+	/* ...and the -wal/-shm it made on the way are private too. */
+	r = same_file(path, &before);
+out:
+	if (r != M2M_OK) {
+		be_free(be);
+		if (create)
+			m2mi_credstore_file_remove(path);
+		return r;
+	}
+	*out = be;
+	return M2M_OK;
+}
+
+static void sq_close(void *p)
+{
+	be_free(p);
+}
+
+/* ---- rows ------------------------------------------------------------------------------- */
+
+static m2m_err dup_col(sqlite3_stmt *st, int col, char **out)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	*out = NULL;
+	if (t == NULL)
+		return M2M_OK;
+	return (*out = strdup((const char *)t)) != NULL ? M2M_OK : M2M_E_NOMEM;
+}
+
+/* The first ten columns of a row (INFO_COLS) into a new info; targets are read separately. */
+static m2m_err row_info(sqlite3_stmt *st, m2m_cred_info **out)
+{
+	m2m_cred_info *c = NULL;
+	const unsigned char *txt;
+	m2m_err r;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return M2M_E_NOMEM;
+	if ((r = dup_col(st, 0, &c->id)) != M2M_OK || (r = dup_col(st, 2, &c->owner)) != M2M_OK)
+		goto out;
+	txt = sqlite3_column_text(st, 1);
+	if (c->id == NULL || txt == NULL || m2m_credstore_kind_from_name((const char *)txt, &c->kind) != M2M_OK) {
+		r = M2M_E_STORE;
+		goto out;
+	}
+	c->suid = sqlite3_column_int(st, 3);
+	c->not_before = sqlite3_column_int64(st, 4);
+	c->not_after = sqlite3_column_int64(st, 5);
+	txt = sqlite3_column_text(st, 6);
+	if (txt != NULL && strcmp((const char *)txt, "active") == 0) /* public: state */
+		c->state = M2M_CRED_STATE_ACTIVE;
+	else if (txt != NULL && strcmp((const char *)txt, "revoked") == 0) /* public: state */
+		c->state = M2M_CRED_STATE_REVOKED;
+	else
+		r = M2M_E_STORE;
+	c->revoked_at = sqlite3_column_int64(st, 7);
+	c->created_at = sqlite3_column_int64(st, 8);
+	c->last_used = sqlite3_column_int64(st, 9);
+out:
+	if (r != M2M_OK) {
+		m2m_credstore_info_free(c);
+		return r;
+	}
+	*out = c;
+	return M2M_OK;
+}
+
+static m2m_err read_targets(sqlite3_stmt *st, m2m_cred_info *c)
+{
+	m2m_err r = M2M_OK;
+	int rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **t = NULL;
+		if (c->ntargets >= M2M_CRED_MAX_TARGETS ||
+		    (t = realloc(c->targets, (c->ntargets + 1) * sizeof(char *))) == NULL) {
+			r = c->ntargets >= M2M_CRED_MAX_TARGETS ? M2M_E_STORE : M2M_E_NOMEM;
+			break;
+		}
+		c->targets = t;
+		if ((r = dup_col(st, 0, &c->targets[c->ntargets])) != M2M_OK)
+			break;
+		if (c->targets[c->ntargets++] == NULL) {
+			r = M2M_E_STORE;
+			break;
+		}
+	}
+	if (r == M2M_OK && rc != SQLITE_DONE)
+		r = rc_err(rc);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+/* ---- operations ------------------------------------------------------------------------- */
+
+/* Step a bound INSERT: a taken unique key is M2M_E_EXISTS. */
+static m2m_err step_insert(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+		return M2M_E_EXISTS;
+	return rc == SQLITE_DONE ? M2M_OK : rc_err(rc);
+}
+
+static m2m_err insert_locked(sqlite3 *db, const m2mi_cred_row *row)
+{
+	const m2m_cred_info *c = row->info;
+	sqlite3_stmt *st = NULL;
+	m2m_err r;
+
+	r = prep(db, "INSERT INTO cred (id, id_fold, kind, owner, suid, not_before, not_after, state,"
+		     " revoked_at, created_at, last_used, key_bytes, cert_pem)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', 0, ?8, 0, ?9, ?10)", &st);
+	if (r != M2M_OK)
+		return r;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, row->fold, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m2m_credstore_kind_name(c->kind), -1, SQLITE_STATIC);
+	if (c->owner != NULL)
+		sqlite3_bind_text(st, 4, c->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, c->suid);
+	sqlite3_bind_int64(st, 6, c->not_before);
+	sqlite3_bind_int64(st, 7, c->not_after);
+	sqlite3_bind_int64(st, 8, c->created_at);
+	/* SQLITE_STATIC: SQLite reads the m2m_key buffer in place, no unwiped heap copy. */
+	if (row->key != NULL)
+		sqlite3_bind_blob(st, 9, row->key, (int)row->keylen, SQLITE_STATIC);
+	if (row->cert_pem != NULL)
+		sqlite3_bind_text(st, 10, row->cert_pem, -1, SQLITE_STATIC);
+	r = step_insert(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (r != M2M_OK)
+		return r;
+	if ((r = prep(db, "INSERT INTO cred_target (cred_id, pos, target) VALUES (?1, ?2, ?3)", &st)) != M2M_OK)
+		return r;
+	for (size_t i = 0; r == M2M_OK && i < c->ntargets; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		sqlite3_bind_text(st, 3, c->targets[i], -1, SQLITE_STATIC);
+		r = step_insert(st);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static m2m_err sq_insert(void *p, const m2mi_cred_row *row)
+{
+	sqlite_be *be = p;
+	m2m_err r;
+
+	pthread_mutex_lock(&be->mu);
+	if ((r = exec(be->db, "BEGIN IMMEDIATE")) == M2M_OK)
+		r = tx_end(be->db, insert_locked(be->db, row));
+	pthread_mutex_unlock(&be->mu);
+	return r;
+}
+
+static m2m_err fetch_locked(sqlite3 *db, const char *fold, m2m_cred_info **info, m2m_key **key,
+			    char **pem)
+{
+	sqlite3_stmt *st = NULL, *tg = NULL;
+	m2m_cred_info *c = NULL;
+	m2m_err r;
+	int rc;
+
+	r = prep(db, "SELECT " INFO_COLS ", CASE WHEN ?2 THEN key_bytes END, CASE WHEN ?3 THEN cert_pem END"
+		     " FROM cred WHERE id_fold = ?1", &st);
+	if (r != M2M_OK)
+		return r;
+	sqlite3_bind_text(st, 1, fold, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, key != NULL);
+	sqlite3_bind_int(st, 3, pem != NULL);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? M2M_E_NOT_FOUND : (rc_err(rc));
+		goto out;
+	}
+	if ((r = row_info(st, &c)) != M2M_OK)
+		goto out;
+	if (key != NULL && sqlite3_column_type(st, 10) == SQLITE_BLOB) {
+		const void *b = sqlite3_column_blob(st, 10);
+		int n = sqlite3_column_bytes(st, 10);
+		if (b == NULL || (r = m2m_key_new(b, (size_t)n, key)) != M2M_OK) {
+			r = r != M2M_OK ? r : M2M_E_STORE;
+			goto out;
+		}
+	}
+	if (pem != NULL && (r = dup_col(st, 11, pem)) != M2M_OK)
+		goto out;
+	if ((r = prep(db, "SELECT target FROM cred_target WHERE cred_id = ?1 ORDER BY pos", &tg)) != M2M_OK ||
+	    (r = read_targets(tg, c)) != M2M_OK)
+		goto out;
+	*info = c;
+	c = NULL;
+out:
+	if (r != M2M_OK) {
+		if (key != NULL) {
+			m2m_key_free(*key);
+			*key = NULL;
+		}
+		if (pem != NULL) {
+			free(*pem);
+			*pem = NULL;
+		}
+	}
+	m2m_credstore_info_free(c);
+	sqlite3_finalize(tg);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static m2m_err sq_fetch(void *p, const char *fold, m2m_cred_info **info, m2m_key **key, char **pem)
+{
+	sqlite_be *be = p;
+	m2m_err r;
+
+	*info = NULL;
+	if (key != NULL)
+		*key = NULL;
+	if (pem != NULL)
+		*pem = NULL;
+	pthread_mutex_lock(&be->mu);
+	/* A read transaction: the record and its targets come from one snapshot. */
+	if ((r = exec(be->db, "BEGIN")) == M2M_OK) {
+		r = fetch_locked(be->db, fold, info, key, pem);
+		(void)tx_end(be->db, M2M_E_INTERNAL); /* read only: always ROLLBACK */
+	}
+	pthread_mutex_unlock(&be->mu);
+	return r;
+}
+
+/* Collected under the lock, delivered after it, so that callbacks may use the store. */
+static m2m_err list_locked(sqlite3 *db, unsigned kinds, m2m_cred_info ***all, size_t *n)
+{
+	sqlite3_stmt *st = NULL, *tg = NULL;
+	m2m_err r;
+	int rc;
+
+	if ((r = prep(db, "SELECT " INFO_COLS " FROM cred ORDER BY kind, id", &st)) != M2M_OK ||
+	    (r = prep(db, "SELECT target FROM cred_target WHERE cred_id = ?1 ORDER BY pos", &tg)) != M2M_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		m2m_cred_info *c = NULL, **grown;
+		if ((r = row_info(st, &c)) != M2M_OK)
+			break;
+		if ((kinds & (unsigned)c->kind) == 0) {
+			m2m_credstore_info_free(c);
+			continue;
+		}
+		if ((r = read_targets(tg, c)) != M2M_OK ||
+		    (grown = realloc(*all, (*n + 1) * sizeof(**all))) == NULL) {
+			m2m_credstore_info_free(c);
+			r = r != M2M_OK ? r : M2M_E_NOMEM;
+			break;
+		}
+		*all = grown;
+		(*all)[(*n)++] = c;
+	}
+	if (r == M2M_OK && rc != SQLITE_DONE)
+		r = rc_err(rc);
+out:
+	sqlite3_finalize(tg);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static m2m_err sq_list(void *p, unsigned kinds, m2m_credstore_list_fn fn, void *arg)
+{
+	sqlite_be *be = p;
+	m2m_cred_info **all = NULL;
+	size_t n = 0;
+	m2m_err r;
+
+	pthread_mutex_lock(&be->mu);
+	if ((r = exec(be->db, "BEGIN")) == M2M_OK) {
+		r = list_locked(be->db, kinds, &all, &n);
+		(void)tx_end(be->db, M2M_E_INTERNAL); /* read only: always ROLLBACK */
+	}
+	pthread_mutex_unlock(&be->mu);
+	for (size_t i = 0; r == M2M_OK && i < n; i++)
+		r = fn(all[i], arg);
+	for (size_t i = 0; i < n; i++)
+		m2m_credstore_info_free(all[i]);
+	free(all);
+	return r;
+}
+
+/* Run one bound UPDATE/DELETE on id in its own transaction; *changed gets the row count. */
+static m2m_err write_one(sqlite_be *be, const char *sql, const char *id, int64_t now, bool bind_now,
+			 int *changed)
+{
+	sqlite3_stmt *st = NULL;
+	m2m_err r;
+	int rc;
+
+	*changed = 0;
+	if ((r = exec(be->db, "BEGIN IMMEDIATE")) != M2M_OK)
+		return r;
+	if ((r = prep(be->db, sql, &st)) == M2M_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (bind_now)
+			sqlite3_bind_int64(st, 2, now);
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE)
+			r = rc_err(rc);
+		else
+			*changed = sqlite3_changes(be->db);
+		sqlite3_finalize(st);
+	}
+	return tx_end(be->db, r);
+}
+
+static m2m_err exists_locked(sqlite3 *db, const char *id)
+{
+	int64_t n = 0;
+	m2m_err r = count_rows(db, "SELECT count(*) FROM cred WHERE id = ?1", id, &n);
+
+	return r != M2M_OK ? r : (n > 0 ? M2M_OK : M2M_E_NOT_FOUND);
+}
+
+static m2m_err sq_revoke(void *p, const char *id, int64_t now)
+{
+	sqlite_be *be = p;
+	int changed = 0;
+	m2m_err r;
+
+	pthread_mutex_lock(&be->mu);
+	r = write_one(be, "UPDATE cred SET state = 'revoked', revoked_at = ?2 WHERE id = ?1 AND state = 'active'",
+		      id, now, true, &changed);
+	if (r == M2M_OK && changed == 0)
+		r = exists_locked(be->db, id); /* already revoked: OK; gone: NOT_FOUND */
+	pthread_mutex_unlock(&be->mu);
+	return r;
+}
+
+static m2m_err sq_touch(void *p, const char *id, int64_t now)
+{
+	sqlite_be *be = p;
+	int changed = 0;
+	m2m_err r;
+
+	pthread_mutex_lock(&be->mu);
+	r = write_one(be, "UPDATE cred SET last_used = max(last_used, ?2) WHERE id = ?1", id, now, true,
+		      &changed);
+	pthread_mutex_unlock(&be->mu);
+	return r == M2M_OK && changed == 0 ? M2M_E_NOT_FOUND : r;
+}
+
+static m2m_err sq_remove(void *p, const char *id)
+{
+	sqlite_be *be = p;
+	int changed = 0;
+	m2m_err r;
+
+	pthread_mutex_lock(&be->mu);
+	/* cred_target rows go with ON DELETE CASCADE in the same transaction */
+	r = write_one(be, "DELETE FROM cred WHERE id = ?1", id, 0, false, &changed);
+	pthread_mutex_unlock(&be->mu);
+	return r == M2M_OK && changed == 0 ? M2M_E_NOT_FOUND : r;
+}
+
+const m2mi_credstore_ops m2mi_credstore_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.insert = sq_insert,
+	.fetch = sq_fetch,
+	.list = sq_list,
+	.revoke = sq_revoke,
+	.touch = sq_touch,
+	.remove = sq_remove,
+};
