@@ -56,9 +56,11 @@ typedef enum m2m_acp_loc_kind {
 struct m2m_acp_request;
 
 /* Group-membership oracle: true iff the Originator of req is a member of the <group> whose
- * resource ID is group_ri (the acor entry, verbatim). Called only for acor entries without '*'
- * that are not "all", an SP domain or a Role-ID, and only once everything else in that rule
- * already matched. A group that cannot be retrieved must yield false. */
+ * resource ID is group_ri (the acor entry as written, except that the FQDN of an absolute
+ * "//fqdn/..." entry is lower-cased). Called only for acor entries without '*' that are not
+ * "all", an SP domain or a Role-ID, that did not already match the Originator's own ID, and
+ * only once everything else in that rule permits. A group that cannot be retrieved (or whose
+ * members are not <AE>/<remoteCSE>) must yield false. */
 typedef bool (*m2m_acp_member_fn)(void *ctx, const char *group_ri, const struct m2m_acp_request *req);
 
 /*
@@ -68,6 +70,7 @@ typedef bool (*m2m_acp_member_fn)(void *ctx, const char *group_ri, const struct 
  */
 typedef struct m2m_acp_request {
 	/* The authenticated Originator in the forms the CSE can derive; NULL when not applicable.
+	 * Canonical text (m2m_id_canonical: lower-case FQDN), compared case-sensitively.
 	 * orig_abs: absolute "//sp.example.com/cse-in/Cabc" (always set it when the SP is known);
 	 * orig_sp: SP-relative "/cse-in/Cabc" or "/Sxyz" (the Originator is in the hosting SP);
 	 * orig_cse: CSE-relative "Cabc" (an AE registered with the hosting CSE). */

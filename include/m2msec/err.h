@@ -61,7 +61,12 @@ typedef int m2m_err;
 	X(M2M_E_ACP_CRON, -92, "access-control window is not a valid 7-field schedule entry") \
 	X(M2M_E_ACP_IP, -93, "access-control IP address or prefix is invalid") \
 	X(M2M_E_ACP_ORIG, -94, "access-control originator entry is invalid") \
-	X(M2M_E_ACP_LIMIT, -95, "access-control rule set exceeds a size limit")
+	X(M2M_E_ACP_LIMIT, -95, "access-control rule set exceeds a size limit") \
+	/* HTTP binding and server (bindings/http_*.c), TS-0009 */ \
+	X(M2M_E_HTTP_BIND, -110, "HTTP listener cannot bind its address (in use or not permitted)") \
+	/* CSE core and resource store (services/cse/, store/resstore_sqlite.c), TS-0004 clause 7 */ \
+	X(M2M_E_RESSTORE, -120, "resource store failure") \
+	X(M2M_E_RESSTORE_SCHEMA, -121, "resource store has an unknown schema version")
 
 enum m2m_err_code {
 #define M2M_ERR_ENUM(name, value, text) name = (value),
