@@ -13,16 +13,16 @@ FUZZ_CI_SECONDS=${FUZZ_CI_SECONDS:-10}
 passed=0
 failed=0
 
+sum_matches() { # sum_matches REGEX FIELD LOG: add up FIELD of every line matching REGEX
+	{ grep -hoE "$1" "$3" || true; } | awk -v f="$2" '{s+=$f} END {print s+0}'
+}
+
 count_log() { # add up cmocka "[  PASSED  ] N test(s)." and pytest "N passed" lines of a ctest log
-	local log=$1 n
-	n=$(grep -hoE '^\[  PASSED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
-	passed=$((passed + n))
-	n=$(grep -hoE '[0-9]+ passed' "$log" | grep -v PASSED | awk '{s+=$1} END {print s+0}')
-	passed=$((passed + n))
-	n=$(grep -hoE '^\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
-	failed=$((failed + n))
-	n=$(grep -hoE '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
-	failed=$((failed + n))
+	local log=$1
+	passed=$((passed + $(sum_matches '^\[  PASSED  \] [0-9]+ test' 4 "$log")))
+	passed=$((passed + $(sum_matches '(^|[ =])[0-9]+ passed' 1 "$log")))
+	failed=$((failed + $(sum_matches '^\[  FAILED  \] [0-9]+ test' 4 "$log")))
+	failed=$((failed + $(sum_matches '(^|[ =,])[0-9]+ failed' 1 "$log")))
 }
 
 finish() {
