@@ -38,13 +38,29 @@ typedef struct m2m_tls_config {
 
 typedef struct m2m_tls m2m_tls;
 
+/*
+ * Build the server SSL_CTX from cfg (docs/tls.md). Fails closed: a psk-file or key file that is
+ * not a regular file owned by the effective user with mode 0600 or stricter gives
+ * M2M_E_KEY_PERMS; a malformed psk-file line M2M_E_CONFIG. The detail ("psk file: line N:
+ * reason", never key text) goes to the log at error level. *out is NULL unless M2M_OK.
+ */
 M2M_API M2M_WUR m2m_err m2m_tls_new(const m2m_tls_config *cfg, m2m_tls **out);
+/* The same, with the detail written to errmsg (errcap bytes, may be NULL) instead of the log. */
+M2M_API M2M_WUR m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg,
+				       size_t errcap);
 M2M_API void m2m_tls_free(m2m_tls *tls);
-/* Add a PSK resolver after the built-in ones (psk-file, credential store). */
+/* Add a PSK resolver after the built-in ones (psk-file, credential store); at most 8 in all.
+ * The resolver receives the identity as presented (already checked to have the shape of a
+ * KpsaID, KeID or hex(KcID)@FQDN). Call before the first handshake. */
 M2M_API M2M_WUR m2m_err m2m_tls_add_psk_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx);
 /* The server SSL_CTX (owned by tls). */
 M2M_API SSL_CTX *m2m_tls_ctx(m2m_tls *tls);
-/* After a completed handshake: the security association of this connection. */
+/* After a completed handshake: the security association of this connection. Fails with
+ * M2M_E_AUTH when the handshake is incomplete or nothing is bound (close the connection);
+ * *out is then zeroed (kind M2M_SA_NONE). */
 M2M_API M2M_WUR m2m_err m2m_tls_peer_sa(m2m_tls *tls, SSL *ssl, m2m_sa *out);
+/* The SNI host name the client sent (TS-0003 clause 10.2.1), or NULL. Informational only: an
+ * unknown name is accepted. */
+M2M_API const char *m2m_tls_peer_servername(const SSL *ssl);
 
 #endif

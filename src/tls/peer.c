@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the server side of the Certificate-Based SAEF (TS-0003 clause 8.2.2.2):
+ * the client certificate is path-validated by OpenSSL against the configured trust anchors
+ * (RFC 5280 clause 6.1, clause 8.1.2.5), must meet the clause 10.1.1 profile (ECDSA P-256 key,
+ * keyUsage digitalSignature, extendedKeyUsage absent or allowing clientAuth, not a CA), and its
+ * subjectAltName is mapped to the identity Entity B binds (clause 8.2.1): the URI form of an
+ * AE-ID certificate (clause 10.1.1.5) to the Absolute AE-ID, the public domain name of a CSE-ID
+ * certificate (clause 10.1.1.7) to the Absolute CSE-ID in our SP. Wildcards, no usable SAN or
+ * two different identities fail the handshake. It also answers m2m_tls_peer_sa() for both PSK
+ * and certificate associations (TS-0004 clause 7.3.2.1 consumes it).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "m2msec/hex.h"
+#include "m2msec/id.h"
+#include "tls/tls_int.h"
+
+/* Client certificate chains: leaf + at most 3 CAs above it ("keep chains short", 10.1.1). */
+#define PEER_VERIFY_DEPTH 4
+
+/* Clause 10.1.1.1/10.1.1.3 profile of a client leaf certificate. */
+static m2m_err leaf_profile(X509 *leaf)
+{
+	uint32_t flags = X509_get_extension_flags(leaf);
+
+	if (!m2mi_tls_key_is_p256(X509_get0_pubkey(leaf)))
+		return M2M_E_CERT;
+	if (X509_check_ca(leaf) != 0)
+		return M2M_E_CERT;
+	if ((flags & EXFLAG_KUSAGE) == 0 || (X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE) == 0)
+		return M2M_E_CERT;
+	if ((flags & EXFLAG_XKUSAGE) != 0 && (X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT) == 0)
+		return M2M_E_CERT;
+	return M2M_OK;
+}
+
+/* Canonical form of the parsed s[0..len) of kind expect into out. */
+static m2m_err parse_canon(const char *s, size_t len, m2m_id_kind expect, char *out, size_t cap)
+{
+	m2m_id *id = NULL;
+	m2m_err r;
+
+	if ((r = m2m_id_parse(s, len, expect, &id)) == M2M_OK)
+		r = m2mi_tls_copy(out, cap, m2m_id_canonical(id));
+	m2m_id_free(id);
+	return r;
+}
+
+/* A DNS SAN "<cse>.<sp_fqdn>" -> Absolute CSE-ID "//<sp_fqdn>/<cse>", the inverse of
+ * m2m_id_cse_domain_name. Anything else is not usable (M2M_E_NOT_FOUND). */
+static m2m_err dns_to_cse(const char *dns, size_t len, const char *sp_fqdn, char *out, size_t cap)
+{
+	char low[256], rel[256], back[256], abs[512];
+	size_t sl = strlen(sp_fqdn), ll;
+	m2m_id *id = NULL;
+	m2m_err r = M2M_E_NOT_FOUND;
+
+	if (sl == 0 || len >= sizeof(low))
+		return M2M_E_NOT_FOUND;
+	for (size_t i = 0; i < len; i++)
+		low[i] = (char)((dns[i] >= 'A' && dns[i] <= 'Z') ? dns[i] - 'A' + 'a' : dns[i]);
+	if (len > 0 && low[len - 1] == '.')
+		len--;
+	low[len] = '\0';
+	if (len <= sl + 1 || low[len - sl - 1] != '.' || strcmp(low + len - sl, sp_fqdn) != 0)
+		return M2M_E_NOT_FOUND;
+	ll = len - sl - 1;
+	if (memchr(low, '.', ll) != NULL)
+		return M2M_E_NOT_FOUND; /* a deeper name is not a CSE-ID of this SP */
+	snprintf(rel, sizeof(rel), "/%.*s", (int)ll, low);
+	if (m2m_id_parse(rel, ll + 1, M2M_ID_CSE_ID, &id) != M2M_OK)
+		goto out;
+	/* Agree with the documented forward mapping (include/m2msec/id.h). */
+	if (m2m_id_cse_domain_name(id, sp_fqdn, back, sizeof(back)) != M2M_OK ||
+	    strcasecmp(back, low) != 0) /* public: host names */
+		goto out;
+	snprintf(abs, sizeof(abs), "//%s/%.*s", sp_fqdn, (int)ll, low);
+	r = parse_canon(abs, strlen(abs), M2M_ID_CSE_ID, out, cap);
+	if (r != M2M_OK && r != M2M_E_RANGE)
+		r = M2M_E_NOT_FOUND;
+out:
+	m2m_id_free(id);
+	return r;
+}
+
+/* The identity one SAN denotes. M2M_E_NOT_FOUND: not usable, ignored; other errors reject the
+ * certificate (wildcard, embedded NUL, malformed m2m: URI). */
+static m2m_err san_identity(const GENERAL_NAME *g, const char *sp_fqdn, char *out, size_t cap,
+			    m2m_entity_kind *kind)
+{
+	const ASN1_IA5STRING *s;
+	const char *v;
+	size_t len;
+
+	if (g->type == GEN_URI)
+		s = g->d.uniformResourceIdentifier;
+	else if (g->type == GEN_DNS)
+		s = g->d.dNSName;
+	else
+		return M2M_E_NOT_FOUND;
+	v = (const char *)ASN1_STRING_get0_data(s);
+	len = (size_t)ASN1_STRING_length(s);
+	if (v == NULL || len == 0 || memchr(v, '\0', len) != NULL)
+		return M2M_E_CERT_NAME;
+	if (memchr(v, '*', len) != NULL)
+		return M2M_E_CERT_NAME; /* clause 10.1.1.5-10.1.1.7: no wildcards */
+	if (g->type == GEN_DNS) {
+		*kind = M2M_ENTITY_CSE;
+		return dns_to_cse(v, len, sp_fqdn, out, cap);
+	}
+	if (len < 6 || strncasecmp(v, "m2m://", 6) != 0) /* public: URI scheme */
+		return M2M_E_NOT_FOUND;
+	m2m_id *id = NULL;
+	m2m_err r = m2m_id_from_ae_uri(v, len, &id);
+	if (r == M2M_OK)
+		r = m2mi_tls_copy(out, cap, m2m_id_canonical(id));
+	else
+		r = M2M_E_CERT_NAME;
+	m2m_id_free(id);
+	*kind = M2M_ENTITY_AE;
+	return r;
+}
+
+static m2m_err fill_cert_sa(X509 *leaf, m2m_entity_kind kind, const char *bound, m2m_sa *out)
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	struct tm tm;
+	m2m_err r;
+
+	if (X509_digest(leaf, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
+		return M2M_E_CRYPTO;
+	if ((r = m2m_hex_encode(md, mdlen, true, hex, sizeof(hex))) != M2M_OK)
+		return r;
+	out->kind = M2M_SA_CERT;
+	out->entity = kind;
+	if ((r = m2mi_tls_copy(out->bound_id, sizeof(out->bound_id), bound)) != M2M_OK)
+		return r;
+	snprintf(out->credential_id, sizeof(out->credential_id), "%d-%s",
+		 kind == M2M_ENTITY_AE ? M2M_CRED_TLS_AE_CERT : M2M_CRED_TLS_CSE_CERT, hex);
+	out->suid = 0;
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) != 1)
+		return M2M_E_CERT;
+	out->expiry = (int64_t)timegm(&tm);
+	return M2M_OK;
+}
+
+m2m_err m2mi_peer_binding(X509 *leaf, const char *sp_fqdn, m2m_sa *out)
+{
+	GENERAL_NAMES *gens = NULL;
+	char cand[M2M_SA_ID_MAX] = "", one[M2M_SA_ID_MAX];
+	m2m_entity_kind ck = M2M_ENTITY_UNKNOWN, k = M2M_ENTITY_UNKNOWN;
+	int crit = 0;
+	m2m_err r;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (leaf == NULL)
+		return M2M_E_INVAL;
+	if ((r = leaf_profile(leaf)) != M2M_OK)
+		return r;
+	/* NULL also when the extension is present twice (crit == -2): refused. */
+	if ((gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, &crit, NULL)) == NULL)
+		return M2M_E_CERT_NAME;
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		r = san_identity(sk_GENERAL_NAME_value(gens, i), sp_fqdn != NULL ? sp_fqdn : "", one,
+				 sizeof(one), &k);
+		if (r == M2M_E_NOT_FOUND)
+			continue;
+		if (r != M2M_OK)
+			goto out;
+		if (cand[0] != '\0' && (k != ck || strcmp(cand, one) != 0)) { /* public: identifiers */
+			r = M2M_E_CERT_NAME; /* two identities: ambiguous, refuse */
+			goto out;
+		}
+		memcpy(cand, one, sizeof(cand));
+		ck = k;
+	}
+	if (cand[0] == '\0') {
+		r = M2M_E_CERT_NAME;
+		goto out;
+	}
+	r = fill_cert_sa(leaf, ck, cand, out);
+out:
+	GENERAL_NAMES_free(gens);
+	if (r != M2M_OK)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+/* Replaces OpenSSL's verification step: RFC 5280 path validation first, then the profile and
+ * SAN rules; the binding is stored on the connection. Returning 0 fails the handshake. */
+static int peer_verify_cb(X509_STORE_CTX *xs, void *arg)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+	m2m_tls *tls = arg;
+	X509 *leaf = X509_STORE_CTX_get0_cert(xs);
+	m2m_sa sa;
+	m2m_err r;
+
+	if (X509_verify_cert(xs) != 1) {
+		m2mi_tls_log_refused(__func__, "client certificate",
+				     X509_verify_cert_error_string(X509_STORE_CTX_get_error(xs)), M2M_E_CERT_UNTRUSTED);
+		return 0;
+	}
+	if ((r = m2mi_peer_binding(leaf, tls->sp_fqdn, &sa)) != M2M_OK ||
+	    (r = m2mi_tls_set_sa(ssl, &sa)) != M2M_OK) {
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_APPLICATION_VERIFICATION);
+		m2mi_tls_log_refused(__func__, "client certificate", "subjectAltName/profile", r);
+		return 0;
+	}
+	return 1;
+}
+
+m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, size_t errcap)
+{
+	STACK_OF(X509_NAME) *cas = NULL;
+
+	if (cfg->cert_file == NULL) {
+		SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_NONE, NULL);
+		return M2M_OK; /* PSK only: no certificate handshake can complete */
+	}
+	/*
+	 * A certificate handshake must authenticate the client: without trust anchors the store
+	 * is empty and every client certificate fails. FAIL_IF_NO_PEER_CERT only applies when a
+	 * certificate was requested, which OpenSSL never does for PSK handshakes (1.2 or 1.3).
+	 */
+	SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(tls->ctx, PEER_VERIFY_DEPTH);
+	SSL_CTX_set_cert_verify_callback(tls->ctx, peer_verify_cb, tls);
+	if (cfg->trust_anchors == NULL)
+		return M2M_OK;
+	if (SSL_CTX_load_verify_file(tls->ctx, cfg->trust_anchors) != 1 ||
+	    (cas = SSL_load_client_CA_file(cfg->trust_anchors)) == NULL) {
+		snprintf(errmsg, errcap, "trust anchors: no PEM certificate could be loaded");
+		return M2M_E_CONFIG;
+	}
+	SSL_CTX_set_client_CA_list(tls->ctx, cas);
+	return M2M_OK;
+}
+
+m2m_err m2m_tls_peer_sa(m2m_tls *tls, SSL *ssl, m2m_sa *out)
+{
+	const m2m_sa *sa;
+	bool psk;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (!m2mi_tls_ok(tls) || ssl == NULL || m2mi_tls_of_ssl(ssl) != tls)
+		return M2M_E_INVAL;
+	if (!SSL_is_init_finished(ssl) || (sa = m2mi_tls_get_sa(ssl)) == NULL)
+		return M2M_E_AUTH;
+	/* How the peer authenticated, from the negotiated handshake, not from the slot. */
+	if (SSL_version(ssl) == TLS1_3_VERSION)
+		psk = SSL_session_reused(ssl) == 1; /* resumption is off: reuse = external PSK */
+	else
+		psk = SSL_CIPHER_get_auth_nid(SSL_get_current_cipher(ssl)) == NID_auth_psk;
+	if (psk && sa->kind != M2M_SA_PSK)
+		return M2M_E_AUTH;
+	if (!psk && (sa->kind != M2M_SA_CERT || SSL_get0_peer_certificate(ssl) == NULL ||
+		     SSL_get_verify_result(ssl) != X509_V_OK))
+		return M2M_E_AUTH;
+	if (sa->credential_id[0] == '\0' || (sa->entity == M2M_ENTITY_UNKNOWN) != (sa->bound_id[0] == '\0'))
+		return M2M_E_AUTH;
+	*out = *sa;
+	return M2M_OK;
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the Association Security Handshake of the PSK-based SAEFs on the server
+ * side (TS-0003 clause 8.2.2.1, Provisioned Symmetric Key SAEF: (D)TLS-PSK per RFC 4279 with
+ * psk_identity = KpsaID and psk = Kpsa; the same callback will serve the MAF-based SAEF of clause
+ * 8.2.2.3, psk_identity = hexBinary(KcID)@MAF-FQDN, and MEF-provisioned KeIDs). The PSK
+ * callback checks that the identity has the shape of a key identifier (clauses 10.3.4, 10.3.5,
+ * 10.5), then asks a chain of resolvers in order: the psk-file, the credential store (the one
+ * place that decides revocation and expiry), then any resolver added later. The first answer
+ * wins; "not found" passes on; any other error ends the handshake. The key is copied into the
+ * OpenSSL buffer and every copy wiped; the binding of clause 8.2.1 (bound AE-ID/CSE-ID and the
+ * Credential-ID of clause 10.4) goes into the connection's slot for m2m_tls_peer_sa().
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "m2msec/credstore.h"
+#include "m2msec/id.h"
+#include "m2msec/mem.h"
+#include "tls/tls_int.h"
+
+static m2m_err add_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx)
+{
+	if (tls->nresolvers >= M2MI_TLS_RESOLVERS_MAX)
+		return M2M_E_RANGE;
+	tls->resolvers[tls->nresolvers].fn = fn;
+	tls->resolvers[tls->nresolvers].ctx = ctx;
+	tls->nresolvers++;
+	return M2M_OK;
+}
+
+m2m_err m2m_tls_add_psk_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx)
+{
+	if (!m2mi_tls_ok(tls) || fn == NULL)
+		return M2M_E_INVAL;
+	return add_resolver(tls, fn, ctx);
+}
+
+/* Entity kind of a bound identity: AE for an AE-ID, CSE for a CSE-ID, else UNKNOWN. */
+static m2m_entity_kind entity_of(const char *bound, char *canon, size_t cap)
+{
+	m2m_entity_kind k = M2M_ENTITY_UNKNOWN;
+	m2m_id *id = NULL;
+
+	if (bound == NULL || bound[0] == '\0' || m2m_id_parse(bound, strlen(bound), M2M_ID_ANY, &id) != M2M_OK)
+		return M2M_ENTITY_UNKNOWN;
+	if (m2m_id_kind_of(id) == M2M_ID_AE_ID)
+		k = M2M_ENTITY_AE;
+	else if (m2m_id_kind_of(id) == M2M_ID_CSE_ID)
+		k = M2M_ENTITY_CSE;
+	if (k != M2M_ENTITY_UNKNOWN && m2mi_tls_copy(canon, cap, m2m_id_canonical(id)) != M2M_OK)
+		k = M2M_ENTITY_UNKNOWN;
+	m2m_id_free(id);
+	return k;
+}
+
+/*
+ * The credential-store resolver: Kpsa records only; m2m_credstore_lookup_key decides
+ * revocation, expiry and not-yet-valid. The record's owner is the bound identity (an owner that
+ * is not an AE-ID or CSE-ID leaves only the Credential-ID known, entity UNKNOWN).
+ */
+static m2m_err store_resolve(void *ctx, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
+{
+	m2m_tls *tls = ctx;
+	m2m_cred_info *info = NULL;
+	m2m_key *k = NULL;
+	m2m_err r;
+
+	*key = NULL;
+	pthread_mutex_lock(&tls->store_lock);
+	r = m2m_credstore_lookup_key(tls->store, identity, M2M_CRED_KIND_KPSA, now, &k);
+	if (r == M2M_OK)
+		r = m2m_credstore_get_info(tls->store, m2m_key_id(k), &info);
+	pthread_mutex_unlock(&tls->store_lock);
+	if (r != M2M_OK)
+		goto out;
+	memset(binding, 0, sizeof(*binding));
+	binding->kind = M2M_SA_PSK;
+	binding->entity = entity_of(info->owner, binding->bound_id, sizeof(binding->bound_id));
+	binding->suid = info->suid;
+	binding->expiry = info->not_after;
+	if (snprintf(binding->credential_id, sizeof(binding->credential_id), "%d-%s", M2M_CRED_KPSAID_KCID,
+		     m2m_key_id(k)) >= (int)sizeof(binding->credential_id)) {
+		r = M2M_E_RANGE;
+		goto out;
+	}
+	*key = k;
+	k = NULL;
+out:
+	m2m_key_free(k);
+	m2m_credstore_info_free(info);
+	return r;
+}
+
+static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+				  unsigned int max_psk_len);
+
+m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, size_t errcap)
+{
+	char msg[200];
+	m2m_err r;
+
+	SSL_CTX_set_psk_server_callback(tls->ctx, psk_server_cb);
+	if (cfg->psk_file != NULL) {
+		if ((r = m2mi_psk_file_load(cfg->psk_file, &tls->psk_table, msg, sizeof(msg))) != M2M_OK) {
+			snprintf(errmsg, errcap, "psk file: %s", msg);
+			return r;
+		}
+		if ((r = add_resolver(tls, m2mi_psk_file_resolve, tls->psk_table)) != M2M_OK)
+			return r;
+	}
+	if (cfg->store != NULL) {
+		if (pthread_mutex_init(&tls->store_lock, NULL) != 0)
+			return M2M_E_INTERNAL;
+		tls->store_lock_init = true;
+		tls->store = cfg->store;
+		if ((r = add_resolver(tls, store_resolve, tls)) != M2M_OK)
+			return r;
+	}
+	return M2M_OK;
+}
+
+/* Complete and check what a resolver returned; any doubt fails closed. */
+static m2m_err finish_binding(const char *canon_identity, const m2m_key *key, int64_t now, m2m_sa *b)
+{
+	int64_t nb = 0, na = 0;
+	char bound[M2M_SA_ID_MAX];
+	m2m_err r;
+
+	if ((r = m2m_key_check_validity(key, now)) != M2M_OK)
+		return r;
+	b->kind = M2M_SA_PSK;
+	b->bound_id[sizeof(b->bound_id) - 1] = '\0';
+	b->credential_id[sizeof(b->credential_id) - 1] = '\0';
+	if (b->bound_id[0] != '\0') {
+		m2m_entity_kind k = entity_of(b->bound_id, bound, sizeof(bound));
+		if (k == M2M_ENTITY_UNKNOWN || (b->entity != M2M_ENTITY_UNKNOWN && b->entity != k))
+			return M2M_E_AUTH;
+		b->entity = k;
+		memcpy(b->bound_id, bound, sizeof(bound));
+	} else if (b->entity != M2M_ENTITY_UNKNOWN) {
+		return M2M_E_AUTH; /* an entity kind without an identity */
+	}
+	if (b->credential_id[0] == '\0' &&
+	    snprintf(b->credential_id, sizeof(b->credential_id), "%d-%s", M2M_CRED_KPSAID_KCID,
+		     canon_identity) >= (int)sizeof(b->credential_id))
+		return M2M_E_RANGE;
+	m2m_key_validity(key, &nb, &na);
+	if (b->expiry == 0 || (na != 0 && na < b->expiry))
+		b->expiry = na;
+	if (b->suid == 0)
+		b->suid = m2m_key_suid(key);
+	return M2M_OK;
+}
+
+m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
+{
+	m2m_id *id = NULL;
+	m2m_id_kind kind;
+	m2m_key *k = NULL;
+	size_t len;
+	m2m_err r = M2M_E_NOT_FOUND;
+
+	*key = NULL;
+	memset(binding, 0, sizeof(*binding));
+	if (!m2mi_tls_ok(tls) || identity == NULL)
+		return M2M_E_INVAL;
+	/* Refused before any lookup unless it has the shape of a key identifier. */
+	len = strnlen(identity, M2MI_PSK_IDENTITY_MAX + 1);
+	if (len > M2MI_PSK_IDENTITY_MAX || m2m_id_parse(identity, len, M2M_ID_ANY, &id) != M2M_OK)
+		return M2M_E_ID_BAD_FORM;
+	kind = m2m_id_kind_of(id);
+	if (kind != M2M_ID_KPSAID && kind != M2M_ID_KEID && kind != M2M_ID_KCID) {
+		r = M2M_E_ID_BAD_FORM;
+		goto out;
+	}
+	for (size_t i = 0; i < tls->nresolvers; i++) {
+		memset(binding, 0, sizeof(*binding));
+		r = tls->resolvers[i].fn(tls->resolvers[i].ctx, identity, now, &k, binding);
+		if (r == M2M_OK && k == NULL)
+			r = M2M_E_INTERNAL;
+		if (r != M2M_E_NOT_FOUND)
+			break;
+		m2m_key_free(k);
+		k = NULL;
+	}
+	if (r != M2M_OK)
+		goto out;
+	if ((r = finish_binding(m2m_id_canonical(id), k, now, binding)) != M2M_OK)
+		goto out;
+	*key = k;
+	k = NULL;
+out:
+	if (r != M2M_OK)
+		memset(binding, 0, sizeof(*binding));
+	m2m_key_free(k);
+	m2m_id_free(id);
+	return r;
+}
+
+/* RFC 4279 server callback (also used by OpenSSL 3.0 for TLS 1.3 external PSKs with SHA-256
+ * suites). Returns the key length, or 0 to refuse: the handshake then fails. */
+static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+				  unsigned int max_psk_len)
+{
+	m2m_tls *tls = m2mi_tls_of_ssl(ssl);
+	m2m_key *key = NULL;
+	m2m_sa sa;
+	const uint8_t *b;
+	size_t n = 0;
+	unsigned int ret = 0;
+	m2m_err r;
+
+	if (tls == NULL || identity == NULL) {
+		r = M2M_E_INVAL;
+		goto out;
+	}
+	if ((r = m2mi_psk_resolve(tls, identity, (int64_t)time(NULL), &key, &sa)) != M2M_OK)
+		goto out;
+	b = m2m_key_bytes(key, &n);
+	if (b == NULL || n == 0 || n > max_psk_len) {
+		r = M2M_E_KEY_LEN;
+		goto out;
+	}
+	if ((r = m2mi_tls_set_sa(ssl, &sa)) != M2M_OK)
+		goto out;
+	memcpy(psk, b, n);
+	ret = (unsigned int)n;
+out:
+	/* A malformed identity is not echoed: a confused client may have put its key there. */
+	if (r != M2M_OK)
+		m2mi_tls_log_refused(__func__, "PSK identity", r == M2M_E_ID_BAD_FORM ? "(malformed)" : identity, r);
+	m2m_key_free(key);
+	m2m_memzero(&sa, sizeof(sa));
+	return ret;
+}

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the server SSL_CTX of the secure CSE (TS-0003 clause 10.2; the CSE is
+ * Entity B and always the (D)TLS server, clause 8.2.1): the cipher policy in one table (clause
+ * 10.2.2 PSK and 10.2.3 ECDHE_ECDSA suites, TLS 1.2 minimum, TLS 1.3 optional), the hardening
+ * options (no renegotiation, no compression, no resumption so every connection runs the
+ * credential checks again), SNI (clause 10.2.1: accepted and recorded, never rejected), the
+ * server certificate (clause 10.1.1 P-256 profile, key file 0600) and the per-connection slot
+ * that holds the security association produced by psk.c or peer.c. docs/tls.md has the design.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "m2msec/id.h"
+#include "m2msec/log.h"
+#include "m2msec/mem.h"
+#include "tls/tls_int.h"
+
+/*
+ * THE cipher policy (TS-0003 clause 10.2). Server preference order: AEAD first, CCM_8 first
+ * among PSK suites because constrained clients (and DTLS, clause 10.2.2) use it.
+ */
+static const struct tls_suite {
+	const char *openssl; /* OpenSSL name */
+	const char *iana;    /* RFC name */
+	bool mandatory;      /* a "MUST implement" of clause 10.2.2 / 10.2.3 */
+} tls12_suites[] = {
+	{"PSK-AES128-CCM8", "TLS_PSK_WITH_AES_128_CCM_8", false},
+	{"PSK-AES128-CCM", "TLS_PSK_WITH_AES_128_CCM", false},
+	{"PSK-AES128-GCM-SHA256", "TLS_PSK_WITH_AES_128_GCM_SHA256", false},
+	{"PSK-AES128-CBC-SHA256", "TLS_PSK_WITH_AES_128_CBC_SHA256", true},
+	{"ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", false},
+	{"ECDHE-ECDSA-AES128-CCM8", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", false},
+	{"ECDHE-ECDSA-AES128-CCM", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", false},
+	{"ECDHE-ECDSA-AES128-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", true},
+};
+/* TLS 1.3 (only with allow_tls13): SHA-256 suites, so TLS 1.3 external PSKs work through the
+ * same PSK callback (OpenSSL 3.0 maps it to a SHA-256 PSK). */
+#define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_8_SHA256:TLS_AES_128_CCM_SHA256"
+/* ECDHE groups: P-256 first (RFC 8422 mandatory curve, the TS-0003 clause 10.1.1 curve). */
+#define TLS_GROUPS "P-256:X25519:P-384"
+/* Signature algorithms a client certificate may use: ECDSA P-256 with SHA-256 (clause 10.1.1). */
+#define TLS_CLIENT_SIGALGS "ECDSA+SHA256"
+/* Session id context: required by OpenSSL once client certificates are requested. */
+#define TLS_SID_CTX "m2msec-cse"
+/* Largest client certificate chain accepted (bytes); a P-256 chain of depth 3 is ~2 KiB. */
+#define TLS_MAX_CERT_LIST (32 * 1024)
+
+static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
+static int ctx_idx = -1; /* SSL_CTX ex_data: the owning m2m_tls */
+static int sa_idx = -1;  /* SSL ex_data: the m2m_sa of the connection */
+
+static void sa_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	m2m_freezero(ptr, sizeof(m2m_sa));
+}
+
+/* SSL_dup must not share the slot (double free); the copy starts without a binding. */
+static int sa_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, void **from_d, int idx, long argl,
+		  void *argp)
+{
+	(void)to;
+	(void)from;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	*from_d = NULL;
+	return 1;
+}
+
+static void idx_init(void)
+{
+	ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	sa_idx = SSL_get_ex_new_index(0, NULL, NULL, sa_dup, sa_free);
+}
+
+static m2m_err tls_indices(void)
+{
+	if (pthread_once(&idx_once, idx_init) != 0 || ctx_idx < 0 || sa_idx < 0)
+		return M2M_E_CRYPTO;
+	return M2M_OK;
+}
+
+bool m2mi_tls_ok(const m2m_tls *tls)
+{
+	return tls != NULL && tls->magic == M2MI_TLS_MAGIC && tls->ctx != NULL;
+}
+
+m2m_tls *m2mi_tls_of_ssl(const SSL *ssl)
+{
+	m2m_tls *tls;
+
+	if (ssl == NULL || ctx_idx < 0)
+		return NULL;
+	tls = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_idx);
+	return m2mi_tls_ok(tls) ? tls : NULL;
+}
+
+m2m_err m2mi_tls_set_sa(SSL *ssl, const m2m_sa *sa)
+{
+	m2m_sa *p;
+
+	if (ssl == NULL || sa == NULL || sa_idx < 0)
+		return M2M_E_INVAL;
+	if ((p = SSL_get_ex_data(ssl, sa_idx)) == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return M2M_E_NOMEM;
+		if (SSL_set_ex_data(ssl, sa_idx, p) != 1) {
+			free(p);
+			return M2M_E_CRYPTO;
+		}
+	}
+	*p = *sa;
+	return M2M_OK;
+}
+
+const m2m_sa *m2mi_tls_get_sa(const SSL *ssl)
+{
+	if (ssl == NULL || sa_idx < 0)
+		return NULL;
+	return SSL_get_ex_data(ssl, sa_idx);
+}
+
+m2m_err m2mi_tls_copy(char *dst, size_t cap, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (cap == 0)
+		return M2M_E_RANGE;
+	dst[0] = '\0';
+	if (n >= cap)
+		return M2M_E_RANGE;
+	memcpy(dst, s != NULL ? s : "", n + 1);
+	return M2M_OK;
+}
+
+static _Atomic int64_t refused_sec = -1;
+
+void m2mi_tls_log_refused(const char *func, const char *what, const char *peer_text, m2m_err why)
+{
+	struct timespec ts;
+	int64_t prev, now;
+	char safe[65];
+	size_t i = 0;
+
+	if (!m2m_log_enabled(M2M_LOG_DEBUG) || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return;
+	now = (int64_t)ts.tv_sec;
+	prev = atomic_load(&refused_sec);
+	if (prev == now || !atomic_compare_exchange_strong(&refused_sec, &prev, now))
+		return;
+	/* Peer-controlled text: printable identifier characters only, truncated. */
+	for (; peer_text != NULL && peer_text[i] != '\0' && i + 1 < sizeof(safe); i++) {
+		unsigned char c = (unsigned char)peer_text[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '.' || c == '-' || c == '_' || c == '@' || c == '/' || c == ':' || c == ' ' ||
+			  c == '(' || c == ')';
+		safe[i] = ok ? (char)c : '?';
+	}
+	safe[i] = '\0';
+	m2m_log_msg(M2M_LOG_DEBUG, func, "%s refused: \"%s\" (%s)", what, safe, m2m_strerror(why));
+}
+
+m2m_err m2mi_tls_read_secret_file(const char *path, char **out, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL, extra;
+	size_t cap = 0, n = 0;
+	ssize_t got;
+	int fd;
+	m2m_err r = M2M_OK;
+
+	*out = NULL;
+	*len = 0;
+	if (path == NULL || path[0] == '\0')
+		return M2M_E_INVAL;
+	/* O_NONBLOCK: a FIFO must not block the open; it is refused below. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return errno == ENOENT ? M2M_E_NOT_FOUND : M2M_E_IO;
+	if (fstat(fd, &st) != 0) {
+		r = M2M_E_IO;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 || st.st_uid != geteuid()) {
+		r = M2M_E_KEY_PERMS;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > M2MI_TLS_FILE_MAX) {
+		r = M2M_E_TOO_LARGE;
+		goto out;
+	}
+	cap = (size_t)st.st_size + 1;
+	if ((buf = malloc(cap)) == NULL) {
+		r = M2M_E_NOMEM;
+		goto out;
+	}
+	while (n + 1 < cap) {
+		got = read(fd, buf + n, cap - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = M2M_E_IO;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n + 1 == cap && read(fd, &extra, 1) != 0) { /* grew while being read */
+		r = M2M_E_IO;
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+out:
+	m2m_freezero(buf, cap);
+	close(fd);
+	return r;
+}
+
+bool m2mi_tls_key_is_p256(const EVP_PKEY *pk)
+{
+	char group[64];
+	size_t glen = 0;
+
+	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC)
+		return false;
+	if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &glen) != 1)
+		return false;
+	return strcmp(group, SN_X9_62_prime256v1) == 0; /* public: curve name */
+}
+
+/* SNI (TS-0003 clause 10.2.1): accept every name; returning OK makes OpenSSL acknowledge it and
+ * keep it for SSL_get_servername(). An unknown name is not an error (docs/tls.md). */
+static int sni_cb(SSL *ssl, int *al, void *arg)
+{
+	(void)ssl;
+	(void)al;
+	(void)arg;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static m2m_err apply_policy(SSL_CTX *ctx, bool tls13)
+{
+	char list[512];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(tls12_suites) / sizeof(tls12_suites[0]); i++) {
+		int w = snprintf(list + n, sizeof(list) - n, "%s%s", i > 0 ? ":" : "", tls12_suites[i].openssl);
+		if (w < 0 || (size_t)w >= sizeof(list) - n)
+			return M2M_E_INTERNAL;
+		n += (size_t)w;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, tls13 ? TLS1_3_VERSION : TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_cipher_list(ctx, list) != 1 || SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1 ||
+	    SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1 ||
+	    SSL_CTX_set1_client_sigalgs_list(ctx, TLS_CLIENT_SIGALGS) != 1 ||
+	    SSL_CTX_set_num_tickets(ctx, 0) != 1 ||
+	    /* needed with SSL_VERIFY_PEER: OpenSSL treats a TLS 1.3 external PSK as a resumption */
+	    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)TLS_SID_CTX, sizeof(TLS_SID_CTX) - 1) != 1)
+		return M2M_E_CRYPTO;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |
+					 SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_max_cert_list(ctx, TLS_MAX_CERT_LIST);
+	SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
+	return M2M_OK;
+}
+
+/* An encrypted key file is refused rather than prompting on a terminal. */
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return 0;
+}
+
+static m2m_err load_server_cert(SSL_CTX *ctx, const m2m_tls_config *cfg, char *errmsg, size_t errcap)
+{
+	char *pem = NULL;
+	size_t n = 0;
+	BIO *bio = NULL;
+	EVP_PKEY *pk = NULL;
+	m2m_err r;
+
+	if ((r = m2mi_tls_read_secret_file(cfg->key_file, &pem, &n)) != M2M_OK) {
+		snprintf(errmsg, errcap, "key file: %s", m2m_strerror(r));
+		goto out;
+	}
+	r = M2M_E_CERT;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1) {
+		snprintf(errmsg, errcap, "certificate file: no PEM certificate chain");
+		goto out;
+	}
+	if (!m2mi_tls_key_is_p256(X509_get0_pubkey(SSL_CTX_get0_certificate(ctx)))) {
+		snprintf(errmsg, errcap, "certificate file: key is not ECDSA P-256 (TS-0003 10.1.1)");
+		goto out;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)n)) == NULL ||
+	    (pk = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL)) == NULL) {
+		snprintf(errmsg, errcap, "key file: no unencrypted PEM private key");
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey(ctx, pk) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(errmsg, errcap, "key file: key does not match the certificate");
+		goto out;
+	}
+	r = M2M_OK;
+out:
+	EVP_PKEY_free(pk);
+	BIO_free(bio);
+	m2m_freezero(pem, n + 1);
+	return r;
+}
+
+static m2m_err set_sp(m2m_tls *tls, const char *sp_id, char *errmsg, size_t errcap)
+{
+	m2m_id *id = NULL;
+	m2m_err r;
+
+	if (sp_id == NULL)
+		return M2M_OK;
+	if ((r = m2m_id_parse(sp_id, strlen(sp_id), M2M_ID_SP_ID, &id)) != M2M_OK ||
+	    (r = m2mi_tls_copy(tls->sp_fqdn, sizeof(tls->sp_fqdn), m2m_id_fqdn(id))) != M2M_OK) {
+		snprintf(errmsg, errcap, "sp-id: %s", m2m_strerror(r));
+		r = M2M_E_CONFIG;
+	}
+	m2m_id_free(id);
+	return r;
+}
+
+m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg, size_t errcap)
+{
+	char scratch[8];
+	m2m_tls *tls = NULL;
+	m2m_err r;
+
+	if (errmsg == NULL || errcap == 0) {
+		errmsg = scratch;
+		errcap = sizeof(scratch);
+	}
+	errmsg[0] = '\0';
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (cfg == NULL)
+		return M2M_E_INVAL;
+	if ((cfg->cert_file == NULL) != (cfg->key_file == NULL) ||
+	    (cfg->trust_anchors != NULL && cfg->cert_file == NULL)) {
+		snprintf(errmsg, errcap, "a certificate needs its key; trust anchors need a certificate");
+		return M2M_E_CONFIG;
+	}
+	if ((r = tls_indices()) != M2M_OK)
+		return r;
+	if ((tls = calloc(1, sizeof(*tls))) == NULL)
+		return M2M_E_NOMEM;
+	tls->magic = M2MI_TLS_MAGIC;
+	if ((r = set_sp(tls, cfg->sp_id, errmsg, errcap)) != M2M_OK)
+		goto out;
+	r = M2M_E_CRYPTO;
+	if ((tls->ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_set_ex_data(tls->ctx, ctx_idx, tls) != 1)
+		goto out;
+	if ((r = apply_policy(tls->ctx, cfg->allow_tls13)) != M2M_OK)
+		goto out;
+	if (cfg->cert_file != NULL && (r = load_server_cert(tls->ctx, cfg, errmsg, errcap)) != M2M_OK)
+		goto out;
+	if ((r = m2mi_peer_setup(tls, cfg, errmsg, errcap)) != M2M_OK)
+		goto out;
+	if ((r = m2mi_psk_setup(tls, cfg, errmsg, errcap)) != M2M_OK)
+		goto out;
+	*out = tls;
+	tls = NULL;
+out:
+	m2m_tls_free(tls);
+	ERR_clear_error();
+	return r;
+}
+
+m2m_err m2m_tls_new(const m2m_tls_config *cfg, m2m_tls **out)
+{
+	char msg[256];
+	m2m_err r = m2m_tls_new_ex(cfg, out, msg, sizeof(msg));
+
+	if (r != M2M_OK)
+		m2m_log(M2M_LOG_ERROR, "TLS setup failed: %s%s%s", m2m_strerror(r), msg[0] ? ": " : "", msg);
+	return r;
+}
+
+void m2m_tls_free(m2m_tls *tls)
+{
+	if (tls == NULL || tls->magic != M2MI_TLS_MAGIC)
+		return;
+	if (tls->ctx != NULL) {
+		/* A connection outliving its m2m_tls finds no owner and fails closed. */
+		SSL_CTX_set_ex_data(tls->ctx, ctx_idx, NULL);
+		SSL_CTX_free(tls->ctx);
+	}
+	m2mi_psk_table_free(tls->psk_table);
+	if (tls->store_lock_init)
+		pthread_mutex_destroy(&tls->store_lock);
+	m2m_freezero(tls, sizeof(*tls));
+}
+
+SSL_CTX *m2m_tls_ctx(m2m_tls *tls)
+{
+	return m2mi_tls_ok(tls) ? tls->ctx : NULL;
+}
+
+const char *m2m_tls_peer_servername(const SSL *ssl)
+{
+	return ssl != NULL ? SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) : NULL;
+}

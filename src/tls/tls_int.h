@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the internal interface shared by the TLS security-association files of
+ * tls/ (TS-0003 clauses 8.2, 10.2): tls_ctx.c (the SSL_CTX, the one cipher policy, SNI, the
+ * per-connection binding slot), psk_file.c (the operator's pre-provisioned Kpsa table),
+ * psk.c (Provisioned Symmetric Key SAEF, clause 8.2.2.1: PSK callback and resolver chain) and
+ * peer.c (Certificate-Based SAEF, clauses 8.2.2.2 and 8.1.2.5: client certificate -> bound
+ * identity). Not installed; docs/tls.md holds the design.
+ */
+#ifndef M2M_TLS_INT_H
+#define M2M_TLS_INT_H
+
+#include <pthread.h>
+
+#include "m2msec/tls.h"
+
+#define M2MI_TLS_MAGIC 0x6d32746cu /* "m2tl": catches use of a freed or foreign pointer */
+/* At most this many PSK resolvers (built-ins included). */
+#define M2MI_TLS_RESOLVERS_MAX 8
+/* Largest credential file read (psk-file, private key), bytes. */
+#define M2MI_TLS_FILE_MAX (64u << 20)
+/* Longest PSK identity considered (RFC 4279 allows 2^16-1; OpenSSL passes at most 256). */
+#define M2MI_PSK_IDENTITY_MAX 256
+
+typedef struct m2mi_psk_table m2mi_psk_table;
+
+struct m2mi_psk_resolver {
+	m2m_psk_resolve_fn fn;
+	void *ctx;
+};
+
+struct m2m_tls {
+	uint32_t magic;
+	SSL_CTX *ctx;
+	m2mi_psk_table *psk_table;     /* psk-file entries, NULL = none */
+	m2m_credstore *store;          /* borrowed, NULL = none */
+	pthread_mutex_t store_lock;    /* the store handle is single-threaded (SQLite NOMUTEX) */
+	bool store_lock_init;
+	struct m2mi_psk_resolver resolvers[M2MI_TLS_RESOLVERS_MAX];
+	size_t nresolvers;
+	char sp_fqdn[256];             /* SP domain ("sp.example.com"), "" = none */
+};
+
+/* tls_ctx.c */
+bool m2mi_tls_ok(const m2m_tls *tls);
+/* The m2m_tls whose SSL_CTX created ssl, or NULL. */
+m2m_tls *m2mi_tls_of_ssl(const SSL *ssl);
+/* Store a copy of sa as the binding of ssl (replacing any earlier one). */
+m2m_err m2mi_tls_set_sa(SSL *ssl, const m2m_sa *sa);
+/* The binding of ssl, or NULL. */
+const m2m_sa *m2mi_tls_get_sa(const SSL *ssl);
+/* A debug line about a refused peer, at most one per second process-wide (style.md #7). */
+void m2mi_tls_log_refused(const char *func, const char *what, const char *peer_text, m2m_err why);
+/*
+ * Read a credential file: it must be a regular file owned by the effective user with no
+ * group/other permission bits (else M2M_E_KEY_PERMS). *out is NUL-terminated; release it with
+ * m2m_freezero(*out, *len + 1). Errors: M2M_E_NOT_FOUND, M2M_E_IO, M2M_E_TOO_LARGE, M2M_E_NOMEM.
+ */
+m2m_err m2mi_tls_read_secret_file(const char *path, char **out, size_t *len);
+/* True for an EC key on P-256 (TS-0003 clause 10.1.1: id-ecPublicKey, secp256r1). */
+bool m2mi_tls_key_is_p256(const EVP_PKEY *pk);
+/* Copy s into dst (cap bytes) or fail with M2M_E_RANGE; dst is "" on failure. */
+m2m_err m2mi_tls_copy(char *dst, size_t cap, const char *s);
+
+/* psk_file.c: the psk-file format ("KpsaID hex-key bound-identity" lines, docs/tls.md). */
+/* Parse text[0..len); errmsg (may be NULL) receives "line N: reason" and never any field text.
+ * Errors: M2M_E_CONFIG (malformed or duplicate line), M2M_E_TOO_LARGE, M2M_E_NOMEM. */
+m2m_err m2mi_psk_file_parse(const char *text, size_t len, m2mi_psk_table **out, char *errmsg,
+			    size_t errcap);
+/* Check permissions (m2mi_tls_read_secret_file), read and parse path. */
+m2m_err m2mi_psk_file_load(const char *path, m2mi_psk_table **out, char *errmsg, size_t errcap);
+/* Wipe and free; NULL is a no-op. */
+void m2mi_psk_table_free(m2mi_psk_table *t);
+size_t m2mi_psk_table_count(const m2mi_psk_table *t);
+/* The psk-file resolver (m2m_psk_resolve_fn, ctx = the table). */
+m2m_err m2mi_psk_file_resolve(void *ctx, const char *identity, int64_t now, m2m_key **key,
+			      m2m_sa *binding);
+
+/* psk.c */
+/* Install the PSK callback and the built-in resolvers (psk-file, credential store). */
+m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, size_t errcap);
+/* Run the resolver chain for a presented identity; on success *key and *binding are complete.
+ * An identity without the shape of a key identifier gives M2M_E_ID_BAD_FORM, before any lookup. */
+m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key,
+			 m2m_sa *binding);
+
+/* peer.c */
+/* Install client-certificate verification against cfg->trust_anchors. */
+m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, size_t errcap);
+/* The binding of a chain-verified leaf certificate (key type, usage and SAN rules of TS-0003
+ * clause 10.1.1 and 8.1.2.5). sp_fqdn "" disables the DNS SAN mapping. */
+m2m_err m2mi_peer_binding(X509 *leaf, const char *sp_fqdn, m2m_sa *out);
+
+#endif
