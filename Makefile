@@ -39,6 +39,9 @@ test: deps
 
 bench: build
 	@bench/kdf $(BUILD)
+	@$(BUILD)/bench_acp
+	@$(BUILD)/bench_tls
+	@if [ -x bench/cse ]; then bench/cse $(BUILD); fi
 
 fuzz: build-fuzz
 	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
