@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the public API of the oneM2M HTTP binding (TS-0009 V3.9.1) and of the
+ * HTTPS/HTTP server of the secure CSE (docs/http-binding.md).
+ *
+ * Two halves:
+ *  - the pure mapping (bindings/http_parse.c): an HTTP request given as method, request-target,
+ *    header list and body becomes an m2m_request (TS-0009 clauses 6.2, 6.4, 6.5), and an
+ *    m2m_response becomes status, header list and body (clauses 6.3, 6.4). No I/O and no
+ *    libevent types, so it is unit-tested and fuzzed on its own;
+ *  - the server (bindings/http_server.c): N libevent threads, each with its own event_base and
+ *    evhttp on the same port(s) (SO_REUSEPORT), an HTTPS listener over bufferevent_openssl whose
+ *    connections carry the TLS security association (TS-0003 clause 8.2.1), and an optional
+ *    loopback-only plain-HTTP listener (security association of kind M2M_SA_NONE).
+ */
+#ifndef M2MSEC_HTTP_H
+#define M2MSEC_HTTP_H
+
+#include "m2msec/err.h"
+#include "m2msec/primitive.h"
+#include "m2msec/sa.h"
+
+#define M2M_HTTP_DEFAULT_MAX_HEADER 8192u    /* request line + header fields, bytes */
+#define M2M_HTTP_DEFAULT_MAX_BODY 1048576u   /* message body, bytes */
+#define M2M_HTTP_DEFAULT_IDLE_TIMEOUT 120    /* seconds */
+#define M2M_HTTP_OUT_MAX_HEADERS 8
+
+/* One header field; name and value are NUL-terminated and borrowed. */
+typedef struct m2m_http_header {
+	const char *name;
+	const char *value;
+} m2m_http_header;
+
+/* Size limits of one request; 0 selects the default. */
+typedef struct m2m_http_limits {
+	size_t max_header; /* request line + every "Name: value\r\n" + final CRLF */
+	size_t max_body;
+} m2m_http_limits;
+
+/*
+ * Map one HTTP request to a request primitive (TS-0009 clause 6; exact rules in
+ * docs/http-binding.md). req and rsp must have been initialised (m2m_request_init,
+ * m2m_response_init). target is the origin-form request-target exactly as received (still
+ * percent-encoded, query included).
+ * Returns:
+ *   M2M_OK           req is complete and goes to the CSE; rsp is untouched.
+ *   M2M_E_PROTO      the request does not map (bad/missing parameter, method, media type, JSON):
+ *                    rsp holds the error (rsc 4000/4001/4005/4015, m2m:dbg text, echoed rqi when
+ *                    it was valid), req is cleared. Nothing may reach the CSE.
+ *   M2M_E_TOO_LARGE  head over max_header (HTTP 431) or body over max_body (HTTP 413), rsc 4000
+ *                    in rsp; the connection should be closed.
+ *   M2M_E_NOMEM      rsp holds 5000.
+ *   M2M_E_INVAL      a NULL argument; nothing written.
+ */
+M2M_API M2M_WUR m2m_err m2m_http_parse_request(const char *method, const char *target,
+					       const m2m_http_header *headers, size_t nheaders,
+					       const uint8_t *body, size_t body_len,
+					       const m2m_http_limits *limits, m2m_request *req,
+					       m2m_response *rsp);
+
+/*
+ * An HTTP response ready to be written (documented value type). Header values point into the
+ * m2m_response given to m2m_http_serialize_response and into this struct itself: keep both
+ * alive and do not copy the struct while the headers are used. The reason phrase is always
+ * empty (TS-0009 clause 6.3.3).
+ */
+typedef struct m2m_http_out {
+	int status;
+	m2m_http_header headers[M2M_HTTP_OUT_MAX_HEADERS];
+	size_t nheaders;
+	char *body;          /* compact JSON of rsp->pc (malloc'd), NULL when there is no content */
+	size_t body_len;
+	char rsc_buf[16];    /* storage of the X-M2M-RSC value */
+	char len_buf[24];    /* storage of the Content-Length value */
+} m2m_http_out;
+
+/*
+ * Serialise rsp (TS-0009 clauses 6.3, 6.4): status = rsp->http_status if set, else
+ * m2m_rsc_http_status(rsp->rsc) (rsc 0 counts as 5000); headers X-M2M-RSC, X-M2M-RI (rsp->rqi,
+ * else req->rqi), X-M2M-RVI (rsp->rvi, else req->rvi, else "3"), Content-Location (rsp->location
+ * of a CREATE), Allow (on 405), Content-Type application/json (with a body) and Content-Length.
+ * req may be NULL (the request did not parse). On error out is cleared.
+ */
+M2M_API M2M_WUR m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *rsp,
+						    m2m_http_out *out);
+/* Release out->body and zero out. NULL is a no-op. */
+M2M_API void m2m_http_out_clear(m2m_http_out *out);
+
+/* ---- server ------------------------------------------------------------------------------ */
+
+typedef struct m2m_tls m2m_tls;
+typedef struct m2m_http_server m2m_http_server;
+
+/*
+ * Called once per mapped request on the event-loop thread thread_index (0..threads-1), with the
+ * security association of the connection (kind M2M_SA_NONE on the plain-HTTP listener). It must
+ * fill rsp (rsc 0 is answered as 5000) and must not block for long: it runs on the loop.
+ */
+typedef void (*m2m_http_handler_fn)(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *req,
+				    m2m_response *rsp);
+
+typedef struct m2m_http_server_config {
+	const char *https_listen; /* "host:port" / "[v6]:port"; NULL, "" or "off" = no HTTPS */
+	m2m_tls *tls;             /* required with https_listen: SSL_CTX and peer association */
+	const char *http_listen;  /* plain HTTP, loopback addresses only; NULL, "" or "off" = none */
+	int threads;              /* event-loop threads, 0 = number of online cores */
+	size_t max_header;        /* 0 = M2M_HTTP_DEFAULT_MAX_HEADER */
+	size_t max_body;          /* 0 = M2M_HTTP_DEFAULT_MAX_BODY */
+	int idle_timeout_s;       /* keep-alive idle timeout, 0 = M2M_HTTP_DEFAULT_IDLE_TIMEOUT */
+} m2m_http_server_config;
+
+/*
+ * Create the threads' event bases and bind every listener (port 0 = ephemeral; all threads then
+ * share the port the first one got). Raises RLIMIT_NOFILE to its hard limit. Errors:
+ * M2M_E_CONFIG (bad address, non-loopback plain HTTP, HTTPS without tls, threads < 0),
+ * M2M_E_HTTP_BIND (address in use / not permitted), M2M_E_NOMEM, M2M_E_INTERNAL.
+ */
+M2M_API M2M_WUR m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_fn fn,
+					    void *ctx, m2m_http_server **out);
+/* Run every thread's loop; blocks until m2m_http_server_stop() and the drain are done. */
+M2M_API M2M_WUR m2m_err m2m_http_server_run(m2m_http_server *srv);
+/*
+ * Ask the server to stop: stop accepting, let queued responses drain (at most a few seconds),
+ * close every connection, make m2m_http_server_run() return. Only write(2)s to pipes: safe from
+ * a signal handler and from any thread, before or during run.
+ */
+M2M_API void m2m_http_server_stop(m2m_http_server *srv);
+/* Free the server (after run returned, or without running it). NULL is a no-op. */
+M2M_API void m2m_http_server_free(m2m_http_server *srv);
+/* The bound port of the HTTPS (https = true) or plain-HTTP listener; -1 if there is none. */
+M2M_API int m2m_http_server_port(const m2m_http_server *srv, bool https);
+/* The number of event-loop threads (cfg threads resolved). */
+M2M_API int m2m_http_server_threads(const m2m_http_server *srv);
+
+#endif

@@ -1,0 +1,709 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the HTTPS/HTTP server of the secure CSE: the transport half of the oneM2M
+ * HTTP binding (TS-0009 V3.9.1 clauses 6, 7.2) with the TLS security association of TS-0003
+ * clause 8.2.1 bound to every connection.
+ *
+ * Concurrency (docs/http-binding.md): N threads, each with its own event_base and its own evhttp
+ * objects listening on the same port(s) through SO_REUSEPORT sockets, so the kernel spreads new
+ * connections over the threads and a connection lives on one thread. The request path takes no
+ * lock. HTTPS connections are bufferevent_openssl sockets (evhttp_set_bevcb); the association is
+ * asked from the TLS layer (m2m_tls_peer_sa) once, at the first request of the connection, and
+ * cached with the connection; a connection whose association cannot be had is closed. The
+ * plain-HTTP listener binds loopback addresses only and gives every request an association of
+ * kind M2M_SA_NONE. Per request: bindings/http_parse.c maps the request, the handler runs, the
+ * response is serialised, one log event is emitted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <search.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "m2msec/config.h"
+#include "m2msec/http.h"
+#include "m2msec/log.h"
+#include "m2msec/tls.h"
+
+#define MAX_THREADS 256
+#define LISTEN_BACKLOG 1024
+#define STACK_HEADERS 48
+#define DRAIN_TICK_US 20000
+#define DRAIN_MAX_TICKS 150      /* 3 s */
+#define WARN_PER_SECOND 10
+#define ALL_METHODS (EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | \
+		     EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | \
+		     EVHTTP_REQ_PATCH)
+
+enum { L_HTTPS = 0, L_HTTP = 1 };
+
+struct worker;
+
+/* One listener of one thread. */
+struct listener {
+	struct worker *w;
+	bool tls;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+};
+
+/* A connection that has sent at least one request. */
+struct conn {
+	struct evhttp_connection *evcon; /* the key */
+	struct conn *prev, *next;
+	uint64_t id;
+	int ip_family;
+	uint8_t ip[16];
+	m2m_sa sa;                       /* cached association (kind NONE on plain HTTP) */
+};
+
+struct worker {
+	m2m_http_server *srv;
+	int index;
+	pthread_t tid;
+	bool started;
+	struct event_base *base;
+	struct listener ls[2];
+	int stop_rd, stop_wr;
+	struct event *stop_ev, *drain_ev;
+	int drain_ticks;
+	bool draining;
+	void *tree;        /* tsearch root: struct conn by evcon */
+	struct conn *conns;
+	time_t warn_sec;
+	int warn_count;
+};
+
+struct m2m_http_server {
+	m2m_http_handler_fn fn;
+	void *ctx;
+	m2m_tls *tls;
+	m2m_http_limits lim;
+	int idle_s;
+	int nthreads;
+	int port[2];
+	bool ran;
+	atomic_bool stopping;            /* set by m2m_http_server_stop() */
+	atomic_uint_fast64_t next_conn;
+	struct worker *w;
+};
+
+static const m2m_sa sa_none = {.kind = M2M_SA_NONE};
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Remote peers can trigger these warnings: at most WARN_PER_SECOND per thread and second. */
+static bool warn_ok(struct worker *w)
+{
+	time_t t = time(NULL);
+
+	if (t != w->warn_sec) {
+		w->warn_sec = t;
+		w->warn_count = 0;
+	}
+	return w->warn_count++ < WARN_PER_SECOND;
+}
+
+/* ---- per-connection state ------------------------------------------------------------------- */
+
+static int conn_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct conn *)a)->evcon, y = (uintptr_t)((const struct conn *)b)->evcon;
+
+	return x < y ? -1 : x > y;
+}
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct worker *w = arg;
+	struct conn key = {.evcon = evcon}, *c;
+	void *found = tfind(&key, &w->tree, conn_cmp);
+
+	if (found == NULL)
+		return;
+	c = *(struct conn **)found;
+	tdelete(&key, &w->tree, conn_cmp);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+}
+
+static void set_peer_ip(struct conn *c, const struct sockaddr *sa)
+{
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		c->ip_family = 4;
+		memcpy(c->ip, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			c->ip_family = 4;
+			memcpy(c->ip, a->s6_addr + 12, 4);
+		} else {
+			c->ip_family = 6;
+			memcpy(c->ip, a->s6_addr, 16);
+		}
+	}
+}
+
+/*
+ * The state of evcon, created at its first request: connection number, peer address, and the
+ * security association, asked from the TLS layer exactly once. NULL when the association cannot
+ * be had (or no memory): the caller closes the connection.
+ */
+static struct conn *conn_get(struct worker *w, struct evhttp_connection *evcon, bool tls)
+{
+	struct conn key = {.evcon = evcon}, *c;
+	void *found = tfind(&key, &w->tree, conn_cmp);
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	int one = 1;
+	evutil_socket_t fd;
+
+	if (found != NULL)
+		return *(struct conn **)found;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->evcon = evcon;
+	c->id = atomic_fetch_add(&w->srv->next_conn, 1) + 1;
+	set_peer_ip(c, evhttp_connection_get_addr(evcon));
+	/* Inherited from the listening socket on Linux; set again for other kernels. */
+	fd = bev ? bufferevent_getfd(bev) : -1;
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tls) {
+		/* A plain bufferevent here means evhttp fell back after SSL_new failed: refuse. */
+		SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+		m2m_err rc = ssl ? m2m_tls_peer_sa(w->srv->tls, ssl, &c->sa) : M2M_E_INTERNAL;
+		if (rc != M2M_OK) {
+			if (warn_ok(w))
+				m2m_log(M2M_LOG_WARN, "conn %llu: no security association (%s), closing",
+					(unsigned long long)c->id, m2m_strerror(rc));
+			free(c);
+			return NULL;
+		}
+	} else {
+		c->sa = sa_none;
+	}
+	if (tsearch(c, &w->tree, conn_cmp) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	evhttp_connection_set_closecb(evcon, on_conn_close, w);
+	return c;
+}
+
+/* ---- one request ------------------------------------------------------------------------------ */
+
+static const char *method_name(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_TRACE: return "TRACE";
+	case EVHTTP_REQ_CONNECT: return "CONNECT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "UNKNOWN";
+	}
+}
+
+static void reply(struct evhttp_request *ev, const m2m_request *req, m2m_response *rsp, bool close, bool head)
+{
+	m2m_http_out out;
+	struct evkeyvalq *oh = evhttp_request_get_output_headers(ev);
+
+	if (m2m_http_serialize_response(req, rsp, &out) != M2M_OK) {
+		m2m_response_clear(rsp); /* no memory for the body: a bare 5000 */
+		rsp->rsc = 5000;
+		if (m2m_http_serialize_response(req, rsp, &out) != M2M_OK) {
+			evhttp_send_error(ev, 500, NULL);
+			return;
+		}
+	}
+	for (size_t i = 0; i < out.nheaders; i++)
+		(void)evhttp_add_header(oh, out.headers[i].name, out.headers[i].value);
+	if (close)
+		(void)evhttp_add_header(oh, "Connection", "close");
+	if (out.body != NULL && !head)
+		(void)evbuffer_add(evhttp_request_get_output_buffer(ev), out.body, out.body_len);
+	evhttp_send_reply(ev, out.status, "", NULL); /* no Reason-Phrase (TS-0009 clause 6.3.3) */
+	m2m_http_out_clear(&out);
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+	struct listener *l = arg;
+	struct worker *w = l->w;
+	m2m_http_server *srv = w->srv;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	struct evkeyvalq *ih = evhttp_request_get_input_headers(ev);
+	struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+	m2m_http_header stack[STACK_HEADERS], *hdrs = stack;
+	struct evkeyval *kv;
+	m2m_request req;
+	m2m_response rsp;
+	size_t nh = 0, blen = evbuffer_get_length(in);
+	int64_t t0 = now_us();
+	bool head = evhttp_request_get_command(ev) == EVHTTP_REQ_HEAD;
+	m2m_err rc;
+	struct conn *c = conn_get(w, evcon, l->tls);
+
+	uint64_t conn_id;
+
+	if (c == NULL) {
+		evhttp_connection_free(evcon); /* also frees ev; nothing was answered */
+		return;
+	}
+	conn_id = c->id; /* c is not touched after reply(): a closing connection may go away */
+	m2m_request_init(&req);
+	m2m_response_init(&rsp);
+	TAILQ_FOREACH(kv, ih, next)
+		nh++;
+	if (nh > STACK_HEADERS)
+		hdrs = malloc(nh * sizeof(*hdrs));
+	if (hdrs == NULL) {
+		rc = M2M_E_NOMEM;
+		rsp.rsc = 5000;
+	} else {
+		nh = 0;
+		TAILQ_FOREACH(kv, ih, next)
+			hdrs[nh++] = (m2m_http_header){kv->key, kv->value};
+		rc = m2m_http_parse_request(method_name(evhttp_request_get_command(ev)), evhttp_request_get_uri(ev),
+					    hdrs, nh, blen ? evbuffer_pullup(in, -1) : NULL, blen, &srv->lim, &req,
+					    &rsp);
+	}
+	if (hdrs != stack)
+		free(hdrs);
+	if (rc == M2M_OK) {
+		req.ip_family = c->ip_family;
+		memcpy(req.ip, c->ip, sizeof(req.ip));
+		srv->fn(srv->ctx, w->index, &c->sa, &req, &rsp);
+		if (rsp.rsc == 0)
+			m2m_response_error(&rsp, 5000, "no response");
+	}
+	reply(ev, rc == M2M_OK ? &req : NULL, &rsp, rc == M2M_E_TOO_LARGE || rc == M2M_E_NOMEM || head ||
+	      w->draining || atomic_load(&srv->stopping), head);
+	if (m2m_log_enabled(M2M_LOG_INFO)) {
+		m2m_log_event e = {
+			.level = M2M_LOG_INFO, .func = __func__, .msg = l->tls ? "https request" : "http request",
+			.rqi = req.rqi ? req.rqi : rsp.rqi, .originator = req.fr, .op = m2m_op_name(req.op),
+			.target = req.to, .rsc = rsp.rsc, .latency_us = now_us() - t0, .conn = conn_id,
+		};
+		m2m_log_event_emit(&e);
+	}
+	m2m_request_clear(&req);
+	m2m_response_clear(&rsp);
+}
+
+static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
+{
+	struct listener *l = arg;
+	SSL *ssl = SSL_new(m2m_tls_ctx(l->w->srv->tls));
+	struct bufferevent *bev;
+
+	if (ssl == NULL)
+		return NULL;
+	/* The association is cached per connection: the peer must not renegotiate another one. */
+	SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		SSL_free(ssl);
+	return bev;
+}
+
+/* ---- stop and drain ------------------------------------------------------------------------- */
+
+static void on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tick = {0, DRAIN_TICK_US};
+	bool busy = false;
+
+	for (struct conn *c = w->conns; c != NULL && !busy; c = c->next) {
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+		busy = bev != NULL && evbuffer_get_length(bufferevent_get_output(bev)) > 0;
+	}
+	/* loopbreak, not loopexit: a request that became readable in this very iteration must not
+	 * be handled (its side effects applied) and then lose its answer when we close. */
+	if (!busy || ++w->drain_ticks >= DRAIN_MAX_TICKS)
+		event_base_loopbreak(w->base);
+	else
+		evtimer_add(w->drain_ev, &tick);
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	w->draining = true; /* from now on every response says Connection: close */
+	for (int k = 0; k < 2; k++) {
+		if (w->ls[k].bound != NULL) {
+			evhttp_del_accept_socket(w->ls[k].http, w->ls[k].bound); /* closes the socket */
+			w->ls[k].bound = NULL;
+		}
+	}
+	on_drain(-1, 0, w);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	sigset_t set;
+
+	/* A peer that resets its connection must not kill the process with SIGPIPE. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	event_base_dispatch(w->base);
+	/* Close every connection now, not at m2m_http_server_free(). */
+	for (int k = 0; k < 2; k++) {
+		if (w->ls[k].http != NULL)
+			evhttp_free(w->ls[k].http);
+		w->ls[k].http = NULL;
+		w->ls[k].bound = NULL;
+	}
+	event_base_loop(w->base, EVLOOP_NONBLOCK); /* run the bufferevent finalizers */
+	return NULL;
+}
+
+/* ---- setup ------------------------------------------------------------------------------------ */
+
+static bool enabled(const char *listen)
+{
+	return listen != NULL && listen[0] != '\0' && strcmp(listen, "off") != 0;
+}
+
+static bool is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+static int sa_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
+}
+
+/* Fail with M2M_E_HTTP_BIND when something (another m2msec of the same user included, which
+ * SO_REUSEPORT would silently let in) already listens on ai. */
+static m2m_err probe_free(const struct addrinfo *ai)
+{
+	int one = 1, fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	m2m_err rc = M2M_OK;
+
+	if (fd < 0)
+		return M2M_E_IO;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
+		rc = M2M_E_HTTP_BIND;
+	close(fd);
+	return rc;
+}
+
+/*
+ * A listening socket for "host:port" (port replaced by port_override when >= 0) with
+ * SO_REUSEPORT (the threads share the port) and TCP_NODELAY (inherited by accepted sockets).
+ */
+static m2m_err listen_socket(const char *spec, int port_override, bool loopback_only, evutil_socket_t *fd_out,
+			     int *port_out)
+{
+	char host[256], ps[8];
+	int port, one = 1;
+	evutil_socket_t fd = -1;
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	m2m_err rc;
+
+	*fd_out = -1;
+	if (m2m_config_split_listen(spec, host, sizeof(host), &port) != M2M_OK)
+		return M2M_E_CONFIG;
+	if (port_override >= 0)
+		port = port_override;
+	snprintf(ps, sizeof(ps), "%d", port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host, ps, &hints, &ai) != 0 || ai == NULL)
+		return M2M_E_CONFIG;
+	rc = M2M_E_CONFIG;
+	if (loopback_only && !is_loopback(ai->ai_addr))
+		goto out; /* plain HTTP carries no security association: this host only */
+	if (port_override < 0 && port != 0 && (rc = probe_free(ai)) != M2M_OK)
+		goto out;
+	rc = M2M_E_IO;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+	    (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0))
+		goto out;
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		rc = M2M_E_HTTP_BIND;
+		goto out;
+	}
+	if (listen(fd, LISTEN_BACKLOG) != 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+		goto out;
+	*port_out = sa_port(&ss);
+	*fd_out = fd;
+	fd = -1;
+	rc = M2M_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return rc;
+}
+
+static ev_ssize_t backstop(size_t limit, size_t factor)
+{
+	return limit > (size_t)EV_SSIZE_MAX / factor ? EV_SSIZE_MAX : (ev_ssize_t)(limit * factor);
+}
+
+static m2m_err listener_init(struct worker *w, int k, const char *spec)
+{
+	m2m_http_server *srv = w->srv;
+	struct listener *l = &w->ls[k];
+	evutil_socket_t fd;
+	int port = -1;
+	m2m_err rc;
+
+	l->w = w;
+	l->tls = k == L_HTTPS;
+	l->http = evhttp_new(w->base);
+	if (l->http == NULL)
+		return M2M_E_NOMEM;
+	evhttp_set_allowed_methods(l->http, ALL_METHODS); /* others get 405/4005 from the mapping */
+	evhttp_set_default_content_type(l->http, NULL);
+	/* libevent's own limits are only the memory backstop: the configured limits are checked by
+	 * the mapping, which answers 431/413 with X-M2M-RSC (docs/http-binding.md). */
+	evhttp_set_max_headers_size(l->http, backstop(srv->lim.max_header, 4));
+	evhttp_set_max_body_size(l->http, backstop(srv->lim.max_body, 2));
+	evhttp_set_timeout(l->http, srv->idle_s);
+	evhttp_set_gencb(l->http, on_request, l);
+	if (l->tls)
+		evhttp_set_bevcb(l->http, tls_bevcb, l);
+	rc = listen_socket(spec, w->index == 0 ? -1 : srv->port[k], !l->tls, &fd, &port);
+	if (rc != M2M_OK)
+		return rc;
+	l->bound = evhttp_accept_socket_with_handle(l->http, fd);
+	if (l->bound == NULL) {
+		close(fd);
+		return M2M_E_INTERNAL;
+	}
+	if (w->index == 0)
+		srv->port[k] = port;
+	return M2M_OK;
+}
+
+static m2m_err worker_init(struct worker *w, const m2m_http_server_config *cfg)
+{
+	struct event_config *ec = event_config_new();
+	int p[2];
+	m2m_err rc;
+
+	if (ec == NULL)
+		return M2M_E_NOMEM;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK); /* one thread per base */
+	w->base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (w->base == NULL)
+		return M2M_E_INTERNAL;
+	if (pipe(p) != 0)
+		return M2M_E_IO;
+	w->stop_rd = p[0];
+	w->stop_wr = p[1];
+	for (int i = 0; i < 2; i++)
+		if (fcntl(p[i], F_SETFL, O_NONBLOCK) != 0 || fcntl(p[i], F_SETFD, FD_CLOEXEC) != 0)
+			return M2M_E_IO;
+	w->stop_ev = event_new(w->base, w->stop_rd, EV_READ, on_stop, w);
+	w->drain_ev = evtimer_new(w->base, on_drain, w);
+	if (w->stop_ev == NULL || w->drain_ev == NULL || event_add(w->stop_ev, NULL) != 0)
+		return M2M_E_NOMEM;
+	if (enabled(cfg->https_listen) && (rc = listener_init(w, L_HTTPS, cfg->https_listen)) != M2M_OK)
+		return rc;
+	if (enabled(cfg->http_listen) && (rc = listener_init(w, L_HTTP, cfg->http_listen)) != M2M_OK)
+		return rc;
+	return M2M_OK;
+}
+
+static void worker_free(struct worker *w)
+{
+	for (int k = 0; k < 2; k++)
+		if (w->ls[k].http != NULL)
+			evhttp_free(w->ls[k].http); /* closes its sockets and connections */
+	if (w->stop_ev != NULL)
+		event_free(w->stop_ev);
+	if (w->drain_ev != NULL)
+		event_free(w->drain_ev);
+	if (w->base != NULL)
+		event_base_free(w->base);
+	if (w->stop_rd >= 0)
+		close(w->stop_rd);
+	if (w->stop_wr >= 0)
+		close(w->stop_wr);
+}
+
+/* 10,000 idle connections need more descriptors than the usual soft limit of 1024. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			m2m_log(M2M_LOG_WARN, "cannot raise RLIMIT_NOFILE to %llu", (unsigned long long)rl.rlim_max);
+	}
+}
+
+m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_fn fn, void *ctx,
+			    m2m_http_server **out)
+{
+	m2m_http_server *s = NULL;
+	long ncpu;
+	m2m_err rc = M2M_E_CONFIG;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (cfg == NULL || fn == NULL)
+		return M2M_E_INVAL;
+	if ((!enabled(cfg->https_listen) && !enabled(cfg->http_listen)) ||
+	    (enabled(cfg->https_listen) && cfg->tls == NULL) || cfg->threads < 0 || cfg->threads > MAX_THREADS ||
+	    cfg->idle_timeout_s < 0)
+		return M2M_E_CONFIG;
+	raise_nofile();
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return M2M_E_NOMEM;
+	s->fn = fn;
+	s->ctx = ctx;
+	s->tls = cfg->tls;
+	s->lim.max_header = cfg->max_header ? cfg->max_header : M2M_HTTP_DEFAULT_MAX_HEADER;
+	s->lim.max_body = cfg->max_body ? cfg->max_body : M2M_HTTP_DEFAULT_MAX_BODY;
+	s->idle_s = cfg->idle_timeout_s ? cfg->idle_timeout_s : M2M_HTTP_DEFAULT_IDLE_TIMEOUT;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	s->nthreads = cfg->threads ? cfg->threads : ncpu < 1 ? 1 : ncpu > MAX_THREADS ? MAX_THREADS : (int)ncpu;
+	s->port[L_HTTPS] = s->port[L_HTTP] = -1;
+	atomic_init(&s->next_conn, 0);
+	atomic_init(&s->stopping, false);
+	s->w = calloc((size_t)s->nthreads, sizeof(*s->w));
+	if (s->w == NULL) {
+		rc = M2M_E_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < s->nthreads; i++) {
+		s->w[i].srv = s;
+		s->w[i].index = i;
+		s->w[i].stop_rd = s->w[i].stop_wr = -1;
+	}
+	for (int i = 0; i < s->nthreads; i++)
+		if ((rc = worker_init(&s->w[i], cfg)) != M2M_OK)
+			goto out;
+	*out = s;
+	s = NULL;
+	rc = M2M_OK;
+out:
+	m2m_http_server_free(s);
+	return rc;
+}
+
+m2m_err m2m_http_server_run(m2m_http_server *srv)
+{
+	m2m_err rc = M2M_OK;
+
+	if (srv == NULL || srv->ran)
+		return M2M_E_INVAL;
+	srv->ran = true;
+	for (int i = 0; i < srv->nthreads; i++) {
+		if (pthread_create(&srv->w[i].tid, NULL, worker_main, &srv->w[i]) != 0) {
+			rc = M2M_E_INTERNAL;
+			m2m_http_server_stop(srv);
+			break;
+		}
+		srv->w[i].started = true;
+	}
+	for (int i = 0; i < srv->nthreads; i++)
+		if (srv->w[i].started)
+			pthread_join(srv->w[i].tid, NULL);
+	return rc;
+}
+
+void m2m_http_server_stop(m2m_http_server *srv)
+{
+	int saved = errno; /* callable from a signal handler */
+
+	if (srv == NULL)
+		return;
+	atomic_store(&srv->stopping, true); /* lock-free: async-signal-safe */
+	for (int i = 0; i < srv->nthreads; i++) {
+		if (srv->w[i].stop_wr >= 0) {
+			ssize_t r = write(srv->w[i].stop_wr, "s", 1);
+			(void)r;
+		}
+	}
+	errno = saved;
+}
+
+void m2m_http_server_free(m2m_http_server *srv)
+{
+	if (srv == NULL)
+		return;
+	for (int i = 0; srv->w != NULL && i < srv->nthreads; i++)
+		worker_free(&srv->w[i]);
+	free(srv->w);
+	free(srv);
+}
+
+int m2m_http_server_port(const m2m_http_server *srv, bool https)
+{
+	return srv == NULL ? -1 : srv->port[https ? L_HTTPS : L_HTTP];
+}
+
+int m2m_http_server_threads(const m2m_http_server *srv)
+{
+	return srv == NULL ? 0 : srv->nthreads;
+}
