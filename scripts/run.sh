@@ -22,7 +22,7 @@ mkdir -p "$VAR"
 chmod 700 "$VAR"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '$ %s\n' "$*"; "$@"; }
+show() { local a=("$@"); a[0]=m2msec; printf '$ %s\n' "${a[*]}"; "$@"; }
 
 hexkey() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
 
@@ -48,6 +48,7 @@ echo "$KE" | "$M2M" key derive kpsa --ke - --enrolee-id /id-mn | sed 's/^/Kpsa =
 step "Identifiers (m2msec id)"
 show "$M2M" id parse "0123456789abcdef0123456789ABCDEF@mef.$SP"
 show "$M2M" id parse "12-kpsa-dev1@$SP"
+echo '$ m2msec id parse "not an id@"      # malformed: exit status 2, one line on stderr'
 "$M2M" id parse "not an id@" || true
 
 step "A local CA and the CSE certificate (m2msec ca)"
@@ -100,7 +101,7 @@ Spoof another originator on the same association (expect X-M2M-RSC: 4106):
 
 With a certificate (AE-ID m2m://$SP/id-in/Cdev2) and curl:
   curl -si --cacert $VAR/ca/ca.crt --cert $VAR/dev2.crt --key $VAR/dev2.key \\
-    --resolve $CSE_HOST:$PORT:127.0.0.1 -H 'X-M2M-Origin: //$SP/id-in/Cdev2' -H 'X-M2M-RI: r4' -H 'X-M2M-RVI: 3' \\
+    --resolve $CSE_HOST:$PORT:127.0.0.1 -H 'X-M2M-Origin: Cdev2' -H 'X-M2M-RI: r4' -H 'X-M2M-RVI: 3' \\
     -H 'Content-Type: application/json;ty=2' -d '{"m2m:ae":{"rn":"dev2","api":"Nm2msec.demo","rr":false,"srv":["3"]}}' \\
     https://$CSE_HOST:$PORT/cse-in
 

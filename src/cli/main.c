@@ -16,6 +16,7 @@ static const struct {
 	{"id", cli_id_main, "parse and validate oneM2M identifiers (KeID, KpsaID, KmID, Credential-ID, ...)"},
 	{"cred", cli_cred_main, "manage the credential store (add, list, show, revoke)"},
 	{"ca", cli_ca_main, "a small P-256 certificate authority (init, issue) per TS-0003 clause 10.1"},
+	{"cse", cli_cse_main, "run the secure CSE (HTTPS, TLS-PSK/certificates, access control)"},
 };
 
 static void usage(FILE *f)

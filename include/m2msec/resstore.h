@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the interface of the resource store of the CSE: the oneM2M resource tree
+ * (TS-0001 clause 9.6, TS-0004 clause 7.4) kept in one SQLite file. Each resource is one row
+ * with the columns the CSE needs to find and authorise it without parsing JSON (resourceID,
+ * parentID, resourceType, resourceName, structured CSE-relative path, creator, acpi, labels,
+ * creation/last-modified/expiration time, a version and a size) plus the full attribute set as
+ * JSON text. One m2m_resstore is one database connection: not thread-safe, one per worker
+ * thread. Every request runs in one transaction (m2m_resstore_begin .. commit/rollback), so a
+ * failing request leaves nothing half-written (TS-0004 clause 7.3.3.5). The file is created
+ * with mode 0600 and refused when group/other-accessible (docs/style.md #12).
+ */
+#ifndef M2MSEC_RESSTORE_H
+#define M2MSEC_RESSTORE_H
+
+#include "m2msec/err.h"
+
+typedef struct m2m_resstore m2m_resstore;
+
+/* oneM2M timestamp "YYYYMMDDTHHMMSS" plus NUL. */
+#define M2M_RES_TIME_LEN 16
+/* Upper bound of rows returned by one listing call. */
+#define M2M_RESSTORE_LIST_MAX 100000
+
+/*
+ * One stored resource: a documented value type. Strings are heap-allocated and released by
+ * m2m_res_clear(). pi is NULL for the <CSEBase>; acpi and lbl are JSON array text or NULL;
+ * cr is the creator in absolute form ("//sp/id-in/Cabc") or NULL; body is the JSON object
+ * of all attributes (NULL in listings made without bodies).
+ */
+typedef struct m2m_res {
+	char *ri, *pi, *rn, *path, *cr, *acpi, *lbl, *body;
+	int ty;
+	char ct[M2M_RES_TIME_LEN], lt[M2M_RES_TIME_LEN], et[M2M_RES_TIME_LEN]; /* et "" = none */
+	int64_t seq;  /* insertion order, assigned by m2m_resstore_insert */
+	int64_t ver;  /* version, bumped by the CSE on every update */
+	int64_t size; /* contentSize of a <contentInstance>, else 0 */
+} m2m_res;
+
+/* Release the strings of r and zero it; NULL is a no-op. */
+M2M_API void m2m_res_clear(m2m_res *r);
+/* Release n rows and the array; NULL is a no-op. */
+M2M_API void m2m_res_free_list(m2m_res *v, size_t n);
+
+/* Open (creating with mode 0600 if absent) the store at path and prepare its statements.
+ * M2M_E_KEY_PERMS for a group/other-accessible or foreign-owned file, M2M_E_RESSTORE_SCHEMA
+ * for an unknown schema version. */
+M2M_API M2M_WUR m2m_err m2m_resstore_open(const char *path, m2m_resstore **out);
+M2M_API void m2m_resstore_free(m2m_resstore *s);
+
+/* Start a transaction: write = BEGIN IMMEDIATE (waits for the write lock), else a read
+ * snapshot. */
+M2M_API M2M_WUR m2m_err m2m_resstore_begin(m2m_resstore *s, bool write);
+M2M_API M2M_WUR m2m_err m2m_resstore_commit(m2m_resstore *s);
+/* Roll back the open transaction, if any. */
+M2M_API void m2m_resstore_rollback(m2m_resstore *s);
+
+/* Look a resource up by resourceID / by structured path; M2M_E_NOT_FOUND if absent. *out is
+ * overwritten (call m2m_res_clear on it afterwards in every case). */
+M2M_API M2M_WUR m2m_err m2m_resstore_get(m2m_resstore *s, const char *ri, m2m_res *out);
+M2M_API M2M_WUR m2m_err m2m_resstore_get_path(m2m_resstore *s, const char *path, m2m_res *out);
+/* Only the type and version of ri (the ACP cache check); M2M_E_NOT_FOUND if absent. */
+M2M_API M2M_WUR m2m_err m2m_resstore_version(m2m_resstore *s, const char *ri, int *ty, int64_t *ver);
+/* The same for a resourceID (by_path false) or structured path (true); ri (may be NULL)
+ * receives the resourceID (M2M_E_RANGE if it does not fit in cap bytes), et (may be NULL) the
+ * expirationTime. */
+M2M_API M2M_WUR m2m_err m2m_resstore_ident(m2m_resstore *s, const char *id, bool by_path, int *ty, int64_t *ver,
+					    char *ri, size_t cap, char et[M2M_RES_TIME_LEN]);
+/* The oldest (newest = false) or newest child of parent pi with type ty. */
+M2M_API M2M_WUR m2m_err m2m_resstore_edge(m2m_resstore *s, const char *pi, int ty, bool newest, m2m_res *out);
+
+/* Insert r (r->seq is assigned). M2M_E_EXISTS when the ri, the path or (pi, rn) is taken. */
+M2M_API M2M_WUR m2m_err m2m_resstore_insert(m2m_resstore *s, m2m_res *r);
+/* Rewrite the mutable columns (acpi, lbl, lt, et, ver, size, body) of r->ri. */
+M2M_API M2M_WUR m2m_err m2m_resstore_update(m2m_resstore *s, const m2m_res *r);
+/* Delete the resource at path and its whole subtree; *n (may be NULL) = rows deleted. */
+M2M_API M2M_WUR m2m_err m2m_resstore_delete(m2m_resstore *s, const char *path, size_t *n);
+
+/* Children of pi (of type ty, 0 = any) in insertion order, with bodies; at most max rows.
+ * *out is NULL when there are none. Free with m2m_res_free_list. */
+M2M_API M2M_WUR m2m_err m2m_resstore_children(m2m_resstore *s, const char *pi, int ty, size_t max,
+					       m2m_res **out, size_t *n);
+/* All descendants of the resource at path (not itself) in insertion order, without bodies;
+ * at most max rows. */
+M2M_API M2M_WUR m2m_err m2m_resstore_descendants(m2m_resstore *s, const char *path, size_t max,
+						  m2m_res **out, size_t *n);
+/* *found = some child of pi has an expirationTime later than et. */
+M2M_API M2M_WUR m2m_err m2m_resstore_child_expires_after(m2m_resstore *s, const char *pi, const char *et,
+							  bool *found);
+
+#endif

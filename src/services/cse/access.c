@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the glue between the CSE and the access-control decision engine
+ * (m2msec/acp.h) for TS-0003 clause 7.1 and TS-0001 clause 9.6.2 / Table 9.6.1.3.2-1:
+ *  - which policies apply: an <accessControlPolicy> target is decided on its own
+ *    selfPrivileges (pvs); a <contentInstance> (no acpi) inherits its container's; any other
+ *    resource uses the privileges (pv) of the ACPs in its accessControlPolicyIDs (acpi), and
+ *    when acpi is absent or empty only the creator of the resource has access;
+ *  - an UPDATE of acpi alone is decided on the pvs of the currently referenced ACPs (the
+ *    creator when there are none), per the acpi description of TS-0001 Table 9.6.1.3.2-1;
+ *  - compiled rule sets are taken from the per-worker engine cache keyed by ACP resourceID
+ *    (pv) or resourceID "#pvs" and the row version, which every UPDATE bumps;
+ *  - the group-membership oracle for <group> resource IDs in accessControlOriginators.
+ * The admin bypass (c->admin) is decided by the dispatcher (cse.c) from the association.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "m2msec/log.h"
+#include "services/cse/cse_int.h"
+
+typedef struct rule_sets {
+	m2m_acp_rules *v[M2MI_ACPI_MAX];
+	size_t n;
+} rule_sets;
+
+static void sets_release(rule_sets *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		m2m_acp_rules_unref(s->v[i]);
+	s->n = 0;
+}
+
+/* Compiled pv (self = false) or pvs of the ACP ri at version ver; NULL if unusable. */
+static m2m_acp_rules *rules_of(m2mi_ctx *c, const char *ri, int64_t ver, bool self)
+{
+	char key[M2MI_RI_MAX + 8];
+	size_t n = strlen(ri);
+	m2m_acp_rules *rules = NULL;
+	m2mi_node acp = {0};
+	char err[160];
+
+	if (n >= M2MI_RI_MAX)
+		return NULL;
+	memcpy(key, ri, n);
+	memcpy(key + n, "#pvs", self ? 5 : 1);
+	if (m2m_acp_cache_get(c->w->acps, self ? key : ri, (uint64_t)ver, &rules) == M2M_OK)
+		return rules;
+	if (m2m_resstore_get(c->st, ri, &acp.row) == M2M_OK && !m2mi_expired(c, &acp.row) &&
+	    m2mi_node_attrs(c, &acp) == 0 &&
+	    m2m_acp_rules_from_json(json_object_get(acp.attr, self ? "pvs" : "pv"), &rules, err, sizeof(err)) ==
+		    M2M_OK) {
+		if (m2m_acp_cache_put(c->w->acps, self ? key : ri, (uint64_t)ver, rules) != M2M_OK)
+			m2m_log(M2M_LOG_WARN, "cannot cache the rules of %s", ri);
+	} else {
+		m2m_log(M2M_LOG_WARN, "accessControlPolicy %s is unusable; it grants nothing", ri);
+	}
+	m2mi_node_clear(&acp);
+	return rules;
+}
+
+/* The ACP an acpi entry names (any ID form): its resourceID and version, by one indexed query. */
+static bool acpi_entry(m2mi_ctx *c, const char *id, char *ri, size_t cap, int64_t *ver)
+{
+	char rel[1024], et[M2M_RES_TIME_LEN];
+	int ty = 0;
+
+	if (id == NULL || !m2mi_cse_relative(c, id, rel, sizeof(rel)))
+		return false;
+	return m2m_resstore_ident(c->st, rel, strchr(rel, '/') != NULL, &ty, ver, ri, cap, et) == M2M_OK &&
+	       ty == M2M_TY_ACP && (et[0] == '\0' || strcmp(et, c->now_s) > 0); /* not expired */
+}
+
+static void add_set(m2mi_ctx *c, const char *id, bool self, rule_sets *s)
+{
+	char ri[M2MI_RI_MAX];
+	int64_t ver = 0;
+
+	if (s->n < M2MI_ACPI_MAX && acpi_entry(c, id, ri, sizeof(ri), &ver) &&
+	    (s->v[s->n] = rules_of(c, ri, ver, self)) != NULL)
+		s->n++;
+}
+
+/* Rule sets of every ACP listed in the acpi JSON text of holder; *listed = acpi non-empty.
+ * The text is the compact array this CSE wrote; without escapes it is split directly (the hot
+ * path), otherwise parsed. */
+static void sets_from_acpi(m2mi_ctx *c, const m2m_res *holder, bool self, rule_sets *s, bool *listed)
+{
+	const char *t = holder->acpi;
+	json_t *a, *e;
+	size_t i, n;
+
+	*listed = false;
+	if (t == NULL || t[0] != '[')
+		return;
+	if (strchr(t, '\\') == NULL) {
+		char id[1024];
+		const char *p = t + 1;
+		while (*p == '"') {
+			const char *q = strchr(p + 1, '"');
+			if (q == NULL || (n = (size_t)(q - p - 1)) >= sizeof(id))
+				break;
+			memcpy(id, p + 1, n);
+			id[n] = '\0';
+			*listed = true;
+			add_set(c, id, self, s);
+			p = q + 1 + (q[1] == ',');
+		}
+		return;
+	}
+	a = json_loads(t, 0, NULL);
+	*listed = json_array_size(a) > 0;
+	json_array_foreach(a, i, e)
+		add_set(c, json_string_value(e), self, s);
+	json_decref(a);
+}
+
+static bool is_creator(const m2mi_ctx *c, const m2m_res *r)
+{
+	return c->has_orig && r->cr != NULL && strcmp(r->cr, c->orig.absolute) == 0; /* public: IDs */
+}
+
+static bool member_cb(void *ctx, const char *group_ri, const m2m_acp_request *req)
+{
+	m2mi_ctx *c = ctx;
+	m2mi_node g = {0};
+	bool yes;
+
+	(void)req;
+	yes = m2mi_lookup(c, group_ri, &g.row) == M2M_OK && g.row.ty == M2M_TY_GRP && m2mi_grp_has_member(c, &g);
+	m2mi_node_clear(&g);
+	return yes;
+}
+
+static bool decide(m2mi_ctx *c, rule_sets *s, unsigned op, int target_ty, int child_ty)
+{
+	m2m_acp_request q;
+
+	memset(&q, 0, sizeof(q));
+	if (c->has_orig) {
+		q.orig_abs = c->orig.absolute[0] ? c->orig.absolute : NULL;
+		q.orig_sp = c->orig.sp_relative[0] ? c->orig.sp_relative : NULL;
+		q.orig_cse = c->orig.cse_relative[0] ? c->orig.cse_relative : NULL;
+	}
+	q.rq_authn = c->rq_authn;
+	q.op = op;
+	q.time = c->now;
+	if (!c->as_subscriber && (c->req->ip_family == 4 || c->req->ip_family == 6)) {
+		q.ip_family = (uint8_t)c->req->ip_family;
+		memcpy(q.ip, c->req->ip, sizeof(q.ip));
+	}
+	q.target_ty = target_ty;
+	q.child_ty = child_ty;
+	if (!c->as_subscriber) {
+		q.role_ids = (const char *const *)c->req->rids;
+		q.nrole_ids = c->req->nrids;
+	}
+	q.is_member = member_cb;
+	q.member_ctx = c;
+	return m2m_acp_decide((const m2m_acp_rules *const *)s->v, s->n, &q) == M2M_ACP_PERMIT;
+}
+
+bool m2mi_access(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned op, int child_ty)
+{
+	rule_sets s = {.n = 0};
+	bool listed = true, ok;
+
+	if (c->admin)
+		return true;
+	if (r->ty == M2M_TY_ACP) {
+		if ((s.v[0] = rules_of(c, r->ri, r->ver, true)) != NULL)
+			s.n = 1;
+	} else {
+		sets_from_acpi(c, holder, false, &s, &listed);
+	}
+	if (!listed) /* acpi absent or empty: only the creator (TS-0001 Table 9.6.1.3.2-1) */
+		return is_creator(c, holder);
+	ok = decide(c, &s, op, r->ty, child_ty);
+	sets_release(&s);
+	return ok;
+}
+
+static const char *op_word(unsigned op)
+{
+	switch (op) {
+	case M2M_ACP_OP_CREATE: return "create a child of";
+	case M2M_ACP_OP_RETRIEVE: return "retrieve";
+	case M2M_ACP_OP_UPDATE: return "update";
+	case M2M_ACP_OP_DELETE: return "delete";
+	case M2M_ACP_OP_DISCOVERY: return "discover";
+	default: return "access";
+	}
+}
+
+int m2mi_access_target(m2mi_ctx *c, unsigned op, int child_ty)
+{
+	const m2m_res *holder = &c->tgt.row;
+
+	if (c->tgt.row.ty == M2M_TY_CIN) {
+		m2mi_node *h = m2mi_holder(c);
+		if (h == NULL)
+			return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "the parent of the target is missing");
+		holder = &h->row;
+	}
+	if (m2mi_access(c, &c->tgt.row, holder, op, child_ty))
+		return 0;
+	return m2mi_fail(c, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "the originator has no privilege to %s the target",
+			 op_word(op));
+}
+
+int m2mi_access_acpi_update(m2mi_ctx *c)
+{
+	rule_sets s = {.n = 0};
+	bool listed, ok;
+
+	if (c->admin)
+		return 0;
+	sets_from_acpi(c, &c->tgt.row, true, &s, &listed);
+	ok = listed ? decide(c, &s, M2M_ACP_OP_UPDATE, c->tgt.row.ty, 0) : is_creator(c, &c->tgt.row);
+	sets_release(&s);
+	if (ok)
+		return 0;
+	return m2mi_fail(c, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
+			 "the originator has no privilege to update accessControlPolicyIDs");
+}
+
+void m2mi_access_forget(m2mi_ctx *c, const char *ri)
+{
+	char key[M2MI_RI_MAX + 8];
+
+	m2m_acp_cache_invalidate(c->w->acps, ri);
+	if (snprintf(key, sizeof(key), "%s#pvs", ri) < (int)sizeof(key))
+		m2m_acp_cache_invalidate(c->w->acps, key);
+}
+
+int m2mi_access_check_acpi(m2mi_ctx *c, json_t *acpi)
+{
+	char ri[M2MI_RI_MAX];
+	int64_t ver;
+	size_t i;
+	json_t *e;
+
+	if (json_array_size(acpi) > M2MI_ACPI_MAX)
+		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "attribute acpi has more than %d entries", M2MI_ACPI_MAX);
+	json_array_foreach(acpi, i, e)
+		if (!acpi_entry(c, json_string_value(e), ri, sizeof(ri), &ver))
+			return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "acpi entry %.64s is not an accessControlPolicy",
+					 json_string_value(e));
+	return 0;
+}

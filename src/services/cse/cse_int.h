@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the internal interface shared by the files of the CSE core
+ * (services/cse/): the CSE and worker structures, the per-request context, the resource-type
+ * descriptor used by the generic CREATE/UPDATE/DELETE procedures of TS-0004 clause 7.3.3, and
+ * the cross-file m2mi_* functions (target resolution, access control glue, result content,
+ * discovery, notifications). docs/resources.md describes the behaviour.
+ */
+#ifndef M2MSEC_CSE_INT_H
+#define M2MSEC_CSE_INT_H
+
+#include <jansson.h>
+
+#include "m2msec/acp.h"
+#include "m2msec/cse.h"
+#include "m2msec/originator.h"
+#include "m2msec/resstore.h"
+#include "m2msec/rsc.h"
+
+#define M2MI_MSG_MAX 256
+#define M2MI_RI_MAX 64
+#define M2MI_ACP_CACHE 1024   /* compiled rule sets cached per worker */
+#define M2MI_ACPI_MAX 32      /* entries of one acpi attribute */
+#define M2MI_CHILD_MAX 1000   /* resources in one rcn=4/5/6/8 answer */
+#define M2MI_NU_MAX 8         /* notificationURI entries of one <subscription> */
+#define M2MI_VERIFY_MS 2000   /* deadline of one subscription verification request */
+#define M2MI_NOTIFY_MS 5000   /* deadline of one notification delivery */
+#define M2MI_QUEUE_MAX 1024   /* pending notifications; more are dropped */
+#define M2MI_DEFAULT_ET (365LL * 24 * 3600) /* default expirationTime: now + 1 year */
+#define M2MI_ADMIN_ACP "acpAdmin" /* ri and rn of the default admin <accessControlPolicy> */
+
+typedef struct m2mi_notifier m2mi_notifier;
+
+struct m2m_cse {
+	m2m_cse_config cfg;
+	m2m_origin_ctx octx;
+	m2m_origin_forms admin; /* forms of cfg.admin_originator */
+	m2mi_notifier *notifier;
+};
+
+struct m2m_cse_worker {
+	m2m_cse *cse;
+	m2m_resstore *store;
+	m2m_acp_cache *acps;
+	int64_t clock;                   /* the last `now` seen, and its timestamp text */
+	char clock_s[M2M_RES_TIME_LEN];
+};
+
+/* A resource loaded for a request: its row and, once needed, its parsed attributes. */
+typedef struct m2mi_node {
+	m2m_res row;
+	json_t *attr; /* owned; NULL until m2mi_node_attrs */
+} m2mi_node;
+
+/* Per-request context (lives on the stack of m2m_cse_handle). */
+typedef struct m2mi_ctx {
+	m2m_cse *cse;
+	const m2m_cse_config *cfg;
+	m2m_cse_worker *w;
+	m2m_resstore *st;
+	const m2m_sa *sa;
+	m2m_request *req;
+	m2m_response *rsp;
+	int64_t now;
+	char now_s[M2M_RES_TIME_LEN];
+	bool has_orig;              /* orig holds the Originator's forms */
+	m2m_origin_forms orig;
+	bool rq_authn, admin;
+	bool as_subscriber;         /* deciding for a subscriber: no request IP or Role-IDs */
+	char from[M2M_ORIG_MAX];    /* the Originator as written to creator attributes */
+	m2mi_node tgt;              /* the target (the <contentInstance> for la/ol) */
+	m2mi_node holder;           /* parent of a <contentInstance> target (its policies) */
+	bool holder_loaded;
+	char virt;                  /* 0, or 'l'/'o' when the target was reached through la/ol */
+	int rcn;
+	int sub_phase;              /* <subscription> CREATE: 1 dry run, 2 verified */
+	char pre_ri[M2MI_RI_MAX];   /* resourceID chosen before the dry run */
+	json_t *verify_nu;          /* dry run: notificationURIs to verify */
+	json_t *notes;              /* notifications to send after COMMIT: [[url, body], ...] */
+	char msg[M2MI_MSG_MAX];
+} m2mi_ctx;
+
+/* ---- resource types (resource.c, res_*.c) ------------------------------------------------ */
+
+typedef enum m2mi_vt {
+	M2MI_VT_STR = 1, M2MI_VT_BOOL, M2MI_VT_UINT, M2MI_VT_POSINT, M2MI_VT_STRLIST, M2MI_VT_OBJ,
+	M2MI_VT_ANY, M2MI_VT_TIME,
+} m2mi_vt;
+
+enum { M2MI_NP = 0, M2MI_O = 1, M2MI_M = 2 }; /* presence in a CREATE/UPDATE request */
+
+typedef struct m2mi_attr {
+	const char *sn;
+	m2mi_vt vt;
+	unsigned char c, u; /* M2MI_NP/O/M for CREATE and UPDATE */
+	bool one;           /* multiplicity 1: NULL in an UPDATE is rejected */
+} m2mi_attr;
+
+enum { M2MI_F_ACPI = 1, M2MI_F_CR = 2, M2MI_F_ST = 4, M2MI_F_ET = 8, M2MI_F_LBL = 16 };
+
+typedef struct m2mi_type {
+	int ty;
+	const char *wrapper;   /* "m2m:cnt" */
+	const char *prefix;    /* resourceID prefix "cnt" */
+	unsigned flags;
+	const m2mi_attr *attrs;
+	size_t nattrs;
+	const int *children;   /* allowed child resource types, 0-terminated */
+	/* CREATE: n->attr holds the validated request attributes plus the common ones; check and
+	 * complete the type-specific ones. 0 or an RSC (c->msg set). */
+	int (*create)(m2mi_ctx *c, m2mi_node *parent, m2mi_node *n);
+	/* After the row of n was inserted (parent bookkeeping). */
+	int (*created)(m2mi_ctx *c, m2mi_node *parent, m2mi_node *n);
+	/* UPDATE: n->attr already holds the merged attributes, chg the request's. */
+	int (*update)(m2mi_ctx *c, m2mi_node *n, json_t *chg);
+	/* DELETE of n, before its subtree is removed. */
+	int (*remove)(m2mi_ctx *c, m2mi_node *n);
+} m2mi_type;
+
+extern const m2mi_type m2mi_type_csebase, m2mi_type_ae, m2mi_type_cnt, m2mi_type_cin, m2mi_type_acp,
+	m2mi_type_grp, m2mi_type_sub;
+
+const m2mi_type *m2mi_type_find(int ty);
+bool m2mi_type_allows_child(const m2mi_type *t, int child_ty);
+
+int m2mi_fail(m2mi_ctx *c, int rsc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int m2mi_store_fail(m2mi_ctx *c, m2m_err e);
+
+void m2mi_node_clear(m2mi_node *n);
+/* Parse n->row.body into n->attr (once). 0 or 5000. */
+int m2mi_node_attrs(m2mi_ctx *c, m2mi_node *n);
+/* Serialise n->attr into n->row (body, acpi, lbl, lt, et columns). */
+int m2mi_node_sync(m2mi_ctx *c, m2mi_node *n);
+
+void m2mi_time_fmt(int64_t t, char out[M2M_RES_TIME_LEN]);
+bool m2mi_time_parse(const char *s, int64_t *t);
+/* A fresh resourceID: prefix + 16 random [a-z0-9]. */
+int m2mi_new_ri(m2mi_ctx *c, const char *prefix, char *out, size_t cap);
+bool m2mi_rn_ok(const char *rn);
+
+/* The generic procedures of TS-0004 clauses 7.3.3.3-7.3.3.8 around the type hooks. */
+int m2mi_res_create(m2mi_ctx *c, const m2mi_type *t);
+int m2mi_res_update(m2mi_ctx *c);
+int m2mi_res_delete(m2mi_ctx *c);
+/* Delete n (and its subtree) inside the current transaction, with parent bookkeeping. */
+int m2mi_res_remove(m2mi_ctx *c, m2mi_node *n, bool notify);
+
+/* <AE> registration rules (res_ae.c): choose the AE-ID, check the binding, set c->from/orig. */
+int m2mi_ae_register(m2mi_ctx *c);
+/* <container> limits (res_cnt.c): delete oldest instances until mni/mbs hold. */
+int m2mi_cnt_enforce(m2mi_ctx *c, m2mi_node *cnt, int64_t add_n, int64_t add_bytes);
+/* disableRetrieval of the target's container: 0 or 4005 (res_cin.c). */
+int m2mi_cin_accessible(m2mi_ctx *c);
+/* A <contentInstance> is gone: decrement its container's counters. */
+int m2mi_cnt_forget(m2mi_ctx *c, const m2m_res *cin);
+/* <group> membership (res_grp.c): the Originator is listed in mid of group grp. */
+bool m2mi_grp_has_member(m2mi_ctx *c, const m2mi_node *grp);
+/* <CSEBase> and default admin ACP at first start (res_csebase.c). */
+m2m_err m2mi_csebase_bootstrap(m2m_cse *cse, m2m_resstore *st, int64_t now);
+
+/* ---- target resolution (resolve.c) ------------------------------------------------------- */
+
+/* Resolve To into c->tgt (and c->virt); 0 or 4004/4005. */
+int m2mi_resolve_target(m2mi_ctx *c);
+/* The CSE-relative part of id (an unstructured ri or a structured path) in buf; false when id
+ * addresses another CSE or SP. */
+bool m2mi_cse_relative(const m2mi_ctx *c, const char *id, char *buf, size_t cap);
+/* Find a resource by any ID form (ri, structured, SP-relative, absolute) that is not expired. */
+m2m_err m2mi_lookup(m2mi_ctx *c, const char *id, m2m_res *out);
+bool m2mi_expired(const m2mi_ctx *c, const m2m_res *r);
+/* The parent of a <contentInstance> target (loaded once); NULL on a store failure. */
+m2mi_node *m2mi_holder(m2mi_ctx *c);
+
+/* ---- access control (access.c) ----------------------------------------------------------- */
+
+/* Decide op (M2M_ACP_OP_*) on resource r whose policies are held by holder (r itself, or the
+ * container of a contentInstance). child_ty for CREATE. */
+bool m2mi_access(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned op, int child_ty);
+/* The same for the request target, answering 4103 on deny. */
+int m2mi_access_target(m2mi_ctx *c, unsigned op, int child_ty);
+/* UPDATE of acpi alone: decided on the selfPrivileges of the referenced ACPs. */
+int m2mi_access_acpi_update(m2mi_ctx *c);
+/* Forget cached rule sets of an ACP (UPDATE/DELETE). */
+void m2mi_access_forget(m2mi_ctx *c, const char *ri);
+/* Validate an acpi value: every entry names an existing <accessControlPolicy>. 0 or 4000. */
+int m2mi_access_check_acpi(m2mi_ctx *c, json_t *acpi);
+
+/* ---- result content and discovery (content.c, discovery.c) ------------------------------ */
+
+/* Check the rcn of the request against its operation and set c->rcn. 0 or 4000. */
+int m2mi_rcn_select(m2mi_ctx *c);
+int m2mi_content(m2mi_ctx *c, m2mi_node *n, m2m_op op);
+int m2mi_discover(m2mi_ctx *c);
+/* Filter criteria conditions (ty, lbl, rn, cra, crb) on one row. */
+bool m2mi_filter_match(const m2m_filter *fc, const m2m_res *r);
+
+/* ---- notifications (notify.c, httpc.c) --------------------------------------------------- */
+
+m2m_err m2mi_notifier_new(const m2m_cse_config *cfg, m2mi_notifier **out);
+void m2mi_notifier_free(m2mi_notifier *n);
+/* Queue notifications for an event on the subscribed-to resource subject_ri (net 1..4); rep is
+ * the resource the event is about. Sent after COMMIT by m2mi_notify_flush. */
+int m2mi_notify_event(m2mi_ctx *c, const char *subject_ri, int net, m2mi_node *rep);
+void m2mi_notify_flush(m2mi_ctx *c);
+/* Verification request of TS-0004 clause 7.5.1.2.3 to every http:// entry of nu. 0 or 5204. */
+int m2mi_notify_verify(m2mi_ctx *c, json_t *nu, const char *sur);
+/* Number of notifications delivered / dropped so far (tests, logs). */
+void m2mi_notifier_stats(m2mi_notifier *n, uint64_t *sent, uint64_t *failed, uint64_t *dropped);
+/* Wait until the queue is empty and no delivery is in flight, at most ms. */
+bool m2mi_notifier_drain(m2mi_notifier *n, int ms);
+
+/* A blocking HTTP/1.1 POST of a oneM2M NOTIFY (TS-0009) with a total deadline. *rsc is the
+ * X-M2M-RSC header (0 if absent), *status the HTTP status. */
+m2m_err m2mi_http_notify(const char *url, const char *origin, const char *body, int timeout_ms, int *status,
+			 int *rsc);
+
+#endif

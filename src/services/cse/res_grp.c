@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the <group> resource (TS-0004 clause 7.4.13, TS-0001 clause 9.6.13,
+ * short name m2m:grp): memberType (mt), memberIDs (mid), maxNrOfMembers (mnm),
+ * currentNrOfMembers (cnm), memberTypeValidated (mtv), consistencyStrategy (csy), groupName
+ * (gn), membersAccessControlPolicyIDs (macp). Duplicate member IDs are dropped; more members
+ * than mnm is MAX_NUMBER_OF_MEMBER_EXCEEDED. Members hosted here are type-checked against mt
+ * per csy (1 ABANDON_MEMBER, default: drop the member; 2 ABANDON_GROUP: 4110; 3 SET_MIXED: mt
+ * becomes 0); other member IDs are kept as given. Fan-out (fopt) is not implemented.
+ * The group is also the membership oracle for group IDs in accessControlOriginators
+ * (TS-0003 clause 7.1.3): the Originator is a member when a mid entry names it (in any ID form)
+ * or names the <AE> resource it is registered as.
+ */
+#include <string.h>
+
+#include "services/cse/cse_int.h"
+
+#define GRP_MAX_MEMBERS 1000
+
+static const m2mi_attr grp_attrs[] = {
+	{"mt", M2MI_VT_UINT, M2MI_M, M2MI_NP, true},
+	{"mid", M2MI_VT_STRLIST, M2MI_M, M2MI_O, true},
+	{"mnm", M2MI_VT_POSINT, M2MI_O, M2MI_O, false},
+	{"cnm", M2MI_VT_UINT, M2MI_NP, M2MI_NP, true},
+	{"mtv", M2MI_VT_BOOL, M2MI_NP, M2MI_NP, true},
+	{"csy", M2MI_VT_UINT, M2MI_O, M2MI_NP, false},
+	{"gn", M2MI_VT_STR, M2MI_O, M2MI_O, false},
+	{"macp", M2MI_VT_STRLIST, M2MI_O, M2MI_O, false},
+};
+
+static const int grp_children[] = {M2M_TY_SUB, 0};
+
+static int oom(m2mi_ctx *c)
+{
+	return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+}
+
+/* Deduplicate and type-check mid, then set cnm and mtv. */
+static int check_members(m2mi_ctx *c, json_t *a)
+{
+	json_t *mid = json_object_get(a, "mid"), *out = json_array(), *e;
+	json_int_t mt = json_integer_value(json_object_get(a, "mt"));
+	json_int_t csy = json_is_integer(json_object_get(a, "csy")) ? json_integer_value(json_object_get(a, "csy")) : 1;
+	json_t *mnm = json_object_get(a, "mnm");
+	size_t i;
+	int rsc = 0;
+
+	if (out == NULL)
+		return oom(c);
+	json_array_foreach(mid, i, e) {
+		const char *id = json_string_value(e);
+		m2m_res r = {0};
+		bool dup = false, drop = false;
+		size_t j;
+		json_t *o;
+
+		json_array_foreach(out, j, o)
+			dup = dup || strcmp(json_string_value(o), id) == 0;
+		if (dup)
+			continue;
+		if (mt != 0 && m2mi_lookup(c, id, &r) == M2M_OK && r.ty != mt) {
+			if (csy == 2)
+				rsc = m2mi_fail(c, M2M_RSC_GROUP_MEMBER_TYPE_INCONSISTENT,
+						"member %.64s is not of type %lld", id, (long long)mt);
+			else if (csy == 3)
+				mt = 0;
+			else
+				drop = true;
+		}
+		m2m_res_clear(&r);
+		if (rsc != 0)
+			break;
+		if (!drop && json_array_append(out, e) != 0)
+			rsc = oom(c);
+	}
+	if (rsc == 0 && json_array_size(out) > (json_is_integer(mnm) ? (size_t)json_integer_value(mnm) : GRP_MAX_MEMBERS))
+		rsc = m2mi_fail(c, M2M_RSC_MAX_NUMBER_OF_MEMBER_EXCEEDED, "the group has too many members");
+	if (rsc == 0 && (json_object_set_new(a, "cnm", json_integer((json_int_t)json_array_size(out))) != 0 ||
+			 json_object_set_new(a, "mt", json_integer(mt)) != 0 ||
+			 json_object_set_new(a, "mtv", json_true()) != 0 || json_object_set(a, "mid", out) != 0))
+		rsc = oom(c);
+	json_decref(out);
+	return rsc;
+}
+
+static int grp_create(m2mi_ctx *c, m2mi_node *parent, m2mi_node *n)
+{
+	json_t *csy = json_object_get(n->attr, "csy"), *macp = json_object_get(n->attr, "macp");
+	int rsc;
+
+	(void)parent;
+	if (csy != NULL && (json_integer_value(csy) < 1 || json_integer_value(csy) > 3))
+		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "attribute csy must be 1, 2 or 3");
+	if (macp != NULL && (rsc = m2mi_access_check_acpi(c, macp)) != 0)
+		return rsc;
+	return check_members(c, n->attr);
+}
+
+static int grp_update(m2mi_ctx *c, m2mi_node *n, json_t *chg)
+{
+	json_t *macp = json_object_get(chg, "macp");
+	int rsc;
+
+	if (macp != NULL && !json_is_null(macp) && (rsc = m2mi_access_check_acpi(c, macp)) != 0)
+		return rsc;
+	if (json_object_get(chg, "mid") == NULL && json_object_get(chg, "mnm") == NULL)
+		return 0;
+	return check_members(c, n->attr);
+}
+
+const m2mi_type m2mi_type_grp = {
+	.ty = M2M_TY_GRP, .wrapper = "m2m:grp", .prefix = "grp",
+	.flags = M2MI_F_ACPI | M2MI_F_CR | M2MI_F_ET | M2MI_F_LBL,
+	.attrs = grp_attrs, .nattrs = sizeof(grp_attrs) / sizeof(grp_attrs[0]), .children = grp_children,
+	.create = grp_create, .update = grp_update,
+};
+
+bool m2mi_grp_has_member(m2mi_ctx *c, const m2mi_node *grp)
+{
+	json_t *body, *mid, *e;
+	bool yes = false;
+	size_t i;
+
+	if (!c->has_orig || grp->row.body == NULL || (body = json_loads(grp->row.body, 0, NULL)) == NULL)
+		return false;
+	mid = json_object_get(body, "mid");
+	json_array_foreach(mid, i, e) {
+		const char *id = json_string_value(e);
+		m2m_origin_forms f;
+		m2m_res r = {0};
+
+		if (id == NULL)
+			continue;
+		if (m2m_originator_forms(&c->cse->octx, id, &f) == M2M_OK &&
+		    strcmp(f.absolute, c->orig.absolute) == 0) /* public: identifiers */
+			yes = true;
+		else if (m2mi_lookup(c, id, &r) == M2M_OK && r.ty == M2M_TY_AE)
+			yes = strcmp(r.ri, c->orig.cse_relative) == 0; /* the AE's ri is its AE-ID */
+		m2m_res_clear(&r);
+		if (yes)
+			break;
+	}
+	json_decref(body);
+	return yes;
+}

@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the resource store of the CSE (m2msec/resstore.h) on SQLite: the oneM2M
+ * resource tree of TS-0001 clause 9.6 / TS-0004 clause 7.4 as one table. Rows are found by
+ * resourceID or structured path through unique indexes, children through (pi, ty, seq), and a
+ * subtree through the path range [path "/", path "0") — never by scanning. The file is created
+ * with O_CREAT|O_EXCL and mode 0600 (fchmod, so umask does not matter) and refused when group/
+ * other-accessible or foreign-owned. WAL journal, busy timeout, a schema version row, and every
+ * statement prepared once per connection (no per-request schema work).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "m2msec/resstore.h"
+
+#define SCHEMA_VERSION 1
+#define BUSY_TIMEOUT_MS 10000
+
+enum {
+	ST_BEGIN_R, ST_BEGIN_W, ST_COMMIT, ST_ROLLBACK, ST_GET, ST_GET_PATH, ST_VERSION, ST_VERSION_PATH, ST_OLDEST,
+	ST_NEWEST, ST_INSERT, ST_UPDATE, ST_DELETE, ST_CHILDREN, ST_CHILDREN_TY, ST_DESC, ST_EXP_AFTER,
+	ST_COUNT
+};
+
+#define COLS "seq, ri, pi, ty, rn, path, cr, acpi, lbl, ct, lt, et, ver, size"
+
+static const char *const sql_text[ST_COUNT] = {
+	[ST_BEGIN_R] = "BEGIN",
+	[ST_BEGIN_W] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_GET] = "SELECT " COLS ", body FROM res WHERE ri = ?1",
+	[ST_GET_PATH] = "SELECT " COLS ", body FROM res WHERE path = ?1",
+	[ST_VERSION] = "SELECT ty, ver, ri, et FROM res WHERE ri = ?1",
+	[ST_VERSION_PATH] = "SELECT ty, ver, ri, et FROM res WHERE path = ?1",
+	[ST_OLDEST] = "SELECT " COLS ", body FROM res WHERE pi = ?1 AND ty = ?2 ORDER BY seq ASC LIMIT 1",
+	[ST_NEWEST] = "SELECT " COLS ", body FROM res WHERE pi = ?1 AND ty = ?2 ORDER BY seq DESC LIMIT 1",
+	[ST_INSERT] = "INSERT INTO res (ri, pi, ty, rn, path, cr, acpi, lbl, ct, lt, et, ver, size, body)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[ST_UPDATE] = "UPDATE res SET acpi = ?2, lbl = ?3, lt = ?4, et = ?5, ver = ?6, size = ?7, body = ?8"
+		      " WHERE ri = ?1",
+	[ST_DELETE] = "DELETE FROM res WHERE path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0')",
+	[ST_CHILDREN] = "SELECT " COLS ", body FROM res WHERE pi = ?1 ORDER BY seq LIMIT ?2",
+	[ST_CHILDREN_TY] = "SELECT " COLS ", body FROM res WHERE pi = ?1 AND ty = ?3 ORDER BY seq LIMIT ?2",
+	/* the descendants of path: the half-open range [path "/", path "0") ('0' follows '/') */
+	[ST_DESC] = "SELECT " COLS ", NULL FROM res WHERE path >= ?1 || '/' AND path < ?1 || '0' ORDER BY seq LIMIT ?2",
+	[ST_EXP_AFTER] = "SELECT 1 FROM res WHERE pi = ?1 AND et <> '' AND et > ?2 LIMIT 1",
+};
+
+static const char *const schema_v1[] = {
+	"CREATE TABLE IF NOT EXISTS m2m_schema (component TEXT PRIMARY KEY NOT NULL,"
+	" version INTEGER NOT NULL) STRICT",
+	"CREATE TABLE res ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" ri TEXT NOT NULL UNIQUE,"
+	" pi TEXT,"
+	" ty INTEGER NOT NULL,"
+	" rn TEXT NOT NULL,"
+	" path TEXT NOT NULL UNIQUE,"
+	" cr TEXT,"
+	" acpi TEXT,"
+	" lbl TEXT,"
+	" ct TEXT NOT NULL,"
+	" lt TEXT NOT NULL,"
+	" et TEXT NOT NULL DEFAULT '',"
+	" ver INTEGER NOT NULL DEFAULT 1,"
+	" size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0),"
+	" body TEXT NOT NULL,"
+	" UNIQUE (pi, rn)) STRICT",
+	"CREATE INDEX res_children ON res (pi, ty, seq)",
+	"INSERT INTO m2m_schema (component, version) VALUES ('resstore', 1)",
+};
+
+struct m2m_resstore {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+void m2m_res_clear(m2m_res *r)
+{
+	if (r == NULL)
+		return;
+	free(r->ri);
+	free(r->pi);
+	free(r->rn);
+	free(r->path);
+	free(r->cr);
+	free(r->acpi);
+	free(r->lbl);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+void m2m_res_free_list(m2m_res *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		m2m_res_clear(&v[i]);
+	free(v);
+}
+
+static m2m_err sq_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW: return M2M_OK;
+	case SQLITE_NOMEM: return M2M_E_NOMEM;
+	case SQLITE_CANTOPEN: return M2M_E_IO;
+	case SQLITE_CONSTRAINT: return M2M_E_EXISTS;
+	default: return M2M_E_RESSTORE;
+	}
+}
+
+static m2m_err exec(sqlite3 *db, const char *sql)
+{
+	return sq_err(sqlite3_exec(db, sql, NULL, NULL, NULL));
+}
+
+/* Run a statement without result rows and reset it. */
+static m2m_err step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	m2m_err r = rc == SQLITE_DONE ? M2M_OK : sq_err(rc);
+
+	if (rc == SQLITE_ROW)
+		r = M2M_E_RESSTORE;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	(void)(s == NULL ? sqlite3_bind_null(st, i) : sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC));
+}
+
+/* ---- file and schema --------------------------------------------------------------------- */
+
+/* Create the file 0600, or check that the existing one is ours and private. */
+static m2m_err prepare_file(const char *path)
+{
+	struct stat st;
+	m2m_err r = M2M_OK;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd >= 0) {
+		if (fchmod(fd, 0600) != 0)
+			r = M2M_E_IO;
+		close(fd);
+		return r;
+	}
+	if (errno != EEXIST)
+		return M2M_E_IO;
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return M2M_E_IO;
+	if ((st.st_mode & 077) != 0 || st.st_uid != geteuid())
+		return M2M_E_KEY_PERMS;
+	return M2M_OK;
+}
+
+static m2m_err query_int(sqlite3 *db, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *st = NULL;
+	m2m_err r = sq_err(sqlite3_prepare_v2(db, sql, -1, &st, NULL));
+	int rc;
+
+	*v = -1;
+	if (r != M2M_OK)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		r = sq_err(rc);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static m2m_err schema_setup(sqlite3 *db)
+{
+	int64_t n = -1, version = -1;
+	m2m_err r;
+
+	if ((r = exec(db, "BEGIN IMMEDIATE")) != M2M_OK)
+		return r;
+	r = query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'res'", &n);
+	if (r == M2M_OK && n == 0) {
+		for (size_t i = 0; r == M2M_OK && i < sizeof(schema_v1) / sizeof(schema_v1[0]); i++)
+			r = exec(db, schema_v1[i]);
+	} else if (r == M2M_OK) {
+		r = query_int(db, "SELECT version FROM m2m_schema WHERE component = 'resstore'", &version);
+		if (r != M2M_OK || version != SCHEMA_VERSION)
+			r = M2M_E_RESSTORE_SCHEMA;
+	}
+	if (r == M2M_OK && (r = exec(db, "COMMIT")) == M2M_OK)
+		return M2M_OK;
+	(void)exec(db, "ROLLBACK");
+	return r;
+}
+
+static m2m_err configure(sqlite3 *db)
+{
+	m2m_err r;
+
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK)
+		return M2M_E_RESSTORE;
+	if ((r = exec(db, "PRAGMA journal_mode = WAL")) != M2M_OK ||
+	    (r = exec(db, "PRAGMA synchronous = NORMAL")) != M2M_OK)
+		return r;
+	return M2M_OK;
+}
+
+m2m_err m2m_resstore_open(const char *path, m2m_resstore **out)
+{
+	m2m_resstore *s = NULL;
+	m2m_err r = M2M_E_INVAL;
+
+	if (out != NULL)
+		*out = NULL;
+	if (path == NULL || path[0] == '\0' || out == NULL)
+		goto out;
+	if ((r = prepare_file(path)) != M2M_OK)
+		goto out;
+	r = M2M_E_NOMEM;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		goto out;
+	r = M2M_E_IO;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK)
+		goto out;
+	if ((r = configure(s->db)) != M2M_OK || (r = schema_setup(s->db)) != M2M_OK)
+		goto out;
+	for (int i = 0; i < ST_COUNT; i++)
+		if ((r = sq_err(sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+						   NULL))) != M2M_OK)
+			goto out;
+	*out = s;
+	s = NULL;
+	r = M2M_OK;
+out:
+	m2m_resstore_free(s);
+	return r;
+}
+
+void m2m_resstore_free(m2m_resstore *s)
+{
+	if (s == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close_v2(s->db);
+	free(s);
+}
+
+/* ---- transactions ------------------------------------------------------------------------ */
+
+m2m_err m2m_resstore_begin(m2m_resstore *s, bool write)
+{
+	if (s == NULL)
+		return M2M_E_INVAL;
+	return step_done(s->st[write ? ST_BEGIN_W : ST_BEGIN_R]);
+}
+
+m2m_err m2m_resstore_commit(m2m_resstore *s)
+{
+	m2m_err r;
+
+	if (s == NULL)
+		return M2M_E_INVAL;
+	if ((r = step_done(s->st[ST_COMMIT])) != M2M_OK)
+		m2m_resstore_rollback(s);
+	return r;
+}
+
+void m2m_resstore_rollback(m2m_resstore *s)
+{
+	if (s != NULL && !sqlite3_get_autocommit(s->db))
+		(void)step_done(s->st[ST_ROLLBACK]);
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+static m2m_err dup_col(sqlite3_stmt *st, int i, char **dst)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	*dst = NULL;
+	if (t == NULL)
+		return M2M_OK;
+	return (*dst = strdup((const char *)t)) == NULL ? M2M_E_NOMEM : M2M_OK;
+}
+
+static void time_col(sqlite3_stmt *st, int i, char dst[M2M_RES_TIME_LEN])
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	size_t n = t ? strlen((const char *)t) : 0;
+
+	if (n >= M2M_RES_TIME_LEN)
+		n = 0;
+	if (n)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+/* Decode the current row (COLS, body) into r. */
+static m2m_err row_read(sqlite3_stmt *st, m2m_res *r)
+{
+	m2m_err e = M2M_OK;
+
+	memset(r, 0, sizeof(*r));
+	r->seq = sqlite3_column_int64(st, 0);
+	r->ty = sqlite3_column_int(st, 3);
+	r->ver = sqlite3_column_int64(st, 12);
+	r->size = sqlite3_column_int64(st, 13);
+	time_col(st, 9, r->ct);
+	time_col(st, 10, r->lt);
+	time_col(st, 11, r->et);
+	if ((e = dup_col(st, 1, &r->ri)) != M2M_OK || (e = dup_col(st, 2, &r->pi)) != M2M_OK ||
+	    (e = dup_col(st, 4, &r->rn)) != M2M_OK || (e = dup_col(st, 5, &r->path)) != M2M_OK ||
+	    (e = dup_col(st, 6, &r->cr)) != M2M_OK || (e = dup_col(st, 7, &r->acpi)) != M2M_OK ||
+	    (e = dup_col(st, 8, &r->lbl)) != M2M_OK || (e = dup_col(st, 14, &r->body)) != M2M_OK)
+		m2m_res_clear(r);
+	return e;
+}
+
+/* Step a bound single-row query into out. */
+static m2m_err one_row(sqlite3_stmt *st, m2m_res *out)
+{
+	int rc = sqlite3_step(st);
+	m2m_err r;
+
+	if (rc == SQLITE_ROW)
+		r = row_read(st, out);
+	else
+		r = rc == SQLITE_DONE ? M2M_E_NOT_FOUND : sq_err(rc);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+static m2m_err get_by(m2m_resstore *s, int which, const char *key, m2m_res *out)
+{
+	if (s == NULL || key == NULL || out == NULL)
+		return M2M_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	bind_str(s->st[which], 1, key);
+	return one_row(s->st[which], out);
+}
+
+m2m_err m2m_resstore_get(m2m_resstore *s, const char *ri, m2m_res *out)
+{
+	return get_by(s, ST_GET, ri, out);
+}
+
+m2m_err m2m_resstore_get_path(m2m_resstore *s, const char *path, m2m_res *out)
+{
+	return get_by(s, ST_GET_PATH, path, out);
+}
+
+m2m_err m2m_resstore_version(m2m_resstore *s, const char *ri, int *ty, int64_t *ver)
+{
+	return m2m_resstore_ident(s, ri, false, ty, ver, NULL, 0, NULL);
+}
+
+m2m_err m2m_resstore_ident(m2m_resstore *s, const char *id, bool by_path, int *ty, int64_t *ver, char *ri,
+			   size_t cap, char et[M2M_RES_TIME_LEN])
+{
+	sqlite3_stmt *st;
+	const unsigned char *t;
+	m2m_err r = M2M_OK;
+	int rc;
+
+	if (s == NULL || id == NULL || ty == NULL || ver == NULL)
+		return M2M_E_INVAL;
+	st = s->st[by_path ? ST_VERSION_PATH : ST_VERSION];
+	bind_str(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ty = sqlite3_column_int(st, 0);
+		*ver = sqlite3_column_int64(st, 1);
+		t = sqlite3_column_text(st, 2);
+		if (ri != NULL && (t == NULL || strlen((const char *)t) >= cap))
+			r = M2M_E_RANGE;
+		else if (ri != NULL)
+			memcpy(ri, t, strlen((const char *)t) + 1);
+		if (et != NULL)
+			time_col(st, 3, et);
+	} else {
+		r = rc == SQLITE_DONE ? M2M_E_NOT_FOUND : sq_err(rc);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
+}
+
+m2m_err m2m_resstore_edge(m2m_resstore *s, const char *pi, int ty, bool newest, m2m_res *out)
+{
+	sqlite3_stmt *st;
+
+	if (s == NULL || pi == NULL || out == NULL)
+		return M2M_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	st = s->st[newest ? ST_NEWEST : ST_OLDEST];
+	bind_str(st, 1, pi);
+	sqlite3_bind_int(st, 2, ty);
+	return one_row(st, out);
+}
+
+/* Collect all rows of a bound listing query. */
+static m2m_err collect(sqlite3_stmt *st, m2m_res **out, size_t *n)
+{
+	m2m_res *v = NULL;
+	size_t cap = 0, cnt = 0;
+	m2m_err r = M2M_OK;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			m2m_res *nv = realloc(v, nc * sizeof(*v));
+			if (nv == NULL) {
+				r = M2M_E_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = nc;
+		}
+		if ((r = row_read(st, &v[cnt])) != M2M_OK)
+			break;
+		cnt++;
+	}
+	if (r == M2M_OK && rc != SQLITE_DONE)
+		r = sq_err(rc) == M2M_OK ? M2M_E_RESSTORE : sq_err(rc);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r != M2M_OK) {
+		m2m_res_free_list(v, cnt);
+		return r;
+	}
+	if (cnt == 0) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	*n = cnt;
+	return M2M_OK;
+}
+
+m2m_err m2m_resstore_children(m2m_resstore *s, const char *pi, int ty, size_t max, m2m_res **out, size_t *n)
+{
+	sqlite3_stmt *st;
+
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || pi == NULL || out == NULL || n == NULL)
+		return M2M_E_INVAL;
+	if (max > M2M_RESSTORE_LIST_MAX)
+		max = M2M_RESSTORE_LIST_MAX;
+	st = s->st[ty ? ST_CHILDREN_TY : ST_CHILDREN];
+	bind_str(st, 1, pi);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	if (ty)
+		sqlite3_bind_int(st, 3, ty);
+	return collect(st, out, n);
+}
+
+m2m_err m2m_resstore_descendants(m2m_resstore *s, const char *path, size_t max, m2m_res **out, size_t *n)
+{
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || path == NULL || out == NULL || n == NULL)
+		return M2M_E_INVAL;
+	bind_str(s->st[ST_DESC], 1, path);
+	sqlite3_bind_int64(s->st[ST_DESC], 2, (sqlite3_int64)(max > M2M_RESSTORE_LIST_MAX ? M2M_RESSTORE_LIST_MAX : max));
+	return collect(s->st[ST_DESC], out, n);
+}
+
+m2m_err m2m_resstore_child_expires_after(m2m_resstore *s, const char *pi, const char *et, bool *found)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (s == NULL || pi == NULL || et == NULL || found == NULL)
+		return M2M_E_INVAL;
+	st = s->st[ST_EXP_AFTER];
+	bind_str(st, 1, pi);
+	bind_str(st, 2, et);
+	rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? M2M_OK : sq_err(rc);
+}
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+m2m_err m2m_resstore_insert(m2m_resstore *s, m2m_res *r)
+{
+	sqlite3_stmt *st;
+	m2m_err e;
+
+	if (s == NULL || r == NULL || r->ri == NULL || r->rn == NULL || r->path == NULL || r->body == NULL)
+		return M2M_E_INVAL;
+	st = s->st[ST_INSERT];
+	bind_str(st, 1, r->ri);
+	bind_str(st, 2, r->pi);
+	sqlite3_bind_int(st, 3, r->ty);
+	bind_str(st, 4, r->rn);
+	bind_str(st, 5, r->path);
+	bind_str(st, 6, r->cr);
+	bind_str(st, 7, r->acpi);
+	bind_str(st, 8, r->lbl);
+	bind_str(st, 9, r->ct);
+	bind_str(st, 10, r->lt);
+	bind_str(st, 11, r->et);
+	sqlite3_bind_int64(st, 12, r->ver);
+	sqlite3_bind_int64(st, 13, r->size);
+	bind_str(st, 14, r->body);
+	if ((e = step_done(st)) == M2M_OK)
+		r->seq = sqlite3_last_insert_rowid(s->db);
+	return e;
+}
+
+m2m_err m2m_resstore_update(m2m_resstore *s, const m2m_res *r)
+{
+	sqlite3_stmt *st;
+	m2m_err e;
+
+	if (s == NULL || r == NULL || r->ri == NULL || r->body == NULL)
+		return M2M_E_INVAL;
+	st = s->st[ST_UPDATE];
+	bind_str(st, 1, r->ri);
+	bind_str(st, 2, r->acpi);
+	bind_str(st, 3, r->lbl);
+	bind_str(st, 4, r->lt);
+	bind_str(st, 5, r->et);
+	sqlite3_bind_int64(st, 6, r->ver);
+	sqlite3_bind_int64(st, 7, r->size);
+	bind_str(st, 8, r->body);
+	if ((e = step_done(st)) == M2M_OK && sqlite3_changes(s->db) != 1)
+		e = M2M_E_NOT_FOUND;
+	return e;
+}
+
+m2m_err m2m_resstore_delete(m2m_resstore *s, const char *path, size_t *n)
+{
+	m2m_err r;
+
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || path == NULL)
+		return M2M_E_INVAL;
+	bind_str(s->st[ST_DELETE], 1, path);
+	r = step_done(s->st[ST_DELETE]);
+	if (r == M2M_OK && n != NULL)
+		*n = (size_t)sqlite3_changes(s->db);
+	return r;
+}

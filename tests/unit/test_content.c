@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of services/cse/content.c: Result Content (rcn) per
+ * operation (TS-0001 Table 8.1.2-1) and the shape of each answer, including child listings
+ * filtered by privilege and by level/offset/limit.
+ */
+#include "cse_fixture.h"
+
+static int send_rcn(fx *f, m2m_op op, const char *to, int ty, const char *pc, int rcn)
+{
+	fx_prepare(f, op, to, "CAdmin", ty, pc);
+	f->req.rcn = rcn;
+	return fx_send(f);
+}
+
+static void tree(fx *f)
+{
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"t\"}}");
+	fx_create(f, "cse-in/t", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"i1\",\"con\":\"a\"}}");
+	fx_create(f, "cse-in/t", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"sub\"}}");
+	fx_create(f, "cse-in/t/sub", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"i2\",\"con\":\"b\"}}");
+	fx_create(f, "cse-in/t", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"i3\",\"con\":\"c\"}}");
+}
+
+static void test_create_rcn(void **state)
+{
+	fx *f = *state;
+	json_t *rce;
+
+	fx_plain(f);
+	assert_rsc(f, send_rcn(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{\"rn\":\"a\"}}", 0), M2M_RSC_CREATED);
+	assert_null(f->rsp.pc);
+	assert_non_null(f->rsp.location);
+	assert_rsc(f, send_rcn(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{\"rn\":\"b\"}}", 2), M2M_RSC_CREATED);
+	assert_string_equal(json_string_value(json_object_get(f->rsp.pc, "m2m:uri")), "cse-in/b");
+	assert_rsc(f, send_rcn(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{\"rn\":\"c\"}}", 3), M2M_RSC_CREATED);
+	rce = json_object_get(f->rsp.pc, "m2m:rce");
+	assert_string_equal(json_string_value(json_object_get(rce, "uri")), "cse-in/c");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rce, "m2m:cnt"), "rn")), "c");
+	assert_rsc(f, send_rcn(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{\"rn\":\"d\",\"mni\":3}}", 9),
+		   M2M_RSC_CREATED);
+	assert_null(json_object_get(fx_attrs(f, "m2m:cnt"), "rn"));  /* as requested: not repeated */
+	assert_null(json_object_get(fx_attrs(f, "m2m:cnt"), "mni"));
+	assert_non_null(json_object_get(fx_attrs(f, "m2m:cnt"), "ri")); /* assigned by the CSE */
+	for (int bad = 4; bad <= 8; bad++)
+		assert_rsc(f, send_rcn(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{}}", bad), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, send_rcn(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{}}", 42), M2M_RSC_BAD_REQUEST);
+}
+
+static void test_update_delete_rcn(void **state)
+{
+	fx *f = *state;
+
+	fx_plain(f);
+	tree(f);
+	assert_rsc(f, send_rcn(f, M2M_OP_UPDATE, "cse-in/t", 0, "{\"m2m:cnt\":{\"lbl\":[\"x\"]}}", 0), M2M_RSC_UPDATED);
+	assert_null(f->rsp.pc);
+	assert_rsc(f, send_rcn(f, M2M_OP_UPDATE, "cse-in/t", 0, "{\"m2m:cnt\":{\"lbl\":[\"y\"]}}", 9), M2M_RSC_UPDATED);
+	assert_null(json_object_get(fx_attrs(f, "m2m:cnt"), "lbl"));
+	assert_non_null(json_object_get(fx_attrs(f, "m2m:cnt"), "lt"));
+	assert_rsc(f, send_rcn(f, M2M_OP_UPDATE, "cse-in/t", 0, "{\"m2m:cnt\":{\"lbl\":[\"z\"]}}", 2), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, send_rcn(f, M2M_OP_UPDATE, "cse-in/t", 0, "{\"m2m:cnt\":{\"lbl\":[\"z\"]}}", 4), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, send_rcn(f, M2M_OP_DELETE, "cse-in/t/i1", 0, NULL, 1), M2M_RSC_DELETED);
+	assert_string_equal(fx_str(f, "m2m:cin", "con"), "a");
+	assert_rsc(f, send_rcn(f, M2M_OP_DELETE, "cse-in/t/sub", 0, NULL, 6), M2M_RSC_DELETED);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(f->rsp.pc, "m2m:rrl"), "rrf")), 1);
+	assert_rsc(f, send_rcn(f, M2M_OP_DELETE, "cse-in/t", 0, NULL, 2), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, send_rcn(f, M2M_OP_DELETE, "cse-in/t", 0, NULL, 9), M2M_RSC_BAD_REQUEST);
+}
+
+static void test_retrieve_rcn(void **state)
+{
+	fx *f = *state;
+	json_t *a, *rrf;
+
+	fx_plain(f);
+	tree(f);
+	for (int bad = 0; bad <= 3; bad++)
+		if (bad != 1)
+			assert_rsc(f, send_rcn(f, M2M_OP_RETRIEVE, "cse-in/t", 0, NULL, bad), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, send_rcn(f, M2M_OP_RETRIEVE, "cse-in/t", 0, NULL, 7), M2M_RSC_BAD_REQUEST);
+	/* 4: attributes and nested children */
+	assert_rsc(f, send_rcn(f, M2M_OP_RETRIEVE, "cse-in/t", 0, NULL, 4), M2M_RSC_OK);
+	a = fx_attrs(f, "m2m:cnt");
+	assert_string_equal(json_string_value(json_object_get(a, "rn")), "t");
+	assert_int_equal(json_array_size(json_object_get(a, "m2m:cin")), 2);
+	assert_int_equal(json_array_size(json_object_get(a, "m2m:cnt")), 1);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(a, "m2m:cnt"), 0), "m2m:cin")), 1);
+	/* 8: children only */
+	assert_rsc(f, send_rcn(f, M2M_OP_RETRIEVE, "cse-in/t", 0, NULL, 8), M2M_RSC_OK);
+	a = fx_attrs(f, "m2m:cnt");
+	assert_null(json_object_get(a, "rn"));
+	assert_int_equal(json_array_size(json_object_get(a, "m2m:cin")), 2);
+	/* 6: references of all descendants in creation order */
+	assert_rsc(f, send_rcn(f, M2M_OP_RETRIEVE, "cse-in/t", 0, NULL, 6), M2M_RSC_OK);
+	rrf = json_object_get(json_object_get(f->rsp.pc, "m2m:rrl"), "rrf");
+	assert_int_equal(json_array_size(rrf), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rrf, 0), "val")), "cse-in/t/i1");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rrf, 0), "nm")), "i1");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(rrf, 0), "typ")), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rrf, 2), "val")), "cse-in/t/sub/i2");
+	/* 5: attributes and references; level 1 and limit */
+	fx_prepare(f, M2M_OP_RETRIEVE, "cse-in/t", "CAdmin", 0, NULL);
+	f->req.rcn = 5;
+	f->req.fc.lvl = 1;
+	assert_rsc(f, fx_send(f), M2M_RSC_OK);
+	assert_int_equal(json_array_size(json_object_get(fx_attrs(f, "m2m:cnt"), "ch")), 3);
+	fx_prepare(f, M2M_OP_RETRIEVE, "cse-in/t", "CAdmin", 0, NULL);
+	f->req.rcn = 6;
+	f->req.fc.lim = 2;
+	f->req.fc.ofst = 2;
+	assert_rsc(f, fx_send(f), M2M_RSC_OK);
+	rrf = json_object_get(json_object_get(f->rsp.pc, "m2m:rrl"), "rrf");
+	assert_int_equal(json_array_size(rrf), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rrf, 0), "val")), "cse-in/t/sub");
+	/* conditional retrieval: rcn 6 with a type filter; rcn 1 whose target does not match */
+	fx_prepare(f, M2M_OP_RETRIEVE, "cse-in/t", "CAdmin", 0, NULL);
+	f->req.rcn = 6;
+	f->req.fc.fu = 2;
+	f->req.fc.nty = 1;
+	f->req.fc.ty[0] = M2M_TY_CNT;
+	assert_rsc(f, fx_send(f), M2M_RSC_OK);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(f->rsp.pc, "m2m:rrl"), "rrf")), 1);
+	f->req.rcn = -1;
+	f->req.fc.ty[0] = M2M_TY_CIN;
+	assert_rsc(f, fx_send(f), M2M_RSC_NOT_FOUND);
+}
+
+static void test_children_need_privilege(void **state)
+{
+	fx *f = *state;
+	json_t *rrf;
+
+	fx_plain(f);
+	fx_ae(f, "Cown", "own");
+	fx_ae(f, "Coth", "oth");
+	fx_create(f, "cse-in/own", "Cown", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"mine\"}}");
+	fx_create(f, "cse-in/own", "Cown", M2M_TY_ACP,
+		  "{\"m2m:acp\":{\"rn\":\"open\",\"pv\":{\"acr\":[{\"acor\":[\"Coth\"],\"acop\":2}]},"
+		  "\"pvs\":{\"acr\":[{\"acor\":[\"Cown\"],\"acop\":63}]}}}");
+	fx_create(f, "cse-in/own", "Cown", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"shared\",\"acpi\":[\"cse-in/own/open\"]}}");
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/own", "Cown", 0, "{\"m2m:ae\":{\"acpi\":[\"cse-in/own/open\"]}}"),
+		   M2M_RSC_UPDATED);
+	fx_prepare(f, M2M_OP_RETRIEVE, "cse-in/own", "Coth", 0, NULL);
+	f->req.rcn = 6;
+	assert_rsc(f, fx_send(f), M2M_RSC_OK);
+	rrf = json_object_get(json_object_get(f->rsp.pc, "m2m:rrl"), "rrf");
+	assert_int_equal(json_array_size(rrf), 1); /* "mine" (creator only) and the ACP (pvs) are left out */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rrf, 0), "val")), "cse-in/own/shared");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_rcn, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_update_delete_rcn, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_retrieve_rcn, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_children_need_privilege, fx_setup, fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of store/resstore_sqlite.c: file mode 0600 and refusal
+ * of an open file, schema version, insert/lookup by ri and path, uniqueness (ri, path, pi+rn),
+ * children and subtree ranges, oldest/newest, update, subtree delete, rollback and persistence.
+ */
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "cse_fixture.h"
+
+typedef struct sfx {
+	char dir[64], db[128];
+	m2m_resstore *s;
+} sfx;
+
+static int s_setup(void **state)
+{
+	sfx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	snprintf(x->dir, sizeof(x->dir), "/tmp/m2mrs.XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(x->db, sizeof(x->db), "%s/r.db", x->dir);
+	assert_int_equal(m2m_resstore_open(x->db, &x->s), M2M_OK);
+	*state = x;
+	return 0;
+}
+
+static int s_teardown(void **state)
+{
+	sfx *x = *state;
+
+	m2m_resstore_free(x->s);
+	fx_rmdir(x->dir);
+	free(x);
+	return 0;
+}
+
+/* Insert a row with path parent/rn (parent NULL: a root). */
+static m2m_err put(m2m_resstore *s, const char *ri, const char *pi, const char *ppath, const char *rn, int ty,
+		   int64_t size)
+{
+	char path[256];
+	m2m_res r = {0};
+
+	if (ppath)
+		snprintf(path, sizeof(path), "%s/%s", ppath, rn);
+	else
+		snprintf(path, sizeof(path), "%s", rn);
+	r.ri = (char *)ri;
+	r.pi = (char *)pi;
+	r.rn = (char *)rn;
+	r.path = path;
+	r.ty = ty;
+	r.body = (char *)"{}";
+	r.lbl = (char *)"[\"l\"]";
+	r.ver = 1;
+	r.size = size;
+	snprintf(r.ct, sizeof(r.ct), "20240101T000000");
+	snprintf(r.lt, sizeof(r.lt), "20240101T000000");
+	snprintf(r.et, sizeof(r.et), "20250101T000000");
+	return m2m_resstore_insert(s, &r);
+}
+
+static void test_file_mode_and_reopen(void **state)
+{
+	sfx *x = *state;
+	m2m_resstore *again = NULL;
+	struct stat st;
+	m2m_res r = {0};
+
+	m2m_resstore_free(NULL);
+	m2m_res_clear(NULL);
+	m2m_res_free_list(NULL, 0);
+	assert_int_equal(m2m_resstore_open(NULL, &again), M2M_E_INVAL);
+	assert_int_equal(m2m_resstore_open("", &again), M2M_E_INVAL);
+	assert_int_equal(stat(x->db, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
+	assert_int_equal(put(x->s, "root", NULL, NULL, "root", 5, 0), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
+	m2m_resstore_free(x->s);
+	x->s = NULL;
+	assert_int_equal(m2m_resstore_open(x->db, &x->s), M2M_OK);
+	assert_int_equal(m2m_resstore_get(x->s, "root", &r), M2M_OK);
+	assert_string_equal(r.path, "root");
+	assert_null(r.pi);
+	assert_string_equal(r.et, "20250101T000000");
+	assert_string_equal(r.lbl, "[\"l\"]");
+	m2m_res_clear(&r);
+	/* a group/other-readable file is refused */
+	assert_int_equal(chmod(x->db, 0644), 0);
+	assert_int_equal(m2m_resstore_open(x->db, &again), M2M_E_KEY_PERMS);
+	assert_null(again);
+	assert_int_equal(chmod(x->db, 0600), 0);
+}
+
+static void test_schema_version(void **state)
+{
+	sfx *x = *state;
+	m2m_resstore *again = NULL;
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(x->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE m2m_schema SET version = 99 WHERE component = 'resstore'", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(m2m_resstore_open(x->db, &again), M2M_E_RESSTORE_SCHEMA);
+	assert_null(again);
+}
+
+static void test_rows(void **state)
+{
+	sfx *x = *state;
+	m2m_res r = {0}, *v = NULL;
+	size_t n = 0;
+	int64_t ver = 0;
+	int ty = 0;
+	bool found = true;
+
+	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
+	assert_int_equal(put(x->s, "cb", NULL, NULL, "cb", 5, 0), M2M_OK);
+	assert_int_equal(put(x->s, "a1", "cb", "cb", "ae1", 2, 0), M2M_OK);
+	assert_int_equal(put(x->s, "a10", "cb", "cb", "ae10", 2, 0), M2M_OK);
+	assert_int_equal(put(x->s, "c1", "a1", "cb/ae1", "cnt", 3, 0), M2M_OK);
+	assert_int_equal(put(x->s, "i1", "c1", "cb/ae1/cnt", "i1", 4, 5), M2M_OK);
+	assert_int_equal(put(x->s, "i2", "c1", "cb/ae1/cnt", "i2", 4, 7), M2M_OK);
+	assert_int_equal(put(x->s, "s1", "c1", "cb/ae1/cnt", "s1", 23, 0), M2M_OK);
+	assert_int_equal(put(x->s, "c9", "a10", "cb/ae10", "cnt", 3, 0), M2M_OK);
+	/* uniqueness */
+	assert_int_equal(put(x->s, "i1", "c1", "cb/ae1/cnt", "other", 4, 0), M2M_E_EXISTS);
+	assert_int_equal(put(x->s, "zz", "c1", "cb/ae1/cnt", "i1", 4, 0), M2M_E_EXISTS);
+	/* lookups */
+	assert_int_equal(m2m_resstore_get_path(x->s, "cb/ae1/cnt/i2", &r), M2M_OK);
+	assert_string_equal(r.ri, "i2");
+	assert_int_equal(r.size, 7);
+	assert_true(r.seq > 0);
+	m2m_res_clear(&r);
+	assert_int_equal(m2m_resstore_get(x->s, "nope", &r), M2M_E_NOT_FOUND);
+	assert_int_equal(m2m_resstore_version(x->s, "c1", &ty, &ver), M2M_OK);
+	assert_int_equal(ty, 3);
+	assert_int_equal(ver, 1);
+	assert_int_equal(m2m_resstore_version(x->s, "nope", &ty, &ver), M2M_E_NOT_FOUND);
+	/* oldest / newest instance */
+	assert_int_equal(m2m_resstore_edge(x->s, "c1", 4, false, &r), M2M_OK);
+	assert_string_equal(r.ri, "i1");
+	m2m_res_clear(&r);
+	assert_int_equal(m2m_resstore_edge(x->s, "c1", 4, true, &r), M2M_OK);
+	assert_string_equal(r.ri, "i2");
+	m2m_res_clear(&r);
+	assert_int_equal(m2m_resstore_edge(x->s, "a1", 4, true, &r), M2M_E_NOT_FOUND);
+	/* children: all, by type, limited */
+	assert_int_equal(m2m_resstore_children(x->s, "c1", 0, 100, &v, &n), M2M_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].ri, "i1");
+	assert_string_equal(v[2].ri, "s1");
+	assert_string_equal(v[0].body, "{}");
+	m2m_res_free_list(v, n);
+	assert_int_equal(m2m_resstore_children(x->s, "c1", 23, 100, &v, &n), M2M_OK);
+	assert_int_equal(n, 1);
+	m2m_res_free_list(v, n);
+	assert_int_equal(m2m_resstore_children(x->s, "c1", 0, 1, &v, &n), M2M_OK);
+	assert_int_equal(n, 1);
+	m2m_res_free_list(v, n);
+	assert_int_equal(m2m_resstore_children(x->s, "i1", 0, 10, &v, &n), M2M_OK);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	/* descendants of cb/ae1 do not include cb/ae10 */
+	assert_int_equal(m2m_resstore_descendants(x->s, "cb/ae1", 100, &v, &n), M2M_OK);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(strncmp(v[i].path, "cb/ae1/", 7), 0);
+		assert_null(v[i].body);
+	}
+	m2m_res_free_list(v, n);
+	/* expiry of children */
+	assert_int_equal(m2m_resstore_child_expires_after(x->s, "c1", "20240601T000000", &found), M2M_OK);
+	assert_true(found);
+	assert_int_equal(m2m_resstore_child_expires_after(x->s, "c1", "20250101T000000", &found), M2M_OK);
+	assert_false(found);
+	/* update */
+	assert_int_equal(m2m_resstore_get(x->s, "c1", &r), M2M_OK);
+	free(r.body);
+	r.body = strdup("{\"x\":1}");
+	r.ver = 2;
+	snprintf(r.lt, sizeof(r.lt), "20240202T000000");
+	assert_int_equal(m2m_resstore_update(x->s, &r), M2M_OK);
+	m2m_res_clear(&r);
+	assert_int_equal(m2m_resstore_get(x->s, "c1", &r), M2M_OK);
+	assert_string_equal(r.body, "{\"x\":1}");
+	assert_string_equal(r.lt, "20240202T000000");
+	assert_int_equal(r.ver, 2);
+	free(r.ri);
+	r.ri = strdup("gone");
+	assert_int_equal(m2m_resstore_update(x->s, &r), M2M_E_NOT_FOUND);
+	m2m_res_clear(&r);
+	/* subtree delete */
+	assert_int_equal(m2m_resstore_delete(x->s, "cb/ae1", &n), M2M_OK);
+	assert_int_equal(n, 5);
+	assert_int_equal(m2m_resstore_get(x->s, "a10", &r), M2M_OK);
+	m2m_res_clear(&r);
+	assert_int_equal(m2m_resstore_get(x->s, "c9", &r), M2M_OK);
+	m2m_res_clear(&r);
+	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
+}
+
+static void test_rollback(void **state)
+{
+	sfx *x = *state;
+	m2m_res r = {0};
+
+	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
+	assert_int_equal(put(x->s, "t", NULL, NULL, "t", 5, 0), M2M_OK);
+	m2m_resstore_rollback(x->s);
+	m2m_resstore_rollback(x->s); /* no transaction: no-op */
+	assert_int_equal(m2m_resstore_get(x->s, "t", &r), M2M_E_NOT_FOUND);
+	/* a read transaction sees committed rows only */
+	assert_int_equal(m2m_resstore_begin(x->s, false), M2M_OK);
+	assert_int_equal(m2m_resstore_get(x->s, "t", &r), M2M_E_NOT_FOUND);
+	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
+	assert_int_equal(m2m_resstore_begin(NULL, true), M2M_E_INVAL);
+	assert_int_equal(m2m_resstore_insert(x->s, &r), M2M_E_INVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_file_mode_and_reopen, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_schema_version, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_rows, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, s_setup, s_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
