@@ -32,7 +32,6 @@ typedef struct m2m_cse_config {
 	int threads;                       /* threads, default 0 = one per core */
 	size_t max_body;                   /* max-body, default 1048576 */
 	size_t max_header;                 /* max-header, default 8192 */
-	int max_connections;               /* max-connections, default 20000 */
 	char log_level[16];                /* log-level, default "info" */
 	char log_file[M2M_CFG_STR];        /* log-file, default "" = stderr */
 } m2m_cse_config;

@@ -45,7 +45,6 @@ static const struct cfg_key cfg_keys[] = {
 	KEY("threads", CFG_INT, threads),
 	KEY("max-body", CFG_SIZE, max_body),
 	KEY("max-header", CFG_SIZE, max_header),
-	KEY("max-connections", CFG_INT, max_connections),
 	{"log-level", CFG_LEVEL, offsetof(m2m_cse_config, log_level), sizeof(((m2m_cse_config *)0)->log_level)},
 	STR("log-file", log_file),
 };
@@ -64,7 +63,6 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->tls13 = true;
 	cfg->max_body = 1048576;
 	cfg->max_header = 8192;
-	cfg->max_connections = 20000;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 }
 

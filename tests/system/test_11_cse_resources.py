@@ -153,3 +153,26 @@ def test_ts0004_result_content_on_create(cse, rcn, key):
         assert r.body == "" or r.body == "{}" or r.body == "null"
     else:
         assert key in r.json()
+
+
+def test_ts0009_oversize_header_is_431(cse):
+    r = cse.plain("GET", "/cse-in", "Cr1", headers={"X-Padding": "a" * 9000})
+    assert r.status == 431 and r.rsc == 4000
+
+
+def test_ts0004_discovery_rn_lim_and_created_window(cse):
+    for i in range(3):
+        body = '{"m2m:cnt":{"rn":"lim%d","lbl":["batch:x"]}}' % i
+        assert ae(cse, 3, "POST", "/cse-in/r3", body, ty=3).rsc == 2001
+    r = ae(cse, 3, "GET", "/cse-in/r3?fu=1&lbl=batch:x&lim=2")
+    assert r.rsc == 2000 and len(r.json()["m2m:uril"]) == 2
+    r = ae(cse, 3, "GET", "/cse-in/r3?fu=1&rn=lim1")
+    assert [u.rsplit("/", 1)[-1] for u in r.json()["m2m:uril"]] == ["lim1"]
+    r = ae(cse, 3, "GET", "/cse-in/r3?fu=1&lbl=batch:x&crb=20000101T000000")
+    assert r.json().get("m2m:uril", []) == []
+    r = ae(cse, 3, "GET", "/cse-in/r3?fu=1&lbl=batch:x&cra=20000101T000000")
+    assert len(r.json()["m2m:uril"]) == 3
+
+
+def test_ts0009_unknown_query_parameter_is_4000(cse):
+    assert ae(cse, 3, "GET", "/cse-in/r3?bogus=1").rsc == 4000

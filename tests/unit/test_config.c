@@ -33,7 +33,7 @@ static void test_parse_all_keys(void **state)
 			  "store = /tmp/x.db\nhttps-listen = [::1]:9443\nhttp-listen = 127.0.0.1:8080\n"
 			  "cert = c.pem\nkey = k.pem\ntrust-anchors = ta.pem\npsk-file = psk.txt\n"
 			  "admin-originator = CRoot\ndev-admin-over-plain-http = on\ntls13 = false\n"
-			  "threads = 2\nmax-body = 4096\nmax-header = 2048\nmax-connections=100\n"
+			  "threads = 2\nmax-body = 4096\nmax-header = 2048\n"
 			  "log-level = debug\nlog-file = /tmp/l.log\n; end\n";
 	assert_int_equal(parse(&c, ini, err, sizeof(err)), M2M_OK);
 	assert_string_equal(c.cse_id, "/id-x");
