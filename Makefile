@@ -41,7 +41,7 @@ bench: build
 	@bench/kdf $(BUILD)
 	@$(BUILD)/bench_acp
 	@$(BUILD)/bench_tls
-	@if [ -x bench/cse ]; then bench/cse $(BUILD); fi
+	@bench/cse $(BUILD)
 
 fuzz: build-fuzz
 	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
