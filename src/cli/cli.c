@@ -2,18 +2,13 @@
 /*
  * This file implements the small helpers every subcommand shares: error printing, the mapping
  * from m2m_err to exit status (0/1/2), --help detection and reading of (secret) input files with
- * the 0600 permission rule of docs/style.md #12.
+ * the 0600 permission rule of docs/style.md #12 (m2m_file_read, m2msec/file.h).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
-#include "m2msec/mem.h"
+#include "m2msec/file.h"
 
 void cli_errorf(const char *fmt, ...)
 {
@@ -56,47 +51,5 @@ int cli_wants_help(int argc, char **argv)
 
 m2m_err cli_read_file(const char *path, size_t max, int secret, char **out, size_t *outlen)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	m2m_err r = M2M_E_IO;
-	int fd;
-
-	*out = NULL;
-	*outlen = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? M2M_E_NOT_FOUND : M2M_E_IO;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		goto out;
-	if (secret && (st.st_mode & 077) != 0) {
-		r = M2M_E_KEY_PERMS;
-		goto out;
-	}
-	if ((size_t)st.st_size > max) {
-		r = M2M_E_TOO_LARGE;
-		goto out;
-	}
-	cap = (size_t)st.st_size + 1;
-	if ((buf = malloc(cap)) == NULL) {
-		r = M2M_E_NOMEM;
-		goto out;
-	}
-	while (n < cap - 1) {
-		ssize_t got = read(fd, buf + n, cap - 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = n;
-	buf = NULL;
-	r = M2M_OK;
-out:
-	if (buf != NULL)
-		m2m_freezero(buf, cap);
-	close(fd);
-	return r;
+	return m2m_file_read(path, max, secret ? M2M_FILE_SECRET : 0, out, outlen);
 }

@@ -31,7 +31,8 @@ int cli_exit_code(m2m_err err);
 /* True for -h/--help anywhere in argv. */
 int cli_wants_help(int argc, char **argv);
 /* Read a whole (small) file into a NUL-terminated heap buffer; refuses files over max bytes.
- * When secret is true the file must be mode 0600 or stricter (else M2M_E_KEY_PERMS) and the
+ * When secret is true the file must be a regular file owned by the effective user, not a
+ * symlink, mode 0600 or stricter (else M2M_E_KEY_PERMS), and the
  * caller must m2m_freezero() the buffer. */
 m2m_err cli_read_file(const char *path, size_t max, int secret, char **out, size_t *outlen);
 

@@ -2,72 +2,27 @@
 /*
  * This file implements the CA's credential files (TS-0003 clause 8.1.2.3: the Private Signing
  * Key "should remain protected"): a private key is read only from a regular file owned by the
- * caller with mode 0600 or stricter, and PEM files are written all or nothing. Each file is
- * created under a temporary name with open(O_CREAT|O_EXCL|O_NOFOLLOW, mode) — a key file is
- * 0600 from its first byte — fsynced, and hard-linked to its final name; link() refuses an
- * existing name, so nothing is ever overwritten, and a failure removes everything written.
+ * caller with mode 0600 or stricter (m2m_file_read with M2M_FILE_SECRET), and PEM files are
+ * written all or nothing. Each file is created under a temporary name with
+ * open(O_CREAT|O_EXCL|O_NOFOLLOW, mode) — a key file is 0600 from its first byte — fsynced, and
+ * hard-linked to its final name; link() refuses an existing name, so nothing is ever
+ * overwritten, and a failure removes everything written.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/rand.h>
 
+#include "m2msec/file.h"
 #include "m2msec/hex.h"
-#include "m2msec/mem.h"
 #include "pki/pem_file.h"
 
 m2m_err m2mi_pem_file_read(const char *path, bool secret, char **out, size_t *len)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	m2m_err r = M2M_E_IO;
-	int fd;
-
-	*out = NULL;
-	*len = 0;
-	if (path == NULL)
-		return M2M_E_INVAL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | (secret ? O_NOFOLLOW : 0))) < 0)
-		return errno == ENOENT ? M2M_E_NOT_FOUND : errno == ELOOP ? M2M_E_KEY_PERMS : M2M_E_IO;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		goto out;
-	if (secret && ((st.st_mode & 077) != 0 || st.st_uid != geteuid())) {
-		r = M2M_E_KEY_PERMS;
-		goto out;
-	}
-	if (st.st_size < 0 || (size_t)st.st_size > M2MI_PEM_FILE_MAX) {
-		r = M2M_E_TOO_LARGE;
-		goto out;
-	}
-	cap = (size_t)st.st_size + 1;
-	if ((buf = malloc(cap)) == NULL) {
-		r = M2M_E_NOMEM;
-		goto out;
-	}
-	while (n < cap - 1) {
-		ssize_t got = read(fd, buf + n, cap - 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			goto out;
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-	r = M2M_OK;
-out:
-	m2m_freezero(buf, cap);
-	close(fd);
-	return r;
+	return m2m_file_read(path, M2MI_PEM_FILE_MAX, secret ? M2M_FILE_SECRET : 0, out, len);
 }
 
 static m2m_err write_all(int fd, const char *p, size_t n)

@@ -4,7 +4,8 @@
  * storage of TS-0003 clause 10.3 symmetric keys and clause 10.1 certificates with their
  * metadata. The file rules (created 0600, refused when group/other-accessible: docs/style.md
  * #12) are store/credstore_file.c's; this file checks they still hold once SQLite has opened the
- * file and made its -wal/-shm. WAL journal, busy timeout, secure_delete, a schema version table, prepared
+ * file and made its -wal/-shm. The connection (store/sqlite_common.c) has a WAL journal,
+ * synchronous=FULL, a busy timeout, secure_delete and a schema version table; prepared
  * statements with bound parameters only, and every write in one BEGIN IMMEDIATE transaction
  * that is rolled back on any error. Key bytes are bound straight from the caller's m2m_key
  * (SQLITE_STATIC: SQLite makes no heap copy) and read back straight into a new m2m_key.
@@ -17,6 +18,7 @@
 
 #include "store/credstore_backend.h"
 #include "store/credstore_file.h"
+#include "store/sqlite_common.h"
 
 #define SCHEMA_VERSION 1
 #define BUSY_TIMEOUT_MS 5000
@@ -57,14 +59,7 @@ static const char *const schema_v1[] = {
 
 static m2m_err sq_err(int rc)
 {
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW: return M2M_OK;
-	case SQLITE_NOMEM: return M2M_E_NOMEM;
-	case SQLITE_CANTOPEN: return M2M_E_IO;
-	default: return M2M_E_STORE;
-	}
+	return m2mi_sqlite_err(rc, M2M_E_STORE);
 }
 
 /* The error for a step that did not return what was expected; never M2M_OK. */
@@ -77,7 +72,7 @@ static m2m_err rc_err(int rc)
 
 static m2m_err exec(sqlite3 *db, const char *sql)
 {
-	return sq_err(sqlite3_exec(db, sql, NULL, NULL, NULL));
+	return m2mi_sqlite_exec(db, sql, M2M_E_STORE);
 }
 
 static m2m_err prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
@@ -85,89 +80,30 @@ static m2m_err prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 	return sq_err(sqlite3_prepare_v3(db, sql, -1, 0, st, NULL));
 }
 
-/* End a transaction: COMMIT when r is M2M_OK, else ROLLBACK. Returns the final status. */
 static m2m_err tx_end(sqlite3 *db, m2m_err r)
 {
-	if (r == M2M_OK && (r = exec(db, "COMMIT")) == M2M_OK)
-		return M2M_OK;
-	if (!sqlite3_get_autocommit(db))
-		(void)exec(db, "ROLLBACK");
-	return r;
+	return m2mi_sqlite_tx_end(db, r, M2M_E_STORE);
 }
 
-/* ---- schema ----------------------------------------------------------------------------- */
+static const m2mi_sqlite_cfg db_cfg = {
+	.busy_ms = BUSY_TIMEOUT_MS,
+	.sync = M2MI_SQLITE_SYNC_FULL,
+	.secure_delete = true,
+	.foreign_keys = true,
+	.require_wal = true,
+	.err = M2M_E_STORE,
+};
 
-static m2m_err count_rows(sqlite3 *db, const char *sql, const char *arg, int64_t *n)
-{
-	sqlite3_stmt *st = NULL;
-	m2m_err r;
-
-	if ((r = prep(db, sql, &st)) != M2M_OK)
-		return r;
-	if (arg != NULL)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	else
-		r = sq_err(sqlite3_errcode(db)) != M2M_OK ? sq_err(sqlite3_errcode(db)) : M2M_E_STORE_SCHEMA;
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* Create schema v1 in an empty database, or check the version of an existing one. */
-static m2m_err schema_setup(sqlite3 *db)
-{
-	int64_t n = 0, version = -1;
-	m2m_err r;
-
-	if ((r = exec(db, "BEGIN IMMEDIATE")) != M2M_OK)
-		return r;
-	r = count_rows(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-		       "m2m_schema", &n);
-	if (r == M2M_OK && n == 0) {
-		if ((r = count_rows(db, "SELECT count(*) FROM sqlite_schema", NULL, &n)) == M2M_OK && n != 0)
-			r = M2M_E_STORE_SCHEMA; /* somebody else's database */
-		for (size_t i = 0; r == M2M_OK && i < sizeof(schema_v1) / sizeof(schema_v1[0]); i++)
-			r = exec(db, schema_v1[i]);
-	} else if (r == M2M_OK) {
-		r = count_rows(db, "SELECT version FROM m2m_schema WHERE component = ?1", "credstore",
-			       &version);
-		if (r == M2M_OK && version != SCHEMA_VERSION)
-			r = M2M_E_STORE_SCHEMA;
-	}
-	return tx_end(db, r);
-}
-
-static m2m_err pragma_expect(sqlite3 *db, const char *sql, const char *want)
-{
-	sqlite3_stmt *st = NULL;
-	m2m_err r;
-
-	if ((r = prep(db, sql, &st)) != M2M_OK)
-		return r;
-	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_text(st, 0) == NULL ||
-	    strcmp((const char *)sqlite3_column_text(st, 0), want) != 0) /* public: pragma */
-		r = M2M_E_STORE;
-	sqlite3_finalize(st);
-	return r;
-}
-
-static m2m_err configure(sqlite3 *db)
-{
-	m2m_err r;
-
-	sqlite3_extended_result_codes(db, 1);
-	if (sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-	    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
-	    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK)
-		return M2M_E_STORE;
-	if ((r = exec(db, "PRAGMA secure_delete = ON")) != M2M_OK ||
-	    (r = exec(db, "PRAGMA foreign_keys = ON")) != M2M_OK ||
-	    (r = pragma_expect(db, "PRAGMA journal_mode = WAL", "wal")) != M2M_OK ||
-	    (r = exec(db, "PRAGMA synchronous = FULL")) != M2M_OK)
-		return r;
-	return M2M_OK;
-}
+static const m2mi_sqlite_schema db_schema = {
+	.component = "credstore",
+	.version = SCHEMA_VERSION,
+	.marker = "m2m_schema",
+	.only_if_empty = true,
+	.create = schema_v1,
+	.ncreate = sizeof(schema_v1) / sizeof(schema_v1[0]),
+	.err = M2M_E_STORE,
+	.schema_err = M2M_E_STORE_SCHEMA,
+};
 
 static void be_free(sqlite_be *be)
 {
@@ -209,15 +145,13 @@ static m2m_err sq_open(const char *path, bool create, void **out)
 		r = M2M_E_INTERNAL;
 		goto out;
 	}
-	if (sqlite3_open_v2(path, &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-				       SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE, NULL) != SQLITE_OK) {
-		r = M2M_E_STORE;
+	if ((r = m2mi_sqlite_open(path, M2M_E_STORE, &be->db)) != M2M_OK)
 		goto out;
-	}
 	/* SQLite opened the file we created or checked (no swap in between)... */
 	if ((r = same_file(path, &before)) != M2M_OK)
 		goto out;
-	if ((r = configure(be->db)) != M2M_OK || (r = schema_setup(be->db)) != M2M_OK)
+	if ((r = m2mi_sqlite_configure(be->db, &db_cfg)) != M2M_OK ||
+	    (r = m2mi_sqlite_schema_setup(be->db, &db_schema)) != M2M_OK)
 		goto out;
 	/* ...and the -wal/-shm it made on the way are private too. */
 	r = same_file(path, &before);
@@ -239,16 +173,6 @@ static void sq_close(void *p)
 
 /* ---- rows ------------------------------------------------------------------------------- */
 
-static m2m_err dup_col(sqlite3_stmt *st, int col, char **out)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	*out = NULL;
-	if (t == NULL)
-		return M2M_OK;
-	return (*out = strdup((const char *)t)) != NULL ? M2M_OK : M2M_E_NOMEM;
-}
-
 /* The first ten columns of a row (INFO_COLS) into a new info; targets are read separately. */
 static m2m_err row_info(sqlite3_stmt *st, m2m_cred_info **out)
 {
@@ -258,7 +182,8 @@ static m2m_err row_info(sqlite3_stmt *st, m2m_cred_info **out)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return M2M_E_NOMEM;
-	if ((r = dup_col(st, 0, &c->id)) != M2M_OK || (r = dup_col(st, 2, &c->owner)) != M2M_OK)
+	if ((r = m2mi_sqlite_dup_col(st, 0, &c->id)) != M2M_OK ||
+	    (r = m2mi_sqlite_dup_col(st, 2, &c->owner)) != M2M_OK)
 		goto out;
 	txt = sqlite3_column_text(st, 1);
 	if (c->id == NULL || txt == NULL || m2m_credstore_kind_from_name((const char *)txt, &c->kind) != M2M_OK) {
@@ -302,7 +227,7 @@ static m2m_err read_targets(sqlite3_stmt *st, m2m_cred_info *c)
 			break;
 		}
 		c->targets = t;
-		if ((r = dup_col(st, 0, &c->targets[c->ntargets])) != M2M_OK)
+		if ((r = m2mi_sqlite_dup_col(st, 0, &c->targets[c->ntargets])) != M2M_OK)
 			break;
 		if (c->targets[c->ntargets++] == NULL) {
 			r = M2M_E_STORE;
@@ -413,7 +338,7 @@ static m2m_err fetch_locked(sqlite3 *db, const char *fold, m2m_cred_info **info,
 			goto out;
 		}
 	}
-	if (pem != NULL && (r = dup_col(st, 11, pem)) != M2M_OK)
+	if (pem != NULL && (r = m2mi_sqlite_dup_col(st, 11, pem)) != M2M_OK)
 		goto out;
 	if ((r = prep(db, "SELECT target FROM cred_target WHERE cred_id = ?1 ORDER BY pos", &tg)) != M2M_OK ||
 	    (r = read_targets(tg, c)) != M2M_OK)
@@ -541,7 +466,7 @@ static m2m_err write_one(sqlite_be *be, const char *sql, const char *id, int64_t
 static m2m_err exists_locked(sqlite3 *db, const char *id)
 {
 	int64_t n = 0;
-	m2m_err r = count_rows(db, "SELECT count(*) FROM cred WHERE id = ?1", id, &n);
+	m2m_err r = m2mi_sqlite_query_int(db, "SELECT count(*) FROM cred WHERE id = ?1", id, M2M_E_STORE, &n);
 
 	return r != M2M_OK ? r : (n > 0 ? M2M_OK : M2M_E_NOT_FOUND);
 }

@@ -4,19 +4,19 @@
  * resource tree of TS-0001 clause 9.6 / TS-0004 clause 7.4 as one table. Rows are found by
  * resourceID or structured path through unique indexes, children through (pi, ty, seq), and a
  * subtree through the path range [path "/", path "0") — never by scanning. The file is created
- * with O_CREAT|O_EXCL and mode 0600 (fchmod, so umask does not matter) and refused when group/
- * other-accessible or foreign-owned. WAL journal, busy timeout, a schema version row, and every
- * statement prepared once per connection (no per-request schema work).
+ * with O_CREAT|O_EXCL and mode 0600 (fchmod, so umask does not matter) and refused when it or a
+ * companion is group/other-accessible or foreign-owned (store/credstore_file.c). The connection
+ * (store/sqlite_common.c) has a WAL journal, synchronous=NORMAL, a busy timeout and a schema
+ * version row; every statement is prepared once per connection (no per-request schema work).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <sqlite3.h>
 
 #include "m2msec/resstore.h"
+#include "store/credstore_file.h"
+#include "store/sqlite_common.h"
 
 #define SCHEMA_VERSION 1
 #define BUSY_TIMEOUT_MS 10000
@@ -107,20 +107,7 @@ void m2m_res_free_list(m2m_res *v, size_t n)
 
 static m2m_err sq_err(int rc)
 {
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW: return M2M_OK;
-	case SQLITE_NOMEM: return M2M_E_NOMEM;
-	case SQLITE_CANTOPEN: return M2M_E_IO;
-	case SQLITE_CONSTRAINT: return M2M_E_EXISTS;
-	default: return M2M_E_RESSTORE;
-	}
-}
-
-static m2m_err exec(sqlite3 *db, const char *sql)
-{
-	return sq_err(sqlite3_exec(db, sql, NULL, NULL, NULL));
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? M2M_E_EXISTS : m2mi_sqlite_err(rc, M2M_E_RESSTORE);
 }
 
 /* Run a statement without result rows and reset it. */
@@ -143,81 +130,30 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
 
 /* ---- file and schema --------------------------------------------------------------------- */
 
-/* Create the file 0600, or check that the existing one is ours and private. */
+static const m2mi_sqlite_cfg db_cfg = {
+	.busy_ms = BUSY_TIMEOUT_MS,
+	.sync = M2MI_SQLITE_SYNC_NORMAL,
+	.err = M2M_E_RESSTORE,
+};
+
+static const m2mi_sqlite_schema db_schema = {
+	.component = "resstore",
+	.version = SCHEMA_VERSION,
+	.marker = "res",
+	.create = schema_v1,
+	.ncreate = sizeof(schema_v1) / sizeof(schema_v1[0]),
+	.err = M2M_E_RESSTORE,
+	.schema_err = M2M_E_RESSTORE_SCHEMA,
+};
+
+/* Create the file 0600, or check that the existing one (and its -wal/-shm) is ours and private:
+ * the credential file rules of store/credstore_file.c. */
 static m2m_err prepare_file(const char *path)
 {
 	struct stat st;
-	m2m_err r = M2M_OK;
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	m2m_err r = m2mi_credstore_file_create(path, &st);
 
-	if (fd >= 0) {
-		if (fchmod(fd, 0600) != 0)
-			r = M2M_E_IO;
-		close(fd);
-		return r;
-	}
-	if (errno != EEXIST)
-		return M2M_E_IO;
-	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return M2M_E_IO;
-	if ((st.st_mode & 077) != 0 || st.st_uid != geteuid())
-		return M2M_E_KEY_PERMS;
-	return M2M_OK;
-}
-
-static m2m_err query_int(sqlite3 *db, const char *sql, int64_t *v)
-{
-	sqlite3_stmt *st = NULL;
-	m2m_err r = sq_err(sqlite3_prepare_v2(db, sql, -1, &st, NULL));
-	int rc;
-
-	*v = -1;
-	if (r != M2M_OK)
-		return r;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
-		r = sq_err(rc);
-	sqlite3_finalize(st);
-	return r;
-}
-
-static m2m_err schema_setup(sqlite3 *db)
-{
-	int64_t n = -1, version = -1;
-	m2m_err r;
-
-	if ((r = exec(db, "BEGIN IMMEDIATE")) != M2M_OK)
-		return r;
-	r = query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'res'", &n);
-	if (r == M2M_OK && n == 0) {
-		for (size_t i = 0; r == M2M_OK && i < sizeof(schema_v1) / sizeof(schema_v1[0]); i++)
-			r = exec(db, schema_v1[i]);
-	} else if (r == M2M_OK) {
-		r = query_int(db, "SELECT version FROM m2m_schema WHERE component = 'resstore'", &version);
-		if (r != M2M_OK || version != SCHEMA_VERSION)
-			r = M2M_E_RESSTORE_SCHEMA;
-	}
-	if (r == M2M_OK && (r = exec(db, "COMMIT")) == M2M_OK)
-		return M2M_OK;
-	(void)exec(db, "ROLLBACK");
-	return r;
-}
-
-static m2m_err configure(sqlite3 *db)
-{
-	m2m_err r;
-
-	sqlite3_extended_result_codes(db, 1);
-	if (sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-	    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
-	    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK)
-		return M2M_E_RESSTORE;
-	if ((r = exec(db, "PRAGMA journal_mode = WAL")) != M2M_OK ||
-	    (r = exec(db, "PRAGMA synchronous = NORMAL")) != M2M_OK)
-		return r;
-	return M2M_OK;
+	return r == M2M_E_EXISTS ? m2mi_credstore_file_check(path, &st) : r;
 }
 
 m2m_err m2m_resstore_open(const char *path, m2m_resstore **out)
@@ -234,11 +170,9 @@ m2m_err m2m_resstore_open(const char *path, m2m_resstore **out)
 	r = M2M_E_NOMEM;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto out;
-	r = M2M_E_IO;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
-			    NULL) != SQLITE_OK)
-		goto out;
-	if ((r = configure(s->db)) != M2M_OK || (r = schema_setup(s->db)) != M2M_OK)
+	if ((r = m2mi_sqlite_open(path, M2M_E_IO, &s->db)) != M2M_OK ||
+	    (r = m2mi_sqlite_configure(s->db, &db_cfg)) != M2M_OK ||
+	    (r = m2mi_sqlite_schema_setup(s->db, &db_schema)) != M2M_OK)
 		goto out;
 	for (int i = 0; i < ST_COUNT; i++)
 		if ((r = sq_err(sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -290,16 +224,6 @@ void m2m_resstore_rollback(m2m_resstore *s)
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-static m2m_err dup_col(sqlite3_stmt *st, int i, char **dst)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	*dst = NULL;
-	if (t == NULL)
-		return M2M_OK;
-	return (*dst = strdup((const char *)t)) == NULL ? M2M_E_NOMEM : M2M_OK;
-}
-
 static void time_col(sqlite3_stmt *st, int i, char dst[M2M_RES_TIME_LEN])
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -315,8 +239,11 @@ static void time_col(sqlite3_stmt *st, int i, char dst[M2M_RES_TIME_LEN])
 /* Decode the current row (COLS, body) into r. */
 static m2m_err row_read(sqlite3_stmt *st, m2m_res *r)
 {
+	static const int text_col[] = {1, 2, 4, 5, 6, 7, 8, 14};
+	char **text[] = {&r->ri, &r->pi, &r->rn, &r->path, &r->cr, &r->acpi, &r->lbl, &r->body};
 	m2m_err e = M2M_OK;
 
+	_Static_assert(sizeof(text) / sizeof(text[0]) == sizeof(text_col) / sizeof(text_col[0]), "one column each");
 	memset(r, 0, sizeof(*r));
 	r->seq = sqlite3_column_int64(st, 0);
 	r->ty = sqlite3_column_int(st, 3);
@@ -325,10 +252,9 @@ static m2m_err row_read(sqlite3_stmt *st, m2m_res *r)
 	time_col(st, 9, r->ct);
 	time_col(st, 10, r->lt);
 	time_col(st, 11, r->et);
-	if ((e = dup_col(st, 1, &r->ri)) != M2M_OK || (e = dup_col(st, 2, &r->pi)) != M2M_OK ||
-	    (e = dup_col(st, 4, &r->rn)) != M2M_OK || (e = dup_col(st, 5, &r->path)) != M2M_OK ||
-	    (e = dup_col(st, 6, &r->cr)) != M2M_OK || (e = dup_col(st, 7, &r->acpi)) != M2M_OK ||
-	    (e = dup_col(st, 8, &r->lbl)) != M2M_OK || (e = dup_col(st, 14, &r->body)) != M2M_OK)
+	for (size_t i = 0; e == M2M_OK && i < sizeof(text) / sizeof(text[0]); i++)
+		e = m2mi_sqlite_dup_col(st, text_col[i], text[i]);
+	if (e != M2M_OK)
 		m2m_res_clear(r);
 	return e;
 }

@@ -8,19 +8,16 @@
  * server certificate (clause 10.1.1 P-256 profile, key file 0600) and the per-connection slot
  * that holds the security association produced by psk.c or peer.c. docs/tls.md has the design.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "m2msec/file.h"
 #include "m2msec/id.h"
 #include "m2msec/log.h"
 #include "m2msec/mem.h"
@@ -178,61 +175,7 @@ void m2mi_tls_log_refused(const char *func, const char *what, const char *peer_t
 
 m2m_err m2mi_tls_read_secret_file(const char *path, char **out, size_t *len)
 {
-	struct stat st;
-	char *buf = NULL, extra;
-	size_t cap = 0, n = 0;
-	ssize_t got;
-	int fd;
-	m2m_err r = M2M_OK;
-
-	*out = NULL;
-	*len = 0;
-	if (path == NULL || path[0] == '\0')
-		return M2M_E_INVAL;
-	/* O_NONBLOCK: a FIFO must not block the open; it is refused below. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
-		return errno == ENOENT ? M2M_E_NOT_FOUND : M2M_E_IO;
-	if (fstat(fd, &st) != 0) {
-		r = M2M_E_IO;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 || st.st_uid != geteuid()) {
-		r = M2M_E_KEY_PERMS;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > M2MI_TLS_FILE_MAX) {
-		r = M2M_E_TOO_LARGE;
-		goto out;
-	}
-	cap = (size_t)st.st_size + 1;
-	if ((buf = malloc(cap)) == NULL) {
-		r = M2M_E_NOMEM;
-		goto out;
-	}
-	while (n + 1 < cap) {
-		got = read(fd, buf + n, cap - 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			r = M2M_E_IO;
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	if (n + 1 == cap && read(fd, &extra, 1) != 0) { /* grew while being read */
-		r = M2M_E_IO;
-		goto out;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-out:
-	m2m_freezero(buf, cap);
-	close(fd);
-	return r;
+	return m2m_file_read(path, M2MI_TLS_FILE_MAX, M2M_FILE_SECRET, out, len);
 }
 
 bool m2mi_tls_key_is_p256(const EVP_PKEY *pk)
