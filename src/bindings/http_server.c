@@ -37,6 +37,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "m2msec/config.h"
 #include "m2msec/http.h"
@@ -73,6 +75,7 @@ struct conn {
 	int ip_family;
 	uint8_t ip[16];
 	m2m_sa sa;                       /* cached association (kind NONE on plain HTTP) */
+	bool tls;
 };
 
 struct worker {
@@ -137,6 +140,26 @@ static int conn_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * evhttp closes a connection (after a response with Connection: close has been written, on the
+ * idle timeout, at shutdown) by freeing its bufferevent, and bufferevent_openssl then frees the
+ * SSL object and closes the socket without a TLS close_notify: the client sees a truncated
+ * stream ("unexpected eof"), indistinguishable from an attack (RFC 5246 clause 7.2.1). This runs
+ * from the close callback, before that free, after the response is in the socket: one
+ * non-blocking SSL_shutdown() writes the alert (we do not wait for the peer's). Nothing is sent
+ * twice, nor after a fatal error (the handshake state is then no longer "finished").
+ */
+static void tls_close_notify(struct evhttp_connection *evcon)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	if (ssl == NULL || !SSL_is_init_finished(ssl) || (SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN))
+		return;
+	(void)SSL_shutdown(ssl); /* 0: sent, the peer's not awaited */
+	ERR_clear_error();
+}
+
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
 	struct worker *w = arg;
@@ -145,6 +168,8 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 
 	if (found == NULL)
 		return;
+	if ((*(struct conn **)found)->tls)
+		tls_close_notify(evcon);
 	c = *(struct conn **)found;
 	tdelete(&key, &w->tree, conn_cmp);
 	if (c->prev)
@@ -192,6 +217,7 @@ static struct conn *conn_get(struct worker *w, struct evhttp_connection *evcon, 
 	if (c == NULL)
 		return NULL;
 	c->evcon = evcon;
+	c->tls = tls;
 	c->id = atomic_fetch_add(&w->srv->next_conn, 1) + 1;
 	set_peer_ip(c, evhttp_connection_get_addr(evcon));
 	/* Inherited from the listening socket on Linux; set again for other kernels. */

@@ -9,9 +9,25 @@
  * schema bootstrap runs in one BEGIN IMMEDIATE transaction: a new database gets the store's
  * tables and its row in m2m_schema, an existing one must carry exactly the expected version.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "store/sqlite_common.h"
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Library-wide SQLite settings, applied once before the first connection. Memory statistics
+ * off: with them every sqlite3_malloc/free of every connection takes one process-wide mutex
+ * (SQLITE_MUTEX_STATIC_MEM), which the CSE's worker threads, each with its own connection,
+ * would otherwise contend on per statement. When something else already initialised SQLite,
+ * sqlite3_config answers SQLITE_MISUSE and changes nothing: that is harmless.
+ */
+static void lib_init(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	(void)sqlite3_initialize();
+}
 
 m2m_err m2mi_sqlite_err(int rc, m2m_err other)
 {
@@ -89,6 +105,7 @@ m2m_err m2mi_sqlite_open(const char *path, m2m_err open_err, sqlite3 **out)
 	sqlite3 *db = NULL;
 
 	*out = NULL;
+	(void)pthread_once(&lib_once, lib_init);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW |
 					       SQLITE_OPEN_EXRESCODE, NULL) != SQLITE_OK) {
 		sqlite3_close_v2(db); /* SQLite allocates a handle even when the open fails */

@@ -535,6 +535,7 @@ static void test_https_psk(void **state)
 	struct io io;
 	struct resp r;
 	const char *get = "GET /cse-in HTTP/1.1\r\n" STD "\r\n";
+	const char *close_get = "GET /cse-in HTTP/1.1\r\n" STD "Connection: close\r\n\r\n";
 
 	snprintf(path, sizeof(path), "%s", tt_write("http.psk", "kpsa1@sp.example.com " K1 " Cabc\n", 0600));
 	tc.psk_file = path;
@@ -557,6 +558,13 @@ static void test_https_psk(void **state)
 		assert_int_equal(f->stub.sa.kind, M2M_SA_PSK);
 		assert_string_equal(f->stub.sa.bound_id, "Cabc");
 		pthread_mutex_unlock(&f->stub.mu);
+		/* Connection: close ends the TLS session with a close_notify, not a bare TCP close */
+		io_send(&io, close_get, strlen(close_get));
+		assert_true(io_response(&io, &r));
+		expect_hdr(&r, "Connection", "close");
+		int n = SSL_read(io.ssl, io.buf, (int)sizeof(io.buf));
+		assert_int_equal(n, 0);
+		assert_int_equal(SSL_get_error(io.ssl, n), SSL_ERROR_ZERO_RETURN);
 		io_close(&io);
 		SSL_CTX_free(cgood);
 	}

@@ -2,7 +2,8 @@
 /*
  * This file implements the unit tests of services/cse/resource.c: common attributes and the
  * validation of CREATE/UPDATE representations (TS-0004 clauses 7.3.3.3-7.3.3.7) — unknown,
- * read-only, wrongly typed and missing attributes, the wrapper, et, cr, rn rules, timestamps.
+ * read-only, wrongly typed and missing attributes, the wrapper, et, cr, rn rules, timestamps;
+ * the per-worker memo of parsed stored bodies.
  */
 #include "cse_fixture.h"
 
@@ -168,6 +169,38 @@ static void test_expired_is_gone(void **state)
 	f->now = t0;
 }
 
+/* The per-worker memo of parsed bodies: never stale across workers, never shared with a caller. */
+static void test_parsed_memo(void **state)
+{
+	fx *f = *state;
+	m2m_cse_worker *w1 = f->w, *w2 = NULL;
+
+	fx_plain(f);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"memo\",\"lbl\":[\"a\"]}}");
+	fx_create(f, "cse-in/memo", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"i1\",\"con\":\"hello\"}}");
+	assert_int_equal(m2m_cse_worker_new(f->cse, &w2), M2M_OK);
+	f->w = w2; /* prime worker 2's memo with the container and the instance */
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/memo", "CAdmin", 0, NULL), M2M_RSC_OK);
+	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:cnt"), "cni")), 1);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/memo/i1", "CAdmin", 0, NULL), M2M_RSC_OK);
+	/* a caller modifying its response does not modify the next one */
+	assert_int_equal(json_object_set_new(fx_attrs(f, "m2m:cin"), "con", json_string("changed")), 0);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/memo/i1", "CAdmin", 0, NULL), M2M_RSC_OK);
+	assert_string_equal(fx_str(f, "m2m:cin", "con"), "hello");
+	/* worker 1 changes the container (UPDATE, and counters through a new instance) */
+	f->w = w1;
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/memo", "CAdmin", 0, "{\"m2m:cnt\":{\"lbl\":[\"b\"]}}"),
+		   M2M_RSC_UPDATED);
+	fx_create(f, "cse-in/memo", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"con\":\"x\"}}");
+	/* worker 2's next request sees both */
+	f->w = w2;
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/memo", "CAdmin", 0, NULL), M2M_RSC_OK);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(fx_attrs(f, "m2m:cnt"), "lbl"), 0)), "b");
+	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:cnt"), "cni")), 2);
+	f->w = w1;
+	m2m_cse_worker_free(w2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_common_attributes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_update_validation, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_expired_is_gone, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_parsed_memo, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,6 +121,20 @@ static bool is_creator(const m2mi_ctx *c, const m2m_res *r)
 	return c->has_orig && r->cr != NULL && strcmp(r->cr, c->orig.absolute) == 0; /* public: IDs */
 }
 
+/* id (any ID form) names an unexpired <group>. */
+static bool group_exists(m2mi_ctx *c, const char *id)
+{
+	char rel[1024], et[M2M_RES_TIME_LEN];
+	int ty = 0;
+	int64_t ver;
+
+	/* a name without '/' that is no ri can only be the <CSEBase> itself: no <group> */
+	if (id == NULL || !m2mi_cse_relative(c, id, rel, sizeof(rel)) ||
+	    m2m_resstore_ident(c->st, rel, strchr(rel, '/') != NULL, &ty, &ver, NULL, 0, et) != M2M_OK)
+		return false;
+	return ty == M2M_TY_GRP && (et[0] == '\0' || strcmp(et, c->now_s) > 0);
+}
+
 static bool member_cb(void *ctx, const char *group_ri, const m2m_acp_request *req)
 {
 	m2mi_ctx *c = ctx;
@@ -128,7 +142,10 @@ static bool member_cb(void *ctx, const char *group_ri, const m2m_acp_request *re
 	bool yes;
 
 	(void)req;
-	yes = m2mi_lookup(c, group_ri, &g.row) == M2M_OK && g.row.ty == M2M_TY_GRP && m2mi_grp_has_member(c, &g);
+	/* Most acor entries name no <group>: one indexed (ty, ver, ri, et) query tells, and only a
+	 * live <group> is loaded with its members. */
+	yes = group_exists(c, group_ri) && m2mi_lookup(c, group_ri, &g.row) == M2M_OK && g.row.ty == M2M_TY_GRP &&
+	      m2mi_grp_has_member(c, &g);
 	m2mi_node_clear(&g);
 	return yes;
 }

@@ -94,6 +94,7 @@ void m2m_cse_worker_free(m2m_cse_worker *w)
 		return;
 	m2m_resstore_free(w->store);
 	m2m_acp_cache_free(w->acps);
+	m2mi_parsed_clear(w);
 	free(w);
 }
 

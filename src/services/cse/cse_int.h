@@ -28,6 +28,8 @@
 #define M2MI_QUEUE_MAX 1024   /* pending notifications; more are dropped */
 #define M2MI_DEFAULT_ET (365LL * 24 * 3600) /* default expirationTime: now + 1 year */
 #define M2MI_ADMIN_ACP "acpAdmin" /* ri and rn of the default admin <accessControlPolicy> */
+#define M2MI_PARSED_SLOTS 32  /* per-worker memo of parsed stored bodies (resource.c) */
+#define M2MI_PARSED_MAX 4096  /* larger bodies are parsed every time */
 
 typedef struct m2mi_notifier m2mi_notifier;
 
@@ -38,12 +40,21 @@ struct m2m_cse {
 	m2mi_notifier *notifier;
 };
 
+/* One memo slot: the stored JSON text of a resource and its parse (never handed out: callers
+ * get a copy). A pure function of the text, so it cannot be stale. */
+typedef struct m2mi_parsed {
+	char *text;
+	size_t len;
+	json_t *attr;
+} m2mi_parsed;
+
 struct m2m_cse_worker {
 	m2m_cse *cse;
 	m2m_resstore *store;
 	m2m_acp_cache *acps;
 	int64_t clock;                   /* the last `now` seen, and its timestamp text */
 	char clock_s[M2M_RES_TIME_LEN];
+	m2mi_parsed parsed[M2MI_PARSED_SLOTS];
 };
 
 /* A resource loaded for a request: its row and, once needed, its parsed attributes. */
@@ -127,8 +138,10 @@ int m2mi_fail(m2mi_ctx *c, int rsc, const char *fmt, ...) __attribute__((format(
 int m2mi_store_fail(m2mi_ctx *c, m2m_err e);
 
 void m2mi_node_clear(m2mi_node *n);
-/* Parse n->row.body into n->attr (once). 0 or 5000. */
+/* Parse n->row.body into n->attr (once; n->attr is n's own object). 0 or 5000. */
 int m2mi_node_attrs(m2mi_ctx *c, m2mi_node *n);
+/* Release the worker's memo of parsed bodies. */
+void m2mi_parsed_clear(m2m_cse_worker *w);
 /* Serialise n->attr into n->row (body, acpi, lbl, lt, et columns). */
 int m2mi_node_sync(m2mi_ctx *c, m2mi_node *n);
 

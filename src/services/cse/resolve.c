@@ -63,7 +63,9 @@ m2m_err m2mi_lookup(m2mi_ctx *c, const char *id, m2m_res *out)
 		e = m2m_resstore_get_path(c->st, rel, out);
 	} else {
 		e = m2m_resstore_get(c->st, rel, out);
-		if (e == M2M_E_NOT_FOUND) { /* the <CSEBase> by its name */
+		/* The <CSEBase> by its name: the only path without a '/' (its ri is that name too, so
+		 * this second query runs only for a store whose CSEBase ri differs) */
+		if (e == M2M_E_NOT_FOUND && strcmp(rel, c->cfg->name) == 0) {
 			m2m_res_clear(out);
 			e = m2m_resstore_get_path(c->st, rel, out);
 		}
