@@ -99,8 +99,10 @@ static void sets_from_acpi(m2mi_ctx *c, const m2m_res *holder, bool self, rule_s
 		const char *p = t + 1;
 		while (*p == '"') {
 			const char *q = strchr(p + 1, '"');
-			if (q == NULL || (n = (size_t)(q - p - 1)) >= sizeof(id))
+			if (q == NULL || (n = (size_t)(q - p - 1)) >= sizeof(id)) {
+				*listed = true; /* unreadable acpi: indeterminate, so decide on what we have (deny) */
 				break;
+			}
 			memcpy(id, p + 1, n);
 			id[n] = '\0';
 			*listed = true;
