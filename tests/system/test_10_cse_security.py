@@ -108,7 +108,7 @@ def test_ts0003_8_1_2_5_san_mismatch_is_4106(cse):
     assert r.rsc == 4106
 
 
-@pytest.mark.parametrize("kind", ["self_signed", "expired", "rsa", "no_san", "foreign_dns"])
+@pytest.mark.parametrize("kind", ["self_signed", "expired", "rsa", "no_san", "foreign_dns", "server_only_eku"])
 def test_ts0003_8_1_2_5_bad_client_certificate_is_refused(cse, kind):
     prefix = cse.path("bad-" + kind)
     kw = {"san_uri": "m2m://%s/id-in/Cbad" % SP}
@@ -122,6 +122,8 @@ def test_ts0003_8_1_2_5_bad_client_certificate_is_refused(cse, kind):
         kw = {}
     elif kind == "foreign_dns":
         kw = {"san_dns": "cse.other-provider.org"}
+    elif kind == "server_only_eku":  # wrong usage: extendedKeyUsage without clientAuth
+        kw["client_eku"] = False
     crt, key = make_cert_with_cryptography(cse.path("ca"), prefix, **kw)
     with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
         cse.cert(cse.cert_session(crt, key), "GET", "/cse-in", "Cbad")
