@@ -35,5 +35,14 @@ int cli_wants_help(int argc, char **argv);
  * symlink, mode 0600 or stricter (else M2M_E_KEY_PERMS), and the
  * caller must m2m_freezero() the buffer. */
 m2m_err cli_read_file(const char *path, size_t max, int secret, char **out, size_t *outlen);
+/*
+ * Decode a secret given as hex (surrounding white space ignored) from exactly one source: value
+ * itself, value "-" (standard input), or the file `file` (cli_read_file rules for secrets). At
+ * most text_max bytes of text are read. Every intermediate copy is wiped. Errors: the file's
+ * error, M2M_E_IO (stdin), M2M_E_TOO_LARGE (text over text_max or more than cap bytes),
+ * M2M_E_ID_BAD_HEX. The value itself is never part of an error.
+ */
+m2m_err cli_secret_hex(const char *value, const char *file, size_t text_max, uint8_t *out, size_t cap,
+		       size_t *outlen);
 
 #endif

@@ -139,56 +139,21 @@ static void fmt_time(int64_t t, const char *zero, char *buf, size_t cap)
 		snprintf(buf, cap, "%s", t == 0 ? zero : "?");
 }
 
-/* Decode hex key text (surrounding whitespace allowed) into a key; wipes nothing of text. */
-static m2m_err key_from_hex(const char *text, size_t len, m2m_key **out)
+/* The key of --key HEX, --key - (stdin) or --key-file PATH (0600) as an m2m_key. M2M_E_INVAL for
+ * text that is not hex, M2M_E_KEY_LEN for a key outside 16..64 bytes. */
+static m2m_err key_from_option(const char *value, const char *file, m2m_key **out)
 {
 	uint8_t buf[M2M_KEY_MAX];
 	size_t n = 0;
-	m2m_err r;
+	m2m_err r = cli_secret_hex(file != NULL ? NULL : value, file, KEY_TEXT_MAX, buf, sizeof(buf), &n);
 
-	while (len > 0 && memchr(" \t\r\n", *text, 4) != NULL)
-		text++, len--;
-	while (len > 0 && memchr(" \t\r\n", text[len - 1], 4) != NULL)
-		len--;
-	if (len > 2 * M2M_KEY_MAX || len < 2 * M2M_KEY_MIN)
-		return M2M_E_KEY_LEN;
-	if (m2m_hex_decode(text, len, buf, sizeof(buf), &n) != M2M_OK)
+	if (r == M2M_E_ID_BAD_HEX)
 		r = M2M_E_INVAL;
-	else
+	else if (r == M2M_E_TOO_LARGE)
+		r = M2M_E_KEY_LEN;
+	if (r == M2M_OK)
 		r = m2m_key_new(buf, n, out);
 	m2m_memzero(buf, sizeof(buf));
-	return r;
-}
-
-static m2m_err key_from_stdin(m2m_key **out)
-{
-	char buf[KEY_TEXT_MAX + 1];
-	size_t n = 0;
-	ssize_t got;
-	m2m_err r;
-
-	while (n < sizeof(buf) && (got = read(STDIN_FILENO, buf + n, sizeof(buf) - n)) != 0) {
-		if (got < 0) {
-			m2m_memzero(buf, sizeof(buf));
-			return M2M_E_IO;
-		}
-		n += (size_t)got;
-	}
-	r = n > KEY_TEXT_MAX ? M2M_E_TOO_LARGE : key_from_hex(buf, n, out);
-	m2m_memzero(buf, sizeof(buf));
-	return r;
-}
-
-static m2m_err key_from_file(const char *path, m2m_key **out)
-{
-	char *text = NULL;
-	size_t len = 0;
-	m2m_err r;
-
-	if ((r = cli_read_file(path, KEY_TEXT_MAX, 1, &text, &len)) != M2M_OK)
-		return r;
-	r = key_from_hex(text, len, out);
-	m2m_freezero(text, len + 1);
 	return r;
 }
 
@@ -307,12 +272,8 @@ static int add_key_source(const struct opts *o, m2m_cred_kind kind, m2m_key **ke
 		return cli_fail("cred add: --cert", r);
 	if (o->generate)
 		r = m2m_key_generate(M2M_KEY_LEN, key);
-	else if (o->key_file != NULL)
-		r = key_from_file(o->key_file, key);
-	else if (o->key != NULL && strcmp(o->key, "-") == 0)
-		r = key_from_stdin(key);
-	else if (o->key != NULL)
-		r = key_from_hex(o->key, strlen(o->key), key);
+	else if (o->key != NULL || o->key_file != NULL)
+		r = key_from_option(o->key, o->key_file, key);
 	if (r == M2M_E_INVAL) {
 		cli_errorf("cred add: the key is not valid hex");
 		return CLI_USAGE;

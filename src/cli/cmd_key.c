@@ -115,39 +115,6 @@ static int need(struct req *rq, enum opt o)
 	return CLI_USAGE;
 }
 
-/* Read all of stdin (at most TEXT_MAX bytes) into buf. */
-static m2m_err read_stdin(char *buf, size_t cap, size_t *len)
-{
-	size_t n = 0;
-	ssize_t got;
-
-	while ((got = read(STDIN_FILENO, buf + n, cap - 1 - n)) > 0)
-		if ((n += (size_t)got) == cap - 1)
-			return M2M_E_TOO_LARGE;
-	if (got < 0)
-		return M2M_E_IO;
-	buf[n] = '\0';
-	*len = n;
-	return M2M_OK;
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Decode hex text (surrounding white space ignored) into out[0..cap). */
-static m2m_err decode(const char *text, size_t len, uint8_t *out, size_t cap, size_t *outlen)
-{
-	while (len > 0 && is_space(text[0]))
-		text++, len--;
-	while (len > 0 && is_space(text[len - 1]))
-		len--;
-	if (len / 2 > cap)
-		return M2M_E_TOO_LARGE;
-	return m2m_hex_decode(text, len, out, cap, outlen);
-}
-
 /*
  * A secret byte string from --X HEX, --X - (stdin) or --X-file PATH (mode 0600). Prints the error
  * (never the value) and returns the exit code. bad_len is the error for a too-long value.
@@ -155,8 +122,6 @@ static m2m_err decode(const char *text, size_t len, uint8_t *out, size_t cap, si
 static int load_secret(struct req *rq, enum opt hex, enum opt file, uint8_t *out, size_t cap, size_t *len,
 		       m2m_err bad_len)
 {
-	char buf[TEXT_MAX], *text = NULL;
-	size_t tlen = 0;
 	m2m_err r;
 
 	*len = 0;
@@ -164,27 +129,16 @@ static int load_secret(struct req *rq, enum opt hex, enum opt file, uint8_t *out
 		cli_errorf("%s: give only one of --%s and --%s", rq->what, long_opts[hex].name, long_opts[file].name);
 		return CLI_USAGE;
 	}
-	if (rq->v[file] != NULL) {
-		if ((r = cli_read_file(rq->v[file], TEXT_MAX, 1, &text, &tlen)) != M2M_OK)
-			goto out;
-		r = decode(text, tlen, out, cap, len);
-	} else if (rq->v[hex] != NULL && strcmp(rq->v[hex], "-") == 0) {
+	if (rq->v[hex] == NULL && rq->v[file] == NULL)
+		return need(rq, hex);
+	if (rq->v[file] == NULL && strcmp(rq->v[hex], "-") == 0) {
 		if (rq->stdin_used) {
 			cli_errorf("%s: only one option may read from stdin", rq->what);
 			return CLI_USAGE;
 		}
 		rq->stdin_used = true;
-		if ((r = read_stdin(buf, sizeof(buf), &tlen)) == M2M_OK)
-			r = decode(buf, tlen, out, cap, len);
-	} else if (rq->v[hex] != NULL) {
-		r = decode(rq->v[hex], strlen(rq->v[hex]), out, cap, len);
-	} else {
-		return need(rq, hex);
 	}
-out:
-	if (text != NULL)
-		m2m_freezero(text, tlen + 1);
-	m2m_memzero(buf, sizeof(buf));
+	r = cli_secret_hex(rq->v[file] != NULL ? NULL : rq->v[hex], rq->v[file], TEXT_MAX, out, cap, len);
 	if (r == M2M_E_TOO_LARGE)
 		r = bad_len;
 	if (r != M2M_OK) {
@@ -221,7 +175,8 @@ static int load_hex(struct req *rq, enum opt o, uint8_t *out, size_t cap, size_t
 	*len = 0;
 	if (need(rq, o) != CLI_OK)
 		return CLI_USAGE;
-	r = decode(rq->v[o], strlen(rq->v[o]), out, cap, len);
+	/* public values are given inline only: "-" is not a stdin marker here */
+	r = strcmp(rq->v[o], "-") == 0 ? M2M_E_ID_BAD_HEX : cli_secret_hex(rq->v[o], NULL, 0, out, cap, len);
 	if (r == M2M_OK && *len == 0)
 		r = M2M_E_INVAL;
 	if (r != M2M_OK) {
