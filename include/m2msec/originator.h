@@ -38,10 +38,13 @@ M2M_API M2M_WUR m2m_err m2m_originator_forms(const m2m_origin_ctx *ctx, const ch
  * malformed From), 4106 ORIGINATOR_NOT_AUTHENTICATED (From differs from the identity bound to the
  * association), 4107 SECURITY_ASSOCIATION_REQUIRED (a CSE-ID originator outside any association).
  * *rq_authn is set per TS-0003 clause 7.1.2: true only when the request came over an association
- * and From matched its bound identity. msg (may be NULL) receives a short reason for the
- * response's debug content (no secrets).
+ * and From matched its bound identity. from_out (may be NULL) receives the forms of From, which
+ * the check computes anyway (callers need them for access control, so they are not computed
+ * twice); its absolute form is "" when From is absent or malformed. msg (may be NULL) receives a
+ * short reason for the response's debug content (no secrets).
  */
 M2M_API M2M_WUR int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa,
-					  const m2m_request *req, bool *rq_authn, char *msg, size_t msgcap);
+					  const m2m_request *req, bool *rq_authn, m2m_origin_forms *from_out,
+					  char *msg, size_t msgcap);
 
 #endif

@@ -128,28 +128,31 @@ static int reject(char *msg, size_t cap, int rsc, const char *why)
 }
 
 int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa, const m2m_request *req, bool *rq_authn,
-			 char *msg, size_t msgcap)
+			 m2m_origin_forms *from_out, char *msg, size_t msgcap)
 {
-	m2m_origin_forms from, bound;
+	m2m_origin_forms local, bound, *f = from_out != NULL ? from_out : &local;
 	bool ae_create = req->op == M2M_OP_CREATE && req->ty == M2M_TY_AE;
 	bool secured = sa != NULL && sa->kind != M2M_SA_NONE;
 	const char *fr = req->fr;
 
 	*rq_authn = false;
+	memset(f, 0, sizeof(*f));
 	if (msg != NULL && msgcap > 0)
 		msg[0] = '\0';
 	/* AE registration may omit From or ask for a stem class ("C"/"S"), TS-0001 10.2.2.2. */
 	if (ae_create && (fr == NULL || fr[0] == '\0' || strcmp(fr, "C") == 0 || strcmp(fr, "S") == 0)) {
+		if (fr != NULL && fr[0] != '\0' && m2m_originator_forms(ctx, fr, f) != M2M_OK)
+			memset(f, 0, sizeof(*f));
 		*rq_authn = secured;
 		return 0;
 	}
 	if (fr == NULL || fr[0] == '\0')
 		return reject(msg, msgcap, 4000, "the From parameter is required");
-	if (m2m_originator_forms(ctx, fr, &from) != M2M_OK)
+	if (m2m_originator_forms(ctx, fr, f) != M2M_OK)
 		return reject(msg, msgcap, 4000, "From is not a valid AE-ID or CSE-ID");
 	if (!secured) {
 		/* TS-0004 7.3.2.1: a CSE-ID originator outside any association. */
-		if (from.is_cse)
+		if (f->is_cse)
 			return reject(msg, msgcap, 4107, "a CSE originator needs a security association");
 		return 0;
 	}
@@ -166,20 +169,20 @@ int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa, const m2m_
 		return reject(msg, msgcap, 4106, "the security association has an unusable bound identity");
 	if (sa->entity != M2M_ENTITY_CSE || !bound.is_cse) {
 		/* An AE (or an identity of AE shape): From must be exactly the bound AE-ID. */
-		if (strcmp(from.absolute, bound.absolute) != 0) /* public: identifiers */
+		if (strcmp(f->absolute, bound.absolute) != 0) /* public: identifiers */
 			return reject(msg, msgcap, 4106, "From does not match the authenticated identity");
 		*rq_authn = true;
 		return 0;
 	}
 	/* A CSE peer: its own CSE-ID is authenticated; it may forward for AEs registered elsewhere,
 	 * but never speak for another CSE or for AEs registered here. */
-	if (from.is_cse) {
-		if (strcmp(from.absolute, bound.absolute) != 0) /* public: identifiers */
+	if (f->is_cse) {
+		if (strcmp(f->absolute, bound.absolute) != 0) /* public: identifiers */
 			return reject(msg, msgcap, 4106, "From names a CSE other than the authenticated one");
 		*rq_authn = true;
 		return 0;
 	}
-	if (from.cse_relative[0] == 'C' || (fr[0] != '/' && fr[0] == 'C'))
+	if (f->cse_relative[0] == 'C' || (fr[0] != '/' && fr[0] == 'C'))
 		return reject(msg, msgcap, 4106, "a CSE may not originate for an AE registered here");
 	return 0; /* transit: authenticated only through ESPrim (TS-0003 7.1.2) */
 }

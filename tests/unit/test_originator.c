@@ -48,9 +48,15 @@ static int check(const m2m_sa *sa, m2m_op op, int ty, const char *fr, bool *auth
 	r.op = op;
 	r.ty = ty;
 	r.fr = (char *)fr;
-	int rsc = m2m_originator_check(&ctx, sa, &r, authn, msg, sizeof(msg));
+	m2m_origin_forms f;
+	int rsc = m2m_originator_check(&ctx, sa, &r, authn, &f, msg, sizeof(msg));
 	if (rsc != 0)
 		assert_true(strlen(msg) > 0);
+	/* on success the forms of a present, valid From come back (computed once) */
+	if (rsc == 0 && fr != NULL && fr[0] != '\0')
+		assert_true(f.absolute[0] != '\0');
+	if (fr == NULL)
+		assert_string_equal(f.absolute, "");
 	return rsc;
 }
 

@@ -273,10 +273,10 @@ static int dispatch(m2mi_ctx *c)
 {
 	int rsc;
 
-	if ((rsc = m2m_originator_check(&c->cse->octx, c->sa, c->req, &c->rq_authn, c->msg, sizeof(c->msg))) != 0)
+	if ((rsc = m2m_originator_check(&c->cse->octx, c->sa, c->req, &c->rq_authn, &c->orig, c->msg,
+					sizeof(c->msg))) != 0)
 		return rsc;
-	if (c->req->fr != NULL && c->req->fr[0] != '\0' &&
-	    m2m_originator_forms(&c->cse->octx, c->req->fr, &c->orig) == M2M_OK) {
+	if (c->orig.absolute[0] != '\0') {
 		c->has_orig = true;
 		snprintf(c->from, sizeof(c->from), "%s", c->req->fr);
 	}
