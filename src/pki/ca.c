@@ -19,9 +19,9 @@
 #include <openssl/x509v3.h>
 
 #include "m2msec/ca.h"
-#include "m2msec/hex.h"
 #include "m2msec/mem.h"
 #include "pki/ca_int.h"
+#include "pki/cert_facts.h"
 #include "pki/cert_profile.h"
 #include "pki/pem_file.h"
 
@@ -86,16 +86,6 @@ m2m_err m2mi_ca_key_to_pem(EVP_PKEY *key, char **out)
 		r = bio_to_string(bio, out);
 	BIO_free(bio);
 	return r;
-}
-
-static m2m_err asn1_time_epoch(const ASN1_TIME *t, int64_t *out)
-{
-	struct tm tm;
-
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return M2M_E_CERT;
-	*out = (int64_t)timegm(&tm);
-	return M2M_OK;
 }
 
 static m2m_err set_validity(X509 *x, int64_t nb, int64_t na)
@@ -367,8 +357,6 @@ out:
 /* Fill the descriptive fields of a loaded CA (subject, serial, fingerprint, validity, subtrees). */
 static m2m_err describe(m2m_ca *ca)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	NAME_CONSTRAINTS *nc = NULL;
 	BIGNUM *bn = NULL;
 	char *hex = NULL;
@@ -382,11 +370,10 @@ static m2m_err describe(m2m_ca *ca)
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(ca->cert), NULL)) == NULL ||
 	    (hex = BN_bn2hex(bn)) == NULL || (ca->serial = strdup(hex)) == NULL)
 		goto out;
-	if (!X509_digest(ca->cert, EVP_sha256(), md, &mdlen) ||
-	    (r = m2m_hex_encode(md, mdlen, false, ca->fingerprint, sizeof(ca->fingerprint))) != M2M_OK)
+	if ((r = m2mi_cert_fingerprint(ca->cert, false, ca->fingerprint, sizeof(ca->fingerprint))) != M2M_OK)
 		goto out;
-	if ((r = asn1_time_epoch(X509_get0_notBefore(ca->cert), &ca->not_before)) != M2M_OK ||
-	    (r = asn1_time_epoch(X509_get0_notAfter(ca->cert), &ca->not_after)) != M2M_OK)
+	if ((r = m2mi_cert_time(X509_get0_notBefore(ca->cert), &ca->not_before)) != M2M_OK ||
+	    (r = m2mi_cert_time(X509_get0_notAfter(ca->cert), &ca->not_after)) != M2M_OK)
 		goto out;
 	if ((nc = X509_get_ext_d2i(ca->cert, NID_name_constraints, NULL, NULL)) != NULL) {
 		for (int i = 0; i < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees) && r == M2M_OK; i++)

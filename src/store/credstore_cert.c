@@ -8,30 +8,17 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "m2msec/hex.h"
+#include "pki/cert_facts.h"
 #include "store/credstore_cert.h"
-
-static bool asn1_time_unix(const ASN1_TIME *t, int64_t *out)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return false;
-	*out = (int64_t)timegm(&tm);
-	return true;
-}
 
 /* Parse exactly one PEM certificate: fingerprint id, window, normalised PEM. */
 m2m_err m2mi_credstore_cert_parse(const char *pem, char **fp_hex, int64_t *nb, int64_t *na, char **norm)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
 	X509 *x = NULL, *extra = NULL;
 	BIO *in = NULL, *mem = NULL;
 	char *data = NULL;
@@ -52,20 +39,18 @@ m2m_err m2mi_credstore_cert_parse(const char *pem, char **fp_hex, int64_t *nb, i
 		goto out;
 	if ((extra = PEM_read_bio_X509(in, NULL, NULL, NULL)) != NULL)
 		goto out; /* one certificate per record */
-	if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-		goto out;
-	if (!asn1_time_unix(X509_get0_notBefore(x), nb) || !asn1_time_unix(X509_get0_notAfter(x), na) ||
-	    *na <= 0 || *na <= *nb)
+	if (m2mi_cert_time(X509_get0_notBefore(x), nb) != M2M_OK ||
+	    m2mi_cert_time(X509_get0_notAfter(x), na) != M2M_OK || *na <= 0 || *na <= *nb)
 		goto out;
 	if (*nb < 0)
 		*nb = 0; /* before 1970: unbounded for us */
 	if (PEM_write_bio_X509(mem, x) != 1 || (n = BIO_get_mem_data(mem, &data)) <= 0)
 		goto out;
-	if ((*norm = strndup(data, (size_t)n)) == NULL || (*fp_hex = malloc(2 * 32 + 1)) == NULL) {
+	if ((*norm = strndup(data, (size_t)n)) == NULL || (*fp_hex = malloc(M2MI_CERT_FINGERPRINT_HEX)) == NULL) {
 		r = M2M_E_NOMEM;
 		goto out;
 	}
-	r = m2m_hex_encode(md, mdlen, true, *fp_hex, 2 * 32 + 1);
+	r = m2mi_cert_fingerprint(x, true, *fp_hex, M2MI_CERT_FINGERPRINT_HEX);
 out:
 	if (r != M2M_OK) {
 		free(*norm);

@@ -13,12 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "m2msec/hex.h"
 #include "m2msec/id.h"
+#include "pki/cert_facts.h"
 #include "tls/tls_int.h"
 
 /* Client certificate chains: leaf + at most 3 CAs above it ("keep chains short", 10.1.1). */
@@ -129,15 +128,10 @@ static m2m_err san_identity(const GENERAL_NAME *g, const char *sp_fqdn, char *ou
 
 static m2m_err fill_cert_sa(X509 *leaf, m2m_entity_kind kind, const char *bound, m2m_sa *out)
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	struct tm tm;
+	char hex[M2MI_CERT_FINGERPRINT_HEX];
 	m2m_err r;
 
-	if (X509_digest(leaf, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-		return M2M_E_CRYPTO;
-	if ((r = m2m_hex_encode(md, mdlen, true, hex, sizeof(hex))) != M2M_OK)
+	if ((r = m2mi_cert_fingerprint(leaf, true, hex, sizeof(hex))) != M2M_OK)
 		return r;
 	out->kind = M2M_SA_CERT;
 	out->entity = kind;
@@ -146,11 +140,7 @@ static m2m_err fill_cert_sa(X509 *leaf, m2m_entity_kind kind, const char *bound,
 	snprintf(out->credential_id, sizeof(out->credential_id), "%d-%s",
 		 kind == M2M_ENTITY_AE ? M2M_CRED_TLS_AE_CERT : M2M_CRED_TLS_CSE_CERT, hex);
 	out->suid = 0;
-	memset(&tm, 0, sizeof(tm));
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) != 1)
-		return M2M_E_CERT;
-	out->expiry = (int64_t)timegm(&tm);
-	return M2M_OK;
+	return m2mi_cert_time(X509_get0_notAfter(leaf), &out->expiry);
 }
 
 m2m_err m2mi_peer_binding(X509 *leaf, const char *sp_fqdn, m2m_sa *out)
