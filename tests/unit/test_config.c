@@ -67,6 +67,23 @@ static void test_rejects(void **state)
 	}
 }
 
+/* service-subscription = off|enforce (docs/config.md), default off; anything else refused. */
+static void test_service_subscription(void **state)
+{
+	m2m_cse_config c;
+	char err[256];
+
+	m2m_cse_config_defaults(&c);
+	assert_false(c.service_subscription);
+	assert_int_equal(parse(&c, "service-subscription = enforce\n", err, sizeof(err)), M2M_OK);
+	assert_true(c.service_subscription);
+	assert_int_equal(parse(&c, "service-subscription = off\n", err, sizeof(err)), M2M_OK);
+	assert_false(c.service_subscription);
+	assert_int_equal(parse(&c, "service-subscription = on\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_non_null(strstr(err, "line 1: invalid value for 'service-subscription'"));
+	assert_int_equal(parse(&c, "service-subscription = true\n", err, sizeof(err)), M2M_E_CONFIG);
+}
+
 static void test_validate(void **state)
 {
 	m2m_cse_config c;
@@ -119,6 +136,7 @@ int main(void)
 		cmocka_unit_test(test_parse_all_keys),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_service_subscription),
 		cmocka_unit_test(test_listen_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

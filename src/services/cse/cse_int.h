@@ -131,6 +131,14 @@ typedef struct m2mi_type {
 extern const m2mi_type m2mi_type_csebase, m2mi_type_ae, m2mi_type_cnt, m2mi_type_cin, m2mi_type_acp,
 	m2mi_type_grp, m2mi_type_sub;
 
+/* Service subscription (res_ssp.c) and device management (res_node.c, res_mgo.c) resource
+ * types (TS-0004 Table 6.3.4.2.1-1). */
+enum { M2MI_TY_MSSP = 11, M2MI_TY_MGO = 13, M2MI_TY_NOD = 14, M2MI_TY_ASAR = 19, M2MI_TY_SVSN = 20 };
+extern const m2mi_type m2mi_type_mssp, m2mi_type_svsn, m2mi_type_asar;
+/* With service-subscription = enforce: may an AE register with AE-ID-Stem stem (TS-0004
+ * 7.3.2.7)? 0, 4126 or 4128 (res_ssp.c). */
+int m2mi_ssp_check_registration(m2mi_ctx *c, const char *stem);
+
 const m2mi_type *m2mi_type_find(int ty);
 bool m2mi_type_allows_child(const m2mi_type *t, int child_ty);
 

@@ -114,6 +114,8 @@ int m2mi_ae_register(m2mi_ctx *c)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "the AE-ID-Stem is too long");
 	if (strcmp(stem, c->cse->admin.cse_relative) == 0 && !c->admin) /* public: identifiers */
 		return m2mi_fail(c, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED, "this AE-ID is reserved");
+	if ((rsc = m2mi_ssp_check_registration(c, stem)) != 0) /* TS-0001 10.2.2.2 step 003 */
+		return rsc;
 	if (m2m_originator_forms(&c->cse->octx, stem, &c->orig) != M2M_OK)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "the AE-ID-Stem is not valid");
 	c->has_orig = true;

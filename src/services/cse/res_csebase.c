@@ -26,7 +26,8 @@ static const m2mi_attr cb_attrs[] = {
 	{"nl", M2MI_VT_STR, M2MI_NP, M2MI_O, false},
 };
 
-static const int cb_children[] = {M2M_TY_ACP, M2M_TY_AE, M2M_TY_CNT, M2M_TY_GRP, M2M_TY_SUB, 0};
+static const int cb_children[] = {M2M_TY_ACP, M2M_TY_AE, M2M_TY_CNT, M2M_TY_GRP, M2M_TY_SUB,
+				  M2MI_TY_MSSP, M2MI_TY_ASAR, 0}; /* TS-0004 Table 7.4.3.1-4 */
 
 static int cb_update(m2mi_ctx *c, m2mi_node *n, json_t *chg)
 {

@@ -34,6 +34,7 @@ static const m2mi_attr common_attrs[] = {
 static const m2mi_type *const all_types[] = {
 	&m2mi_type_acp, &m2mi_type_ae, &m2mi_type_cnt, &m2mi_type_cin, &m2mi_type_csebase,
 	&m2mi_type_grp, &m2mi_type_sub,
+	&m2mi_type_mssp, &m2mi_type_svsn, &m2mi_type_asar,
 };
 
 const m2mi_type *m2mi_type_find(int ty)
