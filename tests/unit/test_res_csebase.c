@@ -18,7 +18,7 @@ static void test_first_start(void **state)
 	assert_string_equal(json_string_value(json_object_get(a, "rn")), "cse-in");
 	assert_string_equal(json_string_value(json_object_get(a, "csi")), "/id-in");
 	assert_int_equal(json_integer_value(json_object_get(a, "cst")), 1);
-	assert_int_equal(json_array_size(json_object_get(a, "srt")), 7);
+	assert_int_equal(json_array_size(json_object_get(a, "srt")), 12);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "acpi"), 0)), M2MI_ADMIN_ACP);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "poa"), 0)), "https://127.0.0.1:8443");
 	assert_null(json_object_get(a, "et"));

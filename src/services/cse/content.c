@@ -65,9 +65,9 @@ static int set_pc(m2mi_ctx *c, json_t *pc)
 	return 0;
 }
 
-static const char *wrapper_of(int ty)
+static const char *wrapper_of(const m2m_res *r)
 {
-	const m2mi_type *t = m2mi_type_find(ty);
+	const m2mi_type *t = m2mi_type_of_row(r);
 	return t ? t->wrapper : "m2m:rsc";
 }
 
@@ -129,7 +129,7 @@ static int walk_children(walk *w, const m2m_res *parent, unsigned level, json_t 
 		if (!take)
 			continue;
 		if ((rsc = m2mi_node_attrs(c, &k)) == 0) {
-			const char *wr = wrapper_of(kids[i].ty);
+			const char *wr = wrapper_of(&kids[i]);
 			json_t *list = json_object_get(obj, wr);
 			if (list == NULL && (json_object_set_new(obj, wr, list = json_array()) != 0 || list == NULL))
 				rsc = oom(c);
@@ -176,7 +176,7 @@ static json_t *modified(m2mi_ctx *c, json_t *attr)
 
 int m2mi_content(m2mi_ctx *c, m2mi_node *n, m2m_op op)
 {
-	const char *wr = wrapper_of(n->row.ty);
+	const char *wr = wrapper_of(&n->row);
 	json_t *body;
 	int rsc;
 

@@ -137,7 +137,7 @@ static int check_registered(m2mi_ctx *c)
 
 static int do_create(m2mi_ctx *c)
 {
-	const m2mi_type *t = m2mi_type_find(c->req->ty);
+	const m2mi_type *t = m2mi_type_of_request(c->req);
 	int rsc;
 
 	if (t == NULL)
@@ -256,7 +256,7 @@ static int check_primitive(m2mi_ctx *c)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "a CREATE needs a resource type");
 	if (req->op == M2M_OP_CREATE && any_fc)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "filter criteria are not allowed in a CREATE");
-	if (req->op == M2M_OP_CREATE && (t = m2mi_type_find(req->ty)) != NULL &&
+	if (req->op == M2M_OP_CREATE && (t = m2mi_type_of_request(req)) != NULL &&
 	    (!json_is_object(req->pc) || json_object_size(req->pc) != 1 ||
 	     !json_is_object(json_object_get(req->pc, t->wrapper))))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "content must be {\"%s\": {...}} for resource type %d",

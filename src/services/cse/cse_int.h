@@ -138,6 +138,13 @@ extern const m2mi_type m2mi_type_mssp, m2mi_type_svsn, m2mi_type_asar;
 /* With service-subscription = enforce: may an AE register with AE-ID-Stem stem (TS-0004
  * 7.3.2.7)? 0, 4126 or 4128 (res_ssp.c). */
 int m2mi_ssp_check_registration(m2mi_ctx *c, const char *stem);
+extern const m2mi_type m2mi_type_nod, m2mi_type_fwr, m2mi_type_dvi;
+/* nl of attr (if any) names an existing <node> the Originator may RETRIEVE: 0 or 4000. */
+int m2mi_node_link_check(m2mi_ctx *c, json_t *attr);
+/* The type descriptor of a CREATE's content / a stored resource: m2mi_type_find, except that a
+ * <mgmtObj> gets its specialisation (res_mgo.c); NULL when not implemented. */
+const m2mi_type *m2mi_type_of_request(const m2m_request *req);
+const m2mi_type *m2mi_type_of_row(const m2m_res *r);
 
 const m2mi_type *m2mi_type_find(int ty);
 bool m2mi_type_allows_child(const m2mi_type *t, int child_ty);

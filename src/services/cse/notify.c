@@ -256,7 +256,7 @@ static int add_targets(m2mi_ctx *c, json_t *nu, const char *body)
 /* The representation of rep for notificationContentType nct. */
 static json_t *representation(m2mi_ctx *c, json_int_t nct, int net, m2mi_node *rep)
 {
-	const m2mi_type *t = m2mi_type_find(rep->row.ty);
+	const m2mi_type *t = m2mi_type_of_row(&rep->row);
 	json_t *inner, *out;
 	const char *k;
 	json_t *v;

@@ -44,18 +44,24 @@ static int check_srv(m2mi_ctx *c, json_t *a)
 static int ae_create(m2mi_ctx *c, m2mi_node *parent, m2mi_node *n)
 {
 	const char *api = json_string_value(json_object_get(n->attr, "api"));
+	int rsc;
 
 	(void)parent;
 	if (api == NULL || (api[0] != 'R' && api[0] != 'r' && api[0] != 'N'))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "attribute api must start with 'R', 'r' or 'N'");
 	if (json_object_set_new(n->attr, "aei", json_string(c->orig.cse_relative)) != 0)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+	if ((rsc = m2mi_node_link_check(c, n->attr)) != 0) /* nl names a <node> (res_node.c) */
+		return rsc;
 	return check_srv(c, n->attr);
 }
 
 static int ae_update(m2mi_ctx *c, m2mi_node *n, json_t *chg)
 {
-	(void)chg;
+	int rsc;
+
+	if (json_object_get(chg, "nl") != NULL && (rsc = m2mi_node_link_check(c, n->attr)) != 0)
+		return rsc;
 	return check_srv(c, n->attr);
 }
 

@@ -27,14 +27,11 @@ static const m2mi_attr cb_attrs[] = {
 };
 
 static const int cb_children[] = {M2M_TY_ACP, M2M_TY_AE, M2M_TY_CNT, M2M_TY_GRP, M2M_TY_SUB,
-				  M2MI_TY_MSSP, M2MI_TY_ASAR, 0}; /* TS-0004 Table 7.4.3.1-4 */
+				  M2MI_TY_MSSP, M2MI_TY_ASAR, M2MI_TY_NOD, 0}; /* TS-0004 Table 7.4.3.1-4 */
 
 static int cb_update(m2mi_ctx *c, m2mi_node *n, json_t *chg)
 {
-	(void)c;
-	(void)n;
-	(void)chg;
-	return 0;
+	return json_object_get(chg, "nl") != NULL ? m2mi_node_link_check(c, n->attr) : 0;
 }
 
 static int cb_remove(m2mi_ctx *c, m2mi_node *n)
@@ -119,10 +116,11 @@ out:
 static m2m_err insert_csebase(const m2m_cse_config *cfg, m2m_resstore *st, const char *now)
 {
 	m2m_res r = {0};
-	json_t *body = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:i,s:[iiiiiii],s:o,s:[s],s:[s]}", "ty", M2M_TY_CSEBASE,
+	json_t *body = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:i,s:[iiiiiiiiiiii],s:o,s:[s],s:[s]}", "ty", M2M_TY_CSEBASE,
 				 "ri", cfg->name, "rn", cfg->name, "ct", now, "lt", now, "csi", cfg->cse_id, "cst", 1,
 				 "srt", M2M_TY_ACP, M2M_TY_AE, M2M_TY_CNT, M2M_TY_CIN, M2M_TY_CSEBASE, M2M_TY_GRP,
-				 M2M_TY_SUB, "poa", poa_list(cfg), "srv", "3", "acpi", M2MI_ADMIN_ACP);
+				 M2M_TY_SUB, M2MI_TY_MSSP, M2MI_TY_MGO, M2MI_TY_NOD, M2MI_TY_ASAR, M2MI_TY_SVSN,
+				 "poa", poa_list(cfg), "srv", "3", "acpi", M2MI_ADMIN_ACP);
 	m2m_err e = M2M_E_NOMEM;
 
 	r.ri = strdup(cfg->name);

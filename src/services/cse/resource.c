@@ -34,7 +34,8 @@ static const m2mi_attr common_attrs[] = {
 static const m2mi_type *const all_types[] = {
 	&m2mi_type_acp, &m2mi_type_ae, &m2mi_type_cnt, &m2mi_type_cin, &m2mi_type_csebase,
 	&m2mi_type_grp, &m2mi_type_sub,
-	&m2mi_type_mssp, &m2mi_type_svsn, &m2mi_type_asar,
+	&m2mi_type_mssp, &m2mi_type_svsn, &m2mi_type_asar, &m2mi_type_nod,
+	&m2mi_type_fwr, &m2mi_type_dvi, /* ty 13: m2mi_type_of_request / _of_row pick one */
 };
 
 const m2mi_type *m2mi_type_find(int ty)
@@ -513,7 +514,7 @@ out:
 
 int m2mi_res_update(m2mi_ctx *c)
 {
-	const m2mi_type *t = m2mi_type_find(c->tgt.row.ty);
+	const m2mi_type *t = m2mi_type_of_row(&c->tgt.row);
 	m2mi_node *n = &c->tgt;
 	json_t *inner, *v, *st;
 	const char *sn, *old_et;
