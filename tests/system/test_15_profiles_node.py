@@ -108,3 +108,95 @@ def test_profile_validation_is_4000(cse):
             (11, "/cse-in", '{"m2m:mssp":{"svr":1}}')):
         r = admin(cse, "POST", path, body, ty=ty)
         assert r.rsc == 4000, (body, r)
+
+
+# ---- <node> and <mgmtObj> (TS-0004 7.4.18, 7.4.15, Annex D) ---------------------------------------
+
+NODE = {"m2m:nod": {"rn": "dev1", "ni": "urn:gsma:imei:90420156-025763-0", "hcl": "/id-asn1",
+                    "hael": ["Cp1"], "mgca": "coap://[2001:db8::1]"}}
+DVI = {"m2m:dvi": {"rn": "info", "mgd": 1007, "dlb": "urn:dev:ops:0001-M1-42", "man": "ACME",
+                   "mod": "M1", "dty": "sensor", "fwv": "1.2.3", "ptl": ["application/json"]}}
+FWR = {"m2m:fwr": {"rn": "fw", "mgd": 1001, "vr": "1.2.3", "fwn": "base",
+                   "url": "https://fw.example.com/1.2.3", "ud": False}}
+
+
+def with_(base, **kw):
+    wrapper, attrs = next(iter(base.items()))
+    a = dict(attrs)
+    for k, v in kw.items():
+        if v is None:
+            a.pop(k, None)
+        else:
+            a[k] = v
+    return json.dumps({wrapper: a})
+
+
+def test_node_device_info_firmware_crud(cse):
+    r = admin(cse, "POST", "/cse-in", json.dumps(NODE), ty=14)
+    assert r.rsc == 2001, r
+    assert r.json()["m2m:nod"]["ty"] == 14
+    r = admin(cse, "POST", "/cse-in/dev1", json.dumps(DVI), ty=13)
+    assert r.rsc == 2001, r
+    assert r.json()["m2m:dvi"]["mgd"] == 1007
+    r = admin(cse, "POST", "/cse-in/dev1", json.dumps(FWR), ty=13)
+    assert r.rsc == 2001, r
+    assert r.json()["m2m:fwr"]["ty"] == 13
+    # firmware update request and its status (D.2.2.2), device info after the update
+    r = admin(cse, "PUT", "/cse-in/dev1/fw", '{"m2m:fwr":{"vr":"1.2.4","ud":true,"uds":{"acn":"ud","sus":3}}}')
+    assert r.rsc == 2004, r
+    assert admin(cse, "PUT", "/cse-in/dev1/info", '{"m2m:dvi":{"fwv":"1.2.4"}}').rsc == 2004
+    r = admin(cse, "GET", "/cse-in/dev1?rcn=4")
+    assert r.rsc == 2000, r
+    nod = r.json()["m2m:nod"]
+    assert nod["m2m:dvi"][0]["fwv"] == "1.2.4" and nod["m2m:fwr"][0]["uds"]["sus"] == 3
+    assert admin(cse, "GET", "/cse-in/dev1/info").json()["m2m:dvi"]["man"] == "ACME"
+    assert admin(cse, "DELETE", "/cse-in/dev1/fw").rsc == 2002
+    assert admin(cse, "GET", "/cse-in/dev1/fw").rsc == 4004
+
+
+@pytest.mark.parametrize("ty,path,body", [
+    (14, "/cse-in", with_(NODE, rn="x1", ni=None)),                 # nodeID mandatory
+    (14, "/cse-in", with_(NODE, rn="x2", ni="two words")),
+    (14, "/cse-in", with_(NODE, rn="x3", hcl="Cnotacse")),
+    (14, "/cse-in", with_(NODE, rn="x4", hael=[])),
+    (14, "/cse-in", with_(NODE, rn="x5", rms=True)),                # roamingStatus: NP
+    (14, "/cse-in", with_(NODE, rn="x6", bogus=1)),                 # unknown attribute
+    (13, "/cse-in/dev1", with_(DVI, rn="y1", mgd=1001)),            # mgd of another specialisation
+    (13, "/cse-in/dev1", with_(DVI, rn="y2", man=None)),            # manufacturer mandatory
+    (13, "/cse-in/dev1", with_(DVI, rn="y3", mfd="yesterday")),     # m2m:timestamp
+    (13, "/cse-in/dev1", with_(DVI, rn="y4", ptl=["json"])),         # MIME types
+    (13, "/cse-in/dev1", with_(FWR, rn="y5", ud="yes")),
+    (13, "/cse-in/dev1", with_(FWR, rn="y6", url="not a url")),
+    (13, "/cse-in/dev1", with_(FWR, rn="y7", uds={"sus": 1})),      # updateStatus: NP on CREATE
+    (13, "/cse-in/dev1", with_(FWR, rn="y8", vr=None)),
+])
+def test_node_mgmtobj_validation_is_4000(cse, ty, path, body):
+    r = admin(cse, "POST", path, body, ty=ty)
+    assert r.rsc == 4000 and r.status == 400, r
+
+
+def test_node_mgmtobj_update_validation(cse):
+    assert admin(cse, "PUT", "/cse-in/dev1/info", '{"m2m:dvi":{"man":"Other"}}').rsc == 4000  # NP on UPDATE
+    assert admin(cse, "PUT", "/cse-in/dev1/info", '{"m2m:fwr":{"vr":"2"}}').rsc == 4000      # wrong wrapper
+    assert admin(cse, "PUT", "/cse-in/dev1", '{"m2m:nod":{"ni":null}}').rsc == 4000
+    assert admin(cse, "PUT", "/cse-in/dev1", '{"m2m:nod":{"nid":"x"}}').rsc == 4000
+    assert admin(cse, "POST", "/cse-in/dev1", '{"m2m:bat":{"mgd":1006}}', ty=13).rsc == 5001
+    assert admin(cse, "GET", "/cse-in/dev1/info").json()["m2m:dvi"]["man"] == "ACME"
+
+
+def test_ae_node_link_must_name_a_visible_node(cse):
+    def p1(body):
+        return cse.psk("PUT", "/cse-in/Cp1", "Cp1", "kpsa-p1@" + SP, body)
+    assert admin(cse, "POST", "/cse-in", '{"m2m:cnt":{"rn":"notanode"}}', ty=3).rsc == 2001
+    # the node exists but the AE may not see it: the same answer as for a missing one
+    assert p1('{"m2m:ae":{"nl":"cse-in/dev1"}}').rsc == 4000
+    assert p1('{"m2m:ae":{"nl":"cse-in/nosuchnode"}}').rsc == 4000
+    acp = {"m2m:acp": {"rn": "nodeRead", "pv": {"acr": [{"acor": ["Cp1"], "acop": 2}]},
+                       "pvs": {"acr": [{"acor": ["CAdmin"], "acop": 63}]}}}
+    assert admin(cse, "POST", "/cse-in", json.dumps(acp), ty=1).rsc == 2001
+    assert admin(cse, "PUT", "/cse-in/dev1", '{"m2m:nod":{"acpi":["cse-in/nodeRead"]}}').rsc == 2004
+    r = p1('{"m2m:ae":{"nl":"cse-in/dev1"}}')
+    assert r.rsc == 2004, r
+    assert r.json()["m2m:ae"]["nl"] == "cse-in/dev1"
+    assert p1('{"m2m:ae":{"nl":"cse-in/notanode"}}').rsc == 4000
+    assert admin(cse, "GET", "/cse-in/Cp1").json()["m2m:ae"]["nl"] == "cse-in/dev1"
