@@ -126,8 +126,11 @@ static int walk_children(walk *w, const m2m_res *parent, unsigned level, json_t 
 				rsc = walk_children(w, &kids[i], level + 1, NULL, arr);
 			continue;
 		}
-		if (!take)
+		if (!take) { /* a child that does not match must not hide its matching descendants */
+			if (w->filter && !m2mi_filter_match(&c->req->fc, &kids[i]))
+				rsc = walk_children(w, &kids[i], level + 1, obj, NULL);
 			continue;
+		}
 		if ((rsc = m2mi_node_attrs(c, &k)) == 0) {
 			const char *wr = wrapper_of(kids[i].ty);
 			json_t *list = json_object_get(obj, wr);
@@ -150,7 +153,7 @@ static int children_content(m2mi_ctx *c, m2mi_node *n, json_t *obj, json_t *arr)
 	walk w = {.c = c, .limit = M2MI_CHILD_MAX, .lvl = fc->lvl,
 		  .skip = fc->ofst > 1 ? fc->ofst - 1 : 0};
 
-	w.filter = fc->fu != 1 && (fc->nty || fc->nlbl || fc->rn || fc->cra || fc->crb);
+	w.filter = fc->fu != 1 && m2mi_filter_any(fc);
 	if (fc->lim >= 0 && (size_t)fc->lim < w.limit)
 		w.limit = (size_t)fc->lim;
 	return walk_children(&w, &n->row, 1, obj, arr);
