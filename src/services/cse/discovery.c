@@ -73,7 +73,9 @@ static bool discoverable(scan *s, const m2m_res *r, const m2m_res *holder)
 	decision *d;
 	bool ok;
 
-	if (r->ty == M2M_TY_ACP || a == NULL || strncmp(a, "[\"", 2) != 0)
+	/* only the plain text this CSE writes: with escapes, access.c parses it, and a text that
+	 * does not parse falls back to the creator rule, which depends on the row */
+	if (r->ty == M2M_TY_ACP || a == NULL || strncmp(a, "[\"", 2) != 0 || strchr(a, '\\') != NULL)
 		return m2mi_access(s->c, r, holder, M2M_ACP_OP_DISCOVERY, 0);
 	for (size_t i = 0; i < s->ndec; i++)
 		if (s->dec[i].ty == r->ty && strcmp(s->dec[i].acpi, a) == 0)
