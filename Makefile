@@ -40,6 +40,7 @@ test: deps
 bench: build
 	@bench/kdf $(BUILD)
 	@$(BUILD)/bench_acp
+	@$(BUILD)/bench_discovery
 	@$(BUILD)/bench_tls
 	@bench/cse $(BUILD)
 

@@ -107,11 +107,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(req.to != NULL && req.to[0] != '\0' && req.rqi != NULL && req.rvi != NULL);
 		CHECK((req.op == M2M_OP_CREATE) == (req.ty > 0));
 		CHECK(req.fc.nty <= M2M_FC_MAX && req.fc.nlbl <= M2M_FC_MAX);
+		CHECK(req.fc.ncty <= M2M_FC_MAX && req.fc.natr <= M2M_FC_MAX);
+		CHECK(req.fc.fo >= 0 && req.fc.fo <= 2 && req.fc.lvl != 0 && req.fc.ofst != 0);
+		for (size_t i = 0; i < req.fc.natr; i++)
+			CHECK(req.fc.atr_n[i][0] != '\0' && req.fc.atr_v[i][0] != '\0');
 		CHECK(req.pc == NULL || json_is_object(req.pc));
 		rsp.rsc = req.op == M2M_OP_CREATE ? 2001 : 2000;
 		rsp.pc = json_incref(req.pc);
 		if (req.op == M2M_OP_CREATE)
 			rsp.location = strdup(req.to);
+		if (req.fc.fu == 1) { /* a partial discovery answer: X-M2M-CTS / X-M2M-CTO */
+			rsp.cnst = 1;
+			rsp.cnot = req.fc.ofst > 0 ? req.fc.ofst : 1;
+		}
 		check_response(&req, &rsp);
 	} else {
 		CHECK(rc == M2M_E_PROTO || rc == M2M_E_TOO_LARGE || rc == M2M_E_NOMEM);

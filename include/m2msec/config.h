@@ -35,6 +35,8 @@ typedef struct m2m_cse_config {
 	char log_level[16];                /* log-level, default "info" */
 	char log_file[M2M_CFG_STR];        /* log-file, default "" = stderr */
 	bool service_subscription;         /* service-subscription = off|enforce, default off */
+	int discovery_scan_max;            /* discovery-scan-max, default 10000: rows one discovery examines */
+	int discovery_lim_default;         /* discovery-lim-default, default 1000: lim when none is given */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

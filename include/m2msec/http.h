@@ -23,7 +23,7 @@
 #define M2M_HTTP_DEFAULT_MAX_HEADER 8192u    /* request line + header fields, bytes */
 #define M2M_HTTP_DEFAULT_MAX_BODY 1048576u   /* message body, bytes */
 #define M2M_HTTP_DEFAULT_IDLE_TIMEOUT 120    /* seconds */
-#define M2M_HTTP_OUT_MAX_HEADERS 8
+#define M2M_HTTP_OUT_MAX_HEADERS 12
 
 /* One header field; name and value are NUL-terminated and borrowed. */
 typedef struct m2m_http_header {
@@ -72,13 +72,15 @@ typedef struct m2m_http_out {
 	size_t body_len;
 	char rsc_buf[16];    /* storage of the X-M2M-RSC value */
 	char len_buf[24];    /* storage of the Content-Length value */
+	char cto_buf[24];    /* storage of the X-M2M-CTO value */
 } m2m_http_out;
 
 /*
  * Serialise rsp (TS-0009 clauses 6.3, 6.4): status = rsp->http_status if set, else
  * m2m_rsc_http_status(rsp->rsc) (rsc 0 counts as 5000); headers X-M2M-RSC, X-M2M-RI (rsp->rqi,
  * else req->rqi), X-M2M-RVI (rsp->rvi, else req->rvi, else "3"), Content-Location (rsp->location
- * of a CREATE), Allow (on 405), Content-Type application/json (with a body) and Content-Length.
+ * of a CREATE), Allow (on 405), X-M2M-CTS / X-M2M-CTO (rsp->cnst / rsp->cnot of a partial
+ * answer, TS-0009 clauses 6.4.20-21), Content-Type application/json (with a body) and Content-Length.
  * req may be NULL (the request did not parse). On error out is cleared.
  */
 M2M_API M2M_WUR m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *rsp,

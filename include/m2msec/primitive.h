@@ -30,18 +30,30 @@ enum m2m_ty {
 
 #define M2M_FC_MAX 16
 
-/* Filter criteria (TS-0004 clause 7.3.3.17; the subset the CSE supports). Absent = 0/NULL/-1. */
+/* Filter criteria (TS-0004 clause 7.3.3.17, Table 6.3.5.8-1; the subset the CSE supports; short
+ * names of TS-0009 Table 6.2.2.2-1). Absent = 0/NULL/-1. Values of one condition tag are ORed;
+ * different tags are combined by fo (AND by default); docs/resources.md lists them. */
 typedef struct m2m_filter {
 	int fu;                  /* filterUsage: 0 absent, 1 discovery, 2 conditional retrieval */
 	int ty[M2M_FC_MAX];      /* resourceType list */
 	size_t nty;
-	char *lbl[M2M_FC_MAX];   /* labels (all must be present on the resource) */
+	char *lbl[M2M_FC_MAX];   /* labels (any of them present on the resource) */
 	size_t nlbl;
 	char *rn;                /* resourceName */
 	char *cra, *crb;         /* createdAfter / createdBefore, "YYYYMMDDTHHMMSS" */
 	int lim;                 /* limit, -1 absent */
 	int lvl;                 /* level, -1 absent */
 	int ofst;                /* offset, -1 absent */
+	int fo;                  /* filterOperation: 0 absent (= 1), 1 AND, 2 OR */
+	char *ms, *us;           /* modifiedSince / unmodifiedSince on lastModifiedTime */
+	char *exa, *exb;         /* expireAfter / expireBefore on expirationTime */
+	long sza, szb;           /* sizeAbove / sizeBelow on contentSize, -1 absent */
+	char *cty[M2M_FC_MAX];   /* contentType: typeOfContent of contentInfo (any of) */
+	size_t ncty;
+	char *atr_n[M2M_FC_MAX]; /* attribute conditions name=value (any of; value may hold '*') */
+	char *atr_v[M2M_FC_MAX];
+	size_t natr;
+	char *arp;               /* applyRelativePath */
 } m2m_filter;
 
 typedef struct m2m_request {
@@ -73,6 +85,8 @@ typedef struct m2m_response {
 	json_t *pc;      /* content (owned reference), NULL when none */
 	char *location;  /* Content-Location of a CREATE: the new resource's ID */
 	int http_status; /* 0 = map from rsc; bindings set 413/431 for oversize input */
+	int cnst;        /* Content Status (TS-0004 Table 6.3.4.2.44-1): 0 absent, 1 partial */
+	long cnot;       /* Content Offset: the offset to continue a partial answer, 0 absent */
 } m2m_response;
 
 M2M_API void m2m_request_init(m2m_request *req);

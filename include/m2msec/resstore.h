@@ -88,4 +88,14 @@ M2M_API M2M_WUR m2m_err m2m_resstore_descendants(m2m_resstore *s, const char *pa
 M2M_API M2M_WUR m2m_err m2m_resstore_child_expires_after(m2m_resstore *s, const char *pi, const char *et,
 							  bool *found);
 
+/* A scan callback: r is borrowed (its strings are valid only during the call; never clear it).
+ * Return nonzero to stop the scan. The callback may use the store's other functions. */
+typedef int (*m2m_resstore_scan_cb)(void *ctx, const m2m_res *r);
+/* Visit the descendants of the resource at path (not itself) in path order (a parent before
+ * its descendants), skipping the first skip of them, at most max rows, with bodies when
+ * with_body. The work is bounded by skip + max index steps (discovery's scan budget).
+ * *visited (may be NULL) = rows passed to cb. */
+M2M_API M2M_WUR m2m_err m2m_resstore_scan(m2m_resstore *s, const char *path, size_t skip, size_t max,
+					   bool with_body, m2m_resstore_scan_cb cb, void *ctx, size_t *visited);
+
 #endif

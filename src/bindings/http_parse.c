@@ -179,7 +179,7 @@ static m2m_err map_path(const char *path, size_t n, char **to)
 /* ---- query component (TS-0009 clause 6.2.2.2, Table 6.2.2.2-1) -------------------------- */
 
 enum qp { Q_RCN, Q_FU, Q_RN, Q_CRA, Q_CRB, Q_LIM, Q_LVL, Q_OFST, Q_TQI, Q_DRT, Q_RT, Q_RP, Q_DA,
-	  Q_TY, Q_LBL, Q_RIDS, Q_TIDS };
+	  Q_TY, Q_LBL, Q_RIDS, Q_TIDS, Q_MS, Q_US, Q_EXA, Q_EXB, Q_SZA, Q_SZB, Q_FO, Q_ARP, Q_CTY };
 
 #define NUM_MAX 999999999L
 
@@ -190,11 +190,32 @@ static const struct {
 } qparams[] = {
 	[Q_RCN] = {"rcn", false, 0, 99}, [Q_FU] = {"fu", false, 1, 2}, [Q_RN] = {"rn", false, 0, 0},
 	[Q_CRA] = {"cra", false, 0, 0}, [Q_CRB] = {"crb", false, 0, 0}, [Q_LIM] = {"lim", false, 0, NUM_MAX},
-	[Q_LVL] = {"lvl", false, 0, NUM_MAX}, [Q_OFST] = {"ofst", false, 0, NUM_MAX}, [Q_TQI] = {"tqi", false, 0, 0},
+	[Q_LVL] = {"lvl", false, 1, NUM_MAX}, [Q_OFST] = {"ofst", false, 1, NUM_MAX}, [Q_TQI] = {"tqi", false, 0, 0},
 	[Q_DRT] = {"drt", false, 0, 0}, [Q_RT] = {"rt", false, 0, 0}, [Q_RP] = {"rp", false, 0, 0},
 	[Q_DA] = {"da", false, 0, 0}, [Q_TY] = {"ty", true, 1, 65535}, [Q_LBL] = {"lbl", true, 0, 0},
 	[Q_RIDS] = {"rids", true, 0, 0}, [Q_TIDS] = {"tids", true, 0, 0},
+	/* filter criteria of TS-0004 Table 6.3.5.8-1; level and offset are positiveInteger */
+	[Q_MS] = {"ms", false, 0, 0}, [Q_US] = {"us", false, 0, 0}, [Q_EXA] = {"exa", false, 0, 0},
+	[Q_EXB] = {"exb", false, 0, 0}, [Q_SZA] = {"sza", false, 0, NUM_MAX}, [Q_SZB] = {"szb", false, 1, NUM_MAX},
+	[Q_FO] = {"fo", false, 1, 2}, [Q_ARP] = {"arp", false, 0, 0}, [Q_CTY] = {"cty", true, 0, 0},
 };
+
+/* Resource attribute short names usable as "attribute" conditions (TS-0009 clause 6.2.2.2,
+ * TS-0004 clause 7.3.3.17.9): those of the implemented types, minus the ones the clause excludes
+ * (ct, lt, st, et, lbl, ty, cs, cnf), rn (its own parameter above) and the ones that would make
+ * discovery an oracle on content or secrets-adjacent data (con, pv, pvs, poa, nu, acpi, enc, su). */
+static const char *const attr_names[] = {
+	"ri", "pi", "cr", "aei", "api", "apn", "rr", "csi", "cst", "srv", "cni", "cbs", "mni", "mbs", "mia",
+	"disr", "li", "or", "mt", "cnm", "mnm", "nct", "gn", "csy", "mtv", "srt",
+};
+
+static bool attr_name(const char *p, size_t n)
+{
+	for (size_t i = 0; i < sizeof(attr_names) / sizeof(attr_names[0]); i++)
+		if (strlen(attr_names[i]) == n && memcmp(attr_names[i], p, n) == 0)
+			return true;
+	return false;
+}
 
 /* TS-0004 timestamp, ISO 8601 basic: YYYYMMDDTHHMMSS with an optional ",fraction". */
 static bool is_timestamp(const char *s)
@@ -252,6 +273,14 @@ static m2m_err list_elem(enum qp k, const char *s, size_t n, m2m_request *req, m
 		free(dec);
 		return BAD("query parameter %s has an empty or badly encoded value", qparams[k].name);
 	}
+	if (k == Q_CTY) {
+		if (req->fc.ncty >= M2M_FC_MAX) {
+			free(dec);
+			return BAD("query parameter cty has more than %d values", M2M_FC_MAX);
+		}
+		req->fc.cty[req->fc.ncty++] = dec;
+		return M2M_OK;
+	}
 	if (k == Q_LBL) {
 		if (req->fc.nlbl >= M2M_FC_MAX) {
 			free(dec);
@@ -273,9 +302,22 @@ static m2m_err list_elem(enum qp k, const char *s, size_t n, m2m_request *req, m
 static m2m_err scalar(enum qp k, const char *v, size_t n, m2m_request *req, m2m_response *rsp)
 {
 	int *num = k == Q_RCN ? &req->rcn : k == Q_FU ? &req->fc.fu : k == Q_LIM ? &req->fc.lim
-		   : k == Q_LVL ? &req->fc.lvl : k == Q_OFST ? &req->fc.ofst : NULL;
+		   : k == Q_LVL ? &req->fc.lvl : k == Q_OFST ? &req->fc.ofst : k == Q_FO ? &req->fc.fo : NULL;
+	char **str = k == Q_RN ? &req->fc.rn : k == Q_CRA ? &req->fc.cra : k == Q_CRB ? &req->fc.crb
+		     : k == Q_MS ? &req->fc.ms : k == Q_US ? &req->fc.us : k == Q_EXA ? &req->fc.exa
+		     : k == Q_EXB ? &req->fc.exb : &req->fc.arp;
+	bool stamp = k != Q_RN && k != Q_ARP;
 	char *dec = NULL;
 	m2m_err rc;
+	int size;
+
+	if (k == Q_SZA || k == Q_SZB) {
+		if (!parse_uint(v, n, qparams[k].min, qparams[k].max, &size))
+			return BAD("query parameter %s must be an integer in %ld..%ld", qparams[k].name, qparams[k].min,
+				   qparams[k].max);
+		*(k == Q_SZA ? &req->fc.sza : &req->fc.szb) = size;
+		return M2M_OK;
+	}
 
 	if (num != NULL)
 		return parse_uint(v, n, qparams[k].min, qparams[k].max, num) ? M2M_OK
@@ -292,20 +334,38 @@ static m2m_err scalar(enum qp k, const char *v, size_t n, m2m_request *req, m2m_
 	}
 	if (k == Q_DRT || k == Q_RT || k == Q_RP || k == Q_DA)
 		return M2M_OK; /* accepted and not acted upon (docs/http-binding.md) */
-	/* rn, cra, crb: strings */
+	/* rn, arp and the timestamps: strings; arp is a relative path (TS-0004 clause 7.3.3.17.17) */
 	rc = pct_decode(v, n, &dec);
 	if (rc == M2M_E_NOMEM)
 		return NOMEM();
-	if (rc != M2M_OK || dec[0] == '\0' || (k != Q_RN && !is_timestamp(dec))) {
+	if (rc != M2M_OK || dec[0] == '\0' || (stamp && !is_timestamp(dec)) || (k == Q_ARP && dec[0] == '/')) {
 		free(dec);
 		return BAD("query parameter %s has a bad value", qparams[k].name);
 	}
-	if (k == Q_RN)
-		req->fc.rn = dec;
-	else if (k == Q_CRA)
-		req->fc.cra = dec;
-	else
-		req->fc.crb = dec;
+	*str = dec;
+	return M2M_OK;
+}
+
+/* name=value of an attribute condition (TS-0009 clause 6.2.2.2); the value may hold '*'. */
+static m2m_err attribute(const char *name, size_t nn, const char *v, size_t n, m2m_request *req,
+			 m2m_response *rsp)
+{
+	char *dn, *dv = NULL;
+	m2m_err rc;
+
+	if (req->fc.natr >= M2M_FC_MAX)
+		return BAD("more than %d attribute conditions", M2M_FC_MAX);
+	if ((dn = strndup(name, nn)) == NULL)
+		return NOMEM();
+	rc = pct_decode(v, n, &dv);
+	if (rc != M2M_OK || dv[0] == '\0') {
+		free(dn);
+		free(dv);
+		return rc == M2M_E_NOMEM ? NOMEM()
+					 : BAD("attribute condition %.*s has a bad value", (int)(nn > 32 ? 32 : nn), name);
+	}
+	req->fc.atr_n[req->fc.natr] = dn;
+	req->fc.atr_v[req->fc.natr++] = dv;
 	return M2M_OK;
 }
 
@@ -332,10 +392,16 @@ static m2m_err map_query(const char *q, size_t qn, m2m_request *req, m2m_respons
 		for (k = 0; k < sizeof(qparams) / sizeof(qparams[0]); k++)
 			if (strlen(qparams[k].name) == nn && memcmp(qparams[k].name, p, nn) == 0)
 				break;
-		if (k == sizeof(qparams) / sizeof(qparams[0]))
+		if (k == sizeof(qparams) / sizeof(qparams[0]) && !attr_name(p, nn))
 			return BAD("unsupported query parameter '%.*s'", (int)(nn > 32 ? 32 : nn), p);
 		if (eq == NULL || eq + 1 == amp)
-			return BAD("query parameter %s has no value", qparams[k].name);
+			return BAD("query parameter %.*s has no value", (int)(nn > 32 ? 32 : nn), p);
+		if (k == sizeof(qparams) / sizeof(qparams[0])) {
+			if ((rc = attribute(p, nn, eq + 1, (size_t)(amp - eq - 1), req, rsp)) != M2M_OK)
+				return rc;
+			p = amp + 1;
+			continue;
+		}
 		if (qparams[k].list) {
 			for (const char *e = eq + 1; rc == M2M_OK && e <= amp;) {
 				const char *plus = memchr(e, '+', (size_t)(amp - e));
@@ -649,6 +715,11 @@ m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *
 		add_header(out, "Content-Location", rsp->location);
 	if (out->status == 405)
 		add_header(out, "Allow", "GET, POST, PUT, DELETE");
+	if (rsp->cnst == 1 && rsp->cnot > 0) { /* partial content and where to continue */
+		snprintf(out->cto_buf, sizeof(out->cto_buf), "%ld", rsp->cnot);
+		add_header(out, "X-M2M-CTS", "1");
+		add_header(out, "X-M2M-CTO", out->cto_buf);
+	}
 	if (rsp->pc != NULL) {
 		out->body = json_dumps(rsp->pc, JSON_COMPACT);
 		if (out->body == NULL) {

@@ -48,6 +48,8 @@ static const struct cfg_key cfg_keys[] = {
 	{"log-level", CFG_LEVEL, offsetof(m2m_cse_config, log_level), sizeof(((m2m_cse_config *)0)->log_level)},
 	STR("log-file", log_file),
 	KEY("service-subscription", CFG_SSP, service_subscription),
+	KEY("discovery-scan-max", CFG_INT, discovery_scan_max),
+	KEY("discovery-lim-default", CFG_INT, discovery_lim_default),
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -65,6 +67,8 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->max_body = 1048576;
 	cfg->max_header = 8192;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
+	cfg->discovery_scan_max = 10000;
+	cfg->discovery_lim_default = 1000;
 }
 
 static int seterr(char *errmsg, size_t cap, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -290,6 +294,9 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 	} else if (cfg->admin_plain_http) {
 		FAIL("dev-admin-over-plain-http needs a loopback http-listen");
 	}
+	/* 0 would make every discovery answer empty and partial: a typo, not a setting */
+	if (cfg->discovery_scan_max < 1 || cfg->discovery_lim_default < 1)
+		FAIL("discovery-scan-max and discovery-lim-default must be at least 1");
 #undef FAIL
 	return M2M_OK;
 }

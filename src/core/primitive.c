@@ -24,6 +24,8 @@ void m2m_request_init(m2m_request *req)
 	req->fc.lim = -1;
 	req->fc.lvl = -1;
 	req->fc.ofst = -1;
+	req->fc.sza = -1;
+	req->fc.szb = -1;
 }
 
 void m2m_request_clear(m2m_request *req)
@@ -40,6 +42,14 @@ void m2m_request_clear(m2m_request *req)
 	free(req->fc.rn);
 	free(req->fc.cra);
 	free(req->fc.crb);
+	free(req->fc.ms);
+	free(req->fc.us);
+	free(req->fc.exa);
+	free(req->fc.exb);
+	free_list(req->fc.cty, req->fc.ncty);
+	free_list(req->fc.atr_n, req->fc.natr);
+	free_list(req->fc.atr_v, req->fc.natr);
+	free(req->fc.arp);
 	free_list(req->rids, req->nrids);
 	free(req->rids);
 	free_list(req->tids, req->ntids);

@@ -79,6 +79,7 @@ static const char *const schema_v1[] = {
 struct m2m_resstore {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	sqlite3_stmt *scan[2]; /* discovery scans without / with body, prepared on first use */
 };
 
 void m2m_res_clear(m2m_res *r)
@@ -192,6 +193,8 @@ void m2m_resstore_free(m2m_resstore *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	sqlite3_finalize(s->scan[0]);
+	sqlite3_finalize(s->scan[1]);
 	sqlite3_close_v2(s->db);
 	free(s);
 }
@@ -494,5 +497,74 @@ m2m_err m2m_resstore_delete(m2m_resstore *s, const char *path, size_t *n)
 	r = step_done(s->st[ST_DELETE]);
 	if (r == M2M_OK && n != NULL)
 		*n = (size_t)sqlite3_changes(s->db);
+	return r;
+}
+
+/* ---- discovery scan ----------------------------------------------------------------------- */
+
+/* The descendants of ?1 in path order through the unique path index: a window of ?2 rows after
+ * skipping ?3, so the work of one call is O(log n + skip + max) index steps whatever the tree
+ * size (the skipped entries are stepped over inside the index without reading their rows). */
+static const char *const scan_sql[2] = {
+	"SELECT " COLS ", NULL FROM res WHERE path >= ?1 || '/' AND path < ?1 || '0' ORDER BY path"
+	" LIMIT ?2 OFFSET ?3",
+	"SELECT " COLS ", body FROM res WHERE path >= ?1 || '/' AND path < ?1 || '0' ORDER BY path"
+	" LIMIT ?2 OFFSET ?3",
+};
+
+/* Borrow the current row: the strings point into SQLite's row buffers (valid until the next
+ * step), so a scan makes no allocation per row. */
+static void row_borrow(sqlite3_stmt *st, m2m_res *r)
+{
+	static const int text_col[] = {1, 2, 4, 5, 6, 7, 8, 14};
+	char **text[] = {&r->ri, &r->pi, &r->rn, &r->path, &r->cr, &r->acpi, &r->lbl, &r->body};
+
+	memset(r, 0, sizeof(*r));
+	r->seq = sqlite3_column_int64(st, 0);
+	r->ty = sqlite3_column_int(st, 3);
+	r->ver = sqlite3_column_int64(st, 12);
+	r->size = sqlite3_column_int64(st, 13);
+	time_col(st, 9, r->ct);
+	time_col(st, 10, r->lt);
+	time_col(st, 11, r->et);
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		*text[i] = (char *)sqlite3_column_text(st, text_col[i]);
+}
+
+m2m_err m2m_resstore_scan(m2m_resstore *s, const char *path, size_t skip, size_t max, bool with_body,
+			  m2m_resstore_scan_cb cb, void *ctx, size_t *visited)
+{
+	sqlite3_stmt *st;
+	m2m_err r = M2M_OK;
+	m2m_res row;
+	int rc;
+
+	if (visited != NULL)
+		*visited = 0;
+	if (s == NULL || path == NULL || cb == NULL || skip > INT64_MAX || max > INT64_MAX)
+		return M2M_E_INVAL;
+	if (s->scan[with_body] == NULL &&
+	    (r = sq_err(sqlite3_prepare_v3(s->db, scan_sql[with_body], -1, SQLITE_PREPARE_PERSISTENT,
+					   &s->scan[with_body], NULL))) != M2M_OK)
+		return r;
+	st = s->scan[with_body];
+	bind_str(st, 1, path);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)skip);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_borrow(st, &row);
+		if (row.ri == NULL || row.path == NULL || row.rn == NULL) {
+			r = M2M_E_RESSTORE;
+			break;
+		}
+		if (visited != NULL)
+			(*visited)++;
+		if (cb(ctx, &row) != 0)
+			break;
+	}
+	if (r == M2M_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = sq_err(rc) == M2M_OK ? M2M_E_RESSTORE : sq_err(rc);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return r;
 }

@@ -129,6 +129,31 @@ static void test_listen_split(void **state)
 	assert_false(m2m_config_is_loopback("128.0.0.1"));
 }
 
+/* The discovery bounds (docs/config.md): defaults, parsing, and 0 refused. */
+static void test_discovery_keys(void **state)
+{
+	m2m_cse_config c;
+	char err[256];
+
+	(void)state;
+	m2m_cse_config_defaults(&c);
+	assert_int_equal(c.discovery_scan_max, 10000);
+	assert_int_equal(c.discovery_lim_default, 1000);
+	assert_int_equal(parse(&c, "psk-file = p\ndiscovery-scan-max = 50\ndiscovery-lim-default = 7\n", err,
+			       sizeof(err)),
+			 M2M_OK);
+	assert_int_equal(c.discovery_scan_max, 50);
+	assert_int_equal(c.discovery_lim_default, 7);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_int_equal(parse(&c, "discovery-scan-max = -5\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_int_equal(parse(&c, "psk-file = p\ndiscovery-scan-max = 0\n", err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+	assert_non_null(strstr(err, "discovery-scan-max"));
+	assert_int_equal(parse(&c, "psk-file = p\ndiscovery-lim-default = 0\n", err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+	assert_non_null(strstr(err, "discovery-lim-default"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_service_subscription),
 		cmocka_unit_test(test_listen_split),
+		cmocka_unit_test(test_discovery_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,6 +149,59 @@ static void test_children_need_privilege(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(rrf, 0), "val")), "cse-in/own/shared");
 }
 
+/* A filtered rcn=4/8 listing: a child that does not match does not hide its matching
+ * descendants (they are listed under the nearest listed ancestor). */
+static void test_filtered_listing_keeps_grandchildren(void **state)
+{
+	fx *f = *state;
+	json_t *cnts;
+
+	fx_plain(f);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"p\"}}");
+	fx_create(f, "cse-in/p", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"mid\"}}");
+	fx_create(f, "cse-in/p/mid", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"deep\",\"lbl\":[\"z\"]}}");
+	for (int rcn = 4; rcn <= 8; rcn += 4) {
+		fx_prepare(f, M2M_OP_RETRIEVE, "cse-in/p", "CAdmin", 0, NULL);
+		f->req.rcn = rcn;
+		f->req.fc.lbl[0] = strdup("z");
+		f->req.fc.nlbl = 1;
+		assert_rsc(f, fx_send(f), M2M_RSC_OK);
+		cnts = json_object_get(fx_attrs(f, "m2m:cnt"), "m2m:cnt");
+		assert_int_equal(json_array_size(cnts), 1);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(cnts, 0), "rn")), "deep");
+	}
+}
+
+/* The rows one listing reads are bounded by discovery-scan-max; past it the answer is partial. */
+static void test_listing_budget(void **state)
+{
+	fx *f = *state;
+	json_t *rrf;
+	char pc[64];
+
+	fx_plain(f);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"many\"}}");
+	for (int i = 0; i < 10; i++) {
+		snprintf(pc, sizeof(pc), "{\"m2m:cin\":{\"con\":\"%d\"}}", i);
+		fx_create(f, "cse-in/many", "CAdmin", M2M_TY_CIN, pc);
+	}
+	f->cse->cfg.discovery_scan_max = 6;
+	fx_prepare(f, M2M_OP_RETRIEVE, "cse-in/many", "CAdmin", 0, NULL);
+	f->req.rcn = 6;
+	assert_rsc(f, fx_send(f), M2M_RSC_OK);
+	rrf = json_object_get(json_object_get(f->rsp.pc, "m2m:rrl"), "rrf");
+	assert_true(json_array_size(rrf) < 10);
+	assert_int_equal(f->rsp.cnst, 1);
+	assert_int_equal(f->rsp.cnot, (long)json_array_size(rrf) + 1);
+	f->cse->cfg.discovery_scan_max = 100;
+	fx_prepare(f, M2M_OP_RETRIEVE, "cse-in/many", "CAdmin", 0, NULL);
+	f->req.rcn = 6;
+	assert_rsc(f, fx_send(f), M2M_RSC_OK);
+	rrf = json_object_get(json_object_get(f->rsp.pc, "m2m:rrl"), "rrf");
+	assert_int_equal(json_array_size(rrf), 10);
+	assert_int_equal(f->rsp.cnst, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +209,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_update_delete_rcn, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_retrieve_rcn, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_children_need_privilege, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_filtered_listing_keeps_grandchildren, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_listing_budget, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the unit tests of services/cse/discovery.c: filter criteria (ty any-of,
- * lbl all-of, rn, cra/crb, lvl, ofst, lim) and DISCOVERY-privilege filtering of the results.
+ * lbl any-of, rn, cra/crb, lvl, ofst, lim, arp), DISCOVERY-privilege filtering of the results,
+ * and the bounded work of one request (scan budget, default limit, partial-content indication).
  */
 #include "cse_fixture.h"
 
@@ -59,15 +60,35 @@ static void test_filters(void **state)
 	u = discover(f, NULL, NULL, M2M_RSC_OK);
 	assert_int_equal(json_array_size(u), 1);
 	assert_true(has(u, "cse-in/d/x/i"));
-	/* lbl all-of */
+	/* lbl any-of (TS-0004 clause 7.3.3.17.5): a, b or both */
 	disc(f, "cse-in", "CAdmin");
 	f->req.fc.lbl[0] = strdup("a");
 	f->req.fc.lbl[1] = strdup("b");
 	f->req.fc.nlbl = 2;
 	u = discover(f, NULL, NULL, M2M_RSC_OK);
-	assert_int_equal(json_array_size(u), 2);
+	assert_int_equal(json_array_size(u), 4);
 	assert_true(has(u, "cse-in/d"));
+	assert_true(has(u, "cse-in/d/x"));
+	assert_true(has(u, "cse-in/d/y"));
 	assert_true(has(u, "cse-in/d/x/i"));
+	/* with ty, ANDed by default, ORed with fo=2 */
+	disc(f, "cse-in", "CAdmin");
+	f->req.fc.lbl[0] = strdup("b");
+	f->req.fc.nlbl = 1;
+	f->req.fc.ty[0] = M2M_TY_CIN;
+	f->req.fc.nty = 1;
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 1);
+	assert_true(has(u, "cse-in/d/x/i"));
+	disc(f, "cse-in", "CAdmin");
+	f->req.fc.lbl[0] = strdup("b");
+	f->req.fc.nlbl = 1;
+	f->req.fc.ty[0] = M2M_TY_CIN;
+	f->req.fc.nty = 1;
+	f->req.fc.fo = 2;
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 3);
+	assert_true(has(u, "cse-in/d/y"));
 	/* rn */
 	disc(f, "cse-in", "CAdmin");
 	f->req.fc.rn = strdup("y");
@@ -145,38 +166,140 @@ static void test_privilege_filtering(void **state)
 	assert_true(has(u, "cse-in/own/find")); /* an ACP is discovered through its pvs */
 }
 
-static void test_filter_match_unit(void **state)
+/* A scan budget of 5 rows: every answer examines at most 5 descendants and says where to go on
+ * (Content Status partial, Content Offset), whatever the Originator may discover. */
+static void test_scan_budget(void **state)
 {
-	m2m_filter fc;
-	m2m_res r = {0};
+	fx *f = *state;
+	json_t *u;
+	char pc[96];
 
-	(void)state;
-	memset(&fc, 0, sizeof(fc));
-	r.ty = 3;
-	r.rn = "abc";
-	snprintf(r.ct, sizeof(r.ct), "20240101T000000");
-	r.lbl = "[\"k\"]";
-	assert_true(m2mi_filter_match(&fc, &r));
-	fc.nty = 2;
-	fc.ty[0] = 4;
-	fc.ty[1] = 3;
-	assert_true(m2mi_filter_match(&fc, &r));
-	fc.ty[1] = 2;
-	assert_false(m2mi_filter_match(&fc, &r));
-	fc.nty = 0;
-	fc.lbl[0] = "k";
-	fc.nlbl = 1;
-	assert_true(m2mi_filter_match(&fc, &r));
-	fc.lbl[1] = "z";
-	fc.nlbl = 2;
-	assert_false(m2mi_filter_match(&fc, &r));
-	fc.nlbl = 0;
-	fc.cra = "20240101T000000";
-	assert_false(m2mi_filter_match(&fc, &r));
-	fc.cra = "20231231T235959";
-	assert_true(m2mi_filter_match(&fc, &r));
-	fc.crb = "20240101T000000";
-	assert_false(m2mi_filter_match(&fc, &r));
+	fx_plain(f);
+	fx_ae(f, "Cown", "own");
+	fx_ae(f, "Cstranger", "stranger");
+	for (int i = 0; i < 12; i++) {
+		snprintf(pc, sizeof(pc), "{\"m2m:cnt\":{\"rn\":\"c%02d\"}}", i);
+		fx_create(f, "cse-in/own", "Cown", M2M_TY_CNT, pc);
+	}
+	f->cse->cfg.discovery_scan_max = 5;
+	/* a stranger without any privilege: nothing found, 5 rows examined, continue at 6 */
+	disc(f, "cse-in", "Cstranger");
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 0);
+	assert_int_equal(f->rsp.cnst, 1);
+	assert_int_equal(f->rsp.cnot, 6);
+	/* the owner walks its subtree in three answers of at most 5 rows */
+	disc(f, "cse-in/own", "Cown");
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 5);
+	assert_string_equal(json_string_value(json_array_get(u, 0)), "cse-in/own/c00");
+	assert_int_equal(f->rsp.cnot, 6);
+	disc(f, "cse-in/own", "Cown");
+	f->req.fc.ofst = 6;
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 5);
+	assert_string_equal(json_string_value(json_array_get(u, 0)), "cse-in/own/c05");
+	assert_int_equal(f->rsp.cnst, 1);
+	assert_int_equal(f->rsp.cnot, 11);
+	disc(f, "cse-in/own", "Cown");
+	f->req.fc.ofst = 11;
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 2);
+	assert_string_equal(json_string_value(json_array_get(u, 1)), "cse-in/own/c11");
+	assert_int_equal(f->rsp.cnst, 0); /* complete: no indication */
+	assert_int_equal(f->rsp.cnot, 0);
+	/* exactly the budget: complete */
+	f->cse->cfg.discovery_scan_max = 12;
+	disc(f, "cse-in/own", "Cown");
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 12);
+	assert_int_equal(f->rsp.cnst, 0);
+}
+
+/* No lim: discovery-lim-default applies; a reached limit is partial and says where to go on. */
+static void test_default_limit(void **state)
+{
+	fx *f = *state;
+	json_t *u;
+
+	fx_plain(f);
+	tree(f);
+	f->cse->cfg.discovery_lim_default = 2;
+	disc(f, "cse-in/d", "CAdmin");
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 2);
+	assert_int_equal(f->rsp.cnst, 1);
+	assert_int_equal(f->rsp.cnot, 3);
+	disc(f, "cse-in/d", "CAdmin");
+	f->req.fc.ofst = 3;
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 2);
+	assert_string_equal(json_string_value(json_array_get(u, 0)), "cse-in/d/y");
+	assert_int_equal(f->rsp.cnst, 0);
+	/* an explicit lim wins */
+	disc(f, "cse-in/d", "CAdmin");
+	f->req.fc.lim = 4;
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 4);
+	assert_int_equal(f->rsp.cnst, 0);
+}
+
+/* applyRelativePath (TS-0004 clause 7.3.3.17.17): the resources at match/arp, once each. */
+static void test_apply_relative_path(void **state)
+{
+	fx *f = *state;
+	json_t *u;
+
+	fx_plain(f);
+	tree(f);
+	disc(f, "cse-in/d", "CAdmin");
+	f->req.fc.rn = strdup("x");
+	f->req.fc.arp = strdup("../y");
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 1);
+	assert_true(has(u, "cse-in/d/y"));
+	disc(f, "cse-in/d", "CAdmin");
+	f->req.fc.lvl = 1;
+	f->req.fc.arp = strdup("..");
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 1); /* three matches, one parent */
+	assert_true(has(u, "cse-in/d"));
+	disc(f, "cse-in/d", "CAdmin");
+	f->req.fc.arp = strdup("nothing/here");
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 0);
+}
+
+/* A condition on attribute values needs RETRIEVE as well: DISCOVERY alone must not answer
+ * "is cr/cni of this resource X?" for an Originator that may not read it. */
+static void test_attribute_conditions_need_retrieve(void **state)
+{
+	fx *f = *state;
+	json_t *u;
+
+	fx_plain(f);
+	fx_ae(f, "Cown", "own");
+	fx_ae(f, "Cseek", "seek");
+	fx_create(f, "cse-in/own", "Cown", M2M_TY_ACP,
+		  "{\"m2m:acp\":{\"rn\":\"find\",\"pv\":{\"acr\":[{\"acor\":[\"Cseek\"],\"acop\":32},"
+		  "{\"acor\":[\"Cown\"],\"acop\":63}]},\"pvs\":{\"acr\":[{\"acor\":[\"Cown\"],\"acop\":63}]}}}");
+	fx_create(f, "cse-in/own", "Cown", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"v\",\"acpi\":[\"cse-in/own/find\"]}}");
+	disc(f, "cse-in/own", "Cseek");
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 1);
+	disc(f, "cse-in/own", "Cseek");
+	f->req.fc.atr_n[0] = strdup("cni");
+	f->req.fc.atr_v[0] = strdup("0");
+	f->req.fc.natr = 1;
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 0);
+	disc(f, "cse-in/own", "Cown");
+	f->req.fc.atr_n[0] = strdup("cni");
+	f->req.fc.atr_v[0] = strdup("0");
+	f->req.fc.natr = 1;
+	u = discover(f, NULL, NULL, M2M_RSC_OK);
+	assert_int_equal(json_array_size(u), 1);
+	assert_true(has(u, "cse-in/own/v"));
 }
 
 int main(void)
@@ -184,7 +307,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_privilege_filtering, fx_setup, fx_teardown),
-		cmocka_unit_test(test_filter_match_unit),
+		cmocka_unit_test_setup_teardown(test_scan_budget, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_default_limit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_apply_relative_path, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_attribute_conditions_need_retrieve, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

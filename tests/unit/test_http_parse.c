@@ -156,7 +156,7 @@ static void test_query(void **state)
 	m2m_request req;
 	m2m_response rsp;
 	const char *t = "/cse-in?rcn=4&fu=1&ty=2+3&ty=4&lbl=a+b%2Bc&lbl=d&rn=x%20y&cra=20250101T000000"
-			"&crb=20260101T120000,5&lim=5&lvl=2&ofst=0&rids=r1+r2&rids=r3&tids=t1&tqi=true"
+			"&crb=20260101T120000,5&lim=5&lvl=2&ofst=1&rids=r1+r2&rids=r3&tids=t1&tqi=true"
 			"&drt=1&rt=3&rp=P1D&da=0&";
 
 	assert_int_equal(run("GET", t, NULL, NULL, &req, &rsp), M2M_OK);
@@ -173,13 +173,42 @@ static void test_query(void **state)
 	assert_string_equal(req.fc.crb, "20260101T120000,5");
 	assert_int_equal(req.fc.lim, 5);
 	assert_int_equal(req.fc.lvl, 2);
-	assert_int_equal(req.fc.ofst, 0);
+	assert_int_equal(req.fc.ofst, 1);
 	assert_int_equal(req.nrids, 3);
 	assert_string_equal(req.rids[2], "r3");
 	assert_int_equal(req.ntids, 1);
 	assert_string_equal(req.tids[0], "t1");
 	assert_true(req.tqi);
 	assert_int_equal(m2m_op_acop_bit(&req), 32); /* fu=1: DISCOVERY */
+	m2m_request_clear(&req);
+
+	/* the remaining filter criteria of TS-0009 Table 6.2.2.2-1 and attribute conditions */
+	assert_int_equal(run("GET", "/cse-in?fo=2&ms=20250101T000000&us=20260101T000000&exa=20250101T000000"
+				    "&exb=20270101T000000,5&sza=0&szb=10&cty=text%2Fplain+application/json"
+				    "&cr=C*&cni=3&cr=Sam&arp=..%2Fla",
+			     NULL, NULL, &req, &rsp),
+			 M2M_OK);
+	assert_int_equal(req.fc.fo, 2);
+	assert_string_equal(req.fc.ms, "20250101T000000");
+	assert_string_equal(req.fc.us, "20260101T000000");
+	assert_string_equal(req.fc.exa, "20250101T000000");
+	assert_string_equal(req.fc.exb, "20270101T000000,5");
+	assert_int_equal(req.fc.sza, 0);
+	assert_int_equal(req.fc.szb, 10);
+	assert_int_equal(req.fc.ncty, 2);
+	assert_string_equal(req.fc.cty[0], "text/plain");
+	assert_string_equal(req.fc.cty[1], "application/json");
+	assert_int_equal(req.fc.natr, 3);
+	assert_string_equal(req.fc.atr_n[0], "cr");
+	assert_string_equal(req.fc.atr_v[0], "C*");
+	assert_string_equal(req.fc.atr_n[1], "cni");
+	assert_string_equal(req.fc.atr_v[2], "Sam");
+	assert_string_equal(req.fc.arp, "../la");
+	m2m_request_clear(&req);
+	assert_int_equal(run("GET", "/cse-in", NULL, NULL, &req, &rsp), M2M_OK);
+	assert_int_equal(req.fc.sza, -1); /* absent */
+	assert_int_equal(req.fc.szb, -1);
+	assert_int_equal(req.fc.fo, 0);
 	m2m_request_clear(&req);
 
 	assert_int_equal(run("GET", "/cse-in?tqi=0&fu=2", NULL, NULL, &req, &rsp), M2M_OK);
@@ -191,7 +220,26 @@ static void test_query(void **state)
 
 	static const struct { const char *t, *needle; } bad[] = {
 		{"/cse-in?foo=1", "unsupported query parameter 'foo'"},
-		{"/cse-in?cr=Sam", "unsupported query parameter"},
+		{"/cse-in?con=x", "unsupported query parameter 'con'"}, /* no oracle on content */
+		{"/cse-in?pv=x", "unsupported query parameter 'pv'"},
+		{"/cse-in?cr=", "no value"},
+		{"/cse-in?cr=%zz", "attribute condition cr"},
+		{"/cse-in?ofst=0", "ofst"}, /* offset and level are positiveInteger (TS-0004 Table 6.3.5.8-1) */
+		{"/cse-in?lvl=0", "lvl"},
+		{"/cse-in?fo=0", "fo"},
+		{"/cse-in?fo=3", "fo"},
+		{"/cse-in?fo=1&fo=2", "more than once"},
+		{"/cse-in?ms=yesterday", "ms"},
+		{"/cse-in?us=20250101", "us"},
+		{"/cse-in?exa=20250101T00000", "exa"},
+		{"/cse-in?exb=x", "exb"},
+		{"/cse-in?sza=-1", "sza"},
+		{"/cse-in?szb=0", "szb"},
+		{"/cse-in?sza=1k", "sza"},
+		{"/cse-in?cty=", "no value"},
+		{"/cse-in?cty=a++b", "cty"},
+		{"/cse-in?arp=/abs", "arp"},
+		{"/cse-in?arp=%zz", "arp"},
 		{"/cse-in?atrl=rr", "unsupported"},
 		{"/cse-in?RCN=1", "unsupported"},
 		{"/cse-in?rcn=1&rcn=2", "more than once"},
@@ -405,6 +453,33 @@ static void test_response(void **state)
 	}
 }
 
+/* A partial answer carries Content Status and Content Offset (TS-0009 clauses 6.4.20-21). */
+static void test_response_partial(void **state)
+{
+	m2m_request req;
+	m2m_response rsp;
+	m2m_http_out out;
+
+	(void)state;
+	m2m_request_init(&req);
+	m2m_response_init(&rsp);
+	req.op = M2M_OP_RETRIEVE;
+	rsp.rsc = 2000;
+	rsp.pc = json_pack("{s:[]}", "m2m:uril");
+	assert_int_equal(m2m_http_serialize_response(&req, &rsp, &out), M2M_OK);
+	assert_null(hdr(&out, "X-M2M-CTS")); /* complete: no indication */
+	assert_null(hdr(&out, "X-M2M-CTO"));
+	m2m_http_out_clear(&out);
+	rsp.cnst = 1;
+	rsp.cnot = 10001;
+	assert_int_equal(m2m_http_serialize_response(&req, &rsp, &out), M2M_OK);
+	assert_string_equal(hdr(&out, "X-M2M-CTS"), "1");
+	assert_string_equal(hdr(&out, "X-M2M-CTO"), "10001");
+	assert_non_null(hdr(&out, "Content-Length"));
+	m2m_http_out_clear(&out);
+	m2m_response_clear(&rsp);
+}
+
 static void test_response_edges(void **state)
 {
 	m2m_request req;
@@ -435,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_methods),  cmocka_unit_test(test_bad_ty),   cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_query),    cmocka_unit_test(test_headers),  cmocka_unit_test(test_body),
 		cmocka_unit_test(test_limits),   cmocka_unit_test(test_response), cmocka_unit_test(test_response_edges),
+		cmocka_unit_test(test_response_partial),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

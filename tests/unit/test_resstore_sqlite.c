@@ -224,6 +224,70 @@ static void test_rollback(void **state)
 	assert_int_equal(m2m_resstore_insert(x->s, &r), M2M_E_INVAL);
 }
 
+/* Collects the paths a scan visits; stops after stop_after rows (0 = never). */
+typedef struct seen {
+	char paths[16][64];
+	size_t n, stop_after;
+	bool body;
+} seen;
+
+static int collect_cb(void *ctx, const m2m_res *r)
+{
+	seen *v = ctx;
+
+	if (v->n < 16)
+		snprintf(v->paths[v->n], sizeof(v->paths[0]), "%s", r->path);
+	v->body = r->body != NULL;
+	v->n++;
+	return v->stop_after != 0 && v->n >= v->stop_after;
+}
+
+/* m2m_resstore_scan: descendants in path order (parent first), windowed by skip/max, borrowed
+ * rows with or without bodies, stopped by the callback (discovery's bounded work). */
+static void test_scan(void **state)
+{
+	sfx *x = *state;
+	seen v;
+	size_t visited = 0;
+
+	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
+	assert_int_equal(put(x->s, "cb", NULL, NULL, "cb", 5, 0), M2M_OK);
+	assert_int_equal(put(x->s, "a2", "cb", "cb", "ae2", 2, 0), M2M_OK);
+	assert_int_equal(put(x->s, "a1", "cb", "cb", "ae1", 2, 0), M2M_OK);
+	assert_int_equal(put(x->s, "c1", "a1", "cb/ae1", "cnt", 3, 0), M2M_OK);
+	assert_int_equal(put(x->s, "a1x", "cb", "cb", "ae1-x", 2, 0), M2M_OK);
+	assert_int_equal(put(x->s, "i1", "c1", "cb/ae1/cnt", "i1", 4, 5), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(m2m_resstore_scan(x->s, "cb", 0, 100, false, collect_cb, &v, &visited), M2M_OK);
+	assert_int_equal(visited, 5);
+	assert_int_equal(v.n, 5);
+	assert_false(v.body);
+	assert_string_equal(v.paths[0], "cb/ae1");
+	assert_string_equal(v.paths[1], "cb/ae1-x"); /* path order, not creation order */
+	assert_string_equal(v.paths[2], "cb/ae1/cnt");
+	assert_string_equal(v.paths[3], "cb/ae1/cnt/i1");
+	assert_string_equal(v.paths[4], "cb/ae2");
+	/* a window: skip 2, at most 2 */
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(m2m_resstore_scan(x->s, "cb", 2, 2, true, collect_cb, &v, &visited), M2M_OK);
+	assert_int_equal(visited, 2);
+	assert_true(v.body);
+	assert_string_equal(v.paths[0], "cb/ae1/cnt");
+	assert_string_equal(v.paths[1], "cb/ae1/cnt/i1");
+	/* the subtree of cb/ae1 excludes cb/ae1-x; the callback stops the scan */
+	memset(&v, 0, sizeof(v));
+	v.stop_after = 1;
+	assert_int_equal(m2m_resstore_scan(x->s, "cb/ae1", 0, 100, false, collect_cb, &v, &visited), M2M_OK);
+	assert_int_equal(visited, 1);
+	assert_string_equal(v.paths[0], "cb/ae1/cnt");
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(m2m_resstore_scan(x->s, "cb/ae2", 0, 100, false, collect_cb, &v, &visited), M2M_OK);
+	assert_int_equal(visited, 0);
+	assert_int_equal(m2m_resstore_scan(x->s, NULL, 0, 1, false, collect_cb, &v, &visited), M2M_E_INVAL);
+	assert_int_equal(m2m_resstore_scan(x->s, "cb", 0, 1, false, NULL, &v, &visited), M2M_E_INVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +295,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_version, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_rows, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_scan, s_setup, s_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

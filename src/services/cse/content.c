@@ -10,6 +10,8 @@
  *   6 child resource references {"m2m:rrl": {"rrf": [...]}}; 8 child resources only.
  * Children are listed in creation order, limited by the filter criteria level/offset/limit,
  * and each is included only if the Originator may RETRIEVE it; virtual la/ol are never listed.
+ * The rows read by one listing are bounded by discovery-scan-max (the same class of work as a
+ * discovery); past it the answer is partial (Content Status / Content Offset).
  */
 #include <stdio.h>
 #include <string.h>
@@ -79,6 +81,8 @@ typedef struct walk {
 	size_t limit;
 	int lvl;        /* -1 unlimited */
 	bool filter;    /* apply the filter-criteria conditions */
+	size_t budget;  /* rows still allowed to be read (discovery-scan-max); bounds the work */
+	bool cut;       /* the budget ended the walk: partial content */
 } walk;
 
 static bool walk_take(walk *w, const m2m_res *r)
@@ -104,11 +108,22 @@ static int walk_children(walk *w, const m2m_res *parent, unsigned level, json_t 
 	int rsc = 0;
 	m2m_err e;
 
-	if (w->lvl >= 0 && (int)level > w->lvl)
+	if ((w->lvl >= 0 && (int)level > w->lvl) || w->cut)
 		return 0;
-	if ((e = m2m_resstore_children(c->st, parent->ri, 0, M2MI_CHILD_MAX, &kids, &n)) != M2M_OK)
+	if (w->budget == 0) { /* each query and each row read costs one unit */
+		w->cut = true;
+		return 0;
+	}
+	w->budget--;
+	if ((e = m2m_resstore_children(c->st, parent->ri, 0, w->budget < M2MI_CHILD_MAX ? w->budget + 1 : M2MI_CHILD_MAX,
+				       &kids, &n)) != M2M_OK)
 		return m2mi_store_fail(c, e);
-	for (size_t i = 0; i < n && rsc == 0 && w->count < w->limit; i++) {
+	for (size_t i = 0; i < n && rsc == 0 && w->count < w->limit && !w->cut; i++) {
+		if (w->budget == 0) {
+			w->cut = true;
+			break;
+		}
+		w->budget--;
 		m2mi_node k = {.row = kids[i]};
 		const m2m_res *holder = kids[i].ty == M2M_TY_CIN ? parent : &kids[i];
 		bool take;
@@ -126,8 +141,11 @@ static int walk_children(walk *w, const m2m_res *parent, unsigned level, json_t 
 				rsc = walk_children(w, &kids[i], level + 1, NULL, arr);
 			continue;
 		}
-		if (!take)
+		if (!take) { /* a child that does not match must not hide its matching descendants */
+			if (w->filter && !m2mi_filter_match(&c->req->fc, &kids[i]))
+				rsc = walk_children(w, &kids[i], level + 1, obj, NULL);
 			continue;
+		}
 		if ((rsc = m2mi_node_attrs(c, &k)) == 0) {
 			const char *wr = wrapper_of(&kids[i]);
 			json_t *list = json_object_get(obj, wr);
@@ -150,10 +168,19 @@ static int children_content(m2mi_ctx *c, m2mi_node *n, json_t *obj, json_t *arr)
 	walk w = {.c = c, .limit = M2MI_CHILD_MAX, .lvl = fc->lvl,
 		  .skip = fc->ofst > 1 ? fc->ofst - 1 : 0};
 
-	w.filter = fc->fu != 1 && (fc->nty || fc->nlbl || fc->rn || fc->cra || fc->crb);
+	int rsc;
+
+	w.filter = fc->fu != 1 && m2mi_filter_any(fc);
 	if (fc->lim >= 0 && (size_t)fc->lim < w.limit)
 		w.limit = (size_t)fc->lim;
-	return walk_children(&w, &n->row, 1, obj, arr);
+	w.budget = c->cfg->discovery_scan_max > 0 ? (size_t)c->cfg->discovery_scan_max : 1;
+	if ((rsc = walk_children(&w, &n->row, 1, obj, arr)) == 0 && w.cut) {
+		/* TS-0001 clause 8.1.3: partial content, continue after what was listed (ofst here counts
+		 * the listed resources, so a sparse match may need a larger discovery-scan-max) */
+		c->rsp->cnst = 1;
+		c->rsp->cnot = (long)((fc->ofst > 1 ? (size_t)fc->ofst - 1 : 0) + w.count + 1);
+	}
+	return rsc;
 }
 
 /* rcn 9: the attributes whose value differs from (or is absent in) the request content. */

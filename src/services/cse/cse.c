@@ -244,8 +244,8 @@ static int check_primitive(m2mi_ctx *c)
 	const m2m_request *req = c->req;
 	const m2m_filter *fc = &req->fc;
 	const m2mi_type *t;
-	bool any_fc = fc->fu || fc->nty || fc->nlbl || fc->rn || fc->cra || fc->crb || fc->lim >= 0 ||
-		      fc->lvl >= 0 || fc->ofst >= 0;
+	bool any_fc = fc->fu || m2mi_filter_any(fc) || fc->lim >= 0 || fc->lvl >= 0 || fc->ofst >= 0 || fc->fo ||
+		      fc->arp;
 	json_t *inner;
 
 	if (req->op == M2M_OP_NOTIFY)

@@ -219,8 +219,14 @@ int m2mi_access_check_acpi(m2mi_ctx *c, json_t *acpi);
 int m2mi_rcn_select(m2mi_ctx *c);
 int m2mi_content(m2mi_ctx *c, m2mi_node *n, m2m_op op);
 int m2mi_discover(m2mi_ctx *c);
-/* Filter criteria conditions (ty, lbl, rn, cra, crb) on one row. */
+/* Filter criteria matching conditions on one row (filter.c); conditions on attributes (cty,
+ * name=value) need r->body, else they do not match. */
 bool m2mi_filter_match(const m2m_filter *fc, const m2m_res *r);
+/* fc holds a matching condition / one that needs the stored body. */
+bool m2mi_filter_any(const m2m_filter *fc);
+bool m2mi_filter_needs_body(const m2m_filter *fc);
+/* Pattern p with '*' (0 or more characters) matches s. */
+bool m2mi_wildcard_match(const char *p, const char *s);
 
 /* ---- notifications (notify.c, httpc.c) --------------------------------------------------- */
 
