@@ -197,6 +197,8 @@ static int process(m2mi_ctx *c)
 
 	if ((rsc = check_registered(c)) != 0 || (rsc = m2mi_resolve_target(c)) != 0)
 		return rsc;
+	if (c->virt == 'f') /* <group>/fopt: access and members here, the fan-out after COMMIT */
+		return m2mi_fopt_prepare(c);
 	switch (c->req->op) {
 	case M2M_OP_CREATE: return do_create(c);
 	case M2M_OP_RETRIEVE: return do_retrieve(c);
@@ -216,6 +218,8 @@ static void reset_target(m2mi_ctx *c)
 	c->virt = 0;
 	json_decref(c->notes);
 	c->notes = NULL;
+	json_decref(c->fopt_mid);
+	c->fopt_mid = NULL;
 }
 
 /* One transaction around process(); the dry run of a subscription always rolls back. */
@@ -284,7 +288,7 @@ static int dispatch(m2mi_ctx *c)
 	if ((rsc = check_primitive(c)) != 0)
 		return rsc;
 	if (!(c->req->op == M2M_OP_CREATE && c->req->ty == M2M_TY_SUB))
-		return transact(c);
+		return (rsc = transact(c)) != 0 || c->fopt_mid == NULL ? rsc : m2mi_fopt_run(c);
 	/* <subscription>: dry run, verification outside any transaction, then the CREATE. */
 	if ((rsc = m2mi_new_ri(c, m2mi_type_sub.prefix, c->pre_ri, sizeof(c->pre_ri))) != 0)
 		return rsc;

@@ -3,10 +3,13 @@
  * This file implements the <group> resource (TS-0004 clause 7.4.13, TS-0001 clause 9.6.13,
  * short name m2m:grp): memberType (mt), memberIDs (mid), maxNrOfMembers (mnm),
  * currentNrOfMembers (cnm), memberTypeValidated (mtv), consistencyStrategy (csy), groupName
- * (gn), membersAccessControlPolicyIDs (macp). Duplicate member IDs are dropped; more members
- * than mnm is MAX_NUMBER_OF_MEMBER_EXCEEDED. Members hosted here are type-checked against mt
- * per csy (1 ABANDON_MEMBER, default: drop the member; 2 ABANDON_GROUP: 4110; 3 SET_MIXED: mt
- * becomes 0); other member IDs are kept as given. Fan-out (fopt) is not implemented.
+ * (gn), membersAccessControlPolicyIDs (macp). Request optionality of TS-0004 Table
+ * 7.4.13.1-3: mt optional (default 0, MIXED), mnm and mid mandatory in a CREATE. Duplicate
+ * member IDs are dropped; more members than mnm (or than this CSE's cap) is
+ * MAX_NUMBER_OF_MEMBER_EXCEEDED (TS-0004 clause 7.4.13.2.1/7.4.13.2.3). Members hosted here
+ * are type-checked against mt per csy (1 ABANDON_MEMBER, the default: drop the member;
+ * 2 ABANDON_GROUP: 4110; 3 SET_MIXED: mt becomes 0); other member IDs, and sub-group
+ * fanOutPoints ("<group>/fopt"), are kept as given. The <fanOutPoint> is fanout.c.
  * The group is also the membership oracle for group IDs in accessControlOriginators
  * (TS-0003 clause 7.1.3): the Originator is a member when a mid entry names it (in any ID form)
  * or names the <AE> resource it is registered as.
@@ -15,12 +18,11 @@
 
 #include "services/cse/cse_int.h"
 
-#define GRP_MAX_MEMBERS 1000
 
 static const m2mi_attr grp_attrs[] = {
-	{"mt", M2MI_VT_UINT, M2MI_M, M2MI_NP, true},
+	{"mt", M2MI_VT_UINT, M2MI_O, M2MI_NP, true},
 	{"mid", M2MI_VT_STRLIST, M2MI_M, M2MI_O, true},
-	{"mnm", M2MI_VT_POSINT, M2MI_O, M2MI_O, false},
+	{"mnm", M2MI_VT_POSINT, M2MI_M, M2MI_O, true},
 	{"cnm", M2MI_VT_UINT, M2MI_NP, M2MI_NP, true},
 	{"mtv", M2MI_VT_BOOL, M2MI_NP, M2MI_NP, true},
 	{"csy", M2MI_VT_UINT, M2MI_O, M2MI_NP, false},
@@ -39,7 +41,7 @@ static int oom(m2mi_ctx *c)
 static int check_members(m2mi_ctx *c, json_t *a)
 {
 	json_t *mid = json_object_get(a, "mid"), *out = json_array(), *e;
-	json_int_t mt = json_integer_value(json_object_get(a, "mt"));
+	json_int_t mt = json_integer_value(json_object_get(a, "mt")); /* absent: 0, MIXED */
 	json_int_t csy = json_is_integer(json_object_get(a, "csy")) ? json_integer_value(json_object_get(a, "csy")) : 1;
 	json_t *mnm = json_object_get(a, "mnm");
 	size_t i;
@@ -73,7 +75,8 @@ static int check_members(m2mi_ctx *c, json_t *a)
 		if (!drop && json_array_append(out, e) != 0)
 			rsc = oom(c);
 	}
-	if (rsc == 0 && json_array_size(out) > (json_is_integer(mnm) ? (size_t)json_integer_value(mnm) : GRP_MAX_MEMBERS))
+	if (rsc == 0 && (json_array_size(out) > M2MI_GRP_MAX_MEMBERS ||
+			 (json_is_integer(mnm) && json_array_size(out) > (size_t)json_integer_value(mnm))))
 		rsc = m2mi_fail(c, M2M_RSC_MAX_NUMBER_OF_MEMBER_EXCEEDED, "the group has too many members");
 	if (rsc == 0 && (json_object_set_new(a, "cnm", json_integer((json_int_t)json_array_size(out))) != 0 ||
 			 json_object_set_new(a, "mt", json_integer(mt)) != 0 ||
