@@ -265,6 +265,8 @@ static int check_primitive(m2mi_ctx *c)
 	     !json_is_object(json_object_get(req->pc, t->wrapper))))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "content must be {\"%s\": {...}} for resource type %d",
 				 t->wrapper, t->ty); /* Content and Resource Type disagree: a malformed primitive */
+	if (req->drt < 0 || req->drt > 2) /* TS-0004 Table 6.3.4.2.8-1 */
+		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "desiredIdentifierResultType must be 1 or 2");
 	if (fc->fu < 0 || fc->fu > 2 || (fc->fu == 1 && req->op != M2M_OP_RETRIEVE))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "invalid filterUsage");
 	if (req->op == M2M_OP_UPDATE && (inner = json_object_iter_value(json_object_iter(req->pc))) != NULL &&
@@ -318,6 +320,8 @@ void m2m_cse_handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_r
 	rsp->pc = NULL;
 	free(rsp->location);
 	rsp->location = NULL;
+	free(rsp->location_s);
+	rsp->location_s = NULL;
 	rsp->rsc = 0;
 	if (w == NULL || req == NULL) {
 		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "no request");

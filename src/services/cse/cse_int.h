@@ -104,7 +104,11 @@ typedef struct m2mi_ctx {
 typedef enum m2mi_vt {
 	M2MI_VT_STR = 1, M2MI_VT_BOOL, M2MI_VT_UINT, M2MI_VT_POSINT, M2MI_VT_STRLIST, M2MI_VT_OBJ,
 	M2MI_VT_ANY, M2MI_VT_TIME,
+	M2MI_VT_CSZ, M2MI_VT_CNF, /* m2m:serializations, m2m:contentInfo (datatypes.c) */
 } m2mi_vt;
+
+bool m2mi_csz_ok(json_t *v);
+bool m2mi_cnf_ok(const char *s);
 
 enum { M2MI_NP = 0, M2MI_O = 1, M2MI_M = 2 }; /* presence in a CREATE/UPDATE request */
 
