@@ -73,7 +73,7 @@ typedef struct m2m_response {
 	char *rqi;
 	char *rvi;
 	json_t *pc;      /* content (owned reference), NULL when none */
-	char *location;  /* Content-Location of a CREATE: the new resource's ID */
+	char *location;  /* Content-Location of a CREATE: the new resource's ID (unstructured, ri) */
 	int http_status; /* 0 = map from rsc; bindings set 413/431 for oversize input */
 	char *location_s; /* the same resource's structured ID (CSE-relative path); bindings choose
 			   * location_s or location per the request's drt (TS-0009 6.4.4) */

@@ -231,6 +231,11 @@ static void test_bounds(void **state)
 	/* a name that is no group's fanOutPoint is an ordinary (missing) resource */
 	assert_rsc(f, as(f, "CAdmin", M2M_OP_RETRIEVE, "cse-in/c1/fopt", 0, NULL), M2M_RSC_NOT_FOUND);
 	assert_rsc(f, as(f, "CAdmin", M2M_OP_RETRIEVE, "cse-in/g/fopto", 0, NULL), M2M_RSC_NOT_FOUND);
+	/* the fanOutPoint's name cannot be taken by a child of the group */
+	assert_rsc(f, as(f, "CAdmin", M2M_OP_CREATE, "cse-in/g", M2M_TY_SUB,
+			 "{\"m2m:sub\":{\"rn\":\"fopt\",\"nu\":[\"http://127.0.0.1:9/x\"]}}"),
+		   M2M_RSC_BAD_REQUEST);
+	assert_true(strstr(fx_dbg(f), "reserved") != NULL);
 }
 
 int main(void)

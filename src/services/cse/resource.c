@@ -416,6 +416,8 @@ static int create_common(m2mi_ctx *c, const m2mi_type *t, m2mi_node *p, m2mi_nod
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "attribute rn is not a valid resource name");
 	if (p->row.ty == M2M_TY_CNT && (strcmp(rn, "la") == 0 || strcmp(rn, "ol") == 0))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "resource names la and ol are reserved in a container");
+	if (p->row.ty == M2M_TY_GRP && strcmp(rn, "fopt") == 0) /* TS-0004 Table 7.4.13.1-4 */
+		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "resource name fopt is reserved in a group");
 	len = snprintf(path, sizeof(path), "%s/%s", p->row.path, rn);
 	if (len < 0 || (size_t)len >= sizeof(path))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "the resource tree is too deep");
