@@ -238,6 +238,48 @@ static void test_bounds(void **state)
 	assert_true(strstr(fx_dbg(f), "reserved") != NULL);
 }
 
+static void test_budgets(void **state)
+{
+	fx *f = *state;
+	size_t cap = 64 + (size_t)M2MI_GRP_MAX_MEMBERS * 24;
+	char *pc = malloc(cap), *p = pc;
+	json_t *e;
+
+	world(f);
+	/* 999 members elsewhere, then a sub-group: its members are past the request's budget */
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"rn\":\"h\",\"mnm\":2,\"mid\":[\"cse-in/c1\",\"cse-in/c2\"]}}");
+	p += snprintf(p, cap, "{\"m2m:grp\":{\"rn\":\"big\",\"mnm\":%d,\"mid\":[", M2MI_GRP_MAX_MEMBERS);
+	for (int i = 0; i < M2MI_FOPT_OPS - 1; i++)
+		p += snprintf(p, cap - (size_t)(p - pc), "\"/id-other/x%d\",", i);
+	snprintf(p, cap - (size_t)(p - pc), "\"cse-in/h/fopt\"]}}");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP, pc);
+	assert_rsc(f, as(f, "CAdmin", M2M_OP_RETRIEVE, "cse-in/big/fopt", 0, NULL), M2M_RSC_OK);
+	assert_int_equal(nmembers(f), M2MI_FOPT_OPS);
+	assert_int_equal(member_rsc(f, "/id-other/x7"), M2M_RSC_NOT_FOUND);
+	e = json_object_get(json_object_get(member(f, "cse-in/h/fopt"), "pc"), "m2m:agr");
+	assert_int_equal(json_array_size(json_object_get(e, "m2m:rsp")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(e, "m2m:rsp"), 0), "rsc")),
+			 M2M_RSC_MAX_NUMBER_OF_MEMBER_EXCEEDED);
+	assert_rsc(f, as(f, "CAdmin", M2M_OP_RETRIEVE, "cse-in/c1", 0, NULL), M2M_RSC_OK); /* untouched */
+	/* member content beyond the aggregate's size budget is left out, the rsc kept */
+	p = pc = realloc(pc, cap = M2MI_FOPT_BYTES * 2 / 3 + 64);
+	p += snprintf(p, cap, "{\"m2m:cin\":{\"con\":\"");
+	memset(p, 'z', M2MI_FOPT_BYTES * 2 / 3);
+	snprintf(p + M2MI_FOPT_BYTES * 2 / 3, 8, "\"}}");
+	assert_rsc(f, as(f, "CAdmin", M2M_OP_CREATE, "cse-in/c1", M2M_TY_CIN, pc), M2M_RSC_CREATED);
+	fx_plain(f);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP,
+		  "{\"m2m:grp\":{\"rn\":\"s\",\"mnm\":2,\"mid\":[\"cse-in/c1/la\",\"/id-in/cse-in/c1/la\"]}}");
+	assert_rsc(f, as(f, "CAdmin", M2M_OP_RETRIEVE, "cse-in/s/fopt", 0, NULL), M2M_RSC_OK);
+	assert_int_equal(member_rsc(f, "cse-in/c1/la"), M2M_RSC_OK);
+	assert_non_null(json_object_get(json_object_get(member(f, "cse-in/c1/la"), "pc"), "m2m:cin"));
+	assert_int_equal(member_rsc(f, "/id-in/cse-in/c1/la"), M2M_RSC_OK);
+	e = json_object_get(member(f, "/id-in/cse-in/c1/la"), "pc");
+	assert_null(json_object_get(e, "m2m:cin"));
+	assert_non_null(json_object_get(e, "m2m:dbg"));
+	free(pc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +288,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_and_disr, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_prune, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bounds, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_budgets, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,6 +44,52 @@ static void test_members(void **state)
 		   M2M_RSC_BAD_REQUEST); /* mid is mandatory */
 }
 
+/* TS-0004 7.4.13.2.1: a sub-group's fanOutPoint stands for the sub-group's memberType; what
+ * cannot be checked here leaves memberTypeValidated false. */
+static void test_subgroup_type(void **state)
+{
+	fx *f = *state;
+	json_t *a;
+
+	fx_plain(f);
+	fx_ae(f, "Cm1", "m1");
+	fx_ae(f, "Cx", "x");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"rn\":\"aes\",\"mt\":2,\"mnm\":5,\"mid\":[\"Cm1\"]}}");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"rn\":\"cnts\",\"mt\":3,\"mnm\":5,\"mid\":[]}}");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP,
+		  "{\"m2m:grp\":{\"rn\":\"top\",\"mt\":2,\"mnm\":5,"
+		  "\"mid\":[\"cse-in/aes/fopt\",\"cse-in/cnts/fopt\",\"cse-in/aes\"]}}");
+	a = fx_attrs(f, "m2m:grp");
+	assert_int_equal(json_array_size(json_object_get(a, "mid")), 1); /* cnts: type 3; aes itself: type 9 */
+	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "mid"), 0)), "cse-in/aes/fopt");
+	assert_true(json_is_true(json_object_get(a, "mtv")));
+	/* a member on another CSE cannot be validated here: kept, mtv false */
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP,
+		  "{\"m2m:grp\":{\"rn\":\"far\",\"mt\":2,\"mnm\":5,\"mid\":[\"/id-other/Cq\",\"Cm1\"]}}");
+	assert_int_equal(json_array_size(json_object_get(fx_attrs(f, "m2m:grp"), "mid")), 2);
+	assert_true(json_is_false(json_object_get(fx_attrs(f, "m2m:grp"), "mtv")));
+	/* an Originator that may not retrieve the sub-group: RECEIVER_HAS_NO_PRIVILEGE */
+	fx_bound(f, "Cx");
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in/x", "Cx", M2M_TY_GRP,
+			     "{\"m2m:grp\":{\"mt\":2,\"mnm\":5,\"mid\":[\"cse-in/aes/fopt\"]}}"),
+		   M2M_RSC_RECEIVER_HAS_NO_PRIVILEGE);
+	/* MIXED: nothing to retrieve, nothing refused */
+	fx_create(f, "cse-in/x", "Cx", M2M_TY_GRP, "{\"m2m:grp\":{\"mnm\":5,\"mid\":[\"cse-in/aes/fopt\"]}}");
+	assert_true(json_is_true(json_object_get(fx_attrs(f, "m2m:grp"), "mtv")));
+	/* a list far beyond the cap is refused before deduplication */
+	{
+		char *big = malloc(64 + 4 * M2MI_GRP_MAX_MEMBERS * 6 + 16), *p = big;
+		p += sprintf(p, "{\"m2m:grp\":{\"mnm\":5,\"mid\":[");
+		for (int i = 0; i <= 4 * M2MI_GRP_MAX_MEMBERS; i++)
+			p += sprintf(p, "%s\"a\"", i ? "," : "");
+		sprintf(p, "]}}");
+		fx_plain(f);
+		assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP, big),
+			   M2M_RSC_MAX_NUMBER_OF_MEMBER_EXCEEDED);
+		free(big);
+	}
+}
+
 /* TS-0004 Table 7.4.13.1-3: memberType optional (default MIXED, 0), maxNrOfMembers mandatory. */
 static void test_optionality(void **state)
 {
@@ -116,6 +162,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_members, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_group_in_acor, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_optionality, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_subgroup_type, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
