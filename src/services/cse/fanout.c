@@ -142,10 +142,11 @@ static json_t *run_member(m2mi_ctx *c, const char *id, size_t *bytes, json_t *pr
 	rsc = r.rsc != 0 ? r.rsc : M2M_RSC_INTERNAL_SERVER_ERROR;
 	if (r.pc != NULL) {
 		char *s = json_dumps(r.pc, JSON_COMPACT);
+		bool fits = s != NULL && *bytes + strlen(s) <= M2MI_FOPT_BYTES;
 		size_t len = s != NULL ? strlen(s) : 0;
 
 		free(s);
-		if (s != NULL && *bytes + len <= M2MI_FOPT_BYTES) {
+		if (fits) {
 			*bytes += len;
 			pc = json_incref(r.pc);
 		} else {
