@@ -78,9 +78,10 @@ typedef struct m2m_http_out {
 /*
  * Serialise rsp (TS-0009 clauses 6.3, 6.4): status = rsp->http_status if set, else
  * m2m_rsc_http_status(rsp->rsc) (rsc 0 counts as 5000); headers X-M2M-RSC, X-M2M-RI (rsp->rqi,
- * else req->rqi), X-M2M-RVI (rsp->rvi, else req->rvi, else "3"), Content-Location (rsp->location
- * of a CREATE), Allow (on 405), X-M2M-CTS / X-M2M-CTO (rsp->cnst / rsp->cnot of a partial
- * answer, TS-0009 clauses 6.4.20-21), Content-Type application/json (with a body) and Content-Length.
+ * else req->rqi), X-M2M-RVI (rsp->rvi, else req->rvi, else "3"), Content-Location of a CREATE
+ * (rsp->location_s, the structured ID, unless req->drt is 2 or it is NULL: rsp->location),
+ * Allow (on 405), X-M2M-CTS / X-M2M-CTO (rsp->cnst / rsp->cnot of a partial answer, TS-0009
+ * clauses 6.4.20-21), Content-Type application/json (with a body) and Content-Length.
  * req may be NULL (the request did not parse). On error out is cleared.
  */
 M2M_API M2M_WUR m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *rsp,

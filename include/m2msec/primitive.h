@@ -76,6 +76,8 @@ typedef struct m2m_request {
 	/* Transport facts from the binding: source address for acip (TS-0003 7.1.2). */
 	int ip_family;   /* 0 unknown, 4, 6 */
 	uint8_t ip[16];
+	int drt;         /* Desired Identifier Result Type (TS-0004 Table 6.3.4.2.8-1): 1 structured,
+			  * 2 unstructured, 0 absent (= structured, TS-0004 Table 6.4.1-1) */
 } m2m_request;
 
 typedef struct m2m_response {
@@ -83,10 +85,12 @@ typedef struct m2m_response {
 	char *rqi;
 	char *rvi;
 	json_t *pc;      /* content (owned reference), NULL when none */
-	char *location;  /* Content-Location of a CREATE: the new resource's ID */
+	char *location;  /* Content-Location of a CREATE: the new resource's ID (unstructured, ri) */
 	int http_status; /* 0 = map from rsc; bindings set 413/431 for oversize input */
 	int cnst;        /* Content Status (TS-0004 Table 6.3.4.2.44-1): 0 absent, 1 partial */
 	long cnot;       /* Content Offset: the offset to continue a partial answer, 0 absent */
+	char *location_s; /* the same resource's structured ID (CSE-relative path); bindings choose
+			   * location_s or location per the request's drt (TS-0009 6.4.4) */
 } m2m_response;
 
 M2M_API void m2m_request_init(m2m_request *req);

@@ -191,7 +191,7 @@ static const struct {
 	[Q_RCN] = {"rcn", false, 0, 99}, [Q_FU] = {"fu", false, 1, 2}, [Q_RN] = {"rn", false, 0, 0},
 	[Q_CRA] = {"cra", false, 0, 0}, [Q_CRB] = {"crb", false, 0, 0}, [Q_LIM] = {"lim", false, 0, NUM_MAX},
 	[Q_LVL] = {"lvl", false, 1, NUM_MAX}, [Q_OFST] = {"ofst", false, 1, NUM_MAX}, [Q_TQI] = {"tqi", false, 0, 0},
-	[Q_DRT] = {"drt", false, 0, 0}, [Q_RT] = {"rt", false, 0, 0}, [Q_RP] = {"rp", false, 0, 0},
+	[Q_DRT] = {"drt", false, 1, 2}, [Q_RT] = {"rt", false, 0, 0}, [Q_RP] = {"rp", false, 0, 0},
 	[Q_DA] = {"da", false, 0, 0}, [Q_TY] = {"ty", true, 1, 65535}, [Q_LBL] = {"lbl", true, 0, 0},
 	[Q_RIDS] = {"rids", true, 0, 0}, [Q_TIDS] = {"tids", true, 0, 0},
 	/* filter criteria of TS-0004 Table 6.3.5.8-1; level and offset are positiveInteger */
@@ -302,7 +302,8 @@ static m2m_err list_elem(enum qp k, const char *s, size_t n, m2m_request *req, m
 static m2m_err scalar(enum qp k, const char *v, size_t n, m2m_request *req, m2m_response *rsp)
 {
 	int *num = k == Q_RCN ? &req->rcn : k == Q_FU ? &req->fc.fu : k == Q_LIM ? &req->fc.lim
-		   : k == Q_LVL ? &req->fc.lvl : k == Q_OFST ? &req->fc.ofst : k == Q_FO ? &req->fc.fo : NULL;
+		   : k == Q_LVL ? &req->fc.lvl : k == Q_OFST ? &req->fc.ofst : k == Q_FO ? &req->fc.fo
+		   : k == Q_DRT ? &req->drt : NULL;
 	char **str = k == Q_RN ? &req->fc.rn : k == Q_CRA ? &req->fc.cra : k == Q_CRB ? &req->fc.crb
 		     : k == Q_MS ? &req->fc.ms : k == Q_US ? &req->fc.us : k == Q_EXA ? &req->fc.exa
 		     : k == Q_EXB ? &req->fc.exb : &req->fc.arp;
@@ -332,7 +333,7 @@ static m2m_err scalar(enum qp k, const char *v, size_t n, m2m_request *req, m2m_
 			return BAD("query parameter tqi must be true, false, 1 or 0");
 		return M2M_OK;
 	}
-	if (k == Q_DRT || k == Q_RT || k == Q_RP || k == Q_DA)
+	if (k == Q_RT || k == Q_RP || k == Q_DA)
 		return M2M_OK; /* accepted and not acted upon (docs/http-binding.md) */
 	/* rn, arp and the timestamps: strings; arp is a relative path (TS-0004 clause 7.3.3.17.17) */
 	rc = pct_decode(v, n, &dec);
@@ -711,8 +712,12 @@ m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *
 	add_header(out, "X-M2M-RSC", out->rsc_buf);
 	add_header(out, "X-M2M-RI", ri);
 	add_header(out, "X-M2M-RVI", rvi);
-	if (req != NULL && req->op == M2M_OP_CREATE && rsp->location != NULL)
-		add_header(out, "Content-Location", rsp->location);
+	/* TS-0009 6.4.4: the created resource's ID, structured unless drt=2 asks for unstructured
+	 * (TS-0004 Table 6.4.1-1: default structured); location alone when no path is known */
+	if (req != NULL && req->op == M2M_OP_CREATE && (rsp->location != NULL || rsp->location_s != NULL))
+		add_header(out, "Content-Location",
+			   (req->drt == 2 && rsp->location != NULL) || rsp->location_s == NULL ? rsp->location
+												: rsp->location_s);
 	if (out->status == 405)
 		add_header(out, "Allow", "GET, POST, PUT, DELETE");
 	if (rsp->cnst == 1 && rsp->cnot > 0) { /* partial content and where to continue */

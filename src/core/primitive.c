@@ -71,6 +71,7 @@ void m2m_response_clear(m2m_response *rsp)
 	free(rsp->rvi);
 	json_decref(rsp->pc);
 	free(rsp->location);
+	free(rsp->location_s);
 	m2m_response_init(rsp);
 }
 
@@ -87,6 +88,8 @@ void m2m_response_error(m2m_response *rsp, int rsc, const char *fmt, ...)
 	rsp->pc = json_pack("{s:s}", "m2m:dbg", msg);
 	free(rsp->location);
 	rsp->location = NULL;
+	free(rsp->location_s);
+	rsp->location_s = NULL;
 }
 
 const char *m2m_op_name(m2m_op op)

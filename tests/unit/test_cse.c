@@ -160,10 +160,10 @@ static void test_rollback(void **state)
 	/* a failed CREATE leaves no row */
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"rb\"}}");
 	fx_prepare(f, M2M_OP_CREATE, "cse-in/rb", "CAdmin", M2M_TY_GRP,
-		   "{\"m2m:grp\":{\"rn\":\"g\",\"mt\":2,\"csy\":2,\"mid\":[\"cse-in/rb\"]}}");
+		   "{\"m2m:grp\":{\"rn\":\"g\",\"mt\":2,\"mnm\":5,\"csy\":2,\"mid\":[\"cse-in/rb\"]}}");
 	assert_rsc(f, fx_send(f), M2M_RSC_INVALID_CHILD_RESOURCE_TYPE); /* groups: under CSEBase/AE only */
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP,
-			     "{\"m2m:grp\":{\"rn\":\"g\",\"mt\":2,\"csy\":2,\"mid\":[\"cse-in/rb\"]}}"),
+			     "{\"m2m:grp\":{\"rn\":\"g\",\"mt\":2,\"mnm\":5,\"csy\":2,\"mid\":[\"cse-in/rb\"]}}"),
 		   M2M_RSC_GROUP_MEMBER_TYPE_INCONSISTENT);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/g", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
 }

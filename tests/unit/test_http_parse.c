@@ -179,6 +179,7 @@ static void test_query(void **state)
 	assert_int_equal(req.ntids, 1);
 	assert_string_equal(req.tids[0], "t1");
 	assert_true(req.tqi);
+	assert_int_equal(req.drt, 1);
 	assert_int_equal(m2m_op_acop_bit(&req), 32); /* fu=1: DISCOVERY */
 	m2m_request_clear(&req);
 
@@ -262,6 +263,10 @@ static void test_query(void **state)
 		{"/cse-in?crb=20250101T0000", "crb"},
 		{"/cse-in?cra=20250101T000000,", "cra"},
 		{"/cse-in?rids=a++b", "rids"},
+		{"/cse-in?drt=0", "drt"}, /* TS-0004 Table 6.3.4.2.8-1: 1 structured, 2 unstructured */
+		{"/cse-in?drt=3", "drt"},
+		{"/cse-in?drt=x", "drt"},
+		{"/cse-in?drt=1&drt=2", "more than once"},
 	};
 	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++)
 		expect_fail("GET", bad[i].t, NULL, NULL, M2M_RSC_BAD_REQUEST, bad[i].needle);
@@ -504,6 +509,39 @@ static void test_response_edges(void **state)
 	m2m_response_clear(&rsp);
 }
 
+/* TS-0009 6.4.4: Content-Location of a CREATE is structured unless drt=2 (TS-0004 Table
+ * 6.4.1-1: default structured). */
+static void test_content_location(void **state)
+{
+	static const struct { const char *q; int drt; const char *want; } rows[] = {
+		{"/cse-in", 0, "cse-in/c"}, {"/cse-in?drt=1", 1, "cse-in/c"}, {"/cse-in?drt=2", 2, "cnt12"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
+		const char *h[] = {"Content-Type", "application/json;ty=3", NULL};
+		m2m_request req;
+		m2m_response rsp;
+		m2m_http_out out;
+
+		assert_int_equal(run("POST", rows[i].q, h, "{\"m2m:cnt\":{}}", &req, &rsp), M2M_OK);
+		assert_int_equal(req.drt, rows[i].drt);
+		rsp.rsc = M2M_RSC_CREATED;
+		rsp.location = strdup("cnt12");
+		rsp.location_s = strdup("cse-in/c");
+		assert_int_equal(m2m_http_serialize_response(&req, &rsp, &out), M2M_OK);
+		assert_string_equal(hdr(&out, "Content-Location"), rows[i].want);
+		m2m_http_out_clear(&out);
+		free(rsp.location_s);
+		rsp.location_s = NULL; /* a response with the ri alone keeps it, whatever drt says */
+		assert_int_equal(m2m_http_serialize_response(&req, &rsp, &out), M2M_OK);
+		assert_string_equal(hdr(&out, "Content-Location"), "cnt12");
+		m2m_http_out_clear(&out);
+		m2m_request_clear(&req);
+		m2m_response_clear(&rsp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_query),    cmocka_unit_test(test_headers),  cmocka_unit_test(test_body),
 		cmocka_unit_test(test_limits),   cmocka_unit_test(test_response), cmocka_unit_test(test_response_edges),
 		cmocka_unit_test(test_response_partial),
+		cmocka_unit_test(test_content_location),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,20 +15,20 @@ static void test_members(void **state)
 	fx_ae(f, "Cm2", "m2");
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP,
-		  "{\"m2m:grp\":{\"rn\":\"g\",\"mt\":2,\"mid\":[\"Cm1\",\"cse-in/m2\",\"Cm1\",\"cse-in/c\"],\"gn\":\"x\"}}");
+		  "{\"m2m:grp\":{\"rn\":\"g\",\"mt\":2,\"mnm\":10,\"mid\":[\"Cm1\",\"cse-in/m2\",\"Cm1\",\"cse-in/c\"],\"gn\":\"x\"}}");
 	a = fx_attrs(f, "m2m:grp");
 	assert_int_equal(json_array_size(json_object_get(a, "mid")), 2); /* duplicate and container dropped */
 	assert_int_equal(json_integer_value(json_object_get(a, "cnm")), 2);
 	assert_true(json_is_true(json_object_get(a, "mtv")));
 	/* SET_MIXED keeps the container and turns the group mixed */
-	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"mt\":2,\"csy\":3,\"mid\":[\"Cm1\",\"cse-in/c\"]}}");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"mt\":2,\"mnm\":9,\"csy\":3,\"mid\":[\"Cm1\",\"cse-in/c\"]}}");
 	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:grp"), "mt")), 0);
 	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:grp"), "cnm")), 2);
 	/* ABANDON_GROUP refuses */
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP,
-			     "{\"m2m:grp\":{\"mt\":2,\"csy\":2,\"mid\":[\"cse-in/c\"]}}"),
+			     "{\"m2m:grp\":{\"mt\":2,\"mnm\":9,\"csy\":2,\"mid\":[\"cse-in/c\"]}}"),
 		   M2M_RSC_GROUP_MEMBER_TYPE_INCONSISTENT);
-	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"mt\":2,\"csy\":4,\"mid\":[]}}"),
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"mt\":2,\"mnm\":9,\"csy\":4,\"mid\":[]}}"),
 		   M2M_RSC_BAD_REQUEST);
 	/* maxNrOfMembers */
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP,
@@ -40,8 +40,84 @@ static void test_members(void **state)
 		   M2M_RSC_UPDATED);
 	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:grp"), "cnm")), 1);
 	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/g", "CAdmin", 0, "{\"m2m:grp\":{\"mt\":3}}"), M2M_RSC_BAD_REQUEST);
-	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"mid\":[]}}"),
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"mnm\":3}}"),
+		   M2M_RSC_BAD_REQUEST); /* mid is mandatory */
+}
+
+/* TS-0004 7.4.13.2.1: a sub-group's fanOutPoint stands for the sub-group's memberType; what
+ * cannot be checked here leaves memberTypeValidated false. */
+static void test_subgroup_type(void **state)
+{
+	fx *f = *state;
+	json_t *a;
+
+	fx_plain(f);
+	fx_ae(f, "Cm1", "m1");
+	fx_ae(f, "Cx", "x");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"rn\":\"aes\",\"mt\":2,\"mnm\":5,\"mid\":[\"Cm1\"]}}");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"rn\":\"cnts\",\"mt\":3,\"mnm\":5,\"mid\":[]}}");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP,
+		  "{\"m2m:grp\":{\"rn\":\"top\",\"mt\":2,\"mnm\":5,"
+		  "\"mid\":[\"cse-in/aes/fopt\",\"cse-in/cnts/fopt\",\"cse-in/aes\"]}}");
+	a = fx_attrs(f, "m2m:grp");
+	assert_int_equal(json_array_size(json_object_get(a, "mid")), 1); /* cnts: type 3; aes itself: type 9 */
+	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "mid"), 0)), "cse-in/aes/fopt");
+	assert_true(json_is_true(json_object_get(a, "mtv")));
+	/* a member on another CSE cannot be validated here: kept, mtv false */
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP,
+		  "{\"m2m:grp\":{\"rn\":\"far\",\"mt\":2,\"mnm\":5,\"mid\":[\"/id-other/Cq\",\"Cm1\"]}}");
+	assert_int_equal(json_array_size(json_object_get(fx_attrs(f, "m2m:grp"), "mid")), 2);
+	assert_true(json_is_false(json_object_get(fx_attrs(f, "m2m:grp"), "mtv")));
+	/* an Originator that may not retrieve the sub-group: RECEIVER_HAS_NO_PRIVILEGE */
+	fx_bound(f, "Cx");
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in/x", "Cx", M2M_TY_GRP,
+			     "{\"m2m:grp\":{\"mt\":2,\"mnm\":5,\"mid\":[\"cse-in/aes/fopt\"]}}"),
+		   M2M_RSC_RECEIVER_HAS_NO_PRIVILEGE);
+	/* MIXED: nothing to retrieve, nothing refused */
+	fx_create(f, "cse-in/x", "Cx", M2M_TY_GRP, "{\"m2m:grp\":{\"mnm\":5,\"mid\":[\"cse-in/aes/fopt\"]}}");
+	assert_true(json_is_true(json_object_get(fx_attrs(f, "m2m:grp"), "mtv")));
+	/* a list far beyond the cap is refused before deduplication */
+	{
+		char *big = malloc(64 + 4 * M2MI_GRP_MAX_MEMBERS * 6 + 16), *p = big;
+		p += sprintf(p, "{\"m2m:grp\":{\"mnm\":5,\"mid\":[");
+		for (int i = 0; i <= 4 * M2MI_GRP_MAX_MEMBERS; i++)
+			p += sprintf(p, "%s\"a\"", i ? "," : "");
+		sprintf(p, "]}}");
+		fx_plain(f);
+		assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP, big),
+			   M2M_RSC_MAX_NUMBER_OF_MEMBER_EXCEEDED);
+		free(big);
+	}
+}
+
+/* TS-0004 Table 7.4.13.1-3: memberType optional (default MIXED, 0), maxNrOfMembers mandatory. */
+static void test_optionality(void **state)
+{
+	fx *f = *state;
+	char mid[1200 * 12], *p = mid;
+
+	fx_plain(f);
+	fx_ae(f, "Cm1", "m1");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"mid\":[\"Cm1\"]}}"),
 		   M2M_RSC_BAD_REQUEST);
+	assert_true(strstr(fx_dbg(f), "mnm") != NULL);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP,
+			     "{\"m2m:grp\":{\"mnm\":null,\"mid\":[\"Cm1\"]}}"),
+		   M2M_RSC_BAD_REQUEST);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP,
+		  "{\"m2m:grp\":{\"rn\":\"mixed\",\"mnm\":5,\"mid\":[\"Cm1\",\"cse-in/c\"]}}");
+	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:grp"), "mt")), 0);
+	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:grp"), "cnm")), 2); /* mixed keeps both */
+	/* mnm cannot be removed by an UPDATE */
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/mixed", "CAdmin", 0, "{\"m2m:grp\":{\"mnm\":null}}"),
+		   M2M_RSC_BAD_REQUEST);
+	/* whatever mnm says, this CSE's cap holds */
+	p += snprintf(p, sizeof(mid), "{\"m2m:grp\":{\"mnm\":5000,\"mid\":[");
+	for (int i = 0; i <= M2MI_GRP_MAX_MEMBERS; i++)
+		p += snprintf(p, sizeof(mid) - (size_t)(p - mid), "%s\"x%d\"", i ? "," : "", i);
+	snprintf(p, sizeof(mid) - (size_t)(p - mid), "]}}");
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP, mid), M2M_RSC_MAX_NUMBER_OF_MEMBER_EXCEEDED);
 }
 
 static void test_group_in_acor(void **state)
@@ -58,7 +134,7 @@ static void test_group_in_acor(void **state)
 	/* members by AE-ID, by structured resource ID and by SP-relative AE-ID */
 	snprintf(grp, sizeof(grp), "%s",
 		 fx_create(f, "cse-in/own", "Cown", M2M_TY_GRP,
-			   "{\"m2m:grp\":{\"rn\":\"team\",\"mt\":2,\"mid\":[\"cse-in/m1\",\"/id-in/Cm2\"]}}"));
+			   "{\"m2m:grp\":{\"rn\":\"team\",\"mt\":2,\"mnm\":5,\"mid\":[\"cse-in/m1\",\"/id-in/Cm2\"]}}"));
 	snprintf(pc, sizeof(pc),
 		 "{\"m2m:acp\":{\"rn\":\"ga\",\"pv\":{\"acr\":[{\"acor\":[\"%s\"],\"acop\":2}]},"
 		 "\"pvs\":{\"acr\":[{\"acor\":[\"Cown\"],\"acop\":63}]}}}",
@@ -85,6 +161,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_members, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_group_in_acor, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_optionality, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_subgroup_type, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

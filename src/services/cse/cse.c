@@ -197,6 +197,8 @@ static int process(m2mi_ctx *c)
 
 	if ((rsc = check_registered(c)) != 0 || (rsc = m2mi_resolve_target(c)) != 0)
 		return rsc;
+	if (c->virt == 'f') /* <group>/fopt: access and members here, the fan-out after COMMIT */
+		return m2mi_fopt_prepare(c);
 	switch (c->req->op) {
 	case M2M_OP_CREATE: return do_create(c);
 	case M2M_OP_RETRIEVE: return do_retrieve(c);
@@ -216,6 +218,8 @@ static void reset_target(m2mi_ctx *c)
 	c->virt = 0;
 	json_decref(c->notes);
 	c->notes = NULL;
+	json_decref(c->fopt_mid);
+	c->fopt_mid = NULL;
 }
 
 /* One transaction around process(); the dry run of a subscription always rolls back. */
@@ -261,6 +265,8 @@ static int check_primitive(m2mi_ctx *c)
 	     !json_is_object(json_object_get(req->pc, t->wrapper))))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "content must be {\"%s\": {...}} for resource type %d",
 				 t->wrapper, t->ty); /* Content and Resource Type disagree: a malformed primitive */
+	if (req->drt < 0 || req->drt > 2) /* TS-0004 Table 6.3.4.2.8-1 */
+		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "desiredIdentifierResultType must be 1 or 2");
 	if (fc->fu < 0 || fc->fu > 2 || (fc->fu == 1 && req->op != M2M_OP_RETRIEVE))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "invalid filterUsage");
 	if (req->op == M2M_OP_UPDATE && (inner = json_object_iter_value(json_object_iter(req->pc))) != NULL &&
@@ -284,7 +290,7 @@ static int dispatch(m2mi_ctx *c)
 	if ((rsc = check_primitive(c)) != 0)
 		return rsc;
 	if (!(c->req->op == M2M_OP_CREATE && c->req->ty == M2M_TY_SUB))
-		return transact(c);
+		return (rsc = transact(c)) != 0 || c->fopt_mid == NULL ? rsc : m2mi_fopt_run(c);
 	/* <subscription>: dry run, verification outside any transaction, then the CREATE. */
 	if ((rsc = m2mi_new_ri(c, m2mi_type_sub.prefix, c->pre_ri, sizeof(c->pre_ri))) != 0)
 		return rsc;
@@ -314,6 +320,8 @@ void m2m_cse_handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_r
 	rsp->pc = NULL;
 	free(rsp->location);
 	rsp->location = NULL;
+	free(rsp->location_s);
+	rsp->location_s = NULL;
 	rsp->rsc = 0;
 	if (w == NULL || req == NULL) {
 		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "no request");

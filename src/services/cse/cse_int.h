@@ -30,6 +30,10 @@
 #define M2MI_ADMIN_ACP "acpAdmin" /* ri and rn of the default admin <accessControlPolicy> */
 #define M2MI_PARSED_SLOTS 32  /* per-worker memo of parsed stored bodies (resource.c) */
 #define M2MI_PARSED_MAX 4096  /* larger bodies are parsed every time */
+#define M2MI_GRP_MAX_MEMBERS 1000 /* members of one <group>, whatever its mnm (res_grp.c) */
+#define M2MI_FOPT_DEPTH 3     /* nested <fanOutPoint>s followed by one request (fanout.c) */
+#define M2MI_FOPT_OPS 1000    /* member requests executed for one request, nesting included */
+#define M2MI_FOPT_BYTES (1024 * 1024) /* member content kept in one aggregated response */
 
 typedef struct m2mi_notifier m2mi_notifier;
 
@@ -55,6 +59,8 @@ struct m2m_cse_worker {
 	int64_t clock;                   /* the last `now` seen, and its timestamp text */
 	char clock_s[M2M_RES_TIME_LEN];
 	m2mi_parsed parsed[M2MI_PARSED_SLOTS];
+	int fopt_depth;                  /* fan-out nesting of the request being handled (fanout.c) */
+	int fopt_ops;                    /* member requests executed for the outermost request */
 };
 
 /* A resource loaded for a request: its row and, once needed, its parsed attributes. */
@@ -89,6 +95,8 @@ typedef struct m2mi_ctx {
 	json_t *verify_nu;          /* dry run: notificationURIs to verify */
 	json_t *notes;              /* notifications to send after COMMIT: [[url, body], ...] */
 	char msg[M2MI_MSG_MAX];
+	const char *fopt_rel;       /* virt 'f': the path after ".../fopt/" ("" for none) */
+	json_t *fopt_mid;           /* virt 'f': the members to fan out to, once access is granted */
 } m2mi_ctx;
 
 /* ---- resource types (resource.c, res_*.c) ------------------------------------------------ */
@@ -96,7 +104,11 @@ typedef struct m2mi_ctx {
 typedef enum m2mi_vt {
 	M2MI_VT_STR = 1, M2MI_VT_BOOL, M2MI_VT_UINT, M2MI_VT_POSINT, M2MI_VT_STRLIST, M2MI_VT_OBJ,
 	M2MI_VT_ANY, M2MI_VT_TIME,
+	M2MI_VT_CSZ, M2MI_VT_CNF, /* m2m:serializations, m2m:contentInfo (datatypes.c) */
 } m2mi_vt;
+
+bool m2mi_csz_ok(json_t *v);
+bool m2mi_cnf_ok(const char *s);
 
 enum { M2MI_NP = 0, M2MI_O = 1, M2MI_M = 2 }; /* presence in a CREATE/UPDATE request */
 
@@ -183,6 +195,13 @@ int m2mi_cin_accessible(m2mi_ctx *c);
 int m2mi_cnt_forget(m2mi_ctx *c, const m2m_res *cin);
 /* <group> membership (res_grp.c): the Originator is listed in mid of group grp. */
 bool m2mi_grp_has_member(m2mi_ctx *c, const m2mi_node *grp);
+/* <group>/fopt (fanout.c, TS-0004 clause 7.4.14). m2mi_fopt_resolve: To names a
+ * "<group>/fopt[/rel]": c->tgt is the group, c->virt 'f'; -1 when To has no such form.
+ * m2mi_fopt_prepare runs in the group's transaction (access, members); m2mi_fopt_run after it,
+ * one normal dispatch (own transaction, own access decision) per member. */
+int m2mi_fopt_resolve(m2mi_ctx *c, const char *to);
+int m2mi_fopt_prepare(m2mi_ctx *c);
+int m2mi_fopt_run(m2mi_ctx *c);
 /* <CSEBase> and default admin ACP at first start (res_csebase.c). */
 m2m_err m2mi_csebase_bootstrap(m2m_cse *cse, m2m_resstore *st, int64_t now);
 

@@ -26,7 +26,7 @@ static const m2mi_attr ae_attrs[] = {
 	{"or", M2MI_VT_STR, M2MI_O, M2MI_O, false},
 	{"nl", M2MI_VT_STR, M2MI_O, M2MI_O, false},
 	{"rr", M2MI_VT_BOOL, M2MI_M, M2MI_O, true},
-	{"csz", M2MI_VT_STRLIST, M2MI_O, M2MI_O, false},
+	{"csz", M2MI_VT_CSZ, M2MI_O, M2MI_O, false},
 	{"srv", M2MI_VT_STRLIST, M2MI_M, M2MI_O, true},
 };
 

@@ -15,7 +15,7 @@
 #include "services/cse/cse_int.h"
 
 static const m2mi_attr cin_attrs[] = {
-	{"cnf", M2MI_VT_STR, M2MI_O, M2MI_NP, false},
+	{"cnf", M2MI_VT_CNF, M2MI_O, M2MI_NP, false},
 	{"con", M2MI_VT_ANY, M2MI_M, M2MI_NP, true},
 	{"cs", M2MI_VT_UINT, M2MI_NP, M2MI_NP, true},
 	{"or", M2MI_VT_STR, M2MI_O, M2MI_NP, false},

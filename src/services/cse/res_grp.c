@@ -3,10 +3,15 @@
  * This file implements the <group> resource (TS-0004 clause 7.4.13, TS-0001 clause 9.6.13,
  * short name m2m:grp): memberType (mt), memberIDs (mid), maxNrOfMembers (mnm),
  * currentNrOfMembers (cnm), memberTypeValidated (mtv), consistencyStrategy (csy), groupName
- * (gn), membersAccessControlPolicyIDs (macp). Duplicate member IDs are dropped; more members
- * than mnm is MAX_NUMBER_OF_MEMBER_EXCEEDED. Members hosted here are type-checked against mt
- * per csy (1 ABANDON_MEMBER, default: drop the member; 2 ABANDON_GROUP: 4110; 3 SET_MIXED: mt
- * becomes 0); other member IDs are kept as given. Fan-out (fopt) is not implemented.
+ * (gn), membersAccessControlPolicyIDs (macp). Request optionality of TS-0004 Table
+ * 7.4.13.1-3: mt optional (default 0, MIXED), mnm and mid mandatory in a CREATE. Duplicate
+ * member IDs are dropped; more members than mnm (or than this CSE's cap) is
+ * MAX_NUMBER_OF_MEMBER_EXCEEDED (TS-0004 clause 7.4.13.2.1/7.4.13.2.3). Members hosted here
+ * are type-checked against mt per csy (1 ABANDON_MEMBER, the default: drop the member;
+ * 2 ABANDON_GROUP: 4110; 3 SET_MIXED: mt becomes 0). The <fanOutPoint> is fanout.c.
+ * Members on other CSEs or not found cannot be type-checked here: they are kept and
+ * memberTypeValidated is false; a sub-group's fanOutPoint stands for the sub-group's memberType,
+ * which the Originator must be allowed to retrieve (5105 otherwise, TS-0004 7.4.13.2.1).
  * The group is also the membership oracle for group IDs in accessControlOriginators
  * (TS-0003 clause 7.1.3): the Originator is a member when a mid entry names it (in any ID form)
  * or names the <AE> resource it is registered as.
@@ -15,12 +20,10 @@
 
 #include "services/cse/cse_int.h"
 
-#define GRP_MAX_MEMBERS 1000
-
 static const m2mi_attr grp_attrs[] = {
-	{"mt", M2MI_VT_UINT, M2MI_M, M2MI_NP, true},
+	{"mt", M2MI_VT_UINT, M2MI_O, M2MI_NP, true},
 	{"mid", M2MI_VT_STRLIST, M2MI_M, M2MI_O, true},
-	{"mnm", M2MI_VT_POSINT, M2MI_O, M2MI_O, false},
+	{"mnm", M2MI_VT_POSINT, M2MI_M, M2MI_O, true},
 	{"cnm", M2MI_VT_UINT, M2MI_NP, M2MI_NP, true},
 	{"mtv", M2MI_VT_BOOL, M2MI_NP, M2MI_NP, true},
 	{"csy", M2MI_VT_UINT, M2MI_O, M2MI_NP, false},
@@ -35,21 +38,56 @@ static int oom(m2mi_ctx *c)
 	return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 }
 
+/*
+ * The resource type a member stands for (TS-0004 7.4.13.2.1): a local resource's ty; for a
+ * sub-group's fanOutPoint ("<group>/fopt") the sub-group's memberType, which the Originator must
+ * be allowed to retrieve (else RECEIVER_HAS_NO_PRIVILEGE). *ty = -1 when it cannot be known here
+ * (another CSE, not found): the member is kept and mtv becomes false. 0 or an RSC.
+ */
+static int member_type(m2mi_ctx *c, const char *id, json_int_t *ty)
+{
+	size_t n = strlen(id);
+	m2mi_node r = {0};
+	char sub[1024];
+	int rsc = 0;
+
+	*ty = -1;
+	if (n > 5 && n < sizeof(sub) && strcmp(id + n - 5, "/fopt") == 0) {
+		memcpy(sub, id, n - 5);
+		sub[n - 5] = '\0';
+		if (m2mi_lookup(c, sub, &r.row) == M2M_OK && r.row.ty == M2M_TY_GRP) {
+			if (!m2mi_access(c, &r.row, &r.row, M2M_ACP_OP_RETRIEVE, 0))
+				rsc = m2mi_fail(c, M2M_RSC_RECEIVER_HAS_NO_PRIVILEGE,
+						"no privilege to retrieve the memberType of %.64s", sub);
+			else if ((rsc = m2mi_node_attrs(c, &r)) == 0)
+				*ty = json_integer_value(json_object_get(r.attr, "mt"));
+		}
+	} else if (m2mi_lookup(c, id, &r.row) == M2M_OK) {
+		*ty = r.row.ty;
+	}
+	m2mi_node_clear(&r);
+	return rsc;
+}
+
 /* Deduplicate and type-check mid, then set cnm and mtv. */
 static int check_members(m2mi_ctx *c, json_t *a)
 {
-	json_t *mid = json_object_get(a, "mid"), *out = json_array(), *e;
-	json_int_t mt = json_integer_value(json_object_get(a, "mt"));
+	json_t *mid = json_object_get(a, "mid"), *out, *e;
+	json_int_t mt = json_integer_value(json_object_get(a, "mt")); /* absent: 0, MIXED */
 	json_int_t csy = json_is_integer(json_object_get(a, "csy")) ? json_integer_value(json_object_get(a, "csy")) : 1;
 	json_t *mnm = json_object_get(a, "mnm");
+	bool validated = true;
 	size_t i;
 	int rsc = 0;
 
-	if (out == NULL)
+	/* deduplication is quadratic: a list far beyond the cap is refused before it */
+	if (json_array_size(mid) > 4 * M2MI_GRP_MAX_MEMBERS)
+		return m2mi_fail(c, M2M_RSC_MAX_NUMBER_OF_MEMBER_EXCEEDED, "the group has too many members");
+	if ((out = json_array()) == NULL)
 		return oom(c);
 	json_array_foreach(mid, i, e) {
 		const char *id = json_string_value(e);
-		m2m_res r = {0};
+		json_int_t ty = -1;
 		bool dup = false, drop = false;
 		size_t j;
 		json_t *o;
@@ -58,26 +96,33 @@ static int check_members(m2mi_ctx *c, json_t *a)
 			dup = dup || strcmp(json_string_value(o), id) == 0;
 		if (dup)
 			continue;
-		if (mt != 0 && m2mi_lookup(c, id, &r) == M2M_OK && r.ty != mt) {
+		if (mt != 0 && (rsc = member_type(c, id, &ty)) != 0)
+			break;
+		if (mt != 0 && ty < 0)
+			validated = false; /* another CSE, or not found: not validated (TS-0004 7.4.13.2.1) */
+		else if (mt != 0 && ty != mt) {
 			if (csy == 2)
 				rsc = m2mi_fail(c, M2M_RSC_GROUP_MEMBER_TYPE_INCONSISTENT,
 						"member %.64s is not of type %lld", id, (long long)mt);
 			else if (csy == 3)
 				mt = 0;
 			else
-				drop = true;
+				drop = true; /* ABANDON_MEMBER, the default */
 		}
-		m2m_res_clear(&r);
 		if (rsc != 0)
 			break;
 		if (!drop && json_array_append(out, e) != 0)
 			rsc = oom(c);
+		if (rsc == 0 && json_array_size(out) > M2MI_GRP_MAX_MEMBERS)
+			break;
 	}
-	if (rsc == 0 && json_array_size(out) > (json_is_integer(mnm) ? (size_t)json_integer_value(mnm) : GRP_MAX_MEMBERS))
+	if (rsc == 0 && (json_array_size(out) > M2MI_GRP_MAX_MEMBERS ||
+			 (json_is_integer(mnm) && json_array_size(out) > (size_t)json_integer_value(mnm))))
 		rsc = m2mi_fail(c, M2M_RSC_MAX_NUMBER_OF_MEMBER_EXCEEDED, "the group has too many members");
 	if (rsc == 0 && (json_object_set_new(a, "cnm", json_integer((json_int_t)json_array_size(out))) != 0 ||
 			 json_object_set_new(a, "mt", json_integer(mt)) != 0 ||
-			 json_object_set_new(a, "mtv", json_true()) != 0 || json_object_set(a, "mid", out) != 0))
+			 json_object_set_new(a, "mtv", json_boolean(mt == 0 || validated)) != 0 ||
+			 json_object_set(a, "mid", out) != 0))
 		rsc = oom(c);
 	json_decref(out);
 	return rsc;

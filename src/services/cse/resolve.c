@@ -5,7 +5,8 @@
  * CSE-relative structured ("cse-in/ae1/cnt1") and unstructured ("cnt5x...") forms, the
  * SP-relative ("/id-in/...") and absolute ("//sp.example.com/id-in/...") forms of the same, the
  * "-" shorthand for the <CSEBase> name, and the virtual children <latest> ("la") and <oldest>
- * ("ol") of a <container> (TS-0004 clauses 7.4.27/7.4.28). A resource whose expirationTime has
+ * ("ol") of a <container> (TS-0004 clauses 7.4.27/7.4.28), and the <fanOutPoint> ("fopt") of
+ * a <group> (TS-0004 clause 7.4.14, handed to fanout.c). A resource whose expirationTime has
  * passed no longer exists (NOT_FOUND). Identifiers of other CSEs or SPs are not forwarded: this
  * is an IN-CSE, so they are NOT_FOUND (TS-0004 clause 7.3.2.6).
  */
@@ -112,9 +113,12 @@ int m2mi_resolve_target(m2mi_ctx *c)
 	const char *to = c->req->to;
 	size_t n;
 	m2m_err e;
+	int rsc;
 
 	if (to == NULL || to[0] == '\0')
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "the To parameter is required");
+	if (strstr(to, "/fopt") != NULL && (rsc = m2mi_fopt_resolve(c, to)) >= 0)
+		return rsc; /* "<group>/fopt[/...]": the group's fanOutPoint (fanout.c) */
 	e = m2mi_lookup(c, to, &c->tgt.row);
 	if (e == M2M_OK)
 		return 0;

@@ -284,6 +284,8 @@ static const char *vt_name(m2mi_vt vt)
 	case M2MI_VT_STRLIST: return "a list of strings";
 	case M2MI_VT_OBJ: return "an object";
 	case M2MI_VT_TIME: return "a timestamp YYYYMMDDTHHMMSS";
+	case M2MI_VT_CSZ: return "a non-empty list of xml, json, cbor";
+	case M2MI_VT_CNF: return "type/subtype:encodingType[:contentSecurity] (TS-0004 Table 6.3.3-1)";
 	default: return "a value";
 	}
 }
@@ -301,6 +303,8 @@ static bool vt_ok(m2mi_vt vt, json_t *v)
 	case M2MI_VT_POSINT: return json_is_integer(v) && json_integer_value(v) > 0;
 	case M2MI_VT_OBJ: return json_is_object(v);
 	case M2MI_VT_TIME: return json_is_string(v) && m2mi_time_parse(json_string_value(v), &t);
+	case M2MI_VT_CSZ: return m2mi_csz_ok(v);
+	case M2MI_VT_CNF: return m2mi_cnf_ok(json_string_value(v));
 	case M2MI_VT_STRLIST:
 		if (!json_is_array(v))
 			return false;
@@ -414,6 +418,8 @@ static int create_common(m2mi_ctx *c, const m2mi_type *t, m2mi_node *p, m2mi_nod
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "attribute rn is not a valid resource name");
 	if (p->row.ty == M2M_TY_CNT && (strcmp(rn, "la") == 0 || strcmp(rn, "ol") == 0))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "resource names la and ol are reserved in a container");
+	if (p->row.ty == M2M_TY_GRP && strcmp(rn, "fopt") == 0) /* TS-0004 Table 7.4.13.1-4 */
+		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "resource name fopt is reserved in a group");
 	len = snprintf(path, sizeof(path), "%s/%s", p->row.path, rn);
 	if (len < 0 || (size_t)len >= sizeof(path))
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "the resource tree is too deep");
@@ -502,7 +508,8 @@ int m2mi_res_create(m2mi_ctx *c, const m2mi_type *t)
 		goto out;
 	if ((rsc = m2mi_notify_event(c, c->tgt.row.ri, 3, &n)) != 0 || (rsc = m2mi_content(c, &n, M2M_OP_CREATE)) != 0)
 		goto out;
-	if ((c->rsp->location = strdup(n.row.ri)) == NULL) {
+	/* Content-Location: unstructured (ri) and structured (path); the binding picks per drt */
+	if ((c->rsp->location = strdup(n.row.ri)) == NULL || (c->rsp->location_s = strdup(n.row.path)) == NULL) {
 		rsc = m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 		goto out;
 	}
