@@ -8,6 +8,11 @@
  *  - over a security association bound to an AE identity, the registered AE-ID must be that
  *    identity (an assignment request receives it), else ORIGINATOR_NOT_AUTHENTICATED; an
  *    association bound to anything else cannot register an AE (4106);
+ *  - without authentication (no security association: the loopback plain-HTTP listener) only a
+ *    CSE-assigned AE-ID can be registered (From absent, "C" or "S"), else 4106: an AE-ID of
+ *    choice could be one a credential is (or will be) bound to, and its holder would then find
+ *    it taken (4117) or impersonated. Such a registration records no creator, and the
+ *    authenticated holder of the same AE-ID replaces it when it registers;
  *  - an AE-ID that is already registered is ORIGINATOR_HAS_ALREADY_REGISTERED (4117); the
  *    admin originator's AE-ID is reserved unless the request is the admin's own (4106);
  *  - the resourceID of the <AE> is its AE-ID-Stem, aei is set, the AE is its own creator.
@@ -105,6 +110,10 @@ int m2mi_ae_register(m2mi_ctx *c)
 	} else {
 		if (strchr(fr, '/') != NULL || (fr[0] != 'C' && fr[0] != 'S'))
 			return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "From of an AE registration must be an AE-ID-Stem");
+		if (!c->rq_authn && !c->admin) /* see the file comment: no AE-ID of choice unauthenticated */
+			return m2mi_fail(c, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED,
+					 "an AE-ID of choice needs an authenticated registration; without a security "
+					 "association the CSE assigns one (From absent, C or S)");
 		if (bound[0] != '\0' && strcmp(fr, bound) != 0) /* public: identifiers */
 			return m2mi_fail(c, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED,
 					 "From does not match the authenticated identity");
@@ -119,7 +128,10 @@ int m2mi_ae_register(m2mi_ctx *c)
 	c->has_orig = true;
 	snprintf(c->from, sizeof(c->from), "%s", stem);
 	e = m2m_resstore_get(c->st, stem, &old.row);
-	if (e == M2M_OK && m2mi_expired(c, &old.row)) /* an expired registration is cleaned up */
+	/* An expired registration is cleaned up; so is one made without authentication (no creator
+	 * recorded) when the authenticated holder of the AE-ID registers: it has the better claim. */
+	if (e == M2M_OK && (m2mi_expired(c, &old.row) ||
+			    (c->rq_authn && old.row.ty == M2M_TY_AE && old.row.cr == NULL)))
 		rsc = m2mi_res_remove(c, &old, false);
 	else if (e == M2M_OK)
 		rsc = m2mi_fail(c, M2M_RSC_ORIGINATOR_HAS_ALREADY_REGISTERED, "AE-ID %.64s is already registered", stem);

@@ -49,7 +49,7 @@ int m2mi_cnt_enforce(m2mi_ctx *c, m2mi_node *cnt, int64_t add_n, int64_t add_byt
 	mbs = get_int(cnt->attr, "mbs", -1);
 	cni = get_int(cnt->attr, "cni", 0);
 	cbs = get_int(cnt->attr, "cbs", 0);
-	while (cni > 0 && ((mni >= 0 && cni + add_n > mni) || (mbs >= 0 && cbs + add_bytes > mbs))) {
+	while (cni > 0 && ((mni >= 0 && m2mi_sat_add(cni, add_n) > mni) || (mbs >= 0 && m2mi_sat_add(cbs, add_bytes) > mbs))) {
 		m2m_res old = {0};
 		m2m_err e = m2m_resstore_edge(c->st, cnt->row.ri, M2M_TY_CIN, false, &old);
 		if (e == M2M_OK)
