@@ -5,7 +5,9 @@
  *  - which policies apply: an <accessControlPolicy> target is decided on its own
  *    selfPrivileges (pvs); a <contentInstance> (no acpi) inherits its container's; any other
  *    resource uses the privileges (pv) of the ACPs in its accessControlPolicyIDs (acpi), and
- *    when acpi is absent or empty only the creator of the resource has access;
+ *    when acpi is absent or empty only the creator of the resource has access, and only when
+ *    the request is authenticated (rq_authn);
+ *  - only verified Role-IDs reach the engine (none until <role> verification exists);
  *  - an UPDATE of acpi alone is decided on the pvs of the currently referenced ACPs (the
  *    creator when there are none), per the acpi description of TS-0001 Table 9.6.1.3.2-1;
  *  - compiled rule sets are taken from the per-worker engine cache keyed by ACP resourceID
