@@ -174,6 +174,16 @@ def test_disable_retrieval_holds_for_result_content(cse, query):
         assert "TOPSECRET" not in r.body and "hid" not in r.body, r  # was listed with its con
 
 
+def test_disable_retrieval_off_deletes_the_hidden_instances(cse):
+    # TS-0001 Table 9.6.6-2: TRUE -> FALSE deletes every existing instance (was: they became readable)
+    assert b(cse, 1, "POST", "/cse-in/b1", '{"m2m:cnt":{"rn":"dr2","disr":true}}', ty=3).rsc == 2001
+    assert b(cse, 1, "POST", "/cse-in/b1/dr2", '{"m2m:cin":{"rn":"h","con":"HIDDEN"}}', ty=4).rsc == 2001
+    r = b(cse, 1, "PUT", "/cse-in/b1/dr2", '{"m2m:cnt":{"disr":false}}')
+    assert r.rsc == 2004 and r.json()["m2m:cnt"]["cni"] == 0, r
+    assert b(cse, 1, "GET", "/cse-in/b1/dr2/h").rsc == 4004
+    assert b(cse, 1, "GET", "/cse-in/b1/dr2/la").rsc == 4004
+
+
 # ---- Registree AE: From must be the AE-ID-Stem ----------------------------------------------------
 
 @pytest.mark.parametrize("origin", ["/id-in/Cb1", "//%s/id-in/Cb1" % SP])

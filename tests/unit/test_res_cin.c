@@ -92,6 +92,16 @@ static void test_disable_retrieval_and_mia(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/x", "CAdmin", 0, NULL), M2M_RSC_OPERATION_NOT_ALLOWED);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/la", "CAdmin", 0, NULL), M2M_RSC_OPERATION_NOT_ALLOWED);
 	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/d/x", "CAdmin", 0, NULL), M2M_RSC_OPERATION_NOT_ALLOWED);
+	/* TS-0001 Table 9.6.6-2: TRUE -> FALSE deletes every existing instance, so what was never
+	 * retrievable never becomes so (issue 6: it used to become readable) */
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/d", "CAdmin", 0, "{\"m2m:cnt\":{\"disr\":false}}"),
+		   M2M_RSC_UPDATED);
+	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:cnt"), "cni")), 0);
+	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:cnt"), "cbs")), 0);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/x", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/la", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
+	/* FALSE -> FALSE (or an UPDATE without disr) keeps them */
+	fx_create(f, "cse-in/d", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"x\",\"con\":\"secret\"}}");
 	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/d", "CAdmin", 0, "{\"m2m:cnt\":{\"disr\":false}}"),
 		   M2M_RSC_UPDATED);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/x", "CAdmin", 0, NULL), M2M_RSC_OK);
