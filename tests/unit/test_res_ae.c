@@ -74,6 +74,14 @@ static void test_binding(void **state)
 	/* an association that only knows the Credential-ID: From decides, no binding */
 	fx_bound(f, "");
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cfree", M2M_TY_AE, AE_PC), M2M_RSC_CREATED);
+	/* ... but that is no claim to the AE-ID: the association bound to Cfree takes it over, and
+	 * the credential-only one cannot take it back (issue 6: squatting a bound AE-ID) */
+	fx_bound(f, "Cfree");
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cfree", M2M_TY_AE, AE_PC), M2M_RSC_CREATED);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "Cfree", "Cfree", 0, NULL), M2M_RSC_OK);
+	fx_bound(f, "");
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cfree", M2M_TY_AE, AE_PC),
+		   M2M_RSC_ORIGINATOR_HAS_ALREADY_REGISTERED);
 }
 
 static void test_attributes(void **state)

@@ -11,8 +11,9 @@
  *  - without authentication (no security association: the loopback plain-HTTP listener) only a
  *    CSE-assigned AE-ID can be registered (From absent, "C" or "S"), else 4106: an AE-ID of
  *    choice could be one a credential is (or will be) bound to, and its holder would then find
- *    it taken (4117) or impersonated. Such a registration records no creator, and the
- *    authenticated holder of the same AE-ID replaces it when it registers;
+ *    it taken (4117) or impersonated. Such a registration, like one over an association bound to
+ *    no identity (credential-only), records no creator, and the holder of an association bound
+ *    to the same AE-ID replaces it when it registers;
  *  - an AE-ID that is already registered is ORIGINATOR_HAS_ALREADY_REGISTERED (4117); the
  *    admin originator's AE-ID is reserved unless the request is the admin's own (4106);
  *  - the resourceID of the <AE> is its AE-ID-Stem, aei is set, the AE is its own creator.
@@ -119,6 +120,11 @@ int m2mi_ae_register(m2mi_ctx *c)
 					 "From does not match the authenticated identity");
 		snprintf(stem, sizeof(stem), "%s", fr);
 	}
+	/* An association bound to no identity (credential-only) authenticates a credential, not this
+	 * AE-ID: the registration is no authenticated claim to it, so it records no creator and the
+	 * holder of an association bound to the AE-ID replaces it (below) instead of getting 4117. */
+	if (bound[0] == '\0')
+		c->rq_authn = false;
 	if (strlen(stem) >= M2MI_RI_MAX)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "the AE-ID-Stem is too long");
 	if (strcmp(stem, c->cse->admin.cse_relative) == 0 && !c->admin) /* public: identifiers */
