@@ -171,7 +171,8 @@ def test_disable_retrieval_holds_for_result_content(cse, query):
     for target in ("/cse-in/b1/dr", "/cse-in/b1"):  # the container, and its parent (descendants)
         r = b(cse, 1, "GET", target + query)
         assert r.rsc == 2000, r
-        assert "TOPSECRET" not in r.body and "hid" not in r.body, r  # was listed with its con
+        # neither the con nor the name/path of the instance (was listed with its con)
+        assert "TOPSECRET" not in r.body and '"hid"' not in r.body and '/hid"' not in r.body, r
 
 
 def test_disable_retrieval_off_deletes_the_hidden_instances(cse):
