@@ -9,8 +9,9 @@ import json
 import socket
 
 import pytest
+import requests
 
-from cse_harness import CSE_HOST, SP, Cse, build_request, parse_http, Reply
+from cse_harness import CSE_HOST, SP, Cse, Reply, build_request, make_cert_with_cryptography, parse_http
 
 AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
 ROLE = "operator@m2m.example.org"
@@ -203,6 +204,14 @@ def test_client_certificate_naming_this_cse_is_refused(cse):
         r = cse.cert(s, "GET", "/cse-in", origin)
         assert r.rsc == 4106, r  # was accepted as /id-in with rq_authn
     assert cse.cert(s, "GET", "/cse-in", "Cb1").rsc == 4106
+
+
+@pytest.mark.parametrize("uri", ["m2m://%s/id-in" % SP, "m2m://%s/id-in/" % SP])
+def test_client_certificate_with_uri_naming_this_cse_is_refused(cse, uri):
+    # a URI SAN names an AE (TS-0003 10.1.1.5); one naming a CSE binds nothing: no handshake
+    crt, key = make_cert_with_cryptography(cse.path("ca"), cse.path("selfuri%d" % len(uri)), san_uri=uri)
+    with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
+        cse.cert(cse.cert_session(crt, key), "GET", "/cse-in", "/id-in")
 
 
 def test_psk_bound_to_this_cse_is_refused(m2msec_bin, tmp_path):
