@@ -82,11 +82,12 @@ static int cin_create(m2mi_ctx *c, m2mi_node *cnt, m2mi_node *n)
 /* After the insert: the container's counters include the new instance. */
 static int cin_created(m2mi_ctx *c, m2mi_node *cnt, m2mi_node *n)
 {
+	json_int_t cbs = m2mi_sat_add(get_int(cnt->attr, "cbs", 0), n->row.size);
 	m2m_err e;
 	int rsc;
 
 	if (json_object_set_new(cnt->attr, "cni", json_integer(get_int(cnt->attr, "cni", 0) + 1)) != 0 ||
-	    json_object_set_new(cnt->attr, "cbs", json_integer(m2mi_sat_add(get_int(cnt->attr, "cbs", 0), n->row.size))) != 0)
+	    json_object_set_new(cnt->attr, "cbs", json_integer(cbs)) != 0)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 	if ((rsc = m2mi_node_sync(c, cnt)) != 0)
 		return rsc;
