@@ -35,8 +35,10 @@ M2M_API M2M_WUR m2m_err m2m_originator_forms(const m2m_origin_ctx *ctx, const ch
 /*
  * Apply TS-0004 clause 7.3.2.1 to req arriving over sa. Returns 0 when the request may go on, or
  * the Response Status Code to answer: 4000 BAD_REQUEST (From missing outside AE registration,
- * malformed From), 4106 ORIGINATOR_NOT_AUTHENTICATED (From differs from the identity bound to the
- * association), 4107 SECURITY_ASSOCIATION_REQUIRED (a CSE-ID originator outside any association).
+ * malformed From, a Registree AE whose From is not its AE-ID-Stem), 4106
+ * ORIGINATOR_NOT_AUTHENTICATED (From differs from the identity bound to the association; the
+ * association is bound to this CSE's own CSE-ID; a CSE peer's From is an AE-ID), 4107
+ * SECURITY_ASSOCIATION_REQUIRED (a CSE-ID originator outside any association).
  * *rq_authn is set per TS-0003 clause 7.1.2: true only when the request came over an association
  * and From matched its bound identity. from_out (may be NULL) receives the forms of From, which
  * the check computes anyway (callers need them for access control, so they are not computed

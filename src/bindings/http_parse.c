@@ -25,6 +25,7 @@ static const char *const json_media[] = {
 };
 /* Release Version Indicators accepted (TS-0004 clause 6.4.1, releaseVersion). */
 static const char *const rvi_ok[] = {"2a", "3", "4", "5"};
+#define RVI_R1 "1" /* a Release-1 entity: no RVI in its requests, none in responses to it */
 
 static m2m_err fail(m2m_response *rsp, m2m_err err, int rsc, int http_status, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -613,8 +614,16 @@ static m2m_err parse(const char *method, const char *target, const struct hdrs *
 		return BAD("X-M2M-RI (request identifier) is missing");
 	if (!ri_ok(h->ri))
 		return BAD("X-M2M-RI is longer than %d bytes or has control characters", RI_MAX);
-	if (h->rvi == NULL || h->rvi[0] == '\0')
-		return BAD("X-M2M-RVI (release version indicator) is missing");
+	if (h->rvi == NULL || h->rvi[0] == '\0' || strcmp(h->rvi, RVI_R1) == 0) {
+		/* TS-0004 7.3.2.1: a request without RVI is a Release-1 request (RVI 1), which this CSE
+		 * does not support (4001); the response to a Release-1 entity carries no RVI (TS-0004
+		 * Table 6.4.2-1), which RVI_R1 in rsp->rvi tells the serializer. */
+		rc = fail(rsp, M2M_E_PROTO, M2M_RSC_RELEASE_VERSION_NOT_SUPPORTED, 0,
+			  "release version 1 (a request without X-M2M-RVI) is not supported (2a, 3, 4, 5)");
+		free(rsp->rvi);
+		rsp->rvi = strdup(RVI_R1);
+		return rsp->rvi != NULL ? rc : NOMEM();
+	}
 	for (size_t i = 0; i < sizeof(rvi_ok) / sizeof(rvi_ok[0]); i++)
 		rvi_known |= strcmp(h->rvi, rvi_ok[i]) == 0;
 	if (!rvi_known)
@@ -711,7 +720,8 @@ m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *
 	rvi = rsp->rvi ? rsp->rvi : req && req->rvi ? req->rvi : "3";
 	add_header(out, "X-M2M-RSC", out->rsc_buf);
 	add_header(out, "X-M2M-RI", ri);
-	add_header(out, "X-M2M-RVI", rvi);
+	if (strcmp(rvi, RVI_R1) != 0) /* TS-0004 Table 6.4.2-1: absent towards a Release-1 entity */
+		add_header(out, "X-M2M-RVI", rvi);
 	/* TS-0009 6.4.4: the created resource's ID, structured unless drt=2 asks for unstructured
 	 * (TS-0004 Table 6.4.1-1: default structured); location alone when no path is known */
 	if (req != NULL && req->op == M2M_OP_CREATE && (rsp->location != NULL || rsp->location_s != NULL))

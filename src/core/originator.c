@@ -5,6 +5,9 @@
  * (TS-0003 clauses 7.1.2 and 7.2.1, Registrar AE-impersonation check), and the originator is put
  * into the three ID forms of TS-0001 Table 7.2-1 for the access-control rules.
  *
+ * Beyond the clause: an association bound to this CSE's own CSE-ID is refused (a peer can never
+ * be this CSE), and a CSE peer never speaks for an AE (no registration relationship exists yet).
+ *
  * Ambiguity resolved here (docs/identifiers.md): TS-0001 gives both the SP-relative CSE-ID
  * "/{CSE-ID}" and the SP-relative S-type AE-ID "/{AE-ID-Stem}"; a single segment starting with
  * 'S' is read as an S-type AE-ID, anything else as a CSE-ID.
@@ -127,6 +130,21 @@ static int reject(char *msg, size_t cap, int rsc, const char *why)
 	return rsc;
 }
 
+/* The bound identity names this CSE itself (any ID form): a peer can never be this CSE. */
+static bool names_this_cse(const m2m_origin_ctx *ctx, const m2m_origin_forms *b)
+{
+	char self[M2M_ORIG_MAX];
+
+	return b->is_cse && put(self, ctx->sp_id, ctx->cse_id, "") == M2M_OK &&
+	       strcmp(b->absolute, self) == 0; /* public: identifiers */
+}
+
+/* An AE-ID-Stem: a single segment, no '/' (TS-0001 Table 7.2-1, CSE-relative AE-ID). */
+static bool is_stem(const char *fr)
+{
+	return fr[0] != '/' && strchr(fr, '/') == NULL;
+}
+
 int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa, const m2m_request *req, bool *rq_authn,
 			 m2m_origin_forms *from_out, char *msg, size_t msgcap)
 {
@@ -137,8 +155,16 @@ int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa, const m2m_
 
 	*rq_authn = false;
 	memset(f, 0, sizeof(*f));
+	memset(&bound, 0, sizeof(bound));
 	if (msg != NULL && msgcap > 0)
 		msg[0] = '\0';
+	/* Whatever binding produced the association (certificate SAN, PSK file, credential store), an
+	 * identity that is this CSE's own CSE-ID is refused here, the one place every request passes:
+	 * nothing outside this process can be this CSE. */
+	if (secured && sa->bound_id[0] != '\0' &&
+	    (m2m_originator_forms(ctx, sa->bound_id, &bound) != M2M_OK || names_this_cse(ctx, &bound)))
+		return reject(msg, msgcap, 4106, bound.is_cse ? "the security association names this CSE itself"
+							      : "the security association has an unusable bound identity");
 	/* AE registration may omit From or ask for a stem class ("C"/"S"), TS-0001 10.2.2.2. */
 	if (ae_create && (fr == NULL || fr[0] == '\0' || strcmp(fr, "C") == 0 || strcmp(fr, "S") == 0)) {
 		if (fr != NULL && fr[0] != '\0' && m2m_originator_forms(ctx, fr, f) != M2M_OK)
@@ -154,6 +180,9 @@ int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa, const m2m_
 		/* TS-0004 7.3.2.1: a CSE-ID originator outside any association. */
 		if (f->is_cse)
 			return reject(msg, msgcap, 4107, "a CSE originator needs a security association");
+		/* TS-0004 7.3.2.1: a Registree AE (an AE of this CSE) uses its AE-ID-Stem only. */
+		if (f->cse_relative[0] != '\0' && !is_stem(fr))
+			return reject(msg, msgcap, 4000, "From of a Registree AE must be its AE-ID-Stem");
 		return 0;
 	}
 	if (sa->bound_id[0] == '\0') {
@@ -165,24 +194,25 @@ int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa, const m2m_
 		}
 		return reject(msg, msgcap, 4106, "the security association is not bound to an originator");
 	}
-	if (m2m_originator_forms(ctx, sa->bound_id, &bound) != M2M_OK)
-		return reject(msg, msgcap, 4106, "the security association has an unusable bound identity");
 	if (sa->entity != M2M_ENTITY_CSE || !bound.is_cse) {
-		/* An AE (or an identity of AE shape): From must be exactly the bound AE-ID. */
+		/* A Registree AE: TS-0004 7.3.2.1 first requires the AE-ID-Stem format (4000), then
+		 * From must be exactly the bound AE-ID (4106). */
+		if (!is_stem(fr))
+			return reject(msg, msgcap, 4000, "From of a Registree AE must be its AE-ID-Stem");
 		if (strcmp(f->absolute, bound.absolute) != 0) /* public: identifiers */
 			return reject(msg, msgcap, 4106, "From does not match the authenticated identity");
 		*rq_authn = true;
 		return 0;
 	}
-	/* A CSE peer: its own CSE-ID is authenticated; it may forward for AEs registered elsewhere,
-	 * but never speak for another CSE or for AEs registered here. */
+	/* A CSE peer: its own CSE-ID is authenticated. It may speak for AEs only when they are
+	 * registered with it (TS-0004 7.3.2.1, TS-0003 7.1.2); this IN-CSE keeps no such
+	 * relationship (no <remoteCSE> registration yet), so it never speaks for any AE: not for
+	 * one registered here (C- or S-type, any ID form) nor for one registered elsewhere. */
 	if (f->is_cse) {
 		if (strcmp(f->absolute, bound.absolute) != 0) /* public: identifiers */
 			return reject(msg, msgcap, 4106, "From names a CSE other than the authenticated one");
 		*rq_authn = true;
 		return 0;
 	}
-	if (f->cse_relative[0] == 'C' || (fr[0] != '/' && fr[0] == 'C'))
-		return reject(msg, msgcap, 4106, "a CSE may not originate for an AE registered here");
-	return 0; /* transit: authenticated only through ESPrim (TS-0003 7.1.2) */
+	return reject(msg, msgcap, 4106, "a CSE may not originate for an AE without a registration relationship");
 }

@@ -98,8 +98,12 @@ def test_ts0003_8_2_2_2_certificate_ae_registration(cse):
     s = cse.cert_session(crt, key)
     r = cse.cert(s, "POST", "/cse-in", "Ccert1", AE_BODY % "cert1", ty=2)
     assert r.rsc == 2001, r
-    r = cse.cert(s, "GET", "/cse-in/cert1", "//%s/id-in/Ccert1" % SP)
+    r = cse.cert(s, "GET", "/cse-in/cert1", "Ccert1")
     assert r.rsc == 2000
+    # TS-0004 7.3.2.1: a Registree AE's From is its AE-ID-Stem; the absolute form is 4000
+    # (issue 6 changed this: it used to be served)
+    r = cse.cert(s, "GET", "/cse-in/cert1", "//%s/id-in/Ccert1" % SP)
+    assert r.rsc == 4000
 
 
 def test_ts0003_8_1_2_5_san_mismatch_is_4106(cse):

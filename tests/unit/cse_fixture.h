@@ -28,7 +28,8 @@ typedef struct fx {
 	m2m_cse_config cfg;
 	m2m_cse *cse;
 	m2m_cse_worker *w;
-	m2m_sa sa;          /* association of the next request (kind NONE by default) */
+	m2m_sa sa;          /* association of the next request (see fx_auth / fx_plain / fx_bound) */
+	bool authed;        /* fx_auth mode: each request gets an association bound to its From */
 	int64_t now;
 	m2m_request req;
 	m2m_response rsp;
@@ -67,6 +68,7 @@ static inline fx *fx_open(bool plain_admin)
 	assert_int_equal(m2m_cse_new(&f->cfg, &f->cse), M2M_OK);
 	assert_int_equal(m2m_cse_worker_new(f->cse, &f->w), M2M_OK);
 	f->now = (int64_t)time(NULL);
+	f->authed = true;
 	m2m_request_init(&f->req);
 	m2m_response_init(&f->rsp);
 	return f;
@@ -94,15 +96,26 @@ static inline int fx_teardown(void **state)
 	return 0;
 }
 
-/* Associations. */
+/* Associations. fx_auth (the default): every request arrives over an association bound to its
+ * own From (an authenticated originator; From absent, "C" or "S": a credential-only association
+ * that may register any AE-ID). fx_plain: no association (the loopback plain-HTTP listener).
+ * fx_bound: one fixed association for the following requests. */
+static inline void fx_auth(fx *f)
+{
+	memset(&f->sa, 0, sizeof(f->sa));
+	f->authed = true;
+}
+
 static inline void fx_plain(fx *f)
 {
 	memset(&f->sa, 0, sizeof(f->sa));
+	f->authed = false;
 }
 
 static inline void fx_bound(fx *f, const char *id)
 {
 	memset(&f->sa, 0, sizeof(f->sa));
+	f->authed = false;
 	f->sa.kind = M2M_SA_PSK;
 	f->sa.entity = M2M_ENTITY_AE;
 	snprintf(f->sa.bound_id, sizeof(f->sa.bound_id), "%s", id);
@@ -131,8 +144,25 @@ static inline m2m_request *fx_prepare(fx *f, m2m_op op, const char *to, const ch
 	return &f->req;
 }
 
+static inline void fx_auth_sa(fx *f)
+{
+	const char *fr = f->req.fr;
+	m2m_origin_forms o;
+
+	memset(&f->sa, 0, sizeof(f->sa));
+	f->sa.kind = M2M_SA_PSK;
+	snprintf(f->sa.credential_id, sizeof(f->sa.credential_id), "12-kpsa@sp.example.com");
+	if (fr == NULL || fr[0] == '\0' || strcmp(fr, "C") == 0 || strcmp(fr, "S") == 0)
+		return; /* entity UNKNOWN, bound "" */
+	f->sa.entity = m2m_originator_forms(&f->cse->octx, fr, &o) == M2M_OK && o.is_cse ? M2M_ENTITY_CSE
+											: M2M_ENTITY_AE;
+	snprintf(f->sa.bound_id, sizeof(f->sa.bound_id), "%s", fr);
+}
+
 static inline int fx_send(fx *f)
 {
+	if (f->authed)
+		fx_auth_sa(f);
 	m2m_response_clear(&f->rsp);
 	m2m_cse_handle(f->w, &f->sa, &f->req, &f->rsp, f->now);
 	return f->rsp.rsc;
@@ -171,7 +201,8 @@ static inline const char *fx_dbg(fx *f)
 			fail_msg("rsc %d, want %d (%s)", got_, (want), fx_dbg(f));                            \
 	} while (0)
 
-/* Register an AE with the given From (plain association); returns its AE-ID (static buffer). */
+/* Register an AE with the given From (authenticated, fx_auth; the mode stays fx_auth); returns
+ * its AE-ID (static buffer). */
 static inline const char *fx_ae(fx *f, const char *from, const char *rn)
 {
 	static char aei[8][64];
@@ -180,7 +211,7 @@ static inline const char *fx_ae(fx *f, const char *from, const char *rn)
 	char *slot = aei[k++ % 8];
 
 	snprintf(pc, sizeof(pc), "{\"m2m:ae\":{\"rn\":\"%s\",\"api\":\"Nexample\",\"rr\":true,\"srv\":[\"3\"]}}", rn);
-	fx_plain(f);
+	fx_auth(f);
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, f->cfg.name, from, M2M_TY_AE, pc), M2M_RSC_CREATED);
 	snprintf(slot, 64, "%s", fx_str(f, "m2m:ae", "aei"));
 	return slot;

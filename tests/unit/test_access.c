@@ -41,7 +41,7 @@ static void test_default_creator_policy(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	world(f);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/own/data", "Cown", 0, NULL), M2M_RSC_OK);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/own/data/v", "Cown", 0, NULL), M2M_RSC_OK);
@@ -76,7 +76,7 @@ static void test_each_operation(void **state)
 		{8, M2M_OP_DELETE, 0, NULL, M2M_RSC_DELETED},
 	};
 
-	fx_plain(f);
+	fx_auth(f);
 	world(f);
 	a = acp(f, "a1", "{\"acr\":[]}", PVS_OWN);
 	snprintf(ri, sizeof(ri), "%s", a);
@@ -107,7 +107,7 @@ static void test_inheritance_and_acp_target(void **state)
 	fx *f = *state;
 	char ri[64];
 
-	fx_plain(f);
+	fx_auth(f);
 	world(f);
 	snprintf(ri, sizeof(ri), "%s", acp(f, "a2", "{\"acr\":[{\"acor\":[\"Coth\",\"Cown\"],\"acop\":2}]}", PVS_OWN));
 	set_acpi(f, "cse-in/own/data", "Cown", ri, M2M_RSC_UPDATED);
@@ -132,7 +132,7 @@ static void test_acpi_update_uses_pvs(void **state)
 	fx *f = *state;
 	char a[64], b[64];
 
-	fx_plain(f);
+	fx_auth(f);
 	world(f);
 	/* pv lets Coth update, pvs only Cown */
 	snprintf(a, sizeof(a), "%s", acp(f, "a3", "{\"acr\":[{\"acor\":[\"Coth\"],\"acop\":6}]}", PVS_OWN));
@@ -160,7 +160,7 @@ static void test_authn_and_context(void **state)
 	fx *f = *state;
 	char ri[64];
 
-	fx_plain(f);
+	fx_auth(f);
 	world(f);
 	snprintf(ri, sizeof(ri), "%s",
 		 acp(f, "a5",
@@ -169,6 +169,7 @@ static void test_authn_and_context(void **state)
 		     PVS_OWN));
 	set_acpi(f, "cse-in/own/data", "Cown", ri, M2M_RSC_UPDATED);
 	/* acaf: Coth over plain HTTP is not authenticated */
+	fx_plain(f);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/own/data", "Coth", 0, NULL), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
 	fx_bound(f, "Coth");
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/own/data", "Coth", 0, NULL), M2M_RSC_OK);
@@ -191,7 +192,7 @@ static void test_cache_across_workers(void **state)
 	m2m_cse_worker *w1 = f->w, *w2 = NULL;
 	char ri[64];
 
-	fx_plain(f);
+	fx_auth(f);
 	world(f);
 	snprintf(ri, sizeof(ri), "%s", acp(f, "a6", "{\"acr\":[{\"acor\":[\"Coth\"],\"acop\":2}]}", PVS_OWN));
 	set_acpi(f, "cse-in/own/data", "Cown", ri, M2M_RSC_UPDATED);
@@ -206,6 +207,81 @@ static void test_cache_across_workers(void **state)
 	m2m_cse_worker_free(w2);
 }
 
+/* Role-IDs are claims: with no verification source (no <role> resources yet) a Role-ID in acor
+ * never matches, whatever rids the request carries (issue 6: `?rids=operator@...` got in). */
+static void test_unverified_role_ids_grant_nothing(void **state)
+{
+	fx *f = *state;
+	char ri[64];
+
+	fx_auth(f);
+	world(f);
+	snprintf(ri, sizeof(ri), "%s",
+		 acp(f, "r1", "{\"acr\":[{\"acor\":[\"operator@m2m.example.org\"],\"acop\":63}]}", PVS_OWN));
+	set_acpi(f, "cse-in/own/data", "Cown", ri, M2M_RSC_UPDATED);
+	for (int plain = 0; plain < 2; plain++) {
+		if (plain)
+			fx_plain(f);
+		else
+			fx_auth(f);
+		fx_prepare(f, M2M_OP_RETRIEVE, "cse-in/own/data", "Coth", 0, NULL);
+		f->req.rids = calloc(1, sizeof(char *));
+		assert_non_null(f->req.rids);
+		f->req.rids[0] = strdup("operator@m2m.example.org");
+		f->req.nrids = 1;
+		assert_rsc(f, fx_send(f), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+		fx_prepare(f, M2M_OP_CREATE, "cse-in/own/data", "Coth", M2M_TY_CIN, CIN_PC);
+		f->req.rids = calloc(1, sizeof(char *));
+		assert_non_null(f->req.rids);
+		f->req.rids[0] = strdup("operator@M2M.example.org");
+		f->req.nrids = 1;
+		assert_rsc(f, fx_send(f), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	}
+}
+
+/* The creator rule needs an authenticated originator: over plain HTTP a From naming the creator
+ * gets nothing from it (issue 6: plain-HTTP impersonation), and what an unauthenticated
+ * originator creates has no creator. */
+static void test_creator_rule_needs_authentication(void **state)
+{
+	fx *f = *state;
+	char ri[64];
+
+	fx_auth(f);
+	world(f);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/own/data/v", "Cown", 0, NULL), M2M_RSC_OK);
+	fx_plain(f);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/own", "Cown", 0, NULL), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/own/data", "Cown", 0, NULL),
+		   M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/own/data/v", "Cown", 0, NULL),
+		   M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in/own/data", "Cown", M2M_TY_CIN, CIN_PC),
+		   M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/own", "Cown", 0, "{\"m2m:ae\":{\"poa\":[\"http://x\"]}}"),
+		   M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/own/data", "Cown", 0, NULL),
+		   M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	/* an ACP granting unauthenticated originators applies; what they create has no creator */
+	fx_auth(f);
+	snprintf(ri, sizeof(ri), "%s", acp(f, "c1", "{\"acr\":[{\"acor\":[\"Cown\"],\"acop\":1}]}", PVS_OWN));
+	set_acpi(f, "cse-in/own/data", "Cown", ri, M2M_RSC_UPDATED);
+	fx_plain(f);
+	fx_create(f, "cse-in/own/data", "Cown", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"u\",\"con\":\"1\"}}");
+	{
+		m2m_resstore *st = NULL;
+		m2m_res r = {0};
+		assert_int_equal(m2m_resstore_open(f->db, &st), M2M_OK);
+		assert_int_equal(m2m_resstore_get_path(st, "cse-in/own/data/u", &r), M2M_OK);
+		assert_null(r.cr);
+		m2m_res_clear(&r);
+		assert_int_equal(m2m_resstore_get_path(st, "cse-in/own/data/v", &r), M2M_OK);
+		assert_non_null(r.cr); /* created by the authenticated Cown */
+		m2m_res_clear(&r);
+		m2m_resstore_free(st);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +291,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_acpi_update_uses_pvs, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_authn_and_context, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cache_across_workers, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_unverified_role_ids_grant_nothing, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_creator_rule_needs_authentication, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

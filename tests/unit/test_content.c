@@ -27,7 +27,7 @@ static void test_create_rcn(void **state)
 	fx *f = *state;
 	json_t *rce;
 
-	fx_plain(f);
+	fx_auth(f);
 	assert_rsc(f, send_rcn(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{\"rn\":\"a\"}}", 0), M2M_RSC_CREATED);
 	assert_null(f->rsp.pc);
 	assert_non_null(f->rsp.location);
@@ -51,7 +51,7 @@ static void test_update_delete_rcn(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	tree(f);
 	assert_rsc(f, send_rcn(f, M2M_OP_UPDATE, "cse-in/t", 0, "{\"m2m:cnt\":{\"lbl\":[\"x\"]}}", 0), M2M_RSC_UPDATED);
 	assert_null(f->rsp.pc);
@@ -73,7 +73,7 @@ static void test_retrieve_rcn(void **state)
 	fx *f = *state;
 	json_t *a, *rrf;
 
-	fx_plain(f);
+	fx_auth(f);
 	tree(f);
 	for (int bad = 0; bad <= 3; bad++)
 		if (bad != 1)
@@ -131,7 +131,7 @@ static void test_children_need_privilege(void **state)
 	fx *f = *state;
 	json_t *rrf;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_ae(f, "Cown", "own");
 	fx_ae(f, "Coth", "oth");
 	fx_create(f, "cse-in/own", "Cown", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"mine\"}}");
@@ -156,7 +156,7 @@ static void test_filtered_listing_keeps_grandchildren(void **state)
 	fx *f = *state;
 	json_t *cnts;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"p\"}}");
 	fx_create(f, "cse-in/p", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"mid\"}}");
 	fx_create(f, "cse-in/p/mid", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"deep\",\"lbl\":[\"z\"]}}");
@@ -179,7 +179,7 @@ static void test_listing_budget(void **state)
 	json_t *rrf;
 	char pc[64];
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"many\"}}");
 	for (int i = 0; i < 10; i++) {
 		snprintf(pc, sizeof(pc), "{\"m2m:cin\":{\"con\":\"%d\"}}", i);
@@ -202,6 +202,50 @@ static void test_listing_budget(void **state)
 	assert_int_equal(f->rsp.cnst, 0);
 }
 
+/* disableRetrieval (TS-0001 Table 9.6.6-2: RETRIEVE of the child instances "rejected at all
+ * times") holds for every result content that lists children, at any depth, for everybody
+ * (issue 6: rcn=4/8 returned every con). */
+static void test_children_honour_disable_retrieval(void **state)
+{
+	fx *f = *state;
+	static const char *const targets[] = {"cse-in/dr", "cse-in/dr/in"};
+	json_t *a, *rrf;
+	char *txt;
+
+	fx_auth(f);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"dr\"}}");
+	fx_create(f, "cse-in/dr", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"in\",\"disr\":true}}");
+	fx_create(f, "cse-in/dr/in", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"s1\",\"con\":\"SECRET1\"}}");
+	fx_create(f, "cse-in/dr/in", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"s2\",\"con\":\"SECRET2\"}}");
+	fx_create(f, "cse-in/dr/in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"open\"}}");
+	fx_create(f, "cse-in/dr/in/open", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"p\",\"con\":\"PUBLIC\"}}");
+	for (size_t t = 0; t < 2; t++)
+		for (int rcn = 4; rcn <= 8; rcn++) {
+			if (rcn == 7)
+				continue;
+			assert_rsc(f, send_rcn(f, M2M_OP_RETRIEVE, targets[t], 0, NULL, rcn), M2M_RSC_OK);
+			txt = json_dumps(f->rsp.pc, JSON_COMPACT);
+			assert_non_null(txt);
+			/* names as JSON strings or path ends: a random ri never holds a quote */
+			if (strstr(txt, "SECRET") != NULL || strstr(txt, "\"s1\"") != NULL || strstr(txt, "/s1\"") != NULL ||
+			    strstr(txt, "\"s2\"") != NULL || strstr(txt, "/s2\"") != NULL)
+				fail_msg("rcn %d on %s lists an instance of a disr container: %s", rcn, targets[t], txt);
+			if (rcn != 5 && rcn != 6 && strstr(txt, "PUBLIC") == NULL) /* the grandchild is not disr */
+				fail_msg("rcn %d on %s hides an instance of an ordinary container: %s", rcn, targets[t], txt);
+			free(txt);
+		}
+	/* the references of the others are still there */
+	assert_rsc(f, send_rcn(f, M2M_OP_RETRIEVE, "cse-in/dr", 0, NULL, 6), M2M_RSC_OK);
+	rrf = json_object_get(json_object_get(f->rsp.pc, "m2m:rrl"), "rrf");
+	assert_int_equal(json_array_size(rrf), 3); /* in, open, p */
+	/* DELETE with rcn 4 does not reveal them either */
+	assert_rsc(f, send_rcn(f, M2M_OP_DELETE, "cse-in/dr", 0, NULL, 4), M2M_RSC_DELETED);
+	a = fx_attrs(f, "m2m:cnt");
+	txt = json_dumps(a, JSON_COMPACT);
+	assert_null(strstr(txt, "SECRET"));
+	free(txt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +255,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_children_need_privilege, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_filtered_listing_keeps_grandchildren, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_listing_budget, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_children_honour_disable_retrieval, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,7 @@ static void test_null_and_bad_primitives(void **state)
 	assert_int_equal(rsp.rsc, M2M_RSC_INTERNAL_SERVER_ERROR);
 	m2m_response_clear(&rsp);
 	m2m_cse_handle(f->w, NULL, NULL, NULL, 0); /* no crash */
-	fx_plain(f);
+	fx_auth(f);
 	assert_rsc(f, fx_req(f, M2M_OP_NOTIFY, "cse-in", "CAdmin", 0, "{}"), M2M_RSC_NOT_IMPLEMENTED);
 	assert_rsc(f, fx_req(f, (m2m_op)9, "cse-in", "CAdmin", 0, NULL), M2M_RSC_BAD_REQUEST);
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", 0, "{\"m2m:cnt\":{}}"), M2M_RSC_BAD_REQUEST);
@@ -80,17 +80,21 @@ static void test_originator_rules(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", NULL, 0, NULL), M2M_RSC_BAD_REQUEST);
 	/* outside an association, an AE-ID of no registered AE */
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "Cnobody", 0, NULL), M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED);
-	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "/id-in/Cnobody", 0, NULL),
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "/id-mn/Cnobody", 0, NULL),
 		   M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED);
+	/* an AE-ID of this CSE in a non-stem form: TS-0004 7.3.2.1 BAD_REQUEST (issue 6) */
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "/id-in/Cnobody", 0, NULL), M2M_RSC_BAD_REQUEST);
 	/* a CSE-ID outside an association */
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "/id-mn", 0, NULL), M2M_RSC_SECURITY_ASSOCIATION_REQUIRED);
 	/* over an association, From must be the bound identity */
 	fx_bound(f, "Cdev1");
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "Cdev2", 0, NULL), M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED);
-	/* a registered AE is accepted outside an association (and then needs privileges) */
+	/* a registered AE is accepted outside an association, but only with what an ACP grants to
+	 * unauthenticated originators: not even its own <AE> (creator rule needs rq_authn; issue 6,
+	 * was 2000) */
 	fx_ae(f, "Cplain", "plain");
 	fx_plain(f);
-	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/plain", "Cplain", 0, NULL), M2M_RSC_OK);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/plain", "Cplain", 0, NULL), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "Cplain", 0, NULL), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
 }
 
@@ -98,7 +102,7 @@ static void test_missing_target(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/nothing", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cnt0000", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
 	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/nothing", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
@@ -122,7 +126,7 @@ static void test_admin_only_when_bound(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "CAdmin", 0, NULL), M2M_RSC_OK);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, cnt);
 	fx_bound(f, "/id-in/CAdmin"); /* the same identity in SP-relative form */
-	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/adm", "/id-in/CAdmin", 0, NULL), M2M_RSC_DELETED);
+	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/adm", "CAdmin", 0, NULL), M2M_RSC_DELETED);
 	/* nobody may register as the admin's AE-ID */
 	fx_plain(f);
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_AE,
@@ -145,7 +149,7 @@ static void test_rollback(void **state)
 	fx *f = *state;
 	int64_t t0 = f->now;
 
-	fx_plain(f);
+	fx_auth(f);
 	/* an AE registration expiring soon */
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cshort", M2M_TY_AE,
 			     "{\"m2m:ae\":{\"api\":\"Nx\",\"rr\":true,\"srv\":[\"3\"],\"et\":\"20991231T000000\"}}"),
@@ -208,7 +212,7 @@ static void test_concurrent_workers(void **state)
 	worker_arg a[3] = {{f->cse, 0}, {f->cse, 0}, {f->cse, 0}};
 	pthread_t th[3];
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"par\"}}");
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, writer, &a[i]), 0);
@@ -221,6 +225,23 @@ static void test_concurrent_workers(void **state)
 	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:cnt"), "cni")), 300);
 }
 
+/* TS-0004 7.3.2.1 / 7.3.3.3: an undefined resource type is an invalid Resource Type (4000); a type
+ * the spec defines but this CSE does not implement is NOT_IMPLEMENTED (5001). */
+static void test_unknown_and_unimplemented_types(void **state)
+{
+	fx *f = *state;
+	static const int undefined[] = {33, 52, 999, 10006, 10033, 65535};
+	static const int unimplemented[] = {6, 17, 31, 51, 10001, 10046};
+
+	fx_auth(f);
+	for (size_t i = 0; i < sizeof(undefined) / sizeof(undefined[0]); i++)
+		assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", undefined[i], "{\"m2m:x\":{}}"),
+			   M2M_RSC_BAD_REQUEST);
+	for (size_t i = 0; i < sizeof(unimplemented) / sizeof(unimplemented[0]); i++)
+		assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", unimplemented[i], "{\"m2m:x\":{}}"),
+			   M2M_RSC_NOT_IMPLEMENTED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_admin_only_when_bound),
 		cmocka_unit_test_setup_teardown(test_rollback, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_workers, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_and_unimplemented_types, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

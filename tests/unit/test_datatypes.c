@@ -58,7 +58,7 @@ static void test_through_cse(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in/c", "CAdmin", M2M_TY_CIN,
 			     "{\"m2m:cin\":{\"rn\":\"i\",\"cnf\":\"text/plain\",\"con\":\"x\"}}"),

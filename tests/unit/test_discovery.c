@@ -46,7 +46,7 @@ static void test_filters(void **state)
 	json_t *u;
 	char later[M2M_RES_TIME_LEN];
 
-	fx_plain(f);
+	fx_auth(f);
 	tree(f);
 	disc(f, "cse-in/d", "CAdmin");
 	u = discover(f, NULL, NULL, M2M_RSC_OK);
@@ -136,7 +136,7 @@ static void test_privilege_filtering(void **state)
 	fx *f = *state;
 	json_t *u;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_ae(f, "Cown", "own");
 	fx_ae(f, "Cseek", "seek");
 	fx_create(f, "cse-in/own", "Cown", M2M_TY_ACP,

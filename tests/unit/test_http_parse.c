@@ -295,8 +295,11 @@ static void test_headers(void **state)
 
 	const char *empty_ri[] = {"X-M2M-RI", "", NULL};
 	expect_fail("GET", "/cse-in", empty_ri, NULL, 4000, "X-M2M-RI");
+	/* TS-0004 7.3.2.1: no RVI is a Release-1 request: 4001 (issue 6: was 4000) */
 	const char *norvi[] = {"X-M2M-RVI", "-", NULL};
-	expect_fail("GET", "/cse-in", norvi, NULL, 4000, "X-M2M-RVI");
+	expect_fail("GET", "/cse-in", norvi, NULL, M2M_RSC_RELEASE_VERSION_NOT_SUPPORTED, "X-M2M-RVI");
+	const char *emptyrvi[] = {"X-M2M-RVI", "", NULL};
+	expect_fail("GET", "/cse-in", emptyrvi, NULL, M2M_RSC_RELEASE_VERSION_NOT_SUPPORTED, "X-M2M-RVI");
 	const char *oldrvi[] = {"X-M2M-RVI", "1", NULL};
 	expect_fail("GET", "/cse-in", oldrvi, NULL, M2M_RSC_RELEASE_VERSION_NOT_SUPPORTED, "release version");
 	const char *dup[] = {"X-M2M-Origin", "Cx", "x-m2m-origin", "Cy", NULL};
@@ -485,6 +488,38 @@ static void test_response_partial(void **state)
 	m2m_response_clear(&rsp);
 }
 
+/* TS-0004 Table 6.4.2-1: the response to a Release-1 request (no X-M2M-RVI) carries no RVI, and
+ * still echoes the request identifier (issue 6). */
+static void test_release1_response_has_no_rvi(void **state)
+{
+	static const char *const cases[][2] = {{"X-M2M-RVI", "-"}, {"X-M2M-RVI", "1"}};
+	m2m_request req;
+	m2m_response rsp;
+	m2m_http_out out;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		const char *h[] = {cases[i][0], cases[i][1], NULL};
+		assert_int_equal(run("GET", "/cse-in", h, NULL, &req, &rsp), M2M_E_PROTO);
+		assert_int_equal(rsp.rsc, M2M_RSC_RELEASE_VERSION_NOT_SUPPORTED);
+		assert_int_equal(m2m_http_serialize_response(&req, &rsp, &out), M2M_OK);
+		assert_int_equal(out.status, 501);
+		assert_null(hdr(&out, "X-M2M-RVI"));
+		assert_string_equal(hdr(&out, "X-M2M-RI"), "rq1");
+		m2m_http_out_clear(&out);
+		m2m_request_clear(&req);
+		m2m_response_clear(&rsp);
+	}
+	/* a supported but unknown release still gets the default RVI */
+	const char *h5[] = {"X-M2M-RVI", "9", NULL};
+	assert_int_equal(run("GET", "/cse-in", h5, NULL, &req, &rsp), M2M_E_PROTO);
+	assert_int_equal(m2m_http_serialize_response(&req, &rsp, &out), M2M_OK);
+	assert_non_null(hdr(&out, "X-M2M-RVI"));
+	m2m_http_out_clear(&out);
+	m2m_request_clear(&req);
+	m2m_response_clear(&rsp);
+}
+
 static void test_response_edges(void **state)
 {
 	m2m_request req;
@@ -550,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_limits),   cmocka_unit_test(test_response), cmocka_unit_test(test_response_edges),
 		cmocka_unit_test(test_response_partial),
 		cmocka_unit_test(test_content_location),
+		cmocka_unit_test(test_release1_response_has_no_rvi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,7 @@ static void test_events(void **state)
 	json_t *b;
 	int n;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
 	subscribe(f, "cse-in/c", h, "upd", "");                                    /* default: net 1 */
 	subscribe(f, "cse-in/c", h, "kids", ",\"enc\":{\"net\":[3,4],\"chty\":[4]},\"nct\":3");
@@ -89,7 +89,7 @@ static void test_modified_attributes_and_poa(void **state)
 	char poa[128];
 	json_t *b, *rep;
 
-	fx_plain(f);
+	fx_auth(f);
 	/* an AE with an http pointOfAccess receives notifications addressed to its AE-ID */
 	snprintf(poa, sizeof(poa),
 		 "{\"m2m:ae\":{\"rn\":\"rx\",\"api\":\"Nx\",\"rr\":true,\"srv\":[\"3\"],\"poa\":[\"http://127.0.0.1:%d/p\"]}}",
@@ -124,7 +124,7 @@ static void test_undeliverable_counts(void **state)
 	char pc[256];
 	int port = fx_closed_port();
 
-	fx_plain(f);
+	fx_auth(f);
 	/* a target that is not verified (an AE with a dead poa), then cannot be reached */
 	snprintf(pc, sizeof(pc),
 		 "{\"m2m:ae\":{\"rn\":\"dead\",\"api\":\"Nx\",\"rr\":true,\"srv\":[\"3\"],\"poa\":[\"http://127.0.0.1:%d/\"]}}",
@@ -149,7 +149,7 @@ static void test_subscriber_privilege(void **state)
 	char pc[512];
 	json_t *b;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_ae(f, "Cown", "own");
 	fx_ae(f, "Coth", "oth");
 	fx_create(f, "cse-in/own", "Cown", M2M_TY_ACP,

@@ -92,14 +92,21 @@ static void test_ae_association(void **state)
 	bool a = false;
 	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cdev1", &a), 0);
 	assert_true(a);
-	/* the same AE in SP-relative and absolute form is still the bound identity */
-	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-in/Cdev1", &a), 0);
-	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "//sp.example.com/id-in/Cdev1", &a), 0);
+	/* TS-0004 7.3.2.1: a Registree AE's From must be its AE-ID-Stem, any other format is 4000,
+	 * even the bound AE in SP-relative or absolute form (issue 6: was served) */
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-in/Cdev1", &a), 4000);
+	assert_false(a);
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "//sp.example.com/id-in/Cdev1", &a), 4000);
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 4000);
 	/* spoofed From -> 4106, rq_authn false */
 	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cdev2", &a), 4106);
 	assert_false(a);
 	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "CAdmin", &a), 4106);
-	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 4106);
+	/* bound in SP-relative form: the stem is still the identity */
+	sa = mk_sa(M2M_SA_PSK, M2M_ENTITY_AE, "/id-in/Cdev1");
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cdev1", &a), 0);
+	assert_true(a);
+	sa = mk_sa(M2M_SA_PSK, M2M_ENTITY_AE, "Cdev1");
 	assert_int_equal(check(&sa, M2M_OP_CREATE, M2M_TY_AE, "Cother", &a), 4106);
 	assert_int_equal(check(&sa, M2M_OP_CREATE, M2M_TY_AE, "C", &a), 0);
 	assert_true(a);
@@ -112,12 +119,58 @@ static void test_cse_association(void **state)
 	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 0);
 	assert_true(a);
 	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-other", &a), 4106);
-	/* a CSE may forward for its own registree AEs (transit), unauthenticated */
-	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn/Cx", &a), 0);
+	/* A CSE speaks for AEs only when they are registered with it, and this CSE keeps no such
+	 * relationship: every AE-ID From is 4106 (issue 6: S-type AEs and transit were served).
+	 * C- and S-type, every ID form, registered here or elsewhere. */
+	static const char *const aes[] = {"Cx", "/id-in/Cx", "//sp.example.com/id-in/Cx", "Sx", "/Sx",
+					  "//sp.example.com/Sx", "/id-mn/Cx", "//sp.example.com/id-mn/Cx",
+					  "//other.example.org/Sx"};
+	for (size_t i = 0; i < sizeof(aes) / sizeof(aes[0]); i++) {
+		a = true;
+		assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, aes[i], &a), 4106);
+		assert_false(a);
+		assert_int_equal(check(&sa, M2M_OP_CREATE, M2M_TY_CIN, aes[i], &a), 4106);
+	}
+}
+
+/* A peer can never be this CSE: an association bound to our own CSE-ID (any form, any
+ * credential kind, even claimed as an AE) is refused on every request (issue 6). */
+static void test_bound_to_this_cse(void **state)
+{
+	static const char *const self[] = {"/id-in", "//sp.example.com/id-in"};
+	static const m2m_sa_kind kinds[] = {M2M_SA_CERT, M2M_SA_PSK};
+	static const m2m_entity_kind ents[] = {M2M_ENTITY_CSE, M2M_ENTITY_AE};
+	bool a;
+
+	for (size_t i = 0; i < 2; i++)
+		for (size_t k = 0; k < 2; k++)
+			for (size_t e = 0; e < 2; e++) {
+				m2m_sa sa = mk_sa(kinds[k], ents[e], self[i]);
+				a = true;
+				assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-in", &a), 4106);
+				assert_false(a);
+				assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, self[i], &a), 4106);
+				assert_int_equal(check(&sa, M2M_OP_CREATE, M2M_TY_AE, NULL, &a), 4106);
+				assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cx", &a), 4106);
+			}
+	/* another CSE of our SP is fine */
+	m2m_sa mn = mk_sa(M2M_SA_CERT, M2M_ENTITY_CSE, "//sp.example.com/id-mn");
+	assert_int_equal(check(&mn, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 0);
+	assert_true(a);
+}
+
+/* Outside an association a Registree AE (an AE-ID of this CSE) must use its stem (4000); AE-IDs
+ * of other CSEs are left to the "registered here" check of the dispatcher (4106). */
+static void test_plain_non_stem(void **state)
+{
+	m2m_sa none = mk_sa(M2M_SA_NONE, M2M_ENTITY_UNKNOWN, "");
+	bool a = true;
+
+	assert_int_equal(check(&none, M2M_OP_RETRIEVE, 0, "/id-in/Cabc", &a), 4000);
+	assert_int_equal(check(&none, M2M_OP_RETRIEVE, 0, "//sp.example.com/id-in/Cabc", &a), 4000);
+	assert_int_equal(check(&none, M2M_OP_RETRIEVE, 0, "/Sabc", &a), 4000);
+	assert_int_equal(check(&none, M2M_OP_RETRIEVE, 0, "/id-mn/Cabc", &a), 0);
 	assert_false(a);
-	/* but not for AEs registered here */
-	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cx", &a), 4106);
-	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-in/Cx", &a), 4106);
 }
 
 static void test_credential_only(void **state)
@@ -137,6 +190,8 @@ int main(void)
 		cmocka_unit_test(test_ae_association),
 		cmocka_unit_test(test_cse_association),
 		cmocka_unit_test(test_credential_only),
+		cmocka_unit_test(test_bound_to_this_cse),
+		cmocka_unit_test(test_plain_non_stem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

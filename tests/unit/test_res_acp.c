@@ -13,7 +13,7 @@ static void test_create(void **state)
 	fx *f = *state;
 	json_t *a;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_ACP,
 		  "{\"m2m:acp\":{\"rn\":\"p\",\"pv\":{\"acr\":[{\"acor\":[\"all\"],\"acop\":2,"
 		  "\"acco\":[{\"actw\":[\"* * 8-17 * * 1-5 *\"]}]}]},\"pvs\":" PVS "}}");
@@ -37,7 +37,7 @@ static void test_invalid(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	expect_400(f, M2M_OP_CREATE, "cse-in", "{\"m2m:acp\":{\"pv\":{\"acr\":[]}}}", "pvs is mandatory");
 	expect_400(f, M2M_OP_CREATE, "cse-in", "{\"m2m:acp\":{\"pvs\":" PVS "}}", "pv is mandatory");
 	expect_400(f, M2M_OP_CREATE, "cse-in", "{\"m2m:acp\":{\"pv\":{\"acr\":[]},\"pvs\":{\"acr\":[]}}}",
@@ -72,7 +72,7 @@ static void test_update_bumps_version(void **state)
 	char ri[64];
 	int ty = 0;
 
-	fx_plain(f);
+	fx_auth(f);
 	snprintf(ri, sizeof(ri), "%s",
 		 fx_create(f, "cse-in", "CAdmin", M2M_TY_ACP, "{\"m2m:acp\":{\"pv\":{\"acr\":[]},\"pvs\":" PVS "}}"));
 	assert_int_equal(m2m_resstore_open(f->db, &s), M2M_OK);

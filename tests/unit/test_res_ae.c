@@ -14,7 +14,7 @@ static void test_assignment(void **state)
 	char aei[64];
 	json_t *a;
 
-	fx_plain(f);
+	fx_auth(f);
 	/* From absent: a fresh C-stem */
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", NULL, M2M_TY_AE, AE_PC), M2M_RSC_CREATED);
 	a = fx_attrs(f, "m2m:ae");
@@ -74,13 +74,21 @@ static void test_binding(void **state)
 	/* an association that only knows the Credential-ID: From decides, no binding */
 	fx_bound(f, "");
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cfree", M2M_TY_AE, AE_PC), M2M_RSC_CREATED);
+	/* ... but that is no claim to the AE-ID: the association bound to Cfree takes it over, and
+	 * the credential-only one cannot take it back (issue 6: squatting a bound AE-ID) */
+	fx_bound(f, "Cfree");
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cfree", M2M_TY_AE, AE_PC), M2M_RSC_CREATED);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "Cfree", "Cfree", 0, NULL), M2M_RSC_OK);
+	fx_bound(f, "");
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cfree", M2M_TY_AE, AE_PC),
+		   M2M_RSC_ORIGINATOR_HAS_ALREADY_REGISTERED);
 }
 
 static void test_attributes(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cx1", M2M_TY_AE,
 			     "{\"m2m:ae\":{\"api\":\"app\",\"rr\":true,\"srv\":[\"3\"]}}"),
 		   M2M_RSC_BAD_REQUEST);
@@ -115,12 +123,46 @@ static void test_attributes(void **state)
 	fx_ae(f, "Cx1", "x1");
 }
 
+/* Without a security association (plain HTTP) only a CSE-assigned AE-ID can be registered: an
+ * AE-ID of choice could be one a credential is bound to, whose holder would then get 4117 (issue
+ * 6). The authenticated holder of an AE-ID replaces a registration made without authentication. */
+static void test_plain_registration(void **state)
+{
+	fx *f = *state;
+	char aei[64];
+
+	fx_plain(f);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cdev1", M2M_TY_AE, AE_PC), M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Sdev1", M2M_TY_AE, AE_PC), M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED);
+	assert_int_equal(fx_rows(f, "Cdev1"), 0);
+	/* the holder of the credential bound to Cdev1 registers normally */
+	fx_bound(f, "Cdev1");
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cdev1", M2M_TY_AE, AE_PC), M2M_RSC_CREATED);
+	/* a CSE-assigned AE-ID is fine over plain HTTP, but confers no creator rights */
+	fx_plain(f);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "C", M2M_TY_AE, AE_PC), M2M_RSC_CREATED);
+	snprintf(aei, sizeof(aei), "%s", fx_str(f, "m2m:ae", "aei"));
+	assert_true(aei[0] == 'C' && strlen(aei) == 17);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, aei, aei, 0, NULL), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	/* an authenticated holder of that AE-ID later takes it over instead of getting 4117 */
+	fx_bound(f, aei);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", aei, M2M_TY_AE, AE_PC), M2M_RSC_CREATED);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, aei, aei, 0, NULL), M2M_RSC_OK);
+	/* and an authenticated registration is never taken over */
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", aei, M2M_TY_AE, AE_PC),
+		   M2M_RSC_ORIGINATOR_HAS_ALREADY_REGISTERED);
+	/* the admin over plain HTTP (dev-admin-over-plain-http) still registers its own AE-ID */
+	fx_plain(f);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_AE, AE_PC), M2M_RSC_CREATED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_assignment, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_binding, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_attributes, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_plain_registration, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@ static void test_create_and_size(void **state)
 	fx *f = *state;
 	json_t *a;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
 	fx_create(f, "cse-in/c", "CAdmin", M2M_TY_CIN,
 		  "{\"m2m:cin\":{\"rn\":\"i1\",\"cnf\":\"text/plain:0\",\"con\":\"h\\u00e9llo\"}}");
@@ -42,7 +42,7 @@ static void test_latest_oldest(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/c/la", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/c/ol", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
@@ -84,7 +84,7 @@ static void test_disable_retrieval_and_mia(void **state)
 	fx *f = *state;
 	char lim[M2M_RES_TIME_LEN];
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"d\",\"disr\":true,\"mia\":60}}");
 	fx_create(f, "cse-in/d", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"x\",\"con\":\"secret\"}}");
 	m2mi_time_fmt(f->now + 60, lim);
@@ -92,6 +92,16 @@ static void test_disable_retrieval_and_mia(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/x", "CAdmin", 0, NULL), M2M_RSC_OPERATION_NOT_ALLOWED);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/la", "CAdmin", 0, NULL), M2M_RSC_OPERATION_NOT_ALLOWED);
 	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/d/x", "CAdmin", 0, NULL), M2M_RSC_OPERATION_NOT_ALLOWED);
+	/* TS-0001 Table 9.6.6-2: TRUE -> FALSE deletes every existing instance, so what was never
+	 * retrievable never becomes so (issue 6: it used to become readable) */
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/d", "CAdmin", 0, "{\"m2m:cnt\":{\"disr\":false}}"),
+		   M2M_RSC_UPDATED);
+	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:cnt"), "cni")), 0);
+	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:cnt"), "cbs")), 0);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/x", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/la", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
+	/* FALSE -> FALSE (or an UPDATE without disr) keeps them */
+	fx_create(f, "cse-in/d", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"x\",\"con\":\"secret\"}}");
 	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/d", "CAdmin", 0, "{\"m2m:cnt\":{\"disr\":false}}"),
 		   M2M_RSC_UPDATED);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/d/x", "CAdmin", 0, NULL), M2M_RSC_OK);
@@ -102,12 +112,33 @@ static void test_disable_retrieval_and_mia(void **state)
 	f->now -= 61;
 }
 
+/* A huge maxInstanceAge saturates instead of overflowing now + mia (issue 6: UBSan abort); the
+ * instance then expires with its container. */
+static void test_huge_mia_saturates(void **state)
+{
+	fx *f = *state;
+	char pc[128], et[M2M_RES_TIME_LEN];
+
+	fx_auth(f);
+	snprintf(pc, sizeof(pc), "{\"m2m:cnt\":{\"rn\":\"h\",\"mia\":%lld,\"mbs\":%lld}}", (long long)INT64_MAX,
+		 (long long)INT64_MAX);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, pc);
+	snprintf(et, sizeof(et), "%s", fx_str(f, "m2m:cnt", "et"));
+	fx_create(f, "cse-in/h", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"x\",\"con\":\"v\"}}");
+	assert_string_equal(fx_str(f, "m2m:cin", "et"), et); /* the container's: mia did not lower it */
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/h/x", "CAdmin", 0, NULL), M2M_RSC_OK);
+	assert_int_equal(m2mi_sat_add(INT64_MAX, 1), INT64_MAX);
+	assert_int_equal(m2mi_sat_add(INT64_MIN, -1), INT64_MIN);
+	assert_int_equal(m2mi_sat_add(5, -7), -2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_size, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_latest_oldest, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_disable_retrieval_and_mia, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_huge_mia_saturates, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

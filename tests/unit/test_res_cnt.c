@@ -25,7 +25,7 @@ static void test_crud(void **state)
 	fx *f = *state;
 	const char *ri;
 
-	fx_plain(f);
+	fx_auth(f);
 	ri = fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT,
 		       "{\"m2m:cnt\":{\"rn\":\"box\",\"mni\":10,\"mbs\":100,\"mia\":3600,\"or\":\"x\",\"lbl\":[\"k:v\"]}}");
 	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:cnt"), "cni")), 0);
@@ -55,7 +55,7 @@ static void test_counters_and_state_tag(void **state)
 	fx *f = *state;
 	const char *c1;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"k\"}}");
 	cin(f, "cse-in/k", "abc");
 	assert_int_equal(json_integer_value(json_object_get(fx_attrs(f, "m2m:cin"), "st")), 1);
@@ -74,7 +74,7 @@ static void test_mni(void **state)
 	fx *f = *state;
 	char first[64], second[64];
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"m\",\"mni\":2}}");
 	snprintf(first, sizeof(first), "%s", cin(f, "cse-in/m", "1"));
 	snprintf(second, sizeof(second), "%s", cin(f, "cse-in/m", "2"));
@@ -105,7 +105,7 @@ static void test_mbs(void **state)
 	fx *f = *state;
 	char a[64], b[64];
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"b\",\"mbs\":10}}");
 	snprintf(a, sizeof(a), "%s", cin(f, "cse-in/b", "aaaa"));
 	snprintf(b, sizeof(b), "%s", cin(f, "cse-in/b", "bbbb"));

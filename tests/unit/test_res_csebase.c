@@ -11,7 +11,7 @@ static void test_first_start(void **state)
 	fx *f = *state;
 	json_t *a, *acp;
 
-	fx_plain(f);
+	fx_auth(f);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "CAdmin", 0, NULL), M2M_RSC_OK);
 	a = fx_attrs(f, "m2m:cb");
 	assert_string_equal(json_string_value(json_object_get(a, "ri")), "cse-in");
@@ -37,7 +37,7 @@ static void test_default_policy(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_ae(f, "Cdev", "dev"); /* AE CREATE is open to all */
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "Cdev", 0, NULL), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cdev", M2M_TY_CNT, "{\"m2m:cnt\":{}}"),
@@ -52,7 +52,7 @@ static void test_update_delete(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in", "CAdmin", 0, "{\"m2m:cb\":{\"lbl\":[\"site:a\"],\"poa\":[]}}"),
 		   M2M_RSC_UPDATED);
 	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in", "CAdmin", 0, "{\"m2m:cb\":{\"csi\":\"/x\"}}"),

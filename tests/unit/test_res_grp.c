@@ -10,7 +10,7 @@ static void test_members(void **state)
 	fx *f = *state;
 	json_t *a;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_ae(f, "Cm1", "m1");
 	fx_ae(f, "Cm2", "m2");
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
@@ -125,7 +125,7 @@ static void test_group_in_acor(void **state)
 	fx *f = *state;
 	char grp[64], pc[512];
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_ae(f, "Cown", "own");
 	fx_ae(f, "Cm1", "m1");
 	fx_ae(f, "Cm2", "m2");

@@ -12,7 +12,7 @@
 
 static void node(fx *f)
 {
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2MI_TY_NOD, "{\"m2m:nod\":{\"rn\":\"n\",\"ni\":\"urn:uuid:1\"}}");
 }
 

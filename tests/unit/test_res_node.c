@@ -27,7 +27,7 @@ static void test_node_crud(void **state)
 	json_t *a;
 	char ri[64];
 
-	fx_plain(f);
+	fx_auth(f);
 	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++)
 		assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2MI_TY_NOD, bad[i]), M2M_RSC_BAD_REQUEST);
 	fx_create(f, "cse-in", "CAdmin", M2MI_TY_NOD,
@@ -58,7 +58,7 @@ static void test_node_link(void **state)
 	fx *f = *state;
 	char pc[256];
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2MI_TY_NOD, "{\"m2m:nod\":{\"rn\":\"n1\",\"ni\":\"urn:uuid:1\"}}");
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
 	/* the AE cannot see n1 (no acpi: only its creator): like a missing node */

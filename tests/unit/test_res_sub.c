@@ -46,7 +46,7 @@ static void test_needs_retrieve_privilege(void **state)
 	char nu[64];
 
 	snprintf(nu, sizeof(nu), "http://127.0.0.1:%d/n", h->port);
-	fx_plain(f);
+	fx_auth(f);
 	world(f, 1); /* Coth: CREATE only */
 	assert_rsc(f, sub(f, "Coth", nu, NULL), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
 	assert_int_equal(h->n, 0); /* nothing was sent on behalf of an unauthorised originator */
@@ -66,7 +66,7 @@ static void test_verification(void **state)
 	json_t *b;
 
 	snprintf(nu, sizeof(nu), "http://127.0.0.1:%d/notify?x=1", h->port);
-	fx_plain(f);
+	fx_auth(f);
 	world(f, 63);
 	assert_rsc(f, sub(f, "Coth", nu, ",\"rn\":\"s1\",\"cr\":null"), M2M_RSC_CREATED);
 	snprintf(ri, sizeof(ri), "%s", f->rsp.location);
@@ -90,7 +90,7 @@ static void test_verification_failures(void **state)
 	char nu[64];
 	fx_http *h;
 
-	fx_plain(f);
+	fx_auth(f);
 	world(f, 63);
 	/* an unreachable target: closed loopback port */
 	snprintf(nu, sizeof(nu), "http://127.0.0.1:%d/n", fx_closed_port());
@@ -116,7 +116,7 @@ static void test_validation(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	world(f, 63);
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in/own/data", "Coth", M2M_TY_SUB, "{\"m2m:sub\":{\"nu\":[]}}"),
 		   M2M_RSC_BAD_REQUEST);

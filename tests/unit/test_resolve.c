@@ -14,7 +14,7 @@ static void test_forms(void **state)
 		"cse-in//box", "/id-inx/box", "--/box",
 	};
 
-	fx_plain(f);
+	fx_auth(f);
 	snprintf(ri, sizeof(ri), "%s", fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"box\"}}"));
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/box", "CAdmin", 0, NULL), M2M_RSC_OK);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, ri, "CAdmin", 0, NULL), M2M_RSC_OK);
@@ -40,7 +40,7 @@ static void test_lookup_internal(void **state)
 	m2mi_ctx c;
 	m2m_res r = {0};
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"e\",\"et\":\"20990101T000000\"}}");
 	memset(&c, 0, sizeof(c));
 	c.cse = f->cse;

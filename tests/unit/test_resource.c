@@ -48,7 +48,7 @@ static void test_create_validation(void **state)
 {
 	fx *f = *state;
 
-	fx_plain(f);
+	fx_auth(f);
 	expect_400(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{\"foo\":1}}", "unknown attribute foo");
 	expect_400(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{\"ri\":\"x\"}}", "attribute ri is read-only");
 	expect_400(f, M2M_OP_CREATE, "cse-in", 3, "{\"m2m:cnt\":{\"ct\":\"20200101T000000\"}}", "ct is read-only");
@@ -84,7 +84,7 @@ static void test_create_common_attributes(void **state)
 	const char *ri;
 	json_t *a;
 
-	fx_plain(f);
+	fx_auth(f);
 	ri = fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"lbl\":[\"a\",\"b\"],\"cr\":null}}");
 	a = fx_attrs(f, "m2m:cnt");
 	assert_string_equal(json_string_value(json_object_get(a, "ri")), ri);
@@ -120,7 +120,7 @@ static void test_update_validation(void **state)
 	char day[M2M_RES_TIME_LEN], pc[128];
 	json_t *a;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"u\",\"lbl\":[\"x\"],\"mni\":5}}");
 	expect_400(f, M2M_OP_UPDATE, "cse-in/u", 0, "{\"m2m:cnt\":{\"rn\":\"v\"}}", "attribute rn is read-only");
 	expect_400(f, M2M_OP_UPDATE, "cse-in/u", 0, "{\"m2m:cnt\":{\"cbs\":0}}", "cbs is read-only");
@@ -159,7 +159,7 @@ static void test_expired_is_gone(void **state)
 	fx *f = *state;
 	int64_t t0 = f->now;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"old\",\"et\":\"20990101T000000\"}}");
 	f->now = 4102444800LL; /* 2100 */
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/old", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
@@ -175,7 +175,7 @@ static void test_parsed_memo(void **state)
 	fx *f = *state;
 	m2m_cse_worker *w1 = f->w, *w2 = NULL;
 
-	fx_plain(f);
+	fx_auth(f);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"memo\",\"lbl\":[\"a\"]}}");
 	fx_create(f, "cse-in/memo", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"i1\",\"con\":\"hello\"}}");
 	assert_int_equal(m2m_cse_worker_new(f->cse, &w2), M2M_OK);
@@ -201,6 +201,28 @@ static void test_parsed_memo(void **state)
 	m2m_cse_worker_free(w2);
 }
 
+/* UPDATE keeps a child's et within its parent's: TS-0004 7.3.3.4 (a value not accepted) /
+ * 7.3.3.7 -> 4000, nothing changed (issue 6: an UPDATE could outlive the parent). */
+static void test_update_et_within_parent(void **state)
+{
+	fx *f = *state;
+
+	fx_auth(f);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"par\",\"et\":\"20900101T000000\"}}");
+	fx_create(f, "cse-in/par", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"kid\",\"et\":\"20800101T000000\"}}");
+	expect_400(f, M2M_OP_UPDATE, "cse-in/par/kid", 0, "{\"m2m:cnt\":{\"et\":\"20950101T000000\"}}", "parent");
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/par/kid", "CAdmin", 0, NULL), M2M_RSC_OK);
+	assert_string_equal(fx_str(f, "m2m:cnt", "et"), "20800101T000000");
+	/* equal to the parent's, or earlier: accepted */
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/par/kid", "CAdmin", 0, "{\"m2m:cnt\":{\"et\":\"20900101T000000\"}}"),
+		   M2M_RSC_UPDATED);
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/par/kid", "CAdmin", 0, "{\"m2m:cnt\":{\"et\":\"20850101T000000\"}}"),
+		   M2M_RSC_UPDATED);
+	/* the CSEBase has no et: a top-level resource may go anywhere in the future */
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/par", "CAdmin", 0, "{\"m2m:cnt\":{\"et\":\"21000101T000000\"}}"),
+		   M2M_RSC_UPDATED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +232,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_update_validation, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_expired_is_gone, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_parsed_memo, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_update_et_within_parent, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,9 @@
  *  - which policies apply: an <accessControlPolicy> target is decided on its own
  *    selfPrivileges (pvs); a <contentInstance> (no acpi) inherits its container's; any other
  *    resource uses the privileges (pv) of the ACPs in its accessControlPolicyIDs (acpi), and
- *    when acpi is absent or empty only the creator of the resource has access;
+ *    when acpi is absent or empty only the creator of the resource has access, and only when
+ *    the request is authenticated (rq_authn);
+ *  - only verified Role-IDs reach the engine (none until <role> verification exists);
  *  - an UPDATE of acpi alone is decided on the pvs of the currently referenced ACPs (the
  *    creator when there are none), per the acpi description of TS-0001 Table 9.6.1.3.2-1;
  *  - compiled rule sets are taken from the per-worker engine cache keyed by ACP resourceID
@@ -118,9 +120,27 @@ static void sets_from_acpi(m2mi_ctx *c, const m2m_res *holder, bool self, rule_s
 	json_decref(a);
 }
 
+/* The creator rule (and with it every "self" right: an <AE> is its own creator) needs an
+ * authenticated originator: a From that merely names the creator proves nothing (TS-0003
+ * 7.1.2, rq_authn). */
 static bool is_creator(const m2mi_ctx *c, const m2m_res *r)
 {
-	return c->has_orig && r->cr != NULL && strcmp(r->cr, c->orig.absolute) == 0; /* public: IDs */
+	return c->has_orig && c->rq_authn && r->cr != NULL &&
+	       strcmp(r->cr, c->orig.absolute) == 0; /* public: IDs */
+}
+
+/*
+ * The Role-IDs the CSE has verified the Originator holds, out of those it claims (rids). A Role-ID
+ * may only count in acor when verified (TS-0001 9.6.38 <role>, 10.2.3.12: issued to and held by that
+ * originator); no verification source exists yet (no <role> resources), so none is verified and
+ * claimed rids never grant anything. A verifier (e.g. a <role> lookup keyed by the authenticated
+ * originator) plugs in here and returns the verified subset in *out.
+ */
+static size_t verified_roles(const m2mi_ctx *c, const char *const **out)
+{
+	(void)c;
+	*out = NULL;
+	return 0;
 }
 
 /* id (any ID form) names an unexpired <group>. */
@@ -171,10 +191,8 @@ static bool decide(m2mi_ctx *c, rule_sets *s, unsigned op, int target_ty, int ch
 	}
 	q.target_ty = target_ty;
 	q.child_ty = child_ty;
-	if (!c->as_subscriber) {
-		q.role_ids = (const char *const *)c->req->rids;
-		q.nrole_ids = c->req->nrids;
-	}
+	if (!c->as_subscriber)
+		q.nrole_ids = verified_roles(c, &q.role_ids);
 	q.is_member = member_cb;
 	q.member_ctx = c;
 	return m2m_acp_decide((const m2m_acp_rules *const *)s->v, s->n, &q) == M2M_ACP_PERMIT;

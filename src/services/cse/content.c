@@ -9,7 +9,8 @@
  *   5 attributes + child resource references ("ch": [{"nm","typ","val"}]);
  *   6 child resource references {"m2m:rrl": {"rrf": [...]}}; 8 child resources only.
  * Children are listed in creation order, limited by the filter criteria level/offset/limit,
- * and each is included only if the Originator may RETRIEVE it; virtual la/ol are never listed.
+ * and each is included only if the Originator may RETRIEVE it; virtual la/ol are never listed,
+ * nor (by reference or representation) any instance of a container whose disableRetrieval is set.
  * The rows read by one listing are bounded by discovery-scan-max (the same class of work as a
  * discovery); past it the answer is partial (Content Status / Content Offset).
  */
@@ -106,6 +107,7 @@ static int walk_children(walk *w, const m2m_res *parent, unsigned level, json_t 
 	m2m_res *kids = NULL;
 	size_t n = 0;
 	int rsc = 0;
+	bool disr;
 	m2m_err e;
 
 	if ((w->lvl >= 0 && (int)level > w->lvl) || w->cut)
@@ -118,6 +120,7 @@ static int walk_children(walk *w, const m2m_res *parent, unsigned level, json_t 
 	if ((e = m2m_resstore_children(c->st, parent->ri, 0, w->budget < M2MI_CHILD_MAX ? w->budget + 1 : M2MI_CHILD_MAX,
 				       &kids, &n)) != M2M_OK)
 		return m2mi_store_fail(c, e);
+	disr = m2mi_cnt_disr(c, parent);
 	for (size_t i = 0; i < n && rsc == 0 && w->count < w->limit && !w->cut; i++) {
 		if (w->budget == 0) {
 			w->cut = true;
@@ -128,7 +131,10 @@ static int walk_children(walk *w, const m2m_res *parent, unsigned level, json_t 
 		const m2m_res *holder = kids[i].ty == M2M_TY_CIN ? parent : &kids[i];
 		bool take;
 
-		if (m2mi_expired(c, &kids[i]) || !m2mi_access(c, &kids[i], holder, M2M_ACP_OP_RETRIEVE, 0))
+		/* Each child on its own: RETRIEVE privilege for this Originator, and no instance of a
+		 * container with disableRetrieval (TS-0001 9.6.6, at any depth). */
+		if (m2mi_expired(c, &kids[i]) || (disr && kids[i].ty == M2M_TY_CIN) ||
+		    !m2mi_access(c, &kids[i], holder, M2M_ACP_OP_RETRIEVE, 0))
 			continue;
 		take = walk_take(w, &kids[i]);
 		if (take)

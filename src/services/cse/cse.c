@@ -242,6 +242,22 @@ static int transact(m2mi_ctx *c)
 	return rsc;
 }
 
+/* A resourceType value defined by TS-0004 Table 6.3.4.2.1-1 (33 and 10033 are "void"). An
+ * undefined value is an invalid Resource Type (4000, TS-0004 7.3.2.1); a defined one this CSE
+ * does not implement is NOT_IMPLEMENTED (5001, TS-0004 7.3.3.3). */
+static bool ty_defined(int ty)
+{
+	static const int annc[] = {10001, 10002, 10003, 10004, 10005, 10009, 10010, 10013, 10014, 10016, 10018,
+				   10024, 10028, 10029, 10030, 10038, 10039, 10040, 10041, 10042, 10046};
+
+	if (ty >= 1 && ty <= 51)
+		return ty != 33;
+	for (size_t i = 0; i < sizeof(annc) / sizeof(annc[0]); i++)
+		if (annc[i] == ty)
+			return true;
+	return false;
+}
+
 /* The primitive checks of TS-0004 clause 7.3.2.1 that need no store. */
 static int check_primitive(m2mi_ctx *c)
 {
@@ -258,6 +274,8 @@ static int check_primitive(m2mi_ctx *c)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "unknown operation");
 	if (req->op == M2M_OP_CREATE && req->ty <= 0)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "a CREATE needs a resource type");
+	if (req->op == M2M_OP_CREATE && !ty_defined(req->ty))
+		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "resource type %d is not defined", req->ty);
 	if (req->op == M2M_OP_CREATE && any_fc)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "filter criteria are not allowed in a CREATE");
 	if (req->op == M2M_OP_CREATE && (t = m2mi_type_of_request(req)) != NULL &&

@@ -99,6 +99,19 @@ typedef struct m2mi_ctx {
 	json_t *fopt_mid;           /* virt 'f': the members to fan out to, once access is granted */
 } m2mi_ctx;
 
+/* a + b saturated to the int64 range. Every time and size sum of the CSE goes through it
+ * (now + mia, now + the default et, instance counters and byte sizes): attribute values are any
+ * JSON integer, so a plain sum could overflow (undefined behaviour). A saturated time formats as
+ * the latest timestamp (m2mi_time_fmt). */
+static inline int64_t m2mi_sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 /* ---- resource types (resource.c, res_*.c) ------------------------------------------------ */
 
 typedef enum m2mi_vt {
@@ -191,6 +204,9 @@ int m2mi_ae_register(m2mi_ctx *c);
 int m2mi_cnt_enforce(m2mi_ctx *c, m2mi_node *cnt, int64_t add_n, int64_t add_bytes);
 /* disableRetrieval of the target's container: 0 or 4005 (res_cin.c). */
 int m2mi_cin_accessible(m2mi_ctx *c);
+/* True when cnt is a <container> whose disableRetrieval is set (or unreadable): none of its
+ * instances may be returned, by reference or representation. */
+bool m2mi_cnt_disr(m2mi_ctx *c, const m2m_res *cnt);
 /* A <contentInstance> is gone: decrement its container's counters. */
 int m2mi_cnt_forget(m2mi_ctx *c, const m2m_res *cin);
 /* <group> membership (res_grp.c): the Originator is listed in mid of group grp. */

@@ -8,6 +8,12 @@
  *  - over a security association bound to an AE identity, the registered AE-ID must be that
  *    identity (an assignment request receives it), else ORIGINATOR_NOT_AUTHENTICATED; an
  *    association bound to anything else cannot register an AE (4106);
+ *  - without authentication (no security association: the loopback plain-HTTP listener) only a
+ *    CSE-assigned AE-ID can be registered (From absent, "C" or "S"), else 4106: an AE-ID of
+ *    choice could be one a credential is (or will be) bound to, and its holder would then find
+ *    it taken (4117) or impersonated. Such a registration, like one over an association bound to
+ *    no identity (credential-only), records no creator, and the holder of an association bound
+ *    to the same AE-ID replaces it when it registers;
  *  - an AE-ID that is already registered is ORIGINATOR_HAS_ALREADY_REGISTERED (4117); the
  *    admin originator's AE-ID is reserved unless the request is the admin's own (4106);
  *  - the resourceID of the <AE> is its AE-ID-Stem, aei is set, the AE is its own creator.
@@ -111,11 +117,20 @@ int m2mi_ae_register(m2mi_ctx *c)
 	} else {
 		if (strchr(fr, '/') != NULL || (fr[0] != 'C' && fr[0] != 'S'))
 			return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "From of an AE registration must be an AE-ID-Stem");
+		if (!c->rq_authn && !c->admin) /* see the file comment: no AE-ID of choice unauthenticated */
+			return m2mi_fail(c, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED,
+					 "an AE-ID of choice needs an authenticated registration; without a security "
+					 "association the CSE assigns one (From absent, C or S)");
 		if (bound[0] != '\0' && strcmp(fr, bound) != 0) /* public: identifiers */
 			return m2mi_fail(c, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED,
 					 "From does not match the authenticated identity");
 		snprintf(stem, sizeof(stem), "%s", fr);
 	}
+	/* An association bound to no identity (credential-only) authenticates a credential, not this
+	 * AE-ID: the registration is no authenticated claim to it, so it records no creator and the
+	 * holder of an association bound to the AE-ID replaces it (below) instead of getting 4117. */
+	if (bound[0] == '\0')
+		c->rq_authn = false;
 	if (strlen(stem) >= M2MI_RI_MAX)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "the AE-ID-Stem is too long");
 	if (strcmp(stem, c->cse->admin.cse_relative) == 0 && !c->admin) /* public: identifiers */
@@ -127,7 +142,10 @@ int m2mi_ae_register(m2mi_ctx *c)
 	c->has_orig = true;
 	snprintf(c->from, sizeof(c->from), "%s", stem);
 	e = m2m_resstore_get(c->st, stem, &old.row);
-	if (e == M2M_OK && m2mi_expired(c, &old.row)) /* an expired registration is cleaned up */
+	/* An expired registration is cleaned up; so is one made without authentication (no creator
+	 * recorded) when the authenticated holder of the AE-ID registers: it has the better claim. */
+	if (e == M2M_OK && (m2mi_expired(c, &old.row) ||
+			    (c->rq_authn && old.row.ty == M2M_TY_AE && old.row.cr == NULL)))
 		rsc = m2mi_res_remove(c, &old, false);
 	else if (e == M2M_OK)
 		rsc = m2mi_fail(c, M2M_RSC_ORIGINATOR_HAS_ALREADY_REGISTERED, "AE-ID %.64s is already registered", stem);

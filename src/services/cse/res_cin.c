@@ -7,7 +7,8 @@
  * instance larger than the container's maxByteSize is refused with NOT_ACCEPTABLE (5207); so is
  * any instance when maxNrOfInstances is 0 (it could never be kept). maxInstanceAge bounds the
  * expirationTime. Instances cannot be updated (OPERATION_NOT_ALLOWED); with disableRetrieval
- * set on the container they cannot be retrieved or deleted either.
+ * set on the container they cannot be retrieved or deleted either, by any path: the target
+ * itself, la/ol, and the child listings of result content (content.c asks m2mi_cnt_disr).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,7 @@ static int cin_create(m2mi_ctx *c, m2mi_node *cnt, m2mi_node *n)
 	if (mia >= 0) { /* et <= ct + mia */
 		char lim[M2M_RES_TIME_LEN];
 		const char *et = json_string_value(json_object_get(n->attr, "et"));
-		m2mi_time_fmt(c->now + mia, lim);
+		m2mi_time_fmt(m2mi_sat_add(c->now, mia), lim);
 		if (et == NULL || strcmp(et, lim) > 0)
 			json_object_set_new(n->attr, "et", json_string(lim));
 	}
@@ -81,11 +82,12 @@ static int cin_create(m2mi_ctx *c, m2mi_node *cnt, m2mi_node *n)
 /* After the insert: the container's counters include the new instance. */
 static int cin_created(m2mi_ctx *c, m2mi_node *cnt, m2mi_node *n)
 {
+	json_int_t cbs = m2mi_sat_add(get_int(cnt->attr, "cbs", 0), n->row.size);
 	m2m_err e;
 	int rsc;
 
 	if (json_object_set_new(cnt->attr, "cni", json_integer(get_int(cnt->attr, "cni", 0) + 1)) != 0 ||
-	    json_object_set_new(cnt->attr, "cbs", json_integer(get_int(cnt->attr, "cbs", 0) + n->row.size)) != 0)
+	    json_object_set_new(cnt->attr, "cbs", json_integer(cbs)) != 0)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 	if ((rsc = m2mi_node_sync(c, cnt)) != 0)
 		return rsc;
@@ -109,6 +111,21 @@ int m2mi_cin_accessible(m2mi_ctx *c)
 	if (json_is_true(json_object_get(cnt->attr, "disr")))
 		return m2mi_fail(c, M2M_RSC_OPERATION_NOT_ALLOWED, "retrieval is disabled on this container");
 	return 0;
+}
+
+bool m2mi_cnt_disr(m2mi_ctx *c, const m2m_res *cnt)
+{
+	m2mi_node n = {.row = *cnt};
+	bool off;
+
+	if (cnt->ty != M2M_TY_CNT)
+		return false;
+	if (cnt->body != NULL && strstr(cnt->body, "\"disr\"") == NULL)
+		return false; /* hot path, as in m2mi_cin_accessible */
+	/* borrowed row: parse only, never clear it */
+	off = m2mi_node_attrs(c, &n) != 0 || json_is_true(json_object_get(n.attr, "disr"));
+	json_decref(n.attr);
+	return off; /* an unreadable container is treated as disabled (fail closed) */
 }
 
 static int cin_remove(m2mi_ctx *c, m2mi_node *n)

@@ -49,7 +49,8 @@ int m2mi_cnt_enforce(m2mi_ctx *c, m2mi_node *cnt, int64_t add_n, int64_t add_byt
 	mbs = get_int(cnt->attr, "mbs", -1);
 	cni = get_int(cnt->attr, "cni", 0);
 	cbs = get_int(cnt->attr, "cbs", 0);
-	while (cni > 0 && ((mni >= 0 && cni + add_n > mni) || (mbs >= 0 && cbs + add_bytes > mbs))) {
+	while (cni > 0 && ((mni >= 0 && m2mi_sat_add(cni, add_n) > mni) ||
+			   (mbs >= 0 && m2mi_sat_add(cbs, add_bytes) > mbs))) {
 		m2m_res old = {0};
 		m2m_err e = m2m_resstore_edge(c->st, cnt->row.ri, M2M_TY_CIN, false, &old);
 		if (e == M2M_OK)
@@ -99,8 +100,29 @@ static int cnt_create(m2mi_ctx *c, m2mi_node *parent, m2mi_node *n)
 	return set_counters(c, n->attr, 0, 0);
 }
 
+/* TS-0001 Table 9.6.6-2: when disableRetrieval goes from TRUE to FALSE "all existing
+ * <contentInstance> are deleted immediately", so what was never retrievable never becomes so. */
+static int drop_instances(m2mi_ctx *c, m2mi_node *cnt)
+{
+	for (;;) {
+		m2m_res old = {0};
+		m2m_err e = m2m_resstore_edge(c->st, cnt->row.ri, M2M_TY_CIN, false, &old);
+		if (e == M2M_OK)
+			e = m2m_resstore_delete(c->st, old.path, NULL);
+		m2m_res_clear(&old);
+		if (e == M2M_E_NOT_FOUND)
+			return set_counters(c, cnt->attr, 0, 0);
+		if (e != M2M_OK)
+			return m2mi_store_fail(c, e);
+	}
+}
+
 static int cnt_update(m2mi_ctx *c, m2mi_node *n, json_t *chg)
 {
+	/* n->row still holds the stored (old) body: was retrieval disabled before this UPDATE? */
+	if (json_object_get(chg, "disr") != NULL && !json_is_true(json_object_get(n->attr, "disr")) &&
+	    m2mi_cnt_disr(c, &n->row))
+		return drop_instances(c, n);
 	if (json_object_get(chg, "mni") == NULL && json_object_get(chg, "mbs") == NULL)
 		return 0;
 	return m2mi_cnt_enforce(c, n, 0, 0); /* a lowered limit drops the oldest instances */

@@ -381,7 +381,7 @@ static int check_et(m2mi_ctx *c, json_t *attr, const char *parent_et, bool creat
 			return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "attribute et is in the past");
 		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
 	} else if (create) {
-		m2mi_time_fmt(c->now + M2MI_DEFAULT_ET, buf);
+		m2mi_time_fmt(m2mi_sat_add(c->now, M2MI_DEFAULT_ET), buf);
 	} else {
 		return 0;
 	}
@@ -389,6 +389,25 @@ static int check_et(m2mi_ctx *c, json_t *attr, const char *parent_et, bool creat
 		snprintf(buf, sizeof(buf), "%s", parent_et); /* TS-0004 7.3.3.3: not after the parent */
 	return json_object_set_new(attr, "et", json_string(buf)) == 0
 		       ? 0 : m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+}
+
+/* UPDATE of et: a child never outlives its parent. TS-0004 7.3.3.3 lets the Hosting CSE lower an
+ * et only in a CREATE; for an UPDATE, 7.3.3.4 ("O attribute": a value not accepted for any other
+ * reason) and 7.3.3.7 (only an accepted value is used) make it BAD_REQUEST. */
+static int check_et_parent(m2mi_ctx *c, const m2mi_node *n, json_t *et)
+{
+	m2m_res parent = {0};
+	m2m_err e;
+	int rsc = 0;
+
+	if (!json_is_string(et) || n->row.pi == NULL || n->row.pi[0] == '\0')
+		return 0;
+	if ((e = m2m_resstore_get(c->st, n->row.pi, &parent)) != M2M_OK)
+		rsc = m2mi_store_fail(c, e); /* the parent of a live resource exists */
+	else if (parent.et[0] != '\0' && strcmp(json_string_value(et), parent.et) > 0)
+		rsc = m2mi_fail(c, M2M_RSC_BAD_REQUEST, "attribute et is after the parent's et %s", parent.et);
+	m2m_res_clear(&parent);
+	return rsc;
 }
 
 /* ---- the generic procedures ---------------------------------------------------------------- */
@@ -442,7 +461,7 @@ static int create_common(m2mi_ctx *c, const m2mi_type *t, m2mi_node *p, m2mi_nod
 	snprintf(n->row.ct, sizeof(n->row.ct), "%s", c->now_s);
 	if ((rsc = set_str(c, &n->row.ri, ri)) || (rsc = set_str(c, &n->row.pi, p->row.ri)) ||
 	    (rsc = set_str(c, &n->row.rn, rn)) || (rsc = set_str(c, &n->row.path, path)) ||
-	    (rsc = set_str(c, &n->row.cr, c->has_orig ? c->orig.absolute : NULL)))
+	    (rsc = set_str(c, &n->row.cr, c->has_orig && (c->rq_authn || c->admin) ? c->orig.absolute : NULL)))
 		return rsc;
 	return 0;
 }
@@ -533,6 +552,8 @@ int m2mi_res_update(m2mi_ctx *c)
 		return m2mi_fail(c, M2M_RSC_OPERATION_NOT_ALLOWED, "this resource cannot be updated");
 	if ((rsc = unwrap(c, t, &inner)) != 0 || (rsc = validate(c, t, inner, M2M_OP_UPDATE)) != 0 ||
 	    (rsc = m2mi_node_attrs(c, n)) != 0)
+		return rsc;
+	if ((rsc = check_et_parent(c, n, json_object_get(inner, "et"))) != 0)
 		return rsc;
 	old_et = n->row.et;
 	if ((v = json_object_get(inner, "et")) != NULL && json_is_string(v) && old_et[0] != '\0' &&
