@@ -79,7 +79,7 @@ def test_other_credential_cannot_use_the_rule(cse):
     r = register(cse, "x", "Nprof.app")
     assert r.rsc == SUB_RSC, r
     # and without any association (loopback plain HTTP) no rule applies either
-    r = cse.plain("POST", "/cse-in", "Cpx", ae_body("Nprof.app"), ty=2)
+    r = cse.plain("POST", "/cse-in", "C", ae_body("Nprof.app"), ty=2)
     assert r.rsc == SUB_RSC, r
     assert admin(cse, "GET", "/cse-in/Cx").rsc == 4004
     assert admin(cse, "GET", "/cse-in/Cpx").rsc == 4004
