@@ -70,4 +70,4 @@ style:
 	@scripts/style.sh
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) var
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) build-release var
