@@ -20,13 +20,13 @@ sum_matches() {
 count_ctest_log() {
 	local log=$1 bins p f s line n word
 	# cmocka: "[  PASSED  ] N test(s).", "[  FAILED  ] N test(s), listed below:",
-	# "[  SKIPPED ] N test(s), listed below:" once per binary ("[  FAILED  ] name" lines are not counts)
+	# "[  SKIPPED ] N test(s), listed below:" once per test group ("[  FAILED  ] name" lines are not counts)
 	p=$(sum_matches '^\[  PASSED  \] [0-9]+ test\(s\)\.' 4 "$log")
 	f=$(sum_matches '^\[  FAILED  \] [0-9]+ test\(s\), listed below:' 4 "$log")
 	s=$(sum_matches '^\[  SKIPPED \] [0-9]+ test\(s\), listed below:' 4 "$log")
 	bins=$({ grep -cE '^\[==========\] [0-9]+ test\(s\) run\.' "$log" || true; })
 	if [ "$bins" -gt 0 ]; then
-		echo "cmocka: $bins binaries: [  PASSED  ] $p test(s). [  FAILED  ] $f test(s). [  SKIPPED ] $s test(s)."
+		echo "cmocka: $bins groups: [  PASSED  ] $p test(s). [  FAILED  ] $f test(s). [  SKIPPED ] $s test(s)."
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))

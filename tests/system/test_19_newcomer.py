@@ -345,7 +345,7 @@ def test_counts_are_the_tests_that_ran(tmp_path):
     (fz / "crash-acp-123").write_text("x")
     out = run_testlog("count_ctest_log LastTest.log\ncount_fuzzers build-fuzz\nsummary_line", tmp_path)
     assert out == [
-        "cmocka: 2 binaries: [  PASSED  ] 9 test(s). [  FAILED  ] 1 test(s). [  SKIPPED ] 1 test(s).",
+        "cmocka: 2 groups: [  PASSED  ] 9 test(s). [  FAILED  ] 1 test(s). [  SKIPPED ] 1 test(s).",
         "pytest: 1 failed, 40 passed, 3 skipped, 1 error in 12.34s (0:00:12)",
         "libFuzzer: 3 harnesses ran without a finding (stat::number_of_executed_units: 3000 in total)",
         "tests: 52 passed, 3 failed, 4 skipped",   # 9+40+3 ran and passed; the fuzz logs are not fuzzers
