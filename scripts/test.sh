@@ -2,62 +2,73 @@
 # SPDX-License-Identifier: Apache-2.0
 # `make test`: every stage must pass; the first failure stops the run with a non-zero exit.
 #   1. style checks (file size, SPDX headers, banned functions, exported symbols)
-#   2. release build: cmocka unit tests + pytest system tests (ctest)
-#   3. ASan+UBSan build (clang-14): the unit tests and the system tests again
-#   4. libFuzzer harnesses, each for FUZZ_CI_SECONDS (default 10) over its seed corpus
-# The last line is the plain summary "tests: N passed, M failed".
+#   2. Release build with GCC and -Werror, library and binary only: a packager's build must
+#      stay warning-free (warnings-as-errors is for developer/CI builds, CMakeLists.txt M2M_WERROR)
+#   3. developer build (RelWithDebInfo, -Werror): cmocka unit tests + pytest system tests (ctest)
+#   4. ASan+UBSan build (clang-14): the unit tests and the system tests again
+#   5. libFuzzer harnesses, each for FUZZ_CI_SECONDS (default 10) over its seed corpus
+# Builds are quiet (output in <dir>/build.log, shown when a build fails). After each stage the
+# runners' own summary lines are printed; the last line is exactly the tests that ran:
+# "tests: N passed, M failed, K skipped" (scripts/testlog.sh counts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
 FUZZ_CI_SECONDS=${FUZZ_CI_SECONDS:-10}
 passed=0
 failed=0
-
-sum_matches() { # sum_matches REGEX FIELD LOG: add up FIELD of every line matching REGEX
-	{ grep -hoE "$1" "$3" || true; } | awk -v f="$2" '{s+=$f} END {print s+0}'
-}
-
-count_log() { # add up cmocka "[  PASSED  ] N test(s)." and pytest "N passed" lines of a ctest log
-	local log=$1
-	passed=$((passed + $(sum_matches '^\[  PASSED  \] [0-9]+ test' 4 "$log")))
-	passed=$((passed + $(sum_matches '(^|[ =])[0-9]+ passed' 1 "$log")))
-	failed=$((failed + $(sum_matches '^\[  FAILED  \] [0-9]+ test' 4 "$log")))
-	failed=$((failed + $(sum_matches '(^|[ =,])[0-9]+ failed' 1 "$log")))
-}
+skipped=0
+# shellcheck source=scripts/testlog.sh
+. scripts/testlog.sh
 
 finish() {
 	local rc=$?
 	echo
 	if [ $rc -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi
-	echo "tests: $passed passed, $failed failed"
+	summary_line
 	exit $rc
 }
 trap finish EXIT
 
+build() { # build DIR [cmake args...] [-- targets...]: configure + build, output in DIR/build.log
+	local dir=$1 targets=() args=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+	[ $# -gt 0 ] && shift && targets=(--target "$@")
+	mkdir -p "$dir"
+	if ! { cmake -S . -B "$dir" "${args[@]}" && cmake --build "$dir" -j "$JOBS" "${targets[@]}"; } \
+		>"$dir/build.log" 2>&1; then
+		tail -n 60 "$dir/build.log"
+		echo "build in $dir failed (full log: $dir/build.log)"
+		return 1
+	fi
+	echo "built $dir"
+}
+
+run_ctest() { # run_ctest DIR [env...]: ctest, then the runners' summaries and counts
+	local dir=$1 rc=0
+	shift
+	(cd "$dir" && env "$@" ctest --output-on-failure -j "$JOBS") || rc=$?
+	count_ctest_log "$dir/Testing/Temporary/LastTest.log"
+	return $rc
+}
+
 echo "== style"
 scripts/style.sh
 
-echo "== release build + unit + system tests"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$JOBS"
+echo "== Release build (GCC, -Werror): library + binary"
+build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc -DM2M_WERROR=ON \
+	-- m2msec m2msec_static m2msec_shared
+
+echo "== developer build (RelWithDebInfo, -Werror) + unit + system tests"
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DM2M_WERROR=ON
 scripts/style.sh build
-rc=0
-(cd build && ctest --output-on-failure -j "$JOBS") || rc=$?
-count_log build/Testing/Temporary/LastTest.log
-[ $rc -eq 0 ] || exit $rc
+run_ctest build
 
 echo "== ASan+UBSan build (clang-14) + unit + system tests"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DM2M_SANITIZE=ON -DCMAKE_C_COMPILER=clang-14 >/dev/null
-cmake --build build-asan -j "$JOBS"
-rc=0
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	ctest --output-on-failure -j "$JOBS") || rc=$?
-count_log build-asan/Testing/Temporary/LastTest.log
-[ $rc -eq 0 ] || exit $rc
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DM2M_SANITIZE=ON -DM2M_WERROR=ON -DCMAKE_C_COMPILER=clang-14
+run_ctest build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 
 echo "== libFuzzer harnesses (${FUZZ_CI_SECONDS}s each)"
-cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DM2M_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 >/dev/null
-cmake --build build-fuzz -j "$JOBS"
+build build-fuzz -DCMAKE_BUILD_TYPE=Debug -DM2M_FUZZ=ON -DM2M_WERROR=ON -DCMAKE_C_COMPILER=clang-14
 scripts/fuzz.sh build-fuzz "$FUZZ_CI_SECONDS"
-n=$(ls build-fuzz/fuzz_* 2>/dev/null | wc -l)
-passed=$((passed + n))
+count_fuzzers build-fuzz

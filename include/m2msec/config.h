@@ -14,10 +14,18 @@
 
 #define M2M_CFG_STR 512
 
+/* Capacity of the per-key line table below (a static assertion in config.c keeps the key table
+ * within it). */
+#define M2M_CFG_MAX_KEYS 96
+
 typedef struct m2m_cse_config {
+	/* Where each key was set (1-based line of the parsed text, 0 = default), indexed like the key
+	 * table of config.c: cross-field errors name the line (m2m_cse_config_line). */
+	unsigned key_line[M2M_CFG_MAX_KEYS];
 	char cse_id[M2M_CFG_STR];          /* cse-id, default "/id-in" (SP-relative CSE-ID) */
 	char name[M2M_CFG_STR];            /* name, default "cse-in" (CSEBase resourceName) */
-	char sp_id[M2M_CFG_STR];           /* sp-id, default "//m2msec.example.com" */
+	char sp_id[M2M_CFG_STR];           /* sp-id, default "//m2msec.example.com"; a bare FQDN is
+					    * normalised to //FQDN by the parser */
 	char store[M2M_CFG_STR];           /* store, default "var/cse.db" */
 	char https_listen[M2M_CFG_STR];    /* https-listen, default "127.0.0.1:8443"; "off" disables */
 	char http_listen[M2M_CFG_STR];     /* http-listen, default "off"; loopback only */
@@ -46,8 +54,11 @@ M2M_API void m2m_cse_config_defaults(m2m_cse_config *cfg);
 M2M_API M2M_WUR m2m_err m2m_cse_config_parse(m2m_cse_config *cfg, const char *text, size_t len,
 					      char *errmsg, size_t errcap);
 /* Cross-field validation after parsing (e.g. http-listen must be loopback; the admin plain-HTTP
- * switch needs a loopback http-listen; cert and key come together). */
+ * switch needs a loopback http-listen; cert and key come together). errmsg starts with
+ * "line N: " (N = the line that set the key at fault) unless that key kept its default. */
 M2M_API M2M_WUR m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t errcap);
+/* The line of the parsed text that set key (0 when the key kept its default or is unknown). */
+M2M_API unsigned m2m_cse_config_line(const m2m_cse_config *cfg, const char *key);
 /* Split "host:port" / "[v6]:port" into host and port; M2M_E_CONFIG on malformed input. */
 M2M_API M2M_WUR m2m_err m2m_config_split_listen(const char *s, char *host, size_t hostcap, int *port);
 /* True when host is a loopback address literal (127.0.0.0/8, ::1) or "localhost". */

@@ -30,7 +30,8 @@ static const char usage_ca[] =
 	"\n"
 	"commands:\n"
 	"  init   create a CA directory (ca.key 0600, self-signed ca.crt)\n"
-	"  issue  issue a leaf certificate (AE-ID URI, CSE-ID or FQDN DNS name)\n"
+	"  issue  issue a leaf certificate (AE-ID URI, CSE-ID or FQDN DNS name; IP/localhost for\n"
+	"         development servers)\n"
 	"  show   print the CA's subject, validity and name constraints as JSON\n"
 	"\n"
 	"exit status: 0 success, 1 runtime failure, 2 bad usage or input\n";
@@ -45,7 +46,7 @@ static const char usage_init[] =
 	"  --dir DIR        CA directory (refused when it already holds a CA)\n"
 	"  --name NAME      CA common name (1..64 bytes)\n"
 	"  --permit DOMAIN  add critical nameConstraints permitting DNS:DOMAIN, URI:DOMAIN and\n"
-	"                   URI:.DOMAIN (repeatable; an FQDN, no wildcard). TS-0003 clause 8.1.2.2\n"
+	"                   URI:.DOMAIN (repeatable; an FQDN or localhost, no wildcard). TS-0003 8.1.2.2\n"
 	"                   requires constraints on a CA; without --permit the CA is unconstrained\n"
 	"  --days N         validity in days (default 3650)\n";
 
@@ -58,9 +59,12 @@ static const char usage_issue[] =
 	"certificate is verified against the CA (name constraints included) before it is written.\n"
 	"\n"
 	"  --dir DIR     CA directory (ca.key must be mode 0600)\n"
-	"  --san VALUE   subjectAltName (repeatable): a value with \"://\" is a URI (m2m://sp/cse/Cabc\n"
-	"                is the AE-ID form), anything else a DNS name (CSE-ID domain name\n"
-	"                cse-in.sp.example.com, or an FQDN). No wildcards\n"
+	"  --san VALUE   subjectAltName (repeatable): a value with \"://\" is a URI\n"
+	"                (m2m://SP-FQDN/CSE-ID/Cstem is the AE-ID form, e.g.\n"
+	"                m2m://m2msec.example.com/id-in/Cdev3), anything else a DNS name (CSE-ID\n"
+	"                domain name id-in.m2msec.example.com, or an FQDN). OpenSSL prefixes DNS:,\n"
+	"                URI:, IP: are accepted; localhost and IP:ADDRESS (v4/v6) only in server\n"
+	"                certificates, for development. No wildcards\n"
 	"  --out PREFIX  write PREFIX.crt and PREFIX.key (0600); existing files are never replaced\n"
 	"  --days N      validity in days (default 365, never beyond the CA's notAfter)\n"
 	"  --cn CN       subject common name (default: the first SAN)\n"
@@ -70,8 +74,12 @@ static const char usage_issue[] =
 static const char usage_show[] =
 	"usage: m2msec ca show --dir DIR\n"
 	"\n"
-	"Print the CA certificate's subject, serial, validity, SHA-256 fingerprint and name\n"
-	"constraints as a JSON object.\n";
+	"Print the CA certificate as one JSON object: dir, subject (RFC 2253), serial (hex),\n"
+	"not_before, not_after (ISO 8601 UTC), not_before_epoch, not_after_epoch,\n"
+	"fingerprint_sha256 (of the DER certificate, for pinning), constrained (false without\n"
+	"--permit) and name_constraints {permitted, excluded} in OpenSSL notation (DNS:x, URI:x).\n"
+	"\n"
+	"  --dir DIR   CA directory\n";
 
 enum { OPT_DIR = 1, OPT_NAME, OPT_PERMIT, OPT_DAYS, OPT_SAN, OPT_OUT, OPT_CN, OPT_CSR };
 

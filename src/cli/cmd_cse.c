@@ -6,11 +6,17 @@
  * (psk-file, credential store, certificates), the CSE core with one worker per event-loop
  * thread, and the HTTP binding. SIGTERM/SIGINT stop it gracefully.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/logsink.h"
@@ -48,18 +54,117 @@ static void handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *r
 	m2m_cse_handle(c->workers[thread_index], sa, req, rsp, (int64_t)time(NULL));
 }
 
-static void usage(FILE *f)
-{
-	fputs("usage: m2msec cse --config FILE [--check]\n\n"
-	      "Run the secure IN-CSE: HTTPS (TLS 1.2 PSK and certificates, TS-0003 8.2) with the\n"
-	      "authenticated identity bound to the originator and access control per TS-0003 7.1.\n\n"
-	      "  --config FILE  INI configuration (every key in docs/config.md)\n"
-	      "  --check        validate the configuration and credentials, then exit\n", f);
-}
-
 static const char *on(const char *s)
 {
 	return (s[0] != '\0' && strcmp(s, "off") != 0) ? s : NULL;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: m2msec cse --config FILE [--check]\n\n"
+	      "Run the secure IN-CSE: HTTPS (TLS 1.2, and TLS 1.3 unless tls13 = false; PSK and\n"
+	      "certificates, TS-0003 8.2) with the authenticated identity bound to the originator and\n"
+	      "access control per TS-0003 7.1.\n\n"
+	      "  --config FILE  INI configuration (every key in docs/config.md)\n"
+	      "  --check        validate the configuration, open every credential file and bind the\n"
+	      "                 listeners, then exit\n", f);
+}
+
+/* Every error of this command is one line, "m2msec: cse: <config>: [line N: ]<what>: <reason>",
+ * naming the configuration key, the value (a path or listen address, never a secret) and the line
+ * of the configuration file that set it, so the operator knows what to fix. */
+struct cse_err {
+	const char *path;            /* the configuration file */
+	const m2m_cse_config *cfg;
+};
+
+static int cse_errorf(const struct cse_err *e, const char *key, const char *value, const char *reason,
+		      int rc)
+{
+	unsigned line = m2m_cse_config_line(e->cfg, key);
+	char where[32] = "";
+
+	if (line > 0)
+		snprintf(where, sizeof(where), "line %u: ", line);
+	if (value != NULL)
+		cli_errorf("cse: %s: %s%s %s: %s", e->path, where, key, value, reason);
+	else
+		cli_errorf("cse: %s: %s%s: %s", e->path, where, key, reason);
+	return rc;
+}
+
+/* A configured file must exist before a module opens it: the modules report what is wrong with
+ * its contents, this check names the missing file (ENOENT is the usual first-hour mistake). */
+static bool file_missing(const struct cse_err *e, const char *key, const char *file, int *rc)
+{
+	struct stat st;
+
+	if (file[0] == '\0' || stat(file, &st) == 0)
+		return false;
+	*rc = cse_errorf(e, key, file, errno == ENOENT ? "no such file" : strerror(errno), CLI_FAIL);
+	return true;
+}
+
+/* The TLS layer prefixes its messages with the file they are about; map them back to the key. */
+static int tls_error(const struct cse_err *e, m2m_err r, const char *msg)
+{
+	static const struct { const char *prefix, *key; size_t field; } map[] = {
+		{"certificate file: ", "cert", offsetof(m2m_cse_config, cert)},
+		{"key file: ", "key", offsetof(m2m_cse_config, key)},
+		{"psk file: ", "psk-file", offsetof(m2m_cse_config, psk_file)},
+		{"trust anchors: ", "trust-anchors", offsetof(m2m_cse_config, trust_anchors)},
+		{"sp-id: ", "sp-id", offsetof(m2m_cse_config, sp_id)},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t n = strlen(map[i].prefix);
+		if (strncmp(msg, map[i].prefix, n) == 0)
+			return cse_errorf(e, map[i].key, (const char *)e->cfg + map[i].field, msg + n,
+					  cli_exit_code(r));
+	}
+	/* Not about one file: one reason, never the library's text and the code's text twice. */
+	cli_errorf("cse: %s: TLS: %s", e->path, msg[0] ? msg : m2m_strerror(r));
+	return cli_exit_code(r);
+}
+
+/* true when host:port can be bound now (SO_REUSEADDR, like the listener). */
+static bool can_bind(const char *listen)
+{
+	char host[256], portstr[8];
+	struct addrinfo hints = {0}, *ai = NULL;
+	int port, fd, one = 1;
+	bool ok = false;
+
+	if (m2m_config_split_listen(listen, host, sizeof(host), &port) != M2M_OK)
+		return false;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if (getaddrinfo(host, portstr, &hints, &ai) != 0)
+		return false;
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) >= 0) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		ok = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return ok;
+}
+
+static int listen_error(const struct cse_err *e, m2m_err r)
+{
+	const m2m_cse_config *cfg = e->cfg;
+	const char *why = "cannot bind (address in use or not permitted)";
+
+	if (r == M2M_E_HTTP_BIND) {
+		/* Name the listener at fault (the server reports only that one of them failed). */
+		if (on(cfg->https_listen) && !can_bind(cfg->https_listen))
+			return cse_errorf(e, "https-listen", cfg->https_listen, why, CLI_FAIL);
+		if (on(cfg->http_listen) && !can_bind(cfg->http_listen))
+			return cse_errorf(e, "http-listen", cfg->http_listen, why, CLI_FAIL);
+	}
+	cli_errorf("cse: %s: listen: %s", e->path, m2m_strerror(r));
+	return cli_exit_code(r);
 }
 
 int cli_cse_main(int argc, char **argv)
@@ -81,31 +186,46 @@ int cli_cse_main(int argc, char **argv)
 	m2m_err r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:kh", opts, NULL)) != -1) {
+	opterr = 0; /* one line in the format of every other subcommand, not getopt's own */
+	while ((c = getopt_long(argc, argv, ":c:kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'k': check_only = true; break;
 		case 'h': usage(stdout); return CLI_OK;
-		default: usage(stderr); return CLI_USAGE;
+		default:
+			cli_errorf("cse: unknown or incomplete option '%s' (try --help)", argv[optind - 1]);
+			return CLI_USAGE;
 		}
 	}
-	if (path == NULL || optind != argc) {
-		usage(stderr);
+	if (optind != argc) {
+		cli_errorf("cse: unexpected argument '%s' (try --help)", argv[optind]);
+		return CLI_USAGE;
+	}
+	if (path == NULL) {
+		cli_errorf("cse: --config FILE is required (try --help)");
 		return CLI_USAGE;
 	}
 	m2m_cse_config_defaults(&cfg);
-	if ((r = cli_read_file(path, CONFIG_MAX, 0, &text, &len)) != M2M_OK)
-		return cli_fail(path, r);
+	struct cse_err e = {path, &cfg};
+	if ((r = cli_read_file(path, CONFIG_MAX, 0, &text, &len)) != M2M_OK) {
+		cli_errorf("cse: %s: %s", path, m2m_strerror(r));
+		return cli_exit_code(r);
+	}
 	r = m2m_cse_config_parse(&cfg, text, len, err, sizeof(err));
 	free(text);
 	if (r != M2M_OK || (r = m2m_cse_config_validate(&cfg, err, sizeof(err))) != M2M_OK) {
 		cli_errorf("cse: %s: %s", path, err);
 		return CLI_USAGE;
 	}
+	if (file_missing(&e, "cert", cfg.cert, &rc) || file_missing(&e, "key", cfg.key, &rc) ||
+	    file_missing(&e, "trust-anchors", cfg.trust_anchors, &rc) ||
+	    file_missing(&e, "psk-file", cfg.psk_file, &rc) ||
+	    file_missing(&e, "cred-store", cfg.cred_store, &rc))
+		return rc;
 	if ((r = cli_logsink_install(cfg.log_file, cfg.log_level)) != M2M_OK)
-		return cli_fail("cse: log-file", r);
+		return cse_errorf(&e, "log-file", cfg.log_file, m2m_strerror(r), cli_exit_code(r));
 	if (cfg.cred_store[0] != '\0' && (r = m2m_credstore_open(cfg.cred_store, &store)) != M2M_OK) {
-		rc = cli_fail("cse: cred-store", r);
+		rc = cse_errorf(&e, "cred-store", cfg.cred_store, m2m_strerror(r), cli_exit_code(r));
 		goto out;
 	}
 	if (on(cfg.https_listen) != NULL) {
@@ -118,13 +238,14 @@ int cli_cse_main(int argc, char **argv)
 			.sp_id = cfg.sp_id,
 			.allow_tls13 = cfg.tls13,
 		};
+		err[0] = '\0';
 		if ((r = m2m_tls_new_ex(&tc, &tls, err, sizeof(err))) != M2M_OK) {
-			cli_errorf("cse: TLS: %s%s%s", m2m_strerror(r), err[0] ? ": " : "", err);
+			rc = tls_error(&e, r, err);
 			goto out;
 		}
 	}
 	if ((r = m2m_cse_new(&cfg, &cse)) != M2M_OK) {
-		rc = cli_fail("cse: resource store", r);
+		rc = cse_errorf(&e, "store", cfg.store, m2m_strerror(r), cli_exit_code(r));
 		goto out;
 	}
 	m2m_http_server_config hc = {
@@ -136,7 +257,7 @@ int cli_cse_main(int argc, char **argv)
 		.max_body = cfg.max_body,
 	};
 	if ((r = m2m_http_server_new(&hc, handle, &ctx, &srv)) != M2M_OK) {
-		rc = cli_fail("cse: listen", r);
+		rc = listen_error(&e, r);
 		goto out;
 	}
 	ctx.nworkers = m2m_http_server_threads(srv);

@@ -15,7 +15,7 @@ static const struct {
 	{"key", cli_key_main, "derive TS-0003 clause 10.3 keys (Km, Kpsa, usage-constrained, exporter split)"},
 	{"id", cli_id_main, "parse and validate oneM2M identifiers (KeID, KpsaID, KmID, Credential-ID, ...)"},
 	{"cred", cli_cred_main, "manage the credential store (add, list, show, revoke)"},
-	{"ca", cli_ca_main, "a small P-256 certificate authority (init, issue) per TS-0003 clause 10.1"},
+	{"ca", cli_ca_main, "a small P-256 certificate authority (init, issue, show) per TS-0003 clause 10.1"},
 	{"cse", cli_cse_main, "run the secure CSE (HTTPS, TLS-PSK/certificates, access control)"},
 };
 

@@ -241,6 +241,7 @@ static m2m_err text_list(struct pctx *pc, const char *path, const char *name, co
 	size_t n;
 	m2m_err r;
 
+	*arr = NULL, *count = 0; /* defined on every path (GCC 12 -O2 maybe-uninitialized in callers) */
 	pathf(p, "%s.%s", path, name);
 	if ((r = get_list(pc, p, v, &n)) != M2M_OK)
 		return r;

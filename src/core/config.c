@@ -52,6 +52,7 @@ static const struct cfg_key cfg_keys[] = {
 	KEY("discovery-lim-default", CFG_INT, discovery_lim_default),
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+_Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
 
 void m2m_cse_config_defaults(m2m_cse_config *cfg)
 {
@@ -147,6 +148,23 @@ static m2m_err set_value(m2m_cse_config *cfg, const struct cfg_key *k, const cha
 	return M2M_E_CONFIG;
 }
 
+/* TS-0001 Table 7.2-1 writes the M2M-SP-ID as //FQDN; people type the bare FQDN (it is what the
+ * certificates and DNS show). Both mean the same SP, so the bare form is normalised here and every
+ * consumer sees //FQDN. */
+static m2m_err normalise_sp_id(m2m_cse_config *cfg, char *errmsg, size_t errcap)
+{
+	char tmp[sizeof(cfg->sp_id)];
+
+	if (cfg->sp_id[0] == '\0' || cfg->sp_id[0] == '/')
+		return M2M_OK;
+	if (strlen(cfg->sp_id) + 2 >= sizeof(cfg->sp_id))
+		return seterr(errmsg, errcap, (int)m2m_cse_config_line(cfg, "sp-id"),
+			      "invalid value for 'sp-id'");
+	snprintf(tmp, sizeof(tmp), "//%s", cfg->sp_id);
+	memcpy(cfg->sp_id, tmp, sizeof(tmp));
+	return M2M_OK;
+}
+
 m2m_err m2m_cse_config_parse(m2m_cse_config *cfg, const char *text, size_t len, char *errmsg, size_t errcap)
 {
 	bool seen[NKEYS] = {false};
@@ -191,10 +209,19 @@ m2m_err m2m_cse_config_parse(m2m_cse_config *cfg, const char *text, size_t len, 
 		if (seen[i])
 			return seterr(errmsg, errcap, lineno, "key '%s' given twice", key);
 		seen[i] = true;
+		cfg->key_line[i] = (unsigned)lineno;
 		if (set_value(cfg, &cfg_keys[i], val) != M2M_OK)
 			return seterr(errmsg, errcap, lineno, "invalid value for '%s'", key);
 	}
-	return M2M_OK;
+	return normalise_sp_id(cfg, errmsg, errcap);
+}
+
+unsigned m2m_cse_config_line(const m2m_cse_config *cfg, const char *key)
+{
+	for (size_t i = 0; cfg != NULL && key != NULL && i < NKEYS; i++)
+		if (strcmp(cfg_keys[i].name, key) == 0)
+			return cfg->key_line[i];
+	return 0;
 }
 
 bool m2m_config_is_loopback(const char *host)
@@ -253,11 +280,42 @@ static bool enabled(const char *listen)
 	return listen[0] != '\0' && strcmp(listen, "off") != 0;
 }
 
+/* errmsg = "line N: why" when key was set on line N of the file, else just "why". */
+static m2m_err fail_at(const m2m_cse_config *cfg, char *errmsg, size_t errcap, const char *key,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static m2m_err fail_at(const m2m_cse_config *cfg, char *errmsg, size_t errcap, const char *key,
+		       const char *fmt, ...)
+{
+	unsigned line = m2m_cse_config_line(cfg, key);
+	char why[256];
+	va_list ap;
+
+	if (errmsg != NULL && errcap > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
+		if (line > 0)
+			snprintf(errmsg, errcap, "line %u: %s", line, why);
+		else
+			snprintf(errmsg, errcap, "%s", why);
+	}
+	return M2M_E_CONFIG;
+}
+
+/* The later of the lines that set a and b (the one that made the pair inconsistent). */
+static const char *later(const m2m_cse_config *cfg, const char *a, const char *b)
+{
+	return m2m_cse_config_line(cfg, b) > m2m_cse_config_line(cfg, a) ? b : a;
+}
+
 m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
 {
 	char host[256];
 	int port;
 
+	/* FAIL_AT(key, ...): the error names the line that set key (docs/config.md "line N"). */
+#define FAIL_AT(key, ...) return fail_at(cfg, errmsg, errcap, key, __VA_ARGS__)
 #define FAIL(...)                                                   \
 	do {                                                        \
 		if (errmsg != NULL && errcap > 0)                   \
@@ -266,37 +324,39 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 	} while (0)
 
 	if (cfg->cse_id[0] != '/' || cfg->cse_id[1] == '/' || cfg->cse_id[1] == '\0' || strchr(cfg->cse_id + 1, '/'))
-		FAIL("cse-id must be an SP-relative CSE-ID such as /id-in");
+		FAIL_AT("cse-id", "cse-id must be an SP-relative CSE-ID such as /id-in");
 	if (strncmp(cfg->sp_id, "//", 2) != 0 || strchr(cfg->sp_id + 2, '/') || strchr(cfg->sp_id + 2, '.') == NULL)
-		FAIL("sp-id must be //FQDN such as //m2msec.example.com");
+		FAIL_AT("sp-id", "sp-id must be an FQDN such as m2msec.example.com (or //m2msec.example.com)");
 	if (cfg->name[0] == '\0' || strchr(cfg->name, '/'))
-		FAIL("name must be a non-empty resource name without '/'");
+		FAIL_AT("name", "name must be a non-empty resource name without '/'");
 	if (cfg->store[0] == '\0')
-		FAIL("store must name the SQLite database file");
+		FAIL_AT("store", "store must name the SQLite database file");
 	if (cfg->admin_originator[0] != 'C' && cfg->admin_originator[0] != 'S')
-		FAIL("admin-originator must be an AE-ID-Stem (C... or S...)");
+		FAIL_AT("admin-originator", "admin-originator must be an AE-ID-Stem (C... or S...)");
 	if (!enabled(cfg->https_listen) && !enabled(cfg->http_listen))
-		FAIL("no listener: set https-listen (or, for local tests, http-listen)");
+		FAIL_AT(later(cfg, "https-listen", "http-listen"),
+		     "no listener: set https-listen (or, for local tests, http-listen)");
 	if (enabled(cfg->https_listen)) {
 		if (m2m_config_split_listen(cfg->https_listen, host, sizeof(host), &port) != M2M_OK)
-			FAIL("https-listen must be host:port");
+			FAIL_AT("https-listen", "https-listen must be host:port");
 		if (cfg->psk_file[0] == '\0' && cfg->cred_store[0] == '\0' && cfg->cert[0] == '\0')
-			FAIL("https-listen needs psk-file, cred-store and/or cert + key");
+			FAIL_AT("https-listen", "https-listen needs psk-file, cred-store and/or cert + key");
 	}
 	if ((cfg->cert[0] == '\0') != (cfg->key[0] == '\0'))
-		FAIL("cert and key must be given together");
+		FAIL_AT(cfg->cert[0] ? "cert" : "key", "cert and key must be given together");
 	if (enabled(cfg->http_listen)) {
 		if (m2m_config_split_listen(cfg->http_listen, host, sizeof(host), &port) != M2M_OK)
-			FAIL("http-listen must be host:port");
+			FAIL_AT("http-listen", "http-listen must be host:port");
 		/* Everything on plain HTTP is unauthenticated: never expose it beyond this host. */
 		if (!m2m_config_is_loopback(host))
-			FAIL("http-listen must be a loopback address (127.0.0.0/8, ::1, localhost)");
+			FAIL_AT("http-listen", "http-listen must be a loopback address (127.0.0.0/8, ::1, localhost)");
 	} else if (cfg->admin_plain_http) {
-		FAIL("dev-admin-over-plain-http needs a loopback http-listen");
+		FAIL_AT("dev-admin-over-plain-http", "dev-admin-over-plain-http needs a loopback http-listen");
 	}
 	/* 0 would make every discovery answer empty and partial: a typo, not a setting */
 	if (cfg->discovery_scan_max < 1 || cfg->discovery_lim_default < 1)
 		FAIL("discovery-scan-max and discovery-lim-default must be at least 1");
 #undef FAIL
+#undef FAIL_AT
 	return M2M_OK;
 }

@@ -95,7 +95,7 @@ static m2m_err issue_leaf(const m2m_ca *ca, EVP_PKEY *pub, const char *const *sa
 		return r;
 	if (cn != NULL && (r = m2mi_cert_profile_cn(cn)) != M2M_OK)
 		goto out;
-	if (cn == NULL && strlen(first) <= M2M_CA_CN_MAX)
+	if (cn == NULL && first[0] != '\0' && strlen(first) <= M2M_CA_CN_MAX)
 		cn = first;
 	/* The leaf never outlives its CA. */
 	na = now + (int64_t)days * M2MI_CA_DAY;

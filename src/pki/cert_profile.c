@@ -10,7 +10,9 @@
  * ends at ':' (port) or '/', so userinfo ('@' in the authority), '?'/'#' right after the host and
  * ':' after the authority are refused rather than risk a host that the matcher sees differently.
  */
+#include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
 
@@ -52,6 +54,11 @@ m2m_err m2mi_cert_profile_domain(const char *s, char *out, size_t cap)
 	if (s == NULL || out == NULL || cap == 0)
 		return M2M_E_INVAL;
 	out[0] = '\0';
+	/* A development CA may permit "localhost" (the SAN of a development server, see below). */
+	if (strcasecmp(s, "localhost") == 0 && cap > 9) {
+		memcpy(out, "localhost", 10);
+		return M2M_OK;
+	}
 	return fqdn_canon(s, strlen(s), out, cap);
 }
 
@@ -158,8 +165,37 @@ static m2m_err ae_uri_canon(char *buf, size_t cap)
 	return r;
 }
 
+/* An IPv4 or IPv6 address literal in its inet_ntop form (no zone, no brackets, no prefix). */
+static m2m_err ip_canon(const char *s, char *out, size_t cap)
+{
+	unsigned char a[16];
+	int af = strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, s, a) != 1)
+		return M2M_E_CERT_NAME;
+	if (cap < INET6_ADDRSTRLEN || inet_ntop(af, a, out, (socklen_t)cap) == NULL)
+		return M2M_E_RANGE;
+	return M2M_OK;
+}
+
+/* OpenSSL users write SANs as "DNS:x", "URI:x", "IP:x" (x509v3_config(5)); accept that spelling. */
+static const char *strip_prefix(const char *s, m2mi_san_kind *want)
+{
+	static const struct { const char *p; m2mi_san_kind k; } pre[] = {
+		{"DNS:", M2MI_SAN_DNS}, {"URI:", M2MI_SAN_URI}, {"IP:", M2MI_SAN_IP}};
+
+	*want = 0;
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		if (strncasecmp(s, pre[i].p, strlen(pre[i].p)) == 0) {
+			*want = pre[i].k;
+			return s + strlen(pre[i].p);
+		}
+	return s;
+}
+
 m2m_err m2mi_cert_profile_san(const char *s, m2mi_san_kind *kind, char *out, size_t cap)
 {
+	m2mi_san_kind want;
 	size_t len;
 	m2m_err r;
 
@@ -167,6 +203,7 @@ m2m_err m2mi_cert_profile_san(const char *s, m2mi_san_kind *kind, char *out, siz
 		return M2M_E_INVAL;
 	*kind = 0;
 	out[0] = '\0';
+	s = strip_prefix(s, &want);
 	len = strlen(s);
 	if (len == 0)
 		return M2M_E_ID_EMPTY;
@@ -175,7 +212,22 @@ m2m_err m2mi_cert_profile_san(const char *s, m2mi_san_kind *kind, char *out, siz
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
 			return M2M_E_CERT_NAME;
+	if (want == M2MI_SAN_IP) {
+		if ((r = ip_canon(s, out, cap)) != M2M_OK)
+			return r;
+		*kind = M2MI_SAN_IP;
+		return M2M_OK;
+	}
+	if ((want == M2MI_SAN_URI && strstr(s, "://") == NULL) ||
+	    (want == M2MI_SAN_DNS && strstr(s, "://") != NULL))
+		return M2M_E_CERT_NAME; /* "URI:" without a scheme, or "DNS:" with one */
 	if (strstr(s, "://") == NULL) {
+		/* "localhost" is one label, so no FQDN, but development servers are reached by it. */
+		if (strcasecmp(s, "localhost") == 0 && cap > 9) {
+			memcpy(out, "localhost", 10);
+			*kind = M2MI_SAN_DNS;
+			return M2M_OK;
+		}
 		if ((r = fqdn_canon(s, len, out, cap)) != M2M_OK)
 			return r;
 		*kind = M2MI_SAN_DNS;
@@ -192,34 +244,42 @@ out:
 	return r;
 }
 
-static m2m_err add_name(GENERAL_NAMES *gens, m2mi_san_kind kind, const char *value)
+static GENERAL_NAME *new_name(m2mi_san_kind kind, const char *value)
 {
-	GENERAL_NAME *gn = GENERAL_NAME_new();
-	ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+	GENERAL_NAME *gn = NULL;
+	ASN1_STRING *v = NULL;
 
-	if (gn == NULL || ia5 == NULL || !ASN1_STRING_set(ia5, value, (int)strlen(value)))
-		goto fail;
-	GENERAL_NAME_set0_value(gn, kind == M2MI_SAN_URI ? GEN_URI : GEN_DNS, ia5);
-	ia5 = NULL;
-	if (!sk_GENERAL_NAME_push(gens, gn))
-		goto fail;
-	return M2M_OK;
-fail:
-	ASN1_IA5STRING_free(ia5);
-	GENERAL_NAME_free(gn);
-	return M2M_E_NOMEM;
+	if (kind == M2MI_SAN_IP)
+		v = a2i_IPADDRESS(value); /* 4 or 16 octets */
+	else if ((v = ASN1_IA5STRING_new()) != NULL && !ASN1_STRING_set(v, value, (int)strlen(value))) {
+		ASN1_IA5STRING_free(v);
+		v = NULL;
+	}
+	if (v == NULL || (gn = GENERAL_NAME_new()) == NULL) {
+		ASN1_STRING_free(v);
+		return NULL;
+	}
+	GENERAL_NAME_set0_value(gn, kind == M2MI_SAN_IP ? GEN_IPADD : kind == M2MI_SAN_URI ? GEN_URI : GEN_DNS, v);
+	return gn;
 }
 
-static bool has_name(const GENERAL_NAMES *gens, const char *value)
+/* Adds the name, or M2M_E_CERT_NAME when the same name (type and value) is already there. */
+static m2m_err add_name(GENERAL_NAMES *gens, m2mi_san_kind kind, const char *value)
 {
-	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-		int type;
-		const ASN1_IA5STRING *v = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(gens, i), &type);
-		if ((size_t)ASN1_STRING_length(v) == strlen(value) &&
-		    memcmp(ASN1_STRING_get0_data(v), value, strlen(value)) == 0) /* public: names */
-			return true;
+	GENERAL_NAME *gn = new_name(kind, value);
+
+	if (gn == NULL)
+		return M2M_E_NOMEM;
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++)
+		if (GENERAL_NAME_cmp(sk_GENERAL_NAME_value(gens, i), gn) == 0) {
+			GENERAL_NAME_free(gn);
+			return M2M_E_CERT_NAME;
+		}
+	if (!sk_GENERAL_NAME_push(gens, gn)) {
+		GENERAL_NAME_free(gn);
+		return M2M_E_NOMEM;
 	}
-	return false;
+	return M2M_OK;
 }
 
 m2m_err m2mi_cert_profile_sans(const char *const *sans, size_t n, GENERAL_NAMES **out, char *first,
@@ -228,6 +288,7 @@ m2m_err m2mi_cert_profile_sans(const char *const *sans, size_t n, GENERAL_NAMES 
 	GENERAL_NAMES *gens = NULL;
 	char buf[M2MI_SAN_MAX + 1];
 	m2mi_san_kind kind;
+	bool ae = false, dev = false;
 	m2m_err r = M2M_E_INVAL;
 
 	*out = NULL;
@@ -241,14 +302,17 @@ m2m_err m2mi_cert_profile_sans(const char *const *sans, size_t n, GENERAL_NAMES 
 	for (size_t i = 0; i < n; i++) {
 		if ((r = m2mi_cert_profile_san(sans[i], &kind, buf, sizeof(buf))) != M2M_OK)
 			goto out;
-		if (has_name(gens, buf)) {
-			r = M2M_E_CERT_NAME;
-			goto out;
-		}
+		ae = ae || (kind == M2MI_SAN_URI && strncmp(buf, "m2m://", 6) == 0);
+		dev = dev || kind == M2MI_SAN_IP || strcmp(buf, "localhost") == 0;
 		if ((r = add_name(gens, kind, buf)) != M2M_OK)
 			goto out;
-		if (i == 0 && strlen(buf) < cap)
+		if (i == 0 && kind != M2MI_SAN_IP && strlen(buf) < cap)
 			memcpy(first, buf, strlen(buf) + 1);
+	}
+	/* Addresses and localhost name a development server, never an AE (TS-0003 10.1.1.5). */
+	if (ae && dev) {
+		r = M2M_E_CERT_NAME;
+		goto out;
 	}
 	*out = gens;
 	gens = NULL;

@@ -20,19 +20,26 @@
 typedef enum m2mi_san_kind {
 	M2MI_SAN_DNS = 1,
 	M2MI_SAN_URI = 2,
+	M2MI_SAN_IP = 3, /* iPAddress (RFC 5280 4.2.1.6), development server certificates only */
 } m2mi_san_kind;
 
 /* A nameConstraints domain: an FQDN without wildcard. Writes the canonical form (lowercase, no
  * trailing dot) to out. Errors: M2M_E_ID_* from m2m_id_check_fqdn, M2M_E_RANGE for cap. */
 m2m_err m2mi_cert_profile_domain(const char *s, char *out, size_t cap);
 
-/* One SAN value: "scheme://host[:port][/path]" is a URI (m2m:// must be an AE-ID URI), anything
- * else a DNS name. Writes the kind and canonical form (cap >= M2MI_SAN_MAX + 1).
- * Errors: M2M_E_CERT_NAME (bad URI, '*'), M2M_E_ID_* (bad FQDN or AE-ID). */
+/* One SAN value, optionally with an OpenSSL-style type prefix (DNS:, URI:, IP:, any case):
+ * "scheme://host[:port][/path]" is a URI (m2m:// must be an AE-ID URI), "IP:" an IPv4 or IPv6
+ * address, anything else a DNS name (an FQDN, or "localhost"). Writes the kind and canonical form
+ * (cap >= M2MI_SAN_MAX + 1; an address in inet_ntop form).
+ * Errors: M2M_E_CERT_NAME (bad URI or address, '*', a prefix that contradicts the value),
+ * M2M_E_ID_* (bad FQDN or AE-ID). */
 m2m_err m2mi_cert_profile_san(const char *s, m2mi_san_kind *kind, char *out, size_t cap);
 
 /* GENERAL_NAMES from n SAN values (validated as above, duplicates refused with
- * M2M_E_CERT_NAME); the canonical form of sans[0] is copied to first. */
+ * M2M_E_CERT_NAME); the canonical form of sans[0] is copied to first, or "" when it is an
+ * address (an address in the commonName would be read as a host name by nameConstraints).
+ * IP and localhost SANs are for development server certificates: next to an m2m:// AE-ID URI
+ * (a client identity, TS-0003 10.1.1.5) they are refused with M2M_E_CERT_NAME. */
 m2m_err m2mi_cert_profile_sans(const char *const *sans, size_t n, GENERAL_NAMES **out, char *first,
 			       size_t cap);
 

@@ -123,7 +123,7 @@ def test_init_refuses_existing_and_bad_input(run, ca, tmp_path):
     before = (ca / "ca.crt").read_bytes(), (ca / "ca.key").read_bytes()
     fails(run("ca", "init", "--dir", ca, "--name", "Other"), 1, "ca init:")
     assert ((ca / "ca.crt").read_bytes(), (ca / "ca.key").read_bytes()) == before
-    for bad in ("*.example.com", "exa mple.com", ".example.com", "localhost"):
+    for bad in ("*.example.com", "exa mple.com", ".example.com", "localdomain"):  # localhost: allowed (dev CA)
         d = tmp_path / "bad"
         fails(run("ca", "init", "--dir", d, "--name", "X", "--permit", bad), 2, "ca init:")
         assert not d.exists()
@@ -367,3 +367,69 @@ def test_tls_handshake_fails_for_other_ca_or_name(run, ca, tmp_path, openssl_bin
                         "cse-in." + SP)
     assert res.returncode != 0
     assert "hostname mismatch" in res.stdout + res.stderr
+
+
+# ---- OpenSSL-style SAN prefixes, localhost and IP SANs (issue 6 §6) ---------------------------
+
+def test_san_prefixes_as_openssl_users_type_them(run, ca, tmp_path, openssl_bin):
+    """`DNS:`/`URI:` prefixes (x509v3_config(5) spelling) mean the same SANs as the bare values."""
+    out = tmp_path / "pre"
+    ok(issue(run, ca, out, "DNS:" + MN_CSE, "uri:" + AE_URI.replace("Cabc", "Cdev3")))
+    c = load_cert(str(out) + ".crt")
+    san = c.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == [MN_CSE]
+    assert san.get_values_for_type(x509.UniformResourceIdentifier) == [AE_URI.replace("Cabc", "Cdev3")]
+    assert ok(openssl(openssl_bin, "verify", "-CAfile", ca / "ca.crt", str(out) + ".crt")).strip().endswith(": OK")
+
+
+def test_ip_and_localhost_sans_for_a_development_server(run, tmp_path, openssl_bin):
+    """iPAddress GeneralNames (RFC 5280 4.2.1.6), v4 and v6, and `localhost`, in a server certificate
+    from a development CA that permits localhost; checked by `cryptography` and `openssl verify`."""
+    import ipaddress
+    d = tmp_path / "devca"
+    ok(run("ca", "init", "--dir", d, "--name", "Dev CA", "--permit", SP, "--permit", "localhost"))
+    out = tmp_path / "srv"
+    ok(issue(run, d, out, "IP:127.0.0.1", "id-in." + SP, "localhost", "IP:::1"))
+    c = load_cert(str(out) + ".crt")
+    san = c.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("127.0.0.1"),
+                                                       ipaddress.ip_address("::1")]
+    assert san.get_values_for_type(x509.DNSName) == ["id-in." + SP, "localhost"]
+    # an address is not a host name: no commonName defaulted from it, so the SAN is critical
+    assert c.subject.get_attributes_for_oid(NameOID.COMMON_NAME) == []
+    assert c.extensions.get_extension_for_class(x509.SubjectAlternativeName).critical
+    res = ok(openssl(openssl_bin, "verify", "-CAfile", d / "ca.crt", str(out) + ".crt"))
+    assert res.strip().endswith(": OK")
+    # the CA constrained to SP only: an IP SAN is unconstrained (no iPAddress subtree), localhost is not
+    d2 = tmp_path / "spca"
+    ok(run("ca", "init", "--dir", d2, "--name", "SP CA", "--permit", SP))
+    ok(issue(run, d2, tmp_path / "ip", "id-in." + SP, "IP:127.0.0.1"))
+    assert "nameConstraints" in fails(issue(run, d2, tmp_path / "lh", "localhost"), 2, "ca issue:")
+    assert no_leaf_files(tmp_path, "lh")
+
+
+@pytest.mark.parametrize("sans", [
+    ["m2m://sp.example.com/id-in/Cdev3", "IP:127.0.0.1"],   # IP SANs: server certificates only
+    ["m2m://sp.example.com/id-in/Cdev3", "localhost"],
+    ["URI:sp.example.com"],                                  # prefix contradicts the value
+    ["DNS:m2m://sp.example.com/id-in/Cdev3"],
+    ["IP:sp.example.com"], ["IP:127.0.0.256"], ["IP:[::1]"], ["IP:10.0.0.0/8"],
+    ["IP:127.0.0.1", "IP:127.0.0.1"],                        # duplicate
+])
+def test_bad_prefixed_or_ip_sans_refused(run, tmp_path, sans):
+    d = tmp_path / "ca"
+    ok(run("ca", "init", "--dir", d, "--name", "CA", "--permit", SP, "--permit", "localhost"))
+    fails(issue(run, d, tmp_path / "out", *sans), 2, "ca issue:")
+    assert no_leaf_files(tmp_path, "out")
+
+
+def test_help_texts_current(run):
+    """`ca show --help` lists what it prints; the top-level help names all three ca commands; the
+    cse help says TLS 1.3 is offered (tls13 defaults to true, docs/config.md)."""
+    show = run("ca", "show", "--help").stdout
+    for field in ("fingerprint_sha256", "constrained", "name_constraints", "not_after"):
+        assert field in show
+    assert "(init, issue, show)" in run("--help").stdout
+    assert "TLS 1.3" in run("cse", "--help").stdout
+    issue_help = run("ca", "issue", "--help").stdout
+    assert "IP:" in issue_help and "id-in" in issue_help

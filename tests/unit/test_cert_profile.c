@@ -33,6 +33,16 @@ static void test_san_valid(void **state)
 		 M2MI_SAN_URI},
 		{"coap://gw.example.com", "coap://gw.example.com", M2MI_SAN_URI},
 		{"https://sp.example.com/%41b", "https://sp.example.com/%41b", M2MI_SAN_URI},
+		/* the spelling of OpenSSL's x509v3_config(5), any case */
+		{"DNS:id-in.sp.example.com", "id-in.sp.example.com", M2MI_SAN_DNS},
+		{"dns:ID-IN.sp.example.com", "id-in.sp.example.com", M2MI_SAN_DNS},
+		{"URI:m2m://sp.example.com/id-in/Cdev3", "m2m://sp.example.com/id-in/Cdev3", M2MI_SAN_URI},
+		/* development servers */
+		{"localhost", "localhost", M2MI_SAN_DNS},
+		{"DNS:LocalHost", "localhost", M2MI_SAN_DNS},
+		{"IP:127.0.0.1", "127.0.0.1", M2MI_SAN_IP},
+		{"ip:::1", "::1", M2MI_SAN_IP},
+		{"IP:2001:DB8:0:0:0:0:0:1", "2001:db8::1", M2MI_SAN_IP},
 	};
 	char out[M2MI_SAN_MAX + 1];
 	m2mi_san_kind kind;
@@ -72,8 +82,20 @@ static void test_san_invalid(void **state)
 		{"https://sp.example.com/a\\b", M2M_E_CERT_NAME},
 		{"m2m://sp.example.com/cse-in", 1},
 		{"m2m://sp.example.com/cse-in/Xabc", 1},
-		{"localhost", 1},
+		{"localhost.", 1},
 		{"sp..example.com", 1},
+		/* OpenSSL-style prefixes must agree with the value */
+		{"URI:sp.example.com", M2M_E_CERT_NAME},
+		{"DNS:m2m://sp.example.com/cse-in/Cabc", M2M_E_CERT_NAME},
+		{"IP:sp.example.com", M2M_E_CERT_NAME},
+		{"IP:127.0.0.256", M2M_E_CERT_NAME},
+		{"IP:1.2.3", M2M_E_CERT_NAME},
+		{"IP:fe80::1%eth0", M2M_E_CERT_NAME},
+		{"IP:[::1]", M2M_E_CERT_NAME},
+		{"IP:10.0.0.0/8", M2M_E_CERT_NAME},
+		{"IP:", M2M_E_ID_EMPTY},
+		{"DNS:", M2M_E_ID_EMPTY},
+		{"EMAIL:a@sp.example.com", 1},
 		{"-sp.example.com", 1},
 		{"sp.example.com/path", 1},
 		{"", M2M_E_ID_EMPTY},
@@ -84,6 +106,8 @@ static void test_san_invalid(void **state)
 
 	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
 		m2m_err r = m2mi_cert_profile_san(bad[i].in, &kind, out, sizeof(out));
+		if (bad[i].want == 1 && !is_id_err(r))
+			fail_msg("'%s': %d", bad[i].in, r);
 		if (bad[i].want == 1)
 			assert_true(is_id_err(r));
 		else
@@ -145,6 +169,41 @@ static void test_sans_list(void **state)
 	assert_null(g);
 	assert_int_equal(m2mi_cert_profile_sans(dup, 0, &g, first, sizeof(first)), M2M_E_INVAL);
 	assert_int_equal(m2mi_cert_profile_sans(dup, M2M_CA_MAX_SANS + 1, &g, first, sizeof(first)), M2M_E_RANGE);
+}
+
+/* IP SANs are iPAddress GeneralNames (RFC 5280 4.2.1.6: 4 or 16 octets), never in the default
+ * commonName, and only in development server certificates: not next to an AE-ID URI. */
+static void test_sans_ip_and_localhost(void **state)
+{
+	const char *srv[] = {"IP:127.0.0.1", "id-in.sp.example.com", "localhost", "IP:::1"};
+	const char *ae_ip[] = {"m2m://sp.example.com/id-in/Cdev3", "IP:127.0.0.1"};
+	const char *ae_lh[] = {"URI:m2m://sp.example.com/id-in/Cdev3", "localhost"};
+	const char *dup[] = {"IP:::1", "IP:0:0:0:0:0:0:0:1"};
+	GENERAL_NAMES *g = NULL;
+	char first[M2MI_SAN_MAX + 1];
+	const GENERAL_NAME *gn;
+
+	assert_int_equal(m2mi_cert_profile_sans(srv, 4, &g, first, sizeof(first)), M2M_OK);
+	assert_int_equal(sk_GENERAL_NAME_num(g), 4);
+	gn = sk_GENERAL_NAME_value(g, 0);
+	assert_int_equal(gn->type, GEN_IPADD);
+	assert_int_equal(ASN1_STRING_length(gn->d.iPAddress), 4);
+	assert_memory_equal(ASN1_STRING_get0_data(gn->d.iPAddress), "\x7f\0\0\x01", 4);
+	assert_int_equal(sk_GENERAL_NAME_value(g, 2)->type, GEN_DNS);
+	gn = sk_GENERAL_NAME_value(g, 3);
+	assert_int_equal(gn->type, GEN_IPADD);
+	assert_int_equal(ASN1_STRING_length(gn->d.iPAddress), 16);
+	assert_string_equal(first, ""); /* an address is not a commonName */
+	GENERAL_NAMES_free(g);
+	g = NULL;
+	assert_int_equal(m2mi_cert_profile_sans(ae_ip, 2, &g, first, sizeof(first)), M2M_E_CERT_NAME);
+	assert_null(g);
+	assert_int_equal(m2mi_cert_profile_sans(ae_lh, 2, &g, first, sizeof(first)), M2M_E_CERT_NAME);
+	assert_null(g);
+	assert_int_equal(m2mi_cert_profile_sans(dup, 2, &g, first, sizeof(first)), M2M_E_CERT_NAME);
+	assert_null(g);
+	assert_int_equal(m2mi_cert_profile_domain("LOCALHOST", first, sizeof(first)), M2M_OK);
+	assert_string_equal(first, "localhost");
 }
 
 static void test_pubkey_normalise(void **state)
@@ -272,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_san_invalid),
 		cmocka_unit_test(test_domain_and_cn),
 		cmocka_unit_test(test_sans_list),
+		cmocka_unit_test(test_sans_ip_and_localhost),
 		cmocka_unit_test(test_pubkey_normalise),
 		cmocka_unit_test(test_serial),
 		cmocka_unit_test(test_profile_check),

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* This file implements the unit tests of core/config.c (docs/config.md): strict INI parsing. */
+#include <stdio.h>
+
 #include "m2m_test.h"
 #include "m2msec/config.h"
 
@@ -93,8 +95,9 @@ static void test_validate(void **state)
 		{"psk-file = p\nhttp-listen = 10.1.2.3:8080\n", "loopback"},
 		{"psk-file = p\ndev-admin-over-plain-http = on\n", "needs a loopback http-listen"},
 		{"psk-file = p\ncse-id = id-in\n", "cse-id"},
-		{"psk-file = p\nsp-id = sp.example.com\n", "sp-id"},
-		{"psk-file = p\ncert = c.pem\n", "together"},
+		{"psk-file = p\nsp-id = sp.example.com/x\n", "line 2: sp-id"},
+		{"psk-file = p\nsp-id = //localhost\n", "line 2: sp-id"},
+		{"psk-file = p\ncert = c.pem\n", "line 2: cert and key must be given together"},
 		{"psk-file = p\nhttps-listen = nonsense\n", "https-listen"},
 		{"psk-file = p\nadmin-originator = admin\n", "admin-originator"},
 		{"https-listen = off\n", "no listener"},
@@ -107,6 +110,59 @@ static void test_validate(void **state)
 	}
 	assert_int_equal(parse(&c, "https-listen = off\nhttp-listen = localhost:8080\n", err, sizeof(err)), M2M_OK);
 	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+}
+
+/* docs/config.md: errors name the line; cross-field ones name the line that set the key at fault
+ * (a key left at its default has no line, so the message names the key only). */
+static void test_validate_names_the_line(void **state)
+{
+	m2m_cse_config c;
+	char err[256];
+	const struct { const char *ini; const char *want; } rows[] = {
+		{"# c\n\nkey = k.pem\npsk-file = p\n", "line 3: cert and key must be given together"},
+		{"psk-file = p\n\nhttp-listen = 0.0.0.0:1\n", "line 3: http-listen must be a loopback"},
+		{"psk-file = p\ndev-admin-over-plain-http = on\n", "line 2: dev-admin-over-plain-http needs"},
+		{"name = x\n\n\n\nhttps-listen = 127.0.0.1:1\n", "line 5: https-listen needs psk-file"},
+		{"name = x\nhttps-listen = off\n", "line 2: no listener"},
+		{"psk-file = p\n\ncse-id = x\n", "line 3: cse-id must be"},
+	};
+	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
+		assert_int_equal(parse(&c, rows[i].ini, err, sizeof(err)), M2M_OK);
+		err[0] = '\0';
+		assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		if (strstr(err, rows[i].want) == NULL)
+			fail_msg("row %zu: '%s' lacks '%s'", i, err, rows[i].want);
+	}
+	/* a key at its default: no line number is invented */
+	assert_int_equal(parse(&c, "name = x\n", err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "https-listen needs psk-file, cred-store and/or cert + key");
+	assert_int_equal(m2m_cse_config_line(&c, "name"), 1);
+	assert_int_equal(m2m_cse_config_line(&c, "cert"), 0);
+	assert_int_equal(m2m_cse_config_line(&c, "no-such-key"), 0);
+}
+
+/* TS-0001 Table 7.2-1 writes the SP-ID //FQDN; the bare FQDN is accepted and normalised. */
+static void test_sp_id_bare_fqdn(void **state)
+{
+	m2m_cse_config c;
+	char err[256];
+	assert_int_equal(parse(&c, "psk-file = p\nsp-id = sp.example.com\n", err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.sp_id, "//sp.example.com");
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_int_equal(parse(&c, "psk-file = p\nsp-id = //sp.example.com\n", err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.sp_id, "//sp.example.com");
+	/* a value that only fits without the two slashes is too long, not truncated */
+	{
+		char ini[M2M_CFG_STR + 32];
+		char v[M2M_CFG_STR];
+		memset(v, 'a', sizeof(v) - 2);
+		v[sizeof(v) - 2] = '\0';
+		v[5] = '.';
+		snprintf(ini, sizeof(ini), "sp-id = %s\n", v);
+		assert_int_equal(parse(&c, ini, err, sizeof(err)), M2M_E_CONFIG);
+		assert_non_null(strstr(err, "line 1: invalid value for 'sp-id'"));
+	}
 }
 
 static void test_listen_split(void **state)
@@ -162,6 +218,8 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_service_subscription),
+		cmocka_unit_test(test_validate_names_the_line),
+		cmocka_unit_test(test_sp_id_bare_fqdn),
 		cmocka_unit_test(test_listen_split),
 		cmocka_unit_test(test_discovery_keys),
 	};
