@@ -49,6 +49,11 @@ typedef struct m2m_http_limits {
  *                    it was valid), req is cleared. Nothing may reach the CSE.
  *   M2M_E_TOO_LARGE  head over max_header (HTTP 431) or body over max_body (HTTP 413), rsc 4000
  *                    in rsp; the connection should be closed.
+ *   M2M_E_HTTP_FRAMING  where the message ends is ambiguous (repeated or non-decimal
+ *                    Content-Length, Transfer-Encoding other than one "chunked", both, repeated
+ *                    Host, a field name that is not a token: RFC 9112 clauses 3.2, 5.1, 6.1, 6.3):
+ *                    HTTP 400, rsc 4000 in rsp; the connection must be closed (what follows on it
+ *                    may be a smuggled request).
  *   M2M_E_NOMEM      rsp holds 5000.
  *   M2M_E_INVAL      a NULL argument; nothing written.
  */

@@ -342,7 +342,9 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		if (rsp.rsc == 0)
 			m2m_response_error(&rsp, 5000, "no response");
 	}
-	reply(ev, rc == M2M_OK ? &req : NULL, &rsp, rc == M2M_E_TOO_LARGE || rc == M2M_E_NOMEM || head ||
+	/* After an ambiguous framing the rest of the stream may be a smuggled request: close. */
+	reply(ev, rc == M2M_OK ? &req : NULL, &rsp, rc == M2M_E_TOO_LARGE || rc == M2M_E_NOMEM ||
+	      rc == M2M_E_HTTP_FRAMING || head ||
 	      w->draining || atomic_load(&srv->stopping), head);
 	if (m2m_log_enabled(M2M_LOG_INFO)) {
 		m2m_log_event e = {
