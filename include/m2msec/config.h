@@ -34,6 +34,10 @@ typedef struct m2m_cse_config {
 	size_t max_header;                 /* max-header, default 8192 */
 	char log_level[16];                /* log-level, default "info" */
 	char log_file[M2M_CFG_STR];        /* log-file, default "" = stderr */
+	int max_connections;               /* max-connections, default 0 = derived from RLIMIT_NOFILE */
+	int max_connections_per_address;   /* max-connections-per-address, default 0 = derived */
+	int header_timeout;                /* header-timeout, seconds from accept to a complete request, 10 */
+	bool log_requests;                 /* log-requests, default true: one info line per request */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

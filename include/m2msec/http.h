@@ -23,6 +23,7 @@
 #define M2M_HTTP_DEFAULT_MAX_HEADER 8192u    /* request line + header fields, bytes */
 #define M2M_HTTP_DEFAULT_MAX_BODY 1048576u   /* message body, bytes */
 #define M2M_HTTP_DEFAULT_IDLE_TIMEOUT 120    /* seconds */
+#define M2M_HTTP_DEFAULT_HEADER_TIMEOUT 10   /* seconds, accept to complete request */
 #define M2M_HTTP_OUT_MAX_HEADERS 8
 
 /* One header field; name and value are NUL-terminated and borrowed. */
@@ -112,6 +113,13 @@ typedef struct m2m_http_server_config {
 	size_t max_header;        /* 0 = M2M_HTTP_DEFAULT_MAX_HEADER */
 	size_t max_body;          /* 0 = M2M_HTTP_DEFAULT_MAX_BODY */
 	int idle_timeout_s;       /* keep-alive idle timeout, 0 = M2M_HTTP_DEFAULT_IDLE_TIMEOUT */
+	/* Connection caps (docs/http-binding.md): over them a new connection is closed at accept,
+	 * before any TLS work. 0 = derived from RLIMIT_NOFILE. */
+	size_t max_connections;             /* open connections of the process */
+	size_t max_connections_per_address; /* ... from one IPv4 address or IPv6 /64 */
+	/* Seconds from accept to the first complete request (TLS handshake included), and from a
+	 * response to the next complete request beyond the idle timeout; 0 = the default. */
+	int header_timeout_s;
 } m2m_http_server_config;
 
 /*

@@ -134,6 +134,9 @@ int cli_cse_main(int argc, char **argv)
 		.threads = cfg.threads,
 		.max_header = cfg.max_header,
 		.max_body = cfg.max_body,
+		.max_connections = (size_t)cfg.max_connections,
+		.max_connections_per_address = (size_t)cfg.max_connections_per_address,
+		.header_timeout_s = cfg.header_timeout,
 	};
 	if ((r = m2m_http_server_new(&hc, handle, &ctx, &srv)) != M2M_OK) {
 		rc = cli_fail("cse: listen", r);

@@ -47,6 +47,10 @@ static const struct cfg_key cfg_keys[] = {
 	KEY("max-header", CFG_SIZE, max_header),
 	{"log-level", CFG_LEVEL, offsetof(m2m_cse_config, log_level), sizeof(((m2m_cse_config *)0)->log_level)},
 	STR("log-file", log_file),
+	KEY("max-connections", CFG_INT, max_connections),
+	KEY("max-connections-per-address", CFG_INT, max_connections_per_address),
+	KEY("header-timeout", CFG_INT, header_timeout),
+	KEY("log-requests", CFG_BOOL, log_requests),
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -64,6 +68,8 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->max_body = 1048576;
 	cfg->max_header = 8192;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
+	cfg->header_timeout = 10;
+	cfg->log_requests = true;
 }
 
 static int seterr(char *errmsg, size_t cap, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -284,6 +290,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 	} else if (cfg->admin_plain_http) {
 		FAIL("dev-admin-over-plain-http needs a loopback http-listen");
 	}
+	if (cfg->header_timeout < 1 || cfg->header_timeout > 3600)
+		FAIL("header-timeout must be 1..3600 seconds");
 #undef FAIL
 	return M2M_OK;
 }

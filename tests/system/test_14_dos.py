@@ -16,6 +16,9 @@ import pytest
 
 from cse_harness import CSE_HOST, SP, Cse, parse_http
 
+PER_ADDR = 12
+HEADER_TIMEOUT = 3
+BOUND = 40.0  # generous bound for anything the server must do "by itself"
 HDRS = "Host: %s\r\nX-M2M-RVI: 3\r\nX-M2M-Origin: CAdmin\r\n" % CSE_HOST
 
 
@@ -45,7 +48,8 @@ def cse(m2msec_bin, tmp_path_factory):
     c = Cse(m2msec_bin, tmp_path_factory.mktemp("dos"))
     c.setup_pki()
     c.add_psk("kpsa-admin@" + SP, "CAdmin")
-    c.start("dev-admin-over-plain-http = true\n")
+    c.start("dev-admin-over-plain-http = true\nmax-connections-per-address = %d\n"
+            "header-timeout = %d\n" % (PER_ADDR, HEADER_TIMEOUT))
     yield c
     assert c.stop() == 0
 
@@ -94,6 +98,131 @@ def test_repeated_originator_is_4000(cse):
         out, _ = recv_all(s)
     status, headers, _ = parse_http(out)
     assert status == 400 and headers.get("x-m2m-rsc") == "4000", out
+
+
+# ---- connection caps and deadlines -------------------------------------------------------------
+
+def get_request(rqi):
+    return ("GET /cse-in HTTP/1.1\r\n" + HDRS + "X-M2M-RI: %s\r\n\r\n" % rqi).encode()
+
+
+def connect_from(port, source):
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(10)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def answered(s, rqi):
+    """Send one request; True when an HTTP response comes back, False when the server closed."""
+    try:
+        s.sendall(get_request(rqi))
+        s.settimeout(BOUND)
+        data = s.recv(65536)
+    except (ConnectionResetError, BrokenPipeError):
+        return False
+    return data.startswith(b"HTTP/1.1 ")
+
+
+def test_per_address_cap_keeps_other_clients_served(cse):
+    """One address opens far more connections than its cap: the ones over it are closed at
+    accept, without an answer, and a client from another address is still answered, over plain
+    HTTP and over TLS-PSK (the caps count across both event-loop threads)."""
+    flood = [connect_from(cse.http_port, "127.0.0.2") for _ in range(PER_ADDR * 3)]
+    try:
+        results = [answered(s, "flood-%d" % i) for i, s in enumerate(flood)]
+        # exactly the cap (which ones: the kernel spreads them over the two threads' sockets)
+        assert results.count(True) == PER_ADDR, results
+        # the flooding address still holds PER_ADDR connections: others are served
+        r = cse.plain("GET", "/cse-in", "CAdmin")
+        assert r.status == 200 and r.rsc == 2000, r
+        r = cse.psk("GET", "/cse-in", "CAdmin", "kpsa-admin@" + SP)
+        assert r is not None and r.rsc == 2000, r
+        # and so is the flooding address again once it closes some
+        s = connect_from(cse.http_port, "127.0.0.2")
+        assert not answered(s, "over-cap")
+        s.close()
+    finally:
+        for s in flood:
+            s.close()
+    end = time.monotonic() + BOUND
+    while True:  # the closes reach the server asynchronously
+        s = connect_from(cse.http_port, "127.0.0.2")
+        ok = answered(s, "after")
+        s.close()
+        if ok or time.monotonic() > end:
+            break
+        time.sleep(0.2)
+    assert ok
+    assert "max-connections-per-address reached" in cse.log_text()
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_slowloris_is_closed_by_the_header_deadline(cse, tls):
+    """A request trickling in one byte at a time (and, on the TLS port, a handshake that never
+    starts) is closed once header-timeout has passed since the accept, although every byte
+    arrives well within the idle timeout (120 s, per read)."""
+    port = cse.port if tls else cse.http_port
+    s = connect_from(port, "127.0.0.3")
+    s.settimeout(0.5)
+    trickle = b"" if tls else get_request("slow")
+    closed, end, i = False, time.monotonic() + BOUND, 0
+    while time.monotonic() < end and not closed:
+        try:
+            if i < len(trickle) - 1:  # never the final byte: the request is never complete
+                s.send(trickle[i:i + 1])
+                i += 1
+            closed = s.recv(1) == b""
+        except socket.timeout:
+            pass
+        except (ConnectionResetError, BrokenPipeError):
+            closed = True
+    s.close()
+    assert closed, "the server kept a slow connection open for %.0f s" % BOUND
+    assert "no complete request in time" in cse.log_text()
+
+
+def test_out_of_descriptors_pauses_accept_quietly(m2msec_bin, tmp_path):
+    """With RLIMIT_NOFILE so low that accept() fails with EMFILE before the caps are reached, the
+    CSE pauses accepting instead of spinning on the readable listening socket, logs the
+    condition a few times (not once per attempt, not on stderr), and serves again when
+    descriptors are free."""
+    d = str(tmp_path)
+    port = __import__("cse_harness").free_port()
+    ini = os.path.join(d, "cse.ini")
+    with open(ini, "w") as f:
+        f.write("cse-id = /id-in\nsp-id = //%s\nstore = %s\nhttps-listen = off\n"
+                "http-listen = 127.0.0.1:%d\nlog-file = %s\nthreads = 1\nlog-level = debug\n"
+                "dev-admin-over-plain-http = true\nmax-connections-per-address = 100\n"
+                "header-timeout = 600\n" % (SP, os.path.join(d, "cse.db"), port, os.path.join(d, "cse.log")))
+
+    def few_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))
+    with open(os.path.join(d, "stderr"), "wb") as err:
+        proc = subprocess.Popen([m2msec_bin, "cse", "--config", ini], preexec_fn=few_fds,
+                                stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            __import__("cse_harness").wait_port(port, proc)
+            flood = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+            time.sleep(3)  # give a spinning accept loop time to show
+            for s in flood:
+                s.close()
+            end, ok = time.monotonic() + BOUND, False
+            while not ok and time.monotonic() < end:
+                with socket.create_connection(("127.0.0.1", port), timeout=BOUND) as s:
+                    ok = answered(s, "after-emfile")
+                if not ok:
+                    time.sleep(0.2)
+            assert ok
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    with open(os.path.join(d, "cse.log")) as f:
+        log = f.read()
+    assert "Too many open files: not accepting" in log
+    assert log.count("Too many open files") < 30, log[-2000:]
+    assert os.path.getsize(os.path.join(d, "stderr")) < 4096
 
 
 # ---- core dumps and secrets in argv ------------------------------------------------------------
