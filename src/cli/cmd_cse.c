@@ -27,7 +27,10 @@ static m2m_http_server *running_server;
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP) {
+		cli_logsink_reopen(); /* log rotation; only sets a flag */
+		return;
+	}
 	if (running_server != NULL)
 		m2m_http_server_stop(running_server); /* only writes to a pipe */
 }
@@ -102,7 +105,7 @@ int cli_cse_main(int argc, char **argv)
 		cli_errorf("cse: %s: %s", path, err);
 		return CLI_USAGE;
 	}
-	if ((r = cli_logsink_install(cfg.log_file, cfg.log_level)) != M2M_OK)
+	if ((r = cli_logsink_install(cfg.log_file, cfg.log_level, cfg.log_requests)) != M2M_OK)
 		return cli_fail("cse: log-file", r);
 	if (cfg.cred_store[0] != '\0' && (r = m2m_credstore_open(cfg.cred_store, &store)) != M2M_OK) {
 		rc = cli_fail("cse: cred-store", r);
@@ -164,6 +167,7 @@ int cli_cse_main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	r = m2m_http_server_run(srv);
 	running_server = NULL;
@@ -177,5 +181,6 @@ out:
 	m2m_cse_free(cse);
 	m2m_tls_free(tls);
 	m2m_credstore_close(store);
+	cli_logsink_close();
 	return rc;
 }

@@ -315,3 +315,96 @@ def test_key_on_the_command_line_is_scrubbed_from_proc_cmdline(m2msec_bin):
         os.close(rd)
         proc.wait(timeout=20)
     assert proc.returncode == 0
+
+
+# ---- the log: rotation, the request switch, never blocking ----------------------------------
+
+def _wait_for(pred, bound=BOUND):
+    end = time.monotonic() + bound
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return pred()
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def test_sighup_reopens_the_log_file(cse):
+    """Rotation: move the file away, SIGHUP, and the next lines land in a new file at the
+    configured path (the old one keeps what was written before)."""
+    assert cse.plain("GET", "/cse-in", "CAdmin", rqi="before-rotate").rsc == 2000
+    assert _wait_for(lambda: "before-rotate" in cse.log_text())
+    rotated = cse.log + ".1"
+    os.rename(cse.log, rotated)
+    cse.proc.send_signal(signal.SIGHUP)
+    assert _wait_for(lambda: os.path.exists(cse.log))
+    assert cse.plain("GET", "/cse-in", "CAdmin", rqi="after-rotate").rsc == 2000
+    assert _wait_for(lambda: "after-rotate" in cse.log_text())
+    assert "after-rotate" not in _read(rotated) and "before-rotate" in _read(rotated)
+    assert os.stat(cse.log).st_mode & 0o777 == 0o600
+    assert cse.proc.poll() is None  # SIGHUP did not end the process
+
+
+def test_log_requests_false_writes_no_request_lines(m2msec_bin, tmp_path):
+    c = Cse(m2msec_bin, tmp_path)
+    c.setup_pki()
+    c.add_psk("kpsa-admin@" + SP, "CAdmin")
+    c.start("dev-admin-over-plain-http = true\nlog-requests = false\n")
+    try:
+        for i in range(5):
+            assert c.plain("GET", "/cse-in", "CAdmin", rqi="quiet-%d" % i).rsc == 2000
+    finally:
+        assert c.stop() == 0
+    log = c.log_text()
+    assert "listening" in log and "CSE stopped" in log  # the log itself works
+    assert "latency_us" not in log and "quiet-" not in log
+
+
+def test_a_stalled_log_never_blocks_requests(m2msec_bin, tmp_path):
+    """The log goes to a pipe nobody reads: once the pipe and the sink's buffer are full, lines
+    are dropped and counted, and every request is still answered; the count is reported when the
+    log drains."""
+    c = Cse(m2msec_bin, tmp_path)
+    c.setup_pki()
+    c.add_psk("kpsa-admin@" + SP, "CAdmin")
+    c.log = "/dev/stdout"  # the harness passes stdout=PIPE and never reads it
+    c.start("dev-admin-over-plain-http = true\n")
+    try:
+        req = ("GET /cse-in HTTP/1.1\r\n" + HDRS + "X-M2M-RI: %s\r\n\r\n" % ("r" * 200)).encode()
+        batch, total = 200, 0
+        with plain_connect(c) as s:
+            s.settimeout(BOUND)
+            for _ in range(40):  # 8000 request lines of ~400 bytes: far beyond pipe + buffer
+                s.sendall(req * batch)
+                got = b""
+                while got.count(b"HTTP/1.1 200") < batch:
+                    chunk = s.recv(1 << 20)
+                    assert chunk, "connection closed"
+                    got += chunk
+                total += batch
+        assert total == 8000
+        # drain the pipe: the writer then reports how many lines it had to drop
+        os.set_blocking(c.proc.stdout.fileno(), False)
+        seen = b""
+
+        def drained():
+            nonlocal seen
+            try:
+                while True:
+                    chunk = c.proc.stdout.read(1 << 20)
+                    if not chunk:
+                        break
+                    seen += chunk
+            except (BlockingIOError, TypeError):
+                pass
+            return b"log lines dropped" in seen
+        assert _wait_for(drained)
+    finally:
+        assert c.stop() == 0
