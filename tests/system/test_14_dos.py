@@ -408,3 +408,4 @@ def test_a_stalled_log_never_blocks_requests(m2msec_bin, tmp_path):
         assert _wait_for(drained)
     finally:
         assert c.stop() == 0
+
