@@ -107,8 +107,10 @@ static void enqueue(const char *line, size_t n)
 		size_t at = (sink.head + sink.len) % RING_CAP, first = n < RING_CAP - at ? n : RING_CAP - at;
 		memcpy(sink.ring + at, line, first);
 		memcpy(sink.ring, line + first, n - first);
+		/* the writer only waits on an empty buffer: wake it on the first line, not on each */
+		if (sink.len == 0)
+			pthread_cond_signal(&sink.cv);
 		sink.len += n;
-		pthread_cond_signal(&sink.cv);
 	}
 	pthread_mutex_unlock(&sink.mu);
 }
