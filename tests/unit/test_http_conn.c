@@ -143,7 +143,7 @@ static void test_header_deadline(void **state)
 		struct timeval tv = {0, 200000};
 		char c;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		if (send(fd, REQ + i, 1, MSG_NOSIGNAL) != 1)
+		if (send(fd, &REQ[i], 1, MSG_NOSIGNAL) != 1)
 			closed = 0;
 		else if (recv(fd, &c, 1, 0) == 0)
 			closed = 0;
