@@ -4,7 +4,7 @@
  * TS-0003 clauses 7.1 and 8.2). It only wires parts of the library together: the strict
  * configuration (docs/config.md), the JSON-lines log sink, the TLS security-association layer
  * (psk-file, credential store, certificates), the CSE core with one worker per event-loop
- * thread, and the HTTP binding. SIGTERM/SIGINT stop it gracefully.
+ * thread, and the HTTP binding. SIGTERM/SIGINT stop it gracefully; SIGHUP reopens the log file.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -57,7 +57,8 @@ static void usage(FILE *f)
 	      "Run the secure IN-CSE: HTTPS (TLS 1.2 PSK and certificates, TS-0003 8.2) with the\n"
 	      "authenticated identity bound to the originator and access control per TS-0003 7.1.\n\n"
 	      "  --config FILE  INI configuration (every key in docs/config.md)\n"
-	      "  --check        validate the configuration and credentials, then exit\n", f);
+	      "  --check        validate the configuration and credentials, then exit\n\n"
+	      "SIGTERM/SIGINT stop it gracefully; SIGHUP reopens log-file (rotation).\n", f);
 }
 
 static const char *on(const char *s)
