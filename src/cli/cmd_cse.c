@@ -170,6 +170,9 @@ int cli_cse_main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit (RLIMIT_FSIZE) reached by the store or the log is a failed write (EFBIG:
+	 * logged, 5000), not the end of the service. */
+	signal(SIGXFSZ, SIG_IGN);
 	r = m2m_http_server_run(srv);
 	running_server = NULL;
 	m2m_log(M2M_LOG_INFO, "CSE stopped");

@@ -409,3 +409,46 @@ def test_a_stalled_log_never_blocks_requests(m2msec_bin, tmp_path):
     finally:
         assert c.stop() == 0
 
+
+
+# ---- a store that cannot grow -------------------------------------------------------------------
+
+def test_store_at_its_size_limit_is_5000_logged_and_survives(m2msec_bin, tmp_path):
+    """RLIMIT_FSIZE stands in for a full disk: once the store cannot grow, a CREATE is 5000 (the
+    process is not killed by SIGXFSZ), the log names the store file once, and reads go on."""
+    d = str(tmp_path)
+    port = __import__("cse_harness").free_port()
+    ini = os.path.join(d, "cse.ini")
+    with open(ini, "w") as f:
+        f.write("cse-id = /id-in\nsp-id = //%s\nstore = %s\nhttps-listen = off\n"
+                "http-listen = 127.0.0.1:%d\nlog-file = %s\nthreads = 1\nlog-level = warn\n"
+                "dev-admin-over-plain-http = true\n"
+                % (SP, os.path.join(d, "cse.db"), port, os.path.join(d, "cse.log")))
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
+    proc = subprocess.Popen([m2msec_bin, "cse", "--config", ini], preexec_fn=small_files,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        __import__("cse_harness").wait_port(port, proc)
+        c = Cse(m2msec_bin, tmp_path)
+        c.http_port = port
+        big = "x" * 6000
+        rscs = []
+        for i in range(200):
+            r = c.plain("POST", "/cse-in", "CAdmin", '{"m2m:cnt":{"rn":"c%d","lbl":["%s"]}}' % (i, big), ty=3)
+            rscs.append(r.rsc)
+            if r.rsc != 2001:
+                break
+        assert rscs[0] == 2001 and rscs[-1] == 5000, rscs
+        assert proc.poll() is None, "killed by the file-size limit"
+        for _ in range(3):
+            assert c.plain("POST", "/cse-in", "CAdmin", '{"m2m:cnt":{"rn":"z"}}', ty=3).rsc == 5000
+        assert c.plain("GET", "/cse-in/c0", "CAdmin").rsc == 2000
+        assert _wait_for(lambda: "store " + os.path.join(d, "cse.db") in _read(os.path.join(d, "cse.log")))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    lines = [ln for ln in _read(os.path.join(d, "cse.log")).splitlines() if '"func":"m2mi_sqlite_note"' in ln]
+    assert len(lines) == 1, lines
+    assert big not in lines[0]
