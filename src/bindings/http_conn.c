@@ -406,7 +406,7 @@ m2m_err m2mi_http_make_limit(const m2m_http_server_config *cfg, size_t nofile, m
 	}
 	per = cfg->max_connections_per_address ? cfg->max_connections_per_address
 		: total / 4 > DEFAULT_MAX_PER_ADDR ? DEFAULT_MAX_PER_ADDR : total / 4 ? total / 4 : 1;
-	m2m_log(M2M_LOG_DEBUG, "connection caps: %zu in total, %zu per address (RLIMIT_NOFILE %zu)", total,
+	m2m_log(M2M_LOG_INFO, "connection caps: %zu in total, %zu per address (RLIMIT_NOFILE %zu)", total,
 		per < total ? per : total, nofile);
 	return m2mi_conn_limit_new(total, per, out);
 }
