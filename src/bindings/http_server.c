@@ -7,12 +7,11 @@
  * Concurrency (docs/http-binding.md): N threads, each with its own event_base and its own evhttp
  * objects listening on the same port(s) through SO_REUSEPORT sockets, so the kernel spreads new
  * connections over the threads and a connection lives on one thread. The request path takes no
- * lock. HTTPS connections are bufferevent_openssl sockets (evhttp_set_bevcb); the association is
- * asked from the TLS layer (m2m_tls_peer_sa) once, at the first request of the connection, and
- * cached with the connection; a connection whose association cannot be had is closed. The
- * plain-HTTP listener binds loopback addresses only and gives every request an association of
- * kind M2M_SA_NONE. Per request: bindings/http_parse.c maps the request, the handler runs, the
- * response is serialised, one log event is emitted.
+ * lock. The life of a connection, from its admission at accept (connection caps, header
+ * deadline) to its close, and its security association (asked from the TLS layer once, at the
+ * first request) are bindings/http_conn.c. The plain-HTTP listener binds loopback addresses only
+ * and gives every request an association of kind M2M_SA_NONE. Per request: bindings/http_parse.c
+ * maps the request, the handler runs, the response is serialised, one log event is emitted.
  */
 #include <errno.h>
 #include <fcntl.h>
