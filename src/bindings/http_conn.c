@@ -173,7 +173,9 @@ static struct conn *conn_admit(struct worker *w, struct evhttp_connection *evcon
 	c->w = w;
 	c->tls = tls;
 	c->id = atomic_fetch_add(&w->srv->next_conn, 1) + 1;
-	if (peer == NULL && fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+	/* evhttp records the accept address; ask the socket when it did not (family unset) */
+	if ((peer == NULL || (peer->sa_family != AF_INET && peer->sa_family != AF_INET6)) && fd >= 0 &&
+	    getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
 		peer = (const struct sockaddr *)&ss;
 	set_peer_ip(c, peer);
 	if ((v = m2mi_conn_limit_acquire(w->srv->limit, c->ip_family, c->ip)) != M2MI_CONN_ADMIT) {
