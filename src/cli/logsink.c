@@ -191,20 +191,27 @@ static void *writer_main(void *arg)
 	char *chunk = malloc(CHUNK);
 	char note[160];
 
+	bool busy = false;
+
 	pthread_mutex_lock(&sink.mu);
 	for (;;) {
 		size_t n = 0;
 		uint64_t dropped;
 		bool stop;
 
+		/* After writing, look again WAKE_GAP_MS later (the producers do not wake us within that
+		 * gap); after a quiet spell, sleep until woken, or WAKE_MS for the reopen flag. */
 		while (sink.len == 0 && !sink.stop && !atomic_load(&reopen_wanted)) {
 			struct timespec ts;
+			long ms = busy ? WAKE_GAP_MS : WAKE_MS;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += WAKE_MS * 1000000L;
+			ts.tv_nsec += ms * 1000000L;
 			ts.tv_sec += ts.tv_nsec / 1000000000L;
 			ts.tv_nsec %= 1000000000L;
-			pthread_cond_timedwait(&sink.cv, &sink.mu, &ts);
+			if (pthread_cond_timedwait(&sink.cv, &sink.mu, &ts) != 0)
+				busy = false;
 		}
+		busy = true;
 		/* whole lines only: the ring holds nothing but complete lines */
 		if (chunk != NULL) {
 			size_t want = sink.len < CHUNK ? sink.len : CHUNK;
