@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		check_response(&req, &rsp);
 	} else {
-		CHECK(rc == M2M_E_PROTO || rc == M2M_E_TOO_LARGE || rc == M2M_E_NOMEM);
+		CHECK(rc == M2M_E_PROTO || rc == M2M_E_TOO_LARGE || rc == M2M_E_NOMEM || rc == M2M_E_HTTP_FRAMING);
 		CHECK(req.to == NULL && req.pc == NULL && req.rqi == NULL);
 		CHECK(rsp.rsc >= 4000);
 		check_response(NULL, &rsp);

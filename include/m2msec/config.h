@@ -45,6 +45,10 @@ typedef struct m2m_cse_config {
 	bool service_subscription;         /* service-subscription = off|enforce, default off */
 	int discovery_scan_max;            /* discovery-scan-max, default 10000: rows one discovery examines */
 	int discovery_lim_default;         /* discovery-lim-default, default 1000: lim when none is given */
+	int max_connections;               /* max-connections, default 0 = derived from RLIMIT_NOFILE */
+	int max_connections_per_address;   /* max-connections-per-address, default 0 = derived */
+	int header_timeout;                /* header-timeout, seconds from accept to a complete request, 10 */
+	bool log_requests;                 /* log-requests, default true: one info line per request */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

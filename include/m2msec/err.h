@@ -64,9 +64,12 @@ typedef int m2m_err;
 	X(M2M_E_ACP_LIMIT, -95, "access-control rule set exceeds a size limit") \
 	/* HTTP binding and server (bindings/http_*.c), TS-0009 */ \
 	X(M2M_E_HTTP_BIND, -110, "HTTP listener cannot bind its address (in use or not permitted)") \
+	X(M2M_E_HTTP_FRAMING, -111, "HTTP message framing is ambiguous (request smuggling)") \
 	/* CSE core and resource store (services/cse/, store/resstore_sqlite.c), TS-0004 clause 7 */ \
 	X(M2M_E_RESSTORE, -120, "resource store failure") \
-	X(M2M_E_RESSTORE_SCHEMA, -121, "resource store has an unknown schema version")
+	X(M2M_E_RESSTORE_SCHEMA, -121, "resource store has an unknown schema version") \
+	X(M2M_E_STORAGE_FULL, -122, "store is full (disk or database size limit)") \
+	X(M2M_E_STORAGE_READONLY, -123, "store is read-only")
 
 enum m2m_err_code {
 #define M2M_ERR_ENUM(name, value, text) name = (value),

@@ -23,6 +23,7 @@
 #define M2M_HTTP_DEFAULT_MAX_HEADER 8192u    /* request line + header fields, bytes */
 #define M2M_HTTP_DEFAULT_MAX_BODY 1048576u   /* message body, bytes */
 #define M2M_HTTP_DEFAULT_IDLE_TIMEOUT 120    /* seconds */
+#define M2M_HTTP_DEFAULT_HEADER_TIMEOUT 10   /* seconds, accept to complete request */
 #define M2M_HTTP_OUT_MAX_HEADERS 12
 
 /* One header field; name and value are NUL-terminated and borrowed. */
@@ -49,6 +50,11 @@ typedef struct m2m_http_limits {
  *                    it was valid), req is cleared. Nothing may reach the CSE.
  *   M2M_E_TOO_LARGE  head over max_header (HTTP 431) or body over max_body (HTTP 413), rsc 4000
  *                    in rsp; the connection should be closed.
+ *   M2M_E_HTTP_FRAMING  where the message ends is ambiguous (repeated or non-decimal
+ *                    Content-Length, Transfer-Encoding other than one "chunked", both, repeated
+ *                    Host, a field name that is not a token: RFC 9112 clauses 3.2, 5.1, 6.1, 6.3):
+ *                    HTTP 400, rsc 4000 in rsp; the connection must be closed (what follows on it
+ *                    may be a smuggled request).
  *   M2M_E_NOMEM      rsp holds 5000.
  *   M2M_E_INVAL      a NULL argument; nothing written.
  */
@@ -110,6 +116,13 @@ typedef struct m2m_http_server_config {
 	size_t max_header;        /* 0 = M2M_HTTP_DEFAULT_MAX_HEADER */
 	size_t max_body;          /* 0 = M2M_HTTP_DEFAULT_MAX_BODY */
 	int idle_timeout_s;       /* keep-alive idle timeout, 0 = M2M_HTTP_DEFAULT_IDLE_TIMEOUT */
+	/* Connection caps (docs/http-binding.md): over them a new connection is closed at accept,
+	 * before any TLS work. 0 = derived from RLIMIT_NOFILE. */
+	size_t max_connections;             /* open connections of the process */
+	size_t max_connections_per_address; /* ... from one IPv4 address or IPv6 /64 */
+	/* Seconds from accept to the first complete request (TLS handshake included), and from a
+	 * response to the next complete request beyond the idle timeout; 0 = the default. */
+	int header_timeout_s;
 } m2m_http_server_config;
 
 /*

@@ -40,4 +40,21 @@ M2M_API void m2m_log_msg(m2m_log_level level, const char *func, const char *fmt,
 /* A fully structured event (request lines). */
 M2M_API void m2m_log_event_emit(const m2m_log_event *ev);
 
+/*
+ * Rate limit for a message that a peer (or a full disk, or a descriptor shortage) can repeat at
+ * line rate: the first occurrence in every interval is written, the others are counted and the
+ * count is appended to the next written one ("(N similar suppressed)"). One static limiter per
+ * call site or condition, shared by every thread (lock-free). Documented value type.
+ */
+typedef struct m2m_log_limiter {
+	_Atomic int64_t next_ms;     /* monotonic time from which the next line may be written */
+	_Atomic uint32_t suppressed; /* occurrences dropped since the last written line */
+	int interval_ms;
+} m2m_log_limiter;
+#define M2M_LOG_LIMITER_INIT(interval_ms) {0, 0, (interval_ms)}
+/* m2m_log_msg through limiter rl. */
+M2M_API void m2m_log_limited(m2m_log_limiter *rl, m2m_log_level level, const char *func, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define m2m_log_rl(rl, level, ...) m2m_log_limited((rl), (level), __func__, __VA_ARGS__)
+
 #endif

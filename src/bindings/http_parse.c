@@ -539,9 +539,61 @@ static m2m_err map_content(const char *ctv, const uint8_t *body, size_t n, m2m_r
 
 struct hdrs {
 	const char *ri, *rvi, *fr, *vsi, *ct, *auth;
-	const char *dup; /* name of a mapped header given twice */
-	bool cl, te;
+	const char *dup;     /* name of a mapped header given twice */
+	const char *framing; /* why the message framing is ambiguous (request smuggling), or NULL */
+	const char *cl;      /* the Content-Length value */
+	int ncl, nte, nhost;
 };
+
+/* RFC 9110 clause 5.6.2 tchar: a field name is a token. */
+static bool is_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      strchr("!#$%&'*+-.^_`|~", *s) != NULL))
+			return false;
+	return true;
+}
+
+static bool all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/*
+ * Request-smuggling ambiguities (RFC 9112 clauses 3.2, 5.1, 6.1, 6.3; RFC 7230 clause 3.3.2):
+ * whenever two parsers (ours, libevent's, a proxy's) could disagree on where this message ends,
+ * the request is refused and the connection closed, because whatever follows on it cannot be
+ * trusted. libevent takes the first Content-Length and treats any Transfer-Encoding other than
+ * exactly "chunked" as absent, so each of these would let bytes of the body run as a second
+ * request: a repeated Content-Length (even with equal values: fail closed), one that is not a
+ * plain decimal, Transfer-Encoding other than one "chunked", both framings at once, a repeated
+ * Host, and a field name that is not a token ("Content-Length : 5" is not Content-Length to
+ * libevent).
+ */
+static const char *framing_error(const struct hdrs *h)
+{
+	if (h->framing != NULL)
+		return h->framing;
+	if (h->ncl > 1)
+		return "Content-Length given more than once";
+	if (h->ncl == 1 && !all_digits(h->cl))
+		return "Content-Length is not a decimal number";
+	if (h->nte > 1)
+		return "Transfer-Encoding given more than once";
+	if (h->ncl > 0 && h->nte > 0)
+		return "both Content-Length and Transfer-Encoding";
+	if (h->nhost > 1)
+		return "Host given more than once";
+	return NULL;
+}
 
 static void pick_header(const m2m_http_header *hd, struct hdrs *h)
 {
@@ -560,9 +612,14 @@ static void pick_header(const m2m_http_header *hd, struct hdrs *h)
 	else if (strcasecmp(hd->name, "Authorization") == 0)
 		slot = &h->auth;
 	else if (strcasecmp(hd->name, "Content-Length") == 0)
-		h->cl = true;
-	else if (strcasecmp(hd->name, "Transfer-Encoding") == 0)
-		h->te = true;
+		h->cl = h->ncl++ == 0 ? hd->value : h->cl;
+	else if (strcasecmp(hd->name, "Transfer-Encoding") == 0) {
+		if (h->nte++ == 0 && strcasecmp(hd->value, "chunked") != 0)
+			h->framing = "Transfer-Encoding other than chunked";
+	} else if (strcasecmp(hd->name, "Host") == 0)
+		h->nhost++;
+	else if (!is_token(hd->name) && h->framing == NULL)
+		h->framing = "a header field name is not a token";
 	if (slot != NULL && *slot != NULL && h->dup == NULL)
 		h->dup = hd->name;
 	else if (slot != NULL)
@@ -608,8 +665,6 @@ static m2m_err parse(const char *method, const char *target, const struct hdrs *
 			    "method %.16s is not a oneM2M operation (GET, POST, PUT, DELETE)", method);
 	if (h->dup != NULL)
 		return BAD("header %.32s given more than once", h->dup);
-	if (h->cl && h->te)
-		return BAD("both Content-Length and Transfer-Encoding");
 	if (h->ri == NULL || h->ri[0] == '\0')
 		return BAD("X-M2M-RI (request identifier) is missing");
 	if (!ri_ok(h->ri))
@@ -683,7 +738,9 @@ m2m_err m2m_http_parse_request(const char *method, const char *target, const m2m
 		return fail(rsp, M2M_E_TOO_LARGE, M2M_RSC_BAD_REQUEST, 431,
 			    "request line and header fields (%zu bytes) exceed the limit of %zu bytes", head,
 			    lim.max_header);
-	if (body_len > lim.max_body)
+	if (framing_error(&h) != NULL)
+		rc = fail(rsp, M2M_E_HTTP_FRAMING, M2M_RSC_BAD_REQUEST, 400, "%s", framing_error(&h));
+	else if (body_len > lim.max_body)
 		rc = fail(rsp, M2M_E_TOO_LARGE, M2M_RSC_BAD_REQUEST, 413,
 			  "body (%zu bytes) exceeds the limit of %zu bytes", body_len, lim.max_body);
 	else

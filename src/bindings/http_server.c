@@ -7,12 +7,11 @@
  * Concurrency (docs/http-binding.md): N threads, each with its own event_base and its own evhttp
  * objects listening on the same port(s) through SO_REUSEPORT sockets, so the kernel spreads new
  * connections over the threads and a connection lives on one thread. The request path takes no
- * lock. HTTPS connections are bufferevent_openssl sockets (evhttp_set_bevcb); the association is
- * asked from the TLS layer (m2m_tls_peer_sa) once, at the first request of the connection, and
- * cached with the connection; a connection whose association cannot be had is closed. The
- * plain-HTTP listener binds loopback addresses only and gives every request an association of
- * kind M2M_SA_NONE. Per request: bindings/http_parse.c maps the request, the handler runs, the
- * response is serialised, one log event is emitted.
+ * lock. The life of a connection, from its admission at accept (connection caps, header
+ * deadline) to its close, and its security association (asked from the TLS layer once, at the
+ * first request) are bindings/http_conn.c. The plain-HTTP listener binds loopback addresses only
+ * and gives every request an association of kind M2M_SA_NONE. Per request: bindings/http_parse.c
+ * maps the request, the handler runs, the response is serialised, one log event is emitted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +39,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "bindings/http_server_int.h"
 #include "m2msec/config.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
@@ -50,66 +50,9 @@
 #define STACK_HEADERS 48
 #define DRAIN_TICK_US 20000
 #define DRAIN_MAX_TICKS 150      /* 3 s */
-#define WARN_PER_SECOND 10
 #define ALL_METHODS (EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | \
 		     EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | \
 		     EVHTTP_REQ_PATCH)
-
-enum { L_HTTPS = 0, L_HTTP = 1 };
-
-struct worker;
-
-/* One listener of one thread. */
-struct listener {
-	struct worker *w;
-	bool tls;
-	struct evhttp *http;
-	struct evhttp_bound_socket *bound;
-};
-
-/* A connection that has sent at least one request. */
-struct conn {
-	struct evhttp_connection *evcon; /* the key */
-	struct conn *prev, *next;
-	uint64_t id;
-	int ip_family;
-	uint8_t ip[16];
-	m2m_sa sa;                       /* cached association (kind NONE on plain HTTP) */
-	bool tls;
-};
-
-struct worker {
-	m2m_http_server *srv;
-	int index;
-	pthread_t tid;
-	bool started;
-	struct event_base *base;
-	struct listener ls[2];
-	int stop_rd, stop_wr;
-	struct event *stop_ev, *drain_ev;
-	int drain_ticks;
-	bool draining;
-	void *tree;        /* tsearch root: struct conn by evcon */
-	struct conn *conns;
-	time_t warn_sec;
-	int warn_count;
-};
-
-struct m2m_http_server {
-	m2m_http_handler_fn fn;
-	void *ctx;
-	m2m_tls *tls;
-	m2m_http_limits lim;
-	int idle_s;
-	int nthreads;
-	int port[2];
-	bool ran;
-	atomic_bool stopping;            /* set by m2m_http_server_stop() */
-	atomic_uint_fast64_t next_conn;
-	struct worker *w;
-};
-
-static const m2m_sa sa_none = {.kind = M2M_SA_NONE};
 
 static int64_t now_us(void)
 {
@@ -117,137 +60,6 @@ static int64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Remote peers can trigger these warnings: at most WARN_PER_SECOND per thread and second. */
-static bool warn_ok(struct worker *w)
-{
-	time_t t = time(NULL);
-
-	if (t != w->warn_sec) {
-		w->warn_sec = t;
-		w->warn_count = 0;
-	}
-	return w->warn_count++ < WARN_PER_SECOND;
-}
-
-/* ---- per-connection state ------------------------------------------------------------------- */
-
-static int conn_cmp(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)((const struct conn *)a)->evcon, y = (uintptr_t)((const struct conn *)b)->evcon;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * evhttp closes a connection (after a response with Connection: close has been written, on the
- * idle timeout, at shutdown) by freeing its bufferevent, and bufferevent_openssl then frees the
- * SSL object and closes the socket without a TLS close_notify: the client sees a truncated
- * stream ("unexpected eof"), indistinguishable from an attack (RFC 5246 clause 7.2.1). This runs
- * from the close callback, before that free, after the response is in the socket: one
- * non-blocking SSL_shutdown() writes the alert (we do not wait for the peer's). Nothing is sent
- * twice, nor after a fatal error (the handshake state is then no longer "finished").
- */
-static void tls_close_notify(struct evhttp_connection *evcon)
-{
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
-	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
-
-	if (ssl == NULL || !SSL_is_init_finished(ssl) || (SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN))
-		return;
-	(void)SSL_shutdown(ssl); /* 0: sent, the peer's not awaited */
-	ERR_clear_error();
-}
-
-static void on_conn_close(struct evhttp_connection *evcon, void *arg)
-{
-	struct worker *w = arg;
-	struct conn key = {.evcon = evcon}, *c;
-	void *found = tfind(&key, &w->tree, conn_cmp);
-
-	if (found == NULL)
-		return;
-	if ((*(struct conn **)found)->tls)
-		tls_close_notify(evcon);
-	c = *(struct conn **)found;
-	tdelete(&key, &w->tree, conn_cmp);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	free(c);
-}
-
-static void set_peer_ip(struct conn *c, const struct sockaddr *sa)
-{
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		c->ip_family = 4;
-		memcpy(c->ip, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a)) {
-			c->ip_family = 4;
-			memcpy(c->ip, a->s6_addr + 12, 4);
-		} else {
-			c->ip_family = 6;
-			memcpy(c->ip, a->s6_addr, 16);
-		}
-	}
-}
-
-/*
- * The state of evcon, created at its first request: connection number, peer address, and the
- * security association, asked from the TLS layer exactly once. NULL when the association cannot
- * be had (or no memory): the caller closes the connection.
- */
-static struct conn *conn_get(struct worker *w, struct evhttp_connection *evcon, bool tls)
-{
-	struct conn key = {.evcon = evcon}, *c;
-	void *found = tfind(&key, &w->tree, conn_cmp);
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
-	int one = 1;
-	evutil_socket_t fd;
-
-	if (found != NULL)
-		return *(struct conn **)found;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return NULL;
-	c->evcon = evcon;
-	c->tls = tls;
-	c->id = atomic_fetch_add(&w->srv->next_conn, 1) + 1;
-	set_peer_ip(c, evhttp_connection_get_addr(evcon));
-	/* Inherited from the listening socket on Linux; set again for other kernels. */
-	fd = bev ? bufferevent_getfd(bev) : -1;
-	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (tls) {
-		/* A plain bufferevent here means evhttp fell back after SSL_new failed: refuse. */
-		SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
-		m2m_err rc = ssl ? m2m_tls_peer_sa(w->srv->tls, ssl, &c->sa) : M2M_E_INTERNAL;
-		if (rc != M2M_OK) {
-			if (warn_ok(w))
-				m2m_log(M2M_LOG_WARN, "conn %llu: no security association (%s), closing",
-					(unsigned long long)c->id, m2m_strerror(rc));
-			free(c);
-			return NULL;
-		}
-	} else {
-		c->sa = sa_none;
-	}
-	if (tsearch(c, &w->tree, conn_cmp) == NULL) {
-		free(c);
-		return NULL;
-	}
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
-	evhttp_connection_set_closecb(evcon, on_conn_close, w);
-	return c;
 }
 
 /* ---- one request ------------------------------------------------------------------------------ */
@@ -307,7 +119,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	int64_t t0 = now_us();
 	bool head = evhttp_request_get_command(ev) == EVHTTP_REQ_HEAD;
 	m2m_err rc;
-	struct conn *c = conn_get(w, evcon, l->tls);
+	struct conn *c = m2mi_http_conn_get(w, ev, l->tls);
 
 	uint64_t conn_id;
 
@@ -342,7 +154,9 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		if (rsp.rsc == 0)
 			m2m_response_error(&rsp, 5000, "no response");
 	}
-	reply(ev, rc == M2M_OK ? &req : NULL, &rsp, rc == M2M_E_TOO_LARGE || rc == M2M_E_NOMEM || head ||
+	/* After an ambiguous framing the rest of the stream may be a smuggled request: close. */
+	reply(ev, rc == M2M_OK ? &req : NULL, &rsp, rc == M2M_E_TOO_LARGE || rc == M2M_E_NOMEM ||
+	      rc == M2M_E_HTTP_FRAMING || head ||
 	      w->draining || atomic_load(&srv->stopping), head);
 	if (m2m_log_enabled(M2M_LOG_INFO)) {
 		m2m_log_event e = {
@@ -354,22 +168,6 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	}
 	m2m_request_clear(&req);
 	m2m_response_clear(&rsp);
-}
-
-static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
-{
-	struct listener *l = arg;
-	SSL *ssl = SSL_new(m2m_tls_ctx(l->w->srv->tls));
-	struct bufferevent *bev;
-
-	if (ssl == NULL)
-		return NULL;
-	/* The association is cached per connection: the peer must not renegotiate another one. */
-	SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
-	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		SSL_free(ssl);
-	return bev;
 }
 
 /* ---- stop and drain ------------------------------------------------------------------------- */
@@ -415,6 +213,7 @@ static void *worker_main(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	m2mi_http_worker_started(w);
 	event_base_dispatch(w->base);
 	/* Close every connection now, not at m2m_http_server_free(). */
 	for (int k = 0; k < 2; k++) {
@@ -550,8 +349,9 @@ static m2m_err listener_init(struct worker *w, int k, const char *spec)
 	evhttp_set_max_body_size(l->http, backstop(srv->lim.max_body, 2));
 	evhttp_set_timeout(l->http, srv->idle_s);
 	evhttp_set_gencb(l->http, on_request, l);
-	if (l->tls)
-		evhttp_set_bevcb(l->http, tls_bevcb, l);
+	evhttp_set_bevcb(l->http, m2mi_http_bevcb, l);
+	if ((l->backoff_ev = m2mi_http_backoff_new(l)) == NULL)
+		return M2M_E_NOMEM;
 	rc = listen_socket(spec, w->index == 0 ? -1 : srv->port[k], !l->tls, &fd, &port);
 	if (rc != M2M_OK)
 		return rc;
@@ -560,6 +360,7 @@ static m2m_err listener_init(struct worker *w, int k, const char *spec)
 		close(fd);
 		return M2M_E_INTERNAL;
 	}
+	m2mi_http_accept_errors(l);
 	if (w->index == 0)
 		srv->port[k] = port;
 	return M2M_OK;
@@ -598,9 +399,12 @@ static m2m_err worker_init(struct worker *w, const m2m_http_server_config *cfg)
 
 static void worker_free(struct worker *w)
 {
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 2; k++) {
 		if (w->ls[k].http != NULL)
 			evhttp_free(w->ls[k].http); /* closes its sockets and connections */
+		if (w->ls[k].backoff_ev != NULL)
+			event_free(w->ls[k].backoff_ev);
+	}
 	if (w->stop_ev != NULL)
 		event_free(w->stop_ev);
 	if (w->drain_ev != NULL)
@@ -613,22 +417,11 @@ static void worker_free(struct worker *w)
 		close(w->stop_wr);
 }
 
-/* 10,000 idle connections need more descriptors than the usual soft limit of 1024. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			m2m_log(M2M_LOG_WARN, "cannot raise RLIMIT_NOFILE to %llu", (unsigned long long)rl.rlim_max);
-	}
-}
-
 m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_fn fn, void *ctx,
 			    m2m_http_server **out)
 {
 	m2m_http_server *s = NULL;
+	size_t nofile;
 	long ncpu;
 	m2m_err rc = M2M_E_CONFIG;
 
@@ -639,18 +432,22 @@ m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_
 		return M2M_E_INVAL;
 	if ((!enabled(cfg->https_listen) && !enabled(cfg->http_listen)) ||
 	    (enabled(cfg->https_listen) && cfg->tls == NULL) || cfg->threads < 0 || cfg->threads > MAX_THREADS ||
-	    cfg->idle_timeout_s < 0)
+	    cfg->idle_timeout_s < 0 || cfg->header_timeout_s < 0)
 		return M2M_E_CONFIG;
-	raise_nofile();
+	nofile = m2mi_http_raise_nofile();
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return M2M_E_NOMEM;
+	if ((rc = m2mi_http_make_limit(cfg, nofile, &s->limit)) != M2M_OK)
+		goto out;
+	rc = M2M_E_CONFIG;
 	s->fn = fn;
 	s->ctx = ctx;
 	s->tls = cfg->tls;
 	s->lim.max_header = cfg->max_header ? cfg->max_header : M2M_HTTP_DEFAULT_MAX_HEADER;
 	s->lim.max_body = cfg->max_body ? cfg->max_body : M2M_HTTP_DEFAULT_MAX_BODY;
 	s->idle_s = cfg->idle_timeout_s ? cfg->idle_timeout_s : M2M_HTTP_DEFAULT_IDLE_TIMEOUT;
+	s->header_s = cfg->header_timeout_s ? cfg->header_timeout_s : M2M_HTTP_DEFAULT_HEADER_TIMEOUT;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	s->nthreads = cfg->threads ? cfg->threads : ncpu < 1 ? 1 : ncpu > MAX_THREADS ? MAX_THREADS : (int)ncpu;
 	s->port[L_HTTPS] = s->port[L_HTTP] = -1;
@@ -721,6 +518,7 @@ void m2m_http_server_free(m2m_http_server *srv)
 	for (int i = 0; srv->w != NULL && i < srv->nthreads; i++)
 		worker_free(&srv->w[i]);
 	free(srv->w);
+	m2mi_conn_limit_free(srv->limit);
 	free(srv);
 }
 

@@ -4,7 +4,7 @@
  * TS-0003 clauses 7.1 and 8.2). It only wires parts of the library together: the strict
  * configuration (docs/config.md), the JSON-lines log sink, the TLS security-association layer
  * (psk-file, credential store, certificates), the CSE core with one worker per event-loop
- * thread, and the HTTP binding. SIGTERM/SIGINT stop it gracefully.
+ * thread, and the HTTP binding. SIGTERM/SIGINT stop it gracefully; SIGHUP reopens the log file.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,7 +33,10 @@ static m2m_http_server *running_server;
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP) {
+		cli_logsink_reopen(); /* log rotation; only sets a flag */
+		return;
+	}
 	if (running_server != NULL)
 		m2m_http_server_stop(running_server); /* only writes to a pipe */
 }
@@ -67,7 +70,8 @@ static void usage(FILE *f)
 	      "access control per TS-0003 7.1.\n\n"
 	      "  --config FILE  INI configuration (every key in docs/config.md)\n"
 	      "  --check        validate the configuration, open every credential file and bind the\n"
-	      "                 listeners, then exit\n", f);
+	      "                 listeners, then exit\n\n"
+	      "SIGTERM/SIGINT stop it gracefully; SIGHUP reopens log-file (rotation).\n", f);
 }
 
 /* Every error of this command is one line, "m2msec: cse: <config>: [line N: ]<what>: <reason>",
@@ -222,7 +226,7 @@ int cli_cse_main(int argc, char **argv)
 	    file_missing(&e, "psk-file", cfg.psk_file, &rc) ||
 	    file_missing(&e, "cred-store", cfg.cred_store, &rc))
 		return rc;
-	if ((r = cli_logsink_install(cfg.log_file, cfg.log_level)) != M2M_OK)
+	if ((r = cli_logsink_install(cfg.log_file, cfg.log_level, cfg.log_requests)) != M2M_OK)
 		return cse_errorf(&e, "log-file", cfg.log_file, m2m_strerror(r), cli_exit_code(r));
 	if (cfg.cred_store[0] != '\0' && (r = m2m_credstore_open(cfg.cred_store, &store)) != M2M_OK) {
 		rc = cse_errorf(&e, "cred-store", cfg.cred_store, m2m_strerror(r), cli_exit_code(r));
@@ -255,6 +259,9 @@ int cli_cse_main(int argc, char **argv)
 		.threads = cfg.threads,
 		.max_header = cfg.max_header,
 		.max_body = cfg.max_body,
+		.max_connections = (size_t)cfg.max_connections,
+		.max_connections_per_address = (size_t)cfg.max_connections_per_address,
+		.header_timeout_s = cfg.header_timeout,
 	};
 	if ((r = m2m_http_server_new(&hc, handle, &ctx, &srv)) != M2M_OK) {
 		rc = listen_error(&e, r);
@@ -282,7 +289,11 @@ int cli_cse_main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit (RLIMIT_FSIZE) reached by the store or the log is a failed write (EFBIG:
+	 * logged, 5000), not the end of the service. */
+	signal(SIGXFSZ, SIG_IGN);
 	r = m2m_http_server_run(srv);
 	running_server = NULL;
 	m2m_log(M2M_LOG_INFO, "CSE stopped");
@@ -295,5 +306,6 @@ out:
 	m2m_cse_free(cse);
 	m2m_tls_free(tls);
 	m2m_credstore_close(store);
+	cli_logsink_close();
 	return rc;
 }

@@ -139,6 +139,8 @@ static int load_secret(struct req *rq, enum opt hex, enum opt file, uint8_t *out
 		rq->stdin_used = true;
 	}
 	r = cli_secret_hex(rq->v[file] != NULL ? NULL : rq->v[hex], rq->v[file], TEXT_MAX, out, cap, len);
+	if (rq->v[file] == NULL && strcmp(rq->v[hex], "-") != 0) /* the key out of /proc/PID/cmdline */
+		m2m_memzero((char *)rq->v[hex], strlen(rq->v[hex]));
 	if (r == M2M_E_TOO_LARGE)
 		r = bad_len;
 	if (r != M2M_OK) {

@@ -6,7 +6,13 @@
 #include "m2msec/log.h"
 #include "m2msec/err.h"
 
-/* Install the JSON-lines sink: path NULL/"" = stderr; level "debug"|"info"|"warn"|"error". */
-m2m_err cli_logsink_install(const char *path, const char *level);
+/* Install the JSON-lines sink and start its writer thread: path NULL/"" = stderr; level
+ * "debug"|"info"|"warn"|"error"; requests false drops the per-request lines (events with a
+ * latency). */
+m2m_err cli_logsink_install(const char *path, const char *level, bool requests);
+/* Reopen the log file at its path (log rotation); async-signal-safe, done by the writer. */
+void cli_logsink_reopen(void);
+/* Write what is queued, stop the writer, close the file; the sink is removed. */
+void cli_logsink_close(void);
 
 #endif

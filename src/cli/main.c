@@ -3,7 +3,10 @@
  * This file implements the m2msec multi-call executable: `m2msec <subcommand> ...`. Each
  * subcommand lives in src/cli/cmd_<name>.c; later issues add cse, mef, maf, das and enrol.
  */
+#include <stdbool.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cli/cli.h"
 
@@ -21,15 +24,40 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fputs("usage: m2msec <command> [options]   (m2msec <command> --help for details)\n\n"
-	      "m2msec is the oneM2M TS-0003 security stack.\n\ncommands:\n", f);
+	fputs("usage: m2msec [--allow-core-dumps] <command> [options]   (m2msec <command> --help for details)\n\n"
+	      "m2msec is the oneM2M TS-0003 security stack.\n\n"
+	      "  --allow-core-dumps  keep core dumps and ptrace access (debugging only: a core of the\n"
+	      "                      CSE holds every Kpsa and the server key)\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-6s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nexit status: 0 success, 1 runtime failure, 2 bad usage or input\n", f);
 }
 
+/*
+ * Every subcommand handles keys (the CSE holds every Kpsa and its TLS key in memory): no core
+ * file (RLIMIT_CORE 0, soft and hard, so nothing below can raise it again) and not dumpable
+ * (PR_SET_DUMPABLE 0: no core through a core_pattern pipe either, and no ptrace or
+ * /proc/PID/mem by another process of the same user). Done before any secret is read.
+ */
+static void no_core_dumps(void)
+{
+	struct rlimit rl = {0, 0};
+
+	if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		cli_errorf("warning: cannot disable core dumps");
+}
+
 int main(int argc, char **argv)
 {
+	bool allow_core = argc >= 2 && strcmp(argv[1], "--allow-core-dumps") == 0;
+
+	if (allow_core) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	} else {
+		no_core_dumps();
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;

@@ -50,6 +50,10 @@ static const struct cfg_key cfg_keys[] = {
 	KEY("service-subscription", CFG_SSP, service_subscription),
 	KEY("discovery-scan-max", CFG_INT, discovery_scan_max),
 	KEY("discovery-lim-default", CFG_INT, discovery_lim_default),
+	KEY("max-connections", CFG_INT, max_connections),
+	KEY("max-connections-per-address", CFG_INT, max_connections_per_address),
+	KEY("header-timeout", CFG_INT, header_timeout),
+	KEY("log-requests", CFG_BOOL, log_requests),
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -70,6 +74,8 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 	cfg->discovery_scan_max = 10000;
 	cfg->discovery_lim_default = 1000;
+	cfg->header_timeout = 10;
+	cfg->log_requests = true;
 }
 
 static int seterr(char *errmsg, size_t cap, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -356,6 +362,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 	/* 0 would make every discovery answer empty and partial: a typo, not a setting */
 	if (cfg->discovery_scan_max < 1 || cfg->discovery_lim_default < 1)
 		FAIL("discovery-scan-max and discovery-lim-default must be at least 1");
+	if (cfg->header_timeout < 1 || cfg->header_timeout > 3600)
+		FAIL_AT("header-timeout", "header-timeout must be 1..3600 seconds");
 #undef FAIL
 #undef FAIL_AT
 	return M2M_OK;

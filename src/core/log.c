@@ -4,7 +4,9 @@
  * nothing to a terminal; events go to the sink the executable installed, or nowhere.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "m2msec/log.h"
 
@@ -42,4 +44,38 @@ void m2m_log_msg(m2m_log_level level, const char *func, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	log_sink(log_ctx, &ev);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void m2m_log_limited(m2m_log_limiter *rl, m2m_log_level level, const char *func, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int64_t now, next;
+	uint32_t dropped;
+	int n;
+
+	if (rl == NULL || !m2m_log_enabled(level))
+		return;
+	now = mono_ms();
+	next = atomic_load(&rl->next_ms);
+	/* Exactly one thread wins the slot of this interval; the others only count. */
+	if (now < next || !atomic_compare_exchange_strong(&rl->next_ms, &next, now + rl->interval_ms)) {
+		atomic_fetch_add(&rl->suppressed, 1);
+		return;
+	}
+	dropped = atomic_exchange(&rl->suppressed, 0);
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (dropped > 0 && n >= 0 && (size_t)n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - (size_t)n, " (%u similar suppressed)", dropped);
+	m2m_log_msg(level, func, "%s", buf);
 }

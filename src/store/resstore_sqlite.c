@@ -119,6 +119,8 @@ static m2m_err step_done(sqlite3_stmt *st)
 
 	if (rc == SQLITE_ROW)
 		r = M2M_E_RESSTORE;
+	else if (r != M2M_OK)
+		m2mi_sqlite_note(sqlite3_db_handle(st), rc); /* a full or read-only store is logged */
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return r;

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "m2msec/log.h"
 #include "store/sqlite_common.h"
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -37,13 +38,48 @@ m2m_err m2mi_sqlite_err(int rc, m2m_err other)
 	case SQLITE_ROW: return M2M_OK;
 	case SQLITE_NOMEM: return M2M_E_NOMEM;
 	case SQLITE_CANTOPEN: return M2M_E_IO;
+	case SQLITE_FULL: return M2M_E_STORAGE_FULL;
+	case SQLITE_READONLY: return M2M_E_STORAGE_READONLY;
 	default: return other;
 	}
 }
 
+/*
+ * A full disk or a read-only file used to give every request a bare 5000 and the operator
+ * nothing (issue 6). Conditions of the storage itself are logged with the file and SQLite's
+ * generic text for the code (sqlite3_errstr: never a statement, never a value), once per
+ * condition and minute with the count of the repeats: a full disk fails every write.
+ */
+static m2m_log_limiter rl_full = M2M_LOG_LIMITER_INIT(60000);
+static m2m_log_limiter rl_readonly = M2M_LOG_LIMITER_INIT(60000);
+static m2m_log_limiter rl_io = M2M_LOG_LIMITER_INIT(60000);
+static m2m_log_limiter rl_corrupt = M2M_LOG_LIMITER_INIT(60000);
+
+void m2mi_sqlite_note(sqlite3 *db, int rc)
+{
+	const char *path = db != NULL ? sqlite3_db_filename(db, "main") : NULL;
+	m2m_log_limiter *rl;
+
+	switch (rc & 0xff) {
+	case SQLITE_FULL: rl = &rl_full; break;
+	case SQLITE_READONLY: rl = &rl_readonly; break;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN: rl = &rl_io; break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB: rl = &rl_corrupt; break;
+	default: return; /* constraints, busy, misuse: the callers' business */
+	}
+	m2m_log_rl(rl, M2M_LOG_ERROR, "store %s: %s (SQLite code %d)", path != NULL && path[0] ? path : "(memory)",
+		   sqlite3_errstr(rc), rc);
+}
+
 m2m_err m2mi_sqlite_exec(sqlite3 *db, const char *sql, m2m_err other)
 {
-	return m2mi_sqlite_err(sqlite3_exec(db, sql, NULL, NULL, NULL), other);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		m2mi_sqlite_note(db, rc);
+	return m2mi_sqlite_err(rc, other);
 }
 
 m2m_err m2mi_sqlite_query_int(sqlite3 *db, const char *sql, const char *arg, m2m_err other, int64_t *v)

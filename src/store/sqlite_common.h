@@ -41,8 +41,12 @@ typedef struct m2mi_sqlite_schema {
 	m2m_err schema_err;        /* unknown version or foreign database */
 } m2mi_sqlite_schema;
 
-/* M2M_OK for SQLITE_OK/ROW/DONE, M2M_E_NOMEM, M2M_E_IO for CANTOPEN, else other. */
+/* M2M_OK for SQLITE_OK/ROW/DONE, M2M_E_NOMEM, M2M_E_IO for CANTOPEN, M2M_E_STORAGE_FULL,
+ * M2M_E_STORAGE_READONLY, else other. */
 m2m_err m2mi_sqlite_err(int rc, m2m_err other);
+/* Log a condition of the storage itself (full, read-only, I/O error, corrupt) of db's file,
+ * rate-limited per condition; other codes are not logged. Never logs statements or values. */
+void m2mi_sqlite_note(sqlite3 *db, int rc);
 /* sqlite3_exec of sql (no result rows), mapped by m2mi_sqlite_err. */
 m2m_err m2mi_sqlite_exec(sqlite3 *db, const char *sql, m2m_err other);
 /* Column 0 of the first row of sql (arg bound to ?1 unless NULL) into *v; M2M_E_NOT_FOUND

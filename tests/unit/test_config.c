@@ -165,6 +165,35 @@ static void test_sp_id_bare_fqdn(void **state)
 	}
 }
 
+/* Denial-of-service limits and the request log (issue 6 §3, §5). */
+static void test_limits_and_log_keys(void **state)
+{
+	m2m_cse_config c;
+	char err[256] = "";
+
+	m2m_cse_config_defaults(&c);
+	assert_int_equal(c.max_connections, 0); /* derived from RLIMIT_NOFILE */
+	assert_int_equal(c.max_connections_per_address, 0);
+	assert_int_equal(c.header_timeout, 10);
+	assert_true(c.log_requests);
+	assert_int_equal(parse(&c, "psk-file = p\nmax-connections = 5000\nmax-connections-per-address = 64\n"
+				   "header-timeout = 3\nlog-requests = false\n", err, sizeof(err)), M2M_OK);
+	assert_int_equal(c.max_connections, 5000);
+	assert_int_equal(c.max_connections_per_address, 64);
+	assert_int_equal(c.header_timeout, 3);
+	assert_false(c.log_requests);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_int_equal(parse(&c, "max-connections = -1\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_int_equal(parse(&c, "log-requests = sometimes\n", err, sizeof(err)), M2M_E_CONFIG);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(parse(&c, i ? "psk-file = p\nheader-timeout = 3601\n" : "psk-file = p\nheader-timeout = 0\n",
+				       err, sizeof(err)), M2M_OK);
+		assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		assert_non_null(strstr(err, "header-timeout"));
+	}
+	(void)state;
+}
+
 static void test_listen_split(void **state)
 {
 	char h[64];
@@ -222,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_sp_id_bare_fqdn),
 		cmocka_unit_test(test_listen_split),
 		cmocka_unit_test(test_discovery_keys),
+		cmocka_unit_test(test_limits_and_log_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -315,6 +315,49 @@ static void test_headers(void **state)
 	m2m_response_clear(&rsp);
 }
 
+/* Request smuggling (RFC 9112 clauses 3.2, 5.1, 6.1, 6.3): every ambiguity in where the message
+ * ends is M2M_E_HTTP_FRAMING, HTTP 400, rsc 4000, before any other check. */
+static void test_framing(void **state)
+{
+	static const char *const cases[][7] = {
+		{"Content-Length", "5", "Content-Length", "30", NULL},
+		{"Content-Length", "5", "content-length", "5", NULL},
+		{"Content-Length", "+5", NULL},
+		{"Content-Length", "0x5", NULL},
+		{"Content-Length", "5, 5", NULL},
+		{"Transfer-Encoding", "gzip, chunked", NULL},
+		{"Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked", NULL},
+		{"Transfer-Encoding", "chunked", "Content-Length", "3", NULL},
+		{"Host", "a.example", "Host", "b.example", NULL},
+		{"Content-Length ", "5", NULL},
+		{"X-M2M-RI\t", "rq2", NULL},
+		{"", "x", NULL},
+	};
+	static const char *const methods[] = {"POST", "GET", "PATCH"};
+	m2m_request req;
+	m2m_response rsp;
+
+	for (size_t i = 0; i < M2M_ARRAY_LEN(cases); i++) {
+		for (size_t m = 0; m < M2M_ARRAY_LEN(methods); m++) {
+			m2m_err rc = run(methods[m], "/cse-in", cases[i], NULL, &req, &rsp);
+			if (rc != M2M_E_HTTP_FRAMING || rsp.rsc != 4000 || rsp.http_status != 400)
+				fail_msg("case %zu %s: rc %d rsc %d status %d", i, methods[m], rc, rsp.rsc,
+					 rsp.http_status);
+			assert_string_equal(rsp.rqi, "rq1");
+			assert_null(req.to);
+			m2m_response_clear(&rsp);
+		}
+	}
+	/* one decimal Content-Length, or one chunked Transfer-Encoding, or neither: fine */
+	const char *one_cl[] = {"Content-Length", "0", "Host", "a.example", NULL};
+	assert_int_equal(run("GET", "/cse-in", one_cl, NULL, &req, &rsp), M2M_OK);
+	m2m_request_clear(&req);
+	const char *chunked[] = {"Transfer-Encoding", "Chunked", NULL};
+	assert_int_equal(run("GET", "/cse-in", chunked, NULL, &req, &rsp), M2M_OK);
+	m2m_request_clear(&req);
+	(void)state;
+}
+
 static void test_body(void **state)
 {
 	m2m_request req;
@@ -581,7 +624,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_methods),  cmocka_unit_test(test_bad_ty),   cmocka_unit_test(test_targets),
-		cmocka_unit_test(test_query),    cmocka_unit_test(test_headers),  cmocka_unit_test(test_body),
+		cmocka_unit_test(test_query),    cmocka_unit_test(test_headers),  cmocka_unit_test(test_body), cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_limits),   cmocka_unit_test(test_response), cmocka_unit_test(test_response_edges),
 		cmocka_unit_test(test_response_partial),
 		cmocka_unit_test(test_content_location),

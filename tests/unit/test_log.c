@@ -31,8 +31,36 @@ static void test_sink_and_levels(void **state)
 	assert_int_equal(calls, 2);
 }
 
+/* A repeated condition: the first line of each interval is written, the rest counted and
+ * reported with the next written line. */
+static void test_rate_limited(void **state)
+{
+	static m2m_log_limiter rl = M2M_LOG_LIMITER_INIT(3600 * 1000);
+	static m2m_log_limiter now = M2M_LOG_LIMITER_INIT(0);
+
+	calls = 0;
+	m2m_log_set_sink(sink, NULL, M2M_LOG_INFO);
+	for (int i = 0; i < 1000; i++)
+		m2m_log_rl(&rl, M2M_LOG_WARN, "accept: Too many open files");
+	assert_int_equal(calls, 1);
+	assert_string_equal(last, "test_rate_limited|accept: Too many open files");
+	assert_int_equal(rl.suppressed, 999);
+	/* interval over: the next line carries the count */
+	rl.next_ms = 0;
+	m2m_log_rl(&rl, M2M_LOG_WARN, "accept: %s", "Too many open files");
+	assert_int_equal(calls, 2);
+	assert_string_equal(last, "test_rate_limited|accept: Too many open files (999 similar suppressed)");
+	assert_int_equal(rl.suppressed, 0);
+	/* below the level: neither written nor counted */
+	m2m_log_rl(&now, M2M_LOG_DEBUG, "debug");
+	assert_int_equal(calls, 2);
+	assert_int_equal(now.suppressed, 0);
+	m2m_log_set_sink(NULL, NULL, M2M_LOG_DEBUG);
+	(void)state;
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_sink_and_levels)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_sink_and_levels), cmocka_unit_test(test_rate_limited)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

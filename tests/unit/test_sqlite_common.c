@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "m2m_test.h"
+#include "m2msec/log.h"
 #include "store/sqlite_common.h"
 
 struct fx {
@@ -114,6 +115,64 @@ static void test_error_mapping(void **state)
 	assert_int_equal(m2mi_sqlite_err(SQLITE_CONSTRAINT_UNIQUE, M2M_E_RESSTORE), M2M_E_RESSTORE);
 	assert_int_equal(m2mi_sqlite_err(SQLITE_BUSY, M2M_E_STORE), M2M_E_STORE);
 	assert_int_equal(m2mi_sqlite_err(SQLITE_CORRUPT, M2M_E_RESSTORE), M2M_E_RESSTORE);
+}
+
+static int log_lines;
+static char log_last[1024];
+
+static void capture(void *ctx, const m2m_log_event *ev)
+{
+	log_lines++;
+	snprintf(log_last, sizeof(log_last), "%s", ev->msg ? ev->msg : "");
+}
+
+/*
+ * A full store (PRAGMA max_page_count as the size limit, like a full disk) is
+ * M2M_E_STORAGE_FULL, logged once with the file and never the data, and a DELETE still works
+ * (it frees pages); a read-only store is M2M_E_STORAGE_READONLY.
+ */
+static void test_full_and_readonly_store(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *ro = NULL;
+	char sql[128];
+	m2m_err e = M2M_OK;
+	int n = 0;
+
+	assert_int_equal(m2mi_sqlite_err(SQLITE_FULL, M2M_E_RESSTORE), M2M_E_STORAGE_FULL);
+	assert_int_equal(m2mi_sqlite_err(SQLITE_READONLY_DBMOVED, M2M_E_RESSTORE), M2M_E_STORAGE_READONLY);
+	assert_int_equal(m2mi_sqlite_open(f->path, M2M_E_IO, &f->db), M2M_OK);
+	assert_int_equal(m2mi_sqlite_configure(f->db, &res_cfg), M2M_OK);
+	assert_int_equal(m2mi_sqlite_exec(f->db, "CREATE TABLE t2 (b TEXT)", M2M_E_RESSTORE), M2M_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", (long long)int_of(f->db, "PRAGMA page_count") + 8);
+	assert_int_equal(m2mi_sqlite_exec(f->db, sql, M2M_E_RESSTORE), M2M_OK);
+	log_lines = 0;
+	m2m_log_set_sink(capture, NULL, M2M_LOG_INFO);
+	while (e == M2M_OK && n++ < 1000)
+		e = m2mi_sqlite_exec(f->db, "INSERT INTO t2 VALUES ('SECRETDATA' || hex(randomblob(1500)))", M2M_E_RESSTORE);
+	assert_int_equal(e, M2M_E_STORAGE_FULL);
+	assert_true(n > 1);
+	/* the next writes fail the same way and are not logged again */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(m2mi_sqlite_exec(f->db, "INSERT INTO t2 VALUES (hex(randomblob(3000)))", M2M_E_RESSTORE),
+				 M2M_E_STORAGE_FULL);
+	assert_int_equal(log_lines, 1);
+	assert_non_null(strstr(log_last, f->path));
+	assert_non_null(strstr(log_last, "database or disk is full"));
+	assert_null(strstr(log_last, "SECRETDATA"));
+	/* deleting is what frees the store: it must work when it is full */
+	assert_int_equal(m2mi_sqlite_exec(f->db, "DELETE FROM t2 WHERE rowid IN (SELECT rowid FROM t2 LIMIT 3)",
+					  M2M_E_RESSTORE), M2M_OK);
+	assert_int_equal(m2mi_sqlite_exec(f->db, "BEGIN IMMEDIATE; DELETE FROM t2; COMMIT", M2M_E_RESSTORE), M2M_OK);
+	assert_int_equal(int_of(f->db, "SELECT count(*) FROM t2"), 0);
+	assert_int_equal(m2mi_sqlite_exec(f->db, "INSERT INTO t2 VALUES ('x')", M2M_E_RESSTORE), M2M_OK);
+	/* read-only */
+	assert_int_equal(sqlite3_open_v2(f->path, &ro, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(m2mi_sqlite_exec(ro, "INSERT INTO t2 VALUES ('y')", M2M_E_RESSTORE), M2M_E_STORAGE_READONLY);
+	assert_int_equal(log_lines, 2);
+	assert_non_null(strstr(log_last, "readonly"));
+	sqlite3_close_v2(ro);
+	m2m_log_set_sink(NULL, NULL, M2M_LOG_INFO);
 }
 
 static void test_open_existing_only(void **state)
@@ -322,6 +381,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_mapping),
+		cmocka_unit_test_setup_teardown(test_full_and_readonly_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_existing_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credential_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resource_settings, setup, teardown),

@@ -68,6 +68,11 @@ int m2mi_store_fail(m2mi_ctx *c, m2m_err e)
 {
 	if (e == M2M_E_NOMEM)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+	/* distinguishable for the client, without the path (the log has it: sqlite_common.c) */
+	if (e == M2M_E_STORAGE_FULL)
+		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "resource store is full");
+	if (e == M2M_E_STORAGE_READONLY)
+		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "resource store is read-only");
 	return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "resource store failure");
 }
 

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the internal interface between the two halves of the HTTP server:
+ * bindings/http_server.c (threads, listeners, the request path, stop and drain) and
+ * bindings/http_conn.c (a connection from accept to close: caps, deadline, security association,
+ * accept back-off). Not installed; the types are the server's private state.
+ */
+#ifndef M2M_BINDINGS_HTTP_SERVER_INT_H
+#define M2M_BINDINGS_HTTP_SERVER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "bindings/conn_limit.h"
+#include "m2msec/http.h"
+#include "m2msec/tls.h"
+
+enum { L_HTTPS = 0, L_HTTP = 1 };
+
+struct worker;
+
+/* One listener of one thread. */
+struct listener {
+	struct worker *w;
+	bool tls;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct event *backoff_ev;   /* re-enables accept after a descriptor shortage */
+	int backoff_ms;
+};
+
+/* An accepted connection (counted in the caps from accept to close). */
+struct conn {
+	struct evhttp_connection *evcon; /* the key */
+	struct conn *prev, *next;
+	struct worker *w;
+	uint64_t id;
+	int ip_family;
+	uint8_t ip[16];
+	m2m_sa sa;                       /* cached association (kind NONE on plain HTTP) */
+	bool sa_ready;                   /* sa was asked for (at the first request) */
+	bool tls;
+	struct event *deadline;          /* closes it when no complete request arrives in time */
+};
+
+struct worker {
+	m2m_http_server *srv;
+	int index;
+	pthread_t tid;
+	bool started;
+	struct event_base *base;
+	struct listener ls[2];
+	int stop_rd, stop_wr;
+	struct event *stop_ev, *drain_ev;
+	int drain_ticks;
+	bool draining;
+	void *tree;        /* tsearch root: struct conn by evcon */
+	struct conn *conns;
+};
+
+struct m2m_http_server {
+	m2m_http_handler_fn fn;
+	void *ctx;
+	m2m_tls *tls;
+	m2m_http_limits lim;
+	int idle_s;
+	int header_s;
+	m2mi_conn_limit *limit;          /* shared by every thread */
+	int nthreads;
+	int port[2];
+	bool ran;
+	atomic_bool stopping;            /* set by m2m_http_server_stop() */
+	atomic_uint_fast64_t next_conn;
+	struct worker *w;
+};
+
+/* The connection of request ev, admitted if it was not yet (a cap may refuse it), its deadline
+ * off until the response is written, its security association asked for once. NULL: close it. */
+struct conn *m2mi_http_conn_get(struct worker *w, struct evhttp_request *ev, bool tls);
+/* evhttp_set_bevcb callback (arg: the struct listener): the connection's bufferevent, plain or
+ * TLS, and its admission right after the accept. */
+struct bufferevent *m2mi_http_bevcb(struct event_base *base, void *arg);
+/* The timer that resumes accepting on l after a descriptor shortage. */
+struct event *m2mi_http_backoff_new(struct listener *l);
+/* Install the accept error callback (descriptor shortage -> pause) on l's bound socket. */
+void m2mi_http_accept_errors(struct listener *l);
+/* Called first on each event-loop thread. */
+void m2mi_http_worker_started(struct worker *w);
+/* Raise RLIMIT_NOFILE to its hard limit and route libevent's warnings to the log; returns the
+ * soft limit in force. */
+size_t m2mi_http_raise_nofile(void);
+/* The caps of cfg (0 = derived from nofile). */
+M2M_WUR m2m_err m2mi_http_make_limit(const m2m_http_server_config *cfg, size_t nofile, m2mi_conn_limit **out);
+
+#endif
