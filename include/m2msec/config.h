@@ -34,6 +34,8 @@ typedef struct m2m_cse_config {
 	size_t max_header;                 /* max-header, default 8192 */
 	char log_level[16];                /* log-level, default "info" */
 	char log_file[M2M_CFG_STR];        /* log-file, default "" = stderr */
+	char notify_allow[M2M_CFG_STR];    /* notify-allow, default "": CIDRs notifications may reach */
+	char notify_deny[M2M_CFG_STR];     /* notify-deny, default "": CIDRs they must not reach */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "m2msec/config.h"
+#include "core/addr_policy.h"
 
 enum cfg_type { CFG_STR, CFG_BOOL, CFG_INT, CFG_SIZE, CFG_LEVEL };
 
@@ -47,6 +48,8 @@ static const struct cfg_key cfg_keys[] = {
 	KEY("max-header", CFG_SIZE, max_header),
 	{"log-level", CFG_LEVEL, offsetof(m2m_cse_config, log_level), sizeof(((m2m_cse_config *)0)->log_level)},
 	STR("log-file", log_file),
+	STR("notify-allow", notify_allow),
+	STR("notify-deny", notify_deny),
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -283,6 +286,12 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 			FAIL("http-listen must be a loopback address (127.0.0.0/8, ::1, localhost)");
 	} else if (cfg->admin_plain_http) {
 		FAIL("dev-admin-over-plain-http needs a loopback http-listen");
+	}
+	{ /* notification destinations (core/addr_policy.c) */
+		m2mi_addr_policy pol;
+		char why[160];
+		if (m2mi_addr_policy_init(&pol, cfg->notify_allow, cfg->notify_deny, why, sizeof(why)) != M2M_OK)
+			FAIL("notify-allow/notify-deny: %s", why);
 	}
 #undef FAIL
 	return M2M_OK;
