@@ -6,8 +6,8 @@
  * 7.5.1.2.3). Without it a subscriber could make the CSE probe and post to services that only
  * trust this host (loopback, link-local metadata endpoints): a server-side request forgery.
  *
- * Model: a set of CIDR ranges, each allow or deny; the longest matching prefix decides, deny
- * wins a tie, an address matched by nothing is allowed. Built in (deny): 0.0.0.0/8 (this
+ * Model: a set of CIDR ranges, each allow or deny; the longest matching prefix decides (at equal
+ * length a configured range beats a built-in one, then deny beats allow), an address matched by nothing is allowed. Built in (deny): 0.0.0.0/8 (this
  * network), 127.0.0.0/8 (loopback), 169.254.0.0/16 (link-local), 224.0.0.0/4 (multicast),
  * 240.0.0.0/4 (reserved, broadcast), ::/96 (unspecified, loopback, IPv4-compatible),
  * fe80::/10 (link-local), fec0::/10 (site-local), ff00::/8 (multicast). An operator lifts one
@@ -113,9 +113,11 @@ m2m_err m2mi_addr_policy_init(m2mi_addr_policy *p, const char *allow, const char
 	m2m_err e;
 
 	memset(p, 0, sizeof(*p));
-	for (size_t i = 0; i < sizeof(builtin_deny) / sizeof(builtin_deny[0]); i++)
+	for (size_t i = 0; i < sizeof(builtin_deny) / sizeof(builtin_deny[0]); i++) {
 		if ((e = add_rule(p, builtin_deny[i], strlen(builtin_deny[i]), false, msg, cap)) != M2M_OK)
 			return e;
+		p->r[p->n - 1].builtin = true;
+	}
 	if ((e = add_list(p, allow, true, msg, cap)) != M2M_OK || (e = add_list(p, deny, false, msg, cap)) != M2M_OK)
 		return e;
 	return M2M_OK;
@@ -134,7 +136,7 @@ bool m2mi_addr_policy_allows(const m2mi_addr_policy *p, int family, const uint8_
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	bool v6, allow = true;
-	int best = -1;
+	int best = -1, rank;
 
 	if (p == NULL || ip == NULL || (family != 4 && family != 6))
 		return false;
@@ -147,8 +149,9 @@ bool m2mi_addr_policy_allows(const m2mi_addr_policy *p, int family, const uint8_
 		const m2mi_addr_rule *r = &p->r[i];
 		if (r->v6 != v6 || !prefix_eq(ip, r->net, r->plen))
 			continue;
-		if ((int)r->plen > best || ((int)r->plen == best && !r->allow)) {
-			best = r->plen;
+		rank = r->plen * 4 + (r->builtin ? 0 : 2) + (r->allow ? 0 : 1);
+		if (rank > best) {
+			best = rank;
 			allow = r->allow;
 		}
 	}

@@ -19,7 +19,7 @@
 typedef struct m2mi_addr_rule {
 	uint8_t net[16]; /* network order, host bits cleared; v4 in net[0..3] */
 	uint8_t plen;    /* prefix length */
-	bool v6, allow;
+	bool v6, allow, builtin;
 } m2mi_addr_rule;
 
 typedef struct m2mi_addr_policy {
@@ -32,7 +32,8 @@ typedef struct m2mi_addr_policy {
  * malformed entry M2M_E_CONFIG with the reason in msg. */
 m2m_err m2mi_addr_policy_init(m2mi_addr_policy *p, const char *allow, const char *deny, char *msg, size_t cap);
 /* The decision for one address (family 4: ip[0..3], 6: ip[0..15], network order): the longest
- * matching range decides, deny wins a tie, no match allows. An IPv4-mapped IPv6 address is
+ * matching range decides, a configured range beats a built-in one of the same length, deny wins
+ * the remaining ties, no match allows. An IPv4-mapped IPv6 address is
  * decided as its IPv4 address. Unknown family: deny. */
 bool m2mi_addr_policy_allows(const m2mi_addr_policy *p, int family, const uint8_t *ip);
 

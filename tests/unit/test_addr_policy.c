@@ -60,6 +60,10 @@ static void test_configured(void **state)
 	assert_true(ok(&p, "::1"));
 	assert_false(ok(&p, "127.0.0.2"));
 	assert_false(ok(&p, "::"));
+	/* naming exactly a built-in range lifts it too */
+	mk(&p, "127.0.0.0/8", "");
+	assert_true(ok(&p, "127.9.9.9"));
+	assert_false(ok(&p, "169.254.1.1"));
 	/* a broad allow does not lift the more specific built-in denies */
 	mk(&p, "0.0.0.0/0,::/0", "");
 	assert_false(ok(&p, "127.0.0.1"));

@@ -96,22 +96,28 @@ static void test_modified_attributes_and_poa(void **state)
 		 h->port);
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Crx", M2M_TY_AE, poa), M2M_RSC_CREATED);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\",\"lbl\":[\"a\"]}}");
+	/* TS-0004 7.4.8.2.1: an AE-ID target that is not the Originator consents first: its poa
+	 * gets the verification request */
 	fx_create(f, "cse-in/c", "CAdmin", M2M_TY_SUB, "{\"m2m:sub\":{\"nu\":[\"Crx\"],\"nct\":2}}");
-	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/c", "CAdmin", 0, "{\"m2m:cnt\":{\"mni\":4}}"), M2M_RSC_UPDATED);
 	assert_int_equal(fx_http_wait(h, 1), 1);
 	b = body(h, 0);
+	assert_true(json_is_true(json_object_get(json_object_get(b, "m2m:sgn"), "vrq")));
+	json_decref(b);
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/c", "CAdmin", 0, "{\"m2m:cnt\":{\"mni\":4}}"), M2M_RSC_UPDATED);
+	assert_int_equal(fx_http_wait(h, 2), 2);
+	b = body(h, 1);
 	rep = json_object_get(json_object_get(nev(b), "rep"), "m2m:cnt");
 	assert_int_equal(json_integer_value(json_object_get(rep, "mni")), 4);
 	assert_non_null(json_object_get(rep, "lt"));
 	assert_null(json_object_get(rep, "lbl")); /* unchanged attributes are not sent */
 	json_decref(b);
-	assert_non_null(strstr(h->heads[0], "POST /p HTTP/1.1"));
+	assert_non_null(strstr(h->heads[1], "POST /p HTTP/1.1"));
 	/* deleting the subscribed-to resource: Delete_of_Resource to subscribers asking for it */
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"gone\"}}");
 	fx_create(f, "cse-in/gone", "CAdmin", M2M_TY_SUB, "{\"m2m:sub\":{\"nu\":[\"Crx\"],\"enc\":{\"net\":[2]}}}");
 	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/gone", "CAdmin", 0, NULL), M2M_RSC_DELETED);
-	assert_int_equal(fx_http_wait(h, 2), 2);
-	b = body(h, 1);
+	assert_int_equal(fx_http_wait(h, 4), 4);
+	b = body(h, 3);
 	assert_int_equal(json_integer_value(json_object_get(nev(b), "net")), 2);
 	json_decref(b);
 	fx_http_stop(h);
@@ -125,13 +131,17 @@ static void test_undeliverable_counts(void **state)
 	int port = fx_closed_port();
 
 	fx_plain(f);
-	/* a target that is not verified (an AE with a dead poa), then cannot be reached */
+	/* a verified target (an AE's poa) that cannot be reached any more */
+	fx_http *h = fx_http_start(200, 2000, 1);
 	snprintf(pc, sizeof(pc),
 		 "{\"m2m:ae\":{\"rn\":\"dead\",\"api\":\"Nx\",\"rr\":true,\"srv\":[\"3\"],\"poa\":[\"http://127.0.0.1:%d/\"]}}",
-		 port);
+		 h->port);
+	(void)port;
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cdead", M2M_TY_AE, pc), M2M_RSC_CREATED);
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
 	fx_create(f, "cse-in/c", "CAdmin", M2M_TY_SUB, "{\"m2m:sub\":{\"nu\":[\"Cdead\"],\"enc\":{\"net\":[3]}}}");
+	assert_int_equal(fx_http_wait(h, 1), 1);
+	fx_http_stop(h); /* the port closes */
 	fx_create(f, "cse-in/c", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"con\":\"1\"}}"); /* not blocked */
 	assert_true(m2mi_notifier_drain(f->cse->notifier, 10000));
 	m2mi_notifier_stats(f->cse->notifier, &sent, &failed, &dropped);

@@ -1,208 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the notifications of <subscription> resources (TS-0004 clause
- * 7.5.1.2.2) and the subscription verification request (clause 7.5.1.2.3):
+ * 7.5.1.2.2) and the choice of the targets of the subscription verification request (clause
+ * 7.5.1.2.3):
  *  - events: Update_of_Resource (1), Delete_of_Resource (2), Create_of_Direct_Child_Resource
  *    (3), Delete_of_Direct_Child_Resource (4), matched against enc.net (default [1]) and
  *    enc.chty; the content {"m2m:sgn": {"nev": {"rep": ..., "net": N}, "sur": "<sub ri>"}};
  *  - only resources the subscription's creator may RETRIEVE are reported (the decision runs
  *    as that creator, authenticated, without the triggering request's IP and Role-IDs);
- *  - targets: every http:// notificationURI, and the http:// pointOfAccess of an <AE> named
- *    by resource ID;
- *  - delivery is asynchronous: notifications of a request are collected in the request
- *    context, queued only after its transaction committed, and sent by one worker thread
- *    through a bounded queue (M2MI_QUEUE_MAX, overflow dropped and counted) with a deadline
- *    per delivery, so a slow receiver never blocks the request path;
- *  - verification is synchronous (the CREATE needs its answer) and bounded (M2MI_VERIFY_MS per
- *    target); anything but a 2xxx answer is SUBSCRIPTION_VERIFICATION_INITIATION_FAILED.
+ *  - targets: every http:// notificationURI (verified when the subscription was created or its
+ *    nu updated), and the http:// pointOfAccess of an <AE> named by resource ID, only while that
+ *    AE is request-reachable (rr) — a poa URL is itself verified once before the first
+ *    notification goes there (notify_q.c), so setting a poa does not make the CSE post to an
+ *    arbitrary URL that never consented;
+ *  - notifications of a request are collected in the request context and handed to the
+ *    notifier (notify_q.c) only after its transaction committed; the request path never waits
+ *    for a receiver.
  */
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "m2msec/log.h"
 #include "services/cse/cse_int.h"
-
-typedef struct job {
-	struct job *next;
-	char *url, *body;
-} job;
-
-struct m2mi_notifier {
-	pthread_mutex_t mu;
-	pthread_cond_t cv, idle;
-	pthread_t th;
-	job *head, *tail;
-	size_t len;
-	bool stop, busy;
-	char origin[M2M_CFG_STR];
-	uint64_t sent, failed, dropped;
-	time_t fail_log, drop_log; /* rate limit: one log line per second and kind */
-};
-
-/* The URL up to its query (which may carry credentials of the receiver), for logs. */
-static int loggable(const char *url)
-{
-	size_t n = strcspn(url, "?#");
-	return n > 128 ? 128 : (int)n;
-}
-
-static void job_free(job *j)
-{
-	if (j == NULL)
-		return;
-	free(j->url);
-	free(j->body);
-	free(j);
-}
-
-static bool delivered(int status, int rsc)
-{
-	return status >= 200 && status < 300 && (rsc == 0 || (rsc >= 2000 && rsc < 3000));
-}
-
-static void *run(void *arg)
-{
-	m2mi_notifier *n = arg;
-
-	pthread_mutex_lock(&n->mu);
-	for (;;) {
-		job *j;
-		int status, rsc;
-		bool ok;
-
-		while (!n->stop && n->head == NULL)
-			pthread_cond_wait(&n->cv, &n->mu);
-		if (n->stop)
-			break;
-		j = n->head;
-		n->head = j->next;
-		if (n->head == NULL)
-			n->tail = NULL;
-		n->len--;
-		n->busy = true;
-		pthread_mutex_unlock(&n->mu);
-		ok = m2mi_http_notify(j->url, n->origin, j->body, M2MI_NOTIFY_MS, &status, &rsc) == M2M_OK &&
-		     delivered(status, rsc);
-		if (!ok && time(NULL) != n->fail_log) {
-			n->fail_log = time(NULL);
-			m2m_log(M2M_LOG_INFO, "notification to %.*s failed (HTTP %d, RSC %d)", loggable(j->url), j->url,
-				status, rsc);
-		}
-		job_free(j);
-		pthread_mutex_lock(&n->mu);
-		n->busy = false;
-		if (ok)
-			n->sent++;
-		else
-			n->failed++;
-		pthread_cond_broadcast(&n->idle);
-	}
-	pthread_mutex_unlock(&n->mu);
-	return NULL;
-}
-
-m2m_err m2mi_notifier_new(const m2m_cse_config *cfg, m2mi_notifier **out)
-{
-	m2mi_notifier *n = calloc(1, sizeof(*n));
-
-	*out = NULL;
-	if (n == NULL)
-		return M2M_E_NOMEM;
-	memcpy(n->origin, cfg->cse_id, sizeof(n->origin));
-	n->origin[sizeof(n->origin) - 1] = '\0';
-	if (pthread_mutex_init(&n->mu, NULL) != 0) {
-		free(n);
-		return M2M_E_INTERNAL;
-	}
-	if (pthread_cond_init(&n->cv, NULL) != 0 || pthread_cond_init(&n->idle, NULL) != 0 ||
-	    pthread_create(&n->th, NULL, run, n) != 0) {
-		pthread_mutex_destroy(&n->mu);
-		free(n);
-		return M2M_E_INTERNAL;
-	}
-	*out = n;
-	return M2M_OK;
-}
-
-void m2mi_notifier_free(m2mi_notifier *n)
-{
-	if (n == NULL)
-		return;
-	pthread_mutex_lock(&n->mu);
-	n->stop = true;
-	pthread_cond_broadcast(&n->cv);
-	pthread_mutex_unlock(&n->mu);
-	pthread_join(n->th, NULL);
-	while (n->head != NULL) {
-		job *j = n->head;
-		n->head = j->next;
-		job_free(j);
-	}
-	pthread_cond_destroy(&n->cv);
-	pthread_cond_destroy(&n->idle);
-	pthread_mutex_destroy(&n->mu);
-	free(n);
-}
-
-static void enqueue(m2mi_notifier *n, const char *url, const char *body)
-{
-	job *j = calloc(1, sizeof(*j));
-
-	if (j == NULL || (j->url = strdup(url)) == NULL || (j->body = strdup(body)) == NULL) {
-		job_free(j);
-		j = NULL;
-	}
-	pthread_mutex_lock(&n->mu);
-	if (j == NULL || n->len >= M2MI_QUEUE_MAX || n->stop) {
-		bool say = time(NULL) != n->drop_log;
-		n->dropped++;
-		n->drop_log = time(NULL);
-		pthread_mutex_unlock(&n->mu);
-		job_free(j);
-		if (say)
-			m2m_log(M2M_LOG_WARN, "notification queue full: dropped notifications");
-		return;
-	}
-	if (n->tail)
-		n->tail->next = j;
-	else
-		n->head = j;
-	n->tail = j;
-	n->len++;
-	pthread_cond_signal(&n->cv);
-	pthread_mutex_unlock(&n->mu);
-}
-
-void m2mi_notifier_stats(m2mi_notifier *n, uint64_t *sent, uint64_t *failed, uint64_t *dropped)
-{
-	pthread_mutex_lock(&n->mu);
-	*sent = n->sent;
-	*failed = n->failed;
-	*dropped = n->dropped;
-	pthread_mutex_unlock(&n->mu);
-}
-
-bool m2mi_notifier_drain(m2mi_notifier *n, int ms)
-{
-	struct timespec until;
-	bool empty;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&n->mu);
-	while ((n->head != NULL || n->busy) && pthread_cond_timedwait(&n->idle, &n->mu, &until) == 0)
-		;
-	empty = n->head == NULL && !n->busy;
-	pthread_mutex_unlock(&n->mu);
-	return empty;
-}
 
 /* ---- events ------------------------------------------------------------------------------ */
 
@@ -219,38 +38,58 @@ static bool list_has(json_t *list, json_int_t v, bool dflt)
 	return false;
 }
 
-/* Append [url, body] for every deliverable target of nu. */
-static int add_targets(m2mi_ctx *c, json_t *nu, const char *body)
+static bool ae_reachable(json_t *ae)
+{
+	return json_is_true(json_object_get(ae, "rr"));
+}
+
+static int note(m2mi_ctx *c, const char *url, const char *body, const char *vrq)
+{
+	json_t *e = vrq ? json_pack("[s,s,s]", url, body, vrq) : json_pack("[s,s]", url, body);
+
+	if (e == NULL || json_array_append_new(c->notes, e) != 0)
+		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+	return 0;
+}
+
+/* Note [url, body(, vrq)] for every deliverable target of nu; vrq is the verification request
+ * a poa-derived URL must answer before its first notification. */
+static int add_targets(m2mi_ctx *c, const m2m_res *sub, json_t *nu, const char *body)
 {
 	size_t i, j;
 	json_t *e, *p;
+	char *vrq = NULL;
+	int rsc = 0;
 
 	json_array_foreach(nu, i, e) {
 		const char *t = json_string_value(e);
-		json_t *poa = NULL, *ae = NULL;
+		json_t *ae = NULL;
 		m2m_res r = {0};
 
 		if (t == NULL)
 			continue;
 		if (strncmp(t, "http://", 7) == 0) {
-			poa = json_pack("[s]", t);
+			rsc = note(c, t, body, NULL);
 		} else if (m2mi_lookup(c, t, &r) == M2M_OK && r.ty == M2M_TY_AE &&
-			   (ae = json_loads(r.body, 0, NULL)) != NULL) {
-			poa = json_incref(json_object_get(ae, "poa"));
-		}
-		json_array_foreach(poa, j, p)
-			if (json_is_string(p) && strncmp(json_string_value(p), "http://", 7) == 0 &&
-			    json_array_append_new(c->notes, json_pack("[s,s]", json_string_value(p), body)) != 0) {
-				json_decref(poa);
-				json_decref(ae);
-				m2m_res_clear(&r);
-				return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+			   (ae = json_loads(r.body, 0, NULL)) != NULL && ae_reachable(ae)) {
+			if (vrq == NULL) {
+				json_t *v = json_pack("{s:{s:b,s:s,s:s}}", "m2m:sgn", "vrq", 1, "sur", sub->ri, "cr",
+						      sub->cr ? sub->cr : "");
+				vrq = v ? json_dumps(v, JSON_COMPACT) : NULL;
+				json_decref(v);
 			}
-		json_decref(poa);
+			json_array_foreach(json_object_get(ae, "poa"), j, p)
+				if (rsc == 0 && json_is_string(p) && strncmp(json_string_value(p), "http://", 7) == 0)
+					rsc = vrq ? note(c, json_string_value(p), body, vrq)
+						  : m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+		}
 		json_decref(ae);
 		m2m_res_clear(&r);
+		if (rsc != 0)
+			break;
 	}
-	return 0;
+	free(vrq);
+	return rsc;
 }
 
 /* The representation of rep for notificationContentType nct. */
@@ -334,7 +173,7 @@ int m2mi_notify_event(m2mi_ctx *c, const char *subject_ri, int net, m2mi_node *r
 			r = representation(c, json_integer_value(json_object_get(a, "nct")), net, rep);
 			sgn = json_pack("{s:{s:{s:o,s:i},s:s}}", "m2m:sgn", "nev", "rep", r, "net", net, "sur", subs[i].ri);
 			body = sgn ? json_dumps(sgn, JSON_COMPACT) : NULL;
-			rsc = body ? add_targets(c, json_object_get(a, "nu"), body)
+			rsc = body ? add_targets(c, &subs[i], json_object_get(a, "nu"), body)
 				   : m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 			free(body);
 			json_decref(sgn);
@@ -351,38 +190,94 @@ void m2mi_notify_flush(m2mi_ctx *c)
 	json_t *e;
 
 	json_array_foreach(c->notes, i, e)
-		enqueue(c->cse->notifier, json_string_value(json_array_get(e, 0)), json_string_value(json_array_get(e, 1)));
+		m2mi_notifier_send(c->cse->notifier, json_string_value(json_array_get(e, 0)),
+				   json_string_value(json_array_get(e, 1)), json_string_value(json_array_get(e, 2)));
 	json_decref(c->notes);
 	c->notes = NULL;
 }
 
-int m2mi_notify_verify(m2mi_ctx *c, json_t *nu, const char *sur)
+static bool in_list(json_t *list, const char *s)
 {
-	json_t *req = json_pack("{s:{s:b,s:s,s:s}}", "m2m:sgn", "vrq", 1, "sur", sur, "cr", c->from);
-	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	int rsc = 0, status, code;
 	size_t i;
 	json_t *e;
 
-	json_decref(req);
-	if (body == NULL)
+	json_array_foreach(list, i, e)
+		if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
+			return true;
+	return false;
+}
+
+/* An <AE> named in nu: the Originator itself needs no verification (TS-0004 7.4.8.2.1: only
+ * entries that are not the Originator); another AE must be request-reachable, and its http://
+ * pointOfAccess entries are verified — that AE's consent. */
+static int ae_targets(m2mi_ctx *c, const char *id, size_t i)
+{
+	m2m_res r = {0};
+	json_t *ae = NULL, *p;
+	size_t j, n = 0;
+	m2m_err e = m2mi_lookup(c, id, &r);
+	int rsc = 0;
+
+	if (e != M2M_OK || r.ty != M2M_TY_AE || (ae = json_loads(r.body, 0, NULL)) == NULL) {
+		m2m_res_clear(&r);
+		if (e != M2M_OK && e != M2M_E_NOT_FOUND)
+			return m2mi_store_fail(c, e);
+		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "nu entry %zu is neither an http:// URI nor a registered AE", i);
+	}
+	if (c->has_orig && strcmp(r.ri, c->orig.cse_relative) == 0) /* public: IDs */
+		goto out;
+	if (!ae_reachable(ae)) {
+		rsc = m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+				"nu entry %zu names an AE that is not request-reachable", i);
+		goto out;
+	}
+	json_array_foreach(json_object_get(ae, "poa"), j, p) {
+		if (!json_is_string(p) || strncmp(json_string_value(p), "http://", 7) != 0)
+			continue;
+		if (!in_list(c->verify_nu, json_string_value(p)) &&
+		    json_array_append(c->verify_nu, p) != 0) {
+			rsc = m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	if (n == 0)
+		rsc = m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+				"nu entry %zu names an AE without an http:// pointOfAccess", i);
+out:
+	json_decref(ae);
+	m2m_res_clear(&r);
+	return rsc;
+}
+
+int m2mi_notify_targets_to_verify(m2mi_ctx *c, json_t *nu, json_t *old_nu)
+{
+	size_t i;
+	json_t *e;
+	m2mi_url u;
+	int rsc;
+
+	json_decref(c->verify_nu);
+	if ((c->verify_nu = json_array()) == NULL)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 	json_array_foreach(nu, i, e) {
 		const char *t = json_string_value(e);
-		if (strncmp(t, "https://", 8) == 0) {
-			rsc = m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
-					"https notification targets are not supported");
-			break;
-		}
-		if (strncmp(t, "http://", 7) != 0)
-			continue; /* a resource ID: not verified (TS-0004 7.4.8.2.1 "may") */
-		if (m2mi_http_notify(t, c->cfg->cse_id, body, M2MI_VERIFY_MS, &status, &code) != M2M_OK ||
-		    !delivered(status, code)) {
-			rsc = m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
-					"verification of notification target %zu failed", i);
-			break;
+
+		if (t == NULL || in_list(old_nu, t) || in_list(c->verify_nu, t))
+			continue; /* unchanged targets were verified before */
+		if (strstr(t, "://") != NULL) {
+			/* A URI: the scheme must be one the CSE implements (http now), well formed. */
+			m2m_err pe = m2mi_url_parse(t, &u);
+			if (pe == M2M_E_UNSUPPORTED) /* Recv-6.4 a): no request can be sent there */
+				return m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+						 "nu entry %zu: only http:// notification targets are supported", i);
+			if (pe != M2M_OK)
+				return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "nu entry %zu is not a valid http:// URI", i);
+			if (json_array_append(c->verify_nu, e) != 0)
+				return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+		} else if ((rsc = ae_targets(c, t, i)) != 0) {
+			return rsc;
 		}
 	}
-	free(body);
-	return rsc;
+	return 0;
 }

@@ -9,6 +9,7 @@
  * dispatcher (cse.c) and notify.c; here the representation is checked, and a dry run hands the
  * URIs to verify back to the dispatcher before anything is written.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "services/cse/cse_int.h"
@@ -73,19 +74,25 @@ static int sub_create(m2mi_ctx *c, m2mi_node *parent, m2mi_node *n)
 		return rsc;
 	if (json_object_get(n->attr, "nct") == NULL && json_object_set_new(n->attr, "nct", json_integer(1)) != 0)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
-	if (c->sub_phase == 1) { /* dry run: hand the URIs to verify to the dispatcher */
-		json_decref(c->verify_nu);
-		c->verify_nu = json_deep_copy(json_object_get(n->attr, "nu"));
-		if (c->verify_nu == NULL)
-			return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
-	}
+	if (c->sub_phase == 1) /* dry run: hand the targets to verify to the dispatcher */
+		return m2mi_notify_targets_to_verify(c, json_object_get(n->attr, "nu"), NULL);
 	return 0;
 }
 
+/* TS-0004 7.4.8.2.3 / 7.5.1.2.3: a new notification target gets the same verification as at
+ * CREATE. The dry run (sub_phase 1) stops here with the targets that are new. */
 static int sub_update(m2mi_ctx *c, m2mi_node *n, json_t *chg)
 {
-	(void)chg;
-	return check(c, n->attr);
+	json_t *old;
+	int rsc;
+
+	if ((rsc = check(c, n->attr)) != 0 || c->sub_phase != 1)
+		return rsc;
+	old = json_loads(n->row.body ? n->row.body : "{}", 0, NULL);
+	rsc = m2mi_notify_targets_to_verify(c, json_object_get(chg, "nu"), json_object_get(old, "nu"));
+	json_decref(old);
+	snprintf(c->pre_ri, sizeof(c->pre_ri), "%s", n->row.ri);
+	return rsc != 0 ? rsc : M2MI_DRY_RUN_DONE;
 }
 
 const m2mi_type m2mi_type_sub = {
