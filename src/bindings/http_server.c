@@ -40,6 +40,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "bindings/http_calls.h"
 #include "m2msec/config.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
@@ -99,11 +100,7 @@ struct worker {
 	bool cur_tls, cur_head;
 	uint64_t cur_conn;
 	int64_t cur_t0;
-	int post_rd, post_wr;
-	struct event *post_ev;
-	pthread_mutex_t post_mu;
-	bool post_mu_ok;
-	struct posted *posts;
+	m2mi_http_calls *calls;          /* m2m_http_server_post */
 };
 
 struct m2m_http_server {
@@ -379,7 +376,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	m2m_response_clear(&rsp);
 }
 
-/* ---- deferred answers and posted calls ------------------------------------------------------ */
+/* ---- deferred answers (m2m_http_defer) and posted calls (bindings/http_calls.c) ------------- */
 
 struct m2m_http_deferred {
 	struct worker *w;
@@ -387,12 +384,6 @@ struct m2m_http_deferred {
 	bool tls, head;
 	uint64_t conn;
 	int64_t t0;
-};
-
-struct posted {
-	struct posted *next;
-	void (*fn)(void *);
-	void *arg;
 };
 
 m2m_http_deferred *m2m_http_defer(m2m_http_server *srv, int thread_index)
@@ -439,86 +430,11 @@ void m2m_http_deferred_reply(m2m_http_deferred *d, const m2m_request *req, m2m_r
 	free(d);
 }
 
-static void on_post(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker *w = arg;
-	struct posted *p, *rev = NULL;
-	char buf[64];
-
-	(void)what;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	pthread_mutex_lock(&w->post_mu);
-	p = w->posts;
-	w->posts = NULL;
-	pthread_mutex_unlock(&w->post_mu);
-	while (p != NULL) { /* in posting order */
-		struct posted *next = p->next;
-		p->next = rev;
-		rev = p;
-		p = next;
-	}
-	while ((p = rev) != NULL) {
-		rev = p->next;
-		p->fn(p->arg);
-		free(p);
-	}
-}
-
 m2m_err m2m_http_server_post(m2m_http_server *srv, int thread_index, void (*fn)(void *), void *arg)
 {
-	struct worker *w;
-	struct posted *p;
-
-	if (srv == NULL || fn == NULL || thread_index < 0 || thread_index >= srv->nthreads ||
-	    !srv->w[thread_index].post_mu_ok)
+	if (srv == NULL || thread_index < 0 || thread_index >= srv->nthreads)
 		return M2M_E_INVAL;
-	w = &srv->w[thread_index];
-	if ((p = malloc(sizeof(*p))) == NULL)
-		return M2M_E_NOMEM;
-	p->fn = fn;
-	p->arg = arg;
-	pthread_mutex_lock(&w->post_mu);
-	p->next = w->posts;
-	w->posts = p;
-	pthread_mutex_unlock(&w->post_mu);
-	(void)!write(w->post_wr, "p", 1); /* a full pipe already holds a wake-up */
-	return M2M_OK;
-}
-
-static m2m_err post_init(struct worker *w)
-{
-	int p[2];
-
-	if (pipe(p) != 0)
-		return M2M_E_IO;
-	w->post_rd = p[0];
-	w->post_wr = p[1];
-	for (int i = 0; i < 2; i++)
-		if (fcntl(p[i], F_SETFL, O_NONBLOCK) != 0 || fcntl(p[i], F_SETFD, FD_CLOEXEC) != 0)
-			return M2M_E_IO;
-	if (pthread_mutex_init(&w->post_mu, NULL) != 0)
-		return M2M_E_INTERNAL;
-	w->post_mu_ok = true;
-	w->post_ev = event_new(w->base, w->post_rd, EV_READ | EV_PERSIST, on_post, w);
-	return w->post_ev != NULL && event_add(w->post_ev, NULL) == 0 ? M2M_OK : M2M_E_NOMEM;
-}
-
-static void post_free(struct worker *w)
-{
-	if (w->post_ev != NULL)
-		event_free(w->post_ev);
-	while (w->posts != NULL) { /* never run after the loop stopped */
-		struct posted *p = w->posts;
-		w->posts = p->next;
-		free(p);
-	}
-	if (w->post_mu_ok)
-		pthread_mutex_destroy(&w->post_mu);
-	if (w->post_rd >= 0)
-		close(w->post_rd);
-	if (w->post_wr >= 0)
-		close(w->post_wr);
+	return m2mi_http_calls_post(srv->w[thread_index].calls, fn, arg);
 }
 
 static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
@@ -581,8 +497,7 @@ static void *worker_main(void *arg)
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	event_base_dispatch(w->base);
-	if (w->post_ev != NULL)
-		event_del(w->post_ev); /* no posted call may answer a request freed below */
+	m2mi_http_calls_stop(w->calls); /* no posted call may answer a request freed below */
 	/* Close every connection now, not at m2m_http_server_free(). */
 	for (int k = 0; k < 2; k++) {
 		if (w->ls[k].http != NULL)
@@ -756,7 +671,7 @@ static m2m_err worker_init(struct worker *w, const m2m_http_server_config *cfg)
 	w->drain_ev = evtimer_new(w->base, on_drain, w);
 	if (w->stop_ev == NULL || w->drain_ev == NULL || event_add(w->stop_ev, NULL) != 0)
 		return M2M_E_NOMEM;
-	if ((rc = post_init(w)) != M2M_OK)
+	if ((rc = m2mi_http_calls_new(w->base, &w->calls)) != M2M_OK)
 		return rc;
 	if (enabled(cfg->https_listen) && (rc = listener_init(w, L_HTTPS, cfg->https_listen)) != M2M_OK)
 		return rc;
@@ -774,7 +689,7 @@ static void worker_free(struct worker *w)
 		event_free(w->stop_ev);
 	if (w->drain_ev != NULL)
 		event_free(w->drain_ev);
-	post_free(w);
+	m2mi_http_calls_free(w->calls);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	if (w->stop_rd >= 0)
@@ -835,7 +750,6 @@ m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_
 		s->w[i].srv = s;
 		s->w[i].index = i;
 		s->w[i].stop_rd = s->w[i].stop_wr = -1;
-		s->w[i].post_rd = s->w[i].post_wr = -1;
 	}
 	for (int i = 0; i < s->nthreads; i++)
 		if ((rc = worker_init(&s->w[i], cfg)) != M2M_OK)
