@@ -103,14 +103,15 @@ static void test_poa_verified_once(void **state)
 	fx_http *ok = fx_http_start(200, 2000, 8), *no = fx_http_start(403, 4103, 8);
 	char a[64], b[64];
 	uint64_t sent, failed, dropped;
+	const m2mi_send_opts vrq = {.vrq = "{\"vrq\":1}"};
 
 	(void)state;
 	snprintf(a, sizeof(a), "http://127.0.0.1:%d/poa", ok->port);
 	snprintf(b, sizeof(b), "http://127.0.0.1:%d/poa", no->port);
-	m2mi_notifier_send(n, a, "{\"n\":1}", "{\"vrq\":1}");
-	m2mi_notifier_send(n, a, "{\"n\":2}", "{\"vrq\":1}");
-	m2mi_notifier_send(n, b, "{\"n\":3}", "{\"vrq\":1}");
-	m2mi_notifier_send(n, b, "{\"n\":4}", "{\"vrq\":1}");
+	m2mi_notifier_send(n, a, "{\"n\":1}", &vrq);
+	m2mi_notifier_send(n, a, "{\"n\":2}", &vrq);
+	m2mi_notifier_send(n, b, "{\"n\":3}", &vrq);
+	m2mi_notifier_send(n, b, "{\"n\":4}", &vrq);
 	assert_true(m2mi_notifier_drain(n, 10000));
 	assert_int_equal(fx_http_wait(ok, 3), 3);
 	assert_string_equal(ok->bodies[0], "{\"vrq\":1}");
@@ -128,12 +129,69 @@ static void test_poa_verified_once(void **state)
 	fx_http_stop(no);
 }
 
+/* batchNotify: num notifications of one subscription in one m2m:agn; the rest after dur. */
+static void test_batch(void **state)
+{
+	m2mi_notifier *n = open_notifier("127.0.0.0/8");
+	fx_http *h = fx_http_start(200, 2000, 8);
+	const m2mi_send_opts o = {.sur = "sub1", .batch_num = 2, .batch_ms = 200};
+	char url[64];
+	json_t *b;
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/b", h->port);
+	m2mi_notifier_send(n, url, "{\"m2m:sgn\":{\"sur\":\"sub1\",\"i\":1}}", &o);
+	m2mi_notifier_send(n, url, "{\"m2m:sgn\":{\"sur\":\"sub1\",\"i\":2}}", &o);
+	m2mi_notifier_send(n, url, "{\"m2m:sgn\":{\"sur\":\"sub1\",\"i\":3}}", &o);
+	assert_true(m2mi_notifier_drain(n, 10000)); /* the third goes when its duration ends */
+	assert_int_equal(fx_http_wait(h, 2), 2);
+	b = json_loads(h->bodies[0], 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(b, "m2m:agn"), "m2m:sgn")), 2);
+	json_decref(b);
+	b = json_loads(h->bodies[1], 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(b, "m2m:agn"), "m2m:sgn")), 1);
+	json_decref(b);
+	m2mi_notifier_free(n);
+	fx_http_stop(h);
+}
+
+/* latestNotify: a waiting notification of the same subscription is replaced by the newer one. */
+static void test_latest(void **state)
+{
+	m2mi_notifier *n = open_notifier("127.0.0.0/8");
+	fx_http *h = fx_http_start(200, 2000, 8);
+	const m2mi_send_opts o = {.sur = "sub1", .latest = true};
+	int port, lfd = silent_listener(&port);
+	char url[64];
+	uint64_t sent, failed, dropped;
+
+	(void)state;
+	close(lfd); /* nothing listens: the first exchange fails fast */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/l", h->port);
+	for (int i = 0; i < 5; i++) {
+		char body[32];
+		snprintf(body, sizeof(body), "{\"i\":%d}", i);
+		m2mi_notifier_send(n, url, body, &o);
+	}
+	assert_true(m2mi_notifier_drain(n, 10000));
+	m2mi_notifier_stats(n, &sent, &failed, &dropped);
+	assert_int_equal(dropped, 0);
+	assert_true(sent >= 1 && sent <= 2); /* the first may already be on its way */
+	assert_int_equal(fx_http_wait(h, (int)sent), (int)sent);
+	assert_string_equal(h->bodies[sent - 1], "{\"i\":4}"); /* the latest always arrives */
+	m2mi_notifier_free(n);
+	fx_http_stop(h);
+	(void)port;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_black_hole_isolated),
 		cmocka_unit_test(test_policy_at_delivery),
 		cmocka_unit_test(test_poa_verified_once),
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_latest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

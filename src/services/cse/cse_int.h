@@ -27,9 +27,11 @@ struct event_base;
 #define M2MI_ACPI_MAX 32      /* entries of one acpi attribute */
 #define M2MI_CHILD_MAX 1000   /* resources in one rcn=4/5/6/8 answer */
 #define M2MI_NU_MAX 8         /* notificationURI entries of one <subscription> */
+#define M2MI_SUBTREE_MAX 100000 /* descendants scanned for subscriptions when a subtree goes */
 #define M2MI_VERIFY_MS 2000   /* deadline of one subscription verification request */
 #define M2MI_NOTIFY_MS 5000   /* deadline of one notification delivery */
-#define M2MI_QUEUE_MAX 1024   /* pending notifications; more are dropped */
+#define M2MI_BATCH_MAX 100    /* batchNotify num: notifications in one m2m:agn */
+#define M2MI_BATCH_DUR "PT60S" /* batchNotify dur when the subscriber gives none (Recv-6.5) */
 #define M2MI_DEFAULT_ET (365LL * 24 * 3600) /* default expirationTime: now + 1 year */
 #define M2MI_ADMIN_ACP "acpAdmin" /* ri and rn of the default admin <accessControlPolicy> */
 #define M2MI_PARSED_SLOTS 32  /* per-worker memo of parsed stored bodies (resource.c) */
@@ -245,10 +247,20 @@ bool m2mi_filter_match(const m2m_filter *fc, const m2m_res *r);
 
 m2m_err m2mi_notifier_new(const m2m_cse_config *cfg, m2mi_notifier **out);
 void m2mi_notifier_free(m2mi_notifier *n);
+/* How one notification is sent: vrq NULL, or the verification request url must have answered
+ * with 2xxx (once, remembered) before the notification goes there (pointOfAccess-derived
+ * targets); sur the subscription; latest: latestNotify (a newer notification of sur replaces a
+ * waiting older one); batch_num > 0: batchNotify (up to batch_num in one m2m:agn, at most
+ * batch_ms after the first). */
+typedef struct m2mi_send_opts {
+	const char *vrq, *sur;
+	bool latest;
+	int batch_num;
+	int64_t batch_ms;
+} m2mi_send_opts;
 /* Queue one notification (any thread; never blocks; dropped and counted when it cannot be
- * queued). vrq: NULL, or the verification request url must have answered with 2xxx (once,
- * remembered) before the notification goes there (pointOfAccess-derived targets). */
-void m2mi_notifier_send(m2mi_notifier *n, const char *url, const char *body, const char *vrq);
+ * queued). o may be NULL. */
+void m2mi_notifier_send(m2mi_notifier *n, const char *url, const char *body, const m2mi_send_opts *o);
 /* Result of one verification request, on the notifier thread: ok = a 2xxx answer; denied = the
  * destination policy refused the address. Also called (ok false) when the notifier stops. */
 typedef void (*m2mi_verify_cb)(void *arg, bool ok, bool denied);
@@ -258,6 +270,10 @@ bool m2mi_notifier_verify(m2mi_notifier *n, const char *url, const char *body, m
  * the resource the event is about. Sent after COMMIT by m2mi_notify_flush. */
 int m2mi_notify_event(m2mi_ctx *c, const char *subject_ri, int net, m2mi_node *rep);
 void m2mi_notify_flush(m2mi_ctx *c);
+/* TS-0004 7.5.1.2.4: the deletion notification of subscription sub to its su (if any), and the
+ * same for every subscription in the subtree of root (called before root is deleted). */
+int m2mi_notify_sub_deleted(m2mi_ctx *c, const m2m_res *sub);
+int m2mi_notify_subtree_deleted(m2mi_ctx *c, const m2m_res *root);
 /* The targets to verify for the notificationURI list nu of a <subscription> (TS-0004 clause
  * 7.4.8.2.1, 7.5.1.2.3): into c->verify_nu (URLs). 0 or 4000 (malformed entry). */
 int m2mi_notify_targets_to_verify(m2mi_ctx *c, json_t *nu, json_t *old_nu);
@@ -269,6 +285,8 @@ void m2mi_verify_wait(m2m_cse *cse, m2m_cse_pending *p);
 void m2mi_pending_free(m2m_cse_pending *p);
 /* Worker side: unlink p from its lists (under pmu) before it is answered. */
 void m2mi_pending_unlink(m2m_cse_worker *w, m2m_cse_pending *p);
+/* xs:duration "P[nD][T[nH][nM][n[.fff]S]]" in milliseconds (res_sub.c). */
+bool m2mi_duration_parse(const char *s, int64_t *ms);
 /* Number of notifications delivered / dropped so far (tests, logs). */
 void m2mi_notifier_stats(m2mi_notifier *n, uint64_t *sent, uint64_t *failed, uint64_t *dropped);
 /* Wait until no notification or verification is queued or in flight, at most ms. */

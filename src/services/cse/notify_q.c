@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "m2msec/log.h"
 #include "services/cse/cse_int.h"
@@ -41,8 +42,11 @@ struct nq_seen;
 
 typedef struct nq_job {
 	struct nq_job *next, *lprev, *lnext; /* queue; in-flight list */
-	char *url, *body, *vrq;
+	char *url, *body, *vrq, *sur;
 	int64_t enq_ms;
+	bool latest;
+	int batch_num;
+	int64_t batch_ms;
 	bool verify;
 	m2mi_verify_cb cb;
 	void *arg;
@@ -80,6 +84,8 @@ struct m2mi_notifier {
 	size_t ntargets, inflight, vinflight;
 	nq_target *ready_head, *ready_tail;
 	nq_job *flying;
+	struct nq_batch *batches;
+	size_t nbatches;
 	struct nq_seen *seen[NQ_BUCKETS]; /* verified pointOfAccess URLs */
 	size_t nseen;
 };
@@ -111,6 +117,7 @@ static void job_free(nq_job *j)
 	free(j->url);
 	free(j->body);
 	free(j->vrq);
+	free(j->sur);
 	free(j);
 }
 
@@ -122,7 +129,7 @@ static void job_done(m2mi_notifier *n, nq_job *j, int outcome)
 
 	snprintf(url, sizeof(url), "%.*s", loggable(j->url), j->url);
 	pthread_mutex_lock(&n->mu);
-	if (!j->verify) {
+	if (!j->verify && outcome != 3) { /* 3: replaced by a newer one (latestNotify) */
 		if (outcome == 0) {
 			n->sent++;
 		} else if (outcome > 0) {
@@ -362,6 +369,107 @@ static void on_verified(void *arg, int result, int status, int rsc)
 	job_done(n, j, 0);
 }
 
+/* ---- batchNotify (TS-0001 10.2.10.7): per subscription and target, up to num notifications
+ * in one m2m:agn, sent when full or dur after the first. ------------------------------------- */
+
+typedef struct nq_batch {
+	struct nq_batch *next;
+	m2mi_notifier *n;
+	nq_job *proto;     /* url, vrq, sur of the batch */
+	json_t *sgns;      /* the collected m2m:sgn objects */
+	int num;
+	bool latest;
+	struct event *timer;
+} nq_batch;
+
+static void sort_in(m2mi_notifier *n, nq_job *j);
+
+static void batch_flush(nq_batch *b)
+{
+	m2mi_notifier *n = b->n;
+	nq_batch **p;
+	nq_job *j = b->proto;
+	json_t *agn = json_pack("{s:{s:O}}", "m2m:agn", "m2m:sgn", b->sgns);
+	char *body = agn ? json_dumps(agn, JSON_COMPACT) : NULL;
+
+	for (p = &n->batches; *p != NULL; p = &(*p)->next)
+		if (*p == b) {
+			*p = b->next;
+			n->nbatches--;
+			break;
+		}
+	json_decref(agn);
+	json_decref(b->sgns);
+	event_free(b->timer);
+	free(b);
+	if (body == NULL) {
+		job_done(n, j, -1);
+		return;
+	}
+	free(j->body);
+	j->body = body;
+	j->batch_num = 0;
+	j->latest = false;
+	sort_in(n, j); /* the proto job carries the batch from here */
+}
+
+static void on_batch_due(evutil_socket_t fd, short what, void *arg)
+{
+	m2mi_notifier *n = ((nq_batch *)arg)->n;
+
+	(void)fd;
+	(void)what;
+	batch_flush(arg);
+	pump(n);
+}
+
+static void batch_add(m2mi_notifier *n, nq_job *j)
+{
+	nq_batch *b;
+	json_t *doc = json_loads(j->body, 0, NULL), *sgn = json_object_get(doc, "m2m:sgn");
+
+	for (b = n->batches; b != NULL; b = b->next)
+		if (strcmp(b->proto->url, j->url) == 0 && j->sur && strcmp(b->proto->sur, j->sur) == 0)
+			break;
+	if (sgn == NULL || j->sur == NULL) {
+		json_decref(doc);
+		job_done(n, j, -1);
+		return;
+	}
+	if (b == NULL) {
+		struct timeval tv = {(time_t)(j->batch_ms / 1000), (suseconds_t)(j->batch_ms % 1000) * 1000};
+		if (n->nbatches >= NQ_TARGETS_MAX || (b = calloc(1, sizeof(*b))) == NULL ||
+		    (b->sgns = json_array()) == NULL || (b->timer = evtimer_new(n->base, on_batch_due, b)) == NULL ||
+		    evtimer_add(b->timer, &tv) != 0) {
+			if (b) {
+				json_decref(b->sgns);
+				if (b->timer)
+					event_free(b->timer);
+				free(b);
+			}
+			json_decref(doc);
+			job_done(n, j, -1);
+			return;
+		}
+		b->n = n;
+		b->proto = j;
+		b->num = j->batch_num;
+		b->latest = j->latest;
+		b->next = n->batches;
+		n->batches = b;
+		n->nbatches++;
+		j = NULL;
+	}
+	if (b->latest) /* latestNotify with batchNotify: only the latest is sent (TS-0001 9.6.8) */
+		json_array_clear(b->sgns);
+	json_array_append(b->sgns, sgn);
+	json_decref(doc);
+	if (j != NULL)
+		job_done(n, j, 3); /* merged into the batch's own job */
+	if ((int)json_array_size(b->sgns) >= b->num && !b->latest)
+		batch_flush(b);
+}
+
 static void sort_in(m2mi_notifier *n, nq_job *j)
 {
 	m2mi_url u;
@@ -377,6 +485,10 @@ static void sort_in(m2mi_notifier *n, nq_job *j)
 			on_verified(j, M2MI_HTTPC_FAILED, 0, 0);
 		return;
 	}
+	if (j->batch_num > 0) {
+		batch_add(n, j);
+		return;
+	}
 	if (m2mi_url_parse(j->url, &u) != M2M_OK) {
 		job_done(n, j, 1);
 		return;
@@ -385,6 +497,17 @@ static void sort_in(m2mi_notifier *n, nq_job *j)
 	for (char *p = key; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
+	if (j->latest && j->sur != NULL && (t = target_get(n, key, false)) != NULL) {
+		/* latestNotify: a waiting notification of the same subscription is replaced */
+		for (nq_job *w = t->head; w != NULL; w = w->next)
+			if (w->sur != NULL && strcmp(w->sur, j->sur) == 0 && strcmp(w->url, j->url) == 0) {
+				char *b = w->body;
+				w->body = j->body;
+				j->body = b;
+				job_done(n, j, 3);
+				return;
+			}
+	}
 	if ((t = target_get(n, key, true)) == NULL || t->len >= NQ_TARGET_MAX) {
 		job_done(n, j, -1); /* only this target's own backlog is refused */
 		return;
@@ -463,6 +586,14 @@ static void free_all(m2mi_notifier *n)
 			free(t);
 		}
 	seen_clear(n);
+	while (n->batches != NULL) {
+		struct nq_batch *b = n->batches;
+		n->batches = b->next;
+		job_free(b->proto);
+		json_decref(b->sgns);
+		event_free(b->timer);
+		free(b);
+	}
 	if (n->wake_ev)
 		event_free(n->wake_ev);
 	if (n->base)
@@ -563,13 +694,19 @@ static nq_job *job_new(m2mi_notifier *n, const char *url, const char *body)
 	return j;
 }
 
-void m2mi_notifier_send(m2mi_notifier *n, const char *url, const char *body, const char *vrq)
+void m2mi_notifier_send(m2mi_notifier *n, const char *url, const char *body, const m2mi_send_opts *o)
 {
 	nq_job *j = job_new(n, url, body);
 
-	if (j != NULL && vrq != NULL && (j->vrq = strdup(vrq)) == NULL) {
-		job_free(j);
-		j = NULL;
+	if (j != NULL && o != NULL) {
+		j->latest = o->latest;
+		j->batch_num = o->batch_num;
+		j->batch_ms = o->batch_ms > 0 ? o->batch_ms : 1;
+		if ((o->vrq != NULL && (j->vrq = strdup(o->vrq)) == NULL) ||
+		    (o->sur != NULL && o->sur[0] != '\0' && (j->sur = strdup(o->sur)) == NULL)) {
+			job_free(j);
+			j = NULL;
+		}
 	}
 	if (j == NULL) {
 		pthread_mutex_lock(&n->mu);
