@@ -50,6 +50,7 @@ m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 		goto out;
 	if ((r = m2m_resstore_open(cse->cfg.store, &st)) != M2M_OK ||
 	    (r = m2mi_csebase_bootstrap(cse, st, (int64_t)time(NULL))) != M2M_OK ||
+	    (r = m2mi_notify_om_scan(cse, st)) != M2M_OK ||
 	    (r = m2mi_notifier_new(&cse->cfg, &cse->notifier)) != M2M_OK)
 		goto out;
 	*out = cse;
@@ -224,6 +225,7 @@ static int process(m2mi_ctx *c)
 
 	if ((rsc = check_registered(c)) != 0 || (rsc = m2mi_resolve_target(c)) != 0)
 		return rsc;
+	m2mi_notify_om(c); /* enc.om: whatever the outcome (notify_om.c) */
 	switch (c->req->op) {
 	case M2M_OP_CREATE: return do_create(c);
 	case M2M_OP_RETRIEVE: return do_retrieve(c);
@@ -243,6 +245,8 @@ static void reset_target(m2mi_ctx *c)
 	c->virt = 0;
 	json_decref(c->notes);
 	c->notes = NULL;
+	json_decref(c->om_notes);
+	c->om_notes = NULL;
 }
 
 /* One transaction around process(); the dry run of a subscription always rolls back. */
@@ -262,6 +266,7 @@ static int transact(m2mi_ctx *c)
 	} else {
 		m2m_resstore_rollback(c->st);
 	}
+	m2mi_notify_om_flush(c);
 	return rsc;
 }
 

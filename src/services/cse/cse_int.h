@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "m2msec/acp.h"
 #include "m2msec/cse.h"
@@ -45,6 +46,7 @@ struct m2m_cse {
 	m2m_origin_forms admin; /* forms of cfg.admin_originator */
 	m2mi_notifier *notifier;
 	pthread_mutex_t pmu;    /* pending requests of every worker (notify_verify.c) */
+	atomic_bool om_any;     /* some <subscription> may have enc.om: requests look for them */
 	pthread_cond_t pcv;     /* a synchronous wait for verification results */
 };
 
@@ -120,7 +122,8 @@ typedef struct m2mi_ctx {
 	json_t *verify_nu;          /* dry run: the target URLs to verify */
 	m2m_cse_pending *pending;   /* set when dispatch() answers M2MI_PENDING */
 	bool sync_wait;             /* no wake function: wait for the verification in place */
-	json_t *notes;              /* notifications to send after COMMIT: [[url, body], ...] */
+	json_t *notes;              /* notifications to send after COMMIT: [[url, body, ...], ...] */
+	json_t *om_notes;           /* operationMonitor notifications: sent whatever the outcome */
 	char msg[M2MI_MSG_MAX];
 } m2mi_ctx;
 
@@ -274,6 +277,18 @@ void m2mi_notify_flush(m2mi_ctx *c);
  * same for every subscription in the subtree of root (called before root is deleted). */
 int m2mi_notify_sub_deleted(m2mi_ctx *c, const m2m_res *sub);
 int m2mi_notify_subtree_deleted(m2mi_ctx *c, const m2m_res *root);
+/* enc.om (TS-0001 Table 9.6.8-3 operationMonitor): the request reached the target c->tgt; its
+ * subscriptions that monitor this operation/originator are noted in c->om_notes, sent by
+ * m2mi_notify_om_flush whether the operation succeeds or not (notify_om.c). */
+void m2mi_notify_om(m2mi_ctx *c);
+void m2mi_notify_om_flush(m2mi_ctx *c);
+/* At start: does the store hold a subscription with enc.om? */
+m2m_err m2mi_notify_om_scan(m2m_cse *cse, m2m_resstore *st);
+/* Note the notifications of body for the targets nu of subscription sub (attributes a) in
+ * c->notes (notify.c). */
+int m2mi_notify_targets(m2mi_ctx *c, const m2m_res *sub, json_t *a, json_t *nu, const char *body);
+/* The subscriber of sub may RETRIEVE rep (notify.c). */
+bool m2mi_notify_may_see(m2mi_ctx *c, const m2m_res *sub, m2mi_node *rep);
 /* The targets to verify for the notificationURI list nu of a <subscription> (TS-0004 clause
  * 7.4.8.2.1, 7.5.1.2.3): into c->verify_nu (URLs). 0 or 4000 (malformed entry). */
 int m2mi_notify_targets_to_verify(m2mi_ctx *c, json_t *nu, json_t *old_nu);

@@ -350,6 +350,20 @@ int m2mi_notify_subtree_deleted(m2mi_ctx *c, const m2m_res *root)
 	return rsc;
 }
 
+int m2mi_notify_targets(m2mi_ctx *c, const m2m_res *sub, json_t *a, json_t *nu, const char *body)
+{
+	if (c->notes == NULL && (c->notes = json_array()) == NULL)
+		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+	return add_targets(c, sub, a, nu, body);
+}
+
+bool m2mi_notify_may_see(m2mi_ctx *c, const m2m_res *sub, m2mi_node *rep)
+{
+	bool hide;
+
+	return subscriber_may_see(c, sub, rep, &hide);
+}
+
 void m2mi_notify_flush(m2mi_ctx *c)
 {
 	size_t i;

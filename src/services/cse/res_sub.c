@@ -261,6 +261,8 @@ static int sub_create(m2mi_ctx *c, m2mi_node *parent, m2mi_node *n)
 		}
 	if (c->sub_phase == 1) /* dry run: hand the targets to verify to the dispatcher */
 		return targets(c, n->attr, NULL);
+	if (json_object_get(json_object_get(n->attr, "enc"), "om") != NULL)
+		atomic_store(&c->cse->om_any, true); /* requests now look for monitors (notify_om.c) */
 	return 0;
 }
 
@@ -277,6 +279,8 @@ static int sub_update(m2mi_ctx *c, m2mi_node *n, json_t *chg)
 		return m2mi_store_fail(c, e);
 	rsc = check(c, n->attr, parent.ty);
 	m2m_res_clear(&parent);
+	if (rsc == 0 && json_object_get(json_object_get(n->attr, "enc"), "om") != NULL)
+		atomic_store(&c->cse->om_any, true);
 	if (rsc != 0 || c->sub_phase != 1)
 		return rsc;
 	old = json_loads(n->row.body ? n->row.body : "{}", 0, NULL);
