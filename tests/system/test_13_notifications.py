@@ -316,3 +316,68 @@ def test_ae_id_target_consents_through_its_poa(cse):
         poa.wait(lambda r: len(r.notifications()) == 1)
     finally:
         poa.close()
+
+
+def test_client_gone_while_verification_pending(cse):
+    slow = Receiver(hold_vrq=True)
+    try:
+        cnt = container(cse, "gone")
+        body = json.dumps({"m2m:sub": {"rn": "s", "nu": [slow.url()]}})
+        raw = ("POST %s HTTP/1.1\r\nHost: x\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RI: r1\r\nX-M2M-RVI: 3\r\n"
+               "Content-Type: application/json;ty=23\r\nContent-Length: %d\r\n\r\n%s") % (cnt, len(body), body)
+        s = socket.create_connection(("127.0.0.1", cse.http_port), timeout=10)
+        s.sendall(raw.encode())
+        slow.wait(lambda r: len(r.verifications()) == 1)
+        s.close()  # the client goes away while its CREATE waits
+        slow.release()
+        slow.wait(lambda r: r.answered == 1)
+        # the CSE answers nobody, crashes nowhere, and goes on serving
+        assert admin(cse, "GET", cnt).rsc == 2000
+        assert cse.proc.poll() is None
+    finally:
+        slow.close()
+
+
+# ---- notification semantics (TS-0004 7.4.8, 7.5.1.2.2, 7.5.1.2.4) -------------------------
+
+def test_ts0004_7_5_1_2_4_deletion_notification_to_su(cse):
+    rx = Receiver()
+    try:
+        cnt = container(cse, "del")
+        r = sub(cse, cnt, "s", [rx.url("/n")], su=rx.url("/su"))
+        assert r.rsc == 2001, r
+        ri = r.json()["m2m:sub"]["ri"]
+        assert admin(cse, "DELETE", cnt).rsc == 2002  # the parent: the subscription goes with it
+        rx.wait(lambda r: any(b.get("m2m:sgn", {}).get("sud") for b in r.bodies))
+        sud = [b["m2m:sgn"] for b in rx.bodies if b.get("m2m:sgn", {}).get("sud")]
+        assert sud == [{"sud": True, "sur": ri}]
+    finally:
+        rx.close()
+
+
+def test_ts0004_7_4_8_2_1_enc_validation_is_4000(cse):
+    cnt = container(cse, "encv")
+    u = "http://127.0.0.1:9/x"
+    assert sub(cse, cnt, "s", [u], enc={"chty": [4]}).rsc == 4000                  # chty without net 3/4
+    assert sub(cse, cnt, "s", [u], enc={"net": [3], "chty": [2]}).rsc == 4000      # an AE is no child here
+    assert sub(cse, cnt, "s", [u], enc={"net": [6]}).rsc == 4000                   # AE-only event
+    assert sub(cse, cnt, "s", [u], enc={"net": [1], "om": {"ops": 2}}).rsc == 4000 # Recv-6.4
+    assert sub(cse, cnt, "s", [u], enc={"net": [3]}, nct=2).rsc == 4000           # Table 9.6.8-4
+    assert sub(cse, cnt, "s", [u], exc=0).rsc == 4000
+    assert sub(cse, cnt, "s", [u], bn={"num": 0}).rsc == 4000
+
+
+def test_operation_monitor_and_expiration_counter(cse):
+    rx = Receiver()
+    try:
+        cnt = container(cse, "om")
+        assert sub(cse, cnt, "m", [rx.url()], enc={"om": {"ops": 2}}).rsc == 2001
+        assert sub(cse, cnt, "e", [rx.url()], enc={"net": [3]}, exc=1, su=rx.url()).rsc == 2001
+        assert admin(cse, "GET", cnt).rsc == 2000
+        rx.wait(lambda r: any("om" in b.get("m2m:sgn", {}).get("nev", {}) for b in r.bodies))
+        assert admin(cse, "POST", cnt, '{"m2m:cin":{"con":"1"}}', ty=4).rsc == 2001
+        rx.wait(lambda r: any(b.get("m2m:sgn", {}).get("sud") for b in r.bodies))
+        assert admin(cse, "GET", cnt + "/e").rsc == 4004  # exc reached: deleted
+        assert admin(cse, "GET", cnt + "/m").rsc == 2000
+    finally:
+        rx.close()
