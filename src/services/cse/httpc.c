@@ -42,6 +42,7 @@ typedef struct hreq {
 	m2mi_url u;
 	struct evdns_getaddrinfo_request *dns;
 	bool dns_pending, done;
+	bool *dns_called;          /* set while evdns_getaddrinfo runs: it may call back at once */
 	struct bufferevent *bev;
 	struct event *timer;       /* the deadline */
 	char head[HEAD_MAX];
@@ -282,6 +283,9 @@ static void on_dns(int err, struct evutil_addrinfo *ai, void *arg)
 {
 	hreq *r = arg;
 
+	if (r->dns_called != NULL)
+		*r->dns_called = true;
+	r->dns_called = NULL;
 	r->dns_pending = false;
 	r->dns = NULL;
 	if (r->done) { /* cancelled by the deadline */
@@ -304,6 +308,7 @@ static void on_start(evutil_socket_t fd, short what, void *arg)
 	hreq *r = arg;
 	struct evutil_addrinfo hints, *ai = NULL;
 	struct evdns_getaddrinfo_request *q;
+	bool called = false;
 
 	(void)fd;
 	(void)what;
@@ -324,9 +329,12 @@ static void on_start(evutil_socket_t fd, short what, void *arg)
 	}
 	hints.ai_flags = EVUTIL_AI_NUMERICSERV;
 	r->dns_pending = true;
+	r->dns_called = &called;
 	q = evdns_getaddrinfo(r->h->dns, r->u.host, r->u.port, &hints, on_dns, r);
-	if (r->dns_pending) /* the callback did not run yet */
+	if (!called) { /* still waiting (else r may already be gone) */
+		r->dns_called = NULL;
 		r->dns = q;
+	}
 }
 
 int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const char *body, int timeout_ms,

@@ -307,8 +307,13 @@ static void on_vrq(void *arg, int result, int status, int rsc)
 	if (delivered(result, status, rsc)) {
 		seen_add(n, j->url);
 	} else {
-		while (t->head != NULL && strcmp(t->head->url, j->url) == 0 && t->head->vrq != NULL)
-			job_done(n, pop(t), result == M2MI_HTTPC_DENIED ? 2 : 1); /* no consent: none of them */
+		char *url = strdup(j->url);
+		/* no consent: none of the waiting notifications for that URL goes */
+		while (url != NULL && t->head != NULL && strcmp(t->head->url, url) == 0 && t->head->vrq != NULL)
+			job_done(n, pop(t), result == M2MI_HTTPC_DENIED ? 2 : 1);
+		if (url == NULL)
+			job_done(n, pop(t), 1);
+		free(url);
 	}
 	make_ready(n, t);
 	target_drop_if_idle(n, t);
