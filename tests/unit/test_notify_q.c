@@ -129,6 +129,31 @@ static void test_poa_verified_once(void **state)
 	fx_http_stop(no);
 }
 
+/* Consent is per subscription: another subscription's notifications to a verified URL ask first. */
+static void test_consent_per_subscription(void **state)
+{
+	m2mi_notifier *n = open_notifier("127.0.0.0/8");
+	fx_http *h = fx_http_start(200, 2000, 8);
+	const m2mi_send_opts a = {.vrq = "{\"vrq\":\"a\"}", .sur = "subA"}, b = {.vrq = "{\"vrq\":\"b\"}", .sur = "subB"};
+	char url[64];
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/poa", h->port);
+	m2mi_notifier_send(n, url, "{\"n\":1}", &a);
+	assert_true(m2mi_notifier_drain(n, 10000));
+	m2mi_notifier_send(n, url, "{\"n\":2}", &a);
+	m2mi_notifier_send(n, url, "{\"n\":3}", &b);
+	assert_true(m2mi_notifier_drain(n, 10000));
+	assert_int_equal(fx_http_wait(h, 5), 5);
+	assert_string_equal(h->bodies[0], "{\"vrq\":\"a\"}");
+	assert_string_equal(h->bodies[1], "{\"n\":1}");
+	assert_string_equal(h->bodies[2], "{\"n\":2}");      /* subA: already consented */
+	assert_string_equal(h->bodies[3], "{\"vrq\":\"b\"}"); /* subB: asks first */
+	assert_string_equal(h->bodies[4], "{\"n\":3}");
+	m2mi_notifier_free(n);
+	fx_http_stop(h);
+}
+
 /* batchNotify: num notifications of one subscription in one m2m:agn; the rest after dur. */
 static void test_batch(void **state)
 {
@@ -190,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_black_hole_isolated),
 		cmocka_unit_test(test_policy_at_delivery),
 		cmocka_unit_test(test_poa_verified_once),
+		cmocka_unit_test(test_consent_per_subscription),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_latest),
 	};

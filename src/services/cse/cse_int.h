@@ -267,8 +267,10 @@ void m2mi_notifier_send(m2mi_notifier *n, const char *url, const char *body, con
 /* Result of one verification request, on the notifier thread: ok = a 2xxx answer; denied = the
  * destination policy refused the address. Also called (ok false) when the notifier stops. */
 typedef void (*m2mi_verify_cb)(void *arg, bool ok, bool denied);
-/* Send one verification request (any thread); false when it cannot be queued (cb not called). */
-bool m2mi_notifier_verify(m2mi_notifier *n, const char *url, const char *body, m2mi_verify_cb cb, void *arg);
+/* Send one verification request for subscription sur (any thread); false when it cannot be
+ * queued (cb not called). A 2xxx answer is remembered as consent of url for sur. */
+bool m2mi_notifier_verify(m2mi_notifier *n, const char *url, const char *sur, const char *body, m2mi_verify_cb cb,
+			  void *arg);
 /* Queue notifications for an event on the subscribed-to resource subject_ri (net 1..4); rep is
  * the resource the event is about. Sent after COMMIT by m2mi_notify_flush. */
 int m2mi_notify_event(m2mi_ctx *c, const char *subject_ri, int net, m2mi_node *rep);

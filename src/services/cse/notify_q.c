@@ -244,28 +244,41 @@ static void seen_clear(m2mi_notifier *n)
 	n->nseen = 0;
 }
 
-static bool seen_has(m2mi_notifier *n, const char *url)
+/* Consent is per subscription and URL: "<sur> <url>" (a URL one subscription's target accepted
+ * does not receive another subscription's notifications unasked). */
+static bool seen_key(const char *sur, const char *url, char *key, size_t cap)
 {
-	for (nq_seen *e = n->seen[hash(url)]; e != NULL; e = e->next)
-		if (strcmp(e->url, url) == 0)
+	return snprintf(key, cap, "%s %s", sur ? sur : "", url) < (int)cap;
+}
+
+static bool seen_has(m2mi_notifier *n, const char *sur, const char *url)
+{
+	char key[2400];
+
+	if (!seen_key(sur, url, key, sizeof(key)))
+		return false;
+	for (nq_seen *e = n->seen[hash(key)]; e != NULL; e = e->next)
+		if (strcmp(e->url, key) == 0)
 			return true;
 	return false;
 }
 
-static void seen_add(m2mi_notifier *n, const char *url)
+static void seen_add(m2mi_notifier *n, const char *sur, const char *url)
 {
-	size_t len = strlen(url);
+	char key[2400];
+	size_t len;
 	nq_seen *e;
 
-	if (seen_has(n, url))
+	if (!seen_key(sur, url, key, sizeof(key)) || seen_has(n, sur, url))
 		return;
 	if (n->nseen >= NQ_VERIFIED_MAX)
 		seen_clear(n); /* forgetting only costs a new verification request */
+	len = strlen(key);
 	if ((e = malloc(sizeof(*e) + len + 1)) == NULL)
 		return;
-	memcpy(e->url, url, len + 1);
-	e->next = n->seen[hash(url)];
-	n->seen[hash(url)] = e;
+	memcpy(e->url, key, len + 1);
+	e->next = n->seen[hash(key)];
+	n->seen[hash(key)] = e;
 	n->nseen++;
 }
 
@@ -305,15 +318,15 @@ static void on_vrq(void *arg, int result, int status, int rsc)
 	n->inflight--;
 	t->busy = false;
 	if (delivered(result, status, rsc)) {
-		seen_add(n, j->url);
+		seen_add(n, j->sur, j->url);
 	} else {
-		char *url = strdup(j->url);
-		/* no consent: none of the waiting notifications for that URL goes */
-		while (url != NULL && t->head != NULL && strcmp(t->head->url, url) == 0 && t->head->vrq != NULL)
+		char key[2400], k2[2400];
+		bool ok = seen_key(j->sur, j->url, key, sizeof(key));
+		/* no consent: the waiting notifications of that subscription for that URL go nowhere */
+		do
 			job_done(n, pop(t), result == M2MI_HTTPC_DENIED ? 2 : 1);
-		if (url == NULL)
-			job_done(n, pop(t), 1);
-		free(url);
+		while (ok && t->head != NULL && t->head->vrq != NULL && seen_key(t->head->sur, t->head->url, k2, sizeof(k2)) &&
+		       strcmp(k2, key) == 0);
 	}
 	make_ready(n, t);
 	target_drop_if_idle(n, t);
@@ -333,7 +346,7 @@ static void pump(m2mi_notifier *n)
 		t->ready = false;
 		if (mono_ms() - j->enq_ms > NQ_AGE_MS) {
 			job_done(n, pop(t), -1);
-		} else if (j->vrq != NULL && !seen_has(n, j->url)) {
+		} else if (j->vrq != NULL && !seen_has(n, j->sur, j->url)) {
 			t->busy = true;
 			n->inflight++;
 			if (m2mi_httpc_post(n->httpc, j->url, n->origin, j->vrq, M2MI_VERIFY_MS, on_vrq, t) !=
@@ -369,7 +382,7 @@ static void on_verified(void *arg, int result, int status, int rsc)
 	land(n, j);
 	n->vinflight--;
 	if (delivered(result, status, rsc))
-		seen_add(n, j->url); /* consented: no second verification before notifications */
+		seen_add(n, j->sur, j->url); /* consented: no second verification before notifications */
 	j->cb(j->arg, delivered(result, status, rsc), result == M2MI_HTTPC_DENIED);
 	job_done(n, j, 0);
 }
@@ -722,10 +735,15 @@ void m2mi_notifier_send(m2mi_notifier *n, const char *url, const char *body, con
 	(void)submit(n, j);
 }
 
-bool m2mi_notifier_verify(m2mi_notifier *n, const char *url, const char *body, m2mi_verify_cb cb, void *arg)
+bool m2mi_notifier_verify(m2mi_notifier *n, const char *url, const char *sur, const char *body, m2mi_verify_cb cb,
+			  void *arg)
 {
 	nq_job *j = job_new(n, url, body);
 
+	if (j != NULL && sur != NULL && (j->sur = strdup(sur)) == NULL) {
+		job_free(j);
+		j = NULL;
+	}
 	if (j == NULL)
 		return false;
 	j->verify = true;

@@ -114,7 +114,7 @@ int m2mi_verify_start(m2mi_ctx *c, const char *sur)
 		pthread_mutex_unlock(&c->cse->pmu);
 	}
 	json_array_foreach(c->verify_nu, i, e)
-		if (!m2mi_notifier_verify(c->cse->notifier, json_string_value(e), body, on_result, p))
+		if (!m2mi_notifier_verify(c->cse->notifier, json_string_value(e), sur, body, on_result, p))
 			on_result(p, false, false); /* could not be sent: 5204 (Recv-6.4 a) */
 	free(body);
 	c->pending = p;
