@@ -100,6 +100,7 @@ static void test_exchange(void **state)
 	assert_non_null(strstr(h->heads[0], "\r\nX-M2M-RI: ntf-"));
 	assert_non_null(strstr(h->heads[0], "\r\nContent-Type: application/json\r\n"));
 	assert_non_null(strstr(h->heads[0], "\r\nContent-Length: 14\r\n"));
+	assert_null(strstr(h->heads[0], "X-M2M-EC")); /* no Event Category unless asked */
 	/* no path: "/" */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", h->port);
 	assert_int_equal(post(&p, url, "{}", 5000, &r), M2MI_HTTPC_OK);

@@ -204,6 +204,7 @@ static void test_latest(void **state)
 	assert_true(sent >= 1 && sent <= 2); /* the first may already be on its way */
 	assert_int_equal(fx_http_wait(h, (int)sent), (int)sent);
 	assert_string_equal(h->bodies[sent - 1], "{\"i\":4}"); /* the latest always arrives */
+	assert_non_null(strstr(h->heads[sent - 1], "\r\nX-M2M-EC: 4\r\n")); /* Event Category "latest" */
 	m2mi_notifier_free(n);
 	fx_http_stop(h);
 	(void)port;

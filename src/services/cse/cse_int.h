@@ -327,5 +327,8 @@ void m2mi_httpc_free(m2mi_httpc *h);
  * runs exactly once, later, on the base's thread. M2MI_HTTPC_FAILED: not started, cb not called. */
 int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const char *body, int timeout_ms,
 		    m2mi_httpc_cb cb, void *arg);
+/* The same with an Event Category header (ec 0 = none; 4 = latest). */
+int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int ec, const char *body, int timeout_ms,
+		       m2mi_httpc_cb cb, void *arg);
 
 #endif

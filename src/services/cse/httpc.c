@@ -340,6 +340,14 @@ static void on_start(evutil_socket_t fd, short what, void *arg)
 int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const char *body, int timeout_ms,
 		    m2mi_httpc_cb cb, void *arg)
 {
+	return m2mi_httpc_post_ec(h, url, origin, 0, body, timeout_ms, cb, arg);
+}
+
+int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int ec, const char *body, int timeout_ms,
+		       m2mi_httpc_cb cb, void *arg)
+{
+	char ech[32] = "";
+
 	static atomic_uint counter;
 	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000 + 1};
 	const struct timeval now = {0, 0};
@@ -358,6 +366,8 @@ int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const ch
 		return M2MI_HTTPC_FAILED;
 	}
 	v6 = strchr(r->u.host, ':') != NULL;
+	if (ec > 0 && ec < 1000) /* TS-0009 6.4.16: the Event Category */
+		snprintf(ech, sizeof(ech), "X-M2M-EC: %d\r\n", ec);
 	cap = 512 + strlen(r->u.path) + strlen(r->u.host) + strlen(origin) + bn;
 	if ((r->out = malloc(cap)) == NULL) {
 		free(r);
@@ -365,10 +375,10 @@ int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const ch
 	}
 	hn = snprintf(r->out, cap,
 		      "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: ntf-%u\r\n"
-		      "X-M2M-RVI: 3\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+		      "X-M2M-RVI: 3\r\n%sContent-Type: application/json\r\nContent-Length: %zu\r\n"
 		      "Connection: close\r\n\r\n%s",
 		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin,
-		      atomic_fetch_add(&counter, 1u), bn, body);
+		      atomic_fetch_add(&counter, 1u), ech, bn, body);
 	if (hn < 0 || (size_t)hn >= cap || (r->timer = evtimer_new(h->base, on_deadline, r)) == NULL ||
 	    evtimer_add(r->timer, &tv) != 0 || event_base_once(h->base, -1, EV_TIMEOUT, on_start, r, &now) != 0) {
 		if (r->timer)

@@ -44,7 +44,7 @@ typedef struct nq_job {
 	struct nq_job *next, *lprev, *lnext; /* queue; in-flight list */
 	char *url, *body, *vrq, *sur;
 	int64_t enq_ms;
-	bool latest;
+	bool latest, ec_latest; /* latestNotify: replace waiting ones; send Event Category 4 */
 	int batch_num;
 	int64_t batch_ms;
 	bool verify;
@@ -361,7 +361,8 @@ static void pump(m2mi_notifier *n)
 			j->t = t;
 			n->inflight++;
 			fly(n, j);
-			if (m2mi_httpc_post(n->httpc, j->url, n->origin, j->body, M2MI_NOTIFY_MS, on_sent, j) !=
+			if (m2mi_httpc_post_ec(n->httpc, j->url, n->origin, j->ec_latest ? 4 : 0, j->body, M2MI_NOTIFY_MS,
+					       on_sent, j) !=
 			    M2MI_HTTPC_OK) {
 				land(n, j);
 				n->inflight--;
@@ -717,7 +718,7 @@ void m2mi_notifier_send(m2mi_notifier *n, const char *url, const char *body, con
 	nq_job *j = job_new(n, url, body);
 
 	if (j != NULL && o != NULL) {
-		j->latest = o->latest;
+		j->latest = j->ec_latest = o->latest;
 		j->batch_num = o->batch_num;
 		j->batch_ms = o->batch_ms > 0 ? o->batch_ms : 1;
 		if ((o->vrq != NULL && (j->vrq = strdup(o->vrq)) == NULL) ||
