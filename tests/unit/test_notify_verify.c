@@ -225,6 +225,52 @@ static void test_update_nu(void **state)
 	fx_http_stop(h);
 }
 
+/* One Originator cannot hold all verification capacity (M2MI_WAIT_PER_ORIG waiting requests). */
+static void test_per_originator_bound(void **state)
+{
+	fx *f = *state;
+	waker *k = async_setup(f);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	char nu[64], pc[256];
+	answer a[M2MI_WAIT_PER_ORIG + 2];
+	fx_http *h = fx_http_start(200, 2000, 2);
+
+	memset(a, 0, sizeof(a));
+	fx_bound(f, "Cother"); /* an authenticated AE */
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Cother", M2M_TY_AE,
+			     "{\"m2m:ae\":{\"rn\":\"other\",\"api\":\"Nx\",\"rr\":true,\"srv\":[\"3\"]}}"),
+		   M2M_RSC_CREATED);
+	fx_plain(f);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT,
+		  "{\"m2m:cnt\":{\"rn\":\"c\",\"acpi\":[\"cse-in/acpAdmin\"]}}");
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 64), 0); /* silent */
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(nu, sizeof(nu), "http://127.0.0.1:%d/v", ntohs(sa.sin_port));
+	for (int i = 0; i < M2MI_WAIT_PER_ORIG; i++)
+		assert_non_null(sub_async(f, "cse-in/c", nu, &a[i]));
+	assert_null(sub_async(f, "cse-in/c", nu, &a[M2MI_WAIT_PER_ORIG]));
+	assert_int_equal(f->rsp.rsc, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED);
+	/* another Originator is not affected (its own subscription, on its own AE) */
+	snprintf(pc, sizeof(pc), "{\"m2m:sub\":{\"nu\":[\"http://127.0.0.1:%d/o\"]}}", h->port);
+	fx_bound(f, "Cother");
+	fx_prepare(f, M2M_OP_CREATE, "cse-in/other", "Cother", M2M_TY_SUB, pc);
+	m2m_response_clear(&f->rsp);
+	{
+		m2m_cse_pending *p = m2m_cse_handle_async(f->w, &f->sa, &f->req, &f->rsp, f->now);
+		assert_non_null(p);
+		m2m_cse_pending_on_done(p, on_done, &a[M2MI_WAIT_PER_ORIG + 1]);
+	}
+	wait_wake(k, 1);
+	m2m_cse_worker_complete(f->w, f->now);
+	assert_int_equal(a[M2MI_WAIT_PER_ORIG + 1].rsc, M2M_RSC_CREATED);
+	close(lfd);
+	fx_http_stop(h);
+	async_free(k);
+}
+
 static int teardown(void **state)
 {
 	fx *f = *state;
@@ -246,6 +292,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused, fx_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_worker_gone, fx_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_nu, fx_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_originator_bound, fx_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

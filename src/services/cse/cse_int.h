@@ -30,6 +30,8 @@ struct event_base;
 #define M2MI_NU_MAX 8         /* notificationURI entries of one <subscription> */
 #define M2MI_SUBTREE_MAX 100000 /* descendants scanned for subscriptions when a subtree goes */
 #define M2MI_VERIFY_MS 2000   /* deadline of one subscription verification request */
+#define M2MI_WAIT_PER_ORIG 8  /* requests of one Originator waiting for verification at once */
+#define M2MI_WAIT_ORIGS 64    /* Originators with requests waiting for verification at once */
 #define M2MI_NOTIFY_MS 5000   /* deadline of one notification delivery */
 #define M2MI_BATCH_MAX 100    /* batchNotify num: notifications in one m2m:agn */
 #define M2MI_BATCH_DUR "PT60S" /* batchNotify dur when the subscriber gives none (Recv-6.5) */
@@ -47,6 +49,10 @@ struct m2m_cse {
 	m2mi_notifier *notifier;
 	pthread_mutex_t pmu;    /* pending requests of every worker (notify_verify.c) */
 	atomic_bool om_any;     /* some <subscription> may have enc.om: requests look for them */
+	struct m2mi_orig_count { /* requests waiting for verification per Originator (under pmu) */
+		char id[M2M_ORIG_MAX];
+		int n;
+	} waiting[M2MI_WAIT_ORIGS];
 	pthread_cond_t pcv;     /* a synchronous wait for verification results */
 };
 
@@ -65,6 +71,7 @@ struct m2m_cse_pending {
 	m2m_response rsp;
 	int64_t now;
 	char sur[M2MI_RI_MAX];
+	char orig[M2M_ORIG_MAX]; /* counted in cse->waiting */
 	m2m_cse_done_fn done;
 	void *done_arg;
 };

@@ -17,10 +17,47 @@
 
 #include "services/cse/cse_int.h"
 
+/* One Originator may not hold all verification capacity: at most M2MI_WAIT_PER_ORIG waiting
+ * requests each, M2MI_WAIT_ORIGS Originators at once (a full table refuses: fail closed). Under
+ * pmu. */
+static bool wait_take(m2m_cse *cse, const char *id)
+{
+	struct m2mi_orig_count *free_slot = NULL;
+
+	for (size_t i = 0; i < M2MI_WAIT_ORIGS; i++) {
+		struct m2mi_orig_count *e = &cse->waiting[i];
+		if (e->n > 0 && strcmp(e->id, id) == 0) { /* public: IDs */
+			if (e->n >= M2MI_WAIT_PER_ORIG)
+				return false;
+			e->n++;
+			return true;
+		}
+		if (e->n == 0 && free_slot == NULL)
+			free_slot = e;
+	}
+	if (free_slot == NULL)
+		return false;
+	snprintf(free_slot->id, sizeof(free_slot->id), "%s", id);
+	free_slot->n = 1;
+	return true;
+}
+
+static void wait_give(m2m_cse *cse, const char *id)
+{
+	for (size_t i = 0; i < M2MI_WAIT_ORIGS; i++)
+		if (cse->waiting[i].n > 0 && strcmp(cse->waiting[i].id, id) == 0) { /* public: IDs */
+			cse->waiting[i].n--;
+			return;
+		}
+}
+
 void m2mi_pending_free(m2m_cse_pending *p)
 {
 	if (p == NULL)
 		return;
+	pthread_mutex_lock(&p->cse->pmu);
+	wait_give(p->cse, p->orig);
+	pthread_mutex_unlock(&p->cse->pmu);
 	m2m_request_clear(&p->req);
 	m2m_response_clear(&p->rsp);
 	free(p);
@@ -99,6 +136,16 @@ int m2mi_verify_start(m2mi_ctx *c, const char *sur)
 		free(body);
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 	}
+	snprintf(p->orig, sizeof(p->orig), "%s", c->has_orig ? c->orig.absolute : "");
+	pthread_mutex_lock(&c->cse->pmu);
+	if (!wait_take(c->cse, p->orig)) {
+		pthread_mutex_unlock(&c->cse->pmu);
+		free(body);
+		free(p);
+		return m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+				 "too many subscriptions of this originator wait for verification");
+	}
+	pthread_mutex_unlock(&c->cse->pmu);
 	m2m_request_init(&p->req);
 	m2m_response_init(&p->rsp);
 	p->cse = c->cse;
