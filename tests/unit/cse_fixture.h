@@ -259,8 +259,7 @@ static inline void *fx_http_run(void *arg)
 		}
 		snprintf(out, sizeof(out), "HTTP/1.1 %d X\r\n%s%.0d%sContent-Length: 0\r\nConnection: close\r\n\r\n",
 			 h->status, h->rsc ? "X-M2M-RSC: " : "", h->rsc, h->rsc ? "\r\n" : "");
-		(void)!send(fd, out, strlen(out), MSG_NOSIGNAL);
-		close(fd);
+		/* recorded before the answer: whoever saw the answer sees the record */
 		pthread_mutex_lock(&h->mu);
 		if (h->n < 8 && eoh != NULL) {
 			snprintf(h->heads[h->n], sizeof(h->heads[0]), "%.*s", (int)(eoh - buf), buf);
@@ -269,6 +268,8 @@ static inline void *fx_http_run(void *arg)
 		h->n++;
 		pthread_cond_broadcast(&h->cv);
 		pthread_mutex_unlock(&h->mu);
+		(void)!send(fd, out, strlen(out), MSG_NOSIGNAL);
+		close(fd);
 	}
 	return NULL;
 }
