@@ -49,6 +49,8 @@ typedef struct m2m_cse_config {
 	int max_connections_per_address;   /* max-connections-per-address, default 0 = derived */
 	int header_timeout;                /* header-timeout, seconds from accept to a complete request, 10 */
 	bool log_requests;                 /* log-requests, default true: one info line per request */
+	char notify_allow[M2M_CFG_STR];    /* notify-allow, default "": CIDRs notifications may reach */
+	char notify_deny[M2M_CFG_STR];     /* notify-deny, default "": CIDRs they must not reach */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -33,4 +33,26 @@ M2M_API void m2m_cse_worker_free(m2m_cse_worker *w);
 M2M_API void m2m_cse_handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
 			    int64_t now);
 
+/*
+ * Deferred answers. A <subscription> CREATE, or an UPDATE of its notificationURI, must wait
+ * for the verification requests to its new targets (TS-0004 clause 7.5.1.2.3); the worker's
+ * loop must not. With a wake function set, m2m_cse_handle_async() returns NULL when rsp is the
+ * final answer, or a pending handle: req and rsp were moved into it (left empty), and the
+ * caller sets its completion with m2m_cse_pending_on_done() before returning to its loop.
+ * When the results are in, the CSE calls wake(arg) from another thread (at most one wake
+ * outstanding per worker); the loop then calls m2m_cse_worker_complete(), which finishes every
+ * ready request and calls its done(arg, req, rsp) on that thread. At m2m_cse_worker_free()
+ * every unfinished request gets done(arg, NULL, NULL): release, do not answer. Without a wake
+ * function (tests, tools) m2m_cse_handle_async() behaves like m2m_cse_handle(), which waits.
+ * Free the workers before the m2m_cse, and stop whatever wake() calls into only after that.
+ */
+typedef struct m2m_cse_pending m2m_cse_pending;
+typedef void (*m2m_cse_wake_fn)(void *arg);
+typedef void (*m2m_cse_done_fn)(void *arg, const m2m_request *req, m2m_response *rsp);
+M2M_API void m2m_cse_worker_set_wake(m2m_cse_worker *w, m2m_cse_wake_fn wake, void *arg);
+M2M_API M2M_WUR m2m_cse_pending *m2m_cse_handle_async(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req,
+						      m2m_response *rsp, int64_t now);
+M2M_API void m2m_cse_pending_on_done(m2m_cse_pending *p, m2m_cse_done_fn done, void *arg);
+M2M_API void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now);
+
 #endif

@@ -148,4 +148,20 @@ M2M_API int m2m_http_server_port(const m2m_http_server *srv, bool https);
 /* The number of event-loop threads (cfg threads resolved). */
 M2M_API int m2m_http_server_threads(const m2m_http_server *srv);
 
+/*
+ * Answering later (docs/http-binding.md). Inside the handler, on its thread, m2m_http_defer()
+ * takes the current request out of the synchronous path: the handler returns without an answer
+ * (rsp is then ignored) and answers later, on the same thread, with m2m_http_deferred_reply()
+ * — rsp NULL only releases d (shutdown). A client that went away meanwhile gets nothing; d is
+ * released either way. NULL: no memory (answer now). The connection reads no further request
+ * until the answer is out. After the server stopped, only release.
+ */
+typedef struct m2m_http_deferred m2m_http_deferred;
+M2M_API m2m_http_deferred *m2m_http_defer(m2m_http_server *srv, int thread_index);
+M2M_API void m2m_http_deferred_reply(m2m_http_deferred *d, const m2m_request *req, m2m_response *rsp);
+/* Run fn(arg) soon on the loop of thread thread_index; callable from any thread. Never blocks;
+ * M2M_E_NOMEM, or M2M_E_INVAL (bad index). fn never runs after the server stopped. */
+M2M_API M2M_WUR m2m_err m2m_http_server_post(m2m_http_server *srv, int thread_index, void (*fn)(void *),
+					     void *arg);
+
 #endif

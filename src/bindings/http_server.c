@@ -40,6 +40,7 @@
 #include <openssl/ssl.h>
 
 #include "bindings/http_server_int.h"
+#include "bindings/http_calls.h"
 #include "m2msec/config.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
@@ -150,7 +151,19 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	if (rc == M2M_OK) {
 		req.ip_family = c->ip_family;
 		memcpy(req.ip, c->ip, sizeof(req.ip));
+		w->cur_ev = ev;
+		w->cur_tls = l->tls;
+		w->cur_head = head;
+		w->cur_conn = conn_id;
+		w->cur_t0 = t0;
 		srv->fn(srv->ctx, w->index, &c->sa, &req, &rsp);
+		w->cur_ev = NULL;
+		if (w->cur_deferred != NULL) { /* answered later by m2m_http_deferred_reply */
+			w->cur_deferred = NULL;
+			m2m_request_clear(&req);
+			m2m_response_clear(&rsp);
+			return;
+		}
 		if (rsp.rsc == 0)
 			m2m_response_error(&rsp, 5000, "no response");
 	}
@@ -168,6 +181,67 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	}
 	m2m_request_clear(&req);
 	m2m_response_clear(&rsp);
+}
+
+/* ---- deferred answers (m2m_http_defer) and posted calls (bindings/http_calls.c) ------------- */
+
+struct m2m_http_deferred {
+	struct worker *w;
+	struct evhttp_request *ev; /* libevent keeps it until we answer, client gone or not */
+	bool tls, head;
+	uint64_t conn;
+	int64_t t0;
+};
+
+m2m_http_deferred *m2m_http_defer(m2m_http_server *srv, int thread_index)
+{
+	struct worker *w;
+	m2m_http_deferred *d;
+
+	if (srv == NULL || thread_index < 0 || thread_index >= srv->nthreads)
+		return NULL;
+	w = &srv->w[thread_index];
+	if (w->cur_ev == NULL || w->cur_deferred != NULL || (d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->w = w;
+	d->ev = w->cur_ev;
+	d->tls = w->cur_tls;
+	d->head = w->cur_head;
+	d->conn = w->cur_conn;
+	d->t0 = w->cur_t0;
+	w->cur_deferred = d;
+	return d;
+}
+
+void m2m_http_deferred_reply(m2m_http_deferred *d, const m2m_request *req, m2m_response *rsp)
+{
+	struct worker *w;
+
+	if (d == NULL)
+		return;
+	w = d->w;
+	if (rsp != NULL) {
+		if (rsp->rsc == 0)
+			m2m_response_error(rsp, 5000, "no response");
+		reply(d->ev, req, rsp, d->head || w->draining || atomic_load(&w->srv->stopping), d->head);
+		if (m2m_log_enabled(M2M_LOG_INFO)) {
+			m2m_log_event e = {
+				.level = M2M_LOG_INFO, .func = __func__, .msg = d->tls ? "https request" : "http request",
+				.rqi = req && req->rqi ? req->rqi : rsp->rqi, .originator = req ? req->fr : NULL,
+				.op = req ? m2m_op_name(req->op) : NULL, .target = req ? req->to : NULL, .rsc = rsp->rsc,
+				.latency_us = now_us() - d->t0, .conn = d->conn,
+			};
+			m2m_log_event_emit(&e);
+		}
+	}
+	free(d);
+}
+
+m2m_err m2m_http_server_post(m2m_http_server *srv, int thread_index, void (*fn)(void *), void *arg)
+{
+	if (srv == NULL || thread_index < 0 || thread_index >= srv->nthreads)
+		return M2M_E_INVAL;
+	return m2mi_http_calls_post(srv->w[thread_index].calls, fn, arg);
 }
 
 /* ---- stop and drain ------------------------------------------------------------------------- */
@@ -215,6 +289,7 @@ static void *worker_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	m2mi_http_worker_started(w);
 	event_base_dispatch(w->base);
+	m2mi_http_calls_stop(w->calls); /* no posted call may answer a request freed below */
 	/* Close every connection now, not at m2m_http_server_free(). */
 	for (int k = 0; k < 2; k++) {
 		if (w->ls[k].http != NULL)
@@ -390,6 +465,8 @@ static m2m_err worker_init(struct worker *w, const m2m_http_server_config *cfg)
 	w->drain_ev = evtimer_new(w->base, on_drain, w);
 	if (w->stop_ev == NULL || w->drain_ev == NULL || event_add(w->stop_ev, NULL) != 0)
 		return M2M_E_NOMEM;
+	if ((rc = m2mi_http_calls_new(w->base, &w->calls)) != M2M_OK)
+		return rc;
 	if (enabled(cfg->https_listen) && (rc = listener_init(w, L_HTTPS, cfg->https_listen)) != M2M_OK)
 		return rc;
 	if (enabled(cfg->http_listen) && (rc = listener_init(w, L_HTTP, cfg->http_listen)) != M2M_OK)
@@ -409,6 +486,7 @@ static void worker_free(struct worker *w)
 		event_free(w->stop_ev);
 	if (w->drain_ev != NULL)
 		event_free(w->drain_ev);
+	m2mi_http_calls_free(w->calls);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	if (w->stop_rd >= 0)

@@ -15,6 +15,7 @@
 #include <event2/http.h>
 
 #include "bindings/conn_limit.h"
+#include "bindings/http_calls.h"
 #include "m2msec/http.h"
 #include "m2msec/tls.h"
 
@@ -59,6 +60,13 @@ struct worker {
 	bool draining;
 	void *tree;        /* tsearch root: struct conn by evcon */
 	struct conn *conns;
+	/* deferred answers and posted calls (m2m_http_defer, m2m_http_server_post) */
+	struct evhttp_request *cur_ev;   /* the request whose handler runs now */
+	struct m2m_http_deferred *cur_deferred;
+	bool cur_tls, cur_head;
+	uint64_t cur_conn;
+	int64_t cur_t0;
+	m2mi_http_calls *calls;          /* m2m_http_server_post */
 };
 
 struct m2m_http_server {

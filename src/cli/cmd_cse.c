@@ -41,20 +41,62 @@ static void on_signal(int sig)
 		m2m_http_server_stop(running_server); /* only writes to a pipe */
 }
 
+struct cse_ctx;
+
+/* One worker's link to its loop: the CSE wakes it from the notifier thread. */
+struct loop_link {
+	struct cse_ctx *ctx;
+	int index;
+};
+
 struct cse_ctx {
 	m2m_cse_worker **workers;
 	int nworkers;
+	m2m_http_server *srv;
+	struct loop_link *links;
 };
+
+/* On the worker's loop: finish the requests whose verification results are in. */
+static void run_completions(void *arg)
+{
+	struct loop_link *l = arg;
+
+	m2m_cse_worker_complete(l->ctx->workers[l->index], (int64_t)time(NULL));
+}
+
+/* From the notifier thread (m2m_cse_worker_set_wake). */
+static void wake_worker(void *arg)
+{
+	struct loop_link *l = arg;
+
+	if (m2m_http_server_post(l->ctx->srv, l->index, run_completions, l) != M2M_OK)
+		m2m_log(M2M_LOG_ERROR, "cannot wake worker %d: deferred answers wait", l->index);
+}
+
+static void answer_later(void *arg, const m2m_request *req, m2m_response *rsp)
+{
+	m2m_http_deferred_reply(arg, req, rsp);
+}
 
 static void handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
 {
 	struct cse_ctx *c = ctx;
+	m2m_cse_pending *p;
+	m2m_http_deferred *d;
 
 	if (thread_index < 0 || thread_index >= c->nworkers) {
 		m2m_response_error(rsp, 5000, "internal error");
 		return;
 	}
-	m2m_cse_handle(c->workers[thread_index], sa, req, rsp, (int64_t)time(NULL));
+	/* A <subscription> waiting for its verification is answered later (docs/architecture.md);
+	 * the loop goes on serving other requests meanwhile. */
+	p = m2m_cse_handle_async(c->workers[thread_index], sa, req, rsp, (int64_t)time(NULL));
+	if (p == NULL)
+		return;
+	d = m2m_http_defer(c->srv, thread_index);
+	m2m_cse_pending_on_done(p, answer_later, d);
+	if (d == NULL)
+		m2m_log(M2M_LOG_ERROR, "no memory to defer an answer"); /* released, never answered */
 }
 
 static const char *on(const char *s)
@@ -185,7 +227,7 @@ int cli_cse_main(int argc, char **argv)
 	m2m_tls *tls = NULL;
 	m2m_cse *cse = NULL;
 	m2m_http_server *srv = NULL;
-	struct cse_ctx ctx = {NULL, 0};
+	struct cse_ctx ctx = {NULL, 0, NULL, NULL};
 	int rc = CLI_FAIL, c;
 	m2m_err r;
 
@@ -268,13 +310,17 @@ int cli_cse_main(int argc, char **argv)
 		goto out;
 	}
 	ctx.nworkers = m2m_http_server_threads(srv);
-	if ((ctx.workers = calloc((size_t)ctx.nworkers, sizeof(*ctx.workers))) == NULL)
+	ctx.srv = srv;
+	if ((ctx.workers = calloc((size_t)ctx.nworkers, sizeof(*ctx.workers))) == NULL ||
+	    (ctx.links = calloc((size_t)ctx.nworkers, sizeof(*ctx.links))) == NULL)
 		goto out;
 	for (int i = 0; i < ctx.nworkers; i++) {
 		if ((r = m2m_cse_worker_new(cse, &ctx.workers[i])) != M2M_OK) {
 			rc = cli_fail("cse: worker", r);
 			goto out;
 		}
+		ctx.links[i] = (struct loop_link){&ctx, i};
+		m2m_cse_worker_set_wake(ctx.workers[i], wake_worker, &ctx.links[i]);
 	}
 	if (check_only) {
 		puts("configuration ok");
@@ -300,8 +346,9 @@ int cli_cse_main(int argc, char **argv)
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)
-		m2m_cse_worker_free(ctx.workers[i]);
+		m2m_cse_worker_free(ctx.workers[i]); /* before the server: no wake after this */
 	free(ctx.workers);
+	free(ctx.links);
 	m2m_http_server_free(srv);
 	m2m_cse_free(cse);
 	m2m_tls_free(tls);

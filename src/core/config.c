@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "m2msec/config.h"
+#include "core/addr_policy.h"
 
 enum cfg_type { CFG_STR, CFG_BOOL, CFG_INT, CFG_SIZE, CFG_LEVEL, CFG_SSP };
 
@@ -54,6 +55,8 @@ static const struct cfg_key cfg_keys[] = {
 	KEY("max-connections-per-address", CFG_INT, max_connections_per_address),
 	KEY("header-timeout", CFG_INT, header_timeout),
 	KEY("log-requests", CFG_BOOL, log_requests),
+	STR("notify-allow", notify_allow),
+	STR("notify-deny", notify_deny),
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -364,6 +367,12 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		FAIL("discovery-scan-max and discovery-lim-default must be at least 1");
 	if (cfg->header_timeout < 1 || cfg->header_timeout > 3600)
 		FAIL_AT("header-timeout", "header-timeout must be 1..3600 seconds");
+	{ /* notification destinations (core/addr_policy.c) */
+		m2mi_addr_policy pol;
+		char why[160];
+		if (m2mi_addr_policy_init(&pol, cfg->notify_allow, cfg->notify_deny, why, sizeof(why)) != M2M_OK)
+			FAIL("notify-allow/notify-deny: %s", why);
+	}
 #undef FAIL
 #undef FAIL_AT
 	return M2M_OK;

@@ -2,40 +2,97 @@
 /*
  * This file implements the unit tests of services/cse/httpc.c: URL checks (only http://, no
  * header injection), the request head, response parsing (status and X-M2M-RSC), refused
- * connections and the deadline against a silent peer.
+ * connections, the deadline against a silent peer, the destination policy decided on the
+ * resolved address before any connection, and exchanges running side by side on one loop.
  */
+#include <event2/event.h>
+
 #include "cse_fixture.h"
+
+typedef struct res {
+	int done, result, status, rsc;
+} res;
+
+static void on_done(void *arg, int result, int status, int rsc)
+{
+	res *r = arg;
+
+	r->done++;
+	r->result = result;
+	r->status = status;
+	r->rsc = rsc;
+}
+
+static m2mi_addr_policy loopback_ok(void)
+{
+	m2mi_addr_policy p;
+	char msg[160];
+
+	assert_int_equal(m2mi_addr_policy_init(&p, "127.0.0.0/8", "", msg, sizeof(msg)), M2M_OK);
+	return p;
+}
+
+/* One exchange on a fresh loop; the result code. */
+static int post(const m2mi_addr_policy *pol, const char *url, const char *body, int ms, res *r)
+{
+	struct event_base *base = event_base_new();
+	m2mi_httpc *h = NULL;
+
+	memset(r, 0, sizeof(*r));
+	assert_non_null(base);
+	assert_int_equal(m2mi_httpc_new(base, pol, &h), M2M_OK);
+	if (m2mi_httpc_post(h, url, "/id-in", body, ms, on_done, r) != M2MI_HTTPC_OK) {
+		m2mi_httpc_free(h);
+		event_base_free(base);
+		return -1;
+	}
+	assert_int_equal(r->done, 0); /* never from inside the call */
+	while (r->done == 0)
+		assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
+	assert_int_equal(r->done, 1);
+	m2mi_httpc_free(h);
+	event_base_free(base);
+	return r->result;
+}
 
 static void test_urls(void **state)
 {
-	int status = -1, rsc = -1;
+	m2mi_addr_policy p = loopback_ok();
+	m2mi_url u;
+	res r;
 
 	(void)state;
-	assert_int_equal(m2mi_http_notify("https://127.0.0.1/x", "/id-in", "{}", 500, &status, &rsc),
-			 M2M_E_UNSUPPORTED);
-	assert_int_equal(status, 0);
-	assert_int_equal(rsc, 0);
-	assert_int_equal(m2mi_http_notify("ftp://x/", "/id-in", "{}", 500, &status, &rsc), M2M_E_UNSUPPORTED);
-	assert_int_equal(m2mi_http_notify("http://h/a b", "/id-in", "{}", 500, &status, &rsc), M2M_E_INVAL);
-	assert_int_equal(m2mi_http_notify("http://h/a\r\nX-Evil: 1", "/id-in", "{}", 500, &status, &rsc), M2M_E_INVAL);
-	assert_int_equal(m2mi_http_notify("http:///x", "/id-in", "{}", 500, &status, &rsc), M2M_E_INVAL);
-	assert_int_equal(m2mi_http_notify("http://h:0/x", "/id-in", "{}", 500, &status, &rsc), M2M_E_INVAL);
-	assert_int_equal(m2mi_http_notify("http://h:70000/x", "/id-in", "{}", 500, &status, &rsc), M2M_E_INVAL);
-	assert_int_equal(m2mi_http_notify("http://h:8a/x", "/id-in", "{}", 500, &status, &rsc), M2M_E_INVAL);
-	assert_int_equal(m2mi_http_notify("http://[::1/x", "/id-in", "{}", 500, &status, &rsc), M2M_E_INVAL);
+	assert_int_equal(m2mi_url_parse("https://127.0.0.1/x", &u), M2M_E_UNSUPPORTED);
+	assert_int_equal(m2mi_url_parse("ftp://x/", &u), M2M_E_UNSUPPORTED);
+	assert_int_equal(m2mi_url_parse("http://h/a b", &u), M2M_E_INVAL);
+	assert_int_equal(m2mi_url_parse("http://h/a\r\nX-Evil: 1", &u), M2M_E_INVAL);
+	assert_int_equal(m2mi_url_parse("http:///x", &u), M2M_E_INVAL);
+	assert_int_equal(m2mi_url_parse("http://h:0/x", &u), M2M_E_INVAL);
+	assert_int_equal(m2mi_url_parse("http://h:70000/x", &u), M2M_E_INVAL);
+	assert_int_equal(m2mi_url_parse("http://h:8a/x", &u), M2M_E_INVAL);
+	assert_int_equal(m2mi_url_parse("http://[::1/x", &u), M2M_E_INVAL);
+	assert_int_equal(m2mi_url_parse("http://user@10.0.0.1/x", &u), M2M_E_INVAL);  /* userinfo */
+	assert_int_equal(m2mi_url_parse("http://[127.0.0.1]/x", &u), M2M_E_INVAL);  /* not v6 */
+	assert_int_equal(m2mi_url_parse("http://[::1]:8080/p?q", &u), M2M_OK);
+	assert_string_equal(u.host, "::1");
+	assert_string_equal(u.port, "8080");
+	assert_string_equal(u.path, "/p?q");
+	assert_int_equal(m2mi_httpc_post(NULL, "ftp://x/", "/id-in", "{}", 100, on_done, &r), M2MI_HTTPC_FAILED);
+	assert_int_equal(post(&p, "http://h/a b", "{}", 100, &r), -1);
 }
 
 static void test_exchange(void **state)
 {
 	fx_http *h = fx_http_start(201, 2000, 2);
+	m2mi_addr_policy p = loopback_ok();
 	char url[128];
-	int status = 0, rsc = 0;
+	res r;
 
 	(void)state;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/a/b?c=d", h->port);
-	assert_int_equal(m2mi_http_notify(url, "/id-in", "{\"m2m:sgn\":{}}", 5000, &status, &rsc), M2M_OK);
-	assert_int_equal(status, 201);
-	assert_int_equal(rsc, 2000);
+	assert_int_equal(post(&p, url, "{\"m2m:sgn\":{}}", 5000, &r), M2MI_HTTPC_OK);
+	assert_int_equal(r.status, 201);
+	assert_int_equal(r.rsc, 2000);
 	assert_int_equal(fx_http_wait(h, 1), 1);
 	assert_string_equal(h->bodies[0], "{\"m2m:sgn\":{}}");
 	assert_non_null(strstr(h->heads[0], "POST /a/b?c=d HTTP/1.1\r\n"));
@@ -43,33 +100,98 @@ static void test_exchange(void **state)
 	assert_non_null(strstr(h->heads[0], "\r\nX-M2M-RI: ntf-"));
 	assert_non_null(strstr(h->heads[0], "\r\nContent-Type: application/json\r\n"));
 	assert_non_null(strstr(h->heads[0], "\r\nContent-Length: 14\r\n"));
+	assert_null(strstr(h->heads[0], "X-M2M-EC")); /* no Event Category unless asked */
 	/* no path: "/" */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", h->port);
-	assert_int_equal(m2mi_http_notify(url, "/id-in", "{}", 5000, &status, &rsc), M2M_OK);
+	assert_int_equal(post(&p, url, "{}", 5000, &r), M2MI_HTTPC_OK);
 	assert_int_equal(fx_http_wait(h, 2), 2);
 	assert_non_null(strstr(h->heads[1], "POST / HTTP/1.1\r\n"));
 	fx_http_stop(h);
 }
 
-static void test_unreachable_and_silent(void **state)
+static int silent_listener(int *port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(a);
-	char url[128];
-	int status = 0, rsc = 0, lfd;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
 
-	(void)state;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", fx_closed_port());
-	assert_int_equal(m2mi_http_notify(url, "/id-in", "{}", 2000, &status, &rsc), M2M_E_IO);
-	/* a peer that accepts (backlog) but never answers: the deadline ends the exchange */
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(listen(lfd, 4), 0);
 	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ntohs(a.sin_port));
-	assert_int_equal(m2mi_http_notify(url, "/id-in", "{}", 200, &status, &rsc), M2M_E_IO);
-	assert_int_equal(status, 0);
+	*port = ntohs(a.sin_port);
+	return lfd;
+}
+
+static void test_unreachable_and_silent(void **state)
+{
+	m2mi_addr_policy p = loopback_ok();
+	char url[128];
+	int lfd, port;
+	res r;
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", fx_closed_port());
+	assert_int_equal(post(&p, url, "{}", 2000, &r), M2MI_HTTPC_FAILED);
+	/* a peer that accepts (backlog) but never answers: the deadline ends the exchange */
+	lfd = silent_listener(&port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+	assert_int_equal(post(&p, url, "{}", 200, &r), M2MI_HTTPC_FAILED);
+	assert_int_equal(r.status, 0);
 	close(lfd);
+}
+
+/* docs/config.md notify-allow: loopback is refused by default, before any connection. */
+static void test_policy(void **state)
+{
+	fx_http *h = fx_http_start(200, 2000, 4);
+	m2mi_addr_policy def;
+	char url[128], msg[160];
+	res r;
+
+	(void)state;
+	assert_int_equal(m2mi_addr_policy_init(&def, "", "", msg, sizeof(msg)), M2M_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", h->port);
+	assert_int_equal(post(&def, url, "{}", 2000, &r), M2MI_HTTPC_DENIED);
+	snprintf(url, sizeof(url), "http://[::ffff:127.0.0.1]:%d/", h->port);
+	assert_int_equal(post(&def, url, "{}", 2000, &r), M2MI_HTTPC_DENIED);
+	snprintf(url, sizeof(url), "http://0.0.0.0:%d/", h->port);
+	assert_int_equal(post(&def, url, "{}", 2000, &r), M2MI_HTTPC_DENIED);
+	snprintf(url, sizeof(url), "http://[::1]:%d/", h->port);
+	assert_int_equal(post(&def, url, "{}", 2000, &r), M2MI_HTTPC_DENIED);
+	/* a name is decided on what it resolves to: localhost is loopback (or unresolvable) */
+	snprintf(url, sizeof(url), "http://localhost:%d/", h->port);
+	assert_int_not_equal(post(&def, url, "{}", 2000, &r), M2MI_HTTPC_OK);
+	assert_int_equal(h->n, 0); /* nothing ever connected */
+	fx_http_stop(h);
+}
+
+/* One loop, two exchanges: the answering receiver completes while the silent one is pending. */
+static void test_side_by_side(void **state)
+{
+	fx_http *h = fx_http_start(200, 2000, 1);
+	m2mi_addr_policy p = loopback_ok();
+	struct event_base *base = event_base_new();
+	m2mi_httpc *c = NULL;
+	char slow[128], fast[128];
+	int lfd, port;
+	res rs = {0}, rf = {0};
+
+	(void)state;
+	lfd = silent_listener(&port);
+	snprintf(slow, sizeof(slow), "http://127.0.0.1:%d/", port);
+	snprintf(fast, sizeof(fast), "http://127.0.0.1:%d/", h->port);
+	assert_int_equal(m2mi_httpc_new(base, &p, &c), M2M_OK);
+	assert_int_equal(m2mi_httpc_post(c, slow, "/id-in", "{}", 60000, on_done, &rs), M2MI_HTTPC_OK);
+	assert_int_equal(m2mi_httpc_post(c, fast, "/id-in", "{}", 60000, on_done, &rf), M2MI_HTTPC_OK);
+	while (rf.done == 0)
+		assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
+	assert_int_equal(rf.result, M2MI_HTTPC_OK);
+	assert_int_equal(rs.done, 0); /* still waiting for the silent peer */
+	m2mi_httpc_free(c);           /* drops it without a callback */
+	assert_int_equal(rs.done, 0);
+	event_base_free(base);
+	close(lfd);
+	fx_http_stop(h);
 }
 
 int main(void)
@@ -78,6 +200,8 @@ int main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_exchange),
 		cmocka_unit_test(test_unreachable_and_silent),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_side_by_side),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,8 +133,36 @@ static void test_validation(void **state)
 		   M2M_RSC_BAD_REQUEST);
 	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/own/data/s", "Coth", 0, "{\"m2m:sub\":{\"su\":\"x\"}}"),
 		   M2M_RSC_BAD_REQUEST);
+	/* TS-0001 Table 9.6.8-4: "modified attributes" only with Update_of_Resource */
 	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/own/data/s", "Coth", 0, "{\"m2m:sub\":{\"nct\":2}}"),
+		   M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/own/data/s", "Coth", 0,
+			     "{\"m2m:sub\":{\"nct\":2,\"enc\":{\"net\":[1]}}}"),
 		   M2M_RSC_UPDATED);
+	/* enc against the subscribed-to <container> (TS-0004 7.4.8.2.1 Recv-6.4, TS-0001 Table 9.6.8-3) */
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"chty\":[4]}"), M2M_RSC_BAD_REQUEST);      /* no net 3/4 */
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"net\":[3],\"chty\":[2]}"), M2M_RSC_BAD_REQUEST); /* AE */
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"net\":[3],\"atr\":[\"lbl\"]}"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"net\":[1],\"om\":{\"ops\":2}}"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"om\":{\"ops\":64}}"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"om\":{\"x\":1}}"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"net\":[6]}"), M2M_RSC_BAD_REQUEST); /* AE only */
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"net\":[8]}"), M2M_RSC_BAD_REQUEST); /* timeSeries */
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"net\":[7,1]}"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"net\":[5]}"), M2M_RSC_NOT_IMPLEMENTED);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"enc\":{\"crb\":\"20300101T000000\"}"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"exc\":0"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"ln\":1"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"bn\":{\"dur\":\"PT1S\"}"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"bn\":{\"num\":2,\"dur\":\"P1Y\"}"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"bn\":{\"num\":0}"), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"rn\":\"b\",\"bn\":{\"num\":2},\"ln\":true,\"exc\":3"),
+		   M2M_RSC_CREATED);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(fx_attrs(f, "m2m:sub"), "bn"), "dur")),
+			    M2MI_BATCH_DUR); /* Recv-6.5: the default duration */
+	assert_null(json_object_get(fx_attrs(f, "m2m:sub"), "cr")); /* nu is the Originator itself */
+	assert_rsc(f, sub(f, "Coth", "Coth", ",\"rn\":\"om\",\"enc\":{\"om\":[{\"ops\":2},{\"or\":\"Cown\"}]}"),
+		   M2M_RSC_CREATED);
 	/* a contentInstance is not subscribable */
 	fx_create(f, "cse-in/own/data", "Cown", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"i\",\"con\":\"1\"}}");
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in/own/data/i", "Cown", M2M_TY_SUB, "{\"m2m:sub\":{\"nu\":[\"Cown\"]}}"),

@@ -19,6 +19,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,6 +39,8 @@ m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 	if ((cse = calloc(1, sizeof(*cse))) == NULL)
 		goto out;
 	cse->cfg = *cfg;
+	pthread_mutex_init(&cse->pmu, NULL);
+	pthread_cond_init(&cse->pcv, NULL);
 	cse->octx.cse_id = cse->cfg.cse_id;
 	cse->octx.sp_id = cse->cfg.sp_id;
 	r = M2M_E_CONFIG;
@@ -47,6 +50,7 @@ m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 		goto out;
 	if ((r = m2m_resstore_open(cse->cfg.store, &st)) != M2M_OK ||
 	    (r = m2mi_csebase_bootstrap(cse, st, (int64_t)time(NULL))) != M2M_OK ||
+	    (r = m2mi_notify_om_scan(cse, st)) != M2M_OK ||
 	    (r = m2mi_notifier_new(&cse->cfg, &cse->notifier)) != M2M_OK)
 		goto out;
 	*out = cse;
@@ -62,6 +66,8 @@ void m2m_cse_free(m2m_cse *cse)
 	if (cse == NULL)
 		return;
 	m2mi_notifier_free(cse->notifier);
+	pthread_cond_destroy(&cse->pcv);
+	pthread_mutex_destroy(&cse->pmu);
 	free(cse);
 }
 
@@ -90,8 +96,30 @@ out:
 
 void m2m_cse_worker_free(m2m_cse_worker *w)
 {
+	m2m_cse_pending *p, *waiting, *done;
+
 	if (w == NULL)
 		return;
+	/* Unfinished deferred requests: their owners release them; a verification still in flight
+	 * frees its orphan when its last result comes in (notify_verify.c). */
+	pthread_mutex_lock(&w->cse->pmu);
+	waiting = w->waiting;
+	done = w->done;
+	w->waiting = w->done = NULL;
+	w->wake = NULL;
+	for (p = waiting; p != NULL; p = p->next) { /* under pmu: an orphan may go at unlock */
+		p->orphan = true;
+		if (p->done)
+			p->done(p->done_arg, NULL, NULL);
+		p->done = NULL;
+	}
+	pthread_mutex_unlock(&w->cse->pmu);
+	while ((p = done) != NULL) {
+		done = p->next;
+		if (p->done)
+			p->done(p->done_arg, NULL, NULL);
+		m2mi_pending_free(p);
+	}
 	m2m_resstore_free(w->store);
 	m2m_acp_cache_free(w->acps);
 	m2mi_parsed_clear(w);
@@ -199,6 +227,7 @@ static int process(m2mi_ctx *c)
 		return rsc;
 	if (c->virt == 'f') /* <group>/fopt: access and members here, the fan-out after COMMIT */
 		return m2mi_fopt_prepare(c);
+	m2mi_notify_om(c); /* enc.om: whatever the outcome (notify_om.c) */
 	switch (c->req->op) {
 	case M2M_OP_CREATE: return do_create(c);
 	case M2M_OP_RETRIEVE: return do_retrieve(c);
@@ -220,6 +249,8 @@ static void reset_target(m2mi_ctx *c)
 	c->notes = NULL;
 	json_decref(c->fopt_mid);
 	c->fopt_mid = NULL;
+	json_decref(c->om_notes);
+	c->om_notes = NULL;
 }
 
 /* One transaction around process(); the dry run of a subscription always rolls back. */
@@ -239,6 +270,7 @@ static int transact(m2mi_ctx *c)
 	} else {
 		m2m_resstore_rollback(c->st);
 	}
+	m2mi_notify_om_flush(c);
 	return rsc;
 }
 
@@ -293,6 +325,19 @@ static int check_primitive(m2mi_ctx *c)
 	return m2mi_rcn_select(c);
 }
 
+/* A <subscription> CREATE, or an UPDATE that sets nu (TS-0004 7.4.8.2.3: new targets are
+ * verified like at CREATE). */
+static bool sub_flow(const m2m_request *req)
+{
+	json_t *inner;
+
+	if (req->op == M2M_OP_CREATE)
+		return req->ty == M2M_TY_SUB;
+	if (req->op != M2M_OP_UPDATE || (inner = json_object_get(req->pc, "m2m:sub")) == NULL)
+		return false;
+	return json_object_get(inner, "nu") != NULL;
+}
+
 static int dispatch(m2mi_ctx *c)
 {
 	int rsc;
@@ -307,17 +352,26 @@ static int dispatch(m2mi_ctx *c)
 	c->admin = is_admin(c);
 	if ((rsc = check_primitive(c)) != 0)
 		return rsc;
-	if (!(c->req->op == M2M_OP_CREATE && c->req->ty == M2M_TY_SUB))
+	if (!sub_flow(c->req))
 		return (rsc = transact(c)) != 0 || c->fopt_mid == NULL ? rsc : m2mi_fopt_run(c);
-	/* <subscription>: dry run, verification outside any transaction, then the CREATE. */
-	if ((rsc = m2mi_new_ri(c, m2mi_type_sub.prefix, c->pre_ri, sizeof(c->pre_ri))) != 0)
-		return rsc;
-	c->sub_phase = 1;
-	if ((rsc = transact(c)) != 0)
-		return rsc;
-	reset_target(c);
-	if ((rsc = m2mi_notify_verify(c, c->verify_nu, c->pre_ri)) != 0)
-		return rsc;
+	/* <subscription> CREATE or nu UPDATE: a dry run (read-only, rolled back) that performs
+	 * every check and yields the targets to verify, the verification requests (asynchronous:
+	 * notify_verify.c), then the real operation in its own transaction (sub_phase 2, also
+	 * entered directly when the results are in) — no store lock is held while a receiver
+	 * answers, and every check runs again on the state of that moment. */
+	if (c->sub_phase == 0) {
+		if (c->req->op == M2M_OP_CREATE &&
+		    (rsc = m2mi_new_ri(c, m2mi_type_sub.prefix, c->pre_ri, sizeof(c->pre_ri))) != 0)
+			return rsc;
+		c->sub_phase = 1;
+		if ((rsc = transact(c)) != 0 && rsc != M2MI_DRY_RUN_DONE)
+			return rsc;
+		reset_target(c);
+		if ((rsc = m2mi_verify_start(c, c->pre_ri)) != 0)
+			return rsc;
+		if (c->req->op != M2M_OP_CREATE)
+			c->pre_ri[0] = '\0';
+	}
 	c->sub_phase = 2;
 	return transact(c);
 }
@@ -327,13 +381,40 @@ static char *dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-void m2m_cse_handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp, int64_t now)
+static void ctx_init(m2mi_ctx *c, m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+		     int64_t now)
 {
-	m2mi_ctx c;
-	int rsc;
+	memset(c, 0, sizeof(*c));
+	c->cse = w->cse;
+	c->cfg = &w->cse->cfg;
+	c->w = w;
+	c->st = w->store;
+	c->sa = sa;
+	c->req = req;
+	c->rsp = rsp;
+	c->now = now;
+	if (now != w->clock || w->clock_s[0] == '\0') {
+		m2mi_time_fmt(now, w->clock_s);
+		w->clock = now;
+	}
+	memcpy(c->now_s, w->clock_s, sizeof(c->now_s));
+}
 
-	if (rsp == NULL)
-		return;
+static void ctx_finish(m2mi_ctx *c, int rsc)
+{
+	m2m_response *rsp = c->rsp;
+
+	if (rsc != M2MI_PENDING && (rsc != 0 || rsp->rsc == 0))
+		m2m_response_error(rsp, rsc ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR, "%s",
+				   c->msg[0] ? c->msg : m2m_rsc_name(rsc ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR));
+	reset_target(c);
+	json_decref(c->verify_nu);
+	c->verify_nu = NULL;
+}
+
+/* Reset rsp and copy rqi/rvi; false (rsp answered) without a worker or request. */
+static bool rsp_start(m2m_cse_worker *w, m2m_request *req, m2m_response *rsp)
+{
 	json_decref(rsp->pc);
 	rsp->pc = NULL;
 	free(rsp->location);
@@ -343,30 +424,114 @@ void m2m_cse_handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_r
 	rsp->rsc = 0;
 	if (w == NULL || req == NULL) {
 		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "no request");
-		return;
+		return false;
 	}
 	free(rsp->rqi);
 	free(rsp->rvi);
 	rsp->rqi = dup_or_null(req->rqi);
 	rsp->rvi = dup_or_null(req->rvi);
-	memset(&c, 0, sizeof(c));
-	c.cse = w->cse;
-	c.cfg = &w->cse->cfg;
-	c.w = w;
-	c.st = w->store;
-	c.sa = sa;
-	c.req = req;
-	c.rsp = rsp;
-	c.now = now;
-	if (now != w->clock || w->clock_s[0] == '\0') {
-		m2mi_time_fmt(now, w->clock_s);
-		w->clock = now;
+	return true;
+}
+
+/* The second half of a verified request: the results of p are in. */
+static void finish_pending(m2m_cse_worker *w, m2m_cse_pending *p, const m2m_sa *sa, m2m_request *req,
+			   m2m_response *rsp, int64_t now)
+{
+	m2mi_ctx c;
+	int rsc;
+
+	ctx_init(&c, w, sa, req, rsp, now);
+	if (p->failed) {
+		rsc = m2mi_fail(&c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+				p->denied ? "a notification target is refused by the destination policy"
+					  : "the verification of a notification target failed");
+	} else {
+		c.sub_phase = 2; /* TS-0004 7.5.1.2.3 done: the real CREATE/UPDATE */
+		if (req->op == M2M_OP_CREATE)
+			snprintf(c.pre_ri, sizeof(c.pre_ri), "%s", p->sur);
+		rsc = dispatch(&c);
 	}
-	memcpy(c.now_s, w->clock_s, sizeof(c.now_s));
+	ctx_finish(&c, rsc);
+}
+
+static m2m_cse_pending *handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+			       int64_t now, bool sync)
+{
+	m2m_cse_pending *p;
+	m2mi_ctx c;
+	int rsc;
+
+	if (rsp == NULL || !rsp_start(w, req, rsp))
+		return NULL;
+	ctx_init(&c, w, sa, req, rsp, now);
+	c.sync_wait = sync;
 	rsc = dispatch(&c);
-	if (rsc != 0 || rsp->rsc == 0)
-		m2m_response_error(rsp, rsc ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR, "%s",
-				   c.msg[0] ? c.msg : m2m_rsc_name(rsc ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR));
-	reset_target(&c);
-	json_decref(c.verify_nu);
+	ctx_finish(&c, rsc);
+	if (rsc != M2MI_PENDING)
+		return NULL;
+	p = c.pending;
+	if (sync) {
+		m2mi_verify_wait(w->cse, p);
+		finish_pending(w, p, sa, req, rsp, now);
+		m2mi_pending_free(p);
+		return NULL;
+	}
+	/* Asynchronous: p owns the request from here (the association too: the connection may
+	 * close before the answer). */
+	if (sa != NULL) {
+		p->sa = *sa;
+		p->has_sa = true;
+	}
+	p->req = *req;
+	m2m_request_init(req);
+	p->rsp = *rsp;
+	m2m_response_init(rsp);
+	return p;
+}
+
+void m2m_cse_handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp, int64_t now)
+{
+	(void)handle(w, sa, req, rsp, now, true);
+}
+
+m2m_cse_pending *m2m_cse_handle_async(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+				      int64_t now)
+{
+	return handle(w, sa, req, rsp, now, w == NULL || w->wake == NULL);
+}
+
+void m2m_cse_worker_set_wake(m2m_cse_worker *w, m2m_cse_wake_fn wake, void *arg)
+{
+	pthread_mutex_lock(&w->cse->pmu);
+	w->wake = wake;
+	w->wake_arg = arg;
+	pthread_mutex_unlock(&w->cse->pmu);
+}
+
+void m2m_cse_pending_on_done(m2m_cse_pending *p, m2m_cse_done_fn done, void *arg)
+{
+	pthread_mutex_lock(&p->cse->pmu);
+	p->done = done;
+	p->done_arg = arg;
+	pthread_mutex_unlock(&p->cse->pmu);
+}
+
+void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now)
+{
+	m2m_cse_pending *p, *list;
+
+	pthread_mutex_lock(&w->cse->pmu);
+	list = w->done;
+	w->done = NULL;
+	w->wake_pending = false;
+	pthread_mutex_unlock(&w->cse->pmu);
+	while ((p = list) != NULL) {
+		list = p->next;
+		p->next = NULL;
+		if (rsp_start(w, &p->req, &p->rsp))
+			finish_pending(w, p, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, now);
+		if (p->done)
+			p->done(p->done_arg, &p->req, &p->rsp);
+		m2mi_pending_free(p);
+	}
 }

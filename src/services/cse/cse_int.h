@@ -10,12 +10,17 @@
 #define M2MSEC_CSE_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "m2msec/acp.h"
 #include "m2msec/cse.h"
 #include "m2msec/originator.h"
 #include "m2msec/resstore.h"
 #include "m2msec/rsc.h"
+#include "core/addr_policy.h"
+
+struct event_base;
 
 #define M2MI_MSG_MAX 256
 #define M2MI_RI_MAX 64
@@ -23,9 +28,13 @@
 #define M2MI_ACPI_MAX 32      /* entries of one acpi attribute */
 #define M2MI_CHILD_MAX 1000   /* resources in one rcn=4/5/6/8 answer */
 #define M2MI_NU_MAX 8         /* notificationURI entries of one <subscription> */
+#define M2MI_SUBTREE_MAX 100000 /* descendants scanned for subscriptions when a subtree goes */
 #define M2MI_VERIFY_MS 2000   /* deadline of one subscription verification request */
+#define M2MI_WAIT_PER_ORIG 8  /* requests of one Originator waiting for verification at once */
+#define M2MI_WAIT_ORIGS 64    /* Originators with requests waiting for verification at once */
 #define M2MI_NOTIFY_MS 5000   /* deadline of one notification delivery */
-#define M2MI_QUEUE_MAX 1024   /* pending notifications; more are dropped */
+#define M2MI_BATCH_MAX 100    /* batchNotify num: notifications in one m2m:agn */
+#define M2MI_BATCH_DUR "PT60S" /* batchNotify dur when the subscriber gives none (Recv-6.5) */
 #define M2MI_DEFAULT_ET (365LL * 24 * 3600) /* default expirationTime: now + 1 year */
 #define M2MI_ADMIN_ACP "acpAdmin" /* ri and rn of the default admin <accessControlPolicy> */
 #define M2MI_PARSED_SLOTS 32  /* per-worker memo of parsed stored bodies (resource.c) */
@@ -42,6 +51,33 @@ struct m2m_cse {
 	m2m_origin_ctx octx;
 	m2m_origin_forms admin; /* forms of cfg.admin_originator */
 	m2mi_notifier *notifier;
+	pthread_mutex_t pmu;    /* pending requests of every worker (notify_verify.c) */
+	atomic_bool om_any;     /* some <subscription> may have enc.om: requests look for them */
+	struct m2mi_orig_count { /* requests waiting for verification per Originator (under pmu) */
+		char id[M2M_ORIG_MAX];
+		int n;
+	} waiting[M2MI_WAIT_ORIGS];
+	pthread_cond_t pcv;     /* a synchronous wait for verification results */
+};
+
+/* A request waiting for its subscription verification requests (notify_verify.c). Moves from
+ * the worker's waiting list to its done list when the last result came in; the worker's loop
+ * then runs the real CREATE/UPDATE and answers. Lists and counters under cse->pmu. */
+struct m2m_cse_pending {
+	struct m2m_cse_pending *next;
+	m2m_cse *cse;
+	m2m_cse_worker *w; /* not to be touched once orphan */
+	int outstanding;
+	bool failed, denied, orphan, sync;
+	bool has_sa;
+	m2m_sa sa;
+	m2m_request req;   /* owned copies (asynchronous mode) */
+	m2m_response rsp;
+	int64_t now;
+	char sur[M2MI_RI_MAX];
+	char orig[M2M_ORIG_MAX]; /* counted in cse->waiting */
+	m2m_cse_done_fn done;
+	void *done_arg;
 };
 
 /* One memo slot: the stored JSON text of a resource and its parse (never handed out: callers
@@ -61,6 +97,10 @@ struct m2m_cse_worker {
 	m2mi_parsed parsed[M2MI_PARSED_SLOTS];
 	int fopt_depth;                  /* fan-out nesting of the request being handled (fanout.c) */
 	int fopt_ops;                    /* member requests executed for the outermost request */
+	m2m_cse_pending *waiting, *done; /* under cse->pmu */
+	bool wake_pending;
+	m2m_cse_wake_fn wake;
+	void *wake_arg;
 };
 
 /* A resource loaded for a request: its row and, once needed, its parsed attributes. */
@@ -92,8 +132,11 @@ typedef struct m2mi_ctx {
 	int rcn;
 	int sub_phase;              /* <subscription> CREATE: 1 dry run, 2 verified */
 	char pre_ri[M2MI_RI_MAX];   /* resourceID chosen before the dry run */
-	json_t *verify_nu;          /* dry run: notificationURIs to verify */
-	json_t *notes;              /* notifications to send after COMMIT: [[url, body], ...] */
+	json_t *verify_nu;          /* dry run: the target URLs to verify */
+	m2m_cse_pending *pending;   /* set when dispatch() answers M2MI_PENDING */
+	bool sync_wait;             /* no wake function: wait for the verification in place */
+	json_t *notes;              /* notifications to send after COMMIT: [[url, body, ...], ...] */
+	json_t *om_notes;           /* operationMonitor notifications: sent whatever the outcome */
 	char msg[M2MI_MSG_MAX];
 	const char *fopt_rel;       /* virt 'f': the path after ".../fopt/" ("" for none) */
 	json_t *fopt_mid;           /* virt 'f': the members to fan out to, once access is granted */
@@ -263,24 +306,92 @@ bool m2mi_filter_needs_body(const m2m_filter *fc);
 /* Pattern p with '*' (0 or more characters) matches s. */
 bool m2mi_wildcard_match(const char *p, const char *s);
 
-/* ---- notifications (notify.c, httpc.c) --------------------------------------------------- */
+/* ---- notifications (notify.c, notify_q.c, notify_verify.c, httpc.c) ---------------------- */
+
+#define M2MI_PENDING (-1) /* dispatch(): the answer waits for verification requests */
+#define M2MI_DRY_RUN_DONE (-2) /* the dry run of a <subscription> UPDATE stops after its checks */
 
 m2m_err m2mi_notifier_new(const m2m_cse_config *cfg, m2mi_notifier **out);
 void m2mi_notifier_free(m2mi_notifier *n);
+/* How one notification is sent: vrq NULL, or the verification request url must have answered
+ * with 2xxx (once, remembered) before the notification goes there (pointOfAccess-derived
+ * targets); sur the subscription; latest: latestNotify (a newer notification of sur replaces a
+ * waiting older one); batch_num > 0: batchNotify (up to batch_num in one m2m:agn, at most
+ * batch_ms after the first). */
+typedef struct m2mi_send_opts {
+	const char *vrq, *sur;
+	bool latest;
+	int batch_num;
+	int64_t batch_ms;
+} m2mi_send_opts;
+/* Queue one notification (any thread; never blocks; dropped and counted when it cannot be
+ * queued). o may be NULL. */
+void m2mi_notifier_send(m2mi_notifier *n, const char *url, const char *body, const m2mi_send_opts *o);
+/* Result of one verification request, on the notifier thread: ok = a 2xxx answer; denied = the
+ * destination policy refused the address. Also called (ok false) when the notifier stops. */
+typedef void (*m2mi_verify_cb)(void *arg, bool ok, bool denied);
+/* Send one verification request for subscription sur (any thread); false when it cannot be
+ * queued (cb not called). A 2xxx answer is remembered as consent of url for sur. */
+bool m2mi_notifier_verify(m2mi_notifier *n, const char *url, const char *sur, const char *body, m2mi_verify_cb cb,
+			  void *arg);
 /* Queue notifications for an event on the subscribed-to resource subject_ri (net 1..4); rep is
  * the resource the event is about. Sent after COMMIT by m2mi_notify_flush. */
 int m2mi_notify_event(m2mi_ctx *c, const char *subject_ri, int net, m2mi_node *rep);
 void m2mi_notify_flush(m2mi_ctx *c);
-/* Verification request of TS-0004 clause 7.5.1.2.3 to every http:// entry of nu. 0 or 5204. */
-int m2mi_notify_verify(m2mi_ctx *c, json_t *nu, const char *sur);
+/* TS-0004 7.5.1.2.4: the deletion notification of subscription sub to its su (if any), and the
+ * same for every subscription in the subtree of root (called before root is deleted). */
+int m2mi_notify_sub_deleted(m2mi_ctx *c, const m2m_res *sub);
+int m2mi_notify_subtree_deleted(m2mi_ctx *c, const m2m_res *root);
+/* enc.om (TS-0001 Table 9.6.8-3 operationMonitor): the request reached the target c->tgt; its
+ * subscriptions that monitor this operation/originator are noted in c->om_notes, sent by
+ * m2mi_notify_om_flush whether the operation succeeds or not (notify_om.c). */
+void m2mi_notify_om(m2mi_ctx *c);
+void m2mi_notify_om_flush(m2mi_ctx *c);
+/* At start: does the store hold a subscription with enc.om? */
+m2m_err m2mi_notify_om_scan(m2m_cse *cse, m2m_resstore *st);
+/* Note the notifications of body for the targets nu of subscription sub (attributes a) in
+ * c->notes (notify.c). */
+int m2mi_notify_targets(m2mi_ctx *c, const m2m_res *sub, json_t *a, json_t *nu, const char *body);
+/* The subscriber of sub may RETRIEVE rep (notify.c). */
+bool m2mi_notify_may_see(m2mi_ctx *c, const m2m_res *sub, m2mi_node *rep);
+/* The targets to verify for the notificationURI list nu of a <subscription> (TS-0004 clause
+ * 7.4.8.2.1, 7.5.1.2.3): into c->verify_nu (URLs). 0 or 4000 (malformed entry). */
+int m2mi_notify_targets_to_verify(m2mi_ctx *c, json_t *nu, json_t *old_nu);
+/* Start the verification requests of c->verify_nu for the subscription sur: M2MI_PENDING, or
+ * 0 when there is nothing to verify (notify_verify.c). */
+int m2mi_verify_start(m2mi_ctx *c, const char *sur);
+/* Synchronous mode: wait until every result of p is in. */
+void m2mi_verify_wait(m2m_cse *cse, m2m_cse_pending *p);
+void m2mi_pending_free(m2m_cse_pending *p);
+/* Worker side: unlink p from its lists (under pmu) before it is answered. */
+void m2mi_pending_unlink(m2m_cse_worker *w, m2m_cse_pending *p);
+/* xs:duration "P[nD][T[nH][nM][n[.fff]S]]" in milliseconds (res_sub.c). */
+bool m2mi_duration_parse(const char *s, int64_t *ms);
 /* Number of notifications delivered / dropped so far (tests, logs). */
 void m2mi_notifier_stats(m2mi_notifier *n, uint64_t *sent, uint64_t *failed, uint64_t *dropped);
-/* Wait until the queue is empty and no delivery is in flight, at most ms. */
+/* Wait until no notification or verification is queued or in flight, at most ms. */
 bool m2mi_notifier_drain(m2mi_notifier *n, int ms);
 
-/* A blocking HTTP/1.1 POST of a oneM2M NOTIFY (TS-0009) with a total deadline. *rsc is the
- * X-M2M-RSC header (0 if absent), *status the HTTP status. */
-m2m_err m2mi_http_notify(const char *url, const char *origin, const char *body, int timeout_ms, int *status,
-			 int *rsc);
+/* The non-blocking HTTP client (httpc.c) on one event_base. */
+typedef struct m2mi_url {
+	char host[256];
+	char port[8];
+	char path[2048];
+} m2mi_url;
+/* "http://host[:port][/path]": M2M_E_UNSUPPORTED for another scheme, M2M_E_INVAL malformed. */
+m2m_err m2mi_url_parse(const char *url, m2mi_url *u);
+enum { M2MI_HTTPC_OK = 0, M2MI_HTTPC_FAILED = 1, M2MI_HTTPC_DENIED = 2 };
+typedef struct m2mi_httpc m2mi_httpc;
+typedef void (*m2mi_httpc_cb)(void *arg, int result, int status, int rsc);
+m2m_err m2mi_httpc_new(struct event_base *base, const m2mi_addr_policy *pol, m2mi_httpc **out);
+/* Drops the exchanges in flight without calling their callbacks. */
+void m2mi_httpc_free(m2mi_httpc *h);
+/* POST a oneM2M NOTIFY (TS-0009) with a total deadline; cb(arg, result, HTTP status, X-M2M-RSC)
+ * runs exactly once, later, on the base's thread. M2MI_HTTPC_FAILED: not started, cb not called. */
+int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const char *body, int timeout_ms,
+		    m2mi_httpc_cb cb, void *arg);
+/* The same with an Event Category header (ec 0 = none; 4 = latest). */
+int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int ec, const char *body, int timeout_ms,
+		       m2mi_httpc_cb cb, void *arg);
 
 #endif

@@ -1,37 +1,62 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file implements the small blocking HTTP/1.1 client the CSE uses to send NOTIFY requests
+ * This file implements the non-blocking HTTP/1.1 client the CSE uses to send NOTIFY requests
  * (TS-0009 clause 6: POST to the notification URI with X-M2M-Origin, X-M2M-RI, X-M2M-RVI and a
- * JSON body; the receiver answers with X-M2M-RSC). Only plain "http://host[:port][/path]" URIs
- * are supported. Every step (name resolution aside) runs against one monotonic deadline:
- * non-blocking connect, send and receive are polled, the response head is capped at 8 KiB, and
- * the connection is closed after one exchange. URIs with control characters or spaces are
- * refused so nothing can be injected into the request head.
+ * JSON body; the receiver answers with X-M2M-RSC). It runs on one libevent event_base (the
+ * notifier loop, notify_q.c) and never blocks it:
+ *  - only "http://host[:port][/path]" URIs; control characters and spaces are refused so
+ *    nothing can be injected into the request head;
+ *  - the host is resolved once (an IP literal without any I/O, a name with evdns), every
+ *    resolved address is checked against the destination policy (core/addr_policy.c: one denied
+ *    address denies the target, so a name cannot mix an allowed and a denied answer), and the
+ *    socket connects to exactly the checked address: no second resolution, no DNS-rebinding
+ *    window between check and use;
+ *  - one total deadline per exchange (resolution, connect, send, response head), the response
+ *    head is capped at 8 KiB, the connection is closed after one exchange;
+ *  - the completion callback runs exactly once, never from inside m2mi_httpc_post.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
 
 #include "services/cse/cse_int.h"
 
 #define HEAD_MAX 8192
 
-typedef struct url_parts {
-	char host[256];
-	char port[8];
-	char path[2048];
-} url_parts;
+typedef struct hreq {
+	struct hreq *prev, *next;  /* live requests of the client */
+	m2mi_httpc *h;
+	m2mi_httpc_cb cb;
+	void *arg;
+	char *out;                 /* the whole request */
+	size_t outlen;
+	m2mi_url u;
+	struct evdns_getaddrinfo_request *dns;
+	bool dns_pending, done;
+	bool *dns_called;          /* set while evdns_getaddrinfo runs: it may call back at once */
+	struct bufferevent *bev;
+	struct event *timer;       /* the deadline */
+	char head[HEAD_MAX];
+	size_t n;
+} hreq;
 
-static m2m_err parse_url(const char *url, url_parts *u)
+struct m2mi_httpc {
+	struct event_base *base;
+	struct evdns_base *dns;    /* created at the first name that is no IP literal */
+	const m2mi_addr_policy *pol;
+	hreq *live;
+};
+
+m2m_err m2mi_url_parse(const char *url, m2mi_url *u)
 {
 	const char *p, *h, *hend, *slash;
 	size_t n;
@@ -44,6 +69,9 @@ static m2m_err parse_url(const char *url, url_parts *u)
 	h = url + 7;
 	slash = strchr(h, '/');
 	hend = slash ? slash : h + strlen(h);
+	if (memchr(h, '@', (size_t)(hend - h)) != NULL || memchr(h, '?', (size_t)(hend - h)) != NULL ||
+	    memchr(h, '#', (size_t)(hend - h)) != NULL)
+		return M2M_E_INVAL; /* no userinfo; no query or fragment before the path */
 	snprintf(u->port, sizeof(u->port), "80");
 	if (*h == '[') { /* [v6]:port */
 		const char *rb = memchr(h, ']', (size_t)(hend - h));
@@ -52,6 +80,8 @@ static m2m_err parse_url(const char *url, url_parts *u)
 		memcpy(u->host, h + 1, (size_t)(rb - h - 1));
 		u->host[rb - h - 1] = '\0';
 		p = rb + 1;
+		if (strchr(u->host, ':') == NULL)
+			return M2M_E_INVAL;
 	} else {
 		const char *colon = memchr(h, ':', (size_t)(hend - h));
 		p = colon ? colon : hend;
@@ -80,156 +110,287 @@ static m2m_err parse_url(const char *url, url_parts *u)
 	return M2M_OK;
 }
 
-static int64_t now_ms(void)
+m2m_err m2mi_httpc_new(struct event_base *base, const m2mi_addr_policy *pol, m2mi_httpc **out)
 {
-	struct timespec ts;
+	m2mi_httpc *h = calloc(1, sizeof(*h));
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	*out = NULL;
+	if (h == NULL)
+		return M2M_E_NOMEM;
+	h->base = base;
+	h->pol = pol;
+	*out = h;
+	return M2M_OK;
 }
 
-/* Wait for ev on fd until the deadline; false on timeout or error. */
-static bool wait_fd(int fd, short ev, int64_t deadline)
+static void req_free(hreq *r)
 {
-	struct pollfd pfd = {.fd = fd, .events = ev};
-	int64_t left;
-	int r;
+	if (r->prev)
+		r->prev->next = r->next;
+	else if (r->h->live == r)
+		r->h->live = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	if (r->bev)
+		bufferevent_free(r->bev);
+	if (r->timer)
+		event_free(r->timer);
+	free(r->out);
+	free(r);
+}
 
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return false;
-		r = poll(&pfd, 1, (int)left);
-		if (r > 0)
-			return (pfd.revents & (ev | POLLHUP)) != 0 && !(pfd.revents & POLLNVAL);
-		if (r == 0 || errno != EINTR)
-			return false;
+void m2mi_httpc_free(m2mi_httpc *h)
+{
+	if (h == NULL)
+		return;
+	if (h->dns != NULL)
+		evdns_base_free(h->dns, 0); /* in-flight lookups are dropped without callbacks */
+	while (h->live != NULL)
+		req_free(h->live); /* the owner drops its own jobs */
+	free(h);
+}
+
+/* Complete r once: the callback, then the request is gone (unless a lookup still refers to it). */
+static void finish(hreq *r, int result, int status, int rsc)
+{
+	m2mi_httpc_cb cb = r->cb;
+	void *arg = r->arg;
+	struct evdns_getaddrinfo_request *q = r->dns_pending ? r->dns : NULL;
+	bool pending = r->dns_pending;
+
+	if (r->done)
+		return;
+	r->done = true;
+	if (r->bev) {
+		bufferevent_free(r->bev); /* closes the socket */
+		r->bev = NULL;
 	}
+	if (r->timer)
+		evtimer_del(r->timer);
+	if (!pending)
+		req_free(r);
+	cb(arg, result, status, rsc);
+	if (q != NULL)
+		evdns_getaddrinfo_cancel(q); /* its callback sees done and frees r */
 }
 
-static int dial(const url_parts *u, int64_t deadline)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL, *ai;
-	int fd = -1;
-
-	if (getaddrinfo(u->host, u->port, &hints, &res) != 0)
-		return -1;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		int err = 0;
-		socklen_t len = sizeof(err);
-
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-		    (errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline) &&
-		     getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0))
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
-static bool send_all(int fd, const char *p, size_t n, int64_t deadline)
-{
-	while (n > 0) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k > 0) {
-			p += k;
-			n -= (size_t)k;
-		} else if (k < 0 && errno == EINTR) {
-			continue;
-		} else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (!wait_fd(fd, POLLOUT, deadline))
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Read until the end of the response head; the body is not needed. */
-static m2m_err read_head(int fd, char *buf, size_t cap, int64_t deadline)
-{
-	size_t n = 0;
-
-	while (n + 1 < cap) {
-		ssize_t k = recv(fd, buf + n, cap - 1 - n, 0);
-		if (k > 0) {
-			n += (size_t)k;
-			buf[n] = '\0';
-			if (strstr(buf, "\r\n\r\n") != NULL)
-				return M2M_OK;
-		} else if (k == 0) {
-			buf[n] = '\0';
-			return n > 0 ? M2M_OK : M2M_E_PROTO;
-		} else if (errno == EINTR) {
-			continue;
-		} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			return M2M_E_IO;
-		} else if (!wait_fd(fd, POLLIN, deadline)) {
-			return M2M_E_IO;
-		}
-	}
-	buf[n] = '\0';
-	return strstr(buf, "\r\n\r\n") ? M2M_OK : M2M_E_TOO_LARGE;
-}
-
-static m2m_err parse_head(const char *h, int *status, int *rsc)
+static int parse_head(const char *h, int *status, int *rsc)
 {
 	const char *line;
 	int st = 0;
 
 	if (sscanf(h, "HTTP/1.%*1[01] %3d", &st) != 1 || st < 100 || st > 599)
-		return M2M_E_PROTO;
+		return -1;
 	*status = st;
+	*rsc = 0;
 	for (line = strstr(h, "\r\n"); line != NULL && line[2] != '\r'; line = strstr(line + 2, "\r\n")) {
 		if (strncasecmp(line + 2, "X-M2M-RSC:", 10) == 0) {
 			long v = strtol(line + 12, NULL, 10);
 			*rsc = v > 0 && v < 100000 ? (int)v : 0;
 		}
 	}
-	return M2M_OK;
+	return 0;
 }
 
-m2m_err m2mi_http_notify(const char *url, const char *origin, const char *body, int timeout_ms, int *status,
-			 int *rsc)
+static void got_head(hreq *r)
 {
-	static atomic_uint counter;
-	int64_t deadline = now_ms() + timeout_ms;
-	char *head = NULL, resp[HEAD_MAX];
-	url_parts u;
-	m2m_err r;
-	int fd = -1, hn;
-	size_t bn = strlen(body);
+	int status = 0, rsc = 0;
 
-	*status = 0;
-	*rsc = 0;
-	if ((r = parse_url(url, &u)) != M2M_OK)
-		return r;
-	if ((head = malloc(HEAD_MAX + sizeof(u.path))) == NULL)
-		return M2M_E_NOMEM;
-	hn = snprintf(head, HEAD_MAX + sizeof(u.path),
+	if (parse_head(r->head, &status, &rsc) != 0)
+		finish(r, M2MI_HTTPC_FAILED, 0, 0);
+	else
+		finish(r, M2MI_HTTPC_OK, status, rsc);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	hreq *r = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	for (;;) {
+		int k = evbuffer_remove(in, r->head + r->n, sizeof(r->head) - 1 - r->n);
+		if (k <= 0)
+			return;
+		r->n += (size_t)k;
+		r->head[r->n] = '\0';
+		if (strstr(r->head, "\r\n\r\n") != NULL) {
+			got_head(r);
+			return; /* r is gone */
+		}
+		if (r->n + 1 >= sizeof(r->head)) {
+			finish(r, M2MI_HTTPC_FAILED, 0, 0); /* response head too large */
+			return;
+		}
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	hreq *r = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if ((what & BEV_EVENT_EOF) && r->n > 0)
+		got_head(r); /* the head ended with the connection */
+	else
+		finish(r, M2MI_HTTPC_FAILED, 0, 0);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	finish(arg, M2MI_HTTPC_FAILED, 0, 0);
+}
+
+/* Check every resolved address, then connect to the first one (the one checked). */
+static void connect_to(hreq *r, struct evutil_addrinfo *ai)
+{
+	struct evutil_addrinfo *a;
+
+	for (a = ai; a != NULL; a = a->ai_next) {
+		uint8_t ip[16];
+		int fam = 0;
+		if (a->ai_family == AF_INET) {
+			memcpy(ip, &((const struct sockaddr_in *)(const void *)a->ai_addr)->sin_addr, 4);
+			fam = 4;
+		} else if (a->ai_family == AF_INET6) {
+			memcpy(ip, &((const struct sockaddr_in6 *)(const void *)a->ai_addr)->sin6_addr, 16);
+			fam = 6;
+		}
+		if (!m2mi_addr_policy_allows(r->h->pol, fam, ip)) {
+			finish(r, M2MI_HTTPC_DENIED, 0, 0);
+			return;
+		}
+	}
+	if (ai == NULL) {
+		finish(r, M2MI_HTTPC_FAILED, 0, 0);
+		return;
+	}
+	r->bev = bufferevent_socket_new(r->h->base, -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (r->bev == NULL) {
+		finish(r, M2MI_HTTPC_FAILED, 0, 0);
+		return;
+	}
+	bufferevent_setcb(r->bev, on_read, NULL, on_event, r);
+	if (bufferevent_write(r->bev, r->out, r->outlen) != 0 || bufferevent_enable(r->bev, EV_READ | EV_WRITE) != 0 ||
+	    bufferevent_socket_connect(r->bev, ai->ai_addr, (int)ai->ai_addrlen) != 0)
+		finish(r, M2MI_HTTPC_FAILED, 0, 0);
+}
+
+static void on_dns(int err, struct evutil_addrinfo *ai, void *arg)
+{
+	hreq *r = arg;
+
+	if (r->dns_called != NULL)
+		*r->dns_called = true;
+	r->dns_called = NULL;
+	r->dns_pending = false;
+	r->dns = NULL;
+	if (r->done) { /* cancelled by the deadline */
+		if (ai)
+			evutil_freeaddrinfo(ai);
+		req_free(r);
+		return;
+	}
+	if (err != 0)
+		finish(r, M2MI_HTTPC_FAILED, 0, 0);
+	else
+		connect_to(r, ai);
+	if (ai)
+		evutil_freeaddrinfo(ai);
+}
+
+/* Deferred start: the callback never runs inside m2mi_httpc_post. */
+static void on_start(evutil_socket_t fd, short what, void *arg)
+{
+	hreq *r = arg;
+	struct evutil_addrinfo hints, *ai = NULL;
+	struct evdns_getaddrinfo_request *q;
+	bool called = false;
+
+	(void)fd;
+	(void)what;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_NUMERICHOST | EVUTIL_AI_NUMERICSERV;
+	if (evutil_getaddrinfo(r->u.host, r->u.port, &hints, &ai) == 0) { /* an IP literal: no I/O */
+		connect_to(r, ai);
+		evutil_freeaddrinfo(ai);
+		return;
+	}
+	if (r->h->dns == NULL &&
+	    ((r->h->dns = evdns_base_new(r->h->base, EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL ||
+	     evdns_base_load_hosts(r->h->dns, NULL) != 0)) {
+		finish(r, M2MI_HTTPC_FAILED, 0, 0);
+		return;
+	}
+	hints.ai_flags = EVUTIL_AI_NUMERICSERV;
+	r->dns_pending = true;
+	r->dns_called = &called;
+	q = evdns_getaddrinfo(r->h->dns, r->u.host, r->u.port, &hints, on_dns, r);
+	if (!called) { /* still waiting (else r may already be gone) */
+		r->dns_called = NULL;
+		r->dns = q;
+	}
+}
+
+int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const char *body, int timeout_ms,
+		    m2mi_httpc_cb cb, void *arg)
+{
+	return m2mi_httpc_post_ec(h, url, origin, 0, body, timeout_ms, cb, arg);
+}
+
+int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int ec, const char *body, int timeout_ms,
+		       m2mi_httpc_cb cb, void *arg)
+{
+	char ech[32] = "";
+
+	static atomic_uint counter;
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000 + 1};
+	const struct timeval now = {0, 0};
+	size_t bn = strlen(body), cap;
+	hreq *r = calloc(1, sizeof(*r));
+	bool v6;
+	int hn;
+
+	if (r == NULL)
+		return M2MI_HTTPC_FAILED;
+	r->h = h;
+	r->cb = cb;
+	r->arg = arg;
+	if (m2mi_url_parse(url, &r->u) != M2M_OK) {
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	v6 = strchr(r->u.host, ':') != NULL;
+	if (ec > 0 && ec < 1000) /* TS-0009 6.4.16: the Event Category */
+		snprintf(ech, sizeof(ech), "X-M2M-EC: %d\r\n", ec);
+	cap = 512 + strlen(r->u.path) + strlen(r->u.host) + strlen(origin) + bn;
+	if ((r->out = malloc(cap)) == NULL) {
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	hn = snprintf(r->out, cap,
 		      "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: ntf-%u\r\n"
-		      "X-M2M-RVI: 3\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-		      "Connection: close\r\n\r\n",
-		      u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "", u.port, origin,
-		      atomic_fetch_add(&counter, 1u), bn);
-	r = M2M_E_IO;
-	if (hn < 0 || (size_t)hn >= HEAD_MAX + sizeof(u.path))
-		goto out;
-	if ((fd = dial(&u, deadline)) < 0)
-		goto out;
-	if (!send_all(fd, head, (size_t)hn, deadline) || !send_all(fd, body, bn, deadline))
-		goto out;
-	if ((r = read_head(fd, resp, sizeof(resp), deadline)) == M2M_OK)
-		r = parse_head(resp, status, rsc);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(head);
-	return r;
+		      "X-M2M-RVI: 3\r\n%sContent-Type: application/json\r\nContent-Length: %zu\r\n"
+		      "Connection: close\r\n\r\n%s",
+		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin,
+		      atomic_fetch_add(&counter, 1u), ech, bn, body);
+	if (hn < 0 || (size_t)hn >= cap || (r->timer = evtimer_new(h->base, on_deadline, r)) == NULL ||
+	    evtimer_add(r->timer, &tv) != 0 || event_base_once(h->base, -1, EV_TIMEOUT, on_start, r, &now) != 0) {
+		if (r->timer)
+			event_free(r->timer);
+		free(r->out);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	r->outlen = (size_t)hn;
+	r->next = h->live;
+	if (h->live)
+		h->live->prev = r;
+	h->live = r;
+	return M2MI_HTTPC_OK;
 }

@@ -603,6 +603,8 @@ int m2mi_res_remove(m2mi_ctx *c, m2mi_node *n, bool notify)
 
 	if (n->row.ty == M2M_TY_CIN && (rsc = m2mi_cnt_forget(c, &n->row)) != 0)
 		return rsc;
+	if ((rsc = m2mi_notify_subtree_deleted(c, &n->row)) != 0) /* TS-0004 7.5.1.2.4 */
+		return rsc;
 	if (notify && n->row.pi != NULL) {
 		if ((rsc = m2mi_notify_event(c, n->row.pi, 4, n)) != 0 || (rsc = m2mi_notify_event(c, n->row.ri, 2, n)) != 0)
 			return rsc;
