@@ -138,6 +138,10 @@ class Cse1(Cse):
 def start_cse(m2msec_bin, tmp, extra=""):
     c = Cse1(m2msec_bin, tmp)
     c.add_psk("kpsa-x@sp.example.com", "Cx")
+    # AE-IDs of choice are registered over an authenticated association (plain HTTP only
+    # gets a CSE-assigned AE-ID since issue 6)
+    c.add_psk("kpsa-rx@sp.example.com", "Crx")
+    c.add_psk("kpsa-mute@sp.example.com", "Cmute")
     return c.start(extra)
 
 
@@ -302,9 +306,9 @@ def test_ae_id_target_consents_through_its_poa(cse):
     poa = Receiver()
     try:
         body = {"m2m:ae": {"rn": "rx", "api": "Nrx", "rr": True, "srv": ["3"], "poa": [poa.url("/poa")]}}
-        assert cse.plain("POST", "/cse-in", "Crx", json.dumps(body), ty=2).rsc == 2001
+        assert cse.psk("POST", "/cse-in", "Crx", "kpsa-rx@sp.example.com", json.dumps(body), ty=2).rsc == 2001
         body = {"m2m:ae": {"rn": "mute", "api": "Nmute", "rr": False, "srv": ["3"], "poa": [poa.url("/m")]}}
-        assert cse.plain("POST", "/cse-in", "Cmute", json.dumps(body), ty=2).rsc == 2001
+        assert cse.psk("POST", "/cse-in", "Cmute", "kpsa-mute@sp.example.com", json.dumps(body), ty=2).rsc == 2001
         cnt = container(cse, "aeid")
         # not request-reachable: no verification request can be sent (Recv-6.4 a)
         assert sub(cse, cnt, "m", ["Cmute"]).rsc == 5204
