@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of fetchCredentials (services/mef/mef_fetch.c, TS-0003
+ * clause 8.3.2.1, key of clause 10.3.7): the key matches an independent Python computation
+ * (hmac.new(Ke, label + b"22" + b"cse-in.sp.example.com", sha256)); a foreign target gets the
+ * answer of an unknown KeID (4004); a SUID outside 22-25 is 4103; revocation and expiry 4103;
+ * a malformed path 4000; an enrolee association 4103.
+ */
+#include "mef_fixture.h"
+
+#define KAT_UCSK "b0fbca607d36b4950624c868d418bc9c8a5644a35d6835952959532ac0705b1e"
+
+static void test_fetch(void **state)
+{
+	fx *f = fx_new(NULL);
+	m2m_mef_assoc *a = fx_enrolee(f, 0x05), *t = fx_target(f, FX_TARGET), *t2 = fx_target(f, "/cse-other");
+	json_t *pc = NULL, *o;
+	char path[160];
+
+	(void)state;
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", FX_REG_BODY, NULL), 2001);
+	snprintf(path, sizeof(path), "fetchCredentials/%s/22", m2m_mef_assoc_keid(a));
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	o = json_object_get(pc, "sec:fetchCredRsp");
+	assert_true(json_is_true(json_object_get(o, "status")));
+	assert_string_equal(json_string_value(json_object_get(o, "credential")), KAT_UCSK);
+	assert_string_equal(json_string_value(json_object_get(o, "enroleeID")), FX_EID);
+	assert_true(json_integer_value(json_object_get(o, "lifetime")) <= 1000);
+	json_decref(pc);
+	/* a target not provisioned for this enrolee: same as unknown */
+	assert_int_equal(fx_run(f, t2, M2M_OP_RETRIEVE, path, NULL, NULL), 4004);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE,
+				"fetchCredentials/0123456789ABCDEF0123456789ABCDEF@mef.example.com/22", NULL, NULL), 4004);
+	snprintf(path, sizeof(path), "fetchCredentials/%s/40", m2m_mef_assoc_keid(a));
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 4103);
+	snprintf(path, sizeof(path), "fetchCredentials/%s/abc", m2m_mef_assoc_keid(a));
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 4000);
+	snprintf(path, sizeof(path), "fetchCredentials/%s/22", m2m_mef_assoc_keid(a));
+	assert_int_equal(fx_run(f, a, M2M_OP_RETRIEVE, path, NULL, NULL), 4103);
+	assert_int_equal(fx_run(f, t, M2M_OP_DELETE, path, NULL, NULL), 4005);
+	/* revocation removes every key derived from Ke: the KeID is unknown afterwards */
+	assert_int_equal(m2m_mefstore_enrolee_revoke(m2m_mef_store(f->mef), FX_KPMID, FX_NOW), M2M_OK);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 4004);
+	m2m_mef_assoc_free(a);
+	m2m_mef_assoc_free(t);
+	m2m_mef_assoc_free(t2);
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fetch),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
