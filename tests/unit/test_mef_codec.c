@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of core/mef_codec.c (TS-0003 Tables 12.4.2-1, 12.4.3-1,
+ * 12.3.2.4-1, clause 8.3.2.1): strict body codecs, unknown members and wrong types refused.
+ */
+#include "mef_fixture.h"
+#include "core/mef_codec.h"
+
+static json_t *j(const char *s)
+{
+	json_t *v = json_loads(s, 0, NULL);
+	assert_non_null(v);
+	return v;
+}
+
+static void test_codec(void **state)
+{
+	m2mi_mef_client_reg c;
+	m2mi_mef_key_reg k;
+	json_t *v;
+	int64_t id, t;
+	int st, suid;
+	char keid[128];
+
+	(void)state;
+	v = j("{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"httpPort\":80,\"labels\":[\"x\"]}}");
+	assert_int_equal(m2mi_mef_parse_client_reg(v, false, &c), M2M_OK);
+	assert_int_equal(c.http_port, 80);
+	assert_int_equal(m2mi_mef_parse_client_reg(v, true, &c), M2M_E_PROTO);
+	json_decref(v);
+	v = j("{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"httpPort\":443}}");
+	assert_int_equal(m2mi_mef_parse_client_reg(v, false, &c), M2M_E_PROTO);
+	json_decref(v);
+	v = j("{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":22,\"targetIDs\":[\"/cse-in\"]}}");
+	assert_int_equal(m2mi_mef_parse_key_reg(v, false, &k), M2M_OK);
+	assert_int_equal(k.ntargets, 1);
+	json_decref(v);
+	v = j("{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":99}}");
+	assert_int_equal(m2mi_mef_parse_key_reg(v, false, &k), M2M_E_PROTO);
+	json_decref(v);
+	v = j("{\"sec:mefClientCmd\":{\"cmdID\":1,\"cmdStatusCode\":20}}");
+	assert_int_equal(m2mi_mef_parse_cmd_update(v, &id, &st), M2M_OK);
+	assert_int_equal(st, 20);
+	json_decref(v);
+	v = j("{\"sec:mefClientCmd\":{\"cmdID\":\"1\",\"cmdStatusCode\":20}}");
+	assert_int_equal(m2mi_mef_parse_cmd_update(v, &id, &st), M2M_E_PROTO);
+	json_decref(v);
+	assert_true(m2mi_mef_client_status_ok(305));
+	assert_false(m2mi_mef_client_status_ok(10));
+	assert_int_equal(m2mi_mef_parse_fetch_path("/fetchCredentials/0123456789abcdef0123456789ABCDEF@MEF.example.com/22",
+						   keid, sizeof(keid), &suid), M2M_OK);
+	assert_string_equal(keid, "0123456789ABCDEF0123456789ABCDEF@mef.example.com");
+	assert_int_equal(m2mi_mef_parse_fetch_path("fetchCredentials/x@mef.example.com/22", keid, sizeof(keid), &suid), M2M_E_PROTO);
+	assert_int_equal(m2mi_mef_parse_fetch_path("fetchCredentials/0123456789abcdef0123456789ABCDEF@mef.example.com/022",
+						   keid, sizeof(keid), &suid), M2M_E_PROTO);
+	assert_int_equal(m2mi_mef_ts_parse("20270115T080000", &t), M2M_OK);
+	assert_int_equal(m2mi_mef_ts_parse("20270231T080000", &t), M2M_E_PROTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_codec),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
