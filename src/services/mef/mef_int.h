@@ -49,6 +49,9 @@ m2m_err m2mi_mef_fail(m2m_response *rsp, m2mi_mef_out *o, int rsc, const char *o
 /* Procedures (mef_reg.c): To "mefClientReg[/<id>[/mefClientCmd]]". M2M_OK = commit. */
 m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
 			int64_t now, m2mi_mef_out *o);
+/* MEF Key procedures (mef_keyreg.c): To "mefKeyReg[/<RelativeKeyID>]". */
+m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
+			int64_t now, m2mi_mef_out *o);
 /* fetchCredentials (mef_fetch.c). */
 m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
 		       int64_t now, m2mi_mef_out *o);

@@ -8,6 +8,7 @@
  * when configured, then NO_MORE_COMMANDS). Mapping: docs/procedures/mef.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/mef_codec.h"
@@ -45,31 +46,39 @@ static json_t *cmd_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
 	else if (reg->cmd_class == 3)
 		args = json_pack("{s:{s:s,s:i,s:{s:i}}}", "MONodeCmdArgs", "objectPath", "./authenticationProfile",
 				 "objectTypeID", 1, "objectTypeSpecifcArgs", "SUID", mef->cfg.auth_profile_suid);
-	else
-		args = json_pack("{s:{s:s+}}", "noMoreCmdArgs", "retryDuration", "PT",
-				 (char[24]){0}); /* replaced below */
-	if (args != NULL && reg->cmd_class == 0) {
+	else {
 		char d[32];
-		snprintf(d, sizeof(d), "PT%lldS", (long long)mef->cfg.retry_duration);
-		json_object_set_new(json_object_get(args, "noMoreCmdArgs"), "retryDuration", json_string(d));
+		snprintf(d, sizeof(d), "PT%lldS", (long long)mef->cfg.retry_duration); /* xs:duration */
+		args = json_pack("{s:{s:s}}", "noMoreCmdArgs", "retryDuration", d);
 	}
 	return json_pack("{s:{s:I,s:{s:i,s:o,s:s},s:i}}", "sec:mefClientCmd", "cmdID", (json_int_t)reg->cmd_id,
 			 "cmdDescription", "cmdClassID", reg->cmd_class, "cmdArgs", args, "targetID", reg->enrolee_id,
 			 "cmdStatusCode", reg->cmd_status);
 }
 
-static json_t *reg_json(const m2mi_mef_reg *reg)
+/* The <mefClientReg> representation; targetIDs (m2msec extension) are absolute CSE-IDs so that
+ * the enrolee can compute each Enrolment-Target-ID of its usage-constrained keys. */
+static json_t *reg_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
 {
-	char ts[16] = "", child[80];
-	json_t *o, *lbl = reg->labels[0] != '\0' ? json_loads(reg->labels, 0, NULL) : NULL;
+	char ts[16] = "", ee[16] = "", child[80], abs[M2MI_MEF_ID_MAX + 64];
+	json_t *o, *in, *tg = json_array(), *lbl = reg->labels[0] != '\0' ? json_loads(reg->labels, 0, NULL) : NULL;
 
 	(void)m2mi_mef_ts_format(reg->reg_et, ts, sizeof(ts));
+	(void)m2mi_mef_ts_format(reg->expiry, ee, sizeof(ee));
 	snprintf(child, sizeof(child), "mefClientReg/%s/mefClientCmd", reg->reg_id);
-	o = json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s}}", "sec:mefClientReg", "mefClientRegID", reg->reg_id,
-		      "mefClientID", reg->enrolee_id, "keyID", reg->keid, "expirationTime", ts, "adminFQDN",
-		      reg->admin_fqdn, "childResource", child);
-	if (o != NULL && lbl != NULL)
-		json_object_set(json_object_get(o, "sec:mefClientReg"), "labels", lbl);
+	for (size_t i = 0; tg != NULL && i < reg->ntargets; i++) {
+		if (reg->targets[i][0] == '/' && reg->targets[i][1] != '/' && mef->sp_id != NULL)
+			snprintf(abs, sizeof(abs), "%s%s", mef->sp_id, reg->targets[i]);
+		else
+			snprintf(abs, sizeof(abs), "%s", reg->targets[i]);
+		json_array_append_new(tg, json_string(abs));
+	}
+	o = json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o}}", "sec:mefClientReg", "mefClientRegID", reg->reg_id,
+		      "mefClientID", reg->enrolee_id, "keyID", reg->keid, "expirationTime", ts, "enrolmentExpiry", ee,
+		      "adminFQDN", reg->admin_fqdn, "childResource", child, "targetIDs", tg);
+	in = json_object_get(o, "sec:mefClientReg");
+	if (in != NULL && lbl != NULL)
+		json_object_set(in, "labels", lbl);
 	json_decref(lbl);
 	return o;
 }
@@ -150,7 +159,7 @@ static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_
 				     "this session's KeID is already registered");
 	if (r != M2M_OK)
 		return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-	set_body(rsp, M2M_RSC_CREATED, reg_json(&reg));
+	set_body(rsp, M2M_RSC_CREATED, reg_json(w->mef, &reg));
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
 
@@ -216,7 +225,7 @@ m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_req
 	switch (req->op) {
 	case M2M_OP_RETRIEVE:
 		o->proc = "client-config-retrieval";
-		set_body(rsp, M2M_RSC_OK, reg_json(&reg));
+		set_body(rsp, M2M_RSC_OK, reg_json(w->mef, &reg));
 		return rsp->rsc == M2M_RSC_OK ? M2M_OK : M2M_E_NOMEM;
 	case M2M_OP_UPDATE:
 		o->proc = "client-registration-update";
@@ -228,7 +237,7 @@ m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_req
 			labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
 		if (m2mi_mefstore_reg_update(w->st, &reg) != M2M_OK)
 			return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-		set_body(rsp, M2M_RSC_UPDATED, reg_json(&reg));
+		set_body(rsp, M2M_RSC_UPDATED, reg_json(w->mef, &reg));
 		return rsp->rsc == M2M_RSC_UPDATED ? M2M_OK : M2M_E_NOMEM;
 	case M2M_OP_DELETE:
 		o->proc = "client-deregistration";
