@@ -4,7 +4,8 @@
  * clause 8.3.2.1, key of clause 10.3.7): the key matches an independent Python computation
  * (hmac.new(Ke, label + b"22" + b"cse-in.sp.example.com", sha256)); a foreign target gets the
  * answer of an unknown KeID (4004); a SUID outside 22-25 is 4103; revocation and expiry 4103;
- * a malformed path 4000; an enrolee association 4103.
+ * a malformed path 4000; an enrolee association 4103; a From other than the
+ * authenticated target 4106.
  */
 #include "mef_fixture.h"
 
@@ -27,6 +28,25 @@ static void test_fetch(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "enroleeID")), FX_EID);
 	assert_true(json_integer_value(json_object_get(o, "lifetime")) <= 1000);
 	json_decref(pc);
+	/* From naming another CSE than the authenticated one */
+	{
+		m2m_request req;
+		m2m_response rsp;
+		m2m_request_init(&req);
+		m2m_response_init(&rsp);
+		req.op = M2M_OP_RETRIEVE;
+		req.to = strdup(path);
+		req.fr = strdup("/cse-other");
+		m2m_mef_handle(f->w, t, &req, &rsp, FX_NOW);
+		assert_int_equal(rsp.rsc, 4106);
+		free(req.fr);
+		req.fr = strdup("//sp.example.com/cse-in");
+		m2m_response_clear(&rsp);
+		m2m_mef_handle(f->w, t, &req, &rsp, FX_NOW);
+		assert_int_equal(rsp.rsc, 2000);
+		m2m_request_clear(&req);
+		m2m_response_clear(&rsp);
+	}
 	/* a target not provisioned for this enrolee: same as unknown */
 	assert_int_equal(fx_run(f, t2, M2M_OP_RETRIEVE, path, NULL, NULL), 4004);
 	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE,

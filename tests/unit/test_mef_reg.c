@@ -21,8 +21,10 @@ static void test_register_and_replay(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(pc, "sec:mefClientReg"), "mefClientID")),
 			    FX_EID);
 	json_decref(pc);
-	/* the same body again in the same session: already registered */
+	/* the same body again in the same session: already registered (a POST without ty, which
+	 * the HTTP binding hands over as NOTIFY, is the same CREATE) */
 	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", FX_REG_BODY, NULL), 4117);
+	assert_int_equal(fx_run(f, a, M2M_OP_NOTIFY, "mefClientReg", FX_REG_BODY, NULL), 4117);
 	/* malformed: unknown member, wrong type, other MEF, claim refused */
 	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg",
 				"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"x\":1}}", NULL), 4000);
@@ -82,11 +84,40 @@ static void test_cert_prov_and_reenrol(void **state)
 	fx_free(f);
 }
 
+/* Enrolment expired or enrolee revoked between handshake and registration: 4103, nothing stored. */
+static void test_expired_revoked(void **state)
+{
+	fx *f = fx_new(NULL);
+	m2m_mef_assoc *a = fx_enrolee(f, 0x09);
+	m2m_mef_enrolee *e = NULL;
+	m2m_request req;
+	m2m_response rsp;
+
+	(void)state;
+	m2m_request_init(&req);
+	m2m_response_init(&rsp);
+	req.op = M2M_OP_CREATE;
+	req.to = strdup("mefClientReg");
+	req.pc = json_loads(FX_REG_BODY, 0, NULL);
+	m2m_mef_handle(f->w, a, &req, &rsp, FX_NOW + 1000); /* the first second past the expiry */
+	assert_int_equal(rsp.rsc, 4103);
+	m2m_request_clear(&req);
+	m2m_response_clear(&rsp);
+	assert_int_equal(m2m_mefstore_enrolee_revoke(m2m_mef_store(f->mef), FX_KPMID, FX_NOW), M2M_OK);
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", FX_REG_BODY, NULL), 4103);
+	assert_int_equal(m2m_mefstore_enrolee_get(m2m_mef_store(f->mef), FX_KPMID, &e), M2M_OK);
+	assert_null(e->keid);
+	m2m_mef_enrolee_free(e);
+	m2m_mef_assoc_free(a);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_and_replay),
 		cmocka_unit_test(test_cert_prov_and_reenrol),
+		cmocka_unit_test(test_expired_revoked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

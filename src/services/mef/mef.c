@@ -316,6 +316,10 @@ void m2m_mef_handle(m2m_mef_worker *w, const m2m_mef_assoc *a, m2m_request *req,
 				    "an authenticated association with the MEF is required");
 		goto audit;
 	}
+	/* TS-0009 maps a POST without ty to NOTIFY; the MEF procedure is identified by To and the
+	 * content wrapper, so a POST to a collection is the CREATE (ty is optional and ignored). */
+	if (req->op == M2M_OP_NOTIFY && (strcmp(to, "mefClientReg") == 0 || strcmp(to, "mefKeyReg") == 0))
+		req->op = M2M_OP_CREATE;
 	if ((r = m2mi_mefstore_begin(w->st)) != M2M_OK) {
 		(void)m2mi_mef_fail(rsp, &o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store unavailable");
 		goto audit;

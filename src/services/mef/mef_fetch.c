@@ -47,6 +47,13 @@ m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_requ
 		return fetch_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "only RETRIEVE");
 	if (a->peer != M2M_MEF_PEER_TARGET)
 		return fetch_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized", "not an Enrolment Target");
+	/* The originator field names the target (clause 8.3.2.1): it must be the authenticated one. */
+	if (req->fr != NULL) {
+		const char *self[1] = {a->client_id};
+		if (!m2m_mef_target_listed(self, 1, req->fr, w->mef->sp_id))
+			return fetch_fail(rsp, o, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED, "not-authorized",
+					  "From is not the authenticated target");
+	}
 	if (m2mi_mef_parse_fetch_path(req->to, keid, sizeof(keid), &suid) != M2M_OK || req->pc != NULL)
 		return fetch_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed fetchCredentials request");
 	snprintf(o->key_id, sizeof(o->key_id), "%s", keid);
