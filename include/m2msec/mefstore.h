@@ -83,6 +83,20 @@ typedef enum m2m_mef_add_result {
  */
 M2M_API M2M_WUR m2m_err m2m_mefstore_enrolee_add(m2m_mefstore *st, const m2m_mef_enrolee *e,
 						 const m2m_key *kpm, int64_t now, m2m_mef_add_result *res);
+/* Called once per row of an import with its index, its outcome (M2M_OK with *res, or the
+ * error of that row); a non-zero return stops the import and is returned. */
+typedef m2m_err (*m2m_mefstore_import_fn)(size_t index, m2m_err r, m2m_mef_add_result res, void *arg);
+/*
+ * Batch add (m2msec mef enrolee import): rows[i] with kpms[i] (NULL for certificate rows), each
+ * in its own transaction, so good rows are kept when a bad one fails (reported through fn with
+ * its error: M2M_E_EXISTS for a KpmID already present with different content). Re-running the
+ * same batch reports every row M2M_MEF_UNCHANGED. *added / *unchanged / *failed count the rows
+ * (each may be NULL). Returns M2M_OK unless fn stopped it or the arguments are invalid.
+ */
+M2M_API M2M_WUR m2m_err m2m_mefstore_enrolee_import(m2m_mefstore *st, const m2m_mef_enrolee *rows,
+						    const m2m_key *const *kpms, size_t n, int64_t now,
+						    m2m_mefstore_import_fn fn, void *arg, size_t *added,
+						    size_t *unchanged, size_t *failed);
 /* Revoke the enrolee and, in the same transaction, delete every key derived from its Ke (its
  * registration and key registrations): fetchCredentials for its KeIDs answers "unknown" then.
  * A group member without a row gets a revoked row (tombstone). Revoking twice is M2M_OK. */
