@@ -47,6 +47,8 @@ typedef struct m2mi_mef_keyreg {
 } m2mi_mef_keyreg;
 
 m2m_err m2mi_mefstore_begin(m2m_mefstore *st);
+/* A read transaction (BEGIN DEFERRED): concurrent readers under WAL, for read-only procedures. */
+m2m_err m2mi_mefstore_begin_read(m2m_mefstore *st);
 /* COMMIT when r is M2M_OK, else ROLLBACK; returns the final status. */
 m2m_err m2mi_mefstore_end(m2m_mefstore *st, m2m_err r);
 

@@ -119,6 +119,14 @@ m2m_err m2mi_mefstore_begin(m2m_mefstore *st)
 	return r;
 }
 
+m2m_err m2mi_mefstore_begin_read(m2m_mefstore *st)
+{
+	m2m_err r = m2mi_sqlite_exec(st->db, "BEGIN DEFERRED", M2M_E_STORE);
+
+	st->in_tx = r == M2M_OK;
+	return r;
+}
+
 m2m_err m2mi_mefstore_end(m2m_mefstore *st, m2m_err r)
 {
 	if (!st->in_tx)

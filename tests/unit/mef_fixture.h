@@ -44,10 +44,11 @@ static inline void fx_rm(fx *f)
 	rmdir(f->dir);
 }
 
-static inline fx *fx_new(const char *est)
+static inline fx *fx_new_audit(const char *est, m2m_mef_audit_fn audit, void *actx)
 {
 	fx *f = calloc(1, sizeof(*f));
-	m2m_mef_config c = {.mef_fqdn = "mef.example.com", .sp_id = "//sp.example.com", .est_uri = est};
+	m2m_mef_config c = {.mef_fqdn = "mef.example.com", .sp_id = "//sp.example.com", .est_uri = est,
+			    .audit = audit, .audit_ctx = actx};
 	m2m_mef_enrolee e = {.flavour = M2M_MEF_FLAVOUR_KPM, .client_id = FX_KPMID, .enrolee_id = FX_EID,
 			     .targets = {FX_TARGET}, .ntargets = 1, .expiry = FX_NOW + 1000};
 	uint8_t kb[32];
@@ -64,6 +65,11 @@ static inline fx *fx_new(const char *est)
 	assert_int_equal(m2m_mefstore_enrolee_add(m2m_mef_store(f->mef), &e, kpm, FX_NOW - 10, NULL), M2M_OK);
 	m2m_key_free(kpm);
 	return f;
+}
+
+static inline fx *fx_new(const char *est)
+{
+	return fx_new_audit(est, NULL, NULL);
 }
 
 static inline void fx_free(fx *f)

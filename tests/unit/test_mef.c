@@ -2,7 +2,8 @@
 /*
  * This file implements the unit tests of the MEF core (services/mef/mef.c): association
  * classification, the MEF Handshake PSK resolver (TS-0003 clause 8.3.2.1) and the dispatch
- * refusals (4107 without an association, 4004 for an unknown resource).
+ * refusals (4107 without an association, 4004 for an unknown resource) and the audit
+ * hook (one event per outcome with its cause, never a key).
  */
 #include "mef_fixture.h"
 
@@ -52,11 +53,58 @@ static void test_classify_and_dispatch(void **state)
 	fx_free(f);
 }
 
+/* The audit hook: one event per outcome, with the cause, never a key. */
+struct audit_log {
+	char lines[16][512];
+	int n;
+};
+
+static void capture(void *ctx, const m2m_mef_audit *ev)
+{
+	struct audit_log *l = ctx;
+
+	if (l->n < 16)
+		snprintf(l->lines[l->n++], sizeof(l->lines[0]), "%s|%s|%d|%s|%s|%s|%d", ev->procedure, ev->outcome, ev->rsc,
+			 ev->client ? ev->client : "-", ev->enrolee_id ? ev->enrolee_id : "-",
+			 ev->key_id ? ev->key_id : "-", ev->suid);
+}
+
+static void test_audit(void **state)
+{
+	struct audit_log l = {.n = 0};
+	fx *f = fx_new_audit(NULL, capture, &l);
+	m2m_mef_assoc *a = fx_enrolee(f, 0x05), *t = fx_target(f, FX_TARGET);
+	m2m_key *k = NULL;
+	m2m_sa b;
+	char path[160], want[512];
+
+	(void)state;
+	assert_int_equal(m2m_mef_psk_resolve(f->mef, "ghost@mef.example.com", FX_NOW, &k, &b), M2M_E_NOT_FOUND);
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", FX_REG_BODY, NULL), 2001);
+	snprintf(path, sizeof(path), "fetchCredentials/%s/22", m2m_mef_assoc_keid(a));
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 2000);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, "fetchCredentials/x/22", NULL, NULL), 4000);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.lines[0], "psk-lookup|unknown-client|0|ghost@mef.example.com|-|-|0");
+	snprintf(want, sizeof(want), "client-registration|ok|2001|" FX_KPMID "|" FX_EID "|%s|0", m2m_mef_assoc_keid(a));
+	assert_string_equal(l.lines[1], want);
+	snprintf(want, sizeof(want), "fetch-credentials|ok|2000|" FX_TARGET "|" FX_EID "|%s|22", m2m_mef_assoc_keid(a));
+	assert_string_equal(l.lines[2], want);
+	assert_string_equal(l.lines[3], "fetch-credentials|malformed|4000|" FX_TARGET "|-|-|0");
+	/* the delivered key (test_mef_fetch.c KAT for this Ke) appears in no event */
+	for (int i = 0; i < l.n; i++)
+		assert_null(strstr(l.lines[i], "b0fbca607d36b495"));
+	m2m_mef_assoc_free(a);
+	m2m_mef_assoc_free(t);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_psk_resolver),
 		cmocka_unit_test(test_classify_and_dispatch),
+		cmocka_unit_test(test_audit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

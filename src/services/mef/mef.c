@@ -320,7 +320,10 @@ void m2m_mef_handle(m2m_mef_worker *w, const m2m_mef_assoc *a, m2m_request *req,
 	 * content wrapper, so a POST to a collection is the CREATE (ty is optional and ignored). */
 	if (req->op == M2M_OP_NOTIFY && (strcmp(to, "mefClientReg") == 0 || strcmp(to, "mefKeyReg") == 0))
 		req->op = M2M_OP_CREATE;
-	if ((r = m2mi_mefstore_begin(w->st)) != M2M_OK) {
+	/* fetchCredentials only reads: a deferred transaction lets fetches run beside each other and
+	 * beside one writer (WAL); everything else writes and takes the write lock up front. */
+	r = starts(to, "fetchCredentials") ? m2mi_mefstore_begin_read(w->st) : m2mi_mefstore_begin(w->st);
+	if (r != M2M_OK) {
 		(void)m2mi_mef_fail(rsp, &o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store unavailable");
 		goto audit;
 	}
