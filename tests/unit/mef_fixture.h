@@ -14,13 +14,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "m2msec/mef.h"
 #include "m2msec/kdf.h"
 
-#define FX_NOW 1800000000LL
+/* "Now" of the tests: the real clock at the first use, because the association classifier and
+ * the TLS PSK callback read the real clock (a fixed date would turn into a time bomb). */
+static inline int64_t fx_now(void)
+{
+	static int64_t t;
+
+	if (t == 0)
+		t = (int64_t)time(NULL);
+	return t;
+}
+#define FX_NOW fx_now()
 #define FX_KPMID "dev1@mef.example.com"
 #define FX_EID "Cdev1"
 #define FX_TARGET "/cse-in"

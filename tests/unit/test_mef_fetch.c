@@ -67,10 +67,54 @@ static void test_fetch(void **state)
 	fx_free(f);
 }
 
+/* Expired enrolment: 4103 "enrolment expired"; re-enrolment: the old KeID is unknown (4004). */
+static void test_fetch_expired_and_reenrolled(void **state)
+{
+	fx *f = fx_new(NULL);
+	m2m_mef_assoc *a = fx_enrolee(f, 0x05), *b = fx_enrolee(f, 0x06), *t = fx_target(f, FX_TARGET);
+	m2m_request req;
+	m2m_response rsp;
+	json_t *pc = NULL;
+	char path[160], path_b[160];
+
+	(void)state;
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", FX_REG_BODY, NULL), 2001);
+	snprintf(path, sizeof(path), "fetchCredentials/%s/22", m2m_mef_assoc_keid(a));
+	m2m_request_init(&req);
+	m2m_response_init(&rsp);
+	req.op = M2M_OP_RETRIEVE;
+	req.to = strdup(path);
+	m2m_mef_handle(f->w, t, &req, &rsp, FX_NOW + 1000); /* the Enrolment Expiry itself */
+	assert_int_equal(rsp.rsc, 4103);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rsp.pc, "sec:fetchCredRsp"), "errorString")),
+			    "enrolment expired");
+	assert_true(json_is_false(json_object_get(json_object_get(rsp.pc, "sec:fetchCredRsp"), "status")));
+	m2m_response_clear(&rsp);
+	m2m_response_init(&rsp);
+	m2m_mef_handle(f->w, t, &req, &rsp, FX_NOW + 999); /* the last valid second: lifetime 1 */
+	assert_int_equal(rsp.rsc, 2000);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(rsp.pc, "sec:fetchCredRsp"), "lifetime")), 1);
+	m2m_request_clear(&req);
+	m2m_response_clear(&rsp);
+	/* re-enrolment in a new session: the old KeID stops working, the new one works */
+	assert_int_equal(fx_run(f, b, M2M_OP_CREATE, "mefClientReg", FX_REG_BODY, NULL), 2001);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, &pc), 4004);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(pc, "sec:fetchCredRsp"), "errorString")),
+			    "unknown KeID");
+	json_decref(pc);
+	snprintf(path_b, sizeof(path_b), "fetchCredentials/%s/23", m2m_mef_assoc_keid(b));
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path_b, NULL, NULL), 2000);
+	m2m_mef_assoc_free(a);
+	m2m_mef_assoc_free(b);
+	m2m_mef_assoc_free(t);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fetch),
+		cmocka_unit_test(test_fetch_expired_and_reenrolled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
