@@ -7,6 +7,7 @@
  * usage-constrained key (clause 10.3.7), the lifetime rule of clause 10.7 and the m2msec fleet
  * extension Kpm = HMAC-SHA-256(groupKey, KpmID). No I/O; anything malformed is a deny.
  */
+#include <stdio.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -97,8 +98,20 @@ bool m2m_mef_target_listed(const char *const *targets, size_t ntargets, const ch
 	char want[300], have[300];
 	bool hit = false;
 
-	if (targets == NULL || !cse_absolute(caller_id, sp_id, want, sizeof(want)))
+	m2m_id *c = NULL;
+
+	if (targets == NULL || caller_id == NULL)
 		return false;
+	if (!cse_absolute(caller_id, sp_id, want, sizeof(want))) {
+		/* Without an SP-ID an SP-relative CSE-ID only equals the same SP-relative text. */
+		if ((c = parse_cse(caller_id)) == NULL)
+			return false;
+		snprintf(want, sizeof(want), "%s", m2m_id_canonical(c));
+		m2m_id_free(c);
+		for (size_t i = 0; i < ntargets && !hit; i++)
+			hit = targets[i] != NULL && strcmp(targets[i], want) == 0; /* public: identifiers */
+		return hit;
+	}
 	for (size_t i = 0; i < ntargets && !hit; i++)
 		hit = targets[i] != NULL && cse_absolute(targets[i], sp_id, have, sizeof(have)) &&
 		      strcmp(want, have) == 0; /* public: identifiers */

@@ -35,6 +35,11 @@ static void test_policy(void **state)
 	assert_string_equal(tid, "cse-in.sp.example.com");
 	assert_true(m2m_mef_target_listed(targets, 1, "//sp.example.com/cse-in", "//sp.example.com"));
 	assert_false(m2m_mef_target_listed(targets, 1, "/cse-other", "//sp.example.com"));
+	/* without an SP-ID: SP-relative only equals SP-relative, an absolute caller matches nothing */
+	assert_true(m2m_mef_target_listed(targets, 1, "/cse-in", NULL));
+	assert_false(m2m_mef_target_listed(targets, 1, "//sp.example.com/cse-in", NULL));
+	assert_int_equal(m2m_mef_target_kdf_id("/cse-in", NULL, tid, sizeof(tid)), M2M_E_INVAL);
+	assert_int_equal(m2m_mef_target_kdf_id("//sp.example.com/cse-in", NULL, tid, sizeof(tid)), M2M_OK);
 	assert_int_equal(m2m_mef_derived_expiry(100, 50, 10), 60);
 	assert_int_equal(m2m_mef_derived_expiry(100, 95, 10), 100);
 	assert_int_equal(m2m_mef_derived_expiry(100, 100, 10), 0);

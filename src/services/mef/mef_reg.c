@@ -38,7 +38,13 @@ static void next_cmd(const m2m_mef *mef, m2mi_mef_reg *reg, int step)
 static json_t *cmd_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
 {
 	json_t *args;
-	bool ae = reg->enrolee_id[0] != '/' || strchr(reg->enrolee_id + 1, '/') != NULL;
+	m2m_id *id = NULL;
+	bool ae = true;
+
+	/* certSubjectType (TS-0003 Table 12.3.2.6-1): 2 CSE-ID, 3 AE-ID */
+	if (m2m_id_parse(reg->enrolee_id, strlen(reg->enrolee_id), M2M_ID_ANY, &id) == M2M_OK)
+		ae = m2m_id_kind_of(id) != M2M_ID_CSE_ID;
+	m2m_id_free(id);
 
 	if (reg->cmd_class == 1)
 		args = json_pack("{s:{s:i,s:s,s:i,s:s}}", "certProvCmdArgs", "certProvProtocolID", 1, "URI", mef->est_uri,
