@@ -102,8 +102,10 @@ M2M_API const char *m2m_mef_assoc_keid(const m2m_mef_assoc *a);
 
 /*
  * Process one Mmef request (docs/procedures/mef.md). assoc NULL = no security association
- * (4107). rsp is filled completely (rsc always set; rqi/rvi echoed); one store transaction per
- * request, committed only on success. Every outcome is audited.
+ * (4107). rsp (initialised with m2m_response_init; any previous content is released) is filled
+ * completely: rsc always set, rqi/rvi echoed. A POST without ty (op NOTIFY from the HTTP binding)
+ * to mefClientReg / mefKeyReg is taken as their CREATE (req->op is rewritten). One store
+ * transaction per request, committed only on success. Every outcome is audited.
  */
 M2M_API void m2m_mef_handle(m2m_mef_worker *w, const m2m_mef_assoc *assoc, m2m_request *req,
 			    m2m_response *rsp, int64_t now);

@@ -302,6 +302,11 @@ void m2m_mef_handle(m2m_mef_worker *w, const m2m_mef_assoc *a, m2m_request *req,
 	const char *to;
 	m2m_err r;
 
+	if (w == NULL || req == NULL || rsp == NULL) {
+		if (rsp != NULL)
+			m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "no request");
+		return;
+	}
 	m2m_response_clear(rsp);
 	m2m_response_init(rsp);
 	rsp->rqi = req->rqi != NULL ? strdup(req->rqi) : NULL;

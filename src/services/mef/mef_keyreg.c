@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <openssl/rand.h>
 
 #include "core/mef_codec.h"
@@ -128,7 +129,7 @@ static m2m_err do_create(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_re
 	if (m2mi_mef_parse_key_reg(req->pc, false, &in) != M2M_OK)
 		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:keyRegCfg");
 	o->suid = in.suid;
-	if (strcmp(in.fqdn, w->mef->mef_fqdn) != 0 || (in.et != 0 && in.et <= now) || !suid_ok(in.suid, in.ntargets)) {
+	if (strcasecmp(in.fqdn, w->mef->mef_fqdn) != 0 || (in.et != 0 && in.et <= now) || !suid_ok(in.suid, in.ntargets)) {
 		m2mi_mef_key_reg_wipe(&in);
 		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn, expirationTime, SUID or targetIDs");
 	}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/mef_codec.h"
 #include "m2msec/id.h"
@@ -123,7 +124,7 @@ static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_
 	o->proc = "client-registration";
 	if (m2mi_mef_parse_client_reg(req->pc, false, &in) != M2M_OK)
 		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
-	if (strcmp(in.fqdn, w->mef->mef_fqdn) != 0)
+	if (strcasecmp(in.fqdn, w->mef->mef_fqdn) != 0) /* host names compare case-insensitively */
 		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn is not this MEF");
 	if ((r = m2mi_mefstore_enrolee_check(w->st, a->client_id, now, &e)) != M2M_OK)
 		return m2mi_mef_fail(rsp, o, r == M2M_E_KEY_EXPIRED || r == M2M_E_KEY_REVOKED
