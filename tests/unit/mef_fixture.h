@@ -55,11 +55,11 @@ static inline void fx_rm(fx *f)
 	rmdir(f->dir);
 }
 
-static inline fx *fx_new_audit(const char *est, m2m_mef_audit_fn audit, void *actx)
+static inline fx *fx_new_full(const char *est, m2m_mef_audit_fn audit, void *actx, int auth_suid)
 {
 	fx *f = calloc(1, sizeof(*f));
 	m2m_mef_config c = {.mef_fqdn = "mef.example.com", .sp_id = "//sp.example.com", .est_uri = est,
-			    .audit = audit, .audit_ctx = actx};
+			    .audit = audit, .audit_ctx = actx, .auth_profile_suid = auth_suid};
 	m2m_mef_enrolee e = {.flavour = M2M_MEF_FLAVOUR_KPM, .client_id = FX_KPMID, .enrolee_id = FX_EID,
 			     .targets = {FX_TARGET}, .ntargets = 1, .expiry = FX_NOW + 1000};
 	uint8_t kb[32];
@@ -78,9 +78,21 @@ static inline fx *fx_new_audit(const char *est, m2m_mef_audit_fn audit, void *ac
 	return f;
 }
 
+static inline fx *fx_new_audit(const char *est, m2m_mef_audit_fn audit, void *actx)
+{
+	return fx_new_full(est, audit, actx, 0);
+}
+
 static inline fx *fx_new(const char *est)
 {
-	return fx_new_audit(est, NULL, NULL);
+	return fx_new_full(est, NULL, NULL, 0);
+}
+
+/* cmdClassID of a sec:mefClientCmd answer. */
+static inline int fx_cmd_class(const json_t *pc)
+{
+	return (int)json_integer_value(
+		json_object_get(json_object_get(json_object_get(pc, "sec:mefClientCmd"), "cmdDescription"), "cmdClassID"));
 }
 
 static inline void fx_free(fx *f)

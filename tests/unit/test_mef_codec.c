@@ -57,10 +57,63 @@ static void test_codec(void **state)
 	assert_int_equal(m2mi_mef_ts_parse("20270231T080000", &t), M2M_E_PROTO);
 }
 
+/* Every refusal of the strict parsers (each is a 4000 at the service). */
+static void test_codec_refusals(void **state)
+{
+	static const char *const bad_reg[] = {
+		"{}",
+		"{\"sec:clientRegCfg\":[]}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\"}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\"},\"x\":1}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"*.example.com\",\"adminFQDN\":\"a.example.com\"}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"labels\":\"x\"}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"labels\":[1]}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"labels\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"httpPort\":-1}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"certEnrolInd\":1}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"expirationTime\":\"2027\"}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"enroleeID\":\"\"}}",
+	};
+	static const char *const bad_key[] = {
+		"{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":\"22\"}}",
+		"{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":22,\"targetIDs\":[]}}",
+		"{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":22,\"targetIDs\":[\"mef.example.com\"]}}",
+		"{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":22,\"keyValue\":\"zz112233445566778899aabbccddeeff\"}}",
+		"{\"sec:keyRegCfg\":{\"SUID\":22}}",
+	};
+	m2mi_mef_client_reg c;
+	m2mi_mef_key_reg k;
+	json_t *v = NULL;
+	uint8_t big[20000];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_reg) / sizeof(bad_reg[0]); i++) {
+		v = j(bad_reg[i]);
+		assert_int_equal(m2mi_mef_parse_client_reg(v, false, &c), M2M_E_PROTO);
+		json_decref(v);
+	}
+	for (size_t i = 0; i < sizeof(bad_key) / sizeof(bad_key[0]); i++) {
+		v = j(bad_key[i]);
+		assert_int_equal(m2mi_mef_parse_key_reg(v, i == 4, &k), M2M_E_PROTO);
+		for (size_t b = 0; b < sizeof(k.key); b++)
+			assert_int_equal(k.key[b], 0); /* nothing of a refused key stays behind */
+		json_decref(v);
+	}
+	/* oversize or non-object bodies, duplicate members */
+	memset(big, ' ', sizeof(big));
+	big[0] = '{';
+	big[sizeof(big) - 1] = '}';
+	assert_int_equal(m2mi_mef_parse_json(big, sizeof(big), &v), M2M_E_PROTO);
+	assert_int_equal(m2mi_mef_parse_json((const uint8_t *)"[1]", 3, &v), M2M_E_PROTO);
+	assert_int_equal(m2mi_mef_parse_json((const uint8_t *)"{\"a\":1,\"a\":2}", 13, &v), M2M_E_PROTO);
+	assert_null(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_codec_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,12 +112,53 @@ static void test_expired_revoked(void **state)
 	fx_free(f);
 }
 
+/* The full plan: CERT_PROV, MO_NODE [authenticationProfile] (SUID 22), NO_MORE_COMMANDS; a
+ * client error status also moves the plan on; a NO_MORE_COMMANDS ack ends it (then 4105). */
+static void test_full_plan(void **state)
+{
+	fx *f = fx_new_full("https://mef.example.com/.well-known/est", NULL, NULL, 22);
+	m2m_mef_assoc *a = fx_enrolee(f, 0x0A);
+	json_t *pc = NULL, *args;
+	char path[128];
+
+	(void)state;
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg",
+				"{\"sec:clientRegCfg\":{\"fqdn\":\"MEF.example.com\",\"adminFQDN\":\"a.example.com\",\"certEnrolInd\":true}}", NULL), 2001);
+	snprintf(path, sizeof(path), "mefClientReg/%.32s/mefClientCmd", m2m_mef_assoc_keid(a));
+	assert_int_equal(fx_run(f, a, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	assert_int_equal(fx_cmd_class(pc), 1);
+	args = json_object_get(json_object_get(json_object_get(json_object_get(pc, "sec:mefClientCmd"), "cmdDescription"),
+					       "cmdArgs"), "certProvCmdArgs");
+	assert_int_equal(json_integer_value(json_object_get(args, "certSubjectType")), 3);
+	assert_string_equal(json_string_value(json_object_get(args, "certSubjectID")), FX_EID);
+	json_decref(pc);
+	/* the client reports an EST client error: the MEF goes on with the next command */
+	assert_int_equal(fx_run(f, a, M2M_OP_UPDATE, path, "{\"sec:mefClientCmd\":{\"cmdID\":1,\"cmdStatusCode\":101}}", &pc), 2004);
+	assert_int_equal(fx_cmd_class(pc), 3);
+	args = json_object_get(json_object_get(json_object_get(json_object_get(pc, "sec:mefClientCmd"), "cmdDescription"),
+					       "cmdArgs"), "MONodeCmdArgs");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(args, "objectTypeSpecifcArgs"), "SUID")), 22);
+	json_decref(pc);
+	assert_int_equal(fx_run(f, a, M2M_OP_UPDATE, path, "{\"sec:mefClientCmd\":{\"cmdID\":2,\"cmdStatusCode\":20}}", &pc), 2004);
+	assert_int_equal(fx_cmd_class(pc), 0);
+	args = json_object_get(json_object_get(json_object_get(json_object_get(pc, "sec:mefClientCmd"), "cmdDescription"),
+					       "cmdArgs"), "noMoreCmdArgs");
+	assert_string_equal(json_string_value(json_object_get(args, "retryDuration")), "PT86400S");
+	json_decref(pc);
+	assert_int_equal(fx_run(f, a, M2M_OP_UPDATE, path, "{\"sec:mefClientCmd\":{\"cmdID\":3,\"cmdStatusCode\":20}}", NULL), 2004);
+	assert_int_equal(fx_run(f, a, M2M_OP_UPDATE, path, "{\"sec:mefClientCmd\":{\"cmdID\":3,\"cmdStatusCode\":20}}", NULL), 4105);
+	assert_int_equal(fx_run(f, a, M2M_OP_DELETE, path, NULL, NULL), 4005);
+	m2m_mef_assoc_free(a);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_and_replay),
 		cmocka_unit_test(test_cert_prov_and_reenrol),
 		cmocka_unit_test(test_expired_revoked),
+		cmocka_unit_test(test_full_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

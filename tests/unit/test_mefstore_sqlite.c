@@ -4,6 +4,8 @@
  * bootstrap configuration): idempotent add, conflicting add, rotate, fleet group lookup and
  * a revoked tombstone for a group member.
  */
+#include <sys/stat.h>
+
 #include "mef_fixture.h"
 
 static void test_store(void **state)
@@ -45,10 +47,62 @@ static void test_store(void **state)
 	fx_free(f);
 }
 
+/* Refusals of the library functions the CLI calls, each with its exact error. */
+static void test_refusals(void **state)
+{
+	fx *f = fx_new(NULL);
+	m2m_mefstore *st = m2m_mef_store(f->mef), *other = NULL;
+	uint8_t kb[32];
+	m2m_key *k = NULL, *short_k = NULL;
+	m2m_mef_enrolee e = {.flavour = M2M_MEF_FLAVOUR_KPM, .client_id = "x@mef.example.com", .enrolee_id = "Cx",
+			     .targets = {FX_TARGET}, .ntargets = 1, .expiry = FX_NOW + 10};
+	char p[200];
+
+	(void)state;
+	memset(kb, 0x21, sizeof(kb));
+	assert_int_equal(m2m_key_new(kb, 32, &k), M2M_OK);
+	assert_int_equal(m2m_key_new(kb, 16, &short_k), M2M_OK);
+	assert_int_equal(m2m_mefstore_enrolee_revoke(st, "nobody@mef.example.com", FX_NOW), M2M_E_NOT_FOUND);
+	assert_int_equal(m2m_mefstore_enrolee_rotate(st, "nobody@mef.example.com", k, FX_NOW), M2M_E_NOT_FOUND);
+	assert_int_equal(m2m_mefstore_enrolee_add(st, &e, short_k, FX_NOW, NULL), M2M_E_KEY_LEN);
+	e.expiry = FX_NOW;
+	assert_int_equal(m2m_mefstore_enrolee_add(st, &e, k, FX_NOW, NULL), M2M_E_RANGE);
+	e.expiry = FX_NOW + 10;
+	e.client_id = "no-at-sign";
+	assert_true(m2m_mefstore_enrolee_add(st, &e, k, FX_NOW, NULL) < 0);
+	e.client_id = "x@mef.example.com";
+	e.targets[0] = "Cnot-a-cse";
+	assert_true(m2m_mefstore_enrolee_add(st, &e, k, FX_NOW, NULL) < 0);
+	e.targets[0] = FX_TARGET;
+	e.allowed = "*";
+	assert_int_equal(m2m_mefstore_enrolee_add(st, &e, k, FX_NOW, NULL), M2M_E_INVAL);
+	e.allowed = NULL;
+	e.flavour = M2M_MEF_FLAVOUR_CERT;
+	assert_int_equal(m2m_mefstore_enrolee_add(st, &e, k, FX_NOW, NULL), M2M_E_INVAL);
+	e.flavour = M2M_MEF_FLAVOUR_KPM;
+	assert_int_equal(m2m_mefstore_enrolee_add(st, &e, k, FX_NOW, NULL), M2M_OK);
+	assert_int_equal(m2m_mefstore_enrolee_revoke(st, "x@mef.example.com", FX_NOW), M2M_OK);
+	assert_int_equal(m2m_mefstore_enrolee_revoke(st, "x@mef.example.com", FX_NOW), M2M_OK);
+	assert_int_equal(m2m_mefstore_enrolee_rotate(st, "x@mef.example.com", k, FX_NOW), M2M_E_KEY_REVOKED);
+	/* re-adding a revoked enrolee is a conflict, not a silent revival */
+	assert_int_equal(m2m_mefstore_enrolee_add(st, &e, k, FX_NOW, NULL), M2M_E_EXISTS);
+	/* a store readable by others is refused */
+	assert_int_equal(chmod(f->path, 0644), 0);
+	assert_int_equal(m2m_mefstore_open(f->path, false, &other), M2M_E_KEY_PERMS);
+	assert_null(other);
+	assert_int_equal(chmod(f->path, 0600), 0);
+	snprintf(p, sizeof(p), "%s/absent.db", f->dir);
+	assert_int_equal(m2m_mefstore_open(p, false, &other), M2M_E_NOT_FOUND);
+	m2m_key_free(k);
+	m2m_key_free(short_k);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
