@@ -99,6 +99,20 @@ M2M_API void m2m_mef_assoc_free(m2m_mef_assoc *a);
 M2M_API m2m_mef_peer m2m_mef_assoc_peer(const m2m_mef_assoc *a);
 /* KeID of an enrolee association (public identifier), else NULL. */
 M2M_API const char *m2m_mef_assoc_keid(const m2m_mef_assoc *a);
+/* The client identity: KpmID / certificate identity of an enrolee, CSE-ID of a target; NULL for
+ * none. For per-client rate limiting and logs (never secret). */
+M2M_API const char *m2m_mef_assoc_client(const m2m_mef_assoc *a);
+/* The association the assoc was built from (copy held by a). */
+M2M_API const m2m_sa *m2m_mef_assoc_sa(const m2m_mef_assoc *a);
+/*
+ * The enrolee record of an enrolee association, read now on w's store connection (so a
+ * revocation since the handshake counts): M2M_E_KEY_REVOKED / M2M_E_KEY_EXPIRED / M2M_E_AUTH
+ * (not an enrolee association). For EST: a CSR's subjectAltName identity may be issued when
+ * m2m_mef_claim_allowed(out->enrolee_id, out->allowed, san_id). out->keid is the KeID of its
+ * current registration (NULL before MEF Client Registration). Free with m2m_mef_enrolee_free.
+ */
+M2M_API M2M_WUR m2m_err m2m_mef_assoc_enrolee(m2m_mef_worker *w, const m2m_mef_assoc *a, int64_t now,
+					      m2m_mef_enrolee **out);
 
 /*
  * Process one Mmef request (docs/procedures/mef.md). assoc NULL = no security association

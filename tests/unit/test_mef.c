@@ -99,12 +99,46 @@ static void test_audit(void **state)
 	fx_free(f);
 }
 
+/* Accessors for the transport (rate limiting) and the EST helper (CSR SAN policy). */
+static void test_assoc_accessors(void **state)
+{
+	fx *f = fx_new(NULL);
+	m2m_mef_assoc *a = fx_enrolee(f, 0x0B), *t = fx_target(f, FX_TARGET);
+	m2m_mef_enrolee *e = NULL;
+
+	(void)state;
+	assert_string_equal(m2m_mef_assoc_client(a), FX_KPMID);
+	assert_string_equal(m2m_mef_assoc_client(t), FX_TARGET);
+	assert_int_equal(m2m_mef_assoc_sa(t)->kind, M2M_SA_CERT);
+	assert_int_equal(m2m_mef_assoc_enrolee(f->w, t, FX_NOW, &e), M2M_E_AUTH);
+	assert_int_equal(m2m_mef_assoc_enrolee(f->w, a, FX_NOW, &e), M2M_OK);
+	assert_string_equal(e->enrolee_id, FX_EID);
+	assert_null(e->keid);
+	assert_true(m2m_mef_claim_allowed(e->enrolee_id, e->allowed, FX_EID));
+	assert_false(m2m_mef_claim_allowed(e->enrolee_id, e->allowed, "Cforeign"));
+	m2m_mef_enrolee_free(e);
+	e = NULL;
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", FX_REG_BODY, NULL), 2001);
+	assert_int_equal(m2m_mef_assoc_enrolee(f->w, a, FX_NOW, &e), M2M_OK);
+	assert_string_equal(e->keid, m2m_mef_assoc_keid(a));
+	m2m_mef_enrolee_free(e);
+	e = NULL;
+	assert_int_equal(m2m_mef_assoc_enrolee(f->w, a, FX_NOW + 1000, &e), M2M_E_KEY_EXPIRED);
+	assert_int_equal(m2m_mefstore_enrolee_revoke(m2m_mef_store(f->mef), FX_KPMID, FX_NOW), M2M_OK);
+	assert_int_equal(m2m_mef_assoc_enrolee(f->w, a, FX_NOW, &e), M2M_E_KEY_REVOKED);
+	assert_null(e);
+	m2m_mef_assoc_free(a);
+	m2m_mef_assoc_free(t);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_psk_resolver),
 		cmocka_unit_test(test_classify_and_dispatch),
 		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_assoc_accessors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

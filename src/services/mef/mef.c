@@ -279,6 +279,35 @@ const char *m2m_mef_assoc_keid(const m2m_mef_assoc *a)
 	return a != NULL && a->ke != NULL ? m2m_key_id(a->ke) : NULL;
 }
 
+const char *m2m_mef_assoc_client(const m2m_mef_assoc *a)
+{
+	return a != NULL && a->client_id[0] != '\0' ? a->client_id : NULL;
+}
+
+const m2m_sa *m2m_mef_assoc_sa(const m2m_mef_assoc *a)
+{
+	return a != NULL ? &a->sa : NULL;
+}
+
+m2m_err m2m_mef_assoc_enrolee(m2m_mef_worker *w, const m2m_mef_assoc *a, int64_t now, m2m_mef_enrolee **out)
+{
+	m2m_mef_enrolee *e = NULL;
+	m2m_err r;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (w == NULL || a == NULL)
+		return M2M_E_INVAL;
+	if (a->peer != M2M_MEF_PEER_ENROLEE)
+		return M2M_E_AUTH;
+	if ((r = m2mi_mefstore_enrolee_check(w->st, a->client_id, now, &e)) != M2M_OK)
+		return r == M2M_E_NOT_FOUND ? M2M_E_KEY_REVOKED : r; /* vanished since the handshake */
+	m2m_mef_enrolee_free(e);
+	/* the public getter adds the KeID of the current registration */
+	return m2m_mefstore_enrolee_get(w->st, a->client_id, out);
+}
+
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
 m2m_err m2mi_mef_fail(m2m_response *rsp, m2mi_mef_out *o, int rsc, const char *outcome, const char *msg)
