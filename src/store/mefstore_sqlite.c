@@ -24,7 +24,6 @@
 
 #define SCHEMA_VERSION 1
 
-
 static const char *const schema_v1[] = {
 	"CREATE TABLE m2m_schema (component TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) STRICT",
 	"CREATE TABLE enrolee (client_id TEXT PRIMARY KEY NOT NULL,"
@@ -187,7 +186,7 @@ m2m_err m2mi_mefs_split(const unsigned char *txt, char t[][M2MI_MEF_ID_MAX], siz
 	return M2M_OK;
 }
 
-static char *dup_col(sqlite3_stmt *s, int col)
+char *m2mi_mefs_dup_col(sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
 
@@ -200,7 +199,7 @@ void m2mi_mefs_cpy(char *dst, size_t cap, const unsigned char *src)
 }
 
 /* Canonical AE-ID / CSE-ID (kind AE or CSE, or only CSE when cse_only). */
-static m2m_err canon_id(const char *s, bool cse_only, char *out, size_t cap)
+m2m_err m2mi_mefs_canon_id(const char *s, bool cse_only, char *out, size_t cap)
 {
 	m2m_id *id = NULL;
 	m2m_err r;
@@ -285,18 +284,6 @@ void m2m_mef_enrolee_free(m2m_mef_enrolee *e)
 	free(e);
 }
 
-void m2m_mef_group_free(m2m_mef_group *g)
-{
-	if (g == NULL)
-		return;
-	free(g->group_id);
-	free(g->kpm_prefix);
-	free(g->enrolee_tmpl);
-	for (size_t i = 0; i < M2M_MEF_MAX_TARGETS; i++)
-		free(g->targets[i]);
-	free(g);
-}
-
 /* The row of client_id (any state) and its Kpm when kpm != NULL (NULL for cert / group rows). */
 m2m_err m2mi_mefs_enrolee_row(m2m_mefstore *st, const char *client_id, m2m_mef_enrolee **e, m2m_key **kpm)
 {
@@ -322,72 +309,6 @@ m2m_err m2mi_mefs_enrolee_row(m2m_mefstore *st, const char *client_id, m2m_mef_e
 		m2m_mef_enrolee_free(*e);
 		*e = NULL;
 	}
-	return r;
-}
-
-/* The enrolee record a group member would get, and its Kpm (kpm may be NULL). */
-m2m_err m2mi_mefs_group_member(m2m_mefstore *st, const char *client_id, m2m_mef_enrolee **out, m2m_key **kpm)
-{
-	char t[M2M_MEF_MAX_TARGETS][M2MI_MEF_ID_MAX], eid[M2MI_MEF_ID_MAX];
-	sqlite3_stmt *s = NULL;
-	m2m_mef_enrolee *e = NULL;
-	m2m_key *gk = NULL;
-	m2m_err r;
-	size_t plen;
-
-	*out = NULL;
-	/* Longest prefix first: a more specific batch wins. */
-	if ((r = m2mi_mefs_prep(st, "SELECT group_id, prefix, tmpl, targets, expiry, state, created_at, gkey FROM grp"
-			  " WHERE substr(?1, 1, length(prefix)) = prefix ORDER BY length(prefix) DESC LIMIT 1", &s)) != M2M_OK)
-		return r;
-	sqlite3_bind_text(s, 1, client_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return M2M_E_NOT_FOUND;
-	}
-	r = M2M_E_NOMEM;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		goto out;
-	e->flavour = M2M_MEF_FLAVOUR_KPM;
-	plen = strlen((const char *)sqlite3_column_text(s, 1));
-	{
-		/* "{id}" in the template: the KpmID's relative part (before '@') after the prefix. */
-		const char *tmpl = (const char *)sqlite3_column_text(s, 2), *at = strchr(client_id, '@');
-		const char *mark = strstr(tmpl, "{id}");
-		size_t idl = (at != NULL ? (size_t)(at - client_id) : strlen(client_id));
-		idl = idl > plen ? idl - plen : 0;
-		if (mark == NULL)
-			snprintf(eid, sizeof(eid), "%s", tmpl);
-		else if (snprintf(eid, sizeof(eid), "%.*s%.*s%s", (int)(mark - tmpl), tmpl, (int)idl, client_id + plen,
-				  mark + 4) >= (int)sizeof(eid)) {
-			r = M2M_E_RANGE;
-			goto out;
-		}
-	}
-	if ((e->client_id = strdup(client_id)) == NULL || (e->enrolee_id = strdup(eid)) == NULL ||
-	    (e->group_id = dup_col(s, 0)) == NULL)
-		goto out;
-	if ((r = m2mi_mefs_split(sqlite3_column_text(s, 3), t, &e->ntargets)) != M2M_OK)
-		goto out;
-	r = M2M_E_NOMEM;
-	for (size_t i = 0; i < e->ntargets; i++)
-		if ((e->targets[i] = strdup(t[i])) == NULL)
-			goto out;
-	e->expiry = sqlite3_column_int64(s, 4);
-	e->state = sqlite3_column_text(s, 5)[0] == 'r' ? M2M_CRED_STATE_REVOKED : M2M_CRED_STATE_ACTIVE;
-	e->created_at = sqlite3_column_int64(s, 6);
-	r = M2M_OK;
-	if (kpm != NULL) {
-		if ((r = m2m_key_new(sqlite3_column_blob(s, 7), (size_t)sqlite3_column_bytes(s, 7), &gk)) == M2M_OK)
-			r = m2m_mef_fleet_kpm(gk, client_id, kpm);
-	}
-out:
-	sqlite3_finalize(s);
-	m2m_key_free(gk);
-	if (r != M2M_OK)
-		m2m_mef_enrolee_free(e);
-	else
-		*out = e;
 	return r;
 }
 
@@ -486,10 +407,10 @@ static m2m_err check_enrolee(const m2m_mef_enrolee *e, const m2m_key *kpm, int64
 	} else if (e->flavour != M2M_MEF_FLAVOUR_CERT || kpm != NULL || strlen(e->client_id) >= M2MI_MEF_ID_MAX) {
 		return M2M_E_INVAL;
 	}
-	if ((r = canon_id(e->enrolee_id, false, c->eid, sizeof(c->eid))) != M2M_OK)
+	if ((r = m2mi_mefs_canon_id(e->enrolee_id, false, c->eid, sizeof(c->eid))) != M2M_OK)
 		return r;
 	for (size_t i = 0; i < e->ntargets; i++)
-		if ((r = canon_id(e->targets[i], true, t[i], sizeof(t[i]))) != M2M_OK)
+		if ((r = m2mi_mefs_canon_id(e->targets[i], true, t[i], sizeof(t[i]))) != M2M_OK)
 			return r;
 	if (e->expiry <= now)
 		return M2M_E_RANGE;
@@ -576,56 +497,6 @@ m2m_err m2mi_mefs_exec1(m2m_mefstore *st, const char *sql, const char *a, int64_
 	return r;
 }
 
-m2m_err m2m_mefstore_enrolee_import(m2m_mefstore *st, const m2m_mef_enrolee *rows, const m2m_key *const *kpms,
-				    size_t n, int64_t now, m2m_mefstore_import_fn fn, void *arg, size_t *added,
-				    size_t *unchanged, size_t *failed)
-{
-	size_t c[3] = {0, 0, 0};
-	m2m_err r = M2M_OK;
-
-	if (st == NULL || (rows == NULL && n > 0) || (kpms == NULL && n > 0))
-		return M2M_E_INVAL;
-	for (size_t i = 0; i < n && r == M2M_OK; i++) {
-		m2m_mef_add_result res = 0;
-		m2m_err e = m2m_mefstore_enrolee_add(st, &rows[i], kpms[i], now, &res);
-		c[e != M2M_OK ? 2 : res == M2M_MEF_ADDED ? 0 : 1]++;
-		if (fn != NULL)
-			r = fn(i, e, res, arg);
-	}
-	if (added != NULL)
-		*added = c[0];
-	if (unchanged != NULL)
-		*unchanged = c[1];
-	if (failed != NULL)
-		*failed = c[2];
-	return r;
-}
-
-/* Materialise a group member's row (state 'active' or 'revoked'). */
-m2m_err m2mi_mefs_insert_member(m2m_mefstore *st, const m2m_mef_enrolee *g, const char *state, int64_t now)
-{
-	char tj[M2M_MEF_MAX_TARGETS * M2MI_MEF_ID_MAX];
-	sqlite3_stmt *s = NULL;
-	m2m_err r;
-
-	if ((r = m2mi_mefs_join(NULL, g->targets, g->ntargets, tj, sizeof(tj))) != M2M_OK ||
-	    (r = m2mi_mefs_prep(st, "INSERT INTO enrolee (client_id, flavour, kpm, enrolee_id, targets, allowed, group_id,"
-			  " expiry, state, created_at, revoked_at) VALUES (?1, 'kpm', NULL, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8)",
-		      &s)) != M2M_OK)
-		return r;
-	sqlite3_bind_text(s, 1, g->client_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, g->enrolee_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, tj, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, g->group_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, g->expiry);
-	sqlite3_bind_text(s, 6, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, now);
-	sqlite3_bind_int64(s, 8, state[0] == 'r' ? now : 0);
-	r = m2mi_mefs_step_done(s);
-	sqlite3_finalize(s);
-	return r;
-}
-
 m2m_err m2m_mefstore_enrolee_revoke(m2m_mefstore *st, const char *client_id, int64_t now)
 {
 	m2m_mef_enrolee *e = NULL;
@@ -689,7 +560,7 @@ static m2m_err attach_keid(m2m_mefstore *st, m2m_mef_enrolee *e)
 	if (r != M2M_OK)
 		return r;
 	sqlite3_bind_text(s, 1, e->client_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && (e->keid = dup_col(s, 0)) == NULL)
+	if (sqlite3_step(s) == SQLITE_ROW && (e->keid = m2mi_mefs_dup_col(s, 0)) == NULL)
 		r = M2M_E_NOMEM;
 	sqlite3_finalize(s);
 	return r;
@@ -734,57 +605,5 @@ m2m_err m2m_mefstore_enrolee_list(m2m_mefstore *st, m2m_mefstore_enrolee_fn fn, 
 		r = M2M_E_STORE;
 	sqlite3_finalize(s);
 	return r;
-}
-
-m2m_err m2m_mefstore_group_add(m2m_mefstore *st, const m2m_mef_group *g, const m2m_key *gk, int64_t now)
-{
-	char t[M2M_MEF_MAX_TARGETS][M2MI_MEF_ID_MAX], tj[sizeof(t)];
-	sqlite3_stmt *s = NULL;
-	const uint8_t *kb;
-	size_t kl = 0;
-	m2m_err r;
-
-	if (st == NULL || g == NULL || g->group_id == NULL || g->kpm_prefix == NULL || g->kpm_prefix[0] == '\0' ||
-	    g->enrolee_tmpl == NULL || g->ntargets == 0 || g->ntargets > M2M_MEF_MAX_TARGETS ||
-	    strspn(g->group_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(g->group_id) ||
-	    g->group_id[0] == '\0' || strlen(g->group_id) > 64)
-		return M2M_E_INVAL;
-	if (gk == NULL || (kb = m2m_key_bytes(gk, &kl)) == NULL || kl != M2M_KEY_LEN)
-		return M2M_E_KEY_LEN;
-	if (g->expiry <= now)
-		return M2M_E_RANGE;
-	for (size_t i = 0; i < g->ntargets; i++)
-		if ((r = canon_id(g->targets[i], true, t[i], sizeof(t[i]))) != M2M_OK)
-			return r;
-	if ((r = m2mi_mefs_join(t, NULL, g->ntargets, tj, sizeof(tj))) != M2M_OK || (r = m2mi_mefstore_begin(st)) != M2M_OK)
-		return r;
-	if ((r = m2mi_mefs_prep(st, "INSERT INTO grp (group_id, gkey, prefix, tmpl, targets, expiry, state, created_at)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7)", &s)) == M2M_OK) {
-		sqlite3_bind_text(s, 1, g->group_id, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 2, kb, (int)kl, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, g->kpm_prefix, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, g->enrolee_tmpl, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, tj, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 6, g->expiry);
-		sqlite3_bind_int64(s, 7, now);
-		r = m2mi_mefs_step_done(s);
-	}
-	sqlite3_finalize(s);
-	return m2mi_mefstore_end(st, r);
-}
-
-m2m_err m2m_mefstore_group_revoke(m2m_mefstore *st, const char *group_id, int64_t now)
-{
-	m2m_err r;
-
-	if (st == NULL || group_id == NULL)
-		return M2M_E_INVAL;
-	if ((r = m2mi_mefstore_begin(st)) != M2M_OK)
-		return r;
-	r = m2mi_mefs_exec1(st, "UPDATE grp SET state = 'revoked' WHERE group_id = ?1", group_id, 0);
-	if (r == M2M_OK && sqlite3_changes(st->db) == 0)
-		r = M2M_E_NOT_FOUND;
-	(void)now;
-	return m2mi_mefstore_end(st, r);
 }
 
