@@ -52,6 +52,8 @@ m2m_err m2mi_mefstore_begin_read(m2m_mefstore *st);
 /* COMMIT when r is M2M_OK, else ROLLBACK; returns the final status. */
 m2m_err m2mi_mefstore_end(m2m_mefstore *st, m2m_err r);
 
+/* The canonical client_id of in (a KpmID's FQDN part lowercased; anything else as given). */
+m2m_err m2mi_mefstore_client_canon(const char *in, char *out, size_t cap);
 /* Enrolee check inside a transaction: M2M_OK (active, *e filled), M2M_E_NOT_FOUND,
  * M2M_E_KEY_REVOKED, M2M_E_KEY_EXPIRED. Group members without a row resolve through the group. */
 m2m_err m2mi_mefstore_enrolee_check(m2m_mefstore *st, const char *client_id, int64_t now, m2m_mef_enrolee **e);

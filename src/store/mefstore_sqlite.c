@@ -214,6 +214,22 @@ m2m_err m2mi_mefs_canon_id(const char *s, bool cse_only, char *out, size_t cap)
 	return r;
 }
 
+m2m_err m2mi_mefstore_client_canon(const char *in, char *out, size_t cap)
+{
+	m2m_id *id = NULL;
+	int n;
+
+	if (in == NULL || cap == 0)
+		return M2M_E_INVAL;
+	/* A KpmID has the KpsaID shape: its FQDN part is case-insensitive (lowercase canonical). */
+	if (m2m_id_parse(in, strlen(in), M2M_ID_KPSAID, &id) == M2M_OK)
+		n = snprintf(out, cap, "%s", m2m_id_canonical(id));
+	else
+		n = snprintf(out, cap, "%s", in);
+	m2m_id_free(id);
+	return n > 0 && (size_t)n < cap ? M2M_OK : M2M_E_RANGE;
+}
+
 static bool allowed_ok(const char *a)
 {
 	size_t n = 0;
@@ -352,12 +368,18 @@ static m2m_err resolve(m2m_mefstore *st, const char *client_id, int64_t now, m2m
 
 m2m_err m2mi_mefstore_enrolee_check(m2m_mefstore *st, const char *client_id, int64_t now, m2m_mef_enrolee **e)
 {
-	return resolve(st, client_id, now, e, NULL);
+	char cid[M2MI_MEF_ID_MAX];
+
+	*e = NULL;
+	if (m2mi_mefstore_client_canon(client_id, cid, sizeof(cid)) != M2M_OK)
+		return M2M_E_NOT_FOUND;
+	return resolve(st, cid, now, e, NULL);
 }
 
 m2m_err m2m_mefstore_kpm_lookup(m2m_mefstore *st, const char *kpm_id, int64_t now, m2m_key **kpm,
 				m2m_mef_enrolee **info)
 {
+	char cid[M2MI_MEF_ID_MAX];
 	m2m_mef_enrolee *e = NULL;
 	m2m_key *k = NULL;
 	m2m_err r;
@@ -368,6 +390,9 @@ m2m_err m2m_mefstore_kpm_lookup(m2m_mefstore *st, const char *kpm_id, int64_t no
 		*info = NULL;
 	if (st == NULL || kpm_id == NULL || kpm == NULL)
 		return M2M_E_INVAL;
+	if (m2mi_mefstore_client_canon(kpm_id, cid, sizeof(cid)) != M2M_OK)
+		return M2M_E_NOT_FOUND;
+	kpm_id = cid;
 	if ((r = resolve(st, kpm_id, now, &e, &k)) == M2M_OK && e->flavour != M2M_MEF_FLAVOUR_KPM)
 		r = M2M_E_NOT_FOUND;
 	if (r == M2M_OK && (r = m2m_key_set_id(k, kpm_id)) == M2M_OK) {
@@ -443,6 +468,8 @@ m2m_err m2m_mefstore_enrolee_add(m2m_mefstore *st, const m2m_mef_enrolee *e, con
 				 m2m_mef_add_result *res)
 {
 	sqlite3_stmt *s = NULL;
+	m2m_mef_enrolee ce;
+	char cid[M2MI_MEF_ID_MAX];
 	enr_cols c;
 	const uint8_t *kb;
 	size_t kl = 0;
@@ -454,6 +481,11 @@ m2m_err m2m_mefstore_enrolee_add(m2m_mefstore *st, const m2m_mef_enrolee *e, con
 		return M2M_E_INVAL;
 	if ((r = check_enrolee(e, kpm, now, &c)) != M2M_OK)
 		return r;
+	if ((r = m2mi_mefstore_client_canon(e->client_id, cid, sizeof(cid))) != M2M_OK)
+		return r;
+	ce = *e;
+	ce.client_id = cid;
+	e = &ce;
 	if ((r = m2mi_mefstore_begin(st)) != M2M_OK)
 		return r;
 	if ((r = m2mi_mefs_prep(st, "INSERT INTO enrolee (client_id, flavour, kpm, enrolee_id, targets, allowed, group_id,"
@@ -499,11 +531,15 @@ m2m_err m2mi_mefs_exec1(m2m_mefstore *st, const char *sql, const char *a, int64_
 
 m2m_err m2m_mefstore_enrolee_revoke(m2m_mefstore *st, const char *client_id, int64_t now)
 {
+	char cid[M2MI_MEF_ID_MAX];
 	m2m_mef_enrolee *e = NULL;
 	m2m_err r;
 
 	if (st == NULL || client_id == NULL)
 		return M2M_E_INVAL;
+	if (m2mi_mefstore_client_canon(client_id, cid, sizeof(cid)) != M2M_OK)
+		return M2M_E_NOT_FOUND;
+	client_id = cid;
 	if ((r = m2mi_mefstore_begin(st)) != M2M_OK)
 		return r;
 	r = m2mi_mefs_enrolee_row(st, client_id, &e, NULL);
@@ -522,6 +558,7 @@ m2m_err m2m_mefstore_enrolee_revoke(m2m_mefstore *st, const char *client_id, int
 
 m2m_err m2m_mefstore_enrolee_rotate(m2m_mefstore *st, const char *client_id, const m2m_key *new_kpm, int64_t now)
 {
+	char cid[M2MI_MEF_ID_MAX];
 	m2m_mef_enrolee *e = NULL;
 	sqlite3_stmt *s = NULL;
 	const uint8_t *kb;
@@ -530,6 +567,9 @@ m2m_err m2m_mefstore_enrolee_rotate(m2m_mefstore *st, const char *client_id, con
 
 	if (st == NULL || client_id == NULL || new_kpm == NULL)
 		return M2M_E_INVAL;
+	if (m2mi_mefstore_client_canon(client_id, cid, sizeof(cid)) != M2M_OK)
+		return M2M_E_NOT_FOUND;
+	client_id = cid;
 	if ((kb = m2m_key_bytes(new_kpm, &kl)) == NULL || kl != M2M_KEY_LEN)
 		return M2M_E_KEY_LEN;
 	if ((r = m2mi_mefstore_begin(st)) != M2M_OK)
@@ -568,6 +608,7 @@ static m2m_err attach_keid(m2m_mefstore *st, m2m_mef_enrolee *e)
 
 m2m_err m2m_mefstore_enrolee_get(m2m_mefstore *st, const char *client_id, m2m_mef_enrolee **out)
 {
+	char cid[M2MI_MEF_ID_MAX];
 	m2m_err r;
 
 	if (out == NULL)
@@ -575,6 +616,9 @@ m2m_err m2m_mefstore_enrolee_get(m2m_mefstore *st, const char *client_id, m2m_me
 	*out = NULL;
 	if (st == NULL || client_id == NULL)
 		return M2M_E_INVAL;
+	if (m2mi_mefstore_client_canon(client_id, cid, sizeof(cid)) != M2M_OK)
+		return M2M_E_NOT_FOUND;
+	client_id = cid;
 	r = m2mi_mefs_enrolee_row(st, client_id, out, NULL);
 	if (r == M2M_E_NOT_FOUND)
 		r = m2mi_mefs_group_member(st, client_id, out, NULL);

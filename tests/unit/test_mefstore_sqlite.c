@@ -43,6 +43,17 @@ static void test_store(void **state)
 	assert_int_equal(m2m_mefstore_enrolee_revoke(st, "fleet-43@mef.example.com", FX_NOW), M2M_OK);
 	assert_int_equal(m2m_mefstore_kpm_lookup(st, "fleet-43@mef.example.com", FX_NOW, &got, NULL), M2M_E_KEY_REVOKED);
 	assert_int_equal(m2m_mefstore_kpm_lookup(st, "none@mef.example.com", FX_NOW, &got, NULL), M2M_E_NOT_FOUND);
+	/* a KpmID's FQDN part is case-insensitive, its relative part is not */
+	e.client_id = "Dev2@MEF.Example.COM";
+	e.enrolee_id = "Cdev2";
+	assert_int_equal(m2m_mefstore_enrolee_add(st, &e, k, FX_NOW - 10, &res), M2M_OK);
+	assert_int_equal(m2m_mefstore_kpm_lookup(st, "Dev2@mef.example.com", FX_NOW, &got, &info), M2M_OK);
+	assert_string_equal(info->client_id, "Dev2@mef.example.com");
+	m2m_mef_enrolee_free(info);
+	m2m_key_free(got);
+	assert_int_equal(m2m_mefstore_kpm_lookup(st, "dev2@mef.example.com", FX_NOW, &got, NULL), M2M_E_NOT_FOUND);
+	assert_int_equal(m2m_mefstore_enrolee_revoke(st, "Dev2@MEF.example.com", FX_NOW), M2M_OK);
+	assert_int_equal(m2m_mefstore_kpm_lookup(st, "Dev2@mef.example.com", FX_NOW, &got, NULL), M2M_E_KEY_REVOKED);
 	m2m_key_free(k);
 	fx_free(f);
 }

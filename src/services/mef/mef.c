@@ -191,12 +191,15 @@ static m2m_err classify(m2m_mef *mef, const m2m_sa *sa, int64_t now, m2m_mef_ass
 	else if (sa->kind == M2M_SA_CERT && sa->bound_id[0] != '\0')
 		client = sa->bound_id;
 	if (client != NULL) {
+		char cid[M2MI_MEF_ID_MAX];
+		if (m2mi_mefstore_client_canon(client, cid, sizeof(cid)) != M2M_OK)
+			return M2M_OK; /* no such enrolee: nothing usable */
 		pthread_mutex_lock(&mef->mu);
-		r = m2mi_mefstore_enrolee_check(mef->st, client, now, &e);
+		r = m2mi_mefstore_enrolee_check(mef->st, cid, now, &e);
 		pthread_mutex_unlock(&mef->mu);
 		if (r == M2M_OK && ((sa->kind == M2M_SA_PSK) == (e->flavour == M2M_MEF_FLAVOUR_KPM))) {
 			a->peer = M2M_MEF_PEER_ENROLEE;
-			snprintf(a->client_id, sizeof(a->client_id), "%s", client);
+			snprintf(a->client_id, sizeof(a->client_id), "%s", cid); /* canonical: the store's key */
 		}
 		m2m_mef_enrolee_free(e);
 		if (r != M2M_OK && r != M2M_E_NOT_FOUND && r != M2M_E_KEY_REVOKED && r != M2M_E_KEY_EXPIRED)
