@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of core/mef_codec.c (TS-0003 Tables 12.4.2-1, 12.4.3-1,
+ * 12.3.2.4-1, clause 8.3.2.1): strict body codecs, unknown members and wrong types refused.
+ */
+#include "mef_fixture.h"
+#include "core/mef_codec.h"
+
+static json_t *j(const char *s)
+{
+	json_t *v = json_loads(s, 0, NULL);
+	assert_non_null(v);
+	return v;
+}
+
+static void test_codec(void **state)
+{
+	m2mi_mef_client_reg c;
+	m2mi_mef_key_reg k;
+	json_t *v;
+	int64_t id, t;
+	int st, suid;
+	char keid[128];
+
+	(void)state;
+	v = j("{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"httpPort\":80,\"labels\":[\"x\"]}}");
+	assert_int_equal(m2mi_mef_parse_client_reg(v, false, &c), M2M_OK);
+	assert_int_equal(c.http_port, 80);
+	assert_int_equal(m2mi_mef_parse_client_reg(v, true, &c), M2M_E_PROTO);
+	json_decref(v);
+	v = j("{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"httpPort\":443}}");
+	assert_int_equal(m2mi_mef_parse_client_reg(v, false, &c), M2M_E_PROTO);
+	json_decref(v);
+	v = j("{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":22,\"targetIDs\":[\"/cse-in\"]}}");
+	assert_int_equal(m2mi_mef_parse_key_reg(v, false, &k), M2M_OK);
+	assert_int_equal(k.ntargets, 1);
+	json_decref(v);
+	v = j("{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":99}}");
+	assert_int_equal(m2mi_mef_parse_key_reg(v, false, &k), M2M_E_PROTO);
+	json_decref(v);
+	v = j("{\"sec:mefClientCmd\":{\"cmdID\":1,\"cmdStatusCode\":20}}");
+	assert_int_equal(m2mi_mef_parse_cmd_update(v, &id, &st), M2M_OK);
+	assert_int_equal(st, 20);
+	json_decref(v);
+	v = j("{\"sec:mefClientCmd\":{\"cmdID\":\"1\",\"cmdStatusCode\":20}}");
+	assert_int_equal(m2mi_mef_parse_cmd_update(v, &id, &st), M2M_E_PROTO);
+	json_decref(v);
+	assert_true(m2mi_mef_client_status_ok(305));
+	assert_false(m2mi_mef_client_status_ok(10));
+	assert_int_equal(m2mi_mef_parse_fetch_path("/fetchCredentials/0123456789abcdef0123456789ABCDEF@MEF.example.com/22",
+						   keid, sizeof(keid), &suid), M2M_OK);
+	assert_string_equal(keid, "0123456789ABCDEF0123456789ABCDEF@mef.example.com");
+	assert_int_equal(m2mi_mef_parse_fetch_path("fetchCredentials/x@mef.example.com/22", keid, sizeof(keid), &suid), M2M_E_PROTO);
+	assert_int_equal(m2mi_mef_parse_fetch_path("fetchCredentials/0123456789abcdef0123456789ABCDEF@mef.example.com/022",
+						   keid, sizeof(keid), &suid), M2M_E_PROTO);
+	assert_int_equal(m2mi_mef_ts_parse("20270115T080000", &t), M2M_OK);
+	assert_int_equal(m2mi_mef_ts_parse("20270231T080000", &t), M2M_E_PROTO);
+}
+
+/* Every refusal of the strict parsers (each is a 4000 at the service). */
+static void test_codec_refusals(void **state)
+{
+	static const char *const bad_reg[] = {
+		"{}",
+		"{\"sec:clientRegCfg\":[]}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\"}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\"},\"x\":1}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"*.example.com\",\"adminFQDN\":\"a.example.com\"}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"labels\":\"x\"}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"labels\":[1]}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"labels\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"httpPort\":-1}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"certEnrolInd\":1}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"expirationTime\":\"2027\"}}",
+		"{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"enroleeID\":\"\"}}",
+	};
+	static const char *const bad_key[] = {
+		"{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":\"22\"}}",
+		"{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":22,\"targetIDs\":[]}}",
+		"{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":22,\"targetIDs\":[\"mef.example.com\"]}}",
+		"{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\",\"SUID\":22,\"keyValue\":\"zz112233445566778899aabbccddeeff\"}}",
+		"{\"sec:keyRegCfg\":{\"SUID\":22}}",
+	};
+	m2mi_mef_client_reg c;
+	m2mi_mef_key_reg k;
+	json_t *v = NULL;
+	uint8_t big[20000];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_reg) / sizeof(bad_reg[0]); i++) {
+		v = j(bad_reg[i]);
+		assert_int_equal(m2mi_mef_parse_client_reg(v, false, &c), M2M_E_PROTO);
+		json_decref(v);
+	}
+	for (size_t i = 0; i < sizeof(bad_key) / sizeof(bad_key[0]); i++) {
+		v = j(bad_key[i]);
+		assert_int_equal(m2mi_mef_parse_key_reg(v, i == 4, &k), M2M_E_PROTO);
+		for (size_t b = 0; b < sizeof(k.key); b++)
+			assert_int_equal(k.key[b], 0); /* nothing of a refused key stays behind */
+		json_decref(v);
+	}
+	/* oversize or non-object bodies, duplicate members */
+	memset(big, ' ', sizeof(big));
+	big[0] = '{';
+	big[sizeof(big) - 1] = '}';
+	assert_int_equal(m2mi_mef_parse_json(big, sizeof(big), &v), M2M_E_PROTO);
+	assert_int_equal(m2mi_mef_parse_json((const uint8_t *)"[1]", 3, &v), M2M_E_PROTO);
+	assert_int_equal(m2mi_mef_parse_json((const uint8_t *)"{\"a\":1,\"a\":2}", 13, &v), M2M_E_PROTO);
+	assert_null(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_codec_refusals),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
