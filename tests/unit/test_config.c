@@ -60,7 +60,7 @@ static void test_rejects(void **state)
 		{"max-body = 12abc\n", "invalid value"},
 		{"log-level = loud\n", "invalid value"},
 		{"just a line\n", "expected key = value"},
-		{"[mef]\n", "unknown section"},
+		{"[mfe]\n", "line 1: unknown section [mfe]"},
 	};
 	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
 		err[0] = '\0';
