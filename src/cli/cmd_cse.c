@@ -134,6 +134,9 @@ int cli_cse_main(int argc, char **argv)
 	if (r != M2M_OK || (r = m2m_cse_config_validate(&cfg, err, sizeof(err))) != M2M_OK)
 		return svc_config_error(&s, err);
 	s.set = cse_settings(&cfg);
+	if (svc_file_missing(&s, "mef-ca", cfg.mef_ca, &rc) || svc_file_missing(&s, "mef-cert", cfg.mef_cert, &rc) ||
+	    svc_file_missing(&s, "mef-key", cfg.mef_key, &rc))
+		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;

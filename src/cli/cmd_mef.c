@@ -120,6 +120,8 @@ int cli_mef_main(int argc, char **argv)
 	if (r != M2M_OK || (r = m2m_mef_config_validate(&cfg, err, sizeof(err))) != M2M_OK)
 		return svc_config_error(&s, err);
 	s.set = mef_settings(&cfg);
+	if (svc_file_missing(&s, "ca-dir", cfg.ca_dir, &rc))
+		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK)
 		goto out;
 	if ((rc = svc_listen(&s, dispatch, &h)) != CLI_OK)

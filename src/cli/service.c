@@ -107,7 +107,7 @@ int svc_errorf(const struct svc *s, const char *key, const char *value, const ch
 
 /* A configured file must exist before a module opens it: the modules report what is wrong with
  * its contents, this check names the missing file (ENOENT is the usual first-hour mistake). */
-static bool file_missing(const struct svc *s, const char *key, const char *file, int *rc)
+bool svc_file_missing(const struct svc *s, const char *key, const char *file, int *rc)
 {
 	struct stat st;
 
@@ -150,9 +150,9 @@ int svc_open(struct svc *s)
 	int rc = CLI_FAIL;
 	m2m_err r;
 
-	if (file_missing(s, "cert", c->cert, &rc) || file_missing(s, "key", c->key, &rc) ||
-	    file_missing(s, "trust-anchors", c->trust_anchors, &rc) ||
-	    file_missing(s, "psk-file", c->psk_file, &rc) || file_missing(s, "cred-store", c->cred_store, &rc))
+	if (svc_file_missing(s, "cert", c->cert, &rc) || svc_file_missing(s, "key", c->key, &rc) ||
+	    svc_file_missing(s, "trust-anchors", c->trust_anchors, &rc) ||
+	    svc_file_missing(s, "psk-file", c->psk_file, &rc) || svc_file_missing(s, "cred-store", c->cred_store, &rc))
 		return rc;
 	if ((r = cli_logsink_install(c->log_file, c->log_level, c->log_requests)) != M2M_OK)
 		return svc_errorf(s, "log-file", c->log_file, m2m_strerror(r), cli_exit_code(r));

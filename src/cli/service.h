@@ -51,6 +51,9 @@ int svc_read_config(const struct svc *s, char **text, size_t *len);
 int svc_config_error(const struct svc *s, const char *err);
 /* Print "<svc>: FILE: [line N: ]<key>[ <value>]: <reason>" and return rc. */
 int svc_errorf(const struct svc *s, const char *key, const char *value, const char *reason, int rc);
+/* True (error printed, *rc set) when file is set but cannot be stat()ed: names key, path, line.
+ * For a service's own file keys; svc_open checks the shared ones. */
+bool svc_file_missing(const struct svc *s, const char *key, const char *file, int *rc);
 /* Check the configured files exist, install the log sink, open the credential store and the TLS
  * context. Errors are printed (naming key, path and line); returns CLI_OK or the exit code. */
 int svc_open(struct svc *s);

@@ -158,3 +158,22 @@ def test_mef_help_and_usage(pki):
     assert r.returncode == 2 and r.stderr.strip() == "m2msec: mef: --config FILE is required (try --help)"
     r = m2m(pki, "--help")
     assert r.returncode == 0 and "\n  mef " in r.stdout
+
+
+def test_missing_files_of_the_new_keys_are_named(pki):
+    """The CSE's mef-ca and the MEF's ca-dir: a missing path is named with its key and line."""
+    missing = pki.path("no-such-ca.pem")
+    text = cse_section(pki, free_port()) + "mef-url = https://127.0.0.1:8444\nmef-ca = %s\n" % missing
+    ini = write(pki, "mefca.ini", text)
+    r = m2m(pki, "cse", "--config", ini, "--check")
+    assert r.returncode == 1
+    assert r.stderr.strip() == "m2msec: cse: %s: line 11: mef-ca %s: no such file" % (ini, missing)
+    r = m2m(pki, "cse", "--config", write(pki, "mefurl.ini", cse_section(pki, free_port()) +
+                                           "mef-url = https://127.0.0.1:8444\n"), "--check")
+    assert r.returncode == 2
+    assert "line 10: mef-url needs mef-ca (the CA that authenticates the MEF)" in r.stderr
+    missing = pki.path("no-ca-dir")
+    ini = write(pki, "cadir.ini", mef_section(pki, free_port(), "ca-dir = %s\n" % missing))
+    r = m2m(pki, "mef", "--config", ini, "--check")
+    assert r.returncode == 1
+    assert r.stderr.strip() == "m2msec: mef: %s: line 9: ca-dir %s: no such file" % (ini, missing)
