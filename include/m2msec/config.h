@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file implements the configuration of the secure CSE (docs/config.md): an INI file of
- * `key = value` lines (optional [cse] section header, '#' or ';' comments). Every key has a
+ * This file implements the configuration of the m2msec services (docs/config.md): an INI file of
+ * `key = value` lines in [cse] / [mef] sections (keys before any header are [cse] keys; '#' or ';'
+ * comments); each service reads its own section. Every key has a
  * documented strict default; an unknown key, a duplicate key or a malformed value is an error
  * (a typo must not silently weaken security). Validation that needs no I/O happens here
  * (identifier syntax, listen address syntax, loopback-only rules); file permissions are checked
@@ -51,6 +52,11 @@ typedef struct m2m_cse_config {
 	bool log_requests;                 /* log-requests, default true: one info line per request */
 	char notify_allow[M2M_CFG_STR];    /* notify-allow, default "": CIDRs notifications may reach */
 	char notify_deny[M2M_CFG_STR];     /* notify-deny, default "": CIDRs they must not reach */
+	char mef_url[M2M_CFG_STR];         /* mef-url, default "" = no MEF: https://HOST:PORT */
+	char mef_ca[M2M_CFG_STR];          /* mef-ca, default "": CA file that authenticates the MEF */
+	char mef_cert[M2M_CFG_STR];        /* mef-cert, default "": this CSE's certificate towards the MEF */
+	char mef_key[M2M_CFG_STR];         /* mef-key, default "": its private key (0600) */
+	int mef_cache_seconds;             /* mef-cache-seconds, default 60: longest a fetched key is cached */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */
@@ -65,6 +71,47 @@ M2M_API M2M_WUR m2m_err m2m_cse_config_parse(m2m_cse_config *cfg, const char *te
 M2M_API M2M_WUR m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t errcap);
 /* The line of the parsed text that set key (0 when the key kept its default or is unknown). */
 M2M_API unsigned m2m_cse_config_line(const m2m_cse_config *cfg, const char *key);
+/*
+ * The [mef] section (docs/config.md): the M2M Enrolment Function (TS-0003 §8.3). The listener keys
+ * (threads .. log-requests) are the same definitions as the CSE's.
+ */
+typedef struct m2m_mef_config {
+	unsigned key_line[M2M_CFG_MAX_KEYS]; /* as m2m_cse_config.key_line (m2m_mef_config_line) */
+	char mef_fqdn[M2M_CFG_STR];        /* mef-fqdn, required: the FQDN of KeIDs (hex@FQDN) */
+	char https_listen[M2M_CFG_STR];    /* https-listen, default "127.0.0.1:8444" */
+	char store[M2M_CFG_STR];           /* store, default "var/mef.db" */
+	char cert[M2M_CFG_STR];            /* cert, default "": the MEF's FQDN certificate */
+	char key[M2M_CFG_STR];             /* key, default "" */
+	char trust_anchors[M2M_CFG_STR];   /* trust-anchors, default "": CAs of enrolees and targets */
+	char ca_dir[M2M_CFG_STR];          /* ca-dir, default "": `m2msec ca init` directory (EST) */
+	char log_file[M2M_CFG_STR];        /* log-file, default "" = stderr */
+	char log_level[16];                /* log-level, default "info" */
+	bool tls13;                        /* tls13, default true */
+	int threads;                       /* threads, default 0 = one per core */
+	size_t max_body;                   /* max-body, default 65536 */
+	size_t max_header;                 /* max-header, default 8192 */
+	int max_connections;               /* max-connections, default 0 = derived */
+	int max_connections_per_address;   /* max-connections-per-address, default 0 = derived */
+	int header_timeout;                /* header-timeout, default 10 seconds */
+	bool log_requests;                 /* log-requests, default true */
+	int enrolment_expiry_days;         /* enrolment-expiry-days, default 365 */
+	int rate_limit_per_identity;       /* rate-limit-per-identity, requests/minute, default 60, 0 = off */
+	int rate_limit_per_address;        /* rate-limit-per-address, requests/minute, default 600, 0 = off */
+} m2m_mef_config;
+
+/* Fill cfg with the documented defaults of [mef]. */
+M2M_API void m2m_mef_config_defaults(m2m_mef_config *cfg);
+/* Parse the [mef] section of INI text (other known sections are skipped; an unknown section is an
+ * error). *found (may be NULL) tells whether the text has a [mef] section. Errors as for
+ * m2m_cse_config_parse. */
+M2M_API M2M_WUR m2m_err m2m_mef_config_parse(m2m_mef_config *cfg, const char *text, size_t len, bool *found,
+					      char *errmsg, size_t errcap);
+/* Cross-field validation of [mef] (mef-fqdn, https-listen, cert + key, ranges); errmsg as for
+ * m2m_cse_config_validate. */
+M2M_API M2M_WUR m2m_err m2m_mef_config_validate(const m2m_mef_config *cfg, char *errmsg, size_t errcap);
+/* The line that set key in [mef] (0 = default or unknown key). */
+M2M_API unsigned m2m_mef_config_line(const m2m_mef_config *cfg, const char *key);
+
 /* Split "host:port" / "[v6]:port" into host and port; M2M_E_CONFIG on malformed input. */
 M2M_API M2M_WUR m2m_err m2m_config_split_listen(const char *s, char *host, size_t hostcap, int *port);
 /* True when host is a loopback address literal (127.0.0.0/8, ::1) or "localhost". */

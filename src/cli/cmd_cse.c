@@ -4,42 +4,19 @@
  * TS-0003 clauses 7.1 and 8.2). It only wires parts of the library together: the strict
  * configuration (docs/config.md), the JSON-lines log sink, the TLS security-association layer
  * (psk-file, credential store, certificates), the CSE core with one worker per event-loop
- * thread, and the HTTP binding. SIGTERM/SIGINT stop it gracefully; SIGHUP reopens the log file.
+ * thread, and the HTTP binding, on the service shell every service shares (service.c).
+ * SIGTERM/SIGINT stop it gracefully; SIGHUP reopens the log file.
  */
-#include <errno.h>
-#include <getopt.h>
-#include <netdb.h>
-#include <signal.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/logsink.h"
+#include "cli/service.h"
 #include "m2msec/config.h"
-#include "m2msec/credstore.h"
 #include "m2msec/cse.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
-#include "m2msec/tls.h"
-
-#define CONFIG_MAX (256 * 1024)
-
-static m2m_http_server *running_server;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP) {
-		cli_logsink_reopen(); /* log rotation; only sets a flag */
-		return;
-	}
-	if (running_server != NULL)
-		m2m_http_server_stop(running_server); /* only writes to a pipe */
-}
 
 struct cse_ctx;
 
@@ -99,11 +76,6 @@ static void handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *r
 		m2m_log(M2M_LOG_ERROR, "no memory to defer an answer"); /* released, never answered */
 }
 
-static const char *on(const char *s)
-{
-	return (s[0] != '\0' && strcmp(s, "off") != 0) ? s : NULL;
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: m2msec cse --config FILE [--check]\n\n"
@@ -116,201 +88,67 @@ static void usage(FILE *f)
 	      "SIGTERM/SIGINT stop it gracefully; SIGHUP reopens log-file (rotation).\n", f);
 }
 
-/* Every error of this command is one line, "m2msec: cse: <config>: [line N: ]<what>: <reason>",
- * naming the configuration key, the value (a path or listen address, never a secret) and the line
- * of the configuration file that set it, so the operator knows what to fix. */
-struct cse_err {
-	const char *path;            /* the configuration file */
-	const m2m_cse_config *cfg;
-};
-
-static int cse_errorf(const struct cse_err *e, const char *key, const char *value, const char *reason,
-		      int rc)
+/* The service shell's view of the [cse] settings (cli/service.c). */
+static unsigned cse_line(const void *cfg, const char *key)
 {
-	unsigned line = m2m_cse_config_line(e->cfg, key);
-	char where[32] = "";
-
-	if (line > 0)
-		snprintf(where, sizeof(where), "line %u: ", line);
-	if (value != NULL)
-		cli_errorf("cse: %s: %s%s %s: %s", e->path, where, key, value, reason);
-	else
-		cli_errorf("cse: %s: %s%s: %s", e->path, where, key, reason);
-	return rc;
+	return m2m_cse_config_line(cfg, key);
 }
 
-/* A configured file must exist before a module opens it: the modules report what is wrong with
- * its contents, this check names the missing file (ENOENT is the usual first-hour mistake). */
-static bool file_missing(const struct cse_err *e, const char *key, const char *file, int *rc)
+static struct svc_settings cse_settings(const m2m_cse_config *cfg)
 {
-	struct stat st;
-
-	if (file[0] == '\0' || stat(file, &st) == 0)
-		return false;
-	*rc = cse_errorf(e, key, file, errno == ENOENT ? "no such file" : strerror(errno), CLI_FAIL);
-	return true;
-}
-
-/* The TLS layer prefixes its messages with the file they are about; map them back to the key. */
-static int tls_error(const struct cse_err *e, m2m_err r, const char *msg)
-{
-	static const struct { const char *prefix, *key; size_t field; } map[] = {
-		{"certificate file: ", "cert", offsetof(m2m_cse_config, cert)},
-		{"key file: ", "key", offsetof(m2m_cse_config, key)},
-		{"psk file: ", "psk-file", offsetof(m2m_cse_config, psk_file)},
-		{"trust anchors: ", "trust-anchors", offsetof(m2m_cse_config, trust_anchors)},
-		{"sp-id: ", "sp-id", offsetof(m2m_cse_config, sp_id)},
+	return (struct svc_settings){
+		.https_listen = cfg->https_listen, .http_listen = cfg->http_listen,
+		.cert = cfg->cert, .key = cfg->key, .trust_anchors = cfg->trust_anchors,
+		.psk_file = cfg->psk_file, .cred_store = cfg->cred_store, .sp_id = cfg->sp_id,
+		.tls13 = cfg->tls13, .threads = cfg->threads, .max_body = cfg->max_body,
+		.max_header = cfg->max_header, .max_connections = cfg->max_connections,
+		.max_connections_per_address = cfg->max_connections_per_address,
+		.header_timeout = cfg->header_timeout, .log_file = cfg->log_file,
+		.log_level = cfg->log_level, .log_requests = cfg->log_requests,
 	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		size_t n = strlen(map[i].prefix);
-		if (strncmp(msg, map[i].prefix, n) == 0)
-			return cse_errorf(e, map[i].key, (const char *)e->cfg + map[i].field, msg + n,
-					  cli_exit_code(r));
-	}
-	/* Not about one file: one reason, never the library's text and the code's text twice. */
-	cli_errorf("cse: %s: TLS: %s", e->path, msg[0] ? msg : m2m_strerror(r));
-	return cli_exit_code(r);
 }
 
-/* true when host:port can be bound now (SO_REUSEADDR, like the listener). */
-static bool can_bind(const char *listen)
-{
-	char host[256], portstr[8];
-	struct addrinfo hints = {0}, *ai = NULL;
-	int port, fd, one = 1;
-	bool ok = false;
-
-	if (m2m_config_split_listen(listen, host, sizeof(host), &port) != M2M_OK)
-		return false;
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	if (getaddrinfo(host, portstr, &hints, &ai) != 0)
-		return false;
-	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) >= 0) {
-		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		ok = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
-		close(fd);
-	}
-	freeaddrinfo(ai);
-	return ok;
-}
-
-static int listen_error(const struct cse_err *e, m2m_err r)
-{
-	const m2m_cse_config *cfg = e->cfg;
-	const char *why = "cannot bind (address in use or not permitted)";
-
-	if (r == M2M_E_HTTP_BIND) {
-		/* Name the listener at fault (the server reports only that one of them failed). */
-		if (on(cfg->https_listen) && !can_bind(cfg->https_listen))
-			return cse_errorf(e, "https-listen", cfg->https_listen, why, CLI_FAIL);
-		if (on(cfg->http_listen) && !can_bind(cfg->http_listen))
-			return cse_errorf(e, "http-listen", cfg->http_listen, why, CLI_FAIL);
-	}
-	cli_errorf("cse: %s: listen: %s", e->path, m2m_strerror(r));
-	return cli_exit_code(r);
-}
-
+/* Every error of this command is one line, "m2msec: cse: <config>: [line N: ]<what>: <reason>"
+ * (svc_errorf), naming the key, the value (a path or listen address, never a secret) and the line
+ * of the configuration file that set it, so the operator knows what to fix. */
 int cli_cse_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	const char *path = NULL;
 	bool check_only = false;
 	m2m_cse_config cfg;
 	char err[512] = "", *text = NULL;
 	size_t len = 0;
-	m2m_credstore *store = NULL;
-	m2m_tls *tls = NULL;
 	m2m_cse *cse = NULL;
-	m2m_http_server *srv = NULL;
 	struct cse_ctx ctx = {NULL, 0, NULL, NULL};
-	int rc = CLI_FAIL, c;
+	struct svc s = {.name = "cse", .cfg = &cfg, .line = cse_line};
+	int rc = CLI_FAIL;
 	m2m_err r;
 
-	optind = 1;
-	opterr = 0; /* one line in the format of every other subcommand, not getopt's own */
-	while ((c = getopt_long(argc, argv, ":c:kh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': path = optarg; break;
-		case 'k': check_only = true; break;
-		case 'h': usage(stdout); return CLI_OK;
-		default:
-			cli_errorf("cse: unknown or incomplete option '%s' (try --help)", argv[optind - 1]);
-			return CLI_USAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_errorf("cse: unexpected argument '%s' (try --help)", argv[optind]);
-		return CLI_USAGE;
-	}
-	if (path == NULL) {
-		cli_errorf("cse: --config FILE is required (try --help)");
-		return CLI_USAGE;
-	}
+	if ((rc = svc_args(&s, argc, argv, usage, &check_only)) >= 0)
+		return rc;
+	rc = CLI_FAIL;
 	m2m_cse_config_defaults(&cfg);
-	struct cse_err e = {path, &cfg};
-	if ((r = cli_read_file(path, CONFIG_MAX, 0, &text, &len)) != M2M_OK) {
-		cli_errorf("cse: %s: %s", path, m2m_strerror(r));
-		return cli_exit_code(r);
-	}
+	if ((rc = svc_read_config(&s, &text, &len)) != CLI_OK)
+		return rc;
 	r = m2m_cse_config_parse(&cfg, text, len, err, sizeof(err));
 	free(text);
-	if (r != M2M_OK || (r = m2m_cse_config_validate(&cfg, err, sizeof(err))) != M2M_OK) {
-		cli_errorf("cse: %s: %s", path, err);
-		return CLI_USAGE;
-	}
-	if (file_missing(&e, "cert", cfg.cert, &rc) || file_missing(&e, "key", cfg.key, &rc) ||
-	    file_missing(&e, "trust-anchors", cfg.trust_anchors, &rc) ||
-	    file_missing(&e, "psk-file", cfg.psk_file, &rc) ||
-	    file_missing(&e, "cred-store", cfg.cred_store, &rc))
+	if (r != M2M_OK || (r = m2m_cse_config_validate(&cfg, err, sizeof(err))) != M2M_OK)
+		return svc_config_error(&s, err);
+	s.set = cse_settings(&cfg);
+	if (svc_file_missing(&s, "mef-ca", cfg.mef_ca, &rc) || svc_file_missing(&s, "mef-cert", cfg.mef_cert, &rc) ||
+	    svc_file_missing(&s, "mef-key", cfg.mef_key, &rc))
 		return rc;
-	if ((r = cli_logsink_install(cfg.log_file, cfg.log_level, cfg.log_requests)) != M2M_OK)
-		return cse_errorf(&e, "log-file", cfg.log_file, m2m_strerror(r), cli_exit_code(r));
-	if (cfg.cred_store[0] != '\0' && (r = m2m_credstore_open(cfg.cred_store, &store)) != M2M_OK) {
-		rc = cse_errorf(&e, "cred-store", cfg.cred_store, m2m_strerror(r), cli_exit_code(r));
+	if ((rc = svc_open(&s)) != CLI_OK)
 		goto out;
-	}
-	if (on(cfg.https_listen) != NULL) {
-		m2m_tls_config tc = {
-			.cert_file = cfg.cert[0] ? cfg.cert : NULL,
-			.key_file = cfg.key[0] ? cfg.key : NULL,
-			.trust_anchors = cfg.trust_anchors[0] ? cfg.trust_anchors : NULL,
-			.psk_file = cfg.psk_file[0] ? cfg.psk_file : NULL,
-			.store = store,
-			.sp_id = cfg.sp_id,
-			.allow_tls13 = cfg.tls13,
-		};
-		err[0] = '\0';
-		if ((r = m2m_tls_new_ex(&tc, &tls, err, sizeof(err))) != M2M_OK) {
-			rc = tls_error(&e, r, err);
-			goto out;
-		}
-	}
+	rc = CLI_FAIL;
 	if ((r = m2m_cse_new(&cfg, &cse)) != M2M_OK) {
-		rc = cse_errorf(&e, "store", cfg.store, m2m_strerror(r), cli_exit_code(r));
+		rc = svc_errorf(&s, "store", cfg.store, m2m_strerror(r), cli_exit_code(r));
 		goto out;
 	}
-	m2m_http_server_config hc = {
-		.https_listen = on(cfg.https_listen),
-		.tls = tls,
-		.http_listen = on(cfg.http_listen),
-		.threads = cfg.threads,
-		.max_header = cfg.max_header,
-		.max_body = cfg.max_body,
-		.max_connections = (size_t)cfg.max_connections,
-		.max_connections_per_address = (size_t)cfg.max_connections_per_address,
-		.header_timeout_s = cfg.header_timeout,
-	};
-	if ((r = m2m_http_server_new(&hc, handle, &ctx, &srv)) != M2M_OK) {
-		rc = listen_error(&e, r);
+	if ((rc = svc_listen(&s, handle, &ctx)) != CLI_OK)
 		goto out;
-	}
-	ctx.nworkers = m2m_http_server_threads(srv);
-	ctx.srv = srv;
+	rc = CLI_FAIL;
+	ctx.nworkers = m2m_http_server_threads(s.srv);
+	ctx.srv = s.srv;
 	if ((ctx.workers = calloc((size_t)ctx.nworkers, sizeof(*ctx.workers))) == NULL ||
 	    (ctx.links = calloc((size_t)ctx.nworkers, sizeof(*ctx.links))) == NULL)
 		goto out;
@@ -328,20 +166,8 @@ int cli_cse_main(int argc, char **argv)
 		goto out;
 	}
 	m2m_log(M2M_LOG_INFO, "CSE %s (%s) listening https=%d http=%d threads=%d", cfg.cse_id, cfg.name,
-		m2m_http_server_port(srv, true), m2m_http_server_port(srv, false), ctx.nworkers);
-	running_server = srv;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	/* A file-size limit (RLIMIT_FSIZE) reached by the store or the log is a failed write (EFBIG:
-	 * logged, 5000), not the end of the service. */
-	signal(SIGXFSZ, SIG_IGN);
-	r = m2m_http_server_run(srv);
-	running_server = NULL;
+		m2m_http_server_port(s.srv, true), m2m_http_server_port(s.srv, false), ctx.nworkers);
+	r = svc_run(&s);
 	m2m_log(M2M_LOG_INFO, "CSE stopped");
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
@@ -349,10 +175,9 @@ out:
 		m2m_cse_worker_free(ctx.workers[i]); /* before the server: no wake after this */
 	free(ctx.workers);
 	free(ctx.links);
-	m2m_http_server_free(srv);
+	m2m_http_server_free(s.srv); /* the server before the CSE its handler calls */
+	s.srv = NULL;
 	m2m_cse_free(cse);
-	m2m_tls_free(tls);
-	m2m_credstore_close(store);
-	cli_logsink_close();
+	svc_close(&s);
 	return rc;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* This file implements the unit tests of core/config.c (docs/config.md): strict INI parsing. */
+/* This file implements the unit tests of core/config.c (docs/config.md): strict INI parsing, through
+ * the CSE's public API and through the engine with a table of its own. */
 #include <stdio.h>
 
 #include "m2m_test.h"
+#include "core/config_int.h"
 #include "m2msec/config.h"
 
 static m2m_err parse(m2m_cse_config *c, const char *text, char *err, size_t cap)
@@ -60,7 +62,7 @@ static void test_rejects(void **state)
 		{"max-body = 12abc\n", "invalid value"},
 		{"log-level = loud\n", "invalid value"},
 		{"just a line\n", "expected key = value"},
-		{"[mef]\n", "unknown section"},
+		{"[mfe]\n", "line 1: unknown section [mfe]"},
 	};
 	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
 		err[0] = '\0';
@@ -239,6 +241,95 @@ static void test_discovery_keys(void **state)
 	assert_non_null(strstr(err, "discovery-lim-default"));
 }
 
+/* The engine alone (core/config_int.h), with a table of its own for the [das] section: types,
+ * ranges, string capacity, per-key lines, skipped and unknown sections. */
+struct eng_cfg {
+	unsigned key_line[M2M_CFG_MAX_KEYS];
+	char s[4];
+	int n;
+	size_t z;
+	bool b;
+	char lvl[8];
+};
+
+#define E struct eng_cfg
+static const struct m2mi_cfg_key eng_keys[] = {
+	M2MI_STR(E, "s", s),
+	M2MI_INT(E, "n", n, 5, 10),
+	M2MI_SIZE(E, "z", z, 256, 1024),
+	M2MI_KEY(E, "b", M2MI_CFG_BOOL, b),
+	M2MI_LEVEL(E, "lvl", lvl),
+};
+static const struct m2mi_cfg_section eng_sec = {"das", eng_keys, M2M_ARRAY_LEN(eng_keys), offsetof(E, key_line),
+						false};
+
+static m2m_err eng_parse(E *c, const char *text, bool *found, char *err, size_t cap)
+{
+	memset(c, 0, sizeof(*c));
+	return m2mi_cfg_parse(c, &eng_sec, text, strlen(text), found, err, cap);
+}
+
+static void test_engine(void **state)
+{
+	E c;
+	bool found;
+	char err[256] = "", big[1200];
+	const char *ok = "s = top\n; the implicit section is the CSE's, not [das]\n[cse]\nn = 1\n[mef]\n"
+			 "[das]\n  s =  abc \t\nn=10\nz = 1024\nb = yes\nlvl = warn\n[maf]\nq = 1\n";
+	const struct { const char *ini; const char *want; } rows[] = {
+		{"[das]\ns = abcd\n", "line 2: invalid value for 's'"},      /* does not fit in 4 bytes */
+		{"[das]\nn = 4\n", "line 2: invalid value for 'n'"},
+		{"[das]\nn = 11\n", "line 2: invalid value for 'n'"},
+		{"[das]\nn = 99999999999999999999\n", "line 2: invalid value for 'n'"},
+		{"[das]\nz = 255\n", "line 2: invalid value for 'z'"},
+		{"[das]\nz = -300\n", "line 2: invalid value for 'z'"},
+		{"[das]\nb = maybe\n", "line 2: invalid value for 'b'"},
+		{"[das]\nlvl = verbose\n", "line 2: invalid value for 'lvl'"},
+		{"[das]\nx = 1\n", "line 2: unknown key 'x'"},
+		{"[das]\nn = 5\n\n[cse]\n[das]\nn = 6\n", "line 6: key 'n' given twice"},
+		{"[DAS]\n", "line 1: unknown section [DAS]"},
+		{"[das\n", "line 1: unknown section [das"},
+		{"[]\n", "line 1: unknown section []"},
+		{"[cse]\n=\n[das]\n = 1\n", "line 4: unknown key ''"},
+	};
+
+	(void)state;
+	assert_int_equal(eng_parse(&c, ok, &found, err, sizeof(err)), M2M_OK);
+	assert_true(found);
+	assert_string_equal(c.s, "abc");
+	assert_int_equal(c.n, 10);
+	assert_int_equal(c.z, 1024);
+	assert_true(c.b);
+	assert_string_equal(c.lvl, "warn");
+	assert_int_equal(m2mi_cfg_line(&c, &eng_sec, "s"), 7);
+	assert_int_equal(m2mi_cfg_line(&c, &eng_sec, "lvl"), 11);
+	assert_int_equal(m2mi_cfg_line(&c, &eng_sec, "nope"), 0);
+	assert_int_equal(m2mi_cfg_fail_at(&c, &eng_sec, err, sizeof(err), "n", "n is %d", c.n), M2M_E_CONFIG);
+	assert_string_equal(err, "line 8: n is 10");
+	memset(c.key_line, 0, sizeof(c.key_line));
+	assert_int_equal(m2mi_cfg_fail_at(&c, &eng_sec, err, sizeof(err), "n", "default"), M2M_E_CONFIG);
+	assert_string_equal(err, "default");
+	/* a header alone is a section found; no header, no section */
+	assert_int_equal(eng_parse(&c, "[das]\n", &found, err, sizeof(err)), M2M_OK);
+	assert_true(found);
+	assert_int_equal(eng_parse(&c, "s = x\n[mef]\n", &found, err, sizeof(err)), M2M_OK);
+	assert_false(found);
+	assert_string_equal(c.s, "");
+	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
+		assert_int_equal(eng_parse(&c, rows[i].ini, NULL, err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, rows[i].want);
+	}
+	assert_int_equal(m2mi_cfg_parse(&c, &eng_sec, "[das]\0", 6, NULL, err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 0: configuration contains a NUL byte");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(eng_parse(&c, big, NULL, err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 1: line too long");
+	assert_int_equal(m2mi_cfg_parse(NULL, &eng_sec, "", 0, NULL, err, sizeof(err)), M2M_E_INVAL);
+	assert_int_equal(m2mi_cfg_parse(&c, &eng_sec, NULL, 3, NULL, err, sizeof(err)), M2M_E_INVAL);
+	assert_int_equal(m2mi_cfg_parse(&c, &eng_sec, NULL, 0, NULL, err, sizeof(err)), M2M_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_listen_split),
 		cmocka_unit_test(test_discovery_keys),
 		cmocka_unit_test(test_limits_and_log_keys),
+		cmocka_unit_test(test_engine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

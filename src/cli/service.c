@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the service shell of m2msec's long-running services (service.h): what
+ * `m2msec cse` and `m2msec mef` (later maf, das) share around their library procedures — the
+ * command line, the bounded configuration read, the JSON-lines log sink, the TLS context
+ * (certificates, trust anchors, psk-file, credential store; TS-0003 §8.2), the HTTP binding with
+ * its limits, signals, and error messages that name the key, the value (a path or an address,
+ * never a secret) and the configuration line that set it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/logsink.h"
+#include "cli/service.h"
+#include "m2msec/config.h"
+#include "m2msec/log.h"
+
+#define CONFIG_MAX (256 * 1024)
+
+static m2m_http_server *running_server;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP) {
+		cli_logsink_reopen(); /* log rotation; only sets a flag */
+		return;
+	}
+	if (running_server != NULL)
+		m2m_http_server_stop(running_server); /* only writes to a pipe */
+}
+
+const char *svc_on(const char *s)
+{
+	return (s != NULL && s[0] != '\0' && strcmp(s, "off") != 0) ? s : NULL;
+}
+
+int svc_args(struct svc *s, int argc, char **argv, void (*usage)(FILE *), bool *check_only)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	int c;
+
+	s->path = NULL;
+	*check_only = false;
+	optind = 1;
+	opterr = 0; /* one line in the format of every other subcommand, not getopt's own */
+	while ((c = getopt_long(argc, argv, ":c:kh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': s->path = optarg; break;
+		case 'k': *check_only = true; break;
+		case 'h': usage(stdout); return CLI_OK;
+		default:
+			cli_errorf("%s: unknown or incomplete option '%s' (try --help)", s->name, argv[optind - 1]);
+			return CLI_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_errorf("%s: unexpected argument '%s' (try --help)", s->name, argv[optind]);
+		return CLI_USAGE;
+	}
+	if (s->path == NULL) {
+		cli_errorf("%s: --config FILE is required (try --help)", s->name);
+		return CLI_USAGE;
+	}
+	return -1;
+}
+
+int svc_read_config(const struct svc *s, char **text, size_t *len)
+{
+	m2m_err r = cli_read_file(s->path, CONFIG_MAX, 0, text, len);
+
+	if (r != M2M_OK) {
+		cli_errorf("%s: %s: %s", s->name, s->path, m2m_strerror(r));
+		return cli_exit_code(r);
+	}
+	return CLI_OK;
+}
+
+int svc_config_error(const struct svc *s, const char *err)
+{
+	cli_errorf("%s: %s: %s", s->name, s->path, err);
+	return CLI_USAGE;
+}
+
+int svc_errorf(const struct svc *s, const char *key, const char *value, const char *reason, int rc)
+{
+	unsigned line = s->line != NULL ? s->line(s->cfg, key) : 0;
+	char where[32] = "";
+
+	if (line > 0)
+		snprintf(where, sizeof(where), "line %u: ", line);
+	if (value != NULL)
+		cli_errorf("%s: %s: %s%s %s: %s", s->name, s->path, where, key, value, reason);
+	else
+		cli_errorf("%s: %s: %s%s: %s", s->name, s->path, where, key, reason);
+	return rc;
+}
+
+/* A configured file must exist before a module opens it: the modules report what is wrong with
+ * its contents, this check names the missing file (ENOENT is the usual first-hour mistake). */
+bool svc_file_missing(const struct svc *s, const char *key, const char *file, int *rc)
+{
+	struct stat st;
+
+	if (file == NULL || file[0] == '\0' || stat(file, &st) == 0)
+		return false;
+	*rc = svc_errorf(s, key, file, errno == ENOENT ? "no such file" : strerror(errno), CLI_FAIL);
+	return true;
+}
+
+/* The TLS layer prefixes its messages with the file they are about; map them back to the key. */
+static int tls_error(const struct svc *s, m2m_err r, const char *msg)
+{
+	const struct { const char *prefix, *key, *value; } map[] = {
+		{"certificate file: ", "cert", s->set.cert},
+		{"key file: ", "key", s->set.key},
+		{"psk file: ", "psk-file", s->set.psk_file},
+		{"trust anchors: ", "trust-anchors", s->set.trust_anchors},
+		{"sp-id: ", "sp-id", s->set.sp_id},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t n = strlen(map[i].prefix);
+		if (strncmp(msg, map[i].prefix, n) == 0)
+			return svc_errorf(s, map[i].key, map[i].value ? map[i].value : "", msg + n, cli_exit_code(r));
+	}
+	/* Not about one file: one reason, never the library's text and the code's text twice. */
+	cli_errorf("%s: %s: TLS: %s", s->name, s->path, msg[0] ? msg : m2m_strerror(r));
+	return cli_exit_code(r);
+}
+
+static const char *nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+int svc_open(struct svc *s)
+{
+	const struct svc_settings *c = &s->set;
+	char err[512] = "";
+	int rc = CLI_FAIL;
+	m2m_err r;
+
+	if (svc_file_missing(s, "cert", c->cert, &rc) || svc_file_missing(s, "key", c->key, &rc) ||
+	    svc_file_missing(s, "trust-anchors", c->trust_anchors, &rc) ||
+	    svc_file_missing(s, "psk-file", c->psk_file, &rc) || svc_file_missing(s, "cred-store", c->cred_store, &rc))
+		return rc;
+	if ((r = cli_logsink_install(c->log_file, c->log_level, c->log_requests)) != M2M_OK)
+		return svc_errorf(s, "log-file", c->log_file, m2m_strerror(r), cli_exit_code(r));
+	if (nonempty(c->cred_store) && (r = m2m_credstore_open(c->cred_store, &s->store)) != M2M_OK)
+		return svc_errorf(s, "cred-store", c->cred_store, m2m_strerror(r), cli_exit_code(r));
+	if (svc_on(c->https_listen) != NULL) {
+		m2m_tls_config tc = {
+			.cert_file = nonempty(c->cert),
+			.key_file = nonempty(c->key),
+			.trust_anchors = nonempty(c->trust_anchors),
+			.psk_file = nonempty(c->psk_file),
+			.store = s->store,
+			.sp_id = c->sp_id,
+			.allow_tls13 = c->tls13,
+		};
+		if ((r = m2m_tls_new_ex(&tc, &s->tls, err, sizeof(err))) != M2M_OK)
+			return tls_error(s, r, err);
+	}
+	return CLI_OK;
+}
+
+/* true when host:port can be bound now (SO_REUSEADDR, like the listener). */
+static bool can_bind(const char *listen)
+{
+	char host[256], portstr[8];
+	struct addrinfo hints = {0}, *ai = NULL;
+	int port, fd, one = 1;
+	bool ok = false;
+
+	if (m2m_config_split_listen(listen, host, sizeof(host), &port) != M2M_OK)
+		return false;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if (getaddrinfo(host, portstr, &hints, &ai) != 0)
+		return false;
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) >= 0) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		ok = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return ok;
+}
+
+int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
+{
+	const struct svc_settings *c = &s->set;
+	const char *why = "cannot bind (address in use or not permitted)";
+	m2m_http_server_config hc = {
+		.https_listen = svc_on(c->https_listen),
+		.tls = s->tls,
+		.http_listen = svc_on(c->http_listen),
+		.threads = c->threads,
+		.max_header = c->max_header,
+		.max_body = c->max_body,
+		.max_connections = (size_t)c->max_connections,
+		.max_connections_per_address = (size_t)c->max_connections_per_address,
+		.header_timeout_s = c->header_timeout,
+	};
+	m2m_err r;
+
+	if ((r = m2m_http_server_new(&hc, fn, ctx, &s->srv)) == M2M_OK)
+		return CLI_OK;
+	if (r == M2M_E_HTTP_BIND) {
+		/* Name the listener at fault (the server reports only that one of them failed). */
+		if (svc_on(c->https_listen) && !can_bind(c->https_listen))
+			return svc_errorf(s, "https-listen", c->https_listen, why, CLI_FAIL);
+		if (svc_on(c->http_listen) && !can_bind(c->http_listen))
+			return svc_errorf(s, "http-listen", c->http_listen, why, CLI_FAIL);
+	}
+	cli_errorf("%s: %s: listen: %s", s->name, s->path, m2m_strerror(r));
+	return cli_exit_code(r);
+}
+
+m2m_err svc_run(struct svc *s)
+{
+	struct sigaction sa;
+	m2m_err r;
+
+	running_server = s->srv;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit (RLIMIT_FSIZE) reached by the store or the log is a failed write (EFBIG:
+	 * logged, 5000), not the end of the service. */
+	signal(SIGXFSZ, SIG_IGN);
+	r = m2m_http_server_run(s->srv);
+	running_server = NULL;
+	return r;
+}
+
+void svc_close(struct svc *s)
+{
+	m2m_http_server_free(s->srv);
+	s->srv = NULL;
+	m2m_tls_free(s->tls);
+	s->tls = NULL;
+	m2m_credstore_close(s->store);
+	s->store = NULL;
+	cli_logsink_close();
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the interface of the service shell every long-running m2msec service
+ * (cse, mef, later maf and das) runs on (src/cli/service.c): command line, configuration file,
+ * log sink, TLS context, HTTPS listener with its limits, signals, and one error format
+ * "m2msec: <svc>: FILE: line N: <key> <value>: <reason>". A service only adds its own
+ * configuration section and its request handler.
+ */
+#ifndef M2M_CLI_SERVICE_H
+#define M2M_CLI_SERVICE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "m2msec/credstore.h"
+#include "m2msec/http.h"
+#include "m2msec/tls.h"
+
+/* The listener, TLS and log settings a service's configuration gives (pointers into it). */
+struct svc_settings {
+	const char *https_listen, *http_listen; /* "" or "off" = none */
+	const char *cert, *key, *trust_anchors, *psk_file, *cred_store; /* "" = none */
+	const char *sp_id;                      /* NULL = no SP domain for SAN mapping */
+	bool tls13;
+	int threads;
+	size_t max_body, max_header;
+	int max_connections, max_connections_per_address, header_timeout;
+	const char *log_file, *log_level;
+	bool log_requests;
+};
+
+struct svc {
+	const char *name;   /* "cse", "mef": the prefix of every error */
+	const char *path;   /* the configuration file */
+	const void *cfg;    /* the service's parsed configuration, for line() */
+	unsigned (*line)(const void *cfg, const char *key); /* the line that set key, 0 = default */
+	struct svc_settings set;
+	m2m_credstore *store; /* opened by svc_open when cred_store is set */
+	m2m_tls *tls;         /* opened by svc_open when https_listen is on */
+	m2m_http_server *srv; /* opened by svc_listen */
+};
+
+/* "s" when the listen setting is on, else NULL. */
+const char *svc_on(const char *listen);
+/* Parse `--config FILE [--check] [--help]` for s->name; sets s->path. Returns -1 to go on, else
+ * the exit code (help printed with usage, or a usage error). */
+int svc_args(struct svc *s, int argc, char **argv, void (*usage)(FILE *), bool *check_only);
+/* Read s->path (bounded); prints the error and returns its exit code, or CLI_OK. */
+int svc_read_config(const struct svc *s, char **text, size_t *len);
+/* Print "<svc>: FILE: <err>" (a parser or validation message, "line N: ..."); returns CLI_USAGE. */
+int svc_config_error(const struct svc *s, const char *err);
+/* Print "<svc>: FILE: [line N: ]<key>[ <value>]: <reason>" and return rc. */
+int svc_errorf(const struct svc *s, const char *key, const char *value, const char *reason, int rc);
+/* True (error printed, *rc set) when file is set but cannot be stat()ed: names key, path, line.
+ * For a service's own file keys; svc_open checks the shared ones. */
+bool svc_file_missing(const struct svc *s, const char *key, const char *file, int *rc);
+/* Check the configured files exist, install the log sink, open the credential store and the TLS
+ * context. Errors are printed (naming key, path and line); returns CLI_OK or the exit code. */
+int svc_open(struct svc *s);
+/* Open the listeners with fn/ctx as the request handler. Returns CLI_OK or the exit code. */
+int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx);
+/* Serve until SIGTERM/SIGINT (SIGHUP reopens the log file). Returns the server's result. */
+m2m_err svc_run(struct svc *s);
+/* Free what svc_open/svc_listen opened (the caller frees its handler state first when it must). */
+void svc_close(struct svc *s);
+
+#endif

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the [cse] section of the configuration (docs/config.md): the CSE's key
+ * table, its documented strict defaults and its cross-field validation, on the shared INI engine
+ * (config.c). Defaults are the strict values of TS-0003 deployments: TLS on, plain HTTP off,
+ * admin only over an authenticated association. Keys before any section header are [cse] keys
+ * (files written before sections existed).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/addr_policy.h"
+#include "core/config_int.h"
+
+#define T m2m_cse_config
+
+/* New keys go at the END (merges of parallel branches append here). */
+static const struct m2mi_cfg_key cse_keys[] = {
+	M2MI_STR(T, "cse-id", cse_id),
+	M2MI_STR(T, "name", name),
+	M2MI_STR(T, "sp-id", sp_id),
+	M2MI_STR(T, "store", store),
+	M2MI_STR(T, "https-listen", https_listen),
+	M2MI_STR(T, "http-listen", http_listen),
+	M2MI_STR(T, "cert", cert),
+	M2MI_STR(T, "key", key),
+	M2MI_STR(T, "trust-anchors", trust_anchors),
+	M2MI_STR(T, "psk-file", psk_file),
+	M2MI_STR(T, "cred-store", cred_store),
+	M2MI_STR(T, "admin-originator", admin_originator),
+	M2MI_KEY(T, "dev-admin-over-plain-http", M2MI_CFG_BOOL, admin_plain_http),
+	M2MI_KEY(T, "tls13", M2MI_CFG_BOOL, tls13),
+	M2MI_LEVEL(T, "log-level", log_level),
+	M2MI_STR(T, "log-file", log_file),
+	M2MI_KEY(T, "service-subscription", M2MI_CFG_SSP, service_subscription),
+	M2MI_INT(T, "discovery-scan-max", discovery_scan_max, 0, 1000000),
+	M2MI_INT(T, "discovery-lim-default", discovery_lim_default, 0, 1000000),
+	M2MI_CFG_SERVER_KEYS(T),
+	M2MI_STR(T, "notify-allow", notify_allow),
+	M2MI_STR(T, "notify-deny", notify_deny),
+	M2MI_STR(T, "mef-url", mef_url),
+	M2MI_STR(T, "mef-ca", mef_ca),
+	M2MI_STR(T, "mef-cert", mef_cert),
+	M2MI_STR(T, "mef-key", mef_key),
+	M2MI_INT(T, "mef-cache-seconds", mef_cache_seconds, 0, 86400),
+};
+#define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
+_Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
+
+static const struct m2mi_cfg_section cse_section = {"cse", cse_keys, NKEYS, offsetof(T, key_line), true};
+
+void m2m_cse_config_defaults(m2m_cse_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->cse_id, sizeof(cfg->cse_id), "/id-in");
+	snprintf(cfg->name, sizeof(cfg->name), "cse-in");
+	snprintf(cfg->sp_id, sizeof(cfg->sp_id), "//m2msec.example.com");
+	snprintf(cfg->store, sizeof(cfg->store), "var/cse.db");
+	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8443");
+	snprintf(cfg->http_listen, sizeof(cfg->http_listen), "off");
+	snprintf(cfg->admin_originator, sizeof(cfg->admin_originator), "CAdmin");
+	cfg->tls13 = true;
+	cfg->max_body = 1048576;
+	cfg->max_header = 8192;
+	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
+	cfg->discovery_scan_max = 10000;
+	cfg->discovery_lim_default = 1000;
+	cfg->header_timeout = 10;
+	cfg->log_requests = true;
+	cfg->mef_cache_seconds = 60;
+}
+
+/* TS-0001 Table 7.2-1 writes the M2M-SP-ID as //FQDN; people type the bare FQDN (it is what the
+ * certificates and DNS show). Both mean the same SP, so the bare form is normalised here and every
+ * consumer sees //FQDN. */
+static m2m_err normalise_sp_id(m2m_cse_config *cfg, char *errmsg, size_t errcap)
+{
+	char tmp[sizeof(cfg->sp_id)];
+
+	if (cfg->sp_id[0] == '\0' || cfg->sp_id[0] == '/')
+		return M2M_OK;
+	if (strlen(cfg->sp_id) + 2 >= sizeof(cfg->sp_id)) {
+		if (errmsg != NULL && errcap > 0)
+			snprintf(errmsg, errcap, "line %u: invalid value for 'sp-id'", m2m_cse_config_line(cfg, "sp-id"));
+		return M2M_E_CONFIG;
+	}
+	snprintf(tmp, sizeof(tmp), "//%s", cfg->sp_id);
+	memcpy(cfg->sp_id, tmp, sizeof(tmp));
+	return M2M_OK;
+}
+
+m2m_err m2m_cse_config_parse(m2m_cse_config *cfg, const char *text, size_t len, char *errmsg, size_t errcap)
+{
+	m2m_err r;
+
+	if (cfg == NULL)
+		return M2M_E_INVAL;
+	if ((r = m2mi_cfg_parse(cfg, &cse_section, text, len, NULL, errmsg, errcap)) != M2M_OK)
+		return r;
+	return normalise_sp_id(cfg, errmsg, errcap);
+}
+
+unsigned m2m_cse_config_line(const m2m_cse_config *cfg, const char *key)
+{
+	return m2mi_cfg_line(cfg, &cse_section, key);
+}
+
+static bool enabled(const char *listen)
+{
+	return listen[0] != '\0' && strcmp(listen, "off") != 0;
+}
+
+/* The later of the lines that set a and b (the one that made the pair inconsistent). */
+static const char *later(const m2m_cse_config *cfg, const char *a, const char *b)
+{
+	return m2m_cse_config_line(cfg, b) > m2m_cse_config_line(cfg, a) ? b : a;
+}
+
+/* The CSE's association with the MEF (TS-0003 §8.3.5.2.1, credential fetch by an Enrolment Target):
+ * always TLS, the MEF authenticated by mef-ca, the CSE by mef-cert + mef-key. */
+static m2m_err validate_mef(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
+{
+	char host[256];
+	int port;
+
+	if ((cfg->mef_cert[0] == '\0') != (cfg->mef_key[0] == '\0'))
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, cfg->mef_cert[0] ? "mef-cert" : "mef-key",
+					"mef-cert and mef-key must be given together");
+	if (cfg->mef_url[0] == '\0') {
+		if (cfg->mef_ca[0] != '\0' || cfg->mef_cert[0] != '\0')
+			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
+						cfg->mef_ca[0] ? "mef-ca" : "mef-cert", "needs mef-url");
+		return M2M_OK;
+	}
+	if (strncmp(cfg->mef_url, "https://", 8) != 0 ||
+	    m2m_config_split_listen(cfg->mef_url + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-url",
+					"mef-url must be https://HOST:PORT");
+	if (cfg->mef_ca[0] == '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-url",
+					"mef-url needs mef-ca (the CA that authenticates the MEF)");
+	return M2M_OK;
+}
+
+m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
+{
+	char host[256];
+	int port;
+
+	/* FAIL_AT(key, ...): the error names the line that set key (docs/config.md "line N"). */
+#define FAIL_AT(key, ...) return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, key, __VA_ARGS__)
+#define FAIL(...)                                                   \
+	do {                                                        \
+		if (errmsg != NULL && errcap > 0)                   \
+			snprintf(errmsg, errcap, __VA_ARGS__);      \
+		return M2M_E_CONFIG;                                \
+	} while (0)
+
+	if (cfg->cse_id[0] != '/' || cfg->cse_id[1] == '/' || cfg->cse_id[1] == '\0' || strchr(cfg->cse_id + 1, '/'))
+		FAIL_AT("cse-id", "cse-id must be an SP-relative CSE-ID such as /id-in");
+	if (strncmp(cfg->sp_id, "//", 2) != 0 || strchr(cfg->sp_id + 2, '/') || strchr(cfg->sp_id + 2, '.') == NULL)
+		FAIL_AT("sp-id", "sp-id must be an FQDN such as m2msec.example.com (or //m2msec.example.com)");
+	if (cfg->name[0] == '\0' || strchr(cfg->name, '/'))
+		FAIL_AT("name", "name must be a non-empty resource name without '/'");
+	if (cfg->store[0] == '\0')
+		FAIL_AT("store", "store must name the SQLite database file");
+	if (cfg->admin_originator[0] != 'C' && cfg->admin_originator[0] != 'S')
+		FAIL_AT("admin-originator", "admin-originator must be an AE-ID-Stem (C... or S...)");
+	if (!enabled(cfg->https_listen) && !enabled(cfg->http_listen))
+		FAIL_AT(later(cfg, "https-listen", "http-listen"),
+		     "no listener: set https-listen (or, for local tests, http-listen)");
+	if (enabled(cfg->https_listen)) {
+		if (m2m_config_split_listen(cfg->https_listen, host, sizeof(host), &port) != M2M_OK)
+			FAIL_AT("https-listen", "https-listen must be host:port");
+		if (cfg->psk_file[0] == '\0' && cfg->cred_store[0] == '\0' && cfg->cert[0] == '\0')
+			FAIL_AT("https-listen", "https-listen needs psk-file, cred-store and/or cert + key");
+	}
+	if ((cfg->cert[0] == '\0') != (cfg->key[0] == '\0'))
+		FAIL_AT(cfg->cert[0] ? "cert" : "key", "cert and key must be given together");
+	if (enabled(cfg->http_listen)) {
+		if (m2m_config_split_listen(cfg->http_listen, host, sizeof(host), &port) != M2M_OK)
+			FAIL_AT("http-listen", "http-listen must be host:port");
+		/* Everything on plain HTTP is unauthenticated: never expose it beyond this host. */
+		if (!m2m_config_is_loopback(host))
+			FAIL_AT("http-listen", "http-listen must be a loopback address (127.0.0.0/8, ::1, localhost)");
+	} else if (cfg->admin_plain_http) {
+		FAIL_AT("dev-admin-over-plain-http", "dev-admin-over-plain-http needs a loopback http-listen");
+	}
+	/* 0 would make every discovery answer empty and partial: a typo, not a setting */
+	if (cfg->discovery_scan_max < 1 || cfg->discovery_lim_default < 1)
+		FAIL("discovery-scan-max and discovery-lim-default must be at least 1");
+	if (cfg->header_timeout < 1 || cfg->header_timeout > 3600)
+		FAIL_AT("header-timeout", "header-timeout must be 1..3600 seconds");
+	{ /* notification destinations (core/addr_policy.c) */
+		m2mi_addr_policy pol;
+		char why[160];
+		if (m2mi_addr_policy_init(&pol, cfg->notify_allow, cfg->notify_deny, why, sizeof(why)) != M2M_OK)
+			FAIL("notify-allow/notify-deny: %s", why);
+	}
+	if (validate_mef(cfg, errmsg, errcap) != M2M_OK)
+		return M2M_E_CONFIG;
+#undef FAIL
+#undef FAIL_AT
+	return M2M_OK;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the interface of the generic INI engine shared by every service's
+ * configuration (src/core/config.c; docs/config.md). A service describes its keys in a table
+ * (name, type, offset, size, range) and its [section]; the engine parses one section of a file
+ * that may hold several ([cse], [mef], [maf], [das]), strictly: an unknown key, a repeated key, a
+ * bad value or an unknown section is an error "line N: ...". The line that set each key is kept
+ * so cross-field validation can name it.
+ */
+#ifndef M2M_CORE_CONFIG_INT_H
+#define M2M_CORE_CONFIG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "m2msec/config.h"
+
+enum m2mi_cfg_type {
+	M2MI_CFG_STR,   /* string, < cap bytes */
+	M2MI_CFG_BOOL,  /* true|false|on|off|yes|no|1|0 */
+	M2MI_CFG_INT,   /* int within [min, max] */
+	M2MI_CFG_SIZE,  /* size_t within [min, max] */
+	M2MI_CFG_LEVEL, /* debug|info|warn|error */
+	M2MI_CFG_SSP,   /* off|enforce → bool */
+};
+
+struct m2mi_cfg_key {
+	const char *name;
+	enum m2mi_cfg_type type;
+	size_t off; /* offset of the field in the service's struct */
+	size_t cap; /* STR/LEVEL: buffer size */
+	long long min, max; /* INT/SIZE: accepted range */
+};
+
+struct m2mi_cfg_section {
+	const char *name;                 /* "cse", "mef", ... */
+	const struct m2mi_cfg_key *keys;
+	size_t nkeys;
+	size_t line_off;                  /* offset of the struct's unsigned key_line[M2M_CFG_MAX_KEYS] */
+	bool implicit;                    /* keys before any section header belong to this one */
+};
+
+/* Table helpers: T is the service's struct type. */
+#define M2MI_CFG_FIELD_SIZE(T, f) sizeof(((T *)0)->f)
+#define M2MI_STR(T, n, f) {n, M2MI_CFG_STR, offsetof(T, f), M2MI_CFG_FIELD_SIZE(T, f), 0, 0}
+#define M2MI_KEY(T, n, t, f) {n, t, offsetof(T, f), 0, 0, 0}
+#define M2MI_INT(T, n, f, lo, hi) {n, M2MI_CFG_INT, offsetof(T, f), 0, lo, hi}
+#define M2MI_SIZE(T, n, f, lo, hi) {n, M2MI_CFG_SIZE, offsetof(T, f), 0, lo, hi}
+#define M2MI_LEVEL(T, n, f) {n, M2MI_CFG_LEVEL, offsetof(T, f), M2MI_CFG_FIELD_SIZE(T, f), 0, 0}
+
+/*
+ * The keys of the HTTPS listener every service shares (src/cli/service.c): one definition, used in
+ * every service's table. T must have fields of these names and types (see m2m_cse_config).
+ */
+#define M2MI_CFG_SERVER_KEYS(T)                                                       \
+	M2MI_INT(T, "threads", threads, 0, 1000000),                                  \
+	M2MI_SIZE(T, "max-body", max_body, 256, 1ll << 30),                           \
+	M2MI_SIZE(T, "max-header", max_header, 256, 1ll << 30),                       \
+	M2MI_INT(T, "max-connections", max_connections, 0, 1000000),                  \
+	M2MI_INT(T, "max-connections-per-address", max_connections_per_address, 0, 1000000), \
+	M2MI_INT(T, "header-timeout", header_timeout, 0, 1000000),                    \
+	M2MI_KEY(T, "log-requests", M2MI_CFG_BOOL, log_requests)
+
+/* Parse the section sec of text into cfg (on top of its current values). Lines of the other known
+ * sections are skipped (each service reads its own); an unknown section is an error. When
+ * found != NULL it is set to whether sec's header (or, for an implicit section, any of its keys)
+ * appeared. Errors: M2M_E_CONFIG with errmsg "line N: reason"; M2M_E_INVAL on bad arguments. */
+m2m_err m2mi_cfg_parse(void *cfg, const struct m2mi_cfg_section *sec, const char *text, size_t len,
+		       bool *found, char *errmsg, size_t errcap);
+/* The line that set key in cfg (0: default or unknown key). */
+unsigned m2mi_cfg_line(const void *cfg, const struct m2mi_cfg_section *sec, const char *key);
+/* errmsg = "line N: why" when key was set on line N, else "why"; returns M2M_E_CONFIG. */
+m2m_err m2mi_cfg_fail_at(const void *cfg, const struct m2mi_cfg_section *sec, char *errmsg, size_t errcap,
+			 const char *key, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#endif

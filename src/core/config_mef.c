@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the [mef] section of the configuration (docs/config.md): the key table of
+ * the M2M Enrolment Function (TS-0003 §8.3), its strict defaults and its cross-field validation,
+ * on the shared INI engine (config.c). The listener keys are the CSE's definitions
+ * (M2MI_CFG_SERVER_KEYS), so both services read them identically.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/config_int.h"
+
+#define T m2m_mef_config
+
+/* New keys go at the END. */
+static const struct m2mi_cfg_key mef_keys[] = {
+	M2MI_STR(T, "mef-fqdn", mef_fqdn),
+	M2MI_STR(T, "https-listen", https_listen),
+	M2MI_STR(T, "store", store),
+	M2MI_STR(T, "cert", cert),
+	M2MI_STR(T, "key", key),
+	M2MI_STR(T, "trust-anchors", trust_anchors),
+	M2MI_STR(T, "ca-dir", ca_dir),
+	M2MI_STR(T, "log-file", log_file),
+	M2MI_LEVEL(T, "log-level", log_level),
+	M2MI_KEY(T, "tls13", M2MI_CFG_BOOL, tls13),
+	M2MI_CFG_SERVER_KEYS(T),
+	/* §10.7: every key derived from Ke expires no later than the enrolment */
+	M2MI_INT(T, "enrolment-expiry-days", enrolment_expiry_days, 1, 36500),
+	M2MI_INT(T, "rate-limit-per-identity", rate_limit_per_identity, 0, 1000000),
+	M2MI_INT(T, "rate-limit-per-address", rate_limit_per_address, 0, 1000000),
+};
+#define NKEYS (sizeof(mef_keys) / sizeof(mef_keys[0]))
+_Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
+
+static const struct m2mi_cfg_section mef_section = {"mef", mef_keys, NKEYS, offsetof(T, key_line), false};
+
+void m2m_mef_config_defaults(m2m_mef_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8444");
+	snprintf(cfg->store, sizeof(cfg->store), "var/mef.db");
+	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
+	cfg->tls13 = true;
+	cfg->max_body = 65536; /* procedure bodies and CSRs are small */
+	cfg->max_header = 8192;
+	cfg->header_timeout = 10;
+	cfg->log_requests = true;
+	cfg->enrolment_expiry_days = 365;
+	cfg->rate_limit_per_identity = 60;
+	cfg->rate_limit_per_address = 600;
+}
+
+m2m_err m2m_mef_config_parse(m2m_mef_config *cfg, const char *text, size_t len, bool *found, char *errmsg,
+			     size_t errcap)
+{
+	return m2mi_cfg_parse(cfg, &mef_section, text, len, found, errmsg, errcap);
+}
+
+unsigned m2m_mef_config_line(const m2m_mef_config *cfg, const char *key)
+{
+	return m2mi_cfg_line(cfg, &mef_section, key);
+}
+
+/* An FQDN as KeIDs carry it after '@' (TS-0003 §8.3.2, KeID = hexBinary(RelativeKeID)@MEF-FQDN):
+ * dot-separated labels of letters, digits and '-', at least two labels. */
+static bool is_fqdn(const char *s)
+{
+	size_t label = 0, labels = 0, n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return false;
+	for (const char *p = s;; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (label == 0 || label > 63 || p[-1] == '-')
+				return false;
+			labels++;
+			label = 0;
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return false;
+		if (label == 0 && *p == '-')
+			return false;
+		label++;
+	}
+	return labels >= 2;
+}
+
+m2m_err m2m_mef_config_validate(const m2m_mef_config *cfg, char *errmsg, size_t errcap)
+{
+	char host[256];
+	int port;
+
+#define FAIL_AT(key, ...) return m2mi_cfg_fail_at(cfg, &mef_section, errmsg, errcap, key, __VA_ARGS__)
+	if (cfg->mef_fqdn[0] == '\0')
+		FAIL_AT("mef-fqdn", "mef-fqdn is required (the FQDN in every KeID, e.g. mef.example.com)");
+	if (!is_fqdn(cfg->mef_fqdn))
+		FAIL_AT("mef-fqdn", "mef-fqdn must be an FQDN such as mef.example.com");
+	/* The MEF has no plain-HTTP mode: every procedure runs over its TLS association. */
+	if (m2m_config_split_listen(cfg->https_listen, host, sizeof(host), &port) != M2M_OK)
+		FAIL_AT("https-listen", "https-listen must be host:port");
+	if (cfg->store[0] == '\0')
+		FAIL_AT("store", "store must name the SQLite database file");
+	if ((cfg->cert[0] == '\0') != (cfg->key[0] == '\0'))
+		FAIL_AT(cfg->cert[0] ? "cert" : "key", "cert and key must be given together");
+	if (cfg->header_timeout < 1 || cfg->header_timeout > 3600)
+		FAIL_AT("header-timeout", "header-timeout must be 1..3600 seconds");
+#undef FAIL_AT
+	return M2M_OK;
+}

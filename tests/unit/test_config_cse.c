@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of core/config_cse.c (docs/config.md, [cse]): the CSE's
+ * section in a file that also configures other services, and the keys of its association with
+ * the MEF (mef-url, mef-ca, mef-cert, mef-key, mef-cache-seconds; TS-0003 §8.3.5).
+ */
+#include <stdio.h>
+
+#include "m2m_test.h"
+#include "m2msec/config.h"
+
+static m2m_err parse(m2m_cse_config *c, const char *text, char *err, size_t cap)
+{
+	m2m_cse_config_defaults(c);
+	return m2m_cse_config_parse(c, text, strlen(text), err, cap);
+}
+
+/* Keys before any header are [cse]; [mef]/[maf]/[das] are skipped, even with keys the CSE does
+ * not know; the CSE's own keys after a later [cse] header count, with their lines. */
+static void test_multi_section(void **state)
+{
+	m2m_cse_config c;
+	char err[256] = "";
+	const char *ini = "name = top\n[mef]\nmef-fqdn = mef.example.com\nname = not-the-cse\n"
+			  "[maf]\nanything = 1\n[das]\n[cse]\ncse-id = /id-x\n";
+
+	(void)state;
+	assert_int_equal(parse(&c, ini, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.name, "top");
+	assert_string_equal(c.cse_id, "/id-x");
+	assert_int_equal(m2m_cse_config_line(&c, "name"), 1);
+	assert_int_equal(m2m_cse_config_line(&c, "cse-id"), 9);
+	/* the implicit section and an explicit [cse] are one section: a key twice is refused */
+	assert_int_equal(parse(&c, "name = a\n[mef]\n[cse]\nname = b\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 4: key 'name' given twice");
+	/* other sections still have to be INI */
+	assert_int_equal(parse(&c, "[mef]\nnot a line\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: expected key = value");
+	assert_int_equal(parse(&c, "[mef]\n[ca]\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: unknown section [ca]");
+	/* a [mef] key in [cse] is a typo for the CSE */
+	assert_int_equal(parse(&c, "[cse]\nmef-fqdn = x.y\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: unknown key 'mef-fqdn'");
+}
+
+static void test_mef_keys(void **state)
+{
+	m2m_cse_config c;
+	char err[256] = "";
+	const char *ok = "psk-file = p\nmef-url = https://127.0.0.1:8444\nmef-ca = ca.pem\n"
+			 "mef-cert = c.pem\nmef-key = k.pem\nmef-cache-seconds = 5\n";
+
+	(void)state;
+	m2m_cse_config_defaults(&c);
+	assert_int_equal(c.mef_cache_seconds, 60);
+	assert_string_equal(c.mef_url, "");
+	assert_int_equal(parse(&c, ok, err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.mef_url, "https://127.0.0.1:8444");
+	assert_int_equal(c.mef_cache_seconds, 5);
+	assert_int_equal(parse(&c, "mef-cache-seconds = -1\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_int_equal(parse(&c, "mef-cache-seconds = 86401\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 1: invalid value for 'mef-cache-seconds'");
+
+	const struct { const char *ini; const char *want; } bad[] = {
+		{"psk-file = p\nmef-url = https://127.0.0.1:8444\nmef-ca = a\nmef-cert = c\n",
+		 "line 4: mef-cert and mef-key must be given together"},
+		{"psk-file = p\nmef-url = https://127.0.0.1:8444\nmef-ca = a\nmef-key = k\n",
+		 "line 4: mef-cert and mef-key must be given together"},
+		{"psk-file = p\nmef-url = https://127.0.0.1:8444\n",
+		 "line 2: mef-url needs mef-ca (the CA that authenticates the MEF)"},
+		{"psk-file = p\nmef-url = http://127.0.0.1:8444\nmef-ca = a\n",
+		 "line 2: mef-url must be https://HOST:PORT"},
+		{"psk-file = p\nmef-url = https://mef.example.com\nmef-ca = a\n",
+		 "line 2: mef-url must be https://HOST:PORT"},
+		{"psk-file = p\nmef-ca = a\n", "line 2: needs mef-url"},
+	};
+	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
+		assert_int_equal(parse(&c, bad[i].ini, err, sizeof(err)), M2M_OK);
+		assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, bad[i].want);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_multi_section),
+		cmocka_unit_test(test_mef_keys),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

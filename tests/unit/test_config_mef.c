@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of core/config_mef.c (docs/config.md, [mef]): the MEF's
+ * keys (TS-0003 §8.3), their defaults, the listener keys shared with the CSE, and its validation
+ * naming the line at fault.
+ */
+#include <stdio.h>
+
+#include "m2m_test.h"
+#include "m2msec/config.h"
+
+static m2m_err parse(m2m_mef_config *c, const char *text, bool *found, char *err, size_t cap)
+{
+	m2m_mef_config_defaults(c);
+	return m2m_mef_config_parse(c, text, strlen(text), found, err, cap);
+}
+
+static void test_defaults(void **state)
+{
+	m2m_mef_config c;
+	char err[256];
+
+	(void)state;
+	m2m_mef_config_defaults(&c);
+	assert_string_equal(c.https_listen, "127.0.0.1:8444");
+	assert_string_equal(c.store, "var/mef.db");
+	assert_string_equal(c.log_level, "info");
+	assert_true(c.tls13);
+	assert_true(c.log_requests);
+	assert_int_equal(c.header_timeout, 10);
+	assert_int_equal(c.enrolment_expiry_days, 365);
+	assert_int_equal(c.rate_limit_per_identity, 60);
+	assert_int_equal(c.rate_limit_per_address, 600);
+	/* no mef-fqdn: refused (every KeID carries it) */
+	assert_int_equal(m2m_mef_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+	assert_non_null(strstr(err, "mef-fqdn is required"));
+}
+
+static void test_all_keys(void **state)
+{
+	m2m_mef_config c;
+	bool found = false;
+	char err[256] = "";
+	const char *ini = "cse-id = /id-in\n[cse]\nname = x\n[mef]\nmef-fqdn = mef.example.com\n"
+			  "https-listen = [::1]:9444\nstore = /tmp/m.db\ncert = c.pem\nkey = k.pem\n"
+			  "trust-anchors = ta.pem\nca-dir = ca\nlog-file = m.log\nlog-level = debug\n"
+			  "tls13 = off\nthreads = 3\nmax-body = 4096\nmax-header = 2048\nmax-connections = 10\n"
+			  "max-connections-per-address = 2\nheader-timeout = 7\nlog-requests = no\n"
+			  "enrolment-expiry-days = 30\nrate-limit-per-identity = 0\nrate-limit-per-address = 100\n";
+
+	(void)state;
+	assert_int_equal(parse(&c, ini, &found, err, sizeof(err)), M2M_OK);
+	assert_true(found);
+	assert_int_equal(m2m_mef_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.mef_fqdn, "mef.example.com");
+	assert_string_equal(c.https_listen, "[::1]:9444");
+	assert_string_equal(c.ca_dir, "ca");
+	assert_string_equal(c.log_level, "debug");
+	assert_false(c.tls13);
+	assert_int_equal(c.threads, 3);
+	assert_int_equal(c.max_body, 4096);
+	assert_int_equal(c.max_header, 2048);
+	assert_int_equal(c.max_connections, 10);
+	assert_int_equal(c.max_connections_per_address, 2);
+	assert_int_equal(c.header_timeout, 7);
+	assert_false(c.log_requests);
+	assert_int_equal(c.enrolment_expiry_days, 30);
+	assert_int_equal(c.rate_limit_per_identity, 0);
+	assert_int_equal(c.rate_limit_per_address, 100);
+	assert_int_equal(m2m_mef_config_line(&c, "mef-fqdn"), 5);
+	assert_int_equal(m2m_mef_config_line(&c, "rate-limit-per-address"), 24);
+	assert_int_equal(m2m_mef_config_line(&c, "nope"), 0);
+}
+
+static void test_rejects(void **state)
+{
+	m2m_mef_config c;
+	bool found = true;
+	char err[256];
+	const struct { const char *ini; const char *want; } rows[] = {
+		{"[mef]\nmef-fqdm = a.b\n", "line 2: unknown key 'mef-fqdm'"},
+		{"[mef]\npsk-file = p\n", "line 2: unknown key 'psk-file'"},       /* a CSE key */
+		{"[mef]\nstore = a\n[cse]\n[mef]\nstore = b\n", "line 5: key 'store' given twice"},
+		{"[mef]\nenrolment-expiry-days = 0\n", "line 2: invalid value for 'enrolment-expiry-days'"},
+		{"[mef]\nenrolment-expiry-days = 36501\n", "line 2: invalid value for 'enrolment-expiry-days'"},
+		{"[mef]\nrate-limit-per-address = -1\n", "line 2: invalid value for 'rate-limit-per-address'"},
+		{"[mef]\nmax-body = 10\n", "line 2: invalid value for 'max-body'"},
+		{"[mef]\nlog-level = loud\n", "line 2: invalid value for 'log-level'"},
+		{"\n[mef]\n[mef2]\n", "line 3: unknown section [mef2]"},
+		{"[mef]\nx\n", "line 2: expected key = value"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(&c, rows[i].ini, &found, err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, rows[i].want);
+	}
+	/* keys before any header are the CSE's: not a [mef] section, and not checked here */
+	assert_int_equal(parse(&c, "mef-fqdx = 1\n", &found, err, sizeof(err)), M2M_OK);
+	assert_false(found);
+	assert_int_equal(parse(&c, "", &found, err, sizeof(err)), M2M_OK);
+	assert_false(found);
+}
+
+static void test_validate_names_the_line(void **state)
+{
+	m2m_mef_config c;
+	char err[256];
+	const struct { const char *ini; const char *want; } rows[] = {
+		{"[mef]\nmef-fqdn = mef\n", "line 2: mef-fqdn must be an FQDN such as mef.example.com"},
+		{"[mef]\nmef-fqdn = -a.example.com\n", "line 2: mef-fqdn must be an FQDN such as mef.example.com"},
+		{"[mef]\nmef-fqdn = a..example.com\n", "line 2: mef-fqdn must be an FQDN such as mef.example.com"},
+		{"[mef]\nmef-fqdn = a@example.com\n", "line 2: mef-fqdn must be an FQDN such as mef.example.com"},
+		{"[mef]\nmef-fqdn = a.b\nhttps-listen = off\n", "line 3: https-listen must be host:port"},
+		{"[mef]\nmef-fqdn = a.b\nstore =\n", "line 3: store must name the SQLite database file"},
+		{"[mef]\nmef-fqdn = a.b\n\nkey = k\n", "line 4: cert and key must be given together"},
+		{"[mef]\nmef-fqdn = a.b\nheader-timeout = 0\n", "line 3: header-timeout must be 1..3600 seconds"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
+		assert_int_equal(parse(&c, rows[i].ini, NULL, err, sizeof(err)), M2M_OK);
+		assert_int_equal(m2m_mef_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, rows[i].want);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_keys),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_validate_names_the_line),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
