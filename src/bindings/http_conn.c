@@ -86,6 +86,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 	if ((*(struct conn **)found)->tls)
 		tls_close_notify(evcon);
 	c = *(struct conn **)found;
+	m2mi_http_conn_state_close(c); /* the service's per-connection state (keys zeroized) */
 	tdelete(&key, &w->tree, conn_cmp);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -237,7 +238,28 @@ struct conn *m2mi_http_conn_get(struct worker *w, struct evhttp_request *ev, boo
 		c->sa = sa_none;
 	}
 	c->sa_ready = true;
+	/* Per-connection service state (m2m_http_conn_hooks): once, now that the association is
+	 * known and the SSL* still at hand (the MEF runs the RFC 5705 exporter here). */
+	if (w->srv->hooks.open != NULL) {
+		SSL *ssl = tls && bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+		m2m_err rc = w->srv->hooks.open(w->srv->hooks.ctx, w->index, ssl, &c->sa, &c->svc_state);
+		if (rc != M2M_OK) {
+			m2m_log_rl(&rl_no_sa, M2M_LOG_WARN, "conn %llu: service state refused (%s), closing",
+				   (unsigned long long)c->id, m2m_strerror(rc));
+			return NULL; /* the close frees c */
+		}
+		c->svc_open = true;
+	}
 	return c;
+}
+
+void m2mi_http_conn_state_close(struct conn *c)
+{
+	if (!c->svc_open)
+		return;
+	c->svc_open = false;
+	c->w->srv->hooks.close(c->w->srv->hooks.ctx, c->svc_state);
+	c->svc_state = NULL;
 }
 
 /* ---- accept ---------------------------------------------------------------------------------- */

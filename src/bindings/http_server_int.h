@@ -45,6 +45,8 @@ struct conn {
 	bool sa_ready;                   /* sa was asked for (at the first request) */
 	bool tls;
 	struct event *deadline;          /* closes it when no complete request arrives in time */
+	void *svc_state;                 /* m2m_http_conn_hooks state, valid while svc_open */
+	bool svc_open;                   /* hooks.open succeeded: hooks.close is owed at close */
 };
 
 struct worker {
@@ -67,6 +69,7 @@ struct worker {
 	uint64_t cur_conn;
 	int64_t cur_t0;
 	m2mi_http_calls *calls;          /* m2m_http_server_post */
+	void *cur_state;                 /* conn state of the request whose handler runs now */
 };
 
 struct m2m_http_server {
@@ -83,6 +86,7 @@ struct m2m_http_server {
 	atomic_bool stopping;            /* set by m2m_http_server_stop() */
 	atomic_uint_fast64_t next_conn;
 	struct worker *w;
+	m2m_http_conn_hooks hooks;       /* per-connection service state (m2m_http_server_set_conn_hooks) */
 };
 
 /* The connection of request ev, admitted if it was not yet (a cap may refuse it), its deadline
@@ -95,6 +99,8 @@ struct bufferevent *m2mi_http_bevcb(struct event_base *base, void *arg);
 struct event *m2mi_http_backoff_new(struct listener *l);
 /* Install the accept error callback (descriptor shortage -> pause) on l's bound socket. */
 void m2mi_http_accept_errors(struct listener *l);
+/* Run the close hook of c's service state if it is owed (at close and at shutdown). */
+void m2mi_http_conn_state_close(struct conn *c);
 /* Called first on each event-loop thread. */
 void m2mi_http_worker_started(struct worker *w);
 /* Raise RLIMIT_NOFILE to its hard limit and route libevent's warnings to the log; returns the

@@ -33,7 +33,7 @@ static unsigned mef_line(const void *cfg, const char *key)
 	return m2m_mef_config_line(cfg, key);
 }
 
-static struct svc_settings mef_settings(const m2m_mef_config *cfg)
+static struct svc_settings mef_settings(const m2m_mef_svc_config *cfg)
 {
 	return (struct svc_settings){
 		.https_listen = cfg->https_listen, .http_listen = "off",
@@ -51,7 +51,7 @@ static struct svc_settings mef_settings(const m2m_mef_config *cfg)
  * mef_handler_new() builds the per-process state (store, CA, one worker per server thread) and
  * returns the request handler; mef_handler_free() releases it after the server stopped. */
 struct mef_handler {
-	const m2m_mef_config *cfg;
+	const m2m_mef_svc_config *cfg;
 	int nworkers; /* m2m_http_server_threads(): thread_index is 0..nworkers-1 */
 };
 
@@ -65,7 +65,7 @@ static void mef_handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_reques
 }
 
 /* Returns CLI_OK or an exit code (the error printed with svc_errorf, e.g. naming "store"). */
-static int mef_handler_new(struct svc *s, const m2m_mef_config *cfg, int nworkers, struct mef_handler **out)
+static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nworkers, struct mef_handler **out)
 {
 	struct mef_handler *h = calloc(1, sizeof(*h));
 
@@ -100,7 +100,7 @@ static void dispatch(void *ctx, int thread_index, const m2m_sa *sa, m2m_request 
 int cli_mef_main(int argc, char **argv)
 {
 	bool check_only = false, found = false;
-	m2m_mef_config cfg;
+	m2m_mef_svc_config cfg;
 	char err[512] = "", *text = NULL;
 	size_t len = 0;
 	struct mef_handler *h = NULL;
