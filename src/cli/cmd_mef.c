@@ -43,12 +43,14 @@ static unsigned mef_line(const void *cfg, const char *key)
 	return m2m_mef_config_line(cfg, key);
 }
 
-static struct svc_settings mef_settings(const m2m_mef_svc_config *cfg)
+/* sp: the normalised sp-id ("//FQDN") or NULL: the TLS layer maps an Enrolment Target's DNS SAN
+ * "<cse>.<sp-fqdn>" to its CSE-ID with it (TS-0003 §8.1.2.5). */
+static struct svc_settings mef_settings(const m2m_mef_svc_config *cfg, const char *sp)
 {
 	return (struct svc_settings){
 		.https_listen = cfg->https_listen, .http_listen = "off",
 		.cert = cfg->cert, .key = cfg->key, .trust_anchors = cfg->trust_anchors,
-		.psk_file = "", .cred_store = "", .sp_id = NULL,
+		.psk_file = "", .cred_store = "", .sp_id = sp,
 		.tls13 = cfg->tls13, .threads = cfg->threads, .max_body = cfg->max_body,
 		.max_header = cfg->max_header, .max_connections = cfg->max_connections,
 		.max_connections_per_address = cfg->max_connections_per_address,
@@ -272,7 +274,7 @@ int cli_mef_main(int argc, char **argv)
 {
 	bool check_only = false, found = false;
 	m2m_mef_svc_config cfg;
-	char err[512] = "", *text = NULL;
+	char err[512] = "", *text = NULL, sp[M2M_CFG_STR + 2] = "";
 	size_t len = 0;
 	struct mef_handler *h = NULL;
 	struct svc s = {.name = "mef", .cfg = &cfg, .line = mef_line};
@@ -294,7 +296,9 @@ int cli_mef_main(int argc, char **argv)
 		return svc_config_error(&s, "no [mef] section");
 	if (r != M2M_OK || (r = m2m_mef_config_validate(&cfg, err, sizeof(err))) != M2M_OK)
 		return svc_config_error(&s, err);
-	s.set = mef_settings(&cfg);
+	if (cfg.sp_id[0] != '\0')
+		snprintf(sp, sizeof(sp), "%s%s", strncmp(cfg.sp_id, "//", 2) == 0 ? "" : "//", cfg.sp_id);
+	s.set = mef_settings(&cfg, sp[0] ? sp : NULL);
 	if (svc_file_missing(&s, "ca-dir", cfg.ca_dir, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK)

@@ -9,6 +9,8 @@ bytes). Refusals: wrong Kpm, unknown KpmID, revoked and expired enrolments fail 
 (TS-0003 §8.3.2.1); over a rate limit HTTP 429 with Retry-After (RSC 4000). Audit lines are JSON
 with one cause per refusal and no key anywhere in the log. A kill -9 in the middle of concurrent
 enrolments loses no enrolment that was answered 2001 and leaves the store consistent."""
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -32,9 +34,9 @@ class Mef:
         self.log = c.path("mef.log")
         with open(self.ini, "w") as f:
             f.write("[mef]\nmef-fqdn = %s\nhttps-listen = 127.0.0.1:%d\nstore = %s\ncert = %s\nkey = %s\n"
-                    "log-file = %s\nthreads = 2\nsp-id = sp.example.com\n%s" % (
+                    "log-file = %s\nthreads = 2\nsp-id = sp.example.com\ntrust-anchors = %s\n%s" % (
                         FQDN, self.port, c.path("mef.db"), c.path("server.crt"), c.path("server.key"),
-                        self.log, extra))
+                        self.log, c.path("ca/ca.crt"), extra))
 
     def start(self):
         self.proc = subprocess.Popen([self.c.bin, "mef", "--config", self.ini], stdout=subprocess.PIPE,
@@ -92,11 +94,29 @@ def enrol(mef, kpm_id, kpm_hex, rqi="rq1"):
     return status, headers, body, m.group(1).decode().upper()
 
 
+UCSK_LABEL = b"oneM2M Enrolment Key to Usage-Constrained Symmetric Key derivation"
+
+
+def fetch(mef, keid, suid=22):
+    """fetchCredentials by the Enrolment Target /id-in (certificate with DNS SAN
+    id-in.sp.example.com) -> (status, headers, body)."""
+    req = ("GET /fetchCredentials/%s/%d HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: f1\r\nX-M2M-RVI: 3\r\n"
+           "Connection: close\r\n\r\n" % (keid, suid, FQDN)).encode()
+    crt, key = mef.c.path("target.crt"), mef.c.path("target.key")
+    r = subprocess.run(["openssl", "s_client", "-quiet", "-CAfile", mef.c.path("ca/ca.crt"), "-cert", crt,
+                        "-key", key, "-connect", "127.0.0.1:%d" % mef.port], input=req,
+                       capture_output=True, timeout=30)
+    i = r.stdout.find(b"HTTP/1.1 ")
+    assert i >= 0, r.stderr
+    return parse_http(r.stdout[i:])
+
+
 @pytest.fixture
 def pki(m2msec_bin, tmp_path):
     c = Cse(m2msec_bin, tmp_path)
     c.m2m("ca", "init", "--dir", c.path("ca"), "--name", "test CA", "--permit", "sp.example.com")
     c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", FQDN, "--out", c.path("server"))
+    c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", "id-in.sp.example.com", "--out", c.path("target"))
     return c
 
 
@@ -115,6 +135,13 @@ def test_enrolment_keid_from_exporter_and_refusals(pki):
         # independent computation: RelativeKeID = first 16 bytes of the exporter output
         assert reg["keyID"] == material[:32] + "@" + FQDN
         assert reg["mefClientID"] == "Cdev1"
+        # the target fetches the usage-constrained key: HMAC-SHA-256(Ke, label || "22" ||
+        # "id-in.sp.example.com") with Ke = the 32 least significant bytes (TS-0003 §10.3.7)
+        fs, fh, fb = fetch(mef, reg["keyID"])
+        assert fh["x-m2m-rsc"] == "2000", fb
+        want = hmac.new(bytes.fromhex(material[32:]), UCSK_LABEL + b"22" + b"id-in.sp.example.com",
+                        hashlib.sha256).hexdigest()
+        assert json.loads(fb)["sec:fetchCredRsp"]["credential"] == want
         # wrong Kpm, unknown KpmID: the handshake fails, no HTTP answer
         assert enrol(mef, "dev1@" + FQDN, secrets.token_hex(32)) is None
         assert enrol(mef, "nobody@" + FQDN, kpm) is None
@@ -126,6 +153,8 @@ def test_enrolment_keid_from_exporter_and_refusals(pki):
         rv = mef.m2m("enrolee", "revoke", "--config", mef.ini, "--kpm-id", "dev1@" + FQDN)
         assert rv.returncode == 0, rv.stderr
         assert enrol(mef, "dev1@" + FQDN, kpm) is None
+        # ... and every key derived from its Ke is gone: its KeID is unknown to the target
+        assert fetch(mef, reg["keyID"])[1]["x-m2m-rsc"] == "4004"
         lst = mef.m2m("enrolee", "list", "--config", mef.ini)
         assert "dev1@%s Cdev1 revoked" % FQDN in lst.stdout
         # an expired enrolment (the store's expiry set in the past behind the MEF's back)
@@ -247,8 +276,6 @@ def test_fleet_group_member_enrols(pki):
     r = mef.m2m("group", "add", "--config", mef.ini, "--group-id", "lot1", "--group-key-file", gf,
                 "--kpm-prefix", "lot1-", "--enrolee-template", "Cdev-{id}", "--target", "/id-in")
     assert r.returncode == 0, r.stderr
-    import hashlib
-    import hmac
     kpm_id = "lot1-0042@" + FQDN
     kpm = hmac.new(bytes.fromhex(gk), kpm_id.encode(), hashlib.sha256).hexdigest()
     mef.start()
@@ -303,6 +330,7 @@ def test_kill9_during_enrolments_loses_nothing_answered(pki):
         for kid, keid in answered.items():
             show = mef.m2m("enrolee", "show", "--config", mef.ini, "--kpm-id", kid, "--json")
             assert json.loads(show.stdout)["keid"] == keid
+            assert fetch(mef, keid)[1]["x-m2m-rsc"] == "2000"  # usable by its target
         # every enrolee still enrols after the restart
         kid = sorted(keys)[0]
         assert enrol(mef, kid, keys[kid])[1]["x-m2m-rsc"] == "2001"
