@@ -98,9 +98,12 @@ static void usage(FILE *f)
 	      "bytes. Exit status 0 ok, 1 failure, 2 bad usage or input.\n", f);
 }
 
-static const char *state_name(m2m_cred_state s)
+/* The stored state, with "expired" derived from the Enrolment Expiry (never stored). */
+static const char *state_name(const m2m_mef_enrolee *e)
 {
-	return s == M2M_CRED_STATE_REVOKED ? "revoked" : "active";
+	if (e->state == M2M_CRED_STATE_REVOKED)
+		return "revoked";
+	return e->expiry <= (int64_t)time(NULL) ? "expired" : "active";
 }
 
 static void fmt_time(int64_t t, char *buf, size_t cap)
@@ -151,7 +154,7 @@ static m2m_err print_enrolee(const m2m_mef_enrolee *e, void *arg)
 		json_str(stdout, "flavour", e->flavour == M2M_MEF_FLAVOUR_KPM ? "kpm" : "cert", true);
 		json_str(stdout, "enrolee_id", e->enrolee_id, true);
 		json_str(stdout, "targets", targets, true);
-		json_str(stdout, "state", state_name(e->state), true);
+		json_str(stdout, "state", state_name(e), true);
 		json_str(stdout, "expiry", exp, true);
 		json_str(stdout, "created", created, true);
 		json_str(stdout, "keid", e->keid, true);
@@ -159,7 +162,7 @@ static m2m_err print_enrolee(const m2m_mef_enrolee *e, void *arg)
 		json_str(stdout, "allowed", e->allowed, true);
 		fputs("}\n", stdout);
 	} else {
-		printf("%s %s %s targets=%s expiry=%s keid=%s%s%s\n", e->client_id, e->enrolee_id, state_name(e->state),
+		printf("%s %s %s targets=%s expiry=%s keid=%s%s%s\n", e->client_id, e->enrolee_id, state_name(e),
 		       targets, exp, e->keid ? e->keid : "-", e->group_id ? " group=" : "",
 		       e->group_id ? e->group_id : "");
 	}

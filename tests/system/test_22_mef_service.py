@@ -167,6 +167,11 @@ def test_enrolment_keid_from_exporter_and_refusals(pki):
         db.commit()
         db.close()
         assert enrol(mef, "dev2@" + FQDN, kpm2) is None
+        lst = mef.m2m("enrolee", "list", "--config", mef.ini, "--json")
+        states = {json.loads(ln)["kpm_id"]: json.loads(ln)["state"] for ln in lst.stdout.splitlines()}
+        assert states == {"dev1@" + FQDN: "revoked", "dev2@" + FQDN: "expired"}
+        for secret in (kpm, kpm2):
+            assert secret not in lst.stdout
     finally:
         mef.stop()
     audits = mef.audits()
@@ -264,6 +269,24 @@ def test_cli_usage_and_key_file_mode(pki):
                 "--enrolee-id", "Cother", "--target", "/id-in", input=key + "\n")
     assert r.returncode == 1 and "already enrolled" in r.stderr
     assert mef.m2m("enrolee", "revoke", "--config", mef.ini, "--kpm-id", "zz@" + FQDN).returncode == 1
+
+
+def test_rotate_while_running(pki):
+    mef = Mef(pki)
+    old, new = secrets.token_hex(32), secrets.token_hex(32)
+    assert mef.add("dev1@" + FQDN, old).returncode == 0
+    mef.start()
+    try:
+        assert enrol(mef, "dev1@" + FQDN, old)[1]["x-m2m-rsc"] == "2001"
+        r = mef.m2m("enrolee", "rotate", "--config", mef.ini, "--kpm-id", "dev1@" + FQDN, "--kpm-file", "-",
+                    input=new)
+        assert r.returncode == 0 and r.stdout.strip() == "dev1@%s rotated" % FQDN, r.stderr
+        assert enrol(mef, "dev1@" + FQDN, old) is None  # the old Kpm stops working at once
+        assert enrol(mef, "dev1@" + FQDN, new)[1]["x-m2m-rsc"] == "2001"
+        r = mef.m2m("enrolee", "show", "--config", mef.ini, "--kpm-id", "nobody@" + FQDN)
+        assert r.returncode == 1 and r.stderr.startswith("m2msec: mef enrolee show: nobody@")
+    finally:
+        mef.stop()
 
 
 def test_fleet_group_member_enrols(pki):
