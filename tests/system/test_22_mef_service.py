@@ -160,6 +160,9 @@ def test_enrolment_keid_from_exporter_and_refusals(pki):
         # an expired enrolment (the store's expiry set in the past behind the MEF's back)
         kpm2 = secrets.token_hex(32)
         assert mef.add("dev2@" + FQDN, kpm2, enrolee="Cdev2").returncode == 0
+        out2 = enrol(mef, "dev2@" + FQDN, kpm2)
+        assert out2[1]["x-m2m-rsc"] == "2001"
+        keid2 = json.loads(out2[2])["sec:mefClientReg"]["keyID"]
         db = sqlite3.connect(pki.path("mef.db"), timeout=30)
         tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         tbl = [t for t in tables if "enrolee" in t][0]
@@ -167,6 +170,10 @@ def test_enrolment_keid_from_exporter_and_refusals(pki):
         db.commit()
         db.close()
         assert enrol(mef, "dev2@" + FQDN, kpm2) is None
+        # its target is refused the key with the exact answer of docs/procedures/mef.md
+        fs, fh, fb = fetch(mef, keid2)
+        assert fh["x-m2m-rsc"] == "4103" and fs == 403, fb
+        assert json.loads(fb)["sec:fetchCredRsp"] == {"status": False, "errorString": "enrolment expired"}
         lst = mef.m2m("enrolee", "list", "--config", mef.ini, "--json")
         states = {json.loads(ln)["kpm_id"]: json.loads(ln)["state"] for ln in lst.stdout.splitlines()}
         assert states == {"dev1@" + FQDN: "revoked", "dev2@" + FQDN: "expired"}
@@ -245,6 +252,33 @@ def test_import_bad_row_line_number_idempotent(pki):
     assert ids == ["a1@" + FQDN, "a3@" + FQDN]
     r = mef.m2m("enrolee", "import", "--config", mef.ini, csv)
     assert r.stdout.strip() == "import: 4 rows: 0 added, 2 unchanged, 2 failed"
+
+
+def test_import_progress_bar_on_a_terminal(pki):
+    import pty
+    mef = Mef(pki)
+    csv = pki.path("t.csv")
+    with open(csv, "w") as f:
+        for i in range(100):
+            f.write("t%d@%s,%s,Ct%d,/id-in\n" % (i, FQDN, secrets.token_hex(32), i))
+    os.chmod(csv, 0o600)
+    master, slave = pty.openpty()
+    r = subprocess.run([pki.bin, "mef", "enrolee", "import", "--config", mef.ini, csv], stdout=subprocess.PIPE,
+                       stderr=slave, timeout=60)
+    os.close(slave)
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        tty += chunk
+    os.close(master)
+    assert r.returncode == 0
+    assert r.stdout.decode().strip() == "import: 100 rows: 100 added, 0 unchanged, 0 failed"
+    assert b"\rimport [" in tty and b"100/100" in tty
 
 
 def test_cli_usage_and_key_file_mode(pki):
