@@ -132,6 +132,9 @@ static int64_t mono_ms(void)
  * Over a limit: HTTP 429 Too Many Requests (RFC 6585 §4) with Retry-After and RSC 4000
  * BAD_REQUEST — TS-0004 Table 6.6.3.3-1 has no rate-limit code, so the oneM2M RSC is the generic
  * 4000-class refusal and the HTTP status carries the meaning. false = refused (rsp filled).
+ * An Enrolment Target (a CSE authenticated by the SP's trust anchors) is not limited: it fetches
+ * a key per device handshake it cannot answer from its cache, at the rate of its fleet; its
+ * connections are bounded by the connection caps.
  */
 static bool rate_ok(struct mef_handler *h, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp)
 {
@@ -142,6 +145,8 @@ static bool rate_ok(struct mef_handler *h, const m2m_mef_assoc *a, const m2m_req
 	bool ok = true;
 	const char *which = NULL;
 
+	if (m2m_mef_assoc_peer(a) == M2M_MEF_PEER_TARGET)
+		return true;
 	key[0] = (uint8_t)req->ip_family;
 	if (req->ip_family == 4) {
 		memcpy(key + 1, req->ip, 4);

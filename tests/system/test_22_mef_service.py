@@ -196,12 +196,16 @@ def test_enrolment_keid_from_exporter_and_refusals(pki):
 
 
 def test_rate_limit_per_identity_429_retry_after(pki):
-    mef = Mef(pki, "rate-limit-per-identity = 2\n")
+    mef = Mef(pki, "rate-limit-per-identity = 2\nrate-limit-per-address = 4\n")
     kpm = secrets.token_hex(32)
     assert mef.add("dev1@" + FQDN, kpm).returncode == 0
     mef.start()
     try:
         got = [enrol(mef, "dev1@" + FQDN, kpm, rqi="r%d" % i) for i in range(3)]
+        # an Enrolment Target is not limited (its fetches follow its fleet's handshakes)
+        keid = json.loads(got[0][2])["sec:mefClientReg"]["keyID"]
+        for _ in range(6):
+            assert fetch(mef, keid)[1]["x-m2m-rsc"] == "4004"  # re-registered since: unknown, not 429
     finally:
         mef.stop()
     assert got[0][1]["x-m2m-rsc"] == "2001"
