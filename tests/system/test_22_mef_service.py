@@ -72,20 +72,23 @@ class Mef:
         return [ln for ln in self.log_lines() if ln.get("msg") == "mef audit"]
 
 
-def registration(rqi="rq1"):
-    body = json.dumps({"sec:clientRegCfg": {"fqdn": FQDN, "adminFQDN": "admin.sp.example.com"}})
+def registration(rqi="rq1", claim=None):
+    cfg = {"fqdn": FQDN, "adminFQDN": "admin.sp.example.com"}
+    if claim:
+        cfg["enroleeID"] = claim
+    body = json.dumps({"sec:clientRegCfg": cfg})
     return ("POST /mefClientReg HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: %s\r\nX-M2M-RVI: 3\r\n"
             "X-M2M-Origin: Cdev1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
             "Connection: close\r\n\r\n%s" % (FQDN, rqi, len(body), body)).encode()
 
 
-def enrol(mef, kpm_id, kpm_hex, rqi="rq1"):
+def enrol(mef, kpm_id, kpm_hex, rqi="rq1", claim=None):
     """One MEF handshake + MEF Client Registration by openssl s_client. Returns (status, headers,
     body, exported material hex) or None when the handshake failed."""
     cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", kpm_id, "-psk", kpm_hex,
            "-cipher", "PSK-AES128-CBC-SHA256", "-keymatexport", "EXPORTER-oneM2M-Bootstrap",
            "-keymatexportlen", "48", "-connect", "127.0.0.1:%d" % mef.port]
-    r = subprocess.run(cmd, input=registration(rqi), capture_output=True, timeout=30)
+    r = subprocess.run(cmd, input=registration(rqi, claim), capture_output=True, timeout=30)
     m = re.search(rb"Keying material: ([0-9A-Fa-f]+)", r.stdout)
     i = r.stdout.find(b"HTTP/1.1 ")
     if m is None or i < 0:
@@ -307,6 +310,22 @@ def test_cli_usage_and_key_file_mode(pki):
                 "--enrolee-id", "Cother", "--target", "/id-in", input=key + "\n")
     assert r.returncode == 1 and "already enrolled" in r.stderr
     assert mef.m2m("enrolee", "revoke", "--config", mef.ini, "--kpm-id", "zz@" + FQDN).returncode == 1
+
+
+def test_allowed_claims_before_issuance(pki):
+    """--allow: the Enrolee-IDs a Kpm may claim besides its own (docs/procedures/mef.md)."""
+    mef = Mef(pki)
+    kpm = secrets.token_hex(32)
+    assert mef.add("dev1@" + FQDN, kpm, extra=("--allow", "Cdev1-*")).returncode == 0
+    mef.start()
+    try:
+        ok = enrol(mef, "dev1@" + FQDN, kpm, claim="Cdev1-a")
+        assert ok[1]["x-m2m-rsc"] == "2001" and json.loads(ok[2])["sec:mefClientReg"]["mefClientID"] == "Cdev1-a"
+        bad = enrol(mef, "dev1@" + FQDN, kpm, rqi="rq2", claim="Cother")
+        assert bad[0] == 403 and bad[1]["x-m2m-rsc"] == "4103", bad
+    finally:
+        mef.stop()
+    assert any(a["outcome"] == "claim-refused" and a["rqi"] == "rq2" and a["rsc"] == 4103 for a in mef.audits())
 
 
 def test_rotate_while_running(pki):
