@@ -86,7 +86,6 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 	if ((*(struct conn **)found)->tls)
 		tls_close_notify(evcon);
 	c = *(struct conn **)found;
-	m2mi_http_conn_state_close(c); /* the service's per-connection state (keys zeroized) */
 	tdelete(&key, &w->tree, conn_cmp);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -96,6 +95,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 		c->next->prev = c->prev;
 	if (c->deadline != NULL)
 		event_free(c->deadline);
+	m2mi_http_conn_state_close(c); /* the service's per-connection state (keys zeroized) */
 	m2mi_conn_limit_release(w->srv->limit, c->ip_family, c->ip);
 	free(c);
 }

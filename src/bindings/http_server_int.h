@@ -42,11 +42,11 @@ struct conn {
 	int ip_family;
 	uint8_t ip[16];
 	m2m_sa sa;                       /* cached association (kind NONE on plain HTTP) */
+	void *svc_state;                 /* m2m_http_conn_hooks state, valid while svc_open */
+	bool svc_open;                   /* hooks.open succeeded: hooks.close is owed at close */
 	bool sa_ready;                   /* sa was asked for (at the first request) */
 	bool tls;
 	struct event *deadline;          /* closes it when no complete request arrives in time */
-	void *svc_state;                 /* m2m_http_conn_hooks state, valid while svc_open */
-	bool svc_open;                   /* hooks.open succeeded: hooks.close is owed at close */
 };
 
 struct worker {
@@ -64,17 +64,18 @@ struct worker {
 	struct conn *conns;
 	/* deferred answers and posted calls (m2m_http_defer, m2m_http_server_post) */
 	struct evhttp_request *cur_ev;   /* the request whose handler runs now */
+	void *cur_state;                 /* conn state of the request whose handler runs now */
 	struct m2m_http_deferred *cur_deferred;
 	bool cur_tls, cur_head;
 	uint64_t cur_conn;
 	int64_t cur_t0;
 	m2mi_http_calls *calls;          /* m2m_http_server_post */
-	void *cur_state;                 /* conn state of the request whose handler runs now */
 };
 
 struct m2m_http_server {
 	m2m_http_handler_fn fn;
 	void *ctx;
+	m2m_http_conn_hooks hooks;       /* per-connection service state (m2m_http_server_set_conn_hooks) */
 	m2m_tls *tls;
 	m2m_http_limits lim;
 	int idle_s;
@@ -86,12 +87,13 @@ struct m2m_http_server {
 	atomic_bool stopping;            /* set by m2m_http_server_stop() */
 	atomic_uint_fast64_t next_conn;
 	struct worker *w;
-	m2m_http_conn_hooks hooks;       /* per-connection service state (m2m_http_server_set_conn_hooks) */
 };
 
 /* The connection of request ev, admitted if it was not yet (a cap may refuse it), its deadline
  * off until the response is written, its security association asked for once. NULL: close it. */
 struct conn *m2mi_http_conn_get(struct worker *w, struct evhttp_request *ev, bool tls);
+/* Run the close hook of c's service state if it is owed (at close and at shutdown). */
+void m2mi_http_conn_state_close(struct conn *c);
 /* evhttp_set_bevcb callback (arg: the struct listener): the connection's bufferevent, plain or
  * TLS, and its admission right after the accept. */
 struct bufferevent *m2mi_http_bevcb(struct event_base *base, void *arg);
@@ -99,8 +101,6 @@ struct bufferevent *m2mi_http_bevcb(struct event_base *base, void *arg);
 struct event *m2mi_http_backoff_new(struct listener *l);
 /* Install the accept error callback (descriptor shortage -> pause) on l's bound socket. */
 void m2mi_http_accept_errors(struct listener *l);
-/* Run the close hook of c's service state if it is owed (at close and at shutdown). */
-void m2mi_http_conn_state_close(struct conn *c);
 /* Called first on each event-loop thread. */
 void m2mi_http_worker_started(struct worker *w);
 /* Raise RLIMIT_NOFILE to its hard limit and route libevent's warnings to the log; returns the
