@@ -201,9 +201,12 @@ static m2m_err resolve(m2m_tls *tls, SSL *ssl, const char *identity, int64_t now
 	}
 	for (size_t i = 0; i < tls->nresolvers; i++) {
 		memset(binding, 0, sizeof(*binding));
-		if (tls->resolvers[i].afn != NULL)
+		if (tls->resolvers[i].afn != NULL) {
 			r = m2mi_psk_async_call(&tls->resolvers[i], ssl, identity, now, &k, binding);
-		else
+			/* the lookup may have waited: the validity checks below use the time of the answer */
+			if (ssl != NULL)
+				now = (int64_t)time(NULL);
+		} else
 			r = tls->resolvers[i].fn(tls->resolvers[i].ctx, identity, now, &k, binding);
 		if (r == M2M_OK && k == NULL)
 			r = M2M_E_INTERNAL;

@@ -98,9 +98,13 @@ m2m_err m2m_psk_wait_done_post(m2m_psk_wait *w, m2m_err err, m2m_key *key, const
 {
 	struct posted *p;
 
-	if (w == NULL || w->post == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
+	if (w == NULL || w->post == NULL) {
 		m2m_key_free(key);
-		return w == NULL ? M2M_E_INVAL : M2M_E_NOMEM;
+		return M2M_E_INVAL;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		m2m_key_free(key);
+		return M2M_E_NOMEM;
 	}
 	p->w = w;
 	p->err = err;

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -82,13 +83,13 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static struct fx *start(int lookup_ms)
+static struct fx *start_h(int lookup_ms, int header_s)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char path[256];
 	m2m_tls_config tc = {.sp_id = "//sp.example.com", .allow_tls13 = true};
 	m2m_http_server_config cfg = {.https_listen = "127.0.0.1:0", .threads = 1,
-				      .psk_lookup_timeout_ms = lookup_ms};
+				      .psk_lookup_timeout_ms = lookup_ms, .header_timeout_s = header_s};
 
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
@@ -103,6 +104,11 @@ static struct fx *start(int lookup_ms)
 	f->port = m2m_http_server_port(f->srv, true);
 	assert_int_equal(pthread_create(&f->t, NULL, run, f), 0);
 	return f;
+}
+
+static struct fx *start(int lookup_ms)
+{
+	return start_h(lookup_ms, 0);
 }
 
 static void stop(struct fx *f)
@@ -141,14 +147,14 @@ struct cl {
 	bool ok;
 };
 
-static void cl_init(struct cl *c, int port, const char *identity, const char *hexkey)
+static void cl_init_v(struct cl *c, int port, const char *identity, const char *hexkey, int v)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	struct timeval tv = {20, 0};
 
 	memset(c, 0, sizeof(*c));
 	tt_psk_set(&c->psk, identity, hexkey);
-	c->ctx = tt_psk_client(&c->psk, TLS1_2_VERSION, "PSK-AES128-CCM8");
+	c->ctx = tt_psk_client(&c->psk, v, v == TLS1_3_VERSION ? NULL : "PSK-AES128-CCM8");
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	c->fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(c->fd >= 0);
@@ -156,6 +162,11 @@ static void cl_init(struct cl *c, int port, const char *identity, const char *he
 	assert_int_equal(connect(c->fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	c->ssl = SSL_new(c->ctx);
 	SSL_set_fd(c->ssl, c->fd);
+}
+
+static void cl_init(struct cl *c, int port, const char *identity, const char *hexkey)
+{
+	cl_init_v(c, port, identity, hexkey, TLS1_2_VERSION);
 }
 
 static void *cl_handshake(void *arg)
@@ -363,6 +374,51 @@ static void test_disconnect(void **state)
 	stop(f);
 }
 
+/* TLS 1.3 through the driver: the waiting handshake completes, SNI is kept, close_notify. */
+static void test_tls13(void **state)
+{
+	struct fx *f = start(0);
+	struct cl a;
+	pthread_t ta;
+	m2m_sa sa = {.bound_id = "Casync"};
+	char buf[64];
+
+	(void)state;
+	cl_init_v(&a, f->port, ID_ASYNC, K2, TLS1_3_VERSION);
+	assert_int_equal(pthread_create(&ta, NULL, cl_handshake, &a), 0);
+	assert_int_equal(m2m_psk_wait_done_post(await_lookup(f, 1), M2M_OK, key_of(K2), &sa), M2M_OK);
+	assert_int_equal(pthread_join(ta, NULL), 0);
+	assert_true(a.ok);
+	assert_int_equal(SSL_version(a.ssl), TLS1_3_VERSION);
+	assert_true(cl_get(&a));
+	assert_string_equal(f->sa.bound_id, "Casync");
+	/* the server's close (at stop) is a close_notify, not a bare TCP close */
+	m2m_http_server_stop(f->srv);
+	assert_int_equal(SSL_read(a.ssl, buf, sizeof(buf)), 0);
+	assert_int_equal(SSL_get_error(a.ssl, 0), SSL_ERROR_ZERO_RETURN);
+	cl_free(&a);
+	stop(f);
+}
+
+/* The header deadline (accept to complete request) also ends a handshake stalled in a lookup. */
+static void test_header_deadline(void **state)
+{
+	struct fx *f = start_h(600000, 1);
+	struct cl a;
+	pthread_t ta;
+	m2m_psk_wait *w;
+
+	(void)state;
+	cl_init(&a, f->port, ID_ASYNC, K2);
+	assert_int_equal(pthread_create(&ta, NULL, cl_handshake, &a), 0);
+	w = await_lookup(f, 1);
+	assert_int_equal(pthread_join(ta, NULL), 0); /* ends although the lookup deadline is 10 min */
+	assert_false(a.ok);
+	await_abandoned(f, w);
+	cl_free(&a);
+	stop(f);
+}
+
 /* The server stops while a lookup is pending: the paused handshake is unwound. */
 static void test_stop_while_pending(void **state)
 {
@@ -427,7 +483,10 @@ int main(void)
 		cmocka_unit_test(test_wait_does_not_block_loop), cmocka_unit_test(test_lookup_failure),
 		cmocka_unit_test(test_deadline), cmocka_unit_test(test_disconnect),
 		cmocka_unit_test(test_stop_while_pending), cmocka_unit_test(test_s_client),
+		cmocka_unit_test(test_tls13), cmocka_unit_test(test_header_deadline),
 	};
 
+	/* A client whose socket the test shut down may write an alert: EPIPE, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
