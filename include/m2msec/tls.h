@@ -102,8 +102,10 @@ M2M_API bool m2m_tls_has_async(const m2m_tls *tls);
  * handshake fails; key NULL). Done after a deadline or disconnect: the answer is wiped.
  */
 M2M_API void m2m_psk_wait_done(m2m_psk_wait *w, m2m_err err, m2m_key *key, const m2m_sa *binding);
-/* The same from any thread: queued onto the connection's loop. M2M_E_INTERNAL when the loop no
- * longer runs (the key is then wiped here). */
+/* The same from any thread: queued onto the connection's loop (its call queue). Errors (the key
+ * is then wiped here): M2M_E_INVAL (w NULL, or not from an HTTP server loop), M2M_E_NOMEM. A
+ * call queued after the loop stopped never runs: after m2m_http_server_run returned, use
+ * m2m_psk_wait_done on your own thread instead. */
 M2M_API m2m_err m2m_psk_wait_done_post(m2m_psk_wait *w, m2m_err err, m2m_key *key, const m2m_sa *binding);
 /* True when nobody waits for w any more (deadline, disconnect): the lookup may be abandoned,
  * but m2m_psk_wait_done must still be called. Loop thread only. */

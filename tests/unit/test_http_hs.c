@@ -83,7 +83,14 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static struct fx *start_h(int lookup_ms, int header_s)
+/* Server certificate, its key and the trust anchors of client certificates (tc fields). */
+struct pki {
+	char cert[256], key[256], anchors[256];
+	EVP_PKEY *ca_k, *leaf_k;
+	X509 *ca, *leaf;
+};
+
+static struct fx *start_tc(int lookup_ms, int header_s, const struct pki *pki)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char path[256];
@@ -95,6 +102,11 @@ static struct fx *start_h(int lookup_ms, int header_s)
 	pthread_cond_init(&f->cv, NULL);
 	snprintf(path, sizeof(path), "%s", tt_write("async.psk", ID_SYNC " " K1 " Cabc\n", 0600));
 	tc.psk_file = path;
+	if (pki != NULL) {
+		tc.cert_file = pki->cert;
+		tc.key_file = pki->key;
+		tc.trust_anchors = pki->anchors;
+	}
 	assert_int_equal(m2m_tls_new(&tc, &f->tls), M2M_OK);
 	assert_false(m2m_tls_has_async(f->tls));
 	assert_int_equal(m2m_tls_add_psk_resolver_async(f->tls, slow_start, f), M2M_OK);
@@ -104,6 +116,11 @@ static struct fx *start_h(int lookup_ms, int header_s)
 	f->port = m2m_http_server_port(f->srv, true);
 	assert_int_equal(pthread_create(&f->t, NULL, run, f), 0);
 	return f;
+}
+
+static struct fx *start_h(int lookup_ms, int header_s)
+{
+	return start_tc(lookup_ms, header_s, NULL);
 }
 
 static struct fx *start(int lookup_ms)
@@ -400,6 +417,59 @@ static void test_tls13(void **state)
 	stop(f);
 }
 
+/* A certificate handshake (ECDHE-ECDSA, TS-0003 clause 8.2.2.2) also goes through the driver:
+ * the client certificate still maps to the bound identity, SNI is accepted. */
+static void test_certificate(void **state)
+{
+	struct tt_cert_opts ca_o = {.cn = "m2m test CA", .ca = true, .from = -60, .to = 86400};
+	struct tt_cert_opts srv_o = {.cn = "cse-in", .san = "DNS:cse-in.sp.example.com", .eku = "serverAuth",
+				     .from = -60, .to = 86400};
+	struct tt_cert_opts leaf_o = {.cn = "leaf", .san = "URI:m2m://sp.example.com/cse-in/Cabc",
+				      .eku = "clientAuth", .from = -60, .to = 3600};
+	struct pki pki;
+	EVP_PKEY *srv_k = tt_key_p256();
+	X509 *srv;
+	struct fx *f;
+	struct cl a;
+
+	(void)state;
+	pki.ca_k = tt_key_p256();
+	pki.leaf_k = tt_key_p256();
+	pki.ca = tt_cert(pki.ca_k, NULL, NULL, &ca_o);
+	srv = tt_cert(srv_k, pki.ca, pki.ca_k, &srv_o);
+	pki.leaf = tt_cert(pki.leaf_k, pki.ca, pki.ca_k, &leaf_o);
+	snprintf(pki.cert, sizeof(pki.cert), "%s", tt_write_cert("hs-srv.pem", srv));
+	snprintf(pki.key, sizeof(pki.key), "%s", tt_write_key("hs-srv.key", srv_k, 0600));
+	snprintf(pki.anchors, sizeof(pki.anchors), "%s", tt_write_cert("hs-ca.pem", pki.ca));
+	f = start_tc(0, 0, &pki);
+	for (int v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
+		cl_init_v(&a, f->port, ID_SYNC, K1, v);
+		SSL_CTX_free(a.ctx);
+		a.ctx = tt_client_ctx(TLS1_2_VERSION, v, "ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256");
+		assert_int_equal(SSL_CTX_use_certificate(a.ctx, pki.leaf), 1);
+		assert_int_equal(SSL_CTX_use_PrivateKey(a.ctx, pki.leaf_k), 1);
+		SSL_free(a.ssl);
+		a.ssl = SSL_new(a.ctx);
+		SSL_set_fd(a.ssl, a.fd);
+		assert_int_equal(SSL_set_tlsext_host_name(a.ssl, "cse-in.sp.example.com"), 1);
+		assert_int_equal(SSL_connect(a.ssl), 1);
+		assert_true(cl_get(&a));
+		pthread_mutex_lock(&f->mu);
+		assert_int_equal(f->sa.kind, M2M_SA_CERT);
+		assert_string_equal(f->sa.bound_id, "//sp.example.com/cse-in/Cabc");
+		pthread_mutex_unlock(&f->mu);
+		cl_free(&a);
+	}
+	assert_int_equal(f->lookups, 0);
+	stop(f);
+	X509_free(srv);
+	X509_free(pki.ca);
+	X509_free(pki.leaf);
+	EVP_PKEY_free(srv_k);
+	EVP_PKEY_free(pki.ca_k);
+	EVP_PKEY_free(pki.leaf_k);
+}
+
 /* The header deadline (accept to complete request) also ends a handshake stalled in a lookup. */
 static void test_header_deadline(void **state)
 {
@@ -484,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_deadline), cmocka_unit_test(test_disconnect),
 		cmocka_unit_test(test_stop_while_pending), cmocka_unit_test(test_s_client),
 		cmocka_unit_test(test_tls13), cmocka_unit_test(test_header_deadline),
+		cmocka_unit_test(test_certificate),
 	};
 
 	/* A client whose socket the test shut down may write an alert: EPIPE, not a signal. */
