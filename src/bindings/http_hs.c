@@ -65,10 +65,8 @@ static void hs_release(struct m2mi_hs *hs)
 	free(hs);
 }
 
-static void fail(struct m2mi_hs *hs, const char *why)
+static void fail(struct conn *c, const char *why)
 {
-	struct conn *c = hs->c;
-
 	m2m_log_rl(&rl_lookup, M2M_LOG_INFO, "conn %llu: TLS handshake failed (%s), closing",
 		   (unsigned long long)c->id, why);
 	evhttp_connection_free(c->evcon); /* on_conn_close -> m2mi_http_hs_free(c) */
@@ -110,7 +108,7 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 	struct m2mi_hs *hs = arg;
 
 	if (!step(hs))
-		fail(hs, "handshake");
+		fail(hs->c, "handshake");
 }
 
 static void on_resume(evutil_socket_t fd, short what, void *arg)
@@ -120,19 +118,20 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 	event_del(hs->gone);
 	evtimer_del(hs->timer);
 	if (!step(hs))
-		fail(hs, "PSK lookup refused");
+		fail(hs->c, "PSK lookup refused");
 }
 
 /* Deadline or disconnect: stop waiting; the resumed handshake fails with an alert. */
 static void on_give_up(evutil_socket_t fd, short what, void *arg)
 {
 	struct m2mi_hs *hs = arg;
+	struct conn *c = hs->c; /* step() may free hs (an answer raced the deadline) */
 
 	event_del(hs->gone);
 	evtimer_del(hs->timer);
 	m2m_tls_async_cancel(hs->ssl);
 	(void)step(hs);
-	fail(hs, (what & EV_TIMEOUT) ? "PSK lookup deadline" : "client left during PSK lookup");
+	fail(c, (what & EV_TIMEOUT) ? "PSK lookup deadline" : "client left during PSK lookup");
 }
 
 m2m_err m2mi_http_hs_start(struct conn *c)

@@ -9,7 +9,11 @@
  * full loop gives the resolver w = NULL, an answer at once needs no pause. The transport half
  * (sockets, one loop) is tests/unit/test_http_hs.c.
  */
+#include <time.h>
+
 #include "tls_test.h"
+#include "m2msec/credstore.h"
+#include "m2msec/log.h"
 
 #define KA "f0e1d2c3b4a5968778695a4b3c2d1e0f"
 #define ID_ASYNC "kpsa2@sp.example.com"
@@ -237,6 +241,71 @@ static void test_answer_at_once(void **state)
 	assert_string_equal(got.bound_id, "Cnow");
 }
 
+/*
+ * With an asynchronous resolver every handshake runs in an ASYNC job, on OpenSSL's small fibre
+ * stack (32 KiB in 3.0): the synchronous resolvers before it must fit, the credential store
+ * (SQLite) included, with debug logging on (the refusal path formats a line).
+ */
+static int nlogged;
+static void sink(void *ctx, const m2m_log_event *ev)
+{
+	char line[2048]; /* what a real sink formats, on the same stack */
+
+	(void)ctx;
+	snprintf(line, sizeof(line), "%s %s", ev->func ? ev->func : "", ev->msg ? ev->msg : "");
+	nlogged += line[0] != '\0';
+}
+
+static void test_store_in_job(void **state)
+{
+	struct fx *f = *state;
+	char path[256];
+	uint8_t b[64];
+	size_t n = 0;
+	m2m_key *k = NULL;
+	m2m_credstore *st = NULL;
+	m2m_tls *tls = NULL;
+	m2m_tls_config tc = {.sp_id = "//sp.example.com"};
+	m2m_cred_info info = {.kind = M2M_CRED_KIND_KPSA, .id = (char *)(uintptr_t)ID_ASYNC,
+			      .owner = (char *)(uintptr_t)"Cstore", .created_at = (int64_t)time(NULL)};
+	m2m_sa got;
+
+	snprintf(path, sizeof(path), "%s/async-creds.db", tt_dir());
+	unlink(path);
+	assert_int_equal(m2m_credstore_create(path, &st), M2M_OK);
+	assert_int_equal(m2m_hex_decode(KA, strlen(KA), b, sizeof(b), &n), M2M_OK);
+	assert_int_equal(m2m_key_new(b, n, &k), M2M_OK);
+	assert_int_equal(m2m_credstore_add(st, &info, k, NULL, NULL), M2M_OK);
+	m2m_key_free(k);
+	tc.store = st;
+	assert_int_equal(m2m_tls_new(&tc, &tls), M2M_OK);
+	assert_int_equal(m2m_tls_add_psk_resolver_async(tls, start, &f->res), M2M_OK);
+	m2m_tls_free(f->tls);
+	f->tls = tls;
+	m2m_log_set_sink(sink, NULL, M2M_LOG_DEBUG);
+	for (int round = 0; round < 2; round++) {
+		pair(f, TLS1_2_VERSION, true);
+		assert_int_equal(drive(f), round == 0 ? 2 : 0);
+		if (round == 0) {
+			assert_int_equal(m2m_tls_peer_sa(f->tls, f->s, &got), M2M_OK);
+			assert_string_equal(got.bound_id, "Cstore");
+			assert_int_equal(f->res.calls, 0); /* the store answered first */
+			/* a wrong identity goes down the whole chain and the refusal is logged */
+			tt_psk_set(&f->psk, "kpsa-unknown@sp.example.com", KA);
+		}
+		SSL_free(f->c);
+		SSL_free(f->s);
+		SSL_CTX_free(f->cctx);
+		f->c = f->s = NULL;
+		f->cctx = NULL;
+	}
+	m2m_log_set_sink(NULL, NULL, M2M_LOG_WARN);
+	assert_true(nlogged > 0);
+	m2m_tls_free(f->tls);
+	f->tls = NULL;
+	m2m_credstore_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +316,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_attached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap_reached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_in_job, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
