@@ -71,7 +71,8 @@ M2M_API const char *m2m_tls_peer_servername(const SSL *ssl);
  * connections of the loop proceed, and the handshake resumes when the answer arrives. It fails
  * closed (a handshake alert, no reason given) on an error, a deadline or a disconnect.
  *
- * Thread rule: start_fn runs on the event-loop thread of the connection, inside the handshake.
+ * Thread rule: start_fn runs on the event-loop thread of the connection, inside the handshake
+ * (inside an ASYNC job: a 32 KiB stack in OpenSSL 3.0 for every resolver of the chain).
  * m2m_psk_wait_done() must be called on that same thread (e.g. from a timer or socket event of
  * the loop); from any other thread call m2m_psk_wait_done_post(), which queues the call onto
  * the loop. Each pending m2m_psk_wait gets exactly ONE done call, even when the connection is
