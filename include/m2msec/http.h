@@ -25,6 +25,8 @@
 #define M2M_HTTP_DEFAULT_IDLE_TIMEOUT 120    /* seconds */
 #define M2M_HTTP_DEFAULT_HEADER_TIMEOUT 10   /* seconds, accept to complete request */
 #define M2M_HTTP_OUT_MAX_HEADERS 12
+#define M2M_HTTP_DEFAULT_PSK_LOOKUP_MS 3000  /* one asynchronous PSK lookup */
+#define M2M_HTTP_DEFAULT_PSK_LOOKUPS 256     /* lookups waited on per event-loop thread */
 
 /* One header field; name and value are NUL-terminated and borrowed. */
 typedef struct m2m_http_header {
@@ -123,6 +125,11 @@ typedef struct m2m_http_server_config {
 	/* Seconds from accept to the first complete request (TLS handshake included), and from a
 	 * response to the next complete request beyond the idle timeout; 0 = the default. */
 	int header_timeout_s;
+	/* Asynchronous PSK lookups (m2m_tls_add_psk_resolver_async, docs/tls.md): the deadline of
+	 * one lookup in ms (0 = M2M_HTTP_DEFAULT_PSK_LOOKUP_MS) and the lookups one event-loop
+	 * thread waits on at once (0 = M2M_HTTP_DEFAULT_PSK_LOOKUPS; beyond, start_fn gets w = NULL). */
+	int psk_lookup_timeout_ms;
+	unsigned psk_lookups_max;
 } m2m_http_server_config;
 
 /*

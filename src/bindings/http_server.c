@@ -526,6 +526,8 @@ m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_
 	s->lim.max_body = cfg->max_body ? cfg->max_body : M2M_HTTP_DEFAULT_MAX_BODY;
 	s->idle_s = cfg->idle_timeout_s ? cfg->idle_timeout_s : M2M_HTTP_DEFAULT_IDLE_TIMEOUT;
 	s->header_s = cfg->header_timeout_s ? cfg->header_timeout_s : M2M_HTTP_DEFAULT_HEADER_TIMEOUT;
+	s->psk_lookup_ms = cfg->psk_lookup_timeout_ms > 0 ? cfg->psk_lookup_timeout_ms : M2M_HTTP_DEFAULT_PSK_LOOKUP_MS;
+	s->psk_lookups_max = cfg->psk_lookups_max ? cfg->psk_lookups_max : M2M_HTTP_DEFAULT_PSK_LOOKUPS;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	s->nthreads = cfg->threads ? cfg->threads : ncpu < 1 ? 1 : ncpu > MAX_THREADS ? MAX_THREADS : (int)ncpu;
 	s->port[L_HTTPS] = s->port[L_HTTP] = -1;

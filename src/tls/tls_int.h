@@ -26,6 +26,7 @@ typedef struct m2mi_psk_table m2mi_psk_table;
 
 struct m2mi_psk_resolver {
 	m2m_psk_resolve_fn fn;
+	m2m_psk_start_fn afn; /* set instead of fn for an asynchronous resolver (psk_async.c) */
 	void *ctx;
 };
 
@@ -39,6 +40,7 @@ struct m2m_tls {
 	struct m2mi_psk_resolver resolvers[M2MI_TLS_RESOLVERS_MAX];
 	size_t nresolvers;
 	char sp_fqdn[256];             /* SP domain ("sp.example.com"), "" = none */
+	bool has_async;                /* an asynchronous resolver is in the chain */
 };
 
 /* tls_ctx.c */
@@ -83,6 +85,14 @@ m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, si
  * An identity without the shape of a key identifier gives M2M_E_ID_BAD_FORM, before any lookup. */
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key,
 			 m2m_sa *binding);
+
+/* psk_async.c */
+/* Ask asynchronous resolver r for identity; when ssl is attached (m2m_tls_async_attach) and runs
+ * in an ASYNC job, a pending lookup pauses the job until its answer, a cancel or a deadline. */
+m2m_err m2mi_psk_async_call(const struct m2mi_psk_resolver *r, SSL *ssl, const char *identity, int64_t now,
+			    m2m_key **key, m2m_sa *binding);
+/* SSL ex_data slots of psk_async.c; M2M_OK once created. */
+m2m_err m2mi_psk_async_indices(void);
 
 /* peer.c */
 /* Install client-certificate verification against cfg->trust_anchors. */
