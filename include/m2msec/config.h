@@ -34,6 +34,7 @@ typedef struct m2m_cse_config {
 	size_t max_header;                 /* max-header, default 8192 */
 	char log_level[16];                /* log-level, default "info" */
 	char log_file[M2M_CFG_STR];        /* log-file, default "" = stderr */
+	bool store_sync_full;              /* store-sync, default normal (false); full = true */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

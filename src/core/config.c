@@ -15,7 +15,7 @@
 
 #include "m2msec/config.h"
 
-enum cfg_type { CFG_STR, CFG_BOOL, CFG_INT, CFG_SIZE, CFG_LEVEL };
+enum cfg_type { CFG_STR, CFG_BOOL, CFG_INT, CFG_SIZE, CFG_LEVEL, CFG_SYNC };
 
 struct cfg_key {
 	const char *name;
@@ -47,6 +47,7 @@ static const struct cfg_key cfg_keys[] = {
 	KEY("max-header", CFG_SIZE, max_header),
 	{"log-level", CFG_LEVEL, offsetof(m2m_cse_config, log_level), sizeof(((m2m_cse_config *)0)->log_level)},
 	STR("log-file", log_file),
+	KEY("store-sync", CFG_SYNC, store_sync_full),
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -133,6 +134,11 @@ static m2m_err set_value(m2m_cse_config *cfg, const struct cfg_key *k, const cha
 		*(size_t *)field = (size_t)n;
 		return M2M_OK;
 	}
+	case CFG_SYNC: /* the resource store's PRAGMA synchronous: normal or full, nothing else */
+		if (strcmp(v, "normal") != 0 && strcmp(v, "full") != 0)
+			return M2M_E_CONFIG;
+		*(bool *)field = strcmp(v, "full") == 0;
+		return M2M_OK;
 	}
 	return M2M_E_CONFIG;
 }

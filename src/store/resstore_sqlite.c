@@ -6,8 +6,12 @@
  * subtree through the path range [path "/", path "0") — never by scanning. The file is created
  * with O_CREAT|O_EXCL and mode 0600 (fchmod, so umask does not matter) and refused when it or a
  * companion is group/other-accessible or foreign-owned (store/credstore_file.c). The connection
- * (store/sqlite_common.c) has a WAL journal, synchronous=NORMAL, a busy timeout and a schema
- * version row; every statement is prepared once per connection (no per-request schema work).
+ * (store/sqlite_common.c) has a WAL journal, synchronous=NORMAL or FULL (the operator's
+ * store-sync), a busy timeout and a schema version row; every statement is prepared once per
+ * connection (no per-request schema work). Write transactions of all connections of this process
+ * to the file are serialised by its writer gate (store/sqlite_gate.c): a writer queues there
+ * before BEGIN IMMEDIATE instead of in SQLite's sleeping busy handler, which stays as the
+ * fallback for writers in other processes. Read transactions take no gate (WAL snapshots).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 #include "m2msec/resstore.h"
 #include "store/credstore_file.h"
 #include "store/sqlite_common.h"
+#include "store/sqlite_gate.h"
 
 #define SCHEMA_VERSION 1
 #define BUSY_TIMEOUT_MS 10000
@@ -79,6 +84,8 @@ static const char *const schema_v1[] = {
 struct m2m_resstore {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	m2mi_sqlite_gate *gate; /* shared by every connection of the process to this file */
+	bool gated;             /* this connection holds the gate (an open write transaction) */
 };
 
 void m2m_res_clear(m2m_res *r)
@@ -130,11 +137,6 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
 
 /* ---- file and schema --------------------------------------------------------------------- */
 
-static const m2mi_sqlite_cfg db_cfg = {
-	.busy_ms = BUSY_TIMEOUT_MS,
-	.sync = M2MI_SQLITE_SYNC_NORMAL,
-	.err = M2M_E_RESSTORE,
-};
 
 static const m2mi_sqlite_schema db_schema = {
 	.component = "resstore",
@@ -147,31 +149,47 @@ static const m2mi_sqlite_schema db_schema = {
 };
 
 /* Create the file 0600, or check that the existing one (and its -wal/-shm) is ours and private:
- * the credential file rules of store/credstore_file.c. */
-static m2m_err prepare_file(const char *path)
+ * the credential file rules of store/credstore_file.c. st receives the file's identity. */
+static m2m_err prepare_file(const char *path, struct stat *st)
 {
-	struct stat st;
-	m2m_err r = m2mi_credstore_file_create(path, &st);
+	m2m_err r = m2mi_credstore_file_create(path, st);
 
-	return r == M2M_E_EXISTS ? m2mi_credstore_file_check(path, &st) : r;
+	return r == M2M_E_EXISTS ? m2mi_credstore_file_check(path, st) : r;
 }
 
 m2m_err m2m_resstore_open(const char *path, m2m_resstore **out)
 {
+	return m2m_resstore_open_opts(path, NULL, out);
+}
+
+m2m_err m2m_resstore_open_opts(const char *path, const m2m_resstore_opts *opts, m2m_resstore **out)
+{
+	m2mi_sqlite_cfg cfg = {.busy_ms = BUSY_TIMEOUT_MS, .sync = M2MI_SQLITE_SYNC_NORMAL, .err = M2M_E_RESSTORE};
 	m2m_resstore *s = NULL;
+	struct stat st;
 	m2m_err r = M2M_E_INVAL;
 
 	if (out != NULL)
 		*out = NULL;
 	if (path == NULL || path[0] == '\0' || out == NULL)
 		goto out;
-	if ((r = prepare_file(path)) != M2M_OK)
+	if (opts != NULL && opts->sync == M2M_RESSTORE_SYNC_FULL)
+		cfg.sync = M2MI_SQLITE_SYNC_FULL;
+	else if (opts != NULL && opts->sync != M2M_RESSTORE_SYNC_NORMAL)
+		goto out;
+	if ((r = prepare_file(path, &st)) != M2M_OK)
 		goto out;
 	r = M2M_E_NOMEM;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto out;
-	if ((r = m2mi_sqlite_open(path, M2M_E_IO, &s->db)) != M2M_OK ||
-	    (r = m2mi_sqlite_configure(s->db, &db_cfg)) != M2M_OK ||
+	/*
+	 * The schema check of an existing file is a read transaction; only creating the schema
+	 * of a new file writes, under the busy timeout and without the gate (the gate is not
+	 * recursive: this thread may hold it through another connection).
+	 */
+	if ((r = m2mi_sqlite_gate_get(st.st_dev, st.st_ino, &s->gate)) != M2M_OK ||
+	    (r = m2mi_sqlite_open(path, M2M_E_IO, &s->db)) != M2M_OK ||
+	    (r = m2mi_sqlite_configure(s->db, &cfg)) != M2M_OK ||
 	    (r = m2mi_sqlite_schema_setup(s->db, &db_schema)) != M2M_OK)
 		goto out;
 	for (int i = 0; i < ST_COUNT; i++)
@@ -190,19 +208,61 @@ void m2m_resstore_free(m2m_resstore *s)
 {
 	if (s == NULL)
 		return;
+	m2m_resstore_rollback(s); /* an open write transaction gives its gate back */
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close_v2(s->db);
+	m2mi_sqlite_gate_put(s->gate);
 	free(s);
+}
+
+m2m_err m2m_resstore_sync_in_effect(m2m_resstore *s, m2m_resstore_sync *out)
+{
+	int64_t level = -1;
+	m2m_err r;
+
+	if (s == NULL || out == NULL)
+		return M2M_E_INVAL;
+	if ((r = m2mi_sqlite_sync_level(s->db, M2M_E_RESSTORE, &level)) != M2M_OK)
+		return r;
+	if (level != 1 && level != 2)
+		return M2M_E_RESSTORE;
+	*out = level == 2 ? M2M_RESSTORE_SYNC_FULL : M2M_RESSTORE_SYNC_NORMAL;
+	return M2M_OK;
 }
 
 /* ---- transactions ------------------------------------------------------------------------ */
 
+/* The transaction is over (committed, rolled back or never begun): give the gate back. */
+static void gate_leave(m2m_resstore *s)
+{
+	if (s->gated) {
+		s->gated = false;
+		m2mi_sqlite_gate_leave(s->gate);
+	}
+}
+
 m2m_err m2m_resstore_begin(m2m_resstore *s, bool write)
 {
+	m2m_err r;
+
 	if (s == NULL)
 		return M2M_E_INVAL;
-	return step_done(s->st[write ? ST_BEGIN_W : ST_BEGIN_R]);
+	if (s->gated || !sqlite3_get_autocommit(s->db))
+		return M2M_E_RESSTORE; /* one transaction at a time; never enter the gate twice */
+	if (!write)
+		return step_done(s->st[ST_BEGIN_R]);
+	/*
+	 * Queue on the gate first: once it is ours, no other connection of this process holds
+	 * SQLite's write lock, so BEGIN IMMEDIATE gets it at once (the busy timeout only matters
+	 * when another process writes). The gate is held until COMMIT/ROLLBACK: for the length of
+	 * one request's transaction, which does no network I/O (docs/architecture.md).
+	 */
+	m2mi_sqlite_gate_enter(s->gate);
+	s->gated = true;
+	if ((r = step_done(s->st[ST_BEGIN_W])) != M2M_OK)
+		gate_leave(s);
+	return r;
 }
 
 m2m_err m2m_resstore_commit(m2m_resstore *s)
@@ -213,13 +273,17 @@ m2m_err m2m_resstore_commit(m2m_resstore *s)
 		return M2M_E_INVAL;
 	if ((r = step_done(s->st[ST_COMMIT])) != M2M_OK)
 		m2m_resstore_rollback(s);
+	gate_leave(s);
 	return r;
 }
 
 void m2m_resstore_rollback(m2m_resstore *s)
 {
-	if (s != NULL && !sqlite3_get_autocommit(s->db))
+	if (s == NULL)
+		return;
+	if (s->db != NULL && s->st[ST_ROLLBACK] != NULL && !sqlite3_get_autocommit(s->db))
 		(void)step_done(s->st[ST_ROLLBACK]);
+	gate_leave(s);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */

@@ -112,6 +112,32 @@ static void test_listen_split(void **state)
 	assert_false(m2m_config_is_loopback("128.0.0.1"));
 }
 
+/* store-sync (docs/config.md): normal by default, full on request, anything else is an error
+ * that names the key and the line. */
+static void test_store_sync(void **state)
+{
+	static const char *const bad[] = {"store-sync = FULL\n", "store-sync = off\n", "store-sync =\n",
+					  "store-sync = full full\n", "store-sync = extra\n"};
+	m2m_cse_config c;
+	char err[256] = "";
+
+	m2m_cse_config_defaults(&c);
+	assert_false(c.store_sync_full);
+	assert_int_equal(parse(&c, "store-sync = full\n", err, sizeof(err)), M2M_OK);
+	assert_true(c.store_sync_full);
+	assert_int_equal(parse(&c, "store-sync=normal\n", err, sizeof(err)), M2M_OK);
+	assert_false(c.store_sync_full);
+	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(&c, bad[i], err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, "line 1: invalid value for 'store-sync'");
+	}
+	assert_int_equal(parse(&c, "threads = 2\n\nstore-sync = fsync\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 3: invalid value for 'store-sync'");
+	assert_int_equal(parse(&c, "store-sync = full\nstore-sync = normal\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: key 'store-sync' given twice");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_listen_split),
+		cmocka_unit_test(test_store_sync),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the internal interface of store/sqlite_gate.c: the writer gate of a
+ * SQLite file inside this process. Every connection of the process to the same file (same
+ * device and inode) shares one gate; a writer takes it before BEGIN IMMEDIATE and gives it back
+ * after COMMIT/ROLLBACK, so writers of this process queue on the gate in arrival order instead
+ * of polling SQLite's write lock through the sleeping busy handler. Readers (WAL snapshots)
+ * never touch it. Writers of other processes still meet the busy timeout (docs/architecture.md
+ * "Write path").
+ */
+#ifndef M2M_STORE_SQLITE_GATE_H
+#define M2M_STORE_SQLITE_GATE_H
+
+#include <sys/types.h>
+
+#include "m2msec/err.h"
+
+typedef struct m2mi_sqlite_gate m2mi_sqlite_gate;
+
+/* The gate of the file (dev, ino), created on first use; one reference per call, released with
+ * m2mi_sqlite_gate_put. M2M_E_NOMEM. */
+M2M_WUR m2m_err m2mi_sqlite_gate_get(dev_t dev, ino_t ino, m2mi_sqlite_gate **out);
+/* Drop one reference; the last one frees the gate. NULL is a no-op. */
+void m2mi_sqlite_gate_put(m2mi_sqlite_gate *g);
+/* Wait for the gate (first come, first served) and hold it. Not recursive: a thread holding
+ * the gate must not enter it again. */
+void m2mi_sqlite_gate_enter(m2mi_sqlite_gate *g);
+/* Hand the gate to the next waiter. */
+void m2mi_sqlite_gate_leave(m2mi_sqlite_gate *g);
+/* Tickets taken and not yet served: the holder plus the waiters (for tests). */
+size_t m2mi_sqlite_gate_queued(m2mi_sqlite_gate *g);
+/* Number of live gates in the process (for tests). */
+size_t m2mi_sqlite_gate_count(void);
+
+#endif

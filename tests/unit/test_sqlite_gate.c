@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of store/sqlite_gate.c, the writer gate of the SQLite
+ * stores: one gate per (device, inode) shared by reference, mutual exclusion under contention,
+ * and first-come-first-served hand-over (a waiter is never overtaken by a later arrival).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+
+#include "m2m_test.h"
+#include "store/sqlite_gate.h"
+
+static void test_registry(void **state)
+{
+	m2mi_sqlite_gate *a = NULL, *b = NULL, *c = NULL;
+	size_t n0 = m2mi_sqlite_gate_count();
+
+	(void)state;
+	assert_int_equal(m2mi_sqlite_gate_get(7, 11, &a), M2M_OK);
+	assert_int_equal(m2mi_sqlite_gate_get(7, 11, &b), M2M_OK);
+	assert_ptr_equal(a, b); /* the same file: the same gate */
+	assert_int_equal(m2mi_sqlite_gate_get(7, 12, &c), M2M_OK);
+	assert_ptr_not_equal(a, c); /* another file never waits on this one */
+	assert_int_equal(m2mi_sqlite_gate_count(), n0 + 2);
+	m2mi_sqlite_gate_put(b);
+	assert_int_equal(m2mi_sqlite_gate_count(), n0 + 2); /* a still holds a reference */
+	m2mi_sqlite_gate_put(a);
+	m2mi_sqlite_gate_put(c);
+	assert_int_equal(m2mi_sqlite_gate_count(), n0);
+	m2mi_sqlite_gate_put(NULL);
+}
+
+struct order {
+	m2mi_sqlite_gate *g;
+	atomic_int next;
+	int seen[2];
+};
+
+struct arrival {
+	struct order *o;
+	int id;
+};
+
+static void *enter_and_record(void *arg)
+{
+	struct arrival *a = arg;
+
+	m2mi_sqlite_gate_enter(a->o->g);
+	a->o->seen[atomic_fetch_add(&a->o->next, 1)] = a->id;
+	m2mi_sqlite_gate_leave(a->o->g);
+	return NULL;
+}
+
+static void wait_queued(m2mi_sqlite_gate *g, size_t n)
+{
+	while (m2mi_sqlite_gate_queued(g) != n)
+		sched_yield();
+}
+
+/* Waiters are served in arrival order: A queued before B enters before B. */
+static void test_first_come_first_served(void **state)
+{
+	struct order o = {0};
+	struct arrival a = {&o, 1}, b = {&o, 2};
+	pthread_t ta, tb;
+
+	(void)state;
+	assert_int_equal(m2mi_sqlite_gate_get(7, 21, &o.g), M2M_OK);
+	m2mi_sqlite_gate_enter(o.g);
+	assert_int_equal(m2mi_sqlite_gate_queued(o.g), 1);
+	assert_int_equal(pthread_create(&ta, NULL, enter_and_record, &a), 0);
+	wait_queued(o.g, 2);
+	assert_int_equal(pthread_create(&tb, NULL, enter_and_record, &b), 0);
+	wait_queued(o.g, 3);
+	assert_int_equal(atomic_load(&o.next), 0); /* nobody got in while the gate was held */
+	m2mi_sqlite_gate_leave(o.g);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	assert_int_equal(o.seen[0], 1);
+	assert_int_equal(o.seen[1], 2);
+	assert_int_equal(m2mi_sqlite_gate_queued(o.g), 0);
+	m2mi_sqlite_gate_put(o.g);
+}
+
+#define NTHREADS 4
+#define ROUNDS 2000
+
+struct excl {
+	m2mi_sqlite_gate *g;
+	int inside;   /* written only under the gate */
+	long total;   /* written only under the gate */
+	atomic_int overlaps;
+};
+
+static void *hammer(void *arg)
+{
+	struct excl *x = arg;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		m2mi_sqlite_gate_enter(x->g);
+		if (x->inside++ != 0)
+			atomic_fetch_add(&x->overlaps, 1);
+		x->total++;
+		if (i % 64 == 0)
+			sched_yield(); /* give the others a chance to run while the gate is held */
+		x->inside--;
+		m2mi_sqlite_gate_leave(x->g);
+	}
+	return NULL;
+}
+
+static void test_mutual_exclusion(void **state)
+{
+	struct excl x = {0};
+	pthread_t t[NTHREADS];
+
+	(void)state;
+	assert_int_equal(m2mi_sqlite_gate_get(7, 31, &x.g), M2M_OK);
+	for (int i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hammer, &x), 0);
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&x.overlaps), 0);
+	assert_int_equal(x.total, (long)NTHREADS * ROUNDS);
+	assert_int_equal(m2mi_sqlite_gate_queued(x.g), 0);
+	m2mi_sqlite_gate_put(x.g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_first_come_first_served),
+		cmocka_unit_test(test_mutual_exclusion),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
