@@ -8,10 +8,11 @@
  * companion is group/other-accessible or foreign-owned (store/credstore_file.c). The connection
  * (store/sqlite_common.c) has a WAL journal, synchronous=NORMAL or FULL (the operator's
  * store-sync), a busy timeout and a schema version row; every statement is prepared once per
- * connection (no per-request schema work). Write transactions of all connections of this process
- * to the file are serialised by its writer gate (store/sqlite_gate.c): a writer queues there
- * before BEGIN IMMEDIATE instead of in SQLite's sleeping busy handler, which stays as the
- * fallback for writers in other processes. Read transactions take no gate (WAL snapshots).
+ * connection (no per-request schema work). Write transactions of all handles of this process to
+ * the file run on one write connection, serialised by the file's writer gate
+ * (store/sqlite_gate.c): a writer queues there before BEGIN IMMEDIATE instead of in SQLite's
+ * sleeping busy handler, which stays as the fallback for writers in other processes. Read
+ * transactions use the handle's own connection and take no gate (WAL snapshots).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -81,11 +82,28 @@ static const char *const schema_v1[] = {
 	"INSERT INTO m2m_schema (component, version) VALUES ('resstore', 1)",
 };
 
-struct m2m_resstore {
+/* One SQLite connection with every statement prepared. */
+typedef struct rs_conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
-	m2mi_sqlite_gate *gate; /* shared by every connection of the process to this file */
-	bool gated;             /* this connection holds the gate (an open write transaction) */
+	m2m_resstore_sync sync;
+} rs_conn;
+
+/*
+ * A handle reads through its own connection and writes through the one write connection of
+ * the process to the file, which belongs to the file's writer gate and is used only by the
+ * gate's holder. Why one write connection: SQLite drops a connection's whole page cache when
+ * another connection has written since it last looked; with one connection per worker taking
+ * turns at writing, every write transaction started cold (about three times the page reads of
+ * a warm one, measured). db and st always name the connection in use.
+ */
+struct m2m_resstore {
+	sqlite3 *db;            /* own.db, or writer->db inside a write transaction */
+	sqlite3_stmt **st;      /* the statements of that connection */
+	rs_conn own;
+	rs_conn *writer;        /* owned by the gate */
+	m2mi_sqlite_gate *gate; /* shared by every handle of the process to this file */
+	bool gated;             /* this handle holds the gate (an open write transaction) */
 };
 
 void m2m_res_clear(m2m_res *r)
@@ -162,43 +180,97 @@ m2m_err m2m_resstore_open(const char *path, m2m_resstore **out)
 	return m2m_resstore_open_opts(path, NULL, out);
 }
 
-m2m_err m2m_resstore_open_opts(const char *path, const m2m_resstore_opts *opts, m2m_resstore **out)
+static void conn_close(rs_conn *c)
+{
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close_v2(c->db);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Open path into c: connection settings, schema (the check of an existing file is a read
+ * transaction; only creating a new file's schema writes, under the busy timeout and without
+ * the gate, which is not recursive: this thread may hold it through another handle), then
+ * every statement prepared once.
+ */
+static m2m_err conn_open(const char *path, m2m_resstore_sync sync, rs_conn *c)
 {
 	m2mi_sqlite_cfg cfg = {.busy_ms = BUSY_TIMEOUT_MS, .sync = M2MI_SQLITE_SYNC_NORMAL, .err = M2M_E_RESSTORE};
+	m2m_err r;
+
+	cfg.sync = sync == M2M_RESSTORE_SYNC_FULL ? M2MI_SQLITE_SYNC_FULL : M2MI_SQLITE_SYNC_NORMAL;
+	c->sync = sync;
+	if ((r = m2mi_sqlite_open(path, M2M_E_IO, &c->db)) != M2M_OK ||
+	    (r = m2mi_sqlite_configure(c->db, &cfg)) != M2M_OK ||
+	    (r = m2mi_sqlite_schema_setup(c->db, &db_schema)) != M2M_OK)
+		return r;
+	for (int i = 0; i < ST_COUNT; i++)
+		if ((r = sq_err(sqlite3_prepare_v3(c->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i],
+						   NULL))) != M2M_OK)
+			return r;
+	return M2M_OK;
+}
+
+struct writer_arg {
+	const char *path;
+	m2m_resstore_sync sync;
+};
+
+static void writer_drop(void *obj)
+{
+	conn_close(obj);
+	free(obj);
+}
+
+static m2m_err writer_make(void *arg, void **obj)
+{
+	const struct writer_arg *a = arg;
+	rs_conn *c = calloc(1, sizeof(*c));
+	m2m_err r;
+
+	*obj = NULL;
+	if (c == NULL)
+		return M2M_E_NOMEM;
+	if ((r = conn_open(a->path, a->sync, c)) != M2M_OK) {
+		writer_drop(c);
+		return r;
+	}
+	*obj = c;
+	return M2M_OK;
+}
+
+m2m_err m2m_resstore_open_opts(const char *path, const m2m_resstore_opts *opts, m2m_resstore **out)
+{
+	struct writer_arg wa = {.path = path, .sync = opts != NULL ? opts->sync : M2M_RESSTORE_SYNC_NORMAL};
 	m2m_resstore *s = NULL;
 	struct stat st;
+	void *w = NULL;
 	m2m_err r = M2M_E_INVAL;
 
 	if (out != NULL)
 		*out = NULL;
-	if (path == NULL || path[0] == '\0' || out == NULL)
-		goto out;
-	if (opts != NULL && opts->sync == M2M_RESSTORE_SYNC_FULL)
-		cfg.sync = M2MI_SQLITE_SYNC_FULL;
-	else if (opts != NULL && opts->sync != M2M_RESSTORE_SYNC_NORMAL)
+	if (path == NULL || path[0] == '\0' || out == NULL ||
+	    (wa.sync != M2M_RESSTORE_SYNC_NORMAL && wa.sync != M2M_RESSTORE_SYNC_FULL))
 		goto out;
 	if ((r = prepare_file(path, &st)) != M2M_OK)
 		goto out;
 	r = M2M_E_NOMEM;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto out;
-	/*
-	 * The schema check of an existing file is a read transaction; only creating the schema
-	 * of a new file writes, under the busy timeout and without the gate (the gate is not
-	 * recursive: this thread may hold it through another connection).
-	 */
 	if ((r = m2mi_sqlite_gate_get(st.st_dev, st.st_ino, &s->gate)) != M2M_OK ||
-	    (r = m2mi_sqlite_open(path, M2M_E_IO, &s->db)) != M2M_OK ||
-	    (r = m2mi_sqlite_configure(s->db, &cfg)) != M2M_OK ||
-	    (r = m2mi_sqlite_schema_setup(s->db, &db_schema)) != M2M_OK)
+	    (r = conn_open(path, wa.sync, &s->own)) != M2M_OK ||
+	    (r = m2mi_sqlite_gate_payload(s->gate, writer_make, &wa, writer_drop, &w)) != M2M_OK)
 		goto out;
-	for (int i = 0; i < ST_COUNT; i++)
-		if ((r = sq_err(sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-						   NULL))) != M2M_OK)
-			goto out;
+	s->writer = w;
+	s->db = s->own.db;
+	s->st = s->own.st;
+	/* every write goes through the one write connection: all handles must agree on its durability */
+	r = s->writer->sync == wa.sync ? M2M_OK : M2M_E_INVAL;
+	if (r != M2M_OK)
+		goto out;
 	*out = s;
 	s = NULL;
-	r = M2M_OK;
 out:
 	m2m_resstore_free(s);
 	return r;
@@ -209,10 +281,8 @@ void m2m_resstore_free(m2m_resstore *s)
 	if (s == NULL)
 		return;
 	m2m_resstore_rollback(s); /* an open write transaction gives its gate back */
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_close_v2(s->db);
-	m2mi_sqlite_gate_put(s->gate);
+	conn_close(&s->own);
+	m2mi_sqlite_gate_put(s->gate); /* the last handle's put closes the write connection */
 	free(s);
 }
 
@@ -221,9 +291,13 @@ m2m_err m2m_resstore_sync_in_effect(m2m_resstore *s, m2m_resstore_sync *out)
 	int64_t level = -1;
 	m2m_err r;
 
-	if (s == NULL || out == NULL)
+	if (s == NULL || out == NULL || s->gated)
 		return M2M_E_INVAL;
-	if ((r = m2mi_sqlite_sync_level(s->db, M2M_E_RESSTORE, &level)) != M2M_OK)
+	/* the write connection's setting is what counts; it is the gate holder's to use */
+	m2mi_sqlite_gate_enter(s->gate);
+	r = m2mi_sqlite_sync_level(s->writer->db, M2M_E_RESSTORE, &level);
+	m2mi_sqlite_gate_leave(s->gate);
+	if (r != M2M_OK)
 		return r;
 	if (level != 1 && level != 2)
 		return M2M_E_RESSTORE;
@@ -233,10 +307,13 @@ m2m_err m2m_resstore_sync_in_effect(m2m_resstore *s, m2m_resstore_sync *out)
 
 /* ---- transactions ------------------------------------------------------------------------ */
 
-/* The transaction is over (committed, rolled back or never begun): give the gate back. */
+/* The transaction is over (committed, rolled back or never begun): back to the own
+ * connection, and give the gate back. */
 static void gate_leave(m2m_resstore *s)
 {
 	if (s->gated) {
+		s->db = s->own.db;
+		s->st = s->own.st;
 		s->gated = false;
 		m2mi_sqlite_gate_leave(s->gate);
 	}
@@ -260,6 +337,8 @@ m2m_err m2m_resstore_begin(m2m_resstore *s, bool write)
 	 */
 	m2mi_sqlite_gate_enter(s->gate);
 	s->gated = true;
+	s->db = s->writer->db;
+	s->st = s->writer->st;
 	if ((r = step_done(s->st[ST_BEGIN_W])) != M2M_OK)
 		gate_leave(s);
 	return r;
@@ -281,7 +360,7 @@ void m2m_resstore_rollback(m2m_resstore *s)
 {
 	if (s == NULL)
 		return;
-	if (s->db != NULL && s->st[ST_ROLLBACK] != NULL && !sqlite3_get_autocommit(s->db))
+	if (s->db != NULL && s->st != NULL && s->st[ST_ROLLBACK] != NULL && !sqlite3_get_autocommit(s->db))
 		(void)step_done(s->st[ST_ROLLBACK]);
 	gate_leave(s);
 }

@@ -28,6 +28,8 @@ struct m2mi_sqlite_gate {
 	pthread_cond_t turn;
 	unsigned long next_ticket; /* guarded by mu */
 	unsigned long serving;
+	void *payload;             /* guarded by reg_lock; see m2mi_sqlite_gate_payload */
+	void (*drop)(void *payload);
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -82,6 +84,8 @@ void m2mi_sqlite_gate_put(m2mi_sqlite_gate *g)
 			;
 		*pp = g->next;
 		reg_count--;
+		if (g->payload != NULL)
+			g->drop(g->payload);
 		pthread_cond_destroy(&g->turn);
 		pthread_mutex_destroy(&g->mu);
 		free(g);
@@ -107,6 +111,22 @@ void m2mi_sqlite_gate_leave(m2mi_sqlite_gate *g)
 	/* every waiter re-checks its ticket; waiters are at most the worker threads of the process */
 	pthread_cond_broadcast(&g->turn);
 	pthread_mutex_unlock(&g->mu);
+}
+
+m2m_err m2mi_sqlite_gate_payload(m2mi_sqlite_gate *g, m2m_err (*make)(void *arg, void **obj), void *arg,
+				 void (*drop)(void *obj), void **out)
+{
+	m2m_err r = M2M_OK;
+
+	/* under the registry lock: making it (opening a connection) is rare and must not race */
+	pthread_mutex_lock(&reg_lock);
+	if (g->payload == NULL && (r = make(arg, &g->payload)) == M2M_OK)
+		g->drop = drop;
+	else if (r != M2M_OK)
+		g->payload = NULL;
+	*out = g->payload;
+	pthread_mutex_unlock(&reg_lock);
+	return r;
 }
 
 size_t m2mi_sqlite_gate_queued(m2mi_sqlite_gate *g)

@@ -27,6 +27,12 @@ void m2mi_sqlite_gate_put(m2mi_sqlite_gate *g);
 void m2mi_sqlite_gate_enter(m2mi_sqlite_gate *g);
 /* Hand the gate to the next waiter. */
 void m2mi_sqlite_gate_leave(m2mi_sqlite_gate *g);
+/* The object that goes with the gate (for the resource store: the process's write connection
+ * to the file): made by make(arg, &obj) on the first call, the same object afterwards, dropped
+ * with drop(obj) when the last reference to the gate goes. *out is only to be used by the holder
+ * of the gate. Errors of make are returned (and nothing is attached). */
+M2M_WUR m2m_err m2mi_sqlite_gate_payload(m2mi_sqlite_gate *g, m2m_err (*make)(void *arg, void **obj), void *arg,
+					 void (*drop)(void *obj), void **out);
 /* Tickets taken and not yet served: the holder plus the waiters (for tests). */
 size_t m2mi_sqlite_gate_queued(m2mi_sqlite_gate *g);
 /* Number of live gates in the process (for tests). */

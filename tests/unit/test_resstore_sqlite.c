@@ -382,7 +382,8 @@ static void test_concurrent_writers(void **state)
 	assert_int_equal(n, 0); /* roots only: nothing else was written */
 }
 
-/* store-sync: the PRAGMA synchronous read back from the connection is the one asked for. */
+/* store-sync: the PRAGMA synchronous read back from the write connection is the one asked for;
+ * handles of one process to one file share that connection, so they must agree on it. */
 static void test_sync_in_effect(void **state)
 {
 	sfx *x = *state;
@@ -393,26 +394,34 @@ static void test_sync_in_effect(void **state)
 
 	assert_int_equal(m2m_resstore_sync_in_effect(x->s, &got), M2M_OK); /* m2m_resstore_open */
 	assert_int_equal(got, M2M_RESSTORE_SYNC_NORMAL);
+	a = (m2m_resstore *)1;
+	assert_int_equal(m2m_resstore_open_opts(x->db, &full, &a), M2M_E_INVAL); /* disagrees with x->s */
+	assert_null(a);
+	assert_int_equal(m2m_resstore_open_opts(x->db, &normal, &a), M2M_OK);
+	assert_int_equal(m2m_resstore_sync_in_effect(a, &got), M2M_OK);
+	assert_int_equal(got, M2M_RESSTORE_SYNC_NORMAL);
+	m2m_resstore_free(a);
+	m2m_resstore_free(x->s);
+	x->s = NULL;
+	/* all handles gone: the next open chooses again */
 	assert_int_equal(m2m_resstore_open_opts(x->db, &full, &a), M2M_OK);
 	assert_int_equal(m2m_resstore_sync_in_effect(a, &got), M2M_OK);
 	assert_int_equal(got, M2M_RESSTORE_SYNC_FULL);
-	assert_int_equal(m2m_resstore_open_opts(x->db, &normal, &b), M2M_OK);
+	assert_int_equal(m2m_resstore_open_opts(x->db, NULL, &b), M2M_E_INVAL);
+	assert_int_equal(m2m_resstore_open_opts(x->db, &full, &b), M2M_OK);
 	assert_int_equal(m2m_resstore_sync_in_effect(b, &got), M2M_OK);
-	assert_int_equal(got, M2M_RESSTORE_SYNC_NORMAL);
-	m2m_resstore_free(b);
-	b = NULL;
-	assert_int_equal(m2m_resstore_open_opts(x->db, NULL, &b), M2M_OK);
-	assert_int_equal(m2m_resstore_sync_in_effect(b, &got), M2M_OK);
-	assert_int_equal(got, M2M_RESSTORE_SYNC_NORMAL);
-	assert_int_equal(m2m_resstore_sync_in_effect(a, &got), M2M_OK); /* per connection */
 	assert_int_equal(got, M2M_RESSTORE_SYNC_FULL);
+	/* a write through b lands with FULL durability and a reads it */
+	assert_int_equal(m2m_resstore_begin(b, true), M2M_OK);
+	assert_int_equal(put(b, "f", NULL, NULL, "f", 5, 0), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(b), M2M_OK);
+	assert_int_equal(m2m_resstore_version(a, "f", &(int){0}, &(int64_t){0}), M2M_OK);
 	m2m_resstore_free(a);
 	m2m_resstore_free(b);
 	b = (m2m_resstore *)1;
 	assert_int_equal(m2m_resstore_open_opts(x->db, &bad, &b), M2M_E_INVAL);
 	assert_null(b);
 	assert_int_equal(m2m_resstore_sync_in_effect(NULL, &got), M2M_E_INVAL);
-	assert_int_equal(m2m_resstore_sync_in_effect(x->s, NULL), M2M_E_INVAL);
 }
 
 int main(void)

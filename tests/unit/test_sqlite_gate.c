@@ -2,7 +2,8 @@
 /*
  * This file implements the unit tests of store/sqlite_gate.c, the writer gate of the SQLite
  * stores: one gate per (device, inode) shared by reference, mutual exclusion under contention,
- * and first-come-first-served hand-over (a waiter is never overtaken by a later arrival).
+ * first-come-first-served hand-over (a waiter is never overtaken by a later arrival) and the
+ * payload made once per gate (the resource store's one write connection per file).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -127,12 +128,54 @@ static void test_mutual_exclusion(void **state)
 	m2mi_sqlite_gate_put(x.g);
 }
 
+static int made, dropped;
+
+static m2m_err make_obj(void *arg, void **obj)
+{
+	if (arg != NULL)
+		return M2M_E_IO; /* a failing make attaches nothing */
+	made++;
+	*obj = &made;
+	return M2M_OK;
+}
+
+static void drop_obj(void *obj)
+{
+	assert_ptr_equal(obj, &made);
+	dropped++;
+}
+
+/* The payload (the resource store's write connection) is made once per gate and dropped with
+ * the last reference. */
+static void test_payload(void **state)
+{
+	m2mi_sqlite_gate *a = NULL, *b = NULL;
+	void *o1 = NULL, *o2 = NULL;
+	int fail = 1;
+
+	(void)state;
+	assert_int_equal(m2mi_sqlite_gate_get(7, 41, &a), M2M_OK);
+	assert_int_equal(m2mi_sqlite_gate_get(7, 41, &b), M2M_OK);
+	assert_int_equal(m2mi_sqlite_gate_payload(a, make_obj, &fail, drop_obj, &o1), M2M_E_IO);
+	assert_null(o1);
+	assert_int_equal(m2mi_sqlite_gate_payload(a, make_obj, NULL, drop_obj, &o1), M2M_OK);
+	assert_int_equal(m2mi_sqlite_gate_payload(b, make_obj, NULL, drop_obj, &o2), M2M_OK);
+	assert_ptr_equal(o1, &made);
+	assert_ptr_equal(o2, o1);
+	assert_int_equal(made, 1);
+	m2mi_sqlite_gate_put(a);
+	assert_int_equal(dropped, 0);
+	m2mi_sqlite_gate_put(b);
+	assert_int_equal(dropped, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_first_come_first_served),
 		cmocka_unit_test(test_mutual_exclusion),
+		cmocka_unit_test(test_payload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
