@@ -22,8 +22,9 @@ typedef struct m2mi_sqlite_gate m2mi_sqlite_gate;
 M2M_WUR m2m_err m2mi_sqlite_gate_get(dev_t dev, ino_t ino, m2mi_sqlite_gate **out);
 /* Drop one reference; the last one frees the gate. NULL is a no-op. */
 void m2mi_sqlite_gate_put(m2mi_sqlite_gate *g);
-/* Wait for the gate (first come, first served) and hold it. Not recursive: a thread holding
- * the gate must not enter it again. */
+/* Wait for the gate and hold it: a free gate goes to whoever asks; a waiter that has waited
+ * longer than the patience turns it to arrival order. Not recursive: a thread holding the gate
+ * must not enter it again. */
 void m2mi_sqlite_gate_enter(m2mi_sqlite_gate *g);
 /* Hand the gate to the next waiter. */
 void m2mi_sqlite_gate_leave(m2mi_sqlite_gate *g);
@@ -33,7 +34,10 @@ void m2mi_sqlite_gate_leave(m2mi_sqlite_gate *g);
  * of the gate. Errors of make are returned (and nothing is attached). */
 M2M_WUR m2m_err m2mi_sqlite_gate_payload(m2mi_sqlite_gate *g, m2m_err (*make)(void *arg, void **obj), void *arg,
 					 void (*drop)(void *obj), void **out);
-/* Tickets taken and not yet served: the holder plus the waiters (for tests). */
+/* How long a waiter waits before the gate turns to strict arrival order (default 1000 us; 0
+ * makes it strict at once, for tests). */
+void m2mi_sqlite_gate_set_patience(m2mi_sqlite_gate *g, int64_t us);
+/* The holder (if any) plus the waiters (for tests). */
 size_t m2mi_sqlite_gate_queued(m2mi_sqlite_gate *g);
 /* Number of live gates in the process (for tests). */
 size_t m2mi_sqlite_gate_count(void);

@@ -2,7 +2,7 @@
 /*
  * This file implements the unit tests of store/sqlite_gate.c, the writer gate of the SQLite
  * stores: one gate per (device, inode) shared by reference, mutual exclusion under contention,
- * first-come-first-served hand-over (a waiter is never overtaken by a later arrival) and the
+ * arrival-order hand-over once waiters starve (never overtaken by a later arrival), and the
  * payload made once per gate (the resource store's one write connection per file).
  */
 #include <pthread.h>
@@ -59,7 +59,8 @@ static void wait_queued(m2mi_sqlite_gate *g, size_t n)
 		sched_yield();
 }
 
-/* Waiters are served in arrival order: A queued before B enters before B. */
+/* Starving waiters are served in arrival order: A queued before B enters before B (patience 0:
+ * every waiter counts as starving at once, so the order does not depend on timing). */
 static void test_first_come_first_served(void **state)
 {
 	struct order o = {0};
@@ -68,6 +69,7 @@ static void test_first_come_first_served(void **state)
 
 	(void)state;
 	assert_int_equal(m2mi_sqlite_gate_get(7, 21, &o.g), M2M_OK);
+	m2mi_sqlite_gate_set_patience(o.g, 0);
 	m2mi_sqlite_gate_enter(o.g);
 	assert_int_equal(m2mi_sqlite_gate_queued(o.g), 1);
 	assert_int_equal(pthread_create(&ta, NULL, enter_and_record, &a), 0);
@@ -75,6 +77,7 @@ static void test_first_come_first_served(void **state)
 	assert_int_equal(pthread_create(&tb, NULL, enter_and_record, &b), 0);
 	wait_queued(o.g, 3);
 	assert_int_equal(atomic_load(&o.next), 0); /* nobody got in while the gate was held */
+	/* the woken waiters turn the gate to arrival order (patience 0): A first, then B */
 	m2mi_sqlite_gate_leave(o.g);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
