@@ -355,7 +355,7 @@ static void test_concurrent_writers(void **state)
 {
 	sfx *x = *state;
 	struct writer w[WRITERS];
-	char ri[WRITERS][8];
+	char ri[WRITERS][16];
 	pthread_t t[WRITERS];
 	m2m_res *v = NULL;
 	size_t n = 0;
@@ -372,7 +372,7 @@ static void test_concurrent_writers(void **state)
 	for (int i = 0; i < WRITERS; i++) {
 		for (int k = 0; k < WRITES; k++) {
 			m2m_res r = {0};
-			char id[48];
+			char id[96];
 			snprintf(id, sizeof(id), "%s-%d", ri[i], k);
 			assert_int_equal(m2m_resstore_get(x->s, id, &r), M2M_OK);
 			m2m_res_clear(&r);
