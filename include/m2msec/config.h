@@ -51,6 +51,8 @@ typedef struct m2m_cse_config {
 	bool log_requests;                 /* log-requests, default true: one info line per request */
 	char notify_allow[M2M_CFG_STR];    /* notify-allow, default "": CIDRs notifications may reach */
 	char notify_deny[M2M_CFG_STR];     /* notify-deny, default "": CIDRs they must not reach */
+	char crl_file[M2M_CFG_STR];        /* crl-file, default "": CRL(s) checked on client certificates */
+	int crl_refresh_seconds;           /* crl-refresh-seconds, default 0 = 300: crl-file re-read period */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

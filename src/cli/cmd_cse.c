@@ -283,6 +283,8 @@ int cli_cse_main(int argc, char **argv)
 			.store = store,
 			.sp_id = cfg.sp_id,
 			.allow_tls13 = cfg.tls13,
+			.crl_file = cfg.crl_file[0] ? cfg.crl_file : NULL,
+			.crl_refresh_s = cfg.crl_refresh_seconds,
 		};
 		err[0] = '\0';
 		if ((r = m2m_tls_new_ex(&tc, &tls, err, sizeof(err))) != M2M_OK) {

@@ -57,6 +57,8 @@ static const struct cfg_key cfg_keys[] = {
 	KEY("log-requests", CFG_BOOL, log_requests),
 	STR("notify-allow", notify_allow),
 	STR("notify-deny", notify_deny),
+	STR("crl-file", crl_file),
+	KEY("crl-refresh-seconds", CFG_INT, crl_refresh_seconds),
 };
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
