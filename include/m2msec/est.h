@@ -79,4 +79,25 @@ M2M_API M2M_WUR m2m_err m2m_est_enroll(const m2m_est *est, m2m_mef_worker *w, co
 M2M_API M2M_WUR m2m_err m2m_est_crl(const m2m_est *est, m2m_mefstore *st, int64_t now, int64_t validity_s,
 				    char **crl_pem);
 
+/* ---- HTTP exposure (services/mef/est_route.c) ---------------------------------------------- */
+
+typedef struct m2m_http_server m2m_http_server;
+typedef struct m2m_est_http m2m_est_http;
+
+/*
+ * The EST endpoints of a MEF's HTTP server: RFC 7030 section 3.2.2 paths under
+ * M2M_EST_PATH_PREFIX (GET cacerts, GET csrattrs, POST simpleenroll, POST simplereenroll) and
+ * GET M2M_EST_CRL_PATH (the current CRL, application/pkix-crl, DER). workers[i] is the MEF worker
+ * of event-loop thread i (nworkers = m2m_http_server_threads); every pointer is borrowed and
+ * must outlive the server. The association of each request is built from its TLS connection
+ * (m2m_mef_assoc_new_from_ssl); plain HTTP gets 401 for enrolment. crl_validity_s 0 = the
+ * default. m2m_mef_est_route registers both prefixes on srv (before m2m_http_server_run).
+ */
+#define M2M_EST_PATH_PREFIX "/.well-known/est"
+#define M2M_EST_CRL_PATH "/crl"
+M2M_API M2M_WUR m2m_err m2m_est_http_new(m2m_est *est, m2m_mef *mef, m2m_mef_worker *const *workers,
+					 int nworkers, int64_t crl_validity_s, m2m_est_http **out);
+M2M_API void m2m_est_http_free(m2m_est_http *h);
+M2M_API M2M_WUR m2m_err m2m_mef_est_route(m2m_http_server *srv, m2m_est_http *h);
+
 #endif
