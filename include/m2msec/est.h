@@ -92,6 +92,10 @@ typedef struct m2m_est_http m2m_est_http;
  * must outlive the server. The association of each request is built from its TLS connection
  * (m2m_mef_assoc_new_from_ssl); plain HTTP gets 401 for enrolment. crl_validity_s 0 = the
  * default. m2m_mef_est_route registers both prefixes on srv (before m2m_http_server_run).
+ * Each enrolment is audited through the MEF's audit hook with procedure "est-simpleenroll" /
+ * "est-simplereenroll", rsc = the HTTP status and outcome = m2m_est_reply.outcome ("ok",
+ * "malformed", "bad-key", "bad-san", "claim-refused", "not-holder", "no-association",
+ * "not-authorized", "revoked", "expired", "store-error", "internal").
  */
 #define M2M_EST_PATH_PREFIX "/.well-known/est"
 #define M2M_EST_CRL_PATH "/crl"

@@ -154,11 +154,21 @@ static m2m_tls *mef_tls(fx *f)
 	return tls;
 }
 
+static char last_audit[128];
+
+static void on_audit(void *ctx, const m2m_mef_audit *ev)
+{
+	(void)ctx;
+	if (strncmp(ev->procedure, "est-", 4) == 0)
+		snprintf(last_audit, sizeof(last_audit), "%s %s %d %s", ev->procedure, ev->outcome, ev->rsc,
+			 ev->client ? ev->client : "-");
+}
+
 static void test_est_over_psk(void **state)
 {
 	(void)state;
 	static const char *const permit[] = {"sp.example.com"};
-	fx *f = fx_new("https://mef.example.com/.well-known/est");
+	fx *f = fx_new_audit("https://mef.example.com/.well-known/est", on_audit, NULL);
 	m2m_tls *tls = mef_tls(f);
 	m2m_http_server_config cfg = {.https_listen = "127.0.0.1:0", .tls = tls, .threads = 1};
 	struct rh_server srv = {0};
@@ -179,10 +189,12 @@ static void test_est_over_psk(void **state)
 
 	c = csr_b64("m2m://sp.example.com/cse-in/Cother");
 	assert_int_equal(psk_post(port, "/.well-known/est/simpleenroll", c, out, sizeof(out)), 403);
+	assert_string_equal(last_audit, "est-simpleenroll claim-refused 403 " FX_KPMID);
 	free(c);
 	c = csr_b64("m2m://sp.example.com/cse-in/Cdev1");
 	assert_int_equal(psk_post(port, "/.well-known/est/simpleenroll", c, out, sizeof(out)), 200);
 	assert_non_null(strstr(out, "application/pkcs7-mime; smime-type=certs-only"));
+	assert_string_equal(last_audit, "est-simpleenroll ok 200 " FX_KPMID);
 	free(c);
 
 	rh_stop(&srv);

@@ -17,6 +17,7 @@
 
 #include "m2msec/est.h"
 #include "m2msec/http.h"
+#include "m2msec/log.h"
 #include "services/mef/mef_int.h"
 
 struct m2m_est_http {
@@ -77,6 +78,24 @@ static void from_reply(m2m_http_raw_response *rsp, m2m_est_reply *r)
 	 * no such header field, and EST clients accept the body as is. */
 }
 
+/* One audit event per enrolment (m2m_mef_config.audit, else the log), never a key. */
+static void audit_est(m2m_mef *mef, bool re, const m2m_mef_assoc *a, const m2m_est_reply *r)
+{
+	m2m_mef_audit ev = {
+		.procedure = re ? "est-simplereenroll" : "est-simpleenroll",
+		.outcome = r->outcome != NULL ? r->outcome : "internal",
+		.rsc = r->status,
+		.client = a != NULL ? m2m_mef_assoc_client(a) : NULL,
+	};
+
+	if (mef->cfg.audit != NULL) {
+		mef->cfg.audit(mef->cfg.audit_ctx, &ev);
+		return;
+	}
+	m2m_log(M2M_LOG_INFO, "mef audit procedure=%s outcome=%s rsc=%d client=%s", ev.procedure, ev.outcome, ev.rsc,
+		ev.client != NULL ? ev.client : "-");
+}
+
 /* The path after the prefix, without the query. */
 static size_t op_of(const char *target, size_t skip, const char **op)
 {
@@ -124,6 +143,8 @@ static void on_est(m2m_est_http *h, int ti, const m2m_http_raw_request *req, m2m
 		a = NULL;
 	e = m2m_est_enroll(h->est, h->workers[ti], a, req->ssl != NULL ? SSL_get0_peer_certificate(req->ssl) : NULL, re,
 			   req->body, req->body_len, (int64_t)time(NULL), &r);
+	if (e == M2M_OK)
+		audit_est(h->mef, re, a, &r);
 	m2m_mef_assoc_free(a);
 	if (e != M2M_OK)
 		text(rsp, 500, "internal error");
