@@ -93,3 +93,19 @@ def test_unusable_crl_file_refuses_to_start(cse):
     with pytest.raises(Exception):
         cse.start("crl-file = %s\n" % cse.path("crl.pem"))
     assert cse.proc.wait(timeout=20) != 0
+
+
+def test_ca_crl_cli_errors(cse):
+    ca = cse.path("ca")
+    out = cse.path("c.pem")
+    r = cse.m2m("ca", "crl", "--help")
+    assert r.returncode == 0 and r.stdout.startswith("usage: m2msec ca crl")
+    # exit 2: bad usage or input; exit 1: runtime failure; nothing written either way
+    assert cse.m2m("ca", "crl", "--dir", ca, check=False).returncode == 2
+    assert cse.m2m("ca", "crl", "--dir", ca, "--out", out, "--revoke", "0A", check=False).returncode == 2
+    assert cse.m2m("ca", "crl", "--dir", ca, "--out", out, "--serial", "zz", check=False).returncode == 2
+    assert cse.m2m("ca", "crl", "--dir", ca, "--out", out, "--hours", "0", check=False).returncode == 2
+    assert cse.m2m("ca", "crl", "--dir", ca, "--out", out, "--store", cse.path("nope.db"),
+                   check=False).returncode == 1
+    assert cse.m2m("ca", "crl", "--dir", cse.path("noca"), "--out", out, check=False).returncode == 1
+    assert not os.path.exists(out)
