@@ -303,12 +303,42 @@ static void test_issue_reenroll_revoke(void **state)
 	efx_free(e);
 }
 
+/* A CSR made by an independent tool (openssl req, key generated there) is accepted. */
+static void test_openssl_csr(void **state)
+{
+	(void)state;
+	efx *e = efx_new();
+	m2m_est_reply r = {0};
+	char cmd[900], path[300], body[4096] = "";
+	size_t n;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/csr.b64", e->f->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '%s/k.pem' -subj /CN=dev1"
+		 " -addext subjectAltName=URI:m2m://sp.example.com/cse-in/Cdev1 -outform DER 2>/dev/null | base64 > '%s'",
+		 e->f->dir, path);
+	assert_int_equal(system(cmd), 0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(body, 1, sizeof(body) - 1, fp);
+	fclose(fp);
+	body[n] = '\0';
+	assert_true(n > 100);
+	assert_int_equal(enroll(e, e->a, NULL, false, body, &r), 200);
+	snprintf(cmd, sizeof(cmd), "rm -f '%s' '%s/k.pem'", path, e->f->dir);
+	assert_int_equal(system(cmd), 0);
+	m2m_est_reply_clear(&r);
+	efx_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cacerts_csrattrs),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_issue_reenroll_revoke),
+		cmocka_unit_test(test_openssl_csr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
