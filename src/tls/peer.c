@@ -220,6 +220,11 @@ m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, s
 {
 	STACK_OF(X509_NAME) *cas = NULL;
 
+	/* A CRL only means something for certificate clients; a setting that cannot act is an error. */
+	if (cfg->crl_file != NULL && (cfg->cert_file == NULL || cfg->trust_anchors == NULL || cfg->crl_refresh_s < 0)) {
+		snprintf(errmsg, errcap, "crl-file needs cert and trust-anchors, crl-refresh-seconds >= 0");
+		return M2M_E_CONFIG;
+	}
 	if (cfg->cert_file == NULL) {
 		SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_NONE, NULL);
 		return M2M_OK; /* PSK only: no certificate handshake can complete */

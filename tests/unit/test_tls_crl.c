@@ -7,6 +7,7 @@
  */
 #include "ca_fixture.h"
 
+#include "m2msec/tls.h"
 #include "tls/tls_int.h"
 
 static void write_file(const char *path, const char *text)
@@ -108,10 +109,24 @@ static void test_crl_check(void **state)
 	m2m_freezero(k2, strlen(k2) + 1);
 }
 
+/* crl-file without certificate clients, or a negative refresh, is a configuration error. */
+static void test_crl_config(void **state)
+{
+	(void)state;
+	m2m_tls_config cfg = {.crl_file = "/nonexistent/crl.pem", .sp_id = "//sp.example.com"};
+	m2m_tls *tls = (m2m_tls *)1;
+	char err[200] = "";
+
+	assert_int_equal(m2m_tls_new_ex(&cfg, &tls, err, sizeof(err)), M2M_E_CONFIG);
+	assert_null(tls);
+	assert_non_null(strstr(err, "crl-file needs cert and trust-anchors"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_crl_check, setup, teardown),
+		cmocka_unit_test(test_crl_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
