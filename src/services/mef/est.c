@@ -425,6 +425,10 @@ static m2m_err issue(const m2m_est *est, m2m_mef_worker *w, const m2m_mef_assoc 
 	r = m2mi_mefstore_est_put(w->st, &rec);
 	if (r == M2M_OK && old != NULL)
 		r = m2mi_mefstore_est_revoke(w->st, old->serial, now, M2M_CA_REASON_SUPERSEDED);
+	if (r == M2M_E_NOT_FOUND) { /* a concurrent re-enrolment superseded it first */
+		ir = reply_text(out, 403, "not-holder", "re-enrolment needs the current certificate for this identity");
+		goto out;
+	}
 	if (r != M2M_OK) {
 		ir = reply_text(out, 500, "store-error", "store error");
 		goto out;
