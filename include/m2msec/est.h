@@ -52,6 +52,8 @@ typedef struct m2m_est_reply {
 	const char *outcome;      /* "ok" or the audit failure cause (static) */
 } m2m_est_reply;
 M2M_API void m2m_est_reply_clear(m2m_est_reply *r);
+/* Every function below filling an m2m_est_reply first releases what it held: pass a
+ * zero-initialised reply ({0}) or one filled before. */
 
 /* GET /cacerts: application/pkcs7-mime certs-only, base64 DER (RFC 7030 section 4.1.3). */
 M2M_API M2M_WUR m2m_err m2m_est_cacerts(const m2m_est *est, m2m_est_reply *out);

@@ -460,7 +460,7 @@ m2m_err m2m_est_enroll(const m2m_est *est, m2m_mef_worker *w, const m2m_mef_asso
 
 	if (est == NULL || w == NULL || out == NULL || (body == NULL && len > 0))
 		return M2M_E_INVAL;
-	memset(out, 0, sizeof(*out));
+	m2m_est_reply_clear(out); /* a previous answer in out is released */
 	if (!reenroll && (a == NULL || a->peer == M2M_MEF_PEER_NONE))
 		return reply_text(out, 401, "no-association", "no enrolee association");
 	if (len == 0 || len > EST_MAX_BODY || (der = b64_decode(body, len, &dlen)) == NULL) {
