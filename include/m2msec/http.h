@@ -171,4 +171,40 @@ M2M_API void m2m_http_deferred_reply(m2m_http_deferred *d, const m2m_request *re
 M2M_API M2M_WUR m2m_err m2m_http_server_post(m2m_http_server *srv, int thread_index, void (*fn)(void *),
 					     void *arg);
 
+/*
+ * Raw routes (docs/http-binding.md "Raw routes"): requests whose path starts with a registered
+ * prefix (followed by '/', '?' or the end) are not oneM2M primitives (e.g. the MEF's RFC 7030
+ * /.well-known/est): they skip the TS-0009 mapping and go to fn as plain HTTP. Message framing
+ * and size limits are enforced exactly as for the oneM2M mapping (ambiguous framing: 400 and
+ * close; oversize: 413/431). Everything else keeps the oneM2M mapping.
+ */
+typedef struct m2m_http_raw_request {
+	const char *method;               /* "GET", "POST", ... */
+	const char *target;               /* origin-form request-target as received (query included) */
+	const m2m_http_header *headers;
+	size_t nheaders;
+	const uint8_t *body;              /* NULL when empty */
+	size_t body_len;
+	const m2m_sa *sa;                 /* the connection's association (kind NONE on plain HTTP) */
+	struct ssl_st *ssl;               /* the TLS connection (after the handshake), NULL on plain HTTP */
+} m2m_http_raw_request;
+
+typedef struct m2m_http_raw_response {
+	int status;                       /* 0 is answered as 500 */
+	const char *content_type;         /* static or owned by the handler's ctx; NULL = none */
+	char *body;                       /* malloc'd by the handler, freed by the server; may be NULL */
+	size_t body_len;
+	int retry_after;                  /* > 0: a Retry-After header (seconds) */
+} m2m_http_raw_response;
+
+/* Runs on the event-loop thread thread_index; must not block. */
+typedef void (*m2m_http_raw_fn)(void *ctx, int thread_index, const m2m_http_raw_request *req,
+				m2m_http_raw_response *rsp);
+
+#define M2M_HTTP_MAX_ROUTES 4
+/* Register fn for prefix (begins with '/', copied) before m2m_http_server_run(). Errors:
+ * M2M_E_INVAL, M2M_E_RANGE (more than M2M_HTTP_MAX_ROUTES), M2M_E_EXISTS (same prefix). */
+M2M_API M2M_WUR m2m_err m2m_http_server_route(m2m_http_server *srv, const char *prefix, m2m_http_raw_fn fn,
+					      void *ctx);
+
 #endif

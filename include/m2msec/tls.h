@@ -34,6 +34,11 @@ typedef struct m2m_tls_config {
 	m2m_credstore *store;      /* credential store consulted for KpsaIDs; NULL = none */
 	const char *sp_id;         /* "//sp.example.com": the SP domain, to map SANs to IDs */
 	bool allow_tls13;          /* also offer TLS 1.3 (TS-0003 V3 requires 1.2; 1.3 is allowed) */
+	/* CRL(s) of the client certificates' CAs (PEM; docs/tls.md "CRL"): every client leaf is
+	 * checked (X509_V_FLAG_CRL_CHECK), the file re-read every crl_refresh_s seconds (0 = 300);
+	 * missing/unparsable/expired = every certificate client refused (fail closed). NULL = none. */
+	const char *crl_file;
+	int crl_refresh_s;
 } m2m_tls_config;
 
 typedef struct m2m_tls m2m_tls;

@@ -146,6 +146,14 @@ static void on_request(struct evhttp_request *ev, void *arg)
 					    hdrs, nh, blen ? evbuffer_pullup(in, -1) : NULL, blen, &srv->lim, &req,
 					    &rsp);
 	}
+	if (hdrs != NULL && m2mi_http_raw_dispatch(w, ev, c, l->tls, hdrs, nh, blen ? evbuffer_pullup(in, -1) : NULL,
+						  blen, rc)) {
+		if (hdrs != stack)
+			free(hdrs);
+		m2m_request_clear(&req);
+		m2m_response_clear(&rsp);
+		return;
+	}
 	if (hdrs != stack)
 		free(hdrs);
 	if (rc == M2M_OK) {
@@ -599,6 +607,7 @@ void m2m_http_server_free(m2m_http_server *srv)
 		worker_free(&srv->w[i]);
 	free(srv->w);
 	m2mi_conn_limit_free(srv->limit);
+	m2mi_http_routes_free(srv);
 	free(srv);
 }
 

@@ -71,7 +71,16 @@ struct worker {
 	unsigned psk_inflight;           /* PSK lookups waited on by this loop (bindings/http_hs.c) */
 };
 
+struct m2mi_http_route {
+	char *prefix;
+	size_t len;
+	m2m_http_raw_fn fn;
+	void *ctx;
+};
+
 struct m2m_http_server {
+	struct m2mi_http_route routes[M2M_HTTP_MAX_ROUTES]; /* raw routes (http_raw.c) */
+	size_t nroutes;
 	m2m_http_handler_fn fn;
 	void *ctx;
 	m2m_tls *tls;
@@ -112,5 +121,12 @@ void m2mi_http_worker_started(struct worker *w);
 size_t m2mi_http_raise_nofile(void);
 /* The caps of cfg (0 = derived from nofile). */
 M2M_WUR m2m_err m2mi_http_make_limit(const m2m_http_server_config *cfg, size_t nofile, m2mi_conn_limit **out);
+
+/* http_raw.c: answer ev when its path has a raw route (returns true); rc is what the oneM2M
+ * mapping said about the same message (framing and size refusals stay with the caller). */
+bool m2mi_http_raw_dispatch(struct worker *w, struct evhttp_request *ev, struct conn *c, bool tls,
+			    const m2m_http_header *hdrs, size_t nh, const uint8_t *body, size_t blen, m2m_err rc);
+/* Release the routes' prefixes. */
+void m2mi_http_routes_free(m2m_http_server *srv);
 
 #endif
