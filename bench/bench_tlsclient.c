@@ -8,6 +8,9 @@
  *   load        N threads, each with ONE persistent connection sending keep-alive HTTP/1.1 GETs
  *               (oneM2M RETRIEVE headers) back to back, each response parsed (status line and
  *               Content-Length); prints requests_per_s, p50_us, p99_us and errors (non-200);
+ *               with --create TY --body JSON, POSTs (oneM2M CREATE, TS-0009 clause 6.4.2) of
+ *               that body instead, a response other than 201 being an error; with --plain, over
+ *               plain TCP (the CSE's loopback http-listen) to measure the CSE without TLS;
  *   hold        opens N connections, prints held=N, then idles until stdin closes or SIGTERM.
  * Every socket has TCP_NODELAY. Run `bench_tlsclient --help` for the options.
  */
@@ -40,8 +43,9 @@
 #define MAX_CONNS 100000
 
 static struct {
-	const char *mode, *host, *identity, *cipher, *servername, *path, *origin;
-	int port, conns;
+	const char *mode, *host, *identity, *cipher, *servername, *path, *origin, *body;
+	int port, conns, create_ty; /* create_ty > 0: load sends CREATEs of body */
+	bool plain;                 /* load over plain TCP */
 	double seconds;
 	uint8_t psk[64];
 	size_t psk_len;
@@ -62,7 +66,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: " PROG " handshakes --port P --psk-identity ID --psk HEX --seconds S [--conns N]\n"
 	      "       " PROG " load --port P --psk-identity ID --psk HEX --conns N --seconds S\n"
-	      "                     --path PATH --origin ORIG\n"
+	      "                     --path PATH --origin ORIG [--create TY --body JSON]\n"
 	      "       " PROG " hold --port P --psk-identity ID --psk HEX --conns N\n\n"
 	      "TLS 1.2 PSK load generator for bench/cse. Common options:\n"
 	      "  --host ADDR        IPv4 address of the server (default 127.0.0.1)\n"
@@ -70,7 +74,9 @@ static void usage(FILE *f)
 	      "  --cipher LIST      TLS 1.2 cipher list (default PSK-AES128-CBC-SHA256)\n"
 	      "handshakes: full handshakes (no resumption) in --conns threads (default 1), prints\n"
 	      "  handshakes_per_s=N. load: one persistent connection per thread, keep-alive GETs,\n"
-	      "  prints requests_per_s=N p50_us=N p99_us=N errors=N (exit 1 if errors > 0).\n"
+	      "  prints requests_per_s=N p50_us=N p99_us=N errors=N (exit 1 if errors > 0); with\n"
+	      "  --create, POSTs of --body with Content-Type application/json;ty=TY (201 expected);\n"
+	      "  with --plain, plain HTTP (no --psk-identity/--psk needed).\n"
 	      "hold: opens --conns connections, prints held=N, waits for stdin EOF or SIGTERM.\n",
 	      f);
 }
@@ -249,6 +255,7 @@ struct ld_worker {
 	int idx;
 	SSL_CTX *ctx;
 	SSL *ssl;
+	int fd; /* --plain */
 	pthread_barrier_t *start;
 	uint32_t *lat; /* microseconds per request */
 	size_t n, cap;
@@ -259,6 +266,41 @@ struct ld_worker {
 };
 
 static double load_deadline; /* written before the second start barrier only */
+
+/* One load connection: TLS, or plain TCP with --plain. 0 on success. */
+static int ld_open(struct ld_worker *w)
+{
+	if (o.plain)
+		return (w->fd = tcp_connect()) < 0 ? -1 : 0;
+	return (w->ssl = tls_open(w->ctx)) == NULL ? -1 : 0;
+}
+
+static void ld_close(struct ld_worker *w)
+{
+	if (o.plain && w->fd >= 0)
+		close(w->fd);
+	else if (!o.plain)
+		tls_close(w->ssl);
+	w->fd = -1;
+	w->ssl = NULL;
+}
+
+static bool ld_write(struct ld_worker *w, const char *p, int n)
+{
+	ssize_t k;
+
+	if (!o.plain)
+		return SSL_write(w->ssl, p, n) == n;
+	for (; n > 0; p += k, n -= (int)k)
+		if ((k = write(w->fd, p, (size_t)n)) <= 0)
+			return false;
+	return true;
+}
+
+static int ld_read(struct ld_worker *w, char *p, size_t cap)
+{
+	return o.plain ? (int)read(w->fd, p, cap) : SSL_read(w->ssl, p, (int)cap);
+}
 
 static bool header_is(const char *line, size_t len, const char *name, const char **val)
 {
@@ -323,12 +365,12 @@ static int read_response(struct ld_worker *w, int *status, bool *conn_close, siz
 			show_first_error(w, "response header block too large", w->blen);
 			return -1;
 		}
-		int r = SSL_read(w->ssl, w->buf + w->blen, (int)(RBUF - w->blen));
+		int r = ld_read(w, w->buf + w->blen, RBUF - w->blen);
 		if (r <= 0) {
 			if (now() < load_deadline) {
 				char why[80];
 				snprintf(why, sizeof(why), "connection lost while reading a response (SSL error %d)",
-					 SSL_get_error(w->ssl, r));
+					 o.plain ? -1 : SSL_get_error(w->ssl, r));
 				show_first_error(w, why, w->blen);
 			}
 			return 0;
@@ -354,10 +396,11 @@ static int push_latency(struct ld_worker *w, double dt)
 static void *ld_run(void *arg)
 {
 	struct ld_worker *w = arg;
-	char req[1024];
+	char req[4096];
 	unsigned long seq = 0;
+	int want = o.create_ty > 0 ? 201 : 200;
 
-	w->fatal = (w->ssl = tls_open(w->ctx)) == NULL;
+	w->fatal = ld_open(w) != 0;
 	pthread_barrier_wait(w->start); /* every connection is up ... */
 	pthread_barrier_wait(w->start); /* ... and load_deadline is set */
 	while (!w->fatal && now() < load_deadline) {
@@ -366,20 +409,27 @@ static void *ld_run(void *arg)
 		size_t total = 0;
 		double t0 = now();
 		int n = snprintf(req, sizeof(req),
-				 "GET %s HTTP/1.1\r\nHost: %s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: b%d-%lu\r\n"
-				 "X-M2M-RVI: 3\r\nAccept: application/json\r\n\r\n",
-				 o.path, o.servername ? o.servername : o.host, o.origin, w->idx, seq++);
+				 "%s %s HTTP/1.1\r\nHost: %s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: b%d-%lu\r\n"
+				 "X-M2M-RVI: 3\r\nAccept: application/json\r\n",
+				 o.create_ty > 0 ? "POST" : "GET", o.path, o.servername ? o.servername : o.host,
+				 o.origin, w->idx, seq++);
+		if (n > 0 && (size_t)n < sizeof(req))
+			n += o.create_ty > 0 ? snprintf(req + n, sizeof(req) - (size_t)n,
+							"Content-Type: application/json;ty=%d\r\n"
+							"Content-Length: %zu\r\n\r\n%s",
+							o.create_ty, strlen(o.body), o.body)
+					     : snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
 		if (n <= 0 || (size_t)n >= sizeof(req)) {
 			w->fatal = 1;
 			break;
 		}
-		rl = SSL_write(w->ssl, req, n) == n ? read_response(w, &status, &conn_close, &total) : 0;
+		rl = ld_write(w, req, n) ? read_response(w, &status, &conn_close, &total) : 0;
 		if (rl == 1) {
 			if (push_latency(w, now() - t0) != 0) {
 				w->fatal = 1;
 				break;
 			}
-			if (status != 200) {
+			if (status != want) {
 				w->errors++;
 				char why[64];
 				snprintf(why, sizeof(why), "HTTP status %d", status);
@@ -392,9 +442,9 @@ static void *ld_run(void *arg)
 		}
 		if (rl == -1 || now() >= load_deadline)
 			break; /* cannot resynchronise on a malformed stream; or done */
-		tls_close(w->ssl);
+		ld_close(w);
 		w->reconnects++;
-		w->fatal = (w->ssl = tls_open(w->ctx)) == NULL;
+		w->fatal = ld_open(w) != 0;
 	}
 	return NULL;
 }
@@ -408,7 +458,7 @@ static int cmp_u32(const void *a, const void *b)
 
 static int mode_load(void)
 {
-	SSL_CTX *ctx = make_ctx();
+	SSL_CTX *ctx = o.plain ? NULL : make_ctx();
 	struct ld_worker *w = calloc((size_t)o.conns, sizeof(*w));
 	pthread_barrier_t start;
 	uint32_t *all = NULL;
@@ -421,6 +471,7 @@ static int mode_load(void)
 		return 1;
 	for (int i = 0; i < o.conns; i++) {
 		w[i].idx = i;
+		w[i].fd = -1;
 		w[i].ctx = ctx;
 		w[i].start = &start;
 		if (pthread_create(&w[i].th, NULL, ld_run, &w[i]) != 0) {
@@ -447,7 +498,7 @@ static int mode_load(void)
 			memcpy(all + k, w[i].lat, w[i].n * sizeof(*all));
 		k += w[i].n;
 		free(w[i].lat);
-		tls_close(w[i].ssl);
+		ld_close(&w[i]);
 	}
 	if (total > 0)
 		qsort(all, total, sizeof(*all), cmp_u32);
@@ -545,6 +596,8 @@ int main(int argc, char **argv)
 		{"conns", required_argument, NULL, 'c'},      {"path", required_argument, NULL, 'P'},
 		{"origin", required_argument, NULL, 'o'},     {"cipher", required_argument, NULL, 'C'},
 		{"host", required_argument, NULL, 'H'},	      {"servername", required_argument, NULL, 'S'},
+		{"create", required_argument, NULL, 'T'},     {"body", required_argument, NULL, 'B'},
+		{"plain", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	const char *psk_hex = NULL;
@@ -568,15 +621,23 @@ int main(int argc, char **argv)
 		case 'C': o.cipher = optarg; break;
 		case 'H': o.host = optarg; break;
 		case 'S': o.servername = optarg; break;
+		case 'T': o.create_ty = (int)parse_num("create", optarg, 1, 65535, true); break;
+		case 'B': o.body = optarg; break;
+		case 'N': o.plain = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || o.port == 0 || o.identity == NULL || psk_hex == NULL) {
+	if (o.plain && strcmp(o.mode, "load") != 0) {
+		fprintf(stderr, PROG ": --plain is for load only\n");
+		return 2;
+	}
+	if (optind != argc || o.port == 0 || (!o.plain && (o.identity == NULL || psk_hex == NULL))) {
 		fprintf(stderr, PROG ": --port, --psk-identity and --psk are required (see --help)\n");
 		return 2;
 	}
-	if (m2m_hex_decode(psk_hex, strlen(psk_hex), o.psk, sizeof(o.psk), &o.psk_len) != M2M_OK || o.psk_len == 0) {
+	if (!o.plain &&
+	    (m2m_hex_decode(psk_hex, strlen(psk_hex), o.psk, sizeof(o.psk), &o.psk_len) != M2M_OK || o.psk_len == 0)) {
 		fprintf(stderr, PROG ": --psk: expected 1 to 64 bytes of hex\n");
 		return 2;
 	}
@@ -584,8 +645,8 @@ int main(int argc, char **argv)
 	if (strcmp(o.mode, "handshakes") == 0) {
 		rc = mode_handshakes();
 	} else if (strcmp(o.mode, "load") == 0) {
-		if (o.path == NULL || o.origin == NULL || o.path[0] != '/') {
-			fprintf(stderr, PROG ": load needs --path /... and --origin\n");
+		if (o.path == NULL || o.origin == NULL || o.path[0] != '/' || (o.create_ty > 0) != (o.body != NULL)) {
+			fprintf(stderr, PROG ": load needs --path /... and --origin (--create and --body together)\n");
 			return 2;
 		}
 		rc = mode_load();

@@ -104,4 +104,31 @@ M2M_API void m2m_ca_validity(const m2m_ca *ca, int64_t *not_before, int64_t *not
 M2M_API size_t m2m_ca_constraint_count(const m2m_ca *ca);
 M2M_API const char *m2m_ca_constraint(const m2m_ca *ca, size_t i, bool *permitted);
 
+/* ---- revocation (pki/crl.c, RFC 5280 section 5) ------------------------------------------- */
+
+/* Default CRL validity (nextUpdate - thisUpdate), days. */
+#define M2M_CA_CRL_DAYS_DEFAULT 7
+/* RFC 5280 section 5.3.1 CRLReason values used by m2msec. */
+#define M2M_CA_REASON_NONE (-1)
+#define M2M_CA_REASON_UNSPECIFIED 0
+#define M2M_CA_REASON_SUPERSEDED 4
+#define M2M_CA_REASON_CESSATION 5
+
+/* One revoked certificate (documented value type; strings borrowed). */
+typedef struct m2m_ca_revoked {
+	const char *serial_hex; /* 1..40 hex digits, as m2m_ca_serial / the EST record */
+	int64_t revoked_at;     /* revocation date, unix seconds (> 0) */
+	int reason;             /* M2M_CA_REASON_*, or M2M_CA_REASON_NONE for no reason extension */
+} m2m_ca_revoked;
+
+/*
+ * A v2 CRL of this CA listing rev[0..n) (n may be 0: an empty CRL still says "nothing revoked
+ * until nextUpdate"): thisUpdate = now, nextUpdate = now + validity_s (0 = the default of
+ * M2M_CA_CRL_DAYS_DEFAULT days), cRLNumber = now, authorityKeyIdentifier, ECDSA-SHA256.
+ * *crl_pem (free()) is NUL-terminated PEM. Errors: M2M_E_INVAL (bad serial/date/reason),
+ * M2M_E_RANGE (validity), M2M_E_CRYPTO, M2M_E_NOMEM.
+ */
+M2M_API M2M_WUR m2m_err m2m_ca_crl(const m2m_ca *ca, const m2m_ca_revoked *rev, size_t n, int64_t now,
+				   int64_t validity_s, char **crl_pem);
+
 #endif

@@ -57,6 +57,9 @@ typedef struct m2m_cse_config {
 	char mef_cert[M2M_CFG_STR];        /* mef-cert, default "": this CSE's certificate towards the MEF */
 	char mef_key[M2M_CFG_STR];         /* mef-key, default "": its private key (0600) */
 	int mef_cache_seconds;             /* mef-cache-seconds, default 60: longest a fetched key is cached */
+	bool store_sync_full;              /* store-sync, default normal (false); full = true */
+	char crl_file[M2M_CFG_STR];        /* crl-file, default "": CRL(s) checked on client certificates */
+	int crl_refresh_seconds;           /* crl-refresh-seconds, default 0 = 300: crl-file re-read period */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

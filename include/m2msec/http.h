@@ -25,6 +25,8 @@
 #define M2M_HTTP_DEFAULT_IDLE_TIMEOUT 120    /* seconds */
 #define M2M_HTTP_DEFAULT_HEADER_TIMEOUT 10   /* seconds, accept to complete request */
 #define M2M_HTTP_OUT_MAX_HEADERS 12
+#define M2M_HTTP_DEFAULT_PSK_LOOKUP_MS 3000  /* one asynchronous PSK lookup */
+#define M2M_HTTP_DEFAULT_PSK_LOOKUPS 256     /* lookups waited on per event-loop thread */
 
 /* One header field; name and value are NUL-terminated and borrowed. */
 typedef struct m2m_http_header {
@@ -124,6 +126,11 @@ typedef struct m2m_http_server_config {
 	/* Seconds from accept to the first complete request (TLS handshake included), and from a
 	 * response to the next complete request beyond the idle timeout; 0 = the default. */
 	int header_timeout_s;
+	/* Asynchronous PSK lookups (m2m_tls_add_psk_resolver_async, docs/tls.md): the deadline of
+	 * one lookup in ms (0 = M2M_HTTP_DEFAULT_PSK_LOOKUP_MS) and the lookups one event-loop
+	 * thread waits on at once (0 = M2M_HTTP_DEFAULT_PSK_LOOKUPS; beyond, start_fn gets w = NULL). */
+	int psk_lookup_timeout_ms;
+	unsigned psk_lookups_max;
 } m2m_http_server_config;
 
 /*
@@ -184,5 +191,41 @@ M2M_API void *m2m_http_conn_state(m2m_http_server *srv, int thread_index);
  * M2M_E_NOMEM, or M2M_E_INVAL (bad index). fn never runs after the server stopped. */
 M2M_API M2M_WUR m2m_err m2m_http_server_post(m2m_http_server *srv, int thread_index, void (*fn)(void *),
 					     void *arg);
+
+/*
+ * Raw routes (docs/http-binding.md "Raw routes"): requests whose path starts with a registered
+ * prefix (followed by '/', '?' or the end) are not oneM2M primitives (e.g. the MEF's RFC 7030
+ * /.well-known/est): they skip the TS-0009 mapping and go to fn as plain HTTP. Message framing
+ * and size limits are enforced exactly as for the oneM2M mapping (ambiguous framing: 400 and
+ * close; oversize: 413/431). Everything else keeps the oneM2M mapping.
+ */
+typedef struct m2m_http_raw_request {
+	const char *method;               /* "GET", "POST", ... */
+	const char *target;               /* origin-form request-target as received (query included) */
+	const m2m_http_header *headers;
+	size_t nheaders;
+	const uint8_t *body;              /* NULL when empty */
+	size_t body_len;
+	const m2m_sa *sa;                 /* the connection's association (kind NONE on plain HTTP) */
+	struct ssl_st *ssl;               /* the TLS connection (after the handshake), NULL on plain HTTP */
+} m2m_http_raw_request;
+
+typedef struct m2m_http_raw_response {
+	int status;                       /* 0 is answered as 500 */
+	const char *content_type;         /* static or owned by the handler's ctx; NULL = none */
+	char *body;                       /* malloc'd by the handler, freed by the server; may be NULL */
+	size_t body_len;
+	int retry_after;                  /* > 0: a Retry-After header (seconds) */
+} m2m_http_raw_response;
+
+/* Runs on the event-loop thread thread_index; must not block. */
+typedef void (*m2m_http_raw_fn)(void *ctx, int thread_index, const m2m_http_raw_request *req,
+				m2m_http_raw_response *rsp);
+
+#define M2M_HTTP_MAX_ROUTES 4
+/* Register fn for prefix (begins with '/', copied) before m2m_http_server_run(). Errors:
+ * M2M_E_INVAL, M2M_E_RANGE (more than M2M_HTTP_MAX_ROUTES), M2M_E_EXISTS (same prefix). */
+M2M_API M2M_WUR m2m_err m2m_http_server_route(m2m_http_server *srv, const char *prefix, m2m_http_raw_fn fn,
+					      void *ctx);
 
 #endif

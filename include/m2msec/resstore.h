@@ -5,10 +5,12 @@
  * with the columns the CSE needs to find and authorise it without parsing JSON (resourceID,
  * parentID, resourceType, resourceName, structured CSE-relative path, creator, acpi, labels,
  * creation/last-modified/expiration time, a version and a size) plus the full attribute set as
- * JSON text. One m2m_resstore is one database connection: not thread-safe, one per worker
- * thread. Every request runs in one transaction (m2m_resstore_begin .. commit/rollback), so a
- * failing request leaves nothing half-written (TS-0004 clause 7.3.3.5). The file is created
- * with mode 0600 and refused when group/other-accessible (docs/style.md #12).
+ * JSON text. One m2m_resstore is one read connection of its own plus a share of the one write
+ * connection of the process to the file (used only inside a write transaction, under the file's
+ * writer gate): not thread-safe, one per worker thread. Every request runs in one transaction
+ * (m2m_resstore_begin .. commit/rollback), so a failing request leaves nothing half-written
+ * (TS-0004 clause 7.3.3.5). The file is created with mode 0600 and refused when
+ * group/other-accessible (docs/style.md #12).
  */
 #ifndef M2MSEC_RESSTORE_H
 #define M2MSEC_RESSTORE_H
@@ -46,10 +48,35 @@ M2M_API void m2m_res_free_list(m2m_res *v, size_t n);
  * M2M_E_KEY_PERMS for a group/other-accessible or foreign-owned file, M2M_E_RESSTORE_SCHEMA
  * for an unknown schema version. */
 M2M_API M2M_WUR m2m_err m2m_resstore_open(const char *path, m2m_resstore **out);
-M2M_API void m2m_resstore_free(m2m_resstore *s);
 
-/* Start a transaction: write = BEGIN IMMEDIATE (waits for the write lock), else a read
- * snapshot. */
+/* Durability of acknowledged writes (config key store-sync, docs/config.md). NORMAL: a commit
+ * survives a crash of the process, but an OS crash or power loss may drop the last commits
+ * (the database stays consistent); FULL: the WAL is synced on every commit. */
+typedef enum m2m_resstore_sync {
+	M2M_RESSTORE_SYNC_NORMAL = 0,
+	M2M_RESSTORE_SYNC_FULL,
+} m2m_resstore_sync;
+
+/* Open options; a zeroed struct (or NULL) gives the defaults of m2m_resstore_open. */
+typedef struct m2m_resstore_opts {
+	m2m_resstore_sync sync;
+} m2m_resstore_opts;
+
+/* m2m_resstore_open with options (opts may be NULL); M2M_E_INVAL for an unknown sync value or one
+ * that differs from the other open handles of the process to the same file (they share the
+ * write connection). */
+M2M_API M2M_WUR m2m_err m2m_resstore_open_opts(const char *path, const m2m_resstore_opts *opts,
+						m2m_resstore **out);
+M2M_API void m2m_resstore_free(m2m_resstore *s);
+/* The durability in effect for writes through s, read back from the write connection (PRAGMA
+ * synchronous; waits for the writer gate); M2M_E_RESSTORE when it is neither NORMAL nor FULL,
+ * M2M_E_INVAL inside a write transaction. */
+M2M_API M2M_WUR m2m_err m2m_resstore_sync_in_effect(m2m_resstore *s, m2m_resstore_sync *out);
+
+/* Start a transaction: write = BEGIN IMMEDIATE, else a read snapshot. A write transaction first
+ * waits (first come, first served) for the writer gate that all connections of this process to
+ * the file share, and holds it until commit/rollback: do no network I/O inside one. M2M_E_RESSTORE
+ * when a transaction is already open on s. */
 M2M_API M2M_WUR m2m_err m2m_resstore_begin(m2m_resstore *s, bool write);
 M2M_API M2M_WUR m2m_err m2m_resstore_commit(m2m_resstore *s);
 /* Roll back the open transaction, if any. */

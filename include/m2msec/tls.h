@@ -34,6 +34,11 @@ typedef struct m2m_tls_config {
 	m2m_credstore *store;      /* credential store consulted for KpsaIDs; NULL = none */
 	const char *sp_id;         /* "//sp.example.com": the SP domain, to map SANs to IDs */
 	bool allow_tls13;          /* also offer TLS 1.3 (TS-0003 V3 requires 1.2; 1.3 is allowed) */
+	/* CRL(s) of the client certificates' CAs (PEM; docs/tls.md "CRL"): every client leaf is
+	 * checked (X509_V_FLAG_CRL_CHECK), the file re-read every crl_refresh_s seconds (0 = 300);
+	 * missing/unparsable/expired = every certificate client refused (fail closed). NULL = none. */
+	const char *crl_file;
+	int crl_refresh_s;
 } m2m_tls_config;
 
 typedef struct m2m_tls m2m_tls;
@@ -62,5 +67,78 @@ M2M_API M2M_WUR m2m_err m2m_tls_peer_sa(m2m_tls *tls, SSL *ssl, m2m_sa *out);
 /* The SNI host name the client sent (TS-0003 clause 10.2.1), or NULL. Informational only: an
  * unknown name is accepted. */
 M2M_API const char *m2m_tls_peer_servername(const SSL *ssl);
+
+/* ---- asynchronous PSK resolvers (docs/tls.md, "Asynchronous PSK lookup") -------------------
+ *
+ * A key that lives in another service (a KeID fetched from the MEF, a Kc identifier from the
+ * MAF, a B-TID from the BSF) is looked up DURING the handshake without blocking the event loop:
+ * the handshake is paused inside the PSK callback (SSL_MODE_ASYNC, an OpenSSL ASYNC job), other
+ * connections of the loop proceed, and the handshake resumes when the answer arrives. It fails
+ * closed (a handshake alert, no reason given) on an error, a deadline or a disconnect.
+ *
+ * Thread rule: start_fn runs on the event-loop thread of the connection, inside the handshake
+ * (inside an ASYNC job: a 32 KiB stack in OpenSSL 3.0 for every resolver of the chain).
+ * m2m_psk_wait_done() must be called on that same thread (e.g. from a timer or socket event of
+ * the loop); from any other thread call m2m_psk_wait_done_post(), which queues the call onto
+ * the loop. Each pending m2m_psk_wait gets exactly ONE done call, even when the connection is
+ * already gone (the wait stays valid until then and the answer is wiped and dropped).
+ */
+typedef struct m2m_psk_wait m2m_psk_wait;
+
+/*
+ * Start a lookup of identity. Answer at once like m2m_psk_resolve_fn (a cache hit: M2M_OK with
+ * *key set; not mine: M2M_E_NOT_FOUND; any other error fails the handshake), or keep w, start
+ * the lookup and return M2M_OK with *key left NULL: the handshake then waits for
+ * m2m_psk_wait_done(w, ...). w is NULL when waiting is impossible (no asynchronous transport,
+ * or the loop's cap of concurrent lookups reached): then answer at once or return NOT_FOUND.
+ */
+typedef m2m_err (*m2m_psk_start_fn)(void *ctx, const char *identity, int64_t now, m2m_psk_wait *w,
+				    m2m_key **key, m2m_sa *binding);
+
+/* Add an asynchronous resolver to the same chain as m2m_tls_add_psk_resolver (same order and
+ * identity rules, same cap of 8). Call before the first handshake. */
+M2M_API M2M_WUR m2m_err m2m_tls_add_psk_resolver_async(m2m_tls *tls, m2m_psk_start_fn start_fn, void *ctx);
+/* True when tls has an asynchronous resolver (the transport must then drive handshakes with
+ * m2m_tls_async_attach). */
+M2M_API bool m2m_tls_has_async(const m2m_tls *tls);
+/*
+ * Complete a pending lookup (loop thread only): err M2M_OK with key (ownership passes, always
+ * consumed) and binding (what it binds to, as for a synchronous resolver: bound identity,
+ * Credential-ID, SUID, expiry; the checks of the synchronous chain apply), or an error (the
+ * handshake fails; key NULL). Done after a deadline or disconnect: the answer is wiped.
+ */
+M2M_API void m2m_psk_wait_done(m2m_psk_wait *w, m2m_err err, m2m_key *key, const m2m_sa *binding);
+/* The same from any thread: queued onto the connection's loop (its call queue). Errors (the key
+ * is then wiped here): M2M_E_INVAL (w NULL, or not from an HTTP server loop), M2M_E_NOMEM. A
+ * call queued after the loop stopped never runs: after m2m_http_server_run returned, use
+ * m2m_psk_wait_done on your own thread instead. */
+M2M_API m2m_err m2m_psk_wait_done_post(m2m_psk_wait *w, m2m_err err, m2m_key *key, const m2m_sa *binding);
+/* True when nobody waits for w any more (deadline, disconnect): the lookup may be abandoned,
+ * but m2m_psk_wait_done must still be called. Loop thread only. */
+M2M_API bool m2m_psk_wait_abandoned(const m2m_psk_wait *w);
+
+/* For the transport (bindings/http_hs.c): what a connection offers to a paused handshake. The
+ * struct is borrowed until m2m_tls_async_detach. */
+typedef struct m2m_tls_async_host {
+	void (*wake)(void *arg);   /* a paused handshake can resume: schedule SSL_do_handshake (do not
+				    * call it from here); loop thread */
+	void *wake_arg;
+	/* Thread-safe: run fn(fnarg) on the connection's loop (for m2m_psk_wait_done_post). */
+	m2m_err (*post)(void *post_arg, void (*fn)(void *), void *fnarg);
+	void *post_arg;            /* must outlive every lookup (the loop's lifetime) */
+	unsigned *inflight;        /* lookups waited on by this loop (shared by its connections) */
+	unsigned max_inflight;     /* above it start_fn gets w = NULL */
+} m2m_tls_async_host;
+/* Let ssl (before its handshake) pause in a lookup: sets SSL_MODE_ASYNC on it. */
+M2M_API M2M_WUR m2m_err m2m_tls_async_attach(SSL *ssl, const m2m_tls_async_host *host);
+/* After SSL_ERROR_WANT_ASYNC: give up waiting (deadline, disconnect, close). The next
+ * SSL_do_handshake then fails the handshake (alert) and unwinds the paused job; call it before
+ * SSL_free, or the job leaks. No-op when nothing waits. */
+M2M_API void m2m_tls_async_cancel(SSL *ssl);
+/* True while a lookup of ssl's handshake is pending (answered or not). */
+M2M_API bool m2m_tls_async_waiting(const SSL *ssl);
+/* After the handshake (done or failed and unwound): clear SSL_MODE_ASYNC (the data path then
+ * runs without ASYNC jobs) and forget the host. */
+M2M_API void m2m_tls_async_detach(SSL *ssl);
 
 #endif

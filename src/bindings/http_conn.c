@@ -83,9 +83,10 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 
 	if (found == NULL)
 		return;
-	if ((*(struct conn **)found)->tls)
-		tls_close_notify(evcon);
 	c = *(struct conn **)found;
+	m2mi_http_hs_free(c); /* a handshake paused in a PSK lookup is unwound first */
+	if (c->tls)
+		tls_close_notify(evcon);
 	tdelete(&key, &w->tree, conn_cmp);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -282,9 +283,11 @@ static void on_accepted(evutil_socket_t fd, short what, void *arg)
 
 	bufferevent_getcb(a->bev, NULL, NULL, NULL, &cbarg);
 	evcon = cbarg;
-	if (evcon != NULL && evhttp_connection_get_bufferevent(evcon) == a->bev &&
-	    conn_admit(a->l->w, evcon, a->l->tls) == NULL)
-		evhttp_connection_free(evcon); /* over a cap: closed before any TLS work */
+	if (evcon != NULL && evhttp_connection_get_bufferevent(evcon) == a->bev) {
+		struct conn *c = conn_admit(a->l->w, evcon, a->l->tls);
+		if (c == NULL || (c->tls && m2mi_http_hs_start(c) != M2M_OK))
+			evhttp_connection_free(evcon); /* over a cap: closed before any TLS work */
+	}
 	bufferevent_decref(a->bev);
 	free(a);
 }

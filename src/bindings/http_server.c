@@ -146,6 +146,14 @@ static void on_request(struct evhttp_request *ev, void *arg)
 					    hdrs, nh, blen ? evbuffer_pullup(in, -1) : NULL, blen, &srv->lim, &req,
 					    &rsp);
 	}
+	if (hdrs != NULL && m2mi_http_raw_dispatch(w, ev, c, l->tls, hdrs, nh, blen ? evbuffer_pullup(in, -1) : NULL,
+						  blen, rc)) {
+		if (hdrs != stack)
+			free(hdrs);
+		m2m_request_clear(&req);
+		m2m_response_clear(&rsp);
+		return;
+	}
 	if (hdrs != stack)
 		free(hdrs);
 	if (rc == M2M_OK) {
@@ -531,6 +539,8 @@ m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_
 	s->lim.max_body = cfg->max_body ? cfg->max_body : M2M_HTTP_DEFAULT_MAX_BODY;
 	s->idle_s = cfg->idle_timeout_s ? cfg->idle_timeout_s : M2M_HTTP_DEFAULT_IDLE_TIMEOUT;
 	s->header_s = cfg->header_timeout_s ? cfg->header_timeout_s : M2M_HTTP_DEFAULT_HEADER_TIMEOUT;
+	s->psk_lookup_ms = cfg->psk_lookup_timeout_ms > 0 ? cfg->psk_lookup_timeout_ms : M2M_HTTP_DEFAULT_PSK_LOOKUP_MS;
+	s->psk_lookups_max = cfg->psk_lookups_max ? cfg->psk_lookups_max : M2M_HTTP_DEFAULT_PSK_LOOKUPS;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	s->nthreads = cfg->threads ? cfg->threads : ncpu < 1 ? 1 : ncpu > MAX_THREADS ? MAX_THREADS : (int)ncpu;
 	s->port[L_HTTPS] = s->port[L_HTTP] = -1;
@@ -602,6 +612,7 @@ void m2m_http_server_free(m2m_http_server *srv)
 		worker_free(&srv->w[i]);
 	free(srv->w);
 	m2mi_conn_limit_free(srv->limit);
+	m2mi_http_routes_free(srv);
 	free(srv);
 }
 

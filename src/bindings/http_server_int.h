@@ -47,6 +47,7 @@ struct conn {
 	bool sa_ready;                   /* sa was asked for (at the first request) */
 	bool tls;
 	struct event *deadline;          /* closes it when no complete request arrives in time */
+	struct m2mi_hs *hs;              /* our handshake driver (bindings/http_hs.c), NULL = none */
 };
 
 struct worker {
@@ -70,9 +71,19 @@ struct worker {
 	uint64_t cur_conn;
 	int64_t cur_t0;
 	m2mi_http_calls *calls;          /* m2m_http_server_post */
+	unsigned psk_inflight;           /* PSK lookups waited on by this loop (bindings/http_hs.c) */
+};
+
+struct m2mi_http_route {
+	char *prefix;
+	size_t len;
+	m2m_http_raw_fn fn;
+	void *ctx;
 };
 
 struct m2m_http_server {
+	struct m2mi_http_route routes[M2M_HTTP_MAX_ROUTES]; /* raw routes (http_raw.c) */
+	size_t nroutes;
 	m2m_http_handler_fn fn;
 	void *ctx;
 	m2m_http_conn_hooks hooks;       /* per-connection service state (m2m_http_server_set_conn_hooks) */
@@ -87,6 +98,8 @@ struct m2m_http_server {
 	atomic_bool stopping;            /* set by m2m_http_server_stop() */
 	atomic_uint_fast64_t next_conn;
 	struct worker *w;
+	int psk_lookup_ms;               /* deadline of one asynchronous PSK lookup */
+	unsigned psk_lookups_max;        /* concurrent lookups per loop */
 };
 
 /* The connection of request ev, admitted if it was not yet (a cap may refuse it), its deadline
@@ -101,6 +114,12 @@ struct bufferevent *m2mi_http_bevcb(struct event_base *base, void *arg);
 struct event *m2mi_http_backoff_new(struct listener *l);
 /* Install the accept error callback (descriptor shortage -> pause) on l's bound socket. */
 void m2mi_http_accept_errors(struct listener *l);
+/* bindings/http_hs.c: with asynchronous PSK resolvers, drive c's TLS handshake ourselves (it may
+ * pause in a lookup) and hand the established SSL back to bufferevent_openssl. M2M_OK: started
+ * (or not needed); else close the connection. */
+M2M_WUR m2m_err m2mi_http_hs_start(struct conn *c);
+/* From the close callback: unwind a paused handshake and free the driver. */
+void m2mi_http_hs_free(struct conn *c);
 /* Called first on each event-loop thread. */
 void m2mi_http_worker_started(struct worker *w);
 /* Raise RLIMIT_NOFILE to its hard limit and route libevent's warnings to the log; returns the
@@ -108,5 +127,12 @@ void m2mi_http_worker_started(struct worker *w);
 size_t m2mi_http_raise_nofile(void);
 /* The caps of cfg (0 = derived from nofile). */
 M2M_WUR m2m_err m2mi_http_make_limit(const m2m_http_server_config *cfg, size_t nofile, m2mi_conn_limit **out);
+
+/* http_raw.c: answer ev when its path has a raw route (returns true); rc is what the oneM2M
+ * mapping said about the same message (framing and size refusals stay with the caller). */
+bool m2mi_http_raw_dispatch(struct worker *w, struct evhttp_request *ev, struct conn *c, bool tls,
+			    const m2m_http_header *hdrs, size_t nh, const uint8_t *body, size_t blen, m2m_err rc);
+/* Release the routes' prefixes. */
+void m2mi_http_routes_free(m2m_http_server *srv);
 
 #endif

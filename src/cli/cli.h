@@ -19,6 +19,8 @@ int cli_key_main(int argc, char **argv);
 int cli_id_main(int argc, char **argv);
 int cli_cred_main(int argc, char **argv);
 int cli_ca_main(int argc, char **argv);
+/* `m2msec ca crl` (cmd_ca_crl.c) */
+int cli_ca_crl(int argc, char **argv);
 int cli_cse_main(int argc, char **argv);
 int cli_mef_main(int argc, char **argv);
 

@@ -23,7 +23,7 @@
 #define CSR_FILE_MAX (64 * 1024)
 
 static const char usage_ca[] =
-	"usage: m2msec ca <init|issue|show> [options]   (m2msec ca <cmd> --help for details)\n"
+	"usage: m2msec ca <init|issue|show|crl> [options]   (m2msec ca <cmd> --help for details)\n"
 	"\n"
 	"A small P-256 certificate authority for oneM2M (TS-0003 clause 10.1.1 profiles; the CA\n"
 	"certificate carries the nameConstraints of clause 8.1.2.2).\n"
@@ -33,6 +33,7 @@ static const char usage_ca[] =
 	"  issue  issue a leaf certificate (AE-ID URI, CSE-ID or FQDN DNS name; IP/localhost for\n"
 	"         development servers)\n"
 	"  show   print the CA's subject, validity and name constraints as JSON\n"
+	"  crl    publish the CA's CRL (revoked EST certificates of a MEF store, or given serials)\n"
 	"\n"
 	"exit status: 0 success, 1 runtime failure, 2 bad usage or input\n";
 
@@ -323,6 +324,8 @@ int cli_ca_main(int argc, char **argv)
 		return cmd_issue(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
 		return cmd_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "crl") == 0)
+		return cli_ca_crl(argc - 1, argv + 1);
 	cli_errorf("ca: unknown command '%s' (try m2msec ca --help)", argv[1]);
 	return CLI_USAGE;
 }

@@ -126,6 +126,7 @@ static int tls_error(const struct svc *s, m2m_err r, const char *msg)
 		{"psk file: ", "psk-file", s->set.psk_file},
 		{"trust anchors: ", "trust-anchors", s->set.trust_anchors},
 		{"sp-id: ", "sp-id", s->set.sp_id},
+		{"crl file: ", "crl-file", s->set.crl_file},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
@@ -152,7 +153,8 @@ int svc_open(struct svc *s)
 
 	if (svc_file_missing(s, "cert", c->cert, &rc) || svc_file_missing(s, "key", c->key, &rc) ||
 	    svc_file_missing(s, "trust-anchors", c->trust_anchors, &rc) ||
-	    svc_file_missing(s, "psk-file", c->psk_file, &rc) || svc_file_missing(s, "cred-store", c->cred_store, &rc))
+	    svc_file_missing(s, "psk-file", c->psk_file, &rc) || svc_file_missing(s, "cred-store", c->cred_store, &rc) ||
+	    svc_file_missing(s, "crl-file", c->crl_file, &rc))
 		return rc;
 	if ((r = cli_logsink_install(c->log_file, c->log_level, c->log_requests)) != M2M_OK)
 		return svc_errorf(s, "log-file", c->log_file, m2m_strerror(r), cli_exit_code(r));
@@ -167,6 +169,8 @@ int svc_open(struct svc *s)
 			.store = s->store,
 			.sp_id = c->sp_id,
 			.allow_tls13 = c->tls13,
+			.crl_file = nonempty(c->crl_file),
+			.crl_refresh_s = c->crl_refresh_s,
 		};
 		if ((r = m2m_tls_new_ex(&tc, &s->tls, err, sizeof(err))) != M2M_OK)
 			return tls_error(s, r, err);

@@ -21,6 +21,8 @@ struct svc_settings {
 	const char *https_listen, *http_listen; /* "" or "off" = none */
 	const char *cert, *key, *trust_anchors, *psk_file, *cred_store; /* "" = none */
 	const char *sp_id;                      /* NULL = no SP domain for SAN mapping */
+	const char *crl_file;                   /* "" = no CRL checking of client certificates */
+	int crl_refresh_s;                      /* crl-file re-read period, 0 = default */
 	bool tls13;
 	int threads;
 	size_t max_body, max_header;

@@ -50,8 +50,11 @@ static char *trim(char *s)
 
 static m2m_err set_value(void *cfg, const struct m2mi_cfg_key *k, const char *v)
 {
+	/* the two words of a two-way choice, false first: [0] service-subscription, [1] store-sync */
+	static const char *const choice[2][2] = {{"off", "enforce"}, {"normal", "full"}};
 	char *end = NULL;
 	void *field = (char *)cfg + k->off;
+	bool sync = k->type == M2MI_CFG_SYNC;
 
 	switch (k->type) {
 	case M2MI_CFG_STR:
@@ -80,10 +83,11 @@ static m2m_err set_value(void *cfg, const struct m2mi_cfg_key *k, const char *v)
 		*(int *)field = (int)n;
 		return M2M_OK;
 	}
-	case M2MI_CFG_SSP: /* off | enforce (docs/config.md) */
-		if (strcmp(v, "off") != 0 && strcmp(v, "enforce") != 0)
+	case M2MI_CFG_SSP:  /* off | enforce (service-subscription) */
+	case M2MI_CFG_SYNC: /* normal | full (store-sync: the PRAGMA synchronous, nothing else) */
+		if (strcmp(v, choice[sync][0]) != 0 && strcmp(v, choice[sync][1]) != 0)
 			return M2M_E_CONFIG;
-		*(bool *)field = strcmp(v, "enforce") == 0;
+		*(bool *)field = strcmp(v, choice[sync][1]) == 0;
 		return M2M_OK;
 	case M2MI_CFG_SIZE: {
 		errno = 0;

@@ -43,6 +43,9 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "mef-cert", mef_cert),
 	M2MI_STR(T, "mef-key", mef_key),
 	M2MI_INT(T, "mef-cache-seconds", mef_cache_seconds, 0, 86400),
+	M2MI_KEY(T, "store-sync", M2MI_CFG_SYNC, store_sync_full),
+	M2MI_STR(T, "crl-file", crl_file),
+	M2MI_INT(T, "crl-refresh-seconds", crl_refresh_seconds, 0, 86400),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");

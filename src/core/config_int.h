@@ -22,6 +22,7 @@ enum m2mi_cfg_type {
 	M2MI_CFG_SIZE,  /* size_t within [min, max] */
 	M2MI_CFG_LEVEL, /* debug|info|warn|error */
 	M2MI_CFG_SSP,   /* off|enforce → bool */
+	M2MI_CFG_SYNC,  /* normal|full → bool */
 };
 
 struct m2mi_cfg_key {

@@ -18,6 +18,7 @@
 
 #include "store/credstore_backend.h"
 #include "store/credstore_file.h"
+#include "store/credstore_sqlite.h"
 #include "store/sqlite_common.h"
 
 #define SCHEMA_VERSION 1
@@ -169,6 +170,17 @@ out:
 static void sq_close(void *p)
 {
 	be_free(p);
+}
+
+m2m_err m2mi_credstore_sqlite_sync_level(void *p, int64_t *level)
+{
+	sqlite_be *be = p;
+	m2m_err r;
+
+	pthread_mutex_lock(&be->mu);
+	r = m2mi_sqlite_sync_level(be->db, M2M_E_STORE, level);
+	pthread_mutex_unlock(&be->mu);
+	return r;
 }
 
 /* ---- rows ------------------------------------------------------------------------------- */

@@ -6,8 +6,13 @@
  * subtree through the path range [path "/", path "0") — never by scanning. The file is created
  * with O_CREAT|O_EXCL and mode 0600 (fchmod, so umask does not matter) and refused when it or a
  * companion is group/other-accessible or foreign-owned (store/credstore_file.c). The connection
- * (store/sqlite_common.c) has a WAL journal, synchronous=NORMAL, a busy timeout and a schema
- * version row; every statement is prepared once per connection (no per-request schema work).
+ * (store/sqlite_common.c) has a WAL journal, synchronous=NORMAL or FULL (the operator's
+ * store-sync), a busy timeout and a schema version row; every statement is prepared once per
+ * connection (no per-request schema work). Write transactions of all handles of this process to
+ * the file run on one write connection, serialised by the file's writer gate
+ * (store/sqlite_gate.c): a writer queues there before BEGIN IMMEDIATE instead of in SQLite's
+ * sleeping busy handler, which stays as the fallback for writers in other processes. Read
+ * transactions use the handle's own connection and take no gate (WAL snapshots).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,7 @@
 #include "m2msec/resstore.h"
 #include "store/credstore_file.h"
 #include "store/sqlite_common.h"
+#include "store/sqlite_gate.h"
 
 #define SCHEMA_VERSION 1
 #define BUSY_TIMEOUT_MS 10000
@@ -76,10 +82,29 @@ static const char *const schema_v1[] = {
 	"INSERT INTO m2m_schema (component, version) VALUES ('resstore', 1)",
 };
 
-struct m2m_resstore {
+/* One SQLite connection with every statement prepared. */
+typedef struct rs_conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	sqlite3_stmt *scan[2]; /* discovery scans without / with body, prepared on first use */
+	m2m_resstore_sync sync;
+} rs_conn;
+
+/*
+ * A handle reads through its own connection and writes through the one write connection of
+ * the process to the file, which belongs to the file's writer gate and is used only by the
+ * gate's holder. Why one write connection: SQLite drops a connection's whole page cache when
+ * another connection has written since it last looked; with one connection per worker taking
+ * turns at writing, every write transaction started cold (about three times the page reads of
+ * a warm one, measured). db and st always name the connection in use.
+ */
+struct m2m_resstore {
+	sqlite3 *db;            /* own.db, or writer->db inside a write transaction */
+	sqlite3_stmt **st;      /* the statements of that connection */
+	rs_conn own;
+	rs_conn *writer;        /* owned by the gate */
+	m2mi_sqlite_gate *gate; /* shared by every handle of the process to this file */
+	bool gated;             /* this handle holds the gate (an open write transaction) */
 };
 
 void m2m_res_clear(m2m_res *r)
@@ -133,11 +158,6 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
 
 /* ---- file and schema --------------------------------------------------------------------- */
 
-static const m2mi_sqlite_cfg db_cfg = {
-	.busy_ms = BUSY_TIMEOUT_MS,
-	.sync = M2MI_SQLITE_SYNC_NORMAL,
-	.err = M2M_E_RESSTORE,
-};
 
 static const m2mi_sqlite_schema db_schema = {
 	.component = "resstore",
@@ -150,40 +170,112 @@ static const m2mi_sqlite_schema db_schema = {
 };
 
 /* Create the file 0600, or check that the existing one (and its -wal/-shm) is ours and private:
- * the credential file rules of store/credstore_file.c. */
-static m2m_err prepare_file(const char *path)
+ * the credential file rules of store/credstore_file.c. st receives the file's identity. */
+static m2m_err prepare_file(const char *path, struct stat *st)
 {
-	struct stat st;
-	m2m_err r = m2mi_credstore_file_create(path, &st);
+	m2m_err r = m2mi_credstore_file_create(path, st);
 
-	return r == M2M_E_EXISTS ? m2mi_credstore_file_check(path, &st) : r;
+	return r == M2M_E_EXISTS ? m2mi_credstore_file_check(path, st) : r;
 }
 
 m2m_err m2m_resstore_open(const char *path, m2m_resstore **out)
 {
+	return m2m_resstore_open_opts(path, NULL, out);
+}
+
+static void conn_close(rs_conn *c)
+{
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_finalize(c->scan[0]);
+	sqlite3_finalize(c->scan[1]);
+	sqlite3_close_v2(c->db);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Open path into c: connection settings, schema (the check of an existing file is a read
+ * transaction; only creating a new file's schema writes, under the busy timeout and without
+ * the gate, which is not recursive: this thread may hold it through another handle), then
+ * every statement prepared once.
+ */
+static m2m_err conn_open(const char *path, m2m_resstore_sync sync, rs_conn *c)
+{
+	m2mi_sqlite_cfg cfg = {.busy_ms = BUSY_TIMEOUT_MS, .sync = M2MI_SQLITE_SYNC_NORMAL, .err = M2M_E_RESSTORE};
+	m2m_err r;
+
+	cfg.sync = sync == M2M_RESSTORE_SYNC_FULL ? M2MI_SQLITE_SYNC_FULL : M2MI_SQLITE_SYNC_NORMAL;
+	c->sync = sync;
+	if ((r = m2mi_sqlite_open(path, M2M_E_IO, &c->db)) != M2M_OK ||
+	    (r = m2mi_sqlite_configure(c->db, &cfg)) != M2M_OK ||
+	    (r = m2mi_sqlite_schema_setup(c->db, &db_schema)) != M2M_OK)
+		return r;
+	for (int i = 0; i < ST_COUNT; i++)
+		if ((r = sq_err(sqlite3_prepare_v3(c->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i],
+						   NULL))) != M2M_OK)
+			return r;
+	return M2M_OK;
+}
+
+struct writer_arg {
+	const char *path;
+	m2m_resstore_sync sync;
+};
+
+static void writer_drop(void *obj)
+{
+	conn_close(obj);
+	free(obj);
+}
+
+static m2m_err writer_make(void *arg, void **obj)
+{
+	const struct writer_arg *a = arg;
+	rs_conn *c = calloc(1, sizeof(*c));
+	m2m_err r;
+
+	*obj = NULL;
+	if (c == NULL)
+		return M2M_E_NOMEM;
+	if ((r = conn_open(a->path, a->sync, c)) != M2M_OK) {
+		writer_drop(c);
+		return r;
+	}
+	*obj = c;
+	return M2M_OK;
+}
+
+m2m_err m2m_resstore_open_opts(const char *path, const m2m_resstore_opts *opts, m2m_resstore **out)
+{
+	struct writer_arg wa = {.path = path, .sync = opts != NULL ? opts->sync : M2M_RESSTORE_SYNC_NORMAL};
 	m2m_resstore *s = NULL;
+	struct stat st;
+	void *w = NULL;
 	m2m_err r = M2M_E_INVAL;
 
 	if (out != NULL)
 		*out = NULL;
-	if (path == NULL || path[0] == '\0' || out == NULL)
+	if (path == NULL || path[0] == '\0' || out == NULL ||
+	    (wa.sync != M2M_RESSTORE_SYNC_NORMAL && wa.sync != M2M_RESSTORE_SYNC_FULL))
 		goto out;
-	if ((r = prepare_file(path)) != M2M_OK)
+	if ((r = prepare_file(path, &st)) != M2M_OK)
 		goto out;
 	r = M2M_E_NOMEM;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto out;
-	if ((r = m2mi_sqlite_open(path, M2M_E_IO, &s->db)) != M2M_OK ||
-	    (r = m2mi_sqlite_configure(s->db, &db_cfg)) != M2M_OK ||
-	    (r = m2mi_sqlite_schema_setup(s->db, &db_schema)) != M2M_OK)
+	if ((r = m2mi_sqlite_gate_get(st.st_dev, st.st_ino, &s->gate)) != M2M_OK ||
+	    (r = conn_open(path, wa.sync, &s->own)) != M2M_OK ||
+	    (r = m2mi_sqlite_gate_payload(s->gate, writer_make, &wa, writer_drop, &w)) != M2M_OK)
 		goto out;
-	for (int i = 0; i < ST_COUNT; i++)
-		if ((r = sq_err(sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-						   NULL))) != M2M_OK)
-			goto out;
+	s->writer = w;
+	s->db = s->own.db;
+	s->st = s->own.st;
+	/* every write goes through the one write connection: all handles must agree on its durability */
+	r = s->writer->sync == wa.sync ? M2M_OK : M2M_E_INVAL;
+	if (r != M2M_OK)
+		goto out;
 	*out = s;
 	s = NULL;
-	r = M2M_OK;
 out:
 	m2m_resstore_free(s);
 	return r;
@@ -193,21 +285,68 @@ void m2m_resstore_free(m2m_resstore *s)
 {
 	if (s == NULL)
 		return;
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_finalize(s->scan[0]);
-	sqlite3_finalize(s->scan[1]);
-	sqlite3_close_v2(s->db);
+	m2m_resstore_rollback(s); /* an open write transaction gives its gate back */
+	conn_close(&s->own);
+	m2mi_sqlite_gate_put(s->gate); /* the last handle's put closes the write connection */
 	free(s);
+}
+
+m2m_err m2m_resstore_sync_in_effect(m2m_resstore *s, m2m_resstore_sync *out)
+{
+	int64_t level = -1;
+	m2m_err r;
+
+	if (s == NULL || out == NULL || s->gated)
+		return M2M_E_INVAL;
+	/* the write connection's setting is what counts; it is the gate holder's to use */
+	m2mi_sqlite_gate_enter(s->gate);
+	r = m2mi_sqlite_sync_level(s->writer->db, M2M_E_RESSTORE, &level);
+	m2mi_sqlite_gate_leave(s->gate);
+	if (r != M2M_OK)
+		return r;
+	if (level != 1 && level != 2)
+		return M2M_E_RESSTORE;
+	*out = level == 2 ? M2M_RESSTORE_SYNC_FULL : M2M_RESSTORE_SYNC_NORMAL;
+	return M2M_OK;
 }
 
 /* ---- transactions ------------------------------------------------------------------------ */
 
+/* The transaction is over (committed, rolled back or never begun): back to the own
+ * connection, and give the gate back. */
+static void gate_leave(m2m_resstore *s)
+{
+	if (s->gated) {
+		s->db = s->own.db;
+		s->st = s->own.st;
+		s->gated = false;
+		m2mi_sqlite_gate_leave(s->gate);
+	}
+}
+
 m2m_err m2m_resstore_begin(m2m_resstore *s, bool write)
 {
+	m2m_err r;
+
 	if (s == NULL)
 		return M2M_E_INVAL;
-	return step_done(s->st[write ? ST_BEGIN_W : ST_BEGIN_R]);
+	if (s->gated || !sqlite3_get_autocommit(s->db))
+		return M2M_E_RESSTORE; /* one transaction at a time; never enter the gate twice */
+	if (!write)
+		return step_done(s->st[ST_BEGIN_R]);
+	/*
+	 * Queue on the gate first: once it is ours, no other connection of this process holds
+	 * SQLite's write lock, so BEGIN IMMEDIATE gets it at once (the busy timeout only matters
+	 * when another process writes). The gate is held until COMMIT/ROLLBACK: for the length of
+	 * one request's transaction, which does no network I/O (docs/architecture.md).
+	 */
+	m2mi_sqlite_gate_enter(s->gate);
+	s->gated = true;
+	s->db = s->writer->db;
+	s->st = s->writer->st;
+	if ((r = step_done(s->st[ST_BEGIN_W])) != M2M_OK)
+		gate_leave(s);
+	return r;
 }
 
 m2m_err m2m_resstore_commit(m2m_resstore *s)
@@ -218,13 +357,17 @@ m2m_err m2m_resstore_commit(m2m_resstore *s)
 		return M2M_E_INVAL;
 	if ((r = step_done(s->st[ST_COMMIT])) != M2M_OK)
 		m2m_resstore_rollback(s);
+	gate_leave(s);
 	return r;
 }
 
 void m2m_resstore_rollback(m2m_resstore *s)
 {
-	if (s != NULL && !sqlite3_get_autocommit(s->db))
+	if (s == NULL)
+		return;
+	if (s->db != NULL && s->st != NULL && s->st[ST_ROLLBACK] != NULL && !sqlite3_get_autocommit(s->db))
 		(void)step_done(s->st[ST_ROLLBACK]);
+	gate_leave(s);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
@@ -537,6 +680,7 @@ m2m_err m2m_resstore_scan(m2m_resstore *s, const char *path, size_t skip, size_t
 			  m2m_resstore_scan_cb cb, void *ctx, size_t *visited)
 {
 	sqlite3_stmt *st;
+	rs_conn *cn;
 	m2m_err r = M2M_OK;
 	m2m_res row;
 	int rc;
@@ -545,11 +689,14 @@ m2m_err m2m_resstore_scan(m2m_resstore *s, const char *path, size_t skip, size_t
 		*visited = 0;
 	if (s == NULL || path == NULL || cb == NULL || skip > INT64_MAX || max > INT64_MAX)
 		return M2M_E_INVAL;
-	if (s->scan[with_body] == NULL &&
-	    (r = sq_err(sqlite3_prepare_v3(s->db, scan_sql[with_body], -1, SQLITE_PREPARE_PERSISTENT,
-					   &s->scan[with_body], NULL))) != M2M_OK)
+	/* prepared on the connection in use (the writer's inside a write transaction), so the scan
+	 * sees what this transaction sees */
+	cn = s->gated ? s->writer : &s->own;
+	if (cn->scan[with_body] == NULL &&
+	    (r = sq_err(sqlite3_prepare_v3(cn->db, scan_sql[with_body], -1, SQLITE_PREPARE_PERSISTENT,
+					   &cn->scan[with_body], NULL))) != M2M_OK)
 		return r;
-	st = s->scan[with_body];
+	st = cn->scan[with_body];
 	bind_str(st, 1, path);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)skip);

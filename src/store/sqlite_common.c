@@ -121,6 +121,11 @@ m2m_err m2mi_sqlite_tx_end(sqlite3 *db, m2m_err r, m2m_err other)
 	return r;
 }
 
+m2m_err m2mi_sqlite_sync_level(sqlite3 *db, m2m_err other, int64_t *level)
+{
+	return m2mi_sqlite_query_int(db, "PRAGMA synchronous", NULL, other, level);
+}
+
 /* A pragma whose answer must be want (journal_mode may silently stay what it was). */
 static m2m_err pragma_expect(sqlite3 *db, const char *sql, const char *want, m2m_err other)
 {
@@ -173,11 +178,34 @@ m2m_err m2mi_sqlite_configure(sqlite3 *db, const m2mi_sqlite_cfg *cfg)
 				cfg->err);
 }
 
+/*
+ * The common case, an existing database of the expected version, checked in a read transaction:
+ * a WAL reader neither waits for nor blocks a writer, so opening one more connection (a CSE
+ * worker, the credential CLI) never queues behind another connection's write transaction. Any
+ * doubt (no table, another version, an error) sends the caller to the locked path, which decides.
+ */
+static bool schema_current(sqlite3 *db, const m2mi_sqlite_schema *s)
+{
+	int64_t n = -1, version = -1;
+	bool ok;
+
+	if (m2mi_sqlite_exec(db, "BEGIN", s->err) != M2M_OK)
+		return false;
+	ok = m2mi_sqlite_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+				   s->marker, s->err, &n) == M2M_OK && n == 1 &&
+	     m2mi_sqlite_query_int(db, "SELECT version FROM m2m_schema WHERE component = ?1", s->component,
+				   s->schema_err, &version) == M2M_OK && version == s->version;
+	(void)m2mi_sqlite_tx_end(db, M2M_OK, s->err);
+	return ok;
+}
+
 m2m_err m2mi_sqlite_schema_setup(sqlite3 *db, const m2mi_sqlite_schema *s)
 {
 	int64_t n = -1, version = -1;
 	m2m_err r;
 
+	if (schema_current(db, s))
+		return M2M_OK;
 	if ((r = m2mi_sqlite_exec(db, "BEGIN IMMEDIATE", s->err)) != M2M_OK)
 		return r;
 	r = m2mi_sqlite_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",

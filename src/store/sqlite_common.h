@@ -61,9 +61,12 @@ m2m_err m2mi_sqlite_tx_end(sqlite3 *db, m2m_err r, m2m_err other);
  * without a mutex (one thread per handle at a time). *out is NULL unless M2M_OK; open_err is
  * returned when SQLite cannot open it, and nothing stays open then. */
 M2M_WUR m2m_err m2mi_sqlite_open(const char *path, m2m_err open_err, sqlite3 **out);
+/* PRAGMA synchronous in effect on db (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), read back. */
+M2M_WUR m2m_err m2mi_sqlite_sync_level(sqlite3 *db, m2m_err other, int64_t *level);
 /* Configure a new connection per cfg (see m2mi_sqlite_cfg); call before any other statement. */
 M2M_WUR m2m_err m2mi_sqlite_configure(sqlite3 *db, const m2mi_sqlite_cfg *cfg);
-/* Create s in one BEGIN IMMEDIATE transaction, or check the version of an existing one. */
+/* Check the version of an existing s in a read transaction (no write lock, no wait for a
+ * writer); otherwise create s, or refuse it, in one BEGIN IMMEDIATE transaction. */
 M2M_WUR m2m_err m2mi_sqlite_schema_setup(sqlite3 *db, const m2mi_sqlite_schema *s);
 
 #endif

@@ -194,10 +194,15 @@ static int peer_verify_cb(X509_STORE_CTX *xs, void *arg)
 	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
 	m2m_tls *tls = arg;
 	X509 *leaf = X509_STORE_CTX_get0_cert(xs);
+	STACK_OF(X509_CRL) *crls = NULL;
 	m2m_sa sa;
 	m2m_err r;
+	int ok;
 
-	if (X509_verify_cert(xs) != 1) {
+	m2mi_tls_crl_attach(tls->crl, xs, &crls); /* TS-0003 8.1.2.2 certificate status */
+	ok = X509_verify_cert(xs);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	if (ok != 1) {
 		m2mi_tls_log_refused(__func__, "client certificate",
 				     X509_verify_cert_error_string(X509_STORE_CTX_get_error(xs)), M2M_E_CERT_UNTRUSTED);
 		return 0;
@@ -215,6 +220,11 @@ m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, s
 {
 	STACK_OF(X509_NAME) *cas = NULL;
 
+	/* A CRL only means something for certificate clients; a setting that cannot act is an error. */
+	if (cfg->crl_file != NULL && (cfg->cert_file == NULL || cfg->trust_anchors == NULL || cfg->crl_refresh_s < 0)) {
+		snprintf(errmsg, errcap, "crl-file needs cert and trust-anchors, crl-refresh-seconds >= 0");
+		return M2M_E_CONFIG;
+	}
 	if (cfg->cert_file == NULL) {
 		SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_NONE, NULL);
 		return M2M_OK; /* PSK only: no certificate handshake can complete */
@@ -227,6 +237,10 @@ m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, s
 	SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	SSL_CTX_set_verify_depth(tls->ctx, PEER_VERIFY_DEPTH);
 	SSL_CTX_set_cert_verify_callback(tls->ctx, peer_verify_cb, tls);
+	if (cfg->crl_file != NULL && m2mi_tls_crl_new(cfg->crl_file, cfg->crl_refresh_s, &tls->crl) != M2M_OK) {
+		snprintf(errmsg, errcap, "crl-file: no PEM CRL could be loaded");
+		return M2M_E_CONFIG;
+	}
 	if (cfg->trust_anchors == NULL)
 		return M2M_OK;
 	if (SSL_CTX_load_verify_file(tls->ctx, cfg->trust_anchors) != 1 ||

@@ -25,6 +25,7 @@ static m2m_err add_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx)
 	if (tls->nresolvers >= M2MI_TLS_RESOLVERS_MAX)
 		return M2M_E_RANGE;
 	tls->resolvers[tls->nresolvers].fn = fn;
+	tls->resolvers[tls->nresolvers].afn = NULL;
 	tls->resolvers[tls->nresolvers].ctx = ctx;
 	tls->nresolvers++;
 	return M2M_OK;
@@ -35,6 +36,27 @@ m2m_err m2m_tls_add_psk_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx)
 	if (!m2mi_tls_ok(tls) || fn == NULL)
 		return M2M_E_INVAL;
 	return add_resolver(tls, fn, ctx);
+}
+
+m2m_err m2m_tls_add_psk_resolver_async(m2m_tls *tls, m2m_psk_start_fn start_fn, void *ctx)
+{
+	if (!m2mi_tls_ok(tls) || start_fn == NULL)
+		return M2M_E_INVAL;
+	if (m2mi_psk_async_indices() != M2M_OK)
+		return M2M_E_CRYPTO;
+	if (tls->nresolvers >= M2MI_TLS_RESOLVERS_MAX)
+		return M2M_E_RANGE;
+	tls->resolvers[tls->nresolvers].fn = NULL;
+	tls->resolvers[tls->nresolvers].afn = start_fn;
+	tls->resolvers[tls->nresolvers].ctx = ctx;
+	tls->nresolvers++;
+	tls->has_async = true;
+	return M2M_OK;
+}
+
+bool m2m_tls_has_async(const m2m_tls *tls)
+{
+	return m2mi_tls_ok(tls) && tls->has_async;
 }
 
 /* Entity kind of a bound identity: AE for an AE-ID, CSE for a CSE-ID, else UNKNOWN. */
@@ -154,7 +176,9 @@ static m2m_err finish_binding(const char *canon_identity, const m2m_key *key, in
 	return M2M_OK;
 }
 
-m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
+/* The chain; ssl (may be NULL) lets an asynchronous resolver pause the handshake. */
+static m2m_err resolve(m2m_tls *tls, SSL *ssl, const char *identity, int64_t now, m2m_key **key,
+		       m2m_sa *binding)
 {
 	m2m_id *id = NULL;
 	m2m_id_kind kind;
@@ -177,7 +201,13 @@ m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_ke
 	}
 	for (size_t i = 0; i < tls->nresolvers; i++) {
 		memset(binding, 0, sizeof(*binding));
-		r = tls->resolvers[i].fn(tls->resolvers[i].ctx, identity, now, &k, binding);
+		if (tls->resolvers[i].afn != NULL) {
+			r = m2mi_psk_async_call(&tls->resolvers[i], ssl, identity, now, &k, binding);
+			/* the lookup may have waited: the validity checks below use the time of the answer */
+			if (ssl != NULL)
+				now = (int64_t)time(NULL);
+		} else
+			r = tls->resolvers[i].fn(tls->resolvers[i].ctx, identity, now, &k, binding);
 		if (r == M2M_OK && k == NULL)
 			r = M2M_E_INTERNAL;
 		if (r != M2M_E_NOT_FOUND)
@@ -199,6 +229,11 @@ out:
 	return r;
 }
 
+m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
+{
+	return resolve(tls, NULL, identity, now, key, binding);
+}
+
 /* RFC 4279 server callback (also used by OpenSSL 3.0 for TLS 1.3 external PSKs with SHA-256
  * suites). Returns the key length, or 0 to refuse: the handshake then fails. */
 static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
@@ -216,7 +251,7 @@ static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char 
 		r = M2M_E_INVAL;
 		goto out;
 	}
-	if ((r = m2mi_psk_resolve(tls, identity, (int64_t)time(NULL), &key, &sa)) != M2M_OK)
+	if ((r = resolve(tls, ssl, identity, (int64_t)time(NULL), &key, &sa)) != M2M_OK)
 		goto out;
 	b = m2m_key_bytes(key, &n);
 	if (b == NULL || n == 0 || n > max_psk_len) {

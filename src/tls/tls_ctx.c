@@ -361,6 +361,7 @@ void m2m_tls_free(m2m_tls *tls)
 		SSL_CTX_free(tls->ctx);
 	}
 	m2mi_psk_table_free(tls->psk_table);
+	m2mi_tls_crl_free(tls->crl);
 	if (tls->store_lock_init)
 		pthread_mutex_destroy(&tls->store_lock);
 	m2m_freezero(tls, sizeof(*tls));

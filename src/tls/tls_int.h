@@ -26,6 +26,7 @@ typedef struct m2mi_psk_table m2mi_psk_table;
 
 struct m2mi_psk_resolver {
 	m2m_psk_resolve_fn fn;
+	m2m_psk_start_fn afn; /* set instead of fn for an asynchronous resolver (psk_async.c) */
 	void *ctx;
 };
 
@@ -39,6 +40,8 @@ struct m2m_tls {
 	struct m2mi_psk_resolver resolvers[M2MI_TLS_RESOLVERS_MAX];
 	size_t nresolvers;
 	char sp_fqdn[256];             /* SP domain ("sp.example.com"), "" = none */
+	bool has_async;                /* an asynchronous resolver is in the chain */
+	struct m2mi_tls_crl *crl;      /* crl-file state (tls_crl.c), NULL = no CRL checking */
 };
 
 /* tls_ctx.c */
@@ -84,11 +87,30 @@ m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, si
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key,
 			 m2m_sa *binding);
 
+/* psk_async.c */
+/* Ask asynchronous resolver r for identity; when ssl is attached (m2m_tls_async_attach) and runs
+ * in an ASYNC job, a pending lookup pauses the job until its answer, a cancel or a deadline. */
+m2m_err m2mi_psk_async_call(const struct m2mi_psk_resolver *r, SSL *ssl, const char *identity, int64_t now,
+			    m2m_key **key, m2m_sa *binding);
+/* SSL ex_data slots of psk_async.c; M2M_OK once created. */
+m2m_err m2mi_psk_async_indices(void);
+
 /* peer.c */
 /* Install client-certificate verification against cfg->trust_anchors. */
 m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, size_t errcap);
 /* The binding of a chain-verified leaf certificate (key type, usage and SAN rules of TS-0003
  * clause 10.1.1 and 8.1.2.5). sp_fqdn "" disables the DNS SAN mapping. */
 m2m_err m2mi_peer_binding(X509 *leaf, const char *sp_fqdn, m2m_sa *out);
+
+/* tls_crl.c: client-certificate CRL checking (crl-file, crl-refresh-seconds). */
+#define M2MI_TLS_CRL_REFRESH_DEFAULT 300
+typedef struct m2mi_tls_crl m2mi_tls_crl;
+/* Load path (M2M_E_CONFIG when it holds no CRL); refresh_s 0 = the default. */
+m2m_err m2mi_tls_crl_new(const char *path, int refresh_s, m2mi_tls_crl **out);
+void m2mi_tls_crl_free(m2mi_tls_crl *c);
+/* The CRLs held now (re-read when the refresh is due), up-referenced; never NULL but on OOM. */
+STACK_OF(X509_CRL) *m2mi_tls_crl_current(m2mi_tls_crl *c, int64_t now);
+/* Make xs check the leaf against the current CRLs; free *held (sk_X509_CRL_pop_free) after. */
+void m2mi_tls_crl_attach(m2mi_tls_crl *c, X509_STORE_CTX *xs, STACK_OF(X509_CRL) **held);
 
 #endif

@@ -330,6 +330,32 @@ static void test_engine(void **state)
 	assert_int_equal(m2mi_cfg_parse(&c, &eng_sec, NULL, 0, NULL, err, sizeof(err)), M2M_OK);
 }
 
+/* store-sync (docs/config.md): normal by default, full on request, anything else is an error
+ * that names the key and the line. */
+static void test_store_sync(void **state)
+{
+	static const char *const bad[] = {"store-sync = FULL\n", "store-sync = off\n", "store-sync =\n",
+					  "store-sync = full full\n", "store-sync = extra\n"};
+	m2m_cse_config c;
+	char err[256] = "";
+
+	m2m_cse_config_defaults(&c);
+	assert_false(c.store_sync_full);
+	assert_int_equal(parse(&c, "store-sync = full\n", err, sizeof(err)), M2M_OK);
+	assert_true(c.store_sync_full);
+	assert_int_equal(parse(&c, "store-sync=normal\n", err, sizeof(err)), M2M_OK);
+	assert_false(c.store_sync_full);
+	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(&c, bad[i], err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, "line 1: invalid value for 'store-sync'");
+	}
+	assert_int_equal(parse(&c, "threads = 2\n\nstore-sync = fsync\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 3: invalid value for 'store-sync'");
+	assert_int_equal(parse(&c, "store-sync = full\nstore-sync = normal\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: key 'store-sync' given twice");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_discovery_keys),
 		cmocka_unit_test(test_limits_and_log_keys),
 		cmocka_unit_test(test_engine),
+		cmocka_unit_test(test_store_sync),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* This file implements the unit tests of store/credstore_sqlite.c: file modes (0600 whatever the
  * umask, fail closed on 0644), WAL, schema versioning, all-or-nothing transactions and
- * secure_delete of key bytes (TS-0003 clause 6.3 sensitive data handling). */
+ * secure_delete of key bytes (TS-0003 clause 6.3 sensitive data handling); every commit synced
+ * (synchronous=FULL read back), whatever the resource store's store-sync. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "m2m_test.h"
 #include "m2msec/credstore.h"
 #include "store/credstore_backend.h"
+#include "store/credstore_sqlite.h"
 
 #define KPSAID "kpsa-1@sp.example.com"
 
@@ -292,6 +294,26 @@ static void test_deleted_key_bytes_do_not_linger(void **state)
 	assert_false(file_contains(f->path, pat, sizeof(pat)));
 }
 
+/* Credentials are always written with synchronous=FULL: an acknowledged add or revoke survives
+ * an OS crash or power loss (the resource store's store-sync does not apply here). */
+static void test_synchronous_full(void **state)
+{
+	struct fx *f = *state;
+	void *be = NULL;
+	int64_t lvl = -1;
+
+	assert_int_equal(m2mi_credstore_sqlite_ops.open(f->path, true, &be), M2M_OK);
+	assert_int_equal(m2mi_credstore_sqlite_sync_level(be, &lvl), M2M_OK);
+	assert_int_equal(lvl, 2); /* FULL */
+	m2mi_credstore_sqlite_ops.close(be);
+	be = NULL;
+	lvl = -1;
+	assert_int_equal(m2mi_credstore_sqlite_ops.open(f->path, false, &be), M2M_OK); /* reopened */
+	assert_int_equal(m2mi_credstore_sqlite_sync_level(be, &lvl), M2M_OK);
+	assert_int_equal(lvl, 2);
+	m2mi_credstore_sqlite_ops.close(be);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +324,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_mid_transaction_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backend_rollback_on_duplicate_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_key_bytes_do_not_linger, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_synchronous_full, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

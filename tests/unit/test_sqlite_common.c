@@ -196,12 +196,15 @@ static void test_open_existing_only(void **state)
 static void test_credential_settings(void **state)
 {
 	struct fx *f = *state;
+	int64_t lvl = -1;
 	int on = -1;
 
 	assert_int_equal(m2mi_sqlite_open(f->path, M2M_E_STORE, &f->db), M2M_OK);
 	assert_int_equal(m2mi_sqlite_configure(f->db, &cred_cfg), M2M_OK);
 	text_is(f->db, "PRAGMA journal_mode", "wal");
 	assert_int_equal(int_of(f->db, "PRAGMA synchronous"), 2); /* FULL */
+	assert_int_equal(m2mi_sqlite_sync_level(f->db, M2M_E_STORE, &lvl), M2M_OK);
+	assert_int_equal(lvl, 2);
 	assert_int_equal(int_of(f->db, "PRAGMA secure_delete"), 1);
 	assert_int_equal(int_of(f->db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(int_of(f->db, "PRAGMA busy_timeout"), 5000);
@@ -219,12 +222,15 @@ static void test_resource_settings(void **state)
 {
 	struct fx *f = *state;
 	sqlite3 *plain = NULL;
+	int64_t lvl = -1;
 	int on = -1;
 
 	assert_int_equal(m2mi_sqlite_open(f->path, M2M_E_IO, &f->db), M2M_OK);
 	assert_int_equal(m2mi_sqlite_configure(f->db, &res_cfg), M2M_OK);
 	text_is(f->db, "PRAGMA journal_mode", "wal");
 	assert_int_equal(int_of(f->db, "PRAGMA synchronous"), 1); /* NORMAL */
+	assert_int_equal(m2mi_sqlite_sync_level(f->db, M2M_E_RESSTORE, &lvl), M2M_OK);
+	assert_int_equal(lvl, 1);
 	assert_int_equal(int_of(f->db, "PRAGMA foreign_keys"), 0);
 	assert_int_equal(int_of(f->db, "PRAGMA busy_timeout"), 10000);
 	/* secure_delete stays at the library's compile-time default */
@@ -377,6 +383,33 @@ static void test_schema_create_failure_rolls_back(void **state)
 	assert_int_equal(int_of(f->db, "SELECT count(*) FROM sqlite_schema"), 0);
 }
 
+/* Opening a connection to an existing, current store needs no write lock: it neither waits
+ * for nor fails on another connection's write transaction (here with no busy timeout at all). */
+static void test_schema_check_without_write_lock(void **state)
+{
+	struct fx *f = *state;
+	m2mi_sqlite_cfg nowait = res_cfg;
+	m2mi_sqlite_schema other = schema;
+	sqlite3 *b = NULL;
+
+	nowait.busy_ms = 0;
+	other.version = 4;
+	assert_int_equal(m2mi_sqlite_open(f->path, M2M_E_IO, &f->db), M2M_OK);
+	assert_int_equal(m2mi_sqlite_configure(f->db, &res_cfg), M2M_OK);
+	assert_int_equal(m2mi_sqlite_schema_setup(f->db, &schema), M2M_OK);
+	assert_int_equal(m2mi_sqlite_exec(f->db, "BEGIN IMMEDIATE", M2M_E_RESSTORE), M2M_OK);
+	assert_int_equal(m2mi_sqlite_exec(f->db, "INSERT INTO t VALUES (1)", M2M_E_RESSTORE), M2M_OK);
+	assert_int_equal(m2mi_sqlite_open(f->path, M2M_E_IO, &b), M2M_OK);
+	assert_int_equal(m2mi_sqlite_configure(b, &nowait), M2M_OK);
+	assert_int_equal(m2mi_sqlite_schema_setup(b, &schema), M2M_OK);
+	/* another version still goes the locked way and is refused (here: busy, no wait) */
+	assert_int_not_equal(m2mi_sqlite_schema_setup(b, &other), M2M_OK);
+	assert_int_equal(m2mi_sqlite_tx_end(f->db, M2M_OK, M2M_E_RESSTORE), M2M_OK);
+	assert_int_equal(m2mi_sqlite_schema_setup(b, &other), M2M_E_RESSTORE_SCHEMA);
+	assert_int_equal(int_of(b, "SELECT count(*) FROM t"), 1);
+	sqlite3_close_v2(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +426,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_create_and_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_only_if_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_create_failure_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_check_without_write_lock, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,31 @@
 #include <string.h>
 #include <time.h>
 
+#include "m2msec/log.h"
 #include "services/cse/cse_int.h"
+
+/* The resource store's open options from the configuration (store-sync). */
+static const m2m_resstore_opts *store_opts(const m2m_cse_config *cfg)
+{
+	static const m2m_resstore_opts normal = {.sync = M2M_RESSTORE_SYNC_NORMAL};
+	static const m2m_resstore_opts full = {.sync = M2M_RESSTORE_SYNC_FULL};
+
+	return cfg->store_sync_full ? &full : &normal;
+}
+
+/* The durability the operator asked for must be the one in effect, or the CSE does not start. */
+static m2m_err store_sync_check(const m2m_cse_config *cfg, m2m_resstore *st)
+{
+	m2m_resstore_sync got;
+	m2m_err r = m2m_resstore_sync_in_effect(st, &got);
+
+	if (r == M2M_OK && got != store_opts(cfg)->sync)
+		r = M2M_E_RESSTORE;
+	if (r == M2M_OK)
+		m2m_log(M2M_LOG_INFO, "resource store: store-sync = %s (in effect)",
+			got == M2M_RESSTORE_SYNC_FULL ? "full" : "normal");
+	return r;
+}
 
 m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 {
@@ -48,7 +72,8 @@ m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 	    m2m_originator_forms(&cse->octx, cse->cfg.admin_originator, &cse->admin) != M2M_OK ||
 	    cse->admin.is_cse || cse->admin.cse_relative[0] == '\0')
 		goto out;
-	if ((r = m2m_resstore_open(cse->cfg.store, &st)) != M2M_OK ||
+	if ((r = m2m_resstore_open_opts(cse->cfg.store, store_opts(&cse->cfg), &st)) != M2M_OK ||
+	    (r = store_sync_check(&cse->cfg, st)) != M2M_OK ||
 	    (r = m2mi_csebase_bootstrap(cse, st, (int64_t)time(NULL))) != M2M_OK ||
 	    (r = m2mi_notify_om_scan(cse, st)) != M2M_OK ||
 	    (r = m2mi_notifier_new(&cse->cfg, &cse->notifier)) != M2M_OK)
@@ -84,7 +109,7 @@ m2m_err m2m_cse_worker_new(m2m_cse *cse, m2m_cse_worker **out)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		goto out;
 	w->cse = cse;
-	if ((r = m2m_resstore_open(cse->cfg.store, &w->store)) != M2M_OK ||
+	if ((r = m2m_resstore_open_opts(cse->cfg.store, store_opts(&cse->cfg), &w->store)) != M2M_OK ||
 	    (r = m2m_acp_cache_new(M2MI_ACP_CACHE, &w->acps)) != M2M_OK)
 		goto out;
 	*out = w;
