@@ -18,6 +18,7 @@
 #include "cli/service.h"
 #include "core/ratelimit.h"
 #include "m2msec/config.h"
+#include "m2msec/est.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
 #include "m2msec/mef.h"
@@ -78,6 +79,9 @@ struct mef_handler {
 	 * not multiply by the number of threads its connections land on. */
 	m2mi_ratelimit *rl_id, *rl_addr;
 	char sp_id[M2M_CFG_STR + 2];
+	char est_uri[M2M_CFG_STR + 300];
+	m2m_est *est;         /* ca-dir set: the EST server (RFC 7030) and the CRL, as raw routes */
+	m2m_est_http *est_http;
 };
 
 /* The audit of every procedure outcome (m2m_mef_config.audit): one JSON line, level info, msg
@@ -201,6 +205,8 @@ static void mef_handler_free(struct mef_handler *h)
 	for (int i = 0; h->w != NULL && i < h->nworkers; i++)
 		m2m_mef_worker_free(h->w[i]);
 	free(h->w);
+	m2m_est_http_free(h->est_http);
+	m2m_est_free(h->est);
 	m2m_mef_free(h->mef);
 	m2mi_ratelimit_free(h->rl_id);
 	m2mi_ratelimit_free(h->rl_addr);
@@ -223,9 +229,16 @@ static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nwo
 	h->srv = s->srv;
 	if (cfg->sp_id[0] != '\0')
 		snprintf(h->sp_id, sizeof(h->sp_id), "%s%s", strncmp(cfg->sp_id, "//", 2) == 0 ? "" : "//", cfg->sp_id);
+	/* The EST base URI announced in CERT_PROV (TS-0003 §8.3.4.6): est-uri, else, with a CA to
+	 * sign, this MEF's own https://<mef-fqdn>:<port>/.well-known/est. */
+	if (cfg->est_uri[0] != '\0')
+		snprintf(h->est_uri, sizeof(h->est_uri), "%s", cfg->est_uri);
+	else if (cfg->ca_dir[0] != '\0')
+		snprintf(h->est_uri, sizeof(h->est_uri), "https://%s:%d" M2M_EST_PATH_PREFIX, cfg->mef_fqdn,
+			 m2m_http_server_port(s->srv, true));
 	mc = (m2m_mef_config){
 		.mef_fqdn = cfg->mef_fqdn, .sp_id = h->sp_id[0] ? h->sp_id : NULL, .store = cfg->store,
-		.est_uri = cfg->est_uri[0] ? cfg->est_uri : NULL, .audit = mef_audit, .audit_ctx = h,
+		.est_uri = h->est_uri[0] ? h->est_uri : NULL, .audit = mef_audit, .audit_ctx = h,
 	};
 	if ((r = m2m_mef_new(&mc, &h->mef)) != M2M_OK) {
 		rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
@@ -246,6 +259,19 @@ static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nwo
 	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_address, RL_TABLE, &h->rl_addr)) != M2M_OK)) {
 		rc = cli_fail("mef", r);
 		goto fail;
+	}
+	/* EST (RFC 7030, services/mef/est_route.c) and the CRL on the same listener, with the CA of
+	 * ca-dir; its requests are plain HTTP, outside the oneM2M mapping and its rate limits. */
+	if (cfg->ca_dir[0] != '\0') {
+		if ((r = m2m_est_new(cfg->ca_dir, 0, &h->est)) != M2M_OK) {
+			rc = svc_errorf(s, "ca-dir", cfg->ca_dir, m2m_strerror(r), cli_exit_code(r));
+			goto fail;
+		}
+		if ((r = m2m_est_http_new(h->est, h->mef, h->w, nworkers, 0, &h->est_http)) != M2M_OK ||
+		    (r = m2m_mef_est_route(s->srv, h->est_http)) != M2M_OK) {
+			rc = cli_fail("mef: EST", r);
+			goto fail;
+		}
 	}
 	/* Before the first handshake (nothing is accepted before svc_run). */
 	if ((r = m2m_tls_add_psk_resolver(s->tls, m2m_mef_psk_resolve, h->mef)) != M2M_OK) {

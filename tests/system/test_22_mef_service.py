@@ -328,6 +328,25 @@ def test_allowed_claims_before_issuance(pki):
     assert any(a["outcome"] == "claim-refused" and a["rqi"] == "rq2" and a["rsc"] == 4103 for a in mef.audits())
 
 
+def test_est_routes_with_ca_dir(pki):
+    """ca-dir wires the EST server (RFC 7030 /.well-known/est) into the same listener, over the
+    enrolee's TLS-PSK association; the oneM2M procedures are unaffected."""
+    mef = Mef(pki, "ca-dir = %s\n" % pki.path("ca"))
+    kpm = secrets.token_hex(32)
+    assert mef.add("dev1@" + FQDN, kpm).returncode == 0
+    mef.start()
+    try:
+        req = ("GET /.well-known/est/cacerts HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % FQDN).encode()
+        r = subprocess.run(["openssl", "s_client", "-quiet", "-tls1_2", "-psk_identity", "dev1@" + FQDN, "-psk", kpm,
+                            "-cipher", "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % mef.port],
+                           input=req, capture_output=True, timeout=30)
+        status, headers, body = parse_http(r.stdout[r.stdout.find(b"HTTP/1.1 "):])
+        assert status == 200 and headers["content-type"].startswith("application/pkcs7-mime"), (status, body)
+        assert enrol(mef, "dev1@" + FQDN, kpm)[1]["x-m2m-rsc"] == "2001"
+    finally:
+        mef.stop()
+
+
 def test_rotate_while_running(pki):
     mef = Mef(pki)
     old, new = secrets.token_hex(32), secrets.token_hex(32)
