@@ -20,6 +20,7 @@ int cli_id_main(int argc, char **argv);
 int cli_cred_main(int argc, char **argv);
 int cli_ca_main(int argc, char **argv);
 int cli_cse_main(int argc, char **argv);
+int cli_enrol_main(int argc, char **argv);
 
 /* Print "m2msec: <fmt>\n" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

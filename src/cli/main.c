@@ -20,6 +20,7 @@ static const struct {
 	{"cred", cli_cred_main, "manage the credential store (add, list, show, revoke)"},
 	{"ca", cli_ca_main, "a small P-256 certificate authority (init, issue, show) per TS-0003 clause 10.1"},
 	{"cse", cli_cse_main, "run the secure CSE (HTTPS, TLS-PSK/certificates, access control)"},
+	{"enrol", cli_enrol_main, "enrol this device with a MEF (TS-0003 clause 8.3): Ke, KeID, target key, EST"},
 };
 
 static void usage(FILE *f)
