@@ -520,21 +520,34 @@ static m2m_err command_flow(m2m_enrolee *e, SSL_CTX *ctx, m2mi_enr_conn *c, cons
 	return M2M_OK;
 }
 
+m2m_err m2mi_enr_target_key(m2m_kdf *kdf, const m2m_key *ke, int suid, const char *target, m2m_key **out)
+{
+	char tid[300];
+	m2m_err r;
+
+	*out = NULL;
+	/* The Enrolment-Target-ID is the target's public domain name, the same function the MEF
+	 * uses for fetchCredentials (docs/procedures/mef.md). */
+	if ((r = m2m_mef_target_kdf_id(target, NULL, tid, sizeof(tid))) != M2M_OK ||
+	    (r = m2m_kdf_ucsk(kdf, ke, suid, tid, out)) != M2M_OK)
+		return r;
+	if (m2m_key_id(ke) != NULL && (r = m2m_key_set_id(*out, m2m_key_id(ke))) != M2M_OK) { /* psk_identity = KeID */
+		m2m_key_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
 /* Clause 10.3.7 for every target: the key fetchCredentials gives that target (SUID 22). */
 static m2m_err target_keys(m2m_enrolee *e)
 {
 	m2m_kdf *kdf = NULL;
-	char tid[300];
 	m2m_err r;
 
 	if ((r = m2m_kdf_new(&kdf)) != M2M_OK)
 		return r;
 	for (size_t i = 0; i < e->ntargets && r == M2M_OK; i++) {
-		r = m2m_mef_target_kdf_id(e->targets[i], NULL, tid, sizeof(tid));
-		if (r == M2M_OK)
-			r = m2m_kdf_ucsk(kdf, e->ke, M2M_ENROLEE_TARGET_SUID, tid, &e->tkeys[i]);
-		if (r == M2M_OK)
-			r = m2m_key_set_id(e->tkeys[i], e->keid); /* psk_identity = KeID */
+		r = m2mi_enr_target_key(kdf, e->ke, M2M_ENROLEE_TARGET_SUID, e->targets[i], &e->tkeys[i]);
 		if (r == M2M_OK)
 			m2m_key_set_validity(e->tkeys[i], 0, e->expiry);
 	}

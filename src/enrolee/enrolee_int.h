@@ -52,6 +52,11 @@ m2m_err m2mi_enr_parse_response(const char *buf, size_t len, m2mi_enr_rsp *rsp, 
 /* Split "host:port" / "[v6]:port" (port required). */
 m2m_err m2mi_enr_split_hostport(const char *s, char *host, size_t hcap, char *port, size_t pcap);
 
+/* TS-0003 clause 10.3.7: the usage-constrained key for an absolute target CSE-ID (its public
+ * domain name is the Enrolment-Target-ID), carrying ke's identifier (the KeID). */
+typedef struct m2m_kdf m2m_kdf;
+m2m_err m2mi_enr_target_key(m2m_kdf *kdf, const m2m_key *ke, int suid, const char *target, m2m_key **out);
+
 /* ---- EST (RFC 7030) ------------------------------------------------------------------------ */
 /* A new P-256 key pair and a PKCS#10 request signed with it whose subjectAltName is san (a URI
  * "m2m://..." for an AE-ID, else a DNS name: TS-0003 clause 10.1.1.5/10.1.1.7) and whose subject
