@@ -316,6 +316,8 @@ static void test_cli(void **state)
 			       "mef.example.com", "--client-cert", (char *)W.dev_cert, "--client-key", (char *)W.dev_key,
 			       "--out", dir, NULL};
 	char *usage[] = {M2MSEC_BIN, "enrol", "--mef", W.addr, "--out", dir, NULL};
+	char *est[] = {M2MSEC_BIN, "enrol", "--mef", W.addr, "--mef-ca", (char *)W.mef_ca, "--kpm-id", FX_KPMID,
+		       "--kpm-file", (char *)W.kpm_file, "--out", dir, "--cert", NULL};
 	struct stat st;
 	FILE *fp;
 
@@ -333,6 +335,14 @@ static void test_cli(void **state)
 	snprintf(p, sizeof(p), "%s/ke", dir);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	/* --cert: EST, the device key in cert.key 0600 next to cert.pem */
+	assert_int_equal(run(est, out, sizeof(out)), 0);
+	snprintf(p, sizeof(p), "%s/cert.key", dir);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(p, sizeof(p), "%s/cert.pem", dir);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
 	assert_int_equal(run(wrong, out, sizeof(out)), 1);
 	assert_string_equal(out, ""); /* never a key, not even a KeID */
 	assert_int_equal(run(unknown, out, sizeof(out)), 1);
