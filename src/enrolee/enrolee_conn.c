@@ -241,10 +241,16 @@ m2m_err m2mi_enr_parse_response(const char *buf, size_t len, m2mi_enr_rsp *rsp, 
 	if (end == NULL)
 		return len > M2MI_ENR_HEAD_MAX ? M2M_E_TOO_LARGE : M2M_E_NOT_FOUND;
 	head = (size_t)(end - buf) + 2;
-	if (len < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ')
+	/* "HTTP/1.x NNN": the three digits read in place (the buffer is not NUL-terminated) */
+	if (len < 13 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' || (buf[12] != ' ' && buf[12] != '\r'))
 		return M2M_E_PROTO;
-	st = strtol(buf + 9, &e, 10);
-	if (e != buf + 12 || st < 100 || st > 599)
+	st = 0;
+	for (int i = 9; i < 12; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return M2M_E_PROTO;
+		st = st * 10 + (buf[i] - '0');
+	}
+	if (st < 100 || st > 599)
 		return M2M_E_PROTO;
 	if (header(buf, end, "Transfer-Encoding", v, sizeof(v)))
 		return M2M_E_PROTO; /* our servers frame with Content-Length; anything else is refused */

@@ -207,6 +207,10 @@ static void test_http_response(void **state)
 			 M2M_E_PROTO);
 	assert_int_equal(m2mi_enr_parse_response("SMTP/1.1 200 \r\n\r\n", 17, &r, &used), M2M_E_PROTO);
 	assert_int_equal(m2mi_enr_parse_response("HTTP/1.1 2000 \r\n\r\n", 18, &r, &used), M2M_E_PROTO);
+	assert_int_equal(m2mi_enr_parse_response("HTTP/1.1 099 \r\n\r\n", 17, &r, &used), M2M_E_PROTO);
+	/* found by fuzz_enrolee_rsp: no digits, white space after the version, no NUL after it */
+	assert_int_equal(m2mi_enr_parse_response("HTTP/1.\0 \r\n\r\n", 13, &r, &used), M2M_E_PROTO);
+	assert_int_equal(m2mi_enr_parse_response("HTTP/1.1 \r\n\r\n", 13, &r, &used), M2M_E_PROTO);
 }
 
 static void test_hostport(void **state)
