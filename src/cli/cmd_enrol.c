@@ -147,6 +147,8 @@ int cli_enrol_main(int argc, char **argv)
 	if (r != M2M_OK) {
 		if (m2m_enrolee_rsc(e) != 0)
 			cli_errorf("enrol: the MEF refused: RSC %d: %s", m2m_enrolee_rsc(e), m2m_enrolee_reason(e));
+		else if (m2m_enrolee_reason(e)[0] != '\0')
+			cli_errorf("enrol: %s: %s", m2m_strerror(r), m2m_enrolee_reason(e));
 		else
 			cli_errorf("enrol: %s", m2m_strerror(r));
 		m2m_enrolee_free(e);

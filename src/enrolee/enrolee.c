@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -427,7 +428,8 @@ static int cert_prov(m2m_enrolee *e, SSL_CTX *ctx, m2mi_enr_conn *c, json_t *arg
 	json_t *a = json_object_get(args, "certProvCmdArgs");
 	const char *uri = json_string_value(json_object_get(a, "URI"));
 	const char *subj = json_string_value(json_object_get(a, "certSubjectID"));
-	char auth[300], mine[300], host[256], port[8], san[512];
+	char auth[300], host[256], port[8], san[512];
+	bool same;
 	const char *path = NULL;
 	m2mi_enr_conn other, *use = c;
 	m2m_err r;
@@ -443,20 +445,23 @@ static int cert_prov(m2m_enrolee *e, SSL_CTX *ctx, m2mi_enr_conn *c, json_t *arg
 		*est_err = M2M_E_CERT_NAME;
 		return 43;
 	}
-	snprintf(mine, sizeof(mine), strchr(e->host, ':') ? "[%s]:%s" : "%s:%s", e->host, e->port);
-	if (strcasecmp(auth, mine) != 0) { /* the EST server is elsewhere: same credentials there */
-		if (m2mi_enr_split_hostport(auth, host, sizeof(host), port, sizeof(port)) != M2M_OK) {
-			*est_err = M2M_E_PROTO;
-			return 42;
-		}
-		if ((r = m2mi_enr_connect(ctx, e, host, port, host, c->deadline_ms, &other)) != M2M_OK) {
+	if (m2mi_enr_split_hostport(auth, host, sizeof(host), port, sizeof(port)) != M2M_OK) {
+		*est_err = M2M_E_PROTO;
+		return 42;
+	}
+	/* The MEF names itself by its FQDN in the EST URI (docs/procedures/mef.md); the device
+	 * reaches it at the address it was given. Same server and port: the enrolment connection
+	 * itself; otherwise a new connection with the same credentials (RFC 7030 clause 3.3.3). */
+	same = strcasecmp(host, e->host) == 0 || strcasecmp(host, mef_fqdn(e)) == 0;
+	if (!same || strcmp(port, e->port) != 0) {
+		if ((r = m2mi_enr_connect(ctx, e, same ? e->host : host, port, host, c->deadline_ms, &other)) != M2M_OK) {
 			*est_err = r;
 			return 100;
 		}
 		use = &other;
 	}
 	r = m2mi_enr_est_run(use, path[0] != '\0' && strcmp(path, "/") != 0 ? path : "/.well-known/est", san, e->reenrol,
-			     &e->cert_pem, &e->cert_key_pem);
+			     &e->cert_pem, &e->cert_key_pem, e->reason, sizeof(e->reason));
 	if (use != c)
 		m2mi_enr_close(use);
 	*est_err = r;

@@ -249,8 +249,19 @@ static char *key_pem(EVP_PKEY *pk)
 	return s;
 }
 
+/* The reason of an EST refusal: step, status and the first printable line of the answer. */
+static void est_why(char *why, size_t cap, const char *step, const m2mi_enr_rsp *rsp)
+{
+	size_t n = 0;
+	const char *b = rsp->body != NULL && strncmp(rsp->ctype, "text/plain", 10) == 0 ? rsp->body : "";
+
+	while (n < rsp->blen && n < 120 && b[n] >= 0x20 && b[n] < 0x7f)
+		n++;
+	snprintf(why, cap, "EST %s: HTTP %d%s%.*s", step, rsp->status, n > 0 ? ": " : "", (int)n, b);
+}
+
 m2m_err m2mi_enr_est_run(m2mi_enr_conn *c, const char *base_path, const char *san, bool reenrol,
-			 char **cert_pem, char **kpem)
+			 char **cert_pem, char **kpem, char *why, size_t whycap)
 {
 	static const char *const get_hdr[] = {"Accept: */*", NULL};
 	static const char *const post_hdr[] = {"Content-Type: application/pkcs10", "Content-Transfer-Encoding: base64",
@@ -269,6 +280,7 @@ m2m_err m2mi_enr_est_run(m2mi_enr_conn *c, const char *base_path, const char *sa
 	if ((r = est_get(c, base_path, "cacerts", get_hdr, NULL, 0, &rsp)) != M2M_OK)
 		goto out;
 	if (rsp.status != 200 || (r = m2mi_enr_parse_certs_only(rsp.body, rsp.blen, &cas)) != M2M_OK) {
+		est_why(why, whycap, "cacerts", &rsp);
 		r = M2M_E_PROTO;
 		goto out;
 	}
@@ -283,6 +295,7 @@ m2m_err m2mi_enr_est_run(m2mi_enr_conn *c, const char *base_path, const char *sa
 	if ((r = est_get(c, base_path, reenrol ? "simplereenroll" : "simpleenroll", post_hdr, csr, csrlen, &rsp)) != M2M_OK)
 		goto out;
 	if (rsp.status != 200 || m2mi_enr_parse_certs_only(rsp.body, rsp.blen, &issued) != M2M_OK) {
+		est_why(why, whycap, reenrol ? "simplereenroll" : "simpleenroll", &rsp);
 		r = M2M_E_PROTO; /* refused (4xx/5xx) or 202 "retry later": no certificate now */
 		goto out;
 	}
@@ -290,15 +303,19 @@ m2m_err m2mi_enr_est_run(m2mi_enr_conn *c, const char *base_path, const char *sa
 	for (int i = 0; i < sk_X509_num(issued) && leaf == NULL; i++)
 		if (X509_check_private_key(sk_X509_value(issued, i), pk) == 1)
 			leaf = sk_X509_value(issued, i);
-	if (leaf == NULL)
+	if (leaf == NULL) {
+		snprintf(why, whycap, "EST: no certificate for the device key in the answer");
 		goto out;
+	}
 	for (int i = 0; i < sk_X509_num(cas); i++)
 		if (X509_verify(leaf, X509_get0_pubkey(sk_X509_value(cas, i))) == 1) {
 			r = M2M_OK;
 			break;
 		}
-	if (r != M2M_OK)
+	if (r != M2M_OK) {
+		snprintf(why, whycap, "EST: the certificate is not signed by a cacerts certificate");
 		goto out;
+	}
 	*cert_pem = certs_pem(leaf, issued);
 	*kpem = key_pem(pk);
 	if (*cert_pem == NULL || *kpem == NULL) {

@@ -73,9 +73,10 @@ m2m_err m2mi_enr_parse_certs_only(const char *b64, size_t len, STACK_OF(X509) **
  * csrattrs, POST simpleenroll (or simplereenroll) with a CSR for san made with a key generated
  * here; the issued certificate (PEM, leaf first) and the key (PKCS#8 PEM) are returned.
  * Errors: M2M_E_PROTO (the server refused or answered nonsense), M2M_E_IO, M2M_E_CERT (the
- * answer holds no certificate for our key), M2M_E_CRYPTO. */
+ * answer holds no certificate for our key), M2M_E_CRYPTO. why (whycap bytes) gets the failed
+ * step, the HTTP status and the first line of the server's text (never a key). */
 m2m_err m2mi_enr_est_run(m2mi_enr_conn *c, const char *base_path, const char *san, bool reenrol,
-			 char **cert_pem, char **key_pem);
+			 char **cert_pem, char **key_pem, char *why, size_t whycap);
 /* The device key of the EST certificate (PEM), for m2m_enrolee_write. */
 const char *m2mi_enr_cert_key_pem(const m2m_enrolee *e);
 /* Base64 of the DER CSR, lines of 64 characters (RFC 7030 clause 4.2.1). */

@@ -32,6 +32,7 @@ typedef struct es {
 	volatile int stop;
 	char csr_san[512]; /* SAN of the last CSR seen by simpleenroll */
 	int enrolls;
+	bool est_refuse;   /* simpleenroll answers 403 claim-refused */
 } es;
 
 /* base64 DER PKCS#7 certs-only of one certificate (RFC 7030 clause 4.1.3). */
@@ -112,6 +113,11 @@ static inline int es_est(es *s, const m2m_mef_assoc *a, const char *op, const ch
 		sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 		X509_REQ_free(rq);
 		s->enrolls++;
+		if (s->est_refuse) {
+			*out = strdup("claim-refused\n");
+			*ctype = "text/plain";
+			return 403;
+		}
 		sans[0] = s->csr_san + 4;
 		if (m2m_ca_issue_csr(s->ca, (const char *)der, (size_t)dl, sans, 1, 30, NULL, &pem) != M2M_OK)
 			return 403;

@@ -57,7 +57,8 @@ static int setup(void **state)
 	W.kpm_file = strdup(tt_write("kpm", KPM_HEX "\n", 0600));
 	es_bind(&W.s);
 	snprintf(W.addr, sizeof(W.addr), "127.0.0.1:%d", W.s.port);
-	snprintf(est, sizeof(est), "https://127.0.0.1:%d/.well-known/est", W.s.port);
+	/* as the MEF announces it: by its FQDN (the device reaches it at the address it was given) */
+	snprintf(est, sizeof(est), "https://mef.example.com:%d/.well-known/est", W.s.port);
 	W.s.f = fx_new(est);
 	ce.expiry = FX_NOW + 1000;
 	assert_int_equal(m2m_mefstore_enrolee_add(m2m_mef_store(W.s.f->mef), &ce, NULL, FX_NOW - 10, NULL), M2M_OK);
@@ -238,6 +239,16 @@ static void test_psk_est(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	snprintf(p, sizeof(p), "%s/cert.pem", dir);
 	assert_int_equal(stat(p, &st), 0);
+	m2m_enrolee_free(e);
+	/* the EST server refuses: the run fails with the step and the server's reason, no result */
+	e = psk_enrolee(FX_KPMID, W.kpm);
+	m2m_enrolee_want_cert(e, true);
+	W.s.est_refuse = true;
+	assert_int_equal(m2m_enrolee_run(e), M2M_E_CERT);
+	W.s.est_refuse = false;
+	assert_string_equal(m2m_enrolee_reason(e), "EST simpleenroll: HTTP 403: claim-refused");
+	assert_null(m2m_enrolee_cert_pem(e));
+	assert_null(m2m_enrolee_keid(e));
 	m2m_enrolee_free(e);
 }
 
