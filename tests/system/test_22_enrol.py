@@ -250,6 +250,19 @@ def test_against_real_mef(run, m2msec_bin, mef_ca, tmp_path):
         res = run("enrol", "--mef", "127.0.0.1:%d" % port, "--mef-ca", mef_ca, "--kpm-id",
                   "nobody@mef.example.com", "--kpm-file", kpm_file, "--out", tmp_path / "o3")
         assert res.returncode == 1
+        # re-enrolment gives a new KeID; after revocation the handshake is refused (exit 1)
+        res = run("enrol", "--mef", "127.0.0.1:%d" % port, "--mef-ca", mef_ca, "--kpm-id", KPM_ID,
+                  "--kpm-file", kpm_file, "--out", out)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.strip() != keid
+        assert (out / "keid").read_text().strip() == res.stdout.strip()
+        res = run("mef", "enrolee", "revoke", "--config", conf, "--kpm-id", KPM_ID)
+        assert res.returncode == 0, res.stderr
+        res = run("enrol", "--mef", "127.0.0.1:%d" % port, "--mef-ca", mef_ca, "--kpm-id", KPM_ID,
+                  "--kpm-file", kpm_file, "--out", tmp_path / "o5")
+        assert res.returncode == 1
+        assert "authentication failed" in res.stderr
+        assert not (tmp_path / "o5").exists()
     finally:
         mef.kill()
         mef.wait(timeout=10)
