@@ -39,6 +39,8 @@ static const char usage_enrol[] =
 	"  --client-key FILE    its private key (0600)\n"
 	"  --out DIR            output directory\n"
 	"  --cert               also enrol a certificate with EST (RFC 7030)\n"
+	"  --reenrol            with --cert: EST /simplereenroll (re-provisioning with the current\n"
+	"                       certificate as --client-cert)\n"
 	"  --mef-fqdn NAME      MEF-FQDN (default: the KpmID's FQDN part, else the MEF host)\n"
 	"  --enrolee-id ID      claim this Enrolee-ID (default: the one provisioned)\n"
 	"  --timeout SECONDS    total deadline (default 30)\n"
@@ -46,7 +48,7 @@ static const char usage_enrol[] =
 	"exit status: 0 enrolled, 1 runtime failure (MEF unreachable or refused: the RSC and the\n"
 	"reason are printed), 2 bad usage or input\n";
 
-enum { O_MEF = 1, O_CA, O_KPMID, O_KPMFILE, O_CCERT, O_CKEY, O_OUT, O_CERT, O_FQDN, O_EID, O_TIMEOUT, O_N };
+enum { O_MEF = 1, O_CA, O_KPMID, O_KPMFILE, O_CCERT, O_CKEY, O_OUT, O_CERT, O_FQDN, O_EID, O_TIMEOUT, O_REENROL, O_N };
 
 static int usage_error(const char *msg)
 {
@@ -104,10 +106,11 @@ int cli_enrol_main(int argc, char **argv)
 		{"client-cert", required_argument, NULL, O_CCERT}, {"client-key", required_argument, NULL, O_CKEY},
 		{"out", required_argument, NULL, O_OUT},         {"cert", no_argument, NULL, O_CERT},
 		{"mef-fqdn", required_argument, NULL, O_FQDN},   {"enrolee-id", required_argument, NULL, O_EID},
-		{"timeout", required_argument, NULL, O_TIMEOUT}, {NULL, 0, NULL, 0},
+		{"timeout", required_argument, NULL, O_TIMEOUT}, {"reenrol", no_argument, NULL, O_REENROL},
+		{NULL, 0, NULL, 0},
 	};
 	const char *v[O_N] = {0};
-	bool cert = false, psk, crt;
+	bool cert = false, reenrol = false, psk, crt;
 	m2m_enrolee *e = NULL;
 	int c, rc;
 	m2m_err r;
@@ -123,6 +126,8 @@ int cli_enrol_main(int argc, char **argv)
 			return usage_error("unknown option or missing argument");
 		if (c == O_CERT)
 			cert = true;
+		else if (c == O_REENROL)
+			reenrol = true;
 		else if (v[c] != NULL)
 			return usage_error("option given twice");
 		else
@@ -137,8 +142,11 @@ int cli_enrol_main(int argc, char **argv)
 	if (psk == crt || (psk && (v[O_KPMID] == NULL || v[O_KPMFILE] == NULL)) ||
 	    (crt && (v[O_CCERT] == NULL || v[O_CKEY] == NULL)))
 		return usage_error("give either --kpm-id and --kpm-file, or --client-cert and --client-key");
+	if (reenrol && !cert)
+		return usage_error("--reenrol needs --cert");
 	if (m2m_enrolee_new(&e) != M2M_OK)
 		return cli_fail("enrol", M2M_E_NOMEM);
+	m2m_enrolee_est_reenrol(e, reenrol);
 	if ((rc = configure(e, v, cert)) != CLI_OK) {
 		m2m_enrolee_free(e);
 		return rc;

@@ -180,6 +180,7 @@ def test_loose_kpm_file_refused_before_network(run, mef_ca, tmp_path):
      "--client-key", "k", "--out", "x"],
     ["--mef", "127.0.0.1:1", "--mef-ca", "ca", "--kpm-id", "no-fqdn", "--kpm-file", "-", "--out", "x"],
     ["--bogus"],
+    ["--mef", "127.0.0.1:1", "--mef-ca", "ca", "--kpm-id", KPM_ID, "--kpm-file", "-", "--out", "x", "--reenrol"],
 ])
 def test_usage_errors(run, args):
     res = run("enrol", *args, input=secrets.token_hex(32))

@@ -33,6 +33,7 @@ typedef struct es {
 	char csr_san[512]; /* SAN of the last CSR seen by simpleenroll */
 	int enrolls;
 	bool est_refuse;   /* simpleenroll answers 403 claim-refused */
+	char last_op[32];  /* the last EST operation asked for */
 } es;
 
 /* base64 DER PKCS#7 certs-only of one certificate (RFC 7030 clause 4.1.3). */
@@ -70,6 +71,7 @@ static inline int es_est(es *s, const m2m_mef_assoc *a, const char *op, const ch
 {
 	*out = NULL;
 	*ctype = "application/pkcs7-mime; smime-type=certs-only";
+	snprintf(s->last_op, sizeof(s->last_op), "%.31s", op);
 	if (a == NULL || m2m_mef_assoc_peer(a) != M2M_MEF_PEER_ENROLEE || s->ca == NULL)
 		return 401;
 	if (strcmp(op, "cacerts") == 0) {

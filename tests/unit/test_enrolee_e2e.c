@@ -265,6 +265,15 @@ static void test_cert_flavour(void **state)
 	assert_int_equal(m2m_enrolee_run(e), M2M_OK);
 	assert_string_equal(m2m_enrolee_id(e), CERT_EID);
 	assert_string_equal(m2m_enrolee_keid(e) + 32, "@mef.example.com");
+	/* re-provisioning (RFC 7030 clause 4.2.2): /simplereenroll over the certificate association */
+	m2m_enrolee_want_cert(e, true);
+	m2m_enrolee_est_reenrol(e, true);
+	assert_int_equal(m2m_enrolee_run(e), M2M_OK);
+	assert_string_equal(W.s.last_op, "simplereenroll");
+	assert_string_equal(W.s.csr_san, "URI:m2m://sp.example.com/cse-in/Cdev2");
+	assert_non_null(m2m_enrolee_cert_pem(e));
+	m2m_enrolee_want_cert(e, false);
+	m2m_enrolee_est_reenrol(e, false);
 	/* the MEF's certificate from another CA: refused in the handshake */
 	assert_int_equal(m2m_enrolee_set_mef_ca(e, W.other_ca), M2M_OK);
 	assert_int_equal(m2m_enrolee_run(e), M2M_E_AUTH);
