@@ -383,7 +383,7 @@ static m2m_err client_registration(m2m_enrolee *e, m2mi_enr_conn *c, char *cmd_p
 	/* Both ends ran the same export: a KeID the MEF says differently is no agreement. */
 	if (kid == NULL || strcmp(kid, e->keid) != 0 || eid == NULL || strlen(eid) >= sizeof(e->enrolee_id) ||
 	    child == NULL || snprintf(cmd_path, cap, "/%s", child) >= (int)cap || !json_is_array(t) ||
-	    json_array_size(t) > MAX_TARGETS) {
+	    json_array_size(t) == 0 || json_array_size(t) > MAX_TARGETS) { /* an enrolee has 1..8 targets */
 		json_decref(reg);
 		return M2M_E_PROTO;
 	}

@@ -131,6 +131,71 @@ def test_keys_match_openssl_export(m2msec_bin, openssl_bin, mef_ca, tmp_path):
         server.wait(timeout=10)
 
 
+def scripted_registration(m2msec_bin, openssl_bin, mef_ca, tmp_path, answer):
+    """s_server as the MEF's TLS end; answer(material) -> the bytes replying to the registration.
+    Returns (CompletedProcess-like (rc, stdout, stderr), out_dir)."""
+    kpm = secrets.token_hex(32)
+    kpm_file = write_secret(tmp_path / "kpm", kpm)
+    out_dir = tmp_path / "out"
+    srv_out = tmp_path / "server.out"
+    port = free_port()
+    with open(srv_out, "w") as out:
+        server = subprocess.Popen([openssl_bin, "s_server", "-nocert", "-tls1_2", "-psk", kpm,
+                                   "-cipher", "PSK-AES128-CCM8", "-keymatexport", LABEL, "-keymatexportlen", "48",
+                                   "-accept", "127.0.0.1:%d" % port, "-naccept", "1", "-ign_eof"],
+                                  stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(srv_out, "ACCEPT", server)
+        enrol = subprocess.Popen([m2msec_bin, "enrol", "--mef", "127.0.0.1:%d" % port, "--mef-ca", str(mef_ca),
+                                  "--kpm-id", KPM_ID, "--kpm-file", str(kpm_file), "--out", str(out_dir),
+                                  "--timeout", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        text = wait_for(srv_out, "POST /mefClientReg", server)
+        server.stdin.write(answer(bytes.fromhex(KM_RE.search(text).group(1))))
+        server.stdin.flush()
+        stdout, stderr = enrol.communicate(timeout=30)
+        return enrol.returncode, stdout, stderr, out_dir
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.wait(timeout=10)
+
+
+def _reg(mat, **over):
+    rel = mat[:16].hex().upper()
+    body = {"mefClientRegID": rel, "mefClientID": "Cdev1", "keyID": rel + "@mef.example.com",
+            "enrolmentExpiry": "20300101T000000", "childResource": "mefClientReg/%s/mefClientCmd" % rel,
+            "targetIDs": ["//sp.example.com/cse-in"]}
+    body.update(over)
+    return {"sec:mefClientReg": body}
+
+
+@pytest.mark.parametrize("case", ["refused", "other-keyid", "no-targets", "not-json"])
+def test_mef_answers_refused(m2msec_bin, openssl_bin, mef_ca, tmp_path, case):
+    """The MEF refuses or answers nonsense: exit 1, the RSC and reason printed, nothing written,
+    never a key on stdout or stderr."""
+    seen = {}
+
+    def answer(mat):
+        seen["ke"] = mat[16:].hex()
+        if case == "refused":
+            return http(4103, 403, {"m2m:dbg": "enrolment expired"})
+        if case == "other-keyid":
+            return http(2001, 201, _reg(mat, keyID="00" * 16 + "@mef.example.com"))
+        if case == "no-targets":
+            return http(2001, 201, _reg(mat, targetIDs=[]))
+        return b"HTTP/1.1 201 \r\nX-M2M-RSC: 2001\r\nContent-Length: 5\r\n\r\nnope!"
+
+    rc, stdout, stderr, out_dir = scripted_registration(m2msec_bin, openssl_bin, mef_ca, tmp_path, answer)
+    assert rc == 1, stderr
+    assert stdout == ""
+    assert not out_dir.exists()
+    assert seen["ke"] not in stderr.lower()
+    if case == "refused":
+        assert "RSC 4103: enrolment expired" in stderr
+    else:
+        assert "malformed protocol message" in stderr
+
+
 def test_wrong_kpm_fails_handshake(m2msec_bin, openssl_bin, mef_ca, tmp_path):
     kpm_file = write_secret(tmp_path / "kpm", secrets.token_hex(32))
     srv_out = tmp_path / "server.out"
