@@ -331,33 +331,6 @@ static m2m_err mmef(m2m_enrolee *e, m2mi_enr_conn *c, const char *method, const 
 	return M2M_OK;
 }
 
-/* m2m:timestamp "YYYYMMDDTHHMMSS" (UTC) to Unix seconds; 0 when malformed. */
-static int64_t parse_ts(const char *s)
-{
-	static const int pos[6][2] = {{0, 4}, {4, 2}, {6, 2}, {9, 2}, {11, 2}, {13, 2}};
-	int v[6];
-	struct tm tm = {0};
-
-	if (s == NULL || strlen(s) != 15 || s[8] != 'T')
-		return 0;
-	for (int i = 0; i < 6; i++) {
-		v[i] = 0;
-		for (int k = 0; k < pos[i][1]; k++) {
-			char ch = s[pos[i][0] + k];
-			if (ch < '0' || ch > '9')
-				return 0;
-			v[i] = v[i] * 10 + (ch - '0');
-		}
-	}
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	tm.tm_hour = v[3];
-	tm.tm_min = v[4];
-	tm.tm_sec = v[5];
-	return (int64_t)timegm(&tm);
-}
-
 /* MEF Client Registration (TS-0003 Table 8.3.5.2.3-1, docs/procedures/mef.md). */
 static m2m_err client_registration(m2m_enrolee *e, m2mi_enr_conn *c, char *cmd_path, size_t cap)
 {
@@ -388,7 +361,7 @@ static m2m_err client_registration(m2m_enrolee *e, m2mi_enr_conn *c, char *cmd_p
 		return M2M_E_PROTO;
 	}
 	snprintf(e->enrolee_id, sizeof(e->enrolee_id), "%s", eid);
-	e->expiry = parse_ts(json_string_value(json_object_get(reg, "enrolmentExpiry")));
+	e->expiry = m2mi_enr_parse_ts(json_string_value(json_object_get(reg, "enrolmentExpiry")));
 	json_array_foreach(t, i, body) {
 		const char *s = json_string_value(body);
 		if (s == NULL || (e->targets[e->ntargets] = strdup(s)) == NULL) {
@@ -399,27 +372,6 @@ static m2m_err client_registration(m2m_enrolee *e, m2mi_enr_conn *c, char *cmd_p
 	}
 	json_decref(reg);
 	return M2M_OK;
-}
-
-/* The authority "host:port" of an https URI and its path (after it). */
-static bool uri_split(const char *uri, char *auth, size_t acap, const char **path)
-{
-	const char *a, *p;
-
-	if (uri == NULL || strncmp(uri, "https://", 8) != 0)
-		return false;
-	a = uri + 8;
-	p = strchr(a, '/');
-	if (p == NULL)
-		p = a + strlen(a);
-	if (p == a || (size_t)(p - a) >= acap)
-		return false;
-	memcpy(auth, a, (size_t)(p - a));
-	auth[p - a] = '\0';
-	if (strchr(auth, ':') == NULL && strlen(auth) + 4 < acap)
-		memcpy(auth + strlen(auth), ":443", 5);
-	*path = p;
-	return true;
 }
 
 /* CERT_PROV (TS-0003 Table 12.4.8-1, clause 8.3.6): EST over the enrolment association. */
@@ -436,7 +388,7 @@ static int cert_prov(m2m_enrolee *e, SSL_CTX *ctx, m2mi_enr_conn *c, json_t *arg
 
 	if (!e->want_cert)
 		return 41; /* CLASS_NOT_SUPPORTED: no certificate was asked for */
-	if (json_integer_value(json_object_get(a, "certProvProtocolID")) != 1 || !uri_split(uri, auth, sizeof(auth), &path) ||
+	if (json_integer_value(json_object_get(a, "certProvProtocolID")) != 1 || !m2mi_enr_uri_split(uri, auth, sizeof(auth), &path) ||
 	    subj == NULL) {
 		*est_err = M2M_E_PROTO;
 		return 42; /* BAD_ARGUMENTS */

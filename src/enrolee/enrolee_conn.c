@@ -65,6 +65,54 @@ m2m_err m2mi_enr_split_hostport(const char *s, char *host, size_t hcap, char *po
 	return M2M_OK;
 }
 
+/* m2m:timestamp "YYYYMMDDTHHMMSS" (UTC) to Unix seconds; 0 when malformed. */
+int64_t m2mi_enr_parse_ts(const char *s)
+{
+	static const int pos[6][2] = {{0, 4}, {4, 2}, {6, 2}, {9, 2}, {11, 2}, {13, 2}};
+	int v[6];
+	struct tm tm = {0};
+
+	if (s == NULL || strlen(s) != 15 || s[8] != 'T')
+		return 0;
+	for (int i = 0; i < 6; i++) {
+		v[i] = 0;
+		for (int k = 0; k < pos[i][1]; k++) {
+			char ch = s[pos[i][0] + k];
+			if (ch < '0' || ch > '9')
+				return 0;
+			v[i] = v[i] * 10 + (ch - '0');
+		}
+	}
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	return (int64_t)timegm(&tm);
+}
+
+/* The authority "host:port" of an https URI and its path (after it). */
+bool m2mi_enr_uri_split(const char *uri, char *auth, size_t acap, const char **path)
+{
+	const char *a, *p;
+
+	if (uri == NULL || strncmp(uri, "https://", 8) != 0)
+		return false;
+	a = uri + 8;
+	p = strchr(a, '/');
+	if (p == NULL)
+		p = a + strlen(a);
+	if (p == a || (size_t)(p - a) >= acap)
+		return false;
+	memcpy(auth, a, (size_t)(p - a));
+	auth[p - a] = '\0';
+	if (strchr(auth, ':') == NULL && strlen(auth) + 4 < acap)
+		memcpy(auth + strlen(auth), ":443", 5);
+	*path = p;
+	return true;
+}
+
 /* Wait until fd is readable (or writable) or the deadline passed. */
 static m2m_err wait_fd(int fd, bool want_write, int64_t deadline_ms)
 {

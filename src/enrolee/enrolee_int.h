@@ -49,6 +49,10 @@ void m2mi_enr_rsp_clear(m2mi_enr_rsp *rsp);
 /* Parse one complete response head+body from buf (len bytes); *used = bytes consumed, or
  * M2M_E_PROTO / M2M_E_TOO_LARGE; M2M_E_NOT_FOUND = incomplete, read more. */
 m2m_err m2mi_enr_parse_response(const char *buf, size_t len, m2mi_enr_rsp *rsp, size_t *used);
+/* m2m:timestamp "YYYYMMDDTHHMMSS" (UTC) to Unix seconds; 0 when malformed. */
+int64_t m2mi_enr_parse_ts(const char *s);
+/* "https://authority/path": authority into auth (":443" added when no port), *path into uri. */
+bool m2mi_enr_uri_split(const char *uri, char *auth, size_t acap, const char **path);
 /* Split "host:port" / "[v6]:port" (port required). */
 m2m_err m2mi_enr_split_hostport(const char *s, char *host, size_t hcap, char *port, size_t pcap);
 

@@ -231,6 +231,28 @@ static void test_hostport(void **state)
 	assert_int_equal(m2mi_enr_split_hostport("::1:443", h, sizeof(h), p, sizeof(p)), M2M_E_INVAL);
 }
 
+static void test_ts_and_uri(void **state)
+{
+	char auth[64];
+	const char *path = NULL;
+
+	(void)state;
+	assert_int_equal(m2mi_enr_parse_ts("20270101T000000"), 1798761600);
+	assert_int_equal(m2mi_enr_parse_ts("20270101T00000"), 0);
+	assert_int_equal(m2mi_enr_parse_ts("20270101X000000"), 0);
+	assert_int_equal(m2mi_enr_parse_ts("2027010aT000000"), 0);
+	assert_int_equal(m2mi_enr_parse_ts(NULL), 0);
+	assert_true(m2mi_enr_uri_split("https://mef.example.com:8443/.well-known/est", auth, sizeof(auth), &path));
+	assert_string_equal(auth, "mef.example.com:8443");
+	assert_string_equal(path, "/.well-known/est");
+	assert_true(m2mi_enr_uri_split("https://mef.example.com", auth, sizeof(auth), &path));
+	assert_string_equal(auth, "mef.example.com:443");
+	assert_string_equal(path, "");
+	assert_false(m2mi_enr_uri_split("http://mef.example.com/x", auth, sizeof(auth), &path)); /* TLS only */
+	assert_false(m2mi_enr_uri_split("https:///x", auth, sizeof(auth), &path));
+	assert_false(m2mi_enr_uri_split(NULL, auth, sizeof(auth), &path));
+}
+
 static void test_files(void **state)
 {
 	char dir[300], p[400], buf[64];
@@ -293,7 +315,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),  cmocka_unit_test(test_subject_san),   cmocka_unit_test(test_csr),
 		cmocka_unit_test(test_certs_only), cmocka_unit_test(test_http_response), cmocka_unit_test(test_hostport),
-		cmocka_unit_test(test_files),    cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_files),    cmocka_unit_test(test_settings),   cmocka_unit_test(test_ts_and_uri),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
