@@ -21,6 +21,7 @@ static const struct {
 	{"ca", cli_ca_main, "a small P-256 certificate authority (init, issue, show) per TS-0003 clause 10.1"},
 	{"cse", cli_cse_main, "run the secure CSE (HTTPS, TLS-PSK/certificates, access control)"},
 	{"mef", cli_mef_main, "run the M2M Enrolment Function (TS-0003 8.3 remote security provisioning)"},
+	{"enrol", cli_enrol_main, "enrol this device with a MEF (TS-0003 clause 8.3): Ke, KeID, target key, EST"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the internal interface of the enrolee library (include/m2msec/enrol.h):
+ * the blocking TLS client connection with a total deadline and its minimal HTTP/1.1 exchange
+ * (enrolee_conn.c), the EST client of RFC 7030 (enrolee_est.c) and the atomic output files
+ * (enrolee_out.c). Hidden symbols (m2mi_), shared by the unit tests.
+ */
+#ifndef M2M_ENROLEE_INT_H
+#define M2M_ENROLEE_INT_H
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "m2msec/enrol.h"
+
+#define M2MI_ENR_BODY_MAX (256u * 1024u) /* largest response body accepted */
+#define M2MI_ENR_HEAD_MAX 8192u
+
+/* One TLS connection to the MEF or the EST server. */
+typedef struct m2mi_enr_conn {
+	int fd;
+	SSL *ssl;
+	int64_t deadline_ms; /* CLOCK_MONOTONIC milliseconds */
+	char authority[300]; /* "host:port" for the Host header */
+	unsigned next_ri;
+} m2mi_enr_conn;
+
+/* One HTTP response (body NUL-terminated, malloc'd). */
+typedef struct m2mi_enr_rsp {
+	int status;
+	int rsc;              /* X-M2M-RSC, 0 when absent */
+	char ctype[128];      /* Content-Type, "" when absent */
+	char *body;
+	size_t blen;
+} m2mi_enr_rsp;
+
+int64_t m2mi_enr_now_ms(void);
+/* TCP connect to host:port and complete the TLS handshake on a new SSL of ctx before
+ * deadline_ms; verify_name (may be NULL) is the SNI and, when the ctx verifies the peer, the
+ * name the server certificate must carry (SSL_set1_host). Errors: M2M_E_IO (no connection,
+ * timeout), M2M_E_AUTH (handshake refused or the peer not authenticated). */
+m2m_err m2mi_enr_connect(SSL_CTX *ctx, void *app, const char *host, const char *port, const char *verify_name,
+			 int64_t deadline_ms, m2mi_enr_conn *c);
+void m2mi_enr_close(m2mi_enr_conn *c);
+/* One request/response on c. extra: NULL-terminated "Name: value" header lines. */
+m2m_err m2mi_enr_http(m2mi_enr_conn *c, const char *method, const char *path, const char *const *extra,
+		      const char *body, size_t blen, m2mi_enr_rsp *rsp);
+void m2mi_enr_rsp_clear(m2mi_enr_rsp *rsp);
+/* Parse one complete response head+body from buf (len bytes); *used = bytes consumed, or
+ * M2M_E_PROTO / M2M_E_TOO_LARGE; M2M_E_NOT_FOUND = incomplete, read more. */
+m2m_err m2mi_enr_parse_response(const char *buf, size_t len, m2mi_enr_rsp *rsp, size_t *used);
+/* m2m:timestamp "YYYYMMDDTHHMMSS" (UTC) to Unix seconds; 0 when malformed. */
+int64_t m2mi_enr_parse_ts(const char *s);
+/* "https://authority/path": authority into auth (":443" added when no port), *path into uri. */
+bool m2mi_enr_uri_split(const char *uri, char *auth, size_t acap, const char **path);
+/* Split "host:port" / "[v6]:port" (port required). */
+m2m_err m2mi_enr_split_hostport(const char *s, char *host, size_t hcap, char *port, size_t pcap);
+
+/* TS-0003 clause 10.3.7: the usage-constrained key for an absolute target CSE-ID (its public
+ * domain name is the Enrolment-Target-ID), carrying ke's identifier (the KeID). */
+typedef struct m2m_kdf m2m_kdf;
+m2m_err m2mi_enr_target_key(m2m_kdf *kdf, const m2m_key *ke, int suid, const char *target, m2m_key **out);
+
+/* ---- EST (RFC 7030) ------------------------------------------------------------------------ */
+/* A new P-256 key pair and a PKCS#10 request signed with it whose subjectAltName is san (a URI
+ * "m2m://..." for an AE-ID, else a DNS name: TS-0003 clause 10.1.1.5/10.1.1.7) and whose subject
+ * is CN=cn (NULL: empty subject). */
+m2m_err m2mi_enr_csr_new(const char *san, const char *cn, EVP_PKEY **key, X509_REQ **req);
+/* The SAN of the certificate for an Enrolee-ID (TS-0003 clause 10.1.1): an AE-ID gives the URI
+ * m2m://sp/cse/stem (an AE-ID-Stem or SP-relative AE-ID is completed with the SP and registrar
+ * CSE of registrar, the first absolute target CSE-ID), a CSE-ID the DNS name cse.sp. */
+m2m_err m2mi_enr_subject_san(const char *enrolee_id, const char *registrar, char *out, size_t cap);
+/* RFC 7030 clause 4.1.3 / 4.3.2: a base64 (white space allowed) DER PKCS#7 certs-only body to a
+ * stack of certificates (at least one). */
+m2m_err m2mi_enr_parse_certs_only(const char *b64, size_t len, STACK_OF(X509) **out);
+/* The EST exchange of RFC 7030 on c under base_path ("/.well-known/est"): GET cacerts, GET
+ * csrattrs, POST simpleenroll (or simplereenroll) with a CSR for san made with a key generated
+ * here; the issued certificate (PEM, leaf first) and the key (PKCS#8 PEM) are returned.
+ * Errors: M2M_E_PROTO (the server refused or answered nonsense), M2M_E_IO, M2M_E_CERT (the
+ * answer holds no certificate for our key), M2M_E_CRYPTO. why (whycap bytes) gets the failed
+ * step, the HTTP status and the first line of the server's text (never a key). */
+m2m_err m2mi_enr_est_run(m2mi_enr_conn *c, const char *base_path, const char *san, bool reenrol,
+			 char **cert_pem, char **key_pem, char *why, size_t whycap);
+/* The device key of the EST certificate (PEM), for m2m_enrolee_write. */
+const char *m2mi_enr_cert_key_pem(const m2m_enrolee *e);
+/* Base64 of the DER CSR, lines of 64 characters (RFC 7030 clause 4.2.1). */
+m2m_err m2mi_enr_csr_b64(X509_REQ *req, char **out, size_t *outlen);
+
+/* ---- output files -------------------------------------------------------------------------- */
+/* Write data to dir/name atomically (temp file in dir, fsync, rename) with mode. */
+m2m_err m2mi_enr_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
+
+#endif
