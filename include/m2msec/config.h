@@ -57,6 +57,8 @@ typedef struct m2m_cse_config {
 	char mef_cert[M2M_CFG_STR];        /* mef-cert, default "": this CSE's certificate towards the MEF */
 	char mef_key[M2M_CFG_STR];         /* mef-key, default "": its private key (0600) */
 	int mef_cache_seconds;             /* mef-cache-seconds, default 60: longest a fetched key is cached */
+	int psk_lookup_timeout_ms;         /* psk-lookup-timeout-ms, default 3000: deadline of a KeID fetch */
+	int psk_lookups_max;               /* psk-lookups-max, default 256: lookups one loop waits on */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

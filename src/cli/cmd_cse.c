@@ -105,6 +105,7 @@ static struct svc_settings cse_settings(const m2m_cse_config *cfg)
 		.max_connections_per_address = cfg->max_connections_per_address,
 		.header_timeout = cfg->header_timeout, .log_file = cfg->log_file,
 		.log_level = cfg->log_level, .log_requests = cfg->log_requests,
+		.psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms, .psk_lookups_max = cfg->psk_lookups_max,
 	};
 }
 

@@ -43,6 +43,10 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "mef-cert", mef_cert),
 	M2MI_STR(T, "mef-key", mef_key),
 	M2MI_INT(T, "mef-cache-seconds", mef_cache_seconds, 0, 86400),
+	/* Asynchronous PSK lookups during the handshake (docs/tls.md): a KeID fetch from the MEF that
+	 * misses the deadline fails the handshake (fail closed); over the cap, lookups fail at once. */
+	M2MI_INT(T, "psk-lookup-timeout-ms", psk_lookup_timeout_ms, 100, 60000),
+	M2MI_INT(T, "psk-lookups-max", psk_lookups_max, 1, 65536),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -68,6 +72,8 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->header_timeout = 10;
 	cfg->log_requests = true;
 	cfg->mef_cache_seconds = 60;
+	cfg->psk_lookup_timeout_ms = 3000;
+	cfg->psk_lookups_max = 256;
 }
 
 /* TS-0001 Table 7.2-1 writes the M2M-SP-ID as //FQDN; people type the bare FQDN (it is what the
