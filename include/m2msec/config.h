@@ -59,6 +59,7 @@ typedef struct m2m_cse_config {
 	int mef_cache_seconds;             /* mef-cache-seconds, default 60: longest a fetched key is cached */
 	int psk_lookup_timeout_ms;         /* psk-lookup-timeout-ms, default 3000: deadline of a KeID fetch */
 	int psk_lookups_max;               /* psk-lookups-max, default 256: lookups one loop waits on */
+	char mef_name[M2M_CFG_STR];        /* mef-name, default "" = the host of mef-url: the MEF's FQDN */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

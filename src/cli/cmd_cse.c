@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cse_mef.h"
 #include "cli/service.h"
 #include "m2msec/config.h"
 #include "m2msec/cse.h"
@@ -121,6 +122,7 @@ int cli_cse_main(int argc, char **argv)
 	m2m_cse *cse = NULL;
 	struct cse_ctx ctx = {NULL, 0, NULL, NULL};
 	struct svc s = {.name = "cse", .cfg = &cfg, .line = cse_line};
+	struct cse_mef *mef = NULL;
 	int rc = CLI_FAIL;
 	m2m_err r;
 
@@ -138,7 +140,7 @@ int cli_cse_main(int argc, char **argv)
 	if (svc_file_missing(&s, "mef-ca", cfg.mef_ca, &rc) || svc_file_missing(&s, "mef-cert", cfg.mef_cert, &rc) ||
 	    svc_file_missing(&s, "mef-key", cfg.mef_key, &rc))
 		return rc;
-	if ((rc = svc_open(&s)) != CLI_OK)
+	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
 	if ((r = m2m_cse_new(&cfg, &cse)) != M2M_OK) {
@@ -172,6 +174,7 @@ int cli_cse_main(int argc, char **argv)
 	m2m_log(M2M_LOG_INFO, "CSE stopped");
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
+	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)
 		m2m_cse_worker_free(ctx.workers[i]); /* before the server: no wake after this */
 	free(ctx.workers);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/addr_policy.h"
+#include "m2msec/id.h"
 #include "core/config_int.h"
 
 #define T m2m_cse_config
@@ -47,6 +48,7 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	 * misses the deadline fails the handshake (fail closed); over the cap, lookups fail at once. */
 	M2MI_INT(T, "psk-lookup-timeout-ms", psk_lookup_timeout_ms, 100, 60000),
 	M2MI_INT(T, "psk-lookups-max", psk_lookups_max, 1, 65536),
+	M2MI_STR(T, "mef-name", mef_name),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -145,6 +147,14 @@ static m2m_err validate_mef(const m2m_cse_config *cfg, char *errmsg, size_t errc
 	if (cfg->mef_ca[0] == '\0')
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-url",
 					"mef-url needs mef-ca (the CA that authenticates the MEF)");
+	/* The MEF hands keys only to an authenticated Enrolment Target (docs/procedures/mef.md). */
+	if (cfg->mef_cert[0] == '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-url",
+					"mef-url needs mef-cert and mef-key (this CSE's certificate towards the MEF)");
+	/* mef-name: the FQDN of the MEF's KeIDs (hex@FQDN) and of its certificate */
+	if (cfg->mef_name[0] != '\0' && m2m_id_check_fqdn(cfg->mef_name, strlen(cfg->mef_name)) != M2M_OK)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-name",
+					"mef-name must be the MEF's FQDN such as mef.example.com");
 	return M2M_OK;
 }
 

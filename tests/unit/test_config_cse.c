@@ -67,6 +67,7 @@ static void test_mef_keys(void **state)
 	assert_int_equal(parse(&c, "psk-lookup-timeout-ms = 500\npsk-lookups-max = 16\n", err, sizeof(err)), M2M_OK);
 	assert_int_equal(c.psk_lookup_timeout_ms, 500);
 	assert_int_equal(c.psk_lookups_max, 16);
+	assert_string_equal(c.mef_name, "");
 	assert_int_equal(parse(&c, "psk-lookup-timeout-ms = 99\n", err, sizeof(err)), M2M_E_CONFIG);
 	assert_string_equal(err, "line 1: invalid value for 'psk-lookup-timeout-ms'");
 	assert_int_equal(parse(&c, "psk-lookups-max = 0\n", err, sizeof(err)), M2M_E_CONFIG);
@@ -84,6 +85,11 @@ static void test_mef_keys(void **state)
 		{"psk-file = p\nmef-url = https://mef.example.com\nmef-ca = a\n",
 		 "line 2: mef-url must be https://HOST:PORT"},
 		{"psk-file = p\nmef-ca = a\n", "line 2: needs mef-url"},
+		{"psk-file = p\nmef-url = https://127.0.0.1:8444\nmef-ca = a\n",
+		 "line 2: mef-url needs mef-cert and mef-key (this CSE's certificate towards the MEF)"},
+		{"psk-file = p\nmef-url = https://127.0.0.1:8444\nmef-ca = a\nmef-cert = c\nmef-key = k\n"
+		 "mef-name = 127.0.0.1\n",
+		 "line 6: mef-name must be the MEF's FQDN such as mef.example.com"},
 	};
 	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
 		assert_int_equal(parse(&c, bad[i].ini, err, sizeof(err)), M2M_OK);

@@ -16,6 +16,7 @@
  *  - anything unexpected is a refusal (fail closed); the handshake deadline of the HTTP server
  *    bounds a slow MEF, and the transport deadline ends the fetch, so each wait gets its answer.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ struct m2mi_mef_client {
 	m2mi_keid_cache *cache;
 	m2mi_mef_fetch_fn fetch;
 	void *fetch_ctx;
-	m2mi_mef_wait_done_fn done;
+	_Atomic(m2mi_mef_wait_done_fn) done; /* swapped at shutdown (m2mi_mef_client_set_done) */
 	int64_t (*clock)(void);
 };
 
@@ -66,7 +67,7 @@ m2m_err m2mi_mef_client_new(const m2mi_mef_client_cfg *cfg, m2mi_mef_client **ou
 	mc->suid = cfg->suid ? cfg->suid : M2MI_MEF_SUID_SAEF;
 	mc->fetch = cfg->fetch;
 	mc->fetch_ctx = cfg->fetch_ctx;
-	mc->done = cfg->done ? cfg->done : m2m_psk_wait_done_post;
+	atomic_init(&mc->done, cfg->done ? cfg->done : m2m_psk_wait_done_post);
 	mc->clock = cfg->clock ? cfg->clock : wall;
 	if ((r = m2mi_keid_cache_new(&cfg->lim, &mc->cache)) != M2M_OK) {
 		free(mc);
@@ -84,7 +85,7 @@ static void wake(void *arg, void *w, m2m_err err, const m2m_key *key, const m2m_
 
 	if (err == M2M_OK && (err = m2m_key_dup(key, &copy)) != M2M_OK)
 		copy = NULL;
-	(void)mc->done(w, err, err == M2M_OK ? copy : NULL, err == M2M_OK ? sa : NULL);
+	(void)atomic_load(&mc->done)(w, err, err == M2M_OK ? copy : NULL, err == M2M_OK ? sa : NULL);
 }
 
 void m2mi_mef_client_free(m2mi_mef_client *mc)
@@ -93,6 +94,11 @@ void m2mi_mef_client_free(m2mi_mef_client *mc)
 		return;
 	m2mi_keid_cache_free(mc->cache, wake, mc);
 	free(mc);
+}
+
+void m2mi_mef_client_set_done(m2mi_mef_client *mc, m2mi_mef_wait_done_fn done)
+{
+	atomic_store(&mc->done, done);
 }
 
 size_t m2mi_mef_client_cached(m2mi_mef_client *mc)

@@ -51,6 +51,9 @@ m2m_err m2mi_mef_keid_start(void *ctx, const char *identity, int64_t now, m2m_ps
  * answer or a malformed body: M2M_E_PROTO (not cached). */
 m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const char *keid, int suid, int64_t now,
 				 m2m_key **key, m2m_sa *sa);
+/* Replace how waits are completed: at shutdown, once the server's loops stopped, the service
+ * switches to m2m_psk_wait_done (nothing can be posted to a stopped loop, docs/tls.md). */
+void m2mi_mef_client_set_done(m2mi_mef_client *mc, m2mi_mef_wait_done_fn done);
 /* Entries in the client's cache (tests). */
 size_t m2mi_mef_client_cached(m2mi_mef_client *mc);
 
