@@ -60,6 +60,7 @@ typedef struct m2m_cse_config {
 	int psk_lookup_timeout_ms;         /* psk-lookup-timeout-ms, default 3000: deadline of a KeID fetch */
 	int psk_lookups_max;               /* psk-lookups-max, default 256: lookups one loop waits on */
 	char mef_name[M2M_CFG_STR];        /* mef-name, default "" = the host of mef-url: the MEF's FQDN */
+	bool mef_security_profile;         /* mef-security-profile, default false: require the MEF's profile */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -49,6 +49,7 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_INT(T, "psk-lookup-timeout-ms", psk_lookup_timeout_ms, 100, 60000),
 	M2MI_INT(T, "psk-lookups-max", psk_lookups_max, 1, 65536),
 	M2MI_STR(T, "mef-name", mef_name),
+	M2MI_KEY(T, "mef-security-profile", M2MI_CFG_BOOL, mef_security_profile),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -135,6 +136,9 @@ static m2m_err validate_mef(const m2m_cse_config *cfg, char *errmsg, size_t errc
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, cfg->mef_cert[0] ? "mef-cert" : "mef-key",
 					"mef-cert and mef-key must be given together");
 	if (cfg->mef_url[0] == '\0') {
+		if (cfg->mef_security_profile)
+			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-security-profile",
+						"needs mef-url");
 		if (cfg->mef_ca[0] != '\0' || cfg->mef_cert[0] != '\0')
 			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
 						cfg->mef_ca[0] ? "mef-ca" : "mef-cert", "needs mef-url");

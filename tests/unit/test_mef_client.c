@@ -136,6 +136,12 @@ static void test_identities_taken(void **state)
 	assert_false(k);
 	assert_int_equal(tr.n, 1);
 	assert_string_equal(tr.path[0], "/fetchCredentials/" KEID "/22");
+	/* the security profile does not accept SUID 22: refused at once, no fetch */
+	m2mi_mef_client_set_suid_refused(mc, true);
+	assert_int_equal(start(mc, KEID, &w, &k, &sa), M2M_E_AUTH);
+	assert_int_equal(tr.n, 1);
+	m2mi_mef_client_set_suid_refused(mc, false);
+	assert_int_equal(m2mi_mef_client_suid(mc), 22);
 	/* shutdown order (docs/tls.md): the transport answers what it holds, then the client goes */
 	tr.done[0](tr.arg[0], -1, 0, 0, NULL, 0);
 	m2mi_mef_client_free(mc);

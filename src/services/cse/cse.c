@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "services/cse/cse_int.h"
+#include "services/cse/sec_profile.h"
 
 m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 {
@@ -66,6 +67,7 @@ void m2m_cse_free(m2m_cse *cse)
 	if (cse == NULL)
 		return;
 	m2mi_notifier_free(cse->notifier);
+	m2mi_secprof_slot_free(cse->secprof);
 	pthread_cond_destroy(&cse->pcv);
 	pthread_mutex_destroy(&cse->pmu);
 	free(cse);

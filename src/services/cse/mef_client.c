@@ -36,6 +36,7 @@ struct m2mi_mef_client {
 	m2mi_mef_fetch_fn fetch;
 	void *fetch_ctx;
 	_Atomic(m2mi_mef_wait_done_fn) done; /* swapped at shutdown (m2mi_mef_client_set_done) */
+	atomic_bool suid_refused;            /* the security profile does not accept our SUID */
 	int64_t (*clock)(void);
 };
 
@@ -99,6 +100,16 @@ void m2mi_mef_client_free(m2mi_mef_client *mc)
 void m2mi_mef_client_set_done(m2mi_mef_client *mc, m2mi_mef_wait_done_fn done)
 {
 	atomic_store(&mc->done, done);
+}
+
+void m2mi_mef_client_set_suid_refused(m2mi_mef_client *mc, bool refused)
+{
+	atomic_store(&mc->suid_refused, refused);
+}
+
+int m2mi_mef_client_suid(const m2mi_mef_client *mc)
+{
+	return mc->suid;
 }
 
 size_t m2mi_mef_client_cached(m2mi_mef_client *mc)
@@ -215,6 +226,10 @@ m2m_err m2mi_mef_keid_start(void *ctx, const char *identity, int64_t now, m2m_ps
 	if (strcmp(m2m_id_fqdn(id), mc->fqdn) != 0 || strlen(m2m_id_canonical(id)) >= sizeof(f->keid)) {
 		m2m_id_free(id);
 		return M2M_E_NOT_FOUND; /* a KeID of another MEF */
+	}
+	if (atomic_load(&mc->suid_refused)) {
+		m2m_id_free(id);
+		return M2M_E_AUTH; /* security profile: SUID not accepted (or no valid profile) */
 	}
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
 		m2m_id_free(id);

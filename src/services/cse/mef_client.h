@@ -54,6 +54,10 @@ m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const ch
 /* Replace how waits are completed: at shutdown, once the server's loops stopped, the service
  * switches to m2m_psk_wait_done (nothing can be posted to a stopped loop, docs/tls.md). */
 void m2mi_mef_client_set_done(m2mi_mef_client *mc, m2mi_mef_wait_done_fn done);
+/* The security profile refuses (true) or accepts this client's SUID: refused KeIDs fail the
+ * handshake at once (a fetch already in flight still answers its waiters). */
+void m2mi_mef_client_set_suid_refused(m2mi_mef_client *mc, bool refused);
+int m2mi_mef_client_suid(const m2mi_mef_client *mc);
 /* Entries in the client's cache (tests). */
 size_t m2mi_mef_client_cached(m2mi_mef_client *mc);
 
