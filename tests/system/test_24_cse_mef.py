@@ -40,6 +40,7 @@ class FakeMef:
         self.table = {}
         self.requests = []  # (path, X-M2M-Origin, client certificate presented)
         self.silent = False
+        self.profile = None  # the sec:secProfile of /id-in, or None (4004)
         self.lock = threading.Lock()
         crt, key = cse.issue("mef", MEF_FQDN)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -61,6 +62,21 @@ class FakeMef:
                     threading.Event().wait(5)  # never answers within the CSE's deadline
                     return
                 parts = self.path.split("/")
+                if len(parts) == 3 and parts[1] == "securityProfile":
+                    # only the CSE's own profile (docs/procedures/mef.md): another CSE-ID is 4103
+                    if parts[2] != "id-in":
+                        rsc, body = 4103, {"m2m:dbg": "not your profile"}
+                    elif mef.profile is None:
+                        rsc, body = 4004, {"m2m:dbg": "no profile"}
+                    else:
+                        rsc, body = 2000, {"sec:secProfile": dict(mef.profile, cseID="/id-in")}
+                    data = json.dumps(body).encode()
+                    self.send_response(200 if rsc == 2000 else 403)
+                    self.send_header("X-M2M-RSC", str(rsc))
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 entry = mef.table.get(parts[2]) if len(parts) == 4 and parts[1] == "fetchCredentials" else None
                 if isinstance(entry, tuple):
                     rsc, body = 2000, {"sec:fetchCredRsp": {
@@ -237,6 +253,71 @@ def test_config_mef_url_by_ip_needs_mef_name(m2msec_bin, tmp_path_factory):
                        text=True, timeout=30)
     assert r.returncode != 0
     assert "the host is an IP address: set mef-name to the MEF's FQDN" in r.stderr, r.stderr
+
+
+# ---- security profile (the CSE <-> MEF profile) ------------------------------------------------
+
+PROFILE = {"SUIDs": [22], "appRules": [{"applicableCredIDs": ["12-*@" + MEF_FQDN], "allowedAEs": ["Cmef*"]}],
+           "lifetime": 3600}
+
+
+def _start_with_profile(m2msec_bin, tmp, profile):
+    c = Cse(m2msec_bin, tmp)
+    c.setup_pki()
+    c.add_psk("kpsa-admin@" + SP, "CAdmin")
+    mef = FakeMef(c)
+    mef.profile = profile
+    return c, mef
+
+
+def test_profile_allowed_aes_enforced_4103(m2msec_bin, tmp_path_factory):
+    """allowedAEs of the MEF's profile (TS-0001 9.6.29): a KeID credential may register only the
+    AE-IDs its rule allows; another AE-ID is 4103 even though it is the association's own."""
+    c, mef = _start_with_profile(m2msec_bin, tmp_path_factory.mktemp("prof"), PROFILE)
+    c.start(mef_ini(c, mef.port) + "mef-security-profile = true\n")
+    try:
+        assert any(r[0] == "/securityProfile/id-in" for r in mef.requests)
+        kid = keid()
+        key = mef.add(kid, "Cmefdev6")
+        r = c.psk("POST", "/cse-in", "Cmefdev6", kid, AE_BODY % "mefdev6", ty=2, key=key)
+        assert r is not None and r.rsc == 2001, r
+        kid2 = keid()
+        key2 = mef.add(kid2, "Cstranger")  # bound by the MEF, but not allowed by the profile
+        r = c.psk("POST", "/cse-in", "Cstranger", kid2, AE_BODY % "stranger", ty=2, key=key2)
+        assert r is not None and r.rsc == 4103, r
+        # a credential no rule names is not restricted by the profile
+        r = c.psk("GET", "/cse-in", "CAdmin", "kpsa-admin@" + SP)
+        assert r is not None and r.rsc == 2000, r
+    finally:
+        assert c.stop() == 0
+        mef.stop()
+
+
+def test_profile_suid_not_accepted_refuses_keids(m2msec_bin, tmp_path_factory):
+    c, mef = _start_with_profile(m2msec_bin, tmp_path_factory.mktemp("prof23"), dict(PROFILE, SUIDs=[23]))
+    c.start(mef_ini(c, mef.port) + "mef-security-profile = true\n")
+    try:
+        kid = keid()
+        key = mef.add(kid, "Cmefdev7")
+        rc, out = c.psk_raw(b"GET /cse-in HTTP/1.1\r\n\r\n", kid, key=key)
+        assert rc != 0 and b"HTTP/1.1" not in out
+        assert mef.fetches(kid) == []  # refused before any fetch
+    finally:
+        assert c.stop() == 0
+        mef.stop()
+
+
+def test_profile_unavailable_at_start_fails_closed(m2msec_bin, tmp_path_factory):
+    c, mef = _start_with_profile(m2msec_bin, tmp_path_factory.mktemp("prof0"), None)
+    try:
+        with pytest.raises(RuntimeError, match="exited early"):
+            c.start(mef_ini(c, mef.port) + "mef-security-profile = true\n")
+        assert c.proc.wait(timeout=30) != 0
+        err = c.proc.stderr.read().decode()
+        assert "cannot retrieve this CSE's security profile from the MEF (fail closed)" in err, err
+    finally:
+        c.stop()
+        mef.stop()
 
 
 # ---- the real MEF end to end -----------------------------------------------------------------
