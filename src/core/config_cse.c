@@ -151,10 +151,6 @@ static m2m_err validate_mef(const m2m_cse_config *cfg, char *errmsg, size_t errc
 	if (cfg->mef_ca[0] == '\0')
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-url",
 					"mef-url needs mef-ca (the CA that authenticates the MEF)");
-	/* The MEF hands keys only to an authenticated Enrolment Target (docs/procedures/mef.md). */
-	if (cfg->mef_cert[0] == '\0')
-		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-url",
-					"mef-url needs mef-cert and mef-key (this CSE's certificate towards the MEF)");
 	/* mef-name: the FQDN of the MEF's KeIDs (hex@FQDN) and of its certificate */
 	if (cfg->mef_name[0] != '\0' && m2m_id_check_fqdn(cfg->mef_name, strlen(cfg->mef_name)) != M2M_OK)
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-name",

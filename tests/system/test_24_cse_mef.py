@@ -253,6 +253,16 @@ def test_config_mef_url_by_ip_needs_mef_name(m2msec_bin, tmp_path_factory):
                        text=True, timeout=30)
     assert r.returncode != 0
     assert "the host is an IP address: set mef-name to the MEF's FQDN" in r.stderr, r.stderr
+    with open(c.path("cse.ini"), "a") as f:
+        f.write("mef-name = %s\n" % MEF_FQDN)
+    text = open(c.path("cse.ini")).read()
+    text = "\n".join(l for l in text.split("\n") if not l.startswith(("mef-cert", "mef-key")))
+    with open(c.path("cse.ini"), "w") as f:
+        f.write(text)
+    r = subprocess.run([m2msec_bin, "cse", "--config", c.path("cse.ini"), "--check"], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 2
+    assert "needs mef-cert and mef-key (this CSE's certificate towards the MEF)" in r.stderr, r.stderr
 
 
 # ---- security profile (the CSE <-> MEF profile) ------------------------------------------------

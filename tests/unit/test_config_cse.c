@@ -86,8 +86,6 @@ static void test_mef_keys(void **state)
 		 "line 2: mef-url must be https://HOST:PORT"},
 		{"psk-file = p\nmef-ca = a\n", "line 2: needs mef-url"},
 		{"psk-file = p\nmef-security-profile = true\n", "line 2: needs mef-url"},
-		{"psk-file = p\nmef-url = https://127.0.0.1:8444\nmef-ca = a\n",
-		 "line 2: mef-url needs mef-cert and mef-key (this CSE's certificate towards the MEF)"},
 		{"psk-file = p\nmef-url = https://127.0.0.1:8444\nmef-ca = a\nmef-cert = c\nmef-key = k\n"
 		 "mef-name = 127.0.0.1\n",
 		 "line 6: mef-name must be the MEF's FQDN such as mef.example.com"},
