@@ -21,6 +21,7 @@ int cli_cred_main(int argc, char **argv);
 int cli_ca_main(int argc, char **argv);
 int cli_cse_main(int argc, char **argv);
 int cli_mef_main(int argc, char **argv);
+int cli_mef_profile_main(int argc, char **argv); /* cmd_mef_profile.c */
 
 /* Print "m2msec: <fmt>\n" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -330,6 +330,37 @@ def test_profile_unavailable_at_start_fails_closed(m2msec_bin, tmp_path_factory)
         mef.stop()
 
 
+def test_cli_mef_profile_set_show(m2msec_bin, tmp_path_factory):
+    """`m2msec mef profile set|show` (docs/cli.md): checked as the CSE will parse it, stored per CSE."""
+    d = str(tmp_path_factory.mktemp("mefcli"))
+    ini = os.path.join(d, "mef.ini")
+    with open(ini, "w") as f:
+        f.write("[mef]\nmef-fqdn = %s\nhttps-listen = 127.0.0.1:%d\nstore = %s/mef.db\n" % (MEF_FQDN, free_port(), d))
+    prof = os.path.join(d, "p.json")
+    with open(prof, "w") as f:
+        json.dump({"sec:secProfile": PROFILE}, f)
+
+    def m(*a):
+        return subprocess.run([m2msec_bin, "mef", "profile", *a], capture_output=True, text=True, timeout=30)
+
+    r = m("show", "--config", ini, "--cse-id", "/id-in")
+    assert r.returncode == 1 and "mef profile: /id-in: no profile" in r.stderr, r.stderr
+    r = m("set", "--config", ini, "--cse-id", "/id-in", "--file", prof)
+    assert r.returncode == 0 and r.stdout == "security profile of /id-in set\n", r.stderr
+    r = m("show", "--config", ini, "--cse-id", "/id-in")
+    assert r.returncode == 0
+    shown = json.loads(r.stdout)["sec:secProfile"]
+    assert shown["cseID"] == "/id-in" and shown["SUIDs"] == [22]
+    r = m("set", "--config", ini, "--cse-id", "//%s/id-in" % SP, "--file", prof)
+    assert r.returncode == 2 and "must be an SP-relative CSE-ID such as /id-in" in r.stderr
+    with open(prof, "w") as f:
+        json.dump({"sec:secProfile": {"SUIDs": [99]}}, f)
+    r = m("set", "--config", ini, "--cse-id", "/id-in", "--file", prof)
+    assert r.returncode == 2 and "not a valid sec:secProfile" in r.stderr, r.stderr
+    r = m("show", "--config", ini, "--cse-id", "/id-in")  # the good one stays
+    assert json.loads(r.stdout)["sec:secProfile"]["SUIDs"] == [22]
+
+
 # ---- the real MEF end to end -----------------------------------------------------------------
 
 def _mef_answers_5001(m2msec_bin, tmp):
