@@ -8,10 +8,12 @@
  * reaching the waiting handshake, the MEF's certificate checked against its FQDN and the CA,
  * MEF down / silent / refusing the CSE's certificate -> failure (fail closed), the request cap,
  * and every request answered once at shutdown. No timed assertions: waits are on conditions.
+ * SIGPIPE is ignored as in the service (a peer closing mid-write is an error, not a signal).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -150,6 +152,8 @@ static int setup(void **state)
 	socklen_t al = sizeof(a);
 
 	(void)state;
+	/* as the service shell does (svc_run): a peer closing mid-write is an error, not a signal */
+	signal(SIGPIPE, SIG_IGN);
 	make_pki();
 	pthread_mutex_init(&mef.mu, NULL);
 	pthread_cond_init(&mef.cv, NULL);
