@@ -3,6 +3,7 @@
  * This file implements the interface of the CSE's association with the MEF (mef_link.c): a
  * dedicated outbound loop sending RETRIEVE requests to the MEF over mutually authenticated TLS
  * (docs/procedures/mef.md). m2mi_mef_link_fetch is an m2mi_mef_fetch_fn (mef_client.h).
+ * The process must ignore SIGPIPE (the service shell does): TLS writes to a socket the MEF closed.
  */
 #ifndef M2MSEC_MEF_LINK_H
 #define M2MSEC_MEF_LINK_H
