@@ -405,5 +405,44 @@ def test_e2e_real_mef_enrol_then_keid_at_cse(m2msec_bin, tmp_path_factory):
         pytest.skip("m2msec mef answers 5001: the MEF procedure layer is not plugged into the service "
                     "shell in this tree (the CSE side is proven against the fake MEF above and in "
                     "tests/unit/test_mef_link.c)")
-    pytest.skip("the real-MEF end-to-end flow (enrolee add -> m2msec enrol -> KeID at the CSE) is "
-                "written by the lead at merge time on top of the MEF service")
+    # The fixed interface of issue 7: enrolee add -> m2msec enrol -> KeID at the CSE -> revoke.
+    # (Written against the documented commands; not run in the tree it was written in, see above.)
+    c = Cse(m2msec_bin, tmp_path_factory.mktemp("e2e"))
+    c.setup_pki()
+    c.add_psk("kpsa-admin@" + SP, "CAdmin")
+    crt, key = c.issue("mef", MEF_FQDN)
+    port = free_port()
+    with open(c.path("mef.ini"), "w") as f:
+        f.write("[mef]\nmef-fqdn = %s\nsp-id = %s\nhttps-listen = 127.0.0.1:%d\nstore = %s\ncert = %s\n"
+                "key = %s\ntrust-anchors = %s\nca-dir = %s\nlog-file = %s\n" % (
+                    MEF_FQDN, SP, port, c.path("mef.db"), crt, key, c.path("ca/ca.crt"), c.path("ca"),
+                    c.path("mef.log")))
+    kpm = c.path("kpm.hex")
+    with open(kpm, "w") as f:
+        f.write(secrets.token_hex(32))
+    os.chmod(kpm, 0o600)
+    kpm_id = "dev1@" + MEF_FQDN
+    c.m2m("mef", "enrolee", "add", "--config", c.path("mef.ini"), "--kpm-id", kpm_id, "--kpm-file", kpm,
+          "--enrolee-id", "Cdev-e2e", "--target", "//%s/id-in" % SP)
+    p = subprocess.Popen([m2msec_bin, "mef", "--config", c.path("mef.ini")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        wait_port(port, p)
+        out = c.path("enrol")
+        c.m2m("enrol", "--mef", "127.0.0.1:%d" % port, "--mef-ca", c.path("ca/ca.crt"), "--kpm-id", kpm_id,
+              "--kpm-file", kpm, "--out", out)
+        kid = open(os.path.join(out, "keid")).read().strip()
+        tkey = open(os.path.join(out, "target.psk")).read().strip()
+        assert kid.endswith("@" + MEF_FQDN)
+        c.start(mef_ini(c, port, cache=0))
+        r = c.psk("POST", "/cse-in", "Cdev-e2e", kid, AE_BODY % "deve2e", ty=2, key=tkey)
+        assert r is not None and r.rsc == 2001, r
+        r = c.psk("GET", "/cse-in/deve2e", "Cdev1", kid, key=tkey)
+        assert r is not None and r.rsc == 4106, r
+        c.m2m("mef", "enrolee", "revoke", "--config", c.path("mef.ini"), "--kpm-id", kpm_id)
+        rc, o = c.psk_raw(b"GET /cse-in HTTP/1.1\r\n\r\n", kid, key=tkey)
+        assert rc != 0 and b"HTTP/1.1" not in o  # mef-cache-seconds = 0: the next handshake
+    finally:
+        c.stop()
+        p.terminate()
+        p.wait(timeout=10)
