@@ -65,4 +65,15 @@ M2M_API void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now);
  */
 M2M_API M2M_WUR m2m_err m2m_cse_set_security_profile(m2m_cse *cse, const char *json, size_t len, int64_t now);
 
+/*
+ * The store's writer thread (docs/architecture.md "write path"): once started, every
+ * CREATE/UPDATE/DELETE that m2m_cse_handle_async() receives on a worker with a wake function is
+ * answered through the deferral above (except a <subscription> CREATE / nu UPDATE and
+ * <group>/fopt, which stay on the worker): the writer, with its own store connection and ACP
+ * cache, runs the queued requests in one transaction, each under its own savepoint, commits
+ * once, then hands every answer back to its worker. The loops never wait for the write lock;
+ * reads stay on the loops. m2m_cse_free() stops it (after the workers are freed).
+ */
+M2M_API M2M_WUR m2m_err m2m_cse_writer_start(m2m_cse *cse);
+
 #endif

@@ -81,6 +81,13 @@ M2M_API M2M_WUR m2m_err m2m_resstore_begin(m2m_resstore *s, bool write);
 M2M_API M2M_WUR m2m_err m2m_resstore_commit(m2m_resstore *s);
 /* Roll back the open transaction, if any. */
 M2M_API void m2m_resstore_rollback(m2m_resstore *s);
+/* Inside an open write transaction (group commit: several requests in one transaction, each
+ * all-or-nothing): mark a savepoint, then either release it (keep its changes) or roll back to
+ * it (undo them; the transaction stays open). M2M_E_RESSTORE when there is no write
+ * transaction or SQLite refuses (then the caller must roll the whole transaction back). */
+M2M_API M2M_WUR m2m_err m2m_resstore_savepoint(m2m_resstore *s);
+M2M_API M2M_WUR m2m_err m2m_resstore_savepoint_release(m2m_resstore *s);
+M2M_API M2M_WUR m2m_err m2m_resstore_savepoint_rollback(m2m_resstore *s);
 
 /* Look a resource up by resourceID / by structured path; M2M_E_NOT_FOUND if absent. *out is
  * overwritten (call m2m_res_clear on it afterwards in every case). */

@@ -171,6 +171,11 @@ int cli_cse_main(int argc, char **argv)
 		rc = CLI_OK;
 		goto out;
 	}
+	/* writes go to the store's writer thread from here on (docs/architecture.md "write path") */
+	if ((r = m2m_cse_writer_start(cse)) != M2M_OK) {
+		rc = cli_fail("cse: writer", r);
+		goto out;
+	}
 	m2m_log(M2M_LOG_INFO, "CSE %s (%s) listening https=%d http=%d threads=%d", cfg.cse_id, cfg.name,
 		m2m_http_server_port(s.srv, true), m2m_http_server_port(s.srv, false), ctx.nworkers);
 	r = svc_run(&s);

@@ -370,6 +370,32 @@ void m2m_resstore_rollback(m2m_resstore *s)
 	gate_leave(s);
 }
 
+/* One named savepoint level is enough: each request of a batch marks, then releases or rolls
+ * back, before the next one starts. Text statements: parsed per call, microseconds. */
+static m2m_err savepoint_exec(m2m_resstore *s, const char *sql)
+{
+	if (s == NULL || !s->gated || sqlite3_get_autocommit(s->db))
+		return M2M_E_RESSTORE;
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? M2M_OK : M2M_E_RESSTORE;
+}
+
+m2m_err m2m_resstore_savepoint(m2m_resstore *s)
+{
+	return savepoint_exec(s, "SAVEPOINT rq");
+}
+
+m2m_err m2m_resstore_savepoint_release(m2m_resstore *s)
+{
+	return savepoint_exec(s, "RELEASE rq");
+}
+
+m2m_err m2m_resstore_savepoint_rollback(m2m_resstore *s)
+{
+	m2m_err r = savepoint_exec(s, "ROLLBACK TO rq");
+
+	return r == M2M_OK ? savepoint_exec(s, "RELEASE rq") : r;
+}
+
 /* ---- reading ------------------------------------------------------------------------------ */
 
 static void time_col(sqlite3_stmt *st, int i, char dst[M2M_RES_TIME_LEN])

@@ -64,8 +64,7 @@ static void test_refused(void **state)
 		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[99]}}",
 		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[\"22\"]}}",
 		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"appRules\":[{\"allowedAEs\":[\"C*\"]}]}}",
-		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"appRules\":[{\"applicableCredIDs\":[\"\"],"
-		"\"allowedAEs\":[\"C*\"]}]}}",
+		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"appRules\":[{\"applicableCredIDs\":[\"\"],\"allowedAEs\":[\"C*\"]}]}}",
 		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"lifetime\":0}}",
 		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"cseID\":\"/id-in\"}}", /* duplicate */
 	};

@@ -91,6 +91,7 @@ void m2m_cse_free(m2m_cse *cse)
 {
 	if (cse == NULL)
 		return;
+	m2mi_writer_stop(cse->writer); /* before the notifier its batches send to */
 	m2mi_notifier_free(cse->notifier);
 	m2mi_secprof_slot_free(cse->secprof);
 	pthread_cond_destroy(&cse->pcv);
@@ -280,12 +281,40 @@ static void reset_target(m2mi_ctx *c)
 	c->om_notes = NULL;
 }
 
+/* A request of the writer's batch: its own savepoint in the batch transaction, so it is
+ * all-or-nothing while the others go on; its notifications wait for the batch COMMIT
+ * (m2mi_batch_finish). A savepoint SQLite refuses breaks the whole batch (writer.c). */
+static int transact_batched(m2mi_ctx *c)
+{
+	m2m_err e = m2m_resstore_savepoint(c->st);
+	int rsc;
+
+	if (e != M2M_OK) {
+		c->w->batch_broken = true;
+		return m2mi_store_fail(c, e);
+	}
+	rsc = process(c);
+	e = rsc == 0 ? m2m_resstore_savepoint_release(c->st) : m2m_resstore_savepoint_rollback(c->st);
+	if (e != M2M_OK) {
+		c->w->batch_broken = true;
+		if (rsc == 0)
+			rsc = m2mi_store_fail(c, e);
+	}
+	if (rsc != 0)
+		c->w->batch_rolled = true;
+	m2mi_notify_om_flush(c);
+	return rsc;
+}
+
 /* One transaction around process(); the dry run of a subscription always rolls back. */
 static int transact(m2mi_ctx *c)
 {
-	m2m_err e = m2m_resstore_begin(c->st, c->req->op != M2M_OP_RETRIEVE && c->sub_phase != 1);
+	m2m_err e;
 	int rsc;
 
+	if (c->batched)
+		return transact_batched(c);
+	e = m2m_resstore_begin(c->st, c->req->op != M2M_OP_RETRIEVE && c->sub_phase != 1);
 	if (e != M2M_OK)
 		return m2mi_store_fail(c, e);
 	rsc = process(c);
@@ -481,6 +510,34 @@ static void finish_pending(m2m_cse_worker *w, m2m_cse_pending *p, const m2m_sa *
 	ctx_finish(&c, rsc);
 }
 
+/* CREATE/UPDATE/DELETE go to the writer thread once it runs, except the <subscription> flow
+ * (its verification is its own deferral) and <group>/fopt (member requests in their own
+ * transactions): both stay on the loop and take the writer gate as before. */
+static bool writer_takes(const m2m_cse_worker *w, const m2m_request *req)
+{
+	return w->cse->writer != NULL && w->wake != NULL &&
+	       (req->op == M2M_OP_CREATE || req->op == M2M_OP_UPDATE || req->op == M2M_OP_DELETE) &&
+	       !sub_flow(req) && (req->to == NULL || strstr(req->to, "fopt") == NULL);
+}
+
+int m2mi_batch_run(m2m_cse_worker *w, m2m_cse_pending *p, m2mi_ctx *c)
+{
+	ctx_init(c, w, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, p->now);
+	c->batched = true;
+	return dispatch(c);
+}
+
+void m2mi_batch_finish(m2mi_ctx *c, int rsc, m2m_err commit)
+{
+	if (rsc == 0 && commit != M2M_OK) { /* its changes were rolled back with the batch */
+		(void)rsp_start(c->w, c->req, c->rsp);
+		rsc = m2mi_store_fail(c, commit);
+	}
+	if (rsc == 0)
+		m2mi_notify_flush(c);
+	ctx_finish(c, rsc);
+}
+
 static m2m_cse_pending *handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
 			       int64_t now, bool sync)
 {
@@ -490,6 +547,8 @@ static m2m_cse_pending *handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request 
 
 	if (rsp == NULL || !rsp_start(w, req, rsp))
 		return NULL;
+	if (!sync && writer_takes(w, req))
+		return m2mi_writer_take(w, sa, req, rsp, now);
 	ctx_init(&c, w, sa, req, rsp, now);
 	c.sync_wait = sync;
 	rsc = dispatch(&c);
@@ -555,7 +614,7 @@ void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now)
 	while ((p = list) != NULL) {
 		list = p->next;
 		p->next = NULL;
-		if (rsp_start(w, &p->req, &p->rsp))
+		if (!p->answered && rsp_start(w, &p->req, &p->rsp))
 			finish_pending(w, p, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, now);
 		if (p->done)
 			p->done(p->done_arg, &p->req, &p->rsp);

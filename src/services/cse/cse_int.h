@@ -59,6 +59,7 @@ struct m2m_cse {
 	} waiting[M2MI_WAIT_ORIGS];
 	pthread_cond_t pcv;     /* a synchronous wait for verification results */
 	struct m2mi_secprof_slot *secprof; /* the MEF's security profile (sec_profile.c), NULL = none */
+	struct m2mi_writer *writer; /* the store's writer thread, once started (writer.c) */
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from
@@ -79,6 +80,8 @@ struct m2m_cse_pending {
 	char orig[M2M_ORIG_MAX]; /* counted in cse->waiting */
 	m2m_cse_done_fn done;
 	void *done_arg;
+	bool via_writer;   /* a write handed to the writer thread (writer.c), not a verification */
+	bool answered;     /* rsp is final (writer.c): the loop only delivers it */
 };
 
 /* One memo slot: the stored JSON text of a resource and its parse (never handed out: callers
@@ -102,6 +105,8 @@ struct m2m_cse_worker {
 	bool wake_pending;
 	m2m_cse_wake_fn wake;
 	void *wake_arg;
+	bool batch_broken;               /* writer.c: the batch transaction must be rolled back */
+	bool batch_rolled;               /* writer.c: something in the batch was rolled back */
 };
 
 /* A resource loaded for a request: its row and, once needed, its parsed attributes. */
@@ -141,6 +146,7 @@ typedef struct m2mi_ctx {
 	char msg[M2MI_MSG_MAX];
 	const char *fopt_rel;       /* virt 'f': the path after ".../fopt/" ("" for none) */
 	json_t *fopt_mid;           /* virt 'f': the members to fan out to, once access is granted */
+	bool batched;               /* in the writer's batch transaction, under a savepoint (writer.c) */
 } m2mi_ctx;
 
 /* a + b saturated to the int64 range. Every time and size sum of the CSE goes through it
@@ -394,5 +400,23 @@ int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const ch
 /* The same with an Event Category header (ec 0 = none; 4 = latest). */
 int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int ec, const char *body, int timeout_ms,
 		       m2mi_httpc_cb cb, void *arg);
+
+/* ---- the store's writer thread (writer.c) ------------------------------------------------ */
+
+#define M2MI_WRITER_BATCH 64   /* requests committed together at most */
+#define M2MI_WRITER_QUEUE 4096 /* requests waiting for the writer at most; beyond: 5000 at once */
+
+typedef struct m2mi_writer m2mi_writer;
+/* Stop the writer (the queued requests are still processed), join it, free it; NULL no-op. */
+void m2mi_writer_stop(m2mi_writer *wr);
+/* Loop thread: hand the request to the writer (moved into the returned pending request, see
+ * m2m_cse_handle_async), or answer it at once in rsp (NULL) when the queue is full. */
+m2m_cse_pending *m2mi_writer_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+				  int64_t now);
+/* cse.c, on the writer thread: run p's request in w's open batch transaction (dispatch under a
+ * savepoint) into c; then, once the batch is committed (commit M2M_OK) or rolled back, finish
+ * it: a success not committed becomes 5000, the notifications of a committed one are sent. */
+int m2mi_batch_run(m2m_cse_worker *w, m2m_cse_pending *p, m2mi_ctx *c);
+void m2mi_batch_finish(m2mi_ctx *c, int rsc, m2m_err commit);
 
 #endif

@@ -55,9 +55,11 @@ void m2mi_pending_free(m2m_cse_pending *p)
 {
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->cse->pmu);
-	wait_give(p->cse, p->orig);
-	pthread_mutex_unlock(&p->cse->pmu);
+	if (!p->via_writer) { /* only verifications are counted per Originator */
+		pthread_mutex_lock(&p->cse->pmu);
+		wait_give(p->cse, p->orig);
+		pthread_mutex_unlock(&p->cse->pmu);
+	}
 	m2m_request_clear(&p->req);
 	m2m_response_clear(&p->rsp);
 	free(p);
