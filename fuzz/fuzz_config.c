@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	m2m_cse_config cfg;
-	m2m_mef_config mef;
+	m2m_mef_svc_config mef;
 	char err[256];
 	bool found = false;
 

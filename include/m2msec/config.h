@@ -78,7 +78,7 @@ M2M_API unsigned m2m_cse_config_line(const m2m_cse_config *cfg, const char *key)
  * The [mef] section (docs/config.md): the M2M Enrolment Function (TS-0003 §8.3). The listener keys
  * (threads .. log-requests) are the same definitions as the CSE's.
  */
-typedef struct m2m_mef_config {
+typedef struct m2m_mef_svc_config {
 	unsigned key_line[M2M_CFG_MAX_KEYS]; /* as m2m_cse_config.key_line (m2m_mef_config_line) */
 	char mef_fqdn[M2M_CFG_STR];        /* mef-fqdn, required: the FQDN of KeIDs (hex@FQDN) */
 	char https_listen[M2M_CFG_STR];    /* https-listen, default "127.0.0.1:8444" */
@@ -100,20 +100,24 @@ typedef struct m2m_mef_config {
 	int enrolment_expiry_days;         /* enrolment-expiry-days, default 365 */
 	int rate_limit_per_identity;       /* rate-limit-per-identity, requests/minute, default 60, 0 = off */
 	int rate_limit_per_address;        /* rate-limit-per-address, requests/minute, default 600, 0 = off */
-} m2m_mef_config;
+	char sp_id[M2M_CFG_STR];           /* sp-id, default "": SP of SP-relative target CSE-IDs
+					    * ("//sp.example.com" or a bare FQDN) */
+	char est_uri[M2M_CFG_STR];         /* est-uri, default "": the EST base URI announced in
+					    * CERT_PROV (https://...); "" = no certificate enrolment */
+} m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */
-M2M_API void m2m_mef_config_defaults(m2m_mef_config *cfg);
+M2M_API void m2m_mef_config_defaults(m2m_mef_svc_config *cfg);
 /* Parse the [mef] section of INI text (other known sections are skipped; an unknown section is an
  * error). *found (may be NULL) tells whether the text has a [mef] section. Errors as for
  * m2m_cse_config_parse. */
-M2M_API M2M_WUR m2m_err m2m_mef_config_parse(m2m_mef_config *cfg, const char *text, size_t len, bool *found,
+M2M_API M2M_WUR m2m_err m2m_mef_config_parse(m2m_mef_svc_config *cfg, const char *text, size_t len, bool *found,
 					      char *errmsg, size_t errcap);
 /* Cross-field validation of [mef] (mef-fqdn, https-listen, cert + key, ranges); errmsg as for
  * m2m_cse_config_validate. */
-M2M_API M2M_WUR m2m_err m2m_mef_config_validate(const m2m_mef_config *cfg, char *errmsg, size_t errcap);
+M2M_API M2M_WUR m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, size_t errcap);
 /* The line that set key in [mef] (0 = default or unknown key). */
-M2M_API unsigned m2m_mef_config_line(const m2m_mef_config *cfg, const char *key);
+M2M_API unsigned m2m_mef_config_line(const m2m_mef_svc_config *cfg, const char *key);
 
 /* Split "host:port" / "[v6]:port" into host and port; M2M_E_CONFIG on malformed input. */
 M2M_API M2M_WUR m2m_err m2m_config_split_listen(const char *s, char *host, size_t hostcap, int *port);

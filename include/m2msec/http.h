@@ -81,6 +81,7 @@ typedef struct m2m_http_out {
 	char rsc_buf[16];    /* storage of the X-M2M-RSC value */
 	char len_buf[24];    /* storage of the Content-Length value */
 	char cto_buf[24];    /* storage of the X-M2M-CTO value */
+	char retry_buf[24];  /* storage of the Retry-After value (rsp->retry_after) */
 } m2m_http_out;
 
 /*
@@ -88,7 +89,7 @@ typedef struct m2m_http_out {
  * m2m_rsc_http_status(rsp->rsc) (rsc 0 counts as 5000); headers X-M2M-RSC, X-M2M-RI (rsp->rqi,
  * else req->rqi), X-M2M-RVI (rsp->rvi, else req->rvi, else "3"), Content-Location of a CREATE
  * (rsp->location_s, the structured ID, unless req->drt is 2 or it is NULL: rsp->location),
- * Allow (on 405), X-M2M-CTS / X-M2M-CTO (rsp->cnst / rsp->cnot of a partial answer, TS-0009
+ * Allow (on 405), Retry-After (rsp->retry_after > 0, RFC 9110 clause 10.2.3), X-M2M-CTS / X-M2M-CTO (rsp->cnst / rsp->cnot of a partial answer, TS-0009
  * clauses 6.4.20-21), Content-Type application/json (with a body) and Content-Length.
  * req may be NULL (the request did not parse). On error out is cleared.
  */
@@ -166,6 +167,26 @@ M2M_API int m2m_http_server_threads(const m2m_http_server *srv);
 typedef struct m2m_http_deferred m2m_http_deferred;
 M2M_API m2m_http_deferred *m2m_http_defer(m2m_http_server *srv, int thread_index);
 M2M_API void m2m_http_deferred_reply(m2m_http_deferred *d, const m2m_request *req, m2m_response *rsp);
+/*
+ * Per-connection service state (e.g. the MEF's association with the keys exported from the TLS
+ * session, TS-0003 clause 10.3.1). open runs once per connection, on its loop thread, when its
+ * security association is first established (before its first request reaches the handler;
+ * ssl NULL on the plain-HTTP listener); an error closes the connection unanswered. The state it
+ * sets is what m2m_http_conn_state() returns inside the handler for that connection's requests;
+ * close(ctx, state) runs when the connection closes (also at shutdown), on the same thread.
+ * Set before m2m_http_server_run(); a server without hooks behaves as before.
+ */
+struct ssl_st; /* OpenSSL's SSL */
+typedef struct m2m_http_conn_hooks {
+	m2m_err (*open)(void *ctx, int thread_index, struct ssl_st *ssl, const m2m_sa *sa, void **conn_state);
+	void (*close)(void *ctx, void *conn_state);
+	void *ctx;
+} m2m_http_conn_hooks;
+M2M_API void m2m_http_server_set_conn_hooks(m2m_http_server *srv, const m2m_http_conn_hooks *hooks);
+/* Inside the handler on thread thread_index: the state open set for the current request's
+ * connection (NULL when none). */
+M2M_API void *m2m_http_conn_state(m2m_http_server *srv, int thread_index);
+
 /* Run fn(arg) soon on the loop of thread thread_index; callable from any thread. Never blocks;
  * M2M_E_NOMEM, or M2M_E_INVAL (bad index). fn never runs after the server stopped. */
 M2M_API M2M_WUR m2m_err m2m_http_server_post(m2m_http_server *srv, int thread_index, void (*fn)(void *),

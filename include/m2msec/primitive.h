@@ -91,6 +91,7 @@ typedef struct m2m_response {
 	long cnot;       /* Content Offset: the offset to continue a partial answer, 0 absent */
 	char *location_s; /* the same resource's structured ID (CSE-relative path); bindings choose
 			   * location_s or location per the request's drt (TS-0009 6.4.4) */
+	int retry_after;  /* seconds for an HTTP Retry-After header (rate limits), 0 = none */
 } m2m_response;
 
 M2M_API void m2m_request_init(m2m_request *req);

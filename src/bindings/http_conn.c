@@ -96,6 +96,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 		c->next->prev = c->prev;
 	if (c->deadline != NULL)
 		event_free(c->deadline);
+	m2mi_http_conn_state_close(c); /* the service's per-connection state (keys zeroized) */
 	m2mi_conn_limit_release(w->srv->limit, c->ip_family, c->ip);
 	free(c);
 }
@@ -238,7 +239,28 @@ struct conn *m2mi_http_conn_get(struct worker *w, struct evhttp_request *ev, boo
 		c->sa = sa_none;
 	}
 	c->sa_ready = true;
+	/* Per-connection service state (m2m_http_conn_hooks): once, now that the association is
+	 * known and the SSL* still at hand (the MEF runs the RFC 5705 exporter here). */
+	if (w->srv->hooks.open != NULL) {
+		SSL *ssl = tls && bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+		m2m_err rc = w->srv->hooks.open(w->srv->hooks.ctx, w->index, ssl, &c->sa, &c->svc_state);
+		if (rc != M2M_OK) {
+			m2m_log_rl(&rl_no_sa, M2M_LOG_WARN, "conn %llu: service state refused (%s), closing",
+				   (unsigned long long)c->id, m2m_strerror(rc));
+			return NULL; /* the close frees c */
+		}
+		c->svc_open = true;
+	}
 	return c;
+}
+
+void m2mi_http_conn_state_close(struct conn *c)
+{
+	if (!c->svc_open)
+		return;
+	c->svc_open = false;
+	c->w->srv->hooks.close(c->w->srv->hooks.ctx, c->svc_state);
+	c->svc_state = NULL;
 }
 
 /* ---- accept ---------------------------------------------------------------------------------- */

@@ -792,6 +792,10 @@ m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *
 		add_header(out, "X-M2M-CTS", "1");
 		add_header(out, "X-M2M-CTO", out->cto_buf);
 	}
+	if (rsp->retry_after > 0) { /* RFC 9110 clause 10.2.3: delay-seconds (with 429 or 503) */
+		snprintf(out->retry_buf, sizeof(out->retry_buf), "%d", rsp->retry_after);
+		add_header(out, "Retry-After", out->retry_buf);
+	}
 	if (rsp->pc != NULL) {
 		out->body = json_dumps(rsp->pc, JSON_COMPACT);
 		if (out->body == NULL) {

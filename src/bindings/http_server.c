@@ -164,8 +164,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		w->cur_head = head;
 		w->cur_conn = conn_id;
 		w->cur_t0 = t0;
+		w->cur_state = c->svc_state;
 		srv->fn(srv->ctx, w->index, &c->sa, &req, &rsp);
 		w->cur_ev = NULL;
+		w->cur_state = NULL;
 		if (w->cur_deferred != NULL) { /* answered later by m2m_http_deferred_reply */
 			w->cur_deferred = NULL;
 			m2m_request_clear(&req);
@@ -306,6 +308,9 @@ static void *worker_main(void *arg)
 		w->ls[k].bound = NULL;
 	}
 	event_base_loop(w->base, EVLOOP_NONBLOCK); /* run the bufferevent finalizers */
+	/* A connection evhttp freed without its close callback still owes its service state. */
+	for (struct conn *c = w->conns; c != NULL; c = c->next)
+		m2mi_http_conn_state_close(c);
 	return NULL;
 }
 
@@ -614,6 +619,23 @@ void m2m_http_server_free(m2m_http_server *srv)
 int m2m_http_server_port(const m2m_http_server *srv, bool https)
 {
 	return srv == NULL ? -1 : srv->port[https ? L_HTTPS : L_HTTP];
+}
+
+void m2m_http_server_set_conn_hooks(m2m_http_server *srv, const m2m_http_conn_hooks *hooks)
+{
+	if (srv == NULL || srv->ran)
+		return;
+	if (hooks == NULL || hooks->open == NULL || hooks->close == NULL)
+		memset(&srv->hooks, 0, sizeof(srv->hooks));
+	else
+		srv->hooks = *hooks;
+}
+
+void *m2m_http_conn_state(m2m_http_server *srv, int thread_index)
+{
+	if (srv == NULL || thread_index < 0 || thread_index >= srv->nthreads)
+		return NULL;
+	return srv->w[thread_index].cur_state;
 }
 
 int m2m_http_server_threads(const m2m_http_server *srv)

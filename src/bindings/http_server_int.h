@@ -42,6 +42,8 @@ struct conn {
 	int ip_family;
 	uint8_t ip[16];
 	m2m_sa sa;                       /* cached association (kind NONE on plain HTTP) */
+	void *svc_state;                 /* m2m_http_conn_hooks state, valid while svc_open */
+	bool svc_open;                   /* hooks.open succeeded: hooks.close is owed at close */
 	bool sa_ready;                   /* sa was asked for (at the first request) */
 	bool tls;
 	struct event *deadline;          /* closes it when no complete request arrives in time */
@@ -63,6 +65,7 @@ struct worker {
 	struct conn *conns;
 	/* deferred answers and posted calls (m2m_http_defer, m2m_http_server_post) */
 	struct evhttp_request *cur_ev;   /* the request whose handler runs now */
+	void *cur_state;                 /* conn state of the request whose handler runs now */
 	struct m2m_http_deferred *cur_deferred;
 	bool cur_tls, cur_head;
 	uint64_t cur_conn;
@@ -83,6 +86,7 @@ struct m2m_http_server {
 	size_t nroutes;
 	m2m_http_handler_fn fn;
 	void *ctx;
+	m2m_http_conn_hooks hooks;       /* per-connection service state (m2m_http_server_set_conn_hooks) */
 	m2m_tls *tls;
 	m2m_http_limits lim;
 	int idle_s;
@@ -101,6 +105,8 @@ struct m2m_http_server {
 /* The connection of request ev, admitted if it was not yet (a cap may refuse it), its deadline
  * off until the response is written, its security association asked for once. NULL: close it. */
 struct conn *m2mi_http_conn_get(struct worker *w, struct evhttp_request *ev, bool tls);
+/* Run the close hook of c's service state if it is owed (at close and at shutdown). */
+void m2mi_http_conn_state_close(struct conn *c);
 /* evhttp_set_bevcb callback (arg: the struct listener): the connection's bufferevent, plain or
  * TLS, and its admission right after the accept. */
 struct bufferevent *m2mi_http_bevcb(struct event_base *base, void *arg);

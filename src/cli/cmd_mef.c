@@ -3,21 +3,32 @@
  * This file implements `m2msec mef --config FILE`: the M2M Enrolment Function process (TS-0003
  * §8.3, Remote Security Provisioning Frameworks). It reads the [mef] section of the configuration
  * (docs/config.md) and runs on the service shell every service shares (service.c): log sink, TLS
- * context, HTTPS listener, signals. The MEF procedures are plugged in at mef_handler_new(); until
- * then every request is answered NOT_IMPLEMENTED (5001, TS-0004 Table 6.6.3.3-1).
+ * context, HTTPS listener, signals. The MEF procedures (m2msec/mef.h, docs/procedures/mef.md) are
+ * plugged in at mef_handler_new(), with rate limits per client identity and per source address
+ * and a JSON audit line per procedure outcome. `m2msec mef enrolee ...` / `m2msec mef group ...`
+ * are the operator commands (cmd_mef_enrolee.c, cmd_mef_group.c).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_mef.h"
+#include "cli/logsink.h"
 #include "cli/service.h"
+#include "core/ratelimit.h"
 #include "m2msec/config.h"
+#include "m2msec/est.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
+#include "m2msec/mef.h"
+#include "m2msec/rsc.h"
 
 static void usage(FILE *f)
 {
-	fputs("usage: m2msec mef --config FILE [--check]\n\n"
+	fputs("usage: m2msec mef --config FILE [--check]\n"
+	      "       m2msec mef enrolee add|revoke|list|show|rotate|import ... (see --help of each)\n"
+	      "       m2msec mef group add|revoke ...\n\n"
 	      "Run the M2M Enrolment Function (TS-0003 8.3): enrolees authenticate with a pre-provisioned\n"
 	      "key (TLS-PSK, psk_identity = KpmID) or a certificate and receive enrolment keys; Enrolment\n"
 	      "Targets fetch the keys they are authorized for.\n\n"
@@ -33,12 +44,14 @@ static unsigned mef_line(const void *cfg, const char *key)
 	return m2m_mef_config_line(cfg, key);
 }
 
-static struct svc_settings mef_settings(const m2m_mef_config *cfg)
+/* sp: the normalised sp-id ("//FQDN") or NULL: the TLS layer maps an Enrolment Target's DNS SAN
+ * "<cse>.<sp-fqdn>" to its CSE-ID with it (TS-0003 §8.1.2.5). */
+static struct svc_settings mef_settings(const m2m_mef_svc_config *cfg, const char *sp)
 {
 	return (struct svc_settings){
 		.https_listen = cfg->https_listen, .http_listen = "off",
 		.cert = cfg->cert, .key = cfg->key, .trust_anchors = cfg->trust_anchors,
-		.psk_file = "", .cred_store = "", .sp_id = NULL,
+		.psk_file = "", .cred_store = "", .sp_id = sp,
 		.tls13 = cfg->tls13, .threads = cfg->threads, .max_body = cfg->max_body,
 		.max_header = cfg->max_header, .max_connections = cfg->max_connections,
 		.max_connections_per_address = cfg->max_connections_per_address,
@@ -48,39 +61,230 @@ static struct svc_settings mef_settings(const m2m_mef_config *cfg)
 }
 
 /* ---- the MEF procedures: the one place they are plugged into the shell -------------------------
- * mef_handler_new() builds the per-process state (store, CA, one worker per server thread) and
- * returns the request handler; mef_handler_free() releases it after the server stopped. */
+ * mef_handler_new() builds the per-process state (the m2m_mef with its store, one worker per
+ * server thread, the rate limiters), registers the MEF Handshake's PSK resolver (psk_identity =
+ * KpmID, TS-0003 §8.3.2.1) on the shell's TLS context before the first handshake, and installs the
+ * per-connection hooks: the association of a connection (m2m_mef_assoc, with Ke and KeID from the
+ * RFC 5705 exporter, TS-0003 §10.3.1) is made once after its handshake and zeroized at its close.
+ * mef_handler_free() releases it after the server stopped. */
+#define RL_TABLE 4096 /* keys each rate limiter tracks (LRU beyond: bounded memory) */
+
 struct mef_handler {
-	const m2m_mef_config *cfg;
+	const m2m_mef_svc_config *cfg;
 	int nworkers; /* m2m_http_server_threads(): thread_index is 0..nworkers-1 */
+	m2m_http_server *srv;
+	m2m_mef *mef;
+	m2m_mef_worker **w;
+	/* Shared by every thread (one mutex each, held for one table lookup): a client's limit must
+	 * not multiply by the number of threads its connections land on. */
+	m2mi_ratelimit *rl_id, *rl_addr;
+	char sp_id[M2M_CFG_STR + 2];
+	char est_uri[M2M_CFG_STR + 300];
+	m2m_est *est;         /* ca-dir set: the EST server (RFC 7030) and the CRL, as raw routes */
+	m2m_est_http *est_http;
 };
+
+/* The audit of every procedure outcome (m2m_mef_config.audit): one JSON line, level info, msg
+ * "mef audit" (docs/procedures/mef.md "Audit"). The library passes identifiers only, never a key. */
+static void mef_audit(void *ctx, const m2m_mef_audit *ev)
+{
+	const struct cli_log_field f[] = {
+		{"procedure", ev->procedure, 0, false}, {"outcome", ev->outcome, 0, false},
+		{"rsc", NULL, ev->rsc, true},           {"client", ev->client, 0, false},
+		{"enrolee", ev->enrolee_id, 0, false},  {"key_id", ev->key_id, 0, false},
+		{"suid", NULL, ev->suid, ev->suid != 0}, {"rqi", ev->rqi, 0, false},
+	};
+
+	(void)ctx;
+	cli_logsink_fields(M2M_LOG_INFO, "mef", "mef audit", f, sizeof(f) / sizeof(f[0]));
+}
+
+/* Per-connection state: the MEF association (made right after the handshake, with the SSL*). */
+static m2m_err conn_open(void *ctx, int thread_index, struct ssl_st *ssl, const m2m_sa *sa, void **state)
+{
+	struct mef_handler *h = ctx;
+	m2m_mef_assoc *a = NULL;
+	m2m_err r;
+
+	(void)thread_index;
+	*state = NULL;
+	if (ssl == NULL)
+		return M2M_OK; /* no TLS: no association, every procedure answers 4107 */
+	if ((r = m2m_mef_assoc_new_from_ssl(h->mef, ssl, sa, &a)) != M2M_OK)
+		return r;
+	*state = a;
+	return M2M_OK;
+}
+
+static void conn_close(void *ctx, void *state)
+{
+	(void)ctx;
+	m2m_mef_assoc_free(state); /* zeroizes Ke and Kc */
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Rate limits (docs/procedures/mef.md "Rate limits"): per source address (IPv4, or the IPv6 /64)
+ * and per client identity (m2m_mef_assoc_client: KpmID, certificate identity, target CSE-ID).
+ * Over a limit: HTTP 429 Too Many Requests (RFC 6585 §4) with Retry-After and RSC 4000
+ * BAD_REQUEST — TS-0004 Table 6.6.3.3-1 has no rate-limit code, so the oneM2M RSC is the generic
+ * 4000-class refusal and the HTTP status carries the meaning. false = refused (rsp filled).
+ * An Enrolment Target (a CSE authenticated by the SP's trust anchors) is not limited: it fetches
+ * a key per device handshake it cannot answer from its cache, at the rate of its fleet; its
+ * connections are bounded by the connection caps.
+ */
+static bool rate_ok(struct mef_handler *h, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp)
+{
+	const char *client = m2m_mef_assoc_client(a);
+	uint8_t key[1 + 16];
+	size_t klen = 1;
+	int retry = 1;
+	bool ok = true;
+	const char *which = NULL;
+
+	if (m2m_mef_assoc_peer(a) == M2M_MEF_PEER_TARGET)
+		return true;
+	key[0] = (uint8_t)req->ip_family;
+	if (req->ip_family == 4) {
+		memcpy(key + 1, req->ip, 4);
+		klen += 4;
+	} else if (req->ip_family == 6) {
+		memcpy(key + 1, req->ip, 8); /* one subscriber gets a /64 */
+		klen += 8;
+	}
+	if (h->rl_addr != NULL && !m2mi_ratelimit_take(h->rl_addr, key, klen, mono_ms(), &retry)) {
+		ok = false;
+		which = "rate-limited-address";
+	}
+	if (ok && h->rl_id != NULL && client != NULL &&
+	    !m2mi_ratelimit_take(h->rl_id, client, strlen(client), mono_ms(), &retry)) {
+		ok = false;
+		which = "rate-limited-identity";
+	}
+	if (!ok) {
+		m2m_mef_audit ev = {.procedure = "request", .outcome = which, .rsc = M2M_RSC_BAD_REQUEST,
+				    .client = client, .rqi = req->rqi};
+		m2m_response_clear(rsp);
+		m2m_response_error(rsp, M2M_RSC_BAD_REQUEST, "rate limit exceeded, retry after %d s", retry);
+		rsp->http_status = 429;
+		rsp->retry_after = retry;
+		rsp->rqi = req->rqi != NULL ? strdup(req->rqi) : NULL;
+		rsp->rvi = req->rvi != NULL ? strdup(req->rvi) : NULL;
+		mef_audit(h, &ev);
+	}
+	return ok;
+}
 
 static void mef_handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
 {
-	(void)ctx;
-	(void)thread_index;
-	(void)sa;
-	(void)req;
-	m2m_response_error(rsp, 5001, "MEF procedures not implemented");
-}
+	struct mef_handler *h = ctx;
+	const m2m_mef_assoc *a;
 
-/* Returns CLI_OK or an exit code (the error printed with svc_errorf, e.g. naming "store"). */
-static int mef_handler_new(struct svc *s, const m2m_mef_config *cfg, int nworkers, struct mef_handler **out)
-{
-	struct mef_handler *h = calloc(1, sizeof(*h));
-
-	(void)s;
-	if (h == NULL)
-		return cli_fail("mef", M2M_E_NOMEM);
-	h->cfg = cfg;
-	h->nworkers = nworkers;
-	*out = h;
-	return CLI_OK;
+	(void)sa; /* the association's copy of it is in a */
+	if (thread_index < 0 || thread_index >= h->nworkers) {
+		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "internal error");
+		return;
+	}
+	a = m2m_http_conn_state(h->srv, thread_index);
+	if (!rate_ok(h, a, req, rsp))
+		return;
+	m2m_mef_handle(h->w[thread_index], a, req, rsp, (int64_t)time(NULL));
 }
 
 static void mef_handler_free(struct mef_handler *h)
 {
+	if (h == NULL)
+		return;
+	for (int i = 0; h->w != NULL && i < h->nworkers; i++)
+		m2m_mef_worker_free(h->w[i]);
+	free(h->w);
+	m2m_est_http_free(h->est_http);
+	m2m_est_free(h->est);
+	m2m_mef_free(h->mef);
+	m2mi_ratelimit_free(h->rl_id);
+	m2mi_ratelimit_free(h->rl_addr);
 	free(h);
+}
+
+/* Returns CLI_OK or an exit code (the error printed with svc_errorf, e.g. naming "store"). */
+static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nworkers, struct mef_handler **out)
+{
+	struct mef_handler *h = calloc(1, sizeof(*h));
+	m2m_mef_config mc;
+	m2m_http_conn_hooks hooks = {conn_open, conn_close, NULL};
+	int rc = CLI_FAIL;
+	m2m_err r;
+
+	if (h == NULL)
+		return cli_fail("mef", M2M_E_NOMEM);
+	h->cfg = cfg;
+	h->nworkers = nworkers;
+	h->srv = s->srv;
+	if (cfg->sp_id[0] != '\0')
+		snprintf(h->sp_id, sizeof(h->sp_id), "%s%s", strncmp(cfg->sp_id, "//", 2) == 0 ? "" : "//", cfg->sp_id);
+	/* The EST base URI announced in CERT_PROV (TS-0003 §8.3.4.6): est-uri, else, with a CA to
+	 * sign, this MEF's own https://<mef-fqdn>:<port>/.well-known/est. */
+	if (cfg->est_uri[0] != '\0')
+		snprintf(h->est_uri, sizeof(h->est_uri), "%s", cfg->est_uri);
+	else if (cfg->ca_dir[0] != '\0')
+		snprintf(h->est_uri, sizeof(h->est_uri), "https://%s:%d" M2M_EST_PATH_PREFIX, cfg->mef_fqdn,
+			 m2m_http_server_port(s->srv, true));
+	mc = (m2m_mef_config){
+		.mef_fqdn = cfg->mef_fqdn, .sp_id = h->sp_id[0] ? h->sp_id : NULL, .store = cfg->store,
+		.est_uri = h->est_uri[0] ? h->est_uri : NULL, .audit = mef_audit, .audit_ctx = h,
+	};
+	if ((r = m2m_mef_new(&mc, &h->mef)) != M2M_OK) {
+		rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
+		goto fail;
+	}
+	if ((h->w = calloc((size_t)nworkers, sizeof(*h->w))) == NULL) {
+		rc = cli_fail("mef", M2M_E_NOMEM);
+		goto fail;
+	}
+	for (int i = 0; i < nworkers; i++)
+		if ((r = m2m_mef_worker_new(h->mef, &h->w[i])) != M2M_OK) {
+			rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
+			goto fail;
+		}
+	if ((cfg->rate_limit_per_identity > 0 &&
+	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_identity, RL_TABLE, &h->rl_id)) != M2M_OK) ||
+	    (cfg->rate_limit_per_address > 0 &&
+	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_address, RL_TABLE, &h->rl_addr)) != M2M_OK)) {
+		rc = cli_fail("mef", r);
+		goto fail;
+	}
+	/* EST (RFC 7030, services/mef/est_route.c) and the CRL on the same listener, with the CA of
+	 * ca-dir; its requests are plain HTTP, outside the oneM2M mapping and its rate limits. */
+	if (cfg->ca_dir[0] != '\0') {
+		if ((r = m2m_est_new(cfg->ca_dir, 0, &h->est)) != M2M_OK) {
+			rc = svc_errorf(s, "ca-dir", cfg->ca_dir, m2m_strerror(r), cli_exit_code(r));
+			goto fail;
+		}
+		if ((r = m2m_est_http_new(h->est, h->mef, h->w, nworkers, 0, &h->est_http)) != M2M_OK ||
+		    (r = m2m_mef_est_route(s->srv, h->est_http)) != M2M_OK) {
+			rc = cli_fail("mef: EST", r);
+			goto fail;
+		}
+	}
+	/* Before the first handshake (nothing is accepted before svc_run). */
+	if ((r = m2m_tls_add_psk_resolver(s->tls, m2m_mef_psk_resolve, h->mef)) != M2M_OK) {
+		rc = cli_fail("mef: psk resolver", r);
+		goto fail;
+	}
+	hooks.ctx = h;
+	m2m_http_server_set_conn_hooks(s->srv, &hooks);
+	*out = h;
+	return CLI_OK;
+fail:
+	mef_handler_free(h);
+	return rc;
 }
 /* ---- end of the MEF procedures' plug -------------------------------------------------------- */
 
@@ -100,14 +304,18 @@ static void dispatch(void *ctx, int thread_index, const m2m_sa *sa, m2m_request 
 int cli_mef_main(int argc, char **argv)
 {
 	bool check_only = false, found = false;
-	m2m_mef_config cfg;
-	char err[512] = "", *text = NULL;
+	m2m_mef_svc_config cfg;
+	char err[512] = "", *text = NULL, sp[M2M_CFG_STR + 2] = "";
 	size_t len = 0;
 	struct mef_handler *h = NULL;
 	struct svc s = {.name = "mef", .cfg = &cfg, .line = mef_line};
 	int rc;
 	m2m_err r;
 
+	if (argc > 1 && strcmp(argv[1], "enrolee") == 0)
+		return cli_mef_enrolee_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "group") == 0)
+		return cli_mef_group_main(argc - 1, argv + 1);
 	if ((rc = svc_args(&s, argc, argv, usage, &check_only)) >= 0)
 		return rc;
 	m2m_mef_config_defaults(&cfg);
@@ -119,7 +327,9 @@ int cli_mef_main(int argc, char **argv)
 		return svc_config_error(&s, "no [mef] section");
 	if (r != M2M_OK || (r = m2m_mef_config_validate(&cfg, err, sizeof(err))) != M2M_OK)
 		return svc_config_error(&s, err);
-	s.set = mef_settings(&cfg);
+	if (cfg.sp_id[0] != '\0')
+		snprintf(sp, sizeof(sp), "%s%s", strncmp(cfg.sp_id, "//", 2) == 0 ? "" : "//", cfg.sp_id);
+	s.set = mef_settings(&cfg, sp[0] ? sp : NULL);
 	if (svc_file_missing(&s, "ca-dir", cfg.ca_dir, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK)

@@ -160,6 +160,35 @@ static void json_sink(void *ctx, const m2m_log_event *ev)
 	enqueue(l.buf, l.n);
 }
 
+void cli_logsink_fields(m2m_log_level level, const char *func, const char *msg, const struct cli_log_field *f,
+			size_t n)
+{
+	struct line l = {.n = 0};
+	struct timespec ts;
+	struct tm tm;
+	char t[64];
+
+	if (!sink.running || !m2m_log_enabled(level))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(t, sizeof(t), "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	put_raw(&l, t);
+	put_str(&l, "level", level_name(level));
+	put_str(&l, "func", func);
+	put_str(&l, "msg", msg);
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].str != NULL)
+			put_str(&l, f[i].key, f[i].str);
+		else if (f[i].is_num)
+			put_num(&l, f[i].key, f[i].num);
+	}
+	put_raw(&l, "}");
+	l.buf[l.n++] = '\n';
+	enqueue(l.buf, l.n);
+}
+
 static void write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {

@@ -11,7 +11,7 @@
 
 #include "core/config_int.h"
 
-#define T m2m_mef_config
+#define T m2m_mef_svc_config
 
 /* New keys go at the END. */
 static const struct m2mi_cfg_key mef_keys[] = {
@@ -30,13 +30,15 @@ static const struct m2mi_cfg_key mef_keys[] = {
 	M2MI_INT(T, "enrolment-expiry-days", enrolment_expiry_days, 1, 36500),
 	M2MI_INT(T, "rate-limit-per-identity", rate_limit_per_identity, 0, 1000000),
 	M2MI_INT(T, "rate-limit-per-address", rate_limit_per_address, 0, 1000000),
+	M2MI_STR(T, "sp-id", sp_id),
+	M2MI_STR(T, "est-uri", est_uri),
 };
 #define NKEYS (sizeof(mef_keys) / sizeof(mef_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
 
 static const struct m2mi_cfg_section mef_section = {"mef", mef_keys, NKEYS, offsetof(T, key_line), false};
 
-void m2m_mef_config_defaults(m2m_mef_config *cfg)
+void m2m_mef_config_defaults(m2m_mef_svc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8444");
@@ -52,13 +54,13 @@ void m2m_mef_config_defaults(m2m_mef_config *cfg)
 	cfg->rate_limit_per_address = 600;
 }
 
-m2m_err m2m_mef_config_parse(m2m_mef_config *cfg, const char *text, size_t len, bool *found, char *errmsg,
+m2m_err m2m_mef_config_parse(m2m_mef_svc_config *cfg, const char *text, size_t len, bool *found, char *errmsg,
 			     size_t errcap)
 {
 	return m2mi_cfg_parse(cfg, &mef_section, text, len, found, errmsg, errcap);
 }
 
-unsigned m2m_mef_config_line(const m2m_mef_config *cfg, const char *key)
+unsigned m2m_mef_config_line(const m2m_mef_svc_config *cfg, const char *key)
 {
 	return m2mi_cfg_line(cfg, &mef_section, key);
 }
@@ -90,7 +92,7 @@ static bool is_fqdn(const char *s)
 	return labels >= 2;
 }
 
-m2m_err m2m_mef_config_validate(const m2m_mef_config *cfg, char *errmsg, size_t errcap)
+m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, size_t errcap)
 {
 	char host[256];
 	int port;
@@ -109,6 +111,12 @@ m2m_err m2m_mef_config_validate(const m2m_mef_config *cfg, char *errmsg, size_t 
 		FAIL_AT(cfg->cert[0] ? "cert" : "key", "cert and key must be given together");
 	if (cfg->header_timeout < 1 || cfg->header_timeout > 3600)
 		FAIL_AT("header-timeout", "header-timeout must be 1..3600 seconds");
+	/* Enrolment Targets named SP-relative ("/cse-in") are made absolute with it (TS-0001 §7.2) */
+	if (cfg->sp_id[0] != '\0' && !is_fqdn(cfg->sp_id + (strncmp(cfg->sp_id, "//", 2) == 0 ? 2 : 0)))
+		FAIL_AT("sp-id", "sp-id must be //FQDN or an FQDN such as sp.example.com");
+	if (cfg->est_uri[0] != '\0' && (strncmp(cfg->est_uri, "https://", 8) != 0 || cfg->est_uri[8] == '\0' ||
+					 strpbrk(cfg->est_uri, " \t\"") != NULL))
+		FAIL_AT("est-uri", "est-uri must be an https:// URI (the EST base, e.g. https://mef.example.com:8444/.well-known/est)");
 #undef FAIL_AT
 	return M2M_OK;
 }

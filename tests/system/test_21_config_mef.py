@@ -3,8 +3,9 @@
 the [mef] section of docs/config.md), black-box: the real binary on loopback, TLS checked with an
 independent peer (`openssl s_client`), one configuration file holding [cse] and [mef] for both
 commands, and the strict parser's errors (exit 2 with `line N`, unknown sections, a missing
-certificate named with its path and line). Until the MEF procedures are plugged in, every request
-is answered NOT_IMPLEMENTED (RSC 5001, TS-0004 Table 6.6.3.3-1; HTTP 501, TS-0009 §6.6)."""
+certificate named with its path and line). The MEF procedures are plugged in: a client whose
+certificate is neither an enrolee's nor an Enrolment Target's (a CSE) has no usable association
+and gets SECURITY_ASSOCIATION_REQUIRED (RSC 4107; HTTP 403, docs/procedures/mef.md)."""
 import os
 import socket
 import subprocess
@@ -52,7 +53,7 @@ def m2m(c, *args):
     return subprocess.run([c.bin, *args], capture_output=True, text=True, timeout=60)
 
 
-def test_mef_starts_listens_on_tls_and_answers_5001(pki):
+def test_mef_starts_listens_on_tls_and_answers_4107(pki):
     port = free_port()
     # without a PSK source the TLS layer asks for a client certificate (an Enrolment Target's)
     crt, key = pki.issue("target", "m2m://sp.example.com/id-in/Ctarget")
@@ -68,8 +69,8 @@ def test_mef_starts_listens_on_tls_and_answers_5001(pki):
                             "-cert", crt, "-key", key, "-connect", "127.0.0.1:%d" % port], input=req, capture_output=True, timeout=30)
         assert r.stdout, r.stderr
         status, headers, _ = parse_http(r.stdout)
-        assert status == 501
-        assert headers.get("x-m2m-rsc") == "5001"
+        assert status == 403
+        assert headers.get("x-m2m-rsc") == "4107"
         assert headers.get("x-m2m-ri") == "rq1"
         # plain HTTP on the TLS port gets no oneM2M answer
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:

@@ -9,7 +9,7 @@
 #include "m2m_test.h"
 #include "m2msec/config.h"
 
-static m2m_err parse(m2m_mef_config *c, const char *text, bool *found, char *err, size_t cap)
+static m2m_err parse(m2m_mef_svc_config *c, const char *text, bool *found, char *err, size_t cap)
 {
 	m2m_mef_config_defaults(c);
 	return m2m_mef_config_parse(c, text, strlen(text), found, err, cap);
@@ -17,7 +17,7 @@ static m2m_err parse(m2m_mef_config *c, const char *text, bool *found, char *err
 
 static void test_defaults(void **state)
 {
-	m2m_mef_config c;
+	m2m_mef_svc_config c;
 	char err[256];
 
 	(void)state;
@@ -38,7 +38,7 @@ static void test_defaults(void **state)
 
 static void test_all_keys(void **state)
 {
-	m2m_mef_config c;
+	m2m_mef_svc_config c;
 	bool found = false;
 	char err[256] = "";
 	const char *ini = "cse-id = /id-in\n[cse]\nname = x\n[mef]\nmef-fqdn = mef.example.com\n"
@@ -74,7 +74,7 @@ static void test_all_keys(void **state)
 
 static void test_rejects(void **state)
 {
-	m2m_mef_config c;
+	m2m_mef_svc_config c;
 	bool found = true;
 	char err[256];
 	const struct { const char *ini; const char *want; } rows[] = {
@@ -105,7 +105,7 @@ static void test_rejects(void **state)
 
 static void test_validate_names_the_line(void **state)
 {
-	m2m_mef_config c;
+	m2m_mef_svc_config c;
 	char err[256];
 	const struct { const char *ini; const char *want; } rows[] = {
 		{"[mef]\nmef-fqdn = mef\n", "line 2: mef-fqdn must be an FQDN such as mef.example.com"},
@@ -116,6 +116,9 @@ static void test_validate_names_the_line(void **state)
 		{"[mef]\nmef-fqdn = a.b\nstore =\n", "line 3: store must name the SQLite database file"},
 		{"[mef]\nmef-fqdn = a.b\n\nkey = k\n", "line 4: cert and key must be given together"},
 		{"[mef]\nmef-fqdn = a.b\nheader-timeout = 0\n", "line 3: header-timeout must be 1..3600 seconds"},
+		{"[mef]\nmef-fqdn = a.b\nsp-id = /x\n", "line 3: sp-id must be //FQDN or an FQDN such as sp.example.com"},
+		{"[mef]\nmef-fqdn = a.b\nest-uri = http://a.b/est\n",
+		 "line 3: est-uri must be an https:// URI (the EST base, e.g. https://mef.example.com:8444/.well-known/est)"},
 	};
 
 	(void)state;

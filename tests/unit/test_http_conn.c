@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -167,8 +169,77 @@ static void test_header_deadline(void **state)
 	(void)state;
 }
 
+/* ---- per-connection service state (m2m_http_conn_hooks; the MEF's association) ------------- */
+
+static m2m_http_server *hook_srv;
+static atomic_int hook_opens, hook_closes, hook_seq;
+static atomic_bool hook_refuse;
+
+static m2m_err hook_open(void *ctx, int ti, struct ssl_st *ssl, const m2m_sa *sa, void **state)
+{
+	int *n;
+
+	assert_null(ssl); /* plain HTTP */
+	assert_int_equal(sa->kind, M2M_SA_NONE);
+	if (atomic_load(&hook_refuse))
+		return M2M_E_AUTH;
+	if ((n = malloc(sizeof(*n))) == NULL)
+		return M2M_E_NOMEM;
+	*n = atomic_fetch_add(&hook_seq, 1) + 1;
+	*state = n;
+	atomic_fetch_add(&hook_opens, 1);
+	return M2M_OK;
+}
+
+static void hook_close(void *ctx, void *state)
+{
+	assert_non_null(state);
+	free(state);
+	atomic_fetch_add(&hook_closes, 1);
+}
+
+/* 2000 only when the request sees its connection's state. */
+static void hook_handler(void *ctx, int ti, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+{
+	const int *n = m2m_http_conn_state(hook_srv, ti);
+
+	rsp->rsc = n != NULL && *n > 0 ? 2000 : 5000;
+}
+
+/* open runs once per connection (not per request), its state reaches the handler, an error from
+ * it closes the connection unanswered, and every opened state is closed (at close or shutdown). */
+static void test_conn_hooks(void **state)
+{
+	struct fixture f;
+	m2m_http_server_config cfg = {.http_listen = "127.0.0.1:0", .threads = 2, .header_timeout_s = 30};
+	m2m_http_conn_hooks hooks = {hook_open, hook_close, NULL};
+	int a, b, c;
+
+	assert_int_equal(m2m_http_server_new(&cfg, hook_handler, NULL, &f.srv), M2M_OK);
+	hook_srv = f.srv;
+	m2m_http_server_set_conn_hooks(f.srv, &hooks);
+	f.port = m2m_http_server_port(f.srv, false);
+	assert_int_equal(pthread_create(&f.t, NULL, run_thread, &f), 0);
+	a = dial(&f, 2);
+	assert_int_equal(ask(a, REQ, strlen(REQ)), 1);
+	assert_int_equal(ask(a, REQ, strlen(REQ)), 1); /* keep-alive: same state */
+	b = dial(&f, 3);
+	assert_int_equal(ask(b, REQ, strlen(REQ)), 1);
+	assert_int_equal(atomic_load(&hook_opens), 2);
+	atomic_store(&hook_refuse, true);
+	c = dial(&f, 4);
+	assert_int_equal(ask(c, REQ, strlen(REQ)), 0);
+	close(a); /* closed by the client: the state goes at the close ... */
+	close(c);
+	stop(&f); /* ... and b's at the shutdown */
+	close(b);
+	assert_int_equal(atomic_load(&hook_closes), 2);
+	(void)state;
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_caps), cmocka_unit_test(test_header_deadline)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_caps), cmocka_unit_test(test_header_deadline),
+					   cmocka_unit_test(test_conn_hooks)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -620,10 +620,34 @@ static void test_content_location(void **state)
 	}
 }
 
+/* A rate-limit refusal (MEF, docs/procedures/mef.md): HTTP 429 with Retry-After, the oneM2M RSC
+ * kept in X-M2M-RSC; no Retry-After unless asked for. */
+static void test_retry_after(void **state)
+{
+	m2m_response rsp;
+	m2m_http_out out;
+
+	m2m_response_init(&rsp);
+	m2m_response_error(&rsp, 4000, "rate limit");
+	rsp.http_status = 429;
+	rsp.retry_after = 17;
+	assert_int_equal(m2m_http_serialize_response(NULL, &rsp, &out), M2M_OK);
+	assert_int_equal(out.status, 429);
+	assert_string_equal(hdr(&out, "Retry-After"), "17");
+	assert_string_equal(hdr(&out, "X-M2M-RSC"), "4000");
+	m2m_http_out_clear(&out);
+	rsp.retry_after = 0;
+	assert_int_equal(m2m_http_serialize_response(NULL, &rsp, &out), M2M_OK);
+	assert_null(hdr(&out, "Retry-After"));
+	m2m_http_out_clear(&out);
+	m2m_response_clear(&rsp);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_methods),  cmocka_unit_test(test_bad_ty),   cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_methods), cmocka_unit_test(test_retry_after),  cmocka_unit_test(test_bad_ty),   cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_query),    cmocka_unit_test(test_headers),  cmocka_unit_test(test_body), cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_limits),   cmocka_unit_test(test_response), cmocka_unit_test(test_response_edges),
 		cmocka_unit_test(test_response_partial),

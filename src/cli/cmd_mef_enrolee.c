@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements `m2msec mef enrolee add|revoke|list|show|rotate` (docs/cli.md): the
+ * operator's view of the MEF's Kpm enrolees (TS-0003 §8.3.2.1 "Bootstrap Credential
+ * Configuration"). The commands open the MEF store of the configuration's [mef] section
+ * directly: SQLite WAL lets them run while `m2msec mef` serves, and every change is one
+ * transaction that the running MEF sees at its next handshake (a revocation fails the next
+ * handshake of that KpmID). Key bytes are read from a 0600 file or standard input, never from
+ * the command line, and are never printed.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_mef.h"
+#include "m2msec/mem.h"
+
+#define CONFIG_MAX (256 * 1024)
+
+int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_config *cfg, m2m_mefstore **st)
+{
+	char *text = NULL, err[512] = "";
+	size_t len = 0;
+	bool found = false;
+	m2m_err r;
+
+	*st = NULL;
+	if (config == NULL) {
+		cli_errorf("%s: --config FILE is required (try --help)", what);
+		return CLI_USAGE;
+	}
+	m2m_mef_config_defaults(cfg);
+	if ((r = cli_read_file(config, CONFIG_MAX, 0, &text, &len)) != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, config, m2m_strerror(r));
+		return cli_exit_code(r);
+	}
+	r = m2m_mef_config_parse(cfg, text, len, &found, err, sizeof(err));
+	free(text);
+	if (r == M2M_OK && !found)
+		snprintf(err, sizeof(err), "no [mef] section");
+	if (r != M2M_OK || !found || m2m_mef_config_validate(cfg, err, sizeof(err)) != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, config, err);
+		return CLI_USAGE;
+	}
+	if ((r = m2m_mefstore_open(cfg->store, create, st)) != M2M_OK) {
+		cli_errorf("%s: %s: store %s: %s", what, config, cfg->store, m2m_strerror(r));
+		return cli_exit_code(r);
+	}
+	return CLI_OK;
+}
+
+int mef_cli_key32(const char *what, const char *file, uint8_t out[32])
+{
+	size_t n = 0;
+	m2m_err r;
+
+	if (file == NULL) {
+		cli_errorf("%s: a key file is required (try --help)", what);
+		return CLI_USAGE;
+	}
+	r = strcmp(file, "-") == 0 ? cli_secret_hex("-", NULL, 1024, out, 32, &n)
+				   : cli_secret_hex(NULL, file, 1024, out, 32, &n);
+	if (r == M2M_OK && n != 32)
+		r = M2M_E_KEY_LEN;
+	if (r != M2M_OK) {
+		m2m_memzero(out, 32);
+		/* names the file, never its content */
+		cli_errorf("%s: %s: %s", what, strcmp(file, "-") == 0 ? "standard input" : file,
+			   r == M2M_E_KEY_LEN || r == M2M_E_TOO_LARGE ? "the key must be 32 bytes (64 hex digits)"
+								     : m2m_strerror(r));
+		return r == M2M_E_IO || r == M2M_E_INTERNAL ? CLI_FAIL : CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: m2msec mef enrolee add --config FILE --kpm-id ID --kpm-file FILE --enrolee-id AE-ID|CSE-ID\n"
+	      "                              --target CSE-ID [--target CSE-ID ...] [--expiry-days N] [--allow PATTERNS]\n"
+	      "       m2msec mef enrolee revoke --config FILE --kpm-id ID\n"
+	      "       m2msec mef enrolee list --config FILE [--json]\n"
+	      "       m2msec mef enrolee show --config FILE --kpm-id ID [--json]\n"
+	      "       m2msec mef enrolee rotate --config FILE --kpm-id ID --kpm-file FILE\n"
+	      "       m2msec mef enrolee import --config FILE CSV   (see its --help)\n\n"
+	      "Manage the MEF's Kpm enrolees (TS-0003 8.3.2.1) in the store of the [mef] section; works\n"
+	      "while the MEF runs.\n\n"
+	      "  --kpm-id ID        KpmID, of the form name@fqdn (the TLS-PSK identity of the MEF handshake)\n"
+	      "  --kpm-file FILE    the Kpm: 32 bytes as 64 hex digits in a file of mode 0600 or stricter,\n"
+	      "                     or '-' for standard input\n"
+	      "  --enrolee-id ID    the Enrolee-ID granted (AE-ID or CSE-ID)\n"
+	      "  --target CSE-ID    an Enrolment Target (up to 8)\n"
+	      "  --expiry-days N    Enrolment Expiry in days (default: enrolment-expiry-days of [mef])\n"
+	      "  --allow PATTERNS   further Enrolee-IDs it may claim: space-separated IDs or prefixes ending in '*'\n"
+	      "  --json             one JSON object per line\n\n"
+	      "revoke also deletes every key derived from the enrolee's Ke; list and show never print key\n"
+	      "bytes. Exit status 0 ok, 1 failure, 2 bad usage or input.\n", f);
+}
+
+/* The stored state, with "expired" derived from the Enrolment Expiry (never stored). */
+static const char *state_name(const m2m_mef_enrolee *e)
+{
+	if (e->state == M2M_CRED_STATE_REVOKED)
+		return "revoked";
+	return e->expiry <= (int64_t)time(NULL) ? "expired" : "active";
+}
+
+static void fmt_time(int64_t t, char *buf, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void json_str(FILE *f, const char *key, const char *v, bool comma)
+{
+	fprintf(f, "%s\"%s\":", comma ? "," : "", key);
+	if (v == NULL) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static m2m_err print_enrolee(const m2m_mef_enrolee *e, void *arg)
+{
+	bool json = *(const bool *)arg;
+	char exp[32], created[32], targets[M2M_MEF_MAX_TARGETS * 130] = "";
+
+	fmt_time(e->expiry, exp, sizeof(exp));
+	fmt_time(e->created_at, created, sizeof(created));
+	for (size_t i = 0; i < e->ntargets; i++) {
+		size_t n = strlen(targets);
+		snprintf(targets + n, sizeof(targets) - n, "%s%s", i ? "," : "", e->targets[i]);
+	}
+	if (json) {
+		fputc('{', stdout);
+		json_str(stdout, "kpm_id", e->client_id, false);
+		json_str(stdout, "flavour", e->flavour == M2M_MEF_FLAVOUR_KPM ? "kpm" : "cert", true);
+		json_str(stdout, "enrolee_id", e->enrolee_id, true);
+		json_str(stdout, "targets", targets, true);
+		json_str(stdout, "state", state_name(e), true);
+		json_str(stdout, "expiry", exp, true);
+		json_str(stdout, "created", created, true);
+		json_str(stdout, "keid", e->keid, true);
+		json_str(stdout, "group", e->group_id, true);
+		json_str(stdout, "allowed", e->allowed, true);
+		fputs("}\n", stdout);
+	} else {
+		printf("%s %s %s targets=%s expiry=%s keid=%s%s%s\n", e->client_id, e->enrolee_id, state_name(e),
+		       targets, exp, e->keid ? e->keid : "-", e->group_id ? " group=" : "",
+		       e->group_id ? e->group_id : "");
+	}
+	return M2M_OK;
+}
+
+enum { O_CONFIG = 1, O_KPM_ID, O_KPM_FILE, O_ENROLEE, O_TARGET, O_EXPIRY, O_ALLOW, O_JSON, O_HELP };
+
+struct args {
+	const char *config, *kpm_id, *kpm_file, *enrolee_id, *allow;
+	const char *targets[M2M_MEF_MAX_TARGETS];
+	size_t ntargets;
+	long expiry_days;
+	bool json;
+};
+
+/* Parse the options of one subcommand; returns -1 to go on, else the exit code. */
+static int parse(const char *what, int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, O_CONFIG}, {"kpm-id", required_argument, NULL, O_KPM_ID},
+		{"kpm-file", required_argument, NULL, O_KPM_FILE}, {"enrolee-id", required_argument, NULL, O_ENROLEE},
+		{"target", required_argument, NULL, O_TARGET}, {"expiry-days", required_argument, NULL, O_EXPIRY},
+		{"allow", required_argument, NULL, O_ALLOW}, {"json", no_argument, NULL, O_JSON},
+		{"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
+	int c;
+	char *end;
+
+	memset(a, 0, sizeof(*a));
+	a->expiry_days = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: a->config = optarg; break;
+		case O_KPM_ID: a->kpm_id = optarg; break;
+		case O_KPM_FILE: a->kpm_file = optarg; break;
+		case O_ENROLEE: a->enrolee_id = optarg; break;
+		case O_ALLOW: a->allow = optarg; break;
+		case O_JSON: a->json = true; break;
+		case O_TARGET:
+			if (a->ntargets == M2M_MEF_MAX_TARGETS) {
+				cli_errorf("%s: at most %d --target", what, M2M_MEF_MAX_TARGETS);
+				return CLI_USAGE;
+			}
+			a->targets[a->ntargets++] = optarg;
+			break;
+		case O_EXPIRY:
+			a->expiry_days = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || a->expiry_days < 1 || a->expiry_days > 36500) {
+				cli_errorf("%s: --expiry-days must be 1..36500", what);
+				return CLI_USAGE;
+			}
+			break;
+		case O_HELP: usage(stdout); return CLI_OK;
+		default:
+			cli_errorf("%s: unknown or incomplete option '%s' (try --help)", what, argv[optind - 1]);
+			return CLI_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_errorf("%s: unexpected argument '%s' (try --help)", what, argv[optind]);
+		return CLI_USAGE;
+	}
+	return -1;
+}
+
+static int need(const char *what, const char *v, const char *opt)
+{
+	if (v != NULL)
+		return -1;
+	cli_errorf("%s: %s is required (try --help)", what, opt);
+	return CLI_USAGE;
+}
+
+static int do_add(const char *what, const struct args *a)
+{
+	m2m_mef_svc_config cfg;
+	m2m_mefstore *st = NULL;
+	uint8_t kpm[32];
+	m2m_key *k = NULL;
+	m2m_mef_enrolee e;
+	m2m_mef_add_result res = 0;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+	m2m_err r;
+
+	if ((rc = need(what, a->kpm_id, "--kpm-id")) >= 0 || (rc = need(what, a->kpm_file, "--kpm-file")) >= 0 ||
+	    (rc = need(what, a->enrolee_id, "--enrolee-id")) >= 0 ||
+	    (rc = need(what, a->ntargets ? "" : NULL, "--target")) >= 0)
+		return rc;
+	if ((rc = mef_cli_key32(what, a->kpm_file, kpm)) != CLI_OK)
+		return rc;
+	r = m2m_key_new(kpm, sizeof(kpm), &k);
+	m2m_memzero(kpm, sizeof(kpm));
+	if (r != M2M_OK)
+		return cli_fail(what, r);
+	if ((rc = mef_cli_open(what, a->config, true, &cfg, &st)) != CLI_OK) {
+		m2m_key_free(k);
+		return rc;
+	}
+	memset(&e, 0, sizeof(e));
+	e.flavour = M2M_MEF_FLAVOUR_KPM;
+	e.client_id = (char *)a->kpm_id;
+	e.enrolee_id = (char *)a->enrolee_id;
+	for (size_t i = 0; i < a->ntargets; i++)
+		e.targets[i] = (char *)a->targets[i];
+	e.ntargets = a->ntargets;
+	e.allowed = (char *)a->allow;
+	e.expiry = now + 86400 * (int64_t)(a->expiry_days > 0 ? a->expiry_days : cfg.enrolment_expiry_days);
+	r = m2m_mefstore_enrolee_add(st, &e, k, now, &res);
+	m2m_key_free(k);
+	m2m_mefstore_close(st);
+	if (r == M2M_E_EXISTS) {
+		cli_errorf("%s: %s: already enrolled with other settings (revoke it, or use rotate)", what, a->kpm_id);
+		return CLI_FAIL;
+	}
+	if (r != M2M_OK)
+		return cli_fail(what, r);
+	printf("%s %s\n", a->kpm_id, res == M2M_MEF_UNCHANGED ? "unchanged" : "added");
+	return CLI_OK;
+}
+
+static int do_revoke(const char *what, const struct args *a)
+{
+	m2m_mef_svc_config cfg;
+	m2m_mefstore *st = NULL;
+	m2m_mef_enrolee *e = NULL;
+	int rc;
+	m2m_err r;
+
+	if ((rc = need(what, a->kpm_id, "--kpm-id")) >= 0)
+		return rc;
+	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
+		return rc;
+	/* A group member without a row gets a tombstone, so only refuse what is known nowhere. */
+	r = m2m_mefstore_enrolee_revoke(st, a->kpm_id, (int64_t)time(NULL));
+	if (r == M2M_OK)
+		r = m2m_mefstore_enrolee_get(st, a->kpm_id, &e);
+	m2m_mef_enrolee_free(e);
+	m2m_mefstore_close(st);
+	if (r != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, a->kpm_id, m2m_strerror(r));
+		return cli_exit_code(r) == CLI_USAGE ? CLI_USAGE : CLI_FAIL;
+	}
+	printf("%s revoked\n", a->kpm_id);
+	return CLI_OK;
+}
+
+static int do_list(const char *what, const struct args *a, bool one)
+{
+	m2m_mef_svc_config cfg;
+	m2m_mefstore *st = NULL;
+	m2m_mef_enrolee *e = NULL;
+	bool json = a->json;
+	int rc;
+	m2m_err r;
+
+	if (one && (rc = need(what, a->kpm_id, "--kpm-id")) >= 0)
+		return rc;
+	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
+		return rc;
+	if (one) {
+		if ((r = m2m_mefstore_enrolee_get(st, a->kpm_id, &e)) == M2M_OK)
+			(void)print_enrolee(e, &json);
+		m2m_mef_enrolee_free(e);
+	} else {
+		r = m2m_mefstore_enrolee_list(st, print_enrolee, &json);
+	}
+	m2m_mefstore_close(st);
+	if (r != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, one ? a->kpm_id : cfg.store, m2m_strerror(r));
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+static int do_rotate(const char *what, const struct args *a)
+{
+	m2m_mef_svc_config cfg;
+	m2m_mefstore *st = NULL;
+	uint8_t kpm[32];
+	m2m_key *k = NULL;
+	int rc;
+	m2m_err r;
+
+	if ((rc = need(what, a->kpm_id, "--kpm-id")) >= 0 || (rc = need(what, a->kpm_file, "--kpm-file")) >= 0)
+		return rc;
+	if ((rc = mef_cli_key32(what, a->kpm_file, kpm)) != CLI_OK)
+		return rc;
+	r = m2m_key_new(kpm, sizeof(kpm), &k);
+	m2m_memzero(kpm, sizeof(kpm));
+	if (r != M2M_OK)
+		return cli_fail(what, r);
+	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK) {
+		m2m_key_free(k);
+		return rc;
+	}
+	r = m2m_mefstore_enrolee_rotate(st, a->kpm_id, k, (int64_t)time(NULL));
+	m2m_key_free(k);
+	m2m_mefstore_close(st);
+	if (r != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, a->kpm_id, m2m_strerror(r));
+		return CLI_FAIL;
+	}
+	printf("%s rotated\n", a->kpm_id);
+	return CLI_OK;
+}
+
+int cli_mef_enrolee_main(int argc, char **argv)
+{
+	static const char *const names[] = {"add", "revoke", "list", "show", "rotate"};
+	char what[64];
+	struct args a;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	if (strcmp(argv[1], "import") == 0)
+		return cli_mef_import_main(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(argv[1], names[i]) != 0)
+			continue;
+		snprintf(what, sizeof(what), "mef enrolee %s", names[i]);
+		if ((rc = parse(what, argc - 1, argv + 1, &a)) >= 0)
+			return rc;
+		switch (i) {
+		case 0: return do_add(what, &a);
+		case 1: return do_revoke(what, &a);
+		case 2: return do_list(what, &a, false);
+		case 3: return do_list(what, &a, true);
+		default: return do_rotate(what, &a);
+		}
+	}
+	cli_errorf("mef enrolee: unknown command '%s' (try --help)", argv[1]);
+	return CLI_USAGE;
+}
