@@ -50,6 +50,19 @@ def run_sh(m2msec_bin, var, port, mef_port, prepare_only=True):
     return env
 
 
+def cse_knows_key(m2msec_bin, key):
+    """Does this m2msec cse know the configuration key? (unknown keys are refused by name)."""
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
+        f.write("[cse]\n%s = x\n" % key)
+    try:
+        r = subprocess.run([m2msec_bin, "cse", "--config", f.name, "--check"], capture_output=True, text=True,
+                           timeout=30)
+        return "unknown key" not in r.stderr
+    finally:
+        os.unlink(f.name)
+
+
 def tour_blocks(text):
     """The command blocks of the printed tour (between "The tour" and "Without the MEF"): a
     command line is indented by exactly two spaces, its continuation lines (after a trailing
@@ -128,6 +141,8 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
         assert stat.S_IMODE(os.stat(var / "dev1" / name).st_mode) == 0o600
 
     # 3. TLS-PSK with the KeID to the CSE: the CSE fetches the key from the MEF; the AE registers
+    if not cse_knows_key(os.path.realpath(cwd / "build" / "m2msec"), "mef-name"):
+        pytest.skip("needs the CSE fetching KeID keys from the MEF (branch i7-cse-mef: mef-name) in this build")
     r = bash(register, cwd)
     assert rsc(r.stdout) == 2001, (r.stdout, r.stderr)
     assert '"aei":"Cmef1"' in r.stdout.replace(" ", "")
