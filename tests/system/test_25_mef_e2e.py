@@ -45,7 +45,8 @@ Negative cases in this file (each asserts the exact refusal):
   N29 MEF procedure path unknown: 4004
   N30 spoofed From on the KeID association: 4106
   N31 From of another registered AE on the KeID association: 4106
-  N32 the CSE-ID as From on the KeID association: 4106
+  N32 the CSE-ID as From on the KeID association: 4000 (a Registree AE's From is its AE-ID-Stem,
+      TS-0004 §7.3.2.1, checked before the binding)
   N33 MEF down: a new KeID's handshake at the CSE fails; a provisioned-PSK client is still served
   N34 rate limit: HTTP 429 with Retry-After, RSC 4000
 """
@@ -298,12 +299,13 @@ def test_psk_enrolment_to_cse_registration_key_agreement_and_bound_from(world):
     assert r.json()["m2m:ae"]["aei"] == "Cdev1"
     r = w.cse_psk(keid, tkey, "GET", "/cse-in/dev1", "Cdev1")
     assert r.rsc == 2000, r
-    # N30 spoofed From, N31 From of another registered AE, N32 the CSE-ID as From: all 4106
+    # N30 spoofed From, N31 From of another registered AE: 4106; N32 the CSE-ID as From: 4000, as
+    # for every Registree AE (TS-0004 §7.3.2.1: its From must be its AE-ID-Stem, checked first)
     r = w.c.psk("POST", "/cse-in", "Cother", "kpsa-other@" + SP, body=ae("other"), ty=2)
     assert r.rsc in (2001, 4117), r
-    for origin in ("Cdev9", "Cother", "/id-in"):
+    for origin, want in (("Cdev9", 4106), ("Cother", 4106), ("/id-in", 4000)):
         r = w.cse_psk(keid, tkey, "GET", "/cse-in", origin)
-        assert r.rsc == 4106, (origin, r)
+        assert r.rsc == want, (origin, r)
     # a wrong key with the right KeID fails the handshake
     assert w.cse_psk(keid, secrets.token_hex(32), "GET", "/cse-in", "Cdev1") is None
 
@@ -397,7 +399,8 @@ def test_cse_refuses_keid_of_another_target(world):
     need_cse_fetch(w)
     keid, ke, tkey, _, _ = kpm_registration(w, "dev16", "Cdev16")
     keid_mn, _, tkey_mn, _, _ = kpm_registration(w, "dev17", "Cdev17", target="/id-mn1")
-    assert w.cse_psk(keid, tkey, "GET", "/cse-in", "Cdev16").rsc == 4004   # served: no AE yet (control)
+    # control: the handshake succeeds (no AE yet, so no privilege on the CSEBase: 4103)
+    assert w.cse_psk(keid, tkey, "GET", "/cse-in", "Cdev16").rsc == 4103
     # N7 the CSE /id-in refuses the handshake of the /id-mn1 enrolee's KeID (the MEF said 4004),
     # even with the key that /id-in would have derived for it
     assert w.cse_psk(keid_mn, tkey_mn, "GET", "/cse-in", "Cdev17") is None
