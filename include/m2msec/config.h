@@ -60,6 +60,10 @@ typedef struct m2m_cse_config {
 	bool store_sync_full;              /* store-sync, default normal (false); full = true */
 	char crl_file[M2M_CFG_STR];        /* crl-file, default "": CRL(s) checked on client certificates */
 	int crl_refresh_seconds;           /* crl-refresh-seconds, default 0 = 300: crl-file re-read period */
+	int psk_lookup_timeout_ms;         /* psk-lookup-timeout-ms, default 3000: deadline of a KeID fetch */
+	int psk_lookups_max;               /* psk-lookups-max, default 256: lookups one loop waits on */
+	char mef_name[M2M_CFG_STR];        /* mef-name, default "" = the host of mef-url: the MEF's FQDN */
+	bool mef_security_profile;         /* mef-security-profile, default false: require the MEF's profile */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

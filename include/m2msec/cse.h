@@ -55,4 +55,14 @@ M2M_API M2M_WUR m2m_cse_pending *m2m_cse_handle_async(m2m_cse_worker *w, const m
 M2M_API void m2m_cse_pending_on_done(m2m_cse_pending *p, m2m_cse_done_fn done, void *arg);
 M2M_API void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now);
 
+/*
+ * The security profile from the CSE's MEF (docs/procedures/mef.md "Security profile"): json is
+ * a {"sec:secProfile": {...}} answer for this CSE's CSE-ID. From the first call on a profile is
+ * required: an AE registering over a security association with an AE-ID its credential is not
+ * allowed (allowedAEs) gets 4103; json NULL, or a profile past its lifetime, refuses every such
+ * registration (fail closed). A malformed json returns M2M_E_PROTO and keeps the last good
+ * profile. Thread-safe.
+ */
+M2M_API M2M_WUR m2m_err m2m_cse_set_security_profile(m2m_cse *cse, const char *json, size_t len, int64_t now);
+
 #endif

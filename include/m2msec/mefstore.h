@@ -129,4 +129,10 @@ M2M_API void m2m_mef_group_free(m2m_mef_group *g);
 M2M_API M2M_WUR m2m_err m2m_mefstore_kpm_lookup(m2m_mefstore *st, const char *kpm_id, int64_t now,
 						m2m_key **kpm, m2m_mef_enrolee **info);
 
+/* Security profiles per CSE-ID (SP-relative, "/id-in"; docs/procedures/mef.md "Security
+ * profile"): set (insert or replace the JSON text, at most 64 KiB) and get (a malloc'd copy;
+ * M2M_E_NOT_FOUND when none is set). */
+M2M_API M2M_WUR m2m_err m2m_mefstore_profile_set(m2m_mefstore *st, const char *cse_id, const char *profile);
+M2M_API M2M_WUR m2m_err m2m_mefstore_profile_get(m2m_mefstore *st, const char *cse_id, char **profile);
+
 #endif

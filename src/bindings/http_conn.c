@@ -23,6 +23,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "bindings/http_linger.h"
 #include "bindings/http_server_int.h"
 #include "m2msec/log.h"
 
@@ -75,11 +76,27 @@ static void tls_close_notify(struct evhttp_connection *evcon)
 	ERR_clear_error();
 }
 
+/*
+ * A connection closed after a response (ours with Connection: close, libevent's 400/413
+ * backstop) may still have request bytes coming: close it in stages (bindings/http_linger.c).
+ * Not after our deadline (no response was sent) nor before a TLS handshake finished.
+ */
+static bool conn_linger(struct conn *c, struct evhttp_connection *evcon)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	SSL *ssl = bev != NULL && c->tls ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	if (bev == NULL || c->no_linger || (c->tls && (ssl == NULL || !SSL_is_init_finished(ssl))))
+		return false;
+	return m2mi_http_linger_start(c, bufferevent_getfd(bev));
+}
+
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
 	struct worker *w = arg;
 	struct conn key = {.evcon = evcon}, *c;
 	void *found = tfind(&key, &w->tree, conn_cmp);
+	bool lingering;
 
 	if (found == NULL)
 		return;
@@ -87,6 +104,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 	m2mi_http_hs_free(c); /* a handshake paused in a PSK lookup is unwound first */
 	if (c->tls)
 		tls_close_notify(evcon);
+	lingering = conn_linger(c, evcon); /* RFC 9112 clause 9.6: bindings/http_linger.c */
 	tdelete(&key, &w->tree, conn_cmp);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -97,7 +115,8 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 	if (c->deadline != NULL)
 		event_free(c->deadline);
 	m2mi_http_conn_state_close(c); /* the service's per-connection state (keys zeroized) */
-	m2mi_conn_limit_release(w->srv->limit, c->ip_family, c->ip);
+	if (!lingering) /* else the lingering socket holds its place in the caps */
+		m2mi_conn_limit_release(w->srv->limit, c->ip_family, c->ip);
 	free(c);
 }
 
@@ -138,6 +157,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 
 	m2m_log_rl(&rl_deadline, M2M_LOG_INFO, "conn %llu: no complete request in time, closing",
 		   (unsigned long long)c->id);
+	c->no_linger = true;
 	evhttp_connection_free(c->evcon); /* on_conn_close frees c */
 }
 

@@ -41,6 +41,7 @@
 
 #include "bindings/http_server_int.h"
 #include "bindings/http_calls.h"
+#include "bindings/http_linger.h"
 #include "m2msec/config.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
@@ -307,6 +308,7 @@ static void *worker_main(void *arg)
 		w->ls[k].http = NULL;
 		w->ls[k].bound = NULL;
 	}
+	m2mi_http_linger_free_all(w); /* lingering closes end with the loop */
 	event_base_loop(w->base, EVLOOP_NONBLOCK); /* run the bufferevent finalizers */
 	/* A connection evhttp freed without its close callback still owes its service state. */
 	for (struct conn *c = w->conns; c != NULL; c = c->next)
@@ -500,6 +502,7 @@ static void worker_free(struct worker *w)
 	if (w->drain_ev != NULL)
 		event_free(w->drain_ev);
 	m2mi_http_calls_free(w->calls);
+	m2mi_http_linger_free_all(w);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	if (w->stop_rd >= 0)

@@ -48,6 +48,7 @@ struct conn {
 	bool tls;
 	struct event *deadline;          /* closes it when no complete request arrives in time */
 	struct m2mi_hs *hs;              /* our handshake driver (bindings/http_hs.c), NULL = none */
+	bool no_linger;                  /* closed without a response (deadline): no lingering close */
 };
 
 struct worker {
@@ -72,6 +73,8 @@ struct worker {
 	int64_t cur_t0;
 	m2mi_http_calls *calls;          /* m2m_http_server_post */
 	unsigned psk_inflight;           /* PSK lookups waited on by this loop (bindings/http_hs.c) */
+	struct m2mi_linger *lingers;     /* lingering closes (bindings/http_linger.c) */
+	size_t nlingers;
 };
 
 struct m2mi_http_route {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cse_mef.h"
 #include "cli/service.h"
 #include "m2msec/config.h"
 #include "m2msec/cse.h"
@@ -106,6 +107,7 @@ static struct svc_settings cse_settings(const m2m_cse_config *cfg)
 		.header_timeout = cfg->header_timeout, .log_file = cfg->log_file,
 		.log_level = cfg->log_level, .log_requests = cfg->log_requests,
 		.crl_file = cfg->crl_file, .crl_refresh_s = cfg->crl_refresh_seconds,
+		.psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms, .psk_lookups_max = cfg->psk_lookups_max,
 	};
 }
 
@@ -121,6 +123,7 @@ int cli_cse_main(int argc, char **argv)
 	m2m_cse *cse = NULL;
 	struct cse_ctx ctx = {NULL, 0, NULL, NULL};
 	struct svc s = {.name = "cse", .cfg = &cfg, .line = cse_line};
+	struct cse_mef *mef = NULL;
 	int rc = CLI_FAIL;
 	m2m_err r;
 
@@ -138,13 +141,15 @@ int cli_cse_main(int argc, char **argv)
 	if (svc_file_missing(&s, "mef-ca", cfg.mef_ca, &rc) || svc_file_missing(&s, "mef-cert", cfg.mef_cert, &rc) ||
 	    svc_file_missing(&s, "mef-key", cfg.mef_key, &rc))
 		return rc;
-	if ((rc = svc_open(&s)) != CLI_OK)
+	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
 	if ((r = m2m_cse_new(&cfg, &cse)) != M2M_OK) {
 		rc = svc_errorf(&s, "store", cfg.store, m2m_strerror(r), cli_exit_code(r));
 		goto out;
 	}
+	if ((rc = cse_mef_profile_start(&s, mef, cse, &cfg)) != CLI_OK)
+		goto out;
 	if ((rc = svc_listen(&s, handle, &ctx)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
@@ -172,6 +177,7 @@ int cli_cse_main(int argc, char **argv)
 	m2m_log(M2M_LOG_INFO, "CSE stopped");
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
+	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)
 		m2m_cse_worker_free(ctx.workers[i]); /* before the server: no wake after this */
 	free(ctx.workers);

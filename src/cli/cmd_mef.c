@@ -316,6 +316,8 @@ int cli_mef_main(int argc, char **argv)
 		return cli_mef_enrolee_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "group") == 0)
 		return cli_mef_group_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "profile") == 0)
+		return cli_mef_profile_main(argc - 1, argv + 1); /* cmd_mef_profile.c */
 	if ((rc = svc_args(&s, argc, argv, usage, &check_only)) >= 0)
 		return rc;
 	m2m_mef_config_defaults(&cfg);

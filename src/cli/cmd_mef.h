@@ -16,6 +16,7 @@
 
 int cli_mef_enrolee_main(int argc, char **argv);
 int cli_mef_group_main(int argc, char **argv);
+int cli_mef_profile_main(int argc, char **argv);
 /* `m2msec mef enrolee import` (argv[0] = "import"). */
 int cli_mef_import_main(int argc, char **argv);
 

@@ -216,6 +216,8 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 		.max_connections = (size_t)c->max_connections,
 		.max_connections_per_address = (size_t)c->max_connections_per_address,
 		.header_timeout_s = c->header_timeout,
+		.psk_lookup_timeout_ms = c->psk_lookup_timeout_ms,
+		.psk_lookups_max = (unsigned)c->psk_lookups_max,
 	};
 	m2m_err r;
 

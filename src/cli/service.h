@@ -29,6 +29,7 @@ struct svc_settings {
 	int max_connections, max_connections_per_address, header_timeout;
 	const char *log_file, *log_level;
 	bool log_requests;
+	int psk_lookup_timeout_ms, psk_lookups_max; /* 0 = the server's defaults */
 };
 
 struct svc {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/addr_policy.h"
+#include "m2msec/id.h"
 #include "core/config_int.h"
 
 #define T m2m_cse_config
@@ -46,6 +47,12 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_KEY(T, "store-sync", M2MI_CFG_SYNC, store_sync_full),
 	M2MI_STR(T, "crl-file", crl_file),
 	M2MI_INT(T, "crl-refresh-seconds", crl_refresh_seconds, 0, 86400),
+	/* Asynchronous PSK lookups during the handshake (docs/tls.md): a KeID fetch from the MEF that
+	 * misses the deadline fails the handshake (fail closed); over the cap, lookups fail at once. */
+	M2MI_INT(T, "psk-lookup-timeout-ms", psk_lookup_timeout_ms, 100, 60000),
+	M2MI_INT(T, "psk-lookups-max", psk_lookups_max, 1, 65536),
+	M2MI_STR(T, "mef-name", mef_name),
+	M2MI_KEY(T, "mef-security-profile", M2MI_CFG_BOOL, mef_security_profile),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -71,6 +78,8 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->header_timeout = 10;
 	cfg->log_requests = true;
 	cfg->mef_cache_seconds = 60;
+	cfg->psk_lookup_timeout_ms = 3000;
+	cfg->psk_lookups_max = 256;
 }
 
 /* TS-0001 Table 7.2-1 writes the M2M-SP-ID as //FQDN; people type the bare FQDN (it is what the
@@ -130,6 +139,9 @@ static m2m_err validate_mef(const m2m_cse_config *cfg, char *errmsg, size_t errc
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, cfg->mef_cert[0] ? "mef-cert" : "mef-key",
 					"mef-cert and mef-key must be given together");
 	if (cfg->mef_url[0] == '\0') {
+		if (cfg->mef_security_profile)
+			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-security-profile",
+						"needs mef-url");
 		if (cfg->mef_ca[0] != '\0' || cfg->mef_cert[0] != '\0')
 			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
 						cfg->mef_ca[0] ? "mef-ca" : "mef-cert", "needs mef-url");
@@ -142,6 +154,10 @@ static m2m_err validate_mef(const m2m_cse_config *cfg, char *errmsg, size_t errc
 	if (cfg->mef_ca[0] == '\0')
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-url",
 					"mef-url needs mef-ca (the CA that authenticates the MEF)");
+	/* mef-name: the FQDN of the MEF's KeIDs (hex@FQDN) and of its certificate */
+	if (cfg->mef_name[0] != '\0' && m2m_id_check_fqdn(cfg->mef_name, strlen(cfg->mef_name)) != M2M_OK)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-name",
+					"mef-name must be the MEF's FQDN such as mef.example.com");
 	return M2M_OK;
 }
 

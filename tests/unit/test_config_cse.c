@@ -61,6 +61,17 @@ static void test_mef_keys(void **state)
 	assert_int_equal(parse(&c, "mef-cache-seconds = -1\n", err, sizeof(err)), M2M_E_CONFIG);
 	assert_int_equal(parse(&c, "mef-cache-seconds = 86401\n", err, sizeof(err)), M2M_E_CONFIG);
 	assert_string_equal(err, "line 1: invalid value for 'mef-cache-seconds'");
+	/* asynchronous PSK lookup limits (docs/tls.md): defaults, range, exact refusal */
+	assert_int_equal(c.psk_lookup_timeout_ms, 3000);
+	assert_int_equal(c.psk_lookups_max, 256);
+	assert_int_equal(parse(&c, "psk-lookup-timeout-ms = 500\npsk-lookups-max = 16\n", err, sizeof(err)), M2M_OK);
+	assert_int_equal(c.psk_lookup_timeout_ms, 500);
+	assert_int_equal(c.psk_lookups_max, 16);
+	assert_string_equal(c.mef_name, "");
+	assert_int_equal(parse(&c, "psk-lookup-timeout-ms = 99\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 1: invalid value for 'psk-lookup-timeout-ms'");
+	assert_int_equal(parse(&c, "psk-lookups-max = 0\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 1: invalid value for 'psk-lookups-max'");
 
 	const struct { const char *ini; const char *want; } bad[] = {
 		{"psk-file = p\nmef-url = https://127.0.0.1:8444\nmef-ca = a\nmef-cert = c\n",
@@ -74,6 +85,10 @@ static void test_mef_keys(void **state)
 		{"psk-file = p\nmef-url = https://mef.example.com\nmef-ca = a\n",
 		 "line 2: mef-url must be https://HOST:PORT"},
 		{"psk-file = p\nmef-ca = a\n", "line 2: needs mef-url"},
+		{"psk-file = p\nmef-security-profile = true\n", "line 2: needs mef-url"},
+		{"psk-file = p\nmef-url = https://127.0.0.1:8444\nmef-ca = a\nmef-cert = c\nmef-key = k\n"
+		 "mef-name = 127.0.0.1\n",
+		 "line 6: mef-name must be the MEF's FQDN such as mef.example.com"},
 	};
 	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
 		assert_int_equal(parse(&c, bad[i].ini, err, sizeof(err)), M2M_OK);

@@ -25,6 +25,7 @@
 
 #include "m2msec/log.h"
 #include "services/cse/cse_int.h"
+#include "services/cse/sec_profile.h"
 
 /* The resource store's open options from the configuration (store-sync). */
 static const m2m_resstore_opts *store_opts(const m2m_cse_config *cfg)
@@ -91,6 +92,7 @@ void m2m_cse_free(m2m_cse *cse)
 	if (cse == NULL)
 		return;
 	m2mi_notifier_free(cse->notifier);
+	m2mi_secprof_slot_free(cse->secprof);
 	pthread_cond_destroy(&cse->pcv);
 	pthread_mutex_destroy(&cse->pmu);
 	free(cse);

@@ -58,6 +58,7 @@ struct m2m_cse {
 		int n;
 	} waiting[M2MI_WAIT_ORIGS];
 	pthread_cond_t pcv;     /* a synchronous wait for verification results */
+	struct m2mi_secprof_slot *secprof; /* the MEF's security profile (sec_profile.c), NULL = none */
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from

@@ -14,7 +14,12 @@
  *  - one total deadline per exchange (resolution, connect, send, response head), the response
  *    head is capped at 8 KiB, the connection is closed after one exchange;
  *  - the completion callback runs exactly once, never from inside m2mi_httpc_post.
+ * The same client speaks HTTPS for the CSE's association with the MEF (httpc_tls.h,
+ * docs/procedures/mef.md): "https://" URLs, a client certificate and the server's certificate
+ * verified against the CA and the expected host name (SSL_set1_host / IP SAN), and RETRIEVE
+ * requests whose response body (bounded) is handed to the callback.
  */
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,10 +32,15 @@
 #include <event2/bufferevent.h>
 #include <event2/dns.h>
 #include <event2/event.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "services/cse/cse_int.h"
+#include "services/cse/httpc_tls.h"
 
 #define HEAD_MAX 8192
+#define BODY_MAX 16384 /* a RETRIEVE answer (fetchCredRsp, a security profile) */
 
 typedef struct hreq {
 	struct hreq *prev, *next;  /* live requests of the client */
@@ -47,32 +57,41 @@ typedef struct hreq {
 	struct event *timer;       /* the deadline */
 	char head[HEAD_MAX];
 	size_t n;
+	bool tls;                  /* https:// */
+	m2mi_httpc_body_cb bcb;    /* a RETRIEVE: the answer's body goes to bcb instead of cb */
+	char *buf;                 /* head + body of a RETRIEVE answer (HEAD_MAX + BODY_MAX) */
 } hreq;
 
 struct m2mi_httpc {
 	struct event_base *base;
 	struct evdns_base *dns;    /* created at the first name that is no IP literal */
-	const m2mi_addr_policy *pol;
+	const m2mi_addr_policy *pol; /* NULL: every address (the operator's configured MEF) */
 	hreq *live;
+	SSL_CTX *ssl_ctx;          /* https://: client certificate + trust anchors (up-ref'd) */
+	char verify_name[256];     /* the name the server certificate must carry ("" = URL host) */
 };
 
-m2m_err m2mi_url_parse(const char *url, m2mi_url *u)
+/* tls == NULL: only http:// (notification targets); else https:// too, *tls tells which. */
+static m2m_err parse_url(const char *url, m2mi_url *u, bool *tls)
 {
 	const char *p, *h, *hend, *slash;
 	size_t n;
+	bool https = tls != NULL && strncmp(url, "https://", 8) == 0;
 
-	if (strncmp(url, "http://", 7) != 0)
+	if (strncmp(url, "http://", 7) != 0 && !https)
 		return M2M_E_UNSUPPORTED;
+	if (tls != NULL)
+		*tls = https;
 	for (p = url; *p; p++)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
 			return M2M_E_INVAL;
-	h = url + 7;
+	h = url + (https ? 8 : 7);
 	slash = strchr(h, '/');
 	hend = slash ? slash : h + strlen(h);
 	if (memchr(h, '@', (size_t)(hend - h)) != NULL || memchr(h, '?', (size_t)(hend - h)) != NULL ||
 	    memchr(h, '#', (size_t)(hend - h)) != NULL)
 		return M2M_E_INVAL; /* no userinfo; no query or fragment before the path */
-	snprintf(u->port, sizeof(u->port), "80");
+	snprintf(u->port, sizeof(u->port), https ? "443" : "80");
 	if (*h == '[') { /* [v6]:port */
 		const char *rb = memchr(h, ']', (size_t)(hend - h));
 		if (rb == NULL || (size_t)(rb - h - 1) >= sizeof(u->host))
@@ -110,6 +129,28 @@ m2m_err m2mi_url_parse(const char *url, m2mi_url *u)
 	return M2M_OK;
 }
 
+m2m_err m2mi_url_parse(const char *url, m2mi_url *u)
+{
+	return parse_url(url, u, NULL);
+}
+
+m2m_err m2mi_url_parse_any(const char *url, m2mi_url *u, bool *tls)
+{
+	return parse_url(url, u, tls);
+}
+
+m2m_err m2mi_httpc_set_tls(m2mi_httpc *h, SSL_CTX *ctx, const char *verify_name)
+{
+	if (h == NULL || ctx == NULL || (verify_name && strlen(verify_name) >= sizeof(h->verify_name)))
+		return M2M_E_INVAL;
+	if (SSL_CTX_up_ref(ctx) != 1)
+		return M2M_E_CRYPTO;
+	SSL_CTX_free(h->ssl_ctx);
+	h->ssl_ctx = ctx;
+	snprintf(h->verify_name, sizeof(h->verify_name), "%s", verify_name ? verify_name : "");
+	return M2M_OK;
+}
+
 m2m_err m2mi_httpc_new(struct event_base *base, const m2mi_addr_policy *pol, m2mi_httpc **out)
 {
 	m2mi_httpc *h = calloc(1, sizeof(*h));
@@ -136,6 +177,7 @@ static void req_free(hreq *r)
 	if (r->timer)
 		event_free(r->timer);
 	free(r->out);
+	free(r->buf);
 	free(r);
 }
 
@@ -147,10 +189,13 @@ void m2mi_httpc_free(m2mi_httpc *h)
 		evdns_base_free(h->dns, 0); /* in-flight lookups are dropped without callbacks */
 	while (h->live != NULL)
 		req_free(h->live); /* the owner drops its own jobs */
+	SSL_CTX_free(h->ssl_ctx);
 	free(h);
 }
 
 /* Complete r once: the callback, then the request is gone (unless a lookup still refers to it). */
+static void finish_body(hreq *r, int result, int status, int rsc, size_t body_off, size_t body_len);
+
 static void finish(hreq *r, int result, int status, int rsc)
 {
 	m2mi_httpc_cb cb = r->cb;
@@ -158,6 +203,10 @@ static void finish(hreq *r, int result, int status, int rsc)
 	struct evdns_getaddrinfo_request *q = r->dns_pending ? r->dns : NULL;
 	bool pending = r->dns_pending;
 
+	if (r->bcb != NULL) {
+		finish_body(r, result, status, rsc, 0, 0);
+		return;
+	}
 	if (r->done)
 		return;
 	r->done = true;
@@ -172,6 +221,39 @@ static void finish(hreq *r, int result, int status, int rsc)
 	cb(arg, result, status, rsc);
 	if (q != NULL)
 		evdns_getaddrinfo_cancel(q); /* its callback sees done and frees r */
+}
+
+/* The RETRIEVE flavour of finish: the body (inside r->buf) goes to bcb, then r is gone. */
+static void finish_body(hreq *r, int result, int status, int rsc, size_t body_off, size_t body_len)
+{
+	m2mi_httpc_body_cb cb = r->bcb;
+	void *arg = r->arg;
+	struct evdns_getaddrinfo_request *q = r->dns_pending ? r->dns : NULL;
+	bool pending = r->dns_pending;
+	char *buf = r->buf;
+
+	if (r->done)
+		return;
+	r->done = true;
+	r->buf = NULL; /* kept for the callback */
+	if (r->bev) {
+		bufferevent_free(r->bev);
+		r->bev = NULL;
+	}
+	if (r->timer)
+		evtimer_del(r->timer);
+	if (!pending)
+		req_free(r);
+	if (result != M2MI_HTTPC_OK)
+		cb(arg, result, 0, 0, NULL, 0);
+	else
+		cb(arg, result, status, rsc, buf + body_off, body_len);
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, HEAD_MAX + BODY_MAX); /* it may hold a key (fetchCredRsp) */
+		free(buf);
+	}
+	if (q != NULL)
+		evdns_getaddrinfo_cancel(q);
 }
 
 static int parse_head(const char *h, int *status, int *rsc)
@@ -202,11 +284,68 @@ static void got_head(hreq *r)
 		finish(r, M2MI_HTTPC_OK, status, rsc);
 }
 
+/* A RETRIEVE answer: complete when Content-Length bytes of body are in (or at EOF without one).
+ * Returns true when r was finished. */
+static bool body_step(hreq *r, bool eof)
+{
+	char *end = strstr(r->buf, "\r\n\r\n"), *line;
+	size_t hl, want = (size_t)-1;
+	int status = 0, rsc = 0;
+
+	if (end == NULL) {
+		if (eof || r->n + 1 >= HEAD_MAX) {
+			finish(r, M2MI_HTTPC_FAILED, 0, 0);
+			return true;
+		}
+		return false;
+	}
+	hl = (size_t)(end - r->buf) + 4;
+	end[2] = '\0'; /* parse the head alone */
+	for (line = strstr(r->buf, "\r\n"); line != NULL && line[2] != '\0'; line = strstr(line + 2, "\r\n")) {
+		if (strncasecmp(line + 2, "Content-Length:", 15) == 0)
+			want = (size_t)strtoul(line + 17, NULL, 10);
+		else if (strncasecmp(line + 2, "Transfer-Encoding:", 18) == 0)
+			want = (size_t)-2; /* chunked answers are not expected from the MEF: refuse */
+	}
+	if (want == (size_t)-2 || parse_head(r->buf, &status, &rsc) != 0 || (want != (size_t)-1 && want > BODY_MAX)) {
+		finish(r, M2MI_HTTPC_FAILED, 0, 0);
+		return true;
+	}
+	end[2] = '\r';
+	if (want != (size_t)-1 && r->n - hl >= want) {
+		finish_body(r, M2MI_HTTPC_OK, status, rsc, hl, want);
+		return true;
+	}
+	if (eof) {
+		if (want != (size_t)-1)
+			finish(r, M2MI_HTTPC_FAILED, 0, 0); /* truncated */
+		else
+			finish_body(r, M2MI_HTTPC_OK, status, rsc, hl, r->n - hl);
+		return true;
+	}
+	return false;
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	hreq *r = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
+	if (r->bcb != NULL) {
+		for (;;) {
+			int k = evbuffer_remove(in, r->buf + r->n, HEAD_MAX + BODY_MAX - 1 - r->n);
+			if (k <= 0)
+				return;
+			r->n += (size_t)k;
+			r->buf[r->n] = '\0';
+			if (body_step(r, false))
+				return; /* r is gone */
+			if (r->n + 1 >= HEAD_MAX + BODY_MAX) {
+				finish(r, M2MI_HTTPC_FAILED, 0, 0); /* answer too large */
+				return;
+			}
+		}
+	}
 	for (;;) {
 		int k = evbuffer_remove(in, r->head + r->n, sizeof(r->head) - 1 - r->n);
 		if (k <= 0)
@@ -231,7 +370,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED)
 		return;
-	if ((what & BEV_EVENT_EOF) && r->n > 0)
+	if (r->bcb != NULL && (what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && r->n > 0) {
+		(void)body_step(r, true);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && r->n > 0 && r->bcb == NULL)
 		got_head(r); /* the head ended with the connection */
 	else
 		finish(r, M2MI_HTTPC_FAILED, 0, 0);
@@ -242,6 +385,36 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	finish(arg, M2MI_HTTPC_FAILED, 0, 0);
+}
+
+/* An HTTPS connection: the server certificate must chain to the client context's trust anchors
+ * and carry the expected name (verify_name, else the URL host; an IP literal is matched against
+ * the iPAddress SAN), SNI set for a host name. */
+static struct bufferevent *tls_bev(hreq *r)
+{
+	const char *name = r->h->verify_name[0] ? r->h->verify_name : r->u.host;
+	unsigned char ip[16];
+	bool literal = inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1;
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if (r->h->ssl_ctx == NULL || (ssl = SSL_new(r->h->ssl_ctx)) == NULL)
+		return NULL;
+	SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+	if ((literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name) : SSL_set1_host(ssl, name)) != 1 ||
+	    (!literal && SSL_set_tlsext_host_name(ssl, name) != 1)) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	bev = bufferevent_openssl_socket_new(r->h->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+					     BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* the answer is framed by Content-Length; a peer closing without close_notify after it is fine */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
 }
 
 /* Check every resolved address, then connect to the first one (the one checked). */
@@ -259,7 +432,7 @@ static void connect_to(hreq *r, struct evutil_addrinfo *ai)
 			memcpy(ip, &((const struct sockaddr_in6 *)(const void *)a->ai_addr)->sin6_addr, 16);
 			fam = 6;
 		}
-		if (!m2mi_addr_policy_allows(r->h->pol, fam, ip)) {
+		if (r->h->pol != NULL && !m2mi_addr_policy_allows(r->h->pol, fam, ip)) {
 			finish(r, M2MI_HTTPC_DENIED, 0, 0);
 			return;
 		}
@@ -268,7 +441,10 @@ static void connect_to(hreq *r, struct evutil_addrinfo *ai)
 		finish(r, M2MI_HTTPC_FAILED, 0, 0);
 		return;
 	}
-	r->bev = bufferevent_socket_new(r->h->base, -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (r->tls)
+		r->bev = tls_bev(r);
+	else
+		r->bev = bufferevent_socket_new(r->h->base, -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (r->bev == NULL) {
 		finish(r, M2MI_HTTPC_FAILED, 0, 0);
 		return;
@@ -393,4 +569,69 @@ int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int e
 		h->live->prev = r;
 	h->live = r;
 	return M2MI_HTTPC_OK;
+}
+
+/* Link r into h and schedule its start (shared by POST and RETRIEVE). */
+static int launch(m2mi_httpc *h, hreq *r, int timeout_ms)
+{
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000 + 1};
+	const struct timeval now = {0, 0};
+
+	if ((r->timer = evtimer_new(h->base, on_deadline, r)) == NULL || evtimer_add(r->timer, &tv) != 0 ||
+	    event_base_once(h->base, -1, EV_TIMEOUT, on_start, r, &now) != 0) {
+		if (r->timer)
+			event_free(r->timer);
+		free(r->out);
+		free(r->buf);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	r->next = h->live;
+	if (h->live)
+		h->live->prev = r;
+	h->live = r;
+	return M2MI_HTTPC_OK;
+}
+
+int m2mi_httpc_retrieve(m2mi_httpc *h, const char *url, const char *origin, int timeout_ms, m2mi_httpc_body_cb cb,
+			void *arg)
+{
+	static atomic_uint counter;
+	hreq *r = calloc(1, sizeof(*r));
+	size_t cap;
+	bool v6;
+	int hn;
+
+	if (r == NULL)
+		return M2MI_HTTPC_FAILED;
+	r->h = h;
+	r->bcb = cb;
+	r->arg = arg;
+	if (parse_url(url, &r->u, &r->tls) != M2M_OK || strchr(origin, '\r') || strchr(origin, '\n') ||
+	    (r->buf = malloc(HEAD_MAX + BODY_MAX)) == NULL) {
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	r->buf[0] = '\0';
+	v6 = strchr(r->u.host, ':') != NULL;
+	cap = 512 + strlen(r->u.path) + strlen(r->u.host) + strlen(origin);
+	if ((r->out = malloc(cap)) == NULL) {
+		free(r->buf);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	/* TS-0009 6.2: RETRIEVE is GET; X-M2M-Origin is the CSE-ID, X-M2M-RI unique per request */
+	hn = snprintf(r->out, cap,
+		      "GET %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: mef-%u\r\n"
+		      "X-M2M-RVI: 3\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin,
+		      atomic_fetch_add(&counter, 1u));
+	if (hn < 0 || (size_t)hn >= cap) {
+		free(r->out);
+		free(r->buf);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	r->outlen = (size_t)hn;
+	return launch(h, r, timeout_ms);
 }

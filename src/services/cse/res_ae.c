@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "services/cse/cse_int.h"
+#include "services/cse/sec_profile.h"
 
 static const m2mi_attr ae_attrs[] = {
 	{"api", M2MI_VT_STR, M2MI_M, M2MI_NP, true},
@@ -136,6 +137,8 @@ int m2mi_ae_register(m2mi_ctx *c)
 	if (strcmp(stem, c->cse->admin.cse_relative) == 0 && !c->admin) /* public: identifiers */
 		return m2mi_fail(c, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED, "this AE-ID is reserved");
 	if ((rsc = m2mi_ssp_check_registration(c, stem)) != 0) /* TS-0001 10.2.2.2 step 003 */
+		return rsc;
+	if ((rsc = m2mi_secprof_check_registration(c, stem)) != 0) /* the MEF's allowedAEs: 4103 */
 		return rsc;
 	if (m2m_originator_forms(&c->cse->octx, stem, &c->orig) != M2M_OK)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "the AE-ID-Stem is not valid");

@@ -370,6 +370,8 @@ void m2m_mef_handle(m2m_mef_worker *w, const m2m_mef_assoc *a, m2m_request *req,
 		r = m2mi_mef_client(w, a, req, rsp, now, &o);
 	else if (starts(to, "mefKeyReg"))
 		r = m2mi_mef_key_proc(w, a, req, rsp, now, &o);
+	else if (starts(to, "securityProfile"))
+		r = m2mi_mef_profile(w, a, req, rsp, now, &o);
 	else
 		r = m2mi_mef_fail(rsp, &o, M2M_RSC_NOT_FOUND, "not-found", "no such MEF resource");
 	if (m2mi_mefstore_end(w->st, r) != r && r == M2M_OK) {

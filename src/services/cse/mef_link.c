@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the CSE's association with the MEF (mef_link.h): a dedicated outbound
+ * event loop on its own thread that sends RETRIEVE requests (fetchCredentials, the security
+ * profile; docs/procedures/mef.md) with the CSE's non-blocking HTTP client (httpc.c) over
+ * mutually authenticated TLS: the CSE presents mef-cert/mef-key (its CSE-ID in the SAN, TS-0003
+ * §8.3.5.2.1 Enrolment Target), the MEF must show a certificate for its FQDN chaining to mef-ca.
+ * Why a loop of its own and not the notifier's: a handshake waits for this fetch, so it must
+ * never queue behind slow notification targets; the code is the same client.
+ * Bounded: at most max_jobs requests queued or in flight (beyond, fetch refuses at once and the
+ * handshake fails closed); each request has the client's total deadline; every request gets
+ * exactly one answer, also at shutdown (m2mi_mef_link_free answers the rest as failures).
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "services/cse/httpc_tls.h"
+#include "services/cse/mef_link.h"
+
+typedef struct job {
+	struct job *prev, *next;
+	m2mi_mef_link *l;
+	char url[512];
+	m2mi_mef_rsp_fn done;
+	void *arg;
+} job;
+
+struct m2mi_mef_link {
+	pthread_mutex_t mu;
+	job *inbox, *flying;          /* inbox: mu; flying: loop thread */
+	size_t njobs, max_jobs;       /* mu */
+	bool stop, started;
+	int wake[2];
+	pthread_t th;
+	struct event_base *base;
+	struct event *wake_ev;
+	m2mi_httpc *httpc;
+	char base_url[256];
+	char origin[256];
+	int timeout_ms;
+};
+
+static void push(job **list, job *j)
+{
+	j->prev = NULL;
+	j->next = *list;
+	if (*list)
+		(*list)->prev = j;
+	*list = j;
+}
+
+static void unlink_job(job **list, job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		*list = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+}
+
+static void on_answer(void *arg, int result, int status, int rsc, const char *body, size_t len)
+{
+	job *j = arg;
+	m2mi_mef_link *l = j->l;
+
+	unlink_job(&l->flying, j);
+	pthread_mutex_lock(&l->mu);
+	l->njobs--;
+	pthread_mutex_unlock(&l->mu);
+	j->done(j->arg, result == M2MI_HTTPC_OK ? 0 : -1, status, rsc, body, len);
+	free(j);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	m2mi_mef_link *l = arg;
+	char buf[64];
+	job *j;
+	bool stop;
+
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&l->mu);
+	j = l->inbox;
+	l->inbox = NULL;
+	stop = l->stop;
+	pthread_mutex_unlock(&l->mu);
+	while (j != NULL) {
+		job *next = j->next;
+		push(&l->flying, j);
+		if (m2mi_httpc_retrieve(l->httpc, j->url, l->origin, l->timeout_ms, on_answer, j) != M2MI_HTTPC_OK)
+			on_answer(j, M2MI_HTTPC_FAILED, 0, 0, NULL, 0);
+		j = next;
+	}
+	if (stop)
+		event_base_loopbreak(l->base);
+}
+
+static void *run(void *arg)
+{
+	m2mi_mef_link *l = arg;
+
+	event_base_dispatch(l->base);
+	return NULL;
+}
+
+static m2m_err client_ctx(const m2mi_mef_link_cfg *cfg, SSL_CTX **out)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	struct stat st;
+
+	*out = NULL;
+	if (ctx == NULL)
+		return M2M_E_NOMEM;
+	/* the private key of the CSE's association: owner-only, as every key file (docs/tls.md) */
+	if (stat(cfg->key_file, &st) == 0 && (st.st_mode & 077) != 0) {
+		SSL_CTX_free(ctx);
+		return M2M_E_KEY_PERMS;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		SSL_CTX_free(ctx);
+		return M2M_E_CONFIG;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	*out = ctx;
+	return M2M_OK;
+}
+
+static void free_parts(m2mi_mef_link *l)
+{
+	if (l->wake_ev)
+		event_free(l->wake_ev);
+	m2mi_httpc_free(l->httpc); /* drops the exchanges in flight without callbacks */
+	if (l->base)
+		event_base_free(l->base);
+	if (l->wake[0] >= 0)
+		close(l->wake[0]);
+	if (l->wake[1] >= 0)
+		close(l->wake[1]);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+m2m_err m2mi_mef_link_new(const m2mi_mef_link_cfg *cfg, m2mi_mef_link **out)
+{
+	m2mi_mef_link *l;
+	SSL_CTX *ctx = NULL;
+	m2m_err r;
+	m2mi_url u;
+	bool tls = false;
+
+	*out = NULL;
+	if (cfg == NULL || cfg->url == NULL || cfg->origin == NULL || cfg->ca_file == NULL || cfg->cert_file == NULL ||
+	    cfg->key_file == NULL || cfg->max_jobs < 1 || cfg->timeout_ms < 1 ||
+	    strlen(cfg->url) >= sizeof(l->base_url) || strlen(cfg->origin) >= sizeof(l->origin) ||
+	    m2mi_url_parse_any(cfg->url, &u, &tls) != M2M_OK || !tls)
+		return M2M_E_INVAL; /* always TLS: the MEF hands out keys */
+	if ((r = client_ctx(cfg, &ctx)) != M2M_OK)
+		return r;
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		SSL_CTX_free(ctx);
+		return M2M_E_NOMEM;
+	}
+	l->wake[0] = l->wake[1] = -1;
+	pthread_mutex_init(&l->mu, NULL);
+	l->max_jobs = cfg->max_jobs;
+	l->timeout_ms = cfg->timeout_ms;
+	snprintf(l->base_url, sizeof(l->base_url), "%s", cfg->url);
+	if (l->base_url[0] && l->base_url[strlen(l->base_url) - 1] == '/')
+		l->base_url[strlen(l->base_url) - 1] = '\0';
+	snprintf(l->origin, sizeof(l->origin), "%s", cfg->origin);
+	if (pipe(l->wake) != 0 || fcntl(l->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    fcntl(l->wake[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(l->wake[0], F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(l->wake[1], F_SETFD, FD_CLOEXEC) != 0 || (l->base = event_base_new()) == NULL ||
+	    m2mi_httpc_new(l->base, NULL, &l->httpc) != M2M_OK ||
+	    m2mi_httpc_set_tls(l->httpc, ctx, cfg->verify_name) != M2M_OK ||
+	    (l->wake_ev = event_new(l->base, l->wake[0], EV_READ | EV_PERSIST, on_wake, l)) == NULL ||
+	    event_add(l->wake_ev, NULL) != 0 || pthread_create(&l->th, NULL, run, l) != 0) {
+		SSL_CTX_free(ctx);
+		free_parts(l);
+		return M2M_E_INTERNAL;
+	}
+	SSL_CTX_free(ctx); /* the client holds its reference */
+	l->started = true;
+	*out = l;
+	return M2M_OK;
+}
+
+int m2mi_mef_link_fetch(void *fctx, const char *path, m2mi_mef_rsp_fn done, void *arg)
+{
+	m2mi_mef_link *l = fctx;
+	job *j;
+
+	if (path == NULL || path[0] != '/' || (j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
+	if ((size_t)snprintf(j->url, sizeof(j->url), "%s%s", l->base_url, path) >= sizeof(j->url)) {
+		free(j);
+		return -1;
+	}
+	j->l = l;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&l->mu);
+	if (l->stop || l->njobs >= l->max_jobs) {
+		pthread_mutex_unlock(&l->mu);
+		free(j);
+		return -1; /* bounded: the caller fails closed */
+	}
+	l->njobs++;
+	push(&l->inbox, j);
+	pthread_mutex_unlock(&l->mu);
+	(void)!write(l->wake[1], "w", 1);
+	return 0;
+}
+
+void m2mi_mef_link_free(m2mi_mef_link *l)
+{
+	job *lists[2], *j;
+
+	if (l == NULL)
+		return;
+	pthread_mutex_lock(&l->mu);
+	l->stop = true;
+	pthread_mutex_unlock(&l->mu);
+	(void)!write(l->wake[1], "s", 1);
+	if (l->started)
+		pthread_join(l->th, NULL);
+	/* The loop is gone: every request not answered yet is answered here, as a failure. */
+	lists[0] = l->inbox;
+	lists[1] = l->flying;
+	l->inbox = l->flying = NULL;
+	m2mi_httpc_free(l->httpc);
+	l->httpc = NULL;
+	for (int i = 0; i < 2; i++)
+		while ((j = lists[i]) != NULL) {
+			lists[i] = j->next;
+			j->done(j->arg, -1, 0, 0, NULL, 0);
+			free(j);
+		}
+	free_parts(l);
+}
