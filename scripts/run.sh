@@ -117,6 +117,7 @@ cred-store = $VAR/creds.db
 admin-originator = CAdmin
 # the MEF this CSE is an Enrolment Target of: KeIDs *@$MEF_FQDN are fetched from it
 mef-url = https://127.0.0.1:$MEF_PORT
+mef-name = $MEF_FQDN
 mef-ca = $VAR/ca/ca.crt
 mef-cert = $VAR/server.crt
 mef-key = $VAR/server.key
