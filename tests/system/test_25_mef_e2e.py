@@ -73,11 +73,6 @@ UCSK_LABEL = b"oneM2M Enrolment Key to Usage-Constrained Symmetric Key derivatio
 CIPHER = "PSK-AES128-CBC-SHA256"
 
 
-def has(m2msec_bin, needle, *cmd):
-    r = subprocess.run([m2msec_bin, *cmd, "--help"], capture_output=True, text=True, timeout=30)
-    return r.returncode == 0 and needle in r.stdout
-
-
 def parse_all(raw):
     """Every HTTP/1.1 response in raw (Content-Length framed) -> [(status, headers, body)]."""
     out, i = [], raw.find(b"HTTP/1.1 ")
@@ -159,8 +154,7 @@ class World:
                  "mef-cache-seconds = 1\ncrl-file = %s\ncrl-refresh-seconds = 1\n%s" % (
                      self.mef_port, self.c.path("ca/ca.crt"), self.c.path("server.crt"), self.c.path("server.key"),
                      self.c.path("crl.pem"), self.cse_extra))
-        if has(self.bin, "", "cse") and cse_knows_key(self.bin, "mef-name"):
-            extra += "mef-name = %s\n" % FQDN
+        extra += "mef-name = %s\n" % FQDN                          # mef-url names the MEF by address
         self.c.start(extra)
         return self
 
@@ -219,31 +213,12 @@ class World:
         return self.c.psk(method, path, origin, keid, body=body, ty=ty, key=key_hex)
 
 
-def cse_knows_key(m2msec_bin, key):
-    """Does this m2msec cse know the configuration key? (unknown keys are refused by name)."""
-    import tempfile
-    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
-        f.write("[cse]\n%s = x\n" % key)
-    try:
-        r = subprocess.run([m2msec_bin, "cse", "--config", f.name, "--check"], capture_output=True, text=True,
-                           timeout=30)
-        return "unknown key" not in r.stderr
-    finally:
-        os.unlink(f.name)
-
-
 def ae(rn):
     return json.dumps({"m2m:ae": {"rn": rn, "api": "Nm2msec.e2e", "rr": False, "srv": ["3"]}})
 
 
-def need(m2msec_bin):
-    if not has(m2msec_bin, "--kpm-id", "mef", "enrolee", "add"):
-        pytest.skip("needs `m2msec mef` with `mef enrolee add` (the MEF service, branch i7-mefsvc) in this build")
-
-
 @pytest.fixture(scope="module")
 def world(m2msec_bin, tmp_path_factory):
-    need(m2msec_bin)
     w = World(m2msec_bin, tmp_path_factory.mktemp("e2e"), mef_extra="rate-limit-per-identity = 0\n"
               "rate-limit-per-address = 0\n")
     w.start_mef()
@@ -252,17 +227,9 @@ def world(m2msec_bin, tmp_path_factory):
     w.stop()
 
 
-_CSE_FETCH = {}
-
-
-def need_cse_fetch(w, keid=None, key_hex=None):
-    """The CSE's KeID fetch from the MEF (branch i7-cse-mef, with its `mef-name` key): skip, naming
-    it, when this build has none. Then one probe request on the KeID association (None: refused)."""
-    if w.bin not in _CSE_FETCH:
-        _CSE_FETCH[w.bin] = cse_knows_key(w.bin, "mef-name")
-    if not _CSE_FETCH[w.bin]:
-        pytest.skip("needs the CSE fetching KeID keys from the MEF (branch i7-cse-mef: mef-name) in this build")
-    return None if keid is None else w.cse_psk(keid, key_hex, "GET", "/cse-in", "Cprobe")
+def probe(w, keid, key_hex):
+    """One request on the KeID association (None: the handshake was refused)."""
+    return w.cse_psk(keid, key_hex, "GET", "/cse-in", "Cprobe")
 
 
 def kpm_registration(w, name, enrolee, target="/id-in"):
@@ -292,7 +259,7 @@ def test_psk_enrolment_to_cse_registration_key_agreement_and_bound_from(world):
     assert rsp["credential"] == tkey and rsp["enroleeID"] == "Cdev1" and rsp["SUID"] == 22
     assert 0 < rsp["lifetime"] <= 86400
     # the CSE fetches it during the handshake and binds the association to Cdev1
-    r = need_cse_fetch(w, keid, tkey)
+    r = probe(w, keid, tkey)
     assert r is not None and r.rsc == 4106, r                       # From Cprobe is not Cdev1
     r = w.cse_psk(keid, tkey, "POST", "/cse-in", "Cdev1", ae("dev1"), ty=2)
     assert r.rsc == 2001, r
@@ -326,7 +293,6 @@ def test_m2msec_enrol_then_cse(world, tmp_path):
     tkey = (out / "target.psk").read_text().strip()
     s, h, b = w.fetch(keid)
     assert h["x-m2m-rsc"] == "2000" and json.loads(b)["sec:fetchCredRsp"]["credential"] == tkey, b
-    need_cse_fetch(w)
     r = w.cse_psk(keid, tkey, "POST", "/cse-in", "Cdev2", ae("dev2"), ty=2)
     assert r.rsc == 2001, r
 
@@ -354,7 +320,6 @@ def test_expired_and_revoked_enrolees_at_the_mef(world, tmp_path):
 
 def test_revoked_enrolee_refused_at_the_cse_within_cache_seconds(world):
     w = world
-    need_cse_fetch(w)
     keid, ke, tkey, kpm_id, kpm = kpm_registration(w, "dev15", "Cdev15")
     r = w.cse_psk(keid, tkey, "POST", "/cse-in", "Cdev15", ae("dev15"), ty=2)
     assert r.rsc == 2001, r
@@ -396,7 +361,6 @@ def test_fetch_credentials_refusals(world):
 
 def test_cse_refuses_keid_of_another_target(world):
     w = world
-    need_cse_fetch(w)
     keid, ke, tkey, _, _ = kpm_registration(w, "dev16", "Cdev16")
     keid_mn, _, tkey_mn, _, _ = kpm_registration(w, "dev17", "Cdev17", target="/id-mn1")
     # control: the handshake succeeds (no AE yet, so no privilege on the CSEBase: 4103)
@@ -520,15 +484,13 @@ def test_certificate_flow_cse_accepts_then_crl_refuses(world, tmp_path):
 # ---- their own processes: MEF down, rate limit -----------------------------------------------------
 
 def test_mef_down_fails_closed_other_clients_served(m2msec_bin, tmp_path):
-    need(m2msec_bin)
     w = World(m2msec_bin, tmp_path, mef_extra="rate-limit-per-identity = 0\nrate-limit-per-address = 0\n")
     w.start_mef()
     try:
         w.start_cse()
         keid, ke, tkey, kpm_id, kpm = kpm_registration(w, "dev13", "Cdev13")
         w.stop_mef()
-        need_cse_fetch(w)
-        # N33 the KeID is new to the CSE and the MEF is down: the handshake fails (fail closed) ...
+            # N33 the KeID is new to the CSE and the MEF is down: the handshake fails (fail closed) ...
         assert w.cse_psk(keid, tkey, "GET", "/cse-in", "Cdev13") is None
         # ... and a client with a provisioned PSK is still served
         r = w.c.psk("GET", "/cse-in", "CAdmin", "kpsa-adm@" + SP)
@@ -538,7 +500,6 @@ def test_mef_down_fails_closed_other_clients_served(m2msec_bin, tmp_path):
 
 
 def test_rate_limit_429_retry_after(m2msec_bin, tmp_path):
-    need(m2msec_bin)
     w = World(m2msec_bin, tmp_path, mef_extra="rate-limit-per-identity = 2\nrate-limit-per-address = 0\n")
     w.start_mef()
     try:
