@@ -49,7 +49,7 @@
 
 static struct {
 	const char *mode, *host, *fqdn, *prefix, *target, *cipher, *servername, *origin;
-	const char *cert, *key, *ca, *identity, *keid_out, *paths_file;
+	const char *cert, *key, *ca, *identity, *keid_out, *paths_file, *target_fqdn;
 	int port, conns, count;
 	bool once, no_register;
 	double seconds;
@@ -60,7 +60,7 @@ static struct {
 
 static char **paths;
 static int npaths;
-static char **keids; /* --once: the KeID of enrolee i */
+static char **keids; /* --once: the KeID of enrolee i (and its target key with --target-fqdn) */
 static atomic_long next_idx;
 static atomic_int error_shown;
 static double deadline;
@@ -316,8 +316,27 @@ static int one_enrolment(struct worker *w, int i)
 		fail_once("registration: not 201 with the computed KeID", c->buf);
 		goto out;
 	}
-	if (keids != NULL && (keids[i] = strdup(keid)) == NULL)
+	if (keids != NULL && o.target_fqdn != NULL) {
+		/* TS-0003 clause 10.3.7: the usage-constrained key for SUID 22 and this target */
+		static const char lbl[] = "oneM2M Enrolment Key to Usage-Constrained Symmetric Key derivation22";
+		uint8_t msg[512], k[32];
+		unsigned int kn = 32;
+		size_t ln = sizeof(lbl) - 1, tn = strlen(o.target_fqdn);
+		char line[256];
+		if (ln + tn > sizeof(msg))
+			goto out;
+		memcpy(msg, lbl, ln);
+		memcpy(msg + ln, o.target_fqdn, tn);
+		HMAC(EVP_sha256(), mat + 16, 32, msg, ln + tn, k, &kn);
+		n = snprintf(line, sizeof(line), "%s ", keid);
+		for (int b = 0; b < 32; b++)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%02x", k[b]);
+		m2m_memzero(k, sizeof(k));
+		if ((keids[i] = strdup(line)) == NULL)
+			goto out;
+	} else if (keids != NULL && (keids[i] = strdup(keid)) == NULL) {
 		goto out;
+	}
 	ok = 1;
 out:
 	m2m_memzero(mat, sizeof(mat));
@@ -478,11 +497,12 @@ static void usage(FILE *f)
 {
 	fputs("usage: " PROG " gen --fqdn F --seed HEX --count N [--prefix P] [--target CSE-ID]\n"
 	      "       " PROG " enrol --port P --fqdn F --seed HEX --count N [--prefix P] [--conns C]\n"
-	      "                    (--seconds S | --once --keid-out FILE) [--no-register]\n"
+	      "                    (--seconds S | --once --keid-out FILE [--target-fqdn F]) [--no-register]\n"
 	      "       " PROG " get --port P --paths-file F [--conns C] [--seconds S] [--servername N]\n"
 	      "                  (--cert F --key F --ca F | --psk-identity ID --psk HEX) [--origin O]\n"
 	      "MEF benchmark client (bench/mef). KpmID i = PREFIX<i>@FQDN, Kpm = HMAC-SHA-256(seed, KpmID),\n"
-	      "Enrolee-ID = C<PREFIX><i>. Prints key=value figures; exit 1 on any error.\n",
+	      "Enrolee-ID = C<PREFIX><i>. --target-fqdn: each --keid-out line also holds the SUID 22 key for\n"
+	      "that Enrolment Target (TS-0003 10.3.7). Prints key=value figures; exit 1 on any error.\n",
 	      f);
 }
 
@@ -498,7 +518,8 @@ int main(int argc, char **argv)
 		{"cert", required_argument, NULL, 'C'},	    {"key", required_argument, NULL, 'k'},
 		{"ca", required_argument, NULL, 'A'},	    {"psk-identity", required_argument, NULL, 'i'},
 		{"psk", required_argument, NULL, 'q'},	    {"origin", required_argument, NULL, 'o'},
-		{"servername", required_argument, NULL, 'N'}, {"help", no_argument, NULL, 'h'},
+		{"servername", required_argument, NULL, 'N'}, {"target-fqdn", required_argument, NULL, 'T'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *seed_hex = NULL, *psk_hex = NULL;
@@ -531,6 +552,7 @@ int main(int argc, char **argv)
 		case 'q': psk_hex = optarg; break;
 		case 'o': o.origin = optarg; break;
 		case 'N': o.servername = optarg; break;
+		case 'T': o.target_fqdn = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
