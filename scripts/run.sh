@@ -1,26 +1,34 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `make run`: a working secure CSE in one command. Sets up var/ (mode 0700) once:
-#   var/ca/          a local P-256 CA (m2msec ca init)
-#   var/server.*     the CSE's certificate (SAN = public domain name of the CSE-ID) and key (0600)
+# `make run`: a working secure CSE and its M2M Enrolment Function (MEF) in one command. Sets up
+# var/ (mode 0700) once:
+#   var/ca/          a local P-256 CA (m2msec ca init); also the MEF's EST CA (ca-dir)
+#   var/server.*     the CSE's certificate (SAN = public domain name of the CSE-ID) and key (0600);
+#                    the CSE also presents it on its association with the MEF (mef-cert)
+#   var/mef.*        the MEF's certificate (SAN = its FQDN mef.<SP>) and key (0600)
 #   var/psk.txt      pre-provisioned M2M Secure Connection Key of the admin (0600)
 #   var/dev1.key     the device Kpsa of kpsa-dev1 (0600), also in var/creds.db (bound to Cdev1)
+#   var/dev1.kpm     the pre-provisioned Kpm of the device dev1@mef.<SP> that the tour enrols (0600)
 #   var/creds.db     the credential store (m2msec cred)
-#   var/cse.db       the CSE's resources: they survive a re-run (`make clean` or `rm -rf var` to start over)
-# and writes var/cse.ini (docs/config.md) on EVERY run, so M2MSEC_PORT=N always takes effect;
-# then walks through the operator CLI, prints the commands to try, and runs the CSE in the
-# foreground (Ctrl-C stops it). Keys never appear on a command line of this script: they go
-# through 0600 files and standard input.
+#   var/cse.db, var/mef.db   the CSE's resources and the MEF's enrolees: they survive a re-run
+#                    (`make clean` or `rm -rf var` to start over)
+# and writes var/run.ini (docs/config.md: [cse] and [mef] in one file) on EVERY run, so
+# M2MSEC_PORT=N always takes effect; then walks through the operator CLI, prints the tour (enrol a
+# device with the MEF and register it with the CSE), starts the MEF in the background (log in
+# var/mef.log) and runs the CSE in the foreground; Ctrl-C (or the CSE's exit) stops both. Keys
+# never appear on a command line of this script: they go through 0600 files and standard input.
 # Usage: scripts/run.sh [BUILD_DIR]   (default build; absolute or relative to the repository)
-# Environment: M2MSEC_PORT (default 8443); M2MSEC_VAR (default var) the state directory;
-#   M2MSEC_RUN_PREPARE_ONLY=1 prepares var/ and prints everything but does not start the CSE
-#   (used by tests/system/test_19_newcomer.py).
+# Environment: M2MSEC_PORT (default 8443) the CSE; M2MSEC_MEF_PORT (default M2MSEC_PORT + 1) the
+#   MEF; M2MSEC_VAR (default var) the state directory; M2MSEC_RUN_PREPARE_ONLY=1 prepares var/
+#   and prints everything but starts nothing (used by tests/system/test_19_newcomer.py and
+#   tests/system/test_26_run_tour.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 case "$BUILD" in /*) M2M="$BUILD/m2msec" ;; *) M2M="$PWD/$BUILD/m2msec" ;; esac
 SP=m2msec.example.com
 CSE_HOST=id-in.$SP
+MEF_FQDN=mef.$SP
 PORT=${M2MSEC_PORT:-8443}
 VAR=${M2MSEC_VAR:-var}
 
@@ -28,6 +36,14 @@ case "$PORT" in
 ''|*[!0-9]*) echo "run.sh: M2MSEC_PORT must be a port number, not '$PORT'" >&2; exit 2 ;;
 esac
 [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || { echo "run.sh: M2MSEC_PORT $PORT is out of range" >&2; exit 2; }
+MEF_PORT=${M2MSEC_MEF_PORT:-$((PORT < 65535 ? PORT + 1 : PORT - 1))}
+case "$MEF_PORT" in
+''|*[!0-9]*) echo "run.sh: M2MSEC_MEF_PORT must be a port number, not '$MEF_PORT'" >&2; exit 2 ;;
+esac
+[ "$MEF_PORT" -ge 1 ] && [ "$MEF_PORT" -le 65535 ] && [ "$MEF_PORT" != "$PORT" ] ||
+	{ echo "run.sh: M2MSEC_MEF_PORT $MEF_PORT is out of range or the CSE's port" >&2; exit 2; }
+# The commands printed for the reader: the binary as given (relative to the repository or absolute).
+M2M_SHOWN="$BUILD/m2msec"
 [ -x "$M2M" ] || { echo "run.sh: no m2msec binary at $M2M (build first: make build)" >&2; exit 1; }
 
 umask 077
@@ -47,6 +63,7 @@ if [ ! -f "$VAR/psk.txt" ]; then
 	chmod 600 "$VAR/psk.txt"
 fi
 [ -f "$VAR/dev1.key" ] || { hexkey >"$VAR/dev1.key"; chmod 600 "$VAR/dev1.key"; }
+[ -f "$VAR/dev1.kpm" ] || { hexkey >"$VAR/dev1.kpm"; chmod 600 "$VAR/dev1.kpm"; }
 
 step "TS-0003 §10.3 key derivations (m2msec key)"
 KE=$(hexkey)
@@ -70,6 +87,9 @@ if [ ! -f "$VAR/ca/ca.crt" ]; then
 else
 	echo "(reusing $VAR/ca)"
 fi
+if [ ! -f "$VAR/mef.crt" ]; then
+	show "$M2M" ca issue --dir "$VAR/ca" --san "$MEF_FQDN" --out "$VAR/mef"
+fi
 
 step "The credential store (m2msec cred)"
 if [ ! -f "$VAR/creds.db" ]; then
@@ -79,9 +99,11 @@ fi
 show "$M2M" cred list --store "$VAR/creds.db"
 
 # Rewritten on every run: the file always matches what this run starts (and what it prints).
-cat >"$VAR/cse.ini.tmp" <<INI
-# m2msec CSE configuration written by make run (scripts/run.sh) on every run: edit a copy
-# (docs/config.md), or set M2MSEC_PORT for another port.
+# One file, two sections (docs/config.md): [cse] for `m2msec cse`, [mef] for `m2msec mef`.
+cat >"$VAR/run.ini.tmp" <<INI
+# m2msec configuration written by make run (scripts/run.sh) on every run: edit a copy
+# (docs/config.md), or set M2MSEC_PORT / M2MSEC_MEF_PORT for other ports.
+[cse]
 cse-id = /id-in
 name = cse-in
 sp-id = //$SP
@@ -93,12 +115,69 @@ trust-anchors = $VAR/ca/ca.crt
 psk-file = $VAR/psk.txt
 cred-store = $VAR/creds.db
 admin-originator = CAdmin
+# the MEF this CSE is an Enrolment Target of: KeIDs *@$MEF_FQDN are fetched from it
+mef-url = https://127.0.0.1:$MEF_PORT
+mef-name = $MEF_FQDN
+mef-ca = $VAR/ca/ca.crt
+mef-cert = $VAR/server.crt
+mef-key = $VAR/server.key
+mef-cache-seconds = 60
+
+[mef]
+mef-fqdn = $MEF_FQDN
+sp-id = $SP
+https-listen = 127.0.0.1:$MEF_PORT
+store = $VAR/mef.db
+cert = $VAR/mef.crt
+key = $VAR/mef.key
+trust-anchors = $VAR/ca/ca.crt
+ca-dir = $VAR/ca
+est-uri = https://$MEF_FQDN:$MEF_PORT/.well-known/est
+log-file = $VAR/mef.log
 INI
-mv -f "$VAR/cse.ini.tmp" "$VAR/cse.ini"
+mv -f "$VAR/run.ini.tmp" "$VAR/run.ini"
+rm -f "$VAR/cse.ini" # the single-section file of earlier versions: not read any more
 
 step "Try it (in another terminal, from $PWD)"
 cat <<TXT
-Register the AE Cdev1 over TLS-PSK (its KpsaID is bound to Cdev1):
+The tour: enrol a device with the MEF and register it with the CSE (TS-0003 §8.3,
+docs/procedures/mef.md). The device dev1@$MEF_FQDN starts with only its pre-provisioned
+Kpm in $VAR/dev1.kpm (0600).
+
+1. The operator registers the device's Kpm with the MEF (works while the MEF runs):
+  $M2M_SHOWN mef enrolee add --config $VAR/run.ini --kpm-id dev1@$MEF_FQDN --kpm-file $VAR/dev1.kpm --enrolee-id Cmef1 --target /id-in
+
+2. The device enrols: MEF Handshake (TLS-PSK with the Kpm), Ke and KeID from the TLS exporter,
+   MEF Client Registration. Prints the KeID; writes $VAR/dev1/keid, ke and target.psk (0600):
+  $M2M_SHOWN enrol --mef 127.0.0.1:$MEF_PORT --mef-ca $VAR/ca/ca.crt --kpm-id dev1@$MEF_FQDN --kpm-file $VAR/dev1.kpm --out $VAR/dev1
+
+3. The device registers its AE with the CSE over TLS-PSK, psk_identity = its KeID: the CSE fetches
+   the key from the MEF during the handshake and binds the association to Cmef1:
+  BODY='{"m2m:ae":{"rn":"mef1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}'
+  printf 'POST /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: Cmef1\r\nX-M2M-RI: t1\r\nX-M2M-RVI: 3\r\nContent-Type: application/json;ty=2\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \${#BODY} "\$BODY" \\
+    | openssl s_client -quiet -tls1_2 -psk_identity "\$(cat $VAR/dev1/keid)" -psk "\$(cat $VAR/dev1/target.psk)" -connect 127.0.0.1:$PORT
+
+   Another originator on that association is refused (expect X-M2M-RSC: 4106):
+  printf 'GET /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: Cdev9\r\nX-M2M-RI: t2\r\nX-M2M-RVI: 3\r\nConnection: close\r\n\r\n' \\
+    | openssl s_client -quiet -tls1_2 -psk_identity "\$(cat $VAR/dev1/keid)" -psk "\$(cat $VAR/dev1/target.psk)" -connect 127.0.0.1:$PORT
+
+4. The certificate flavour: the device enrols again, generates a P-256 key and a CSR on the
+   device and gets its certificate from the MEF's CA over EST ($VAR/dev1/cert.pem, cert.key);
+   the CSE (trust-anchors = that CA) accepts it:
+  $M2M_SHOWN enrol --mef 127.0.0.1:$MEF_PORT --mef-ca $VAR/ca/ca.crt --kpm-id dev1@$MEF_FQDN --kpm-file $VAR/dev1.kpm --out $VAR/dev1 --cert
+  curl -si --cacert $VAR/ca/ca.crt --cert $VAR/dev1/cert.pem --key $VAR/dev1/cert.key \\
+    --resolve $CSE_HOST:$PORT:127.0.0.1 -H 'X-M2M-Origin: Cmef1' -H 'X-M2M-RI: t3' -H 'X-M2M-RVI: 3' \\
+    https://$CSE_HOST:$PORT/cse-in/mef1
+
+5. The operator revokes the device; its next enrolment fails (exit status 1):
+  $M2M_SHOWN mef enrolee revoke --config $VAR/run.ini --kpm-id dev1@$MEF_FQDN
+  $M2M_SHOWN enrol --mef 127.0.0.1:$MEF_PORT --mef-ca $VAR/ca/ca.crt --kpm-id dev1@$MEF_FQDN --kpm-file $VAR/dev1.kpm --out $VAR/dev1-again
+
+   See the enrolees and the audit log (never a key):
+  $M2M_SHOWN mef enrolee list --config $VAR/run.ini
+  tail -n 5 $VAR/mef.log
+
+Without the MEF: a pre-provisioned key (TS-0003 §8.2.2.1). Register the AE Cdev1 over TLS-PSK (its KpsaID is bound to Cdev1):
   BODY='{"m2m:ae":{"rn":"dev1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}'
   printf 'POST /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: Cdev1\r\nX-M2M-RI: r1\r\nX-M2M-RVI: 3\r\nContent-Type: application/json;ty=2\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \${#BODY} "\$BODY" \\
     | openssl s_client -quiet -tls1_2 -psk "\$(cat $VAR/dev1.key)" -psk_identity kpsa-dev1@$SP -connect 127.0.0.1:$PORT
@@ -127,14 +206,36 @@ X-M2M-RSC: 4117 (ORIGINATOR_HAS_ALREADY_REGISTERED) - read it back instead, or s
 with 'make clean' (or 'rm -rf $VAR').
 
 The admin PSK (identity kpsa-admin@$SP, originator CAdmin) is in $VAR/psk.txt (mode 0600).
-The binary is $M2M; the configuration $VAR/cse.ini (rewritten on every run).
-Logs are JSON lines on stderr. Stop with Ctrl-C.
+The binary is $M2M; the configuration $VAR/run.ini ([cse] and [mef], rewritten on every run).
+The CSE logs JSON lines on stderr, the MEF to $VAR/mef.log. Ctrl-C stops both.
 TXT
 
 if [ "${M2MSEC_RUN_PREPARE_ONLY:-0}" = 1 ]; then
 	echo
-	echo "prepared $VAR/cse.ini for https://127.0.0.1:$PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
+	echo "prepared $VAR/run.ini for the CSE on https://127.0.0.1:$PORT and the MEF on https://127.0.0.1:$MEF_PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
 	exit 0
 fi
+
+# The MEF in the background, the CSE in the foreground. A background job of a script ignores
+# SIGINT, so the EXIT trap stops the MEF whichever way this script ends: Ctrl-C (the CSE stops,
+# then the script), the CSE's exit, or a failure here.
+step "Starting the MEF on https://127.0.0.1:$MEF_PORT (log: $VAR/mef.log)"
+"$M2M" mef --config "$VAR/run.ini" >>"$VAR/mef.out" 2>&1 &
+MEF_PID=$!
+stop_mef() {
+	kill -TERM "$MEF_PID" 2>/dev/null || true
+	wait "$MEF_PID" 2>/dev/null || true
+}
+trap stop_mef EXIT
+trap 'exit 130' INT TERM
+for _ in $(seq 100); do
+	if ! kill -0 "$MEF_PID" 2>/dev/null; then
+		tail -n 5 "$VAR/mef.out" >&2
+		echo "run.sh: the MEF did not start (above; its output is in $VAR/mef.out)" >&2
+		exit 1
+	fi
+	(exec 3<>"/dev/tcp/127.0.0.1/$MEF_PORT") 2>/dev/null && break
+	sleep 0.1
+done
 step "Starting the secure CSE on https://127.0.0.1:$PORT"
-exec "$M2M" cse --config "$VAR/cse.ini"
+"$M2M" cse --config "$VAR/run.ini"

@@ -51,19 +51,20 @@ def test_run_rewrites_the_port_every_run_and_prints_no_key(m2msec_bin, tmp_path)
     var = tmp_path / "var"
     p1, p2 = free_port(), free_port()
     out1 = run_sh(m2msec_bin, var, p1)
-    assert ini_value(var / "cse.ini", "https-listen") == "127.0.0.1:%d" % p1
+    assert ini_value(var / "run.ini", "https-listen") == "127.0.0.1:%d" % p1  # [cse] comes first
     out2 = run_sh(m2msec_bin, var, p2)          # second run reuses var/, new port
-    assert ini_value(var / "cse.ini", "https-listen") == "127.0.0.1:%d" % p2
+    assert ini_value(var / "run.ini", "https-listen") == "127.0.0.1:%d" % p2
     assert "https://127.0.0.1:%d" % p2 in out2 and ":%d" % p1 not in out2
     assert "4117" in out2 and "make clean" in out2        # the re-run hint
     # no key is printed (the walk-through used to print the device Kpsa inside a command line)
     dev_key = (var / "dev1.key").read_text().strip()
     admin_key = (var / "psk.txt").read_text().split("kpsa-admin@" + SP)[1].split()[0]
+    dev_kpm = (var / "dev1.kpm").read_text().strip()          # the Kpm the MEF tour enrols with
     for out in (out1, out2):
-        assert dev_key not in out and admin_key not in out
+        assert dev_key not in out and admin_key not in out and dev_kpm not in out
         assert not re.search(r"-psk [0-9a-f]{64}", out)
     assert stat.S_IMODE(os.stat(var).st_mode) == 0o700
-    for name in ("cse.ini", "dev1.key", "psk.txt", "server.key", "creds.db"):
+    for name in ("run.ini", "dev1.key", "dev1.kpm", "psk.txt", "server.key", "mef.key", "creds.db"):
         assert stat.S_IMODE(os.stat(var / name).st_mode) == 0o600, name
 
 
@@ -87,12 +88,12 @@ def documented_example():
 
 @pytest.fixture
 def make_run_cse(m2msec_bin, tmp_path):
-    """var/ prepared by scripts/run.sh and `m2msec cse --config var/cse.ini` (what make run execs),
+    """var/ prepared by scripts/run.sh and `m2msec cse --config var/run.ini` (what make run starts),
     in a directory that looks like the repository to the documented commands (build/, var/)."""
     port = free_port()
     run_sh(m2msec_bin, tmp_path / "var", port)
     os.symlink(os.path.dirname(m2msec_bin), tmp_path / "build")
-    proc = subprocess.Popen([m2msec_bin, "cse", "--config", str(tmp_path / "var" / "cse.ini")],
+    proc = subprocess.Popen([m2msec_bin, "cse", "--config", str(tmp_path / "var" / "run.ini")],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_port(port, proc)

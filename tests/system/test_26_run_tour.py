@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: Apache-2.0
+"""`make run` with the MEF (issue 7, "Done when"): scripts/run.sh prepares var/ with one
+configuration file (var/run.ini, [cse] and [mef]); the test starts `m2msec mef` and `m2msec cse`
+from it as make run does, then executes every command of the printed tour as written (bash, in a
+directory that looks like the repository: build/ and var/), asserting each outcome:
+  1. `m2msec mef enrolee add ... --kpm-file var/dev1.kpm` registers the Kpm enrolee (TS-0003 §8.3);
+  2. `m2msec enrol --mef ... --kpm-file ... --out var/dev1` prints the KeID (clause 10.3.1) and
+     writes keid, ke and target.psk (0600);
+  3. `openssl s_client -psk_identity "$(cat var/dev1/keid)" -psk "$(cat var/dev1/target.psk)"`
+     registers the AE (2001): the CSE fetched the key from the MEF (clause 8.3.2.1,
+     fetchCredentials) and bound the association to the Enrolee-ID; another From is 4106;
+  4. `m2msec enrol ... --cert` gets a certificate for a device-generated key over EST (clause
+     8.3.6) and the CSE accepts it (curl RETRIEVE of the AE: 2000);
+  5. `m2msec mef enrolee revoke` makes the next enrolment fail (exit 1, nothing written).
+Also: no key in the printed text or the MEF's log, and the full `make run` (scripts/run.sh
+without M2MSEC_RUN_PREPARE_ONLY) starts both services and stops both on SIGINT."""
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import time
+
+import pytest
+
+from cse_harness import free_port, wait_port
+
+SOURCE_DIR = os.environ.get("M2MSEC_SOURCE_DIR",
+                            os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+SP = "m2msec.example.com"
+KPM_ID = "dev1@mef." + SP
+
+
+def run_sh(m2msec_bin, var, port, mef_port, prepare_only=True):
+    env = dict(os.environ, M2MSEC_VAR=str(var), M2MSEC_PORT=str(port), M2MSEC_MEF_PORT=str(mef_port))
+    if prepare_only:
+        env["M2MSEC_RUN_PREPARE_ONLY"] = "1"
+    return env
+
+
+def tour_blocks(text):
+    """The command blocks of the printed tour (between "The tour" and "Without the MEF"): a
+    command line is indented by exactly two spaces, its continuation lines (after a trailing
+    backslash) by four; prose ends a block."""
+    body = text[text.index("The tour"):text.index("Without the MEF")]
+    blocks, cur, cont = [], [], False
+    for line in body.splitlines():
+        if cont or (line.startswith("  ") and not line.startswith("   ")):
+            cur.append(line.strip() if not cont else line)
+            cont = line.endswith("\\")
+            continue
+        if cur:
+            blocks.append("\n".join(cur))
+            cur = []
+    if cur:
+        blocks.append("\n".join(cur))
+    return blocks
+
+
+def bash(script, cwd):
+    return subprocess.run(["/bin/bash", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def rsc(out):
+    m = re.search(r"^X-M2M-RSC: *(\d+)", out, re.M | re.I)
+    return int(m.group(1)) if m else None
+
+
+def start(m2msec_bin, service, ini, port, cwd):
+    log = open(os.path.join(cwd, service + ".out"), "w")
+    proc = subprocess.Popen([m2msec_bin, service, "--config", str(ini)], cwd=cwd, stdout=log,
+                            stderr=subprocess.STDOUT)
+    wait_port(port, proc)
+    return proc
+
+
+@pytest.fixture
+def tour(m2msec_bin, tmp_path):
+    port, mef_port = free_port(), free_port()
+    var = tmp_path / "var"
+    res = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
+                         env=run_sh(m2msec_bin, var, port, mef_port), capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, (res.stdout, res.stderr)
+    os.symlink(os.path.dirname(m2msec_bin), tmp_path / "build")
+    procs = []
+    try:
+        procs.append(start(m2msec_bin, "mef", var / "run.ini", mef_port, tmp_path))
+        procs.append(start(m2msec_bin, "cse", var / "run.ini", port, tmp_path))
+        yield tmp_path, var, res.stdout + res.stderr, port, mef_port
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=30)
+
+
+def test_printed_tour_enrols_a_device_end_to_end(tour):
+    cwd, var, out, port, mef_port = tour
+    blocks = tour_blocks(out)
+    assert len(blocks) == 7, blocks
+    add, enrol, register, spoof, cert, revoke, look = blocks
+    assert "--kpm-file %s/dev1.kpm" % var in add and "--enrolee-id Cmef1 --target /id-in" in add
+
+    # 1. the operator adds the Kpm enrolee (the Kpm travels in its 0600 file)
+    r = bash(add, cwd)
+    assert r.returncode == 0 and r.stdout.strip() == KPM_ID + " added", (r.stdout, r.stderr)
+
+    # 2. the device enrols: the KeID on stdout, the keys in 0600 files
+    r = bash(enrol, cwd)
+    assert r.returncode == 0, r.stderr
+    keid = r.stdout.strip()
+    assert re.fullmatch(r"[0-9A-F]{32}@mef\.m2msec\.example\.com", keid), keid
+    assert (var / "dev1" / "keid").read_text().strip() == keid
+    for name in ("ke", "target.psk"):
+        assert stat.S_IMODE(os.stat(var / "dev1" / name).st_mode) == 0o600
+
+    # 3. TLS-PSK with the KeID to the CSE: the CSE fetches the key from the MEF; the AE registers
+    r = bash(register, cwd)
+    assert rsc(r.stdout) == 2001, (r.stdout, r.stderr)
+    assert '"aei":"Cmef1"' in r.stdout.replace(" ", "")
+    r = bash(spoof, cwd)
+    assert rsc(r.stdout) == 4106, (r.stdout, r.stderr)   # From Cdev9 on Cmef1's association
+
+    # 4. the certificate flavour: device-generated key, EST, then the CSE accepts the certificate
+    if shutil.which("curl") is None:
+        pytest.skip("curl (scripts/deps.sh) not installed")
+    r = bash(cert, cwd)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert (var / "dev1" / "cert.pem").exists()
+    assert stat.S_IMODE(os.stat(var / "dev1" / "cert.key").st_mode) == 0o600
+    assert rsc(r.stdout) == 2000, r.stdout
+    assert '"rn":"mef1"' in r.stdout.replace(" ", "")
+
+    # 5. revoked: the next enrolment fails, nothing is written
+    r = bash(revoke, cwd)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert KPM_ID + " revoked" in r.stdout or "revoked" in r.stdout
+    assert "authentication failed" in r.stderr
+    assert not (var / "dev1-again").exists()
+    r = bash(look, cwd)
+    assert r.returncode == 0, r.stderr
+    assert "%s Cmef1 revoked" % KPM_ID in r.stdout
+
+    # no key anywhere the reader sees
+    kpm = (var / "dev1.kpm").read_text().strip()
+    text = out + (var / "mef.log").read_text()
+    for secret in (kpm, (var / "dev1" / "ke").read_text().strip(), (var / "dev1" / "target.psk").read_text().strip()):
+        assert secret not in text
+
+
+def test_tour_config_is_one_file_with_both_sections(tour):
+    cwd, var, out, port, mef_port = tour
+    text = (var / "run.ini").read_text()
+    assert "[cse]" in text and "[mef]" in text
+    assert "mef-url = https://127.0.0.1:%d" % mef_port in text
+    assert "https-listen = 127.0.0.1:%d" % mef_port in text
+    assert not (var / "cse.ini").exists()
+    for name in ("dev1.kpm", "mef.key", "server.key", "run.ini"):
+        assert stat.S_IMODE(os.stat(var / name).st_mode) == 0o600, name
+    assert not re.search(r"-psk [0-9a-f]{64}", out)
+
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_make_run_starts_both_and_sigint_stops_both(m2msec_bin, tmp_path):
+    """scripts/run.sh as `make run` runs it: the MEF in the background (log in var/), the CSE in
+    the foreground; SIGINT to the script's process group (Ctrl-C) stops both."""
+    port, mef_port = free_port(), free_port()
+    proc = subprocess.Popen([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
+                            env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, prepare_only=False),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_port(mef_port, proc, timeout=60)
+        wait_port(port, proc, timeout=60)
+        assert (tmp_path / "var" / "mef.log").exists()
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 30          # bounded wait for the MEF's shutdown, not a timing check
+        while port_open(mef_port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not port_open(mef_port) and not port_open(port)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
