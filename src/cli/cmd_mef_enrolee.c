@@ -51,6 +51,19 @@ int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_
 	return CLI_OK;
 }
 
+int mef_cli_expiry_days(const char *what, const char *arg, long *days)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || n < 1 || n > 36500) {
+		cli_errorf("%s: --expiry-days must be 1..36500", what);
+		return CLI_USAGE;
+	}
+	*days = n;
+	return -1;
+}
+
 int mef_cli_key32(const char *what, const char *file, uint8_t out[32])
 {
 	size_t n = 0;
@@ -188,8 +201,7 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 		{"target", required_argument, NULL, O_TARGET}, {"expiry-days", required_argument, NULL, O_EXPIRY},
 		{"allow", required_argument, NULL, O_ALLOW}, {"json", no_argument, NULL, O_JSON},
 		{"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
-	int c;
-	char *end;
+	int c, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->expiry_days = -1;
@@ -211,22 +223,15 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 			a->targets[a->ntargets++] = optarg;
 			break;
 		case O_EXPIRY:
-			a->expiry_days = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || a->expiry_days < 1 || a->expiry_days > 36500) {
-				cli_errorf("%s: --expiry-days must be 1..36500", what);
-				return CLI_USAGE;
-			}
+			if ((rc = mef_cli_expiry_days(what, optarg, &a->expiry_days)) >= 0)
+				return rc;
 			break;
 		case O_HELP: usage(stdout); return CLI_OK;
-		default:
-			cli_errorf("%s: unknown or incomplete option '%s' (try --help)", what, argv[optind - 1]);
-			return CLI_USAGE;
+		default: return cli_bad_option(what, argv);
 		}
 	}
-	if (optind != argc) {
-		cli_errorf("%s: unexpected argument '%s' (try --help)", what, argv[optind]);
-		return CLI_USAGE;
-	}
+	if ((rc = cli_no_operands(what, argc, argv)) >= 0)
+		return rc;
 	return -1;
 }
 
