@@ -64,7 +64,7 @@ int mef_cli_expiry_days(const char *what, const char *arg, long *days)
 	return -1;
 }
 
-int mef_cli_key32(const char *what, const char *file, uint8_t out[32])
+static int key32(const char *what, const char *file, uint8_t out[32])
 {
 	size_t n = 0;
 	m2m_err r;
@@ -86,6 +86,20 @@ int mef_cli_key32(const char *what, const char *file, uint8_t out[32])
 		return r == M2M_E_IO || r == M2M_E_INTERNAL ? CLI_FAIL : CLI_USAGE;
 	}
 	return CLI_OK;
+}
+
+int mef_cli_key(const char *what, const char *file, m2m_key **out)
+{
+	uint8_t kb[32];
+	m2m_err r;
+	int rc;
+
+	*out = NULL;
+	if ((rc = key32(what, file, kb)) != CLI_OK)
+		return rc;
+	r = m2m_key_new(kb, sizeof(kb), out);
+	m2m_memzero(kb, sizeof(kb));
+	return r == M2M_OK ? CLI_OK : cli_fail(what, r);
 }
 
 static void usage(FILE *f)
@@ -247,7 +261,6 @@ static int do_add(const char *what, const struct args *a)
 {
 	m2m_mef_svc_config cfg;
 	m2m_mefstore *st = NULL;
-	uint8_t kpm[32];
 	m2m_key *k = NULL;
 	m2m_mef_enrolee e;
 	m2m_mef_add_result res = 0;
@@ -259,12 +272,8 @@ static int do_add(const char *what, const struct args *a)
 	    (rc = need(what, a->enrolee_id, "--enrolee-id")) >= 0 ||
 	    (rc = need(what, a->ntargets ? "" : NULL, "--target")) >= 0)
 		return rc;
-	if ((rc = mef_cli_key32(what, a->kpm_file, kpm)) != CLI_OK)
+	if ((rc = mef_cli_key(what, a->kpm_file, &k)) != CLI_OK)
 		return rc;
-	r = m2m_key_new(kpm, sizeof(kpm), &k);
-	m2m_memzero(kpm, sizeof(kpm));
-	if (r != M2M_OK)
-		return cli_fail(what, r);
 	if ((rc = mef_cli_open(what, a->config, true, &cfg, &st)) != CLI_OK) {
 		m2m_key_free(k);
 		return rc;
@@ -349,19 +358,14 @@ static int do_rotate(const char *what, const struct args *a)
 {
 	m2m_mef_svc_config cfg;
 	m2m_mefstore *st = NULL;
-	uint8_t kpm[32];
 	m2m_key *k = NULL;
 	int rc;
 	m2m_err r;
 
 	if ((rc = need(what, a->kpm_id, "--kpm-id")) >= 0 || (rc = need(what, a->kpm_file, "--kpm-file")) >= 0)
 		return rc;
-	if ((rc = mef_cli_key32(what, a->kpm_file, kpm)) != CLI_OK)
+	if ((rc = mef_cli_key(what, a->kpm_file, &k)) != CLI_OK)
 		return rc;
-	r = m2m_key_new(kpm, sizeof(kpm), &k);
-	m2m_memzero(kpm, sizeof(kpm));
-	if (r != M2M_OK)
-		return cli_fail(what, r);
 	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK) {
 		m2m_key_free(k);
 		return rc;

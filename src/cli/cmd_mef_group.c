@@ -45,7 +45,6 @@ int cli_mef_group_main(int argc, char **argv)
 	m2m_mef_group g;
 	m2m_mef_svc_config cfg;
 	m2m_mefstore *st = NULL;
-	uint8_t gk[32];
 	m2m_key *k = NULL;
 	long days = -1;
 	bool add;
@@ -97,12 +96,8 @@ int cli_mef_group_main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (add) {
-		if ((rc = mef_cli_key32(what, keyfile, gk)) != CLI_OK)
+		if ((rc = mef_cli_key(what, keyfile, &k)) != CLI_OK)
 			return rc;
-		r = m2m_key_new(gk, sizeof(gk), &k);
-		m2m_memzero(gk, sizeof(gk));
-		if (r != M2M_OK)
-			return cli_fail(what, r);
 	}
 	if ((rc = mef_cli_open(what, config, add, &cfg, &st)) != CLI_OK) {
 		m2m_key_free(k);
