@@ -42,6 +42,15 @@ const char *svc_on(const char *s)
 	return (s != NULL && s[0] != '\0' && strcmp(s, "off") != 0) ? s : NULL;
 }
 
+void svc_usage_tail(FILE *f, const char *what)
+{
+	fprintf(f,
+		"  --check        validate the configuration, open every credential file and bind the\n"
+		"                 %s, then exit\n\n"
+		"SIGTERM/SIGINT stop it gracefully; SIGHUP reopens log-file (rotation).\n",
+		what);
+}
+
 int svc_args(struct svc *s, int argc, char **argv, void (*usage)(FILE *), bool *check_only)
 {
 	static const struct option opts[] = {
