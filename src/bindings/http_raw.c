@@ -65,20 +65,6 @@ static const struct m2mi_http_route *route_of(const m2m_http_server *srv, const 
 	return NULL;
 }
 
-static const char *method_of(enum evhttp_cmd_type t)
-{
-	switch (t) {
-	case EVHTTP_REQ_GET: return "GET";
-	case EVHTTP_REQ_POST: return "POST";
-	case EVHTTP_REQ_HEAD: return "HEAD";
-	case EVHTTP_REQ_PUT: return "PUT";
-	case EVHTTP_REQ_DELETE: return "DELETE";
-	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-	case EVHTTP_REQ_PATCH: return "PATCH";
-	default: return "UNKNOWN";
-	}
-}
-
 bool m2mi_http_raw_dispatch(struct worker *w, struct evhttp_request *ev, struct conn *c, bool tls,
 			    const m2m_http_header *hdrs, size_t nh, const uint8_t *body, size_t blen, m2m_err rc)
 {
@@ -98,7 +84,7 @@ bool m2mi_http_raw_dispatch(struct worker *w, struct evhttp_request *ev, struct 
 		return false;
 	bev = evhttp_connection_get_bufferevent(evhttp_request_get_connection(ev));
 	req = (m2m_http_raw_request){
-		.method = method_of(evhttp_request_get_command(ev)), .target = target, .headers = hdrs,
+		.method = m2mi_http_method_name(evhttp_request_get_command(ev)), .target = target, .headers = hdrs,
 		.nheaders = nh, .body = blen ? body : NULL, .body_len = blen, .sa = &c->sa,
 		.ssl = tls && bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL,
 	};

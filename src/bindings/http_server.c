@@ -66,7 +66,7 @@ static int64_t now_us(void)
 
 /* ---- one request ------------------------------------------------------------------------------ */
 
-static const char *method_name(enum evhttp_cmd_type t)
+const char *m2mi_http_method_name(enum evhttp_cmd_type t)
 {
 	switch (t) {
 	case EVHTTP_REQ_GET: return "GET";
@@ -143,8 +143,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		nh = 0;
 		TAILQ_FOREACH(kv, ih, next)
 			hdrs[nh++] = (m2m_http_header){kv->key, kv->value};
-		rc = m2m_http_parse_request(method_name(evhttp_request_get_command(ev)), evhttp_request_get_uri(ev),
-					    hdrs, nh, blen ? evbuffer_pullup(in, -1) : NULL, blen, &srv->lim, &req,
+		rc = m2m_http_parse_request(m2mi_http_method_name(evhttp_request_get_command(ev)),
+					    evhttp_request_get_uri(ev), hdrs, nh, blen ? evbuffer_pullup(in, -1) : NULL, blen, &srv->lim, &req,
 					    &rsp);
 	}
 	if (hdrs != NULL && m2mi_http_raw_dispatch(w, ev, c, l->tls, hdrs, nh, blen ? evbuffer_pullup(in, -1) : NULL,

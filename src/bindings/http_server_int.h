@@ -105,6 +105,9 @@ struct m2m_http_server {
 	unsigned psk_lookups_max;        /* concurrent lookups per loop */
 };
 
+/* The request line's method name for libevent's command ("UNKNOWN" for one it has no name for):
+ * the oneM2M mapping and the raw routes see the same name. */
+const char *m2mi_http_method_name(enum evhttp_cmd_type t);
 /* The connection of request ev, admitted if it was not yet (a cap may refuse it), its deadline
  * off until the response is written, its security association asked for once. NULL: close it. */
 struct conn *m2mi_http_conn_get(struct worker *w, struct evhttp_request *ev, bool tls);

@@ -43,6 +43,20 @@ int cli_fail(const char *what, m2m_err err)
 	return cli_exit_code(err);
 }
 
+int cli_bad_option(const char *what, char **argv)
+{
+	cli_errorf("%s: unknown or incomplete option '%s' (try --help)", what, argv[optind - 1]);
+	return CLI_USAGE;
+}
+
+int cli_no_operands(const char *what, int argc, char **argv)
+{
+	if (optind == argc)
+		return -1;
+	cli_errorf("%s: unexpected argument '%s' (try --help)", what, argv[optind]);
+	return CLI_USAGE;
+}
+
 int cli_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

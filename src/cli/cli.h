@@ -32,6 +32,12 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_fail(const char *what, m2m_err err);
 /* Exit code for an m2m_err (0, 1 or 2) without printing. */
 int cli_exit_code(m2m_err err);
+/* getopt_long's refusal of argv[optind - 1] (an unknown option, or one missing its value) in the
+ * one format of every subcommand: "<what>: unknown or incomplete option ...". Returns CLI_USAGE. */
+int cli_bad_option(const char *what, char **argv);
+/* After getopt_long: -1 when no operand is left, else prints "<what>: unexpected argument ..."
+ * and returns CLI_USAGE. */
+int cli_no_operands(const char *what, int argc, char **argv);
 /* True for -h/--help anywhere in argv. */
 int cli_wants_help(int argc, char **argv);
 /* Read a whole (small) file into a NUL-terminated heap buffer; refuses files over max bytes.

@@ -83,10 +83,8 @@ static void usage(FILE *f)
 	      "Run the secure IN-CSE: HTTPS (TLS 1.2, and TLS 1.3 unless tls13 = false; PSK and\n"
 	      "certificates, TS-0003 8.2) with the authenticated identity bound to the originator and\n"
 	      "access control per TS-0003 7.1.\n\n"
-	      "  --config FILE  INI configuration (every key in docs/config.md)\n"
-	      "  --check        validate the configuration, open every credential file and bind the\n"
-	      "                 listeners, then exit\n\n"
-	      "SIGTERM/SIGINT stop it gracefully; SIGHUP reopens log-file (rotation).\n", f);
+	      "  --config FILE  INI configuration (every key in docs/config.md)\n", f);
+	svc_usage_tail(f, "listeners");
 }
 
 /* The service shell's view of the [cse] settings (cli/service.c). */

@@ -33,10 +33,8 @@ static void usage(FILE *f)
 	      "key (TLS-PSK, psk_identity = KpmID) or a certificate and receive enrolment keys; Enrolment\n"
 	      "Targets fetch the keys they are authorized for.\n\n"
 	      "  --config FILE  INI configuration; reads its [mef] section (every key in docs/config.md),\n"
-	      "                 the other services' sections are skipped\n"
-	      "  --check        validate the configuration, open every credential file and bind the\n"
-	      "                 listener, then exit\n\n"
-	      "SIGTERM/SIGINT stop it gracefully; SIGHUP reopens log-file (rotation).\n", f);
+	      "                 the other services' sections are skipped\n", f);
+	svc_usage_tail(f, "listener");
 }
 
 static unsigned mef_line(const void *cfg, const char *key)

@@ -23,8 +23,10 @@ int cli_mef_import_main(int argc, char **argv);
 /* Read and validate the [mef] section of config into cfg and open its store (created when
  * create). Errors printed as "m2msec: <what>: ..."; returns CLI_OK or the exit code. */
 int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_config *cfg, m2m_mefstore **st);
-/* Read a 32-byte key as hex from file ("-" = standard input; a file must be 0600 or stricter).
- * Errors printed; returns CLI_OK or the exit code. The caller wipes out. */
-int mef_cli_key32(const char *what, const char *file, uint8_t out[32]);
+/* --expiry-days: a whole number of days 1..36500 into *days (-1), else printed (CLI_USAGE). */
+int mef_cli_expiry_days(const char *what, const char *arg, long *days);
+/* Read a 32-byte key as hex from file ("-" = standard input; a file must be 0600 or stricter)
+ * into a new m2m_key *out (the caller frees it). Errors printed; returns CLI_OK or the exit code. */
+int mef_cli_key(const char *what, const char *file, m2m_key **out);
 
 #endif

@@ -51,7 +51,20 @@ int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_
 	return CLI_OK;
 }
 
-int mef_cli_key32(const char *what, const char *file, uint8_t out[32])
+int mef_cli_expiry_days(const char *what, const char *arg, long *days)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || n < 1 || n > 36500) {
+		cli_errorf("%s: --expiry-days must be 1..36500", what);
+		return CLI_USAGE;
+	}
+	*days = n;
+	return -1;
+}
+
+static int key32(const char *what, const char *file, uint8_t out[32])
 {
 	size_t n = 0;
 	m2m_err r;
@@ -73,6 +86,20 @@ int mef_cli_key32(const char *what, const char *file, uint8_t out[32])
 		return r == M2M_E_IO || r == M2M_E_INTERNAL ? CLI_FAIL : CLI_USAGE;
 	}
 	return CLI_OK;
+}
+
+int mef_cli_key(const char *what, const char *file, m2m_key **out)
+{
+	uint8_t kb[32];
+	m2m_err r;
+	int rc;
+
+	*out = NULL;
+	if ((rc = key32(what, file, kb)) != CLI_OK)
+		return rc;
+	r = m2m_key_new(kb, sizeof(kb), out);
+	m2m_memzero(kb, sizeof(kb));
+	return r == M2M_OK ? CLI_OK : cli_fail(what, r);
 }
 
 static void usage(FILE *f)
@@ -188,8 +215,7 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 		{"target", required_argument, NULL, O_TARGET}, {"expiry-days", required_argument, NULL, O_EXPIRY},
 		{"allow", required_argument, NULL, O_ALLOW}, {"json", no_argument, NULL, O_JSON},
 		{"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
-	int c;
-	char *end;
+	int c, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->expiry_days = -1;
@@ -211,22 +237,15 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 			a->targets[a->ntargets++] = optarg;
 			break;
 		case O_EXPIRY:
-			a->expiry_days = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || a->expiry_days < 1 || a->expiry_days > 36500) {
-				cli_errorf("%s: --expiry-days must be 1..36500", what);
-				return CLI_USAGE;
-			}
+			if ((rc = mef_cli_expiry_days(what, optarg, &a->expiry_days)) >= 0)
+				return rc;
 			break;
 		case O_HELP: usage(stdout); return CLI_OK;
-		default:
-			cli_errorf("%s: unknown or incomplete option '%s' (try --help)", what, argv[optind - 1]);
-			return CLI_USAGE;
+		default: return cli_bad_option(what, argv);
 		}
 	}
-	if (optind != argc) {
-		cli_errorf("%s: unexpected argument '%s' (try --help)", what, argv[optind]);
-		return CLI_USAGE;
-	}
+	if ((rc = cli_no_operands(what, argc, argv)) >= 0)
+		return rc;
 	return -1;
 }
 
@@ -242,7 +261,6 @@ static int do_add(const char *what, const struct args *a)
 {
 	m2m_mef_svc_config cfg;
 	m2m_mefstore *st = NULL;
-	uint8_t kpm[32];
 	m2m_key *k = NULL;
 	m2m_mef_enrolee e;
 	m2m_mef_add_result res = 0;
@@ -254,12 +272,8 @@ static int do_add(const char *what, const struct args *a)
 	    (rc = need(what, a->enrolee_id, "--enrolee-id")) >= 0 ||
 	    (rc = need(what, a->ntargets ? "" : NULL, "--target")) >= 0)
 		return rc;
-	if ((rc = mef_cli_key32(what, a->kpm_file, kpm)) != CLI_OK)
+	if ((rc = mef_cli_key(what, a->kpm_file, &k)) != CLI_OK)
 		return rc;
-	r = m2m_key_new(kpm, sizeof(kpm), &k);
-	m2m_memzero(kpm, sizeof(kpm));
-	if (r != M2M_OK)
-		return cli_fail(what, r);
 	if ((rc = mef_cli_open(what, a->config, true, &cfg, &st)) != CLI_OK) {
 		m2m_key_free(k);
 		return rc;
@@ -344,19 +358,14 @@ static int do_rotate(const char *what, const struct args *a)
 {
 	m2m_mef_svc_config cfg;
 	m2m_mefstore *st = NULL;
-	uint8_t kpm[32];
 	m2m_key *k = NULL;
 	int rc;
 	m2m_err r;
 
 	if ((rc = need(what, a->kpm_id, "--kpm-id")) >= 0 || (rc = need(what, a->kpm_file, "--kpm-file")) >= 0)
 		return rc;
-	if ((rc = mef_cli_key32(what, a->kpm_file, kpm)) != CLI_OK)
+	if ((rc = mef_cli_key(what, a->kpm_file, &k)) != CLI_OK)
 		return rc;
-	r = m2m_key_new(kpm, sizeof(kpm), &k);
-	m2m_memzero(kpm, sizeof(kpm));
-	if (r != M2M_OK)
-		return cli_fail(what, r);
 	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK) {
 		m2m_key_free(k);
 		return rc;

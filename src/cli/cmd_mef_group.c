@@ -45,12 +45,10 @@ int cli_mef_group_main(int argc, char **argv)
 	m2m_mef_group g;
 	m2m_mef_svc_config cfg;
 	m2m_mefstore *st = NULL;
-	uint8_t gk[32];
 	m2m_key *k = NULL;
 	long days = -1;
 	bool add;
 	int c, rc;
-	char *end;
 	m2m_err r;
 
 	memset(&g, 0, sizeof(g));
@@ -82,22 +80,15 @@ int cli_mef_group_main(int argc, char **argv)
 			g.targets[g.ntargets++] = optarg;
 			break;
 		case 'x':
-			days = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || days < 1 || days > 36500) {
-				cli_errorf("%s: --expiry-days must be 1..36500", what);
-				return CLI_USAGE;
-			}
+			if ((rc = mef_cli_expiry_days(what, optarg, &days)) >= 0)
+				return rc;
 			break;
 		case 'h': usage(stdout); return CLI_OK;
-		default:
-			cli_errorf("%s: unknown or incomplete option '%s' (try --help)", what, argv[optind - 1]);
-			return CLI_USAGE;
+		default: return cli_bad_option(what, argv);
 		}
 	}
-	if (optind != argc) {
-		cli_errorf("%s: unexpected argument '%s' (try --help)", what, argv[optind]);
-		return CLI_USAGE;
-	}
+	if ((rc = cli_no_operands(what, argc, argv)) >= 0)
+		return rc;
 	if (gid == NULL || (add && (keyfile == NULL || prefix == NULL || tmpl == NULL || g.ntargets == 0))) {
 		cli_errorf("%s: %s required (try --help)", what,
 			   add ? "--group-id, --group-key-file, --kpm-prefix, --enrolee-template and --target are"
@@ -105,12 +96,8 @@ int cli_mef_group_main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (add) {
-		if ((rc = mef_cli_key32(what, keyfile, gk)) != CLI_OK)
+		if ((rc = mef_cli_key(what, keyfile, &k)) != CLI_OK)
 			return rc;
-		r = m2m_key_new(gk, sizeof(gk), &k);
-		m2m_memzero(gk, sizeof(gk));
-		if (r != M2M_OK)
-			return cli_fail(what, r);
 	}
 	if ((rc = mef_cli_open(what, config, add, &cfg, &st)) != CLI_OK) {
 		m2m_key_free(k);

@@ -42,12 +42,21 @@ const char *svc_on(const char *s)
 	return (s != NULL && s[0] != '\0' && strcmp(s, "off") != 0) ? s : NULL;
 }
 
+void svc_usage_tail(FILE *f, const char *what)
+{
+	fprintf(f,
+		"  --check        validate the configuration, open every credential file and bind the\n"
+		"                 %s, then exit\n\n"
+		"SIGTERM/SIGINT stop it gracefully; SIGHUP reopens log-file (rotation).\n",
+		what);
+}
+
 int svc_args(struct svc *s, int argc, char **argv, void (*usage)(FILE *), bool *check_only)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	int c;
+	int c, rc;
 
 	s->path = NULL;
 	*check_only = false;
@@ -58,15 +67,11 @@ int svc_args(struct svc *s, int argc, char **argv, void (*usage)(FILE *), bool *
 		case 'c': s->path = optarg; break;
 		case 'k': *check_only = true; break;
 		case 'h': usage(stdout); return CLI_OK;
-		default:
-			cli_errorf("%s: unknown or incomplete option '%s' (try --help)", s->name, argv[optind - 1]);
-			return CLI_USAGE;
+		default: return cli_bad_option(s->name, argv);
 		}
 	}
-	if (optind != argc) {
-		cli_errorf("%s: unexpected argument '%s' (try --help)", s->name, argv[optind]);
-		return CLI_USAGE;
-	}
+	if ((rc = cli_no_operands(s->name, argc, argv)) >= 0)
+		return rc;
 	if (s->path == NULL) {
 		cli_errorf("%s: --config FILE is required (try --help)", s->name);
 		return CLI_USAGE;

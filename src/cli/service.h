@@ -48,6 +48,8 @@ const char *svc_on(const char *listen);
 /* Parse `--config FILE [--check] [--help]` for s->name; sets s->path. Returns -1 to go on, else
  * the exit code (help printed with usage, or a usage error). */
 int svc_args(struct svc *s, int argc, char **argv, void (*usage)(FILE *), bool *check_only);
+/* The end of every service's usage: --check (binding what, "listener"/"listeners") and signals. */
+void svc_usage_tail(FILE *f, const char *what);
 /* Read s->path (bounded); prints the error and returns its exit code, or CLI_OK. */
 int svc_read_config(const struct svc *s, char **text, size_t *len);
 /* Print "<svc>: FILE: <err>" (a parser or validation message, "line N: ..."); returns CLI_USAGE. */

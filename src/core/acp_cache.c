@@ -15,13 +15,14 @@
 #include <string.h>
 
 #include "core/acp_int.h"
+#include "core/lru.h"
 
 #define CACHE_MAGIC 0x41435043u /* "ACPC" */
 #define CACHE_MAX_CAPACITY (1u << 24)
 
 struct cache_entry {
 	struct cache_entry *hnext;       /* bucket chain */
-	struct cache_entry *prev, *next; /* LRU list, head = most recently used */
+	m2mi_lru_node lru;               /* recency list, head = most recently used */
 	m2m_acp_rules *rules;            /* one reference owned by the cache */
 	uint64_t version;
 	uint32_t hash;
@@ -33,7 +34,7 @@ struct m2m_acp_cache {
 	uint32_t magic;
 	size_t capacity, n, mask;
 	struct cache_entry **buckets;
-	struct cache_entry *head, *tail;
+	m2mi_lru lru;
 };
 
 static uint32_t fnv1a(const char *s, size_t n)
@@ -72,30 +73,6 @@ out:
 	return r;
 }
 
-static void lru_unlink(m2m_acp_cache *c, struct cache_entry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void lru_push_front(m2m_acp_cache *c, struct cache_entry *e)
-{
-	e->prev = NULL;
-	e->next = c->head;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (!c->tail)
-		c->tail = e;
-}
-
 static struct cache_entry **find_slot(m2m_acp_cache *c, const char *ri, size_t n, uint32_t h)
 {
 	struct cache_entry **pp = &c->buckets[h & c->mask];
@@ -112,7 +89,7 @@ static void remove_at(m2m_acp_cache *c, struct cache_entry **pp)
 	struct cache_entry *e = *pp;
 
 	*pp = e->hnext;
-	lru_unlink(c, e);
+	m2mi_lru_unlink(&c->lru, &e->lru);
 	m2m_acp_rules_unref(e->rules);
 	free(e);
 	c->n--;
@@ -143,8 +120,7 @@ m2m_err m2m_acp_cache_get(m2m_acp_cache *cache, const char *ri, uint64_t version
 		remove_at(cache, pp); /* stale: the ACP was updated */
 		return M2M_E_NOT_FOUND;
 	}
-	lru_unlink(cache, *pp);
-	lru_push_front(cache, *pp);
+	m2mi_lru_touch(&cache->lru, &(*pp)->lru);
 	*out = m2m_acp_rules_ref((*pp)->rules);
 	return M2M_OK;
 }
@@ -169,8 +145,7 @@ m2m_err m2m_acp_cache_put(m2m_acp_cache *cache, const char *ri, uint64_t version
 		m2m_acp_rules_unref(e->rules);
 		e->rules = rules;
 		e->version = version;
-		lru_unlink(cache, e);
-		lru_push_front(cache, e);
+		m2mi_lru_touch(&cache->lru, &e->lru);
 		return M2M_OK;
 	}
 	if (!(e = calloc(1, sizeof(*e) + n + 1)))
@@ -181,10 +156,10 @@ m2m_err m2m_acp_cache_put(m2m_acp_cache *cache, const char *ri, uint64_t version
 	e->version = version;
 	e->rules = m2m_acp_rules_ref(rules);
 	*pp = e;
-	lru_push_front(cache, e);
+	m2mi_lru_push_front(&cache->lru, &e->lru);
 	cache->n++;
 	if (cache->n > cache->capacity) { /* evict the least recently used */
-		struct cache_entry *old = cache->tail;
+		struct cache_entry *old = M2MI_LRU_ENTRY(cache->lru.tail, struct cache_entry, lru);
 		remove_at(cache, find_slot(cache, old->ri, old->rilen, old->hash));
 	}
 	return M2M_OK;
@@ -212,8 +187,8 @@ void m2m_acp_cache_free(m2m_acp_cache *cache)
 {
 	if (!cache || cache->magic != CACHE_MAGIC)
 		return;
-	while (cache->head) {
-		struct cache_entry *e = cache->head;
+	while (cache->lru.head) {
+		struct cache_entry *e = M2MI_LRU_ENTRY(cache->lru.head, struct cache_entry, lru);
 		remove_at(cache, find_slot(cache, e->ri, e->rilen, e->hash));
 	}
 	cache->magic = 0;

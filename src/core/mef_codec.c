@@ -7,6 +7,7 @@
  * a body it does not fully understand is refused (M2M_E_PROTO -> 4000) rather than half-read.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -329,4 +330,19 @@ m2m_err m2mi_mef_parse_fetch_path(const char *to, char *keid, size_t cap, int *s
 	}
 	m2m_id_free(id);
 	return r;
+}
+
+void m2mi_mef_labels_text(const m2mi_mef_labels *l, char *out, size_t cap)
+{
+	json_t *a = json_array();
+	char *s;
+
+	out[0] = '\0';
+	for (size_t i = 0; a != NULL && i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	if (a != NULL && l->present && (s = json_dumps(a, JSON_COMPACT)) != NULL) {
+		snprintf(out, cap, "%s", s);
+		free(s);
+	}
+	json_decref(a);
 }

@@ -64,6 +64,9 @@ m2m_err m2mi_mef_parse_fetch_path(const char *to, char *keid, size_t cap, int *s
 /* m2m:timestamp "YYYYMMDDTHHMMSS" (UTC) <-> unix seconds. */
 m2m_err m2mi_mef_ts_parse(const char *s, int64_t *out);
 m2m_err m2mi_mef_ts_format(int64_t t, char *out, size_t cap);
+/* The stored text form of present labels (a compact JSON array) into out; "" when absent or on
+ * allocation failure. Shared by the client and key registrations. */
+void m2mi_mef_labels_text(const m2mi_mef_labels *l, char *out, size_t cap);
 /* Parse body bytes as JSON (size-bounded, no duplicates) then as one of the above: fuzzers. */
 m2m_err m2mi_mef_parse_json(const uint8_t *buf, size_t len, json_t **out);
 

@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "core/mef_codec.h"
 #include "enrolee/enrolee_int.h"
 
 int64_t m2mi_enr_now_ms(void)
@@ -65,31 +66,13 @@ m2m_err m2mi_enr_split_hostport(const char *s, char *host, size_t hcap, char *po
 	return M2M_OK;
 }
 
-/* m2m:timestamp "YYYYMMDDTHHMMSS" (UTC) to Unix seconds; 0 when malformed. */
+/* m2m:timestamp "YYYYMMDDTHHMMSS" (UTC) to Unix seconds; 0 when malformed. The MEF's own parser
+ * (core/mef_codec.c), so the enrolee reads the timestamps exactly as the MEF writes them. */
 int64_t m2mi_enr_parse_ts(const char *s)
 {
-	static const int pos[6][2] = {{0, 4}, {4, 2}, {6, 2}, {9, 2}, {11, 2}, {13, 2}};
-	int v[6];
-	struct tm tm = {0};
+	int64_t t;
 
-	if (s == NULL || strlen(s) != 15 || s[8] != 'T')
-		return 0;
-	for (int i = 0; i < 6; i++) {
-		v[i] = 0;
-		for (int k = 0; k < pos[i][1]; k++) {
-			char ch = s[pos[i][0] + k];
-			if (ch < '0' || ch > '9')
-				return 0;
-			v[i] = v[i] * 10 + (ch - '0');
-		}
-	}
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	tm.tm_hour = v[3];
-	tm.tm_min = v[4];
-	tm.tm_sec = v[5];
-	return (int64_t)timegm(&tm);
+	return m2mi_mef_ts_parse(s, &t) == M2M_OK ? t : 0;
 }
 
 /* The authority "host:port" of an https URI and its path (after it). */

@@ -17,6 +17,12 @@
 #define REG_COLS "keid, reg_id, client_id, enrolee_id, targets, expiry, reg_et, labels, admin_fqdn, cert_req," \
 		 " cmd_id, cmd_class, cmd_status, cmd_step, ke"
 
+/* r of a statement that must change exactly one row: M2M_E_NOT_FOUND when it changed none. */
+static m2m_err one_changed(m2m_mefstore *st, m2m_err r)
+{
+	return r == M2M_OK && sqlite3_changes(st->db) != 1 ? M2M_E_NOT_FOUND : r;
+}
+
 m2m_err m2mi_mefstore_reg_put(m2m_mefstore *st, const m2mi_mef_reg *reg, const m2m_key *ke, int64_t now)
 {
 	char tj[M2M_MEF_MAX_TARGETS * M2MI_MEF_ID_MAX];
@@ -134,9 +140,7 @@ m2m_err m2mi_mefstore_reg_update(m2m_mefstore *st, const m2mi_mef_reg *reg)
 	sqlite3_bind_int(s, 5, reg->cmd_class);
 	sqlite3_bind_int(s, 6, reg->cmd_status);
 	sqlite3_bind_int(s, 7, reg->cmd_step);
-	r = m2mi_mefs_step_done(s);
-	if (r == M2M_OK && sqlite3_changes(st->db) != 1)
-		r = M2M_E_NOT_FOUND;
+	r = one_changed(st, m2mi_mefs_step_done(s));
 	sqlite3_finalize(s);
 	return r;
 }
@@ -234,18 +238,12 @@ m2m_err m2mi_mefstore_keyreg_update(m2m_mefstore *st, const m2mi_mef_keyreg *kr)
 	sqlite3_bind_int64(s, 2, kr->expiry);
 	sqlite3_bind_text(s, 3, kr->labels, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, tj, -1, SQLITE_STATIC);
-	r = m2mi_mefs_step_done(s);
-	if (r == M2M_OK && sqlite3_changes(st->db) != 1)
-		r = M2M_E_NOT_FOUND;
+	r = one_changed(st, m2mi_mefs_step_done(s));
 	sqlite3_finalize(s);
 	return r;
 }
 
 m2m_err m2mi_mefstore_keyreg_delete(m2m_mefstore *st, const char *rel_key_id)
 {
-	m2m_err r = m2mi_mefs_exec1(st, "DELETE FROM keyreg WHERE rel_key_id = ?1", rel_key_id, 0);
-
-	if (r == M2M_OK && sqlite3_changes(st->db) != 1)
-		r = M2M_E_NOT_FOUND;
-	return r;
+	return one_changed(st, m2mi_mefs_exec1(st, "DELETE FROM keyreg WHERE rel_key_id = ?1", rel_key_id, 0));
 }

@@ -410,14 +410,17 @@ static void time_col(sqlite3_stmt *st, int i, char dst[M2M_RES_TIME_LEN])
 	dst[n] = '\0';
 }
 
-/* Decode the current row (COLS, body) into r. */
-static m2m_err row_read(sqlite3_stmt *st, m2m_res *r)
-{
-	static const int text_col[] = {1, 2, 4, 5, 6, 7, 8, 14};
-	char **text[] = {&r->ri, &r->pi, &r->rn, &r->path, &r->cr, &r->acpi, &r->lbl, &r->body};
-	m2m_err e = M2M_OK;
+/* The text columns of a row (COLS, body) and where each goes in m2m_res (row_fields). */
+static const int text_col[] = {1, 2, 4, 5, 6, 7, 8, 14};
+#define ROW_NTEXT (sizeof(text_col) / sizeof(text_col[0]))
 
-	_Static_assert(sizeof(text) / sizeof(text[0]) == sizeof(text_col) / sizeof(text_col[0]), "one column each");
+/* Clear r, decode the current row's scalar columns into it and point text[i] at the field of
+ * text column text_col[i]: row_read copies the strings, row_borrow borrows them. */
+static void row_fields(sqlite3_stmt *st, m2m_res *r, char **text[ROW_NTEXT])
+{
+	char **slot[] = {&r->ri, &r->pi, &r->rn, &r->path, &r->cr, &r->acpi, &r->lbl, &r->body};
+
+	_Static_assert(sizeof(slot) / sizeof(slot[0]) == ROW_NTEXT, "one column each");
 	memset(r, 0, sizeof(*r));
 	r->seq = sqlite3_column_int64(st, 0);
 	r->ty = sqlite3_column_int(st, 3);
@@ -426,7 +429,17 @@ static m2m_err row_read(sqlite3_stmt *st, m2m_res *r)
 	time_col(st, 9, r->ct);
 	time_col(st, 10, r->lt);
 	time_col(st, 11, r->et);
-	for (size_t i = 0; e == M2M_OK && i < sizeof(text) / sizeof(text[0]); i++)
+	memcpy(text, slot, sizeof(slot));
+}
+
+/* Decode the current row (COLS, body) into r. */
+static m2m_err row_read(sqlite3_stmt *st, m2m_res *r)
+{
+	char **text[ROW_NTEXT];
+	m2m_err e = M2M_OK;
+
+	row_fields(st, r, text);
+	for (size_t i = 0; e == M2M_OK && i < ROW_NTEXT; i++)
 		e = m2mi_sqlite_dup_col(st, text_col[i], text[i]);
 	if (e != M2M_OK)
 		m2m_res_clear(r);
@@ -687,18 +700,10 @@ static const char *const scan_sql[2] = {
  * step), so a scan makes no allocation per row. */
 static void row_borrow(sqlite3_stmt *st, m2m_res *r)
 {
-	static const int text_col[] = {1, 2, 4, 5, 6, 7, 8, 14};
-	char **text[] = {&r->ri, &r->pi, &r->rn, &r->path, &r->cr, &r->acpi, &r->lbl, &r->body};
+	char **text[ROW_NTEXT];
 
-	memset(r, 0, sizeof(*r));
-	r->seq = sqlite3_column_int64(st, 0);
-	r->ty = sqlite3_column_int(st, 3);
-	r->ver = sqlite3_column_int64(st, 12);
-	r->size = sqlite3_column_int64(st, 13);
-	time_col(st, 9, r->ct);
-	time_col(st, 10, r->lt);
-	time_col(st, 11, r->et);
-	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+	row_fields(st, r, text);
+	for (size_t i = 0; i < ROW_NTEXT; i++)
 		*text[i] = (char *)sqlite3_column_text(st, text_col[i]);
 }
 

@@ -242,6 +242,9 @@ static void test_ts_and_uri(void **state)
 	assert_int_equal(m2mi_enr_parse_ts("20270101X000000"), 0);
 	assert_int_equal(m2mi_enr_parse_ts("2027010aT000000"), 0);
 	assert_int_equal(m2mi_enr_parse_ts(NULL), 0);
+	/* the MEF's parser: a date that does not exist is malformed, not normalised */
+	assert_int_equal(m2mi_enr_parse_ts("20270231T000000"), 0);
+	assert_int_equal(m2mi_enr_parse_ts("20271301T000000"), 0);
 	assert_true(m2mi_enr_uri_split("https://mef.example.com:8443/.well-known/est", auth, sizeof(auth), &path));
 	assert_string_equal(auth, "mef.example.com:8443");
 	assert_string_equal(path, "/.well-known/est");

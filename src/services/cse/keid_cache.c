@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "m2msec/mem.h"
+#include "core/lru.h"
 #include "services/cse/keid_cache.h"
 
 typedef struct waiter {
@@ -29,7 +30,7 @@ typedef enum { E_PENDING, E_POSITIVE, E_NEGATIVE } e_state;
 
 typedef struct entry {
 	struct entry *hnext;        /* hash chain */
-	struct entry *prev, *next;  /* LRU: head = most recently used */
+	m2mi_lru_node lru;          /* recency: head = most recently used */
 	e_state state;
 	char *keid;
 	m2m_key *key;               /* E_POSITIVE */
@@ -39,12 +40,14 @@ typedef struct entry {
 	waiter *waiters;            /* E_PENDING */
 } entry;
 
+#define LRU_ENTRY(n) M2MI_LRU_ENTRY(n, entry, lru)
+
 struct m2mi_keid_cache {
 	pthread_mutex_t mu;
 	m2mi_keid_cache_limits lim;
 	entry **buckets;
 	size_t nbuckets;            /* power of two */
-	entry *head, *tail;
+	m2mi_lru lru;
 	size_t n, pending;
 };
 
@@ -79,30 +82,6 @@ m2m_err m2mi_keid_cache_new(const m2mi_keid_cache_limits *lim, m2mi_keid_cache *
 	return M2M_OK;
 }
 
-static void lru_unlink(m2mi_keid_cache *c, entry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void lru_front(m2mi_keid_cache *c, entry *e)
-{
-	e->next = c->head;
-	e->prev = NULL;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (c->tail == NULL)
-		c->tail = e;
-}
-
 static entry **slot(m2mi_keid_cache *c, const char *keid)
 {
 	entry **p = &c->buckets[hash(keid) & (c->nbuckets - 1)];
@@ -118,7 +97,7 @@ static void drop(m2mi_keid_cache *c, entry *e)
 	entry **p = slot(c, e->keid);
 
 	*p = e->hnext;
-	lru_unlink(c, e);
+	m2mi_lru_unlink(&c->lru, &e->lru);
 	if (e->state == E_PENDING)
 		c->pending--;
 	c->n--;
@@ -135,7 +114,7 @@ static bool make_room(m2mi_keid_cache *c)
 
 	if (c->n < c->lim.entries)
 		return true;
-	for (e = c->tail; e != NULL; e = e->prev)
+	for (e = LRU_ENTRY(c->lru.tail); e != NULL; e = LRU_ENTRY(e->lru.prev))
 		if (e->state != E_PENDING) {
 			drop(c, e);
 			return true;
@@ -172,8 +151,7 @@ m2mi_kc_result m2mi_keid_cache_get(m2mi_keid_cache *c, const char *keid, int64_t
 		e = NULL;
 	}
 	if (e != NULL) {
-		lru_unlink(c, e);
-		lru_front(c, e);
+		m2mi_lru_touch(&c->lru, &e->lru);
 		if (e->state == E_POSITIVE) {
 			*err = m2m_key_dup(e->key, key);
 			if (*err == M2M_OK) {
@@ -201,7 +179,7 @@ m2mi_kc_result m2mi_keid_cache_get(m2mi_keid_cache *c, const char *keid, int64_t
 	e->state = E_PENDING;
 	p = slot(c, keid); /* make_room may have changed the chain */
 	*p = e;
-	lru_front(c, e);
+	m2mi_lru_push_front(&c->lru, &e->lru);
 	c->n++;
 	c->pending++;
 	res = M2MI_KC_START;
@@ -283,8 +261,8 @@ void m2mi_keid_cache_flush(m2mi_keid_cache *c)
 	entry *e, *prev;
 
 	pthread_mutex_lock(&c->mu);
-	for (e = c->tail; e != NULL; e = prev) {
-		prev = e->prev;
+	for (e = LRU_ENTRY(c->lru.tail); e != NULL; e = prev) {
+		prev = LRU_ENTRY(e->lru.prev);
 		if (e->state != E_PENDING)
 			drop(c, e);
 	}
@@ -295,8 +273,8 @@ void m2mi_keid_cache_free(m2mi_keid_cache *c, m2mi_kc_wake_fn wake, void *arg)
 {
 	if (c == NULL)
 		return;
-	while (c->head != NULL) {
-		entry *e = c->head;
+	while (c->lru.head != NULL) {
+		entry *e = LRU_ENTRY(c->lru.head);
 		waiter *ws = e->waiters;
 		e->waiters = NULL;
 		drop(c, e);

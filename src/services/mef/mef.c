@@ -320,6 +320,13 @@ m2m_err m2mi_mef_fail(m2m_response *rsp, m2mi_mef_out *o, int rsc, const char *o
 	return M2M_E_INVAL;
 }
 
+void m2mi_mef_set_body(m2m_response *rsp, int rsc, json_t *pc)
+{
+	json_decref(rsp->pc);
+	rsp->pc = pc;
+	rsp->rsc = pc != NULL ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR;
+}
+
 static bool starts(const char *to, const char *seg)
 {
 	size_t n = strlen(seg);

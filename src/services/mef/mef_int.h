@@ -45,6 +45,8 @@ typedef struct m2mi_mef_out {
 
 /* Set rsp to error rsc with text msg and the audit outcome; returns rsc's failure (M2M_E_INVAL). */
 m2m_err m2mi_mef_fail(m2m_response *rsp, m2mi_mef_out *o, int rsc, const char *outcome, const char *msg);
+/* Replace rsp's body with pc (owned) and set rsc; a NULL pc (encoding failed) is a 5000. */
+void m2mi_mef_set_body(m2m_response *rsp, int rsc, json_t *pc);
 
 /* Procedures (mef_reg.c): To "mefClientReg[/<id>[/mefClientCmd]]". M2M_OK = commit. */
 m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,

@@ -58,28 +58,6 @@ static json_t *keyreg_json(const m2m_mef *mef, const m2mi_mef_keyreg *kr, const 
 	return o;
 }
 
-static void labels_text(const m2mi_mef_labels *l, char *out, size_t cap)
-{
-	json_t *a = json_array();
-	char *s;
-
-	out[0] = '\0';
-	for (size_t i = 0; a != NULL && i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	if (a != NULL && l->present && (s = json_dumps(a, JSON_COMPACT)) != NULL) {
-		snprintf(out, cap, "%s", s);
-		free(s);
-	}
-	json_decref(a);
-}
-
-static void set_body(m2m_response *rsp, int rsc, json_t *pc)
-{
-	json_decref(rsp->pc);
-	rsp->pc = pc;
-	rsp->rsc = pc != NULL ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR;
-}
-
 /* The authenticated identity of the caller as a key target: a target's CSE-ID, or the
  * Enrolee-ID of an enrolee's current registration. "" when none. */
 static void caller_id(m2m_mef_worker *w, const m2m_mef_assoc *a, char *out, size_t cap)
@@ -159,7 +137,7 @@ static m2m_err do_create(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_re
 		snprintf(kr.targets[i], sizeof(kr.targets[i]), "%s", in.targets[i]);
 	kr.ntargets = in.ntargets;
 	kr.expiry = in.et != 0 && in.et < reg.expiry ? in.et : reg.expiry; /* clause 10.7 */
-	labels_text(&in.lbl, kr.labels, sizeof(kr.labels));
+	m2mi_mef_labels_text(&in.lbl, kr.labels, sizeof(kr.labels));
 	snprintf(kr.admin_fqdn, sizeof(kr.admin_fqdn), "%s", in.admin_fqdn);
 	snprintf(o->key_id, sizeof(o->key_id), "%s@%s", kr.rel_key_id, w->mef->mef_fqdn);
 	r = m2mi_mefstore_keyreg_put(w->st, &kr, key, now);
@@ -168,7 +146,7 @@ static m2m_err do_create(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_re
 		return m2mi_mef_fail(rsp, o, M2M_RSC_CONFLICT, "already-registered", "key already registered");
 	if (r != M2M_OK)
 		return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-	set_body(rsp, M2M_RSC_CREATED, keyreg_json(w->mef, &kr, NULL));
+	m2mi_mef_set_body(rsp, M2M_RSC_CREATED, keyreg_json(w->mef, &kr, NULL));
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
 
@@ -202,7 +180,7 @@ m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_r
 		else if (kr.expiry <= now)
 			r = m2mi_mef_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "expired", "key expired");
 		else
-			set_body(rsp, M2M_RSC_OK, keyreg_json(w->mef, &kr, source ? NULL : key));
+			m2mi_mef_set_body(rsp, M2M_RSC_OK, keyreg_json(w->mef, &kr, source ? NULL : key));
 	} else if (!source) {
 		r = m2mi_mef_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 	} else if (req->op == M2M_OP_DELETE) {
@@ -218,7 +196,7 @@ m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_r
 			if (in.et != 0 && in.et < kr.expiry)
 				kr.expiry = in.et; /* never beyond what the Ke allowed at registration */
 			if (in.lbl.present)
-				labels_text(&in.lbl, kr.labels, sizeof(kr.labels));
+				m2mi_mef_labels_text(&in.lbl, kr.labels, sizeof(kr.labels));
 			if (in.targets_present) {
 				for (size_t i = 0; i < in.ntargets; i++)
 					snprintf(kr.targets[i], sizeof(kr.targets[i]), "%s", in.targets[i]);
@@ -227,7 +205,7 @@ m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_r
 			if (m2mi_mefstore_keyreg_update(w->st, &kr) != M2M_OK)
 				r = m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 			else
-				set_body(rsp, M2M_RSC_UPDATED, keyreg_json(w->mef, &kr, NULL));
+				m2mi_mef_set_body(rsp, M2M_RSC_UPDATED, keyreg_json(w->mef, &kr, NULL));
 		}
 	} else {
 		r = m2mi_mef_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "not allowed here");

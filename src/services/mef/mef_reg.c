@@ -90,28 +90,6 @@ static json_t *reg_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
 	return o;
 }
 
-static void labels_text(const m2mi_mef_labels *l, char *out, size_t cap)
-{
-	json_t *a = json_array();
-	char *s;
-
-	out[0] = '\0';
-	for (size_t i = 0; a != NULL && i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	if (a != NULL && l->present && (s = json_dumps(a, JSON_COMPACT)) != NULL) {
-		snprintf(out, cap, "%s", s);
-		free(s);
-	}
-	json_decref(a);
-}
-
-static void set_body(m2m_response *rsp, int rsc, json_t *pc)
-{
-	json_decref(rsp->pc);
-	rsp->pc = pc;
-	rsp->rsc = pc != NULL ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR;
-}
-
 static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
 			   int64_t now, m2mi_mef_out *o)
 {
@@ -155,7 +133,7 @@ static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_
 	snprintf(reg.reg_id, sizeof(reg.reg_id), "%.32s", rel);
 	snprintf(reg.client_id, sizeof(reg.client_id), "%s", a->client_id);
 	snprintf(reg.admin_fqdn, sizeof(reg.admin_fqdn), "%s", in.admin_fqdn);
-	labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
+	m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
 	reg.cert_req = in.cert_enrol;
 	next_cmd(w->mef, &reg, STEP_CERT);
 	snprintf(o->key_id, sizeof(o->key_id), "%s", reg.keid);
@@ -166,7 +144,7 @@ static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_
 				     "this session's KeID is already registered");
 	if (r != M2M_OK)
 		return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-	set_body(rsp, M2M_RSC_CREATED, reg_json(w->mef, &reg));
+	m2mi_mef_set_body(rsp, M2M_RSC_CREATED, reg_json(w->mef, &reg));
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
 
@@ -179,7 +157,7 @@ static m2m_err do_cmd(m2m_mef_worker *w, const m2m_request *req, m2m_response *r
 		o->proc = "client-command-retrieve";
 		if (req->pc != NULL)
 			return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "RETRIEVE carries no content");
-		set_body(rsp, M2M_RSC_OK, cmd_json(w->mef, reg));
+		m2mi_mef_set_body(rsp, M2M_RSC_OK, cmd_json(w->mef, reg));
 		return rsp->rsc == M2M_RSC_OK ? M2M_OK : M2M_E_NOMEM;
 	}
 	o->proc = "client-command-update";
@@ -196,7 +174,7 @@ static m2m_err do_cmd(m2m_mef_worker *w, const m2m_request *req, m2m_response *r
 	}
 	if (m2mi_mefstore_reg_update(w->st, reg) != M2M_OK)
 		return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-	set_body(rsp, M2M_RSC_UPDATED, cmd_json(w->mef, reg));
+	m2mi_mef_set_body(rsp, M2M_RSC_UPDATED, cmd_json(w->mef, reg));
 	return rsp->rsc == M2M_RSC_UPDATED ? M2M_OK : M2M_E_NOMEM;
 }
 
@@ -232,7 +210,7 @@ m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_req
 	switch (req->op) {
 	case M2M_OP_RETRIEVE:
 		o->proc = "client-config-retrieval";
-		set_body(rsp, M2M_RSC_OK, reg_json(w->mef, &reg));
+		m2mi_mef_set_body(rsp, M2M_RSC_OK, reg_json(w->mef, &reg));
 		return rsp->rsc == M2M_RSC_OK ? M2M_OK : M2M_E_NOMEM;
 	case M2M_OP_UPDATE:
 		o->proc = "client-registration-update";
@@ -241,10 +219,10 @@ m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_req
 		if (in.et != 0)
 			reg.reg_et = in.et < reg.expiry ? in.et : reg.expiry;
 		if (in.lbl.present)
-			labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
+			m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
 		if (m2mi_mefstore_reg_update(w->st, &reg) != M2M_OK)
 			return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-		set_body(rsp, M2M_RSC_UPDATED, reg_json(w->mef, &reg));
+		m2mi_mef_set_body(rsp, M2M_RSC_UPDATED, reg_json(w->mef, &reg));
 		return rsp->rsc == M2M_RSC_UPDATED ? M2M_OK : M2M_E_NOMEM;
 	case M2M_OP_DELETE:
 		o->proc = "client-deregistration";
