@@ -5,8 +5,18 @@
  * fleet groups (m2msec extension), the Ke of each MEF Client Registration with its Enrolment
  * Expiry (clauses 10.3.1, 10.7) and MEF Client Command state (clause 8.3.4.6), and MEF key
  * registrations (clause 8.3.5). File and connection rules are the credential store's (0600,
- * WAL, synchronous=FULL so an acknowledged enrolment survives kill -9, secure_delete so a
- * replaced Ke is overwritten); bound parameters only; key bytes bound straight from m2m_key.
+ * WAL, secure_delete so a replaced Ke is overwritten); bound parameters only; key bytes bound
+ * straight from m2m_key. Durability is per connection (m2m_mefstore_sync): FULL for the operator
+ * CLI (m2m_mefstore_open), the configured store-sync for the MEF service's connections.
+ *
+ * Mixing levels on one file is safe because in WAL mode PRAGMA synchronous only decides when
+ * this connection fsyncs the WAL, never what is written or in which order: every commit appends
+ * its frames to the one WAL, a FULL commit fsyncs the WAL file (so also every earlier NORMAL
+ * commit in it), and a checkpoint, whichever connection runs it, syncs the WAL before copying
+ * frames into the database (unless synchronous=OFF, never used here). A NORMAL commit lost to a
+ * power cut is therefore a whole transaction at the tail of the WAL, never a FULL commit made
+ * after it (SQLite "Write-Ahead Logging" and PRAGMA synchronous: in WAL mode NORMAL is durable
+ * at checkpoints, consistent always).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +57,7 @@ static const char *const schema_v1[] = {
 	"INSERT INTO m2m_schema (component, version) VALUES ('mefstore', 1)",
 };
 
+/* .sync is set per connection (m2m_mefstore_open_sync). */
 static const m2mi_sqlite_cfg db_cfg = {
 	.busy_ms = 5000, .sync = M2MI_SQLITE_SYNC_FULL, .secure_delete = true,
 	.foreign_keys = true, .require_wal = true, .err = M2M_E_STORE,
@@ -67,7 +78,31 @@ static m2m_err sq(int rc)
 
 m2m_err m2m_mefstore_open(const char *path, bool create, m2m_mefstore **out)
 {
+	return m2m_mefstore_open_sync(path, create, M2M_MEFSTORE_SYNC_FULL, out);
+}
+
+m2m_err m2m_mefstore_sync_in_effect(m2m_mefstore *st, m2m_mefstore_sync *out)
+{
+	int64_t level = -1;
+	m2m_err r;
+
+	if (st == NULL || out == NULL)
+		return M2M_E_INVAL;
+	if ((r = m2mi_sqlite_sync_level(st->db, M2M_E_STORE, &level)) != M2M_OK)
+		return r;
+	if (level == 1)
+		*out = M2M_MEFSTORE_SYNC_NORMAL;
+	else if (level == 2)
+		*out = M2M_MEFSTORE_SYNC_FULL;
+	else
+		return M2M_E_STORE; /* OFF or EXTRA: not what anybody configured */
+	return M2M_OK;
+}
+
+m2m_err m2m_mefstore_open_sync(const char *path, bool create, m2m_mefstore_sync sync, m2m_mefstore **out)
+{
 	m2m_mefstore *st = NULL;
+	m2mi_sqlite_cfg cfg = db_cfg;
 	struct stat before;
 	bool made = false;
 	m2m_err r;
@@ -75,6 +110,9 @@ m2m_err m2m_mefstore_open(const char *path, bool create, m2m_mefstore **out)
 	if (out == NULL || path == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
+	if (sync != M2M_MEFSTORE_SYNC_FULL && sync != M2M_MEFSTORE_SYNC_NORMAL)
+		return M2M_E_INVAL;
+	cfg.sync = sync == M2M_MEFSTORE_SYNC_FULL ? M2MI_SQLITE_SYNC_FULL : M2MI_SQLITE_SYNC_NORMAL;
 	r = m2mi_credstore_file_check(path, &before);
 	if (r == M2M_E_NOT_FOUND && create) {
 		if ((r = m2mi_credstore_file_create(path, &before)) == M2M_OK)
@@ -87,7 +125,7 @@ m2m_err m2m_mefstore_open(const char *path, bool create, m2m_mefstore **out)
 		goto out;
 	}
 	if ((r = m2mi_sqlite_open(path, M2M_E_STORE, &st->db)) != M2M_OK ||
-	    (r = m2mi_sqlite_configure(st->db, &db_cfg)) != M2M_OK ||
+	    (r = m2mi_sqlite_configure(st->db, &cfg)) != M2M_OK ||
 	    (r = m2mi_sqlite_schema_setup(st->db, &db_schema)) != M2M_OK)
 		goto out;
 	r = m2mi_credstore_file_check(path, &before); /* -wal/-shm private too */
