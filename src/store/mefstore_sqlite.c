@@ -144,6 +144,8 @@ void m2m_mefstore_close(m2m_mefstore *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < M2MI_MEFS_CACHE; i++)
+		sqlite3_finalize(st->cache[i].s);
 	sqlite3_close_v2(st->db);
 	free(st);
 }
@@ -176,7 +178,46 @@ m2m_err m2mi_mefstore_end(m2m_mefstore *st, m2m_err r)
 
 m2m_err m2mi_mefs_prep(m2m_mefstore *st, const char *sql, sqlite3_stmt **s)
 {
-	return sq(sqlite3_prepare_v3(st->db, sql, -1, 0, s, NULL));
+	size_t i, slot = M2MI_MEFS_CACHE;
+	m2m_err r;
+
+	*s = NULL;
+	/* by content, not by address: a caller may build its SQL in a buffer */
+	for (i = 0; i < M2MI_MEFS_CACHE && st->cache[i].s != NULL; i++) {
+		if (strcmp(st->cache[i].sql, sql) != 0)
+			continue;
+		if (st->cache[i].busy)
+			break; /* in use further up the stack (nested use of one statement): a fresh one */
+		st->cache[i].busy = true;
+		*s = st->cache[i].s;
+		return M2M_OK;
+	}
+	if (i < M2MI_MEFS_CACHE && st->cache[i].s == NULL)
+		slot = i;
+	if ((r = sq(sqlite3_prepare_v3(st->db, sql, -1, slot < M2MI_MEFS_CACHE ? SQLITE_PREPARE_PERSISTENT : 0, s,
+				       NULL))) != M2M_OK)
+		return r;
+	if (slot < M2MI_MEFS_CACHE && sqlite3_sql(*s) != NULL) {
+		st->cache[slot].sql = sqlite3_sql(*s); /* SQLite's own copy: lives as long as *s */
+		st->cache[slot].s = *s;
+		st->cache[slot].busy = true;
+	}
+	return M2M_OK;
+}
+
+void m2mi_mefs_done(m2m_mefstore *st, sqlite3_stmt *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < M2MI_MEFS_CACHE && st->cache[i].s != NULL; i++) {
+		if (st->cache[i].s == s) {
+			(void)sqlite3_reset(s); /* its error was reported by the step that failed */
+			(void)sqlite3_clear_bindings(s);
+			st->cache[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(s);
 }
 
 m2m_err m2mi_mefs_step_done(sqlite3_stmt *s)
@@ -358,7 +399,7 @@ m2m_err m2mi_mefs_enrolee_row(m2m_mefstore *st, const char *client_id, m2m_mef_e
 		r = M2M_E_STORE;
 	else if ((r = row_enrolee(s, e)) == M2M_OK && kpm != NULL && sqlite3_column_type(s, 10) == SQLITE_BLOB)
 		r = m2m_key_new(sqlite3_column_blob(s, 10), (size_t)sqlite3_column_bytes(s, 10), kpm);
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	if (r != M2M_OK) {
 		m2m_mef_enrolee_free(*e);
 		*e = NULL;
@@ -548,7 +589,7 @@ m2m_err m2m_mefstore_enrolee_add(m2m_mefstore *st, const m2m_mef_enrolee *e, con
 		*res = M2M_MEF_ADDED;
 	}
 out:
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return m2mi_mefstore_end(st, r);
 }
 
@@ -563,7 +604,7 @@ m2m_err m2mi_mefs_exec1(m2m_mefstore *st, const char *sql, const char *a, int64_
 	if (sqlite3_bind_parameter_count(s) >= 2)
 		sqlite3_bind_int64(s, 2, n);
 	r = m2mi_mefs_step_done(s);
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -624,7 +665,7 @@ m2m_err m2m_mefstore_enrolee_rotate(m2m_mefstore *st, const char *client_id, con
 		sqlite3_bind_blob(s, 2, kb, (int)kl, SQLITE_STATIC);
 		r = m2mi_mefs_step_done(s);
 	}
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	m2m_mef_enrolee_free(e);
 	return m2mi_mefstore_end(st, r);
 }
@@ -640,7 +681,7 @@ static m2m_err attach_keid(m2m_mefstore *st, m2m_mef_enrolee *e)
 	sqlite3_bind_text(s, 1, e->client_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW && (e->keid = m2mi_mefs_dup_col(s, 0)) == NULL)
 		r = M2M_E_NOMEM;
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -685,7 +726,7 @@ m2m_err m2m_mefstore_enrolee_list(m2m_mefstore *st, m2m_mefstore_enrolee_fn fn, 
 	}
 	if (r == M2M_OK && rc != SQLITE_DONE)
 		r = M2M_E_STORE;
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 

@@ -2,12 +2,14 @@
 /*
  * This file implements the unit tests of store/mefstore_sqlite.c (TS-0003 clause 8.3.2.1
  * bootstrap configuration): idempotent add, conflicting add, rotate, fleet group lookup and
- * a revoked tombstone for a group member; the durability (store-sync) of each connection.
+ * a revoked tombstone for a group member; the durability (store-sync) of each connection;
+ * the per-connection statement cache.
  */
 #include <sys/stat.h>
 
 #include "mef_fixture.h"
 #include "services/mef/mef_int.h"
+#include "store/mefstore_sql.h"
 
 static void test_store(void **state)
 {
@@ -150,12 +152,56 @@ static void test_sync_levels(void **state)
 	fx_free(f);
 }
 
+/* The per-connection statement cache (store/mefstore_sql.h): a statement comes back prepared
+ * once, reset and with no binding left (no pointer to a caller's key bytes); one in use further
+ * up the stack is never handed out twice; a statement that does not compile is not kept. */
+static void test_stmt_cache(void **state)
+{
+	fx *f = fx_new(NULL);
+	m2m_mefstore *st = NULL;
+	sqlite3_stmt *a = NULL, *b = NULL;
+	static const uint8_t secret[4] = {1, 2, 3, 4};
+
+	(void)state;
+	assert_int_equal(m2m_mefstore_open(f->path, false, &st), M2M_OK);
+	assert_int_equal(m2mi_mefs_prep(st, "SELECT ?1", &a), M2M_OK);
+	sqlite3_bind_blob(a, 1, secret, sizeof(secret), SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(a, 0), 4);
+	/* nested use of the same SQL while a is out: a different statement */
+	assert_int_equal(m2mi_mefs_prep(st, "SELECT ?1", &b), M2M_OK);
+	assert_ptr_not_equal(a, b);
+	m2mi_mefs_done(st, b);
+	m2mi_mefs_done(st, a);
+	/* given back: the same statement again, reset, its binding gone */
+	assert_int_equal(m2mi_mefs_prep(st, "SELECT ?1", &b), M2M_OK);
+	assert_ptr_equal(a, b);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(b, 0), SQLITE_NULL);
+	m2mi_mefs_done(st, b);
+	/* the same text from another buffer finds it too (cached by content) */
+	{
+		char sql[16];
+		snprintf(sql, sizeof(sql), "SELECT ?%d", 1);
+		assert_int_equal(m2mi_mefs_prep(st, sql, &b), M2M_OK);
+		assert_ptr_equal(a, b);
+		m2mi_mefs_done(st, b);
+	}
+	b = NULL;
+	assert_int_equal(m2mi_mefs_prep(st, "SELECT FROM nowhere", &b), M2M_E_STORE);
+	assert_null(b);
+	m2mi_mefs_done(st, NULL);
+	m2m_mefstore_close(st);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_sync_levels),
+		cmocka_unit_test(test_stmt_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
