@@ -150,9 +150,27 @@ void m2m_mefstore_close(m2m_mefstore *st)
 	free(st);
 }
 
+/* A transaction control statement from the statement cache (sqlite3_exec would compile it
+ * again on every request: BEGIN and COMMIT of each registration). */
+static m2m_err tx_exec(m2m_mefstore *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	m2m_err r;
+	int rc;
+
+	if ((r = m2mi_mefs_prep(st, sql, &s)) != M2M_OK)
+		return r;
+	rc = sqlite3_step(s);
+	m2mi_mefs_done(st, s);
+	if (rc == SQLITE_DONE)
+		return M2M_OK;
+	m2mi_sqlite_note(st->db, rc);
+	return (r = sq(rc)) != M2M_OK ? r : M2M_E_STORE;
+}
+
 m2m_err m2mi_mefstore_begin(m2m_mefstore *st)
 {
-	m2m_err r = m2mi_sqlite_exec(st->db, "BEGIN IMMEDIATE", M2M_E_STORE);
+	m2m_err r = tx_exec(st, "BEGIN IMMEDIATE");
 
 	st->in_tx = r == M2M_OK;
 	return r;
@@ -160,18 +178,23 @@ m2m_err m2mi_mefstore_begin(m2m_mefstore *st)
 
 m2m_err m2mi_mefstore_begin_read(m2m_mefstore *st)
 {
-	m2m_err r = m2mi_sqlite_exec(st->db, "BEGIN DEFERRED", M2M_E_STORE);
+	m2m_err r = tx_exec(st, "BEGIN DEFERRED");
 
 	st->in_tx = r == M2M_OK;
 	return r;
 }
 
+/* COMMIT when r is M2M_OK, else (or when COMMIT fails) ROLLBACK, as m2mi_sqlite_tx_end. */
 m2m_err m2mi_mefstore_end(m2m_mefstore *st, m2m_err r)
 {
 	if (!st->in_tx)
 		return r;
 	st->in_tx = false;
-	return m2mi_sqlite_tx_end(st->db, r, M2M_E_STORE);
+	if (r == M2M_OK && (r = tx_exec(st, "COMMIT")) == M2M_OK)
+		return M2M_OK;
+	if (!sqlite3_get_autocommit(st->db))
+		(void)tx_exec(st, "ROLLBACK");
+	return r;
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */

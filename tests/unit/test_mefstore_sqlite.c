@@ -191,6 +191,29 @@ static void test_stmt_cache(void **state)
 	assert_int_equal(m2mi_mefs_prep(st, "SELECT FROM nowhere", &b), M2M_E_STORE);
 	assert_null(b);
 	m2mi_mefs_done(st, NULL);
+	/* BEGIN / COMMIT / ROLLBACK come from the cache too: a failed request changes nothing, a
+	 * good one is committed, and both can repeat on the same connection */
+	for (int i = 0; i < 2; i++) {
+		m2m_mef_enrolee *e = NULL;
+
+		assert_int_equal(m2mi_mefstore_begin(st), M2M_OK);
+		assert_int_equal(m2mi_mefs_exec1(st, "UPDATE enrolee SET revoked_at = ?2 WHERE client_id = ?1", FX_KPMID, 7),
+				 M2M_OK);
+		assert_int_equal(m2mi_mefstore_end(st, M2M_E_STORE), M2M_E_STORE);
+		assert_int_equal(m2mi_mefs_enrolee_row(st, FX_KPMID, &e, NULL), M2M_OK);
+		assert_int_equal(e->revoked_at, 0);
+		m2m_mef_enrolee_free(e);
+		e = NULL;
+		assert_int_equal(m2mi_mefstore_begin(st), M2M_OK);
+		assert_int_equal(m2mi_mefs_exec1(st, "UPDATE enrolee SET revoked_at = ?2 WHERE client_id = ?1", FX_KPMID, 7 + i),
+				 M2M_OK);
+		assert_int_equal(m2mi_mefstore_end(st, M2M_OK), M2M_OK);
+		assert_int_equal(m2mi_mefs_enrolee_row(m2m_mef_store(f->mef), FX_KPMID, &e, NULL), M2M_OK);
+		assert_int_equal(e->revoked_at, 7 + i);
+		m2m_mef_enrolee_free(e);
+		assert_int_equal(m2mi_mefs_exec1(st, "UPDATE enrolee SET revoked_at = 0 WHERE client_id = ?1", FX_KPMID, 0),
+				 M2M_OK);
+	}
 	m2m_mefstore_close(st);
 	fx_free(f);
 }
