@@ -108,6 +108,8 @@ typedef struct m2m_mef_svc_config {
 					    * ("//sp.example.com" or a bare FQDN) */
 	char est_uri[M2M_CFG_STR];         /* est-uri, default "": the EST base URI announced in
 					    * CERT_PROV (https://...); "" = no certificate enrolment */
+	bool store_sync_full;              /* store-sync, default normal (false): the service's
+					    * connections; the operator CLI always syncs (full) */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */

@@ -57,6 +57,9 @@ typedef struct m2m_mef_config {
 	int64_t retry_duration;      /* NO_MORE_COMMANDS retryDuration in seconds; 0 = 86400 */
 	m2m_mef_audit_fn audit;      /* NULL: events go to m2m_log at INFO level */
 	void *audit_ctx;
+	m2m_mefstore_sync store_sync; /* durability of the service's store connections (the
+					 resolver's and every worker's); 0 = FULL. The [mef]
+					 store-sync key, default normal (docs/config.md) */
 } m2m_mef_config;
 
 typedef struct m2m_mef m2m_mef;

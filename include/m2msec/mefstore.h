@@ -66,6 +66,23 @@ typedef struct m2m_mefstore m2m_mefstore;
 /* Open the store at path; create it (0600) when create is true and it is missing. Same file
  * rules as the credential store (M2M_E_KEY_PERMS, M2M_E_NOT_FOUND, M2M_E_STORE_SCHEMA). */
 M2M_API M2M_WUR m2m_err m2m_mefstore_open(const char *path, bool create, m2m_mefstore **out);
+
+/* Durability of an acknowledged write on one connection (the MEF's store-sync, docs/config.md).
+ * FULL (0, the default of m2m_mefstore_open): the WAL is synced before every COMMIT returns, so
+ * the write survives a power loss. NORMAL: it survives a crash or kill -9 of the process; a power
+ * loss may roll back the commits since the last checkpoint (whole transactions, never half). */
+typedef enum m2m_mefstore_sync {
+	M2M_MEFSTORE_SYNC_FULL = 0,
+	M2M_MEFSTORE_SYNC_NORMAL = 1,
+} m2m_mefstore_sync;
+
+/* m2m_mefstore_open with the durability of this connection (M2M_E_INVAL for another value).
+ * m2m_mefstore_open is this with FULL: the operator CLI's revocations are on disk when it returns. */
+M2M_API M2M_WUR m2m_err m2m_mefstore_open_sync(const char *path, bool create, m2m_mefstore_sync sync,
+					       m2m_mefstore **out);
+/* The durability in effect on st's connection, read back (PRAGMA synchronous); M2M_E_STORE when it
+ * is neither NORMAL nor FULL. */
+M2M_API M2M_WUR m2m_err m2m_mefstore_sync_in_effect(m2m_mefstore *st, m2m_mefstore_sync *out);
 M2M_API void m2m_mefstore_close(m2m_mefstore *st);
 
 /* Outcome of an add that did not fail. */

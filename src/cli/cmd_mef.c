@@ -237,6 +237,7 @@ static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nwo
 	mc = (m2m_mef_config){
 		.mef_fqdn = cfg->mef_fqdn, .sp_id = h->sp_id[0] ? h->sp_id : NULL, .store = cfg->store,
 		.est_uri = h->est_uri[0] ? h->est_uri : NULL, .audit = mef_audit, .audit_ctx = h,
+		.store_sync = cfg->store_sync_full ? M2M_MEFSTORE_SYNC_FULL : M2M_MEFSTORE_SYNC_NORMAL,
 	};
 	if ((r = m2m_mef_new(&mc, &h->mef)) != M2M_OK) {
 		rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));

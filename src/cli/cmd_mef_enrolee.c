@@ -44,6 +44,8 @@ int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_
 		cli_errorf("%s: %s: %s", what, config, err);
 		return CLI_USAGE;
 	}
+	/* FULL whatever [mef] store-sync says (that key is the service's): an operator's revocation
+	 * or rotation is on disk when the command returns (docs/config.md). */
 	if ((r = m2m_mefstore_open(cfg->store, create, st)) != M2M_OK) {
 		cli_errorf("%s: %s: store %s: %s", what, config, cfg->store, m2m_strerror(r));
 		return cli_exit_code(r);

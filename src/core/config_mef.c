@@ -32,6 +32,8 @@ static const struct m2mi_cfg_key mef_keys[] = {
 	M2MI_INT(T, "rate-limit-per-address", rate_limit_per_address, 0, 1000000),
 	M2MI_STR(T, "sp-id", sp_id),
 	M2MI_STR(T, "est-uri", est_uri),
+	/* PRAGMA synchronous of the service's connections (docs/config.md "[mef] store-sync") */
+	M2MI_KEY(T, "store-sync", M2MI_CFG_SYNC, store_sync_full),
 };
 #define NKEYS (sizeof(mef_keys) / sizeof(mef_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");

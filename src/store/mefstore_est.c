@@ -42,7 +42,7 @@ m2m_err m2mi_mefstore_est_put(m2m_mefstore *st, const m2m_est_record *rec)
 	sqlite3_bind_int64(s, 5, rec->not_after);
 	sqlite3_bind_int64(s, 6, rec->issued_at);
 	r = m2mi_mefs_step_done(s);
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -73,7 +73,7 @@ m2m_err m2mi_mefstore_est_get(m2m_mefstore *st, const char *serial, m2m_est_reco
 	if (rc == SQLITE_ROW)
 		row_record(s, rec);
 	r = rc == SQLITE_ROW ? M2M_OK : rc == SQLITE_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -91,7 +91,7 @@ m2m_err m2mi_mefstore_est_revoke(m2m_mefstore *st, const char *serial, int64_t n
 	r = m2mi_mefs_step_done(s);
 	if (r == M2M_OK && sqlite3_changes(sqlite3_db_handle(s)) != 1)
 		r = M2M_E_NOT_FOUND;
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -136,6 +136,6 @@ m2m_err m2m_mefstore_est_revoked(m2m_mefstore *st, int64_t now, m2m_est_revoked_
 	}
 	r = rc == SQLITE_DONE ? M2M_OK : M2M_E_STORE;
 out:
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return m2mi_mefstore_end(st, r);
 }

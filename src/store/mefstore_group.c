@@ -42,7 +42,7 @@ m2m_err m2mi_mefs_group_member(m2m_mefstore *st, const char *client_id, m2m_mef_
 		return r;
 	sqlite3_bind_text(s, 1, client_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		m2mi_mefs_done(st, s);
 		return M2M_E_NOT_FOUND;
 	}
 	r = M2M_E_NOMEM;
@@ -82,7 +82,7 @@ m2m_err m2mi_mefs_group_member(m2m_mefstore *st, const char *client_id, m2m_mef_
 			r = m2m_mef_fleet_kpm(gk, client_id, kpm);
 	}
 out:
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	m2m_key_free(gk);
 	if (r != M2M_OK)
 		m2m_mef_enrolee_free(e);
@@ -112,7 +112,7 @@ m2m_err m2mi_mefs_insert_member(m2m_mefstore *st, const m2m_mef_enrolee *g, cons
 	sqlite3_bind_int64(s, 7, now);
 	sqlite3_bind_int64(s, 8, state[0] == 'r' ? now : 0);
 	r = m2mi_mefs_step_done(s);
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -149,7 +149,7 @@ m2m_err m2m_mefstore_group_add(m2m_mefstore *st, const m2m_mef_group *g, const m
 		sqlite3_bind_int64(s, 7, now);
 		r = m2mi_mefs_step_done(s);
 	}
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return m2mi_mefstore_end(st, r);
 }
 

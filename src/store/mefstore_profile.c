@@ -40,7 +40,7 @@ m2m_err m2m_mefstore_profile_set(m2m_mefstore *st, const char *cse_id, const cha
 	sqlite3_bind_text(s, 1, cse_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, profile, -1, SQLITE_STATIC);
 	r = m2mi_mefs_step_done(s);
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -64,6 +64,6 @@ m2m_err m2m_mefstore_profile_get(m2m_mefstore *st, const char *cse_id, char **pr
 		r = (*profile = m2mi_mefs_dup_col(s, 0)) != NULL ? M2M_OK : M2M_E_NOMEM;
 	else
 		r = rc == SQLITE_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }

@@ -68,7 +68,7 @@ m2m_err m2mi_mefstore_reg_put(m2m_mefstore *st, const m2mi_mef_reg *reg, const m
 	sqlite3_bind_int64(s, 16, now);
 	r = m2mi_mefs_step_done(s);
 out:
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	m2m_mef_enrolee_free(e);
 	return r;
 }
@@ -117,7 +117,7 @@ m2m_err m2mi_mefstore_reg_get(m2m_mefstore *st, const char *reg_id, const char *
 			m2m_key_set_validity(*ke, 0, reg->expiry);
 	}
 out:
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	if (r != M2M_OK && ke != NULL) {
 		m2m_key_free(*ke);
 		*ke = NULL;
@@ -141,7 +141,7 @@ m2m_err m2mi_mefstore_reg_update(m2m_mefstore *st, const m2mi_mef_reg *reg)
 	sqlite3_bind_int(s, 6, reg->cmd_status);
 	sqlite3_bind_int(s, 7, reg->cmd_step);
 	r = one_changed(st, m2mi_mefs_step_done(s));
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -183,7 +183,7 @@ m2m_err m2mi_mefstore_keyreg_put(m2m_mefstore *st, const m2mi_mef_keyreg *kr, co
 	sqlite3_bind_text(s, 9, kr->admin_fqdn, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 10, now);
 	r = m2mi_mefs_step_done(s);
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -202,7 +202,7 @@ m2m_err m2mi_mefstore_keyreg_get(m2m_mefstore *st, const char *rel_key_id, m2mi_
 	sqlite3_bind_text(s, 1, rel_key_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		m2mi_mefs_done(st, s);
 		return rc == SQLITE_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
 	}
 	m2mi_mefs_cpy(kr->rel_key_id, sizeof(kr->rel_key_id), sqlite3_column_text(s, 0));
@@ -220,7 +220,7 @@ m2m_err m2mi_mefstore_keyreg_get(m2m_mefstore *st, const char *rel_key_id, m2mi_
 			m2m_key_set_validity(*key, 0, kr->expiry);
 		}
 	}
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -239,7 +239,7 @@ m2m_err m2mi_mefstore_keyreg_update(m2m_mefstore *st, const m2mi_mef_keyreg *kr)
 	sqlite3_bind_text(s, 3, kr->labels, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, tj, -1, SQLITE_STATIC);
 	r = one_changed(st, m2mi_mefs_step_done(s));
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 

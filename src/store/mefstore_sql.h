@@ -11,12 +11,27 @@
 
 #include "store/mefstore_int.h"
 
+/* Statements kept prepared per connection: a MEF Client Registration runs about ten statements
+ * (PSK lookup, classifier, enrolee check, replay check, deletes, insert); compiling each one per
+ * request was the largest avoidable CPU cost of an enrolment. */
+#define M2MI_MEFS_CACHE 32
+
 struct m2m_mefstore {
 	sqlite3 *db;
 	bool in_tx;
+	struct {
+		const char *sql;   /* the statement's text (sqlite3_sql) */
+		sqlite3_stmt *s;
+		bool busy;         /* handed out and not yet given back */
+	} cache[M2MI_MEFS_CACHE];
 };
 
+/* A prepared statement for sql, reset with no bindings: the connection's cached one when it is
+ * free, else a new one. Give it back with m2mi_mefs_done (never sqlite3_finalize). */
 m2m_err m2mi_mefs_prep(m2m_mefstore *st, const char *sql, sqlite3_stmt **s);
+/* Give s back (NULL allowed): reset with its bindings cleared (no pointer to a caller's key bytes
+ * stays behind) when it is cached, else finalized. */
+void m2mi_mefs_done(m2m_mefstore *st, sqlite3_stmt *s);
 /* DONE -> M2M_OK; a UNIQUE/PRIMARY KEY violation -> M2M_E_EXISTS; anything else an error. */
 m2m_err m2mi_mefs_step_done(sqlite3_stmt *s);
 /* Join t[] (or tp[] when not NULL) with newlines into out / split it back. */

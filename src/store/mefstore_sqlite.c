@@ -5,8 +5,18 @@
  * fleet groups (m2msec extension), the Ke of each MEF Client Registration with its Enrolment
  * Expiry (clauses 10.3.1, 10.7) and MEF Client Command state (clause 8.3.4.6), and MEF key
  * registrations (clause 8.3.5). File and connection rules are the credential store's (0600,
- * WAL, synchronous=FULL so an acknowledged enrolment survives kill -9, secure_delete so a
- * replaced Ke is overwritten); bound parameters only; key bytes bound straight from m2m_key.
+ * WAL, secure_delete so a replaced Ke is overwritten); bound parameters only; key bytes bound
+ * straight from m2m_key. Durability is per connection (m2m_mefstore_sync): FULL for the operator
+ * CLI (m2m_mefstore_open), the configured store-sync for the MEF service's connections.
+ *
+ * Mixing levels on one file is safe because in WAL mode PRAGMA synchronous only decides when
+ * this connection fsyncs the WAL, never what is written or in which order: every commit appends
+ * its frames to the one WAL, a FULL commit fsyncs the WAL file (so also every earlier NORMAL
+ * commit in it), and a checkpoint, whichever connection runs it, syncs the WAL before copying
+ * frames into the database (unless synchronous=OFF, never used here). A NORMAL commit lost to a
+ * power cut is therefore a whole transaction at the tail of the WAL, never a FULL commit made
+ * after it (SQLite "Write-Ahead Logging" and PRAGMA synchronous: in WAL mode NORMAL is durable
+ * at checkpoints, consistent always).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +57,7 @@ static const char *const schema_v1[] = {
 	"INSERT INTO m2m_schema (component, version) VALUES ('mefstore', 1)",
 };
 
+/* .sync is set per connection (m2m_mefstore_open_sync). */
 static const m2mi_sqlite_cfg db_cfg = {
 	.busy_ms = 5000, .sync = M2MI_SQLITE_SYNC_FULL, .secure_delete = true,
 	.foreign_keys = true, .require_wal = true, .err = M2M_E_STORE,
@@ -67,7 +78,31 @@ static m2m_err sq(int rc)
 
 m2m_err m2m_mefstore_open(const char *path, bool create, m2m_mefstore **out)
 {
+	return m2m_mefstore_open_sync(path, create, M2M_MEFSTORE_SYNC_FULL, out);
+}
+
+m2m_err m2m_mefstore_sync_in_effect(m2m_mefstore *st, m2m_mefstore_sync *out)
+{
+	int64_t level = -1;
+	m2m_err r;
+
+	if (st == NULL || out == NULL)
+		return M2M_E_INVAL;
+	if ((r = m2mi_sqlite_sync_level(st->db, M2M_E_STORE, &level)) != M2M_OK)
+		return r;
+	if (level == 1)
+		*out = M2M_MEFSTORE_SYNC_NORMAL;
+	else if (level == 2)
+		*out = M2M_MEFSTORE_SYNC_FULL;
+	else
+		return M2M_E_STORE; /* OFF or EXTRA: not what anybody configured */
+	return M2M_OK;
+}
+
+m2m_err m2m_mefstore_open_sync(const char *path, bool create, m2m_mefstore_sync sync, m2m_mefstore **out)
+{
 	m2m_mefstore *st = NULL;
+	m2mi_sqlite_cfg cfg = db_cfg;
 	struct stat before;
 	bool made = false;
 	m2m_err r;
@@ -75,6 +110,9 @@ m2m_err m2m_mefstore_open(const char *path, bool create, m2m_mefstore **out)
 	if (out == NULL || path == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
+	if (sync != M2M_MEFSTORE_SYNC_FULL && sync != M2M_MEFSTORE_SYNC_NORMAL)
+		return M2M_E_INVAL;
+	cfg.sync = sync == M2M_MEFSTORE_SYNC_FULL ? M2MI_SQLITE_SYNC_FULL : M2MI_SQLITE_SYNC_NORMAL;
 	r = m2mi_credstore_file_check(path, &before);
 	if (r == M2M_E_NOT_FOUND && create) {
 		if ((r = m2mi_credstore_file_create(path, &before)) == M2M_OK)
@@ -87,7 +125,7 @@ m2m_err m2m_mefstore_open(const char *path, bool create, m2m_mefstore **out)
 		goto out;
 	}
 	if ((r = m2mi_sqlite_open(path, M2M_E_STORE, &st->db)) != M2M_OK ||
-	    (r = m2mi_sqlite_configure(st->db, &db_cfg)) != M2M_OK ||
+	    (r = m2mi_sqlite_configure(st->db, &cfg)) != M2M_OK ||
 	    (r = m2mi_sqlite_schema_setup(st->db, &db_schema)) != M2M_OK)
 		goto out;
 	r = m2mi_credstore_file_check(path, &before); /* -wal/-shm private too */
@@ -106,13 +144,33 @@ void m2m_mefstore_close(m2m_mefstore *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < M2MI_MEFS_CACHE; i++)
+		sqlite3_finalize(st->cache[i].s);
 	sqlite3_close_v2(st->db);
 	free(st);
 }
 
+/* A transaction control statement from the statement cache (sqlite3_exec would compile it
+ * again on every request: BEGIN and COMMIT of each registration). */
+static m2m_err tx_exec(m2m_mefstore *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	m2m_err r;
+	int rc;
+
+	if ((r = m2mi_mefs_prep(st, sql, &s)) != M2M_OK)
+		return r;
+	rc = sqlite3_step(s);
+	m2mi_mefs_done(st, s);
+	if (rc == SQLITE_DONE)
+		return M2M_OK;
+	m2mi_sqlite_note(st->db, rc);
+	return (r = sq(rc)) != M2M_OK ? r : M2M_E_STORE;
+}
+
 m2m_err m2mi_mefstore_begin(m2m_mefstore *st)
 {
-	m2m_err r = m2mi_sqlite_exec(st->db, "BEGIN IMMEDIATE", M2M_E_STORE);
+	m2m_err r = tx_exec(st, "BEGIN IMMEDIATE");
 
 	st->in_tx = r == M2M_OK;
 	return r;
@@ -120,25 +178,69 @@ m2m_err m2mi_mefstore_begin(m2m_mefstore *st)
 
 m2m_err m2mi_mefstore_begin_read(m2m_mefstore *st)
 {
-	m2m_err r = m2mi_sqlite_exec(st->db, "BEGIN DEFERRED", M2M_E_STORE);
+	m2m_err r = tx_exec(st, "BEGIN DEFERRED");
 
 	st->in_tx = r == M2M_OK;
 	return r;
 }
 
+/* COMMIT when r is M2M_OK, else (or when COMMIT fails) ROLLBACK, as m2mi_sqlite_tx_end. */
 m2m_err m2mi_mefstore_end(m2m_mefstore *st, m2m_err r)
 {
 	if (!st->in_tx)
 		return r;
 	st->in_tx = false;
-	return m2mi_sqlite_tx_end(st->db, r, M2M_E_STORE);
+	if (r == M2M_OK && (r = tx_exec(st, "COMMIT")) == M2M_OK)
+		return M2M_OK;
+	if (!sqlite3_get_autocommit(st->db))
+		(void)tx_exec(st, "ROLLBACK");
+	return r;
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 m2m_err m2mi_mefs_prep(m2m_mefstore *st, const char *sql, sqlite3_stmt **s)
 {
-	return sq(sqlite3_prepare_v3(st->db, sql, -1, 0, s, NULL));
+	size_t i, slot = M2MI_MEFS_CACHE;
+	m2m_err r;
+
+	*s = NULL;
+	/* by content, not by address: a caller may build its SQL in a buffer */
+	for (i = 0; i < M2MI_MEFS_CACHE && st->cache[i].s != NULL; i++) {
+		if (strcmp(st->cache[i].sql, sql) != 0)
+			continue;
+		if (st->cache[i].busy)
+			break; /* in use further up the stack (nested use of one statement): a fresh one */
+		st->cache[i].busy = true;
+		*s = st->cache[i].s;
+		return M2M_OK;
+	}
+	if (i < M2MI_MEFS_CACHE && st->cache[i].s == NULL)
+		slot = i;
+	if ((r = sq(sqlite3_prepare_v3(st->db, sql, -1, slot < M2MI_MEFS_CACHE ? SQLITE_PREPARE_PERSISTENT : 0, s,
+				       NULL))) != M2M_OK)
+		return r;
+	if (slot < M2MI_MEFS_CACHE && sqlite3_sql(*s) != NULL) {
+		st->cache[slot].sql = sqlite3_sql(*s); /* SQLite's own copy: lives as long as *s */
+		st->cache[slot].s = *s;
+		st->cache[slot].busy = true;
+	}
+	return M2M_OK;
+}
+
+void m2mi_mefs_done(m2m_mefstore *st, sqlite3_stmt *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < M2MI_MEFS_CACHE && st->cache[i].s != NULL; i++) {
+		if (st->cache[i].s == s) {
+			(void)sqlite3_reset(s); /* its error was reported by the step that failed */
+			(void)sqlite3_clear_bindings(s);
+			st->cache[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(s);
 }
 
 m2m_err m2mi_mefs_step_done(sqlite3_stmt *s)
@@ -320,7 +422,7 @@ m2m_err m2mi_mefs_enrolee_row(m2m_mefstore *st, const char *client_id, m2m_mef_e
 		r = M2M_E_STORE;
 	else if ((r = row_enrolee(s, e)) == M2M_OK && kpm != NULL && sqlite3_column_type(s, 10) == SQLITE_BLOB)
 		r = m2m_key_new(sqlite3_column_blob(s, 10), (size_t)sqlite3_column_bytes(s, 10), kpm);
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	if (r != M2M_OK) {
 		m2m_mef_enrolee_free(*e);
 		*e = NULL;
@@ -510,7 +612,7 @@ m2m_err m2m_mefstore_enrolee_add(m2m_mefstore *st, const m2m_mef_enrolee *e, con
 		*res = M2M_MEF_ADDED;
 	}
 out:
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return m2mi_mefstore_end(st, r);
 }
 
@@ -525,7 +627,7 @@ m2m_err m2mi_mefs_exec1(m2m_mefstore *st, const char *sql, const char *a, int64_
 	if (sqlite3_bind_parameter_count(s) >= 2)
 		sqlite3_bind_int64(s, 2, n);
 	r = m2mi_mefs_step_done(s);
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -586,7 +688,7 @@ m2m_err m2m_mefstore_enrolee_rotate(m2m_mefstore *st, const char *client_id, con
 		sqlite3_bind_blob(s, 2, kb, (int)kl, SQLITE_STATIC);
 		r = m2mi_mefs_step_done(s);
 	}
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	m2m_mef_enrolee_free(e);
 	return m2mi_mefstore_end(st, r);
 }
@@ -602,7 +704,7 @@ static m2m_err attach_keid(m2m_mefstore *st, m2m_mef_enrolee *e)
 	sqlite3_bind_text(s, 1, e->client_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW && (e->keid = m2mi_mefs_dup_col(s, 0)) == NULL)
 		r = M2M_E_NOMEM;
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 
@@ -647,7 +749,7 @@ m2m_err m2m_mefstore_enrolee_list(m2m_mefstore *st, m2m_mefstore_enrolee_fn fn, 
 	}
 	if (r == M2M_OK && rc != SQLITE_DONE)
 		r = M2M_E_STORE;
-	sqlite3_finalize(s);
+	m2mi_mefs_done(st, s);
 	return r;
 }
 

@@ -31,6 +31,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.enrolment_expiry_days, 365);
 	assert_int_equal(c.rate_limit_per_identity, 60);
 	assert_int_equal(c.rate_limit_per_address, 600);
+	assert_false(c.store_sync_full); /* store-sync = normal */
 	/* no mef-fqdn: refused (every KeID carries it) */
 	assert_int_equal(m2m_mef_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
 	assert_non_null(strstr(err, "mef-fqdn is required"));
@@ -46,7 +47,8 @@ static void test_all_keys(void **state)
 			  "trust-anchors = ta.pem\nca-dir = ca\nlog-file = m.log\nlog-level = debug\n"
 			  "tls13 = off\nthreads = 3\nmax-body = 4096\nmax-header = 2048\nmax-connections = 10\n"
 			  "max-connections-per-address = 2\nheader-timeout = 7\nlog-requests = no\n"
-			  "enrolment-expiry-days = 30\nrate-limit-per-identity = 0\nrate-limit-per-address = 100\n";
+			  "enrolment-expiry-days = 30\nrate-limit-per-identity = 0\nrate-limit-per-address = 100\n"
+			  "store-sync = full\n";
 
 	(void)state;
 	assert_int_equal(parse(&c, ini, &found, err, sizeof(err)), M2M_OK);
@@ -67,6 +69,8 @@ static void test_all_keys(void **state)
 	assert_int_equal(c.enrolment_expiry_days, 30);
 	assert_int_equal(c.rate_limit_per_identity, 0);
 	assert_int_equal(c.rate_limit_per_address, 100);
+	assert_true(c.store_sync_full);
+	assert_int_equal(m2m_mef_config_line(&c, "store-sync"), 25);
 	assert_int_equal(m2m_mef_config_line(&c, "mef-fqdn"), 5);
 	assert_int_equal(m2m_mef_config_line(&c, "rate-limit-per-address"), 24);
 	assert_int_equal(m2m_mef_config_line(&c, "nope"), 0);
@@ -86,6 +90,10 @@ static void test_rejects(void **state)
 		{"[mef]\nrate-limit-per-address = -1\n", "line 2: invalid value for 'rate-limit-per-address'"},
 		{"[mef]\nmax-body = 10\n", "line 2: invalid value for 'max-body'"},
 		{"[mef]\nlog-level = loud\n", "line 2: invalid value for 'log-level'"},
+		{"[mef]\nstore-sync = FULL\n", "line 2: invalid value for 'store-sync'"},
+		{"[mef]\nstore-sync = off\n", "line 2: invalid value for 'store-sync'"},
+		{"[mef]\nstore-sync =\n", "line 2: invalid value for 'store-sync'"},
+		{"[mef]\nstore-sync = full\nstore-sync = normal\n", "line 3: key 'store-sync' given twice"},
 		{"\n[mef]\n[mef2]\n", "line 3: unknown section [mef2]"},
 		{"[mef]\nx\n", "line 2: expected key = value"},
 	};

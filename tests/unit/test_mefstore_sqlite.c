@@ -2,11 +2,14 @@
 /*
  * This file implements the unit tests of store/mefstore_sqlite.c (TS-0003 clause 8.3.2.1
  * bootstrap configuration): idempotent add, conflicting add, rotate, fleet group lookup and
- * a revoked tombstone for a group member.
+ * a revoked tombstone for a group member; the durability (store-sync) of each connection;
+ * the per-connection statement cache.
  */
 #include <sys/stat.h>
 
 #include "mef_fixture.h"
+#include "services/mef/mef_int.h"
+#include "store/mefstore_sql.h"
 
 static void test_store(void **state)
 {
@@ -109,11 +112,119 @@ static void test_refusals(void **state)
 	fx_free(f);
 }
 
+/* store-sync ([mef], docs/config.md): the PRAGMA synchronous in effect on the MEF service's
+ * connections (the resolver's and a worker's) is the configured one, and the operator CLI's
+ * connection (m2m_mefstore_open) is FULL whatever the service runs with. */
+static void test_sync_levels(void **state)
+{
+	static const m2m_mefstore_sync levels[] = {M2M_MEFSTORE_SYNC_NORMAL, M2M_MEFSTORE_SYNC_FULL};
+	fx *f = fx_new(NULL);
+	m2m_mefstore *cli = NULL, *st = NULL;
+	m2m_mefstore_sync got;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		m2m_mef_config c = {.mef_fqdn = "mef.example.com", .store = f->path, .store_sync = levels[i]};
+		m2m_mef *mef = NULL;
+		m2m_mef_worker *w = NULL;
+
+		assert_int_equal(m2m_mef_new(&c, &mef), M2M_OK);
+		assert_int_equal(m2m_mef_worker_new(mef, &w), M2M_OK);
+		got = (m2m_mefstore_sync)-1;
+		assert_int_equal(m2m_mefstore_sync_in_effect(m2m_mef_store(mef), &got), M2M_OK);
+		assert_int_equal(got, levels[i]);
+		got = (m2m_mefstore_sync)-1;
+		assert_int_equal(m2m_mefstore_sync_in_effect(w->st, &got), M2M_OK);
+		assert_int_equal(got, levels[i]);
+		/* the CLI, opened while the service runs NORMAL: still FULL */
+		assert_int_equal(m2m_mefstore_open(f->path, false, &cli), M2M_OK);
+		got = (m2m_mefstore_sync)-1;
+		assert_int_equal(m2m_mefstore_sync_in_effect(cli, &got), M2M_OK);
+		assert_int_equal(got, M2M_MEFSTORE_SYNC_FULL);
+		m2m_mefstore_close(cli);
+		m2m_mef_worker_free(w);
+		m2m_mef_free(mef);
+	}
+	/* a bad level is refused before anything is opened */
+	assert_int_equal(m2m_mefstore_open_sync(f->path, false, (m2m_mefstore_sync)7, &st), M2M_E_INVAL);
+	assert_null(st);
+	assert_int_equal(m2m_mefstore_sync_in_effect(NULL, &got), M2M_E_INVAL);
+	fx_free(f);
+}
+
+/* The per-connection statement cache (store/mefstore_sql.h): a statement comes back prepared
+ * once, reset and with no binding left (no pointer to a caller's key bytes); one in use further
+ * up the stack is never handed out twice; a statement that does not compile is not kept. */
+static void test_stmt_cache(void **state)
+{
+	fx *f = fx_new(NULL);
+	m2m_mefstore *st = NULL;
+	sqlite3_stmt *a = NULL, *b = NULL;
+	static const uint8_t secret[4] = {1, 2, 3, 4};
+
+	(void)state;
+	assert_int_equal(m2m_mefstore_open(f->path, false, &st), M2M_OK);
+	assert_int_equal(m2mi_mefs_prep(st, "SELECT ?1", &a), M2M_OK);
+	sqlite3_bind_blob(a, 1, secret, sizeof(secret), SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(a, 0), 4);
+	/* nested use of the same SQL while a is out: a different statement */
+	assert_int_equal(m2mi_mefs_prep(st, "SELECT ?1", &b), M2M_OK);
+	assert_ptr_not_equal(a, b);
+	m2mi_mefs_done(st, b);
+	m2mi_mefs_done(st, a);
+	/* given back: the same statement again, reset, its binding gone */
+	assert_int_equal(m2mi_mefs_prep(st, "SELECT ?1", &b), M2M_OK);
+	assert_ptr_equal(a, b);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(b, 0), SQLITE_NULL);
+	m2mi_mefs_done(st, b);
+	/* the same text from another buffer finds it too (cached by content) */
+	{
+		char sql[16];
+		snprintf(sql, sizeof(sql), "SELECT ?%d", 1);
+		assert_int_equal(m2mi_mefs_prep(st, sql, &b), M2M_OK);
+		assert_ptr_equal(a, b);
+		m2mi_mefs_done(st, b);
+	}
+	b = NULL;
+	assert_int_equal(m2mi_mefs_prep(st, "SELECT FROM nowhere", &b), M2M_E_STORE);
+	assert_null(b);
+	m2mi_mefs_done(st, NULL);
+	/* BEGIN / COMMIT / ROLLBACK come from the cache too: a failed request changes nothing, a
+	 * good one is committed, and both can repeat on the same connection */
+	for (int i = 0; i < 2; i++) {
+		m2m_mef_enrolee *e = NULL;
+
+		assert_int_equal(m2mi_mefstore_begin(st), M2M_OK);
+		assert_int_equal(m2mi_mefs_exec1(st, "UPDATE enrolee SET revoked_at = ?2 WHERE client_id = ?1", FX_KPMID, 7),
+				 M2M_OK);
+		assert_int_equal(m2mi_mefstore_end(st, M2M_E_STORE), M2M_E_STORE);
+		assert_int_equal(m2mi_mefs_enrolee_row(st, FX_KPMID, &e, NULL), M2M_OK);
+		assert_int_equal(e->revoked_at, 0);
+		m2m_mef_enrolee_free(e);
+		e = NULL;
+		assert_int_equal(m2mi_mefstore_begin(st), M2M_OK);
+		assert_int_equal(m2mi_mefs_exec1(st, "UPDATE enrolee SET revoked_at = ?2 WHERE client_id = ?1", FX_KPMID, 7 + i),
+				 M2M_OK);
+		assert_int_equal(m2mi_mefstore_end(st, M2M_OK), M2M_OK);
+		assert_int_equal(m2mi_mefs_enrolee_row(m2m_mef_store(f->mef), FX_KPMID, &e, NULL), M2M_OK);
+		assert_int_equal(e->revoked_at, 7 + i);
+		m2m_mef_enrolee_free(e);
+		assert_int_equal(m2mi_mefs_exec1(st, "UPDATE enrolee SET revoked_at = 0 WHERE client_id = ?1", FX_KPMID, 0),
+				 M2M_OK);
+	}
+	m2m_mefstore_close(st);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_sync_levels),
+		cmocka_unit_test(test_stmt_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

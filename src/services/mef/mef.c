@@ -38,6 +38,18 @@ static char *dup_or_null(const char *s, bool *ok)
 	return d;
 }
 
+/* The durability the operator asked for must be the one in effect on the connection, or the
+ * MEF does not start (as the CSE's store-sync). */
+static m2m_err store_sync_check(const m2m_mef *mef, m2m_mefstore *st)
+{
+	m2m_mefstore_sync got;
+	m2m_err r = m2m_mefstore_sync_in_effect(st, &got);
+
+	if (r == M2M_OK && got != mef->cfg.store_sync)
+		r = M2M_E_STORE;
+	return r;
+}
+
 m2m_err m2m_mef_new(const m2m_mef_config *cfg, m2m_mef **out)
 {
 	m2m_mef *mef;
@@ -77,10 +89,13 @@ m2m_err m2m_mef_new(const m2m_mef_config *cfg, m2m_mef **out)
 		free(mef);
 		return M2M_E_NOMEM;
 	}
-	if ((r = m2m_mefstore_open(mef->store, true, &mef->st)) != M2M_OK) {
+	if ((r = m2m_mefstore_open_sync(mef->store, true, mef->cfg.store_sync, &mef->st)) != M2M_OK ||
+	    (r = store_sync_check(mef, mef->st)) != M2M_OK) {
 		m2m_mef_free(mef);
 		return r;
 	}
+	m2m_log(M2M_LOG_INFO, "mef store: store-sync = %s (in effect)",
+		mef->cfg.store_sync == M2M_MEFSTORE_SYNC_NORMAL ? "normal" : "full");
 	*out = mef;
 	return M2M_OK;
 }
@@ -116,7 +131,8 @@ m2m_err m2m_mef_worker_new(m2m_mef *mef, m2m_mef_worker **out)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return M2M_E_NOMEM;
 	w->mef = mef;
-	if ((r = m2m_mefstore_open(mef->store, false, &w->st)) != M2M_OK || (r = m2m_kdf_new(&w->kdf)) != M2M_OK) {
+	if ((r = m2m_mefstore_open_sync(mef->store, false, mef->cfg.store_sync, &w->st)) != M2M_OK ||
+	    (r = store_sync_check(mef, w->st)) != M2M_OK || (r = m2m_kdf_new(&w->kdf)) != M2M_OK) {
 		m2m_mef_worker_free(w);
 		return r;
 	}
