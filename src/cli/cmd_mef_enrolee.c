@@ -121,7 +121,8 @@ static void usage(FILE *f)
 	      "  --enrolee-id ID    the Enrolee-ID granted (AE-ID or CSE-ID)\n"
 	      "  --target CSE-ID    an Enrolment Target (up to 8)\n"
 	      "  --expiry-days N    Enrolment Expiry in days (default: enrolment-expiry-days of [mef])\n"
-	      "  --allow PATTERNS   further Enrolee-IDs it may claim: space-separated IDs or prefixes ending in '*'\n"
+	      "  --allow PATTERNS   further Enrolee-IDs it may claim: space-separated IDs or prefixes ending in '*';\n"
+	      "                     NODE:ID or NODE:PREFIX* lets its EST CSR claim that Node-ID (TS-0003 10.1.1.8)\n"
 	      "  --json             one JSON object per line\n\n"
 	      "revoke also deletes every key derived from the enrolee's Ke; list and show never print key\n"
 	      "bytes. Exit status 0 ok, 1 failure, 2 bad usage or input.\n", f);

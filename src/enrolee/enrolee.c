@@ -393,7 +393,14 @@ static int cert_prov(m2m_enrolee *e, SSL_CTX *ctx, m2mi_enr_conn *c, json_t *arg
 		*est_err = M2M_E_PROTO;
 		return 42; /* BAD_ARGUMENTS */
 	}
-	if (m2mi_enr_subject_san(subj, e->ntargets > 0 ? e->targets[0] : NULL, san, sizeof(san)) != M2M_OK) {
+	/* TS-0003 clause 8.3.4.6 certSubjectType 1: a Node; "verification of this element succeeds
+	 * only if the value is a Node-ID" (clause 10.1.1.8 SAN, docs/pki.md). 2/3: CSE-ID/AE-ID. */
+	if (json_integer_value(json_object_get(a, "certSubjectType")) == 1) {
+		if (!m2mi_enr_node_san(subj, san, sizeof(san))) {
+			*est_err = M2M_E_CERT_NAME;
+			return 43;
+		}
+	} else if (m2mi_enr_subject_san(subj, e->ntargets > 0 ? e->targets[0] : NULL, san, sizeof(san)) != M2M_OK) {
 		*est_err = M2M_E_CERT_NAME;
 		return 43;
 	}

@@ -3,7 +3,8 @@
  * This file implements the EST client of the enrolee (RFC 7030, TS-0003 clause 8.3.6): the
  * device generates its P-256 key pair (TS-0003 clause 10.1.1) and a PKCS#10 request whose
  * subjectAltName is its AE-ID (URI m2m://sp/cse/stem, clause 10.1.1.5) or CSE-ID (DNS public
- * domain name, clause 10.1.1.7), GETs /cacerts and /csrattrs, POSTs /simpleenroll (or
+ * domain name, clause 10.1.1.7) or, when the MEF's CERT_PROV command names a Node subject, its
+ * Node-ID (clause 10.1.1.8, an otherName made by pki/cert_profile.c, docs/pki.md), GETs /cacerts and /csrattrs, POSTs /simpleenroll (or
  * /simplereenroll) with the base64 DER request and takes the certificate from the base64 DER
  * certs-only PKCS#7 answer. The private key never leaves the device.
  */
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -21,6 +23,7 @@
 #include "enrolee/enrolee_int.h"
 #include "m2msec/id.h"
 #include "m2msec/mem.h"
+#include "pki/cert_profile.h"
 
 m2m_err m2mi_enr_subject_san(const char *enrolee_id, const char *registrar, char *out, size_t cap)
 {
@@ -71,6 +74,21 @@ m2m_err m2mi_enr_subject_san(const char *enrolee_id, const char *registrar, char
 	return r;
 }
 
+bool m2mi_enr_node_san(const char *node_id, char *out, size_t cap)
+{
+	char in[M2MI_NODE_ID_MAX + 8], canon[M2MI_SAN_MAX + 1];
+	m2mi_san_kind kind;
+	int n;
+
+	if (node_id == NULL || out == NULL || cap == 0 || strlen(node_id) > M2MI_NODE_ID_MAX)
+		return false;
+	snprintf(in, sizeof(in), "NODE:%s", node_id);
+	if (m2mi_cert_profile_san(in, &kind, canon, sizeof(canon)) != M2M_OK || kind != M2MI_SAN_NODE)
+		return false;
+	n = snprintf(out, cap, "NODE:%s", canon);
+	return n > 0 && (size_t)n < cap;
+}
+
 m2m_err m2mi_enr_csr_new(const char *san, const char *cn, EVP_PKEY **key, X509_REQ **req)
 {
 	EVP_PKEY *pk = NULL;
@@ -92,14 +110,24 @@ m2m_err m2mi_enr_csr_new(const char *san, const char *cn, EVP_PKEY **key, X509_R
 	if (cn != NULL && X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8, (const unsigned char *)cn,
 						      -1, -1, 0) != 1)
 		goto out;
-	if ((gens = sk_GENERAL_NAME_new_null()) == NULL || (gn = GENERAL_NAME_new()) == NULL ||
-	    (ia5 = ASN1_IA5STRING_new()) == NULL || ASN1_STRING_set(ia5, san, (int)strlen(san)) != 1)
-		goto out;
-	GENERAL_NAME_set0_value(gn, strstr(san, "://") != NULL ? GEN_URI : GEN_DNS, ia5);
-	ia5 = NULL;
-	if (sk_GENERAL_NAME_push(gens, gn) <= 0)
-		goto out;
-	gn = NULL;
+	if (strncasecmp(san, "NODE:", 5) == 0) { /* public: SAN spelling */
+		char first[M2MI_SAN_MAX + 1];
+		/* the CA's own encoder, so the CSR carries exactly what the MEF certifies */
+		if ((r = m2mi_cert_profile_sans(&san, 1, &gens, first, sizeof(first))) != M2M_OK) {
+			r = M2M_E_CERT_NAME;
+			goto out;
+		}
+		r = M2M_E_CRYPTO;
+	} else {
+		if ((gens = sk_GENERAL_NAME_new_null()) == NULL || (gn = GENERAL_NAME_new()) == NULL ||
+		    (ia5 = ASN1_IA5STRING_new()) == NULL || ASN1_STRING_set(ia5, san, (int)strlen(san)) != 1)
+			goto out;
+		GENERAL_NAME_set0_value(gn, strstr(san, "://") != NULL ? GEN_URI : GEN_DNS, ia5);
+		ia5 = NULL;
+		if (sk_GENERAL_NAME_push(gens, gn) <= 0)
+			goto out;
+		gn = NULL;
+	}
 	/* RFC 5280 clause 4.2.1.6: critical when the subject is empty. */
 	if (X509V3_add1_i2d(&exts, NID_subject_alt_name, gens, cn == NULL, X509V3_ADD_DEFAULT) != 1 ||
 	    X509_REQ_set_version(rq, 0) != 1 || X509_REQ_set_subject_name(rq, name) != 1 ||

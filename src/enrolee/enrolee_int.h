@@ -70,6 +70,9 @@ m2m_err m2mi_enr_csr_new(const char *san, const char *cn, EVP_PKEY **key, X509_R
  * m2m://sp/cse/stem (an AE-ID-Stem or SP-relative AE-ID is completed with the SP and registrar
  * CSE of registrar, the first absolute target CSE-ID), a CSE-ID the DNS name cse.sp. */
 m2m_err m2mi_enr_subject_san(const char *enrolee_id, const char *registrar, char *out, size_t cap);
+/* The CSR SAN "NODE:<node_id>" for a Node subject (TS-0003 clause 10.1.1.8); false when node_id
+ * is no valid Node-ID (empty, too long, space/control characters, '*') or out is too small. */
+bool m2mi_enr_node_san(const char *node_id, char *out, size_t cap);
 /* RFC 7030 clause 4.1.3 / 4.3.2: a base64 (white space allowed) DER PKCS#7 certs-only body to a
  * stack of certificates (at least one). */
 m2m_err m2mi_enr_parse_certs_only(const char *b64, size_t len, STACK_OF(X509) **out);

@@ -2,7 +2,7 @@
 /*
  * This file implements the TS-0003 clause 10.1.1 certificate profile rules used by the CA
  * (pki/ca.c): subjectAltName and nameConstraints name checks (10.1.1.5 AE-ID URI, 10.1.1.6 FQDN,
- * 10.1.1.7 CSE-ID domain name; "shall not include wildcards"), P-256 keys with uncompressed
+ * 10.1.1.7 CSE-ID domain name, 10.1.1.8 Node-ID; "shall not include wildcards"), P-256 keys with uncompressed
  * points (10.1.1.1), serial numbers and extensions, and the final profile check of a certificate
  * (10.1.1.1 and 10.1.1.3: ECDSA with SHA-256, keyUsage digitalSignature).
  *
@@ -178,11 +178,12 @@ static m2m_err ip_canon(const char *s, char *out, size_t cap)
 	return M2M_OK;
 }
 
-/* OpenSSL users write SANs as "DNS:x", "URI:x", "IP:x" (x509v3_config(5)); accept that spelling. */
+/* OpenSSL users write SANs as "DNS:x", "URI:x", "IP:x" (x509v3_config(5)); accept that spelling.
+ * "NODE:x" is ours: a Node-ID has no syntax of its own to tell it from the others. */
 static const char *strip_prefix(const char *s, m2mi_san_kind *want)
 {
 	static const struct { const char *p; m2mi_san_kind k; } pre[] = {
-		{"DNS:", M2MI_SAN_DNS}, {"URI:", M2MI_SAN_URI}, {"IP:", M2MI_SAN_IP}};
+		{"DNS:", M2MI_SAN_DNS}, {"URI:", M2MI_SAN_URI}, {"IP:", M2MI_SAN_IP}, {"NODE:", M2MI_SAN_NODE}};
 
 	*want = 0;
 	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
@@ -212,6 +213,18 @@ m2m_err m2mi_cert_profile_san(const char *s, m2mi_san_kind *kind, char *out, siz
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
 			return M2M_E_CERT_NAME;
+	if (want == M2MI_SAN_NODE) {
+		/* TS-0003 10.1.1.8: the Node-ID as TS-0001 7.1.5 defines it (m2m:nodeID, e.g.
+		 * urn:gsma:imei:...), kept byte for byte since a peer compares it exactly
+		 * (TS-0003 8.1.2.5); "shall not include wildcards". */
+		if (len > M2MI_NODE_ID_MAX || memchr(s, '*', len) != NULL)
+			return len > M2MI_NODE_ID_MAX ? M2M_E_ID_TOO_LONG : M2M_E_CERT_NAME;
+		if (len + 1 > cap)
+			return M2M_E_RANGE;
+		memcpy(out, s, len + 1);
+		*kind = M2MI_SAN_NODE;
+		return M2M_OK;
+	}
 	if (want == M2MI_SAN_IP) {
 		if ((r = ip_canon(s, out, cap)) != M2M_OK)
 			return r;
@@ -244,11 +257,102 @@ out:
 	return r;
 }
 
+/* otherName { type-id id-on-permanentIdentifier, value [0] SEQUENCE { UTF8String } } (RFC 4043) */
+static GENERAL_NAME *new_node_name(const char *value)
+{
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_OBJECT *oid = OBJ_nid2obj(NID_id_on_permanentIdentifier);
+	STACK_OF(ASN1_TYPE) *seq = sk_ASN1_TYPE_new_null();
+	ASN1_TYPE *item = ASN1_TYPE_new(), *t = NULL;
+	ASN1_UTF8STRING *u = ASN1_UTF8STRING_new();
+	ASN1_STRING *der = NULL;
+	unsigned char *buf = NULL;
+	int len;
+
+	if (gn == NULL || oid == NULL || seq == NULL || item == NULL || u == NULL ||
+	    !ASN1_STRING_set(u, value, (int)strlen(value)))
+		goto fail;
+	ASN1_TYPE_set(item, V_ASN1_UTF8STRING, u);
+	u = NULL;
+	if (!sk_ASN1_TYPE_push(seq, item))
+		goto fail;
+	item = NULL;
+	if ((len = i2d_ASN1_SEQUENCE_ANY(seq, &buf)) <= 0 || (der = ASN1_STRING_new()) == NULL ||
+	    !ASN1_STRING_set(der, buf, len) || (t = ASN1_TYPE_new()) == NULL)
+		goto fail;
+	ASN1_TYPE_set(t, V_ASN1_SEQUENCE, der);
+	der = NULL;
+	if (!GENERAL_NAME_set0_othername(gn, oid, t))
+		goto fail;
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	OPENSSL_free(buf);
+	return gn;
+fail:
+	OPENSSL_free(buf);
+	ASN1_STRING_free(der);
+	ASN1_TYPE_free(t);
+	ASN1_UTF8STRING_free(u);
+	ASN1_TYPE_free(item);
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	GENERAL_NAME_free(gn);
+	return NULL;
+}
+
+m2m_err m2mi_cert_profile_node_id(const GENERAL_NAME *g, char *out, size_t cap)
+{
+	STACK_OF(ASN1_TYPE) *seq = NULL;
+	const ASN1_TYPE *t, *item;
+	const unsigned char *p;
+	const char *v;
+	int len;
+	m2m_err r = M2M_E_CERT_NAME;
+
+	if (g == NULL || out == NULL || cap == 0)
+		return M2M_E_INVAL;
+	out[0] = '\0';
+	if (g->type != GEN_OTHERNAME || g->d.otherName == NULL ||
+	    OBJ_obj2nid(g->d.otherName->type_id) != NID_id_on_permanentIdentifier)
+		return M2M_E_NOT_FOUND;
+	t = g->d.otherName->value;
+	if (t == NULL || t->type != V_ASN1_SEQUENCE || t->value.sequence == NULL)
+		return M2M_E_CERT_NAME;
+	p = ASN1_STRING_get0_data(t->value.sequence);
+	len = ASN1_STRING_length(t->value.sequence);
+	if ((seq = d2i_ASN1_SEQUENCE_ANY(NULL, &p, len)) == NULL ||
+	    p != ASN1_STRING_get0_data(t->value.sequence) + len)
+		goto out;
+	if (sk_ASN1_TYPE_num(seq) != 1) {
+		/* RFC 4043: an assigner (or no identifierValue) is not an M2M-Node-ID */
+		r = M2M_E_NOT_FOUND;
+		goto out;
+	}
+	item = sk_ASN1_TYPE_value(seq, 0);
+	if (item->type != V_ASN1_UTF8STRING) {
+		r = item->type == V_ASN1_OBJECT ? M2M_E_NOT_FOUND : M2M_E_CERT_NAME;
+		goto out;
+	}
+	v = (const char *)ASN1_STRING_get0_data(item->value.utf8string);
+	len = ASN1_STRING_length(item->value.utf8string);
+	if (v == NULL || len <= 0 || len > M2MI_NODE_ID_MAX || (size_t)len >= cap)
+		goto out;
+	for (int i = 0; i < len; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f || v[i] == '*')
+			goto out;
+	memcpy(out, v, (size_t)len);
+	out[len] = '\0';
+	r = M2M_OK;
+out:
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	return r;
+}
+
 static GENERAL_NAME *new_name(m2mi_san_kind kind, const char *value)
 {
 	GENERAL_NAME *gn = NULL;
 	ASN1_STRING *v = NULL;
 
+	if (kind == M2MI_SAN_NODE)
+		return new_node_name(value);
 	if (kind == M2MI_SAN_IP)
 		v = a2i_IPADDRESS(value); /* 4 or 16 octets */
 	else if ((v = ASN1_IA5STRING_new()) != NULL && !ASN1_STRING_set(v, value, (int)strlen(value))) {
@@ -289,6 +393,7 @@ m2m_err m2mi_cert_profile_sans(const char *const *sans, size_t n, GENERAL_NAMES 
 	char buf[M2MI_SAN_MAX + 1];
 	m2mi_san_kind kind;
 	bool ae = false, dev = false;
+	size_t nodes = 0;
 	m2m_err r = M2M_E_INVAL;
 
 	*out = NULL;
@@ -304,13 +409,17 @@ m2m_err m2mi_cert_profile_sans(const char *const *sans, size_t n, GENERAL_NAMES 
 			goto out;
 		ae = ae || (kind == M2MI_SAN_URI && strncmp(buf, "m2m://", 6) == 0);
 		dev = dev || kind == M2MI_SAN_IP || strcmp(buf, "localhost") == 0;
+		nodes += kind == M2MI_SAN_NODE;
 		if ((r = add_name(gens, kind, buf)) != M2M_OK)
 			goto out;
-		if (i == 0 && kind != M2MI_SAN_IP && strlen(buf) < cap)
+		/* A Node-ID is not a host name: it never goes to the commonName. */
+		if (i == 0 && kind != M2MI_SAN_IP && kind != M2MI_SAN_NODE && strlen(buf) < cap)
 			memcpy(first, buf, strlen(buf) + 1);
 	}
 	/* Addresses and localhost name a development server, never an AE (TS-0003 10.1.1.5). */
-	if (ae && dev) {
+	/* One client identity per certificate: a Node-ID cert is not also an AE-ID cert (a CSE
+	 * could not tell which one the association is bound to, TS-0003 8.2.1). */
+	if ((ae && dev) || nodes > 1 || (nodes > 0 && (ae || dev))) {
 		r = M2M_E_CERT_NAME;
 		goto out;
 	}
@@ -443,8 +552,13 @@ static bool names_have_wildcard(X509 *x)
 	for (int i = 0; i < sk_GENERAL_NAME_num(gens) && !bad; i++) {
 		int type;
 		const ASN1_STRING *v = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(gens, i), &type);
+		char node[M2MI_NODE_ID_MAX + 1];
 		if ((type == GEN_DNS || type == GEN_URI || type == GEN_EMAIL) &&
 		    memchr(ASN1_STRING_get0_data(v), '*', (size_t)ASN1_STRING_length(v)) != NULL)
+			bad = true;
+		/* 10.1.1.8: a Node-ID otherName must be a valid Node-ID without wildcards. */
+		if (type == GEN_OTHERNAME &&
+		    m2mi_cert_profile_node_id(sk_GENERAL_NAME_value(gens, i), node, sizeof(node)) == M2M_E_CERT_NAME)
 			bad = true;
 	}
 	GENERAL_NAMES_free(gens);

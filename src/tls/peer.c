@@ -6,8 +6,11 @@
  * keyUsage digitalSignature, extendedKeyUsage absent or allowing clientAuth, not a CA), and its
  * subjectAltName is mapped to the identity Entity B binds (clause 8.2.1): the URI form of an
  * AE-ID certificate (clause 10.1.1.5) to the Absolute AE-ID, the public domain name of a CSE-ID
- * certificate (clause 10.1.1.7) to the Absolute CSE-ID in our SP. Wildcards, no usable SAN or
- * two different identities fail the handshake. It also answers m2m_tls_peer_sa() for both PSK
+ * certificate (clause 10.1.1.7) to the Absolute CSE-ID in our SP, and the Node-ID of a Node-ID
+ * certificate (clause 10.1.1.8, an RFC 4043 permanentIdentifier, docs/pki.md) to the
+ * Credential-ID "34-<Node-ID>" with no bound AE-ID or CSE-ID (clause 8.2.1: a Node-ID certificate
+ * is not an AE or CSE identity, so the CSE's originator rules fail closed for it except AE
+ * registration). Wildcards, no usable SAN or two different identities fail the handshake. It also answers m2m_tls_peer_sa() for both PSK
  * and certificate associations (TS-0004 clause 7.3.2.1 consumes it).
  */
 #include <stdio.h>
@@ -18,6 +21,7 @@
 
 #include "m2msec/id.h"
 #include "pki/cert_facts.h"
+#include "pki/cert_profile.h"
 #include "tls/tls_int.h"
 
 /* Client certificate chains: leaf + at most 3 CAs above it ("keep chains short", 10.1.1). */
@@ -96,7 +100,13 @@ static m2m_err san_identity(const GENERAL_NAME *g, const char *sp_fqdn, char *ou
 	const ASN1_IA5STRING *s;
 	const char *v;
 	size_t len;
+	m2m_err nr;
 
+	/* Clause 10.1.1.8: a Node-ID identifies a Node, no AE or CSE (M2M_ENTITY_UNKNOWN). */
+	if ((nr = m2mi_cert_profile_node_id(g, out, cap)) != M2M_E_NOT_FOUND) {
+		*kind = M2M_ENTITY_UNKNOWN;
+		return nr == M2M_OK ? M2M_OK : M2M_E_CERT_NAME;
+	}
 	if (g->type == GEN_URI)
 		s = g->d.uniformResourceIdentifier;
 	else if (g->type == GEN_DNS)
@@ -135,6 +145,16 @@ static m2m_err fill_cert_sa(X509 *leaf, m2m_entity_kind kind, const char *bound,
 		return r;
 	out->kind = M2M_SA_CERT;
 	out->entity = kind;
+	if (kind == M2M_ENTITY_UNKNOWN) {
+		/* Clause 8.2.1: "the Credential-ID formed from the globally unique Node identifier in
+		 * the certificate" (credIDTypeID 34, Table 12.3.2.1-1); nothing is bound yet. */
+		int n = snprintf(out->credential_id, sizeof(out->credential_id), "%d-%s", M2M_CRED_TLS_NODE_CERT,
+				 bound);
+		if (n < 0 || (size_t)n >= sizeof(out->credential_id))
+			return M2M_E_CERT_NAME;
+		out->suid = 0;
+		return m2mi_cert_time(X509_get0_notAfter(leaf), &out->expiry);
+	}
 	if ((r = m2mi_tls_copy(out->bound_id, sizeof(out->bound_id), bound)) != M2M_OK)
 		return r;
 	snprintf(out->credential_id, sizeof(out->credential_id), "%d-%s",

@@ -423,6 +423,47 @@ def test_bad_prefixed_or_ip_sans_refused(run, tmp_path, sans):
     assert no_leaf_files(tmp_path, "out")
 
 
+# TS-0003 clause 10.1.1.8: the Node-ID in an otherName id-on-permanentIdentifier (RFC 4043), no
+# assigner (docs/pki.md)
+NODE_OID = "1.3.6.1.5.5.7.8.3"
+NODE_ID = "urn:gsma:imei:90420156-025763-0;svn=42"
+
+
+def test_issue_node_id_leaf(run, ca, tmp_path, openssl_bin):
+    """A Node-ID certificate from a CA constrained to SP: the SAN has exactly one otherName
+    (type-id NODE_OID, value SEQUENCE { UTF8String = the Node-ID byte for byte }), no commonName,
+    critical SAN;
+    `openssl verify` accepts it under the CA's nameConstraints (no otherName subtree)."""
+    out = tmp_path / "node"
+    ok(issue(run, ca, out, "NODE:" + NODE_ID, "gw1." + SP))
+    c = load_cert(str(out) + ".crt")
+    ext = c.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert ext.critical
+    others = ext.value.get_values_for_type(x509.OtherName)
+    assert [o.type_id.dotted_string for o in others] == [NODE_OID]
+    # DER of PermanentIdentifier: SEQUENCE { UTF8String identifierValue }, no assigner
+    n = len(NODE_ID)
+    assert others[0].value == bytes([0x30, n + 2, 0x0C, n]) + NODE_ID.encode()
+    assert ext.value.get_values_for_type(x509.DNSName) == ["gw1." + SP]
+    assert c.subject.get_attributes_for_oid(NameOID.COMMON_NAME) == []
+    text = ok(openssl(openssl_bin, "x509", "-in", str(out) + ".crt", "-noout", "-text"))
+    assert "othername: Permanent Identifier::" in text  # OpenSSL 3.0 does not print the value
+    res = ok(openssl(openssl_bin, "verify", "-CAfile", ca / "ca.crt", str(out) + ".crt"))
+    assert res.strip().endswith(": OK")
+
+
+@pytest.mark.parametrize("sans", [
+    ["NODE:urn:gsma:imei:*"],                                 # 10.1.1.8: no wildcards
+    ["NODE:"], ["NODE:a b"], ["NODE:" + "a" * 257],
+    ["NODE:urn:x:1", "m2m://sp.example.com/id-in/Cdev3"],     # one client identity
+    ["NODE:urn:x:1", "NODE:urn:x:2"], ["NODE:urn:x:1", "NODE:urn:x:1"],
+    ["urn:gsma:imei:1"],                                      # not a DNS name, NODE: needed
+])
+def test_bad_node_id_sans_refused(run, ca, tmp_path, sans):
+    fails(issue(run, ca, tmp_path / "out", *sans), 2, "ca issue:")
+    assert no_leaf_files(tmp_path, "out")
+
+
 def test_help_texts_current(run):
     """`ca show --help` lists what it prints; the top-level help names all three ca commands; the
     cse help says TLS 1.3 is offered (tls13 defaults to true, docs/config.md)."""
@@ -432,4 +473,4 @@ def test_help_texts_current(run):
     assert "(init, issue, show)" in run("--help").stdout
     assert "TLS 1.3" in run("cse", "--help").stdout
     issue_help = run("ca", "issue", "--help").stdout
-    assert "IP:" in issue_help and "id-in" in issue_help
+    assert "IP:" in issue_help and "id-in" in issue_help and "NODE:" in issue_help

@@ -2,7 +2,8 @@
 /*
  * This file implements the unit tests of pki/cert_profile.c: the TS-0003 clause 10.1.1 name
  * rules for SANs and nameConstraints domains (no wildcards, AE-ID URI form), P-256 key
- * normalisation (uncompressed point, named curve), serial numbers, and the profile check of a
+ * normalisation (uncompressed point, named curve), the 10.1.1.8 Node-ID otherName, serial
+ * numbers, and the profile check of a
  * finished certificate (curve, point format, ECDSA-SHA256, keyUsage digitalSignature).
  */
 #include <openssl/core_names.h>
@@ -206,6 +207,48 @@ static void test_sans_ip_and_localhost(void **state)
 	assert_string_equal(first, "localhost");
 }
 
+/* TS-0003 10.1.1.8: "NODE:" makes a Node-ID otherName (M2MI_NODE_ID_OID, UTF8String) holding
+ * the Node-ID byte for byte; never a commonName; one client identity per certificate. */
+static void test_sans_node_id(void **state)
+{
+	const char *node[] = {"NODE:urn:gsma:imei:90420156-025763-0;svn=42", "gw1.sp.example.com"};
+	const char *node_ae[] = {"node:urn:x:1", "m2m://sp.example.com/id-in/Cdev3"};
+	const char *node_ip[] = {"NODE:urn:x:1", "IP:127.0.0.1"};
+	const char *two[] = {"NODE:urn:x:1", "NODE:urn:x:2"};
+	const char *dup[] = {"NODE:urn:x:1", "NODE:urn:x:1"};
+	char long_id[M2MI_NODE_ID_MAX + 8] = "NODE:", out[M2MI_SAN_MAX + 1], nid[M2MI_NODE_ID_MAX + 1];
+	GENERAL_NAMES *g = NULL;
+	m2mi_san_kind kind;
+
+	assert_int_equal(m2mi_cert_profile_san("NODE:Urn:GSMA:imei:1", &kind, out, sizeof(out)), M2M_OK);
+	assert_int_equal(kind, M2MI_SAN_NODE);
+	assert_string_equal(out, "Urn:GSMA:imei:1"); /* exact match (TS-0003 8.1.2.5): no case folding */
+	assert_int_equal(m2mi_cert_profile_san("NODE:urn:gsma:*", &kind, out, sizeof(out)), M2M_E_CERT_NAME);
+	assert_int_equal(m2mi_cert_profile_san("NODE:urn:a b", &kind, out, sizeof(out)), M2M_E_CERT_NAME);
+	assert_int_equal(m2mi_cert_profile_san("NODE:urn:\x01", &kind, out, sizeof(out)), M2M_E_CERT_NAME);
+	assert_int_equal(m2mi_cert_profile_san("NODE:", &kind, out, sizeof(out)), M2M_E_ID_EMPTY);
+	memset(long_id + 5, 'a', M2MI_NODE_ID_MAX + 1);
+	long_id[5 + M2MI_NODE_ID_MAX + 1] = '\0';
+	assert_int_equal(m2mi_cert_profile_san(long_id, &kind, out, sizeof(out)), M2M_E_ID_TOO_LONG);
+	long_id[5 + M2MI_NODE_ID_MAX] = '\0';
+	assert_int_equal(m2mi_cert_profile_san(long_id, &kind, out, sizeof(out)), M2M_OK);
+
+	assert_int_equal(m2mi_cert_profile_sans(node, 2, &g, out, sizeof(out)), M2M_OK);
+	assert_int_equal(sk_GENERAL_NAME_num(g), 2);
+	assert_int_equal(sk_GENERAL_NAME_value(g, 0)->type, GEN_OTHERNAME);
+	assert_int_equal(m2mi_cert_profile_node_id(sk_GENERAL_NAME_value(g, 0), nid, sizeof(nid)), M2M_OK);
+	assert_string_equal(nid, "urn:gsma:imei:90420156-025763-0;svn=42");
+	assert_int_equal(m2mi_cert_profile_node_id(sk_GENERAL_NAME_value(g, 1), nid, sizeof(nid)), M2M_E_NOT_FOUND);
+	assert_string_equal(out, ""); /* the Node-ID is not a commonName */
+	GENERAL_NAMES_free(g);
+	g = NULL;
+	assert_int_equal(m2mi_cert_profile_sans(node_ae, 2, &g, out, sizeof(out)), M2M_E_CERT_NAME);
+	assert_int_equal(m2mi_cert_profile_sans(node_ip, 2, &g, out, sizeof(out)), M2M_E_CERT_NAME);
+	assert_int_equal(m2mi_cert_profile_sans(two, 2, &g, out, sizeof(out)), M2M_E_CERT_NAME);
+	assert_int_equal(m2mi_cert_profile_sans(dup, 2, &g, out, sizeof(out)), M2M_E_CERT_NAME);
+	assert_null(g);
+}
+
 static void test_pubkey_normalise(void **state)
 {
 	EVP_PKEY *k = NULL, *p = NULL;
@@ -294,6 +337,9 @@ static void test_profile_check(void **state)
 		{"P-256", 256, "digitalSignature", "DNS:*.example.com", "a", M2M_E_CERT_NAME},
 		{"P-256", 256, "digitalSignature", "URI:https://*.example.com/", "a", M2M_E_CERT_NAME},
 		{"P-256", 256, "digitalSignature", NULL, "*.example.com", M2M_E_CERT_NAME},
+		/* TS-0003 10.1.1.8 Node-ID (RFC 4043 permanentIdentifier): the value must be a SEQUENCE */
+		{"P-256", 256, "digitalSignature", "otherName:" M2MI_NODE_ID_OID ";UTF8:urn:x:1", "a", M2M_E_CERT_NAME},
+		{"P-256", 256, "digitalSignature", "otherName:1.2.3.4;UTF8:*", "a", M2M_OK}, /* not a Node-ID */
 	};
 
 	for (size_t i = 0; i < M2M_ARRAY_LEN(cases); i++) {
@@ -303,6 +349,66 @@ static void test_profile_check(void **state)
 		X509_free(x);
 	}
 	assert_int_equal(m2mi_cert_profile_check(NULL), M2M_E_INVAL);
+}
+
+/* A self-signed P-256 certificate whose SAN is one permanentIdentifier otherName with the given
+ * DER value (the PermanentIdentifier SEQUENCE). */
+static X509 *make_node_cert(const unsigned char *der, size_t n)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = make_cert("P-256", EVP_sha256(), "digitalSignature", NULL, "a");
+	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_STRING *seq = ASN1_STRING_new();
+	ASN1_TYPE *t = ASN1_TYPE_new();
+
+	assert_true(k != NULL && gens != NULL && gn != NULL && seq != NULL && t != NULL);
+	assert_true(ASN1_STRING_set(seq, der, (int)n));
+	ASN1_TYPE_set(t, V_ASN1_SEQUENCE, seq);
+	assert_true(GENERAL_NAME_set0_othername(gn, OBJ_nid2obj(NID_id_on_permanentIdentifier), t));
+	assert_true(sk_GENERAL_NAME_push(gens, gn));
+	assert_int_equal(X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT), 1);
+	X509_set_pubkey(x, k);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	GENERAL_NAMES_free(gens);
+	EVP_PKEY_free(k);
+	return x;
+}
+
+/* TS-0003 10.1.1.8 in a finished certificate: a Node-ID without wildcard passes; a wildcard, a
+ * space, a trailing byte or a non-UTF8String identifierValue fails; an assigner makes it
+ * something else than a Node-ID (ignored here, never bound by tls/peer.c). */
+static void test_profile_check_node_id(void **state)
+{
+	static const struct {
+		const char *der;
+		size_t n;
+		m2m_err want;
+	} cases[] = {
+		{"\x30\x09\x0c\x07urn:x:1", 11, M2M_OK},
+		{"\x30\x09\x0c\x07urn:x:*", 11, M2M_E_CERT_NAME},
+		{"\x30\x09\x0c\x07urn x:1", 11, M2M_E_CERT_NAME},
+		{"\x30\x09\x16\x07urn:x:1", 11, M2M_E_CERT_NAME},      /* IA5String */
+		{"\x30\x02\x0c\x00", 4, M2M_E_CERT_NAME},              /* empty */
+		{"\x30\x0a\x0c\x07urn:x:1\x00", 12, M2M_E_CERT_NAME}, /* trailing byte in the SEQUENCE */
+		{"\x30\x0e\x0c\x07urn:x:1\x06\x03\x2a\x03\x04", 16, M2M_OK}, /* with assigner 1.2.3.4 */
+	};
+	char out[M2MI_NODE_ID_MAX + 1];
+
+	for (size_t i = 0; i < M2M_ARRAY_LEN(cases); i++) {
+		X509 *x = make_node_cert((const unsigned char *)cases[i].der, cases[i].n);
+		GENERAL_NAMES *g = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+		assert_int_equal(m2mi_cert_profile_check(x), cases[i].want);
+		if (i == 0) {
+			assert_int_equal(m2mi_cert_profile_node_id(sk_GENERAL_NAME_value(g, 0), out, sizeof(out)), M2M_OK);
+			assert_string_equal(out, "urn:x:1");
+		}
+		if (i == 6)
+			assert_int_equal(m2mi_cert_profile_node_id(sk_GENERAL_NAME_value(g, 0), out, sizeof(out)),
+					 M2M_E_NOT_FOUND);
+		GENERAL_NAMES_free(g);
+		X509_free(x);
+	}
 }
 
 static void test_profile_check_compressed(void **state)
@@ -332,9 +438,11 @@ int main(void)
 		cmocka_unit_test(test_domain_and_cn),
 		cmocka_unit_test(test_sans_list),
 		cmocka_unit_test(test_sans_ip_and_localhost),
+		cmocka_unit_test(test_sans_node_id),
 		cmocka_unit_test(test_pubkey_normalise),
 		cmocka_unit_test(test_serial),
 		cmocka_unit_test(test_profile_check),
+		cmocka_unit_test(test_profile_check_node_id),
 		cmocka_unit_test(test_profile_check_compressed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

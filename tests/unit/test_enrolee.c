@@ -11,6 +11,7 @@
 #include "tls_test.h"
 #include "enrolee/enrolee_int.h"
 #include "m2msec/kdf.h"
+#include "pki/cert_profile.h"
 #include "tls/tls_int.h"
 
 /* Every "fetch" vector: exporter material -> KeID, and the target key of the enrolee side
@@ -110,6 +111,44 @@ static void check_csr(const char *san, int want_type)
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	X509_REQ_free(rq);
 	EVP_PKEY_free(pk);
+}
+
+/* TS-0003 clause 8.3.4.6 certSubjectType 1 (Node) and clause 10.1.1.8: the CSR carries the
+ * Node-ID in the CA's otherName encoding; anything that is not a Node-ID makes no request. */
+static void test_node_csr(void **state)
+{
+	char san[300], nid[M2MI_NODE_ID_MAX + 1], long_id[M2MI_NODE_ID_MAX + 2];
+	EVP_PKEY *pk = NULL;
+	X509_REQ *rq = NULL;
+	STACK_OF(X509_EXTENSION) *exts;
+	GENERAL_NAMES *g;
+
+	(void)state;
+	assert_true(m2mi_enr_node_san("urn:gsma:imei:90420156-025763-0", san, sizeof(san)));
+	assert_string_equal(san, "NODE:urn:gsma:imei:90420156-025763-0");
+	assert_false(m2mi_enr_node_san("urn:gsma:*", san, sizeof(san)));
+	assert_false(m2mi_enr_node_san("a b", san, sizeof(san)));
+	assert_false(m2mi_enr_node_san("", san, sizeof(san)));
+	assert_false(m2mi_enr_node_san("urn:x:1", san, 8));
+	memset(long_id, 'n', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	assert_false(m2mi_enr_node_san(long_id, san, sizeof(san)));
+	assert_int_equal(m2mi_enr_csr_new("NODE:urn:x:1", NULL, &pk, &rq), M2M_OK);
+	assert_int_equal(X509_REQ_verify(rq, pk), 1);
+	exts = X509_REQ_get_extensions(rq);
+	g = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	assert_int_equal(sk_GENERAL_NAME_num(g), 1);
+	assert_int_equal(m2mi_cert_profile_node_id(sk_GENERAL_NAME_value(g, 0), nid, sizeof(nid)), M2M_OK);
+	assert_string_equal(nid, "urn:x:1");
+	GENERAL_NAMES_free(g);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_REQ_free(rq);
+	EVP_PKEY_free(pk);
+	pk = NULL;
+	rq = NULL;
+	assert_int_equal(m2mi_enr_csr_new("NODE:urn:*", NULL, &pk, &rq), M2M_E_CERT_NAME);
+	assert_null(pk);
+	assert_null(rq);
 }
 
 static void test_csr(void **state)
@@ -317,6 +356,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),  cmocka_unit_test(test_subject_san),   cmocka_unit_test(test_csr),
+		cmocka_unit_test(test_node_csr),
 		cmocka_unit_test(test_certs_only), cmocka_unit_test(test_http_response), cmocka_unit_test(test_hostport),
 		cmocka_unit_test(test_files),    cmocka_unit_test(test_settings),   cmocka_unit_test(test_ts_and_uri),
 	};

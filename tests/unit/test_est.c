@@ -4,7 +4,8 @@
  * (TS-0003 clause 8.3.6.2, RFC 7030 sections 4.1, 4.2, 4.5). A CSR claiming a foreign AE-ID,
  * carrying extra SANs, a non-P-256 key or a bad signature is refused with its exact HTTP status;
  * a valid one is issued, verified by `openssl verify` against the CA, recorded, and listed on
- * the CRL when superseded by re-enrolment or when the enrolee is revoked.
+ * the CRL when superseded by re-enrolment or when the enrolee is revoked. A Node-ID CSR (TS-0003
+ * clause 10.1.1.8) is issued only for a Node-ID the enrolee's --allow list names ("NODE:...").
  */
 #include "mef_fixture.h"
 
@@ -13,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "m2msec/est.h"
+#include "pki/cert_profile.h"
 
 typedef struct efx {
 	fx *f;
@@ -129,6 +131,111 @@ static X509 *cert_of(const m2m_est_reply *r)
 }
 
 #define SAN_OWN "URI:m2m://sp.example.com/cse-in/Cdev1"
+
+/* A base64 DER P-256 CSR whose SAN is built by the CA's profile code from sans[0..n) ("NODE:"
+ * has no OpenSSL config spelling). */
+static char *make_profile_csr(const char *const *sans, size_t n)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509_REQ *req = X509_REQ_new();
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	GENERAL_NAMES *g = NULL;
+	char first[M2MI_SAN_MAX + 1], *b64;
+	unsigned char *der = NULL;
+	int len;
+
+	assert_non_null(k);
+	X509_REQ_set_pubkey(req, k);
+	assert_int_equal(m2mi_cert_profile_sans(sans, n, &g, first, sizeof(first)), M2M_OK);
+	sk_X509_EXTENSION_push(exts, X509V3_EXT_i2d(NID_subject_alt_name, 0, g));
+	X509_REQ_add_extensions(req, exts);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	GENERAL_NAMES_free(g);
+	assert_true(X509_REQ_sign(req, k, EVP_sha256()) > 0);
+	len = i2d_X509_REQ(req, &der);
+	assert_true(len > 0);
+	b64 = calloc(1, (size_t)len * 2 + 4);
+	EVP_EncodeBlock((unsigned char *)b64, der, len);
+	OPENSSL_free(der);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+	return b64;
+}
+
+/* A second PSK enrolee "Cdev2" whose record allows the given patterns. */
+static m2m_mef_assoc *enrolee_allowing(efx *e, const char *allowed)
+{
+	m2m_mef_enrolee en = {.flavour = M2M_MEF_FLAVOUR_KPM, .client_id = "dev2@mef.example.com",
+			      .enrolee_id = "Cdev2", .targets = {FX_TARGET}, .ntargets = 1,
+			      .allowed = (char *)allowed, .expiry = FX_NOW + 1000};
+	m2m_sa sa = {.kind = M2M_SA_PSK, .entity = M2M_ENTITY_AE};
+	uint8_t kb[32], mat[48];
+	m2m_key *kpm = NULL, *ke = NULL;
+	m2m_mef_assoc *a = NULL;
+
+	memset(kb, 0x22, sizeof(kb));
+	memset(mat, 0x43, sizeof(mat));
+	assert_int_equal(m2m_key_new(kb, 32, &kpm), M2M_OK);
+	assert_int_equal(m2m_mefstore_enrolee_add(m2m_mef_store(e->f->mef), &en, kpm, FX_NOW - 10, NULL), M2M_OK);
+	m2m_key_free(kpm);
+	snprintf(sa.bound_id, sizeof(sa.bound_id), "Cdev2");
+	snprintf(sa.credential_id, sizeof(sa.credential_id), "10-dev2@mef.example.com");
+	assert_int_equal(m2m_kdf_exporter_split(mat, "mef.example.com", &ke, NULL, 0), M2M_OK);
+	assert_int_equal(m2m_mef_assoc_new(e->f->mef, &sa, ke, NULL, &a), M2M_OK);
+	m2m_key_free(ke);
+	return a;
+}
+
+#define NODE_OWN "urn:gsma:imei:90420156-025763-0"
+
+/* TS-0003 clauses 8.3.6, 10.1.1.8: a Node-ID is certified only when the enrolee's record names it
+ * (exact "NODE:<id>" or "NODE:<prefix>*"); a foreign Node-ID is 403, a Node-ID next to another
+ * SAN 400; an enrolee without Node-ID patterns gets none, and an AE-ID pattern allows no Node-ID. */
+static void test_node_id_claims(void **state)
+{
+	(void)state;
+	efx *e = efx_new();
+	m2m_mef_assoc *a2 = enrolee_allowing(e, "NODE:" NODE_OWN " NODE:urn:dev:ops:acme-* Cdev2x urn:x:*");
+	m2m_est_reply r = {0};
+	const char *own[] = {"NODE:" NODE_OWN}, *pre[] = {"NODE:urn:dev:ops:acme-42"},
+		   *foreign[] = {"NODE:urn:gsma:imei:99999999-999999-9"}, *longer[] = {"NODE:" NODE_OWN "0"},
+		   *bare[] = {"NODE:urn:x:1"}, *two[] = {"NODE:" NODE_OWN, "gw1.sp.example.com"};
+	char nid[M2MI_NODE_ID_MAX + 1], *c;
+	GENERAL_NAMES *g;
+	X509 *x;
+
+	c = make_profile_csr(own, 1);
+	assert_int_equal(enroll(e, a2, NULL, false, c, &r), 200);
+	x = cert_of(&r);
+	g = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	assert_int_equal(sk_GENERAL_NAME_num(g), 1);
+	assert_int_equal(m2mi_cert_profile_node_id(sk_GENERAL_NAME_value(g, 0), nid, sizeof(nid)), M2M_OK);
+	assert_string_equal(nid, NODE_OWN);
+	assert_int_equal(m2mi_cert_profile_check(x), M2M_OK);
+	GENERAL_NAMES_free(g);
+	X509_free(x);
+	/* the same Node-ID for the enrolee without Node-ID patterns */
+	assert_int_equal(enroll(e, e->a, NULL, false, c, &r), 403);
+	assert_string_equal(r.outcome, "claim-refused");
+	free(c);
+	c = make_profile_csr(pre, 1);
+	assert_int_equal(enroll(e, a2, NULL, false, c, &r), 200);
+	free(c);
+	const char *const *refused[] = {foreign, longer, bare};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		c = make_profile_csr(refused[i], 1);
+		assert_int_equal(enroll(e, a2, NULL, false, c, &r), 403);
+		assert_string_equal(r.outcome, "claim-refused");
+		free(c);
+	}
+	c = make_profile_csr(two, 2);
+	assert_int_equal(enroll(e, a2, NULL, false, c, &r), 400);
+	assert_string_equal(r.outcome, "bad-san");
+	free(c);
+	m2m_est_reply_clear(&r);
+	m2m_mef_assoc_free(a2);
+	efx_free(e);
+}
 
 static void test_cacerts_csrattrs(void **state)
 {
@@ -339,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_issue_reenroll_revoke),
 		cmocka_unit_test(test_openssl_csr),
+		cmocka_unit_test(test_node_id_claims),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

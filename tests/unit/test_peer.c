@@ -4,12 +4,15 @@
  * clause 8.2.2.2 in-process with a CA, server and client certificates generated at run time.
  * An AE-ID certificate (URI SAN) binds the Absolute AE-ID, a CSE-ID certificate (DNS SAN in our
  * SP) the Absolute CSE-ID; self-signed, expired, not-yet-valid, foreign-CA, wildcard, SAN-less,
+ * A Node-ID certificate (clause 10.1.1.8) yields the Credential-ID 34-<Node-ID> and no bound
+ * identity (clause 8.2.1). Self-signed, expired, not-yet-valid, foreign-CA, wildcard, SAN-less,
  * ambiguous, wrong-usage, CA and non-P-256 leaves all fail the handshake (clauses 8.1.2.5,
  * 10.1.1), PSK clients still get in, and every byte flip of a leaf signature is refused.
  */
 #include <time.h>
 
 #include "tls_test.h"
+#include "pki/cert_profile.h"
 #include "tls/tls_int.h"
 
 #define KEYHEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -297,6 +300,66 @@ static void test_binding_direct(void **state)
 	X509_free(x);
 }
 
+/* A leaf signed by the test CA whose SAN is made by the CA's own profile code (the Node-ID
+ * otherName has no OpenSSL config spelling). */
+static X509 *profile_cert(const char *const *sans, size_t n)
+{
+	struct tt_cert_opts o = LEAF;
+	GENERAL_NAMES *g = NULL;
+	char first[M2MI_SAN_MAX + 1];
+	X509 *x;
+
+	o.san = NULL;
+	x = tt_cert(leaf_k, ca, ca_k, &o);
+	assert_int_equal(m2mi_cert_profile_sans(sans, n, &g, first, sizeof(first)), M2M_OK);
+	assert_int_equal(X509_add1_ext_i2d(x, NID_subject_alt_name, g, 0, X509V3_ADD_DEFAULT), 1);
+	assert_true(X509_sign(x, ca_k, EVP_sha256()) > 0);
+	GENERAL_NAMES_free(g);
+	return x;
+}
+
+/* TS-0003 clause 8.2.1: a Node-ID certificate associates the security context with "the
+ * Credential-ID formed from the globally unique Node identifier" (credIDTypeID 34), no AE-ID or
+ * CSE-ID; a host name next to it changes nothing, a CSE-ID of our SP next to it is ambiguous. */
+static void test_node_id_binds_credential_only(void **state)
+{
+	const char *node[] = {"NODE:urn:gsma:imei:90420156-025763-0;svn=42"};
+	const char *node_host[] = {"NODE:urn:x:1", "gw1.example.org"};
+	const char *node_cse[] = {"NODE:urn:x:1", "cse-mn1.sp.example.com"};
+	char long_id[M2MI_NODE_ID_MAX + 8] = "NODE:";
+	const char *node_long[] = {long_id};
+	X509 *x;
+	m2m_sa sa;
+
+	x = profile_cert(node, 1);
+	for (int v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
+		memset(&sa, 0x55, sizeof(sa));
+		assert_true(connect_cert(tls, x, leaf_k, v, NULL, &sa));
+		assert_int_equal(sa.kind, M2M_SA_CERT);
+		assert_int_equal(sa.entity, M2M_ENTITY_UNKNOWN);
+		assert_string_equal(sa.bound_id, "");
+		assert_string_equal(sa.credential_id, "34-urn:gsma:imei:90420156-025763-0;svn=42");
+		assert_int_equal(sa.suid, 0);
+	}
+	X509_free(x);
+	x = profile_cert(node_host, 2);
+	assert_int_equal(m2mi_peer_binding(x, "sp.example.com", &sa), M2M_OK);
+	assert_string_equal(sa.credential_id, "34-urn:x:1");
+	assert_int_equal(sa.entity, M2M_ENTITY_UNKNOWN);
+	X509_free(x);
+	x = profile_cert(node_cse, 2);
+	assert_int_equal(m2mi_peer_binding(x, "sp.example.com", &sa), M2M_E_CERT_NAME);
+	assert_int_equal(sa.kind, M2M_SA_NONE);
+	assert_false(connect_cert(tls, x, leaf_k, TLS1_3_VERSION, NULL, &sa));
+	X509_free(x);
+	/* a Node-ID too long for a Credential-ID ("34-" + 256) is refused, never truncated */
+	memset(long_id + 5, 'n', M2MI_NODE_ID_MAX);
+	long_id[5 + M2MI_NODE_ID_MAX] = '\0';
+	x = profile_cert(node_long, 1);
+	assert_int_equal(m2mi_peer_binding(x, "sp.example.com", &sa), M2M_E_CERT_NAME);
+	X509_free(x);
+}
+
 /* style.md #18: every byte flip in the signature of a valid leaf is refused. */
 static void test_leaf_signature_mutations(void **state)
 {
@@ -337,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_no_client_certificate),
 		cmocka_unit_test(test_psk_clients_alongside),
 		cmocka_unit_test(test_binding_direct),
+		cmocka_unit_test(test_node_id_binds_credential_only),
 		cmocka_unit_test(test_leaf_signature_mutations),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

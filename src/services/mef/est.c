@@ -5,8 +5,9 @@
  * directory) the EST CA. An enrolee authenticated by the MEF Handshake (PSK with Kpm:
  * certificate-less TLS mutual authentication, RFC 7030 section 3.3.3; or its certificate)
  * sends a PKCS#10 CSR made with a key generated on the device; the MEF certifies only that
- * public key, for exactly the one identity (AE-ID URI or CSE-ID DNS subjectAltName, TS-0003
- * clauses 10.1.1.5, 10.1.1.7, 10.1.4) that this enrolee may claim. Every issued certificate is
+ * public key, for exactly the one identity (AE-ID URI, CSE-ID DNS or Node-ID otherName
+ * subjectAltName, TS-0003 clauses 10.1.1.5, 10.1.1.7, 10.1.1.8, 10.1.4) that this enrolee may
+ * claim (a Node-ID only when its record's --allow list names it as "NODE:<Node-ID>"). Every issued certificate is
  * recorded in the MEF store in the same transaction that re-checks the enrolee, so a revoked
  * enrolee's certificates end up on the CRL (store/mefstore_est.c).
  */
@@ -22,6 +23,7 @@
 #include "m2msec/id.h"
 #include "pki/ca_int.h"
 #include "pki/cert_facts.h"
+#include "pki/cert_profile.h"
 #include "services/mef/mef_int.h"
 #include "store/mefstore_est.h"
 #include "store/mefstore_int.h"
@@ -208,7 +210,8 @@ typedef struct claim {
 	char forms[3][M2M_SA_ID_MAX];
 	size_t n;
 	char cse[M2M_SA_ID_MAX]; /* registrar CSE of a C-type AE-ID ("" otherwise) */
-	char san_txt[M2M_SA_ID_MAX];
+	char node[M2MI_NODE_ID_MAX + 1]; /* the Node-ID of a Node-ID claim (n == 0), "" otherwise */
+	char san_txt[M2M_SA_ID_MAX]; /* "NODE:<Node-ID>" for a Node-ID: the CA's SAN spelling */
 } claim;
 
 static bool sp_of(const m2m_mef *mef, char *sp, size_t cap)
@@ -227,8 +230,14 @@ static m2m_err san_claim(const GENERAL_NAME *g, const char *sp, claim *c)
 	m2m_err r = M2M_E_CERT_NAME;
 
 	memset(c, 0, sizeof(*c));
+	/* TS-0003 10.1.1.8 Node-ID (RFC 4043 permanentIdentifier otherName, docs/pki.md) */
+	if ((r = m2mi_cert_profile_node_id(g, c->node, sizeof(c->node))) != M2M_E_NOT_FOUND) {
+		int n = r == M2M_OK ? snprintf(c->san_txt, sizeof(c->san_txt), "NODE:%s", c->node) : -1;
+		return n > 0 && (size_t)n < sizeof(c->san_txt) ? M2M_OK : M2M_E_CERT_NAME;
+	}
+	r = M2M_E_CERT_NAME;
 	if (g->type != GEN_URI && g->type != GEN_DNS)
-		return M2M_E_CERT_NAME; /* Node-ID (otherName) and others: not issued by this MEF */
+		return M2M_E_CERT_NAME; /* other otherNames, e-mail, IP...: not issued by this MEF */
 	v = (const char *)ASN1_STRING_get0_data(g->d.ia5);
 	len = (size_t)ASN1_STRING_length(g->d.ia5);
 	if (v == NULL || len == 0 || len >= sizeof(c->san_txt) || memchr(v, '\0', len) != NULL ||
@@ -273,10 +282,44 @@ out:
 	return r;
 }
 
+/* May enrolee e claim Node-ID node? Only when an --allow pattern "NODE:<Node-ID>" (exact) or
+ * "NODE:<prefix>*" names it: an Enrolee-ID is an AE-ID or CSE-ID, never a Node-ID, and AE/CSE
+ * patterns never match a Node-ID (distinct namespaces). "NODE:*" alone allows nothing. */
+static bool node_claim_ok(const m2m_mef_enrolee *e, const char *node)
+{
+	static const char pre[] = "NODE:";
+	const size_t pl = sizeof(pre) - 1;
+
+	if (e->allowed == NULL || node[0] == '\0')
+		return false;
+	for (const char *p = e->allowed; *p != '\0';) {
+		size_t n, v;
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n > pl && strncmp(p, pre, pl) == 0) {
+			const char *pat = p + pl;
+			v = n - pl;
+			if (pat[v - 1] == '*') {
+				if (v > 1 && memchr(pat, '*', v - 1) == NULL &&
+				    strncmp(node, pat, v - 1) == 0) /* public: identifiers */
+					return true;
+			} else if (memchr(pat, '*', v) == NULL && strlen(node) == v &&
+				   strncmp(node, pat, v) == 0) { /* public: identifiers */
+				return true;
+			}
+		}
+		p += n;
+	}
+	return false;
+}
+
 /* May enrolee e claim c? A bare C-stem says nothing about the registrar: its CSE must be one of
  * the enrolee's Enrolment Targets. */
 static bool claim_ok(const m2m_mef_enrolee *e, const claim *c)
 {
+	if (c->node[0] != '\0')
+		return node_claim_ok(e, c->node);
 	for (size_t i = 0; i < c->n; i++) {
 		if (!m2m_mef_claim_allowed(e->enrolee_id, e->allowed, c->forms[i]))
 			continue;
@@ -482,7 +525,8 @@ m2m_err m2m_est_enroll(const m2m_est *est, m2m_mef_worker *w, const m2m_mef_asso
 		goto out;
 	}
 	if (csr_san(req, &san) != M2M_OK || san_claim(san, sp, &c) != M2M_OK) {
-		r = reply_text(out, 400, "bad-san", "exactly one AE-ID URI or CSE-ID DNS subjectAltName required");
+		r = reply_text(out, 400, "bad-san",
+			       "exactly one AE-ID URI, CSE-ID DNS or Node-ID subjectAltName required");
 		goto out;
 	}
 	if (reenroll && check_holder(est, w, peer, &c, now, &old) != M2M_OK) {
