@@ -29,6 +29,10 @@ struct m2mi_tls_prof {
 	bool no12;          /* no TLS 1.2 suite left: TLS 1.3 only */
 	bool restrict13;    /* tls13 differs from the policy */
 	bool no13;          /* no TLS 1.3 suite left: TLS 1.2 only */
+	/* the fast path: the policy's suites that the profile does NOT allow, as TLS protocol ids; a
+	 * ClientHello offering none of them cannot end on a suite outside the profile */
+	uint16_t banned[32];
+	size_t n_banned;
 	char cipher_list[512];
 	char tls13[256];
 	X509_STORE *store;  /* configured + profile anchors; NULL = the SSL_CTX's own store */
@@ -64,7 +68,8 @@ static bool listed(const char *const *names, size_t n, const char *name)
 }
 
 /* The cipher part of the snapshot: intersection of the policy and the profile's IANA names. */
-static m2m_err build_suites(struct m2mi_tls_prof *p, const char *const *suites, size_t n, bool tls13_on)
+static m2m_err build_suites(struct m2mi_tls_prof *p, SSL_CTX *ctx, const char *const *suites, size_t n,
+			    bool tls13_on)
 {
 	size_t known = 0, all12 = 0, all13 = 0, got12 = 0, got13 = 0;
 	const char *iana, *ossl;
@@ -97,6 +102,20 @@ static m2m_err build_suites(struct m2mi_tls_prof *p, const char *const *suites, 
 					return M2M_E_INTERNAL;
 				got13++;
 			}
+		}
+	}
+	/* every suite the shared SSL_CTX may choose (read only; fixed since m2m_tls_new) */
+	{
+		STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(ctx);
+		for (int i = 0; i < sk_SSL_CIPHER_num(sk); i++) {
+			const SSL_CIPHER *c = sk_SSL_CIPHER_value(sk, i);
+			const char *std = SSL_CIPHER_standard_name(c);
+			bool is13 = (SSL_CIPHER_get_protocol_id(c) >> 8) == 0x13; /* RFC 8446 B.4 */
+			if ((std != NULL && listed(suites, n, std)) || (is13 && !tls13_on))
+				continue; /* allowed, or never negotiated (TLS 1.3 off) */
+			if (p->n_banned == sizeof(p->banned) / sizeof(p->banned[0]))
+				return M2M_E_INTERNAL;
+			p->banned[p->n_banned++] = SSL_CIPHER_get_protocol_id(c);
 		}
 	}
 	p->refuse = got12 + got13 == 0;
@@ -158,7 +177,7 @@ m2m_err m2m_tls_set_profile(m2m_tls *tls, const char *const *suites, size_t n_su
 	atomic_init(&p->refs, 1);
 	r = M2M_OK;
 	if (n_suites > 0)
-		r = build_suites(p, suites, n_suites, SSL_CTX_get_max_proto_version(tls->ctx) == TLS1_3_VERSION);
+		r = build_suites(p, tls->ctx, suites, n_suites, SSL_CTX_get_max_proto_version(tls->ctx) == TLS1_3_VERSION);
 	if (r == M2M_OK && n_anchors > 0)
 		r = build_store(p, tls->ctx, anchors, n_anchors);
 	ERR_clear_error();
@@ -172,6 +191,24 @@ m2m_err m2m_tls_set_profile(m2m_tls *tls, const char *const *suites, size_t n_su
 	pthread_mutex_unlock(&tls->prof_mu);
 	prof_put(old);
 	return M2M_OK;
+}
+
+/* True when the client offers a policy suite the profile does not allow: only then must this
+ * connection's list be narrowed (SSL_set_cipher_list costs a full cipher-string parse). */
+static bool offers_banned(SSL *ssl, const struct m2mi_tls_prof *p)
+{
+	const unsigned char *ids = NULL;
+	size_t len = SSL_client_hello_get0_ciphers(ssl, &ids);
+
+	if (ids == NULL)
+		return true; /* indeterminate: narrow */
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		uint16_t id = (uint16_t)((ids[i] << 8) | ids[i + 1]);
+		for (size_t k = 0; k < p->n_banned; k++)
+			if (p->banned[k] == id)
+				return true;
+	}
+	return false;
 }
 
 /* Per connection, before the version and suite are chosen (OpenSSL runs this callback first). */
@@ -194,7 +231,7 @@ int m2mi_tls_prof_hello_cb(SSL *ssl, int *al, void *arg)
 		return SSL_CLIENT_HELLO_SUCCESS; /* no profile: the policy as configured */
 	if (p->refuse) {
 		ok = false;
-	} else {
+	} else if (p->n_banned > 0 && offers_banned(ssl, p)) {
 		if (p->no12)
 			ok = SSL_set_min_proto_version(ssl, TLS1_3_VERSION) == 1;
 		else if (p->restrict12)
@@ -203,9 +240,9 @@ int m2mi_tls_prof_hello_cb(SSL *ssl, int *al, void *arg)
 			ok = SSL_set_max_proto_version(ssl, TLS1_2_VERSION) == 1;
 		else if (ok && p->restrict13)
 			ok = SSL_set_ciphersuites(ssl, p->tls13) == 1;
-		if (ok && p->store != NULL)
-			ok = SSL_set1_verify_cert_store(ssl, p->store) == 1;
 	}
+	if (ok && !p->refuse && p->store != NULL)
+		ok = SSL_set1_verify_cert_store(ssl, p->store) == 1;
 	prof_put(p);
 	if (!ok) {
 		m2mi_tls_log_refused(__func__, "handshake", "no cipher suite of the security profile", M2M_E_AUTH);

@@ -158,6 +158,30 @@ static void test_intersection(void **state)
 	assert_true(psk_try("PSK-AES128-CBC-SHA256", false));
 }
 
+/* The client offers a suite outside the profile that the server prefers: the connection's list
+ * must be narrowed (slow path), not left to the policy order. */
+static void test_narrowed_when_client_offers_more(void **state)
+{
+	struct tt_psk p;
+	SSL_CTX *c = tt_client_ctx(TLS1_2_VERSION, TLS1_2_VERSION, "PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256", NULL);
+	struct tt_conn conn;
+
+	(void)state;
+	tt_psk_set(&p, "kpsa1@sp.example.com", KEYHEX);
+	SSL_CTX_set_app_data(c, &p);
+	SSL_CTX_set_psk_client_callback(c, tt_psk_client_cb);
+	/* without a profile the server's preference (GCM before CBC) wins */
+	assert_true(tt_handshake(m2m_tls_ctx(tls), c, NULL, &conn));
+	assert_string_equal(SSL_CIPHER_get_name(SSL_get_current_cipher(conn.s)), "PSK-AES128-GCM-SHA256");
+	tt_conn_free(&conn);
+	assert_int_equal(set1("TLS_PSK_WITH_AES_128_CBC_SHA256"), M2M_OK);
+	assert_true(tt_handshake(m2m_tls_ctx(tls), c, NULL, &conn));
+	assert_string_equal(SSL_CIPHER_get_name(SSL_get_current_cipher(conn.s)), "PSK-AES128-CBC-SHA256");
+	tt_conn_free(&conn);
+	SSL_CTX_free(c);
+	assert_int_equal(m2m_tls_set_profile(tls, NULL, 0, NULL, 0), M2M_OK);
+}
+
 static void test_empty_intersection_refuses(void **state)
 {
 	(void)state;
@@ -251,6 +275,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_profile_is_the_policy),
 		cmocka_unit_test(test_intersection),
+		cmocka_unit_test(test_narrowed_when_client_offers_more),
 		cmocka_unit_test(test_empty_intersection_refuses),
 		cmocka_unit_test(test_malformed_keeps_last_good),
 		cmocka_unit_test(test_trust_anchors_added),
