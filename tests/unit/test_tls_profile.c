@@ -9,6 +9,8 @@
  * another thread runs handshakes.
  */
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #include "tls_test.h"
 #include "tls/tls_int.h"
@@ -236,7 +238,7 @@ static void test_trust_anchors_added(void **state)
 
 struct race {
 	_Atomic bool stop;
-	int swaps;
+	_Atomic int swaps;
 };
 
 static void *swapper(void *arg)
@@ -247,7 +249,7 @@ static void *swapper(void *arg)
 	const char *anchors[] = {other_pem};
 
 	while (!r->stop) {
-		bool odd = (r->swaps++ & 1) != 0;
+		bool odd = (atomic_fetch_add(&r->swaps, 1) & 1) != 0;
 		if (m2m_tls_set_profile(tls, odd ? a : b, odd ? 1 : 2, anchors, odd ? 0 : 1) != M2M_OK)
 			break;
 	}
@@ -261,6 +263,8 @@ static void test_swap_while_handshaking(void **state)
 
 	(void)state;
 	assert_int_equal(pthread_create(&th, NULL, swapper, &r), 0);
+	while (atomic_load(&r.swaps) < 1) /* the swapper runs (no timing assumption) */
+		sched_yield();
 	/* GCM is in both snapshots: every handshake succeeds whichever one it meets */
 	for (int i = 0; i < 50; i++)
 		assert_true(psk_try("PSK-AES128-GCM-SHA256", false));
