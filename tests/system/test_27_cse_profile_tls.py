@@ -134,3 +134,40 @@ def test_profile_with_malformed_anchor_at_start_fails_closed(prof_env):
         c.start(mef_ini(c, mef.port) + "mef-security-profile = true\n")
     assert c.proc.wait(timeout=30) != 0
     assert "cannot retrieve this CSE's security profile from the MEF (fail closed)" in c.proc.stderr.read().decode()
+
+
+def test_cli_mef_profile_set_checks_tls_members(m2msec_bin, tmp_path_factory):
+    """`m2msec mef profile set` refuses what the CSE's TLS layer would refuse (exit 2, nothing
+    stored): only unknown suites (an OpenSSL name is not an IANA name), a non-CA anchor."""
+    import json
+    import os
+    from cse_harness import free_port
+    from test_24_cse_mef import MEF_FQDN
+    d = str(tmp_path_factory.mktemp("mefclitls"))
+    ini = os.path.join(d, "mef.ini")
+    with open(ini, "w") as f:
+        f.write("[mef]\nmef-fqdn = %s\nhttps-listen = 127.0.0.1:%d\nstore = %s/mef.db\n" % (MEF_FQDN, free_port(), d))
+    os.makedirs(os.path.join(d, "pki"))
+    c = Cse(m2msec_bin, os.path.join(d, "pki"))
+    c.setup_pki()
+    with open(c.path("server.crt")) as f:
+        leaf_pem = f.read()
+    with open(c.path("ca/ca.crt")) as f:
+        ca_pem = f.read()
+    prof = os.path.join(d, "p.json")
+
+    def set_profile(p):
+        with open(prof, "w") as f:
+            json.dump({"sec:secProfile": dict(p, SUIDs=[22])}, f)
+        return subprocess.run([m2msec_bin, "mef", "profile", "set", "--config", ini, "--cse-id", "/id-in",
+                               "--file", prof], capture_output=True, text=True, timeout=30)
+
+    for bad in ({"cipherSuites": ["PSK-AES128-GCM-SHA256"]}, {"cipherSuites": ["TLS_NOT_A_SUITE"]},
+                {"trustAnchors": [leaf_pem]}, {"trustAnchors": ["not PEM"]}):
+        r = set_profile(bad)
+        assert r.returncode == 2 and "not a PEM CA certificate" in r.stderr, (bad, r.stderr)
+    r = set_profile({"cipherSuites": [GCM, "TLS_AES_128_GCM_SHA256"], "trustAnchors": [ca_pem]})
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([m2msec_bin, "mef", "profile", "show", "--config", ini, "--cse-id", "/id-in"],
+                       capture_output=True, text=True, timeout=30)
+    assert json.loads(r.stdout)["sec:secProfile"]["cipherSuites"] == [GCM, "TLS_AES_128_GCM_SHA256"]
