@@ -5,7 +5,8 @@
  * and server in one thread, no resumption, 4 bytes exchanged each way), for the m2msec SSL_CTX
  * (psk-file resolver, and credential-store resolver) against a minimal bare-OpenSSL SSL_CTX with
  * the same suite and a fixed-key PSK callback; slices of each are interleaved so CPU frequency
- * drift hits both alike. It also reports the heap held per idle, completed server connection
+ * drift hits both alike; and the same m2msec SSL_CTX with a security profile set (tls_profile.c:
+ * the cipher list narrowed per connection in the ClientHello callback) against it without. It also reports the heap held per idle, completed server connection
  * (the CSE must keep 10,000 of them at <= 64 KiB each).
  */
 #include <malloc.h>
@@ -185,7 +186,8 @@ int main(void)
 						"bench.db-journal"};
 	char dir[] = "/tmp/m2m-bench-tls-XXXXXX", path[256], line[200];
 	m2m_tls_config cfg = {.sp_id = "//sp.example.com"};
-	m2m_tls *tls = NULL, *tls_store = NULL;
+	static const char *const prof[] = {"TLS_PSK_WITH_AES_128_CCM_8", "TLS_PSK_WITH_AES_128_CBC_SHA256"};
+	m2m_tls *tls = NULL, *tls_store = NULL, *tls_prof = NULL;
 	m2m_credstore *st;
 	FILE *f;
 
@@ -199,6 +201,9 @@ int main(void)
 	cfg.psk_file = path;
 	if (m2m_tls_new(&cfg, &tls) != M2M_OK || (st = make_store(dir)) == NULL)
 		return 1;
+	/* a profile narrower than the policy: SSL_set_cipher_list runs on every connection */
+	if (m2m_tls_new(&cfg, &tls_prof) != M2M_OK || m2m_tls_set_profile(tls_prof, prof, 2, NULL, 0) != M2M_OK)
+		return 1;
 	cfg.psk_file = NULL;
 	cfg.store = st;
 	if (m2m_tls_new(&cfg, &tls_store) != M2M_OK)
@@ -208,19 +213,22 @@ int main(void)
 	       SECONDS);
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		SSL_CTX *client = SSL_CTX_new(TLS_client_method()), *bare = bare_ctx(suites[i]);
-		struct runner r[2] = {{"m2msec", m2m_tls_ctx(tls), 0, 0}, {"bare", bare, 0, 0}};
-		double m, b;
+		struct runner r[3] = {{"m2msec", m2m_tls_ctx(tls), 0, 0}, {"bare", bare, 0, 0},
+				      {"m2msec+profile", m2m_tls_ctx(tls_prof), 0, 0}};
+		double m, b, pr;
 
 		if (client == NULL || bare == NULL || SSL_CTX_set_cipher_list(client, suites[i]) != 1 ||
 		    SSL_CTX_set_max_proto_version(client, TLS1_2_VERSION) != 1)
 			return 1;
 		SSL_CTX_set_psk_client_callback(client, client_cb);
 		client_identity = "kpsa1@sp.example.com";
-		if (run(r, 2, client) != 0)
+		if (run(r, 3, client) != 0)
 			return 1;
 		m = (double)r[0].n / r[0].t;
 		b = (double)r[1].n / r[1].t;
+		pr = (double)r[2].n / r[2].t;
 		printf("  %-22s m2msec (psk-file) %8.0f/s   bare OpenSSL %8.0f/s   ratio %.2f\n", suites[i], m, b, m / b);
+		printf("  %-22s m2msec with a security profile %8.0f/s   ratio to without %.3f\n", suites[i], pr, pr / m);
 		if (i == 0) {
 			struct runner rs[1] = {{"m2msec-store", m2m_tls_ctx(tls_store), 0, 0}};
 			client_identity = "kpsa-st@sp.example.com";
@@ -237,6 +245,7 @@ int main(void)
 	}
 	m2m_tls_free(tls);
 	m2m_tls_free(tls_store);
+	m2m_tls_free(tls_prof);
 	m2m_credstore_close(st);
 	for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, leftovers[i]);

@@ -58,6 +58,17 @@ M2M_API void m2m_tls_free(m2m_tls *tls);
  * The resolver receives the identity as presented (already checked to have the shape of a
  * KpsaID, KeID or hex(KcID)@FQDN). Call before the first handshake. */
 M2M_API M2M_WUR m2m_err m2m_tls_add_psk_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx);
+/*
+ * Apply the TLS part of a security profile (docs/tls.md "Security profile"): from the next
+ * handshake on, connections accept only the suites of the cipher policy that suites (IANA names,
+ * TS-0003 clause 10.2; none = no restriction) also lists, and verify client certificates against
+ * the configured trust anchors plus anchors (PEM CA certificates; none = the configured ones).
+ * An empty intersection refuses every handshake. M2M_E_PROTO when suites names no suite OpenSSL
+ * knows or an anchor is not a CA certificate: nothing changes (the last good profile stays).
+ * Thread-safe; the shared SSL_CTX is not modified.
+ */
+M2M_API M2M_WUR m2m_err m2m_tls_set_profile(m2m_tls *tls, const char *const *suites, size_t n_suites,
+					    const char *const *anchors, size_t n_anchors);
 /* The server SSL_CTX (owned by tls). */
 M2M_API SSL_CTX *m2m_tls_ctx(m2m_tls *tls);
 /* After a completed handshake: the security association of this connection. Fails with

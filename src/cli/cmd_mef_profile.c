@@ -19,6 +19,7 @@
 #include "m2msec/config.h"
 #include "m2msec/id.h"
 #include "m2msec/mefstore.h"
+#include "m2msec/tls.h"
 #include "services/cse/sec_profile.h"
 
 #define PROFILE_FILE_MAX 65536
@@ -30,6 +31,23 @@ static void usage(FILE *f)
 	      "Set or show the security profile the MEF hands to the CSE CSE-ID (SP-relative, e.g.\n"
 	      "/id-in): {\"sec:secProfile\": {\"SUIDs\": [22], \"appRules\": [{\"applicableCredIDs\":\n"
 	      "[...], \"allowedAEs\": [...]}], \"lifetime\": 3600}} (docs/procedures/mef.md).\n", f);
+}
+
+/* The TLS members as the CSE's TLS layer will take them (docs/tls.md "Security profile"), on a
+ * throwaway PSK-only context with TLS 1.3 on: some suite known, every anchor a CA certificate. */
+static bool tls_members_ok(const m2mi_secprof *p)
+{
+	m2m_tls_config tc = {.allow_tls13 = true};
+	const char *const *suites, *const *anchors;
+	size_t ns = m2mi_secprof_suites(p, &suites), na = m2mi_secprof_anchors(p, &anchors);
+	m2m_tls *t = NULL;
+	bool ok;
+
+	if (ns == 0 && na == 0)
+		return true;
+	ok = m2m_tls_new_ex(&tc, &t, NULL, 0) == M2M_OK && m2m_tls_set_profile(t, suites, ns, anchors, na) == M2M_OK;
+	m2m_tls_free(t);
+	return ok;
 }
 
 static int set(m2m_mefstore *st, const char *cse_id, const char *file)
@@ -50,6 +68,11 @@ static int set(m2m_mefstore *st, const char *cse_id, const char *file)
 	    m2mi_secprof_parse(out, strlen(out), cse_id, (int64_t)time(NULL), &chk) != M2M_OK) {
 		cli_errorf("mef profile: %s: not a valid sec:secProfile (SUIDs, appRules with applicableCredIDs "
 			   "and allowedAEs, lifetime; docs/procedures/mef.md)", file);
+		goto out;
+	}
+	if (!tls_members_ok(chk)) {
+		cli_errorf("mef profile: %s: cipherSuites names no suite the TLS library knows (IANA names such as "
+			   "TLS_PSK_WITH_AES_128_CCM_8), or a trustAnchors entry is not a PEM CA certificate", file);
 		goto out;
 	}
 	if ((r = m2m_mefstore_profile_set(st, cse_id, out)) != M2M_OK) {

@@ -30,6 +30,7 @@ struct cse_mef {
 	m2mi_mef_client *mc;
 	/* the security profile (mef-security-profile): retrieved at start, refreshed by a thread */
 	m2m_cse *cse;
+	m2m_tls *tls;             /* the listener's: the profile's suites and trust anchors */
 	char cse_id[M2M_CFG_STR];
 	int interval_s;
 	int64_t expiry;           /* of the last good profile, 0 = none given */
@@ -67,6 +68,20 @@ static void sync_done(void *arg, int result, int status, int rsc, const char *bo
 	pthread_mutex_unlock(&f->mu);
 }
 
+/* The TLS part (cipherSuites, trustAnchors), first: a profile the TLS layer refuses (only
+ * unknown suites, an anchor that is no CA certificate) is malformed and changes nothing. */
+static bool profile_tls(struct cse_mef *m, const m2mi_secprof *p)
+{
+	const char *const *suites, *const *anchors;
+	size_t ns = m2mi_secprof_suites(p, &suites), na = m2mi_secprof_anchors(p, &anchors);
+	m2m_err r = m2m_tls_set_profile(m->tls, suites, ns, anchors, na);
+
+	if (r != M2M_OK)
+		m2m_log(M2M_LOG_ERROR, "security profile: cipherSuites/trustAnchors refused (%s): the last good "
+				       "profile stays", m2m_strerror(r));
+	return r == M2M_OK;
+}
+
 /* RETRIEVE /securityProfile/<CSE-ID without its leading '/'> and apply it. */
 static bool profile_fetch(struct cse_mef *m)
 {
@@ -84,7 +99,7 @@ static bool profile_fetch(struct cse_mef *m)
 		pthread_cond_wait(&f.cv, &f.mu);
 	pthread_mutex_unlock(&f.mu);
 	if (f.result == 0 && f.rsc == 2000 && f.body != NULL &&
-	    m2mi_secprof_parse(f.body, f.len, m->cse_id, now, &p) == M2M_OK &&
+	    m2mi_secprof_parse(f.body, f.len, m->cse_id, now, &p) == M2M_OK && profile_tls(m, p) &&
 	    m2m_cse_set_security_profile(m->cse, f.body, f.len, now) == M2M_OK) {
 		m->expiry = m2mi_secprof_expiry(p);
 		m2mi_mef_client_set_suid_refused(m->mc, !m2mi_secprof_suid_ok(p, m2mi_mef_client_suid(m->mc)));
@@ -182,6 +197,7 @@ int cse_mef_start(struct svc *s, const m2m_cse_config *cfg, struct cse_mef **out
 		return cli_fail("cse: mef", M2M_E_NOMEM);
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
+	m->tls = s->tls;
 	{
 		m2mi_mef_link_cfg lc = {cfg->mef_url, cfg->mef_ca, cfg->mef_cert, cfg->mef_key, name, cfg->cse_id,
 					cfg->psk_lookup_timeout_ms, (size_t)cfg->psk_lookups_max};

@@ -41,9 +41,8 @@ static const struct tls_suite {
 	{"ECDHE-ECDSA-AES128-CCM", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", false},
 	{"ECDHE-ECDSA-AES128-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", true},
 };
-/* TLS 1.3 (only with allow_tls13): SHA-256 suites, so TLS 1.3 external PSKs work through the
- * same PSK callback (OpenSSL 3.0 maps it to a SHA-256 PSK). */
-#define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_8_SHA256:TLS_AES_128_CCM_SHA256"
+/* TLS 1.3 (only with allow_tls13): M2MI_TLS13_SUITES (tls_int.h). */
+#define TLS13_SUITES M2MI_TLS13_SUITES
 /* ECDHE groups: P-256 first (RFC 8422 mandatory curve, the TS-0003 clause 10.1.1 curve). */
 #define TLS_GROUPS "P-256:X25519:P-384"
 /* Signature algorithms a client certificate may use: ECDSA P-256 with SHA-256 (clause 10.1.1). */
@@ -52,6 +51,15 @@ static const struct tls_suite {
 #define TLS_SID_CTX "m2msec-cse"
 /* Largest client certificate chain accepted (bytes); a P-256 chain of depth 3 is ~2 KiB. */
 #define TLS_MAX_CERT_LIST (32 * 1024)
+
+bool m2mi_tls_policy_suite(size_t i, const char **openssl, const char **iana)
+{
+	if (i >= sizeof(tls12_suites) / sizeof(tls12_suites[0]))
+		return false;
+	*openssl = tls12_suites[i].openssl;
+	*iana = tls12_suites[i].iana;
+	return true;
+}
 
 static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
 static int ctx_idx = -1; /* SSL_CTX ex_data: the owning m2m_tls */
@@ -226,6 +234,8 @@ static m2m_err apply_policy(SSL_CTX *ctx, bool tls13)
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_max_cert_list(ctx, TLS_MAX_CERT_LIST);
 	SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
+	/* the security profile narrows each connection here, never the shared SSL_CTX */
+	SSL_CTX_set_client_hello_cb(ctx, m2mi_tls_prof_hello_cb, NULL);
 	return M2M_OK;
 }
 
@@ -319,6 +329,11 @@ m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg, s
 	if ((tls = calloc(1, sizeof(*tls))) == NULL)
 		return M2M_E_NOMEM;
 	tls->magic = M2MI_TLS_MAGIC;
+	if (pthread_mutex_init(&tls->prof_mu, NULL) != 0) {
+		r = M2M_E_INTERNAL;
+		goto out;
+	}
+	tls->prof_mu_init = true;
 	if ((r = set_sp(tls, cfg->sp_id, errmsg, errcap)) != M2M_OK)
 		goto out;
 	r = M2M_E_CRYPTO;
@@ -364,6 +379,9 @@ void m2m_tls_free(m2m_tls *tls)
 	m2mi_tls_crl_free(tls->crl);
 	if (tls->store_lock_init)
 		pthread_mutex_destroy(&tls->store_lock);
+	m2mi_tls_prof_free(tls->prof);
+	if (tls->prof_mu_init)
+		pthread_mutex_destroy(&tls->prof_mu);
 	m2m_freezero(tls, sizeof(*tls));
 }
 

@@ -42,7 +42,14 @@ struct m2m_tls {
 	char sp_fqdn[256];             /* SP domain ("sp.example.com"), "" = none */
 	bool has_async;                /* an asynchronous resolver is in the chain */
 	struct m2mi_tls_crl *crl;      /* crl-file state (tls_crl.c), NULL = no CRL checking */
+	pthread_mutex_t prof_mu;       /* guards prof (the pointer swap only) */
+	bool prof_mu_init;
+	struct m2mi_tls_prof *prof;    /* the security profile snapshot (tls_profile.c), NULL = none */
 };
+
+/* TLS 1.3 suites of the policy (only with allow_tls13): SHA-256 suites, so TLS 1.3 external
+ * PSKs work through the same PSK callback (OpenSSL 3.0 maps it to a SHA-256 PSK). */
+#define M2MI_TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_8_SHA256:TLS_AES_128_CCM_SHA256"
 
 /* tls_ctx.c */
 bool m2mi_tls_ok(const m2m_tls *tls);
@@ -62,6 +69,8 @@ void m2mi_tls_log_refused(const char *func, const char *what, const char *peer_t
 m2m_err m2mi_tls_read_secret_file(const char *path, char **out, size_t *len);
 /* True for an EC key on P-256 (TS-0003 clause 10.1.1: id-ecPublicKey, secp256r1). */
 bool m2mi_tls_key_is_p256(const EVP_PKEY *pk);
+/* The i-th TLS 1.2 suite of the cipher policy (OpenSSL and IANA names); false past the end. */
+bool m2mi_tls_policy_suite(size_t i, const char **openssl, const char **iana);
 /* Copy s into dst (cap bytes) or fail with M2M_E_RANGE; dst is "" on failure. */
 m2m_err m2mi_tls_copy(char *dst, size_t cap, const char *s);
 
@@ -101,6 +110,13 @@ m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, s
 /* The binding of a chain-verified leaf certificate (key type, usage and SAN rules of TS-0003
  * clause 10.1.1 and 8.1.2.5). sp_fqdn "" disables the DNS SAN mapping. */
 m2m_err m2mi_peer_binding(X509 *leaf, const char *sp_fqdn, m2m_sa *out);
+
+/* tls_profile.c: the security profile's suites and trust anchors, applied per connection. */
+struct m2mi_tls_prof;
+/* The ClientHello callback installed on the SSL_CTX (SSL_CTX_set_client_hello_cb). */
+int m2mi_tls_prof_hello_cb(SSL *ssl, int *al, void *arg);
+/* Drop the m2m_tls's reference to a snapshot (m2m_tls_free). */
+void m2mi_tls_prof_free(struct m2mi_tls_prof *p);
 
 /* tls_crl.c: client-certificate CRL checking (crl-file, crl-refresh-seconds). */
 #define M2MI_TLS_CRL_REFRESH_DEFAULT 300

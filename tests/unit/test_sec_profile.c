@@ -67,6 +67,13 @@ static void test_refused(void **state)
 		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"appRules\":[{\"applicableCredIDs\":[\"\"],\"allowedAEs\":[\"C*\"]}]}}",
 		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"lifetime\":0}}",
 		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"cseID\":\"/id-in\"}}", /* duplicate */
+		/* cipherSuites / trustAnchors: non-empty lists of non-empty strings */
+		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"cipherSuites\":[]}}",
+		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"cipherSuites\":\"TLS_AES_128_GCM_SHA256\"}}",
+		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"cipherSuites\":[7]}}",
+		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"trustAnchors\":[]}}",
+		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"trustAnchors\":[\"\"]}}",
+		"{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],\"trustAnchors\":\"PEM\"}}",
 	};
 
 	(void)state;
@@ -81,11 +88,35 @@ static void test_refused(void **state)
 	m2mi_secprof_free(p);
 }
 
+static void test_tls_members(void **state)
+{
+	const char *const *v = NULL;
+	m2mi_secprof *p = NULL;
+
+	(void)state;
+	assert_int_equal(parse(GOOD, &p), M2M_OK);
+	assert_int_equal(m2mi_secprof_suites(p, &v), 1);
+	assert_string_equal(v[0], "TLS_AES_128_GCM_SHA256");
+	assert_int_equal(m2mi_secprof_anchors(p, &v), 0);
+	assert_null(v);
+	m2mi_secprof_free(p);
+	assert_int_equal(parse("{\"sec:secProfile\":{\"cseID\":\"/id-in\",\"SUIDs\":[22],"
+			       "\"trustAnchors\":[\"-----BEGIN CERTIFICATE-----\\nA\\n\",\"B\"]}}",
+			       &p),
+			 M2M_OK);
+	assert_int_equal(m2mi_secprof_suites(p, &v), 0); /* absent: no restriction */
+	assert_int_equal(m2mi_secprof_anchors(p, &v), 2);
+	assert_string_equal(v[0], "-----BEGIN CERTIFICATE-----\nA\n");
+	assert_string_equal(v[1], "B");
+	m2mi_secprof_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_decide),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_tls_members),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

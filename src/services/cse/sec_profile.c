@@ -23,6 +23,8 @@
 
 #define RULES_MAX 64
 #define PATS_MAX 64
+#define ANCHORS_MAX 16
+#define ANCHOR_LEN_MAX 16384
 
 struct m2mi_secprof {
 	int suids[16];
@@ -32,6 +34,10 @@ struct m2mi_secprof {
 	char **strings;       /* every pattern (owned) */
 	size_t n_strings;
 	int64_t expiry;       /* 0 = none */
+	const char *const *suites; /* cipherSuites (IANA names; borrowed from strings), NULL = absent */
+	size_t n_suites;
+	const char **anchors; /* trustAnchors (PEM CA certificates, owned), NULL = absent */
+	size_t n_anchors;
 };
 
 static const char *const any_app[] = {"*"}; /* the profile constrains AE-IDs, not App-IDs */
@@ -44,6 +50,10 @@ void m2mi_secprof_free(m2mi_secprof *p)
 		free((void *)p->rules[i].apci);
 		free((void *)p->rules[i].aae);
 	}
+	free((void *)p->suites);
+	for (size_t i = 0; p->anchors != NULL && i < p->n_anchors; i++)
+		free((void *)p->anchors[i]);
+	free(p->anchors);
 	for (size_t i = 0; i < p->n_strings; i++)
 		free(p->strings[i]);
 	free(p->strings);
@@ -76,6 +86,26 @@ static bool list(m2mi_secprof *p, json_t *a, const char *const **out, size_t *n)
 		v[i] = s[p->n_strings++];
 	}
 	*n = json_array_size(a);
+	return true;
+}
+
+/* trustAnchors: absent, or 1..ANCHORS_MAX PEM certificates (parsed by the TLS layer). */
+static bool anchors(m2mi_secprof *p, json_t *a)
+{
+	size_t i;
+	json_t *e;
+
+	if (a == NULL)
+		return true;
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > ANCHORS_MAX ||
+	    (p->anchors = calloc(json_array_size(a), sizeof(*p->anchors))) == NULL)
+		return false;
+	json_array_foreach(a, i, e) {
+		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > ANCHOR_LEN_MAX ||
+		    (p->anchors[i] = strdup(json_string_value(e))) == NULL)
+			return false;
+		p->n_anchors = i + 1;
+	}
 	return true;
 }
 
@@ -119,6 +149,12 @@ m2m_err m2mi_secprof_parse(const char *json, size_t len, const char *cse_id, int
 		    !list(p, json_object_get(e, "allowedAEs"), &ru->aae, &ru->n_aae))
 			goto out;
 	}
+	/* cipherSuites: 1..64 IANA names (TS-0003 §10.2), checked against OpenSSL by the TLS layer */
+	a = json_object_get(o, "cipherSuites");
+	if (a != NULL && (json_array_size(a) == 0 || !list(p, a, &p->suites, &p->n_suites)))
+		goto out;
+	if (!anchors(p, json_object_get(o, "trustAnchors")))
+		goto out;
 	if (json_object_get(o, "lifetime") != NULL) {
 		if (!json_is_integer(json_object_get(o, "lifetime")) ||
 		    (lifetime = json_integer_value(json_object_get(o, "lifetime"))) < 1 || lifetime > 366ll * 86400)
@@ -141,6 +177,18 @@ bool m2mi_secprof_suid_ok(const m2mi_secprof *p, int suid)
 		if (p->suids[i] == suid)
 			return true;
 	return false;
+}
+
+size_t m2mi_secprof_suites(const m2mi_secprof *p, const char *const **out)
+{
+	*out = p ? p->suites : NULL;
+	return p && p->suites ? p->n_suites : 0;
+}
+
+size_t m2mi_secprof_anchors(const m2mi_secprof *p, const char *const **out)
+{
+	*out = p ? (const char *const *)p->anchors : NULL;
+	return p && p->anchors ? p->n_anchors : 0;
 }
 
 int64_t m2mi_secprof_expiry(const m2mi_secprof *p)

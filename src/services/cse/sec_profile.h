@@ -19,6 +19,10 @@ m2m_err m2mi_secprof_parse(const char *json, size_t len, const char *cse_id, int
 void m2mi_secprof_free(m2mi_secprof *p);
 /* SUID in the profile's accepted list (NULL profile: false). */
 bool m2mi_secprof_suid_ok(const m2mi_secprof *p, int suid);
+/* The cipherSuites (IANA names) and trustAnchors (PEM) members: count and array (0/NULL = absent);
+ * applied by the TLS layer (m2m_tls_set_profile). */
+size_t m2mi_secprof_suites(const m2mi_secprof *p, const char *const **out);
+size_t m2mi_secprof_anchors(const m2mi_secprof *p, const char *const **out);
 /* 0 = no lifetime given. */
 int64_t m2mi_secprof_expiry(const m2mi_secprof *p);
 /* The registration of AE-ID-Stem stem over an association with cred_id is allowed. */
