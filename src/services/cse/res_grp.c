@@ -208,9 +208,11 @@ const m2mi_type m2mi_type_grp = {
 	.create = grp_create, .created = grp_created, .update = grp_update,
 };
 
-/* Remove from group g's mid the entries of refs[from..to) (all of group g), with cnm, lt and a
- * new version (TS-0004 clause 7.4.13: cnm is the number of mid entries); subscribers of the
- * group are told of the update. */
+/* Remove from group g's mid the entries of refs[from..to) (all of group g), with cnm (the number
+ * of mid entries, TS-0004 clause 7.4.13), lt (TS-0001 clause 9.6.1.3: updated whenever the
+ * resource is) and a new version; subscribers of the group are told of the update. TS-0004
+ * 7.4.14 asks this of members deleted through the fanOutPoint; a member deleted any other way
+ * would otherwise stay listed (and answer 4004 to every fan-out). */
 static int prune_one(m2mi_ctx *c, const m2m_grp_ref *refs, size_t from, size_t to)
 {
 	m2mi_node g = {0};
