@@ -110,6 +110,24 @@ M2M_API M2M_WUR m2m_err m2m_resstore_update(m2m_resstore *s, const m2m_res *r);
 /* Delete the resource at path and its whole subtree; *n (may be NULL) = rows deleted. */
 M2M_API M2M_WUR m2m_err m2m_resstore_delete(m2m_resstore *s, const char *path, size_t *n);
 
+/*
+ * The group member index (TS-0004 clause 7.4.13: a deleted member leaves memberIDs). Replace the
+ * index rows of the <group> grp_ri by n (mid entry, resourceID of the local resource it names)
+ * pairs; a NULL member_ri[i] (a member not hosted here) is skipped. m2m_resstore_delete drops
+ * the rows of every group and member it deletes.
+ */
+M2M_API M2M_WUR m2m_err m2m_resstore_grp_members_set(m2m_resstore *s, const char *grp_ri, const char *const *mid,
+						      const char *const *member_ri, size_t n);
+/* One index row: group grp_ri lists a resource as its memberIDs entry mid. */
+typedef struct m2m_grp_ref {
+	char *grp_ri, *mid;
+} m2m_grp_ref;
+/* The groups outside the subtree at path (the resource and its descendants) listing a resource
+ * inside it, ordered by grp_ri (one query for the whole subtree). *out is NULL when none. */
+M2M_API M2M_WUR m2m_err m2m_resstore_grp_refs(m2m_resstore *s, const char *path, m2m_grp_ref **out, size_t *n);
+/* Release n refs and the array; NULL is a no-op. */
+M2M_API void m2m_grp_refs_free(m2m_grp_ref *v, size_t n);
+
 /* Children of pi (of type ty, 0 = any) in insertion order, with bodies; at most max rows.
  * *out is NULL when there are none. Free with m2m_res_free_list. */
 M2M_API M2M_WUR m2m_err m2m_resstore_children(m2m_resstore *s, const char *pi, int ty, size_t max,

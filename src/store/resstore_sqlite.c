@@ -24,15 +24,17 @@
 #include "store/sqlite_common.h"
 #include "store/sqlite_gate.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BUSY_TIMEOUT_MS 10000
 
 enum {
 	ST_BEGIN_R, ST_BEGIN_W, ST_COMMIT, ST_ROLLBACK, ST_GET, ST_GET_PATH, ST_VERSION, ST_VERSION_PATH, ST_OLDEST,
 	ST_NEWEST, ST_INSERT, ST_UPDATE, ST_DELETE, ST_CHILDREN, ST_CHILDREN_TY, ST_DESC, ST_EXP_AFTER,
-	ST_COUNT
+	ST_GRPM_CLEAR, ST_GRPM_ADD, ST_GRPM_DROP, ST_GRPM_REFS, ST_COUNT
 };
 
+/* the resource at ?1 and its descendants */
+#define SUBTREE "path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0')"
 #define COLS "seq, ri, pi, ty, rn, path, cr, acpi, lbl, ct, lt, et, ver, size"
 
 static const char *const sql_text[ST_COUNT] = {
@@ -56,7 +58,23 @@ static const char *const sql_text[ST_COUNT] = {
 	/* the descendants of path: the half-open range [path "/", path "0") ('0' follows '/') */
 	[ST_DESC] = "SELECT " COLS ", NULL FROM res WHERE path >= ?1 || '/' AND path < ?1 || '0' ORDER BY seq LIMIT ?2",
 	[ST_EXP_AFTER] = "SELECT 1 FROM res WHERE pi = ?1 AND et <> '' AND et > ?2 LIMIT 1",
+	/* the group member index (schema 2): which <group> lists which resource, and as which mid entry */
+	[ST_GRPM_CLEAR] = "DELETE FROM grp_member WHERE grp_ri = ?1",
+	[ST_GRPM_ADD] = "INSERT OR IGNORE INTO grp_member (grp_ri, mid, member_ri) VALUES (?1, ?2, ?3)",
+	/* index rows of every group and every member in the subtree at ?1, before its rows go */
+	[ST_GRPM_DROP] = "DELETE FROM grp_member WHERE grp_ri IN (SELECT ri FROM res WHERE " SUBTREE ")"
+			 " OR member_ri IN (SELECT ri FROM res WHERE " SUBTREE ")",
+	/* the groups outside the subtree at ?1 listing a resource inside it */
+	[ST_GRPM_REFS] = "SELECT m.grp_ri, m.mid FROM grp_member m JOIN res d ON d.ri = m.member_ri"
+			 " WHERE (d.path = ?1 OR (d.path >= ?1 || '/' AND d.path < ?1 || '0'))"
+			 " AND m.grp_ri NOT IN (SELECT ri FROM res WHERE " SUBTREE ") ORDER BY m.grp_ri, m.mid",
 };
+
+/* grp_member: a <group> (grp_ri) lists the local resource member_ri as the mid entry mid (in the
+ * ID form the group was given); found by group through the key, by member through the index. */
+#define GRPM_TABLE "CREATE TABLE grp_member (grp_ri TEXT NOT NULL, mid TEXT NOT NULL, member_ri TEXT NOT NULL," \
+		   " PRIMARY KEY (grp_ri, mid)) STRICT, WITHOUT ROWID"
+#define GRPM_INDEX "CREATE INDEX grp_member_by_member ON grp_member (member_ri)"
 
 static const char *const schema_v1[] = {
 	"CREATE TABLE IF NOT EXISTS m2m_schema (component TEXT PRIMARY KEY NOT NULL,"
@@ -79,7 +97,24 @@ static const char *const schema_v1[] = {
 	" body TEXT NOT NULL,"
 	" UNIQUE (pi, rn)) STRICT",
 	"CREATE INDEX res_children ON res (pi, ty, seq)",
-	"INSERT INTO m2m_schema (component, version) VALUES ('resstore', 1)",
+	GRPM_TABLE,
+	GRPM_INDEX,
+	"INSERT INTO m2m_schema (component, version) VALUES ('resstore', 2)",
+};
+
+/*
+ * Schema 1 -> 2: the group member index, filled from the groups already stored. mid entries
+ * naming the member by its resourceID or structured CSE-relative path are resolved here; other
+ * forms (SP-relative, absolute) of an old store stay unindexed until the group's next mid update
+ * and are pruned, as before, when a fan-out finds them gone.
+ */
+static const char *const schema_up2[] = {
+	GRPM_TABLE,
+	GRPM_INDEX,
+	"INSERT OR IGNORE INTO grp_member (grp_ri, mid, member_ri)"
+	" SELECT g.ri, j.value, r.ri FROM res g, json_each(g.body, '$.mid') j JOIN res r"
+	" ON r.ri = j.value OR r.path = j.value WHERE g.ty = 9 AND json_valid(g.body) AND j.type = 'text'",
+	"UPDATE m2m_schema SET version = 2 WHERE component = 'resstore'",
 };
 
 /* One SQLite connection with every statement prepared. */
@@ -165,6 +200,8 @@ static const m2mi_sqlite_schema db_schema = {
 	.marker = "res",
 	.create = schema_v1,
 	.ncreate = sizeof(schema_v1) / sizeof(schema_v1[0]),
+	.upgrade = schema_up2,
+	.nupgrade = sizeof(schema_up2) / sizeof(schema_up2[0]),
 	.err = M2M_E_RESSTORE,
 	.schema_err = M2M_E_RESSTORE_SCHEMA,
 };
@@ -677,11 +714,93 @@ m2m_err m2m_resstore_delete(m2m_resstore *s, const char *path, size_t *n)
 		*n = 0;
 	if (s == NULL || path == NULL)
 		return M2M_E_INVAL;
+	bind_str(s->st[ST_GRPM_DROP], 1, path);
+	if ((r = step_done(s->st[ST_GRPM_DROP])) != M2M_OK)
+		return r;
 	bind_str(s->st[ST_DELETE], 1, path);
 	r = step_done(s->st[ST_DELETE]);
 	if (r == M2M_OK && n != NULL)
 		*n = (size_t)sqlite3_changes(s->db);
 	return r;
+}
+
+/* ---- group member index ------------------------------------------------------------------- */
+
+m2m_err m2m_resstore_grp_members_set(m2m_resstore *s, const char *grp_ri, const char *const *mid,
+				     const char *const *member_ri, size_t n)
+{
+	m2m_err r;
+
+	if (s == NULL || grp_ri == NULL || (n > 0 && (mid == NULL || member_ri == NULL)))
+		return M2M_E_INVAL;
+	bind_str(s->st[ST_GRPM_CLEAR], 1, grp_ri);
+	r = step_done(s->st[ST_GRPM_CLEAR]);
+	for (size_t i = 0; r == M2M_OK && i < n; i++) {
+		if (mid[i] == NULL || member_ri[i] == NULL)
+			continue; /* not hosted here: nothing to prune at deletion */
+		bind_str(s->st[ST_GRPM_ADD], 1, grp_ri);
+		bind_str(s->st[ST_GRPM_ADD], 2, mid[i]);
+		bind_str(s->st[ST_GRPM_ADD], 3, member_ri[i]);
+		r = step_done(s->st[ST_GRPM_ADD]);
+	}
+	return r;
+}
+
+void m2m_grp_refs_free(m2m_grp_ref *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].grp_ri);
+		free(v[i].mid);
+	}
+	free(v);
+}
+
+m2m_err m2m_resstore_grp_refs(m2m_resstore *s, const char *path, m2m_grp_ref **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	m2m_grp_ref *v = NULL;
+	size_t k = 0, cap = 0;
+	m2m_err r = M2M_OK;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (s == NULL || path == NULL || out == NULL || n == NULL)
+		return M2M_E_INVAL;
+	st = s->st[ST_GRPM_REFS];
+	bind_str(st, 1, path);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == cap) {
+			m2m_grp_ref *nv;
+
+			cap = cap ? 2 * cap : 8;
+			if (k >= M2M_RESSTORE_LIST_MAX || (nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				r = M2M_E_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		memset(&v[k], 0, sizeof(v[k]));
+		k++;
+		if ((r = m2mi_sqlite_dup_col(st, 0, &v[k - 1].grp_ri)) != M2M_OK ||
+		    (r = m2mi_sqlite_dup_col(st, 1, &v[k - 1].mid)) != M2M_OK)
+			break;
+	}
+	if (r == M2M_OK && rc != SQLITE_DONE)
+		r = sq_err(rc);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r != M2M_OK) {
+		m2m_grp_refs_free(v, k);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return M2M_OK;
 }
 
 /* ---- discovery scan ----------------------------------------------------------------------- */

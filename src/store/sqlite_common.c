@@ -7,7 +7,8 @@
  * (no SQL functions with side effects from views or triggers stored in the file) and a WAL
  * journal; each store chooses its durability and whether deleted content is overwritten. The
  * schema bootstrap runs in one BEGIN IMMEDIATE transaction: a new database gets the store's
- * tables and its row in m2m_schema, an existing one must carry exactly the expected version.
+ * tables and its row in m2m_schema, an existing one must carry exactly the expected version or
+ * the one before it when the store gives the upgrade (run in the same transaction).
  */
 #include <pthread.h>
 #include <string.h>
@@ -221,7 +222,10 @@ m2m_err m2mi_sqlite_schema_setup(sqlite3 *db, const m2mi_sqlite_schema *s)
 		/* no m2m_schema table, no row or another version: not a schema this code knows */
 		r = m2mi_sqlite_query_int(db, "SELECT version FROM m2m_schema WHERE component = ?1", s->component,
 					  s->schema_err, &version);
-		if (r == M2M_E_NOT_FOUND || (r == M2M_OK && version != s->version))
+		if (r == M2M_OK && version == s->version - 1 && s->nupgrade > 0) /* migrate on open */
+			for (size_t i = 0; r == M2M_OK && i < s->nupgrade; i++)
+				r = m2mi_sqlite_exec(db, s->upgrade[i], s->err);
+		else if (r == M2M_E_NOT_FOUND || (r == M2M_OK && version != s->version))
 			r = s->schema_err;
 	}
 	return m2mi_sqlite_tx_end(db, r, s->err);

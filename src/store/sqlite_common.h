@@ -37,6 +37,10 @@ typedef struct m2mi_sqlite_schema {
 	bool only_if_empty;        /* refuse to create it next to other tables (somebody else's file) */
 	const char *const *create; /* the statements creating the schema, m2m_schema row included */
 	size_t ncreate;
+	/* the statements upgrading a database of version - 1 to version (m2m_schema row included),
+	 * run in the same locked transaction; none: version - 1 is refused like any other */
+	const char *const *upgrade;
+	size_t nupgrade;
 	m2m_err err;               /* the store's generic error */
 	m2m_err schema_err;        /* unknown version or foreign database */
 } m2mi_sqlite_schema;

@@ -2,10 +2,11 @@
 """Group fan-out and attribute validation of the secure CSE over real TLS-PSK, black box:
 <group>/fopt (TS-0004 7.4.14, TS-0001 10.2.7.6-10.2.7.9) with the access decision made per
 member for the Originator (never the group creator's rights), disableRetrieval honoured through
-the fanOutPoint, deleted members pruned from memberIDs, maxNrOfMembers mandatory (TS-0004 Table
+the fanOutPoint, deleted members pruned from memberIDs by the DELETE itself, maxNrOfMembers mandatory (TS-0004 Table
 7.4.13.1-3), csz/cnf/drt validation (TS-0004 Table 6.3.3-1, Table 6.3.4.2.8-1) and
 Content-Location structured or unstructured per drt (TS-0009 6.4.4)."""
 import json
+import sqlite3
 
 import pytest
 
@@ -113,8 +114,8 @@ def test_ts0004_7_4_14_3_5_deleted_members_pruned(cse, world):
     mk(cse, "/cse-in", "m2m:cnt", {"rn": "fo4"}, 3)
     mk(cse, "/cse-in", "m2m:grp", {"rn": "fogp", "mnm": 5, "mid": ["cse-in/fo3", "cse-in/fo4"]}, 9)
     assert admin(cse, "DELETE", "/cse-in/fo3").rsc == 2002
-    m = members(admin(cse, "GET", "/cse-in/fogp/fopt"))
-    assert m["cse-in/fo3"]["rsc"] == 4004 and m["cse-in/fo4"]["rsc"] == 2000
+    # pruned by the DELETE itself: the fan-out no longer addresses fo3
+    assert list(members(admin(cse, "GET", "/cse-in/fogp/fopt"))) == ["cse-in/fo4"]
     g = admin(cse, "GET", "/cse-in/fogp").json()["m2m:grp"]
     assert g["mid"] == ["cse-in/fo4"] and g["cnm"] == 1
     m = members(admin(cse, "DELETE", "/cse-in/fogp/fopt"))
@@ -156,3 +157,68 @@ def test_ts0009_6_4_4_content_location_per_drt(cse):
     r = admin(cse, "POST", "/cse-in?drt=2", '{"m2m:cnt":{"rn":"loc3"}}', ty=3)
     assert r.rsc == 2001 and r.headers["content-location"] == r.json()["m2m:cnt"]["ri"]
     assert r.headers["content-location"] != "cse-in/loc3"
+
+
+def grp(c, rn):
+    r = admin(c, "GET", "/cse-in/" + rn)
+    assert r.rsc == 2000, r
+    return r.json()["m2m:grp"]
+
+
+def index_rows(c, grp_ri):
+    db = sqlite3.connect("file:%s?mode=ro" % c.path("cse.db"), uri=True, timeout=30)
+    try:
+        return db.execute("SELECT mid, member_ri FROM grp_member WHERE grp_ri = ?", (grp_ri,)).fetchall()
+    finally:
+        db.close()
+
+
+def test_ts0004_7_4_13_member_deleted_directly_is_pruned_at_once(cse, world):
+    """A member deleted by a plain DELETE leaves mid and cnm in the same transaction, whatever ID
+    form the group used for it (resourceID, structured, SP-relative); no fan-out involved."""
+    a = mk(cse, "/cse-in", "m2m:cnt", {"rn": "pd1"}, 3)
+    mk(cse, "/cse-in", "m2m:cnt", {"rn": "pd2"}, 3)
+    mk(cse, "/cse-in", "m2m:cnt", {"rn": "pd3"}, 3)
+    mk(cse, "/cse-in", "m2m:cnt", {"rn": "pdk"}, 3)
+    mid = [a, "cse-in/pd2", "/id-in/cse-in/pd3", "cse-in/pdk", "//elsewhere.example.com/id-x/cnt1"]
+    g0 = mk(cse, "/cse-in", "m2m:grp", {"rn": "gpd", "mnm": 9, "mid": mid}, 9)
+    assert grp(cse, "gpd")["cnm"] == 5
+    for rn, left in (("pd1", mid[1:]), ("pd2", mid[2:]), ("pd3", mid[3:])):
+        before = grp(cse, "gpd")
+        assert admin(cse, "DELETE", "/cse-in/" + rn).rsc == 2002
+        g = grp(cse, "gpd")
+        assert g["mid"] == left and g["cnm"] == len(left), rn
+        assert g["lt"] >= before["lt"]
+    assert [r[0] for r in index_rows(cse, g0)] == ["cse-in/pdk"]
+
+
+def test_ts0004_7_4_13_subtree_delete_prunes_every_member(cse, world):
+    mk(cse, "/cse-in", "m2m:cnt", {"rn": "pp"}, 3)
+    mk(cse, "/cse-in/pp", "m2m:cnt", {"rn": "m1"}, 3)
+    m2 = mk(cse, "/cse-in/pp/m1", "m2m:cnt", {"rn": "m2"}, 3)
+    mk(cse, "/cse-in", "m2m:cnt", {"rn": "ppk"}, 3)
+    mk(cse, "/cse-in", "m2m:grp", {"rn": "gpp", "mnm": 5, "mid": ["cse-in/pp/m1", m2, "cse-in/ppk"]}, 9)
+    mk(cse, "/cse-in", "m2m:grp", {"rn": "gpp2", "mnm": 5, "mid": ["cse-in/pp/m1"]}, 9)
+    assert admin(cse, "DELETE", "/cse-in/pp").rsc == 2002
+    g = grp(cse, "gpp")
+    assert g["mid"] == ["cse-in/ppk"] and g["cnm"] == 1
+    g = grp(cse, "gpp2")
+    assert g["mid"] == [] and g["cnm"] == 0
+    assert admin(cse, "GET", "/cse-in/gpp2/fopt").rsc == 4109  # NO_MEMBERS, without a fan-out
+
+
+def test_ts0004_7_4_13_member_index_follows_update_and_group_delete(cse, world):
+    mk(cse, "/cse-in", "m2m:cnt", {"rn": "iu1"}, 3)
+    mk(cse, "/cse-in", "m2m:cnt", {"rn": "iu2"}, 3)
+    g0 = mk(cse, "/cse-in", "m2m:grp", {"rn": "giu", "mnm": 5, "mid": ["cse-in/iu1"]}, 9)
+    assert [r[0] for r in index_rows(cse, g0)] == ["cse-in/iu1"]
+    assert admin(cse, "PUT", "/cse-in/giu", '{"m2m:grp":{"mid":["cse-in/iu2"]}}').rsc == 2004
+    assert [r[0] for r in index_rows(cse, g0)] == ["cse-in/iu2"]
+    # iu1 left the group by the UPDATE: deleting it changes nothing there
+    lt = grp(cse, "giu")["lt"]
+    assert admin(cse, "DELETE", "/cse-in/iu1").rsc == 2002
+    g = grp(cse, "giu")
+    assert g["mid"] == ["cse-in/iu2"] and g["cnm"] == 1 and g["lt"] == lt
+    assert admin(cse, "DELETE", "/cse-in/giu").rsc == 2002
+    assert index_rows(cse, g0) == []
+    assert admin(cse, "DELETE", "/cse-in/iu2").rsc == 2002  # no group left to update

@@ -6,6 +6,8 @@
  * with the aggregated m2m:agr response, disableRetrieval, member pruning, NO_MEMBERS, nesting
  * and budget bounds.
  */
+#include <sqlite3.h>
+
 #include "cse_fixture.h"
 
 /* Requests of AEs travel over an association bound to them (authenticated); CAdmin over the
@@ -175,7 +177,18 @@ static void test_prune(void **state)
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c3\"}}");
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP,
 		  "{\"m2m:grp\":{\"rn\":\"h\",\"mnm\":9,\"mid\":[\"cse-in/c3\",\"cse-in/g/fopt\",\"/id-other/x\"]}}");
-	/* a member deleted directly is dropped when a fan-out finds it gone */
+	/* a member the group member index does not know (an ID form a schema-1 store migrated
+	 * without resolving: simulated by dropping its row) stays listed when deleted directly, and is
+	 * dropped when a fan-out finds it gone (deletion-time pruning: test_res_grp.c) */
+	{
+		sqlite3 *db = NULL;
+
+		assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "DELETE FROM grp_member WHERE mid = 'cse-in/c3'", NULL, NULL, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_changes(db), 1);
+		sqlite3_close(db);
+	}
 	assert_rsc(f, as(f, "CAdmin", M2M_OP_DELETE, "cse-in/c3", 0, NULL), M2M_RSC_DELETED);
 	assert_rsc(f, as(f, "CAdmin", M2M_OP_RETRIEVE, "cse-in/h/fopt", 0, NULL), M2M_RSC_OK);
 	assert_int_equal(member_rsc(f, "cse-in/c3"), M2M_RSC_NOT_FOUND);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the unit tests of services/cse/res_grp.c: <group> members (dedup, mnm,
- * member type per consistencyStrategy) and group resource IDs in accessControlOriginators.
+ * member type per consistencyStrategy), group resource IDs in accessControlOriginators, and
+ * deleted members leaving memberIDs in the DELETE itself (TS-0004 clause 7.4.13).
  */
 #include "cse_fixture.h"
 
@@ -120,6 +121,76 @@ static void test_optionality(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "CAdmin", M2M_TY_GRP, mid), M2M_RSC_MAX_NUMBER_OF_MEMBER_EXCEEDED);
 }
 
+/* The group of the last reply: its mid as one string "a,b,..." and its cnm. */
+static void grp_now(fx *f, const char *path, char *mids, size_t cap, json_int_t *cnm)
+{
+	json_t *a, *e;
+	size_t i;
+
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, path, "CAdmin", 0, NULL), M2M_RSC_OK);
+	a = fx_attrs(f, "m2m:grp");
+	mids[0] = '\0';
+	json_array_foreach(json_object_get(a, "mid"), i, e)
+		snprintf(mids + strlen(mids), cap - strlen(mids), "%s%s", i ? "," : "", json_string_value(e));
+	*cnm = json_integer_value(json_object_get(a, "cnm"));
+}
+
+/* TS-0004 7.4.13: a member deleted here leaves mid (cnm follows) in the DELETE's transaction,
+ * whichever ID form names it; a subtree delete prunes every member in it; a group inside the
+ * deleted subtree is not updated; a member dropped by an UPDATE is no longer pruned. */
+static void test_prune_on_delete(void **state)
+{
+	fx *f = *state;
+	char mids[512], ri_a[64], lt[M2M_RES_TIME_LEN];
+	json_int_t cnm;
+
+	fx_auth(f);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"a\"}}");
+	snprintf(ri_a, sizeof(ri_a), "%s", fx_str(f, "m2m:cnt", "ri"));
+	fx_ae(f, "Cm1", "p");
+	fx_create(f, "cse-in/p", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"b\"}}");
+	fx_create(f, "cse-in/p/b", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"k\"}}");
+	{
+		char pc[512];
+
+		snprintf(pc, sizeof(pc),
+			 "{\"m2m:grp\":{\"rn\":\"g\",\"mnm\":9,\"mid\":[\"%s\",\"/id-in/cse-in/p/b\",\"cse-in/p/b/c\","
+			 "\"cse-in/k\",\"/id-other/Cq\"]}}", ri_a);
+		fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP, pc);
+	}
+	fx_create(f, "cse-in/p", "CAdmin", M2M_TY_GRP, "{\"m2m:grp\":{\"rn\":\"in\",\"mnm\":9,\"mid\":[\"cse-in/p/b\"]}}");
+	snprintf(lt, sizeof(lt), "%s", fx_str(f, "m2m:grp", "lt"));
+	/* by resourceID */
+	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/a", "CAdmin", 0, NULL), M2M_RSC_DELETED);
+	grp_now(f, "cse-in/g", mids, sizeof(mids), &cnm);
+	assert_string_equal(mids, "/id-in/cse-in/p/b,cse-in/p/b/c,cse-in/k,/id-other/Cq");
+	assert_int_equal(cnm, 4);
+	/* a subtree: SP-relative and structured members at once, the group inside it untouched */
+	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/p", "CAdmin", 0, NULL), M2M_RSC_DELETED);
+	grp_now(f, "cse-in/g", mids, sizeof(mids), &cnm);
+	assert_string_equal(mids, "cse-in/k,/id-other/Cq");
+	assert_int_equal(cnm, 2);
+	/* an UPDATE re-indexes: k left the group, so deleting k changes nothing there */
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in/g", "CAdmin", 0, "{\"m2m:grp\":{\"mid\":[\"/id-other/Cq\"]}}"),
+		   M2M_RSC_UPDATED);
+	snprintf(lt, sizeof(lt), "%s", fx_str(f, "m2m:grp", "lt"));
+	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in/k", "CAdmin", 0, NULL), M2M_RSC_DELETED);
+	grp_now(f, "cse-in/g", mids, sizeof(mids), &cnm);
+	assert_string_equal(mids, "/id-other/Cq");
+	assert_int_equal(cnm, 1);
+	assert_string_equal(fx_str(f, "m2m:grp", "lt"), lt);
+	/* an instance evicted by mni leaves its groups too */
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"q\",\"mni\":1}}");
+	fx_create(f, "cse-in/q", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"i1\",\"con\":\"x\"}}");
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_GRP,
+		  "{\"m2m:grp\":{\"rn\":\"gi\",\"mnm\":9,\"mid\":[\"cse-in/q/i1\",\"cse-in/q\"]}}");
+	fx_create(f, "cse-in/q", "CAdmin", M2M_TY_CIN, "{\"m2m:cin\":{\"rn\":\"i2\",\"con\":\"y\"}}");
+	grp_now(f, "cse-in/gi", mids, sizeof(mids), &cnm);
+	assert_string_equal(mids, "cse-in/q");
+	assert_int_equal(cnm, 1);
+}
+
 static void test_group_in_acor(void **state)
 {
 	fx *f = *state;
@@ -163,6 +234,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_in_acor, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_optionality, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_subgroup_type, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_prune_on_delete, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

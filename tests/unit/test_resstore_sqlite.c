@@ -5,12 +5,15 @@
  * children and subtree ranges, oldest/newest, update, subtree delete, rollback and persistence;
  * the write path: writers of this process queue on the file's writer gate (never in SQLite's
  * sleeping busy handler) while readers go on, every write of concurrent writers lands, and the
- * durability asked for (store-sync normal/full) is the PRAGMA synchronous in effect.
+ * durability asked for (store-sync normal/full) is the PRAGMA synchronous in effect; the group
+ * member index (schema 2) and the migration of a schema-1 store on open.
  */
+#include <fcntl.h>
 #include <sched.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cse_fixture.h"
 #include "store/sqlite_gate.h"
@@ -115,6 +118,128 @@ static void test_schema_version(void **state)
 	sqlite3_close(db);
 	assert_int_equal(m2m_resstore_open(x->db, &again), M2M_E_RESSTORE_SCHEMA);
 	assert_null(again);
+}
+
+/* The refs of path as "grp:mid;..." */
+static void refs_of(m2m_resstore *s, const char *path, char *buf, size_t cap)
+{
+	m2m_grp_ref *v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(m2m_resstore_grp_refs(s, path, &v, &n), M2M_OK);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), cap - strlen(buf), "%s:%s;", v[i].grp_ri, v[i].mid);
+	m2m_grp_refs_free(v, n);
+}
+
+static int64_t count_rows(const char *file, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t n;
+
+	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void test_grp_index(void **state)
+{
+	sfx *x = *state;
+	const char *mid[] = {"x-a", "r/a/b", "r/c", "//far/id-x/q"};
+	const char *ris[] = {"a", "b", "c", NULL};
+	const char *mid2[] = {"r/a/b"}, *ris2[] = {"b"};
+	char buf[256];
+
+	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
+	assert_int_equal(put(x->s, "r", NULL, NULL, "r", 5, 0), M2M_OK);
+	assert_int_equal(put(x->s, "a", "r", "r", "a", 3, 0), M2M_OK);
+	assert_int_equal(put(x->s, "b", "a", "r/a", "b", 3, 0), M2M_OK);
+	assert_int_equal(put(x->s, "c", "r", "r", "c", 3, 0), M2M_OK);
+	assert_int_equal(put(x->s, "g", "r", "r", "g", 9, 0), M2M_OK);
+	assert_int_equal(put(x->s, "g2", "a", "r/a", "g2", 9, 0), M2M_OK);
+	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g", mid, ris, 4), M2M_OK);
+	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g2", mid2, ris2, 1), M2M_OK);
+	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g", mid, NULL, 4), M2M_E_INVAL);
+	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
+	assert_int_equal(m2m_resstore_begin(x->s, false), M2M_OK);
+	refs_of(x->s, "r/a", buf, sizeof(buf)); /* g2 is inside the subtree: not reported */
+	assert_string_equal(buf, "g:r/a/b;g:x-a;");
+	refs_of(x->s, "r/a/b", buf, sizeof(buf));
+	assert_string_equal(buf, "g:r/a/b;g2:r/a/b;");
+	refs_of(x->s, "r/c", buf, sizeof(buf));
+	assert_string_equal(buf, "g:r/c;");
+	refs_of(x->s, "r/g", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	m2m_resstore_rollback(x->s);
+	/* a subtree delete drops the rows of its members and of its groups */
+	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
+	assert_int_equal(m2m_resstore_delete(x->s, "r/a", NULL), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
+	assert_int_equal(count_rows(x->db, "SELECT count(*) FROM grp_member WHERE grp_ri = 'g2' OR member_ri IN ('a','b')"),
+			 0);
+	assert_int_equal(count_rows(x->db, "SELECT count(*) FROM grp_member"), 1);
+	/* members_set replaces; deleting the group drops its rows */
+	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
+	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g", NULL, NULL, 0), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
+	assert_int_equal(count_rows(x->db, "SELECT count(*) FROM grp_member"), 0);
+	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
+	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g", mid, ris, 4), M2M_OK);
+	assert_int_equal(m2m_resstore_delete(x->s, "r/g", NULL), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
+	assert_int_equal(count_rows(x->db, "SELECT count(*) FROM grp_member"), 0);
+}
+
+/* A store written by schema 1 (no grp_member) is migrated when opened: the index is built from
+ * the stored groups' mid (resourceID and structured forms), the version becomes 2. */
+static void test_schema_migration(void **state)
+{
+	sfx *x = *state;
+	static const char *const v1 =
+		"CREATE TABLE m2m_schema (component TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) STRICT;"
+		"CREATE TABLE res (seq INTEGER PRIMARY KEY AUTOINCREMENT, ri TEXT NOT NULL UNIQUE, pi TEXT,"
+		" ty INTEGER NOT NULL, rn TEXT NOT NULL, path TEXT NOT NULL UNIQUE, cr TEXT, acpi TEXT, lbl TEXT,"
+		" ct TEXT NOT NULL, lt TEXT NOT NULL, et TEXT NOT NULL DEFAULT '', ver INTEGER NOT NULL DEFAULT 1,"
+		" size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0), body TEXT NOT NULL, UNIQUE (pi, rn)) STRICT;"
+		"CREATE INDEX res_children ON res (pi, ty, seq);"
+		"INSERT INTO m2m_schema (component, version) VALUES ('resstore', 1);"
+		"INSERT INTO res (ri, pi, ty, rn, path, ct, lt, body) VALUES"
+		" ('r', NULL, 5, 'r', 'r', 't', 't', '{}'),"
+		" ('c1', 'r', 3, 'c1', 'r/c1', 't', 't', '{}'),"
+		" ('c2', 'r', 3, 'c2', 'r/c2', 't', 't', '{}'),"
+		" ('g', 'r', 9, 'g', 'r/g', 't', 't', '{\"mid\":[\"r/c1\",\"c2\",\"r/gone\",7]}'),"
+		" ('bad', 'r', 9, 'bad', 'r/bad', 't', 't', 'not json');";
+	char old[160], buf[256];
+	m2m_resstore *s = NULL;
+	sqlite3 *db = NULL;
+	int fd;
+
+	snprintf(old, sizeof(old), "%s/v1.db", x->dir);
+	assert_true((fd = open(old, O_CREAT | O_EXCL | O_WRONLY, 0600)) >= 0);
+	close(fd);
+	assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(m2m_resstore_open(old, &s), M2M_OK);
+	assert_int_equal(count_rows(old, "SELECT version FROM m2m_schema WHERE component = 'resstore'"), 2);
+	assert_int_equal(m2m_resstore_begin(s, false), M2M_OK);
+	refs_of(s, "r/c1", buf, sizeof(buf));
+	assert_string_equal(buf, "g:r/c1;");
+	refs_of(s, "r/c2", buf, sizeof(buf));
+	assert_string_equal(buf, "g:c2;");
+	m2m_resstore_rollback(s);
+	m2m_resstore_free(s);
+	assert_int_equal(count_rows(old, "SELECT count(*) FROM grp_member"), 2);
+	/* opened again: already version 2, nothing redone */
+	assert_int_equal(m2m_resstore_open(old, &s), M2M_OK);
+	m2m_resstore_free(s);
+	assert_int_equal(count_rows(old, "SELECT count(*) FROM grp_member"), 2);
 }
 
 static void test_rows(void **state)
@@ -494,6 +619,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_mode_and_reopen, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_rows, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_grp_index, s_setup, s_teardown),
+		cmocka_unit_test_setup_teardown(test_schema_migration, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_scan, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_queues_on_gate, s_setup, s_teardown),

@@ -261,6 +261,9 @@ bool m2mi_cnt_disr(m2mi_ctx *c, const m2m_res *cnt);
 int m2mi_cnt_forget(m2mi_ctx *c, const m2m_res *cin);
 /* <group> membership (res_grp.c): the Originator is listed in mid of group grp. */
 bool m2mi_grp_has_member(m2mi_ctx *c, const m2mi_node *grp);
+/* Inside the DELETE's transaction, before the subtree at path goes: remove every resource of
+ * the subtree from the memberIDs of the groups (outside it) that list it (TS-0004 7.4.13). */
+int m2mi_grp_prune(m2mi_ctx *c, const char *path);
 /* <group>/fopt (fanout.c, TS-0004 clause 7.4.14). m2mi_fopt_resolve: To names a
  * "<group>/fopt[/rel]": c->tgt is the group, c->virt 'f'; -1 when To has no such form.
  * m2mi_fopt_prepare runs in the group's transaction (access, members); m2mi_fopt_run after it,

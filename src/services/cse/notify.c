@@ -241,6 +241,8 @@ static int count_down(m2mi_ctx *c, m2m_res *sub, json_t *a)
 		return 0;
 	if (json_integer_value(exc) <= 1) {
 		int rsc = m2mi_notify_sub_deleted(c, sub);
+		if (rsc == 0)
+			rsc = m2mi_grp_prune(c, sub->path); /* it leaves its groups */
 		if (rsc == 0 && (e = m2m_resstore_delete(c->st, sub->path, NULL)) != M2M_OK)
 			rsc = m2mi_store_fail(c, e);
 		return rsc;

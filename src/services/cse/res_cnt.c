@@ -53,6 +53,10 @@ int m2mi_cnt_enforce(m2mi_ctx *c, m2mi_node *cnt, int64_t add_n, int64_t add_byt
 			   (mbs >= 0 && m2mi_sat_add(cbs, add_bytes) > mbs))) {
 		m2m_res old = {0};
 		m2m_err e = m2m_resstore_edge(c->st, cnt->row.ri, M2M_TY_CIN, false, &old);
+		if (e == M2M_OK && (rsc = m2mi_grp_prune(c, old.path)) != 0) { /* it leaves its groups */
+			m2m_res_clear(&old);
+			return rsc;
+		}
 		if (e == M2M_OK)
 			e = m2m_resstore_delete(c->st, old.path, NULL);
 		if (e == M2M_E_NOT_FOUND) { /* counters out of step with the rows: resynchronise */
@@ -107,6 +111,12 @@ static int drop_instances(m2mi_ctx *c, m2mi_node *cnt)
 	for (;;) {
 		m2m_res old = {0};
 		m2m_err e = m2m_resstore_edge(c->st, cnt->row.ri, M2M_TY_CIN, false, &old);
+		int rsc = e == M2M_OK ? m2mi_grp_prune(c, old.path) : 0; /* it leaves its groups */
+
+		if (rsc != 0) {
+			m2m_res_clear(&old);
+			return rsc;
+		}
 		if (e == M2M_OK)
 			e = m2m_resstore_delete(c->st, old.path, NULL);
 		m2m_res_clear(&old);

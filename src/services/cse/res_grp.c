@@ -15,7 +15,11 @@
  * The group is also the membership oracle for group IDs in accessControlOriginators
  * (TS-0003 clause 7.1.3): the Originator is a member when a mid entry names it (in any ID form)
  * or names the <AE> resource it is registered as.
+ * Members hosted here are also written to the store's group member index (mid entry -> the
+ * member's resourceID, whatever ID form the entry uses), so that deleting a member removes it
+ * from memberIDs in the DELETE's own transaction (m2mi_grp_prune), not at the next fan-out.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "services/cse/cse_int.h"
@@ -128,6 +132,48 @@ static int check_members(m2mi_ctx *c, json_t *a)
 	return rsc;
 }
 
+/* Rewrite the member index rows of group n from its (checked) mid: each entry resolved to the
+ * resourceID of the resource hosted here that it names; others (remote, virtual, absent) are
+ * not indexed. */
+static int index_members(m2mi_ctx *c, m2mi_node *n)
+{
+	json_t *mid = json_object_get(n->attr, "mid"), *e;
+	size_t k = json_array_size(mid), i;
+	const char **ids = calloc(k ? k : 1, sizeof(*ids));
+	char **ris = calloc(k ? k : 1, sizeof(*ris));
+	m2m_err err = M2M_OK;
+	int rsc = 0;
+
+	if (ids == NULL || ris == NULL) {
+		rsc = oom(c);
+		goto out;
+	}
+	json_array_foreach(mid, i, e) {
+		m2m_res r = {0};
+
+		ids[i] = json_string_value(e);
+		if (ids[i] != NULL && m2mi_lookup(c, ids[i], &r) == M2M_OK) {
+			ris[i] = r.ri; /* taken over */
+			r.ri = NULL;
+		}
+		m2m_res_clear(&r);
+	}
+	if ((err = m2m_resstore_grp_members_set(c->st, n->row.ri, ids, (const char *const *)ris, k)) != M2M_OK)
+		rsc = m2mi_store_fail(c, err);
+out:
+	for (i = 0; ris != NULL && i < k; i++)
+		free(ris[i]);
+	free(ris);
+	free(ids);
+	return rsc;
+}
+
+static int grp_created(m2mi_ctx *c, m2mi_node *parent, m2mi_node *n)
+{
+	(void)parent;
+	return index_members(c, n);
+}
+
 static int grp_create(m2mi_ctx *c, m2mi_node *parent, m2mi_node *n)
 {
 	json_t *csy = json_object_get(n->attr, "csy"), *macp = json_object_get(n->attr, "macp");
@@ -150,15 +196,89 @@ static int grp_update(m2mi_ctx *c, m2mi_node *n, json_t *chg)
 		return rsc;
 	if (json_object_get(chg, "mid") == NULL && json_object_get(chg, "mnm") == NULL)
 		return 0;
-	return check_members(c, n->attr);
+	if ((rsc = check_members(c, n->attr)) != 0)
+		return rsc;
+	return index_members(c, n);
 }
 
 const m2mi_type m2mi_type_grp = {
 	.ty = M2M_TY_GRP, .wrapper = "m2m:grp", .prefix = "grp",
 	.flags = M2MI_F_ACPI | M2MI_F_CR | M2MI_F_ET | M2MI_F_LBL,
 	.attrs = grp_attrs, .nattrs = sizeof(grp_attrs) / sizeof(grp_attrs[0]), .children = grp_children,
-	.create = grp_create, .update = grp_update,
+	.create = grp_create, .created = grp_created, .update = grp_update,
 };
+
+/* Remove from group g's mid the entries of refs[from..to) (all of group g), with cnm (the number
+ * of mid entries, TS-0004 clause 7.4.13), lt (TS-0001 clause 9.6.1.3: updated whenever the
+ * resource is) and a new version; subscribers of the group are told of the update. TS-0004
+ * 7.4.14 asks this of members deleted through the fanOutPoint; a member deleted any other way
+ * would otherwise stay listed (and answer 4004 to every fan-out). */
+static int prune_one(m2mi_ctx *c, const m2m_grp_ref *refs, size_t from, size_t to)
+{
+	m2mi_node g = {0};
+	json_t *mid, *keep = json_array(), *e;
+	m2m_err err;
+	size_t i;
+	int rsc = 0;
+
+	if (keep == NULL)
+		return oom(c);
+	if ((err = m2m_resstore_get(c->st, refs[from].grp_ri, &g.row)) != M2M_OK || g.row.ty != M2M_TY_GRP) {
+		rsc = err == M2M_OK ? 0 : m2mi_store_fail(c, err); /* the index names only groups */
+		goto out;
+	}
+	if ((rsc = m2mi_node_attrs(c, &g)) != 0)
+		goto out;
+	mid = json_object_get(g.attr, "mid");
+	json_array_foreach(mid, i, e) {
+		const char *id = json_string_value(e);
+		bool gone = false;
+
+		for (size_t j = from; j < to && id != NULL && !gone; j++)
+			gone = strcmp(id, refs[j].mid) == 0;
+		if (!gone && json_array_append(keep, e) != 0) {
+			rsc = oom(c);
+			goto out;
+		}
+	}
+	if (json_array_size(keep) == json_array_size(mid))
+		goto out;
+	if (json_object_set(g.attr, "mid", keep) != 0 ||
+	    json_object_set_new(g.attr, "cnm", json_integer((json_int_t)json_array_size(keep))) != 0 ||
+	    json_object_set_new(g.attr, "lt", json_string(c->now_s)) != 0) {
+		rsc = oom(c);
+		goto out;
+	}
+	g.row.ver++;
+	if ((rsc = m2mi_node_sync(c, &g)) != 0)
+		goto out;
+	if ((err = m2m_resstore_update(c->st, &g.row)) != M2M_OK)
+		rsc = m2mi_store_fail(c, err);
+	else
+		rsc = m2mi_notify_event(c, g.row.ri, 1, &g);
+out:
+	m2mi_node_clear(&g);
+	json_decref(keep);
+	return rsc;
+}
+
+int m2mi_grp_prune(m2mi_ctx *c, const char *path)
+{
+	m2m_grp_ref *refs = NULL;
+	size_t n = 0, from = 0;
+	m2m_err err;
+	int rsc = 0;
+
+	if ((err = m2m_resstore_grp_refs(c->st, path, &refs, &n)) != M2M_OK)
+		return m2mi_store_fail(c, err);
+	for (size_t i = 1; rsc == 0 && i <= n; i++)
+		if (i == n || strcmp(refs[i].grp_ri, refs[from].grp_ri) != 0) { /* ordered by grp_ri */
+			rsc = prune_one(c, refs, from, i);
+			from = i;
+		}
+	m2m_grp_refs_free(refs, n);
+	return rsc;
+}
 
 bool m2mi_grp_has_member(m2mi_ctx *c, const m2mi_node *grp)
 {

@@ -609,6 +609,8 @@ int m2mi_res_remove(m2mi_ctx *c, m2mi_node *n, bool notify)
 		if ((rsc = m2mi_notify_event(c, n->row.pi, 4, n)) != 0 || (rsc = m2mi_notify_event(c, n->row.ri, 2, n)) != 0)
 			return rsc;
 	}
+	if ((rsc = m2mi_grp_prune(c, n->row.path)) != 0) /* members leave their groups now */
+		return rsc;
 	if ((e = m2m_resstore_delete(c->st, n->row.path, NULL)) != M2M_OK)
 		return m2mi_store_fail(c, e);
 	if (n->row.ty == M2M_TY_ACP)
