@@ -368,4 +368,30 @@ static inline int fx_closed_port(void)
 	return port;
 }
 
+/* A notifier whose destination policy allows `allow` (loopback is denied by default). */
+static inline m2mi_notifier *fx_notifier_open(const char *allow)
+{
+	m2m_cse_config cfg;
+	m2mi_notifier *n = NULL;
+
+	m2m_cse_config_defaults(&cfg);
+	snprintf(cfg.notify_allow, sizeof(cfg.notify_allow), "%s", allow);
+	assert_int_equal(m2mi_notifier_new(&cfg, &n), M2M_OK);
+	return n;
+}
+
+/* A loopback listener that accepts nothing and never answers (a black-hole receiver). */
+static inline int fx_silent_listener(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 128), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return lfd;
+}
+
 #endif

@@ -109,19 +109,6 @@ static void test_exchange(void **state)
 	fx_http_stop(h);
 }
 
-static int silent_listener(int *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
-	*port = ntohs(a.sin_port);
-	return lfd;
-}
-
 static void test_unreachable_and_silent(void **state)
 {
 	m2mi_addr_policy p = loopback_ok();
@@ -133,7 +120,7 @@ static void test_unreachable_and_silent(void **state)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", fx_closed_port());
 	assert_int_equal(post(&p, url, "{}", 2000, &r), M2MI_HTTPC_FAILED);
 	/* a peer that accepts (backlog) but never answers: the deadline ends the exchange */
-	lfd = silent_listener(&port);
+	lfd = fx_silent_listener(&port);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
 	assert_int_equal(post(&p, url, "{}", 200, &r), M2MI_HTTPC_FAILED);
 	assert_int_equal(r.status, 0);
@@ -177,7 +164,7 @@ static void test_side_by_side(void **state)
 	res rs = {0}, rf = {0};
 
 	(void)state;
-	lfd = silent_listener(&port);
+	lfd = fx_silent_listener(&port);
 	snprintf(slow, sizeof(slow), "http://127.0.0.1:%d/", port);
 	snprintf(fast, sizeof(fast), "http://127.0.0.1:%d/", h->port);
 	assert_int_equal(m2mi_httpc_new(base, &p, &c), M2M_OK);

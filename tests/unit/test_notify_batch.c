@@ -6,34 +6,10 @@
  */
 #include "cse_fixture.h"
 
-static m2mi_notifier *open_notifier(const char *allow)
-{
-	m2m_cse_config cfg;
-	m2mi_notifier *n = NULL;
-
-	m2m_cse_config_defaults(&cfg);
-	snprintf(cfg.notify_allow, sizeof(cfg.notify_allow), "%s", allow);
-	assert_int_equal(m2mi_notifier_new(&cfg, &n), M2M_OK);
-	return n;
-}
-
-static int silent_listener(int *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(lfd, 128), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
-	*port = ntohs(a.sin_port);
-	return lfd;
-}
-
 /* batchNotify: num notifications of one subscription in one m2m:agn; the rest after dur. */
 static void test_batch(void **state)
 {
-	m2mi_notifier *n = open_notifier("127.0.0.0/8");
+	m2mi_notifier *n = fx_notifier_open("127.0.0.0/8");
 	fx_http *h = fx_http_start(200, 2000, 8);
 	const m2mi_send_opts o = {.sur = "sub1", .batch_num = 2, .batch_ms = 200};
 	char url[64];
@@ -58,10 +34,10 @@ static void test_batch(void **state)
 /* latestNotify: a waiting notification of the same subscription is replaced by the newer one. */
 static void test_latest(void **state)
 {
-	m2mi_notifier *n = open_notifier("127.0.0.0/8");
+	m2mi_notifier *n = fx_notifier_open("127.0.0.0/8");
 	fx_http *h = fx_http_start(200, 2000, 8);
 	const m2mi_send_opts o = {.sur = "sub1", .latest = true};
-	int port, lfd = silent_listener(&port);
+	int port, lfd = fx_silent_listener(&port);
 	char url[64];
 	uint64_t sent, failed, dropped;
 

@@ -6,22 +6,10 @@
  */
 #include "cse_fixture.h"
 
-static m2mi_notifier *open_notifier(const char *allow)
-{
-	m2m_cse_config cfg;
-	m2mi_notifier *n = NULL;
-
-	m2m_cse_config_defaults(&cfg);
-	snprintf(cfg.notify_allow, sizeof(cfg.notify_allow), "%s", allow);
-	assert_int_equal(m2mi_notifier_new(&cfg, &n), M2M_OK);
-	return n;
-}
-
-
 /* A pointOfAccess-derived target answers a verification request once before notifications. */
 static void test_poa_verified_once(void **state)
 {
-	m2mi_notifier *n = open_notifier("127.0.0.0/8");
+	m2mi_notifier *n = fx_notifier_open("127.0.0.0/8");
 	fx_http *ok = fx_http_start(200, 2000, 8), *no = fx_http_start(403, 4103, 8);
 	char a[64], b[64];
 	uint64_t sent, failed, dropped;
@@ -53,7 +41,7 @@ static void test_poa_verified_once(void **state)
 /* Consent is per subscription: another subscription's notifications to a verified URL ask first. */
 static void test_consent_per_subscription(void **state)
 {
-	m2mi_notifier *n = open_notifier("127.0.0.0/8");
+	m2mi_notifier *n = fx_notifier_open("127.0.0.0/8");
 	fx_http *h = fx_http_start(200, 2000, 8);
 	const m2mi_send_opts a = {.vrq = "{\"vrq\":\"a\"}", .sur = "subA"}, b = {.vrq = "{\"vrq\":\"b\"}", .sur = "subB"};
 	char url[64];

@@ -6,30 +6,6 @@
  */
 #include "cse_fixture.h"
 
-static m2mi_notifier *open_notifier(const char *allow)
-{
-	m2m_cse_config cfg;
-	m2mi_notifier *n = NULL;
-
-	m2m_cse_config_defaults(&cfg);
-	snprintf(cfg.notify_allow, sizeof(cfg.notify_allow), "%s", allow);
-	assert_int_equal(m2mi_notifier_new(&cfg, &n), M2M_OK);
-	return n;
-}
-
-static int silent_listener(int *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(lfd, 128), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
-	*port = ntohs(a.sin_port);
-	return lfd;
-}
-
 /* Wait until the notifier counted `want` deliveries (its callback runs after the receiver's
  * answer); a condition, not a time bound: 10 s only stops a hung test. */
 static void wait_sent(m2mi_notifier *n, uint64_t want)
@@ -47,11 +23,11 @@ static void wait_sent(m2mi_notifier *n, uint64_t want)
 /* A black hole with a full queue does not hold back, or cost a drop to, another target. */
 static void test_black_hole_isolated(void **state)
 {
-	m2mi_notifier *n = open_notifier("127.0.0.0/8");
+	m2mi_notifier *n = fx_notifier_open("127.0.0.0/8");
 	fx_http *h = fx_http_start(200, 2000, 4);
 	char hole[64], live[64];
 	uint64_t sent, failed, dropped;
-	int port, lfd = silent_listener(&port);
+	int port, lfd = fx_silent_listener(&port);
 
 	(void)state;
 	snprintf(hole, sizeof(hole), "http://127.0.0.1:%d/dead", port);
@@ -76,7 +52,7 @@ static void test_black_hole_isolated(void **state)
 /* The destination policy is applied at delivery: loopback by default is refused. */
 static void test_policy_at_delivery(void **state)
 {
-	m2mi_notifier *n = open_notifier("");
+	m2mi_notifier *n = fx_notifier_open("");
 	fx_http *h = fx_http_start(200, 2000, 4);
 	char url[64];
 	uint64_t sent, failed, dropped;
