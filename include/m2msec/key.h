@@ -28,6 +28,15 @@ M2M_API M2M_WUR m2m_err m2m_key_generate(size_t len, m2m_key **out);
 M2M_API M2M_WUR m2m_err m2m_key_dup(const m2m_key *key, m2m_key **out);
 /* Wipe and free; NULL is a no-op. */
 M2M_API void m2m_key_free(m2m_key *key);
+/*
+ * The key-split rule of TS-0003 clauses 8.3.5.1 step 10 and 8.8.1 for a key distributed by the
+ * MEF or the MAF: a protocol needing one symmetric key uses the first half of it (nkeys 1,
+ * index 0); a protocol needing two (encryption + integrity) uses the two halves (nkeys 2, index
+ * 0 or 1). (D)TLS-PSK needs one: psk = Kc[0 .. len/2 - 1]. The new key carries no id, SUID or
+ * window. M2M_E_INVAL for another nkeys/index; M2M_E_KEY_LEN when key's length is odd or the
+ * half is shorter than M2M_KEY_MIN.
+ */
+M2M_API M2M_WUR m2m_err m2m_key_split(const m2m_key *key, int nkeys, int index, m2m_key **out);
 
 /* The raw bytes, for handing to a MAC or a TLS PSK callback only. Never log them. */
 M2M_API const uint8_t *m2m_key_bytes(const m2m_key *key, size_t *len);

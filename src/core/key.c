@@ -92,6 +92,22 @@ m2m_err m2m_key_dup(const m2m_key *key, m2m_key **out)
 	return M2M_OK;
 }
 
+m2m_err m2m_key_split(const m2m_key *key, int nkeys, int index, m2m_key **out)
+{
+	size_t half;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (!key_ok(key) || nkeys < 1 || nkeys > 2 || index < 0 || index >= nkeys)
+		return M2M_E_INVAL;
+	if (key->len % 2 != 0)
+		return M2M_E_KEY_LEN;
+	half = key->len / 2;
+	/* Both one-key and two-key protocols start at a half boundary (clause 8.8.1). */
+	return m2m_key_new(key->bytes + (size_t)index * half, half, out);
+}
+
 void m2m_key_free(m2m_key *key)
 {
 	if (key == NULL)

@@ -80,6 +80,45 @@ static void test_generate_is_random(void **state)
 	m2m_key_free(b);
 }
 
+/* TS-0003 clause 8.8.1: one key = first half, two keys = the two halves (bytes written out by
+ * hand here, not computed by the code under test). */
+static void test_split_halves(void **state)
+{
+	uint8_t b[32];
+	const uint8_t *p;
+	size_t n;
+	m2m_key *k = NULL, *h = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)i;
+	assert_int_equal(m2m_key_new(b, sizeof(b), &k), M2M_OK);
+	assert_int_equal(m2m_key_set_id(k, "00@maf.example.com"), M2M_OK);
+	assert_int_equal(m2m_key_split(k, 1, 0, &h), M2M_OK);
+	p = m2m_key_bytes(h, &n);
+	assert_int_equal(n, 16);
+	assert_int_equal(p[0], 0);
+	assert_int_equal(p[15], 15);
+	assert_null(m2m_key_id(h));
+	m2m_key_free(h);
+	assert_int_equal(m2m_key_split(k, 2, 1, &h), M2M_OK);
+	p = m2m_key_bytes(h, &n);
+	assert_int_equal(n, 16);
+	assert_int_equal(p[0], 16);
+	assert_int_equal(p[15], 31);
+	m2m_key_free(h);
+	assert_int_equal(m2m_key_split(k, 1, 1, &h), M2M_E_INVAL);
+	assert_null(h);
+	assert_int_equal(m2m_key_split(k, 3, 0, &h), M2M_E_INVAL);
+	m2m_key_free(k);
+	assert_int_equal(m2m_key_new(b, 17, &k), M2M_OK);
+	assert_int_equal(m2m_key_split(k, 1, 0, &h), M2M_E_KEY_LEN);
+	m2m_key_free(k);
+	assert_int_equal(m2m_key_new(b, 16, &k), M2M_OK);
+	assert_int_equal(m2m_key_split(k, 1, 0, &h), M2M_E_KEY_LEN); /* 8 bytes < M2M_KEY_MIN */
+	m2m_key_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -87,6 +126,7 @@ int main(void)
 		cmocka_unit_test(test_equal_is_exact),
 		cmocka_unit_test(test_metadata_and_validity),
 		cmocka_unit_test(test_generate_is_random),
+		cmocka_unit_test(test_split_halves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
