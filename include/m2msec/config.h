@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the configuration of the m2msec services (docs/config.md): an INI file of
- * `key = value` lines in [cse] / [mef] sections (keys before any header are [cse] keys; '#' or ';'
+ * `key = value` lines in [cse] / [mef] / [maf] sections (keys before any header are [cse] keys; '#' or ';'
  * comments); each service reads its own section. Every key has a
  * documented strict default; an unknown key, a duplicate key or a malformed value is an error
  * (a typo must not silently weaken security). Validation that needs no I/O happens here
@@ -124,6 +124,60 @@ M2M_API M2M_WUR m2m_err m2m_mef_config_parse(m2m_mef_svc_config *cfg, const char
 M2M_API M2M_WUR m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, size_t errcap);
 /* The line that set key in [mef] (0 = default or unknown key). */
 M2M_API unsigned m2m_mef_config_line(const m2m_mef_svc_config *cfg, const char *key);
+
+/*
+ * The [maf] section (docs/config.md): the M2M Authentication Function (TS-0003 clause 8.8,
+ * docs/procedures/maf.md). The listener keys (threads .. log-requests) are the same definitions
+ * as the CSE's and the MEF's; mef-* are the MAF's own association with the MEF (it is an
+ * Enrolment Target of the MEF, for Km of clause 10.3.2).
+ */
+typedef struct m2m_maf_svc_config {
+	unsigned key_line[M2M_CFG_MAX_KEYS]; /* as m2m_cse_config.key_line (m2m_maf_config_line) */
+	char maf_fqdn[M2M_CFG_STR];        /* maf-fqdn, required: MAF-ID, the FQDN of KmIDs and Kc IDs */
+	char https_listen[M2M_CFG_STR];    /* https-listen, default "127.0.0.1:8445" */
+	char store[M2M_CFG_STR];           /* store, default "var/maf.db" (credential store) */
+	char cert[M2M_CFG_STR];            /* cert, default "": the MAF's FQDN certificate */
+	char key[M2M_CFG_STR];             /* key, default "" */
+	char trust_anchors[M2M_CFG_STR];   /* trust-anchors, default "": CAs of certificate clients */
+	char mef_url[M2M_CFG_STR];         /* mef-url, default "" = no Km from a MEF: https://HOST:PORT */
+	char mef_ca[M2M_CFG_STR];          /* mef-ca, default "": CA file that authenticates the MEF */
+	char mef_cert[M2M_CFG_STR];        /* mef-cert, default "": the MAF's certificate towards the MEF */
+	char mef_key[M2M_CFG_STR];         /* mef-key, default "": its private key (0600) */
+	char log_file[M2M_CFG_STR];        /* log-file, default "" = stderr */
+	char log_level[16];                /* log-level, default "info" */
+	bool tls13;                        /* tls13, default true */
+	int threads;                       /* threads, default 0 = one per core */
+	size_t max_body;                   /* max-body, default 65536 */
+	size_t max_header;                 /* max-header, default 8192 */
+	int max_connections;               /* max-connections, default 0 = derived */
+	int max_connections_per_address;   /* max-connections-per-address, default 0 = derived */
+	int header_timeout;                /* header-timeout, default 10 seconds */
+	bool log_requests;                 /* log-requests, default true */
+	char sp_id[M2M_CFG_STR];           /* sp-id, default "": SP of SP-relative target IDs */
+	char mef_name[M2M_CFG_STR];        /* mef-name, default "" = the host of mef-url: the MEF's
+					    * FQDN (KeIDs *@mef-name are remote provisioning) */
+	int mef_cache_seconds;             /* mef-cache-seconds, default 60: Km from the MEF re-checked
+					    * when its last check is older */
+	int max_key_lifetime;              /* max-key-lifetime, seconds, default 86400: Kc expiry cap */
+	int max_registration_lifetime;     /* max-registration-lifetime, seconds, default 31536000 */
+	int rate_limit_per_identity;       /* rate-limit-per-identity, requests/minute, default 60, 0 = off */
+	int rate_limit_per_address;        /* rate-limit-per-address, requests/minute, default 600, 0 = off */
+	int psk_lookup_timeout_ms;         /* psk-lookup-timeout-ms, default 3000: deadline of a MEF fetch */
+	int psk_lookups_max;               /* psk-lookups-max, default 256: lookups one loop waits on */
+	bool store_sync_full;              /* store-sync, default normal (false); full = true */
+} m2m_maf_svc_config;
+
+/* Fill cfg with the documented defaults of [maf]. */
+M2M_API void m2m_maf_config_defaults(m2m_maf_svc_config *cfg);
+/* Parse the [maf] section of INI text (other known sections are skipped); *found as for
+ * m2m_mef_config_parse. Errors as for m2m_cse_config_parse. */
+M2M_API M2M_WUR m2m_err m2m_maf_config_parse(m2m_maf_svc_config *cfg, const char *text, size_t len, bool *found,
+					      char *errmsg, size_t errcap);
+/* Cross-field validation of [maf] (maf-fqdn, https-listen, cert + key, the mef-* group, ranges);
+ * errmsg as for m2m_cse_config_validate. */
+M2M_API M2M_WUR m2m_err m2m_maf_config_validate(const m2m_maf_svc_config *cfg, char *errmsg, size_t errcap);
+/* The line that set key in [maf] (0 = default or unknown key). */
+M2M_API unsigned m2m_maf_config_line(const m2m_maf_svc_config *cfg, const char *key);
 
 /* Split "host:port" / "[v6]:port" into host and port; M2M_E_CONFIG on malformed input. */
 M2M_API M2M_WUR m2m_err m2m_config_split_listen(const char *s, char *host, size_t hostcap, int *port);

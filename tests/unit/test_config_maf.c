@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of core/config_maf.c (docs/config.md, [maf]): the MAF's
+ * keys (TS-0003 clause 8.8, docs/procedures/maf.md), their defaults, the listener keys shared
+ * with the CSE and the MEF, strict parsing, and validation naming the line at fault.
+ */
+#include <stdio.h>
+
+#include "m2m_test.h"
+#include "m2msec/config.h"
+
+static m2m_err parse(m2m_maf_svc_config *c, const char *text, bool *found, char *err, size_t cap)
+{
+	m2m_maf_config_defaults(c);
+	return m2m_maf_config_parse(c, text, strlen(text), found, err, cap);
+}
+
+static void test_defaults(void **state)
+{
+	m2m_maf_svc_config c;
+	char err[256];
+
+	(void)state;
+	m2m_maf_config_defaults(&c);
+	assert_string_equal(c.https_listen, "127.0.0.1:8445");
+	assert_string_equal(c.store, "var/maf.db");
+	assert_string_equal(c.log_level, "info");
+	assert_true(c.tls13);
+	assert_true(c.log_requests);
+	assert_int_equal(c.header_timeout, 10);
+	assert_int_equal(c.max_body, 65536);
+	assert_int_equal(c.mef_cache_seconds, 60);
+	assert_int_equal(c.max_key_lifetime, 86400);
+	assert_int_equal(c.max_registration_lifetime, 365 * 86400);
+	assert_int_equal(c.rate_limit_per_identity, 60);
+	assert_int_equal(c.rate_limit_per_address, 600);
+	assert_int_equal(c.psk_lookup_timeout_ms, 3000);
+	assert_int_equal(c.psk_lookups_max, 256);
+	assert_false(c.store_sync_full);
+	assert_string_equal(c.mef_url, "");
+	/* no maf-fqdn: refused (every KmID and Kc Key Identifier carries it, TS-0003 clause 10.6) */
+	assert_int_equal(m2m_maf_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+	assert_non_null(strstr(err, "maf-fqdn is required"));
+}
+
+static void test_all_keys(void **state)
+{
+	m2m_maf_svc_config c;
+	bool found = false;
+	char err[256] = "";
+	const char *ini = "cse-id = /id-in\n[mef]\nmef-fqdn = x\n[maf]\nmaf-fqdn = maf.example.com\n"
+			  "https-listen = [::1]:9445\nstore = /tmp/maf.db\ncert = c.pem\nkey = k.pem\n"
+			  "trust-anchors = ta.pem\nmef-url = https://mef.example.com:8444\nmef-ca = mca.pem\n"
+			  "mef-cert = mc.pem\nmef-key = mk.pem\nlog-file = maf.log\nlog-level = debug\n"
+			  "tls13 = off\nthreads = 3\nmax-body = 4096\nmax-header = 2048\nmax-connections = 10\n"
+			  "max-connections-per-address = 2\nheader-timeout = 7\nlog-requests = no\n"
+			  "sp-id = //sp.example.com\nmef-name = mef.example.com\nmef-cache-seconds = 5\n"
+			  "max-key-lifetime = 3600\nmax-registration-lifetime = 86400\n"
+			  "rate-limit-per-identity = 0\nrate-limit-per-address = 100\npsk-lookup-timeout-ms = 500\n"
+			  "psk-lookups-max = 8\nstore-sync = full\n";
+
+	(void)state;
+	assert_int_equal(parse(&c, ini, &found, err, sizeof(err)), M2M_OK);
+	assert_true(found);
+	assert_int_equal(m2m_maf_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.maf_fqdn, "maf.example.com");
+	assert_string_equal(c.https_listen, "[::1]:9445");
+	assert_string_equal(c.store, "/tmp/maf.db");
+	assert_string_equal(c.cert, "c.pem");
+	assert_string_equal(c.key, "k.pem");
+	assert_string_equal(c.trust_anchors, "ta.pem");
+	assert_string_equal(c.mef_url, "https://mef.example.com:8444");
+	assert_string_equal(c.mef_ca, "mca.pem");
+	assert_string_equal(c.mef_cert, "mc.pem");
+	assert_string_equal(c.mef_key, "mk.pem");
+	assert_string_equal(c.log_file, "maf.log");
+	assert_string_equal(c.log_level, "debug");
+	assert_false(c.tls13);
+	assert_int_equal(c.threads, 3);
+	assert_int_equal(c.max_body, 4096);
+	assert_int_equal(c.max_header, 2048);
+	assert_int_equal(c.max_connections, 10);
+	assert_int_equal(c.max_connections_per_address, 2);
+	assert_int_equal(c.header_timeout, 7);
+	assert_false(c.log_requests);
+	assert_string_equal(c.sp_id, "//sp.example.com");
+	assert_string_equal(c.mef_name, "mef.example.com");
+	assert_int_equal(c.mef_cache_seconds, 5);
+	assert_int_equal(c.max_key_lifetime, 3600);
+	assert_int_equal(c.max_registration_lifetime, 86400);
+	assert_int_equal(c.rate_limit_per_identity, 0);
+	assert_int_equal(c.rate_limit_per_address, 100);
+	assert_int_equal(c.psk_lookup_timeout_ms, 500);
+	assert_int_equal(c.psk_lookups_max, 8);
+	assert_true(c.store_sync_full);
+	assert_int_equal(m2m_maf_config_line(&c, "maf-fqdn"), 5);
+	assert_int_equal(m2m_maf_config_line(&c, "store-sync"), 34);
+	assert_int_equal(m2m_maf_config_line(&c, "nope"), 0);
+}
+
+static void test_rejects(void **state)
+{
+	m2m_maf_svc_config c;
+	bool found = true;
+	char err[256];
+	const struct { const char *ini; const char *want; } rows[] = {
+		{"[maf]\nmaf-fqdm = a.b\n", "line 2: unknown key 'maf-fqdm'"},
+		{"[maf]\npsk-file = p\n", "line 2: unknown key 'psk-file'"},       /* a CSE key */
+		{"[maf]\nca-dir = d\n", "line 2: unknown key 'ca-dir'"},           /* a MEF key */
+		{"[maf]\nmaf-url = https://a.b:1\n", "line 2: unknown key 'maf-url'"}, /* a CSE key */
+		{"[maf]\nstore = a\n[cse]\n[maf]\nstore = b\n", "line 5: key 'store' given twice"},
+		{"[maf]\nmef-cache-seconds = 0\n", "line 2: invalid value for 'mef-cache-seconds'"},
+		{"[maf]\nmax-key-lifetime = 59\n", "line 2: invalid value for 'max-key-lifetime'"},
+		{"[maf]\nmax-key-lifetime = 1h\n", "line 2: invalid value for 'max-key-lifetime'"},
+		{"[maf]\nrate-limit-per-address = -1\n", "line 2: invalid value for 'rate-limit-per-address'"},
+		{"[maf]\npsk-lookups-max = 0\n", "line 2: invalid value for 'psk-lookups-max'"},
+		{"[maf]\nmax-body = 10\n", "line 2: invalid value for 'max-body'"},
+		{"[maf]\nlog-level = loud\n", "line 2: invalid value for 'log-level'"},
+		{"[maf]\nstore-sync = FULL\n", "line 2: invalid value for 'store-sync'"},
+		{"[maf]\ntls13 = maybe\n", "line 2: invalid value for 'tls13'"},
+		{"\n[maf]\n[maf2]\n", "line 3: unknown section [maf2]"},
+		{"[maf]\nx\n", "line 2: expected key = value"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(&c, rows[i].ini, &found, err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, rows[i].want);
+	}
+	/* another service's section is skipped, and gives no [maf] */
+	assert_int_equal(parse(&c, "[mef]\nmef-fqdn = a.b\nca-dir = d\n", &found, err, sizeof(err)), M2M_OK);
+	assert_false(found);
+	assert_int_equal(parse(&c, "", &found, err, sizeof(err)), M2M_OK);
+	assert_false(found);
+}
+
+static void test_validate_names_the_line(void **state)
+{
+	m2m_maf_svc_config c;
+	char err[256];
+	const struct { const char *ini; const char *want; } rows[] = {
+		{"[maf]\nmaf-fqdn = maf\n", "line 2: maf-fqdn must be an FQDN such as maf.example.com"},
+		{"[maf]\nmaf-fqdn = maf.example.com.\n", "line 2: maf-fqdn must be an FQDN such as maf.example.com"},
+		{"[maf]\nmaf-fqdn = a@example.com\n", "line 2: maf-fqdn must be an FQDN such as maf.example.com"},
+		{"[maf]\nmaf-fqdn = a.b\nhttps-listen = off\n", "line 3: https-listen must be host:port"},
+		{"[maf]\nmaf-fqdn = a.b\nstore =\n", "line 3: store must name the credential store file"},
+		{"[maf]\nmaf-fqdn = a.b\n\nkey = k\n", "line 4: cert and key must be given together"},
+		{"[maf]\nmaf-fqdn = a.b\nheader-timeout = 0\n", "line 3: header-timeout must be 1..3600 seconds"},
+		{"[maf]\nmaf-fqdn = a.b\nsp-id = /x\n", "line 3: sp-id must be //FQDN or an FQDN such as sp.example.com"},
+		{"[maf]\nmaf-fqdn = a.b\nmef-cert = c\n", "line 3: mef-cert needs mef-url"},
+		{"[maf]\nmaf-fqdn = a.b\nmef-name = m.b\n", "line 3: mef-name needs mef-url"},
+		{"[maf]\nmaf-fqdn = a.b\nmef-url = http://m.b:1\nmef-ca = a\nmef-cert = c\nmef-key = k\n",
+		 "line 3: mef-url must be https://HOST:PORT"},
+		{"[maf]\nmaf-fqdn = a.b\nmef-url = https://m.b:1\nmef-ca = a\nmef-cert = c\n",
+		 "line 3: mef-url needs mef-cert and mef-key (the MAF's certificate towards the MEF)"},
+		{"[maf]\nmaf-fqdn = a.b\nmef-url = https://m.b:1\nmef-cert = c\nmef-key = k\n",
+		 "line 3: mef-url needs mef-ca (the CA that authenticates the MEF)"},
+		{"[maf]\nmaf-fqdn = a.b\nmef-url = https://127.0.0.1:1\nmef-ca = a\nmef-cert = c\nmef-key = k\n"
+		 "mef-name = 127.0.0.1\n",
+		 "line 7: mef-name must be an FQDN such as mef.example.com"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
+		assert_int_equal(parse(&c, rows[i].ini, NULL, err, sizeof(err)), M2M_OK);
+		assert_int_equal(m2m_maf_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, rows[i].want);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_keys),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_validate_names_the_line),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
