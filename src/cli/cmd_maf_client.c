@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements `m2msec maf client add|revoke|list|show` (docs/cli.md): the operator's
+ * view of the MAF clients that hold a pre-provisioned Master Credential Km (TS-0003 clause
+ * 8.8.2.2 MAF Handshake with KmID/Km; clause 10.6 KmID = MAF_RELATIVE_KmID@MAF-FQDN). A client
+ * is a credential-store record of kind km, id = KmID, owner = the client's AE-ID or CSE-ID
+ * (docs/procedures/maf.md "Transport"), in the store of the configuration's [maf] section. The
+ * commands open that store directly: SQLite WAL lets them run while `m2msec maf` serves, every
+ * change is committed with synchronous=FULL before the command returns, and the running MAF sees
+ * it at its next handshake. Revoking a client also revokes the Kc keys it registered (kind kc,
+ * owner = the client), so no target can retrieve them any more (clause 8.8.2.8: the MAF only
+ * hands out keys of a client in good standing). Key bytes are read from a 0600 file or standard
+ * input, never from the command line, and are never printed.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_maf.h"
+#include "cli/cmd_mef.h"
+#include "m2msec/credstore.h"
+#include "m2msec/id.h"
+
+#define CONFIG_MAX (256 * 1024)
+
+int maf_cli_open(const char *what, const char *config, bool create, m2m_maf_svc_config *cfg, m2m_credstore **st)
+{
+	char *text = NULL, err[512] = "";
+	size_t len = 0;
+	bool found = false;
+	m2m_err r;
+
+	*st = NULL;
+	if (config == NULL) {
+		cli_errorf("%s: --config FILE is required (try --help)", what);
+		return CLI_USAGE;
+	}
+	m2m_maf_config_defaults(cfg);
+	if ((r = cli_read_file(config, CONFIG_MAX, 0, &text, &len)) != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, config, m2m_strerror(r));
+		return cli_exit_code(r);
+	}
+	r = m2m_maf_config_parse(cfg, text, len, &found, err, sizeof(err));
+	free(text);
+	if (r == M2M_OK && !found)
+		snprintf(err, sizeof(err), "no [maf] section");
+	if (r != M2M_OK || !found || m2m_maf_config_validate(cfg, err, sizeof(err)) != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, config, err);
+		return CLI_USAGE;
+	}
+	/* The credential store's own connection always runs synchronous=FULL (docs/credstore.md):
+	 * a revocation is on disk when the command returns, whatever [maf] store-sync says. */
+	r = m2m_credstore_open(cfg->store, st);
+	if (r == M2M_E_NOT_FOUND && create && (r = m2m_credstore_create(cfg->store, st)) == M2M_E_EXISTS)
+		r = m2m_credstore_open(cfg->store, st); /* the MAF or another add created it just now */
+	if (r == M2M_E_NOT_FOUND) {
+		cli_errorf("%s: %s: no MAF store at %s (add a client first, or start the MAF)", what, config,
+			   cfg->store);
+		return CLI_FAIL;
+	}
+	if (r != M2M_OK) {
+		cli_errorf("%s: %s: store %s: %s", what, config, cfg->store, m2m_strerror(r));
+		return cli_exit_code(r);
+	}
+	return CLI_OK;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: m2msec maf client add --config FILE --km-id ID --km-file FILE --client-id AE-ID|CSE-ID\n"
+	      "                             [--expiry-days N]\n"
+	      "       m2msec maf client revoke --config FILE --km-id ID\n"
+	      "       m2msec maf client list --config FILE [--json]\n"
+	      "       m2msec maf client show --config FILE --km-id ID [--json]\n\n"
+	      "Manage the MAF clients holding a pre-provisioned Master Credential Km (TS-0003 8.8.2.2) in\n"
+	      "the store of the [maf] section; works while the MAF runs.\n\n"
+	      "  --km-id ID        KmID, name@MAF-FQDN with the [maf] maf-fqdn (the TLS-PSK identity of the\n"
+	      "                    MAF Handshake; case-insensitive)\n"
+	      "  --km-file FILE    the Km: 32 bytes as 64 hex digits in a file of mode 0600 or stricter,\n"
+	      "                    or '-' for standard input\n"
+	      "  --client-id ID    the AE-ID or CSE-ID the Km authenticates (the MAF client's identity)\n"
+	      "  --expiry-days N   the Km expires after N days (1..36500; default: never)\n"
+	      "  --json            one JSON object per line\n\n"
+	      "revoke revokes the Km (its handshakes fail) and every Kc key the client registered (no\n"
+	      "target can retrieve them); list and show never print key bytes. Exit status 0 ok, 1\n"
+	      "failure, 2 bad usage or input.\n", f);
+}
+
+enum { O_CONFIG = 1, O_KM_ID, O_KM_FILE, O_CLIENT, O_EXPIRY, O_JSON, O_HELP };
+
+struct args {
+	const char *config, *km_id, *km_file, *client_id;
+	long expiry_days;
+	bool json;
+};
+
+/* Parse the options of one subcommand; returns -1 to go on, else the exit code. */
+static int parse(const char *what, int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, O_CONFIG}, {"km-id", required_argument, NULL, O_KM_ID},
+		{"km-file", required_argument, NULL, O_KM_FILE}, {"client-id", required_argument, NULL, O_CLIENT},
+		{"expiry-days", required_argument, NULL, O_EXPIRY}, {"json", no_argument, NULL, O_JSON},
+		{"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
+	int c, rc;
+
+	memset(a, 0, sizeof(*a));
+	a->expiry_days = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: a->config = optarg; break;
+		case O_KM_ID: a->km_id = optarg; break;
+		case O_KM_FILE: a->km_file = optarg; break;
+		case O_CLIENT: a->client_id = optarg; break;
+		case O_JSON: a->json = true; break;
+		case O_EXPIRY:
+			if ((rc = mef_cli_expiry_days(what, optarg, &a->expiry_days)) >= 0)
+				return rc;
+			break;
+		case O_HELP: usage(stdout); return CLI_OK;
+		default: return cli_bad_option(what, argv);
+		}
+	}
+	if ((rc = cli_no_operands(what, argc, argv)) >= 0)
+		return rc;
+	return -1;
+}
+
+static int need(const char *what, const char *v, const char *opt)
+{
+	if (v != NULL)
+		return -1;
+	cli_errorf("%s: %s is required (try --help)", what, opt);
+	return CLI_USAGE;
+}
+
+/* A KmID of this MAF: name@maf-fqdn (TS-0003 clause 10.6), the FQDN compared case-insensitively. */
+static int check_kmid(const char *what, const char *kmid, const m2m_maf_svc_config *cfg)
+{
+	const char *at = strrchr(kmid, '@');
+	m2m_id *id = NULL;
+	m2m_err r = m2m_id_parse(kmid, strlen(kmid), M2M_ID_KMID, &id);
+
+	m2m_id_free(id);
+	if (r != M2M_OK || at == NULL || strcasecmp(at + 1, cfg->maf_fqdn) != 0) {
+		cli_errorf("%s: --km-id %s: must be name@%s (a KmID of this MAF's maf-fqdn)", what, kmid,
+			   cfg->maf_fqdn);
+		return CLI_USAGE;
+	}
+	return -1;
+}
+
+/* The client's identity: an AE-ID or a CSE-ID (what the association binds, clause 8.8.2.2). */
+static int check_client(const char *what, const char *client)
+{
+	m2m_id *id = NULL;
+	m2m_err r = m2m_id_parse(client, strlen(client), M2M_ID_ANY, &id);
+	m2m_id_kind k = r == M2M_OK ? m2m_id_kind_of(id) : M2M_ID_ANY;
+
+	m2m_id_free(id);
+	if (k != M2M_ID_AE_ID && k != M2M_ID_CSE_ID) {
+		cli_errorf("%s: --client-id %s: must be an AE-ID or a CSE-ID", what, client);
+		return CLI_USAGE;
+	}
+	return -1;
+}
+
+static void fmt_time(int64_t t, char *buf, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void json_str(FILE *f, const char *key, const char *v, bool comma)
+{
+	fprintf(f, "%s\"%s\":", comma ? "," : "", key);
+	if (v == NULL) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* Kc records of one source (owner), for show (count) and revoke (revoke each). */
+struct kc_walk {
+	const char *owner;
+	size_t n;
+	char **ids;  /* collected when not NULL-capacity */
+	size_t cap;
+};
+
+static m2m_err kc_visit(const m2m_cred_info *info, void *arg)
+{
+	struct kc_walk *w = arg;
+
+	if (info->owner == NULL || strcmp(info->owner, w->owner) != 0)
+		return M2M_OK;
+	if (w->cap > 0) {
+		if (w->n == w->cap) {
+			size_t ncap = w->cap * 2;
+			char **p = realloc(w->ids, ncap * sizeof(*p));
+			if (p == NULL)
+				return M2M_E_NOMEM;
+			w->ids = p;
+			w->cap = ncap;
+		}
+		if ((w->ids[w->n] = strdup(info->id)) == NULL)
+			return M2M_E_NOMEM;
+	}
+	w->n++;
+	return M2M_OK;
+}
+
+static void kc_walk_free(struct kc_walk *w)
+{
+	for (size_t i = 0; w->ids != NULL && i < w->n; i++)
+		free(w->ids[i]);
+	free(w->ids);
+}
+
+struct print_ctx {
+	m2m_credstore *st;
+	bool json;
+	int64_t now;
+};
+
+static m2m_err print_client(const m2m_cred_info *info, void *arg)
+{
+	const struct print_ctx *pc = arg;
+	struct kc_walk w = {info->owner != NULL ? info->owner : "", 0, NULL, 0};
+	char exp[32], created[32], used[32], nkeys[24];
+	const char *state = m2m_credstore_state_name(m2m_credstore_state_at(info, pc->now));
+	m2m_err r;
+
+	/* the number of Kc keys this client registered (any state) */
+	if (pc->st != NULL && (r = m2m_credstore_list(pc->st, M2M_CRED_KIND_KC, kc_visit, &w)) != M2M_OK)
+		return r;
+	fmt_time(info->not_after, exp, sizeof(exp));
+	fmt_time(info->created_at, created, sizeof(created));
+	fmt_time(info->last_used, used, sizeof(used));
+	snprintf(nkeys, sizeof(nkeys), "%zu", w.n);
+	if (pc->json) {
+		fputc('{', stdout);
+		json_str(stdout, "km_id", info->id, false);
+		json_str(stdout, "client_id", info->owner, true);
+		json_str(stdout, "state", state, true);
+		json_str(stdout, "expiry", exp, true);
+		json_str(stdout, "created", created, true);
+		json_str(stdout, "last_used", used, true);
+		fprintf(stdout, ",\"kc_keys\":%zu}\n", w.n);
+	} else {
+		printf("%s %s %s expiry=%s created=%s last_used=%s kc_keys=%s\n", info->id,
+		       info->owner ? info->owner : "-", state, exp, created, used, nkeys);
+	}
+	return M2M_OK;
+}
+
+static int do_add(const char *what, const struct args *a)
+{
+	m2m_maf_svc_config cfg;
+	m2m_credstore *st = NULL;
+	m2m_key *k = NULL;
+	m2m_cred_info info;
+	m2m_cred_info *old = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+	m2m_err r;
+
+	if ((rc = need(what, a->km_id, "--km-id")) >= 0 || (rc = need(what, a->km_file, "--km-file")) >= 0 ||
+	    (rc = need(what, a->client_id, "--client-id")) >= 0 || (rc = need(what, a->config, "--config")) >= 0 ||
+	    (rc = check_client(what, a->client_id)) >= 0)
+		return rc;
+	if ((rc = mef_cli_key(what, a->km_file, &k)) != CLI_OK)
+		return rc;
+	if ((rc = maf_cli_open(what, a->config, true, &cfg, &st)) != CLI_OK) {
+		m2m_key_free(k);
+		return rc;
+	}
+	if ((rc = check_kmid(what, a->km_id, &cfg)) >= 0)
+		goto out;
+	memset(&info, 0, sizeof(info));
+	info.kind = M2M_CRED_KIND_KM;
+	info.id = (char *)a->km_id;
+	info.owner = (char *)a->client_id;
+	info.created_at = now;
+	info.not_after = a->expiry_days > 0 ? now + 86400 * (int64_t)a->expiry_days : 0;
+	r = m2m_credstore_add(st, &info, k, NULL, NULL);
+	if (r == M2M_E_EXISTS) {
+		rc = CLI_FAIL;
+		if (m2m_credstore_get_info(st, a->km_id, &old) == M2M_OK && old->kind != M2M_CRED_KIND_KM)
+			cli_errorf("%s: %s: the identifier names another kind of credential in this store", what,
+				   a->km_id);
+		else
+			cli_errorf("%s: %s: already a client (revoke it and add it under a new KmID)", what, a->km_id);
+		m2m_credstore_info_free(old);
+		goto out;
+	}
+	if (r != M2M_OK) {
+		rc = cli_fail(what, r);
+		goto out;
+	}
+	printf("%s added client=%s\n", a->km_id, a->client_id);
+	rc = CLI_OK;
+out:
+	m2m_key_free(k);
+	m2m_credstore_close(st);
+	return rc;
+}
+
+/* The Km record of kmid, or the exit code (printed) when there is none. */
+static int get_client(const char *what, m2m_credstore *st, const char *kmid, m2m_cred_info **out)
+{
+	m2m_err r = m2m_credstore_get_info(st, kmid, out);
+
+	if (r == M2M_OK && (*out)->kind == M2M_CRED_KIND_KM)
+		return -1;
+	m2m_credstore_info_free(*out);
+	*out = NULL;
+	if (r == M2M_OK || r == M2M_E_NOT_FOUND) {
+		cli_errorf("%s: %s: no such client", what, kmid);
+		return CLI_FAIL;
+	}
+	return cli_fail(what, r);
+}
+
+static int do_revoke(const char *what, const struct args *a)
+{
+	m2m_maf_svc_config cfg;
+	m2m_credstore *st = NULL;
+	m2m_cred_info *info = NULL;
+	struct kc_walk w = {NULL, 0, NULL, 8};
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+	m2m_err r;
+
+	if ((rc = need(what, a->km_id, "--km-id")) >= 0 || (rc = need(what, a->config, "--config")) >= 0)
+		return rc;
+	if ((rc = maf_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
+		return rc;
+	if ((rc = get_client(what, st, a->km_id, &info)) >= 0)
+		goto out;
+	/* The Km first: from here on no new handshake of this client, so no new Kc can appear
+	 * through it; then the Kc keys it registered. Each step is idempotent, so a revoke that was
+	 * interrupted is completed by running it again. */
+	if ((r = m2m_credstore_revoke(st, info->id, now)) != M2M_OK) {
+		rc = cli_fail(what, r);
+		goto out;
+	}
+	if ((w.ids = calloc(w.cap, sizeof(*w.ids))) == NULL) {
+		rc = cli_fail(what, M2M_E_NOMEM);
+		goto out;
+	}
+	w.owner = info->owner != NULL ? info->owner : "";
+	if ((r = m2m_credstore_list(st, M2M_CRED_KIND_KC, kc_visit, &w)) != M2M_OK) {
+		rc = cli_fail(what, r);
+		goto out;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		if ((r = m2m_credstore_revoke(st, w.ids[i], now)) != M2M_OK) {
+			rc = cli_fail(what, r);
+			goto out;
+		}
+	printf("%s revoked client=%s kc_keys_revoked=%zu\n", info->id, info->owner ? info->owner : "-", w.n);
+	rc = CLI_OK;
+out:
+	kc_walk_free(&w);
+	m2m_credstore_info_free(info);
+	m2m_credstore_close(st);
+	return rc;
+}
+
+static int do_list(const char *what, const struct args *a, bool one)
+{
+	m2m_maf_svc_config cfg;
+	m2m_credstore *st = NULL;
+	m2m_cred_info *info = NULL;
+	struct print_ctx pc = {NULL, a->json, (int64_t)time(NULL)};
+	int rc;
+	m2m_err r;
+
+	if ((rc = need(what, a->config, "--config")) >= 0 || (one && (rc = need(what, a->km_id, "--km-id")) >= 0))
+		return rc;
+	if ((rc = maf_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
+		return rc;
+	pc.st = st;
+	if (one) {
+		if ((rc = get_client(what, st, a->km_id, &info)) >= 0)
+			goto out;
+		r = print_client(info, &pc);
+	} else {
+		r = m2m_credstore_list(st, M2M_CRED_KIND_KM, print_client, &pc);
+	}
+	rc = r == M2M_OK ? CLI_OK : cli_fail(what, r);
+out:
+	m2m_credstore_info_free(info);
+	m2m_credstore_close(st);
+	return rc;
+}
+
+int cli_maf_client_main(int argc, char **argv)
+{
+	static const char *const cmds[] = {"add", "revoke", "list", "show"};
+	char what[48];
+	struct args a;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i]) != 0)
+			continue;
+		snprintf(what, sizeof(what), "maf client %s", cmds[i]);
+		if ((rc = parse(what, argc - 1, argv + 1, &a)) >= 0)
+			return rc;
+		switch (i) {
+		case 0: return do_add(what, &a);
+		case 1: return do_revoke(what, &a);
+		case 2: return do_list(what, &a, false);
+		default: return do_list(what, &a, true);
+		}
+	}
+	cli_errorf("maf client: unknown subcommand '%s' (add, revoke, list, show)", argv[1]);
+	return CLI_USAGE;
+}
