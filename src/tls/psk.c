@@ -260,6 +260,8 @@ static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char 
 	}
 	if ((r = m2mi_tls_set_sa(ssl, &sa)) != M2M_OK)
 		goto out;
+	if ((r = m2mi_psk_keep(tls, ssl, key)) != M2M_OK)
+		goto out;
 	memcpy(psk, b, n);
 	ret = (unsigned int)n;
 out:

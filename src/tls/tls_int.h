@@ -45,6 +45,7 @@ struct m2m_tls {
 	pthread_mutex_t prof_mu;       /* guards prof (the pointer swap only) */
 	bool prof_mu_init;
 	struct m2mi_tls_prof *prof;    /* the security profile snapshot (tls_profile.c), NULL = none */
+	bool keep_psk;                 /* keep a copy of each handshake's PSK (psk_keep.c) */
 };
 
 /* TLS 1.3 suites of the policy (only with allow_tls13): SHA-256 suites, so TLS 1.3 external
@@ -95,6 +96,9 @@ m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, si
  * An identity without the shape of a key identifier gives M2M_E_ID_BAD_FORM, before any lookup. */
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key,
 			 m2m_sa *binding);
+
+/* psk_keep.c: with m2m_tls_keep_psk on, keep a copy of key on ssl (else nothing). */
+m2m_err m2mi_psk_keep(m2m_tls *tls, SSL *ssl, const m2m_key *key);
 
 /* psk_async.c */
 /* Ask asynchronous resolver r for identity; when ssl is attached (m2m_tls_async_attach) and runs
