@@ -16,7 +16,7 @@
 #include "cli/cmd_mef.h"
 #include "cli/logsink.h"
 #include "cli/service.h"
-#include "core/ratelimit.h"
+#include "cli/svc_rate.h"
 #include "m2msec/config.h"
 #include "m2msec/est.h"
 #include "m2msec/http.h"
@@ -65,7 +65,6 @@ static struct svc_settings mef_settings(const m2m_mef_svc_config *cfg, const cha
  * per-connection hooks: the association of a connection (m2m_mef_assoc, with Ke and KeID from the
  * RFC 5705 exporter, TS-0003 §10.3.1) is made once after its handshake and zeroized at its close.
  * mef_handler_free() releases it after the server stopped. */
-#define RL_TABLE 4096 /* keys each rate limiter tracks (LRU beyond: bounded memory) */
 
 struct mef_handler {
 	const m2m_mef_svc_config *cfg;
@@ -120,64 +119,27 @@ static void conn_close(void *ctx, void *state)
 	m2m_mef_assoc_free(state); /* zeroizes Ke and Kc */
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
- * Rate limits (docs/procedures/mef.md "Rate limits"): per source address (IPv4, or the IPv6 /64)
- * and per client identity (m2m_mef_assoc_client: KpmID, certificate identity, target CSE-ID).
- * Over a limit: HTTP 429 Too Many Requests (RFC 6585 §4) with Retry-After and RSC 4000
- * BAD_REQUEST — TS-0004 Table 6.6.3.3-1 has no rate-limit code, so the oneM2M RSC is the generic
- * 4000-class refusal and the HTTP status carries the meaning. false = refused (rsp filled).
- * An Enrolment Target (a CSE authenticated by the SP's trust anchors) is not limited: it fetches
- * a key per device handshake it cannot answer from its cache, at the rate of its fleet; its
- * connections are bounded by the connection caps.
+ * Rate limits (docs/procedures/mef.md "Rate limits", svc_rate.c): per source address and per
+ * client identity (m2m_mef_assoc_client: KpmID, certificate identity, target CSE-ID); over a
+ * limit HTTP 429 with Retry-After and RSC 4000. false = refused (rsp filled). An Enrolment
+ * Target (a CSE authenticated by the SP's trust anchors) is not limited: it fetches a key per
+ * device handshake it cannot answer from its cache, at the rate of its fleet; its connections
+ * are bounded by the connection caps.
  */
 static bool rate_ok(struct mef_handler *h, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp)
 {
 	const char *client = m2m_mef_assoc_client(a);
-	uint8_t key[1 + 16];
-	size_t klen = 1;
-	int retry = 1;
-	bool ok = true;
-	const char *which = NULL;
+	const char *which;
 
 	if (m2m_mef_assoc_peer(a) == M2M_MEF_PEER_TARGET)
 		return true;
-	key[0] = (uint8_t)req->ip_family;
-	if (req->ip_family == 4) {
-		memcpy(key + 1, req->ip, 4);
-		klen += 4;
-	} else if (req->ip_family == 6) {
-		memcpy(key + 1, req->ip, 8); /* one subscriber gets a /64 */
-		klen += 8;
-	}
-	if (h->rl_addr != NULL && !m2mi_ratelimit_take(h->rl_addr, key, klen, mono_ms(), &retry)) {
-		ok = false;
-		which = "rate-limited-address";
-	}
-	if (ok && h->rl_id != NULL && client != NULL &&
-	    !m2mi_ratelimit_take(h->rl_id, client, strlen(client), mono_ms(), &retry)) {
-		ok = false;
-		which = "rate-limited-identity";
-	}
-	if (!ok) {
+	if ((which = svc_rate_check(h->rl_addr, h->rl_id, client, req, rsp)) != NULL) {
 		m2m_mef_audit ev = {.procedure = "request", .outcome = which, .rsc = M2M_RSC_BAD_REQUEST,
 				    .client = client, .rqi = req->rqi};
-		m2m_response_clear(rsp);
-		m2m_response_error(rsp, M2M_RSC_BAD_REQUEST, "rate limit exceeded, retry after %d s", retry);
-		rsp->http_status = 429;
-		rsp->retry_after = retry;
-		rsp->rqi = req->rqi != NULL ? strdup(req->rqi) : NULL;
-		rsp->rvi = req->rvi != NULL ? strdup(req->rvi) : NULL;
 		mef_audit(h, &ev);
 	}
-	return ok;
+	return which == NULL;
 }
 
 static void mef_handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
@@ -253,9 +215,9 @@ static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nwo
 			goto fail;
 		}
 	if ((cfg->rate_limit_per_identity > 0 &&
-	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_identity, RL_TABLE, &h->rl_id)) != M2M_OK) ||
+	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_identity, SVC_RATE_TABLE, &h->rl_id)) != M2M_OK) ||
 	    (cfg->rate_limit_per_address > 0 &&
-	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_address, RL_TABLE, &h->rl_addr)) != M2M_OK)) {
+	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_address, SVC_RATE_TABLE, &h->rl_addr)) != M2M_OK)) {
 		rc = cli_fail("mef", r);
 		goto fail;
 	}
