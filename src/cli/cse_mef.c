@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the CSE process's link to its MEF (cse_mef.h): when mef-url is set, the
- * KeID resolver (services/cse/mef_client.c) is registered as an asynchronous PSK resolver on the
- * CSE's TLS context and fetches keys over the MEF link (services/cse/mef_link.c: a dedicated
+ * KeID resolver (remote/remote_key.c, MEF configuration) is registered as an asynchronous PSK
+ * resolver on the CSE's TLS context and fetches keys over the MEF link (remote/remote_link.c: a dedicated
  * outbound loop, mutually authenticated TLS with mef-ca / mef-cert / mef-key). Limits: the
  * cache holds keys at most mef-cache-seconds (and never beyond their lifetime), refusals 5 s;
  * one fetch deadline = psk-lookup-timeout-ms, fetches in flight <= psk-lookups-max.
@@ -18,16 +18,16 @@
 #include "cli/cse_mef.h"
 #include "m2msec/cse.h"
 #include "m2msec/log.h"
-#include "services/cse/httpc_tls.h"
-#include "services/cse/mef_link.h"
+#include "remote/httpc.h"
+#include "remote/remote_link.h"
 #include "services/cse/sec_profile.h"
 
 #define NEGATIVE_SECONDS 5  /* an unknown or refused KeID is asked again after this */
 #define CACHE_ENTRIES 4096  /* keys and refusals kept (LRU beyond) */
 
 struct cse_mef {
-	m2mi_mef_link *link;
-	m2mi_mef_client *mc;
+	m2mi_remote_link *link;
+	m2mi_remote_key *mc;
 	/* the security profile (mef-security-profile): retrieved at start, refreshed by a thread */
 	m2m_cse *cse;
 	m2m_tls *tls;             /* the listener's: the profile's suites and trust anchors */
@@ -92,7 +92,7 @@ static bool profile_fetch(struct cse_mef *m)
 	bool ok = false;
 
 	snprintf(path, sizeof(path), "/securityProfile/%s", m->cse_id + 1);
-	if (m2mi_mef_link_fetch(m->link, path, sync_done, &f) != 0)
+	if (m2mi_remote_link_fetch(m->link, path, sync_done, &f) != 0)
 		return false;
 	pthread_mutex_lock(&f.mu);
 	while (!f.done)
@@ -102,7 +102,7 @@ static bool profile_fetch(struct cse_mef *m)
 	    m2mi_secprof_parse(f.body, f.len, m->cse_id, now, &p) == M2M_OK && profile_tls(m, p) &&
 	    m2m_cse_set_security_profile(m->cse, f.body, f.len, now) == M2M_OK) {
 		m->expiry = m2mi_secprof_expiry(p);
-		m2mi_mef_client_set_suid_refused(m->mc, !m2mi_secprof_suid_ok(p, m2mi_mef_client_suid(m->mc)));
+		m2mi_remote_key_set_suid_refused(m->mc, !m2mi_secprof_suid_ok(p, m2mi_remote_key_suid(m->mc)));
 		ok = true;
 	}
 	m2mi_secprof_free(p);
@@ -130,7 +130,7 @@ static void *profile_refresh(void *arg)
 			if (m->expiry != 0 && now >= m->expiry) {
 				if (m2m_cse_set_security_profile(m->cse, NULL, 0, now) != M2M_OK)
 					m2m_log(M2M_LOG_ERROR, "security profile: out of memory");
-				m2mi_mef_client_set_suid_refused(m->mc, true);
+				m2mi_remote_key_set_suid_refused(m->mc, true);
 				m2m_log(M2M_LOG_ERROR, "security profile expired and not refreshed: registrations over "
 						       "security associations and KeIDs are refused");
 			} else {
@@ -199,9 +199,9 @@ int cse_mef_start(struct svc *s, const m2m_cse_config *cfg, struct cse_mef **out
 	pthread_cond_init(&m->cv, NULL);
 	m->tls = s->tls;
 	{
-		m2mi_mef_link_cfg lc = {cfg->mef_url, cfg->mef_ca, cfg->mef_cert, cfg->mef_key, name, cfg->cse_id,
+		m2mi_remote_link_cfg lc = {cfg->mef_url, cfg->mef_ca, cfg->mef_cert, cfg->mef_key, name, cfg->cse_id,
 					cfg->psk_lookup_timeout_ms, (size_t)cfg->psk_lookups_max};
-		if ((r = m2mi_mef_link_new(&lc, &m->link)) != M2M_OK) {
+		if ((r = m2mi_remote_link_new(&lc, &m->link)) != M2M_OK) {
 			free(m);
 			return svc_errorf(s, r == M2M_E_KEY_PERMS ? "mef-key" : "mef-cert",
 					  r == M2M_E_KEY_PERMS ? cfg->mef_key : cfg->mef_cert,
@@ -211,14 +211,14 @@ int cse_mef_start(struct svc *s, const m2m_cse_config *cfg, struct cse_mef **out
 		}
 	}
 	{
-		m2mi_mef_client_cfg cc = {
-			.mef_fqdn = name,
+		m2mi_remote_key_cfg cc = {
 			.lim = {CACHE_ENTRIES, (size_t)cfg->psk_lookups_max, cfg->mef_cache_seconds, NEGATIVE_SECONDS},
-			.fetch = m2mi_mef_link_fetch,
+			.fetch = m2mi_remote_link_fetch,
 			.fetch_ctx = m->link,
 		};
-		if ((r = m2mi_mef_client_new(&cc, &m->mc)) != M2M_OK ||
-		    (r = m2m_tls_add_psk_resolver_async(s->tls, m2mi_mef_keid_start, m->mc)) != M2M_OK) {
+		m2mi_remote_key_cfg_mef(&cc, name, M2MI_MEF_SUID_SAEF);
+		if ((r = m2mi_remote_key_new(&cc, &m->mc)) != M2M_OK ||
+		    (r = m2m_tls_add_psk_resolver_async(s->tls, m2mi_remote_key_start, m->mc)) != M2M_OK) {
 			cse_mef_stop(m);
 			return svc_errorf(s, "mef-name", name, m2m_strerror(r), cli_exit_code(r));
 		}
@@ -241,9 +241,9 @@ void cse_mef_stop(struct cse_mef *m)
 		pthread_join(m->th, NULL); /* a fetch in flight ends at its deadline */
 	}
 	if (m->mc)
-		m2mi_mef_client_set_done(m->mc, done_direct); /* no loop runs any more */
-	m2mi_mef_link_free(m->link);                          /* answers what it holds */
-	m2mi_mef_client_free(m->mc);
+		m2mi_remote_key_set_done(m->mc, done_direct); /* no loop runs any more */
+	m2mi_remote_link_free(m->link);                          /* answers what it holds */
+	m2mi_remote_key_free(m->mc);
 	pthread_cond_destroy(&m->cv);
 	pthread_mutex_destroy(&m->mu);
 	free(m);
