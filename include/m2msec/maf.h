@@ -89,6 +89,10 @@ M2M_API M2M_WUR m2m_err m2m_maf_assoc_new_from_ssl(m2m_maf *maf, SSL *ssl, const
  * and km may be NULL; both are copied. */
 M2M_API M2M_WUR m2m_err m2m_maf_assoc_new(m2m_maf *maf, const m2m_sa *sa, const m2m_key *kc,
 					  const m2m_key *km, m2m_maf_assoc **out);
+/* A certificate client's certificate (PEM), which m2m_maf_assoc_new_from_ssl sets itself: its
+ * MAF Client Registration is kept on a credential-store record of kind cert (docs/credstore.md).
+ * M2M_E_INVAL unless a is a CLIENT by certificate. */
+M2M_API M2M_WUR m2m_err m2m_maf_assoc_set_cert(m2m_maf_assoc *a, const char *cert_pem);
 M2M_API void m2m_maf_assoc_free(m2m_maf_assoc *a);
 M2M_API m2m_maf_peer m2m_maf_assoc_peer(const m2m_maf_assoc *a);
 /* The client identity (AE-ID / CSE-ID, or the KeID of a REMOTE peer) for rate limits and logs. */
