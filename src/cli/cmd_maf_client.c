@@ -7,12 +7,13 @@
  * (docs/procedures/maf.md "Transport"), in the store of the configuration's [maf] section. The
  * commands open that store directly: SQLite WAL lets them run while `m2msec maf` serves, every
  * change is committed with synchronous=FULL before the command returns, and the running MAF sees
- * it at its next handshake. Revoking a client also revokes the Kc keys it registered (kind kc,
- * owner = the client), so no target can retrieve them any more (clause 8.8.2.8: the MAF only
- * hands out keys of a client in good standing). Key bytes are read from a 0600 file or standard
+ * it at its next handshake. Revoking a client revokes its Km record; the Kc keys it registered
+ * (kind kc, attrs "src" = that record) are then refused to every target (4103, docs/procedures/
+ * maf.md "MAF Key Retrieval": the MAF only hands out keys of a client in good standing). Key bytes are read from a 0600 file or standard
  * input, never from the command line, and are never printed.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -84,8 +85,8 @@ static void usage(FILE *f)
 	      "  --client-id ID    the AE-ID or CSE-ID the Km authenticates (the MAF client's identity)\n"
 	      "  --expiry-days N   the Km expires after N days (1..36500; default: never)\n"
 	      "  --json            one JSON object per line\n\n"
-	      "revoke revokes the Km (its handshakes fail) and every Kc key the client registered (no\n"
-	      "target can retrieve them); list and show never print key bytes. Exit status 0 ok, 1\n"
+	      "revoke revokes the Km: its handshakes fail and no target can retrieve a Kc key it\n"
+	      "registered any more; list and show never print key bytes. Exit status 0 ok, 1\n"
 	      "failure, 2 bad usage or input.\n", f);
 }
 
@@ -201,41 +202,24 @@ static void json_str(FILE *f, const char *key, const char *v, bool comma)
 	fputc('"', f);
 }
 
-/* Kc records of one source (owner), for show (count) and revoke (revoke each). */
+/* The Kc records a client's record registered: their attrs name it as "src" (the core's
+ * registration attributes, services/maf/maf_int.h); that record's state decides whether a target
+ * may still retrieve them (docs/procedures/maf.md "MAF Key Retrieval"). */
 struct kc_walk {
-	const char *owner;
+	const char *src; /* the client's record id (KmID, canonical) */
 	size_t n;
-	char **ids;  /* collected when not NULL-capacity */
-	size_t cap;
 };
 
 static m2m_err kc_visit(const m2m_cred_info *info, void *arg)
 {
 	struct kc_walk *w = arg;
+	json_t *at = info->attrs != NULL ? json_loads(info->attrs, 0, NULL) : NULL;
+	const char *src = json_string_value(json_object_get(at, "src"));
 
-	if (info->owner == NULL || strcmp(info->owner, w->owner) != 0)
-		return M2M_OK;
-	if (w->cap > 0) {
-		if (w->n == w->cap) {
-			size_t ncap = w->cap * 2;
-			char **p = realloc(w->ids, ncap * sizeof(*p));
-			if (p == NULL)
-				return M2M_E_NOMEM;
-			w->ids = p;
-			w->cap = ncap;
-		}
-		if ((w->ids[w->n] = strdup(info->id)) == NULL)
-			return M2M_E_NOMEM;
-	}
-	w->n++;
+	if (src != NULL && strcasecmp(src, w->src) == 0)
+		w->n++;
+	json_decref(at);
 	return M2M_OK;
-}
-
-static void kc_walk_free(struct kc_walk *w)
-{
-	for (size_t i = 0; w->ids != NULL && i < w->n; i++)
-		free(w->ids[i]);
-	free(w->ids);
 }
 
 struct print_ctx {
@@ -247,7 +231,7 @@ struct print_ctx {
 static m2m_err print_client(const m2m_cred_info *info, void *arg)
 {
 	const struct print_ctx *pc = arg;
-	struct kc_walk w = {info->owner != NULL ? info->owner : "", 0, NULL, 0};
+	struct kc_walk w = {info->id, 0};
 	char exp[32], created[32], used[32], nkeys[24];
 	const char *state = m2m_credstore_state_name(m2m_credstore_state_at(info, pc->now));
 	m2m_err r;
@@ -348,8 +332,7 @@ static int do_revoke(const char *what, const struct args *a)
 	m2m_maf_svc_config cfg;
 	m2m_credstore *st = NULL;
 	m2m_cred_info *info = NULL;
-	struct kc_walk w = {NULL, 0, NULL, 8};
-	int64_t now = (int64_t)time(NULL);
+	struct kc_walk w = {NULL, 0};
 	int rc;
 	m2m_err r;
 
@@ -359,31 +342,21 @@ static int do_revoke(const char *what, const struct args *a)
 		return rc;
 	if ((rc = get_client(what, st, a->km_id, &info)) >= 0)
 		goto out;
-	/* The Km first: from here on no new handshake of this client, so no new Kc can appear
-	 * through it; then the Kc keys it registered. Each step is idempotent, so a revoke that was
-	 * interrupted is completed by running it again. */
-	if ((r = m2m_credstore_revoke(st, info->id, now)) != M2M_OK) {
+	/* One revocation does it all: the Km's handshakes fail (m2m_maf_km_lookup), and the core
+	 * refuses every Kc this record registered (4103, its source is revoked) without the keys
+	 * being touched, so the audit names the cause. */
+	if ((r = m2m_credstore_revoke(st, info->id, (int64_t)time(NULL))) != M2M_OK) {
 		rc = cli_fail(what, r);
 		goto out;
 	}
-	if ((w.ids = calloc(w.cap, sizeof(*w.ids))) == NULL) {
-		rc = cli_fail(what, M2M_E_NOMEM);
-		goto out;
-	}
-	w.owner = info->owner != NULL ? info->owner : "";
+	w.src = info->id;
 	if ((r = m2m_credstore_list(st, M2M_CRED_KIND_KC, kc_visit, &w)) != M2M_OK) {
 		rc = cli_fail(what, r);
 		goto out;
 	}
-	for (size_t i = 0; i < w.n; i++)
-		if ((r = m2m_credstore_revoke(st, w.ids[i], now)) != M2M_OK) {
-			rc = cli_fail(what, r);
-			goto out;
-		}
-	printf("%s revoked client=%s kc_keys_revoked=%zu\n", info->id, info->owner ? info->owner : "-", w.n);
+	printf("%s revoked client=%s kc_keys_refused=%zu\n", info->id, info->owner ? info->owner : "-", w.n);
 	rc = CLI_OK;
 out:
-	kc_walk_free(&w);
 	m2m_credstore_info_free(info);
 	m2m_credstore_close(st);
 	return rc;

@@ -1,0 +1,283 @@
+# SPDX-License-Identifier: Apache-2.0
+"""`m2msec maf` as an operable service (issue 8), black-box: the real binary on loopback with a
+certificate from a CA made by `m2msec ca init/issue`, MAF clients managed with `m2msec maf client`
+while it runs, and an independent TLS-PSK client (`openssl s_client -psk_identity KmID -psk Km
+-keymatexport EXPORTER-oneM2M-Connection -keymatexportlen 48`) running MAF Client Registration and
+MAF Key Registration (TS-0003 clauses 8.8.2.3, 8.8.2.7; docs/procedures/maf.md). The Key
+Identifier answered is checked against the exported material (clause 10.3.1: KcID = the 16 most
+significant bytes, Kc = the 32 least significant bytes); the target CSE (certificate) retrieves
+exactly that Kc (clause 8.8.2.8). The operator's list/show never print a key; revoking a client
+fails its handshakes and makes its Kc keys non-retrievable. Strict configuration errors name the
+line; rate limits answer 429 with Retry-After; a kill -9 in the middle of concurrent key
+registrations loses no registration that was answered 2001."""
+import json
+import os
+import re
+import secrets
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from cse_harness import Cse, free_port, parse_http, wait_port
+
+FQDN = "maf.sp.example.com"
+
+
+def ts(offset):
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() + offset))
+
+
+class Maf:
+    def __init__(self, c, extra=""):
+        self.c, self.port, self.proc = c, free_port(), None
+        self.ini = c.path("maf.ini")
+        self.log = c.path("maf.log")
+        with open(self.ini, "w") as f:
+            f.write("[maf]\nmaf-fqdn = %s\nhttps-listen = 127.0.0.1:%d\nstore = %s\ncert = %s\nkey = %s\n"
+                    "log-file = %s\nthreads = 2\nsp-id = sp.example.com\ntrust-anchors = %s\n%s" % (
+                        FQDN, self.port, c.path("maf.db"), c.path("server.crt"), c.path("server.key"),
+                        self.log, c.path("ca/ca.crt"), extra))
+
+    def start(self):
+        self.proc = subprocess.Popen([self.c.bin, "maf", "--config", self.ini], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        wait_port(self.port, self.proc)
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=20)
+        self.proc = None
+
+    def m2m(self, *args, input=None):
+        return subprocess.run([self.c.bin, "maf", *args], capture_output=True, text=True, timeout=60, input=input)
+
+    def add(self, km_id, km_hex, client="Cdev1"):
+        kf = self.c.path("km-%s" % km_id.split("@")[0])
+        with open(kf, "w") as f:
+            f.write(km_hex + "\n")
+        os.chmod(kf, 0o600)
+        return self.m2m("client", "add", "--config", self.ini, "--km-id", km_id, "--km-file", kf,
+                        "--client-id", client)
+
+    def audits(self):
+        try:
+            with open(self.log) as f:
+                lines = [json.loads(ln) for ln in f if ln.strip()]
+        except FileNotFoundError:
+            return []
+        return [ln for ln in lines if ln.get("msg") == "maf audit"]
+
+
+def request(method, path, body=None, rqi="rq1", close=True):
+    data = json.dumps(body) if body is not None else ""
+    head = "%s %s HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: %s\r\nX-M2M-RVI: 3\r\nX-M2M-Origin: Cdev1\r\n" % (
+        method, path, FQDN, rqi)
+    if body is not None:
+        head += "Content-Type: application/json\r\nContent-Length: %d\r\n" % len(data)
+    if close:
+        head += "Connection: close\r\n"
+    return (head + "\r\n" + data).encode()
+
+
+def client_reg(rqi="rq1"):
+    return request("POST", "/mafClientReg", {"sec:clientRegCfg": {
+        "fqdn": FQDN, "adminFQDN": "admin.sp.example.com", "expirationTime": ts(86400)}}, rqi)
+
+
+def key_reg(rqi="rk1", target="/id-in"):
+    return request("POST", "/mafKeyReg", {"sec:keyRegCfg": {
+        "fqdn": FQDN, "adminFQDN": "admin.sp.example.com", "SUID": 32, "targetIDs": [target],
+        "expirationTime": ts(3600)}}, rqi)
+
+
+def psk_call(maf, km_id, km_hex, raw):
+    """One MAF Handshake (TLS-PSK, KmID/Km) + one request by openssl s_client. Returns (status,
+    headers, body, exported material hex) or None when the handshake failed."""
+    cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", km_id, "-psk", km_hex,
+           "-cipher", "PSK-AES128-CBC-SHA256", "-keymatexport", "EXPORTER-oneM2M-Connection",
+           "-keymatexportlen", "48", "-connect", "127.0.0.1:%d" % maf.port]
+    r = subprocess.run(cmd, input=raw, capture_output=True, timeout=30)
+    m = re.search(rb"Keying material: ([0-9A-Fa-f]+)", r.stdout)
+    i = r.stdout.find(b"HTTP/1.1 ")
+    if m is None or i < 0:
+        return None
+    status, headers, body = parse_http(r.stdout[i:])
+    return status, headers, body, m.group(1).decode().upper()
+
+
+def cert_call(maf, who, raw):
+    """One request over mutual certificates (who = "target" for /id-in, "other" for /id-x)."""
+    r = subprocess.run(["openssl", "s_client", "-quiet", "-CAfile", maf.c.path("ca/ca.crt"), "-cert",
+                        maf.c.path(who + ".crt"), "-key", maf.c.path(who + ".key"), "-connect",
+                        "127.0.0.1:%d" % maf.port], input=raw, capture_output=True, timeout=30)
+    i = r.stdout.find(b"HTTP/1.1 ")
+    assert i >= 0, r.stderr
+    return parse_http(r.stdout[i:])
+
+
+@pytest.fixture
+def pki(m2msec_bin, tmp_path):
+    c = Cse(m2msec_bin, tmp_path)
+    c.m2m("ca", "init", "--dir", c.path("ca"), "--name", "test CA", "--permit", "sp.example.com")
+    c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", FQDN, "--out", c.path("server"))
+    c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", "id-in.sp.example.com", "--out", c.path("target"))
+    c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", "id-x.sp.example.com", "--out", c.path("other"))
+    return c
+
+
+def register_and_key(maf, km_id, km):
+    out = psk_call(maf, km_id, km, client_reg())
+    assert out is not None, "MAF Handshake failed"
+    assert out[1]["x-m2m-rsc"] == "2001", out[2]
+    reg = json.loads(out[2])["sec:mafClientReg"]
+    out = psk_call(maf, km_id, km, key_reg())
+    assert out is not None and out[1]["x-m2m-rsc"] == "2001", out and out[2]
+    return reg, json.loads(out[2])["sec:mafKeyReg"], out[3]
+
+
+def test_registration_key_retrieval_admin_revoke(pki):
+    maf = Maf(pki)
+    km = secrets.token_hex(32)
+    kmid = "dev1@" + FQDN
+    r = maf.add(kmid, km)
+    assert r.returncode == 0, r.stderr
+    maf.start()
+    try:
+        reg, kr, material = register_and_key(maf, kmid, km)
+        assert reg["mafClientID"] == "Cdev1"
+        assert re.fullmatch(r"[0-9A-F]{32}", reg["mafClientRegID"])
+        # KcID = the 16 most significant bytes of this session's export (TS-0003 10.3.1)
+        assert kr["relKeyID"].upper() == material[:32]
+        assert kr["keyID"].lower() == (material[:32] + "@" + FQDN).lower()
+        assert kr["sourceID"] == "Cdev1" and kr["SUID"] == 32
+        # the target CSE retrieves exactly Kc (the 32 least significant bytes)
+        fs, fh, fb = cert_call(maf, "target", request("GET", "/mafKeyReg/" + kr["relKeyID"]))
+        assert fh["x-m2m-rsc"] == "2000", fb
+        assert json.loads(fb)["sec:mafKeyReg"]["keyValue"].lower() == material[32:].lower()
+        # an entity not in targetIDs: 4004, no oracle (TS-0003 8.8.2.8)
+        assert cert_call(maf, "other", request("GET", "/mafKeyReg/" + kr["relKeyID"]))[1]["x-m2m-rsc"] == "4004"
+        # wrong Km, unknown KmID: the handshake fails
+        assert psk_call(maf, kmid, secrets.token_hex(32), client_reg()) is None
+        assert psk_call(maf, "nobody@" + FQDN, km, client_reg()) is None
+        # the operator's view, while the MAF runs; never a key
+        lst = maf.m2m("client", "list", "--config", maf.ini)
+        assert lst.returncode == 0, lst.stderr
+        assert re.search(r"^%s Cdev1 active .*kc_keys=1$" % re.escape(kmid), lst.stdout, re.M), lst.stdout
+        show = maf.m2m("client", "show", "--config", maf.ini, "--km-id", kmid, "--json")
+        assert show.returncode == 0, show.stderr
+        info = json.loads(show.stdout)
+        assert info["client_id"] == "Cdev1" and info["state"] == "active" and info["kc_keys"] == 1
+        for out in (lst.stdout, show.stdout):
+            assert km not in out and material[32:].lower() not in out.lower()
+        # revoked while the MAF runs: its handshakes fail and its Kc is not retrievable any more
+        rv = maf.m2m("client", "revoke", "--config", maf.ini, "--km-id", kmid)
+        assert rv.returncode == 0, rv.stderr
+        assert "kc_keys_refused=1" in rv.stdout
+        assert psk_call(maf, kmid, km, client_reg()) is None
+        fs, fh, fb = cert_call(maf, "target", request("GET", "/mafKeyReg/" + kr["relKeyID"]))
+        assert fh["x-m2m-rsc"] == "4103" and fs == 403, fb
+        assert "keyValue" not in fb
+        assert json.loads(maf.m2m("client", "show", "--config", maf.ini, "--km-id", kmid,
+                                  "--json").stdout)["state"] == "revoked"
+        # the CLI refuses what is not a client of this MAF
+        bad = maf.m2m("client", "show", "--config", maf.ini, "--km-id", "nobody@" + FQDN)
+        assert bad.returncode == 1 and "no such client" in bad.stderr
+        bad = maf.add("dev2@other.example.com", km)
+        assert bad.returncode == 2 and "must be name@%s" % FQDN in bad.stderr
+    finally:
+        maf.stop()
+    causes = [(a["procedure"], a["outcome"]) for a in maf.audits()]
+    assert ("client-registration", "ok") in causes
+    assert ("key-registration", "ok") in causes
+    assert ("key-retrieval", "ok") in causes
+    with open(maf.log) as f:
+        text = f.read().lower()
+    for secret in (km, material[32:].lower()):
+        assert secret not in text
+
+
+def test_strict_config_errors(pki):
+    maf = Maf(pki, "maf-fqnd = typo.example.com\n")
+    r = subprocess.run([pki.bin, "maf", "--config", maf.ini], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert "m2msec: maf: %s: line 11: unknown key 'maf-fqnd'" % maf.ini in r.stderr, r.stderr
+    with open(maf.ini, "w") as f:
+        f.write("[mef]\nmef-fqdn = mef.sp.example.com\n")
+    r = subprocess.run([pki.bin, "maf", "--config", maf.ini], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "no [maf] section" in r.stderr, r.stderr
+    with open(maf.ini, "w") as f:
+        f.write("[maf]\nmaf-fqdn = %s\nmef-cert = x.pem\n" % FQDN)
+    r = subprocess.run([pki.bin, "maf", "--config", maf.ini], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "line 3: mef-cert needs mef-url" in r.stderr, r.stderr
+    # the admin CLI reads the same section with the same rules
+    r = maf.m2m("client", "list", "--config", maf.ini)
+    assert r.returncode == 2 and "line 3: mef-cert needs mef-url" in r.stderr, r.stderr
+
+
+def test_rate_limit_429_retry_after(pki):
+    maf = Maf(pki, "rate-limit-per-identity = 2\nrate-limit-per-address = 0\n")
+    km = secrets.token_hex(32)
+    assert maf.add("dev1@" + FQDN, km).returncode == 0
+    maf.start()
+    try:
+        got = [psk_call(maf, "dev1@" + FQDN, km, client_reg("r%d" % i)) for i in range(3)]
+    finally:
+        maf.stop()
+    assert got[0][1]["x-m2m-rsc"] == "2001"
+    status, headers, body, _ = got[2]
+    assert status == 429 and headers["x-m2m-rsc"] == "4000"
+    assert 1 <= int(headers["retry-after"]) <= 60
+    assert any(a["outcome"] == "rate-limited-identity" and a["rqi"] == "r2" for a in maf.audits())
+
+
+def test_kill9_during_key_registrations_loses_nothing_answered(pki):
+    maf = Maf(pki, "rate-limit-per-address = 0\nrate-limit-per-identity = 0\n")
+    n = 16
+    keys = {"k%d@%s" % (i, FQDN): secrets.token_hex(32) for i in range(n)}
+    for i, (kid, k) in enumerate(keys.items()):
+        assert maf.add(kid, k, client="Ck%d" % i).returncode == 0
+    maf.start()
+    for kid, k in keys.items():
+        assert psk_call(maf, kid, k, client_reg())[1]["x-m2m-rsc"] == "2001"
+    procs = []
+    for kid, k in keys.items():
+        cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", kid, "-psk", k, "-cipher",
+               "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % maf.port]
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        p.stdin.write(key_reg(kid))
+        p.stdin.close()
+        procs.append((kid, p))
+    deadline = time.monotonic() + 30  # a bound, not a timing assertion
+    while time.monotonic() < deadline and sum(p.poll() is not None for _, p in procs) < 3:
+        time.sleep(0.005)
+    maf.proc.send_signal(signal.SIGKILL)
+    maf.proc.wait(timeout=20)
+    maf.proc = None
+    answered = {}
+    for kid, p in procs:
+        raw = p.stdout.read()
+        p.wait(timeout=30)
+        i = raw.find(b"HTTP/1.1 ")
+        if i >= 0:
+            _, h, body = parse_http(raw[i:])
+            complete = len(body.encode()) == int(h.get("content-length", "-1"))
+            if h.get("x-m2m-rsc") == "2001" and complete:
+                answered[kid] = json.loads(body)["sec:mafKeyReg"]["relKeyID"]
+    assert answered, "no key registration finished before the kill"
+    db = sqlite3.connect(pki.path("maf.db"))
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    maf.start()
+    try:
+        for kid, rel in answered.items():
+            fs, fh, fb = cert_call(maf, "target", request("GET", "/mafKeyReg/" + rel))
+            assert fh["x-m2m-rsc"] == "2000", (kid, fb)
+    finally:
+        maf.stop()
+    print("kill -9: %d of %d key registrations answered 2001 before the kill, all retrievable" % (
+        len(answered), n))
