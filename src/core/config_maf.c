@@ -41,8 +41,6 @@ static const struct m2mi_cfg_key maf_keys[] = {
 	M2MI_INT(T, "rate-limit-per-address", rate_limit_per_address, 0, 1000000),
 	M2MI_INT(T, "psk-lookup-timeout-ms", psk_lookup_timeout_ms, 100, 60000),
 	M2MI_INT(T, "psk-lookups-max", psk_lookups_max, 1, 65536),
-	/* PRAGMA synchronous of the service's connections (docs/config.md "[maf] store-sync") */
-	M2MI_KEY(T, "store-sync", M2MI_CFG_SYNC, store_sync_full),
 };
 #define NKEYS (sizeof(maf_keys) / sizeof(maf_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");

@@ -36,7 +36,6 @@ static void test_defaults(void **state)
 	assert_int_equal(c.rate_limit_per_address, 600);
 	assert_int_equal(c.psk_lookup_timeout_ms, 3000);
 	assert_int_equal(c.psk_lookups_max, 256);
-	assert_false(c.store_sync_full);
 	assert_string_equal(c.mef_url, "");
 	/* no maf-fqdn: refused (every KmID and Kc Key Identifier carries it, TS-0003 clause 10.6) */
 	assert_int_equal(m2m_maf_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
@@ -57,7 +56,7 @@ static void test_all_keys(void **state)
 			  "sp-id = //sp.example.com\nmef-name = mef.example.com\nmef-cache-seconds = 5\n"
 			  "max-key-lifetime = 3600\nmax-registration-lifetime = 86400\n"
 			  "rate-limit-per-identity = 0\nrate-limit-per-address = 100\npsk-lookup-timeout-ms = 500\n"
-			  "psk-lookups-max = 8\nstore-sync = full\n";
+			  "psk-lookups-max = 8\n";
 
 	(void)state;
 	assert_int_equal(parse(&c, ini, &found, err, sizeof(err)), M2M_OK);
@@ -92,9 +91,8 @@ static void test_all_keys(void **state)
 	assert_int_equal(c.rate_limit_per_address, 100);
 	assert_int_equal(c.psk_lookup_timeout_ms, 500);
 	assert_int_equal(c.psk_lookups_max, 8);
-	assert_true(c.store_sync_full);
 	assert_int_equal(m2m_maf_config_line(&c, "maf-fqdn"), 5);
-	assert_int_equal(m2m_maf_config_line(&c, "store-sync"), 34);
+	assert_int_equal(m2m_maf_config_line(&c, "psk-lookups-max"), 33);
 	assert_int_equal(m2m_maf_config_line(&c, "nope"), 0);
 }
 
@@ -116,7 +114,8 @@ static void test_rejects(void **state)
 		{"[maf]\npsk-lookups-max = 0\n", "line 2: invalid value for 'psk-lookups-max'"},
 		{"[maf]\nmax-body = 10\n", "line 2: invalid value for 'max-body'"},
 		{"[maf]\nlog-level = loud\n", "line 2: invalid value for 'log-level'"},
-		{"[maf]\nstore-sync = FULL\n", "line 2: invalid value for 'store-sync'"},
+		/* no store-sync: the credential store always commits with synchronous=FULL */
+		{"[maf]\nstore-sync = full\n", "line 2: unknown key 'store-sync'"},
 		{"[maf]\ntls13 = maybe\n", "line 2: invalid value for 'tls13'"},
 		{"\n[maf]\n[maf2]\n", "line 3: unknown section [maf2]"},
 		{"[maf]\nx\n", "line 2: expected key = value"},
