@@ -281,3 +281,33 @@ def test_kill9_during_key_registrations_loses_nothing_answered(pki):
         maf.stop()
     print("kill -9: %d of %d key registrations answered 2001 before the kill, all retrievable" % (
         len(answered), n))
+
+
+def test_mef_down_keid_handshake_fails_others_proceed(pki):
+    """Remote provisioning (TS-0003 8.8.2.3) with the MEF unreachable: a KeID of mef-name fails its
+    handshake (fail closed) while a KmID client of the same MAF is served meanwhile."""
+    dead = free_port()  # nothing listens there
+    maf = Maf(pki, "mef-url = https://127.0.0.1:%d\nmef-name = mef.sp.example.com\nmef-ca = %s\n"
+                   "mef-cert = %s\nmef-key = %s\npsk-lookup-timeout-ms = 2000\n" % (
+                       dead, pki.path("ca/ca.crt"), pki.path("server.crt"), pki.path("server.key")))
+    km = secrets.token_hex(32)
+    assert maf.add("dev1@" + FQDN, km).returncode == 0
+    maf.start()
+    try:
+        keid = secrets.token_hex(16) + "@mef.sp.example.com"
+        cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", keid, "-psk", secrets.token_hex(32),
+               "-cipher", "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % maf.port]
+        pending = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        pending.stdin.write(client_reg("keid"))
+        pending.stdin.close()
+        out = psk_call(maf, "dev1@" + FQDN, km, client_reg())
+        assert out is not None and out[1]["x-m2m-rsc"] == "2001", out and out[2]
+        raw = pending.stdout.read()
+        pending.wait(timeout=30)
+        assert b"HTTP/1.1 " not in raw  # the KeID handshake failed: no procedure ran
+        assert maf.proc.poll() is None
+    finally:
+        maf.stop()
+    with open(maf.log) as f:
+        text = f.read()
+    assert "KeIDs *@mef.sp.example.com give Km (SUID 21)" in text
