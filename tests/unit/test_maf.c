@@ -211,6 +211,32 @@ static void test_remote_disabled(void **state)
 	mx_free(f);
 }
 
+/* The store is the state: a MAF restarted on the same file knows its registrations and keys. */
+static void test_restart_keeps_state(void **state)
+{
+	mx *f = mx_new();
+	m2m_maf_assoc *a = mx_km(f, MX_KMID_A, 0x42), *t;
+	m2m_maf_config c = {.maf_fqdn = MX_FQDN, .sp_id = "//sp.example.com", .audit = mx_audit, .audit_ctx = f};
+	char path[96];
+
+	(void)state;
+	snprintf(path, sizeof(path), "mafClientReg/%s", mx_register(f, a));
+	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", MX_KR("32", "[\"/cse-in\"]", ""), NULL), 2001);
+	m2m_maf_assoc_free(a);
+	m2m_maf_worker_free(f->w);
+	m2m_maf_free(f->maf);
+	c.store = f->path;
+	assert_int_equal(m2m_maf_new(&c, &f->maf), M2M_OK);
+	assert_int_equal(m2m_maf_worker_new(f->maf, &f->w), M2M_OK);
+	a = mx_km(f, MX_KMID_A, 0x42);
+	t = mx_cert(f, MX_CSE_ABS, M2M_ENTITY_CSE);
+	assert_int_equal(mx_run(f, a, M2M_OP_RETRIEVE, path, NULL, NULL), 2000);
+	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, "mafKeyReg/42424242424242424242424242424242", NULL, NULL), 2000);
+	m2m_maf_assoc_free(a);
+	m2m_maf_assoc_free(t);
+	mx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_km_lookup),
 		cmocka_unit_test(test_remote_provisioning),
 		cmocka_unit_test(test_remote_disabled),
+		cmocka_unit_test(test_restart_keeps_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,6 +128,37 @@ static void test_deregister_drops_keys(void **state)
 	mx_free(f);
 }
 
+/* One registration per client, across its credentials (docs/procedures/maf.md): a registration
+ * through a second Km replaces the first; the keys stay until the client de-registers. */
+static void test_one_registration_per_client(void **state)
+{
+	mx *f = mx_new();
+	m2m_maf_assoc *a1, *a2, *t = mx_cert(f, MX_CSE_ABS, M2M_ENTITY_CSE);
+	char p1[96], p2[96], kpath[96];
+	json_t *pc = NULL;
+
+	(void)state;
+	mx_add_km(f, "deva2@maf.example.com", MX_A, 0x77, 0);
+	a1 = mx_km(f, MX_KMID_A, 1);
+	a2 = mx_km(f, "deva2@maf.example.com", 2);
+	snprintf(p1, sizeof(p1), "mafClientReg/%s", mx_register(f, a1));
+	assert_int_equal(mx_run(f, a1, M2M_OP_CREATE, "mafKeyReg", MX_KR("32", "[\"/cse-in\"]", ""), &pc), 2001);
+	snprintf(kpath, sizeof(kpath), "mafKeyReg/%s", mx_str(pc, "sec:mafKeyReg", "relKeyID"));
+	json_decref(pc);
+	snprintf(p2, sizeof(p2), "mafClientReg/%s", mx_register(f, a2));
+	assert_int_equal(mx_run(f, a1, M2M_OP_RETRIEVE, p1, NULL, NULL), 4004); /* replaced */
+	assert_int_equal(mx_run(f, a2, M2M_OP_RETRIEVE, p1, NULL, NULL), 4004);
+	assert_int_equal(mx_run(f, a2, M2M_OP_RETRIEVE, p2, NULL, NULL), 2000);
+	assert_int_equal(mx_run(f, a1, M2M_OP_CREATE, "mafKeyReg", MX_KR("32", "[\"/cse-in\"]", ""), NULL), 4103);
+	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, kpath, NULL, NULL), 2000); /* its keys stay */
+	assert_int_equal(mx_run(f, a2, M2M_OP_DELETE, p2, NULL, NULL), 2002);
+	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, kpath, NULL, NULL), 4004); /* ... until it de-registers */
+	m2m_maf_assoc_free(a1);
+	m2m_maf_assoc_free(a2);
+	m2m_maf_assoc_free(t);
+	mx_free(f);
+}
+
 static int revoked;
 
 static m2m_err revoke_cb(const m2m_cred_info *info, void *arg)
@@ -179,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_retrieve_update_delete),
 		cmocka_unit_test(test_deregister_drops_keys),
 		cmocka_unit_test(test_cert_client),
+		cmocka_unit_test(test_one_registration_per_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

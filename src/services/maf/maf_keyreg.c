@@ -193,19 +193,19 @@ static bool listed(const m2m_maf *maf, const m2m_cred_info *info, const m2m_maf_
 	return false;
 }
 
-/* The source's client is still usable: its record active and registered (clause 8.8.2.8). */
+/* The source's client is still usable: the record it registered the key with is still active
+ * (clause 8.8.2.8). A De-Registration deletes the client's keys; a newer registration of the
+ * same client (through another credential) keeps them (docs/procedures/maf.md). */
 static bool source_usable(m2m_maf_worker *w, const m2m_cred_info *info, int64_t now)
 {
 	m2m_cred_info *src = NULL;
 	json_t *at = info->attrs != NULL ? json_loads(info->attrs, 0, NULL) : NULL;
 	const char *sid = json_string_value(json_object_get(at, "src"));
-	m2mi_maf_reg reg;
 	bool ok = false;
 
 	if (sid != NULL && m2m_credstore_get_info(w->st, sid, &src) == M2M_OK)
 		ok = src->owner != NULL && info->owner != NULL && strcmp(src->owner, info->owner) == 0 && /* public */
-		     m2m_credstore_check(src, now) == M2M_OK && m2mi_maf_reg_parse(src->attrs, &reg) == M2M_OK &&
-		     reg.present;
+		     m2m_credstore_check(src, now) == M2M_OK;
 	m2m_credstore_info_free(src);
 	json_decref(at);
 	return ok;

@@ -131,6 +131,43 @@ static m2m_err register_remote(m2m_maf_worker *w, const m2m_maf_assoc *a, m2mi_m
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
 
+typedef struct drop_ctx {
+	m2m_credstore *st;
+	const char *owner, *keep;
+	m2m_err r;
+} drop_ctx;
+
+/* De-Registration (clause 8.8.2.6): delete each key registration whose source is the client. */
+static m2m_err drop_key(const m2m_cred_info *info, void *arg)
+{
+	drop_ctx *d = arg;
+
+	if (info->owner != NULL && strcmp(info->owner, d->owner) == 0) /* public: ids */
+		d->r = m2m_credstore_delete(d->st, info->id);
+	return d->r;
+}
+
+/* One registration per client: clear the registration kept on the client's other records
+ * (a previous certificate, another Km); their KeID / check time stay. */
+static m2m_err drop_other_reg(const m2m_cred_info *info, void *arg)
+{
+	drop_ctx *d = arg;
+	m2mi_maf_reg reg;
+	m2m_cred_info ci;
+
+	if (info->owner == NULL || strcmp(info->owner, d->owner) != 0 || /* public: ids */
+	    (d->keep != NULL && strcmp(info->id, d->keep) == 0) || /* public: ids */
+	    m2mi_maf_reg_parse(info->attrs, &reg) != M2M_OK || !reg.present)
+		return M2M_OK;
+	reg.present = false;
+	memset(&ci, 0, sizeof(ci));
+	if ((ci.attrs = m2mi_maf_reg_text(&reg)) == NULL)
+		return d->r = M2M_E_NOMEM;
+	d->r = m2m_credstore_update(d->st, info->id, M2M_CRED_SET_ATTRS, &ci);
+	free(ci.attrs);
+	return d->r;
+}
+
 static m2m_err do_register(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
 			   int64_t now, m2mi_maf_out *o)
 {
@@ -185,39 +222,18 @@ static m2m_err do_register(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_
 	} else {
 		r = M2M_E_INTERNAL; /* a CLIENT is a Km record or a certificate */
 	}
-	m2m_credstore_info_free(info);
 	if (ci.attrs == NULL && r != M2M_E_INTERNAL)
 		r = M2M_E_NOMEM;
+	if (r == M2M_OK) {
+		drop_ctx d = {.st = w->st, .owner = a->client_id, .keep = info != NULL ? info->id : a->cred_id};
+		r = m2m_credstore_list(w->st, M2M_CRED_KIND_KM | M2M_CRED_KIND_CERT, drop_other_reg, &d);
+	}
+	m2m_credstore_info_free(info);
 	free(ci.attrs);
 	if (r != M2M_OK)
 		return store_fail(rsp, o);
 	m2mi_maf_set_body(rsp, M2M_RSC_CREATED, reg_json(w->maf, a->client_id, &reg, NULL, false));
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
-}
-
-typedef struct drop_ctx {
-	m2m_credstore *st;
-	const char *owner, *src;
-	m2m_err r;
-} drop_ctx;
-
-/* Delete each key registration whose source is this registration's client record. */
-static m2m_err drop_key(const m2m_cred_info *info, void *arg)
-{
-	drop_ctx *d = arg;
-	json_t *j;
-	const char *src;
-	bool mine;
-
-	if (info->owner == NULL || strcmp(info->owner, d->owner) != 0 || info->attrs == NULL) /* public: ids */
-		return M2M_OK;
-	j = json_loads(info->attrs, 0, NULL);
-	src = json_string_value(json_object_get(j, "src"));
-	mine = src != NULL && strcmp(src, d->src) == 0; /* public: ids */
-	json_decref(j);
-	if (mine)
-		d->r = m2m_credstore_delete(d->st, info->id);
-	return d->r;
 }
 
 static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, m2mi_maf_reg *reg, const m2m_request *req,
@@ -306,7 +322,7 @@ m2m_err m2mi_maf_client(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_req
 			break;
 		}
 		/* the registration goes, and with it the client's key registrations (one transaction) */
-		d = (drop_ctx){.st = w->st, .owner = a->client_id, .src = info->id, .r = M2M_OK};
+		d = (drop_ctx){.st = w->st, .owner = a->client_id, .r = M2M_OK};
 		reg.present = false;
 		memset(&ci, 0, sizeof(ci));
 		if ((r = m2m_credstore_list(w->st, M2M_CRED_KIND_KC, drop_key, &d)) == M2M_OK &&
