@@ -28,6 +28,11 @@
 
 enum { MEF_ANSWER, MEF_SILENT };
 
+/* A MAF Key Retrieval (maf.md "The CSE side"): the same fake service answers /mafKeyReg/ with a
+ * sec:mafKeyReg (its certificate names mef.example.com: that is the FQDN the MAF resolver uses). */
+#define REL "00112233445566778899AABBCCDDEEFF"
+#define KCID REL "@mef.example.com"
+
 static struct {
 	int lfd, port, mode;
 	SSL_CTX *ctx;
@@ -83,11 +88,17 @@ static void *mef_run(void *arg)
 				;
 		} else {
 			char body[512], rsp[1024];
-			int bl = snprintf(body, sizeof(body),
-					  "{\"sec:fetchCredRsp\":{\"status\":true,\"credential\":\"%s\",\"enroleeID\":"
-					  "\"Cdev1\",\"keyID\":\"%s\",\"SUID\":22,\"lifetime\":3600,"
-					  "\"expirationTime\":\"20270101T000000\"}}",
-					  CRED, KEID);
+			int bl = strncmp(buf, "GET /mafKeyReg/", 15) == 0
+					 ? snprintf(body, sizeof(body),
+						    "{\"sec:mafKeyReg\":{\"relKeyID\":\"%s\",\"keyID\":\"%s\","
+						    "\"expirationTime\":\"20990101T000000\",\"sourceID\":\"/cse-mn\","
+						    "\"SUID\":32,\"keyValue\":\"%s\"}}",
+						    REL, KCID, CRED)
+					 : snprintf(body, sizeof(body),
+						    "{\"sec:fetchCredRsp\":{\"status\":true,\"credential\":\"%s\","
+						    "\"enroleeID\":\"Cdev1\",\"keyID\":\"%s\",\"SUID\":22,"
+						    "\"lifetime\":3600,\"expirationTime\":\"20270101T000000\"}}",
+						    CRED, KEID);
 			int rl = snprintf(rsp, sizeof(rsp),
 					  "HTTP/1.1 200 OK\r\nX-M2M-RSC: 2000\r\nX-M2M-RI: x\r\n"
 					  "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
@@ -277,6 +288,43 @@ static void test_fetch_over_mutual_tls(void **state)
 	m2mi_remote_key_free(mc);
 }
 
+/* The MAF configuration of the same resolver over the same link: RETRIEVE /mafKeyReg/<relKeyID>
+ * with X-M2M-Origin = the CSE-ID, psk = the first half of Kc, bound to the sourceID. */
+static void test_maf_retrieval_over_mutual_tls(void **state)
+{
+	m2mi_remote_link *l = link_new(mef.port, "mef.example.com", cse_cert, cse_key, 5000, 4);
+	m2mi_remote_key_cfg c = {.lim = {64, 8, 60, 5}, .fetch = m2mi_remote_link_fetch, .fetch_ctx = l, .done = hs_done};
+	m2mi_remote_key *rk = NULL;
+	m2m_key *key = NULL;
+	m2m_sa sa;
+
+	(void)state;
+	m2mi_remote_key_cfg_maf(&c, "mef.example.com");
+	assert_int_equal(m2mi_remote_key_new(&c, &rk), M2M_OK);
+	mef.mode = MEF_ANSWER;
+	/* a KeID-shaped identity of this FQDN is a KcID here: only the configuration tells */
+	assert_int_equal(m2mi_remote_key_start(rk, KCID, (int64_t)time(NULL), (m2m_psk_wait *)&hs, &key, &sa), M2M_OK);
+	assert_null(key);
+	hs_wait(++n_done);
+	assert_int_equal(hs.err, M2M_OK);
+	assert_true(hs.key);
+	assert_int_equal(hs.sa.entity, M2M_ENTITY_CSE);
+	assert_string_equal(hs.sa.bound_id, "/cse-mn");
+	assert_string_equal(hs.sa.credential_id, "12-" KCID);
+	assert_int_equal(hs.sa.suid, 32);
+	pthread_mutex_lock(&mef.mu);
+	assert_non_null(strstr(mef.req, "GET /mafKeyReg/" REL " HTTP/1.1\r\n"));
+	assert_non_null(strstr(mef.req, "\r\nX-M2M-Origin: /id-in\r\n"));
+	pthread_mutex_unlock(&mef.mu);
+	/* cached: the next handshake gets the 16-byte psk at once */
+	assert_int_equal(m2mi_remote_key_start(rk, KCID, (int64_t)time(NULL), (m2m_psk_wait *)&hs, &key, &sa), M2M_OK);
+	assert_non_null(key);
+	assert_int_equal(m2m_key_len(key), 16);
+	m2m_key_free(key);
+	m2mi_remote_link_free(l);
+	m2mi_remote_key_free(rk);
+}
+
 /* The MEF's certificate does not carry the expected FQDN: no key, the handshake fails. */
 static void test_mef_name_mismatch(void **state)
 {
@@ -382,6 +430,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fetch_over_mutual_tls),
+		cmocka_unit_test(test_maf_retrieval_over_mutual_tls),
 		cmocka_unit_test(test_mef_name_mismatch),
 		cmocka_unit_test(test_cse_cert_refused),
 		cmocka_unit_test(test_mef_down_and_silent),
