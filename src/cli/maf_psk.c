@@ -8,11 +8,10 @@
  *    the MEF link; the answer goes to m2m_maf_km_rechecked (4004 / 4103 revoke the Km) and the
  *    handshake completes only on a 2000 (an unreachable MEF fails it, revoking nothing).
  *  - KeID of the MEF (clause 8.8.2.3, remote provisioning): the shared remote-key resolver
- *    (remote/remote_key.c, MEF configuration) with SUID 21 fetches Km = HMAC-SHA-256(Ke, label || MAF-ID)
+ *    (remote/remote_key.c, MEF configuration, wired by remote_res.c) with SUID 21 fetches Km = HMAC-SHA-256(Ke, label || MAF-ID)
  *    from the MEF; the TLS layer keeps a copy of it (m2m_tls_keep_psk) for the association.
  * Shutdown as for the CSE (cse_mef.c): after the loops stopped, waits are completed directly.
  */
-#include <arpa/inet.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,16 +21,13 @@
 #include "cli/maf_psk.h"
 #include "m2msec/log.h"
 #include "m2msec/mem.h"
+#include "cli/remote_res.h"
 #include "remote/httpc.h"
-#include "remote/remote_link.h"
-
-#define NEGATIVE_SECONDS 5  /* an unknown or refused KeID is asked again after this */
-#define CACHE_ENTRIES 4096  /* keys and refusals kept (LRU beyond) */
 
 struct maf_psk {
 	m2m_maf *maf;
-	m2mi_remote_link *link;      /* NULL without mef-url */
-	m2mi_remote_key *mc;
+	struct remote_res *res;       /* NULL without mef-url: the MEF link and the KeID resolver */
+	m2mi_remote_link *link;       /* res->link (re-checks of a Km from the MEF) */
 	char mef_name[M2M_CFG_STR];
 	_Atomic(m2mi_remote_wait_done_fn) done; /* m2m_psk_wait_done_post; direct after the loops stop */
 };
@@ -139,44 +135,28 @@ const char *maf_psk_mef_name(const struct maf_psk *p)
 	return p != NULL ? p->mef_name : "";
 }
 
+/* The KeID resolver and the MEF link: the one wiring every service shares (remote_res.c). */
 static int start_mef(struct svc *s, const m2m_maf_svc_config *cfg, struct maf_psk *p)
 {
+	struct remote_res_cfg c = {
+		.prefix = "mef", .peer = "MEF", .what = "KeIDs (remote provisioning of Km, SUID 21)",
+		.url = cfg->mef_url, .ca = cfg->mef_ca, .cert = cfg->mef_cert, .key = cfg->mef_key,
+		.name = cfg->mef_name, .origin = cfg->maf_fqdn, /* the MEF knows the MAF by its FQDN certificate */
+		.maf = false, .suid = M2M_SUID_RSPF_MAF, .timeout_ms = cfg->psk_lookup_timeout_ms,
+		.lookups_max = cfg->psk_lookups_max, .cache_seconds = cfg->mef_cache_seconds,
+	};
 	m2mi_url u;
 	bool tls = false;
-	unsigned char ip[16];
-	m2m_err r;
+	int rc;
 
-	if (m2mi_url_parse_any(cfg->mef_url, &u, &tls) != M2M_OK || !tls)
-		return svc_errorf(s, "mef-url", cfg->mef_url, "must be https://HOST:PORT", CLI_USAGE);
-	snprintf(p->mef_name, sizeof(p->mef_name), "%s", cfg->mef_name[0] ? cfg->mef_name : u.host);
-	if (inet_pton(AF_INET, p->mef_name, ip) == 1 || inet_pton(AF_INET6, p->mef_name, ip) == 1)
-		return svc_errorf(s, "mef-url", cfg->mef_url,
-				  "the host is an IP address: set mef-name to the MEF's FQDN", CLI_USAGE);
-	{
-		/* X-M2M-Origin towards the MEF: the MAF is known there by its FQDN certificate */
-		m2mi_remote_link_cfg lc = {cfg->mef_url, cfg->mef_ca, cfg->mef_cert, cfg->mef_key, p->mef_name,
-					cfg->maf_fqdn, cfg->psk_lookup_timeout_ms, (size_t)cfg->psk_lookups_max};
-		if ((r = m2mi_remote_link_new(&lc, &p->link)) != M2M_OK)
-			return svc_errorf(s, r == M2M_E_KEY_PERMS ? "mef-key" : "mef-cert",
-					  r == M2M_E_KEY_PERMS ? cfg->mef_key : cfg->mef_cert,
-					  r == M2M_E_KEY_PERMS ? "key file must be mode 0600"
-							       : "cannot load mef-ca / mef-cert / mef-key",
-					  cli_exit_code(r));
-	}
-	{
-		m2mi_remote_key_cfg cc = {
-			.lim = {CACHE_ENTRIES, (size_t)cfg->psk_lookups_max, cfg->mef_cache_seconds, NEGATIVE_SECONDS},
-			.fetch = m2mi_remote_link_fetch,
-			.fetch_ctx = p->link,
-		};
-		m2mi_remote_key_cfg_mef(&cc, p->mef_name, M2M_SUID_RSPF_MAF);
-		if ((r = m2mi_remote_key_new(&cc, &p->mc)) != M2M_OK ||
-		    (r = m2m_tls_add_psk_resolver_async(s->tls, m2mi_remote_key_start, p->mc)) != M2M_OK)
-			return svc_errorf(s, "mef-name", p->mef_name, m2m_strerror(r), cli_exit_code(r));
-	}
-	m2m_log(M2M_LOG_INFO, "MEF %s (%s): KeIDs *@%s give Km (SUID %d) fetched during the handshake; Km from the "
-			      "MEF re-checked after %d s", cfg->mef_url, p->mef_name, p->mef_name, M2M_SUID_RSPF_MAF,
-		cfg->mef_cache_seconds);
+	if ((rc = remote_res_start(s, &c, &p->res)) != CLI_OK)
+		return rc;
+	/* the same name remote_res_start checked: mef-name, else the (non-IP) host of mef-url */
+	if (cfg->mef_name[0] != '\0')
+		snprintf(p->mef_name, sizeof(p->mef_name), "%s", cfg->mef_name);
+	else if (m2mi_url_parse_any(cfg->mef_url, &u, &tls) == M2M_OK)
+		snprintf(p->mef_name, sizeof(p->mef_name), "%s", u.host);
+	p->link = p->res->link;
 	return CLI_OK;
 }
 
@@ -210,9 +190,6 @@ void maf_psk_stop(struct maf_psk *p)
 	if (p == NULL)
 		return;
 	atomic_store(&p->done, done_direct); /* no loop runs any more */
-	if (p->mc)
-		m2mi_remote_key_set_done(p->mc, done_direct);
-	m2mi_remote_link_free(p->link); /* answers what it holds (re-checks included) */
-	m2mi_remote_key_free(p->mc);
+	remote_res_stop(p->res);             /* the link answers what it holds (re-checks included) */
 	free(p);
 }

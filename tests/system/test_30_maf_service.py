@@ -310,4 +310,4 @@ def test_mef_down_keid_handshake_fails_others_proceed(pki):
         maf.stop()
     with open(maf.log) as f:
         text = f.read()
-    assert "KeIDs *@mef.sp.example.com give Km (SUID 21)" in text
+    assert "KeIDs (remote provisioning of Km, SUID 21) *@mef.sp.example.com" in text
