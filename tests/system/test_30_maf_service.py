@@ -311,3 +311,26 @@ def test_mef_down_keid_handshake_fails_others_proceed(pki):
     with open(maf.log) as f:
         text = f.read()
     assert "KeIDs (remote provisioning of Km, SUID 21) *@mef.sp.example.com" in text
+
+
+def test_refusals_over_the_wire(pki):
+    """docs/procedures/maf.md "Common errors" through the real listener: no association (server-
+    authenticated TLS only, no PSK, no client certificate) is refused at the handshake, a
+    malformed body 4000, Key Registration before Client Registration 4103, an unknown To 4004."""
+    maf = Maf(pki)
+    km = secrets.token_hex(32)
+    assert maf.add("dev1@" + FQDN, km).returncode == 0
+    maf.start()
+    try:
+        r = subprocess.run(["openssl", "s_client", "-quiet", "-CAfile", pki.path("ca/ca.crt"), "-connect",
+                            "127.0.0.1:%d" % maf.port], input=client_reg(), capture_output=True, timeout=30)
+        assert b"HTTP/1.1 " not in r.stdout and b"certificate required" in r.stderr, r.stderr
+        out = psk_call(maf, "dev1@" + FQDN, km, key_reg())
+        assert out[1]["x-m2m-rsc"] == "4103", out[2]
+        bad = request("POST", "/mafClientReg", {"sec:clientRegCfg": {"fqdn": FQDN, "nope": 1}})
+        assert psk_call(maf, "dev1@" + FQDN, km, bad)[1]["x-m2m-rsc"] == "4000"
+        assert psk_call(maf, "dev1@" + FQDN, km, request("GET", "/nothing"))[1]["x-m2m-rsc"] == "4004"
+    finally:
+        maf.stop()
+    causes = [(a["procedure"], a["outcome"], a["rsc"]) for a in maf.audits()]
+    assert ("key-registration", "not-registered", 4103) in causes, causes
