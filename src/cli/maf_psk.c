@@ -76,9 +76,10 @@ static void recheck_done(void *arg, int result, int status, int rsc, const char 
 		mef = m2mi_mef_parse_fetch_rsp(rsc, body, len, rc->keid, M2M_SUID_RSPF_MAF, now, &k, &sa);
 	if (mef == M2M_OK) {
 		m2m_key_validity(k, &nb, &expiry);
-		/* the MEF still derives the Km of this KeID: it must be the one stored */
+		/* the MEF must still derive the Km stored for this KeID; another key is no answer the
+		 * mapping defines: the handshake fails, nothing is revoked (M2M_E_PROTO) */
 		if (!m2m_key_equal(k, rc->km))
-			mef = M2M_E_AUTH;
+			mef = M2M_E_PROTO;
 	}
 	m2m_key_free(k);
 	m2m_memzero(&sa, sizeof(sa));

@@ -334,3 +334,101 @@ def test_refusals_over_the_wire(pki):
         maf.stop()
     causes = [(a["procedure"], a["outcome"], a["rsc"]) for a in maf.audits()]
     assert ("key-registration", "not-registered", 4103) in causes, causes
+
+
+class FakeMef:
+    """A TLS server with the MEF's certificate that requires the MAF's client certificate and
+    answers every RETRIEVE with one fixed RSC (the re-check of a Km from the MEF)."""
+
+    def __init__(self, c, rsc, body=b""):
+        import socket
+        import ssl
+        import threading
+        self.rsc, self.body, self.paths = rsc, body, []
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(c.path("mef.crt"), c.path("mef.key"))
+        ctx.load_verify_locations(c.path("ca/ca.crt"))
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.ctx = ctx
+        self.th = threading.Thread(target=self.serve, daemon=True)
+        self.th.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                s = self.ctx.wrap_socket(conn, server_side=True)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.paths.append(data.split(b" ")[1].decode())
+                s.sendall(b"HTTP/1.1 %s\r\nX-M2M-RSC: %d\r\nX-M2M-RI: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (
+                              b"200 OK" if self.rsc == 2000 else b"404 Not Found", self.rsc, len(self.body),
+                              self.body))
+                s.close()
+            except Exception:  # a refused TLS client: next one
+                conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.mark.parametrize("mef_rsc,same_km,state,outcome", [
+    (2000, True, "active", "ok"), (2000, False, "active", "internal"), (4004, True, "revoked", "revoked"),
+    (4103, True, "revoked", "revoked"), (None, True, "active", "internal")])
+def test_km_from_mef_recheck(pki, mef_rsc, same_km, state, outcome):
+    """docs/procedures/maf.md "Km from the MEF": a Km that came from the MEF and was last checked
+    longer than mef-cache-seconds ago is re-checked during the handshake (RETRIEVE
+    fetchCredentials/<KeID>/21 over the MAF's own association, without blocking the loop). The
+    MEF's 4004 / 4103 revoke the Km at the MAF and fail the handshake; an unreachable MEF fails
+    the handshake and revokes nothing; a 2000 with the stored Km lets the handshake complete, one
+    with another key fails it and revokes nothing."""
+    pki.m2m("ca", "issue", "--dir", pki.path("ca"), "--san", "mef.sp.example.com", "--out", pki.path("mef"))
+    km = secrets.token_hex(32)
+    keid = "AB" * 16 + "@mef.sp.example.com"
+    body = json.dumps({"sec:fetchCredRsp": {"status": True, "credential": km if same_km else secrets.token_hex(32),
+                                            "enroleeID": "Cremote", "keyID": keid, "SUID": 21,
+                                            "lifetime": 3600}}).encode()
+    mef = FakeMef(pki, mef_rsc or 2000, body if mef_rsc == 2000 else b"")
+    port = mef.port
+    if mef_rsc is None:
+        mef.close()  # nothing listens any more
+    maf = Maf(pki, "mef-url = https://127.0.0.1:%d\nmef-name = mef.sp.example.com\nmef-ca = %s\n"
+                   "mef-cert = %s\nmef-key = %s\n" % (
+                       port, pki.path("ca/ca.crt"), pki.path("server.crt"), pki.path("server.key")))
+    kmid = "0123456789abcdef0123456789abcdef@" + FQDN
+    assert maf.add(kmid, km, client="Cremote").returncode == 0
+    # the record as remote provisioning leaves it (services/maf: attrs "keid", "checked")
+    db = sqlite3.connect(pki.path("maf.db"))
+    db.execute("UPDATE cred SET attrs = ? WHERE id_fold = ?", (json.dumps({"keid": keid, "checked": 0}), kmid.lower()))
+    db.commit()
+    db.close()
+    maf.start()
+    try:
+        out = psk_call(maf, kmid, km, client_reg())
+        if outcome == "ok":
+            assert out is not None and out[1]["x-m2m-rsc"] == "2001", out and out[2]
+            # checked just now: the next handshake within mef-cache-seconds asks the MEF nothing
+            assert psk_call(maf, kmid, km, request("GET", "/mafClientReg/" + json.loads(out[2])[
+                "sec:mafClientReg"]["mafClientRegID"]))[1]["x-m2m-rsc"] == "2000"
+        else:
+            assert out is None
+        if mef_rsc is not None:
+            assert mef.paths == ["/fetchCredentials/%s/21" % keid]
+        show = maf.m2m("client", "show", "--config", maf.ini, "--km-id", kmid, "--json")
+        assert json.loads(show.stdout)["state"] == state
+    finally:
+        maf.stop()
+        mef.close()
+    assert ("km-recheck", outcome) in [(a["procedure"], a["outcome"]) for a in maf.audits()]
