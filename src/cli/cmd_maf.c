@@ -71,6 +71,7 @@ struct maf_handler {
 	struct maf_psk *psk;
 	m2mi_ratelimit *rl_id, *rl_addr; /* shared by every thread */
 	char sp_id[M2M_CFG_STR + 2];
+	char mef_name[M2M_CFG_STR];      /* the FQDN of the MEF's KeIDs, "" = no remote provisioning */
 };
 
 /* The audit of every outcome (m2m_maf_config.audit): one JSON line, level info, msg "maf audit"
@@ -88,14 +89,16 @@ static void maf_audit(void *ctx, const m2m_maf_audit *ev)
 	cli_logsink_fields(M2M_LOG_INFO, "maf", "maf audit", f, sizeof(f) / sizeof(f[0]));
 }
 
-/* True when the PSK of the handshake was a KeID of the MEF: its Km goes into the association of
- * a remote-provisioned client (clause 8.8.2.3). */
-static bool is_mef_keid(const struct maf_handler *h, const m2m_key *k)
+/* True when the PSK of the handshake was a KeID of the MEF (Credential-ID "12-<KeID>" from the
+ * remote-key resolver): its Km goes into the association of a remote-provisioned client
+ * (clause 8.8.2.3). */
+static bool is_mef_keid(const struct maf_handler *h, const m2m_sa *sa)
 {
-	const char *id = m2m_key_id(k), *at = id != NULL ? strrchr(id, '@') : NULL;
+	const char *at = strrchr(sa->credential_id, '@');
 	const char *mef = maf_psk_mef_name(h->psk);
 
-	return at != NULL && mef[0] != '\0' && strcasecmp(at + 1, mef) == 0;
+	return sa->kind == M2M_SA_PSK && strncmp(sa->credential_id, "12-", 3) == 0 && at != NULL && mef[0] != '\0' &&
+	       strcasecmp(at + 1, mef) == 0;
 }
 
 /* Per-connection state: the MAF association (classification, exporter Kc/KcID), made once right
@@ -111,7 +114,7 @@ static m2m_err conn_open(void *ctx, int thread_index, struct ssl_st *ssl, const 
 	*state = NULL;
 	if (ssl == NULL)
 		return M2M_OK; /* no TLS: no association, every procedure answers 4107 */
-	if (m2m_tls_peer_psk(ssl, &km) == M2M_OK && !is_mef_keid(h, km)) {
+	if (m2m_tls_peer_psk(ssl, &km) == M2M_OK && (sa == NULL || !is_mef_keid(h, sa))) {
 		m2m_key_free(km); /* a KmID's Km stays in the store */
 		km = NULL;
 	}
@@ -194,8 +197,10 @@ static int maf_handler_new(struct svc *s, const m2m_maf_svc_config *cfg, int nwo
 	h->srv = s->srv;
 	if (cfg->sp_id[0] != '\0')
 		snprintf(h->sp_id, sizeof(h->sp_id), "%s%s", strncmp(cfg->sp_id, "//", 2) == 0 ? "" : "//", cfg->sp_id);
+	maf_psk_mef_name_of(cfg, h->mef_name, sizeof(h->mef_name));
 	mc = (m2m_maf_config){
 		.maf_fqdn = cfg->maf_fqdn, .sp_id = h->sp_id[0] ? h->sp_id : NULL, .store = cfg->store,
+		.mef_fqdn = h->mef_name[0] ? h->mef_name : NULL,
 		.max_key_lifetime = cfg->max_key_lifetime, .max_reg_lifetime = cfg->max_registration_lifetime,
 		.mef_recheck_seconds = cfg->mef_cache_seconds, .audit = maf_audit, .audit_ctx = h,
 	};

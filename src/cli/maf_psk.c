@@ -136,6 +136,19 @@ const char *maf_psk_mef_name(const struct maf_psk *p)
 	return p != NULL ? p->mef_name : "";
 }
 
+void maf_psk_mef_name_of(const m2m_maf_svc_config *cfg, char *out, size_t cap)
+{
+	m2mi_url u;
+	bool tls = false;
+
+	out[0] = '\0';
+	/* the name remote_res_start checks: mef-name, else the (non-IP) host of mef-url */
+	if (cfg->mef_name[0] != '\0')
+		snprintf(out, cap, "%s", cfg->mef_name);
+	else if (cfg->mef_url[0] != '\0' && m2mi_url_parse_any(cfg->mef_url, &u, &tls) == M2M_OK)
+		snprintf(out, cap, "%s", u.host);
+}
+
 /* The KeID resolver and the MEF link: the one wiring every service shares (remote_res.c). */
 static int start_mef(struct svc *s, const m2m_maf_svc_config *cfg, struct maf_psk *p)
 {
@@ -146,17 +159,11 @@ static int start_mef(struct svc *s, const m2m_maf_svc_config *cfg, struct maf_ps
 		.maf = false, .suid = M2M_SUID_RSPF_MAF, .timeout_ms = cfg->psk_lookup_timeout_ms,
 		.lookups_max = cfg->psk_lookups_max, .cache_seconds = cfg->mef_cache_seconds,
 	};
-	m2mi_url u;
-	bool tls = false;
 	int rc;
 
 	if ((rc = remote_res_start(s, &c, &p->res)) != CLI_OK)
 		return rc;
-	/* the same name remote_res_start checked: mef-name, else the (non-IP) host of mef-url */
-	if (cfg->mef_name[0] != '\0')
-		snprintf(p->mef_name, sizeof(p->mef_name), "%s", cfg->mef_name);
-	else if (m2mi_url_parse_any(cfg->mef_url, &u, &tls) == M2M_OK)
-		snprintf(p->mef_name, sizeof(p->mef_name), "%s", u.host);
+	maf_psk_mef_name_of(cfg, p->mef_name, sizeof(p->mef_name));
 	p->link = p->res->link;
 	return CLI_OK;
 }

@@ -19,6 +19,9 @@ struct maf_psk;
  * with mef-url, the KeID resolver of the MEF (SUID 21) and the MEF link. Errors are printed;
  * returns CLI_OK or the exit code. */
 int maf_psk_start(struct svc *s, const m2m_maf_svc_config *cfg, m2m_maf *maf, struct maf_psk **out);
+/* The FQDN of the MEF's KeIDs by the configuration: mef-name, else the host of mef-url ("" without
+ * mef-url). */
+void maf_psk_mef_name_of(const m2m_maf_svc_config *cfg, char *out, size_t cap);
 /* The FQDN of the MEF's KeIDs ("" without mef-url). */
 const char *maf_psk_mef_name(const struct maf_psk *p);
 /* After the server's loops stopped (svc_run returned), before the server and TLS are freed. */

@@ -432,3 +432,43 @@ def test_km_from_mef_recheck(pki, mef_rsc, same_km, state, outcome):
         maf.stop()
         mef.close()
     assert ("km-recheck", outcome) in [(a["procedure"], a["outcome"]) for a in maf.audits()]
+
+
+def test_remote_provisioning_km_from_mef(pki):
+    """TS-0003 8.8.2.3 remote provisioning through the MAF's own association with the MEF: a
+    psk_identity that is a KeID of mef-name makes the MAF fetch Km (fetchCredentials/<KeID>/21)
+    during the handshake; that association may only run MAF Client Registration (anything else
+    4103), which stores exactly the Km of the handshake under the assigned KmID; the client then
+    uses that KmID with the same Km."""
+    pki.m2m("ca", "issue", "--dir", pki.path("ca"), "--san", "mef.sp.example.com", "--out", pki.path("mef"))
+    km = secrets.token_hex(32)
+    keid = secrets.token_hex(16).upper() + "@mef.sp.example.com"
+    body = json.dumps({"sec:fetchCredRsp": {"status": True, "credential": km, "enroleeID": "Cenr1",
+                                            "keyID": keid, "SUID": 21, "lifetime": 3600}}).encode()
+    mef = FakeMef(pki, 2000, body)
+    maf = Maf(pki, "mef-url = https://127.0.0.1:%d\nmef-name = mef.sp.example.com\nmef-ca = %s\n"
+                   "mef-cert = %s\nmef-key = %s\n" % (
+                       mef.port, pki.path("ca/ca.crt"), pki.path("server.crt"), pki.path("server.key")))
+    maf.start()
+    try:
+        out = psk_call(maf, keid, km, key_reg())
+        assert out is not None and out[1]["x-m2m-rsc"] == "4103", out and out[2]
+        assert mef.paths[0] == "/fetchCredentials/%s/21" % keid
+        out = psk_call(maf, keid, km, client_reg())
+        assert out is not None and out[1]["x-m2m-rsc"] == "2001", out and out[2]
+        reg = json.loads(out[2])["sec:mafClientReg"]
+        assert reg["mafClientID"] == "Cenr1"
+        kmid = reg["assignedSymmKeyID"]
+        assert kmid.lower().endswith("@" + FQDN)
+        # the wrong Km for the KeID fails the handshake
+        assert psk_call(maf, keid, secrets.token_hex(32), client_reg()) is None
+        # the assigned KmID authenticates with the Km of the handshake
+        out = psk_call(maf, kmid, km, key_reg())
+        assert out is not None and out[1]["x-m2m-rsc"] == "2001", out and out[2]
+        lst = maf.m2m("client", "list", "--config", maf.ini)
+        assert re.search(r"^%s Cenr1 active .*kc_keys=1$" % re.escape(kmid.lower()), lst.stdout, re.M | re.I), \
+            lst.stdout
+        assert km not in lst.stdout
+    finally:
+        maf.stop()
+        mef.close()
