@@ -157,6 +157,13 @@ static void test_remote_provisioning(void **state)
 	(void)state;
 	assert_int_equal(m2m_maf_assoc_peer(r), M2M_MAF_PEER_REMOTE);
 	assert_int_equal(m2m_maf_assoc_peer(other), M2M_MAF_PEER_NONE); /* not the configured MEF */
+	{
+		m2m_maf_assoc *nobody = remote(f, KEID, "", 0);
+		assert_int_equal(m2m_maf_assoc_peer(nobody), M2M_MAF_PEER_REMOTE);
+		/* no AE-ID / CSE-ID for the enrolment: nothing to bind the Km to (4103) */
+		assert_int_equal(mx_run(f, nobody, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, NULL), 4103);
+		m2m_maf_assoc_free(nobody);
+	}
 	/* clause 8.8.2.3: such an association may only perform MAF Client Registration (4103) */
 	assert_int_equal(mx_run(f, r, M2M_OP_CREATE, "mafKeyReg", MX_KR("32", "[\"/cse-in\"]", ""), NULL), 4103);
 	assert_string_equal(f->last_outcome, "not-authorized");
@@ -165,8 +172,25 @@ static void test_remote_provisioning(void **state)
 	assert_int_equal(mx_run(f, r, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, &pc), 2001);
 	snprintf(kmid, sizeof(kmid), "%s", mx_str(pc, "sec:mafClientReg", "assignedSymmKeyID"));
 	assert_string_equal(mx_str(pc, "sec:mafClientReg", "mafClientID"), "Cenr");
-	json_decref(pc);
 	assert_int_equal(strlen(kmid), 32 + 1 + strlen(MX_FQDN));
+	/* a second remote registration replaces the first (one registration per client) */
+	{
+		char kmid2[128], p1[96];
+		m2m_maf_assoc *k1;
+		snprintf(p1, sizeof(p1), "mafClientReg/%s", mx_str(pc, "sec:mafClientReg", "mafClientRegID"));
+		(void)p1;
+		json_decref(pc);
+		k1 = mx_km(f, kmid, 9);
+		assert_int_equal(m2m_maf_assoc_peer(k1), M2M_MAF_PEER_CLIENT);
+		assert_string_equal(m2m_maf_assoc_client(k1), "Cenr");
+		assert_int_equal(mx_run(f, k1, M2M_OP_RETRIEVE, p1, NULL, NULL), 2000);
+		assert_int_equal(mx_run(f, r, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, &pc), 2001);
+		snprintf(kmid2, sizeof(kmid2), "%s", mx_str(pc, "sec:mafClientReg", "assignedSymmKeyID"));
+		assert_string_not_equal(kmid, kmid2);
+		assert_int_equal(mx_run(f, k1, M2M_OP_RETRIEVE, p1, NULL, NULL), 4004);
+		m2m_maf_assoc_free(k1);
+	}
+	json_decref(pc);
 	/* the client uses the assigned KmID from then on; its expiry is capped by the MEF's lifetime */
 	assert_int_equal(m2m_maf_km_lookup(f->maf, kmid, MX_NOW, &km, &b, ke, sizeof(ke)), M2M_OK);
 	assert_int_equal(b.expiry, MX_NOW + 5000);

@@ -7,6 +7,8 @@
  * expired registration 4103, de-registration deleting the client's key registrations, and the
  * certificate client whose registration is a credential-store record of kind cert.
  */
+#include <sqlite3.h>
+
 #include "maf_fixture.h"
 
 static void test_register(void **state)
@@ -159,6 +161,42 @@ static void test_one_registration_per_client(void **state)
 	mx_free(f);
 }
 
+/* One store transaction per request: a De-Registration whose key deletion fails mid-way leaves
+ * the registration and every key as they were (5000, nothing half-written). */
+static void test_deregister_all_or_nothing(void **state)
+{
+	mx *f = mx_new();
+	m2m_maf_assoc *a = mx_km(f, MX_KMID_A, 1), *t = mx_cert(f, MX_CSE_ABS, M2M_ENTITY_CSE);
+	char path[96], k1[96], k2[96];
+	json_t *pc = NULL;
+	sqlite3 *db = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "mafClientReg/%s", mx_register(f, a));
+	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", MX_KR("32", "[\"/cse-in\"]", ""), &pc), 2001);
+	snprintf(k1, sizeof(k1), "mafKeyReg/%s", mx_str(pc, "sec:mafKeyReg", "relKeyID"));
+	json_decref(pc);
+	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg",
+				MX_KR("32", "[\"/cse-in\"]", ",\"keyValue\":\"" MX_KEYVAL "\""), &pc), 2001);
+	snprintf(k2, sizeof(k2), "mafKeyReg/%s", mx_str(pc, "sec:mafKeyReg", "relKeyID"));
+	json_decref(pc);
+	/* the second key deletion fails */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE n (x INTEGER); CREATE TRIGGER t BEFORE DELETE ON cred"
+					  " WHEN old.kind = 'kc' AND (SELECT count(*) FROM n) > 0 BEGIN SELECT RAISE(ABORT, 'x'); END;"
+					  " CREATE TRIGGER u AFTER DELETE ON cred WHEN old.kind = 'kc' BEGIN INSERT INTO n VALUES (1); END;",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(mx_run(f, a, M2M_OP_DELETE, path, NULL, NULL), 5000);
+	assert_string_equal(f->last_outcome, "store-error");
+	assert_int_equal(mx_run(f, a, M2M_OP_RETRIEVE, path, NULL, NULL), 2000);
+	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, k1, NULL, NULL), 2000);
+	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, k2, NULL, NULL), 2000);
+	m2m_maf_assoc_free(a);
+	m2m_maf_assoc_free(t);
+	mx_free(f);
+}
+
 static int revoked;
 
 static m2m_err revoke_cb(const m2m_cred_info *info, void *arg)
@@ -211,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_deregister_drops_keys),
 		cmocka_unit_test(test_cert_client),
 		cmocka_unit_test(test_one_registration_per_client),
+		cmocka_unit_test(test_deregister_all_or_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

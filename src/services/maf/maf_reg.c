@@ -96,41 +96,6 @@ static m2m_err store_fail(m2m_response *rsp, m2mi_maf_out *o)
 	return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 }
 
-/* Remote provisioning (clause 8.8.2.3): the Km from the MEF under a new, MAF-assigned KmID. */
-static m2m_err register_remote(m2m_maf_worker *w, const m2m_maf_assoc *a, m2mi_maf_reg *reg, int64_t now,
-			       m2m_response *rsp, m2mi_maf_out *o)
-{
-	char kmid[M2MI_MAF_ID_MAX], rel[33];
-	m2m_cred_info ci;
-	m2m_err r;
-
-	if (a->km == NULL || a->sa.bound_id[0] == '\0' ||
-	    (a->sa.entity != M2M_ENTITY_AE && a->sa.entity != M2M_ENTITY_CSE))
-		return m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
-				     "no AE-ID or CSE-ID for this enrolment");
-	if (random_hex(rel, sizeof(rel), false) != M2M_OK)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no randomness");
-	snprintf(kmid, sizeof(kmid), "%s@%s", rel, w->maf->maf_fqdn);
-	reg->exp = reg_expiry(w->maf, reg->exp, now, a->sa.expiry);
-	snprintf(reg->keid, sizeof(reg->keid), "%s", a->client_id);
-	reg->checked = now;
-	memset(&ci, 0, sizeof(ci));
-	ci.kind = M2M_CRED_KIND_KM;
-	ci.id = kmid;
-	ci.owner = (char *)a->sa.bound_id;
-	ci.suid = M2M_SUID_RSPF_MAF;
-	ci.not_after = reg->exp;
-	ci.created_at = now;
-	if ((ci.attrs = m2mi_maf_reg_text(reg)) == NULL)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
-	r = m2m_credstore_add(w->st, &ci, a->km, NULL, NULL);
-	free(ci.attrs);
-	if (r != M2M_OK)
-		return store_fail(rsp, o);
-	m2mi_maf_set_body(rsp, M2M_RSC_CREATED, reg_json(w->maf, a->sa.bound_id, reg, kmid, false));
-	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
-}
-
 typedef struct drop_ctx {
 	m2m_credstore *st;
 	const char *owner, *keep;
@@ -166,6 +131,50 @@ static m2m_err drop_other_reg(const m2m_cred_info *info, void *arg)
 	d->r = m2m_credstore_update(d->st, info->id, M2M_CRED_SET_ATTRS, &ci);
 	free(ci.attrs);
 	return d->r;
+}
+
+/* Remote provisioning (clause 8.8.2.3): the Km from the MEF under a new, MAF-assigned KmID. */
+static m2m_err register_remote(m2m_maf_worker *w, const m2m_maf_assoc *a, m2mi_maf_reg *reg, int64_t now,
+			       m2m_response *rsp, m2mi_maf_out *o)
+{
+	char kmid[M2MI_MAF_ID_MAX], rel[33], owner[M2MI_MAF_ID_MAX] = "";
+	m2m_cred_info ci;
+	m2m_id *id = NULL;
+	m2m_err r;
+
+	/* the owner in the store's canonical form, so that it compares with the other records' */
+	if (m2m_id_parse(a->sa.bound_id, strlen(a->sa.bound_id), M2M_ID_ANY, &id) == M2M_OK &&
+	    (m2m_id_kind_of(id) == M2M_ID_AE_ID || m2m_id_kind_of(id) == M2M_ID_CSE_ID))
+		snprintf(owner, sizeof(owner), "%s", m2m_id_canonical(id));
+	m2m_id_free(id);
+	if (a->km == NULL || owner[0] == '\0' || (a->sa.entity != M2M_ENTITY_AE && a->sa.entity != M2M_ENTITY_CSE))
+		return m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
+				     "no AE-ID or CSE-ID for this enrolment");
+	if (random_hex(rel, sizeof(rel), false) != M2M_OK)
+		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no randomness");
+	snprintf(kmid, sizeof(kmid), "%s@%s", rel, w->maf->maf_fqdn);
+	reg->exp = reg_expiry(w->maf, reg->exp, now, a->sa.expiry);
+	snprintf(reg->keid, sizeof(reg->keid), "%s", a->client_id);
+	reg->checked = now;
+	memset(&ci, 0, sizeof(ci));
+	ci.kind = M2M_CRED_KIND_KM;
+	ci.id = kmid;
+	ci.owner = owner;
+	ci.suid = M2M_SUID_RSPF_MAF;
+	ci.not_after = reg->exp;
+	ci.created_at = now;
+	if ((ci.attrs = m2mi_maf_reg_text(reg)) == NULL)
+		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
+	r = m2m_credstore_add(w->st, &ci, a->km, NULL, NULL);
+	free(ci.attrs);
+	if (r == M2M_OK) { /* one registration per client, as below */
+		drop_ctx d = {.st = w->st, .owner = owner, .keep = kmid};
+		r = m2m_credstore_list(w->st, M2M_CRED_KIND_KM | M2M_CRED_KIND_CERT, drop_other_reg, &d);
+	}
+	if (r != M2M_OK)
+		return store_fail(rsp, o);
+	m2mi_maf_set_body(rsp, M2M_RSC_CREATED, reg_json(w->maf, owner, reg, kmid, false));
+	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
 
 static m2m_err do_register(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
