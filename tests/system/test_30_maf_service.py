@@ -48,10 +48,13 @@ class Maf:
         return self
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=20)
-        self.proc = None
+        proc, self.proc = self.proc, None
+        if proc and proc.poll() is None:
+            proc.send_signal(sig)
+            proc.wait(timeout=20)
+            if sig == signal.SIGTERM:  # a clean stop: status 0, nothing on stderr (sanitizers included)
+                err = proc.stderr.read().decode(errors="replace")
+                assert proc.returncode == 0 and "Sanitizer" not in err, err
 
     def m2m(self, *args, input=None):
         return subprocess.run([self.c.bin, "maf", *args], capture_output=True, text=True, timeout=60, input=input)
@@ -260,9 +263,7 @@ def test_kill9_during_key_registrations_loses_nothing_answered(pki):
     deadline = time.monotonic() + 30  # a bound, not a timing assertion
     while time.monotonic() < deadline and sum(p.poll() is not None for _, p in procs) < 3:
         time.sleep(0.005)
-    maf.proc.send_signal(signal.SIGKILL)
-    maf.proc.wait(timeout=20)
-    maf.proc = None
+    maf.stop(signal.SIGKILL)
     answered = {}
     for kid, p in procs:
         raw = p.stdout.read()
