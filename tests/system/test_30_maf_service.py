@@ -192,6 +192,12 @@ def test_registration_key_retrieval_admin_revoke(pki):
         assert bad.returncode == 1 and "no such client" in bad.stderr
         bad = maf.add("dev2@other.example.com", km)
         assert bad.returncode == 2 and "must be name@%s" % FQDN in bad.stderr
+        # a client added while the MAF runs is served at its first handshake
+        km3 = secrets.token_hex(32)
+        assert maf.add("dev3@" + FQDN, km3, client="Cdev3").returncode == 0
+        out = psk_call(maf, "dev3@" + FQDN, km3, client_reg())
+        assert out is not None and out[1]["x-m2m-rsc"] == "2001", out and out[2]
+        assert json.loads(out[2])["sec:mafClientReg"]["mafClientID"] == "Cdev3"
     finally:
         maf.stop()
     causes = [(a["procedure"], a["outcome"]) for a in maf.audits()]
