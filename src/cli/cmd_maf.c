@@ -8,7 +8,7 @@
  * maf_handler_new(), with the PSK resolvers of the MAF Handshake (maf_psk.c: KmID, and KeIDs of
  * the MEF for remote provisioning), rate limits per client identity and per source address
  * (svc_rate.c) and a JSON audit line per procedure outcome. `m2msec maf client ...` are the
- * operator commands (cmd_maf_client.c).
+ * operator commands (cmd_maf_admin.c).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the interface between `m2msec maf` (cmd_maf.c) and its operator commands
- * `m2msec maf client ...` (cmd_maf_client.c): they open the MAF's credential store named by the
+ * `m2msec maf client ...` (cmd_maf_admin.c): they open the MAF's credential store named by the
  * configuration's [maf] section directly (SQLite WAL: they work while the MAF runs).
  */
 #ifndef M2M_CLI_CMD_MAF_H
