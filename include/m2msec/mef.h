@@ -37,7 +37,7 @@ typedef struct m2m_mef_audit {
 				  "already-registered", "not-found", "stale-command", "suid-not-allowed",
 				  "no-association", "operation-not-allowed", "store-error", "internal" */
 	int rsc;               /* the response status code sent (0 for the PSK lookup) */
-	const char *client;    /* KpmID / certificate identity / target CSE-ID */
+	const char *client;    /* KpmID / certificate identity / target CSE-ID / MAF-FQDN */
 	const char *enrolee_id;
 	const char *key_id;    /* KeID or key identifier (public), NULL if none */
 	int suid;              /* fetch-credentials / key registration, else 0 */
