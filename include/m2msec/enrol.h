@@ -91,4 +91,17 @@ M2M_API const char *m2m_enrolee_cert_pem(const m2m_enrolee *e);
  */
 M2M_API M2M_WUR m2m_err m2m_enrolee_write(const m2m_enrolee *e, const char *dir);
 
+/*
+ * Remote provisioning of a MAF Master Credential, Entity A's side (TS-0003 clause 8.8.2.3 step 2,
+ * clause 10.3.2): Km = HMAC-SHA-256(Ke, "oneM2M Enrolment Key to Master Credential derivation"
+ * || MAF-ID) from DIR/ke and DIR/keid as m2m_enrolee_write left them, MAF-ID = maf_id (a
+ * MAF-FQDN, lowercased as the MEF does). The MAF obtains the same Km from the MEF
+ * (fetchCredentials SUID 21). *km carries the KeID as its identifier (the psk_identity of the
+ * MAF Handshake with a remotely provisioned Km). Errors: M2M_E_INVAL, M2M_E_ID_BAD_FORM (maf_id
+ * not an FQDN), M2M_E_NOT_FOUND / M2M_E_KEY_PERMS / M2M_E_IO (the files; DIR/ke must be
+ * owner-only), M2M_E_KEY_LEN or M2M_E_ID_BAD_HEX (DIR/ke not 64 hex digits). *km is NULL unless
+ * M2M_OK.
+ */
+M2M_API M2M_WUR m2m_err m2m_enrolee_dir_km(const char *dir, const char *maf_id, m2m_key **km);
+
 #endif
