@@ -51,6 +51,8 @@ struct m2m_enrolee {
 	size_t ntargets;
 	char *targets[MAX_TARGETS];
 	m2m_key *tkeys[MAX_TARGETS];
+	size_t nmafs;
+	char *mafs[MAX_TARGETS]; /* MAF-FQDN targets (mafIDs): Km via m2m_enrolee_dir_km */
 	int auth_suid;
 	char *cert_pem, *cert_key_pem;
 };
@@ -89,6 +91,11 @@ static void clear_results(m2m_enrolee *e)
 		e->tkeys[i] = NULL;
 	}
 	e->ntargets = 0;
+	for (size_t i = 0; i < e->nmafs; i++) {
+		free(e->mafs[i]);
+		e->mafs[i] = NULL;
+	}
+	e->nmafs = 0;
 	free(e->cert_pem);
 	if (e->cert_key_pem != NULL)
 		m2m_freezero(e->cert_key_pem, strlen(e->cert_key_pem));
@@ -196,6 +203,13 @@ const m2m_key *m2m_enrolee_ke(const m2m_enrolee *e) { return e != NULL && e->don
 const char *m2m_enrolee_id(const m2m_enrolee *e) { return e != NULL && e->done ? e->enrolee_id : NULL; }
 int64_t m2m_enrolee_expiry(const m2m_enrolee *e) { return e != NULL && e->done ? e->expiry : 0; }
 size_t m2m_enrolee_target_count(const m2m_enrolee *e) { return e != NULL && e->done ? e->ntargets : 0; }
+
+size_t m2m_enrolee_maf_count(const m2m_enrolee *e) { return e != NULL && e->done ? e->nmafs : 0; }
+
+const char *m2m_enrolee_maf_id(const m2m_enrolee *e, size_t i)
+{
+	return e != NULL && e->done && i < e->nmafs ? e->mafs[i] : NULL;
+}
 int m2m_enrolee_auth_profile_suid(const m2m_enrolee *e) { return e != NULL && e->done ? e->auth_suid : 0; }
 const char *m2m_enrolee_cert_pem(const m2m_enrolee *e) { return e != NULL && e->done ? e->cert_pem : NULL; }
 
@@ -335,7 +349,7 @@ static m2m_err mmef(m2m_enrolee *e, m2mi_enr_conn *c, const char *method, const 
 static m2m_err client_registration(m2m_enrolee *e, m2mi_enr_conn *c, char *cmd_path, size_t cap)
 {
 	json_t *cfg = json_pack("{s:s, s:s}", "fqdn", mef_fqdn(e), "adminFQDN", mef_fqdn(e));
-	json_t *body = json_pack("{s:o}", "sec:clientRegCfg", cfg), *reg = NULL, *t;
+	json_t *body = json_pack("{s:o}", "sec:clientRegCfg", cfg), *reg = NULL, *t, *m;
 	const char *kid, *eid, *child;
 	size_t i;
 	m2m_err r;
@@ -353,12 +367,28 @@ static m2m_err client_registration(m2m_enrolee *e, m2mi_enr_conn *c, char *cmd_p
 	eid = json_string_value(json_object_get(reg, "mefClientID"));
 	child = json_string_value(json_object_get(reg, "childResource"));
 	t = json_object_get(reg, "targetIDs");
+	m = json_object_get(reg, "mafIDs");
 	/* Both ends ran the same export: a KeID the MEF says differently is no agreement. */
 	if (kid == NULL || strcmp(kid, e->keid) != 0 || eid == NULL || strlen(eid) >= sizeof(e->enrolee_id) ||
 	    child == NULL || snprintf(cmd_path, cap, "/%s", child) >= (int)cap || !json_is_array(t) ||
-	    json_array_size(t) == 0 || json_array_size(t) > MAX_TARGETS) { /* an enrolee has 1..8 targets */
+	    (m != NULL && !json_is_array(m)) || json_array_size(t) + json_array_size(m) == 0 ||
+	    json_array_size(t) + json_array_size(m) > MAX_TARGETS) { /* an enrolee has 1..8 targets */
 		json_decref(reg);
 		return M2M_E_PROTO;
+	}
+	/* MAF-FQDN targets (docs/procedures/mef.md mafIDs): no SUID 22 key, Km by the MAF-ID */
+	json_array_foreach(m, i, body) {
+		const char *s = json_string_value(body);
+		char canon[256];
+		if (s == NULL || m2m_mef_target_canon(s, canon, sizeof(canon)) != M2M_OK || canon[0] == '/') {
+			json_decref(reg);
+			return M2M_E_PROTO;
+		}
+		if ((e->mafs[e->nmafs] = strdup(canon)) == NULL) {
+			json_decref(reg);
+			return M2M_E_NOMEM;
+		}
+		e->nmafs++;
 	}
 	snprintf(e->enrolee_id, sizeof(e->enrolee_id), "%s", eid);
 	e->expiry = m2mi_enr_parse_ts(json_string_value(json_object_get(reg, "enrolmentExpiry")));

@@ -89,17 +89,24 @@ static m2m_err write_key_hex(const char *dir, const char *name, const m2m_key *k
 m2m_err m2m_enrolee_write(const m2m_enrolee *e, const char *dir)
 {
 	const char *keid = m2m_enrolee_keid(e), *cert = m2m_enrolee_cert_pem(e), *kp = m2mi_enr_cert_key_pem(e);
-	char line[400];
+	char line[400], mafs[8 * 256 + 8] = "";
 	m2m_err r;
 
-	if (keid == NULL || dir == NULL || m2m_enrolee_target_count(e) == 0)
+	if (keid == NULL || dir == NULL || m2m_enrolee_target_count(e) + m2m_enrolee_maf_count(e) == 0)
 		return M2M_E_INVAL;
+	for (size_t i = 0; i < m2m_enrolee_maf_count(e); i++) {
+		size_t n = strlen(mafs);
+		if (snprintf(mafs + n, sizeof(mafs) - n, "%s\n", m2m_enrolee_maf_id(e, i)) >= (int)(sizeof(mafs) - n))
+			return M2M_E_RANGE;
+	}
 	if ((r = ensure_dir(dir)) != M2M_OK)
 		return r;
 	snprintf(line, sizeof(line), "%s\n", keid);
 	/* Secrets first, the KeID last: a reader that sees the new keid sees the new keys. */
 	if ((r = write_key_hex(dir, "ke", m2m_enrolee_ke(e))) != M2M_OK ||
-	    (r = write_key_hex(dir, "target.psk", m2m_enrolee_target_key(e, 0))) != M2M_OK)
+	    (m2m_enrolee_target_count(e) > 0 &&
+	     (r = write_key_hex(dir, "target.psk", m2m_enrolee_target_key(e, 0))) != M2M_OK) ||
+	    (mafs[0] != '\0' && (r = m2mi_enr_write_file(dir, "mafids", mafs, strlen(mafs), 0644)) != M2M_OK))
 		return r;
 	if (cert != NULL && kp != NULL &&
 	    ((r = m2mi_enr_write_file(dir, "cert.key", kp, strlen(kp), 0600)) != M2M_OK ||

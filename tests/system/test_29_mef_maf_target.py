@@ -86,6 +86,8 @@ def test_maf_fetches_km(world, tmp_path):
     r = w.m2m("mef", "enrolee", "show", "--config", w.mef_ini, "--kpm-id", kpm_id, "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["targets"] == "/id-in," + MAF
+    assert (tmp_path / "mdev1" / "mafids").read_text() == MAF + "\n"
+    assert (tmp_path / "mdev1" / "target.psk").exists()
     rsc, body = fetch(w, "maf", keid, 21)
     assert rsc == "2000", body
     rsp = body["sec:fetchCredRsp"]
@@ -120,6 +122,21 @@ def test_maf_fetches_km(world, tmp_path):
     w.revoke(kpm_id)
     rsc, body = fetch(w, "maf", keid, 21)
     assert rsc == "4004" and body["sec:fetchCredRsp"]["errorString"] == "unknown KeID"
+
+
+def test_maf_only_enrolee(world, tmp_path):
+    """An enrolee whose only target is a MAF: `m2msec enrol` writes ke, keid and mafids (no
+    target.psk); the MAF's Km matches the one computed from DIR/ke."""
+    w = world
+    kpm_id, keid, ke = enrolled(w, tmp_path, "mdev3", [MAF])
+    out = tmp_path / "mdev3"
+    assert (out / "mafids").read_text() == MAF + "\n"
+    assert not (out / "target.psk").exists()
+    rsc, body = fetch(w, "maf", keid, 21)
+    assert rsc == "2000", body
+    assert body["sec:fetchCredRsp"]["credential"] == hmac.new(ke, KM_LABEL + MAF.encode(), hashlib.sha256).hexdigest()
+    # no CSE may fetch a key for it
+    assert fetch(w, "server", keid, 22)[0] == "4004"
 
 
 def test_registration_lists_maf_apart(world, tmp_path):
