@@ -18,6 +18,9 @@ Negative cases (each asserts the exact refusal):
   M8  revoked enrolee: 4004 (its registration and KeID are gone)
   M9  `enrolee add --target` with a malformed MAF-FQDN: exit 2, nothing stored
   M10 maf-fqdns outside the SP: the MEF does not start, the key named
+  M11 `enrolee import` row with a malformed MAF-FQDN target: that row refused (exit 1), nothing stored
+  M12 `group add --target` with a malformed MAF-FQDN: exit 2
+  M13 an enrolee whose only target is a MAF: no CSE gets a key for it (4004)
 """
 import hashlib
 import hmac
@@ -169,3 +172,37 @@ def test_maf_fqdns_outside_sp_refused(m2msec_bin, tmp_path):
     w = World(m2msec_bin, tmp_path, mef_extra="maf-fqdns = maf.example.org\n")
     r = subprocess.run([m2msec_bin, "mef", "--config", w.mef_ini], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "maf-fqdns" in r.stderr, r.stderr
+
+
+def test_import_and_group_take_maf_targets(world, tmp_path):
+    """`mef enrolee import` and `mef group add` store a MAF-FQDN target like `enrolee add`; a
+    malformed one is refused (import: that row, exit 1; group: exit 2)."""
+    w = world
+    csv = tmp_path / "e.csv"
+    csv.write_text("kpm_id,kpm,enrolee_id,targets\nimp1@%s,%s,Cimp1,/id-in %s\nimp2@%s,%s,Cimp2,maf_x\n" % (
+        FQDN, "22" * 32, MAF.upper(), FQDN, "33" * 32))
+    csv.chmod(0o600)
+    r = w.m2m("mef", "enrolee", "import", "--config", w.mef_ini, str(csv))
+    assert r.returncode == 1, r.stderr
+    r = w.m2m("mef", "enrolee", "show", "--config", w.mef_ini, "--kpm-id", "imp1@" + FQDN, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["targets"] == "/id-in," + MAF, r.stdout
+    assert w.m2m("mef", "enrolee", "show", "--config", w.mef_ini, "--kpm-id", "imp2@" + FQDN).returncode != 0
+    gk = tmp_path / "g.hex"
+    gk.write_text("44" * 32 + "\n")
+    gk.chmod(0o600)
+    base = ["mef", "group", "add", "--config", w.mef_ini, "--group-key-file", str(gk), "--enrolee-template",
+            "Cg-{id}", "--target", "/id-in"]
+    r = w.m2m(*base, "--group-id", "gmaf", "--kpm-prefix", "gm-", "--target", MAF)
+    assert r.returncode == 0, r.stderr
+    r = w.m2m(*base, "--group-id", "gbad", "--kpm-prefix", "gb-", "--target", "maf")
+    assert r.returncode == 2, r.stderr
+    # a member of the group enrols (first registration writes its row) and the MAF gets its Km
+    kpm = hmac.new(bytes.fromhex("44" * 32), ("gm-d1@" + FQDN).encode(), hashlib.sha256).hexdigest()
+    out = tmp_path / "gm"
+    r = w.enrol("gm-d1@" + FQDN, kpm, out)
+    assert r.returncode == 0, r.stderr
+    keid = (out / "keid").read_text().strip()
+    ke = bytes.fromhex((out / "ke").read_text().strip())
+    rsc, body = fetch(w, "maf", keid, 21)
+    assert rsc == "2000", body
+    assert body["sec:fetchCredRsp"]["credential"] == hmac.new(ke, KM_LABEL + MAF.encode(), hashlib.sha256).hexdigest()
