@@ -125,6 +125,14 @@ def test_maf_fetches_km(world, tmp_path):
     w.revoke(kpm_id)
     rsc, body = fetch(w, "maf", keid, 21)
     assert rsc == "4004" and body["sec:fetchCredRsp"]["errorString"] == "unknown KeID"
+    # audit: one line per outcome naming the MAF as client, never the key
+    with open(w.c.path("mef.log")) as f:
+        log = f.read()
+    assert km not in log
+    lines = [json.loads(ln) for ln in log.splitlines() if '"mef audit"' in ln]
+    mine = [x for x in lines if x.get("procedure") == "fetch-credentials" and x.get("client") == MAF]
+    assert any(x["outcome"] == "ok" and x["rsc"] == 2000 and x.get("suid") == 21 for x in mine), mine
+    assert any(x["outcome"] == "suid-not-allowed" and x["rsc"] == 4103 and x.get("suid") == 22 for x in mine)
 
 
 def test_maf_only_enrolee(world, tmp_path):
