@@ -6,7 +6,9 @@
  * are staged as temporary files with their final modes and renamed only when all were written,
  * the identifier last, so a failure or a crash never leaves a new kcid beside an old key.
  */
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "enrolee/enrolee_int.h"
@@ -24,6 +26,18 @@ static m2m_err key_hex(const m2m_key *k, char *hex, size_t cap, size_t *len)
 	*len = strlen(hex);
 	hex[(*len)++] = '\n';
 	return M2M_OK;
+}
+
+/* A rename over dir/name can only fail for something in the way that is no regular file (a
+ * directory, say): checked for all three before the first rename, so it replaces none. */
+static bool replaceable(const char *dir, const char *name)
+{
+	char p[4096];
+	struct stat st;
+
+	if (snprintf(p, sizeof(p), "%s/%s", dir, name) >= (int)sizeof(p))
+		return false;
+	return lstat(p, &st) != 0 || S_ISREG(st.st_mode);
 }
 
 m2m_err m2m_maf_client_write(const m2m_maf_client *m, const char *dir)
@@ -58,6 +72,11 @@ m2m_err m2m_maf_client_write(const m2m_maf_client *m, const char *dir)
 					sizeof(tmp[staged]));
 	m2m_memzero(kc_hex, sizeof(kc_hex));
 	m2m_memzero(psk_hex, sizeof(psk_hex));
+	for (int i = 0; r == M2M_OK && i < NFILES; i++)
+		if (!replaceable(dir, names[i])) {
+			r = M2M_E_IO;
+			staged++; /* every staged file is removed below */
+		}
 	if (r != M2M_OK) { /* the failed one removed itself; nothing was renamed */
 		for (int i = 0; i < staged - 1; i++)
 			unlink(tmp[i]);
