@@ -438,12 +438,31 @@ static void test_write_all_or_nothing(void **state)
 	m2m_maf_client_free(m);
 }
 
+/* The documented example program (examples/maf_client_example.c) against the same MAF. */
+static void test_example_program(void **state)
+{
+	fm *s = *state;
+	char cmd[1024], line[256] = "", hex[65];
+	FILE *p;
+
+	assert_int_equal(m2m_hex_encode(s->km, 32, false, hex, sizeof(hex)), M2M_OK);
+	s->registered = true;
+	snprintf(cmd, sizeof(cmd), "'%s' 127.0.0.1:%d '%s' " KMID " '%s' " TGT, MAF_CLIENT_EXAMPLE, s->port, ca_file(),
+		 tt_write("km-example", hex, 0600));
+	assert_non_null(p = popen(cmd, "r"));
+	assert_non_null(fgets(line, sizeof(line), p));
+	assert_int_equal(pclose(p), 0);
+	assert_true(strncmp(line, "Kc Key Identifier ", 18) == 0);
+	assert_non_null(strstr(line, "@" FQDN));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_with_registration), cmocka_unit_test(test_relkeyid_mismatch),
 		cmocka_unit_test(test_wrong_km),              cmocka_unit_test(test_enrolment),
 		cmocka_unit_test(test_deregister),            cmocka_unit_test(test_write_all_or_nothing),
+		cmocka_unit_test(test_example_program),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
