@@ -24,6 +24,7 @@ int cli_ca_crl(int argc, char **argv);
 int cli_cse_main(int argc, char **argv);
 int cli_mef_main(int argc, char **argv);
 int cli_enrol_main(int argc, char **argv);
+int cli_maf_client_main(int argc, char **argv);
 
 /* Print "m2msec: <fmt>\n" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

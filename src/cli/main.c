@@ -22,6 +22,7 @@ static const struct {
 	{"cse", cli_cse_main, "run the secure CSE (HTTPS, TLS-PSK/certificates, access control)"},
 	{"mef", cli_mef_main, "run the M2M Enrolment Function (TS-0003 8.3 remote security provisioning)"},
 	{"enrol", cli_enrol_main, "enrol this device with a MEF (TS-0003 clause 8.3): Ke, KeID, target key, EST"},
+	{"maf-client", cli_maf_client_main, "Entity A with a MAF (TS-0003 clause 8.2.2.3): register Kc for a target"},
 };
 
 static void usage(FILE *f)
