@@ -36,6 +36,9 @@ typedef struct m2mi_enr_rsp {
 } m2mi_enr_rsp;
 
 int64_t m2mi_enr_now_ms(void);
+/* The Ke of an enrolment directory (DIR/ke, owner-only, 32 bytes hex) with its KeID
+ * (DIR/keid, checked) as id: the one reader of what `m2msec enrol` wrote (enrolee_km.c). */
+m2m_err m2mi_enr_dir_ke(const char *dir, m2m_key **ke);
 /* TCP connect to host:port and complete the TLS handshake on a new SSL of ctx before
  * deadline_ms; verify_name (may be NULL) is the SNI and, when the ctx verifies the peer, the
  * name the server certificate must carry (SSL_set1_host). Errors: M2M_E_IO (no connection,

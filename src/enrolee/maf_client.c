@@ -132,54 +132,21 @@ m2m_err m2m_maf_client_set_km(m2m_maf_client *m, const char *km_id, const m2m_ke
 	return M2M_OK;
 }
 
-/* One line of text (trailing white space cut) from dir/name. */
-static m2m_err read_line(const char *dir, const char *name, bool secret, char **out, size_t *len)
-{
-	char path[4096];
-	m2m_err r;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return M2M_E_TOO_LARGE;
-	if ((r = m2m_file_read(path, 1024, secret ? M2M_FILE_SECRET : 0, out, len)) != M2M_OK)
-		return r;
-	while (*len > 0 && strchr(" \t\r\n", (*out)[*len - 1]) != NULL)
-		(*out)[--(*len)] = '\0';
-	return M2M_OK;
-}
-
 m2m_err m2m_maf_client_set_enrolment(m2m_maf_client *m, const char *dir)
 {
-	char *keid = NULL, *hex = NULL;
-	size_t kl = 0, hl = 0, n = 0;
-	uint8_t kb[32];
 	m2m_key *ke = NULL;
-	m2m_id *id = NULL;
 	m2m_err r;
 
 	if (m == NULL || dir == NULL)
 		return M2M_E_INVAL;
-	if ((r = read_line(dir, "keid", false, &keid, &kl)) != M2M_OK)
+	if ((r = m2mi_enr_dir_ke(dir, &ke)) != M2M_OK) /* the enrolee library's one reader of DIR */
 		return r;
-	r = m2m_id_parse(keid, kl, M2M_ID_KEID, &id); /* the enrolment's KeID (clause 10.3.1) */
-	m2m_id_free(id);
-	if (r == M2M_OK)
-		r = read_line(dir, "ke", true, &hex, &hl);
-	if (r == M2M_OK) {
-		r = m2m_hex_decode(hex, hl, kb, sizeof(kb), &n);
-		if (r == M2M_E_TOO_LARGE || (r == M2M_OK && n != sizeof(kb)))
-			r = M2M_E_KEY_LEN;
-		m2m_freezero(hex, hl + 1);
-	}
-	if (r == M2M_OK)
-		r = m2m_key_new(kb, n, &ke);
-	m2m_memzero(kb, sizeof(kb));
-	if (r == M2M_OK && (r = set_str(&m->keid, keid)) == M2M_OK) {
+	if ((r = set_str(&m->keid, m2m_key_id(ke))) == M2M_OK) {
 		m2m_key_free(m->ke);
 		m->ke = ke;
 		ke = NULL;
 	}
 	m2m_key_free(ke);
-	free(keid);
 	return r;
 }
 
