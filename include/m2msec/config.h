@@ -64,6 +64,13 @@ typedef struct m2m_cse_config {
 	int psk_lookups_max;               /* psk-lookups-max, default 256: lookups one loop waits on */
 	char mef_name[M2M_CFG_STR];        /* mef-name, default "" = the host of mef-url: the MEF's FQDN */
 	bool mef_security_profile;         /* mef-security-profile, default false: require the MEF's profile */
+	/* MAF-based SAEF, Entity B (docs/procedures/maf.md "The CSE side") */
+	char maf_url[M2M_CFG_STR];         /* maf-url, default "" = no MAF: https://HOST:PORT */
+	char maf_ca[M2M_CFG_STR];          /* maf-ca, default "": CA file that authenticates the MAF */
+	char maf_cert[M2M_CFG_STR];        /* maf-cert, default "": this CSE's certificate towards the MAF */
+	char maf_key[M2M_CFG_STR];         /* maf-key, default "": its private key (0600) */
+	int maf_cache_seconds;             /* maf-cache-seconds, default 60: longest a retrieved Kc is cached */
+	char maf_name[M2M_CFG_STR];        /* maf-name, default "" = the host of maf-url: the MAF's FQDN */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

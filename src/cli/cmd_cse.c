@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cse_maf.h"
 #include "cli/cse_mef.h"
 #include "cli/service.h"
 #include "m2msec/config.h"
@@ -122,6 +123,7 @@ int cli_cse_main(int argc, char **argv)
 	struct cse_ctx ctx = {NULL, 0, NULL, NULL};
 	struct svc s = {.name = "cse", .cfg = &cfg, .line = cse_line};
 	struct cse_mef *mef = NULL;
+	struct remote_res *maf = NULL;
 	int rc = CLI_FAIL;
 	m2m_err r;
 
@@ -137,10 +139,13 @@ int cli_cse_main(int argc, char **argv)
 		return svc_config_error(&s, err);
 	s.set = cse_settings(&cfg);
 	if (svc_file_missing(&s, "mef-ca", cfg.mef_ca, &rc) || svc_file_missing(&s, "mef-cert", cfg.mef_cert, &rc) ||
-	    svc_file_missing(&s, "mef-key", cfg.mef_key, &rc))
+	    svc_file_missing(&s, "mef-key", cfg.mef_key, &rc) || svc_file_missing(&s, "maf-ca", cfg.maf_ca, &rc) ||
+	    svc_file_missing(&s, "maf-cert", cfg.maf_cert, &rc) || svc_file_missing(&s, "maf-key", cfg.maf_key, &rc))
 		return rc;
-	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK)
+	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
+	    (rc = cse_maf_start(&s, &cfg, &maf)) != CLI_OK)
 		goto out;
+	cse_mef_gate(mef, maf ? maf->rk : NULL); /* the security profile's SUIDs gate SUID 32 too */
 	rc = CLI_FAIL;
 	if ((r = m2m_cse_new(&cfg, &cse)) != M2M_OK) {
 		rc = svc_errorf(&s, "store", cfg.store, m2m_strerror(r), cli_exit_code(r));
@@ -181,6 +186,7 @@ int cli_cse_main(int argc, char **argv)
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
 	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
+	remote_res_stop(maf); /* after cse_mef_stop: its profile refresh gates this resolver */
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)
 		m2m_cse_worker_free(ctx.workers[i]); /* before the server: no wake after this */
 	free(ctx.workers);

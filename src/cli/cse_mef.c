@@ -1,33 +1,26 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the CSE process's link to its MEF (cse_mef.h): when mef-url is set, the
- * KeID resolver (services/cse/mef_client.c) is registered as an asynchronous PSK resolver on the
- * CSE's TLS context and fetches keys over the MEF link (services/cse/mef_link.c: a dedicated
- * outbound loop, mutually authenticated TLS with mef-ca / mef-cert / mef-key). Limits: the
- * cache holds keys at most mef-cache-seconds (and never beyond their lifetime), refusals 5 s;
- * one fetch deadline = psk-lookup-timeout-ms, fetches in flight <= psk-lookups-max.
- * Shutdown (docs/tls.md): after the server's loops stopped, waits are completed directly
- * (m2m_psk_wait_done), then the link answers what it holds, then the resolver goes.
+ * KeID resolver (remote/remote_key.c, MEF configuration, SUID 22) is registered as an
+ * asynchronous PSK resolver on the CSE's TLS context and fetches keys over the MEF link
+ * (remote/remote_link.c: a dedicated outbound loop, mutually authenticated TLS with mef-ca /
+ * mef-cert / mef-key), both wired by remote_res.c; limits and shutdown order there. The same
+ * link carries the security profile's RETRIEVE (mef-security-profile).
  */
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cse_mef.h"
+#include "cli/remote_res.h"
 #include "m2msec/cse.h"
 #include "m2msec/log.h"
-#include "services/cse/httpc_tls.h"
-#include "services/cse/mef_link.h"
 #include "services/cse/sec_profile.h"
 
-#define NEGATIVE_SECONDS 5  /* an unknown or refused KeID is asked again after this */
-#define CACHE_ENTRIES 4096  /* keys and refusals kept (LRU beyond) */
-
 struct cse_mef {
-	m2mi_mef_link *link;
-	m2mi_mef_client *mc;
+	struct remote_res *rr;    /* rr->link: the MEF link; rr->rk: the KeID resolver */
+	m2mi_remote_key *gated;   /* another resolver the profile's SUIDs gate (the MAF's, SUID 32) */
 	/* the security profile (mef-security-profile): retrieved at start, refreshed by a thread */
 	m2m_cse *cse;
 	m2m_tls *tls;             /* the listener's: the profile's suites and trust anchors */
@@ -82,6 +75,20 @@ static bool profile_tls(struct cse_mef *m, const m2mi_secprof *p)
 	return r == M2M_OK;
 }
 
+/* The profile's accepted SUIDs gate every resolver of this CSE (p NULL: refuse all). */
+static void gate(struct cse_mef *m, const m2mi_secprof *p)
+{
+	m2mi_remote_key_set_suid_refused(m->rr->rk, !m2mi_secprof_suid_ok(p, m2mi_remote_key_suid(m->rr->rk)));
+	if (m->gated != NULL)
+		m2mi_remote_key_set_suid_refused(m->gated, !m2mi_secprof_suid_ok(p, m2mi_remote_key_suid(m->gated)));
+}
+
+void cse_mef_gate(struct cse_mef *m, m2mi_remote_key *rk)
+{
+	if (m != NULL)
+		m->gated = rk;
+}
+
 /* RETRIEVE /securityProfile/<CSE-ID without its leading '/'> and apply it. */
 static bool profile_fetch(struct cse_mef *m)
 {
@@ -92,7 +99,7 @@ static bool profile_fetch(struct cse_mef *m)
 	bool ok = false;
 
 	snprintf(path, sizeof(path), "/securityProfile/%s", m->cse_id + 1);
-	if (m2mi_mef_link_fetch(m->link, path, sync_done, &f) != 0)
+	if (m2mi_remote_link_fetch(m->rr->link, path, sync_done, &f) != 0)
 		return false;
 	pthread_mutex_lock(&f.mu);
 	while (!f.done)
@@ -102,7 +109,7 @@ static bool profile_fetch(struct cse_mef *m)
 	    m2mi_secprof_parse(f.body, f.len, m->cse_id, now, &p) == M2M_OK && profile_tls(m, p) &&
 	    m2m_cse_set_security_profile(m->cse, f.body, f.len, now) == M2M_OK) {
 		m->expiry = m2mi_secprof_expiry(p);
-		m2mi_mef_client_set_suid_refused(m->mc, !m2mi_secprof_suid_ok(p, m2mi_mef_client_suid(m->mc)));
+		gate(m, p);
 		ok = true;
 	}
 	m2mi_secprof_free(p);
@@ -130,7 +137,7 @@ static void *profile_refresh(void *arg)
 			if (m->expiry != 0 && now >= m->expiry) {
 				if (m2m_cse_set_security_profile(m->cse, NULL, 0, now) != M2M_OK)
 					m2m_log(M2M_LOG_ERROR, "security profile: out of memory");
-				m2mi_mef_client_set_suid_refused(m->mc, true);
+				gate(m, NULL);
 				m2m_log(M2M_LOG_ERROR, "security profile expired and not refreshed: registrations over "
 						       "security associations and KeIDs are refused");
 			} else {
@@ -161,70 +168,30 @@ int cse_mef_profile_start(struct svc *s, struct cse_mef *m, m2m_cse *cse, const 
 	return CLI_OK;
 }
 
-static m2m_err done_direct(m2m_psk_wait *w, m2m_err err, m2m_key *key, const m2m_sa *sa)
-{
-	m2m_psk_wait_done(w, err, key, sa);
-	return M2M_OK;
-}
-
 int cse_mef_start(struct svc *s, const m2m_cse_config *cfg, struct cse_mef **out)
 {
+	struct remote_res_cfg rc = {
+		.prefix = "mef", .peer = "MEF", .what = "KeIDs",
+		.url = cfg->mef_url, .ca = cfg->mef_ca, .cert = cfg->mef_cert, .key = cfg->mef_key,
+		.name = cfg->mef_name, .origin = cfg->cse_id, .suid = M2MI_MEF_SUID_SAEF,
+		.timeout_ms = cfg->psk_lookup_timeout_ms, .lookups_max = cfg->psk_lookups_max,
+		.cache_seconds = cfg->mef_cache_seconds,
+	};
 	struct cse_mef *m;
-	m2mi_url u;
-	bool tls = false;
-	unsigned char ip[16];
-	const char *name;
-	m2m_err r;
+	int rc_;
 
 	*out = NULL;
 	if (cfg->mef_url[0] == '\0')
 		return CLI_OK;
-	if (s->tls == NULL)
-		return svc_errorf(s, "mef-url", cfg->mef_url, "needs https-listen (KeIDs arrive over TLS-PSK)",
-				  CLI_USAGE);
-	/* The MEF hands keys only to an authenticated Enrolment Target (docs/procedures/mef.md); checked
-	 * here, after the files named in the configuration were found. */
-	if (cfg->mef_cert[0] == '\0' || cfg->mef_key[0] == '\0')
-		return svc_errorf(s, "mef-url", cfg->mef_url,
-				  "needs mef-cert and mef-key (this CSE's certificate towards the MEF)", CLI_USAGE);
-	if (m2mi_url_parse_any(cfg->mef_url, &u, &tls) != M2M_OK || !tls)
-		return svc_errorf(s, "mef-url", cfg->mef_url, "must be https://HOST:PORT", CLI_USAGE);
-	name = cfg->mef_name[0] ? cfg->mef_name : u.host;
-	if (inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1)
-		return svc_errorf(s, "mef-url", cfg->mef_url,
-				  "the host is an IP address: set mef-name to the MEF's FQDN", CLI_USAGE);
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return cli_fail("cse: mef", M2M_E_NOMEM);
+	if ((rc_ = remote_res_start(s, &rc, &m->rr)) != CLI_OK) {
+		free(m);
+		return rc_;
+	}
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
 	m->tls = s->tls;
-	{
-		m2mi_mef_link_cfg lc = {cfg->mef_url, cfg->mef_ca, cfg->mef_cert, cfg->mef_key, name, cfg->cse_id,
-					cfg->psk_lookup_timeout_ms, (size_t)cfg->psk_lookups_max};
-		if ((r = m2mi_mef_link_new(&lc, &m->link)) != M2M_OK) {
-			free(m);
-			return svc_errorf(s, r == M2M_E_KEY_PERMS ? "mef-key" : "mef-cert",
-					  r == M2M_E_KEY_PERMS ? cfg->mef_key : cfg->mef_cert,
-					  r == M2M_E_KEY_PERMS ? "key file must be mode 0600"
-							       : "cannot load mef-ca / mef-cert / mef-key",
-					  cli_exit_code(r));
-		}
-	}
-	{
-		m2mi_mef_client_cfg cc = {
-			.mef_fqdn = name,
-			.lim = {CACHE_ENTRIES, (size_t)cfg->psk_lookups_max, cfg->mef_cache_seconds, NEGATIVE_SECONDS},
-			.fetch = m2mi_mef_link_fetch,
-			.fetch_ctx = m->link,
-		};
-		if ((r = m2mi_mef_client_new(&cc, &m->mc)) != M2M_OK ||
-		    (r = m2m_tls_add_psk_resolver_async(s->tls, m2mi_mef_keid_start, m->mc)) != M2M_OK) {
-			cse_mef_stop(m);
-			return svc_errorf(s, "mef-name", name, m2m_strerror(r), cli_exit_code(r));
-		}
-	}
-	m2m_log(M2M_LOG_INFO, "MEF %s (%s): KeIDs *@%s fetched during the handshake, cached <= %d s", cfg->mef_url,
-		name, name, cfg->mef_cache_seconds);
 	*out = m;
 	return CLI_OK;
 }
@@ -240,10 +207,7 @@ void cse_mef_stop(struct cse_mef *m)
 		pthread_mutex_unlock(&m->mu);
 		pthread_join(m->th, NULL); /* a fetch in flight ends at its deadline */
 	}
-	if (m->mc)
-		m2mi_mef_client_set_done(m->mc, done_direct); /* no loop runs any more */
-	m2mi_mef_link_free(m->link);                          /* answers what it holds */
-	m2mi_mef_client_free(m->mc);
+	remote_res_stop(m->rr); /* the loops stopped: answer the held handshakes */
 	pthread_cond_destroy(&m->cv);
 	pthread_mutex_destroy(&m->mu);
 	free(m);

@@ -10,12 +10,16 @@
 #include "cli/service.h"
 #include "m2msec/config.h"
 #include "m2msec/cse.h"
+#include "remote/remote_key.h"
 
 struct cse_mef;
 
 /* After svc_open (s->tls exists), before svc_listen: register the KeID resolver when mef-url is
  * set (*out NULL otherwise). Errors are printed; returns CLI_OK or the exit code. */
 int cse_mef_start(struct svc *s, const m2m_cse_config *cfg, struct cse_mef **out);
+/* Let the security profile's accepted SUIDs gate rk too (the MAF's resolver, cse_maf.c); before
+ * cse_mef_profile_start. m NULL: no-op. */
+void cse_mef_gate(struct cse_mef *m, m2mi_remote_key *rk);
 /* After m2m_cse_new: with mef-security-profile, retrieve the profile (the CSE does not start
  * without it) and start its refresh (every mef-cache-seconds, at least 5 s). */
 int cse_mef_profile_start(struct svc *s, struct cse_mef *m, m2m_cse *cse, const m2m_cse_config *cfg);

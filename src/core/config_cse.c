@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/addr_policy.h"
 #include "m2msec/id.h"
@@ -53,6 +54,12 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_INT(T, "psk-lookups-max", psk_lookups_max, 1, 65536),
 	M2MI_STR(T, "mef-name", mef_name),
 	M2MI_KEY(T, "mef-security-profile", M2MI_CFG_BOOL, mef_security_profile),
+	M2MI_STR(T, "maf-url", maf_url),
+	M2MI_STR(T, "maf-ca", maf_ca),
+	M2MI_STR(T, "maf-cert", maf_cert),
+	M2MI_STR(T, "maf-key", maf_key),
+	M2MI_INT(T, "maf-cache-seconds", maf_cache_seconds, 0, 86400),
+	M2MI_STR(T, "maf-name", maf_name),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -78,6 +85,7 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->header_timeout = 10;
 	cfg->log_requests = true;
 	cfg->mef_cache_seconds = 60;
+	cfg->maf_cache_seconds = 60;
 	cfg->psk_lookup_timeout_ms = 3000;
 	cfg->psk_lookups_max = 256;
 }
@@ -161,6 +169,52 @@ static m2m_err validate_mef(const m2m_cse_config *cfg, char *errmsg, size_t errc
 	return M2M_OK;
 }
 
+/* The CSE's association with the MAF (TS-0003 §8.8.2.8 MAF Key Retrieval by a target, maf.md
+ * "The CSE side"): always TLS, the MAF authenticated by maf-ca, the CSE by maf-cert + maf-key (the
+ * MAF hands Kc only to an authenticated entity listed in targetIDs). The FQDN of its Key
+ * Identifiers (maf-name, else the host of maf-url) must differ from the MEF's: "<32 hex>@FQDN" is
+ * the shape of both, only the FQDN tells a KcID from a KeID. */
+static m2m_err validate_maf(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
+{
+	char host[256], mhost[256];
+	const char *name, *mef;
+	int port;
+
+	if ((cfg->maf_cert[0] == '\0') != (cfg->maf_key[0] == '\0'))
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, cfg->maf_cert[0] ? "maf-cert" : "maf-key",
+					"maf-cert and maf-key must be given together");
+	if (cfg->maf_url[0] == '\0') {
+		if (cfg->maf_ca[0] != '\0' || cfg->maf_cert[0] != '\0' || cfg->maf_name[0] != '\0')
+			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
+						cfg->maf_ca[0] ? "maf-ca" : cfg->maf_cert[0] ? "maf-cert" : "maf-name",
+						"needs maf-url");
+		return M2M_OK;
+	}
+	if (strncmp(cfg->maf_url, "https://", 8) != 0 ||
+	    m2m_config_split_listen(cfg->maf_url + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "maf-url",
+					"maf-url must be https://HOST:PORT");
+	if (cfg->maf_ca[0] == '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "maf-url",
+					"maf-url needs maf-ca (the CA that authenticates the MAF)");
+	if (cfg->maf_cert[0] == '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "maf-url",
+					"maf-url needs maf-cert and maf-key (the MAF hands Kc to authenticated "
+					"targets only)");
+	if (cfg->maf_name[0] != '\0' && m2m_id_check_fqdn(cfg->maf_name, strlen(cfg->maf_name)) != M2M_OK)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "maf-name",
+					"maf-name must be the MAF's FQDN such as maf.example.com");
+	name = cfg->maf_name[0] ? cfg->maf_name : host;
+	mef = cfg->mef_name;
+	if (cfg->mef_url[0] != '\0' && mef[0] == '\0' &&
+	    m2m_config_split_listen(cfg->mef_url + 8, mhost, sizeof(mhost), &port) == M2M_OK)
+		mef = mhost; /* validate_mef ran first: mef-url is well-formed */
+	if (cfg->mef_url[0] != '\0' && strcasecmp(name, mef) == 0)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, cfg->maf_name[0] ? "maf-name" : "maf-url",
+					"the MAF's FQDN must differ from the MEF's (KcIDs and KeIDs have the same shape)");
+	return M2M_OK;
+}
+
 m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
 {
 	char host[256];
@@ -216,7 +270,7 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		if (m2mi_addr_policy_init(&pol, cfg->notify_allow, cfg->notify_deny, why, sizeof(why)) != M2M_OK)
 			FAIL("notify-allow/notify-deny: %s", why);
 	}
-	if (validate_mef(cfg, errmsg, errcap) != M2M_OK)
+	if (validate_mef(cfg, errmsg, errcap) != M2M_OK || validate_maf(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
 #undef FAIL
 #undef FAIL_AT

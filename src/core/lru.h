@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the intrusive recency list shared by the bounded caches (core/acp_cache.c,
- * services/cse/keid_cache.c): an entry embeds an m2mi_lru_node, the cache holds an m2mi_lru
+ * remote/key_cache.c): an entry embeds an m2mi_lru_node, the cache holds an m2mi_lru
  * (head = most recently used, tail = the eviction candidate). Only the links: the caller owns
  * the entries, their lookup table and its locking. Pure; header-only so both layers inline it.
  * (core/ratelimit.c keeps its own index-linked list: its entries live in one fixed array.)

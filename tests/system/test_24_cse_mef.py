@@ -404,7 +404,7 @@ def test_e2e_real_mef_enrol_then_keid_at_cse(m2msec_bin, tmp_path_factory):
     if _mef_answers_5001(m2msec_bin, tmp_path_factory.mktemp("probe")):
         pytest.skip("m2msec mef answers 5001: the MEF procedure layer is not plugged into the service "
                     "shell in this tree (the CSE side is proven against the fake MEF above and in "
-                    "tests/unit/test_mef_link.c)")
+                    "tests/unit/test_remote_link.c)")
     # The fixed interface of issue 7: enrolee add -> m2msec enrol -> KeID at the CSE -> revoke.
     # (Written against the documented commands; not run in the tree it was written in, see above.)
     c = Cse(m2msec_bin, tmp_path_factory.mktemp("e2e"))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file implements the unit tests of services/cse/httpc.c: URL checks (only http://, no
+ * This file implements the unit tests of remote/httpc.c: URL checks (only http://, no
  * header injection), the request head, response parsing (status and X-M2M-RSC), refused
  * connections, the deadline against a silent peer, the destination policy decided on the
  * resolved address before any connection, and exchanges running side by side on one loop.

@@ -19,6 +19,7 @@
 #include "m2msec/resstore.h"
 #include "m2msec/rsc.h"
 #include "core/addr_policy.h"
+#include "remote/httpc.h"
 
 struct event_base;
 
@@ -382,27 +383,7 @@ void m2mi_notifier_stats(m2mi_notifier *n, uint64_t *sent, uint64_t *failed, uin
 /* Wait until no notification or verification is queued or in flight, at most ms. */
 bool m2mi_notifier_drain(m2mi_notifier *n, int ms);
 
-/* The non-blocking HTTP client (httpc.c) on one event_base. */
-typedef struct m2mi_url {
-	char host[256];
-	char port[8];
-	char path[2048];
-} m2mi_url;
-/* "http://host[:port][/path]": M2M_E_UNSUPPORTED for another scheme, M2M_E_INVAL malformed. */
-m2m_err m2mi_url_parse(const char *url, m2mi_url *u);
-enum { M2MI_HTTPC_OK = 0, M2MI_HTTPC_FAILED = 1, M2MI_HTTPC_DENIED = 2 };
-typedef struct m2mi_httpc m2mi_httpc;
-typedef void (*m2mi_httpc_cb)(void *arg, int result, int status, int rsc);
-m2m_err m2mi_httpc_new(struct event_base *base, const m2mi_addr_policy *pol, m2mi_httpc **out);
-/* Drops the exchanges in flight without calling their callbacks. */
-void m2mi_httpc_free(m2mi_httpc *h);
-/* POST a oneM2M NOTIFY (TS-0009) with a total deadline; cb(arg, result, HTTP status, X-M2M-RSC)
- * runs exactly once, later, on the base's thread. M2MI_HTTPC_FAILED: not started, cb not called. */
-int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const char *body, int timeout_ms,
-		    m2mi_httpc_cb cb, void *arg);
-/* The same with an Event Category header (ec 0 = none; 4 = latest). */
-int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int ec, const char *body, int timeout_ms,
-		       m2mi_httpc_cb cb, void *arg);
+/* The non-blocking HTTP client (m2mi_httpc, m2mi_url): remote/httpc.h. */
 
 /* ---- the store's writer thread (writer.c) ------------------------------------------------ */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the unit tests of the CSE's association with the MEF
- * (services/cse/mef_link.c, with the HTTPS side of httpc.c and the KeID resolver mef_client.c)
+ * (remote/remote_link.c, with the HTTPS side of httpc.c and the remote-key resolver remote_key.c)
  * against an in-process fake MEF: a TLS server thread that requires the CSE's client
  * certificate and answers fetchCredentials with canned answers (docs/procedures/mef.md,
  * TS-0003 §8.3.2.1). Checked: the RETRIEVE on the wire (path, X-M2M-Origin), the key and binding
@@ -19,7 +19,7 @@
 
 #include "tls_test.h"
 
-#include "services/cse/mef_link.h"
+#include "remote/remote_link.h"
 
 #define KEID "0123456789ABCDEF0123456789ABCDEF@mef.example.com"
 #define CRED "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
@@ -27,6 +27,11 @@
 /* ---- the fake MEF ------------------------------------------------------------------------- */
 
 enum { MEF_ANSWER, MEF_SILENT };
+
+/* A MAF Key Retrieval (maf.md "The CSE side"): the same fake service answers /mafKeyReg/ with a
+ * sec:mafKeyReg (its certificate names mef.example.com: that is the FQDN the MAF resolver uses). */
+#define REL "00112233445566778899AABBCCDDEEFF"
+#define KCID REL "@mef.example.com"
 
 static struct {
 	int lfd, port, mode;
@@ -83,11 +88,17 @@ static void *mef_run(void *arg)
 				;
 		} else {
 			char body[512], rsp[1024];
-			int bl = snprintf(body, sizeof(body),
-					  "{\"sec:fetchCredRsp\":{\"status\":true,\"credential\":\"%s\",\"enroleeID\":"
-					  "\"Cdev1\",\"keyID\":\"%s\",\"SUID\":22,\"lifetime\":3600,"
-					  "\"expirationTime\":\"20270101T000000\"}}",
-					  CRED, KEID);
+			int bl = strncmp(buf, "GET /mafKeyReg/", 15) == 0
+					 ? snprintf(body, sizeof(body),
+						    "{\"sec:mafKeyReg\":{\"relKeyID\":\"%s\",\"keyID\":\"%s\","
+						    "\"expirationTime\":\"20990101T000000\",\"sourceID\":\"/cse-mn\","
+						    "\"SUID\":32,\"keyValue\":\"%s\"}}",
+						    REL, KCID, CRED)
+					 : snprintf(body, sizeof(body),
+						    "{\"sec:fetchCredRsp\":{\"status\":true,\"credential\":\"%s\","
+						    "\"enroleeID\":\"Cdev1\",\"keyID\":\"%s\",\"SUID\":22,"
+						    "\"lifetime\":3600,\"expirationTime\":\"20270101T000000\"}}",
+						    CRED, KEID);
 			int rl = snprintf(rsp, sizeof(rsp),
 					  "HTTP/1.1 200 OK\r\nX-M2M-RSC: 2000\r\nX-M2M-RI: x\r\n"
 					  "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
@@ -220,33 +231,34 @@ static void hs_wait(int n)
 	pthread_mutex_unlock(&hs.mu);
 }
 
-static m2mi_mef_link *link_new(int port, const char *name, const char *cert, const char *key, int timeout_ms,
+static m2mi_remote_link *link_new(int port, const char *name, const char *cert, const char *key, int timeout_ms,
 			       size_t max_jobs)
 {
 	char url[64];
-	m2mi_mef_link_cfg c = {url, ca_path, cert, key, name, "/id-in", timeout_ms, max_jobs};
-	m2mi_mef_link *l = NULL;
+	m2mi_remote_link_cfg c = {url, ca_path, cert, key, name, "/id-in", timeout_ms, max_jobs};
+	m2mi_remote_link *l = NULL;
 
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
-	assert_int_equal(m2mi_mef_link_new(&c, &l), M2M_OK);
+	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_OK);
 	return l;
 }
 
-static m2mi_mef_client *client_new(m2mi_mef_link *l)
+static m2mi_remote_key *client_new(m2mi_remote_link *l)
 {
-	m2mi_mef_client_cfg c = {.mef_fqdn = "mef.example.com", .lim = {64, 8, 60, 5},
-				 .fetch = m2mi_mef_link_fetch, .fetch_ctx = l, .done = hs_done};
-	m2mi_mef_client *mc = NULL;
+	m2mi_remote_key_cfg c = {.lim = {64, 8, 60, 5}, .fetch = m2mi_remote_link_fetch, .fetch_ctx = l, .done = hs_done};
+	m2mi_remote_key *mc = NULL;
 
-	assert_int_equal(m2mi_mef_client_new(&c, &mc), M2M_OK);
+	m2mi_remote_key_cfg_mef(&c, "mef.example.com", M2MI_MEF_SUID_SAEF);
+
+	assert_int_equal(m2mi_remote_key_new(&c, &mc), M2M_OK);
 	return mc;
 }
 
-static m2m_err handshake(m2mi_mef_client *mc, int *n)
+static m2m_err handshake(m2mi_remote_key *mc, int *n)
 {
 	m2m_key *key = NULL;
 	m2m_sa sa;
-	m2m_err r = m2mi_mef_keid_start(mc, KEID, (int64_t)time(NULL), (m2m_psk_wait *)&hs, &key, &sa);
+	m2m_err r = m2mi_remote_key_start(mc, KEID, (int64_t)time(NULL), (m2m_psk_wait *)&hs, &key, &sa);
 
 	assert_int_equal(r, M2M_OK);
 	assert_null(key); /* pending */
@@ -258,8 +270,8 @@ static int n_done;
 
 static void test_fetch_over_mutual_tls(void **state)
 {
-	m2mi_mef_link *l = link_new(mef.port, "mef.example.com", cse_cert, cse_key, 5000, 4);
-	m2mi_mef_client *mc = client_new(l);
+	m2mi_remote_link *l = link_new(mef.port, "mef.example.com", cse_cert, cse_key, 5000, 4);
+	m2mi_remote_key *mc = client_new(l);
 
 	(void)state;
 	mef.mode = MEF_ANSWER;
@@ -272,34 +284,71 @@ static void test_fetch_over_mutual_tls(void **state)
 	assert_non_null(strstr(mef.req, "GET /fetchCredentials/" KEID "/22 HTTP/1.1\r\n"));
 	assert_non_null(strstr(mef.req, "\r\nX-M2M-Origin: /id-in\r\n"));
 	pthread_mutex_unlock(&mef.mu);
-	m2mi_mef_link_free(l); /* the transport first (shutdown rule, docs/tls.md) */
-	m2mi_mef_client_free(mc);
+	m2mi_remote_link_free(l); /* the transport first (shutdown rule, docs/tls.md) */
+	m2mi_remote_key_free(mc);
+}
+
+/* The MAF configuration of the same resolver over the same link: RETRIEVE /mafKeyReg/<relKeyID>
+ * with X-M2M-Origin = the CSE-ID, psk = the first half of Kc, bound to the sourceID. */
+static void test_maf_retrieval_over_mutual_tls(void **state)
+{
+	m2mi_remote_link *l = link_new(mef.port, "mef.example.com", cse_cert, cse_key, 5000, 4);
+	m2mi_remote_key_cfg c = {.lim = {64, 8, 60, 5}, .fetch = m2mi_remote_link_fetch, .fetch_ctx = l, .done = hs_done};
+	m2mi_remote_key *rk = NULL;
+	m2m_key *key = NULL;
+	m2m_sa sa;
+
+	(void)state;
+	m2mi_remote_key_cfg_maf(&c, "mef.example.com");
+	assert_int_equal(m2mi_remote_key_new(&c, &rk), M2M_OK);
+	mef.mode = MEF_ANSWER;
+	/* a KeID-shaped identity of this FQDN is a KcID here: only the configuration tells */
+	assert_int_equal(m2mi_remote_key_start(rk, KCID, (int64_t)time(NULL), (m2m_psk_wait *)&hs, &key, &sa), M2M_OK);
+	assert_null(key);
+	hs_wait(++n_done);
+	assert_int_equal(hs.err, M2M_OK);
+	assert_true(hs.key);
+	assert_int_equal(hs.sa.entity, M2M_ENTITY_CSE);
+	assert_string_equal(hs.sa.bound_id, "/cse-mn");
+	assert_string_equal(hs.sa.credential_id, "12-" KCID);
+	assert_int_equal(hs.sa.suid, 32);
+	pthread_mutex_lock(&mef.mu);
+	assert_non_null(strstr(mef.req, "GET /mafKeyReg/" REL " HTTP/1.1\r\n"));
+	assert_non_null(strstr(mef.req, "\r\nX-M2M-Origin: /id-in\r\n"));
+	pthread_mutex_unlock(&mef.mu);
+	/* cached: the next handshake gets the 16-byte psk at once */
+	assert_int_equal(m2mi_remote_key_start(rk, KCID, (int64_t)time(NULL), (m2m_psk_wait *)&hs, &key, &sa), M2M_OK);
+	assert_non_null(key);
+	assert_int_equal(m2m_key_len(key), 16);
+	m2m_key_free(key);
+	m2mi_remote_link_free(l);
+	m2mi_remote_key_free(rk);
 }
 
 /* The MEF's certificate does not carry the expected FQDN: no key, the handshake fails. */
 static void test_mef_name_mismatch(void **state)
 {
-	m2mi_mef_link *l = link_new(mef.port, "evil.example.com", cse_cert, cse_key, 5000, 4);
-	m2mi_mef_client *mc = client_new(l);
+	m2mi_remote_link *l = link_new(mef.port, "evil.example.com", cse_cert, cse_key, 5000, 4);
+	m2mi_remote_key *mc = client_new(l);
 
 	(void)state;
 	assert_int_equal(handshake(mc, &n_done), M2M_E_IO);
 	assert_false(hs.key);
-	m2mi_mef_link_free(l);
-	m2mi_mef_client_free(mc);
+	m2mi_remote_link_free(l);
+	m2mi_remote_key_free(mc);
 }
 
 /* The MEF does not trust the CSE's certificate: it refuses the association. */
 static void test_cse_cert_refused(void **state)
 {
-	m2mi_mef_link *l = link_new(mef.port, "mef.example.com", other_cert, other_key, 5000, 4);
-	m2mi_mef_client *mc = client_new(l);
+	m2mi_remote_link *l = link_new(mef.port, "mef.example.com", other_cert, other_key, 5000, 4);
+	m2mi_remote_key *mc = client_new(l);
 
 	(void)state;
 	assert_int_equal(handshake(mc, &n_done), M2M_E_IO);
 	assert_false(hs.key);
-	m2mi_mef_link_free(l);
-	m2mi_mef_client_free(mc);
+	m2mi_remote_link_free(l);
+	m2mi_remote_key_free(mc);
 }
 
 /* MEF down (nothing listens) and MEF silent (the deadline ends the request): fail closed. */
@@ -308,8 +357,8 @@ static void test_mef_down_and_silent(void **state)
 	int lfd = socket(AF_INET, SOCK_STREAM, 0), port;
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t al = sizeof(a);
-	m2mi_mef_link *l;
-	m2mi_mef_client *mc;
+	m2mi_remote_link *l;
+	m2mi_remote_key *mc;
 
 	(void)state;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -320,15 +369,15 @@ static void test_mef_down_and_silent(void **state)
 	l = link_new(port, "mef.example.com", cse_cert, cse_key, 5000, 4);
 	mc = client_new(l);
 	assert_int_equal(handshake(mc, &n_done), M2M_E_IO);
-	m2mi_mef_link_free(l);
-	m2mi_mef_client_free(mc);
+	m2mi_remote_link_free(l);
+	m2mi_remote_key_free(mc);
 
 	mef.mode = MEF_SILENT;
 	l = link_new(mef.port, "mef.example.com", cse_cert, cse_key, 200, 4);
 	mc = client_new(l);
 	assert_int_equal(handshake(mc, &n_done), M2M_E_IO);
-	m2mi_mef_link_free(l);
-	m2mi_mef_client_free(mc);
+	m2mi_remote_link_free(l);
+	m2mi_remote_key_free(mc);
 	mef.mode = MEF_ANSWER;
 }
 
@@ -346,16 +395,16 @@ static void on_rsp(void *arg, int result, int status, int rsc, const char *body,
 /* At most max_jobs requests queued or in flight; the rest is answered at shutdown. */
 static void test_cap_and_shutdown(void **state)
 {
-	m2mi_mef_link *l;
+	m2mi_remote_link *l;
 	int r1 = 99, r2 = 99;
 
 	(void)state;
 	mef.mode = MEF_SILENT;
 	l = link_new(mef.port, "mef.example.com", cse_cert, cse_key, 60000, 1);
-	assert_int_equal(m2mi_mef_link_fetch(l, "/fetchCredentials/" KEID "/22", on_rsp, &r1), 0);
-	assert_int_equal(m2mi_mef_link_fetch(l, "/fetchCredentials/" KEID "/22", on_rsp, &r2), -1);
-	assert_int_equal(m2mi_mef_link_fetch(l, "no-slash", on_rsp, &r2), -1);
-	m2mi_mef_link_free(l);
+	assert_int_equal(m2mi_remote_link_fetch(l, "/fetchCredentials/" KEID "/22", on_rsp, &r1), 0);
+	assert_int_equal(m2mi_remote_link_fetch(l, "/fetchCredentials/" KEID "/22", on_rsp, &r2), -1);
+	assert_int_equal(m2mi_remote_link_fetch(l, "no-slash", on_rsp, &r2), -1);
+	m2mi_remote_link_free(l);
 	assert_int_equal(r1, -1); /* answered once, as a failure */
 	assert_int_equal(r2, 99); /* never queued: never called */
 	mef.mode = MEF_ANSWER;
@@ -363,17 +412,17 @@ static void test_cap_and_shutdown(void **state)
 
 static void test_bad_config(void **state)
 {
-	m2mi_mef_link_cfg c = {"http://127.0.0.1:1", ca_path, cse_cert, cse_key, NULL, "/id-in", 100, 1};
-	m2mi_mef_link *l = NULL;
+	m2mi_remote_link_cfg c = {"http://127.0.0.1:1", ca_path, cse_cert, cse_key, NULL, "/id-in", 100, 1};
+	m2mi_remote_link *l = NULL;
 	const char *loose = tt_write("loose.key", "x", 0644);
 
 	(void)state;
-	assert_int_equal(m2mi_mef_link_new(&c, &l), M2M_E_INVAL); /* never plain HTTP to the MEF */
+	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_E_INVAL); /* never plain HTTP to the MEF */
 	c.url = "https://127.0.0.1:1";
 	c.key_file = loose;
-	assert_int_equal(m2mi_mef_link_new(&c, &l), M2M_E_KEY_PERMS);
+	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_E_KEY_PERMS);
 	c.key_file = other_key; /* does not match cse_cert */
-	assert_int_equal(m2mi_mef_link_new(&c, &l), M2M_E_CONFIG);
+	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_E_CONFIG);
 	assert_null(l);
 }
 
@@ -381,6 +430,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fetch_over_mutual_tls),
+		cmocka_unit_test(test_maf_retrieval_over_mutual_tls),
 		cmocka_unit_test(test_mef_name_mismatch),
 		cmocka_unit_test(test_cse_cert_refused),
 		cmocka_unit_test(test_mef_down_and_silent),

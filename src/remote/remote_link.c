@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file implements the CSE's association with the MEF (mef_link.h): a dedicated outbound
- * event loop on its own thread that sends RETRIEVE requests (fetchCredentials, the security
- * profile; docs/procedures/mef.md) with the CSE's non-blocking HTTP client (httpc.c) over
- * mutually authenticated TLS: the CSE presents mef-cert/mef-key (its CSE-ID in the SAN, TS-0003
- * §8.3.5.2.1 Enrolment Target), the MEF must show a certificate for its FQDN chaining to mef-ca.
- * Why a loop of its own and not the notifier's: a handshake waits for this fetch, so it must
- * never queue behind slow notification targets; the code is the same client.
+ * This file implements an outbound association (remote_link.h): a dedicated outbound event loop
+ * on its own thread that sends RETRIEVE requests to a key service with the non-blocking HTTP
+ * client (httpc.c) over mutually authenticated TLS. The CSE's link to the MEF (fetchCredentials,
+ * the security profile; docs/procedures/mef.md): the CSE presents mef-cert/mef-key (its CSE-ID in
+ * the SAN, TS-0003 §8.3.5.2.1 Enrolment Target), the MEF must show a certificate for its FQDN
+ * chaining to mef-ca; the same for the CSE's link to the MAF (maf-*, Key Retrieval) and the
+ * MAF's link to the MEF (docs/procedures/maf.md). Why a loop of its own and not the notifier's:
+ * a handshake waits for this fetch, so it must never queue behind slow notification targets;
+ * the code is the same client.
  * Bounded: at most max_jobs requests queued or in flight (beyond, fetch refuses at once and the
  * handshake fails closed); each request has the client's total deadline; every request gets
- * exactly one answer, also at shutdown (m2mi_mef_link_free answers the rest as failures).
+ * exactly one answer, also at shutdown (m2mi_remote_link_free answers the rest as failures).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -22,18 +24,18 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
-#include "services/cse/httpc_tls.h"
-#include "services/cse/mef_link.h"
+#include "remote/httpc.h"
+#include "remote/remote_link.h"
 
 typedef struct job {
 	struct job *prev, *next;
-	m2mi_mef_link *l;
+	m2mi_remote_link *l;
 	char url[512];
-	m2mi_mef_rsp_fn done;
+	m2mi_remote_rsp_fn done;
 	void *arg;
 } job;
 
-struct m2mi_mef_link {
+struct m2mi_remote_link {
 	pthread_mutex_t mu;
 	job *inbox, *flying;          /* inbox: mu; flying: loop thread */
 	size_t njobs, max_jobs;       /* mu */
@@ -70,7 +72,7 @@ static void unlink_job(job **list, job *j)
 static void on_answer(void *arg, int result, int status, int rsc, const char *body, size_t len)
 {
 	job *j = arg;
-	m2mi_mef_link *l = j->l;
+	m2mi_remote_link *l = j->l;
 
 	unlink_job(&l->flying, j);
 	pthread_mutex_lock(&l->mu);
@@ -82,7 +84,7 @@ static void on_answer(void *arg, int result, int status, int rsc, const char *bo
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
-	m2mi_mef_link *l = arg;
+	m2mi_remote_link *l = arg;
 	char buf[64];
 	job *j;
 	bool stop;
@@ -108,13 +110,13 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
 static void *run(void *arg)
 {
-	m2mi_mef_link *l = arg;
+	m2mi_remote_link *l = arg;
 
 	event_base_dispatch(l->base);
 	return NULL;
 }
 
-static m2m_err client_ctx(const m2mi_mef_link_cfg *cfg, SSL_CTX **out)
+static m2m_err client_ctx(const m2mi_remote_link_cfg *cfg, SSL_CTX **out)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	struct stat st;
@@ -122,7 +124,7 @@ static m2m_err client_ctx(const m2mi_mef_link_cfg *cfg, SSL_CTX **out)
 	*out = NULL;
 	if (ctx == NULL)
 		return M2M_E_NOMEM;
-	/* the private key of the CSE's association: owner-only, as every key file (docs/tls.md) */
+	/* the private key of the association: owner-only, as every key file (docs/tls.md) */
 	if (stat(cfg->key_file, &st) == 0 && (st.st_mode & 077) != 0) {
 		SSL_CTX_free(ctx);
 		return M2M_E_KEY_PERMS;
@@ -140,7 +142,7 @@ static m2m_err client_ctx(const m2mi_mef_link_cfg *cfg, SSL_CTX **out)
 	return M2M_OK;
 }
 
-static void free_parts(m2mi_mef_link *l)
+static void free_parts(m2mi_remote_link *l)
 {
 	if (l->wake_ev)
 		event_free(l->wake_ev);
@@ -155,9 +157,9 @@ static void free_parts(m2mi_mef_link *l)
 	free(l);
 }
 
-m2m_err m2mi_mef_link_new(const m2mi_mef_link_cfg *cfg, m2mi_mef_link **out)
+m2m_err m2mi_remote_link_new(const m2mi_remote_link_cfg *cfg, m2mi_remote_link **out)
 {
-	m2mi_mef_link *l;
+	m2mi_remote_link *l;
 	SSL_CTX *ctx = NULL;
 	m2m_err r;
 	m2mi_url u;
@@ -168,7 +170,7 @@ m2m_err m2mi_mef_link_new(const m2mi_mef_link_cfg *cfg, m2mi_mef_link **out)
 	    cfg->key_file == NULL || cfg->max_jobs < 1 || cfg->timeout_ms < 1 ||
 	    strlen(cfg->url) >= sizeof(l->base_url) || strlen(cfg->origin) >= sizeof(l->origin) ||
 	    m2mi_url_parse_any(cfg->url, &u, &tls) != M2M_OK || !tls)
-		return M2M_E_INVAL; /* always TLS: the MEF hands out keys */
+		return M2M_E_INVAL; /* always TLS: the service hands out keys */
 	if ((r = client_ctx(cfg, &ctx)) != M2M_OK)
 		return r;
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
@@ -200,9 +202,9 @@ m2m_err m2mi_mef_link_new(const m2mi_mef_link_cfg *cfg, m2mi_mef_link **out)
 	return M2M_OK;
 }
 
-int m2mi_mef_link_fetch(void *fctx, const char *path, m2mi_mef_rsp_fn done, void *arg)
+int m2mi_remote_link_fetch(void *fctx, const char *path, m2mi_remote_rsp_fn done, void *arg)
 {
-	m2mi_mef_link *l = fctx;
+	m2mi_remote_link *l = fctx;
 	job *j;
 
 	if (path == NULL || path[0] != '/' || (j = calloc(1, sizeof(*j))) == NULL)
@@ -227,7 +229,7 @@ int m2mi_mef_link_fetch(void *fctx, const char *path, m2mi_mef_rsp_fn done, void
 	return 0;
 }
 
-void m2mi_mef_link_free(m2mi_mef_link *l)
+void m2mi_remote_link_free(m2mi_remote_link *l)
 {
 	job *lists[2], *j;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file implements the unit tests of the CSE's KeID resolver (services/cse/mef_client.c)
+ * This file implements the unit tests of the remote-key resolver (remote/remote_key.c) in its
+ * CSE MEF configuration (m2mi_remote_key_cfg_mef, SUID 22)
  * against a fake MEF transport and an injected clock: which identities it takes (KeIDs of the
  * configured MEF only), the fetchCredentials path (TS-0003 §8.3.2.1, docs/procedures/mef.md),
  * one fetch for concurrent handshakes of one KeID, the binding handed to the handshake
@@ -16,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "services/cse/mef_client.h"
+#include "remote/remote_key.h"
 
 #define KEID "0123456789ABCDEF0123456789ABCDEF@mef.example.com"
 #define CRED "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
@@ -31,12 +32,12 @@ static int64_t clk(void)
 static struct {
 	int n;
 	char path[4][192];
-	m2mi_mef_rsp_fn done[4];
+	m2mi_remote_rsp_fn done[4];
 	void *arg[4];
 	int fail_start;
 } tr;
 
-static int fake_fetch(void *fctx, const char *path, m2mi_mef_rsp_fn done, void *arg)
+static int fake_fetch(void *fctx, const char *path, m2mi_remote_rsp_fn done, void *arg)
 {
 	(void)fctx;
 	if (tr.fail_start)
@@ -76,21 +77,21 @@ static m2m_err fake_done(m2m_psk_wait *w, m2m_err err, m2m_key *key, const m2m_s
 	return M2M_OK;
 }
 
-static m2mi_mef_client *mk(int cache_s)
+static m2mi_remote_key *mk(int cache_s)
 {
-	m2mi_mef_client_cfg cfg = {
-		.mef_fqdn = "MEF.example.com",
+	m2mi_remote_key_cfg cfg = {
 		.lim = {64, 8, cache_s, 5},
 		.fetch = fake_fetch,
 		.done = fake_done,
 		.clock = clk,
 	};
-	m2mi_mef_client *mc = NULL;
+	m2mi_remote_key *mc = NULL;
 
+	m2mi_remote_key_cfg_mef(&cfg, "MEF.example.com", M2MI_MEF_SUID_SAEF);
 	memset(&tr, 0, sizeof(tr));
 	memset(&dn, 0, sizeof(dn));
 	now_s = 1000;
-	assert_int_equal(m2mi_mef_client_new(&cfg, &mc), M2M_OK);
+	assert_int_equal(m2mi_remote_key_new(&cfg, &mc), M2M_OK);
 	return mc;
 }
 
@@ -105,10 +106,10 @@ static const char *ok_body(const char *keid, int suid, int lifetime, const char 
 	return b;
 }
 
-static m2m_err start(m2mi_mef_client *mc, const char *identity, void *w, bool *got_key, m2m_sa *sa)
+static m2m_err start(m2mi_remote_key *mc, const char *identity, void *w, bool *got_key, m2m_sa *sa)
 {
 	m2m_key *key = NULL;
-	m2m_err r = m2mi_mef_keid_start(mc, identity, now_s, (m2m_psk_wait *)w, &key, sa);
+	m2m_err r = m2mi_remote_key_start(mc, identity, now_s, (m2m_psk_wait *)w, &key, sa);
 
 	*got_key = key != NULL;
 	m2m_key_free(key);
@@ -117,7 +118,7 @@ static m2m_err start(m2mi_mef_client *mc, const char *identity, void *w, bool *g
 
 static void test_identities_taken(void **state)
 {
-	m2mi_mef_client *mc = mk(60);
+	m2mi_remote_key *mc = mk(60);
 	bool k;
 	m2m_sa sa;
 	int w;
@@ -137,21 +138,21 @@ static void test_identities_taken(void **state)
 	assert_int_equal(tr.n, 1);
 	assert_string_equal(tr.path[0], "/fetchCredentials/" KEID "/22");
 	/* the security profile does not accept SUID 22: refused at once, no fetch */
-	m2mi_mef_client_set_suid_refused(mc, true);
+	m2mi_remote_key_set_suid_refused(mc, true);
 	assert_int_equal(start(mc, KEID, &w, &k, &sa), M2M_E_AUTH);
 	assert_int_equal(tr.n, 1);
-	m2mi_mef_client_set_suid_refused(mc, false);
-	assert_int_equal(m2mi_mef_client_suid(mc), 22);
+	m2mi_remote_key_set_suid_refused(mc, false);
+	assert_int_equal(m2mi_remote_key_suid(mc), 22);
 	/* shutdown order (docs/tls.md): the transport answers what it holds, then the client goes */
 	tr.done[0](tr.arg[0], -1, 0, 0, NULL, 0);
-	m2mi_mef_client_free(mc);
+	m2mi_remote_key_free(mc);
 	assert_int_equal(dn.n, 1); /* exactly one done call */
 	assert_int_equal(dn.err[0], M2M_E_IO);
 }
 
 static void test_fetch_bind_and_cache(void **state)
 {
-	m2mi_mef_client *mc = mk(60);
+	m2mi_remote_key *mc = mk(60);
 	bool k;
 	m2m_sa sa;
 	int w1, w2, w3;
@@ -191,12 +192,12 @@ static void test_fetch_bind_and_cache(void **state)
 	assert_false(dn.key[2]);
 	assert_int_equal(start(mc, KEID, &w3, &k, &sa), M2M_E_AUTH);
 	assert_int_equal(tr.n, 2);
-	m2mi_mef_client_free(mc);
+	m2mi_remote_key_free(mc);
 }
 
 static void test_mef_down_and_unknown(void **state)
 {
-	m2mi_mef_client *mc = mk(60);
+	m2mi_remote_key *mc = mk(60);
 	bool k;
 	m2m_sa sa;
 	int w;
@@ -222,8 +223,8 @@ static void test_mef_down_and_unknown(void **state)
 	assert_int_equal(start(mc, KEID, &w, &k, &sa), M2M_OK);
 	assert_int_equal(dn.n, 4);
 	assert_int_equal(dn.err[3], M2M_E_IO);
-	assert_int_equal(m2mi_mef_client_cached(mc), 0);
-	m2mi_mef_client_free(mc);
+	assert_int_equal(m2mi_remote_key_cached(mc), 0);
+	m2mi_remote_key_free(mc);
 }
 
 /* The answer must be exactly what was asked for; anything else is refused (M2M_E_PROTO). */

@@ -14,8 +14,8 @@
  *  - one total deadline per exchange (resolution, connect, send, response head), the response
  *    head is capped at 8 KiB, the connection is closed after one exchange;
  *  - the completion callback runs exactly once, never from inside m2mi_httpc_post.
- * The same client speaks HTTPS for the CSE's association with the MEF (httpc_tls.h,
- * docs/procedures/mef.md): "https://" URLs, a client certificate and the server's certificate
+ * The same client speaks HTTPS for the outbound associations (httpc.h, remote_link.c: the
+ * CSE's links to the MEF and the MAF, docs/procedures/mef.md and maf.md): "https://" URLs, a client certificate and the server's certificate
  * verified against the CA and the expected host name (SSL_set1_host / IP SAN), and RETRIEVE
  * requests whose response body (bounded) is handed to the callback.
  */
@@ -36,8 +36,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "services/cse/cse_int.h"
-#include "services/cse/httpc_tls.h"
+#include "remote/httpc.h"
 
 #define HEAD_MAX 8192
 #define BODY_MAX 16384 /* a RETRIEVE answer (fetchCredRsp, a security profile) */
@@ -65,7 +64,7 @@ typedef struct hreq {
 struct m2mi_httpc {
 	struct event_base *base;
 	struct evdns_base *dns;    /* created at the first name that is no IP literal */
-	const m2mi_addr_policy *pol; /* NULL: every address (the operator's configured MEF) */
+	const m2mi_addr_policy *pol; /* NULL: every address (the operator's configured MEF / MAF) */
 	hreq *live;
 	SSL_CTX *ssl_ctx;          /* https://: client certificate + trust anchors (up-ref'd) */
 	char verify_name[256];     /* the name the server certificate must carry ("" = URL host) */
@@ -305,7 +304,7 @@ static bool body_step(hreq *r, bool eof)
 		if (strncasecmp(line + 2, "Content-Length:", 15) == 0)
 			want = (size_t)strtoul(line + 17, NULL, 10);
 		else if (strncasecmp(line + 2, "Transfer-Encoding:", 18) == 0)
-			want = (size_t)-2; /* chunked answers are not expected from the MEF: refuse */
+			want = (size_t)-2; /* chunked answers are not expected from the MEF / MAF: refuse */
 	}
 	if (want == (size_t)-2 || parse_head(r->buf, &status, &rsc) != 0 || (want != (size_t)-1 && want > BODY_MAX)) {
 		finish(r, M2MI_HTTPC_FAILED, 0, 0);
@@ -622,7 +621,7 @@ int m2mi_httpc_retrieve(m2mi_httpc *h, const char *url, const char *origin, int 
 	}
 	/* TS-0009 6.2: RETRIEVE is GET; X-M2M-Origin is the CSE-ID, X-M2M-RI unique per request */
 	hn = snprintf(r->out, cap,
-		      "GET %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: mef-%u\r\n"
+		      "GET %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: rq-%u\r\n"
 		      "X-M2M-RVI: 3\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
 		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin,
 		      atomic_fetch_add(&counter, 1u));

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file implements the CSE's cache of keys fetched from the MEF by KeID (keid_cache.h;
- * TS-0003 §8.3.2.1 fetchCredentials, §10.7 lifetimes). Why each rule:
- *  - a key is kept until min(its expiry from the MEF's lifetime, fetch time + mef-cache-seconds):
- *    never beyond what the MEF granted, and a revocation at the MEF takes effect at the CSE
- *    within mef-cache-seconds;
+ * This file implements the cache of keys fetched from a key service by identifier (key_cache.h;
+ * the MEF's KeIDs, TS-0003 §8.3.2.1 fetchCredentials, §10.7 lifetimes; the MAF's Key
+ * Identifiers, §8.8.2.8; "KeID" below stands for either). Why each rule:
+ *  - a key is kept until min(its expiry from the service, fetch time + cache_seconds): never
+ *    beyond what the service granted, and a revocation there takes effect here within
+ *    cache_seconds (mef-cache-seconds / maf-cache-seconds);
  *  - an authoritative refusal (unknown KeID, not authorized, revoked, expired) is kept for a
  *    short time so a device retrying a bad KeID does not turn every handshake into a MEF fetch;
  *    a transient failure (timeout, MEF unreachable) is not kept: the next handshake asks again;
@@ -19,7 +20,7 @@
 
 #include "m2msec/mem.h"
 #include "core/lru.h"
-#include "services/cse/keid_cache.h"
+#include "remote/key_cache.h"
 
 typedef struct waiter {
 	struct waiter *next;
@@ -42,9 +43,9 @@ typedef struct entry {
 
 #define LRU_ENTRY(n) M2MI_LRU_ENTRY(n, entry, lru)
 
-struct m2mi_keid_cache {
+struct m2mi_key_cache {
 	pthread_mutex_t mu;
-	m2mi_keid_cache_limits lim;
+	m2mi_key_cache_limits lim;
 	entry **buckets;
 	size_t nbuckets;            /* power of two */
 	m2mi_lru lru;
@@ -60,9 +61,9 @@ static size_t hash(const char *s)
 	return h;
 }
 
-m2m_err m2mi_keid_cache_new(const m2mi_keid_cache_limits *lim, m2mi_keid_cache **out)
+m2m_err m2mi_key_cache_new(const m2mi_key_cache_limits *lim, m2mi_key_cache **out)
 {
-	m2mi_keid_cache *c;
+	m2mi_key_cache *c;
 
 	*out = NULL;
 	if (lim == NULL || lim->entries < 1 || lim->fetches < 1 || lim->cache_seconds < 0 ||
@@ -82,7 +83,7 @@ m2m_err m2mi_keid_cache_new(const m2mi_keid_cache_limits *lim, m2mi_keid_cache *
 	return M2M_OK;
 }
 
-static entry **slot(m2mi_keid_cache *c, const char *keid)
+static entry **slot(m2mi_key_cache *c, const char *keid)
 {
 	entry **p = &c->buckets[hash(keid) & (c->nbuckets - 1)];
 
@@ -92,7 +93,7 @@ static entry **slot(m2mi_keid_cache *c, const char *keid)
 }
 
 /* Unlink e from the table and the LRU and free it (its waiters must have been taken). */
-static void drop(m2mi_keid_cache *c, entry *e)
+static void drop(m2mi_key_cache *c, entry *e)
 {
 	entry **p = slot(c, e->keid);
 
@@ -108,7 +109,7 @@ static void drop(m2mi_keid_cache *c, entry *e)
 }
 
 /* Make room for one entry: evict the least recently used finished entry. */
-static bool make_room(m2mi_keid_cache *c)
+static bool make_room(m2mi_key_cache *c)
 {
 	entry *e;
 
@@ -134,7 +135,7 @@ static bool add_waiter(entry *e, void *w)
 	return true;
 }
 
-m2mi_kc_result m2mi_keid_cache_get(m2mi_keid_cache *c, const char *keid, int64_t now, void *w, m2m_key **key,
+m2mi_kc_result m2mi_key_cache_get(m2mi_key_cache *c, const char *keid, int64_t now, void *w, m2m_key **key,
 				   m2m_sa *sa, m2m_err *err)
 {
 	m2mi_kc_result res = M2MI_KC_FULL;
@@ -204,7 +205,7 @@ static void wake_all(waiter *ws, m2mi_kc_wake_fn wake, void *arg, m2m_err err, c
 	}
 }
 
-void m2mi_keid_cache_complete(m2mi_keid_cache *c, const char *keid, int64_t now, m2m_err err, m2m_key *key,
+void m2mi_key_cache_complete(m2mi_key_cache *c, const char *keid, int64_t now, m2m_err err, m2m_key *key,
 			      const m2m_sa *sa, m2mi_kc_wake_fn wake, void *arg)
 {
 	waiter *ws = NULL;
@@ -246,7 +247,7 @@ void m2mi_keid_cache_complete(m2mi_keid_cache *c, const char *keid, int64_t now,
 	m2m_key_free(key);
 }
 
-size_t m2mi_keid_cache_size(m2mi_keid_cache *c)
+size_t m2mi_key_cache_size(m2mi_key_cache *c)
 {
 	size_t n;
 
@@ -256,7 +257,7 @@ size_t m2mi_keid_cache_size(m2mi_keid_cache *c)
 	return n;
 }
 
-void m2mi_keid_cache_flush(m2mi_keid_cache *c)
+void m2mi_key_cache_flush(m2mi_key_cache *c)
 {
 	entry *e, *prev;
 
@@ -269,7 +270,7 @@ void m2mi_keid_cache_flush(m2mi_keid_cache *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
-void m2mi_keid_cache_free(m2mi_keid_cache *c, m2mi_kc_wake_fn wake, void *arg)
+void m2mi_key_cache_free(m2mi_key_cache *c, m2mi_kc_wake_fn wake, void *arg)
 {
 	if (c == NULL)
 		return;

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the interface of an outbound association (remote_link.c): a dedicated
+ * outbound loop sending RETRIEVE requests to a key service (the MEF, the MAF) over mutually
+ * authenticated TLS (docs/procedures/mef.md, maf.md). m2mi_remote_link_fetch is an
+ * m2mi_remote_fetch_fn (remote_key.h). The process must ignore SIGPIPE (the service shells do):
+ * TLS writes to a socket the peer closed.
+ */
+#ifndef M2MSEC_REMOTE_LINK_H
+#define M2MSEC_REMOTE_LINK_H
+
+#include "remote/remote_key.h"
+
+typedef struct m2mi_remote_link_cfg {
+	const char *url;         /* mef-url / maf-url: https://HOST:PORT */
+	const char *ca_file;     /* mef-ca / maf-ca: the CA that authenticates the service */
+	const char *cert_file;   /* mef-cert / maf-cert: this entity's certificate (SAN = its ID) */
+	const char *key_file;    /* mef-key / maf-key (0600) */
+	const char *verify_name; /* the name the service's certificate must carry (its FQDN); NULL = URL host */
+	const char *origin;      /* X-M2M-Origin: this CSE's CSE-ID (the MAF: its FQDN) */
+	int timeout_ms;          /* total deadline of one request */
+	size_t max_jobs;         /* requests queued or in flight at once */
+} m2mi_remote_link_cfg;
+
+typedef struct m2mi_remote_link m2mi_remote_link;
+
+/* Errors: M2M_E_INVAL (not https://, missing files), M2M_E_KEY_PERMS (key file readable by
+ * others), M2M_E_CONFIG (a file that does not load, key and certificate do not match). */
+m2m_err m2mi_remote_link_new(const m2mi_remote_link_cfg *cfg, m2mi_remote_link **out);
+/* Stops the loop; every request not answered yet gets done(result -1) on the calling thread. */
+void m2mi_remote_link_free(m2mi_remote_link *l);
+/* RETRIEVE <url><path>; thread-safe; 0 when queued (done exactly once, on the link's thread or
+ * in m2mi_remote_link_free), -1 when refused (stopping, or max_jobs reached; done not called). */
+int m2mi_remote_link_fetch(void *link, const char *path, m2mi_remote_rsp_fn done, void *arg);
+
+#endif
