@@ -64,7 +64,12 @@ typedef struct m2m_cred_info {
 	int64_t revoked_at;    /* 0 unless REVOKED */
 	int64_t created_at;    /* on add: the caller's "now" (the store reads no clock) */
 	int64_t last_used;     /* last successful lookup; 0 = never (ignored on add) */
+	char *attrs;           /* opaque application attributes (a service's JSON text, at most
+				  M2M_CRED_ATTRS_MAX bytes), NULL = none; never a key (schema 2) */
 } m2m_cred_info;
+
+/* Longest attrs text accepted, bytes without the NUL. */
+#define M2M_CRED_ATTRS_MAX 4096
 
 typedef struct m2m_credstore m2m_credstore;
 
@@ -136,6 +141,25 @@ M2M_API const char *m2m_credstore_kind_name(m2m_cred_kind kind);
 M2M_API M2M_WUR m2m_err m2m_credstore_kind_from_name(const char *name, m2m_cred_kind *out);
 /* "active", "revoked", "expired", "not-yet-valid"; "?" for anything else. */
 M2M_API const char *m2m_credstore_state_name(m2m_cred_state state);
+
+/* What m2m_credstore_update() changes (an OR of these). */
+#define M2M_CRED_SET_NOT_AFTER 1u /* v->not_after (0 = unbounded), checked against not_before */
+#define M2M_CRED_SET_TARGETS 2u   /* v->targets / v->ntargets, validated as on add */
+#define M2M_CRED_SET_ATTRS 4u     /* v->attrs (NULL clears) */
+/*
+ * Change the fields named by what of the record id in one transaction (all or nothing); the
+ * key, kind, owner, SUID and state never change here (revocation is m2m_credstore_revoke).
+ */
+M2M_API M2M_WUR m2m_err m2m_credstore_update(m2m_credstore *store, const char *id, unsigned what,
+					     const m2m_cred_info *v);
+/*
+ * Group the following operations of this handle into one transaction (a service request):
+ * m2m_credstore_end(store, M2M_OK) commits, any other r rolls everything back and returns r.
+ * Each operation inside still is all or nothing (a savepoint). Until end, other threads using
+ * the same handle wait; give each thread its own handle. No nesting.
+ */
+M2M_API M2M_WUR m2m_err m2m_credstore_begin(m2m_credstore *store);
+M2M_API M2M_WUR m2m_err m2m_credstore_end(m2m_credstore *store, m2m_err r);
 
 /* Free an info returned by the store; NULL is a no-op. */
 M2M_API void m2m_credstore_info_free(m2m_cred_info *info);

@@ -86,9 +86,18 @@ typedef struct m2m_maf_assoc m2m_maf_assoc;
 M2M_API M2M_WUR m2m_err m2m_maf_assoc_new_from_ssl(m2m_maf *maf, SSL *ssl, const m2m_sa *sa,
 						   const m2m_key *km, m2m_maf_assoc **out);
 /* The same from explicit parts (tests, other transports): kc (with its Key Identifier as id)
- * and km may be NULL; both are copied. */
+ * and km may be NULL; both are copied. Classification of sa: PSK with credential_id
+ * "11-<KmID>" of a km record = CLIENT (the record's owner); PSK with credential_id
+ * "<type>-<KeID>" whose FQDN is mef_fqdn and km given = REMOTE (bound_id / entity = the
+ * enrolee's AE-ID / CSE-ID as the MEF reported it, expiry = the MEF's lifetime: they become the
+ * owner and cap of the Km registered); CERT with an AE-ID / CSE-ID bound_id and entity AE /
+ * CSE = CLIENT; anything else NONE. */
 M2M_API M2M_WUR m2m_err m2m_maf_assoc_new(m2m_maf *maf, const m2m_sa *sa, const m2m_key *kc,
 					  const m2m_key *km, m2m_maf_assoc **out);
+/* A certificate client's certificate (PEM), which m2m_maf_assoc_new_from_ssl sets itself: its
+ * MAF Client Registration is kept on a credential-store record of kind cert (docs/credstore.md).
+ * M2M_E_INVAL unless a is a CLIENT by certificate. */
+M2M_API M2M_WUR m2m_err m2m_maf_assoc_set_cert(m2m_maf_assoc *a, const char *cert_pem);
 M2M_API void m2m_maf_assoc_free(m2m_maf_assoc *a);
 M2M_API m2m_maf_peer m2m_maf_assoc_peer(const m2m_maf_assoc *a);
 /* The client identity (AE-ID / CSE-ID, or the KeID of a REMOTE peer) for rate limits and logs. */

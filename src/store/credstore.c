@@ -117,6 +117,7 @@ void m2m_credstore_info_free(m2m_cred_info *info)
 	for (size_t i = 0; i < info->ntargets && info->targets != NULL; i++)
 		free(info->targets[i]);
 	free(info->targets);
+	free(info->attrs);
 	free(info);
 }
 
@@ -262,6 +263,12 @@ void m2m_credstore_close(m2m_credstore *store)
 
 /* ---- add -------------------------------------------------------------------------------- */
 
+/* attrs is opaque text of bounded size (NULL = none). */
+static bool attrs_ok(const char *a)
+{
+	return a == NULL || strnlen(a, M2M_CRED_ATTRS_MAX + 1) <= M2M_CRED_ATTRS_MAX;
+}
+
 static m2m_err check_window(int64_t nb, int64_t na)
 {
 	if (nb < 0 || na < 0 || (nb != 0 && na != 0 && na <= nb))
@@ -326,8 +333,11 @@ m2m_err m2m_credstore_add(m2m_credstore *store, const m2m_cred_info *info, const
 		return M2M_E_RANGE;
 	if (info->suid != 0 && !m2m_suid_valid(info->suid))
 		return M2M_E_ID_BAD_TYPE;
+	if (!attrs_ok(info->attrs))
+		return M2M_E_RANGE;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return M2M_E_NOMEM;
+	c->attrs = info->attrs; /* read only; reset before the free below */
 	c->kind = info->kind;
 	c->suid = info->suid;
 	c->not_before = info->not_before;
@@ -374,6 +384,7 @@ out:
 	free(fold);
 	free(fp);
 	free(norm);
+	c->attrs = NULL;
 	m2m_credstore_info_free(c);
 	return r;
 }
@@ -575,4 +586,49 @@ m2m_err m2m_credstore_list(m2m_credstore *store, unsigned kinds, m2m_credstore_l
 	if (!store_ok(store) || fn == NULL || (kinds & ~(unsigned)M2M_CRED_KINDS_ALL) != 0)
 		return M2M_E_INVAL;
 	return store->ops->list(store->be, kinds == 0 ? (unsigned)M2M_CRED_KINDS_ALL : kinds, fn, arg);
+}
+
+m2m_err m2m_credstore_update(m2m_credstore *store, const char *id, unsigned what, const m2m_cred_info *v)
+{
+	m2m_cred_info *info = NULL, *c = NULL;
+	m2m_err r;
+
+	if (!store_ok(store) || id == NULL || v == NULL || what == 0 ||
+	    (what & ~(M2M_CRED_SET_NOT_AFTER | M2M_CRED_SET_TARGETS | M2M_CRED_SET_ATTRS)) != 0)
+		return M2M_E_INVAL;
+	if ((what & M2M_CRED_SET_ATTRS) != 0 && !attrs_ok(v->attrs))
+		return M2M_E_RANGE;
+	if ((r = resolve(store, id, M2M_CRED_KINDS_ALL, &info, NULL, NULL)) != M2M_OK)
+		return r;
+	if ((what & M2M_CRED_SET_NOT_AFTER) != 0 && (r = check_window(info->not_before, v->not_after)) != M2M_OK)
+		goto out;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		r = M2M_E_NOMEM;
+		goto out;
+	}
+	c->not_after = v->not_after;
+	c->attrs = v->attrs; /* read only; reset before the free below */
+	if ((what & M2M_CRED_SET_TARGETS) != 0 && (r = canon_targets(v, c)) != M2M_OK)
+		goto out;
+	r = store->ops->update(store->be, info->id, what, c);
+out:
+	if (c != NULL)
+		c->attrs = NULL;
+	m2m_credstore_info_free(c);
+	m2m_credstore_info_free(info);
+	return r;
+}
+
+m2m_err m2m_credstore_begin(m2m_credstore *store)
+{
+	if (!store_ok(store))
+		return M2M_E_INVAL;
+	return store->ops->begin(store->be);
+}
+
+m2m_err m2m_credstore_end(m2m_credstore *store, m2m_err r)
+{
+	if (!store_ok(store))
+		return r != M2M_OK ? r : M2M_E_INVAL;
+	return store->ops->end(store->be, r);
 }

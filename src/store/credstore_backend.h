@@ -39,6 +39,11 @@ typedef struct m2mi_credstore_ops {
 	m2m_err (*touch)(void *be, const char *id, int64_t now);
 	/* Delete id and its targets (M2M_E_NOT_FOUND). */
 	m2m_err (*remove)(void *be, const char *id);
+	/* Set the fields of what (M2M_CRED_SET_*) of id from the validated v (M2M_E_NOT_FOUND). */
+	m2m_err (*update)(void *be, const char *id, unsigned what, const m2m_cred_info *v);
+	/* Open / close a transaction grouping the following operations (see m2m_credstore_begin). */
+	m2m_err (*begin)(void *be);
+	m2m_err (*end)(void *be, m2m_err r);
 } m2mi_credstore_ops;
 
 extern const m2mi_credstore_ops m2mi_credstore_sqlite_ops;

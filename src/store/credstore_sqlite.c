@@ -21,12 +21,14 @@
 #include "store/credstore_sqlite.h"
 #include "store/sqlite_common.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2 /* 2: cred.attrs (docs/credstore.md "Schema") */
 #define BUSY_TIMEOUT_MS 5000
 
 typedef struct sqlite_be {
 	sqlite3 *db;
-	pthread_mutex_t mu; /* one operation (and its transaction) at a time per handle */
+	pthread_mutex_t mu; /* one operation (and its transaction) at a time per handle; recursive:
+			       a grouping transaction holds it from begin to end */
+	bool in_tx;         /* inside m2m_credstore_begin: operations use savepoints */
 } sqlite_be;
 
 static const char *const schema_v1[] = {
@@ -45,6 +47,7 @@ static const char *const schema_v1[] = {
 	" last_used INTEGER NOT NULL DEFAULT 0,"
 	" key_bytes BLOB,"
 	" cert_pem TEXT,"
+	" attrs TEXT,"
 	" CHECK ((kind = 'cert' AND key_bytes IS NULL AND cert_pem IS NOT NULL) OR"
 	"        (kind <> 'cert' AND cert_pem IS NULL AND key_bytes IS NOT NULL AND length(key_bytes) BETWEEN 16 AND 64))"
 	") STRICT",
@@ -53,10 +56,16 @@ static const char *const schema_v1[] = {
 	" pos INTEGER NOT NULL,"
 	" target TEXT NOT NULL,"
 	" PRIMARY KEY (cred_id, pos), UNIQUE (cred_id, target)) STRICT",
-	"INSERT INTO m2m_schema (component, version) VALUES ('credstore', 1)",
+	"INSERT INTO m2m_schema (component, version) VALUES ('credstore', 2)",
 };
 
-#define INFO_COLS "id, kind, owner, suid, not_before, not_after, state, revoked_at, created_at, last_used"
+/* Schema 1 -> 2: the optional attrs text of a record; existing records get none. */
+static const char *const upgrade_v2[] = {
+	"ALTER TABLE cred ADD COLUMN attrs TEXT",
+	"UPDATE m2m_schema SET version = 2 WHERE component = 'credstore'",
+};
+
+#define INFO_COLS "id, kind, owner, suid, not_before, not_after, state, revoked_at, created_at, last_used, attrs"
 
 static m2m_err sq_err(int rc)
 {
@@ -102,9 +111,45 @@ static const m2mi_sqlite_schema db_schema = {
 	.only_if_empty = true,
 	.create = schema_v1,
 	.ncreate = sizeof(schema_v1) / sizeof(schema_v1[0]),
+	.upgrade = upgrade_v2,
+	.nupgrade = sizeof(upgrade_v2) / sizeof(upgrade_v2[0]),
 	.err = M2M_E_STORE,
 	.schema_err = M2M_E_STORE_SCHEMA,
 };
+
+static int mutex_init_recursive(pthread_mutex_t *mu)
+{
+	pthread_mutexattr_t at;
+	int rc;
+
+	if (pthread_mutexattr_init(&at) != 0)
+		return -1;
+	rc = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE);
+	if (rc == 0)
+		rc = pthread_mutex_init(mu, &at);
+	pthread_mutexattr_destroy(&at);
+	return rc;
+}
+
+/* An operation's own transaction, or a savepoint inside a grouping one (m2m_credstore_begin). */
+static m2m_err op_begin(sqlite_be *be, bool write)
+{
+	if (be->in_tx)
+		return exec(be->db, "SAVEPOINT op");
+	return exec(be->db, write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static m2m_err op_end(sqlite_be *be, m2m_err r)
+{
+	m2m_err r2;
+
+	if (!be->in_tx)
+		return tx_end(be->db, r);
+	if (r != M2M_OK)
+		(void)exec(be->db, "ROLLBACK TO op");
+	r2 = exec(be->db, "RELEASE op");
+	return r != M2M_OK ? r : r2;
+}
 
 static void be_free(sqlite_be *be)
 {
@@ -140,7 +185,7 @@ static m2m_err sq_open(const char *path, bool create, void **out)
 		r = M2M_E_NOMEM;
 		goto out;
 	}
-	if (pthread_mutex_init(&be->mu, NULL) != 0) {
+	if (mutex_init_recursive(&be->mu) != 0) {
 		free(be);
 		be = NULL;
 		r = M2M_E_INTERNAL;
@@ -215,6 +260,8 @@ static m2m_err row_info(sqlite3_stmt *st, m2m_cred_info **out)
 	c->revoked_at = sqlite3_column_int64(st, 7);
 	c->created_at = sqlite3_column_int64(st, 8);
 	c->last_used = sqlite3_column_int64(st, 9);
+	if (r == M2M_OK)
+		r = m2mi_sqlite_dup_col(st, 10, &c->attrs);
 out:
 	if (r != M2M_OK) {
 		m2m_credstore_info_free(c);
@@ -265,6 +312,8 @@ static m2m_err step_insert(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? M2M_OK : rc_err(rc);
 }
 
+static m2m_err insert_targets(sqlite3 *db, const m2m_cred_info *c);
+
 static m2m_err insert_locked(sqlite3 *db, const m2mi_cred_row *row)
 {
 	const m2m_cred_info *c = row->info;
@@ -272,8 +321,8 @@ static m2m_err insert_locked(sqlite3 *db, const m2mi_cred_row *row)
 	m2m_err r;
 
 	r = prep(db, "INSERT INTO cred (id, id_fold, kind, owner, suid, not_before, not_after, state,"
-		     " revoked_at, created_at, last_used, key_bytes, cert_pem)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', 0, ?8, 0, ?9, ?10)", &st);
+		     " revoked_at, created_at, last_used, key_bytes, cert_pem, attrs)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', 0, ?8, 0, ?9, ?10, ?11)", &st);
 	if (r != M2M_OK)
 		return r;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
@@ -290,12 +339,24 @@ static m2m_err insert_locked(sqlite3 *db, const m2mi_cred_row *row)
 		sqlite3_bind_blob(st, 9, row->key, (int)row->keylen, SQLITE_STATIC);
 	if (row->cert_pem != NULL)
 		sqlite3_bind_text(st, 10, row->cert_pem, -1, SQLITE_STATIC);
+	if (c->attrs != NULL)
+		sqlite3_bind_text(st, 11, c->attrs, -1, SQLITE_STATIC);
 	r = step_insert(st);
 	sqlite3_clear_bindings(st);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (r != M2M_OK)
 		return r;
+	return insert_targets(db, c);
+}
+
+static m2m_err insert_targets(sqlite3 *db, const m2m_cred_info *c)
+{
+	sqlite3_stmt *st = NULL;
+	m2m_err r = M2M_OK;
+
+	if (c->ntargets == 0)
+		return M2M_OK;
 	if ((r = prep(db, "INSERT INTO cred_target (cred_id, pos, target) VALUES (?1, ?2, ?3)", &st)) != M2M_OK)
 		return r;
 	for (size_t i = 0; r == M2M_OK && i < c->ntargets; i++) {
@@ -315,8 +376,8 @@ static m2m_err sq_insert(void *p, const m2mi_cred_row *row)
 	m2m_err r;
 
 	pthread_mutex_lock(&be->mu);
-	if ((r = exec(be->db, "BEGIN IMMEDIATE")) == M2M_OK)
-		r = tx_end(be->db, insert_locked(be->db, row));
+	if ((r = op_begin(be, true)) == M2M_OK)
+		r = op_end(be, insert_locked(be->db, row));
 	pthread_mutex_unlock(&be->mu);
 	return r;
 }
@@ -342,15 +403,15 @@ static m2m_err fetch_locked(sqlite3 *db, const char *fold, m2m_cred_info **info,
 	}
 	if ((r = row_info(st, &c)) != M2M_OK)
 		goto out;
-	if (key != NULL && sqlite3_column_type(st, 10) == SQLITE_BLOB) {
-		const void *b = sqlite3_column_blob(st, 10);
-		int n = sqlite3_column_bytes(st, 10);
+	if (key != NULL && sqlite3_column_type(st, 11) == SQLITE_BLOB) {
+		const void *b = sqlite3_column_blob(st, 11);
+		int n = sqlite3_column_bytes(st, 11);
 		if (b == NULL || (r = m2m_key_new(b, (size_t)n, key)) != M2M_OK) {
 			r = r != M2M_OK ? r : M2M_E_STORE;
 			goto out;
 		}
 	}
-	if (pem != NULL && (r = m2mi_sqlite_dup_col(st, 11, pem)) != M2M_OK)
+	if (pem != NULL && (r = m2mi_sqlite_dup_col(st, 12, pem)) != M2M_OK)
 		goto out;
 	if ((r = prep(db, "SELECT target FROM cred_target WHERE cred_id = ?1 ORDER BY pos", &tg)) != M2M_OK ||
 	    (r = read_targets(tg, c)) != M2M_OK)
@@ -386,9 +447,9 @@ static m2m_err sq_fetch(void *p, const char *fold, m2m_cred_info **info, m2m_key
 		*pem = NULL;
 	pthread_mutex_lock(&be->mu);
 	/* A read transaction: the record and its targets come from one snapshot. */
-	if ((r = exec(be->db, "BEGIN")) == M2M_OK) {
+	if ((r = op_begin(be, false)) == M2M_OK) {
 		r = fetch_locked(be->db, fold, info, key, pem);
-		(void)tx_end(be->db, M2M_E_INTERNAL); /* read only: always ROLLBACK */
+		(void)op_end(be, M2M_E_INTERNAL); /* read only: always ROLLBACK */
 	}
 	pthread_mutex_unlock(&be->mu);
 	return r;
@@ -437,9 +498,9 @@ static m2m_err sq_list(void *p, unsigned kinds, m2m_credstore_list_fn fn, void *
 	m2m_err r;
 
 	pthread_mutex_lock(&be->mu);
-	if ((r = exec(be->db, "BEGIN")) == M2M_OK) {
+	if ((r = op_begin(be, false)) == M2M_OK) {
 		r = list_locked(be->db, kinds, &all, &n);
-		(void)tx_end(be->db, M2M_E_INTERNAL); /* read only: always ROLLBACK */
+		(void)op_end(be, M2M_E_INTERNAL); /* read only: always ROLLBACK */
 	}
 	pthread_mutex_unlock(&be->mu);
 	for (size_t i = 0; r == M2M_OK && i < n; i++)
@@ -459,7 +520,7 @@ static m2m_err write_one(sqlite_be *be, const char *sql, const char *id, int64_t
 	int rc;
 
 	*changed = 0;
-	if ((r = exec(be->db, "BEGIN IMMEDIATE")) != M2M_OK)
+	if ((r = op_begin(be, true)) != M2M_OK)
 		return r;
 	if ((r = prep(be->db, sql, &st)) == M2M_OK) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -472,7 +533,7 @@ static m2m_err write_one(sqlite_be *be, const char *sql, const char *id, int64_t
 			*changed = sqlite3_changes(be->db);
 		sqlite3_finalize(st);
 	}
-	return tx_end(be->db, r);
+	return op_end(be, r);
 }
 
 static m2m_err exists_locked(sqlite3 *db, const char *id)
@@ -524,6 +585,84 @@ static m2m_err sq_remove(void *p, const char *id)
 	return r == M2M_OK && changed == 0 ? M2M_E_NOT_FOUND : r;
 }
 
+static m2m_err update_locked(sqlite3 *db, const char *id, unsigned what, const m2m_cred_info *v)
+{
+	sqlite3_stmt *st = NULL;
+	m2m_err r;
+	int rc;
+
+	r = prep(db, "UPDATE cred SET not_after = CASE WHEN ?2 THEN ?3 ELSE not_after END,"
+		     " attrs = CASE WHEN ?4 THEN ?5 ELSE attrs END WHERE id = ?1", &st);
+	if (r != M2M_OK)
+		return r;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (what & M2M_CRED_SET_NOT_AFTER) != 0);
+	sqlite3_bind_int64(st, 3, v->not_after);
+	sqlite3_bind_int(st, 4, (what & M2M_CRED_SET_ATTRS) != 0);
+	if (v->attrs != NULL)
+		sqlite3_bind_text(st, 5, v->attrs, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	r = rc == SQLITE_DONE ? (sqlite3_changes(db) > 0 ? M2M_OK : M2M_E_NOT_FOUND) : rc_err(rc);
+	sqlite3_finalize(st);
+	if (r != M2M_OK || (what & M2M_CRED_SET_TARGETS) == 0)
+		return r;
+	if ((r = prep(db, "DELETE FROM cred_target WHERE cred_id = ?1", &st)) != M2M_OK)
+		return r;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rc_err(rc);
+	/* insert_targets names the record by c->id: the canonical id being updated */
+	{
+		m2m_cred_info t = *v;
+		t.id = (char *)id;
+		return insert_targets(db, &t);
+	}
+}
+
+static m2m_err sq_update(void *p, const char *id, unsigned what, const m2m_cred_info *v)
+{
+	sqlite_be *be = p;
+	m2m_err r;
+
+	pthread_mutex_lock(&be->mu);
+	if ((r = op_begin(be, true)) == M2M_OK)
+		r = op_end(be, update_locked(be->db, id, what, v));
+	pthread_mutex_unlock(&be->mu);
+	return r;
+}
+
+static m2m_err sq_begin(void *p)
+{
+	sqlite_be *be = p;
+	m2m_err r;
+
+	pthread_mutex_lock(&be->mu);
+	if (be->in_tx) {
+		pthread_mutex_unlock(&be->mu);
+		return M2M_E_INVAL; /* no nesting */
+	}
+	if ((r = exec(be->db, "BEGIN IMMEDIATE")) != M2M_OK) {
+		pthread_mutex_unlock(&be->mu);
+		return r;
+	}
+	be->in_tx = true; /* the mutex stays held until sq_end */
+	return M2M_OK;
+}
+
+static m2m_err sq_end(void *p, m2m_err r)
+{
+	sqlite_be *be = p;
+
+	if (!be->in_tx)
+		return r != M2M_OK ? r : M2M_E_INVAL;
+	be->in_tx = false;
+	r = tx_end(be->db, r);
+	pthread_mutex_unlock(&be->mu);
+	return r;
+}
+
 const m2mi_credstore_ops m2mi_credstore_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -534,4 +673,7 @@ const m2mi_credstore_ops m2mi_credstore_sqlite_ops = {
 	.revoke = sq_revoke,
 	.touch = sq_touch,
 	.remove = sq_remove,
+	.update = sq_update,
+	.begin = sq_begin,
+	.end = sq_end,
 };

@@ -189,7 +189,7 @@ def test_store_file_mode_and_wal(run, store, m2msec_bin):
     db = sqlite3.connect(store)
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT version FROM m2m_schema WHERE component = 'credstore'").fetchone()[0] == 1
+        assert db.execute("SELECT version FROM m2m_schema WHERE component = 'credstore'").fetchone()[0] == 2  # schema 2: cred.attrs (docs/credstore.md)
         row = db.execute("SELECT kind, state FROM cred WHERE id = ?", (KPSAID,)).fetchone()
         assert row == ("kpsa", "active")
         # while a connection is open the WAL companions exist, with the database's mode

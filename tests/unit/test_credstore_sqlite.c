@@ -125,11 +125,11 @@ static void test_wal_and_schema_version(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM m2m_schema WHERE component = 'credstore'",
 					    -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 0), 2); /* schema 2: cred.attrs */
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	/* a newer schema is refused, not guessed at */
-	raw_sql(f->path, "UPDATE m2m_schema SET version = 2");
+	raw_sql(f->path, "UPDATE m2m_schema SET version = 3");
 	assert_int_equal(m2m_credstore_open(f->path, &s), M2M_E_STORE_SCHEMA);
 	assert_null(s);
 	raw_sql(f->path, "DELETE FROM m2m_schema");
