@@ -117,6 +117,9 @@ typedef struct m2m_mef_svc_config {
 					    * CERT_PROV (https://...); "" = no certificate enrolment */
 	bool store_sync_full;              /* store-sync, default normal (false): the service's
 					    * connections; the operator CLI always syncs (full) */
+	char maf_fqdns[M2M_CFG_STR];       /* maf-fqdns, default "": space-separated MAF-FQDNs, each
+					    * "<label>.<SP FQDN>"; a certificate with that DNS SAN is a
+					    * MAF (fetches SUID 21 only), never a CSE target */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */

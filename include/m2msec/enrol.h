@@ -78,6 +78,10 @@ M2M_API int64_t m2m_enrolee_expiry(const m2m_enrolee *e);
 M2M_API size_t m2m_enrolee_target_count(const m2m_enrolee *e);
 M2M_API const char *m2m_enrolee_target_id(const m2m_enrolee *e, size_t i);
 M2M_API const m2m_key *m2m_enrolee_target_key(const m2m_enrolee *e, size_t i);
+/* MAF-FQDN targets (the registration's mafIDs, lowercase): Entity A's Km for each is
+ * m2m_enrolee_dir_km(dir, maf_id) after m2m_enrolee_write. */
+M2M_API size_t m2m_enrolee_maf_count(const m2m_enrolee *e);
+M2M_API const char *m2m_enrolee_maf_id(const m2m_enrolee *e, size_t i);
 /* SUID of an MO_NODE authenticationProfile command (0 = none received). */
 M2M_API int m2m_enrolee_auth_profile_suid(const m2m_enrolee *e);
 /* The certificate issued by EST (PEM, leaf first) and its device-generated key, or NULL. */
@@ -85,10 +89,24 @@ M2M_API const char *m2m_enrolee_cert_pem(const m2m_enrolee *e);
 
 /*
  * Write the results into dir (created 0700 when missing; an existing dir must not be group- or
- * world-writable): keid (text, 0644), ke and target.psk (hex of the first target's key, 0600),
+ * world-writable): keid (text, 0644), ke and target.psk (hex of the first target's key, 0600;
+ * only with a CSE-ID target), mafids (the MAF-FQDN targets, one a line, 0644; only with one),
  * and after EST cert.pem (0644) and cert.key (PKCS#8 PEM, 0600). Every file is written to a
  * temporary file and renamed, so a reader sees the old or the new file, never a part.
  */
 M2M_API M2M_WUR m2m_err m2m_enrolee_write(const m2m_enrolee *e, const char *dir);
+
+/*
+ * Remote provisioning of a MAF Master Credential, Entity A's side (TS-0003 clause 8.8.2.3 step 2,
+ * clause 10.3.2): Km = HMAC-SHA-256(Ke, "oneM2M Enrolment Key to Master Credential derivation"
+ * || MAF-ID) from DIR/ke and DIR/keid as m2m_enrolee_write left them, MAF-ID = maf_id (a
+ * MAF-FQDN, lowercased as the MEF does). The MAF obtains the same Km from the MEF
+ * (fetchCredentials SUID 21). *km carries the KeID as its identifier (the psk_identity of the
+ * MAF Handshake with a remotely provisioned Km). Errors: M2M_E_INVAL, M2M_E_ID_BAD_FORM (maf_id
+ * not an FQDN), M2M_E_NOT_FOUND / M2M_E_KEY_PERMS / M2M_E_IO (the files; DIR/ke must be
+ * owner-only), M2M_E_KEY_LEN or M2M_E_ID_BAD_HEX (DIR/ke not 64 hex digits). *km is NULL unless
+ * M2M_OK.
+ */
+M2M_API M2M_WUR m2m_err m2m_enrolee_dir_km(const char *dir, const char *maf_id, m2m_key **km);
 
 #endif

@@ -37,7 +37,7 @@ typedef struct m2m_mef_audit {
 				  "already-registered", "not-found", "stale-command", "suid-not-allowed",
 				  "no-association", "operation-not-allowed", "store-error", "internal" */
 	int rsc;               /* the response status code sent (0 for the PSK lookup) */
-	const char *client;    /* KpmID / certificate identity / target CSE-ID */
+	const char *client;    /* KpmID / certificate identity / target CSE-ID / MAF-FQDN */
 	const char *enrolee_id;
 	const char *key_id;    /* KeID or key identifier (public), NULL if none */
 	int suid;              /* fetch-credentials / key registration, else 0 */
@@ -60,6 +60,9 @@ typedef struct m2m_mef_config {
 	m2m_mefstore_sync store_sync; /* durability of the service's store connections (the
 					 resolver's and every worker's); 0 = FULL. The [mef]
 					 store-sync key, default normal (docs/config.md) */
+	const char *maf_fqdns;       /* space-separated MAF-FQDNs ([mef] maf-fqdns): a certificate
+					association whose DNS SAN is one of them is a MAF
+					(M2M_MEF_PEER_MAF), never a CSE target; NULL = none */
 } m2m_mef_config;
 
 typedef struct m2m_mef m2m_mef;
@@ -76,6 +79,8 @@ typedef enum m2m_mef_peer {
 	M2M_MEF_PEER_NONE = 0, /* nothing usable: every procedure is refused (4107) */
 	M2M_MEF_PEER_ENROLEE,  /* a MEF client (Kpm or certificate enrolee): Ke/RelativeKeID exported */
 	M2M_MEF_PEER_TARGET,   /* an Enrolment Target (a CSE, authenticated by certificate or PSK) */
+	M2M_MEF_PEER_MAF,      /* a MAF as Enrolment Target (certificate whose DNS SAN is one of
+				  maf_fqdns): only fetchCredentials with SUID 21 (clause 8.8.2.3) */
 } m2m_mef_peer;
 
 typedef struct m2m_mef_assoc m2m_mef_assoc;
@@ -87,7 +92,9 @@ typedef struct m2m_mef_assoc m2m_mef_assoc;
  * "EXPORTER-oneM2M-Connection" (for MEF Key Registration without a Key Value).
  * Enrolee: sa->kind PSK with credential_id "10-<KpmID>" (from m2m_mef_psk_resolve) whose KpmID
  * is active, or sa->kind CERT whose bound_id/credential identity is an active certificate
- * enrolee. Target: otherwise an association bound to a CSE-ID (entity CSE). Otherwise
+ * enrolee. MAF: a certificate association bound to a CSE-ID whose public domain name is one
+ * of cfg.maf_fqdns (checked first: a MAF is never an enrolee or a CSE target; client = the
+ * lowercase MAF-FQDN). Target: otherwise an association bound to a CSE-ID (entity CSE). Otherwise
  * M2M_MEF_PEER_NONE (still M2M_OK: requests get 4107). Errors: M2M_E_CRYPTO (exporter),
  * M2M_E_STORE. *out is NULL unless M2M_OK. Uses the shared store connection (locked).
  */
@@ -159,6 +166,17 @@ M2M_API bool m2m_mef_claim_allowed(const char *enrolee_id, const char *allowed, 
 /* Is suid one an Enrolment Target of this entity kind may fetch (CSE: 22 RSPF SAEF, 23 RSPF
  * ESPrim, 24/25 RSPF ESData; TS-0004 Table 6.3.4.2.39-1)? */
 M2M_API bool m2m_mef_suid_allowed(m2m_entity_kind target_kind, int suid);
+/* The same by MEF peer kind: a CSE target 22..25; a MAF 21 only (an RSPF key shared with a MAF,
+ * the Master Credential Km of clause 8.8.2.3 / 10.3.2); anything else nothing. */
+M2M_API bool m2m_mef_peer_suid_allowed(m2m_mef_peer peer, int suid);
+/* Is fqdn one of the space-separated FQDNs of list (case-insensitive, a trailing dot ignored)?
+ * NULL or empty list or fqdn: false. */
+M2M_API bool m2m_mef_fqdn_in_list(const char *list, const char *fqdn);
+/* Is the MAF maf_fqdn one of targets[] (the FQDN entries; CSE-IDs never match)? Case-insensitive. */
+M2M_API bool m2m_mef_maf_listed(const char *const *targets, size_t ntargets, const char *maf_fqdn);
+/* An Enrolment Target as stored: a CSE-ID in its canonical form, or a MAF-FQDN (anything not
+ * starting with '/') checked by m2m_id_check_fqdn and lowercased. M2M_E_ID_BAD_FORM otherwise. */
+M2M_API M2M_WUR m2m_err m2m_mef_target_canon(const char *in, char *out, size_t cap);
 /* Is the authenticated target caller_id one of targets[] (CSE-IDs compared in absolute form
  * with sp_id for SP-relative ones)? */
 M2M_API bool m2m_mef_target_listed(const char *const *targets, size_t ntargets, const char *caller_id,

@@ -35,7 +35,8 @@ typedef struct m2m_mef_enrolee {
 	m2m_mef_flavour flavour;
 	char *client_id;       /* KpmID ("rel@fqdn", KpsaID shape) or the certificate identity */
 	char *enrolee_id;      /* Enrolee-ID: AE-ID or CSE-ID (TS-0003 clause 8.3.2.1) */
-	char *targets[M2M_MEF_MAX_TARGETS]; /* Enrolment Target CSE-IDs (SP-relative or absolute) */
+	char *targets[M2M_MEF_MAX_TARGETS]; /* Enrolment Target CSE-IDs (SP-relative or absolute)
+					       or MAF-FQDNs (lowercase, m2m_mef_target_canon) */
 	size_t ntargets;       /* 1..M2M_MEF_MAX_TARGETS */
 	char *allowed;         /* extra Enrolee-IDs it may claim: patterns, space separated; NULL = none */
 	char *group_id;        /* fleet group it came from, or NULL (output only) */

@@ -29,6 +29,8 @@ static const char usage_enrol[] =
 	"  keid        the KeID (text)\n"
 	"  ke          Ke (hex, 0600)\n"
 	"  target.psk  the TLS-PSK key for the Enrolment Target, psk_identity = KeID (hex, 0600)\n"
+	"              (only when a target is a CSE)\n"
+	"  mafids      the MAF-FQDNs among the targets, one a line (Km = HMAC-SHA-256(Ke, label || MAF-FQDN))\n"
 	"  cert.pem, cert.key   with --cert: the EST certificate and its key generated here (0600)\n"
 	"\n"
 	"  --mef HOST:PORT      the MEF's HTTPS address\n"

@@ -262,7 +262,7 @@ int cli_maf_main(int argc, char **argv)
 	m2m_err r;
 
 	if (argc > 1 && strcmp(argv[1], "client") == 0)
-		return cli_maf_client_main(argc - 1, argv + 1);
+		return cli_maf_admin_main(argc - 1, argv + 1);
 	if ((rc = svc_args(&s, argc, argv, usage, &check_only)) >= 0)
 		return rc;
 	m2m_maf_config_defaults(&cfg);

@@ -12,7 +12,7 @@
 #include "m2msec/config.h"
 #include "m2msec/credstore.h"
 
-int cli_maf_client_main(int argc, char **argv);
+int cli_maf_admin_main(int argc, char **argv);
 
 /* Read and validate the [maf] section of config into cfg and open its store (created when
  * create). Errors printed as "m2msec: <what>: ..."; returns CLI_OK or the exit code. */

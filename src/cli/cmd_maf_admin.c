@@ -390,7 +390,7 @@ out:
 	return rc;
 }
 
-int cli_maf_client_main(int argc, char **argv)
+int cli_maf_admin_main(int argc, char **argv)
 {
 	static const char *const cmds[] = {"add", "revoke", "list", "show"};
 	char what[48];

@@ -132,8 +132,8 @@ static bool rate_ok(struct mef_handler *h, const m2m_mef_assoc *a, const m2m_req
 	const char *client = m2m_mef_assoc_client(a);
 	const char *which;
 
-	if (m2m_mef_assoc_peer(a) == M2M_MEF_PEER_TARGET)
-		return true;
+	if (m2m_mef_assoc_peer(a) == M2M_MEF_PEER_TARGET || m2m_mef_assoc_peer(a) == M2M_MEF_PEER_MAF)
+		return true; /* SP entities authenticated by the SP's anchors (docs/procedures/mef.md) */
 	if ((which = svc_rate_check(h->rl_addr, h->rl_id, client, req, rsp)) != NULL) {
 		m2m_mef_audit ev = {.procedure = "request", .outcome = which, .rsc = M2M_RSC_BAD_REQUEST,
 				    .client = client, .rqi = req->rqi};
@@ -200,6 +200,7 @@ static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nwo
 		.mef_fqdn = cfg->mef_fqdn, .sp_id = h->sp_id[0] ? h->sp_id : NULL, .store = cfg->store,
 		.est_uri = h->est_uri[0] ? h->est_uri : NULL, .audit = mef_audit, .audit_ctx = h,
 		.store_sync = cfg->store_sync_full ? M2M_MEFSTORE_SYNC_FULL : M2M_MEFSTORE_SYNC_NORMAL,
+		.maf_fqdns = cfg->maf_fqdns[0] ? cfg->maf_fqdns : NULL,
 	};
 	if ((r = m2m_mef_new(&mc, &h->mef)) != M2M_OK) {
 		rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));

@@ -107,7 +107,7 @@ int mef_cli_key(const char *what, const char *file, m2m_key **out)
 static void usage(FILE *f)
 {
 	fputs("usage: m2msec mef enrolee add --config FILE --kpm-id ID --kpm-file FILE --enrolee-id AE-ID|CSE-ID\n"
-	      "                              --target CSE-ID [--target CSE-ID ...] [--expiry-days N] [--allow PATTERNS]\n"
+	      "                              --target CSE-ID|MAF-FQDN [--target ...] [--expiry-days N] [--allow PATTERNS]\n"
 	      "       m2msec mef enrolee revoke --config FILE --kpm-id ID\n"
 	      "       m2msec mef enrolee list --config FILE [--json]\n"
 	      "       m2msec mef enrolee show --config FILE --kpm-id ID [--json]\n"
@@ -119,7 +119,7 @@ static void usage(FILE *f)
 	      "  --kpm-file FILE    the Kpm: 32 bytes as 64 hex digits in a file of mode 0600 or stricter,\n"
 	      "                     or '-' for standard input\n"
 	      "  --enrolee-id ID    the Enrolee-ID granted (AE-ID or CSE-ID)\n"
-	      "  --target CSE-ID    an Enrolment Target (up to 8)\n"
+	      "  --target ID        an Enrolment Target (up to 8): a CSE-ID, or the MAF-FQDN of a MAF (SUID 21, Km)\n"
 	      "  --expiry-days N    Enrolment Expiry in days (default: enrolment-expiry-days of [mef])\n"
 	      "  --allow PATTERNS   further Enrolee-IDs it may claim: space-separated IDs or prefixes ending in '*';\n"
 	      "                     NODE:ID or NODE:PREFIX* lets its EST CSR claim that Node-ID (TS-0003 10.1.1.8)\n"

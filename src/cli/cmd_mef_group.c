@@ -19,7 +19,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: m2msec mef group add --config FILE --group-id ID --group-key-file FILE --kpm-prefix P\n"
-	      "                            --enrolee-template T --target CSE-ID [--target ...] [--expiry-days N]\n"
+	      "                            --enrolee-template T --target CSE-ID|MAF-FQDN [--target ...] [--expiry-days N]\n"
 	      "       m2msec mef group revoke --config FILE --group-id ID\n\n"
 	      "Fleet enrolment (m2msec extension): the Kpm of a device whose KpmID starts with P is\n"
 	      "HMAC-SHA-256(groupKey, KpmID); its Enrolee-ID is T with {id} replaced by the KpmID's\n"
@@ -28,7 +28,7 @@ static void usage(FILE *f)
 	      "  --group-key-file FILE  the group key: 64 hex digits, file mode 0600 or stricter, or '-'\n"
 	      "  --kpm-prefix P         KpmIDs of the group start with P (longest prefix wins)\n"
 	      "  --enrolee-template T   Enrolee-ID template with {id}\n"
-	      "  --target CSE-ID        an Enrolment Target (up to 8)\n"
+	      "  --target ID            an Enrolment Target (up to 8): a CSE-ID or a MAF-FQDN\n"
 	      "  --expiry-days N        Enrolment Expiry of every member in days (default: [mef]\n"
 	      "                         enrolment-expiry-days)\n\n"
 	      "Exit status 0 ok, 1 failure, 2 bad usage or input.\n", f);

@@ -31,7 +31,7 @@ static void usage(FILE *f)
 	      "  kpm_id       KpmID (name@fqdn)\n"
 	      "  kpm          the Kpm as 64 hex digits, or @PATH: a file holding them (mode 0600)\n"
 	      "  enrolee_id   Enrolee-ID (AE-ID or CSE-ID)\n"
-	      "  targets      Enrolment Target CSE-IDs, separated by spaces (up to 8)\n"
+	      "  targets      Enrolment Targets (CSE-IDs or MAF-FQDNs), separated by spaces (up to 8)\n"
 	      "  expiry_days  Enrolment Expiry in days (default: enrolment-expiry-days of [mef])\n\n"
 	      "The CSV must be mode 0600 or stricter (it holds keys). Each row is its own transaction:\n"
 	      "bad rows are reported with their line number and the good ones are kept; running the same\n"

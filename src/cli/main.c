@@ -23,6 +23,7 @@ static const struct {
 	{"mef", cli_mef_main, "run the M2M Enrolment Function (TS-0003 8.3 remote security provisioning)"},
 	{"enrol", cli_enrol_main, "enrol this device with a MEF (TS-0003 clause 8.3): Ke, KeID, target key, EST"},
 	{"maf", cli_maf_main, "run the M2M Authentication Function (TS-0003 8.8: Km, Kc for the MAF-based SAEF)"},
+	{"maf-client", cli_maf_client_main, "Entity A with a MAF (TS-0003 clause 8.2.2.3): register Kc for a target"},
 };
 
 static void usage(FILE *f)

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/config_int.h"
 
@@ -34,6 +35,8 @@ static const struct m2mi_cfg_key mef_keys[] = {
 	M2MI_STR(T, "est-uri", est_uri),
 	/* PRAGMA synchronous of the service's connections (docs/config.md "[mef] store-sync") */
 	M2MI_KEY(T, "store-sync", M2MI_CFG_SYNC, store_sync_full),
+	/* TS-0003 §8.8.2.3: the MAFs that fetch a Master Credential (SUID 21) as Enrolment Targets */
+	M2MI_STR(T, "maf-fqdns", maf_fqdns),
 };
 #define NKEYS (sizeof(mef_keys) / sizeof(mef_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -94,6 +97,37 @@ static bool is_fqdn(const char *s)
 	return labels >= 2;
 }
 
+/* Every maf-fqdns entry is an FQDN one label under sp-id's FQDN: the only DNS SANs the TLS
+ * layer binds (to a CSE-ID, docs/tls.md), which the MEF then tells apart as a MAF. */
+static bool maf_fqdns_ok(const m2m_mef_svc_config *cfg)
+{
+	const char *sp = cfg->sp_id + (strncmp(cfg->sp_id, "//", 2) == 0 ? 2 : 0);
+	size_t sl = strlen(sp);
+	int n = 0;
+
+	if (sl == 0)
+		return false;
+	for (const char *p = cfg->maf_fqdns; *p != '\0';) {
+		char one[256];
+		size_t len;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		len = strcspn(p, " \t");
+		if (len == 0)
+			break;
+		if (len >= sizeof(one))
+			return false;
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (!is_fqdn(one) || len <= sl + 1 || one[len - sl - 1] != '.' || strcasecmp(one + len - sl, sp) != 0 ||
+		    memchr(one, '.', len - sl - 1) != NULL) /* public: host names */
+			return false;
+		n++;
+		p += len;
+	}
+	return n > 0;
+}
+
 m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, size_t errcap)
 {
 	char host[256];
@@ -119,6 +153,9 @@ m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, siz
 	if (cfg->est_uri[0] != '\0' && (strncmp(cfg->est_uri, "https://", 8) != 0 || cfg->est_uri[8] == '\0' ||
 					 strpbrk(cfg->est_uri, " \t\"") != NULL))
 		FAIL_AT("est-uri", "est-uri must be an https:// URI (the EST base, e.g. https://mef.example.com:8444/.well-known/est)");
+	if (cfg->maf_fqdns[0] != '\0' && !maf_fqdns_ok(cfg))
+		FAIL_AT("maf-fqdns", "maf-fqdns must list FQDNs of the form <label>.<sp-id FQDN> (sp-id is required): "
+				     "the DNS SAN of the MAF's certificate, e.g. maf.sp.example.com");
 #undef FAIL_AT
 	return M2M_OK;
 }

@@ -4,7 +4,8 @@
  * Enrolee-ID claim policy checked before issuance, the SUIDs an Enrolment Target may fetch
  * (TS-0004 Table 6.3.4.2.39-1: the RSPF usages 22-25 for a CSE), the target authorization of
  * "Use of provisioned credentials" (TS-0003 clause 8.3.2.1), the Enrolment-Target-ID of the
- * usage-constrained key (clause 10.3.7), the lifetime rule of clause 10.7 and the m2msec fleet
+ * usage-constrained key (clause 10.3.7), the MAF as an Enrolment Target (SUID 21 only, its
+ * MAF-FQDN among the enrolee's targets, clause 8.8.2.3), the lifetime rule of clause 10.7 and the m2msec fleet
  * extension Kpm = HMAC-SHA-256(groupKey, KpmID). No I/O; anything malformed is a deny.
  */
 #include <stdio.h>
@@ -121,8 +122,93 @@ bool m2m_mef_target_listed(const char *const *targets, size_t ntargets, const ch
 bool m2m_mef_suid_allowed(m2m_entity_kind target_kind, int suid)
 {
 	/* A CSE uses an RSPF key for its SAEF (22), ESPrim (23) or ESData (24, 25); SUID 21 is the
-	 * MAF's (key shared with a MAF), which has no certificate kind of its own here yet. */
+	 * MAF's (key shared with a MAF): a MAF is told apart by m2m_mef_peer_suid_allowed. */
 	return target_kind == M2M_ENTITY_CSE && suid >= 22 && suid <= 25;
+}
+
+bool m2m_mef_peer_suid_allowed(m2m_mef_peer peer, int suid)
+{
+	/* TS-0004 Table 6.3.4.2.39-1: 21 = RSPF key shared with a MAF (the MAF's Km, TS-0003 clause
+	 * 8.8.2.3 step 2); a CSE target never gets it, a MAF never gets a CSE's 22..25. */
+	if (peer == M2M_MEF_PEER_MAF)
+		return suid == 21;
+	return peer == M2M_MEF_PEER_TARGET && m2m_mef_suid_allowed(M2M_ENTITY_CSE, suid);
+}
+
+/* Equal FQDNs a[0..alen) and b: case-insensitive, one trailing dot on either side ignored. */
+static bool fqdn_eq(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+
+	if (alen > 0 && a[alen - 1] == '.')
+		alen--;
+	if (blen > 0 && b[blen - 1] == '.')
+		blen--;
+	if (alen == 0 || alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++) {
+		char x = a[i], y = b[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (char)(y - 'A' + 'a');
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+bool m2m_mef_fqdn_in_list(const char *list, const char *fqdn)
+{
+	if (list == NULL || fqdn == NULL || fqdn[0] == '\0')
+		return false;
+	for (const char *p = list; *p != '\0';) {
+		size_t n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strcspn(p, " \t");
+		if (n > 0 && fqdn_eq(p, n, fqdn))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool m2m_mef_maf_listed(const char *const *targets, size_t ntargets, const char *maf_fqdn)
+{
+	if (targets == NULL || maf_fqdn == NULL || maf_fqdn[0] == '\0' || maf_fqdn[0] == '/')
+		return false;
+	for (size_t i = 0; i < ntargets; i++)
+		if (targets[i] != NULL && targets[i][0] != '/' && fqdn_eq(targets[i], strlen(targets[i]), maf_fqdn))
+			return true;
+	return false;
+}
+
+m2m_err m2m_mef_target_canon(const char *in, char *out, size_t cap)
+{
+	m2m_id *id = NULL;
+	size_t n;
+	int k;
+
+	if (in == NULL || out == NULL || cap == 0)
+		return M2M_E_INVAL;
+	if (in[0] == '/') {
+		/* a CSE-ID, SP-relative or absolute */
+		if (m2m_id_parse(in, strlen(in), M2M_ID_CSE_ID, &id) != M2M_OK)
+			return M2M_E_ID_BAD_FORM;
+		k = snprintf(out, cap, "%s", m2m_id_canonical(id));
+		m2m_id_free(id);
+		return k > 0 && (size_t)k < cap ? M2M_OK : M2M_E_RANGE;
+	}
+	/* a MAF-FQDN (clause 8.8.2.3: the MAF is an Enrolment Target, MAF-ID = MAF-FQDN) */
+	n = strlen(in);
+	if (n == 0 || in[n - 1] == '.' || m2m_id_check_fqdn(in, n) != M2M_OK)
+		return M2M_E_ID_BAD_FORM;
+	if (n >= cap)
+		return M2M_E_RANGE;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)((in[i] >= 'A' && in[i] <= 'Z') ? in[i] - 'A' + 'a' : in[i]);
+	return M2M_OK;
 }
 
 int64_t m2m_mef_derived_expiry(int64_t ke_expiry, int64_t now, int64_t cap)

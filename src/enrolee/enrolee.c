@@ -28,11 +28,6 @@
 #define MAX_COMMANDS 16 /* a MEF issuing more is broken or hostile: stop */
 #define ID_MAX 300
 
-/* TS-0003 clause 10.2: the PSK suites the MEF offers (TLS 1.2). */
-#define PSK_SUITES "PSK-AES128-CCM8:PSK-AES128-CCM:PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256"
-#define CERT_SUITES "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-CCM:" \
-		    "ECDHE-ECDSA-AES128-SHA256"
-
 struct m2m_enrolee {
 	/* settings */
 	char host[256], port[8];
@@ -51,6 +46,8 @@ struct m2m_enrolee {
 	size_t ntargets;
 	char *targets[MAX_TARGETS];
 	m2m_key *tkeys[MAX_TARGETS];
+	size_t nmafs;
+	char *mafs[MAX_TARGETS]; /* MAF-FQDN targets (mafIDs): Km via m2m_enrolee_dir_km */
 	int auth_suid;
 	char *cert_pem, *cert_key_pem;
 };
@@ -89,6 +86,11 @@ static void clear_results(m2m_enrolee *e)
 		e->tkeys[i] = NULL;
 	}
 	e->ntargets = 0;
+	for (size_t i = 0; i < e->nmafs; i++) {
+		free(e->mafs[i]);
+		e->mafs[i] = NULL;
+	}
+	e->nmafs = 0;
 	free(e->cert_pem);
 	if (e->cert_key_pem != NULL)
 		m2m_freezero(e->cert_key_pem, strlen(e->cert_key_pem));
@@ -196,6 +198,13 @@ const m2m_key *m2m_enrolee_ke(const m2m_enrolee *e) { return e != NULL && e->don
 const char *m2m_enrolee_id(const m2m_enrolee *e) { return e != NULL && e->done ? e->enrolee_id : NULL; }
 int64_t m2m_enrolee_expiry(const m2m_enrolee *e) { return e != NULL && e->done ? e->expiry : 0; }
 size_t m2m_enrolee_target_count(const m2m_enrolee *e) { return e != NULL && e->done ? e->ntargets : 0; }
+
+size_t m2m_enrolee_maf_count(const m2m_enrolee *e) { return e != NULL && e->done ? e->nmafs : 0; }
+
+const char *m2m_enrolee_maf_id(const m2m_enrolee *e, size_t i)
+{
+	return e != NULL && e->done && i < e->nmafs ? e->mafs[i] : NULL;
+}
 int m2m_enrolee_auth_profile_suid(const m2m_enrolee *e) { return e != NULL && e->done ? e->auth_suid : 0; }
 const char *m2m_enrolee_cert_pem(const m2m_enrolee *e) { return e != NULL && e->done ? e->cert_pem : NULL; }
 
@@ -243,99 +252,24 @@ static unsigned int psk_cb(SSL *ssl, const char *hint, char *identity, unsigned 
 	return (unsigned int)kl;
 }
 
-static m2m_err build_ctx(m2m_enrolee *e, SSL_CTX **out)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	bool psk = e->kpm != NULL;
-
-	*out = NULL;
-	if (ctx == NULL)
-		return M2M_E_NOMEM;
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, psk ? TLS1_2_VERSION : TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_cipher_list(ctx, psk ? PSK_SUITES : CERT_SUITES) != 1)
-		goto crypto;
-	/* The MEF's trust anchor: a file that is no CA bundle is a configuration error either way. */
-	if (SSL_CTX_load_verify_locations(ctx, e->ca_file, NULL) != 1) {
-		SSL_CTX_free(ctx);
-		ERR_clear_error();
-		return M2M_E_CERT;
-	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
-	if (psk) {
-		SSL_CTX_set_psk_client_callback(ctx, psk_cb);
-	} else if (SSL_CTX_use_certificate_chain_file(ctx, e->cert_file) != 1 ||
-		   SSL_CTX_use_PrivateKey_file(ctx, e->key_file, SSL_FILETYPE_PEM) != 1 ||
-		   SSL_CTX_check_private_key(ctx) != 1) {
-		SSL_CTX_free(ctx);
-		ERR_clear_error();
-		return M2M_E_CERT;
-	}
-	*out = ctx;
-	return M2M_OK;
-crypto:
-	SSL_CTX_free(ctx);
-	ERR_clear_error();
-	return M2M_E_CRYPTO;
-}
-
-/* Record the MEF's refusal: RSC and its m2m:dbg text (the MEF never puts a key there). */
-static m2m_err refused(m2m_enrolee *e, const m2mi_enr_rsp *rsp)
-{
-	json_t *j = rsp->body != NULL ? json_loadb(rsp->body, rsp->blen, 0, NULL) : NULL;
-	const char *dbg = json_string_value(json_object_get(j, "m2m:dbg"));
-
-	e->rsc = rsp->rsc;
-	snprintf(e->reason, sizeof(e->reason), "%s", dbg != NULL ? dbg : "refused");
-	for (char *p = e->reason; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
-	json_decref(j);
-	return M2M_E_PROTO;
-}
-
 static m2m_err mmef(m2m_enrolee *e, m2mi_enr_conn *c, const char *method, const char *path, json_t *body,
 		    int want_rsc, const char *wrapper, json_t **out)
 {
-	static const char *const hdr[] = {"Content-Type: application/json", "Accept: application/json", NULL};
-	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-	m2mi_enr_rsp rsp;
-	json_t *j;
-	m2m_err r;
+	m2mi_enr_why why = {0};
+	m2m_err r = m2mi_enr_json(c, method, path, body, want_rsc, wrapper, out, &why);
 
-	*out = NULL;
-	if (body != NULL && text == NULL)
-		return M2M_E_NOMEM;
-	r = m2mi_enr_http(c, method, path, hdr, text, text != NULL ? strlen(text) : 0, &rsp);
-	free(text);
-	if (r != M2M_OK)
-		return r;
-	if (rsp.rsc != want_rsc) {
-		r = refused(e, &rsp);
-		m2mi_enr_rsp_clear(&rsp);
-		return r;
+	if (why.rsc != 0 || why.reason[0] != '\0') {
+		e->rsc = why.rsc;
+		memcpy(e->reason, why.reason, sizeof(e->reason));
 	}
-	j = json_loadb(rsp.body, rsp.blen, 0, NULL);
-	m2mi_enr_rsp_clear(&rsp);
-	if (wrapper == NULL) {
-		json_decref(j);
-		return M2M_OK;
-	}
-	if (!json_is_object(json_object_get(j, wrapper))) {
-		json_decref(j);
-		return M2M_E_PROTO;
-	}
-	*out = json_incref(json_object_get(j, wrapper));
-	json_decref(j);
-	return M2M_OK;
+	return r;
 }
 
 /* MEF Client Registration (TS-0003 Table 8.3.5.2.3-1, docs/procedures/mef.md). */
 static m2m_err client_registration(m2m_enrolee *e, m2mi_enr_conn *c, char *cmd_path, size_t cap)
 {
 	json_t *cfg = json_pack("{s:s, s:s}", "fqdn", mef_fqdn(e), "adminFQDN", mef_fqdn(e));
-	json_t *body = json_pack("{s:o}", "sec:clientRegCfg", cfg), *reg = NULL, *t;
+	json_t *body = json_pack("{s:o}", "sec:clientRegCfg", cfg), *reg = NULL, *t, *m;
 	const char *kid, *eid, *child;
 	size_t i;
 	m2m_err r;
@@ -353,12 +287,28 @@ static m2m_err client_registration(m2m_enrolee *e, m2mi_enr_conn *c, char *cmd_p
 	eid = json_string_value(json_object_get(reg, "mefClientID"));
 	child = json_string_value(json_object_get(reg, "childResource"));
 	t = json_object_get(reg, "targetIDs");
+	m = json_object_get(reg, "mafIDs");
 	/* Both ends ran the same export: a KeID the MEF says differently is no agreement. */
 	if (kid == NULL || strcmp(kid, e->keid) != 0 || eid == NULL || strlen(eid) >= sizeof(e->enrolee_id) ||
 	    child == NULL || snprintf(cmd_path, cap, "/%s", child) >= (int)cap || !json_is_array(t) ||
-	    json_array_size(t) == 0 || json_array_size(t) > MAX_TARGETS) { /* an enrolee has 1..8 targets */
+	    (m != NULL && !json_is_array(m)) || json_array_size(t) + json_array_size(m) == 0 ||
+	    json_array_size(t) + json_array_size(m) > MAX_TARGETS) { /* an enrolee has 1..8 targets */
 		json_decref(reg);
 		return M2M_E_PROTO;
+	}
+	/* MAF-FQDN targets (docs/procedures/mef.md mafIDs): no SUID 22 key, Km by the MAF-ID */
+	json_array_foreach(m, i, body) {
+		const char *s = json_string_value(body);
+		char canon[256];
+		if (s == NULL || m2m_mef_target_canon(s, canon, sizeof(canon)) != M2M_OK || canon[0] == '/') {
+			json_decref(reg);
+			return M2M_E_PROTO;
+		}
+		if ((e->mafs[e->nmafs] = strdup(canon)) == NULL) {
+			json_decref(reg);
+			return M2M_E_NOMEM;
+		}
+		e->nmafs++;
 	}
 	snprintf(e->enrolee_id, sizeof(e->enrolee_id), "%s", eid);
 	e->expiry = m2mi_enr_parse_ts(json_string_value(json_object_get(reg, "enrolmentExpiry")));
@@ -531,7 +481,7 @@ m2m_err m2m_enrolee_run(m2m_enrolee *e)
 	clear_results(e);
 	if (e->host[0] == '\0' || e->ca_file == NULL || (e->kpm == NULL && e->cert_file == NULL))
 		return M2M_E_CONFIG;
-	if ((r = build_ctx(e, &ctx)) != M2M_OK)
+	if ((r = m2mi_enr_ctx_new(e->ca_file, e->kpm != NULL ? psk_cb : NULL, e->cert_file, e->key_file, &ctx)) != M2M_OK)
 		return r;
 	r = m2mi_enr_connect(ctx, e, e->host, e->port, mef_fqdn(e),
 				 m2mi_enr_now_ms() + (int64_t)e->deadline_s * 1000, &c);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -374,4 +375,100 @@ m2m_err m2mi_enr_http(m2mi_enr_conn *c, const char *method, const char *path, co
 	if (r != M2M_OK)
 		m2mi_enr_rsp_clear(rsp);
 	return r;
+}
+
+/* TS-0003 clause 10.2: the PSK suites the MEF and the MAF offer (TLS 1.2). */
+#define PSK_SUITES "PSK-AES128-CCM8:PSK-AES128-CCM:PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256"
+#define CERT_SUITES "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-CCM:" \
+		    "ECDHE-ECDSA-AES128-SHA256"
+
+m2m_err m2mi_enr_ctx_new(const char *ca_file, SSL_psk_client_cb_func psk_cb, const char *cert_file,
+			 const char *key_file, SSL_CTX **out)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	bool psk = psk_cb != NULL;
+
+	*out = NULL;
+	if (ctx == NULL)
+		return M2M_E_NOMEM;
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, psk ? TLS1_2_VERSION : TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_cipher_list(ctx, psk ? PSK_SUITES : CERT_SUITES) != 1) {
+		SSL_CTX_free(ctx);
+		ERR_clear_error();
+		return M2M_E_CRYPTO;
+	}
+	/* The server's trust anchor: a file that is no CA bundle is a configuration error either way. */
+	if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+		SSL_CTX_free(ctx);
+		ERR_clear_error();
+		return M2M_E_CERT;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
+	if (psk) {
+		SSL_CTX_set_psk_client_callback(ctx, psk_cb);
+	} else if (cert_file == NULL || key_file == NULL ||
+		   SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
+		   SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+		   SSL_CTX_check_private_key(ctx) != 1) {
+		SSL_CTX_free(ctx);
+		ERR_clear_error();
+		return M2M_E_CERT;
+	}
+	*out = ctx;
+	return M2M_OK;
+}
+
+/* Record a refusal: RSC and its m2m:dbg text (our servers never put a key there), control
+ * characters blanked so the text is safe to print. */
+static m2m_err refused(const m2mi_enr_rsp *rsp, m2mi_enr_why *why)
+{
+	json_t *j = rsp->body != NULL ? json_loadb(rsp->body, rsp->blen, 0, NULL) : NULL;
+	const char *dbg = json_string_value(json_object_get(j, "m2m:dbg"));
+
+	why->rsc = rsp->rsc;
+	snprintf(why->reason, sizeof(why->reason), "%s", dbg != NULL ? dbg : "refused");
+	for (char *p = why->reason; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	json_decref(j);
+	return M2M_E_PROTO;
+}
+
+m2m_err m2mi_enr_json(m2mi_enr_conn *c, const char *method, const char *path, json_t *body, int want_rsc,
+		      const char *wrapper, json_t **out, m2mi_enr_why *why)
+{
+	static const char *const hdr[] = {"Content-Type: application/json", "Accept: application/json", NULL};
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	m2mi_enr_rsp rsp;
+	json_t *j;
+	m2m_err r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (body != NULL && text == NULL)
+		return M2M_E_NOMEM;
+	r = m2mi_enr_http(c, method, path, hdr, text, text != NULL ? strlen(text) : 0, &rsp);
+	free(text);
+	if (r != M2M_OK)
+		return r;
+	if (rsp.rsc != want_rsc) {
+		r = refused(&rsp, why);
+		m2mi_enr_rsp_clear(&rsp);
+		return r;
+	}
+	j = json_loadb(rsp.body, rsp.blen, 0, NULL);
+	m2mi_enr_rsp_clear(&rsp);
+	if (wrapper == NULL || out == NULL) {
+		json_decref(j);
+		return M2M_OK;
+	}
+	if (!json_is_object(json_object_get(j, wrapper))) {
+		json_decref(j);
+		return M2M_E_PROTO;
+	}
+	*out = json_incref(json_object_get(j, wrapper));
+	json_decref(j);
+	return M2M_OK;
 }

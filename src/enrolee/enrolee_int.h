@@ -8,6 +8,7 @@
 #ifndef M2M_ENROLEE_INT_H
 #define M2M_ENROLEE_INT_H
 
+#include <jansson.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -35,6 +36,9 @@ typedef struct m2mi_enr_rsp {
 } m2mi_enr_rsp;
 
 int64_t m2mi_enr_now_ms(void);
+/* The Ke of an enrolment directory (DIR/ke, owner-only, 32 bytes hex) with its KeID
+ * (DIR/keid, checked) as id: the one reader of what `m2msec enrol` wrote (enrolee_km.c). */
+m2m_err m2mi_enr_dir_ke(const char *dir, m2m_key **ke);
 /* TCP connect to host:port and complete the TLS handshake on a new SSL of ctx before
  * deadline_ms; verify_name (may be NULL) is the SNI and, when the ctx verifies the peer, the
  * name the server certificate must carry (SSL_set1_host). Errors: M2M_E_IO (no connection,
@@ -60,6 +64,23 @@ m2m_err m2mi_enr_split_hostport(const char *s, char *host, size_t hcap, char *po
  * domain name is the Enrolment-Target-ID), carrying ke's identifier (the KeID). */
 typedef struct m2m_kdf m2m_kdf;
 m2m_err m2mi_enr_target_key(m2m_kdf *kdf, const m2m_key *ke, int suid, const char *target, m2m_key **out);
+
+/* A TLS client context (TLS 1.2+, SSL_VERIFY_PEER against ca_file): with psk_cb the PSK suites
+ * of TS-0003 clause 10.2 (TLS 1.2 only, the SSL's app data is the callback's state), else the
+ * certificate suites with cert_file/key_file as the client certificate. Errors: M2M_E_CERT
+ * (ca_file, cert_file or key_file unusable), M2M_E_CRYPTO, M2M_E_NOMEM. */
+m2m_err m2mi_enr_ctx_new(const char *ca_file, SSL_psk_client_cb_func psk_cb, const char *cert_file,
+			 const char *key_file, SSL_CTX **out);
+/* A server's refusal: its RSC and m2m:dbg text (control characters blanked, never a key). */
+typedef struct m2mi_enr_why {
+	int rsc;
+	char reason[256];
+} m2mi_enr_why;
+/* One oneM2M primitive with a JSON body (NULL: none) on c. An answer whose X-M2M-RSC is not
+ * want_rsc is a refusal recorded in why (M2M_E_PROTO). With wrapper and out, *out gets a new
+ * reference to the object body[wrapper] (M2M_E_PROTO when absent or no object). */
+m2m_err m2mi_enr_json(m2mi_enr_conn *c, const char *method, const char *path, json_t *body, int want_rsc,
+		      const char *wrapper, json_t **out, m2mi_enr_why *why);
 
 /* ---- EST (RFC 7030) ------------------------------------------------------------------------ */
 /* A new P-256 key pair and a PKCS#10 request signed with it whose subjectAltName is san (a URI
@@ -92,5 +113,13 @@ m2m_err m2mi_enr_csr_b64(X509_REQ *req, char **out, size_t *outlen);
 /* ---- output files -------------------------------------------------------------------------- */
 /* Write data to dir/name atomically (temp file in dir, fsync, rename) with mode. */
 m2m_err m2mi_enr_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
+/* The two halves of m2mi_enr_write_file, for a set of files that must appear together: stage
+ * writes, syncs and closes a temporary file in dir (its path into tmp), commit renames it to
+ * dir/name (and removes it on failure). An unused staged file is unlink(tmp)'d by the caller. */
+m2m_err m2mi_enr_stage_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode,
+			    char *tmp, size_t tmpcap);
+m2m_err m2mi_enr_commit_file(const char *tmp, const char *dir, const char *name);
+/* dir is our own directory that nobody else may write (M2M_E_KEY_PERMS), or is created 0700. */
+m2m_err m2mi_enr_ensure_dir(const char *dir);
 
 #endif

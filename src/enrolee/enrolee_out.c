@@ -17,14 +17,13 @@
 #include "enrolee/enrolee_int.h"
 #include "m2msec/mem.h"
 
-m2m_err m2mi_enr_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode)
+m2m_err m2mi_enr_stage_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode,
+			    char *tmp, size_t tmpcap)
 {
-	char tmp[4096], dst[4096];
-	int fd, dfd;
+	int fd;
 	size_t off = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= (int)sizeof(tmp) ||
-	    snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= (int)sizeof(dst))
+	if (snprintf(tmp, tmpcap, "%s/.%s.XXXXXX", dir, name) >= (int)tmpcap)
 		return M2M_E_TOO_LARGE;
 	if ((fd = mkstemp(tmp)) < 0) /* created 0600 */
 		return M2M_E_IO;
@@ -42,23 +41,45 @@ m2m_err m2mi_enr_write_file(const char *dir, const char *name, const char *data,
 		fd = -1;
 		goto fail;
 	}
-	fd = -1;
-	if (rename(tmp, dst) != 0)
-		goto fail;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) { /* the rename itself durable */
-		(void)fsync(dfd);
-		close(dfd);
-	}
 	return M2M_OK;
 fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
+	tmp[0] = '\0';
 	return M2M_E_IO;
 }
 
+m2m_err m2mi_enr_commit_file(const char *tmp, const char *dir, const char *name)
+{
+	char dst[4096];
+	int dfd;
+
+	if (snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= (int)sizeof(dst) || rename(tmp, dst) != 0) {
+		unlink(tmp);
+		return M2M_E_IO;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) { /* the rename itself durable */
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return M2M_OK;
+}
+
+m2m_err m2mi_enr_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode)
+{
+	char tmp[4096];
+	m2m_err r;
+
+	if (strlen(dir) + strlen(name) + 2 >= sizeof(tmp))
+		return M2M_E_TOO_LARGE;
+	if ((r = m2mi_enr_stage_file(dir, name, data, len, mode, tmp, sizeof(tmp))) != M2M_OK)
+		return r;
+	return m2mi_enr_commit_file(tmp, dir, name);
+}
+
 /* dir exists as our own directory that nobody else may write, or is created 0700. */
-static m2m_err ensure_dir(const char *dir)
+m2m_err m2mi_enr_ensure_dir(const char *dir)
 {
 	struct stat st;
 
@@ -89,17 +110,24 @@ static m2m_err write_key_hex(const char *dir, const char *name, const m2m_key *k
 m2m_err m2m_enrolee_write(const m2m_enrolee *e, const char *dir)
 {
 	const char *keid = m2m_enrolee_keid(e), *cert = m2m_enrolee_cert_pem(e), *kp = m2mi_enr_cert_key_pem(e);
-	char line[400];
+	char line[400], mafs[8 * 256 + 8] = "";
 	m2m_err r;
 
-	if (keid == NULL || dir == NULL || m2m_enrolee_target_count(e) == 0)
+	if (keid == NULL || dir == NULL || m2m_enrolee_target_count(e) + m2m_enrolee_maf_count(e) == 0)
 		return M2M_E_INVAL;
-	if ((r = ensure_dir(dir)) != M2M_OK)
+	for (size_t i = 0; i < m2m_enrolee_maf_count(e); i++) {
+		size_t n = strlen(mafs);
+		if (snprintf(mafs + n, sizeof(mafs) - n, "%s\n", m2m_enrolee_maf_id(e, i)) >= (int)(sizeof(mafs) - n))
+			return M2M_E_RANGE;
+	}
+	if ((r = m2mi_enr_ensure_dir(dir)) != M2M_OK)
 		return r;
 	snprintf(line, sizeof(line), "%s\n", keid);
 	/* Secrets first, the KeID last: a reader that sees the new keid sees the new keys. */
 	if ((r = write_key_hex(dir, "ke", m2m_enrolee_ke(e))) != M2M_OK ||
-	    (r = write_key_hex(dir, "target.psk", m2m_enrolee_target_key(e, 0))) != M2M_OK)
+	    (m2m_enrolee_target_count(e) > 0 &&
+	     (r = write_key_hex(dir, "target.psk", m2m_enrolee_target_key(e, 0))) != M2M_OK) ||
+	    (mafs[0] != '\0' && (r = m2mi_enr_write_file(dir, "mafids", mafs, strlen(mafs), 0644)) != M2M_OK))
 		return r;
 	if (cert != NULL && kp != NULL &&
 	    ((r = m2mi_enr_write_file(dir, "cert.key", kp, strlen(kp), 0600)) != M2M_OK ||

@@ -134,7 +134,7 @@ m2m_err m2m_mefstore_group_add(m2m_mefstore *st, const m2m_mef_group *g, const m
 	if (g->expiry <= now)
 		return M2M_E_RANGE;
 	for (size_t i = 0; i < g->ntargets; i++)
-		if ((r = m2mi_mefs_canon_id(g->targets[i], true, t[i], sizeof(t[i]))) != M2M_OK)
+		if ((r = m2m_mef_target_canon(g->targets[i], t[i], sizeof(t[i]))) != M2M_OK)
 			return r;
 	if ((r = m2mi_mefs_join(t, NULL, g->ntargets, tj, sizeof(tj))) != M2M_OK || (r = m2mi_mefstore_begin(st)) != M2M_OK)
 		return r;

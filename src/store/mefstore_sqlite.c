@@ -537,7 +537,7 @@ static m2m_err check_enrolee(const m2m_mef_enrolee *e, const m2m_key *kpm, int64
 	if ((r = m2mi_mefs_canon_id(e->enrolee_id, false, c->eid, sizeof(c->eid))) != M2M_OK)
 		return r;
 	for (size_t i = 0; i < e->ntargets; i++)
-		if ((r = m2mi_mefs_canon_id(e->targets[i], true, t[i], sizeof(t[i]))) != M2M_OK)
+		if ((r = m2m_mef_target_canon(e->targets[i], t[i], sizeof(t[i]))) != M2M_OK)
 			return r;
 	if (e->expiry <= now)
 		return M2M_E_RANGE;

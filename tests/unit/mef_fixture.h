@@ -55,13 +55,16 @@ static inline void fx_rm(fx *f)
 	rmdir(f->dir);
 }
 
-static inline fx *fx_new_full(const char *est, m2m_mef_audit_fn audit, void *actx, int auth_suid)
+/* The MEF with [mef] maf-fqdns = maf_fqdns (NULL: none) and the enrolee's targets t2 (NULL: only
+ * FX_TARGET) added to FX_TARGET. */
+static inline fx *fx_new_maf(const char *est, m2m_mef_audit_fn audit, void *actx, int auth_suid, const char *maf_fqdns,
+			     const char *t2)
 {
 	fx *f = calloc(1, sizeof(*f));
 	m2m_mef_config c = {.mef_fqdn = "mef.example.com", .sp_id = "//sp.example.com", .est_uri = est,
-			    .audit = audit, .audit_ctx = actx, .auth_profile_suid = auth_suid};
+			    .audit = audit, .audit_ctx = actx, .auth_profile_suid = auth_suid, .maf_fqdns = maf_fqdns};
 	m2m_mef_enrolee e = {.flavour = M2M_MEF_FLAVOUR_KPM, .client_id = FX_KPMID, .enrolee_id = FX_EID,
-			     .targets = {FX_TARGET}, .ntargets = 1, .expiry = FX_NOW + 1000};
+			     .targets = {FX_TARGET, (char *)t2}, .ntargets = t2 != NULL ? 2 : 1, .expiry = FX_NOW + 1000};
 	uint8_t kb[32];
 	m2m_key *kpm = NULL;
 
@@ -76,6 +79,11 @@ static inline fx *fx_new_full(const char *est, m2m_mef_audit_fn audit, void *act
 	assert_int_equal(m2m_mefstore_enrolee_add(m2m_mef_store(f->mef), &e, kpm, FX_NOW - 10, NULL), M2M_OK);
 	m2m_key_free(kpm);
 	return f;
+}
+
+static inline fx *fx_new_full(const char *est, m2m_mef_audit_fn audit, void *actx, int auth_suid)
+{
+	return fx_new_maf(est, audit, actx, auth_suid, NULL, NULL);
 }
 
 static inline fx *fx_new_audit(const char *est, m2m_mef_audit_fn audit, void *actx)

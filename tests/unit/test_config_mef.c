@@ -137,6 +137,37 @@ static void test_validate_names_the_line(void **state)
 	}
 }
 
+/* maf-fqdns (TS-0003 §8.8.2.3): FQDNs one label under sp-id's FQDN, the DNS SANs the TLS layer
+ * binds; anything else is refused at start with the key named. */
+static void test_maf_fqdns(void **state)
+{
+	static const char *const bad[] = {
+		"sp-id = //sp.example.com\nmaf-fqdns = maf.other.com\n",      /* outside the SP */
+		"sp-id = //sp.example.com\nmaf-fqdns = a.maf.sp.example.com\n", /* deeper */
+		"sp-id = //sp.example.com\nmaf-fqdns = sp.example.com\n",      /* the SP itself */
+		"sp-id = //sp.example.com\nmaf-fqdns = *.sp.example.com\n",    /* wildcard */
+		"maf-fqdns = maf.sp.example.com\n",                             /* no sp-id */
+		"sp-id = //sp.example.com\nmaf-fqdns = maf.sp.example.com bad_x.sp.example.com\n",
+	};
+	m2m_mef_svc_config c;
+	char err[256] = "", ini[512];
+
+	(void)state;
+	snprintf(ini, sizeof(ini), "[mef]\nmef-fqdn = mef.example.com\nsp-id = sp.example.com\n"
+				   "maf-fqdns = maf.sp.example.com  MAF2.SP.example.com\n");
+	assert_int_equal(parse(&c, ini, NULL, err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_mef_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.maf_fqdns, "maf.sp.example.com  MAF2.SP.example.com");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(ini, sizeof(ini), "[mef]\nmef-fqdn = mef.example.com\n%s", bad[i]);
+		assert_int_equal(parse(&c, ini, NULL, err, sizeof(err)), M2M_OK);
+		assert_int_equal(m2m_mef_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		assert_non_null(strstr(err, "maf-fqdns"));
+	}
+	m2m_mef_config_defaults(&c);
+	assert_string_equal(c.maf_fqdns, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_validate_names_the_line),
+		cmocka_unit_test(test_maf_fqdns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,6 +73,8 @@ m2m_err m2m_mef_new(const m2m_mef_config *cfg, m2m_mef **out)
 	mef->sp_id = dup_or_null(cfg->sp_id, &ok);
 	mef->store = dup_or_null(cfg->store, &ok);
 	mef->est_uri = dup_or_null(cfg->est_uri, &ok);
+	mef->maf_fqdns = dup_or_null(cfg->maf_fqdns, &ok);
+	mef->cfg.maf_fqdns = mef->maf_fqdns;
 	mef->cfg.mef_fqdn = mef->mef_fqdn;
 	mef->cfg.sp_id = mef->sp_id;
 	mef->cfg.store = mef->store;
@@ -86,6 +88,7 @@ m2m_err m2m_mef_new(const m2m_mef_config *cfg, m2m_mef **out)
 		free(mef->sp_id);
 		free(mef->store);
 		free(mef->est_uri);
+		free(mef->maf_fqdns);
 		free(mef);
 		return M2M_E_NOMEM;
 	}
@@ -110,6 +113,7 @@ void m2m_mef_free(m2m_mef *mef)
 	free(mef->sp_id);
 	free(mef->store);
 	free(mef->est_uri);
+	free(mef->maf_fqdns);
 	free(mef);
 }
 
@@ -192,7 +196,28 @@ m2m_err m2m_mef_psk_resolve(void *ctx, const char *identity, int64_t now, m2m_ke
 
 /* ---- associations ------------------------------------------------------------------------- */
 
-/* Classify sa: enrolee (active record) or target (CSE-bound), else none. */
+/* A MAF (TS-0003 clause 8.8.2.3: the MAF is an Enrolment Target of the MEF): a certificate
+ * association whose DNS SAN is one of [mef] maf-fqdns. The TLS layer binds a DNS SAN
+ * "<label>.<SP-FQDN>" to the CSE-ID "//<SP-FQDN>/<label>" (docs/tls.md); its public domain name
+ * (m2m_mef_target_kdf_id, the inverse mapping) gives the FQDN back. Being listed decides: such
+ * a certificate is a MAF only, never a CSE target nor an enrolee, so it cannot fetch a CSE's keys. */
+static bool classify_maf(m2m_mef *mef, const m2m_sa *sa, m2m_mef_assoc *a)
+{
+	char fqdn[M2MI_MEF_ID_MAX];
+
+	if (mef->maf_fqdns == NULL || sa->kind != M2M_SA_CERT || sa->entity != M2M_ENTITY_CSE ||
+	    sa->bound_id[0] == '\0' || m2m_mef_target_kdf_id(sa->bound_id, mef->sp_id, fqdn, sizeof(fqdn)) != M2M_OK ||
+	    !m2m_mef_fqdn_in_list(mef->maf_fqdns, fqdn) ||
+	    m2m_mef_target_canon(fqdn, a->client_id, sizeof(a->client_id)) != M2M_OK) {
+		a->client_id[0] = '\0';
+		return false;
+	}
+	a->peer = M2M_MEF_PEER_MAF;
+	return true;
+}
+
+/* Classify sa: MAF (listed FQDN certificate), enrolee (active record) or target (CSE-bound),
+ * else none. */
 static m2m_err classify(m2m_mef *mef, const m2m_sa *sa, int64_t now, m2m_mef_assoc *a)
 {
 	const char *client = NULL;
@@ -201,6 +226,8 @@ static m2m_err classify(m2m_mef *mef, const m2m_sa *sa, int64_t now, m2m_mef_ass
 
 	a->peer = M2M_MEF_PEER_NONE;
 	if (sa == NULL || sa->kind == M2M_SA_NONE)
+		return M2M_OK;
+	if (classify_maf(mef, sa, a))
 		return M2M_OK;
 	if (sa->kind == M2M_SA_PSK && strncmp(sa->credential_id, KPMID_CRED_PREFIX, 3) == 0)
 		client = sa->credential_id + 3;

@@ -7,6 +7,9 @@
  * CSE-ID) and answers {status, credential, enroleeID, lifetime} (Table 8.3.2.1-5) or
  * {status: false, errorString} (Table 8.3.2.1-6). A target not provisioned for the enrolee gets
  * exactly the answer of an unknown KeID, so it learns nothing about other enrolees.
+ * A MAF (clause 8.8.2.3 step 2, M2M_MEF_PEER_MAF) fetches SUID 21 only, for an enrolee whose
+ * targets list its MAF-FQDN, and gets the Master Credential Km = HMAC-SHA-256(Ke, "oneM2M
+ * Enrolment Key to Master Credential derivation" || MAF-FQDN) of clause 10.3.2 (MAF-ID = MAF-FQDN).
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,10 +48,15 @@ m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_requ
 	o->proc = "fetch-credentials";
 	if (req->op != M2M_OP_RETRIEVE)
 		return fetch_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "only RETRIEVE");
-	if (a->peer != M2M_MEF_PEER_TARGET)
+	if (a->peer != M2M_MEF_PEER_TARGET && a->peer != M2M_MEF_PEER_MAF)
 		return fetch_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized", "not an Enrolment Target");
-	/* The originator field names the target (clause 8.3.2.1): it must be the authenticated one. */
-	if (req->fr != NULL) {
+	/* The originator field names the target (clause 8.3.2.1): it must be the authenticated one
+	 * (a MAF: its MAF-FQDN, case-insensitive). */
+	if (req->fr != NULL && a->peer == M2M_MEF_PEER_MAF) {
+		if (!m2m_mef_fqdn_in_list(a->client_id, req->fr))
+			return fetch_fail(rsp, o, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED, "not-authorized",
+					  "From is not the authenticated target");
+	} else if (req->fr != NULL) {
 		const char *self[1] = {a->client_id};
 		if (!m2m_mef_target_listed(self, 1, req->fr, w->mef->sp_id))
 			return fetch_fail(rsp, o, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED, "not-authorized",
@@ -58,14 +66,15 @@ m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_requ
 		return fetch_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed fetchCredentials request");
 	snprintf(o->key_id, sizeof(o->key_id), "%s", keid);
 	o->suid = suid;
-	if (!m2m_mef_suid_allowed(a->sa.entity, suid))
+	if (!m2m_mef_peer_suid_allowed(a->peer, suid))
 		return fetch_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "suid-not-allowed",
 				  "SUID not allowed for this target");
 	r = m2mi_mefstore_reg_get(w->st, NULL, keid, &reg, &ke);
 	if (r == M2M_OK) {
 		for (size_t i = 0; i < reg.ntargets; i++)
 			targets[i] = reg.targets[i];
-		if (!m2m_mef_target_listed(targets, reg.ntargets, a->client_id, w->mef->sp_id))
+		if (a->peer == M2M_MEF_PEER_MAF ? !m2m_mef_maf_listed(targets, reg.ntargets, a->client_id)
+						: !m2m_mef_target_listed(targets, reg.ntargets, a->client_id, w->mef->sp_id))
 			r = M2M_E_NOT_FOUND; /* same answer as unknown: no oracle for other enrolees */
 	}
 	if (r == M2M_E_NOT_FOUND) {
@@ -91,8 +100,11 @@ m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_requ
 		m2m_key_free(ke);
 		return fetch_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "expired", "enrolment expired");
 	}
-	if (r != M2M_OK || m2m_mef_target_kdf_id(a->client_id, w->mef->sp_id, tid, sizeof(tid)) != M2M_OK ||
-	    m2m_kdf_ucsk(w->kdf, ke, suid, tid, &k) != M2M_OK || m2m_key_export_hex(k, hex, sizeof(hex)) != M2M_OK ||
+	if (r == M2M_OK && a->peer == M2M_MEF_PEER_MAF)
+		r = m2m_kdf_km(w->kdf, ke, a->client_id, &k); /* clause 10.3.2, MAF-ID = MAF-FQDN */
+	else if (r == M2M_OK && (r = m2m_mef_target_kdf_id(a->client_id, w->mef->sp_id, tid, sizeof(tid))) == M2M_OK)
+		r = m2m_kdf_ucsk(w->kdf, ke, suid, tid, &k);
+	if (r != M2M_OK || m2m_key_export_hex(k, hex, sizeof(hex)) != M2M_OK ||
 	    m2mi_mef_ts_format(exp, ts, sizeof(ts)) != M2M_OK) {
 		m2m_key_free(ke);
 		m2m_key_free(k);

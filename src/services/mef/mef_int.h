@@ -15,7 +15,7 @@
 
 struct m2m_mef {
 	m2m_mef_config cfg;    /* strings point into the copies below */
-	char *mef_fqdn, *sp_id, *store, *est_uri;
+	char *mef_fqdn, *sp_id, *store, *est_uri, *maf_fqdns;
 	m2m_mefstore *st;      /* the resolver's / classifier's connection, under mu */
 	pthread_mutex_t mu;
 };
@@ -29,7 +29,8 @@ struct m2m_mef_worker {
 struct m2m_mef_assoc {
 	m2m_mef_peer peer;
 	m2m_sa sa;
-	char client_id[M2MI_MEF_ID_MAX]; /* enrolee: KpmID / certificate identity; target: CSE-ID */
+	char client_id[M2MI_MEF_ID_MAX]; /* enrolee: KpmID / certificate identity; target: CSE-ID;
+					   MAF: its MAF-FQDN (lowercase) */
 	m2m_key *ke;                      /* enrolee: Ke with KeID */
 	m2m_key *kc;                      /* enrolee: Kc with KcID (key registration), may be NULL */
 };

@@ -68,12 +68,21 @@ static json_t *cmd_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
 static json_t *reg_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
 {
 	char ts[16] = "", ee[16] = "", child[80], abs[M2MI_MEF_ID_MAX + 64];
-	json_t *o, *in, *tg = json_array(), *lbl = reg->labels[0] != '\0' ? json_loads(reg->labels, 0, NULL) : NULL;
+	json_t *o, *in, *tg = json_array(), *maf = NULL,
+		      *lbl = reg->labels[0] != '\0' ? json_loads(reg->labels, 0, NULL) : NULL;
 
 	(void)m2mi_mef_ts_format(reg->reg_et, ts, sizeof(ts));
 	(void)m2mi_mef_ts_format(reg->expiry, ee, sizeof(ee));
 	snprintf(child, sizeof(child), "mefClientReg/%s/mefClientCmd", reg->reg_id);
 	for (size_t i = 0; tg != NULL && i < reg->ntargets; i++) {
+		if (reg->targets[i][0] != '/') {
+			/* A MAF-FQDN target (clause 8.8.2.3) has no usage-constrained key of its own:
+			 * listed apart (mafIDs) so that targetIDs stays CSE-IDs only. */
+			if (maf == NULL)
+				maf = json_array();
+			json_array_append_new(maf, json_string(reg->targets[i]));
+			continue;
+		}
 		if (reg->targets[i][0] == '/' && reg->targets[i][1] != '/' && mef->sp_id != NULL)
 			snprintf(abs, sizeof(abs), "%s%s", mef->sp_id, reg->targets[i]);
 		else
@@ -86,7 +95,10 @@ static json_t *reg_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
 	in = json_object_get(o, "sec:mefClientReg");
 	if (in != NULL && lbl != NULL)
 		json_object_set(in, "labels", lbl);
+	if (in != NULL && maf != NULL)
+		json_object_set(in, "mafIDs", maf);
 	json_decref(lbl);
+	json_decref(maf);
 	return o;
 }
 
