@@ -484,3 +484,40 @@ def test_remote_provisioning_km_from_mef(pki):
     finally:
         maf.stop()
         mef.close()
+
+
+def test_maf_client_cli_against_the_real_maf(pki):
+    """Entity A's `m2msec maf-client key` (docs/cli.md) against the real MAF: Client Registration
+    when needed and Key Registration; the target CSE retrieves the Kc the client wrote, and the
+    client's target.psk is its first half (TS-0003 8.8.1 key split); deregister removes the key."""
+    maf = Maf(pki)
+    km = secrets.token_hex(32)
+    kmid = "dev1@" + FQDN
+    assert maf.add(kmid, km).returncode == 0
+    kf = pki.path("km-dev1")
+    out_dir = pki.path("kc-out")
+    maf.start()
+    try:
+        common = ["--maf", "127.0.0.1:%d" % maf.port, "--maf-ca", pki.path("ca/ca.crt"), "--km-id", kmid,
+                  "--km-file", kf]
+        r = subprocess.run([pki.bin, "maf-client", "key", *common, "--target", "//sp.example.com/id-in", "--out", out_dir],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(out_dir, "kcid")) as f:
+            kcid = f.read().strip()
+        with open(os.path.join(out_dir, "kc")) as f:
+            kc = f.read().strip().lower()
+        with open(os.path.join(out_dir, "target.psk")) as f:
+            psk = f.read().strip().lower()
+        assert kcid in r.stdout and kcid.lower().endswith("@" + FQDN)
+        assert psk == kc[:32]
+        rel = kcid.split("@")[0]
+        fs, fh, fb = cert_call(maf, "target", request("GET", "/mafKeyReg/" + rel))
+        assert fh["x-m2m-rsc"] == "2000", fb
+        assert json.loads(fb)["sec:mafKeyReg"]["keyValue"].lower() == kc
+        r = subprocess.run([pki.bin, "maf-client", "deregister", *common, "--kcid", kcid], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert cert_call(maf, "target", request("GET", "/mafKeyReg/" + rel))[1]["x-m2m-rsc"] == "4004"
+    finally:
+        maf.stop()
