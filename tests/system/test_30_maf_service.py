@@ -10,6 +10,8 @@ exactly that Kc (clause 8.8.2.8). The operator's list/show never print a key; re
 fails its handshakes and makes its Kc keys non-retrievable. Strict configuration errors name the
 line; rate limits answer 429 with Retry-After; a kill -9 in the middle of concurrent key
 registrations loses no registration that was answered 2001."""
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -24,6 +26,7 @@ import pytest
 from cse_harness import Cse, free_port, parse_http, wait_port
 
 FQDN = "maf.sp.example.com"
+KM_LABEL = b"oneM2M Enrolment Key to Master Credential derivation"  # TS-0003 10.3.2
 
 
 def ts(offset):
@@ -31,14 +34,14 @@ def ts(offset):
 
 
 class Maf:
-    def __init__(self, c, extra=""):
+    def __init__(self, c, extra="", cert="server"):
         self.c, self.port, self.proc = c, free_port(), None
         self.ini = c.path("maf.ini")
         self.log = c.path("maf.log")
         with open(self.ini, "w") as f:
             f.write("[maf]\nmaf-fqdn = %s\nhttps-listen = 127.0.0.1:%d\nstore = %s\ncert = %s\nkey = %s\n"
                     "log-file = %s\nthreads = 2\nsp-id = sp.example.com\ntrust-anchors = %s\n%s" % (
-                        FQDN, self.port, c.path("maf.db"), c.path("server.crt"), c.path("server.key"),
+                        FQDN, self.port, c.path("maf.db"), c.path(cert + ".crt"), c.path(cert + ".key"),
                         self.log, c.path("ca/ca.crt"), extra))
 
     def start(self):
@@ -521,3 +524,60 @@ def test_maf_client_cli_against_the_real_maf(pki):
         assert cert_call(maf, "target", request("GET", "/mafKeyReg/" + rel))[1]["x-m2m-rsc"] == "4004"
     finally:
         maf.stop()
+
+
+def test_remote_provisioning_with_the_real_mef(m2msec_bin, tmp_path):
+    """The whole remote provisioning chain with real binaries (TS-0003 8.8.2.3, 10.3.2): `m2msec
+    mef` with the MAF as an Enrolment Target, `m2msec enrol`, `m2msec maf-client key --enrolment`
+    (Km = HMAC-SHA-256(Ke, label || MAF-ID)) against `m2msec maf`, which fetches the same Km from
+    the MEF; the target retrieves the Kc. Revoking the enrolment at the MEF revokes the Km at the
+    MAF at its next re-check, and Entity A's next run fails."""
+    from test_25_mef_e2e import FQDN as MEF_FQDN, World
+    w = World(m2msec_bin, tmp_path, mef_extra="rate-limit-per-identity = 0\nrate-limit-per-address = 0\n"
+                                             "maf-fqdns = %s\n" % FQDN)
+    w.c.issue("maf", FQDN)
+    w.start_mef()
+    maf = None
+    try:
+        kpm_id, kpm = w.add("rdev1", "Crdev1", "/id-in", extra=["--target", FQDN])
+        enr = str(tmp_path / "rdev1")
+        r = w.enrol(kpm_id, kpm, enr)
+        assert r.returncode == 0, r.stderr
+        maf = Maf(w.c, "mef-url = https://127.0.0.1:%d\nmef-name = %s\nmef-ca = %s\nmef-cert = %s\nmef-key = %s\n"
+                       "mef-cache-seconds = 1\n" % (
+            w.mef_port, MEF_FQDN, w.c.path("ca/ca.crt"), w.c.path("maf.crt"), w.c.path("maf.key")), cert="maf")
+        maf.start()
+        common = ["--maf", "127.0.0.1:%d" % maf.port, "--maf-ca", w.c.path("ca/ca.crt"), "--enrolment", enr, "--maf-fqdn", FQDN,
+                  "--target", "//sp.example.com/id-in"]
+        r = subprocess.run([w.bin, "maf-client", "key", *common, "--out", str(tmp_path / "kc1")],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        kcid = (tmp_path / "kc1" / "kcid").read_text().strip()
+        kc = (tmp_path / "kc1" / "kc").read_text().strip().lower()
+        fs, fh, fb = cert_call(maf, "server", request("GET", "/mafKeyReg/" + kcid.split("@")[0]))
+        assert fh["x-m2m-rsc"] == "2000", fb
+        body = json.loads(fb)["sec:mafKeyReg"]
+        assert body["keyValue"].lower() == kc and body["sourceID"] == "Crdev1"
+        lst = maf.m2m("client", "list", "--config", maf.ini, "--json")
+        rows = [json.loads(ln) for ln in lst.stdout.splitlines()]
+        assert [(x["client_id"], x["state"], x["kc_keys"]) for x in rows] == [("Crdev1", "active", 1)], rows
+        kmid = rows[0]["km_id"]
+        km = hmac.new(bytes.fromhex(open(os.path.join(enr, "ke")).read().strip()), KM_LABEL + FQDN.encode(),
+                      hashlib.sha256).hexdigest()
+        # revoked at the MEF: honoured by the MAF within mef-cache-seconds (1 here). The sleep only
+        # lets that window pass (waiting longer never changes the outcome); nothing is timed.
+        w.revoke(kpm_id)
+        time.sleep(1.5)
+        r = subprocess.run([w.bin, "maf-client", "key", *common, "--out", str(tmp_path / "kc2")],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1, r.stderr  # the KeID handshake fails: the MEF answers 4004
+        # the assigned KmID is re-checked at its next use: 4004 revokes it, the handshake fails
+        assert psk_call(maf, kmid, km, client_reg()) is None
+        rows = [json.loads(ln) for ln in maf.m2m("client", "list", "--config", maf.ini, "--json").stdout.splitlines()]
+        assert [x["state"] for x in rows] == ["revoked"], rows
+        # ... and the Kc it registered is refused to the target (its source is revoked)
+        assert cert_call(maf, "server", request("GET", "/mafKeyReg/" + kcid.split("@")[0]))[1]["x-m2m-rsc"] == "4103"
+    finally:
+        if maf is not None:
+            maf.stop()
+        w.stop_mef()
