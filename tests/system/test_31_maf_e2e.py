@@ -1,0 +1,391 @@
+# SPDX-License-Identifier: Apache-2.0
+"""MAF-based SAEF end to end over real TLS with every real binary (issue 8 "Tests and benchmark";
+TS-0003 §8.2.2.3, §8.8.2, §8.8.1 key split, §10.3; docs/procedures/maf.md).
+
+One CA (`m2msec ca`, generated here: no committed key), a real `m2msec mef` (the MAF is one of
+its Enrolment Targets, `maf-fqdns`), a real `m2msec maf` (its own association with the MEF,
+`mef-cache-seconds = 1`) and a real `m2msec cse` (Entity B: `maf-url`/`maf-ca`/`maf-cert`/
+`maf-key`/`maf-name`, `maf-cache-seconds = 0` so each handshake asks the MAF). Entity A is
+`m2msec maf-client` (pre-provisioned Km from `m2msec maf client add`, or `--enrolment` from
+`m2msec enrol`); it then reaches the CSE with an independent TLS-PSK client (`openssl s_client
+-psk_identity <kcid> -psk <target.psk>`). Raw procedures go to the MAF with `openssl s_client`
+(TLS-PSK KmID/Km, or the CSE's / another CSE's certificate).
+
+Each negative case asserts the exact refusal; its comment names the check that, removed, makes
+it fail:
+  N1  Kc retrieval by a CSE not in targetIDs (its certificate): 4004
+  N2  Entity A with a Kc for another CSE (/id-mn1) at /id-in: handshake fails (MAF said 4004)
+  N3  expired Kc: the CSE's handshake fails, the target's retrieval 4103
+  N4  Key Registration Update to an expirationTime in the past: 4000
+  N5  de-registered Kc: the CSE's handshake fails, the target's retrieval 4004
+  N6  a second de-registration: maf-client exit 1, RSC 4004
+  N7  de-registration by a non-source: maf-client exit 1, RSC 4004 (the key still works)
+  N8  an AE retrieving another's key: 4004 (no oracle)
+  N9  revoked client: its maf-client run exits 1, its Kc fails at the CSE, retrieval 4103
+  N10 wrong KmID: exit 1, nothing written
+  N11 wrong Km: exit 1, nothing written
+  N12 Km whose enrolment was revoked at the MEF: exit 1, the assigned KmID fails, its Kc 4103
+  N13 the remote-provisioning (KeID) association trying Key Registration: 4103
+  N14 key registration before client registration: 4103
+  N15 kcid with a flipped hex digit: the CSE's handshake fails
+  N16 kcid with another FQDN part: the handshake fails and the MAF is not asked
+  N17 the KcID of another key with this key's psk: the handshake fails
+  N18 the whole Kc or its second half as psk: the handshake fails (key split §8.8.1)
+  N19 spoofed From on the Kc association: 4106
+  N20-N26 malformed key registrations raw over TLS-PSK (unknown member, SUID 31, two targets for
+      SUID 32, missing fqdn, keyValue of 31 bytes, fqdn of another MAF, not JSON): 4000
+  N27 MAF down: a Kc handshake at the CSE fails, a provisioned-PSK client is still served
+"""
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import subprocess
+import time
+
+import pytest
+
+from cse_harness import SP
+from test_24_cse_mef import AE_BODY
+from test_25_mef_e2e import FQDN as MEF_FQDN, World
+from test_30_maf_service import FQDN, KM_LABEL, Maf, cert_call, client_reg, key_reg, psk_call, request, ts
+
+CSE_ID = "//%s/id-in" % SP
+RAW = b"GET /cse-in HTTP/1.1\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RI: 1\r\nX-M2M-RVI: 3\r\n\r\n"
+
+
+class Env:
+    """World (CA, MEF, CSE) + a real MAF and helpers for Entity A."""
+
+    def __init__(self, w, maf):
+        self.w, self.c, self.maf = w, w.c, maf
+        self.n = 0
+        self.owner, self.clients = {}, {}  # kcid -> the client's AE-ID
+
+    def client(self, name, client_id):
+        """A pre-provisioned MAF client: (KmID, Km hex, Km file)."""
+        km, kmid = secrets.token_hex(32), "%s@%s" % (name, FQDN)
+        r = self.maf.add(kmid, km, client=client_id)
+        self.clients[kmid] = client_id
+        assert r.returncode == 0, r.stderr
+        return kmid, km, self.c.path("km-%s" % name)
+
+    def maf_client(self, *args):
+        return subprocess.run([self.c.bin, "maf-client", *args[:1], "--maf", "127.0.0.1:%d" % self.maf.port,
+                               "--maf-ca", self.c.path("ca/ca.crt"), *args[1:]],
+                              capture_output=True, text=True, timeout=60)
+
+    def key(self, kmid, kmfile, target=CSE_ID, extra=()):
+        """`m2msec maf-client key`: (CompletedProcess, out dir)."""
+        self.n += 1
+        out = self.c.path("kc%d" % self.n)
+        return self.maf_client("key", "--km-id", kmid, "--km-file", kmfile, "--target", target, "--out", out,
+                               *extra), out
+
+    def key_ok(self, kmid, kmfile, target=CSE_ID):
+        r, out = self.key(kmid, kmfile, target)
+        assert r.returncode == 0, r.stderr
+        kcid, kc, psk = read_out(out)
+        self.owner[kcid] = self.clients[kmid]
+        return kcid, kc, psk
+
+    def cse(self, kcid, psk, method="GET", path="/cse-in", origin=None, body=None, ty=None):
+        """One request over the Kc association; the default: GET /cse-in as the key's source."""
+        origin = origin or self.owner[kcid]
+        return self.c.psk(method, path, origin, kcid, body=body, ty=ty, key=psk)
+
+    def served(self, kcid, psk):
+        """The Kc handshake completes and From = the key's source is accepted (not 4106): GET
+        /cse-in by an AE that registered nothing is then the CSE's access decision, 4103."""
+        rep = self.cse(kcid, psk)
+        return rep is not None and rep.rsc == 4103 and "no privilege" in rep.body
+
+    def handshake_fails(self, kcid, psk):
+        rc, out = self.c.psk_raw(RAW, kcid, key=psk)
+        return rc != 0 and b"HTTP/1.1" not in out
+
+    def retrievals(self, kcid):
+        rel = kcid.split("@")[0].upper()
+        return [(a["outcome"], a["rsc"], a.get("client")) for a in self.maf.audits()
+                if a["procedure"] == "key-retrieval" and rel in (a.get("key_id") or "").upper()]
+
+
+    def cse_retrievals(self):
+        """Every Key Retrieval audit line of this CSE: (outcome, rsc, key_id or None: a refusal
+        that names no key, no oracle)."""
+        return [(a["outcome"], a["rsc"], a.get("key_id")) for a in self.maf.audits()
+                if a["procedure"] == "key-retrieval" and a.get("client") == CSE_ID]
+
+
+def read_out(out):
+    def rd(n):
+        with open(os.path.join(out, n)) as f:
+            return f.read().strip()
+    return rd("kcid"), rd("kc").lower(), rd("target.psk").lower()
+
+
+@pytest.fixture(scope="module")
+def env(m2msec_bin, tmp_path_factory):
+    w = World(m2msec_bin, tmp_path_factory.mktemp("maf-e2e"),
+              mef_extra="rate-limit-per-identity = 0\nrate-limit-per-address = 0\nmaf-fqdns = %s\n" % FQDN)
+    w.c.issue("maf", FQDN)
+    w.c.issue("mn1-maf", "id-mn1." + SP)
+    w.start_mef()
+    maf = Maf(w.c, "mef-url = https://127.0.0.1:%d\nmef-name = %s\nmef-ca = %s\nmef-cert = %s\nmef-key = %s\n"
+                   "mef-cache-seconds = 1\nrate-limit-per-identity = 0\nrate-limit-per-address = 0\n" % (
+                       w.mef_port, MEF_FQDN, w.c.path("ca/ca.crt"), w.c.path("maf.crt"), w.c.path("maf.key")),
+              cert="maf")
+    maf.start()
+    # the CSE's own association with the MAF: its /id-in certificate, the MAF named by maf-name
+    w.cse_extra = ("maf-url = https://127.0.0.1:%d\nmaf-name = %s\nmaf-ca = %s\nmaf-cert = %s\nmaf-key = %s\n"
+                   "maf-cache-seconds = 0\n" % (maf.port, FQDN, w.c.path("ca/ca.crt"), w.c.path("server.crt"),
+                                                w.c.path("server.key")))
+    try:
+        w.start_cse()
+        yield Env(w, maf)
+        assert w.c.stop() == 0, "the CSE did not stop cleanly"
+    finally:
+        maf.stop()
+        w.stop()
+
+
+def test_kc_chain_pre_provisioned_km(env):
+    """Entity A (AE Cae1, pre-provisioned Km) obtains Kc for /id-in and registers at the CSE,
+    which retrieved Kc from the MAF over its certificate association; the association is bound
+    to A's AE-ID (a spoofed From: N19)."""
+    kmid, km, kf = env.client("ae1", "Cae1")
+    r, out = env.key(kmid, kf)
+    assert r.returncode == 0, r.stderr
+    kcid, kc, psk = read_out(out)
+    assert kcid in r.stdout
+    assert re.fullmatch(r"[0-9A-Fa-f]{32}@" + re.escape(FQDN), kcid, re.I), kcid
+    assert len(kc) == 64 and psk == kc[:32]  # key split §8.8.1, computed here
+    assert oct(os.stat(os.path.join(out, "target.psk")).st_mode & 0o777) == "0o600"
+    rep = env.cse(kcid, psk, "POST", "/cse-in", "Cae1", AE_BODY % "ae1", ty=2)
+    assert rep is not None and rep.rsc == 2001, rep
+    assert rep.json()["m2m:ae"]["aei"] == "Cae1"
+    rep = env.cse(kcid, psk, "GET", "/cse-in/ae1", "Cae1")
+    assert rep is not None and rep.rsc == 2000, rep
+    # N19: the association is bound to the sourceID the MAF reported (TS-0004 §7.3.2.1; fails if
+    # the CSE dropped the binding of the Kc association to sourceID)
+    rep = env.cse(kcid, psk, "GET", "/cse-in/ae1", "Cspoof")
+    assert rep is not None and rep.rsc == 4106, rep
+    # the MAF handed Kc to the CSE (certificate /id-in): key-retrieval ok, once per handshake
+    got = env.retrievals(kcid)
+    assert len(got) == 3 and all(g[:2] == ("ok", 2000) for g in got), got
+    assert all(g[2] == CSE_ID for g in got), got
+    # N18: the whole Kc, its second half: no handshake (the key split check at the CSE)
+    assert env.handshake_fails(kcid, kc)
+    assert env.handshake_fails(kcid, kc[32:])
+
+
+def test_n1_n2_not_a_target(env):
+    kmid, km, kf = env.client("ae2", "Cae2")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    rel = kcid.split("@")[0]
+    # N1: the targetIDs check of Key Retrieval (§8.8.2.8): another CSE's certificate gets 4004
+    st, h, b = cert_call(env.maf, "mn1-maf", request("GET", "/mafKeyReg/" + rel))
+    assert (st, h["x-m2m-rsc"]) == (404, "4004") and "keyValue" not in b, b
+    # N2: a Kc for /id-mn1 presented to /id-in: the MAF refuses /id-in (4004), the handshake fails
+    kcid2, kc2, psk2 = env.key_ok(kmid, kf, target="//%s/id-mn1" % SP)
+    n = len(env.cse_retrievals())
+    assert env.handshake_fails(kcid2, psk2)
+    got = env.cse_retrievals()[n:]
+    assert [(o, rsc, (k or "").upper()) for o, rsc, k in got] == [("not-found", 4004, kcid2.upper())], got
+
+
+def test_n3_n4_expired_kc(env):
+    kmid, km, kf = env.client("ae3", "Cae3")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    rel = kcid.split("@")[0]
+    # N4: Key Registration Update to a time in the past: 4000 (the "in.et <= now" check)
+    upd = request("PUT", "/mafKeyReg/" + rel, {"sec:keyRegCfg": {"expirationTime": ts(-10)}})
+    out = psk_call(env.maf, kmid, km, upd)
+    assert out is not None and (out[0], out[1]["x-m2m-rsc"]) == (400, "4000"), out and out[2]
+    # shrink the window to 2 s (the source's Key Registration Update), then wait clearly past it;
+    # waiting longer never changes the outcome, nothing is timed
+    upd = request("PUT", "/mafKeyReg/" + rel, {"sec:keyRegCfg": {"expirationTime": ts(2)}})
+    out = psk_call(env.maf, kmid, km, upd)
+    assert out is not None and out[1]["x-m2m-rsc"] == "2004", out and out[2]
+    assert env.served(kcid, psk)
+    time.sleep(3.5)
+    # N3: expired (the key's validity check at Key Retrieval, and the CSE's expiry check)
+    assert env.handshake_fails(kcid, psk)
+    st, h, b = cert_call(env.maf, "server", request("GET", "/mafKeyReg/" + rel))
+    assert (st, h["x-m2m-rsc"]) == (403, "4103") and "keyValue" not in b, b
+
+
+def test_n5_to_n8_deregistration_and_ownership(env):
+    kmid, km, kf = env.client("ae4", "Cae4")
+    kmid_b, km_b, kf_b = env.client("ae5", "Cae5")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    rel = kcid.split("@")[0]
+    assert env.key_ok(kmid_b, kf_b)  # B is a registered client with a key of its own
+    # N8: another AE retrieving A's key: 4004 like an unknown key (the targetIDs/source check)
+    out = psk_call(env.maf, kmid_b, km_b, request("GET", "/mafKeyReg/" + rel))
+    assert out is not None and (out[0], out[1]["x-m2m-rsc"]) == (404, "4004") and "keyValue" not in out[2]
+    # the source itself sees its record, never the key value
+    out = psk_call(env.maf, kmid, km, request("GET", "/mafKeyReg/" + rel))
+    assert out[1]["x-m2m-rsc"] == "2000" and "keyValue" not in out[2], out[2]
+    # N7: de-registration by a non-source: 4004 (the source check of Key De-Registration); A's key lives
+    r = env.maf_client("deregister", "--km-id", kmid_b, "--km-file", kf_b, "--kcid", kcid)
+    assert r.returncode == 1 and "RSC 4004" in r.stderr, r.stderr
+    assert env.served(kcid, psk)
+    # N5: de-registered by A: the next handshake at the CSE fails (maf-cache-seconds = 0), 4004
+    r = env.maf_client("deregister", "--km-id", kmid, "--km-file", kf, "--kcid", kcid)
+    assert r.returncode == 0 and "deregistered" in r.stdout, r.stderr
+    assert env.handshake_fails(kcid, psk)
+    st, h, b = cert_call(env.maf, "server", request("GET", "/mafKeyReg/" + rel))
+    assert (st, h["x-m2m-rsc"]) == (404, "4004"), b
+    # N6: twice: 4004
+    r = env.maf_client("deregister", "--km-id", kmid, "--km-file", kf, "--kcid", kcid)
+    assert r.returncode == 1 and "RSC 4004" in r.stderr, r.stderr
+
+
+def test_n9_revoked_client(env):
+    kmid, km, kf = env.client("ae6", "Cae6")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    rv = env.maf.m2m("client", "revoke", "--config", env.maf.ini, "--km-id", kmid)
+    assert rv.returncode == 0, rv.stderr
+    # the Km record's state check at the MAF Handshake
+    r, out = env.key(kmid, kf)
+    assert r.returncode == 1 and not os.path.exists(out), r.stderr
+    # the registering record's state check at Key Retrieval: 4103, the CSE's handshake fails
+    assert env.handshake_fails(kcid, psk)
+    st, h, b = cert_call(env.maf, "server", request("GET", "/mafKeyReg/" + kcid.split("@")[0]))
+    assert (st, h["x-m2m-rsc"]) == (403, "4103") and "keyValue" not in b, b
+
+
+def test_n10_n11_wrong_kmid_or_km(env):
+    kmid, km, kf = env.client("ae7", "Cae7")
+    # N10: the KmID lookup (unknown identity fails the handshake)
+    r, out = env.key("nobody@" + FQDN, kf)
+    assert r.returncode == 1 and not os.path.exists(out), r.stderr
+    # N11: the PSK itself (a wrong Km fails the handshake)
+    bad = env.c.path("km-wrong")
+    with open(bad, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    os.chmod(bad, 0o600)
+    r, out = env.key(kmid, bad)
+    assert r.returncode == 1 and not os.path.exists(out), r.stderr
+    assert env.key_ok(kmid, kf)  # the right pair works
+
+
+def test_n14_key_registration_before_client_registration(env):
+    kmid, km, kf = env.client("ae8", "Cae8")
+    # the "registration required" check of Key Registration (maf.md; maf-client would register first)
+    out = psk_call(env.maf, kmid, km, key_reg())
+    assert out is not None and (out[0], out[1]["x-m2m-rsc"]) == (403, "4103"), out and out[2]
+    assert ("key-registration", "not-registered", 4103) in [
+        (a["procedure"], a["outcome"], a["rsc"]) for a in env.maf.audits()]
+
+
+def test_n15_to_n17_tampered_identifiers(env):
+    kmid, km, kf = env.client("ae9", "Cae9")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    kcid_b, kc_b, psk_b = env.key_ok(kmid, kf)
+    rel = kcid.split("@")[0]
+    # N15: one hex digit flipped: an unknown relKeyID at the MAF (4004), the handshake fails
+    flipped = ("0" if rel[0] != "0" else "1") + rel[1:] + "@" + FQDN
+    n = len(env.cse_retrievals())
+    assert env.handshake_fails(flipped, psk)
+    assert env.cse_retrievals()[n:] == [("not-found", 4004, None)], env.cse_retrievals()[n:]
+    # N16: another FQDN part: not this CSE's maf-name, so no MAF identity and no PSK (the MAF is
+    # not asked: the maf-name check of the CSE's identity recogniser)
+    other = rel + "@maf2." + SP
+    n = len(env.cse_retrievals())
+    assert env.handshake_fails(other, psk)
+    assert len(env.cse_retrievals()) == n
+    # N17: the KcID of another key with this key's psk: the PSK mismatch fails the handshake
+    assert env.handshake_fails(kcid_b, psk)
+    assert env.served(kcid, psk)
+
+
+BAD_KEY_REGS = {
+    "unknown-member": {"nope": 1},
+    "suid-31": {"SUID": 31},
+    "two-targets-suid-32": {"targetIDs": [CSE_ID, "//%s/id-mn1" % SP]},
+    "missing-fqdn": {"fqdn": None},
+    "keyvalue-31-bytes": {"keyValue": "ab" * 31},
+    "fqdn-other-maf": {"fqdn": "maf2." + SP},
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_KEY_REGS) + ["not-json"])
+def test_n20_n26_malformed_key_registration(env, case):
+    """docs/procedures/maf.md "MAF Key Registration": each one of the body checks (member set,
+    SUID set, target count per SUID, mandatory fqdn, Kc length, fqdn = this MAF, JSON) gives
+    4000 and registers nothing."""
+    kmid, km, kf = env.client("bad-" + case, "Cbad" + case.replace("-", ""))
+    out = psk_call(env.maf, kmid, km, client_reg())
+    assert out[1]["x-m2m-rsc"] == "2001", out[2]
+    if case == "not-json":
+        raw = ("POST /mafKeyReg HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: rb\r\nX-M2M-RVI: 3\r\nContent-Type: "
+               "application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{\"sec:key" % FQDN).encode()
+    else:
+        cfg = {"fqdn": FQDN, "adminFQDN": "admin." + SP, "SUID": 32, "targetIDs": [CSE_ID],
+               "expirationTime": ts(3600)}
+        cfg.update(BAD_KEY_REGS[case])
+        cfg = {k: v for k, v in cfg.items() if v is not None}
+        raw = request("POST", "/mafKeyReg", {"sec:keyRegCfg": cfg})
+    out = psk_call(env.maf, kmid, km, raw)
+    assert out is not None and (out[0], out[1]["x-m2m-rsc"]) == (400, "4000"), out and out[2]
+    show = json.loads(env.maf.m2m("client", "show", "--config", env.maf.ini, "--km-id", kmid, "--json").stdout)
+    assert show["kc_keys"] == 0, show
+
+
+def test_enrolment_flavour_and_mef_revocation(env):
+    """`m2msec enrol` (the MAF an Enrolment Target at the MEF, maf-fqdns) then `m2msec maf-client
+    key --enrolment`: the MAF fetches Km from the MEF, Entity A reaches the CSE with its Kc. N13:
+    the KeID association may not register keys (4103). N12: revoked at the MEF: the next run
+    fails, the assigned KmID is revoked at its re-check, and the CSE refuses its Kc."""
+    w = env.w
+    kpm_id, kpm = w.add("rdev1", "Crdev1", "/id-in", extra=["--target", FQDN])
+    enr = env.c.path("enr-rdev1")
+    r = w.enrol(kpm_id, kpm, enr)
+    assert r.returncode == 0, r.stderr
+    common = ["--enrolment", enr, "--maf-fqdn", FQDN, "--target", CSE_ID]
+    r = env.maf_client("key", *common, "--out", env.c.path("kc-enr1"))
+    assert r.returncode == 0, r.stderr
+    kcid, kc, psk = read_out(env.c.path("kc-enr1"))
+    assert psk == kc[:32]
+    rep = env.cse(kcid, psk, "POST", "/cse-in", "Crdev1", AE_BODY % "rdev1", ty=2)
+    assert rep is not None and rep.rsc == 2001, rep
+    rep = env.cse(kcid, psk, "GET", "/cse-in/rdev1", "Cae1")  # N19 again, for this flavour
+    assert rep is not None and rep.rsc == 4106, rep
+    assert env.retrievals(kcid)[0][:2] == ("ok", 2000)
+    with open(os.path.join(enr, "ke")) as f:
+        ke = bytes.fromhex(f.read().strip())
+    with open(os.path.join(enr, "keid")) as f:
+        keid = f.read().strip()
+    km = hmac.new(ke, KM_LABEL + FQDN.encode(), hashlib.sha256).hexdigest()  # §10.3.2
+    # N13: the KeID (remote provisioning) association may run Client Registration only (4103)
+    out = psk_call(env.maf, keid, km, key_reg())
+    assert out is not None and (out[0], out[1]["x-m2m-rsc"]) == (403, "4103"), out and out[2]
+    rows = [json.loads(ln) for ln in env.maf.m2m("client", "list", "--config", env.maf.ini,
+                                                   "--json").stdout.splitlines()]
+    kmid = [x["km_id"] for x in rows if x["client_id"] == "Crdev1"][0]
+    # N12: revoked at the MEF; the MAF's re-check (mef-cache-seconds = 1) honours it. The sleep only
+    # lets that window pass (waiting longer never changes the outcome).
+    w.revoke(kpm_id)
+    time.sleep(1.5)
+    r = env.maf_client("key", *common, "--out", env.c.path("kc-enr2"))
+    assert r.returncode == 1 and not os.path.exists(env.c.path("kc-enr2")), r.stderr
+    assert psk_call(env.maf, kmid, km, client_reg()) is None  # the assigned KmID: revoked at its re-check
+    assert env.handshake_fails(kcid, psk)  # its Kc: source revoked (4103)
+    assert env.retrievals(kcid)[-1][:2] == ("revoked", 4103) or env.retrievals(kcid)[-1][1] == 4103
+
+
+def test_n27_maf_down_last(env):
+    """Runs last (it stops the MAF): a Kc the CSE has not cached fails closed; a provisioned-PSK
+    client is still served (the resolver never blocks other handshakes)."""
+    kmid, km, kf = env.client("ae10", "Cae10")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    assert env.served(kcid, psk)
+    env.maf.stop()
+    # the CSE's fail-closed rule for an unreachable MAF
+    assert env.handshake_fails(kcid, psk)
+    rep = env.c.psk("GET", "/cse-in", "CAdmin", "kpsa-adm@" + SP)
+    assert rep is not None and rep.rsc == 2000, rep
