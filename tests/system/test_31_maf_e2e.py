@@ -42,12 +42,13 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import time
 
 import pytest
 
-from cse_harness import SP
+from cse_harness import SP, Cse
 from test_24_cse_mef import AE_BODY
 from test_25_mef_e2e import FQDN as MEF_FQDN, World
 from test_30_maf_service import FQDN, KM_LABEL, Maf, cert_call, client_reg, key_reg, psk_call, request, ts
@@ -96,14 +97,26 @@ class Env:
         origin = origin or self.owner[kcid]
         return self.c.psk(method, path, origin, kcid, body=body, ty=ty, key=psk)
 
-    def served(self, kcid, psk):
+    def second_cse(self, tmp, cache_seconds):
+        """Another `m2msec cse` /id-in (same CA and certificate, own store and port) with its own
+        maf-cache-seconds."""
+        c2 = Cse(self.c.bin, tmp)
+        os.makedirs(c2.path("ca"))
+        for n in ("ca/ca.crt", "server.crt", "server.key"):
+            shutil.copy2(self.c.path(n), c2.path(n))
+        c2.add_psk("kpsa-adm@" + SP, "CAdmin")
+        return c2.start("maf-url = https://127.0.0.1:%d\nmaf-name = %s\nmaf-ca = %s\nmaf-cert = %s\nmaf-key = %s\n"
+                        "maf-cache-seconds = %d\n" % (self.maf.port, FQDN, c2.path("ca/ca.crt"), c2.path("server.crt"),
+                                                      c2.path("server.key"), cache_seconds))
+
+    def served(self, kcid, psk, c=None):
         """The Kc handshake completes and From = the key's source is accepted (not 4106): GET
         /cse-in by an AE that registered nothing is then the CSE's access decision, 4103."""
-        rep = self.cse(kcid, psk)
+        rep = (c or self.c).psk("GET", "/cse-in", self.owner[kcid], kcid, key=psk)
         return rep is not None and rep.rsc == 4103 and "no privilege" in rep.body
 
-    def handshake_fails(self, kcid, psk):
-        rc, out = self.c.psk_raw(RAW, kcid, key=psk)
+    def handshake_fails(self, kcid, psk, c=None):
+        rc, out = (c or self.c).psk_raw(RAW, kcid, key=psk)
         return rc != 0 and b"HTTP/1.1" not in out
 
     def retrievals(self, kcid):
@@ -196,7 +209,7 @@ def test_n1_n2_not_a_target(env):
     assert [(o, rsc, (k or "").upper()) for o, rsc, k in got] == [("not-found", 4004, kcid2.upper())], got
 
 
-def test_n3_n4_expired_kc(env):
+def test_n3_n4_expired_kc(env, tmp_path):
     kmid, km, kf = env.client("ae3", "Cae3")
     kcid, kc, psk = env.key_ok(kmid, kf)
     rel = kcid.split("@")[0]
@@ -210,7 +223,17 @@ def test_n3_n4_expired_kc(env):
     out = psk_call(env.maf, kmid, km, upd)
     assert out is not None and out[1]["x-m2m-rsc"] == "2004", out and out[2]
     assert env.served(kcid, psk)
-    time.sleep(3.5)
+    # a CSE that caches keys for 60 s caches this one no longer than its expirationTime
+    c2 = env.second_cse(tmp_path, 60)
+    try:
+        assert env.served(kcid, psk, c2)
+        n = len(env.cse_retrievals())
+        assert env.served(kcid, psk, c2) and len(env.cse_retrievals()) == n  # served from its cache
+        time.sleep(3.5)
+        # N3b: cached, but expired: the handshake fails (the key cache's expiry bound)
+        assert env.handshake_fails(kcid, psk, c2)
+    finally:
+        assert c2.stop() == 0
     # N3: expired (the key's validity check at Key Retrieval, and the CSE's expiry check)
     assert env.handshake_fails(kcid, psk)
     st, h, b = cert_call(env.maf, "server", request("GET", "/mafKeyReg/" + rel))
