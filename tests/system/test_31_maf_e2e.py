@@ -35,6 +35,8 @@ it fail:
   N20-N26 malformed key registrations raw over TLS-PSK (unknown member, SUID 31, two targets for
       SUID 32, missing fqdn, keyValue of 31 bytes, fqdn of another MAF, not JSON): 4000
   N27 MAF down: a Kc handshake at the CSE fails, a provisioned-PSK client is still served
+  N28 MAF Client De-Registration: its Kc fails at the CSE, retrieval 4004
+  N29 a CSE whose maf-name is not in the MAF's certificate: handshake fails, the MAF is never asked
 """
 import hashlib
 import hmac
@@ -97,7 +99,7 @@ class Env:
         origin = origin or self.owner[kcid]
         return self.c.psk(method, path, origin, kcid, body=body, ty=ty, key=psk)
 
-    def second_cse(self, tmp, cache_seconds):
+    def second_cse(self, tmp, cache_seconds, maf_name=FQDN):
         """Another `m2msec cse` /id-in (same CA and certificate, own store and port) with its own
         maf-cache-seconds."""
         c2 = Cse(self.c.bin, tmp)
@@ -106,7 +108,7 @@ class Env:
             shutil.copy2(self.c.path(n), c2.path(n))
         c2.add_psk("kpsa-adm@" + SP, "CAdmin")
         return c2.start("maf-url = https://127.0.0.1:%d\nmaf-name = %s\nmaf-ca = %s\nmaf-cert = %s\nmaf-key = %s\n"
-                        "maf-cache-seconds = %d\n" % (self.maf.port, FQDN, c2.path("ca/ca.crt"), c2.path("server.crt"),
+                        "maf-cache-seconds = %d\n" % (self.maf.port, maf_name, c2.path("ca/ca.crt"), c2.path("server.crt"),
                                                       c2.path("server.key"), cache_seconds))
 
     def served(self, kcid, psk, c=None):
@@ -401,6 +403,39 @@ def test_enrolment_flavour_and_mef_revocation(env):
     assert env.retrievals(kcid)[-1][:2] == ("revoked", 4103) or env.retrievals(kcid)[-1][1] == 4103
 
 
+def test_n28_client_deregistration_deletes_its_keys(env):
+    """MAF Client De-Registration (§8.8.2.6) deletes the client's key registrations: the CSE's
+    next handshake with its Kc fails (4004 at the MAF). Fails if the De-Registration kept them."""
+    kmid, km, kf = env.client("ae11", "Cae11")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    assert env.served(kcid, psk)
+    out = psk_call(env.maf, kmid, km, client_reg())  # one registration per client: this replaces it
+    assert out[1]["x-m2m-rsc"] == "2001", out[2]
+    reg_id = json.loads(out[2])["sec:mafClientReg"]["mafClientRegID"]
+    out = psk_call(env.maf, kmid, km, request("DELETE", "/mafClientReg/" + reg_id))
+    assert out is not None and out[1]["x-m2m-rsc"] == "2002", out and out[2]
+    assert env.handshake_fails(kcid, psk)
+    st, h, b = cert_call(env.maf, "server", request("GET", "/mafKeyReg/" + kcid.split("@")[0]))
+    assert (st, h["x-m2m-rsc"]) == (404, "4004"), b
+
+
+def test_n29_maf_certificate_must_carry_maf_name(env, tmp_path):
+    """A CSE whose maf-name is not the name in the MAF's certificate never sends its request: the
+    server-certificate name check of the CSE's association with the MAF (a MAF impostor would
+    otherwise hand out keys of its choice)."""
+    kmid, km, kf = env.client("ae12", "Cae12")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    c2 = env.second_cse(tmp_path, 0, maf_name="maf2." + SP)
+    try:
+        n = len(env.maf.audits())
+        assert env.handshake_fails(kcid.split("@")[0] + "@maf2." + SP, psk, c2)
+        assert [a for a in env.maf.audits()[n:] if a.get("client") == CSE_ID] == []
+        rep = c2.psk("GET", "/cse-in", "CAdmin", "kpsa-adm@" + SP)  # the provisioned key still works
+        assert rep is not None and rep.rsc == 2000, rep
+    finally:
+        assert c2.stop() == 0
+
+
 def test_n27_maf_down_last(env):
     """Runs last (it stops the MAF): a Kc the CSE has not cached fails closed; a provisioned-PSK
     client is still served (the resolver never blocks other handshakes)."""
@@ -412,3 +447,6 @@ def test_n27_maf_down_last(env):
     assert env.handshake_fails(kcid, psk)
     rep = env.c.psk("GET", "/cse-in", "CAdmin", "kpsa-adm@" + SP)
     assert rep is not None and rep.rsc == 2000, rep
+    # back up: the key registration survived the restart (one committed store transaction)
+    env.maf.start()
+    assert env.served(kcid, psk)
