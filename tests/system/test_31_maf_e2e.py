@@ -37,6 +37,11 @@ it fail:
   N27 MAF down: a Kc handshake at the CSE fails, a provisioned-PSK client is still served
   N28 MAF Client De-Registration: its Kc fails at the CSE, retrieval 4004
   N29 a CSE whose maf-name is not in the MAF's certificate: handshake fails, the MAF is never asked
+  N30 a second Key Registration of the same session's KcID: 4105
+  N31 a key registered for ESPrim (SUID 33) / ESData (34) naming /id-in: the CSE's handshake fails
+  N32 a keyValue chosen by Entity A presented whole as psk: the handshake fails
+Positive: both Km flavours; a re-run after a de-registration keeps the AE; a keyValue chosen by A;
+the Key Identifier matched case-insensitively; the Kc cache bounded by expirationTime; a MAF restart.
 """
 import hashlib
 import hmac
@@ -52,11 +57,11 @@ import pytest
 
 from cse_harness import SP, Cse
 from test_24_cse_mef import AE_BODY
-from test_25_mef_e2e import FQDN as MEF_FQDN, World
+from test_25_mef_e2e import FQDN as MEF_FQDN, World, parse_all
 from test_30_maf_service import FQDN, KM_LABEL, Maf, cert_call, client_reg, key_reg, psk_call, request, ts
 
 CSE_ID = "//%s/id-in" % SP
-RAW = b"GET /cse-in HTTP/1.1\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RI: 1\r\nX-M2M-RVI: 3\r\n\r\n"
+RAW = b"GET /cse-in HTTP/1.1\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RI: 1\r\nX-M2M-RVI: 3\r\nConnection: close\r\n\r\n"
 
 
 class Env:
@@ -326,6 +331,79 @@ def test_n15_to_n17_tampered_identifiers(env):
     # N17: the KcID of another key with this key's psk: the PSK mismatch fails the handshake
     assert env.handshake_fails(kcid_b, psk)
     assert env.served(kcid, psk)
+
+
+def test_rerun_after_deregistration_and_identifier_case(env):
+    """A re-runs the MAF procedures after a de-registration (§8.2.2.3) and keeps its AE at the
+    CSE; the Key Identifier is matched case-insensitively (hex and FQDN, as KmIDs, clause 10.6)."""
+    kmid, km, kf = env.client("ae13", "Cae13")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    rep = env.cse(kcid, psk, "POST", "/cse-in", "Cae13", AE_BODY % "ae13", ty=2)
+    assert rep is not None and rep.rsc == 2001, rep
+    r = env.maf_client("deregister", "--km-id", kmid, "--km-file", kf, "--kcid", kcid)
+    assert r.returncode == 0, r.stderr
+    assert env.handshake_fails(kcid, psk)
+    kcid2, kc2, psk2 = env.key_ok(kmid, kf)
+    assert kcid2 != kcid
+    rep = env.cse(kcid2, psk2, "GET", "/cse-in/ae13", "Cae13")
+    assert rep is not None and rep.rsc == 2000, rep
+    rel, fq = kcid2.split("@")
+    for variant in (rel.lower() + "@" + fq, rel.upper() + "@" + fq.upper()):
+        rep = env.c.psk("GET", "/cse-in/ae13", "Cae13", variant, key=psk2)
+        assert rep is not None and rep.rsc == 2000, (variant, rep)
+
+
+def raw_key(env, kmid, km, **over):
+    """A Key Registration sent raw (openssl s_client, KmID/Km): (answer, exported material)."""
+    cfg = {"fqdn": FQDN, "adminFQDN": "admin." + SP, "SUID": 32, "targetIDs": [CSE_ID],
+           "expirationTime": ts(3600)}
+    cfg.update(over)
+    out = psk_call(env.maf, kmid, km, request("POST", "/mafKeyReg", {"sec:keyRegCfg": cfg}))
+    assert out is not None and out[1]["x-m2m-rsc"] == "2001", out and out[2]
+    return json.loads(out[2])["sec:mafKeyReg"], out[3]
+
+
+def test_key_value_of_the_client_and_other_suids(env):
+    """A keyValue chosen by Entity A (Table 8.8.2.7-1) works at the CSE with its first half; a key
+    registered for ESPrim (SUID 33) or ESData (34) naming /id-in is no TLS key: the CSE's SUID check
+    of the retrieval answer fails the handshake although the MAF hands the key out."""
+    kmid, km, kf = env.client("ae14", "Cae14")
+    out = psk_call(env.maf, kmid, km, client_reg())
+    assert out[1]["x-m2m-rsc"] == "2001", out[2]
+    value = secrets.token_hex(32)
+    reg, material = raw_key(env, kmid, km, keyValue=value)
+    assert reg["relKeyID"].upper() != material[:32]  # random, not this session's KcID
+    kcid = reg["keyID"]
+    env.owner[kcid] = "Cae14"
+    assert env.served(kcid, value[:32])
+    assert env.handshake_fails(kcid, value)  # N32: the whole key is not the psk (m2m_key_split)
+    for suid, targets in ((33, [CSE_ID]), (34, [CSE_ID, "//%s/id-mn1" % SP])):
+        reg, material = raw_key(env, kmid, km, SUID=suid, targetIDs=targets)
+        n = len(env.cse_retrievals())
+        # N31: the SUID check of the CSE's answer parser (maf_key_rsp.c); removed, the handshake completes
+        assert env.handshake_fails(reg["keyID"], material[32:64].lower())
+        assert [x[:2] for x in env.cse_retrievals()[n:]] == [("ok", 2000)]  # refused by the CSE itself
+
+
+def test_n30_same_session_kcid_twice(env):
+    """Two Key Registrations without keyValue on one MAF Handshake: the second names the same
+    KcID, 4105 (the MAF's uniqueness check), and the first key stays."""
+    kmid, km, kf = env.client("ae15", "Cae15")
+    out = psk_call(env.maf, kmid, km, client_reg())
+    assert out[1]["x-m2m-rsc"] == "2001", out[2]
+    body = {"sec:keyRegCfg": {"fqdn": FQDN, "adminFQDN": "admin." + SP, "SUID": 32, "targetIDs": [CSE_ID],
+                              "expirationTime": ts(3600)}}
+    raw = request("POST", "/mafKeyReg", body, "k1", close=False) + request("POST", "/mafKeyReg", body, "k2")
+    cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", kmid, "-psk", km, "-cipher",
+           "PSK-AES128-CBC-SHA256", "-keymatexport", "EXPORTER-oneM2M-Connection", "-keymatexportlen", "48",
+           "-connect", "127.0.0.1:%d" % env.maf.port]
+    r = subprocess.run(cmd, input=raw, capture_output=True, timeout=30)
+    got = parse_all(r.stdout)
+    assert [h["x-m2m-rsc"] for _, h, _ in got] == ["2001", "4105"], r.stdout[-400:]
+    material = re.search(rb"Keying material: ([0-9A-Fa-f]+)", r.stdout).group(1).decode().upper()
+    kcid = material[:32] + "@" + FQDN
+    env.owner[kcid] = "Cae15"
+    assert env.served(kcid, material[32:64].lower())
 
 
 BAD_KEY_REGS = {
