@@ -39,6 +39,7 @@ it fail:
   N29 a CSE whose maf-name is not in the MAF's certificate: handshake fails, the MAF is never asked
   N30 a second Key Registration of the same session's KcID: 4105
   N31 a key registered for ESPrim (SUID 33) / ESData (34) naming /id-in: the CSE's handshake fails
+  N33 no resumable TLS session offered on a Kc association (resumption would bypass the MAF)
   N32 a keyValue chosen by Entity A presented whole as psk: the handshake fails
 Positive: both Km flavours; a re-run after a de-registration keeps the AE; a keyValue chosen by A;
 the Key Identifier matched case-insensitively; the Kc cache bounded by expirationTime; a MAF restart.
@@ -263,6 +264,11 @@ def test_n5_to_n8_deregistration_and_ownership(env):
     r = env.maf_client("deregister", "--km-id", kmid_b, "--km-file", kf_b, "--kcid", kcid)
     assert r.returncode == 1 and "RSC 4004" in r.stderr, r.stderr
     assert env.served(kcid, psk)
+    sess = env.c.path("sess-ae4.pem")
+    rc, out = env.c.psk_raw(RAW, kcid, key=psk, extra_args=("-sess_out", sess))
+    # N33: the CSE offers no resumable session (tls_ctx.c: no tickets, no session cache): a
+    # resumption would skip the PSK callback, so a de-registered or expired Kc would keep working
+    assert b"HTTP/1.1 " in out and not os.path.exists(sess)
     # N5: de-registered by A: the next handshake at the CSE fails (maf-cache-seconds = 0), 4004
     r = env.maf_client("deregister", "--km-id", kmid, "--km-file", kf, "--kcid", kcid)
     assert r.returncode == 0 and "deregistered" in r.stdout, r.stderr
