@@ -56,7 +56,7 @@ import time
 
 import pytest
 
-from cse_harness import SP, Cse
+from cse_harness import SP, Cse, parse_http
 from test_24_cse_mef import AE_BODY
 from test_25_mef_e2e import FQDN as MEF_FQDN, World, parse_all
 from test_30_maf_service import FQDN, KM_LABEL, Maf, cert_call, client_reg, key_reg, psk_call, request, ts
@@ -520,6 +520,30 @@ def test_n29_maf_certificate_must_carry_maf_name(env, tmp_path):
         assert c2.stop() == 0
 
 
+@pytest.mark.parametrize("origin,rsc", [("Cae16", 4103), ("Cspoof16", 4106)])
+def test_tls13_external_psk_with_kc(env, origin, rsc):
+    """The same Kc as a TLS 1.3 external PSK (RFC 8446 §2.2, the CSE's other PSK resolver path):
+    the CSE retrieves it from the MAF and binds the association to the source; a spoofed From 4106
+    (fails if the TLS 1.3 path skipped the binding)."""
+    kmid, km, kf = env.client("ae16" + origin, "Cae16")
+    kcid, kc, psk = env.key_ok(kmid, kf)
+    raw = ("GET /cse-in HTTP/1.1\r\nX-M2M-Origin: %s\r\nX-M2M-RI: 1\r\nX-M2M-RVI: 3\r\nConnection: close"
+           "\r\n\r\n" % origin).encode()
+    def tls13(key):
+        r = subprocess.run(["openssl", "s_client", "-quiet", "-tls1_3", "-psk", key, "-psk_identity", kcid,
+                            "-ciphersuites", "TLS_AES_128_GCM_SHA256", "-connect", "127.0.0.1:%d" % env.c.port,
+                            "-servername", "id-in." + SP], input=raw, capture_output=True, timeout=30)
+        return r.returncode, r.stdout
+    rc, out = tls13(psk)
+    assert b"HTTP/1.1 " in out, out
+    status, h, body = parse_http(out[out.index(b"HTTP/1.1 "):])
+    assert int(h["x-m2m-rsc"]) == rsc, body
+    assert env.cse_retrievals()[-1][:2] == ("ok", 2000)
+    # and with the wrong half, TLS 1.3 fails too
+    rc, out = tls13(kc[32:])
+    assert rc != 0 and b"HTTP/1.1" not in out
+
+
 def test_n27_maf_down_last(env):
     """Runs last (it stops the MAF): a Kc the CSE has not cached fails closed; a provisioned-PSK
     client is still served (the resolver never blocks other handshakes)."""
@@ -534,3 +558,4 @@ def test_n27_maf_down_last(env):
     # back up: the key registration survived the restart (one committed store transaction)
     env.maf.start()
     assert env.served(kcid, psk)
+
