@@ -39,6 +39,7 @@ it fail:
   N29 a CSE whose maf-name is not in the MAF's certificate: handshake fails, the MAF is never asked
   N30 a second Key Registration of the same session's KcID: 4105
   N31 a key registered for ESPrim (SUID 33) / ESData (34) naming /id-in: the CSE's handshake fails
+  N34 a hung MAF (SIGSTOP): the Kc handshake fails at the CSE's deadline, provisioned PSK served
   N33 no resumable TLS session offered on a Kc association (resumption would bypass the MAF)
   N32 a keyValue chosen by Entity A presented whole as psk: the handshake fails
 Positive: both Km flavours; a re-run after a de-registration keeps the AE; a keyValue chosen by A;
@@ -51,6 +52,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import time
 
@@ -127,17 +129,43 @@ class Env:
         rc, out = (c or self.c).psk_raw(RAW, kcid, key=psk)
         return rc != 0 and b"HTTP/1.1" not in out
 
-    def retrievals(self, kcid):
+    def retrievals(self, kcid, want=1):
+        """The Key Retrieval audit lines naming kcid: (outcome, rsc, client). The MAF writes an
+        audit line after its answer, so wait (bounded) until `want` lines are there."""
         rel = kcid.split("@")[0].upper()
-        return [(a["outcome"], a["rsc"], a.get("client")) for a in self.maf.audits()
-                if a["procedure"] == "key-retrieval" and rel in (a.get("key_id") or "").upper()]
+        return wait_for(lambda: [(a["outcome"], a["rsc"], a.get("client")) for a in self.maf.audits()
+                                 if a["procedure"] == "key-retrieval" and rel in (a.get("key_id") or "").upper()],
+                        want)
 
+    def cse_since(self, n, want):
+        """This CSE's Key Retrieval lines after the first n, once `want` of them are written."""
+        return wait_for(lambda: self.cse_retrievals()[n:], want)
+
+    def settled(self, kcid):
+        """The Key Retrieval lines naming kcid once every earlier audit line is written: a sentinel
+        retrieval (an unknown relKeyID, this CSE's certificate) is made and waited for first."""
+        n = len(self.cse_retrievals())
+        st, h, b = cert_call(self.maf, "server", request("GET", "/mafKeyReg/" + "0" * 32, rqi="sentinel"))
+        assert h["x-m2m-rsc"] == "4004", b
+        assert ("not-found", 4004, None) in self.cse_since(n, 1)
+        return self.retrievals(kcid, 0)
 
     def cse_retrievals(self):
         """Every Key Retrieval audit line of this CSE: (outcome, rsc, key_id or None: a refusal
         that names no key, no oracle)."""
         return [(a["outcome"], a["rsc"], a.get("key_id")) for a in self.maf.audits()
                 if a["procedure"] == "key-retrieval" and a.get("client") == CSE_ID]
+
+
+def wait_for(fn, want, bound=10.0):
+    """fn() once it has at least `want` items (a bound for a log line written after the answer;
+    waiting longer never changes the outcome, nothing is timed)."""
+    end = time.monotonic() + bound
+    got = fn()
+    while len(got) < want and time.monotonic() < end:
+        time.sleep(0.05)
+        got = fn()
+    return got
 
 
 def read_out(out):
@@ -194,7 +222,7 @@ def test_kc_chain_pre_provisioned_km(env):
     rep = env.cse(kcid, psk, "GET", "/cse-in/ae1", "Cspoof")
     assert rep is not None and rep.rsc == 4106, rep
     # the MAF handed Kc to the CSE (certificate /id-in): key-retrieval ok, once per handshake
-    got = env.retrievals(kcid)
+    got = env.retrievals(kcid, 3)
     assert len(got) == 3 and all(g[:2] == ("ok", 2000) for g in got), got
     assert all(g[2] == CSE_ID for g in got), got
     # N18: the whole Kc, its second half: no handshake (the key split check at the CSE)
@@ -211,10 +239,8 @@ def test_n1_n2_not_a_target(env):
     assert (st, h["x-m2m-rsc"]) == (404, "4004") and "keyValue" not in b, b
     # N2: a Kc for /id-mn1 presented to /id-in: the MAF refuses /id-in (4004), the handshake fails
     kcid2, kc2, psk2 = env.key_ok(kmid, kf, target="//%s/id-mn1" % SP)
-    n = len(env.cse_retrievals())
     assert env.handshake_fails(kcid2, psk2)
-    got = env.cse_retrievals()[n:]
-    assert [(o, rsc, (k or "").upper()) for o, rsc, k in got] == [("not-found", 4004, kcid2.upper())], got
+    assert env.retrievals(kcid2) == [("not-found", 4004, CSE_ID)], env.retrievals(kcid2)
 
 
 def test_n3_n4_expired_kc(env, tmp_path):
@@ -235,8 +261,8 @@ def test_n3_n4_expired_kc(env, tmp_path):
     c2 = env.second_cse(tmp_path, 60)
     try:
         assert env.served(kcid, psk, c2)
-        n = len(env.cse_retrievals())
-        assert env.served(kcid, psk, c2) and len(env.cse_retrievals()) == n  # served from its cache
+        assert len(env.retrievals(kcid, 2)) == 2  # the CSE and the second one
+        assert env.served(kcid, psk, c2) and len(env.settled(kcid)) == 2  # served from its cache
         time.sleep(3.5)
         # N3b: cached, but expired: the handshake fails (the key cache's expiry bound)
         assert env.handshake_fails(kcid, psk, c2)
@@ -325,15 +351,16 @@ def test_n15_to_n17_tampered_identifiers(env):
     rel = kcid.split("@")[0]
     # N15: one hex digit flipped: an unknown relKeyID at the MAF (4004), the handshake fails
     flipped = ("0" if rel[0] != "0" else "1") + rel[1:] + "@" + FQDN
+    env.settled(kcid)  # every earlier line written
     n = len(env.cse_retrievals())
     assert env.handshake_fails(flipped, psk)
-    assert env.cse_retrievals()[n:] == [("not-found", 4004, None)], env.cse_retrievals()[n:]
+    assert env.cse_since(n, 1) == [("not-found", 4004, None)], env.cse_retrievals()[n:]
     # N16: another FQDN part: not this CSE's maf-name, so no MAF identity and no PSK (the MAF is
     # not asked: the maf-name check of the CSE's identity recogniser)
     other = rel + "@maf2." + SP
-    n = len(env.cse_retrievals())
+    n = len(env.retrievals(kcid, 0))
     assert env.handshake_fails(other, psk)
-    assert len(env.cse_retrievals()) == n
+    assert len(env.settled(kcid)) == n
     # N17: the KcID of another key with this key's psk: the PSK mismatch fails the handshake
     assert env.handshake_fails(kcid_b, psk)
     assert env.served(kcid, psk)
@@ -388,7 +415,7 @@ def test_key_value_of_the_client_and_other_suids(env):
         n = len(env.cse_retrievals())
         # N31: the SUID check of the CSE's answer parser (maf_key_rsp.c); removed, the handshake completes
         assert env.handshake_fails(reg["keyID"], material[32:64].lower())
-        assert [x[:2] for x in env.cse_retrievals()[n:]] == [("ok", 2000)]  # refused by the CSE itself
+        assert [x[:2] for x in env.cse_since(n, 1)] == [("ok", 2000)]  # refused by the CSE itself
 
 
 def test_n30_same_session_kcid_twice(env):
@@ -419,6 +446,10 @@ BAD_KEY_REGS = {
     "missing-fqdn": {"fqdn": None},
     "keyvalue-31-bytes": {"keyValue": "ab" * 31},
     "fqdn-other-maf": {"fqdn": "maf2." + SP},
+    "expired": {"expirationTime": ts(-60)},
+    "no-targets": {"targetIDs": []},
+    "suid-string": {"SUID": "32"},
+    "keyvalue-not-hex": {"keyValue": "zz" * 32},
 }
 
 
@@ -484,7 +515,7 @@ def test_enrolment_flavour_and_mef_revocation(env):
     assert r.returncode == 1 and not os.path.exists(env.c.path("kc-enr2")), r.stderr
     assert psk_call(env.maf, kmid, km, client_reg()) is None  # the assigned KmID: revoked at its re-check
     assert env.handshake_fails(kcid, psk)  # its Kc: source revoked (4103)
-    assert env.retrievals(kcid)[-1][:2] == ("revoked", 4103) or env.retrievals(kcid)[-1][1] == 4103
+    assert env.retrievals(kcid, 2)[-1][:2] == ("revoked", 4103)
 
 
 def test_n28_client_deregistration_deletes_its_keys(env):
@@ -511,9 +542,8 @@ def test_n29_maf_certificate_must_carry_maf_name(env, tmp_path):
     kcid, kc, psk = env.key_ok(kmid, kf)
     c2 = env.second_cse(tmp_path, 0, maf_name="maf2." + SP)
     try:
-        n = len(env.maf.audits())
         assert env.handshake_fails(kcid.split("@")[0] + "@maf2." + SP, psk, c2)
-        assert [a for a in env.maf.audits()[n:] if a.get("client") == CSE_ID] == []
+        assert env.settled(kcid) == []  # never retrieved
         rep = c2.psk("GET", "/cse-in", "CAdmin", "kpsa-adm@" + SP)  # the provisioned key still works
         assert rep is not None and rep.rsc == 2000, rep
     finally:
@@ -538,7 +568,7 @@ def test_tls13_external_psk_with_kc(env, origin, rsc):
     assert b"HTTP/1.1 " in out, out
     status, h, body = parse_http(out[out.index(b"HTTP/1.1 "):])
     assert int(h["x-m2m-rsc"]) == rsc, body
-    assert env.cse_retrievals()[-1][:2] == ("ok", 2000)
+    assert [x[:2] for x in env.retrievals(kcid)] == [("ok", 2000)]
     # and with the wrong half, TLS 1.3 fails too
     rc, out = tls13(kc[32:])
     assert rc != 0 and b"HTTP/1.1" not in out
@@ -550,6 +580,20 @@ def test_n27_maf_down_last(env):
     kmid, km, kf = env.client("ae10", "Cae10")
     kcid, kc, psk = env.key_ok(kmid, kf)
     assert env.served(kcid, psk)
+    # N34: a MAF that accepts the connection and never answers (SIGSTOP): the CSE's lookup deadline
+    # (psk-lookup-timeout-ms) fails that handshake closed while a provisioned-PSK client is served
+    kcid2, kc2, psk2 = env.key_ok(kmid, kf)
+    env.maf.proc.send_signal(signal.SIGSTOP)
+    try:
+        hung = subprocess.Popen(["openssl", "s_client", "-quiet", "-tls1_2", "-psk", psk2, "-psk_identity", kcid2,
+                                 "-cipher", "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % env.c.port],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        rep = env.c.psk("GET", "/cse-in", "CAdmin", "kpsa-adm@" + SP)
+        assert rep is not None and rep.rsc == 2000, rep
+        out, _ = hung.communicate(RAW, timeout=30)
+        assert hung.returncode != 0 and b"HTTP/1.1" not in out
+    finally:
+        env.maf.proc.send_signal(signal.SIGCONT)
     env.maf.stop()
     # the CSE's fail-closed rule for an unreachable MAF
     assert env.handshake_fails(kcid, psk)
