@@ -28,7 +28,8 @@ it fail:
   N13 the remote-provisioning (KeID) association trying Key Registration: 4103
   N14 key registration before client registration: 4103
   N15 kcid with a flipped hex digit: the CSE's handshake fails
-  N16 kcid with another FQDN part: the handshake fails and the MAF is not asked
+  N16 kcid with another FQDN part, 31 / 33 hex digits or a path: the handshake
+      fails and the MAF is not asked
   N17 the KcID of another key with this key's psk: the handshake fails
   N18 the whole Kc or its second half as psk: the handshake fails (key split §8.8.1)
   N19 spoofed From on the Kc association: 4106
@@ -357,10 +358,15 @@ def test_n15_to_n17_tampered_identifiers(env):
     assert env.cse_since(n, 1) == [("not-found", 4004, None)], env.cse_retrievals()[n:]
     # N16: another FQDN part: not this CSE's maf-name, so no MAF identity and no PSK (the MAF is
     # not asked: the maf-name check of the CSE's identity recogniser)
-    other = rel + "@maf2." + SP
-    n = len(env.retrievals(kcid, 0))
-    assert env.handshake_fails(other, psk)
-    assert len(env.settled(kcid)) == n
+    # not asked: the maf-name check of the CSE's identity recogniser); nor for a relKeyID that is not
+    # 32 hex digits (31, 33, a path segment): the CSE builds /mafKeyReg/<relKeyID> only from those
+    env.settled(kcid)
+    n = len(env.cse_retrievals())
+    for ident in (rel + "@maf2." + SP, rel[:31] + "@" + FQDN, rel + "0@" + FQDN,
+                  "0" * 16 + "/../mafClientReg@" + FQDN):
+        assert env.handshake_fails(ident, psk), ident
+    env.settled(kcid)
+    assert env.cse_retrievals()[n:] == [("not-found", 4004, None)], env.cse_retrievals()[n:]  # the sentinel only
     # N17: the KcID of another key with this key's psk: the PSK mismatch fails the handshake
     assert env.handshake_fails(kcid_b, psk)
     assert env.served(kcid, psk)
@@ -368,7 +374,8 @@ def test_n15_to_n17_tampered_identifiers(env):
 
 def test_rerun_after_deregistration_and_identifier_case(env):
     """A re-runs the MAF procedures after a de-registration (§8.2.2.3) and keeps its AE at the
-    CSE; the Key Identifier is matched case-insensitively (hex and FQDN, as KmIDs, clause 10.6)."""
+    CSE; the Key Identifier is matched case-insensitively (hex and FQDN, as KmIDs, clause 10.6) and
+    its FQDN with or without the trailing dot."""
     kmid, km, kf = env.client("ae13", "Cae13")
     kcid, kc, psk = env.key_ok(kmid, kf)
     rep = env.cse(kcid, psk, "POST", "/cse-in", "Cae13", AE_BODY % "ae13", ty=2)
@@ -381,7 +388,8 @@ def test_rerun_after_deregistration_and_identifier_case(env):
     rep = env.cse(kcid2, psk2, "GET", "/cse-in/ae13", "Cae13")
     assert rep is not None and rep.rsc == 2000, rep
     rel, fq = kcid2.split("@")
-    for variant in (rel.lower() + "@" + fq, rel.upper() + "@" + fq.upper()):
+    # docs/identifiers.md: FQDNs compare case-insensitively and without the trailing dot
+    for variant in (rel.lower() + "@" + fq, rel.upper() + "@" + fq.upper(), rel + "@" + fq + "."):
         rep = env.c.psk("GET", "/cse-in/ae13", "Cae13", variant, key=psk2)
         assert rep is not None and rep.rsc == 2000, (variant, rep)
 
