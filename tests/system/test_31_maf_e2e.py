@@ -74,11 +74,13 @@ class Env:
     def __init__(self, w, maf):
         self.w, self.c, self.maf = w, w.c, maf
         self.n = 0
-        self.owner, self.clients = {}, {}  # kcid -> the client's AE-ID
+        self.owner, self.clients = {}, {}
+        self.secrets = set()  # every Km, Kc and psk of this run: never in a log  # kcid -> the client's AE-ID
 
     def client(self, name, client_id):
         """A pre-provisioned MAF client: (KmID, Km hex, Km file)."""
         km, kmid = secrets.token_hex(32), "%s@%s" % (name, FQDN)
+        self.secrets.add(km)
         r = self.maf.add(kmid, km, client=client_id)
         self.clients[kmid] = client_id
         assert r.returncode == 0, r.stderr
@@ -100,6 +102,7 @@ class Env:
         r, out = self.key(kmid, kmfile, target)
         assert r.returncode == 0, r.stderr
         kcid, kc, psk = read_out(out)
+        self.secrets.update((kc, psk))
         self.owner[kcid] = self.clients[kmid]
         return kcid, kc, psk
 
@@ -194,11 +197,18 @@ def env(m2msec_bin, tmp_path_factory):
                                                 w.c.path("server.key")))
     try:
         w.start_cse()
-        yield Env(w, maf)
+        e = Env(w, maf)
+        yield e
         assert w.c.stop() == 0, "the CSE did not stop cleanly"
     finally:
         maf.stop()
         w.stop()
+    # no key in any log (the CSE logs at debug level): Km, Kc, the psk half
+    for log in (w.c.log, maf.log, w.c.path("mef.log")):
+        with open(log) as f:
+            text = f.read().lower()
+        leaked = [k for k in e.secrets if k.lower() in text]
+        assert not leaked and len(e.secrets) > 20, (log, len(leaked))
 
 
 def test_kc_chain_pre_provisioned_km(env):
@@ -534,7 +544,13 @@ def test_n28_client_deregistration_deletes_its_keys(env):
     assert env.served(kcid, psk)
     out = psk_call(env.maf, kmid, km, client_reg())  # one registration per client: this replaces it
     assert out[1]["x-m2m-rsc"] == "2001", out[2]
+    old_id = json.loads(out[2])["sec:mafClientReg"]["mafClientRegID"]
+    out = psk_call(env.maf, kmid, km, client_reg())
     reg_id = json.loads(out[2])["sec:mafClientReg"]["mafClientRegID"]
+    # a new registration replaces the previous one: its mafClientRegID is unknown now (4004)
+    out = psk_call(env.maf, kmid, km, request("GET", "/mafClientReg/" + old_id))
+    assert old_id != reg_id and out is not None and out[1]["x-m2m-rsc"] == "4004", out and out[2]
+    assert env.served(kcid, psk)  # ... and the client's keys stay
     out = psk_call(env.maf, kmid, km, request("DELETE", "/mafClientReg/" + reg_id))
     assert out is not None and out[1]["x-m2m-rsc"] == "2002", out and out[2]
     assert env.handshake_fails(kcid, psk)
