@@ -74,8 +74,8 @@ class Env:
     def __init__(self, w, maf):
         self.w, self.c, self.maf = w, w.c, maf
         self.n = 0
-        self.owner, self.clients = {}, {}
-        self.secrets = set()  # every Km, Kc and psk of this run: never in a log  # kcid -> the client's AE-ID
+        self.owner, self.clients = {}, {}  # kcid -> its source's AE-ID, KmID -> AE-ID
+        self.secrets = set()  # every Km, Kc and psk of this run: never in a log
 
     def client(self, name, client_id):
         """A pre-provisioned MAF client: (KmID, Km hex, Km file)."""
@@ -120,8 +120,8 @@ class Env:
             shutil.copy2(self.c.path(n), c2.path(n))
         c2.add_psk("kpsa-adm@" + SP, "CAdmin")
         return c2.start("maf-url = https://127.0.0.1:%d\nmaf-name = %s\nmaf-ca = %s\nmaf-cert = %s\nmaf-key = %s\n"
-                        "maf-cache-seconds = %d\n" % (self.maf.port, maf_name, c2.path("ca/ca.crt"), c2.path("server.crt"),
-                                                      c2.path("server.key"), cache_seconds))
+                        "maf-cache-seconds = %d\n" % (self.maf.port, maf_name, c2.path("ca/ca.crt"),
+                                                      c2.path("server.crt"), c2.path("server.key"), cache_seconds))
 
     def served(self, kcid, psk, c=None):
         """The Kc handshake completes and From = the key's source is accepted (not 4106): GET
@@ -411,6 +411,7 @@ def raw_key(env, kmid, km, **over):
     cfg.update(over)
     out = psk_call(env.maf, kmid, km, request("POST", "/mafKeyReg", {"sec:keyRegCfg": cfg}))
     assert out is not None and out[1]["x-m2m-rsc"] == "2001", out and out[2]
+    env.secrets.update((out[3][32:].lower(), over.get("keyValue", "").lower() or out[3][32:64].lower()))
     return json.loads(out[2])["sec:mafKeyReg"], out[3]
 
 
