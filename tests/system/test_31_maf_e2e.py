@@ -232,9 +232,11 @@ def test_kc_chain_pre_provisioned_km(env):
     # the CSE dropped the binding of the Kc association to sourceID)
     rep = env.cse(kcid, psk, "GET", "/cse-in/ae1", "Cspoof")
     assert rep is not None and rep.rsc == 4106, rep
+    rep = env.cse(kcid, psk, "POST", "/cse-in", "Cspoof", AE_BODY % "spoof1", ty=2)  # nor register another AE-ID
+    assert rep is not None and rep.rsc == 4106, rep
     # the MAF handed Kc to the CSE (certificate /id-in): key-retrieval ok, once per handshake
-    got = env.retrievals(kcid, 3)
-    assert len(got) == 3 and all(g[:2] == ("ok", 2000) for g in got), got
+    got = env.retrievals(kcid, 4)
+    assert len(got) == 4 and all(g[:2] == ("ok", 2000) for g in got), got
     assert all(g[2] == CSE_ID for g in got), got
     # N18: the whole Kc, its second half: no handshake (the key split check at the CSE)
     assert env.handshake_fails(kcid, kc)
