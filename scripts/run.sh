@@ -278,7 +278,8 @@ More certificates: docs/pki.md ("Try it against make run").
 
 Resources survive a re-run ($VAR/cse.db): registering the same AE again answers
 X-M2M-RSC: 4117 (ORIGINATOR_HAS_ALREADY_REGISTERED) - read it back instead, or start over
-with 'make clean' (or 'rm -rf $VAR').
+with 'make clean' (or 'rm -rf $VAR'). So do the MEF's enrolees and the MAF's clients
+($VAR/mef.db, $VAR/maf.db): adding one again is refused (exit status 1).
 
 The admin PSK (identity kpsa-admin@$SP, originator CAdmin) is in $VAR/psk.txt (mode 0600).
 The binary is $M2M; the configuration $VAR/run.ini ([cse], [mef] and [maf], rewritten on every
