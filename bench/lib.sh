@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash disable=SC2034,SC2154  # sourced: tmp comes from, failed/p50/p99 go to, the caller
 # This file implements the shell helpers shared by the service benchmarks (bench/mef, bench/maf):
 # free loopback ports, waiting for a listener, a server's CPU time, and the accumulation of the
 # key=value figures that bench_tlsclient / bench_mef print into rates, CPU per operation and
