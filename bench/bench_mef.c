@@ -16,7 +16,16 @@
  *           over the paths of --paths-file (round robin), 200 expected: with --cert/--key/--ca a
  *           mutually authenticated association (an Enrolment Target's fetchCredentials), with
  *           --psk-identity/--psk a TLS-PSK one (RETRIEVE on the CSE, the baseline).
- * Prints one line of key=value figures. Keys are never printed. Run `bench_mef --help`.
+ *   mafkey  (bench/maf, the M2M Authentication Function, TS-0003 clause 8.8, docs/procedures/maf.md)
+ *           the same loop as enrol against a MAF: KmID i = PREFIX<i>@FQDN with Km = HMAC-SHA-256(seed,
+ *           KmID) (`gen --km` prints them for `m2msec maf client add`), the export
+ *           "EXPORTER-oneM2M-Connection" (KcID = 16 MSB, Kc = 32 LSB, clause 10.3.1) and a MAF Key
+ *           Registration (POST /mafKeyReg, SUID 32, targetIDs [--target], clause 8.8.2.7) whose 2001
+ *           answer must carry relKeyID = hexBinary(KcID); registration k uses client k % count.
+ *           --client-reg sends MAF Client Registration (POST /mafClientReg, clause 8.8.2.3) instead;
+ *           --once --total N registers N keys and writes "<Key Identifier> <hex Kc[0..15]>" lines
+ *           (the TLS-PSK identity and key of the key-split rule, clause 8.3.5.1) to --keid-out.
+ * Prints one line of key=value figures. Keys are never printed (except into --keid-out, 0600).
  */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
@@ -32,6 +41,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/err.h>
@@ -46,12 +56,14 @@
 #define RBUF 16384
 #define MAX_PATHS 100000
 #define EXPORT_LABEL "EXPORTER-oneM2M-Bootstrap"
+#define MAF_EXPORT_LABEL "EXPORTER-oneM2M-Connection"
 
 static struct {
 	const char *mode, *host, *fqdn, *prefix, *target, *cipher, *servername, *origin;
 	const char *cert, *key, *ca, *identity, *keid_out, *paths_file, *target_fqdn;
 	int port, conns, count;
-	bool once, no_register;
+	long total; /* --once: registrations to make (default count) */
+	bool once, no_register, km_format, client_reg;
 	double seconds;
 	uint8_t seed[32], psk[64];
 	size_t seed_len, psk_len;
@@ -60,7 +72,7 @@ static struct {
 
 static char **paths;
 static int npaths;
-static char **keids; /* --once: the KeID of enrolee i (and its target key with --target-fqdn) */
+static char **keids; /* --once: the KeID of enrolee i (and its target key with --target-fqdn); mafkey: Kc k */
 static atomic_long next_idx;
 static atomic_int error_shown;
 static double deadline;
@@ -105,13 +117,17 @@ static int mode_gen(void)
 	char id[256], hex[65];
 	uint8_t kpm[32];
 
-	printf("kpm_id,kpm,enrolee_id,targets\n");
+	if (!o.km_format)
+		printf("kpm_id,kpm,enrolee_id,targets\n");
 	for (int i = 0; i < o.count; i++) {
 		kpm_id(i, id, sizeof(id));
 		kpm_of(id, kpm);
 		for (int k = 0; k < 32; k++)
 			snprintf(hex + 2 * k, 3, "%02x", kpm[k]);
-		printf("%s,%s,C%s%d,%s\n", id, hex, o.prefix, i, o.target);
+		if (o.km_format) /* KmID Km AE-ID: one `m2msec maf client add` each */
+			printf("%s %s C%s%d\n", id, hex, o.prefix, i);
+		else
+			printf("%s,%s,C%s%d,%s\n", id, hex, o.prefix, i, o.target);
 	}
 	m2m_memzero(kpm, sizeof(kpm));
 	m2m_memzero(hex, sizeof(hex));
@@ -344,6 +360,75 @@ out:
 	return ok ? 0 : -1;
 }
 
+/* One MAF procedure over a new KmID/Km association (TS-0003 clause 8.8.2.2): Key Registration of
+ * this session's exported Kc (clause 8.8.2.7, no keyValue), or with --client-reg the client's MAF
+ * Client Registration (clause 8.8.2.3). k: the registration number, client k % count. */
+static int one_mafkey(struct worker *w, long k)
+{
+	struct conn *c = &w->c;
+	uint8_t mat[48];
+	char req[1024], body[512], exp[32], kcid[128], want[160];
+	const char *rb;
+	size_t rbl;
+	int status = 0, n, ok = 0;
+	bool cl;
+	time_t t = time(NULL) + 3600;
+	struct tm tm;
+
+	kpm_id((int)(k % o.count), c->id, sizeof(c->id));
+	if (tls_open(w->ctx, c) != 0)
+		return -1;
+	if (SSL_export_keying_material(c->ssl, mat, sizeof(mat), MAF_EXPORT_LABEL, strlen(MAF_EXPORT_LABEL), NULL, 0,
+				       0) != 1) {
+		fail_once("export failed", NULL);
+		goto out;
+	}
+	for (int b = 0; b < 16; b++) /* Key Identifier = hexBinary(KcID)@MAF-FQDN, TS-0003 clause 10.3.5 */
+		snprintf(kcid + 2 * b, 3, "%02X", mat[b]);
+	snprintf(kcid + 32, sizeof(kcid) - 32, "@%s", o.fqdn);
+	gmtime_r(&t, &tm);
+	strftime(exp, sizeof(exp), "%Y%m%dT%H%M%S", &tm);
+	if (o.client_reg)
+		snprintf(body, sizeof(body),
+			 "{\"sec:clientRegCfg\":{\"fqdn\":\"%s\",\"adminFQDN\":\"%s\",\"expirationTime\":\"%s\"}}", o.fqdn,
+			 o.fqdn, exp);
+	else
+		snprintf(body, sizeof(body),
+			 "{\"sec:keyRegCfg\":{\"fqdn\":\"%s\",\"adminFQDN\":\"%s\",\"SUID\":32,\"targetIDs\":[\"%s\"],"
+			 "\"expirationTime\":\"%s\"}}",
+			 o.fqdn, o.fqdn, o.target, exp);
+	n = snprintf(req, sizeof(req),
+		     "POST /%s HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: k%ld\r\nX-M2M-RVI: 3\r\n"
+		     "Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: %zu\r\n"
+		     "Connection: close\r\n\r\n%s",
+		     o.client_reg ? "mafClientReg" : "mafKeyReg", o.fqdn, k, strlen(body), body);
+	if (SSL_write(c->ssl, req, n) != n || read_response(c, &status, &rb, &rbl, &cl) != 1) {
+		fail_once("maf: no complete answer", NULL);
+		goto out;
+	}
+	snprintf(want, sizeof(want), "\"relKeyID\":\"%.32s\"", kcid);
+	if (status != 201 || (!o.client_reg && strcasestr(rb, want) == NULL)) {
+		fail_once(o.client_reg ? "client registration: not 201" : "key registration: not 201 with relKeyID = KcID",
+			  c->buf);
+		goto out;
+	}
+	if (keids != NULL && !o.client_reg) { /* psk = Kc[0..15], the key-split rule (clause 8.3.5.1 step 10) */
+		char line[256];
+		n = snprintf(line, sizeof(line), "%s ", kcid);
+		for (int b = 0; b < 16; b++)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%02x", mat[16 + b]);
+		keids[k] = strdup(line);
+		m2m_memzero(line, sizeof(line));
+		if (keids[k] == NULL)
+			goto out;
+	}
+	ok = 1;
+out:
+	m2m_memzero(mat, sizeof(mat));
+	tls_close(c);
+	return ok ? 0 : -1;
+}
+
 static int push_lat(struct worker *w, double dt)
 {
 	if (w->n == w->cap) {
@@ -368,9 +453,9 @@ static void *enrol_run(void *arg)
 			break;
 		double t0 = now();
 		k = atomic_fetch_add(&next_idx, 1);
-		if (o.once && k >= o.count)
+		if (o.once && k >= o.total)
 			break;
-		if (one_enrolment(w, (int)(k % o.count)) == 0) {
+		if ((strcmp(o.mode, "mafkey") == 0 ? one_mafkey(w, k) : one_enrolment(w, (int)(k % o.count))) == 0) {
 			w->count++;
 			if (push_lat(w, now() - t0) != 0)
 				break;
@@ -500,6 +585,9 @@ static void usage(FILE *f)
 	      "                    (--seconds S | --once --keid-out FILE [--target-fqdn F]) [--no-register]\n"
 	      "       " PROG " get --port P --paths-file F [--conns C] [--seconds S] [--servername N]\n"
 	      "                  (--cert F --key F --ca F | --psk-identity ID --psk HEX) [--origin O]\n"
+	      "       " PROG " gen --km --fqdn F --seed HEX --count N   (lines: KmID Km AE-ID)\n"
+	      "       " PROG " mafkey --port P --fqdn MAF-FQDN --seed HEX --count N [--target ID] [--conns C]\n"
+	      "                     (--seconds S | --once (--client-reg | --total N --keid-out FILE))\n"
 	      "MEF benchmark client (bench/mef). KpmID i = PREFIX<i>@FQDN, Kpm = HMAC-SHA-256(seed, KpmID),\n"
 	      "Enrolee-ID = C<PREFIX><i>. --target-fqdn: each --keid-out line also holds the SUID 22 key for\n"
 	      "that Enrolment Target (TS-0003 10.3.7). Prints key=value figures; exit 1 on any error.\n",
@@ -519,7 +607,8 @@ int main(int argc, char **argv)
 		{"ca", required_argument, NULL, 'A'},	    {"psk-identity", required_argument, NULL, 'i'},
 		{"psk", required_argument, NULL, 'q'},	    {"origin", required_argument, NULL, 'o'},
 		{"servername", required_argument, NULL, 'N'}, {"target-fqdn", required_argument, NULL, 'T'},
-		{"help", no_argument, NULL, 'h'},
+		{"km", no_argument, NULL, 'M'},		    {"client-reg", no_argument, NULL, 'G'},
+		{"total", required_argument, NULL, 'L'},    {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *seed_hex = NULL, *psk_hex = NULL;
@@ -553,12 +642,18 @@ int main(int argc, char **argv)
 		case 'o': o.origin = optarg; break;
 		case 'N': o.servername = optarg; break;
 		case 'T': o.target_fqdn = optarg; break;
+		case 'M': o.km_format = true; break;
+		case 'G': o.client_reg = true; break;
+		case 'L': o.total = strtol(optarg, NULL, 10); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (o.conns < 1 || o.conns > 1024 || o.count < 1 || o.count > 10000000 || !(o.seconds > 0)) {
-		fprintf(stderr, PROG ": --conns 1..1024, --count >= 1, --seconds > 0\n");
+	if (o.total == 0)
+		o.total = o.count;
+	if (o.conns < 1 || o.conns > 1024 || o.count < 1 || o.count > 10000000 || !(o.seconds > 0) || o.total < 1 ||
+	    o.total > 10000000) {
+		fprintf(stderr, PROG ": --conns 1..1024, --count and --total >= 1, --seconds > 0\n");
 		return 2;
 	}
 	if (seed_hex != NULL &&
@@ -574,13 +669,20 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(o.mode, "gen") == 0 && o.fqdn && seed_hex) {
 		rc = mode_gen();
-	} else if (strcmp(o.mode, "enrol") == 0 && o.fqdn && seed_hex && o.port > 0 && (!o.once || o.keid_out)) {
-		if (o.once && (keids = calloc((size_t)o.count, sizeof(*keids))) == NULL)
+	} else if ((strcmp(o.mode, "enrol") == 0 || strcmp(o.mode, "mafkey") == 0) && o.fqdn && seed_hex && o.port > 0 &&
+		   (!o.once || o.keid_out || o.client_reg)) {
+		bool maf = strcmp(o.mode, "mafkey") == 0;
+		if (!maf)
+			o.total = o.count;
+		if (o.once && o.keid_out && (keids = calloc((size_t)o.total, sizeof(*keids))) == NULL)
 			return 1;
-		rc = run_workers(enrol_run, o.no_register ? "handshakes" : "enrolments");
-		if (o.once && rc == 0) {
+		rc = run_workers(enrol_run, maf ? (o.client_reg ? "clientregs" : "keyregs")
+						: (o.no_register ? "handshakes" : "enrolments"));
+		if (o.once && o.keid_out && rc == 0) {
+			mode_t um = umask(077); /* mafkey lines hold the TLS-PSK key */
 			FILE *f = fopen(o.keid_out, "w");
-			for (int i = 0; f != NULL && i < o.count; i++)
+			umask(um);
+			for (long i = 0; f != NULL && i < o.total; i++)
 				fprintf(f, "%s\n", keids[i] ? keids[i] : "-");
 			if (f == NULL || fclose(f) != 0)
 				rc = 1;

@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `make run`: a working secure CSE and its M2M Enrolment Function (MEF) in one command. Sets up
-# var/ (mode 0700) once:
+# `make run`: a working secure CSE, its M2M Enrolment Function (MEF) and its M2M Authentication
+# Function (MAF) in one command. Sets up var/ (mode 0700) once:
 #   var/ca/          a local P-256 CA (m2msec ca init); also the MEF's EST CA (ca-dir)
 #   var/server.*     the CSE's certificate (SAN = public domain name of the CSE-ID) and key (0600);
 #                    the CSE also presents it on its association with the MEF (mef-cert)
 #   var/mef.*        the MEF's certificate (SAN = its FQDN mef.<SP>) and key (0600)
+#   var/maf.*        the MAF's certificate (SAN = its FQDN maf.<SP>) and key (0600); the MAF also
+#                    presents it on its association with the MEF (an Enrolment Target, mef-cert)
 #   var/psk.txt      pre-provisioned M2M Secure Connection Key of the admin (0600)
 #   var/dev1.key     the device Kpsa of kpsa-dev1 (0600), also in var/creds.db (bound to Cdev1)
 #   var/dev1.kpm     the pre-provisioned Kpm of the device dev1@mef.<SP> that the tour enrols (0600)
+#   var/ae1.km       the pre-provisioned Km of the MAF client ae1@maf.<SP> of the tour (0600)
 #   var/creds.db     the credential store (m2msec cred)
-#   var/cse.db, var/mef.db   the CSE's resources and the MEF's enrolees: they survive a re-run
+#   var/cse.db, var/mef.db, var/maf.db   the CSE's resources, the MEF's enrolees and the MAF's
+#                    clients and keys: they survive a re-run
 #                    (`make clean` or `rm -rf var` to start over)
-# and writes var/run.ini (docs/config.md: [cse] and [mef] in one file) on EVERY run, so
+# and writes var/run.ini (docs/config.md: [cse], [mef] and [maf] in one file) on EVERY run, so
 # M2MSEC_PORT=N always takes effect; then walks through the operator CLI, prints the tour (enrol a
-# device with the MEF and register it with the CSE), starts the MEF in the background (log in
-# var/mef.log) and runs the CSE in the foreground; Ctrl-C (or the CSE's exit) stops both. Keys
+# device with the MEF and register it with the CSE; an AE reaching the CSE with a key from the
+# MAF), starts the MEF and the MAF in the background (logs in var/mef.log, var/maf.log) and runs
+# the CSE in the foreground; Ctrl-C (or the CSE's exit) stops all three. Keys
 # never appear on a command line of this script: they go through 0600 files and standard input.
 # Usage: scripts/run.sh [BUILD_DIR]   (default build; absolute or relative to the repository)
 # Environment: M2MSEC_PORT (default 8443) the CSE; M2MSEC_MEF_PORT (default M2MSEC_PORT + 1) the
-#   MEF; M2MSEC_VAR (default var) the state directory; M2MSEC_RUN_PREPARE_ONLY=1 prepares var/
+#   MEF; M2MSEC_MAF_PORT (default M2MSEC_PORT + 2) the MAF; M2MSEC_VAR (default var) the state
+#   directory; M2MSEC_RUN_PREPARE_ONLY=1 prepares var/
 #   and prints everything but starts nothing (used by tests/system/test_19_newcomer.py and
 #   tests/system/test_26_run_tour.py).
 set -euo pipefail
@@ -29,6 +35,7 @@ case "$BUILD" in /*) M2M="$BUILD/m2msec" ;; *) M2M="$PWD/$BUILD/m2msec" ;; esac
 SP=m2msec.example.com
 CSE_HOST=id-in.$SP
 MEF_FQDN=mef.$SP
+MAF_FQDN=maf.$SP
 PORT=${M2MSEC_PORT:-8443}
 VAR=${M2MSEC_VAR:-var}
 
@@ -42,6 +49,12 @@ case "$MEF_PORT" in
 esac
 [ "$MEF_PORT" -ge 1 ] && [ "$MEF_PORT" -le 65535 ] && [ "$MEF_PORT" != "$PORT" ] ||
 	{ echo "run.sh: M2MSEC_MEF_PORT $MEF_PORT is out of range or the CSE's port" >&2; exit 2; }
+MAF_PORT=${M2MSEC_MAF_PORT:-$((PORT < 65534 ? PORT + 2 : PORT - 2))}
+case "$MAF_PORT" in
+''|*[!0-9]*) echo "run.sh: M2MSEC_MAF_PORT must be a port number, not '$MAF_PORT'" >&2; exit 2 ;;
+esac
+[ "$MAF_PORT" -ge 1 ] && [ "$MAF_PORT" -le 65535 ] && [ "$MAF_PORT" != "$PORT" ] && [ "$MAF_PORT" != "$MEF_PORT" ] ||
+	{ echo "run.sh: M2MSEC_MAF_PORT $MAF_PORT is out of range or the CSE's or the MEF's port" >&2; exit 2; }
 # The commands printed for the reader: the binary as given (relative to the repository or absolute).
 M2M_SHOWN="$BUILD/m2msec"
 [ -x "$M2M" ] || { echo "run.sh: no m2msec binary at $M2M (build first: make build)" >&2; exit 1; }
@@ -64,6 +77,7 @@ if [ ! -f "$VAR/psk.txt" ]; then
 fi
 [ -f "$VAR/dev1.key" ] || { hexkey >"$VAR/dev1.key"; chmod 600 "$VAR/dev1.key"; }
 [ -f "$VAR/dev1.kpm" ] || { hexkey >"$VAR/dev1.kpm"; chmod 600 "$VAR/dev1.kpm"; }
+[ -f "$VAR/ae1.km" ] || { hexkey >"$VAR/ae1.km"; chmod 600 "$VAR/ae1.km"; }
 
 step "TS-0003 §10.3 key derivations (m2msec key)"
 KE=$(hexkey)
@@ -90,6 +104,9 @@ fi
 if [ ! -f "$VAR/mef.crt" ]; then
 	show "$M2M" ca issue --dir "$VAR/ca" --san "$MEF_FQDN" --out "$VAR/mef"
 fi
+if [ ! -f "$VAR/maf.crt" ]; then
+	show "$M2M" ca issue --dir "$VAR/ca" --san "$MAF_FQDN" --out "$VAR/maf"
+fi
 
 step "The credential store (m2msec cred)"
 if [ ! -f "$VAR/creds.db" ]; then
@@ -99,10 +116,11 @@ fi
 show "$M2M" cred list --store "$VAR/creds.db"
 
 # Rewritten on every run: the file always matches what this run starts (and what it prints).
-# One file, two sections (docs/config.md): [cse] for `m2msec cse`, [mef] for `m2msec mef`.
+# One file, three sections (docs/config.md): [cse] for `m2msec cse`, [mef] for `m2msec mef`,
+# [maf] for `m2msec maf`.
 cat >"$VAR/run.ini.tmp" <<INI
 # m2msec configuration written by make run (scripts/run.sh) on every run: edit a copy
-# (docs/config.md), or set M2MSEC_PORT / M2MSEC_MEF_PORT for other ports.
+# (docs/config.md), or set M2MSEC_PORT / M2MSEC_MEF_PORT / M2MSEC_MAF_PORT for other ports.
 [cse]
 cse-id = /id-in
 name = cse-in
@@ -122,6 +140,14 @@ mef-ca = $VAR/ca/ca.crt
 mef-cert = $VAR/server.crt
 mef-key = $VAR/server.key
 mef-cache-seconds = 60
+# the MAF this CSE is Entity B of (MAF-based SAEF): Kc Key Identifiers *@$MAF_FQDN are retrieved
+# from it over a certificate association (the CSE's certificate: CSE-ID /id-in)
+maf-url = https://127.0.0.1:$MAF_PORT
+maf-name = $MAF_FQDN
+maf-ca = $VAR/ca/ca.crt
+maf-cert = $VAR/server.crt
+maf-key = $VAR/server.key
+maf-cache-seconds = 60
 
 [mef]
 mef-fqdn = $MEF_FQDN
@@ -134,6 +160,25 @@ trust-anchors = $VAR/ca/ca.crt
 ca-dir = $VAR/ca
 est-uri = https://$MEF_FQDN:$MEF_PORT/.well-known/est
 log-file = $VAR/mef.log
+# the MAF (its certificate's DNS SAN) may fetch Km of enrolees that list it as a target
+maf-fqdns = $MAF_FQDN
+
+[maf]
+maf-fqdn = $MAF_FQDN
+sp-id = $SP
+https-listen = 127.0.0.1:$MAF_PORT
+store = $VAR/maf.db
+cert = $VAR/maf.crt
+key = $VAR/maf.key
+# certificate clients, and the CSE retrieving Kc
+trust-anchors = $VAR/ca/ca.crt
+# the MEF this MAF is an Enrolment Target of: Km of enrolled devices (KeID *@$MEF_FQDN)
+mef-url = https://127.0.0.1:$MEF_PORT
+mef-name = $MEF_FQDN
+mef-ca = $VAR/ca/ca.crt
+mef-cert = $VAR/maf.crt
+mef-key = $VAR/maf.key
+log-file = $VAR/maf.log
 INI
 mv -f "$VAR/run.ini.tmp" "$VAR/run.ini"
 rm -f "$VAR/cse.ini" # the single-section file of earlier versions: not read any more
@@ -141,11 +186,13 @@ rm -f "$VAR/cse.ini" # the single-section file of earlier versions: not read any
 step "Try it (in another terminal, from $PWD)"
 cat <<TXT
 The tour: enrol a device with the MEF and register it with the CSE (TS-0003 §8.3,
-docs/procedures/mef.md). The device dev1@$MEF_FQDN starts with only its pre-provisioned
-Kpm in $VAR/dev1.kpm (0600).
+docs/procedures/mef.md); then AEs that reach the CSE with a key from the MAF (TS-0003 §8.2.2.3,
+docs/procedures/maf.md). The device dev1@$MEF_FQDN starts with only its pre-provisioned Kpm in
+$VAR/dev1.kpm (0600).
 
-1. The operator registers the device's Kpm with the MEF (works while the MEF runs):
-  $M2M_SHOWN mef enrolee add --config $VAR/run.ini --kpm-id dev1@$MEF_FQDN --kpm-file $VAR/dev1.kpm --enrolee-id Cmef1 --target /id-in
+1. The operator registers the device's Kpm with the MEF (works while the MEF runs); its Enrolment
+   Targets are the CSE /id-in and the MAF $MAF_FQDN (step 8):
+  $M2M_SHOWN mef enrolee add --config $VAR/run.ini --kpm-id dev1@$MEF_FQDN --kpm-file $VAR/dev1.kpm --enrolee-id Cmef1 --target /id-in --target $MAF_FQDN
 
 2. The device enrols: MEF Handshake (TLS-PSK with the Kpm), Ke and KeID from the TLS exporter,
    MEF Client Registration. Prints the KeID; writes $VAR/dev1/keid, ke and target.psk (0600):
@@ -169,7 +216,35 @@ Kpm in $VAR/dev1.kpm (0600).
     --resolve $CSE_HOST:$PORT:127.0.0.1 -H 'X-M2M-Origin: Cmef1' -H 'X-M2M-RI: t3' -H 'X-M2M-RVI: 3' \\
     https://$CSE_HOST:$PORT/cse-in/mef1
 
-5. The operator revokes the device; its next enrolment fails (exit status 1):
+5. The MAF: an AE that shares no key with the CSE gets one from the MAF. The operator adds the
+   MAF client Cmaf1 with its pre-provisioned Master Credential Km ($VAR/ae1.km, 0600; works
+   while the MAF runs):
+  $M2M_SHOWN maf client add --config $VAR/run.ini --km-id ae1@$MAF_FQDN --km-file $VAR/ae1.km --client-id Cmaf1
+
+6. The AE (Entity A): MAF Handshake (TLS-PSK with the Km), MAF Client Registration and MAF Key
+   Registration of a Kc for the CSE //$SP/id-in (Kc and its KcID from the TLS exporter). Prints
+   the Kc Key Identifier; writes $VAR/ae1/kcid, kc and target.psk (0600: the first half of Kc):
+  $M2M_SHOWN maf-client key --maf 127.0.0.1:$MAF_PORT --maf-ca $VAR/ca/ca.crt --km-id ae1@$MAF_FQDN --km-file $VAR/ae1.km --target //$SP/id-in --out $VAR/ae1
+
+7. The AE registers with the CSE over TLS-PSK, psk_identity = the Kc Key Identifier: the CSE
+   retrieves Kc from the MAF during the handshake (MAF Key Retrieval, over its own certificate
+   association) and binds the association to Cmaf1:
+  BODY='{"m2m:ae":{"rn":"maf1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}'
+  printf 'POST /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: Cmaf1\r\nX-M2M-RI: k1\r\nX-M2M-RVI: 3\r\nContent-Type: application/json;ty=2\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \${#BODY} "\$BODY" \\
+    | openssl s_client -quiet -tls1_2 -psk_identity "\$(cat $VAR/ae1/kcid)" -psk "\$(cat $VAR/ae1/target.psk)" -connect 127.0.0.1:$PORT
+
+   The MAF's audit log shows the key registration and the CSE's key retrieval (never a key):
+  grep -E 'key-(registration|retrieval)' $VAR/maf.log | tail -n 2
+
+8. The enrolment flavour: Km from the device's enrolment of step 4 instead of a pre-provisioned
+   one, Km = HMAC-SHA-256(Ke, label || MAF-ID) (TS-0003 §10.3.2); the MAF fetches the same Km
+   from the MEF (the MAF is an Enrolment Target of dev1). Then Cmef1 reads its AE through the
+   Kc of the MAF (expect X-M2M-RSC: 2000):
+  $M2M_SHOWN maf-client key --maf 127.0.0.1:$MAF_PORT --maf-ca $VAR/ca/ca.crt --enrolment $VAR/dev1 --maf-fqdn $MAF_FQDN --target //$SP/id-in --out $VAR/dev1-maf
+  printf 'GET /cse-in/mef1 HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: Cmef1\r\nX-M2M-RI: k2\r\nX-M2M-RVI: 3\r\nConnection: close\r\n\r\n' \\
+    | openssl s_client -quiet -tls1_2 -psk_identity "\$(cat $VAR/dev1-maf/kcid)" -psk "\$(cat $VAR/dev1-maf/target.psk)" -connect 127.0.0.1:$PORT
+
+9. The operator revokes the device; its next enrolment fails (exit status 1):
   $M2M_SHOWN mef enrolee revoke --config $VAR/run.ini --kpm-id dev1@$MEF_FQDN
   $M2M_SHOWN enrol --mef 127.0.0.1:$MEF_PORT --mef-ca $VAR/ca/ca.crt --kpm-id dev1@$MEF_FQDN --kpm-file $VAR/dev1.kpm --out $VAR/dev1-again
 
@@ -203,39 +278,52 @@ More certificates: docs/pki.md ("Try it against make run").
 
 Resources survive a re-run ($VAR/cse.db): registering the same AE again answers
 X-M2M-RSC: 4117 (ORIGINATOR_HAS_ALREADY_REGISTERED) - read it back instead, or start over
-with 'make clean' (or 'rm -rf $VAR').
+with 'make clean' (or 'rm -rf $VAR'). So do the MEF's enrolees and the MAF's clients
+($VAR/mef.db, $VAR/maf.db): adding one again is refused (exit status 1).
 
 The admin PSK (identity kpsa-admin@$SP, originator CAdmin) is in $VAR/psk.txt (mode 0600).
-The binary is $M2M; the configuration $VAR/run.ini ([cse] and [mef], rewritten on every run).
-The CSE logs JSON lines on stderr, the MEF to $VAR/mef.log. Ctrl-C stops both.
+The binary is $M2M; the configuration $VAR/run.ini ([cse], [mef] and [maf], rewritten on every
+run). The CSE logs JSON lines on stderr, the MEF to $VAR/mef.log, the MAF to $VAR/maf.log.
+Ctrl-C stops all three.
 TXT
 
 if [ "${M2MSEC_RUN_PREPARE_ONLY:-0}" = 1 ]; then
 	echo
-	echo "prepared $VAR/run.ini for the CSE on https://127.0.0.1:$PORT and the MEF on https://127.0.0.1:$MEF_PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
+	echo "prepared $VAR/run.ini for the CSE on https://127.0.0.1:$PORT, the MEF on https://127.0.0.1:$MEF_PORT and the MAF on https://127.0.0.1:$MAF_PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
 	exit 0
 fi
 
-# The MEF in the background, the CSE in the foreground. A background job of a script ignores
-# SIGINT, so the EXIT trap stops the MEF whichever way this script ends: Ctrl-C (the CSE stops,
-# then the script), the CSE's exit, or a failure here.
-step "Starting the MEF on https://127.0.0.1:$MEF_PORT (log: $VAR/mef.log)"
-"$M2M" mef --config "$VAR/run.ini" >>"$VAR/mef.out" 2>&1 &
-MEF_PID=$!
-stop_mef() {
-	kill -TERM "$MEF_PID" 2>/dev/null || true
-	wait "$MEF_PID" 2>/dev/null || true
+# The MEF and the MAF in the background, the CSE in the foreground. A background job of a script
+# ignores SIGINT, so the EXIT trap stops both whichever way this script ends: Ctrl-C (the CSE
+# stops, then the script), the CSE's exit, or a failure here.
+PIDS=()
+stop_bg() {
+	local p
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 }
-trap stop_mef EXIT
+trap stop_bg EXIT
 trap 'exit 130' INT TERM
-for _ in $(seq 100); do
-	if ! kill -0 "$MEF_PID" 2>/dev/null; then
-		tail -n 5 "$VAR/mef.out" >&2
-		echo "run.sh: the MEF did not start (above; its output is in $VAR/mef.out)" >&2
-		exit 1
-	fi
-	(exec 3<>"/dev/tcp/127.0.0.1/$MEF_PORT") 2>/dev/null && break
-	sleep 0.1
-done
+# start_bg NAME PORT: `m2msec NAME` in the background (output in var/NAME.out), then wait (at most
+# 10 s) until it listens on PORT; it exiting first ends the script.
+start_bg() {
+	local name=$1 port=$2 pid upper
+	upper=$(echo "$name" | tr a-z A-Z)
+	step "Starting the $upper on https://127.0.0.1:$port (log: $VAR/$name.log)"
+	"$M2M" "$name" --config "$VAR/run.ini" >>"$VAR/$name.out" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	for _ in $(seq 100); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			tail -n 5 "$VAR/$name.out" >&2
+			echo "run.sh: the $upper did not start (above; its output is in $VAR/$name.out)" >&2
+			exit 1
+		fi
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
+start_bg mef "$MEF_PORT"
+start_bg maf "$MAF_PORT"
 step "Starting the secure CSE on https://127.0.0.1:$PORT"
 "$M2M" cse --config "$VAR/run.ini"

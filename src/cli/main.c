@@ -32,8 +32,13 @@ static void usage(FILE *f)
 	      "m2msec is the oneM2M TS-0003 security stack.\n\n"
 	      "  --allow-core-dumps  keep core dumps and ptrace access (debugging only: a core of the\n"
 	      "                      CSE holds every Kpsa and the server key)\n\ncommands:\n", f);
+	/* The names padded to the longest one, so the summaries line up whatever names are added. */
+	int width = 0;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-6s %s\n", commands[i].name, commands[i].summary);
+		if ((int)strlen(commands[i].name) > width)
+			width = (int)strlen(commands[i].name);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-*s %s\n", width, commands[i].name, commands[i].summary);
 	fputs("\nexit status: 0 success, 1 runtime failure, 2 bad usage or input\n", f);
 }
 

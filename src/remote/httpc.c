@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -452,6 +454,16 @@ static void connect_to(hreq *r, struct evutil_addrinfo *ai)
 	if (bufferevent_write(r->bev, r->out, r->outlen) != 0 || bufferevent_enable(r->bev, EV_READ | EV_WRITE) != 0 ||
 	    bufferevent_socket_connect(r->bev, ai->ai_addr, (int)ai->ai_addrlen) != 0)
 		finish(r, M2MI_HTTPC_FAILED, 0, 0);
+	else
+		m2mi_httpc_tune_socket((int)bufferevent_getfd(r->bev));
+}
+
+void m2mi_httpc_tune_socket(int fd)
+{
+	int one = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* best effort */
 }
 
 static void on_dns(int err, struct evutil_addrinfo *ai, void *arg)

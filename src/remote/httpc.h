@@ -27,6 +27,12 @@ typedef struct m2mi_url {
 /* "http://host[:port][/path]": M2M_E_UNSUPPORTED for another scheme, M2M_E_INVAL malformed. */
 m2m_err m2mi_url_parse(const char *url, m2mi_url *u);
 enum { M2MI_HTTPC_OK = 0, M2MI_HTTPC_FAILED = 1, M2MI_HTTPC_DENIED = 2 };
+/* Per-socket options of an outbound connection: TCP_NODELAY, so a request's small TLS records
+ * are not held back by Nagle's algorithm waiting for the peer's delayed ACK (about 40 ms per
+ * exchange on Linux loopback: a CSE fetching Kc from the MAF during a handshake, bench/maf).
+ * A socket that is not TCP (or -1) is left alone. */
+void m2mi_httpc_tune_socket(int fd);
+
 typedef struct m2mi_httpc m2mi_httpc;
 typedef void (*m2mi_httpc_cb)(void *arg, int result, int status, int rsc);
 m2m_err m2mi_httpc_new(struct event_base *base, const m2mi_addr_policy *pol, m2mi_httpc **out);

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""`make run` with the MEF (issue 7, "Done when"): scripts/run.sh prepares var/ with one
-configuration file (var/run.ini, [cse] and [mef]); the test starts `m2msec mef` and `m2msec cse`
-from it as make run does, then executes every command of the printed tour as written (bash, in a
-directory that looks like the repository: build/ and var/), asserting each outcome:
+"""`make run` with the MEF (issue 7, "Done when") and the MAF (issue 8, "CSE integration"):
+scripts/run.sh prepares var/ with one configuration file (var/run.ini, [cse], [mef] and [maf]);
+the test starts `m2msec mef`, `m2msec maf` and `m2msec cse` from it as make run does, then
+executes every command of the printed tour as written (bash, in a directory that looks like the
+repository: build/ and var/), asserting each outcome:
   1. `m2msec mef enrolee add ... --kpm-file var/dev1.kpm` registers the Kpm enrolee (TS-0003 §8.3);
   2. `m2msec enrol --mef ... --kpm-file ... --out var/dev1` prints the KeID (clause 10.3.1) and
      writes keid, ke and target.psk (0600);
@@ -11,9 +12,20 @@ directory that looks like the repository: build/ and var/), asserting each outco
      fetchCredentials) and bound the association to the Enrolee-ID; another From is 4106;
   4. `m2msec enrol ... --cert` gets a certificate for a device-generated key over EST (clause
      8.3.6) and the CSE accepts it (curl RETRIEVE of the AE: 2000);
-  5. `m2msec mef enrolee revoke` makes the next enrolment fail (exit 1, nothing written).
-Also: no key in the printed text or the MEF's log, and the full `make run` (scripts/run.sh
-without M2MSEC_RUN_PREPARE_ONLY) starts both services and stops both on SIGINT."""
+  5. `m2msec maf client add ... --km-file var/ae1.km --client-id Cmaf1` adds a MAF client with a
+     pre-provisioned Km (TS-0003 §8.8.2.2);
+  6. `m2msec maf-client key ... --target //SP/id-in --out var/ae1` registers a Kc for the CSE
+     (§8.8.2.7) and writes kcid, kc and target.psk (0600, the first half of Kc, §8.8.1);
+  7. `openssl s_client -psk_identity "$(cat var/ae1/kcid)" -psk "$(cat var/ae1/target.psk)"`
+     registers the AE (2001): the CSE retrieved Kc from the MAF (§8.8.2.8, the MAF's audit shows
+     the CSE-ID's key-retrieval) and bound the association to Cmaf1 (§8.2.2.3);
+  8. `m2msec maf-client key --enrolment var/dev1` (Km from the enrolment, §10.3.2; the MAF fetches
+     it from the MEF) and Cmef1 reads its AE through that Kc (2000);
+  9. `m2msec mef enrolee revoke` makes the next enrolment fail (exit 1, nothing written).
+Also: no key in the printed text or the MEF's or the MAF's log, and the full `make run`
+(scripts/run.sh without M2MSEC_RUN_PREPARE_ONLY) starts the three services and stops them on
+SIGINT."""
+import json
 import os
 import re
 import shutil
@@ -31,10 +43,12 @@ SOURCE_DIR = os.environ.get("M2MSEC_SOURCE_DIR",
                             os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 SP = "m2msec.example.com"
 KPM_ID = "dev1@mef." + SP
+KM_ID = "ae1@maf." + SP
 
 
-def run_sh(m2msec_bin, var, port, mef_port, prepare_only=True):
-    env = dict(os.environ, M2MSEC_VAR=str(var), M2MSEC_PORT=str(port), M2MSEC_MEF_PORT=str(mef_port))
+def run_sh(m2msec_bin, var, port, mef_port, maf_port, prepare_only=True):
+    env = dict(os.environ, M2MSEC_VAR=str(var), M2MSEC_PORT=str(port), M2MSEC_MEF_PORT=str(mef_port),
+               M2MSEC_MAF_PORT=str(maf_port))
     if prepare_only:
         env["M2MSEC_RUN_PREPARE_ONLY"] = "1"
     return env
@@ -78,18 +92,19 @@ def start(m2msec_bin, service, ini, port, cwd):
 
 @pytest.fixture
 def tour(m2msec_bin, tmp_path):
-    port, mef_port = free_port(), free_port()
+    port, mef_port, maf_port = free_port(), free_port(), free_port()
     var = tmp_path / "var"
     res = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
-                         env=run_sh(m2msec_bin, var, port, mef_port), capture_output=True, text=True,
+                         env=run_sh(m2msec_bin, var, port, mef_port, maf_port), capture_output=True, text=True,
                          timeout=120)
     assert res.returncode == 0, (res.stdout, res.stderr)
     os.symlink(os.path.dirname(m2msec_bin), tmp_path / "build")
     procs = []
     try:
         procs.append(start(m2msec_bin, "mef", var / "run.ini", mef_port, tmp_path))
+        procs.append(start(m2msec_bin, "maf", var / "run.ini", maf_port, tmp_path))
         procs.append(start(m2msec_bin, "cse", var / "run.ini", port, tmp_path))
-        yield tmp_path, var, res.stdout + res.stderr, port, mef_port
+        yield tmp_path, var, res.stdout + res.stderr, port, mef_port, maf_port
     finally:
         for p in procs:
             p.terminate()
@@ -97,10 +112,10 @@ def tour(m2msec_bin, tmp_path):
 
 
 def test_printed_tour_enrols_a_device_end_to_end(tour):
-    cwd, var, out, port, mef_port = tour
+    cwd, var, out, port, mef_port, maf_port = tour
     blocks = tour_blocks(out)
-    assert len(blocks) == 7, blocks
-    add, enrol, register, spoof, cert, revoke, look = blocks
+    assert len(blocks) == 12, blocks
+    add, enrol, register, spoof, cert, maf_add, maf_key, maf_register, maf_audit, maf_enrol, revoke, look = blocks
     assert "--kpm-file %s/dev1.kpm" % var in add and "--enrolee-id Cmef1 --target /id-in" in add
 
     # 1. the operator adds the Kpm enrolee (the Kpm travels in its 0600 file)
@@ -133,7 +148,47 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
     assert rsc(r.stdout) == 2000, r.stdout
     assert '"rn":"mef1"' in r.stdout.replace(" ", "")
 
-    # 5. revoked: the next enrolment fails, nothing is written
+    # 5. the operator adds a MAF client with a pre-provisioned Km (its 0600 file)
+    r = bash(maf_add, cwd)
+    assert r.returncode == 0 and r.stdout.strip() == KM_ID + " added client=Cmaf1", (r.stdout, r.stderr)
+
+    # 6. Entity A registers a Kc for the CSE with the MAF: the Key Identifier on stdout, the keys in
+    # 0600 files, target.psk = the first half of Kc (TS-0003 8.8.1 key split)
+    assert "--target //%s/id-in --out %s/ae1" % (SP, var) in maf_key
+    r = bash(maf_key, cwd)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    kcid = r.stdout.strip()
+    assert re.fullmatch(r"[0-9A-F]{32}@maf\.m2msec\.example\.com", kcid), kcid
+    assert (var / "ae1" / "kcid").read_text().strip() == kcid
+    for name in ("kc", "target.psk"):
+        assert stat.S_IMODE(os.stat(var / "ae1" / name).st_mode) == 0o600
+    kc = (var / "ae1" / "kc").read_text().strip().lower()
+    assert (var / "ae1" / "target.psk").read_text().strip().lower() == kc[:32]
+
+    # 7. TLS-PSK with the Kc Key Identifier: the CSE retrieves Kc from the MAF, binds Cmaf1
+    r = bash(maf_register, cwd)
+    assert rsc(r.stdout) == 2001, (r.stdout, r.stderr)
+    assert '"aei":"Cmaf1"' in r.stdout.replace(" ", "")
+    r = bash(maf_audit, cwd)
+    assert r.returncode == 0, r.stderr
+    audits = [json.loads(ln) for ln in r.stdout.splitlines()]
+    got = [(a["procedure"], a["outcome"], a["rsc"], a["client"], a["key_id"]) for a in audits]
+    assert got == [("key-registration", "ok", 2001, "Cmaf1", kcid),
+                   ("key-retrieval", "ok", 2000, "//%s/id-in" % SP, kcid)], got
+
+    # 8. the enrolment flavour: Km from the enrolment of step 4, fetched by the MAF from the MEF;
+    # Cmef1 reads its AE over the association with that Kc
+    r = bash(maf_enrol, cwd)
+    assert (var / "dev1-maf" / "kcid").exists(), (r.stdout, r.stderr)
+    kcid2 = (var / "dev1-maf" / "kcid").read_text().strip()
+    assert kcid2 in r.stdout and kcid2 != kcid
+    assert rsc(r.stdout) == 2000, (r.stdout, r.stderr)
+    assert '"rn":"mef1"' in r.stdout.replace(" ", "")
+    retr = [json.loads(ln) for ln in (var / "maf.log").read_text().splitlines() if '"maf audit"' in ln]
+    assert [(a["procedure"], a["client"]) for a in retr if a.get("key_id") == kcid2][-1] == \
+        ("key-retrieval", "//%s/id-in" % SP)
+
+    # 9. revoked: the next enrolment fails, nothing is written
     r = bash(revoke, cwd)
     assert r.returncode == 1, (r.stdout, r.stderr)
     assert KPM_ID + " revoked" in r.stdout or "revoked" in r.stdout
@@ -145,19 +200,24 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
 
     # no key anywhere the reader sees
     kpm = (var / "dev1.kpm").read_text().strip()
-    text = out + (var / "mef.log").read_text()
-    for secret in (kpm, (var / "dev1" / "ke").read_text().strip(), (var / "dev1" / "target.psk").read_text().strip()):
-        assert secret not in text
+    text = out + (var / "mef.log").read_text() + (var / "maf.log").read_text()
+    secrets = [kpm, (var / "ae1.km").read_text().strip(), kc, (var / "dev1-maf" / "kc").read_text().strip()]
+    secrets += [(var / "dev1" / name).read_text().strip() for name in ("ke", "target.psk")]
+    for secret in secrets:
+        assert secret.lower() not in text.lower()
 
 
-def test_tour_config_is_one_file_with_both_sections(tour):
-    cwd, var, out, port, mef_port = tour
+def test_tour_config_is_one_file_with_three_sections(tour):
+    cwd, var, out, port, mef_port, maf_port = tour
     text = (var / "run.ini").read_text()
-    assert "[cse]" in text and "[mef]" in text
+    assert "[cse]" in text and "[mef]" in text and "[maf]" in text
     assert "mef-url = https://127.0.0.1:%d" % mef_port in text
     assert "https-listen = 127.0.0.1:%d" % mef_port in text
+    assert "maf-url = https://127.0.0.1:%d" % maf_port in text
+    assert "https-listen = 127.0.0.1:%d" % maf_port in text
+    assert "maf-fqdns = maf.%s" % SP in text and "maf-name = maf.%s" % SP in text
     assert not (var / "cse.ini").exists()
-    for name in ("dev1.kpm", "mef.key", "server.key", "run.ini"):
+    for name in ("dev1.kpm", "ae1.km", "mef.key", "maf.key", "server.key", "run.ini"):
         assert stat.S_IMODE(os.stat(var / name).st_mode) == 0o600, name
     assert not re.search(r"-psk [0-9a-f]{64}", out)
 
@@ -170,24 +230,38 @@ def port_open(port):
         return False
 
 
-def test_make_run_starts_both_and_sigint_stops_both(m2msec_bin, tmp_path):
-    """scripts/run.sh as `make run` runs it: the MEF in the background (log in var/), the CSE in
-    the foreground; SIGINT to the script's process group (Ctrl-C) stops both."""
-    port, mef_port = free_port(), free_port()
+def test_make_run_starts_all_three_and_sigint_stops_them(m2msec_bin, tmp_path):
+    """scripts/run.sh as `make run` runs it: the MEF and the MAF in the background (logs in var/),
+    the CSE in the foreground; SIGINT to the script's process group (Ctrl-C) stops all three."""
+    port, mef_port, maf_port = free_port(), free_port(), free_port()
     proc = subprocess.Popen([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
-                            env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, prepare_only=False),
+                            env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, prepare_only=False),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_port(mef_port, proc, timeout=60)
+        wait_port(maf_port, proc, timeout=60)
         wait_port(port, proc, timeout=60)
-        assert (tmp_path / "var" / "mef.log").exists()
+        assert (tmp_path / "var" / "mef.log").exists() and (tmp_path / "var" / "maf.log").exists()
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)
-        deadline = time.monotonic() + 30          # bounded wait for the MEF's shutdown, not a timing check
-        while port_open(mef_port) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 30          # bounded wait for the shutdowns, not a timing check
+        while (port_open(mef_port) or port_open(maf_port)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not port_open(mef_port) and not port_open(port)
+        assert not port_open(mef_port) and not port_open(maf_port) and not port_open(port)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
+
+
+def test_usage_lists_every_command_aligned(m2msec_bin):
+    """`m2msec --help` (the overview make run's reader meets first): every summary starts in the
+    same column, also after the longest command name (maf-client)."""
+    r = subprocess.run([m2msec_bin, "--help"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    listing = r.stdout[r.stdout.index("commands:\n") + len("commands:\n"):].split("\n\n")[0].splitlines()
+    names = [ln.split()[0] for ln in listing]
+    assert "maf-client" in names and "cse" in names
+    width = max(len(n) for n in names)
+    for ln in listing:
+        assert ln.startswith("  ") and ln[2 + width] == " " and ln[3 + width] != " ", listing

@@ -6,6 +6,10 @@
  * resolved address before any connection, and exchanges running side by side on one loop.
  */
 #include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "cse_fixture.h"
 
@@ -181,6 +185,24 @@ static void test_side_by_side(void **state)
 	fx_http_stop(h);
 }
 
+/* An outbound socket gets TCP_NODELAY (a fresh TCP socket has it off, checked first). */
+static void test_tune_socket_nodelay(void **state)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), v = -1;
+	socklen_t l = sizeof(v);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &l), 0);
+	assert_int_equal(v, 0);
+	m2mi_httpc_tune_socket(fd);
+	l = sizeof(v);
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &l), 0);
+	assert_int_not_equal(v, 0);
+	close(fd);
+	m2mi_httpc_tune_socket(-1); /* no socket: nothing happens */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_unreachable_and_silent),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_side_by_side),
+		cmocka_unit_test(test_tune_socket_nodelay),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
