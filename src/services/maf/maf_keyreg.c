@@ -86,16 +86,34 @@ static json_t *keyreg_json(const m2m_maf *maf, const m2m_cred_info *info, const 
 	return o;
 }
 
+typedef struct count_ctx {
+	const char *owner;
+	int64_t now;
+	size_t n;
+} count_ctx;
+
+/* Count the unexpired, unrevoked key registrations of one client. */
+static m2m_err count_key(const m2m_cred_info *info, void *arg)
+{
+	count_ctx *c = arg;
+
+	if (info->owner != NULL && strcmp(info->owner, c->owner) == 0 && /* public: ids */
+	    m2m_credstore_check(info, c->now) == M2M_OK)
+		c->n++;
+	return M2M_OK;
+}
+
 static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
 			 int64_t now, m2mi_maf_out *o)
 {
-	char kid[M2MI_MAF_ID_MAX], labels[1024], rel[33], abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX];
+	char kid[M2MI_MAF_ID_MAX], labels[M2MI_MAF_LABELS_TEXT], rel[33], abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX];
 	char *targets[M2MI_MEF_TARGETS_MAX];
 	m2m_cred_info *info = NULL, ci, *got = NULL;
 	m2mi_mef_key_reg in;
 	m2mi_maf_reg reg;
 	m2m_key *key = NULL;
 	uint8_t rb[16];
+	count_ctx cnt;
 	m2m_err r;
 
 	o->proc = "key-registration";
@@ -120,6 +138,16 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 		m2mi_mef_key_reg_wipe(&in);
 		m2m_credstore_info_free(info);
 		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn, expirationTime, SUID, targetIDs or keyValue");
+	}
+	/* a bound on the store: unexpired keys per client (expired ones do not count) */
+	cnt = (count_ctx){.owner = a->client_id, .now = now};
+	if ((r = m2m_credstore_list(w->st, M2M_CRED_KIND_KC, count_key, &cnt)) != M2M_OK ||
+	    cnt.n >= M2MI_MAF_KEYS_PER_CLIENT) {
+		m2mi_mef_key_reg_wipe(&in);
+		m2m_credstore_info_free(info);
+		return r != M2M_OK ? m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure")
+				   : m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "key-limit",
+						   "too many key registrations for this client: de-register one first");
 	}
 	if (in.key_len > 0) {
 		r = m2m_key_new(in.key, in.key_len, &key);
@@ -214,7 +242,7 @@ static bool source_usable(m2m_maf_worker *w, const m2m_cred_info *info, int64_t 
 static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, const m2m_request *req, m2m_response *rsp,
 			 int64_t now, m2mi_maf_out *o)
 {
-	char abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX], labels[1024], ts[16] = "", *targets[M2MI_MEF_TARGETS_MAX];
+	char abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX], labels[M2MI_MAF_LABELS_TEXT], ts[16] = "", *targets[M2MI_MEF_TARGETS_MAX];
 	json_t *at = NULL, *body, *in_o;
 	m2mi_mef_key_reg in;
 	m2m_cred_info ci;
@@ -283,7 +311,7 @@ m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_r
 	m2m_cred_info *info = NULL;
 	m2m_key *key = NULL;
 	bool source;
-	m2m_err r = M2M_OK;
+	m2m_err r = M2M_OK, cr;
 
 	o->proc = *p == '\0' ? "key-registration" : req->op == M2M_OP_RETRIEVE ? "key-retrieval"
 					       : req->op == M2M_OP_UPDATE ? "key-registration-update" : "key-deregistration";
@@ -309,8 +337,10 @@ m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_r
 			r = m2mi_maf_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 		else if (req->pc != NULL)
 			r = m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "RETRIEVE carries no content");
-		else if (m2m_credstore_check(info, now) != M2M_OK)
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "expired", "key expired");
+		else if ((cr = m2m_credstore_check(info, now)) != M2M_OK) /* one cause per refusal */
+			r = m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
+					  cr == M2M_E_KEY_REVOKED ? "revoked" : "expired",
+					  cr == M2M_E_KEY_REVOKED ? "key revoked" : "key expired");
 		else if (!source_usable(w, info, now))
 			r = m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "revoked",
 					  "the source client is revoked or de-registered");
