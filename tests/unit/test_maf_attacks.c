@@ -6,7 +6,8 @@
  * operation; a KmID differing only in case cannot shadow another client's; SP-relative and
  * absolute target IDs compare in absolute form only; a revoked Kc is refused 4103 and audited
  * "revoked"; labels survive whatever they contain; a client's keys are capped (4000
- * "key-limit").
+ * "key-limit"); remote provisioning replaces its Km record instead of adding one per
+ * registration.
  */
 #include "maf_fixture.h"
 
@@ -219,6 +220,68 @@ static void test_keys_per_client_capped(void **state)
 	mx_free(f);
 }
 
+/* A remote-provisioning association (PSK identity = a KeID of the configured MEF, Km from it). */
+static m2m_maf_assoc *remote(mx *f, const char *keid, const char *bound)
+{
+	uint8_t kb[32];
+	m2m_key *km = NULL;
+	m2m_sa sa = {.kind = M2M_SA_PSK, .entity = M2M_ENTITY_AE};
+	m2m_maf_assoc *a = NULL;
+
+	memset(kb, 0x5a, sizeof(kb));
+	snprintf(sa.credential_id, sizeof(sa.credential_id), "13-%s", keid);
+	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", bound);
+	assert_int_equal(m2m_key_new(kb, 32, &km), M2M_OK);
+	assert_int_equal(m2m_maf_assoc_new(f->maf, &sa, NULL, km, &a), M2M_OK);
+	m2m_key_free(km);
+	return a;
+}
+
+static m2m_err count_km(const m2m_cred_info *info, void *arg)
+{
+	(void)info;
+	(*(size_t *)arg)++;
+	return M2M_OK;
+}
+
+/* An enrolee registering again and again through its KeID (clause 8.8.2.3) must not grow the
+ * store: the Km records of its older registrations go (the oldest KmID stops working), and the
+ * keys registered through an old KmID stay usable. */
+static void test_remote_registration_replaces(void **state)
+{
+	mx *f = mx_new();
+	m2m_maf_assoc *r = remote(f, "00112233445566778899AABBCCDDEEFF@mef.example.com", "Cenr"), *k1;
+	m2m_maf_assoc *t = mx_cert(f, MX_CSE_ABS, M2M_ENTITY_CSE);
+	m2m_credstore *st = NULL;
+	char kmid[128], path[96], ke[M2M_SA_ID_MAX];
+	json_t *pc = NULL;
+	m2m_key *km = NULL;
+	m2m_sa b;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(mx_run(f, r, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, &pc), 2001);
+	snprintf(kmid, sizeof(kmid), "%s", mx_str(pc, "sec:mafClientReg", "assignedSymmKeyID"));
+	json_decref(pc);
+	k1 = mx_km(f, kmid, 9);
+	snprintf(path, sizeof(path), "%s", mk(f, k1, KR_VAL("/cse-in")));
+	for (int i = 1; i <= 20; i++)
+		assert_int_equal(mx_run_at(f, r, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, NULL, MX_NOW + i), 2001);
+	/* two pre-provisioned Km records of the fixture, the newest for the enrolment and the three
+	 * before it (a concurrent run of the same enrolment keeps its KmID) */
+	assert_int_equal(m2m_credstore_open(f->path, &st), M2M_OK);
+	assert_int_equal(m2m_credstore_list(st, M2M_CRED_KIND_KM, count_km, &n), M2M_OK);
+	m2m_credstore_close(st);
+	assert_int_equal(n, 2 + 1 + 3);
+	assert_int_equal(m2m_maf_km_lookup(f->maf, kmid, MX_NOW, &km, &b, ke, sizeof(ke)), M2M_E_NOT_FOUND);
+	/* the key registered through the first KmID is still the target's */
+	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 2000);
+	m2m_maf_assoc_free(r);
+	m2m_maf_assoc_free(k1);
+	m2m_maf_assoc_free(t);
+	mx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_revoked_kc_audited_revoked),
 		cmocka_unit_test(test_labels_survive_escaping),
 		cmocka_unit_test(test_keys_per_client_capped),
+		cmocka_unit_test(test_remote_registration_replaces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
