@@ -282,6 +282,21 @@ static void test_remote_registration_replaces(void **state)
 	mx_free(f);
 }
 
+/* Expiry arithmetic: a cap so large that "now + cap" would overflow is a configuration error,
+ * not undefined behaviour deciding a key's expiry. */
+static void test_lifetime_cap_overflow(void **state)
+{
+	m2m_maf_config c = {.maf_fqdn = MX_FQDN, .store = "/nonexistent/maf.db", .max_key_lifetime = INT64_MAX};
+	m2m_maf *maf = NULL;
+
+	(void)state;
+	assert_int_equal(m2m_maf_new(&c, &maf), M2M_E_CONFIG);
+	c.max_key_lifetime = 0;
+	c.max_reg_lifetime = INT64_MAX - 10;
+	assert_int_equal(m2m_maf_new(&c, &maf), M2M_E_CONFIG);
+	assert_null(maf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_labels_survive_escaping),
 		cmocka_unit_test(test_keys_per_client_capped),
 		cmocka_unit_test(test_remote_registration_replaces),
+		cmocka_unit_test(test_lifetime_cap_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,8 +68,9 @@ m2m_err m2m_maf_new(const m2m_maf_config *cfg, m2m_maf **out)
 	    (cfg->mef_fqdn != NULL && m2m_id_check_fqdn(cfg->mef_fqdn, strlen(cfg->mef_fqdn)) != M2M_OK) ||
 	    (cfg->sp_id != NULL && (strncmp(cfg->sp_id, "//", 2) != 0 ||
 				    m2m_id_check_fqdn(cfg->sp_id + 2, strlen(cfg->sp_id + 2)) != M2M_OK)) ||
-	    cfg->max_key_lifetime < 0 || cfg->max_reg_lifetime < 0 || cfg->mef_recheck_seconds < 0)
-		return M2M_E_CONFIG;
+	    cfg->max_key_lifetime < 0 || cfg->max_reg_lifetime < 0 || cfg->mef_recheck_seconds < 0 ||
+	    cfg->max_key_lifetime > M2MI_MAF_LIFETIME_MAX || cfg->max_reg_lifetime > M2MI_MAF_LIFETIME_MAX)
+		return M2M_E_CONFIG; /* now + a cap must not overflow */
 	if ((maf = calloc(1, sizeof(*maf))) == NULL)
 		return M2M_E_NOMEM;
 	maf->cfg = *cfg;

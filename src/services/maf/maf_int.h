@@ -20,6 +20,9 @@
 /* Unexpired key registrations one client may hold (a bound on the store, maf.md "MAF Key
  * Registration"); one more is 4000. */
 #define M2MI_MAF_KEYS_PER_CLIENT 64
+/* The largest max_key_lifetime / max_reg_lifetime m2m_maf_new takes (100 years): "now + cap"
+ * stays far from overflowing an int64_t. */
+#define M2MI_MAF_LIFETIME_MAX ((int64_t)100 * 366 * 86400)
 /* The compact JSON text of the longest labels (sec:clientRegCfg / sec:keyRegCfg): 8 labels of 63
  * bytes each escaped to at most 6 bytes ("\u0001"), quoted, commas, brackets; never cut. */
 #define M2MI_MAF_LABELS_TEXT (M2MI_MEF_LABELS_MAX * (6 * (M2MI_MEF_LABEL_MAX - 1) + 3) + 2)
