@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: Apache-2.0
+"""An attacker's view of `m2msec maf` (issue 8), black-box over real TLS: what a client holding a
+valid credential for something else can make the MAF do (TS-0003 clause 8.8.2;
+docs/procedures/maf.md). A registered Km client gets 4004 for another client's key and
+registration whatever the operation, in either hex case, with the same error text as for an
+unknown one (no oracle), and the victim's key stays intact; labels of quotes and control
+characters survive the store whole; a client's unexpired keys are capped (4000, nothing written);
+the audit log names one cause per refusal and never a key."""
+import json
+import secrets
+
+from test_30_maf_service import FQDN, Maf, cert_call, client_reg, key_reg, pki, psk_call, request, ts  # noqa: F401
+
+NO_LIMITS = "rate-limit-per-identity = 0\nrate-limit-per-address = 0\n"
+
+
+def rsc(out):
+    assert out is not None, "MAF Handshake failed"
+    return out[1]["x-m2m-rsc"]
+
+
+def dbg(out):
+    return json.loads(out[2]).get("m2m:dbg")
+
+
+def two_clients(pki, extra=NO_LIMITS):
+    maf = Maf(pki, extra)
+    ka, kb = secrets.token_hex(32), secrets.token_hex(32)
+    assert maf.add("deva@" + FQDN, ka, client="Cdeva").returncode == 0
+    assert maf.add("devb@" + FQDN, kb, client="Cdevb").returncode == 0
+    return maf, ("deva@" + FQDN, ka), ("devb@" + FQDN, kb)
+
+
+def test_other_clients_key_and_registration_are_not_found(pki):
+    maf, a, b = two_clients(pki)
+    maf.start()
+    try:
+        out = psk_call(maf, *a, client_reg())
+        assert rsc(out) == "2001", out[2]
+        rid = json.loads(out[2])["sec:mafClientReg"]["mafClientRegID"]
+        out = psk_call(maf, *a, key_reg())
+        assert rsc(out) == "2001", out[2]
+        rel = json.loads(out[2])["sec:mafKeyReg"]["relKeyID"]
+        assert rsc(psk_call(maf, *b, client_reg())) == "2001"
+        unknown = psk_call(maf, *b, request("GET", "/mafKeyReg/" + "0" * 32))
+        assert rsc(unknown) == "4004"
+        # B holds a valid Km and a registration of its own: A's key is still "not found", the
+        # same answer (code and text) as an unknown key, in either hex case
+        for path in (rel, rel.lower()):
+            for raw in (request("GET", "/mafKeyReg/" + path),
+                        request("PUT", "/mafKeyReg/" + path, {"sec:keyRegCfg": {"targetIDs": ["/id-x"]}}),
+                        request("DELETE", "/mafKeyReg/" + path)):
+                out = psk_call(maf, *b, raw)
+                assert rsc(out) == "4004" and dbg(out) == dbg(unknown), out[2]
+        # nor is A's registration B's
+        for raw in (request("GET", "/mafClientReg/" + rid), request("DELETE", "/mafClientReg/" + rid)):
+            out = psk_call(maf, *b, raw)
+            assert rsc(out) == "4004", out[2]
+        # a certificate CSE not in targetIDs: the same 4004
+        fs, fh, fb = cert_call(maf, "other", request("GET", "/mafKeyReg/" + rel))
+        assert fh["x-m2m-rsc"] == "4004" and json.loads(fb)["m2m:dbg"] == dbg(unknown)
+        # A's key and registration are intact: the target still retrieves, A still reads its registration
+        fs, fh, fb = cert_call(maf, "target", request("GET", "/mafKeyReg/" + rel))
+        assert fh["x-m2m-rsc"] == "2000" and json.loads(fb)["sec:mafKeyReg"]["targetIDs"] == ["//sp.example.com/id-in"]
+        assert rsc(psk_call(maf, *a, request("GET", "/mafClientReg/" + rid))) == "2000"
+    finally:
+        maf.stop()
+
+
+def test_labels_with_quotes_and_control_characters_survive(pki):
+    maf, a, _ = two_clients(pki)
+    maf.start()
+    label = ("\"\x01" * 32)[:63]  # 63 bytes, escaped to 2 or 6 bytes each in the stored JSON
+    try:
+        body = {"sec:clientRegCfg": {"fqdn": FQDN, "adminFQDN": "admin.sp.example.com",
+                                     "expirationTime": ts(86400), "labels": [label] * 8}}
+        out = psk_call(maf, *a, request("POST", "/mafClientReg", body))
+        assert rsc(out) == "2001", out[2]
+        reg = json.loads(out[2])["sec:mafClientReg"]
+        assert reg["labels"] == [label] * 8
+        out = psk_call(maf, *a, request("GET", "/mafClientReg/" + reg["mafClientRegID"]))
+        assert rsc(out) == "2000"
+        assert json.loads(out[2])["sec:mafClientReg"]["labels"] == [label] * 8
+    finally:
+        maf.stop()
+
+
+def test_keys_per_client_capped(pki):
+    maf, a, b = two_clients(pki)
+    maf.start()
+    try:
+        assert rsc(psk_call(maf, *a, client_reg())) == "2001"
+        assert rsc(psk_call(maf, *b, client_reg())) == "2001"
+        rels = []
+        for i in range(64):
+            out = psk_call(maf, *a, key_reg("k%d" % i))
+            assert rsc(out) == "2001", out[2]
+            rels.append(json.loads(out[2])["sec:mafKeyReg"]["relKeyID"])
+        out = psk_call(maf, *a, key_reg("over"))
+        assert rsc(out) == "4000" and "too many key registrations" in dbg(out), out[2]
+        # nothing was written for the refused one; another client is not affected
+        assert rsc(psk_call(maf, *b, key_reg("b1"))) == "2001"
+        # a de-registered key frees its place
+        assert rsc(psk_call(maf, *a, request("DELETE", "/mafKeyReg/" + rels[0]))) == "2002"
+        assert rsc(psk_call(maf, *a, key_reg("again"))) == "2001"
+    finally:
+        maf.stop()
+    causes = [(x["procedure"], x["outcome"], x["rsc"], x.get("rqi")) for x in maf.audits()]
+    assert ("key-registration", "key-limit", 4000, "over") in causes
