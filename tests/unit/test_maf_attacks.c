@@ -282,6 +282,33 @@ static void test_remote_registration_replaces(void **state)
 	mx_free(f);
 }
 
+/* A KmID the operator revoked (m2msec maf client revoke) stays revoked for its keys when the
+ * enrolment registers again and its old record goes: its keys are not moved to the new KmID. */
+static void test_remote_replace_keeps_revocation(void **state)
+{
+	mx *f = mx_new();
+	m2m_maf_assoc *r = remote(f, "00112233445566778899AABBCCDDEEFF@mef.example.com", "Cenr"), *k1;
+	m2m_maf_assoc *t = mx_cert(f, MX_CSE_ABS, M2M_ENTITY_CSE);
+	char kmid[128], path[96];
+	json_t *pc = NULL;
+
+	(void)state;
+	assert_int_equal(mx_run(f, r, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, &pc), 2001);
+	snprintf(kmid, sizeof(kmid), "%s", mx_str(pc, "sec:mafClientReg", "assignedSymmKeyID"));
+	json_decref(pc);
+	k1 = mx_km(f, kmid, 9);
+	snprintf(path, sizeof(path), "%s", mk(f, k1, KR_VAL("/cse-in")));
+	mx_revoke(f, kmid);
+	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 4103);
+	for (int i = 1; i <= 5; i++)
+		assert_int_equal(mx_run_at(f, r, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, NULL, MX_NOW + i), 2001);
+	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 4103);
+	m2m_maf_assoc_free(r);
+	m2m_maf_assoc_free(k1);
+	m2m_maf_assoc_free(t);
+	mx_free(f);
+}
+
 /* Expiry arithmetic: a cap so large that "now + cap" would overflow is a configuration error,
  * not undefined behaviour deciding a key's expiry. */
 static void test_lifetime_cap_overflow(void **state)
@@ -307,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_labels_survive_escaping),
 		cmocka_unit_test(test_keys_per_client_capped),
 		cmocka_unit_test(test_remote_registration_replaces),
+		cmocka_unit_test(test_remote_replace_keeps_revocation),
 		cmocka_unit_test(test_lifetime_cap_overflow),
 	};
 
