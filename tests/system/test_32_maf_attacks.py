@@ -107,3 +107,29 @@ def test_keys_per_client_capped(pki):
         maf.stop()
     causes = [(x["procedure"], x["outcome"], x["rsc"], x.get("rqi")) for x in maf.audits()]
     assert ("key-registration", "key-limit", 4000, "over") in causes
+
+
+def test_no_secret_in_the_log_even_at_debug(pki):
+    """A Key Value sent by the source (Key Registration) and answered to the target (Key
+    Retrieval), and the Km of every handshake, never reach the log, even at log-level debug."""
+    maf, a, b = two_clients(pki, NO_LIMITS + "log-level = debug\n")
+    kv = secrets.token_hex(32)
+    maf.start()
+    try:
+        assert rsc(psk_call(maf, *a, client_reg())) == "2001"
+        body = {"sec:keyRegCfg": {"fqdn": FQDN, "adminFQDN": "admin.sp.example.com", "SUID": 32,
+                                  "targetIDs": ["/id-in"], "expirationTime": ts(3600), "keyValue": kv}}
+        out = psk_call(maf, *a, request("POST", "/mafKeyReg", body))
+        assert rsc(out) == "2001", out[2]
+        rel = json.loads(out[2])["sec:mafKeyReg"]["relKeyID"]
+        fs, fh, fb = cert_call(maf, "target", request("GET", "/mafKeyReg/" + rel))
+        assert fh["x-m2m-rsc"] == "2000" and json.loads(fb)["sec:mafKeyReg"]["keyValue"] == kv
+        # wrong Km for a known KmID: refused, and the presented key is not logged either
+        assert psk_call(maf, a[0], b[1], client_reg()) is None
+    finally:
+        maf.stop()
+    with open(maf.log) as f:
+        text = f.read().lower()
+    assert "maf audit" in text
+    for secret in (kv, a[1], b[1]):
+        assert secret not in text
