@@ -5,10 +5,14 @@ docs/procedures/maf.md). A registered Km client gets 4004 for another client's k
 registration whatever the operation, in either hex case, with the same error text as for an
 unknown one (no oracle), and the victim's key stays intact; labels of quotes and control
 characters survive the store whole; a client's unexpired keys are capped (4000, nothing written);
-the audit log names one cause per refusal and never a key."""
+the audit log names one cause per refusal and never a key. A CSE binds a Kc only when the MAF's
+answer lists it in targetIDs (absolute or SP-relative; an sp-id in capitals is the same SP)."""
 import json
 import secrets
 
+from cse_harness import SP, Cse
+from test_24_cse_mef import AE_BODY
+from test_29_maf_cse_fake import MAF_FQDN, RAW, FakeMaf
 from test_30_maf_service import FQDN, Maf, cert_call, client_reg, key_reg, pki, psk_call, request, ts  # noqa: F401
 
 NO_LIMITS = "rate-limit-per-identity = 0\nrate-limit-per-address = 0\n"
@@ -133,3 +137,30 @@ def test_no_secret_in_the_log_even_at_debug(pki):
     assert "maf audit" in text
     for secret in (kv, a[1], b[1]):
         assert secret not in text
+
+
+def test_cse_binds_no_key_registered_for_another_cse(m2msec_bin, tmp_path):
+    """A MAF that took another CSE's certificate for this one (or any answer naming another target)
+    must not make the CSE bind the key: TS-0003 8.8.2.8, the key is for its targets only. The CSE
+    compares in canonical form (its sp-id written in capitals here)."""
+    c = Cse(m2msec_bin, tmp_path)
+    c.sp_id = SP.upper()  # the MAF answers canonical IDs: "//sp.example.com/id-in"
+    c.setup_pki()
+    maf = FakeMaf(c)
+    crt, key = c.issue("cse-to-maf", "id-in." + SP)
+    c.start("maf-url = https://127.0.0.1:%d\nmaf-name = %s\nmaf-ca = %s\nmaf-cert = %s\nmaf-key = %s\n"
+            % (maf.port, MAF_FQDN, c.path("ca/ca.crt"), crt, key))
+    try:
+        kcid, kc = maf.add("Cother1", targets=["//%s/id-x" % SP])
+        rc, out = c.psk_raw(RAW, kcid, key=kc[:32])
+        assert rc != 0 and b"HTTP/1.1" not in out
+        assert len(maf.retrievals(kcid)) == 1
+        # this CSE in either form: bound
+        for i, tg in enumerate(("//%s/id-in" % SP, "/id-in")):
+            kcid, kc = maf.add("Cmine%d" % i, targets=[tg])
+            r = c.psk("POST", "/cse-in", "Cmine%d" % i, kcid, AE_BODY % ("mine%d" % i), ty=2, key=kc[:32])
+            assert r is not None and r.rsc == 2001, r
+    finally:
+        rc = c.stop()
+        maf.stop()
+    assert rc == 0
