@@ -187,6 +187,13 @@ static void test_labels_survive_escaping(void **state)
 	mx_free(f);
 }
 
+static m2m_err count_all(const m2m_cred_info *info, void *arg)
+{
+	(void)info;
+	(*(size_t *)arg)++;
+	return M2M_OK;
+}
+
 /* A client cannot grow the store without bound: at most M2MI_MAF_KEYS_PER_CLIENT unexpired key
  * registrations; one more is 4000 "key-limit" with nothing written; other clients, a
  * de-registered key or expired keys free the room. */
@@ -213,8 +220,17 @@ static void test_keys_per_client_capped(void **state)
 	assert_int_equal(mx_run(f, a, M2M_OP_DELETE, first, NULL, NULL), 2002);
 	(void)mk(f, a, KR_VAL("/cse-in"));
 	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", KR_VAL("/cse-in"), NULL), 4000);
-	/* expired keys do not count */
+	/* expired keys do not count, and once the client's records reach the cap they go: the store
+	 * holds A's new key and B's, not 64 expired ones */
 	assert_int_equal(mx_run_at(f, a, M2M_OP_CREATE, "mafKeyReg", KR_VAL("/cse-in"), NULL, MX_NOW + 86401), 2001);
+	{
+		m2m_credstore *st = NULL;
+		size_t n = 0;
+		assert_int_equal(m2m_credstore_open(f->path, &st), M2M_OK);
+		assert_int_equal(m2m_credstore_list(st, M2M_CRED_KIND_KC, count_all, &n), M2M_OK);
+		m2m_credstore_close(st);
+		assert_int_equal(n, 2);
+	}
 	m2m_maf_assoc_free(a);
 	m2m_maf_assoc_free(b);
 	mx_free(f);
@@ -235,13 +251,6 @@ static m2m_maf_assoc *remote(mx *f, const char *keid, const char *bound)
 	assert_int_equal(m2m_maf_assoc_new(f->maf, &sa, NULL, km, &a), M2M_OK);
 	m2m_key_free(km);
 	return a;
-}
-
-static m2m_err count_km(const m2m_cred_info *info, void *arg)
-{
-	(void)info;
-	(*(size_t *)arg)++;
-	return M2M_OK;
 }
 
 /* An enrolee registering again and again through its KeID (clause 8.8.2.3) must not grow the
@@ -270,7 +279,7 @@ static void test_remote_registration_replaces(void **state)
 	/* two pre-provisioned Km records of the fixture, the newest for the enrolment and the three
 	 * before it (a concurrent run of the same enrolment keeps its KmID) */
 	assert_int_equal(m2m_credstore_open(f->path, &st), M2M_OK);
-	assert_int_equal(m2m_credstore_list(st, M2M_CRED_KIND_KM, count_km, &n), M2M_OK);
+	assert_int_equal(m2m_credstore_list(st, M2M_CRED_KIND_KM, count_all, &n), M2M_OK);
 	m2m_credstore_close(st);
 	assert_int_equal(n, 2 + 1 + 3);
 	assert_int_equal(m2m_maf_km_lookup(f->maf, kmid, MX_NOW, &km, &b, ke, sizeof(ke)), M2M_E_NOT_FOUND);

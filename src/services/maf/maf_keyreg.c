@@ -86,21 +86,46 @@ static json_t *keyreg_json(const m2m_maf *maf, const m2m_cred_info *info, const 
 	return o;
 }
 
+#define EXPIRED_SCAN (2 * M2MI_MAF_KEYS_PER_CLIENT)
+
 typedef struct count_ctx {
 	const char *owner;
 	int64_t now;
-	size_t n;
+	size_t n;                                  /* unexpired, unrevoked */
+	size_t nexp;                               /* expired, ids in exp[0..min(nexp, EXPIRED_SCAN)) */
+	char (*exp)[M2MI_MAF_ID_MAX];
 } count_ctx;
 
-/* Count the unexpired, unrevoked key registrations of one client. */
+/* Count the unexpired, unrevoked key registrations of one client; note its expired ones. */
 static m2m_err count_key(const m2m_cred_info *info, void *arg)
 {
 	count_ctx *c = arg;
+	m2m_err st;
 
-	if (info->owner != NULL && strcmp(info->owner, c->owner) == 0 && /* public: ids */
-	    m2m_credstore_check(info, c->now) == M2M_OK)
+	if (info->owner == NULL || strcmp(info->owner, c->owner) != 0) /* public: ids */
+		return M2M_OK;
+	if ((st = m2m_credstore_check(info, c->now)) == M2M_OK)
 		c->n++;
+	else if (st == M2M_E_KEY_EXPIRED && c->nexp++ < EXPIRED_SCAN)
+		snprintf(c->exp[c->nexp - 1], sizeof(c->exp[0]), "%s", info->id);
 	return M2M_OK;
+}
+
+/* The client's keys, expired ones included, reach the cap: its expired ones go (Key Retrieval
+ * of such a key is then 4004 instead of 4103), so that a client's records stay bounded. */
+static m2m_err count_and_purge(m2m_credstore *st, count_ctx *c)
+{
+	m2m_err r;
+
+	if ((c->exp = calloc(EXPIRED_SCAN, sizeof(*c->exp))) == NULL)
+		return M2M_E_NOMEM;
+	r = m2m_credstore_list(st, M2M_CRED_KIND_KC, count_key, c);
+	for (size_t i = 0; r == M2M_OK && c->n + c->nexp >= M2MI_MAF_KEYS_PER_CLIENT && i < c->nexp && i < EXPIRED_SCAN;
+	     i++)
+		r = m2m_credstore_delete(st, c->exp[i]);
+	free(c->exp);
+	c->exp = NULL;
+	return r;
 }
 
 static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
@@ -139,9 +164,10 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 		m2m_credstore_info_free(info);
 		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn, expirationTime, SUID, targetIDs or keyValue");
 	}
-	/* a bound on the store: unexpired keys per client (expired ones do not count) */
+	/* a bound on the store: unexpired keys per client (expired ones do not count, and go once
+	 * the client's records reach the cap) */
 	cnt = (count_ctx){.owner = a->client_id, .now = now};
-	if ((r = m2m_credstore_list(w->st, M2M_CRED_KIND_KC, count_key, &cnt)) != M2M_OK ||
+	if ((r = count_and_purge(w->st, &cnt)) != M2M_OK ||
 	    cnt.n >= M2MI_MAF_KEYS_PER_CLIENT) {
 		m2mi_mef_key_reg_wipe(&in);
 		m2m_credstore_info_free(info);
