@@ -58,6 +58,8 @@ typedef struct m2m_maf_config {
 					 0 = 60 ([maf] mef-cache-seconds) */
 	m2m_maf_audit_fn audit;       /* NULL: events go to m2m_log at INFO level */
 	void *audit_ctx;
+	int max_keys_per_client;      /* unexpired key registrations one client may hold (a bound on
+				       * the store); 0 = 64 ([maf] max-keys-per-client) */
 } m2m_maf_config;
 
 typedef struct m2m_maf m2m_maf;

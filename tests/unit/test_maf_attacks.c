@@ -318,6 +318,26 @@ static void test_remote_replace_keeps_revocation(void **state)
 	mx_free(f);
 }
 
+/* max_keys_per_client sets the cap (here 3); a negative one is a configuration error. */
+static void test_key_cap_configured(void **state)
+{
+	mx *f = mx_new();
+	m2m_maf_assoc *a = mx_km(f, MX_KMID_A, 1);
+	m2m_maf_config c = {.maf_fqdn = MX_FQDN, .store = f->path, .max_keys_per_client = -1};
+	m2m_maf *bad = NULL;
+
+	(void)state;
+	assert_int_equal(m2m_maf_new(&c, &bad), M2M_E_CONFIG);
+	f->maf->cfg.max_keys_per_client = 3;
+	(void)mx_register(f, a);
+	for (int i = 0; i < 3; i++)
+		(void)mk(f, a, KR_VAL("/cse-in"));
+	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", KR_VAL("/cse-in"), NULL), 4000);
+	assert_string_equal(f->last_outcome, "key-limit");
+	m2m_maf_assoc_free(a);
+	mx_free(f);
+}
+
 /* Expiry arithmetic: a cap so large that "now + cap" would overflow is a configuration error,
  * not undefined behaviour deciding a key's expiry. */
 static void test_lifetime_cap_overflow(void **state)
@@ -345,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_remote_registration_replaces),
 		cmocka_unit_test(test_remote_replace_keeps_revocation),
 		cmocka_unit_test(test_lifetime_cap_overflow),
+		cmocka_unit_test(test_key_cap_configured),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

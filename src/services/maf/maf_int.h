@@ -17,8 +17,8 @@
 
 #define M2MI_MAF_ID_MAX 256
 #define M2MI_MAF_REGID_LEN 32 /* mafClientRegID: 16 random bytes, uppercase hex */
-/* Unexpired key registrations one client may hold (a bound on the store, maf.md "MAF Key
- * Registration"); one more is 4000. */
+/* Default of the unexpired key registrations one client may hold (m2m_maf_config
+ * max_keys_per_client; a bound on the store, maf.md "MAF Key Registration"); one more is 4000. */
 #define M2MI_MAF_KEYS_PER_CLIENT 64
 /* The largest max_key_lifetime / max_reg_lifetime m2m_maf_new takes (100 years): "now + cap"
  * stays far from overflowing an int64_t. */

@@ -86,7 +86,7 @@ static json_t *keyreg_json(const m2m_maf *maf, const m2m_cred_info *info, const 
 	return o;
 }
 
-#define EXPIRED_SCAN (2 * M2MI_MAF_KEYS_PER_CLIENT)
+#define EXPIRED_SCAN 128 /* expired records purged per Key Registration at most */
 
 typedef struct count_ctx {
 	const char *owner;
@@ -113,14 +113,14 @@ static m2m_err count_key(const m2m_cred_info *info, void *arg)
 
 /* The client's keys, expired ones included, reach the cap: its expired ones go (Key Retrieval
  * of such a key is then 4004 instead of 4103), so that a client's records stay bounded. */
-static m2m_err count_and_purge(m2m_credstore *st, count_ctx *c)
+static m2m_err count_and_purge(m2m_credstore *st, count_ctx *c, size_t cap)
 {
 	m2m_err r;
 
 	if ((c->exp = calloc(EXPIRED_SCAN, sizeof(*c->exp))) == NULL)
 		return M2M_E_NOMEM;
 	r = m2m_credstore_list(st, M2M_CRED_KIND_KC, count_key, c);
-	for (size_t i = 0; r == M2M_OK && c->n + c->nexp >= M2MI_MAF_KEYS_PER_CLIENT && i < c->nexp && i < EXPIRED_SCAN;
+	for (size_t i = 0; r == M2M_OK && c->n + c->nexp >= cap && i < c->nexp && i < EXPIRED_SCAN;
 	     i++)
 		r = m2m_credstore_delete(st, c->exp[i]);
 	free(c->exp);
@@ -167,8 +167,8 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 	/* a bound on the store: unexpired keys per client (expired ones do not count, and go once
 	 * the client's records reach the cap) */
 	cnt = (count_ctx){.owner = a->client_id, .now = now};
-	if ((r = count_and_purge(w->st, &cnt)) != M2M_OK ||
-	    cnt.n >= M2MI_MAF_KEYS_PER_CLIENT) {
+	if ((r = count_and_purge(w->st, &cnt, (size_t)w->maf->cfg.max_keys_per_client)) != M2M_OK ||
+	    cnt.n >= (size_t)w->maf->cfg.max_keys_per_client) {
 		m2mi_mef_key_reg_wipe(&in);
 		m2m_credstore_info_free(info);
 		return r != M2M_OK ? m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure")
