@@ -115,8 +115,14 @@ static m2m_err count_key(const m2m_cred_info *info, void *arg)
  * of such a key is then 4004 instead of 4103), so that a client's records stay bounded. */
 static m2m_err count_and_purge(m2m_credstore *st, count_ctx *c, size_t cap)
 {
+	size_t all = 0;
 	m2m_err r;
 
+	/* the common case: one COUNT in the store, not a listing of every key */
+	if ((r = m2m_credstore_count_owner(st, M2M_CRED_KIND_KC, c->owner, c->now, &c->n, &all)) != M2M_OK ||
+	    all < cap)
+		return r;
+	c->n = 0;
 	if ((c->exp = calloc(EXPIRED_SCAN, sizeof(*c->exp))) == NULL)
 		return M2M_E_NOMEM;
 	r = m2m_credstore_list(st, M2M_CRED_KIND_KC, count_key, c);
