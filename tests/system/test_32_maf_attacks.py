@@ -6,9 +6,12 @@ registration whatever the operation, in either hex case, with the same error tex
 unknown one (no oracle), and the victim's key stays intact; labels of quotes and control
 characters survive the store whole; a client's unexpired keys are capped (4000, nothing written);
 the audit log names one cause per refusal and never a key. A CSE binds a Kc only when the MAF's
-answer lists it in targetIDs (absolute or SP-relative; an sp-id in capitals is the same SP)."""
+answer lists it in targetIDs (absolute or SP-relative; an sp-id in capitals is the same SP). A
+silent MEF blocks no loop of the MAF."""
 import json
 import secrets
+import socket
+import subprocess
 
 from cse_harness import SP, Cse
 from test_24_cse_mef import AE_BODY
@@ -164,3 +167,40 @@ def test_cse_binds_no_key_registered_for_another_cse(m2msec_bin, tmp_path):
         rc = c.stop()
         maf.stop()
     assert rc == 0
+
+
+def test_silent_mef_blocks_no_loop(pki):
+    """A MEF that accepts the connection and never answers (remote provisioning, TS-0003 8.8.2.3):
+    the KeID handshake waits on its own deadline while KmID clients are served meanwhile on the
+    same loops; the MAF then stops cleanly with the fetch still pending (nothing blocks)."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel completes TCP handshakes; nobody ever reads
+    maf = Maf(pki, NO_LIMITS + "mef-url = https://127.0.0.1:%d\nmef-name = mef.sp.example.com\nmef-ca = %s\n"
+              "mef-cert = %s\nmef-key = %s\npsk-lookup-timeout-ms = 60000\n" % (
+                  silent.getsockname()[1], pki.path("ca/ca.crt"), pki.path("server.crt"), pki.path("server.key")))
+    km = secrets.token_hex(32)
+    assert maf.add("dev1@" + FQDN, km).returncode == 0
+    maf.start()
+    pending = []
+    try:
+        for _ in range(3):  # more pending KeID handshakes than loops
+            keid = secrets.token_hex(16) + "@mef.sp.example.com"
+            p = subprocess.Popen(["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", keid, "-psk",
+                                  secrets.token_hex(32), "-cipher", "PSK-AES128-CBC-SHA256", "-connect",
+                                  "127.0.0.1:%d" % maf.port], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL)
+            p.stdin.write(client_reg("keid"))
+            p.stdin.flush()
+            pending.append(p)
+        for i in range(4):
+            out = psk_call(maf, "dev1@" + FQDN, km, client_reg("km%d" % i))
+            assert rsc(out) == "2001", out and out[2]
+        # the KeID handshakes are still waiting for the silent MEF (deadline 60 s)
+        assert all(p.poll() is None for p in pending)
+    finally:
+        maf.stop()  # asserts a clean exit (status 0) with the fetches still pending
+        for p in pending:
+            p.kill()
+            p.wait(timeout=30)
+        silent.close()
