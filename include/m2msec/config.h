@@ -174,6 +174,7 @@ typedef struct m2m_maf_svc_config {
 	int rate_limit_per_address;        /* rate-limit-per-address, requests/minute, default 600, 0 = off */
 	int psk_lookup_timeout_ms;         /* psk-lookup-timeout-ms, default 3000: deadline of a MEF fetch */
 	int psk_lookups_max;               /* psk-lookups-max, default 256: lookups one loop waits on */
+	int max_keys_per_client;           /* max-keys-per-client, default 64: unexpired keys per client */
 } m2m_maf_svc_config;
 
 /* Fill cfg with the documented defaults of [maf]. */

@@ -153,6 +153,13 @@ M2M_API const char *m2m_credstore_state_name(m2m_cred_state state);
 M2M_API M2M_WUR m2m_err m2m_credstore_update(m2m_credstore *store, const char *id, unsigned what,
 					     const m2m_cred_info *v);
 /*
+ * Count the records of one kind whose owner is owner (canonicalised as on add): *active those
+ * ACTIVE at now, *all every one, revoked and expired included. For the bounds a service puts on
+ * what one owner may hold (the MAF's keys per client), without listing the store.
+ */
+M2M_API M2M_WUR m2m_err m2m_credstore_count_owner(m2m_credstore *store, m2m_cred_kind kind, const char *owner,
+						  int64_t now, size_t *active, size_t *all);
+/*
  * Group the following operations of this handle into one transaction (a service request):
  * m2m_credstore_end(store, M2M_OK) commits, any other r rolls everything back and returns r.
  * Each operation inside still is all or nothing (a savepoint). Until end, other threads using

@@ -50,12 +50,16 @@ typedef struct m2m_maf_config {
 	const char *store;            /* credential store path (created 0600 when missing) */
 	const char *mef_fqdn;         /* FQDN of the KeIDs accepted for remote provisioning of Km
 					 (clause 8.8.2.3); NULL = no remote provisioning */
-	int64_t max_key_lifetime;     /* cap of a key registration's expiry in seconds; 0 = 86400 */
-	int64_t max_reg_lifetime;     /* cap of a client registration's expiry; 0 = 365 days */
+	int64_t max_key_lifetime;     /* cap of a key registration's expiry in seconds; 0 = 86400;
+				       * at most 100 years (else M2M_E_CONFIG) */
+	int64_t max_reg_lifetime;     /* cap of a client registration's expiry; 0 = 365 days; at most
+				       * 100 years */
 	int mef_recheck_seconds;      /* a Km from the MEF is re-checked when older than this;
 					 0 = 60 ([maf] mef-cache-seconds) */
 	m2m_maf_audit_fn audit;       /* NULL: events go to m2m_log at INFO level */
 	void *audit_ctx;
+	int max_keys_per_client;      /* unexpired key registrations one client may hold (a bound on
+				       * the store); 0 = 64 ([maf] max-keys-per-client) */
 } m2m_maf_config;
 
 typedef struct m2m_maf m2m_maf;

@@ -77,10 +77,12 @@ M2M_API SSL_CTX *m2m_tls_ctx(m2m_tls *tls);
 M2M_API M2M_WUR m2m_err m2m_tls_peer_sa(m2m_tls *tls, SSL *ssl, m2m_sa *out);
 /* Keep a copy of the PSK every handshake of this context resolves, for m2m_tls_peer_psk (off by
  * default; the MAF needs the Km a remote-provisioned client used, docs/tls.md). Call before the
- * first handshake. The copy lives as long as the SSL and is wiped when it is freed. */
+ * first handshake. The copy stays on the SSL until m2m_tls_peer_psk takes it, else it is wiped
+ * when the SSL is freed. */
 M2M_API M2M_WUR m2m_err m2m_tls_keep_psk(m2m_tls *tls, bool on);
-/* A copy of the PSK (with its identifier) the handshake of ssl used, when its context keeps
- * them; M2M_E_NOT_FOUND otherwise (no PSK handshake, or not kept). Free with m2m_key_free. */
+/* Take the copy of the PSK (with its identifier) the handshake of ssl used, when its context
+ * keeps them: the SSL holds it no longer (a second call gives M2M_E_NOT_FOUND);
+ * M2M_E_NOT_FOUND otherwise (no PSK handshake, or not kept). Free with m2m_key_free. */
 M2M_API M2M_WUR m2m_err m2m_tls_peer_psk(SSL *ssl, m2m_key **out);
 /* The SNI host name the client sent (TS-0003 clause 10.2.1), or NULL. Informational only: an
  * unknown name is accepted. */

@@ -203,6 +203,7 @@ static int maf_handler_new(struct svc *s, const m2m_maf_svc_config *cfg, int nwo
 		.mef_fqdn = h->mef_name[0] ? h->mef_name : NULL,
 		.max_key_lifetime = cfg->max_key_lifetime, .max_reg_lifetime = cfg->max_registration_lifetime,
 		.mef_recheck_seconds = cfg->mef_cache_seconds, .audit = maf_audit, .audit_ctx = h,
+		.max_keys_per_client = cfg->max_keys_per_client,
 	};
 	if ((r = m2m_maf_new(&mc, &h->maf)) != M2M_OK) {
 		rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));

@@ -16,7 +16,7 @@ int cse_maf_start(struct svc *s, const m2m_cse_config *cfg, struct remote_res **
 	struct remote_res_cfg rc = {
 		.prefix = "maf", .peer = "MAF", .what = "MAF Key Identifiers",
 		.url = cfg->maf_url, .ca = cfg->maf_ca, .cert = cfg->maf_cert, .key = cfg->maf_key,
-		.name = cfg->maf_name, .origin = cfg->cse_id, .maf = true,
+		.name = cfg->maf_name, .origin = cfg->cse_id, .maf = true, .sp_id = cfg->sp_id,
 		.timeout_ms = cfg->psk_lookup_timeout_ms, .lookups_max = cfg->psk_lookups_max,
 		.cache_seconds = cfg->maf_cache_seconds,
 	};

@@ -83,6 +83,18 @@ int remote_res_start(struct svc *s, const struct remote_res_cfg *c, struct remot
 			.observe = c->observe,
 			.observe_ctx = c->observe_ctx,
 		};
+		char self_abs[512] = "";
+		m2m_id *sid = NULL;
+		if (c->maf && c->origin != NULL && c->origin[0] == '/' && c->origin[1] != '/' && c->sp_id != NULL)
+			snprintf(self_abs, sizeof(self_abs), "%s%s", c->sp_id, c->origin); /* SP-relative CSE-ID */
+		/* the MAF answers canonical IDs (the SP's FQDN in lowercase): compare with the same */
+		if (self_abs[0] != '\0' && m2m_id_parse(self_abs, strlen(self_abs), M2M_ID_CSE_ID, &sid) == M2M_OK)
+			snprintf(self_abs, sizeof(self_abs), "%s", m2m_id_canonical(sid));
+		m2m_id_free(sid);
+		if (c->maf) {
+			kc.self_abs = self_abs;
+			kc.self_rel = c->origin; /* the key must be for this CSE (TS-0003 §8.8.2.8) */
+		}
 		if (c->maf)
 			m2mi_remote_key_cfg_maf(&kc, name);
 		else

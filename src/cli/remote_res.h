@@ -32,6 +32,7 @@ struct remote_res_cfg {
 	int cache_seconds;      /* <prefix>-cache-seconds */
 	m2mi_remote_observe_fn observe; /* NULL or the service's hook (remote_key.h) */
 	void *observe_ctx;
+	const char *sp_id;      /* maf: with origin, the CSE-ID the MAF's answers must list in targetIDs */
 };
 
 /* After svc_open (s->tls exists), before svc_listen: check the configuration (https-listen,

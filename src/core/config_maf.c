@@ -41,6 +41,8 @@ static const struct m2mi_cfg_key maf_keys[] = {
 	M2MI_INT(T, "rate-limit-per-address", rate_limit_per_address, 0, 1000000),
 	M2MI_INT(T, "psk-lookup-timeout-ms", psk_lookup_timeout_ms, 100, 60000),
 	M2MI_INT(T, "psk-lookups-max", psk_lookups_max, 1, 65536),
+	/* unexpired key registrations one client may hold: the store stays bounded */
+	M2MI_INT(T, "max-keys-per-client", max_keys_per_client, 1, 1000000),
 };
 #define NKEYS (sizeof(maf_keys) / sizeof(maf_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -65,6 +67,7 @@ void m2m_maf_config_defaults(m2m_maf_svc_config *cfg)
 	cfg->rate_limit_per_address = 600;
 	cfg->psk_lookup_timeout_ms = 3000;
 	cfg->psk_lookups_max = 256;
+	cfg->max_keys_per_client = 64;
 }
 
 m2m_err m2m_maf_config_parse(m2m_maf_svc_config *cfg, const char *text, size_t len, bool *found, char *errmsg,

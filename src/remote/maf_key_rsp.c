@@ -62,6 +62,23 @@ static bool source_entity(const char *sid, m2m_entity_kind *entity)
 	return ok;
 }
 
+bool m2mi_maf_rsp_names(const char *body, size_t len, const char *abs, const char *rel)
+{
+	json_t *root = body != NULL ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL) : NULL, *e;
+	const json_t *tg = json_object_get(json_object_get(root, "sec:mafKeyReg"), "targetIDs");
+	const char *s;
+	bool hit = false;
+	size_t i;
+
+	json_array_foreach(tg, i, e) {
+		s = json_string_value(e);
+		hit = hit || (s != NULL && ((abs != NULL && abs[0] != '\0' && strcmp(s, abs) == 0) || /* public: ids */
+					    (rel != NULL && rel[0] != '\0' && strcmp(s, rel) == 0)));  /* public: ids */
+	}
+	json_decref(root); /* keyValue is in it: short-lived, as in the parser below */
+	return hit;
+}
+
 m2m_err m2mi_maf_parse_key_rsp(int rsc, const char *body, size_t len, const char *key_id, int suid, int64_t now,
 			       m2m_key **key, m2m_sa *sa)
 {

@@ -43,6 +43,7 @@ struct m2mi_remote_key {
 	int64_t (*clock)(void);
 	m2mi_remote_observe_fn observe;
 	void *observe_ctx;
+	char self_abs[256], self_rel[256]; /* "" = no targetIDs check */
 };
 
 /* One fetch in flight (the transport's argument). */
@@ -89,6 +90,8 @@ m2m_err m2mi_remote_key_new(const m2mi_remote_key_cfg *cfg, m2mi_remote_key **ou
 	rk->clock = cfg->clock ? cfg->clock : wall;
 	rk->observe = cfg->observe;
 	rk->observe_ctx = cfg->observe_ctx;
+	snprintf(rk->self_abs, sizeof(rk->self_abs), "%s", cfg->self_abs != NULL ? cfg->self_abs : "");
+	snprintf(rk->self_rel, sizeof(rk->self_rel), "%s", cfg->self_rel != NULL ? cfg->self_rel : "");
 	if ((r = m2mi_key_cache_new(&cfg->lim, &rk->cache)) != M2M_OK) {
 		free(rk);
 		return r;
@@ -152,6 +155,9 @@ static void on_rsp(void *arg, int result, int status, int rsc, const char *body,
 		err = M2M_E_IO; /* service unreachable or too slow: refuse now, ask again next time */
 	else
 		err = rk->parse(rsc, body, len, f->kid, rk->suid, now, &key, &sa);
+	if (err == M2M_OK && (rk->self_abs[0] != '\0' || rk->self_rel[0] != '\0') &&
+	    !m2mi_maf_rsp_names(body, len, rk->self_abs, rk->self_rel))
+		err = M2M_E_PROTO; /* a key not for this entity: fail closed, not cached */
 	if (err != M2M_OK && key != NULL) { /* a parser must not hand out a key with an error */
 		m2m_key_free(key);
 		key = NULL;

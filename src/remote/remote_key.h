@@ -64,6 +64,10 @@ typedef struct m2mi_remote_key_cfg {
 	int64_t (*clock)(void);      /* NULL = time(NULL); injected by tests */
 	m2mi_remote_observe_fn observe;
 	void *observe_ctx;
+	/* MAF: the answer's targetIDs must name this entity, in absolute or SP-relative form (TS-0003
+	 * §8.8.2.8: a key is for its targets only; a MAF that took another CSE's certificate for this
+	 * one must not make this CSE bind the key). NULL / "" = no check (the MEF). */
+	const char *self_abs, *self_rel;
 } m2mi_remote_key_cfg;
 
 /* Fill the protocol part of cfg (kind, fqdn, suid, path, parse) for KeIDs of the MEF fqdn
@@ -115,6 +119,8 @@ int m2mi_maf_key_path(const m2m_id *id, int suid, char *buf, size_t cap);
  * Credential-ID "12-<Key Identifier>", expiry = expirationTime. 4004: M2M_E_NOT_FOUND (unknown or
  * de-registered key, or this entity is no target); 4103: M2M_E_AUTH (expired, source revoked);
  * any other answer or a malformed body: M2M_E_PROTO. */
+/* Does the MAF's Key Retrieval answer body list abs or rel (either may be NULL) in targetIDs? */
+bool m2mi_maf_rsp_names(const char *body, size_t len, const char *abs, const char *rel);
 m2m_err m2mi_maf_parse_key_rsp(int rsc, const char *body, size_t len, const char *key_id, int suid, int64_t now,
 			       m2m_key **key, m2m_sa *sa);
 

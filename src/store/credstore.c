@@ -619,6 +619,26 @@ out:
 	return r;
 }
 
+m2m_err m2m_credstore_count_owner(m2m_credstore *store, m2m_cred_kind kind, const char *owner, int64_t now,
+				  size_t *active, size_t *all)
+{
+	char *canon = NULL;
+	m2m_err r;
+
+	if (active != NULL)
+		*active = 0;
+	if (all != NULL)
+		*all = 0;
+	if (!store_ok(store) || owner == NULL || active == NULL || all == NULL ||
+	    strcmp(m2m_credstore_kind_name(kind), "?") == 0) /* exactly one known kind */
+		return M2M_E_INVAL;
+	if ((r = canon_party(owner, true, &canon)) != M2M_OK)
+		return r;
+	r = store->ops->count_owner(store->be, kind, canon, now, active, all);
+	free(canon);
+	return r;
+}
+
 m2m_err m2m_credstore_begin(m2m_credstore *store)
 {
 	if (!store_ok(store))

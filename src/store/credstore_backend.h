@@ -44,6 +44,10 @@ typedef struct m2mi_credstore_ops {
 	/* Open / close a transaction grouping the following operations (see m2m_credstore_begin). */
 	m2m_err (*begin)(void *be);
 	m2m_err (*end)(void *be, m2m_err r);
+	/* Count the records of kind (one kind) whose owner is the canonical owner: *active those
+	 * active at now, *all every one. */
+	m2m_err (*count_owner)(void *be, m2m_cred_kind kind, const char *owner, int64_t now, size_t *active,
+			       size_t *all);
 } m2mi_credstore_ops;
 
 extern const m2mi_credstore_ops m2mi_credstore_sqlite_ops;

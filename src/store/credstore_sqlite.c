@@ -663,6 +663,35 @@ static m2m_err sq_end(void *p, m2m_err r)
 	return r;
 }
 
+static m2m_err sq_count_owner(void *p, m2m_cred_kind kind, const char *owner, int64_t now, size_t *active,
+			      size_t *all)
+{
+	sqlite_be *be = p;
+	sqlite3_stmt *st = NULL;
+	m2m_err r;
+	int rc;
+
+	pthread_mutex_lock(&be->mu);
+	/* active = m2m_credstore_state_at: not revoked, inside [not_before, not_after) */
+	r = prep(be->db,
+		 "SELECT COALESCE(SUM(state = 'active' AND not_before <= ?3 AND (not_after = 0 OR not_after > ?3)), 0),"
+		 " COUNT(*) FROM cred WHERE kind = ?1 AND owner = ?2", &st);
+	if (r == M2M_OK) {
+		sqlite3_bind_text(st, 1, m2m_credstore_kind_name(kind), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			*active = (size_t)sqlite3_column_int64(st, 0);
+			*all = (size_t)sqlite3_column_int64(st, 1);
+		} else {
+			r = rc_err(rc);
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&be->mu);
+	return r;
+}
+
 const m2mi_credstore_ops m2mi_credstore_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -675,5 +704,6 @@ const m2mi_credstore_ops m2mi_credstore_sqlite_ops = {
 	.remove = sq_remove,
 	.update = sq_update,
 	.begin = sq_begin,
+	.count_owner = sq_count_owner,
 	.end = sq_end,
 };

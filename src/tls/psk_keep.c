@@ -7,7 +7,8 @@
  * a new KmID (docs/procedures/maf.md). OpenSSL keeps no retrievable copy of a TLS 1.2 PSK, and
  * fetching it again after the handshake could give a different answer (a revocation in between)
  * or block; so the PSK callback keeps a copy in the SSL's ex_data, for the contexts that asked
- * for it only, wiped when the SSL is freed (m2m_key_free zeroizes).
+ * for it only, until m2m_tls_peer_psk takes it, else wiped when the SSL is freed (m2m_key_free
+ * zeroizes).
  */
 #include <pthread.h>
 
@@ -61,12 +62,17 @@ m2m_err m2mi_psk_keep(m2m_tls *tls, SSL *ssl, const m2m_key *key)
 
 m2m_err m2m_tls_peer_psk(SSL *ssl, m2m_key **out)
 {
-	const m2m_key *k;
+	m2m_key *k;
 
 	if (out == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
 	if (ssl == NULL || keep_idx < 0 || (k = SSL_get_ex_data(ssl, keep_idx)) == NULL)
 		return M2M_E_NOT_FOUND;
-	return m2m_key_dup(k, out);
+	/* taken, not copied: a long-lived connection holds no Km beyond the association made from
+	 * it right after the handshake (a KmID's Km is dropped there at once) */
+	if (SSL_set_ex_data(ssl, keep_idx, NULL) != 1)
+		return M2M_E_NOMEM;
+	*out = k;
+	return M2M_OK;
 }

@@ -124,7 +124,7 @@ class Cse:
                "https-listen = 127.0.0.1:%d\nhttp-listen = 127.0.0.1:%d\n"
                "cert = %s\nkey = %s\ntrust-anchors = %s\npsk-file = %s\nthreads = 2\n"
                "log-file = %s\nlog-level = debug\n%s") % (
-            SP, self.path("cse.db"), self.port, self.http_port, self.path("server.crt"),
+            getattr(self, "sp_id", SP), self.path("cse.db"), self.port, self.http_port, self.path("server.crt"),
             self.path("server.key"), self.path("ca/ca.crt"), self.path("psk.txt"), self.log, extra)
         with open(self.path("cse.ini"), "w") as f:
             f.write(ini)

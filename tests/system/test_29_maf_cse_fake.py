@@ -50,7 +50,8 @@ class FakeMaf:
                     rsc, body = 2000, {"sec:mafKeyReg": {
                         "relKeyID": parts[2], "keyID": parts[2] + "@" + MAF_FQDN,
                         "expirationTime": "20990101T000000", "sourceID": e[1], "adminFQDN": "admin." + SP,
-                        "SUID": e[2] if len(e) > 2 else 32, "targetIDs": ["//%s/id-in" % SP], "keyValue": e[0]}}
+                        "SUID": e[2] if len(e) > 2 else 32,
+                        "targetIDs": e[3] if len(e) > 3 else ["//%s/id-in" % SP], "keyValue": e[0]}}
                 else:
                     rsc, body = e or 4004, {"m2m:dbg": "refused"}
                 data = json.dumps(body).encode()
@@ -67,10 +68,10 @@ class FakeMaf:
         self.srv.socket = ctx.wrap_socket(self.srv.socket, server_side=True)
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
-    def add(self, source, suid=32):
+    def add(self, source, suid=32, targets=None):
         rel, kc = secrets.token_hex(16).upper(), secrets.token_hex(32)
         with self.lock:
-            self.table[rel] = (kc, source, suid)
+            self.table[rel] = (kc, source, suid) + ((targets,) if targets is not None else ())
         return rel + "@" + MAF_FQDN, kc
 
     def retrievals(self, kcid):

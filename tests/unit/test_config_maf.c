@@ -36,6 +36,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.rate_limit_per_address, 600);
 	assert_int_equal(c.psk_lookup_timeout_ms, 3000);
 	assert_int_equal(c.psk_lookups_max, 256);
+	assert_int_equal(c.max_keys_per_client, 64);
 	assert_string_equal(c.mef_url, "");
 	/* no maf-fqdn: refused (every KmID and Kc Key Identifier carries it, TS-0003 clause 10.6) */
 	assert_int_equal(m2m_maf_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
@@ -112,6 +113,7 @@ static void test_rejects(void **state)
 		{"[maf]\nmax-key-lifetime = 1h\n", "line 2: invalid value for 'max-key-lifetime'"},
 		{"[maf]\nrate-limit-per-address = -1\n", "line 2: invalid value for 'rate-limit-per-address'"},
 		{"[maf]\npsk-lookups-max = 0\n", "line 2: invalid value for 'psk-lookups-max'"},
+		{"[maf]\nmax-keys-per-client = 0\n", "line 2: invalid value for 'max-keys-per-client'"},
 		{"[maf]\nmax-body = 10\n", "line 2: invalid value for 'max-body'"},
 		{"[maf]\nlog-level = loud\n", "line 2: invalid value for 'log-level'"},
 		/* no store-sync: the credential store always commits with synchronous=FULL */

@@ -4,7 +4,8 @@
  * the opaque attrs text of a record, m2m_credstore_update (not_after / targets / attrs in one
  * transaction, nothing half-written), the grouping transaction m2m_credstore_begin/end (commit
  * keeps everything, rollback nothing), and the migration of an existing schema-1 store file,
- * whose records survive and gain no attrs.
+ * whose records survive and gain no attrs; m2m_credstore_count_owner (active and all records of
+ * one owner and kind).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -223,12 +224,48 @@ static void test_migration_v1_to_v2(void **state)
 	m2m_credstore_close(s);
 }
 
+/* m2m_credstore_count_owner: one owner's records of one kind, active at now and all. */
+static void test_count_owner(void **state)
+{
+	struct fx *f = *state;
+	m2m_credstore *s = NULL;
+	size_t act = 9, all = 9;
+
+	assert_int_equal(m2m_credstore_create(f->path, &s), M2M_OK);
+	assert_int_equal(add(s, M2M_CRED_KIND_KC, KCID, NULL, NULL, 0), M2M_OK);
+	assert_int_equal(add(s, M2M_CRED_KIND_KC, "00112233445566778899AABBCCDDEE00@maf.example.com", NULL, NULL, 0), M2M_OK);
+	assert_int_equal(add(s, M2M_CRED_KIND_KM, KMID, NULL, NULL, 0), M2M_OK);
+	assert_int_equal(m2m_credstore_count_owner(s, M2M_CRED_KIND_KC, "Cdev1", 1000, &act, &all), M2M_OK);
+	assert_int_equal(act, 2);
+	assert_int_equal(all, 2);
+	assert_int_equal(m2m_credstore_revoke(s, KCID, 1000), M2M_OK);
+	{
+		m2m_cred_info v = {.not_after = 500};
+		assert_int_equal(m2m_credstore_update(s, "00112233445566778899AABBCCDDEE00@maf.example.com",
+						      M2M_CRED_SET_NOT_AFTER, &v), M2M_OK);
+	}
+	assert_int_equal(m2m_credstore_count_owner(s, M2M_CRED_KIND_KC, "Cdev1", 1000, &act, &all), M2M_OK);
+	assert_int_equal(act, 0); /* one revoked, one expired */
+	assert_int_equal(all, 2);
+	assert_int_equal(m2m_credstore_count_owner(s, M2M_CRED_KIND_KM, "Cdev1", 1000, &act, &all), M2M_OK);
+	assert_int_equal(act, 1);
+	assert_int_equal(m2m_credstore_count_owner(s, M2M_CRED_KIND_KC, "Cother", 1000, &act, &all), M2M_OK);
+	assert_int_equal(all, 0);
+	/* one kind, a valid owner */
+	assert_int_equal(m2m_credstore_count_owner(s, M2M_CRED_KIND_KC | M2M_CRED_KIND_KM, "Cdev1", 1000, &act, &all),
+			 M2M_E_INVAL);
+	assert_int_not_equal(m2m_credstore_count_owner(s, M2M_CRED_KIND_KC, "not an id!", 1000, &act, &all), M2M_OK);
+	assert_int_equal(m2m_credstore_count_owner(NULL, M2M_CRED_KIND_KC, "Cdev1", 1000, &act, &all), M2M_E_INVAL);
+	m2m_credstore_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_attrs_and_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grouping_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_v1_to_v2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_count_owner, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

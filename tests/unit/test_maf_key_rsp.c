@@ -7,7 +7,8 @@
  * sourceID, Credential-ID 12-<Key Identifier>, SUID 32, expiry = expirationTime) and every
  * malformed or foreign answer refused; the resolver over a fake transport and an injected clock:
  * miss -> one fetch, hit from the cache, the cache bound min(expiry, maf-cache-seconds),
- * refusals 4004/4103 kept 5 s, anything else not kept.
+ * refusals 4004/4103 kept 5 s, anything else not kept; a key whose targetIDs do not name this
+ * CSE refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -354,6 +355,41 @@ static void test_resolver_negative(void **state)
 	m2mi_remote_key_free(rk);
 }
 
+/* The key must be for this CSE (TS-0003 §8.8.2.8): an answer whose targetIDs do not name the
+ * CSE (absolute or SP-relative form) binds nothing, however well-formed (not cached either). */
+#define REL_ONLY "{\"sec:mafKeyReg\":{\"targetIDs\":[\"/cse-in\"]}}"
+
+static void test_resolver_key_for_another_cse(void **state)
+{
+	m2mi_remote_key_cfg cfg = {.lim = {64, 8, 60, 5}, .fetch = fake_fetch, .done = fake_done, .clock = clk};
+	const char *selves[][2] = {{"//sp.example.com/cse-in", "/cse-in"}, {"//sp.example.com/cse-x", "/cse-x"}};
+	m2mi_remote_key *rk = NULL;
+	bool k;
+	m2m_sa sa;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		m2mi_remote_key_cfg_maf(&cfg, "maf.example.com");
+		cfg.self_abs = selves[i][0];
+		cfg.self_rel = selves[i][1];
+		memset(&tr, 0, sizeof(tr));
+		memset(&dn, 0, sizeof(dn));
+		now_s = exp_t - 1000;
+		assert_int_equal(m2mi_remote_key_new(&cfg, &rk), M2M_OK);
+		assert_int_equal(start(rk, KID, &k, &sa), M2M_OK);
+		answer(0, 2000, body(REL, KID, 32, EXP, "Cdev1", KC, NULL)); /* targetIDs: //sp.example.com/cse-in */
+		assert_int_equal(dn.n, 1);
+		assert_int_equal(dn.err[0], i == 0 ? M2M_OK : M2M_E_PROTO);
+		assert_int_equal(dn.klen[0], i == 0 ? 16 : 0);
+		m2mi_remote_key_free(rk);
+		rk = NULL;
+	}
+	/* the SP-relative form the MAF keeps without an sp-id */
+	assert_true(m2mi_maf_rsp_names(REL_ONLY, strlen(REL_ONLY), NULL, "/cse-in"));
+	assert_false(m2mi_maf_rsp_names(REL_ONLY, strlen(REL_ONLY), "//sp.example.com/cse-x", "/cse-x"));
+	assert_false(m2mi_maf_rsp_names("{}", 2, "//sp.example.com/cse-in", "/cse-in"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_rsc),
 		cmocka_unit_test(test_resolver_hit_miss_cap),
 		cmocka_unit_test(test_resolver_negative),
+		cmocka_unit_test(test_resolver_key_for_another_cse),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

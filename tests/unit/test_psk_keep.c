@@ -34,6 +34,12 @@ static bool run(m2m_tls *tls, const char *hexkey, int ver, m2m_err *kept, m2m_ke
 	c = tt_psk_client(&p, ver, "PSK-AES128-CCM8:PSK-AES128-CBC-SHA256");
 	ok = tt_handshake(m2m_tls_ctx(tls), c, NULL, &conn);
 	*kept = m2m_tls_peer_psk(conn.s, k);
+	if (*kept == M2M_OK) {
+		/* taken, not copied: the connection holds the PSK no longer */
+		m2m_key *again = (m2m_key *)1;
+		assert_int_equal(m2m_tls_peer_psk(conn.s, &again), M2M_E_NOT_FOUND);
+		assert_null(again);
+	}
 	tt_conn_free(&conn);
 	SSL_CTX_free(c);
 	return ok;

@@ -68,8 +68,10 @@ m2m_err m2m_maf_new(const m2m_maf_config *cfg, m2m_maf **out)
 	    (cfg->mef_fqdn != NULL && m2m_id_check_fqdn(cfg->mef_fqdn, strlen(cfg->mef_fqdn)) != M2M_OK) ||
 	    (cfg->sp_id != NULL && (strncmp(cfg->sp_id, "//", 2) != 0 ||
 				    m2m_id_check_fqdn(cfg->sp_id + 2, strlen(cfg->sp_id + 2)) != M2M_OK)) ||
-	    cfg->max_key_lifetime < 0 || cfg->max_reg_lifetime < 0 || cfg->mef_recheck_seconds < 0)
-		return M2M_E_CONFIG;
+	    cfg->max_key_lifetime < 0 || cfg->max_reg_lifetime < 0 || cfg->mef_recheck_seconds < 0 ||
+	    cfg->max_key_lifetime > M2MI_MAF_LIFETIME_MAX || cfg->max_reg_lifetime > M2MI_MAF_LIFETIME_MAX ||
+	    cfg->max_keys_per_client < 0)
+		return M2M_E_CONFIG; /* now + a cap must not overflow */
 	if ((maf = calloc(1, sizeof(*maf))) == NULL)
 		return M2M_E_NOMEM;
 	maf->cfg = *cfg;
@@ -87,6 +89,8 @@ m2m_err m2m_maf_new(const m2m_maf_config *cfg, m2m_maf **out)
 		maf->cfg.max_reg_lifetime = 365 * 86400;
 	if (maf->cfg.mef_recheck_seconds == 0)
 		maf->cfg.mef_recheck_seconds = 60;
+	if (maf->cfg.max_keys_per_client == 0)
+		maf->cfg.max_keys_per_client = M2MI_MAF_KEYS_PER_CLIENT;
 	if (!ok || pthread_mutex_init(&maf->mu, NULL) != 0) {
 		free(maf->maf_fqdn);
 		free(maf->sp_id);

@@ -86,16 +86,65 @@ static json_t *keyreg_json(const m2m_maf *maf, const m2m_cred_info *info, const 
 	return o;
 }
 
+#define EXPIRED_SCAN 128 /* expired records purged per Key Registration at most */
+
+typedef struct count_ctx {
+	const char *owner;
+	int64_t now;
+	size_t n;                                  /* unexpired, unrevoked */
+	size_t nexp;                               /* expired, ids in exp[0..min(nexp, EXPIRED_SCAN)) */
+	char (*exp)[M2MI_MAF_ID_MAX];
+} count_ctx;
+
+/* Count the unexpired, unrevoked key registrations of one client; note its expired ones. */
+static m2m_err count_key(const m2m_cred_info *info, void *arg)
+{
+	count_ctx *c = arg;
+	m2m_err st;
+
+	if (info->owner == NULL || strcmp(info->owner, c->owner) != 0) /* public: ids */
+		return M2M_OK;
+	if ((st = m2m_credstore_check(info, c->now)) == M2M_OK)
+		c->n++;
+	else if (st == M2M_E_KEY_EXPIRED && c->nexp++ < EXPIRED_SCAN)
+		snprintf(c->exp[c->nexp - 1], sizeof(c->exp[0]), "%s", info->id);
+	return M2M_OK;
+}
+
+/* The client's keys, expired ones included, reach the cap: its expired ones go (Key Retrieval
+ * of such a key is then 4004 instead of 4103), so that a client's records stay bounded. */
+static m2m_err count_and_purge(m2m_credstore *st, count_ctx *c, size_t cap)
+{
+	size_t all = 0;
+	m2m_err r;
+
+	/* the common case: one COUNT in the store, not a listing of every key */
+	if ((r = m2m_credstore_count_owner(st, M2M_CRED_KIND_KC, c->owner, c->now, &c->n, &all)) != M2M_OK ||
+	    all < cap)
+		return r;
+	c->n = 0;
+	if ((c->exp = calloc(EXPIRED_SCAN, sizeof(*c->exp))) == NULL)
+		return M2M_E_NOMEM;
+	r = m2m_credstore_list(st, M2M_CRED_KIND_KC, count_key, c);
+	for (size_t i = 0; r == M2M_OK && c->n + c->nexp >= cap && i < c->nexp && i < EXPIRED_SCAN;
+	     i++)
+		r = m2m_credstore_delete(st, c->exp[i]);
+	free(c->exp);
+	c->exp = NULL;
+	return r;
+}
+
 static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
 			 int64_t now, m2mi_maf_out *o)
 {
-	char kid[M2MI_MAF_ID_MAX], labels[1024], rel[33], abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX];
+	char kid[M2MI_MAF_ID_MAX], labels[M2MI_MAF_LABELS_TEXT], rel[33], abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX];
 	char *targets[M2MI_MEF_TARGETS_MAX];
 	m2m_cred_info *info = NULL, ci, *got = NULL;
 	m2mi_mef_key_reg in;
 	m2mi_maf_reg reg;
 	m2m_key *key = NULL;
 	uint8_t rb[16];
+	count_ctx cnt;
 	m2m_err r;
 
 	o->proc = "key-registration";
@@ -120,6 +169,17 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 		m2mi_mef_key_reg_wipe(&in);
 		m2m_credstore_info_free(info);
 		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn, expirationTime, SUID, targetIDs or keyValue");
+	}
+	/* a bound on the store: unexpired keys per client (expired ones do not count, and go once
+	 * the client's records reach the cap) */
+	cnt = (count_ctx){.owner = a->client_id, .now = now};
+	if ((r = count_and_purge(w->st, &cnt, (size_t)w->maf->cfg.max_keys_per_client)) != M2M_OK ||
+	    cnt.n >= (size_t)w->maf->cfg.max_keys_per_client) {
+		m2mi_mef_key_reg_wipe(&in);
+		m2m_credstore_info_free(info);
+		return r != M2M_OK ? m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure")
+				   : m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "key-limit",
+						   "too many key registrations for this client: de-register one first");
 	}
 	if (in.key_len > 0) {
 		r = m2m_key_new(in.key, in.key_len, &key);
@@ -214,7 +274,7 @@ static bool source_usable(m2m_maf_worker *w, const m2m_cred_info *info, int64_t 
 static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, const m2m_request *req, m2m_response *rsp,
 			 int64_t now, m2mi_maf_out *o)
 {
-	char abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX], labels[1024], ts[16] = "", *targets[M2MI_MEF_TARGETS_MAX];
+	char abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX], labels[M2MI_MAF_LABELS_TEXT], ts[16] = "", *targets[M2MI_MEF_TARGETS_MAX];
 	json_t *at = NULL, *body, *in_o;
 	m2mi_mef_key_reg in;
 	m2m_cred_info ci;
@@ -283,7 +343,7 @@ m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_r
 	m2m_cred_info *info = NULL;
 	m2m_key *key = NULL;
 	bool source;
-	m2m_err r = M2M_OK;
+	m2m_err r = M2M_OK, cr;
 
 	o->proc = *p == '\0' ? "key-registration" : req->op == M2M_OP_RETRIEVE ? "key-retrieval"
 					       : req->op == M2M_OP_UPDATE ? "key-registration-update" : "key-deregistration";
@@ -309,8 +369,10 @@ m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_r
 			r = m2mi_maf_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 		else if (req->pc != NULL)
 			r = m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "RETRIEVE carries no content");
-		else if (m2m_credstore_check(info, now) != M2M_OK)
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "expired", "key expired");
+		else if ((cr = m2m_credstore_check(info, now)) != M2M_OK) /* one cause per refusal */
+			r = m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
+					  cr == M2M_E_KEY_REVOKED ? "revoked" : "expired",
+					  cr == M2M_E_KEY_REVOKED ? "key revoked" : "key expired");
 		else if (!source_usable(w, info, now))
 			r = m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "revoked",
 					  "the source client is revoked or de-registered");

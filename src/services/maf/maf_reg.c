@@ -133,6 +133,98 @@ static m2m_err drop_other_reg(const m2m_cred_info *info, void *arg)
 	return d->r;
 }
 
+/* Remote provisioning does not accumulate: of the Km records an enrolment (KeID) got from earlier
+ * registrations only the newest PREV_KEEP stay (a client run concurrently with another of the
+ * same enrolment keeps its fresh KmID), the older go, else an enrolee registering again and again
+ * would grow the store without bound; the key registrations of an active one move to the new
+ * KmID (they stay, maf.md), those of a revoked or expired one stay refused. At most PREV_SCAN are looked at per registration: the rest goes with the next ones. */
+#define PREV_KEEP 3
+#define PREV_SCAN 32
+
+typedef struct prev_rec {
+	char id[M2MI_MAF_ID_MAX];
+	int64_t created;
+	bool active; /* only an active record's keys move: a revoked or expired one's stay refused */
+} prev_rec;
+
+typedef struct prev_ctx {
+	m2m_credstore *st;
+	const char *keid, *keep;
+	int64_t now;
+	prev_rec rec[PREV_SCAN];
+	size_t n, first_gone;
+	m2m_err r;
+} prev_ctx;
+
+static m2m_err find_prev(const m2m_cred_info *info, void *arg)
+{
+	prev_ctx *p = arg;
+	m2mi_maf_reg reg;
+
+	if (p->n < PREV_SCAN && strcasecmp(info->id, p->keep) != 0 && /* public: ids */
+	    m2mi_maf_reg_parse(info->attrs, &reg) == M2M_OK && strcmp(reg.keid, p->keid) == 0) { /* public: ids */
+		snprintf(p->rec[p->n].id, sizeof(p->rec[0].id), "%s", info->id);
+		p->rec[p->n].active = m2m_credstore_check(info, p->now) == M2M_OK;
+		p->rec[p->n++].created = info->created_at;
+	}
+	return M2M_OK;
+}
+
+static int newest_first(const void *x, const void *y)
+{
+	const prev_rec *a = x, *b = y;
+
+	return a->created < b->created ? 1 : a->created > b->created ? -1 : 0;
+}
+
+static m2m_err move_key(const m2m_cred_info *info, void *arg)
+{
+	prev_ctx *p = arg;
+	json_t *at = info->attrs != NULL ? json_loads(info->attrs, 0, NULL) : NULL;
+	const char *src = json_string_value(json_object_get(at, "src"));
+	m2m_cred_info ci;
+
+	for (size_t i = p->first_gone; src != NULL && i < p->n && p->r == M2M_OK; i++) {
+		if (strcasecmp(src, p->rec[i].id) != 0) /* public: ids */
+			continue;
+		if (!p->rec[i].active)
+			break; /* its source record goes: the key stays refused (4103) */
+		memset(&ci, 0, sizeof(ci));
+		if (json_object_set_new(at, "src", json_string(p->keep)) != 0 ||
+		    (ci.attrs = json_dumps(at, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+			p->r = M2M_E_NOMEM;
+		else
+			p->r = m2m_credstore_update(p->st, info->id, M2M_CRED_SET_ATTRS, &ci);
+		free(ci.attrs);
+		break;
+	}
+	json_decref(at);
+	return p->r;
+}
+
+static m2m_err replace_prev(m2m_credstore *st, const char *keid, const char *kmid, int64_t now)
+{
+	prev_ctx *p = calloc(1, sizeof(*p));
+	m2m_err r;
+
+	if (p == NULL)
+		return M2M_E_NOMEM;
+	p->st = st;
+	p->keid = keid;
+	p->keep = kmid;
+	p->now = now;
+	r = m2m_credstore_list(st, M2M_CRED_KIND_KM, find_prev, p);
+	if (r == M2M_OK && p->n > PREV_KEEP) {
+		qsort(p->rec, p->n, sizeof(p->rec[0]), newest_first);
+		p->first_gone = PREV_KEEP;
+		r = m2m_credstore_list(st, M2M_CRED_KIND_KC, move_key, p);
+		for (size_t i = p->first_gone; r == M2M_OK && i < p->n; i++)
+			r = m2m_credstore_delete(st, p->rec[i].id);
+	}
+	free(p);
+	return r;
+}
+
 /* Remote provisioning (clause 8.8.2.3): the Km from the MEF under a new, MAF-assigned KmID. */
 static m2m_err register_remote(m2m_maf_worker *w, const m2m_maf_assoc *a, m2mi_maf_reg *reg, int64_t now,
 			       m2m_response *rsp, m2mi_maf_out *o)
@@ -167,6 +259,8 @@ static m2m_err register_remote(m2m_maf_worker *w, const m2m_maf_assoc *a, m2mi_m
 		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
 	r = m2m_credstore_add(w->st, &ci, a->km, NULL, NULL);
 	free(ci.attrs);
+	if (r == M2M_OK)
+		r = replace_prev(w->st, a->client_id, kmid, now);
 	if (r == M2M_OK) { /* one registration per client, as below */
 		drop_ctx d = {.st = w->st, .owner = owner, .keep = kmid};
 		r = m2m_credstore_list(w->st, M2M_CRED_KIND_KM | M2M_CRED_KIND_CERT, drop_other_reg, &d);
