@@ -55,34 +55,18 @@ static char *key_attrs(const char *admin, const char *labels, const char *src)
 }
 
 /* The <mafKeyReg> representation (Tables 8.8.2.7-2, 8.8.2.8-2) of record info. */
-static json_t *keyreg_json(const m2m_maf *maf, const m2m_cred_info *info, const m2m_key *key)
+static json_t *keyreg_json(const m2m_cred_info *info, const m2m_key *key)
 {
-	char ts[16] = "", rel[33], hex[2 * 64 + 1];
-	json_t *o, *in, *tg = json_array(), *at = info->attrs != NULL ? json_loads(info->attrs, 0, NULL) : NULL;
-	const char *admin = json_string_value(json_object_get(at, "admin"));
-	json_t *lbl = json_object_get(at, "labels");
+	char rel[33];
+	json_t *at = info->attrs != NULL ? json_loads(info->attrs, 0, NULL) : NULL, *o;
+	m2mi_keyreg_view v = {.rel_key_id = rel, .key_id = info->id, .source_id = info->owner,
+			      .admin_fqdn = json_string_value(json_object_get(at, "admin")), .expiry = info->not_after,
+			      .suid = info->suid, .targets = (const char *const *)info->targets,
+			      .ntargets = info->ntargets, .labels = json_object_get(at, "labels")};
 
-	(void)m2mi_mef_ts_format(info->not_after, ts, sizeof(ts));
 	snprintf(rel, sizeof(rel), "%.32s", info->id);
-	for (size_t i = 0; tg != NULL && i < info->ntargets; i++)
-		json_array_append_new(tg, json_string(info->targets[i]));
-	(void)maf;
-	o = json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:i,s:o}}", "sec:mafKeyReg", "relKeyID", rel, "keyID", info->id,
-		      "expirationTime", ts, "sourceID", info->owner != NULL ? info->owner : "", "adminFQDN",
-		      admin != NULL ? admin : "", "SUID", info->suid, "targetIDs", tg);
-	in = json_object_get(o, "sec:mafKeyReg");
-	if (in != NULL && json_is_array(lbl))
-		json_object_set(in, "labels", lbl);
+	o = m2mi_keyreg_json("sec:mafKeyReg", &v, key);
 	json_decref(at);
-	if (in != NULL && key != NULL) {
-		if (m2m_key_export_hex(key, hex, sizeof(hex)) != M2M_OK) {
-			json_decref(o);
-			o = NULL;
-		} else {
-			json_object_set_new(in, "keyValue", json_string(hex));
-		}
-		m2m_memzero(hex, sizeof(hex));
-	}
 	return o;
 }
 
@@ -174,7 +158,7 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "targetIDs"); /* e.g. a target twice */
 	if (r != M2M_OK || m2m_credstore_get_info(w->st, kid, &got) != M2M_OK)
 		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-	m2mi_proc_set_body(rsp, M2M_RSC_CREATED, keyreg_json(w->maf, got, NULL));
+	m2mi_proc_set_body(rsp, M2M_RSC_CREATED, keyreg_json(got, NULL));
 	m2m_credstore_info_free(got);
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
@@ -317,7 +301,7 @@ m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_r
 		else if (!source && m2m_credstore_lookup_key(w->st, info->id, M2M_CRED_KIND_KC, now, &key) != M2M_OK)
 			r = m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 		else
-			m2mi_proc_set_body(rsp, M2M_RSC_OK, keyreg_json(w->maf, info, source ? NULL : key));
+			m2mi_proc_set_body(rsp, M2M_RSC_OK, keyreg_json(info, source ? NULL : key));
 	} else if (!source) {
 		r = m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 	} else if (req->op == M2M_OP_DELETE) {

@@ -30,31 +30,21 @@ static bool suid_ok(int suid, size_t ntargets)
 	return (suid == 14 || suid == 15 || suid == 24 || suid == 25) && ntargets >= 1;
 }
 
+/* The <mefKeyReg> representation (Tables 8.3.5.2.7-2, 8.3.5.2.8-2) of kr. */
 static json_t *keyreg_json(const m2m_mef *mef, const m2mi_mef_keyreg *kr, const m2m_key *key)
 {
-	char ts[16] = "", kid[M2MI_MEF_ID_MAX], hex[2 * M2M_KEY_MAX + 1];
-	json_t *o, *in, *tg = json_array(), *lbl = kr->labels[0] != '\0' ? json_loads(kr->labels, 0, NULL) : NULL;
+	char kid[M2MI_MEF_ID_MAX];
+	const char *t[M2M_MEF_MAX_TARGETS];
+	json_t *lbl = kr->labels[0] != '\0' ? json_loads(kr->labels, 0, NULL) : NULL, *o;
+	m2mi_keyreg_view v = {.rel_key_id = kr->rel_key_id, .key_id = kid, .source_id = kr->source_id,
+			      .admin_fqdn = kr->admin_fqdn, .expiry = kr->expiry, .suid = kr->suid, .targets = t,
+			      .ntargets = kr->ntargets, .labels = lbl};
 
-	(void)m2mi_mef_ts_format(kr->expiry, ts, sizeof(ts));
 	snprintf(kid, sizeof(kid), "%s@%s", kr->rel_key_id, mef->mef_fqdn);
-	for (size_t i = 0; tg != NULL && i < kr->ntargets; i++)
-		json_array_append_new(tg, json_string(kr->targets[i]));
-	o = json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:i,s:o}}", "sec:mefKeyReg", "relKeyID", kr->rel_key_id, "keyID", kid,
-		      "expirationTime", ts, "sourceID", kr->source_id, "adminFQDN", kr->admin_fqdn, "SUID", kr->suid,
-		      "targetIDs", tg);
-	in = json_object_get(o, "sec:mefKeyReg");
-	if (in != NULL && lbl != NULL)
-		json_object_set(in, "labels", lbl);
+	for (size_t i = 0; i < kr->ntargets; i++)
+		t[i] = kr->targets[i];
+	o = m2mi_keyreg_json("sec:mefKeyReg", &v, key);
 	json_decref(lbl);
-	if (in != NULL && key != NULL) {
-		if (m2m_key_export_hex(key, hex, sizeof(hex)) != M2M_OK) {
-			json_decref(o);
-			o = NULL;
-		} else {
-			json_object_set_new(in, "keyValue", json_string(hex));
-		}
-		m2m_memzero(hex, sizeof(hex));
-	}
 	return o;
 }
 
