@@ -21,6 +21,8 @@ typedef struct fake {
 	char to_seen[64];
 } fake;
 
+static const int the_assoc = 1;
+
 static const char *procedure(const char *to)
 {
 	return m2mi_proc_starts(to, "fetch") ? "fetch-proc" : NULL;
@@ -35,9 +37,13 @@ static m2m_err begin(void *ctx, const char *to)
 	return f->begin_r;
 }
 
-static m2m_err dispatch(void *ctx, const char *to, m2m_request *req, m2m_response *rsp, m2mi_proc_out *o)
+static m2m_err dispatch(void *ctx, const void *a, const char *to, m2m_request *req, m2m_response *rsp, int64_t now,
+		       m2mi_proc_out *o)
 {
 	fake *f = ctx;
+
+	assert_ptr_equal(a, &the_assoc);
+	assert_int_equal(now, 42);
 
 	f->dispatched++;
 	f->op_seen = req->op;
@@ -67,7 +73,7 @@ static int run(fake *f, bool assoc, m2m_op op, const char *to, m2mi_proc_out *o,
 	req.rqi = (char *)"rq-1";
 	req.rvi = (char *)"4";
 	m2m_response_init(rsp);
-	assert_true(m2mi_proc_handle(&ops, f, f, assoc, &req, rsp, o));
+	assert_true(m2mi_proc_handle(&ops, f, &the_assoc, assoc, &req, rsp, 42, o));
 	return rsp->rsc;
 }
 
@@ -123,10 +129,10 @@ static void test_refusals(void **state)
 	/* nothing to answer with */
 	memset(&req, 0, sizeof(req));
 	m2m_response_init(&rsp);
-	assert_false(m2mi_proc_handle(&ops, &f, NULL, true, &req, &rsp, &o));
+	assert_false(m2mi_proc_handle(&ops, NULL, &the_assoc, true, &req, &rsp, 42, &o));
 	assert_int_equal(rsp.rsc, M2M_RSC_INTERNAL_SERVER_ERROR);
 	m2m_response_clear(&rsp);
-	assert_false(m2mi_proc_handle(&ops, &f, &f, true, NULL, NULL, &o));
+	assert_false(m2mi_proc_handle(&ops, &f, &the_assoc, true, NULL, NULL, 42, &o));
 }
 
 static void test_helpers(void **state)

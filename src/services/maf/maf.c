@@ -478,32 +478,25 @@ const char *m2m_maf_assoc_client(const m2m_maf_assoc *a)
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
-typedef struct req_ctx {
-	m2m_maf_worker *w;
-	const m2m_maf_assoc *a;
-	int64_t now;
-} req_ctx;
-
-static m2m_err begin(void *ctx, const char *to)
+static m2m_err begin(void *w, const char *to)
 {
 	(void)to;
-	return m2m_credstore_begin(((req_ctx *)ctx)->w->st);
+	return m2m_credstore_begin(((m2m_maf_worker *)w)->st);
 }
 
-static m2m_err dispatch(void *ctx, const char *to, m2m_request *req, m2m_response *rsp, m2mi_proc_out *o)
+static m2m_err dispatch(void *w, const void *a, const char *to, m2m_request *req, m2m_response *rsp, int64_t now,
+			m2mi_proc_out *o)
 {
-	req_ctx *c = ctx;
-
 	if (m2mi_proc_starts(to, "mafClientReg"))
-		return m2mi_maf_client(c->w, c->a, req, rsp, c->now, o);
+		return m2mi_maf_client(w, a, req, rsp, now, o);
 	if (m2mi_proc_starts(to, "mafKeyReg"))
-		return m2mi_maf_key_proc(c->w, c->a, req, rsp, c->now, o);
+		return m2mi_maf_key_proc(w, a, req, rsp, now, o);
 	return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such MAF resource");
 }
 
-static m2m_err end(void *ctx, m2m_err r)
+static m2m_err end(void *w, m2m_err r)
 {
-	return m2m_credstore_end(((req_ctx *)ctx)->w->st, r);
+	return m2m_credstore_end(((m2m_maf_worker *)w)->st, r);
 }
 
 static const char *const collections[] = {"mafClientReg", "mafKeyReg", NULL};
@@ -512,10 +505,9 @@ static const m2mi_proc_ops ops = {"MAF", collections, NULL, begin, dispatch, end
 void m2m_maf_handle(m2m_maf_worker *w, const m2m_maf_assoc *a, m2m_request *req, m2m_response *rsp, int64_t now)
 {
 	m2mi_proc_out o = {.proc = "request", .outcome = "ok"};
-	req_ctx c = {w, a, now};
 	m2m_maf_audit ev;
 
-	if (!m2mi_proc_handle(&ops, &c, w, a != NULL && a->peer != M2M_MAF_PEER_NONE, req, rsp, &o))
+	if (!m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MAF_PEER_NONE, req, rsp, now, &o))
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.procedure = o.proc;

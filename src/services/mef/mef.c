@@ -335,12 +335,6 @@ m2m_err m2m_mef_assoc_enrolee(m2m_mef_worker *w, const m2m_mef_assoc *a, int64_t
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
-typedef struct req_ctx {
-	m2m_mef_worker *w;
-	const m2m_mef_assoc *a;
-	int64_t now;
-} req_ctx;
-
 static const char *procedure(const char *to)
 {
 	return m2mi_proc_starts(to, "fetchCredentials") ? "fetch-credentials" : NULL;
@@ -348,31 +342,30 @@ static const char *procedure(const char *to)
 
 /* fetchCredentials only reads: a deferred transaction lets fetches run beside each other and
  * beside one writer (WAL); everything else writes and takes the write lock up front. */
-static m2m_err begin(void *ctx, const char *to)
+static m2m_err begin(void *w, const char *to)
 {
-	m2m_mef_worker *w = ((req_ctx *)ctx)->w;
+	m2m_mefstore *st = ((m2m_mef_worker *)w)->st;
 
-	return m2mi_proc_starts(to, "fetchCredentials") ? m2mi_mefstore_begin_read(w->st) : m2mi_mefstore_begin(w->st);
+	return m2mi_proc_starts(to, "fetchCredentials") ? m2mi_mefstore_begin_read(st) : m2mi_mefstore_begin(st);
 }
 
-static m2m_err dispatch(void *ctx, const char *to, m2m_request *req, m2m_response *rsp, m2mi_proc_out *o)
+static m2m_err dispatch(void *w, const void *a, const char *to, m2m_request *req, m2m_response *rsp, int64_t now,
+			m2mi_proc_out *o)
 {
-	req_ctx *c = ctx;
-
 	if (m2mi_proc_starts(to, "fetchCredentials"))
-		return m2mi_mef_fetch(c->w, c->a, req, rsp, c->now, o);
+		return m2mi_mef_fetch(w, a, req, rsp, now, o);
 	if (m2mi_proc_starts(to, "mefClientReg"))
-		return m2mi_mef_client(c->w, c->a, req, rsp, c->now, o);
+		return m2mi_mef_client(w, a, req, rsp, now, o);
 	if (m2mi_proc_starts(to, "mefKeyReg"))
-		return m2mi_mef_key_proc(c->w, c->a, req, rsp, c->now, o);
+		return m2mi_mef_key_proc(w, a, req, rsp, now, o);
 	if (m2mi_proc_starts(to, "securityProfile"))
-		return m2mi_mef_profile(c->w, c->a, req, rsp, c->now, o);
+		return m2mi_mef_profile(w, a, req, rsp, now, o);
 	return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such MEF resource");
 }
 
-static m2m_err end(void *ctx, m2m_err r)
+static m2m_err end(void *w, m2m_err r)
 {
-	return m2mi_mefstore_end(((req_ctx *)ctx)->w->st, r);
+	return m2mi_mefstore_end(((m2m_mef_worker *)w)->st, r);
 }
 
 static const char *const collections[] = {"mefClientReg", "mefKeyReg", NULL};
@@ -381,10 +374,9 @@ static const m2mi_proc_ops ops = {"MEF", collections, procedure, begin, dispatch
 void m2m_mef_handle(m2m_mef_worker *w, const m2m_mef_assoc *a, m2m_request *req, m2m_response *rsp, int64_t now)
 {
 	m2mi_proc_out o = {.proc = "request", .outcome = "ok"};
-	req_ctx c = {w, a, now};
 	m2m_mef_audit ev;
 
-	if (!m2mi_proc_handle(&ops, &c, w, a != NULL && a->peer != M2M_MEF_PEER_NONE, req, rsp, &o))
+	if (!m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MEF_PEER_NONE, req, rsp, now, &o))
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.procedure = o.proc;

@@ -44,8 +44,8 @@ static bool is_collection(const m2mi_proc_ops *ops, const char *to)
 	return false;
 }
 
-bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *ctx, const void *w, bool associated, m2m_request *req,
-		      m2m_response *rsp, m2mi_proc_out *o)
+bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *w, const void *a, bool associated, m2m_request *req,
+		      m2m_response *rsp, int64_t now, m2mi_proc_out *o)
 {
 	const char *to, *proc;
 	char msg[96];
@@ -74,12 +74,12 @@ bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *ctx, const void *w, bool a
 	 * wrapper, so a POST to a collection is its CREATE (ty is optional and ignored). */
 	if (req->op == M2M_OP_NOTIFY && is_collection(ops, to))
 		req->op = M2M_OP_CREATE;
-	if (ops->begin(ctx, to) != M2M_OK) {
+	if (ops->begin(w, to) != M2M_OK) {
 		(void)m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store unavailable");
 		return true;
 	}
-	r = ops->dispatch(ctx, to, req, rsp, o);
-	if (ops->end(ctx, r) != r && r == M2M_OK) {
+	r = ops->dispatch(w, a, to, req, rsp, now, o);
+	if (ops->end(w, r) != r && r == M2M_OK) {
 		/* the commit failed: nothing was written, so nothing may be claimed */
 		(void)m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store commit failed");
 		o->enrolee_id[0] = '\0';

@@ -35,16 +35,17 @@ void m2mi_proc_set_body(m2m_response *rsp, int rsc, json_t *pc);
 /* Is seg the first path segment of to ("seg" or "seg/...")? */
 bool m2mi_proc_starts(const char *to, const char *seg);
 
-/* One service's routing of the envelope (ctx is the service's own per-request state). */
+/* One service's routing of the envelope (w: the service's worker, a: its association). */
 typedef struct m2mi_proc_ops {
 	const char *name;                /* "MEF" / "MAF": in the refusal texts */
 	const char *const *collections;  /* NULL-terminated: a POST without ty (NOTIFY) to one of
 					    them is its CREATE (TS-0009 maps such a POST to NOTIFY) */
 	/* optional: the audit procedure named by To before any check, NULL = "request" */
 	const char *(*procedure)(const char *to);
-	m2m_err (*begin)(void *ctx, const char *to);  /* open the request's store transaction */
-	m2m_err (*dispatch)(void *ctx, const char *to, m2m_request *req, m2m_response *rsp, m2mi_proc_out *o);
-	m2m_err (*end)(void *ctx, m2m_err r);         /* commit on M2M_OK, else roll back */
+	m2m_err (*begin)(void *w, const char *to);    /* open the request's store transaction */
+	m2m_err (*dispatch)(void *w, const void *a, const char *to, m2m_request *req, m2m_response *rsp,
+			    int64_t now, m2mi_proc_out *o);
+	m2m_err (*end)(void *w, m2m_err r);           /* commit on M2M_OK, else roll back */
 } m2mi_proc_ops;
 
 /*
@@ -54,8 +55,8 @@ typedef struct m2mi_proc_ops {
  * begin/end; a failed commit turns a success into a 5000 "store-error" (nothing was written, so
  * nothing may be claimed). o (initialised by the caller) holds what the audit reports. True.
  */
-bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *ctx, const void *w, bool associated, m2m_request *req,
-		      m2m_response *rsp, m2mi_proc_out *o);
+bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *w, const void *a, bool associated, m2m_request *req,
+		      m2m_response *rsp, int64_t now, m2mi_proc_out *o);
 
 /* The fallback audit line at INFO level ("<svc> audit procedure=... ", NULL strings as "-");
  * has_enrolee: the service reports an enrolee (enrolee=... in the line). Never a key. */
