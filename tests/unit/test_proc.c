@@ -73,7 +73,7 @@ static int run(fake *f, bool assoc, m2m_op op, const char *to, m2mi_proc_out *o,
 	req.rqi = (char *)"rq-1";
 	req.rvi = (char *)"4";
 	m2m_response_init(rsp);
-	assert_true(m2mi_proc_handle(&ops, f, &the_assoc, assoc, &req, rsp, 42, o));
+	assert_true(m2mi_proc_handle(&ops, f, &the_assoc, assoc, "Cme", &req, rsp, 42, o));
 	return rsp->rsc;
 }
 
@@ -90,6 +90,12 @@ static void test_envelope(void **state)
 	assert_string_equal(rsp.rqi, "rq-1");
 	assert_string_equal(rsp.rvi, "4");
 	assert_string_equal(o.outcome, "ok");
+	/* what the audit reports */
+	assert_int_equal(o.rsc, M2M_RSC_CREATED);
+	assert_string_equal(o.client, "Cme");
+	assert_string_equal(o.rqi, "rq-1");
+	assert_null(m2mi_proc_nz(o.key_id));
+	assert_string_equal(m2mi_proc_nz(o.enrolee_id), "enr");
 	m2m_response_clear(&rsp);
 	/* a POST below the collection stays a NOTIFY for the handler to refuse */
 	assert_int_equal(run(&f, true, M2M_OP_NOTIFY, "coll/x", &o, &rsp), M2M_RSC_CREATED);
@@ -129,10 +135,10 @@ static void test_refusals(void **state)
 	/* nothing to answer with */
 	memset(&req, 0, sizeof(req));
 	m2m_response_init(&rsp);
-	assert_false(m2mi_proc_handle(&ops, NULL, &the_assoc, true, &req, &rsp, 42, &o));
+	assert_false(m2mi_proc_handle(&ops, NULL, &the_assoc, true, NULL, &req, &rsp, 42, &o));
 	assert_int_equal(rsp.rsc, M2M_RSC_INTERNAL_SERVER_ERROR);
 	m2m_response_clear(&rsp);
-	assert_false(m2mi_proc_handle(&ops, &f, &the_assoc, true, NULL, NULL, 42, &o));
+	assert_false(m2mi_proc_handle(&ops, &f, &the_assoc, true, NULL, NULL, NULL, 42, &o));
 }
 
 static void test_helpers(void **state)

@@ -505,17 +505,8 @@ static const m2mi_proc_ops ops = {"MAF", collections, NULL, begin, dispatch, end
 void m2m_maf_handle(m2m_maf_worker *w, const m2m_maf_assoc *a, m2m_request *req, m2m_response *rsp, int64_t now)
 {
 	m2mi_proc_out o = {.proc = "request", .outcome = "ok"};
-	m2m_maf_audit ev;
 
-	if (!m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MAF_PEER_NONE, req, rsp, now, &o))
-		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.procedure = o.proc;
-	ev.outcome = o.outcome;
-	ev.rsc = rsp->rsc;
-	ev.client = a != NULL && a->client_id[0] != '\0' ? a->client_id : NULL;
-	ev.key_id = o.key_id[0] != '\0' ? o.key_id : NULL;
-	ev.suid = o.suid;
-	ev.rqi = req->rqi;
-	audit(w->maf, &ev);
+	if (m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MAF_PEER_NONE, m2m_maf_assoc_client(a), req, rsp, now,
+			     &o))
+		audit(w->maf, &(m2m_maf_audit){o.proc, o.outcome, o.rsc, o.client, m2mi_proc_nz(o.key_id), o.suid, o.rqi});
 }

@@ -374,18 +374,9 @@ static const m2mi_proc_ops ops = {"MEF", collections, procedure, begin, dispatch
 void m2m_mef_handle(m2m_mef_worker *w, const m2m_mef_assoc *a, m2m_request *req, m2m_response *rsp, int64_t now)
 {
 	m2mi_proc_out o = {.proc = "request", .outcome = "ok"};
-	m2m_mef_audit ev;
 
-	if (!m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MEF_PEER_NONE, req, rsp, now, &o))
-		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.procedure = o.proc;
-	ev.outcome = o.outcome;
-	ev.rsc = rsp->rsc;
-	ev.client = a != NULL && a->client_id[0] != '\0' ? a->client_id : NULL;
-	ev.enrolee_id = o.enrolee_id[0] != '\0' ? o.enrolee_id : NULL;
-	ev.key_id = o.key_id[0] != '\0' ? o.key_id : NULL;
-	ev.suid = o.suid;
-	ev.rqi = req->rqi;
-	audit(w->mef, &ev);
+	if (m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MEF_PEER_NONE, m2m_mef_assoc_client(a), req, rsp, now,
+			     &o))
+		audit(w->mef, &(m2m_mef_audit){o.proc, o.outcome, o.rsc, o.client, m2mi_proc_nz(o.enrolee_id),
+					       m2mi_proc_nz(o.key_id), o.suid, o.rqi});
 }

@@ -44,12 +44,42 @@ static bool is_collection(const m2mi_proc_ops *ops, const char *to)
 	return false;
 }
 
-bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *w, const void *a, bool associated, m2m_request *req,
-		      m2m_response *rsp, int64_t now, m2mi_proc_out *o)
+const char *m2mi_proc_nz(const char *s)
 {
-	const char *to, *proc;
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+static void route(const m2mi_proc_ops *ops, void *w, const void *a, bool associated, const char *to,
+		  m2m_request *req, m2m_response *rsp, int64_t now, m2mi_proc_out *o)
+{
 	char msg[96];
 	m2m_err r;
+
+	if (!associated) {
+		snprintf(msg, sizeof(msg), "an authenticated association with the %s is required", ops->name);
+		(void)m2mi_proc_fail(rsp, o, M2M_RSC_SECURITY_ASSOCIATION_REQUIRED, "no-association", msg);
+		return;
+	}
+	/* TS-0009 maps a POST without ty to NOTIFY; a procedure is identified by To and the content
+	 * wrapper, so a POST to a collection is its CREATE (ty is optional and ignored). */
+	if (req->op == M2M_OP_NOTIFY && is_collection(ops, to))
+		req->op = M2M_OP_CREATE;
+	if (ops->begin(w, to) != M2M_OK) {
+		(void)m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store unavailable");
+		return;
+	}
+	r = ops->dispatch(w, a, to, req, rsp, now, o);
+	if (ops->end(w, r) != r && r == M2M_OK) {
+		/* the commit failed: nothing was written, so nothing may be claimed */
+		(void)m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store commit failed");
+		o->enrolee_id[0] = '\0';
+	}
+}
+
+bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *w, const void *a, bool associated, const char *client,
+		      m2m_request *req, m2m_response *rsp, int64_t now, m2mi_proc_out *o)
+{
+	const char *to, *proc;
 
 	if (w == NULL || req == NULL || rsp == NULL) {
 		if (rsp != NULL)
@@ -65,25 +95,10 @@ bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *w, const void *a, bool ass
 		to++; /* "/mafKeyReg", "/fetchCredentials/..." as a client (and the spec) may write it */
 	if (ops->procedure != NULL && (proc = ops->procedure(to)) != NULL)
 		o->proc = proc;
-	if (!associated) {
-		snprintf(msg, sizeof(msg), "an authenticated association with the %s is required", ops->name);
-		(void)m2mi_proc_fail(rsp, o, M2M_RSC_SECURITY_ASSOCIATION_REQUIRED, "no-association", msg);
-		return true;
-	}
-	/* TS-0009 maps a POST without ty to NOTIFY; a procedure is identified by To and the content
-	 * wrapper, so a POST to a collection is its CREATE (ty is optional and ignored). */
-	if (req->op == M2M_OP_NOTIFY && is_collection(ops, to))
-		req->op = M2M_OP_CREATE;
-	if (ops->begin(w, to) != M2M_OK) {
-		(void)m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store unavailable");
-		return true;
-	}
-	r = ops->dispatch(w, a, to, req, rsp, now, o);
-	if (ops->end(w, r) != r && r == M2M_OK) {
-		/* the commit failed: nothing was written, so nothing may be claimed */
-		(void)m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store commit failed");
-		o->enrolee_id[0] = '\0';
-	}
+	route(ops, w, a, associated, to, req, rsp, now, o);
+	o->rsc = rsp->rsc;
+	o->client = client;
+	o->rqi = req->rqi;
 	return true;
 }
 

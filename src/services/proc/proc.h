@@ -19,14 +19,21 @@
 
 #define M2MI_PROC_ID_MAX 256
 
-/* What a handler reports for the audit line (strings copied into the buffers). */
+/* What a handler reports for the audit line (strings copied into the buffers), completed by
+ * m2mi_proc_handle with what the envelope knows: the members of the services' audit events. */
 typedef struct m2mi_proc_out {
 	const char *proc;
 	const char *outcome;
 	char enrolee_id[M2MI_PROC_ID_MAX]; /* MEF: the enrolee concerned, "" none (MAF: always "") */
 	char key_id[M2MI_PROC_ID_MAX];
 	int suid;
+	int rsc;            /* set by m2mi_proc_handle: the RSC sent */
+	const char *client; /* set by m2mi_proc_handle: the association's client, or NULL */
+	const char *rqi;    /* set by m2mi_proc_handle: the request's, or NULL */
 } m2mi_proc_out;
+
+/* s, or NULL when it is "" (an audit member that is absent). */
+const char *m2mi_proc_nz(const char *s);
 
 /* Set rsp to error rsc with text msg and the audit outcome; returns M2M_E_INVAL (roll back). */
 m2m_err m2mi_proc_fail(m2m_response *rsp, m2mi_proc_out *o, int rsc, const char *outcome, const char *msg);
@@ -53,10 +60,11 @@ typedef struct m2mi_proc_ops {
  * audit). Otherwise rsp is reset with rqi/rvi echoed, To loses one leading '/' ("/mefKeyReg"
  * as a client may write it), an unassociated caller gets 4107, and the dispatch runs inside
  * begin/end; a failed commit turns a success into a 5000 "store-error" (nothing was written, so
- * nothing may be claimed). o (initialised by the caller) holds what the audit reports. True.
+ * nothing may be claimed). o (initialised by the caller) holds what the audit reports, with
+ * client (the association's, NULL none), rqi and the RSC sent. True.
  */
-bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *w, const void *a, bool associated, m2m_request *req,
-		      m2m_response *rsp, int64_t now, m2mi_proc_out *o);
+bool m2mi_proc_handle(const m2mi_proc_ops *ops, void *w, const void *a, bool associated, const char *client,
+		      m2m_request *req, m2m_response *rsp, int64_t now, m2mi_proc_out *o);
 
 /* The fallback audit line at INFO level ("<svc> audit procedure=... ", NULL strings as "-");
  * has_enrolee: the service reports an enrolee (enrolee=... in the line). Never a key. */
