@@ -112,10 +112,9 @@ static inline m2m_maf_assoc *mx_km(mx *f, const char *kmid, uint8_t fill)
 /* A certificate association bound to id (entity CSE or AE), without a certificate. */
 static inline m2m_maf_assoc *mx_cert(mx *f, const char *id, m2m_entity_kind ent)
 {
-	m2m_sa sa = {.kind = M2M_SA_CERT, .entity = ent};
+	m2m_sa sa = sf_cert_sa(id, ent);
 	m2m_maf_assoc *a = NULL;
 
-	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", id);
 	assert_int_equal(m2m_maf_assoc_new(f->maf, &sa, NULL, NULL, &a), M2M_OK);
 	return a;
 }

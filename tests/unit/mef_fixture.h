@@ -97,10 +97,9 @@ static inline m2m_mef_assoc *fx_enrolee(fx *f, uint8_t fill)
 
 static inline m2m_mef_assoc *fx_target(fx *f, const char *cse_id)
 {
-	m2m_sa sa = {.kind = M2M_SA_CERT, .entity = M2M_ENTITY_CSE};
+	m2m_sa sa = sf_cert_sa(cse_id, M2M_ENTITY_CSE);
 	m2m_mef_assoc *a = NULL;
 
-	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", cse_id);
 	assert_int_equal(m2m_mef_assoc_new(f->mef, &sa, NULL, NULL, &a), M2M_OK);
 	return a;
 }

@@ -26,6 +26,7 @@
 
 #include "m2msec/kdf.h"
 #include "m2msec/primitive.h"
+#include "m2msec/sa.h"
 
 /* "Now" of the tests: the real clock at the first use, because the association classifiers and
  * the TLS PSK callbacks read the real clock (a fixed date would turn into a time bomb). */
@@ -95,6 +96,15 @@ static inline m2m_key *sf_exporter_key(uint8_t fill, const char *fqdn)
 	memset(mat, fill, sizeof(mat));
 	assert_int_equal(m2m_kdf_exporter_split(mat, fqdn, &k, NULL, 0), M2M_OK);
 	return k;
+}
+
+/* A certificate association bound to id (entity AE or CSE), as the TLS layer reports one. */
+static inline m2m_sa sf_cert_sa(const char *id, m2m_entity_kind ent)
+{
+	m2m_sa sa = {.kind = M2M_SA_CERT, .entity = ent};
+
+	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", id);
+	return sa;
 }
 
 /* A self-signed P-256 certificate (serial 7, CN cn, valid nb..na) as PEM (heap). */
