@@ -3,7 +3,8 @@
  * This file implements the strict codecs of the Mmef procedure bodies (core/mef_codec.h,
  * docs/procedures/mef.md): sec:clientRegCfg (TS-0003 Table 12.4.2-1), sec:keyRegCfg (Table
  * 12.4.3-1), the MEF Client Command update (clause 8.3.9.5, cmdStatusCode Table 12.3.2.4-1) and
- * the fetchCredentials target path (clause 8.3.2.1). Strict on purpose: the MEF issues keys, so
+ * the fetchCredentials target path (clause 8.3.2.1), and the key registration representation
+ * the MEF and the MAF answer with. Strict on purpose: the MEF issues keys, so
  * a body it does not fully understand is refused (M2M_E_PROTO -> 4000) rather than half-read.
  */
 #include <stdio.h>
@@ -345,4 +346,31 @@ void m2mi_mef_labels_text(const m2mi_mef_labels *l, char *out, size_t cap)
 		free(s);
 	}
 	json_decref(a);
+}
+
+json_t *m2mi_keyreg_json(const char *wrapper, const m2mi_keyreg_view *v, const m2m_key *key)
+{
+	char ts[16] = "", hex[2 * M2M_KEY_MAX + 1];
+	json_t *o, *in, *tg = json_array();
+
+	(void)m2mi_mef_ts_format(v->expiry, ts, sizeof(ts));
+	for (size_t i = 0; tg != NULL && i < v->ntargets; i++)
+		json_array_append_new(tg, json_string(v->targets[i]));
+	o = json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:i,s:o}}", wrapper, "relKeyID", v->rel_key_id ? v->rel_key_id : "",
+		      "keyID", v->key_id ? v->key_id : "", "expirationTime", ts, "sourceID",
+		      v->source_id ? v->source_id : "", "adminFQDN", v->admin_fqdn ? v->admin_fqdn : "", "SUID", v->suid,
+		      "targetIDs", tg);
+	in = json_object_get(o, wrapper);
+	if (in != NULL && json_is_array(v->labels))
+		json_object_set(in, "labels", v->labels);
+	if (in != NULL && key != NULL) {
+		if (m2m_key_export_hex(key, hex, sizeof(hex)) != M2M_OK) {
+			json_decref(o);
+			o = NULL;
+		} else {
+			json_object_set_new(in, "keyValue", json_string(hex));
+		}
+		m2m_memzero(hex, sizeof(hex));
+	}
+	return o;
 }

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "m2msec/err.h"
+#include "m2msec/key.h"
 
 #define M2MI_MEF_STR_MAX 256  /* any identifier / FQDN / URI field, bytes incl. NUL */
 #define M2MI_MEF_LABELS_MAX 8
@@ -67,6 +68,19 @@ m2m_err m2mi_mef_ts_format(int64_t t, char *out, size_t cap);
 /* The stored text form of present labels (a compact JSON array) into out; "" when absent or on
  * allocation failure. Shared by the client and key registrations. */
 void m2mi_mef_labels_text(const m2mi_mef_labels *l, char *out, size_t cap);
+/* A key registration as answered (<mefKeyReg> TS-0003 Table 8.3.5.2.7-2, <mafKeyReg> Table
+ * 8.8.2.7-2: the same members under the wrapper's name). Strings NULL = "". */
+typedef struct m2mi_keyreg_view {
+	const char *rel_key_id, *key_id, *source_id, *admin_fqdn;
+	int64_t expiry;
+	int suid;
+	const char *const *targets;
+	size_t ntargets;
+	json_t *labels; /* borrowed; set when a JSON array */
+} m2mi_keyreg_view;
+/* {"<wrapper>": {relKeyID, keyID, expirationTime, sourceID, adminFQDN, SUID, targetIDs,
+ * labels?, keyValue? (hexBinary of key when key != NULL)}}; NULL when encoding failed. */
+json_t *m2mi_keyreg_json(const char *wrapper, const m2mi_keyreg_view *v, const m2m_key *key);
 /* Parse body bytes as JSON (size-bounded, no duplicates) then as one of the above: fuzzers. */
 m2m_err m2mi_mef_parse_json(const uint8_t *buf, size_t len, json_t **out);
 

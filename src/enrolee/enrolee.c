@@ -30,9 +30,8 @@
 
 struct m2m_enrolee {
 	/* settings */
-	char host[256], port[8];
-	char *ca_file, *fqdn, *kpm_id, *cert_file, *key_file, *claim;
-	m2m_key *kpm;
+	m2mi_enr_server mef; /* psk: KpmID / Kpm */
+	char *cert_file, *key_file, *claim;
 	bool want_cert, reenrol;
 	int deadline_s;
 	/* outcome */
@@ -51,19 +50,6 @@ struct m2m_enrolee {
 	int auth_suid;
 	char *cert_pem, *cert_key_pem;
 };
-
-static m2m_err set_str(char **dst, const char *v)
-{
-	char *c;
-
-	if (v == NULL || v[0] == '\0' || strlen(v) > 4096)
-		return M2M_E_INVAL;
-	if ((c = strdup(v)) == NULL)
-		return M2M_E_NOMEM;
-	free(*dst);
-	*dst = c;
-	return M2M_OK;
-}
 
 m2m_err m2m_enrolee_new(m2m_enrolee **out)
 {
@@ -106,10 +92,7 @@ void m2m_enrolee_free(m2m_enrolee *e)
 	if (e == NULL)
 		return;
 	clear_results(e);
-	m2m_key_free(e->kpm);
-	free(e->ca_file);
-	free(e->fqdn);
-	free(e->kpm_id);
+	m2mi_enr_server_clear(&e->mef);
 	free(e->cert_file);
 	free(e->key_file);
 	free(e->claim);
@@ -118,41 +101,27 @@ void m2m_enrolee_free(m2m_enrolee *e)
 
 m2m_err m2m_enrolee_set_mef(m2m_enrolee *e, const char *hostport)
 {
-	if (e == NULL)
-		return M2M_E_INVAL;
-	return m2mi_enr_split_hostport(hostport, e->host, sizeof(e->host), e->port, sizeof(e->port));
+	return e == NULL ? M2M_E_INVAL : m2mi_enr_server_addr(&e->mef, hostport);
 }
 
 m2m_err m2m_enrolee_set_mef_ca(m2m_enrolee *e, const char *ca_file)
 {
-	return e == NULL ? M2M_E_INVAL : set_str(&e->ca_file, ca_file);
+	return e == NULL ? M2M_E_INVAL : m2mi_enr_set_str(&e->mef.ca_file, ca_file);
 }
 
 m2m_err m2m_enrolee_set_mef_fqdn(m2m_enrolee *e, const char *fqdn)
 {
-	if (e == NULL || fqdn == NULL || m2m_id_check_fqdn(fqdn, strlen(fqdn)) != M2M_OK)
-		return M2M_E_INVAL;
-	return set_str(&e->fqdn, fqdn);
+	return e == NULL ? M2M_E_INVAL : m2mi_enr_server_fqdn(&e->mef, fqdn);
 }
 
 m2m_err m2m_enrolee_set_psk(m2m_enrolee *e, const char *kpm_id, const m2m_key *kpm)
 {
 	const char *at;
-	m2m_key *k = NULL;
-	m2m_err r;
 
 	if (e == NULL || kpm_id == NULL || kpm == NULL || (at = strrchr(kpm_id, '@')) == NULL || at == kpm_id ||
 	    m2m_id_check_fqdn(at + 1, strlen(at + 1)) != M2M_OK || strlen(kpm_id) >= ID_MAX)
 		return M2M_E_INVAL;
-	if ((r = m2m_key_dup(kpm, &k)) != M2M_OK)
-		return r;
-	if ((r = set_str(&e->kpm_id, kpm_id)) != M2M_OK) {
-		m2m_key_free(k);
-		return r;
-	}
-	m2m_key_free(e->kpm);
-	e->kpm = k;
-	return M2M_OK;
+	return m2mi_enr_server_psk(&e->mef, kpm_id, kpm);
 }
 
 m2m_err m2m_enrolee_set_cert(m2m_enrolee *e, const char *cert_file, const char *key_file)
@@ -161,14 +130,14 @@ m2m_err m2m_enrolee_set_cert(m2m_enrolee *e, const char *cert_file, const char *
 
 	if (e == NULL)
 		return M2M_E_INVAL;
-	if ((r = set_str(&e->cert_file, cert_file)) != M2M_OK)
+	if ((r = m2mi_enr_set_str(&e->cert_file, cert_file)) != M2M_OK)
 		return r;
-	return set_str(&e->key_file, key_file);
+	return m2mi_enr_set_str(&e->key_file, key_file);
 }
 
 m2m_err m2m_enrolee_set_claim(m2m_enrolee *e, const char *enrolee_id)
 {
-	return e == NULL ? M2M_E_INVAL : set_str(&e->claim, enrolee_id);
+	return e == NULL ? M2M_E_INVAL : m2mi_enr_set_str(&e->claim, enrolee_id);
 }
 
 void m2m_enrolee_want_cert(m2m_enrolee *e, bool want)
@@ -226,11 +195,7 @@ const char *m2mi_enr_cert_key_pem(const m2m_enrolee *e)
 /* The MEF-FQDN: configured, else the KpmID's FQDN part, else the host. */
 static const char *mef_fqdn(const m2m_enrolee *e)
 {
-	if (e->fqdn != NULL)
-		return e->fqdn;
-	if (e->kpm_id != NULL)
-		return strrchr(e->kpm_id, '@') + 1;
-	return e->host;
+	return m2mi_enr_server_name(&e->mef, false);
 }
 
 /* The PSK of the MEF Handshake: the SSL's app data is the enrolee. */
@@ -242,12 +207,12 @@ static unsigned int psk_cb(SSL *ssl, const char *hint, char *identity, unsigned 
 	size_t kl;
 
 	(void)hint;
-	if (e == NULL || e->kpm == NULL || strlen(e->kpm_id) + 1 > max_identity_len)
+	if (e == NULL || e->mef.psk == NULL || strlen(e->mef.psk_id) + 1 > max_identity_len)
 		return 0;
-	kb = m2m_key_bytes(e->kpm, &kl);
+	kb = m2m_key_bytes(e->mef.psk, &kl);
 	if (kl > max_psk_len)
 		return 0;
-	memcpy(identity, e->kpm_id, strlen(e->kpm_id) + 1); /* TS-0003 clause 8.3.2.1: KpmID */
+	memcpy(identity, e->mef.psk_id, strlen(e->mef.psk_id) + 1); /* TS-0003 clause 8.3.2.1: KpmID */
 	memcpy(psk, kb, kl);
 	return (unsigned int)kl;
 }
@@ -361,9 +326,9 @@ static int cert_prov(m2m_enrolee *e, SSL_CTX *ctx, m2mi_enr_conn *c, json_t *arg
 	/* The MEF names itself by its FQDN in the EST URI (docs/procedures/mef.md); the device
 	 * reaches it at the address it was given. Same server and port: the enrolment connection
 	 * itself; otherwise a new connection with the same credentials (RFC 7030 clause 3.3.3). */
-	same = strcasecmp(host, e->host) == 0 || strcasecmp(host, mef_fqdn(e)) == 0;
-	if (!same || strcmp(port, e->port) != 0) {
-		if ((r = m2mi_enr_connect(ctx, e, same ? e->host : host, port, host, c->deadline_ms, &other)) != M2M_OK) {
+	same = strcasecmp(host, e->mef.host) == 0 || strcasecmp(host, mef_fqdn(e)) == 0;
+	if (!same || strcmp(port, e->mef.port) != 0) {
+		if ((r = m2mi_enr_connect(ctx, e, same ? e->mef.host : host, port, host, c->deadline_ms, &other)) != M2M_OK) {
 			*est_err = r;
 			return 100;
 		}
@@ -479,11 +444,11 @@ m2m_err m2m_enrolee_run(m2m_enrolee *e)
 	if (e == NULL)
 		return M2M_E_INVAL;
 	clear_results(e);
-	if (e->host[0] == '\0' || e->ca_file == NULL || (e->kpm == NULL && e->cert_file == NULL))
+	if (e->mef.host[0] == '\0' || e->mef.ca_file == NULL || (e->mef.psk == NULL && e->cert_file == NULL))
 		return M2M_E_CONFIG;
-	if ((r = m2mi_enr_ctx_new(e->ca_file, e->kpm != NULL ? psk_cb : NULL, e->cert_file, e->key_file, &ctx)) != M2M_OK)
+	if ((r = m2mi_enr_ctx_new(e->mef.ca_file, e->mef.psk != NULL ? psk_cb : NULL, e->cert_file, e->key_file, &ctx)) != M2M_OK)
 		return r;
-	r = m2mi_enr_connect(ctx, e, e->host, e->port, mef_fqdn(e),
+	r = m2mi_enr_connect(ctx, e, e->mef.host, e->mef.port, mef_fqdn(e),
 				 m2mi_enr_now_ms() + (int64_t)e->deadline_s * 1000, &c);
 	if (r != M2M_OK) {
 		SSL_CTX_free(ctx);

@@ -60,6 +60,29 @@ bool m2mi_enr_uri_split(const char *uri, char *auth, size_t acap, const char **p
 /* Split "host:port" / "[v6]:port" (port required). */
 m2m_err m2mi_enr_split_hostport(const char *s, char *host, size_t hcap, char *port, size_t pcap);
 
+/* The server a client of this library talks to (the MEF of m2m_enrolee, the MAF of
+ * m2m_maf_client): its address, the CA its certificate must chain to, its FQDN (the name the
+ * certificate carries and the exporter context), and the PSK (identity "<rel>@<FQDN>", key). */
+typedef struct m2mi_enr_server {
+	char host[256], port[8];
+	char *ca_file, *fqdn, *psk_id;
+	m2m_key *psk;
+} m2mi_enr_server;
+
+/* Replace *dst with a copy of v (non-empty, <= 4096 bytes): M2M_E_INVAL / M2M_E_NOMEM. */
+m2m_err m2mi_enr_set_str(char **dst, const char *v);
+/* "host:port" / "[v6]:port" into s->host / s->port. */
+m2m_err m2mi_enr_server_addr(m2mi_enr_server *s, const char *hostport);
+/* The FQDN, checked as one (M2M_E_INVAL). */
+m2m_err m2mi_enr_server_fqdn(m2mi_enr_server *s, const char *fqdn);
+/* Replace the PSK with copies of id (already checked by the caller) and key; all or nothing. */
+m2m_err m2mi_enr_server_psk(m2mi_enr_server *s, const char *id, const m2m_key *key);
+/* The server's FQDN: configured, else the PSK identity's FQDN part, else the host (only when it
+ * is a DNS name if name_only: NULL otherwise). */
+const char *m2mi_enr_server_name(const m2mi_enr_server *s, bool name_only);
+/* Release what s holds (the PSK zeroized); s stays usable. */
+void m2mi_enr_server_clear(m2mi_enr_server *s);
+
 /* TS-0003 clause 10.3.7: the usage-constrained key for an absolute target CSE-ID (its public
  * domain name is the Enrolment-Target-ID), carrying ke's identifier (the KeID). */
 typedef struct m2m_kdf m2m_kdf;

@@ -28,9 +28,9 @@
 
 struct m2m_maf_client {
 	/* settings */
-	char host[256], port[8];
-	char *ca_file, *fqdn, *km_id, *keid;
-	m2m_key *km, *ke;
+	m2mi_enr_server maf; /* psk: KmID / Km */
+	char *keid;
+	m2m_key *ke;
 	int deadline_s;
 	/* the credential of the association being opened (psk_cb) */
 	const char *psk_id;
@@ -42,19 +42,6 @@ struct m2m_maf_client {
 	m2m_key *kc;
 	int64_t expiry;
 };
-
-static m2m_err set_str(char **dst, const char *v)
-{
-	char *c;
-
-	if (v == NULL || v[0] == '\0' || strlen(v) > 4096)
-		return M2M_E_INVAL;
-	if ((c = strdup(v)) == NULL)
-		return M2M_E_NOMEM;
-	free(*dst);
-	*dst = c;
-	return M2M_OK;
-}
 
 m2m_err m2m_maf_client_new(m2m_maf_client **out)
 {
@@ -81,38 +68,30 @@ void m2m_maf_client_free(m2m_maf_client *m)
 	if (m == NULL)
 		return;
 	clear_results(m);
-	m2m_key_free(m->km);
+	m2mi_enr_server_clear(&m->maf);
 	m2m_key_free(m->ke);
-	free(m->ca_file);
-	free(m->fqdn);
-	free(m->km_id);
 	free(m->keid);
 	free(m);
 }
 
 m2m_err m2m_maf_client_set_maf(m2m_maf_client *m, const char *hostport)
 {
-	if (m == NULL)
-		return M2M_E_INVAL;
-	return m2mi_enr_split_hostport(hostport, m->host, sizeof(m->host), m->port, sizeof(m->port));
+	return m == NULL ? M2M_E_INVAL : m2mi_enr_server_addr(&m->maf, hostport);
 }
 
 m2m_err m2m_maf_client_set_maf_ca(m2m_maf_client *m, const char *ca_file)
 {
-	return m == NULL ? M2M_E_INVAL : set_str(&m->ca_file, ca_file);
+	return m == NULL ? M2M_E_INVAL : m2mi_enr_set_str(&m->maf.ca_file, ca_file);
 }
 
 m2m_err m2m_maf_client_set_maf_fqdn(m2m_maf_client *m, const char *fqdn)
 {
-	if (m == NULL || fqdn == NULL || m2m_id_check_fqdn(fqdn, strlen(fqdn)) != M2M_OK)
-		return M2M_E_INVAL;
-	return set_str(&m->fqdn, fqdn);
+	return m == NULL ? M2M_E_INVAL : m2mi_enr_server_fqdn(&m->maf, fqdn);
 }
 
 m2m_err m2m_maf_client_set_km(m2m_maf_client *m, const char *km_id, const m2m_key *km)
 {
 	m2m_id *id = NULL;
-	m2m_key *k = NULL;
 	m2m_err r;
 
 	if (m == NULL || km_id == NULL || km == NULL || strlen(km_id) >= ID_MAX)
@@ -121,15 +100,7 @@ m2m_err m2m_maf_client_set_km(m2m_maf_client *m, const char *km_id, const m2m_ke
 	if ((r = m2m_id_parse(km_id, strlen(km_id), M2M_ID_KMID, &id)) != M2M_OK)
 		return r;
 	m2m_id_free(id);
-	if ((r = m2m_key_dup(km, &k)) != M2M_OK)
-		return r;
-	if ((r = set_str(&m->km_id, km_id)) != M2M_OK) {
-		m2m_key_free(k);
-		return r;
-	}
-	m2m_key_free(m->km);
-	m->km = k;
-	return M2M_OK;
+	return m2mi_enr_server_psk(&m->maf, km_id, km);
 }
 
 m2m_err m2m_maf_client_set_enrolment(m2m_maf_client *m, const char *dir)
@@ -141,7 +112,7 @@ m2m_err m2m_maf_client_set_enrolment(m2m_maf_client *m, const char *dir)
 		return M2M_E_INVAL;
 	if ((r = m2mi_enr_dir_ke(dir, &ke)) != M2M_OK) /* the enrolee library's one reader of DIR */
 		return r;
-	if ((r = set_str(&m->keid, m2m_key_id(ke))) == M2M_OK) {
+	if ((r = m2mi_enr_set_str(&m->keid, m2m_key_id(ke))) == M2M_OK) {
 		m2m_key_free(m->ke);
 		m->ke = ke;
 		ke = NULL;
@@ -172,14 +143,7 @@ const char *m2m_maf_client_assigned_km_id(const m2m_maf_client *m)
 /* The MAF-FQDN: configured, else the KmID's FQDN part, else the host when it is a name. */
 static const char *maf_fqdn(const m2m_maf_client *m)
 {
-	if (m->fqdn != NULL)
-		return m->fqdn;
-	if (m->km_id != NULL)
-		return strrchr(m->km_id, '@') + 1;
-	if (strspn(m->host, "0123456789.") == strlen(m->host) || strchr(m->host, ':') != NULL ||
-	    m2m_id_check_fqdn(m->host, strlen(m->host)) != M2M_OK)
-		return NULL;
-	return m->host;
+	return m2mi_enr_server_name(&m->maf, true);
 }
 
 /* The PSK of the MAF Handshake (clause 8.8.2.2): the SSL's app data is the client. */
@@ -239,7 +203,7 @@ static m2m_err open_assoc(m2m_maf_client *m, SSL_CTX *ctx, const char *id, const
 
 	m->psk_id = id;
 	m->psk = key;
-	r = m2mi_enr_connect(ctx, m, m->host, m->port, maf_fqdn(m), deadline_ms, c);
+	r = m2mi_enr_connect(ctx, m, m->maf.host, m->maf.port, maf_fqdn(m), deadline_ms, c);
 	if (r == M2M_E_AUTH)
 		return fail(m, r, "MAF Handshake refused (unknown, revoked or wrong Km)");
 	if (r != M2M_OK)
@@ -276,9 +240,9 @@ static m2m_err km_credential(m2m_maf_client *m, SSL_CTX *ctx, int64_t deadline_m
 	m2m_err r;
 
 	*owned = NULL;
-	if (m->km != NULL) {
-		*id = m->km_id;
-		*km = m->km;
+	if (m->maf.psk != NULL) {
+		*id = m->maf.psk_id;
+		*km = m->maf.psk;
 		return M2M_OK;
 	}
 	if ((r = enrolment_km(m, ctx, deadline_ms, owned)) != M2M_OK)
@@ -295,11 +259,11 @@ static m2m_err prepare(m2m_maf_client *m, SSL_CTX **ctx)
 
 	clear_results(m);
 	*ctx = NULL;
-	if (m->host[0] == '\0' || m->ca_file == NULL || (m->km == NULL && m->ke == NULL))
+	if (m->maf.host[0] == '\0' || m->maf.ca_file == NULL || (m->maf.psk == NULL && m->ke == NULL))
 		return fail(m, M2M_E_CONFIG, "--maf, --maf-ca and a Km (or an enrolment) are required");
 	if (maf_fqdn(m) == NULL)
 		return fail(m, M2M_E_CONFIG, "MAF-FQDN unknown: give it (the MAF address is no host name)");
-	if ((r = m2mi_enr_ctx_new(m->ca_file, psk_cb, NULL, NULL, ctx)) != M2M_OK)
+	if ((r = m2mi_enr_ctx_new(m->maf.ca_file, psk_cb, NULL, NULL, ctx)) != M2M_OK)
 		return fail(m, r, "MAF CA file unusable");
 	return M2M_OK;
 }
@@ -362,7 +326,7 @@ m2m_err m2m_maf_client_register_key(m2m_maf_client *m, const char *target, int64
 		now = (int64_t)time(NULL);
 		requested = now + lifetime;
 		if (r == M2M_OK)
-			r = key_registration(m, &c, target, requested, m->km != NULL, &reg);
+			r = key_registration(m, &c, target, requested, m->maf.psk != NULL, &reg);
 		if (r == M2M_OK)
 			r = m2mi_mafc_check_key_reg(reg, m->key_id, target, now, requested, &m->expiry, m->why.reason,
 						    sizeof(m->why.reason));

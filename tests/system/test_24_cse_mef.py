@@ -12,7 +12,6 @@ Two MEFs:
    fetchCredRsp answers): always runs, so the CSE side is proven on its own;
  - the real `m2msec mef` end to end (enrol -> KeID -> CSE): skipped ONLY while the MEF process
    answers 5001 (procedure layer not plugged into the service shell yet)."""
-import http.server
 import json
 import os
 import secrets
@@ -24,6 +23,7 @@ import threading
 import pytest
 
 from cse_harness import SP, Cse, free_port, wait_port
+from fake_tls import FakeTlsServer, send_json
 
 MEF_FQDN = "mef." + SP
 AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
@@ -33,7 +33,7 @@ def keid(fill=None):
     return (fill or secrets.token_hex(16).upper()) + "@" + MEF_FQDN
 
 
-class FakeMef:
+class FakeMef(FakeTlsServer):
     """A MEF that answers fetchCredentials from a table: keid -> (hex key, Enrolee-ID) or an RSC."""
 
     def __init__(self, cse):
@@ -42,63 +42,35 @@ class FakeMef:
         self.silent = False
         self.profile = None  # the sec:secProfile of /id-in, or None (4004)
         self.lock = threading.Lock()
-        crt, key = cse.issue("mef", MEF_FQDN)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(crt, key)
-        ctx.load_verify_locations(cse.path("ca/ca.crt"))
-        ctx.verify_mode = ssl.CERT_REQUIRED  # an Enrolment Target authenticates (TS-0003 8.3.5.2.1)
-        mef = self
+        super().__init__(cse, "mef", MEF_FQDN, self._get)
 
-        class H(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                with mef.lock:
-                    mef.requests.append((self.path, self.headers.get("X-M2M-Origin"),
-                                         self.connection.getpeercert() is not None))
-                    silent = mef.silent
-                if silent:
-                    threading.Event().wait(5)  # never answers within the CSE's deadline
-                    return
-                parts = self.path.split("/")
-                if len(parts) == 3 and parts[1] == "securityProfile":
-                    # only the CSE's own profile (docs/procedures/mef.md): another CSE-ID is 4103
-                    if parts[2] != "id-in":
-                        rsc, body = 4103, {"m2m:dbg": "not your profile"}
-                    elif mef.profile is None:
-                        rsc, body = 4004, {"m2m:dbg": "no profile"}
-                    else:
-                        rsc, body = 2000, {"sec:secProfile": dict(mef.profile, cseID="/id-in")}
-                    data = json.dumps(body).encode()
-                    self.send_response(200 if rsc == 2000 else 403)
-                    self.send_header("X-M2M-RSC", str(rsc))
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    return
-                entry = mef.table.get(parts[2]) if len(parts) == 4 and parts[1] == "fetchCredentials" else None
-                if isinstance(entry, tuple):
-                    rsc, body = 2000, {"sec:fetchCredRsp": {
-                        "status": True, "credential": entry[0], "enroleeID": entry[1], "keyID": parts[2],
-                        "SUID": int(parts[3]), "lifetime": 3600, "expirationTime": "20990101T000000"}}
-                else:
-                    rsc = entry or 4004
-                    body = {"m2m:dbg": "refused", "sec:fetchCredRsp": {"status": False, "errorString": "x"}}
-                data = json.dumps(body).encode()
-                self.send_response(200 if rsc == 2000 else 403 if rsc == 4103 else 404)
-                self.send_header("X-M2M-RSC", str(rsc))
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.port = free_port()
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), H)
-        self.srv.daemon_threads = True
-        self.srv.socket = ctx.wrap_socket(self.srv.socket, server_side=True)
-        self.th = threading.Thread(target=self.srv.serve_forever, daemon=True)
-        self.th.start()
+    def _get(self, h):
+        with self.lock:
+            self.requests.append((h.path, h.headers.get("X-M2M-Origin"), h.connection.getpeercert() is not None))
+            silent = self.silent
+        if silent:
+            threading.Event().wait(5)  # never answers within the CSE's deadline
+            return
+        parts = h.path.split("/")
+        if len(parts) == 3 and parts[1] == "securityProfile":
+            # only the CSE's own profile (docs/procedures/mef.md): another CSE-ID is 4103
+            if parts[2] != "id-in":
+                rsc, body = 4103, {"m2m:dbg": "not your profile"}
+            elif self.profile is None:
+                rsc, body = 4004, {"m2m:dbg": "no profile"}
+            else:
+                rsc, body = 2000, {"sec:secProfile": dict(self.profile, cseID="/id-in")}
+            send_json(h, rsc, body, status=200 if rsc == 2000 else 403, content_type=False)
+            return
+        entry = self.table.get(parts[2]) if len(parts) == 4 and parts[1] == "fetchCredentials" else None
+        if isinstance(entry, tuple):
+            rsc, body = 2000, {"sec:fetchCredRsp": {
+                "status": True, "credential": entry[0], "enroleeID": entry[1], "keyID": parts[2],
+                "SUID": int(parts[3]), "lifetime": 3600, "expirationTime": "20990101T000000"}}
+        else:
+            rsc = entry or 4004
+            body = {"m2m:dbg": "refused", "sec:fetchCredRsp": {"status": False, "errorString": "x"}}
+        send_json(h, rsc, body)
 
     def add(self, kid, bound):
         key = secrets.token_hex(32)
@@ -108,10 +80,6 @@ class FakeMef:
     def fetches(self, kid):
         with self.lock:
             return [r for r in self.requests if r[0].startswith("/fetchCredentials/" + kid + "/")]
-
-    def stop(self):
-        self.srv.shutdown()
-        self.srv.server_close()
 
 
 def mef_ini(c, mef_port, cache=60, timeout_ms=3000):

@@ -8,65 +8,42 @@ process (Python ssl server, client certificate required) answers RETRIEVE /mafKe
 from a table. An AE presents TLS-PSK with psk_identity = the Key Identifier and psk = the first
 half of Kc (`openssl s_client`); the CSE retrieves Kc DURING the handshake over its own mutually
 authenticated association and binds the association to the sourceID the MAF reported."""
-import http.server
-import json
 import os
 import secrets
-import ssl
 import subprocess
 import threading
 
 import pytest
 
 from cse_harness import SP, Cse, free_port
+from fake_tls import FakeTlsServer, send_json
 from test_24_cse_mef import AE_BODY, FakeMef, mef_ini
 
 MAF_FQDN = "maf." + SP
 RAW = b"GET /cse-in HTTP/1.1\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RI: 1\r\nX-M2M-RVI: 3\r\n\r\n"
 
 
-class FakeMaf:
+class FakeMaf(FakeTlsServer):
     """relKeyID -> (Kc hex, sourceID[, SUID]) or an RSC."""
 
     def __init__(self, cse):
         self.table, self.requests, self.lock = {}, [], threading.Lock()
-        crt, key = cse.issue("maf", MAF_FQDN)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(crt, key)
-        ctx.load_verify_locations(cse.path("ca/ca.crt"))
-        ctx.verify_mode = ssl.CERT_REQUIRED  # a target retrieving Kc is authenticated (maf.md)
-        maf = self
+        # a target retrieving Kc is authenticated (maf.md): the client certificate is required
+        super().__init__(cse, "maf", MAF_FQDN, self._get)
 
-        class H(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                parts = self.path.split("/")
-                with maf.lock:
-                    maf.requests.append((self.path, self.headers.get("X-M2M-Origin")))
-                    e = maf.table.get(parts[2]) if len(parts) == 3 and parts[1] == "mafKeyReg" else None
-                if isinstance(e, tuple):
-                    rsc, body = 2000, {"sec:mafKeyReg": {
-                        "relKeyID": parts[2], "keyID": parts[2] + "@" + MAF_FQDN,
-                        "expirationTime": "20990101T000000", "sourceID": e[1], "adminFQDN": "admin." + SP,
-                        "SUID": e[2] if len(e) > 2 else 32,
-                        "targetIDs": e[3] if len(e) > 3 else ["//%s/id-in" % SP], "keyValue": e[0]}}
-                else:
-                    rsc, body = e or 4004, {"m2m:dbg": "refused"}
-                data = json.dumps(body).encode()
-                self.send_response(200 if rsc == 2000 else 403 if rsc == 4103 else 404)
-                self.send_header("X-M2M-RSC", str(rsc))
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.port = free_port()
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), H)
-        self.srv.daemon_threads = True
-        self.srv.socket = ctx.wrap_socket(self.srv.socket, server_side=True)
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+    def _get(self, h):
+        parts = h.path.split("/")
+        with self.lock:
+            self.requests.append((h.path, h.headers.get("X-M2M-Origin")))
+            e = self.table.get(parts[2]) if len(parts) == 3 and parts[1] == "mafKeyReg" else None
+        if isinstance(e, tuple):
+            rsc, body = 2000, {"sec:mafKeyReg": {
+                "relKeyID": parts[2], "keyID": parts[2] + "@" + MAF_FQDN,
+                "expirationTime": "20990101T000000", "sourceID": e[1], "adminFQDN": "admin." + SP,
+                "SUID": e[2] if len(e) > 2 else 32, "targetIDs": e[3] if len(e) > 3 else ["//%s/id-in" % SP], "keyValue": e[0]}}
+        else:
+            rsc, body = e or 4004, {"m2m:dbg": "refused"}
+        send_json(h, rsc, body)
 
     def add(self, source, suid=32, targets=None):
         rel, kc = secrets.token_hex(16).upper(), secrets.token_hex(32)
@@ -78,9 +55,6 @@ class FakeMaf:
         with self.lock:
             return [r for r in self.requests if r[0] == "/mafKeyReg/" + kcid.split("@")[0]]
 
-    def stop(self):
-        self.srv.shutdown()
-        self.srv.server_close()
 
 
 @pytest.fixture(scope="module")

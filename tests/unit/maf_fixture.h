@@ -8,34 +8,11 @@
 #ifndef M2M_TEST_MAF_FIXTURE_H
 #define M2M_TEST_MAF_FIXTURE_H
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <cmocka.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "m2msec/credstore.h"
-#include "m2msec/kdf.h"
 #include "m2msec/maf.h"
+#include "svc_fixture.h"
 
-/* "Now" of the tests: the real clock at the first use (the classifier reads the store only). */
-static inline int64_t mx_now(void)
-{
-	static int64_t t;
-
-	if (t == 0)
-		t = (int64_t)time(NULL);
-	return t;
-}
-#define MX_NOW mx_now()
+#define MX_NOW sf_now()
 #define MX_FQDN "maf.example.com"
 #define MX_KMID_A "deva@maf.example.com"
 #define MX_KMID_B "devb@maf.example.com"
@@ -97,9 +74,7 @@ static inline mx *mx_new_cfg(const char *mef_fqdn)
 
 	assert_non_null(f);
 	c.audit_ctx = f;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/m2mmafXXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/maf.db", f->dir);
+	sf_tmp_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path), "/tmp/m2mmafXXXXXX", "maf.db");
 	c.store = f->path;
 	assert_int_equal(m2m_maf_new(&c, &f->maf), M2M_OK);
 	assert_int_equal(m2m_maf_worker_new(f->maf, &f->w), M2M_OK);
@@ -115,30 +90,20 @@ static inline mx *mx_new(void)
 
 static inline void mx_free(mx *f)
 {
-	char p[200];
-	const char *sfx[] = {"", "-wal", "-shm", "-journal"};
-
 	m2m_maf_worker_free(f->w);
 	m2m_maf_free(f->maf);
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	sf_tmp_rm(f->dir, f->path);
 	free(f);
 }
 
 /* A Km association for kmid (the MAF Handshake succeeded); Kc/KcID exported bytes all fill. */
 static inline m2m_maf_assoc *mx_km(mx *f, const char *kmid, uint8_t fill)
 {
-	uint8_t mat[48];
-	m2m_key *kc = NULL;
+	m2m_key *kc = sf_exporter_key(fill, MX_FQDN);
 	m2m_sa sa = {.kind = M2M_SA_PSK, .entity = M2M_ENTITY_AE};
 	m2m_maf_assoc *a = NULL;
 
-	memset(mat, fill, sizeof(mat));
 	snprintf(sa.credential_id, sizeof(sa.credential_id), "11-%s", kmid);
-	assert_int_equal(m2m_kdf_exporter_split(mat, MX_FQDN, &kc, NULL, 0), M2M_OK);
 	assert_int_equal(m2m_maf_assoc_new(f->maf, &sa, kc, NULL, &a), M2M_OK);
 	m2m_key_free(kc);
 	return a;
@@ -147,10 +112,9 @@ static inline m2m_maf_assoc *mx_km(mx *f, const char *kmid, uint8_t fill)
 /* A certificate association bound to id (entity CSE or AE), without a certificate. */
 static inline m2m_maf_assoc *mx_cert(mx *f, const char *id, m2m_entity_kind ent)
 {
-	m2m_sa sa = {.kind = M2M_SA_CERT, .entity = ent};
+	m2m_sa sa = sf_cert_sa(id, ent);
 	m2m_maf_assoc *a = NULL;
 
-	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", id);
 	assert_int_equal(m2m_maf_assoc_new(f->maf, &sa, NULL, NULL, &a), M2M_OK);
 	return a;
 }
@@ -158,27 +122,7 @@ static inline m2m_maf_assoc *mx_cert(mx *f, const char *id, m2m_entity_kind ent)
 /* A self-signed P-256 certificate made at run time (PEM, heap). */
 static inline char *mx_make_cert(void)
 {
-	EVP_PKEY *pk = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data = NULL, *pem;
-	long len;
-
-	assert_non_null(pk);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), -3600));
-	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 30));
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"c", -1, -1, 0);
-	X509_set_issuer_name(x, X509_get_subject_name(x));
-	X509_set_pubkey(x, pk);
-	assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
-	assert_int_equal(PEM_write_bio_X509(b, x), 1);
-	len = BIO_get_mem_data(b, &data);
-	pem = strndup(data, (size_t)len);
-	BIO_free(b);
-	X509_free(x);
-	EVP_PKEY_free(pk);
-	return pem;
+	return sf_self_signed_pem("c", time(NULL) - 3600, time(NULL) + 86400L * 30);
 }
 
 /* Run one request at time now; returns the RSC; *pc_out (if not NULL) gets the content. */
@@ -187,22 +131,10 @@ static inline int mx_run_at(mx *f, const m2m_maf_assoc *a, m2m_op op, const char
 {
 	m2m_request req;
 	m2m_response rsp;
-	int rsc;
 
-	m2m_request_init(&req);
-	m2m_response_init(&rsp);
-	req.op = op;
-	req.to = strdup(to);
-	req.rqi = strdup("rq1");
-	if (body != NULL)
-		assert_non_null(req.pc = json_loads(body, 0, NULL));
+	sf_req_begin(&req, &rsp, op, to, body, NULL);
 	m2m_maf_handle(f->w, a, &req, &rsp, now);
-	rsc = rsp.rsc;
-	if (pc_out != NULL)
-		*pc_out = json_incref(rsp.pc);
-	m2m_request_clear(&req);
-	m2m_response_clear(&rsp);
-	return rsc;
+	return sf_req_end(&req, &rsp, pc_out);
 }
 
 static inline int mx_run(mx *f, const m2m_maf_assoc *a, m2m_op op, const char *to, const char *body, json_t **pc_out)

@@ -7,31 +7,10 @@
 #ifndef M2M_TEST_MEF_FIXTURE_H
 #define M2M_TEST_MEF_FIXTURE_H
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <cmocka.h>
-
 #include "m2msec/mef.h"
-#include "m2msec/kdf.h"
+#include "svc_fixture.h"
 
-/* "Now" of the tests: the real clock at the first use, because the association classifier and
- * the TLS PSK callback read the real clock (a fixed date would turn into a time bomb). */
-static inline int64_t fx_now(void)
-{
-	static int64_t t;
-
-	if (t == 0)
-		t = (int64_t)time(NULL);
-	return t;
-}
-#define FX_NOW fx_now()
+#define FX_NOW sf_now()
 #define FX_KPMID "dev1@mef.example.com"
 #define FX_EID "Cdev1"
 #define FX_TARGET "/cse-in"
@@ -45,14 +24,7 @@ typedef struct fx {
 
 static inline void fx_rm(fx *f)
 {
-	char p[200];
-	const char *sfx[] = {"", "-wal", "-shm", "-journal"};
-
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	sf_tmp_rm(f->dir, f->path);
 }
 
 /* The MEF with [mef] maf-fqdns = maf_fqdns (NULL: none) and the enrolee's targets t2 (NULL: only
@@ -69,9 +41,7 @@ static inline fx *fx_new_maf(const char *est, m2m_mef_audit_fn audit, void *actx
 	m2m_key *kpm = NULL;
 
 	memset(kb, 0x11, sizeof(kb));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/m2mmefXXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/mef.db", f->dir);
+	sf_tmp_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path), "/tmp/m2mmefXXXXXX", "mef.db");
 	c.store = f->path;
 	assert_int_equal(m2m_mef_new(&c, &f->mef), M2M_OK);
 	assert_int_equal(m2m_mef_worker_new(f->mef, &f->w), M2M_OK);
@@ -114,15 +84,12 @@ static inline void fx_free(fx *f)
 /* An enrolee association with Ke bytes all `fill` (RelativeKeID likewise). */
 static inline m2m_mef_assoc *fx_enrolee(fx *f, uint8_t fill)
 {
-	uint8_t mat[48];
-	m2m_key *ke = NULL;
+	m2m_key *ke = sf_exporter_key(fill, "mef.example.com");
 	m2m_sa sa = {.kind = M2M_SA_PSK, .entity = M2M_ENTITY_AE};
 	m2m_mef_assoc *a = NULL;
 
-	memset(mat, fill, sizeof(mat));
 	snprintf(sa.bound_id, sizeof(sa.bound_id), FX_EID);
 	snprintf(sa.credential_id, sizeof(sa.credential_id), "10-" FX_KPMID);
-	assert_int_equal(m2m_kdf_exporter_split(mat, "mef.example.com", &ke, NULL, 0), M2M_OK);
 	assert_int_equal(m2m_mef_assoc_new(f->mef, &sa, ke, NULL, &a), M2M_OK);
 	m2m_key_free(ke);
 	return a;
@@ -130,35 +97,29 @@ static inline m2m_mef_assoc *fx_enrolee(fx *f, uint8_t fill)
 
 static inline m2m_mef_assoc *fx_target(fx *f, const char *cse_id)
 {
-	m2m_sa sa = {.kind = M2M_SA_CERT, .entity = M2M_ENTITY_CSE};
+	m2m_sa sa = sf_cert_sa(cse_id, M2M_ENTITY_CSE);
 	m2m_mef_assoc *a = NULL;
 
-	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", cse_id);
 	assert_int_equal(m2m_mef_assoc_new(f->mef, &sa, NULL, NULL, &a), M2M_OK);
 	return a;
 }
 
-/* Run one request; returns the RSC; *pc_out (if not NULL) gets a reference to the content. */
-static inline int fx_run(fx *f, const m2m_mef_assoc *a, m2m_op op, const char *to, const char *body, json_t **pc_out)
+/* Run one request with From fr (NULL: none) at time now; returns the RSC; *pc_out (if not NULL)
+ * gets a reference to the content. */
+static inline int fx_run_from(fx *f, const m2m_mef_assoc *a, m2m_op op, const char *to, const char *fr,
+			      const char *body, int64_t now, json_t **pc_out)
 {
 	m2m_request req;
 	m2m_response rsp;
-	int rsc;
 
-	m2m_request_init(&req);
-	m2m_response_init(&rsp);
-	req.op = op;
-	req.to = strdup(to);
-	req.rqi = strdup("rq1");
-	if (body != NULL)
-		assert_non_null(req.pc = json_loads(body, 0, NULL));
-	m2m_mef_handle(f->w, a, &req, &rsp, FX_NOW);
-	rsc = rsp.rsc;
-	if (pc_out != NULL)
-		*pc_out = json_incref(rsp.pc);
-	m2m_request_clear(&req);
-	m2m_response_clear(&rsp);
-	return rsc;
+	sf_req_begin(&req, &rsp, op, to, body, fr);
+	m2m_mef_handle(f->w, a, &req, &rsp, now);
+	return sf_req_end(&req, &rsp, pc_out);
+}
+
+static inline int fx_run(fx *f, const m2m_mef_assoc *a, m2m_op op, const char *to, const char *body, json_t **pc_out)
+{
+	return fx_run_from(f, a, op, to, NULL, body, FX_NOW, pc_out);
 }
 
 #define FX_REG_BODY "{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"admin.example.com\"}}"

@@ -4,13 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "m2m_test.h"
 #include "m2msec/credstore.h"
 #include "m2msec/id.h"
+#include "svc_fixture.h"
 
 #define KEID "00112233445566778899aabbccddeeff@MEF.example.com"
 #define KEID_CANON "00112233445566778899AABBCCDDEEFF@mef.example.com"
@@ -408,30 +406,7 @@ static void test_open_errors(void **state)
 /* A self-signed P-256 certificate valid [nb, na), made at run time. */
 static char *make_cert(int64_t nb, int64_t na)
 {
-	EVP_PKEY *pk = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	BIO *b = BIO_new(BIO_s_mem());
-	X509_NAME *n;
-	char *data = NULL, *pem;
-	long len;
-
-	assert_non_null(pk);
-	assert_non_null(x);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-	ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb);
-	ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"cse-in.sp.example.com", -1, -1, 0);
-	X509_set_issuer_name(x, n);
-	X509_set_pubkey(x, pk);
-	assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
-	assert_int_equal(PEM_write_bio_X509(b, x), 1);
-	len = BIO_get_mem_data(b, &data);
-	pem = strndup(data, (size_t)len);
-	BIO_free(b);
-	X509_free(x);
-	EVP_PKEY_free(pk);
-	return pem;
+	return sf_self_signed_pem("cse-in.sp.example.com", (time_t)nb, (time_t)na);
 }
 
 static void test_certificates(void **state)

@@ -16,6 +16,7 @@
 
 #include "m2m_test.h"
 #include "m2msec/credstore.h"
+#include "svc_fixture.h"
 
 #define KCID "00112233445566778899AABBCCDDEEFF@maf.example.com"
 #define KMID "dev1@maf.example.com"
@@ -30,9 +31,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/m2m-credattr-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/creds.db", f->dir);
+	sf_tmp_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path), "/tmp/m2m-credattr-XXXXXX", "creds.db");
 	*state = f;
 	return 0;
 }
@@ -40,14 +39,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[200];
-	const char *sfx[] = {"", "-wal", "-shm", "-journal"};
 
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	sf_tmp_rm(f->dir, f->path);
 	free(f);
 	return 0;
 }

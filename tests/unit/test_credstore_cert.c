@@ -9,35 +9,23 @@
 #include "m2m_test.h"
 #include "m2msec/hex.h"
 #include "store/credstore_cert.h"
+#include "svc_fixture.h"
 
-/* A self-signed P-256 certificate valid [nb, na), made at run time; *fp gets its fingerprint. */
+/* A self-signed P-256 certificate valid [nb, na), made at run time; *fp gets its fingerprint
+ * (SHA-256 of the DER, uppercase hex), computed here independently of the module. */
 static char *make_cert(int64_t nb, int64_t na, char fp[65])
 {
-	EVP_PKEY *pk = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	BIO *b = BIO_new(BIO_s_mem());
+	char *pem = sf_self_signed_pem("mef.example.com", (time_t)nb, (time_t)na);
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
 	uint8_t md[32];
 	unsigned mdlen = 0;
-	char *data = NULL, *pem;
-	long len;
 
-	assert_non_null(pk);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-	assert_non_null(ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb));
-	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na));
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-				   (const unsigned char *)"mef.example.com", -1, -1, 0);
-	X509_set_issuer_name(x, X509_get_subject_name(x));
-	X509_set_pubkey(x, pk);
-	assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
+	assert_non_null(x);
 	assert_int_equal(X509_digest(x, EVP_sha256(), md, &mdlen), 1);
 	assert_int_equal(m2m_hex_encode(md, mdlen, true, fp, 65), M2M_OK);
-	assert_int_equal(PEM_write_bio_X509(b, x), 1);
-	len = BIO_get_mem_data(b, &data);
-	pem = strndup(data, (size_t)len);
-	BIO_free(b);
 	X509_free(x);
-	EVP_PKEY_free(pk);
+	BIO_free(b);
 	return pem;
 }
 

@@ -21,6 +21,7 @@
 
 #include "core/mef_codec.h"
 #include "remote/remote_key.h"
+#include "remote_fake.h"
 
 #define REL "00112233445566778899AABBCCDDEEFF"
 #define KID REL "@maf.example.com"
@@ -187,30 +188,6 @@ static void test_rsc(void **state)
 }
 
 /* ---- the resolver in its MAF configuration, over a fake transport ------------------------- */
-
-static int64_t now_s;
-static int64_t clk(void)
-{
-	return now_s;
-}
-
-static struct {
-	int n;
-	char path[8][192];
-	m2mi_remote_rsp_fn done[8];
-	void *arg[8];
-} tr;
-
-static int fake_fetch(void *fctx, const char *path, m2mi_remote_rsp_fn done, void *arg)
-{
-	(void)fctx;
-	assert_true(tr.n < 8);
-	snprintf(tr.path[tr.n], sizeof(tr.path[0]), "%s", path);
-	tr.done[tr.n] = done;
-	tr.arg[tr.n] = arg;
-	tr.n++;
-	return 0;
-}
 
 static struct {
 	int n;

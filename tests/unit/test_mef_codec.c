@@ -3,6 +3,8 @@
  * This file implements the unit tests of core/mef_codec.c (TS-0003 Tables 12.4.2-1, 12.4.3-1,
  * 12.3.2.4-1, clause 8.3.2.1): strict body codecs, unknown members and wrong types refused.
  */
+#include <strings.h>
+
 #include "mef_fixture.h"
 #include "core/mef_codec.h"
 
@@ -109,11 +111,45 @@ static void test_codec_refusals(void **state)
 	assert_null(v);
 }
 
+/* The shared key registration representation (<mefKeyReg> / <mafKeyReg>): every member under
+ * the wrapper's name, labels only when an array, keyValue only with a key. */
+static void test_keyreg_json(void **state)
+{
+	static const uint8_t kb[32] = {0xab};
+	const char *t[] = {"/cse-in", "CAE1"};
+	json_t *lbl = json_loads("[\"a\"]", 0, NULL), *o, *in;
+	m2mi_keyreg_view v = {.rel_key_id = "00", .key_id = "00@mef.example.com", .source_id = "CAE0",
+			      .admin_fqdn = NULL, .expiry = 0, .suid = 22, .targets = t, .ntargets = 2, .labels = lbl};
+	m2m_key *k = NULL;
+
+	(void)state;
+	assert_int_equal(m2m_key_new(kb, sizeof(kb), &k), M2M_OK);
+	o = m2mi_keyreg_json("sec:mafKeyReg", &v, k);
+	in = json_object_get(o, "sec:mafKeyReg");
+	assert_non_null(in);
+	assert_string_equal(json_string_value(json_object_get(in, "keyID")), "00@mef.example.com");
+	assert_string_equal(json_string_value(json_object_get(in, "adminFQDN")), "");
+	assert_int_equal(json_integer_value(json_object_get(in, "SUID")), 22);
+	assert_int_equal(json_array_size(json_object_get(in, "targetIDs")), 2);
+	assert_int_equal(json_array_size(json_object_get(in, "labels")), 1);
+	assert_int_equal(strncasecmp(json_string_value(json_object_get(in, "keyValue")), "ab00", 4), 0);
+	json_decref(o);
+	v.labels = json_object_get(lbl, "x"); /* NULL: no labels */
+	o = m2mi_keyreg_json("sec:mefKeyReg", &v, NULL);
+	in = json_object_get(o, "sec:mefKeyReg");
+	assert_null(json_object_get(in, "labels"));
+	assert_null(json_object_get(in, "keyValue"));
+	json_decref(o);
+	json_decref(lbl);
+	m2m_key_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test(test_codec_refusals),
+		cmocka_unit_test(test_keyreg_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,24 +29,8 @@ static void test_fetch(void **state)
 	assert_true(json_integer_value(json_object_get(o, "lifetime")) <= 1000);
 	json_decref(pc);
 	/* From naming another CSE than the authenticated one */
-	{
-		m2m_request req;
-		m2m_response rsp;
-		m2m_request_init(&req);
-		m2m_response_init(&rsp);
-		req.op = M2M_OP_RETRIEVE;
-		req.to = strdup(path);
-		req.fr = strdup("/cse-other");
-		m2m_mef_handle(f->w, t, &req, &rsp, FX_NOW);
-		assert_int_equal(rsp.rsc, 4106);
-		free(req.fr);
-		req.fr = strdup("//sp.example.com/cse-in");
-		m2m_response_clear(&rsp);
-		m2m_mef_handle(f->w, t, &req, &rsp, FX_NOW);
-		assert_int_equal(rsp.rsc, 2000);
-		m2m_request_clear(&req);
-		m2m_response_clear(&rsp);
-	}
+	assert_int_equal(fx_run_from(f, t, M2M_OP_RETRIEVE, path, "/cse-other", NULL, FX_NOW, NULL), 4106);
+	assert_int_equal(fx_run_from(f, t, M2M_OP_RETRIEVE, path, "//sp.example.com/cse-in", NULL, FX_NOW, NULL), 2000);
 	/* a target not provisioned for this enrolee: same as unknown */
 	assert_int_equal(fx_run(f, t2, M2M_OP_RETRIEVE, path, NULL, NULL), 4004);
 	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE,

@@ -78,34 +78,14 @@ static void test_maf_fetch_km(void **state)
 	assert_string_equal(errstr(pc), "unknown KeID");
 	json_decref(pc);
 	/* From: the MAF-FQDN (case-insensitive); another name is 4106 */
-	{
-		m2m_request req;
-		m2m_response rsp;
-		m2m_request_init(&req);
-		m2m_response_init(&rsp);
-		req.op = M2M_OP_RETRIEVE;
-		req.to = strdup(path);
-		req.fr = strdup(MAF2);
-		m2m_mef_handle(f->w, m, &req, &rsp, FX_NOW);
-		assert_int_equal(rsp.rsc, 4106);
-		m2m_response_clear(&rsp);
-		free(req.fr);
-		req.fr = strdup(MAF_CSE); /* the CSE-ID form is not the MAF's name */
-		m2m_mef_handle(f->w, m, &req, &rsp, FX_NOW);
-		assert_int_equal(rsp.rsc, 4106);
-		m2m_response_clear(&rsp);
-		free(req.fr);
-		req.fr = strdup("MAF.sp.example.com");
-		m2m_mef_handle(f->w, m, &req, &rsp, FX_NOW);
-		assert_int_equal(rsp.rsc, 2000);
-		m2m_response_clear(&rsp);
-		/* the Enrolment Expiry itself: expired */
-		m2m_mef_handle(f->w, m, &req, &rsp, FX_NOW + 1000);
-		assert_int_equal(rsp.rsc, 4103);
-		assert_string_equal(errstr(rsp.pc), "enrolment expired");
-		m2m_request_clear(&req);
-		m2m_response_clear(&rsp);
-	}
+	assert_int_equal(fx_run_from(f, m, M2M_OP_RETRIEVE, path, MAF2, NULL, FX_NOW, NULL), 4106);
+	/* the CSE-ID form is not the MAF's name */
+	assert_int_equal(fx_run_from(f, m, M2M_OP_RETRIEVE, path, MAF_CSE, NULL, FX_NOW, NULL), 4106);
+	assert_int_equal(fx_run_from(f, m, M2M_OP_RETRIEVE, path, "MAF.sp.example.com", NULL, FX_NOW, NULL), 2000);
+	/* the Enrolment Expiry itself: expired */
+	assert_int_equal(fx_run_from(f, m, M2M_OP_RETRIEVE, path, "MAF.sp.example.com", NULL, FX_NOW + 1000, &pc), 4103);
+	assert_string_equal(errstr(pc), "enrolment expired");
+	json_decref(pc);
 	/* revocation deletes the registration: unknown afterwards */
 	assert_int_equal(m2m_mefstore_enrolee_revoke(m2m_mef_store(f->mef), FX_KPMID, FX_NOW), M2M_OK);
 	assert_int_equal(fx_run(f, m, M2M_OP_RETRIEVE, path, NULL, NULL), 4004);

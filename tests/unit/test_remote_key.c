@@ -18,37 +18,10 @@
 #include <cmocka.h>
 
 #include "remote/remote_key.h"
+#include "remote_fake.h"
 
 #define KEID "0123456789ABCDEF0123456789ABCDEF@mef.example.com"
 #define CRED "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
-
-static int64_t now_s = 1000;
-static int64_t clk(void)
-{
-	return now_s;
-}
-
-/* The fake transport: remembers the fetches started. */
-static struct {
-	int n;
-	char path[4][192];
-	m2mi_remote_rsp_fn done[4];
-	void *arg[4];
-	int fail_start;
-} tr;
-
-static int fake_fetch(void *fctx, const char *path, m2mi_remote_rsp_fn done, void *arg)
-{
-	(void)fctx;
-	if (tr.fail_start)
-		return -1;
-	assert_true(tr.n < 4);
-	snprintf(tr.path[tr.n], sizeof(tr.path[0]), "%s", path);
-	tr.done[tr.n] = done;
-	tr.arg[tr.n] = arg;
-	tr.n++;
-	return 0;
-}
 
 /* The fake handshake completion. */
 static struct {

@@ -27,22 +27,11 @@
 
 static void audit(m2m_maf *maf, const m2m_maf_audit *ev)
 {
-	if (maf->cfg.audit != NULL) {
+	if (maf->cfg.audit != NULL)
 		maf->cfg.audit(maf->cfg.audit_ctx, ev);
-		return;
-	}
-	m2m_log(M2M_LOG_INFO, "maf audit procedure=%s outcome=%s rsc=%d client=%s keyid=%s suid=%d rqi=%s",
-		ev->procedure, ev->outcome, ev->rsc, ev->client ? ev->client : "-", ev->key_id ? ev->key_id : "-",
-		ev->suid, ev->rqi ? ev->rqi : "-");
-}
-
-static char *dup_or_null(const char *s, bool *ok)
-{
-	char *d = s != NULL ? strdup(s) : NULL;
-
-	if (s != NULL && d == NULL)
-		*ok = false;
-	return d;
+	else
+		m2mi_proc_audit_log("maf", ev->procedure, ev->outcome, ev->rsc, ev->client, false, NULL, ev->key_id,
+				    ev->suid, ev->rqi);
 }
 
 static m2m_err store_open(const char *path, bool create_ok, m2m_credstore **out)
@@ -63,11 +52,8 @@ m2m_err m2m_maf_new(const m2m_maf_config *cfg, m2m_maf **out)
 	if (out == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
-	if (cfg == NULL || cfg->maf_fqdn == NULL || cfg->store == NULL ||
-	    m2m_id_check_fqdn(cfg->maf_fqdn, strlen(cfg->maf_fqdn)) != M2M_OK ||
-	    (cfg->mef_fqdn != NULL && m2m_id_check_fqdn(cfg->mef_fqdn, strlen(cfg->mef_fqdn)) != M2M_OK) ||
-	    (cfg->sp_id != NULL && (strncmp(cfg->sp_id, "//", 2) != 0 ||
-				    m2m_id_check_fqdn(cfg->sp_id + 2, strlen(cfg->sp_id + 2)) != M2M_OK)) ||
+	if (cfg == NULL || cfg->store == NULL || !m2mi_proc_fqdn_ok(cfg->maf_fqdn) ||
+	    (cfg->mef_fqdn != NULL && !m2mi_proc_fqdn_ok(cfg->mef_fqdn)) || !m2mi_proc_sp_id_ok(cfg->sp_id) ||
 	    cfg->max_key_lifetime < 0 || cfg->max_reg_lifetime < 0 || cfg->mef_recheck_seconds < 0 ||
 	    cfg->max_key_lifetime > M2MI_MAF_LIFETIME_MAX || cfg->max_reg_lifetime > M2MI_MAF_LIFETIME_MAX ||
 	    cfg->max_keys_per_client < 0)
@@ -75,10 +61,10 @@ m2m_err m2m_maf_new(const m2m_maf_config *cfg, m2m_maf **out)
 	if ((maf = calloc(1, sizeof(*maf))) == NULL)
 		return M2M_E_NOMEM;
 	maf->cfg = *cfg;
-	maf->maf_fqdn = dup_or_null(cfg->maf_fqdn, &ok);
-	maf->sp_id = dup_or_null(cfg->sp_id, &ok);
-	maf->store = dup_or_null(cfg->store, &ok);
-	maf->mef_fqdn = dup_or_null(cfg->mef_fqdn, &ok);
+	maf->maf_fqdn = m2mi_proc_dup(cfg->maf_fqdn, &ok);
+	maf->sp_id = m2mi_proc_dup(cfg->sp_id, &ok);
+	maf->store = m2mi_proc_dup(cfg->store, &ok);
+	maf->mef_fqdn = m2mi_proc_dup(cfg->mef_fqdn, &ok);
 	maf->cfg.maf_fqdn = maf->maf_fqdn;
 	maf->cfg.sp_id = maf->sp_id;
 	maf->cfg.store = maf->store;
@@ -252,14 +238,8 @@ m2m_err m2m_maf_km_lookup(m2m_maf *maf, const char *kmid, int64_t now, m2m_key *
 	if (r == M2M_OK && (info->owner == NULL || entity_of(info->owner) == M2M_ENTITY_UNKNOWN))
 		r = M2M_E_NOT_FOUND; /* a Km bound to nobody authenticates nobody */
 	if (r == M2M_OK && (r = m2mi_maf_reg_parse(info->attrs, &reg)) == M2M_OK) {
-		memset(binding, 0, sizeof(*binding));
-		binding->kind = M2M_SA_PSK;
-		binding->entity = entity_of(info->owner);
-		binding->expiry = info->not_after;
-		if (snprintf(binding->bound_id, sizeof(binding->bound_id), "%s", info->owner) >= (int)sizeof(binding->bound_id) ||
-		    snprintf(binding->credential_id, sizeof(binding->credential_id), KMID_CRED_PREFIX "%s", info->id) >=
-			    (int)sizeof(binding->credential_id))
-			r = M2M_E_RANGE;
+		r = m2mi_proc_psk_binding(binding, entity_of(info->owner), info->not_after, info->owner,
+					  KMID_CRED_PREFIX, info->id);
 		if (reg.keid[0] != '\0' && now - reg.checked >= maf->cfg.mef_recheck_seconds)
 			snprintf(recheck_keid, cap, "%s", reg.keid);
 	}
@@ -502,76 +482,35 @@ const char *m2m_maf_assoc_client(const m2m_maf_assoc *a)
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
-m2m_err m2mi_maf_fail(m2m_response *rsp, m2mi_maf_out *o, int rsc, const char *outcome, const char *msg)
+static m2m_err begin(void *w, const char *to)
 {
-	m2m_response_error(rsp, rsc, "%s", msg);
-	o->outcome = outcome;
-	return M2M_E_INVAL;
+	(void)to;
+	return m2m_credstore_begin(((m2m_maf_worker *)w)->st);
 }
 
-void m2mi_maf_set_body(m2m_response *rsp, int rsc, json_t *pc)
+static m2m_err dispatch(void *w, const void *a, const char *to, m2m_request *req, m2m_response *rsp, int64_t now,
+			m2mi_proc_out *o)
 {
-	json_decref(rsp->pc);
-	rsp->pc = pc;
-	rsp->rsc = pc != NULL ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR;
+	if (m2mi_proc_starts(to, "mafClientReg"))
+		return m2mi_maf_client(w, a, req, rsp, now, o);
+	if (m2mi_proc_starts(to, "mafKeyReg"))
+		return m2mi_maf_key_proc(w, a, req, rsp, now, o);
+	return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such MAF resource");
 }
 
-static bool starts(const char *to, const char *seg)
+static m2m_err end(void *w, m2m_err r)
 {
-	size_t n = strlen(seg);
-
-	return strncmp(to, seg, n) == 0 && (to[n] == '\0' || to[n] == '/');
+	return m2m_credstore_end(((m2m_maf_worker *)w)->st, r);
 }
+
+static const char *const collections[] = {"mafClientReg", "mafKeyReg", NULL};
+static const m2mi_proc_ops ops = {"MAF", collections, NULL, begin, dispatch, end};
 
 void m2m_maf_handle(m2m_maf_worker *w, const m2m_maf_assoc *a, m2m_request *req, m2m_response *rsp, int64_t now)
 {
-	m2mi_maf_out o = {.proc = "request", .outcome = "ok"};
-	m2m_maf_audit ev;
-	const char *to;
-	m2m_err r;
+	m2mi_proc_out o = {.proc = "request", .outcome = "ok"};
 
-	if (w == NULL || req == NULL || rsp == NULL) {
-		if (rsp != NULL)
-			m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "no request");
-		return;
-	}
-	m2m_response_clear(rsp);
-	m2m_response_init(rsp);
-	rsp->rqi = req->rqi != NULL ? strdup(req->rqi) : NULL;
-	rsp->rvi = req->rvi != NULL ? strdup(req->rvi) : NULL;
-	to = req->to != NULL ? req->to : "";
-	if (to[0] == '/' && to[1] != '/')
-		to++; /* "/mafKeyReg" as a client may write it */
-	if (a == NULL || a->peer == M2M_MAF_PEER_NONE) {
-		(void)m2mi_maf_fail(rsp, &o, M2M_RSC_SECURITY_ASSOCIATION_REQUIRED, "no-association",
-				    "an authenticated association with the MAF is required");
-		goto audit;
-	}
-	/* TS-0009 maps a POST without ty to NOTIFY; the procedure is identified by To and the
-	 * content wrapper, so a POST to a collection is its CREATE (ty optional and ignored). */
-	if (req->op == M2M_OP_NOTIFY && (strcmp(to, "mafClientReg") == 0 || strcmp(to, "mafKeyReg") == 0))
-		req->op = M2M_OP_CREATE;
-	if (m2m_credstore_begin(w->st) != M2M_OK) {
-		(void)m2mi_maf_fail(rsp, &o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store unavailable");
-		goto audit;
-	}
-	if (starts(to, "mafClientReg"))
-		r = m2mi_maf_client(w, a, req, rsp, now, &o);
-	else if (starts(to, "mafKeyReg"))
-		r = m2mi_maf_key_proc(w, a, req, rsp, now, &o);
-	else
-		r = m2mi_maf_fail(rsp, &o, M2M_RSC_NOT_FOUND, "not-found", "no such MAF resource");
-	if (m2m_credstore_end(w->st, r) != r && r == M2M_OK)
-		/* the commit failed: nothing was written, so nothing may be claimed */
-		(void)m2mi_maf_fail(rsp, &o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store commit failed");
-audit:
-	memset(&ev, 0, sizeof(ev));
-	ev.procedure = o.proc;
-	ev.outcome = o.outcome;
-	ev.rsc = rsp->rsc;
-	ev.client = a != NULL && a->client_id[0] != '\0' ? a->client_id : NULL;
-	ev.key_id = o.key_id[0] != '\0' ? o.key_id : NULL;
-	ev.suid = o.suid;
-	ev.rqi = req->rqi;
-	audit(w->maf, &ev);
+	if (m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MAF_PEER_NONE, m2m_maf_assoc_client(a), req, rsp, now,
+			     &o))
+		audit(w->maf, &(m2m_maf_audit){o.proc, o.outcome, o.rsc, o.client, m2mi_proc_nz(o.key_id), o.suid, o.rqi});
 }

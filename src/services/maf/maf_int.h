@@ -14,6 +14,7 @@
 #include "core/mef_codec.h"
 #include "m2msec/credstore.h"
 #include "m2msec/maf.h"
+#include "services/proc/proc.h"
 
 #define M2MI_MAF_ID_MAX 256
 #define M2MI_MAF_REGID_LEN 32 /* mafClientRegID: 16 random bytes, uppercase hex */
@@ -70,26 +71,14 @@ typedef struct m2mi_maf_reg {
 m2m_err m2mi_maf_reg_parse(const char *attrs, m2mi_maf_reg *out);
 char *m2mi_maf_reg_text(const m2mi_maf_reg *reg);
 
-/* What a handler reports for the audit line. */
-typedef struct m2mi_maf_out {
-	const char *proc;
-	const char *outcome;
-	char key_id[M2MI_MAF_ID_MAX];
-	int suid;
-} m2mi_maf_out;
-
-/* Set rsp to error rsc with text msg and the audit outcome; returns M2M_E_INVAL (roll back). */
-m2m_err m2mi_maf_fail(m2m_response *rsp, m2mi_maf_out *o, int rsc, const char *outcome, const char *msg);
-/* Replace rsp's body with pc (owned) and set rsc; a NULL pc (encoding failed) is a 5000. */
-void m2mi_maf_set_body(m2m_response *rsp, int rsc, json_t *pc);
 /* The caller's record and its registration; M2M_E_NOT_FOUND when it has none. */
 m2m_err m2mi_maf_caller_reg(m2m_maf_worker *w, const m2m_maf_assoc *a, m2m_cred_info **info, m2mi_maf_reg *reg);
 
 /* Procedures (maf_reg.c): To "mafClientReg[/<mafClientRegID>]". M2M_OK = commit. */
 m2m_err m2mi_maf_client(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
-			int64_t now, m2mi_maf_out *o);
+			int64_t now, m2mi_proc_out *o);
 /* Key procedures (maf_keyreg.c): To "mafKeyReg[/<relKeyID>]". */
 m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
-			  int64_t now, m2mi_maf_out *o);
+			  int64_t now, m2mi_proc_out *o);
 
 #endif

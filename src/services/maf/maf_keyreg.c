@@ -55,34 +55,18 @@ static char *key_attrs(const char *admin, const char *labels, const char *src)
 }
 
 /* The <mafKeyReg> representation (Tables 8.8.2.7-2, 8.8.2.8-2) of record info. */
-static json_t *keyreg_json(const m2m_maf *maf, const m2m_cred_info *info, const m2m_key *key)
+static json_t *keyreg_json(const m2m_cred_info *info, const m2m_key *key)
 {
-	char ts[16] = "", rel[33], hex[2 * 64 + 1];
-	json_t *o, *in, *tg = json_array(), *at = info->attrs != NULL ? json_loads(info->attrs, 0, NULL) : NULL;
-	const char *admin = json_string_value(json_object_get(at, "admin"));
-	json_t *lbl = json_object_get(at, "labels");
+	char rel[33];
+	json_t *at = info->attrs != NULL ? json_loads(info->attrs, 0, NULL) : NULL, *o;
+	m2mi_keyreg_view v = {.rel_key_id = rel, .key_id = info->id, .source_id = info->owner,
+			      .admin_fqdn = json_string_value(json_object_get(at, "admin")), .expiry = info->not_after,
+			      .suid = info->suid, .targets = (const char *const *)info->targets,
+			      .ntargets = info->ntargets, .labels = json_object_get(at, "labels")};
 
-	(void)m2mi_mef_ts_format(info->not_after, ts, sizeof(ts));
 	snprintf(rel, sizeof(rel), "%.32s", info->id);
-	for (size_t i = 0; tg != NULL && i < info->ntargets; i++)
-		json_array_append_new(tg, json_string(info->targets[i]));
-	(void)maf;
-	o = json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:i,s:o}}", "sec:mafKeyReg", "relKeyID", rel, "keyID", info->id,
-		      "expirationTime", ts, "sourceID", info->owner != NULL ? info->owner : "", "adminFQDN",
-		      admin != NULL ? admin : "", "SUID", info->suid, "targetIDs", tg);
-	in = json_object_get(o, "sec:mafKeyReg");
-	if (in != NULL && json_is_array(lbl))
-		json_object_set(in, "labels", lbl);
+	o = m2mi_keyreg_json("sec:mafKeyReg", &v, key);
 	json_decref(at);
-	if (in != NULL && key != NULL) {
-		if (m2m_key_export_hex(key, hex, sizeof(hex)) != M2M_OK) {
-			json_decref(o);
-			o = NULL;
-		} else {
-			json_object_set_new(in, "keyValue", json_string(hex));
-		}
-		m2m_memzero(hex, sizeof(hex));
-	}
 	return o;
 }
 
@@ -135,7 +119,7 @@ static m2m_err count_and_purge(m2m_credstore *st, count_ctx *c, size_t cap)
 }
 
 static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
-			 int64_t now, m2mi_maf_out *o)
+			 int64_t now, m2mi_proc_out *o)
 {
 	char kid[M2MI_MAF_ID_MAX], labels[M2MI_MAF_LABELS_TEXT], rel[33], abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX];
 	char *targets[M2MI_MEF_TARGETS_MAX];
@@ -149,18 +133,18 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 
 	o->proc = "key-registration";
 	if (req->op != M2M_OP_CREATE)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "CREATE only");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "CREATE only");
 	r = m2mi_maf_caller_reg(w, a, &info, &reg);
 	if (r != M2M_OK && r != M2M_E_NOT_FOUND)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 	if (r != M2M_OK || !reg.present || reg.exp <= now || m2m_credstore_check(info, now) != M2M_OK) {
 		m2m_credstore_info_free(info);
-		return m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-registered",
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-registered",
 				     "MAF Client Registration required first");
 	}
 	if (m2mi_mef_parse_key_reg(req->pc, false, &in) != M2M_OK) {
 		m2m_credstore_info_free(info);
-		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:keyRegCfg");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:keyRegCfg");
 	}
 	o->suid = in.suid;
 	/* Table 8.8.2.7-1: expirationTime is mandatory; a Key Value is a Kc (32 bytes) */
@@ -168,7 +152,7 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 	    (in.key_len != 0 && in.key_len != 32)) {
 		m2mi_mef_key_reg_wipe(&in);
 		m2m_credstore_info_free(info);
-		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn, expirationTime, SUID, targetIDs or keyValue");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn, expirationTime, SUID, targetIDs or keyValue");
 	}
 	/* a bound on the store: unexpired keys per client (expired ones do not count, and go once
 	 * the client's records reach the cap) */
@@ -177,8 +161,8 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 	    cnt.n >= (size_t)w->maf->cfg.max_keys_per_client) {
 		m2mi_mef_key_reg_wipe(&in);
 		m2m_credstore_info_free(info);
-		return r != M2M_OK ? m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure")
-				   : m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "key-limit",
+		return r != M2M_OK ? m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure")
+				   : m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "key-limit",
 						   "too many key registrations for this client: de-register one first");
 	}
 	if (in.key_len > 0) {
@@ -200,7 +184,7 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 	if (r != M2M_OK) {
 		m2m_key_free(key);
 		m2m_credstore_info_free(info);
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no key to register");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no key to register");
 	}
 	for (size_t i = 0; i < in.ntargets; i++) {
 		absolute(w->maf, in.targets[i], abs[i], sizeof(abs[i]));
@@ -229,12 +213,12 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 	free(ci.attrs);
 	m2m_key_free(key);
 	if (r == M2M_E_EXISTS)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_CONFLICT, "already-registered", "this KcID is already registered");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_CONFLICT, "already-registered", "this KcID is already registered");
 	if (r == M2M_E_INVAL || (r <= M2M_E_ID_EMPTY && r >= M2M_E_ID_BAD_LEN))
-		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "targetIDs"); /* e.g. a target twice */
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "targetIDs"); /* e.g. a target twice */
 	if (r != M2M_OK || m2m_credstore_get_info(w->st, kid, &got) != M2M_OK)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-	m2mi_maf_set_body(rsp, M2M_RSC_CREATED, keyreg_json(w->maf, got, NULL));
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+	m2mi_proc_set_body(rsp, M2M_RSC_CREATED, keyreg_json(got, NULL));
 	m2m_credstore_info_free(got);
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
@@ -272,7 +256,7 @@ static bool source_usable(m2m_maf_worker *w, const m2m_cred_info *info, int64_t 
 }
 
 static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, const m2m_request *req, m2m_response *rsp,
-			 int64_t now, m2mi_maf_out *o)
+			 int64_t now, m2mi_proc_out *o)
 {
 	char abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX], labels[M2MI_MAF_LABELS_TEXT], ts[16] = "", *targets[M2MI_MEF_TARGETS_MAX];
 	json_t *at = NULL, *body, *in_o;
@@ -283,7 +267,7 @@ static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, const m2m
 
 	if (m2mi_mef_parse_key_reg(req->pc, true, &in) != M2M_OK || (in.et != 0 && in.et <= now) ||
 	    (in.targets_present && !suid_ok(info->suid, in.ntargets)))
-		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:keyRegCfg");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:keyRegCfg");
 	memset(&ci, 0, sizeof(ci));
 	ci.not_after = info->not_after;
 	if (in.et != 0) {
@@ -309,14 +293,14 @@ static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, const m2m
 		ci.attrs = at != NULL ? json_dumps(at, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		json_decref(at);
 		if (ci.attrs == NULL)
-			return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
+			return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
 	}
 	r = m2m_credstore_update(w->st, info->id, what, &ci);
 	free(ci.attrs);
 	if (r == M2M_E_INVAL || (r <= M2M_E_ID_EMPTY && r >= M2M_E_ID_BAD_LEN))
-		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "targetIDs");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "targetIDs");
 	if (r != M2M_OK)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 	/* Table 8.8.2.9-2: the members sent, with the values now in force */
 	body = json_pack("{s:{}}", "sec:mafKeyReg");
 	in_o = json_object_get(body, "sec:mafKeyReg");
@@ -331,12 +315,12 @@ static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, const m2m
 			json_array_append_new(tg, json_string(abs[i]));
 		json_object_set_new(in_o, "targetIDs", tg);
 	}
-	m2mi_maf_set_body(rsp, M2M_RSC_UPDATED, body);
+	m2mi_proc_set_body(rsp, M2M_RSC_UPDATED, body);
 	return rsp->rsc == M2M_RSC_UPDATED ? M2M_OK : M2M_E_NOMEM;
 }
 
 m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
-			  int64_t now, m2mi_maf_out *o)
+			  int64_t now, m2mi_proc_out *o)
 {
 	const char *to = req->to[0] == '/' ? req->to + 1 : req->to, *p = to + strlen("mafKeyReg");
 	char kid[M2MI_MAF_ID_MAX];
@@ -348,17 +332,17 @@ m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_r
 	o->proc = *p == '\0' ? "key-registration" : req->op == M2M_OP_RETRIEVE ? "key-retrieval"
 					       : req->op == M2M_OP_UPDATE ? "key-registration-update" : "key-deregistration";
 	if (a->peer == M2M_MAF_PEER_REMOTE) /* clause 8.8.2.3: remote provisioning registers only */
-		return m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
 				     "only MAF Client Registration with this association");
 	if (*p == '\0')
 		return do_create(w, a, req, rsp, now, o);
 	p++;
 	if (strlen(p) != 32 || strspn(p, "0123456789ABCDEFabcdef") != 32)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 	snprintf(kid, sizeof(kid), "%s@%s", p, w->maf->maf_fqdn);
 	if (m2m_credstore_get_info(w->st, kid, &info) != M2M_OK || info->kind != M2M_CRED_KIND_KC) {
 		m2m_credstore_info_free(info);
-		return m2mi_maf_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 	}
 	snprintf(o->key_id, sizeof(o->key_id), "%s", info->id);
 	o->suid = info->suid;
@@ -366,33 +350,33 @@ m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_r
 	if (req->op == M2M_OP_RETRIEVE) {
 		/* authorization first, so that nothing tells a stranger the key exists */
 		if (!source && !listed(w->maf, info, a))
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 		else if (req->pc != NULL)
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "RETRIEVE carries no content");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "RETRIEVE carries no content");
 		else if ((cr = m2m_credstore_check(info, now)) != M2M_OK) /* one cause per refusal */
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
 					  cr == M2M_E_KEY_REVOKED ? "revoked" : "expired",
 					  cr == M2M_E_KEY_REVOKED ? "key revoked" : "key expired");
 		else if (!source_usable(w, info, now))
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "revoked",
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "revoked",
 					  "the source client is revoked or de-registered");
 		else if (!source && m2m_credstore_lookup_key(w->st, info->id, M2M_CRED_KIND_KC, now, &key) != M2M_OK)
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 		else
-			m2mi_maf_set_body(rsp, M2M_RSC_OK, keyreg_json(w->maf, info, source ? NULL : key));
+			m2mi_proc_set_body(rsp, M2M_RSC_OK, keyreg_json(info, source ? NULL : key));
 	} else if (!source) {
-		r = m2mi_maf_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
+		r = m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 	} else if (req->op == M2M_OP_DELETE) {
 		if (req->pc != NULL)
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "DELETE carries no content");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "DELETE carries no content");
 		else if (m2m_credstore_delete(w->st, info->id) != M2M_OK)
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 		else
 			rsp->rsc = M2M_RSC_DELETED;
 	} else if (req->op == M2M_OP_UPDATE) {
 		r = do_update(w, info, req, rsp, now, o);
 	} else {
-		r = m2mi_maf_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "not allowed here");
+		r = m2mi_proc_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "not allowed here");
 	}
 	m2m_key_free(key);
 	m2m_credstore_info_free(info);

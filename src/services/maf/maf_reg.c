@@ -91,9 +91,9 @@ static int64_t reg_expiry(const m2m_maf *maf, int64_t et, int64_t now, int64_t c
 	return e;
 }
 
-static m2m_err store_fail(m2m_response *rsp, m2mi_maf_out *o)
+static m2m_err store_fail(m2m_response *rsp, m2mi_proc_out *o)
 {
-	return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+	return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 }
 
 typedef struct drop_ctx {
@@ -227,7 +227,7 @@ static m2m_err replace_prev(m2m_credstore *st, const char *keid, const char *kmi
 
 /* Remote provisioning (clause 8.8.2.3): the Km from the MEF under a new, MAF-assigned KmID. */
 static m2m_err register_remote(m2m_maf_worker *w, const m2m_maf_assoc *a, m2mi_maf_reg *reg, int64_t now,
-			       m2m_response *rsp, m2mi_maf_out *o)
+			       m2m_response *rsp, m2mi_proc_out *o)
 {
 	char kmid[M2MI_MAF_ID_MAX], rel[33], owner[M2MI_MAF_ID_MAX] = "";
 	m2m_cred_info ci;
@@ -240,10 +240,10 @@ static m2m_err register_remote(m2m_maf_worker *w, const m2m_maf_assoc *a, m2mi_m
 		snprintf(owner, sizeof(owner), "%s", m2m_id_canonical(id));
 	m2m_id_free(id);
 	if (a->km == NULL || owner[0] == '\0' || (a->sa.entity != M2M_ENTITY_AE && a->sa.entity != M2M_ENTITY_CSE))
-		return m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
 				     "no AE-ID or CSE-ID for this enrolment");
 	if (random_hex(rel, sizeof(rel), false) != M2M_OK)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no randomness");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no randomness");
 	snprintf(kmid, sizeof(kmid), "%s@%s", rel, w->maf->maf_fqdn);
 	reg->exp = reg_expiry(w->maf, reg->exp, now, a->sa.expiry);
 	snprintf(reg->keid, sizeof(reg->keid), "%s", a->client_id);
@@ -256,7 +256,7 @@ static m2m_err register_remote(m2m_maf_worker *w, const m2m_maf_assoc *a, m2mi_m
 	ci.not_after = reg->exp;
 	ci.created_at = now;
 	if ((ci.attrs = m2mi_maf_reg_text(reg)) == NULL)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
 	r = m2m_credstore_add(w->st, &ci, a->km, NULL, NULL);
 	free(ci.attrs);
 	if (r == M2M_OK)
@@ -267,12 +267,12 @@ static m2m_err register_remote(m2m_maf_worker *w, const m2m_maf_assoc *a, m2mi_m
 	}
 	if (r != M2M_OK)
 		return store_fail(rsp, o);
-	m2mi_maf_set_body(rsp, M2M_RSC_CREATED, reg_json(w->maf, owner, reg, kmid, false));
+	m2mi_proc_set_body(rsp, M2M_RSC_CREATED, reg_json(w->maf, owner, reg, kmid, false));
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
 
 static m2m_err do_register(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
-			   int64_t now, m2mi_maf_out *o)
+			   int64_t now, m2mi_proc_out *o)
 {
 	m2mi_mef_client_reg in;
 	m2m_cred_info *info = NULL, ci;
@@ -284,18 +284,18 @@ static m2m_err do_register(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_
 	 * extensions (enroleeID, certEnrolInd) have no meaning here. */
 	if (m2mi_mef_parse_client_reg(req->pc, false, &in) != M2M_OK || in.et == 0 || in.enrolee_id[0] != '\0' ||
 	    in.cert_enrol)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
 	if (strcasecmp(in.fqdn, w->maf->maf_fqdn) != 0) /* host names compare case-insensitively */
-		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn is not this MAF");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn is not this MAF");
 	if (in.et <= now)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "expirationTime in the past");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "expirationTime in the past");
 	memset(&reg, 0, sizeof(reg));
 	reg.present = true;
 	reg.exp = in.et;
 	snprintf(reg.admin, sizeof(reg.admin), "%s", in.admin_fqdn);
 	m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
 	if (random_hex(reg.id, sizeof(reg.id), true) != M2M_OK)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no randomness");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no randomness");
 	if (a->peer == M2M_MAF_PEER_REMOTE)
 		return register_remote(w, a, &reg, now, rsp, o);
 	r = m2mi_maf_caller_reg(w, a, &info, &old);
@@ -303,7 +303,7 @@ static m2m_err do_register(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_
 		return store_fail(rsp, o);
 	if (r == M2M_OK && (r = m2m_credstore_check(info, now)) != M2M_OK) {
 		m2m_credstore_info_free(info);
-		return m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
 				     r == M2M_E_KEY_REVOKED ? "revoked" : "expired", "client not usable");
 	}
 	memset(&ci, 0, sizeof(ci));
@@ -335,12 +335,12 @@ static m2m_err do_register(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_
 	free(ci.attrs);
 	if (r != M2M_OK)
 		return store_fail(rsp, o);
-	m2mi_maf_set_body(rsp, M2M_RSC_CREATED, reg_json(w->maf, a->client_id, &reg, NULL, false));
+	m2mi_proc_set_body(rsp, M2M_RSC_CREATED, reg_json(w->maf, a->client_id, &reg, NULL, false));
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
 
 static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, m2mi_maf_reg *reg, const m2m_request *req,
-			 m2m_response *rsp, int64_t now, m2mi_maf_out *o)
+			 m2m_response *rsp, int64_t now, m2mi_proc_out *o)
 {
 	m2mi_mef_client_reg in;
 	m2m_cred_info ci;
@@ -350,14 +350,14 @@ static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, m2mi_maf_
 
 	o->proc = "client-registration-update";
 	if (m2mi_mef_parse_client_reg(req->pc, true, &in) != M2M_OK || (in.et != 0 && in.et <= now))
-		return m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
 	if (in.et != 0)
 		reg->exp = reg_expiry(w->maf, in.et, now, info->not_after);
 	if (in.lbl.present)
 		m2mi_mef_labels_text(&in.lbl, reg->labels, sizeof(reg->labels));
 	memset(&ci, 0, sizeof(ci));
 	if ((ci.attrs = m2mi_maf_reg_text(reg)) == NULL)
-		return m2mi_maf_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
 	r = m2m_credstore_update(w->st, info->id, M2M_CRED_SET_ATTRS, &ci);
 	free(ci.attrs);
 	if (r != M2M_OK)
@@ -370,12 +370,12 @@ static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, m2mi_maf_
 		json_object_set_new(in_o, "expirationTime", json_string(ts));
 	if (in_o != NULL && in.lbl.present)
 		json_object_set_new(in_o, "labels", reg->labels[0] != '\0' ? json_loads(reg->labels, 0, NULL) : json_array());
-	m2mi_maf_set_body(rsp, M2M_RSC_UPDATED, body);
+	m2mi_proc_set_body(rsp, M2M_RSC_UPDATED, body);
 	return rsp->rsc == M2M_RSC_UPDATED ? M2M_OK : M2M_E_NOMEM;
 }
 
 m2m_err m2mi_maf_client(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
-			int64_t now, m2mi_maf_out *o)
+			int64_t now, m2mi_proc_out *o)
 {
 	const char *to = req->to[0] == '/' ? req->to + 1 : req->to, *p = to + strlen("mafClientReg");
 	m2m_cred_info *info = NULL, ci;
@@ -386,12 +386,12 @@ m2m_err m2mi_maf_client(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_req
 	o->proc = "client-registration";
 	if (*p == '\0')
 		return req->op == M2M_OP_CREATE ? do_register(w, a, req, rsp, now, o)
-						: m2mi_maf_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed",
+						: m2mi_proc_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed",
 								"CREATE only");
 	o->proc = req->op == M2M_OP_RETRIEVE ? "client-config-retrieval" : req->op == M2M_OP_UPDATE
 			? "client-registration-update" : "client-deregistration";
 	if (a->peer == M2M_MAF_PEER_REMOTE) /* clause 8.8.2.3: remote provisioning registers only */
-		return m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
 				     "only MAF Client Registration with this association");
 	p++;
 	r = m2mi_maf_caller_reg(w, a, &info, &reg);
@@ -400,19 +400,19 @@ m2m_err m2mi_maf_client(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_req
 	/* Only the registration of this session's client: another one is "not found". */
 	if (r != M2M_OK || !reg.present || strcasecmp(p, reg.id) != 0) {
 		m2m_credstore_info_free(info);
-		return m2mi_maf_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such registration");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such registration");
 	}
 	if ((r = m2m_credstore_check(info, now)) != M2M_OK || reg.exp <= now) {
 		m2m_credstore_info_free(info);
-		return m2mi_maf_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
 				     r == M2M_E_KEY_REVOKED ? "revoked" : "expired", "registration not usable");
 	}
 	switch (req->op) {
 	case M2M_OP_RETRIEVE:
 		if (req->pc != NULL)
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "RETRIEVE carries no content");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "RETRIEVE carries no content");
 		else
-			m2mi_maf_set_body(rsp, M2M_RSC_OK, reg_json(w->maf, a->client_id, &reg, NULL, true));
+			m2mi_proc_set_body(rsp, M2M_RSC_OK, reg_json(w->maf, a->client_id, &reg, NULL, true));
 		if (r == M2M_OK && rsp->rsc != M2M_RSC_OK)
 			r = M2M_E_NOMEM;
 		break;
@@ -421,7 +421,7 @@ m2m_err m2mi_maf_client(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_req
 		break;
 	case M2M_OP_DELETE:
 		if (req->pc != NULL) {
-			r = m2mi_maf_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "DELETE carries no content");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "DELETE carries no content");
 			break;
 		}
 		/* the registration goes, and with it the client's key registrations (one transaction) */
@@ -440,7 +440,7 @@ m2m_err m2mi_maf_client(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_req
 			rsp->rsc = M2M_RSC_DELETED;
 		break;
 	default:
-		r = m2mi_maf_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "not allowed here");
+		r = m2mi_proc_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "not allowed here");
 	}
 	m2m_credstore_info_free(info);
 	return r;

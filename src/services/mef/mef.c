@@ -20,22 +20,11 @@
 
 static void audit(m2m_mef *mef, const m2m_mef_audit *ev)
 {
-	if (mef->cfg.audit != NULL) {
+	if (mef->cfg.audit != NULL)
 		mef->cfg.audit(mef->cfg.audit_ctx, ev);
-		return;
-	}
-	m2m_log(M2M_LOG_INFO, "mef audit procedure=%s outcome=%s rsc=%d client=%s enrolee=%s keyid=%s suid=%d rqi=%s",
-		ev->procedure, ev->outcome, ev->rsc, ev->client ? ev->client : "-", ev->enrolee_id ? ev->enrolee_id : "-",
-		ev->key_id ? ev->key_id : "-", ev->suid, ev->rqi ? ev->rqi : "-");
-}
-
-static char *dup_or_null(const char *s, bool *ok)
-{
-	char *d = s != NULL ? strdup(s) : NULL;
-
-	if (s != NULL && d == NULL)
-		*ok = false;
-	return d;
+	else
+		m2mi_proc_audit_log("mef", ev->procedure, ev->outcome, ev->rsc, ev->client, true, ev->enrolee_id,
+				    ev->key_id, ev->suid, ev->rqi);
 }
 
 /* The durability the operator asked for must be the one in effect on the connection, or the
@@ -59,21 +48,18 @@ m2m_err m2m_mef_new(const m2m_mef_config *cfg, m2m_mef **out)
 	if (out == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
-	if (cfg == NULL || cfg->mef_fqdn == NULL || cfg->store == NULL ||
-	    m2m_id_check_fqdn(cfg->mef_fqdn, strlen(cfg->mef_fqdn)) != M2M_OK ||
-	    (cfg->sp_id != NULL && (strncmp(cfg->sp_id, "//", 2) != 0 ||
-				    m2m_id_check_fqdn(cfg->sp_id + 2, strlen(cfg->sp_id + 2)) != M2M_OK)) ||
+	if (cfg == NULL || cfg->store == NULL || !m2mi_proc_fqdn_ok(cfg->mef_fqdn) || !m2mi_proc_sp_id_ok(cfg->sp_id) ||
 	    (cfg->auth_profile_suid != 0 && !m2m_suid_valid(cfg->auth_profile_suid)) ||
 	    cfg->credential_lifetime < 0 || cfg->retry_duration < 0)
 		return M2M_E_CONFIG;
 	if ((mef = calloc(1, sizeof(*mef))) == NULL)
 		return M2M_E_NOMEM;
 	mef->cfg = *cfg;
-	mef->mef_fqdn = dup_or_null(cfg->mef_fqdn, &ok);
-	mef->sp_id = dup_or_null(cfg->sp_id, &ok);
-	mef->store = dup_or_null(cfg->store, &ok);
-	mef->est_uri = dup_or_null(cfg->est_uri, &ok);
-	mef->maf_fqdns = dup_or_null(cfg->maf_fqdns, &ok);
+	mef->mef_fqdn = m2mi_proc_dup(cfg->mef_fqdn, &ok);
+	mef->sp_id = m2mi_proc_dup(cfg->sp_id, &ok);
+	mef->store = m2mi_proc_dup(cfg->store, &ok);
+	mef->est_uri = m2mi_proc_dup(cfg->est_uri, &ok);
+	mef->maf_fqdns = m2mi_proc_dup(cfg->maf_fqdns, &ok);
 	mef->cfg.maf_fqdns = mef->maf_fqdns;
 	mef->cfg.mef_fqdn = mef->mef_fqdn;
 	mef->cfg.sp_id = mef->sp_id;
@@ -171,15 +157,8 @@ m2m_err m2m_mef_psk_resolve(void *ctx, const char *identity, int64_t now, m2m_ke
 	pthread_mutex_lock(&mef->mu);
 	r = m2m_mefstore_kpm_lookup(mef->st, identity, now, key, &e);
 	pthread_mutex_unlock(&mef->mu);
-	if (r == M2M_OK) {
-		memset(binding, 0, sizeof(*binding));
-		binding->kind = M2M_SA_PSK;
-		binding->expiry = e->expiry;
-		if (snprintf(binding->bound_id, sizeof(binding->bound_id), "%s", e->enrolee_id) >= (int)sizeof(binding->bound_id) ||
-		    snprintf(binding->credential_id, sizeof(binding->credential_id), KPMID_CRED_PREFIX "%s", identity) >=
-			    (int)sizeof(binding->credential_id))
-			r = M2M_E_RANGE;
-	}
+	if (r == M2M_OK)
+		r = m2mi_proc_psk_binding(binding, M2M_ENTITY_UNKNOWN, e->expiry, e->enrolee_id, KPMID_CRED_PREFIX, identity);
 	ev.outcome = r == M2M_OK ? "ok" : r == M2M_E_NOT_FOUND ? "unknown-client" : r == M2M_E_KEY_REVOKED ? "revoked"
 		     : r == M2M_E_KEY_EXPIRED ? "expired" : "store-error";
 	ev.client = identity;
@@ -356,88 +335,48 @@ m2m_err m2m_mef_assoc_enrolee(m2m_mef_worker *w, const m2m_mef_assoc *a, int64_t
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
-m2m_err m2mi_mef_fail(m2m_response *rsp, m2mi_mef_out *o, int rsc, const char *outcome, const char *msg)
+static const char *procedure(const char *to)
 {
-	m2m_response_error(rsp, rsc, "%s", msg);
-	o->outcome = outcome;
-	return M2M_E_INVAL;
+	return m2mi_proc_starts(to, "fetchCredentials") ? "fetch-credentials" : NULL;
 }
 
-void m2mi_mef_set_body(m2m_response *rsp, int rsc, json_t *pc)
+/* fetchCredentials only reads: a deferred transaction lets fetches run beside each other and
+ * beside one writer (WAL); everything else writes and takes the write lock up front. */
+static m2m_err begin(void *w, const char *to)
 {
-	json_decref(rsp->pc);
-	rsp->pc = pc;
-	rsp->rsc = pc != NULL ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR;
+	m2m_mefstore *st = ((m2m_mef_worker *)w)->st;
+
+	return m2mi_proc_starts(to, "fetchCredentials") ? m2mi_mefstore_begin_read(st) : m2mi_mefstore_begin(st);
 }
 
-static bool starts(const char *to, const char *seg)
+static m2m_err dispatch(void *w, const void *a, const char *to, m2m_request *req, m2m_response *rsp, int64_t now,
+			m2mi_proc_out *o)
 {
-	size_t n = strlen(seg);
-
-	return strncmp(to, seg, n) == 0 && (to[n] == '\0' || to[n] == '/');
+	if (m2mi_proc_starts(to, "fetchCredentials"))
+		return m2mi_mef_fetch(w, a, req, rsp, now, o);
+	if (m2mi_proc_starts(to, "mefClientReg"))
+		return m2mi_mef_client(w, a, req, rsp, now, o);
+	if (m2mi_proc_starts(to, "mefKeyReg"))
+		return m2mi_mef_key_proc(w, a, req, rsp, now, o);
+	if (m2mi_proc_starts(to, "securityProfile"))
+		return m2mi_mef_profile(w, a, req, rsp, now, o);
+	return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such MEF resource");
 }
+
+static m2m_err end(void *w, m2m_err r)
+{
+	return m2mi_mefstore_end(((m2m_mef_worker *)w)->st, r);
+}
+
+static const char *const collections[] = {"mefClientReg", "mefKeyReg", NULL};
+static const m2mi_proc_ops ops = {"MEF", collections, procedure, begin, dispatch, end};
 
 void m2m_mef_handle(m2m_mef_worker *w, const m2m_mef_assoc *a, m2m_request *req, m2m_response *rsp, int64_t now)
 {
-	m2mi_mef_out o = {.proc = "request", .outcome = "ok"};
-	m2m_mef_audit ev;
-	const char *to;
-	m2m_err r;
+	m2mi_proc_out o = {.proc = "request", .outcome = "ok"};
 
-	if (w == NULL || req == NULL || rsp == NULL) {
-		if (rsp != NULL)
-			m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "no request");
-		return;
-	}
-	m2m_response_clear(rsp);
-	m2m_response_init(rsp);
-	rsp->rqi = req->rqi != NULL ? strdup(req->rqi) : NULL;
-	rsp->rvi = req->rvi != NULL ? strdup(req->rvi) : NULL;
-	to = req->to != NULL ? req->to : "";
-	if (to[0] == '/' && to[1] != '/')
-		to++; /* "/fetchCredentials/..." as the spec writes it */
-	if (starts(to, "fetchCredentials"))
-		o.proc = "fetch-credentials";
-	if (a == NULL || a->peer == M2M_MEF_PEER_NONE) {
-		(void)m2mi_mef_fail(rsp, &o, M2M_RSC_SECURITY_ASSOCIATION_REQUIRED, "no-association",
-				    "an authenticated association with the MEF is required");
-		goto audit;
-	}
-	/* TS-0009 maps a POST without ty to NOTIFY; the MEF procedure is identified by To and the
-	 * content wrapper, so a POST to a collection is the CREATE (ty is optional and ignored). */
-	if (req->op == M2M_OP_NOTIFY && (strcmp(to, "mefClientReg") == 0 || strcmp(to, "mefKeyReg") == 0))
-		req->op = M2M_OP_CREATE;
-	/* fetchCredentials only reads: a deferred transaction lets fetches run beside each other and
-	 * beside one writer (WAL); everything else writes and takes the write lock up front. */
-	r = starts(to, "fetchCredentials") ? m2mi_mefstore_begin_read(w->st) : m2mi_mefstore_begin(w->st);
-	if (r != M2M_OK) {
-		(void)m2mi_mef_fail(rsp, &o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store unavailable");
-		goto audit;
-	}
-	if (starts(to, "fetchCredentials"))
-		r = m2mi_mef_fetch(w, a, req, rsp, now, &o);
-	else if (starts(to, "mefClientReg"))
-		r = m2mi_mef_client(w, a, req, rsp, now, &o);
-	else if (starts(to, "mefKeyReg"))
-		r = m2mi_mef_key_proc(w, a, req, rsp, now, &o);
-	else if (starts(to, "securityProfile"))
-		r = m2mi_mef_profile(w, a, req, rsp, now, &o);
-	else
-		r = m2mi_mef_fail(rsp, &o, M2M_RSC_NOT_FOUND, "not-found", "no such MEF resource");
-	if (m2mi_mefstore_end(w->st, r) != r && r == M2M_OK) {
-		/* the commit failed: nothing was written, so nothing may be claimed */
-		(void)m2mi_mef_fail(rsp, &o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store commit failed");
-		o.enrolee_id[0] = '\0';
-	}
-audit:
-	memset(&ev, 0, sizeof(ev));
-	ev.procedure = o.proc;
-	ev.outcome = o.outcome;
-	ev.rsc = rsp->rsc;
-	ev.client = a != NULL && a->client_id[0] != '\0' ? a->client_id : NULL;
-	ev.enrolee_id = o.enrolee_id[0] != '\0' ? o.enrolee_id : NULL;
-	ev.key_id = o.key_id[0] != '\0' ? o.key_id : NULL;
-	ev.suid = o.suid;
-	ev.rqi = req->rqi;
-	audit(w->mef, &ev);
+	if (m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MEF_PEER_NONE, m2m_mef_assoc_client(a), req, rsp, now,
+			     &o))
+		audit(w->mef, &(m2m_mef_audit){o.proc, o.outcome, o.rsc, o.client, m2mi_proc_nz(o.enrolee_id),
+					       m2mi_proc_nz(o.key_id), o.suid, o.rqi});
 }

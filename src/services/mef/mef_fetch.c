@@ -20,11 +20,11 @@
 #include "services/mef/mef_int.h"
 
 /* Failure body of Table 8.3.2.1-6 next to the usual m2m:dbg. */
-static m2m_err fetch_fail(m2m_response *rsp, m2mi_mef_out *o, int rsc, const char *outcome, const char *msg)
+static m2m_err fetch_fail(m2m_response *rsp, m2mi_proc_out *o, int rsc, const char *outcome, const char *msg)
 {
 	json_t *f;
 
-	(void)m2mi_mef_fail(rsp, o, rsc, outcome, msg);
+	(void)m2mi_proc_fail(rsp, o, rsc, outcome, msg);
 	f = json_pack("{s:b,s:s}", "status", 0, "errorString", msg);
 	if (f != NULL && rsp->pc != NULL)
 		json_object_set_new(rsp->pc, "sec:fetchCredRsp", f);
@@ -34,7 +34,7 @@ static m2m_err fetch_fail(m2m_response *rsp, m2mi_mef_out *o, int rsc, const cha
 }
 
 m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
-		       int64_t now, m2mi_mef_out *o)
+		       int64_t now, m2mi_proc_out *o)
 {
 	char keid[M2MI_MEF_ID_MAX], tid[M2MI_MEF_ID_MAX], hex[2 * M2M_KEY_MAX + 1], ts[16];
 	const char *targets[M2M_MEF_MAX_TARGETS];

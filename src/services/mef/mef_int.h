@@ -11,6 +11,7 @@
 
 #include "m2msec/kdf.h"
 #include "m2msec/mef.h"
+#include "services/proc/proc.h"
 #include "store/mefstore_int.h"
 
 struct m2m_mef {
@@ -35,31 +36,17 @@ struct m2m_mef_assoc {
 	m2m_key *kc;                      /* enrolee: Kc with KcID (key registration), may be NULL */
 };
 
-/* What a handler reports for the audit line (strings copied into the buffers). */
-typedef struct m2mi_mef_out {
-	const char *proc;
-	const char *outcome;
-	char enrolee_id[M2MI_MEF_ID_MAX];
-	char key_id[M2MI_MEF_ID_MAX];
-	int suid;
-} m2mi_mef_out;
-
-/* Set rsp to error rsc with text msg and the audit outcome; returns rsc's failure (M2M_E_INVAL). */
-m2m_err m2mi_mef_fail(m2m_response *rsp, m2mi_mef_out *o, int rsc, const char *outcome, const char *msg);
-/* Replace rsp's body with pc (owned) and set rsc; a NULL pc (encoding failed) is a 5000. */
-void m2mi_mef_set_body(m2m_response *rsp, int rsc, json_t *pc);
-
 /* Procedures (mef_reg.c): To "mefClientReg[/<id>[/mefClientCmd]]". M2M_OK = commit. */
 m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
-			int64_t now, m2mi_mef_out *o);
+			int64_t now, m2mi_proc_out *o);
 /* MEF Key procedures (mef_keyreg.c): To "mefKeyReg[/<RelativeKeyID>]". */
 m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
-			int64_t now, m2mi_mef_out *o);
+			int64_t now, m2mi_proc_out *o);
 /* fetchCredentials (mef_fetch.c). */
 m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
-		       int64_t now, m2mi_mef_out *o);
+		       int64_t now, m2mi_proc_out *o);
 /* The security profile of the calling target (mef_profile.c): To "securityProfile/<cse>". */
 m2m_err m2mi_mef_profile(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
-			 int64_t now, m2mi_mef_out *o);
+			 int64_t now, m2mi_proc_out *o);
 
 #endif

@@ -30,31 +30,21 @@ static bool suid_ok(int suid, size_t ntargets)
 	return (suid == 14 || suid == 15 || suid == 24 || suid == 25) && ntargets >= 1;
 }
 
+/* The <mefKeyReg> representation (Tables 8.3.5.2.7-2, 8.3.5.2.8-2) of kr. */
 static json_t *keyreg_json(const m2m_mef *mef, const m2mi_mef_keyreg *kr, const m2m_key *key)
 {
-	char ts[16] = "", kid[M2MI_MEF_ID_MAX], hex[2 * M2M_KEY_MAX + 1];
-	json_t *o, *in, *tg = json_array(), *lbl = kr->labels[0] != '\0' ? json_loads(kr->labels, 0, NULL) : NULL;
+	char kid[M2MI_MEF_ID_MAX];
+	const char *t[M2M_MEF_MAX_TARGETS];
+	json_t *lbl = kr->labels[0] != '\0' ? json_loads(kr->labels, 0, NULL) : NULL, *o;
+	m2mi_keyreg_view v = {.rel_key_id = kr->rel_key_id, .key_id = kid, .source_id = kr->source_id,
+			      .admin_fqdn = kr->admin_fqdn, .expiry = kr->expiry, .suid = kr->suid, .targets = t,
+			      .ntargets = kr->ntargets, .labels = lbl};
 
-	(void)m2mi_mef_ts_format(kr->expiry, ts, sizeof(ts));
 	snprintf(kid, sizeof(kid), "%s@%s", kr->rel_key_id, mef->mef_fqdn);
-	for (size_t i = 0; tg != NULL && i < kr->ntargets; i++)
-		json_array_append_new(tg, json_string(kr->targets[i]));
-	o = json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:i,s:o}}", "sec:mefKeyReg", "relKeyID", kr->rel_key_id, "keyID", kid,
-		      "expirationTime", ts, "sourceID", kr->source_id, "adminFQDN", kr->admin_fqdn, "SUID", kr->suid,
-		      "targetIDs", tg);
-	in = json_object_get(o, "sec:mefKeyReg");
-	if (in != NULL && lbl != NULL)
-		json_object_set(in, "labels", lbl);
+	for (size_t i = 0; i < kr->ntargets; i++)
+		t[i] = kr->targets[i];
+	o = m2mi_keyreg_json("sec:mefKeyReg", &v, key);
 	json_decref(lbl);
-	if (in != NULL && key != NULL) {
-		if (m2m_key_export_hex(key, hex, sizeof(hex)) != M2M_OK) {
-			json_decref(o);
-			o = NULL;
-		} else {
-			json_object_set_new(in, "keyValue", json_string(hex));
-		}
-		m2m_memzero(hex, sizeof(hex));
-	}
 	return o;
 }
 
@@ -86,7 +76,7 @@ static bool listed(const m2m_mef *mef, const m2mi_mef_keyreg *kr, const char *id
 }
 
 static m2m_err do_create(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
-			 int64_t now, m2mi_mef_out *o)
+			 int64_t now, m2mi_proc_out *o)
 {
 	m2mi_mef_key_reg in;
 	m2mi_mef_keyreg kr;
@@ -98,18 +88,18 @@ static m2m_err do_create(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_re
 
 	o->proc = "key-registration";
 	if (req->op != M2M_OP_CREATE)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "CREATE only");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "CREATE only");
 	if (a->peer != M2M_MEF_PEER_ENROLEE || a->ke == NULL ||
 	    m2mi_mefstore_reg_get(w->st, NULL, m2m_key_id(a->ke), &reg, NULL) != M2M_OK)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
 				     "MEF Client Registration required first");
 	snprintf(o->enrolee_id, sizeof(o->enrolee_id), "%s", reg.enrolee_id);
 	if (m2mi_mef_parse_key_reg(req->pc, false, &in) != M2M_OK)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:keyRegCfg");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:keyRegCfg");
 	o->suid = in.suid;
 	if (strcasecmp(in.fqdn, w->mef->mef_fqdn) != 0 || (in.et != 0 && in.et <= now) || !suid_ok(in.suid, in.ntargets)) {
 		m2mi_mef_key_reg_wipe(&in);
-		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn, expirationTime, SUID or targetIDs");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn, expirationTime, SUID or targetIDs");
 	}
 	memset(&kr, 0, sizeof(kr));
 	if (in.key_len > 0) {
@@ -126,7 +116,7 @@ static m2m_err do_create(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_re
 	m2mi_mef_key_reg_wipe(&in);
 	if (r != M2M_OK) {
 		m2m_key_free(key);
-		return m2mi_mef_fail(rsp, o, r == M2M_E_KEY_LEN ? M2M_RSC_BAD_REQUEST : M2M_RSC_INTERNAL_SERVER_ERROR,
+		return m2mi_proc_fail(rsp, o, r == M2M_E_KEY_LEN ? M2M_RSC_BAD_REQUEST : M2M_RSC_INTERNAL_SERVER_ERROR,
 				     r == M2M_E_KEY_LEN ? "malformed" : "internal", "no key to register");
 	}
 	(void)m2m_hex_encode(rel, sizeof(rel), true, kr.rel_key_id, sizeof(kr.rel_key_id));
@@ -143,15 +133,15 @@ static m2m_err do_create(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_re
 	r = m2mi_mefstore_keyreg_put(w->st, &kr, key, now);
 	m2m_key_free(key);
 	if (r == M2M_E_EXISTS)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_CONFLICT, "already-registered", "key already registered");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_CONFLICT, "already-registered", "key already registered");
 	if (r != M2M_OK)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-	m2mi_mef_set_body(rsp, M2M_RSC_CREATED, keyreg_json(w->mef, &kr, NULL));
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+	m2mi_proc_set_body(rsp, M2M_RSC_CREATED, keyreg_json(w->mef, &kr, NULL));
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
 
 m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
-			int64_t now, m2mi_mef_out *o)
+			int64_t now, m2mi_proc_out *o)
 {
 	const char *to = req->to[0] == '/' ? req->to + 1 : req->to, *p = to + strlen("mefKeyReg");
 	char who[M2MI_MEF_ID_MAX];
@@ -168,7 +158,7 @@ m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_r
 	p++;
 	if (strlen(p) != 32 || strspn(p, "0123456789ABCDEF") != 32 ||
 	    m2mi_mefstore_keyreg_get(w->st, p, &kr, &key) != M2M_OK)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 	snprintf(o->key_id, sizeof(o->key_id), "%s@%s", kr.rel_key_id, w->mef->mef_fqdn);
 	o->suid = kr.suid;
 	source = a->peer == M2M_MEF_PEER_ENROLEE && strcmp(kr.client_id, a->client_id) == 0;
@@ -176,22 +166,22 @@ m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_r
 	r = M2M_OK;
 	if (req->op == M2M_OP_RETRIEVE) {
 		if (!source && !listed(w->mef, &kr, who))
-			r = m2mi_mef_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 		else if (kr.expiry <= now)
-			r = m2mi_mef_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "expired", "key expired");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "expired", "key expired");
 		else
-			m2mi_mef_set_body(rsp, M2M_RSC_OK, keyreg_json(w->mef, &kr, source ? NULL : key));
+			m2mi_proc_set_body(rsp, M2M_RSC_OK, keyreg_json(w->mef, &kr, source ? NULL : key));
 	} else if (!source) {
-		r = m2mi_mef_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
+		r = m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such key registration");
 	} else if (req->op == M2M_OP_DELETE) {
 		if (m2mi_mefstore_keyreg_delete(w->st, kr.rel_key_id) != M2M_OK)
-			r = m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 		else
 			rsp->rsc = M2M_RSC_DELETED;
 	} else if (req->op == M2M_OP_UPDATE) {
 		if (m2mi_mef_parse_key_reg(req->pc, true, &in) != M2M_OK || (in.et != 0 && in.et <= now) ||
 		    (in.targets_present && !suid_ok(kr.suid, in.ntargets))) {
-			r = m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:keyRegCfg");
+			r = m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:keyRegCfg");
 		} else {
 			if (in.et != 0 && in.et < kr.expiry)
 				kr.expiry = in.et; /* never beyond what the Ke allowed at registration */
@@ -203,12 +193,12 @@ m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_r
 				kr.ntargets = in.ntargets;
 			}
 			if (m2mi_mefstore_keyreg_update(w->st, &kr) != M2M_OK)
-				r = m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+				r = m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 			else
-				m2mi_mef_set_body(rsp, M2M_RSC_UPDATED, keyreg_json(w->mef, &kr, NULL));
+				m2mi_proc_set_body(rsp, M2M_RSC_UPDATED, keyreg_json(w->mef, &kr, NULL));
 		}
 	} else {
-		r = m2mi_mef_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "not allowed here");
+		r = m2mi_proc_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "not allowed here");
 	}
 	m2m_key_free(key);
 	if (r == M2M_OK && !m2m_rsc_is_success(rsp->rsc))

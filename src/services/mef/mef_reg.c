@@ -103,7 +103,7 @@ static json_t *reg_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
 }
 
 static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
-			   int64_t now, m2mi_mef_out *o)
+			   int64_t now, m2mi_proc_out *o)
 {
 	m2mi_mef_client_reg in;
 	m2m_mef_enrolee *e = NULL;
@@ -113,11 +113,11 @@ static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_
 
 	o->proc = "client-registration";
 	if (m2mi_mef_parse_client_reg(req->pc, false, &in) != M2M_OK)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
 	if (strcasecmp(in.fqdn, w->mef->mef_fqdn) != 0) /* host names compare case-insensitively */
-		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn is not this MEF");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "fqdn is not this MEF");
 	if ((r = m2mi_mefstore_enrolee_check(w->st, a->client_id, now, &e)) != M2M_OK)
-		return m2mi_mef_fail(rsp, o, r == M2M_E_KEY_EXPIRED || r == M2M_E_KEY_REVOKED
+		return m2mi_proc_fail(rsp, o, r == M2M_E_KEY_EXPIRED || r == M2M_E_KEY_REVOKED
 						     ? M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE : M2M_RSC_INTERNAL_SERVER_ERROR,
 				     r == M2M_E_KEY_EXPIRED ? "expired" : r == M2M_E_KEY_REVOKED ? "revoked" : "store-error",
 				     "enrolment not usable");
@@ -127,7 +127,7 @@ static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_
 	    (a->sa.kind == M2M_SA_CERT && in.enrolee_id[0] != '\0' && strcmp(in.enrolee_id, a->sa.bound_id) != 0 &&
 	     strcmp(in.enrolee_id, e->enrolee_id) != 0)) {
 		m2m_mef_enrolee_free(e);
-		return m2mi_mef_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "claim-refused",
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "claim-refused",
 				     "Enrolee-ID not allowed for this client");
 	}
 	snprintf(reg.enrolee_id, sizeof(reg.enrolee_id), "%s", in.enrolee_id[0] != '\0' ? in.enrolee_id : e->enrolee_id);
@@ -137,7 +137,7 @@ static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_
 	reg.expiry = e->expiry;
 	m2m_mef_enrolee_free(e);
 	if (in.et != 0 && in.et <= now)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "expirationTime in the past");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "expirationTime in the past");
 	/* Clause 10.7: nothing derived from Ke outlives the Enrolment Expiry. */
 	reg.reg_et = in.et != 0 && in.et < reg.expiry ? in.et : reg.expiry;
 	snprintf(reg.keid, sizeof(reg.keid), "%s", m2m_key_id(a->ke));
@@ -152,15 +152,15 @@ static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_
 	snprintf(o->enrolee_id, sizeof(o->enrolee_id), "%s", reg.enrolee_id);
 	r = m2mi_mefstore_reg_put(w->st, &reg, a->ke, now);
 	if (r == M2M_E_EXISTS)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_ALREADY_REGISTERED, "already-registered",
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_ALREADY_REGISTERED, "already-registered",
 				     "this session's KeID is already registered");
 	if (r != M2M_OK)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-	m2mi_mef_set_body(rsp, M2M_RSC_CREATED, reg_json(w->mef, &reg));
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+	m2mi_proc_set_body(rsp, M2M_RSC_CREATED, reg_json(w->mef, &reg));
 	return rsp->rsc == M2M_RSC_CREATED ? M2M_OK : M2M_E_NOMEM;
 }
 
-static m2m_err do_cmd(m2m_mef_worker *w, const m2m_request *req, m2m_response *rsp, m2mi_mef_reg *reg, m2mi_mef_out *o)
+static m2m_err do_cmd(m2m_mef_worker *w, const m2m_request *req, m2m_response *rsp, m2mi_mef_reg *reg, m2mi_proc_out *o)
 {
 	int64_t id;
 	int status;
@@ -168,30 +168,30 @@ static m2m_err do_cmd(m2m_mef_worker *w, const m2m_request *req, m2m_response *r
 	if (req->op == M2M_OP_RETRIEVE) {
 		o->proc = "client-command-retrieve";
 		if (req->pc != NULL)
-			return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "RETRIEVE carries no content");
-		m2mi_mef_set_body(rsp, M2M_RSC_OK, cmd_json(w->mef, reg));
+			return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "RETRIEVE carries no content");
+		m2mi_proc_set_body(rsp, M2M_RSC_OK, cmd_json(w->mef, reg));
 		return rsp->rsc == M2M_RSC_OK ? M2M_OK : M2M_E_NOMEM;
 	}
 	o->proc = "client-command-update";
 	if (req->op != M2M_OP_UPDATE)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "RETRIEVE or UPDATE");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "RETRIEVE or UPDATE");
 	if (m2mi_mef_parse_cmd_update(req->pc, &id, &status) != M2M_OK || !m2mi_mef_client_status_ok(status))
-		return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:mefClientCmd");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:mefClientCmd");
 	if (id != reg->cmd_id || reg->cmd_status != 10)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_CONFLICT, "stale-command", "not the command issued");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_CONFLICT, "stale-command", "not the command issued");
 	if (reg->cmd_class == 0) {
 		reg->cmd_status = status; /* NO_MORE_COMMANDS acknowledged: the plan is over */
 	} else {
 		next_cmd(w->mef, reg, reg->cmd_step + 1);
 	}
 	if (m2mi_mefstore_reg_update(w->st, reg) != M2M_OK)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-	m2mi_mef_set_body(rsp, M2M_RSC_UPDATED, cmd_json(w->mef, reg));
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+	m2mi_proc_set_body(rsp, M2M_RSC_UPDATED, cmd_json(w->mef, reg));
 	return rsp->rsc == M2M_RSC_UPDATED ? M2M_OK : M2M_E_NOMEM;
 }
 
 m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
-			int64_t now, m2mi_mef_out *o)
+			int64_t now, m2mi_proc_out *o)
 {
 	char id[40];
 	const char *to = req->to[0] == '/' ? req->to + 1 : req->to, *p, *rest;
@@ -201,20 +201,20 @@ m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_req
 
 	o->proc = "client-registration";
 	if (a->peer != M2M_MEF_PEER_ENROLEE)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized", "not a MEF client");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized", "not a MEF client");
 	p = to + strlen("mefClientReg");
 	if (*p == '\0')
 		return req->op == M2M_OP_CREATE ? do_register(w, a, req, rsp, now, o)
-						: m2mi_mef_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "CREATE only");
+						: m2mi_proc_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "CREATE only");
 	n = strcspn(++p, "/");
 	rest = p + n;
 	if (n == 0 || n >= sizeof(id) || (*rest != '\0' && strcmp(rest, "/mefClientCmd") != 0))
-		return m2mi_mef_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such registration");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such registration");
 	memcpy(id, p, n);
 	id[n] = '\0';
 	/* Only the registration of this session's client: another one is "not found". */
 	if (m2mi_mefstore_reg_get(w->st, id, NULL, &reg, NULL) != M2M_OK || strcmp(reg.client_id, a->client_id) != 0)
-		return m2mi_mef_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such registration");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_NOT_FOUND, "not-found", "no such registration");
 	snprintf(o->enrolee_id, sizeof(o->enrolee_id), "%s", reg.enrolee_id);
 	snprintf(o->key_id, sizeof(o->key_id), "%s", reg.keid);
 	if (*rest != '\0')
@@ -222,27 +222,27 @@ m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_req
 	switch (req->op) {
 	case M2M_OP_RETRIEVE:
 		o->proc = "client-config-retrieval";
-		m2mi_mef_set_body(rsp, M2M_RSC_OK, reg_json(w->mef, &reg));
+		m2mi_proc_set_body(rsp, M2M_RSC_OK, reg_json(w->mef, &reg));
 		return rsp->rsc == M2M_RSC_OK ? M2M_OK : M2M_E_NOMEM;
 	case M2M_OP_UPDATE:
 		o->proc = "client-registration-update";
 		if (m2mi_mef_parse_client_reg(req->pc, true, &in) != M2M_OK || (in.et != 0 && in.et <= now))
-			return m2mi_mef_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
+			return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
 		if (in.et != 0)
 			reg.reg_et = in.et < reg.expiry ? in.et : reg.expiry;
 		if (in.lbl.present)
 			m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
 		if (m2mi_mefstore_reg_update(w->st, &reg) != M2M_OK)
-			return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
-		m2mi_mef_set_body(rsp, M2M_RSC_UPDATED, reg_json(w->mef, &reg));
+			return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+		m2mi_proc_set_body(rsp, M2M_RSC_UPDATED, reg_json(w->mef, &reg));
 		return rsp->rsc == M2M_RSC_UPDATED ? M2M_OK : M2M_E_NOMEM;
 	case M2M_OP_DELETE:
 		o->proc = "client-deregistration";
 		if (m2mi_mefstore_reg_delete(w->st, id) != M2M_OK)
-			return m2mi_mef_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
+			return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 		rsp->rsc = M2M_RSC_DELETED;
 		return M2M_OK;
 	default:
-		return m2mi_mef_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "not allowed here");
+		return m2mi_proc_fail(rsp, o, M2M_RSC_OPERATION_NOT_ALLOWED, "operation-not-allowed", "not allowed here");
 	}
 }
