@@ -333,19 +333,29 @@ m2m_err m2mi_mef_parse_fetch_path(const char *to, char *keid, size_t cap, int *s
 	return r;
 }
 
-void m2mi_mef_labels_text(const m2mi_mef_labels *l, char *out, size_t cap)
+m2m_err m2mi_mef_labels_text(const m2mi_mef_labels *l, char *out, size_t cap)
 {
-	json_t *a = json_array();
-	char *s;
+	json_t *a;
+	char *s = NULL;
+	m2m_err r = M2M_E_NOMEM;
 
 	out[0] = '\0';
-	for (size_t i = 0; a != NULL && i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	if (a != NULL && l->present && (s = json_dumps(a, JSON_COMPACT)) != NULL) {
-		snprintf(out, cap, "%s", s);
-		free(s);
-	}
+	if (!l->present)
+		return M2M_OK;
+	if ((a = json_array()) == NULL)
+		return M2M_E_NOMEM;
+	for (size_t i = 0; i < l->n; i++)
+		if (json_array_append_new(a, json_string(l->v[i])) != 0)
+			goto out;
+	if ((s = json_dumps(a, JSON_COMPACT)) == NULL)
+		goto out;
+	r = strlen(s) < cap ? M2M_OK : M2M_E_RANGE;
+	if (r == M2M_OK)
+		memcpy(out, s, strlen(s) + 1);
+out:
+	free(s);
 	json_decref(a);
+	return r;
 }
 
 json_t *m2mi_keyreg_json(const char *wrapper, const m2mi_keyreg_view *v, const m2m_key *key)

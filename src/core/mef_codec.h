@@ -18,6 +18,10 @@
 #define M2MI_MEF_LABELS_MAX 8
 #define M2MI_MEF_LABEL_MAX 64
 #define M2MI_MEF_TARGETS_MAX 8
+/* The stored compact JSON text of the longest labels (sec:clientRegCfg / sec:keyRegCfg, MEF and
+ * MAF alike), bytes incl. NUL: M2MI_MEF_LABELS_MAX labels of M2MI_MEF_LABEL_MAX - 1 bytes, each
+ * byte escaped to at most 6 ("\u0001"), quoted, commas, brackets. Labels are never cut. */
+#define M2MI_MEF_LABELS_TEXT (M2MI_MEF_LABELS_MAX * (6 * (M2MI_MEF_LABEL_MAX - 1) + 3) + 2)
 #define M2MI_MEF_KEY_MAX 64   /* Key Value of a key registration, bytes */
 
 typedef struct m2mi_mef_labels {
@@ -65,9 +69,11 @@ m2m_err m2mi_mef_parse_fetch_path(const char *to, char *keid, size_t cap, int *s
 /* m2m:timestamp "YYYYMMDDTHHMMSS" (UTC) <-> unix seconds. */
 m2m_err m2mi_mef_ts_parse(const char *s, int64_t *out);
 m2m_err m2mi_mef_ts_format(int64_t t, char *out, size_t cap);
-/* The stored text form of present labels (a compact JSON array) into out; "" when absent or on
- * allocation failure. Shared by the client and key registrations. */
-void m2mi_mef_labels_text(const m2mi_mef_labels *l, char *out, size_t cap);
+/* The stored text form of present labels (a compact JSON array) into out (cap >=
+ * M2MI_MEF_LABELS_TEXT holds any), "" when absent. Shared by the client and key registrations.
+ * M2M_E_RANGE when the text does not fit cap, M2M_E_NOMEM: out is then "" and the caller
+ * refuses (labels are never cut nor silently dropped). */
+m2m_err m2mi_mef_labels_text(const m2mi_mef_labels *l, char *out, size_t cap);
 /* A key registration as answered (<mefKeyReg> TS-0003 Table 8.3.5.2.7-2, <mafKeyReg> Table
  * 8.8.2.7-2: the same members under the wrapper's name). Strings NULL = "". */
 typedef struct m2mi_keyreg_view {

@@ -9,10 +9,10 @@
 #ifndef M2M_STORE_MEFSTORE_INT_H
 #define M2M_STORE_MEFSTORE_INT_H
 
+#include "core/mef_codec.h"
 #include "m2msec/mefstore.h"
 
 #define M2MI_MEF_ID_MAX 256
-#define M2MI_MEF_LBL_JSON_MAX 1024
 
 /* One MEF Client Registration (value type). */
 typedef struct m2mi_mef_reg {
@@ -24,7 +24,7 @@ typedef struct m2mi_mef_reg {
 	size_t ntargets;
 	int64_t expiry;                   /* Enrolment Expiry = Ke expiry (clause 10.7) */
 	int64_t reg_et;                   /* registration expirationTime (<= expiry) */
-	char labels[M2MI_MEF_LBL_JSON_MAX]; /* JSON array text, "" none */
+	char labels[M2MI_MEF_LABELS_TEXT]; /* JSON array text, "" none */
 	char admin_fqdn[M2MI_MEF_ID_MAX];
 	bool cert_req;                    /* asked for certificate enrolment */
 	int64_t cmd_id;                   /* current MEF Client Command */
@@ -42,7 +42,7 @@ typedef struct m2mi_mef_keyreg {
 	char targets[M2M_MEF_MAX_TARGETS][M2MI_MEF_ID_MAX];
 	size_t ntargets;
 	int64_t expiry;
-	char labels[M2MI_MEF_LBL_JSON_MAX];
+	char labels[M2MI_MEF_LABELS_TEXT];
 	char admin_fqdn[M2MI_MEF_ID_MAX];
 } m2mi_mef_keyreg;
 

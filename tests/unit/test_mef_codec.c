@@ -144,12 +144,43 @@ static void test_keyreg_json(void **state)
 	m2m_key_free(k);
 }
 
+/* The longest labels (8 of 63 bytes, every byte escaped to 6: "\u0001") fill exactly
+ * M2MI_MEF_LABELS_TEXT, the one size the MEF store and the MAF keep them in; a smaller buffer is
+ * M2M_E_RANGE with nothing written, never a cut (unparsable) text. */
+static void test_labels_text_bound(void **state)
+{
+	m2mi_mef_labels l = {.n = M2MI_MEF_LABELS_MAX, .present = true};
+	char out[M2MI_MEF_LABELS_TEXT];
+	json_t *v;
+
+	(void)state;
+	for (size_t i = 0; i < M2MI_MEF_LABELS_MAX; i++)
+		memset(l.v[i], 0x01, M2MI_MEF_LABEL_MAX - 1);
+	assert_int_equal(m2mi_mef_labels_text(&l, out, sizeof(out)), M2M_OK);
+	assert_int_equal(strlen(out), sizeof(out) - 1);
+	v = j(out);
+	assert_int_equal(json_array_size(v), M2MI_MEF_LABELS_MAX);
+	assert_int_equal(json_string_length(json_array_get(v, 7)), M2MI_MEF_LABEL_MAX - 1);
+	json_decref(v);
+	assert_int_equal(m2mi_mef_labels_text(&l, out, sizeof(out) - 1), M2M_E_RANGE);
+	assert_string_equal(out, "");
+	/* absent labels: "" and OK; present but empty: "[]" */
+	l.present = false;
+	assert_int_equal(m2mi_mef_labels_text(&l, out, sizeof(out)), M2M_OK);
+	assert_string_equal(out, "");
+	l.present = true;
+	l.n = 0;
+	assert_int_equal(m2mi_mef_labels_text(&l, out, sizeof(out)), M2M_OK);
+	assert_string_equal(out, "[]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test(test_codec_refusals),
 		cmocka_unit_test(test_keyreg_json),
+		cmocka_unit_test(test_labels_text_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,10 +53,70 @@ static void test_keyreg(void **state)
 	fx_free(f);
 }
 
+/* Labels are any UTF-8 up to 63 bytes, eight of them (docs/procedures/mef.md, TS-0003
+ * sec:clientRegCfg / sec:keyRegCfg): quotes and control characters escape to up to 6 bytes each
+ * in the stored JSON text, and nothing may be cut, dropped or refused. */
+static void test_labels_survive_escaping(void **state)
+{
+	fx *f = fx_new(NULL);
+	m2m_mef_assoc *a = fx_enrolee(f, 0x09), *t = fx_target(f, FX_TARGET);
+	char lbl[64 * 6 + 8], labels[8 * sizeof(lbl) + 16], body[8192], path[128], *p;
+	json_t *pc = NULL, *arr;
+
+	(void)state;
+	/* one label: 63 bytes alternating '"' and '\x01' (escaped as \" and \u0001) */
+	p = lbl;
+	for (int i = 0; i < 63; i++)
+		p += sprintf(p, "%s", i % 2 ? "\\u0001" : "\\\"");
+	p = labels + sprintf(labels, "[");
+	for (int i = 0; i < 8; i++)
+		p += sprintf(p, "%s\"%s\"", i ? "," : "", lbl);
+	sprintf(p, "]");
+	snprintf(body, sizeof(body), "{\"sec:clientRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"admin.example.com\","
+		 "\"labels\":%s}}", labels);
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", body, &pc), 2001);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(pc, "sec:mefClientReg"), "labels")), 8);
+	json_decref(pc);
+	/* Configuration Retrieval gives them back whole */
+	snprintf(path, sizeof(path), "mefClientReg/%.32s", m2m_mef_assoc_keid(a));
+	assert_int_equal(fx_run(f, a, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	arr = json_object_get(json_object_get(pc, "sec:mefClientReg"), "labels");
+	assert_int_equal(json_array_size(arr), 8);
+	for (size_t i = 0; i < 8; i++) {
+		assert_int_equal(json_string_length(json_array_get(arr, i)), 63);
+		assert_memory_equal(json_string_value(json_array_get(arr, i)), "\"\x01\"\x01", 4);
+	}
+	json_decref(pc);
+	/* the same labels on a key registration, read back by its target (Key Retrieval) */
+	snprintf(body, sizeof(body), "{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"a.example.com\","
+		 "\"SUID\":22,\"targetIDs\":[\"/cse-in\"],\"keyValue\":\"" KEYVAL "\",\"labels\":%s}}", labels);
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefKeyReg", body, &pc), 2001);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(pc, "sec:mefKeyReg"), "labels")), 8);
+	snprintf(path, sizeof(path), "mefKeyReg/%s",
+		 json_string_value(json_object_get(json_object_get(pc, "sec:mefKeyReg"), "relKeyID")));
+	json_decref(pc);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	arr = json_object_get(json_object_get(pc, "sec:mefKeyReg"), "labels");
+	assert_int_equal(json_array_size(arr), 8);
+	for (size_t i = 0; i < 8; i++)
+		assert_int_equal(json_string_length(json_array_get(arr, i)), 63);
+	json_decref(pc);
+	/* and through a Key Registration Update */
+	snprintf(body, sizeof(body), "{\"sec:keyRegCfg\":{\"labels\":%s}}", labels);
+	assert_int_equal(fx_run(f, a, M2M_OP_UPDATE, path, body, NULL), 2004);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(pc, "sec:mefKeyReg"), "labels")), 8);
+	json_decref(pc);
+	m2m_mef_assoc_free(a);
+	m2m_mef_assoc_free(t);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keyreg),
+		cmocka_unit_test(test_labels_survive_escaping),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,9 +24,6 @@
 /* The largest max_key_lifetime / max_reg_lifetime m2m_maf_new takes (100 years): "now + cap"
  * stays far from overflowing an int64_t. */
 #define M2MI_MAF_LIFETIME_MAX ((int64_t)100 * 366 * 86400)
-/* The compact JSON text of the longest labels (sec:clientRegCfg / sec:keyRegCfg): 8 labels of 63
- * bytes each escaped to at most 6 bytes ("\u0001"), quoted, commas, brackets; never cut. */
-#define M2MI_MAF_LABELS_TEXT (M2MI_MEF_LABELS_MAX * (6 * (M2MI_MEF_LABEL_MAX - 1) + 3) + 2)
 
 struct m2m_maf {
 	m2m_maf_config cfg; /* strings point into the copies below */
@@ -62,7 +59,7 @@ typedef struct m2mi_maf_reg {
 	char id[M2MI_MAF_REGID_LEN + 1];
 	char admin[M2MI_MAF_ID_MAX];
 	int64_t exp;
-	char labels[M2MI_MAF_LABELS_TEXT]; /* compact JSON array text, "" none */
+	char labels[M2MI_MEF_LABELS_TEXT]; /* compact JSON array text, "" none */
 	char keid[M2MI_MAF_ID_MAX]; /* remote Km: the KeID at the MEF, "" none */
 	int64_t checked;            /* remote Km: last check with the MEF */
 } m2mi_maf_reg;

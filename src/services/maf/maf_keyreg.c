@@ -121,7 +121,7 @@ static m2m_err count_and_purge(m2m_credstore *st, count_ctx *c, size_t cap)
 static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_request *req, m2m_response *rsp,
 			 int64_t now, m2mi_proc_out *o)
 {
-	char kid[M2MI_MAF_ID_MAX], labels[M2MI_MAF_LABELS_TEXT], rel[33], abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX];
+	char kid[M2MI_MAF_ID_MAX], labels[M2MI_MEF_LABELS_TEXT], rel[33], abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX];
 	char *targets[M2MI_MEF_TARGETS_MAX];
 	m2m_cred_info *info = NULL, ci, *got = NULL;
 	m2mi_mef_key_reg in;
@@ -258,7 +258,7 @@ static bool source_usable(m2m_maf_worker *w, const m2m_cred_info *info, int64_t 
 static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, const m2m_request *req, m2m_response *rsp,
 			 int64_t now, m2mi_proc_out *o)
 {
-	char abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX], labels[M2MI_MAF_LABELS_TEXT], ts[16] = "", *targets[M2MI_MEF_TARGETS_MAX];
+	char abs[M2MI_MEF_TARGETS_MAX][M2MI_MAF_ID_MAX], labels[M2MI_MEF_LABELS_TEXT], ts[16] = "", *targets[M2MI_MEF_TARGETS_MAX];
 	json_t *at = NULL, *body, *in_o;
 	m2mi_mef_key_reg in;
 	m2m_cred_info ci;

@@ -127,7 +127,10 @@ static m2m_err do_create(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_re
 		snprintf(kr.targets[i], sizeof(kr.targets[i]), "%s", in.targets[i]);
 	kr.ntargets = in.ntargets;
 	kr.expiry = in.et != 0 && in.et < reg.expiry ? in.et : reg.expiry; /* clause 10.7 */
-	m2mi_mef_labels_text(&in.lbl, kr.labels, sizeof(kr.labels));
+	if (m2mi_mef_labels_text(&in.lbl, kr.labels, sizeof(kr.labels)) != M2M_OK) {
+		m2m_key_free(key);
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "labels not stored");
+	}
 	snprintf(kr.admin_fqdn, sizeof(kr.admin_fqdn), "%s", in.admin_fqdn);
 	snprintf(o->key_id, sizeof(o->key_id), "%s@%s", kr.rel_key_id, w->mef->mef_fqdn);
 	r = m2mi_mefstore_keyreg_put(w->st, &kr, key, now);
@@ -185,8 +188,10 @@ m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_r
 		} else {
 			if (in.et != 0 && in.et < kr.expiry)
 				kr.expiry = in.et; /* never beyond what the Ke allowed at registration */
-			if (in.lbl.present)
-				m2mi_mef_labels_text(&in.lbl, kr.labels, sizeof(kr.labels));
+			if (in.lbl.present && m2mi_mef_labels_text(&in.lbl, kr.labels, sizeof(kr.labels)) != M2M_OK) {
+				m2m_key_free(key);
+				return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "labels not stored");
+			}
 			if (in.targets_present) {
 				for (size_t i = 0; i < in.ntargets; i++)
 					snprintf(kr.targets[i], sizeof(kr.targets[i]), "%s", in.targets[i]);

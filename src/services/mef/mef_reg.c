@@ -145,7 +145,8 @@ static m2m_err do_register(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_
 	snprintf(reg.reg_id, sizeof(reg.reg_id), "%.32s", rel);
 	snprintf(reg.client_id, sizeof(reg.client_id), "%s", a->client_id);
 	snprintf(reg.admin_fqdn, sizeof(reg.admin_fqdn), "%s", in.admin_fqdn);
-	m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
+	if (m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels)) != M2M_OK)
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "labels not stored");
 	reg.cert_req = in.cert_enrol;
 	next_cmd(w->mef, &reg, STEP_CERT);
 	snprintf(o->key_id, sizeof(o->key_id), "%s", reg.keid);
@@ -230,8 +231,8 @@ m2m_err m2mi_mef_client(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_req
 			return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
 		if (in.et != 0)
 			reg.reg_et = in.et < reg.expiry ? in.et : reg.expiry;
-		if (in.lbl.present)
-			m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
+		if (in.lbl.present && m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels)) != M2M_OK)
+			return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "labels not stored");
 		if (m2mi_mefstore_reg_update(w->st, &reg) != M2M_OK)
 			return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 		m2mi_proc_set_body(rsp, M2M_RSC_UPDATED, reg_json(w->mef, &reg));
