@@ -94,9 +94,13 @@ static bool cse_absolute(const char *cse_id, const char *sp_id, char *out, size_
 	return n > 0 && (size_t)n < cap;
 }
 
+/* "//" + an SP FQDN + "/" + a CSE-ID, each up to 255 bytes (sec:keyRegCfg targetIDs): the
+ * absolute form of any target a request can register; a longer one never matches. */
+#define TARGET_ABS_MAX (2 + 256 + 1 + 256)
+
 bool m2m_mef_target_listed(const char *const *targets, size_t ntargets, const char *caller_id, const char *sp_id)
 {
-	char want[300], have[300];
+	char want[TARGET_ABS_MAX], have[TARGET_ABS_MAX];
 	bool hit = false;
 
 	m2m_id *c = NULL;

@@ -45,10 +45,34 @@ static void test_policy(void **state)
 	assert_int_equal(m2m_mef_derived_expiry(100, 100, 10), 0);
 }
 
+/* A key registration's target (sec:keyRegCfg targetIDs, up to 255 bytes) SP-relative under a
+ * long SP-ID: its absolute form is longer than either and must still match the authenticated
+ * caller (and an ID differing only past the old 300-byte mark must not). */
+static void test_target_listed_long(void **state)
+{
+	char sp[2 + 64], tgt[256], caller[600], other[600];
+	const char *targets[1] = {tgt};
+
+	(void)state;
+	/* "//" + a 62-byte FQDN (two labels) */
+	snprintf(sp, sizeof(sp), "//%.50s.%.11s", "ssssssssssssssssssssssssssssssssssssssssssssssssss", "example.com");
+	tgt[0] = '/';
+	memset(tgt + 1, 'C', 254);
+	tgt[255] = '\0';
+	snprintf(caller, sizeof(caller), "%s%s", sp, tgt);
+	assert_true(strlen(caller) > 300);
+	assert_true(m2m_mef_target_listed(targets, 1, caller, sp));
+	assert_true(m2m_mef_target_listed(targets, 1, tgt, sp));
+	snprintf(other, sizeof(other), "%s", caller);
+	other[strlen(other) - 1] = 'D';
+	assert_false(m2m_mef_target_listed(targets, 1, other, sp));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_target_listed_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
