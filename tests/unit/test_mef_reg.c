@@ -152,6 +152,53 @@ static void test_full_plan(void **state)
 	fx_free(f);
 }
 
+/* A MEF under a long SP-ID (up to "//" + 253 bytes) whose enrolee has a long SP-relative target
+ * (up to 255 bytes, provisioned): the absolute targetIDs of the <mefClientReg> answer (m2msec
+ * extension) are the SP-ID and the target whole, on registration and Configuration Retrieval. */
+static void test_long_target_ids(void **state)
+{
+	char sp[2 + 254], tgt[256], want[600], path[128];
+	fx *f = calloc(1, sizeof(*f));
+	m2m_mef_config c = {.mef_fqdn = "mef.example.com", .sp_id = sp};
+	m2m_mef_enrolee e = {.flavour = M2M_MEF_FLAVOUR_KPM, .client_id = FX_KPMID, .enrolee_id = FX_EID,
+			     .targets = {tgt}, .ntargets = 1, .expiry = FX_NOW + 1000};
+	uint8_t kb[32];
+	m2m_key *kpm = NULL;
+	m2m_mef_assoc *a;
+	json_t *pc = NULL;
+
+	(void)state;
+	/* "//" + a 253-byte FQDN: three 63-byte labels and a 61-byte one */
+	memset(sp, 's', sizeof(sp));
+	sp[0] = sp[1] = '/';
+	sp[2 + 63] = sp[2 + 127] = sp[2 + 191] = '.';
+	sp[sizeof(sp) - 1] = '\0';
+	tgt[0] = '/';
+	memset(tgt + 1, 'C', 254);
+	tgt[255] = '\0';
+	snprintf(want, sizeof(want), "%s%s", sp, tgt);
+	memset(kb, 0x11, sizeof(kb));
+	sf_tmp_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path), "/tmp/m2mmefXXXXXX", "mef.db");
+	c.store = f->path;
+	assert_int_equal(m2m_mef_new(&c, &f->mef), M2M_OK);
+	assert_int_equal(m2m_mef_worker_new(f->mef, &f->w), M2M_OK);
+	assert_int_equal(m2m_key_new(kb, 32, &kpm), M2M_OK);
+	assert_int_equal(m2m_mefstore_enrolee_add(m2m_mef_store(f->mef), &e, kpm, FX_NOW - 10, NULL), M2M_OK);
+	m2m_key_free(kpm);
+	a = fx_enrolee(f, 0x05);
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", FX_REG_BODY, &pc), 2001);
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(pc, "sec:mefClientReg"), "targetIDs"), 0)), want);
+	json_decref(pc);
+	snprintf(path, sizeof(path), "mefClientReg/%.32s", m2m_mef_assoc_keid(a));
+	assert_int_equal(fx_run(f, a, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(pc, "sec:mefClientReg"), "targetIDs"), 0)), want);
+	json_decref(pc);
+	m2m_mef_assoc_free(a);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_cert_prov_and_reenrol),
 		cmocka_unit_test(test_expired_revoked),
 		cmocka_unit_test(test_full_plan),
+		cmocka_unit_test(test_long_target_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,7 +67,8 @@ static json_t *cmd_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
  * the enrolee can compute each Enrolment-Target-ID of its usage-constrained keys. */
 static json_t *reg_json(const m2m_mef *mef, const m2mi_mef_reg *reg)
 {
-	char ts[16] = "", ee[16] = "", child[80], abs[M2MI_MEF_ID_MAX + 64];
+	/* abs: an SP-ID and an SP-relative target, each up to M2MI_MEF_ID_MAX - 1 bytes */
+	char ts[16] = "", ee[16] = "", child[80], abs[2 * M2MI_MEF_ID_MAX];
 	json_t *o, *in, *tg = json_array(), *maf = NULL,
 		      *lbl = reg->labels[0] != '\0' ? json_loads(reg->labels, 0, NULL) : NULL;
 
