@@ -23,6 +23,9 @@
  * byte escaped to at most 6 ("\u0001"), quoted, commas, brackets. Labels are never cut. */
 #define M2MI_MEF_LABELS_TEXT (M2MI_MEF_LABELS_MAX * (6 * (M2MI_MEF_LABEL_MAX - 1) + 3) + 2)
 #define M2MI_MEF_KEY_MAX 64   /* Key Value of a key registration, bytes */
+/* A KeID / KeyID "<RelativeID, 32 hex>@<MEF-FQDN, up to 253 bytes>" (TS-0003 clause 10.3.1,
+ * 8.3.5.2), bytes incl. NUL: longer than M2MI_MEF_STR_MAX under a long MEF-FQDN. */
+#define M2MI_MEF_KEYID_MAX (32 + 1 + 253 + 1)
 
 typedef struct m2mi_mef_labels {
 	char v[M2MI_MEF_LABELS_MAX][M2MI_MEF_LABEL_MAX];

@@ -16,7 +16,7 @@
 
 /* One MEF Client Registration (value type). */
 typedef struct m2mi_mef_reg {
-	char keid[M2MI_MEF_ID_MAX];       /* KeID of the registration's Ke */
+	char keid[M2MI_MEF_KEYID_MAX];    /* KeID of the registration's Ke */
 	char reg_id[40];                  /* MEFClientRegID: hexBinary(RelativeKeID) */
 	char client_id[M2MI_MEF_ID_MAX];  /* KpmID or certificate identity */
 	char enrolee_id[M2MI_MEF_ID_MAX]; /* the Enrolee-ID granted */

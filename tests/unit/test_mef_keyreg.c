@@ -112,11 +112,75 @@ static void test_labels_survive_escaping(void **state)
 	fx_free(f);
 }
 
+/* A MEF whose MEF-FQDN is a full 253 bytes: KeID and KeyID "<RelativeID>@<MEF-FQDN>" are 286
+ * bytes (TS-0003 clause 10.3.1), and must work whole: registration, Configuration Retrieval, Key
+ * Registration under that KeID, keyID of the answer, fetchCredentials by the target. */
+static void test_long_mef_fqdn(void **state)
+{
+	char fq[254], body[1024], path[512], want[300];
+	fx *f = calloc(1, sizeof(*f));
+	m2m_mef_config c = {.mef_fqdn = fq, .sp_id = "//sp.example.com"};
+	m2m_mef_enrolee e = {.flavour = M2M_MEF_FLAVOUR_KPM, .client_id = "dev1@k.example.com", .enrolee_id = FX_EID,
+			     .targets = {FX_TARGET}, .ntargets = 1, .expiry = FX_NOW + 1000};
+	m2m_sa sa = {.kind = M2M_SA_PSK, .entity = M2M_ENTITY_AE};
+	uint8_t kb[32];
+	m2m_key *kpm = NULL, *ke;
+	m2m_mef_assoc *a = NULL, *t;
+	json_t *pc = NULL, *o;
+
+	(void)state;
+	memset(fq, 'm', sizeof(fq));
+	fq[63] = fq[127] = fq[191] = '.';
+	fq[sizeof(fq) - 1] = '\0';
+	memset(kb, 0x11, sizeof(kb));
+	sf_tmp_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path), "/tmp/m2mmefXXXXXX", "mef.db");
+	c.store = f->path;
+	assert_int_equal(m2m_mef_new(&c, &f->mef), M2M_OK);
+	assert_int_equal(m2m_mef_worker_new(f->mef, &f->w), M2M_OK);
+	assert_int_equal(m2m_key_new(kb, 32, &kpm), M2M_OK);
+	assert_int_equal(m2m_mefstore_enrolee_add(m2m_mef_store(f->mef), &e, kpm, FX_NOW - 10, NULL), M2M_OK);
+	m2m_key_free(kpm);
+	ke = sf_exporter_key(0x0a, fq);
+	assert_int_equal(strlen(m2m_key_id(ke)), 32 + 1 + 253);
+	snprintf(sa.bound_id, sizeof(sa.bound_id), FX_EID);
+	snprintf(sa.credential_id, sizeof(sa.credential_id), "10-dev1@k.example.com");
+	assert_int_equal(m2m_mef_assoc_new(f->mef, &sa, ke, NULL, &a), M2M_OK);
+	t = fx_target(f, FX_TARGET);
+	snprintf(body, sizeof(body), "{\"sec:clientRegCfg\":{\"fqdn\":\"%s\",\"adminFQDN\":\"admin.example.com\"}}", fq);
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", body, &pc), 2001);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(pc, "sec:mefClientReg"), "keyID")),
+			    m2m_key_id(ke));
+	json_decref(pc);
+	snprintf(path, sizeof(path), "mefClientReg/%.32s", m2m_key_id(ke));
+	assert_int_equal(fx_run(f, a, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(pc, "sec:mefClientReg"), "keyID")),
+			    m2m_key_id(ke));
+	json_decref(pc);
+	snprintf(body, sizeof(body), "{\"sec:keyRegCfg\":{\"fqdn\":\"%s\",\"adminFQDN\":\"a.example.com\",\"SUID\":22,"
+		 "\"targetIDs\":[\"/cse-in\"],\"keyValue\":\"" KEYVAL "\"}}", fq);
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefKeyReg", body, &pc), 2001);
+	o = json_object_get(pc, "sec:mefKeyReg");
+	snprintf(want, sizeof(want), "%s@%s", json_string_value(json_object_get(o, "relKeyID")), fq);
+	assert_string_equal(json_string_value(json_object_get(o, "keyID")), want);
+	snprintf(path, sizeof(path), "mefKeyReg/%s", json_string_value(json_object_get(o, "relKeyID")));
+	json_decref(pc);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(pc, "sec:mefKeyReg"), "keyID")), want);
+	json_decref(pc);
+	snprintf(path, sizeof(path), "fetchCredentials/%s/22", m2m_key_id(ke));
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 2000);
+	m2m_key_free(ke);
+	m2m_mef_assoc_free(a);
+	m2m_mef_assoc_free(t);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keyreg),
 		cmocka_unit_test(test_labels_survive_escaping),
+		cmocka_unit_test(test_long_mef_fqdn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,7 @@ static m2m_err fetch_fail(m2m_response *rsp, m2mi_proc_out *o, int rsc, const ch
 m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
 		       int64_t now, m2mi_proc_out *o)
 {
-	char keid[M2MI_MEF_ID_MAX], tid[M2MI_MEF_ID_MAX], hex[2 * M2M_KEY_MAX + 1], ts[16];
+	char keid[M2MI_MEF_KEYID_MAX], tid[M2MI_MEF_ID_MAX], hex[2 * M2M_KEY_MAX + 1], ts[16];
 	const char *targets[M2M_MEF_MAX_TARGETS];
 	m2mi_mef_reg reg;
 	m2m_key *ke = NULL, *k = NULL;

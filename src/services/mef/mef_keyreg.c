@@ -33,7 +33,7 @@ static bool suid_ok(int suid, size_t ntargets)
 /* The <mefKeyReg> representation (Tables 8.3.5.2.7-2, 8.3.5.2.8-2) of kr. */
 static json_t *keyreg_json(const m2m_mef *mef, const m2mi_mef_keyreg *kr, const m2m_key *key)
 {
-	char kid[M2MI_MEF_ID_MAX];
+	char kid[M2MI_MEF_KEYID_MAX];
 	const char *t[M2M_MEF_MAX_TARGETS];
 	json_t *lbl = kr->labels[0] != '\0' ? json_loads(kr->labels, 0, NULL) : NULL, *o;
 	m2mi_keyreg_view v = {.rel_key_id = kr->rel_key_id, .key_id = kid, .source_id = kr->source_id,

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "core/mef_codec.h"
 #include "m2msec/err.h"
 #include "m2msec/primitive.h"
 #include "m2msec/sa.h"
@@ -25,7 +26,7 @@ typedef struct m2mi_proc_out {
 	const char *proc;
 	const char *outcome;
 	char enrolee_id[M2MI_PROC_ID_MAX]; /* MEF: the enrolee concerned, "" none (MAF: always "") */
-	char key_id[M2MI_PROC_ID_MAX];
+	char key_id[M2MI_MEF_KEYID_MAX];   /* a KeID / KeyID "<RelativeID>@<FQDN>" */
 	int suid;
 	int rsc;            /* set by m2mi_proc_handle: the RSC sent */
 	const char *client; /* set by m2mi_proc_handle: the association's client, or NULL */
