@@ -175,12 +175,56 @@ static void test_long_mef_fqdn(void **state)
 	fx_free(f);
 }
 
+/* The largest valid sec:keyRegCfg: 8 targetIDs of 255 bytes and a 253-byte adminFQDN (each
+ * M2MI_MEF_STR_MAX - 1 at most) are stored and answered whole, and a listed target retrieves. */
+static void test_longest_targets_admin(void **state)
+{
+	fx *f = fx_new(NULL);
+	m2m_mef_assoc *a = fx_enrolee(f, 0x0b), *t;
+	char tg[8][256], adm[254], body[4096], path[96], *p;
+	json_t *pc = NULL, *o, *arr;
+
+	(void)state;
+	memset(adm, 'a', sizeof(adm));
+	adm[63] = adm[127] = adm[191] = '.';
+	adm[sizeof(adm) - 1] = '\0';
+	p = body + sprintf(body, "{\"sec:keyRegCfg\":{\"fqdn\":\"mef.example.com\",\"adminFQDN\":\"%s\",\"SUID\":24,"
+			   "\"keyValue\":\"" KEYVAL "\",\"targetIDs\":[", adm);
+	for (int i = 0; i < 8; i++) {
+		tg[i][0] = '/';
+		memset(tg[i] + 1, 'C', 254);
+		tg[i][254] = (char)('0' + i);
+		tg[i][255] = '\0';
+		p += sprintf(p, "%s\"%s\"", i ? "," : "", tg[i]);
+	}
+	sprintf(p, "]}}");
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefClientReg", FX_REG_BODY, NULL), 2001);
+	assert_int_equal(fx_run(f, a, M2M_OP_CREATE, "mefKeyReg", body, &pc), 2001);
+	snprintf(path, sizeof(path), "mefKeyReg/%s",
+		 json_string_value(json_object_get(json_object_get(pc, "sec:mefKeyReg"), "relKeyID")));
+	json_decref(pc);
+	t = fx_target(f, tg[7]);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	o = json_object_get(pc, "sec:mefKeyReg");
+	assert_string_equal(json_string_value(json_object_get(o, "adminFQDN")), adm);
+	arr = json_object_get(o, "targetIDs");
+	assert_int_equal(json_array_size(arr), 8);
+	for (size_t i = 0; i < 8; i++)
+		assert_string_equal(json_string_value(json_array_get(arr, i)), tg[i]);
+	assert_string_equal(json_string_value(json_object_get(o, "keyValue")), KEYVAL);
+	json_decref(pc);
+	m2m_mef_assoc_free(t);
+	m2m_mef_assoc_free(a);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keyreg),
 		cmocka_unit_test(test_labels_survive_escaping),
 		cmocka_unit_test(test_long_mef_fqdn),
+		cmocka_unit_test(test_longest_targets_admin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
