@@ -72,23 +72,25 @@ class Mef:
         return [ln for ln in self.log_lines() if ln.get("msg") == "mef audit"]
 
 
-def registration(rqi="rq1", claim=None):
+def registration(rqi="rq1", claim=None, labels=None):
     cfg = {"fqdn": FQDN, "adminFQDN": "admin.sp.example.com"}
     if claim:
         cfg["enroleeID"] = claim
-    body = json.dumps({"sec:clientRegCfg": cfg})
+    if labels is not None:
+        cfg["labels"] = labels
+    body = json.dumps({"sec:clientRegCfg": cfg}).encode()
     return ("POST /mefClientReg HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: %s\r\nX-M2M-RVI: 3\r\n"
             "X-M2M-Origin: Cdev1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
-            "Connection: close\r\n\r\n%s" % (FQDN, rqi, len(body), body)).encode()
+            "Connection: close\r\n\r\n" % (FQDN, rqi, len(body))).encode() + body
 
 
-def enrol(mef, kpm_id, kpm_hex, rqi="rq1", claim=None):
+def enrol(mef, kpm_id, kpm_hex, rqi="rq1", claim=None, labels=None):
     """One MEF handshake + MEF Client Registration by openssl s_client. Returns (status, headers,
     body, exported material hex) or None when the handshake failed."""
     cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", kpm_id, "-psk", kpm_hex,
            "-cipher", "PSK-AES128-CBC-SHA256", "-keymatexport", "EXPORTER-oneM2M-Bootstrap",
            "-keymatexportlen", "48", "-connect", "127.0.0.1:%d" % mef.port]
-    r = subprocess.run(cmd, input=registration(rqi, claim), capture_output=True, timeout=30)
+    r = subprocess.run(cmd, input=registration(rqi, claim, labels), capture_output=True, timeout=30)
     m = re.search(rb"Keying material: ([0-9A-Fa-f]+)", r.stdout)
     i = r.stdout.find(b"HTTP/1.1 ")
     if m is None or i < 0:
@@ -196,6 +198,24 @@ def test_enrolment_keid_from_exporter_and_refusals(pki):
         text = f.read().lower()
     for secret in (kpm, kpm2, material.lower()[32:]):
         assert secret not in text
+
+
+def test_labels_of_quotes_and_control_characters_kept_whole(pki):
+    """sec:clientRegCfg labels (TS-0003 Table 12.4.2-1; docs/procedures/mef.md: at most 8 of <= 63
+    bytes): 8 labels of 63 bytes of '"' and U+0001, escaped to up to 6 bytes each in the stored JSON,
+    are registered (2001) and answered whole, not silently dropped."""
+    mef = Mef(pki)
+    kpm = secrets.token_hex(32)
+    assert mef.add("dev1@" + FQDN, kpm).returncode == 0
+    labels = [("\"\x01" * 32)[:63]] * 8
+    mef.start()
+    try:
+        out = enrol(mef, "dev1@" + FQDN, kpm, labels=labels)
+        assert out is not None
+        assert out[1]["x-m2m-rsc"] == "2001", out[2]
+        assert json.loads(out[2])["sec:mefClientReg"]["labels"] == labels
+    finally:
+        mef.stop()
 
 
 def test_rate_limit_per_identity_429_retry_after(pki):
