@@ -125,6 +125,10 @@ M2M_API M2M_WUR m2m_err m2m_credstore_lookup_key(m2m_credstore *store, const cha
  * when info_out is not NULL: what a TLS PSK callback needs to bind the security association. */
 M2M_API M2M_WUR m2m_err m2m_credstore_lookup(m2m_credstore *store, const char *id, unsigned kinds,
 					     int64_t now, m2m_key **key_out, m2m_cred_info **info_out);
+/* The same lookup without recording the last use (it writes nothing): for a request that only
+ * reads, inside m2m_credstore_begin_read (the MAF's Key Retrieval, docs/credstore.md). */
+M2M_API M2M_WUR m2m_err m2m_credstore_lookup_read(m2m_credstore *store, const char *id, unsigned kinds,
+						  int64_t now, m2m_key **key_out, m2m_cred_info **info_out);
 /* The same check for a certificate record; *pem_out is heap (free()). */
 M2M_API M2M_WUR m2m_err m2m_credstore_lookup_cert(m2m_credstore *store, const char *id, int64_t now,
 						  char **pem_out);
@@ -166,6 +170,13 @@ M2M_API M2M_WUR m2m_err m2m_credstore_count_owner(m2m_credstore *store, m2m_cred
  * the same handle wait; give each thread its own handle. No nesting.
  */
 M2M_API M2M_WUR m2m_err m2m_credstore_begin(m2m_credstore *store);
+/*
+ * The same grouping for a request that only reads: a deferred transaction (no write lock), so it
+ * runs beside other readers and beside a writer holding the write lock, and sees one snapshot.
+ * Any write inside it (add, update, revoke, delete, a recording lookup) fails with M2M_E_INVAL
+ * and writes nothing. Ended by m2m_credstore_end. No nesting.
+ */
+M2M_API M2M_WUR m2m_err m2m_credstore_begin_read(m2m_credstore *store);
 M2M_API M2M_WUR m2m_err m2m_credstore_end(m2m_credstore *store, m2m_err r);
 
 /* Free an info returned by the store; NULL is a no-op. */

@@ -504,8 +504,9 @@ m2m_err m2m_credstore_delete(m2m_credstore *store, const char *id)
 	return r;
 }
 
-m2m_err m2m_credstore_lookup(m2m_credstore *store, const char *id, unsigned kinds, int64_t now,
-			     m2m_key **key_out, m2m_cred_info **info_out)
+/* THE check before use; touch: record now as the last use (a write). */
+static m2m_err lookup(m2m_credstore *store, const char *id, unsigned kinds, int64_t now, bool touch,
+		      m2m_key **key_out, m2m_cred_info **info_out)
 {
 	m2m_cred_info *info = NULL;
 	m2m_key *k = NULL;
@@ -531,9 +532,11 @@ m2m_err m2m_credstore_lookup(m2m_credstore *store, const char *id, unsigned kind
 		goto out;
 	m2m_key_set_suid(k, info->suid);
 	m2m_key_set_validity(k, info->not_before, info->not_after);
-	if ((r = store->ops->touch(store->be, info->id, now)) != M2M_OK)
-		goto out;
-	info->last_used = now > info->last_used ? now : info->last_used;
+	if (touch) {
+		if ((r = store->ops->touch(store->be, info->id, now)) != M2M_OK)
+			goto out;
+		info->last_used = now > info->last_used ? now : info->last_used;
+	}
 	*key_out = k;
 	k = NULL;
 	if (info_out != NULL) {
@@ -544,6 +547,18 @@ out:
 	m2m_key_free(k);
 	m2m_credstore_info_free(info);
 	return r;
+}
+
+m2m_err m2m_credstore_lookup(m2m_credstore *store, const char *id, unsigned kinds, int64_t now,
+			     m2m_key **key_out, m2m_cred_info **info_out)
+{
+	return lookup(store, id, kinds, now, true, key_out, info_out);
+}
+
+m2m_err m2m_credstore_lookup_read(m2m_credstore *store, const char *id, unsigned kinds, int64_t now,
+				  m2m_key **key_out, m2m_cred_info **info_out)
+{
+	return lookup(store, id, kinds, now, false, key_out, info_out);
 }
 
 m2m_err m2m_credstore_lookup_key(m2m_credstore *store, const char *id, unsigned kinds, int64_t now,
@@ -644,6 +659,13 @@ m2m_err m2m_credstore_begin(m2m_credstore *store)
 	if (!store_ok(store))
 		return M2M_E_INVAL;
 	return store->ops->begin(store->be);
+}
+
+m2m_err m2m_credstore_begin_read(m2m_credstore *store)
+{
+	if (!store_ok(store))
+		return M2M_E_INVAL;
+	return store->ops->begin_read(store->be);
 }
 
 m2m_err m2m_credstore_end(m2m_credstore *store, m2m_err r)

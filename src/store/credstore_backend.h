@@ -43,6 +43,8 @@ typedef struct m2mi_credstore_ops {
 	m2m_err (*update)(void *be, const char *id, unsigned what, const m2m_cred_info *v);
 	/* Open / close a transaction grouping the following operations (see m2m_credstore_begin). */
 	m2m_err (*begin)(void *be);
+	/* The same, read only: a deferred transaction in which every write fails (M2M_E_INVAL). */
+	m2m_err (*begin_read)(void *be);
 	m2m_err (*end)(void *be, m2m_err r);
 	/* Count the records of kind (one kind) whose owner is the canonical owner: *active those
 	 * active at now, *all every one. */

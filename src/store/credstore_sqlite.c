@@ -29,6 +29,7 @@ typedef struct sqlite_be {
 	pthread_mutex_t mu; /* one operation (and its transaction) at a time per handle; recursive:
 			       a grouping transaction holds it from begin to end */
 	bool in_tx;         /* inside m2m_credstore_begin: operations use savepoints */
+	bool read_tx;       /* inside m2m_credstore_begin_read: every write is refused */
 } sqlite_be;
 
 static const char *const schema_v1[] = {
@@ -134,6 +135,8 @@ static int mutex_init_recursive(pthread_mutex_t *mu)
 /* An operation's own transaction, or a savepoint inside a grouping one (m2m_credstore_begin). */
 static m2m_err op_begin(sqlite_be *be, bool write)
 {
+	if (be->in_tx && be->read_tx && write)
+		return M2M_E_INVAL; /* a read transaction writes nothing (and takes no write lock) */
 	if (be->in_tx)
 		return exec(be->db, "SAVEPOINT op");
 	return exec(be->db, write ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -633,9 +636,10 @@ static m2m_err sq_update(void *p, const char *id, unsigned what, const m2m_cred_
 	return r;
 }
 
-static m2m_err sq_begin(void *p)
+/* write: BEGIN IMMEDIATE (the write lock up front, no upgrade deadlock later); else a deferred
+ * BEGIN, which in WAL mode never waits for a writer. */
+static m2m_err begin_tx(sqlite_be *be, bool write)
 {
-	sqlite_be *be = p;
 	m2m_err r;
 
 	pthread_mutex_lock(&be->mu);
@@ -643,12 +647,23 @@ static m2m_err sq_begin(void *p)
 		pthread_mutex_unlock(&be->mu);
 		return M2M_E_INVAL; /* no nesting */
 	}
-	if ((r = exec(be->db, "BEGIN IMMEDIATE")) != M2M_OK) {
+	if ((r = exec(be->db, write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")) != M2M_OK) {
 		pthread_mutex_unlock(&be->mu);
 		return r;
 	}
 	be->in_tx = true; /* the mutex stays held until sq_end */
+	be->read_tx = !write;
 	return M2M_OK;
+}
+
+static m2m_err sq_begin(void *p)
+{
+	return begin_tx(p, true);
+}
+
+static m2m_err sq_begin_read(void *p)
+{
+	return begin_tx(p, false);
 }
 
 static m2m_err sq_end(void *p, m2m_err r)
@@ -658,6 +673,7 @@ static m2m_err sq_end(void *p, m2m_err r)
 	if (!be->in_tx)
 		return r != M2M_OK ? r : M2M_E_INVAL;
 	be->in_tx = false;
+	be->read_tx = false;
 	r = tx_end(be->db, r);
 	pthread_mutex_unlock(&be->mu);
 	return r;
@@ -704,6 +720,7 @@ const m2mi_credstore_ops m2mi_credstore_sqlite_ops = {
 	.remove = sq_remove,
 	.update = sq_update,
 	.begin = sq_begin,
+	.begin_read = sq_begin_read,
 	.count_owner = sq_count_owner,
 	.end = sq_end,
 };

@@ -18,6 +18,7 @@ typedef struct fake {
 	m2m_err begin_r, end_r;
 	int begun, dispatched;
 	m2m_op op_seen;
+	m2m_op begin_op; /* the op begin was given (it picks a read or a write transaction) */
 	char to_seen[64];
 } fake;
 
@@ -28,12 +29,13 @@ static const char *procedure(const char *to)
 	return m2mi_proc_starts(to, "fetch") ? "fetch-proc" : NULL;
 }
 
-static m2m_err begin(void *ctx, const char *to)
+static m2m_err begin(void *ctx, const char *to, m2m_op op)
 {
 	fake *f = ctx;
 
 	(void)to;
 	f->begun++;
+	f->begin_op = op;
 	return f->begin_r;
 }
 
@@ -86,6 +88,7 @@ static void test_envelope(void **state)
 	(void)state;
 	assert_int_equal(run(&f, true, M2M_OP_NOTIFY, "/coll", &o, &rsp), M2M_RSC_CREATED);
 	assert_int_equal(f.op_seen, M2M_OP_CREATE);
+	assert_int_equal(f.begin_op, M2M_OP_CREATE); /* begin sees the CREATE: a write transaction */
 	assert_string_equal(f.to_seen, "coll");
 	assert_string_equal(rsp.rqi, "rq-1");
 	assert_string_equal(rsp.rvi, "4");
@@ -100,6 +103,7 @@ static void test_envelope(void **state)
 	/* a POST below the collection stays a NOTIFY for the handler to refuse */
 	assert_int_equal(run(&f, true, M2M_OP_NOTIFY, "coll/x", &o, &rsp), M2M_RSC_CREATED);
 	assert_int_equal(f.op_seen, M2M_OP_NOTIFY);
+	assert_int_equal(f.begin_op, M2M_OP_NOTIFY);
 	m2m_response_clear(&rsp);
 }
 

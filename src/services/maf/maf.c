@@ -482,10 +482,17 @@ const char *m2m_maf_assoc_client(const m2m_maf_assoc *a)
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
-static m2m_err begin(void *w, const char *to)
+/* A RETRIEVE (Key Retrieval, Configuration Retrieval, or a refusal) only reads: a read
+ * transaction runs beside the other workers' retrievals and beside a registration holding the
+ * write lock (WAL), so retrievals neither serialise nor queue behind a registration's fsync;
+ * every other operation may write and takes the write lock up front (all or nothing). A write
+ * attempted inside the read transaction fails, so a RETRIEVE can never write. */
+static m2m_err begin(void *w, const char *to, m2m_op op)
 {
+	m2m_credstore *st = ((m2m_maf_worker *)w)->st;
+
 	(void)to;
-	return m2m_credstore_begin(((m2m_maf_worker *)w)->st);
+	return op == M2M_OP_RETRIEVE ? m2m_credstore_begin_read(st) : m2m_credstore_begin(st);
 }
 
 static m2m_err dispatch(void *w, const void *a, const char *to, m2m_request *req, m2m_response *rsp, int64_t now,

@@ -360,7 +360,9 @@ m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_r
 		else if (!source_usable(w, info, now))
 			r = m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "revoked",
 					  "the source client is revoked or de-registered");
-		else if (!source && m2m_credstore_lookup_key(w->st, info->id, M2M_CRED_KIND_KC, now, &key) != M2M_OK)
+		/* the MAF hands Kc out, it does not use it: no last use recorded (docs/credstore.md) */
+		else if (!source && m2m_credstore_lookup_read(w->st, info->id, M2M_CRED_KIND_KC, now, &key, NULL) !=
+					    M2M_OK)
 			r = m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store failure");
 		else
 			m2mi_proc_set_body(rsp, M2M_RSC_OK, keyreg_json(info, source ? NULL : key));

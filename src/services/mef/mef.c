@@ -342,10 +342,11 @@ static const char *procedure(const char *to)
 
 /* fetchCredentials only reads: a deferred transaction lets fetches run beside each other and
  * beside one writer (WAL); everything else writes and takes the write lock up front. */
-static m2m_err begin(void *w, const char *to)
+static m2m_err begin(void *w, const char *to, m2m_op op)
 {
 	m2m_mefstore *st = ((m2m_mef_worker *)w)->st;
 
+	(void)op; /* every fetchCredentials operation only reads; no other MEF procedure does */
 	return m2mi_proc_starts(to, "fetchCredentials") ? m2mi_mefstore_begin_read(st) : m2mi_mefstore_begin(st);
 }
 

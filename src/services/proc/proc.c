@@ -64,7 +64,7 @@ static void route(const m2mi_proc_ops *ops, void *w, const void *a, bool associa
 	 * wrapper, so a POST to a collection is its CREATE (ty is optional and ignored). */
 	if (req->op == M2M_OP_NOTIFY && is_collection(ops, to))
 		req->op = M2M_OP_CREATE;
-	if (ops->begin(w, to) != M2M_OK) {
+	if (ops->begin(w, to, req->op) != M2M_OK) {
 		(void)m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "store-error", "store unavailable");
 		return;
 	}

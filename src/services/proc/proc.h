@@ -50,7 +50,9 @@ typedef struct m2mi_proc_ops {
 					    them is its CREATE (TS-0009 maps such a POST to NOTIFY) */
 	/* optional: the audit procedure named by To before any check, NULL = "request" */
 	const char *(*procedure)(const char *to);
-	m2m_err (*begin)(void *w, const char *to);    /* open the request's store transaction */
+	/* open the request's store transaction (op: the request's, a POST to a collection already
+	 * its CREATE): a procedure that only reads may open a read transaction */
+	m2m_err (*begin)(void *w, const char *to, m2m_op op);
 	m2m_err (*dispatch)(void *w, const void *a, const char *to, m2m_request *req, m2m_response *rsp,
 			    int64_t now, m2mi_proc_out *o);
 	m2m_err (*end)(void *w, m2m_err r);           /* commit on M2M_OK, else roll back */
