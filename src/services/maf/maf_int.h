@@ -60,7 +60,7 @@ typedef struct m2mi_maf_reg {
 	char admin[M2MI_MAF_ID_MAX];
 	int64_t exp;
 	char labels[M2MI_MEF_LABELS_TEXT]; /* compact JSON array text, "" none */
-	char keid[M2MI_MAF_ID_MAX]; /* remote Km: the KeID at the MEF, "" none */
+	char keid[M2MI_MEF_KEYID_MAX]; /* remote Km: the KeID at the MEF, "" none */
 	int64_t checked;            /* remote Km: last check with the MEF */
 } m2mi_maf_reg;
 

@@ -192,7 +192,11 @@ static m2m_err do_create(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_re
 	}
 	snprintf(kid, sizeof(kid), "%s@%s", rel, w->maf->maf_fqdn);
 	snprintf(o->key_id, sizeof(o->key_id), "%s", kid);
-	m2mi_mef_labels_text(&in.lbl, labels, sizeof(labels));
+	if (m2mi_mef_labels_text(&in.lbl, labels, sizeof(labels)) != M2M_OK) { /* never cut */
+		m2mi_mef_key_reg_wipe(&in);
+		m2m_credstore_info_free(info);
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "labels");
+	}
 	memset(&ci, 0, sizeof(ci));
 	ci.kind = M2M_CRED_KIND_KC;
 	ci.id = kid;
@@ -287,7 +291,10 @@ static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, const m2m
 	if (in.lbl.present) {
 		what |= M2M_CRED_SET_ATTRS;
 		at = info->attrs != NULL ? json_loads(info->attrs, 0, NULL) : json_object();
-		m2mi_mef_labels_text(&in.lbl, labels, sizeof(labels));
+		if (m2mi_mef_labels_text(&in.lbl, labels, sizeof(labels)) != M2M_OK) { /* never cut */
+			json_decref(at);
+			at = NULL;
+		}
 		if (at != NULL)
 			json_object_set_new(at, "labels", labels[0] != '\0' ? json_loads(labels, 0, NULL) : json_array());
 		ci.attrs = at != NULL ? json_dumps(at, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

@@ -293,7 +293,8 @@ static m2m_err do_register(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_
 	reg.present = true;
 	reg.exp = in.et;
 	snprintf(reg.admin, sizeof(reg.admin), "%s", in.admin_fqdn);
-	m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels));
+	if (m2mi_mef_labels_text(&in.lbl, reg.labels, sizeof(reg.labels)) != M2M_OK) /* never cut */
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "labels");
 	if (random_hex(reg.id, sizeof(reg.id), true) != M2M_OK)
 		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no randomness");
 	if (a->peer == M2M_MAF_PEER_REMOTE)
@@ -353,8 +354,8 @@ static m2m_err do_update(m2m_maf_worker *w, const m2m_cred_info *info, m2mi_maf_
 		return m2mi_proc_fail(rsp, o, M2M_RSC_BAD_REQUEST, "malformed", "malformed sec:clientRegCfg");
 	if (in.et != 0)
 		reg->exp = reg_expiry(w->maf, in.et, now, info->not_after);
-	if (in.lbl.present)
-		m2mi_mef_labels_text(&in.lbl, reg->labels, sizeof(reg->labels));
+	if (in.lbl.present && m2mi_mef_labels_text(&in.lbl, reg->labels, sizeof(reg->labels)) != M2M_OK)
+		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "labels"); /* never cut */
 	memset(&ci, 0, sizeof(ci));
 	if ((ci.attrs = m2mi_maf_reg_text(reg)) == NULL)
 		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
