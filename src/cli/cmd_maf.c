@@ -45,22 +45,6 @@ static unsigned maf_line(const void *cfg, const char *key)
 	return m2m_maf_config_line(cfg, key);
 }
 
-/* sp: the normalised sp-id ("//FQDN") or NULL (DNS SAN "<cse>.<sp-fqdn>" -> CSE-ID). */
-static struct svc_settings maf_settings(const m2m_maf_svc_config *cfg, const char *sp)
-{
-	return (struct svc_settings){
-		.https_listen = cfg->https_listen, .http_listen = "off",
-		.cert = cfg->cert, .key = cfg->key, .trust_anchors = cfg->trust_anchors,
-		.psk_file = "", .cred_store = "", .sp_id = sp,
-		.tls13 = cfg->tls13, .threads = cfg->threads, .max_body = cfg->max_body,
-		.max_header = cfg->max_header, .max_connections = cfg->max_connections,
-		.max_connections_per_address = cfg->max_connections_per_address,
-		.header_timeout = cfg->header_timeout, .log_file = cfg->log_file,
-		.log_level = cfg->log_level, .log_requests = cfg->log_requests,
-		.psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms, .psk_lookups_max = cfg->psk_lookups_max,
-	};
-}
-
 /* ---- the MAF procedures: the one place they are plugged into the shell ------------------------ */
 struct maf_handler {
 	const m2m_maf_svc_config *cfg;
@@ -167,8 +151,10 @@ static void maf_handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_reques
 	m2m_maf_handle(h->w[thread_index], a, req, rsp, (int64_t)time(NULL));
 }
 
-static void maf_handler_free(struct maf_handler *h)
+static void maf_handler_free(void *hv)
 {
+	struct maf_handler *h = hv;
+
 	if (h == NULL)
 		return;
 	maf_psk_stop(h->psk); /* NULL unless the server never ran */
@@ -182,8 +168,9 @@ static void maf_handler_free(struct maf_handler *h)
 }
 
 /* Returns CLI_OK or an exit code (the error printed with svc_errorf, e.g. naming "store"). */
-static int maf_handler_new(struct svc *s, const m2m_maf_svc_config *cfg, int nworkers, struct maf_handler **out)
+static int maf_handler_new(struct svc *s, const void *cfgv, int nworkers, void **out)
 {
+	const m2m_maf_svc_config *cfg = cfgv;
 	struct maf_handler *h = calloc(1, sizeof(*h));
 	m2m_maf_config mc;
 	m2m_http_conn_hooks hooks = {conn_open, conn_close, NULL};
@@ -195,8 +182,7 @@ static int maf_handler_new(struct svc *s, const m2m_maf_svc_config *cfg, int nwo
 	h->cfg = cfg;
 	h->nworkers = nworkers;
 	h->srv = s->srv;
-	if (cfg->sp_id[0] != '\0')
-		snprintf(h->sp_id, sizeof(h->sp_id), "%s%s", strncmp(cfg->sp_id, "//", 2) == 0 ? "" : "//", cfg->sp_id);
+	svc_sp_id(cfg->sp_id, h->sp_id, sizeof(h->sp_id));
 	maf_psk_mef_name_of(cfg, h->mef_name, sizeof(h->mef_name));
 	mc = (m2m_maf_config){
 		.maf_fqdn = cfg->maf_fqdn, .sp_id = h->sp_id[0] ? h->sp_id : NULL, .store = cfg->store,
@@ -218,10 +204,8 @@ static int maf_handler_new(struct svc *s, const m2m_maf_svc_config *cfg, int nwo
 			rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
 			goto fail;
 		}
-	if ((cfg->rate_limit_per_identity > 0 &&
-	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_identity, SVC_RATE_TABLE, &h->rl_id)) != M2M_OK) ||
-	    (cfg->rate_limit_per_address > 0 &&
-	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_address, SVC_RATE_TABLE, &h->rl_addr)) != M2M_OK)) {
+	if ((r = svc_rate_new(cfg->rate_limit_per_identity, cfg->rate_limit_per_address, &h->rl_id, &h->rl_addr)) !=
+	    M2M_OK) {
 		rc = cli_fail("maf", r);
 		goto fail;
 	}
@@ -238,72 +222,60 @@ fail:
 }
 /* ---- end of the MAF procedures' plug --------------------------------------------------------- */
 
-/* The shell's handler: forwards to the MAF handler once it exists (created after the listener,
- * which fixes the number of threads; nothing is served before svc_run). */
-static void dispatch(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+static void maf_stopped(void *hv)
 {
-	struct maf_handler **h = ctx;
+	struct maf_handler *h = hv;
 
-	if (*h == NULL) {
-		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "internal error");
-		return;
-	}
-	maf_handle(*h, thread_index, sa, req, rsp);
+	maf_psk_stop(h->psk); /* the loops stopped: answer the held handshakes (docs/tls.md) */
+	h->psk = NULL;
 }
+
+static void maf_defaults(void *cfg)
+{
+	m2m_maf_config_defaults(cfg);
+}
+
+static m2m_err maf_parse(void *cfg, const char *text, size_t len, bool *found, char *err, size_t cap)
+{
+	return m2m_maf_config_parse(cfg, text, len, found, err, cap);
+}
+
+static m2m_err maf_validate(const void *cfg, char *err, size_t cap)
+{
+	return m2m_maf_config_validate(cfg, err, cap);
+}
+
+/* The listener settings, sp ("//FQDN": DNS SAN "<cse>.<sp-fqdn>" -> CSE-ID) and the MEF
+ * association's files. */
+static int maf_prepare(struct svc *s, const void *cfgv, const char **fqdn)
+{
+	const m2m_maf_svc_config *cfg = cfgv;
+	static char sp[M2M_CFG_STR + 2];
+	int rc;
+
+	svc_sp_id(cfg->sp_id, sp, sizeof(sp));
+	s->set = (struct svc_settings){
+		SVC_LISTENER_SETTINGS(cfg, sp[0] ? sp : NULL),
+		.psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms, .psk_lookups_max = cfg->psk_lookups_max,
+	};
+	*fqdn = cfg->maf_fqdn;
+	if (svc_file_missing(s, "mef-ca", cfg->mef_ca, &rc) || svc_file_missing(s, "mef-cert", cfg->mef_cert, &rc) ||
+	    svc_file_missing(s, "mef-key", cfg->mef_key, &rc))
+		return rc;
+	return CLI_OK;
+}
+
+static const struct svc_def maf_def = {
+	.name = "maf", .banner = "MAF", .usage = usage, .defaults = maf_defaults, .parse = maf_parse,
+	.validate = maf_validate, .line = maf_line, .prepare = maf_prepare, .handler_new = maf_handler_new,
+	.handle = maf_handle, .stopped = maf_stopped, .handler_free = maf_handler_free,
+};
 
 int cli_maf_main(int argc, char **argv)
 {
-	bool check_only = false, found = false;
 	m2m_maf_svc_config cfg;
-	char err[512] = "", *text = NULL, sp[M2M_CFG_STR + 2] = "";
-	size_t len = 0;
-	struct maf_handler *h = NULL;
-	struct svc s = {.name = "maf", .cfg = &cfg, .line = maf_line};
-	int rc;
-	m2m_err r;
 
 	if (argc > 1 && strcmp(argv[1], "client") == 0)
 		return cli_maf_admin_main(argc - 1, argv + 1);
-	if ((rc = svc_args(&s, argc, argv, usage, &check_only)) >= 0)
-		return rc;
-	m2m_maf_config_defaults(&cfg);
-	if ((rc = svc_read_config(&s, &text, &len)) != CLI_OK)
-		return rc;
-	r = m2m_maf_config_parse(&cfg, text, len, &found, err, sizeof(err));
-	free(text);
-	if (r == M2M_OK && !found)
-		return svc_config_error(&s, "no [maf] section");
-	if (r != M2M_OK || (r = m2m_maf_config_validate(&cfg, err, sizeof(err))) != M2M_OK)
-		return svc_config_error(&s, err);
-	if (cfg.sp_id[0] != '\0')
-		snprintf(sp, sizeof(sp), "%s%s", strncmp(cfg.sp_id, "//", 2) == 0 ? "" : "//", cfg.sp_id);
-	s.set = maf_settings(&cfg, sp[0] ? sp : NULL);
-	if (svc_file_missing(&s, "mef-ca", cfg.mef_ca, &rc) || svc_file_missing(&s, "mef-cert", cfg.mef_cert, &rc) ||
-	    svc_file_missing(&s, "mef-key", cfg.mef_key, &rc))
-		return rc;
-	if ((rc = svc_open(&s)) != CLI_OK)
-		goto out;
-	if ((rc = svc_listen(&s, dispatch, &h)) != CLI_OK)
-		goto out;
-	if ((rc = maf_handler_new(&s, &cfg, m2m_http_server_threads(s.srv), &h)) != CLI_OK)
-		goto out;
-	if (check_only) {
-		puts("configuration ok");
-		goto out;
-	}
-	m2m_log(M2M_LOG_INFO, "MAF %s listening https=%d threads=%d", cfg.maf_fqdn,
-		m2m_http_server_port(s.srv, true), m2m_http_server_threads(s.srv));
-	r = svc_run(&s);
-	m2m_log(M2M_LOG_INFO, "MAF stopped");
-	if (h != NULL) {
-		maf_psk_stop(h->psk); /* the loops stopped: answer the held handshakes (docs/tls.md) */
-		h->psk = NULL;
-	}
-	rc = r == M2M_OK ? CLI_OK : cli_fail("maf", r);
-out:
-	m2m_http_server_free(s.srv); /* the server before the handler it calls */
-	s.srv = NULL;
-	maf_handler_free(h);
-	svc_close(&s);
-	return rc;
+	return svc_main(&maf_def, &cfg, argc, argv);
 }

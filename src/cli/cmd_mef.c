@@ -42,22 +42,6 @@ static unsigned mef_line(const void *cfg, const char *key)
 	return m2m_mef_config_line(cfg, key);
 }
 
-/* sp: the normalised sp-id ("//FQDN") or NULL: the TLS layer maps an Enrolment Target's DNS SAN
- * "<cse>.<sp-fqdn>" to its CSE-ID with it (TS-0003 §8.1.2.5). */
-static struct svc_settings mef_settings(const m2m_mef_svc_config *cfg, const char *sp)
-{
-	return (struct svc_settings){
-		.https_listen = cfg->https_listen, .http_listen = "off",
-		.cert = cfg->cert, .key = cfg->key, .trust_anchors = cfg->trust_anchors,
-		.psk_file = "", .cred_store = "", .sp_id = sp,
-		.tls13 = cfg->tls13, .threads = cfg->threads, .max_body = cfg->max_body,
-		.max_header = cfg->max_header, .max_connections = cfg->max_connections,
-		.max_connections_per_address = cfg->max_connections_per_address,
-		.header_timeout = cfg->header_timeout, .log_file = cfg->log_file,
-		.log_level = cfg->log_level, .log_requests = cfg->log_requests,
-	};
-}
-
 /* ---- the MEF procedures: the one place they are plugged into the shell -------------------------
  * mef_handler_new() builds the per-process state (the m2m_mef with its store, one worker per
  * server thread, the rate limiters), registers the MEF Handshake's PSK resolver (psk_identity =
@@ -158,8 +142,10 @@ static void mef_handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_reques
 	m2m_mef_handle(h->w[thread_index], a, req, rsp, (int64_t)time(NULL));
 }
 
-static void mef_handler_free(struct mef_handler *h)
+static void mef_handler_free(void *hv)
 {
+	struct mef_handler *h = hv;
+
 	if (h == NULL)
 		return;
 	for (int i = 0; h->w != NULL && i < h->nworkers; i++)
@@ -174,8 +160,9 @@ static void mef_handler_free(struct mef_handler *h)
 }
 
 /* Returns CLI_OK or an exit code (the error printed with svc_errorf, e.g. naming "store"). */
-static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nworkers, struct mef_handler **out)
+static int mef_handler_new(struct svc *s, const void *cfgv, int nworkers, void **out)
 {
+	const m2m_mef_svc_config *cfg = cfgv;
 	struct mef_handler *h = calloc(1, sizeof(*h));
 	m2m_mef_config mc;
 	m2m_http_conn_hooks hooks = {conn_open, conn_close, NULL};
@@ -187,8 +174,7 @@ static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nwo
 	h->cfg = cfg;
 	h->nworkers = nworkers;
 	h->srv = s->srv;
-	if (cfg->sp_id[0] != '\0')
-		snprintf(h->sp_id, sizeof(h->sp_id), "%s%s", strncmp(cfg->sp_id, "//", 2) == 0 ? "" : "//", cfg->sp_id);
+	svc_sp_id(cfg->sp_id, h->sp_id, sizeof(h->sp_id));
 	/* The EST base URI announced in CERT_PROV (TS-0003 §8.3.4.6): est-uri, else, with a CA to
 	 * sign, this MEF's own https://<mef-fqdn>:<port>/.well-known/est. */
 	if (cfg->est_uri[0] != '\0')
@@ -215,10 +201,8 @@ static int mef_handler_new(struct svc *s, const m2m_mef_svc_config *cfg, int nwo
 			rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
 			goto fail;
 		}
-	if ((cfg->rate_limit_per_identity > 0 &&
-	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_identity, SVC_RATE_TABLE, &h->rl_id)) != M2M_OK) ||
-	    (cfg->rate_limit_per_address > 0 &&
-	     (r = m2mi_ratelimit_new((unsigned)cfg->rate_limit_per_address, SVC_RATE_TABLE, &h->rl_addr)) != M2M_OK)) {
+	if ((r = svc_rate_new(cfg->rate_limit_per_identity, cfg->rate_limit_per_address, &h->rl_id, &h->rl_addr)) !=
+	    M2M_OK) {
 		rc = cli_fail("mef", r);
 		goto fail;
 	}
@@ -250,29 +234,46 @@ fail:
 }
 /* ---- end of the MEF procedures' plug -------------------------------------------------------- */
 
-/* The shell's handler: forwards to the MEF handler once it exists (it is created after the
- * listener, which fixes the number of threads; nothing is served before svc_run). */
-static void dispatch(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+static void mef_defaults(void *cfg)
 {
-	struct mef_handler **h = ctx;
-
-	if (*h == NULL) {
-		m2m_response_error(rsp, 5000, "internal error");
-		return;
-	}
-	mef_handle(*h, thread_index, sa, req, rsp);
+	m2m_mef_config_defaults(cfg);
 }
+
+static m2m_err mef_parse(void *cfg, const char *text, size_t len, bool *found, char *err, size_t cap)
+{
+	return m2m_mef_config_parse(cfg, text, len, found, err, cap);
+}
+
+static m2m_err mef_validate(const void *cfg, char *err, size_t cap)
+{
+	return m2m_mef_config_validate(cfg, err, cap);
+}
+
+/* The listener settings, sp ("//FQDN": the TLS layer maps an Enrolment Target's DNS SAN
+ * "<cse>.<sp-fqdn>" to its CSE-ID with it, TS-0003 §8.1.2.5) and the CA directory of EST. */
+static int mef_prepare(struct svc *s, const void *cfgv, const char **fqdn)
+{
+	const m2m_mef_svc_config *cfg = cfgv;
+	static char sp[M2M_CFG_STR + 2];
+	int rc;
+
+	svc_sp_id(cfg->sp_id, sp, sizeof(sp));
+	s->set = (struct svc_settings){SVC_LISTENER_SETTINGS(cfg, sp[0] ? sp : NULL)};
+	*fqdn = cfg->mef_fqdn;
+	if (svc_file_missing(s, "ca-dir", cfg->ca_dir, &rc))
+		return rc;
+	return CLI_OK;
+}
+
+static const struct svc_def mef_def = {
+	.name = "mef", .banner = "MEF", .usage = usage, .defaults = mef_defaults, .parse = mef_parse,
+	.validate = mef_validate, .line = mef_line, .prepare = mef_prepare, .handler_new = mef_handler_new,
+	.handle = mef_handle, .handler_free = mef_handler_free,
+};
 
 int cli_mef_main(int argc, char **argv)
 {
-	bool check_only = false, found = false;
 	m2m_mef_svc_config cfg;
-	char err[512] = "", *text = NULL, sp[M2M_CFG_STR + 2] = "";
-	size_t len = 0;
-	struct mef_handler *h = NULL;
-	struct svc s = {.name = "mef", .cfg = &cfg, .line = mef_line};
-	int rc;
-	m2m_err r;
 
 	if (argc > 1 && strcmp(argv[1], "enrolee") == 0)
 		return cli_mef_enrolee_main(argc - 1, argv + 1);
@@ -280,41 +281,5 @@ int cli_mef_main(int argc, char **argv)
 		return cli_mef_group_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "profile") == 0)
 		return cli_mef_profile_main(argc - 1, argv + 1); /* cmd_mef_profile.c */
-	if ((rc = svc_args(&s, argc, argv, usage, &check_only)) >= 0)
-		return rc;
-	m2m_mef_config_defaults(&cfg);
-	if ((rc = svc_read_config(&s, &text, &len)) != CLI_OK)
-		return rc;
-	r = m2m_mef_config_parse(&cfg, text, len, &found, err, sizeof(err));
-	free(text);
-	if (r == M2M_OK && !found)
-		return svc_config_error(&s, "no [mef] section");
-	if (r != M2M_OK || (r = m2m_mef_config_validate(&cfg, err, sizeof(err))) != M2M_OK)
-		return svc_config_error(&s, err);
-	if (cfg.sp_id[0] != '\0')
-		snprintf(sp, sizeof(sp), "%s%s", strncmp(cfg.sp_id, "//", 2) == 0 ? "" : "//", cfg.sp_id);
-	s.set = mef_settings(&cfg, sp[0] ? sp : NULL);
-	if (svc_file_missing(&s, "ca-dir", cfg.ca_dir, &rc))
-		return rc;
-	if ((rc = svc_open(&s)) != CLI_OK)
-		goto out;
-	if ((rc = svc_listen(&s, dispatch, &h)) != CLI_OK)
-		goto out;
-	if ((rc = mef_handler_new(&s, &cfg, m2m_http_server_threads(s.srv), &h)) != CLI_OK)
-		goto out;
-	if (check_only) {
-		puts("configuration ok");
-		goto out;
-	}
-	m2m_log(M2M_LOG_INFO, "MEF %s listening https=%d threads=%d", cfg.mef_fqdn,
-		m2m_http_server_port(s.srv, true), m2m_http_server_threads(s.srv));
-	r = svc_run(&s);
-	m2m_log(M2M_LOG_INFO, "MEF stopped");
-	rc = r == M2M_OK ? CLI_OK : cli_fail("mef", r);
-out:
-	m2m_http_server_free(s.srv); /* the server before the handler it calls */
-	s.srv = NULL;
-	mef_handler_free(h);
-	svc_close(&s);
-	return rc;
+	return svc_main(&mef_def, &cfg, argc, argv);
 }

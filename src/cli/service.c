@@ -22,6 +22,7 @@
 #include "cli/service.h"
 #include "m2msec/config.h"
 #include "m2msec/log.h"
+#include "m2msec/rsc.h"
 
 #define CONFIG_MAX (256 * 1024)
 
@@ -268,4 +269,78 @@ void svc_close(struct svc *s)
 	m2m_credstore_close(s->store);
 	s->store = NULL;
 	cli_logsink_close();
+}
+
+void svc_sp_id(const char *sp_id, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (sp_id[0] != '\0')
+		snprintf(out, cap, "%s%s", strncmp(sp_id, "//", 2) == 0 ? "" : "//", sp_id);
+}
+
+struct svc_dispatch {
+	const struct svc_def *d;
+	void *h; /* NULL until handler_new (after the listener, which fixes the number of threads) */
+};
+
+/* The shell's handler: forwards to the service's handler once it exists (nothing is served
+ * before svc_run). */
+static void dispatch(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+{
+	struct svc_dispatch *dp = ctx;
+
+	if (dp->h == NULL) {
+		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "internal error");
+		return;
+	}
+	dp->d->handle(dp->h, thread_index, sa, req, rsp);
+}
+
+int svc_main(const struct svc_def *d, void *cfg, int argc, char **argv)
+{
+	bool check_only = false, found = false;
+	char err[512] = "", *text = NULL;
+	size_t len = 0;
+	const char *fqdn = "";
+	struct svc_dispatch dp = {d, NULL};
+	struct svc s = {.name = d->name, .cfg = cfg, .line = d->line};
+	int rc;
+	m2m_err r;
+
+	if ((rc = svc_args(&s, argc, argv, d->usage, &check_only)) >= 0)
+		return rc;
+	d->defaults(cfg);
+	if ((rc = svc_read_config(&s, &text, &len)) != CLI_OK)
+		return rc;
+	r = d->parse(cfg, text, len, &found, err, sizeof(err));
+	free(text);
+	if (r == M2M_OK && !found) {
+		snprintf(err, sizeof(err), "no [%s] section", d->name);
+		return svc_config_error(&s, err);
+	}
+	if (r != M2M_OK || (r = d->validate(cfg, err, sizeof(err))) != M2M_OK)
+		return svc_config_error(&s, err);
+	if ((rc = d->prepare(&s, cfg, &fqdn)) != CLI_OK)
+		return rc;
+	if ((rc = svc_open(&s)) != CLI_OK || (rc = svc_listen(&s, dispatch, &dp)) != CLI_OK ||
+	    (rc = d->handler_new(&s, cfg, m2m_http_server_threads(s.srv), &dp.h)) != CLI_OK)
+		goto out;
+	if (check_only) {
+		puts("configuration ok");
+		goto out;
+	}
+	m2m_log(M2M_LOG_INFO, "%s %s listening https=%d threads=%d", d->banner, fqdn,
+		m2m_http_server_port(s.srv, true), m2m_http_server_threads(s.srv));
+	r = svc_run(&s);
+	m2m_log(M2M_LOG_INFO, "%s stopped", d->banner);
+	if (dp.h != NULL && d->stopped != NULL)
+		d->stopped(dp.h);
+	rc = r == M2M_OK ? CLI_OK : cli_fail(d->name, r);
+out:
+	m2m_http_server_free(s.srv); /* the server before the handler it calls */
+	s.srv = NULL;
+	if (dp.h != NULL)
+		d->handler_free(dp.h);
+	svc_close(&s);
+	return rc;
 }

@@ -68,5 +68,44 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx);
 m2m_err svc_run(struct svc *s);
 /* Free what svc_open/svc_listen opened (the caller frees its handler state first when it must). */
 void svc_close(struct svc *s);
+/* sp-id normalised to "//FQDN" into out ("" when sp_id is empty). */
+void svc_sp_id(const char *sp_id, char *out, size_t cap);
+
+/* The listener, TLS and log settings of a service section whose keys have the shared names
+ * (https-listen, cert, key, trust-anchors, tls13, threads .. log-requests; config.h). */
+#define SVC_LISTENER_SETTINGS(cfg, sp)                                                                          \
+	.https_listen = (cfg)->https_listen, .http_listen = "off", .cert = (cfg)->cert, .key = (cfg)->key,     \
+	.trust_anchors = (cfg)->trust_anchors, .psk_file = "", .cred_store = "", .sp_id = (sp),               \
+	.tls13 = (cfg)->tls13, .threads = (cfg)->threads, .max_body = (cfg)->max_body,                        \
+	.max_header = (cfg)->max_header, .max_connections = (cfg)->max_connections,                           \
+	.max_connections_per_address = (cfg)->max_connections_per_address,                                    \
+	.header_timeout = (cfg)->header_timeout, .log_file = (cfg)->log_file, .log_level = (cfg)->log_level, \
+	.log_requests = (cfg)->log_requests
+
+/*
+ * What a procedures-only service (mef, maf: one [name] section, one HTTPS listener, one handler
+ * made after the listener) adds to the shell: svc_main runs the rest (arguments, configuration,
+ * svc_open, svc_listen, --check, the banner, svc_run and the teardown in order).
+ */
+struct svc_def {
+	const char *name;   /* "mef": the section, the prefix of every error */
+	const char *banner; /* "MEF": the log lines "<banner> <fqdn> listening ..." / "<banner> stopped" */
+	void (*usage)(FILE *f);
+	void (*defaults)(void *cfg);
+	m2m_err (*parse)(void *cfg, const char *text, size_t len, bool *found, char *err, size_t cap);
+	m2m_err (*validate)(const void *cfg, char *err, size_t cap);
+	unsigned (*line)(const void *cfg, const char *key);
+	/* Fill s->set and check the service's own files (svc_file_missing); *fqdn = the banner's name.
+	 * Returns CLI_OK or the exit code. */
+	int (*prepare)(struct svc *s, const void *cfg, const char **fqdn);
+	/* The procedures' state for the listening s (nworkers threads). CLI_OK or the exit code. */
+	int (*handler_new)(struct svc *s, const void *cfg, int nworkers, void **h);
+	m2m_http_handler_fn handle; /* called with the handler made by handler_new */
+	void (*stopped)(void *h);   /* after the loops stopped, before the server is freed; may be NULL */
+	void (*handler_free)(void *h);
+};
+
+/* Run `m2msec <d->name> --config FILE [--check]` with cfg (d's configuration type). */
+int svc_main(const struct svc_def *d, void *cfg, int argc, char **argv);
 
 #endif

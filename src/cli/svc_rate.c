@@ -51,3 +51,14 @@ const char *svc_rate_check(m2mi_ratelimit *rl_addr, m2mi_ratelimit *rl_id, const
 	rsp->rvi = req->rvi != NULL ? strdup(req->rvi) : NULL;
 	return which;
 }
+
+m2m_err svc_rate_new(int per_identity, int per_address, m2mi_ratelimit **rl_id, m2mi_ratelimit **rl_addr)
+{
+	m2m_err r = M2M_OK;
+
+	if (per_identity > 0 && (r = m2mi_ratelimit_new((unsigned)per_identity, SVC_RATE_TABLE, rl_id)) != M2M_OK)
+		return r;
+	if (per_address > 0)
+		r = m2mi_ratelimit_new((unsigned)per_address, SVC_RATE_TABLE, rl_addr);
+	return r;
+}

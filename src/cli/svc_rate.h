@@ -21,5 +21,9 @@
  */
 const char *svc_rate_check(m2mi_ratelimit *rl_addr, m2mi_ratelimit *rl_id, const char *client,
 			   const m2m_request *req, m2m_response *rsp);
+/* The limiters of the rate-limit-per-identity / -per-address keys (requests/minute, 0 = off: the
+ * limiter stays NULL). On an error the caller frees what was made (m2mi_ratelimit_free(NULL) is
+ * a no-op). */
+m2m_err svc_rate_new(int per_identity, int per_address, m2mi_ratelimit **rl_id, m2mi_ratelimit **rl_addr);
 
 #endif
