@@ -40,11 +40,6 @@ static void usage(FILE *f)
 	svc_usage_tail(f, "listener");
 }
 
-static unsigned maf_line(const void *cfg, const char *key)
-{
-	return m2m_maf_config_line(cfg, key);
-}
-
 /* ---- the MAF procedures: the one place they are plugged into the shell ------------------------ */
 struct maf_handler {
 	const m2m_maf_svc_config *cfg;
@@ -245,6 +240,13 @@ static m2m_err maf_validate(const void *cfg, char *err, size_t cap)
 	return m2m_maf_config_validate(cfg, err, cap);
 }
 
+static unsigned maf_line(const void *cfg, const char *key)
+{
+	return m2m_maf_config_line(cfg, key);
+}
+
+const struct svc_section cli_maf_section = {"maf", maf_defaults, maf_parse, maf_validate, maf_line};
+
 /* The listener settings, sp ("//FQDN": DNS SAN "<cse>.<sp-fqdn>" -> CSE-ID) and the MEF
  * association's files. */
 static int maf_prepare(struct svc *s, const void *cfgv, const char **fqdn)
@@ -266,9 +268,8 @@ static int maf_prepare(struct svc *s, const void *cfgv, const char **fqdn)
 }
 
 static const struct svc_def maf_def = {
-	.name = "maf", .banner = "MAF", .usage = usage, .defaults = maf_defaults, .parse = maf_parse,
-	.validate = maf_validate, .line = maf_line, .prepare = maf_prepare, .handler_new = maf_handler_new,
-	.handle = maf_handle, .stopped = maf_stopped, .handler_free = maf_handler_free,
+	.sec = &cli_maf_section, .banner = "MAF", .usage = usage, .prepare = maf_prepare,
+	.handler_new = maf_handler_new, .handle = maf_handle, .stopped = maf_stopped, .handler_free = maf_handler_free,
 };
 
 int cli_maf_main(int argc, char **argv)

@@ -12,6 +12,10 @@
 #include "m2msec/config.h"
 #include "m2msec/credstore.h"
 
+struct svc_section;
+/* The [maf] section (cmd_maf.c): the service and its operator commands read it alike. */
+extern const struct svc_section cli_maf_section;
+
 int cli_maf_admin_main(int argc, char **argv);
 
 /* Read and validate the [maf] section of config into cfg and open its store (created when

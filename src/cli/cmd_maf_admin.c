@@ -19,39 +19,21 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "cli/cmd_maf.h"
 #include "cli/cmd_mef.h"
 #include "m2msec/credstore.h"
 #include "m2msec/id.h"
 
-#define CONFIG_MAX (256 * 1024)
-
 int maf_cli_open(const char *what, const char *config, bool create, m2m_maf_svc_config *cfg, m2m_credstore **st)
 {
-	char *text = NULL, err[512] = "";
-	size_t len = 0;
-	bool found = false;
+	int rc;
 	m2m_err r;
 
 	*st = NULL;
-	if (config == NULL) {
-		cli_errorf("%s: --config FILE is required (try --help)", what);
-		return CLI_USAGE;
-	}
-	m2m_maf_config_defaults(cfg);
-	if ((r = cli_read_file(config, CONFIG_MAX, 0, &text, &len)) != M2M_OK) {
-		cli_errorf("%s: %s: %s", what, config, m2m_strerror(r));
-		return cli_exit_code(r);
-	}
-	r = m2m_maf_config_parse(cfg, text, len, &found, err, sizeof(err));
-	free(text);
-	if (r == M2M_OK && !found)
-		snprintf(err, sizeof(err), "no [maf] section");
-	if (r != M2M_OK || !found || m2m_maf_config_validate(cfg, err, sizeof(err)) != M2M_OK) {
-		cli_errorf("%s: %s: %s", what, config, err);
-		return CLI_USAGE;
-	}
+	if ((rc = admin_config(what, config, &cli_maf_section, cfg)) != CLI_OK)
+		return rc;
 	/* The credential store's own connection always runs synchronous=FULL (docs/credstore.md):
 	 * a revocation is on disk when the command returns, whatever [maf] store-sync says. */
 	r = m2m_credstore_open(cfg->store, st);
@@ -132,14 +114,6 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 	return -1;
 }
 
-static int need(const char *what, const char *v, const char *opt)
-{
-	if (v != NULL)
-		return -1;
-	cli_errorf("%s: %s is required (try --help)", what, opt);
-	return CLI_USAGE;
-}
-
 /* A KmID of this MAF: name@maf-fqdn (TS-0003 clause 10.6), the FQDN compared case-insensitively. */
 static int check_kmid(const char *what, const char *kmid, const m2m_maf_svc_config *cfg)
 {
@@ -169,37 +143,6 @@ static int check_client(const char *what, const char *client)
 		return CLI_USAGE;
 	}
 	return -1;
-}
-
-static void fmt_time(int64_t t, char *buf, size_t cap)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
-		snprintf(buf, cap, "-");
-		return;
-	}
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void json_str(FILE *f, const char *key, const char *v, bool comma)
-{
-	fprintf(f, "%s\"%s\":", comma ? "," : "", key);
-	if (v == NULL) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
 }
 
 /* The Kc records a client's record registered: their attrs name it as "src" (the core's
@@ -239,18 +182,18 @@ static m2m_err print_client(const m2m_cred_info *info, void *arg)
 	/* the number of Kc keys this client registered (any state) */
 	if (pc->st != NULL && (r = m2m_credstore_list(pc->st, M2M_CRED_KIND_KC, kc_visit, &w)) != M2M_OK)
 		return r;
-	fmt_time(info->not_after, exp, sizeof(exp));
-	fmt_time(info->created_at, created, sizeof(created));
-	fmt_time(info->last_used, used, sizeof(used));
+	admin_time(info->not_after, exp, sizeof(exp));
+	admin_time(info->created_at, created, sizeof(created));
+	admin_time(info->last_used, used, sizeof(used));
 	snprintf(nkeys, sizeof(nkeys), "%zu", w.n);
 	if (pc->json) {
 		fputc('{', stdout);
-		json_str(stdout, "km_id", info->id, false);
-		json_str(stdout, "client_id", info->owner, true);
-		json_str(stdout, "state", state, true);
-		json_str(stdout, "expiry", exp, true);
-		json_str(stdout, "created", created, true);
-		json_str(stdout, "last_used", used, true);
+		admin_json_str(stdout, "km_id", info->id, false);
+		admin_json_str(stdout, "client_id", info->owner, true);
+		admin_json_str(stdout, "state", state, true);
+		admin_json_str(stdout, "expiry", exp, true);
+		admin_json_str(stdout, "created", created, true);
+		admin_json_str(stdout, "last_used", used, true);
 		fprintf(stdout, ",\"kc_keys\":%zu}\n", w.n);
 	} else {
 		printf("%s %s %s expiry=%s created=%s last_used=%s kc_keys=%s\n", info->id,
@@ -270,8 +213,8 @@ static int do_add(const char *what, const struct args *a)
 	int rc;
 	m2m_err r;
 
-	if ((rc = need(what, a->km_id, "--km-id")) >= 0 || (rc = need(what, a->km_file, "--km-file")) >= 0 ||
-	    (rc = need(what, a->client_id, "--client-id")) >= 0 || (rc = need(what, a->config, "--config")) >= 0 ||
+	if ((rc = admin_need(what, a->km_id, "--km-id")) >= 0 || (rc = admin_need(what, a->km_file, "--km-file")) >= 0 ||
+	    (rc = admin_need(what, a->client_id, "--client-id")) >= 0 || (rc = admin_need(what, a->config, "--config")) >= 0 ||
 	    (rc = check_client(what, a->client_id)) >= 0)
 		return rc;
 	if ((rc = mef_cli_key(what, a->km_file, &k)) != CLI_OK)
@@ -336,7 +279,7 @@ static int do_revoke(const char *what, const struct args *a)
 	int rc;
 	m2m_err r;
 
-	if ((rc = need(what, a->km_id, "--km-id")) >= 0 || (rc = need(what, a->config, "--config")) >= 0)
+	if ((rc = admin_need(what, a->km_id, "--km-id")) >= 0 || (rc = admin_need(what, a->config, "--config")) >= 0)
 		return rc;
 	if ((rc = maf_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
 		return rc;
@@ -371,7 +314,7 @@ static int do_list(const char *what, const struct args *a, bool one)
 	int rc;
 	m2m_err r;
 
-	if ((rc = need(what, a->config, "--config")) >= 0 || (one && (rc = need(what, a->km_id, "--km-id")) >= 0))
+	if ((rc = admin_need(what, a->config, "--config")) >= 0 || (one && (rc = admin_need(what, a->km_id, "--km-id")) >= 0))
 		return rc;
 	if ((rc = maf_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
 		return rc;

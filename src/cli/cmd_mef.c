@@ -37,11 +37,6 @@ static void usage(FILE *f)
 	svc_usage_tail(f, "listener");
 }
 
-static unsigned mef_line(const void *cfg, const char *key)
-{
-	return m2m_mef_config_line(cfg, key);
-}
-
 /* ---- the MEF procedures: the one place they are plugged into the shell -------------------------
  * mef_handler_new() builds the per-process state (the m2m_mef with its store, one worker per
  * server thread, the rate limiters), registers the MEF Handshake's PSK resolver (psk_identity =
@@ -249,6 +244,13 @@ static m2m_err mef_validate(const void *cfg, char *err, size_t cap)
 	return m2m_mef_config_validate(cfg, err, cap);
 }
 
+static unsigned mef_line(const void *cfg, const char *key)
+{
+	return m2m_mef_config_line(cfg, key);
+}
+
+const struct svc_section cli_mef_section = {"mef", mef_defaults, mef_parse, mef_validate, mef_line};
+
 /* The listener settings, sp ("//FQDN": the TLS layer maps an Enrolment Target's DNS SAN
  * "<cse>.<sp-fqdn>" to its CSE-ID with it, TS-0003 §8.1.2.5) and the CA directory of EST. */
 static int mef_prepare(struct svc *s, const void *cfgv, const char **fqdn)
@@ -266,9 +268,8 @@ static int mef_prepare(struct svc *s, const void *cfgv, const char **fqdn)
 }
 
 static const struct svc_def mef_def = {
-	.name = "mef", .banner = "MEF", .usage = usage, .defaults = mef_defaults, .parse = mef_parse,
-	.validate = mef_validate, .line = mef_line, .prepare = mef_prepare, .handler_new = mef_handler_new,
-	.handle = mef_handle, .handler_free = mef_handler_free,
+	.sec = &cli_mef_section, .banner = "MEF", .usage = usage, .prepare = mef_prepare,
+	.handler_new = mef_handler_new, .handle = mef_handle, .handler_free = mef_handler_free,
 };
 
 int cli_mef_main(int argc, char **argv)

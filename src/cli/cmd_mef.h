@@ -14,6 +14,10 @@
 #include "m2msec/config.h"
 #include "m2msec/mefstore.h"
 
+struct svc_section;
+/* The [mef] section (cmd_mef.c): the service and its operator commands read it alike. */
+extern const struct svc_section cli_mef_section;
+
 int cli_mef_enrolee_main(int argc, char **argv);
 int cli_mef_group_main(int argc, char **argv);
 int cli_mef_profile_main(int argc, char **argv);

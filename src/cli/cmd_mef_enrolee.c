@@ -13,37 +13,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "cli/cmd_mef.h"
 #include "m2msec/mem.h"
 
-#define CONFIG_MAX (256 * 1024)
-
 int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_config *cfg, m2m_mefstore **st)
 {
-	char *text = NULL, err[512] = "";
-	size_t len = 0;
-	bool found = false;
+	int rc;
 	m2m_err r;
 
 	*st = NULL;
-	if (config == NULL) {
-		cli_errorf("%s: --config FILE is required (try --help)", what);
-		return CLI_USAGE;
-	}
-	m2m_mef_config_defaults(cfg);
-	if ((r = cli_read_file(config, CONFIG_MAX, 0, &text, &len)) != M2M_OK) {
-		cli_errorf("%s: %s: %s", what, config, m2m_strerror(r));
-		return cli_exit_code(r);
-	}
-	r = m2m_mef_config_parse(cfg, text, len, &found, err, sizeof(err));
-	free(text);
-	if (r == M2M_OK && !found)
-		snprintf(err, sizeof(err), "no [mef] section");
-	if (r != M2M_OK || !found || m2m_mef_config_validate(cfg, err, sizeof(err)) != M2M_OK) {
-		cli_errorf("%s: %s: %s", what, config, err);
-		return CLI_USAGE;
-	}
+	if ((rc = admin_config(what, config, &cli_mef_section, cfg)) != CLI_OK)
+		return rc;
 	/* FULL whatever [mef] store-sync says (that key is the service's): an operator's revocation
 	 * or rotation is on disk when the command returns (docs/config.md). */
 	if ((r = m2m_mefstore_open(cfg->store, create, st)) != M2M_OK) {
@@ -136,60 +118,29 @@ static const char *state_name(const m2m_mef_enrolee *e)
 	return e->expiry <= (int64_t)time(NULL) ? "expired" : "active";
 }
 
-static void fmt_time(int64_t t, char *buf, size_t cap)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
-		snprintf(buf, cap, "-");
-		return;
-	}
-	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void json_str(FILE *f, const char *key, const char *v, bool comma)
-{
-	fprintf(f, "%s\"%s\":", comma ? "," : "", key);
-	if (v == NULL) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static m2m_err print_enrolee(const m2m_mef_enrolee *e, void *arg)
 {
 	bool json = *(const bool *)arg;
 	char exp[32], created[32], targets[M2M_MEF_MAX_TARGETS * 130] = "";
 
-	fmt_time(e->expiry, exp, sizeof(exp));
-	fmt_time(e->created_at, created, sizeof(created));
+	admin_time(e->expiry, exp, sizeof(exp));
+	admin_time(e->created_at, created, sizeof(created));
 	for (size_t i = 0; i < e->ntargets; i++) {
 		size_t n = strlen(targets);
 		snprintf(targets + n, sizeof(targets) - n, "%s%s", i ? "," : "", e->targets[i]);
 	}
 	if (json) {
 		fputc('{', stdout);
-		json_str(stdout, "kpm_id", e->client_id, false);
-		json_str(stdout, "flavour", e->flavour == M2M_MEF_FLAVOUR_KPM ? "kpm" : "cert", true);
-		json_str(stdout, "enrolee_id", e->enrolee_id, true);
-		json_str(stdout, "targets", targets, true);
-		json_str(stdout, "state", state_name(e), true);
-		json_str(stdout, "expiry", exp, true);
-		json_str(stdout, "created", created, true);
-		json_str(stdout, "keid", e->keid, true);
-		json_str(stdout, "group", e->group_id, true);
-		json_str(stdout, "allowed", e->allowed, true);
+		admin_json_str(stdout, "kpm_id", e->client_id, false);
+		admin_json_str(stdout, "flavour", e->flavour == M2M_MEF_FLAVOUR_KPM ? "kpm" : "cert", true);
+		admin_json_str(stdout, "enrolee_id", e->enrolee_id, true);
+		admin_json_str(stdout, "targets", targets, true);
+		admin_json_str(stdout, "state", state_name(e), true);
+		admin_json_str(stdout, "expiry", exp, true);
+		admin_json_str(stdout, "created", created, true);
+		admin_json_str(stdout, "keid", e->keid, true);
+		admin_json_str(stdout, "group", e->group_id, true);
+		admin_json_str(stdout, "allowed", e->allowed, true);
 		fputs("}\n", stdout);
 	} else {
 		printf("%s %s %s targets=%s expiry=%s keid=%s%s%s\n", e->client_id, e->enrolee_id, state_name(e),
@@ -252,14 +203,6 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 	return -1;
 }
 
-static int need(const char *what, const char *v, const char *opt)
-{
-	if (v != NULL)
-		return -1;
-	cli_errorf("%s: %s is required (try --help)", what, opt);
-	return CLI_USAGE;
-}
-
 static int do_add(const char *what, const struct args *a)
 {
 	m2m_mef_svc_config cfg;
@@ -271,9 +214,9 @@ static int do_add(const char *what, const struct args *a)
 	int rc;
 	m2m_err r;
 
-	if ((rc = need(what, a->kpm_id, "--kpm-id")) >= 0 || (rc = need(what, a->kpm_file, "--kpm-file")) >= 0 ||
-	    (rc = need(what, a->enrolee_id, "--enrolee-id")) >= 0 ||
-	    (rc = need(what, a->ntargets ? "" : NULL, "--target")) >= 0)
+	if ((rc = admin_need(what, a->kpm_id, "--kpm-id")) >= 0 || (rc = admin_need(what, a->kpm_file, "--kpm-file")) >= 0 ||
+	    (rc = admin_need(what, a->enrolee_id, "--enrolee-id")) >= 0 ||
+	    (rc = admin_need(what, a->ntargets ? "" : NULL, "--target")) >= 0)
 		return rc;
 	if ((rc = mef_cli_key(what, a->kpm_file, &k)) != CLI_OK)
 		return rc;
@@ -311,7 +254,7 @@ static int do_revoke(const char *what, const struct args *a)
 	int rc;
 	m2m_err r;
 
-	if ((rc = need(what, a->kpm_id, "--kpm-id")) >= 0)
+	if ((rc = admin_need(what, a->kpm_id, "--kpm-id")) >= 0)
 		return rc;
 	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
 		return rc;
@@ -338,7 +281,7 @@ static int do_list(const char *what, const struct args *a, bool one)
 	int rc;
 	m2m_err r;
 
-	if (one && (rc = need(what, a->kpm_id, "--kpm-id")) >= 0)
+	if (one && (rc = admin_need(what, a->kpm_id, "--kpm-id")) >= 0)
 		return rc;
 	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
 		return rc;
@@ -365,7 +308,7 @@ static int do_rotate(const char *what, const struct args *a)
 	int rc;
 	m2m_err r;
 
-	if ((rc = need(what, a->kpm_id, "--kpm-id")) >= 0 || (rc = need(what, a->kpm_file, "--kpm-file")) >= 0)
+	if ((rc = admin_need(what, a->kpm_id, "--kpm-id")) >= 0 || (rc = admin_need(what, a->kpm_file, "--kpm-file")) >= 0)
 		return rc;
 	if ((rc = mef_cli_key(what, a->kpm_file, &k)) != CLI_OK)
 		return rc;

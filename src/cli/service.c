@@ -278,6 +278,26 @@ void svc_sp_id(const char *sp_id, char *out, size_t cap)
 		snprintf(out, cap, "%s%s", strncmp(sp_id, "//", 2) == 0 ? "" : "//", sp_id);
 }
 
+int svc_load(const struct svc *s, const struct svc_section *sec, void *cfg)
+{
+	char err[512] = "", *text = NULL;
+	size_t len = 0;
+	bool found = false;
+	int rc;
+	m2m_err r;
+
+	sec->defaults(cfg);
+	if ((rc = svc_read_config(s, &text, &len)) != CLI_OK)
+		return rc;
+	r = sec->parse(cfg, text, len, &found, err, sizeof(err));
+	free(text);
+	if (r == M2M_OK && !found)
+		snprintf(err, sizeof(err), "no [%s] section", sec->name);
+	if (r != M2M_OK || !found || sec->validate(cfg, err, sizeof(err)) != M2M_OK)
+		return svc_config_error(s, err);
+	return CLI_OK;
+}
+
 struct svc_dispatch {
 	const struct svc_def *d;
 	void *h; /* NULL until handler_new (after the listener, which fixes the number of threads) */
@@ -298,28 +318,17 @@ static void dispatch(void *ctx, int thread_index, const m2m_sa *sa, m2m_request 
 
 int svc_main(const struct svc_def *d, void *cfg, int argc, char **argv)
 {
-	bool check_only = false, found = false;
-	char err[512] = "", *text = NULL;
-	size_t len = 0;
+	bool check_only = false;
 	const char *fqdn = "";
 	struct svc_dispatch dp = {d, NULL};
-	struct svc s = {.name = d->name, .cfg = cfg, .line = d->line};
+	struct svc s = {.name = d->sec->name, .cfg = cfg, .line = d->sec->line};
 	int rc;
 	m2m_err r;
 
 	if ((rc = svc_args(&s, argc, argv, d->usage, &check_only)) >= 0)
 		return rc;
-	d->defaults(cfg);
-	if ((rc = svc_read_config(&s, &text, &len)) != CLI_OK)
+	if ((rc = svc_load(&s, d->sec, cfg)) != CLI_OK)
 		return rc;
-	r = d->parse(cfg, text, len, &found, err, sizeof(err));
-	free(text);
-	if (r == M2M_OK && !found) {
-		snprintf(err, sizeof(err), "no [%s] section", d->name);
-		return svc_config_error(&s, err);
-	}
-	if (r != M2M_OK || (r = d->validate(cfg, err, sizeof(err))) != M2M_OK)
-		return svc_config_error(&s, err);
 	if ((rc = d->prepare(&s, cfg, &fqdn)) != CLI_OK)
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = svc_listen(&s, dispatch, &dp)) != CLI_OK ||
@@ -335,7 +344,7 @@ int svc_main(const struct svc_def *d, void *cfg, int argc, char **argv)
 	m2m_log(M2M_LOG_INFO, "%s stopped", d->banner);
 	if (dp.h != NULL && d->stopped != NULL)
 		d->stopped(dp.h);
-	rc = r == M2M_OK ? CLI_OK : cli_fail(d->name, r);
+	rc = r == M2M_OK ? CLI_OK : cli_fail(d->sec->name, r);
 out:
 	m2m_http_server_free(s.srv); /* the server before the handler it calls */
 	s.srv = NULL;

@@ -82,19 +82,29 @@ void svc_sp_id(const char *sp_id, char *out, size_t cap);
 	.header_timeout = (cfg)->header_timeout, .log_file = (cfg)->log_file, .log_level = (cfg)->log_level, \
 	.log_requests = (cfg)->log_requests
 
+/* A service's configuration section: its name ("mef") and its typed functions (config.h). */
+struct svc_section {
+	const char *name;
+	void (*defaults)(void *cfg);
+	m2m_err (*parse)(void *cfg, const char *text, size_t len, bool *found, char *err, size_t cap);
+	m2m_err (*validate)(const void *cfg, char *err, size_t cap);
+	unsigned (*line)(const void *cfg, const char *key);
+};
+
+/* Fill cfg from the [sec->name] section of s->path (defaults, parse, validate); the errors
+ * printed as svc_read_config / svc_config_error ("no [name] section" when it has none). Returns
+ * CLI_OK or the exit code. The service's commands and its operator commands read it alike. */
+int svc_load(const struct svc *s, const struct svc_section *sec, void *cfg);
+
 /*
  * What a procedures-only service (mef, maf: one [name] section, one HTTPS listener, one handler
  * made after the listener) adds to the shell: svc_main runs the rest (arguments, configuration,
  * svc_open, svc_listen, --check, the banner, svc_run and the teardown in order).
  */
 struct svc_def {
-	const char *name;   /* "mef": the section, the prefix of every error */
+	const struct svc_section *sec; /* its name is the prefix of every error */
 	const char *banner; /* "MEF": the log lines "<banner> <fqdn> listening ..." / "<banner> stopped" */
 	void (*usage)(FILE *f);
-	void (*defaults)(void *cfg);
-	m2m_err (*parse)(void *cfg, const char *text, size_t len, bool *found, char *err, size_t cap);
-	m2m_err (*validate)(const void *cfg, char *err, size_t cap);
-	unsigned (*line)(const void *cfg, const char *key);
 	/* Fill s->set and check the service's own files (svc_file_missing); *fqdn = the banner's name.
 	 * Returns CLI_OK or the exit code. */
 	int (*prepare)(struct svc *s, const void *cfg, const char **fqdn);
@@ -105,7 +115,7 @@ struct svc_def {
 	void (*handler_free)(void *h);
 };
 
-/* Run `m2msec <d->name> --config FILE [--check]` with cfg (d's configuration type). */
+/* Run `m2msec <d->sec->name> --config FILE [--check]` with cfg (d's configuration type). */
 int svc_main(const struct svc_def *d, void *cfg, int argc, char **argv);
 
 #endif
