@@ -262,3 +262,26 @@ m2m_err m2m_config_split_listen(const char *s, char *host, size_t hostcap, int *
 	*port = (int)p;
 	return M2M_OK;
 }
+
+m2m_err m2mi_cfg_check_https(const void *cfg, const struct m2mi_cfg_section *sec, const struct m2mi_cfg_https *h,
+			     char *errmsg, size_t errcap)
+{
+	char host[256];
+	int port;
+
+#define FAIL_AT(key, ...) return m2mi_cfg_fail_at(cfg, sec, errmsg, errcap, key, __VA_ARGS__)
+	/* No plain-HTTP mode: every procedure runs over the service's TLS association. */
+	if (m2m_config_split_listen(h->https_listen, host, sizeof(host), &port) != M2M_OK)
+		FAIL_AT("https-listen", "https-listen must be host:port");
+	if (h->store[0] == '\0')
+		FAIL_AT("store", "store must name %s", h->store_what);
+	if ((h->cert[0] == '\0') != (h->key[0] == '\0'))
+		FAIL_AT(h->cert[0] ? "cert" : "key", "cert and key must be given together");
+	if (h->header_timeout < 1 || h->header_timeout > 3600)
+		FAIL_AT("header-timeout", "header-timeout must be 1..3600 seconds");
+	/* SP-relative IDs ("/cse-in") are made absolute with it (TS-0001 §7.2) */
+	if (h->sp_id[0] != '\0' && !h->is_fqdn(h->sp_id + (strncmp(h->sp_id, "//", 2) == 0 ? 2 : 0)))
+		FAIL_AT("sp-id", "sp-id must be //FQDN or an FQDN such as sp.example.com");
+#undef FAIL_AT
+	return M2M_OK;
+}

@@ -62,6 +62,33 @@ struct m2mi_cfg_section {
 	M2MI_INT(T, "header-timeout", header_timeout, 0, 1000000),                    \
 	M2MI_KEY(T, "log-requests", M2MI_CFG_BOOL, log_requests)
 
+/* The documented defaults of the listener keys of an HTTPS-only service (mef, maf; docs/config.md):
+ * log-level info, tls13 on, max-body 65536 (procedure bodies are small), max-header 8192,
+ * header-timeout 10 s, log-requests on, rate limits 60 per identity / 600 per address a minute. */
+#define M2MI_CFG_HTTPS_DEFAULTS(cfg)                                                  \
+	do {                                                                          \
+		snprintf((cfg)->log_level, sizeof((cfg)->log_level), "info");         \
+		(cfg)->tls13 = true;                                                  \
+		(cfg)->max_body = 65536;                                              \
+		(cfg)->max_header = 8192;                                             \
+		(cfg)->header_timeout = 10;                                           \
+		(cfg)->log_requests = true;                                           \
+		(cfg)->rate_limit_per_identity = 60;                                  \
+		(cfg)->rate_limit_per_address = 600;                                  \
+	} while (0)
+
+/* The keys an HTTPS-only service (mef, maf) validates alike, in this order and with the same
+ * messages: https-listen host:port, store set, cert and key together, header-timeout 1..3600,
+ * sp-id //FQDN or FQDN (by the service's is_fqdn). */
+struct m2mi_cfg_https {
+	const char *https_listen, *store, *cert, *key, *sp_id;
+	int header_timeout;
+	const char *store_what;         /* "the SQLite database file": "store must name <store_what>" */
+	bool (*is_fqdn)(const char *s); /* the service's FQDN rule for sp-id */
+};
+m2m_err m2mi_cfg_check_https(const void *cfg, const struct m2mi_cfg_section *sec, const struct m2mi_cfg_https *h,
+			     char *errmsg, size_t errcap);
+
 /* Parse the section sec of text into cfg (on top of its current values). Lines of the other known
  * sections are skipped (each service reads its own); an unknown section is an error. When
  * found != NULL it is set to whether sec's header (or, for an implicit section, any of its keys)

@@ -54,17 +54,10 @@ void m2m_maf_config_defaults(m2m_maf_svc_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8445");
 	snprintf(cfg->store, sizeof(cfg->store), "var/maf.db");
-	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
-	cfg->tls13 = true;
-	cfg->max_body = 65536; /* procedure bodies are small */
-	cfg->max_header = 8192;
-	cfg->header_timeout = 10;
-	cfg->log_requests = true;
+	M2MI_CFG_HTTPS_DEFAULTS(cfg);
 	cfg->mef_cache_seconds = 60;
 	cfg->max_key_lifetime = 86400;
 	cfg->max_registration_lifetime = 365 * 86400;
-	cfg->rate_limit_per_identity = 60;
-	cfg->rate_limit_per_address = 600;
 	cfg->psk_lookup_timeout_ms = 3000;
 	cfg->psk_lookups_max = 256;
 	cfg->max_keys_per_client = 64;
@@ -94,8 +87,9 @@ m2m_err m2m_maf_config_validate(const m2m_maf_svc_config *cfg, char *errmsg, siz
 {
 	static const char *const mef_keys[] = {"mef-ca", "mef-cert", "mef-key", "mef-name"};
 	const char *const mef_vals[] = {cfg->mef_ca, cfg->mef_cert, cfg->mef_key, cfg->mef_name};
-	char host[256];
-	int port;
+	const struct m2mi_cfg_https https = {cfg->https_listen, cfg->store, cfg->cert, cfg->key, cfg->sp_id,
+					     cfg->header_timeout, "the credential store file", is_fqdn};
+	m2m_err r;
 
 #define FAIL_AT(key, ...) return m2mi_cfg_fail_at(cfg, &maf_section, errmsg, errcap, key, __VA_ARGS__)
 	if (cfg->maf_fqdn[0] == '\0')
@@ -104,16 +98,8 @@ m2m_err m2m_maf_config_validate(const m2m_maf_svc_config *cfg, char *errmsg, siz
 	if (!is_fqdn(cfg->maf_fqdn))
 		FAIL_AT("maf-fqdn", "maf-fqdn must be an FQDN such as maf.example.com");
 	/* No plain-HTTP mode: every Mmaf procedure runs over the MAF Handshake's association. */
-	if (m2m_config_split_listen(cfg->https_listen, host, sizeof(host), &port) != M2M_OK)
-		FAIL_AT("https-listen", "https-listen must be host:port");
-	if (cfg->store[0] == '\0')
-		FAIL_AT("store", "store must name the credential store file");
-	if ((cfg->cert[0] == '\0') != (cfg->key[0] == '\0'))
-		FAIL_AT(cfg->cert[0] ? "cert" : "key", "cert and key must be given together");
-	if (cfg->header_timeout < 1 || cfg->header_timeout > 3600)
-		FAIL_AT("header-timeout", "header-timeout must be 1..3600 seconds");
-	if (cfg->sp_id[0] != '\0' && !is_fqdn(cfg->sp_id + (strncmp(cfg->sp_id, "//", 2) == 0 ? 2 : 0)))
-		FAIL_AT("sp-id", "sp-id must be //FQDN or an FQDN such as sp.example.com");
+	if ((r = m2mi_cfg_check_https(cfg, &maf_section, &https, errmsg, errcap)) != M2M_OK)
+		return r;
 	if (cfg->mef_url[0] == '\0') {
 		/* a half-configured MEF association is a typo, not "no MEF" */
 		for (size_t i = 0; i < sizeof(mef_keys) / sizeof(mef_keys[0]); i++)

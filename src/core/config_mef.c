@@ -48,15 +48,8 @@ void m2m_mef_config_defaults(m2m_mef_svc_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8444");
 	snprintf(cfg->store, sizeof(cfg->store), "var/mef.db");
-	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
-	cfg->tls13 = true;
-	cfg->max_body = 65536; /* procedure bodies and CSRs are small */
-	cfg->max_header = 8192;
-	cfg->header_timeout = 10;
-	cfg->log_requests = true;
+	M2MI_CFG_HTTPS_DEFAULTS(cfg);
 	cfg->enrolment_expiry_days = 365;
-	cfg->rate_limit_per_identity = 60;
-	cfg->rate_limit_per_address = 600;
 }
 
 m2m_err m2m_mef_config_parse(m2m_mef_svc_config *cfg, const char *text, size_t len, bool *found, char *errmsg,
@@ -130,26 +123,19 @@ static bool maf_fqdns_ok(const m2m_mef_svc_config *cfg)
 
 m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, size_t errcap)
 {
-	char host[256];
-	int port;
+	const struct m2mi_cfg_https https = {cfg->https_listen, cfg->store, cfg->cert, cfg->key, cfg->sp_id,
+					     cfg->header_timeout, "the SQLite database file", is_fqdn};
+	m2m_err r;
 
 #define FAIL_AT(key, ...) return m2mi_cfg_fail_at(cfg, &mef_section, errmsg, errcap, key, __VA_ARGS__)
 	if (cfg->mef_fqdn[0] == '\0')
 		FAIL_AT("mef-fqdn", "mef-fqdn is required (the FQDN in every KeID, e.g. mef.example.com)");
 	if (!is_fqdn(cfg->mef_fqdn))
 		FAIL_AT("mef-fqdn", "mef-fqdn must be an FQDN such as mef.example.com");
-	/* The MEF has no plain-HTTP mode: every procedure runs over its TLS association. */
-	if (m2m_config_split_listen(cfg->https_listen, host, sizeof(host), &port) != M2M_OK)
-		FAIL_AT("https-listen", "https-listen must be host:port");
-	if (cfg->store[0] == '\0')
-		FAIL_AT("store", "store must name the SQLite database file");
-	if ((cfg->cert[0] == '\0') != (cfg->key[0] == '\0'))
-		FAIL_AT(cfg->cert[0] ? "cert" : "key", "cert and key must be given together");
-	if (cfg->header_timeout < 1 || cfg->header_timeout > 3600)
-		FAIL_AT("header-timeout", "header-timeout must be 1..3600 seconds");
-	/* Enrolment Targets named SP-relative ("/cse-in") are made absolute with it (TS-0001 §7.2) */
-	if (cfg->sp_id[0] != '\0' && !is_fqdn(cfg->sp_id + (strncmp(cfg->sp_id, "//", 2) == 0 ? 2 : 0)))
-		FAIL_AT("sp-id", "sp-id must be //FQDN or an FQDN such as sp.example.com");
+	/* The MEF has no plain-HTTP mode; Enrolment Targets named SP-relative are made absolute with
+	 * sp-id (TS-0001 §7.2). */
+	if ((r = m2mi_cfg_check_https(cfg, &mef_section, &https, errmsg, errcap)) != M2M_OK)
+		return r;
 	if (cfg->est_uri[0] != '\0' && (strncmp(cfg->est_uri, "https://", 8) != 0 || cfg->est_uri[8] == '\0' ||
 					 strpbrk(cfg->est_uri, " \t\"") != NULL))
 		FAIL_AT("est-uri", "est-uri must be an https:// URI (the EST base, e.g. https://mef.example.com:8444/.well-known/est)");
