@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "config_svc_fixture.h"
 #include "m2m_test.h"
 #include "m2msec/config.h"
 
@@ -14,6 +15,21 @@ static m2m_err parse(m2m_maf_svc_config *c, const char *text, bool *found, char 
 	m2m_maf_config_defaults(c);
 	return m2m_maf_config_parse(c, text, strlen(text), found, err, cap);
 }
+
+/* The shared checks (config_svc_fixture.h) on one configuration of this file. */
+static m2m_maf_svc_config shared_c;
+
+static m2m_err svc_parse(const char *text, bool *found, char *err, size_t cap)
+{
+	return parse(&shared_c, text, found, err, cap);
+}
+
+static m2m_err svc_validate(char *err, size_t cap)
+{
+	return m2m_maf_config_validate(&shared_c, err, cap);
+}
+
+static const struct cfg_svc svc = {"maf", "maf-fqdn", "the credential store file", svc_parse, svc_validate};
 
 static void test_defaults(void **state)
 {
@@ -51,9 +67,8 @@ static void test_all_keys(void **state)
 	const char *ini = "cse-id = /id-in\n[mef]\nmef-fqdn = x\n[maf]\nmaf-fqdn = maf.example.com\n"
 			  "https-listen = [::1]:9445\nstore = /tmp/maf.db\ncert = c.pem\nkey = k.pem\n"
 			  "trust-anchors = ta.pem\nmef-url = https://mef.example.com:8444\nmef-ca = mca.pem\n"
-			  "mef-cert = mc.pem\nmef-key = mk.pem\nlog-file = maf.log\nlog-level = debug\n"
-			  "tls13 = off\nthreads = 3\nmax-body = 4096\nmax-header = 2048\nmax-connections = 10\n"
-			  "max-connections-per-address = 2\nheader-timeout = 7\nlog-requests = no\n"
+			  "mef-cert = mc.pem\nmef-key = mk.pem\nlog-file = maf.log\n"
+			  CFG_SVC_LISTENER_INI
 			  "sp-id = //sp.example.com\nmef-name = mef.example.com\nmef-cache-seconds = 5\n"
 			  "max-key-lifetime = 3600\nmax-registration-lifetime = 86400\n"
 			  "rate-limit-per-identity = 0\nrate-limit-per-address = 100\npsk-lookup-timeout-ms = 500\n"
@@ -74,15 +89,7 @@ static void test_all_keys(void **state)
 	assert_string_equal(c.mef_cert, "mc.pem");
 	assert_string_equal(c.mef_key, "mk.pem");
 	assert_string_equal(c.log_file, "maf.log");
-	assert_string_equal(c.log_level, "debug");
-	assert_false(c.tls13);
-	assert_int_equal(c.threads, 3);
-	assert_int_equal(c.max_body, 4096);
-	assert_int_equal(c.max_header, 2048);
-	assert_int_equal(c.max_connections, 10);
-	assert_int_equal(c.max_connections_per_address, 2);
-	assert_int_equal(c.header_timeout, 7);
-	assert_false(c.log_requests);
+	CFG_SVC_ASSERT_LISTENER(&c);
 	assert_string_equal(c.sp_id, "//sp.example.com");
 	assert_string_equal(c.mef_name, "mef.example.com");
 	assert_int_equal(c.mef_cache_seconds, 5);
@@ -102,33 +109,22 @@ static void test_rejects(void **state)
 	m2m_maf_svc_config c;
 	bool found = true;
 	char err[256];
-	const struct { const char *ini; const char *want; } rows[] = {
-		{"[maf]\nmaf-fqdm = a.b\n", "line 2: unknown key 'maf-fqdm'"},
-		{"[maf]\npsk-file = p\n", "line 2: unknown key 'psk-file'"},       /* a CSE key */
+	const struct cfg_svc_row rows[] = {
 		{"[maf]\nca-dir = d\n", "line 2: unknown key 'ca-dir'"},           /* a MEF key */
 		{"[maf]\nmaf-url = https://a.b:1\n", "line 2: unknown key 'maf-url'"}, /* a CSE key */
-		{"[maf]\nstore = a\n[cse]\n[maf]\nstore = b\n", "line 5: key 'store' given twice"},
 		{"[maf]\nmef-cache-seconds = 0\n", "line 2: invalid value for 'mef-cache-seconds'"},
 		{"[maf]\nmax-key-lifetime = 59\n", "line 2: invalid value for 'max-key-lifetime'"},
 		{"[maf]\nmax-key-lifetime = 1h\n", "line 2: invalid value for 'max-key-lifetime'"},
-		{"[maf]\nrate-limit-per-address = -1\n", "line 2: invalid value for 'rate-limit-per-address'"},
 		{"[maf]\npsk-lookups-max = 0\n", "line 2: invalid value for 'psk-lookups-max'"},
 		{"[maf]\nmax-keys-per-client = 0\n", "line 2: invalid value for 'max-keys-per-client'"},
-		{"[maf]\nmax-body = 10\n", "line 2: invalid value for 'max-body'"},
-		{"[maf]\nlog-level = loud\n", "line 2: invalid value for 'log-level'"},
 		/* no store-sync: the credential store always commits with synchronous=FULL */
 		{"[maf]\nstore-sync = full\n", "line 2: unknown key 'store-sync'"},
 		{"[maf]\ntls13 = maybe\n", "line 2: invalid value for 'tls13'"},
-		{"\n[maf]\n[maf2]\n", "line 3: unknown section [maf2]"},
-		{"[maf]\nx\n", "line 2: expected key = value"},
 	};
 
 	(void)state;
-	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
-		err[0] = '\0';
-		assert_int_equal(parse(&c, rows[i].ini, &found, err, sizeof(err)), M2M_E_CONFIG);
-		assert_string_equal(err, rows[i].want);
-	}
+	cfg_svc_parse_rejects(&svc, rows, M2M_ARRAY_LEN(rows));
+	cfg_svc_shared_rejects(&svc); /* the engine's and the listener keys' */
 	/* another service's section is skipped, and gives no [maf] */
 	assert_int_equal(parse(&c, "[mef]\nmef-fqdn = a.b\nca-dir = d\n", &found, err, sizeof(err)), M2M_OK);
 	assert_false(found);
@@ -138,17 +134,10 @@ static void test_rejects(void **state)
 
 static void test_validate_names_the_line(void **state)
 {
-	m2m_maf_svc_config c;
-	char err[256];
-	const struct { const char *ini; const char *want; } rows[] = {
+	const struct cfg_svc_row rows[] = {
 		{"[maf]\nmaf-fqdn = maf\n", "line 2: maf-fqdn must be an FQDN such as maf.example.com"},
 		{"[maf]\nmaf-fqdn = maf.example.com.\n", "line 2: maf-fqdn must be an FQDN such as maf.example.com"},
 		{"[maf]\nmaf-fqdn = a@example.com\n", "line 2: maf-fqdn must be an FQDN such as maf.example.com"},
-		{"[maf]\nmaf-fqdn = a.b\nhttps-listen = off\n", "line 3: https-listen must be host:port"},
-		{"[maf]\nmaf-fqdn = a.b\nstore =\n", "line 3: store must name the credential store file"},
-		{"[maf]\nmaf-fqdn = a.b\n\nkey = k\n", "line 4: cert and key must be given together"},
-		{"[maf]\nmaf-fqdn = a.b\nheader-timeout = 0\n", "line 3: header-timeout must be 1..3600 seconds"},
-		{"[maf]\nmaf-fqdn = a.b\nsp-id = /x\n", "line 3: sp-id must be //FQDN or an FQDN such as sp.example.com"},
 		{"[maf]\nmaf-fqdn = a.b\nmef-cert = c\n", "line 3: mef-cert needs mef-url"},
 		{"[maf]\nmaf-fqdn = a.b\nmef-name = m.b\n", "line 3: mef-name needs mef-url"},
 		{"[maf]\nmaf-fqdn = a.b\nmef-url = http://m.b:1\nmef-ca = a\nmef-cert = c\nmef-key = k\n",
@@ -163,11 +152,7 @@ static void test_validate_names_the_line(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
-		assert_int_equal(parse(&c, rows[i].ini, NULL, err, sizeof(err)), M2M_OK);
-		assert_int_equal(m2m_maf_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
-		assert_string_equal(err, rows[i].want);
-	}
+	cfg_svc_validate_rejects(&svc, rows, M2M_ARRAY_LEN(rows)); /* the listener keys: test_rejects */
 }
 
 int main(void)

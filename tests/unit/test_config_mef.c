@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "config_svc_fixture.h"
 #include "m2m_test.h"
 #include "m2msec/config.h"
 
@@ -14,6 +15,21 @@ static m2m_err parse(m2m_mef_svc_config *c, const char *text, bool *found, char 
 	m2m_mef_config_defaults(c);
 	return m2m_mef_config_parse(c, text, strlen(text), found, err, cap);
 }
+
+/* The shared checks (config_svc_fixture.h) on one configuration of this file. */
+static m2m_mef_svc_config shared_c;
+
+static m2m_err svc_parse(const char *text, bool *found, char *err, size_t cap)
+{
+	return parse(&shared_c, text, found, err, cap);
+}
+
+static m2m_err svc_validate(char *err, size_t cap)
+{
+	return m2m_mef_config_validate(&shared_c, err, cap);
+}
+
+static const struct cfg_svc svc = {"mef", "mef-fqdn", "the SQLite database file", svc_parse, svc_validate};
 
 static void test_defaults(void **state)
 {
@@ -44,9 +60,8 @@ static void test_all_keys(void **state)
 	char err[256] = "";
 	const char *ini = "cse-id = /id-in\n[cse]\nname = x\n[mef]\nmef-fqdn = mef.example.com\n"
 			  "https-listen = [::1]:9444\nstore = /tmp/m.db\ncert = c.pem\nkey = k.pem\n"
-			  "trust-anchors = ta.pem\nca-dir = ca\nlog-file = m.log\nlog-level = debug\n"
-			  "tls13 = off\nthreads = 3\nmax-body = 4096\nmax-header = 2048\nmax-connections = 10\n"
-			  "max-connections-per-address = 2\nheader-timeout = 7\nlog-requests = no\n"
+			  "trust-anchors = ta.pem\nca-dir = ca\nlog-file = m.log\n"
+			  CFG_SVC_LISTENER_INI
 			  "enrolment-expiry-days = 30\nrate-limit-per-identity = 0\nrate-limit-per-address = 100\n"
 			  "store-sync = full\n";
 
@@ -57,15 +72,7 @@ static void test_all_keys(void **state)
 	assert_string_equal(c.mef_fqdn, "mef.example.com");
 	assert_string_equal(c.https_listen, "[::1]:9444");
 	assert_string_equal(c.ca_dir, "ca");
-	assert_string_equal(c.log_level, "debug");
-	assert_false(c.tls13);
-	assert_int_equal(c.threads, 3);
-	assert_int_equal(c.max_body, 4096);
-	assert_int_equal(c.max_header, 2048);
-	assert_int_equal(c.max_connections, 10);
-	assert_int_equal(c.max_connections_per_address, 2);
-	assert_int_equal(c.header_timeout, 7);
-	assert_false(c.log_requests);
+	CFG_SVC_ASSERT_LISTENER(&c);
 	assert_int_equal(c.enrolment_expiry_days, 30);
 	assert_int_equal(c.rate_limit_per_identity, 0);
 	assert_int_equal(c.rate_limit_per_address, 100);
@@ -81,29 +88,18 @@ static void test_rejects(void **state)
 	m2m_mef_svc_config c;
 	bool found = true;
 	char err[256];
-	const struct { const char *ini; const char *want; } rows[] = {
-		{"[mef]\nmef-fqdm = a.b\n", "line 2: unknown key 'mef-fqdm'"},
-		{"[mef]\npsk-file = p\n", "line 2: unknown key 'psk-file'"},       /* a CSE key */
-		{"[mef]\nstore = a\n[cse]\n[mef]\nstore = b\n", "line 5: key 'store' given twice"},
+	const struct cfg_svc_row rows[] = {
 		{"[mef]\nenrolment-expiry-days = 0\n", "line 2: invalid value for 'enrolment-expiry-days'"},
 		{"[mef]\nenrolment-expiry-days = 36501\n", "line 2: invalid value for 'enrolment-expiry-days'"},
-		{"[mef]\nrate-limit-per-address = -1\n", "line 2: invalid value for 'rate-limit-per-address'"},
-		{"[mef]\nmax-body = 10\n", "line 2: invalid value for 'max-body'"},
-		{"[mef]\nlog-level = loud\n", "line 2: invalid value for 'log-level'"},
 		{"[mef]\nstore-sync = FULL\n", "line 2: invalid value for 'store-sync'"},
 		{"[mef]\nstore-sync = off\n", "line 2: invalid value for 'store-sync'"},
 		{"[mef]\nstore-sync =\n", "line 2: invalid value for 'store-sync'"},
 		{"[mef]\nstore-sync = full\nstore-sync = normal\n", "line 3: key 'store-sync' given twice"},
-		{"\n[mef]\n[mef2]\n", "line 3: unknown section [mef2]"},
-		{"[mef]\nx\n", "line 2: expected key = value"},
 	};
 
 	(void)state;
-	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
-		err[0] = '\0';
-		assert_int_equal(parse(&c, rows[i].ini, &found, err, sizeof(err)), M2M_E_CONFIG);
-		assert_string_equal(err, rows[i].want);
-	}
+	cfg_svc_parse_rejects(&svc, rows, M2M_ARRAY_LEN(rows));
+	cfg_svc_shared_rejects(&svc); /* the engine's and the listener keys' */
 	/* keys before any header are the CSE's: not a [mef] section, and not checked here */
 	assert_int_equal(parse(&c, "mef-fqdx = 1\n", &found, err, sizeof(err)), M2M_OK);
 	assert_false(found);
@@ -113,28 +109,17 @@ static void test_rejects(void **state)
 
 static void test_validate_names_the_line(void **state)
 {
-	m2m_mef_svc_config c;
-	char err[256];
-	const struct { const char *ini; const char *want; } rows[] = {
+	const struct cfg_svc_row rows[] = {
 		{"[mef]\nmef-fqdn = mef\n", "line 2: mef-fqdn must be an FQDN such as mef.example.com"},
 		{"[mef]\nmef-fqdn = -a.example.com\n", "line 2: mef-fqdn must be an FQDN such as mef.example.com"},
 		{"[mef]\nmef-fqdn = a..example.com\n", "line 2: mef-fqdn must be an FQDN such as mef.example.com"},
 		{"[mef]\nmef-fqdn = a@example.com\n", "line 2: mef-fqdn must be an FQDN such as mef.example.com"},
-		{"[mef]\nmef-fqdn = a.b\nhttps-listen = off\n", "line 3: https-listen must be host:port"},
-		{"[mef]\nmef-fqdn = a.b\nstore =\n", "line 3: store must name the SQLite database file"},
-		{"[mef]\nmef-fqdn = a.b\n\nkey = k\n", "line 4: cert and key must be given together"},
-		{"[mef]\nmef-fqdn = a.b\nheader-timeout = 0\n", "line 3: header-timeout must be 1..3600 seconds"},
-		{"[mef]\nmef-fqdn = a.b\nsp-id = /x\n", "line 3: sp-id must be //FQDN or an FQDN such as sp.example.com"},
 		{"[mef]\nmef-fqdn = a.b\nest-uri = http://a.b/est\n",
 		 "line 3: est-uri must be an https:// URI (the EST base, e.g. https://mef.example.com:8444/.well-known/est)"},
 	};
 
 	(void)state;
-	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
-		assert_int_equal(parse(&c, rows[i].ini, NULL, err, sizeof(err)), M2M_OK);
-		assert_int_equal(m2m_mef_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
-		assert_string_equal(err, rows[i].want);
-	}
+	cfg_svc_validate_rejects(&svc, rows, M2M_ARRAY_LEN(rows)); /* the listener keys: test_rejects */
 }
 
 /* maf-fqdns (TS-0003 §8.8.2.3): FQDNs one label under sp-id's FQDN, the DNS SANs the TLS layer
