@@ -46,6 +46,26 @@ struct cfg_svc_row {
 	const char *ini, *want;
 };
 
+/* Defines, for the section S (maf, mef) of m2m_S_svc_config: static parse(c, text, found, err, cap)
+ * (defaults, then the text), and the struct cfg_svc svc whose callbacks work on one file-static
+ * configuration (store_what: the end of "store must name ..."). */
+#define CFG_SVC_DEFINE(S, store_what)                                                                \
+	static m2m_err parse(m2m_##S##_svc_config *c, const char *text, bool *found, char *err, size_t cap) \
+	{                                                                                            \
+		m2m_##S##_config_defaults(c);                                                        \
+		return m2m_##S##_config_parse(c, text, strlen(text), found, err, cap);               \
+	}                                                                                            \
+	static m2m_##S##_svc_config shared_c;                                                        \
+	static m2m_err svc_parse(const char *text, bool *found, char *err, size_t cap)              \
+	{                                                                                            \
+		return parse(&shared_c, text, found, err, cap);                                      \
+	}                                                                                            \
+	static m2m_err svc_validate(char *err, size_t cap)                                           \
+	{                                                                                            \
+		return m2m_##S##_config_validate(&shared_c, err, cap);                               \
+	}                                                                                            \
+	static const struct cfg_svc svc = {#S, #S "-fqdn", store_what, svc_parse, svc_validate}
+
 /* Every row's INI text fails to parse with exactly want. */
 static inline void cfg_svc_parse_rejects(const struct cfg_svc *s, const struct cfg_svc_row *rows, size_t n)
 {

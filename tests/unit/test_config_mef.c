@@ -10,26 +10,8 @@
 #include "m2m_test.h"
 #include "m2msec/config.h"
 
-static m2m_err parse(m2m_mef_svc_config *c, const char *text, bool *found, char *err, size_t cap)
-{
-	m2m_mef_config_defaults(c);
-	return m2m_mef_config_parse(c, text, strlen(text), found, err, cap);
-}
-
-/* The shared checks (config_svc_fixture.h) on one configuration of this file. */
-static m2m_mef_svc_config shared_c;
-
-static m2m_err svc_parse(const char *text, bool *found, char *err, size_t cap)
-{
-	return parse(&shared_c, text, found, err, cap);
-}
-
-static m2m_err svc_validate(char *err, size_t cap)
-{
-	return m2m_mef_config_validate(&shared_c, err, cap);
-}
-
-static const struct cfg_svc svc = {"mef", "mef-fqdn", "the SQLite database file", svc_parse, svc_validate};
+/* parse(c, text, found, err, cap) = defaults + parse, and the shared checks' svc (config_svc_fixture.h) */
+CFG_SVC_DEFINE(mef, "the SQLite database file");
 
 static void test_defaults(void **state)
 {
