@@ -5,6 +5,8 @@
  * reader (svc_load: the same defaults, validation and messages), and print list/show lines and
  * JSON objects in one format (never key bytes: the callers pass identifiers and states only).
  */
+#include <getopt.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli/admin.h"
@@ -58,4 +60,44 @@ void admin_json_str(FILE *f, const char *key, const char *v, bool comma)
 			fputc(*p, f);
 	}
 	fputc('"', f);
+}
+
+int admin_getopt(const char *what, int argc, char **argv, const struct option *opts, void (*usage)(FILE *f),
+		 int (*set)(void *arg, int c, const char *what), void *arg)
+{
+	int c, rc;
+
+	optind = 1;
+	opterr = 0; /* one line in the format of every other subcommand, not getopt's own */
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c == ADMIN_HELP) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		if (c == '?' || c == ':' || (rc = set(arg, c, what)) == ADMIN_NOT_MINE)
+			return cli_bad_option(what, argv);
+		if (rc >= 0)
+			return rc;
+	}
+	return cli_no_operands(what, argc, argv);
+}
+
+int admin_main(const char *prefix, const char *const *cmds, size_t ncmds, int argc, char **argv,
+	       void (*usage)(FILE *f), const char *noun, const char *hint,
+	       int (*run)(size_t i, const char *what, int argc, char **argv))
+{
+	char what[64];
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	for (size_t i = 0; i < ncmds; i++) {
+		if (strcmp(argv[1], cmds[i]) != 0)
+			continue;
+		snprintf(what, sizeof(what), "%s %s", prefix, cmds[i]);
+		return run(i, what, argc - 1, argv + 1);
+	}
+	cli_errorf("%s: unknown %s '%s' %s", prefix, noun, argv[1], hint);
+	return CLI_USAGE;
 }

@@ -23,4 +23,23 @@ void admin_time(int64_t t, char *buf, size_t cap);
 /* ,"key":"v" (no comma when !comma; null when v is NULL) with '"', '\' and controls escaped. */
 void admin_json_str(FILE *f, const char *key, const char *v, bool comma);
 
+struct option;
+
+#define ADMIN_HELP 'h'         /* the val of --help in an admin_getopt table */
+#define ADMIN_NOT_MINE (-2)    /* admin_getopt's set(): c is not an option of this command */
+
+/* getopt_long over argv with opts (their vals: the command's own, and ADMIN_HELP for --help,
+ * which prints usage to stdout); set(arg, c, what) takes each other option (optarg set) and
+ * returns -1 to go on, an exit code, or ADMIN_NOT_MINE (a bad option). Operands are refused.
+ * Returns -1 to go on, else the exit code. */
+int admin_getopt(const char *what, int argc, char **argv, const struct option *opts, void (*usage)(FILE *f),
+		 int (*set)(void *arg, int c, const char *what), void *arg);
+
+/* An operator command "<prefix> <cmd> ..." of cmds (ncmds names): no operand or --help/-h
+ * prints usage; an unknown cmd is "<prefix>: unknown <noun> 'X' <hint>" (CLI_USAGE); else
+ * run(i, what = "<prefix> <cmds[i]>", argc - 1, argv + 1). */
+int admin_main(const char *prefix, const char *const *cmds, size_t ncmds, int argc, char **argv,
+	       void (*usage)(FILE *f), const char *noun, const char *hint,
+	       int (*run)(size_t i, const char *what, int argc, char **argv));
+
 #endif

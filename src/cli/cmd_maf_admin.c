@@ -72,13 +72,28 @@ static void usage(FILE *f)
 	      "failure, 2 bad usage or input.\n", f);
 }
 
-enum { O_CONFIG = 1, O_KM_ID, O_KM_FILE, O_CLIENT, O_EXPIRY, O_JSON, O_HELP };
+enum { O_CONFIG = 1, O_KM_ID, O_KM_FILE, O_CLIENT, O_EXPIRY, O_JSON };
 
 struct args {
 	const char *config, *km_id, *km_file, *client_id;
 	long expiry_days;
 	bool json;
 };
+
+static int set_opt(void *arg, int c, const char *what)
+{
+	struct args *a = arg;
+
+	switch (c) {
+	case O_CONFIG: a->config = optarg; return -1;
+	case O_KM_ID: a->km_id = optarg; return -1;
+	case O_KM_FILE: a->km_file = optarg; return -1;
+	case O_CLIENT: a->client_id = optarg; return -1;
+	case O_JSON: a->json = true; return -1;
+	case O_EXPIRY: return mef_cli_expiry_days(what, optarg, &a->expiry_days);
+	default: return ADMIN_NOT_MINE;
+	}
+}
 
 /* Parse the options of one subcommand; returns -1 to go on, else the exit code. */
 static int parse(const char *what, int argc, char **argv, struct args *a)
@@ -87,31 +102,11 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 		{"config", required_argument, NULL, O_CONFIG}, {"km-id", required_argument, NULL, O_KM_ID},
 		{"km-file", required_argument, NULL, O_KM_FILE}, {"client-id", required_argument, NULL, O_CLIENT},
 		{"expiry-days", required_argument, NULL, O_EXPIRY}, {"json", no_argument, NULL, O_JSON},
-		{"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
-	int c, rc;
+		{"help", no_argument, NULL, ADMIN_HELP}, {NULL, 0, NULL, 0}};
 
 	memset(a, 0, sizeof(*a));
 	a->expiry_days = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case O_CONFIG: a->config = optarg; break;
-		case O_KM_ID: a->km_id = optarg; break;
-		case O_KM_FILE: a->km_file = optarg; break;
-		case O_CLIENT: a->client_id = optarg; break;
-		case O_JSON: a->json = true; break;
-		case O_EXPIRY:
-			if ((rc = mef_cli_expiry_days(what, optarg, &a->expiry_days)) >= 0)
-				return rc;
-			break;
-		case O_HELP: usage(stdout); return CLI_OK;
-		default: return cli_bad_option(what, argv);
-		}
-	}
-	if ((rc = cli_no_operands(what, argc, argv)) >= 0)
-		return rc;
-	return -1;
+	return admin_getopt(what, argc, argv, opts, usage, set_opt, a);
 }
 
 /* A KmID of this MAF: name@maf-fqdn (TS-0003 clause 10.6), the FQDN compared case-insensitively. */
@@ -333,30 +328,25 @@ out:
 	return rc;
 }
 
-int cli_maf_admin_main(int argc, char **argv)
+static int run(size_t i, const char *what, int argc, char **argv)
 {
-	static const char *const cmds[] = {"add", "revoke", "list", "show"};
-	char what[48];
 	struct args a;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
+	if ((rc = parse(what, argc, argv, &a)) >= 0)
+		return rc;
+	switch (i) {
+	case 0: return do_add(what, &a);
+	case 1: return do_revoke(what, &a);
+	case 2: return do_list(what, &a, false);
+	default: return do_list(what, &a, true);
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(argv[1], cmds[i]) != 0)
-			continue;
-		snprintf(what, sizeof(what), "maf client %s", cmds[i]);
-		if ((rc = parse(what, argc - 1, argv + 1, &a)) >= 0)
-			return rc;
-		switch (i) {
-		case 0: return do_add(what, &a);
-		case 1: return do_revoke(what, &a);
-		case 2: return do_list(what, &a, false);
-		default: return do_list(what, &a, true);
-		}
-	}
-	cli_errorf("maf client: unknown subcommand '%s' (add, revoke, list, show)", argv[1]);
-	return CLI_USAGE;
+}
+
+int cli_maf_admin_main(int argc, char **argv)
+{
+	static const char *const cmds[] = {"add", "revoke", "list", "show"};
+
+	return admin_main("maf client", cmds, sizeof(cmds) / sizeof(cmds[0]), argc, argv, usage, "subcommand",
+			  "(add, revoke, list, show)", run);
 }

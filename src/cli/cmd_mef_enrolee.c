@@ -150,7 +150,7 @@ static m2m_err print_enrolee(const m2m_mef_enrolee *e, void *arg)
 	return M2M_OK;
 }
 
-enum { O_CONFIG = 1, O_KPM_ID, O_KPM_FILE, O_ENROLEE, O_TARGET, O_EXPIRY, O_ALLOW, O_JSON, O_HELP };
+enum { O_CONFIG = 1, O_KPM_ID, O_KPM_FILE, O_ENROLEE, O_TARGET, O_EXPIRY, O_ALLOW, O_JSON };
 
 struct args {
 	const char *config, *kpm_id, *kpm_file, *enrolee_id, *allow;
@@ -160,6 +160,29 @@ struct args {
 	bool json;
 };
 
+static int set_opt(void *arg, int c, const char *what)
+{
+	struct args *a = arg;
+
+	switch (c) {
+	case O_CONFIG: a->config = optarg; return -1;
+	case O_KPM_ID: a->kpm_id = optarg; return -1;
+	case O_KPM_FILE: a->kpm_file = optarg; return -1;
+	case O_ENROLEE: a->enrolee_id = optarg; return -1;
+	case O_ALLOW: a->allow = optarg; return -1;
+	case O_JSON: a->json = true; return -1;
+	case O_TARGET:
+		if (a->ntargets == M2M_MEF_MAX_TARGETS) {
+			cli_errorf("%s: at most %d --target", what, M2M_MEF_MAX_TARGETS);
+			return CLI_USAGE;
+		}
+		a->targets[a->ntargets++] = optarg;
+		return -1;
+	case O_EXPIRY: return mef_cli_expiry_days(what, optarg, &a->expiry_days);
+	default: return ADMIN_NOT_MINE;
+	}
+}
+
 /* Parse the options of one subcommand; returns -1 to go on, else the exit code. */
 static int parse(const char *what, int argc, char **argv, struct args *a)
 {
@@ -168,39 +191,11 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 		{"kpm-file", required_argument, NULL, O_KPM_FILE}, {"enrolee-id", required_argument, NULL, O_ENROLEE},
 		{"target", required_argument, NULL, O_TARGET}, {"expiry-days", required_argument, NULL, O_EXPIRY},
 		{"allow", required_argument, NULL, O_ALLOW}, {"json", no_argument, NULL, O_JSON},
-		{"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
-	int c, rc;
+		{"help", no_argument, NULL, ADMIN_HELP}, {NULL, 0, NULL, 0}};
 
 	memset(a, 0, sizeof(*a));
 	a->expiry_days = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case O_CONFIG: a->config = optarg; break;
-		case O_KPM_ID: a->kpm_id = optarg; break;
-		case O_KPM_FILE: a->kpm_file = optarg; break;
-		case O_ENROLEE: a->enrolee_id = optarg; break;
-		case O_ALLOW: a->allow = optarg; break;
-		case O_JSON: a->json = true; break;
-		case O_TARGET:
-			if (a->ntargets == M2M_MEF_MAX_TARGETS) {
-				cli_errorf("%s: at most %d --target", what, M2M_MEF_MAX_TARGETS);
-				return CLI_USAGE;
-			}
-			a->targets[a->ntargets++] = optarg;
-			break;
-		case O_EXPIRY:
-			if ((rc = mef_cli_expiry_days(what, optarg, &a->expiry_days)) >= 0)
-				return rc;
-			break;
-		case O_HELP: usage(stdout); return CLI_OK;
-		default: return cli_bad_option(what, argv);
-		}
-	}
-	if ((rc = cli_no_operands(what, argc, argv)) >= 0)
-		return rc;
-	return -1;
+	return admin_getopt(what, argc, argv, opts, usage, set_opt, a);
 }
 
 static int do_add(const char *what, const struct args *a)
@@ -327,33 +322,28 @@ static int do_rotate(const char *what, const struct args *a)
 	return CLI_OK;
 }
 
-int cli_mef_enrolee_main(int argc, char **argv)
+static int run(size_t i, const char *what, int argc, char **argv)
 {
-	static const char *const names[] = {"add", "revoke", "list", "show", "rotate"};
-	char what[64];
 	struct args a;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
+	if ((rc = parse(what, argc, argv, &a)) >= 0)
+		return rc;
+	switch (i) {
+	case 0: return do_add(what, &a);
+	case 1: return do_revoke(what, &a);
+	case 2: return do_list(what, &a, false);
+	case 3: return do_list(what, &a, true);
+	default: return do_rotate(what, &a);
 	}
-	if (strcmp(argv[1], "import") == 0)
+}
+
+int cli_mef_enrolee_main(int argc, char **argv)
+{
+	static const char *const names[] = {"add", "revoke", "list", "show", "rotate"};
+
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return cli_mef_import_main(argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(argv[1], names[i]) != 0)
-			continue;
-		snprintf(what, sizeof(what), "mef enrolee %s", names[i]);
-		if ((rc = parse(what, argc - 1, argv + 1, &a)) >= 0)
-			return rc;
-		switch (i) {
-		case 0: return do_add(what, &a);
-		case 1: return do_revoke(what, &a);
-		case 2: return do_list(what, &a, false);
-		case 3: return do_list(what, &a, true);
-		default: return do_rotate(what, &a);
-		}
-	}
-	cli_errorf("mef enrolee: unknown command '%s' (try --help)", argv[1]);
-	return CLI_USAGE;
+	return admin_main("mef enrolee", names, sizeof(names) / sizeof(names[0]), argc, argv, usage, "command",
+			  "(try --help)", run);
 }
