@@ -13,63 +13,26 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import secrets
-import signal
 import sqlite3
 import subprocess
-import time
 
 import pytest
 
-from cse_harness import Cse, free_port, parse_http, wait_port
+from cse_harness import parse_http
+from svc_harness import (Svc, answered_2001, assert_store_intact, cert_request, kill9_when_some_done, make_pki,
+                         psk_exported_call, start_concurrent)
 
 FQDN = "mef.sp.example.com"
 
 
-class Mef:
-    def __init__(self, c, extra=""):
-        self.c, self.port, self.proc = c, free_port(), None
-        self.ini = c.path("mef.ini")
-        self.log = c.path("mef.log")
-        with open(self.ini, "w") as f:
-            f.write("[mef]\nmef-fqdn = %s\nhttps-listen = 127.0.0.1:%d\nstore = %s\ncert = %s\nkey = %s\n"
-                    "log-file = %s\nthreads = 2\nsp-id = sp.example.com\ntrust-anchors = %s\n%s" % (
-                        FQDN, self.port, c.path("mef.db"), c.path("server.crt"), c.path("server.key"),
-                        self.log, c.path("ca/ca.crt"), extra))
-
-    def start(self):
-        self.proc = subprocess.Popen([self.c.bin, "mef", "--config", self.ini], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        wait_port(self.port, self.proc)
-        return self
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=20)
-        self.proc = None
-
-    def m2m(self, *args, input=None):
-        return subprocess.run([self.c.bin, "mef", *args], capture_output=True, text=True, timeout=60, input=input)
+class Mef(Svc):
+    name, fqdn = "mef", FQDN
 
     def add(self, kpm_id, kpm_hex, enrolee="Cdev1", target="/id-in", extra=()):
-        kf = self.c.path("kpm-%s" % kpm_id.split("@")[0])
-        with open(kf, "w") as f:
-            f.write(kpm_hex + "\n")
-        os.chmod(kf, 0o600)
-        return self.m2m("enrolee", "add", "--config", self.ini, "--kpm-id", kpm_id, "--kpm-file", kf,
-                        "--enrolee-id", enrolee, "--target", target, *extra)
-
-    def log_lines(self):
-        try:
-            with open(self.log) as f:
-                return [json.loads(ln) for ln in f if ln.strip()]
-        except FileNotFoundError:
-            return []
-
-    def audits(self):
-        return [ln for ln in self.log_lines() if ln.get("msg") == "mef audit"]
+        return self.m2m("enrolee", "add", "--config", self.ini, "--kpm-id", kpm_id, "--kpm-file",
+                        self.key_file("kpm", kpm_id, kpm_hex), "--enrolee-id", enrolee, "--target", target,
+                        *extra)
 
 
 def registration(rqi="rq1", claim=None, labels=None):
@@ -87,16 +50,8 @@ def registration(rqi="rq1", claim=None, labels=None):
 def enrol(mef, kpm_id, kpm_hex, rqi="rq1", claim=None, labels=None):
     """One MEF handshake + MEF Client Registration by openssl s_client. Returns (status, headers,
     body, exported material hex) or None when the handshake failed."""
-    cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", kpm_id, "-psk", kpm_hex,
-           "-cipher", "PSK-AES128-CBC-SHA256", "-keymatexport", "EXPORTER-oneM2M-Bootstrap",
-           "-keymatexportlen", "48", "-connect", "127.0.0.1:%d" % mef.port]
-    r = subprocess.run(cmd, input=registration(rqi, claim, labels), capture_output=True, timeout=30)
-    m = re.search(rb"Keying material: ([0-9A-Fa-f]+)", r.stdout)
-    i = r.stdout.find(b"HTTP/1.1 ")
-    if m is None or i < 0:
-        return None
-    status, headers, body = parse_http(r.stdout[i:])
-    return status, headers, body, m.group(1).decode().upper()
+    return psk_exported_call(mef.port, kpm_id, kpm_hex, "EXPORTER-oneM2M-Bootstrap",
+                             registration(rqi, claim, labels))
 
 
 UCSK_LABEL = b"oneM2M Enrolment Key to Usage-Constrained Symmetric Key derivation"
@@ -107,22 +62,12 @@ def fetch(mef, keid, suid=22):
     id-in.sp.example.com) -> (status, headers, body)."""
     req = ("GET /fetchCredentials/%s/%d HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: f1\r\nX-M2M-RVI: 3\r\n"
            "Connection: close\r\n\r\n" % (keid, suid, FQDN)).encode()
-    crt, key = mef.c.path("target.crt"), mef.c.path("target.key")
-    r = subprocess.run(["openssl", "s_client", "-quiet", "-CAfile", mef.c.path("ca/ca.crt"), "-cert", crt,
-                        "-key", key, "-connect", "127.0.0.1:%d" % mef.port], input=req,
-                       capture_output=True, timeout=30)
-    i = r.stdout.find(b"HTTP/1.1 ")
-    assert i >= 0, r.stderr
-    return parse_http(r.stdout[i:])
+    return cert_request(mef, "target", req)
 
 
 @pytest.fixture
 def pki(m2msec_bin, tmp_path):
-    c = Cse(m2msec_bin, tmp_path)
-    c.m2m("ca", "init", "--dir", c.path("ca"), "--name", "test CA", "--permit", "sp.example.com")
-    c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", FQDN, "--out", c.path("server"))
-    c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", "id-in.sp.example.com", "--out", c.path("target"))
-    return c
+    return make_pki(m2msec_bin, tmp_path, FQDN, [("target", "id-in.sp.example.com")])
 
 
 def test_enrolment_keid_from_exporter_and_refusals(pki):
@@ -416,37 +361,12 @@ def test_kill9_during_enrolments_loses_nothing_answered(pki):
     for i, (kid, k) in enumerate(keys.items()):
         assert mef.add(kid, k, enrolee="Ck%d" % i).returncode == 0
     mef.start()
-    procs = []
-    for kid, k in keys.items():
-        cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", kid, "-psk", k, "-cipher",
-               "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % mef.port]
-        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        p.stdin.write(registration(kid))
-        p.stdin.close()
-        procs.append((kid, p))
+    procs = start_concurrent(mef, keys, registration)
     # kill -9 while the enrolments are in flight (some answered, some not)
-    deadline = time.monotonic() + 30  # a bound, not a timing assertion
-    while time.monotonic() < deadline and sum(p.poll() is not None for _, p in procs) < 4:
-        time.sleep(0.005)
-    mef.proc.send_signal(signal.SIGKILL)
-    mef.proc.wait(timeout=20)
-    mef.proc = None
-    answered = {}
-    for kid, p in procs:
-        raw = p.stdout.read()
-        p.wait(timeout=30)
-        i = raw.find(b"HTTP/1.1 ")
-        if i >= 0:
-            _, h, body = parse_http(raw[i:])
-            # an answer the kill cut short (head and body travel in separate TLS records) was
-            # not received: only a complete 2001 counts as answered
-            complete = len(body.encode()) == int(h.get("content-length", "-1"))
-            if h.get("x-m2m-rsc") == "2001" and complete:
-                answered[kid] = json.loads(body)["sec:mefClientReg"]["keyID"]
+    kill9_when_some_done(mef, procs, 4)
+    answered = answered_2001(procs, "sec:mefClientReg", "keyID")
     assert answered, "no enrolment finished before the kill"
-    db = sqlite3.connect(pki.path("mef.db"))
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    db.close()
+    assert_store_intact(pki.path("mef.db"))
     mef.start()  # restarts on the same store
     try:
         for kid, keid in answered.items():

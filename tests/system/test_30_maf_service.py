@@ -16,14 +16,15 @@ import json
 import os
 import re
 import secrets
-import signal
 import sqlite3
 import subprocess
 import time
 
 import pytest
 
-from cse_harness import Cse, free_port, parse_http, wait_port
+from cse_harness import free_port
+from svc_harness import (Svc, answered_2001, assert_store_intact, cert_request, kill9_when_some_done, make_pki,
+                         psk_exported_call, start_concurrent)
 
 FQDN = "maf.sp.example.com"
 KM_LABEL = b"oneM2M Enrolment Key to Master Credential derivation"  # TS-0003 10.3.2
@@ -33,50 +34,12 @@ def ts(offset):
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() + offset))
 
 
-class Maf:
-    def __init__(self, c, extra="", cert="server"):
-        self.c, self.port, self.proc = c, free_port(), None
-        self.ini = c.path("maf.ini")
-        self.log = c.path("maf.log")
-        with open(self.ini, "w") as f:
-            f.write("[maf]\nmaf-fqdn = %s\nhttps-listen = 127.0.0.1:%d\nstore = %s\ncert = %s\nkey = %s\n"
-                    "log-file = %s\nthreads = 2\nsp-id = sp.example.com\ntrust-anchors = %s\n%s" % (
-                        FQDN, self.port, c.path("maf.db"), c.path(cert + ".crt"), c.path(cert + ".key"),
-                        self.log, c.path("ca/ca.crt"), extra))
-
-    def start(self):
-        self.proc = subprocess.Popen([self.c.bin, "maf", "--config", self.ini], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        wait_port(self.port, self.proc)
-        return self
-
-    def stop(self, sig=signal.SIGTERM):
-        proc, self.proc = self.proc, None
-        if proc and proc.poll() is None:
-            proc.send_signal(sig)
-            proc.wait(timeout=20)
-            if sig == signal.SIGTERM:  # a clean stop: status 0, nothing on stderr (sanitizers included)
-                err = proc.stderr.read().decode(errors="replace")
-                assert proc.returncode == 0 and "Sanitizer" not in err, err
-
-    def m2m(self, *args, input=None):
-        return subprocess.run([self.c.bin, "maf", *args], capture_output=True, text=True, timeout=60, input=input)
+class Maf(Svc):
+    name, fqdn, clean_stop = "maf", FQDN, True
 
     def add(self, km_id, km_hex, client="Cdev1"):
-        kf = self.c.path("km-%s" % km_id.split("@")[0])
-        with open(kf, "w") as f:
-            f.write(km_hex + "\n")
-        os.chmod(kf, 0o600)
-        return self.m2m("client", "add", "--config", self.ini, "--km-id", km_id, "--km-file", kf,
-                        "--client-id", client)
-
-    def audits(self):
-        try:
-            with open(self.log) as f:
-                lines = [json.loads(ln) for ln in f if ln.strip()]
-        except FileNotFoundError:
-            return []
-        return [ln for ln in lines if ln.get("msg") == "maf audit"]
+        return self.m2m("client", "add", "--config", self.ini, "--km-id", km_id, "--km-file",
+                        self.key_file("km", km_id, km_hex), "--client-id", client)
 
 
 def request(method, path, body=None, rqi="rq1", close=True):
@@ -104,36 +67,18 @@ def key_reg(rqi="rk1", target="/id-in"):
 def psk_call(maf, km_id, km_hex, raw):
     """One MAF Handshake (TLS-PSK, KmID/Km) + one request by openssl s_client. Returns (status,
     headers, body, exported material hex) or None when the handshake failed."""
-    cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", km_id, "-psk", km_hex,
-           "-cipher", "PSK-AES128-CBC-SHA256", "-keymatexport", "EXPORTER-oneM2M-Connection",
-           "-keymatexportlen", "48", "-connect", "127.0.0.1:%d" % maf.port]
-    r = subprocess.run(cmd, input=raw, capture_output=True, timeout=30)
-    m = re.search(rb"Keying material: ([0-9A-Fa-f]+)", r.stdout)
-    i = r.stdout.find(b"HTTP/1.1 ")
-    if m is None or i < 0:
-        return None
-    status, headers, body = parse_http(r.stdout[i:])
-    return status, headers, body, m.group(1).decode().upper()
+    return psk_exported_call(maf.port, km_id, km_hex, "EXPORTER-oneM2M-Connection", raw)
 
 
 def cert_call(maf, who, raw):
     """One request over mutual certificates (who = "target" for /id-in, "other" for /id-x)."""
-    r = subprocess.run(["openssl", "s_client", "-quiet", "-CAfile", maf.c.path("ca/ca.crt"), "-cert",
-                        maf.c.path(who + ".crt"), "-key", maf.c.path(who + ".key"), "-connect",
-                        "127.0.0.1:%d" % maf.port], input=raw, capture_output=True, timeout=30)
-    i = r.stdout.find(b"HTTP/1.1 ")
-    assert i >= 0, r.stderr
-    return parse_http(r.stdout[i:])
+    return cert_request(maf, who, raw)
 
 
 @pytest.fixture
 def pki(m2msec_bin, tmp_path):
-    c = Cse(m2msec_bin, tmp_path)
-    c.m2m("ca", "init", "--dir", c.path("ca"), "--name", "test CA", "--permit", "sp.example.com")
-    c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", FQDN, "--out", c.path("server"))
-    c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", "id-in.sp.example.com", "--out", c.path("target"))
-    c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", "id-x.sp.example.com", "--out", c.path("other"))
-    return c
+    return make_pki(m2msec_bin, tmp_path, FQDN,
+                    [("target", "id-in.sp.example.com"), ("other", "id-x.sp.example.com")])
 
 
 def register_and_key(maf, km_id, km):
@@ -261,32 +206,11 @@ def test_kill9_during_key_registrations_loses_nothing_answered(pki):
     maf.start()
     for kid, k in keys.items():
         assert psk_call(maf, kid, k, client_reg())[1]["x-m2m-rsc"] == "2001"
-    procs = []
-    for kid, k in keys.items():
-        cmd = ["openssl", "s_client", "-tls1_2", "-ign_eof", "-psk_identity", kid, "-psk", k, "-cipher",
-               "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % maf.port]
-        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        p.stdin.write(key_reg(kid))
-        p.stdin.close()
-        procs.append((kid, p))
-    deadline = time.monotonic() + 30  # a bound, not a timing assertion
-    while time.monotonic() < deadline and sum(p.poll() is not None for _, p in procs) < 3:
-        time.sleep(0.005)
-    maf.stop(signal.SIGKILL)
-    answered = {}
-    for kid, p in procs:
-        raw = p.stdout.read()
-        p.wait(timeout=30)
-        i = raw.find(b"HTTP/1.1 ")
-        if i >= 0:
-            _, h, body = parse_http(raw[i:])
-            complete = len(body.encode()) == int(h.get("content-length", "-1"))
-            if h.get("x-m2m-rsc") == "2001" and complete:
-                answered[kid] = json.loads(body)["sec:mafKeyReg"]["relKeyID"]
+    procs = start_concurrent(maf, keys, key_reg)
+    kill9_when_some_done(maf, procs, 3)
+    answered = answered_2001(procs, "sec:mafKeyReg", "relKeyID")
     assert answered, "no key registration finished before the kill"
-    db = sqlite3.connect(pki.path("maf.db"))
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    db.close()
+    assert_store_intact(pki.path("maf.db"))
     maf.start()
     try:
         for kid, rel in answered.items():
