@@ -169,4 +169,28 @@ static inline const char *mx_register(mx *f, const m2m_maf_assoc *a)
 	return id;
 }
 
+/* Register a key with body as the client of a (2001) and return its "mafKeyReg/<relKeyID>"
+ * (static buffer). */
+static inline const char *mx_key_reg(mx *f, const m2m_maf_assoc *a, const char *body)
+{
+	static char path[96];
+	json_t *pc = NULL;
+
+	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", body, &pc), 2001);
+	snprintf(path, sizeof(path), "mafKeyReg/%s", mx_str(pc, "sec:mafKeyReg", "relKeyID"));
+	json_decref(pc);
+	return path;
+}
+
+/* The end of a test: free its associations (zeroized), then the fixture. */
+static inline void mx_done(mx *f, m2m_maf_assoc *const *as, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		m2m_maf_assoc_free(as[i]);
+	mx_free(f);
+}
+#define MX_DONE(f, ...)                                                                              \
+	mx_done((f), (m2m_maf_assoc *const[]){__VA_ARGS__},                                          \
+		sizeof((m2m_maf_assoc *const[]){__VA_ARGS__}) / sizeof(m2m_maf_assoc *))
+
 #endif

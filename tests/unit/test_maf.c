@@ -58,13 +58,7 @@ static void test_assoc_classes(void **state)
 	assert_int_equal(m2m_maf_assoc_peer(b), M2M_MAF_PEER_CLIENT); /* classified; procedures refuse */
 	assert_int_equal(mx_run(f, b, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, NULL), 4103);
 	assert_string_equal(f->last_outcome, "revoked");
-	m2m_maf_assoc_free(b);
-	m2m_maf_assoc_free(a);
-	m2m_maf_assoc_free(c);
-	m2m_maf_assoc_free(node);
-	m2m_maf_assoc_free(unk);
-	m2m_maf_assoc_free(none);
-	mx_free(f);
+	MX_DONE(f, b, a, c, node, unk, none);
 }
 
 static void test_dispatch(void **state)
@@ -87,8 +81,7 @@ static void test_dispatch(void **state)
 	n = f->naudit;
 	assert_int_equal(mx_run(f, a, M2M_OP_DELETE, "mafKeyReg", NULL, NULL), 4005);
 	assert_int_equal(f->naudit, n + 1); /* every outcome audited once */
-	m2m_maf_assoc_free(a);
-	mx_free(f);
+	MX_DONE(f, a);
 }
 
 static void test_km_lookup(void **state)
@@ -219,9 +212,7 @@ static void test_remote_provisioning(void **state)
 	assert_int_equal(m2m_maf_km_rechecked(f->maf, MX_KMID_A, M2M_E_AUTH, 0, MX_NOW), M2M_E_INVAL);
 	assert_int_equal(m2m_maf_km_lookup(f->maf, MX_KMID_A, MX_NOW, &km, &b, ke, sizeof(ke)), M2M_OK);
 	m2m_key_free(km);
-	m2m_maf_assoc_free(r);
-	m2m_maf_assoc_free(other);
-	mx_free(f);
+	MX_DONE(f, r, other);
 }
 
 static void test_remote_disabled(void **state)
@@ -231,8 +222,7 @@ static void test_remote_disabled(void **state)
 
 	(void)state;
 	assert_int_equal(m2m_maf_assoc_peer(r), M2M_MAF_PEER_NONE); /* no MEF configured */
-	m2m_maf_assoc_free(r);
-	mx_free(f);
+	MX_DONE(f, r);
 }
 
 /* The store is the state: a MAF restarted on the same file knows its registrations and keys. */
@@ -256,9 +246,7 @@ static void test_restart_keeps_state(void **state)
 	t = mx_cert(f, MX_CSE_ABS, M2M_ENTITY_CSE);
 	assert_int_equal(mx_run(f, a, M2M_OP_RETRIEVE, path, NULL, NULL), 2000);
 	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, "mafKeyReg/42424242424242424242424242424242", NULL, NULL), 2000);
-	m2m_maf_assoc_free(a);
-	m2m_maf_assoc_free(t);
-	mx_free(f);
+	MX_DONE(f, a, t);
 }
 
 int main(void)

@@ -15,17 +15,6 @@
 
 #define KR_VAL(target) MX_KR("32", "[\"" target "\"]", ",\"keyValue\":\"" MX_KEYVAL "\"")
 
-static const char *mk(mx *f, const m2m_maf_assoc *a, const char *body)
-{
-	static char path[96];
-	json_t *pc = NULL;
-
-	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", body, &pc), 2001);
-	snprintf(path, sizeof(path), "mafKeyReg/%s", mx_str(pc, "sec:mafKeyReg", "relKeyID"));
-	json_decref(pc);
-	return path;
-}
-
 /* Client B (a valid Km of its own) against client A's key and registration: 4004 for all. */
 static void test_other_clients_key(void **state)
 {
@@ -37,10 +26,10 @@ static void test_other_clients_key(void **state)
 	(void)state;
 	snprintf(rid, sizeof(rid), "%s", mx_register(f, a));
 	(void)mx_register(f, b);
-	snprintf(path, sizeof(path), "%s", mk(f, a, KR_VAL("/cse-in")));
+	snprintf(path, sizeof(path), "%s", mx_key_reg(f, a, KR_VAL("/cse-in")));
 	snprintf(rpath, sizeof(rpath), "mafClientReg/%s", rid);
 	/* B is registered and holds keys of its own, but A's key is not B's */
-	(void)mk(f, b, KR_VAL("/cse-in"));
+	(void)mx_key_reg(f, b, KR_VAL("/cse-in"));
 	assert_int_equal(mx_run(f, b, M2M_OP_RETRIEVE, path, NULL, NULL), 4004);
 	assert_int_equal(mx_run(f, b, M2M_OP_UPDATE, path, "{\"sec:keyRegCfg\":{\"targetIDs\":[\"" MX_B "\"]}}", NULL),
 			 4004);
@@ -56,10 +45,7 @@ static void test_other_clients_key(void **state)
 	/* A's key is intact and still retrievable by its target */
 	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 2000);
 	assert_int_equal(mx_run(f, a, M2M_OP_RETRIEVE, rpath, NULL, NULL), 2000);
-	m2m_maf_assoc_free(a);
-	m2m_maf_assoc_free(b);
-	m2m_maf_assoc_free(t);
-	mx_free(f);
+	MX_DONE(f, a, b, t);
 }
 
 /* KmIDs are case-insensitive (TS-0003 clause 10.6): another case is the same record, never a
@@ -100,18 +86,14 @@ static void test_target_sp_relative_vs_absolute(void **state)
 
 	(void)state;
 	(void)mx_register(f, a);
-	snprintf(p1, sizeof(p1), "%s", mk(f, a, KR_VAL("/cse-in")));
-	snprintf(p2, sizeof(p2), "%s", mk(f, a, KR_VAL("//sp.example.com/cse-in")));
+	snprintf(p1, sizeof(p1), "%s", mx_key_reg(f, a, KR_VAL("/cse-in")));
+	snprintf(p2, sizeof(p2), "%s", mx_key_reg(f, a, KR_VAL("//sp.example.com/cse-in")));
 	assert_int_equal(mx_run(f, rel, M2M_OP_RETRIEVE, p1, NULL, NULL), 2000);
 	assert_int_equal(mx_run(f, abs, M2M_OP_RETRIEVE, p1, NULL, NULL), 2000);
 	assert_int_equal(mx_run(f, rel, M2M_OP_RETRIEVE, p2, NULL, NULL), 2000);
 	assert_int_equal(mx_run(f, other, M2M_OP_RETRIEVE, p1, NULL, NULL), 4004);
 	assert_int_equal(mx_run(f, other, M2M_OP_RETRIEVE, p2, NULL, NULL), 4004);
-	m2m_maf_assoc_free(a);
-	m2m_maf_assoc_free(rel);
-	m2m_maf_assoc_free(abs);
-	m2m_maf_assoc_free(other);
-	mx_free(f);
+	MX_DONE(f, a, rel, abs, other);
 }
 
 /* A Kc record revoked in the store (m2msec cred revoke) is refused 4103 and audited "revoked",
@@ -124,18 +106,16 @@ static void test_revoked_kc_audited_revoked(void **state)
 
 	(void)state;
 	(void)mx_register(f, a);
-	snprintf(path, sizeof(path), "%s", mk(f, a, KR_VAL("/cse-in")));
+	snprintf(path, sizeof(path), "%s", mx_key_reg(f, a, KR_VAL("/cse-in")));
 	snprintf(kid, sizeof(kid), "%s@" MX_FQDN, path + strlen("mafKeyReg/"));
 	mx_revoke(f, kid);
 	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 4103);
 	assert_string_equal(f->last_outcome, "revoked");
 	/* expired stays "expired" */
-	snprintf(path, sizeof(path), "%s", mk(f, a, KR_VAL("/cse-in")));
+	snprintf(path, sizeof(path), "%s", mx_key_reg(f, a, KR_VAL("/cse-in")));
 	assert_int_equal(mx_run_at(f, t, M2M_OP_RETRIEVE, path, NULL, NULL, MX_NOW + 86401), 4103);
 	assert_string_equal(f->last_outcome, "expired");
-	m2m_maf_assoc_free(a);
-	m2m_maf_assoc_free(t);
-	mx_free(f);
+	MX_DONE(f, a, t);
 }
 
 /* Labels are any UTF-8 up to 63 bytes, eight of them: quotes and control characters escape to
@@ -183,8 +163,7 @@ static void test_labels_survive_escaping(void **state)
 	assert_int_equal(json_array_size(arr), 8);
 	assert_int_equal(json_string_length(json_array_get(arr, 0)), 63);
 	json_decref(pc);
-	m2m_maf_assoc_free(a);
-	mx_free(f);
+	MX_DONE(f, a);
 }
 
 static m2m_err count_all(const m2m_cred_info *info, void *arg)
@@ -207,18 +186,18 @@ static void test_keys_per_client_capped(void **state)
 	(void)state;
 	(void)mx_register(f, a);
 	(void)mx_register(f, b);
-	snprintf(first, sizeof(first), "%s", mk(f, a, KR_VAL("/cse-in")));
+	snprintf(first, sizeof(first), "%s", mx_key_reg(f, a, KR_VAL("/cse-in")));
 	for (int i = 1; i < M2MI_MAF_KEYS_PER_CLIENT; i++)
-		(void)mk(f, a, KR_VAL("/cse-in"));
+		(void)mx_key_reg(f, a, KR_VAL("/cse-in"));
 	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", KR_VAL("/cse-in"), &pc), 4000);
 	assert_string_equal(f->last_outcome, "key-limit");
 	assert_non_null(strstr(json_string_value(json_object_get(pc, "m2m:dbg")), "too many"));
 	json_decref(pc);
 	/* another client is not affected */
-	(void)mk(f, b, KR_VAL("/cse-in"));
+	(void)mx_key_reg(f, b, KR_VAL("/cse-in"));
 	/* a de-registered key frees its place */
 	assert_int_equal(mx_run(f, a, M2M_OP_DELETE, first, NULL, NULL), 2002);
-	(void)mk(f, a, KR_VAL("/cse-in"));
+	(void)mx_key_reg(f, a, KR_VAL("/cse-in"));
 	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", KR_VAL("/cse-in"), NULL), 4000);
 	/* expired keys do not count, and once the client's records reach the cap they go: the store
 	 * holds A's new key and B's, not 64 expired ones */
@@ -231,9 +210,7 @@ static void test_keys_per_client_capped(void **state)
 		m2m_credstore_close(st);
 		assert_int_equal(n, 2);
 	}
-	m2m_maf_assoc_free(a);
-	m2m_maf_assoc_free(b);
-	mx_free(f);
+	MX_DONE(f, a, b);
 }
 
 /* A remote-provisioning association (PSK identity = a KeID of the configured MEF, Km from it). */
@@ -273,7 +250,7 @@ static void test_remote_registration_replaces(void **state)
 	snprintf(kmid, sizeof(kmid), "%s", mx_str(pc, "sec:mafClientReg", "assignedSymmKeyID"));
 	json_decref(pc);
 	k1 = mx_km(f, kmid, 9);
-	snprintf(path, sizeof(path), "%s", mk(f, k1, KR_VAL("/cse-in")));
+	snprintf(path, sizeof(path), "%s", mx_key_reg(f, k1, KR_VAL("/cse-in")));
 	for (int i = 1; i <= 20; i++)
 		assert_int_equal(mx_run_at(f, r, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, NULL, MX_NOW + i), 2001);
 	/* two pre-provisioned Km records of the fixture, the newest for the enrolment and the three
@@ -285,10 +262,7 @@ static void test_remote_registration_replaces(void **state)
 	assert_int_equal(m2m_maf_km_lookup(f->maf, kmid, MX_NOW, &km, &b, ke, sizeof(ke)), M2M_E_NOT_FOUND);
 	/* the key registered through the first KmID is still the target's */
 	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 2000);
-	m2m_maf_assoc_free(r);
-	m2m_maf_assoc_free(k1);
-	m2m_maf_assoc_free(t);
-	mx_free(f);
+	MX_DONE(f, r, k1, t);
 }
 
 /* A KmID the operator revoked (m2msec maf client revoke) stays revoked for its keys when the
@@ -306,16 +280,13 @@ static void test_remote_replace_keeps_revocation(void **state)
 	snprintf(kmid, sizeof(kmid), "%s", mx_str(pc, "sec:mafClientReg", "assignedSymmKeyID"));
 	json_decref(pc);
 	k1 = mx_km(f, kmid, 9);
-	snprintf(path, sizeof(path), "%s", mk(f, k1, KR_VAL("/cse-in")));
+	snprintf(path, sizeof(path), "%s", mx_key_reg(f, k1, KR_VAL("/cse-in")));
 	mx_revoke(f, kmid);
 	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 4103);
 	for (int i = 1; i <= 5; i++)
 		assert_int_equal(mx_run_at(f, r, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, NULL, MX_NOW + i), 2001);
 	assert_int_equal(mx_run(f, t, M2M_OP_RETRIEVE, path, NULL, NULL), 4103);
-	m2m_maf_assoc_free(r);
-	m2m_maf_assoc_free(k1);
-	m2m_maf_assoc_free(t);
-	mx_free(f);
+	MX_DONE(f, r, k1, t);
 }
 
 /* max_keys_per_client sets the cap (here 3); a negative one is a configuration error. */
@@ -331,11 +302,10 @@ static void test_key_cap_configured(void **state)
 	f->maf->cfg.max_keys_per_client = 3;
 	(void)mx_register(f, a);
 	for (int i = 0; i < 3; i++)
-		(void)mk(f, a, KR_VAL("/cse-in"));
+		(void)mx_key_reg(f, a, KR_VAL("/cse-in"));
 	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", KR_VAL("/cse-in"), NULL), 4000);
 	assert_string_equal(f->last_outcome, "key-limit");
-	m2m_maf_assoc_free(a);
-	mx_free(f);
+	MX_DONE(f, a);
 }
 
 /* Expiry arithmetic: a cap so large that "now + cap" would overflow is a configuration error,
