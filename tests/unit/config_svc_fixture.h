@@ -110,6 +110,10 @@ static inline void cfg_svc_shared_rejects(const struct cfg_svc *s)
 	};
 	char ini[256], want[256], unknown[64];
 	struct cfg_svc_row row = {ini, want};
+	bool found = true;
+
+	assert_int_equal(s->parse("", &found, want, sizeof(want)), M2M_OK); /* no text: no section */
+	assert_false(found);
 
 	for (size_t i = 0; i < M2M_ARRAY_LEN(parse_rows); i++) {
 		snprintf(ini, sizeof(ini), "[%s]\n%s", s->name, parse_rows[i][0]);

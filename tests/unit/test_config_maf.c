@@ -110,8 +110,6 @@ static void test_rejects(void **state)
 	/* another service's section is skipped, and gives no [maf] */
 	assert_int_equal(parse(&c, "[mef]\nmef-fqdn = a.b\nca-dir = d\n", &found, err, sizeof(err)), M2M_OK);
 	assert_false(found);
-	assert_int_equal(parse(&c, "", &found, err, sizeof(err)), M2M_OK);
-	assert_false(found);
 }
 
 static void test_validate_names_the_line(void **state)
