@@ -138,9 +138,8 @@ int cli_cse_main(int argc, char **argv)
 	if (r != M2M_OK || (r = m2m_cse_config_validate(&cfg, err, sizeof(err))) != M2M_OK)
 		return svc_config_error(&s, err);
 	s.set = cse_settings(&cfg);
-	if (svc_file_missing(&s, "mef-ca", cfg.mef_ca, &rc) || svc_file_missing(&s, "mef-cert", cfg.mef_cert, &rc) ||
-	    svc_file_missing(&s, "mef-key", cfg.mef_key, &rc) || svc_file_missing(&s, "maf-ca", cfg.maf_ca, &rc) ||
-	    svc_file_missing(&s, "maf-cert", cfg.maf_cert, &rc) || svc_file_missing(&s, "maf-key", cfg.maf_key, &rc))
+	if (svc_link_files_missing(&s, "mef", cfg.mef_ca, cfg.mef_cert, cfg.mef_key, &rc) ||
+	    svc_link_files_missing(&s, "maf", cfg.maf_ca, cfg.maf_cert, cfg.maf_key, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
 	    (rc = cse_maf_start(&s, &cfg, &maf)) != CLI_OK)

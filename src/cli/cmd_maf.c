@@ -261,8 +261,7 @@ static int maf_prepare(struct svc *s, const void *cfgv, const char **fqdn)
 		.psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms, .psk_lookups_max = cfg->psk_lookups_max,
 	};
 	*fqdn = cfg->maf_fqdn;
-	if (svc_file_missing(s, "mef-ca", cfg->mef_ca, &rc) || svc_file_missing(s, "mef-cert", cfg->mef_cert, &rc) ||
-	    svc_file_missing(s, "mef-key", cfg->mef_key, &rc))
+	if (svc_link_files_missing(s, "mef", cfg->mef_ca, cfg->mef_cert, cfg->mef_key, &rc))
 		return rc;
 	return CLI_OK;
 }

@@ -123,6 +123,20 @@ bool svc_file_missing(const struct svc *s, const char *key, const char *file, in
 	return true;
 }
 
+bool svc_link_files_missing(const struct svc *s, const char *link, const char *ca, const char *cert,
+			    const char *key, int *rc)
+{
+	const char *const files[] = {ca, cert, key}, *const suffix[] = {"ca", "cert", "key"};
+	char name[32];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "%s-%s", link, suffix[i]);
+		if (svc_file_missing(s, name, files[i], rc))
+			return true;
+	}
+	return false;
+}
+
 /* The TLS layer prefixes its messages with the file they are about; map them back to the key. */
 static int tls_error(const struct svc *s, m2m_err r, const char *msg)
 {

@@ -59,6 +59,10 @@ int svc_errorf(const struct svc *s, const char *key, const char *value, const ch
 /* True (error printed, *rc set) when file is set but cannot be stat()ed: names key, path, line.
  * For a service's own file keys; svc_open checks the shared ones. */
 bool svc_file_missing(const struct svc *s, const char *key, const char *file, int *rc);
+/* svc_file_missing for the files of a link to another service: "<link>-ca", "<link>-cert",
+ * "<link>-key" (link "mef", "maf"), in that order. */
+bool svc_link_files_missing(const struct svc *s, const char *link, const char *ca, const char *cert,
+			    const char *key, int *rc);
 /* Check the configured files exist, install the log sink, open the credential store and the TLS
  * context. Errors are printed (naming key, path and line); returns CLI_OK or the exit code. */
 int svc_open(struct svc *s);

@@ -89,6 +89,12 @@ struct m2mi_cfg_https {
 m2m_err m2mi_cfg_check_https(const void *cfg, const struct m2mi_cfg_section *sec, const struct m2mi_cfg_https *h,
 			     char *errmsg, size_t errcap);
 
+/* The rate limits of a service's procedures (requests/minute per client identity and per source
+ * address, 0 = off; src/cli/svc_rate.c). T has int fields of these names. */
+#define M2MI_CFG_RATE_KEYS(T)                                                          \
+	M2MI_INT(T, "rate-limit-per-identity", rate_limit_per_identity, 0, 1000000),   \
+	M2MI_INT(T, "rate-limit-per-address", rate_limit_per_address, 0, 1000000)
+
 /* Parse the section sec of text into cfg (on top of its current values). Lines of the other known
  * sections are skipped (each service reads its own); an unknown section is an error. When
  * found != NULL it is set to whether sec's header (or, for an implicit section, any of its keys)

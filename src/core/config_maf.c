@@ -37,8 +37,7 @@ static const struct m2mi_cfg_key maf_keys[] = {
 	M2MI_INT(T, "mef-cache-seconds", mef_cache_seconds, 1, 86400),
 	M2MI_INT(T, "max-key-lifetime", max_key_lifetime, 60, 366 * 86400),
 	M2MI_INT(T, "max-registration-lifetime", max_registration_lifetime, 60, 3660 * 86400),
-	M2MI_INT(T, "rate-limit-per-identity", rate_limit_per_identity, 0, 1000000),
-	M2MI_INT(T, "rate-limit-per-address", rate_limit_per_address, 0, 1000000),
+	M2MI_CFG_RATE_KEYS(T),
 	M2MI_INT(T, "psk-lookup-timeout-ms", psk_lookup_timeout_ms, 100, 60000),
 	M2MI_INT(T, "psk-lookups-max", psk_lookups_max, 1, 65536),
 	/* unexpired key registrations one client may hold: the store stays bounded */

@@ -29,8 +29,7 @@ static const struct m2mi_cfg_key mef_keys[] = {
 	M2MI_CFG_SERVER_KEYS(T),
 	/* §10.7: every key derived from Ke expires no later than the enrolment */
 	M2MI_INT(T, "enrolment-expiry-days", enrolment_expiry_days, 1, 36500),
-	M2MI_INT(T, "rate-limit-per-identity", rate_limit_per_identity, 0, 1000000),
-	M2MI_INT(T, "rate-limit-per-address", rate_limit_per_address, 0, 1000000),
+	M2MI_CFG_RATE_KEYS(T),
 	M2MI_STR(T, "sp-id", sp_id),
 	M2MI_STR(T, "est-uri", est_uri),
 	/* PRAGMA synchronous of the service's connections (docs/config.md "[mef] store-sync") */
