@@ -182,6 +182,24 @@ static inline const char *mx_key_reg(mx *f, const m2m_maf_assoc *a, const char *
 	return path;
 }
 
+/* A remote-provisioning association: PSK identity = a KeID of the configured MEF ("13-<keid>"),
+ * bound to bound, with a Km from the MEF (0x5a bytes) and the SA's expiry (0 = none). */
+static inline m2m_maf_assoc *mx_remote(mx *f, const char *keid, const char *bound, int64_t expiry)
+{
+	uint8_t kb[32];
+	m2m_key *km = NULL;
+	m2m_sa sa = {.kind = M2M_SA_PSK, .entity = M2M_ENTITY_AE, .expiry = expiry};
+	m2m_maf_assoc *a = NULL;
+
+	memset(kb, 0x5a, sizeof(kb));
+	snprintf(sa.credential_id, sizeof(sa.credential_id), "13-%s", keid);
+	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", bound);
+	assert_int_equal(m2m_key_new(kb, 32, &km), M2M_OK);
+	assert_int_equal(m2m_maf_assoc_new(f->maf, &sa, NULL, km, &a), M2M_OK);
+	m2m_key_free(km);
+	return a;
+}
+
 /* The end of a test: free its associations (zeroized), then the fixture. */
 static inline void mx_done(mx *f, m2m_maf_assoc *const *as, size_t n)
 {

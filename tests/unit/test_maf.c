@@ -119,29 +119,12 @@ static void test_km_lookup(void **state)
 	mx_free(f);
 }
 
-/* A remote-provisioning association: PSK identity = a KeID of the configured MEF. */
-static m2m_maf_assoc *remote(mx *f, const char *keid, const char *bound, int64_t expiry)
-{
-	uint8_t kb[32];
-	m2m_key *km = NULL;
-	m2m_sa sa = {.kind = M2M_SA_PSK, .entity = M2M_ENTITY_AE, .expiry = expiry};
-	m2m_maf_assoc *a = NULL;
-
-	memset(kb, 0x5a, sizeof(kb));
-	snprintf(sa.credential_id, sizeof(sa.credential_id), "13-%s", keid);
-	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", bound);
-	assert_int_equal(m2m_key_new(kb, 32, &km), M2M_OK);
-	assert_int_equal(m2m_maf_assoc_new(f->maf, &sa, NULL, km, &a), M2M_OK);
-	m2m_key_free(km);
-	return a;
-}
-
 #define KEID "00112233445566778899AABBCCDDEEFF@mef.example.com"
 
 static void test_remote_provisioning(void **state)
 {
 	mx *f = mx_new();
-	m2m_maf_assoc *r = remote(f, KEID, "Cenr", MX_NOW + 5000), *other = remote(f, "00112233445566778899AABBCCDDEEFF@evil.example.com", "Cenr", 0);
+	m2m_maf_assoc *r = mx_remote(f, KEID, "Cenr", MX_NOW + 5000), *other = mx_remote(f, "00112233445566778899AABBCCDDEEFF@evil.example.com", "Cenr", 0);
 	m2m_key *km = NULL;
 	m2m_sa b;
 	json_t *pc = NULL;
@@ -151,7 +134,7 @@ static void test_remote_provisioning(void **state)
 	assert_int_equal(m2m_maf_assoc_peer(r), M2M_MAF_PEER_REMOTE);
 	assert_int_equal(m2m_maf_assoc_peer(other), M2M_MAF_PEER_NONE); /* not the configured MEF */
 	{
-		m2m_maf_assoc *nobody = remote(f, KEID, "", 0);
+		m2m_maf_assoc *nobody = mx_remote(f, KEID, "", 0);
 		assert_int_equal(m2m_maf_assoc_peer(nobody), M2M_MAF_PEER_REMOTE);
 		/* no AE-ID / CSE-ID for the enrolment: nothing to bind the Km to (4103) */
 		assert_int_equal(mx_run(f, nobody, M2M_OP_CREATE, "mafClientReg", MX_REG_BODY, NULL), 4103);
@@ -218,7 +201,7 @@ static void test_remote_provisioning(void **state)
 static void test_remote_disabled(void **state)
 {
 	mx *f = mx_new_cfg(NULL);
-	m2m_maf_assoc *r = remote(f, KEID, "Cenr", 0);
+	m2m_maf_assoc *r = mx_remote(f, KEID, "Cenr", 0);
 
 	(void)state;
 	assert_int_equal(m2m_maf_assoc_peer(r), M2M_MAF_PEER_NONE); /* no MEF configured */

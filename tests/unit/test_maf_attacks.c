@@ -213,30 +213,13 @@ static void test_keys_per_client_capped(void **state)
 	MX_DONE(f, a, b);
 }
 
-/* A remote-provisioning association (PSK identity = a KeID of the configured MEF, Km from it). */
-static m2m_maf_assoc *remote(mx *f, const char *keid, const char *bound)
-{
-	uint8_t kb[32];
-	m2m_key *km = NULL;
-	m2m_sa sa = {.kind = M2M_SA_PSK, .entity = M2M_ENTITY_AE};
-	m2m_maf_assoc *a = NULL;
-
-	memset(kb, 0x5a, sizeof(kb));
-	snprintf(sa.credential_id, sizeof(sa.credential_id), "13-%s", keid);
-	snprintf(sa.bound_id, sizeof(sa.bound_id), "%s", bound);
-	assert_int_equal(m2m_key_new(kb, 32, &km), M2M_OK);
-	assert_int_equal(m2m_maf_assoc_new(f->maf, &sa, NULL, km, &a), M2M_OK);
-	m2m_key_free(km);
-	return a;
-}
-
 /* An enrolee registering again and again through its KeID (clause 8.8.2.3) must not grow the
  * store: the Km records of its older registrations go (the oldest KmID stops working), and the
  * keys registered through an old KmID stay usable. */
 static void test_remote_registration_replaces(void **state)
 {
 	mx *f = mx_new();
-	m2m_maf_assoc *r = remote(f, "00112233445566778899AABBCCDDEEFF@mef.example.com", "Cenr"), *k1;
+	m2m_maf_assoc *r = mx_remote(f, "00112233445566778899AABBCCDDEEFF@mef.example.com", "Cenr", 0), *k1;
 	m2m_maf_assoc *t = mx_cert(f, MX_CSE_ABS, M2M_ENTITY_CSE);
 	m2m_credstore *st = NULL;
 	char kmid[128], path[96], ke[M2M_SA_ID_MAX];
@@ -270,7 +253,7 @@ static void test_remote_registration_replaces(void **state)
 static void test_remote_replace_keeps_revocation(void **state)
 {
 	mx *f = mx_new();
-	m2m_maf_assoc *r = remote(f, "00112233445566778899AABBCCDDEEFF@mef.example.com", "Cenr"), *k1;
+	m2m_maf_assoc *r = mx_remote(f, "00112233445566778899AABBCCDDEEFF@mef.example.com", "Cenr", 0), *k1;
 	m2m_maf_assoc *t = mx_cert(f, MX_CSE_ABS, M2M_ENTITY_CSE);
 	char kmid[128], path[96];
 	json_t *pc = NULL;
