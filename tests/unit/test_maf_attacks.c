@@ -118,6 +118,14 @@ static void test_revoked_kc_audited_revoked(void **state)
 	MX_DONE(f, a, t);
 }
 
+/* Ends a body at p with eight labels lbl: ["lbl",...]}} */
+static void end_labels(char *p, const char *lbl)
+{
+	for (int i = 0; i < 8; i++)
+		p += sprintf(p, "%s\"%s\"", i ? "," : "", lbl);
+	sprintf(p, "]}}");
+}
+
 /* Labels are any UTF-8 up to 63 bytes, eight of them: quotes and control characters escape to
  * several bytes each in the stored JSON, and nothing may be cut or silently dropped. */
 static void test_labels_survive_escaping(void **state)
@@ -135,9 +143,7 @@ static void test_labels_survive_escaping(void **state)
 		p += sprintf(p, "%s", i % 2 ? "\\u0001" : "\\\"");
 	p = body + sprintf(body, "{\"sec:clientRegCfg\":{\"fqdn\":\"maf.example.com\",\"adminFQDN\":\"admin.example.com\","
 				 "\"expirationTime\":\"" MX_ET "\",\"labels\":[");
-	for (int i = 0; i < 8; i++)
-		p += sprintf(p, "%s\"%s\"", i ? "," : "", lbl);
-	sprintf(p, "]}}");
+	end_labels(p, lbl);
 	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafClientReg", body, &pc), 2001);
 	arr = json_object_get(json_object_get(pc, "sec:mafClientReg"), "labels");
 	assert_int_equal(json_array_size(arr), 8);
@@ -152,9 +158,7 @@ static void test_labels_survive_escaping(void **state)
 	/* the same labels on a key registration */
 	p = body + sprintf(body, "{\"sec:keyRegCfg\":{\"fqdn\":\"maf.example.com\",\"adminFQDN\":\"admin.example.com\","
 				 "\"SUID\":32,\"targetIDs\":[\"/cse-in\"],\"expirationTime\":\"" MX_ET "\",\"labels\":[");
-	for (int i = 0; i < 8; i++)
-		p += sprintf(p, "%s\"%s\"", i ? "," : "", lbl);
-	sprintf(p, "]}}");
+	end_labels(p, lbl);
 	assert_int_equal(mx_run(f, a, M2M_OP_CREATE, "mafKeyReg", body, &pc), 2001);
 	snprintf(rpath, sizeof(rpath), "mafKeyReg/%s", mx_str(pc, "sec:mafKeyReg", "relKeyID"));
 	json_decref(pc);
