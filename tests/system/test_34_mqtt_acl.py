@@ -223,3 +223,38 @@ def test_unregistered_client_only_registers_under_its_identity(broker):
     broker.pub(dev9, "/oneM2M/reg_req/dev8/id-in/json", "other-credential", "dev9")
     broker.pub(dev9, "/oneM2M/reg_req/dev9/id-in/json", "register", "dev9")
     assert broker.first_message(s) == "/oneM2M/reg_req/dev9/id-in/json register"
+
+
+def test_acl_from_credential_store(run, pki):
+    """Active Kpsa records (owner = bound AE-ID) and certificate records with an owner (username =
+    the certificate's CN) get their own topics; a revoked record gets nothing and its key is not
+    exported; the broker then enforces it for the certificate client."""
+    store = pki / "creds.db"
+    k5, k7 = "55" * 32, "77" * 32
+    ok(run("cred", "add", "--store", store, "--kind", "kpsa", "--id", "kpsa5@" + SP, "--key", k5,
+           "--owner", "CAE05"))
+    ok(run("cred", "add", "--store", store, "--kind", "kpsa", "--id", "kpsa7@" + SP, "--key", k7,
+           "--owner", "CAE07"))
+    ok(run("cred", "revoke", "--store", store, "--id", "kpsa7@" + SP))
+    ok(run("ca", "issue", "--dir", pki / "ca", "--out", pki / "ae6", "--san",
+           "m2m://%s/id-in/CAE06" % SP, "--cn", "ae6"))
+    ok(run("cred", "add", "--store", store, "--kind", "cert", "--cert", pki / "ae6.crt", "--owner", "CAE06"))
+    cfg = write_config(pki, [])
+    cfg.write_text(cfg.read_text() + "cred-store = %s\n" % store)
+    acl, pskout = pki / "acl", pki / "psk"
+    cp = ok(run("mqtt-acl", "--config", cfg, "--acl-out", acl, "--psk-out", pskout))
+    assert k5 not in cp.stdout + cp.stderr
+    text = acl.read_text()
+    assert "user kpsa5@%s\ntopic write /oneM2M/req/CAE05/id-in/#\n" % SP in text
+    assert "user ae6\ntopic write /oneM2M/req/CAE06/id-in/#\n" in text
+    assert "CAE07" not in text and "kpsa7" not in text
+    assert pskout.read_text() == "kpsa5@%s:%s\n" % (SP, k5)
+
+    b = Broker(pki, acl, pskout)
+    try:
+        s = b.sub(b.cert_args("cse"), ["/oneM2M/req/+/id-in/#"], "C::id-in")
+        b.pub(b.cert_args("ae6"), "/oneM2M/req/CAE05/id-in/json", "spoofed", "A::CAE06")
+        b.pub(b.cert_args("ae6"), "/oneM2M/req/CAE06/id-in/json", "own", "A::CAE06")
+        assert b.first_message(s) == "/oneM2M/req/CAE06/id-in/json own"
+    finally:
+        b.stop()
