@@ -16,6 +16,8 @@ PACKAGES=(
   python3 python3-pytest python3-requests python3-cryptography
   # the documented examples (docs/pki.md, make run) use curl as the certificate client
   curl
+  # the MQTT binding tests run a real broker and its clients (docs/mqtt-binding.md)
+  mosquitto mosquitto-clients
 )
 
 missing=()

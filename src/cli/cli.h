@@ -27,6 +27,8 @@ int cli_enrol_main(int argc, char **argv);
 /* `m2msec maf` (cmd_maf.c) */
 int cli_maf_main(int argc, char **argv);
 int cli_maf_client_main(int argc, char **argv);
+/* `m2msec mqtt-acl` (cmd_mqtt_acl.c) */
+int cli_mqtt_acl_main(int argc, char **argv);
 
 /* Print "m2msec: <fmt>\n" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

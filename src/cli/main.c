@@ -24,6 +24,7 @@ static const struct {
 	{"enrol", cli_enrol_main, "enrol this device with a MEF (TS-0003 clause 8.3): Ke, KeID, target key, EST"},
 	{"maf", cli_maf_main, "run the M2M Authentication Function (TS-0003 8.8: Km, Kc for the MAF-based SAEF)"},
 	{"maf-client", cli_maf_client_main, "Entity A with a MAF (TS-0003 clause 8.2.2.3): register Kc for a target"},
+	{"mqtt-acl", cli_mqtt_acl_main, "write the mosquitto ACL and psk_file of the MQTT binding (TS-0010 7.4)"},
 };
 
 static void usage(FILE *f)

@@ -292,3 +292,15 @@ out:
 	m2m_id_free(id);
 	return r;
 }
+
+/* The i-th entry in KpsaID order, for tools that export the table (m2msec mqtt-acl). */
+m2m_err m2mi_psk_table_entry(const m2mi_psk_table *t, size_t i, const char **kpsaid, const char **bound,
+			     const m2m_key **key)
+{
+	if (t == NULL || i >= t->n)
+		return M2M_E_NOT_FOUND;
+	*kpsaid = t->e[i].kpsaid;
+	*bound = t->e[i].bound;
+	*key = t->e[i].key;
+	return M2M_OK;
+}

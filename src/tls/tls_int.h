@@ -85,6 +85,9 @@ m2m_err m2mi_psk_file_load(const char *path, m2mi_psk_table **out, char *errmsg,
 /* Wipe and free; NULL is a no-op. */
 void m2mi_psk_table_free(m2mi_psk_table *t);
 size_t m2mi_psk_table_count(const m2mi_psk_table *t);
+/* Entry i (< count) in KpsaID order: borrowed canonical KpsaID, bound identity and key. */
+m2m_err m2mi_psk_table_entry(const m2mi_psk_table *t, size_t i, const char **kpsaid, const char **bound,
+			     const m2m_key **key);
 /* The psk-file resolver (m2m_psk_resolve_fn, ctx = the table). */
 m2m_err m2mi_psk_file_resolve(void *ctx, const char *identity, int64_t now, m2m_key **key,
 			      m2m_sa *binding);

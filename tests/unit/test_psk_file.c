@@ -38,6 +38,15 @@ static void test_valid_file(void **state)
 	assert_string_equal(msg, "");
 	assert_int_equal(m2mi_psk_table_count(t), 4);
 
+	/* the export accessor (m2msec mqtt-acl): KpsaID order, canonical IDs, then the end */
+	const char *eid, *ebound;
+	const m2m_key *ek;
+	assert_int_equal(m2mi_psk_table_entry(t, 1, &eid, &ebound, &ek), M2M_OK);
+	assert_string_equal(eid, "kpsa1@sp.example.com");
+	assert_string_equal(ebound, "Cabc");
+	assert_int_equal(m2m_key_len(ek), 32);
+	assert_int_equal(m2mi_psk_table_entry(t, 4, &eid, &ebound, &ek), M2M_E_NOT_FOUND);
+
 	assert_int_equal(m2mi_psk_file_resolve(t, "kpsa1@sp.example.com", 0, &k, &sa), M2M_OK);
 	assert_int_equal(m2m_key_len(k), 32);
 	assert_int_equal(sa.kind, M2M_SA_PSK);
