@@ -371,7 +371,7 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	struct listener *l = NULL;
 	struct timeval tv;
 
-	for (int k = 0; w != NULL && k < 2; k++)
+	for (int k = 0; w != NULL && k < M2MI_NLISTENERS; k++)
 		if (w->ls[k].http == arg)
 			l = &w->ls[k];
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {

@@ -326,8 +326,11 @@ static void *worker_main(void *arg)
 	m2mi_http_linger_free_all(w); /* lingering closes end with the loop */
 	event_base_loop(w->base, EVLOOP_NONBLOCK); /* run the bufferevent finalizers */
 	/* A connection evhttp freed without its close callback still owes its service state. */
-	for (struct conn *c = w->conns; c != NULL; c = c->next)
+	for (struct conn *c = w->conns; c != NULL; c = c->next) {
 		m2mi_http_conn_state_close(c);
+		m2mi_ws_conn_free(c->ws);
+		c->ws = NULL;
+	}
 	return NULL;
 }
 
@@ -508,7 +511,7 @@ static m2m_err worker_init(struct worker *w, const m2m_http_server_config *cfg)
 
 static void worker_free(struct worker *w)
 {
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < M2MI_NLISTENERS; k++) {
 		if (w->ls[k].http != NULL)
 			evhttp_free(w->ls[k].http); /* closes its sockets and connections */
 		if (w->ls[k].backoff_ev != NULL)

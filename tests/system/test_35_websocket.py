@@ -27,7 +27,7 @@ def cse(m2msec_bin, tmp_path_factory):
     c.start("wss-listen = 127.0.0.1:%d\n" % c.wss_port)
     wait_port(c.wss_port, c.proc)
     yield c
-    c.stop()
+    assert c.stop() == 0  # a clean stop (an ASan build reports errors through the exit code)
 
 
 def tls_ctx(cse, crt, key):
