@@ -228,12 +228,15 @@ void m2mi_ws_upgrade(struct worker *w, struct evhttp_request *ev, struct conn *c
 	struct evkeyval *kv;
 	struct timeval idle = {srv->idle_s, 0};
 	char head[256];
-	size_t nh = 0, n;
+	/* the configured header limit, counted as the oneM2M mapping does (libevent's own is only a
+	 * backstop): request line, every "Name: value\r\n", the final CRLF */
+	size_t nh = 0, n, size = strlen(evhttp_request_get_uri(ev)) + 16;
 	m2mi_ws_hs hs;
 
 	TAILQ_FOREACH(kv, ih, next) {
-		if (nh == WS_MAX_HEADERS) {
-			refuse(ev, 431, "too many header fields");
+		size += strlen(kv->key) + strlen(kv->value) + 4;
+		if (nh == WS_MAX_HEADERS || size > srv->lim.max_header) {
+			refuse(ev, 431, "request header fields too large");
 			return;
 		}
 		h[nh++] = (m2m_http_header){kv->key, kv->value};

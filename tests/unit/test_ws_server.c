@@ -60,7 +60,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	char path[256];
 	m2m_tls_config tc = {.sp_id = "//sp.example.com", .allow_tls13 = true};
-	m2m_http_server_config cfg = {.wss_listen = "127.0.0.1:0", .threads = 1};
+	m2m_http_server_config cfg = {.wss_listen = "127.0.0.1:0", .threads = 1, .max_header = 1024};
 
 	snprintf(path, sizeof(path), "%s", tt_write("ws.psk", "kpsa1@sp.example.com " K1 " Cabc\n", 0600));
 	tc.psk_file = path;
@@ -263,6 +263,18 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(head, "HTTP/1.1 426 "));
 	assert_non_null(strstr(head, "Sec-WebSocket-Version: 13\r\n"));
 	io_close(&io);
+	/* the configured header limit holds on the wss listener too (431) */
+	{
+		char big[1400];
+
+		snprintf(big, sizeof(big), HS_HEAD "X-Pad: %0900d\r\nSec-WebSocket-Protocol: oneM2M.json\r\n"
+			 "Sec-WebSocket-Version: 13\r\n\r\n", 0);
+		io_open(&io, f);
+		io_send(&io, big, strlen(big));
+		io_head(&io, head, sizeof(head));
+		assert_non_null(strstr(head, "HTTP/1.1 431 "));
+		io_close(&io);
+	}
 	/* a TS-0009 request on the wss listener is no primitive there */
 	io_open(&io, f);
 	io_send(&io, onem2m, strlen(onem2m));
