@@ -32,6 +32,8 @@ struct fx {
 	m2m_err rc;
 	SSL_CTX *client;
 	struct tt_psk psk;
+	m2m_http_deferred *d;  /* a deferred answer (to "later") */
+	pthread_cond_t cv;
 };
 
 static void handler(void *ctx, int ti, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
@@ -42,9 +44,41 @@ static void handler(void *ctx, int ti, const m2m_sa *sa, m2m_request *req, m2m_r
 	f->calls++;
 	f->sa = *sa;
 	snprintf(f->fr, sizeof(f->fr), "%s", req->fr ? req->fr : "");
+	if (strcmp(req->to, "later") == 0) { /* answered by late_reply on the same loop */
+		f->d = m2m_http_defer(f->srv, ti);
+		assert_non_null(f->d);
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		return;
+	}
 	pthread_mutex_unlock(&f->mu);
 	rsp->rsc = 2000;
 	rsp->pc = json_pack("{s:s}", "to", req->to);
+}
+
+/* Posted to the loop: the deferred answer (as the CSE's writer hands it back). */
+static void late_reply(void *arg)
+{
+	struct fx *f = arg;
+	m2m_response rsp;
+
+	m2m_response_init(&rsp);
+	rsp.rsc = 2001;
+	rsp.rqi = strdup("late1");
+	m2m_http_deferred_reply(f->d, NULL, &rsp);
+	m2m_response_clear(&rsp);
+	pthread_mutex_lock(&f->mu);
+	f->d = NULL;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void wait_deferred(struct fx *f, bool present)
+{
+	pthread_mutex_lock(&f->mu);
+	while ((f->d != NULL) != present)
+		pthread_cond_wait(&f->cv, &f->mu);
+	pthread_mutex_unlock(&f->mu);
 }
 
 static void *run_thread(void *arg)
@@ -67,6 +101,7 @@ static int setup(void **state)
 	assert_int_equal(m2m_tls_new(&tc, &f->tls), M2M_OK);
 	cfg.tls = f->tls;
 	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
 	assert_int_equal(m2m_http_server_new(&cfg, handler, f, &f->srv), M2M_OK);
 	assert_true(m2m_http_server_wss_port(f->srv) > 0);
 	assert_int_equal(m2m_http_server_port(f->srv, true), -1);
@@ -88,6 +123,7 @@ static int teardown(void **state)
 	m2m_tls_free(f->tls);
 	SSL_CTX_free(f->client);
 	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
 	free(f);
 	return 0;
 }
@@ -303,12 +339,41 @@ static void test_stop_sends_1001(void **state)
 	m2mi_ws_rx_free(rx);
 }
 
+/* An answer the handler deferred (m2m_http_defer) goes out on the session later; one whose client
+ * went away meanwhile is dropped. */
+static void test_deferred(void **state)
+{
+	struct fx *f = *state;
+	const char *prim = "{\"op\":2,\"to\":\"later\",\"fr\":\"Cabc\",\"rqi\":\"r1\",\"rvi\":\"3\"}";
+	m2mi_ws_rx *rx = m2mi_ws_rx_new(false, 0);
+	char out[1024];
+	struct io io;
+
+	upgrade(&io, f);
+	send_frame(&io, M2MI_WS_OP_TEXT, prim, strlen(prim));
+	wait_deferred(f, true);
+	assert_int_equal(m2m_http_server_post(f->srv, 0, late_reply, f), M2M_OK);
+	assert_int_equal(next_unit(&io, rx, out, sizeof(out), NULL), M2MI_WS_OP_TEXT);
+	assert_non_null(strstr(out, "\"rsc\":2001"));
+	assert_non_null(strstr(out, "\"rqi\":\"late1\""));
+	/* the client leaves before the answer: it is dropped, the server goes on */
+	send_frame(&io, M2MI_WS_OP_TEXT, prim, strlen(prim));
+	wait_deferred(f, true);
+	io_close(&io);
+	assert_int_equal(m2m_http_server_post(f->srv, 0, late_reply, f), M2M_OK);
+	wait_deferred(f, false);
+	upgrade(&io, f);
+	io_close(&io);
+	m2mi_ws_rx_free(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_primitive_ping_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_sends_1001, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
