@@ -14,6 +14,8 @@ PACKAGES=(
   # tests, sanitizers, fuzzing
   libcmocka-dev clang-14 libclang-rt-14-dev llvm-14
   python3 python3-pytest python3-requests python3-cryptography
+  # a real WebSocket client (TS-0020) for tests/system/test_35_websocket.py
+  python3-websockets
   # the documented examples (docs/pki.md, make run) use curl as the certificate client
   curl
   # the MQTT binding tests run a real broker and its clients (docs/mqtt-binding.md)

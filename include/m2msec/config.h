@@ -71,6 +71,7 @@ typedef struct m2m_cse_config {
 	char maf_key[M2M_CFG_STR];         /* maf-key, default "": its private key (0600) */
 	int maf_cache_seconds;             /* maf-cache-seconds, default 60: longest a retrieved Kc is cached */
 	char maf_name[M2M_CFG_STR];        /* maf-name, default "" = the host of maf-url: the MAF's FQDN */
+	char wss_listen[M2M_CFG_STR];      /* wss-listen, default "off": WebSocket over TLS (TS-0020) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -131,6 +131,10 @@ typedef struct m2m_http_server_config {
 	 * thread waits on at once (0 = M2M_HTTP_DEFAULT_PSK_LOOKUPS; beyond, start_fn gets w = NULL). */
 	int psk_lookup_timeout_ms;
 	unsigned psk_lookups_max;
+	/* WebSocket over TLS (TS-0020, docs/websocket-binding.md): "host:port"; NULL, "" or "off" =
+	 * none. Needs tls; each text message is one JSON primitive handed to the handler with the
+	 * connection's association. */
+	const char *wss_listen;
 } m2m_http_server_config;
 
 /*
@@ -153,6 +157,8 @@ M2M_API void m2m_http_server_stop(m2m_http_server *srv);
 M2M_API void m2m_http_server_free(m2m_http_server *srv);
 /* The bound port of the HTTPS (https = true) or plain-HTTP listener; -1 if there is none. */
 M2M_API int m2m_http_server_port(const m2m_http_server *srv, bool https);
+/* The bound port of the WebSocket-over-TLS listener (wss_listen); -1 if there is none. */
+M2M_API int m2m_http_server_wss_port(const m2m_http_server *srv);
 /* The number of event-loop threads (cfg threads resolved). */
 M2M_API int m2m_http_server_threads(const m2m_http_server *srv);
 

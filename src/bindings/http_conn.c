@@ -25,6 +25,7 @@
 
 #include "bindings/http_linger.h"
 #include "bindings/http_server_int.h"
+#include "bindings/ws_server.h"
 #include "m2msec/log.h"
 
 #define BACKOFF_MIN_MS 50          /* accept paused after EMFILE/ENFILE: 50 ms, doubling ... */
@@ -115,6 +116,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 	if (c->deadline != NULL)
 		event_free(c->deadline);
 	m2mi_http_conn_state_close(c); /* the service's per-connection state (keys zeroized) */
+	m2mi_ws_conn_free(c->ws);      /* a WebSocket session on it (bindings/ws_server.c) */
 	if (!lingering) /* else the lingering socket holds its place in the caps */
 		m2mi_conn_limit_release(w->srv->limit, c->ip_family, c->ip);
 	free(c);
@@ -369,7 +371,7 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	struct listener *l = NULL;
 	struct timeval tv;
 
-	for (int k = 0; w != NULL && k < 2; k++)
+	for (int k = 0; w != NULL && k < M2MI_NLISTENERS; k++)
 		if (w->ls[k].http == arg)
 			l = &w->ls[k];
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {

@@ -42,6 +42,7 @@
 #include "bindings/http_server_int.h"
 #include "bindings/http_calls.h"
 #include "bindings/http_linger.h"
+#include "bindings/ws_server.h"
 #include "m2msec/config.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
@@ -129,6 +130,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		evhttp_connection_free(evcon); /* also frees ev; nothing was answered */
 		return;
 	}
+	if (l == &w->ls[L_WSS]) { /* only the WebSocket opening handshake is served there */
+		m2mi_ws_upgrade(w, ev, c);
+		return;
+	}
 	conn_id = c->id; /* c is not touched after reply(): a closing connection may go away */
 	m2m_request_init(&req);
 	m2m_response_init(&rsp);
@@ -200,6 +205,7 @@ struct m2m_http_deferred {
 	struct worker *w;
 	struct evhttp_request *ev; /* libevent keeps it until we answer, client gone or not */
 	bool tls, head;
+	bool ws;                   /* a WebSocket message: answered on the session of conn */
 	uint64_t conn;
 	int64_t t0;
 };
@@ -212,10 +218,11 @@ m2m_http_deferred *m2m_http_defer(m2m_http_server *srv, int thread_index)
 	if (srv == NULL || thread_index < 0 || thread_index >= srv->nthreads)
 		return NULL;
 	w = &srv->w[thread_index];
-	if (w->cur_ev == NULL || w->cur_deferred != NULL || (d = calloc(1, sizeof(*d))) == NULL)
+	if ((w->cur_ev == NULL && w->cur_ws == NULL) || w->cur_deferred != NULL || (d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
 	d->w = w;
 	d->ev = w->cur_ev;
+	d->ws = w->cur_ws != NULL;
 	d->tls = w->cur_tls;
 	d->head = w->cur_head;
 	d->conn = w->cur_conn;
@@ -231,6 +238,11 @@ void m2m_http_deferred_reply(m2m_http_deferred *d, const m2m_request *req, m2m_r
 	if (d == NULL)
 		return;
 	w = d->w;
+	if (d->ws) { /* bindings/ws_server.c: the session may have closed meanwhile */
+		m2mi_ws_deferred_reply(w, d->conn, d->t0, req, rsp);
+		free(d);
+		return;
+	}
 	if (rsp != NULL) {
 		if (rsp->rsc == 0)
 			m2m_response_error(rsp, 5000, "no response");
@@ -280,7 +292,10 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 	struct worker *w = arg;
 
 	w->draining = true; /* from now on every response says Connection: close */
-	for (int k = 0; k < 2; k++) {
+	for (struct conn *c = w->conns; c != NULL; c = c->next)
+		if (c->ws != NULL)
+			m2mi_ws_conn_stop(c->ws); /* Close 1001, drained below like a response */
+	for (int k = 0; k < M2MI_NLISTENERS; k++) {
 		if (w->ls[k].bound != NULL) {
 			evhttp_del_accept_socket(w->ls[k].http, w->ls[k].bound); /* closes the socket */
 			w->ls[k].bound = NULL;
@@ -302,7 +317,7 @@ static void *worker_main(void *arg)
 	event_base_dispatch(w->base);
 	m2mi_http_calls_stop(w->calls); /* no posted call may answer a request freed below */
 	/* Close every connection now, not at m2m_http_server_free(). */
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < M2MI_NLISTENERS; k++) {
 		if (w->ls[k].http != NULL)
 			evhttp_free(w->ls[k].http);
 		w->ls[k].http = NULL;
@@ -311,8 +326,11 @@ static void *worker_main(void *arg)
 	m2mi_http_linger_free_all(w); /* lingering closes end with the loop */
 	event_base_loop(w->base, EVLOOP_NONBLOCK); /* run the bufferevent finalizers */
 	/* A connection evhttp freed without its close callback still owes its service state. */
-	for (struct conn *c = w->conns; c != NULL; c = c->next)
+	for (struct conn *c = w->conns; c != NULL; c = c->next) {
 		m2mi_http_conn_state_close(c);
+		m2mi_ws_conn_free(c->ws);
+		c->ws = NULL;
+	}
 	return NULL;
 }
 
@@ -427,7 +445,7 @@ static m2m_err listener_init(struct worker *w, int k, const char *spec)
 	m2m_err rc;
 
 	l->w = w;
-	l->tls = k == L_HTTPS;
+	l->tls = k != L_HTTP;
 	l->http = evhttp_new(w->base);
 	if (l->http == NULL)
 		return M2M_E_NOMEM;
@@ -486,12 +504,14 @@ static m2m_err worker_init(struct worker *w, const m2m_http_server_config *cfg)
 		return rc;
 	if (enabled(cfg->http_listen) && (rc = listener_init(w, L_HTTP, cfg->http_listen)) != M2M_OK)
 		return rc;
+	if (enabled(cfg->wss_listen) && (rc = listener_init(w, L_WSS, cfg->wss_listen)) != M2M_OK)
+		return rc;
 	return M2M_OK;
 }
 
 static void worker_free(struct worker *w)
 {
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < M2MI_NLISTENERS; k++) {
 		if (w->ls[k].http != NULL)
 			evhttp_free(w->ls[k].http); /* closes its sockets and connections */
 		if (w->ls[k].backoff_ev != NULL)
@@ -524,8 +544,9 @@ m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_
 	*out = NULL;
 	if (cfg == NULL || fn == NULL)
 		return M2M_E_INVAL;
-	if ((!enabled(cfg->https_listen) && !enabled(cfg->http_listen)) ||
-	    (enabled(cfg->https_listen) && cfg->tls == NULL) || cfg->threads < 0 || cfg->threads > MAX_THREADS ||
+	if ((!enabled(cfg->https_listen) && !enabled(cfg->http_listen) && !enabled(cfg->wss_listen)) ||
+	    (enabled(cfg->https_listen) && cfg->tls == NULL) || (enabled(cfg->wss_listen) && cfg->tls == NULL) ||
+	    cfg->threads < 0 || cfg->threads > MAX_THREADS ||
 	    cfg->idle_timeout_s < 0 || cfg->header_timeout_s < 0)
 		return M2M_E_CONFIG;
 	nofile = m2mi_http_raise_nofile();
@@ -546,7 +567,7 @@ m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_
 	s->psk_lookups_max = cfg->psk_lookups_max ? cfg->psk_lookups_max : M2M_HTTP_DEFAULT_PSK_LOOKUPS;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	s->nthreads = cfg->threads ? cfg->threads : ncpu < 1 ? 1 : ncpu > MAX_THREADS ? MAX_THREADS : (int)ncpu;
-	s->port[L_HTTPS] = s->port[L_HTTP] = -1;
+	s->port[L_HTTPS] = s->port[L_HTTP] = s->port[L_WSS] = -1;
 	atomic_init(&s->next_conn, 0);
 	atomic_init(&s->stopping, false);
 	s->w = calloc((size_t)s->nthreads, sizeof(*s->w));
@@ -639,6 +660,11 @@ void *m2m_http_conn_state(m2m_http_server *srv, int thread_index)
 	if (srv == NULL || thread_index < 0 || thread_index >= srv->nthreads)
 		return NULL;
 	return srv->w[thread_index].cur_state;
+}
+
+int m2m_http_server_wss_port(const m2m_http_server *srv)
+{
+	return srv == NULL ? -1 : srv->port[L_WSS];
 }
 
 int m2m_http_server_threads(const m2m_http_server *srv)

@@ -19,7 +19,7 @@
 #include "m2msec/http.h"
 #include "m2msec/tls.h"
 
-enum { L_HTTPS = 0, L_HTTP = 1 };
+enum { L_HTTPS = 0, L_HTTP = 1, L_WSS = 2, M2MI_NLISTENERS = 3 }; /* L_WSS: bindings/ws_server.c */
 
 struct worker;
 
@@ -49,6 +49,7 @@ struct conn {
 	struct event *deadline;          /* closes it when no complete request arrives in time */
 	struct m2mi_hs *hs;              /* our handshake driver (bindings/http_hs.c), NULL = none */
 	bool no_linger;                  /* closed without a response (deadline): no lingering close */
+	struct m2mi_ws_conn *ws;         /* taken over by the WebSocket binding (bindings/ws_server.c) */
 };
 
 struct worker {
@@ -57,7 +58,7 @@ struct worker {
 	pthread_t tid;
 	bool started;
 	struct event_base *base;
-	struct listener ls[2];
+	struct listener ls[M2MI_NLISTENERS];
 	int stop_rd, stop_wr;
 	struct event *stop_ev, *drain_ev;
 	int drain_ticks;
@@ -75,6 +76,7 @@ struct worker {
 	unsigned psk_inflight;           /* PSK lookups waited on by this loop (bindings/http_hs.c) */
 	struct m2mi_linger *lingers;     /* lingering closes (bindings/http_linger.c) */
 	size_t nlingers;
+	struct m2mi_ws_conn *cur_ws;     /* the WebSocket session whose message is handled now */
 };
 
 struct m2mi_http_route {
@@ -96,7 +98,7 @@ struct m2m_http_server {
 	int header_s;
 	m2mi_conn_limit *limit;          /* shared by every thread */
 	int nthreads;
-	int port[2];
+	int port[M2MI_NLISTENERS];
 	bool ran;
 	atomic_bool stopping;            /* set by m2m_http_server_stop() */
 	atomic_uint_fast64_t next_conn;

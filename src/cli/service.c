@@ -180,7 +180,7 @@ int svc_open(struct svc *s)
 		return svc_errorf(s, "log-file", c->log_file, m2m_strerror(r), cli_exit_code(r));
 	if (nonempty(c->cred_store) && (r = m2m_credstore_open(c->cred_store, &s->store)) != M2M_OK)
 		return svc_errorf(s, "cred-store", c->cred_store, m2m_strerror(r), cli_exit_code(r));
-	if (svc_on(c->https_listen) != NULL) {
+	if (svc_on(c->https_listen) != NULL || (c->wss_listen != NULL && svc_on(c->wss_listen) != NULL)) {
 		m2m_tls_config tc = {
 			.cert_file = nonempty(c->cert),
 			.key_file = nonempty(c->key),
@@ -238,6 +238,7 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 		.header_timeout_s = c->header_timeout,
 		.psk_lookup_timeout_ms = c->psk_lookup_timeout_ms,
 		.psk_lookups_max = (unsigned)c->psk_lookups_max,
+		.wss_listen = c->wss_listen != NULL ? svc_on(c->wss_listen) : NULL,
 	};
 	m2m_err r;
 
@@ -249,6 +250,8 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 			return svc_errorf(s, "https-listen", c->https_listen, why, CLI_FAIL);
 		if (svc_on(c->http_listen) && !can_bind(c->http_listen))
 			return svc_errorf(s, "http-listen", c->http_listen, why, CLI_FAIL);
+		if (c->wss_listen != NULL && svc_on(c->wss_listen) && !can_bind(c->wss_listen))
+			return svc_errorf(s, "wss-listen", c->wss_listen, why, CLI_FAIL);
 	}
 	cli_errorf("%s: %s: listen: %s", s->name, s->path, m2m_strerror(r));
 	return cli_exit_code(r);

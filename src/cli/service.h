@@ -19,6 +19,7 @@
 /* The listener, TLS and log settings a service's configuration gives (pointers into it). */
 struct svc_settings {
 	const char *https_listen, *http_listen; /* "" or "off" = none */
+	const char *wss_listen;                 /* [cse] only (TS-0020); NULL, "" or "off" = none */
 	const char *cert, *key, *trust_anchors, *psk_file, *cred_store; /* "" = none */
 	const char *sp_id;                      /* NULL = no SP domain for SAN mapping */
 	const char *crl_file;                   /* "" = no CRL checking of client certificates */

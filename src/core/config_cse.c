@@ -60,6 +60,7 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "maf-key", maf_key),
 	M2MI_INT(T, "maf-cache-seconds", maf_cache_seconds, 0, 86400),
 	M2MI_STR(T, "maf-name", maf_name),
+	M2MI_STR(T, "wss-listen", wss_listen), /* docs/websocket-binding.md */
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -75,6 +76,7 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	snprintf(cfg->store, sizeof(cfg->store), "var/cse.db");
 	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8443");
 	snprintf(cfg->http_listen, sizeof(cfg->http_listen), "off");
+	snprintf(cfg->wss_listen, sizeof(cfg->wss_listen), "off");
 	snprintf(cfg->admin_originator, sizeof(cfg->admin_originator), "CAdmin");
 	cfg->tls13 = true;
 	cfg->max_body = 1048576;
@@ -250,6 +252,12 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 	}
 	if ((cfg->cert[0] == '\0') != (cfg->key[0] == '\0'))
 		FAIL_AT(cfg->cert[0] ? "cert" : "key", "cert and key must be given together");
+	if (enabled(cfg->wss_listen)) { /* TS-0020 clause 7: the same SAEFs as https-listen */
+		if (m2m_config_split_listen(cfg->wss_listen, host, sizeof(host), &port) != M2M_OK)
+			FAIL_AT("wss-listen", "wss-listen must be host:port");
+		if (cfg->psk_file[0] == '\0' && cfg->cred_store[0] == '\0' && cfg->cert[0] == '\0')
+			FAIL_AT("wss-listen", "wss-listen needs psk-file, cred-store and/or cert + key");
+	}
 	if (enabled(cfg->http_listen)) {
 		if (m2m_config_split_listen(cfg->http_listen, host, sizeof(host), &port) != M2M_OK)
 			FAIL_AT("http-listen", "http-listen must be host:port");

@@ -97,11 +97,34 @@ static void test_mef_keys(void **state)
 	}
 }
 
+/* wss-listen (TS-0020, docs/websocket-binding.md): off by default; host:port; needs a credential
+ * source like https-listen (TS-0020 clause 7: one of the SAEFs before the opening handshake). */
+static void test_wss_listen(void **state)
+{
+	m2m_cse_config c;
+	char err[256] = "";
+
+	(void)state;
+	m2m_cse_config_defaults(&c);
+	assert_string_equal(c.wss_listen, "off");
+	assert_int_equal(parse(&c, "psk-file = p\nwss-listen = 127.0.0.1:8446\n", err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.wss_listen, "127.0.0.1:8446");
+	assert_int_equal(parse(&c, "psk-file = p\nwss-listen = nowhere\n", err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: wss-listen must be host:port");
+	assert_int_equal(parse(&c, "https-listen = off\nhttp-listen = 127.0.0.1:1\nwss-listen = 127.0.0.1:2\n", err,
+			       sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 3: wss-listen needs psk-file, cred-store and/or cert + key");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_multi_section),
 		cmocka_unit_test(test_mef_keys),
+		cmocka_unit_test(test_wss_listen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
