@@ -71,6 +71,9 @@ typedef struct m2m_cse_config {
 	char maf_key[M2M_CFG_STR];         /* maf-key, default "": its private key (0600) */
 	int maf_cache_seconds;             /* maf-cache-seconds, default 60: longest a retrieved Kc is cached */
 	char maf_name[M2M_CFG_STR];        /* maf-name, default "" = the host of maf-url: the MAF's FQDN */
+	/* CoAP binding (TS-0008, docs/coap-dtls.md) */
+	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "off": CoAP over DTLS 1.2 (PSK) */
+	char coap_listen[M2M_CFG_STR];     /* coap-listen, default "off": plain CoAP, loopback only */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -78,6 +78,11 @@ static void handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *r
 		m2m_log(M2M_LOG_ERROR, "no memory to defer an answer"); /* released, never answered */
 }
 
+static bool listen_on(const char *v)
+{
+	return v[0] != '\0' && strcmp(v, "off") != 0;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: m2msec cse --config FILE [--check]\n\n"
@@ -138,6 +143,12 @@ int cli_cse_main(int argc, char **argv)
 	if (r != M2M_OK || (r = m2m_cse_config_validate(&cfg, err, sizeof(err))) != M2M_OK)
 		return svc_config_error(&s, err);
 	s.set = cse_settings(&cfg);
+	/* The CoAP binding (TS-0008) is not in this build: Debian's libcoap 4.3.1 answers 4.02 to
+	 * the oneM2M options (docs/coap-dtls.md). Refuse rather than ignore the listener. */
+	if (listen_on(cfg.coaps_listen) || listen_on(cfg.coap_listen))
+		return svc_errorf(&s, listen_on(cfg.coaps_listen) ? "coaps-listen" : "coap-listen",
+				  listen_on(cfg.coaps_listen) ? cfg.coaps_listen : cfg.coap_listen,
+				  "the CoAP binding is not available in this build (docs/coap-dtls.md)", CLI_USAGE);
 	if (svc_link_files_missing(&s, "mef", cfg.mef_ca, cfg.mef_cert, cfg.mef_key, &rc) ||
 	    svc_link_files_missing(&s, "maf", cfg.maf_ca, cfg.maf_cert, cfg.maf_key, &rc))
 		return rc;
