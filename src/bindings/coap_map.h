@@ -73,6 +73,7 @@ typedef struct m2mi_coap_msg {
 
 #define M2MI_COAP_DEFAULT_MAX_OPTIONS 4096u   /* sum of option value bytes of one request */
 #define M2MI_COAP_DEFAULT_MAX_PAYLOAD 1048576u /* reassembled payload (same as the HTTP body) */
+#define M2MI_COAP_MAX_NOPTS 256                /* options of one request (more: 4.02) */
 
 /* Size limits; 0 selects the default. */
 typedef struct m2mi_coap_limits {

@@ -16,6 +16,7 @@
 
 #include "m2msec/http.h"
 #include "m2msec/rsc.h"
+#include "bindings/query_map.h"
 
 #define RI_MAX 1024    /* X-M2M-RI length */
 #define IDS_MAX 64     /* rids / tids entries */
@@ -371,7 +372,7 @@ static m2m_err attribute(const char *name, size_t nn, const char *v, size_t n, m
 	return M2M_OK;
 }
 
-static m2m_err map_query(const char *q, size_t qn, m2m_request *req, m2m_response *rsp)
+m2m_err m2mi_query_map(const char *q, size_t qn, m2m_request *req, m2m_response *rsp)
 {
 	const char *end = q + qn;
 	unsigned seen = 0;
@@ -697,7 +698,7 @@ static m2m_err parse(const char *method, const char *target, const struct hdrs *
 		return NOMEM();
 	if (rc != M2M_OK)
 		return BAD("request-target path does not map to a resource ID");
-	if (q != NULL && (rc = map_query(q + 1, strlen(q + 1), req, rsp)) != M2M_OK)
+	if (q != NULL && (rc = m2mi_query_map(q + 1, strlen(q + 1), req, rsp)) != M2M_OK)
 		return rc;
 	if ((rc = map_content(h->ct, body, body_len, req, rsp)) != M2M_OK)
 		return rc;
