@@ -19,14 +19,20 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include "m2msec/coap.h"
+#include "m2msec/tls.h"
 
 struct seen {
 	int calls;
 	m2m_sa_kind kind;
 	m2m_op op;
 	char fr[64], rqi[64], to[64];
+	char bound[M2M_SA_ID_MAX];
 };
 
 static void handler(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
@@ -35,6 +41,7 @@ static void handler(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response 
 
 	s->calls++;
 	s->kind = sa->kind;
+	snprintf(s->bound, sizeof(s->bound), "%s", sa->bound_id);
 	s->op = req->op;
 	snprintf(s->fr, sizeof(s->fr), "%s", req->fr ? req->fr : "");
 	snprintf(s->rqi, sizeof(s->rqi), "%s", req->rqi ? req->rqi : "");
@@ -231,12 +238,119 @@ static void test_later_block_and_ping(void **state)
 	assert_int_equal(s.calls, 0);
 }
 
+/* ---- DTLS-PSK with an independent OpenSSL client ------------------------------------------ */
+
+static const char *client_key; /* 32 bytes */
+
+static unsigned int client_psk(SSL *ssl, const char *hint, char *identity, unsigned int max_id, unsigned char *psk,
+			       unsigned int max_psk)
+{
+	snprintf(identity, max_id, "kpsa-u1@sp.example.com");
+	memcpy(psk, client_key, 32);
+	return 32;
+}
+
+/* Connect, handshake, send req twice (a retransmission: same Message ID), read both answers. */
+static int dtls_exchange(int port, const char *key, const uint8_t *req, size_t n, uint8_t *a1, uint8_t *a2)
+{
+	SSL_CTX *ctx = SSL_CTX_new(DTLS_client_method());
+	SSL *ssl;
+	BIO *bio;
+	struct sockaddr_in a;
+	struct timeval tv = {20, 0};
+	int fd, got = -1;
+
+	client_key = key;
+	assert_non_null(ctx);
+	assert_int_equal(SSL_CTX_set_cipher_list(ctx, "PSK-AES128-CCM8"), 1);
+	SSL_CTX_set_psk_client_callback(ctx, client_psk);
+	assert_true((fd = socket(AF_INET, SOCK_DGRAM, 0)) >= 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	bio = BIO_new_dgram(fd, BIO_CLOSE);
+	(void)BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, &a);
+	ssl = SSL_new(ctx);
+	SSL_set_bio(ssl, bio, bio);
+	if (SSL_connect(ssl) == 1 && SSL_write(ssl, req, (int)n) == (int)n && SSL_read(ssl, a1, 512) > 0 &&
+	    SSL_write(ssl, req, (int)n) == (int)n)
+		got = SSL_read(ssl, a2, 512);
+	ERR_clear_error();
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return got;
+}
+
+static void test_dtls_psk_association_and_duplicates(void **state)
+{
+	struct seen s = {0};
+	m2m_coap_server *srv = NULL;
+	m2m_tls *tls = NULL;
+	char dir[] = "/tmp/coapdtlsXXXXXX", path[64];
+	const char *key = "0123456789abcdefghijklmnopqrstuv";
+	uint8_t buf[128], a1[512], a2[512];
+	size_t n = 0;
+	FILE *f;
+	int got;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/psk", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "kpsa-u1@sp.example.com ");
+	for (size_t i = 0; i < 32; i++)
+		fprintf(f, "%02x", (unsigned char)key[i]);
+	fprintf(f, " Cu1\n");
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	{
+		m2m_tls_config tc = {.psk_file = path, .sp_id = "//sp.example.com"};
+		assert_int_equal(m2m_tls_new(&tc, &tls), M2M_OK);
+	}
+	{
+		m2m_coap_server_config c = {.coaps_listen = "127.0.0.1:0", .tls = tls};
+		assert_int_equal(m2m_coap_server_new(&c, handler, &s, &srv), M2M_OK);
+	}
+	assert_int_equal(m2m_coap_server_start(srv), M2M_OK);
+	buf[n++] = 0x40 | 1; /* CON GET, token length 1 */
+	buf[n++] = 0x01;
+	buf[n++] = 0x55;
+	buf[n++] = 0x66;
+	buf[n++] = 0x77;
+	n += put_opt(buf + n, 0, 11, "cse-in", 6);
+	n += put_opt(buf + n, 11, 271, "3", 1);
+	n += put_opt(buf + n, 271, 279, "Cu1", 3);
+	n += put_opt(buf + n, 279, 283, "rq-d", 4);
+
+	got = dtls_exchange(m2m_coap_server_port(srv, true), key, buf, n, a1, a2);
+	assert_true(got > 5);
+	assert_int_equal(s.calls, 1);             /* the retransmission did not reach the CSE again */
+	assert_memory_equal(a1, a2, (size_t)got); /* ... and got the same answer (RFC 7252 4.5) */
+	assert_int_equal(s.kind, M2M_SA_PSK);     /* the association of the psk-file line */
+	assert_string_equal(s.bound, "Cu1");
+	assert_int_equal(a1[1], (2 << 5) | 5);
+	assert_int_equal(a1[2], 0x55);
+	assert_int_equal(a1[3], 0x66);
+
+	/* a wrong key: no session, nothing reaches the CSE */
+	assert_true(dtls_exchange(m2m_coap_server_port(srv, true), "vutsrqponmlkjihgfedcba9876543210", buf, n, a1,
+				  a2) <= 0);
+	assert_int_equal(s.calls, 1);
+	m2m_coap_server_free(srv);
+	m2m_tls_free(tls);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_refusals),
 		cmocka_unit_test(test_plain_request_roundtrip),
 		cmocka_unit_test(test_later_block_and_ping),
+		cmocka_unit_test(test_dtls_psk_association_and_duplicates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
