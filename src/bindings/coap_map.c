@@ -5,9 +5,9 @@
  * transfers) and the request/response primitives: method (clause 6.2.1, Table 6.2.1-1), Uri-Path
  * (clause 6.2.2.3, Table 6.2.2.3-1), Uri-Query (clause 6.2.2.3, parsed by the HTTP binding's
  * query mapping, bindings/query_map.h), the oneM2M options (clause 6.2.2.4, Table 6.2.2.4.0-1),
- * Content-Format and Accept (clause 6.2.2.2), payload (clause 6.2.3), and back: response code
- * (clause 6.2.4, Table 6.2.4-1), options and payload. Option processing follows RFC 7252 clause
- * 5.4. Everything that does not map is refused (fail closed); docs/coap-binding.md has the rules.
+ * Content-Format and Accept (clause 6.2.2.2) and payload (clause 6.2.3); the way back is
+ * bindings/coap_rsp.c. Option processing follows RFC 7252 clause 5.4. Everything that does not
+ * map is refused (fail closed); docs/coap-binding.md has the rules.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,7 +93,7 @@ static m2m_err fail(m2m_response *rsp, m2mi_coap_reqinfo *info, m2m_err err, int
 
 /* Valid UTF-8 (RFC 7252 clause 3.2 "string") without control characters (no NUL, CR, LF: what
  * is copied into a primitive or a log). */
-static bool clean(const uint8_t *s, size_t n)
+bool m2mi_coap_text_ok(const uint8_t *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < 0x20 || s[i] == 0x7f)
@@ -156,7 +156,7 @@ static m2m_err pick(const m2mi_coap_msg *msg, struct picked *pk, m2m_response *r
 		if (o->len < d->min || o->len > d->max)
 			return BADOPT("option %u has a value of %zu bytes (allowed %u..%u)", o->num, o->len, d->min,
 				      d->max);
-		if (d->kind == K_STR && !clean(o->val, o->len))
+		if (d->kind == K_STR && !m2mi_coap_text_ok(o->val, o->len))
 			return BADOPT("option %u is not UTF-8 text without control characters", o->num);
 		if (d->use == U_PATH || d->use == U_QUERY) {
 			const m2mi_coap_opt **v = d->use == U_PATH ? pk->path : pk->query;
@@ -429,7 +429,7 @@ static const m2mi_coap_opt *echo_rqi(const m2mi_coap_msg *msg)
 {
 	for (size_t i = 0; i < msg->nopts; i++)
 		if (msg->opts[i].num == M2MI_COAP_OPT_RQI)
-			return msg->opts[i].len > 0 && msg->opts[i].len <= 255 && clean(msg->opts[i].val, msg->opts[i].len)
+			return msg->opts[i].len > 0 && msg->opts[i].len <= 255 && m2mi_coap_text_ok(msg->opts[i].val, msg->opts[i].len)
 				       ? &msg->opts[i]
 				       : NULL;
 	return NULL;
@@ -470,138 +470,4 @@ m2m_err m2mi_coap_to_request(const m2mi_coap_msg *msg, const m2mi_coap_limits *l
 			rsp->rqi = dup_val(echo_rqi(msg)); /* best effort */
 	}
 	return rc;
-}
-
-/* ---- response (TS-0008 clauses 6.2.1, 6.2.3, 6.2.4) ------------------------------------------ */
-
-uint8_t m2mi_coap_code_of(int rsc, m2m_op op)
-{
-	int c;
-
-	if (rsc == 0)
-		rsc = M2M_RSC_INTERNAL_SERVER_ERROR;
-	if (rsc == M2M_RSC_OK) /* Table 6.2.4-1: 2.05 for a RETRIEVE, 2.04 for a NOTIFY */
-		return op == M2M_OP_NOTIFY ? C(2, 4) : C(2, 5);
-	c = m2m_rsc_coap_code(rsc); /* class*100 + detail (core/rsc.c holds the table) */
-	return C(c / 100, c % 100);
-}
-
-static m2m_err add_opt(m2mi_coap_out *out, uint16_t num, const void *val, size_t len)
-{
-	if (out->nopts >= M2MI_COAP_OUT_MAX_OPTS)
-		return M2M_E_RANGE;
-	out->opts[out->nopts++] = (m2mi_coap_opt){num, val, len};
-	return M2M_OK;
-}
-
-/* RFC 7252 clause 3.2: uint in the fewest bytes (0 is zero bytes). */
-static m2m_err add_uint(m2mi_coap_out *out, uint16_t num, unsigned long v)
-{
-	uint8_t *b;
-	size_t n = 0;
-
-	if (out->nnum >= sizeof(out->num) / sizeof(out->num[0]))
-		return M2M_E_RANGE;
-	b = out->num[out->nnum++];
-	for (unsigned long t = v; t != 0 && n < 4; t >>= 8)
-		n++;
-	for (size_t i = 0; i < n; i++)
-		b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-	return add_opt(out, num, b, n);
-}
-
-static bool clean_str(const char *s)
-{
-	return s != NULL && s[0] != '\0' && strlen(s) <= 255 && clean((const uint8_t *)s, strlen(s));
-}
-
-/* TS-0008 clause 6.2.3: the created resource's URI as Location-Path options, written like
- * Uri-Path ("~" / "_" first for SP-relative / absolute). A location that does not split into
- * clean segments of at most 255 bytes is left out rather than sent damaged. */
-static m2m_err add_location(m2mi_coap_out *out, const char *loc)
-{
-	size_t n, start = 0, saved = out->nopts;
-	char *s;
-
-	if (loc == NULL || !clean((const uint8_t *)loc, strlen(loc)))
-		return M2M_OK;
-	/* "//sp/x" -> "_/sp/x", "/cse/x" -> "~/cse/x", "x/y" as it is */
-	n = strlen(loc);
-	if ((s = malloc(n + 3)) == NULL)
-		return M2M_E_NOMEM;
-	if (loc[0] == '/') {
-		s[0] = loc[1] == '/' ? '_' : '~';
-		memcpy(s + 1, loc + (loc[1] == '/'), n + 1 - (loc[1] == '/'));
-	} else {
-		memcpy(s, loc, n + 1);
-	}
-	out->loc = s;
-	n = strlen(s);
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != '/')
-			continue;
-		if (i == start || i - start > 255 || add_opt(out, M2MI_COAP_OPT_LOCATION_PATH, s + start, i - start) != M2M_OK) {
-			out->nopts = saved;
-			return M2M_OK;
-		}
-		start = i + 1;
-	}
-	return M2M_OK;
-}
-
-m2m_err m2mi_coap_from_response(const m2m_request *req, const m2m_response *rsp, const m2mi_coap_reqinfo *info,
-				m2mi_coap_out *out)
-{
-	m2m_op op = req != NULL ? req->op : M2M_OP_NONE;
-	int rsc;
-	const char *ri, *rvi;
-	m2m_err rc = M2M_OK;
-
-	if (rsp == NULL || out == NULL)
-		return M2M_E_INVAL;
-	memset(out, 0, sizeof(*out));
-	rsc = rsp->rsc != 0 ? rsp->rsc : M2M_RSC_INTERNAL_SERVER_ERROR;
-	out->code = info != NULL && info->code != 0 ? info->code : m2mi_coap_code_of(rsc, op);
-	ri = rsp->rqi ? rsp->rqi : req ? req->rqi : NULL;
-	rvi = rsp->rvi ? rsp->rvi : req && req->rvi ? req->rvi : "3";
-	/* Table 6.2.4-1: the payload of a 2.04 answering a NOTIFY is empty */
-	if (rsp->pc != NULL && !(rsc == M2M_RSC_OK && op == M2M_OP_NOTIFY)) {
-		out->payload = json_dumps(rsp->pc, JSON_COMPACT);
-		if (out->payload == NULL)
-			return M2M_E_NOMEM;
-		out->payload_len = strlen(out->payload);
-	}
-	/* ascending option numbers: 8, 12, 14, 271, 283, 307, 319, 323 */
-	if (op == M2M_OP_CREATE && (rsp->location != NULL || rsp->location_s != NULL))
-		rc = add_location(out, (req->drt == 2 && rsp->location != NULL) || rsp->location_s == NULL
-					       ? rsp->location
-					       : rsp->location_s);
-	if (rc == M2M_OK && out->payload != NULL)
-		rc = add_uint(out, M2MI_COAP_OPT_CONTENT_FORMAT,
-			      info != NULL && info->content_format != 0 ? info->content_format : M2MI_COAP_CF_JSON);
-	if (rc == M2M_OK && rsp->retry_after > 0) /* RFC 7252 clause 5.9.3.4: Max-Age with 5.03 */
-		rc = add_uint(out, M2MI_COAP_OPT_MAX_AGE, (unsigned long)rsp->retry_after);
-	if (rc == M2M_OK && strcmp(rvi, RVI_R1) != 0 && clean_str(rvi) && strlen(rvi) <= 2)
-		rc = add_opt(out, M2MI_COAP_OPT_RVI, rvi, strlen(rvi));
-	if (rc == M2M_OK && clean_str(ri))
-		rc = add_opt(out, M2MI_COAP_OPT_RQI, ri, strlen(ri));
-	if (rc == M2M_OK) /* TS-0008 clause 6.2.4: always, many RSCs share one code */
-		rc = add_uint(out, M2MI_COAP_OPT_RSC, (unsigned long)rsc);
-	if (rc == M2M_OK && rsp->cnst == 1 && rsp->cnot > 0) {
-		rc = add_uint(out, M2MI_COAP_OPT_CTO, (unsigned long)rsp->cnot);
-		if (rc == M2M_OK)
-			rc = add_uint(out, M2MI_COAP_OPT_CTS, 1);
-	}
-	if (rc != M2M_OK)
-		m2mi_coap_out_clear(out);
-	return rc;
-}
-
-void m2mi_coap_out_clear(m2mi_coap_out *out)
-{
-	if (out == NULL)
-		return;
-	free(out->payload);
-	free(out->loc);
-	memset(out, 0, sizeof(*out));
 }

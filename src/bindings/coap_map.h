@@ -137,6 +137,10 @@ M2M_WUR m2m_err m2mi_coap_from_response(const m2m_request *req, const m2m_respon
 /* Release out's storage and zero it. NULL is a no-op. */
 void m2mi_coap_out_clear(m2mi_coap_out *out);
 
+/* True for valid UTF-8 without control characters (RFC 7252 clause 3.2 "string"; no NUL, CR,
+ * LF): what may be copied from an option into a primitive or a log, or from one into an option. */
+bool m2mi_coap_text_ok(const uint8_t *s, size_t n);
+
 /* The CoAP response code of rsc for operation op (TS-0008 Table 6.2.4-1). */
 uint8_t m2mi_coap_code_of(int rsc, m2m_op op);
 

@@ -119,12 +119,85 @@ static void test_format_errors(void **state)
 	assert_int_equal(m2mi_coap_decode((const uint8_t *)"\x40\x01\x00\x00", 4, o, 4, NULL), M2M_E_INVAL);
 }
 
+/* A request encoded, decoded and mapped: POST /cse-in, TY 2, JSON (TS-0008 clauses 6.2.1,
+ * 6.2.2.4): the two halves fit together. */
+static void test_decode_then_map(void **state)
+{
+	uint8_t buf[128];
+	m2mi_coap_opt in[] = {
+		{11, (const uint8_t *)"cse-in", 6}, {12, (const uint8_t *)"\x32", 1}, {267, (const uint8_t *)"\x02", 1},
+		{271, (const uint8_t *)"3", 1}, {279, (const uint8_t *)"CAE1", 4}, {283, (const uint8_t *)"q1", 2},
+	};
+	m2mi_coap_msg m = {M2MI_COAP_CON, M2MI_COAP_POST, 0x1234, (const uint8_t *)"\x01\x02", 2, in, 6,
+			   (const uint8_t *)"{\"m2m:ae\":{\"api\":\"Nx\",\"rr\":false}}", 0};
+	m2mi_coap_opt o[8];
+	m2mi_coap_msg d;
+	m2mi_coap_reqinfo info;
+	m2m_request req;
+	m2m_response rsp;
+	size_t n;
+
+	m.payload_len = strlen((const char *)m.payload);
+	assert_int_equal(m2mi_coap_encode(&m, buf, sizeof(buf), &n), M2M_OK);
+	/* the fixed part is what RFC 7252 clause 3 prescribes */
+	assert_memory_equal(buf, "\x42\x02\x12\x34\x01\x02\xb6" "cse-in" "\x11\x32", 15);
+	assert_int_equal(m2mi_coap_decode(buf, n, o, 8, &d), M2M_OK);
+	m2m_request_init(&req);
+	m2m_response_init(&rsp);
+	assert_int_equal(m2mi_coap_to_request(&d, NULL, &req, &rsp, &info), M2M_OK);
+	assert_int_equal(req.op, M2M_OP_CREATE);
+	assert_int_equal(req.ty, 2);
+	assert_string_equal(req.to, "cse-in");
+	assert_string_equal(req.fr, "CAE1");
+	assert_string_equal(req.rqi, "q1");
+	assert_non_null(json_object_get(req.pc, "m2m:ae"));
+	m2m_request_clear(&req);
+	m2m_response_clear(&rsp);
+}
+
+/* What libcoap's coap-client sent for `coap-client -m post -O 267,0x02 -O 271,3 -O 279,CAE1
+ * -O 283,q1 -t 50 -e '{"m2m:ae":...}' coap://127.0.0.1:PORT/cse-in?rcn=1` (captured once):
+ * Uri-Port, Uri-Path, Content-Format, Uri-Query, then the oneM2M options, payload. */
+static void test_libcoap_datagram(void **state)
+{
+	static const uint8_t b[] = {
+		0x41, 0x02, 0x79, 0xe0, 0x01, 0x72, 0xe3, 0x90, 0x46, 0x63, 0x73, 0x65, 0x2d, 0x69, 0x6e, 0x11,
+		0x32, 0x35, 0x72, 0x63, 0x6e, 0x3d, 0x31, 0xd1, 0xef, 0x02, 0x41, 0x33, 0x84, 0x43, 0x41, 0x45,
+		0x31, 0x42, 0x71, 0x31, 0xff, 0x7b, 0x22, 0x6d, 0x32, 0x6d, 0x3a, 0x61, 0x65, 0x22, 0x3a, 0x7b,
+		0x22, 0x61, 0x70, 0x69, 0x22, 0x3a, 0x22, 0x4e, 0x78, 0x22, 0x2c, 0x22, 0x72, 0x72, 0x22, 0x3a,
+		0x66, 0x61, 0x6c, 0x73, 0x65, 0x7d, 0x7d
+	};
+	m2mi_coap_opt o[16];
+	m2mi_coap_msg d;
+	m2mi_coap_reqinfo info;
+	m2m_request req;
+	m2m_response rsp;
+
+	assert_int_equal(m2mi_coap_decode(b, sizeof(b), o, 16, &d), M2M_OK);
+	assert_int_equal(d.nopts, 8);
+	m2m_request_init(&req);
+	m2m_response_init(&rsp);
+	assert_int_equal(m2mi_coap_to_request(&d, NULL, &req, &rsp, &info), M2M_OK);
+	assert_int_equal(req.op, M2M_OP_CREATE);
+	assert_int_equal(req.ty, 2);
+	assert_int_equal(req.rcn, 1);
+	assert_string_equal(req.to, "cse-in");
+	assert_string_equal(req.fr, "CAE1");
+	assert_string_equal(req.rqi, "q1");
+	assert_string_equal(req.rvi, "3");
+	assert_non_null(json_object_get(req.pc, "m2m:ae"));
+	m2m_request_clear(&req);
+	m2m_response_clear(&rsp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc_example),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_format_errors),
+		cmocka_unit_test(test_decode_then_map),
+		cmocka_unit_test(test_libcoap_datagram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
