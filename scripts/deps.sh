@@ -11,6 +11,8 @@ PACKAGES=(
   build-essential cmake pkg-config
   # crypto / TLS (the one stack), identifiers, storage, JSON, HTTP
   openssl libssl-dev libunistring-dev libsqlite3-dev sqlite3 libjansson-dev libevent-dev
+  # CoAP over DTLS (TS-0008): coap-client-openssl, the independent client of the system tests
+  libcoap3-bin
   # tests, sanitizers, fuzzing
   libcmocka-dev clang-14 libclang-rt-14-dev llvm-14
   python3 python3-pytest python3-requests python3-cryptography

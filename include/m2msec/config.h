@@ -72,6 +72,9 @@ typedef struct m2m_cse_config {
 	int maf_cache_seconds;             /* maf-cache-seconds, default 60: longest a retrieved Kc is cached */
 	char maf_name[M2M_CFG_STR];        /* maf-name, default "" = the host of maf-url: the MAF's FQDN */
 	char wss_listen[M2M_CFG_STR];      /* wss-listen, default "off": WebSocket over TLS (TS-0020) */
+	/* CoAP binding (TS-0008, docs/coap-dtls.md) */
+	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "off": CoAP over DTLS 1.2 (PSK) */
+	char coap_listen[M2M_CFG_STR];     /* coap-listen, default "off": plain CoAP, loopback only */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

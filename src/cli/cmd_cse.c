@@ -15,6 +15,7 @@
 #include "cli/cse_maf.h"
 #include "cli/cse_mef.h"
 #include "cli/service.h"
+#include "m2msec/coap.h"
 #include "m2msec/config.h"
 #include "m2msec/cse.h"
 #include "m2msec/http.h"
@@ -33,6 +34,8 @@ struct cse_ctx {
 	int nworkers;
 	m2m_http_server *srv;
 	struct loop_link *links;
+	m2m_cse_worker *coap_worker; /* the CoAP thread's own worker (TS-0008 binding) */
+	m2m_coap_server *coap;
 };
 
 /* On the worker's loop: finish the requests whose verification results are in. */
@@ -78,6 +81,39 @@ static void handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *r
 		m2m_log(M2M_LOG_ERROR, "no memory to defer an answer"); /* released, never answered */
 }
 
+static bool listen_on(const char *v)
+{
+	return v[0] != '\0' && strcmp(v, "off") != 0;
+}
+
+/* On the CoAP thread (docs/coap-dtls.md): the same request path with the DTLS session's
+ * association. Its worker has no wake function, so a <subscription> verification waits on the
+ * CoAP thread only, never on an HTTP loop. */
+static void handle_coap(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+{
+	struct cse_ctx *c = ctx;
+
+	m2m_cse_handle(c->coap_worker, sa, req, rsp, (int64_t)time(NULL));
+}
+
+/* The CoAP binding when coaps-listen or coap-listen is set; CLI_OK when neither is. */
+static int cse_coap_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse, struct cse_ctx *c)
+{
+	m2m_coap_server_config cc = {.coaps_listen = cfg->coaps_listen, .tls = s->tls,
+				     .coap_listen = cfg->coap_listen};
+	bool dtls = listen_on(cfg->coaps_listen);
+	m2m_err r;
+
+	if (!dtls && !listen_on(cfg->coap_listen))
+		return CLI_OK;
+	if ((r = m2m_cse_worker_new(cse, &c->coap_worker)) != M2M_OK)
+		return cli_fail("cse: CoAP worker", r);
+	if ((r = m2m_coap_server_new(&cc, handle_coap, c, &c->coap)) != M2M_OK)
+		return svc_errorf(s, dtls ? "coaps-listen" : "coap-listen", dtls ? cfg->coaps_listen : cfg->coap_listen,
+				  m2m_strerror(r), cli_exit_code(r));
+	return CLI_OK;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: m2msec cse --config FILE [--check]\n\n"
@@ -121,7 +157,7 @@ int cli_cse_main(int argc, char **argv)
 	char err[512] = "", *text = NULL;
 	size_t len = 0;
 	m2m_cse *cse = NULL;
-	struct cse_ctx ctx = {NULL, 0, NULL, NULL};
+	struct cse_ctx ctx = {NULL, 0, NULL, NULL, NULL, NULL};
 	struct svc s = {.name = "cse", .cfg = &cfg, .line = cse_line};
 	struct cse_mef *mef = NULL;
 	struct remote_res *maf = NULL;
@@ -169,6 +205,9 @@ int cli_cse_main(int argc, char **argv)
 		ctx.links[i] = (struct loop_link){&ctx, i};
 		m2m_cse_worker_set_wake(ctx.workers[i], wake_worker, &ctx.links[i]);
 	}
+	if ((rc = cse_coap_open(&s, &cfg, cse, &ctx)) != CLI_OK)
+		goto out;
+	rc = CLI_FAIL;
 	if (check_only) {
 		puts("configuration ok");
 		rc = CLI_OK;
@@ -179,12 +218,19 @@ int cli_cse_main(int argc, char **argv)
 		rc = cli_fail("cse: writer", r);
 		goto out;
 	}
-	m2m_log(M2M_LOG_INFO, "CSE %s (%s) listening https=%d http=%d threads=%d", cfg.cse_id, cfg.name,
-		m2m_http_server_port(s.srv, true), m2m_http_server_port(s.srv, false), ctx.nworkers);
+	if (ctx.coap != NULL && (r = m2m_coap_server_start(ctx.coap)) != M2M_OK) {
+		rc = cli_fail("cse: CoAP", r);
+		goto out;
+	}
+	m2m_log(M2M_LOG_INFO, "CSE %s (%s) listening https=%d http=%d coaps=%d coap=%d threads=%d", cfg.cse_id,
+		cfg.name, m2m_http_server_port(s.srv, true), m2m_http_server_port(s.srv, false),
+		m2m_coap_server_port(ctx.coap, true), m2m_coap_server_port(ctx.coap, false), ctx.nworkers);
 	r = svc_run(&s);
 	m2m_log(M2M_LOG_INFO, "CSE stopped");
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
+	m2m_coap_server_free(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
+	m2m_cse_worker_free(ctx.coap_worker);
 	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
 	remote_res_stop(maf); /* after cse_mef_stop: its profile refresh gates this resolver */
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)

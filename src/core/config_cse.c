@@ -61,6 +61,8 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_INT(T, "maf-cache-seconds", maf_cache_seconds, 0, 86400),
 	M2MI_STR(T, "maf-name", maf_name),
 	M2MI_STR(T, "wss-listen", wss_listen), /* docs/websocket-binding.md */
+	M2MI_STR(T, "coaps-listen", coaps_listen),
+	M2MI_STR(T, "coap-listen", coap_listen),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -77,6 +79,8 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8443");
 	snprintf(cfg->http_listen, sizeof(cfg->http_listen), "off");
 	snprintf(cfg->wss_listen, sizeof(cfg->wss_listen), "off");
+	snprintf(cfg->coaps_listen, sizeof(cfg->coaps_listen), "off");
+	snprintf(cfg->coap_listen, sizeof(cfg->coap_listen), "off");
 	snprintf(cfg->admin_originator, sizeof(cfg->admin_originator), "CAdmin");
 	cfg->tls13 = true;
 	cfg->max_body = 1048576;
@@ -266,6 +270,21 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 			FAIL_AT("http-listen", "http-listen must be a loopback address (127.0.0.0/8, ::1, localhost)");
 	} else if (cfg->admin_plain_http) {
 		FAIL_AT("dev-admin-over-plain-http", "dev-admin-over-plain-http needs a loopback http-listen");
+	}
+	if (enabled(cfg->coaps_listen)) { /* TS-0008 clause 7: DTLS-PSK with the same resolver chain */
+		if (m2m_config_split_listen(cfg->coaps_listen, host, sizeof(host), &port) != M2M_OK)
+			FAIL_AT("coaps-listen", "coaps-listen must be host:port");
+		if (cfg->psk_file[0] == '\0' && cfg->cred_store[0] == '\0')
+			FAIL_AT("coaps-listen", "coaps-listen needs psk-file and/or cred-store (DTLS-PSK)");
+		if (!enabled(cfg->https_listen))
+			FAIL_AT("coaps-listen", "coaps-listen needs https-listen (it shares its PSK resolver chain)");
+	}
+	if (enabled(cfg->coap_listen)) {
+		if (m2m_config_split_listen(cfg->coap_listen, host, sizeof(host), &port) != M2M_OK)
+			FAIL_AT("coap-listen", "coap-listen must be host:port");
+		/* like http-listen: nothing on plain CoAP is authenticated */
+		if (!m2m_config_is_loopback(host))
+			FAIL_AT("coap-listen", "coap-listen must be a loopback address (127.0.0.0/8, ::1, localhost)");
 	}
 	/* 0 would make every discovery answer empty and partial: a typo, not a setting */
 	if (cfg->discovery_scan_max < 1 || cfg->discovery_lim_default < 1)

@@ -356,6 +356,41 @@ static void test_store_sync(void **state)
 	assert_string_equal(err, "line 2: key 'store-sync' given twice");
 }
 
+/* The CoAP binding's listeners (TS-0008 clause 7, docs/config.md): coap-listen is loopback only
+ * like http-listen; coaps-listen needs a PSK source (DTLS-PSK only) and the HTTPS resolver chain. */
+static void test_coap_listen_keys(void **state)
+{
+	m2m_cse_config c;
+	char err[256];
+	const struct { const char *ini; const char *want; } rows[] = {
+		{"psk-file = p\ncoap-listen = 0.0.0.0:5683\n", "line 2: coap-listen must be a loopback"},
+		{"psk-file = p\ncoap-listen = 10.0.0.1:5683\n", "line 2: coap-listen must be a loopback"},
+		{"psk-file = p\ncoap-listen = nonsense\n", "line 2: coap-listen must be host:port"},
+		{"psk-file = p\ncoaps-listen = nonsense\n", "line 2: coaps-listen must be host:port"},
+		{"cert = c\nkey = k\ncoaps-listen = 127.0.0.1:5684\n", "line 3: coaps-listen needs psk-file"},
+		{"psk-file = p\nhttp-listen = 127.0.0.1:1\nhttps-listen = off\ncoaps-listen = 127.0.0.1:5684\n",
+		 "line 4: coaps-listen needs https-listen"},
+	};
+	m2m_cse_config_defaults(&c);
+	assert_string_equal(c.coaps_listen, "off");
+	assert_string_equal(c.coap_listen, "off");
+	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
+		assert_int_equal(parse(&c, rows[i].ini, err, sizeof(err)), M2M_OK);
+		err[0] = '\0';
+		assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		if (strstr(err, rows[i].want) == NULL)
+			fail_msg("row %zu: '%s' lacks '%s'", i, err, rows[i].want);
+	}
+	assert_int_equal(parse(&c, "psk-file = p\ncoaps-listen = 0.0.0.0:5684\ncoap-listen = [::1]:5683\n", err,
+			       sizeof(err)), M2M_OK);
+	assert_string_equal(c.coaps_listen, "0.0.0.0:5684");
+	assert_string_equal(c.coap_listen, "[::1]:5683");
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_int_equal(parse(&c, "coap-listen = 127.0.0.1:1\ncoap-listen = 127.0.0.1:2\n", err, sizeof(err)),
+			 M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: key 'coap-listen' given twice");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_limits_and_log_keys),
 		cmocka_unit_test(test_engine),
 		cmocka_unit_test(test_store_sync),
+		cmocka_unit_test(test_coap_listen_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the public API of the CoAP server of the secure CSE (TS-0008 V3.9.0,
+ * docs/coap-dtls.md): one thread of its own (it never runs on, nor blocks, the HTTP event loops)
+ * with a DTLS 1.2 endpoint on OpenSSL (cookie exchange, one connected socket per peer) whose PSK
+ * identities are resolved by the SAME resolver chain as HTTPS (the m2m_tls of the https
+ * listener: psk-file, credential store, and the caches of asynchronous resolvers; TS-0003
+ * clause 8.2.2.1), and an optional loopback-only plain CoAP endpoint (security association of
+ * kind M2M_SA_NONE, like http-listen). Every request reaches the handler with the security
+ * association of its DTLS session, exactly as the HTTP binding passes it.
+ */
+#ifndef M2MSEC_COAP_H
+#define M2MSEC_COAP_H
+
+#include "m2msec/err.h"
+#include "m2msec/primitive.h"
+#include "m2msec/sa.h"
+
+#define M2M_COAP_MAX_PEERS 1024 /* DTLS sessions held at once; beyond, new handshakes are dropped */
+
+typedef struct m2m_tls m2m_tls;
+typedef struct m2m_coap_server m2m_coap_server;
+
+/* Called on the CoAP thread once per mapped request; must fill rsp (rsc 0 is answered as 5000). */
+typedef void (*m2m_coap_handler_fn)(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response *rsp);
+
+typedef struct m2m_coap_server_config {
+	const char *coaps_listen; /* "host:port"; NULL, "" or "off" = no DTLS endpoint */
+	m2m_tls *tls;             /* required with coaps_listen: its PSK resolver chain */
+	const char *coap_listen;  /* plain CoAP, loopback only; NULL, "" or "off" = none */
+} m2m_coap_server_config;
+
+/*
+ * Create the libcoap context and bind the endpoints (port 0 = ephemeral). Errors: M2M_E_CONFIG
+ * (bad address, non-loopback plain CoAP, coaps without tls, no endpoint), M2M_E_HTTP_BIND
+ * (address in use), M2M_E_NOMEM, M2M_E_INTERNAL.
+ */
+M2M_API M2M_WUR m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_fn fn,
+					    void *ctx, m2m_coap_server **out);
+/* The bound UDP port of the DTLS (secure) or plain endpoint, 0 when there is none. */
+M2M_API int m2m_coap_server_port(const m2m_coap_server *srv, bool secure);
+/* Start the CoAP thread. */
+M2M_API M2M_WUR m2m_err m2m_coap_server_start(m2m_coap_server *srv);
+/* Stop and join the thread (any thread but the CoAP one; idempotent). */
+M2M_API void m2m_coap_server_stop(m2m_coap_server *srv);
+/* Stop, then free every session, key copy and association. NULL is a no-op. */
+M2M_API void m2m_coap_server_free(m2m_coap_server *srv);
+
+#endif

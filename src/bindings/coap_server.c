@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the CoAP server of the CSE (TS-0008 V3.9.0; include/m2msec/coap.h,
+ * docs/coap-dtls.md): UDP endpoints on a thread of their own, DTLS 1.2 on OpenSSL, and the
+ * message <-> primitive mapping of bindings/coap_map.c over the RFC 7252 codec of
+ * bindings/coap_wire.c (no primitive logic here).
+ *
+ * DTLS (RFC 6347): the listening socket answers a ClientHello with a stateless cookie
+ * (DTLSv1_listen, clause 4.2.1); a peer that echoes it gets a socket of its own connected to its
+ * address, on which the handshake and every later record run, so responses leave on the same
+ * session and epoch as the request (TS-0008 clause 7). The PSK identity goes through the m2m_tls
+ * resolver chain of the HTTPS listener (m2mi_psk_resolve); the resulting m2m_sa is kept on the
+ * peer and passed with every request, so the originator rules (4106/4107) and the ACPs decide as
+ * for HTTPS. Asynchronous resolvers (MEF KeID, MAF Kc) are asked with no way to wait: a cached
+ * key works, a miss fails the handshake at once (fail closed, logged), the thread never blocks.
+ *
+ * CoAP (RFC 7252): a CON request is answered piggybacked in the ACK (same Message ID, same
+ * token), a NON one with a NON; the last answers of a peer are kept by Message ID so a
+ * retransmitted request gets the same answer without reaching the CSE twice (clause 4.5). An
+ * empty CON (ping) gets a Reset. Block-wise transfer (RFC 7959) is not implemented: a request
+ * for a block after the first is 4.02, a first Block1 with more to come is 4.08 (the mapping), an
+ * answer over one DTLS record is 5.00.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "bindings/coap_map.h"
+#include "bindings/coap_wire.h"
+#include "m2msec/coap.h"
+#include "m2msec/config.h"
+#include "m2msec/key.h"
+#include "m2msec/log.h"
+#include "m2msec/mem.h"
+#include "tls/tls_int.h"
+
+#define COAP_POLL_MS 100          /* poll tick: DTLS retransmission timers and the stop flag */
+#define COAP_HS_DEADLINE_S 10     /* a handshake not done by then is dropped */
+#define COAP_IDLE_S 300           /* an idle DTLS session is closed */
+#define COAP_DGRAM_MAX 16384      /* one DTLS record's plaintext (RFC 6347: 2^14) */
+#define COAP_DEDUP 4              /* answers kept per peer for retransmitted requests */
+/* TS-0003 clause 10.2: TLS_PSK_WITH_AES_128_CCM_8 (and AES_128_CCM) for DTLS-PSK. */
+#define COAP_DTLS_CIPHERS "PSK-AES128-CCM8:PSK-AES128-CCM"
+
+struct dedup {
+	bool used;
+	uint16_t mid;
+	uint8_t *bytes;
+	size_t len;
+};
+
+struct peer {
+	int fd;
+	SSL *ssl;
+	bool established;
+	bool has_sa;
+	m2m_sa sa;
+	time_t born, last;
+	struct dedup seen[COAP_DEDUP];
+	unsigned next_seen;
+};
+
+struct m2m_coap_server {
+	m2m_tls *tls;
+	m2m_coap_handler_fn fn;
+	void *fn_ctx;
+	SSL_CTX *ctx;
+	int dtls_fd, plain_fd;
+	struct sockaddr_storage dtls_addr;
+	socklen_t dtls_addrlen;
+	int port_secure, port_plain;
+	SSL *listener;                 /* DTLSv1_listen state on dtls_fd */
+	struct peer *peers[M2M_COAP_MAX_PEERS];
+	size_t npeers;
+	uint16_t next_mid;
+	uint8_t cookie_secret[32];
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+	uint8_t rx[COAP_DGRAM_MAX], tx[COAP_DGRAM_MAX];
+	m2mi_coap_opt opts[M2MI_COAP_MAX_NOPTS]; /* of the datagram in rx */
+};
+
+static m2m_log_limiter refused_rl = M2M_LOG_LIMITER_INIT(1000);
+static int srv_idx = -1, peer_idx = -1;
+static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
+
+static void make_indices(void)
+{
+	srv_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	peer_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+static bool enabled(const char *listen)
+{
+	return listen != NULL && listen[0] != '\0' && strcmp(listen, "off") != 0;
+}
+
+/* ---- DTLS: cookie (RFC 6347 clause 4.2.1) and PSK ------------------------------------------ */
+
+/* HMAC-SHA256(secret, peer address): stateless, so a spoofed source costs one datagram. */
+static int cookie_of(SSL *ssl, unsigned char *out, unsigned int *len)
+{
+	m2m_coap_server *srv = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), srv_idx);
+	BIO_ADDR *peer = BIO_ADDR_new();
+	unsigned char raw[64];
+	size_t rawlen = 0;
+	unsigned short port;
+	int ok = 0;
+
+	if (srv == NULL || peer == NULL || BIO_dgram_get_peer(SSL_get_rbio(ssl), peer) <= 0)
+		goto out;
+	port = BIO_ADDR_rawport(peer);
+	if (!BIO_ADDR_rawaddress(peer, NULL, &rawlen) || rawlen > sizeof(raw) - sizeof(port) ||
+	    !BIO_ADDR_rawaddress(peer, raw, &rawlen))
+		goto out;
+	memcpy(raw + rawlen, &port, sizeof(port));
+	ok = HMAC(EVP_sha256(), srv->cookie_secret, sizeof(srv->cookie_secret), raw, rawlen + sizeof(port), out,
+		  len) != NULL;
+out:
+	BIO_ADDR_free(peer);
+	return ok;
+}
+
+static int cookie_gen(SSL *ssl, unsigned char *cookie, unsigned int *len)
+{
+	return cookie_of(ssl, cookie, len);
+}
+
+static int cookie_verify(SSL *ssl, const unsigned char *cookie, unsigned int len)
+{
+	unsigned char want[EVP_MAX_MD_SIZE];
+	unsigned int wl = 0;
+
+	return cookie_of(ssl, want, &wl) && wl == len && m2m_ct_eq(want, cookie, len);
+}
+
+/* RFC 4279 server callback: the CSE's resolver chain; 0 refuses (the handshake fails). */
+static unsigned int psk_cb(SSL *ssl, const char *identity, unsigned char *psk, unsigned int max)
+{
+	m2m_coap_server *srv = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), srv_idx);
+	struct peer *p = SSL_get_ex_data(ssl, peer_idx);
+	m2m_key *key = NULL;
+	m2m_sa sa;
+	const uint8_t *b;
+	size_t n = 0;
+	m2m_err r = M2M_E_INVAL;
+
+	memset(&sa, 0, sizeof(sa));
+	if (srv != NULL && p != NULL && identity != NULL)
+		r = m2mi_psk_resolve(srv->tls, identity, (int64_t)time(NULL), &key, &sa);
+	if (r == M2M_OK) {
+		b = m2m_key_bytes(key, &n);
+		if (b == NULL || n == 0 || n > max)
+			r = M2M_E_KEY_LEN;
+		else {
+			memcpy(psk, b, n);
+			p->sa = sa;
+			p->has_sa = true;
+		}
+	}
+	if (r != M2M_OK)
+		/* a KeID / Kc identifier whose key is not cached: HTTPS waits for the MEF/MAF, this
+		 * path cannot (docs/coap-dtls.md), so it refuses at once */
+		m2m_log_rl(&refused_rl, M2M_LOG_INFO, "CoAP DTLS: PSK identity %s refused: %s%s",
+			   r == M2M_E_ID_BAD_FORM || identity == NULL ? "(malformed)" : identity, m2m_strerror(r),
+			   r == M2M_E_NOT_FOUND && srv != NULL && m2m_tls_has_async(srv->tls)
+				   ? " (MEF/MAF identifiers work over CoAP only while their key is cached)" : "");
+	m2m_key_free(key);
+	m2m_memzero(&sa, sizeof(sa));
+	return r == M2M_OK ? (unsigned int)n : 0;
+}
+
+/* ---- peers ----------------------------------------------------------------------------------- */
+
+static void peer_free(struct peer *p)
+{
+	if (p == NULL)
+		return;
+	if (p->ssl != NULL) {
+		if (p->established)
+			(void)SSL_shutdown(p->ssl); /* close_notify, best effort */
+		SSL_free(p->ssl);             /* closes fd through its BIO */
+	} else if (p->fd >= 0)
+		close(p->fd);
+	for (size_t i = 0; i < COAP_DEDUP; i++)
+		free(p->seen[i].bytes);
+	m2m_freezero(p, sizeof(*p));
+}
+
+static void peer_drop(m2m_coap_server *srv, size_t i)
+{
+	peer_free(srv->peers[i]);
+	srv->peers[i] = srv->peers[--srv->npeers];
+	srv->peers[srv->npeers] = NULL;
+}
+
+static SSL *new_listener(m2m_coap_server *srv)
+{
+	SSL *ssl = SSL_new(srv->ctx);
+	BIO *bio = BIO_new_dgram(srv->dtls_fd, BIO_NOCLOSE);
+
+	if (ssl == NULL || bio == NULL) {
+		SSL_free(ssl);
+		BIO_free(bio);
+		return NULL;
+	}
+	SSL_set_bio(ssl, bio, bio);
+	SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
+	return ssl;
+}
+
+static int udp_socket(const struct sockaddr *a, socklen_t alen)
+{
+	int one = 1, fd = socket(a->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	/* the listening socket and every per-peer socket share the address (connected ones win) */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 || bind(fd, a, alen) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A ClientHello with a valid cookie arrived on the listener: give the peer its own socket. */
+static struct peer *accept_peer(m2m_coap_server *srv, BIO_ADDR *client)
+{
+	struct peer *p = NULL;
+	struct sockaddr_storage ca;
+	socklen_t calen;
+	BIO *bio;
+	SSL *ssl = srv->listener;
+	int fd = -1;
+
+	srv->listener = NULL;
+	memset(&ca, 0, sizeof(ca));
+	if (BIO_ADDR_family(client) == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ca;
+		size_t l = sizeof(s4->sin_addr);
+		s4->sin_family = AF_INET;
+		s4->sin_port = BIO_ADDR_rawport(client);
+		(void)BIO_ADDR_rawaddress(client, &s4->sin_addr, &l);
+		calen = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ca;
+		size_t l = sizeof(s6->sin6_addr);
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = BIO_ADDR_rawport(client);
+		(void)BIO_ADDR_rawaddress(client, &s6->sin6_addr, &l);
+		calen = sizeof(*s6);
+	}
+	if (srv->npeers == M2M_COAP_MAX_PEERS || (p = calloc(1, sizeof(*p))) == NULL ||
+	    (fd = udp_socket((struct sockaddr *)&srv->dtls_addr, srv->dtls_addrlen)) < 0 ||
+	    connect(fd, (struct sockaddr *)&ca, calen) != 0 || (bio = BIO_new_dgram(fd, BIO_CLOSE)) == NULL) {
+		m2m_log_rl(&refused_rl, M2M_LOG_WARN, "CoAP DTLS: new session dropped (peers %zu)", srv->npeers);
+		if (fd >= 0)
+			close(fd);
+		free(p);
+		SSL_free(ssl);
+		return NULL;
+	}
+	(void)BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, &ca);
+	SSL_set_bio(ssl, bio, bio); /* frees the listener's BIO (NOCLOSE: dtls_fd stays) */
+	p->fd = fd;
+	p->ssl = ssl;
+	p->born = p->last = time(NULL);
+	(void)SSL_set_ex_data(ssl, peer_idx, p);
+	srv->peers[srv->npeers++] = p;
+	return p;
+}
+
+static bool on_peer(m2m_coap_server *srv, struct peer *p);
+
+static void on_listener(m2m_coap_server *srv)
+{
+	BIO_ADDR *client = BIO_ADDR_new();
+	int r;
+
+	if (client == NULL)
+		return;
+	for (int i = 0; i < 64; i++) { /* a bounded batch of datagrams per wake-up */
+		if (srv->listener == NULL && (srv->listener = new_listener(srv)) == NULL)
+			break;
+		/* The listener has no peer yet: the PSK callback finds no peer and refuses. */
+		r = DTLSv1_listen(srv->listener, client);
+		if (r == 1) {
+			/* DTLSv1_listen took the ClientHello: answer it now, on the peer's socket */
+			struct peer *p = accept_peer(srv, client);
+			if (p != NULL && !on_peer(srv, p))
+				peer_drop(srv, srv->npeers - 1);
+			continue;
+		}
+		ERR_clear_error();
+		if (r < 0) { /* a datagram that is not a ClientHello: start afresh */
+			SSL_free(srv->listener);
+			srv->listener = NULL;
+			continue;
+		}
+		break; /* 0: nothing more to read (or a HelloVerifyRequest was sent) */
+	}
+	BIO_ADDR_free(client);
+}
+
+/* ---- CoAP ------------------------------------------------------------------------------------ */
+
+/* Encode msg into srv->tx; false (nothing to send) when it does not fit. */
+static bool encode(m2m_coap_server *srv, const m2mi_coap_msg *msg, size_t *len)
+{
+	return m2mi_coap_encode(msg, srv->tx, sizeof(srv->tx), len) == M2M_OK;
+}
+
+/* A Block1/Block2 option asking for a block after the first (RFC 7959 clause 2.2: NUM > 0):
+ * block-wise transfer is not implemented, so such a request is refused (4.02), never mapped. */
+static bool later_block(const m2mi_coap_msg *msg)
+{
+	for (size_t i = 0; i < msg->nopts; i++) {
+		const m2mi_coap_opt *o = &msg->opts[i];
+		uint32_t v = 0;
+		if (o->num != M2MI_COAP_OPT_BLOCK1 && o->num != M2MI_COAP_OPT_BLOCK2)
+			continue;
+		for (size_t k = 0; k < o->len && k < 4; k++)
+			v = v << 8 | o->val[k];
+		if (o->len > 3 || (v >> 4) != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Answer one datagram (TS-0008 clause 6.2). sa NULL = refused association (never reaches the
+ * CSE). Returns the length of the answer in srv->tx, 0 for none.
+ */
+static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf, size_t len, struct peer *p)
+{
+	m2mi_coap_msg msg, out_msg;
+	m2mi_coap_reqinfo info = {0, 0};
+	m2mi_coap_out out;
+	m2m_request req;
+	m2m_response rsp;
+	size_t olen = 0;
+	m2m_err r;
+
+	if (m2mi_coap_decode(buf, len, srv->opts, M2MI_COAP_MAX_NOPTS, &msg) != M2M_OK) {
+		if (len >= 4 && (buf[0] >> 4 & 3) == M2MI_COAP_CON) { /* RFC 7252 4.2: reject with Reset */
+			memset(&out_msg, 0, sizeof(out_msg));
+			out_msg.type = M2MI_COAP_RST;
+			out_msg.mid = (uint16_t)(buf[2] << 8 | buf[3]);
+			return encode(srv, &out_msg, &olen) ? olen : 0;
+		}
+		return 0;
+	}
+	if (msg.type == M2MI_COAP_ACK || msg.type == M2MI_COAP_RST)
+		return 0; /* we send no CON: nothing to match */
+	if (msg.code == 0 || M2MI_COAP_CLASS(msg.code) != 0) { /* ping, or a response sent to us */
+		if (msg.type != M2MI_COAP_CON)
+			return 0;
+		memset(&out_msg, 0, sizeof(out_msg));
+		out_msg.type = M2MI_COAP_RST;
+		out_msg.mid = msg.mid;
+		return encode(srv, &out_msg, &olen) ? olen : 0;
+	}
+	if (p != NULL && msg.type == M2MI_COAP_CON) /* a retransmission: the same answer again */
+		for (size_t i = 0; i < COAP_DEDUP; i++)
+			if (p->seen[i].used && p->seen[i].mid == msg.mid && p->seen[i].len <= sizeof(srv->tx)) {
+				memcpy(srv->tx, p->seen[i].bytes, p->seen[i].len);
+				return p->seen[i].len;
+			}
+	if (later_block(&msg)) { /* no RFC 7959 reassembly here: never take a part for the whole */
+		memset(&out_msg, 0, sizeof(out_msg));
+		out_msg.type = msg.type == M2MI_COAP_CON ? M2MI_COAP_ACK : M2MI_COAP_NON;
+		out_msg.mid = msg.type == M2MI_COAP_CON ? msg.mid : srv->next_mid++;
+		out_msg.token = msg.token;
+		out_msg.token_len = msg.token_len;
+		out_msg.code = M2MI_COAP_CODE(4, 2);
+		return encode(srv, &out_msg, &olen) ? olen : 0;
+	}
+	m2m_request_init(&req);
+	m2m_response_init(&rsp);
+	memset(&out, 0, sizeof(out));
+	r = m2mi_coap_to_request(&msg, NULL, &req, &rsp, &info);
+	if (r == M2M_OK) {
+		if (sa == NULL)
+			m2m_response_error(&rsp, 5000, "no security association");
+		else
+			srv->fn(srv->fn_ctx, sa, &req, &rsp);
+		if (rsp.rsc == 0)
+			m2m_response_error(&rsp, 5000, "internal error");
+	}
+	memset(&out_msg, 0, sizeof(out_msg));
+	out_msg.type = msg.type == M2MI_COAP_CON ? M2MI_COAP_ACK : M2MI_COAP_NON;
+	out_msg.mid = msg.type == M2MI_COAP_CON ? msg.mid : srv->next_mid++;
+	out_msg.token = msg.token;
+	out_msg.token_len = msg.token_len;
+	if (m2mi_coap_from_response(r == M2M_OK ? &req : NULL, &rsp, &info, &out) == M2M_OK) {
+		out_msg.code = out.code;
+		out_msg.opts = out.opts;
+		out_msg.nopts = out.nopts;
+		out_msg.payload = (const uint8_t *)out.payload;
+		out_msg.payload_len = out.payload_len;
+	}
+	if (out_msg.code == 0 || !encode(srv, &out_msg, &olen)) {
+		/* no block-wise (RFC 7959) yet: an answer over one datagram is an error */
+		out_msg.code = M2MI_COAP_CODE(5, 0);
+		out_msg.opts = NULL;
+		out_msg.nopts = 0;
+		out_msg.payload = NULL;
+		out_msg.payload_len = 0;
+		if (!encode(srv, &out_msg, &olen))
+			olen = 0;
+	}
+	m2mi_coap_out_clear(&out);
+	m2m_request_clear(&req);
+	m2m_response_clear(&rsp);
+	if (p != NULL && olen > 0 && msg.type == M2MI_COAP_CON) {
+		struct dedup *d = &p->seen[p->next_seen++ % COAP_DEDUP];
+		uint8_t *copy = malloc(olen);
+		if (copy != NULL) {
+			free(d->bytes);
+			memcpy(copy, srv->tx, olen);
+			*d = (struct dedup){true, msg.mid, copy, olen};
+		}
+	}
+	return olen;
+}
+
+static void on_plain(m2m_coap_server *srv)
+{
+	m2m_sa none;
+	struct sockaddr_storage from;
+	socklen_t flen;
+	ssize_t n;
+	size_t olen;
+
+	memset(&none, 0, sizeof(none)); /* plain CoAP: no association, like http-listen */
+	for (int i = 0; i < 64; i++) {
+		flen = sizeof(from);
+		n = recvfrom(srv->plain_fd, srv->rx, sizeof(srv->rx), 0, (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			return;
+		if ((olen = answer(srv, &none, srv->rx, (size_t)n, NULL)) > 0)
+			(void)sendto(srv->plain_fd, srv->tx, olen, 0, (struct sockaddr *)&from, flen);
+	}
+}
+
+/* Drive one peer: handshake, then records. Returns false when it must be dropped. */
+static bool on_peer(m2m_coap_server *srv, struct peer *p)
+{
+	int n;
+	size_t olen;
+
+	if (!p->established) {
+		n = SSL_accept(p->ssl);
+		if (n <= 0) {
+			int e = SSL_get_error(p->ssl, n);
+			ERR_clear_error();
+			return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+		}
+		if (!p->has_sa) /* a handshake without a PSK binding (cannot happen with PSK-only suites) */
+			return false;
+		p->established = true;
+	}
+	for (int i = 0; i < 64; i++) {
+		n = SSL_read(p->ssl, srv->rx, sizeof(srv->rx));
+		if (n <= 0) {
+			int e = SSL_get_error(p->ssl, n);
+			ERR_clear_error();
+			return e == SSL_ERROR_WANT_READ;
+		}
+		p->last = time(NULL);
+		if ((olen = answer(srv, &p->sa, srv->rx, (size_t)n, p)) > 0 &&
+		    SSL_write(p->ssl, srv->tx, (int)olen) <= 0)
+			ERR_clear_error();
+	}
+	return true;
+}
+
+static void *coap_thread(void *arg)
+{
+	m2m_coap_server *srv = arg;
+	struct pollfd *pfd = calloc(M2M_COAP_MAX_PEERS + 2, sizeof(*pfd));
+	size_t n;
+	time_t now;
+
+	if (pfd == NULL) {
+		m2m_log(M2M_LOG_ERROR, "CoAP: no memory for the loop");
+		return NULL;
+	}
+	while (!atomic_load(&srv->stop)) {
+		n = 0;
+		pfd[n++] = (struct pollfd){srv->dtls_fd, POLLIN, 0};
+		pfd[n++] = (struct pollfd){srv->plain_fd, POLLIN, 0};
+		for (size_t i = 0; i < srv->npeers; i++)
+			pfd[n++] = (struct pollfd){srv->peers[i]->fd, POLLIN, 0};
+		if (poll(pfd, n, COAP_POLL_MS) < 0 && errno != EINTR)
+			break;
+		if (srv->dtls_fd >= 0 && (pfd[0].revents & POLLIN))
+			on_listener(srv);
+		if (srv->plain_fd >= 0 && (pfd[1].revents & POLLIN))
+			on_plain(srv);
+		now = time(NULL);
+		/* peers accepted above are not in pfd yet: only the first n - 2 are polled */
+		for (size_t i = n - 2; i-- > 0;) {
+			struct peer *p = srv->peers[i];
+			bool keep = true;
+			if (pfd[i + 2].revents & (POLLIN | POLLERR))
+				keep = on_peer(srv, p);
+			else if (!p->established)
+				(void)DTLSv1_handle_timeout(p->ssl); /* retransmit our flight when due */
+			if (keep && (p->established ? now - p->last > COAP_IDLE_S : now - p->born > COAP_HS_DEADLINE_S))
+				keep = false;
+			if (!keep)
+				peer_drop(srv, i);
+		}
+	}
+	free(pfd);
+	return NULL;
+}
+
+/* ---- life cycle ------------------------------------------------------------------------------ */
+
+static m2m_err bind_endpoint(const char *listen, bool plain, int *fd, struct sockaddr_storage *sa,
+			     socklen_t *salen, int *port)
+{
+	char host[256], portstr[16];
+	int p = 0;
+	struct addrinfo hints, *ai = NULL;
+
+	if (m2m_config_split_listen(listen, host, sizeof(host), &p) != M2M_OK)
+		return M2M_E_CONFIG;
+	if (plain && !m2m_config_is_loopback(host))
+		return M2M_E_CONFIG; /* nothing on plain CoAP is authenticated: this host only */
+	snprintf(portstr, sizeof(portstr), "%d", p);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host, portstr, &hints, &ai) != 0 || ai == NULL || ai->ai_addrlen > sizeof(*sa)) {
+		if (ai != NULL)
+			freeaddrinfo(ai);
+		return M2M_E_CONFIG;
+	}
+	memcpy(sa, ai->ai_addr, ai->ai_addrlen);
+	*salen = (socklen_t)ai->ai_addrlen;
+	freeaddrinfo(ai);
+	if ((*fd = udp_socket((struct sockaddr *)sa, *salen)) < 0)
+		return M2M_E_HTTP_BIND;
+	/* port 0: the per-peer sockets must bind the port the kernel chose */
+	if (getsockname(*fd, (struct sockaddr *)sa, salen) != 0)
+		return M2M_E_INTERNAL;
+	*port = ntohs(sa->ss_family == AF_INET6 ? ((struct sockaddr_in6 *)sa)->sin6_port
+						 : ((struct sockaddr_in *)sa)->sin_port);
+	return M2M_OK;
+}
+
+static m2m_err dtls_ctx(m2m_coap_server *srv)
+{
+	if ((srv->ctx = SSL_CTX_new(DTLS_server_method())) == NULL ||
+	    !SSL_CTX_set_min_proto_version(srv->ctx, DTLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(srv->ctx, DTLS1_2_VERSION) ||
+	    !SSL_CTX_set_cipher_list(srv->ctx, COAP_DTLS_CIPHERS) ||
+	    !SSL_CTX_set_ex_data(srv->ctx, srv_idx, srv) || RAND_bytes(srv->cookie_secret, sizeof(srv->cookie_secret)) != 1)
+		return M2M_E_INTERNAL;
+	SSL_CTX_set_psk_server_callback(srv->ctx, psk_cb);
+	SSL_CTX_set_cookie_generate_cb(srv->ctx, cookie_gen);
+	SSL_CTX_set_cookie_verify_cb(srv->ctx, cookie_verify);
+	SSL_CTX_set_session_cache_mode(srv->ctx, SSL_SESS_CACHE_OFF); /* no resumption without the chain */
+	SSL_CTX_set_options(srv->ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_read_ahead(srv->ctx, 1);
+	return M2M_OK;
+}
+
+m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_fn fn, void *ctx,
+			    m2m_coap_server **out)
+{
+	m2m_coap_server *srv;
+	struct sockaddr_storage pa;
+	socklen_t palen;
+	m2m_err r;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (cfg == NULL || fn == NULL)
+		return M2M_E_INVAL;
+	if ((!enabled(cfg->coaps_listen) && !enabled(cfg->coap_listen)) ||
+	    (enabled(cfg->coaps_listen) && !m2mi_tls_ok(cfg->tls)))
+		return M2M_E_CONFIG;
+	(void)pthread_once(&idx_once, make_indices);
+	if (srv_idx < 0 || peer_idx < 0)
+		return M2M_E_INTERNAL;
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return M2M_E_NOMEM;
+	atomic_init(&srv->stop, false);
+	srv->dtls_fd = srv->plain_fd = -1;
+	srv->tls = cfg->tls;
+	srv->fn = fn;
+	srv->fn_ctx = ctx;
+	(void)RAND_bytes((unsigned char *)&srv->next_mid, sizeof(srv->next_mid));
+	if (enabled(cfg->coaps_listen) &&
+	    ((r = dtls_ctx(srv)) != M2M_OK ||
+	     (r = bind_endpoint(cfg->coaps_listen, false, &srv->dtls_fd, &srv->dtls_addr, &srv->dtls_addrlen,
+				&srv->port_secure)) != M2M_OK))
+		goto fail;
+	if (enabled(cfg->coap_listen) &&
+	    (r = bind_endpoint(cfg->coap_listen, true, &srv->plain_fd, &pa, &palen, &srv->port_plain)) != M2M_OK)
+		goto fail;
+	*out = srv;
+	return M2M_OK;
+fail:
+	m2m_coap_server_free(srv);
+	return r;
+}
+
+int m2m_coap_server_port(const m2m_coap_server *srv, bool secure)
+{
+	return srv == NULL ? 0 : secure ? srv->port_secure : srv->port_plain;
+}
+
+m2m_err m2m_coap_server_start(m2m_coap_server *srv)
+{
+	if (srv == NULL || srv->started)
+		return M2M_E_INVAL;
+	if (pthread_create(&srv->thread, NULL, coap_thread, srv) != 0)
+		return M2M_E_INTERNAL;
+	srv->started = true;
+	return M2M_OK;
+}
+
+void m2m_coap_server_stop(m2m_coap_server *srv)
+{
+	if (srv == NULL || !srv->started)
+		return;
+	atomic_store(&srv->stop, true);
+	(void)pthread_join(srv->thread, NULL);
+	srv->started = false;
+}
+
+void m2m_coap_server_free(m2m_coap_server *srv)
+{
+	if (srv == NULL)
+		return;
+	m2m_coap_server_stop(srv);
+	while (srv->npeers > 0)
+		peer_drop(srv, srv->npeers - 1);
+	SSL_free(srv->listener);
+	SSL_CTX_free(srv->ctx);
+	if (srv->dtls_fd >= 0)
+		close(srv->dtls_fd);
+	if (srv->plain_fd >= 0)
+		close(srv->plain_fd);
+	m2m_freezero(srv, sizeof(*srv));
+}
