@@ -13,18 +13,25 @@
 #   var/dev1.kpm     the pre-provisioned Kpm of the device dev1@mef.<SP> that the tour enrols (0600)
 #   var/ae1.km       the pre-provisioned Km of the MAF client ae1@maf.<SP> of the tour (0600)
 #   var/creds.db     the credential store (m2msec cred)
+#   var/coap1.key    the pre-provisioned PSK of kpsa-coap1 (bound to Ccoap1, in var/creds.db) for
+#                    the CoAP/DTLS step: 32 printable characters, because coap-client takes -k
+#                    literally (its bytes are the key) (0600)
+#   var/ws1.*        the certificate (AE-ID Cws1) and key of the WebSocket step (0600)
 #   var/cse.db, var/mef.db, var/maf.db   the CSE's resources, the MEF's enrolees and the MAF's
 #                    clients and keys: they survive a re-run
 #                    (`make clean` or `rm -rf var` to start over)
 # and writes var/run.ini (docs/config.md: [cse], [mef] and [maf] in one file) on EVERY run, so
 # M2MSEC_PORT=N always takes effect; then walks through the operator CLI, prints the tour (enrol a
 # device with the MEF and register it with the CSE; an AE reaching the CSE with a key from the
-# MAF), starts the MEF and the MAF in the background (logs in var/mef.log, var/maf.log) and runs
-# the CSE in the foreground; Ctrl-C (or the CSE's exit) stops all three. Keys
+# MAF; one request over CoAP/DTLS and one over WebSocket/TLS), starts the MEF and the MAF in
+# the background (logs in var/mef.log, var/maf.log) and runs the CSE (HTTPS, coaps-listen,
+# wss-listen) in the foreground; Ctrl-C (or the CSE's exit) stops all three. Keys
 # never appear on a command line of this script: they go through 0600 files and standard input.
 # Usage: scripts/run.sh [BUILD_DIR]   (default build; absolute or relative to the repository)
 # Environment: M2MSEC_PORT (default 8443) the CSE; M2MSEC_MEF_PORT (default M2MSEC_PORT + 1) the
-#   MEF; M2MSEC_MAF_PORT (default M2MSEC_PORT + 2) the MAF; M2MSEC_VAR (default var) the state
+#   MEF; M2MSEC_MAF_PORT (default M2MSEC_PORT + 2) the MAF; M2MSEC_COAPS_PORT (default
+#   M2MSEC_PORT + 3, UDP) the CSE's CoAP over DTLS; M2MSEC_WSS_PORT (default M2MSEC_PORT + 4) the
+#   CSE's WebSocket over TLS; M2MSEC_VAR (default var) the state
 #   directory; M2MSEC_RUN_PREPARE_ONLY=1 prepares var/
 #   and prints everything but starts nothing (used by tests/system/test_19_newcomer.py and
 #   tests/system/test_26_run_tour.py).
@@ -55,6 +62,24 @@ case "$MAF_PORT" in
 esac
 [ "$MAF_PORT" -ge 1 ] && [ "$MAF_PORT" -le 65535 ] && [ "$MAF_PORT" != "$PORT" ] && [ "$MAF_PORT" != "$MEF_PORT" ] ||
 	{ echo "run.sh: M2MSEC_MAF_PORT $MAF_PORT is out of range or the CSE's or the MEF's port" >&2; exit 2; }
+# other_port NAME VALUE: a port number in range that none of the ports chosen before uses
+# (CoAP is UDP, but one number per service keeps the tour readable).
+USED_PORTS=("$PORT" "$MEF_PORT" "$MAF_PORT")
+other_port() {
+	local name=$1 value=$2 p
+	case "$value" in
+	''|*[!0-9]*) echo "run.sh: $name must be a port number, not '$value'" >&2; exit 2 ;;
+	esac
+	[ "$value" -ge 1 ] && [ "$value" -le 65535 ] || { echo "run.sh: $name $value is out of range" >&2; exit 2; }
+	for p in "${USED_PORTS[@]}"; do
+		[ "$p" != "$value" ] || { echo "run.sh: $name $value is already the port of another service" >&2; exit 2; }
+	done
+	USED_PORTS+=("$value")
+}
+COAPS_PORT=${M2MSEC_COAPS_PORT:-$((PORT < 65533 ? PORT + 3 : PORT - 3))}
+other_port M2MSEC_COAPS_PORT "$COAPS_PORT"
+WSS_PORT=${M2MSEC_WSS_PORT:-$((PORT < 65532 ? PORT + 4 : PORT - 4))}
+other_port M2MSEC_WSS_PORT "$WSS_PORT"
 # The commands printed for the reader: the binary as given (relative to the repository or absolute).
 M2M_SHOWN="$BUILD/m2msec"
 [ -x "$M2M" ] || { echo "run.sh: no m2msec binary at $M2M (build first: make build)" >&2; exit 1; }
@@ -107,11 +132,22 @@ fi
 if [ ! -f "$VAR/maf.crt" ]; then
 	show "$M2M" ca issue --dir "$VAR/ca" --san "$MAF_FQDN" --out "$VAR/maf"
 fi
+if [ ! -f "$VAR/ws1.crt" ]; then
+	show "$M2M" ca issue --dir "$VAR/ca" --san "m2m://$SP/id-in/Cws1" --out "$VAR/ws1"
+fi
 
 step "The credential store (m2msec cred)"
 if [ ! -f "$VAR/creds.db" ]; then
 	"$M2M" cred add --store "$VAR/creds.db" --kind kpsa --id "kpsa-dev1@$SP" --key - --owner Cdev1 <"$VAR/dev1.key"
 	echo "(added kpsa-dev1@$SP from $VAR/dev1.key on stdin)"
+fi
+# The CoAP/DTLS step's device: coap-client-openssl takes -k literally, so its key is 32 printable
+# characters (192 random bits, base64); the store holds those bytes (hex on standard input).
+[ -f "$VAR/coap1.key" ] || { openssl rand -base64 24 | tr -d '\n' >"$VAR/coap1.key"; chmod 600 "$VAR/coap1.key"; }
+if ! "$M2M" cred list --store "$VAR/creds.db" | grep -q " kpsa-coap1@$SP "; then
+	od -An -tx1 <"$VAR/coap1.key" | tr -d ' \n' |
+		"$M2M" cred add --store "$VAR/creds.db" --kind kpsa --id "kpsa-coap1@$SP" --key - --owner Ccoap1
+	echo "(added kpsa-coap1@$SP from $VAR/coap1.key on stdin)"
 fi
 show "$M2M" cred list --store "$VAR/creds.db"
 
@@ -120,13 +156,18 @@ show "$M2M" cred list --store "$VAR/creds.db"
 # [maf] for `m2msec maf`.
 cat >"$VAR/run.ini.tmp" <<INI
 # m2msec configuration written by make run (scripts/run.sh) on every run: edit a copy
-# (docs/config.md), or set M2MSEC_PORT / M2MSEC_MEF_PORT / M2MSEC_MAF_PORT for other ports.
+# (docs/config.md), or set M2MSEC_PORT / M2MSEC_MEF_PORT / M2MSEC_MAF_PORT / M2MSEC_COAPS_PORT /
+# M2MSEC_WSS_PORT for other ports.
 [cse]
 cse-id = /id-in
 name = cse-in
 sp-id = //$SP
 store = $VAR/cse.db
 https-listen = 127.0.0.1:$PORT
+# CoAP over DTLS 1.2 with PSK (UDP, TS-0008) and WebSocket over TLS (TS-0020): the same
+# associations, originator rules and ACPs as HTTPS
+coaps-listen = 127.0.0.1:$COAPS_PORT
+wss-listen = 127.0.0.1:$WSS_PORT
 cert = $VAR/server.crt
 key = $VAR/server.key
 trust-anchors = $VAR/ca/ca.crt
@@ -252,6 +293,29 @@ $VAR/dev1.kpm (0600).
   $M2M_SHOWN mef enrolee list --config $VAR/run.ini
   tail -n 5 $VAR/mef.log
 
+10. CoAP over DTLS 1.2 (TS-0008; coaps-listen, UDP port $COAPS_PORT, docs/coap-dtls.md): the device
+   kpsa-coap1@$SP (its pre-provisioned PSK in $VAR/coap1.key, 0600, bound to Ccoap1 in
+   $VAR/creds.db) registers its AE with coap-client-openssl (libcoap3-bin): From (option 279), RQI
+   (283), RVI (271) and TY (267) as -O options. The same association rules as HTTPS: another From
+   than Ccoap1 gets 4106. coap-client discards an answer carrying options it does not know (every
+   oneM2M option is critical), so its -v 7 trace shows the answer: 2.01 with option 307 (RSC)
+   = \x07\xD1 = 2001; not having taken it, it waits out -B 4 (4 s) before it exits.
+   (coap-client takes -k literally and on its command line: same caveat as openssl s_client
+   below.)
+  coap-client-openssl -B 4 -v 7 -m post -u kpsa-coap1@$SP -k "\$(cat $VAR/coap1.key)" -O 279,Ccoap1 -O 283,c1 -O 271,3 -O 267,0x02 \\
+    -t 50 -e '{"m2m:ae":{"rn":"coap1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}' coaps://127.0.0.1:$COAPS_PORT/cse-in 2>&1 | grep 't:ACK'
+
+11. WebSocket over TLS (TS-0020; wss-listen, port $WSS_PORT, docs/websocket-binding.md): the TLS
+   handshake first (here the certificate of the AE-ID Cws1, $VAR/ws1.crt), then the opening
+   handshake with the oneM2M.json subprotocol; each text message is one JSON request primitive,
+   bound to the connection's association. Python's websockets (python3-websockets) registers the
+   AE (expect "rsc":2001; Python's ssl has no client PSK before 3.13, so a certificate here):
+  P='{"op":1,"to":"cse-in","fr":"Cws1","rqi":"w1","rvi":"3","ty":2,"pc":{"m2m:ae":{"rn":"ws1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}}'
+  python3 -c 'import asyncio,ssl,sys,websockets; c=ssl.create_default_context(cafile="$VAR/ca/ca.crt"); c.load_cert_chain("$VAR/ws1.crt", "$VAR/ws1.key"); \\
+    L=asyncio.new_event_loop(); asyncio.set_event_loop(L); \\
+    ws=L.run_until_complete(websockets.connect("wss://127.0.0.1:$WSS_PORT/", ssl=c, server_hostname="$CSE_HOST", subprotocols=["oneM2M.json"])); \\
+    L.run_until_complete(ws.send(sys.argv[1])); print(L.run_until_complete(ws.recv())); L.run_until_complete(ws.close())' "\$P"
+
 Without the MEF: a pre-provisioned key (TS-0003 §8.2.2.1). Register the AE Cdev1 over TLS-PSK (its KpsaID is bound to Cdev1):
   BODY='{"m2m:ae":{"rn":"dev1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}'
   printf 'POST /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: Cdev1\r\nX-M2M-RI: r1\r\nX-M2M-RVI: 3\r\nContent-Type: application/json;ty=2\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \${#BODY} "\$BODY" \\
@@ -289,7 +353,7 @@ TXT
 
 if [ "${M2MSEC_RUN_PREPARE_ONLY:-0}" = 1 ]; then
 	echo
-	echo "prepared $VAR/run.ini for the CSE on https://127.0.0.1:$PORT, the MEF on https://127.0.0.1:$MEF_PORT and the MAF on https://127.0.0.1:$MAF_PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
+	echo "prepared $VAR/run.ini for the CSE on https://127.0.0.1:$PORT (coaps://127.0.0.1:$COAPS_PORT, wss://127.0.0.1:$WSS_PORT), the MEF on https://127.0.0.1:$MEF_PORT and the MAF on https://127.0.0.1:$MAF_PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
 	exit 0
 fi
 
@@ -325,5 +389,5 @@ start_bg() {
 }
 start_bg mef "$MEF_PORT"
 start_bg maf "$MAF_PORT"
-step "Starting the secure CSE on https://127.0.0.1:$PORT"
+step "Starting the secure CSE on https://127.0.0.1:$PORT, coaps://127.0.0.1:$COAPS_PORT (UDP) and wss://127.0.0.1:$WSS_PORT"
 "$M2M" cse --config "$VAR/run.ini"

@@ -21,7 +21,12 @@ repository: build/ and var/), asserting each outcome:
      the CSE-ID's key-retrieval) and bound the association to Cmaf1 (§8.2.2.3);
   8. `m2msec maf-client key --enrolment var/dev1` (Km from the enrolment, §10.3.2; the MAF fetches
      it from the MEF) and Cmef1 reads its AE through that Kc (2000);
-  9. `m2msec mef enrolee revoke` makes the next enrolment fail (exit 1, nothing written).
+  9. `m2msec mef enrolee revoke` makes the next enrolment fail (exit 1, nothing written);
+ 10. `coap-client-openssl -u kpsa-coap1@SP -k "$(cat var/coap1.key)" -O 279,Ccoap1 ...
+     coaps://...` registers an AE over CoAP/DTLS-PSK (TS-0008; its -v 7 trace shows 2.01 with the
+     oneM2M-RSC option 307 = 2001, the association bound to Ccoap1);
+ 11. a `python3 -c` websockets one-liner with the certificate var/ws1.crt registers an AE over
+     WebSocket/TLS with the oneM2M.json subprotocol (TS-0020; "rsc":2001).
 Also: no key in the printed text or the MEF's or the MAF's log, and the full `make run`
 (scripts/run.sh without M2MSEC_RUN_PREPARE_ONLY) starts the three services and stops them on
 SIGINT."""
@@ -33,6 +38,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import time
 
 import pytest
@@ -46,9 +52,10 @@ KPM_ID = "dev1@mef." + SP
 KM_ID = "ae1@maf." + SP
 
 
-def run_sh(m2msec_bin, var, port, mef_port, maf_port, prepare_only=True):
+def run_sh(m2msec_bin, var, port, mef_port, maf_port, prepare_only=True, coaps_port=None, wss_port=None):
     env = dict(os.environ, M2MSEC_VAR=str(var), M2MSEC_PORT=str(port), M2MSEC_MEF_PORT=str(mef_port),
-               M2MSEC_MAF_PORT=str(maf_port))
+               M2MSEC_MAF_PORT=str(maf_port), M2MSEC_COAPS_PORT=str(coaps_port or free_port()),
+               M2MSEC_WSS_PORT=str(wss_port or free_port()))
     if prepare_only:
         env["M2MSEC_RUN_PREPARE_ONLY"] = "1"
     return env
@@ -74,7 +81,11 @@ def tour_blocks(text):
 
 
 def bash(script, cwd):
-    return subprocess.run(["/bin/bash", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120)
+    # `python3` of the printed tour is the interpreter running these tests (the Debian one, with
+    # python3-websockets), as on a machine set up by scripts/deps.sh
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    return subprocess.run(["/bin/bash", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env=env)
 
 
 def rsc(out):
@@ -93,10 +104,11 @@ def start(m2msec_bin, service, ini, port, cwd):
 @pytest.fixture
 def tour(m2msec_bin, tmp_path):
     port, mef_port, maf_port = free_port(), free_port(), free_port()
+    coaps_port, wss_port = free_port(), free_port()
     var = tmp_path / "var"
     res = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
-                         env=run_sh(m2msec_bin, var, port, mef_port, maf_port), capture_output=True, text=True,
-                         timeout=120)
+                         env=run_sh(m2msec_bin, var, port, mef_port, maf_port, coaps_port=coaps_port,
+                                    wss_port=wss_port), capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, (res.stdout, res.stderr)
     os.symlink(os.path.dirname(m2msec_bin), tmp_path / "build")
     procs = []
@@ -104,7 +116,8 @@ def tour(m2msec_bin, tmp_path):
         procs.append(start(m2msec_bin, "mef", var / "run.ini", mef_port, tmp_path))
         procs.append(start(m2msec_bin, "maf", var / "run.ini", maf_port, tmp_path))
         procs.append(start(m2msec_bin, "cse", var / "run.ini", port, tmp_path))
-        yield tmp_path, var, res.stdout + res.stderr, port, mef_port, maf_port
+        wait_port(wss_port, procs[-1])
+        yield tmp_path, var, res.stdout + res.stderr, port, mef_port, maf_port, coaps_port, wss_port
     finally:
         for p in procs:
             p.terminate()
@@ -112,10 +125,11 @@ def tour(m2msec_bin, tmp_path):
 
 
 def test_printed_tour_enrols_a_device_end_to_end(tour):
-    cwd, var, out, port, mef_port, maf_port = tour
+    cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port = tour
     blocks = tour_blocks(out)
-    assert len(blocks) == 12, blocks
-    add, enrol, register, spoof, cert, maf_add, maf_key, maf_register, maf_audit, maf_enrol, revoke, look = blocks
+    assert len(blocks) == 14, blocks
+    (add, enrol, register, spoof, cert, maf_add, maf_key, maf_register, maf_audit, maf_enrol, revoke, look,
+     coaps, wss) = blocks
     assert "--kpm-file %s/dev1.kpm" % var in add and "--enrolee-id Cmef1 --target /id-in" in add
 
     # 1. the operator adds the Kpm enrolee (the Kpm travels in its 0600 file)
@@ -198,17 +212,37 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
     assert r.returncode == 0, r.stderr
     assert "%s Cmef1 revoked" % KPM_ID in r.stdout
 
+    # 10. CoAP over DTLS-PSK (TS-0008): the AE registers; coap-client drops the answer (unknown
+    # critical oneM2M options) after its -v 7 trace printed it: 2.01, RSC option 307 = 2001
+    assert "coaps://127.0.0.1:%d/cse-in" % coaps_port in coaps and '-k "$(cat %s/coap1.key)"' % var in coaps
+    if shutil.which("coap-client-openssl") is None:
+        pytest.skip("coap-client-openssl (libcoap3-bin, scripts/deps.sh) not installed")
+    r = bash(coaps, cwd)
+    acks = [ln for ln in r.stdout.splitlines() if "t:ACK" in ln]
+    assert len(acks) == 1, (r.stdout, r.stderr)
+    assert " c:2.01 " in acks[0] and "307:\\x07\\xD1" in acks[0], acks[0]    # 0x07D1 = 2001
+    assert '"aei":"Ccoap1"' in acks[0].replace(" ", ""), acks[0]
+
+    # 11. WebSocket over TLS with the certificate of Cws1 (TS-0020): the AE registers
+    assert "wss://127.0.0.1:%d/" % wss_port in wss and '"%s/ws1.crt"' % var in wss
+    r = bash(wss, cwd)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    answer = json.loads(r.stdout)
+    assert answer["rsc"] == 2001 and answer["rqi"] == "w1", answer
+    assert answer["pc"]["m2m:ae"]["aei"] == "Cws1", answer
+
     # no key anywhere the reader sees
     kpm = (var / "dev1.kpm").read_text().strip()
     text = out + (var / "mef.log").read_text() + (var / "maf.log").read_text()
     secrets = [kpm, (var / "ae1.km").read_text().strip(), kc, (var / "dev1-maf" / "kc").read_text().strip()]
     secrets += [(var / "dev1" / name).read_text().strip() for name in ("ke", "target.psk")]
+    secrets.append((var / "coap1.key").read_text().strip())
     for secret in secrets:
         assert secret.lower() not in text.lower()
 
 
 def test_tour_config_is_one_file_with_three_sections(tour):
-    cwd, var, out, port, mef_port, maf_port = tour
+    cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port = tour
     text = (var / "run.ini").read_text()
     assert "[cse]" in text and "[mef]" in text and "[maf]" in text
     assert "mef-url = https://127.0.0.1:%d" % mef_port in text
@@ -216,8 +250,9 @@ def test_tour_config_is_one_file_with_three_sections(tour):
     assert "maf-url = https://127.0.0.1:%d" % maf_port in text
     assert "https-listen = 127.0.0.1:%d" % maf_port in text
     assert "maf-fqdns = maf.%s" % SP in text and "maf-name = maf.%s" % SP in text
+    assert "coaps-listen = 127.0.0.1:%d" % coaps_port in text and "wss-listen = 127.0.0.1:%d" % wss_port in text
     assert not (var / "cse.ini").exists()
-    for name in ("dev1.kpm", "ae1.km", "mef.key", "maf.key", "server.key", "run.ini"):
+    for name in ("dev1.kpm", "ae1.km", "mef.key", "maf.key", "server.key", "run.ini", "coap1.key", "ws1.key"):
         assert stat.S_IMODE(os.stat(var / name).st_mode) == 0o600, name
     assert not re.search(r"-psk [0-9a-f]{64}", out)
 
@@ -233,14 +268,16 @@ def port_open(port):
 def test_make_run_starts_all_three_and_sigint_stops_them(m2msec_bin, tmp_path):
     """scripts/run.sh as `make run` runs it: the MEF and the MAF in the background (logs in var/),
     the CSE in the foreground; SIGINT to the script's process group (Ctrl-C) stops all three."""
-    port, mef_port, maf_port = free_port(), free_port(), free_port()
+    port, mef_port, maf_port, wss_port = free_port(), free_port(), free_port(), free_port()
     proc = subprocess.Popen([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
-                            env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, prepare_only=False),
+                            env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, prepare_only=False,
+                                       wss_port=wss_port),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_port(mef_port, proc, timeout=60)
         wait_port(maf_port, proc, timeout=60)
         wait_port(port, proc, timeout=60)
+        wait_port(wss_port, proc, timeout=60)
         assert (tmp_path / "var" / "mef.log").exists() and (tmp_path / "var" / "maf.log").exists()
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)
@@ -248,6 +285,7 @@ def test_make_run_starts_all_three_and_sigint_stops_them(m2msec_bin, tmp_path):
         while (port_open(mef_port) or port_open(maf_port)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not port_open(mef_port) and not port_open(maf_port) and not port_open(port)
+        assert not port_open(wss_port)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -265,3 +303,27 @@ def test_usage_lists_every_command_aligned(m2msec_bin):
     width = max(len(n) for n in names)
     for ln in listing:
         assert ln.startswith("  ") and ln[2 + width] == " " and ln[3 + width] != " ", listing
+
+
+def test_new_binding_ports_are_checked(m2msec_bin, tmp_path):
+    """M2MSEC_COAPS_PORT / M2MSEC_WSS_PORT: a port number in range, not another service's port;
+    anything else stops run.sh before it writes var/ (exit status 2, one line on stderr)."""
+    port, mef_port, maf_port = free_port(), free_port(), free_port()
+    for coaps, wss, want in ((port, None, "M2MSEC_COAPS_PORT %d is already the port of another service" % port),
+                             (None, maf_port, "M2MSEC_WSS_PORT %d is already the port of another service" % maf_port),
+                             (70000, None, "M2MSEC_COAPS_PORT 70000 is out of range"),
+                             (None, "x1", "M2MSEC_WSS_PORT must be a port number, not 'x1'")):
+        var = tmp_path / "var"
+        env = run_sh(m2msec_bin, var, port, mef_port, maf_port, coaps_port=coaps, wss_port=wss)
+        if coaps is not None and wss is None:
+            env["M2MSEC_WSS_PORT"] = str(free_port())
+        r = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and r.stderr.strip() == "run.sh: " + want, (r.returncode, r.stderr)
+        assert not var.exists()
+    # the same port for both is refused too
+    same = free_port()
+    r = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
+                       env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, coaps_port=same,
+                                  wss_port=same), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "M2MSEC_WSS_PORT %d is already the port of another service" % same in r.stderr
