@@ -1,0 +1,278 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The negative matrix of the CSE, one table run over every binding (issue 9 "For every binding"):
+each case × each binding asserts the exact RSC that HTTPS gives, so no binding lags. One CSE
+with `https-listen`, `coaps-listen` and `wss-listen`; independent clients per binding (a small
+adapter each): `openssl s_client -psk` and Python `requests` for HTTPS (TS-0009),
+`coap-client-openssl` with -u/-k and -O options for CoAP over DTLS (TS-0008), Python
+`websockets` with a TLS client certificate for WebSocket (TS-0020). Every binding hands its
+security association to the same request path (TS-0003 8.2.1), the same originator rules
+(TS-0004 7.3.2.1) and the same access control (TS-0003 7.1).
+
+A binding that cannot carry a case is skipped with the reason, so the gap shows in the count."""
+import json
+import subprocess
+
+import pytest
+
+from binding_clients import ascii_key, coap, exchange, run, tls_ctx, ws_url
+from cse_harness import CSE_HOST, SP, Cse, Reply, build_request, free_port, parse_http, wait_port
+
+AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
+ROLE = "operator@m2m.example.org"
+OPS = {"POST": 1, "GET": 2, "PUT": 3, "DELETE": 4}
+
+
+class Answer:
+    """What every adapter returns: the RSC and the content as text (None when nothing came)."""
+
+    def __init__(self, rsc, body):
+        self.rsc, self.body = rsc, body or ""
+
+    def __repr__(self):
+        return "Answer(rsc=%s, %s)" % (self.rsc, self.body[:200])
+
+
+# ---- per-binding adapters -----------------------------------------------------------------------
+# request(method, path, origin, body=None, ty=None, rqi="m1", rvi="3", query=None) -> Answer or
+# None (no answer at all). `path` is CSE-relative with a leading "/", `query` a list of (name, value).
+
+def qs(query):
+    return ("?" + "&".join("%s=%s" % kv for kv in query)) if query else ""
+
+
+class HttpsPsk:
+    name, origin = "https-psk", "Cmxhp"
+
+    def __init__(self, c):
+        self.c, self.ident = c, "kpsa-mxhp@" + SP
+        c.add_psk(self.ident, self.origin)
+
+    def request(self, method, path, origin, body=None, ty=None, rqi="m1", rvi="3", query=None):
+        h = {}
+        for k, v in (("X-M2M-RI", rqi), ("X-M2M-RVI", rvi), ("X-M2M-Origin", origin)):
+            if v is not None:
+                h[k] = v
+        if body is not None:
+            h["Content-Type"] = "application/json" + (";ty=%d" % ty if ty else "")
+        _, out = self.c.psk_raw(build_request(method, path + qs(query), h, body), self.ident)
+        if not out:
+            return None
+        r = Reply(*parse_http(out))
+        return Answer(r.rsc, r.body)
+
+
+class HttpsCert:
+    name, origin = "https-cert", "Cmxhc"
+
+    def __init__(self, c):
+        self.c = c
+
+    def ready(self):
+        crt, key = self.c.issue("mxhc", "m2m://%s/id-in/%s" % (SP, self.origin))
+        self.s = self.c.cert_session(crt, key)
+
+    def request(self, method, path, origin, body=None, ty=None, rqi="m1", rvi="3", query=None):
+        h = {}
+        for k, v in (("X-M2M-RI", rqi), ("X-M2M-RVI", rvi), ("X-M2M-Origin", origin)):
+            if v is not None:
+                h[k] = v
+        if body is not None:
+            h["Content-Type"] = "application/json" + (";ty=%d" % ty if ty else "")
+        r = self.s.request(method, "https://127.0.0.1:%d%s" % (self.c.port, path + qs(query)), headers=h,
+                           data=body, timeout=15, verify=self.c.path("ca/ca.crt"))
+        return Answer(int(r.headers["X-M2M-RSC"]) if "X-M2M-RSC" in r.headers else None, r.text)
+
+
+class CoapsPsk:
+    name, origin = "coaps-psk", "Cmxcp"
+
+    def __init__(self, c):
+        self.c, self.ident = c, "kpsa-mxcp@" + SP
+        c.coap_keys[self.ident] = ascii_key()
+        c.psks[self.ident] = (c.coap_keys[self.ident].encode().hex(), self.origin)
+
+    def request(self, method, path, origin, body=None, ty=None, rqi="m1", rvi="3", query=None):
+        r = coap(self.c, method.lower(), path + qs(query), origin, self.ident, body=body, ty=ty, rqi=rqi, rvi=rvi)
+        return None if r is None else Answer(r.rsc, r.payload)
+
+
+class WssCert:
+    name, origin = "wss-cert", "Cmxwc"
+
+    def __init__(self, c):
+        self.c = c
+
+    def ready(self):
+        self.crt, self.key = self.c.issue("mxwc", "m2m://%s/id-in/%s" % (SP, self.origin))
+
+    def request(self, method, path, origin, body=None, ty=None, rqi="m1", rvi="3", query=None):
+        import websockets
+        # the primitive as text, so that a malformed body is sent as it is (TS-0020 clause 5.2)
+        fields = [("op", str(OPS[method])), ("to", json.dumps(path.lstrip("/")))]
+        for k, v in (("fr", origin), ("rqi", rqi), ("rvi", rvi)):
+            if v is not None:
+                fields.append((k, json.dumps(v)))
+        if ty is not None:
+            fields.append(("ty", str(ty)))
+        for k, v in query or ():
+            fields.append((k, str(v) if k == "rcn" else json.dumps([v])))
+        if body is not None:
+            fields.append(("pc", body))
+        text = "{" + ",".join('"%s":%s' % kv for kv in fields) + "}"
+
+        async def go():
+            async with websockets.connect(ws_url(self.c), ssl=tls_ctx(self.c, self.crt, self.key),
+                                          server_hostname=CSE_HOST, subprotocols=["oneM2M.json"]) as ws:
+                return await exchange(ws, text)
+        r = run(go())
+        return Answer(r.get("rsc"), json.dumps(r["pc"]) if "pc" in r else "")
+
+
+class Missing:
+    """A binding flavour that is not implemented: every case is skipped with this reason."""
+
+    def __init__(self, name, reason):
+        self.name, self.reason = name, reason
+
+
+ADAPTERS = [HttpsPsk, HttpsCert, CoapsPsk, WssCert]
+MISSING = [
+    Missing("coaps-cert", "certificate SAEF over DTLS is not implemented (docs/coap-dtls.md Limits: PSK suites only)"),
+    Missing("wss-psk", "no TLS-PSK client for WebSocket: Python 3.11 ssl has no PSK callbacks "
+            "(SSLContext.set_psk_client_callback is 3.13+)"),
+]
+BINDINGS = [a.name for a in ADAPTERS] + [m.name for m in MISSING]
+
+
+@pytest.fixture(scope="module")
+def cse(m2msec_bin, tmp_path_factory):
+    c = Cse(m2msec_bin, tmp_path_factory.mktemp("matrix"))
+    c.setup_pki()
+    c.coap_keys = {}
+    c.add_psk("kpsa-admin@" + SP, "CAdmin")
+    c.add_psk("kpsa-mxother@" + SP, "Cmxother")
+    c.adapters = {a.name: a(c) for a in ADAPTERS}
+    c.coaps_port, c.coap_port, c.wss_port = free_port(), free_port(), free_port()
+    c.start("coaps-listen = 127.0.0.1:%d\ncoap-listen = 127.0.0.1:%d\nwss-listen = 127.0.0.1:%d\n" % (
+        c.coaps_port, c.coap_port, c.wss_port))
+    wait_port(c.wss_port, c.proc)
+    for a in c.adapters.values():
+        if hasattr(a, "ready"):
+            a.ready()
+    # another AE with a container and an instance: the target of the spoof and delete cases
+    other = "kpsa-mxother@" + SP
+    assert c.psk("POST", "/cse-in", "Cmxother", other, AE_BODY % "mxother", ty=2).rsc == 2001
+    assert c.psk("POST", "/cse-in/mxother", "Cmxother", other, '{"m2m:cnt":{"rn":"oc"}}', ty=3).rsc == 2001
+    # a container whose only ACP rule names a Role-ID (TS-0003 7.1.5): nobody holds it verified
+    acp = {"m2m:acp": {"rn": "mxrole", "pv": {"acr": [{"acor": [ROLE], "acop": 63}]},
+                       "pvs": {"acr": [{"acor": ["CAdmin"], "acop": 63}]}}}
+    r = c.psk("POST", "/cse-in", "CAdmin", "kpsa-admin@" + SP, json.dumps(acp), ty=1)
+    assert r.rsc == 2001, r
+    cnt = {"m2m:cnt": {"rn": "mxrolecnt", "acpi": [r.json()["m2m:acp"]["ri"]]}}
+    assert c.psk("POST", "/cse-in", "CAdmin", "kpsa-admin@" + SP, json.dumps(cnt), ty=3).rsc == 2001
+    c.registered = {}
+    yield c
+    assert c.stop() == 0
+
+
+@pytest.fixture(params=BINDINGS)
+def b(request, cse):
+    """The binding's adapter with its AE registered over that binding (once per module)."""
+    a = cse.adapters.get(request.param)
+    if a is None:
+        pytest.skip(next(m.reason for m in MISSING if m.name == request.param))
+    if a.name not in cse.registered:
+        rn = a.origin.lower()
+        cse.registered[a.name] = a.request("POST", "/cse-in", a.origin, AE_BODY % rn, ty=2)
+        a.rn = rn
+    return a
+
+
+# ---- the table: each case asserts the RSC HTTPS gives ---------------------------------------------
+
+def case_ae_registration(b, c):
+    # TS-0001 10.2.2.2: the registration the fixture made over this binding
+    r = c.registered[b.name]
+    assert r is not None and r.rsc == 2001, r
+    assert json.loads(r.body)["m2m:ae"]["aei"] == b.origin
+
+
+def case_retrieve(b, c):
+    r = b.request("GET", "/cse-in/" + b.rn, b.origin)
+    assert r.rsc == 2000, r
+    assert json.loads(r.body)["m2m:ae"]["aei"] == b.origin
+
+
+def case_spoofed_from(b, c):
+    # TS-0004 7.3.2.1: From must be the associated AE-ID
+    assert b.request("GET", "/cse-in/mxother", "Cmxother").rsc == 4106
+
+
+def case_cse_id_from_ae_association(b, c):
+    # an AE association never speaks as a CSE (TS-0004 7.3.2.1)
+    for origin in ("/id-mn", "/id-in"):
+        r = b.request("GET", "/cse-in", origin)
+        assert r.rsc == {"/id-mn": 4000, "/id-in": 4000}[origin], (origin, r)
+
+
+def case_acp_denial(b, c):
+    # TS-0003 7.1: no ACP grants the AE the CSEBase
+    assert b.request("GET", "/cse-in", b.origin).rsc == 4103
+
+
+def case_unknown_target(b, c):
+    assert b.request("GET", "/cse-in/" + b.rn + "/nothing-here", b.origin).rsc == 4004
+
+
+def case_malformed_body(b, c):
+    r = b.request("POST", "/cse-in/" + b.rn, b.origin, '{"m2m:cnt":{"rn":', ty=3)
+    assert r is not None and r.rsc == 4000, r
+
+
+def case_missing_rqi(b, c):
+    # TS-0004 7.2.1.1: the Request Identifier is mandatory; nothing is created
+    r = b.request("POST", "/cse-in/" + b.rn, b.origin, '{"m2m:cnt":{"rn":"norqi"}}', ty=3, rqi=None)
+    assert r is not None and r.rsc == 4000, r
+    assert b.request("GET", "/cse-in/" + b.rn + "/norqi", b.origin).rsc == 4004
+
+
+def case_missing_rvi(b, c):
+    # TS-0004 7.3.2.1: no RVI is a Release-1 request, not supported
+    r = b.request("GET", "/cse-in/" + b.rn, b.origin, rvi=None)
+    assert r is not None and r.rsc == 4001, r
+
+
+def case_unsupported_rvi(b, c):
+    r = b.request("GET", "/cse-in/" + b.rn, b.origin, rvi="9")
+    assert r is not None and r.rsc == 4001, r
+
+
+def case_delete_other_ae_resource(b, c):
+    # TS-0003 7.1: the default policy grants only the creator; the container stays
+    assert b.request("DELETE", "/cse-in/mxother/oc", b.origin).rsc == 4103
+    assert c.psk("GET", "/cse-in/mxother/oc", "Cmxother", "kpsa-mxother@" + SP).rsc == 2000
+
+
+def case_unverified_role_id(b, c):
+    # TS-0003 7.1.5: a Role-ID not verified (no verification source configured) grants nothing
+    assert b.request("GET", "/cse-in/mxrolecnt", b.origin, query=[("rids", ROLE)]).rsc == 4103
+    assert b.request("GET", "/cse-in/mxrolecnt", b.origin).rsc == 4103
+
+
+def case_disable_retrieval(b, c):
+    # TS-0001 9.6.6: disr=true, no instance can be read, not even through rcn=4
+    dr = "/cse-in/%s/dr" % b.rn
+    assert b.request("POST", "/cse-in/" + b.rn, b.origin, '{"m2m:cnt":{"rn":"dr","disr":true}}', ty=3).rsc == 2001
+    assert b.request("POST", dr, b.origin, '{"m2m:cin":{"rn":"hid","con":"TOPSECRET"}}', ty=4).rsc == 2001
+    assert b.request("GET", dr + "/la", b.origin).rsc == 4005
+    assert b.request("GET", dr + "/hid", b.origin).rsc == 4005
+    r = b.request("GET", dr, b.origin, query=[("rcn", 4)])
+    assert r.rsc == 2000 and "TOPSECRET" not in r.body and "hid" not in r.body, r
+
+
+CASES = {n[len("case_"):]: f for n, f in sorted(globals().items()) if n.startswith("case_")}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_binding_matrix(cse, b, case):
+    CASES[case](b, cse)
