@@ -25,11 +25,11 @@ OPS = {"POST": 1, "GET": 2, "PUT": 3, "DELETE": 4}
 class Answer:
     """What every adapter returns: the RSC and the content as text (None when nothing came)."""
 
-    def __init__(self, rsc, body):
-        self.rsc, self.body = rsc, body or ""
+    def __init__(self, rsc, body, rqi=None, rvi=None):
+        self.rsc, self.body, self.rqi, self.rvi = rsc, body or "", rqi, rvi
 
     def __repr__(self):
-        return "Answer(rsc=%s, %s)" % (self.rsc, self.body[:200])
+        return "Answer(rsc=%s, rqi=%s, rvi=%s, %s)" % (self.rsc, self.rqi, self.rvi, self.body[:200])
 
 
 # ---- per-binding adapters -----------------------------------------------------------------------
@@ -58,7 +58,7 @@ class HttpsPsk:
         if not out:
             return None
         r = Reply(*parse_http(out))
-        return Answer(r.rsc, r.body)
+        return Answer(r.rsc, r.body, r.headers.get("x-m2m-ri"), r.headers.get("x-m2m-rvi"))
 
 
 class HttpsCert:
@@ -80,7 +80,8 @@ class HttpsCert:
             h["Content-Type"] = "application/json" + (";ty=%d" % ty if ty else "")
         r = self.s.request(method, "https://127.0.0.1:%d%s" % (self.c.port, path + qs(query)), headers=h,
                            data=body, timeout=15, verify=self.c.path("ca/ca.crt"))
-        return Answer(int(r.headers["X-M2M-RSC"]) if "X-M2M-RSC" in r.headers else None, r.text)
+        return Answer(int(r.headers["X-M2M-RSC"]) if "X-M2M-RSC" in r.headers else None, r.text,
+                      r.headers.get("X-M2M-RI"), r.headers.get("X-M2M-RVI"))
 
 
 class CoapsPsk:
@@ -93,7 +94,10 @@ class CoapsPsk:
 
     def request(self, method, path, origin, body=None, ty=None, rqi="m1", rvi="3", query=None):
         r = coap(self.c, method.lower(), path + qs(query), origin, self.ident, body=body, ty=ty, rqi=rqi, rvi=rvi)
-        return None if r is None else Answer(r.rsc, r.payload)
+        if r is None:
+            return None
+        opt = {k: r.opts[k].decode() if k in r.opts else None for k in (283, 271)}
+        return Answer(r.rsc, r.payload, opt[283], opt[271])
 
 
 class WssCert:
@@ -125,7 +129,7 @@ class WssCert:
                                           server_hostname=CSE_HOST, subprotocols=["oneM2M.json"]) as ws:
                 return await exchange(ws, text)
         r = run(go())
-        return Answer(r.get("rsc"), json.dumps(r["pc"]) if "pc" in r else "")
+        return Answer(r.get("rsc"), json.dumps(r["pc"]) if "pc" in r else "", r.get("rqi"), r.get("rvi"))
 
 
 class Missing:
@@ -198,8 +202,10 @@ def case_ae_registration(b, c):
 
 
 def case_retrieve(b, c):
-    r = b.request("GET", "/cse-in/" + b.rn, b.origin)
+    r = b.request("GET", "/cse-in/" + b.rn, b.origin, rqi="rq-retrieve")
     assert r.rsc == 2000, r
+    # TS-0004 Table 6.4.2-1: the answer echoes the Request Identifier and the release version
+    assert r.rqi == "rq-retrieve" and r.rvi == "3", r
     assert json.loads(r.body)["m2m:ae"]["aei"] == b.origin
 
 
@@ -238,8 +244,10 @@ def case_missing_rqi(b, c):
 
 def case_missing_rvi(b, c):
     # TS-0004 7.3.2.1: no RVI is a Release-1 request, not supported
-    r = b.request("GET", "/cse-in/" + b.rn, b.origin, rvi=None)
+    r = b.request("GET", "/cse-in/" + b.rn, b.origin, rvi=None, rqi="rq-r1")
     assert r is not None and r.rsc == 4001, r
+    # the answer to a Release-1 entity carries no RVI (TS-0004 Table 6.4.2-1), but the RQI
+    assert r.rvi is None and r.rqi == "rq-r1", r
 
 
 def case_unsupported_rvi(b, c):
