@@ -9,10 +9,12 @@ every oneM2M option is critical; so the answer is read from the client's debug t
 received message (`-v 7`), which prints it before discarding it."""
 import asyncio
 import json
+import os
 import re
 import secrets
 import ssl
 import string
+import struct
 import subprocess
 
 COAP_CLIENT = "coap-client-openssl"
@@ -112,3 +114,78 @@ async def exchange(ws, prim):
     """Send one primitive (a dict, or the exact text of the message) and read one answer."""
     await ws.send(prim if isinstance(prim, str) else json.dumps(prim))
     return json.loads(await ws.recv())
+
+
+# ---- WebSocket over TLS-PSK: a hand-made client over `openssl s_client -psk` ---------------------
+# Python's ssl has no TLS-PSK client before 3.13, so the PSK flavour speaks RFC 6455 itself (test
+# code only: one masked text frame out, unmasked frames in) through s_client's pipes.
+
+def _read_exact(f, n):
+    out = b""
+    while len(out) < n:
+        chunk = f.read(n - len(out))
+        if not chunk:
+            raise EOFError("connection closed after %d of %d bytes" % (len(out), n))
+        out += chunk
+    return out
+
+
+def _ws_frame(opcode, payload):
+    mask = os.urandom(4)
+    n = len(payload)
+    head = bytes([0x80 | opcode])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + struct.pack("!H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack("!Q", n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def ws_psk_exchange(port, identity, hexkey, host, text):
+    """Open TLS-PSK, upgrade to oneM2M.json, send one text message and return the first text
+    message of the answer (a str), or None when the handshake or the upgrade was refused."""
+    cmd = ["openssl", "s_client", "-quiet", "-tls1_2", "-psk", hexkey, "-psk_identity", identity,
+           "-cipher", "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % port, "-servername", host]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         bufsize=0)
+    try:
+        p.stdin.write(("GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: oneM2M.json\r\n"
+                       "Sec-WebSocket-Version: 13\r\n\r\n" % host).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = p.stdout.read(1)
+            if not chunk:
+                return None
+            head += chunk
+        if not head.startswith(b"HTTP/1.1 101 "):
+            return None
+        p.stdin.write(_ws_frame(0x1, text.encode()))
+        while True:
+            b0, b1 = _read_exact(p.stdout, 2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = struct.unpack("!H", _read_exact(p.stdout, 2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", _read_exact(p.stdout, 8))[0]
+            payload = _read_exact(p.stdout, n)
+            if b0 & 0x0F == 0x1:
+                p.stdin.write(_ws_frame(0x8, struct.pack("!H", 1000)))
+                return payload.decode()
+            if b0 & 0x0F == 0x8:
+                return None
+    except (EOFError, BrokenPipeError):
+        return None
+    finally:
+        try:
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        p.stdout.close()

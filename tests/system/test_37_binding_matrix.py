@@ -13,9 +13,11 @@ import json
 import subprocess
 
 import pytest
+import requests
 
-from binding_clients import ascii_key, coap, exchange, run, tls_ctx, ws_url
-from cse_harness import CSE_HOST, SP, Cse, Reply, build_request, free_port, parse_http, wait_port
+from binding_clients import ascii_key, coap, exchange, run, tls_ctx, ws_psk_exchange, ws_url
+from cse_harness import (CSE_HOST, SP, Cse, Reply, build_request, free_port, make_cert_with_cryptography,
+                         parse_http, wait_port)
 
 AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
 ROLE = "operator@m2m.example.org"
@@ -60,6 +62,10 @@ class HttpsPsk:
         r = Reply(*parse_http(out))
         return Answer(r.rsc, r.body, r.headers.get("x-m2m-ri"), r.headers.get("x-m2m-rvi"))
 
+    def refused_with_wrong_credential(self):
+        rc, out = self.c.psk_raw(b"GET /cse-in HTTP/1.1\r\n\r\n", self.ident, key="00" * 32)
+        return rc != 0 and not out
+
 
 class HttpsCert:
     name, origin = "https-cert", "Cmxhc"
@@ -83,6 +89,16 @@ class HttpsCert:
         return Answer(int(r.headers["X-M2M-RSC"]) if "X-M2M-RSC" in r.headers else None, r.text,
                       r.headers.get("X-M2M-RI"), r.headers.get("X-M2M-RVI"))
 
+    def refused_with_wrong_credential(self):
+        # a self-signed certificate naming the same AE-ID (TS-0003 8.1.2.5)
+        crt, key = make_cert_with_cryptography(self.c.path("ca"), self.c.path("mxhc-self"), self_signed=True,
+                                               san_uri="m2m://%s/id-in/%s" % (SP, self.origin))
+        try:
+            self.c.cert(self.c.cert_session(crt, key), "GET", "/cse-in/" + self.rn, self.origin)
+        except (requests.exceptions.SSLError, requests.exceptions.ConnectionError):
+            return True
+        return False
+
 
 class CoapsPsk:
     name, origin = "coaps-psk", "Cmxcp"
@@ -99,6 +115,9 @@ class CoapsPsk:
         opt = {k: r.opts[k].decode() if k in r.opts else None for k in (283, 271)}
         return Answer(r.rsc, r.payload, opt[283], opt[271])
 
+    def refused_with_wrong_credential(self):
+        return coap(self.c, "get", "/cse-in/" + self.rn, self.origin, self.ident, key=ascii_key()) is None
+
 
 class WssCert:
     name, origin = "wss-cert", "Cmxwc"
@@ -110,7 +129,6 @@ class WssCert:
         self.crt, self.key = self.c.issue("mxwc", "m2m://%s/id-in/%s" % (SP, self.origin))
 
     def request(self, method, path, origin, body=None, ty=None, rqi="m1", rvi="3", query=None):
-        import websockets
         # the primitive as text, so that a malformed body is sent as it is (TS-0020 clause 5.2)
         fields = [("op", str(OPS[method])), ("to", json.dumps(path.lstrip("/")))]
         for k, v in (("fr", origin), ("rqi", rqi), ("rvi", rvi)):
@@ -122,14 +140,52 @@ class WssCert:
             fields.append((k, str(v) if k == "rcn" else json.dumps([v])))
         if body is not None:
             fields.append(("pc", body))
-        text = "{" + ",".join('"%s":%s' % kv for kv in fields) + "}"
+        r = self.send("{" + ",".join('"%s":%s' % kv for kv in fields) + "}")
+        if r is None:
+            return None
+        return Answer(r.get("rsc"), json.dumps(r["pc"]) if "pc" in r else "", r.get("rqi"), r.get("rvi"))
+
+    def send(self, text):
+        import websockets
 
         async def go():
             async with websockets.connect(ws_url(self.c), ssl=tls_ctx(self.c, self.crt, self.key),
                                           server_hostname=CSE_HOST, subprotocols=["oneM2M.json"]) as ws:
                 return await exchange(ws, text)
-        r = run(go())
-        return Answer(r.get("rsc"), json.dumps(r["pc"]) if "pc" in r else "", r.get("rqi"), r.get("rvi"))
+        return run(go())
+
+    def refused_with_wrong_credential(self):
+        import websockets
+        crt, key = make_cert_with_cryptography(self.c.path("ca"), self.c.path("mxwc-self"), self_signed=True,
+                                               san_uri="m2m://%s/id-in/%s" % (SP, self.origin))
+
+        async def go():
+            async with websockets.connect(ws_url(self.c), ssl=tls_ctx(self.c, crt, key), server_hostname=CSE_HOST,
+                                          subprotocols=["oneM2M.json"]) as ws:
+                await exchange(ws, {"op": 2, "to": "cse-in/" + self.rn, "fr": self.origin, "rqi": "x", "rvi": "3"})
+        try:
+            run(go())
+        except (OSError, websockets.exceptions.WebSocketException):
+            return True
+        return False
+
+
+class WssPsk(WssCert):
+    name, origin = "wss-psk", "Cmxwp"
+
+    def __init__(self, c):
+        self.c, self.ident = c, "kpsa-mxwp@" + SP
+        c.add_psk(self.ident, self.origin)
+
+    def ready(self):
+        pass
+
+    def send(self, text):
+        r = ws_psk_exchange(self.c.wss_port, self.ident, self.c.psks[self.ident][0], CSE_HOST, text)
+        return None if r is None else json.loads(r)
+
+    def refused_with_wrong_credential(self):
+        return ws_psk_exchange(self.c.wss_port, self.ident, "00" * 32, CSE_HOST, "{}") is None
 
 
 class Missing:
@@ -139,11 +195,9 @@ class Missing:
         self.name, self.reason = name, reason
 
 
-ADAPTERS = [HttpsPsk, HttpsCert, CoapsPsk, WssCert]
+ADAPTERS = [HttpsPsk, HttpsCert, CoapsPsk, WssCert, WssPsk]
 MISSING = [
     Missing("coaps-cert", "certificate SAEF over DTLS is not implemented (docs/coap-dtls.md Limits: PSK suites only)"),
-    Missing("wss-psk", "no TLS-PSK client for WebSocket: Python 3.11 ssl has no PSK callbacks "
-            "(SSLContext.set_psk_client_callback is 3.13+)"),
 ]
 BINDINGS = [a.name for a in ADAPTERS] + [m.name for m in MISSING]
 
@@ -212,6 +266,13 @@ def case_retrieve(b, c):
 def case_spoofed_from(b, c):
     # TS-0004 7.3.2.1: From must be the associated AE-ID
     assert b.request("GET", "/cse-in/mxother", "Cmxother").rsc == 4106
+
+
+def case_wrong_credential(b, c):
+    # TS-0003 8.2.2.1 / 8.2.2.2: a wrong PSK or an untrusted certificate gets no association and no
+    # answer at all; the good credential still works afterwards
+    assert b.refused_with_wrong_credential()
+    assert b.request("GET", "/cse-in/" + b.rn, b.origin).rsc == 2000
 
 
 def case_cse_id_from_ae_association(b, c):
