@@ -300,6 +300,33 @@ def case_acp_grant_retrieve_only(b, c):
     assert b.request("DELETE", "/cse-in/mxopencnt", b.origin).rsc == 4103
 
 
+def case_non_stem_from(b, c):
+    # TS-0004 7.3.2.1: a Registree AE's From is its AE-ID-Stem; SP-relative and absolute are 4000
+    for origin in ("/id-in/" + b.origin, "//%s/id-in/%s" % (SP, b.origin)):
+        r = b.request("GET", "/cse-in/" + b.rn, origin)
+        assert r.rsc == 4000, (origin, r)
+
+
+def case_registration_again(b, c):
+    # TS-0004 7.4.5.2.1: the AE-ID is taken (4117); another AE-ID than the association's is 4106
+    assert b.request("POST", "/cse-in", b.origin, AE_BODY % (b.rn + "x"), ty=2).rsc == 4117
+    assert b.request("POST", "/cse-in", "Cmxnew", AE_BODY % (b.rn + "y"), ty=2).rsc == 4106
+
+
+def case_update_other_ae(b, c):
+    r = b.request("PUT", "/cse-in/mxother", b.origin, '{"m2m:ae":{"lbl":["x"]}}')
+    assert r.rsc == 4103, r
+
+
+def case_content_checks(b, c):
+    # TS-0004 7.3.2: the wrapper must name ty (4000); a child type the parent cannot hold (4108);
+    # an unknown attribute (4000)
+    ae = "/cse-in/" + b.rn
+    assert b.request("POST", ae, b.origin, '{"m2m:cin":{"con":"w"}}', ty=3).rsc == 4000
+    assert b.request("POST", ae, b.origin, '{"m2m:cin":{"con":"w"}}', ty=4).rsc == 4108
+    assert b.request("POST", ae, b.origin, '{"m2m:cnt":{"rn":"u","bogus":1}}', ty=3).rsc == 4000
+
+
 def case_unknown_target(b, c):
     assert b.request("GET", "/cse-in/" + b.rn + "/nothing-here", b.origin).rsc == 4004
 
