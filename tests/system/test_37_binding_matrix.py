@@ -54,7 +54,7 @@ class HttpsPsk:
         for k, v in (("X-M2M-RI", rqi), ("X-M2M-RVI", rvi), ("X-M2M-Origin", origin)):
             if v is not None:
                 h[k] = v
-        if body is not None:
+        if body is not None or ty is not None:  # TS-0009 6.4.3: ty travels in Content-Type
             h["Content-Type"] = "application/json" + (";ty=%d" % ty if ty else "")
         _, out = self.c.psk_raw(build_request(method, path + qs(query), h, body), self.ident)
         if not out:
@@ -82,7 +82,7 @@ class HttpsCert:
         for k, v in (("X-M2M-RI", rqi), ("X-M2M-RVI", rvi), ("X-M2M-Origin", origin)):
             if v is not None:
                 h[k] = v
-        if body is not None:
+        if body is not None or ty is not None:  # TS-0009 6.4.3: ty travels in Content-Type
             h["Content-Type"] = "application/json" + (";ty=%d" % ty if ty else "")
         r = self.s.request(method, "https://127.0.0.1:%d%s" % (self.c.port, path + qs(query)), headers=h,
                            data=body, timeout=15, verify=self.c.path("ca/ca.crt"))
@@ -327,6 +327,19 @@ def case_content_checks(b, c):
     assert b.request("POST", ae, b.origin, '{"m2m:cnt":{"rn":"u","bogus":1}}', ty=3).rsc == 4000
 
 
+def case_ty_on_update(b, c):
+    # TS-0004 / TS-0009 6.4.3: the Resource Type is "present in Create request primitives only"
+    r = b.request("PUT", "/cse-in/" + b.rn, b.origin, '{"m2m:ae":{"lbl":["a"]}}', ty=2)
+    assert r.rsc == 4000, r
+
+
+def case_ty_on_retrieve_delete(b, c):
+    r = b.request("GET", "/cse-in/" + b.rn, b.origin, ty=2)
+    assert r.rsc == 4000, r
+    r = b.request("DELETE", "/cse-in/" + b.rn + "/none", b.origin, ty=3)
+    assert r.rsc == 4000, r
+
+
 def case_unknown_target(b, c):
     assert b.request("GET", "/cse-in/" + b.rn + "/nothing-here", b.origin).rsc == 4004
 
@@ -382,9 +395,27 @@ def case_disable_retrieval(b, c):
 CASES = {n[len("case_"):]: f for n, f in sorted(globals().items()) if n.startswith("case_")}
 
 
+# Where a binding answers differently from the others: run, and counted as skipped with the reason
+# while it still differs (so the gap shows in the count); once it is fixed the test fails until
+# the entry goes.
+DIVERGENT = {
+    ("ty_on_retrieve_delete", "https-psk"): "the HTTP binding ignores Content-Type (and so its ty) on GET and "
+    "DELETE (2000 / 4004) where CoAP (oneM2M-TY) and WebSocket (ty) refuse it with 4000; src/bindings/http_parse.c",
+}
+DIVERGENT[("ty_on_retrieve_delete", "https-cert")] = DIVERGENT[("ty_on_retrieve_delete", "https-psk")]
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_binding_matrix(cse, b, case):
-    CASES[case](b, cse)
+    why = DIVERGENT.get((case, b.name))
+    if not why:
+        CASES[case](b, cse)
+        return
+    try:
+        CASES[case](b, cse)
+    except AssertionError as e:
+        pytest.skip("known divergence: %s (%s)" % (why, str(e).splitlines()[0]))
+    pytest.fail("%s/%s no longer diverges: remove its DIVERGENT entry" % (case, b.name))
 
 
 # ---- the plain loopback listeners: no security association (TS-0004 7.3.2.1) ----------------------
