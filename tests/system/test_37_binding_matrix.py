@@ -203,6 +203,8 @@ class Missing:
 
 ADAPTERS = [HttpsPsk, HttpsCert, CoapsPsk, WssCert, WssPsk]
 MISSING = [
+    Missing("mqtts", "the CSE's own broker connection (mqtt-broker = mqtts://...) is not implemented yet "
+            "(docs/mqtt-binding.md: mapping and mqtt-acl only)"),
     Missing("coaps-cert", "certificate SAEF over DTLS is not implemented (docs/coap-dtls.md Limits: PSK suites only)"),
 ]
 BINDINGS = [a.name for a in ADAPTERS] + [m.name for m in MISSING]
