@@ -4,13 +4,15 @@ each case × each binding asserts the exact RSC that HTTPS gives, so no binding 
 with `https-listen`, `coaps-listen` and `wss-listen`; independent clients per binding (a small
 adapter each): `openssl s_client -psk` and Python `requests` for HTTPS (TS-0009),
 `coap-client-openssl` with -u/-k and -O options for CoAP over DTLS (TS-0008), Python
-`websockets` with a TLS client certificate for WebSocket (TS-0020). Every binding hands its
+`websockets` with a TLS client certificate, and a small RFC 6455 client over `openssl s_client
+-psk`, for WebSocket (TS-0020). Every binding hands its
 security association to the same request path (TS-0003 8.2.1), the same originator rules
 (TS-0004 7.3.2.1) and the same access control (TS-0003 7.1).
 
-A binding that cannot carry a case is skipped with the reason, so the gap shows in the count."""
+A binding (or flavour) that is not implemented is skipped with the reason (MISSING), and a case
+where a binding still answers differently is run and skipped with the reason (DIVERGENT), so
+every gap shows in the count. The plain loopback listeners get their own small table at the end."""
 import json
-import subprocess
 
 import pytest
 import requests
