@@ -9,24 +9,14 @@ association to the same request path (TS-0003 8.2.1, TS-0004 7.3.2.1, TS-0003 7.
 libcoap 4.3.1 (the client) discards a response carrying critical options it does not know, and
 every oneM2M option is critical; so the answer is read from the client's debug trace of the
 received message (`-v 7`), which prints it before discarding it."""
-import os
-import re
-import secrets
-import string
 import subprocess
 
 import pytest
 
+from binding_clients import ACK, COAP_CLIENT, ascii_key, coap, parse_opts
 from cse_harness import SP, Cse, free_port
 
 AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
-COAP_CLIENT = "coap-client-openssl"
-ACK = re.compile(r"v:1 t:(ACK|NON|RST) c:(\S+) i:\w+ \{[0-9A-Fa-f]*\}(?: \[ (.*?) \])?(?: :: '(.*)')?$")
-
-
-def ascii_key():
-    # coap-client takes -k literally: a 32-byte printable key, written hex-encoded in psk-file
-    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 
 
 @pytest.fixture(scope="module")
@@ -43,60 +33,6 @@ def cse(m2msec_bin, tmp_path_factory):
     yield c
     rc = c.stop()
     assert rc == 0, "CSE did not shut down cleanly on SIGTERM (rc=%s)" % rc
-
-
-class CoapReply:
-    def __init__(self, code, opts, payload):
-        self.code, self.opts, self.payload = code, opts, payload
-
-    @property
-    def rsc(self):
-        v = self.opts.get(307)
-        return int.from_bytes(v, "big") if v is not None else None
-
-    def __repr__(self):
-        return "CoapReply(%s, rsc=%s, %r)" % (self.code, self.rsc, self.payload)
-
-
-def parse_value(text):
-    out, i = bytearray(), 0
-    while i < len(text):
-        if text.startswith("\\x", i):
-            out.append(int(text[i + 2:i + 4], 16))
-            i += 4
-        else:
-            out += text[i].encode()
-            i += 1
-    return bytes(out)
-
-
-def parse_opts(text):
-    opts = {}
-    for m in re.finditer(r"(?:^|, )(\d+):((?:\\x[0-9A-Fa-f]{2}|[^,\\])*)", text or ""):
-        opts[int(m.group(1))] = parse_value(m.group(2))
-    return opts
-
-
-def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, rqi="rq1", secure=True):
-    """One request; returns CoapReply or None when nothing came back (e.g. a failed handshake)."""
-    args = [COAP_CLIENT, "-B", "4", "-v", "7", "-m", method, "-O", "271,3", "-O", "283,%s" % rqi]
-    if origin is not None:
-        args += ["-O", "279,%s" % origin]
-    if ty is not None:
-        args += ["-O", "267,0x%02x" % ty]
-    if body is not None:
-        args += ["-t", "50", "-e", body]
-    if secure:
-        args += ["-u", identity, "-k", key if key is not None else c.coap_keys[identity]]
-        url = "coaps://127.0.0.1:%d%s" % (c.coaps_port, path)
-    else:
-        url = "coap://127.0.0.1:%d%s" % (c.coap_port, path)
-    r = subprocess.run(args + [url], capture_output=True, text=True, timeout=60)
-    for line in (r.stdout + r.stderr).splitlines():
-        m = ACK.search(line)
-        if m and m.group(1) != "RST" and "t:CON" not in line:
-            return CoapReply(m.group(2), parse_opts(m.group(3)), m.group(4))
-    return None
 
 
 def https(c, method, path, origin, identity, body=None, ty=None):

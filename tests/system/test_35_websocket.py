@@ -4,16 +4,14 @@
 TLS with a client certificate (TS-0020 clause 7: the SAEF completes before the opening handshake),
 the oneM2M.json subprotocol (clause 6.2.2.7), JSON primitives in text messages (clause 5.2) and the
 association bound to every primitive on the socket (spoofed From: 4106)."""
-import asyncio
-import json
 import socket
-import ssl
 import struct
 
 import pytest
 
 websockets = pytest.importorskip("websockets")
 
+from binding_clients import exchange, run, tls_ctx, ws_url as url  # noqa: E402
 from cse_harness import CSE_HOST, SP, Cse, free_port, wait_port  # noqa: E402
 
 AE = {"m2m:ae": {"rn": "wsae1", "api": "Nm2msec.test", "rr": False, "srv": ["3"]}}
@@ -28,25 +26,6 @@ def cse(m2msec_bin, tmp_path_factory):
     wait_port(c.wss_port, c.proc)
     yield c
     assert c.stop() == 0  # a clean stop (an ASan build reports errors through the exit code)
-
-
-def tls_ctx(cse, crt, key):
-    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cse.path("ca/ca.crt"))
-    ctx.load_cert_chain(crt, key)
-    return ctx
-
-
-def url(cse):
-    return "wss://127.0.0.1:%d/" % cse.wss_port
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
-
-
-async def exchange(ws, prim):
-    await ws.send(json.dumps(prim))
-    return json.loads(await ws.recv())
 
 
 def test_ts0020_wss_cert_registration_retrieve_and_spoof(cse):

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Independent clients of the non-HTTP bindings, shared by the system tests (test_33 CoAP/DTLS,
+test_35 WebSocket, test_37 the binding matrix): `coap-client-openssl` (libcoap3-bin) with `-u/-k`
+PSK and the oneM2M options given with `-O` (TS-0008 Table 6.2.2.4.0-1: From 279, RQI 283, RVI
+271, TY 267), and Python `websockets` over TLS with a client certificate (TS-0020 clause 7).
+
+libcoap 4.3.1 (the client) discards a response carrying critical options it does not know, and
+every oneM2M option is critical; so the answer is read from the client's debug trace of the
+received message (`-v 7`), which prints it before discarding it."""
+import asyncio
+import json
+import os
+import re
+import secrets
+import ssl
+import string
+import struct
+import subprocess
+
+COAP_CLIENT = "coap-client-openssl"
+ACK = re.compile(r"v:1 t:(ACK|NON|RST) c:(\S+) i:\w+ \{[0-9A-Fa-f]*\}(?: \[ (.*?) \])?(?: :: '(.*)')?$")
+
+
+def ascii_key():
+    # coap-client takes -k literally: a 32-byte printable key, written hex-encoded in psk-file
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+
+
+class CoapReply:
+    def __init__(self, code, opts, payload):
+        self.code, self.opts, self.payload = code, opts, payload
+
+    @property
+    def rsc(self):
+        v = self.opts.get(307)
+        return int.from_bytes(v, "big") if v is not None else None
+
+    def __repr__(self):
+        return "CoapReply(%s, rsc=%s, %r)" % (self.code, self.rsc, self.payload)
+
+
+def parse_value(text):
+    out, i = bytearray(), 0
+    while i < len(text):
+        if text.startswith("\\x", i):
+            out.append(int(text[i + 2:i + 4], 16))
+            i += 4
+        else:
+            out += text[i].encode()
+            i += 1
+    return bytes(out)
+
+
+def parse_opts(text):
+    opts = {}
+    for m in re.finditer(r"(?:^|, )(\d+):((?:\\x[0-9A-Fa-f]{2}|[^,\\])*)", text or ""):
+        opts[int(m.group(1))] = parse_value(m.group(2))
+    return opts
+
+
+def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, rqi="rq1", secure=True,
+         rvi="3"):
+    """One request to the CSE `c` (c.coaps_port / c.coap_port, c.coap_keys); rqi / rvi None leave
+    the option out. Returns CoapReply or None when nothing came back (e.g. a failed handshake)."""
+    args = [COAP_CLIENT, "-B", "4", "-v", "7", "-m", method]
+    if rvi is not None:
+        args += ["-O", "271,%s" % rvi]
+    if rqi is not None:
+        args += ["-O", "283,%s" % rqi]
+    if origin is not None:
+        args += ["-O", "279,%s" % origin]
+    if ty is not None:
+        args += ["-O", "267,0x%02x" % ty]
+    if body is not None:
+        args += ["-t", "50", "-e", body]
+    if secure:
+        args += ["-u", identity, "-k", key if key is not None else c.coap_keys[identity]]
+        url = "coaps://127.0.0.1:%d%s" % (c.coaps_port, path)
+    else:
+        url = "coap://127.0.0.1:%d%s" % (c.coap_port, path)
+    # The client waits out -B after discarding the answer: read its trace as it comes and end it
+    # at the first answer, so a request costs a handshake, not the wait.
+    p = subprocess.Popen(args + [url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in p.stdout:
+            m = ACK.search(line.rstrip("\n"))
+            if m and m.group(1) != "RST" and "t:CON" not in line:
+                return CoapReply(m.group(2), parse_opts(m.group(3)), m.group(4))
+        return None
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait(timeout=60)
+        p.stdout.close()
+
+
+# ---- WebSocket over TLS (TS-0020) ---------------------------------------------------------------
+
+def tls_ctx(cse, crt, key):
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cse.path("ca/ca.crt"))
+    ctx.load_cert_chain(crt, key)
+    return ctx
+
+
+def ws_url(cse):
+    return "wss://127.0.0.1:%d/" % cse.wss_port
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 30))
+
+
+async def exchange(ws, prim):
+    """Send one primitive (a dict, or the exact text of the message) and read one answer."""
+    await ws.send(prim if isinstance(prim, str) else json.dumps(prim))
+    return json.loads(await ws.recv())
+
+
+# ---- WebSocket over TLS-PSK: a hand-made client over `openssl s_client -psk` ---------------------
+# Python's ssl has no TLS-PSK client before 3.13, so the PSK flavour speaks RFC 6455 itself (test
+# code only: one masked text frame out, unmasked frames in) through s_client's pipes.
+
+def _read_exact(f, n):
+    out = b""
+    while len(out) < n:
+        chunk = f.read(n - len(out))
+        if not chunk:
+            raise EOFError("connection closed after %d of %d bytes" % (len(out), n))
+        out += chunk
+    return out
+
+
+def _ws_frame(opcode, payload):
+    mask = os.urandom(4)
+    n = len(payload)
+    head = bytes([0x80 | opcode])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + struct.pack("!H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack("!Q", n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def ws_psk_exchange(port, identity, hexkey, host, text):
+    """Open TLS-PSK, upgrade to oneM2M.json, send one text message and return the first text
+    message of the answer (a str), or None when the handshake or the upgrade was refused."""
+    cmd = ["openssl", "s_client", "-quiet", "-tls1_2", "-psk", hexkey, "-psk_identity", identity,
+           "-cipher", "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % port, "-servername", host]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         bufsize=0)
+    try:
+        p.stdin.write(("GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: oneM2M.json\r\n"
+                       "Sec-WebSocket-Version: 13\r\n\r\n" % host).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = p.stdout.read(1)
+            if not chunk:
+                return None
+            head += chunk
+        if not head.startswith(b"HTTP/1.1 101 "):
+            return None
+        p.stdin.write(_ws_frame(0x1, text.encode()))
+        while True:
+            b0, b1 = _read_exact(p.stdout, 2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = struct.unpack("!H", _read_exact(p.stdout, 2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", _read_exact(p.stdout, 8))[0]
+            payload = _read_exact(p.stdout, n)
+            if b0 & 0x0F == 0x1:
+                p.stdin.write(_ws_frame(0x8, struct.pack("!H", 1000)))
+                return payload.decode()
+            if b0 & 0x0F == 0x8:
+                return None
+    except (EOFError, BrokenPipeError):
+        return None
+    finally:
+        try:
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        p.stdout.close()
