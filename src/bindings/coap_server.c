@@ -40,6 +40,7 @@
 #include <openssl/ssl.h>
 
 #include "bindings/coap_map.h"
+#include "bindings/conn_limit.h"
 #include "bindings/coap_wire.h"
 #include "m2msec/coap.h"
 #include "m2msec/config.h"
@@ -65,6 +66,8 @@ struct dedup {
 
 struct peer {
 	int fd;
+	int ip_family; /* the peer's address, for acip (TS-0003 clause 7.1.2) */
+	uint8_t ip[16];
 	SSL *ssl;
 	bool established;
 	bool has_sa;
@@ -280,6 +283,7 @@ static struct peer *accept_peer(m2m_coap_server *srv, BIO_ADDR *client)
 	SSL_set_bio(ssl, bio, bio); /* frees the listener's BIO (NOCLOSE: dtls_fd stays) */
 	p->fd = fd;
 	p->ssl = ssl;
+	m2mi_addr_from_sockaddr((const struct sockaddr *)&ca, &p->ip_family, p->ip);
 	p->born = p->last = time(NULL);
 	(void)SSL_set_ex_data(ssl, peer_idx, p);
 	srv->peers[srv->npeers++] = p;
@@ -347,7 +351,8 @@ static bool later_block(const m2mi_coap_msg *msg)
  * Answer one datagram (TS-0008 clause 6.2). sa NULL = refused association (never reaches the
  * CSE). Returns the length of the answer in srv->tx, 0 for none.
  */
-static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf, size_t len, struct peer *p)
+static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf, size_t len, struct peer *p,
+		     const struct sockaddr *from)
 {
 	m2mi_coap_msg msg, out_msg;
 	m2mi_coap_reqinfo info = {0, 0};
@@ -395,6 +400,12 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 	m2m_response_init(&rsp);
 	memset(&out, 0, sizeof(out));
 	r = m2mi_coap_to_request(&msg, NULL, &req, &rsp, &info);
+	if (p != NULL) {
+		req.ip_family = p->ip_family;
+		memcpy(req.ip, p->ip, sizeof(req.ip));
+	} else {
+		m2mi_addr_from_sockaddr(from, &req.ip_family, req.ip);
+	}
 	if (r == M2M_OK) {
 		if (sa == NULL)
 			m2m_response_error(&rsp, 5000, "no security association");
@@ -454,7 +465,7 @@ static void on_plain(m2m_coap_server *srv)
 		n = recvfrom(srv->plain_fd, srv->rx, sizeof(srv->rx), 0, (struct sockaddr *)&from, &flen);
 		if (n < 0)
 			return;
-		if ((olen = answer(srv, &none, srv->rx, (size_t)n, NULL)) > 0)
+		if ((olen = answer(srv, &none, srv->rx, (size_t)n, NULL, (const struct sockaddr *)&from)) > 0)
 			(void)sendto(srv->plain_fd, srv->tx, olen, 0, (struct sockaddr *)&from, flen);
 	}
 }
@@ -484,7 +495,7 @@ static bool on_peer(m2m_coap_server *srv, struct peer *p)
 			return e == SSL_ERROR_WANT_READ;
 		}
 		p->last = time(NULL);
-		if ((olen = answer(srv, &p->sa, srv->rx, (size_t)n, p)) > 0 &&
+		if ((olen = answer(srv, &p->sa, srv->rx, (size_t)n, p, NULL)) > 0 &&
 		    SSL_write(p->ssl, srv->tx, (int)olen) <= 0)
 			ERR_clear_error();
 	}

@@ -10,6 +10,7 @@
  * entries exist only while their address has connections, so the table never holds more than
  * max_total entries.
  */
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,4 +179,23 @@ size_t m2mi_conn_limit_of(m2mi_conn_limit *l, int family, const uint8_t *ip)
 	n = *find(l, key) != NULL ? (*find(l, key))->count : 0;
 	pthread_mutex_unlock(&l->mu);
 	return n;
+}
+
+void m2mi_addr_from_sockaddr(const struct sockaddr *sa, int *family, uint8_t ip[16])
+{
+	*family = 0;
+	memset(ip, 0, 16);
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		*family = 4;
+		memcpy(ip, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			*family = 4;
+			memcpy(ip, a->s6_addr + 12, 4);
+		} else {
+			*family = 6;
+			memcpy(ip, a->s6_addr, 16);
+		}
+	}
 }

@@ -7,6 +7,9 @@
 #ifndef M2M_BINDINGS_CONN_LIMIT_H
 #define M2M_BINDINGS_CONN_LIMIT_H
 
+#include <stdint.h>
+#include <sys/socket.h>
+
 #include "m2msec/err.h"
 
 typedef struct m2mi_conn_limit m2mi_conn_limit;
@@ -27,6 +30,10 @@ void m2mi_conn_limit_free(m2mi_conn_limit *l);
  */
 m2mi_conn_verdict m2mi_conn_limit_acquire(m2mi_conn_limit *l, int family, const uint8_t *ip);
 void m2mi_conn_limit_release(m2mi_conn_limit *l, int family, const uint8_t *ip);
+/* The source address of a peer as the bindings carry it (m2m_request ip_family/ip for acip,
+ * TS-0003 clause 7.1.2, and the caps above): 4 or 6, IPv4-mapped IPv6 as 4; family 0 (unknown)
+ * for another address family or NULL. The one conversion for every binding. */
+void m2mi_addr_from_sockaddr(const struct sockaddr *sa, int *family, uint8_t ip[16]);
 /* Open connections in total, and from ip's address (or /64). */
 size_t m2mi_conn_limit_total(m2mi_conn_limit *l);
 size_t m2mi_conn_limit_of(m2mi_conn_limit *l, int family, const uint8_t *ip);

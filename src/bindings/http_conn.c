@@ -124,19 +124,11 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 
 static void set_peer_ip(struct conn *c, const struct sockaddr *sa)
 {
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		c->ip_family = 4;
-		memcpy(c->ip, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a)) {
-			c->ip_family = 4;
-			memcpy(c->ip, a->s6_addr + 12, 4);
-		} else {
-			c->ip_family = 6;
-			memcpy(c->ip, a->s6_addr, 16);
-		}
-	}
+	int fam;
+
+	m2mi_addr_from_sockaddr(sa, &fam, c->ip);
+	if (fam != 0) /* an unknown family keeps what the connection had */
+		c->ip_family = fam;
 }
 
 static void arm_deadline(struct conn *c, int seconds)

@@ -224,6 +224,8 @@ m2m_err m2mi_ws_rx_feed(m2mi_ws_rx *rx, const uint8_t *buf, size_t len, size_t *
 		*used = 0;
 	if (rx == NULL || used == NULL || msg == NULL || (buf == NULL && len > 0))
 		return M2M_E_INVAL;
+	if (buf == NULL) /* len 0: no arithmetic on a null pointer below (C17 6.5.6) */
+		buf = (const uint8_t *)"";
 	*msg = (m2mi_ws_msg){0};
 	if (rx->err != M2M_OK)
 		return rx->err;

@@ -114,3 +114,22 @@ def test_ts0008_keys_strict_validation(cse, tmp_path):
         r = subprocess.run([cse.bin, "cse", "--config", str(ini), "--check"], capture_output=True, text=True,
                            timeout=60)
         assert r.returncode == 2 and ("line 5: " + want) in r.stderr, r.stderr
+
+
+def test_ts0003_7_1_2_acip_decides_over_dtls_as_over_https(registered):
+    # accessControlIpAddresses (acip) needs the request's source address: the CoAP binding
+    # must hand it to the access decision as HTTPS does (it did not: every acip rule was
+    # indeterminate over CoAP, so a permit by address was a 4103 there and a 2000 over HTTPS).
+    c = registered
+    for name, net, want in (("ipok", "127.0.0.0/8", 2000), ("ipno", "10.0.0.0/8", 4103)):
+        acp = ('{"m2m:acp":{"rn":"acp-%s","pv":{"acr":[{"acor":["Cdev2"],"acop":2,'
+               '"acco":[{"acip":{"ipv4":["%s"]}}]}]},"pvs":{"acr":[{"acor":["Cdev1"],"acop":63}]}}}' % (name, net))
+        a = https(c, "POST", "/cse-in/cdev1", "Cdev1", dev(1), acp, ty=1)
+        assert a.rsc == 2001, a
+        ri = a.json()["m2m:acp"]["ri"]
+        cnt = '{"m2m:cnt":{"rn":"cnt-%s","acpi":["%s"]}}' % (name, ri)
+        assert https(c, "POST", "/cse-in/cdev1", "Cdev1", dev(1), cnt, ty=3).rsc == 2001
+        path = "/cse-in/cdev1/cnt-" + name
+        r = coap(c, "get", path, "Cdev2", dev(2))
+        h = https(c, "GET", path, "Cdev2", dev(2))
+        assert r is not None and r.rsc == want and h.rsc == want, (name, r, h)

@@ -62,8 +62,13 @@ static waker *async_setup(fx *f)
 	return k;
 }
 
-static void async_free(waker *k)
+/* Detach the wake first (under the CSE's lock, m2m_cse_worker_set_wake): a verification still
+ * in flight (a silent listener closed at the end of a test) completes later on the notifier
+ * thread and must not wake a freed waker. */
+static void async_free(fx *f, waker *k)
 {
+	if (f->w != NULL) /* test_worker_gone freed it: nothing can wake k then */
+		m2m_cse_worker_set_wake(f->w, NULL, NULL);
 	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
 	free(k);
@@ -131,7 +136,7 @@ static void test_deferred_create(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/c/s", "CAdmin", 0, NULL), M2M_RSC_OK);
 	close(fd);
 	close(lfd);
-	async_free(k);
+	async_free(f, k);
 }
 
 /* Refused targets: 5204 (TS-0004 7.4.8.2.1 Recv-6.4 a/b), nothing created. */
@@ -162,7 +167,7 @@ static void test_refused(void **state)
 	assert_int_equal(f->rsp.rsc, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED);
 	assert_null(sub_async(f, "cse-in/c", "Cnobody", &a));
 	assert_int_equal(f->rsp.rsc, M2M_RSC_BAD_REQUEST);
-	async_free(k);
+	async_free(f, k);
 }
 
 /* A worker freed while a verification is in flight releases the request (done with NULL). */
@@ -191,7 +196,7 @@ static void test_worker_gone(void **state)
 	f->cse = NULL;
 	assert_int_equal(a.calls, 1);
 	close(lfd);
-	async_free(k);
+	async_free(f, k);
 }
 
 /* An UPDATE of nu verifies only the new targets (TS-0004 7.4.8.2.3). */
@@ -268,7 +273,7 @@ static void test_per_originator_bound(void **state)
 	assert_int_equal(a[M2MI_WAIT_PER_ORIG + 1].rsc, M2M_RSC_CREATED);
 	close(lfd);
 	fx_http_stop(h);
-	async_free(k);
+	async_free(f, k);
 }
 
 static int teardown(void **state)
