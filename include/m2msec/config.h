@@ -80,6 +80,8 @@ typedef struct m2m_cse_config {
 	char mqtt_ca[M2M_CFG_STR];         /* mqtt-ca, default "": CA file that authenticates the broker */
 	char mqtt_cert[M2M_CFG_STR];       /* mqtt-cert, default "": the CSE's certificate at the broker */
 	char mqtt_key[M2M_CFG_STR];        /* mqtt-key, default "": its private key (0600) */
+	bool mqtt_acl_enforced;            /* mqtt-acl-enforced, default false: the broker enforces the
+					    * ACL of `m2msec mqtt-acl` (required by mqtt-broker) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -69,6 +69,7 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "mqtt-ca", mqtt_ca),
 	M2MI_STR(T, "mqtt-cert", mqtt_cert),
 	M2MI_STR(T, "mqtt-key", mqtt_key),
+	M2MI_KEY(T, "mqtt-acl-enforced", M2MI_CFG_BOOL, mqtt_acl_enforced),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -241,9 +242,12 @@ static m2m_err validate_mqtt(const m2m_cse_config *cfg, char *errmsg, size_t err
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, cfg->mqtt_cert[0] ? "mqtt-cert" : "mqtt-key",
 					"mqtt-cert and mqtt-key must be given together");
 	if (!enabled(cfg->mqtt_broker)) {
-		if (cfg->mqtt_ca[0] != '\0' || cfg->mqtt_cert[0] != '\0')
+		if (cfg->mqtt_ca[0] != '\0' || cfg->mqtt_cert[0] != '\0' || cfg->mqtt_acl_enforced)
 			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
-						cfg->mqtt_ca[0] ? "mqtt-ca" : "mqtt-cert", "needs mqtt-broker");
+						cfg->mqtt_ca[0]     ? "mqtt-ca"
+						: cfg->mqtt_cert[0] ? "mqtt-cert"
+								    : "mqtt-acl-enforced",
+						"needs mqtt-broker");
 		return M2M_OK;
 	}
 	if (strncmp(cfg->mqtt_broker, "mqtts://", 8) != 0 ||
@@ -256,6 +260,14 @@ static m2m_err validate_mqtt(const m2m_cse_config *cfg, char *errmsg, size_t err
 	if (cfg->mqtt_cert[0] == '\0')
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
 					"mqtt-broker needs mqtt-cert and mqtt-key (the CSE's identity at the broker)");
+	/* The CSE trusts a topic's originator level only because the broker's ACL lets each client
+	 * publish under its own identity (TS-0010 clause 7.2). The CSE cannot see that ACL: without
+	 * the operator's statement that the broker enforces the one `m2msec mqtt-acl` wrote, the
+	 * topics prove nothing and the CSE does not connect (fail closed). */
+	if (!cfg->mqtt_acl_enforced)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
+					"mqtt-broker needs mqtt-acl-enforced = true (the broker enforces the ACL "
+					"of m2msec mqtt-acl; docs/mqtt-binding.md)");
 	if (m2m_mqtt_id_encode(cfg->cse_id, topic_id) != M2M_OK)
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "cse-id",
 					"cse-id cannot be an MQTT topic level (':', '+', '#' or too long)");

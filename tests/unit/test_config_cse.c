@@ -128,7 +128,7 @@ static void test_mqtt_keys(void **state)
 	m2m_cse_config c;
 	char err[256];
 	const char *ok = "psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8883\nmqtt-ca = ca.pem\n"
-			 "mqtt-cert = c.pem\nmqtt-key = k.pem\n";
+			 "mqtt-cert = c.pem\nmqtt-key = k.pem\nmqtt-acl-enforced = true\n";
 	const struct {
 		const char *ini;
 		const char *want;
@@ -151,11 +151,17 @@ static void test_mqtt_keys(void **state)
 		{"psk-file = p\nmqtt-ca = a\n", "line 2: needs mqtt-broker"},
 		{"psk-file = p\nmqtt-cert = c\nmqtt-key = k\n", "line 2: needs mqtt-broker"},
 		{"psk-file = p\nmqtt-broker = off\nmqtt-ca = a\n", "line 3: needs mqtt-broker"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8883\nmqtt-ca = a\nmqtt-cert = c\nmqtt-key = k\n",
+		 "line 2: mqtt-broker needs mqtt-acl-enforced = true"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8883\nmqtt-ca = a\nmqtt-cert = c\nmqtt-key = k\n"
+		 "mqtt-acl-enforced = false\n",
+		 "line 2: mqtt-broker needs mqtt-acl-enforced = true"},
+		{"psk-file = p\nmqtt-acl-enforced = true\n", "line 2: needs mqtt-broker"},
 		{"cse-id = /id+x\npsk-file = p\nmqtt-broker = mqtts://h.example:8883\nmqtt-ca = a\nmqtt-cert = c\n"
-		 "mqtt-key = k\n",
+		 "mqtt-key = k\nmqtt-acl-enforced = true\n",
 		 "line 1: cse-id cannot be an MQTT topic level"},
 		{"cse-id = /id:x\npsk-file = p\nmqtt-broker = mqtts://h.example:8883\nmqtt-ca = a\nmqtt-cert = c\n"
-		 "mqtt-key = k\n",
+		 "mqtt-key = k\nmqtt-acl-enforced = true\n",
 		 "line 1: cse-id cannot be an MQTT topic level"},
 	};
 
@@ -163,6 +169,7 @@ static void test_mqtt_keys(void **state)
 	m2m_cse_config_defaults(&c);
 	assert_string_equal(c.mqtt_broker, "off");
 	assert_string_equal(c.mqtt_ca, "");
+	assert_false(c.mqtt_acl_enforced);
 	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
 		assert_int_equal(parse(&c, rows[i].ini, err, sizeof(err)), M2M_OK);
 		err[0] = '\0';
@@ -176,6 +183,7 @@ static void test_mqtt_keys(void **state)
 	assert_string_equal(c.mqtt_ca, "ca.pem");
 	assert_string_equal(c.mqtt_cert, "c.pem");
 	assert_string_equal(c.mqtt_key, "k.pem");
+	assert_true(c.mqtt_acl_enforced);
 	assert_int_equal(parse(&c, "mqtt-broker = off\nmqtt-broker = off\n", err, sizeof(err)), M2M_E_CONFIG);
 	assert_string_equal(err, "line 2: key 'mqtt-broker' given twice");
 }
