@@ -5,8 +5,8 @@
  * (libmosquitto, TLS, client id = its SP-relative CSE-ID without the leading '/', clause 6.3),
  * subscribes to its request and registration topics, maps each PUBLISH with the pure mapping of
  * m2msec/mqtt.h, hands the request to a handler together with the security association the
- * topic stands for, and publishes the answer on the response topic. The network runs on
- * libmosquitto's own thread (never on an HTTP event loop), which reconnects with a backoff.
+ * topic stands for, and publishes the answer on the response topic. The network runs on a
+ * thread of its own (never on an HTTP event loop), which reconnects with a backoff (1..30 s).
  */
 #ifndef M2MSEC_MQTTCLIENT_H
 #define M2MSEC_MQTTCLIENT_H
@@ -50,9 +50,11 @@ M2M_API M2M_WUR m2m_err m2m_mqtt_client_process(m2m_mqtt_client *c, const char *
 						size_t len, char *rsp_topic, size_t cap, char **out, size_t *out_len);
 
 /* Load the TLS files, start the MQTT thread and connect (asynchronously: an unreachable broker
- * is retried with a backoff of 1..30 s). M2M_E_CONFIG for unreadable files, M2M_E_INTERNAL. */
+ * is retried with a backoff of 1..30 s, doubled per failure, reset on a connection).
+ * M2M_E_CONFIG for unreadable files, M2M_E_NOMEM, M2M_E_INTERNAL. */
 M2M_API M2M_WUR m2m_err m2m_mqtt_client_start(m2m_mqtt_client *c);
-/* Disconnect and join the MQTT thread (any thread but the MQTT one; idempotent). */
+/* Disconnect and join the MQTT thread (any thread but the MQTT one; idempotent). Returns within
+ * about half a second, whether or not the broker is reachable. */
 M2M_API void m2m_mqtt_client_stop(m2m_mqtt_client *c);
 /* Stop, then free. NULL is a no-op. */
 M2M_API void m2m_mqtt_client_free(m2m_mqtt_client *c);

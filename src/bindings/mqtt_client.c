@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the CSE's MQTT binding transport (TS-0010 V3.1.0, docs/mqtt-binding.md
- * "The CSE's broker connection"): a libmosquitto client on its own thread (mosquitto_loop_start,
- * so no HTTP event loop ever waits on the broker) that connects over TLS as the CSE (client id =
+ * "The CSE's broker connection"): a libmosquitto client on a thread of its own (its own loop, so
+ * no HTTP event loop ever waits on the broker) that connects over TLS as the CSE (client id =
  * the SP-relative CSE-ID without its leading '/', clause 6.3), subscribes to
  * /oneM2M/req/+/<cse>/# and /oneM2M/reg_req/+/<cse>/# (clauses 6.4.2, 6.4.4), maps every message
  * with bindings/mqtt_map.c, gives it to the handler (the CSE's request path, the same as HTTP)
@@ -12,10 +12,13 @@
  * the publisher and its ACL (`m2msec mqtt-acl`) lets a client publish only under its own
  * identity. The mapping already refused a From that differs from that level (4106).
  */
+#include <errno.h>
 #include <mosquitto.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "m2msec/config.h"
 #include "m2msec/log.h"
@@ -27,6 +30,7 @@
 #define KEEPALIVE_S 30
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 30
+#define LOOP_MS 500 /* longest the thread waits on the socket: the bound of a stop's latency */
 #define QOS 1 /* at least once: a request lost between broker and CSE is not silently gone */
 
 struct m2m_mqtt_client {
@@ -43,6 +47,11 @@ struct m2m_mqtt_client {
 	char sub_reg[M2M_MQTT_TOPIC_MAX + 1];     /* "/oneM2M/reg_req/+/id-in/#" */
 	size_t max_payload;
 	bool running;
+	pthread_t thread;
+	pthread_mutex_t mu; /* with cv: the backoff wait, cut short by a stop */
+	pthread_cond_t cv;
+	atomic_bool stop;
+	int backoff_s;      /* the MQTT thread's own */
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -75,12 +84,21 @@ m2m_err m2m_mqtt_client_new(const m2m_mqtt_client_config *cfg, m2m_mqtt_handler_
 		return M2M_E_CONFIG;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return M2M_E_NOMEM;
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		return M2M_E_NOMEM;
+	}
+	if (pthread_cond_init(&c->cv, NULL) != 0) {
+		pthread_mutex_destroy(&c->mu);
+		free(c);
+		return M2M_E_NOMEM;
+	}
 	if (m2m_config_split_listen(cfg->broker + 8, c->host, sizeof(c->host), &c->port) != M2M_OK || c->port <= 0 ||
 	    m2m_mqtt_id_encode(cfg->cse_id, c->cse_topic) != M2M_OK ||
 	    snprintf(c->sub_req, sizeof(c->sub_req), "/oneM2M/req/+/%s/#", c->cse_topic) >= (int)sizeof(c->sub_req) ||
 	    snprintf(c->sub_reg, sizeof(c->sub_reg), "/oneM2M/reg_req/+/%s/#", c->cse_topic) >=
 		    (int)sizeof(c->sub_reg)) {
-		free(c);
+		m2m_mqtt_client_free(c);
 		return M2M_E_CONFIG;
 	}
 	snprintf(c->cse_id, sizeof(c->cse_id), "%s", cfg->cse_id);
@@ -188,6 +206,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 		return;
 	}
 	m2m_log(M2M_LOG_INFO, "MQTT connected to %s:%d as %s", c->host, c->port, c->cse_topic);
+	c->backoff_s = BACKOFF_MIN_S;
 	if ((rc = mosquitto_subscribe_multiple(mosq, NULL, 2, subs, QOS, 0, NULL)) != MOSQ_ERR_SUCCESS)
 		m2m_log(M2M_LOG_ERROR, "MQTT subscribe failed: %s", mosquitto_strerror(rc));
 }
@@ -240,10 +259,54 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 	free(out);
 }
 
-m2m_err m2m_mqtt_client_start(m2m_mqtt_client *c)
+/* Wait up to secs for a stop; true when stopping. */
+static bool wait_stop(m2m_mqtt_client *c, int secs)
 {
+	struct timespec until;
+	bool stop;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += secs;
+	pthread_mutex_lock(&c->mu);
+	while (!(stop = atomic_load(&c->stop)))
+		if (pthread_cond_timedwait(&c->cv, &c->mu, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&c->mu);
+	return stop || atomic_load(&c->stop);
+}
+
+/*
+ * The MQTT thread: its own loop rather than mosquitto_loop_start, whose reconnect wait a
+ * disconnect cannot always end (a stop while the broker is unreachable would hang). Every
+ * (re)connect is asynchronous (the TCP connect and the TLS handshake progress inside
+ * mosquitto_loop), so a stop is seen within LOOP_MS or at once during the backoff wait.
+ */
+static void *mqtt_main(void *arg)
+{
+	m2m_mqtt_client *c = arg;
 	int rc;
 
+	c->backoff_s = BACKOFF_MIN_S;
+	rc = mosquitto_connect_async(c->mosq, c->host, c->port, KEEPALIVE_S);
+	while (!atomic_load(&c->stop)) {
+		if (rc == MOSQ_ERR_SUCCESS) {
+			rc = mosquitto_loop(c->mosq, LOOP_MS, 1);
+			continue;
+		}
+		m2m_log(M2M_LOG_DEBUG, "MQTT broker %s:%d not connected (%s): retry in %d s", c->host, c->port,
+			mosquitto_strerror(rc), c->backoff_s);
+		if (wait_stop(c, c->backoff_s))
+			break;
+		c->backoff_s = c->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : c->backoff_s * 2;
+		rc = mosquitto_reconnect_async(c->mosq);
+	}
+	if (mosquitto_disconnect(c->mosq) == MOSQ_ERR_SUCCESS)
+		(void)mosquitto_loop(c->mosq, 100, 1); /* flush the DISCONNECT */
+	return NULL;
+}
+
+m2m_err m2m_mqtt_client_start(m2m_mqtt_client *c)
+{
 	if (c == NULL)
 		return M2M_E_INVAL;
 	if (c->running)
@@ -258,8 +321,7 @@ m2m_err m2m_mqtt_client_start(m2m_mqtt_client *c)
 		mosquitto_subscribe_callback_set(c->mosq, on_subscribe);
 		mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
 		mosquitto_message_callback_set(c->mosq, on_message);
-		if (mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311) != MOSQ_ERR_SUCCESS ||
-		    mosquitto_reconnect_delay_set(c->mosq, BACKOFF_MIN_S, BACKOFF_MAX_S, true) != MOSQ_ERR_SUCCESS)
+		if (mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311) != MOSQ_ERR_SUCCESS)
 			return M2M_E_INTERNAL;
 		/* TLS only (clause 7.3), the broker verified by mqtt-ca and its name, TLS 1.2 at least */
 		if (mosquitto_tls_set(c->mosq, c->ca, NULL, c->cert, c->key, NULL) != MOSQ_ERR_SUCCESS ||
@@ -267,11 +329,8 @@ m2m_err m2m_mqtt_client_start(m2m_mqtt_client *c)
 		    mosquitto_tls_insecure_set(c->mosq, false) != MOSQ_ERR_SUCCESS)
 			return M2M_E_CONFIG;
 	}
-	/* An unreachable broker is no start failure: the loop retries with the backoff. */
-	rc = mosquitto_connect_async(c->mosq, c->host, c->port, KEEPALIVE_S);
-	if (rc != MOSQ_ERR_SUCCESS)
-		m2m_log(M2M_LOG_WARN, "MQTT broker %s:%d not reached yet: %s", c->host, c->port, mosquitto_strerror(rc));
-	if (mosquitto_loop_start(c->mosq) != MOSQ_ERR_SUCCESS)
+	atomic_store(&c->stop, false);
+	if (pthread_create(&c->thread, NULL, mqtt_main, c) != 0)
 		return M2M_E_INTERNAL;
 	c->running = true;
 	return M2M_OK;
@@ -281,8 +340,11 @@ void m2m_mqtt_client_stop(m2m_mqtt_client *c)
 {
 	if (c == NULL || !c->running)
 		return;
-	(void)mosquitto_disconnect(c->mosq); /* also ends the loop's reconnect wait */
-	(void)mosquitto_loop_stop(c->mosq, false);
+	pthread_mutex_lock(&c->mu);
+	atomic_store(&c->stop, true);
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
 	c->running = false;
 }
 
@@ -296,5 +358,7 @@ void m2m_mqtt_client_free(m2m_mqtt_client *c)
 	free(c->ca);
 	free(c->cert);
 	free(c->key);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
