@@ -15,6 +15,7 @@ import threading
 import pytest
 
 from cse_harness import SP, Cse
+import test_34_mqtt_acl
 from test_34_mqtt_acl import Broker, pytestmark  # noqa: F401  (skip without mosquitto)
 
 AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
@@ -123,6 +124,24 @@ def test_ts0010_7_4_publishing_under_another_topic_never_reaches_the_cse(mqtt):
           json.dumps({"op": 2, "to": "cse-in", "fr": "CAE03", "rqi": "sentinel", "rvi": "3"}), "A::CAE03")
     _, _, body = b.first_message(s).partition(" ")
     assert json.loads(body)["rqi"] == "sentinel"
+
+
+def test_reconnects_after_the_broker_restarts(mqtt, monkeypatch):
+    """The broker goes away and comes back on the same ports: the CSE reconnects (backoff) and
+    subscribes again, then answers as before. Awaited on the broker's log, never timed."""
+    c, b = mqtt
+    ports = iter([b.cert_port, b.psk_port])
+    b.stop()
+    monkeypatch.setattr(test_34_mqtt_acl, "free_port", lambda: next(ports))
+    b2 = Broker(b.tmp, c.path("acl"), c.path("mqtt.psk"))
+    try:
+        wait_broker_log(b2, "Sending SUBACK to id-in")
+        _, a = ask(b2, psk(c, b2, "kpsa1@" + SP), "A::CAE01", "/oneM2M/req/CAE01/id-in/json",
+                   "/oneM2M/resp/CAE01/id-in/#", {"op": 2, "to": "cse-in", "fr": "CAE03", "rqi": "again", "rvi": "3"})
+        assert a["rsc"] == 4106 and a["rqi"] == "again", a
+    finally:
+        b2.stop()
+    b.proc = b2.proc  # the fixture's teardown stops it again (idempotent)
 
 
 def test_unreachable_broker_blocks_nothing_and_stops_cleanly(m2msec_bin, tmp_path):
