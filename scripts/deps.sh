@@ -22,6 +22,8 @@ PACKAGES=(
   curl
   # the MQTT binding tests run a real broker and its clients (docs/mqtt-binding.md)
   mosquitto mosquitto-clients
+  # the CSE's own MQTT broker connection (src/bindings/mqtt_client.c, TS-0010)
+  libmosquitto-dev
 )
 
 missing=()

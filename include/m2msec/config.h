@@ -75,6 +75,13 @@ typedef struct m2m_cse_config {
 	/* CoAP binding (TS-0008, docs/coap-dtls.md) */
 	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "off": CoAP over DTLS 1.2 (PSK) */
 	char coap_listen[M2M_CFG_STR];     /* coap-listen, default "off": plain CoAP, loopback only */
+	/* MQTT binding (TS-0010, docs/mqtt-binding.md): the CSE as a client of a TLS broker */
+	char mqtt_broker[M2M_CFG_STR];     /* mqtt-broker, default "off": mqtts://HOST:PORT */
+	char mqtt_ca[M2M_CFG_STR];         /* mqtt-ca, default "": CA file that authenticates the broker */
+	char mqtt_cert[M2M_CFG_STR];       /* mqtt-cert, default "": the CSE's certificate at the broker */
+	char mqtt_key[M2M_CFG_STR];        /* mqtt-key, default "": its private key (0600) */
+	bool mqtt_acl_enforced;            /* mqtt-acl-enforced, default false: the broker enforces the
+					    * ACL of `m2msec mqtt-acl` (required by mqtt-broker) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

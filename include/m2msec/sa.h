@@ -18,6 +18,8 @@ typedef enum m2m_sa_kind {
 	M2M_SA_NONE = 0, /* no security association (loopback plain HTTP): nothing is authenticated */
 	M2M_SA_PSK,      /* (D)TLS-PSK: Provisioned Symmetric Key / MEF / MAF SAEF (TS-0003 8.2.2.1, 8.2.2.3) */
 	M2M_SA_CERT,     /* certificate-based SAEF (TS-0003 8.2.2.2) */
+	M2M_SA_BROKER,   /* MQTT (TS-0010 7.2): the identity the broker authenticated and its topic ACL
+			  * vouches for; the CSE saw neither the key nor the certificate */
 } m2m_sa_kind;
 
 typedef enum m2m_entity_kind {

@@ -20,6 +20,7 @@
 #include "m2msec/cse.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
+#include "m2msec/mqttclient.h"
 
 struct cse_ctx;
 
@@ -36,6 +37,8 @@ struct cse_ctx {
 	struct loop_link *links;
 	m2m_cse_worker *coap_worker; /* the CoAP thread's own worker (TS-0008 binding) */
 	m2m_coap_server *coap;
+	m2m_cse_worker *mqtt_worker; /* the MQTT thread's own worker (TS-0010 binding) */
+	m2m_mqtt_client *mqtt;
 };
 
 /* On the worker's loop: finish the requests whose verification results are in. */
@@ -114,6 +117,33 @@ static int cse_coap_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse,
 	return CLI_OK;
 }
 
+/* On the MQTT thread (docs/mqtt-binding.md): the same request path, with the association the
+ * request topic stands for. Like CoAP, its worker has no wake function: a <subscription>
+ * verification waits on the MQTT thread only. */
+static void handle_mqtt(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+{
+	struct cse_ctx *c = ctx;
+
+	m2m_cse_handle(c->mqtt_worker, sa, req, rsp, (int64_t)time(NULL));
+}
+
+/* The CSE's broker connection when mqtt-broker is set; CLI_OK when it is off. */
+static int cse_mqtt_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse, struct cse_ctx *c)
+{
+	m2m_mqtt_client_config mc = {.broker = cfg->mqtt_broker, .ca = cfg->mqtt_ca, .cert = cfg->mqtt_cert,
+				     .key = cfg->mqtt_key, .cse_id = cfg->cse_id, .sp_id = cfg->sp_id,
+				     .max_payload = (size_t)cfg->max_body};
+	m2m_err r;
+
+	if (!listen_on(cfg->mqtt_broker))
+		return CLI_OK;
+	if ((r = m2m_cse_worker_new(cse, &c->mqtt_worker)) != M2M_OK)
+		return cli_fail("cse: MQTT worker", r);
+	if ((r = m2m_mqtt_client_new(&mc, handle_mqtt, c, &c->mqtt)) != M2M_OK)
+		return svc_errorf(s, "mqtt-broker", cfg->mqtt_broker, m2m_strerror(r), cli_exit_code(r));
+	return CLI_OK;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: m2msec cse --config FILE [--check]\n\n"
@@ -157,7 +187,7 @@ int cli_cse_main(int argc, char **argv)
 	char err[512] = "", *text = NULL;
 	size_t len = 0;
 	m2m_cse *cse = NULL;
-	struct cse_ctx ctx = {NULL, 0, NULL, NULL, NULL, NULL};
+	struct cse_ctx ctx = {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct svc s = {.name = "cse", .cfg = &cfg, .line = cse_line};
 	struct cse_mef *mef = NULL;
 	struct remote_res *maf = NULL;
@@ -176,7 +206,8 @@ int cli_cse_main(int argc, char **argv)
 		return svc_config_error(&s, err);
 	s.set = cse_settings(&cfg);
 	if (svc_link_files_missing(&s, "mef", cfg.mef_ca, cfg.mef_cert, cfg.mef_key, &rc) ||
-	    svc_link_files_missing(&s, "maf", cfg.maf_ca, cfg.maf_cert, cfg.maf_key, &rc))
+	    svc_link_files_missing(&s, "maf", cfg.maf_ca, cfg.maf_cert, cfg.maf_key, &rc) ||
+	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
 	    (rc = cse_maf_start(&s, &cfg, &maf)) != CLI_OK)
@@ -205,7 +236,7 @@ int cli_cse_main(int argc, char **argv)
 		ctx.links[i] = (struct loop_link){&ctx, i};
 		m2m_cse_worker_set_wake(ctx.workers[i], wake_worker, &ctx.links[i]);
 	}
-	if ((rc = cse_coap_open(&s, &cfg, cse, &ctx)) != CLI_OK)
+	if ((rc = cse_coap_open(&s, &cfg, cse, &ctx)) != CLI_OK || (rc = cse_mqtt_open(&s, &cfg, cse, &ctx)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
 	if (check_only) {
@@ -222,6 +253,10 @@ int cli_cse_main(int argc, char **argv)
 		rc = cli_fail("cse: CoAP", r);
 		goto out;
 	}
+	if (ctx.mqtt != NULL && (r = m2m_mqtt_client_start(ctx.mqtt)) != M2M_OK) {
+		rc = svc_errorf(&s, "mqtt-broker", cfg.mqtt_broker, m2m_strerror(r), cli_exit_code(r));
+		goto out;
+	}
 	m2m_log(M2M_LOG_INFO, "CSE %s (%s) listening https=%d http=%d coaps=%d coap=%d threads=%d", cfg.cse_id,
 		cfg.name, m2m_http_server_port(s.srv, true), m2m_http_server_port(s.srv, false),
 		m2m_coap_server_port(ctx.coap, true), m2m_coap_server_port(ctx.coap, false), ctx.nworkers);
@@ -229,6 +264,8 @@ int cli_cse_main(int argc, char **argv)
 	m2m_log(M2M_LOG_INFO, "CSE stopped");
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
+	m2m_mqtt_client_free(ctx.mqtt); /* joins the MQTT thread first: it runs on mqtt_worker */
+	m2m_cse_worker_free(ctx.mqtt_worker);
 	m2m_coap_server_free(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
 	m2m_cse_worker_free(ctx.coap_worker);
 	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */

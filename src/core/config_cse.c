@@ -12,6 +12,7 @@
 
 #include "core/addr_policy.h"
 #include "m2msec/id.h"
+#include "m2msec/mqtt.h"
 #include "core/config_int.h"
 
 #define T m2m_cse_config
@@ -63,6 +64,12 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "wss-listen", wss_listen), /* docs/websocket-binding.md */
 	M2MI_STR(T, "coaps-listen", coaps_listen),
 	M2MI_STR(T, "coap-listen", coap_listen),
+	/* MQTT binding, the CSE as a broker client (TS-0010, docs/mqtt-binding.md) */
+	M2MI_STR(T, "mqtt-broker", mqtt_broker),
+	M2MI_STR(T, "mqtt-ca", mqtt_ca),
+	M2MI_STR(T, "mqtt-cert", mqtt_cert),
+	M2MI_STR(T, "mqtt-key", mqtt_key),
+	M2MI_KEY(T, "mqtt-acl-enforced", M2MI_CFG_BOOL, mqtt_acl_enforced),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -81,6 +88,7 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	snprintf(cfg->wss_listen, sizeof(cfg->wss_listen), "off");
 	snprintf(cfg->coaps_listen, sizeof(cfg->coaps_listen), "off");
 	snprintf(cfg->coap_listen, sizeof(cfg->coap_listen), "off");
+	snprintf(cfg->mqtt_broker, sizeof(cfg->mqtt_broker), "off");
 	snprintf(cfg->admin_originator, sizeof(cfg->admin_originator), "CAdmin");
 	cfg->tls13 = true;
 	cfg->max_body = 1048576;
@@ -221,6 +229,51 @@ static m2m_err validate_maf(const m2m_cse_config *cfg, char *errmsg, size_t errc
 	return M2M_OK;
 }
 
+/* The CSE's broker connection (TS-0010 clause 7.3): always TLS, the broker authenticated by
+ * mqtt-ca, the CSE by its certificate (mqtt-cert + mqtt-key; its CN is the CSE's broker identity,
+ * the one `m2msec mqtt-acl` grants the CSE's topics). A PSK towards the broker is not supported
+ * yet. The CSE-ID must have a topic form (it is the receiver level of every topic it serves). */
+static m2m_err validate_mqtt(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
+{
+	char host[256], topic_id[M2M_MQTT_SEG_MAX + 1];
+	int port;
+
+	if ((cfg->mqtt_cert[0] == '\0') != (cfg->mqtt_key[0] == '\0'))
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, cfg->mqtt_cert[0] ? "mqtt-cert" : "mqtt-key",
+					"mqtt-cert and mqtt-key must be given together");
+	if (!enabled(cfg->mqtt_broker)) {
+		if (cfg->mqtt_ca[0] != '\0' || cfg->mqtt_cert[0] != '\0' || cfg->mqtt_acl_enforced)
+			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
+						cfg->mqtt_ca[0]     ? "mqtt-ca"
+						: cfg->mqtt_cert[0] ? "mqtt-cert"
+								    : "mqtt-acl-enforced",
+						"needs mqtt-broker");
+		return M2M_OK;
+	}
+	if (strncmp(cfg->mqtt_broker, "mqtts://", 8) != 0 ||
+	    m2m_config_split_listen(cfg->mqtt_broker + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
+					"mqtt-broker must be mqtts://HOST:PORT (or off)");
+	if (cfg->mqtt_ca[0] == '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
+					"mqtt-broker needs mqtt-ca (the CA that authenticates the broker)");
+	if (cfg->mqtt_cert[0] == '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
+					"mqtt-broker needs mqtt-cert and mqtt-key (the CSE's identity at the broker)");
+	/* The CSE trusts a topic's originator level only because the broker's ACL lets each client
+	 * publish under its own identity (TS-0010 clause 7.2). The CSE cannot see that ACL: without
+	 * the operator's statement that the broker enforces the one `m2msec mqtt-acl` wrote, the
+	 * topics prove nothing and the CSE does not connect (fail closed). */
+	if (!cfg->mqtt_acl_enforced)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
+					"mqtt-broker needs mqtt-acl-enforced = true (the broker enforces the ACL "
+					"of m2msec mqtt-acl; docs/mqtt-binding.md)");
+	if (m2m_mqtt_id_encode(cfg->cse_id, topic_id) != M2M_OK)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "cse-id",
+					"cse-id cannot be an MQTT topic level (':', '+', '#' or too long)");
+	return M2M_OK;
+}
+
 m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
 {
 	char host[256];
@@ -297,6 +350,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		if (m2mi_addr_policy_init(&pol, cfg->notify_allow, cfg->notify_deny, why, sizeof(why)) != M2M_OK)
 			FAIL("notify-allow/notify-deny: %s", why);
 	}
+	if (validate_mqtt(cfg, errmsg, errcap) != M2M_OK)
+		return M2M_E_CONFIG;
 	if (validate_mef(cfg, errmsg, errcap) != M2M_OK || validate_maf(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
 #undef FAIL

@@ -2,7 +2,8 @@
 /*
  * This file implements the unit tests of core/config_cse.c (docs/config.md, [cse]): the CSE's
  * section in a file that also configures other services, and the keys of its association with
- * the MEF (mef-url, mef-ca, mef-cert, mef-key, mef-cache-seconds; TS-0003 §8.3.5).
+ * the MEF (mef-url, mef-ca, mef-cert, mef-key, mef-cache-seconds; TS-0003 §8.3.5) and of its
+ * broker connection (mqtt-broker, mqtt-ca, mqtt-cert, mqtt-key; TS-0010 clause 7.3).
  */
 #include <stdio.h>
 
@@ -119,12 +120,81 @@ static void test_wss_listen(void **state)
 	assert_string_equal(err, "line 3: wss-listen needs psk-file, cred-store and/or cert + key");
 }
 
+/* TS-0010 clause 7.3: the CSE reaches its broker over TLS only, authenticates the broker (mqtt-ca)
+ * and itself (mqtt-cert + mqtt-key); its CSE-ID must be a topic level (clause 6.4.2). Every
+ * refusal names the line that made the configuration inconsistent. */
+static void test_mqtt_keys(void **state)
+{
+	m2m_cse_config c;
+	char err[256];
+	const char *ok = "psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8883\nmqtt-ca = ca.pem\n"
+			 "mqtt-cert = c.pem\nmqtt-key = k.pem\nmqtt-acl-enforced = true\n";
+	const struct {
+		const char *ini;
+		const char *want;
+	} rows[] = {
+		{"psk-file = p\nmqtt-broker = mqtt://127.0.0.1:1883\nmqtt-ca = a\nmqtt-cert = c\nmqtt-key = k\n",
+		 "line 2: mqtt-broker must be mqtts://HOST:PORT (or off)"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1\nmqtt-ca = a\nmqtt-cert = c\nmqtt-key = k\n",
+		 "line 2: mqtt-broker must be mqtts://HOST:PORT (or off)"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:0\nmqtt-ca = a\nmqtt-cert = c\nmqtt-key = k\n",
+		 "line 2: mqtt-broker must be mqtts://HOST:PORT (or off)"},
+		{"psk-file = p\nmqtt-broker = 127.0.0.1:8883\nmqtt-ca = a\nmqtt-cert = c\nmqtt-key = k\n",
+		 "line 2: mqtt-broker must be mqtts://HOST:PORT (or off)"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8883\nmqtt-cert = c\nmqtt-key = k\n",
+		 "line 2: mqtt-broker needs mqtt-ca"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8883\nmqtt-ca = a\n",
+		 "line 2: mqtt-broker needs mqtt-cert and mqtt-key"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8883\nmqtt-ca = a\nmqtt-cert = c\n",
+		 "line 4: mqtt-cert and mqtt-key must be given together"},
+		{"psk-file = p\nmqtt-key = k\n", "line 2: mqtt-cert and mqtt-key must be given together"},
+		{"psk-file = p\nmqtt-ca = a\n", "line 2: needs mqtt-broker"},
+		{"psk-file = p\nmqtt-cert = c\nmqtt-key = k\n", "line 2: needs mqtt-broker"},
+		{"psk-file = p\nmqtt-broker = off\nmqtt-ca = a\n", "line 3: needs mqtt-broker"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8883\nmqtt-ca = a\nmqtt-cert = c\nmqtt-key = k\n",
+		 "line 2: mqtt-broker needs mqtt-acl-enforced = true"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8883\nmqtt-ca = a\nmqtt-cert = c\nmqtt-key = k\n"
+		 "mqtt-acl-enforced = false\n",
+		 "line 2: mqtt-broker needs mqtt-acl-enforced = true"},
+		{"psk-file = p\nmqtt-acl-enforced = true\n", "line 2: needs mqtt-broker"},
+		{"cse-id = /id+x\npsk-file = p\nmqtt-broker = mqtts://h.example:8883\nmqtt-ca = a\nmqtt-cert = c\n"
+		 "mqtt-key = k\nmqtt-acl-enforced = true\n",
+		 "line 1: cse-id cannot be an MQTT topic level"},
+		{"cse-id = /id:x\npsk-file = p\nmqtt-broker = mqtts://h.example:8883\nmqtt-ca = a\nmqtt-cert = c\n"
+		 "mqtt-key = k\nmqtt-acl-enforced = true\n",
+		 "line 1: cse-id cannot be an MQTT topic level"},
+	};
+
+	(void)state;
+	m2m_cse_config_defaults(&c);
+	assert_string_equal(c.mqtt_broker, "off");
+	assert_string_equal(c.mqtt_ca, "");
+	assert_false(c.mqtt_acl_enforced);
+	for (size_t i = 0; i < M2M_ARRAY_LEN(rows); i++) {
+		assert_int_equal(parse(&c, rows[i].ini, err, sizeof(err)), M2M_OK);
+		err[0] = '\0';
+		assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		if (strstr(err, rows[i].want) == NULL)
+			fail_msg("row %zu: '%s' lacks '%s'", i, err, rows[i].want);
+	}
+	assert_int_equal(parse(&c, ok, err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.mqtt_broker, "mqtts://127.0.0.1:8883");
+	assert_string_equal(c.mqtt_ca, "ca.pem");
+	assert_string_equal(c.mqtt_cert, "c.pem");
+	assert_string_equal(c.mqtt_key, "k.pem");
+	assert_true(c.mqtt_acl_enforced);
+	assert_int_equal(parse(&c, "mqtt-broker = off\nmqtt-broker = off\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: key 'mqtt-broker' given twice");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_multi_section),
 		cmocka_unit_test(test_mef_keys),
 		cmocka_unit_test(test_wss_listen),
+		cmocka_unit_test(test_mqtt_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
