@@ -345,8 +345,11 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 		j = next;
 	}
 	m2mi_nq_pump(n);
+	/* loopexit, not loopbreak: the callbacks already active run first, so a bufferevent
+	 * freed with its deferred callbacks still queued is released (libevent 2.1 drops them
+	 * unrun in event_base_free: a leak at every stop with an exchange in flight) */
 	if (stop)
-		event_base_loopbreak(n->base);
+		event_base_loopexit(n->base, NULL);
 }
 
 static void *run(void *arg)
