@@ -36,6 +36,8 @@
 #include "bindings/coap_wire.h"
 #include "m2msec/hex.h"
 
+#include "bench_common.h"
+
 #define PROG "bench_dtls"
 #define DGRAM 16384
 #define MAX_PATH_SEGS 16
@@ -49,14 +51,6 @@ static struct {
 } o = {.host = "127.0.0.1", .cipher = "PSK-AES128-CCM8", .conns = 1, .seconds = 5.0};
 
 static atomic_int first_error_shown;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void usage(FILE *f)
 {
@@ -78,30 +72,14 @@ static void usage(FILE *f)
 static unsigned int psk_cb(SSL *ssl, const char *hint, char *identity, unsigned int max_identity_len,
 			   unsigned char *psk, unsigned int max_psk_len)
 {
-	size_t n = strlen(o.identity);
-
 	(void)ssl;
 	(void)hint;
-	if (n + 1 > max_identity_len || o.psk_len > max_psk_len)
-		return 0;
-	memcpy(identity, o.identity, n + 1);
-	memcpy(psk, o.psk, o.psk_len);
-	return (unsigned int)o.psk_len;
+	return bench_psk_copy(o.identity, o.psk, o.psk_len, identity, max_identity_len, psk, max_psk_len);
 }
 
 static void print_ssl_errors(const char *what)
 {
-	unsigned long e = ERR_get_error();
-	char buf[256];
-
-	if (e == 0) {
-		fprintf(stderr, PROG ": %s: %s\n", what, errno ? strerror(errno) : "no answer from the server");
-		return;
-	}
-	for (; e != 0; e = ERR_get_error()) {
-		ERR_error_string_n(e, buf, sizeof(buf));
-		fprintf(stderr, PROG ": %s: %s\n", what, buf);
-	}
+	bench_ssl_errors(PROG, what, "no answer from the server");
 }
 
 static SSL_CTX *make_ctx(void)
@@ -186,7 +164,7 @@ static void *hs_run(void *arg)
 {
 	struct hs_worker *w = arg;
 
-	for (SSL *ssl; now() < w->deadline; w->count++) {
+	for (SSL *ssl; bench_now() < w->deadline; w->count++) {
 		if ((ssl = dtls_open(w->ctx)) == NULL) {
 			w->failed = 1;
 			break;
@@ -200,7 +178,7 @@ static int mode_handshakes(void)
 {
 	SSL_CTX *ctx = make_ctx();
 	struct hs_worker *w = calloc((size_t)o.conns, sizeof(*w));
-	double t0 = now(), dt;
+	double t0 = bench_now(), dt;
 	long total = 0;
 	int failed = 0;
 
@@ -219,7 +197,7 @@ static int mode_handshakes(void)
 		total += w[i].count;
 		failed |= w[i].failed;
 	}
-	dt = now() - t0;
+	dt = bench_now() - t0;
 	printf("handshakes_per_s=%.0f handshakes=%ld seconds=%.2f threads=%d\n", (double)total / dt, total, dt, o.conns);
 	free(w);
 	SSL_CTX_free(ctx);
@@ -326,10 +304,10 @@ static void *ld_run(void *arg)
 		(void)setsockopt(SSL_get_fd(w->ssl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	pthread_barrier_wait(w->start); /* every session is up ... */
 	pthread_barrier_wait(w->start); /* ... and load_deadline is set */
-	while (!w->fatal && now() < load_deadline) {
+	while (!w->fatal && bench_now() < load_deadline) {
 		size_t len = 0;
 		int r;
-		double t0 = now();
+		double t0 = bench_now();
 		const char *why;
 
 		mid++;
@@ -349,7 +327,7 @@ static void *ld_run(void *arg)
 			w->errors++;
 			break;
 		}
-		if (push_latency(w, now() - t0) != 0) {
+		if (push_latency(w, bench_now() - t0) != 0) {
 			w->fatal = 1;
 			break;
 		}
@@ -362,13 +340,6 @@ static void *ld_run(void *arg)
 		}
 	}
 	return NULL;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int mode_load(void)
@@ -394,7 +365,7 @@ static int mode_load(void)
 		}
 	}
 	pthread_barrier_wait(&start);
-	t0 = now();
+	t0 = bench_now();
 	load_deadline = t0 + o.seconds;
 	pthread_barrier_wait(&start);
 	for (int i = 0; i < o.conns; i++) {
@@ -403,7 +374,7 @@ static int mode_load(void)
 		errors += w[i].errors;
 		fatal |= w[i].fatal;
 	}
-	dt = now() - t0;
+	dt = bench_now() - t0;
 	if (total > 0 && (all = malloc(total * sizeof(*all))) == NULL)
 		return 1;
 	for (int i = 0; i < o.conns; i++) {
@@ -414,7 +385,7 @@ static int mode_load(void)
 		dtls_close(w[i].ssl);
 	}
 	if (total > 0)
-		qsort(all, total, sizeof(*all), cmp_u32);
+		qsort(all, total, sizeof(*all), bench_cmp_u32);
 	printf("requests_per_s=%.0f p50_us=%u p99_us=%u errors=%ld requests=%zu conns=%d seconds=%.2f\n",
 	       (double)total / dt, total ? all[total / 2] : 0u, total ? all[(total * 99) / 100] : 0u, errors, total,
 	       o.conns, dt);

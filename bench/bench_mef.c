@@ -52,6 +52,8 @@
 #include "m2msec/hex.h"
 #include "m2msec/mem.h"
 
+#include "bench_common.h"
+
 #define PROG "bench_mef"
 #define RBUF 16384
 #define MAX_PATHS 100000
@@ -76,14 +78,6 @@ static char **keids; /* --once: the KeID of enrolee i (and its target key with -
 static atomic_long next_idx;
 static atomic_int error_shown;
 static double deadline;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void fail_once(const char *what, const char *detail)
 {
@@ -449,15 +443,15 @@ static void *enrol_run(void *arg)
 
 	for (;;) {
 		long k;
-		if (!o.once && now() >= deadline)
+		if (!o.once && bench_now() >= deadline)
 			break;
-		double t0 = now();
+		double t0 = bench_now();
 		k = atomic_fetch_add(&next_idx, 1);
 		if (o.once && k >= o.total)
 			break;
 		if ((strcmp(o.mode, "mafkey") == 0 ? one_mafkey(w, k) : one_enrolment(w, (int)(k % o.count))) == 0) {
 			w->count++;
-			if (push_lat(w, now() - t0) != 0)
+			if (push_lat(w, bench_now() - t0) != 0)
 				break;
 		} else if (++w->errors > 10 || o.once) {
 			break;
@@ -480,12 +474,12 @@ static void *get_run(void *arg)
 		w->errors++;
 		return NULL;
 	}
-	while (now() < deadline) {
+	while (bench_now() < deadline) {
 		const char *p = paths[(seq + (unsigned long)c->idx * 7919u) % (unsigned long)npaths], *rb;
 		size_t rbl;
 		int status = 0;
 		bool cl;
-		double t0 = now();
+		double t0 = bench_now();
 		int n = snprintf(req, sizeof(req),
 				 "GET %s HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: g%d-%lu\r\nX-M2M-RVI: 3\r\n%s%s%s"
 				 "Accept: application/json\r\n\r\n",
@@ -501,7 +495,7 @@ static void *get_run(void *arg)
 			w->errors++;
 		}
 		w->count++;
-		if (push_lat(w, now() - t0) != 0 || cl)
+		if (push_lat(w, bench_now() - t0) != 0 || cl)
 			break;
 	}
 	tls_close(c);
@@ -526,13 +520,6 @@ static int load_paths(void)
 
 /* ---- driver ------------------------------------------------------------------------------------ */
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int run_workers(void *(*fn)(void *), const char *what)
 {
 	SSL_CTX *ctx = make_ctx();
@@ -540,7 +527,7 @@ static int run_workers(void *(*fn)(void *), const char *what)
 	long total = 0, errors = 0;
 	size_t nlat = 0, k = 0;
 	uint32_t *all = NULL;
-	double t0 = now(), dt;
+	double t0 = bench_now(), dt;
 
 	if (w == NULL)
 		return 1;
@@ -557,13 +544,13 @@ static int run_workers(void *(*fn)(void *), const char *what)
 		errors += w[i].errors;
 		nlat += w[i].n;
 	}
-	dt = now() - t0;
+	dt = bench_now() - t0;
 	if (nlat > 0 && (all = malloc(nlat * sizeof(*all))) != NULL) {
 		for (int i = 0; i < o.conns; i++) {
 			memcpy(all + k, w[i].lat, w[i].n * sizeof(*all));
 			k += w[i].n;
 		}
-		qsort(all, nlat, sizeof(*all), cmp_u32);
+		qsort(all, nlat, sizeof(*all), bench_cmp_u32);
 	}
 	printf("%s_per_s=%.0f %s=%ld errors=%ld seconds=%.2f conns=%d", what, (double)total / dt, what, total, errors,
 	       dt, o.conns);

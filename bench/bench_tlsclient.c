@@ -38,6 +38,8 @@
 #include "m2msec/hex.h"
 #include "m2msec/mem.h"
 
+#include "bench_common.h"
+
 #define PROG "bench_tlsclient"
 #define RBUF 65536
 #define MAX_CONNS 100000
@@ -53,14 +55,6 @@ static struct {
 
 static atomic_int first_error_shown;
 static volatile sig_atomic_t got_term;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void usage(FILE *f)
 {
@@ -86,30 +80,14 @@ static void usage(FILE *f)
 static unsigned int psk_cb(SSL *ssl, const char *hint, char *identity, unsigned int max_identity_len,
 			   unsigned char *psk, unsigned int max_psk_len)
 {
-	size_t n = strlen(o.identity);
-
 	(void)ssl;
 	(void)hint;
-	if (n + 1 > max_identity_len || o.psk_len > max_psk_len)
-		return 0;
-	memcpy(identity, o.identity, n + 1);
-	memcpy(psk, o.psk, o.psk_len);
-	return (unsigned int)o.psk_len;
+	return bench_psk_copy(o.identity, o.psk, o.psk_len, identity, max_identity_len, psk, max_psk_len);
 }
 
 static void print_ssl_errors(const char *what)
 {
-	unsigned long e = ERR_get_error();
-	char buf[256];
-
-	if (e == 0) {
-		fprintf(stderr, PROG ": %s: %s\n", what, errno ? strerror(errno) : "connection closed by peer");
-		return;
-	}
-	for (; e != 0; e = ERR_get_error()) {
-		ERR_error_string_n(e, buf, sizeof(buf));
-		fprintf(stderr, PROG ": %s: %s\n", what, buf);
-	}
+	bench_ssl_errors(PROG, what, "connection closed by peer");
 }
 
 static SSL_CTX *make_ctx(void)
@@ -208,7 +186,7 @@ static void *hs_run(void *arg)
 {
 	struct hs_worker *w = arg;
 
-	for (SSL *ssl; now() < w->deadline; w->count++) {
+	for (SSL *ssl; bench_now() < w->deadline; w->count++) {
 		if ((ssl = tls_open(w->ctx)) == NULL) {
 			w->failed = 1;
 			break;
@@ -222,7 +200,7 @@ static int mode_handshakes(void)
 {
 	SSL_CTX *ctx = make_ctx();
 	struct hs_worker *w = calloc((size_t)o.conns, sizeof(*w));
-	double t0 = now(), dt;
+	double t0 = bench_now(), dt;
 	long total = 0;
 	int failed = 0;
 
@@ -241,7 +219,7 @@ static int mode_handshakes(void)
 		total += w[i].count;
 		failed |= w[i].failed;
 	}
-	dt = now() - t0;
+	dt = bench_now() - t0;
 	printf("handshakes_per_s=%.0f handshakes=%ld seconds=%.2f threads=%d\n", (double)total / dt, total, dt, o.conns);
 	free(w);
 	SSL_CTX_free(ctx);
@@ -367,7 +345,7 @@ static int read_response(struct ld_worker *w, int *status, bool *conn_close, siz
 		}
 		int r = ld_read(w, w->buf + w->blen, RBUF - w->blen);
 		if (r <= 0) {
-			if (now() < load_deadline) {
+			if (bench_now() < load_deadline) {
 				char why[80];
 				snprintf(why, sizeof(why), "connection lost while reading a response (SSL error %d)",
 					 o.plain ? -1 : SSL_get_error(w->ssl, r));
@@ -403,11 +381,11 @@ static void *ld_run(void *arg)
 	w->fatal = ld_open(w) != 0;
 	pthread_barrier_wait(w->start); /* every connection is up ... */
 	pthread_barrier_wait(w->start); /* ... and load_deadline is set */
-	while (!w->fatal && now() < load_deadline) {
+	while (!w->fatal && bench_now() < load_deadline) {
 		int status = 0, rl;
 		bool conn_close;
 		size_t total = 0;
-		double t0 = now();
+		double t0 = bench_now();
 		int n = snprintf(req, sizeof(req),
 				 "%s %s HTTP/1.1\r\nHost: %s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: b%d-%lu\r\n"
 				 "X-M2M-RVI: 3\r\nAccept: application/json\r\n",
@@ -425,7 +403,7 @@ static void *ld_run(void *arg)
 		}
 		rl = ld_write(w, req, n) ? read_response(w, &status, &conn_close, &total) : 0;
 		if (rl == 1) {
-			if (push_latency(w, now() - t0) != 0) {
+			if (push_latency(w, bench_now() - t0) != 0) {
 				w->fatal = 1;
 				break;
 			}
@@ -437,23 +415,16 @@ static void *ld_run(void *arg)
 			}
 			if (!conn_close)
 				continue;
-		} else if (now() < load_deadline) {
+		} else if (bench_now() < load_deadline) {
 			w->errors++;
 		}
-		if (rl == -1 || now() >= load_deadline)
+		if (rl == -1 || bench_now() >= load_deadline)
 			break; /* cannot resynchronise on a malformed stream; or done */
 		ld_close(w);
 		w->reconnects++;
 		w->fatal = ld_open(w) != 0;
 	}
 	return NULL;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int mode_load(void)
@@ -480,7 +451,7 @@ static int mode_load(void)
 		}
 	}
 	pthread_barrier_wait(&start);
-	t0 = now();
+	t0 = bench_now();
 	load_deadline = t0 + o.seconds;
 	pthread_barrier_wait(&start);
 	for (int i = 0; i < o.conns; i++) {
@@ -490,7 +461,7 @@ static int mode_load(void)
 		reconnects += w[i].reconnects;
 		fatal |= w[i].fatal;
 	}
-	dt = now() - t0;
+	dt = bench_now() - t0;
 	if (total > 0 && (all = malloc(total * sizeof(*all))) == NULL)
 		return 1;
 	for (int i = 0; i < o.conns; i++) {
@@ -501,7 +472,7 @@ static int mode_load(void)
 		ld_close(&w[i]);
 	}
 	if (total > 0)
-		qsort(all, total, sizeof(*all), cmp_u32);
+		qsort(all, total, sizeof(*all), bench_cmp_u32);
 	printf("requests_per_s=%.0f p50_us=%u p99_us=%u errors=%ld requests=%zu conns=%d reconnects=%ld "
 	       "seconds=%.2f\n",
 	       (double)total / dt, total ? all[(total - 1) / 2] : 0, total ? all[(size_t)((double)(total - 1) * 0.99)] : 0,
