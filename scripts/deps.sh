@@ -24,6 +24,12 @@ PACKAGES=(
   mosquitto mosquitto-clients
   # the CSE's own MQTT broker connection (src/bindings/mqtt_client.c, TS-0010)
   libmosquitto-dev
+  # CBOR serialisation (TS-0004 clause 8.6: application/cbor content) of the CoAP binding
+  libcbor-dev
+  # JOSE (JWS/JWE) for tokens (TS-0003 clause 7.3) and end-to-end security (clause 8.4-8.5)
+  libcjose-dev
+  # independent peers for the tests: a JOSE implementation and a CBOR codec that are not ours
+  python3-jwcrypto python3-cbor2
 )
 
 missing=()
