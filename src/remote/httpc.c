@@ -56,6 +56,8 @@ typedef struct hreq {
 	bool *dns_called;          /* set while evdns_getaddrinfo runs: it may call back at once */
 	struct bufferevent *bev;
 	struct event *timer;       /* the deadline */
+	struct event *start;       /* the deferred start: owned (not event_base_once) so freeing r
+				    * cancels it and the owner may run its loop once more at teardown */
 	char head[HEAD_MAX];
 	size_t n;
 	bool tls;                  /* https:// */
@@ -177,6 +179,8 @@ static void req_free(hreq *r)
 		bufferevent_free(r->bev);
 	if (r->timer)
 		event_free(r->timer);
+	if (r->start)
+		event_free(r->start);
 	free(r->out);
 	free(r->buf);
 	free(r);
@@ -524,6 +528,30 @@ static void on_start(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Link r into h and schedule its start (shared by POST and RETRIEVE). */
+static int launch(m2mi_httpc *h, hreq *r, int timeout_ms)
+{
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000 + 1};
+	const struct timeval now = {0, 0};
+
+	if ((r->timer = evtimer_new(h->base, on_deadline, r)) == NULL || evtimer_add(r->timer, &tv) != 0 ||
+	    (r->start = evtimer_new(h->base, on_start, r)) == NULL || evtimer_add(r->start, &now) != 0) {
+		if (r->timer)
+			event_free(r->timer);
+		if (r->start)
+			event_free(r->start);
+		free(r->out);
+		free(r->buf);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	r->next = h->live;
+	if (h->live)
+		h->live->prev = r;
+	h->live = r;
+	return M2MI_HTTPC_OK;
+}
+
 int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const char *body, int timeout_ms,
 		    m2mi_httpc_cb cb, void *arg)
 {
@@ -536,8 +564,6 @@ int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int e
 	char ech[32] = "";
 
 	static atomic_uint counter;
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000 + 1};
-	const struct timeval now = {0, 0};
 	size_t bn = strlen(body), cap;
 	hreq *r = calloc(1, sizeof(*r));
 	bool v6;
@@ -566,43 +592,16 @@ int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int e
 		      "Connection: close\r\n\r\n%s",
 		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin,
 		      atomic_fetch_add(&counter, 1u), ech, bn, body);
-	if (hn < 0 || (size_t)hn >= cap || (r->timer = evtimer_new(h->base, on_deadline, r)) == NULL ||
-	    evtimer_add(r->timer, &tv) != 0 || event_base_once(h->base, -1, EV_TIMEOUT, on_start, r, &now) != 0) {
-		if (r->timer)
-			event_free(r->timer);
+	if (hn < 0 || (size_t)hn >= cap) {
 		free(r->out);
 		free(r);
 		return M2MI_HTTPC_FAILED;
 	}
 	r->outlen = (size_t)hn;
-	r->next = h->live;
-	if (h->live)
-		h->live->prev = r;
-	h->live = r;
-	return M2MI_HTTPC_OK;
+	return launch(h, r, timeout_ms);
 }
 
-/* Link r into h and schedule its start (shared by POST and RETRIEVE). */
-static int launch(m2mi_httpc *h, hreq *r, int timeout_ms)
-{
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000 + 1};
-	const struct timeval now = {0, 0};
 
-	if ((r->timer = evtimer_new(h->base, on_deadline, r)) == NULL || evtimer_add(r->timer, &tv) != 0 ||
-	    event_base_once(h->base, -1, EV_TIMEOUT, on_start, r, &now) != 0) {
-		if (r->timer)
-			event_free(r->timer);
-		free(r->out);
-		free(r->buf);
-		free(r);
-		return M2MI_HTTPC_FAILED;
-	}
-	r->next = h->live;
-	if (h->live)
-		h->live->prev = r;
-	h->live = r;
-	return M2MI_HTTPC_OK;
-}
 
 int m2mi_httpc_retrieve(m2mi_httpc *h, const char *url, const char *origin, int timeout_ms, m2mi_httpc_body_cb cb,
 			void *arg)

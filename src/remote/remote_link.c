@@ -247,6 +247,10 @@ void m2mi_remote_link_free(m2mi_remote_link *l)
 	l->inbox = l->flying = NULL;
 	m2mi_httpc_free(l->httpc);
 	l->httpc = NULL;
+	/* A bufferevent freed while its deferred callbacks were queued is finalized by the loop:
+	 * one last non-blocking pass (safe: the client's start and deadline events died with it). */
+	if (l->base != NULL)
+		event_base_loop(l->base, EVLOOP_NONBLOCK);
 	for (int i = 0; i < 2; i++)
 		while ((j = lists[i]) != NULL) {
 			lists[i] = j->next;
