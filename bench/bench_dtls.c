@@ -37,6 +37,7 @@
 #include "m2msec/hex.h"
 
 #include "bench_common.h"
+#include "bench_driver.h"
 
 #define PROG "bench_dtls"
 #define DGRAM 16384
@@ -152,92 +153,27 @@ static void dtls_close(SSL *ssl)
 
 /* ---- dtls-handshakes ------------------------------------------------------------------------------ */
 
-struct hs_worker {
-	pthread_t th;
-	SSL_CTX *ctx;
-	double deadline;
-	long count;
-	int failed;
-};
-
-static void *hs_run(void *arg)
-{
-	struct hs_worker *w = arg;
-
-	for (SSL *ssl; bench_now() < w->deadline; w->count++) {
-		if ((ssl = dtls_open(w->ctx)) == NULL) {
-			w->failed = 1;
-			break;
-		}
-		dtls_close(ssl);
-	}
-	return NULL;
-}
-
 static int mode_handshakes(void)
 {
 	SSL_CTX *ctx = make_ctx();
-	struct hs_worker *w = calloc((size_t)o.conns, sizeof(*w));
-	double t0 = bench_now(), dt;
-	long total = 0;
-	int failed = 0;
+	int rc = bench_handshakes(PROG, ctx, o.conns, o.seconds, dtls_open, dtls_close);
 
-	if (w == NULL)
-		return 1;
-	for (int i = 0; i < o.conns; i++) {
-		w[i].ctx = ctx;
-		w[i].deadline = t0 + o.seconds;
-		if (pthread_create(&w[i].th, NULL, hs_run, &w[i]) != 0) {
-			fprintf(stderr, PROG ": pthread_create failed\n");
-			return 1;
-		}
-	}
-	for (int i = 0; i < o.conns; i++) {
-		pthread_join(w[i].th, NULL);
-		total += w[i].count;
-		failed |= w[i].failed;
-	}
-	dt = bench_now() - t0;
-	printf("handshakes_per_s=%.0f handshakes=%ld seconds=%.2f threads=%d\n", (double)total / dt, total, dt, o.conns);
-	free(w);
 	SSL_CTX_free(ctx);
-	return failed ? 1 : 0;
+	return rc;
 }
 
 /* ---- coap-load ------------------------------------------------------------------------------------ */
 
 struct ld_worker {
-	pthread_t th;
-	int idx;
+	struct bench_worker b; /* first: the driver's part */
 	SSL_CTX *ctx;
 	SSL *ssl;
-	pthread_barrier_t *start;
-	uint32_t *lat; /* microseconds per request */
-	size_t n, cap;
-	long errors;
-	int fatal;
 };
-
-static double load_deadline; /* written before the second start barrier only */
 
 static void show_first_error(const struct ld_worker *w, const char *why)
 {
 	if (atomic_exchange(&first_error_shown, 1) == 0)
-		fprintf(stderr, PROG ": first error (session %d): %s\n", w->idx, why);
-}
-
-static int push_latency(struct ld_worker *w, double dt)
-{
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 65536;
-		uint32_t *p = realloc(w->lat, cap * sizeof(*p));
-		if (p == NULL)
-			return -1;
-		w->lat = p;
-		w->cap = cap;
-	}
-	w->lat[w->n++] = (uint32_t)(dt * 1e6 + 0.5);
-	return 0;
+		fprintf(stderr, PROG ": first error (session %d): %s\n", w->b.idx, why);
 }
 
 /* The CON GET of o.path with From, RQI, RVI (TS-0008 Table 6.2.2.4.0-1), options in ascending
@@ -262,7 +198,7 @@ static int build_get(const struct ld_worker *w, uint16_t mid, const uint8_t toke
 		while (*p == '/')
 			p++;
 	}
-	snprintf(rqi, sizeof(rqi), "c%d-%lu", w->idx, seq);
+	snprintf(rqi, sizeof(rqi), "c%d-%lu", w->b.idx, seq);
 	opts[n++] = (m2mi_coap_opt){M2MI_COAP_OPT_RVI, (const uint8_t *)"3", 1};
 	opts[n++] = (m2mi_coap_opt){M2MI_COAP_OPT_FR, (const uint8_t *)o.origin, strlen(o.origin)};
 	opts[n++] = (m2mi_coap_opt){M2MI_COAP_OPT_RQI, (const uint8_t *)rqi, strlen(rqi)};
@@ -294,17 +230,16 @@ static void *ld_run(void *arg)
 	struct ld_worker *w = arg;
 	uint8_t req[2048], rsp[DGRAM], token[4];
 	unsigned long seq = 0;
-	uint16_t mid = (uint16_t)(w->idx * 4099u);
+	uint16_t mid = (uint16_t)(w->b.idx * 4099u);
 	struct timeval tv = {.tv_sec = 5};
 
 	w->ssl = dtls_open(w->ctx);
-	w->fatal = w->ssl == NULL;
+	w->b.fatal = w->ssl == NULL;
 	/* a lost datagram (no CON retransmission here) ends the session's run instead of hanging it */
 	if (w->ssl != NULL)
 		(void)setsockopt(SSL_get_fd(w->ssl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	pthread_barrier_wait(w->start); /* every session is up ... */
-	pthread_barrier_wait(w->start); /* ... and load_deadline is set */
-	while (!w->fatal && bench_now() < load_deadline) {
+	bench_worker_ready(&w->b);
+	while (bench_worker_running(&w->b)) {
 		size_t len = 0;
 		int r;
 		double t0 = bench_now();
@@ -314,21 +249,21 @@ static void *ld_run(void *arg)
 		memcpy(token, &seq, sizeof(token));
 		if (build_get(w, mid, token, seq++, req, sizeof(req), &len) != 0) {
 			show_first_error(w, "cannot encode the request (path too long?)");
-			w->fatal = 1;
+			w->b.fatal = 1;
 			break;
 		}
 		if (SSL_write(w->ssl, req, (int)len) != (int)len) {
 			show_first_error(w, "DTLS write failed");
-			w->errors++;
+			w->b.errors++;
 			break;
 		}
 		if ((r = SSL_read(w->ssl, rsp, sizeof(rsp))) <= 0) {
 			show_first_error(w, "no answer (DTLS read failed or timed out)");
-			w->errors++;
+			w->b.errors++;
 			break;
 		}
-		if (push_latency(w, bench_now() - t0) != 0) {
-			w->fatal = 1;
+		if (bench_worker_sample(&w->b, bench_now() - t0) != 0) {
+			w->b.fatal = 1;
 			break;
 		}
 		if ((why = check_answer(rsp, (size_t)r, mid, token)) != NULL) {
@@ -336,7 +271,7 @@ static void *ld_run(void *arg)
 			snprintf(msg, sizeof(msg), "%s (type %u code %u.%02u)", why, rsp[0] >> 4 & 3u, rsp[1] >> 5,
 				 rsp[1] & 31u);
 			show_first_error(w, msg);
-			w->errors++;
+			w->b.errors++;
 		}
 	}
 	return NULL;
@@ -346,54 +281,21 @@ static int mode_load(void)
 {
 	SSL_CTX *ctx = make_ctx();
 	struct ld_worker *w = calloc((size_t)o.conns, sizeof(*w));
-	pthread_barrier_t start;
-	uint32_t *all = NULL;
-	size_t total = 0, k = 0;
-	long errors = 0;
-	int fatal = 0;
-	double t0, dt;
+	struct bench_load_result r;
 
-	if (w == NULL || pthread_barrier_init(&start, NULL, (unsigned)o.conns + 1) != 0)
+	if (w == NULL)
 		return 1;
-	for (int i = 0; i < o.conns; i++) {
-		w[i].idx = i;
+	for (int i = 0; i < o.conns; i++)
 		w[i].ctx = ctx;
-		w[i].start = &start;
-		if (pthread_create(&w[i].th, NULL, ld_run, &w[i]) != 0) {
-			fprintf(stderr, PROG ": pthread_create failed\n");
-			return 1;
-		}
-	}
-	pthread_barrier_wait(&start);
-	t0 = bench_now();
-	load_deadline = t0 + o.seconds;
-	pthread_barrier_wait(&start);
-	for (int i = 0; i < o.conns; i++) {
-		pthread_join(w[i].th, NULL);
-		total += w[i].n;
-		errors += w[i].errors;
-		fatal |= w[i].fatal;
-	}
-	dt = bench_now() - t0;
-	if (total > 0 && (all = malloc(total * sizeof(*all))) == NULL)
+	if (bench_load(PROG, w, sizeof(*w), o.conns, o.seconds, ld_run, &r) != 0)
 		return 1;
-	for (int i = 0; i < o.conns; i++) {
-		if (w[i].n)
-			memcpy(all + k, w[i].lat, w[i].n * sizeof(*all));
-		k += w[i].n;
-		free(w[i].lat);
+	for (int i = 0; i < o.conns; i++)
 		dtls_close(w[i].ssl);
-	}
-	if (total > 0)
-		qsort(all, total, sizeof(*all), bench_cmp_u32);
 	printf("requests_per_s=%.0f p50_us=%u p99_us=%u errors=%ld requests=%zu conns=%d seconds=%.2f\n",
-	       (double)total / dt, total ? all[total / 2] : 0u, total ? all[(total * 99) / 100] : 0u, errors, total,
-	       o.conns, dt);
-	free(all);
+	       (double)r.requests / r.seconds, r.p50_us, r.p99_us, r.errors, r.requests, o.conns, r.seconds);
 	free(w);
 	SSL_CTX_free(ctx);
-	pthread_barrier_destroy(&start);
-	return (fatal || errors > 0) ? 1 : 0;
+	return (r.fatal || r.errors > 0) ? 1 : 0;
 }
 
 /* ---- main --------------------------------------------------------------------------------------- */

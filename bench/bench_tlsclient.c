@@ -39,6 +39,7 @@
 #include "m2msec/mem.h"
 
 #include "bench_common.h"
+#include "bench_driver.h"
 
 #define PROG "bench_tlsclient"
 #define RBUF 65536
@@ -174,76 +175,26 @@ static void tls_close(SSL *ssl)
 
 /* ---- handshakes ---------------------------------------------------------------------------------- */
 
-struct hs_worker {
-	pthread_t th;
-	SSL_CTX *ctx;
-	double deadline;
-	long count;
-	int failed;
-};
-
-static void *hs_run(void *arg)
-{
-	struct hs_worker *w = arg;
-
-	for (SSL *ssl; bench_now() < w->deadline; w->count++) {
-		if ((ssl = tls_open(w->ctx)) == NULL) {
-			w->failed = 1;
-			break;
-		}
-		tls_close(ssl);
-	}
-	return NULL;
-}
-
 static int mode_handshakes(void)
 {
 	SSL_CTX *ctx = make_ctx();
-	struct hs_worker *w = calloc((size_t)o.conns, sizeof(*w));
-	double t0 = bench_now(), dt;
-	long total = 0;
-	int failed = 0;
+	int rc = bench_handshakes(PROG, ctx, o.conns, o.seconds, tls_open, tls_close);
 
-	if (w == NULL)
-		return 1;
-	for (int i = 0; i < o.conns; i++) {
-		w[i].ctx = ctx;
-		w[i].deadline = t0 + o.seconds;
-		if (pthread_create(&w[i].th, NULL, hs_run, &w[i]) != 0) {
-			fprintf(stderr, PROG ": pthread_create failed\n");
-			return 1;
-		}
-	}
-	for (int i = 0; i < o.conns; i++) {
-		pthread_join(w[i].th, NULL);
-		total += w[i].count;
-		failed |= w[i].failed;
-	}
-	dt = bench_now() - t0;
-	printf("handshakes_per_s=%.0f handshakes=%ld seconds=%.2f threads=%d\n", (double)total / dt, total, dt, o.conns);
-	free(w);
 	SSL_CTX_free(ctx);
-	return failed ? 1 : 0;
+	return rc;
 }
 
 /* ---- load ---------------------------------------------------------------------------------------- */
 
 struct ld_worker {
-	pthread_t th;
-	int idx;
+	struct bench_worker b; /* first: the driver's part */
 	SSL_CTX *ctx;
 	SSL *ssl;
 	int fd; /* --plain */
-	pthread_barrier_t *start;
-	uint32_t *lat; /* microseconds per request */
-	size_t n, cap;
-	long errors, reconnects;
-	int fatal;
+	long reconnects;
 	size_t blen;
 	char buf[RBUF];
 };
-
-static double load_deadline; /* written before the second start barrier only */
 
 /* One load connection: TLS, or plain TCP with --plain. 0 on success. */
 static int ld_open(struct ld_worker *w)
@@ -296,7 +247,7 @@ static void show_first_error(const struct ld_worker *w, const char *why, size_t 
 {
 	if (atomic_exchange(&first_error_shown, 1) != 0)
 		return;
-	fprintf(stderr, PROG ": first error (connection %d): %s\n", w->idx, why);
+	fprintf(stderr, PROG ": first error (connection %d): %s\n", w->b.idx, why);
 	if (len > 0)
 		fprintf(stderr, "----\n%.*s\n----\n", (int)(len > 2048 ? 2048 : len), w->buf);
 }
@@ -345,7 +296,7 @@ static int read_response(struct ld_worker *w, int *status, bool *conn_close, siz
 		}
 		int r = ld_read(w, w->buf + w->blen, RBUF - w->blen);
 		if (r <= 0) {
-			if (bench_now() < load_deadline) {
+			if (bench_now() < *w->b.deadline) {
 				char why[80];
 				snprintf(why, sizeof(why), "connection lost while reading a response (SSL error %d)",
 					 o.plain ? -1 : SSL_get_error(w->ssl, r));
@@ -357,20 +308,6 @@ static int read_response(struct ld_worker *w, int *status, bool *conn_close, siz
 	}
 }
 
-static int push_latency(struct ld_worker *w, double dt)
-{
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 65536;
-		uint32_t *p = realloc(w->lat, cap * sizeof(*p));
-		if (p == NULL)
-			return -1;
-		w->lat = p;
-		w->cap = cap;
-	}
-	w->lat[w->n++] = (uint32_t)(dt * 1e6 + 0.5);
-	return 0;
-}
-
 static void *ld_run(void *arg)
 {
 	struct ld_worker *w = arg;
@@ -378,10 +315,9 @@ static void *ld_run(void *arg)
 	unsigned long seq = 0;
 	int want = o.create_ty > 0 ? 201 : 200;
 
-	w->fatal = ld_open(w) != 0;
-	pthread_barrier_wait(w->start); /* every connection is up ... */
-	pthread_barrier_wait(w->start); /* ... and load_deadline is set */
-	while (!w->fatal && bench_now() < load_deadline) {
+	w->b.fatal = ld_open(w) != 0;
+	bench_worker_ready(&w->b);
+	while (bench_worker_running(&w->b)) {
 		int status = 0, rl;
 		bool conn_close;
 		size_t total = 0;
@@ -390,7 +326,7 @@ static void *ld_run(void *arg)
 				 "%s %s HTTP/1.1\r\nHost: %s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: b%d-%lu\r\n"
 				 "X-M2M-RVI: 3\r\nAccept: application/json\r\n",
 				 o.create_ty > 0 ? "POST" : "GET", o.path, o.servername ? o.servername : o.host,
-				 o.origin, w->idx, seq++);
+				 o.origin, w->b.idx, seq++);
 		if (n > 0 && (size_t)n < sizeof(req))
 			n += o.create_ty > 0 ? snprintf(req + n, sizeof(req) - (size_t)n,
 							"Content-Type: application/json;ty=%d\r\n"
@@ -398,31 +334,31 @@ static void *ld_run(void *arg)
 							o.create_ty, strlen(o.body), o.body)
 					     : snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
 		if (n <= 0 || (size_t)n >= sizeof(req)) {
-			w->fatal = 1;
+			w->b.fatal = 1;
 			break;
 		}
 		rl = ld_write(w, req, n) ? read_response(w, &status, &conn_close, &total) : 0;
 		if (rl == 1) {
-			if (push_latency(w, bench_now() - t0) != 0) {
-				w->fatal = 1;
+			if (bench_worker_sample(&w->b, bench_now() - t0) != 0) {
+				w->b.fatal = 1;
 				break;
 			}
 			if (status != want) {
-				w->errors++;
+				w->b.errors++;
 				char why[64];
 				snprintf(why, sizeof(why), "HTTP status %d", status);
 				show_first_error(w, why, total);
 			}
 			if (!conn_close)
 				continue;
-		} else if (bench_now() < load_deadline) {
-			w->errors++;
+		} else if (bench_now() < *w->b.deadline) {
+			w->b.errors++;
 		}
-		if (rl == -1 || bench_now() >= load_deadline)
+		if (rl == -1 || bench_now() >= *w->b.deadline)
 			break; /* cannot resynchronise on a malformed stream; or done */
 		ld_close(w);
 		w->reconnects++;
-		w->fatal = ld_open(w) != 0;
+		w->b.fatal = ld_open(w) != 0;
 	}
 	return NULL;
 }
@@ -431,59 +367,29 @@ static int mode_load(void)
 {
 	SSL_CTX *ctx = o.plain ? NULL : make_ctx();
 	struct ld_worker *w = calloc((size_t)o.conns, sizeof(*w));
-	pthread_barrier_t start;
-	uint32_t *all = NULL;
-	size_t total = 0, k = 0;
-	long errors = 0, reconnects = 0;
-	int fatal = 0;
-	double t0, dt;
+	struct bench_load_result r;
+	long reconnects = 0;
 
-	if (w == NULL || pthread_barrier_init(&start, NULL, (unsigned)o.conns + 1) != 0)
+	if (w == NULL)
 		return 1;
 	for (int i = 0; i < o.conns; i++) {
-		w[i].idx = i;
 		w[i].fd = -1;
 		w[i].ctx = ctx;
-		w[i].start = &start;
-		if (pthread_create(&w[i].th, NULL, ld_run, &w[i]) != 0) {
-			fprintf(stderr, PROG ": pthread_create failed\n");
-			return 1;
-		}
 	}
-	pthread_barrier_wait(&start);
-	t0 = bench_now();
-	load_deadline = t0 + o.seconds;
-	pthread_barrier_wait(&start);
-	for (int i = 0; i < o.conns; i++) {
-		pthread_join(w[i].th, NULL);
-		total += w[i].n;
-		errors += w[i].errors;
-		reconnects += w[i].reconnects;
-		fatal |= w[i].fatal;
-	}
-	dt = bench_now() - t0;
-	if (total > 0 && (all = malloc(total * sizeof(*all))) == NULL)
+	if (bench_load(PROG, w, sizeof(*w), o.conns, o.seconds, ld_run, &r) != 0)
 		return 1;
 	for (int i = 0; i < o.conns; i++) {
-		if (w[i].n)
-			memcpy(all + k, w[i].lat, w[i].n * sizeof(*all));
-		k += w[i].n;
-		free(w[i].lat);
+		reconnects += w[i].reconnects;
 		ld_close(&w[i]);
 	}
-	if (total > 0)
-		qsort(all, total, sizeof(*all), bench_cmp_u32);
 	printf("requests_per_s=%.0f p50_us=%u p99_us=%u errors=%ld requests=%zu conns=%d reconnects=%ld "
 	       "seconds=%.2f\n",
-	       (double)total / dt, total ? all[(total - 1) / 2] : 0, total ? all[(size_t)((double)(total - 1) * 0.99)] : 0,
-	       errors, total, o.conns, reconnects, dt);
-	free(all);
+	       (double)r.requests / r.seconds, r.p50_us, r.p99_us, r.errors, r.requests, o.conns, reconnects, r.seconds);
 	free(w);
 	SSL_CTX_free(ctx);
-	pthread_barrier_destroy(&start);
-	if (fatal)
+	if (r.fatal)
 		fprintf(stderr, PROG ": load: at least one connection failed (see above)\n");
-	return fatal || errors > 0 || total == 0 ? 1 : 0;
+	return r.fatal || r.errors > 0 || r.requests == 0 ? 1 : 0;
 }
 
 /* ---- hold ---------------------------------------------------------------------------------------- */
