@@ -73,11 +73,12 @@ def parse_opts(text):
 
 
 def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, rqi="rq1", secure=True,
-         rvi="3", cf=None, accept=None, trace=None):
+         rvi="3", cf=None, accept=None, trace=None, local_port=None):
     """One request to the CSE `c` (c.coaps_port / c.coap_port, c.coap_keys); rqi / rvi None leave
     the option out. body is text (sent with `-e`, Content-Format cf or 50) or bytes (written to a
-    file and sent with `-f`, Content-Format cf or 60 application/cbor); accept sets `-A`. With
-    trace a list, the client's trace lines are appended to it.
+    file and sent with `-f`, Content-Format cf or 60 application/cbor); accept sets `-A`,
+    local_port the client's own UDP port (`-p`). With trace a list, the client's trace lines are
+    appended to it.
     Returns CoapReply or None when nothing came back (e.g. a failed handshake)."""
     args = [COAP_CLIENT, "-B", "4", "-v", "7", "-m", method]
     if rvi is not None:
@@ -98,6 +99,8 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
         args += ["-t", str(cf if cf is not None else 50), "-e", body]
     if accept is not None:
         args += ["-A", str(accept)]
+    if local_port is not None:
+        args += ["-p", str(local_port)]
     if secure:
         args += ["-u", identity, "-k", key if key is not None else c.coap_keys[identity]]
         url = "coaps://127.0.0.1:%d%s" % (c.coaps_port, path)
