@@ -374,8 +374,9 @@ static m2m_err map_content(const m2mi_coap_msg *msg, const struct picked *pk, m2
 		return fail(rsp, info, M2M_E_PROTO, M2M_RSC_UNSUPPORTED_MEDIA_TYPE, 0,
 			    "Content-Format %lu is not supported (JSON 50, 10001, 10003; CBOR 60, 10010, 10011)",
 			    uint_val(cf));
-	/* without Accept, a CBOR request is answered in CBOR (docs/coap-binding.md §1.5) */
-	if (cf != NULL && cf_cbor(uint_val(cf)) && msg->payload_len > 0 && pk->one[U_ACCEPT] == NULL)
+	/* without a usable Accept, a CBOR request is answered in CBOR (docs/coap-binding.md §1.5) */
+	if (cf != NULL && cf_cbor(uint_val(cf)) && msg->payload_len > 0 &&
+	    (pk->one[U_ACCEPT] == NULL || !accept_ok(uint_val(pk->one[U_ACCEPT]))))
 		info->content_format = M2MI_COAP_CF_CBOR;
 	if (msg->payload_len == 0) {
 		if (req->op == M2M_OP_CREATE || req->op == M2M_OP_UPDATE)

@@ -202,7 +202,13 @@ def test_ts0008_6_2_2_2_unsupported_accept_is_4_06(cse, ae):
         assert r.code == "4.06" and r.rsc == 5207, (acc, r)
     # another error takes precedence (clause 6.2.2.2): malformed CBOR with a bad Accept is 4000
     r = req(cse, "post", "/cse-in/cbor1/data", b"\xa1", ty=4, cf=CF_CBOR, accept=41)
-    assert r.code == "4.00" and r.rsc == 4000, r
+    assert r.code == "4.00" and r.rsc == 4000 and cf_of(r) == CF_CBOR, r  # in the request's format
+    # a well-formed CBOR CREATE with an unsupported Accept: 4.06, answered in CBOR, nothing stored
+    body = cbor2.dumps({"m2m:cin": {"rn": "acc1", "con": "x"}})
+    r = req(cse, "post", "/cse-in/cbor1/data", body, ty=4, cf=CF_CBOR, accept=41)
+    assert r.code == "4.06" and r.rsc == 5207 and cf_of(r) == CF_CBOR, r
+    assert "Accept 41" in cbor2.loads(r.payload)["m2m:dbg"]
+    absent(cse, "/cse-in/cbor1/data/acc1")
 
 
 def test_ts0004_8_5_update_in_cbor(cse, ae):

@@ -538,6 +538,12 @@ static void test_cbor(void **state)
 	assert_int_equal(run(f), M2M_OK);
 	assert_int_equal(f->info.content_format, 50);
 	done(f);
+	f = post_b(60, ae_cbor, sizeof(ae_cbor) - 1); /* an unsupported Accept: 4.06 in CBOR */
+	opt_u(f, M2MI_COAP_OPT_ACCEPT, 41);
+	assert_int_equal(run(f), M2M_E_PROTO);
+	assert_int_equal(f->rsp.rsc, 5207);
+	assert_int_equal(f->info.content_format, 60);
+	done(f);
 	f = get_cse(); /* a JSON-less RETRIEVE asking for CBOR */
 	opt_u(f, M2MI_COAP_OPT_ACCEPT, 10010);
 	assert_int_equal(run(f), M2M_OK);
