@@ -5,7 +5,8 @@
  * transfers) and the request/response primitives: method (clause 6.2.1, Table 6.2.1-1), Uri-Path
  * (clause 6.2.2.3, Table 6.2.2.3-1), Uri-Query (clause 6.2.2.3, parsed by the HTTP binding's
  * query mapping, bindings/query_map.h), the oneM2M options (clause 6.2.2.4, Table 6.2.2.4.0-1),
- * Content-Format and Accept (clause 6.2.2.2) and payload (clause 6.2.3); the way back is
+ * Content-Format and Accept (clause 6.2.2.2) and payload (clause 6.2.3: JSON, or CBOR through
+ * core/cbor_codec.c, TS-0004 clause 8.5); the way back is
  * bindings/coap_rsp.c. Option processing follows RFC 7252 clause 5.4. Everything that does not
  * map is refused (fail closed); docs/coap-binding.md has the rules.
  */
@@ -16,6 +17,7 @@
 
 #include "bindings/coap_map.h"
 #include "bindings/query_map.h"
+#include "core/cbor_codec.h"
 #include "m2msec/rsc.h"
 #include "m2msec/utf8.h"
 
@@ -304,12 +306,57 @@ static bool cf_json(unsigned long cf)
 	return cf == M2MI_COAP_CF_JSON || cf == M2MI_COAP_CF_RES_JSON || cf == M2MI_COAP_CF_NTFY_JSON;
 }
 
+/* The CBOR request formats: application/cbor and the resource / notification ones of TS-0008
+ * Table 6.2.2.2-1 (the whole-primitive formats 10012/10013 do not apply to a payload). */
+static bool cf_cbor(unsigned long cf)
+{
+	return cf == M2MI_COAP_CF_CBOR || cf == M2MI_COAP_CF_RES_CBOR || cf == M2MI_COAP_CF_NTFY_CBOR;
+}
+
+bool m2mi_coap_cf_is_cbor(unsigned long cf)
+{
+	return cf_cbor(cf);
+}
+
+/* Accept values this binding can answer with (TS-0008 clause 6.2.2.2). */
+static bool accept_ok(unsigned long cf)
+{
+	return cf == M2MI_COAP_CF_JSON || cf == M2MI_COAP_CF_RES_JSON || cf == M2MI_COAP_CF_CBOR ||
+	       cf == M2MI_COAP_CF_RES_CBOR;
+}
+
+/* The payload as one object: JSON (duplicate keys rejected) or CBOR (TS-0004 clause 8.5.1,
+ * core/cbor_codec.c, the same value a JSON twin gives). */
+static m2m_err parse_payload(const m2mi_coap_msg *msg, bool cbor, m2m_request *req, m2m_response *rsp,
+			     m2mi_coap_reqinfo *info)
+{
+	json_error_t jerr;
+	char why[128];
+	m2m_err rc;
+
+	if (cbor) {
+		rc = m2mi_cbor_decode(msg->payload, msg->payload_len, NULL, &req->pc, why, sizeof(why));
+		if (rc == M2M_E_NOMEM)
+			return NOMEM();
+		if (rc != M2M_OK)
+			return BAD("malformed CBOR content: %s", why);
+		if (!json_is_object(req->pc))
+			return BAD("content must be a CBOR map");
+		return M2M_OK;
+	}
+	req->pc = json_loadb((const char *)msg->payload, msg->payload_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req->pc == NULL)
+		return BAD("malformed JSON content: %.96s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+	if (!json_is_object(req->pc))
+		return BAD("content must be a JSON object");
+	return M2M_OK;
+}
+
 /* TS-0008 clauses 6.2.1 (POST with or without TY), 6.2.2.2 (Content-Format), 6.2.3 (payload). */
 static m2m_err map_content(const m2mi_coap_msg *msg, const struct picked *pk, m2m_request *req, m2m_response *rsp,
 			   m2mi_coap_reqinfo *info)
 {
 	const m2mi_coap_opt *ty = pk->one[U_TY], *cf = pk->one[U_CF];
-	json_error_t jerr;
 
 	if (ty != NULL && req->op != M2M_OP_CREATE)
 		return BAD("oneM2M-TY is only allowed on POST (CREATE)");
@@ -323,10 +370,14 @@ static m2m_err map_content(const m2mi_coap_msg *msg, const struct picked *pk, m2
 	}
 	if (req->op == M2M_OP_RETRIEVE || req->op == M2M_OP_DELETE)
 		return M2M_OK; /* Content-Format tolerated and payload ignored, as in the HTTP binding */
-	if (cf != NULL && !cf_json(uint_val(cf)))
+	if (cf != NULL && !cf_json(uint_val(cf)) && !cf_cbor(uint_val(cf)))
 		return fail(rsp, info, M2M_E_PROTO, M2M_RSC_UNSUPPORTED_MEDIA_TYPE, 0,
-			    "Content-Format %lu is not supported (50 application/json, 10001, 10003; no CBOR)",
+			    "Content-Format %lu is not supported (JSON 50, 10001, 10003; CBOR 60, 10010, 10011)",
 			    uint_val(cf));
+	/* without a usable Accept, a CBOR request is answered in CBOR (docs/coap-binding.md §1.5) */
+	if (cf != NULL && cf_cbor(uint_val(cf)) && msg->payload_len > 0 &&
+	    (pk->one[U_ACCEPT] == NULL || !accept_ok(uint_val(pk->one[U_ACCEPT]))))
+		info->content_format = M2MI_COAP_CF_CBOR;
 	if (msg->payload_len == 0) {
 		if (req->op == M2M_OP_CREATE || req->op == M2M_OP_UPDATE)
 			return BAD("%s needs content", m2m_op_name(req->op));
@@ -334,13 +385,8 @@ static m2m_err map_content(const m2mi_coap_msg *msg, const struct picked *pk, m2
 	}
 	if (cf == NULL)
 		return fail(rsp, info, M2M_E_PROTO, M2M_RSC_UNSUPPORTED_MEDIA_TYPE, 0,
-			    "a payload needs Content-Format application/json (50)");
-	req->pc = json_loadb((const char *)msg->payload, msg->payload_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (req->pc == NULL)
-		return BAD("malformed JSON content: %.96s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
-	if (!json_is_object(req->pc))
-		return BAD("content must be a JSON object");
-	return M2M_OK;
+			    "a payload needs Content-Format application/json (50) or application/cbor (60)");
+	return parse_payload(msg, cf_cbor(uint_val(cf)), req, rsp, info);
 }
 
 /* RFC 7959 clause 2.2: SZX 7 is reserved; a Block1 with M set means the transport handed over
@@ -374,6 +420,9 @@ static m2m_err map_request(const m2mi_coap_msg *msg, m2m_request *req, m2m_respo
 	req->op = ops[msg->code];
 	if ((rc = pick(msg, &pk, rsp, info)) != M2M_OK)
 		return rc;
+	acc = pk.one[U_ACCEPT];
+	if (acc != NULL && accept_ok(uint_val(acc))) /* refusals below answer in that format too */
+		info->content_format = (uint16_t)uint_val(acc);
 	if (pk.one[U_PROXY] != NULL) /* RFC 7252 clause 5.7.2: this server is no forward proxy */
 		return fail(rsp, info, M2M_E_PROTO, M2M_RSC_NOT_IMPLEMENTED, C(5, 5), "proxying is not supported");
 	if (pk.one[U_RSPONLY] != NULL)
@@ -407,13 +456,10 @@ static m2m_err map_request(const m2mi_coap_msg *msg, m2m_request *req, m2m_respo
 		return rc;
 	if ((rc = map_content(msg, &pk, req, rsp, info)) != M2M_OK)
 		return rc;
-	acc = pk.one[U_ACCEPT];
-	if (acc != NULL) { /* TS-0008 clause 6.2.2.2: checked last, other errors take precedence */
-		if (uint_val(acc) != M2MI_COAP_CF_JSON && uint_val(acc) != M2MI_COAP_CF_RES_JSON)
-			return fail(rsp, info, M2M_E_PROTO, M2M_RSC_NOT_ACCEPTABLE, 0,
-				    "Accept %lu is not supported (50 application/json, 10001)", uint_val(acc));
-		info->content_format = (uint16_t)uint_val(acc);
-	}
+	/* TS-0008 clause 6.2.2.2: checked last, other errors take precedence */
+	if (acc != NULL && !accept_ok(uint_val(acc)))
+		return fail(rsp, info, M2M_E_PROTO, M2M_RSC_NOT_ACCEPTABLE, 0,
+			    "Accept %lu is not supported (JSON 50, 10001; CBOR 60, 10010)", uint_val(acc));
 	req->rqi = dup_val(rqi);
 	req->rvi = dup_val(rvi);
 	req->fr = dup_val(pk.one[U_FR]);

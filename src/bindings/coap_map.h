@@ -47,8 +47,11 @@ enum m2mi_coap_optnum {
 /* Content-Format identifiers (RFC 7252 clause 12.3, TS-0008 Table 6.2.2.2-1). */
 enum {
 	M2MI_COAP_CF_JSON = 50, M2MI_COAP_CF_CBOR = 60, M2MI_COAP_CF_RES_JSON = 10001,
-	M2MI_COAP_CF_NTFY_JSON = 10003,
+	M2MI_COAP_CF_NTFY_JSON = 10003, M2MI_COAP_CF_RES_CBOR = 10010, M2MI_COAP_CF_NTFY_CBOR = 10011,
 };
+
+/* A response Content-Format that is serialised as CBOR (TS-0004 clause 8.5) rather than JSON. */
+bool m2mi_coap_cf_is_cbor(unsigned long cf);
 
 /* One option; value borrowed (not NUL-terminated). */
 typedef struct m2mi_coap_opt {
@@ -85,8 +88,9 @@ typedef struct m2mi_coap_limits {
  * What the request mapping tells the response mapping, filled on success and on refusal:
  * code is the CoAP response code to use instead of the one the RSC maps to (0 = from the RSC;
  * e.g. 4.02 Bad Option, 4.13, 4.08, 5.05, whose RSC has no CoAP row of its own), and
- * content_format is the Content-Format of the response (the request's Accept when it asked for
- * a supported JSON format, else application/json).
+ * content_format is the Content-Format of the response: the request's Accept when it names a
+ * supported format (50, 10001, 60, 10010); without Accept, application/cbor (60) when the
+ * request carried a CBOR payload, else application/json (50). docs/coap-binding.md §1.5.
  */
 typedef struct m2mi_coap_reqinfo {
 	uint8_t code;
@@ -118,7 +122,7 @@ typedef struct m2mi_coap_out {
 	uint8_t code;
 	m2mi_coap_opt opts[M2MI_COAP_OUT_MAX_OPTS];
 	size_t nopts;
-	char *payload;           /* compact JSON (malloc'd), NULL when there is none */
+	char *payload;           /* compact JSON or CBOR (malloc'd), NULL when there is none */
 	size_t payload_len;
 	char *loc;               /* storage of the Location-Path segments (malloc'd) */
 	uint8_t num[8][4];       /* storage of uint option values */

@@ -3,12 +3,14 @@
  * This file implements the response half of the oneM2M CoAP binding mapping (TS-0008 V3.9.0
  * clauses 6.2.1, 6.2.3, 6.2.4): an m2m_response becomes a CoAP response code (Table 6.2.4-1,
  * through core/rsc.c), an ascending option list (Location-Path, Content-Format, Max-Age,
- * oneM2M-RVI, -RQI, -RSC, -CTO, -CTS) and a JSON payload. docs/coap-binding.md section 2.
+ * oneM2M-RVI, -RQI, -RSC, -CTO, -CTS) and a JSON or CBOR payload (the Content-Format the request
+ * negotiated, TS-0008 clause 6.2.2.2). docs/coap-binding.md section 2.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "bindings/coap_map.h"
+#include "core/cbor_codec.h"
 #include "m2msec/rsc.h"
 
 #define C(c, d) M2MI_COAP_CODE(c, d)
@@ -106,10 +108,18 @@ m2m_err m2mi_coap_from_response(const m2m_request *req, const m2m_response *rsp,
 	rvi = rsp->rvi ? rsp->rvi : req && req->rvi ? req->rvi : "3";
 	/* Table 6.2.4-1: the payload of a 2.04 answering a NOTIFY is empty */
 	if (rsp->pc != NULL && !(rsc == M2M_RSC_OK && op == M2M_OP_NOTIFY)) {
-		out->payload = json_dumps(rsp->pc, JSON_COMPACT);
-		if (out->payload == NULL)
-			return M2M_E_NOMEM;
-		out->payload_len = strlen(out->payload);
+		if (info != NULL && m2mi_coap_cf_is_cbor(info->content_format)) {
+			/* TS-0004 clause 8.5: the same value in CBOR (core/cbor_codec.c) */
+			uint8_t *b;
+			if ((rc = m2mi_cbor_encode(rsp->pc, &b, &out->payload_len)) != M2M_OK)
+				return rc;
+			out->payload = (char *)b;
+		} else {
+			out->payload = json_dumps(rsp->pc, JSON_COMPACT);
+			if (out->payload == NULL)
+				return M2M_E_NOMEM;
+			out->payload_len = strlen(out->payload);
+		}
 	}
 	/* ascending option numbers: 8, 12, 14, 271, 283, 307, 319, 323 */
 	if (op == M2M_OP_CREATE && (rsp->location != NULL || rsp->location_s != NULL))

@@ -16,9 +16,12 @@ import ssl
 import string
 import struct
 import subprocess
+import tempfile
 
 COAP_CLIENT = "coap-client-openssl"
-ACK = re.compile(r"v:1 t:(ACK|NON|RST) c:(\S+) i:\w+ \{[0-9A-Fa-f]*\}(?: \[ (.*?) \])?(?: :: '(.*)')?$")
+ACK = re.compile(r"v:1 t:(ACK|NON|RST) c:(\S+) i:\w+ \{[0-9A-Fa-f]*\}(?: \[ (.*?) \])?"
+                 r"(?: :: '(.*)'| :: binary data length (\d+))?$")
+HEXDUMP = re.compile(r"^<<([0-9a-fA-F]*)>>$")
 
 
 def ascii_key():
@@ -51,17 +54,32 @@ def parse_value(text):
     return bytes(out)
 
 
+# libcoap prints Content-Format and Accept by media type name when it knows it (RFC 7252 clause
+# 12.3); back to the number, as a uint option value of the fewest bytes (RFC 7252 clause 3.2).
+MEDIA = {"text/plain": 0, "application/link-format": 40, "application/xml": 41,
+         "application/octet-stream": 42, "application/exi": 47, "application/json": 50,
+         "application/cbor": 60}
+
+
 def parse_opts(text):
     opts = {}
+    for m in re.finditer(r"(?:^|, )(Content-Format|Accept):([^,]*)", text or ""):
+        v = MEDIA.get(m.group(2)) if m.group(2) in MEDIA else int(m.group(2)) if m.group(2).isdigit() else -1
+        num = 12 if m.group(1) == "Content-Format" else 17
+        opts[num] = v.to_bytes((v.bit_length() + 7) // 8, "big") if v >= 0 else b"?"
     for m in re.finditer(r"(?:^|, )(\d+):((?:\\x[0-9A-Fa-f]{2}|[^,\\])*)", text or ""):
         opts[int(m.group(1))] = parse_value(m.group(2))
     return opts
 
 
 def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, rqi="rq1", secure=True,
-         rvi="3"):
+         rvi="3", cf=None, accept=None, trace=None, local_port=None):
     """One request to the CSE `c` (c.coaps_port / c.coap_port, c.coap_keys); rqi / rvi None leave
-    the option out. Returns CoapReply or None when nothing came back (e.g. a failed handshake)."""
+    the option out. body is text (sent with `-e`, Content-Format cf or 50) or bytes (written to a
+    file and sent with `-f`, Content-Format cf or 60 application/cbor); accept sets `-A`,
+    local_port the client's own UDP port (`-p`). With trace a list, the client's trace lines are
+    appended to it.
+    Returns CoapReply or None when nothing came back (e.g. a failed handshake)."""
     args = [COAP_CLIENT, "-B", "4", "-v", "7", "-m", method]
     if rvi is not None:
         args += ["-O", "271,%s" % rvi]
@@ -71,8 +89,18 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
         args += ["-O", "279,%s" % origin]
     if ty is not None:
         args += ["-O", "267,0x%02x" % ty]
-    if body is not None:
-        args += ["-t", "50", "-e", body]
+    tmp = None
+    if isinstance(body, bytes):
+        fd, tmp = tempfile.mkstemp(prefix="coap-body-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(body)
+        args += ["-t", str(cf if cf is not None else 60), "-f", tmp]
+    elif body is not None:
+        args += ["-t", str(cf if cf is not None else 50), "-e", body]
+    if accept is not None:
+        args += ["-A", str(accept)]
+    if local_port is not None:
+        args += ["-p", str(local_port)]
     if secure:
         args += ["-u", identity, "-k", key if key is not None else c.coap_keys[identity]]
         url = "coaps://127.0.0.1:%d%s" % (c.coaps_port, path)
@@ -83,15 +111,23 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
     p = subprocess.Popen(args + [url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         for line in p.stdout:
+            if trace is not None:
+                trace.append(line)
             m = ACK.search(line.rstrip("\n"))
             if m and m.group(1) != "RST" and "t:CON" not in line:
-                return CoapReply(m.group(2), parse_opts(m.group(3)), m.group(4))
+                payload = m.group(4)
+                if m.group(5) is not None:  # a binary (CBOR) payload: libcoap hex-dumps it next
+                    h = HEXDUMP.match(next(p.stdout, "").strip())
+                    payload = bytes.fromhex(h.group(1)) if h else None
+                return CoapReply(m.group(2), parse_opts(m.group(3)), payload)
         return None
     finally:
         if p.poll() is None:
             p.kill()
         p.wait(timeout=60)
         p.stdout.close()
+        if tmp is not None:
+            os.unlink(tmp)
 
 
 # ---- WebSocket over TLS (TS-0020) ---------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include "m2msec/rsc.h"
 
 #define C(c, d) M2MI_COAP_CODE(c, d)
+#define M2MI_CBOR_DEEP 200 /* nested arrays: over core/cbor_codec.h's 64 */
 
 typedef struct fx {
 	m2mi_coap_opt o[300];
@@ -442,8 +443,9 @@ static fx *post(unsigned long ty, long cf, const char *body)
 
 static void test_content(void **state)
 {
-	refused(post(2, 60, ae), M2M_E_PROTO, 4015, C(4, 15));    /* CBOR: not yet */
-	refused(post(2, 10010, ae), M2M_E_PROTO, 4015, C(4, 15)); /* vnd.onem2m-res+cbor */
+	refused(post(2, 60, ae), M2M_E_PROTO, 4000, C(4, 0));     /* JSON text labelled CBOR */
+	refused(post(2, 10012, ae), M2M_E_PROTO, 4015, C(4, 15)); /* preq+cbor: a whole primitive */
+	refused(post(2, 10013, ae), M2M_E_PROTO, 4015, C(4, 15)); /* prsp+cbor */
 	refused(post(2, 41, ae), M2M_E_PROTO, 4015, C(4, 15));    /* XML */
 	refused(post(2, 10007, ae), M2M_E_PROTO, 4015, C(4, 15)); /* preq+json: a whole primitive */
 	refused(post(2, -1, ae), M2M_E_PROTO, 4015, C(4, 15));    /* payload without Content-Format */
@@ -492,7 +494,7 @@ static void test_accept(void **state)
 	done(f);
 
 	f = get_cse(); /* 5207 NOT_ACCEPTABLE = 4.06 (Table 6.2.4-1) */
-	opt_u(f, M2MI_COAP_OPT_ACCEPT, 60);
+	opt_u(f, M2MI_COAP_OPT_ACCEPT, 10011);
 	refused(f, M2M_E_PROTO, 5207, C(4, 6));
 	f = get_cse();
 	opt_u(f, M2MI_COAP_OPT_ACCEPT, 41);
@@ -500,6 +502,72 @@ static void test_accept(void **state)
 	f = mk(M2MI_COAP_GET); /* another error takes precedence (clause 6.2.2.2) */
 	opt_u(f, M2MI_COAP_OPT_ACCEPT, 60);
 	refused(f, M2M_E_PROTO, 4000, C(4, 0));
+}
+
+/* TS-0004 clause 8.5 via TS-0008 clause 6.2.2.2: a CBOR body maps to the request of its JSON
+ * twin; without Accept the answer is CBOR (60); Accept decides otherwise. The CBOR of ae is
+ * /usr/bin/python3 -c 'import cbor2,json; print(cbor2.dumps(json.loads(AE)).hex())'. */
+static const char ae_cbor[] = "\xa1\x66m2m:ae\xa2\x63" "api\x62Nx\x62rr\xf4";
+
+static fx *post_b(long cf, const char *body, size_t len)
+{
+	fx *f = post(2, cf, NULL);
+	f->m.payload = (const uint8_t *)body;
+	f->m.payload_len = len;
+	return f;
+}
+
+static void test_cbor(void **state)
+{
+	static const long cfs[] = {60, 10010, 10011};
+	json_t *twin = json_loads(ae, 0, NULL);
+	m2mi_coap_out out;
+	fx *f;
+
+	for (size_t i = 0; i < M2M_ARRAY_LEN(cfs); i++) {
+		f = post_b(cfs[i], ae_cbor, sizeof(ae_cbor) - 1);
+		assert_int_equal(run(f), M2M_OK);
+		assert_int_equal(f->req.op, M2M_OP_CREATE);
+		assert_true(json_equal(f->req.pc, twin));
+		assert_int_equal(f->info.content_format, 60);
+		done(f);
+	}
+	json_decref(twin);
+	f = post_b(60, ae_cbor, sizeof(ae_cbor) - 1); /* Accept decides: JSON */
+	opt_u(f, M2MI_COAP_OPT_ACCEPT, 50);
+	assert_int_equal(run(f), M2M_OK);
+	assert_int_equal(f->info.content_format, 50);
+	done(f);
+	f = post_b(60, ae_cbor, sizeof(ae_cbor) - 1); /* an unsupported Accept: 4.06 in CBOR */
+	opt_u(f, M2MI_COAP_OPT_ACCEPT, 41);
+	assert_int_equal(run(f), M2M_E_PROTO);
+	assert_int_equal(f->rsp.rsc, 5207);
+	assert_int_equal(f->info.content_format, 60);
+	done(f);
+	f = get_cse(); /* a JSON-less RETRIEVE asking for CBOR */
+	opt_u(f, M2MI_COAP_OPT_ACCEPT, 10010);
+	assert_int_equal(run(f), M2M_OK);
+	assert_int_equal(f->info.content_format, 10010);
+	done(f);
+	/* malformed, not a map, trailing bytes, duplicate key, too deep: 4000 and nothing maps */
+	refused(post_b(60, "\xa1\x66m2m:ae", 8), M2M_E_PROTO, 4000, C(4, 0));
+	refused(post_b(60, "\x81\x01", 2), M2M_E_PROTO, 4000, C(4, 0));
+	refused(post_b(60, "\xa0\x00", 2), M2M_E_PROTO, 4000, C(4, 0));
+	refused(post_b(60, "\xa2\x61\x61\x01\x61\x61\x02", 7), M2M_E_PROTO, 4000, C(4, 0));
+	refused(post_b(60, "\xa1\x01\x02", 3), M2M_E_PROTO, 4000, C(4, 0));
+	{ /* {"x": [[[...0...]]]} nested 200 deep */
+		static char deep[3 + M2MI_CBOR_DEEP + 1] = "\xa1\x61x";
+		memset(deep + 3, 0x81, M2MI_CBOR_DEEP);
+		refused(post_b(60, deep, sizeof(deep)), M2M_E_PROTO, 4000, C(4, 0));
+	}
+	/* the refusal of a CBOR request is itself CBOR (60): {"m2m:dbg": ...} */
+	f = post_b(60, "\xa1\x01\x02", 3);
+	assert_int_equal(run(f), M2M_E_PROTO);
+	assert_int_equal(m2mi_coap_from_response(NULL, &f->rsp, &f->info, &out), M2M_OK);
+	assert_int_equal((uint8_t)out.payload[0], 0xa1);
+	assert_memory_equal(out.payload + 1, "\x67m2m:dbg", 8);
+	m2mi_coap_out_clear(&out);
+	done(f);
 }
 
 /* ---- Block-wise transfer (RFC 7959) and limits ------------------------------------------------ */
@@ -575,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_content),
 		cmocka_unit_test(test_content_more),
 		cmocka_unit_test(test_accept),
+		cmocka_unit_test(test_cbor),
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_echo_and_inval),

@@ -83,6 +83,15 @@ static void test_response_retrieve(void **state)
 	m2mi_coap_out_clear(&out);
 	assert_null(out.payload);
 
+	/* Accept vnd.onem2m-res+cbor (10010): the same value in CBOR (TS-0004 clause 8.5); the bytes
+	 * are /usr/bin/python3 -c 'import cbor2; print(cbor2.dumps({"m2m:cb":{"csi":"/cse"}}).hex())' */
+	info.content_format = 10010;
+	assert_int_equal(m2mi_coap_from_response(&req, &rsp, &info, &out), M2M_OK);
+	assert_opt(&out, M2MI_COAP_OPT_CONTENT_FORMAT, 0, "\x27\x1a", 2);
+	assert_int_equal(out.payload_len, 18);
+	assert_memory_equal(out.payload, "\xa1\x66m2m:cb\xa1\x63" "csi\x64/cse", 18);
+	m2mi_coap_out_clear(&out);
+
 	/* NOTIFY answered 2000: 2.04 with an empty payload (Table 6.2.4-1) */
 	req.op = M2M_OP_NOTIFY;
 	assert_int_equal(m2mi_coap_from_response(&req, &rsp, NULL, &out), M2M_OK);
