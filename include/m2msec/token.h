@@ -27,7 +27,8 @@
 
 /* Limits (docs/procedures/das.md "Limits"); each violation is M2M_E_TOKEN_TOO_LARGE. */
 #define M2M_TOKEN_MAX_LEN 8192   /* bytes of a compact token (default of opts.max_len) */
-#define M2M_TOKEN_MAX_DEPTH 8    /* JSON nesting of the JOSE header and of the claim set */
+#define M2M_TOKEN_MAX_DEPTH 16   /* JSON nesting of the JOSE header and of the claim set (a
+				  * setOfAcrs with acco/acip inside tkps is 10 deep) */
 #define M2M_TOKEN_MAX_LIST 64    /* entries of aud, of tkps.pm, and of ris / rids per permission */
 #define M2M_TOKEN_STR_MAX 1024   /* bytes of any string claim (IDs, tknm, tkex) */
 /* Default tolerated difference between the issuer's and this CSE's clocks (seconds). */
