@@ -91,17 +91,27 @@ static int refused(m2m_err r)
 	return CLI_USAGE;
 }
 
-static bool absolute_id(const char *s, bool wildcard_ok)
+/* An Absolute AE-ID or CSE-ID (with wildcard_ok, '*' allowed as in TS-0003 Table 7.1.3-2),
+ * rewritten in place to its canonical spelling (lower-case SP FQDN): the CSE compares holder and
+ * audience with the Originator's canonical ID byte for byte. */
+static bool absolute_id(char *s, bool wildcard_ok)
 {
 	m2m_id *id = NULL;
 	bool ok;
 
-	if (strncmp(s, "//", 2) != 0 || strlen(s) > M2M_TOKEN_STR_MAX || strpbrk(s, " \t\r\n") != NULL)
+	if (strncmp(s, "//", 2) != 0 || strlen(s) > M2M_TOKEN_STR_MAX || strpbrk(s, " \t\r\n\"\\") != NULL)
 		return false;
-	if (wildcard_ok && strchr(s, '*') != NULL) /* TS-0003 Table 7.1.3-2 */
-		return true;
+	if (wildcard_ok && strchr(s, '*') != NULL) {
+		for (char *p = s + 2; *p != '\0' && *p != '/'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		return strchr(s + 2, '/') != NULL;
+	}
 	ok = m2m_id_parse(s, strlen(s), M2M_ID_ANY, &id) == M2M_OK &&
-	     (m2m_id_kind_of(id) == M2M_ID_AE_ID || m2m_id_kind_of(id) == M2M_ID_CSE_ID);
+	     (m2m_id_kind_of(id) == M2M_ID_AE_ID || m2m_id_kind_of(id) == M2M_ID_CSE_ID) &&
+	     strlen(m2m_id_canonical(id)) == strlen(s);
+	if (ok)
+		memcpy(s, m2m_id_canonical(id), strlen(s));
 	m2m_id_free(id);
 	return ok;
 }
@@ -129,8 +139,9 @@ static int cmd_issue(int argc, char **argv)
 		{"op", required_argument, NULL, 'o'},       {"lifetime", required_argument, NULL, 'l'},
 		{"name", required_argument, NULL, 'n'},     {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
-	const char *config = NULL, *holder = NULL, *op = NULL, *lifetime = NULL, *name = NULL;
-	const char *aud[LIST_MAX], *ris[LIST_MAX];
+	const char *config = NULL, *op = NULL, *lifetime = NULL, *name = NULL;
+	char *holder = NULL, *aud[LIST_MAX];
+	const char *ris[LIST_MAX];
 	size_t naud = 0, nris = 0;
 	long acop, life;
 	int c, rc;
@@ -222,7 +233,7 @@ static int cmd_issue(int argc, char **argv)
 		m2m_token_perm perm = {.ris = ris, .nris = nris, .pv_json = pv};
 		m2m_token_claims cl = {.version = M2M_TOKEN_VERSION, .token_id = jti, .issuer = d.cfg.das_id,
 				       .holder = holder, .not_before = now, .not_after = now + life, .name = name,
-				       .audience = aud, .naudience = naud, .perms = &perm, .nperms = 1,
+				       .audience = (const char *const *)aud, .naudience = naud, .perms = &perm, .nperms = 1,
 				       .has_perms = true};
 		if ((r = m2m_token_sign(&cl, signer, &tok)) != M2M_OK) {
 			cli_errorf("das token issue: %s (%s)", m2m_strerror(r), m2m_errname(r));

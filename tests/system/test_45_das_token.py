@@ -224,3 +224,17 @@ def test_issue_refuses_bad_input(run, das):
     bad.write_text("[das]\ncert = x\nkey = y\n")
     r = run("das", "token", "verify", "--config", bad, "x.y.z")
     assert r.returncode == 2 and "das-id is required" in r.stderr
+
+
+def test_issue_writes_canonical_ids(run, das):
+    """The CSE compares holder and audience with the Originator's canonical ID (lower-case SP
+    FQDN) byte for byte, so the issuer writes that spelling."""
+    r = run("das", "token", "issue", "--config", das["ini"], "--holder", "//SP.Example.COM/id-in/Cae1",
+            "--audience", "//SP.example.com/id-*", "--resource", RESOURCE, "--op", "3", "--lifetime", "60")
+    assert r.returncode == 0, r.stderr
+    body = r.stdout.strip().split(".")[1]
+    c = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert c["azp"] == HOLDER and c["aud"] == ["//sp.example.com/id-*"]
+    assert c["tkps"]["pm"][0]["pv"]["acr"][0]["acor"] == [HOLDER]
+    v = verify(run, das, r.stdout.strip(), "--audience", CSE, "--holder", HOLDER)
+    assert v.returncode == 0 and "token: valid" in v.stdout, v.stderr
