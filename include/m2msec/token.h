@@ -104,6 +104,11 @@ M2M_API unsigned m2m_token_signer_alg(const m2m_token_signer *s);
  * would (M2M_E_TOKEN_CLAIMS / M2M_E_TOKEN_PERMISSIONS / M2M_E_TOKEN_TOO_LARGE), so an issuer
  * cannot produce a token its own verifier refuses. */
 M2M_API M2M_WUR m2m_err m2m_token_claims_json(const m2m_token_claims *c, char **out);
+/* A token ID (m2m:tokenID, TS-0004 Table 6.3.3-1) "<32 lower-case hex of rnd>@<fqdn lower-cased>"
+ * into out (at least 34 + strlen(fqdn) bytes). rnd: 16 bytes from a CSPRNG (the caller's: the
+ * core takes no randomness of its own). M2M_E_INVAL for a bad FQDN, M2M_E_RANGE when out is too
+ * small. */
+M2M_API M2M_WUR m2m_err m2m_token_format_id(const uint8_t rnd[16], const char *fqdn, char *out, size_t cap);
 /* Issue: the claim set signed as a compact JWS with header {"alg":"ES256","typ":"JWT"} (TS-0003
  * clause 7.3.2.6.2: typ JWT, no cty). *out (release with free()) is NULL unless M2M_OK. */
 M2M_API M2M_WUR m2m_err m2m_token_sign(const m2m_token_claims *c, const m2m_token_signer *s, char **out);

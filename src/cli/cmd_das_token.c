@@ -218,12 +218,10 @@ static int cmd_issue(int argc, char **argv)
 		rc = svc_errorf(&d.s, "key", d.cfg.key, m2m_strerror(r), CLI_FAIL);
 		goto out;
 	}
-	if (m2m_das_config_fqdn(&d.cfg, fqdn, sizeof(fqdn)) != M2M_OK || RAND_bytes(rnd, sizeof(rnd)) != 1)
-		goto out;
 	/* m2m:tokenID = issuerRelativeID@issuerFQDN, unique: 128 random bits (TS-0004 Table 6.3.3-1) */
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(jti + 2 * i, 3, "%02x", rnd[i]);
-	snprintf(jti + 2 * sizeof(rnd), sizeof(jti) - 2 * sizeof(rnd), "@%s", fqdn);
+	if (m2m_das_config_fqdn(&d.cfg, fqdn, sizeof(fqdn)) != M2M_OK || RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	    m2m_token_format_id(rnd, fqdn, jti, sizeof(jti)) != M2M_OK)
+		goto out;
 	/* the privileges granted: the holder may do ACOP (TS-0004 Table 6.3.5.28-1 acor/acop) */
 	pvj = json_pack("{s:[{s:[s],s:I}]}", "acr", "acor", holder, "acop", (json_int_t)acop);
 	if (pvj == NULL || (pv = json_dumps(pvj, JSON_COMPACT)) == NULL)

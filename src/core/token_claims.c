@@ -392,3 +392,27 @@ m2m_err m2m_token_claims_json(const m2m_token_claims *c, char **out)
 	json_decref(o);
 	return r;
 }
+
+m2m_err m2m_token_format_id(const uint8_t rnd[16], const char *fqdn, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n;
+
+	if (out != NULL && cap > 0)
+		out[0] = '\0';
+	if (rnd == NULL || fqdn == NULL || out == NULL)
+		return M2M_E_INVAL;
+	n = strlen(fqdn);
+	if (n == 0 || m2m_id_check_fqdn(fqdn, n) != M2M_OK)
+		return M2M_E_INVAL;
+	if (cap < 34 + n)
+		return M2M_E_RANGE;
+	for (size_t i = 0; i < 16; i++) {
+		out[2 * i] = hex[rnd[i] >> 4];
+		out[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	out[32] = '@';
+	for (size_t i = 0; i <= n; i++) /* the issuerID FQDN "in all lowercase" */
+		out[33 + i] = (char)(fqdn[i] >= 'A' && fqdn[i] <= 'Z' ? fqdn[i] + 32 : fqdn[i]);
+	return M2M_OK;
+}

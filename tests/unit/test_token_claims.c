@@ -117,9 +117,24 @@ static void test_depth(void **state)
 	assert_int_equal(m2mi_token_json_depth("", 0), 0);
 }
 
+static void test_format_id(void **state)
+{
+	const uint8_t rnd[16] = {0x00, 0x01, 0xab, 0xff, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0xf0};
+	char out[64];
+
+	(void)state;
+	assert_int_equal(m2m_token_format_id(rnd, "DAS.Example.com", out, sizeof(out)), M2M_OK);
+	assert_string_equal(out, "0001abff0405060708090a0b0c0d0ef0@das.example.com");
+	assert_int_equal(m2m_token_format_id(rnd, "das.example.com", out, 33 + 15), M2M_E_RANGE);
+	assert_string_equal(out, "");
+	assert_int_equal(m2m_token_format_id(rnd, "bad fqdn", out, sizeof(out)), M2M_E_INVAL);
+	assert_int_equal(m2m_token_format_id(rnd, "", out, sizeof(out)), M2M_E_INVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_id),
 		cmocka_unit_test(test_json_names),
 		cmocka_unit_test(test_dates_and_aud),
 		cmocka_unit_test(test_depth),
