@@ -160,6 +160,8 @@ typedef struct m2m_token_verify_opts {
 	unsigned algs;         /* algorithms this CSE permits at all; 0 = ES256 only. A token's alg
 				* must be in algs AND in its issuer's set (das-trust line) */
 	size_t max_len;        /* largest compact token accepted; 0 = M2M_TOKEN_MAX_LEN */
+	int64_t now;           /* current time, UTC seconds (parse: the issuer certificate's window;
+				* check: the token's window) */
 	/* m2m_token_check only: */
 	const char *audience;  /* this CSE's Absolute CSE-ID ("//sp.example.com/id-in"); NULL = the
 				* audience is not checked (only for `m2msec das token verify`) */
@@ -167,7 +169,6 @@ typedef struct m2m_token_verify_opts {
 				* conditional); false = such a token is M2M_E_TOKEN_AUDIENCE because
 				* clause 7.3.2.3 step 7.1.3 requires the CSE-ID to match */
 	const char *holder;    /* Absolute ID of the authenticated Originator; NULL = not checked */
-	int64_t now;           /* current time, UTC seconds */
 	int64_t skew;          /* tolerated clock difference in seconds (>= 0); the window is
 				* [nbf - skew, exp + skew]; use M2M_TOKEN_DEFAULT_SKEW */
 } m2m_token_verify_opts;
@@ -234,6 +235,9 @@ M2M_API M2M_WUR m2m_err m2m_token_cache_put(m2m_token_cache *c, m2m_token *tok, 
  */
 M2M_API M2M_WUR m2m_err m2m_token_cache_revoke(m2m_token_cache *c, const char *token_id, int64_t until,
 						int64_t now, size_t *dropped);
+/* Drop every cached token (keeps the revoked IDs): after the trust set changed (das-trust
+ * reloaded), tokens verified against the old one must be verified again. */
+M2M_API void m2m_token_cache_clear(m2m_token_cache *c);
 /* Tokens currently cached. */
 M2M_API size_t m2m_token_cache_count(m2m_token_cache *c);
 

@@ -227,6 +227,16 @@ m2m_err m2m_token_cache_revoke(m2m_token_cache *c, const char *token_id, int64_t
 	return r;
 }
 
+void m2m_token_cache_clear(m2m_token_cache *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	while (c->lru.head != NULL)
+		drop(c, M2MI_LRU_ENTRY(c->lru.head, struct entry, lru));
+	pthread_mutex_unlock(&c->mu);
+}
+
 size_t m2m_token_cache_count(m2m_token_cache *c)
 {
 	size_t n;

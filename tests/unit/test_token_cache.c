@@ -82,6 +82,10 @@ static void test_lru(void **state)
 	assert_int_equal(m2m_token_cache_get(c, t[1], strlen(t[1]), NOW, 0, &hit), M2M_E_NOT_FOUND);
 	assert_int_equal(m2m_token_cache_get(c, t[0], strlen(t[0]), NOW, 0, &hit), M2M_OK);
 	m2m_token_unref(hit);
+	m2m_token_cache_clear(c);
+	assert_int_equal(m2m_token_cache_count(c), 0);
+	assert_int_equal(m2m_token_cache_get(c, t[0], strlen(t[0]), NOW, 0, &hit), M2M_E_NOT_FOUND);
+	assert_int_equal(m2m_token_cache_put(c, tok[0], NOW, 0), M2M_OK);
 	m2m_token_cache_free(c); /* the tokens outlive the cache */
 	for (int i = 0; i < 3; i++) {
 		assert_string_equal(m2m_token_claims_of(tok[i])->issuer, ISS);
