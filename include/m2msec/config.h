@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the configuration of the m2msec services (docs/config.md): an INI file of
- * `key = value` lines in [cse] / [mef] / [maf] sections (keys before any header are [cse] keys; '#' or ';'
+ * `key = value` lines in [cse] / [mef] / [maf] / [das] sections (keys before any header are [cse] keys; '#' or ';'
  * comments); each service reads its own section. Every key has a
  * documented strict default; an unknown key, a duplicate key or a malformed value is an error
  * (a typo must not silently weaken security). Validation that needs no I/O happens here
@@ -199,6 +199,53 @@ M2M_API M2M_WUR m2m_err m2m_maf_config_parse(m2m_maf_svc_config *cfg, const char
 M2M_API M2M_WUR m2m_err m2m_maf_config_validate(const m2m_maf_svc_config *cfg, char *errmsg, size_t errcap);
 /* The line that set key in [maf] (0 = default or unknown key). */
 M2M_API unsigned m2m_maf_config_line(const m2m_maf_svc_config *cfg, const char *key);
+
+/*
+ * The [das] section (docs/config.md): the Dynamic Authorization Server (TS-0003 clause 7.3,
+ * docs/procedures/das.md). Its tokens are ES256 JWS signed with the key of `cert` (`key`). The
+ * listener keys (threads .. log-requests) are the same definitions as the other services'.
+ */
+typedef struct m2m_das_svc_config {
+	unsigned key_line[M2M_CFG_MAX_KEYS]; /* as m2m_cse_config.key_line (m2m_das_config_line) */
+	char das_id[M2M_CFG_STR];          /* das-id, required: the DAS's Absolute AE-ID
+					    * (//FQDN/...): "iss" of its tokens; the FQDN is the
+					    * issuerID of its token IDs (m2m:tokenID name@fqdn) */
+	char https_listen[M2M_CFG_STR];    /* https-listen, default "127.0.0.1:8446" */
+	char store[M2M_CFG_STR];           /* store, default "var/das.db" */
+	char cert[M2M_CFG_STR];            /* cert, required: the DAS's certificate (EC P-256) */
+	char key[M2M_CFG_STR];             /* key, required: its private key (0600), the ES256 signing key */
+	char trust_anchors[M2M_CFG_STR];   /* trust-anchors, default "": CAs of its clients */
+	char policy[M2M_CFG_STR];          /* policy, default "": the grant-rule file */
+	char log_file[M2M_CFG_STR];        /* log-file, default "" = stderr */
+	char log_level[16];                /* log-level, default "info" */
+	bool tls13;                        /* tls13, default true */
+	int threads;                       /* threads, default 0 = one per core */
+	size_t max_body;                   /* max-body, default 65536 */
+	size_t max_header;                 /* max-header, default 8192 */
+	int max_connections;               /* max-connections, default 0 = derived */
+	int max_connections_per_address;   /* max-connections-per-address, default 0 = derived */
+	int header_timeout;                /* header-timeout, default 10 seconds */
+	bool log_requests;                 /* log-requests, default true */
+	int rate_limit_per_identity;       /* rate-limit-per-identity, requests/minute, default 60, 0 = off */
+	int rate_limit_per_address;        /* rate-limit-per-address, requests/minute, default 600, 0 = off */
+	int max_token_lifetime;            /* max-token-lifetime, seconds, default 86400: longest
+					    * notAfter - notBefore of an issued token */
+} m2m_das_svc_config;
+
+/* Fill cfg with the documented defaults of [das]. */
+M2M_API void m2m_das_config_defaults(m2m_das_svc_config *cfg);
+/* Parse the [das] section of INI text (other known sections are skipped); *found as for
+ * m2m_mef_config_parse. Errors as for m2m_cse_config_parse. */
+M2M_API M2M_WUR m2m_err m2m_das_config_parse(m2m_das_svc_config *cfg, const char *text, size_t len, bool *found,
+					      char *errmsg, size_t errcap);
+/* Cross-field validation of [das] (das-id, https-listen, cert + key required, ranges); errmsg
+ * as for m2m_cse_config_validate. */
+M2M_API M2M_WUR m2m_err m2m_das_config_validate(const m2m_das_svc_config *cfg, char *errmsg, size_t errcap);
+/* The line that set key in [das] (0 = default or unknown key). */
+M2M_API unsigned m2m_das_config_line(const m2m_das_svc_config *cfg, const char *key);
+/* The FQDN of das-id ("//das.example.com/..." -> "das.example.com"); M2M_E_CONFIG when das-id
+ * is not an Absolute AE-ID. */
+M2M_API M2M_WUR m2m_err m2m_das_config_fqdn(const m2m_das_svc_config *cfg, char *out, size_t outcap);
 
 /* Split "host:port" / "[v6]:port" into host and port; M2M_E_CONFIG on malformed input. */
 M2M_API M2M_WUR m2m_err m2m_config_split_listen(const char *s, char *host, size_t hostcap, int *port);

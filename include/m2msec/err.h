@@ -69,7 +69,25 @@ typedef int m2m_err;
 	X(M2M_E_RESSTORE, -120, "resource store failure") \
 	X(M2M_E_RESSTORE_SCHEMA, -121, "resource store has an unknown schema version") \
 	X(M2M_E_STORAGE_FULL, -122, "store is full (disk or database size limit)") \
-	X(M2M_E_STORAGE_READONLY, -123, "store is read-only")
+	X(M2M_E_STORAGE_READONLY, -123, "store is read-only") \
+	/* oneM2M tokens (core/token*.c), TS-0003 clauses 7.3.2.4-7.3.2.6; one code per refusal */ \
+	X(M2M_E_TOKEN_FORMAT, -130, "token is not a compact JWS (m2m:dynAuthJWT)") \
+	X(M2M_E_TOKEN_TOO_LARGE, -131, "token exceeds a size, count or nesting limit") \
+	X(M2M_E_TOKEN_HEADER, -132, "token JOSE header is malformed (typ, cty, crit)") \
+	X(M2M_E_TOKEN_ALG, -133, "token algorithm is not permitted for its issuer") \
+	X(M2M_E_TOKEN_UNSECURED, -134, "unsecured token (alg none) is not permitted") \
+	X(M2M_E_TOKEN_CLASS, -135, "token ESData security class is not supported (JWE)") \
+	X(M2M_E_TOKEN_ISSUER, -136, "token issuer is not trusted") \
+	X(M2M_E_TOKEN_SIGNATURE, -137, "token signature does not verify") \
+	X(M2M_E_TOKEN_CLAIMS, -138, "token claim set is malformed (missing or mistyped claim)") \
+	X(M2M_E_TOKEN_PERMISSIONS, -139, "token permissions (tkps) are malformed") \
+	X(M2M_E_TOKEN_AUDIENCE, -140, "token audience does not include this CSE") \
+	X(M2M_E_TOKEN_HOLDER, -141, "token holder is not the originator") \
+	X(M2M_E_TOKEN_EXPIRED, -142, "token has expired") \
+	X(M2M_E_TOKEN_NOT_YET_VALID, -143, "token is not yet valid") \
+	X(M2M_E_TOKEN_REVOKED, -144, "token has been revoked") \
+	X(M2M_E_TOKEN_KEY, -145, "token signing key is unusable or does not match its certificate") \
+	X(M2M_E_TOKEN_TRUST, -146, "token issuer trust file (das-trust) is invalid")
 
 enum m2m_err_code {
 #define M2M_ERR_ENUM(name, value, text) name = (value),
