@@ -8,6 +8,8 @@
  *    when acpi is absent or empty only the creator of the resource has access, and only when
  *    the request is authenticated (rq_authn);
  *  - only verified Role-IDs reach the engine (none until <role> verification exists);
+ *  - after the ACPs deny, the request's tokens (access_token.c) add rule sets and Role-IDs and
+ *    the engine decides again (indirect dynamic authorization, TS-0003 clause 7.3.2.3);
  *  - an UPDATE of acpi alone is decided on the pvs of the currently referenced ACPs (the
  *    creator when there are none), per the acpi description of TS-0001 Table 9.6.1.3.2-1;
  *  - compiled rule sets are taken from the per-worker engine cache keyed by ACP resourceID
@@ -172,7 +174,8 @@ static bool member_cb(void *ctx, const char *group_ri, const m2m_acp_request *re
 	return yes;
 }
 
-static bool decide(m2mi_ctx *c, rule_sets *s, unsigned op, int target_ty, int child_ty)
+static bool decide_sets(m2mi_ctx *c, const m2m_acp_rules *const *sets, size_t n, const char *const *roles,
+		       size_t nroles, unsigned op, int target_ty, int child_ty)
 {
 	m2m_acp_request q;
 
@@ -191,11 +194,44 @@ static bool decide(m2mi_ctx *c, rule_sets *s, unsigned op, int target_ty, int ch
 	}
 	q.target_ty = target_ty;
 	q.child_ty = child_ty;
-	if (!c->as_subscriber)
+	if (!c->as_subscriber) {
 		q.nrole_ids = verified_roles(c, &q.role_ids);
+		if (roles != NULL) {
+			q.role_ids = roles;
+			q.nrole_ids = nroles;
+		}
+	}
 	q.is_member = member_cb;
 	q.member_ctx = c;
-	return m2m_acp_decide((const m2m_acp_rules *const *)s->v, s->n, &q) == M2M_ACP_PERMIT;
+	return m2m_acp_decide(sets, n, &q) == M2M_ACP_PERMIT;
+}
+
+static bool decide(m2mi_ctx *c, rule_sets *s, unsigned op, int target_ty, int child_ty)
+{
+	return decide_sets(c, (const m2m_acp_rules *const *)s->v, s->n, NULL, 0, op, target_ty, child_ty);
+}
+
+/*
+ * Indirect dynamic authorization (TS-0003 clause 7.3.2.3, docs/procedures/das.md): after the ACPs
+ * denied, the request's verified tokens add their privileges (pv) as extra rule sets and their
+ * Role-IDs as the Originator's roles, and the SAME engine decides again over the static sets plus
+ * those: Permit-overrides, and a refused token grants nothing. Never for a subscriber's view.
+ */
+static bool decide_tokens(m2mi_ctx *c, rule_sets *s, const m2m_res *r, const m2m_res *holder, unsigned op,
+			  int child_ty)
+{
+	const m2m_acp_rules *sets[M2MI_ACPI_MAX + M2MI_TOKEN_SETS];
+	const char *roles[M2MI_TOKEN_ROLES];
+	size_t nroles = 0, n;
+
+	if (c->as_subscriber || !m2mi_tokens_present(c))
+		return false;
+	memcpy(sets, s->v, s->n * sizeof(sets[0]));
+	n = s->n + (size_t)m2mi_tokens_grant(c, r, holder, sets + s->n, M2MI_TOKEN_SETS, roles, M2MI_TOKEN_ROLES,
+					     &nroles);
+	if (n == s->n && nroles == 0)
+		return false;
+	return decide_sets(c, sets, n, nroles ? roles : NULL, nroles, op, r->ty, child_ty);
 }
 
 bool m2mi_access(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned op, int child_ty)
@@ -211,9 +247,10 @@ bool m2mi_access(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned 
 	} else {
 		sets_from_acpi(c, holder, false, &s, &listed);
 	}
-	if (!listed) /* acpi absent or empty: only the creator (TS-0001 Table 9.6.1.3.2-1) */
-		return is_creator(c, holder);
-	ok = decide(c, &s, op, r->ty, child_ty);
+	/* acpi absent or empty: only the creator (TS-0001 Table 9.6.1.3.2-1) */
+	ok = listed ? decide(c, &s, op, r->ty, child_ty) : is_creator(c, holder);
+	if (!ok) /* TS-0001 clause 10.2.3.1: ACP, then indirect dynamic authorization */
+		ok = decide_tokens(c, &s, r, holder, op, child_ty);
 	sets_release(&s);
 	return ok;
 }
@@ -233,6 +270,7 @@ static const char *op_word(unsigned op)
 int m2mi_access_target(m2mi_ctx *c, unsigned op, int child_ty)
 {
 	const m2m_res *holder = &c->tgt.row;
+	int rsc;
 
 	if (c->tgt.row.ty == M2M_TY_CIN) {
 		m2mi_node *h = m2mi_holder(c);
@@ -242,6 +280,12 @@ int m2mi_access_target(m2mi_ctx *c, unsigned op, int child_ty)
 	}
 	if (m2mi_access(c, &c->tgt.row, holder, op, child_ty))
 		return 0;
+	/* Hook: direct dynamic authorization (consulting the DAS of daci, TS-0003 clause 7.3.2.2)
+	 * goes here, after indirect DA found nothing. */
+	json_decref(c->tqf);
+	c->tqf = m2mi_tokens_tqf(c, op);
+	if ((rsc = m2mi_tokens_refusal(c)) != 0)
+		return rsc;
 	return m2mi_fail(c, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "the originator has no privilege to %s the target",
 			 op_word(op));
 }
