@@ -7,7 +7,7 @@
  *    resource uses the privileges (pv) of the ACPs in its accessControlPolicyIDs (acpi), and
  *    when acpi is absent or empty only the creator of the resource has access, and only when
  *    the request is authenticated (rq_authn);
- *  - only verified Role-IDs reach the engine (none until <role> verification exists);
+ *  - only verified Role-IDs reach the engine (rids held per a live <role>, res_dynauth.c);
  *  - after the ACPs deny, the request's tokens (access_token.c) add rule sets and Role-IDs and
  *    the engine decides again (indirect dynamic authorization, TS-0003 clause 7.3.2.3);
  *  - an UPDATE of acpi alone is decided on the pvs of the currently referenced ACPs (the
@@ -133,16 +133,13 @@ static bool is_creator(const m2mi_ctx *c, const m2m_res *r)
 
 /*
  * The Role-IDs the CSE has verified the Originator holds, out of those it claims (rids). A Role-ID
- * may only count in acor when verified (TS-0001 9.6.38 <role>, 10.2.3.12: issued to and held by that
- * originator); no verification source exists yet (no <role> resources), so none is verified and
- * claimed rids never grant anything. A verifier (e.g. a <role> lookup keyed by the authenticated
- * originator) plugs in here and returns the verified subset in *out.
+ * counts in acor only when verified: a live <role> under <CSEBase> names the authenticated
+ * Originator as holder and now is within its validity (TS-0001 9.6.38, TS-0003 7.4.3;
+ * res_dynauth.c). Claimed rids without such a <role> never grant anything.
  */
-static size_t verified_roles(const m2mi_ctx *c, const char *const **out)
+static size_t verified_roles(m2mi_ctx *c, const char *const **out)
 {
-	(void)c;
-	*out = NULL;
-	return 0;
+	return m2mi_roles_verified(c, out);
 }
 
 /* id (any ID form) names an unexpired <group>. */
@@ -221,8 +218,9 @@ static bool decide_tokens(m2mi_ctx *c, rule_sets *s, const m2m_res *r, const m2m
 			  int child_ty)
 {
 	const m2m_acp_rules *sets[M2MI_ACPI_MAX + M2MI_TOKEN_SETS];
-	const char *roles[M2MI_TOKEN_ROLES];
-	size_t nroles = 0, n;
+	const char *roles[2 * M2MI_TOKEN_ROLES];
+	const char *const *held = NULL;
+	size_t nroles = 0, nheld, n;
 
 	if (c->as_subscriber || !m2mi_tokens_present(c))
 		return false;
@@ -231,6 +229,9 @@ static bool decide_tokens(m2mi_ctx *c, rule_sets *s, const m2m_res *r, const m2m
 					     &nroles);
 	if (n == s->n && nroles == 0)
 		return false;
+	nheld = verified_roles(c, &held); /* the <role>-verified rids count as well */
+	for (size_t i = 0; i < nheld && nroles < sizeof(roles) / sizeof(roles[0]); i++)
+		roles[nroles++] = held[i];
 	return decide_sets(c, sets, n, nroles ? roles : NULL, nroles, op, r->ty, child_ty);
 }
 

@@ -46,6 +46,9 @@ struct m2mi_req_tokens {
 	char msg[M2MI_MSG_MAX];
 	m2m_token *v[M2MI_TOKENS_MAX];
 	size_t n;
+	bool roles_loaded;
+	const char *roles[M2MI_TOKEN_ROLES]; /* verified rids (borrowed from the request) */
+	size_t nroles;
 };
 
 m2m_err m2mi_tokens_new(const m2m_cse_config *cfg, m2mi_tokens **out)
@@ -277,6 +280,26 @@ static void load_ltids(m2mi_ctx *c, struct m2mi_req_tokens *rt)
 	}
 }
 
+/* tids: only tokens stored here as <token> resources (res_dynauth.c); retrieving unknown ones
+ * from a DAS (TS-0003 clause 7.3.2.3 step 5) is not done: an unknown tokenID is refused. */
+static void load_tids(m2mi_ctx *c, struct m2mi_req_tokens *rt)
+{
+	for (size_t i = 0; i < c->req->ntids && rt->rsc == 0; i++) {
+		char *text = m2mi_token_by_id(c, c->req->tids[i]);
+		m2m_token *tok = NULL;
+		m2m_err r;
+
+		if (text == NULL)
+			refuse(rt, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "tids: %.64s is not a token known to this CSE",
+			       c->req->tids[i]);
+		else if ((r = verify_one(c, text, strlen(text), &tok)) != M2M_OK)
+			refuse(rt, m2m_token_err_rsc(r), "token refused: %s", m2m_strerror(r));
+		else
+			add_token(rt, tok);
+		free(text);
+	}
+}
+
 /* Verify the request's tokens once (the first decision that needs them). Only an authenticated
  * Originator can be a token's holder (TS-0003 clause 7.3.2.3 step 7.1.3). */
 static struct m2mi_req_tokens *load(m2mi_ctx *c)
@@ -293,9 +316,7 @@ static struct m2mi_req_tokens *load(m2mi_ctx *c)
 		       "tokens are only honoured for an authenticated originator");
 		return rt;
 	}
-	if (c->req->ntids > 0) /* tokenIDs need the <token> resources / DAS retrieval (not here yet) */
-		refuse(rt, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "tids: %.64s is not a token known to this CSE",
-		       c->req->tids[0]);
+	load_tids(c, rt);
 	load_tkns(c, rt);
 	load_ltids(c, rt);
 	return rt;
@@ -345,6 +366,48 @@ int m2mi_tokens_grant(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, cons
 		}
 	}
 	return (int)n;
+}
+
+m2m_err m2mi_tokens_parse(m2mi_ctx *c, const char *text, m2m_token **out)
+{
+	m2mi_tokens *t = c->cse->tokens;
+	m2m_token_verify_opts o;
+
+	*out = NULL;
+	if (text == NULL)
+		return M2M_E_TOKEN_FORMAT;
+	if (t->trust == NULL)
+		return M2M_E_TOKEN_ISSUER;
+	opts_of(c, &o);
+	return m2m_token_parse(text, strlen(text), t->trust, &o, out);
+}
+
+m2m_err m2mi_tokens_revoke(m2mi_ctx *c, const char *tid, int64_t until)
+{
+	m2mi_tokens *t = c->cse->tokens;
+
+	if (tid == NULL)
+		return M2M_OK;
+	return m2m_token_cache_revoke(t->cache, tid, until, c->now, NULL);
+}
+
+size_t m2mi_roles_verified(m2mi_ctx *c, const char *const **out)
+{
+	struct m2mi_req_tokens *rt = c->toks;
+
+	*out = NULL;
+	if (c->req->nrids == 0)
+		return 0;
+	if (rt == NULL && (rt = c->toks = calloc(1, sizeof(*rt))) == NULL)
+		return 0;
+	if (!rt->roles_loaded) {
+		rt->roles_loaded = true;
+		for (size_t i = 0; i < c->req->nrids && rt->nroles < M2MI_TOKEN_ROLES; i++)
+			if (m2mi_role_held(c, c->req->rids[i]))
+				rt->roles[rt->nroles++] = c->req->rids[i];
+	}
+	*out = rt->roles;
+	return rt->nroles;
 }
 
 int m2mi_tokens_refusal(m2mi_ctx *c)

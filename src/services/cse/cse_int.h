@@ -223,6 +223,17 @@ extern const m2mi_type m2mi_type_mssp, m2mi_type_svsn, m2mi_type_asar;
  * 7.3.2.7)? 0, 4126 or 4128 (res_ssp.c). */
 int m2mi_ssp_check_registration(m2mi_ctx *c, const char *stem);
 extern const m2mi_type m2mi_type_nod, m2mi_type_fwr, m2mi_type_dvi;
+/* Dynamic authorization and roles (res_dynauth.c, TS-0004 Table 6.3.4.2.1-1). */
+enum { M2MI_TY_ROL = 31, M2MI_TY_TK = 32, M2MI_TY_DAC = 34 };
+#define M2MI_ROLE_SCAN 1000 /* <role> / <token> children of <CSEBase> examined per lookup */
+extern const m2mi_type m2mi_type_rol, m2mi_type_tk, m2mi_type_dac;
+/* The authenticated Originator holds role_id: a live <role> names it as holder, now within
+ * [tknb, tkna] (TS-0003 clause 7.4.3). */
+bool m2mi_role_held(m2mi_ctx *c, const char *role_id);
+/* The tokenObject of the live <token> whose tokenID is tid (malloc'd copy), or NULL. */
+char *m2mi_token_by_id(m2mi_ctx *c, const char *tid);
+/* Every daci entry names a live <dynamicAuthorizationConsultation>: 0 or 4000. */
+int m2mi_daci_check(m2mi_ctx *c, json_t *daci);
 /* nl of attr (if any) names an existing <node> the Originator may RETRIEVE: 0 or 4000. */
 int m2mi_node_link_check(m2mi_ctx *c, json_t *attr);
 /* The type descriptor of a CREATE's content / a stored resource: m2mi_type_find, except that a
@@ -321,6 +332,13 @@ bool m2mi_tokens_present(const m2mi_ctx *c);
  * call. Returns the number of sets; none when any token was refused. */
 int m2mi_tokens_grant(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, const m2m_acp_rules **sets,
 		      size_t cap, const char **roles, size_t rcap, size_t *nroles);
+/* Security validation of a tokenObject against das-trust (no audience/holder/time: the stored
+ * token is checked per request when used). *out NULL unless M2M_OK. */
+m2m_err m2mi_tokens_parse(m2mi_ctx *c, const char *text, m2m_token **out);
+/* Revoke tokenID tid until `until` (deleting its <token>): cached verifications are dropped. */
+m2m_err m2mi_tokens_revoke(m2mi_ctx *c, const char *tid, int64_t until);
+/* The Role-IDs of rids the Originator verifiably holds (<role>), once per request. */
+size_t m2mi_roles_verified(m2mi_ctx *c, const char *const **out);
 /* After a denial: the refusal of a token as c->msg and its RSC, or 0 when no token was refused. */
 int m2mi_tokens_refusal(m2mi_ctx *c);
 void m2mi_tokens_release(m2mi_ctx *c);
