@@ -275,3 +275,63 @@ def test_token_over_plain_http_is_not_honoured(env):
     """Only an authenticated originator can be a token's holder (TS-0003 clause 7.3.2.3)."""
     r = env["cse"].plain("GET", "/cse-in/box", "Cdev1", headers={"Authorization": token(env)})
     assert r.rsc == 4103
+
+
+# ---- <role>, <token>, <dynamicAuthorizationConsultation> (TS-0001 9.6.38-9.6.40) -----------------
+
+def ts(t):
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(t))
+
+
+def role(env, holder, nb, na, rlid="reader@sp.example.com", who="CAdmin"):
+    body = {"m2m:rol": {"rlid": rlid, "tkis": "CAdmin", "tkhd": holder, "tknb": ts(nb), "tkna": ts(na)}}
+    if who == "CAdmin":
+        return admin(env["cse"], "POST", "/cse-in", json.dumps(body), ty=31)
+    return env["cse"].psk("POST", "/cse-in", who, "kpsa-%s@%s" % (who[1:], SP), json.dumps(body), ty=31)
+
+
+def test_roles_count_only_for_their_holder_while_valid(env):
+    now = int(time.time())
+    assert role(env, "Cdev1", now - 60, now + 600, who="Cdev1").rsc == 4103  # no self-issued roles
+    assert role(env, "Cdev1", now - 60, now + 600, rlid="reader").rsc == 4000  # not relative@fqdn
+    assert role(env, "Cdev1", now - 60, now + 600).rsc == 2001
+    assert role(env, "Cdev3", now - 600, now - 60).rsc == 2001  # an expired role of Cdev3
+    q = "?rids=reader@sp.example.com"
+    assert dev(env, 1, "GET", "/cse-in/box", query=q).rsc == 2000      # the ACP's role acor matches
+    assert dev(env, 1, "DELETE", "/cse-in/box", query=q).rsc == 4103   # the role reads only
+    assert dev(env, 3, "GET", "/cse-in/box", query=q).rsc == 4103  # expired role
+    assert dev(env, 3, "GET", "/cse-in/box", query="?rids=writer@sp.example.com").rsc == 4103  # no such role
+
+
+def test_token_resource_tids_and_revocation(env):
+    t = token(env, jti="stored-%d@sp.example.com" % time.time_ns())
+    jti = json.loads(base64.urlsafe_b64decode(t.split(".")[1] + "=="))["jti"]
+    body = {"m2m:tk": {"tkid": jti, "tkob": t}}
+    c = env["cse"]
+    # only its holder stores it; the tkid must be the jti; the tkob must verify
+    assert c.psk("POST", "/cse-in", "Cdev3", "kpsa-dev3@" + SP, json.dumps(body), ty=32).rsc == 4103
+    bad = {"m2m:tk": {"tkid": "x@sp.example.com", "tkob": t}}
+    assert admin(c, "POST", "/cse-in", json.dumps(bad), ty=32).rsc == 4000
+    forged_body = {"m2m:tk": {"tkid": jti, "tkob": forged(env)}}
+    assert admin(c, "POST", "/cse-in", json.dumps(forged_body), ty=32).rsc == 4000
+    assert dev(env, 1, "GET", "/cse-in/box", query="?tids=" + jti).rsc == 4103  # not stored yet
+    r = admin(c, "POST", "/cse-in", json.dumps(body), ty=32)
+    assert r.rsc == 2001, r
+    tk = r.json()["m2m:tk"]
+    assert tk["tkhd"] == H1 and tk["tkis"] == ISS
+    assert dev(env, 1, "GET", "/cse-in/box", query="?tids=" + jti).rsc == 2000
+    assert dev(env, 3, "GET", "/cse-in/box", query="?tids=" + jti).rsc == 4103  # not the holder
+    assert dev(env, 1, "GET", "/cse-in/box", [t]).rsc == 2000
+    assert admin(c, "DELETE", "/cse-in/" + tk["rn"]).rsc == 2002
+    assert dev(env, 1, "GET", "/cse-in/box", [t]).rsc == 4103  # revoked
+    assert dev(env, 1, "GET", "/cse-in/box", query="?tids=" + jti).rsc == 4103
+
+
+def test_dac_and_daci(env):
+    c = env["cse"]
+    assert admin(c, "POST", "/cse-in", '{"m2m:dac":{"dae":true}}', ty=34).rsc == 4000
+    r = admin(c, "POST", "/cse-in", '{"m2m:dac":{"rn":"dac1","dae":true,"dap":["https://das.sp.example.com"]}}',
+              ty=34)
+    assert r.rsc == 2001, r
+    assert admin(c, "POST", "/cse-in", '{"m2m:cnt":{"rn":"dc","daci":["cse-in/dac1"]}}', ty=3).rsc == 2001
+    assert admin(c, "POST", "/cse-in", '{"m2m:cnt":{"rn":"dx","daci":["cse-in/box"]}}', ty=3).rsc == 4000
