@@ -82,6 +82,14 @@ typedef struct m2m_cse_config {
 	char mqtt_key[M2M_CFG_STR];        /* mqtt-key, default "": its private key (0600) */
 	bool mqtt_acl_enforced;            /* mqtt-acl-enforced, default false: the broker enforces the
 					    * ACL of `m2msec mqtt-acl` (required by mqtt-broker) */
+	/* Indirect dynamic authorization (TS-0003 clause 7.3.2.3, docs/procedures/das.md) */
+	char das_trust[M2M_CFG_STR];       /* das-trust, default "" = no token is ever accepted:
+					    * the trusted token issuers (ISSUER-ID CERT-PEM [ALGS]) */
+	char token_algorithms[M2M_CFG_STR];/* token-algorithms, default "ES256": JWS algorithms this
+					    * CSE permits (clause 7.3.2.6.3); "none" only when listed */
+	int token_cache_size;              /* token-cache-size, default 1024: verified tokens cached */
+	char das_token_uri[M2M_CFG_STR];   /* das-token-uri, default "": the DAS URI a 4103 with tqi
+					    * names in its Token Request Information (tqf) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */
