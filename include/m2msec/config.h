@@ -90,6 +90,11 @@ typedef struct m2m_cse_config {
 	int token_cache_size;              /* token-cache-size, default 1024: verified tokens cached */
 	char das_token_uri[M2M_CFG_STR];   /* das-token-uri, default "": the DAS URI a 4103 with tqi
 					    * names in its Token Request Information (tqf) */
+	/* Direct dynamic authorization (TS-0003 clause 7.3.2.2, docs/procedures/das.md) */
+	char das_ca[M2M_CFG_STR];          /* das-ca, default "" = no consultation: CA of the DASes */
+	char das_cert[M2M_CFG_STR];        /* das-cert: this CSE's certificate towards a DAS */
+	char das_key[M2M_CFG_STR];         /* das-key: its private key (0600) */
+	int das_timeout_ms;                /* das-timeout, default 3000: a consultation's deadline */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

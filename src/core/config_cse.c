@@ -76,6 +76,11 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "token-algorithms", token_algorithms),
 	M2MI_INT(T, "token-cache-size", token_cache_size, 1, 1000000),
 	M2MI_STR(T, "das-token-uri", das_token_uri),
+	/* direct dynamic authorization: the association with the DASes of dap (das.md) */
+	M2MI_STR(T, "das-ca", das_ca),
+	M2MI_STR(T, "das-cert", das_cert),
+	M2MI_STR(T, "das-key", das_key),
+	M2MI_INT(T, "das-timeout", das_timeout_ms, 100, 60000),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -97,6 +102,7 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	snprintf(cfg->mqtt_broker, sizeof(cfg->mqtt_broker), "off");
 	snprintf(cfg->admin_originator, sizeof(cfg->admin_originator), "CAdmin");
 	cfg->tls13 = true;
+	cfg->das_timeout_ms = 3000;
 	cfg->max_body = 1048576;
 	cfg->max_header = 8192;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
@@ -365,6 +371,11 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		if (cfg->das_token_uri[0] != '\0' && strncmp(cfg->das_token_uri, "https://", 8) != 0)
 			FAIL_AT("das-token-uri", "das-token-uri must be an https:// URI");
 	}
+	/* direct DA: the association is all three files or none (a DAS is reached only over TLS
+	 * with this CSE's certificate, TS-0003 clause 7.3.2.2 step 2.3) */
+	if ((cfg->das_ca[0] != '\0') != (cfg->das_cert[0] != '\0') || (cfg->das_ca[0] != '\0') != (cfg->das_key[0] != '\0'))
+		FAIL_AT(cfg->das_ca[0] ? (cfg->das_cert[0] ? "das-key" : "das-cert") : "das-ca",
+			"das-ca, das-cert and das-key go together (the mutually authenticated association with a DAS)");
 	if (validate_mqtt(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
 	if (validate_mef(cfg, errmsg, errcap) != M2M_OK || validate_maf(cfg, errmsg, errcap) != M2M_OK)

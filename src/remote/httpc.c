@@ -645,3 +645,45 @@ int m2mi_httpc_retrieve(m2mi_httpc *h, const char *url, const char *origin, int 
 	r->outlen = (size_t)hn;
 	return launch(h, r, timeout_ms);
 }
+
+int m2mi_httpc_notify(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, const char *body,
+		      int timeout_ms, m2mi_httpc_body_cb cb, void *arg)
+{
+	hreq *r = calloc(1, sizeof(*r));
+	size_t cap, bn = body != NULL ? strlen(body) : 0;
+	bool v6;
+	int hn;
+
+	if (r == NULL)
+		return M2MI_HTTPC_FAILED;
+	r->h = h;
+	r->bcb = cb;
+	r->arg = arg;
+	if (body == NULL || parse_url(url, &r->u, &r->tls) != M2M_OK || strpbrk(origin, "\r\n") != NULL ||
+	    strpbrk(rqi, "\r\n") != NULL || (r->buf = malloc(HEAD_MAX + BODY_MAX)) == NULL) {
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	r->buf[0] = '\0';
+	v6 = strchr(r->u.host, ':') != NULL;
+	cap = 512 + strlen(r->u.path) + strlen(r->u.host) + strlen(origin) + strlen(rqi) + bn;
+	if ((r->out = malloc(cap)) == NULL) {
+		free(r->buf);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	/* TS-0009 6.2: NOTIFY is POST without ty; the answer's Content is read like a RETRIEVE's */
+	hn = snprintf(r->out, cap,
+		      "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: %s\r\n"
+		      "X-M2M-RVI: 3\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+		      "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin, rqi, bn, body);
+	if (hn < 0 || (size_t)hn >= cap) {
+		free(r->out);
+		free(r->buf);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	r->outlen = (size_t)hn;
+	return launch(h, r, timeout_ms);
+}

@@ -61,5 +61,9 @@ typedef void (*m2mi_httpc_body_cb)(void *arg, int result, int status, int rsc, c
  * exactly once, later, on the base's thread. M2MI_HTTPC_FAILED: not started, cb not called. */
 int m2mi_httpc_retrieve(m2mi_httpc *h, const char *url, const char *origin, int timeout_ms, m2mi_httpc_body_cb cb,
 			void *arg);
+/* NOTIFY url (POST with X-M2M-RI rqi and the JSON body) within timeout_ms, the answer's body to
+ * cb as for a RETRIEVE (the DAS consultation, TS-0004 7.5.1.2.10). */
+int m2mi_httpc_notify(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, const char *body,
+		      int timeout_ms, m2mi_httpc_body_cb cb, void *arg);
 
 #endif

@@ -31,6 +31,8 @@ typedef struct job {
 	struct job *prev, *next;
 	m2mi_remote_link *l;
 	char url[512];
+	char *body;                   /* NULL: RETRIEVE; else a NOTIFY with this Content */
+	char rqi[64];
 	m2mi_remote_rsp_fn done;
 	void *arg;
 } job;
@@ -79,6 +81,7 @@ static void on_answer(void *arg, int result, int status, int rsc, const char *bo
 	l->njobs--;
 	pthread_mutex_unlock(&l->mu);
 	j->done(j->arg, result == M2MI_HTTPC_OK ? 0 : -1, status, rsc, body, len);
+	free(j->body);
 	free(j);
 }
 
@@ -100,7 +103,10 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	while (j != NULL) {
 		job *next = j->next;
 		push(&l->flying, j);
-		if (m2mi_httpc_retrieve(l->httpc, j->url, l->origin, l->timeout_ms, on_answer, j) != M2MI_HTTPC_OK)
+		if ((j->body != NULL ? m2mi_httpc_notify(l->httpc, j->url, l->origin, j->rqi, j->body, l->timeout_ms,
+							 on_answer, j)
+				     : m2mi_httpc_retrieve(l->httpc, j->url, l->origin, l->timeout_ms, on_answer, j)) !=
+		    M2MI_HTTPC_OK)
 			on_answer(j, M2MI_HTTPC_FAILED, 0, 0, NULL, 0);
 		j = next;
 	}
@@ -202,6 +208,25 @@ m2m_err m2mi_remote_link_new(const m2mi_remote_link_cfg *cfg, m2mi_remote_link *
 	return M2M_OK;
 }
 
+static int submit(m2mi_remote_link *l, job *j, m2mi_remote_rsp_fn done, void *arg)
+{
+	j->l = l;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&l->mu);
+	if (l->stop || l->njobs >= l->max_jobs) {
+		pthread_mutex_unlock(&l->mu);
+		free(j->body);
+		free(j);
+		return -1; /* bounded: the caller fails closed */
+	}
+	l->njobs++;
+	push(&l->inbox, j);
+	pthread_mutex_unlock(&l->mu);
+	(void)!write(l->wake[1], "w", 1);
+	return 0;
+}
+
 int m2mi_remote_link_fetch(void *fctx, const char *path, m2mi_remote_rsp_fn done, void *arg)
 {
 	m2mi_remote_link *l = fctx;
@@ -213,20 +238,26 @@ int m2mi_remote_link_fetch(void *fctx, const char *path, m2mi_remote_rsp_fn done
 		free(j);
 		return -1;
 	}
-	j->l = l;
-	j->done = done;
-	j->arg = arg;
-	pthread_mutex_lock(&l->mu);
-	if (l->stop || l->njobs >= l->max_jobs) {
-		pthread_mutex_unlock(&l->mu);
+	return submit(l, j, done, arg);
+}
+
+int m2mi_remote_link_notify(m2mi_remote_link *l, const char *url, const char *rqi, const char *body,
+			    m2mi_remote_rsp_fn done, void *arg)
+{
+	job *j;
+	m2mi_url u;
+	bool tls = false;
+
+	/* an https:// URL of its own (a dap entry), never plain: the association is the point */
+	if (url == NULL || rqi == NULL || body == NULL || m2mi_url_parse_any(url, &u, &tls) != M2M_OK || !tls ||
+	    (j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
+	if ((size_t)snprintf(j->url, sizeof(j->url), "%s", url) >= sizeof(j->url) ||
+	    (size_t)snprintf(j->rqi, sizeof(j->rqi), "%s", rqi) >= sizeof(j->rqi) || (j->body = strdup(body)) == NULL) {
 		free(j);
-		return -1; /* bounded: the caller fails closed */
+		return -1;
 	}
-	l->njobs++;
-	push(&l->inbox, j);
-	pthread_mutex_unlock(&l->mu);
-	(void)!write(l->wake[1], "w", 1);
-	return 0;
+	return submit(l, j, done, arg);
 }
 
 void m2mi_remote_link_free(m2mi_remote_link *l)
@@ -255,6 +286,7 @@ void m2mi_remote_link_free(m2mi_remote_link *l)
 		while ((j = lists[i]) != NULL) {
 			lists[i] = j->next;
 			j->done(j->arg, -1, 0, 0, NULL, 0);
+			free(j->body);
 			free(j);
 		}
 	free_parts(l);

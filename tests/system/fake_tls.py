@@ -30,9 +30,10 @@ def send_json(h, rsc, body, status=None, content_type=True):
 
 class FakeTlsServer:
     """Serve on self.port as `fqdn` (certificate `name` issued by cse's CA); do_get(handler)
-    answers each GET (send_json, or nothing to stay silent)."""
+    answers each GET (send_json, or nothing to stay silent), do_post(handler) each POST (a
+    NOTIFY: the fake DAS of test_47)."""
 
-    def __init__(self, cse, name, fqdn, do_get):
+    def __init__(self, cse, name, fqdn, do_get, do_post=None):
         crt, key = cse.issue(name, fqdn)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(crt, key)
@@ -45,6 +46,9 @@ class FakeTlsServer:
 
             def do_GET(self):
                 do_get(self)
+
+            def do_POST(self):
+                (do_post or do_get)(self)
 
         self.port = free_port()
         self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), H)

@@ -9,15 +9,20 @@ the test CA: a CSE (DNS SAN id-in.sp.example.com = //sp.example.com/id-in), an A
 verifier) and decoded independently here.
 """
 import base64
+import datetime
 import json
+import os
+import shutil
 import subprocess
+import threading
+import time
 
 import pytest
 
-from cse_harness import build_request, free_port, parse_http, wait_port
+from cse_harness import SP, build_request, free_port, parse_http, wait_port
+from fake_tls import FakeTlsServer, send_json
 from svc_harness import make_pki
 
-SP = "sp.example.com"
 DAS_ID = "//sp.example.com/id-in/Cdas"
 CSE = "//sp.example.com/id-in"
 VISITOR = "//sp.example.com/id-in/Cvisitor"
@@ -230,3 +235,260 @@ def test_check_ok_and_missing_policy(m2msec_bin, tmp_path):
         f.write(text)
     r = subprocess.run([c.bin, "das", "--config", d.ini, "--check"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "no such file" in r.stderr, r.stderr
+
+
+# ---- the Hosting CSE: direct dynamic authorization end to end (TS-0004 §7.5.1.2.10) -----------
+
+CSE_POLICY = """grant //sp.example.com/id-in/Cvisitor /id-in/cse-in/box retrieve 1h
+grant //sp.example.com/id-in/Cvisitor /id-in/cse-in/short retrieve 3s
+grant //sp.example.com/id-in/Cae1 /id-in/cse-in/other retrieve 10m
+"""
+AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
+
+
+class CseDas:
+    """A real CSE (cse_harness) and a real DAS on one test PKI: the CSE's certificate
+    (id-in.sp.example.com) is its das-cert, the DAS's certificate names IP 127.0.0.1 (its dap URL)."""
+
+    def __init__(self, m2msec_bin, tmp):
+        from cse_harness import Cse
+        c = self.cse = Cse(m2msec_bin, tmp)
+        c.setup_pki()
+        c.m2m("ca", "issue", "--dir", c.path("ca"), "--san", "das.sp.example.com", "--san", "IP:127.0.0.1",
+              "--out", c.path("dascert"))
+        c.issue("ae1", "m2m://sp.example.com/id-in/Cae1")
+        c.add_psk("kpsa-admin@" + SP, "CAdmin")
+        for who in ("Cvisitor", "Cae1", "Cstranger"):
+            c.add_psk("kpsa-%s@%s" % (who, SP), who)
+        with open(c.path("das-trust"), "w") as f:
+            f.write("%s %s\n" % (DAS_ID, c.path("dascert.crt")))
+        shim = type("C", (), {"path": c.path, "bin": c.bin})()
+        for ext in ("crt", "key"):  # Das() reads server.* of its directory: give it the DAS's own
+            os.makedirs(c.path("das"), exist_ok=True)
+            shutil.copy(c.path("dascert." + ext), c.path("das/server." + ext))
+        os.makedirs(c.path("das/ca"), exist_ok=True)
+        shutil.copy(c.path("ca/ca.crt"), c.path("das/ca/ca.crt"))
+        shim.path = lambda n: os.path.join(c.path("das"), n)
+        self.das = Das(shim, policy=CSE_POLICY)
+        self.das.start()
+        c.start("das-trust = %s\ndas-ca = %s\ndas-cert = %s\ndas-key = %s\ndas-timeout = 1500\n" % (
+            c.path("das-trust"), c.path("ca/ca.crt"), c.path("server.crt"), c.path("server.key")))
+        for who in ("Cvisitor", "Cae1", "Cstranger"):
+            r = self.as_(who, "POST", "/cse-in", AE_BODY % who[1:].lower(), ty=2)
+            assert r.rsc == 2001, r
+        # an ACP that lets only the administrator in: every other originator is denied by ACP
+        acp = {"m2m:acp": {"rn": "acpOnlyAdmin", "pv": {"acr": [{"acor": ["CAdmin"], "acop": 63}]},
+                           "pvs": {"acr": [{"acor": ["CAdmin"], "acop": 63}]}}}
+        r = self.admin("POST", "/cse-in", json.dumps(acp), ty=1)
+        assert r.rsc == 2001, r
+        self.acp_ri = r.json()["m2m:acp"]["ri"]
+        self.dac("dac1", self.das.port)
+
+    def dac(self, rn, port, dae=True):
+        r = self.admin("POST", "/cse-in", json.dumps({"m2m:dac": {
+            "rn": rn, "dae": dae, "dap": ["https://127.0.0.1:%d/id-in/Cdas" % port]}}), ty=34)
+        assert r.rsc == 2001, r
+
+    def cnt(self, rn, dac="dac1"):
+        body = {"m2m:cnt": {"rn": rn, "acpi": [self.acp_ri]}}
+        if dac:
+            body["m2m:cnt"]["daci"] = ["cse-in/" + dac]
+        r = self.admin("POST", "/cse-in", json.dumps(body), ty=3)
+        assert r.rsc == 2001, r
+        return r.json()["m2m:cnt"]["ri"]
+
+    def admin(self, method, path, body=None, ty=None):
+        return self.as_("CAdmin", method, path, body, ty=ty)
+
+    def as_(self, who, method, path, body=None, ty=None, headers=None):
+        return self.cse.psk(method, path, who, "kpsa-%s@%s" % ("admin" if who == "CAdmin" else who, SP), body,
+                            ty=ty, headers=headers)
+
+    def dynamic_acps(self, rn):
+        r = self.admin("GET", "/cse-in/%s?rcn=4" % rn)
+        assert r.rsc == 2000, r
+        return [a for a in r.json()["m2m:cnt"].get("m2m:acp", [])]
+
+    def stop(self):
+        self.das.stop()
+        return self.cse.stop()
+
+
+@pytest.fixture(scope="module")
+def env(m2msec_bin, tmp_path_factory):
+    e = CseDas(m2msec_bin, tmp_path_factory.mktemp("dda"))
+    yield e
+    assert e.stop() == 0
+
+
+def test_direct_da_grants_and_creates_the_child_acp(env):
+    """Denied by ACP, granted by the DAS: the child <accessControlPolicy> (pv = gp, et = pl, pvs =
+    only this CSE, TS-0004 §7.5.1.2.10) appears and later requests need no consultation."""
+    env.cnt("box")
+    n0 = len(env.das.audits())
+    r = env.as_("Cvisitor", "GET", "/cse-in/box")
+    assert r.rsc == 2000, r
+    assert r.json()["m2m:cnt"]["rn"] == "box"
+    acps = env.dynamic_acps("box")
+    assert len(acps) == 1, acps
+    a = acps[0]
+    assert a["pv"] == {"acr": [{"acor": [VISITOR], "acop": 2}]}
+    assert a["pvs"] == {"acr": [{"acor": [CSE], "acop": 14}]} and a["lbl"] == ["m2msec:dynAuth"]
+    assert len(a["et"]) == 15 and a["et"] > a["ct"]
+    assert [x["outcome"] for x in env.das.audits()[n0:]] == ["granted"]
+    assert env.das.audits()[-1]["client"] == CSE and env.das.audits()[-1]["resource"] == "/id-in/cse-in/box"
+    assert env.as_("Cvisitor", "GET", "/cse-in/box").rsc == 2000
+    assert len(env.das.audits()) == n0 + 1  # the grant is the ACP: no second consultation
+    # the grant is RETRIEVE only: an UPDATE is denied (writes run on the writer thread, where
+    # m2msec does not consult: docs/procedures/das.md)
+    r = env.as_("Cvisitor", "PUT", "/cse-in/box", '{"m2m:cnt":{"lbl":["x"]}}')
+    assert r.rsc == 4103, r
+    # another originator gets nothing from the visitor's ACP; the DAS policy grants it nothing
+    assert env.as_("Cstranger", "GET", "/cse-in/box").rsc == 4103
+    assert [x["outcome"] for x in env.das.audits()[n0 + 1:]] == ["not-granted"]
+    assert env.das.audits()[-1]["originator"] == "//sp.example.com/id-in/Cstranger"
+
+
+def test_no_consultation_without_daci_or_with_dae_false(env):
+    env.cnt("nodaci", dac=None)
+    n0 = len(env.das.audits())
+    assert env.as_("Cvisitor", "GET", "/cse-in/nodaci").rsc == 4103
+    env.dac("dacOff", env.das.port, dae=False)
+    env.cnt("off", dac="dacOff")
+    assert env.as_("Cvisitor", "GET", "/cse-in/off").rsc == 4103
+    assert len(env.das.audits()) == n0
+
+
+def test_grant_expires(env):
+    """The child ACP's expirationTime is the privilegesLifetime (3 s by the policy): after it, the
+    grant is gone; with the DAS stopped nothing renews it."""
+    env.cnt("short")
+    assert env.as_("Cvisitor", "GET", "/cse-in/short").rsc == 2000
+    (a,) = env.dynamic_acps("short")
+    et = datetime.datetime.strptime(a["et"], "%Y%m%dT%H%M%S").replace(tzinfo=datetime.timezone.utc)
+    env.das.stop()
+    try:
+        while datetime.datetime.now(datetime.timezone.utc) <= et + datetime.timedelta(seconds=1):
+            time.sleep(0.2)
+        assert env.as_("Cvisitor", "GET", "/cse-in/short").rsc == 4103
+        assert env.admin("GET", "/cse-in/short/" + a["rn"]).rsc == 4004
+    finally:
+        env.das.start()
+
+
+def test_das_down_is_4103(env):
+    port = free_port()  # nothing listens there
+    env.dac("dacDown", port)
+    env.cnt("down", dac="dacDown")
+    assert env.as_("Cvisitor", "GET", "/cse-in/down").rsc == 4103
+
+
+def test_slow_das_is_4103_and_others_are_served(env):
+    """A DAS that never answers: the request gets 4103 when das-timeout (1.5 s) expires, and the
+    CSE serves other requests meanwhile (the consultation never blocks a loop)."""
+    release = threading.Event()
+    fake = FakeTlsServer(env.cse, "slowdas", "IP:127.0.0.1", lambda h: release.wait(20))
+    try:
+        env.dac("dacSlow", fake.port)
+        env.cnt("slow", dac="dacSlow")
+        out = {}
+        t = threading.Thread(target=lambda: out.setdefault("r", env.as_("Cvisitor", "GET", "/cse-in/slow")))
+        t.start()
+        served = [env.admin("GET", "/cse-in/slow").rsc for _ in range(3)]
+        t.join(30)
+        assert served == [2000, 2000, 2000]
+        assert out["r"].rsc == 4103, out
+    finally:
+        release.set()
+        fake.stop()
+
+
+def fake_das(env, name, answer):
+    """A fake DAS (the real DAS's certificate is not needed: the CSE checks the answer's tokens
+    against das-trust) answering every NOTIFY with answer(request JSON) as 2000."""
+    def post(h):
+        n = int(h.headers.get("Content-Length", "0"))
+        req = json.loads(h.rfile.read(n))
+        send_json(h, 2000, answer(req))
+    srv = FakeTlsServer(env.cse, name, "IP:127.0.0.1", None, do_post=post)
+    env.dac("dac" + name, srv.port)
+    return srv
+
+
+def issue(env, holder, resource, audience=CSE):
+    r = subprocess.run([env.cse.bin, "das", "token", "issue", "--config", env.das.ini, "--holder", holder,
+                        "--audience", audience, "--resource", resource, "--op", "2", "--lifetime", "600"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def pl():
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).strftime("%Y%m%dT%H%M%S")
+
+
+@pytest.mark.parametrize("case", ["garbage", "sit1", "error_dbg", "other_holder_token", "other_audience",
+                                  "gp_for_someone_else", "unsigned_token", "other_resource_token", "empty"])
+def test_bad_das_answers_are_4103(env, case):
+    """Garbage, a wrong sit, a token for another holder or CSE or resource, a grant for another
+    originator (an answer for another request): nothing is granted and no ACP is created."""
+    gp = {"acr": [{"acor": [VISITOR], "acop": 2}]}
+    rn = "bad" + case.replace("_", "")
+
+    def answer(req):
+        trid = req["m2m:seci"]["dreq"]["trid"]
+        good = issue(env, VISITOR, trid)
+        return {
+            "garbage": {"hello": "world"},
+            "sit1": {"m2m:seci": {"sit": 1, "dres": {"dai": {"gp": gp, "pl": pl()}}}},
+            "error_dbg": {"m2m:dbg": "nope"},
+            "other_holder_token": {"m2m:seci": {"sit": 2, "dres": {"dai": {"gp": gp, "pl": pl()},
+                                                                  "tkns": [issue(env, AE1, trid)]}}},
+            "other_audience": {"m2m:seci": {"sit": 2, "dres": {
+                "dai": {"gp": gp, "pl": pl()}, "tkns": [issue(env, VISITOR, trid, "//sp.example.com/id-*")]}}},
+            "gp_for_someone_else": {"m2m:seci": {"sit": 2, "dres": {
+                "dai": {"gp": {"acr": [{"acor": [AE1], "acop": 2}]}, "pl": pl()}}}},
+            "unsigned_token": {"m2m:seci": {"sit": 2, "dres": {
+                "dai": {"gp": gp, "pl": pl()}, "tkns": [good.rsplit(".", 1)[0] + "."]}}},
+            "other_resource_token": {"m2m:seci": {"sit": 2, "dres": {
+                "dai": {"gp": gp, "pl": pl()}, "tkns": [issue(env, VISITOR, "/id-in/cse-in/box")]}}},
+            "empty": {"m2m:seci": {"sit": 2, "dres": {}}},
+        }[case]
+    fake = fake_das(env, case.replace("_", ""), answer)
+    try:
+        env.cnt(rn, dac="dac" + case.replace("_", ""))
+        r = env.as_("Cvisitor", "GET", "/cse-in/" + rn)
+        assert r.rsc == 4103, r
+        assert env.dynamic_acps(rn) == []
+    finally:
+        fake.stop()
+
+
+def test_a_good_fake_answer_grants(env):
+    """The control of the case above: the same fake DAS with a correct answer does grant (so each
+    4103 above is the check it names, not a broken fake)."""
+    gp = {"acr": [{"acor": [VISITOR], "acop": 2}]}
+    fake = fake_das(env, "good", lambda req: {"m2m:seci": {"sit": 2, "dres": {
+        "dai": {"gp": gp, "pl": pl()}, "tkns": [issue(env, VISITOR, req["m2m:seci"]["dreq"]["trid"])]}}})
+    try:
+        env.cnt("goodfake", dac="dacgood")
+        assert env.as_("Cvisitor", "GET", "/cse-in/goodfake").rsc == 2000
+        assert len(env.dynamic_acps("goodfake")) == 1
+    finally:
+        fake.stop()
+
+
+def test_indirect_token_from_the_das_accepted_by_the_cse(env):
+    """Indirect DA: Cae1 asks the DAS's token endpoint (its certificate), then presents the
+    token in tkns (TS-0009 6.4.19 Authorization) to the CSE: permitted; without it, 4103."""
+    env.cnt("other", dac=None)
+    assert env.as_("Cae1", "GET", "/cse-in/other").rsc == 4103
+    env.das.c = type("C", (), {"path": env.cse.path, "bin": env.cse.bin})()  # ae1.* live in the CSE dir
+    rsc, body = env.das.notify("ae1", dreq(**{"or": AE1, "trid": "/id-in/cse-in/other"}), fr=AE1,
+                               to="/id-in/Cdas/token")
+    assert rsc == 2000, body
+    tok = body["m2m:seci"]["dres"]["tkns"][0]
+    r = env.as_("Cae1", "GET", "/cse-in/other", headers={"Authorization": tok})
+    assert r.rsc == 2000, r
+    r = env.as_("Cstranger", "GET", "/cse-in/other", headers={"Authorization": tok})
+    assert r.rsc == 4103, r  # holder != originator

@@ -256,6 +256,20 @@ bool m2mi_access(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned 
 	return ok;
 }
 
+bool m2mi_access_with(m2mi_ctx *c, const m2m_res *const *acps, size_t n, const m2m_res *r, unsigned op,
+		      int child_ty)
+{
+	rule_sets s = {.n = 0};
+	bool ok;
+
+	for (size_t i = 0; i < n && s.n < M2MI_ACPI_MAX; i++)
+		if ((s.v[s.n] = rules_of(c, acps[i]->ri, acps[i]->ver, false)) != NULL)
+			s.n++;
+	ok = s.n > 0 && decide(c, &s, op, r->ty, child_ty);
+	sets_release(&s);
+	return ok;
+}
+
 static const char *op_word(unsigned op)
 {
 	switch (op) {
@@ -281,8 +295,14 @@ int m2mi_access_target(m2mi_ctx *c, unsigned op, int child_ty)
 	}
 	if (m2mi_access(c, &c->tgt.row, holder, op, child_ty))
 		return 0;
-	/* Hook: direct dynamic authorization (consulting the DAS of daci, TS-0003 clause 7.3.2.2)
-	 * goes here, after indirect DA found nothing. */
+	/* Direct dynamic authorization (access_das.c, TS-0003 clause 7.3.2.2), after indirect DA
+	 * found nothing: an earlier grant, the answer of this request's consultation, or one now. */
+	if (c->cse->das != NULL && !c->admin) {
+		if (m2mi_das_permit(c, holder, op, child_ty) || m2mi_das_apply(c, holder, op, child_ty))
+			return 0;
+		if ((rsc = m2mi_das_consult(c, holder, op)) != 0)
+			return rsc;
+	}
 	json_decref(c->tqf);
 	c->tqf = m2mi_tokens_tqf(c, op);
 	if ((rsc = m2mi_tokens_refusal(c)) != 0)

@@ -368,6 +368,14 @@ int m2mi_tokens_grant(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, cons
 	return (int)n;
 }
 
+m2m_err m2mi_tokens_verify(m2mi_ctx *c, const char *text, m2m_token **out)
+{
+	*out = NULL;
+	if (text == NULL)
+		return M2M_E_TOKEN_FORMAT;
+	return verify_one(c, text, strlen(text), out);
+}
+
 m2m_err m2mi_tokens_parse(m2mi_ctx *c, const char *text, m2m_token **out)
 {
 	m2mi_tokens *t = c->cse->tokens;

@@ -78,7 +78,8 @@ m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 	    (r = m2mi_csebase_bootstrap(cse, st, (int64_t)time(NULL))) != M2M_OK ||
 	    (r = m2mi_notify_om_scan(cse, st)) != M2M_OK ||
 	    (r = m2mi_notifier_new(&cse->cfg, &cse->notifier)) != M2M_OK ||
-	    (r = m2mi_tokens_new(&cse->cfg, &cse->tokens)) != M2M_OK)
+	    (r = m2mi_tokens_new(&cse->cfg, &cse->tokens)) != M2M_OK ||
+	    (r = m2mi_das_new(&cse->cfg, &cse->das)) != M2M_OK)
 		goto out;
 	*out = cse;
 	cse = NULL;
@@ -93,6 +94,7 @@ void m2m_cse_free(m2m_cse *cse)
 	if (cse == NULL)
 		return;
 	m2mi_writer_stop(cse->writer); /* before the notifier its batches send to */
+	m2mi_das_free(cse->das);       /* answers its consultations in flight as failures */
 	m2mi_notifier_free(cse->notifier);
 	m2mi_secprof_slot_free(cse->secprof);
 	m2mi_tokens_free(cse->tokens);
@@ -316,7 +318,8 @@ static int transact(m2mi_ctx *c)
 
 	if (c->batched)
 		return transact_batched(c);
-	e = m2m_resstore_begin(c->st, c->req->op != M2M_OP_RETRIEVE && c->sub_phase != 1);
+	/* the second pass of a direct DA consultation may create the grant's ACP (access_das.c) */
+	e = m2m_resstore_begin(c->st, (c->req->op != M2M_OP_RETRIEVE && c->sub_phase != 1) || c->da_body != NULL);
 	if (e != M2M_OK)
 		return m2mi_store_fail(c, e);
 	rsc = process(c);
@@ -473,6 +476,8 @@ static void ctx_finish(m2mi_ctx *c, int rsc)
 	}
 	json_decref(c->tqf);
 	c->tqf = NULL;
+	free(c->da_body);
+	c->da_body = NULL;
 	m2mi_tokens_release(c);
 	reset_target(c);
 	json_decref(c->verify_nu);
@@ -508,7 +513,13 @@ static void finish_pending(m2m_cse_worker *w, m2m_cse_pending *p, const m2m_sa *
 	int rsc;
 
 	ctx_init(&c, w, sa, req, rsp, now);
-	if (p->failed) {
+	if (p->da) { /* direct DA answered (or failed): decide again with it, once (access_das.c) */
+		c.da_done = true;
+		c.da_body = p->da_body;
+		p->da_body = NULL;
+		snprintf(c.da_trid, sizeof(c.da_trid), "%s", p->da_trid);
+		rsc = dispatch(&c);
+	} else if (p->failed) {
 		rsc = m2mi_fail(&c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
 				p->denied ? "a notification target is refused by the destination policy"
 					  : "the verification of a notification target failed");

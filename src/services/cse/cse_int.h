@@ -67,6 +67,7 @@ struct m2m_cse {
 	struct m2mi_secprof_slot *secprof; /* the MEF's security profile (sec_profile.c), NULL = none */
 	struct m2mi_writer *writer; /* the store's writer thread, once started (writer.c) */
 	m2mi_tokens *tokens;    /* token trust, verified-token cache, Local-Token-IDs (access_token.c) */
+	struct m2mi_das *das;   /* the association with the DASes of direct DA, NULL = off (access_das.c) */
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from
@@ -89,6 +90,9 @@ struct m2m_cse_pending {
 	void *done_arg;
 	bool via_writer;   /* a write handed to the writer thread (writer.c), not a verification */
 	bool answered;     /* rsp is final (writer.c): the loop only delivers it */
+	bool da;           /* a direct DA consultation (access_das.c), not a verification */
+	char *da_body;     /* the DAS's answer (NOTIFY response Content), NULL = none */
+	char da_trid[1100];/* the targetedResourceID it was asked for */
 };
 
 /* One memo slot: the stored JSON text of a resource and its parse (never handed out: callers
@@ -156,6 +160,9 @@ typedef struct m2mi_ctx {
 	bool batched;               /* in the writer's batch transaction, under a savepoint (writer.c) */
 	struct m2mi_req_tokens *toks; /* the request's verified tokens, once needed (access_token.c) */
 	json_t *tqf;                /* Token Request Information for a 4103 answer (access_token.c) */
+	bool da_done;               /* direct DA consulted for this request: its answer, once (access_das.c) */
+	char *da_body;              /* that answer (owned), NULL = none (down, slow, refused) */
+	char da_trid[1100];
 } m2mi_ctx;
 
 /* a + b saturated to the int64 range. Every time and size sum of the CSE goes through it
@@ -416,6 +423,27 @@ int m2mi_notify_targets_to_verify(m2mi_ctx *c, json_t *nu, json_t *old_nu);
 int m2mi_verify_start(m2mi_ctx *c, const char *sur);
 /* Synchronous mode: wait until every result of p is in. */
 void m2mi_verify_wait(m2m_cse *cse, m2m_cse_pending *p);
+/* A pending request for c (counted per Originator; 2 references: the answer's and the
+ * starter's, each released by m2mi_pending_result); NULL when refused or out of memory. */
+m2m_cse_pending *m2mi_pending_new(m2mi_ctx *c, int outstanding);
+/* One result for p (any thread): the last one hands p to its worker's loop. */
+void m2mi_pending_result(m2m_cse_pending *p, bool ok, bool denied);
+/* ---- direct dynamic authorization (access_das.c, TS-0003 clause 7.3.2.2) ---- */
+typedef struct m2mi_das m2mi_das;
+m2m_err m2mi_das_new(const m2m_cse_config *cfg, m2mi_das **out);
+void m2mi_das_free(m2mi_das *d);
+/* The child ACPs an earlier DAS answer created under r permit op. */
+bool m2mi_das_permit(m2mi_ctx *c, const m2m_res *r, unsigned op, int child_ty);
+/* Consult the DAS of r's daci (or its parent's): M2MI_PENDING (c->pending set), or 0 = none. */
+int m2mi_das_consult(m2mi_ctx *c, const m2m_res *r, unsigned op);
+/* The second pass: a verified answer creates the child ACP; true when it now permits op. */
+bool m2mi_das_apply(m2mi_ctx *c, const m2m_res *r, unsigned op, int child_ty);
+/* Decide op on r with the pv of the ACP rows acps[0..n) only (access.c). */
+bool m2mi_access_with(m2mi_ctx *c, const m2m_res *const *acps, size_t n, const m2m_res *r, unsigned op,
+		      int child_ty);
+/* Both verification stages of a token for this request (holder = the Originator, audience this
+ * CSE), through the verified-token cache (access_token.c). */
+m2m_err m2mi_tokens_verify(m2mi_ctx *c, const char *text, m2m_token **out);
 void m2mi_pending_free(m2m_cse_pending *p);
 /* Worker side: unlink p from its lists (under pmu) before it is answered. */
 void m2mi_pending_unlink(m2m_cse_worker *w, m2m_cse_pending *p);

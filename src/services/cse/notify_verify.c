@@ -62,7 +62,38 @@ void m2mi_pending_free(m2m_cse_pending *p)
 	}
 	m2m_request_clear(&p->req);
 	m2m_response_clear(&p->rsp);
+	free(p->da_body);
 	free(p);
+}
+
+m2m_cse_pending *m2mi_pending_new(m2mi_ctx *c, int outstanding)
+{
+	m2m_cse_pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	snprintf(p->orig, sizeof(p->orig), "%s", c->has_orig ? c->orig.absolute : "");
+	pthread_mutex_lock(&c->cse->pmu);
+	if (!wait_take(c->cse, p->orig)) { /* one Originator may not hold every slot */
+		pthread_mutex_unlock(&c->cse->pmu);
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_unlock(&c->cse->pmu);
+	m2m_request_init(&p->req);
+	m2m_response_init(&p->rsp);
+	p->cse = c->cse;
+	p->w = c->w;
+	p->sync = c->sync_wait;
+	p->now = c->now;
+	p->outstanding = outstanding;
+	if (!p->sync) {
+		pthread_mutex_lock(&c->cse->pmu);
+		p->next = c->w->waiting;
+		c->w->waiting = p;
+		pthread_mutex_unlock(&c->cse->pmu);
+	}
+	return p;
 }
 
 static void unlink_from(m2m_cse_pending **list, m2m_cse_pending *p)
@@ -87,7 +118,11 @@ void m2mi_pending_unlink(m2m_cse_worker *w, m2m_cse_pending *p)
  * and for its own reference). */
 static void on_result(void *arg, bool ok, bool denied)
 {
-	m2m_cse_pending *p = arg;
+	m2mi_pending_result(arg, ok, denied);
+}
+
+void m2mi_pending_result(m2m_cse_pending *p, bool ok, bool denied)
+{
 	m2m_cse *cse = p->cse; /* outlives every worker and the notifier */
 	m2m_cse_worker *w;
 
