@@ -31,7 +31,8 @@
 # Environment: M2MSEC_PORT (default 8443) the CSE; M2MSEC_MEF_PORT (default M2MSEC_PORT + 1) the
 #   MEF; M2MSEC_MAF_PORT (default M2MSEC_PORT + 2) the MAF; M2MSEC_COAPS_PORT (default
 #   M2MSEC_PORT + 3, UDP) the CSE's CoAP over DTLS; M2MSEC_WSS_PORT (default M2MSEC_PORT + 4) the
-#   CSE's WebSocket over TLS; M2MSEC_VAR (default var) the state
+#   CSE's WebSocket over TLS; M2MSEC_DAS_PORT (default M2MSEC_PORT + 5) the Dynamic Authorization
+#   Server (its certificate var/das.*, grant rules var/das-policy.txt, the CSE's var/das-trust); M2MSEC_VAR (default var) the state
 #   directory; M2MSEC_RUN_PREPARE_ONLY=1 prepares var/
 #   and prints everything but starts nothing (used by tests/system/test_19_newcomer.py and
 #   tests/system/test_26_run_tour.py).
@@ -80,6 +81,8 @@ COAPS_PORT=${M2MSEC_COAPS_PORT:-$((PORT < 65533 ? PORT + 3 : PORT - 3))}
 other_port M2MSEC_COAPS_PORT "$COAPS_PORT"
 WSS_PORT=${M2MSEC_WSS_PORT:-$((PORT < 65532 ? PORT + 4 : PORT - 4))}
 other_port M2MSEC_WSS_PORT "$WSS_PORT"
+DAS_PORT=${M2MSEC_DAS_PORT:-$((PORT < 65531 ? PORT + 5 : PORT - 5))}
+other_port M2MSEC_DAS_PORT "$DAS_PORT"
 # The commands printed for the reader: the binary as given (relative to the repository or absolute).
 M2M_SHOWN="$BUILD/m2msec"
 [ -x "$M2M" ] || { echo "run.sh: no m2msec binary at $M2M (build first: make build)" >&2; exit 1; }
@@ -135,6 +138,17 @@ fi
 if [ ! -f "$VAR/ws1.crt" ]; then
 	show "$M2M" ca issue --dir "$VAR/ca" --san "m2m://$SP/id-in/Cws1" --out "$VAR/ws1"
 fi
+# the DAS: its certificate's key signs its tokens (ES256); the CSE reaches it at 127.0.0.1
+if [ ! -f "$VAR/das.crt" ]; then
+	show "$M2M" ca issue --dir "$VAR/ca" --san "das.$SP" --san "IP:127.0.0.1" --out "$VAR/das"
+fi
+# Rewritten on every run: the DAS's grant rules (docs/procedures/das.md "The policy file") and the
+# token issuers the CSE trusts (das-trust)
+cat >"$VAR/das-policy.txt" <<POL
+# grant ORIGINATOR RESOURCE PRIVILEGES LIFETIME [role=ROLE-IDS]
+grant //$SP/id-in/Cws1 /id-in/cse-in/dda retrieve 10m
+POL
+echo "//$SP/id-in/Cdas $VAR/das.crt" >"$VAR/das-trust"
 
 step "The credential store (m2msec cred)"
 if [ ! -f "$VAR/creds.db" ]; then
@@ -189,6 +203,12 @@ maf-ca = $VAR/ca/ca.crt
 maf-cert = $VAR/server.crt
 maf-key = $VAR/server.key
 maf-cache-seconds = 60
+# dynamic authorization (docs/procedures/das.md): the token issuers trusted, and the association
+# with the DASes the CSE consults when the ACPs deny (the CSE's certificate: CSE-ID /id-in)
+das-trust = $VAR/das-trust
+das-ca = $VAR/ca/ca.crt
+das-cert = $VAR/server.crt
+das-key = $VAR/server.key
 
 [mef]
 mef-fqdn = $MEF_FQDN
@@ -220,6 +240,17 @@ mef-ca = $VAR/ca/ca.crt
 mef-cert = $VAR/maf.crt
 mef-key = $VAR/maf.key
 log-file = $VAR/maf.log
+
+[das]
+das-id = //$SP/id-in/Cdas
+https-listen = 127.0.0.1:$DAS_PORT
+store = $VAR/das.db
+cert = $VAR/das.crt
+key = $VAR/das.key
+# CSEs consulting it and originators asking for tokens
+trust-anchors = $VAR/ca/ca.crt
+policy = $VAR/das-policy.txt
+log-file = $VAR/das.log
 INI
 mv -f "$VAR/run.ini.tmp" "$VAR/run.ini"
 rm -f "$VAR/cse.ini" # the single-section file of earlier versions: not read any more
@@ -316,6 +347,26 @@ $VAR/dev1.kpm (0600).
     ws=L.run_until_complete(websockets.connect("wss://127.0.0.1:$WSS_PORT/", ssl=c, server_hostname="$CSE_HOST", subprotocols=["oneM2M.json"])); \\
     L.run_until_complete(ws.send(sys.argv[1])); print(L.run_until_complete(ws.recv())); L.run_until_complete(ws.close())' "\$P"
 
+12. Dynamic authorization (TS-0003 §7.3.2.2, docs/procedures/das.md): the administrator makes a
+   container dda that only CAdmin may access (acpDda), linked (daci) to a
+   <dynamicAuthorizationConsultation> (ty 34) whose dap is the DAS on port $DAS_PORT:
+  A="\$(awk '/^kpsa-admin/{print \$2}' $VAR/psk.txt)"
+  for B in '34 {"m2m:dac":{"rn":"dacDemo","dae":true,"dap":["https://127.0.0.1:$DAS_PORT/id-in/Cdas"]}}' '1 {"m2m:acp":{"rn":"acpDda","pv":{"acr":[{"acor":["CAdmin"],"acop":63}]},"pvs":{"acr":[{"acor":["CAdmin"],"acop":63}]}}}' \\
+    '3 {"m2m:cnt":{"rn":"dda","acpi":["cse-in/acpDda"],"daci":["cse-in/dacDemo"]}}'; do T=\${B%% *}; J=\${B#* }; \\
+    printf 'POST /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RI: d1\r\nX-M2M-RVI: 3\r\nContent-Type: application/json;ty=%s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \$T \${#J} "\$J" \\
+    | openssl s_client -quiet -tls1_2 -psk "\$A" -psk_identity kpsa-admin@$SP -connect 127.0.0.1:$PORT 2>/dev/null | grep -i '^X-M2M-RSC'; done
+
+   Cws1 (step 11) reads it: the ACP denies, the CSE consults the DAS (NOTIFY seci sit 1 over its
+   certificate association), the DAS's policy ($VAR/das-policy.txt) grants RETRIEVE for 10 minutes
+   (sit 2: dynamicACPInfo and an ES256 token), the CSE verifies the answer, creates a child
+   <accessControlPolicy> under dda and decides again (expect X-M2M-RSC: 2000):
+  curl -si --cacert $VAR/ca/ca.crt --cert $VAR/ws1.crt --key $VAR/ws1.key \\
+    --resolve $CSE_HOST:$PORT:127.0.0.1 -H 'X-M2M-Origin: Cws1' -H 'X-M2M-RI: d2' -H 'X-M2M-RVI: 3' \\
+    https://$CSE_HOST:$PORT/cse-in/dda
+
+   The DAS's audit line of that decision (never the token):
+  grep '"das audit"' $VAR/das.log | tail -n 1
+
 Without the MEF: a pre-provisioned key (TS-0003 §8.2.2.1). Register the AE Cdev1 over TLS-PSK (its KpsaID is bound to Cdev1):
   BODY='{"m2m:ae":{"rn":"dev1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}'
   printf 'POST /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: Cdev1\r\nX-M2M-RI: r1\r\nX-M2M-RVI: 3\r\nContent-Type: application/json;ty=2\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \${#BODY} "\$BODY" \\
@@ -346,14 +397,14 @@ with 'make clean' (or 'rm -rf $VAR'). So do the MEF's enrolees and the MAF's cli
 ($VAR/mef.db, $VAR/maf.db): adding one again is refused (exit status 1).
 
 The admin PSK (identity kpsa-admin@$SP, originator CAdmin) is in $VAR/psk.txt (mode 0600).
-The binary is $M2M; the configuration $VAR/run.ini ([cse], [mef] and [maf], rewritten on every
-run). The CSE logs JSON lines on stderr, the MEF to $VAR/mef.log, the MAF to $VAR/maf.log.
-Ctrl-C stops all three.
+The binary is $M2M; the configuration $VAR/run.ini ([cse], [mef], [maf] and [das], rewritten on
+every run). The CSE logs JSON lines on stderr, the MEF to $VAR/mef.log, the MAF to $VAR/maf.log,
+the DAS to $VAR/das.log. Ctrl-C stops all four.
 TXT
 
 if [ "${M2MSEC_RUN_PREPARE_ONLY:-0}" = 1 ]; then
 	echo
-	echo "prepared $VAR/run.ini for the CSE on https://127.0.0.1:$PORT (coaps://127.0.0.1:$COAPS_PORT, wss://127.0.0.1:$WSS_PORT), the MEF on https://127.0.0.1:$MEF_PORT and the MAF on https://127.0.0.1:$MAF_PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
+	echo "prepared $VAR/run.ini for the CSE on https://127.0.0.1:$PORT (coaps://127.0.0.1:$COAPS_PORT, wss://127.0.0.1:$WSS_PORT), the MEF on https://127.0.0.1:$MEF_PORT, the MAF on https://127.0.0.1:$MAF_PORT and the DAS on https://127.0.0.1:$DAS_PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
 	exit 0
 fi
 
@@ -389,5 +440,6 @@ start_bg() {
 }
 start_bg mef "$MEF_PORT"
 start_bg maf "$MAF_PORT"
+start_bg das "$DAS_PORT"
 step "Starting the secure CSE on https://127.0.0.1:$PORT, coaps://127.0.0.1:$COAPS_PORT (UDP) and wss://127.0.0.1:$WSS_PORT"
 "$M2M" cse --config "$VAR/run.ini"

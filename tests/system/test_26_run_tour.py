@@ -52,10 +52,11 @@ KPM_ID = "dev1@mef." + SP
 KM_ID = "ae1@maf." + SP
 
 
-def run_sh(m2msec_bin, var, port, mef_port, maf_port, prepare_only=True, coaps_port=None, wss_port=None):
+def run_sh(m2msec_bin, var, port, mef_port, maf_port, prepare_only=True, coaps_port=None, wss_port=None,
+           das_port=None):
     env = dict(os.environ, M2MSEC_VAR=str(var), M2MSEC_PORT=str(port), M2MSEC_MEF_PORT=str(mef_port),
                M2MSEC_MAF_PORT=str(maf_port), M2MSEC_COAPS_PORT=str(coaps_port or free_port()),
-               M2MSEC_WSS_PORT=str(wss_port or free_port()))
+               M2MSEC_WSS_PORT=str(wss_port or free_port()), M2MSEC_DAS_PORT=str(das_port or free_port()))
     if prepare_only:
         env["M2MSEC_RUN_PREPARE_ONLY"] = "1"
     return env
@@ -104,17 +105,19 @@ def start(m2msec_bin, service, ini, port, cwd):
 @pytest.fixture
 def tour(m2msec_bin, tmp_path):
     port, mef_port, maf_port = free_port(), free_port(), free_port()
-    coaps_port, wss_port = free_port(), free_port()
+    coaps_port, wss_port, das_port = free_port(), free_port(), free_port()
     var = tmp_path / "var"
     res = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
                          env=run_sh(m2msec_bin, var, port, mef_port, maf_port, coaps_port=coaps_port,
-                                    wss_port=wss_port), capture_output=True, text=True, timeout=120)
+                                    wss_port=wss_port, das_port=das_port), capture_output=True, text=True,
+                         timeout=120)
     assert res.returncode == 0, (res.stdout, res.stderr)
     os.symlink(os.path.dirname(m2msec_bin), tmp_path / "build")
     procs = []
     try:
         procs.append(start(m2msec_bin, "mef", var / "run.ini", mef_port, tmp_path))
         procs.append(start(m2msec_bin, "maf", var / "run.ini", maf_port, tmp_path))
+        procs.append(start(m2msec_bin, "das", var / "run.ini", das_port, tmp_path))
         procs.append(start(m2msec_bin, "cse", var / "run.ini", port, tmp_path))
         wait_port(wss_port, procs[-1])
         yield tmp_path, var, res.stdout + res.stderr, port, mef_port, maf_port, coaps_port, wss_port
@@ -127,9 +130,9 @@ def tour(m2msec_bin, tmp_path):
 def test_printed_tour_enrols_a_device_end_to_end(tour):
     cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port = tour
     blocks = tour_blocks(out)
-    assert len(blocks) == 14, blocks
+    assert len(blocks) == 17, blocks
     (add, enrol, register, spoof, cert, maf_add, maf_key, maf_register, maf_audit, maf_enrol, revoke, look,
-     coaps, wss) = blocks
+     coaps, wss, dda_setup, dda_read, dda_audit) = blocks
     assert "--kpm-file %s/dev1.kpm" % var in add and "--enrolee-id Cmef1 --target /id-in" in add
 
     # 1. the operator adds the Kpm enrolee (the Kpm travels in its 0600 file)
@@ -231,6 +234,18 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
     assert answer["rsc"] == 2001 and answer["rqi"] == "w1", answer
     assert answer["pc"]["m2m:ae"]["aei"] == "Cws1", answer
 
+    # 12. direct dynamic authorization (TS-0003 7.3.2.2): the ACP of dda lets only CAdmin in;
+    # Cws1's RETRIEVE is granted by the DAS's policy, and the DAS audits one granted consultation
+    r = bash(dda_setup, cwd)
+    assert re.findall(r"X-M2M-RSC: *(\d+)", r.stdout, re.I) == ["2001"] * 3, (r.stdout, r.stderr)
+    r = bash(dda_read, cwd)
+    assert rsc(r.stdout) == 2000, (r.stdout, r.stderr)
+    assert '"rn":"dda"' in r.stdout.replace(" ", "")
+    r = bash(dda_audit, cwd)
+    a = json.loads(r.stdout)
+    assert (a["kind"], a["outcome"], a["client"], a["originator"], a["resource"], a["acop"]) == \
+        ("consultation", "granted", "//%s/id-in" % SP, "//%s/id-in/Cws1" % SP, "/id-in/cse-in/dda", 2), a
+
     # no key anywhere the reader sees
     kpm = (var / "dev1.kpm").read_text().strip()
     text = out + (var / "mef.log").read_text() + (var / "maf.log").read_text()
@@ -244,7 +259,7 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
 def test_tour_config_is_one_file_with_three_sections(tour):
     cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port = tour
     text = (var / "run.ini").read_text()
-    assert "[cse]" in text and "[mef]" in text and "[maf]" in text
+    assert "[cse]" in text and "[mef]" in text and "[maf]" in text and "[das]" in text
     assert "mef-url = https://127.0.0.1:%d" % mef_port in text
     assert "https-listen = 127.0.0.1:%d" % mef_port in text
     assert "maf-url = https://127.0.0.1:%d" % maf_port in text
@@ -252,7 +267,8 @@ def test_tour_config_is_one_file_with_three_sections(tour):
     assert "maf-fqdns = maf.%s" % SP in text and "maf-name = maf.%s" % SP in text
     assert "coaps-listen = 127.0.0.1:%d" % coaps_port in text and "wss-listen = 127.0.0.1:%d" % wss_port in text
     assert not (var / "cse.ini").exists()
-    for name in ("dev1.kpm", "ae1.km", "mef.key", "maf.key", "server.key", "run.ini", "coap1.key", "ws1.key"):
+    for name in ("dev1.kpm", "ae1.km", "mef.key", "maf.key", "server.key", "run.ini", "coap1.key", "ws1.key",
+                 "das.key"):
         assert stat.S_IMODE(os.stat(var / name).st_mode) == 0o600, name
     assert not re.search(r"-psk [0-9a-f]{64}", out)
 
@@ -269,22 +285,25 @@ def test_make_run_starts_all_three_and_sigint_stops_them(m2msec_bin, tmp_path):
     """scripts/run.sh as `make run` runs it: the MEF and the MAF in the background (logs in var/),
     the CSE in the foreground; SIGINT to the script's process group (Ctrl-C) stops all three."""
     port, mef_port, maf_port, wss_port = free_port(), free_port(), free_port(), free_port()
+    das_port = free_port()
     proc = subprocess.Popen([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
                             env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, prepare_only=False,
-                                       wss_port=wss_port),
+                                       wss_port=wss_port, das_port=das_port),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_port(mef_port, proc, timeout=60)
         wait_port(maf_port, proc, timeout=60)
+        wait_port(das_port, proc, timeout=60)
         wait_port(port, proc, timeout=60)
         wait_port(wss_port, proc, timeout=60)
         assert (tmp_path / "var" / "mef.log").exists() and (tmp_path / "var" / "maf.log").exists()
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)
         deadline = time.monotonic() + 30          # bounded wait for the shutdowns, not a timing check
-        while (port_open(mef_port) or port_open(maf_port)) and time.monotonic() < deadline:
+        while (port_open(mef_port) or port_open(maf_port) or port_open(das_port)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not port_open(mef_port) and not port_open(maf_port) and not port_open(port)
+        assert not port_open(das_port)
         assert not port_open(wss_port)
     finally:
         if proc.poll() is None:
