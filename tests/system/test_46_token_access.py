@@ -133,6 +133,12 @@ def test_bearer_form_is_accepted(env):
     assert dev(env, 1, "GET", "/cse-in/box", [token(env)], bearer=True).rsc == 2000
 
 
+def test_audience_wildcard(env):
+    """TS-0003 clause 7.1.3 wildcards in aud: '*' within one segment."""
+    assert dev(env, 1, "GET", "/cse-in/box", [token(env, aud=["//sp.example.com/id-*"])]).rsc == 2000
+    assert dev(env, 1, "GET", "/cse-in/box", [token(env, aud=["//*.example.org/id-in"])]).rsc == 4103
+
+
 def test_m2msec_das_token_issue_is_honoured(env):
     tok = das_issue(env)
     assert tok.count(".") == 2
