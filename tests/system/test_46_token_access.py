@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from cse_harness import SP, Cse
+from binding_clients import ascii_key, coap
+from cse_harness import SP, Cse, free_port
 
 jwk = pytest.importorskip("jwcrypto.jwk")
 jwt = pytest.importorskip("jwcrypto.jwt")
@@ -65,7 +66,11 @@ def env(m2msec_bin, tmp_path_factory):
     (tmp / "das-trust").write_text(f"# trusted token issuers\n{ISS} {icrt}\n{DAS} {dcrt}\n")
     das_ini = tmp / "das.ini"
     das_ini.write_text(f"[das]\ndas-id = {DAS}\ncert = {dcrt}\nkey = {dkey}\nmax-token-lifetime = 3600\n")
-    c.start(f"max-header = 32768\ndas-trust = {tmp / 'das-trust'}\ndas-token-uri = {DAS_URI}\n")
+    # CoAP over DTLS-PSK for Cdev1 too (coap-client takes a printable key)
+    c.coaps_port, c.coap_keys = free_port(), {"kpsa-dev1c@" + SP: ascii_key()}
+    c.psks["kpsa-dev1c@" + SP] = (c.coap_keys["kpsa-dev1c@" + SP].encode().hex(), "Cdev1")
+    c.start(f"max-header = 32768\ndas-trust = {tmp / 'das-trust'}\ndas-token-uri = {DAS_URI}\n"
+            f"coaps-listen = 127.0.0.1:{c.coaps_port}\n")
     for n in range(1, 4):
         r = c.psk("POST", "/cse-in", "Cdev%d" % n, "kpsa-dev%d@%s" % (n, SP), AE_BODY % ("dev%d" % n), ty=2)
         assert r is not None and r.rsc == 2001, r
@@ -133,6 +138,12 @@ def test_bearer_form_is_accepted(env):
     assert dev(env, 1, "GET", "/cse-in/box", [token(env)], bearer=True).rsc == 2000
 
 
+def test_audience_wildcard(env):
+    """TS-0003 clause 7.1.3 wildcards in aud: '*' within one segment."""
+    assert dev(env, 1, "GET", "/cse-in/box", [token(env, aud=["//sp.example.com/id-*"])]).rsc == 2000
+    assert dev(env, 1, "GET", "/cse-in/box", [token(env, aud=["//*.example.org/id-in"])]).rsc == 4103
+
+
 def test_m2msec_das_token_issue_is_honoured(env):
     tok = das_issue(env)
     assert tok.count(".") == 2
@@ -145,6 +156,17 @@ def test_ltids_reuse_the_assigned_token(env):
     assert dev(env, 1, "GET", "/cse-in/box", query="?ltids=" + lti).rsc == 2000
     # another originator's ltids are as unknown as made-up ones
     assert dev(env, 3, "GET", "/cse-in/box", query="?ltids=" + lti).rsc == 4103
+
+
+def test_ltids_over_coap(env):
+    """TS-0008 clause 6.2.2.3: ltids in Uri-Query; the Local-Token-ID assigned over HTTPS serves the
+    same originator over CoAP (a compact token is longer than a 255-byte Uri-Query option)."""
+    c = env["cse"]
+    r = dev(env, 1, "GET", "/cse-in/box", [token(env)])
+    lti = r.headers["x-m2m-ati"].split(":")[0]
+    assert coap(c, "get", "/cse-in/box", "Cdev1", "kpsa-dev1c@" + SP).rsc == 4103
+    assert coap(c, "get", "/cse-in/box?ltids=" + lti, "Cdev1", "kpsa-dev1c@" + SP).rsc == 2000
+    assert coap(c, "get", "/cse-in/box?ltids=ltinope", "Cdev1", "kpsa-dev1c@" + SP).rsc == 4103
 
 
 def test_token_role_ids_match_role_acor(env):

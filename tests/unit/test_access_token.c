@@ -101,6 +101,33 @@ static void test_refusals_and_fail_closed(void **state)
 	close_cse(a);
 }
 
+/* TS-0003 clause 7.3.2.6.3: an unsecured token (alg none) is refused by default and accepted only
+ * when both token-algorithms and the issuer's das-trust line permit it. */
+static void test_alg_none_only_when_configured(void **state)
+{
+	afx *a = open_cse(true, NULL);
+	char extra[300], *c, *none;
+
+	(void)state;
+	snprintf(extra, sizeof(extra), "\"tkps\":{\"pm\":[{\"ris\":[\"%s\"],\"pv\":{\"acr\":[{\"acor\":[\"" HOLDER
+		 "\"],\"acop\":2}]}}]}", a->cnt);
+	c = claims(extra);
+	none = compact("{\"alg\":\"none\",\"typ\":\"JWT\"}", c, "");
+	assert_rsc(a->f, get(a, "Cae1", none, false), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	close_cse(a);
+	a = open_cse(true, "ES256,none");
+	snprintf(extra, sizeof(extra), "\"tkps\":{\"pm\":[{\"ris\":[\"%s\"],\"pv\":{\"acr\":[{\"acor\":[\"" HOLDER
+		 "\"],\"acop\":2}]}}]}", a->cnt);
+	free(c);
+	free(none);
+	c = claims(extra);
+	none = compact("{\"alg\":\"none\",\"typ\":\"JWT\"}", c, "");
+	assert_rsc(a->f, get(a, "Cae1", none, false), M2M_RSC_OK);
+	free(c);
+	free(none);
+	close_cse(a);
+}
+
 static void test_no_das_trust_accepts_nothing(void **state)
 {
 	afx *a = open_cse(false, NULL);
@@ -136,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_ltids_bound_to_the_originator),
 		cmocka_unit_test(test_refusals_and_fail_closed),
 		cmocka_unit_test(test_no_das_trust_accepts_nothing),
+		cmocka_unit_test(test_alg_none_only_when_configured),
 		cmocka_unit_test(test_tqi_tqf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

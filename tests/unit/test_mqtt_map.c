@@ -273,7 +273,10 @@ static void test_response(void **state)
 	req.rvi = strdup("4");
 	rsp.rsc = 2000;
 	rsp.pc = json_pack("{s:{s:s}}", "m2m:cnt", "rn", "c");
+	rsp.ati = strdup("lti1:a@x.org+lti2:b@x.org");
 	assert_int_equal(m2m_mqtt_format_response(&req, &rsp, "/cse-in", &out, &n), M2M_OK);
+	/* ati as m2m:dynAuthLocalTokenIdAssignments (TS-0004 Table 6.3.5.43-1) */
+	assert_non_null(strstr(out, "\"ati\":{\"ltia\":[{\"lti\":\"lti1\",\"tkid\":\"a@x.org\"},{\"lti\":\"lti2\",\"tkid\":\"b@x.org\"}]}"));
 	assert_int_equal(strlen(out), n);
 	j = json_loads(out, 0, NULL);
 	assert_int_equal(json_integer_value(json_object_get(j, "rsc")), 2000);

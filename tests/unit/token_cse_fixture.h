@@ -45,7 +45,9 @@ static inline afx *open_cse(bool trust, const char *algs)
 		snprintf(path, sizeof(path), "%s/das-trust", f->dir);
 		fp = fopen(path, "w");
 		assert_non_null(fp);
-		snprintf(line, sizeof(line), "%s %s/issuer.crt\n", ISS, f->dir);
+		/* with "none" in the CSE's set, the issuer's line permits it too */
+		snprintf(line, sizeof(line), "%s %s/issuer.crt%s\n", ISS, f->dir,
+			 algs != NULL && strstr(algs, "none") != NULL ? " ES256,none" : "");
 		fputs(line, fp);
 		fclose(fp);
 		snprintf(f->cfg.das_trust, sizeof(f->cfg.das_trust), "%s", path);

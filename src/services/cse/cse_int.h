@@ -229,6 +229,9 @@ extern const m2mi_type m2mi_type_mssp, m2mi_type_svsn, m2mi_type_asar;
 /* With service-subscription = enforce: may an AE register with AE-ID-Stem stem (TS-0004
  * 7.3.2.7)? 0, 4126 or 4128 (res_ssp.c). */
 int m2mi_ssp_check_registration(m2mi_ctx *c, const char *stem);
+/* With service-subscription = enforce: may the Originator use role_id (allowedRole-IDs of a rule
+ * that applies to it, TS-0001 7.1.14)? Always true when off (res_ssp.c). */
+bool m2mi_ssp_role_allowed(m2mi_ctx *c, const char *role_id);
 extern const m2mi_type m2mi_type_nod, m2mi_type_fwr, m2mi_type_dvi;
 /* Dynamic authorization and roles (res_dynauth.c, TS-0004 Table 6.3.4.2.1-1). */
 enum { M2MI_TY_ROL = 31, M2MI_TY_TK = 32, M2MI_TY_DAC = 34 };

@@ -100,7 +100,7 @@ bool m2mi_role_held(m2mi_ctx *c, const char *role_id)
 		json_decref(a);
 	}
 	m2m_res_free_list(v, n);
-	return held;
+	return held && m2mi_ssp_role_allowed(c, role_id); /* allowedRole-IDs (res_ssp.c) */
 }
 
 /* ---- <token> --------------------------------------------------------------------------------- */
