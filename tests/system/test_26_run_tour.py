@@ -241,7 +241,11 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
     r = bash(dda_read, cwd)
     assert rsc(r.stdout) == 2000, (r.stdout, r.stderr)
     assert '"rn":"dda"' in r.stdout.replace(" ", "")
-    r = bash(dda_audit, cwd)
+    for _ in range(100):  # the log sink writes from its own thread: bounded wait for the line
+        r = bash(dda_audit, cwd)
+        if r.stdout.strip():
+            break
+        time.sleep(0.1)
     a = json.loads(r.stdout)
     assert (a["kind"], a["outcome"], a["client"], a["originator"], a["resource"], a["acop"]) == \
         ("consultation", "granted", "//%s/id-in" % SP, "//%s/id-in/Cws1" % SP, "/id-in/cse-in/dda", 2), a
