@@ -113,6 +113,61 @@ static void test_exchange(void **state)
 	fx_http_stop(h);
 }
 
+typedef struct bres {
+	int done, result, status, rsc;
+	size_t len;
+} bres;
+
+static void on_body(void *arg, int result, int status, int rsc, const char *body, size_t len)
+{
+	bres *r = arg;
+
+	(void)body;
+	r->done++;
+	r->result = result;
+	r->status = status;
+	r->rsc = rsc;
+	r->len = len;
+}
+
+/* m2mi_httpc_notify (the DAS consultation, TS-0004 7.5.1.2.10): POST with the caller's X-M2M-RI,
+ * Accept, the body; the answer to the body callback; no header injection through rqi or origin. */
+static void test_notify_with_answer(void **state)
+{
+	fx_http *h = fx_http_start(200, 2000, 1);
+	struct event_base *base = event_base_new();
+	m2mi_httpc *c = NULL;
+	char url[128];
+	bres r = {0};
+
+	(void)state;
+	assert_int_equal(m2mi_httpc_new(base, NULL, &c), M2M_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/id-in/Cdas", h->port);
+	assert_int_equal(m2mi_httpc_notify(c, url, "//sp/id-in", "das-x\r\nX-Evil: 1", "{}", 5000, on_body, &r),
+			 M2MI_HTTPC_FAILED);
+	assert_int_equal(m2mi_httpc_notify(c, url, "//sp/id-in\n", "das-x", "{}", 5000, on_body, &r), M2MI_HTTPC_FAILED);
+	assert_int_equal(m2mi_httpc_notify(c, url, "//sp/id-in", "das-x", NULL, 5000, on_body, &r), M2MI_HTTPC_FAILED);
+	assert_int_equal(m2mi_httpc_notify(c, url, "//sp/id-in", "das-cnt1", "{\"m2m:seci\":{}}", 5000, on_body, &r),
+			 M2MI_HTTPC_OK);
+	assert_int_equal(r.done, 0); /* never from inside the call */
+	while (r.done == 0)
+		assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(r.result, M2MI_HTTPC_OK);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.rsc, 2000);
+	assert_int_equal(r.len, 0);
+	assert_int_equal(fx_http_wait(h, 1), 1);
+	assert_string_equal(h->bodies[0], "{\"m2m:seci\":{}}");
+	assert_non_null(strstr(h->heads[0], "POST /id-in/Cdas HTTP/1.1\r\n"));
+	assert_non_null(strstr(h->heads[0], "\r\nX-M2M-RI: das-cnt1\r\n"));
+	assert_non_null(strstr(h->heads[0], "\r\nX-M2M-Origin: //sp/id-in\r\n"));
+	assert_non_null(strstr(h->heads[0], "\r\nAccept: application/json\r\n"));
+	m2mi_httpc_free(c);
+	event_base_free(base);
+	fx_http_stop(h);
+}
+
 static void test_unreachable_and_silent(void **state)
 {
 	m2mi_addr_policy p = loopback_ok();
@@ -208,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_exchange),
+		cmocka_unit_test(test_notify_with_answer),
 		cmocka_unit_test(test_unreachable_and_silent),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_side_by_side),
