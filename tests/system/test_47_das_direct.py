@@ -489,6 +489,29 @@ def test_a_good_fake_answer_grants(env):
         fake.stop()
 
 
+def test_tokens_only_answer_grants_this_request(env):
+    """A dres with tkns but no dai: the verified token's pv decides this request (2000), no ACP is
+    created, so the next request consults again; a tokens-only answer with a token for another
+    holder grants nothing (4103)."""
+    calls = []
+
+    def answer(req):
+        calls.append(req)
+        dq = req["m2m:seci"]["dreq"]
+        holder = VISITOR if len(calls) < 3 else AE1
+        return {"m2m:seci": {"sit": 2, "dres": {"tkns": [issue(env, holder, dq["trid"])]}}}
+    fake = fake_das(env, "tkonly", answer)
+    try:
+        env.cnt("tkonly", dac="dactkonly")
+        assert env.as_("Cvisitor", "GET", "/cse-in/tkonly").rsc == 2000
+        assert env.dynamic_acps("tkonly") == []
+        assert env.as_("Cvisitor", "GET", "/cse-in/tkonly").rsc == 2000
+        assert env.as_("Cvisitor", "GET", "/cse-in/tkonly").rsc == 4103  # the third answer: Cae1's token
+        assert len(calls) == 3 and calls[0]["m2m:seci"]["dreq"]["or"] == VISITOR
+    finally:
+        fake.stop()
+
+
 def test_indirect_token_from_the_das_accepted_by_the_cse(env):
     """Indirect DA: Cae1 asks the DAS's token endpoint (its certificate), then presents the
     token in tkns (TS-0009 6.4.19 Authorization) to the CSE: permitted; without it, 4103."""

@@ -256,6 +256,12 @@ bool m2mi_access(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned 
 	return ok;
 }
 
+bool m2mi_access_sets(m2mi_ctx *c, const m2m_acp_rules *const *sets, size_t n, const m2m_res *r, unsigned op,
+		      int child_ty)
+{
+	return n > 0 && decide_sets(c, sets, n, NULL, 0, op, r->ty, child_ty);
+}
+
 bool m2mi_access_with(m2mi_ctx *c, const m2m_res *const *acps, size_t n, const m2m_res *r, unsigned op,
 		      int child_ty)
 {

@@ -306,6 +306,31 @@ static int create_acp(m2mi_ctx *c, const m2m_res *r, const m2m_das_dres *a)
 	return rsc;
 }
 
+/* A dres with tokens but no dynamicACPInfo: the verified tokens' privileges (pv, each limited to
+ * the target by tokens_ok) decide this request, as the request's own tokens would (TS-0004
+ * 7.5.1.2.10 NOTE 2, TS-0003 7.3.2.5); nothing is stored but the verified-token cache. */
+static bool tokens_permit(m2mi_ctx *c, const m2m_das_dres *a, const m2m_res *r, unsigned op, int child_ty)
+{
+	const m2m_acp_rules *sets[M2M_DAS_MAX_LIST];
+	m2m_token *held[M2M_DAS_MAX_LIST];
+	size_t n = 0, nt = 0;
+	bool ok;
+
+	for (size_t i = 0; i < a->ntkns && nt < M2M_DAS_MAX_LIST; i++) {
+		const m2m_token_claims *cl;
+		if (m2mi_tokens_verify(c, a->tkns[i], &held[nt]) != M2M_OK)
+			break; /* verified a moment ago (tokens_ok): only a revocation in between */
+		cl = m2m_token_claims_of(held[nt++]);
+		for (size_t k = 0; k < cl->nperms && n < M2M_DAS_MAX_LIST; k++)
+			if (cl->perms[k].pv != NULL)
+				sets[n++] = cl->perms[k].pv;
+	}
+	ok = nt == a->ntkns && m2mi_access_sets(c, sets, n, r, op, child_ty);
+	for (size_t i = 0; i < nt; i++)
+		m2m_token_unref(held[i]);
+	return ok;
+}
+
 bool m2mi_das_apply(m2mi_ctx *c, const m2m_res *r, unsigned op, int child_ty)
 {
 	char trid[1100];
@@ -329,6 +354,8 @@ bool m2mi_das_apply(m2mi_ctx *c, const m2m_res *r, unsigned op, int child_ty)
 	if (a.has_dai && gp_for(c, a.gp) && a.pl > c->now && a.pl - c->now <= DAS_MAX_GRANT && tokens_ok(c, &a, trid) &&
 	    create_acp(c, r, &a) == 0)
 		ok = m2mi_das_permit(c, r, op, child_ty);
+	else if (!a.has_dai && a.ntkns > 0 && tokens_ok(c, &a, trid))
+		ok = tokens_permit(c, &a, r, op, child_ty);
 	else if (a.has_dai || a.ntkns > 0)
 		m2m_log(M2M_LOG_WARN, "direct dynamic authorization: the DAS answer for %s is refused",
 			c->orig.absolute);

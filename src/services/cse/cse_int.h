@@ -441,6 +441,9 @@ bool m2mi_das_permit(m2mi_ctx *c, const m2m_res *r, unsigned op, int child_ty);
 int m2mi_das_consult(m2mi_ctx *c, const m2m_res *r, unsigned op);
 /* The second pass: a verified answer creates the child ACP; true when it now permits op. */
 bool m2mi_das_apply(m2mi_ctx *c, const m2m_res *r, unsigned op, int child_ty);
+/* Decide op on r with the rule sets sets[0..n) only (access.c). */
+bool m2mi_access_sets(m2mi_ctx *c, const m2m_acp_rules *const *sets, size_t n, const m2m_res *r, unsigned op,
+		      int child_ty);
 /* Decide op on r with the pv of the ACP rows acps[0..n) only (access.c). */
 bool m2mi_access_with(m2mi_ctx *c, const m2m_res *const *acps, size_t n, const m2m_res *r, unsigned op,
 		      int child_ty);
