@@ -207,7 +207,8 @@ int cli_cse_main(int argc, char **argv)
 	s.set = cse_settings(&cfg);
 	if (svc_link_files_missing(&s, "mef", cfg.mef_ca, cfg.mef_cert, cfg.mef_key, &rc) ||
 	    svc_link_files_missing(&s, "maf", cfg.maf_ca, cfg.maf_cert, cfg.maf_key, &rc) ||
-	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc))
+	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc) ||
+	    svc_link_files_missing(&s, "das", cfg.das_ca, cfg.das_cert, cfg.das_key, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
 	    (rc = cse_maf_start(&s, &cfg, &maf)) != CLI_OK)

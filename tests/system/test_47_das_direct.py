@@ -526,3 +526,21 @@ def test_indirect_token_from_the_das_accepted_by_the_cse(env):
     assert r.rsc == 2000, r
     r = env.as_("Cstranger", "GET", "/cse-in/other", headers={"Authorization": tok})
     assert r.rsc == 4103, r  # holder != originator
+
+
+def test_cse_das_keys_checked(m2msec_bin, tmp_path):
+    """das-ca/das-cert/das-key go together, and a missing file is named with its line."""
+    from cse_harness import Cse
+    c = Cse(m2msec_bin, tmp_path)
+    c.setup_pki()
+    for extra, code, want in (("das-ca = %s\n" % c.path("ca/ca.crt"), 2, "das-ca, das-cert and das-key go together"),
+                              ("das-ca = %s\ndas-cert = %s\ndas-key = %s\n" % (
+                                  c.path("ca/ca.crt"), c.path("server.crt"), c.path("nope.key")), 1,
+                               "das-key %s: no such file" % c.path("nope.key"))):
+        with open(c.path("cse.ini"), "w") as f:
+            f.write("cse-id = /id-in\nsp-id = //%s\nstore = %s\nhttps-listen = 127.0.0.1:%d\ncert = %s\nkey = %s\n"
+                    "trust-anchors = %s\n%s" % (SP, c.path("cse.db"), free_port(), c.path("server.crt"),
+                                                 c.path("server.key"), c.path("ca/ca.crt"), extra))
+        r = subprocess.run([m2msec_bin, "cse", "--config", c.path("cse.ini"), "--check"], capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == code and want in r.stderr, (r.returncode, r.stderr)
