@@ -5,6 +5,8 @@
  * answer payload, and the security association handed to the CSE), without a broker.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "m2m_test.h"
 #include "m2msec/mqtt.h"
 #include "m2msec/mqttclient.h"
@@ -152,34 +154,79 @@ static void test_request(void **state)
 	m2m_mqtt_client_free(c);
 }
 
-/* Clause 6.4.4: on reg_req the level is the broker-given Credential-ID; the association knows
- * only it (no bound identity), and the answer goes to reg_resp. */
+/* Clause 6.4.4 / 7.2: on reg_req the level is the broker-given Credential-ID, resolved through the
+ * TLS resolver chain; a client without that chain (tls NULL), a level that is no Credential-ID and
+ * a certificate Credential-ID resolve to nothing: 4106 on reg_resp, the handler never runs. (The
+ * positive path, with a real chain and broker: tests/system/test_43_mqtt_psk.py.) */
 static void test_registration(void **state)
 {
 	struct seen s;
 	m2m_mqtt_client *c = client(&s);
 	char topic[M2M_MQTT_TOPIC_MAX + 1], rqi[64];
+	const char *ae = "{\"op\":1,\"to\":\"/id-in\",\"fr\":\"C\",\"rqi\":\"g1\",\"rvi\":\"3\",\"ty\":2,"
+			 "\"pc\":{\"m2m:ae\":{\"api\":\"Nx\",\"rr\":false,\"srv\":[\"3\"]}}}";
 
 	(void)state;
-	assert_int_equal(process(c, "/oneM2M/reg_req/dev9/id-in/json",
-				 "{\"op\":1,\"to\":\"/id-in\",\"fr\":\"C\",\"rqi\":\"g1\",\"rvi\":\"3\",\"ty\":2,"
-				 "\"pc\":{\"m2m:ae\":{\"api\":\"Nx\",\"rr\":false,\"srv\":[\"3\"]}}}",
-				 topic, rqi),
-			 M2M_RSC_CREATED);
+	assert_int_equal(process(c, "/oneM2M/reg_req/dev9/id-in/json", ae, topic, rqi),
+			 M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED);
 	assert_string_equal(topic, "/oneM2M/reg_resp/dev9/id-in/json");
 	assert_string_equal(rqi, "g1");
-	assert_int_equal(s.calls, 1);
-	assert_int_equal(s.sa.kind, M2M_SA_BROKER);
-	assert_int_equal(s.sa.entity, M2M_ENTITY_UNKNOWN);
-	assert_string_equal(s.sa.bound_id, "");
-	assert_string_equal(s.sa.credential_id, "dev9");
-	assert_string_equal(s.fr, "C");
+	assert_int_equal(process(c, "/oneM2M/reg_req/12-kpsa1@m2msec.example.com/id-in/json", ae, topic, rqi),
+			 M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED);
+	assert_string_equal(topic, "/oneM2M/reg_resp/12-kpsa1@m2msec.example.com/id-in/json");
+	assert_int_equal(process(c, "/oneM2M/reg_req/33-ABCD/id-in/json", ae, topic, rqi),
+			 M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED);
+	assert_int_equal(s.calls, 0);
 	/* only AE / remoteCSE creation on reg_req (4000), not handled */
 	assert_int_equal(process(c, "/oneM2M/reg_req/dev9/id-in/json",
 				 "{\"op\":2,\"to\":\"/id-in\",\"fr\":\"C\",\"rqi\":\"g2\",\"rvi\":\"3\"}", topic, NULL),
 			 M2M_RSC_BAD_REQUEST);
-	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.calls, 0);
 	m2m_mqtt_client_free(c);
+}
+
+/* TS-0010 clause 7.3 with a PSK: identity + a 0600 hex key file, never together with a
+ * certificate; the file's mode, content and length are checked when the client is created. */
+static void test_psk_config(void **state)
+{
+	char dir[] = "/tmp/m2m_mqtt_pskXXXXXX", path[64];
+	m2m_mqtt_client_config p = {.broker = "mqtts://127.0.0.1:8884", .cse_id = "/id-in",
+				    .sp_id = "//m2msec.example.com", .psk_identity = "kpsa-cse@m2msec.example.com"};
+	m2m_mqtt_client *c = NULL;
+	struct seen s;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/psk", dir);
+	p.psk_file = path;
+	assert_int_equal(m2m_mqtt_client_new(&p, handler, &s, &c), M2M_E_NOT_FOUND);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("00112233445566778899aabbccddeeff\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(m2m_mqtt_client_new(&p, handler, &s, &c), M2M_E_KEY_PERMS);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(m2m_mqtt_client_new(&p, handler, &s, &c), M2M_OK);
+	m2m_mqtt_client_free(c);
+	c = NULL;
+	p.cert = "cse.crt"; /* both a certificate and a PSK */
+	assert_int_equal(m2m_mqtt_client_new(&p, handler, &s, &c), M2M_E_CONFIG);
+	p.cert = NULL;
+	p.psk_identity = NULL; /* a PSK file without an identity */
+	assert_int_equal(m2m_mqtt_client_new(&p, handler, &s, &c), M2M_E_CONFIG);
+	p.psk_identity = "kpsa-cse@m2msec.example.com";
+	assert_non_null(f = fopen(path, "w"));
+	fputs("00112233445566778899aabbccddee\n", f); /* 15 bytes: too short */
+	fclose(f);
+	assert_int_equal(m2m_mqtt_client_new(&p, handler, &s, &c), M2M_E_CONFIG);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("not hex at all, not hex at all!!", f);
+	fclose(f);
+	assert_int_equal(m2m_mqtt_client_new(&p, handler, &s, &c), M2M_E_CONFIG);
+	assert_null(c);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* Messages that are no request to this CSE have no one to answer: dropped, handler untouched. */
@@ -216,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_registration),
+		cmocka_unit_test(test_psk_config),
 		cmocka_unit_test(test_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
