@@ -21,7 +21,6 @@
 #include <time.h>
 
 #include "m2msec/config.h"
-#include "m2msec/hex.h"
 #include "m2msec/id.h"
 #include "m2msec/key.h"
 #include "m2msec/log.h"
@@ -76,32 +75,6 @@ static bool has(const char *s)
 	return s != NULL && s[0] != '\0';
 }
 
-/* The CSE's PSK towards the broker: a 0600 file holding the key in hex (16..64 bytes), read
- * into an m2m_key; every other copy is wiped. */
-static m2m_err load_psk(const char *path, m2m_key **out)
-{
-	uint8_t raw[64];
-	char *text = NULL;
-	size_t len = 0, n = 0, a, b;
-	m2m_err r;
-
-	if ((r = m2mi_tls_read_secret_file(path, &text, &len)) != M2M_OK)
-		return r;
-	for (a = 0; a < len && (text[a] == ' ' || text[a] == '\t' || text[a] == '\n' || text[a] == '\r'); a++)
-		;
-	for (b = len; b > a && (text[b - 1] == ' ' || text[b - 1] == '\t' || text[b - 1] == '\n' || text[b - 1] == '\r');
-	     b--)
-		;
-	r = m2m_hex_decode(text + a, b - a, raw, sizeof(raw), &n);
-	if (r != M2M_OK || n < 16)
-		r = M2M_E_CONFIG;
-	else
-		r = m2m_key_new(raw, n, out);
-	m2m_memzero(raw, sizeof(raw));
-	m2m_freezero(text, len + 1);
-	return r;
-}
-
 m2m_err m2m_mqtt_client_new(const m2m_mqtt_client_config *cfg, m2m_mqtt_handler_fn fn, void *ctx,
 			    m2m_mqtt_client **out)
 {
@@ -154,7 +127,7 @@ m2m_err m2m_mqtt_client_new(const m2m_mqtt_client_config *cfg, m2m_mqtt_handler_
 			m2m_mqtt_client_free(c);
 			return M2M_E_NOMEM;
 		}
-		if ((r = load_psk(cfg->psk_file, &c->psk)) != M2M_OK) {
+		if ((r = m2mi_tls_read_hex_key(cfg->psk_file, &c->psk)) != M2M_OK) {
 			m2m_mqtt_client_free(c);
 			return r;
 		}

@@ -311,6 +311,31 @@ static int from_cse_cert(struct gen *g)
 	return CLI_OK;
 }
 
+/* The CSE's own PSK towards the broker (mqtt-psk-identity + mqtt-psk-file, TS-0010 clause 7.3):
+ * the CSE's topics for that identity, and its key in the psk_file, so the broker knows the
+ * identity the CSE connects with. */
+static int from_cse_psk(struct gen *g)
+{
+	m2m_key *key = NULL;
+	m2m_err r;
+
+	if (g->cfg->mqtt_psk_identity[0] == '\0')
+		return CLI_OK;
+	if (!identity_ok(g->cfg->mqtt_psk_identity)) {
+		cli_errorf("mqtt-acl: mqtt-psk-identity is not usable as a broker identity (no space, '+', '#', '/', ':')");
+		return CLI_USAGE;
+	}
+	if ((r = m2mi_tls_read_hex_key(g->cfg->mqtt_psk_file, &key)) != M2M_OK) {
+		cli_errorf("mqtt-acl: mqtt-psk-file %s: %s", g->cfg->mqtt_psk_file,
+			   r == M2M_E_CONFIG ? "not one key of 16..64 bytes in hex" : m2m_strerror(r));
+		return r == M2M_E_CONFIG || r == M2M_E_KEY_PERMS ? CLI_USAGE : CLI_FAIL;
+	}
+	cse_rules(g, g->cfg->mqtt_psk_identity);
+	psk_line(g, g->cfg->mqtt_psk_identity, key);
+	m2m_key_free(key);
+	return CLI_OK;
+}
+
 /* Write data to path through path.tmp + rename, with mode; nothing is left behind on failure. */
 static int write_file(const char *path, const char *data, size_t n, mode_t mode, const char *what)
 {
@@ -347,9 +372,11 @@ static void usage(FILE *f)
 {
 	fputs("usage: m2msec mqtt-acl --config FILE --acl-out FILE [--psk-out FILE]\n\n"
 	      "Write the MQTT server's topic authorization (TS-0010 clauses 7.2-7.4) for mosquitto with\n"
-	      "`use_identity_as_username true`, from the CSE config ([cse] cse-id, cert, psk-file, cred-store):\n"
-	      "  - the CSE (its certificate CN, or a PSK identity bound to its cse-id): requests and\n"
-	      "    registration requests to it, its responses, its own requests to registrees;\n"
+	      "`use_identity_as_username true`, from the CSE config ([cse] cse-id, cert, psk-file, cred-store,\n"
+	      "mqtt-psk-identity, mqtt-psk-file):\n"
+	      "  - the CSE (its certificate CN, mqtt-psk-identity, or a PSK identity bound to its cse-id):\n"
+	      "    requests and registration requests to it, its responses, its own requests to\n"
+	      "    registrees;\n"
 	      "  - every known identity bound to an AE-ID or another CSE-ID (psk-file lines, Kpsa and\n"
 	      "    certificate records of the credential store): only its own req/resp topics;\n"
 	      "  - every PSK identity but the CSE's: its registration topics under its Credential-ID,\n"
@@ -432,6 +459,8 @@ int cli_mqtt_acl_main(int argc, char **argv)
 	 * 7.2), and a username that happens to look like one ("12-<someone's KpsaID>", a certificate
 	 * CN) must not be able to claim it. Each PSK identity gets its own registration topics. */
 	rc = from_cse_cert(&g);
+	if (rc == CLI_OK)
+		rc = from_cse_psk(&g);
 	if (rc == CLI_OK)
 		rc = from_psk_file(&g);
 	if (rc == CLI_OK)
