@@ -150,7 +150,8 @@ m2m_err m2m_mqtt_client_new(const m2m_mqtt_client_config *cfg, m2m_mqtt_handler_
  * <value>", TS-0003 clause 10.4). The CSE resolves it as it resolves the PSK identity of an HTTPS
  * or DTLS handshake, through the same resolver chain (psk-file, credential store, MEF KeIDs, MAF
  * KcIDs): the bound AE-ID / CSE-ID (or only the Credential-ID), SUID and expiry; the originator
- * rules then apply as over HTTPS. Only type 12 (KpsaID or KcID, the PSK SAEFs) names a key the CSE
+ * rules then apply as over HTTPS. MEF KeIDs and MAF Kc identifiers resolve from their caches
+ * only: the MQTT thread never waits on another service (an uncached one is unknown). Only type 12 (KpsaID or KcID, the PSK SAEFs) names a key the CSE
  * knows; a certificate Credential-ID names a certificate only the broker saw. Anything unknown,
  * revoked, expired or not yet valid is refused: 4106 (the originator is not authenticated).
  */
@@ -405,10 +406,13 @@ m2m_err m2m_mqtt_client_start(m2m_mqtt_client *c)
 			return M2M_E_INTERNAL;
 		/* TLS only (clause 7.3), TLS 1.2 at least; the broker verified by mqtt-ca and its name,
 		 * or by the PSK it shares with the CSE */
-		if (c->psk != NULL ? psk_set(c) != MOSQ_ERR_SUCCESS
-				   : mosquitto_tls_set(c->mosq, c->ca, NULL, c->cert, c->key, NULL) != MOSQ_ERR_SUCCESS ||
-					     mosquitto_tls_insecure_set(c->mosq, false) != MOSQ_ERR_SUCCESS)
+		if (c->psk != NULL) {
+			if (psk_set(c) != MOSQ_ERR_SUCCESS)
+				return M2M_E_CONFIG;
+		} else if (mosquitto_tls_set(c->mosq, c->ca, NULL, c->cert, c->key, NULL) != MOSQ_ERR_SUCCESS ||
+			   mosquitto_tls_insecure_set(c->mosq, false) != MOSQ_ERR_SUCCESS) {
 			return M2M_E_CONFIG;
+		}
 		if (mosquitto_tls_opts_set(c->mosq, 1, "tlsv1.2", NULL) != MOSQ_ERR_SUCCESS)
 			return M2M_E_CONFIG;
 	}
