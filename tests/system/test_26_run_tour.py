@@ -375,3 +375,11 @@ def test_new_binding_ports_are_checked(m2msec_bin, tmp_path):
                        env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, coaps_port=same,
                                   wss_port=same), capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "M2MSEC_WSS_PORT %d is already the port of another service" % same in r.stderr
+    # the broker's port (M2MSEC_MQTT_PORT) is checked the same way
+    for mqtt, want in ((mef_port, "M2MSEC_MQTT_PORT %d is already the port of another service" % mef_port),
+                       ("y", "M2MSEC_MQTT_PORT must be a port number, not 'y'")):
+        r = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
+                           env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, mqtt_port=mqtt),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and r.stderr.strip() == "run.sh: " + want, (r.returncode, r.stderr)
+        assert not (tmp_path / "var").exists()
