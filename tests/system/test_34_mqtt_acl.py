@@ -48,7 +48,7 @@ def pki(run, tmp_path):
     ok(run("ca", "init", "--dir", ca, "--name", "Test CA", "--permit", SP))
     ok(run("ca", "issue", "--dir", ca, "--out", tmp_path / "broker", "--san", "IP:127.0.0.1", "--cn", "broker"))
     ok(run("ca", "issue", "--dir", ca, "--out", tmp_path / "cse", "--san", "id-in." + SP, "--cn", "id-in"))
-    # an unregistered device: its CN is its Credential-ID level on reg_req topics
+    # certificate clients unknown to the configuration: no topic at all (not even reg_req)
     ok(run("ca", "issue", "--dir", ca, "--out", tmp_path / "dev9", "--san", "dev9." + SP, "--cn", "dev9"))
     ok(run("ca", "issue", "--dir", ca, "--out", tmp_path / "dev8", "--san", "dev8." + SP, "--cn", "dev8"))
     return tmp_path
