@@ -82,6 +82,9 @@ typedef struct m2m_cse_config {
 	char mqtt_key[M2M_CFG_STR];        /* mqtt-key, default "": its private key (0600) */
 	bool mqtt_acl_enforced;            /* mqtt-acl-enforced, default false: the broker enforces the
 					    * ACL of `m2msec mqtt-acl` (required by mqtt-broker) */
+	char mqtt_psk_identity[M2M_CFG_STR]; /* mqtt-psk-identity, default "": the CSE's PSK identity at
+					      * the broker (instead of mqtt-cert/mqtt-key, TS-0010 7.3) */
+	char mqtt_psk_file[M2M_CFG_STR];   /* mqtt-psk-file, default "": its key, hex (0600) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -132,15 +132,19 @@ static int cse_mqtt_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse,
 {
 	m2m_mqtt_client_config mc = {.broker = cfg->mqtt_broker, .ca = cfg->mqtt_ca, .cert = cfg->mqtt_cert,
 				     .key = cfg->mqtt_key, .cse_id = cfg->cse_id, .sp_id = cfg->sp_id,
-				     .max_payload = (size_t)cfg->max_body};
+				     .max_payload = (size_t)cfg->max_body, .psk_identity = cfg->mqtt_psk_identity,
+				     .psk_file = cfg->mqtt_psk_file, .tls = s->tls};
 	m2m_err r;
 
 	if (!listen_on(cfg->mqtt_broker))
 		return CLI_OK;
 	if ((r = m2m_cse_worker_new(cse, &c->mqtt_worker)) != M2M_OK)
 		return cli_fail("cse: MQTT worker", r);
-	if ((r = m2m_mqtt_client_new(&mc, handle_mqtt, c, &c->mqtt)) != M2M_OK)
+	if ((r = m2m_mqtt_client_new(&mc, handle_mqtt, c, &c->mqtt)) != M2M_OK) {
+		if (cfg->mqtt_psk_file[0] != '\0' && r != M2M_E_NOMEM) /* the key file's error: name it */
+			return svc_errorf(s, "mqtt-psk-file", cfg->mqtt_psk_file, m2m_strerror(r), cli_exit_code(r));
 		return svc_errorf(s, "mqtt-broker", cfg->mqtt_broker, m2m_strerror(r), cli_exit_code(r));
+	}
 	return CLI_OK;
 }
 
@@ -207,7 +211,8 @@ int cli_cse_main(int argc, char **argv)
 	s.set = cse_settings(&cfg);
 	if (svc_link_files_missing(&s, "mef", cfg.mef_ca, cfg.mef_cert, cfg.mef_key, &rc) ||
 	    svc_link_files_missing(&s, "maf", cfg.maf_ca, cfg.maf_cert, cfg.maf_key, &rc) ||
-	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc))
+	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc) ||
+	    svc_file_missing(&s, "mqtt-psk-file", cfg.mqtt_psk_file, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
 	    (rc = cse_maf_start(&s, &cfg, &maf)) != CLI_OK)

@@ -70,6 +70,8 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "mqtt-cert", mqtt_cert),
 	M2MI_STR(T, "mqtt-key", mqtt_key),
 	M2MI_KEY(T, "mqtt-acl-enforced", M2MI_CFG_BOOL, mqtt_acl_enforced),
+	M2MI_STR(T, "mqtt-psk-identity", mqtt_psk_identity),
+	M2MI_STR(T, "mqtt-psk-file", mqtt_psk_file),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -229,23 +231,30 @@ static m2m_err validate_maf(const m2m_cse_config *cfg, char *errmsg, size_t errc
 	return M2M_OK;
 }
 
-/* The CSE's broker connection (TS-0010 clause 7.3): always TLS, the broker authenticated by
- * mqtt-ca, the CSE by its certificate (mqtt-cert + mqtt-key; its CN is the CSE's broker identity,
- * the one `m2msec mqtt-acl` grants the CSE's topics). A PSK towards the broker is not supported
- * yet. The CSE-ID must have a topic form (it is the receiver level of every topic it serves). */
+/* The CSE's broker connection (TS-0010 clause 7.3: TLS with any SAEF): always TLS, either with a
+ * certificate (mqtt-cert + mqtt-key, its CN the CSE's broker identity, the broker authenticated by
+ * mqtt-ca) or with a PSK (mqtt-psk-identity + mqtt-psk-file, the identity the mosquitto psk_file of
+ * `m2msec mqtt-acl` knows; the key authenticates both ends, so no mqtt-ca). Never both, never
+ * neither. The CSE-ID must have a topic form (it is the receiver level of every topic it serves). */
 static m2m_err validate_mqtt(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
 {
 	char host[256], topic_id[M2M_MQTT_SEG_MAX + 1];
+	bool psk = cfg->mqtt_psk_identity[0] != '\0' || cfg->mqtt_psk_file[0] != '\0';
 	int port;
 
 	if ((cfg->mqtt_cert[0] == '\0') != (cfg->mqtt_key[0] == '\0'))
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, cfg->mqtt_cert[0] ? "mqtt-cert" : "mqtt-key",
 					"mqtt-cert and mqtt-key must be given together");
+	if ((cfg->mqtt_psk_identity[0] == '\0') != (cfg->mqtt_psk_file[0] == '\0'))
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
+					cfg->mqtt_psk_identity[0] ? "mqtt-psk-identity" : "mqtt-psk-file",
+					"mqtt-psk-identity and mqtt-psk-file must be given together");
 	if (!enabled(cfg->mqtt_broker)) {
-		if (cfg->mqtt_ca[0] != '\0' || cfg->mqtt_cert[0] != '\0' || cfg->mqtt_acl_enforced)
+		if (cfg->mqtt_ca[0] != '\0' || cfg->mqtt_cert[0] != '\0' || cfg->mqtt_acl_enforced || psk)
 			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
 						cfg->mqtt_ca[0]     ? "mqtt-ca"
 						: cfg->mqtt_cert[0] ? "mqtt-cert"
+						: psk		    ? "mqtt-psk-identity"
 								    : "mqtt-acl-enforced",
 						"needs mqtt-broker");
 		return M2M_OK;
@@ -254,12 +263,24 @@ static m2m_err validate_mqtt(const m2m_cse_config *cfg, char *errmsg, size_t err
 	    m2m_config_split_listen(cfg->mqtt_broker + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
 					"mqtt-broker must be mqtts://HOST:PORT (or off)");
-	if (cfg->mqtt_ca[0] == '\0')
+	for (const char *c = cfg->mqtt_psk_identity; *c; c++)
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f || *c == ':')
+			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-psk-identity",
+						"mqtt-psk-identity must be printable ASCII without space or ':' "
+						"(an identity of the mosquitto psk_file)");
+	if (psk && cfg->mqtt_cert[0] != '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-psk-identity",
+					"the CSE authenticates to its broker with mqtt-cert or with a PSK, not both");
+	if (psk && cfg->mqtt_ca[0] != '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-ca",
+					"mqtt-ca is not used with a PSK (the key authenticates the broker)");
+	if (!psk && cfg->mqtt_ca[0] == '\0')
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
 					"mqtt-broker needs mqtt-ca (the CA that authenticates the broker)");
-	if (cfg->mqtt_cert[0] == '\0')
+	if (!psk && cfg->mqtt_cert[0] == '\0')
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
-					"mqtt-broker needs mqtt-cert and mqtt-key (the CSE's identity at the broker)");
+					"mqtt-broker needs mqtt-cert and mqtt-key, or mqtt-psk-identity and "
+					"mqtt-psk-file (the CSE's identity at the broker)");
 	/* The CSE trusts a topic's originator level only because the broker's ACL lets each client
 	 * publish under its own identity (TS-0010 clause 7.2). The CSE cannot see that ACL: without
 	 * the operator's statement that the broker enforces the one `m2msec mqtt-acl` wrote, the

@@ -88,6 +88,10 @@ size_t m2mi_psk_table_count(const m2mi_psk_table *t);
 /* Entry i (< count) in KpsaID order: borrowed canonical KpsaID, bound identity and key. */
 m2m_err m2mi_psk_table_entry(const m2mi_psk_table *t, size_t i, const char **kpsaid, const char **bound,
 			     const m2m_key **key);
+/* A key file: one key in hex (16..64 bytes, surrounding white space ignored), checked like every
+ * credential file (m2mi_tls_read_secret_file); every copy but *out is wiped. M2M_E_CONFIG when the
+ * content is no such key (no key text in any message). Used for mqtt-psk-file. */
+m2m_err m2mi_tls_read_hex_key(const char *path, m2m_key **out);
 /* The psk-file resolver (m2m_psk_resolve_fn, ctx = the table). */
 m2m_err m2mi_psk_file_resolve(void *ctx, const char *identity, int64_t now, m2m_key **key,
 			      m2m_sa *binding);
