@@ -457,6 +457,9 @@ m2m_err m2m_enrolee_run(m2m_enrolee *e)
 				 m2mi_enr_now_ms() + (int64_t)e->deadline_s * 1000, &c);
 	if (r != M2M_OK) {
 		SSL_CTX_free(ctx);
+		if (r == M2M_E_IO) /* the reason a device log shows: never which credential */
+			snprintf(e->reason, sizeof(e->reason), "no %s association with the MEF before the deadline",
+				 e->mef.coaps ? "DTLS" : "TLS");
 		return r;
 	}
 	/* Clause 10.3.1: Ke = 32 LSB, KeID = hexBinary(16 MSB)@MEF-FQDN. */
