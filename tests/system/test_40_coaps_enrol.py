@@ -41,7 +41,7 @@ import pytest
 from cse_harness import SP
 from test_25_mef_e2e import FQDN as MEF_FQDN, World, ae
 from test_30_maf_service import FQDN as MAF_FQDN, Maf
-from test_31_maf_e2e import CSE_ID, Env, read_out
+from test_31_maf_e2e import CSE_ID, Env, read_out, wait_for
 
 COAP_SERVER = shutil.which("coap-server-openssl")
 
@@ -196,6 +196,11 @@ def test_p2_maf_client_key_and_deregister_over_coaps(env, tmp_path):
     assert r.stdout.strip() == kcid and re.fullmatch(r"[0-9A-F]{32}@" + re.escape(MAF_FQDN), kcid, re.I)
     assert modes(out) == {"kc": 0o600, "kcid": 0o644, "target.psk": 0o600}
     e.owner[kcid] = "Ccoap1"
+    # the MAF answered the first Key Registration 4103, the client registered (§8.8.2.3) and
+    # retried on the same DTLS association: both procedures ran over CoAP for this client
+    done = wait_for(lambda: [a["procedure"] for a in e.maf.audits() if a.get("client") == "Ccoap1"
+                             and a["outcome"] == "ok"], 2)
+    assert "client-registration" in done and "key-registration" in done, done
     # the MAF registered exactly the Kc both ends exported from the DTLS session (§10.3.1):
     # the CSE gets it from the MAF and the key-split psk completes the handshake
     assert e.served(kcid, psk)
