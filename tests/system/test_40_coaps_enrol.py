@@ -21,8 +21,10 @@ MEF).
   N5  a DTLS-PSK CoAP server that is no MEF (libcoap's coap-server: answers without oneM2M-RSC):
       exit 1 "malformed protocol message", the reason names the CoAP answer, nothing written
   N6  --cert with a coaps MEF: usage error, exit 2 (EST over CoAP, RFC 9148, not implemented)
-  P3  (strict xfail, server side) enrol over coaps with a MAF target, then maf-client --enrolment
-      over coaps: the MAF's CoAP door cannot yet fetch the Km of a KeID from the MEF
+  P3  enrol over coaps with a MAF target, then maf-client --enrolment over coaps (remote
+      provisioning of Km: KeID association, MAF Client Registration, Key Registration with the
+      assigned KmID), the Kc accepted by the CSE; skipped, naming the reason, while the MAF's
+      DTLS door cannot wait for the MEF's answer during a handshake (branch i9-dtlscert)
 The oversized (Block2 over the bound), reordered, forged-token and Reset answers are exercised
 on the real transport code by tests/unit/test_enrolee_coap.c (a scripted server), the mapping's
 refusals by tests/unit/test_coap_client_map.c and fuzz/fuzz_coap_client.c.
@@ -221,9 +223,6 @@ def test_n3_wrong_km_over_coaps(env, tmp_path):
     assert not (tmp_path / "no").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="the MAF's coaps-listen refuses a KeID identity whose Km it has not "
-                   "cached: the asynchronous fetchCredentials of the MEF cannot run on the CoAP thread "
-                   "(docs/coap-dtls.md); the client side is complete")
 def test_p3_enrolment_km_over_coaps_end_to_end(env, tmp_path):
     """A constrained device with no TCP at all: enrol over coaps with a MAF-FQDN target, then
     remote provisioning of the MAF Km (§8.8.2.3 step 2, KeID association) and Key Registration
@@ -237,6 +236,12 @@ def test_p3_enrolment_km_over_coaps_end_to_end(env, tmp_path):
     out = tmp_path / "kc"
     r = maf_client(e, "key", "--enrolment", dev, "--maf-fqdn", MAF_FQDN, "--target", CSE_ID, "--out", out,
                    "--timeout", "10")
+    keid = (dev / "keid").read_text().strip()
+    if r.returncode != 0 and any(ln.get("msg", "").startswith("CoAP DTLS: PSK identity " + keid)
+                                 for ln in e.maf.log_lines()):
+        # the MAF's DTLS door refused the KeID because its PSK callback cannot wait for the MEF
+        pytest.skip("this build's DTLS handshake cannot wait for the MEF (asynchronous PSK lookups on DTLS "
+                    "come with branch i9-dtlscert); the client side is complete")
     assert r.returncode == 0, r.stderr
     kcid, kc, psk = read_out(out)
     e.owner[kcid] = "Ccdev4"
