@@ -1,0 +1,247 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The MEF and the MAF behind their CoAP over DTLS door (`coaps-listen` in [mef] / [maf], issue 9;
+TS-0008, docs/coap-dtls.md), black-box with the real binary and independent clients: the real
+`coap-client-openssl` (libcoap3-bin, `-u ID -k KEY` PSK, oneM2M options by `-O`) and `openssl
+s_client -dtls1_2 -psk ... -keymatexport` (binding_clients.dtls_exported_coap), which exports the
+RFC 5705 material of the very DTLS session its request ran on. Each answer is compared with the
+same request over the HTTPS door, which stays as it was: the same resolver chain (KpmID, KmID)
+decides the DTLS-PSK handshake, the same association is made from the session (TS-0003 clause
+10.3.1: KeID / KcID = the 16 most significant bytes of the session's export, Ke / Kc the 32
+least significant), the same refusals. EST (RFC 7030) stays HTTPS only: over CoAP it is 5.01 /
+RSC 5001 (EST over CoAP, RFC 9148, is not implemented)."""
+import hashlib
+import hmac
+import json
+import re
+import subprocess
+import time
+
+import pytest
+
+from binding_clients import ascii_key, coap, coap_datagram, dtls_exported_coap
+from cse_harness import free_port, parse_http
+from svc_harness import Svc, cert_request, make_pki, psk_exported_call
+
+MEF_FQDN = "mef.sp.example.com"
+MAF_FQDN = "maf.sp.example.com"
+UCSK_LABEL = b"oneM2M Enrolment Key to Usage-Constrained Symmetric Key derivation"  # TS-0003 10.3.7
+
+
+def ts(offset):
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() + offset))
+
+
+class Door:
+    """What binding_clients.coap needs of a server: its coaps port and the PSKs of its clients."""
+    def __init__(self, svc):
+        self.coaps_port, self.coap_keys = svc.coaps_port, svc.coap_keys
+
+
+class Mef(Svc):
+    name, fqdn, clean_stop = "mef", MEF_FQDN, True
+
+    def add(self, kpm_id, key):
+        self.coap_keys[kpm_id] = key
+        return self.m2m("enrolee", "add", "--config", self.ini, "--kpm-id", kpm_id, "--kpm-file",
+                        self.key_file("kpm", kpm_id, key.encode().hex()), "--enrolee-id", "Cdev1", "--target",
+                        "/id-in")
+
+
+class Maf(Svc):
+    name, fqdn, clean_stop = "maf", MAF_FQDN, True
+
+    def add(self, km_id, key, client="Cdev1"):
+        self.coap_keys[km_id] = key
+        return self.m2m("client", "add", "--config", self.ini, "--km-id", km_id, "--km-file",
+                        self.key_file("km", km_id, key.encode().hex()), "--client-id", client)
+
+
+def start(cls, pki, extra=""):
+    coaps_port = free_port()
+    s = cls(pki, "coaps-listen = 127.0.0.1:%d\n%s" % (coaps_port, extra), cert="maf" if cls is Maf else "server")
+    s.coaps_port, s.coap_keys = coaps_port, {}
+    return s
+
+
+def http(method, path, fqdn, body=None, rqi="rq1"):
+    data = json.dumps(body) if body is not None else ""
+    head = "%s %s HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: %s\r\nX-M2M-RVI: 3\r\nX-M2M-Origin: Cdev1\r\n" % (
+        method, path, fqdn, rqi)
+    if body is not None:
+        head += "Content-Type: application/json\r\nContent-Length: %d\r\n" % len(data)
+    return (head + "Connection: close\r\n\r\n" + data).encode()
+
+
+MEF_REG = {"sec:clientRegCfg": {"fqdn": MEF_FQDN, "adminFQDN": "admin.sp.example.com"}}
+
+
+def maf_reg():
+    return {"sec:clientRegCfg": {"fqdn": MAF_FQDN, "adminFQDN": "admin.sp.example.com",
+                                 "expirationTime": ts(86400)}}
+
+
+def maf_key_reg():
+    return {"sec:keyRegCfg": {"fqdn": MAF_FQDN, "adminFQDN": "admin.sp.example.com", "SUID": 32,
+                              "targetIDs": ["/id-in"], "expirationTime": ts(3600)}}
+
+
+def over_dtls(svc, identity, exporter, method, path, body=None, rqi="rq1"):
+    """(CoapReply, exported material) of one request over a DTLS session of its own."""
+    msg = coap_datagram(method, path, "Cdev1", rqi, json.dumps(body) if body is not None else None)
+    return dtls_exported_coap(svc.coaps_port, identity, svc.coap_keys[identity].encode().hex(), exporter, msg)
+
+
+def over_https(svc, identity, exporter, method, path, body=None, rqi="rq1"):
+    """(status, headers, body, material) of the same request over the HTTPS door."""
+    return psk_exported_call(svc.port, identity, svc.coap_keys[identity].encode().hex(), exporter,
+                             http(method.upper(), path, svc.fqdn, body, rqi))
+
+
+@pytest.fixture
+def pki(m2msec_bin, tmp_path):
+    return make_pki(m2msec_bin, tmp_path, MEF_FQDN,
+                    [("target", "id-in.sp.example.com"), ("maf", MAF_FQDN), ("other", "id-x.sp.example.com")])
+
+
+def test_ts0003_10_3_1_mef_client_registration_over_dtls_keid_from_the_dtls_exporter(pki):
+    mef = start(Mef, pki, "ca-dir = %s\n" % pki.path("ca"))
+    kpm_id = "dev1@" + MEF_FQDN
+    assert mef.add(kpm_id, ascii_key()).returncode == 0
+    mef.start()
+    try:
+        # over CoAP/DTLS, with the session's own export: KeID = its 16 most significant bytes
+        out = over_dtls(mef, kpm_id, "EXPORTER-oneM2M-Bootstrap", "post", "/mefClientReg", MEF_REG)
+        assert out is not None, "DTLS handshake or answer missing"
+        rsp, material = out
+        assert rsp.code == "2.01" and rsp.rsc == 2001, rsp
+        reg = json.loads(rsp.payload)["sec:mefClientReg"]
+        assert reg["keyID"] == material[:32] + "@" + MEF_FQDN
+        assert reg["mefClientID"] == "Cdev1"
+        # the MEF stored that KeID, and the Ke of the DTLS session under it: the target fetches
+        # HMAC-SHA-256(Ke, label || "22" || its FQDN) over HTTPS (TS-0003 10.3.7)
+        show = mef.m2m("enrolee", "show", "--config", mef.ini, "--kpm-id", kpm_id, "--json")
+        assert show.returncode == 0 and json.loads(show.stdout)["keid"] == reg["keyID"], show.stderr
+        req = ("GET /fetchCredentials/%s/22 HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: f1\r\nX-M2M-RVI: 3\r\n"
+               "Connection: close\r\n\r\n" % (reg["keyID"], MEF_FQDN)).encode()
+        fs, fh, fb = cert_request(mef, "target", req)
+        assert fh["x-m2m-rsc"] == "2000", fb
+        want = hmac.new(bytes.fromhex(material[32:]), UCSK_LABEL + b"22" + b"id-in.sp.example.com",
+                        hashlib.sha256).hexdigest()
+        assert json.loads(fb)["sec:fetchCredRsp"]["credential"] == want
+        # the same request over HTTPS: the same answer but for the session's own KeID
+        hs, hh, hb, hmat = over_https(mef, kpm_id, "EXPORTER-oneM2M-Bootstrap", "post", "/mefClientReg", MEF_REG)
+        assert hh["x-m2m-rsc"] == "2001", hb
+        hreg = json.loads(hb)["sec:mefClientReg"]
+        assert hreg["keyID"] == hmat[:32] + "@" + MEF_FQDN and hreg["keyID"] != reg["keyID"]
+        drop = ("mefClientRegID", "keyID", "childResource")
+        assert {k: v for k, v in hreg.items() if k not in drop} == {k: v for k, v in reg.items() if k not in drop}
+        # and by the real CoAP client: a fresh session, a fresh well-formed KeID
+        r = coap(Door(mef), "post", "/mefClientReg", "Cdev1", kpm_id, body=json.dumps(MEF_REG))
+        assert r is not None and r.code == "2.01" and r.rsc == 2001, r
+        keid = json.loads(r.payload)["sec:mefClientReg"]["keyID"]
+        assert re.fullmatch(r"[0-9A-F]{32}@" + re.escape(MEF_FQDN), keid) and keid not in (reg["keyID"],
+                                                                                                hreg["keyID"])
+    finally:
+        mef.stop()
+    oks = [a for a in mef.audits() if a["procedure"] == "client-registration" and a["outcome"] == "ok"]
+    assert len(oks) == 3
+
+
+def test_ts0003_8_3_2_1_mef_refusals_over_dtls_as_over_https(pki):
+    mef = start(Mef, pki, "ca-dir = %s\n" % pki.path("ca"))
+    kpm_id = "dev1@" + MEF_FQDN
+    assert mef.add(kpm_id, ascii_key()).returncode == 0
+    mef.start()
+    door = Door(mef)
+    try:
+        # wrong Kpm, unknown KpmID (not an enrolee): the handshake fails on both doors, no answer
+        assert coap(door, "post", "/mefClientReg", "Cdev1", kpm_id, key=ascii_key(), body=json.dumps(MEF_REG)) is None
+        door.coap_keys["nobody@" + MEF_FQDN] = mef.coap_keys[kpm_id]  # the same dict as mef's
+        assert coap(door, "post", "/mefClientReg", "Cdev1", "nobody@" + MEF_FQDN, body=json.dumps(MEF_REG)) is None
+        assert over_https(mef, "nobody@" + MEF_FQDN, "EXPORTER-oneM2M-Bootstrap", "post", "/mefClientReg",
+                          MEF_REG) is None
+        # an enrolee asking for what only a target may (fetchCredentials): the exact refusal of HTTPS
+        r = coap(door, "get", "/fetchCredentials/00112233445566778899AABBCCDDEEFF@%s/22" % MEF_FQDN, "Cdev1",
+                 kpm_id)
+        h = over_https(mef, kpm_id, "EXPORTER-oneM2M-Bootstrap", "get",
+                       "/fetchCredentials/00112233445566778899AABBCCDDEEFF@%s/22" % MEF_FQDN)
+        assert r is not None and h is not None and r.rsc == int(h[1]["x-m2m-rsc"]), (r, h)
+        assert r.code == "4.03" and r.rsc == 4103, r
+        assert json.loads(r.payload) == json.loads(h[2]), (r.payload, h[2])
+        # EST (RFC 7030) stays on the HTTPS door: over CoAP 5.01 / 5001, no procedure reached
+        for path in ("/.well-known/est/cacerts", "/.well-known/est/simpleenroll", "/crl"):
+            r = coap(door, "get" if "enroll" not in path else "post", path, "Cdev1", kpm_id,
+                     body=None if "enroll" not in path else "{}")
+            assert r is not None and r.code == "5.01" and r.rsc == 5001, (path, r)
+            assert "RFC 9148" in json.loads(r.payload)["m2m:dbg"]
+        est = psk_exported_call(mef.port, kpm_id, mef.coap_keys[kpm_id].encode().hex(), "EXPORTER-oneM2M-Bootstrap",
+                                ("GET /.well-known/est/cacerts HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
+                                 % MEF_FQDN).encode())
+        assert est is not None and est[0] == 200, est and est[:2]
+    finally:
+        mef.stop()
+    causes = [(a["procedure"], a["outcome"]) for a in mef.audits()]
+    assert causes.count(("psk-lookup", "unknown-client")) == 2  # one per door
+    assert not any(a["procedure"] == "client-registration" for a in mef.audits())
+
+
+def test_ts0003_8_8_2_maf_client_and_key_registration_over_dtls(pki):
+    maf = start(Maf, pki)
+    km_id = "dev1@" + MAF_FQDN
+    assert maf.add(km_id, ascii_key()).returncode == 0
+    maf.start()
+    door = Door(maf)
+    try:
+        r = coap(door, "post", "/mafClientReg", "Cdev1", km_id, body=json.dumps(maf_reg()))
+        assert r is not None and r.code == "2.01" and r.rsc == 2001, r
+        reg = json.loads(r.payload)["sec:mafClientReg"]
+        assert reg["mafClientID"] == "Cdev1" and re.fullmatch(r"[0-9A-F]{32}", reg["mafClientRegID"])
+        # MAF Key Registration on a DTLS session: KcID / Kc from that session's export
+        out = over_dtls(maf, km_id, "EXPORTER-oneM2M-Connection", "post", "/mafKeyReg", maf_key_reg())
+        assert out is not None
+        rsp, material = out
+        assert rsp.code == "2.01" and rsp.rsc == 2001, rsp
+        kr = json.loads(rsp.payload)["sec:mafKeyReg"]
+        assert kr["relKeyID"].upper() == material[:32]
+        assert kr["keyID"].lower() == (material[:32] + "@" + MAF_FQDN).lower()
+        # the target CSE retrieves exactly that Kc over HTTPS (TS-0003 8.8.2.8)
+        fs, fh, fb = cert_request(maf, "target", http("GET", "/mafKeyReg/" + kr["relKeyID"], MAF_FQDN))
+        assert fh["x-m2m-rsc"] == "2000", fb
+        assert json.loads(fb)["sec:mafKeyReg"]["keyValue"].lower() == material[32:].lower()
+        # the HTTPS door answers the same registration alike
+        hs, hh, hb, hmat = over_https(maf, km_id, "EXPORTER-oneM2M-Connection", "post", "/mafKeyReg", maf_key_reg())
+        assert hh["x-m2m-rsc"] == "2001" and json.loads(hb)["sec:mafKeyReg"]["relKeyID"].upper() == hmat[:32]
+        # wrong Km, unknown KmID: no session, no answer (as over HTTPS)
+        assert coap(door, "post", "/mafClientReg", "Cdev1", km_id, key=ascii_key(), body=json.dumps(maf_reg())) is None
+        door.coap_keys["nobody@" + MAF_FQDN] = maf.coap_keys[km_id]
+        assert coap(door, "post", "/mafClientReg", "Cdev1", "nobody@" + MAF_FQDN,
+                    body=json.dumps(maf_reg())) is None
+        # a client reads its own registration (never the key value) alike on both doors
+        r = coap(door, "get", "/mafKeyReg/" + kr["relKeyID"], "Cdev1", km_id)
+        h = over_https(maf, km_id, "EXPORTER-oneM2M-Connection", "get", "/mafKeyReg/" + kr["relKeyID"])
+        assert r is not None and h is not None and r.rsc == int(h[1]["x-m2m-rsc"]), (r, h)
+        assert r.code == "2.05" and r.rsc == 2000 and "keyValue" not in r.payload, r
+        assert json.loads(r.payload) == json.loads(h[2])
+    finally:
+        maf.stop()
+
+
+def test_ts0008_coaps_listen_keys_strict_and_bound(pki):
+    for cls in (Mef, Maf):
+        # a malformed address: exit 2, the key and its line
+        bad = cls(pki, "coaps-listen = nonsense\n")
+        r = subprocess.run([pki.bin, cls.name, "--config", bad.ini, "--check"], capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 2 and "line 11: coaps-listen must be host:port" in r.stderr, r.stderr
+        # --check binds the DTLS door too: a port in use is named with its key
+        with __import__("socket").socket(__import__("socket").AF_INET, __import__("socket").SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            taken = u.getsockname()[1]
+            busy = cls(pki, "coaps-listen = 127.0.0.1:%d\n" % taken)
+            r = subprocess.run([pki.bin, cls.name, "--config", busy.ini, "--check"], capture_output=True,
+                               text=True, timeout=60)
+        assert r.returncode == 1 and ("line 11: coaps-listen 127.0.0.1:%d: cannot bind" % taken) in r.stderr, r.stderr
+        ok = cls(pki, "coaps-listen = 127.0.0.1:%d\n" % free_port())
+        r = subprocess.run([pki.bin, cls.name, "--config", ok.ini, "--check"], capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 0 and "configuration ok" in r.stdout, r.stderr
