@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from binding_clients import ascii_key, coap, coap_datagram, dtls_exported_coap
+from binding_clients import (ACK, COAP_CLIENT, CoapReply, ascii_key, coap, coap_datagram, dtls_exported_coap,
+                             parse_opts)
 from cse_harness import free_port, parse_http
 from svc_harness import Svc, cert_request, make_pki, psk_exported_call
 
@@ -63,10 +64,10 @@ def start(cls, pki, extra=""):
     return s
 
 
-def http(method, path, fqdn, body=None, rqi="rq1"):
+def http(method, path, fqdn, body=None, rqi="rq1", origin="Cdev1"):
     data = json.dumps(body) if body is not None else ""
-    head = "%s %s HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: %s\r\nX-M2M-RVI: 3\r\nX-M2M-Origin: Cdev1\r\n" % (
-        method, path, fqdn, rqi)
+    head = "%s %s HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: %s\r\nX-M2M-RVI: 3\r\nX-M2M-Origin: %s\r\n" % (
+        method, path, fqdn, rqi, origin)
     if body is not None:
         head += "Content-Type: application/json\r\nContent-Length: %d\r\n" % len(data)
     return (head + "Connection: close\r\n\r\n" + data).encode()
@@ -100,7 +101,31 @@ def over_https(svc, identity, exporter, method, path, body=None, rqi="rq1"):
 @pytest.fixture
 def pki(m2msec_bin, tmp_path):
     return make_pki(m2msec_bin, tmp_path, MEF_FQDN,
-                    [("target", "id-in.sp.example.com"), ("maf", MAF_FQDN), ("other", "id-x.sp.example.com")])
+                    [("target", "id-in.sp.example.com"), ("maf", MAF_FQDN), ("other", "id-x.sp.example.com"),
+                     ("stranger", "m2m://sp.example.com/id-in/Cstranger")])
+
+
+def coap_cert(svc, who, method, path, origin, body=None, rqi="rq1"):
+    """One request by coap-client over DTLS with the certificate `who` (ECDHE-ECDSA, TS-0003
+    8.2.2.2); the answer read from its trace as binding_clients.coap does, None without one."""
+    args = [COAP_CLIENT, "-B", "4", "-v", "7", "-m", method, "-O", "271,3", "-O", "283,%s" % rqi, "-O",
+            "279,%s" % origin, "-c", svc.c.path(who + ".crt"), "-j", svc.c.path(who + ".key"), "-R",
+            svc.c.path("ca/ca.crt")]
+    if body is not None:
+        args += ["-t", "50", "-e", body]
+    p = subprocess.Popen(args + ["coaps://127.0.0.1:%d%s" % (svc.coaps_port, path)], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in p.stdout:
+            m = ACK.search(line.rstrip("\n"))
+            if m and m.group(1) != "RST" and "t:CON" not in line:
+                return CoapReply(m.group(2), parse_opts(m.group(3)), m.group(4))
+        return None
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait(timeout=60)
+        p.stdout.close()
 
 
 def test_ts0003_10_3_1_mef_client_registration_over_dtls_keid_from_the_dtls_exporter(pki):
@@ -185,6 +210,41 @@ def test_ts0003_8_3_2_1_mef_refusals_over_dtls_as_over_https(pki):
     assert not any(a["procedure"] == "client-registration" for a in mef.audits())
 
 
+def test_ts0003_8_3_certificate_peers_of_the_mef_over_dtls_as_over_https(pki):
+    """A target CSE and a certificate that is no enrolee's, over DTLS with certificates (the
+    ECDHE-ECDSA suites of TS-0003 10.2 under the HTTPS listener's policy)."""
+    mef = start(Mef, pki)
+    kpm_id = "dev1@" + MEF_FQDN
+    assert mef.add(kpm_id, ascii_key()).returncode == 0
+    mef.start()
+    try:
+        reg = json.dumps(MEF_REG)
+        r = coap_cert(mef, "stranger", "post", "/mefClientReg", "Cstranger", reg)
+        if r is None:
+            pytest.skip("no DTLS certificate suites in this build (they come with the DTLS policy of the "
+                        "HTTPS listener, branch i9-dtlscert)")
+        # a certificate that is no enrolee's and no CSE's: 4107 with the exact answer of HTTPS
+        hs, hh, hb = cert_request(mef, "stranger", http("POST", "/mefClientReg", MEF_FQDN, MEF_REG, origin="Cstranger"))
+        assert hh["x-m2m-rsc"] == "4107" and hs == 403, hb
+        assert r.code == "4.03" and r.rsc == 4107 and json.loads(r.payload) == json.loads(hb), r
+        # the target CSE (id-in) fetches the key of an enrolment made over DTLS-PSK, over DTLS
+        out = over_dtls(mef, kpm_id, "EXPORTER-oneM2M-Bootstrap", "post", "/mefClientReg", MEF_REG)
+        assert out is not None and out[0].rsc == 2001, out
+        keid = json.loads(out[0].payload)["sec:mefClientReg"]["keyID"]
+        r = coap_cert(mef, "target", "get", "/fetchCredentials/%s/22" % keid, "/id-in")
+        assert r is not None and r.code == "2.05" and r.rsc == 2000, r
+        want = hmac.new(bytes.fromhex(out[1][32:]), UCSK_LABEL + b"22" + b"id-in.sp.example.com",
+                        hashlib.sha256).hexdigest()
+        assert json.loads(r.payload)["sec:fetchCredRsp"]["credential"] == want
+        # an unknown KeID: the exact refusal of HTTPS
+        bad = "/fetchCredentials/00112233445566778899AABBCCDDEEFF@%s/22" % MEF_FQDN
+        r = coap_cert(mef, "target", "get", bad, "/id-in")
+        hs, hh, hb = cert_request(mef, "target", http("GET", bad, MEF_FQDN, origin="/id-in"))
+        assert hh["x-m2m-rsc"] == "4004" and r is not None and r.rsc == 4004 and json.loads(r.payload) == json.loads(hb)
+    finally:
+        mef.stop()
+
+
 def test_ts0003_8_8_2_maf_client_and_key_registration_over_dtls(pki):
     maf = start(Maf, pki)
     km_id = "dev1@" + MAF_FQDN
@@ -245,3 +305,29 @@ def test_ts0008_coaps_listen_keys_strict_and_bound(pki):
         r = subprocess.run([pki.bin, cls.name, "--config", ok.ini, "--check"], capture_output=True, text=True,
                            timeout=60)
         assert r.returncode == 0 and "configuration ok" in r.stdout, r.stderr
+
+
+def test_ts0003_8_8_2_8_target_retrieves_kc_over_dtls_with_its_certificate(pki):
+    maf = start(Maf, pki)
+    km_id = "dev1@" + MAF_FQDN
+    assert maf.add(km_id, ascii_key()).returncode == 0
+    maf.start()
+    try:
+        r = coap(Door(maf), "post", "/mafClientReg", "Cdev1", km_id, body=json.dumps(maf_reg()))
+        assert r is not None and r.rsc == 2001, r
+        out = over_dtls(maf, km_id, "EXPORTER-oneM2M-Connection", "post", "/mafKeyReg", maf_key_reg())
+        assert out is not None and out[0].rsc == 2001, out
+        rel = json.loads(out[0].payload)["sec:mafKeyReg"]["relKeyID"]
+        r = coap_cert(maf, "target", "get", "/mafKeyReg/" + rel, "/id-in")
+        if r is None:
+            pytest.skip("no DTLS certificate suites in this build (they come with the DTLS policy of the "
+                        "HTTPS listener, branch i9-dtlscert)")
+        assert r.code == "2.05" and r.rsc == 2000, r
+        assert json.loads(r.payload)["sec:mafKeyReg"]["keyValue"].lower() == out[1][32:].lower()
+        # a CSE not in targetIDs: 4004 (no oracle, TS-0003 8.8.2.8), the exact answer of HTTPS
+        r = coap_cert(maf, "other", "get", "/mafKeyReg/" + rel, "/id-x")
+        hs, hh, hb = cert_request(maf, "other", http("GET", "/mafKeyReg/" + rel, MAF_FQDN, origin="/id-x"))
+        assert hh["x-m2m-rsc"] == "4004" and r is not None and r.rsc == 4004, r
+        assert json.loads(r.payload) == json.loads(hb)
+    finally:
+        maf.stop()
