@@ -20,7 +20,7 @@ import pytest
 
 from binding_clients import (ACK, COAP_CLIENT, CoapReply, ascii_key, coap, coap_datagram, dtls_exported_coap,
                              parse_opts)
-from cse_harness import free_port, parse_http
+from cse_harness import free_port
 from svc_harness import Svc, cert_request, make_pki, psk_exported_call
 
 MEF_FQDN = "mef.sp.example.com"
@@ -365,7 +365,6 @@ def test_ts0003_8_8_2_3_remote_provisioned_client_registers_over_dtls(pki):
         assigned = reg["assignedSymmKeyID"]
         assert re.fullmatch(r"[0-9a-f]{32}@" + re.escape(MAF_FQDN), assigned), reg
         # the Km the handshake used is stored under the assigned KmID: a MAF Handshake with it works
-        maf.coap_keys[assigned] = None
         again = dtls_exported_coap(maf.coaps_port, assigned, km, "EXPORTER-oneM2M-Connection",
                                    coap_datagram("post", "/mafKeyReg", "Cdev1", "rk1", json.dumps(maf_key_reg())))
         assert again is not None and again[0].rsc == 2001, again
