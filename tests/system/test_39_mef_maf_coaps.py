@@ -372,3 +372,25 @@ def test_ts0003_8_8_2_3_remote_provisioned_client_registers_over_dtls(pki):
     finally:
         maf.stop()
         mef.stop()
+
+
+def test_rate_limit_per_identity_is_one_budget_over_both_doors(pki):
+    # docs/procedures/mef.md "Rate limits": over a limit RSC 4000; over CoAP 4.00 with Max-Age
+    # (RFC 7252 5.9.3.4) where HTTPS gives 429 with Retry-After. A client's budget is the same
+    # whichever door its requests take (the service's one table per identity).
+    mef = start(Mef, pki, "rate-limit-per-identity = 2\nrate-limit-per-address = 0\n")
+    kpm_id = "dev1@" + MEF_FQDN
+    assert mef.add(kpm_id, ascii_key()).returncode == 0
+    mef.start()
+    try:
+        h = over_https(mef, kpm_id, "EXPORTER-oneM2M-Bootstrap", "post", "/mefClientReg", MEF_REG)
+        assert h is not None and h[1]["x-m2m-rsc"] == "2001", h
+        r = coap(Door(mef), "post", "/mefClientReg", "Cdev1", kpm_id, body=json.dumps(MEF_REG))
+        assert r is not None and r.rsc == 2001, r
+        out = over_dtls(mef, kpm_id, "EXPORTER-oneM2M-Bootstrap", "post", "/mefClientReg", MEF_REG)
+        assert out is not None and out[0].code == "4.00" and out[0].rsc == 4000, out
+        assert int.from_bytes(out[0].opts[14], "big") >= 1, out[0].opts  # Max-Age: when to retry
+        h = over_https(mef, kpm_id, "EXPORTER-oneM2M-Bootstrap", "post", "/mefClientReg", MEF_REG)
+        assert h is not None and h[0] == 429 and h[1]["x-m2m-rsc"] == "4000" and "retry-after" in h[1], h
+    finally:
+        mef.stop()
