@@ -13,7 +13,7 @@
 #define M2MSEC_COAP_H
 
 #include "m2msec/err.h"
-#include "m2msec/http.h"
+#include "m2msec/http.h" /* m2m_http_conn_hooks: one hook shape for both bindings */
 #include "m2msec/primitive.h"
 #include "m2msec/sa.h"
 
@@ -40,8 +40,6 @@ M2M_API M2M_WUR m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m
 					    void *ctx, m2m_coap_server **out);
 /* The bound UDP port of the DTLS (secure) or plain endpoint, 0 when there is none. */
 M2M_API int m2m_coap_server_port(const m2m_coap_server *srv, bool secure);
-/* Start the CoAP thread. */
-M2M_API M2M_WUR m2m_err m2m_coap_server_start(m2m_coap_server *srv);
 /*
  * Per-peer service state (the MEF/MAF association with the keys exported from the DTLS session,
  * TS-0003 clause 10.3.1; RFC 5705 applies to DTLS): the same hooks as the HTTP server's
@@ -56,6 +54,8 @@ M2M_API void m2m_coap_server_set_conn_hooks(m2m_coap_server *srv, const m2m_http
 /* Inside the handler (CoAP thread): the state open set for the current request's peer (NULL when
  * none). */
 M2M_API void *m2m_coap_conn_state(const m2m_coap_server *srv);
+/* Start the CoAP thread. */
+M2M_API M2M_WUR m2m_err m2m_coap_server_start(m2m_coap_server *srv);
 /* Stop and join the thread (any thread but the CoAP one; idempotent). */
 M2M_API void m2m_coap_server_stop(m2m_coap_server *srv);
 /* Stop, then free every session, key copy and association. NULL is a no-op. */

@@ -83,6 +83,9 @@ struct m2m_coap_server {
 	m2m_tls *tls;
 	m2m_coap_handler_fn fn;
 	void *fn_ctx;
+	m2m_http_conn_hooks hooks; /* per-peer service state; open NULL = none */
+	int hooks_index;           /* thread_index passed to open */
+	void *cur_state;           /* the state of the peer being answered */
 	SSL_CTX *ctx;
 	int dtls_fd, plain_fd;
 	struct sockaddr_storage dtls_addr;
@@ -98,9 +101,6 @@ struct m2m_coap_server {
 	atomic_bool stop;
 	uint8_t rx[COAP_DGRAM_MAX], tx[COAP_DGRAM_MAX];
 	m2mi_coap_opt opts[M2MI_COAP_MAX_NOPTS]; /* of the datagram in rx */
-	m2m_http_conn_hooks hooks;                /* per-peer service state; open NULL = none */
-	int hooks_index;                          /* thread_index passed to open */
-	void *cur_state;                          /* the state of the peer being answered */
 };
 
 static m2m_log_limiter refused_rl = M2M_LOG_LIMITER_INIT(1000);
@@ -175,7 +175,7 @@ static unsigned int psk_cb(SSL *ssl, const char *identity, unsigned char *psk, u
 		b = m2m_key_bytes(key, &n);
 		if (b == NULL || n == 0 || n > max)
 			r = M2M_E_KEY_LEN;
-		else if ((r = m2mi_psk_keep(srv->tls, ssl, key)) == M2M_OK) { /* the MAF's remote Km */
+		else {
 			memcpy(psk, b, n);
 			p->sa = sa;
 			p->has_sa = true;
@@ -496,12 +496,12 @@ static bool on_peer(m2m_coap_server *srv, struct peer *p)
 		if (!p->has_sa) /* a handshake without a PSK binding (cannot happen with PSK-only suites) */
 			return false;
 		p->established = true;
-		/* once per session, on its SSL: the exporter runs on the DTLS session (RFC 5705) */
-		if (srv->hooks.open != NULL) {
-			if (srv->hooks.open(srv->hooks.ctx, srv->hooks_index, p->ssl, &p->sa, &p->state) != M2M_OK)
-				return false;
-			p->opened = true;
-		}
+	}
+	/* once per session, on its SSL: the exporter runs on the DTLS session (RFC 5705) */
+	if (!p->opened && srv->hooks.open != NULL) {
+		if (srv->hooks.open(srv->hooks.ctx, srv->hooks_index, p->ssl, &p->sa, &p->state) != M2M_OK)
+			return false;
+		p->opened = true;
 	}
 	for (int i = 0; i < 64; i++) {
 		n = SSL_read(p->ssl, srv->rx, sizeof(srv->rx));
