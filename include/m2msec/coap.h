@@ -13,6 +13,7 @@
 #define M2MSEC_COAP_H
 
 #include "m2msec/err.h"
+#include "m2msec/http.h" /* m2m_http_conn_hooks: one hook shape for both bindings */
 #include "m2msec/primitive.h"
 #include "m2msec/sa.h"
 
@@ -39,6 +40,20 @@ M2M_API M2M_WUR m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m
 					    void *ctx, m2m_coap_server **out);
 /* The bound UDP port of the DTLS (secure) or plain endpoint, 0 when there is none. */
 M2M_API int m2m_coap_server_port(const m2m_coap_server *srv, bool secure);
+/*
+ * Per-peer service state (the MEF/MAF association with the keys exported from the DTLS session,
+ * TS-0003 clause 10.3.1; RFC 5705 applies to DTLS): the same hooks as the HTTP server's
+ * (m2m_http_conn_hooks), so a service plugs one pair into both bindings. open runs once per DTLS
+ * session, on the CoAP thread, right after its handshake and before its first request reaches the
+ * handler, with the session's SSL and association and thread_index as given here (the service's
+ * worker of the CoAP thread); an error drops the peer unanswered. close(ctx, state) runs when the
+ * peer is dropped (idle, error, shutdown, free). Plain CoAP has no peers: its requests see NULL.
+ * Set before m2m_coap_server_start(); a server without hooks behaves as before.
+ */
+M2M_API void m2m_coap_server_set_conn_hooks(m2m_coap_server *srv, const m2m_http_conn_hooks *hooks, int thread_index);
+/* Inside the handler (CoAP thread): the state open set for the current request's peer (NULL when
+ * none). */
+M2M_API void *m2m_coap_conn_state(const m2m_coap_server *srv);
 /* Start the CoAP thread. */
 M2M_API M2M_WUR m2m_err m2m_coap_server_start(m2m_coap_server *srv);
 /* Stop and join the thread (any thread but the CoAP one; idempotent). */

@@ -134,6 +134,9 @@ typedef struct m2m_mef_svc_config {
 	char maf_fqdns[M2M_CFG_STR];       /* maf-fqdns, default "": space-separated MAF-FQDNs, each
 					    * "<label>.<SP FQDN>"; a certificate with that DNS SAN is a
 					    * MAF (fetches SUID 21 only), never a CSE target */
+	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "" (off): CoAP over DTLS 1.2
+					    * (TS-0008), host:port; the same PSK resolver chain and
+					    * associations as https-listen; EST stays HTTPS only */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */
@@ -189,6 +192,9 @@ typedef struct m2m_maf_svc_config {
 	int psk_lookup_timeout_ms;         /* psk-lookup-timeout-ms, default 3000: deadline of a MEF fetch */
 	int psk_lookups_max;               /* psk-lookups-max, default 256: lookups one loop waits on */
 	int max_keys_per_client;           /* max-keys-per-client, default 64: unexpired keys per client */
+	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "" (off): CoAP over DTLS 1.2
+					    * (TS-0008), host:port; the same PSK resolvers and associations
+					    * as https-listen */
 } m2m_maf_svc_config;
 
 /* Fill cfg with the documented defaults of [maf]. */

@@ -517,3 +517,18 @@ m2m_err m2mi_coap_to_request(const m2mi_coap_msg *msg, const m2mi_coap_limits *l
 	}
 	return rc;
 }
+
+/* The request option table above, for the client direction (bindings/coap_client_map.c): one
+ * table of value lengths and kinds for both directions. */
+bool m2mi_coap_opt_spec(uint16_t num, size_t *min, size_t *max, bool *text, bool *repeat)
+{
+	const struct optdef *d = optdef(num);
+
+	if (d == NULL)
+		return false;
+	*min = d->min;
+	*max = d->max;
+	*text = d->kind == K_STR;
+	*repeat = d->rep;
+	return true;
+}

@@ -148,4 +148,8 @@ bool m2mi_coap_text_ok(const uint8_t *s, size_t n);
 /* The CoAP response code of rsc for operation op (TS-0008 Table 6.2.4-1). */
 uint8_t m2mi_coap_code_of(int rsc, m2m_op op);
 
+/* The value length range, kind (string or uint) and repeatability of an option this binding
+ * recognises (the table of coap_map.c); false for any other number. */
+bool m2mi_coap_opt_spec(uint16_t num, size_t *min, size_t *max, bool *text, bool *repeat);
+
 #endif

@@ -75,12 +75,17 @@ struct peer {
 	time_t born, last;
 	struct dedup seen[COAP_DEDUP];
 	unsigned next_seen;
+	bool opened;  /* the conn hooks' open succeeded: close runs at drop */
+	void *state;  /* what open set (m2m_coap_conn_state) */
 };
 
 struct m2m_coap_server {
 	m2m_tls *tls;
 	m2m_coap_handler_fn fn;
 	void *fn_ctx;
+	m2m_http_conn_hooks hooks; /* per-peer service state; open NULL = none */
+	int hooks_index;           /* thread_index passed to open */
+	void *cur_state;           /* the state of the peer being answered */
 	SSL_CTX *ctx;
 	int dtls_fd, plain_fd;
 	struct sockaddr_storage dtls_addr;
@@ -207,6 +212,8 @@ static void peer_free(struct peer *p)
 
 static void peer_drop(m2m_coap_server *srv, size_t i)
 {
+	if (srv->peers[i]->opened && srv->hooks.close != NULL)
+		srv->hooks.close(srv->hooks.ctx, srv->peers[i]->state); /* e.g. zeroizes the exported keys */
 	peer_free(srv->peers[i]);
 	srv->peers[i] = srv->peers[--srv->npeers];
 	srv->peers[srv->npeers] = NULL;
@@ -409,8 +416,11 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 	if (r == M2M_OK) {
 		if (sa == NULL)
 			m2m_response_error(&rsp, 5000, "no security association");
-		else
+		else {
+			srv->cur_state = p != NULL ? p->state : NULL;
 			srv->fn(srv->fn_ctx, sa, &req, &rsp);
+			srv->cur_state = NULL;
+		}
 		if (rsp.rsc == 0)
 			m2m_response_error(&rsp, 5000, "internal error");
 	}
@@ -486,6 +496,12 @@ static bool on_peer(m2m_coap_server *srv, struct peer *p)
 		if (!p->has_sa) /* a handshake without a PSK binding (cannot happen with PSK-only suites) */
 			return false;
 		p->established = true;
+	}
+	/* once per session, on its SSL: the exporter runs on the DTLS session (RFC 5705) */
+	if (!p->opened && srv->hooks.open != NULL) {
+		if (srv->hooks.open(srv->hooks.ctx, srv->hooks_index, p->ssl, &p->sa, &p->state) != M2M_OK)
+			return false;
+		p->opened = true;
 	}
 	for (int i = 0; i < 64; i++) {
 		n = SSL_read(p->ssl, srv->rx, sizeof(srv->rx));
@@ -651,6 +667,19 @@ m2m_err m2m_coap_server_start(m2m_coap_server *srv)
 		return M2M_E_INTERNAL;
 	srv->started = true;
 	return M2M_OK;
+}
+
+void m2m_coap_server_set_conn_hooks(m2m_coap_server *srv, const m2m_http_conn_hooks *hooks, int thread_index)
+{
+	if (srv == NULL || srv->started)
+		return;
+	srv->hooks = hooks != NULL ? *hooks : (m2m_http_conn_hooks){NULL, NULL, NULL};
+	srv->hooks_index = thread_index;
+}
+
+void *m2m_coap_conn_state(const m2m_coap_server *srv)
+{
+	return srv != NULL ? srv->cur_state : NULL;
 }
 
 void m2m_coap_server_stop(m2m_coap_server *srv)
