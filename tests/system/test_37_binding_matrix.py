@@ -416,14 +416,7 @@ CASES = {n[len("case_"):]: f for n, f in sorted(globals().items()) if n.startswi
 # Where a binding answers differently from the others: run, and counted as skipped with the reason
 # while it still differs (so the gap shows in the count); once it is fixed the test fails until
 # the entry goes.
-DIVERGENT = {
-    ("ty_on_retrieve_delete", "https-psk"): "the HTTP binding ignores Content-Type (and so its ty) on GET and "
-    "DELETE (2000 / 4004) where CoAP (oneM2M-TY) and WebSocket (ty) refuse it with 4000; src/bindings/http_parse.c",
-}
-DIVERGENT[("ty_on_retrieve_delete", "https-cert")] = DIVERGENT[("ty_on_retrieve_delete", "https-psk")]
-for _w in ("wss-cert", "wss-psk"):
-    DIVERGENT[("discovery", _w)] = ("filter criteria (\"fc\") are not implemented in the JSON primitive mapping "
-                                    "the WebSocket binding shares with MQTT (5001); src/bindings/mqtt_map.c")
+DIVERGENT = {}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
