@@ -300,7 +300,12 @@ def broker_ready(c):
     if c.broker is None:
         return
     from test_36_mqtt_cse import wait_broker_log
-    wait_broker_log(c.broker, "Sending SUBACK to id-in")
+    guard = threading.Timer(300, c.broker.proc.terminate)  # hang guard only, never an assertion
+    guard.start()
+    try:
+        wait_broker_log(c.broker, "Sending SUBACK to id-in")
+    finally:
+        guard.cancel()
     threading.Thread(target=lambda: [c.broker.log.append(line) for line in c.broker.proc.stderr], daemon=True).start()
 
 
@@ -314,10 +319,15 @@ def cse(m2msec_bin, tmp_path_factory):
     c.adapters = {a.name: a(c) for a in ADAPTERS}
     c.coaps_port, c.coap_port, c.wss_port = free_port(), free_port(), free_port()
     mqtt = start_broker(c)
-    c.start("coaps-listen = 127.0.0.1:%d\ncoap-listen = 127.0.0.1:%d\nwss-listen = 127.0.0.1:%d\n" % (
-        c.coaps_port, c.coap_port, c.wss_port) + mqtt)
-    wait_port(c.wss_port, c.proc)
-    broker_ready(c)
+    try:
+        c.start("coaps-listen = 127.0.0.1:%d\ncoap-listen = 127.0.0.1:%d\nwss-listen = 127.0.0.1:%d\n" % (
+            c.coaps_port, c.coap_port, c.wss_port) + mqtt)
+        wait_port(c.wss_port, c.proc)
+        broker_ready(c)
+    except BaseException:
+        if c.broker is not None:
+            c.broker.stop()
+        raise
     for a in c.adapters.values():
         if hasattr(a, "ready"):
             a.ready()
