@@ -129,6 +129,10 @@ class CoapsPsk:
         return coap(self.c, "get", "/cse-in/" + self.rn, self.origin, self.ident, key=ascii_key()) is None
 
 
+FC_INT = {"fu", "lim", "lvl", "ofst", "fo", "sza", "szb"}
+FC_LIST = {"ty": int, "lbl": str, "cty": str}
+
+
 class WssCert:
     name, origin = "wss-cert", "Cmxwc"
 
@@ -148,8 +152,12 @@ class WssCert:
             fields.append(("ty", str(ty)))
         fc = {}
         for k, v in query or ():
-            if k == "fu":  # filter criteria go in "fc" (TS-0004 Table 8.2.2-1, TS-0020 clause 5.2)
-                fc[k] = v
+            # filter criteria go in "fc" (TS-0004 Table 6.3.5.8-1, TS-0020 clause 5.2): integers as
+            # JSON integers (anything else as it is, to be refused), lists as arrays
+            if k in FC_INT:
+                fc[k] = int(v) if str(v).isdigit() else v
+            elif k in FC_LIST:
+                fc.setdefault(k, []).extend(FC_LIST[k](x) for x in str(v).split("+"))
             else:
                 fields.append((k, str(v) if k == "rcn" else json.dumps([v])))
         if fc:
@@ -462,6 +470,25 @@ def case_discovery(b, c):
     assert r.rsc == 2000, r
     uril = json.loads(r.body)["m2m:uril"]
     assert "cse-in/" + b.rn in uril and not [u for u in uril if "mxother" in u or "mxrole" in u], uril
+
+
+def case_filter_criteria(b, c):
+    # TS-0004 Table 6.3.5.8-1 in each binding's own encoding (the HTTP and CoAP query, the JSON
+    # "fc" of WebSocket and MQTT): the same conditions select the same resources, the same bad
+    # value is refused the same way
+    ae = "/cse-in/" + b.rn
+    for rn, extra in (("fca", ',"lbl":["mxf"]'), ("fcb", "")):
+        r = b.request("POST", ae, b.origin, '{"m2m:cnt":{"rn":"%s"%s}}' % (rn, extra), ty=3)
+        assert r.rsc == 2001, r
+    r = b.request("GET", ae, b.origin, query=[("fu", 1), ("ty", 3), ("lbl", "mxf")])
+    assert r.rsc == 2000, r
+    uril = json.loads(r.body)["m2m:uril"]
+    assert [u for u in uril if "/fc" in u] == ["cse-in/%s/fca" % b.rn], uril
+    r = b.request("GET", ae, b.origin, query=[("fu", 1), ("ty", 3), ("lim", 1)])
+    assert r.rsc == 2000 and len(json.loads(r.body)["m2m:uril"]) == 1, r
+    r = b.request("GET", ae, b.origin, query=[("fu", 1), ("ty", 4), ("lbl", "mxf")])
+    assert r.rsc == 2000 and json.loads(r.body).get("m2m:uril", []) == [], r
+    assert b.request("GET", ae, b.origin, query=[("fu", 1), ("lim", "x")]).rsc == 4000
 
 
 def case_unknown_target(b, c):
