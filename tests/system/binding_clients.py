@@ -2,7 +2,8 @@
 """Independent clients of the non-HTTP bindings, shared by the system tests (test_33 CoAP/DTLS,
 test_35 WebSocket, test_37 the binding matrix): `coap-client-openssl` (libcoap3-bin) with `-u/-k`
 PSK and the oneM2M options given with `-O` (TS-0008 Table 6.2.2.4.0-1: From 279, RQI 283, RVI
-271, TY 267), and Python `websockets` over TLS with a client certificate (TS-0020 clause 7).
+271, TY 267), Python `websockets` over TLS with a client certificate (TS-0020 clause 7), and
+`mosquitto_rr` / `mosquitto_pub` with a TLS certificate or PSK through a broker (TS-0010).
 
 libcoap 4.3.1 (the client) discards a response carrying critical options it does not know, and
 every oneM2M option is critical; so the answer is read from the client's debug trace of the
@@ -318,3 +319,25 @@ def dtls_exported_coap(port, identity, key_hex, exporter, msg):
         return None
     code, opts, payload = parse_coap(buf[j:])
     return CoapReply(code, opts, payload.decode(errors="replace")), m.group(1).decode().upper()
+
+
+# ---- MQTT through a broker (TS-0010): `mosquitto_rr` (mosquitto-clients) -------------------------
+# One process per request: it subscribes to the response topic, publishes the request once the
+# broker acknowledged the subscription (so no answer can be missed), and prints the first message
+# on the response topic. -W is a hang guard only: a request that gets no answer returns None.
+
+def mqtt_rr(conn, cid, req_topic, resp_topic, text):
+    """conn: mosquitto client arguments (host, port, TLS certificate or PSK); returns the answer as
+    a dict, or None when the broker refused the client or nothing came back."""
+    cp = subprocess.run(["mosquitto_rr", *conn, "-i", cid, "-q", "1", "-t", req_topic, "-e", resp_topic,
+                         "-m", text, "-W", "60", "-N", "-F", "%p"], capture_output=True, text=True, timeout=120)
+    if cp.returncode != 0 or not cp.stdout:
+        return None
+    return json.loads(cp.stdout)
+
+
+def mqtt_connect_refused(conn, cid, topic):
+    """True when the broker refuses the TLS handshake or the connection (mosquitto_pub fails)."""
+    cp = subprocess.run(["mosquitto_pub", *conn, "-i", cid, "-q", "1", "-t", topic, "-m", "{}"],
+                        capture_output=True, text=True, timeout=120)
+    return cp.returncode != 0

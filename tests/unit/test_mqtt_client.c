@@ -13,6 +13,7 @@
 #include "m2msec/hex.h"
 #include "m2msec/mqtt.h"
 #include "m2msec/mqttclient.h"
+#include "m2msec/originator.h"
 #include "m2msec/rsc.h"
 #include "m2msec/tls.h"
 
@@ -26,10 +27,16 @@ static void handler(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response 
 {
 	struct seen *s = ctx;
 
+	m2m_origin_ctx octx = {.cse_id = "/id-in", .sp_id = "//m2msec.example.com"};
+	bool authn;
+	int rsc;
+
 	s->calls++;
 	s->sa = *sa;
 	snprintf(s->fr, sizeof(s->fr), "%s", req->fr ? req->fr : "");
-	rsp->rsc = req->op == M2M_OP_CREATE ? M2M_RSC_CREATED : M2M_RSC_OK;
+	/* the CSE's first step (services/cse/cse.c): its originator rules with this association */
+	rsc = m2m_originator_check(&octx, sa, req, &authn, NULL, NULL, 0);
+	rsp->rsc = rsc != 0 ? rsc : req->op == M2M_OP_CREATE ? M2M_RSC_CREATED : M2M_RSC_OK;
 }
 
 static const m2m_mqtt_client_config good = {.broker = "mqtts://127.0.0.1:8883", .ca = "ca.pem",
@@ -108,8 +115,8 @@ static void test_config(void **state)
 	m2m_mqtt_client_free(NULL);
 }
 
-/* Clause 7.2: on a req topic the broker vouches for the originator level; From must equal it
- * (4106) and becomes the association's bound AE-ID. */
+/* Clause 7.2: on a req topic the broker vouches for the originator level; the association is
+ * bound to it, and the CSE's originator rules judge From against it as over HTTPS. */
 static void test_request(void **state)
 {
 	struct seen s;
@@ -127,34 +134,44 @@ static void test_request(void **state)
 	assert_int_equal(s.sa.entity, M2M_ENTITY_AE);
 	assert_string_equal(s.sa.bound_id, "CAE01");
 	assert_string_equal(s.sa.credential_id, "");
-	/* no type level: JSON, the answer still names /json */
+	/* no type level: JSON, the answer still names /json; the level read back as an SP-relative
+	 * AE-ID, which a Registree AE may not use as From (TS-0004 7.3.2.1: 4000, as over HTTPS) */
 	assert_int_equal(process(c, "/oneM2M/req/id-in:CAE01/id-in",
 				 "{\"op\":2,\"to\":\"/id-in\",\"fr\":\"/id-in/CAE01\",\"rqi\":\"r2\",\"rvi\":\"3\"}", topic,
 				 NULL),
-			 M2M_RSC_OK);
+			 M2M_RSC_BAD_REQUEST);
 	assert_string_equal(topic, "/oneM2M/resp/id-in:CAE01/id-in/json");
 	assert_string_equal(s.sa.bound_id, "/id-in/CAE01");
 	assert_int_equal(s.calls, 2);
-	/* spoofed From: 4106, the CSE never sees it */
+	/* spoofed From: 4106 from the originator rules (the association is CAE01's) */
 	assert_int_equal(process(c, "/oneM2M/req/CAE01/id-in/json",
 				 "{\"op\":2,\"to\":\"/id-in\",\"fr\":\"CAE02\",\"rqi\":\"r3\",\"rvi\":\"3\"}", topic, rqi),
 			 M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED);
 	assert_string_equal(rqi, "r3");
 	assert_string_equal(topic, "/oneM2M/resp/CAE01/id-in/json");
-	assert_int_equal(s.calls, 2);
-	/* a CSE-ID originator: its topic form "id-mn" cannot be told from an AE's: 4107 */
+	assert_string_equal(s.sa.bound_id, "CAE01");
+	/* From missing, and a CSE-ID From on an AE's topic: 4000 as over HTTPS */
+	assert_int_equal(process(c, "/oneM2M/req/CAE01/id-in/json",
+				 "{\"op\":2,\"to\":\"/id-in\",\"rqi\":\"r3\",\"rvi\":\"3\"}", topic, NULL),
+			 M2M_RSC_BAD_REQUEST);
+	assert_int_equal(process(c, "/oneM2M/req/Cx/id-in/json",
+				 "{\"op\":2,\"to\":\"/id-in\",\"fr\":\"/Cx\",\"rqi\":\"r5\",\"rvi\":\"3\"}", topic, NULL),
+			 M2M_RSC_BAD_REQUEST);
+	assert_int_equal(s.calls, 5);
+	/* a level that reads as a CSE-ID ("id-mn" -> "/id-mn"): 4107, the CSE never sees it */
 	assert_int_equal(process(c, "/oneM2M/req/id-mn/id-in/json",
 				 "{\"op\":2,\"to\":\"/id-in\",\"fr\":\"/id-mn\",\"rqi\":\"r4\",\"rvi\":\"3\"}", topic, NULL),
 			 M2M_RSC_SECURITY_ASSOCIATION_REQUIRED);
-	assert_int_equal(process(c, "/oneM2M/req/Cx/id-in/json",
-				 "{\"op\":2,\"to\":\"/id-in\",\"fr\":\"/Cx\",\"rqi\":\"r5\",\"rvi\":\"3\"}", topic, NULL),
+	assert_int_equal(process(c, "/oneM2M/req/:sp.example.org:id-mn/id-in/json",
+				 "{\"op\":2,\"to\":\"/id-in\",\"fr\":\"//sp.example.org/id-mn\",\"rqi\":\"r6\",\"rvi\":\"3\"}",
+				 topic, NULL),
 			 M2M_RSC_SECURITY_ASSOCIATION_REQUIRED);
-	assert_int_equal(s.calls, 2);
+	assert_int_equal(s.calls, 5);
 	/* mapping refusals are answered, not handled */
 	assert_int_equal(process(c, "/oneM2M/req/CAE01/id-in/xml", "<x/>", topic, NULL), 4015);
 	assert_int_equal(process(c, "/oneM2M/req/CAE01/id-in/json", "{\"op\":2", topic, NULL), M2M_RSC_BAD_REQUEST);
 	assert_int_equal(process(c, "/oneM2M/req/CAE01/id-in/json", "", topic, NULL), M2M_RSC_BAD_REQUEST);
-	assert_int_equal(s.calls, 2);
+	assert_int_equal(s.calls, 5);
 	m2m_mqtt_client_free(c);
 }
 
