@@ -416,11 +416,8 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 	if (r == M2M_OK) {
 		if (sa == NULL)
 			m2m_response_error(&rsp, 5000, "no security association");
-		else {
-			srv->cur_state = p != NULL ? p->state : NULL;
+		else
 			srv->fn(srv->fn_ctx, sa, &req, &rsp);
-			srv->cur_state = NULL;
-		}
 		if (rsp.rsc == 0)
 			m2m_response_error(&rsp, 5000, "internal error");
 	}
@@ -511,8 +508,10 @@ static bool on_peer(m2m_coap_server *srv, struct peer *p)
 			return e == SSL_ERROR_WANT_READ;
 		}
 		p->last = time(NULL);
-		if ((olen = answer(srv, &p->sa, srv->rx, (size_t)n, p, NULL)) > 0 &&
-		    SSL_write(p->ssl, srv->tx, (int)olen) <= 0)
+		srv->cur_state = p->state; /* m2m_coap_conn_state() inside the handler */
+		olen = answer(srv, &p->sa, srv->rx, (size_t)n, p, NULL);
+		srv->cur_state = NULL;
+		if (olen > 0 && SSL_write(p->ssl, srv->tx, (int)olen) <= 0)
 			ERR_clear_error();
 	}
 	return true;

@@ -18,9 +18,9 @@ import time
 
 import pytest
 
-from binding_clients import (ACK, COAP_CLIENT, CoapReply, ascii_key, coap, coap_datagram, dtls_exported_coap,
-                             parse_opts)
+from binding_clients import ACK, COAP_CLIENT, CoapReply, ascii_key, coap, parse_opts
 from cse_harness import free_port
+from dtls_coap import coap_datagram, dtls_exported_coap
 from svc_harness import Svc, cert_request, make_pki, psk_exported_call
 
 MEF_FQDN = "mef.sp.example.com"
