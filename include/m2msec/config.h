@@ -82,6 +82,8 @@ typedef struct m2m_cse_config {
 	char mqtt_key[M2M_CFG_STR];        /* mqtt-key, default "": its private key (0600) */
 	bool mqtt_acl_enforced;            /* mqtt-acl-enforced, default false: the broker enforces the
 					    * ACL of `m2msec mqtt-acl` (required by mqtt-broker) */
+	int coap_block_size;               /* coap-block-size, default 1024: Block2 size of large CoAP
+					    * answers (RFC 7959), a power of two 16..1024 */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */
