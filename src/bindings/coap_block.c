@@ -344,8 +344,11 @@ static m2m_err reply_continue(m2mi_coap_block_act *act, const m2mi_coap_blockopt
 
 /* ---- the request half ------------------------------------------------------------------------ */
 
-/* SHA-256 of the method and every option but Block1/2 and Size1/2 (RFC 7959 clauses 2.4, 2.5). */
-static bool fingerprint(const m2mi_coap_msg *msg, uint8_t fp[32])
+/* SHA-256 of the method and every option but Block1/2 and Size1/2 (RFC 7959 clauses 2.4, 2.5).
+ * For a Block2 continuation (!body) also without Request-Tag and ETag: Request-Tag tells body
+ * transfers apart (RFC 9175 clause 3) and a client may leave it, or add an ETag, when it asks
+ * for the later blocks of the answer. */
+static bool fingerprint(const m2mi_coap_msg *msg, bool body, uint8_t fp[32])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	bool ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(c, &msg->code, 1) == 1;
@@ -355,7 +358,8 @@ static bool fingerprint(const m2mi_coap_msg *msg, uint8_t fp[32])
 		uint8_t h[6] = {(uint8_t)(o->num >> 8), (uint8_t)o->num, (uint8_t)(o->len >> 24), (uint8_t)(o->len >> 16),
 				(uint8_t)(o->len >> 8), (uint8_t)o->len};
 		if (o->num == M2MI_COAP_OPT_BLOCK1 || o->num == M2MI_COAP_OPT_BLOCK2 || o->num == M2MI_COAP_OPT_SIZE1 ||
-		    o->num == M2MI_COAP_OPT_SIZE2)
+		    o->num == M2MI_COAP_OPT_SIZE2 ||
+		    (!body && (o->num == M2MI_COAP_OPT_REQUEST_TAG || o->num == M2MI_COAP_OPT_ETAG)))
 			continue;
 		ok = EVP_DigestUpdate(c, h, sizeof(h)) == 1 && (o->len == 0 || EVP_DigestUpdate(c, o->val, o->len) == 1);
 	}
@@ -404,7 +408,7 @@ static m2m_err block1(m2mi_coap_blocks *st, const uint8_t *peer, size_t peerlen,
 		      const m2mi_coap_blockopt *b1, int64_t now, m2mi_coap_block_act *act)
 {
 	size_t bs = M2MI_COAP_BLOCK_BYTES(b1->szx), off, ncap;
-	struct xfer *x = find(st, X_REASM, peer, peerlen, act->fp);
+	struct xfer *x = find(st, X_REASM, peer, peerlen, act->fp1);
 	uint8_t *nb;
 
 	if (b1->more ? msg->payload_len != bs : msg->payload_len > bs)
@@ -423,7 +427,7 @@ static m2m_err block1(m2mi_coap_blocks *st, const uint8_t *peer, size_t peerlen,
 			return refuse(act, C(5, 3), M2M_RSC_INTERNAL_SERVER_ERROR,
 				      "too many block-wise transfers in progress, try later");
 		}
-		if ((x = add_xfer(st, X_REASM, peer, peerlen, act->fp, now)) == NULL)
+		if ((x = add_xfer(st, X_REASM, peer, peerlen, act->fp1, now)) == NULL)
 			return M2M_E_NOMEM;
 		if ((x->body = malloc(bs)) == NULL) {
 			drop(st, x);
@@ -526,7 +530,7 @@ m2m_err m2mi_coap_block_request(m2mi_coap_blocks *st, const uint8_t *peer, size_
 		return refuse(act, C(4, 0), M2M_RSC_BAD_REQUEST, "block size exponent 7 is reserved (RFC 7959 clause 2.2)");
 	for (size_t i = 0; os1 != NULL && i < os1->len; i++)
 		size1 = size1 << 8 | os1->val[i];
-	if (!fingerprint(msg, act->fp))
+	if (!fingerprint(msg, false, act->fp) || !fingerprint(msg, true, act->fp1))
 		return M2M_E_NOMEM;
 	m2mi_coap_blocks_expire(st, now);
 	if (size1 > st->lim.max_body || msg->payload_len > st->lim.max_body)

@@ -11,7 +11,8 @@
  * transport (the authenticated identity of a DTLS association, the address and port of a plain
  * CoAP client), the fingerprint a SHA-256 of the method and every option of the request except
  * Block1, Block2, Size1 and Size2 (RFC 7959 clauses 2.4, 2.5: the token may change from block to
- * block; any other changed option is another request). So two peers never share a transfer, and
+ * block; any other changed option is another request; for the answer's blocks also without
+ * Request-Tag and ETag). So two peers never share a transfer, and
  * a block whose options changed finds nothing (4.08).
  */
 #ifndef M2M_BINDINGS_COAP_BLOCK_H
@@ -100,7 +101,8 @@ typedef struct m2mi_coap_block_act {
 	bool echo1;             /* PASS after Block1: the answer carries block1 (RFC 7959 clause 2.3) */
 	m2mi_coap_blockopt block1;
 	size_t want2;           /* PASS: the Block2 size of the answer */
-	uint8_t fp[32];         /* the request's fingerprint */
+	uint8_t fp[32];         /* the request's fingerprint for its answer (Block2) */
+	uint8_t fp1[32];        /* ... for its body (Block1: with Request-Tag, RFC 9175) */
 	m2mi_coap_block_reply rep; /* REPLY */
 } m2mi_coap_block_act;
 

@@ -52,17 +52,34 @@ def parse_value(text):
 
 
 def parse_opts(text):
+    """Options of a trace line: numbered ones (the oneM2M options libcoap does not know) as bytes
+    under their number, named ones (Block2:1/M/1024, Size2:3201, ETag:0x...) as text under their
+    name (the last one when repeated)."""
     opts = {}
-    for m in re.finditer(r"(?:^|, )(\d+):((?:\\x[0-9A-Fa-f]{2}|[^,\\])*)", text or ""):
-        opts[int(m.group(1))] = parse_value(m.group(2))
+    for m in re.finditer(r"(?:^|, )(\d+|[A-Za-z][A-Za-z0-9-]*):((?:\\x[0-9A-Fa-f]{2}|[^,\\])*)", text or ""):
+        if m.group(1).isdigit():
+            opts[int(m.group(1))] = parse_value(m.group(2))
+        else:
+            opts[m.group(1)] = m.group(2)
     return opts
 
 
 def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, rqi="rq1", secure=True,
-         rvi="3"):
+         rvi="3", body_file=None, block=None, local_port=None, extra=()):
     """One request to the CSE `c` (c.coaps_port / c.coap_port, c.coap_keys); rqi / rvi None leave
-    the option out. Returns CoapReply or None when nothing came back (e.g. a failed handshake)."""
+    the option out. Returns CoapReply or None when nothing came back (e.g. a failed handshake).
+    Block-wise (RFC 7959): body_file is sent with -f in Block1 blocks of -b `block` ("SIZE" or
+    "NUM,SIZE": a GET then asks for Block2 block NUM); 2.31 Continue answers are passed over, the
+    reply is the final one. local_port fixes the client's source port (-p: one plain CoAP peer
+    over several runs). extra: more client arguments (e.g. ["-O", "23,0x16"])."""
     args = [COAP_CLIENT, "-B", "4", "-v", "7", "-m", method]
+    if block is not None:
+        args += ["-b", str(block)]
+    if local_port is not None:
+        args += ["-p", str(local_port)]
+    if body_file is not None:
+        args += ["-t", "50", "-f", body_file]
+    args += list(extra)
     if rvi is not None:
         args += ["-O", "271,%s" % rvi]
     if rqi is not None:
@@ -84,7 +101,7 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
     try:
         for line in p.stdout:
             m = ACK.search(line.rstrip("\n"))
-            if m and m.group(1) != "RST" and "t:CON" not in line:
+            if m and m.group(1) != "RST" and "t:CON" not in line and m.group(2) != "2.31":
                 return CoapReply(m.group(2), parse_opts(m.group(3)), m.group(4))
         return None
     finally:
