@@ -8,8 +8,10 @@
  * fingerprint; the store is bounded in transfers and bytes, per peer and in total, and an idle
  * transfer expires. No sockets, no clock: the server, the unit tests and the fuzzer feed it.
  */
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <openssl/evp.h>
 
@@ -96,6 +98,45 @@ static uint8_t szx_of(size_t bytes)
 	while (s < 6 && M2MI_COAP_BLOCK_BYTES(s) < bytes)
 		s++;
 	return s;
+}
+
+/* ---- peers ----------------------------------------------------------------------------------- */
+
+size_t m2mi_coap_block_peer_sa(const m2m_sa *sa, const void *session, uint8_t *out)
+{
+	size_t n = 0, a, b;
+
+	if (sa != NULL && (sa->credential_id[0] != '\0' || sa->bound_id[0] != '\0')) {
+		a = strnlen(sa->credential_id, sizeof(sa->credential_id));
+		b = strnlen(sa->bound_id, sizeof(sa->bound_id));
+		out[n++] = 'D';
+		out[n++] = (uint8_t)sa->kind;
+		memcpy(out + n, sa->credential_id, a);
+		n += a;
+		out[n++] = 0;
+		memcpy(out + n, sa->bound_id, b);
+		return n + b;
+	}
+	out[0] = 'S';
+	memcpy(out + 1, &session, sizeof(session));
+	return 1 + sizeof(session);
+}
+
+size_t m2mi_coap_block_peer_addr(const struct sockaddr *from, uint8_t *out)
+{
+	memset(out, 0, 20);
+	out[0] = 'U';
+	out[1] = (uint8_t)from->sa_family;
+	if (from->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)from;
+		memcpy(out + 2, &a6->sin6_addr, 16);
+		memcpy(out + 18, &a6->sin6_port, 2);
+	} else if (from->sa_family == AF_INET) {
+		const struct sockaddr_in *a4 = (const struct sockaddr_in *)from;
+		memcpy(out + 2, &a4->sin_addr, 4);
+		memcpy(out + 18, &a4->sin_port, 2);
+	}
+	return 20;
 }
 
 /* ---- the store ------------------------------------------------------------------------------- */

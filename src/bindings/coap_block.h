@@ -23,6 +23,9 @@
 #include <stdint.h>
 
 #include "bindings/coap_map.h"
+#include "m2msec/sa.h"
+
+struct sockaddr;
 
 /* A Block1/Block2 value (RFC 7959 clause 2.2): block number, more flag, size exponent. */
 typedef struct m2mi_coap_blockopt {
@@ -56,6 +59,14 @@ typedef struct m2mi_coap_block_limits {
 #define M2MI_COAP_BLOCK_MAX_OPTS (M2MI_COAP_OUT_MAX_OPTS + 6)
 
 typedef struct m2mi_coap_blocks m2mi_coap_blocks;
+
+/* The peer key of a DTLS association: its authenticated identity (Credential-ID and bound ID),
+ * so two identities never share a transfer and a client may continue in a new session of the same
+ * identity; an association without a name (not made by the PSK chain) falls back to session, an
+ * opaque per-session pointer. out holds M2MI_COAP_BLOCK_PEER_MAX bytes; returns the length. */
+size_t m2mi_coap_block_peer_sa(const m2m_sa *sa, const void *session, uint8_t *out);
+/* The peer key of a plain CoAP client: its address and port (AF_INET / AF_INET6). */
+size_t m2mi_coap_block_peer_addr(const struct sockaddr *from, uint8_t *out);
 
 M2M_WUR m2m_err m2mi_coap_blocks_new(const m2mi_coap_block_limits *lim, m2mi_coap_blocks **out);
 void m2mi_coap_blocks_free(m2mi_coap_blocks *st);

@@ -333,41 +333,6 @@ static bool encode(m2m_coap_server *srv, const m2mi_coap_msg *msg, size_t *len)
 	return m2mi_coap_encode(msg, srv->tx, sizeof(srv->tx), len) == M2M_OK;
 }
 
-/* The owner of block-wise transfers (bindings/coap_block.h): the authenticated identity of a
- * DTLS association, so two identities never share a transfer and a client may fetch later blocks
- * in a new session of the same identity; the address and port of a plain CoAP client. */
-static size_t peer_key(const m2m_sa *sa, const struct peer *p, const struct sockaddr *from, uint8_t *out)
-{
-	size_t n = 0, a, b;
-	int fam = 0;
-
-	if (p != NULL && sa != NULL && (sa->credential_id[0] != '\0' || sa->bound_id[0] != '\0')) {
-		a = strnlen(sa->credential_id, sizeof(sa->credential_id));
-		b = strnlen(sa->bound_id, sizeof(sa->bound_id));
-		out[n++] = 'D';
-		out[n++] = (uint8_t)sa->kind;
-		memcpy(out + n, sa->credential_id, a);
-		n += a;
-		out[n++] = 0;
-		memcpy(out + n, sa->bound_id, b);
-		return n + b;
-	}
-	if (p != NULL) { /* an association without a name (cannot happen with PSK): this session only */
-		out[0] = 'S';
-		memcpy(out + 1, &p, sizeof(p));
-		return 1 + sizeof(p);
-	}
-	out[n++] = 'U';
-	m2mi_addr_from_sockaddr(from, &fam, out + 2);
-	out[1] = (uint8_t)fam;
-	n = 18;
-	if (from->sa_family == AF_INET6)
-		memcpy(out + n, &((const struct sockaddr_in6 *)from)->sin6_port, 2);
-	else
-		memcpy(out + n, &((const struct sockaddr_in *)from)->sin_port, 2);
-	return n + 2;
-}
-
 /* The request's oneM2M-RQI, to echo in a refusal made before the mapping ran. */
 static char *rqi_of(const m2mi_coap_msg *msg)
 {
@@ -426,7 +391,8 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 			}
 	/* RFC 7959: a Block1 block is collected (2.31) or completes the body; a later Block2 block
 	 * comes from the store; neither reaches the CSE more than once */
-	pklen = peer_key(sa, p, from, pk);
+	/* the transfer's owner: the DTLS association's identity, a plain client's address and port */
+	pklen = p != NULL ? m2mi_coap_block_peer_sa(sa, p, pk) : m2mi_coap_block_peer_addr(from, pk);
 	if (m2mi_coap_block_request(srv->blocks, pk, pklen, &msg, now, &act) != M2M_OK) {
 		m2mi_coap_block_act_clear(&act);
 		act.verdict = M2MI_COAP_BLOCK_REFUSE;

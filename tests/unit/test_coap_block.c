@@ -6,9 +6,13 @@
  * Size2, a smaller SZX, never a second run), per-peer separation, limits and expiry.
  */
 #include "m2m_test.h"
+#include <stdio.h>
 #include "bindings/coap_block.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #define C(c, d) M2MI_COAP_CODE(c, d)
 
@@ -417,6 +421,42 @@ static void test_limits(void **state)
 	m2mi_coap_blocks_free(st);
 }
 
+/* Peer keys: a DTLS identity (not its session), or a plain client's address and port. */
+static void test_peer_keys(void **state)
+{
+	m2m_sa a = {0}, b = {0};
+	uint8_t k1[M2MI_COAP_BLOCK_PEER_MAX], k2[M2MI_COAP_BLOCK_PEER_MAX];
+	size_t n1, n2;
+	struct sockaddr_in s1 = {0}, s2;
+	int x = 0, y = 0;
+
+	(void)state;
+	a.kind = b.kind = M2M_SA_PSK;
+	snprintf(a.credential_id, sizeof(a.credential_id), "kpsa-1@sp");
+	snprintf(a.bound_id, sizeof(a.bound_id), "Cdev1");
+	b = a;
+	n1 = m2mi_coap_block_peer_sa(&a, &x, k1);
+	n2 = m2mi_coap_block_peer_sa(&b, &y, k2); /* another session, the same identity */
+	assert_true(n1 == n2 && memcmp(k1, k2, n1) == 0);
+	snprintf(b.credential_id, sizeof(b.credential_id), "kpsa-2@sp"); /* same AE, another credential */
+	n2 = m2mi_coap_block_peer_sa(&b, &y, k2);
+	assert_false(n1 == n2 && memcmp(k1, k2, n1) == 0);
+	memset(&b, 0, sizeof(b)); /* no name: per session */
+	n1 = m2mi_coap_block_peer_sa(&b, &x, k1);
+	n2 = m2mi_coap_block_peer_sa(&b, &y, k2);
+	assert_false(n1 == n2 && memcmp(k1, k2, n1) == 0);
+	s1.sin_family = AF_INET;
+	s1.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s1.sin_port = htons(5683);
+	s2 = s1;
+	s2.sin_port = htons(5684);
+	n1 = m2mi_coap_block_peer_addr((const struct sockaddr *)&s1, k1);
+	n2 = m2mi_coap_block_peer_addr((const struct sockaddr *)&s2, k2);
+	assert_true(n1 == n2 && memcmp(k1, k2, n1) != 0);
+	n2 = m2mi_coap_block_peer_addr((const struct sockaddr *)&s1, k2);
+	assert_memory_equal(k1, k2, n1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_block1_then_block2),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_peer_keys),
 	};
 
 	fill();
