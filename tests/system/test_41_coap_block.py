@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import threading
 
 import pytest
@@ -21,6 +22,7 @@ from binding_clients import ascii_key, coap
 from cse_harness import SP, Cse, free_port
 
 MAX_BODY = 16384
+BLOCK = 512  # coap-block-size: the CSE's own block size for answers (the default is 1024)
 BOX = "/cse-in/cdev1/box"
 AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
 
@@ -43,8 +45,8 @@ def cse(m2msec_bin, tmp_path_factory):
         c.coap_keys[ident(name)] = ascii_key()
         c.psks[ident(name)] = (c.coap_keys[ident(name)].encode().hex(), "Cdev1")
     c.coaps_port, c.coap_port = free_port(), free_port()
-    c.start("coaps-listen = 127.0.0.1:%d\ncoap-listen = 127.0.0.1:%d\nmax-body = %d\n"
-            "dev-admin-over-plain-http = true\n" % (c.coaps_port, c.coap_port, MAX_BODY))
+    c.start("coaps-listen = 127.0.0.1:%d\ncoap-listen = 127.0.0.1:%d\nmax-body = %d\ncoap-block-size = %d\n"
+            "dev-admin-over-plain-http = true\n" % (c.coaps_port, c.coap_port, MAX_BODY, BLOCK))
     assert c.psk("POST", "/cse-in", "Cdev1", ID1, AE_BODY % "cdev1", ty=2).rsc == 2001
     assert c.psk("POST", "/cse-in/cdev1", "Cdev1", ID1, '{"m2m:cnt":{"rn":"box"}}', ty=3).rsc == 2001
     yield c
@@ -76,7 +78,7 @@ def block(opt):
     return int(num), more == "M", int(size)
 
 
-def b2(num, szx=6):
+def b2(num, szx=5):
     v = num << 4 | szx
     return "23,0x%02x" % v if v < 256 else "23,0x%04x" % v
 
@@ -140,15 +142,18 @@ def test_rfc7959_2_4_block2_retrieve_over_dtls(cse, tmp_path):
     assert cse.psk("POST", BOX, "Cdev1", ID1, json.dumps({"m2m:cin": {"rn": "b2", "con": con}}), ty=4).rsc == 2001
     r = coap(cse, "get", BOX + "/b2", "Cdev1", ID1, rqi="blk-get")
     assert r is not None and r.code == "2.05" and r.rsc == 2000, r
-    assert block(r.opts["Block2"]) == (0, True, 1024) and len(r.payload) == 1024
+    assert block(r.opts["Block2"]) == (0, True, BLOCK) and len(r.payload) == BLOCK
     whole = fetch_rest(r, lambda n: coap(cse, "get", BOX + "/b2", "Cdev1", ID1, rqi="blk-get",
-                                         block="%d,1024" % n))
+                                         block="%d,%d" % (n, BLOCK)))
     assert json.loads(whole) == cse.psk("GET", BOX + "/b2", "Cdev1", ID1).json()
+    # a client asking block 1 of 1024 bytes gets the CSE's 512: block 2, the same bytes (NUM scales)
+    r1 = coap(cse, "get", BOX + "/b2", "Cdev1", ID1, rqi="blk-get", block="1,1024")
+    assert block(r1.opts["Block2"]) == (2, True, BLOCK) and r1.payload == whole[1024:1024 + BLOCK], r1
     # a smaller block size asked by the client is honoured
     r = coap(cse, "get", BOX + "/b2", "Cdev1", ID1, rqi="blk-get256", block=256)
     assert block(r.opts["Block2"]) == (0, True, 256) and len(r.payload) == 256, r
     # a later block of an answer never made (another request identifier): 4.08, not a new run
-    r = coap(cse, "get", BOX + "/b2", "Cdev1", ID1, rqi="blk-never", block="1,1024")
+    r = coap(cse, "get", BOX + "/b2", "Cdev1", ID1, rqi="blk-never", block="1,%d" % BLOCK)
     assert r is not None and r.code == "4.08" and r.rsc == 4000, r
 
 
@@ -163,7 +168,7 @@ def test_rfc7959_2_4_later_blocks_do_not_run_the_retrieve_again(cse):
     upd = json.dumps({"m2m:cnt": {"lbl": new}})
     assert cse.psk("PUT", "/cse-in/cdev1/lbls", "Cdev1", ID1, upd).rsc == 2004
     whole = fetch_rest(r, lambda n: coap(cse, "get", "/cse-in/cdev1/lbls", "Cdev1", ID1, rqi="blk-cnt",
-                                         block="%d,1024" % n))
+                                         block="%d,%d" % (n, BLOCK)))
     assert json.loads(whole)["m2m:cnt"]["lbl"] == old  # one consistent answer, the one block 0 began
     # a new request runs anew: a new representation, a new ETag (how a client detects the change)
     r2 = coap(cse, "get", "/cse-in/cdev1/lbls", "Cdev1", ID1, rqi="blk-cnt2")
@@ -178,7 +183,7 @@ def test_rfc7959_second_peer_never_gets_the_first_peers_blocks(cse, tmp_path):
     r = coap(cse, "get", BOX + "/own", "Cdev1", ID1, rqi="blk-own")
     assert block(r.opts["Block2"])[1], r
     # the same request (same From, RQI, path) from the other credential: nothing held for it
-    r2 = coap(cse, "get", BOX + "/own", "Cdev1", ID1B, rqi="blk-own", block="1,1024")
+    r2 = coap(cse, "get", BOX + "/own", "Cdev1", ID1B, rqi="blk-own", block="1,%d" % BLOCK)
     assert r2 is not None and r2.code == "4.08" and r2.rsc == 4000, r2
     # two bodies sent at the same time by the two peers, each arrives whole and unmixed
     cons = {"par1": content(7000, 6), "par2": content(7000, 7)}
@@ -208,10 +213,10 @@ def test_rfc7959_block1_and_block2_over_plain_coap(cse, tmp_path):
     port = free_port()  # one peer (address and port) over several client runs
     r = coap(cse, "get", BOX + "/plain1", "CAdmin", rqi="blk-pget", secure=False, local_port=port)
     whole = fetch_rest(r, lambda n: coap(cse, "get", BOX + "/plain1", "CAdmin", rqi="blk-pget", secure=False,
-                                         local_port=port, block="%d,1024" % n))
+                                         local_port=port, block="%d,%d" % (n, BLOCK)))
     assert json.loads(whole)["m2m:cin"]["con"] == con
     # another source port is another peer
-    r = coap(cse, "get", BOX + "/plain1", "CAdmin", rqi="blk-pget", secure=False, block="1,1024")
+    r = coap(cse, "get", BOX + "/plain1", "CAdmin", rqi="blk-pget", secure=False, block="1,%d" % BLOCK)
     assert r is not None and r.code == "4.08" and r.rsc == 4000, r
 
 
@@ -303,8 +308,20 @@ def test_rfc7959_interleaved_peers_with_the_same_options_over_plain_coap(cse):
     whole, num = pl, 0
     while (opts[23][-1] >> 3) & 1:
         num += 1
-        code, opts, pl = a.ask(2, create_opts(b"blk-raw") + [(23, uint(num << 4 | 6))])
+        code, opts, pl = a.ask(2, create_opts(b"blk-raw") + [(23, uint(num << 4 | 5))])
         assert code == "2.01" and opts[4] == last["rawA"][1][4], (code, opts)
         whole += pl
     assert json.loads(whole)["m2m:cin"]["con"] == bodies["rawA"]
     assert cni(cse) == before + 2  # never created twice
+
+
+def test_ts0008_coap_block_size_is_validated(cse, tmp_path):
+    ini = tmp_path / "bad.ini"
+    ini.write_text("cse-id = /id-in\nsp-id = //%s\nstore = %s\npsk-file = %s\ncoap-block-size = 100\n" % (
+        SP, tmp_path / "x.db", cse.path("psk.txt")))
+    r = subprocess.run([cse.bin, "cse", "--config", str(ini), "--check"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "line 5: coap-block-size must be a power of two from 16 to 1024" in r.stderr, r.stderr
+    ini.write_text("cse-id = /id-in\nsp-id = //%s\nstore = %s\npsk-file = %s\ncoap-block-size = 2048\n" % (
+        SP, tmp_path / "x.db", cse.path("psk.txt")))
+    r = subprocess.run([cse.bin, "cse", "--config", str(ini), "--check"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "coap-block-size" in r.stderr, r.stderr
