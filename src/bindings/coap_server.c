@@ -390,8 +390,8 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 				return p->seen[i].len;
 			}
 	/* RFC 7959: a Block1 block is collected (2.31) or completes the body; a later Block2 block
-	 * comes from the store; neither reaches the CSE more than once */
-	/* the transfer's owner: the DTLS association's identity, a plain client's address and port */
+	 * comes from the store; neither reaches the CSE more than once. A transfer's owner is the
+	 * DTLS association's identity, or a plain client's address and port. */
 	pklen = p != NULL ? m2mi_coap_block_peer_sa(sa, p, pk) : m2mi_coap_block_peer_addr(from, pk);
 	if (m2mi_coap_block_request(srv->blocks, pk, pklen, &msg, now, &act) != M2M_OK) {
 		m2mi_coap_block_act_clear(&act);
@@ -403,30 +403,11 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 	m2m_request_init(&req);
 	m2m_response_init(&rsp);
 	memset(&out, 0, sizeof(out));
-	memset(&out_msg, 0, sizeof(out_msg));
-	out_msg.type = msg.type == M2MI_COAP_CON ? M2MI_COAP_ACK : M2MI_COAP_NON;
-	out_msg.mid = msg.type == M2MI_COAP_CON ? msg.mid : srv->next_mid++;
-	out_msg.token = msg.token;
-	out_msg.token_len = msg.token_len;
-	if (act.verdict == M2MI_COAP_BLOCK_PASS) {
+	if (act.verdict == M2MI_COAP_BLOCK_PASS) { /* the whole body: the message's or reassembled */
 		whole = msg;
 		whole.payload = act.payload;
 		whole.payload_len = act.payload_len;
 		r = m2mi_coap_to_request(&whole, &srv->limits, &req, &rsp, &info);
-		if (p != NULL) {
-			req.ip_family = p->ip_family;
-			memcpy(req.ip, p->ip, sizeof(req.ip));
-		} else {
-			m2mi_addr_from_sockaddr(from, &req.ip_family, req.ip);
-		}
-		if (r == M2M_OK) {
-			if (sa == NULL)
-				m2m_response_error(&rsp, 5000, "no security association");
-			else
-				srv->fn(srv->fn_ctx, sa, &req, &rsp);
-			if (rsp.rsc == 0)
-				m2m_response_error(&rsp, 5000, "internal error");
-		}
 	} else if (act.verdict == M2MI_COAP_BLOCK_REFUSE) {
 		m2m_response_error(&rsp, act.rsc, "%s", act.why);
 		rsp.retry_after = (int)act.retry_after;
@@ -434,6 +415,25 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 		info.code = act.code;
 		info.content_format = M2MI_COAP_CF_JSON;
 	}
+	if (p != NULL) {
+		req.ip_family = p->ip_family;
+		memcpy(req.ip, p->ip, sizeof(req.ip));
+	} else {
+		m2mi_addr_from_sockaddr(from, &req.ip_family, req.ip);
+	}
+	if (r == M2M_OK) {
+		if (sa == NULL)
+			m2m_response_error(&rsp, 5000, "no security association");
+		else
+			srv->fn(srv->fn_ctx, sa, &req, &rsp);
+		if (rsp.rsc == 0)
+			m2m_response_error(&rsp, 5000, "internal error");
+	}
+	memset(&out_msg, 0, sizeof(out_msg));
+	out_msg.type = msg.type == M2MI_COAP_CON ? M2MI_COAP_ACK : M2MI_COAP_NON;
+	out_msg.mid = msg.type == M2MI_COAP_CON ? msg.mid : srv->next_mid++;
+	out_msg.token = msg.token;
+	out_msg.token_len = msg.token_len;
 	if (act.verdict == M2MI_COAP_BLOCK_REPLY ||
 	    (m2mi_coap_from_response(r == M2M_OK ? &req : NULL, &rsp, &info, &out) == M2M_OK &&
 	     m2mi_coap_block_response(srv->blocks, pk, pklen, &act, out.code, out.opts, out.nopts,
