@@ -195,6 +195,12 @@ static void test_block1_incomplete(void **state)
 	REQ(st, "A", mk(&m, 2, "cse", -1, 0, 0, true, 2, -1, body, 64), 1, &a);
 	REQ(st, "A", mk(&m, 2, "other", -1, 0, 1, false, 2, -1, body, 10), 1, &a);
 	assert_true(a.verdict == M2MI_COAP_BLOCK_REFUSE && a.code == C(4, 8));
+	/* an abandoned reassembly expires: its next block after the lifetime is 4.08 */
+	REQ(st, "A", mk(&m, 2, "cse", -1, 0, 0, true, 2, -1, body, 64), 100, &a);
+	assert_int_equal(a.verdict, M2MI_COAP_BLOCK_REPLY);
+	REQ(st, "A", mk(&m, 2, "cse", -1, 0, 1, false, 2, -1, body, 10), 100 + 61, &a);
+	assert_true(a.verdict == M2MI_COAP_BLOCK_REFUSE && a.code == C(4, 8));
+	assert_int_equal(m2mi_coap_blocks_count(st, NULL), 0);
 	/* a block with more to come must be exactly its size */
 	REQ(st, "A", mk(&m, 2, "cse", -1, 0, 1, true, 2, -1, body, 63), 1, &a);
 	assert_true(a.verdict == M2MI_COAP_BLOCK_REFUSE && a.code == C(4, 0));
@@ -413,6 +419,30 @@ static void test_limits(void **state)
 	assert_int_equal(m2mi_coap_blocks_count(st, NULL), 1);
 	REQ(st, "A", mk(&m, 1, "big", 1, 6, -1, false, 0, -1, NULL, 0), 2, &a);
 	assert_true(a.verdict == M2MI_COAP_BLOCK_REFUSE && a.code == C(4, 8));
+	m2mi_coap_blocks_free(st);
+
+	/* bytes per peer: a peer's second large answer displaces its first, never another peer's */
+	{
+		m2mi_coap_block_limits pl = {0, 0, 0, 0, 4000, 0, 60};
+		assert_int_equal(m2mi_coap_blocks_new(&pl, &st), M2M_OK);
+	}
+	REQ(st, "B", mk(&m, 1, "b", -1, 0, -1, false, 0, -1, NULL, 0), 1, &a);
+	assert_int_equal(m2mi_coap_block_response(st, (const uint8_t *)"B", 1, &a, C(2, 5), NULL, 0, body, 2000, 1), M2M_OK);
+	REQ(st, "A", mk(&m, 1, "a1", -1, 0, -1, false, 0, -1, NULL, 0), 2, &a);
+	assert_int_equal(m2mi_coap_block_response(st, (const uint8_t *)"A", 1, &a, C(2, 5), NULL, 0, body, 2000, 2), M2M_OK);
+	REQ(st, "A", mk(&m, 1, "a2", -1, 0, -1, false, 0, -1, NULL, 0), 3, &a);
+	assert_int_equal(m2mi_coap_block_response(st, (const uint8_t *)"A", 1, &a, C(2, 5), NULL, 0, body, 2000, 3), M2M_OK);
+	assert_false(a.rep.unstored);
+	assert_int_equal(m2mi_coap_blocks_count(st, NULL), 2);
+	REQ(st, "A", mk(&m, 1, "a1", 1, 6, -1, false, 0, -1, NULL, 0), 4, &a);
+	assert_true(a.verdict == M2MI_COAP_BLOCK_REFUSE && a.code == C(4, 8));
+	REQ(st, "A", mk(&m, 1, "a2", 1, 6, -1, false, 0, -1, NULL, 0), 4, &a);
+	assert_int_equal(a.verdict, M2MI_COAP_BLOCK_REPLY);
+	REQ(st, "B", mk(&m, 1, "b", 1, 6, -1, false, 0, -1, NULL, 0), 4, &a);
+	assert_int_equal(a.verdict, M2MI_COAP_BLOCK_REPLY);
+	m2mi_coap_blocks_free(st);
+	st = store(0, 0, 0, 0, 5000);
+
 	/* too large to keep at all: block 0 still goes out, marked */
 	REQ(st, "A", mk(&m, 1, "big", -1, 0, -1, false, 0, -1, NULL, 0), 3, &a);
 	assert_int_equal(m2mi_coap_block_response(st, (const uint8_t *)"A", 1, &a, C(2, 5), NULL, 0, body, 6000, 3), M2M_OK);
