@@ -29,6 +29,8 @@ typedef struct m2m_coap_server_config {
 	const char *coaps_listen; /* "host:port"; NULL, "" or "off" = no DTLS endpoint */
 	m2m_tls *tls;             /* required with coaps_listen: its PSK resolver chain */
 	const char *coap_listen;  /* plain CoAP, loopback only; NULL, "" or "off" = none */
+	size_t max_body;          /* largest request body, reassembled from Block1 (RFC 7959); 0 = 1 MiB */
+	size_t block_size;        /* Block2 size of large answers, 16..1024, a power of two; 0 = 1024 */
 } m2m_coap_server_config;
 
 /*

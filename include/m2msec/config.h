@@ -85,6 +85,8 @@ typedef struct m2m_cse_config {
 	char mqtt_psk_identity[M2M_CFG_STR]; /* mqtt-psk-identity, default "": the CSE's PSK identity at
 					      * the broker (instead of mqtt-cert/mqtt-key, TS-0010 7.3) */
 	char mqtt_psk_file[M2M_CFG_STR];   /* mqtt-psk-file, default "": its key, hex (0600) */
+	int coap_block_size;               /* coap-block-size, default 1024: Block2 size of large CoAP
+					    * answers (RFC 7959), a power of two 16..1024 */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

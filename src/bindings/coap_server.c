@@ -17,9 +17,9 @@
  * CoAP (RFC 7252): a CON request is answered piggybacked in the ACK (same Message ID, same
  * token), a NON one with a NON; the last answers of a peer are kept by Message ID so a
  * retransmitted request gets the same answer without reaching the CSE twice (clause 4.5). An
- * empty CON (ping) gets a Reset. Block-wise transfer (RFC 7959) is not implemented: a request
- * for a block after the first is 4.02, a first Block1 with more to come is 4.08 (the mapping), an
- * answer over one DTLS record is 5.00.
+ * empty CON (ping) gets a Reset. Block-wise transfer (RFC 7959) is bindings/coap_block.c: request
+ * bodies are reassembled before the mapping sees them, large answers go out block by block from
+ * its store (a later block never runs the request again).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +39,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "bindings/coap_block.h"
 #include "bindings/coap_map.h"
 #include "bindings/conn_limit.h"
 #include "bindings/coap_wire.h"
@@ -101,6 +102,8 @@ struct m2m_coap_server {
 	atomic_bool stop;
 	uint8_t rx[COAP_DGRAM_MAX], tx[COAP_DGRAM_MAX];
 	m2mi_coap_opt opts[M2MI_COAP_MAX_NOPTS]; /* of the datagram in rx */
+	m2mi_coap_blocks *blocks;                /* RFC 7959 transfers of every peer */
+	m2mi_coap_limits limits;                 /* max_payload = the CSE's max-body */
 };
 
 static m2m_log_limiter refused_rl = M2M_LOG_LIMITER_INIT(1000);
@@ -337,21 +340,16 @@ static bool encode(m2m_coap_server *srv, const m2mi_coap_msg *msg, size_t *len)
 	return m2mi_coap_encode(msg, srv->tx, sizeof(srv->tx), len) == M2M_OK;
 }
 
-/* A Block1/Block2 option asking for a block after the first (RFC 7959 clause 2.2: NUM > 0):
- * block-wise transfer is not implemented, so such a request is refused (4.02), never mapped. */
-static bool later_block(const m2mi_coap_msg *msg)
+/* The request's oneM2M-RQI, to echo in a refusal made before the mapping ran. */
+static char *rqi_of(const m2mi_coap_msg *msg)
 {
-	for (size_t i = 0; i < msg->nopts; i++) {
-		const m2mi_coap_opt *o = &msg->opts[i];
-		uint32_t v = 0;
-		if (o->num != M2MI_COAP_OPT_BLOCK1 && o->num != M2MI_COAP_OPT_BLOCK2)
-			continue;
-		for (size_t k = 0; k < o->len && k < 4; k++)
-			v = v << 8 | o->val[k];
-		if (o->len > 3 || (v >> 4) != 0)
-			return true;
-	}
-	return false;
+	for (size_t i = 0; i < msg->nopts; i++)
+		if (msg->opts[i].num == M2MI_COAP_OPT_RQI)
+			return msg->opts[i].len > 0 && msg->opts[i].len <= 255 &&
+					       m2mi_coap_text_ok(msg->opts[i].val, msg->opts[i].len)
+				       ? strndup((const char *)msg->opts[i].val, msg->opts[i].len)
+				       : NULL;
+	return NULL;
 }
 
 /*
@@ -361,13 +359,17 @@ static bool later_block(const m2mi_coap_msg *msg)
 static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf, size_t len, struct peer *p,
 		     const struct sockaddr *from)
 {
-	m2mi_coap_msg msg, out_msg;
+	m2mi_coap_msg msg, out_msg, whole;
 	m2mi_coap_reqinfo info = {0, 0};
 	m2mi_coap_out out;
 	m2m_request req;
 	m2m_response rsp;
-	size_t olen = 0;
-	m2m_err r;
+	size_t olen = 0, pklen;
+	m2m_err r = M2M_E_PROTO;
+	int64_t now = (int64_t)time(NULL);
+	uint8_t pk[M2MI_COAP_BLOCK_PEER_MAX];
+	m2mi_coap_block_act act;
+	bool sent = false;
 
 	if (m2mi_coap_decode(buf, len, srv->opts, M2MI_COAP_MAX_NOPTS, &msg) != M2M_OK) {
 		if (len >= 4 && (buf[0] >> 4 & 3) == M2MI_COAP_CON) { /* RFC 7252 4.2: reject with Reset */
@@ -394,19 +396,32 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 				memcpy(srv->tx, p->seen[i].bytes, p->seen[i].len);
 				return p->seen[i].len;
 			}
-	if (later_block(&msg)) { /* no RFC 7959 reassembly here: never take a part for the whole */
-		memset(&out_msg, 0, sizeof(out_msg));
-		out_msg.type = msg.type == M2MI_COAP_CON ? M2MI_COAP_ACK : M2MI_COAP_NON;
-		out_msg.mid = msg.type == M2MI_COAP_CON ? msg.mid : srv->next_mid++;
-		out_msg.token = msg.token;
-		out_msg.token_len = msg.token_len;
-		out_msg.code = M2MI_COAP_CODE(4, 2);
-		return encode(srv, &out_msg, &olen) ? olen : 0;
+	/* RFC 7959: a Block1 block is collected (2.31) or completes the body; a later Block2 block
+	 * comes from the store; neither reaches the CSE more than once. A transfer's owner is the
+	 * DTLS association's identity, or a plain client's address and port. */
+	pklen = p != NULL ? m2mi_coap_block_peer_sa(sa, p, pk) : m2mi_coap_block_peer_addr(from, pk);
+	if (m2mi_coap_block_request(srv->blocks, pk, pklen, &msg, now, &act) != M2M_OK) {
+		m2mi_coap_block_act_clear(&act);
+		act.verdict = M2MI_COAP_BLOCK_REFUSE;
+		act.code = M2MI_COAP_CODE(5, 0);
+		act.rsc = 5000;
+		act.why = "internal error";
 	}
 	m2m_request_init(&req);
 	m2m_response_init(&rsp);
 	memset(&out, 0, sizeof(out));
-	r = m2mi_coap_to_request(&msg, NULL, &req, &rsp, &info);
+	if (act.verdict == M2MI_COAP_BLOCK_PASS) { /* the whole body: the message's or reassembled */
+		whole = msg;
+		whole.payload = act.payload;
+		whole.payload_len = act.payload_len;
+		r = m2mi_coap_to_request(&whole, &srv->limits, &req, &rsp, &info);
+	} else if (act.verdict == M2MI_COAP_BLOCK_REFUSE) {
+		m2m_response_error(&rsp, act.rsc, "%s", act.why);
+		rsp.retry_after = (int)act.retry_after;
+		rsp.rqi = rqi_of(&msg);
+		info.code = act.code;
+		info.content_format = M2MI_COAP_CF_JSON;
+	}
 	if (p != NULL) {
 		req.ip_family = p->ip_family;
 		memcpy(req.ip, p->ip, sizeof(req.ip));
@@ -426,15 +441,20 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 	out_msg.mid = msg.type == M2MI_COAP_CON ? msg.mid : srv->next_mid++;
 	out_msg.token = msg.token;
 	out_msg.token_len = msg.token_len;
-	if (m2mi_coap_from_response(r == M2M_OK ? &req : NULL, &rsp, &info, &out) == M2M_OK) {
-		out_msg.code = out.code;
-		out_msg.opts = out.opts;
-		out_msg.nopts = out.nopts;
-		out_msg.payload = (const uint8_t *)out.payload;
-		out_msg.payload_len = out.payload_len;
+	if (act.verdict == M2MI_COAP_BLOCK_REPLY ||
+	    (m2mi_coap_from_response(r == M2M_OK ? &req : NULL, &rsp, &info, &out) == M2M_OK &&
+	     m2mi_coap_block_response(srv->blocks, pk, pklen, &act, out.code, out.opts, out.nopts,
+				      (const uint8_t *)out.payload, out.payload_len, now) == M2M_OK)) {
+		out_msg.code = act.rep.code;
+		out_msg.opts = act.rep.opts;
+		out_msg.nopts = act.rep.nopts;
+		out_msg.payload = act.rep.payload;
+		out_msg.payload_len = act.rep.payload_len;
+		if (act.rep.unstored)
+			m2m_log_rl(&refused_rl, M2M_LOG_WARN, "CoAP: no room to keep a large answer: its later blocks will be 4.08");
+		sent = out_msg.code != 0 && encode(srv, &out_msg, &olen);
 	}
-	if (out_msg.code == 0 || !encode(srv, &out_msg, &olen)) {
-		/* no block-wise (RFC 7959) yet: an answer over one datagram is an error */
+	if (!sent) { /* an answer that does not fit one datagram even in blocks (huge options) */
 		out_msg.code = M2MI_COAP_CODE(5, 0);
 		out_msg.opts = NULL;
 		out_msg.nopts = 0;
@@ -443,6 +463,7 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 		if (!encode(srv, &out_msg, &olen))
 			olen = 0;
 	}
+	m2mi_coap_block_act_clear(&act);
 	m2mi_coap_out_clear(&out);
 	m2m_request_clear(&req);
 	m2m_response_clear(&rsp);
@@ -541,6 +562,7 @@ static void *coap_thread(void *arg)
 		if (srv->plain_fd >= 0 && (pfd[1].revents & POLLIN))
 			on_plain(srv);
 		now = time(NULL);
+		m2mi_coap_blocks_expire(srv->blocks, (int64_t)now);
 		/* peers accepted above are not in pfd yet: only the first n - 2 are polled */
 		for (size_t i = n - 2; i-- > 0;) {
 			struct peer *p = srv->peers[i];
@@ -617,6 +639,7 @@ m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_
 	m2m_coap_server *srv;
 	struct sockaddr_storage pa;
 	socklen_t palen;
+	m2mi_coap_block_limits bl = {0};
 	m2m_err r;
 
 	if (out == NULL)
@@ -637,6 +660,11 @@ m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_
 	srv->tls = cfg->tls;
 	srv->fn = fn;
 	srv->fn_ctx = ctx;
+	srv->limits.max_payload = cfg->max_body;
+	bl.max_body = cfg->max_body;
+	bl.block_size = cfg->block_size;
+	if ((r = m2mi_coap_blocks_new(&bl, &srv->blocks)) != M2M_OK)
+		goto fail;
 	(void)RAND_bytes((unsigned char *)&srv->next_mid, sizeof(srv->next_mid));
 	if (enabled(cfg->coaps_listen) &&
 	    ((r = dtls_ctx(srv)) != M2M_OK ||
@@ -699,6 +727,7 @@ void m2m_coap_server_free(m2m_coap_server *srv)
 		peer_drop(srv, srv->npeers - 1);
 	SSL_free(srv->listener);
 	SSL_CTX_free(srv->ctx);
+	m2mi_coap_blocks_free(srv->blocks);
 	if (srv->dtls_fd >= 0)
 		close(srv->dtls_fd);
 	if (srv->plain_fd >= 0)

@@ -103,7 +103,8 @@ static void handle_coap(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_respo
 static int cse_coap_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse, struct cse_ctx *c)
 {
 	m2m_coap_server_config cc = {.coaps_listen = cfg->coaps_listen, .tls = s->tls,
-				     .coap_listen = cfg->coap_listen};
+				     .coap_listen = cfg->coap_listen, .max_body = cfg->max_body,
+				     .block_size = (size_t)cfg->coap_block_size};
 	bool dtls = listen_on(cfg->coaps_listen);
 	m2m_err r;
 

@@ -72,6 +72,7 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_KEY(T, "mqtt-acl-enforced", M2MI_CFG_BOOL, mqtt_acl_enforced),
 	M2MI_STR(T, "mqtt-psk-identity", mqtt_psk_identity),
 	M2MI_STR(T, "mqtt-psk-file", mqtt_psk_file),
+	M2MI_INT(T, "coap-block-size", coap_block_size, 16, 1024), /* RFC 7959, docs/coap-dtls.md */
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -94,6 +95,7 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	snprintf(cfg->admin_originator, sizeof(cfg->admin_originator), "CAdmin");
 	cfg->tls13 = true;
 	cfg->max_body = 1048576;
+	cfg->coap_block_size = 1024;
 	cfg->max_header = 8192;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 	cfg->discovery_scan_max = 10000;
@@ -360,6 +362,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		if (!m2m_config_is_loopback(host))
 			FAIL_AT("coap-listen", "coap-listen must be a loopback address (127.0.0.0/8, ::1, localhost)");
 	}
+	if ((cfg->coap_block_size & (cfg->coap_block_size - 1)) != 0) /* RFC 7959 clause 2.2: 16 << SZX */
+		FAIL_AT("coap-block-size", "coap-block-size must be a power of two from 16 to 1024");
 	/* 0 would make every discovery answer empty and partial: a typo, not a setting */
 	if (cfg->discovery_scan_max < 1 || cfg->discovery_lim_default < 1)
 		FAIL("discovery-scan-max and discovery-lim-default must be at least 1");
