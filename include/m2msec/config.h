@@ -87,6 +87,14 @@ typedef struct m2m_cse_config {
 	char mqtt_psk_file[M2M_CFG_STR];   /* mqtt-psk-file, default "": its key, hex (0600) */
 	int coap_block_size;               /* coap-block-size, default 1024: Block2 size of large CoAP
 					    * answers (RFC 7959), a power of two 16..1024 */
+	/* Indirect dynamic authorization (TS-0003 clause 7.3.2.3, docs/procedures/das.md) */
+	char das_trust[M2M_CFG_STR];       /* das-trust, default "" = no token is ever accepted:
+					    * the trusted token issuers (ISSUER-ID CERT-PEM [ALGS]) */
+	char token_algorithms[M2M_CFG_STR];/* token-algorithms, default "ES256": JWS algorithms this
+					    * CSE permits (clause 7.3.2.6.3); "none" only when listed */
+	int token_cache_size;              /* token-cache-size, default 1024: verified tokens cached */
+	char das_token_uri[M2M_CFG_STR];   /* das-token-uri, default "": the DAS URI a 4103 with tqi
+					    * names in its Token Request Information (tqf) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -78,6 +78,13 @@ typedef struct m2m_request {
 	uint8_t ip[16];
 	int drt;         /* Desired Identifier Result Type (TS-0004 Table 6.3.4.2.8-1): 1 structured,
 			  * 2 unstructured, 0 absent (= structured, TS-0004 Table 6.4.1-1) */
+	/* Dynamic authorization parameters (TS-0004 Table 6.4.1-1, TS-0003 clause 7.3.2.3, 7.3.2.7;
+	 * docs/procedures/das.md "The CSE side"). */
+	char **ltids;    /* Local-Token-IDs (ltids) the CSE assigned earlier (returned in ati) */
+	size_t nltids;
+	int asi;         /* authorSignIndicator: 0 absent, 1 false, 2 true (parsed, not acted upon) */
+	int auri;        /* authorRelIndicator: 0 absent, 1 false, 2 true (parsed, not acted upon) */
+	char *aus;       /* authorSigns, raw '+'-joined base64url list (parsed, not acted upon) */
 } m2m_request;
 
 typedef struct m2m_response {
@@ -92,6 +99,8 @@ typedef struct m2m_response {
 	char *location_s; /* the same resource's structured ID (CSE-relative path); bindings choose
 			   * location_s or location per the request's drt (TS-0009 6.4.4) */
 	int retry_after;  /* seconds for an HTTP Retry-After header (rate limits), 0 = none */
+	char *ati;        /* Assigned Token Identifiers (TS-0004 Table 6.3.5.43-1) in the binding form
+			   * of TS-0009 clause 6.4.18: "lti1:tkid1+lti2:tkid2"; NULL = none */
 } m2m_response;
 
 M2M_API void m2m_request_init(m2m_request *req);

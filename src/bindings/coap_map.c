@@ -250,8 +250,8 @@ static bool name_is(const m2mi_coap_opt *o, size_t nn, const char *name)
 }
 
 /* TS-0008 clause 6.2.2.3: one Uri-Query option per "name=value". tkns goes to req->tkns (the
- * '+'-joined token list, TS-0009 clause 6.4.19's form); ltids, auri and asi are refused like
- * every parameter this CSE does not implement; the rest is re-encoded as one query component
+ * '+'-joined token list, TS-0009 clause 6.4.19's form); the rest (rids, tids, ltids, tqi, asi,
+ * auri included) is re-encoded as one query component
  * for the HTTP binding's parser, so both bindings accept exactly the same parameters. */
 static m2m_err map_query(const struct picked *pk, m2m_request *req, m2m_response *rsp, m2mi_coap_reqinfo *info)
 {
@@ -270,10 +270,6 @@ static m2m_err map_query(const struct picked *pk, m2m_request *req, m2m_response
 
 		if (o->len == 0)
 			continue;
-		if (name_is(o, nn, "ltids") || name_is(o, nn, "auri") || name_is(o, nn, "asi")) {
-			free(q);
-			return BAD("query parameter %.*s is not supported", (int)nn, (const char *)o->val);
-		}
 		if (name_is(o, nn, "tkns")) {
 			if (req->tkns != NULL || eq == NULL || eq + 1 == o->val + o->len) {
 				free(q);

@@ -28,6 +28,8 @@ uint8_t m2mi_coap_code_of(int rsc, m2m_op op)
 	return C(c / 100, c % 100);
 }
 
+#define COAP_OPT_ATI 327 /* Assigned Token Identifiers (TS-0008 clause 6.2.2.4) */
+
 static m2m_err add_opt(m2mi_coap_out *out, uint16_t num, const void *val, size_t len)
 {
 	if (out->nopts >= M2MI_COAP_OUT_MAX_OPTS)
@@ -142,6 +144,9 @@ m2m_err m2mi_coap_from_response(const m2m_request *req, const m2m_response *rsp,
 		if (rc == M2M_OK)
 			rc = add_uint(out, M2MI_COAP_OPT_CTS, 1);
 	}
+	/* TS-0008 clause 6.2.2.4: ATI (327), "lti1:tkid1+lti2:tkid2" like TS-0009's X-M2M-ATI */
+	if (rc == M2M_OK && rsp->ati != NULL && clean_str(rsp->ati) && strlen(rsp->ati) <= 1024)
+		rc = add_opt(out, COAP_OPT_ATI, rsp->ati, strlen(rsp->ati));
 	if (rc != M2M_OK)
 		m2mi_coap_out_clear(out);
 	return rc;

@@ -181,7 +181,8 @@ static m2m_err map_path(const char *path, size_t n, char **to)
 /* ---- query component (TS-0009 clause 6.2.2.2, Table 6.2.2.2-1) -------------------------- */
 
 enum qp { Q_RCN, Q_FU, Q_RN, Q_CRA, Q_CRB, Q_LIM, Q_LVL, Q_OFST, Q_TQI, Q_DRT, Q_RT, Q_RP, Q_DA,
-	  Q_TY, Q_LBL, Q_RIDS, Q_TIDS, Q_MS, Q_US, Q_EXA, Q_EXB, Q_SZA, Q_SZB, Q_FO, Q_ARP, Q_CTY };
+	  Q_TY, Q_LBL, Q_RIDS, Q_TIDS, Q_MS, Q_US, Q_EXA, Q_EXB, Q_SZA, Q_SZB, Q_FO, Q_ARP, Q_CTY,
+	  Q_LTIDS, Q_ASI, Q_AURI };
 
 #define NUM_MAX 999999999L
 
@@ -200,6 +201,9 @@ static const struct {
 	[Q_MS] = {"ms", false, 0, 0}, [Q_US] = {"us", false, 0, 0}, [Q_EXA] = {"exa", false, 0, 0},
 	[Q_EXB] = {"exb", false, 0, 0}, [Q_SZA] = {"sza", false, 0, NUM_MAX}, [Q_SZB] = {"szb", false, 1, NUM_MAX},
 	[Q_FO] = {"fo", false, 1, 2}, [Q_ARP] = {"arp", false, 0, 0}, [Q_CTY] = {"cty", true, 0, 0},
+	/* dynamic authorization (TS-0009 Table 6.2.2.2-1): asi and auri are parsed and carried,
+	 * relationship mapping (TS-0003 clause 7.3.2.7) does not act on them yet */
+	[Q_LTIDS] = {"ltids", true, 0, 0}, [Q_ASI] = {"asi", false, 0, 0}, [Q_AURI] = {"auri", false, 0, 0},
 };
 
 /* Resource attribute short names usable as "attribute" conditions (TS-0009 clause 6.2.2.2,
@@ -296,7 +300,9 @@ static m2m_err list_elem(enum qp k, const char *s, size_t n, m2m_request *req, m
 		req->fc.lbl[req->fc.nlbl++] = dec;
 		return M2M_OK;
 	}
-	rc = k == Q_RIDS ? push_id(&req->rids, &req->nrids, dec) : push_id(&req->tids, &req->ntids, dec);
+	rc = k == Q_RIDS    ? push_id(&req->rids, &req->nrids, dec)
+	     : k == Q_LTIDS ? push_id(&req->ltids, &req->nltids, dec)
+			    : push_id(&req->tids, &req->ntids, dec);
 	if (rc != M2M_OK)
 		free(dec);
 	if (rc == M2M_E_NOMEM)
@@ -331,13 +337,18 @@ static m2m_err scalar(enum qp k, const char *v, size_t n, m2m_request *req, m2m_
 		return parse_uint(v, n, qparams[k].min, qparams[k].max, num) ? M2M_OK
 			: BAD("query parameter %s must be an integer in %ld..%ld", qparams[k].name, qparams[k].min,
 			      qparams[k].max);
-	if (k == Q_TQI) {
+	if (k == Q_TQI || k == Q_ASI || k == Q_AURI) {
+		int b;
 		if ((n == 4 && memcmp(v, "true", 4) == 0) || (n == 1 && v[0] == '1'))
-			req->tqi = true;
+			b = 2;
 		else if ((n == 5 && memcmp(v, "false", 5) == 0) || (n == 1 && v[0] == '0'))
-			req->tqi = false;
+			b = 1;
 		else
-			return BAD("query parameter tqi must be true, false, 1 or 0");
+			return BAD("query parameter %s must be true, false, 1 or 0", qparams[k].name);
+		if (k == Q_TQI)
+			req->tqi = b == 2;
+		else
+			*(k == Q_ASI ? &req->asi : &req->auri) = b;
 		return M2M_OK;
 	}
 	if (k == Q_RT || k == Q_RP || k == Q_DA)
@@ -549,7 +560,7 @@ static m2m_err map_content(const char *ctv, const uint8_t *body, size_t n, m2m_r
 /* ---- request ---------------------------------------------------------------------------------- */
 
 struct hdrs {
-	const char *ri, *rvi, *fr, *vsi, *ct, *auth;
+	const char *ri, *rvi, *fr, *vsi, *ct, *auth, *as;
 	const char *dup;     /* name of a mapped header given twice */
 	const char *framing; /* why the message framing is ambiguous (request smuggling), or NULL */
 	const char *cl;      /* the Content-Length value */
@@ -622,6 +633,8 @@ static void pick_header(const m2m_http_header *hd, struct hdrs *h)
 		slot = &h->ct;
 	else if (strcasecmp(hd->name, "Authorization") == 0)
 		slot = &h->auth;
+	else if (strcasecmp(hd->name, "X-M2M-AS") == 0)
+		slot = &h->as;
 	else if (strcasecmp(hd->name, "Content-Length") == 0)
 		h->cl = h->ncl++ == 0 ? hd->value : h->cl;
 	else if (strcasecmp(hd->name, "Transfer-Encoding") == 0) {
@@ -663,10 +676,25 @@ static m2m_err copy_opt(const char *v, char **out)
 	return *out ? M2M_OK : M2M_E_NOMEM;
 }
 
+/* The Tokens parameter in the Authorization header (docs/http-binding.md): TS-0009 clause 6.4.19
+ * writes the compact tokens joined with '+' and no scheme; clause 7.1 names the RFC 6750 Bearer
+ * scheme for access tokens, so "Bearer <tokens>" (scheme case-insensitive, RFC 9110 clause 11.1)
+ * carries the same list. A JWS/JWE in compact form is base64url and '.', so neither a space nor
+ * a '+' can be part of a token: the two forms cannot be confused. */
+static const char *bearer(const char *auth)
+{
+	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
+		auth += 7;
+		while (*auth == ' ')
+			auth++;
+	}
+	return auth;
+}
+
 static m2m_err parse(const char *method, const char *target, const struct hdrs *h, const uint8_t *body,
 		     size_t body_len, m2m_request *req, m2m_response *rsp)
 {
-	const char *q, *opt[] = {h->fr, h->vsi, h->auth};
+	const char *q, *opt[] = {h->fr, h->vsi, h->auth, h->as};
 	bool rvi_known = false;
 	m2m_err rc;
 
@@ -695,7 +723,7 @@ static m2m_err parse(const char *method, const char *target, const struct hdrs *
 	if (!rvi_known)
 		return fail(rsp, M2M_E_PROTO, M2M_RSC_RELEASE_VERSION_NOT_SUPPORTED, 0,
 			    "release version '%.8s' is not supported (2a, 3, 4, 5)", h->rvi);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
 		if (opt[i] != NULL && !clean(opt[i], strlen(opt[i])))
 			return BAD("a header value has control characters");
 	if (target[0] != '/')
@@ -714,7 +742,7 @@ static m2m_err parse(const char *method, const char *target, const struct hdrs *
 		return rc;
 	if (copy_opt(h->ri, &req->rqi) != M2M_OK || copy_opt(h->rvi, &req->rvi) != M2M_OK ||
 	    copy_opt(h->fr, &req->fr) != M2M_OK || copy_opt(h->vsi, &req->vsi) != M2M_OK ||
-	    copy_opt(h->auth, &req->tkns) != M2M_OK)
+	    copy_opt(bearer(h->auth), &req->tkns) != M2M_OK || copy_opt(h->as, &req->aus) != M2M_OK)
 		return NOMEM();
 	return M2M_OK;
 }
@@ -803,6 +831,7 @@ m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *
 		add_header(out, "X-M2M-CTS", "1");
 		add_header(out, "X-M2M-CTO", out->cto_buf);
 	}
+	add_header(out, "X-M2M-ATI", rsp->ati); /* TS-0009 clause 6.4.18 */
 	if (rsp->retry_after > 0) { /* RFC 9110 clause 10.2.3: delay-seconds (with 429 or 503) */
 		snprintf(out->retry_buf, sizeof(out->retry_buf), "%d", rsp->retry_after);
 		add_header(out, "Retry-After", out->retry_buf);

@@ -308,10 +308,30 @@ static m2m_err filter_criteria(json_t *fc, m2m_request *req, m2m_response *rsp)
 
 /* ---- the primitive ------------------------------------------------------------------------------ */
 
+/* tqi, asi, auri (TS-0004 Table 8.2.2-1 short names): JSON booleans (asi/auri parsed, not acted
+ * upon: docs/procedures/das.md). */
+static m2m_err da_flags(json_t *o, m2m_request *req, m2m_response *rsp)
+{
+	static const char *const names[] = {"tqi", "asi", "auri"};
+
+	for (size_t i = 0; i < 3; i++) {
+		json_t *v = json_object_get(o, names[i]);
+		if (v == NULL)
+			continue;
+		if (!json_is_boolean(v))
+			return BAD("\"%s\" must be a boolean", names[i]);
+		if (i == 0)
+			req->tqi = json_is_true(v);
+		else
+			*(i == 1 ? &req->asi : &req->auri) = json_is_true(v) ? 2 : 1;
+	}
+	return M2M_OK;
+}
+
 static bool member_known(const char *k)
 {
 	static const char *const known[] = {"op", "to", "fr", "rqi", "rvi", "ty", "pc", "rcn", "drt", "vsi",
-					    "rids", "tids", "tkns", "fc"};
+					    "rids", "tids", "tkns", "fc", "ltids", "tqi", "asi", "auri"};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(k, known[i]) == 0)
@@ -381,7 +401,9 @@ static m2m_err map(json_t *o, m2m_request *req, m2m_response *rsp)
 	    (rc = int_member(o, "drt", 1, 2, &req->drt, rsp)) != M2M_OK ||
 	    (rc = str_member(o, "vsi", STR_MAX, &req->vsi, rsp)) != M2M_OK ||
 	    (rc = list_member(o, "rids", &req->rids, &req->nrids, rsp)) != M2M_OK ||
-	    (rc = list_member(o, "tids", &req->tids, &req->ntids, rsp)) != M2M_OK || (rc = tokens(o, req, rsp)) != M2M_OK)
+	    (rc = list_member(o, "tids", &req->tids, &req->ntids, rsp)) != M2M_OK || (rc = tokens(o, req, rsp)) != M2M_OK ||
+	    (rc = list_member(o, "ltids", &req->ltids, &req->nltids, rsp)) != M2M_OK ||
+	    (rc = da_flags(o, req, rsp)) != M2M_OK)
 		return rc;
 	if ((v = json_object_get(o, "fc")) != NULL && (rc = filter_criteria(v, req, rsp)) != M2M_OK)
 		return rc;

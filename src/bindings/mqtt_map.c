@@ -207,6 +207,21 @@ static int set_str(json_t *o, const char *k, const char *v)
 	return v == NULL ? 0 : json_object_set_new(o, k, json_string(v));
 }
 
+/* ati as m2m:dynAuthLocalTokenIdAssignments (TS-0004 Table 6.3.5.43-1) from the binding form
+ * "lti1:tkid1+lti2:tkid2" the CSE writes. */
+static json_t *ati_json(const char *ati)
+{
+	json_t *ltia = json_array();
+
+	for (const char *p = ati; ltia != NULL && *p != '\0';) {
+		size_t n = strcspn(p, "+"), k = strcspn(p, ":");
+		if (k < n)
+			json_array_append_new(ltia, json_pack("{s:s%, s:s%}", "lti", p, k, "tkid", p + k + 1, n - k - 1));
+		p += n + (p[n] == '+');
+	}
+	return json_pack("{s:o*}", "ltia", ltia);
+}
+
 m2m_err m2m_mqtt_format_response(const m2m_request *req, const m2m_response *rsp, const char *responder,
 				 char **out, size_t *out_len)
 {
@@ -232,6 +247,8 @@ m2m_err m2m_mqtt_format_response(const m2m_request *req, const m2m_response *rsp
 		bad |= json_object_set_new(o, "cnst", json_integer(rsp->cnst));
 	if (rsp->cnot > 0)
 		bad |= json_object_set_new(o, "cnot", json_integer(rsp->cnot));
+	if (rsp->ati != NULL)
+		bad |= json_object_set_new(o, "ati", ati_json(rsp->ati));
 	bad |= set_str(o, "to", req ? req->fr : NULL);
 	bad |= set_str(o, "fr", responder);
 	if (bad == 0)

@@ -13,6 +13,7 @@
 #include "core/addr_policy.h"
 #include "m2msec/id.h"
 #include "m2msec/mqtt.h"
+#include "m2msec/token.h"
 #include "core/config_int.h"
 
 #define T m2m_cse_config
@@ -73,6 +74,11 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "mqtt-psk-identity", mqtt_psk_identity),
 	M2MI_STR(T, "mqtt-psk-file", mqtt_psk_file),
 	M2MI_INT(T, "coap-block-size", coap_block_size, 16, 1024), /* RFC 7959, docs/coap-dtls.md */
+	/* indirect dynamic authorization (docs/procedures/das.md "The CSE side") */
+	M2MI_STR(T, "das-trust", das_trust),
+	M2MI_STR(T, "token-algorithms", token_algorithms),
+	M2MI_INT(T, "token-cache-size", token_cache_size, 1, 1000000),
+	M2MI_STR(T, "das-token-uri", das_token_uri),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -106,6 +112,8 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->maf_cache_seconds = 60;
 	cfg->psk_lookup_timeout_ms = 3000;
 	cfg->psk_lookups_max = 256;
+	snprintf(cfg->token_algorithms, sizeof(cfg->token_algorithms), "ES256");
+	cfg->token_cache_size = 1024;
 }
 
 /* TS-0001 Table 7.2-1 writes the M2M-SP-ID as //FQDN; people type the bare FQDN (it is what the
@@ -374,6 +382,13 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		char why[160];
 		if (m2mi_addr_policy_init(&pol, cfg->notify_allow, cfg->notify_deny, why, sizeof(why)) != M2M_OK)
 			FAIL("notify-allow/notify-deny: %s", why);
+	}
+	{ /* TS-0003 clause 7.3.2.6.3: the permitted algorithms, by name (m2m_token_algs_parse) */
+		unsigned algs = 0;
+		if (m2m_token_algs_parse(cfg->token_algorithms, &algs) != M2M_OK || algs == 0)
+			FAIL_AT("token-algorithms", "token-algorithms must be a comma list of none, ES256, ES384, ES512");
+		if (cfg->das_token_uri[0] != '\0' && strncmp(cfg->das_token_uri, "https://", 8) != 0)
+			FAIL_AT("das-token-uri", "das-token-uri must be an https:// URI");
 	}
 	if (validate_mqtt(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;

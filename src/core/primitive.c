@@ -55,6 +55,9 @@ void m2m_request_clear(m2m_request *req)
 	free_list(req->tids, req->ntids);
 	free(req->tids);
 	free(req->tkns);
+	free_list(req->ltids, req->nltids);
+	free(req->ltids);
+	free(req->aus);
 	m2m_request_init(req);
 }
 
@@ -72,6 +75,7 @@ void m2m_response_clear(m2m_response *rsp)
 	json_decref(rsp->pc);
 	free(rsp->location);
 	free(rsp->location_s);
+	free(rsp->ati);
 	m2m_response_init(rsp);
 }
 

@@ -409,7 +409,19 @@ static void test_query(void **state)
 	assert_int_equal(f->req.fc.lim, 5);
 	done(f);
 
-	const char *bad[] = {"foo=1", "ltids=l1", "auri=true", "asi=true", "rcn", "rcn=", "rcn=abc", "drt=3",
+	/* TS-0008 clause 6.2.2.3: ltids, auri and asi travel as Uri-Query too */
+	f = get_cse();
+	opt_s(f, M2MI_COAP_OPT_URI_QUERY, "ltids=l1+l2");
+	opt_s(f, M2MI_COAP_OPT_URI_QUERY, "auri=true");
+	opt_s(f, M2MI_COAP_OPT_URI_QUERY, "asi=0");
+	assert_int_equal(run(f), M2M_OK);
+	assert_int_equal(f->req.nltids, 2);
+	assert_string_equal(f->req.ltids[1], "l2");
+	assert_int_equal(f->req.auri, 2);
+	assert_int_equal(f->req.asi, 1);
+	done(f);
+
+	const char *bad[] = {"foo=1", "ltids=", "auri=yes", "asi=2", "rcn", "rcn=", "rcn=abc", "drt=3",
 			     "tkns", "tkns=", "rcn=1&rcn=2", "fu=1&lim=-1"};
 	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
 		f = get_cse();

@@ -68,7 +68,9 @@ static void test_response_retrieve(void **state)
 	rsp.pc = json_pack("{s:{s:s}}", "m2m:cb", "csi", "/cse");
 	rsp.cnst = 1;
 	rsp.cnot = 300;
+	rsp.ati = strdup("lti1:t1@sp.example.com");
 	assert_int_equal(m2mi_coap_from_response(&req, &rsp, &info, &out), M2M_OK);
+	assert_opt(&out, 327, 0, "lti1:t1@sp.example.com", 22); /* ATI, TS-0008 clause 6.2.2.4 */
 	assert_int_equal(out.code, C(2, 5));
 	assert_opt(&out, M2MI_COAP_OPT_CONTENT_FORMAT, 0, "\x27\x11", 2); /* 10001: what Accept asked */
 	assert_opt(&out, M2MI_COAP_OPT_RVI, 0, "4", 1);

@@ -120,6 +120,35 @@ static void test_wss_listen(void **state)
 	assert_string_equal(err, "line 3: wss-listen needs psk-file, cred-store and/or cert + key");
 }
 
+/* Indirect dynamic authorization (docs/procedures/das.md "The CSE side"): ES256 only by default
+ * (TS-0003 clause 7.3.2.6.3: "none" only when configured), a bounded token cache, das-token-uri
+ * https only. */
+static void test_token_keys(void **state)
+{
+	m2m_cse_config c;
+	char err[256] = "";
+
+	(void)state;
+	m2m_cse_config_defaults(&c);
+	assert_string_equal(c.token_algorithms, "ES256");
+	assert_int_equal(c.token_cache_size, 1024);
+	assert_string_equal(c.das_trust, "");
+	assert_string_equal(c.das_token_uri, "");
+	assert_int_equal(parse(&c, "psk-file = p\ndas-trust = t.txt\ntoken-algorithms = ES256,none\n"
+				   "token-cache-size = 7\ndas-token-uri = https://das.example.com/t\n", err, sizeof(err)),
+			 M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.das_trust, "t.txt");
+	assert_int_equal(c.token_cache_size, 7);
+	assert_int_equal(parse(&c, "psk-file = p\ntoken-algorithms = HS256\n", err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: token-algorithms must be a comma list of none, ES256, ES384, ES512");
+	assert_int_equal(parse(&c, "psk-file = p\ndas-token-uri = http://das\n", err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 2: das-token-uri must be an https:// URI");
+	assert_int_equal(parse(&c, "token-cache-size = 0\n", err, sizeof(err)), M2M_E_CONFIG);
+}
+
 /* TS-0010 clause 7.3: the CSE reaches its broker over TLS only, authenticates the broker (mqtt-ca)
  * and itself (mqtt-cert + mqtt-key); its CSE-ID must be a topic level (clause 6.4.2). Every
  * refusal names the line that made the configuration inconsistent. */
@@ -221,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_mef_keys),
 		cmocka_unit_test(test_wss_listen),
 		cmocka_unit_test(test_mqtt_keys),
+		cmocka_unit_test(test_token_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -301,6 +301,21 @@ static void test_headers(void **state)
 	assert_string_equal(req.vsi, "v1");
 	m2m_request_clear(&req);
 
+	/* TS-0009 clause 7.1 / RFC 6750: the Bearer scheme carries the same '+'-joined list;
+	 * X-M2M-AS is authorSigns (clause 6.4.24) */
+	const char *bh[] = {"Authorization", "bearer  eyJ.a.b+eyJ.c.d", "X-M2M-AS", "c2ln+c2lnMg", NULL};
+	assert_int_equal(run("GET", "/cse-in?ltids=l1+l2&asi=true&auri=0", bh, NULL, &req, &rsp), M2M_OK);
+	assert_string_equal(req.tkns, "eyJ.a.b+eyJ.c.d");
+	assert_string_equal(req.aus, "c2ln+c2lnMg");
+	assert_int_equal(req.nltids, 2);
+	assert_string_equal(req.ltids[0], "l1");
+	assert_int_equal(req.asi, 2);
+	assert_int_equal(req.auri, 1);
+	m2m_request_clear(&req);
+	expect_fail("GET", "/cse-in?asi=yes", NULL, NULL, M2M_RSC_BAD_REQUEST, "asi");
+	expect_fail("GET", "/cse-in?auri=2", NULL, NULL, M2M_RSC_BAD_REQUEST, "auri");
+	expect_fail("GET", "/cse-in?ltids=a++b", NULL, NULL, M2M_RSC_BAD_REQUEST, "ltids");
+
 	/* missing X-M2M-RI: 4000 and nothing to echo */
 	const char *nori[] = {"X-M2M-RI", "-", NULL};
 	assert_int_equal(run("GET", "/cse-in", nori, NULL, &req, &rsp), M2M_E_PROTO);

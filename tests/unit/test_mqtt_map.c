@@ -129,7 +129,8 @@ static void test_request_ok(void **state)
 	assert_int_equal(run("/oneM2M/req/cse-in:CAE01/cse-in/json",
 			     "{\"op\":1,\"to\":\"/cse-in/cb\",\"fr\":\"/cse-in/CAE01\",\"rqi\":\"r1\",\"rvi\":\"3\","
 			     "\"ty\":3,\"pc\":{\"m2m:cnt\":{\"rn\":\"c\"}},\"rcn\":1,\"ot\":\"20260101T000000\","
-			     "\"rids\":[\"R1\"],\"tkns\":[\"a.b.c\",\"d.e.f\"],\"drt\":2}",
+			     "\"rids\":[\"R1\"],\"tkns\":[\"a.b.c\",\"d.e.f\"],\"drt\":2,\"ltids\":[\"l1\"],"
+			     "\"tqi\":true,\"asi\":false,\"auri\":true}",
 			     &req, &rsp),
 			 M2M_OK);
 	assert_int_equal(req.op, M2M_OP_CREATE);
@@ -142,6 +143,10 @@ static void test_request_ok(void **state)
 	assert_string_equal(req.rvi, "3");
 	assert_string_equal(req.tkns, "a.b.c+d.e.f");
 	assert_int_equal(req.nrids, 1);
+	assert_int_equal(req.nltids, 1);
+	assert_true(req.tqi);
+	assert_int_equal(req.asi, 1);
+	assert_int_equal(req.auri, 2);
 	assert_non_null(json_object_get(req.pc, "m2m:cnt"));
 	m2m_request_clear(&req);
 
@@ -287,7 +292,10 @@ static void test_response(void **state)
 	req.rvi = strdup("4");
 	rsp.rsc = 2000;
 	rsp.pc = json_pack("{s:{s:s}}", "m2m:cnt", "rn", "c");
+	rsp.ati = strdup("lti1:a@x.org+lti2:b@x.org");
 	assert_int_equal(m2m_mqtt_format_response(&req, &rsp, "/cse-in", &out, &n), M2M_OK);
+	/* ati as m2m:dynAuthLocalTokenIdAssignments (TS-0004 Table 6.3.5.43-1) */
+	assert_non_null(strstr(out, "\"ati\":{\"ltia\":[{\"lti\":\"lti1\",\"tkid\":\"a@x.org\"},{\"lti\":\"lti2\",\"tkid\":\"b@x.org\"}]}"));
 	assert_int_equal(strlen(out), n);
 	j = json_loads(out, 0, NULL);
 	assert_int_equal(json_integer_value(json_object_get(j, "rsc")), 2000);

@@ -158,12 +158,59 @@ static void test_registration(void **state)
 	assert_rsc(f, reg(f, "C", "Rplain"), M2M_RSC_APP_RULE_VALIDATION_FAILED);
 }
 
+static int get_role(fx *f, const char *from, const char *rid)
+{
+	fx_prepare(f, M2M_OP_RETRIEVE, "cse-in/rc", from, 0, NULL);
+	f->req.rids = calloc(1, sizeof(char *));
+	f->req.rids[0] = strdup(rid);
+	f->req.nrids = 1;
+	return fx_send(f);
+}
+
+/* TS-0001 clause 7.1.14: with service-subscription = enforce a Role-ID of a <role> counts only
+ * when allowedRole-IDs (ari) of a rule that applies to the Originator lists it. */
+static void test_allowed_role_ids(void **state)
+{
+	fx *f = *state;
+	char pc[400], tnb[M2M_RES_TIME_LEN], tna[M2M_RES_TIME_LEN];
+	const char *acp;
+
+	m2mi_time_fmt(f->now - 60, tnb);
+	m2mi_time_fmt(f->now + 600, tna);
+	fx_auth(f);
+	acp = fx_create(f, "cse-in", "CAdmin", M2M_TY_ACP,
+			"{\"m2m:acp\":{\"pv\":{\"acr\":[{\"acor\":[\"reader@sp.example.com\",\"writer@sp.example.com\"],"
+			"\"acop\":2}]},\"pvs\":{\"acr\":[{\"acor\":[\"CAdmin\"],\"acop\":63}]}}}");
+	snprintf(pc, sizeof(pc), "{\"m2m:cnt\":{\"rn\":\"rc\",\"acpi\":[\"%s\"]}}", acp);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, pc);
+	for (int i = 0; i < 2; i++) {
+		snprintf(pc, sizeof(pc),
+			 "{\"m2m:rol\":{\"rlid\":\"%s@sp.example.com\",\"tkis\":\"CAdmin\",\"tkhd\":\"Cgood\",\"tknb\":\"%s\","
+			 "\"tkna\":\"%s\"}}", i ? "writer" : "reader", tnb, tna);
+		fx_create(f, "cse-in", "CAdmin", M2MI_TY_ROL, pc);
+	}
+	fx_bound(f, "Cgood");
+	assert_rsc(f, reg(f, "Cgood", "Nexample"), M2M_RSC_CREATED);
+	/* off: both <role>s count */
+	assert_rsc(f, get_role(f, "Cgood", "writer@sp.example.com"), M2M_RSC_OK);
+	enforce(f);
+	profile(f, "{\"m2m:asar\":{\"rn\":\"rule\",\"apci\":[\"" CRED "\"],\"aai\":[\"N*\"],\"aae\":[\"Cgood\"],"
+		   "\"ari\":[\"read*@sp.example.com\"]}}");
+	fx_bound(f, "Cgood");
+	assert_rsc(f, get_role(f, "Cgood", "reader@sp.example.com"), M2M_RSC_OK);
+	assert_rsc(f, get_role(f, "Cgood", "writer@sp.example.com"), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	/* another credential: the rule does not apply, no role counts */
+	snprintf(f->sa.credential_id, sizeof(f->sa.credential_id), "12-kpsa-other@sp.example.com");
+	assert_rsc(f, get_role(f, "Cgood", "reader@sp.example.com"), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_validation, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_only, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_registration, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_allowed_role_ids, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,9 @@
  *    resource uses the privileges (pv) of the ACPs in its accessControlPolicyIDs (acpi), and
  *    when acpi is absent or empty only the creator of the resource has access, and only when
  *    the request is authenticated (rq_authn);
- *  - only verified Role-IDs reach the engine (none until <role> verification exists);
+ *  - only verified Role-IDs reach the engine (rids held per a live <role>, res_dynauth.c);
+ *  - after the ACPs deny, the request's tokens (access_token.c) add rule sets and Role-IDs and
+ *    the engine decides again (indirect dynamic authorization, TS-0003 clause 7.3.2.3);
  *  - an UPDATE of acpi alone is decided on the pvs of the currently referenced ACPs (the
  *    creator when there are none), per the acpi description of TS-0001 Table 9.6.1.3.2-1;
  *  - compiled rule sets are taken from the per-worker engine cache keyed by ACP resourceID
@@ -131,16 +133,13 @@ static bool is_creator(const m2mi_ctx *c, const m2m_res *r)
 
 /*
  * The Role-IDs the CSE has verified the Originator holds, out of those it claims (rids). A Role-ID
- * may only count in acor when verified (TS-0001 9.6.38 <role>, 10.2.3.12: issued to and held by that
- * originator); no verification source exists yet (no <role> resources), so none is verified and
- * claimed rids never grant anything. A verifier (e.g. a <role> lookup keyed by the authenticated
- * originator) plugs in here and returns the verified subset in *out.
+ * counts in acor only when verified: a live <role> under <CSEBase> names the authenticated
+ * Originator as holder and now is within its validity (TS-0001 9.6.38, TS-0003 7.4.3;
+ * res_dynauth.c). Claimed rids without such a <role> never grant anything.
  */
-static size_t verified_roles(const m2mi_ctx *c, const char *const **out)
+static size_t verified_roles(m2mi_ctx *c, const char *const **out)
 {
-	(void)c;
-	*out = NULL;
-	return 0;
+	return m2mi_roles_verified(c, out);
 }
 
 /* id (any ID form) names an unexpired <group>. */
@@ -172,7 +171,8 @@ static bool member_cb(void *ctx, const char *group_ri, const m2m_acp_request *re
 	return yes;
 }
 
-static bool decide(m2mi_ctx *c, rule_sets *s, unsigned op, int target_ty, int child_ty)
+static bool decide_sets(m2mi_ctx *c, const m2m_acp_rules *const *sets, size_t n, const char *const *roles,
+		       size_t nroles, unsigned op, int target_ty, int child_ty)
 {
 	m2m_acp_request q;
 
@@ -191,11 +191,48 @@ static bool decide(m2mi_ctx *c, rule_sets *s, unsigned op, int target_ty, int ch
 	}
 	q.target_ty = target_ty;
 	q.child_ty = child_ty;
-	if (!c->as_subscriber)
+	if (!c->as_subscriber) {
 		q.nrole_ids = verified_roles(c, &q.role_ids);
+		if (roles != NULL) {
+			q.role_ids = roles;
+			q.nrole_ids = nroles;
+		}
+	}
 	q.is_member = member_cb;
 	q.member_ctx = c;
-	return m2m_acp_decide((const m2m_acp_rules *const *)s->v, s->n, &q) == M2M_ACP_PERMIT;
+	return m2m_acp_decide(sets, n, &q) == M2M_ACP_PERMIT;
+}
+
+static bool decide(m2mi_ctx *c, rule_sets *s, unsigned op, int target_ty, int child_ty)
+{
+	return decide_sets(c, (const m2m_acp_rules *const *)s->v, s->n, NULL, 0, op, target_ty, child_ty);
+}
+
+/*
+ * Indirect dynamic authorization (TS-0003 clause 7.3.2.3, docs/procedures/das.md): after the ACPs
+ * denied, the request's verified tokens add their privileges (pv) as extra rule sets and their
+ * Role-IDs as the Originator's roles, and the SAME engine decides again over the static sets plus
+ * those: Permit-overrides, and a refused token grants nothing. Never for a subscriber's view.
+ */
+static bool decide_tokens(m2mi_ctx *c, rule_sets *s, const m2m_res *r, const m2m_res *holder, unsigned op,
+			  int child_ty)
+{
+	const m2m_acp_rules *sets[M2MI_ACPI_MAX + M2MI_TOKEN_SETS];
+	const char *roles[2 * M2MI_TOKEN_ROLES];
+	const char *const *held = NULL;
+	size_t nroles = 0, nheld, n;
+
+	if (c->as_subscriber || !m2mi_tokens_present(c))
+		return false;
+	memcpy(sets, s->v, s->n * sizeof(sets[0]));
+	n = s->n + (size_t)m2mi_tokens_grant(c, r, holder, sets + s->n, M2MI_TOKEN_SETS, roles, M2MI_TOKEN_ROLES,
+					     &nroles);
+	if (n == s->n && nroles == 0)
+		return false;
+	nheld = verified_roles(c, &held); /* the <role>-verified rids count as well */
+	for (size_t i = 0; i < nheld && nroles < sizeof(roles) / sizeof(roles[0]); i++)
+		roles[nroles++] = held[i];
+	return decide_sets(c, sets, n, nroles ? roles : NULL, nroles, op, r->ty, child_ty);
 }
 
 bool m2mi_access(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned op, int child_ty)
@@ -211,9 +248,10 @@ bool m2mi_access(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned 
 	} else {
 		sets_from_acpi(c, holder, false, &s, &listed);
 	}
-	if (!listed) /* acpi absent or empty: only the creator (TS-0001 Table 9.6.1.3.2-1) */
-		return is_creator(c, holder);
-	ok = decide(c, &s, op, r->ty, child_ty);
+	/* acpi absent or empty: only the creator (TS-0001 Table 9.6.1.3.2-1) */
+	ok = listed ? decide(c, &s, op, r->ty, child_ty) : is_creator(c, holder);
+	if (!ok) /* TS-0001 clause 10.2.3.1: ACP, then indirect dynamic authorization */
+		ok = decide_tokens(c, &s, r, holder, op, child_ty);
 	sets_release(&s);
 	return ok;
 }
@@ -233,6 +271,7 @@ static const char *op_word(unsigned op)
 int m2mi_access_target(m2mi_ctx *c, unsigned op, int child_ty)
 {
 	const m2m_res *holder = &c->tgt.row;
+	int rsc;
 
 	if (c->tgt.row.ty == M2M_TY_CIN) {
 		m2mi_node *h = m2mi_holder(c);
@@ -242,6 +281,12 @@ int m2mi_access_target(m2mi_ctx *c, unsigned op, int child_ty)
 	}
 	if (m2mi_access(c, &c->tgt.row, holder, op, child_ty))
 		return 0;
+	/* Hook: direct dynamic authorization (consulting the DAS of daci, TS-0003 clause 7.3.2.2)
+	 * goes here, after indirect DA found nothing. */
+	json_decref(c->tqf);
+	c->tqf = m2mi_tokens_tqf(c, op);
+	if ((rsc = m2mi_tokens_refusal(c)) != 0)
+		return rsc;
 	return m2mi_fail(c, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "the originator has no privilege to %s the target",
 			 op_word(op));
 }

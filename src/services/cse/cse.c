@@ -77,7 +77,8 @@ m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 	    (r = store_sync_check(&cse->cfg, st)) != M2M_OK ||
 	    (r = m2mi_csebase_bootstrap(cse, st, (int64_t)time(NULL))) != M2M_OK ||
 	    (r = m2mi_notify_om_scan(cse, st)) != M2M_OK ||
-	    (r = m2mi_notifier_new(&cse->cfg, &cse->notifier)) != M2M_OK)
+	    (r = m2mi_notifier_new(&cse->cfg, &cse->notifier)) != M2M_OK ||
+	    (r = m2mi_tokens_new(&cse->cfg, &cse->tokens)) != M2M_OK)
 		goto out;
 	*out = cse;
 	cse = NULL;
@@ -94,6 +95,7 @@ void m2m_cse_free(m2m_cse *cse)
 	m2mi_writer_stop(cse->writer); /* before the notifier its batches send to */
 	m2mi_notifier_free(cse->notifier);
 	m2mi_secprof_slot_free(cse->secprof);
+	m2mi_tokens_free(cse->tokens);
 	pthread_cond_destroy(&cse->pcv);
 	pthread_mutex_destroy(&cse->pmu);
 	free(cse);
@@ -468,6 +470,15 @@ static void ctx_finish(m2mi_ctx *c, int rsc)
 	if (rsc != M2MI_PENDING && (rsc != 0 || rsp->rsc == 0))
 		m2m_response_error(rsp, rsc ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR, "%s",
 				   c->msg[0] ? c->msg : m2m_rsc_name(rsc ? rsc : M2M_RSC_INTERNAL_SERVER_ERROR));
+	if (rsc == M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE && c->tqf != NULL) {
+		/* TS-0009 clause 6.5: the Token Request Information replaces any debugging information */
+		json_decref(rsp->pc);
+		rsp->pc = c->tqf;
+		c->tqf = NULL;
+	}
+	json_decref(c->tqf);
+	c->tqf = NULL;
+	m2mi_tokens_release(c);
 	reset_target(c);
 	json_decref(c->verify_nu);
 	c->verify_nu = NULL;

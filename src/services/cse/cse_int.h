@@ -18,6 +18,7 @@
 #include "m2msec/originator.h"
 #include "m2msec/resstore.h"
 #include "m2msec/rsc.h"
+#include "m2msec/token.h"
 #include "core/addr_policy.h"
 #include "remote/httpc.h"
 
@@ -46,6 +47,10 @@ struct event_base;
 #define M2MI_FOPT_BYTES (1024 * 1024) /* member content kept in one aggregated response */
 
 typedef struct m2mi_notifier m2mi_notifier;
+typedef struct m2mi_tokens m2mi_tokens; /* access_token.c */
+#define M2MI_TOKENS_MAX 16    /* tokens one request may carry (tkns + ltids) */
+#define M2MI_TOKEN_SETS 64    /* pv rule sets the tokens add to one decision at most */
+#define M2MI_TOKEN_ROLES 64   /* Role-IDs the tokens add to one decision at most */
 
 struct m2m_cse {
 	m2m_cse_config cfg;
@@ -61,6 +66,7 @@ struct m2m_cse {
 	pthread_cond_t pcv;     /* a synchronous wait for verification results */
 	struct m2mi_secprof_slot *secprof; /* the MEF's security profile (sec_profile.c), NULL = none */
 	struct m2mi_writer *writer; /* the store's writer thread, once started (writer.c) */
+	m2mi_tokens *tokens;    /* token trust, verified-token cache, Local-Token-IDs (access_token.c) */
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from
@@ -148,6 +154,8 @@ typedef struct m2mi_ctx {
 	const char *fopt_rel;       /* virt 'f': the path after ".../fopt/" ("" for none) */
 	json_t *fopt_mid;           /* virt 'f': the members to fan out to, once access is granted */
 	bool batched;               /* in the writer's batch transaction, under a savepoint (writer.c) */
+	struct m2mi_req_tokens *toks; /* the request's verified tokens, once needed (access_token.c) */
+	json_t *tqf;                /* Token Request Information for a 4103 answer (access_token.c) */
 } m2mi_ctx;
 
 /* a + b saturated to the int64 range. Every time and size sum of the CSE goes through it
@@ -214,7 +222,21 @@ extern const m2mi_type m2mi_type_mssp, m2mi_type_svsn, m2mi_type_asar;
 /* With service-subscription = enforce: may an AE register with AE-ID-Stem stem (TS-0004
  * 7.3.2.7)? 0, 4126 or 4128 (res_ssp.c). */
 int m2mi_ssp_check_registration(m2mi_ctx *c, const char *stem);
+/* With service-subscription = enforce: may the Originator use role_id (allowedRole-IDs of a rule
+ * that applies to it, TS-0001 7.1.14)? Always true when off (res_ssp.c). */
+bool m2mi_ssp_role_allowed(m2mi_ctx *c, const char *role_id);
 extern const m2mi_type m2mi_type_nod, m2mi_type_fwr, m2mi_type_dvi;
+/* Dynamic authorization and roles (res_dynauth.c, TS-0004 Table 6.3.4.2.1-1). */
+enum { M2MI_TY_ROL = 31, M2MI_TY_TK = 32, M2MI_TY_DAC = 34 };
+#define M2MI_ROLE_SCAN 1000 /* <role> / <token> children of <CSEBase> examined per lookup */
+extern const m2mi_type m2mi_type_rol, m2mi_type_tk, m2mi_type_dac;
+/* The authenticated Originator holds role_id: a live <role> names it as holder, now within
+ * [tknb, tkna] (TS-0003 clause 7.4.3). */
+bool m2mi_role_held(m2mi_ctx *c, const char *role_id);
+/* The tokenObject of the live <token> whose tokenID is tid (malloc'd copy), or NULL. */
+char *m2mi_token_by_id(m2mi_ctx *c, const char *tid);
+/* Every daci entry names a live <dynamicAuthorizationConsultation>: 0 or 4000. */
+int m2mi_daci_check(m2mi_ctx *c, json_t *daci);
 /* nl of attr (if any) names an existing <node> the Originator may RETRIEVE: 0 or 4000. */
 int m2mi_node_link_check(m2mi_ctx *c, json_t *attr);
 /* The type descriptor of a CREATE's content / a stored resource: m2mi_type_find, except that a
@@ -301,6 +323,30 @@ int m2mi_access_acpi_update(m2mi_ctx *c);
 void m2mi_access_forget(m2mi_ctx *c, const char *ri);
 /* Validate an acpi value: every entry names an existing <accessControlPolicy>. 0 or 4000. */
 int m2mi_access_check_acpi(m2mi_ctx *c, json_t *acpi);
+
+/* ---- indirect dynamic authorization (access_token.c, docs/procedures/das.md) ---------------- */
+
+m2m_err m2mi_tokens_new(const m2m_cse_config *cfg, m2mi_tokens **out);
+void m2mi_tokens_free(m2mi_tokens *t);
+/* The request carries tkns, ltids or tids. */
+bool m2mi_tokens_present(const m2mi_ctx *c);
+/* The rule sets (pv, borrowed from the request's tokens) and Role-IDs the request's verified
+ * tokens grant on resource r (policies held by holder); the tokens are verified at the first
+ * call. Returns the number of sets; none when any token was refused. */
+int m2mi_tokens_grant(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, const m2m_acp_rules **sets,
+		      size_t cap, const char **roles, size_t rcap, size_t *nroles);
+/* Security validation of a tokenObject against das-trust (no audience/holder/time: the stored
+ * token is checked per request when used). *out NULL unless M2M_OK. */
+m2m_err m2mi_tokens_parse(m2mi_ctx *c, const char *text, m2m_token **out);
+/* Revoke tokenID tid until `until` (deleting its <token>): cached verifications are dropped. */
+m2m_err m2mi_tokens_revoke(m2mi_ctx *c, const char *tid, int64_t until);
+/* The Role-IDs of rids the Originator verifiably holds (<role>), once per request. */
+size_t m2mi_roles_verified(m2mi_ctx *c, const char *const **out);
+/* After a denial: the refusal of a token as c->msg and its RSC, or 0 when no token was refused. */
+int m2mi_tokens_refusal(m2mi_ctx *c);
+void m2mi_tokens_release(m2mi_ctx *c);
+/* {"m2m:tqf": m2m:dynAuthTokenReqInfo} for a denial when the request asked (tqi), else NULL. */
+json_t *m2mi_tokens_tqf(m2mi_ctx *c, unsigned op);
 
 /* ---- result content and discovery (content.c, discovery.c) ------------------------------ */
 

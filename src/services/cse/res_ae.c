@@ -37,7 +37,7 @@ static const m2mi_attr ae_attrs[] = {
 	{"srv", M2MI_VT_STRLIST, M2MI_M, M2MI_O, true},
 };
 
-static const int ae_children[] = {M2M_TY_SUB, M2M_TY_CNT, M2M_TY_GRP, M2M_TY_ACP, 0};
+static const int ae_children[] = {M2M_TY_SUB, M2M_TY_CNT, M2M_TY_GRP, M2M_TY_ACP, M2MI_TY_DAC, 0};
 
 static int check_srv(m2mi_ctx *c, json_t *a)
 {

@@ -368,3 +368,43 @@ out:
 	rules_free(s);
 	return rsc;
 }
+
+static bool any_match(const char *const *pat, size_t n, const char *value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m2m_app_rule_match(pat[i], value))
+			return true;
+	return false;
+}
+
+/* TS-0001 clauses 7.1.14 and 11.3.4: with service-subscription = enforce, a Role-ID counts only
+ * when a rule that applies to the Originator (its credential, and its AE-ID-Stem in allowedAEs, as
+ * for its registration) lists it in allowedRole-IDs (ari, '*' patterns). Off: no restriction. */
+bool m2mi_ssp_role_allowed(m2mi_ctx *c, const char *role_id)
+{
+	const char *cred = (c->sa == NULL || c->sa->kind == M2M_SA_NONE) ? NULL : c->sa->credential_id;
+	ssp_rules *s;
+	bool ok = false;
+
+	if (!c->cfg->service_subscription)
+		return true;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return false;
+	if (collect(c, s) == 0 && !s->overflow) {
+		for (size_t i = 0; i < s->n && !ok; i++) {
+			const m2m_app_rule *r = &s->r[i];
+			json_t *ari = json_object_get(s->body[i], "ari"), *e;
+			size_t k;
+			bool applies = r->has_apci ? cred != NULL && cred[0] != '\0' && any_match(r->apci, r->n_apci, cred)
+						   : cred == NULL;
+
+			if (!applies || !any_match(r->aae, r->n_aae, c->orig.cse_relative))
+				continue;
+			json_array_foreach(ari, k, e)
+				if (json_is_string(e) && m2m_app_rule_match(json_string_value(e), role_id))
+					ok = true;
+		}
+	}
+	rules_free(s);
+	return ok;
+}

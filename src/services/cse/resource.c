@@ -29,6 +29,8 @@ static const m2mi_attr common_attrs[] = {
 	{"acpi", M2MI_VT_STRLIST, M2MI_O, M2MI_O, false},
 	{"cr", M2MI_VT_ANY, M2MI_O, M2MI_NP, false},
 	{"st", M2MI_VT_UINT, M2MI_NP, M2MI_NP, true},
+	/* dynamicAuthorizationConsultationIDs: on every type with acpi (TS-0004 clause 8.2.3) */
+	{"daci", M2MI_VT_STRLIST, M2MI_O, M2MI_O, false},
 };
 
 static const m2mi_type *const all_types[] = {
@@ -36,6 +38,7 @@ static const m2mi_type *const all_types[] = {
 	&m2mi_type_grp, &m2mi_type_sub,
 	&m2mi_type_mssp, &m2mi_type_svsn, &m2mi_type_asar, &m2mi_type_nod,
 	&m2mi_type_fwr, &m2mi_type_dvi, /* ty 13: m2mi_type_of_request / _of_row pick one */
+	&m2mi_type_rol, &m2mi_type_tk, &m2mi_type_dac, /* res_dynauth.c */
 };
 
 const m2mi_type *m2mi_type_find(int ty)
@@ -255,7 +258,7 @@ bool m2mi_rn_ok(const char *rn)
 
 static bool common_applies(const m2mi_type *t, const char *sn)
 {
-	if (strcmp(sn, "acpi") == 0)
+	if (strcmp(sn, "acpi") == 0 || strcmp(sn, "daci") == 0)
 		return t->flags & M2MI_F_ACPI;
 	if (strcmp(sn, "cr") == 0)
 		return t->flags & M2MI_F_CR;
@@ -453,6 +456,8 @@ static int create_common(m2mi_ctx *c, const m2mi_type *t, m2mi_node *p, m2mi_nod
 		json_object_del(a, "et");
 	if (json_object_get(a, "acpi") != NULL && (rsc = m2mi_access_check_acpi(c, json_object_get(a, "acpi"))) != 0)
 		return rsc;
+	if ((rsc = m2mi_daci_check(c, json_object_get(a, "daci"))) != 0)
+		return rsc;
 	if (json_object_get(a, "cr") != NULL && json_object_set_new(a, "cr", json_string(c->from)) != 0)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 	if (json_object_set_new(a, "ty", json_integer(t->ty)) || json_object_set_new(a, "ri", json_string(ri)) ||
@@ -570,6 +575,8 @@ int m2mi_res_update(m2mi_ctx *c)
 	}
 	if ((v = json_object_get(inner, "acpi")) != NULL && !json_is_null(v) &&
 	    (rsc = m2mi_access_check_acpi(c, v)) != 0)
+		return rsc;
+	if ((rsc = m2mi_daci_check(c, json_object_get(inner, "daci"))) != 0)
 		return rsc;
 	json_object_foreach(inner, sn, v) {
 		if (json_is_null(v))
