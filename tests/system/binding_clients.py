@@ -59,9 +59,11 @@ def parse_opts(text):
 
 
 def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, rqi="rq1", secure=True,
-         rvi="3"):
+         rvi="3", cert=None, ca=None):
     """One request to the CSE `c` (c.coaps_port / c.coap_port, c.coap_keys); rqi / rvi None leave
-    the option out. Returns CoapReply or None when nothing came back (e.g. a failed handshake)."""
+    the option out. Returns CoapReply or None when nothing came back (e.g. a failed handshake).
+    PSK: `identity` and `key` (text, or bytes without NUL: coap-client takes -k as it is).
+    Certificate: `cert` = (crt, key) files and/or `ca` (-C: the CA that signed the CSE's)."""
     args = [COAP_CLIENT, "-B", "4", "-v", "7", "-m", method]
     if rvi is not None:
         args += ["-O", "271,%s" % rvi]
@@ -73,8 +75,13 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
         args += ["-O", "267,0x%02x" % ty]
     if body is not None:
         args += ["-t", "50", "-e", body]
-    if secure:
+    if secure and identity is not None:
         args += ["-u", identity, "-k", key if key is not None else c.coap_keys[identity]]
+    if secure and cert is not None:
+        args += ["-c", cert[0], "-j", cert[1]]
+    if secure and ca is not None:
+        args += ["-C", ca]
+    if secure:
         url = "coaps://127.0.0.1:%d%s" % (c.coaps_port, path)
     else:
         url = "coap://127.0.0.1:%d%s" % (c.coap_port, path)
