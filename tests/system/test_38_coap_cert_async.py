@@ -210,3 +210,62 @@ def test_mef_down_refuses_the_keid_and_serves_others(cse):
     ck = cse.issue("c38f", "m2m://%s/id-in/Cc38f" % SP)
     r = cert_req(cse, ck, "post", "/cse-in", "Cc38f", body=AE_BODY % "c38f", ty=2)
     assert r is not None and r.rsc == 2001, r
+
+
+# ---- the deadline and the cap of lookups, as on HTTPS (psk-lookup-timeout-ms, psk-lookups-max) --------
+
+def small_cse(m2msec_bin, tmp, timeout_ms, lookups_max):
+    c = Cse(m2msec_bin, tmp)
+    c.setup_pki()
+    c.coap_keys = {PSK_ID: ascii_key()}
+    c.psks[PSK_ID] = (c.coap_keys[PSK_ID].encode().hex(), "Cc38psk")
+    c.mef = HoldingMef(c)
+    c.coaps_port = free_port()
+    c.start("coaps-listen = 127.0.0.1:%d\npsk-lookups-max = %d\n%s" % (
+        c.coaps_port, lookups_max, mef_ini(c, c.mef.port, timeout_ms=timeout_ms)))
+    r = coap(c, "post", "/cse-in", "Cc38psk", PSK_ID, body=AE_BODY % "c38psk", ty=2)
+    assert r is not None and r.rsc == 2001, r
+    return c
+
+
+def test_lookup_deadline_fails_the_dtls_handshake_closed(m2msec_bin, tmp_path):
+    c = small_cse(m2msec_bin, tmp_path, timeout_ms=300, lookups_max=256)
+    try:
+        kid = keid()
+        key = c.mef.add_ascii(kid, "Cc38late")
+        c.mef.held.add(kid)  # the MEF never answers in time: only the CSE's deadline ends the wait
+        assert coap(c, "get", "/cse-in", "Cc38late", kid, key=key) is None
+        assert any(kid in p for p in c.mef.asked)  # it was the lookup that was given up
+        assert psk_served(c)
+    finally:
+        c.mef.release.set()
+        rc = c.stop()
+        c.mef.stop()
+    assert rc == 0
+
+
+def test_lookups_in_flight_are_bounded(m2msec_bin, tmp_path):
+    c = small_cse(m2msec_bin, tmp_path, timeout_ms=30000, lookups_max=1)
+    try:
+        k1, k2 = keid(), keid()
+        key1, key2 = c.mef.add_ascii(k1, "Cc38cap1"), c.mef.add_ascii(k2, "Cc38cap2")
+        c.mef.held.update((k1, k2))
+        out = {}
+        t = threading.Thread(target=lambda: out.setdefault(
+            "r", coap(c, "post", "/cse-in", "Cc38cap1", k1, key=key1, body=AE_BODY % "c38cap1", ty=2)))
+        t.start()
+        assert wait_until(lambda: any(k1 in p for p in c.mef.asked))
+        # psk-lookups-max = 1 and one handshake waits: a second KeID is not waited for (fails
+        # closed at once), the CSE never asks the MEF for it, and others are still served
+        assert coap(c, "get", "/cse-in", "Cc38cap2", k2, key=key2) is None
+        assert not any(k2 in p for p in c.mef.asked)
+        assert psk_served(c)
+        assert t.is_alive()
+        c.mef.release.set()
+        t.join(60)
+        assert out.get("r") is not None and out["r"].rsc == 2001, out
+    finally:
+        c.mef.release.set()
+        rc = c.stop()
+        c.mef.stop()
+    assert rc == 0
