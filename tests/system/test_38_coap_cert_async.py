@@ -10,7 +10,8 @@ independent client `coap-client-openssl` (libcoap3-bin; `-c/-j/-C` certificates,
 oneM2M options as `-O`), the CA of `m2msec ca`, a fake MEF in this process (test_24's FakeMef) whose
 answer the test holds back to prove the pause.
 
-Cases: certificate AE registration 2001 and retrieve 2000 (aei = the certificate's AE-ID);
+Cases: the two suites DTLS MUST implement (PSK and ECDHE_ECDSA with AES_128_CCM_8, checked with
+`openssl s_client -dtls1_2`); certificate AE registration 2001 and retrieve 2000 (aei = the certificate's AE-ID);
 spoofed From 4106; a certificate of another CA, a self-signed one, one without clientAuth, no
 client certificate: no handshake; a revoked certificate refused once the CRL is republished; PSK
 and certificates on the same endpoint; a KeID not cached: the handshake waits for the MEF while
@@ -128,6 +129,31 @@ def test_psk_and_certificate_on_the_same_endpoint(cse):
     ck = cse.issue("c38b", "m2m://%s/id-in/Cc38b" % SP)
     r = cert_req(cse, ck, "post", "/cse-in", "Cc38b", body=AE_BODY % "c38b", ty=2)
     assert r is not None and r.rsc == 2001, r
+
+
+def dtls_cipher(c, *args):
+    """The suite `openssl s_client -dtls1_2` (an independent DTLS client) ends on, or None."""
+    r = subprocess.run(["openssl", "s_client", "-dtls1_2", "-connect", "127.0.0.1:%d" % c.coaps_port, *args],
+                       input=b"", capture_output=True, timeout=30)
+    if r.returncode != 0 or b" alert " in r.stderr:  # s_client prints the suite even after an alert
+        return None
+    for line in r.stdout.decode(errors="replace").splitlines():
+        if line.startswith("New, ") and "Cipher is " in line:
+            name = line.split("Cipher is ", 1)[1].strip()
+            return None if name == "(NONE)" else name
+    return None
+
+
+def test_dtls_mandatory_ccm8_suites(cse):
+    # TS-0003 10.2.2 / 10.2.3: DTLS MUST implement TLS_PSK_WITH_AES_128_CCM_8 and
+    # TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8; a client offering only one of them gets it
+    ck = cse.issue("c38g", "m2m://%s/id-in/Cc38g" % SP)
+    assert dtls_cipher(cse, "-cipher", "ECDHE-ECDSA-AES128-CCM8", "-cert", ck[0], "-key", ck[1], "-CAfile",
+                       cse.path("ca/ca.crt")) == "ECDHE-ECDSA-AES128-CCM8"
+    assert dtls_cipher(cse, "-cipher", "PSK-AES128-CCM8", "-psk_identity", PSK_ID, "-psk",
+                       cse.coap_keys[PSK_ID].encode().hex()) == "PSK-AES128-CCM8"
+    # the certificate suite without a client certificate: refused (the CSE requires one)
+    assert dtls_cipher(cse, "-cipher", "ECDHE-ECDSA-AES128-CCM8", "-CAfile", cse.path("ca/ca.crt")) is None
 
 
 def test_untrusted_wrong_and_absent_client_certificates_refused(cse):
