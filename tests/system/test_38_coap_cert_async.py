@@ -2,21 +2,24 @@
 """CoAP over DTLS with the HTTPS listener's whole security policy (issue 9; docs/coap-dtls.md):
 certificates (TS-0003 8.2.2.2, DTLS 1.2 with TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, 10.2.3) under the
 same trust anchors, CRL and certificate -> association mapping as HTTPS, and asynchronous PSK
-resolvers (a MEF KeID, TS-0003 8.3.2.1) resolved DURING the DTLS handshake, which pauses only that
-peer's handshake.
+resolvers (a MEF KeID, TS-0003 8.3.2.1; a MAF Kc identifier, 8.2.2.3) resolved DURING the DTLS
+handshake, which pauses only that peer's handshake.
 
-Real `m2msec cse` on loopback (`coaps-listen`, `trust-anchors`, `crl-file`, `mef-url`), the
-independent client `coap-client-openssl` (libcoap3-bin; `-c/-j/-C` certificates, `-u/-k` PSK, the
-oneM2M options as `-O`), the CA of `m2msec ca`, a fake MEF in this process (test_24's FakeMef) whose
-answer the test holds back to prove the pause.
+Real `m2msec cse` on loopback (`coaps-listen`, `trust-anchors`, `crl-file`, `mef-url`, `maf-url`),
+the independent client `coap-client-openssl` (libcoap3-bin; `-c/-j/-C` certificates, `-u/-k` PSK,
+the oneM2M options as `-O`), the CA of `m2msec ca`, a fake MEF in this process (test_24's FakeMef)
+whose answer the test holds back to prove the pause, and test_29's fake MAF.
 
 Cases: the two suites DTLS MUST implement (PSK and ECDHE_ECDSA with AES_128_CCM_8, checked with
-`openssl s_client -dtls1_2`); certificate AE registration 2001 and retrieve 2000 (aei = the certificate's AE-ID);
-spoofed From 4106; a certificate of another CA, a self-signed one, one without clientAuth, no
-client certificate: no handshake; a revoked certificate refused once the CRL is republished; PSK
-and certificates on the same endpoint; a KeID not cached: the handshake waits for the MEF while
-another peer is served, then succeeds; the MEF down: that handshake fails, others are served."""
+`openssl s_client -dtls1_2`); certificate AE registration 2001 and retrieve 2000 (aei = the
+certificate's AE-ID); spoofed From 4106; a certificate of another CA, a self-signed one, one
+without clientAuth, no client certificate: no handshake; a revoked certificate refused once the
+CRL is republished; PSK and certificates on the same endpoint; a KeID not cached: the handshake
+waits for the MEF while another peer is served, then succeeds; a Kc not cached: retrieved from
+the MAF during the handshake; the lookup deadline and the cap of lookups in flight; the MEF down:
+that handshake fails, others are served."""
 import json
+import secrets
 import subprocess
 import threading
 import time
@@ -26,6 +29,7 @@ import pytest
 from binding_clients import ascii_key, coap
 from cse_harness import SP, Cse, free_port, make_cert_with_cryptography
 from test_24_cse_mef import FakeMef, keid, mef_ini
+from test_29_maf_cse_fake import MAF_FQDN, FakeMaf
 
 AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
 PSK_ID = "kpsa-c38@" + SP
@@ -80,11 +84,15 @@ def cse(m2msec_bin, tmp_path_factory):
     c.psks[PSK_ID] = (c.coap_keys[PSK_ID].encode().hex(), "Cc38psk")
     c.add_psk("kpsa-c38other@" + SP, "Cc38other")
     c.mef = HoldingMef(c)
+    c.maf = FakeMaf(c)
+    crt, key = c.issue("cse-to-maf", "id-in." + SP)
     publish_crl(c)  # nothing revoked yet
     c.coaps_port = free_port()
     # a lookup deadline far beyond the hold below: only the test's release ends the wait
-    c.start("coaps-listen = 127.0.0.1:%d\ncrl-file = %s\ncrl-refresh-seconds = 1\n%s" % (
-        c.coaps_port, c.path("crl.pem"), mef_ini(c, c.mef.port, timeout_ms=30000)))
+    c.start("coaps-listen = 127.0.0.1:%d\ncrl-file = %s\ncrl-refresh-seconds = 1\n%s"
+            "maf-url = https://127.0.0.1:%d\nmaf-name = %s\nmaf-ca = %s\nmaf-cert = %s\nmaf-key = %s\n" % (
+                c.coaps_port, c.path("crl.pem"), mef_ini(c, c.mef.port, timeout_ms=30000), c.maf.port, MAF_FQDN,
+                c.path("ca/ca.crt"), crt, key))
     r = c.psk("POST", "/cse-in", "Cc38other", "kpsa-c38other@" + SP, AE_BODY % "c38other", ty=2)
     assert r.rsc == 2001, r
     r = coap(c, "post", "/cse-in", "Cc38psk", PSK_ID, body=AE_BODY % "c38psk", ty=2)
@@ -93,6 +101,7 @@ def cse(m2msec_bin, tmp_path_factory):
     c.mef.release.set()
     rc = c.stop()
     c.mef.stop()
+    c.maf.stop()
     assert rc == 0, "CSE did not shut down cleanly (rc=%s)" % rc
 
 
@@ -224,6 +233,23 @@ def test_keid_not_cached_resolved_during_the_dtls_handshake(cse):
     assert len(mef.fetches(kid)) == 1
     # a wrong key for a known KeID: no handshake
     assert coap(cse, "get", "/cse-in", "Cc38mef1", kid, key=ascii_key()) is None
+
+
+def test_maf_kc_not_cached_resolved_during_the_dtls_handshake(cse):
+    # TS-0003 8.2.2.3 / 8.8.2.8: the CSE retrieves Kc from the MAF during the DTLS handshake;
+    # psk = the first half of Kc (8.8.1), here printable so that coap-client can take it as -k
+    psk = ascii_key()[:16]
+    rel = secrets.token_hex(16).upper()
+    kcid = rel + "@" + MAF_FQDN
+    with cse.maf.lock:
+        cse.maf.table[rel] = (psk.encode().hex() + "00" * 16, "Cc38maf")
+    assert cse.maf.retrievals(kcid) == []
+    r = coap(cse, "post", "/cse-in", "Cc38maf", kcid, key=psk, body=AE_BODY % "c38maf", ty=2)
+    assert r is not None and r.rsc == 2001, r
+    assert json.loads(r.payload)["m2m:ae"]["aei"] == "Cc38maf"
+    assert len(cse.maf.retrievals(kcid)) == 1
+    r = coap(cse, "get", "/cse-in/c38other", "Cc38other", kcid, key=psk)
+    assert r is not None and r.rsc == 4106, r
 
 
 def test_mef_down_refuses_the_keid_and_serves_others(cse):
