@@ -2,10 +2,11 @@
 /*
  * This file implements the public API of the CoAP server of the secure CSE (TS-0008 V3.9.0,
  * docs/coap-dtls.md): one thread of its own (it never runs on, nor blocks, the HTTP event loops)
- * with a DTLS 1.2 endpoint on OpenSSL (cookie exchange, one connected socket per peer) whose PSK
- * identities are resolved by the SAME resolver chain as HTTPS (the m2m_tls of the https
- * listener: psk-file, credential store, and the caches of asynchronous resolvers; TS-0003
- * clause 8.2.2.1), and an optional loopback-only plain CoAP endpoint (security association of
+ * with a DTLS 1.2 endpoint on OpenSSL (cookie exchange, one connected socket per peer) under the
+ * SAME policy as HTTPS (the m2m_tls of the https listener: cipher suites, PSK resolver chain
+ * with asynchronous MEF/MAF lookups that pause only that handshake, client certificates with
+ * the same trust anchors, CRL and identity mapping; TS-0003 clauses 8.2.2.1, 8.2.2.2, 10.2),
+ * and an optional loopback-only plain CoAP endpoint (security association of
  * kind M2M_SA_NONE, like http-listen). Every request reaches the handler with the security
  * association of its DTLS session, exactly as the HTTP binding passes it.
  */
@@ -31,6 +32,11 @@ typedef struct m2m_coap_server_config {
 	const char *coap_listen;  /* plain CoAP, loopback only; NULL, "" or "off" = none */
 	size_t max_body;          /* largest request body, reassembled from Block1 (RFC 7959); 0 = 1 MiB */
 	size_t block_size;        /* Block2 size of large answers, 16..1024, a power of two; 0 = 1024 */
+	/* Asynchronous PSK lookups during a DTLS handshake, as on HTTPS (m2m_http_server_config):
+	 * the deadline of one lookup in ms (0 = M2M_HTTP_DEFAULT_PSK_LOOKUP_MS) and the lookups the
+	 * CoAP thread waits on at once (0 = M2M_HTTP_DEFAULT_PSK_LOOKUPS). */
+	int psk_lookup_timeout_ms;
+	unsigned psk_lookups_max;
 } m2m_coap_server_config;
 
 /*
@@ -60,7 +66,8 @@ M2M_API void *m2m_coap_conn_state(const m2m_coap_server *srv);
 M2M_API M2M_WUR m2m_err m2m_coap_server_start(m2m_coap_server *srv);
 /* Stop and join the thread (any thread but the CoAP one; idempotent). */
 M2M_API void m2m_coap_server_stop(m2m_coap_server *srv);
-/* Stop, then free every session, key copy and association. NULL is a no-op. */
+/* Stop, then free every session, key copy and association. NULL is a no-op. An asynchronous
+ * resolver of tls may still answer a lookup until it is stopped: free after it (stop before). */
 M2M_API void m2m_coap_server_free(m2m_coap_server *srv);
 
 #endif

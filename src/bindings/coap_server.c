@@ -8,11 +8,12 @@
  * DTLS (RFC 6347): the listening socket answers a ClientHello with a stateless cookie
  * (DTLSv1_listen, clause 4.2.1); a peer that echoes it gets a socket of its own connected to its
  * address, on which the handshake and every later record run, so responses leave on the same
- * session and epoch as the request (TS-0008 clause 7). The PSK identity goes through the m2m_tls
- * resolver chain of the HTTPS listener (m2mi_psk_resolve); the resulting m2m_sa is kept on the
- * peer and passed with every request, so the originator rules (4106/4107) and the ACPs decide as
- * for HTTPS. Asynchronous resolvers (MEF KeID, MAF Kc) are asked with no way to wait: a cached
- * key works, a miss fails the handshake at once (fail closed, logged), the thread never blocks.
+ * session and epoch as the request (TS-0008 clause 7). The SSL_CTX is the DTLS twin of the HTTPS
+ * listener's (m2mi_tls_dtls_ctx_new: one cipher policy, the PSK resolver chain, the client
+ * certificate verification and its m2m_sa mapping, TS-0003 clauses 8.2.2.1, 8.2.2.2, 10.2);
+ * m2m_tls_peer_sa gives the association, kept on the peer and passed with every request, so the
+ * originator rules (4106/4107) and the ACPs decide as for HTTPS. An asynchronous resolver (MEF
+ * KeID, MAF Kc) pauses the handshake of that peer only (coap_hs.c); the thread never blocks.
  *
  * CoAP (RFC 7252): a CON request is answered piggybacked in the ACK (same Message ID, same
  * token), a NON one with a NON; the last answers of a peer are kept by Message ID so a
@@ -40,6 +41,7 @@
 #include <openssl/ssl.h>
 
 #include "bindings/coap_block.h"
+#include "bindings/coap_hs.h"
 #include "bindings/coap_map.h"
 #include "bindings/conn_limit.h"
 #include "bindings/coap_wire.h"
@@ -55,8 +57,6 @@
 #define COAP_IDLE_S 300           /* an idle DTLS session is closed */
 #define COAP_DGRAM_MAX 16384      /* one DTLS record's plaintext (RFC 6347: 2^14) */
 #define COAP_DEDUP 4              /* answers kept per peer for retransmitted requests */
-/* TS-0003 clause 10.2: TLS_PSK_WITH_AES_128_CCM_8 (and AES_128_CCM) for DTLS-PSK. */
-#define COAP_DTLS_CIPHERS "PSK-AES128-CCM8:PSK-AES128-CCM"
 
 struct dedup {
 	bool used;
@@ -71,7 +71,7 @@ struct peer {
 	uint8_t ip[16];
 	SSL *ssl;
 	bool established;
-	bool has_sa;
+	m2mi_coap_hs hs; /* a handshake paused in a PSK lookup (coap_hs.c) */
 	m2m_sa sa;
 	time_t born, last;
 	struct dedup seen[COAP_DEDUP];
@@ -104,16 +104,16 @@ struct m2m_coap_server {
 	m2mi_coap_opt opts[M2MI_COAP_MAX_NOPTS]; /* of the datagram in rx */
 	m2mi_coap_blocks *blocks;                /* RFC 7959 transfers of every peer */
 	m2mi_coap_limits limits;                 /* max_payload = the CSE's max-body */
+	m2mi_coap_hs_loop hsl;                   /* asynchronous PSK lookups of this thread */
 };
 
 static m2m_log_limiter refused_rl = M2M_LOG_LIMITER_INIT(1000);
-static int srv_idx = -1, peer_idx = -1;
+static int srv_idx = -1;
 static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
 
 static void make_indices(void)
 {
 	srv_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-	peer_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
 static bool enabled(const char *listen)
@@ -121,7 +121,7 @@ static bool enabled(const char *listen)
 	return listen != NULL && listen[0] != '\0' && strcmp(listen, "off") != 0;
 }
 
-/* ---- DTLS: cookie (RFC 6347 clause 4.2.1) and PSK ------------------------------------------ */
+/* ---- DTLS: cookie (RFC 6347 clause 4.2.1) ---------------------------------------------- */
 
 /* HMAC-SHA256(secret, peer address): stateless, so a spoofed source costs one datagram. */
 static int cookie_of(SSL *ssl, unsigned char *out, unsigned int *len)
@@ -160,42 +160,6 @@ static int cookie_verify(SSL *ssl, const unsigned char *cookie, unsigned int len
 	return cookie_of(ssl, want, &wl) && wl == len && m2m_ct_eq(want, cookie, len);
 }
 
-/* RFC 4279 server callback: the CSE's resolver chain; 0 refuses (the handshake fails). */
-static unsigned int psk_cb(SSL *ssl, const char *identity, unsigned char *psk, unsigned int max)
-{
-	m2m_coap_server *srv = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), srv_idx);
-	struct peer *p = SSL_get_ex_data(ssl, peer_idx);
-	m2m_key *key = NULL;
-	m2m_sa sa;
-	const uint8_t *b;
-	size_t n = 0;
-	m2m_err r = M2M_E_INVAL;
-
-	memset(&sa, 0, sizeof(sa));
-	if (srv != NULL && p != NULL && identity != NULL)
-		r = m2mi_psk_resolve(srv->tls, identity, (int64_t)time(NULL), &key, &sa);
-	if (r == M2M_OK) {
-		b = m2m_key_bytes(key, &n);
-		if (b == NULL || n == 0 || n > max)
-			r = M2M_E_KEY_LEN;
-		else {
-			memcpy(psk, b, n);
-			p->sa = sa;
-			p->has_sa = true;
-		}
-	}
-	if (r != M2M_OK)
-		/* a KeID / Kc identifier whose key is not cached: HTTPS waits for the MEF/MAF, this
-		 * path cannot (docs/coap-dtls.md), so it refuses at once */
-		m2m_log_rl(&refused_rl, M2M_LOG_INFO, "CoAP DTLS: PSK identity %s refused: %s%s",
-			   r == M2M_E_ID_BAD_FORM || identity == NULL ? "(malformed)" : identity, m2m_strerror(r),
-			   r == M2M_E_NOT_FOUND && srv != NULL && m2m_tls_has_async(srv->tls)
-				   ? " (MEF/MAF identifiers work over CoAP only while their key is cached)" : "");
-	m2m_key_free(key);
-	m2m_memzero(&sa, sizeof(sa));
-	return r == M2M_OK ? (unsigned int)n : 0;
-}
-
 /* ---- peers ----------------------------------------------------------------------------------- */
 
 static void peer_free(struct peer *p)
@@ -203,6 +167,7 @@ static void peer_free(struct peer *p)
 	if (p == NULL)
 		return;
 	if (p->ssl != NULL) {
+		m2mi_coap_hs_release(&p->hs, p->ssl); /* unwinds a handshake paused in a lookup */
 		if (p->established)
 			(void)SSL_shutdown(p->ssl); /* close_notify, best effort */
 		SSL_free(p->ssl);             /* closes fd through its BIO */
@@ -295,8 +260,11 @@ static struct peer *accept_peer(m2m_coap_server *srv, BIO_ADDR *client)
 	p->ssl = ssl;
 	m2mi_addr_from_sockaddr((const struct sockaddr *)&ca, &p->ip_family, p->ip);
 	p->born = p->last = time(NULL);
-	(void)SSL_set_ex_data(ssl, peer_idx, p);
 	srv->peers[srv->npeers++] = p;
+	if (m2mi_coap_hs_attach(&srv->hsl, &p->hs, ssl, srv->tls) != M2M_OK) {
+		peer_drop(srv, srv->npeers - 1);
+		return NULL;
+	}
 	return p;
 }
 
@@ -312,7 +280,6 @@ static void on_listener(m2m_coap_server *srv)
 	for (int i = 0; i < 64; i++) { /* a bounded batch of datagrams per wake-up */
 		if (srv->listener == NULL && (srv->listener = new_listener(srv)) == NULL)
 			break;
-		/* The listener has no peer yet: the PSK callback finds no peer and refuses. */
 		r = DTLSv1_listen(srv->listener, client);
 		if (r == 1) {
 			/* DTLSv1_listen took the ClientHello: answer it now, on the peer's socket */
@@ -505,13 +472,18 @@ static bool on_peer(m2m_coap_server *srv, struct peer *p)
 	size_t olen;
 
 	if (!p->established) {
-		n = SSL_accept(p->ssl);
-		if (n <= 0) {
-			int e = SSL_get_error(p->ssl, n);
-			ERR_clear_error();
-			return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+		if (m2mi_coap_hs_paused(&p->hs, p->ssl))
+			return true; /* the lookup runs: the peer's datagrams wait in its socket */
+		switch (m2mi_coap_hs_step(&srv->hsl, &p->hs, p->ssl, m2mi_coap_hs_now_ms())) {
+		case M2MI_COAP_HS_AGAIN:
+			return true;
+		case M2MI_COAP_HS_FAILED:
+			return false;
+		case M2MI_COAP_HS_DONE:
+			break;
 		}
-		if (!p->has_sa) /* a handshake without a PSK binding (cannot happen with PSK-only suites) */
+		/* PSK or certificate, as the handshake negotiated (the HTTPS listener's rules) */
+		if (m2m_tls_peer_sa(srv->tls, p->ssl, &p->sa) != M2M_OK)
 			return false;
 		p->established = true;
 	}
@@ -541,7 +513,7 @@ static bool on_peer(m2m_coap_server *srv, struct peer *p)
 static void *coap_thread(void *arg)
 {
 	m2m_coap_server *srv = arg;
-	struct pollfd *pfd = calloc(M2M_COAP_MAX_PEERS + 2, sizeof(*pfd));
+	struct pollfd *pfd = calloc(M2M_COAP_MAX_PEERS + 3, sizeof(*pfd));
 	size_t n;
 	time_t now;
 
@@ -553,23 +525,29 @@ static void *coap_thread(void *arg)
 		n = 0;
 		pfd[n++] = (struct pollfd){srv->dtls_fd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){srv->plain_fd, POLLIN, 0};
-		for (size_t i = 0; i < srv->npeers; i++)
-			pfd[n++] = (struct pollfd){srv->peers[i]->fd, POLLIN, 0};
+		pfd[n++] = (struct pollfd){m2mi_call_queue_fd(srv->hsl.calls), POLLIN, 0};
+		for (size_t i = 0; i < srv->npeers; i++) /* a paused handshake's socket is not read */
+			pfd[n++] = (struct pollfd){srv->peers[i]->fd,
+						   m2mi_coap_hs_paused(&srv->peers[i]->hs, srv->peers[i]->ssl) ? 0 : POLLIN, 0};
 		if (poll(pfd, n, COAP_POLL_MS) < 0 && errno != EINTR)
 			break;
+		if (pfd[2].revents & POLLIN) /* answers of PSK lookups: they wake their handshakes */
+			m2mi_call_queue_run(srv->hsl.calls);
 		if (srv->dtls_fd >= 0 && (pfd[0].revents & POLLIN))
 			on_listener(srv);
 		if (srv->plain_fd >= 0 && (pfd[1].revents & POLLIN))
 			on_plain(srv);
 		now = time(NULL);
 		m2mi_coap_blocks_expire(srv->blocks, (int64_t)now);
-		/* peers accepted above are not in pfd yet: only the first n - 2 are polled */
-		for (size_t i = n - 2; i-- > 0;) {
+		/* peers accepted above are not in pfd yet: only the first n - 3 are polled */
+		for (size_t i = n - 3; i-- > 0;) {
 			struct peer *p = srv->peers[i];
 			bool keep = true;
-			if (pfd[i + 2].revents & (POLLIN | POLLERR))
+			if (!p->established && m2mi_coap_hs_expire(&p->hs, p->ssl, m2mi_coap_hs_now_ms()))
+				keep = on_peer(srv, p); /* the lookup deadline: the handshake fails closed */
+			else if ((pfd[i + 3].revents & (POLLIN | POLLERR)) || (!p->established && p->hs.woken))
 				keep = on_peer(srv, p);
-			else if (!p->established)
+			else if (!p->established && !m2mi_coap_hs_paused(&p->hs, p->ssl))
 				(void)DTLSv1_handle_timeout(p->ssl); /* retransmit our flight when due */
 			if (keep && (p->established ? now - p->last > COAP_IDLE_S : now - p->born > COAP_HS_DEADLINE_S))
 				keep = false;
@@ -577,6 +555,10 @@ static void *coap_thread(void *arg)
 				peer_drop(srv, i);
 		}
 	}
+	/* every session ends on this thread: a handshake paused in a lookup is unwound by the
+	 * thread that runs its ASYNC job */
+	while (srv->npeers > 0)
+		peer_drop(srv, srv->npeers - 1);
 	free(pfd);
 	return NULL;
 }
@@ -616,19 +598,17 @@ static m2m_err bind_endpoint(const char *listen, bool plain, int *fd, struct soc
 	return M2M_OK;
 }
 
+/* The HTTPS listener's policy on DTLS (m2mi_tls_dtls_ctx_new), plus the cookie exchange. */
 static m2m_err dtls_ctx(m2m_coap_server *srv)
 {
-	if ((srv->ctx = SSL_CTX_new(DTLS_server_method())) == NULL ||
-	    !SSL_CTX_set_min_proto_version(srv->ctx, DTLS1_2_VERSION) ||
-	    !SSL_CTX_set_max_proto_version(srv->ctx, DTLS1_2_VERSION) ||
-	    !SSL_CTX_set_cipher_list(srv->ctx, COAP_DTLS_CIPHERS) ||
-	    !SSL_CTX_set_ex_data(srv->ctx, srv_idx, srv) || RAND_bytes(srv->cookie_secret, sizeof(srv->cookie_secret)) != 1)
+	m2m_err r;
+
+	if ((r = m2mi_tls_dtls_ctx_new(srv->tls, &srv->ctx)) != M2M_OK)
+		return r;
+	if (!SSL_CTX_set_ex_data(srv->ctx, srv_idx, srv) || RAND_bytes(srv->cookie_secret, sizeof(srv->cookie_secret)) != 1)
 		return M2M_E_INTERNAL;
-	SSL_CTX_set_psk_server_callback(srv->ctx, psk_cb);
 	SSL_CTX_set_cookie_generate_cb(srv->ctx, cookie_gen);
 	SSL_CTX_set_cookie_verify_cb(srv->ctx, cookie_verify);
-	SSL_CTX_set_session_cache_mode(srv->ctx, SSL_SESS_CACHE_OFF); /* no resumption without the chain */
-	SSL_CTX_set_options(srv->ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_read_ahead(srv->ctx, 1);
 	return M2M_OK;
 }
@@ -651,7 +631,7 @@ m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_
 	    (enabled(cfg->coaps_listen) && !m2mi_tls_ok(cfg->tls)))
 		return M2M_E_CONFIG;
 	(void)pthread_once(&idx_once, make_indices);
-	if (srv_idx < 0 || peer_idx < 0)
+	if (srv_idx < 0)
 		return M2M_E_INTERNAL;
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return M2M_E_NOMEM;
@@ -663,7 +643,8 @@ m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_
 	srv->limits.max_payload = cfg->max_body;
 	bl.max_body = cfg->max_body;
 	bl.block_size = cfg->block_size;
-	if ((r = m2mi_coap_blocks_new(&bl, &srv->blocks)) != M2M_OK)
+	if ((r = m2mi_coap_blocks_new(&bl, &srv->blocks)) != M2M_OK ||
+	    (r = m2mi_coap_hs_loop_init(&srv->hsl, cfg->psk_lookups_max, cfg->psk_lookup_timeout_ms)) != M2M_OK)
 		goto fail;
 	(void)RAND_bytes((unsigned char *)&srv->next_mid, sizeof(srv->next_mid));
 	if (enabled(cfg->coaps_listen) &&
@@ -723,8 +704,10 @@ void m2m_coap_server_free(m2m_coap_server *srv)
 	if (srv == NULL)
 		return;
 	m2m_coap_server_stop(srv);
+	m2mi_call_queue_run(srv->hsl.calls); /* answers queued after the stop */
 	while (srv->npeers > 0)
 		peer_drop(srv, srv->npeers - 1);
+	m2mi_coap_hs_loop_fini(&srv->hsl);
 	SSL_free(srv->listener);
 	SSL_CTX_free(srv->ctx);
 	m2mi_coap_blocks_free(srv->blocks);

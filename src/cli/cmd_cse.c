@@ -104,7 +104,9 @@ static int cse_coap_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse,
 {
 	m2m_coap_server_config cc = {.coaps_listen = cfg->coaps_listen, .tls = s->tls,
 				     .coap_listen = cfg->coap_listen, .max_body = cfg->max_body,
-				     .block_size = (size_t)cfg->coap_block_size};
+				     .block_size = (size_t)cfg->coap_block_size,
+				     .psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms,
+				     .psk_lookups_max = (unsigned)cfg->psk_lookups_max};
 	bool dtls = listen_on(cfg->coaps_listen);
 	m2m_err r;
 
@@ -272,10 +274,11 @@ int cli_cse_main(int argc, char **argv)
 out:
 	m2m_mqtt_client_free(ctx.mqtt); /* joins the MQTT thread first: it runs on mqtt_worker */
 	m2m_cse_worker_free(ctx.mqtt_worker);
-	m2m_coap_server_free(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
-	m2m_cse_worker_free(ctx.coap_worker);
+	m2m_coap_server_stop(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
 	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
 	remote_res_stop(maf); /* after cse_mef_stop: its profile refresh gates this resolver */
+	m2m_coap_server_free(ctx.coap); /* after the resolvers: their last answers went to its queue */
+	m2m_cse_worker_free(ctx.coap_worker);
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)
 		m2m_cse_worker_free(ctx.workers[i]); /* before the server: no wake after this */
 	free(ctx.workers);

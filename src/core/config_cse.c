@@ -355,13 +355,16 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 	} else if (cfg->admin_plain_http) {
 		FAIL_AT("dev-admin-over-plain-http", "dev-admin-over-plain-http needs a loopback http-listen");
 	}
-	if (enabled(cfg->coaps_listen)) { /* TS-0008 clause 7: DTLS-PSK with the same resolver chain */
+	if (enabled(cfg->coaps_listen)) { /* TS-0008 clause 7: DTLS under the HTTPS listener's policy */
 		if (m2m_config_split_listen(cfg->coaps_listen, host, sizeof(host), &port) != M2M_OK)
 			FAIL_AT("coaps-listen", "coaps-listen must be host:port");
-		if (cfg->psk_file[0] == '\0' && cfg->cred_store[0] == '\0')
-			FAIL_AT("coaps-listen", "coaps-listen needs psk-file and/or cred-store (DTLS-PSK)");
+		/* a DTLS client authenticates with a PSK (TS-0003 8.2.2.1) or a certificate (8.2.2.2) */
+		if (cfg->psk_file[0] == '\0' && cfg->cred_store[0] == '\0' && cfg->mef_url[0] == '\0' &&
+		    cfg->maf_url[0] == '\0' && cfg->trust_anchors[0] == '\0')
+			FAIL_AT("coaps-listen", "coaps-listen needs psk-file, cred-store, mef-url, maf-url or trust-anchors "
+						"(a way to authenticate DTLS clients)");
 		if (!enabled(cfg->https_listen))
-			FAIL_AT("coaps-listen", "coaps-listen needs https-listen (it shares its PSK resolver chain)");
+			FAIL_AT("coaps-listen", "coaps-listen needs https-listen (it shares its TLS policy and resolvers)");
 	}
 	if (enabled(cfg->coap_listen)) {
 		if (m2m_config_split_listen(cfg->coap_listen, host, sizeof(host), &port) != M2M_OK)

@@ -80,7 +80,8 @@ def parse_opts(text):
 
 
 def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, rqi="rq1", secure=True,
-         rvi="3", cf=None, accept=None, trace=None, local_port=None, body_file=None, block=None, extra=()):
+         rvi="3", cf=None, accept=None, trace=None, local_port=None, body_file=None, block=None, extra=(),
+         cert=None, ca=None):
     """One request to the CSE `c` (c.coaps_port / c.coap_port, c.coap_keys); rqi / rvi None leave
     the option out. body is text (sent with `-e`, Content-Format cf or 50) or bytes (written to a
     file and sent with `-f`, Content-Format cf or 60 application/cbor); accept sets `-A`,
@@ -89,6 +90,8 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
     Block-wise (RFC 7959): body_file is sent with -f in Block1 blocks of -b `block` ("SIZE" or
     "NUM,SIZE": a GET then asks for Block2 block NUM); 2.31 Continue answers are passed over, the
     reply is the final one. extra: more client arguments (e.g. ["-O", "23,0x16"]).
+    PSK: `identity` and `key` (text, or bytes without NUL: coap-client takes -k as it is).
+    Certificate: `cert` = (crt, key) files and/or `ca` (-C: the CA that signed the CSE's).
     Returns CoapReply or None when nothing came back (e.g. a failed handshake)."""
     args = [COAP_CLIENT, "-B", "4", "-v", "7", "-m", method]
     if block is not None:
@@ -116,8 +119,13 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
         args += ["-t", str(cf if cf is not None else 50), "-e", body]
     if accept is not None:
         args += ["-A", str(accept)]
-    if secure:
+    if secure and identity is not None:
         args += ["-u", identity, "-k", key if key is not None else c.coap_keys[identity]]
+    if secure and cert is not None:
+        args += ["-c", cert[0], "-j", cert[1]]
+    if secure and ca is not None:
+        args += ["-C", ca]
+    if secure:
         url = "coaps://127.0.0.1:%d%s" % (c.coaps_port, path)
     else:
         url = "coap://127.0.0.1:%d%s" % (c.coap_port, path)
