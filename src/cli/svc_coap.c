@@ -40,7 +40,11 @@ static void on_coap(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response 
 int svc_coap_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 {
 	const char *listen = s->set.coaps_listen != NULL ? svc_on(s->set.coaps_listen) : NULL;
-	m2m_coap_server_config cc = {.coaps_listen = listen, .tls = s->tls};
+	m2m_coap_server_config cc = {.coaps_listen = listen,
+				     .tls = s->tls,
+				     .max_body = (size_t)s->set.max_body,
+				     .psk_lookup_timeout_ms = s->set.psk_lookup_timeout_ms,
+				     .psk_lookups_max = (unsigned)s->set.psk_lookups_max};
 	m2m_err r;
 
 	s->coap = NULL;
