@@ -13,11 +13,12 @@ has processed it when mosquitto_pub returns) an allowed sentinel is published, a
 """
 import os
 import shutil
-import socket
 import stat
 import subprocess
 
 import pytest
+
+from cse_harness import free_port
 
 SP = "m2msec.example.com"
 K1 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -35,11 +36,6 @@ def ok(cp):
     assert cp.returncode == 0, (cp.returncode, cp.stdout, cp.stderr)
     return cp
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
