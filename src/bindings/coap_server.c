@@ -466,6 +466,71 @@ static void on_plain(m2m_coap_server *srv)
 }
 
 /* Drive one peer: handshake, then records. Returns false when it must be dropped. */
+/* The next datagram on an established session's socket is a ClientHello of epoch 0 (RFC 6347
+ * clause 4.1 record header: type 22, epoch 0; handshake type 1 at byte 13): the client lost its
+ * session state (restarted, or a new client process on the same address and port). */
+static bool client_hello_next(int fd)
+{
+	uint8_t h[14];
+	ssize_t n = recv(fd, h, sizeof(h), MSG_PEEK | MSG_DONTWAIT);
+
+	return n == (ssize_t)sizeof(h) && h[0] == 22 && h[3] == 0 && h[4] == 0 && h[13] == 1;
+}
+
+/*
+ * RFC 6347 clause 4.2.8: a ClientHello on an established association's address starts a new
+ * handshake, but the old association stays until the client proved it receives at that address:
+ * the stateless cookie exchange runs on the peer's own socket (its datagrams arrive there, not on
+ * the listening one); only a ClientHello with a valid cookie replaces the session, on the same
+ * socket. A spoofed ClientHello therefore costs one HelloVerifyRequest and destroys nothing.
+ * Returns what on_peer returns.
+ */
+static bool restart(m2m_coap_server *srv, struct peer *p)
+{
+	SSL *l = SSL_new(srv->ctx);
+	BIO *bio = BIO_new_dgram(p->fd, BIO_NOCLOSE);
+	BIO_ADDR *client = BIO_ADDR_new();
+	struct sockaddr_storage ca;
+	socklen_t calen = sizeof(ca);
+	int r = -1;
+
+	if (l != NULL && bio != NULL && client != NULL) {
+		SSL_set_bio(l, bio, bio);
+		bio = NULL;
+		SSL_set_options(l, SSL_OP_COOKIE_EXCHANGE);
+		r = DTLSv1_listen(l, client); /* 0: HelloVerifyRequest sent; 1: cookie verified */
+		ERR_clear_error();
+	}
+	BIO_free(bio);
+	BIO_ADDR_free(client);
+	if (r != 1 || getpeername(p->fd, (struct sockaddr *)&ca, &calen) != 0) {
+		SSL_free(l);
+		if (r < 0) /* not consumed by the listener: drop it, never feed it to the old session */
+			(void)recv(p->fd, srv->rx, sizeof(srv->rx), MSG_DONTWAIT);
+		return true;
+	}
+	/* the client is reachable: the old session goes (its hooks' close runs), the fd stays */
+	if (p->opened && srv->hooks.close != NULL)
+		srv->hooks.close(srv->hooks.ctx, p->state);
+	m2mi_coap_hs_release(&p->hs, p->ssl);
+	(void)BIO_set_close(SSL_get_rbio(p->ssl), BIO_NOCLOSE);
+	SSL_free(p->ssl);
+	(void)BIO_set_close(SSL_get_rbio(l), BIO_CLOSE);
+	(void)BIO_ctrl(SSL_get_rbio(l), BIO_CTRL_DGRAM_SET_CONNECTED, 0, &ca);
+	for (size_t i = 0; i < COAP_DEDUP; i++)
+		free(p->seen[i].bytes);
+	memset(p->seen, 0, sizeof(p->seen));
+	memset(&p->sa, 0, sizeof(p->sa));
+	p->ssl = l;
+	p->established = p->opened = false;
+	p->state = NULL;
+	p->born = p->last = time(NULL);
+	if (m2mi_coap_hs_attach(&srv->hsl, &p->hs, l, srv->tls) != M2M_OK)
+		return false;
+	m2m_log(M2M_LOG_DEBUG, "CoAP DTLS: a client restarted its session (RFC 6347 4.2.8)");
+	return on_peer(srv, p);
+}
+
 static bool on_peer(m2m_coap_server *srv, struct peer *p)
 {
 	int n;
@@ -494,6 +559,8 @@ static bool on_peer(m2m_coap_server *srv, struct peer *p)
 		p->opened = true;
 	}
 	for (int i = 0; i < 64; i++) {
+		if (client_hello_next(p->fd))
+			return restart(srv, p);
 		n = SSL_read(p->ssl, srv->rx, sizeof(srv->rx));
 		if (n <= 0) {
 			int e = SSL_get_error(p->ssl, n);
