@@ -5,8 +5,8 @@
  * broker. Input framing: the topic name up to the first '\n' (as a C string: up to a NUL), then
  * the PUBLISH payload. Invariants (trap on violation): the handler runs only for a request to
  * this CSE (receiver level "cse-in") with an association of kind M2M_SA_BROKER that is bound to
- * From on a req topic (an AE, never a CSE) and knows only the topic's Credential-ID on reg_req;
- * every answer goes to the matching response topic and is JSON with an rsc.
+ * From on a req topic (an AE, never a CSE), and never for a reg_req (no resolver chain is given,
+ * so no Credential-ID resolves: 4106); every answer goes to the matching response topic and is JSON with an rsc.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +31,9 @@ static void handler(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response 
 		CHECK(m2m_mqtt_id_encode(req->fr, enc) == M2M_OK && strcmp(enc, cur.orig) == 0);
 		CHECK(sa->credential_id[0] == '\0');
 	} else {
-		CHECK(cur.kind == M2M_MQTT_REG_REQ && sa->bound_id[0] == '\0');
-		CHECK(strcmp(sa->credential_id, cur.credential_id) == 0);
+		/* reg_req: no resolver chain here (cfg.tls NULL), so no Credential-ID resolves and none
+		 * may ever reach the CSE (fail closed, 4106) */
+		CHECK(0);
 	}
 	rsp->rsc = 2000;
 }

@@ -2,14 +2,18 @@
 /*
  * This file implements the libFuzzer harness of the oneM2M MQTT binding mapping
  * (bindings/mqtt_map.c, TS-0010 clauses 6.4, 6.5). Input framing: the topic name up to the first
- * '\n', then the PUBLISH payload (binary). Invariants (trap on violation): a parsed topic has two
- * non-empty levels without '/', '+', '#'; a mapped request has an operation, target, rqi and rvi,
- * and on a req topic its From in topic form equals the originator level; a refused one is cleared
- * and carries an error RSC; every response serialises to JSON that parses back with that rsc.
+ * '\n', then the PUBLISH payload (binary). The payload also goes through the topic-free JSON
+ * primitive mapping the WebSocket binding uses (bindings/json_prim.c), filter criteria included.
+ * Invariants (trap on violation): a parsed topic has two non-empty levels without '/', '+', '#';
+ * a mapped request has an operation, target, rqi and rvi, a reg_req one is the CREATE of an AE or
+ * remoteCSE, and the topic-free mapping agrees with the topic's on a req topic; filter-criteria
+ * lists stay within M2M_FC_MAX; a refused one is cleared and carries an error RSC; every response
+ * serialises to JSON that parses back with that rsc.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "bindings/json_prim.h"
 #include "m2msec/mqtt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t tlen = nl ? (size_t)(nl - data) : size;
 	const uint8_t *payload = nl ? nl + 1 : data + size;
 	size_t plen = size - tlen - (nl ? 1 : 0);
-	char enc[M2M_MQTT_SEG_MAX + 1], rtopic[M2M_MQTT_TOPIC_MAX + 32];
+	char rtopic[M2M_MQTT_TOPIC_MAX + 32];
 	m2m_mqtt_topic t;
 	m2m_request req;
 	m2m_response rsp;
@@ -55,12 +59,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == M2M_OK) {
 		CHECK(req.op >= M2M_OP_CREATE && req.op <= M2M_OP_NOTIFY);
 		CHECK(req.to != NULL && req.rqi != NULL && req.rvi != NULL);
-		CHECK((req.op == M2M_OP_CREATE) == (req.ty > 0));
+		CHECK(req.ty >= 0 && req.ty <= 65535);
 		CHECK(req.pc == NULL || json_is_object(req.pc));
-		if (t.kind == M2M_MQTT_REQ)
-			CHECK(req.fr != NULL && m2m_mqtt_id_encode(req.fr, enc) == M2M_OK && strcmp(enc, t.orig) == 0);
-		else
-			CHECK(t.credential_id[0] != '\0' && req.op == M2M_OP_CREATE);
+		CHECK(req.fc.nty <= M2M_FC_MAX && req.fc.nlbl <= M2M_FC_MAX && req.fc.ncty <= M2M_FC_MAX &&
+		      req.fc.natr <= M2M_FC_MAX);
+		if (t.kind == M2M_MQTT_REG_REQ)
+			CHECK(t.credential_id[0] != '\0' && req.op == M2M_OP_CREATE &&
+			      (req.ty == M2M_TY_AE || req.ty == M2M_TY_CSR));
 		rsp.rsc = 2000;
 		rsp.pc = json_incref(req.pc);
 		check_response(&req, &rsp);
@@ -72,5 +77,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	m2m_request_clear(&req);
 	m2m_response_clear(&rsp);
+	if (t.kind == M2M_MQTT_REQ && t.fmt != M2M_MQTT_FMT_XML && t.fmt != M2M_MQTT_FMT_CBOR) {
+		/* the WebSocket path: no topic, the same answer as the req topic's */
+		m2m_err rc2;
+
+		m2m_request_init(&req);
+		m2m_response_init(&rsp);
+		rc2 = m2mi_json_parse_request(payload, plen, 4096, &req, &rsp);
+		CHECK((rc2 == M2M_OK) == (rc == M2M_OK) || rc == M2M_E_NOMEM || rc2 == M2M_E_NOMEM);
+		if (rc2 != M2M_OK)
+			CHECK(req.to == NULL && req.pc == NULL && rsp.rsc >= 4000);
+		m2m_request_clear(&req);
+		m2m_response_clear(&rsp);
+	}
 	return 0;
 }

@@ -17,22 +17,30 @@
 #                    the CoAP/DTLS step: 32 printable characters, because coap-client takes -k
 #                    literally (its bytes are the key) (0600)
 #   var/ws1.*        the certificate (AE-ID Cws1) and key of the WebSocket step (0600)
+#   var/mqtt1.key    the PSK (hex) of kpsa-mqtt1 (bound to Cmqtt1, in var/creds.db) for the MQTT
+#                    step (0600)
+#   var/mqtt-cse.key the CSE's own PSK towards its broker (identity kpsa-mqtt-cse, 0600)
+#   var/mqtt.acl, var/mqtt.psk, var/mosquitto.conf   the broker's ACL and psk_file (0600), written
+#                    by `m2msec mqtt-acl` from var/run.ini on every run, and its configuration
 #   var/cse.db, var/mef.db, var/maf.db   the CSE's resources, the MEF's enrolees and the MAF's
 #                    clients and keys: they survive a re-run
 #                    (`make clean` or `rm -rf var` to start over)
 # and writes var/run.ini (docs/config.md: [cse], [mef] and [maf] in one file) on EVERY run, so
 # M2MSEC_PORT=N always takes effect; then walks through the operator CLI, prints the tour (enrol a
 # device with the MEF and register it with the CSE; an AE reaching the CSE with a key from the
-# MAF; one request over CoAP/DTLS and one over WebSocket/TLS), starts the MEF and the MAF in
-# the background (logs in var/mef.log, var/maf.log) and runs the CSE (HTTPS, coaps-listen,
-# wss-listen) in the foreground; Ctrl-C (or the CSE's exit) stops all three. Keys
+# MAF; one request over CoAP/DTLS, one over WebSocket/TLS and one over MQTT/TLS), starts the MEF,
+# the MAF and a mosquitto broker (TLS-PSK, loopback) in the background (logs in var/mef.log,
+# var/maf.log, var/mosquitto.log) and runs the CSE (HTTPS, coaps-listen, wss-listen, mqtt-broker)
+# in the foreground; Ctrl-C (or the CSE's exit) stops them all. Keys
 # never appear on a command line of this script: they go through 0600 files and standard input.
 # Usage: scripts/run.sh [BUILD_DIR]   (default build; absolute or relative to the repository)
 # Environment: M2MSEC_PORT (default 8443) the CSE; M2MSEC_MEF_PORT (default M2MSEC_PORT + 1) the
 #   MEF; M2MSEC_MAF_PORT (default M2MSEC_PORT + 2) the MAF; M2MSEC_COAPS_PORT (default
 #   M2MSEC_PORT + 3, UDP) the CSE's CoAP over DTLS; M2MSEC_WSS_PORT (default M2MSEC_PORT + 4) the
-#   CSE's WebSocket over TLS; M2MSEC_DAS_PORT (default M2MSEC_PORT + 5) the Dynamic Authorization
-#   Server (its certificate var/das.*, grant rules var/das-policy.txt, the CSE's var/das-trust); M2MSEC_VAR (default var) the state
+#   CSE's WebSocket over TLS; M2MSEC_MQTT_PORT (default M2MSEC_PORT + 5) the mosquitto broker
+#   (MQTT over TLS-PSK); M2MSEC_DAS_PORT (default M2MSEC_PORT + 6) the Dynamic Authorization
+#   Server (its certificate var/das.*, grant rules var/das-policy.txt, the CSE's var/das-trust);
+#   M2MSEC_VAR (default var) the state
 #   directory; M2MSEC_RUN_PREPARE_ONLY=1 prepares var/
 #   and prints everything but starts nothing (used by tests/system/test_19_newcomer.py and
 #   tests/system/test_26_run_tour.py).
@@ -81,7 +89,9 @@ COAPS_PORT=${M2MSEC_COAPS_PORT:-$((PORT < 65533 ? PORT + 3 : PORT - 3))}
 other_port M2MSEC_COAPS_PORT "$COAPS_PORT"
 WSS_PORT=${M2MSEC_WSS_PORT:-$((PORT < 65532 ? PORT + 4 : PORT - 4))}
 other_port M2MSEC_WSS_PORT "$WSS_PORT"
-DAS_PORT=${M2MSEC_DAS_PORT:-$((PORT < 65531 ? PORT + 5 : PORT - 5))}
+MQTT_PORT=${M2MSEC_MQTT_PORT:-$((PORT < 65531 ? PORT + 5 : PORT - 5))}
+other_port M2MSEC_MQTT_PORT "$MQTT_PORT"
+DAS_PORT=${M2MSEC_DAS_PORT:-$((PORT < 65530 ? PORT + 6 : PORT - 6))}
 other_port M2MSEC_DAS_PORT "$DAS_PORT"
 # The commands printed for the reader: the binary as given (relative to the repository or absolute).
 M2M_SHOWN="$BUILD/m2msec"
@@ -106,6 +116,8 @@ fi
 [ -f "$VAR/dev1.key" ] || { hexkey >"$VAR/dev1.key"; chmod 600 "$VAR/dev1.key"; }
 [ -f "$VAR/dev1.kpm" ] || { hexkey >"$VAR/dev1.kpm"; chmod 600 "$VAR/dev1.kpm"; }
 [ -f "$VAR/ae1.km" ] || { hexkey >"$VAR/ae1.km"; chmod 600 "$VAR/ae1.km"; }
+[ -f "$VAR/mqtt1.key" ] || { hexkey >"$VAR/mqtt1.key"; chmod 600 "$VAR/mqtt1.key"; }
+[ -f "$VAR/mqtt-cse.key" ] || { hexkey >"$VAR/mqtt-cse.key"; chmod 600 "$VAR/mqtt-cse.key"; }
 
 step "TS-0003 §10.3 key derivations (m2msec key)"
 KE=$(hexkey)
@@ -163,6 +175,11 @@ if ! "$M2M" cred list --store "$VAR/creds.db" | grep -q " kpsa-coap1@$SP "; then
 		"$M2M" cred add --store "$VAR/creds.db" --kind kpsa --id "kpsa-coap1@$SP" --key - --owner Ccoap1
 	echo "(added kpsa-coap1@$SP from $VAR/coap1.key on stdin)"
 fi
+# The MQTT step's device: registers over its Credential-ID 12-kpsa-mqtt1@SP (TS-0010 6.4.4)
+if ! "$M2M" cred list --store "$VAR/creds.db" | grep -q " kpsa-mqtt1@$SP "; then
+	"$M2M" cred add --store "$VAR/creds.db" --kind kpsa --id "kpsa-mqtt1@$SP" --key - --owner Cmqtt1 <"$VAR/mqtt1.key"
+	echo "(added kpsa-mqtt1@$SP from $VAR/mqtt1.key on stdin)"
+fi
 show "$M2M" cred list --store "$VAR/creds.db"
 
 # Rewritten on every run: the file always matches what this run starts (and what it prints).
@@ -171,7 +188,7 @@ show "$M2M" cred list --store "$VAR/creds.db"
 cat >"$VAR/run.ini.tmp" <<INI
 # m2msec configuration written by make run (scripts/run.sh) on every run: edit a copy
 # (docs/config.md), or set M2MSEC_PORT / M2MSEC_MEF_PORT / M2MSEC_MAF_PORT / M2MSEC_COAPS_PORT /
-# M2MSEC_WSS_PORT for other ports.
+# M2MSEC_WSS_PORT / M2MSEC_MQTT_PORT for other ports.
 [cse]
 cse-id = /id-in
 name = cse-in
@@ -182,6 +199,12 @@ https-listen = 127.0.0.1:$PORT
 # associations, originator rules and ACPs as HTTPS
 coaps-listen = 127.0.0.1:$COAPS_PORT
 wss-listen = 127.0.0.1:$WSS_PORT
+# MQTT over TLS (TS-0010): the CSE is a client of the mosquitto broker make run starts, over
+# TLS-PSK; the broker enforces the ACL m2msec mqtt-acl writes ($VAR/mqtt.acl)
+mqtt-broker = mqtts://127.0.0.1:$MQTT_PORT
+mqtt-psk-identity = kpsa-mqtt-cse@$SP
+mqtt-psk-file = $VAR/mqtt-cse.key
+mqtt-acl-enforced = true
 cert = $VAR/server.crt
 key = $VAR/server.key
 trust-anchors = $VAR/ca/ca.crt
@@ -254,6 +277,29 @@ log-file = $VAR/das.log
 INI
 mv -f "$VAR/run.ini.tmp" "$VAR/run.ini"
 rm -f "$VAR/cse.ini" # the single-section file of earlier versions: not read any more
+
+step "The MQTT broker's ACL and PSK file (m2msec mqtt-acl)"
+# Regenerated on every run from the CSE's configuration and credential store (TS-0010 7.4): each
+# PSK client publishes only under its own identity and Credential-ID; the psk_file is 0600.
+show "$M2M" mqtt-acl --config "$VAR/run.ini" --acl-out "$VAR/mqtt.acl" --psk-out "$VAR/mqtt.psk"
+case "$VAR" in /*) VAR_ABS=$VAR ;; *) VAR_ABS=$PWD/$VAR ;; esac
+# mosquitto 2.0 (scripts/deps.sh): one TLS-PSK listener on loopback. `user` keeps this user when
+# started as root (mosquitto would switch to "mosquitto", who cannot read $VAR).
+cat >"$VAR/mosquitto.conf.tmp" <<CONF
+# written by make run (scripts/run.sh) on every run; docs/mqtt-binding.md "Broker configuration"
+per_listener_settings false
+allow_anonymous false
+persistence false
+user $(id -un)
+log_dest file $VAR_ABS/mosquitto.log
+log_type all
+acl_file $VAR_ABS/mqtt.acl
+psk_file $VAR_ABS/mqtt.psk
+listener $MQTT_PORT 127.0.0.1
+psk_hint m2msec
+use_identity_as_username true
+CONF
+mv -f "$VAR/mosquitto.conf.tmp" "$VAR/mosquitto.conf"
 
 step "Try it (in another terminal, from $PWD)"
 cat <<TXT
@@ -347,7 +393,20 @@ $VAR/dev1.kpm (0600).
     ws=L.run_until_complete(websockets.connect("wss://127.0.0.1:$WSS_PORT/", ssl=c, server_hostname="$CSE_HOST", subprotocols=["oneM2M.json"])); \\
     L.run_until_complete(ws.send(sys.argv[1])); print(L.run_until_complete(ws.recv())); L.run_until_complete(ws.close())' "\$P"
 
-12. Dynamic authorization (TS-0003 §7.3.2.2, docs/procedures/das.md): the administrator makes a
+12. MQTT over TLS (TS-0010; mqtt-broker, docs/mqtt-binding.md): make run starts mosquitto on
+   127.0.0.1:$MQTT_PORT (TLS-PSK only; its ACL $VAR/mqtt.acl and psk_file $VAR/mqtt.psk come from
+   m2msec mqtt-acl above) and the CSE connects to it as id-in over TLS-PSK (kpsa-mqtt-cse@$SP).
+   The device kpsa-mqtt1@$SP (its PSK in $VAR/mqtt1.key, 0600, bound to Cmqtt1 in $VAR/creds.db)
+   registers its AE on the registration topic of its Credential-ID 12-kpsa-mqtt1@$SP, the only
+   one the broker lets it use; the CSE resolves that Credential-ID to Cmqtt1 as it resolves an
+   HTTPS PSK identity (expect "rsc":2001; a From other than Cmqtt1 gets 4106). mosquitto_rr
+   (mosquitto-clients) subscribes to the answer's topic, publishes the request and prints the
+   answer (--psk on its command line: same caveat as openssl s_client below):
+  P='{"op":1,"to":"/id-in","fr":"Cmqtt1","rqi":"m1","rvi":"3","ty":2,"pc":{"m2m:ae":{"rn":"mqtt1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}}'
+  mosquitto_rr -h 127.0.0.1 -p $MQTT_PORT --tls-version tlsv1.2 --psk-identity kpsa-mqtt1@$SP --psk "\$(cat $VAR/mqtt1.key)" -i Cmqtt1 -W 30 \
+    -t /oneM2M/reg_req/12-kpsa-mqtt1@$SP/id-in/json -e /oneM2M/reg_resp/12-kpsa-mqtt1@$SP/id-in/json -m "\$P"
+
+13. Dynamic authorization (TS-0003 §7.3.2.2, docs/procedures/das.md): the administrator makes a
    container dda that only CAdmin may access (acpDda), linked (daci) to a
    <dynamicAuthorizationConsultation> (ty 34) whose dap is the DAS on port $DAS_PORT:
   A="\$(awk '/^kpsa-admin/{print \$2}' $VAR/psk.txt)"
@@ -399,12 +458,12 @@ with 'make clean' (or 'rm -rf $VAR'). So do the MEF's enrolees and the MAF's cli
 The admin PSK (identity kpsa-admin@$SP, originator CAdmin) is in $VAR/psk.txt (mode 0600).
 The binary is $M2M; the configuration $VAR/run.ini ([cse], [mef], [maf] and [das], rewritten on
 every run). The CSE logs JSON lines on stderr, the MEF to $VAR/mef.log, the MAF to $VAR/maf.log,
-the DAS to $VAR/das.log. Ctrl-C stops all four.
+mosquitto to $VAR/mosquitto.log, the DAS to $VAR/das.log. Ctrl-C stops them all.
 TXT
 
 if [ "${M2MSEC_RUN_PREPARE_ONLY:-0}" = 1 ]; then
 	echo
-	echo "prepared $VAR/run.ini for the CSE on https://127.0.0.1:$PORT (coaps://127.0.0.1:$COAPS_PORT, wss://127.0.0.1:$WSS_PORT), the MEF on https://127.0.0.1:$MEF_PORT, the MAF on https://127.0.0.1:$MAF_PORT and the DAS on https://127.0.0.1:$DAS_PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
+	echo "prepared $VAR/run.ini for the CSE on https://127.0.0.1:$PORT (coaps://127.0.0.1:$COAPS_PORT, wss://127.0.0.1:$WSS_PORT, its broker mqtts://127.0.0.1:$MQTT_PORT), the MEF on https://127.0.0.1:$MEF_PORT, the MAF on https://127.0.0.1:$MAF_PORT and the DAS on https://127.0.0.1:$DAS_PORT (M2MSEC_RUN_PREPARE_ONLY=1: not starting)"
 	exit 0
 fi
 
@@ -441,5 +500,22 @@ start_bg() {
 start_bg mef "$MEF_PORT"
 start_bg maf "$MAF_PORT"
 start_bg das "$DAS_PORT"
-step "Starting the secure CSE on https://127.0.0.1:$PORT, coaps://127.0.0.1:$COAPS_PORT (UDP) and wss://127.0.0.1:$WSS_PORT"
+# The MQTT broker (mosquitto, scripts/deps.sh), stopped with the others. Without it the CSE still
+# runs: its MQTT thread retries the broker in the background (docs/mqtt-binding.md).
+MOSQUITTO=$(command -v mosquitto || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true)
+if [ -n "$MOSQUITTO" ]; then
+	step "Starting mosquitto on 127.0.0.1:$MQTT_PORT (TLS-PSK; log: $VAR/mosquitto.log)"
+	"$MOSQUITTO" -c "$VAR/mosquitto.conf" >>"$VAR/mosquitto.out" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || { tail -n 5 "$VAR/mosquitto.out" "$VAR/mosquitto.log" >&2 || true
+			echo "run.sh: mosquitto did not start (above)" >&2; exit 1; }
+		(exec 3<>"/dev/tcp/127.0.0.1/$MQTT_PORT") 2>/dev/null && break
+		sleep 0.1
+	done
+else
+	echo "run.sh: mosquitto is not installed (scripts/deps.sh): step 12 (MQTT) will not be answered" >&2
+fi
+step "Starting the secure CSE on https://127.0.0.1:$PORT, coaps://127.0.0.1:$COAPS_PORT (UDP) and wss://127.0.0.1:$WSS_PORT; its broker mqtts://127.0.0.1:$MQTT_PORT"
 "$M2M" cse --config "$VAR/run.ini"

@@ -2,10 +2,11 @@
 /*
  * This file implements the public API of the CoAP server of the secure CSE (TS-0008 V3.9.0,
  * docs/coap-dtls.md): one thread of its own (it never runs on, nor blocks, the HTTP event loops)
- * with a DTLS 1.2 endpoint on OpenSSL (cookie exchange, one connected socket per peer) whose PSK
- * identities are resolved by the SAME resolver chain as HTTPS (the m2m_tls of the https
- * listener: psk-file, credential store, and the caches of asynchronous resolvers; TS-0003
- * clause 8.2.2.1), and an optional loopback-only plain CoAP endpoint (security association of
+ * with a DTLS 1.2 endpoint on OpenSSL (cookie exchange, one connected socket per peer) under the
+ * SAME policy as HTTPS (the m2m_tls of the https listener: cipher suites, PSK resolver chain
+ * with asynchronous MEF/MAF lookups that pause only that handshake, client certificates with
+ * the same trust anchors, CRL and identity mapping; TS-0003 clauses 8.2.2.1, 8.2.2.2, 10.2),
+ * and an optional loopback-only plain CoAP endpoint (security association of
  * kind M2M_SA_NONE, like http-listen). Every request reaches the handler with the security
  * association of its DTLS session, exactly as the HTTP binding passes it.
  */
@@ -13,6 +14,7 @@
 #define M2MSEC_COAP_H
 
 #include "m2msec/err.h"
+#include "m2msec/http.h" /* m2m_http_conn_hooks: one hook shape for both bindings */
 #include "m2msec/primitive.h"
 #include "m2msec/sa.h"
 
@@ -28,6 +30,13 @@ typedef struct m2m_coap_server_config {
 	const char *coaps_listen; /* "host:port"; NULL, "" or "off" = no DTLS endpoint */
 	m2m_tls *tls;             /* required with coaps_listen: its PSK resolver chain */
 	const char *coap_listen;  /* plain CoAP, loopback only; NULL, "" or "off" = none */
+	size_t max_body;          /* largest request body, reassembled from Block1 (RFC 7959); 0 = 1 MiB */
+	size_t block_size;        /* Block2 size of large answers, 16..1024, a power of two; 0 = 1024 */
+	/* Asynchronous PSK lookups during a DTLS handshake, as on HTTPS (m2m_http_server_config):
+	 * the deadline of one lookup in ms (0 = M2M_HTTP_DEFAULT_PSK_LOOKUP_MS) and the lookups the
+	 * CoAP thread waits on at once (0 = M2M_HTTP_DEFAULT_PSK_LOOKUPS). */
+	int psk_lookup_timeout_ms;
+	unsigned psk_lookups_max;
 } m2m_coap_server_config;
 
 /*
@@ -39,11 +48,26 @@ M2M_API M2M_WUR m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m
 					    void *ctx, m2m_coap_server **out);
 /* The bound UDP port of the DTLS (secure) or plain endpoint, 0 when there is none. */
 M2M_API int m2m_coap_server_port(const m2m_coap_server *srv, bool secure);
+/*
+ * Per-peer service state (the MEF/MAF association with the keys exported from the DTLS session,
+ * TS-0003 clause 10.3.1; RFC 5705 applies to DTLS): the same hooks as the HTTP server's
+ * (m2m_http_conn_hooks), so a service plugs one pair into both bindings. open runs once per DTLS
+ * session, on the CoAP thread, right after its handshake and before its first request reaches the
+ * handler, with the session's SSL and association and thread_index as given here (the service's
+ * worker of the CoAP thread); an error drops the peer unanswered. close(ctx, state) runs when the
+ * peer is dropped (idle, error, shutdown, free). Plain CoAP has no peers: its requests see NULL.
+ * Set before m2m_coap_server_start(); a server without hooks behaves as before.
+ */
+M2M_API void m2m_coap_server_set_conn_hooks(m2m_coap_server *srv, const m2m_http_conn_hooks *hooks, int thread_index);
+/* Inside the handler (CoAP thread): the state open set for the current request's peer (NULL when
+ * none). */
+M2M_API void *m2m_coap_conn_state(const m2m_coap_server *srv);
 /* Start the CoAP thread. */
 M2M_API M2M_WUR m2m_err m2m_coap_server_start(m2m_coap_server *srv);
 /* Stop and join the thread (any thread but the CoAP one; idempotent). */
 M2M_API void m2m_coap_server_stop(m2m_coap_server *srv);
-/* Stop, then free every session, key copy and association. NULL is a no-op. */
+/* Stop, then free every session, key copy and association. NULL is a no-op. An asynchronous
+ * resolver of tls may still answer a lookup until it is stopped: free after it (stop before). */
 M2M_API void m2m_coap_server_free(m2m_coap_server *srv);
 
 #endif

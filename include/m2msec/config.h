@@ -82,6 +82,11 @@ typedef struct m2m_cse_config {
 	char mqtt_key[M2M_CFG_STR];        /* mqtt-key, default "": its private key (0600) */
 	bool mqtt_acl_enforced;            /* mqtt-acl-enforced, default false: the broker enforces the
 					    * ACL of `m2msec mqtt-acl` (required by mqtt-broker) */
+	char mqtt_psk_identity[M2M_CFG_STR]; /* mqtt-psk-identity, default "": the CSE's PSK identity at
+					      * the broker (instead of mqtt-cert/mqtt-key, TS-0010 7.3) */
+	char mqtt_psk_file[M2M_CFG_STR];   /* mqtt-psk-file, default "": its key, hex (0600) */
+	int coap_block_size;               /* coap-block-size, default 1024: Block2 size of large CoAP
+					    * answers (RFC 7959), a power of two 16..1024 */
 	/* Indirect dynamic authorization (TS-0003 clause 7.3.2.3, docs/procedures/das.md) */
 	char das_trust[M2M_CFG_STR];       /* das-trust, default "" = no token is ever accepted:
 					    * the trusted token issuers (ISSUER-ID CERT-PEM [ALGS]) */
@@ -144,6 +149,9 @@ typedef struct m2m_mef_svc_config {
 	char maf_fqdns[M2M_CFG_STR];       /* maf-fqdns, default "": space-separated MAF-FQDNs, each
 					    * "<label>.<SP FQDN>"; a certificate with that DNS SAN is a
 					    * MAF (fetches SUID 21 only), never a CSE target */
+	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "" (off): CoAP over DTLS 1.2
+					    * (TS-0008), host:port; the same PSK resolver chain and
+					    * associations as https-listen; EST stays HTTPS only */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */
@@ -199,6 +207,9 @@ typedef struct m2m_maf_svc_config {
 	int psk_lookup_timeout_ms;         /* psk-lookup-timeout-ms, default 3000: deadline of a MEF fetch */
 	int psk_lookups_max;               /* psk-lookups-max, default 256: lookups one loop waits on */
 	int max_keys_per_client;           /* max-keys-per-client, default 64: unexpired keys per client */
+	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "" (off): CoAP over DTLS 1.2
+					    * (TS-0008), host:port; the same PSK resolvers and associations
+					    * as https-listen */
 } m2m_maf_svc_config;
 
 /* Fill cfg with the documented defaults of [maf]. */

@@ -27,7 +27,10 @@ M2M_API M2M_WUR m2m_err m2m_enrolee_new(m2m_enrolee **out);
 /* Wipe every key and free; NULL is a no-op. */
 M2M_API void m2m_enrolee_free(m2m_enrolee *e);
 
-/* The MEF's address "host:port" or "[v6]:port" (required). */
+/* The MEF's address (required): "host:port", "[v6]:port" or "https://host[:port]" for HTTPS,
+ * "coaps://host[:port]" for CoAP over DTLS 1.2 (TS-0008; port 5684 by default), with which
+ * m2m_enrolee_run returns M2M_E_UNSUPPORTED when a certificate is wanted (EST over CoAP, RFC
+ * 9148, is not implemented). */
 M2M_API M2M_WUR m2m_err m2m_enrolee_set_mef(m2m_enrolee *e, const char *hostport);
 /* The CA bundle (PEM) that issued the MEF's certificate (required). The MEF's certificate must
  * carry the MEF-FQDN (or, when none is known, the host of set_mef) as a DNS name. */

@@ -233,5 +233,8 @@ typedef void (*m2m_http_raw_fn)(void *ctx, int thread_index, const m2m_http_raw_
  * M2M_E_INVAL, M2M_E_RANGE (more than M2M_HTTP_MAX_ROUTES), M2M_E_EXISTS (same prefix). */
 M2M_API M2M_WUR m2m_err m2m_http_server_route(m2m_http_server *srv, const char *prefix, m2m_http_raw_fn fn,
 					      void *ctx);
+/* True when path (origin-form, e.g. "/.well-known/est/cacerts") falls under a raw route: another
+ * binding of the same service (CoAP) refuses what only this HTTP listener serves. */
+M2M_API bool m2m_http_server_has_route(const m2m_http_server *srv, const char *path);
 
 #endif

@@ -29,7 +29,8 @@ M2M_API M2M_WUR m2m_err m2m_maf_client_new(m2m_maf_client **out);
 /* Wipe every key and free; NULL is a no-op. */
 M2M_API void m2m_maf_client_free(m2m_maf_client *m);
 
-/* The MAF's address "host:port" or "[v6]:port" (required). */
+/* The MAF's address (required): "host:port", "[v6]:port" or "https://host[:port]" for HTTPS,
+ * "coaps://host[:port]" for CoAP over DTLS 1.2 (TS-0008; port 5684 by default). */
 M2M_API M2M_WUR m2m_err m2m_maf_client_set_maf(m2m_maf_client *m, const char *hostport);
 /* The CA bundle (PEM) of the MAF's certificate (required). */
 M2M_API M2M_WUR m2m_err m2m_maf_client_set_maf_ca(m2m_maf_client *m, const char *ca_file);

@@ -79,19 +79,21 @@ M2M_API M2M_WUR m2m_err m2m_mqtt_response_topic(const m2m_mqtt_topic *req_topic,
 
 /*
  * Map one request PUBLISH (topic already parsed, kind REQ or REG_REQ) to a request primitive
- * (TS-0010 clause 6.5.1: the JSON short names of TS-0004 clause 8.2). req and rsp must have been
- * initialised. max_payload 0 selects M2M_MQTT_DEFAULT_MAX_PAYLOAD. Rules (docs/mqtt-binding.md):
- *   - a REQ topic: "fr" must be present and its topic form must equal the topic's originator level
- *     (clause 7.2: the broker vouches for the topic, not for the payload): otherwise 4106;
+ * (TS-0010 clause 6.5.1: the JSON short names of TS-0004 clause 8.2, mapped by the topic-free JSON
+ * primitive mapping the WebSocket binding shares). req and rsp must have been initialised.
+ * max_payload 0 selects M2M_MQTT_DEFAULT_MAX_PAYLOAD. Rules (docs/mqtt-binding.md):
+ *   - a REQ topic: "fr" is not judged here; the CSE judges it against the association the topic's
+ *     originator level stands for (clause 7.2; the broker vouches for the topic, not the payload);
  *   - a REG_REQ topic: only a CREATE of an AE (2) or remoteCSE (16) (clause 6.4.4); "fr" is kept as
  *     the entity's AE-ID request, the Credential-ID is topic->credential_id, never the payload's;
- *   - op 1..5, "to", "rqi" (<= 1024 bytes), "rvi" (2a, 3, 4, 5; absent = Release 1: 4001), "ty" on
- *     CREATE only and required there, "pc" a JSON object (required on CREATE/UPDATE), optional
- *     "rcn", "drt", "vsi", "rids", "tids", "tkns"; ignored: "ot", "rqet", "rset", "oet", "rt", "rp",
- *     "gid", "ec", "da", "nid"; any other member or a wrong type: 4000; "fc": 5001.
+ *   - op 1..5, "to", "rqi" (<= 1024 bytes), "rvi" (2a, 3, 4, 5; absent = Release 1: 4001), "ty"
+ *     1..65535 on any op (the CSE refuses it outside CREATE), "pc" a JSON object (required on
+ *     CREATE/UPDATE), optional "rcn", "drt", "vsi", "rids", "tids", "tkns", "fc" (filter criteria,
+ *     the conditions and limits of the HTTP query component); ignored: "ot", "rqet", "rset",
+ *     "oet", "rt", "rp", "gid", "ec", "da", "nid"; any other member or a wrong type: 4000.
  * Returns:
  *   M2M_OK          req is complete; rsp untouched.
- *   M2M_E_PROTO     rsp holds the error (4000, 4001, 4015 for xml/cbor, 4106, 5001; rqi echoed
+ *   M2M_E_PROTO     rsp holds the error (4000, 4001, 4015 for xml/cbor; rqi echoed
  *                   when it was valid), req is cleared.
  *   M2M_E_TOO_LARGE payload over max_payload: 4000 in rsp.
  *   M2M_E_NOMEM     5000 in rsp.  M2M_E_INVAL  a NULL argument or a topic that is no request.

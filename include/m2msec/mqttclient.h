@@ -19,6 +19,7 @@
 #include "m2msec/sa.h"
 
 typedef struct m2m_mqtt_client m2m_mqtt_client;
+typedef struct m2m_tls m2m_tls; /* m2msec/tls.h */
 
 /* Called on the MQTT thread once per mapped request; must fill rsp (rsc 0 is answered as 5000). */
 typedef void (*m2m_mqtt_handler_fn)(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response *rsp);
@@ -31,10 +32,21 @@ typedef struct m2m_mqtt_client_config {
 	const char *cse_id;  /* SP-relative CSE-ID, "/id-in": client id and receiver topic level */
 	const char *sp_id;   /* "//sp.example.com": classifies From (AE-ID or CSE-ID) */
 	size_t max_payload;  /* 0 = M2M_MQTT_DEFAULT_MAX_PAYLOAD */
+	/* Instead of ca/cert/key: TLS-PSK towards the broker (TS-0010 clause 7.3, "any SAEF"). The
+	 * identity is the one the broker's psk_file knows; psk_file holds the key in hex and must be a
+	 * 0600 file of the effective user. Read by m2m_mqtt_client_new into an m2m_key. */
+	const char *psk_identity;
+	const char *psk_file;
+	/* The resolver chain of the HTTPS listener (psk-file, credential store, MEF KeIDs, MAF KcIDs),
+	 * borrowed: resolves the Credential-ID of a reg_req topic to its bound identity. NULL = every
+	 * reg_req is refused (4106). */
+	m2m_tls *tls;
 } m2m_mqtt_client_config;
 
-/* Check cfg and create the client; nothing is connected and no file is read yet. M2M_E_CONFIG
- * (broker not mqtts://HOST:PORT, a missing file name, a CSE-ID without topic form), M2M_E_NOMEM. */
+/* Check cfg and create the client; nothing is connected yet and only the PSK file is read.
+ * M2M_E_CONFIG (broker not mqtts://HOST:PORT, a missing file name, both or neither of a
+ * certificate and a PSK, a CSE-ID without topic form, a PSK file that is no 16..64-byte hex key),
+ * M2M_E_KEY_PERMS (PSK file not 0600 of the effective user), M2M_E_NOT_FOUND, M2M_E_NOMEM. */
 M2M_API M2M_WUR m2m_err m2m_mqtt_client_new(const m2m_mqtt_client_config *cfg, m2m_mqtt_handler_fn fn, void *ctx,
 					    m2m_mqtt_client **out);
 

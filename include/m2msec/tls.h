@@ -129,16 +129,17 @@ M2M_API bool m2m_tls_has_async(const m2m_tls *tls);
  */
 M2M_API void m2m_psk_wait_done(m2m_psk_wait *w, m2m_err err, m2m_key *key, const m2m_sa *binding);
 /* The same from any thread: queued onto the connection's loop (its call queue). Errors (the key
- * is then wiped here): M2M_E_INVAL (w NULL, or not from an HTTP server loop), M2M_E_NOMEM. A
- * call queued after the loop stopped never runs: after m2m_http_server_run returned, use
- * m2m_psk_wait_done on your own thread instead. */
+ * is then wiped here): M2M_E_INVAL (w NULL, or not from an HTTP server loop or the CoAP
+ * thread), M2M_E_NOMEM. A call queued after an HTTP loop stopped never runs: after
+ * m2m_http_server_run returned, use m2m_psk_wait_done on your own thread instead (the CoAP
+ * server runs what its queue holds when it is freed). */
 M2M_API m2m_err m2m_psk_wait_done_post(m2m_psk_wait *w, m2m_err err, m2m_key *key, const m2m_sa *binding);
 /* True when nobody waits for w any more (deadline, disconnect): the lookup may be abandoned,
  * but m2m_psk_wait_done must still be called. Loop thread only. */
 M2M_API bool m2m_psk_wait_abandoned(const m2m_psk_wait *w);
 
-/* For the transport (bindings/http_hs.c): what a connection offers to a paused handshake. The
- * struct is borrowed until m2m_tls_async_detach. */
+/* For the transport (bindings/http_hs.c, bindings/coap_hs.c): what a connection offers to a
+ * paused handshake. The struct is borrowed until m2m_tls_async_detach. */
 typedef struct m2m_tls_async_host {
 	void (*wake)(void *arg);   /* a paused handshake can resume: schedule SSL_do_handshake (do not
 				    * call it from here); loop thread */

@@ -354,16 +354,14 @@ static m2m_err map_content(const m2mi_coap_msg *msg, const struct picked *pk, m2
 {
 	const m2mi_coap_opt *ty = pk->one[U_TY], *cf = pk->one[U_CF];
 
-	if (ty != NULL && req->op != M2M_OP_CREATE)
-		return BAD("oneM2M-TY is only allowed on POST (CREATE)");
 	if (ty != NULL && uint_val(ty) == 0)
 		return BAD("oneM2M-TY must be a positive integer");
-	if (req->op == M2M_OP_CREATE) {
-		if (ty == NULL)
-			req->op = M2M_OP_NOTIFY;
-		else
-			req->ty = (int)uint_val(ty);
-	}
+	/* mapped on any method: its presence outside CREATE is refused by the CSE for every binding
+	 * (TS-0004 Table 7.2.1.1-1, services/cse/cse.c), not by a copy of the rule here */
+	if (ty != NULL)
+		req->ty = (int)uint_val(ty);
+	if (req->op == M2M_OP_CREATE && ty == NULL)
+		req->op = M2M_OP_NOTIFY;
 	if (req->op == M2M_OP_RETRIEVE || req->op == M2M_OP_DELETE)
 		return M2M_OK; /* Content-Format tolerated and payload ignored, as in the HTTP binding */
 	if (cf != NULL && !cf_json(uint_val(cf)) && !cf_cbor(uint_val(cf)))
@@ -512,4 +510,19 @@ m2m_err m2mi_coap_to_request(const m2mi_coap_msg *msg, const m2mi_coap_limits *l
 			rsp->rqi = dup_val(echo_rqi(msg)); /* best effort */
 	}
 	return rc;
+}
+
+/* The request option table above, for the client direction (bindings/coap_client_map.c): one
+ * table of value lengths and kinds for both directions. */
+bool m2mi_coap_opt_spec(uint16_t num, size_t *min, size_t *max, bool *text, bool *repeat)
+{
+	const struct optdef *d = optdef(num);
+
+	if (d == NULL)
+		return false;
+	*min = d->min;
+	*max = d->max;
+	*text = d->kind == K_STR;
+	*repeat = d->rep;
+	return true;
 }

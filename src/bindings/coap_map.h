@@ -36,7 +36,7 @@ enum m2mi_coap_optnum {
 	M2MI_COAP_OPT_MAX_AGE = 14, M2MI_COAP_OPT_URI_QUERY = 15, M2MI_COAP_OPT_ACCEPT = 17,
 	M2MI_COAP_OPT_LOCATION_QUERY = 20, M2MI_COAP_OPT_BLOCK2 = 23, M2MI_COAP_OPT_BLOCK1 = 27,
 	M2MI_COAP_OPT_SIZE2 = 28, M2MI_COAP_OPT_PROXY_URI = 35, M2MI_COAP_OPT_PROXY_SCHEME = 39,
-	M2MI_COAP_OPT_SIZE1 = 60, M2MI_COAP_OPT_NO_RESPONSE = 258,
+	M2MI_COAP_OPT_SIZE1 = 60, M2MI_COAP_OPT_NO_RESPONSE = 258, M2MI_COAP_OPT_REQUEST_TAG = 292,
 	M2MI_COAP_OPT_OT = 259, M2MI_COAP_OPT_RTURI = 263, M2MI_COAP_OPT_TY = 267, M2MI_COAP_OPT_RVI = 271,
 	M2MI_COAP_OPT_ASRI = 275, M2MI_COAP_OPT_FR = 279, M2MI_COAP_OPT_RQI = 283, M2MI_COAP_OPT_RQET = 291,
 	M2MI_COAP_OPT_RSET = 295, M2MI_COAP_OPT_OET = 299, M2MI_COAP_OPT_EC = 303, M2MI_COAP_OPT_RSC = 307,
@@ -147,5 +147,9 @@ bool m2mi_coap_text_ok(const uint8_t *s, size_t n);
 
 /* The CoAP response code of rsc for operation op (TS-0008 Table 6.2.4-1). */
 uint8_t m2mi_coap_code_of(int rsc, m2m_op op);
+
+/* The value length range, kind (string or uint) and repeatability of an option this binding
+ * recognises (the table of coap_map.c); false for any other number. */
+bool m2mi_coap_opt_spec(uint16_t num, size_t *min, size_t *max, bool *text, bool *repeat);
 
 #endif

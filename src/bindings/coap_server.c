@@ -8,18 +8,19 @@
  * DTLS (RFC 6347): the listening socket answers a ClientHello with a stateless cookie
  * (DTLSv1_listen, clause 4.2.1); a peer that echoes it gets a socket of its own connected to its
  * address, on which the handshake and every later record run, so responses leave on the same
- * session and epoch as the request (TS-0008 clause 7). The PSK identity goes through the m2m_tls
- * resolver chain of the HTTPS listener (m2mi_psk_resolve); the resulting m2m_sa is kept on the
- * peer and passed with every request, so the originator rules (4106/4107) and the ACPs decide as
- * for HTTPS. Asynchronous resolvers (MEF KeID, MAF Kc) are asked with no way to wait: a cached
- * key works, a miss fails the handshake at once (fail closed, logged), the thread never blocks.
+ * session and epoch as the request (TS-0008 clause 7). The SSL_CTX is the DTLS twin of the HTTPS
+ * listener's (m2mi_tls_dtls_ctx_new: one cipher policy, the PSK resolver chain, the client
+ * certificate verification and its m2m_sa mapping, TS-0003 clauses 8.2.2.1, 8.2.2.2, 10.2);
+ * m2m_tls_peer_sa gives the association, kept on the peer and passed with every request, so the
+ * originator rules (4106/4107) and the ACPs decide as for HTTPS. An asynchronous resolver (MEF
+ * KeID, MAF Kc) pauses the handshake of that peer only (coap_hs.c); the thread never blocks.
  *
  * CoAP (RFC 7252): a CON request is answered piggybacked in the ACK (same Message ID, same
  * token), a NON one with a NON; the last answers of a peer are kept by Message ID so a
  * retransmitted request gets the same answer without reaching the CSE twice (clause 4.5). An
- * empty CON (ping) gets a Reset. Block-wise transfer (RFC 7959) is not implemented: a request
- * for a block after the first is 4.02, a first Block1 with more to come is 4.08 (the mapping), an
- * answer over one DTLS record is 5.00.
+ * empty CON (ping) gets a Reset. Block-wise transfer (RFC 7959) is bindings/coap_block.c: request
+ * bodies are reassembled before the mapping sees them, large answers go out block by block from
+ * its store (a later block never runs the request again).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,8 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "bindings/coap_block.h"
+#include "bindings/coap_hs.h"
 #include "bindings/coap_map.h"
 #include "bindings/conn_limit.h"
 #include "bindings/coap_wire.h"
@@ -54,8 +57,6 @@
 #define COAP_IDLE_S 300           /* an idle DTLS session is closed */
 #define COAP_DGRAM_MAX 16384      /* one DTLS record's plaintext (RFC 6347: 2^14) */
 #define COAP_DEDUP 4              /* answers kept per peer for retransmitted requests */
-/* TS-0003 clause 10.2: TLS_PSK_WITH_AES_128_CCM_8 (and AES_128_CCM) for DTLS-PSK. */
-#define COAP_DTLS_CIPHERS "PSK-AES128-CCM8:PSK-AES128-CCM"
 
 struct dedup {
 	bool used;
@@ -70,17 +71,22 @@ struct peer {
 	uint8_t ip[16];
 	SSL *ssl;
 	bool established;
-	bool has_sa;
+	m2mi_coap_hs hs; /* a handshake paused in a PSK lookup (coap_hs.c) */
 	m2m_sa sa;
 	time_t born, last;
 	struct dedup seen[COAP_DEDUP];
 	unsigned next_seen;
+	bool opened;  /* the conn hooks' open succeeded: close runs at drop */
+	void *state;  /* what open set (m2m_coap_conn_state) */
 };
 
 struct m2m_coap_server {
 	m2m_tls *tls;
 	m2m_coap_handler_fn fn;
 	void *fn_ctx;
+	m2m_http_conn_hooks hooks; /* per-peer service state; open NULL = none */
+	int hooks_index;           /* thread_index passed to open */
+	void *cur_state;           /* the state of the peer being answered */
 	SSL_CTX *ctx;
 	int dtls_fd, plain_fd;
 	struct sockaddr_storage dtls_addr;
@@ -96,16 +102,18 @@ struct m2m_coap_server {
 	atomic_bool stop;
 	uint8_t rx[COAP_DGRAM_MAX], tx[COAP_DGRAM_MAX];
 	m2mi_coap_opt opts[M2MI_COAP_MAX_NOPTS]; /* of the datagram in rx */
+	m2mi_coap_blocks *blocks;                /* RFC 7959 transfers of every peer */
+	m2mi_coap_limits limits;                 /* max_payload = the CSE's max-body */
+	m2mi_coap_hs_loop hsl;                   /* asynchronous PSK lookups of this thread */
 };
 
 static m2m_log_limiter refused_rl = M2M_LOG_LIMITER_INIT(1000);
-static int srv_idx = -1, peer_idx = -1;
+static int srv_idx = -1;
 static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
 
 static void make_indices(void)
 {
 	srv_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-	peer_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
 static bool enabled(const char *listen)
@@ -113,7 +121,7 @@ static bool enabled(const char *listen)
 	return listen != NULL && listen[0] != '\0' && strcmp(listen, "off") != 0;
 }
 
-/* ---- DTLS: cookie (RFC 6347 clause 4.2.1) and PSK ------------------------------------------ */
+/* ---- DTLS: cookie (RFC 6347 clause 4.2.1) ---------------------------------------------- */
 
 /* HMAC-SHA256(secret, peer address): stateless, so a spoofed source costs one datagram. */
 static int cookie_of(SSL *ssl, unsigned char *out, unsigned int *len)
@@ -152,42 +160,6 @@ static int cookie_verify(SSL *ssl, const unsigned char *cookie, unsigned int len
 	return cookie_of(ssl, want, &wl) && wl == len && m2m_ct_eq(want, cookie, len);
 }
 
-/* RFC 4279 server callback: the CSE's resolver chain; 0 refuses (the handshake fails). */
-static unsigned int psk_cb(SSL *ssl, const char *identity, unsigned char *psk, unsigned int max)
-{
-	m2m_coap_server *srv = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), srv_idx);
-	struct peer *p = SSL_get_ex_data(ssl, peer_idx);
-	m2m_key *key = NULL;
-	m2m_sa sa;
-	const uint8_t *b;
-	size_t n = 0;
-	m2m_err r = M2M_E_INVAL;
-
-	memset(&sa, 0, sizeof(sa));
-	if (srv != NULL && p != NULL && identity != NULL)
-		r = m2mi_psk_resolve(srv->tls, identity, (int64_t)time(NULL), &key, &sa);
-	if (r == M2M_OK) {
-		b = m2m_key_bytes(key, &n);
-		if (b == NULL || n == 0 || n > max)
-			r = M2M_E_KEY_LEN;
-		else {
-			memcpy(psk, b, n);
-			p->sa = sa;
-			p->has_sa = true;
-		}
-	}
-	if (r != M2M_OK)
-		/* a KeID / Kc identifier whose key is not cached: HTTPS waits for the MEF/MAF, this
-		 * path cannot (docs/coap-dtls.md), so it refuses at once */
-		m2m_log_rl(&refused_rl, M2M_LOG_INFO, "CoAP DTLS: PSK identity %s refused: %s%s",
-			   r == M2M_E_ID_BAD_FORM || identity == NULL ? "(malformed)" : identity, m2m_strerror(r),
-			   r == M2M_E_NOT_FOUND && srv != NULL && m2m_tls_has_async(srv->tls)
-				   ? " (MEF/MAF identifiers work over CoAP only while their key is cached)" : "");
-	m2m_key_free(key);
-	m2m_memzero(&sa, sizeof(sa));
-	return r == M2M_OK ? (unsigned int)n : 0;
-}
-
 /* ---- peers ----------------------------------------------------------------------------------- */
 
 static void peer_free(struct peer *p)
@@ -195,6 +167,7 @@ static void peer_free(struct peer *p)
 	if (p == NULL)
 		return;
 	if (p->ssl != NULL) {
+		m2mi_coap_hs_release(&p->hs, p->ssl); /* unwinds a handshake paused in a lookup */
 		if (p->established)
 			(void)SSL_shutdown(p->ssl); /* close_notify, best effort */
 		SSL_free(p->ssl);             /* closes fd through its BIO */
@@ -207,6 +180,8 @@ static void peer_free(struct peer *p)
 
 static void peer_drop(m2m_coap_server *srv, size_t i)
 {
+	if (srv->peers[i]->opened && srv->hooks.close != NULL)
+		srv->hooks.close(srv->hooks.ctx, srv->peers[i]->state); /* e.g. zeroizes the exported keys */
 	peer_free(srv->peers[i]);
 	srv->peers[i] = srv->peers[--srv->npeers];
 	srv->peers[srv->npeers] = NULL;
@@ -285,8 +260,11 @@ static struct peer *accept_peer(m2m_coap_server *srv, BIO_ADDR *client)
 	p->ssl = ssl;
 	m2mi_addr_from_sockaddr((const struct sockaddr *)&ca, &p->ip_family, p->ip);
 	p->born = p->last = time(NULL);
-	(void)SSL_set_ex_data(ssl, peer_idx, p);
 	srv->peers[srv->npeers++] = p;
+	if (m2mi_coap_hs_attach(&srv->hsl, &p->hs, ssl, srv->tls) != M2M_OK) {
+		peer_drop(srv, srv->npeers - 1);
+		return NULL;
+	}
 	return p;
 }
 
@@ -302,7 +280,6 @@ static void on_listener(m2m_coap_server *srv)
 	for (int i = 0; i < 64; i++) { /* a bounded batch of datagrams per wake-up */
 		if (srv->listener == NULL && (srv->listener = new_listener(srv)) == NULL)
 			break;
-		/* The listener has no peer yet: the PSK callback finds no peer and refuses. */
 		r = DTLSv1_listen(srv->listener, client);
 		if (r == 1) {
 			/* DTLSv1_listen took the ClientHello: answer it now, on the peer's socket */
@@ -330,21 +307,16 @@ static bool encode(m2m_coap_server *srv, const m2mi_coap_msg *msg, size_t *len)
 	return m2mi_coap_encode(msg, srv->tx, sizeof(srv->tx), len) == M2M_OK;
 }
 
-/* A Block1/Block2 option asking for a block after the first (RFC 7959 clause 2.2: NUM > 0):
- * block-wise transfer is not implemented, so such a request is refused (4.02), never mapped. */
-static bool later_block(const m2mi_coap_msg *msg)
+/* The request's oneM2M-RQI, to echo in a refusal made before the mapping ran. */
+static char *rqi_of(const m2mi_coap_msg *msg)
 {
-	for (size_t i = 0; i < msg->nopts; i++) {
-		const m2mi_coap_opt *o = &msg->opts[i];
-		uint32_t v = 0;
-		if (o->num != M2MI_COAP_OPT_BLOCK1 && o->num != M2MI_COAP_OPT_BLOCK2)
-			continue;
-		for (size_t k = 0; k < o->len && k < 4; k++)
-			v = v << 8 | o->val[k];
-		if (o->len > 3 || (v >> 4) != 0)
-			return true;
-	}
-	return false;
+	for (size_t i = 0; i < msg->nopts; i++)
+		if (msg->opts[i].num == M2MI_COAP_OPT_RQI)
+			return msg->opts[i].len > 0 && msg->opts[i].len <= 255 &&
+					       m2mi_coap_text_ok(msg->opts[i].val, msg->opts[i].len)
+				       ? strndup((const char *)msg->opts[i].val, msg->opts[i].len)
+				       : NULL;
+	return NULL;
 }
 
 /*
@@ -354,13 +326,17 @@ static bool later_block(const m2mi_coap_msg *msg)
 static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf, size_t len, struct peer *p,
 		     const struct sockaddr *from)
 {
-	m2mi_coap_msg msg, out_msg;
+	m2mi_coap_msg msg, out_msg, whole;
 	m2mi_coap_reqinfo info = {0, 0};
 	m2mi_coap_out out;
 	m2m_request req;
 	m2m_response rsp;
-	size_t olen = 0;
-	m2m_err r;
+	size_t olen = 0, pklen;
+	m2m_err r = M2M_E_PROTO;
+	int64_t now = (int64_t)time(NULL);
+	uint8_t pk[M2MI_COAP_BLOCK_PEER_MAX];
+	m2mi_coap_block_act act;
+	bool sent = false;
 
 	if (m2mi_coap_decode(buf, len, srv->opts, M2MI_COAP_MAX_NOPTS, &msg) != M2M_OK) {
 		if (len >= 4 && (buf[0] >> 4 & 3) == M2MI_COAP_CON) { /* RFC 7252 4.2: reject with Reset */
@@ -387,19 +363,32 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 				memcpy(srv->tx, p->seen[i].bytes, p->seen[i].len);
 				return p->seen[i].len;
 			}
-	if (later_block(&msg)) { /* no RFC 7959 reassembly here: never take a part for the whole */
-		memset(&out_msg, 0, sizeof(out_msg));
-		out_msg.type = msg.type == M2MI_COAP_CON ? M2MI_COAP_ACK : M2MI_COAP_NON;
-		out_msg.mid = msg.type == M2MI_COAP_CON ? msg.mid : srv->next_mid++;
-		out_msg.token = msg.token;
-		out_msg.token_len = msg.token_len;
-		out_msg.code = M2MI_COAP_CODE(4, 2);
-		return encode(srv, &out_msg, &olen) ? olen : 0;
+	/* RFC 7959: a Block1 block is collected (2.31) or completes the body; a later Block2 block
+	 * comes from the store; neither reaches the CSE more than once. A transfer's owner is the
+	 * DTLS association's identity, or a plain client's address and port. */
+	pklen = p != NULL ? m2mi_coap_block_peer_sa(sa, p, pk) : m2mi_coap_block_peer_addr(from, pk);
+	if (m2mi_coap_block_request(srv->blocks, pk, pklen, &msg, now, &act) != M2M_OK) {
+		m2mi_coap_block_act_clear(&act);
+		act.verdict = M2MI_COAP_BLOCK_REFUSE;
+		act.code = M2MI_COAP_CODE(5, 0);
+		act.rsc = 5000;
+		act.why = "internal error";
 	}
 	m2m_request_init(&req);
 	m2m_response_init(&rsp);
 	memset(&out, 0, sizeof(out));
-	r = m2mi_coap_to_request(&msg, NULL, &req, &rsp, &info);
+	if (act.verdict == M2MI_COAP_BLOCK_PASS) { /* the whole body: the message's or reassembled */
+		whole = msg;
+		whole.payload = act.payload;
+		whole.payload_len = act.payload_len;
+		r = m2mi_coap_to_request(&whole, &srv->limits, &req, &rsp, &info);
+	} else if (act.verdict == M2MI_COAP_BLOCK_REFUSE) {
+		m2m_response_error(&rsp, act.rsc, "%s", act.why);
+		rsp.retry_after = (int)act.retry_after;
+		rsp.rqi = rqi_of(&msg);
+		info.code = act.code;
+		info.content_format = M2MI_COAP_CF_JSON;
+	}
 	if (p != NULL) {
 		req.ip_family = p->ip_family;
 		memcpy(req.ip, p->ip, sizeof(req.ip));
@@ -419,15 +408,20 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 	out_msg.mid = msg.type == M2MI_COAP_CON ? msg.mid : srv->next_mid++;
 	out_msg.token = msg.token;
 	out_msg.token_len = msg.token_len;
-	if (m2mi_coap_from_response(r == M2M_OK ? &req : NULL, &rsp, &info, &out) == M2M_OK) {
-		out_msg.code = out.code;
-		out_msg.opts = out.opts;
-		out_msg.nopts = out.nopts;
-		out_msg.payload = (const uint8_t *)out.payload;
-		out_msg.payload_len = out.payload_len;
+	if (act.verdict == M2MI_COAP_BLOCK_REPLY ||
+	    (m2mi_coap_from_response(r == M2M_OK ? &req : NULL, &rsp, &info, &out) == M2M_OK &&
+	     m2mi_coap_block_response(srv->blocks, pk, pklen, &act, out.code, out.opts, out.nopts,
+				      (const uint8_t *)out.payload, out.payload_len, now) == M2M_OK)) {
+		out_msg.code = act.rep.code;
+		out_msg.opts = act.rep.opts;
+		out_msg.nopts = act.rep.nopts;
+		out_msg.payload = act.rep.payload;
+		out_msg.payload_len = act.rep.payload_len;
+		if (act.rep.unstored)
+			m2m_log_rl(&refused_rl, M2M_LOG_WARN, "CoAP: no room to keep a large answer: its later blocks will be 4.08");
+		sent = out_msg.code != 0 && encode(srv, &out_msg, &olen);
 	}
-	if (out_msg.code == 0 || !encode(srv, &out_msg, &olen)) {
-		/* no block-wise (RFC 7959) yet: an answer over one datagram is an error */
+	if (!sent) { /* an answer that does not fit one datagram even in blocks (huge options) */
 		out_msg.code = M2MI_COAP_CODE(5, 0);
 		out_msg.opts = NULL;
 		out_msg.nopts = 0;
@@ -436,6 +430,7 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 		if (!encode(srv, &out_msg, &olen))
 			olen = 0;
 	}
+	m2mi_coap_block_act_clear(&act);
 	m2mi_coap_out_clear(&out);
 	m2m_request_clear(&req);
 	m2m_response_clear(&rsp);
@@ -471,23 +466,101 @@ static void on_plain(m2m_coap_server *srv)
 }
 
 /* Drive one peer: handshake, then records. Returns false when it must be dropped. */
+/* The next datagram on an established session's socket is a ClientHello of epoch 0 (RFC 6347
+ * clause 4.1 record header: type 22, epoch 0; handshake type 1 at byte 13): the client lost its
+ * session state (restarted, or a new client process on the same address and port). */
+static bool client_hello_next(int fd)
+{
+	uint8_t h[14];
+	ssize_t n = recv(fd, h, sizeof(h), MSG_PEEK | MSG_DONTWAIT);
+
+	return n == (ssize_t)sizeof(h) && h[0] == 22 && h[3] == 0 && h[4] == 0 && h[13] == 1;
+}
+
+/*
+ * RFC 6347 clause 4.2.8: a ClientHello on an established association's address starts a new
+ * handshake, but the old association stays until the client proved it receives at that address:
+ * the stateless cookie exchange runs on the peer's own socket (its datagrams arrive there, not on
+ * the listening one); only a ClientHello with a valid cookie replaces the session, on the same
+ * socket. A spoofed ClientHello therefore costs one HelloVerifyRequest and destroys nothing.
+ * Returns what on_peer returns.
+ */
+static bool restart(m2m_coap_server *srv, struct peer *p)
+{
+	SSL *l = SSL_new(srv->ctx);
+	BIO *bio = BIO_new_dgram(p->fd, BIO_NOCLOSE);
+	BIO_ADDR *client = BIO_ADDR_new();
+	struct sockaddr_storage ca;
+	socklen_t calen = sizeof(ca);
+	int r = -1;
+
+	if (l != NULL && bio != NULL && client != NULL) {
+		SSL_set_bio(l, bio, bio);
+		bio = NULL;
+		SSL_set_options(l, SSL_OP_COOKIE_EXCHANGE);
+		r = DTLSv1_listen(l, client); /* 0: HelloVerifyRequest sent; 1: cookie verified */
+		ERR_clear_error();
+	}
+	BIO_free(bio);
+	BIO_ADDR_free(client);
+	if (r != 1 || getpeername(p->fd, (struct sockaddr *)&ca, &calen) != 0) {
+		SSL_free(l);
+		if (r < 0) /* not consumed by the listener: drop it, never feed it to the old session */
+			(void)recv(p->fd, srv->rx, sizeof(srv->rx), MSG_DONTWAIT);
+		return true;
+	}
+	/* the client is reachable: the old session goes (its hooks' close runs), the fd stays */
+	if (p->opened && srv->hooks.close != NULL)
+		srv->hooks.close(srv->hooks.ctx, p->state);
+	m2mi_coap_hs_release(&p->hs, p->ssl);
+	(void)BIO_set_close(SSL_get_rbio(p->ssl), BIO_NOCLOSE);
+	SSL_free(p->ssl);
+	(void)BIO_set_close(SSL_get_rbio(l), BIO_CLOSE);
+	(void)BIO_ctrl(SSL_get_rbio(l), BIO_CTRL_DGRAM_SET_CONNECTED, 0, &ca);
+	for (size_t i = 0; i < COAP_DEDUP; i++)
+		free(p->seen[i].bytes);
+	memset(p->seen, 0, sizeof(p->seen));
+	memset(&p->sa, 0, sizeof(p->sa));
+	p->ssl = l;
+	p->established = p->opened = false;
+	p->state = NULL;
+	p->born = p->last = time(NULL);
+	if (m2mi_coap_hs_attach(&srv->hsl, &p->hs, l, srv->tls) != M2M_OK)
+		return false;
+	m2m_log(M2M_LOG_DEBUG, "CoAP DTLS: a client restarted its session (RFC 6347 4.2.8)");
+	return on_peer(srv, p);
+}
+
 static bool on_peer(m2m_coap_server *srv, struct peer *p)
 {
 	int n;
 	size_t olen;
 
 	if (!p->established) {
-		n = SSL_accept(p->ssl);
-		if (n <= 0) {
-			int e = SSL_get_error(p->ssl, n);
-			ERR_clear_error();
-			return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+		if (m2mi_coap_hs_paused(&p->hs, p->ssl))
+			return true; /* the lookup runs: the peer's datagrams wait in its socket */
+		switch (m2mi_coap_hs_step(&srv->hsl, &p->hs, p->ssl, m2mi_coap_hs_now_ms())) {
+		case M2MI_COAP_HS_AGAIN:
+			return true;
+		case M2MI_COAP_HS_FAILED:
+			return false;
+		case M2MI_COAP_HS_DONE:
+			break;
 		}
-		if (!p->has_sa) /* a handshake without a PSK binding (cannot happen with PSK-only suites) */
+		/* PSK or certificate, as the handshake negotiated (the HTTPS listener's rules) */
+		if (m2m_tls_peer_sa(srv->tls, p->ssl, &p->sa) != M2M_OK)
 			return false;
 		p->established = true;
 	}
+	/* once per session, on its SSL: the exporter runs on the DTLS session (RFC 5705) */
+	if (!p->opened && srv->hooks.open != NULL) {
+		if (srv->hooks.open(srv->hooks.ctx, srv->hooks_index, p->ssl, &p->sa, &p->state) != M2M_OK)
+			return false;
+		p->opened = true;
+	}
 	for (int i = 0; i < 64; i++) {
+		if (client_hello_next(p->fd))
+			return restart(srv, p);
 		n = SSL_read(p->ssl, srv->rx, sizeof(srv->rx));
 		if (n <= 0) {
 			int e = SSL_get_error(p->ssl, n);
@@ -495,8 +568,10 @@ static bool on_peer(m2m_coap_server *srv, struct peer *p)
 			return e == SSL_ERROR_WANT_READ;
 		}
 		p->last = time(NULL);
-		if ((olen = answer(srv, &p->sa, srv->rx, (size_t)n, p, NULL)) > 0 &&
-		    SSL_write(p->ssl, srv->tx, (int)olen) <= 0)
+		srv->cur_state = p->state; /* m2m_coap_conn_state() inside the handler */
+		olen = answer(srv, &p->sa, srv->rx, (size_t)n, p, NULL);
+		srv->cur_state = NULL;
+		if (olen > 0 && SSL_write(p->ssl, srv->tx, (int)olen) <= 0)
 			ERR_clear_error();
 	}
 	return true;
@@ -505,7 +580,7 @@ static bool on_peer(m2m_coap_server *srv, struct peer *p)
 static void *coap_thread(void *arg)
 {
 	m2m_coap_server *srv = arg;
-	struct pollfd *pfd = calloc(M2M_COAP_MAX_PEERS + 2, sizeof(*pfd));
+	struct pollfd *pfd = calloc(M2M_COAP_MAX_PEERS + 3, sizeof(*pfd));
 	size_t n;
 	time_t now;
 
@@ -517,22 +592,29 @@ static void *coap_thread(void *arg)
 		n = 0;
 		pfd[n++] = (struct pollfd){srv->dtls_fd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){srv->plain_fd, POLLIN, 0};
-		for (size_t i = 0; i < srv->npeers; i++)
-			pfd[n++] = (struct pollfd){srv->peers[i]->fd, POLLIN, 0};
+		pfd[n++] = (struct pollfd){m2mi_call_queue_fd(srv->hsl.calls), POLLIN, 0};
+		for (size_t i = 0; i < srv->npeers; i++) /* a paused handshake's socket is not read */
+			pfd[n++] = (struct pollfd){srv->peers[i]->fd,
+						   m2mi_coap_hs_paused(&srv->peers[i]->hs, srv->peers[i]->ssl) ? 0 : POLLIN, 0};
 		if (poll(pfd, n, COAP_POLL_MS) < 0 && errno != EINTR)
 			break;
+		if (pfd[2].revents & POLLIN) /* answers of PSK lookups: they wake their handshakes */
+			m2mi_call_queue_run(srv->hsl.calls);
 		if (srv->dtls_fd >= 0 && (pfd[0].revents & POLLIN))
 			on_listener(srv);
 		if (srv->plain_fd >= 0 && (pfd[1].revents & POLLIN))
 			on_plain(srv);
 		now = time(NULL);
-		/* peers accepted above are not in pfd yet: only the first n - 2 are polled */
-		for (size_t i = n - 2; i-- > 0;) {
+		m2mi_coap_blocks_expire(srv->blocks, (int64_t)now);
+		/* peers accepted above are not in pfd yet: only the first n - 3 are polled */
+		for (size_t i = n - 3; i-- > 0;) {
 			struct peer *p = srv->peers[i];
 			bool keep = true;
-			if (pfd[i + 2].revents & (POLLIN | POLLERR))
+			if (!p->established && m2mi_coap_hs_expire(&p->hs, p->ssl, m2mi_coap_hs_now_ms()))
+				keep = on_peer(srv, p); /* the lookup deadline: the handshake fails closed */
+			else if ((pfd[i + 3].revents & (POLLIN | POLLERR)) || (!p->established && p->hs.woken))
 				keep = on_peer(srv, p);
-			else if (!p->established)
+			else if (!p->established && !m2mi_coap_hs_paused(&p->hs, p->ssl))
 				(void)DTLSv1_handle_timeout(p->ssl); /* retransmit our flight when due */
 			if (keep && (p->established ? now - p->last > COAP_IDLE_S : now - p->born > COAP_HS_DEADLINE_S))
 				keep = false;
@@ -540,6 +622,10 @@ static void *coap_thread(void *arg)
 				peer_drop(srv, i);
 		}
 	}
+	/* every session ends on this thread: a handshake paused in a lookup is unwound by the
+	 * thread that runs its ASYNC job */
+	while (srv->npeers > 0)
+		peer_drop(srv, srv->npeers - 1);
 	free(pfd);
 	return NULL;
 }
@@ -579,19 +665,17 @@ static m2m_err bind_endpoint(const char *listen, bool plain, int *fd, struct soc
 	return M2M_OK;
 }
 
+/* The HTTPS listener's policy on DTLS (m2mi_tls_dtls_ctx_new), plus the cookie exchange. */
 static m2m_err dtls_ctx(m2m_coap_server *srv)
 {
-	if ((srv->ctx = SSL_CTX_new(DTLS_server_method())) == NULL ||
-	    !SSL_CTX_set_min_proto_version(srv->ctx, DTLS1_2_VERSION) ||
-	    !SSL_CTX_set_max_proto_version(srv->ctx, DTLS1_2_VERSION) ||
-	    !SSL_CTX_set_cipher_list(srv->ctx, COAP_DTLS_CIPHERS) ||
-	    !SSL_CTX_set_ex_data(srv->ctx, srv_idx, srv) || RAND_bytes(srv->cookie_secret, sizeof(srv->cookie_secret)) != 1)
+	m2m_err r;
+
+	if ((r = m2mi_tls_dtls_ctx_new(srv->tls, &srv->ctx)) != M2M_OK)
+		return r;
+	if (!SSL_CTX_set_ex_data(srv->ctx, srv_idx, srv) || RAND_bytes(srv->cookie_secret, sizeof(srv->cookie_secret)) != 1)
 		return M2M_E_INTERNAL;
-	SSL_CTX_set_psk_server_callback(srv->ctx, psk_cb);
 	SSL_CTX_set_cookie_generate_cb(srv->ctx, cookie_gen);
 	SSL_CTX_set_cookie_verify_cb(srv->ctx, cookie_verify);
-	SSL_CTX_set_session_cache_mode(srv->ctx, SSL_SESS_CACHE_OFF); /* no resumption without the chain */
-	SSL_CTX_set_options(srv->ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_read_ahead(srv->ctx, 1);
 	return M2M_OK;
 }
@@ -602,6 +686,7 @@ m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_
 	m2m_coap_server *srv;
 	struct sockaddr_storage pa;
 	socklen_t palen;
+	m2mi_coap_block_limits bl = {0};
 	m2m_err r;
 
 	if (out == NULL)
@@ -613,7 +698,7 @@ m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_
 	    (enabled(cfg->coaps_listen) && !m2mi_tls_ok(cfg->tls)))
 		return M2M_E_CONFIG;
 	(void)pthread_once(&idx_once, make_indices);
-	if (srv_idx < 0 || peer_idx < 0)
+	if (srv_idx < 0)
 		return M2M_E_INTERNAL;
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return M2M_E_NOMEM;
@@ -622,6 +707,12 @@ m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_
 	srv->tls = cfg->tls;
 	srv->fn = fn;
 	srv->fn_ctx = ctx;
+	srv->limits.max_payload = cfg->max_body;
+	bl.max_body = cfg->max_body;
+	bl.block_size = cfg->block_size;
+	if ((r = m2mi_coap_blocks_new(&bl, &srv->blocks)) != M2M_OK ||
+	    (r = m2mi_coap_hs_loop_init(&srv->hsl, cfg->psk_lookups_max, cfg->psk_lookup_timeout_ms)) != M2M_OK)
+		goto fail;
 	(void)RAND_bytes((unsigned char *)&srv->next_mid, sizeof(srv->next_mid));
 	if (enabled(cfg->coaps_listen) &&
 	    ((r = dtls_ctx(srv)) != M2M_OK ||
@@ -653,6 +744,19 @@ m2m_err m2m_coap_server_start(m2m_coap_server *srv)
 	return M2M_OK;
 }
 
+void m2m_coap_server_set_conn_hooks(m2m_coap_server *srv, const m2m_http_conn_hooks *hooks, int thread_index)
+{
+	if (srv == NULL || srv->started)
+		return;
+	srv->hooks = hooks != NULL ? *hooks : (m2m_http_conn_hooks){NULL, NULL, NULL};
+	srv->hooks_index = thread_index;
+}
+
+void *m2m_coap_conn_state(const m2m_coap_server *srv)
+{
+	return srv != NULL ? srv->cur_state : NULL;
+}
+
 void m2m_coap_server_stop(m2m_coap_server *srv)
 {
 	if (srv == NULL || !srv->started)
@@ -667,10 +771,13 @@ void m2m_coap_server_free(m2m_coap_server *srv)
 	if (srv == NULL)
 		return;
 	m2m_coap_server_stop(srv);
+	m2mi_call_queue_run(srv->hsl.calls); /* answers queued after the stop */
 	while (srv->npeers > 0)
 		peer_drop(srv, srv->npeers - 1);
+	m2mi_coap_hs_loop_fini(&srv->hsl);
 	SSL_free(srv->listener);
 	SSL_CTX_free(srv->ctx);
+	m2mi_coap_blocks_free(srv->blocks);
 	if (srv->dtls_fd >= 0)
 		close(srv->dtls_fd);
 	if (srv->plain_fd >= 0)

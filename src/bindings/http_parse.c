@@ -223,6 +223,11 @@ static bool attr_name(const char *p, size_t n)
 	return false;
 }
 
+bool m2mi_query_attr_name(const char *name, size_t n)
+{
+	return name != NULL && attr_name(name, n);
+}
+
 /* TS-0004 timestamp, ISO 8601 basic: YYYYMMDDTHHMMSS with an optional ",fraction". */
 static bool is_timestamp(const char *s)
 {
@@ -515,8 +520,14 @@ static m2m_err map_content(const char *ctv, const uint8_t *body, size_t n, m2m_r
 	struct ctype ct;
 	json_error_t jerr;
 
-	if (req->op == M2M_OP_RETRIEVE || req->op == M2M_OP_DELETE)
-		return M2M_OK; /* Content-Type tolerated and ignored, body ignored */
+	if (req->op == M2M_OP_RETRIEVE || req->op == M2M_OP_DELETE) {
+		/* Content-Type and body tolerated and ignored, but a Resource Type in it is mapped: the
+		 * CSE refuses it outside CREATE (TS-0004 Table 7.2.1.1-1), as over every binding */
+		if (ctv != NULL && parse_ctype(ctv, &ct) && ct.ty != NULL &&
+		    !parse_uint(ct.ty, ct.ty_n, 1, 65535, &req->ty))
+			return BAD("ty in Content-Type must be a positive integer");
+		return M2M_OK;
+	}
 	if (ctv != NULL) {
 		if (!parse_ctype(ctv, &ct))
 			return BAD("malformed Content-Type");
@@ -524,8 +535,7 @@ static m2m_err map_content(const char *ctv, const uint8_t *body, size_t n, m2m_r
 			return fail(rsp, M2M_E_PROTO, M2M_RSC_UNSUPPORTED_MEDIA_TYPE, 0,
 				    "Content-Type must be application/json or application/vnd.onem2m-res+json"
 				    " (UTF-8)");
-		if (ct.ty != NULL && req->op != M2M_OP_CREATE)
-			return BAD("ty in Content-Type is only allowed on POST (CREATE)");
+		/* mapped on any method; its presence outside CREATE is the CSE's to refuse (one rule) */
 		if (ct.ty != NULL && !parse_uint(ct.ty, ct.ty_n, 1, 65535, &req->ty))
 			return BAD("ty in Content-Type must be a positive integer");
 	}

@@ -65,6 +65,11 @@ static const struct m2mi_http_route *route_of(const m2m_http_server *srv, const 
 	return NULL;
 }
 
+bool m2m_http_server_has_route(const m2m_http_server *srv, const char *path)
+{
+	return srv != NULL && path != NULL && route_of(srv, path) != NULL;
+}
+
 bool m2mi_http_raw_dispatch(struct worker *w, struct evhttp_request *ev, struct conn *c, bool tls,
 			    const m2m_http_header *hdrs, size_t nh, const uint8_t *body, size_t blen, m2m_err rc)
 {

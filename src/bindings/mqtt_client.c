@@ -10,7 +10,8 @@
  * topic. Trust model (clause 7.2, docs/mqtt-binding.md "Trust model"): the CSE never sees its
  * peers' credentials; it trusts the topic's originator level because the broker authenticated
  * the publisher and its ACL (`m2msec mqtt-acl`) lets a client publish only under its own
- * identity. The mapping already refused a From that differs from that level (4106).
+ * identity, so the association is bound to that level and the CSE's originator rules judge
+ * From against it (4106 for anybody else), as over HTTPS.
  */
 #include <errno.h>
 #include <mosquitto.h>
@@ -21,11 +22,15 @@
 #include <time.h>
 
 #include "m2msec/config.h"
+#include "m2msec/id.h"
+#include "m2msec/key.h"
 #include "m2msec/log.h"
+#include "m2msec/mem.h"
 #include "m2msec/mqtt.h"
 #include "m2msec/mqttclient.h"
 #include "m2msec/originator.h"
 #include "m2msec/rsc.h"
+#include "tls/tls_int.h"
 
 #define KEEPALIVE_S 30
 #define BACKOFF_MIN_S 1
@@ -40,6 +45,9 @@ struct m2m_mqtt_client {
 	char host[256];
 	int port;
 	char *ca, *cert, *key;
+	char *psk_identity; /* with psk: TLS-PSK towards the broker instead of ca/cert/key */
+	m2m_key *psk;
+	m2m_tls *tls;       /* borrowed: resolves reg_req Credential-IDs; NULL = none resolvable */
 	char cse_id[M2M_MQTT_SEG_MAX + 2];        /* "/id-in" */
 	char sp_id[M2M_CFG_STR];                  /* "//sp.example.com" */
 	char cse_topic[M2M_MQTT_SEG_MAX + 1];     /* "id-in": receiver level and client id */
@@ -72,15 +80,23 @@ m2m_err m2m_mqtt_client_new(const m2m_mqtt_client_config *cfg, m2m_mqtt_handler_
 			    m2m_mqtt_client **out)
 {
 	m2m_mqtt_client *c;
+	bool psk, cert;
+	m2m_err r;
 
 	if (out == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
 	if (cfg == NULL || fn == NULL)
 		return M2M_E_INVAL;
-	if (!has(cfg->broker) || strncmp(cfg->broker, "mqtts://", 8) != 0 || !has(cfg->ca) || !has(cfg->cert) ||
-	    !has(cfg->key) || !has(cfg->cse_id) || !has(cfg->sp_id) || strlen(cfg->sp_id) >= sizeof(c->sp_id) ||
-	    cfg->cse_id[0] != '/' || strlen(cfg->cse_id) >= sizeof(c->cse_id))
+	psk = has(cfg->psk_identity) || has(cfg->psk_file);
+	cert = has(cfg->ca) || has(cfg->cert) || has(cfg->key);
+	/* exactly one way to authenticate to the broker (TS-0010 clause 7.3), complete */
+	if (psk == cert || (psk && (!has(cfg->psk_identity) || !has(cfg->psk_file) ||
+				    strlen(cfg->psk_identity) > M2MI_PSK_IDENTITY_MAX)) ||
+	    (cert && (!has(cfg->ca) || !has(cfg->cert) || !has(cfg->key))))
+		return M2M_E_CONFIG;
+	if (!has(cfg->broker) || strncmp(cfg->broker, "mqtts://", 8) != 0 || !has(cfg->cse_id) || !has(cfg->sp_id) ||
+	    strlen(cfg->sp_id) >= sizeof(c->sp_id) || cfg->cse_id[0] != '/' || strlen(cfg->cse_id) >= sizeof(c->cse_id))
 		return M2M_E_CONFIG;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return M2M_E_NOMEM;
@@ -106,51 +122,111 @@ m2m_err m2m_mqtt_client_new(const m2m_mqtt_client_config *cfg, m2m_mqtt_handler_
 	c->fn = fn;
 	c->ctx = ctx;
 	c->max_payload = cfg->max_payload;
-	c->ca = strdup(cfg->ca);
-	c->cert = strdup(cfg->cert);
-	c->key = strdup(cfg->key);
-	if (c->ca == NULL || c->cert == NULL || c->key == NULL) {
-		m2m_mqtt_client_free(c);
-		return M2M_E_NOMEM;
+	c->tls = cfg->tls;
+	if (psk) {
+		if ((c->psk_identity = strdup(cfg->psk_identity)) == NULL) {
+			m2m_mqtt_client_free(c);
+			return M2M_E_NOMEM;
+		}
+		if ((r = m2mi_tls_read_hex_key(cfg->psk_file, &c->psk)) != M2M_OK) {
+			m2m_mqtt_client_free(c);
+			return r;
+		}
+	} else {
+		c->ca = strdup(cfg->ca);
+		c->cert = strdup(cfg->cert);
+		c->key = strdup(cfg->key);
+		if (c->ca == NULL || c->cert == NULL || c->key == NULL) {
+			m2m_mqtt_client_free(c);
+			return M2M_E_NOMEM;
+		}
 	}
 	*out = c;
 	return M2M_OK;
 }
 
 /*
+ * The association of a reg_req topic (TS-0010 clauses 6.4.4, 7.2, 7.3; TS-0003 clause 8.2.1):
+ * the originator level is the Credential-ID the broker let the client use ("<credIDTypeID>-
+ * <value>", TS-0003 clause 10.4). The CSE resolves it as it resolves the PSK identity of an HTTPS
+ * or DTLS handshake, through the same resolver chain (psk-file, credential store, MEF KeIDs, MAF
+ * KcIDs): the bound AE-ID / CSE-ID (or only the Credential-ID), SUID and expiry; the originator
+ * rules then apply as over HTTPS. MEF KeIDs and MAF Kc identifiers resolve from their caches
+ * only: the MQTT thread never waits on another service (an uncached one is unknown). Only type 12 (KpsaID or KcID, the PSK SAEFs) names a key the CSE
+ * knows; a certificate Credential-ID names a certificate only the broker saw. Anything unknown,
+ * revoked, expired or not yet valid is refused: 4106 (the originator is not authenticated).
+ */
+static int reg_sa(const m2m_mqtt_client *c, const m2m_mqtt_topic *t, m2m_sa *sa, const char **why)
+{
+	m2m_id *id = NULL;
+	m2m_key *key = NULL;
+	m2m_sa b;
+	m2m_err r;
+	int type;
+
+	if (m2m_id_parse(t->credential_id, strlen(t->credential_id), M2M_ID_CREDENTIAL_ID, &id) != M2M_OK) {
+		*why = "the topic's originator is no Credential-ID (TS-0003 10.4)";
+		return M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED;
+	}
+	type = m2m_id_number(id);
+	m2m_id_free(id);
+	if (type != M2M_CRED_KPSAID_KCID || c->tls == NULL) {
+		*why = "the CSE holds no credential of that Credential-ID";
+		return M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED;
+	}
+	r = m2mi_psk_resolve(c->tls, strchr(t->credential_id, '-') + 1, (int64_t)time(NULL), &key, &b);
+	m2m_key_free(key); /* only the binding is needed: the broker did the handshake */
+	if (r != M2M_OK) {
+		*why = r == M2M_E_KEY_REVOKED	      ? "the Credential-ID is revoked"
+		       : r == M2M_E_KEY_EXPIRED	      ? "the Credential-ID has expired"
+		       : r == M2M_E_KEY_NOT_YET_VALID ? "the Credential-ID is not valid yet"
+						      : "the CSE holds no credential of that Credential-ID";
+		m2m_memzero(&b, sizeof(b));
+		return M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED;
+	}
+	*sa = b;
+	sa->kind = M2M_SA_BROKER; /* the broker, not the CSE, ran the handshake */
+	return 0;
+}
+
+/*
  * The association a request topic stands for (TS-0010 clause 7.2; docs/mqtt-binding.md "Trust
  * model"). Returns 0, or the RSC that refuses the request before the CSE sees it.
- *   req: the originator level is the identity the broker let publish there, and From equals it
- *        (checked by the mapping), so From is the bound AE-ID. A CSE-ID originator is refused
- *        (4107): the topic form of the CSE-ID "/Cx" is that of the AE-ID-Stem "Cx", so the topic
- *        cannot tell a CSE from an AE (CSE-to-CSE over MQTT is not supported yet).
- *   reg_req: the level is the Credential-ID the broker let the client use (clause 6.4.4); only
- *        that Credential-ID is known, no bound identity: the CSE assigns the AE-ID.
+ *   req: the originator level is the identity the broker let publish there: the association is
+ *        bound to it (the topic form read back: ":sp:x" -> "//sp/x", "a:b" -> "/a/b", "Cx" ->
+ *        "Cx"), and the CSE's originator rules judge From against it exactly as over HTTPS (a
+ *        Registree AE's other ID forms 4000, anybody else 4106). A level that reads as a CSE-ID
+ *        ("id-mn" -> "/id-mn") is refused (4107): the topic form of the CSE-ID "/Cx" is that of
+ *        the AE-ID-Stem "Cx", so the topic cannot tell a CSE from an AE (CSE-to-CSE over MQTT is
+ *        not supported yet).
+ *   reg_req: the level is the Credential-ID the broker let the client use (clause 6.4.4),
+ *        resolved to what it binds (reg_sa).
  */
-static int topic_sa(const m2m_mqtt_client *c, const m2m_mqtt_topic *t, const m2m_request *req, m2m_sa *sa,
-		    const char **why)
+static int topic_sa(const m2m_mqtt_client *c, const m2m_mqtt_topic *t, m2m_sa *sa, const char **why)
 {
 	m2m_origin_ctx octx = {.cse_id = c->cse_id, .sp_id = c->sp_id};
 	m2m_origin_forms f;
+	size_t j = 0;
 
 	memset(sa, 0, sizeof(*sa));
 	sa->kind = M2M_SA_BROKER;
-	if (t->kind == M2M_MQTT_REG_REQ) {
-		sa->entity = M2M_ENTITY_UNKNOWN;
-		snprintf(sa->credential_id, sizeof(sa->credential_id), "%s", t->credential_id);
-		return 0;
-	}
-	if (req->fr == NULL || strlen(req->fr) >= sizeof(sa->bound_id) ||
-	    m2m_originator_forms(&octx, req->fr, &f) != M2M_OK) {
-		*why = "From is no valid AE-ID";
-		return M2M_RSC_BAD_REQUEST;
-	}
-	if (f.is_cse) {
-		*why = "CSE originators are not served over MQTT (their topic form is ambiguous)";
+	if (t->kind == M2M_MQTT_REG_REQ)
+		return reg_sa(c, t, sa, why);
+	/* clause 6.4.2 backwards: a leading ':' was "//", any other ':' a '/'; a level without ':'
+	 * is an AE-ID-Stem when it starts with C or S, else the topic form of a CSE-ID "/x" */
+	if (t->orig[0] == ':')
+		sa->bound_id[j++] = '/';
+	else if (strchr(t->orig, ':') != NULL || (t->orig[0] != 'C' && t->orig[0] != 'S'))
+		sa->bound_id[j++] = '/';
+	for (const char *p = t->orig; *p != '\0' && j + 1 < sizeof(sa->bound_id); p++)
+		sa->bound_id[j++] = *p == ':' ? '/' : *p;
+	sa->bound_id[j] = '\0';
+	if (j + 1 >= sizeof(sa->bound_id) || m2m_originator_forms(&octx, sa->bound_id, &f) != M2M_OK || f.is_cse) {
+		memset(sa, 0, sizeof(*sa));
+		*why = "the topic's originator is no AE-ID (CSE originators are not served over MQTT)";
 		return M2M_RSC_SECURITY_ASSOCIATION_REQUIRED;
 	}
 	sa->entity = M2M_ENTITY_AE;
-	snprintf(sa->bound_id, sizeof(sa->bound_id), "%s", req->fr);
 	return 0;
 }
 
@@ -182,7 +258,7 @@ m2m_err m2m_mqtt_client_process(m2m_mqtt_client *c, const char *topic, const uin
 	r = m2m_mqtt_parse_request(&t, payload != NULL ? payload : (const uint8_t *)"", len, c->max_payload, &req,
 				   &rsp);
 	if (r == M2M_OK) {
-		if ((rsc = topic_sa(c, &t, &req, &sa, &why)) != 0)
+		if ((rsc = topic_sa(c, &t, &sa, &why)) != 0)
 			m2m_response_error(&rsp, rsc, "%s", why);
 		else
 			c->fn(c->ctx, &sa, &req, &rsp);
@@ -305,6 +381,19 @@ static void *mqtt_main(void *arg)
 	return NULL;
 }
 
+/* libmosquitto takes the PSK as a hex string and keeps its own copy for every reconnect (a
+ * library-internal heap string until mosquitto_destroy, outside m2m_key); ours is wiped. */
+static int psk_set(m2m_mqtt_client *c)
+{
+	char hex[2 * 64 + 1];
+	int rc = MOSQ_ERR_INVAL;
+
+	if (m2m_key_export_hex(c->psk, hex, sizeof(hex)) == M2M_OK)
+		rc = mosquitto_tls_psk_set(c->mosq, hex, c->psk_identity, NULL);
+	m2m_memzero(hex, sizeof(hex));
+	return rc;
+}
+
 m2m_err m2m_mqtt_client_start(m2m_mqtt_client *c)
 {
 	if (c == NULL)
@@ -323,10 +412,19 @@ m2m_err m2m_mqtt_client_start(m2m_mqtt_client *c)
 		mosquitto_message_callback_set(c->mosq, on_message);
 		if (mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311) != MOSQ_ERR_SUCCESS)
 			return M2M_E_INTERNAL;
-		/* TLS only (clause 7.3), the broker verified by mqtt-ca and its name, TLS 1.2 at least */
-		if (mosquitto_tls_set(c->mosq, c->ca, NULL, c->cert, c->key, NULL) != MOSQ_ERR_SUCCESS ||
-		    mosquitto_tls_opts_set(c->mosq, 1, "tlsv1.2", NULL) != MOSQ_ERR_SUCCESS ||
-		    mosquitto_tls_insecure_set(c->mosq, false) != MOSQ_ERR_SUCCESS)
+		/* each answer is one small PUBLISH: without TCP_NODELAY it waits for the broker's delayed
+		 * ACK of the previous segment (Nagle), ~40 ms per request on Linux (bench/cse (7)) */
+		(void)mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+		/* TLS only (clause 7.3), TLS 1.2 at least; the broker verified by mqtt-ca and its name,
+		 * or by the PSK it shares with the CSE */
+		if (c->psk != NULL) {
+			if (psk_set(c) != MOSQ_ERR_SUCCESS)
+				return M2M_E_CONFIG;
+		} else if (mosquitto_tls_set(c->mosq, c->ca, NULL, c->cert, c->key, NULL) != MOSQ_ERR_SUCCESS ||
+			   mosquitto_tls_insecure_set(c->mosq, false) != MOSQ_ERR_SUCCESS) {
+			return M2M_E_CONFIG;
+		}
+		if (mosquitto_tls_opts_set(c->mosq, 1, "tlsv1.2", NULL) != MOSQ_ERR_SUCCESS)
 			return M2M_E_CONFIG;
 	}
 	atomic_store(&c->stop, false);
@@ -358,6 +456,8 @@ void m2m_mqtt_client_free(m2m_mqtt_client *c)
 	free(c->ca);
 	free(c->cert);
 	free(c->key);
+	free(c->psk_identity);
+	m2m_key_free(c->psk);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);

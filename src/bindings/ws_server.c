@@ -9,7 +9,7 @@
  * (the request stays unanswered; the evhttp_connection is only the owner of the socket and is
  * freed at the end, which runs the usual close path: caps, association, service state).
  * Each text message is one JSON request primitive (TS-0020 clause 5.2) mapped by the JSON
- * primitive serialization of bindings/mqtt_map.c and handed to the server's handler with the
+ * primitive mapping of bindings/json_prim.c (shared with MQTT) and handed to the server's handler with the
  * connection's security association, exactly as an HTTPS request.
  */
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "bindings/http_server_int.h"
+#include "bindings/json_prim.h"
 #include "bindings/ws_frame.h"
 #include "bindings/ws_handshake.h"
 #include "bindings/ws_server.h"
@@ -73,13 +74,6 @@ static bool flush(struct m2mi_ws_conn *ws)
 	return false;
 }
 
-/*
- * One text message: the request primitive. The MQTT mapping's originator check (From equals the
- * topic's originator) has no topic here: the request is given a topic naming its own From (or
- * the registration topic when From is absent), so only the JSON rules apply; the binding of From
- * to the authenticated identity is made by the CSE with the connection's association, as for
- * HTTPS (core/originator.c: 4106 / 4107).
- */
 /* Queue the answer to one message (or 1011 when it cannot be serialised) and log it. */
 static void answer(struct m2mi_ws_conn *ws, const m2m_request *req, m2m_response *rsp)
 {
@@ -104,32 +98,23 @@ static void answer(struct m2mi_ws_conn *ws, const m2m_request *req, m2m_response
 }
 
 /*
- * One text message: the request primitive. The MQTT mapping's originator check (From equals the
- * topic's originator) has no topic here: the request is given a topic naming its own From (or
- * the registration topic when From is absent), so only the JSON rules apply; the binding of From
+ * One text message: the request primitive (TS-0020 clause 5.2), mapped by the JSON primitive
+ * mapping the MQTT binding shares (bindings/json_prim.c) without any topic: the binding of From
  * to the authenticated identity is made by the CSE with the connection's association, as for
- * HTTPS (core/originator.c: 4106 / 4107).
+ * HTTPS (core/originator.c: 4000 / 4106 / 4107).
  */
 static void on_text(void *arg, m2mi_ws_session *s, const uint8_t *data, size_t len)
 {
 	struct m2mi_ws_conn *ws = arg;
 	struct worker *w = ws->w;
 	m2m_http_server *srv = w->srv;
-	m2m_mqtt_topic t = {.kind = M2M_MQTT_REQ, .fmt = M2M_MQTT_FMT_JSON};
 	m2m_request req;
 	m2m_response rsp;
-	json_t *o = json_loadb((const char *)data, len, 0, NULL), *fr = json_object_get(o, "fr");
 	m2m_err rc;
 
 	m2m_request_init(&req);
 	m2m_response_init(&rsp);
-	if (fr == NULL)
-		t.kind = M2M_MQTT_REG_REQ; /* only a registration may come without From */
-	else if (!json_is_string(fr) || m2m_mqtt_id_encode(json_string_value(fr), t.orig) != M2M_OK)
-		snprintf(t.orig, sizeof(t.orig), "-"); /* an unusable From: the mapping refuses it (4106) */
-	snprintf(t.recv, sizeof(t.recv), "-");
-	json_decref(o);
-	rc = m2m_mqtt_parse_request(&t, data, len, srv->lim.max_body, &req, &rsp);
+	rc = m2mi_json_parse_request(data, len, srv->lim.max_body, &req, &rsp);
 	if (rc == M2M_OK) {
 		req.ip_family = ws->c->ip_family;
 		memcpy(req.ip, ws->c->ip, sizeof(req.ip));

@@ -103,7 +103,10 @@ static void handle_coap(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_respo
 static int cse_coap_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse, struct cse_ctx *c)
 {
 	m2m_coap_server_config cc = {.coaps_listen = cfg->coaps_listen, .tls = s->tls,
-				     .coap_listen = cfg->coap_listen};
+				     .coap_listen = cfg->coap_listen, .max_body = cfg->max_body,
+				     .block_size = (size_t)cfg->coap_block_size,
+				     .psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms,
+				     .psk_lookups_max = (unsigned)cfg->psk_lookups_max};
 	bool dtls = listen_on(cfg->coaps_listen);
 	m2m_err r;
 
@@ -132,15 +135,19 @@ static int cse_mqtt_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse,
 {
 	m2m_mqtt_client_config mc = {.broker = cfg->mqtt_broker, .ca = cfg->mqtt_ca, .cert = cfg->mqtt_cert,
 				     .key = cfg->mqtt_key, .cse_id = cfg->cse_id, .sp_id = cfg->sp_id,
-				     .max_payload = (size_t)cfg->max_body};
+				     .max_payload = (size_t)cfg->max_body, .psk_identity = cfg->mqtt_psk_identity,
+				     .psk_file = cfg->mqtt_psk_file, .tls = s->tls};
 	m2m_err r;
 
 	if (!listen_on(cfg->mqtt_broker))
 		return CLI_OK;
 	if ((r = m2m_cse_worker_new(cse, &c->mqtt_worker)) != M2M_OK)
 		return cli_fail("cse: MQTT worker", r);
-	if ((r = m2m_mqtt_client_new(&mc, handle_mqtt, c, &c->mqtt)) != M2M_OK)
+	if ((r = m2m_mqtt_client_new(&mc, handle_mqtt, c, &c->mqtt)) != M2M_OK) {
+		if (cfg->mqtt_psk_file[0] != '\0' && r != M2M_E_NOMEM) /* the key file's error: name it */
+			return svc_errorf(s, "mqtt-psk-file", cfg->mqtt_psk_file, m2m_strerror(r), cli_exit_code(r));
 		return svc_errorf(s, "mqtt-broker", cfg->mqtt_broker, m2m_strerror(r), cli_exit_code(r));
+	}
 	return CLI_OK;
 }
 
@@ -208,6 +215,7 @@ int cli_cse_main(int argc, char **argv)
 	if (svc_link_files_missing(&s, "mef", cfg.mef_ca, cfg.mef_cert, cfg.mef_key, &rc) ||
 	    svc_link_files_missing(&s, "maf", cfg.maf_ca, cfg.maf_cert, cfg.maf_key, &rc) ||
 	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc) ||
+	    svc_file_missing(&s, "mqtt-psk-file", cfg.mqtt_psk_file, &rc) ||
 	    svc_link_files_missing(&s, "das", cfg.das_ca, cfg.das_cert, cfg.das_key, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
@@ -267,10 +275,11 @@ int cli_cse_main(int argc, char **argv)
 out:
 	m2m_mqtt_client_free(ctx.mqtt); /* joins the MQTT thread first: it runs on mqtt_worker */
 	m2m_cse_worker_free(ctx.mqtt_worker);
-	m2m_coap_server_free(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
-	m2m_cse_worker_free(ctx.coap_worker);
+	m2m_coap_server_stop(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
 	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
 	remote_res_stop(maf); /* after cse_mef_stop: its profile refresh gates this resolver */
+	m2m_coap_server_free(ctx.coap); /* after the resolvers: their last answers went to its queue */
+	m2m_cse_worker_free(ctx.coap_worker);
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)
 		m2m_cse_worker_free(ctx.workers[i]); /* before the server: no wake after this */
 	free(ctx.workers);

@@ -2,7 +2,7 @@
 /*
  * This file implements the m2msec enrol subcommand: the Enrolee side of Remote Security
  * Provisioning (TS-0003 clause 8.3) through the enrolee library (include/m2msec/enrol.h).
- *   m2msec enrol --mef HOST:PORT --mef-ca FILE --kpm-id ID --kpm-file FILE --out DIR [--cert]
+ *   m2msec enrol --mef HOST:PORT|coaps://HOST:PORT --mef-ca FILE --kpm-id ID --kpm-file FILE --out DIR
  *   m2msec enrol --mef HOST:PORT --mef-ca FILE --client-cert F --client-key F --out DIR [--cert]
  * It prints the KeID and writes DIR/keid, DIR/ke, DIR/target.psk (and DIR/cert.pem,
  * DIR/cert.key after EST). Every input is checked before any network I/O.
@@ -33,14 +33,16 @@ static const char usage_enrol[] =
 	"  mafids      the MAF-FQDNs among the targets, one a line (Km = HMAC-SHA-256(Ke, label || MAF-FQDN))\n"
 	"  cert.pem, cert.key   with --cert: the EST certificate and its key generated here (0600)\n"
 	"\n"
-	"  --mef HOST:PORT      the MEF's HTTPS address\n"
+	"  --mef ADDRESS        the MEF: HOST:PORT or https://HOST[:PORT] (HTTPS), or\n"
+	"                       coaps://HOST[:PORT] (CoAP over DTLS 1.2, TS-0008; no TCP at all)\n"
 	"  --mef-ca FILE        CA bundle of the MEF's FQDN certificate\n"
 	"  --kpm-id ID          KpmID (name@mef-fqdn)\n"
 	"  --kpm-file FILE      Kpm: 32 bytes as hex in a 0600 file, or - for standard input\n"
 	"  --client-cert FILE   device certificate (certificate flavour)\n"
 	"  --client-key FILE    its private key (0600)\n"
 	"  --out DIR            output directory\n"
-	"  --cert               also enrol a certificate with EST (RFC 7030)\n"
+	"  --cert               also enrol a certificate with EST (RFC 7030; HTTPS only: EST over\n"
+	"                       CoAP, RFC 9148, is not implemented)\n"
 	"  --reenrol            with --cert: EST /simplereenroll (re-provisioning with the current\n"
 	"                       certificate as --client-cert)\n"
 	"  --mef-fqdn NAME      MEF-FQDN (default: the KpmID's FQDN part, else the MEF host)\n"
@@ -66,7 +68,7 @@ static int configure(m2m_enrolee *e, const char *const v[O_N], bool cert)
 	m2m_err r;
 
 	if (m2m_enrolee_set_mef(e, v[O_MEF]) != M2M_OK)
-		return usage_error("--mef must be HOST:PORT");
+		return usage_error("--mef must be HOST:PORT, https://HOST[:PORT] or coaps://HOST[:PORT]");
 	if (m2m_enrolee_set_mef_ca(e, v[O_CA]) != M2M_OK)
 		return usage_error("bad --mef-ca");
 	if (v[O_FQDN] != NULL && m2m_enrolee_set_mef_fqdn(e, v[O_FQDN]) != M2M_OK)
@@ -146,6 +148,8 @@ int cli_enrol_main(int argc, char **argv)
 		return usage_error("give either --kpm-id and --kpm-file, or --client-cert and --client-key");
 	if (reenrol && !cert)
 		return usage_error("--reenrol needs --cert");
+	if (cert && strncmp(v[O_MEF], "coaps://", 8) == 0)
+		return usage_error("--cert needs an HTTPS MEF: EST over CoAP (RFC 9148) is not implemented");
 	if (m2m_enrolee_new(&e) != M2M_OK)
 		return cli_fail("enrol", M2M_E_NOMEM);
 	m2m_enrolee_est_reenrol(e, reenrol);

@@ -43,8 +43,8 @@ static void usage(FILE *f)
 /* ---- the MAF procedures: the one place they are plugged into the shell ------------------------ */
 struct maf_handler {
 	const m2m_maf_svc_config *cfg;
-	int nworkers; /* m2m_http_server_threads(): thread_index is 0..nworkers-1 */
-	m2m_http_server *srv;
+	int nworkers; /* svc_workers(): thread_index is 0..nworkers-1 (HTTP loops, then CoAP) */
+	struct svc *svc; /* svc_main's, alive until handler_free: both doors' connection state */
 	m2m_maf *maf;
 	m2m_maf_worker **w;
 	struct maf_psk *psk;
@@ -134,7 +134,7 @@ static void maf_handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_reques
 		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "internal error");
 		return;
 	}
-	a = m2m_http_conn_state(h->srv, thread_index);
+	a = svc_conn_state(h->svc, thread_index);
 	client = a != NULL ? m2m_maf_assoc_client(a) : NULL;
 	if (!is_target_retrieval(sa, req) &&
 	    (which = svc_rate_check(h->rl_addr, h->rl_id, client, req, rsp)) != NULL) {
@@ -176,7 +176,7 @@ static int maf_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 		return cli_fail("maf", M2M_E_NOMEM);
 	h->cfg = cfg;
 	h->nworkers = nworkers;
-	h->srv = s->srv;
+	h->svc = s;
 	svc_sp_id(cfg->sp_id, h->sp_id, sizeof(h->sp_id));
 	maf_psk_mef_name_of(cfg, h->mef_name, sizeof(h->mef_name));
 	mc = (m2m_maf_config){
@@ -208,7 +208,7 @@ static int maf_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 	if ((rc = maf_psk_start(s, cfg, h->maf, &h->psk)) != CLI_OK)
 		goto fail;
 	hooks.ctx = h;
-	m2m_http_server_set_conn_hooks(s->srv, &hooks);
+	svc_set_conn_hooks(s, &hooks); /* HTTPS connections and DTLS sessions alike */
 	*out = h;
 	return CLI_OK;
 fail:
@@ -259,6 +259,7 @@ static int maf_prepare(struct svc *s, const void *cfgv, const char **fqdn)
 	s->set = (struct svc_settings){
 		SVC_LISTENER_SETTINGS(cfg, sp[0] ? sp : NULL),
 		.psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms, .psk_lookups_max = cfg->psk_lookups_max,
+		.coaps_listen = cfg->coaps_listen,
 	};
 	*fqdn = cfg->maf_fqdn;
 	if (svc_link_files_missing(s, "mef", cfg->mef_ca, cfg->mef_cert, cfg->mef_key, &rc))

@@ -37,7 +37,8 @@ static const char usage_maf_client[] =
 	"              Identifier: the first half of Kc (key-split rule, clause 8.8.1) (hex, 0600)\n"
 	"deregister: MAF Key De-Registration of the key --kcid.\n"
 	"\n"
-	"  --maf HOST:PORT      the MAF's HTTPS address\n"
+	"  --maf ADDRESS        the MAF: HOST:PORT or https://HOST[:PORT] (HTTPS), or\n"
+	"                       coaps://HOST[:PORT] (CoAP over DTLS 1.2, TS-0008)\n"
 	"  --maf-ca FILE        CA bundle of the MAF's certificate\n"
 	"  --km-id ID           KmID (name@maf-fqdn)\n"
 	"  --km-file FILE       Km: hex in a 0600 file, or - for standard input\n"
@@ -84,7 +85,7 @@ static int configure(m2m_maf_client *m, const char *const v[O_N])
 	m2m_err r;
 
 	if (m2m_maf_client_set_maf(m, v[O_MAF]) != M2M_OK)
-		return usage_error("--maf must be HOST:PORT");
+		return usage_error("--maf must be HOST:PORT, https://HOST[:PORT] or coaps://HOST[:PORT]");
 	if (m2m_maf_client_set_maf_ca(m, v[O_CA]) != M2M_OK)
 		return usage_error("bad --maf-ca");
 	if (v[O_FQDN] != NULL && m2m_maf_client_set_maf_fqdn(m, v[O_FQDN]) != M2M_OK)

@@ -47,8 +47,8 @@ static void usage(FILE *f)
 
 struct mef_handler {
 	const m2m_mef_svc_config *cfg;
-	int nworkers; /* m2m_http_server_threads(): thread_index is 0..nworkers-1 */
-	m2m_http_server *srv;
+	int nworkers; /* svc_workers(): thread_index is 0..nworkers-1 (HTTP loops, then CoAP) */
+	struct svc *svc; /* svc_main's, alive until handler_free: both doors' connection state */
 	m2m_mef *mef;
 	m2m_mef_worker **w;
 	/* Shared by every thread (one mutex each, held for one table lookup): a client's limit must
@@ -131,7 +131,7 @@ static void mef_handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_reques
 		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "internal error");
 		return;
 	}
-	a = m2m_http_conn_state(h->srv, thread_index);
+	a = svc_conn_state(h->svc, thread_index);
 	if (!rate_ok(h, a, req, rsp))
 		return;
 	m2m_mef_handle(h->w[thread_index], a, req, rsp, (int64_t)time(NULL));
@@ -168,7 +168,7 @@ static int mef_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 		return cli_fail("mef", M2M_E_NOMEM);
 	h->cfg = cfg;
 	h->nworkers = nworkers;
-	h->srv = s->srv;
+	h->svc = s;
 	svc_sp_id(cfg->sp_id, h->sp_id, sizeof(h->sp_id));
 	/* The EST base URI announced in CERT_PROV (TS-0003 §8.3.4.6): est-uri, else, with a CA to
 	 * sign, this MEF's own https://<mef-fqdn>:<port>/.well-known/est. */
@@ -220,7 +220,7 @@ static int mef_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 		goto fail;
 	}
 	hooks.ctx = h;
-	m2m_http_server_set_conn_hooks(s->srv, &hooks);
+	svc_set_conn_hooks(s, &hooks); /* HTTPS connections and DTLS sessions alike */
 	*out = h;
 	return CLI_OK;
 fail:
@@ -260,7 +260,8 @@ static int mef_prepare(struct svc *s, const void *cfgv, const char **fqdn)
 	int rc;
 
 	svc_sp_id(cfg->sp_id, sp, sizeof(sp));
-	s->set = (struct svc_settings){SVC_LISTENER_SETTINGS(cfg, sp[0] ? sp : NULL)};
+	s->set = (struct svc_settings){SVC_LISTENER_SETTINGS(cfg, sp[0] ? sp : NULL),
+				       .coaps_listen = cfg->coaps_listen};
 	*fqdn = cfg->mef_fqdn;
 	if (svc_file_missing(s, "ca-dir", cfg->ca_dir, &rc))
 		return rc;

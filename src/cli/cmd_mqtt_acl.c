@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "m2msec/config.h"
 #include "m2msec/credstore.h"
+#include "m2msec/id.h"
 #include "m2msec/mem.h"
 #include "m2msec/mqtt.h"
 #include "tls/tls_int.h"
@@ -139,10 +140,24 @@ static void registree_rules(struct gen *g, const char *user, const char *a)
 	g->nusers++;
 }
 
-/* One known identity bound to entity ID `bound` (NULL: none, the client is unregistered and only
- * the %u pattern rules apply to it). Returns false (g->bad set) for an identity the files cannot
- * hold. */
-static bool add_identity(struct gen *g, const char *user, const char *bound, const char *what)
+/* TS-0010 clauses 6.4.4 and 7.4 "all other cases": the broker fills the Credential-ID of a
+ * registration topic. mosquitto cannot rewrite a topic, so the ACL does it: a PSK client may
+ * publish registration requests only under the Credential-ID of its own key, "12-<KpsaID>"
+ * (TS-0003 clause 10.4, credIDTypeID 12), which the CSE resolves like an HTTPS PSK identity. */
+static void reg_rules(struct gen *g, const char *user, bool own_block)
+{
+	const char *c = g->cse;
+
+	if (own_block)
+		buf_add(&g->acl, "\n# %s, not bound to an entity yet\nuser %s\n", user, user);
+	buf_add(&g->acl, "topic write /oneM2M/reg_req/%d-%s/%s/#\ntopic read /oneM2M/reg_resp/%d-%s/%s/#\n",
+		M2M_CRED_KPSAID_KCID, user, c, M2M_CRED_KPSAID_KCID, user, c);
+}
+
+/* One known identity bound to entity ID `bound` (NULL: none, the client is unregistered). A PSK
+ * identity (psk true) also gets its registration topics, unless it is the CSE's. Returns false
+ * (g->bad set) for an identity the files cannot hold. */
+static bool add_identity(struct gen *g, const char *user, const char *bound, const char *what, bool psk)
 {
 	char t[M2M_MQTT_SEG_MAX + 1];
 
@@ -150,16 +165,22 @@ static bool add_identity(struct gen *g, const char *user, const char *bound, con
 		g->bad = what;
 		return false;
 	}
-	if (bound == NULL || bound[0] == '\0')
+	if (bound == NULL || bound[0] == '\0') {
+		if (psk)
+			reg_rules(g, user, true);
 		return true;
+	}
 	if (!topic_id(bound, t)) {
 		g->bad = what;
 		return false;
 	}
-	if (strcmp(t, g->cse) == 0)
+	if (strcmp(t, g->cse) == 0) {
 		cse_rules(g, user);
-	else
-		registree_rules(g, user, t);
+		return true;
+	}
+	registree_rules(g, user, t);
+	if (psk)
+		reg_rules(g, user, false);
 	return true;
 }
 
@@ -190,7 +211,7 @@ static int from_psk_file(struct gen *g)
 		return cli_exit_code(r) == CLI_USAGE || r == M2M_E_CONFIG ? CLI_USAGE : CLI_FAIL;
 	}
 	for (size_t i = 0; m2mi_psk_table_entry(t, i, &id, &bound, &key) == M2M_OK; i++) {
-		if (!add_identity(g, id, bound, "a psk-file entry")) {
+		if (!add_identity(g, id, bound, "a psk-file entry", true)) {
 			rc = CLI_USAGE;
 			break;
 		}
@@ -228,7 +249,7 @@ static m2m_err store_record(const m2m_cred_info *info, void *arg)
 	if (m2m_credstore_state_at(info, w->now) != M2M_CRED_STATE_ACTIVE)
 		return M2M_OK; /* revoked, expired or not yet valid: no broker access */
 	if (info->kind == M2M_CRED_KIND_KPSA) {
-		if (!add_identity(w->g, info->id, info->owner, "a credential store Kpsa record"))
+		if (!add_identity(w->g, info->id, info->owner, "a credential store Kpsa record", true))
 			goto bad;
 		if (m2m_credstore_lookup_read(w->store, info->id, M2M_CRED_KIND_KPSA, w->now, &key, NULL) != M2M_OK)
 			return M2M_OK;
@@ -243,7 +264,7 @@ static m2m_err store_record(const m2m_cred_info *info, void *arg)
 			goto bad;
 		}
 		free(pem);
-		if (!add_identity(w->g, cn, info->owner, "a credential store certificate's CN"))
+		if (!add_identity(w->g, cn, info->owner, "a credential store certificate's CN", false))
 			goto bad;
 	}
 	return M2M_OK;
@@ -290,6 +311,31 @@ static int from_cse_cert(struct gen *g)
 	return CLI_OK;
 }
 
+/* The CSE's own PSK towards the broker (mqtt-psk-identity + mqtt-psk-file, TS-0010 clause 7.3):
+ * the CSE's topics for that identity, and its key in the psk_file, so the broker knows the
+ * identity the CSE connects with. */
+static int from_cse_psk(struct gen *g)
+{
+	m2m_key *key = NULL;
+	m2m_err r;
+
+	if (g->cfg->mqtt_psk_identity[0] == '\0')
+		return CLI_OK;
+	if (!identity_ok(g->cfg->mqtt_psk_identity)) {
+		cli_errorf("mqtt-acl: mqtt-psk-identity is not usable as a broker identity (no space, '+', '#', '/', ':')");
+		return CLI_USAGE;
+	}
+	if ((r = m2mi_tls_read_hex_key(g->cfg->mqtt_psk_file, &key)) != M2M_OK) {
+		cli_errorf("mqtt-acl: mqtt-psk-file %s: %s", g->cfg->mqtt_psk_file,
+			   r == M2M_E_CONFIG ? "not one key of 16..64 bytes in hex" : m2m_strerror(r));
+		return r == M2M_E_CONFIG || r == M2M_E_KEY_PERMS ? CLI_USAGE : CLI_FAIL;
+	}
+	cse_rules(g, g->cfg->mqtt_psk_identity);
+	psk_line(g, g->cfg->mqtt_psk_identity, key);
+	m2m_key_free(key);
+	return CLI_OK;
+}
+
 /* Write data to path through path.tmp + rename, with mode; nothing is left behind on failure. */
 static int write_file(const char *path, const char *data, size_t n, mode_t mode, const char *what)
 {
@@ -326,12 +372,16 @@ static void usage(FILE *f)
 {
 	fputs("usage: m2msec mqtt-acl --config FILE --acl-out FILE [--psk-out FILE]\n\n"
 	      "Write the MQTT server's topic authorization (TS-0010 clauses 7.2-7.4) for mosquitto with\n"
-	      "`use_identity_as_username true`, from the CSE config ([cse] cse-id, cert, psk-file, cred-store):\n"
-	      "  - the CSE (its certificate CN, or a PSK identity bound to its cse-id): requests and\n"
-	      "    registration requests to it, its responses, its own requests to registrees;\n"
+	      "`use_identity_as_username true`, from the CSE config ([cse] cse-id, cert, psk-file, cred-store,\n"
+	      "mqtt-psk-identity, mqtt-psk-file):\n"
+	      "  - the CSE (its certificate CN, mqtt-psk-identity, or a PSK identity bound to its cse-id):\n"
+	      "    requests and registration requests to it, its responses, its own requests to\n"
+	      "    registrees;\n"
 	      "  - every known identity bound to an AE-ID or another CSE-ID (psk-file lines, Kpsa and\n"
 	      "    certificate records of the credential store): only its own req/resp topics;\n"
-	      "  - everyone else: only /oneM2M/reg_req/<identity>/<cse>/# and reg_resp (pattern %u).\n"
+	      "  - every PSK identity but the CSE's: its registration topics under its Credential-ID,\n"
+	      "    /oneM2M/reg_req/12-<KpsaID>/<cse>/# and reg_resp (TS-0010 6.4.4; TS-0003 10.4);\n"
+	      "  - anyone else: nothing.\n"
 	      "With --psk-out, a mosquitto psk_file (identity:hexkey, mode 0600) of every PSK; keys are\n"
 	      "never printed. An identity with a space, '+', '#', '/', ':' or a control character is\n"
 	      "refused (exit 2) and nothing is written.\n\n"
@@ -405,12 +455,12 @@ int cli_mqtt_acl_main(int argc, char **argv)
 	}
 	buf_add(&g.acl, "# mosquitto ACL written by `m2msec mqtt-acl` (TS-0010 V3.1.0 clause 7.4) for\n"
 			"# use_identity_as_username true. Do not edit: regenerate from the CSE config.\n");
-	/* TS-0010 7.4 "all other cases": an unregistered client publishes only registration requests
-	 * under its own identity, which is the Credential-ID level the CSE trusts (clause 7.2). */
-	buf_add(&g.acl, "\n# unregistered clients: only their own registration topics\n");
-	buf_add(&g.acl, "pattern write /oneM2M/reg_req/%%u/%s/#\npattern read /oneM2M/reg_resp/%%u/%s/#\n", g.cse,
-		g.cse);
+	/* No pattern for everyone (%u): the CSE trusts a reg_req level as a Credential-ID (clause
+	 * 7.2), and a username that happens to look like one ("12-<someone's KpsaID>", a certificate
+	 * CN) must not be able to claim it. Each PSK identity gets its own registration topics. */
 	rc = from_cse_cert(&g);
+	if (rc == CLI_OK)
+		rc = from_cse_psk(&g);
 	if (rc == CLI_OK)
 		rc = from_psk_file(&g);
 	if (rc == CLI_OK)

@@ -279,6 +279,7 @@ m2m_err svc_run(struct svc *s)
 
 void svc_close(struct svc *s)
 {
+	svc_coap_close(s);
 	m2m_http_server_free(s->srv);
 	s->srv = NULL;
 	m2m_tls_free(s->tls);
@@ -349,20 +350,31 @@ int svc_main(const struct svc_def *d, void *cfg, int argc, char **argv)
 	if ((rc = d->prepare(&s, cfg, &fqdn)) != CLI_OK)
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = svc_listen(&s, dispatch, &dp)) != CLI_OK ||
-	    (rc = d->handler_new(&s, cfg, m2m_http_server_threads(s.srv), &dp.h)) != CLI_OK)
+	    (rc = svc_coap_listen(&s, dispatch, &dp)) != CLI_OK ||
+	    (rc = d->handler_new(&s, cfg, svc_workers(&s), &dp.h)) != CLI_OK)
 		goto out;
 	if (check_only) {
 		puts("configuration ok");
 		goto out;
 	}
-	m2m_log(M2M_LOG_INFO, "%s %s listening https=%d threads=%d", d->banner, fqdn,
-		m2m_http_server_port(s.srv, true), m2m_http_server_threads(s.srv));
+	if ((r = svc_coap_start(&s)) != M2M_OK) {
+		rc = cli_fail(d->sec->name, r);
+		goto out;
+	}
+	if (s.coap != NULL)
+		m2m_log(M2M_LOG_INFO, "%s %s listening https=%d coaps=%d threads=%d", d->banner, fqdn,
+			m2m_http_server_port(s.srv, true), svc_coap_port(&s), m2m_http_server_threads(s.srv));
+	else
+		m2m_log(M2M_LOG_INFO, "%s %s listening https=%d threads=%d", d->banner, fqdn,
+			m2m_http_server_port(s.srv, true), m2m_http_server_threads(s.srv));
 	r = svc_run(&s);
+	m2m_coap_server_stop(s.coap); /* before the resolvers it asks stop (d->stopped) */
 	m2m_log(M2M_LOG_INFO, "%s stopped", d->banner);
 	if (dp.h != NULL && d->stopped != NULL)
 		d->stopped(dp.h);
 	rc = r == M2M_OK ? CLI_OK : cli_fail(d->sec->name, r);
 out:
+	svc_coap_close(&s);          /* its close hooks use the handler */
 	m2m_http_server_free(s.srv); /* the server before the handler it calls */
 	s.srv = NULL;
 	if (dp.h != NULL)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "m2msec/coap.h"
 #include "m2msec/credstore.h"
 #include "m2msec/http.h"
 #include "m2msec/tls.h"
@@ -31,6 +32,7 @@ struct svc_settings {
 	const char *log_file, *log_level;
 	bool log_requests;
 	int psk_lookup_timeout_ms, psk_lookups_max; /* 0 = the server's defaults */
+	const char *coaps_listen; /* [mef]/[maf] (svc_main, svc_coap.c); NULL, "" or "off" = none */
 };
 
 struct svc {
@@ -42,6 +44,10 @@ struct svc {
 	m2m_credstore *store; /* opened by svc_open when cred_store is set */
 	m2m_tls *tls;         /* opened by svc_open when https_listen is on */
 	m2m_http_server *srv; /* opened by svc_listen */
+	m2m_coap_server *coap; /* opened by svc_coap_listen when coaps_listen is on (svc_main) */
+	int coap_index;        /* the CoAP thread's worker: thread_index after the HTTP loops' */
+	m2m_http_handler_fn coap_fn;
+	void *coap_ctx;
 };
 
 /* "s" when the listen setting is on, else NULL. */
@@ -73,6 +79,24 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx);
 m2m_err svc_run(struct svc *s);
 /* Free what svc_open/svc_listen opened (the caller frees its handler state first when it must). */
 void svc_close(struct svc *s);
+/*
+ * The CoAP over DTLS door of a procedures-only service (svc_coap.c, docs/coap-dtls.md): after
+ * svc_listen, bind s->set.coaps_listen (CLI_OK without it) on the TLS context of https-listen;
+ * its requests reach fn with thread_index = s->coap_index (one more worker), except the HTTP
+ * listener's raw routes (EST), answered 5001. svc_workers: the thread_index range (HTTP loops,
+ * plus the CoAP thread). svc_set_conn_hooks installs the per-connection hooks on both doors (a
+ * DTLS session is a connection); svc_conn_state is the current request's state on either.
+ * svc_coap_start before svc_run; svc_coap_close (joins, then runs the close hooks) before the
+ * handler is freed.
+ */
+int svc_coap_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx);
+int svc_workers(const struct svc *s);
+void svc_set_conn_hooks(struct svc *s, const m2m_http_conn_hooks *hooks);
+void *svc_conn_state(const struct svc *s, int thread_index);
+m2m_err svc_coap_start(struct svc *s);
+int svc_coap_port(const struct svc *s);
+void svc_coap_close(struct svc *s);
+
 /* sp-id normalised to "//FQDN" into out ("" when sp_id is empty). */
 void svc_sp_id(const char *sp_id, char *out, size_t cap);
 
@@ -113,7 +137,9 @@ struct svc_def {
 	/* Fill s->set and check the service's own files (svc_file_missing); *fqdn = the banner's name.
 	 * Returns CLI_OK or the exit code. */
 	int (*prepare)(struct svc *s, const void *cfg, const char **fqdn);
-	/* The procedures' state for the listening s (nworkers threads). CLI_OK or the exit code. */
+	/* The procedures' state for the listening s (nworkers = svc_workers: the HTTP loops and the
+	 * CoAP thread). It installs its hooks with svc_set_conn_hooks and finds a request's state
+	 * with svc_conn_state (s lives until handler_free). CLI_OK or the exit code. */
 	int (*handler_new)(struct svc *s, const void *cfg, int nworkers, void **h);
 	m2m_http_handler_fn handle; /* called with the handler made by handler_new */
 	void (*stopped)(void *h);   /* after the loops stopped, before the server is freed; may be NULL */

@@ -282,6 +282,10 @@ m2m_err m2mi_cfg_check_https(const void *cfg, const struct m2mi_cfg_section *sec
 	/* SP-relative IDs ("/cse-in") are made absolute with it (TS-0001 §7.2) */
 	if (h->sp_id[0] != '\0' && !h->is_fqdn(h->sp_id + (strncmp(h->sp_id, "//", 2) == 0 ? 2 : 0)))
 		FAIL_AT("sp-id", "sp-id must be //FQDN or an FQDN such as sp.example.com");
+	/* the CoAP/DTLS door shares the TLS context of https-listen (required above) */
+	if (h->coaps_listen != NULL && h->coaps_listen[0] != '\0' && strcmp(h->coaps_listen, "off") != 0 &&
+	    m2m_config_split_listen(h->coaps_listen, host, sizeof(host), &port) != M2M_OK)
+		FAIL_AT("coaps-listen", "coaps-listen must be host:port");
 #undef FAIL_AT
 	return M2M_OK;
 }

@@ -71,6 +71,9 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "mqtt-cert", mqtt_cert),
 	M2MI_STR(T, "mqtt-key", mqtt_key),
 	M2MI_KEY(T, "mqtt-acl-enforced", M2MI_CFG_BOOL, mqtt_acl_enforced),
+	M2MI_STR(T, "mqtt-psk-identity", mqtt_psk_identity),
+	M2MI_STR(T, "mqtt-psk-file", mqtt_psk_file),
+	M2MI_INT(T, "coap-block-size", coap_block_size, 16, 1024), /* RFC 7959, docs/coap-dtls.md */
 	/* indirect dynamic authorization (docs/procedures/das.md "The CSE side") */
 	M2MI_STR(T, "das-trust", das_trust),
 	M2MI_STR(T, "token-algorithms", token_algorithms),
@@ -104,6 +107,7 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->tls13 = true;
 	cfg->das_timeout_ms = 3000;
 	cfg->max_body = 1048576;
+	cfg->coap_block_size = 1024;
 	cfg->max_header = 8192;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 	cfg->discovery_scan_max = 10000;
@@ -243,23 +247,30 @@ static m2m_err validate_maf(const m2m_cse_config *cfg, char *errmsg, size_t errc
 	return M2M_OK;
 }
 
-/* The CSE's broker connection (TS-0010 clause 7.3): always TLS, the broker authenticated by
- * mqtt-ca, the CSE by its certificate (mqtt-cert + mqtt-key; its CN is the CSE's broker identity,
- * the one `m2msec mqtt-acl` grants the CSE's topics). A PSK towards the broker is not supported
- * yet. The CSE-ID must have a topic form (it is the receiver level of every topic it serves). */
+/* The CSE's broker connection (TS-0010 clause 7.3: TLS with any SAEF): always TLS, either with a
+ * certificate (mqtt-cert + mqtt-key, its CN the CSE's broker identity, the broker authenticated by
+ * mqtt-ca) or with a PSK (mqtt-psk-identity + mqtt-psk-file, the identity the mosquitto psk_file of
+ * `m2msec mqtt-acl` knows; the key authenticates both ends, so no mqtt-ca). Never both, never
+ * neither. The CSE-ID must have a topic form (it is the receiver level of every topic it serves). */
 static m2m_err validate_mqtt(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
 {
 	char host[256], topic_id[M2M_MQTT_SEG_MAX + 1];
+	bool psk = cfg->mqtt_psk_identity[0] != '\0' || cfg->mqtt_psk_file[0] != '\0';
 	int port;
 
 	if ((cfg->mqtt_cert[0] == '\0') != (cfg->mqtt_key[0] == '\0'))
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, cfg->mqtt_cert[0] ? "mqtt-cert" : "mqtt-key",
 					"mqtt-cert and mqtt-key must be given together");
+	if ((cfg->mqtt_psk_identity[0] == '\0') != (cfg->mqtt_psk_file[0] == '\0'))
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
+					cfg->mqtt_psk_identity[0] ? "mqtt-psk-identity" : "mqtt-psk-file",
+					"mqtt-psk-identity and mqtt-psk-file must be given together");
 	if (!enabled(cfg->mqtt_broker)) {
-		if (cfg->mqtt_ca[0] != '\0' || cfg->mqtt_cert[0] != '\0' || cfg->mqtt_acl_enforced)
+		if (cfg->mqtt_ca[0] != '\0' || cfg->mqtt_cert[0] != '\0' || cfg->mqtt_acl_enforced || psk)
 			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
 						cfg->mqtt_ca[0]     ? "mqtt-ca"
 						: cfg->mqtt_cert[0] ? "mqtt-cert"
+						: psk		    ? "mqtt-psk-identity"
 								    : "mqtt-acl-enforced",
 						"needs mqtt-broker");
 		return M2M_OK;
@@ -268,12 +279,24 @@ static m2m_err validate_mqtt(const m2m_cse_config *cfg, char *errmsg, size_t err
 	    m2m_config_split_listen(cfg->mqtt_broker + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
 					"mqtt-broker must be mqtts://HOST:PORT (or off)");
-	if (cfg->mqtt_ca[0] == '\0')
+	for (const char *c = cfg->mqtt_psk_identity; *c; c++)
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f || *c == ':')
+			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-psk-identity",
+						"mqtt-psk-identity must be printable ASCII without space or ':' "
+						"(an identity of the mosquitto psk_file)");
+	if (psk && cfg->mqtt_cert[0] != '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-psk-identity",
+					"the CSE authenticates to its broker with mqtt-cert or with a PSK, not both");
+	if (psk && cfg->mqtt_ca[0] != '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-ca",
+					"mqtt-ca is not used with a PSK (the key authenticates the broker)");
+	if (!psk && cfg->mqtt_ca[0] == '\0')
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
 					"mqtt-broker needs mqtt-ca (the CA that authenticates the broker)");
-	if (cfg->mqtt_cert[0] == '\0')
+	if (!psk && cfg->mqtt_cert[0] == '\0')
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mqtt-broker",
-					"mqtt-broker needs mqtt-cert and mqtt-key (the CSE's identity at the broker)");
+					"mqtt-broker needs mqtt-cert and mqtt-key, or mqtt-psk-identity and "
+					"mqtt-psk-file (the CSE's identity at the broker)");
 	/* The CSE trusts a topic's originator level only because the broker's ACL lets each client
 	 * publish under its own identity (TS-0010 clause 7.2). The CSE cannot see that ACL: without
 	 * the operator's statement that the broker enforces the one `m2msec mqtt-acl` wrote, the
@@ -338,13 +361,16 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 	} else if (cfg->admin_plain_http) {
 		FAIL_AT("dev-admin-over-plain-http", "dev-admin-over-plain-http needs a loopback http-listen");
 	}
-	if (enabled(cfg->coaps_listen)) { /* TS-0008 clause 7: DTLS-PSK with the same resolver chain */
+	if (enabled(cfg->coaps_listen)) { /* TS-0008 clause 7: DTLS under the HTTPS listener's policy */
 		if (m2m_config_split_listen(cfg->coaps_listen, host, sizeof(host), &port) != M2M_OK)
 			FAIL_AT("coaps-listen", "coaps-listen must be host:port");
-		if (cfg->psk_file[0] == '\0' && cfg->cred_store[0] == '\0')
-			FAIL_AT("coaps-listen", "coaps-listen needs psk-file and/or cred-store (DTLS-PSK)");
+		/* a DTLS client authenticates with a PSK (TS-0003 8.2.2.1) or a certificate (8.2.2.2) */
+		if (cfg->psk_file[0] == '\0' && cfg->cred_store[0] == '\0' && cfg->mef_url[0] == '\0' &&
+		    cfg->maf_url[0] == '\0' && cfg->trust_anchors[0] == '\0')
+			FAIL_AT("coaps-listen", "coaps-listen needs psk-file, cred-store, mef-url, maf-url or trust-anchors "
+						"(a way to authenticate DTLS clients)");
 		if (!enabled(cfg->https_listen))
-			FAIL_AT("coaps-listen", "coaps-listen needs https-listen (it shares its PSK resolver chain)");
+			FAIL_AT("coaps-listen", "coaps-listen needs https-listen (it shares its TLS policy and resolvers)");
 	}
 	if (enabled(cfg->coap_listen)) {
 		if (m2m_config_split_listen(cfg->coap_listen, host, sizeof(host), &port) != M2M_OK)
@@ -353,6 +379,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		if (!m2m_config_is_loopback(host))
 			FAIL_AT("coap-listen", "coap-listen must be a loopback address (127.0.0.0/8, ::1, localhost)");
 	}
+	if ((cfg->coap_block_size & (cfg->coap_block_size - 1)) != 0) /* RFC 7959 clause 2.2: 16 << SZX */
+		FAIL_AT("coap-block-size", "coap-block-size must be a power of two from 16 to 1024");
 	/* 0 would make every discovery answer empty and partial: a typo, not a setting */
 	if (cfg->discovery_scan_max < 1 || cfg->discovery_lim_default < 1)
 		FAIL("discovery-scan-max and discovery-lim-default must be at least 1");

@@ -93,7 +93,8 @@ static bool is_fqdn(const char *s)
 m2m_err m2m_das_config_validate(const m2m_das_svc_config *cfg, char *errmsg, size_t errcap)
 {
 	const struct m2mi_cfg_https https = {cfg->https_listen, cfg->store, cfg->cert, cfg->key, "",
-					     cfg->header_timeout, "the DAS's SQLite database file", is_fqdn};
+					     cfg->header_timeout, "the DAS's SQLite database file", is_fqdn,
+					     NULL};
 	char fqdn[256];
 	m2m_err r;
 

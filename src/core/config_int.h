@@ -85,6 +85,7 @@ struct m2mi_cfg_https {
 	int header_timeout;
 	const char *store_what;         /* "the SQLite database file": "store must name <store_what>" */
 	bool (*is_fqdn)(const char *s); /* the service's FQDN rule for sp-id */
+	const char *coaps_listen;       /* NULL, "" or "off" = none; else host:port (TS-0008 DTLS door) */
 };
 m2m_err m2mi_cfg_check_https(const void *cfg, const struct m2mi_cfg_section *sec, const struct m2mi_cfg_https *h,
 			     char *errmsg, size_t errcap);

@@ -42,6 +42,8 @@ static const struct m2mi_cfg_key maf_keys[] = {
 	M2MI_INT(T, "psk-lookups-max", psk_lookups_max, 1, 65536),
 	/* unexpired key registrations one client may hold: the store stays bounded */
 	M2MI_INT(T, "max-keys-per-client", max_keys_per_client, 1, 1000000),
+	/* TS-0008: the MAF's CoAP over DTLS door, same resolver chain and associations as HTTPS */
+	M2MI_STR(T, "coaps-listen", coaps_listen),
 };
 #define NKEYS (sizeof(maf_keys) / sizeof(maf_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -87,7 +89,8 @@ m2m_err m2m_maf_config_validate(const m2m_maf_svc_config *cfg, char *errmsg, siz
 	static const char *const mef_keys[] = {"mef-ca", "mef-cert", "mef-key", "mef-name"};
 	const char *const mef_vals[] = {cfg->mef_ca, cfg->mef_cert, cfg->mef_key, cfg->mef_name};
 	const struct m2mi_cfg_https https = {cfg->https_listen, cfg->store, cfg->cert, cfg->key, cfg->sp_id,
-					     cfg->header_timeout, "the credential store file", is_fqdn};
+					     cfg->header_timeout, "the credential store file", is_fqdn,
+					     cfg->coaps_listen};
 	m2m_err r;
 
 #define FAIL_AT(key, ...) return m2mi_cfg_fail_at(cfg, &maf_section, errmsg, errcap, key, __VA_ARGS__)

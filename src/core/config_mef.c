@@ -36,6 +36,8 @@ static const struct m2mi_cfg_key mef_keys[] = {
 	M2MI_KEY(T, "store-sync", M2MI_CFG_SYNC, store_sync_full),
 	/* TS-0003 §8.8.2.3: the MAFs that fetch a Master Credential (SUID 21) as Enrolment Targets */
 	M2MI_STR(T, "maf-fqdns", maf_fqdns),
+	/* TS-0008: the MEF's CoAP over DTLS door, same resolver chain and associations as HTTPS */
+	M2MI_STR(T, "coaps-listen", coaps_listen),
 };
 #define NKEYS (sizeof(mef_keys) / sizeof(mef_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -123,7 +125,8 @@ static bool maf_fqdns_ok(const m2m_mef_svc_config *cfg)
 m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, size_t errcap)
 {
 	const struct m2mi_cfg_https https = {cfg->https_listen, cfg->store, cfg->cert, cfg->key, cfg->sp_id,
-					     cfg->header_timeout, "the SQLite database file", is_fqdn};
+					     cfg->header_timeout, "the SQLite database file", is_fqdn,
+					     cfg->coaps_listen};
 	m2m_err r;
 
 #define FAIL_AT(key, ...) return m2mi_cfg_fail_at(cfg, &mef_section, errmsg, errcap, key, __VA_ARGS__)

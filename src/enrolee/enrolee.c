@@ -446,12 +446,20 @@ m2m_err m2m_enrolee_run(m2m_enrolee *e)
 	clear_results(e);
 	if (e->mef.host[0] == '\0' || e->mef.ca_file == NULL || (e->mef.psk == NULL && e->cert_file == NULL))
 		return M2M_E_CONFIG;
-	if ((r = m2mi_enr_ctx_new(e->mef.ca_file, e->mef.psk != NULL ? psk_cb : NULL, e->cert_file, e->key_file, &ctx)) != M2M_OK)
+	if (e->mef.coaps && e->want_cert) { /* EST over CoAP (RFC 9148) is not implemented */
+		snprintf(e->reason, sizeof(e->reason), "certificate enrolment (EST) over coaps is not implemented");
+		return M2M_E_UNSUPPORTED;
+	}
+	/* coaps: DTLS 1.2, and m2mi_enr_connect opens a DTLS association for such a context */
+	if ((r = m2mi_enr_server_ctx(&e->mef, e->mef.psk != NULL ? psk_cb : NULL, e->cert_file, e->key_file, &ctx)) != M2M_OK)
 		return r;
 	r = m2mi_enr_connect(ctx, e, e->mef.host, e->mef.port, mef_fqdn(e),
 				 m2mi_enr_now_ms() + (int64_t)e->deadline_s * 1000, &c);
 	if (r != M2M_OK) {
 		SSL_CTX_free(ctx);
+		if (r == M2M_E_IO) /* the reason a device log shows: never which credential */
+			snprintf(e->reason, sizeof(e->reason), "no %s association with the MEF before the deadline",
+				 e->mef.coaps ? "DTLS" : "TLS");
 		return r;
 	}
 	/* Clause 10.3.1: Ke = 32 LSB, KeID = hexBinary(16 MSB)@MEF-FQDN. */

@@ -163,6 +163,8 @@ m2m_err m2mi_enr_connect(SSL_CTX *ctx, void *app, const char *host, const char *
 	m2m_err r = M2M_E_IO;
 	bool is_ip = strchr(host, ':') != NULL || strspn(host, "0123456789.") == strlen(host);
 
+	if (SSL_CTX_get_ssl_method(ctx) == DTLS_client_method())
+		return m2mi_enr_dtls_connect(ctx, app, host, port, verify_name, deadline_ms, c);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->deadline_ms = deadline_ms;
@@ -199,6 +201,8 @@ fail:
 
 void m2mi_enr_close(m2mi_enr_conn *c)
 {
+	free(c->coap);
+	c->coap = NULL;
 	if (c->ssl != NULL) {
 		SSL_shutdown(c->ssl); /* best effort close_notify, non-blocking */
 		SSL_free(c->ssl);
@@ -325,6 +329,8 @@ m2m_err m2mi_enr_http(m2mi_enr_conn *c, const char *method, const char *path, co
 	memset(rsp, 0, sizeof(*rsp));
 	if (c->ssl == NULL)
 		return M2M_E_IO;
+	if (c->coap != NULL) /* EST over CoAP (RFC 9148) is not implemented */
+		return M2M_E_UNSUPPORTED;
 	w = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: enrolee-%u\r\n"
 			 "X-M2M-RVI: 3\r\nContent-Length: %zu\r\n", method, path, c->authority, ++c->next_ri, blen);
 	if (w < 0 || (size_t)w >= sizeof(head))
@@ -382,17 +388,19 @@ m2m_err m2mi_enr_http(m2mi_enr_conn *c, const char *method, const char *path, co
 #define CERT_SUITES "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-CCM:" \
 		    "ECDHE-ECDSA-AES128-SHA256"
 
-m2m_err m2mi_enr_ctx_new(const char *ca_file, SSL_psk_client_cb_func psk_cb, const char *cert_file,
-			 const char *key_file, SSL_CTX **out)
+/* A client context of TLS (dtls false) or DTLS 1.2: the same suites, trust and credentials. */
+static m2m_err ctx_new(bool dtls, const char *ca_file, SSL_psk_client_cb_func psk_cb, const char *cert_file,
+		       const char *key_file, SSL_CTX **out)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX *ctx = SSL_CTX_new(dtls ? DTLS_client_method() : TLS_client_method());
 	bool psk = psk_cb != NULL;
+	int min = dtls ? DTLS1_2_VERSION : TLS1_2_VERSION;
+	int max = dtls ? DTLS1_2_VERSION : psk ? TLS1_2_VERSION : TLS1_3_VERSION;
 
 	*out = NULL;
 	if (ctx == NULL)
 		return M2M_E_NOMEM;
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, psk ? TLS1_2_VERSION : TLS1_3_VERSION) != 1 ||
+	if (SSL_CTX_set_min_proto_version(ctx, min) != 1 || SSL_CTX_set_max_proto_version(ctx, max) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, psk ? PSK_SUITES : CERT_SUITES) != 1) {
 		SSL_CTX_free(ctx);
 		ERR_clear_error();
@@ -418,6 +426,24 @@ m2m_err m2mi_enr_ctx_new(const char *ca_file, SSL_psk_client_cb_func psk_cb, con
 	}
 	*out = ctx;
 	return M2M_OK;
+}
+
+m2m_err m2mi_enr_ctx_new(const char *ca_file, SSL_psk_client_cb_func psk_cb, const char *cert_file,
+			 const char *key_file, SSL_CTX **out)
+{
+	return ctx_new(false, ca_file, psk_cb, cert_file, key_file, out);
+}
+
+m2m_err m2mi_enr_dtls_ctx_new(const char *ca_file, SSL_psk_client_cb_func psk_cb, const char *cert_file,
+			      const char *key_file, SSL_CTX **out)
+{
+	return ctx_new(true, ca_file, psk_cb, cert_file, key_file, out);
+}
+
+m2m_err m2mi_enr_server_ctx(const m2mi_enr_server *s, SSL_psk_client_cb_func psk_cb, const char *cert_file,
+			    const char *key_file, SSL_CTX **out)
+{
+	return ctx_new(s->coaps, s->ca_file, psk_cb, cert_file, key_file, out);
 }
 
 /* Record a refusal: RSC and its m2m:dbg text (our servers never put a key there), control
@@ -449,7 +475,10 @@ m2m_err m2mi_enr_json(m2mi_enr_conn *c, const char *method, const char *path, js
 		*out = NULL;
 	if (body != NULL && text == NULL)
 		return M2M_E_NOMEM;
-	r = m2mi_enr_http(c, method, path, hdr, text, text != NULL ? strlen(text) : 0, &rsp);
+	if (c->coap != NULL) /* the same primitive over CoAP (TS-0008): the answer read alike */
+		r = m2mi_enr_coap(c, method, path, body, &rsp, why->reason, sizeof(why->reason));
+	else
+		r = m2mi_enr_http(c, method, path, hdr, text, text != NULL ? strlen(text) : 0, &rsp);
 	free(text);
 	if (r != M2M_OK)
 		return r;

@@ -17,13 +17,17 @@
 #define M2MI_ENR_BODY_MAX (256u * 1024u) /* largest response body accepted */
 #define M2MI_ENR_HEAD_MAX 8192u
 
-/* One TLS connection to the MEF or the EST server. */
+struct m2mi_coapc;
+
+/* One TLS connection to the MEF or the EST server, or one DTLS association carrying CoAP
+ * (coap non-NULL: enrolee_dtls.c, the primitives then go over enrolee_coap.c). */
 typedef struct m2mi_enr_conn {
 	int fd;
 	SSL *ssl;
 	int64_t deadline_ms; /* CLOCK_MONOTONIC milliseconds */
 	char authority[300]; /* "host:port" for the Host header */
 	unsigned next_ri;
+	struct m2mi_coapc *coap;
 } m2mi_enr_conn;
 
 /* One HTTP response (body NUL-terminated, malloc'd). */
@@ -45,6 +49,17 @@ m2m_err m2mi_enr_dir_ke(const char *dir, m2m_key **ke);
  * timeout), M2M_E_AUTH (handshake refused or the peer not authenticated). */
 m2m_err m2mi_enr_connect(SSL_CTX *ctx, void *app, const char *host, const char *port, const char *verify_name,
 			 int64_t deadline_ms, m2mi_enr_conn *c);
+/* The same over UDP with DTLS 1.2 (ctx from m2mi_enr_dtls_ctx_new; m2mi_enr_connect calls it
+ * for such a ctx): the handshake's own retransmission timers run inside the deadline. A
+ * handshake the server answered but never finished is M2M_E_AUTH (DTLS drops records it cannot
+ * authenticate instead of alerting: a wrong PSK looks so); silence is M2M_E_IO. c->coap is set. */
+m2m_err m2mi_enr_dtls_connect(SSL_CTX *ctx, void *app, const char *host, const char *port, const char *verify_name,
+			      int64_t deadline_ms, m2mi_enr_conn *c);
+/* One primitive over the CoAP association c (method "POST" = CREATE without ty, "GET", "PUT",
+ * "DELETE"; path "/a/b" = To "a/b"), the answer as an HTTP-like response (rsc, body = the
+ * content as JSON text) for m2mi_enr_json. why (whycap) gets the transport's reason. */
+m2m_err m2mi_enr_coap(m2mi_enr_conn *c, const char *method, const char *path, json_t *body, m2mi_enr_rsp *rsp,
+		      char *why, size_t whycap);
 void m2mi_enr_close(m2mi_enr_conn *c);
 /* One request/response on c. extra: NULL-terminated "Name: value" header lines. */
 m2m_err m2mi_enr_http(m2mi_enr_conn *c, const char *method, const char *path, const char *const *extra,
@@ -65,13 +80,16 @@ m2m_err m2mi_enr_split_hostport(const char *s, char *host, size_t hcap, char *po
  * certificate carries and the exporter context), and the PSK (identity "<rel>@<FQDN>", key). */
 typedef struct m2mi_enr_server {
 	char host[256], port[8];
+	bool coaps; /* the address was coaps://: CoAP over DTLS 1.2 (TS-0008), else HTTPS */
 	char *ca_file, *fqdn, *psk_id;
 	m2m_key *psk;
 } m2mi_enr_server;
 
 /* Replace *dst with a copy of v (non-empty, <= 4096 bytes): M2M_E_INVAL / M2M_E_NOMEM. */
 m2m_err m2mi_enr_set_str(char **dst, const char *v);
-/* "host:port" / "[v6]:port" into s->host / s->port. */
+/* "host:port" / "[v6]:port" / "https://host[:port]" (HTTPS, port 443 by default) or
+ * "coaps://host[:port]" (CoAP over DTLS, port 5684 by default, RFC 7252 clause 6.2) into
+ * s->host, s->port and s->coaps. */
 m2m_err m2mi_enr_server_addr(m2mi_enr_server *s, const char *hostport);
 /* The FQDN, checked as one (M2M_E_INVAL). */
 m2m_err m2mi_enr_server_fqdn(m2mi_enr_server *s, const char *fqdn);
@@ -94,6 +112,12 @@ m2m_err m2mi_enr_target_key(m2m_kdf *kdf, const m2m_key *ke, int suid, const cha
  * (ca_file, cert_file or key_file unusable), M2M_E_CRYPTO, M2M_E_NOMEM. */
 m2m_err m2mi_enr_ctx_new(const char *ca_file, SSL_psk_client_cb_func psk_cb, const char *cert_file,
 			 const char *key_file, SSL_CTX **out);
+/* The same for DTLS 1.2 (TS-0003 clause 10.2 suites, TLS_PSK_WITH_AES_128_CCM_8 first). */
+m2m_err m2mi_enr_dtls_ctx_new(const char *ca_file, SSL_psk_client_cb_func psk_cb, const char *cert_file,
+			      const char *key_file, SSL_CTX **out);
+/* m2mi_enr_ctx_new or m2mi_enr_dtls_ctx_new for s's scheme. */
+m2m_err m2mi_enr_server_ctx(const m2mi_enr_server *s, SSL_psk_client_cb_func psk_cb, const char *cert_file,
+			    const char *key_file, SSL_CTX **out);
 /* A server's refusal: its RSC and m2m:dbg text (control characters blanked, never a key). */
 typedef struct m2mi_enr_why {
 	int rsc;

@@ -27,7 +27,33 @@ m2m_err m2mi_enr_set_str(char **dst, const char *v)
 
 m2m_err m2mi_enr_server_addr(m2mi_enr_server *s, const char *hostport)
 {
-	return m2mi_enr_split_hostport(hostport, s->host, sizeof(s->host), s->port, sizeof(s->port));
+	char buf[300];
+	const char *a = hostport, *dflt = NULL, *rb;
+	bool coaps = false;
+	m2m_err r;
+
+	if (hostport == NULL)
+		return M2M_E_INVAL;
+	if (strncmp(hostport, "coaps://", 8) == 0) {
+		a = hostport + 8;
+		dflt = "5684"; /* RFC 7252 clause 12.7 */
+		coaps = true;
+	} else if (strncmp(hostport, "https://", 8) == 0) {
+		a = hostport + 8;
+		dflt = "443";
+	}
+	/* a URL without a port gets its scheme's default; a path is not allowed */
+	rb = strrchr(a, ']');
+	if (dflt != NULL && strchr(rb != NULL ? rb : a, ':') == NULL) {
+		if (snprintf(buf, sizeof(buf), "%s:%s", a, dflt) >= (int)sizeof(buf))
+			return M2M_E_INVAL;
+		a = buf;
+	}
+	if (strchr(a, '/') != NULL)
+		return M2M_E_INVAL;
+	if ((r = m2mi_enr_split_hostport(a, s->host, sizeof(s->host), s->port, sizeof(s->port))) == M2M_OK)
+		s->coaps = coaps;
+	return r;
 }
 
 m2m_err m2mi_enr_server_fqdn(m2mi_enr_server *s, const char *fqdn)

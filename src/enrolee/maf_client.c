@@ -263,7 +263,7 @@ static m2m_err prepare(m2m_maf_client *m, SSL_CTX **ctx)
 		return fail(m, M2M_E_CONFIG, "--maf, --maf-ca and a Km (or an enrolment) are required");
 	if (maf_fqdn(m) == NULL)
 		return fail(m, M2M_E_CONFIG, "MAF-FQDN unknown: give it (the MAF address is no host name)");
-	if ((r = m2mi_enr_ctx_new(m->maf.ca_file, psk_cb, NULL, NULL, ctx)) != M2M_OK)
+	if ((r = m2mi_enr_server_ctx(&m->maf, psk_cb, NULL, NULL, ctx)) != M2M_OK) /* TLS, or DTLS for coaps */
 		return fail(m, r, "MAF CA file unusable");
 	return M2M_OK;
 }

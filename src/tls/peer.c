@@ -272,6 +272,26 @@ m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, s
 	return M2M_OK;
 }
 
+m2m_err m2mi_peer_copy(m2m_tls *tls, SSL_CTX *to)
+{
+	int mode = SSL_CTX_get_verify_mode(tls->ctx);
+	STACK_OF(X509_NAME) *cas = SSL_CTX_get_client_CA_list(tls->ctx), *dup = NULL;
+
+	SSL_CTX_set_verify(to, mode, NULL);
+	if (mode == SSL_VERIFY_NONE)
+		return M2M_OK;
+	SSL_CTX_set_verify_depth(to, PEER_VERIFY_DEPTH);
+	SSL_CTX_set_cert_verify_callback(to, peer_verify_cb, tls);
+	/* the same X509_STORE (shared, up-referenced): one set of trust anchors for both */
+	SSL_CTX_set1_cert_store(to, SSL_CTX_get_cert_store(tls->ctx));
+	if (cas != NULL) {
+		if ((dup = SSL_dup_CA_list(cas)) == NULL)
+			return M2M_E_NOMEM;
+		SSL_CTX_set_client_CA_list(to, dup);
+	}
+	return M2M_OK;
+}
+
 m2m_err m2m_tls_peer_sa(m2m_tls *tls, SSL *ssl, m2m_sa *out)
 {
 	const m2m_sa *sa;

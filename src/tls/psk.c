@@ -118,6 +118,11 @@ out:
 static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
 				  unsigned int max_psk_len);
 
+void m2mi_psk_install(SSL_CTX *ctx)
+{
+	SSL_CTX_set_psk_server_callback(ctx, psk_server_cb);
+}
+
 m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, size_t errcap)
 {
 	char msg[200];

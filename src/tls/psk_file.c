@@ -304,3 +304,36 @@ m2m_err m2mi_psk_table_entry(const m2mi_psk_table *t, size_t i, const char **kps
 	*key = t->e[i].key;
 	return M2M_OK;
 }
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+m2m_err m2mi_tls_read_hex_key(const char *path, m2m_key **out)
+{
+	uint8_t raw[64];
+	char *text = NULL;
+	size_t len = 0, n = 0, a, b;
+	m2m_err r;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (path == NULL)
+		return M2M_E_INVAL;
+	if ((r = m2mi_tls_read_secret_file(path, &text, &len)) != M2M_OK)
+		return r;
+	for (a = 0; a < len && blank(text[a]); a++)
+		;
+	for (b = len; b > a && blank(text[b - 1]); b--)
+		;
+	r = m2m_hex_decode(text + a, b - a, raw, sizeof(raw), &n);
+	if (r != M2M_OK || n < 16)
+		r = M2M_E_CONFIG;
+	else
+		r = m2m_key_new(raw, n, out);
+	m2m_memzero(raw, sizeof(raw));
+	m2m_freezero(text, len + 1);
+	return r;
+}

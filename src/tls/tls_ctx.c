@@ -208,7 +208,8 @@ static int sni_cb(SSL *ssl, int *al, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
-static m2m_err apply_policy(SSL_CTX *ctx, bool tls13)
+/* dtls: the same suites, groups and options on a DTLS 1.2 SSL_CTX (TS-0003 clause 10.2: UDP => DTLS 1.2). */
+static m2m_err apply_policy(SSL_CTX *ctx, bool tls13, bool dtls)
 {
 	char list[512];
 	size_t n = 0;
@@ -219,8 +220,8 @@ static m2m_err apply_policy(SSL_CTX *ctx, bool tls13)
 			return M2M_E_INTERNAL;
 		n += (size_t)w;
 	}
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, tls13 ? TLS1_3_VERSION : TLS1_2_VERSION) != 1 ||
+	if (SSL_CTX_set_min_proto_version(ctx, dtls ? DTLS1_2_VERSION : TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, dtls ? DTLS1_2_VERSION : tls13 ? TLS1_3_VERSION : TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, list) != 1 || SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1 ||
 	    SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1 ||
 	    SSL_CTX_set1_client_sigalgs_list(ctx, TLS_CLIENT_SIGALGS) != 1 ||
@@ -340,7 +341,7 @@ m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg, s
 	if ((tls->ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
 	    SSL_CTX_set_ex_data(tls->ctx, ctx_idx, tls) != 1)
 		goto out;
-	if ((r = apply_policy(tls->ctx, cfg->allow_tls13)) != M2M_OK)
+	if ((r = apply_policy(tls->ctx, cfg->allow_tls13, false)) != M2M_OK)
 		goto out;
 	if (cfg->cert_file != NULL && (r = load_server_cert(tls->ctx, cfg, errmsg, errcap)) != M2M_OK)
 		goto out;
@@ -383,6 +384,49 @@ void m2m_tls_free(m2m_tls *tls)
 	if (tls->prof_mu_init)
 		pthread_mutex_destroy(&tls->prof_mu);
 	m2m_freezero(tls, sizeof(*tls));
+}
+
+/*
+ * The DTLS 1.2 twin of tls->ctx for the CoAP binding (docs/coap-dtls.md): the same cipher policy
+ * and options (apply_policy), the same server certificate chain, the same PSK callback and
+ * resolver chain (psk.c) and the same client-certificate verification, trust store, CRL and
+ * certificate -> m2m_sa mapping (peer.c), all owned by the same m2m_tls (its ex_data), so
+ * m2m_tls_peer_sa() answers for a DTLS session exactly as for a TLS one. Never a second policy.
+ */
+m2m_err m2mi_tls_dtls_ctx_new(m2m_tls *tls, SSL_CTX **out)
+{
+	SSL_CTX *d = NULL;
+	STACK_OF(X509) *chain = NULL;
+	X509 *crt;
+	EVP_PKEY *pk;
+	m2m_err r = M2M_E_CRYPTO;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (!m2mi_tls_ok(tls))
+		return M2M_E_INVAL;
+	if ((d = SSL_CTX_new(DTLS_server_method())) == NULL || SSL_CTX_set_ex_data(d, ctx_idx, tls) != 1)
+		goto out;
+	if ((r = apply_policy(d, false, true)) != M2M_OK)
+		goto out;
+	r = M2M_E_CRYPTO;
+	crt = SSL_CTX_get0_certificate(tls->ctx);
+	pk = SSL_CTX_get0_privatekey(tls->ctx);
+	if (crt != NULL && (SSL_CTX_use_certificate(d, crt) != 1 || pk == NULL || SSL_CTX_use_PrivateKey(d, pk) != 1 ||
+			    SSL_CTX_get0_chain_certs(tls->ctx, &chain) != 1 ||
+			    (chain != NULL && SSL_CTX_set1_chain(d, chain) != 1)))
+		goto out;
+	if ((r = m2mi_peer_copy(tls, d)) != M2M_OK)
+		goto out;
+	m2mi_psk_install(d);
+	*out = d;
+	d = NULL;
+	r = M2M_OK;
+out:
+	SSL_CTX_free(d);
+	ERR_clear_error();
+	return r;
 }
 
 SSL_CTX *m2m_tls_ctx(m2m_tls *tls)

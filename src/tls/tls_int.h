@@ -75,6 +75,10 @@ bool m2mi_tls_policy_suite(size_t i, const char **openssl, const char **iana);
 /* Copy s into dst (cap bytes) or fail with M2M_E_RANGE; dst is "" on failure. */
 m2m_err m2mi_tls_copy(char *dst, size_t cap, const char *s);
 
+/* The DTLS 1.2 SSL_CTX of tls (the CoAP binding): the same policy, certificate, PSK chain and
+ * client-certificate verification as tls->ctx; the caller frees it (before tls). */
+m2m_err m2mi_tls_dtls_ctx_new(m2m_tls *tls, SSL_CTX **out);
+
 /* psk_file.c: the psk-file format ("KpsaID hex-key bound-identity" lines, docs/tls.md). */
 /* Parse text[0..len); errmsg (may be NULL) receives "line N: reason" and never any field text.
  * Errors: M2M_E_CONFIG (malformed or duplicate line), M2M_E_TOO_LARGE, M2M_E_NOMEM. */
@@ -88,6 +92,10 @@ size_t m2mi_psk_table_count(const m2mi_psk_table *t);
 /* Entry i (< count) in KpsaID order: borrowed canonical KpsaID, bound identity and key. */
 m2m_err m2mi_psk_table_entry(const m2mi_psk_table *t, size_t i, const char **kpsaid, const char **bound,
 			     const m2m_key **key);
+/* A key file: one key in hex (16..64 bytes, surrounding white space ignored), checked like every
+ * credential file (m2mi_tls_read_secret_file); every copy but *out is wiped. M2M_E_CONFIG when the
+ * content is no such key (no key text in any message). Used for mqtt-psk-file. */
+m2m_err m2mi_tls_read_hex_key(const char *path, m2m_key **out);
 /* The psk-file resolver (m2m_psk_resolve_fn, ctx = the table). */
 m2m_err m2mi_psk_file_resolve(void *ctx, const char *identity, int64_t now, m2m_key **key,
 			      m2m_sa *binding);
@@ -99,6 +107,9 @@ m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, si
  * An identity without the shape of a key identifier gives M2M_E_ID_BAD_FORM, before any lookup. */
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key,
 			 m2m_sa *binding);
+
+/* Install the PSK server callback of the chain on another SSL_CTX of the same m2m_tls. */
+void m2mi_psk_install(SSL_CTX *ctx);
 
 /* psk_keep.c: with m2m_tls_keep_psk on, keep a copy of key on ssl (else nothing). */
 m2m_err m2mi_psk_keep(m2m_tls *tls, SSL *ssl, const m2m_key *key);
@@ -114,6 +125,9 @@ m2m_err m2mi_psk_async_indices(void);
 /* peer.c */
 /* Install client-certificate verification against cfg->trust_anchors. */
 m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, size_t errcap);
+/* Give `to` (another SSL_CTX of tls) the client-certificate verification of tls->ctx: the same
+ * verify mode, callback (CRL, profile, SAN mapping) and trust store. */
+m2m_err m2mi_peer_copy(m2m_tls *tls, SSL_CTX *to);
 /* The binding of a chain-verified leaf certificate (key type, usage and SAN rules of TS-0003
  * clause 10.1.1 and 8.1.2.5). sp_fqdn "" disables the DNS SAN mapping. */
 m2m_err m2mi_peer_binding(X509 *leaf, const char *sp_fqdn, m2m_sa *out);

@@ -2,7 +2,8 @@
 """Independent clients of the non-HTTP bindings, shared by the system tests (test_33 CoAP/DTLS,
 test_35 WebSocket, test_37 the binding matrix): `coap-client-openssl` (libcoap3-bin) with `-u/-k`
 PSK and the oneM2M options given with `-O` (TS-0008 Table 6.2.2.4.0-1: From 279, RQI 283, RVI
-271, TY 267), and Python `websockets` over TLS with a client certificate (TS-0020 clause 7).
+271, TY 267), Python `websockets` over TLS with a client certificate (TS-0020 clause 7), and
+`mosquitto_rr` / `mosquitto_pub` with a TLS certificate or PSK through a broker (TS-0010).
 
 libcoap 4.3.1 (the client) discards a response carrying critical options it does not know, and
 every oneM2M option is critical; so the answer is read from the client's debug trace of the
@@ -62,25 +63,44 @@ MEDIA = {"text/plain": 0, "application/link-format": 40, "application/xml": 41,
 
 
 def parse_opts(text):
+    """Options of a trace line: numbered ones (the oneM2M options libcoap does not know) as bytes
+    under their number, named ones (Block2:1/M/1024, Size2:3201, ETag:0x...) as text under their
+    name (the last one when repeated); Content-Format and Accept also as numbers under 12 / 17."""
     opts = {}
+    for m in re.finditer(r"(?:^|, )(\d+|[A-Za-z][A-Za-z0-9-]*):((?:\\x[0-9A-Fa-f]{2}|[^,\\])*)", text or ""):
+        if m.group(1).isdigit():
+            opts[int(m.group(1))] = parse_value(m.group(2))
+        else:
+            opts[m.group(1)] = m.group(2)
     for m in re.finditer(r"(?:^|, )(Content-Format|Accept):([^,]*)", text or ""):
         v = MEDIA.get(m.group(2)) if m.group(2) in MEDIA else int(m.group(2)) if m.group(2).isdigit() else -1
         num = 12 if m.group(1) == "Content-Format" else 17
         opts[num] = v.to_bytes((v.bit_length() + 7) // 8, "big") if v >= 0 else b"?"
-    for m in re.finditer(r"(?:^|, )(\d+):((?:\\x[0-9A-Fa-f]{2}|[^,\\])*)", text or ""):
-        opts[int(m.group(1))] = parse_value(m.group(2))
     return opts
 
 
 def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, rqi="rq1", secure=True,
-         rvi="3", cf=None, accept=None, trace=None, local_port=None):
+         rvi="3", cf=None, accept=None, trace=None, local_port=None, body_file=None, block=None, extra=(),
+         cert=None, ca=None):
     """One request to the CSE `c` (c.coaps_port / c.coap_port, c.coap_keys); rqi / rvi None leave
     the option out. body is text (sent with `-e`, Content-Format cf or 50) or bytes (written to a
     file and sent with `-f`, Content-Format cf or 60 application/cbor); accept sets `-A`,
-    local_port the client's own UDP port (`-p`). With trace a list, the client's trace lines are
-    appended to it.
+    local_port the client's own UDP port (`-p`: one plain CoAP peer over several runs). With trace
+    a list, the client's trace lines are appended to it.
+    Block-wise (RFC 7959): body_file is sent with -f in Block1 blocks of -b `block` ("SIZE" or
+    "NUM,SIZE": a GET then asks for Block2 block NUM); 2.31 Continue answers are passed over, the
+    reply is the final one. extra: more client arguments (e.g. ["-O", "23,0x16"]).
+    PSK: `identity` and `key` (text, or bytes without NUL: coap-client takes -k as it is).
+    Certificate: `cert` = (crt, key) files and/or `ca` (-C: the CA that signed the CSE's).
     Returns CoapReply or None when nothing came back (e.g. a failed handshake)."""
     args = [COAP_CLIENT, "-B", "4", "-v", "7", "-m", method]
+    if block is not None:
+        args += ["-b", str(block)]
+    if local_port is not None:
+        args += ["-p", str(local_port)]
+    if body_file is not None:
+        args += ["-t", "50", "-f", body_file]
+    args += list(extra)
     if rvi is not None:
         args += ["-O", "271,%s" % rvi]
     if rqi is not None:
@@ -99,10 +119,13 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
         args += ["-t", str(cf if cf is not None else 50), "-e", body]
     if accept is not None:
         args += ["-A", str(accept)]
-    if local_port is not None:
-        args += ["-p", str(local_port)]
-    if secure:
+    if secure and identity is not None:
         args += ["-u", identity, "-k", key if key is not None else c.coap_keys[identity]]
+    if secure and cert is not None:
+        args += ["-c", cert[0], "-j", cert[1]]
+    if secure and ca is not None:
+        args += ["-C", ca]
+    if secure:
         url = "coaps://127.0.0.1:%d%s" % (c.coaps_port, path)
     else:
         url = "coap://127.0.0.1:%d%s" % (c.coap_port, path)
@@ -114,7 +137,7 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
             if trace is not None:
                 trace.append(line)
             m = ACK.search(line.rstrip("\n"))
-            if m and m.group(1) != "RST" and "t:CON" not in line:
+            if m and m.group(1) != "RST" and "t:CON" not in line and m.group(2) != "2.31":
                 payload = m.group(4)
                 if m.group(5) is not None:  # a binary (CBOR) payload: libcoap hex-dumps it next
                     h = HEXDUMP.match(next(p.stdout, "").strip())
@@ -225,3 +248,25 @@ def ws_psk_exchange(port, identity, hexkey, host, text):
             p.kill()
             p.wait()
         p.stdout.close()
+
+
+# ---- MQTT through a broker (TS-0010): `mosquitto_rr` (mosquitto-clients) -------------------------
+# One process per request: it subscribes to the response topic, publishes the request once the
+# broker acknowledged the subscription (so no answer can be missed), and prints the first message
+# on the response topic. -W is a hang guard only: a request that gets no answer returns None.
+
+def mqtt_rr(conn, cid, req_topic, resp_topic, text):
+    """conn: mosquitto client arguments (host, port, TLS certificate or PSK); returns the answer as
+    a dict, or None when the broker refused the client or nothing came back."""
+    cp = subprocess.run(["mosquitto_rr", *conn, "-i", cid, "-q", "1", "-t", req_topic, "-e", resp_topic,
+                         "-m", text, "-W", "60", "-N", "-F", "%p"], capture_output=True, text=True, timeout=120)
+    if cp.returncode != 0 or not cp.stdout:
+        return None
+    return json.loads(cp.stdout)
+
+
+def mqtt_connect_refused(conn, cid, topic):
+    """True when the broker refuses the TLS handshake or the connection (mosquitto_pub fails)."""
+    cp = subprocess.run(["mosquitto_pub", *conn, "-i", cid, "-q", "1", "-t", topic, "-m", "{}"],
+                        capture_output=True, text=True, timeout=120)
+    return cp.returncode != 0

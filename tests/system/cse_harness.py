@@ -18,12 +18,21 @@ SP = "sp.example.com"
 CSE_HOST = "id-in." + SP
 
 
+_GIVEN = set()
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port free now and never handed out before by this process: two picks in a row
+    may otherwise get the same ephemeral port back (the first is not bound until its service
+    starts), and two services of one test would then collide."""
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 def wait_port(port, proc, timeout=20.0):

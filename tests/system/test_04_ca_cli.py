@@ -8,11 +8,12 @@ suffix for a leading '.') is pinned with certificates built here by `cryptograph
 import datetime
 import json
 import os
-import socket
 import stat
 import subprocess
 
 import pytest
+
+from cse_harness import free_port
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -306,11 +307,6 @@ def test_openssl_name_constraint_semantics(ca, tmp_path, openssl_bin, san, good)
         assert res.returncode != 0
         assert "permitted subtree violation" in res.stdout + res.stderr
 
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tls_handshake(openssl_bin, cert, key, cafile, hostname):

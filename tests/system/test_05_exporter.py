@@ -7,21 +7,17 @@ the clause says (16 most significant bytes = RelativeKeID, 32 least significant 
 import json
 import re
 import secrets
-import socket
 import subprocess
 import time
 
 import pytest
 
+from cse_harness import free_port
+
 LABEL = "EXPORTER-oneM2M-Bootstrap"
 CIPHER = "PSK-AES128-CBC-SHA256"
 KM_RE = re.compile(r"Keying material: ([0-9A-Fa-f]+)")
 
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(path, needle, proc, timeout=15):

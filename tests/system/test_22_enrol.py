@@ -26,16 +26,13 @@ import time
 
 import pytest
 
+from cse_harness import free_port
+
 LABEL = "EXPORTER-oneM2M-Bootstrap"
 UCSK_LABEL = b"oneM2M Enrolment Key to Usage-Constrained Symmetric Key derivation"
 KM_RE = re.compile(r"Keying material: ([0-9A-Fa-f]+)")
 KPM_ID = "dev1@mef.example.com"
 
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(path, needle, proc, timeout=20):

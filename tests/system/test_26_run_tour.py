@@ -26,10 +26,14 @@ repository: build/ and var/), asserting each outcome:
      coaps://...` registers an AE over CoAP/DTLS-PSK (TS-0008; its -v 7 trace shows 2.01 with the
      oneM2M-RSC option 307 = 2001, the association bound to Ccoap1);
  11. a `python3 -c` websockets one-liner with the certificate var/ws1.crt registers an AE over
-     WebSocket/TLS with the oneM2M.json subprotocol (TS-0020; "rsc":2001).
+     WebSocket/TLS with the oneM2M.json subprotocol (TS-0020; "rsc":2001);
+ 12. `mosquitto_rr --psk-identity kpsa-mqtt1@SP --psk "$(cat var/mqtt1.key)" -t
+     /oneM2M/reg_req/12-kpsa-mqtt1@SP/id-in/json ...` registers an AE over MQTT through the real
+     mosquitto broker configured by run.sh (var/mosquitto.conf, the ACL and psk_file of `m2msec
+     mqtt-acl`), the CSE connected to it over TLS-PSK (TS-0010; "rsc":2001, aei Cmqtt1).
 Also: no key in the printed text or the MEF's or the MAF's log, and the full `make run`
-(scripts/run.sh without M2MSEC_RUN_PREPARE_ONLY) starts the three services and stops them on
-SIGINT."""
+(scripts/run.sh without M2MSEC_RUN_PREPARE_ONLY) starts the three services and the broker and stops
+them on SIGINT."""
 import json
 import os
 import re
@@ -53,10 +57,11 @@ KM_ID = "ae1@maf." + SP
 
 
 def run_sh(m2msec_bin, var, port, mef_port, maf_port, prepare_only=True, coaps_port=None, wss_port=None,
-           das_port=None):
+           mqtt_port=None, das_port=None):
     env = dict(os.environ, M2MSEC_VAR=str(var), M2MSEC_PORT=str(port), M2MSEC_MEF_PORT=str(mef_port),
                M2MSEC_MAF_PORT=str(maf_port), M2MSEC_COAPS_PORT=str(coaps_port or free_port()),
-               M2MSEC_WSS_PORT=str(wss_port or free_port()), M2MSEC_DAS_PORT=str(das_port or free_port()))
+               M2MSEC_WSS_PORT=str(wss_port or free_port()), M2MSEC_MQTT_PORT=str(mqtt_port or free_port()),
+               M2MSEC_DAS_PORT=str(das_port or free_port()))
     if prepare_only:
         env["M2MSEC_RUN_PREPARE_ONLY"] = "1"
     return env
@@ -94,6 +99,21 @@ def rsc(out):
     return int(m.group(1)) if m else None
 
 
+MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+
+
+def wait_log(path, needle, proc, timeout=60):
+    """Wait until needle appears in the log file path (bounded wait for a start-up, not a timing
+    assertion)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path) and needle in open(path, errors="replace").read():
+            return
+        assert proc.poll() is None, "process ended before %r" % needle
+        time.sleep(0.1)
+    raise AssertionError("%r not in %s" % (needle, path))
+
+
 def start(m2msec_bin, service, ini, port, cwd):
     log = open(os.path.join(cwd, service + ".out"), "w")
     proc = subprocess.Popen([m2msec_bin, service, "--config", str(ini)], cwd=cwd, stdout=log,
@@ -105,11 +125,12 @@ def start(m2msec_bin, service, ini, port, cwd):
 @pytest.fixture
 def tour(m2msec_bin, tmp_path):
     port, mef_port, maf_port = free_port(), free_port(), free_port()
-    coaps_port, wss_port, das_port = free_port(), free_port(), free_port()
+    coaps_port, wss_port, mqtt_port, das_port = free_port(), free_port(), free_port(), free_port()
     var = tmp_path / "var"
     res = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
                          env=run_sh(m2msec_bin, var, port, mef_port, maf_port, coaps_port=coaps_port,
-                                    wss_port=wss_port, das_port=das_port), capture_output=True, text=True,
+                                    wss_port=wss_port, mqtt_port=mqtt_port, das_port=das_port),
+                         capture_output=True, text=True,
                          timeout=120)
     assert res.returncode == 0, (res.stdout, res.stderr)
     os.symlink(os.path.dirname(m2msec_bin), tmp_path / "build")
@@ -118,9 +139,15 @@ def tour(m2msec_bin, tmp_path):
         procs.append(start(m2msec_bin, "mef", var / "run.ini", mef_port, tmp_path))
         procs.append(start(m2msec_bin, "maf", var / "run.ini", maf_port, tmp_path))
         procs.append(start(m2msec_bin, "das", var / "run.ini", das_port, tmp_path))
+        if MOSQUITTO is not None:  # the broker as run.sh starts it (var/mosquitto.conf)
+            procs.append(subprocess.Popen([MOSQUITTO, "-c", str(var / "mosquitto.conf")], cwd=tmp_path,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait_port(mqtt_port, procs[-1])
         procs.append(start(m2msec_bin, "cse", var / "run.ini", port, tmp_path))
         wait_port(wss_port, procs[-1])
-        yield tmp_path, var, res.stdout + res.stderr, port, mef_port, maf_port, coaps_port, wss_port
+        if MOSQUITTO is not None:  # the CSE connected over TLS-PSK and subscribed to its topics
+            wait_log(var / "mosquitto.log", "Sending SUBACK to id-in", procs[-1])
+        yield tmp_path, var, res.stdout + res.stderr, port, mef_port, maf_port, coaps_port, wss_port, mqtt_port
     finally:
         for p in procs:
             p.terminate()
@@ -128,11 +155,11 @@ def tour(m2msec_bin, tmp_path):
 
 
 def test_printed_tour_enrols_a_device_end_to_end(tour):
-    cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port = tour
+    cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port, mqtt_port = tour
     blocks = tour_blocks(out)
-    assert len(blocks) == 17, blocks
+    assert len(blocks) == 18, blocks
     (add, enrol, register, spoof, cert, maf_add, maf_key, maf_register, maf_audit, maf_enrol, revoke, look,
-     coaps, wss, dda_setup, dda_read, dda_audit) = blocks
+     coaps, wss, mqtt, dda_setup, dda_read, dda_audit) = blocks
     assert "--kpm-file %s/dev1.kpm" % var in add and "--enrolee-id Cmef1 --target /id-in" in add
 
     # 1. the operator adds the Kpm enrolee (the Kpm travels in its 0600 file)
@@ -234,8 +261,9 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
     assert answer["rsc"] == 2001 and answer["rqi"] == "w1", answer
     assert answer["pc"]["m2m:ae"]["aei"] == "Cws1", answer
 
-    # 12. direct dynamic authorization (TS-0003 7.3.2.2): the ACP of dda lets only CAdmin in;
-    # Cws1's RETRIEVE is granted by the DAS's policy, and the DAS audits one granted consultation
+    # 13 (before 12, which may skip without mosquitto). direct dynamic authorization (TS-0003
+    # 7.3.2.2): the ACP of dda lets only CAdmin in; Cws1's RETRIEVE is granted by the DAS's policy,
+    # and the DAS audits one granted consultation
     r = bash(dda_setup, cwd)
     assert re.findall(r"X-M2M-RSC: *(\d+)", r.stdout, re.I) == ["2001"] * 3, (r.stdout, r.stderr)
     r = bash(dda_read, cwd)
@@ -250,18 +278,33 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
     assert (a["kind"], a["outcome"], a["client"], a["originator"], a["resource"], a["acop"]) == \
         ("consultation", "granted", "//%s/id-in" % SP, "//%s/id-in/Cws1" % SP, "/id-in/cse-in/dda", 2), a
 
+    # 12. MQTT over TLS through the real broker (TS-0010): the PSK client registers on the topic of
+    # its Credential-ID; the CSE (a TLS-PSK client of the broker) resolves it to Cmqtt1
+    assert "-p %d " % mqtt_port in mqtt and '--psk "$(cat %s/mqtt1.key)"' % var in mqtt
+    assert "/oneM2M/reg_req/12-kpsa-mqtt1@%s/id-in/json" % SP in mqtt
+    if MOSQUITTO is None or shutil.which("mosquitto_rr") is None:
+        pytest.skip("mosquitto and mosquitto-clients (scripts/deps.sh) not installed")
+    r = bash(mqtt, cwd)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    answer = json.loads(r.stdout)
+    assert answer["rsc"] == 2001 and answer["rqi"] == "m1", answer
+    assert answer["pc"]["m2m:ae"]["aei"] == "Cmqtt1", answer
+    assert "u'kpsa-mqtt-cse@%s'" % SP in (var / "mosquitto.log").read_text()  # the CSE's PSK identity
+
     # no key anywhere the reader sees
     kpm = (var / "dev1.kpm").read_text().strip()
     text = out + (var / "mef.log").read_text() + (var / "maf.log").read_text()
+    text += (var / "mosquitto.log").read_text() + (var / "mqtt.acl").read_text()
     secrets = [kpm, (var / "ae1.km").read_text().strip(), kc, (var / "dev1-maf" / "kc").read_text().strip()]
     secrets += [(var / "dev1" / name).read_text().strip() for name in ("ke", "target.psk")]
     secrets.append((var / "coap1.key").read_text().strip())
+    secrets += [(var / name).read_text().strip() for name in ("mqtt1.key", "mqtt-cse.key")]
     for secret in secrets:
         assert secret.lower() not in text.lower()
 
 
 def test_tour_config_is_one_file_with_three_sections(tour):
-    cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port = tour
+    cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port, mqtt_port = tour
     text = (var / "run.ini").read_text()
     assert "[cse]" in text and "[mef]" in text and "[maf]" in text and "[das]" in text
     assert "mef-url = https://127.0.0.1:%d" % mef_port in text
@@ -270,9 +313,11 @@ def test_tour_config_is_one_file_with_three_sections(tour):
     assert "https-listen = 127.0.0.1:%d" % maf_port in text
     assert "maf-fqdns = maf.%s" % SP in text and "maf-name = maf.%s" % SP in text
     assert "coaps-listen = 127.0.0.1:%d" % coaps_port in text and "wss-listen = 127.0.0.1:%d" % wss_port in text
+    assert "mqtt-broker = mqtts://127.0.0.1:%d" % mqtt_port in text and "mqtt-acl-enforced = true" in text
+    assert "listener %d 127.0.0.1" % mqtt_port in (var / "mosquitto.conf").read_text()
     assert not (var / "cse.ini").exists()
     for name in ("dev1.kpm", "ae1.km", "mef.key", "maf.key", "server.key", "run.ini", "coap1.key", "ws1.key",
-                 "das.key"):
+                 "mqtt1.key", "mqtt-cse.key", "mqtt.psk", "das.key"):
         assert stat.S_IMODE(os.stat(var / name).st_mode) == 0o600, name
     assert not re.search(r"-psk [0-9a-f]{64}", out)
 
@@ -287,12 +332,13 @@ def port_open(port):
 
 def test_make_run_starts_all_three_and_sigint_stops_them(m2msec_bin, tmp_path):
     """scripts/run.sh as `make run` runs it: the MEF and the MAF in the background (logs in var/),
-    the CSE in the foreground; SIGINT to the script's process group (Ctrl-C) stops all three."""
-    port, mef_port, maf_port, wss_port = free_port(), free_port(), free_port(), free_port()
+    the CSE in the foreground; SIGINT to the script's process group (Ctrl-C) stops all three, and
+    the mosquitto broker run.sh starts for the MQTT step with them."""
+    port, mef_port, maf_port, wss_port, mqtt_port = free_port(), free_port(), free_port(), free_port(), free_port()
     das_port = free_port()
     proc = subprocess.Popen([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
                             env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, prepare_only=False,
-                                       wss_port=wss_port, das_port=das_port),
+                                       wss_port=wss_port, mqtt_port=mqtt_port, das_port=das_port),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_port(mef_port, proc, timeout=60)
@@ -300,15 +346,17 @@ def test_make_run_starts_all_three_and_sigint_stops_them(m2msec_bin, tmp_path):
         wait_port(das_port, proc, timeout=60)
         wait_port(port, proc, timeout=60)
         wait_port(wss_port, proc, timeout=60)
+        if MOSQUITTO is not None:
+            wait_port(mqtt_port, proc, timeout=60)
         assert (tmp_path / "var" / "mef.log").exists() and (tmp_path / "var" / "maf.log").exists()
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)
         deadline = time.monotonic() + 30          # bounded wait for the shutdowns, not a timing check
-        while (port_open(mef_port) or port_open(maf_port) or port_open(das_port)) and time.monotonic() < deadline:
+        while ((port_open(mef_port) or port_open(maf_port) or port_open(mqtt_port) or port_open(das_port)) and
+               time.monotonic() < deadline):
             time.sleep(0.1)
         assert not port_open(mef_port) and not port_open(maf_port) and not port_open(port)
-        assert not port_open(das_port)
-        assert not port_open(wss_port)
+        assert not port_open(wss_port) and not port_open(mqtt_port) and not port_open(das_port)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -350,3 +398,11 @@ def test_new_binding_ports_are_checked(m2msec_bin, tmp_path):
                        env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, coaps_port=same,
                                   wss_port=same), capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "M2MSEC_WSS_PORT %d is already the port of another service" % same in r.stderr
+    # the broker's port (M2MSEC_MQTT_PORT) is checked the same way
+    for mqtt, want in ((mef_port, "M2MSEC_MQTT_PORT %d is already the port of another service" % mef_port),
+                       ("y", "M2MSEC_MQTT_PORT must be a port number, not 'y'")):
+        r = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "run.sh"), os.path.dirname(m2msec_bin)],
+                           env=run_sh(m2msec_bin, tmp_path / "var", port, mef_port, maf_port, mqtt_port=mqtt),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and r.stderr.strip() == "run.sh: " + want, (r.returncode, r.stderr)
+        assert not (tmp_path / "var").exists()

@@ -133,3 +133,19 @@ def test_ts0003_7_1_2_acip_decides_over_dtls_as_over_https(registered):
         r = coap(c, "get", path, "Cdev2", dev(2))
         h = https(c, "GET", path, "Cdev2", dev(2))
         assert r is not None and r.rsc == want and h.rsc == want, (name, r, h)
+
+
+def test_rfc6347_4_2_8_a_restarted_client_on_the_same_port_gets_a_new_session(registered):
+    """A client that lost its DTLS state (the process was killed: no close_notify) and comes back
+    from the same address and port sends a ClientHello of epoch 0 to a session the server still
+    holds. RFC 6347 clause 4.2.8: the server answers with a cookie exchange on that address and,
+    once the cookie proves the client receives there, replaces the session. Before, such a
+    client got no answer until the old session idled out (300 s)."""
+    port = free_port()
+    for n in range(3):
+        r = coap(registered, "get", "/cse-in/cdev1", "Cdev1", dev(1), rqi="rs%d" % n, local_port=port)
+        assert r is not None and r.rsc == 2000, (n, r)
+    # the replaced session belongs to whoever completed the new handshake: another identity from
+    # the same port is judged by its own association, never by the old one's
+    r = coap(registered, "get", "/cse-in/cdev1", "Cdev2", dev(2), rqi="rs9", local_port=port)
+    assert r is not None and r.rsc == 4103, r

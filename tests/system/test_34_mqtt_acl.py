@@ -13,11 +13,12 @@ has processed it when mosquitto_pub returns) an allowed sentinel is published, a
 """
 import os
 import shutil
-import socket
 import stat
 import subprocess
 
 import pytest
+
+from cse_harness import free_port
 
 SP = "m2msec.example.com"
 K1 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -36,11 +37,6 @@ def ok(cp):
     return cp
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def pki(run, tmp_path):
@@ -48,7 +44,7 @@ def pki(run, tmp_path):
     ok(run("ca", "init", "--dir", ca, "--name", "Test CA", "--permit", SP))
     ok(run("ca", "issue", "--dir", ca, "--out", tmp_path / "broker", "--san", "IP:127.0.0.1", "--cn", "broker"))
     ok(run("ca", "issue", "--dir", ca, "--out", tmp_path / "cse", "--san", "id-in." + SP, "--cn", "id-in"))
-    # an unregistered device: its CN is its Credential-ID level on reg_req topics
+    # certificate clients unknown to the configuration: no topic at all (not even reg_req)
     ok(run("ca", "issue", "--dir", ca, "--out", tmp_path / "dev9", "--san", "dev9." + SP, "--cn", "dev9"))
     ok(run("ca", "issue", "--dir", ca, "--out", tmp_path / "dev8", "--san", "dev8." + SP, "--cn", "dev8"))
     return tmp_path
@@ -72,7 +68,11 @@ def test_acl_cli_contract(run, pki):
     text = acl.read_text()
     assert "user id-in\ntopic read /oneM2M/req/+/id-in/#\n" in text
     assert "user %s\ntopic write /oneM2M/req/CAE01/id-in/#\n" % KPSA1 in text
-    assert "pattern write /oneM2M/reg_req/%u/id-in/#\n" in text
+    # TS-0010 6.4.4/7.4: the ACL fills the Credential-ID (12-<KpsaID>, TS-0003 10.4); no %u pattern
+    # lets a username that looks like a Credential-ID claim it
+    assert "topic write /oneM2M/reg_req/12-%s/id-in/#\n" % KPSA1 in text
+    assert "topic read /oneM2M/reg_resp/12-%s/id-in/#\n" % KPSA1 in text
+    assert "pattern" not in text
     assert stat.S_IMODE(os.stat(pskout).st_mode) == 0o600
     assert pskout.read_text() == "%s:%s\n" % (KPSA1, K1)
     # missing required options: usage error
@@ -215,14 +215,19 @@ def test_only_the_cse_reads_its_request_topic(broker):
 
 
 def test_unregistered_client_only_registers_under_its_identity(broker):
-    """TS-0010 7.4 'all other cases' + 6.4.4: dev9 (certificate, unknown) may publish only on
-    /oneM2M/reg_req/dev9/...: not on req topics, not under another Credential-ID."""
+    """TS-0010 7.4 'all other cases' + 6.4.4: a PSK client may publish registration requests only
+    under its own Credential-ID /oneM2M/reg_req/12-<its KpsaID>/...: not under its bare identity,
+    not under another's Credential-ID; a certificate client unknown to the configuration (dev9)
+    has no registration topic at all."""
     dev9 = broker.cert_args("dev9")
+    ae1 = broker.psk_args(KPSA1, K1)
     s = broker.sub(broker.cert_args("cse"), ["/oneM2M/req/+/id-in/#", "/oneM2M/reg_req/+/id-in/#"], "C::id-in")
     broker.pub(dev9, "/oneM2M/req/dev9/id-in/json", "not-registered", "dev9")
-    broker.pub(dev9, "/oneM2M/reg_req/dev8/id-in/json", "other-credential", "dev9")
-    broker.pub(dev9, "/oneM2M/reg_req/dev9/id-in/json", "register", "dev9")
-    assert broker.first_message(s) == "/oneM2M/reg_req/dev9/id-in/json register"
+    broker.pub(dev9, "/oneM2M/reg_req/dev9/id-in/json", "unknown-certificate", "dev9")
+    broker.pub(ae1, "/oneM2M/reg_req/%s/id-in/json" % KPSA1, "bare-identity", "A::CAE01")
+    broker.pub(ae1, "/oneM2M/reg_req/12-%s/id-in/json" % KPSA3, "other-credential", "A::CAE01")
+    broker.pub(ae1, "/oneM2M/reg_req/12-%s/id-in/json" % KPSA1, "register", "A::CAE01")
+    assert broker.first_message(s) == "/oneM2M/reg_req/12-%s/id-in/json register" % KPSA1
 
 
 def test_acl_from_credential_store(run, pki):

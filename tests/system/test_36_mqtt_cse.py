@@ -72,17 +72,19 @@ def psk(c, b, ident):
 
 
 def test_ts0010_6_4_4_registration_over_reg_req(mqtt):
-    """An unregistered device (certificate CN dev9) registers over /oneM2M/reg_req/dev9/id-in:
-    2001 on reg_resp, the CSE assigns the AE-ID (the association knows only the Credential-ID)."""
+    """The PSK client kpsa3 registers over /oneM2M/reg_req/12-kpsa3@SP/id-in (the Credential-ID the
+    ACL lets it use): the CSE resolves the Credential-ID through the psk-file to its bound AE-ID
+    CAE03 (TS-0010 7.2, TS-0003 8.2.1) and answers 2001 on reg_resp. More in test_43_mqtt_psk."""
     c, b = mqtt
-    topic, a = ask(b, b.cert_args("dev9"), "dev9", "/oneM2M/reg_req/dev9/id-in/json",
-                   "/oneM2M/reg_resp/dev9/id-in/#",
-                   {"op": 1, "to": "/id-in", "fr": "C", "rqi": "reg1", "rvi": "3", "ty": 2,
-                    "pc": json.loads(AE_BODY % "dev9")})
-    assert topic == "/oneM2M/reg_resp/dev9/id-in/json"
+    cred = "12-kpsa3@" + SP
+    topic, a = ask(b, psk(c, b, "kpsa3@" + SP), "A::CAE03", "/oneM2M/reg_req/%s/id-in/json" % cred,
+                   "/oneM2M/reg_resp/%s/id-in/#" % cred,
+                   {"op": 1, "to": "/id-in", "fr": "CAE03", "rqi": "reg1", "rvi": "3", "ty": 2,
+                    "pc": json.loads(AE_BODY % "ae03")})
+    assert topic == "/oneM2M/reg_resp/%s/id-in/json" % cred
     assert a["rsc"] == 2001, a
     assert a["rqi"] == "reg1"
-    assert a["pc"]["m2m:ae"]["aei"].startswith("C")
+    assert a["pc"]["m2m:ae"]["aei"] == "CAE03"
 
 
 def test_ts0010_retrieve_over_req_and_acp(mqtt):

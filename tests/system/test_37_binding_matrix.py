@@ -5,7 +5,10 @@ with `https-listen`, `coaps-listen` and `wss-listen`; independent clients per bi
 adapter each): `openssl s_client -psk` and Python `requests` for HTTPS (TS-0009),
 `coap-client-openssl` with -u/-k and -O options for CoAP over DTLS (TS-0008), Python
 `websockets` with a TLS client certificate, and a small RFC 6455 client over `openssl s_client
--psk`, for WebSocket (TS-0020). Every binding hands its
+-psk`, for WebSocket (TS-0020); `mosquitto_rr` with a TLS certificate or PSK through a real
+mosquitto broker that enforces the ACL of `m2msec mqtt-acl`, for MQTT (TS-0010: the CSE is a
+client of the broker with `mqtt-broker`, the topic's originator level is the association).
+Every binding hands its
 security association to the same request path (TS-0003 8.2.1), the same originator rules
 (TS-0004 7.3.2.1) and the same access control (TS-0003 7.1).
 
@@ -13,11 +16,16 @@ A binding (or flavour) that is not implemented is skipped with the reason (MISSI
 where a binding still answers differently is run and skipped with the reason (DIVERGENT), so
 every gap shows in the count. The plain loopback listeners get their own small table at the end."""
 import json
+import os
+import pathlib
+import shutil
+import threading
 
 import pytest
 import requests
 
-from binding_clients import ascii_key, coap, exchange, run, tls_ctx, ws_psk_exchange, ws_url
+from binding_clients import (ascii_key, coap, exchange, mqtt_connect_refused, mqtt_rr, run, tls_ctx,
+                             ws_psk_exchange, ws_url)
 from cse_harness import (CSE_HOST, SP, Cse, Reply, build_request, free_port, make_cert_with_cryptography,
                          parse_http, wait_port)
 
@@ -121,6 +129,35 @@ class CoapsPsk:
         return coap(self.c, "get", "/cse-in/" + self.rn, self.origin, self.ident, key=ascii_key()) is None
 
 
+class CoapsCert(CoapsPsk):
+    """DTLS 1.2 with a client certificate (TS-0003 8.2.2.2; coap-client-openssl -c/-j/-C)."""
+    name, origin = "coaps-cert", "Cmxcc"
+
+    def __init__(self, c):
+        self.c = c
+
+    def ready(self):
+        self.ck = self.c.issue("mxcc", "m2m://%s/id-in/%s" % (SP, self.origin))
+
+    def request(self, method, path, origin, body=None, ty=None, rqi="m1", rvi="3", query=None):
+        r = coap(self.c, method.lower(), path + qs(query), origin, body=body, ty=ty, rqi=rqi, rvi=rvi, cert=self.ck,
+                 ca=self.c.path("ca/ca.crt"))
+        if r is None:
+            return None
+        opt = {k: r.opts[k].decode() if k in r.opts else None for k in (283, 271)}
+        return Answer(r.rsc, r.payload, opt[283], opt[271])
+
+    def refused_with_wrong_credential(self):
+        crt, key = make_cert_with_cryptography(self.c.path("ca"), self.c.path("mxcc-self"), self_signed=True,
+                                               san_uri="m2m://%s/id-in/%s" % (SP, self.origin))
+        return coap(self.c, "get", "/cse-in/" + self.rn, self.origin, cert=(crt, key),
+                    ca=self.c.path("ca/ca.crt")) is None
+
+
+FC_INT = {"fu", "lim", "lvl", "ofst", "fo", "sza", "szb"}
+FC_LIST = {"ty": int, "lbl": str, "cty": str}
+
+
 class WssCert:
     name, origin = "wss-cert", "Cmxwc"
 
@@ -140,8 +177,12 @@ class WssCert:
             fields.append(("ty", str(ty)))
         fc = {}
         for k, v in query or ():
-            if k == "fu":  # filter criteria go in "fc" (TS-0004 Table 8.2.2-1, TS-0020 clause 5.2)
-                fc[k] = v
+            # filter criteria go in "fc" (TS-0004 Table 6.3.5.8-1, TS-0020 clause 5.2): integers as
+            # JSON integers (anything else as it is, to be refused), lists as arrays
+            if k in FC_INT:
+                fc[k] = int(v) if str(v).isdigit() else v
+            elif k in FC_LIST:
+                fc.setdefault(k, []).extend(FC_LIST[k](x) for x in str(v).split("+"))
             else:
                 fields.append((k, str(v) if k == "rcn" else json.dumps([v])))
         if fc:
@@ -196,6 +237,50 @@ class WssPsk(WssCert):
         return ws_psk_exchange(self.c.wss_port, self.ident, "00" * 32, CSE_HOST, "{}") is None
 
 
+class MqttsCert(WssCert):
+    """MQTT over TLS through the broker (TS-0010): the same JSON primitive as WebSocket, published
+    on the adapter's own request topic (the ACL lets it publish nowhere else), the answer read
+    from its response topic. The broker knows the client by its certificate's CN (the ACL's
+    username), the ACL by the credential store record that names its owner AE-ID."""
+    name, origin, cn = "mqtts-cert", "Cmxmc", "mxmc"
+
+    def __init__(self, c):
+        self.c = c
+
+    def ready(self):
+        pass
+
+    def conn(self):
+        return self.c.broker.cert_args(self.cn)
+
+    def send(self, text):
+        return mqtt_rr(self.conn(), "mx-" + self.cn, "/oneM2M/req/%s/id-in/json" % self.origin,
+                       "/oneM2M/resp/%s/id-in/json" % self.origin, text)
+
+    def refused_with_wrong_credential(self):
+        # a self-signed certificate naming the same AE-ID: the broker refuses the handshake
+        make_cert_with_cryptography(self.c.path("ca"), self.c.path(self.cn + "-self"), self_signed=True,
+                                    san_uri="m2m://%s/id-in/%s" % (SP, self.origin))
+        return mqtt_connect_refused(self.c.broker.cert_args(self.cn + "-self"), "mx-" + self.cn,
+                                    "/oneM2M/req/%s/id-in/json" % self.origin)
+
+
+class MqttsPsk(MqttsCert):
+    """MQTT over TLS-PSK between the AE and the broker (the broker's psk_file from `m2msec mqtt-acl`;
+    the CSE's own broker connection uses its certificate)."""
+    name, origin, cn = "mqtts-psk", "Cmxmp", "mxmp"
+
+    def __init__(self, c):
+        self.c, self.ident = c, "kpsa-mxmp@" + SP
+        c.add_psk(self.ident, self.origin)
+
+    def conn(self, key=None):
+        return self.c.broker.psk_args(self.ident, key or self.c.psks[self.ident][0])
+
+    def refused_with_wrong_credential(self):
+        return mqtt_connect_refused(self.conn("00" * 32), "mx-" + self.cn, "/oneM2M/req/%s/id-in/json" % self.origin)
+
+
 class Missing:
     """A binding flavour that is not implemented: every case is skipped with this reason."""
 
@@ -203,13 +288,57 @@ class Missing:
         self.name, self.reason = name, reason
 
 
-ADAPTERS = [HttpsPsk, HttpsCert, CoapsPsk, WssCert, WssPsk]
+ADAPTERS = [HttpsPsk, HttpsCert, CoapsPsk, CoapsCert, WssCert, WssPsk]
 MISSING = [
-    Missing("mqtts", "the CSE's own broker connection (mqtt-broker = mqtts://...) is not implemented yet "
-            "(docs/mqtt-binding.md: mapping and mqtt-acl only)"),
-    Missing("coaps-cert", "certificate SAEF over DTLS is not implemented (docs/coap-dtls.md Limits: PSK suites only)"),
 ]
+MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+if MOSQUITTO and shutil.which("mosquitto_rr"):
+    ADAPTERS += [MqttsCert, MqttsPsk]
+else:
+    MISSING += [Missing(n, "mosquitto and mosquitto-clients (scripts/deps.sh) are required") for n in
+                ("mqtts-cert", "mqtts-psk")]
 BINDINGS = [a.name for a in ADAPTERS] + [m.name for m in MISSING]
+
+
+def start_broker(c):
+    """A real mosquitto with the ACL and psk_file `m2msec mqtt-acl` writes for this CSE (as in
+    test_36); returns the CSE's mqtt-broker configuration lines. The ACL is a snapshot of the
+    psk-file and the credential store, so every adapter's credential exists before it runs."""
+    from test_34_mqtt_acl import Broker
+    c.broker = None
+    if not any(isinstance(a, MqttsCert) for a in c.adapters.values()):
+        return ""
+    c.m2m("ca", "issue", "--dir", c.path("ca"), "--out", c.path("broker"), "--san", "IP:127.0.0.1", "--cn", "broker")
+    c.m2m("ca", "issue", "--dir", c.path("ca"), "--out", c.path(MqttsCert.cn), "--san",
+          "m2m://%s/id-in/%s" % (SP, MqttsCert.origin), "--cn", MqttsCert.cn)
+    c.m2m("cred", "add", "--store", c.path("mqtt-creds.db"), "--kind", "cert", "--cert", c.path(MqttsCert.cn + ".crt"),
+          "--owner", MqttsCert.origin)
+    with open(c.path("psk.txt"), "w") as f:  # what c.start writes, needed by mqtt-acl first
+        f.writelines("%s %s %s\n" % (i, k, bound) for i, (k, bound) in c.psks.items())
+    os.chmod(c.path("psk.txt"), 0o600)
+    with open(c.path("acl.ini"), "w") as f:
+        f.write("cse-id = /id-in\nsp-id = //%s\nstore = %s\ncert = %s\nkey = %s\npsk-file = %s\ncred-store = %s\n" %
+                (SP, c.path("cse.db"), c.path("server.crt"), c.path("server.key"), c.path("psk.txt"),
+                 c.path("mqtt-creds.db")))
+    c.m2m("mqtt-acl", "--config", c.path("acl.ini"), "--acl-out", c.path("acl"), "--psk-out", c.path("mqtt.psk"))
+    c.broker = Broker(pathlib.Path(c.dir), c.path("acl"), c.path("mqtt.psk"))
+    return ("mqtt-broker = mqtts://127.0.0.1:%d\nmqtt-ca = %s\nmqtt-cert = %s\nmqtt-key = %s\nmqtt-acl-enforced = true\n"
+            % (c.broker.cert_port, c.path("ca/ca.crt"), c.path("server.crt"), c.path("server.key")))
+
+
+def broker_ready(c):
+    """Wait until the CSE subscribed to its request topics (on the broker's log, never timed), then
+    keep draining the log so the broker never blocks on a full pipe."""
+    if c.broker is None:
+        return
+    from test_36_mqtt_cse import wait_broker_log
+    guard = threading.Timer(300, c.broker.proc.terminate)  # hang guard only, never an assertion
+    guard.start()
+    try:
+        wait_broker_log(c.broker, "Sending SUBACK to id-in")
+    finally:
+        guard.cancel()
+    threading.Thread(target=lambda: [c.broker.log.append(line) for line in c.broker.proc.stderr], daemon=True).start()
 
 
 @pytest.fixture(scope="module")
@@ -221,9 +350,16 @@ def cse(m2msec_bin, tmp_path_factory):
     c.add_psk("kpsa-mxother@" + SP, "Cmxother")
     c.adapters = {a.name: a(c) for a in ADAPTERS}
     c.coaps_port, c.coap_port, c.wss_port = free_port(), free_port(), free_port()
-    c.start("coaps-listen = 127.0.0.1:%d\ncoap-listen = 127.0.0.1:%d\nwss-listen = 127.0.0.1:%d\n" % (
-        c.coaps_port, c.coap_port, c.wss_port))
-    wait_port(c.wss_port, c.proc)
+    mqtt = start_broker(c)
+    try:
+        c.start("coaps-listen = 127.0.0.1:%d\ncoap-listen = 127.0.0.1:%d\nwss-listen = 127.0.0.1:%d\n" % (
+            c.coaps_port, c.coap_port, c.wss_port) + mqtt)
+        wait_port(c.wss_port, c.proc)
+        broker_ready(c)
+    except BaseException:
+        if c.broker is not None:
+            c.broker.stop()
+        raise
     for a in c.adapters.values():
         if hasattr(a, "ready"):
             a.ready()
@@ -248,6 +384,8 @@ def cse(m2msec_bin, tmp_path_factory):
     c.registered = {}
     yield c
     assert c.stop() == 0
+    if c.broker is not None:
+        c.broker.stop()
 
 
 @pytest.fixture(params=BINDINGS)
@@ -358,6 +496,25 @@ def case_discovery(b, c):
     assert "cse-in/" + b.rn in uril and not [u for u in uril if "mxother" in u or "mxrole" in u], uril
 
 
+def case_filter_criteria(b, c):
+    # TS-0004 Table 6.3.5.8-1 in each binding's own encoding (the HTTP and CoAP query, the JSON
+    # "fc" of WebSocket and MQTT): the same conditions select the same resources, the same bad
+    # value is refused the same way
+    ae = "/cse-in/" + b.rn
+    for rn, extra in (("fca", ',"lbl":["mxf"]'), ("fcb", "")):
+        r = b.request("POST", ae, b.origin, '{"m2m:cnt":{"rn":"%s"%s}}' % (rn, extra), ty=3)
+        assert r.rsc == 2001, r
+    r = b.request("GET", ae, b.origin, query=[("fu", 1), ("ty", 3), ("lbl", "mxf")])
+    assert r.rsc == 2000, r
+    uril = json.loads(r.body)["m2m:uril"]
+    assert [u for u in uril if "/fc" in u] == ["cse-in/%s/fca" % b.rn], uril
+    r = b.request("GET", ae, b.origin, query=[("fu", 1), ("ty", 3), ("lim", 1)])
+    assert r.rsc == 2000 and len(json.loads(r.body)["m2m:uril"]) == 1, r
+    r = b.request("GET", ae, b.origin, query=[("fu", 1), ("ty", 4), ("lbl", "mxf")])
+    assert r.rsc == 2000 and json.loads(r.body).get("m2m:uril", []) == [], r
+    assert b.request("GET", ae, b.origin, query=[("fu", 1), ("lim", "x")]).rsc == 4000
+
+
 def case_unknown_target(b, c):
     assert b.request("GET", "/cse-in/" + b.rn + "/nothing-here", b.origin).rsc == 4004
 
@@ -416,14 +573,7 @@ CASES = {n[len("case_"):]: f for n, f in sorted(globals().items()) if n.startswi
 # Where a binding answers differently from the others: run, and counted as skipped with the reason
 # while it still differs (so the gap shows in the count); once it is fixed the test fails until
 # the entry goes.
-DIVERGENT = {
-    ("ty_on_retrieve_delete", "https-psk"): "the HTTP binding ignores Content-Type (and so its ty) on GET and "
-    "DELETE (2000 / 4004) where CoAP (oneM2M-TY) and WebSocket (ty) refuse it with 4000; src/bindings/http_parse.c",
-}
-DIVERGENT[("ty_on_retrieve_delete", "https-cert")] = DIVERGENT[("ty_on_retrieve_delete", "https-psk")]
-for _w in ("wss-cert", "wss-psk"):
-    DIVERGENT[("discovery", _w)] = ("filter criteria (\"fc\") are not implemented in the JSON primitive mapping "
-                                    "the WebSocket binding shares with MQTT (5001); src/bindings/mqtt_map.c")
+DIVERGENT = {}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -180,8 +180,9 @@ static void test_plain_request_roundtrip(void **state)
 	assert_int_equal(rsc, 2000);
 }
 
-/* RFC 7959 is not implemented: a later block is refused (4.02) and never reaches the handler,
- * so a part of a body is never taken for the whole. An empty CON (ping) gets a Reset. */
+/* RFC 7959 clause 2.5: the last Block1 block of a transfer never started is 4.08 Request Entity
+ * Incomplete (RSC 4000) and never reaches the handler, so a part of a body is never taken for the
+ * whole (bindings/coap_block.c). An empty CON (ping) gets a Reset. */
 static void test_later_block_and_ping(void **state)
 {
 	struct seen s = {0};
@@ -216,9 +217,9 @@ static void test_later_block_and_ping(void **state)
 	pfd.events = POLLIN;
 	assert_int_equal(sendto(fd, buf, n, 0, (struct sockaddr *)&a, sizeof(a)), (ssize_t)n);
 	assert_int_equal(poll(&pfd, 1, 20000), 1);
-	assert_int_equal(recv(fd, rx, sizeof(rx), 0), 5);
+	assert_true(recv(fd, rx, sizeof(rx), 0) > 5);
 	assert_int_equal((rx[0] >> 4) & 3, 2);     /* ACK */
-	assert_int_equal(rx[1], (4 << 5) | 2);     /* 4.02 */
+	assert_int_equal(rx[1], (4 << 5) | 8);     /* 4.08 */
 	assert_int_equal(rx[3], 0x07);             /* same Message ID */
 	assert_int_equal(rx[4], 0x5a);             /* same token */
 	/* ping: an empty CON gets a Reset with its Message ID */

@@ -357,7 +357,8 @@ static void test_store_sync(void **state)
 }
 
 /* The CoAP binding's listeners (TS-0008 clause 7, docs/config.md): coap-listen is loopback only
- * like http-listen; coaps-listen needs a PSK source (DTLS-PSK only) and the HTTPS resolver chain. */
+ * like http-listen; coaps-listen needs a way to authenticate clients (a PSK source or trust
+ * anchors) and the HTTPS listener whose policy it shares. */
 static void test_coap_listen_keys(void **state)
 {
 	m2m_cse_config c;
@@ -367,7 +368,7 @@ static void test_coap_listen_keys(void **state)
 		{"psk-file = p\ncoap-listen = 10.0.0.1:5683\n", "line 2: coap-listen must be a loopback"},
 		{"psk-file = p\ncoap-listen = nonsense\n", "line 2: coap-listen must be host:port"},
 		{"psk-file = p\ncoaps-listen = nonsense\n", "line 2: coaps-listen must be host:port"},
-		{"cert = c\nkey = k\ncoaps-listen = 127.0.0.1:5684\n", "line 3: coaps-listen needs psk-file"},
+		{"cert = c\nkey = k\ncoaps-listen = 127.0.0.1:5684\n", "line 3: coaps-listen needs psk-file, cred-store"},
 		{"psk-file = p\nhttp-listen = 127.0.0.1:1\nhttps-listen = off\ncoaps-listen = 127.0.0.1:5684\n",
 		 "line 4: coaps-listen needs https-listen"},
 	};
@@ -385,6 +386,10 @@ static void test_coap_listen_keys(void **state)
 			       sizeof(err)), M2M_OK);
 	assert_string_equal(c.coaps_listen, "0.0.0.0:5684");
 	assert_string_equal(c.coap_listen, "[::1]:5683");
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	/* certificates alone (TS-0003 8.2.2.2 over DTLS): trust anchors are a way to authenticate */
+	assert_int_equal(parse(&c, "cert = c\nkey = k\ntrust-anchors = t\ncoaps-listen = 127.0.0.1:5684\n", err,
+			       sizeof(err)), M2M_OK);
 	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
 	assert_int_equal(parse(&c, "coap-listen = 127.0.0.1:1\ncoap-listen = 127.0.0.1:2\n", err, sizeof(err)),
 			 M2M_E_CONFIG);

@@ -192,9 +192,35 @@ static void test_mqtt_keys(void **state)
 		{"cse-id = /id:x\npsk-file = p\nmqtt-broker = mqtts://h.example:8883\nmqtt-ca = a\nmqtt-cert = c\n"
 		 "mqtt-key = k\nmqtt-acl-enforced = true\n",
 		 "line 1: cse-id cannot be an MQTT topic level"},
+		/* a PSK towards the broker (TS-0010 7.3 "any SAEF"): identity + key file, alone */
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8884\nmqtt-psk-identity = kpsa-cse@sp.example\n"
+		 "mqtt-acl-enforced = true\n",
+		 "line 3: mqtt-psk-identity and mqtt-psk-file must be given together"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8884\nmqtt-psk-file = k.hex\n",
+		 "line 3: mqtt-psk-identity and mqtt-psk-file must be given together"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8884\nmqtt-psk-identity = i@sp.example\n"
+		 "mqtt-psk-file = k.hex\nmqtt-cert = c\nmqtt-key = k\nmqtt-acl-enforced = true\n",
+		 "line 3: the CSE authenticates to its broker with mqtt-cert or with a PSK, not both"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8884\nmqtt-ca = a\nmqtt-psk-identity = i@sp.example\n"
+		 "mqtt-psk-file = k.hex\nmqtt-acl-enforced = true\n",
+		 "line 3: mqtt-ca is not used with a PSK"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8884\nmqtt-psk-identity = a:b\n"
+		 "mqtt-psk-file = k.hex\nmqtt-acl-enforced = true\n",
+		 "line 3: mqtt-psk-identity must be printable ASCII without space or ':'"},
+		{"psk-file = p\nmqtt-psk-identity = i@sp.example\nmqtt-psk-file = k.hex\n", "line 2: needs mqtt-broker"},
+		{"psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8884\nmqtt-psk-identity = i@sp.example\n"
+		 "mqtt-psk-file = k.hex\n",
+		 "line 2: mqtt-broker needs mqtt-acl-enforced = true"},
 	};
+	const char *ok_psk = "psk-file = p\nmqtt-broker = mqtts://127.0.0.1:8884\nmqtt-psk-identity = i@sp.example\n"
+			     "mqtt-psk-file = k.hex\nmqtt-acl-enforced = true\n";
 
 	(void)state;
+	m2m_cse_config_defaults(&c);
+	assert_int_equal(parse(&c, ok_psk, err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.mqtt_psk_identity, "i@sp.example");
+	assert_string_equal(c.mqtt_psk_file, "k.hex");
 	m2m_cse_config_defaults(&c);
 	assert_string_equal(c.mqtt_broker, "off");
 	assert_string_equal(c.mqtt_ca, "");

@@ -57,6 +57,12 @@ static void test_null_and_bad_primitives(void **state)
 	f->req.fc.nty = 1;
 	f->req.fc.ty[0] = 3;
 	assert_rsc(f, fx_send(f), M2M_RSC_BAD_REQUEST);
+	/* TS-0004 Table 7.2.1.1-1: Resource Type is NP outside CREATE, whatever the binding mapped */
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "CAdmin", M2M_TY_AE, NULL), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, fx_req(f, M2M_OP_DELETE, "cse-in", "CAdmin", M2M_TY_CNT, NULL), M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in", "CAdmin", M2M_TY_CSEBASE, "{\"m2m:cb\":{\"lbl\":[\"x\"]}}"),
+		   M2M_RSC_BAD_REQUEST);
+	assert_rsc(f, fx_req(f, M2M_OP_NOTIFY, "cse-in", "CAdmin", M2M_TY_AE, "{}"), M2M_RSC_BAD_REQUEST);
 	fx_prepare(f, M2M_OP_DELETE, "cse-in", "CAdmin", 0, NULL);
 	f->req.fc.fu = 1;
 	assert_rsc(f, fx_send(f), M2M_RSC_BAD_REQUEST);

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "tls_test.h"
@@ -53,8 +54,11 @@ static void *mef_run(void *arg)
 		char buf[2048];
 		int n = 0, k;
 
+		struct timeval tmo = {.tv_sec = 30}; /* a hang guard only: the client closes long before */
+
 		if (fd < 0)
 			return NULL;
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 		pthread_mutex_lock(&mef.mu);
 		if (mef.stop) {
 			pthread_mutex_unlock(&mef.mu);

@@ -361,6 +361,11 @@ static int check_primitive(m2mi_ctx *c)
 		      fc->arp;
 	json_t *inner;
 
+	/* TS-0004 Table 7.2.1.1-1: Resource Type is M in CREATE and NP (not present) in every other
+	 * operation; a primitive that carries it elsewhere is malformed (4000), whatever the binding
+	 * it came over (the bindings only map it: HTTP Content-Type ty, CoAP oneM2M-TY, JSON "ty"). */
+	if (req->op != M2M_OP_CREATE && req->ty != 0)
+		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "Resource Type is present in CREATE requests only");
 	if (req->op == M2M_OP_NOTIFY)
 		return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "NOTIFY to the CSE is not supported");
 	if (req->op < M2M_OP_CREATE || req->op > M2M_OP_DELETE)
