@@ -344,7 +344,8 @@ static const struct derive_cmd derive_cmds[] = {
 	 "usage: m2msec key derive gba-naf --ks HEX|- [--ks-file PATH] --rand HEX16 --impi IMPI --naf-id HEX "
 	 "[--gba-u]\n"
 	 "Ks_NAF = HMAC-SHA-256(Ks, 0x01||\"gba-me\"||L0||RAND||L1||IMPI||L2||NAF_Id||L3) (3GPP TS 33.220\n"
-	 "Annex B, TS-0003 8.3.2.3); --gba-u uses \"gba-u\" (Ks_ext_NAF); NAF_Id = FQDN || Ua protocol id\n"},
+	 "Annex B, TS-0003 8.3.2.3); --gba-u uses \"gba-u\" (Ks_int_NAF; Ks_ext_NAF takes \"gba-me\");\n"
+	 "NAF_Id = FQDN || Ua protocol id\n"},
 };
 
 static void derive_usage(FILE *f)
