@@ -175,3 +175,30 @@ def test_help(run):
     assert res.returncode == 0 and "TS 35.206" in res.stdout
     res = run("key", "--help")
     assert res.returncode == 0 and "milenage" in res.stdout
+
+
+def test_gba_chain_ks_naf_independent(run):
+    """TS 35.207 set 1 -> Ks = CK || IK (TS 33.220 4.5.2) -> Ks_NAF (Annex B.3) for NAF_Id =
+    FQDN || the oneM2M Ua id (0xFF 00 00 00 01, docs/procedures/gba.md), computed with Python's
+    hmac here; Ks_ext_NAF is the same value and only --gba-u (Ks_int_NAF) takes "gba-u"."""
+    import hashlib
+    import hmac
+    k, rand, sqn, amf, op, opc = TS35207[0][:6]
+    out = ok_json(mil(run, "--k", k, "--opc", opc, "--rand", rand, "--sqn", sqn, "--amf", amf))
+    ks = bytes.fromhex(out["ck"] + out["ik"])
+    impi = b"001010000000001@ims.mnc001.mcc001.3gppnetwork.org"
+    naf = b"maf.example.com" + bytes([0xFF, 0, 0, 0, 1])
+
+    def kdf(p0):
+        s = b"\x01"
+        for p in (p0, bytes.fromhex(rand), impi, naf):
+            s += p + len(p).to_bytes(2, "big")
+        return hmac.new(ks, s, hashlib.sha256).hexdigest()
+    args = ["key", "derive", "gba-naf", "--ks", ks.hex(), "--rand", rand, "--impi", impi.decode(),
+            "--naf-id", naf.hex()]
+    res = run(*args)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == kdf(b"gba-me")
+    res = run(*args, "--gba-u")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == kdf(b"gba-u")
