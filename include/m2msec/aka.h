@@ -46,6 +46,11 @@ typedef struct m2m_aka_result {
 M2M_API M2M_WUR m2m_err m2m_aka_sqn_encode(uint64_t sqn, uint8_t out[M2M_MILENAGE_SQN_LEN]);
 M2M_API uint64_t m2m_aka_sqn_decode(const uint8_t in[M2M_MILENAGE_SQN_LEN]);
 
+/* The scheme above in one place: SQN_HE + 1 for the next vector (M2M_E_RANGE when SQN_HE is
+ * M2M_AKA_SQN_MAX: the subscriber needs a new K), and the USIM's freshness test. */
+M2M_API M2M_WUR m2m_err m2m_aka_sqn_next(uint64_t sqn_he, uint64_t *next);
+M2M_API bool m2m_aka_sqn_fresh(uint64_t sqn_ms, uint64_t sqn);
+
 /* ---- HSS side ---------------------------------------------------------------------------------- */
 
 /*

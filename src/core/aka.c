@@ -45,6 +45,23 @@ uint64_t m2m_aka_sqn_decode(const uint8_t in[M2M_MILENAGE_SQN_LEN])
 	return v;
 }
 
+m2m_err m2m_aka_sqn_next(uint64_t sqn_he, uint64_t *next)
+{
+	if (next == NULL)
+		return M2M_E_INVAL;
+	*next = 0;
+	if (sqn_he >= M2M_AKA_SQN_MAX)
+		return M2M_E_RANGE;
+	*next = sqn_he + 1;
+	return M2M_OK;
+}
+
+bool m2m_aka_sqn_fresh(uint64_t sqn_ms, uint64_t sqn)
+{
+	/* SQN_MS < SQN <= SQN_MS + delta (TS 33.102 Annex C.2.2 limit; no wrap-around) */
+	return sqn > sqn_ms && sqn <= M2M_AKA_SQN_MAX && sqn - sqn_ms <= M2M_AKA_SQN_DELTA;
+}
+
 void m2m_aka_av_clear(m2m_aka_av *av)
 {
 	if (av == NULL)
@@ -199,7 +216,7 @@ m2m_err m2m_usim_authenticate(m2m_usim *u, const uint8_t rand[M2M_MILENAGE_RAND_
 	}
 	/* Freshness (the scheme in m2msec/aka.h): SQN_MS < SQN <= SQN_MS + delta. */
 	sqn = m2m_aka_sqn_decode(sq);
-	if (sqn <= u->sqn_ms || sqn - u->sqn_ms > M2M_AKA_SQN_DELTA) {
+	if (!m2m_aka_sqn_fresh(u->sqn_ms, sqn)) {
 		m2m_aka_result_clear(out);
 		if ((r = make_auts(u, rand, out->auts)) == M2M_OK)
 			r = M2M_E_AKA_SYNC;

@@ -252,6 +252,18 @@ static void test_errors(void **state)
 	m2m_aka_av av;
 	uint64_t s;
 
+	uint64_t next = 9;
+
+	assert_int_equal(m2m_aka_sqn_next(41, &next), M2M_OK);
+	assert_int_equal(next, 42);
+	assert_int_equal(m2m_aka_sqn_next(M2M_AKA_SQN_MAX, &next), M2M_E_RANGE);
+	assert_int_equal(next, 0);
+	assert_true(m2m_aka_sqn_fresh(5, 6));
+	assert_false(m2m_aka_sqn_fresh(5, 5));
+	assert_false(m2m_aka_sqn_fresh(5, 4));
+	assert_true(m2m_aka_sqn_fresh(5, 5 + M2M_AKA_SQN_DELTA));
+	assert_false(m2m_aka_sqn_fresh(5, 6 + M2M_AKA_SQN_DELTA));
+	assert_false(m2m_aka_sqn_fresh(M2M_AKA_SQN_MAX - 1, M2M_AKA_SQN_MAX + 1));
 	assert_int_equal(m2m_aka_sqn_encode(M2M_AKA_SQN_MAX + 1, sq), M2M_E_RANGE);
 	assert_int_equal(m2m_aka_sqn_encode(M2M_AKA_SQN_MAX, sq), M2M_OK);
 	assert_int_equal(m2m_aka_sqn_decode(sq), M2M_AKA_SQN_MAX);
