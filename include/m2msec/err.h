@@ -87,7 +87,10 @@ typedef int m2m_err;
 	X(M2M_E_TOKEN_NOT_YET_VALID, -143, "token is not yet valid") \
 	X(M2M_E_TOKEN_REVOKED, -144, "token has been revoked") \
 	X(M2M_E_TOKEN_KEY, -145, "token signing key is unusable or does not match its certificate") \
-	X(M2M_E_TOKEN_TRUST, -146, "token issuer trust file (das-trust) is invalid")
+	X(M2M_E_TOKEN_TRUST, -146, "token issuer trust file (das-trust) is invalid") \
+	/* GBA and UMTS AKA (core/aka.c, core/digest_aka.c), 3GPP TS 33.102, TS 33.220, RFC 3310 */ \
+	X(M2M_E_AKA_MAC, -160, "AKA authentication failed (MAC does not verify)") \
+	X(M2M_E_AKA_SYNC, -161, "AKA sequence number out of range (resynchronisation needed)")
 
 enum m2m_err_code {
 #define M2M_ERR_ENUM(name, value, text) name = (value),

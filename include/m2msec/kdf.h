@@ -38,8 +38,8 @@
 #define M2M_KDF_LABEL_E2E_MSG_CONF "E2E Message Confidentiality Key"
 #define M2M_KDF_LABEL_E2E_ATT_AUTH "E2E Attribute Authenticity Key"
 #define M2M_KDF_LABEL_E2E_ATT_CONF "E2E Attribute Confidentiality Key"
-#define M2M_KDF_GBA_ME "gba-me" /* P0 for Ks_NAF */
-#define M2M_KDF_GBA_U "gba-u"   /* P0 for Ks_ext_NAF / Ks_int_NAF */
+#define M2M_KDF_GBA_ME "gba-me" /* P0 for Ks_NAF and Ks_ext_NAF */
+#define M2M_KDF_GBA_U "gba-u"   /* P0 for Ks_int_NAF (Ks_ext_NAF takes "gba-me", TS 33.220 B.3) */
 
 /* Every derived key is HMAC-SHA-256 output: 32 bytes. */
 #define M2M_KDF_OUT_LEN 32
@@ -116,7 +116,8 @@ M2M_API void m2m_kdf_e2e_keys_clear(m2m_kdf_e2e_keys *keys);
 /*
  * 3GPP TS 33.220 Annex B (TS-0003 clause 8.3.2.3, GBA RSPF): Ks_NAF = HMAC-SHA-256(Ks, S),
  * S = 0x01 || P0 || L0 || RAND || L1 || IMPI || L2 || NAF_Id || L3, Li two-byte big-endian lengths.
- * P0 = "gba-me" (Ks_NAF), or "gba-u" when gba_u (Ks_ext_NAF / Ks_int_NAF). ks = CK || IK must be
+ * P0 = "gba-me" (Ks_NAF of GBA_ME and Ks_ext_NAF of GBA_U), or "gba-u" when gba_u (Ks_int_NAF
+ * only: TS 33.220 Annex B.3; m2m_gba_naf_key in m2msec/gba.h picks P0 by key kind). ks = CK || IK must be
  * 32 bytes (M2M_E_KEY_LEN). impi is NUL-terminated UTF-8 (not normalised). naf_id is
  * NAF FQDN || Ua security protocol identifier, 1..M2M_KDF_INPUT_MAX bytes.
  */

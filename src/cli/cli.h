@@ -16,6 +16,8 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 typedef int (*cli_main_fn)(int argc, char **argv);
 
 int cli_key_main(int argc, char **argv);
+/* `m2msec key milenage` (cmd_key_milenage.c) */
+int cli_key_milenage(int argc, char **argv);
 int cli_id_main(int argc, char **argv);
 int cli_cred_main(int argc, char **argv);
 int cli_ca_main(int argc, char **argv);

@@ -55,9 +55,10 @@ struct derive_cmd {
 };
 
 static const char key_usage[] =
-	"usage: m2msec key <derive|split> ...\n\n"
+	"usage: m2msec key <derive|split|milenage> ...\n\n"
 	"  derive KIND ...   derive a TS-0003 clause 10.3 key (m2msec key derive --help)\n"
-	"  split ...         split a 48-byte TLS exporter output into key and key id (clause 10.3.1)\n\n"
+	"  split ...         split a 48-byte TLS exporter output into key and key id (clause 10.3.1)\n"
+	"  milenage ...      MILENAGE f1-f5, f1*, f5* (3GPP TS 35.206; m2msec key milenage --help)\n\n"
 	"A key option X takes hex, or '-' to read the hex from stdin; --X-file PATH reads it from a\n"
 	"file that must be mode 0600 or stricter. Derived keys print as lowercase hex.\n";
 
@@ -343,7 +344,8 @@ static const struct derive_cmd derive_cmds[] = {
 	 "usage: m2msec key derive gba-naf --ks HEX|- [--ks-file PATH] --rand HEX16 --impi IMPI --naf-id HEX "
 	 "[--gba-u]\n"
 	 "Ks_NAF = HMAC-SHA-256(Ks, 0x01||\"gba-me\"||L0||RAND||L1||IMPI||L2||NAF_Id||L3) (3GPP TS 33.220\n"
-	 "Annex B, TS-0003 8.3.2.3); --gba-u uses \"gba-u\" (Ks_ext_NAF); NAF_Id = FQDN || Ua protocol id\n"},
+	 "Annex B, TS-0003 8.3.2.3); --gba-u uses \"gba-u\" (Ks_int_NAF; Ks_ext_NAF takes \"gba-me\");\n"
+	 "NAF_Id = FQDN || Ua protocol id\n"},
 };
 
 static void derive_usage(FILE *f)
@@ -435,6 +437,8 @@ int cli_key_main(int argc, char **argv)
 		return key_derive(argc - 1, argv + 1);
 	if (strcmp(argv[1], "split") == 0)
 		return key_split(argc - 1, argv + 1);
+	if (strcmp(argv[1], "milenage") == 0) /* cmd_key_milenage.c */
+		return cli_key_milenage(argc - 1, argv + 1);
 	cli_errorf("key: unknown subcommand '%s' (see m2msec key --help)", argv[1]);
 	return CLI_USAGE;
 }

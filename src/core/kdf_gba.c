@@ -5,8 +5,8 @@
  * Kpsa: the MEF plays the BSF, Ke = Ks = CK || IK, and the Enrolment Target is the NAF.
  *
  *   Ks_NAF     = KDF(Ks, "gba-me", RAND, IMPI, NAF_Id)       (GBA_ME)
- *   Ks_ext_NAF = KDF(Ks, "gba-u",  RAND, IMPI, NAF_Id)       (GBA_U; Ks_int_NAF has the same form
- *                                                             computed inside the UICC)
+ *   Ks_ext_NAF = KDF(Ks, "gba-me", RAND, IMPI, NAF_Id)       (GBA_U, handed to the ME)
+ *   Ks_int_NAF = KDF(Ks, "gba-u",  RAND, IMPI, NAF_Id)       (GBA_U, kept in the UICC)
  *   KDF(Key, P0..P3) = HMAC-SHA-256(Key, FC || P0 || L0 || P1 || L1 || P2 || L2 || P3 || L3)
  * with FC = 0x01 and Li the length of Pi as two big-endian bytes (TS 33.220 Annex B.2).
  * NAF_Id = NAF FQDN || Ua security protocol identifier, supplied by the caller as bytes.
