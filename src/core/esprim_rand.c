@@ -92,8 +92,11 @@ json_t *m2mi_esprim_rand_to_json(const m2m_esprim_rand *r, bool originator)
 	struct tm tm;
 	time_t t = (time_t)r->expiry;
 
+	/* m2m:timestamp is ISO 8601 basic with a four-digit year */
 	if (!m2mi_ncname(r->id, M2M_ESPRIM_ID_MAX) || !m2mi_ncname(r->value, M2M_ESPRIM_VALUE_MAX) ||
-	    gmtime_r(&t, &tm) == NULL || strftime(ts, sizeof(ts), "%Y%m%dT%H%M%S", &tm) == 0)
+	    r->expiry < 0 || gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
+	    snprintf(ts, sizeof(ts), "%04d%02d%02dT%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		     tm.tm_hour, tm.tm_min, tm.tm_sec) != 15)
 		return NULL;
 	if (originator)
 		return r->nkeygen == 1 ? json_pack("{s:s,s:s,s:s,s:i,s:o}", "esri", r->id, "esrv", r->value, "esrx", ts,
@@ -134,7 +137,7 @@ static bool parse_time(const json_t *v, int64_t now, int64_t *out)
 	if (sscanf(s, "%4d%2d%2dT%2d%2d%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
 		   &tm.tm_sec, &n) != 6 || n != 15 || (s[15] != '\0' && s[15] != ',' && s[15] != '.'))
 		return false;
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
 	    tm.tm_min > 59 || tm.tm_sec > 60)
 		return false;
 	tm.tm_year -= 1900;
