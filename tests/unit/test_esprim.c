@@ -274,12 +274,49 @@ static void test_impersonation_and_rsc(void **state)
 	assert_int_equal(m2m_esprim_check_from("cae1", "Cae1"), M2M_E_ESP_IMPERSONATION);
 }
 
+/* Interop: an ESPrim Object made by an independent JOSE implementation (python3-jwcrypto, the
+ * seed fuzz/corpus/esprim/object_A192GCM: dir, A192GCM, key 24 x 0x42, with "rro") opens here. */
+static void test_jwcrypto_object(void **state)
+{
+	static const char obj[] =
+		"eyJhbGciOiJkaXIiLCJjdHkiOiJhcHBsaWNhdGlvbi9qc29uIiwiZW5jIjoiQTE5MkdDTSIsImtpZCI6IjEzLXB3MU"
+		"BtZWYuZXhhbXBsZS5jb20iLCJvcmkiOiJuYjIiLCJycmkiOiJzYTEiLCJycm8iOnsiZXNrcyI6WzFdLCJlc3BhIjpb"
+		"MTAsMTEsMTJdLCJlc3JpIjoic2ExIiwiZXNydiI6InYwMTAyIiwiZXNyeCI6IjIwOTkxMjMxVDAwMDAwMCJ9fQ..gt"
+		"A5K_5t3vD8foBt.qM4KRgdondJb-6uRFwwz2oOb3v4ylvPV3fhRO-3hJVSd87E529GpjVDzxACB2-i4r2TPZdfwHMN"
+		"bloofZaDkFYiRC4GZ7JZH.yp-4tlIPFxgooaqZWnCJLw";
+	uint8_t b[24];
+	m2m_key *k = NULL;
+	m2m_esprim_obj *o = NULL;
+	const m2m_esprim_hdr *h;
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+
+	(void)state;
+	memset(b, 0x42, sizeof(b));
+	assert_int_equal(m2m_key_new(b, sizeof(b), &k), M2M_OK);
+	assert_int_equal(m2m_esprim_parse(obj, strlen(obj), T0, &o), M2M_OK);
+	h = m2m_esprim_obj_hdr(o);
+	assert_int_equal(h->aead, M2M_ESPRIM_A192GCM);
+	assert_string_equal(h->kid, "13-pw1@mef.example.com");
+	assert_string_equal(h->ori, "nb2");
+	assert_string_equal(h->rri, "sa1");
+	assert_non_null(h->rro);
+	assert_string_equal(h->rro->value, "v0102");
+	assert_int_equal(m2m_esprim_open(o, k, &pt, &ptlen), M2M_OK);
+	assert_int_equal(ptlen, sizeof(inner) - 1);
+	assert_memory_equal(pt, inner, ptlen);
+	m2m_freezero(pt, ptlen);
+	m2m_esprim_obj_free(o);
+	m2m_key_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_rro),
 		cmocka_unit_test(test_parse_refusals),  cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_seal_refusals),   cmocka_unit_test(test_impersonation_and_rsc),
+		cmocka_unit_test(test_jwcrypto_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
