@@ -204,3 +204,22 @@ def test_refusals(run, tmp_path):
     # the key file must be 0600
     os.chmod(kfile, 0o644)
     refused(run, ["decrypt", "--key-file", kfile], good, "credentials")
+
+
+def test_multiple_recipients_json(run, tmp_path):
+    """Clause 8.5.2.1 "multiple credentials": one object for two symmetric keys and one
+    certificate (JSON Serialization, general form); jwcrypto opens it with each; a compact object
+    cannot carry two (exit 1, M2M_E_ESD_FORMAT)."""
+    k1, f1 = oct_key(tmp_path, 16, "a.hex")
+    k2, f2 = oct_key(tmp_path, 32, "b.hex")
+    out = ours(run, "protect", "--alg", "A128KW", "--enc", "A128GCM", "--key-file", f1, "--json",
+               input=PAYLOAD)
+    assert jw_decrypt(out, k1) == PAYLOAD
+    # two A256KW keys: each recipient opens the same object
+    k3, f3 = oct_key(tmp_path, 32, "c.hex")
+    out = ours(run, "protect", "--alg", "A256KW", "--enc", "A256GCM", "--key-file", f2, "--key-file", f3,
+               "--kid", "15-b", "--kid", "15-c", "--json", input=PAYLOAD)
+    assert len(json.loads(out)["recipients"]) == 2
+    assert jw_decrypt(out, k2) == PAYLOAD and jw_decrypt(out, k3) == PAYLOAD
+    assert ours(run, "decrypt", "--key-file", f3, input=out) == PAYLOAD
+    refused(run, ["protect", "--alg", "A256KW", "--key-file", f2, "--key-file", f3], PAYLOAD, "M2M_E_ESD_FORMAT")
