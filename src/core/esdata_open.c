@@ -227,7 +227,7 @@ static m2m_err open_jwe(jose_cfg_t *cfg, json_t *jwe, const m2m_esdata_open_opts
 	json_t *prot = NULL, *rcps = NULL, *merged = NULL;
 	struct hdr h;
 	bool tried = false, nested = false, json = false;
-	m2m_err r;
+	m2m_err r, skipped = M2M_OK;
 
 	if (!json_is_string(json_object_get(jwe, "ciphertext")) || !json_is_string(json_object_get(jwe, "iv")) ||
 	    !json_is_string(json_object_get(jwe, "tag")))
@@ -243,6 +243,12 @@ static m2m_err open_jwe(jose_cfg_t *cfg, json_t *jwe, const m2m_esdata_open_opts
 		json_decref(merged);
 		hr = check_hdr(prot, json_object_get(jwe, "unprotected"), json_object_get(rcp, "header"), true,
 			       allow, &merged, &h);
+		/* a recipient of an algorithm this caller does not allow is skipped (it is meant for
+		 * another target); a malformed one, or "none", refuses the whole object */
+		if (hr == M2M_E_ESD_ALG && json_array_size(rcps) > 1) {
+			skipped = hr;
+			continue;
+		}
 		if (hr != M2M_OK) {
 			r = hr;
 			goto out;
@@ -312,6 +318,8 @@ static m2m_err open_jwe(jose_cfg_t *cfg, json_t *jwe, const m2m_esdata_open_opts
 	}
 	if (tried)
 		r = M2M_E_ESD_DECRYPT;
+	else if (skipped)
+		r = skipped;
 out:
 	json_decref(merged);
 	json_decref(rcps);
@@ -327,7 +335,7 @@ static m2m_err open_jws(jose_cfg_t *cfg, json_t *jws, const m2m_esdata_open_opts
 	json_t *sigs = NULL, *merged = NULL, *prot = NULL;
 	struct hdr h;
 	bool tried = false;
-	m2m_err r;
+	m2m_err r, skipped = M2M_OK;
 
 	if (o->expect && o->expect != M2M_ESD_CLASS_SIG)
 		return M2M_E_ESD_CLASS;
@@ -347,9 +355,13 @@ static m2m_err open_jws(jose_cfg_t *cfg, json_t *jws, const m2m_esdata_open_opts
 		json_decref(prot);
 		json_decref(merged);
 		merged = NULL;
-		if ((hr = protected_hdr(json_object_get(sig, "protected"), &prot)) != M2M_OK ||
-		    (hr = check_hdr(prot, NULL, json_object_get(sig, "header"), false, allow, &merged, &h)) !=
-			    M2M_OK) {
+		if ((hr = protected_hdr(json_object_get(sig, "protected"), &prot)) == M2M_OK)
+			hr = check_hdr(prot, NULL, json_object_get(sig, "header"), false, allow, &merged, &h);
+		if (hr == M2M_E_ESD_ALG && json_array_size(sigs) > 1) {
+			skipped = hr; /* a signature for another verifier (see open_jwe) */
+			continue;
+		}
+		if (hr != M2M_OK) {
 			r = hr;
 			goto out;
 		}
@@ -383,6 +395,8 @@ static m2m_err open_jws(jose_cfg_t *cfg, json_t *jws, const m2m_esdata_open_opts
 	}
 	if (tried)
 		r = M2M_E_ESD_SIGNATURE;
+	else if (skipped)
+		r = skipped;
 out:
 	json_decref(prot);
 	json_decref(merged);

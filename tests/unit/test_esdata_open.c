@@ -251,12 +251,42 @@ static void test_nested_rules(void **state)
 	EVP_PKEY_free(ec_pub);
 }
 
+/* RFC 7516 §7.2.1: in a JSON object with several recipients (signatures), one of an algorithm
+ * this target does not allow is skipped; the object is refused (M2M_E_ESD_ALG) only when no
+ * entry is usable, and "none" anywhere refuses it. */
+static void test_skip_disallowed_entries(void **state)
+{
+	m2m_key *k16 = fx_key(16, 1), *k32 = fx_key(32, 2), *h = fx_key(32, 3);
+	EVP_PKEY *ec = fx_ec("P-256"), *ec_pub = fx_pub(ec);
+	m2m_esdata_cred r[2] = {{.alg = M2M_ESD_A256KW, .key = k32}, {.alg = M2M_ESD_A128KW, .key = k16}};
+	m2m_esdata_cred s[2] = {{.alg = M2M_ESD_HS256, .key = h}, {.alg = M2M_ESD_ES256, .pkey = ec}};
+	m2m_esdata_cred ev = {.alg = M2M_ESD_ES256, .pkey = ec_pub};
+	m2m_esdata_protect_opts po = {.ser = M2M_ESD_JSON, .enc = M2M_ESD_A128GCM, .rcpts = r, .nrcpts = 2};
+	char *o = NULL;
+
+	(void)state;
+	assert_int_equal(m2m_esdata_protect((const uint8_t *)"x", 1, &po, &o, NULL), M2M_OK);
+	assert_int_equal(open_with(o, &r[1], NULL, M2M_ESD_A128KW | M2M_ESD_A128GCM, 0), M2M_OK);
+	assert_int_equal(open_with(o, &r[1], NULL, M2M_ESD_A192KW | M2M_ESD_A128GCM, 0), M2M_E_ESD_ALG);
+	free(o);
+	po = (m2m_esdata_protect_opts){.ser = M2M_ESD_JSON, .signers = s, .nsigners = 2};
+	assert_int_equal(m2m_esdata_protect((const uint8_t *)"x", 1, &po, &o, NULL), M2M_OK);
+	assert_int_equal(open_with(o, NULL, &ev, M2M_ESD_ES256, 0), M2M_OK);
+	assert_int_equal(open_with(o, NULL, &ev, M2M_ESD_ES384, 0), M2M_E_ESD_ALG);
+	free(o);
+	m2m_key_free(k16);
+	m2m_key_free(k32);
+	m2m_key_free(h);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(ec_pub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tamper),        cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_alg_confusion), cmocka_unit_test(test_format),
-		cmocka_unit_test(test_nested_rules),
+		cmocka_unit_test(test_nested_rules),  cmocka_unit_test(test_skip_disallowed_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
