@@ -28,6 +28,8 @@ PACKAGES=(
   libcbor-dev
   # JOSE (JWS/JWE) for tokens (TS-0003 clause 7.3) and end-to-end security (clause 8.4-8.5)
   libcjose-dev
+  # ESData (TS-0003 clause 8.5): JWE/JWS JSON Serialization and ECDH-ES+A*KW, which cjose lacks
+  libjose-dev
   # independent peers for the tests: a JOSE implementation and a CBOR codec that are not ours
   python3-jwcrypto python3-cbor2
 )

@@ -90,7 +90,30 @@ typedef int m2m_err;
 	X(M2M_E_TOKEN_TRUST, -146, "token issuer trust file (das-trust) is invalid") \
 	/* GBA and UMTS AKA (core/aka.c, core/digest_aka.c), 3GPP TS 33.102, TS 33.220, RFC 3310 */ \
 	X(M2M_E_AKA_MAC, -160, "AKA authentication failed (MAC does not verify)") \
-	X(M2M_E_AKA_SYNC, -161, "AKA sequence number out of range (resynchronisation needed)")
+	X(M2M_E_AKA_SYNC, -161, "AKA sequence number out of range (resynchronisation needed)") \
+	/* ESData (core/esdata*.c), TS-0003 clause 8.5; one code per refusal */ \
+	X(M2M_E_ESD_FORMAT, -150, "ESData object is not a JWE/JWS compact or JSON serialisation") \
+	X(M2M_E_ESD_TOO_LARGE, -151, "ESData object exceeds a size, count or nesting limit") \
+	X(M2M_E_ESD_HEADER, -152, "ESData JOSE header is malformed (typ, cty, crit, kid)") \
+	X(M2M_E_ESD_UNSECURED, -153, "ESData algorithm none is never permitted") \
+	X(M2M_E_ESD_ALG, -154, "ESData algorithm is not permitted") \
+	X(M2M_E_ESD_CLASS, -155, "ESData security class is not the expected one") \
+	X(M2M_E_ESD_KEY, -156, "no ESData credential fits the algorithm and key identifier") \
+	X(M2M_E_ESD_DECRYPT, -157, "ESData decryption failed (authentication tag or key unwrap)") \
+	X(M2M_E_ESD_SIGNATURE, -158, "ESData signature does not verify") \
+	X(M2M_E_ESD_LIMIT, -159, "direct AES-GCM key reached its 2^32 invocation limit") \
+	/* ESPrim (core/esprim*.c), TS-0003 clause 8.4, TS-0004 Table 7.6.2-1; one code per refusal */ \
+	X(M2M_E_ESP_FORMAT, -170, "ESPrim object cannot be parsed") \
+	X(M2M_E_ESP_UNSUPPORTED, -171, "ESPrim protocol, AEAD or key generation algorithm not supported") \
+	X(M2M_E_ESP_KEY_ID, -172, "ESPrim pairwise key identifier unknown or expired") \
+	X(M2M_E_ESP_ORIG_RAND, -173, "ESPrim originator rand object unknown or expired") \
+	X(M2M_E_ESP_RECV_RAND, -174, "ESPrim receiver rand object unknown or expired") \
+	X(M2M_E_ESP_BAD_MAC, -175, "ESPrim integrity verification failed") \
+	X(M2M_E_ESP_DECRYPT, -176, "ESPrim object could not be decrypted") \
+	X(M2M_E_ESP_ENCRYPT, -177, "ESPrim object could not be formed") \
+	X(M2M_E_ESP_IMPERSONATION, -178, "ESPrim inner From is not the identity of the pairwise key") \
+	X(M2M_E_ESP_RAND_OBJ, -179, "ESPrim rand object is malformed") \
+	X(M2M_E_SECI_FORMAT, -180, "securityInfo (m2m:seci) is malformed")
 
 enum m2m_err_code {
 #define M2M_ERR_ENUM(name, value, text) name = (value),

@@ -33,6 +33,8 @@ int cli_maf_client_main(int argc, char **argv);
 int cli_mqtt_acl_main(int argc, char **argv);
 /* `m2msec das` (cmd_das.c) */
 int cli_das_main(int argc, char **argv);
+/* `m2msec esdata` (cmd_esdata.c) */
+int cli_esdata_main(int argc, char **argv);
 
 /* Print "m2msec: <fmt>\n" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

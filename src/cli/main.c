@@ -26,6 +26,7 @@ static const struct {
 	{"maf-client", cli_maf_client_main, "Entity A with a MAF (TS-0003 clause 8.2.2.3): register Kc for a target"},
 	{"mqtt-acl", cli_mqtt_acl_main, "write the mosquitto ACL and psk_file of the MQTT binding (TS-0010 7.4)"},
 	{"das", cli_das_main, "Dynamic Authorization Server tools (TS-0003 7.3): issue and verify tokens"},
+	{"esdata", cli_esdata_main, "End-to-End Security of Data (TS-0003 8.5): protect, decrypt, verify"},
 };
 
 static void usage(FILE *f)

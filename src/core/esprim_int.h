@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the internal jansson-level rand-object codec shared by the ESPrim object
+ * (esprim.c: the "oro" / "rro" header members, TS-0003 Table 8.4.3.2-2) and the m2m:seci codec
+ * (seci_e2e.c: the "ero" element, TS-0004 Table 6.3.5.48-1).
+ */
+#ifndef M2M_CORE_ESPRIM_INT_H
+#define M2M_CORE_ESPRIM_INT_H
+
+#include <jansson.h>
+
+#include "m2msec/esprim.h"
+
+/* A new JSON object with short names; NULL on allocation failure or a bad r. */
+json_t *m2mi_esprim_rand_to_json(const m2m_esprim_rand *r, bool originator);
+/* M2M_OK or M2M_E_ESP_RAND_OBJ. */
+m2m_err m2mi_esprim_rand_from_json(const json_t *j, bool originator, int64_t now, m2m_esprim_rand *out);
+/* xs:NCName (ASCII subset: letter or '_' first, then letters, digits, '.', '-', '_'). */
+bool m2mi_ncname(const char *s, size_t max);
+
+#endif

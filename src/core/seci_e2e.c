@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the m2m:securityInfo ("seci") codec for the end-to-end types 3-6 of
+ * TS-0004 Table 6.3.4.2.35-1 (clause 6.3.5.48; short names sit, ero, epo, eckm of clause 8.2.5)
+ * used by ESPrim (TS-0004 clauses 7.5.1.2.11, 7.5.1.2.13, 7.6.2) and ESCertKE (clause 7.5.1.2.12).
+ * Types 1, 2, 7, 8 are the DAS codec's; m2m_seci_peek_type dispatches. Pure.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "core/esprim_int.h"
+#include "core/token_int.h"
+#include "m2msec/seci_e2e.h"
+
+/* The members of each sit (clause 8.2.5 short names). */
+static const char *const elems[] = {"dreq", "dres", "ero", "epo", "eckm", "darq", "dars"};
+
+static json_t *load(const char *json, size_t len, m2m_err *r)
+{
+	json_t *j, *inner;
+	size_t d;
+
+	*r = M2M_E_SECI_FORMAT;
+	if (json == NULL || len > M2M_SECI_MAX_LEN)
+		return NULL;
+	d = m2mi_token_json_depth(json, len);
+	if (d == SIZE_MAX || d > 16)
+		return NULL;
+	j = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	if (json_is_object(j) && json_object_size(j) == 1 && (inner = json_object_get(j, "m2m:seci")) != NULL) {
+		json_incref(inner);
+		json_decref(j);
+		j = inner;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	*r = M2M_OK;
+	return j;
+}
+
+static int sit_of(const json_t *j)
+{
+	const json_t *v = json_object_get(j, "sit");
+
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 8)
+		return 0;
+	return (int)json_integer_value(v);
+}
+
+m2m_err m2m_seci_peek_type(const char *json, size_t len, int *sit)
+{
+	m2m_err r;
+	json_t *j = load(json, len, &r);
+
+	if (sit == NULL) {
+		json_decref(j);
+		return M2M_E_INVAL;
+	}
+	*sit = j ? sit_of(j) : 0;
+	json_decref(j);
+	if (r != M2M_OK)
+		return r;
+	return *sit ? M2M_OK : M2M_E_SECI_FORMAT;
+}
+
+static bool compact_jwe_form(const char *s, size_t n)
+{
+	size_t dots = 0, start = 0;
+
+	if (n == 0 || n > M2M_ESPRIM_MAX_LEN)
+		return false;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.') {
+			char c = s[i];
+
+			if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			      c == '-' || c == '_'))
+				return false;
+			continue;
+		}
+		/* parts [a] and [d] non-empty (TS-0004 Table 6.3.3-1) */
+		if ((dots == 0 || dots == 3) && i == start)
+			return false;
+		if (i < n)
+			dots++;
+		start = i + 1;
+	}
+	return dots == 4;
+}
+
+m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_e2e *out)
+{
+	m2m_err r;
+	json_t *j, *v;
+	int sit;
+	const char *own;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if ((j = load(json, len, &r)) == NULL)
+		return r;
+	sit = sit_of(j);
+	r = M2M_E_SECI_FORMAT;
+	if (sit == 0)
+		goto out;
+	if (sit < 3 || sit > 6) {
+		r = M2M_E_UNSUPPORTED; /* the DAS codec's */
+		goto out;
+	}
+	/* only the element of this sit may be present */
+	own = sit == 4 ? "ero" : sit == 5 ? "epo" : sit == 6 ? "eckm" : NULL;
+	for (size_t i = 0; i < sizeof(elems) / sizeof(elems[0]); i++)
+		if (json_object_get(j, elems[i]) && (own == NULL || strcmp(elems[i], own) != 0))
+			goto out;
+	v = own ? json_object_get(j, own) : NULL;
+	if (own && v == NULL)
+		goto out;
+	out->sit = sit;
+	if (sit == 4) {
+		r = m2mi_esprim_rand_from_json(v, false, now, &out->ero);
+		goto out;
+	}
+	if (sit == 5) {
+		if (!json_is_string(v) || !compact_jwe_form(json_string_value(v), json_string_length(v)) ||
+		    (out->epo = strdup(json_string_value(v))) == NULL)
+			goto out;
+	} else if (sit == 6) {
+		size_t n = json_is_string(v) ? json_string_length(v) : 0;
+		int dl;
+
+		if (n == 0 || n % 4 != 0 || n / 4 * 3 > M2M_SECI_ECKM_MAX + 2 ||
+		    (out->eckm = malloc(n / 4 * 3 + 1)) == NULL)
+			goto out;
+		dl = EVP_DecodeBlock(out->eckm, (const unsigned char *)json_string_value(v), (int)n);
+		if (dl < 0)
+			goto out;
+		/* EVP_DecodeBlock counts the '=' padding as zero octets */
+		out->eckm_len = (size_t)dl - (json_string_value(v)[n - 1] == '=') - (json_string_value(v)[n - 2] == '=');
+		if (out->eckm_len == 0 || out->eckm_len > M2M_SECI_ECKM_MAX)
+			goto out;
+	}
+	r = M2M_OK;
+out:
+	json_decref(j);
+	if (r != M2M_OK)
+		m2m_seci_e2e_clear(out);
+	return r;
+}
+
+m2m_err m2m_seci_e2e_encode(const m2m_seci_e2e *s, char **out)
+{
+	json_t *inner = NULL, *j;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (s == NULL || s->sit < 3 || s->sit > 6 || (inner = json_pack("{s:i}", "sit", s->sit)) == NULL)
+		return M2M_E_INVAL;
+	if (s->sit == 4) {
+		json_t *e = m2mi_esprim_rand_to_json(&s->ero, false);
+
+		if (e == NULL || json_object_set_new(inner, "ero", e))
+			goto bad;
+	} else if (s->sit == 5) {
+		if (s->epo == NULL || !compact_jwe_form(s->epo, strlen(s->epo)) ||
+		    json_object_set_new(inner, "epo", json_string(s->epo)))
+			goto bad;
+	} else if (s->sit == 6) {
+		char *b;
+
+		if (s->eckm == NULL || s->eckm_len == 0 || s->eckm_len > M2M_SECI_ECKM_MAX ||
+		    (b = malloc((s->eckm_len + 2) / 3 * 4 + 1)) == NULL)
+			goto bad;
+		EVP_EncodeBlock((unsigned char *)b, s->eckm, (int)s->eckm_len);
+		if (json_object_set_new(inner, "eckm", json_string(b))) {
+			free(b);
+			goto bad;
+		}
+		free(b);
+	}
+	if ((j = json_pack("{s:o}", "m2m:seci", inner)) == NULL)
+		return M2M_E_NOMEM;
+	*out = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return *out ? M2M_OK : M2M_E_NOMEM;
+bad:
+	json_decref(inner);
+	return M2M_E_INVAL;
+}
+
+void m2m_seci_e2e_clear(m2m_seci_e2e *s)
+{
+	if (s == NULL)
+		return;
+	free(s->epo);
+	free(s->eckm);
+	memset(s, 0, sizeof(*s));
+}
