@@ -107,36 +107,6 @@ bad:
 	return M2M_E_PROTO;
 }
 
-m2m_err m2m_mqtt_id_encode(const char *id, char out[M2M_MQTT_SEG_MAX + 1])
-{
-	size_t j = 0, n;
-
-	if (id == NULL || out == NULL)
-		return M2M_E_INVAL;
-	out[0] = '\0';
-	n = strlen(id);
-	if (!clean(id, n) || strpbrk(id, ":+#") != NULL)
-		return M2M_E_ID_BAD_CHAR;
-	if (id[0] == '/' && id[1] == '/') { /* absolute: "//" becomes ':' (Mcc', clause 6.4.2) */
-		out[j++] = ':';
-		id += 2;
-	} else {
-		while (*id == '/')
-			id++;
-	}
-	if (*id == '\0')
-		return M2M_E_ID_EMPTY;
-	for (; *id; id++) {
-		if (j == M2M_MQTT_SEG_MAX) {
-			out[0] = '\0';
-			return M2M_E_ID_TOO_LONG;
-		}
-		out[j++] = *id == '/' ? ':' : *id;
-	}
-	out[j] = '\0';
-	return M2M_OK;
-}
-
 m2m_err m2m_mqtt_topic_format(m2m_mqtt_kind kind, const char *orig, const char *recv, char *buf, size_t cap)
 {
 	int n;
