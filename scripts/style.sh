@@ -39,7 +39,7 @@ for f in $(echo "$srcs" | tr ' ' '\n' | grep -E '^src/core/(kdf|key|mem)'); do
 done
 
 # 5. every library module has its unit test (tests mirror modules)
-for f in $(echo "$srcs" | tr ' ' '\n' | grep -E '^src/(core|store|pki|tls|bindings|remote|services/[a-z]+)/.*\.c$'); do
+for f in $(echo "$srcs" | tr ' ' '\n' | grep -E '^src/(core|io|store|pki|tls|bindings|remote|services/[a-z]+)/.*\.c$'); do
 	m=$(basename "$f" .c)
 	[ -f "tests/unit/test_$m.c" ] || err "$f has no tests/unit/test_$m.c"
 done

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file implements the unit tests of store/file.c (m2m_file_read): a secret file is read
+ * This file implements the unit tests of io/file.c (m2m_file_read): a secret file is read
  * only when it is a regular 0600-or-stricter file of the effective user reached without a
  * symlink (docs/style.md #12); a FIFO is refused without blocking; size limits, missing and
  * empty files, and a file that grows while being read.
