@@ -11,6 +11,10 @@
  *               with --create TY --body JSON, POSTs (oneM2M CREATE, TS-0009 clause 6.4.2) of
  *               that body instead, a response other than 201 being an error; with --plain, over
  *               plain TCP (the CSE's loopback http-listen) to measure the CSE without TLS;
+ *               with --token T, each request carries `Authorization: T` (a oneM2M token, tkns
+ *               of TS-0009 clause 6.4.19); with --tokens-file F, the i-th request of the run
+ *               (over all connections) carries line i mod N of F, so that with more tokens than
+ *               the CSE's verified-token cache holds every request presents an uncached token;
  *   hold        opens N connections, prints held=N, then idles until stdin closes or SIGTERM.
  * Every socket has TCP_NODELAY. Run `bench_tlsclient --help` for the options.
  */
@@ -46,7 +50,9 @@
 #define MAX_CONNS 100000
 
 static struct {
-	const char *mode, *host, *identity, *cipher, *servername, *path, *origin, *body;
+	const char *mode, *host, *identity, *cipher, *servername, *path, *origin, *body, *token;
+	char **tokens; /* --tokens-file lines, ntokens of them */
+	size_t ntokens;
 	int port, conns, create_ty; /* create_ty > 0: load sends CREATEs of body */
 	bool plain;                 /* load over plain TCP */
 	double seconds;
@@ -55,6 +61,7 @@ static struct {
 } o = {.host = "127.0.0.1", .cipher = "PSK-AES128-CBC-SHA256", .conns = 1, .seconds = 5.0};
 
 static atomic_int first_error_shown;
+static atomic_ulong token_seq; /* --tokens-file: the next line to send, over all connections */
 static volatile sig_atomic_t got_term;
 
 static void usage(FILE *f)
@@ -62,6 +69,7 @@ static void usage(FILE *f)
 	fputs("usage: " PROG " handshakes --port P --psk-identity ID --psk HEX --seconds S [--conns N]\n"
 	      "       " PROG " load --port P --psk-identity ID --psk HEX --conns N --seconds S\n"
 	      "                     --path PATH --origin ORIG [--create TY --body JSON]\n"
+	      "                     [--token TOKEN | --tokens-file FILE]\n"
 	      "       " PROG " hold --port P --psk-identity ID --psk HEX --conns N\n\n"
 	      "TLS 1.2 PSK load generator for bench/cse. Common options:\n"
 	      "  --host ADDR        IPv4 address of the server (default 127.0.0.1)\n"
@@ -71,7 +79,9 @@ static void usage(FILE *f)
 	      "  handshakes_per_s=N. load: one persistent connection per thread, keep-alive GETs,\n"
 	      "  prints requests_per_s=N p50_us=N p99_us=N errors=N (exit 1 if errors > 0); with\n"
 	      "  --create, POSTs of --body with Content-Type application/json;ty=TY (201 expected);\n"
-	      "  with --plain, plain HTTP (no --psk-identity/--psk needed).\n"
+	      "  with --plain, plain HTTP (no --psk-identity/--psk needed); with --token, the header\n"
+	      "  Authorization: TOKEN in each request; with --tokens-file, one line of FILE per\n"
+	      "  request, round robin over all connections.\n"
 	      "hold: opens --conns connections, prints held=N, waits for stdin EOF or SIGTERM.\n",
 	      f);
 }
@@ -311,7 +321,7 @@ static int read_response(struct ld_worker *w, int *status, bool *conn_close, siz
 static void *ld_run(void *arg)
 {
 	struct ld_worker *w = arg;
-	char req[4096];
+	char req[16384];
 	unsigned long seq = 0;
 	int want = o.create_ty > 0 ? 201 : 200;
 
@@ -327,6 +337,9 @@ static void *ld_run(void *arg)
 				 "X-M2M-RVI: 3\r\nAccept: application/json\r\n",
 				 o.create_ty > 0 ? "POST" : "GET", o.path, o.servername ? o.servername : o.host,
 				 o.origin, w->b.idx, seq++);
+		const char *tok = o.tokens != NULL ? o.tokens[atomic_fetch_add(&token_seq, 1) % o.ntokens] : o.token;
+		if (tok != NULL && n > 0 && (size_t)n < sizeof(req))
+			n += snprintf(req + n, sizeof(req) - (size_t)n, "Authorization: %s\r\n", tok);
 		if (n > 0 && (size_t)n < sizeof(req))
 			n += o.create_ty > 0 ? snprintf(req + n, sizeof(req) - (size_t)n,
 							"Content-Type: application/json;ty=%d\r\n"
@@ -452,6 +465,45 @@ static int mode_hold(void)
 
 /* ---- main ---------------------------------------------------------------------------------------- */
 
+/* --tokens-file: one token per line (blank lines skipped), kept for the whole run. 0 on success. */
+static int read_tokens(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, alloc = 0;
+	ssize_t len;
+
+	if (f == NULL) {
+		fprintf(stderr, PROG ": --tokens-file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (len > 8192 || strpbrk(line, " \t") != NULL) {
+			fprintf(stderr, PROG ": --tokens-file %s: line %zu is not one compact token\n", path, o.ntokens + 1);
+			break;
+		}
+		if (o.ntokens == alloc) {
+			char **p = realloc(o.tokens, (alloc = alloc ? 2 * alloc : 1024) * sizeof(*p));
+			if (p == NULL)
+				break;
+			o.tokens = p;
+		}
+		if ((o.tokens[o.ntokens] = strdup(line)) == NULL)
+			break;
+		o.ntokens++;
+	}
+	free(line);
+	bool ok = !ferror(f) && feof(f) && o.ntokens > 0;
+	fclose(f);
+	if (!ok)
+		fprintf(stderr, PROG ": --tokens-file %s: no usable tokens\n", path);
+	return ok ? 0 : -1;
+}
+
 static double parse_num(const char *opt, const char *s, double lo, double hi, bool integral)
 {
 	char *end;
@@ -474,10 +526,11 @@ int main(int argc, char **argv)
 		{"origin", required_argument, NULL, 'o'},     {"cipher", required_argument, NULL, 'C'},
 		{"host", required_argument, NULL, 'H'},	      {"servername", required_argument, NULL, 'S'},
 		{"create", required_argument, NULL, 'T'},     {"body", required_argument, NULL, 'B'},
-		{"plain", no_argument, NULL, 'N'},
+		{"plain", no_argument, NULL, 'N'},	      {"token", required_argument, NULL, 'A'},
+		{"tokens-file", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
-	const char *psk_hex = NULL;
+	const char *psk_hex = NULL, *tokens_file = NULL;
 	int c, rc;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -501,6 +554,8 @@ int main(int argc, char **argv)
 		case 'T': o.create_ty = (int)parse_num("create", optarg, 1, 65535, true); break;
 		case 'B': o.body = optarg; break;
 		case 'N': o.plain = true; break;
+		case 'A': o.token = optarg; break;
+		case 'F': tokens_file = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -518,6 +573,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": --psk: expected 1 to 64 bytes of hex\n");
 		return 2;
 	}
+	if (o.token != NULL && tokens_file != NULL) {
+		fprintf(stderr, PROG ": --token and --tokens-file exclude each other\n");
+		return 2;
+	}
+	if (tokens_file != NULL && read_tokens(tokens_file) != 0)
+		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(o.mode, "handshakes") == 0) {
 		rc = mode_handshakes();

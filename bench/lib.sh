@@ -40,7 +40,7 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v == "n/a" || v == "") print "n
 
 declare -A n secs ticks p50 p99
 run() { # KEY PID CMD...: accumulate count/seconds/server CPU of one measurement
-	local k=$1 pid=$2 c0 o
+	local k=$1 pid=$2 c0 o c
 	shift 2
 	c0=$(cpu_ticks "$pid")
 	if ! o=$("$@" 2>>"$tmp/client.err"); then
@@ -48,7 +48,9 @@ run() { # KEY PID CMD...: accumulate count/seconds/server CPU of one measurement
 		failed=1
 	fi
 	ticks[$k]=$(add "${ticks[$k]:-0}" $(($(cpu_ticks "$pid") - c0)))
-	n[$k]=$(add "${n[$k]:-0}" "$(sed -n 's/^[a-z]*_per_s=[0-9]* [a-z]*=\([0-9]*\).*/\1/p' <<<"$o")")
+	c=$(sed -n 's/^[a-z]*_per_s=[0-9]* [a-z]*=\([0-9]*\).*/\1/p' <<<"$o")
+	[ -n "$c" ] || c=$(field requests "$o") # bench_tlsclient load: requests_per_s=N p50_us=N ... requests=N
+	n[$k]=$(add "${n[$k]:-0}" "$c")
 	secs[$k]=$(add "${secs[$k]:-0}" "$(field seconds "$o")")
 	p50[$k]=$(field p50_us "$o") p99[$k]=$(field p99_us "$o")
 }
