@@ -126,7 +126,7 @@ def test_relationship_mapping_end_to_end(env):
 
     # clause 7.3.2.7.1: the old token without AuthorSign: 4103 asking for one (asri)
     r = get(env, "new")
-    assert r.rsc == 4103 and asri(r) == "true", r
+    assert r.rsc == 4103 and asri(r) == "true" and "AuthorSign" in r.json()["m2m:dbg"], r
     # a signature by another key: 4103
     r = get(env, "new", aus=author_sign(tkey, tcert, tok, NEW))
     assert r.rsc == 4103, r
@@ -135,7 +135,7 @@ def test_relationship_mapping_end_to_end(env):
     assert r.rsc == 4103, r
     # a malformed AuthorSign: 4000
     r = get(env, "new", aus="not.an.author.sign")
-    assert r.rsc == 4000, r
+    assert r.rsc == 4000 and "aus" in r.json()["m2m:dbg"], r
     # the same author, signing for its new AE-ID: permitted, and from then on without signature
     r = get(env, "new", aus=author_sign(key, cert, tok, NEW))
     assert r.rsc == 2000, r

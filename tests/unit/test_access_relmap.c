@@ -200,6 +200,16 @@ static void test_cse_relationship_mapping(void **state)
 	/* the same author: mapped old -> new, and the token's privileges apply */
 	assert_rsc(a->f, get(a, "Cae3", t, 0, map), M2M_RSC_OK);
 	assert_rsc(a->f, get(a, "Cae3", t, 0, NULL), M2M_RSC_OK);
+	{ /* the Local-Token-ID assigned to the new AE-ID works through the mapping too */
+		char lti[64];
+		assert_non_null(a->f->rsp.ati);
+		snprintf(lti, sizeof(lti), "%.*s", (int)strcspn(a->f->rsp.ati, ":"), a->f->rsp.ati);
+		fx_prepare(a->f, M2M_OP_RETRIEVE, "cse-in/own/data", "Cae3", 0, NULL);
+		a->f->req.ltids = calloc(1, sizeof(char *));
+		a->f->req.ltids[0] = strdup(lti);
+		a->f->req.nltids = 1;
+		assert_rsc(a->f, fx_send(a->f), M2M_RSC_OK);
+	}
 	/* the holder moved: the old AE-ID, another AE without the key: 4103 */
 	assert_rsc(a->f, get(a, "Cae1", t, 0, NULL), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
 	assert_rsc(a->f, get(a, "Cae4", t, 0, NULL), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);

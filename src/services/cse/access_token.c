@@ -111,7 +111,7 @@ static void refuse(struct m2mi_req_tokens *rt, int rsc, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (rt->rsc != 0) /* the first reason is the one reported */
+	if (rt == NULL || rt->rsc != 0) /* the first reason is the one reported */
 		return;
 	rt->rsc = rsc;
 	va_start(ap, fmt);
@@ -165,6 +165,8 @@ static m2m_err check_mapped(m2mi_ctx *c, const m2m_token *tok, const m2m_token_v
 			return M2M_OK;
 		}
 		r = m2mi_author_signs_find(aus, dig, me, o->audience, has ? rec.spki : NULL, k);
+		if (r == M2M_E_TOKEN_FORMAT)
+			refuse(c->toks, M2M_RSC_BAD_REQUEST, "%s", "aus: not a list of AuthorSigns");
 		if (r == M2M_E_TOKEN_SIGNATURE) { /* none for this token: ask again, record nothing */
 			c->rsp->asri = true;
 			return M2M_OK;
@@ -190,11 +192,19 @@ static m2m_err check_mapped(m2mi_ctx *c, const m2m_token *tok, const m2m_token_v
 		return r;
 	if (aus == NULL) {
 		c->rsp->asri = true; /* step 3/4: refuse, asking for the AuthorSign */
+		refuse(c->toks, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "%s",
+		       "token of another holder: an AuthorSign (aus) of its author is required");
 		return M2M_E_TOKEN_HOLDER;
 	}
 	if ((r = m2mi_author_signs_find(aus, dig, me, o->audience, rec.spki, k)) != M2M_OK ||
-	    (r = m2mi_relmap_map(t->relmap, dig, k, me, c->now)) != M2M_OK)
+	    (r = m2mi_relmap_map(t->relmap, dig, k, me, c->now)) != M2M_OK) {
+		if (r == M2M_E_TOKEN_FORMAT)
+			refuse(c->toks, M2M_RSC_BAD_REQUEST, "%s", "aus: not a list of AuthorSigns");
+		else if (r == M2M_E_TOKEN_SIGNATURE || r == M2M_E_NOT_FOUND)
+			refuse(c->toks, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "%s",
+			       "token of another holder: no AuthorSign of its author for this originator");
 		return r == M2M_E_NOT_FOUND ? M2M_E_TOKEN_HOLDER : r;
+	}
 	m2m_log(M2M_LOG_INFO, "relationship mapping: token %.64s of %.200s now held by %.200s",
 		m2m_token_claims_of(tok)->token_id, rec.subject, me);
 	return (*as_of = strdup(rec.subject)) != NULL ? M2M_OK : M2M_E_NOMEM;
