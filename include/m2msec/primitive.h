@@ -82,9 +82,10 @@ typedef struct m2m_request {
 	 * docs/procedures/das.md "The CSE side"). */
 	char **ltids;    /* Local-Token-IDs (ltids) the CSE assigned earlier (returned in ati) */
 	size_t nltids;
-	int asi;         /* authorSignIndicator: 0 absent, 1 false, 2 true (parsed, not acted upon) */
-	int auri;        /* authorRelIndicator: 0 absent, 1 false, 2 true (parsed, not acted upon) */
-	char *aus;       /* authorSigns, raw '+'-joined base64url list (parsed, not acted upon) */
+	int asi;         /* authorSignIndicator: 0 absent, 1 false, 2 true (relationship mapping) */
+	int auri;        /* authorRelIndicator: 0 absent, 1 false, 2 true (parsed; informative) */
+	char *aus;       /* authorSigns, raw '+'-joined base64url list (docs/procedures/das.md
+			  * "Relationship mapping": certificate and ES256 signature per entry) */
 } m2m_request;
 
 typedef struct m2m_response {
@@ -101,6 +102,8 @@ typedef struct m2m_response {
 	int retry_after;  /* seconds for an HTTP Retry-After header (rate limits), 0 = none */
 	char *ati;        /* Assigned Token Identifiers (TS-0004 Table 6.3.5.43-1) in the binding form
 			   * of TS-0009 clause 6.4.18: "lti1:tkid1+lti2:tkid2"; NULL = none */
+	bool asri;        /* authorSignReqInfo (TS-0004 Table 7.2.1.2-1, TS-0003 clause 7.3.2.7):
+			   * the Originator is to send an AuthorSign (aus) with its token */
 } m2m_response;
 
 M2M_API void m2m_request_init(m2m_request *req);

@@ -201,8 +201,8 @@ static const struct {
 	[Q_MS] = {"ms", false, 0, 0}, [Q_US] = {"us", false, 0, 0}, [Q_EXA] = {"exa", false, 0, 0},
 	[Q_EXB] = {"exb", false, 0, 0}, [Q_SZA] = {"sza", false, 0, NUM_MAX}, [Q_SZB] = {"szb", false, 1, NUM_MAX},
 	[Q_FO] = {"fo", false, 1, 2}, [Q_ARP] = {"arp", false, 0, 0}, [Q_CTY] = {"cty", true, 0, 0},
-	/* dynamic authorization (TS-0009 Table 6.2.2.2-1): asi and auri are parsed and carried,
-	 * relationship mapping (TS-0003 clause 7.3.2.7) does not act on them yet */
+	/* dynamic authorization (TS-0009 Table 6.2.2.2-1): asi and auri are parsed and carried to
+	 * the relationship mapping (TS-0003 clause 7.3.2.7, services/cse/access_relmap.c) */
 	[Q_LTIDS] = {"ltids", true, 0, 0}, [Q_ASI] = {"asi", false, 0, 0}, [Q_AURI] = {"auri", false, 0, 0},
 };
 
@@ -832,6 +832,8 @@ m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *
 		add_header(out, "X-M2M-CTO", out->cto_buf);
 	}
 	add_header(out, "X-M2M-ATI", rsp->ati); /* TS-0009 clause 6.4.18 */
+	if (rsp->asri)
+		add_header(out, "X-M2M-ASRI", "true"); /* TS-0009 clause 6.4.25 */
 	if (rsp->retry_after > 0) { /* RFC 9110 clause 10.2.3: delay-seconds (with 429 or 503) */
 		snprintf(out->retry_buf, sizeof(out->retry_buf), "%d", rsp->retry_after);
 		add_header(out, "Retry-After", out->retry_buf);

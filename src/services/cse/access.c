@@ -209,6 +209,31 @@ static bool decide(m2mi_ctx *c, rule_sets *s, unsigned op, int target_ty, int ch
 }
 
 /*
+ * Tokens used through a relationship mapping (TS-0003 clause 7.3.2.7, access_token.c): their
+ * privileges were granted to the holder they name, so only their own rule sets and Role-IDs are
+ * evaluated, as that holder (never the static ACPs: the old AE-ID's other rights do not move).
+ */
+static bool decide_mapped(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned op, int child_ty)
+{
+	const m2m_acp_rules *sets[M2MI_TOKEN_SETS];
+	const char *roles[M2MI_TOKEN_ROLES], *as;
+	size_t nroles;
+	int n;
+	bool ok = false;
+
+	for (size_t i = 0; !ok && (as = m2mi_tokens_mapped(c, i, r, holder, sets, M2MI_TOKEN_SETS, roles,
+							     M2MI_TOKEN_ROLES, &nroles, &n)) != NULL; i++) {
+		m2m_origin_forms me = c->orig, old;
+		if ((n == 0 && nroles == 0) || m2m_originator_forms(&c->cse->octx, as, &old) != M2M_OK)
+			continue;
+		c->orig = old;
+		ok = decide_sets(c, sets, (size_t)n, nroles ? roles : NULL, nroles, op, r->ty, child_ty);
+		c->orig = me;
+	}
+	return ok;
+}
+
+/*
  * Indirect dynamic authorization (TS-0003 clause 7.3.2.3, docs/procedures/das.md): after the ACPs
  * denied, the request's verified tokens add their privileges (pv) as extra rule sets and their
  * Role-IDs as the Originator's roles, and the SAME engine decides again over the static sets plus
@@ -221,18 +246,20 @@ static bool decide_tokens(m2mi_ctx *c, rule_sets *s, const m2m_res *r, const m2m
 	const char *roles[2 * M2MI_TOKEN_ROLES];
 	const char *const *held = NULL;
 	size_t nroles = 0, nheld, n;
+	bool any;
 
 	if (c->as_subscriber || !m2mi_tokens_present(c))
 		return false;
 	memcpy(sets, s->v, s->n * sizeof(sets[0]));
 	n = s->n + (size_t)m2mi_tokens_grant(c, r, holder, sets + s->n, M2MI_TOKEN_SETS, roles, M2MI_TOKEN_ROLES,
 					     &nroles);
-	if (n == s->n && nroles == 0)
-		return false;
+	any = n > s->n || nroles > 0;
 	nheld = verified_roles(c, &held); /* the <role>-verified rids count as well */
 	for (size_t i = 0; i < nheld && nroles < sizeof(roles) / sizeof(roles[0]); i++)
 		roles[nroles++] = held[i];
-	return decide_sets(c, sets, n, nroles ? roles : NULL, nroles, op, r->ty, child_ty);
+	if (any && decide_sets(c, sets, n, nroles ? roles : NULL, nroles, op, r->ty, child_ty))
+		return true;
+	return decide_mapped(c, r, holder, op, child_ty);
 }
 
 bool m2mi_access(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, unsigned op, int child_ty)

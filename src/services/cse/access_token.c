@@ -19,6 +19,7 @@
 
 #include "m2msec/log.h"
 #include "services/cse/cse_int.h"
+#include "services/cse/relmap.h"
 
 #define LTI_LEN 24 /* "lti" + 16 random characters + NUL, rounded */
 
@@ -37,6 +38,7 @@ struct m2mi_tokens {
 	lti_entry *lti;
 	size_t nlti, next;
 	char audience[2 * M2M_CFG_STR];
+	m2mi_relmap *relmap;     /* AuthorRelMapRecords (access_relmap.c, TS-0003 clause 7.3.2.7) */
 };
 
 /* The verified tokens of one request (m2mi_ctx.toks). */
@@ -45,6 +47,7 @@ struct m2mi_req_tokens {
 	int rsc;                    /* 0, or the refusal to answer when the ACPs deny */
 	char msg[M2MI_MSG_MAX];
 	m2m_token *v[M2MI_TOKENS_MAX];
+	char *as_of[M2MI_TOKENS_MAX]; /* v[i]'s holder when used through a relationship mapping */
 	size_t n;
 	bool roles_loaded;
 	const char *roles[M2MI_TOKEN_ROLES]; /* verified rids (borrowed from the request) */
@@ -69,6 +72,8 @@ m2m_err m2mi_tokens_new(const m2m_cse_config *cfg, m2mi_tokens **out)
 	if ((t->lti = calloc((size_t)cfg->token_cache_size, sizeof(*t->lti))) == NULL)
 		goto fail;
 	t->nlti = (size_t)cfg->token_cache_size;
+	if ((r = m2mi_relmap_new((size_t)cfg->token_cache_size, &t->relmap)) != M2M_OK)
+		goto fail;
 	if (cfg->das_trust[0] != '\0' && (r = m2m_token_trust_load(cfg->das_trust, &t->trust, err, sizeof(err))) != M2M_OK) {
 		m2m_log(M2M_LOG_ERROR, "das-trust: %s", err);
 		goto fail;
@@ -87,6 +92,7 @@ void m2mi_tokens_free(m2mi_tokens *t)
 	for (size_t i = 0; i < t->nlti; i++)
 		free(t->lti[i].text);
 	free(t->lti);
+	m2mi_relmap_free(t->relmap);
 	m2m_token_cache_free(t->cache);
 	m2m_token_trust_free(t->trust);
 	pthread_mutex_destroy(&t->mu);
@@ -105,7 +111,7 @@ static void refuse(struct m2mi_req_tokens *rt, int rsc, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (rt->rsc != 0) /* the first reason is the one reported */
+	if (rt == NULL || rt->rsc != 0) /* the first reason is the one reported */
 		return;
 	rt->rsc = rsc;
 	va_start(ap, fmt);
@@ -123,8 +129,89 @@ static void opts_of(const m2mi_ctx *c, m2m_token_verify_opts *o)
 	o->skew = M2M_TOKEN_DEFAULT_SKEW;
 }
 
+/*
+ * Stage 2 with the authorization relationship mapping (TS-0003 clauses 7.3.2.2 steps 5-8,
+ * 7.3.2.7.1; access_relmap.c has the design). *as_of (heap) = the token's holder when the
+ * Originator uses the token through a mapping of that holder to itself, else NULL.
+ */
+static m2m_err check_mapped(m2mi_ctx *c, const m2m_token *tok, const m2m_token_verify_opts *o, char **as_of)
+{
+	m2mi_tokens *t = c->cse->tokens;
+	const uint8_t *dig = m2m_token_digest(tok);
+	const char *me = c->orig.absolute, *aus = c->req->aus;
+	m2m_token_verify_opts o2 = *o;
+	m2mi_relmap_rec rec;
+	bool has = m2mi_relmap_get(t->relmap, dig, c->now, &rec);
+	uint8_t k[32];
+	m2m_err r;
+
+	*as_of = NULL;
+	if (has && rec.mapped[0] != '\0') {
+		if (strcmp(rec.mapped, me) == 0) { /* public: identifiers */
+			o2.holder = rec.subject;
+			if ((r = m2m_token_check(tok, &o2)) == M2M_OK && (*as_of = strdup(rec.subject)) == NULL)
+				r = M2M_E_NOMEM;
+			return r;
+		}
+		if (strcmp(rec.subject, me) == 0) /* step 6: the holder moved to the new AE-ID */
+			return M2M_E_TOKEN_HOLDER;
+	}
+	r = m2m_token_check(tok, o);
+	if (r == M2M_OK) { /* the holder itself: record on request (clause 7.3.2.2 steps 5-8) */
+		if (c->req->asi != 2 && aus == NULL)
+			return M2M_OK;
+		if (aus == NULL) {
+			c->rsp->asri = true; /* step 5: AuthorSignReqInfo, sign the token */
+			return M2M_OK;
+		}
+		r = m2mi_author_signs_find(aus, dig, me, o->audience, has ? rec.spki : NULL, k);
+		if (r == M2M_E_TOKEN_FORMAT)
+			refuse(c->toks, M2M_RSC_BAD_REQUEST, "%s", "aus: not a list of AuthorSigns");
+		if (r == M2M_E_TOKEN_SIGNATURE) { /* none for this token: ask again, record nothing */
+			c->rsp->asri = true;
+			return M2M_OK;
+		}
+		if (r != M2M_OK || has)
+			return r;
+		memset(&rec, 0, sizeof(rec));
+		memcpy(rec.tdig, dig, 32);
+		memcpy(rec.spki, k, 32);
+		snprintf(rec.subject, sizeof(rec.subject), "%s", me);
+		snprintf(rec.ri, sizeof(rec.ri), "%s", c->tgt.row.ri ? c->tgt.row.ri : "");
+		rec.until = m2mi_sat_add(m2m_token_claims_of(tok)->not_after, o->skew);
+		if ((r = m2mi_relmap_put(t->relmap, &rec, c->now)) == M2M_OK)
+			m2m_log(M2M_LOG_INFO, "relationship mapping: record for token %.64s of %.200s",
+				m2m_token_claims_of(tok)->token_id, me);
+		return r;
+	}
+	if (r != M2M_E_TOKEN_HOLDER || !has)
+		return r;
+	/* clause 7.3.2.7.1: another AE-ID than the holder presents a recorded token */
+	o2.holder = rec.subject;
+	if ((r = m2m_token_check(tok, &o2)) != M2M_OK)
+		return r;
+	if (aus == NULL) {
+		c->rsp->asri = true; /* step 3/4: refuse, asking for the AuthorSign */
+		refuse(c->toks, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "%s",
+		       "token of another holder: an AuthorSign (aus) of its author is required");
+		return M2M_E_TOKEN_HOLDER;
+	}
+	if ((r = m2mi_author_signs_find(aus, dig, me, o->audience, rec.spki, k)) != M2M_OK ||
+	    (r = m2mi_relmap_map(t->relmap, dig, k, me, c->now)) != M2M_OK) {
+		if (r == M2M_E_TOKEN_FORMAT)
+			refuse(c->toks, M2M_RSC_BAD_REQUEST, "%s", "aus: not a list of AuthorSigns");
+		else if (r == M2M_E_TOKEN_SIGNATURE || r == M2M_E_NOT_FOUND)
+			refuse(c->toks, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "%s",
+			       "token of another holder: no AuthorSign of its author for this originator");
+		return r == M2M_E_NOT_FOUND ? M2M_E_TOKEN_HOLDER : r;
+	}
+	m2m_log(M2M_LOG_INFO, "relationship mapping: token %.64s of %.200s now held by %.200s",
+		m2m_token_claims_of(tok)->token_id, rec.subject, me);
+	return (*as_of = strdup(rec.subject)) != NULL ? M2M_OK : M2M_E_NOMEM;
+}
+
 /* Both verification stages of one compact token, the first through the cache. */
-static m2m_err verify_one(m2mi_ctx *c, const char *text, size_t len, m2m_token **out)
+static m2m_err verify_one(m2mi_ctx *c, const char *text, size_t len, m2m_token **out, char **as_of)
 {
 	m2mi_tokens *t = c->cse->tokens;
 	m2m_token_verify_opts o;
@@ -143,7 +230,7 @@ static m2m_err verify_one(m2mi_ctx *c, const char *text, size_t len, m2m_token *
 		}
 	}
 	if (r == M2M_OK)
-		r = m2m_token_check(*out, &o);
+		r = as_of != NULL ? check_mapped(c, *out, &o, as_of) : m2m_token_check(*out, &o);
 	if (r != M2M_OK) {
 		m2m_token_unref(*out);
 		*out = NULL;
@@ -218,12 +305,15 @@ static void ati_add(m2mi_ctx *c, const char *lti, const m2m_token *tok)
 	c->rsp->ati = a;
 }
 
-static void add_token(struct m2mi_req_tokens *rt, m2m_token *tok)
+static void add_token(struct m2mi_req_tokens *rt, m2m_token *tok, char *as_of)
 {
-	if (rt->n < M2MI_TOKENS_MAX)
+	if (rt->n < M2MI_TOKENS_MAX) {
+		rt->as_of[rt->n] = as_of;
 		rt->v[rt->n++] = tok;
-	else
+	} else {
 		m2m_token_unref(tok);
+		free(as_of);
+	}
 }
 
 static void load_tkns(m2mi_ctx *c, struct m2mi_req_tokens *rt)
@@ -236,6 +326,7 @@ static void load_tkns(m2mi_ctx *c, struct m2mi_req_tokens *rt)
 		size_t n = strcspn(p, "+");
 		char *text = strndup(p, n), lti[LTI_LEN];
 		m2m_token *tok = NULL;
+		char *as = NULL;
 		m2m_err r;
 
 		if (text == NULL) {
@@ -244,13 +335,13 @@ static void load_tkns(m2mi_ctx *c, struct m2mi_req_tokens *rt)
 		}
 		if (n == 0 || ++count > M2MI_TOKENS_MAX) {
 			refuse(rt, M2M_RSC_BAD_REQUEST, "tkns: %s", n == 0 ? "empty token" : "too many tokens");
-		} else if ((r = verify_one(c, text, n, &tok)) != M2M_OK) {
+		} else if ((r = verify_one(c, text, n, &tok, &as)) != M2M_OK) {
 			refuse(rt, m2m_token_err_rsc(r), "token refused: %s", m2m_strerror(r));
 		} else {
 			lti_assign(c, text, tok, lti);
 			if (lti[0] != '\0')
 				ati_add(c, lti, tok);
-			add_token(rt, tok);
+			add_token(rt, tok, as);
 		}
 		free(text);
 		if (p[n] == '\0')
@@ -266,15 +357,16 @@ static void load_ltids(m2mi_ctx *c, struct m2mi_req_tokens *rt)
 	for (size_t i = 0; i < c->req->nltids && rt->rsc == 0; i++) {
 		char *text = lti_lookup(c, c->req->ltids[i]);
 		m2m_token *tok = NULL;
+		char *as = NULL;
 		m2m_err r;
 
 		if (text == NULL) {
 			refuse(rt, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "ltids: %.64s is not assigned to this originator",
 			       c->req->ltids[i]);
-		} else if ((r = verify_one(c, text, strlen(text), &tok)) != M2M_OK) {
+		} else if ((r = verify_one(c, text, strlen(text), &tok, &as)) != M2M_OK) {
 			refuse(rt, m2m_token_err_rsc(r), "token refused: %s", m2m_strerror(r));
 		} else {
-			add_token(rt, tok);
+			add_token(rt, tok, as);
 		}
 		free(text);
 	}
@@ -287,15 +379,16 @@ static void load_tids(m2mi_ctx *c, struct m2mi_req_tokens *rt)
 	for (size_t i = 0; i < c->req->ntids && rt->rsc == 0; i++) {
 		char *text = m2mi_token_by_id(c, c->req->tids[i]);
 		m2m_token *tok = NULL;
+		char *as = NULL;
 		m2m_err r;
 
 		if (text == NULL)
 			refuse(rt, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "tids: %.64s is not a token known to this CSE",
 			       c->req->tids[i]);
-		else if ((r = verify_one(c, text, strlen(text), &tok)) != M2M_OK)
+		else if ((r = verify_one(c, text, strlen(text), &tok, &as)) != M2M_OK)
 			refuse(rt, m2m_token_err_rsc(r), "token refused: %s", m2m_strerror(r));
 		else
-			add_token(rt, tok);
+			add_token(rt, tok, as);
 		free(text);
 	}
 }
@@ -344,8 +437,9 @@ static bool perm_applies(const m2mi_ctx *c, const m2m_token_perm *p, const m2m_r
 	return false;
 }
 
-int m2mi_tokens_grant(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, const m2m_acp_rules **sets,
-		      size_t cap, const char **roles, size_t rcap, size_t *nroles)
+/* The grants of the request's tokens used as `as` (NULL: as the Originator itself). */
+static int grant_as(m2mi_ctx *c, const char *as, const m2m_res *r, const m2m_res *holder, const m2m_acp_rules **sets,
+		    size_t cap, const char **roles, size_t rcap, size_t *nroles)
 {
 	struct m2mi_req_tokens *rt = load(c);
 	size_t n = 0;
@@ -355,6 +449,8 @@ int m2mi_tokens_grant(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, cons
 		return 0; /* one refused token: the request gets nothing from any token (fail closed) */
 	for (size_t i = 0; i < rt->n; i++) {
 		const m2m_token_claims *cl = m2m_token_claims_of(rt->v[i]);
+		if (as == NULL ? rt->as_of[i] != NULL : rt->as_of[i] == NULL || strcmp(rt->as_of[i], as) != 0)
+			continue;
 		for (size_t k = 0; k < cl->nperms; k++) {
 			const m2m_token_perm *p = &cl->perms[k];
 			if (!perm_applies(c, p, r, holder))
@@ -368,12 +464,40 @@ int m2mi_tokens_grant(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, cons
 	return (int)n;
 }
 
+int m2mi_tokens_grant(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, const m2m_acp_rules **sets,
+		      size_t cap, const char **roles, size_t rcap, size_t *nroles)
+{
+	return grant_as(c, NULL, r, holder, sets, cap, roles, rcap, nroles);
+}
+
+const char *m2mi_tokens_mapped(m2mi_ctx *c, size_t i, const m2m_res *r, const m2m_res *holder,
+			       const m2m_acp_rules **sets, size_t cap, const char **roles, size_t rcap, size_t *nroles,
+			       int *nsets)
+{
+	struct m2mi_req_tokens *rt = load(c);
+	size_t k = 0;
+
+	*nsets = 0;
+	*nroles = 0;
+	if (rt == NULL || rt->rsc != 0)
+		return NULL;
+	for (size_t j = 0; j < rt->n; j++) {
+		if (rt->as_of[j] == NULL)
+			continue;
+		if (k++ == i) {
+			*nsets = grant_as(c, rt->as_of[j], r, holder, sets, cap, roles, rcap, nroles);
+			return rt->as_of[j];
+		}
+	}
+	return NULL;
+}
+
 m2m_err m2mi_tokens_verify(m2mi_ctx *c, const char *text, m2m_token **out)
 {
 	*out = NULL;
 	if (text == NULL)
 		return M2M_E_TOKEN_FORMAT;
-	return verify_one(c, text, strlen(text), out);
+	return verify_one(c, text, strlen(text), out, NULL);
 }
 
 m2m_err m2mi_tokens_parse(m2mi_ctx *c, const char *text, m2m_token **out)
@@ -429,8 +553,10 @@ void m2mi_tokens_release(m2mi_ctx *c)
 {
 	if (c->toks == NULL)
 		return;
-	for (size_t i = 0; i < c->toks->n; i++)
+	for (size_t i = 0; i < c->toks->n; i++) {
 		m2m_token_unref(c->toks->v[i]);
+		free(c->toks->as_of[i]);
+	}
 	free(c->toks);
 	c->toks = NULL;
 }

@@ -342,6 +342,12 @@ bool m2mi_tokens_present(const m2mi_ctx *c);
  * call. Returns the number of sets; none when any token was refused. */
 int m2mi_tokens_grant(m2mi_ctx *c, const m2m_res *r, const m2m_res *holder, const m2m_acp_rules **sets,
 		      size_t cap, const char **roles, size_t rcap, size_t *nroles);
+/* The i-th token the Originator uses through a relationship mapping (TS-0003 clause 7.3.2.7):
+ * returns the holder it was issued to (to evaluate its pv as), with that token's grants on r as
+ * m2mi_tokens_grant (*nsets sets); NULL when there is no i-th. */
+const char *m2mi_tokens_mapped(m2mi_ctx *c, size_t i, const m2m_res *r, const m2m_res *holder,
+			       const m2m_acp_rules **sets, size_t cap, const char **roles, size_t rcap, size_t *nroles,
+			       int *nsets);
 /* Security validation of a tokenObject against das-trust (no audience/holder/time: the stored
  * token is checked per request when used). *out NULL unless M2M_OK. */
 m2m_err m2mi_tokens_parse(m2mi_ctx *c, const char *text, m2m_token **out);
