@@ -16,13 +16,15 @@ import pytest
 
 from cse_harness import free_port
 from fake_tls import FakeTlsServer
-from test_47_das_direct import CseDas
+from test_47_das_direct import CseDas, claims_of, dreq
 
 VISITOR = "//sp.example.com/id-in/Cvisitor"
+AE1 = "//sp.example.com/id-in/Cae1"
 
 POLICY = """grant //sp.example.com/id-in/Cvisitor /id-in/cse-in/wc create 1h
 grant //sp.example.com/id-in/Cvisitor /id-in/cse-in/wu update 1h
 grant //sp.example.com/id-in/Cvisitor /id-in/cse-in/wd/* delete 1h
+grant //sp.example.com/id-in/Cae1 /id-in/cse-in/tidc retrieve 10m
 """
 CIN = '{"m2m:cin":{"con":"v"}}'
 
@@ -118,3 +120,54 @@ def test_slow_das_write_is_4103_and_others_write_meanwhile(env):
     finally:
         release.set()
         fake.stop()
+
+
+# ---- tids of tokens the CSE does not hold (TS-0003 clause 7.3.2.3 step 5) ---------------------
+
+def das_token(env):
+    """Cae1 obtains a token from the DAS's token endpoint (its own certificate); the DAS
+    remembers it by its ID."""
+    env.das.c = type("C", (), {"path": env.cse.path, "bin": env.cse.bin})()  # ae1.* live in the CSE dir
+    rsc, body = env.das.notify("ae1", dreq(**{"or": AE1, "trid": "/id-in/cse-in/tidc"}), fr=AE1,
+                               to="/id-in/Cdas/token")
+    assert rsc == 2000, body
+    return claims_of(body["m2m:seci"]["dres"]["tkns"][0])["jti"]
+
+
+@pytest.fixture(scope="module")
+def tid(env):
+    env.cnt("tidc")
+    return das_token(env)
+
+
+def test_tids_of_a_das_token_permitted(env, tid):
+    """The CSE holds no <token> of that ID: it asks the DAS (NOTIFY seci sit 1, dreq tids), the
+    DAS answers the token (sit 2, tkns), the CSE verifies it (holder = Cae1) and permits; nothing
+    is stored (no child ACP: the token decided)."""
+    before = len(env.das.audits(0, "/id-in/cse-in/tidc"))
+    r = env.as_("Cae1", "GET", "/cse-in/tidc?tids=" + tid)
+    assert r.rsc == 2000, r
+    got = env.das.audits(before + 1, "/id-in/cse-in/tidc")[before:]
+    assert [x["outcome"] for x in got] == ["tokens-by-id"]
+    assert env.dynamic_acps("tidc") == []
+
+
+def test_unknown_tid_is_4103(env, tid):
+    before = len(env.das.audits(0, "/id-in/cse-in/tidc"))
+    r = env.as_("Cae1", "GET", "/cse-in/tidc?tids=0123456789abcdef0123456789abcdef@sp.example.com")
+    assert r.rsc == 4103, r
+    got = env.das.audits(before + 1, "/id-in/cse-in/tidc")[before:]
+    assert [x["outcome"] for x in got] == ["not-granted"]
+
+
+def test_tid_of_another_originator_is_4103(env, tid):
+    """The DAS gives the token (it is for this CSE), but its holder is Cae1: the CSE refuses it
+    for Cstranger (TS-0003 7.3.2.3 step 7.1.3)."""
+    r = env.as_("Cstranger", "GET", "/cse-in/tidc?tids=" + tid)
+    assert r.rsc == 4103, r
+
+
+def test_tids_with_das_down_is_4103(env, tid):
+    env.dac("dacDownT", free_port())
+    env.cnt("tiddown", dac="dacDownT")
+    assert env.as_("Cae1", "GET", "/cse-in/tiddown?tids=" + tid).rsc == 4103

@@ -14,6 +14,7 @@
  * Anything else — no answer in time, garbage, sit other than 2, a token that does not verify for
  * THIS originator and THIS CSE, a grant naming someone else or another resource — denies (4103).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,10 +192,19 @@ int m2mi_das_consult(m2mi_ctx *c, const m2m_res *r, unsigned op)
 	q.trt = r->ty;
 	q.trid = trid;
 	q.ppl = dal > c->now ? dal - c->now : 0;
+	{
+		/* tids this CSE does not hold: the DAS is asked for them (TS-0003 7.3.2.3 step 5); its
+		 * answer's tokens are verified as the request's own (access_token.c from_das) */
+		const char *const *unknown;
+		q.ntids = m2mi_tokens_unknown(c, &unknown);
+		q.tids = (char **)(uintptr_t)unknown;
+	}
 	if (m2m_das_dreq_to_json(&q, &pc) != M2M_OK || (body = json_dumps(pc, JSON_COMPACT)) == NULL) {
 		json_decref(pc);
 		return 0;
 	}
+	q.tids = NULL; /* borrowed: not m2m_das_dreq_clear's */
+	q.ntids = 0;
 	json_decref(pc);
 	if (c->batched) {
 		/* Inside the writer's batch: never wait there. The request is answered 4103 for now

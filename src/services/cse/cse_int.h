@@ -340,6 +340,9 @@ m2m_err m2mi_tokens_new(const m2m_cse_config *cfg, m2mi_tokens **out);
 void m2mi_tokens_free(m2mi_tokens *t);
 /* The request carries tkns, ltids or tids. */
 bool m2mi_tokens_present(const m2mi_ctx *c);
+/* The request's tids that are neither <token> resources nor in the DAS's answer (after the
+ * tokens were loaded): what a consultation asks the DAS for (access_das.c). */
+size_t m2mi_tokens_unknown(const m2mi_ctx *c, const char *const **out);
 /* The rule sets (pv, borrowed from the request's tokens) and Role-IDs the request's verified
  * tokens grant on resource r (policies held by holder); the tokens are verified at the first
  * call. Returns the number of sets; none when any token was refused. */
