@@ -262,7 +262,7 @@ class CseDas:
     """A real CSE (cse_harness) and a real DAS on one test PKI: the CSE's certificate
     (id-in.sp.example.com) is its das-cert, the DAS's certificate names IP 127.0.0.1 (its dap URL)."""
 
-    def __init__(self, m2msec_bin, tmp):
+    def __init__(self, m2msec_bin, tmp, policy=None):
         from cse_harness import Cse
         c = self.cse = Cse(m2msec_bin, tmp)
         c.setup_pki()
@@ -281,7 +281,7 @@ class CseDas:
         os.makedirs(c.path("das/ca"), exist_ok=True)
         shutil.copy(c.path("ca/ca.crt"), c.path("das/ca/ca.crt"))
         shim.path = lambda n: os.path.join(c.path("das"), n)
-        self.das = Das(shim, policy=CSE_POLICY)
+        self.das = Das(shim, policy=CSE_POLICY if policy is None else policy)
         self.das.start()
         c.start("das-trust = %s\ndas-ca = %s\ndas-cert = %s\ndas-key = %s\ndas-timeout = 1500\n" % (
             c.path("das-trust"), c.path("ca/ca.crt"), c.path("server.crt"), c.path("server.key")))
@@ -350,15 +350,15 @@ def test_direct_da_grants_and_creates_the_child_acp(env):
     a = env.das.audits(1, box)
     assert [x["outcome"] for x in a] == ["granted"] and a[0]["client"] == CSE
     assert env.as_("Cvisitor", "GET", "/cse-in/box").rsc == 2000
-    # the grant is RETRIEVE only: an UPDATE is denied (writes run on the writer thread, where
-    # m2msec does not consult: docs/procedures/das.md)
+    # the grant is RETRIEVE only: an UPDATE is denied by the ACP and consulted for (a write, on
+    # the writer thread: test_51), which the DAS policy does not grant
     r = env.as_("Cvisitor", "PUT", "/cse-in/box", '{"m2m:cnt":{"lbl":["x"]}}')
     assert r.rsc == 4103, r
     # another originator gets nothing from the visitor's ACP; the DAS policy grants it nothing
     assert env.as_("Cstranger", "GET", "/cse-in/box").rsc == 4103
-    a = env.das.audits(2, box)  # the visitor's second GET was decided by the ACP: no consultation
-    assert [(x["outcome"], x["originator"]) for x in a] == [("granted", VISITOR),
-                                                            ("not-granted", "//sp.example.com/id-in/Cstranger")]
+    a = env.das.audits(3, box)  # the visitor's second GET was decided by the ACP: no consultation
+    assert [(x["outcome"], x["originator"], x["op"]) for x in a] == [
+        ("granted", VISITOR, 2), ("not-granted", VISITOR, 3), ("not-granted", "//sp.example.com/id-in/Cstranger", 2)]
 
 
 def test_no_consultation_without_daci_or_with_dae_false(env):

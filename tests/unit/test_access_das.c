@@ -8,6 +8,7 @@
  */
 #include "cse_fixture.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "m2msec/ca.h"
@@ -147,6 +148,87 @@ static void test_dae_false_and_admin(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/off", "CAdmin", 0, NULL), M2M_RSC_OK);
 }
 
+/* ---- writes on the writer thread (TS-0003 7.3.2.2 for CREATE/UPDATE/DELETE) ----------------- */
+
+static pthread_mutex_t wmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wcv = PTHREAD_COND_INITIALIZER;
+static int wakes, answered, answer_rsc;
+
+static void on_wake(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wmu);
+	wakes++;
+	pthread_cond_broadcast(&wcv);
+	pthread_mutex_unlock(&wmu);
+}
+
+static void on_done(void *arg, const m2m_request *req, m2m_response *rsp)
+{
+	(void)arg;
+	(void)req;
+	assert_non_null(rsp);
+	answer_rsc = rsp->rsc;
+	answered++;
+}
+
+/* A CREATE denied by the ACP, handed to the writer thread: it is consulted for (the DAS's
+ * failure wakes the loop, which hands it back to the writer: two wakes, not the one of a
+ * static decision), answered 4103 once, and nothing is written. */
+static void write_denied(fx *f, int port, const char *rn)
+{
+	char to[64];
+	m2m_cse_pending *p;
+	int seen = 0;
+	m2m_res row = {0};
+	m2m_res *v = NULL;
+	size_t n = 0;
+
+	wakes = answered = answer_rsc = 0;
+	resources(f, rn, port, true);
+	assert_int_equal(m2m_cse_writer_start(f->cse), M2M_OK);
+	m2m_cse_worker_set_wake(f->w, on_wake, NULL);
+	snprintf(to, sizeof(to), "cse-in/%s", rn);
+	fx_prepare(f, M2M_OP_CREATE, to, "Cvisitor", M2M_TY_CIN, "{\"m2m:cin\":{\"con\":\"x\"}}");
+	fx_auth_sa(f);
+	m2m_response_clear(&f->rsp);
+	p = m2m_cse_handle_async(f->w, &f->sa, &f->req, &f->rsp, f->now);
+	assert_non_null(p);
+	m2m_cse_pending_on_done(p, on_done, NULL);
+	while (answered == 0) {
+		pthread_mutex_lock(&wmu);
+		while (wakes <= seen)
+			pthread_cond_wait(&wcv, &wmu);
+		seen = wakes;
+		pthread_mutex_unlock(&wmu);
+		m2m_cse_worker_complete(f->w, f->now);
+	}
+	assert_int_equal(answered, 1);
+	assert_int_equal(answer_rsc, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	assert_true(wakes >= 2);
+	assert_int_equal(m2m_resstore_get_path(f->w->store, to, &row), M2M_OK);
+	assert_int_equal(m2m_resstore_children(f->w->store, row.ri, 0, 10, &v, &n), M2M_OK);
+	m2m_res_free_list(v, n);
+	assert_int_equal(n, 0); /* no <contentInstance>, no ACP */
+	m2m_res_clear(&row);
+}
+
+static void test_write_das_down(void **state)
+{
+	struct dfx *d = *state;
+
+	write_denied(d->f, fx_closed_port(), "wdown");
+}
+
+static void test_write_das_silent(void **state)
+{
+	struct dfx *d = *state;
+	int port, lfd = fx_silent_listener(&port);
+
+	write_denied(d->f, port, "wslow"); /* ended by das-timeout */
+	close(lfd);
+}
+
 static void test_association_config(void **state)
 {
 	m2m_cse_config cfg;
@@ -182,6 +264,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_das_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_das_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dae_false_and_admin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_das_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_das_silent, setup, teardown),
 		cmocka_unit_test(test_association_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -227,6 +227,49 @@ static void test_token_request(void **state)
 			 M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
 }
 
+/* TS-0003 clause 7.3.2.3 step 5: a Hosting CSE asks for tokens by ID (dreq tids); the DAS
+ * answers the tokens it issued for that CSE, and nothing for an unknown ID or another CSE. */
+static void test_tokens_by_id(void **state)
+{
+	struct dfx *f = *state;
+	m2m_sa ae = {.kind = M2M_SA_CERT, .entity = M2M_ENTITY_AE}, cse = cse_sa(CSE), other = cse_sa("//sp.example.com/id-other");
+	json_t *pc = NULL;
+	m2m_das_dres a, b;
+	char *text;
+#define TIDS(id) "{\"m2m:seci\":{\"sit\":1,\"dreq\":{\"or\":\"" HOLDER "\",\"op\":2,\"trid\":\"/id-in/cnt-1\",\"tids\":[\"" id "\"]}}}"
+
+	snprintf(ae.bound_id, sizeof(ae.bound_id), "%s", HOLDER);
+	assert_int_equal(call(f, &ae, "token", HOLDER, DREQ(HOLDER, 3, "/id-in/cnt-1"), &pc), M2M_RSC_OK);
+	assert_int_equal(m2m_das_dres_parse(pc, NOW, &a), M2M_OK);
+	json_decref(pc);
+	assert_int_equal(call(f, &cse, "/id-in/Cdas", CSE, TIDS("abababababababababababababababab@sp.example.com"), &pc),
+			 M2M_RSC_OK);
+	assert_int_equal(m2m_das_dres_parse(pc, NOW, &b), M2M_OK);
+	json_decref(pc);
+	assert_false(b.has_dai); /* tokens only: no policy grant for a request by ID */
+	assert_int_equal(b.ntkns, 1);
+	assert_string_equal(b.tkns[0], a.tkns[0]);
+	assert_string_equal(f->last_outcome, "tokens-by-id");
+	m2m_das_dres_clear(&b);
+	m2m_das_dres_clear(&a);
+	/* unknown ID, or a CSE that is not the token's audience: an empty dres */
+	assert_int_equal(call(f, &cse, "/id-in/Cdas", CSE, TIDS("cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd@sp.example.com"), &pc),
+			 M2M_RSC_OK);
+	text = json_dumps(pc, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text, "{\"m2m:seci\":{\"dres\":{},\"sit\":2}}");
+	free(text);
+	json_decref(pc);
+	assert_string_equal(f->last_outcome, "not-granted");
+	assert_int_equal(call(f, &other, "/id-in/Cdas", "//sp.example.com/id-other",
+			      TIDS("abababababababababababababababab@sp.example.com"), &pc),
+			 M2M_RSC_OK);
+	text = json_dumps(pc, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text, "{\"m2m:seci\":{\"dres\":{},\"sit\":2}}");
+	free(text);
+	json_decref(pc);
+#undef TIDS
+}
+
 static void test_new_bad(void **state)
 {
 	m2m_das *d = (m2m_das *)1;
@@ -251,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_granted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tokens_by_id, setup, teardown),
 		cmocka_unit_test(test_new_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,7 +103,7 @@ static void test_batch_savepoints(void **state)
 	assert_true(f->w->batch_rolled);
 	assert_int_equal((e = m2m_resstore_commit(f->w->store)), M2M_OK);
 	for (int i = 0; i < 3; i++)
-		m2mi_batch_finish(&c[i], rsc[i], e);
+		assert_false(m2mi_batch_finish(&c[i], p[i], rsc[i], e));
 	assert_int_equal(p[0]->rsp.rsc, M2M_RSC_CREATED);
 	assert_int_equal(p[1]->rsp.rsc, M2M_RSC_CONFLICT);
 	assert_int_equal(p[2]->rsp.rsc, M2M_RSC_CREATED);
@@ -127,7 +127,7 @@ static void test_batch_not_committed(void **state)
 	rsc = m2mi_batch_run(f->w, p, &c);
 	assert_int_equal(rsc, 0);
 	m2m_resstore_rollback(f->w->store);
-	m2mi_batch_finish(&c, rsc, M2M_E_RESSTORE);
+	assert_false(m2mi_batch_finish(&c, p, rsc, M2M_E_RESSTORE));
 	assert_int_equal(p->rsp.rsc, M2M_RSC_INTERNAL_SERVER_ERROR);
 	assert_null(p->rsp.location);
 	assert_int_equal(cni(f, "cse-in/c"), 0);

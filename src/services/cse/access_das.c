@@ -14,6 +14,7 @@
  * Anything else — no answer in time, garbage, sit other than 2, a token that does not verify for
  * THIS originator and THIS CSE, a grant naming someone else or another resource — denies (4103).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,9 +179,9 @@ int m2mi_das_consult(m2mi_ctx *c, const m2m_res *r, unsigned op)
 	int64_t dal = 0;
 	m2m_cse_pending *p;
 
-	/* Only on the loop's own path: not a subscriber's view, not inside the writer's batch, a
-	 * <subscription> verification or a fan-out (each has its own deferral), and once. */
-	if (c->cse->das == NULL || c->da_done || c->as_subscriber || !c->has_orig || c->batched || c->sub_phase != 0 ||
+	/* Not for a subscriber's view, a <subscription> verification or a fan-out (each has its own
+	 * deferral: a second one inside would nest two waits), and once per request. */
+	if (c->cse->das == NULL || c->da_done || c->as_subscriber || !c->has_orig || c->sub_phase != 0 ||
 	    c->w->fopt_depth != 0 || op >= sizeof(ops) / sizeof(ops[0]) || ops[op] == 0)
 		return 0;
 	if (!find_dac(c, r, url, sizeof(url), &dal) || sp_relative_trid(c, r, trid, sizeof(trid)) == NULL)
@@ -191,11 +192,31 @@ int m2mi_das_consult(m2mi_ctx *c, const m2m_res *r, unsigned op)
 	q.trt = r->ty;
 	q.trid = trid;
 	q.ppl = dal > c->now ? dal - c->now : 0;
+	{
+		/* tids this CSE does not hold: the DAS is asked for them (TS-0003 7.3.2.3 step 5); its
+		 * answer's tokens are verified as the request's own (access_token.c from_das) */
+		const char *const *unknown;
+		q.ntids = m2mi_tokens_unknown(c, &unknown);
+		q.tids = (char **)(uintptr_t)unknown;
+	}
 	if (m2m_das_dreq_to_json(&q, &pc) != M2M_OK || (body = json_dumps(pc, JSON_COMPACT)) == NULL) {
 		json_decref(pc);
 		return 0;
 	}
+	q.tids = NULL; /* borrowed: not m2m_das_dreq_clear's */
+	q.ntids = 0;
 	json_decref(pc);
+	if (c->batched) {
+		/* Inside the writer's batch: never wait there. The request is answered 4103 for now
+		 * (its savepoint rolls back: nothing written) and m2mi_das_defer sends this after the
+		 * batch; the answer brings the request back to the writer for its second pass. */
+		free(c->da_url);
+		free(c->da_req);
+		c->da_url = strdup(url);
+		c->da_req = body;
+		snprintf(c->da_trid, sizeof(c->da_trid), "%s", trid);
+		return 0;
+	}
 	if ((p = m2mi_pending_new(c, 2)) == NULL) {
 		free(body);
 		return 0;
@@ -210,6 +231,33 @@ int m2mi_das_consult(m2mi_ctx *c, const m2m_res *r, unsigned op)
 	c->pending = p;
 	m2mi_pending_result(p, true, false); /* the starting reference (notify_verify.c) */
 	return M2MI_PENDING;
+}
+
+bool m2mi_das_defer(m2mi_ctx *c, m2m_cse_pending *p, const char *url, const char *body)
+{
+	char rqi[64];
+
+	if (!c->has_orig || c->cse->das == NULL)
+		return false;
+	snprintf(p->orig, sizeof(p->orig), "%s", c->orig.absolute);
+	if (!m2mi_wait_take(c->cse, p->orig))
+		return false; /* the same per-Originator cap as on the loop: deny at once */
+	p->da_counted = true;
+	p->da = true;
+	p->outstanding = 1; /* the answer's: on_answer hands p to its loop, which resubmits it */
+	free(p->da_body);
+	p->da_body = NULL;
+	snprintf(p->da_trid, sizeof(p->da_trid), "%s", c->da_trid);
+	snprintf(rqi, sizeof(rqi), "das-%s", c->req->rqi != NULL ? c->req->rqi : "w");
+	m2m_log(M2M_LOG_DEBUG, "direct dynamic authorization: consulting %s for a write of %s", url,
+		c->orig.absolute);
+	if (m2mi_remote_link_notify(c->cse->das->link, url, rqi, body, on_answer, p) == 0)
+		return true;
+	/* queue full or stopping: answered as it is (4103) */
+	p->da = false;
+	p->da_counted = false;
+	m2mi_wait_give(c->cse, p->orig);
+	return false;
 }
 
 /* ---- the answer ----------------------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "m2msec/das.h"
 #include "m2msec/log.h"
 #include "services/cse/cse_int.h"
 #include "services/cse/relmap.h"
@@ -52,6 +53,8 @@ struct m2mi_req_tokens {
 	bool roles_loaded;
 	const char *roles[M2MI_TOKEN_ROLES]; /* verified rids (borrowed from the request) */
 	size_t nroles;
+	const char *unknown[M2M_DAS_MAX_LIST]; /* tids neither held nor answered (borrowed) */
+	size_t nunknown;
 };
 
 m2m_err m2mi_tokens_new(const m2m_cse_config *cfg, m2mi_tokens **out)
@@ -372,25 +375,77 @@ static void load_ltids(m2mi_ctx *c, struct m2mi_req_tokens *rt)
 	}
 }
 
-/* tids: only tokens stored here as <token> resources (res_dynauth.c); retrieving unknown ones
- * from a DAS (TS-0003 clause 7.3.2.3 step 5) is not done: an unknown tokenID is refused. */
+/* The token of ID tid among the tokens of the DAS's answer (c->da_body, the second pass after a
+ * consultation that carried tids: TS-0003 clause 7.3.2.3 step 5), verified for this request as
+ * any token; NULL when the answer has none of that ID (*err: the refusal of one that did not
+ * verify). A token of another ID in the answer is ignored. */
+static m2m_token *from_das(m2mi_ctx *c, const char *tid, m2m_err *err)
+{
+	json_error_t je;
+	json_t *pc;
+	m2m_das_dres a;
+	m2m_token *found = NULL;
+
+	*err = M2M_OK;
+	if (!c->da_done || c->da_body == NULL || (pc = json_loads(c->da_body, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		return NULL;
+	if (m2m_das_dres_parse(pc, c->now, &a) != M2M_OK) {
+		json_decref(pc);
+		return NULL;
+	}
+	json_decref(pc);
+	for (size_t i = 0; i < a.ntkns && found == NULL && *err == M2M_OK; i++) {
+		m2m_token *tok = NULL;
+		m2m_err r = verify_one(c, a.tkns[i], strlen(a.tkns[i]), &tok, NULL); /* holder = the originator */
+		if (r != M2M_OK) {
+			/* only a refusal of the token asked for counts: its ID is in the claims, which a
+			 * refused token does not give; so any refused token refuses (fail closed) */
+			*err = r;
+		} else if (strcmp(m2m_token_claims_of(tok)->token_id, tid) == 0) {
+			found = tok;
+		} else {
+			m2m_token_unref(tok);
+		}
+	}
+	m2m_das_dres_clear(&a);
+	return found;
+}
+
+/* tids: tokens stored here as <token> resources (res_dynauth.c), else tokens the DAS of the
+ * target's consultation gives for the ID (TS-0003 clause 7.3.2.3 step 5: the first pass notes
+ * the unknown IDs, access_das.c asks the DAS, the second pass finds them in its answer). */
 static void load_tids(m2mi_ctx *c, struct m2mi_req_tokens *rt)
 {
-	for (size_t i = 0; i < c->req->ntids && rt->rsc == 0; i++) {
+	for (size_t i = 0; i < c->req->ntids; i++) {
 		char *text = m2mi_token_by_id(c, c->req->tids[i]);
 		m2m_token *tok = NULL;
 		char *as = NULL;
 		m2m_err r;
 
-		if (text == NULL)
-			refuse(rt, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "tids: %.64s is not a token known to this CSE",
-			       c->req->tids[i]);
-		else if ((r = verify_one(c, text, strlen(text), &tok, &as)) != M2M_OK)
+		if (text == NULL) {
+			if ((tok = from_das(c, c->req->tids[i], &r)) != NULL) {
+				add_token(rt, tok, NULL);
+			} else if (r != M2M_OK) {
+				refuse(rt, m2m_token_err_rsc(r), "token refused: %s", m2m_strerror(r));
+			} else {
+				if (rt->nunknown < M2M_DAS_MAX_LIST)
+					rt->unknown[rt->nunknown++] = c->req->tids[i];
+				refuse(rt, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
+				       "tids: %.64s is not a token known to this CSE or its DAS", c->req->tids[i]);
+			}
+		} else if ((r = verify_one(c, text, strlen(text), &tok, &as)) != M2M_OK) {
 			refuse(rt, m2m_token_err_rsc(r), "token refused: %s", m2m_strerror(r));
-		else
+		} else {
 			add_token(rt, tok, as);
+		}
 		free(text);
 	}
+}
+
+size_t m2mi_tokens_unknown(const m2mi_ctx *c, const char *const **out)
+{
+	*out = c->toks != NULL ? c->toks->unknown : NULL;
+	return c->toks != NULL ? c->toks->nunknown : 0;
 }
 
 /* Verify the request's tokens once (the first decision that needs them). Only an authenticated

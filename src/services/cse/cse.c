@@ -483,6 +483,9 @@ static void ctx_finish(m2mi_ctx *c, int rsc)
 	c->tqf = NULL;
 	free(c->da_body);
 	c->da_body = NULL;
+	free(c->da_url);
+	free(c->da_req);
+	c->da_url = c->da_req = NULL;
 	m2mi_tokens_release(c);
 	reset_target(c);
 	json_decref(c->verify_nu);
@@ -551,18 +554,38 @@ int m2mi_batch_run(m2m_cse_worker *w, m2m_cse_pending *p, m2mi_ctx *c)
 {
 	ctx_init(c, w, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, p->now);
 	c->batched = true;
+	if (p->da) { /* the second pass after a DAS consultation (access_das.c): its answer, once */
+		p->da = false;
+		c->da_done = true;
+		c->da_body = p->da_body;
+		p->da_body = NULL;
+		snprintf(c->da_trid, sizeof(c->da_trid), "%s", p->da_trid);
+	}
 	return dispatch(c);
 }
 
-void m2mi_batch_finish(m2mi_ctx *c, int rsc, m2m_err commit)
+bool m2mi_batch_finish(m2mi_ctx *c, m2m_cse_pending *p, int rsc, m2m_err commit)
 {
+	bool deferred;
+	char *url, *body;
+
 	if (rsc == 0 && commit != M2M_OK) { /* its changes were rolled back with the batch */
 		(void)rsp_start(c->w, c->req, c->rsp);
 		rsc = m2mi_store_fail(c, commit);
 	}
 	if (rsc == 0)
 		m2mi_notify_flush(c);
-	ctx_finish(c, rsc);
+	/* denied with a consultation noted: nothing was written (its savepoint rolled back); the
+	 * DAS is asked now, outside the batch, and the request runs again with the answer */
+	url = c->da_url;
+	body = c->da_req;
+	c->da_url = c->da_req = NULL;
+	ctx_finish(c, rsc); /* p->rsp is final before the answer can hand p to its loop */
+	deferred = rsc == M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE && url != NULL && body != NULL && p != NULL &&
+		   m2mi_das_defer(c, p, url, body);
+	free(url);
+	free(body);
+	return deferred;
 }
 
 static m2m_cse_pending *handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
@@ -641,6 +664,19 @@ void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now)
 	while ((p = list) != NULL) {
 		list = p->next;
 		p->next = NULL;
+		if (p->via_writer && p->da && !p->answered && rsp_start(w, &p->req, &p->rsp)) {
+			/* a write's DAS answer is in: its second pass on the writer (access_das.c) */
+			if (p->da_counted)
+				m2mi_wait_give(w->cse, p->orig);
+			p->da_counted = false;
+			if (m2mi_writer_resubmit(w, p))
+				continue;
+			free(p->da_body);
+			p->da_body = NULL;
+			m2m_response_error(&p->rsp, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE,
+					   "the originator has no privilege (the store's write queue is full)");
+			p->answered = true;
+		}
 		if (!p->answered && rsp_start(w, &p->req, &p->rsp))
 			finish_pending(w, p, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, now);
 		if (p->done)

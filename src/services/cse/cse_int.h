@@ -93,6 +93,7 @@ struct m2m_cse_pending {
 	bool da;           /* a direct DA consultation (access_das.c), not a verification */
 	char *da_body;     /* the DAS's answer (NOTIFY response Content), NULL = none */
 	char da_trid[1100];/* the targetedResourceID it was asked for */
+	bool da_counted;   /* a write's consultation holds a slot in cse->waiting (access_das.c) */
 };
 
 /* One memo slot: the stored JSON text of a resource and its parse (never handed out: callers
@@ -163,6 +164,8 @@ typedef struct m2mi_ctx {
 	bool da_done;               /* direct DA consulted for this request: its answer, once (access_das.c) */
 	char *da_body;              /* that answer (owned), NULL = none (down, slow, refused) */
 	char da_trid[1100];
+	char *da_url, *da_req;      /* in the writer's batch: the consultation to send once the batch is
+				     * done (access_das.c m2mi_das_defer), NULL = none */
 } m2mi_ctx;
 
 /* a + b saturated to the int64 range. Every time and size sum of the CSE goes through it
@@ -337,6 +340,9 @@ m2m_err m2mi_tokens_new(const m2m_cse_config *cfg, m2mi_tokens **out);
 void m2mi_tokens_free(m2mi_tokens *t);
 /* The request carries tkns, ltids or tids. */
 bool m2mi_tokens_present(const m2mi_ctx *c);
+/* The request's tids that are neither <token> resources nor in the DAS's answer (after the
+ * tokens were loaded): what a consultation asks the DAS for (access_das.c). */
+size_t m2mi_tokens_unknown(const m2mi_ctx *c, const char *const **out);
 /* The rule sets (pv, borrowed from the request's tokens) and Role-IDs the request's verified
  * tokens grant on resource r (policies held by holder); the tokens are verified at the first
  * call. Returns the number of sets; none when any token was refused. */
@@ -445,6 +451,16 @@ void m2mi_das_free(m2mi_das *d);
 bool m2mi_das_permit(m2mi_ctx *c, const m2m_res *r, unsigned op, int child_ty);
 /* Consult the DAS of r's daci (or its parent's): M2MI_PENDING (c->pending set), or 0 = none. */
 int m2mi_das_consult(m2mi_ctx *c, const m2m_res *r, unsigned op);
+/* A write of the writer's batch answered 4103 with a consultation noted (c->da_url, taken
+ * out as url/body): send it and keep p waiting for the answer (true), or false (the table or
+ * the queue full: p is answered as it is). Writer thread, after the batch (access_das.c). */
+bool m2mi_das_defer(m2mi_ctx *c, m2m_cse_pending *p, const char *url, const char *body);
+/* Take / give one waiting slot of Originator id (notify_verify.c). */
+bool m2mi_wait_take(m2m_cse *cse, const char *id);
+void m2mi_wait_give(m2m_cse *cse, const char *id);
+/* Hand p back to the writer for its second pass after a consultation (writer.c; loop thread);
+ * false when the queue is full or the writer stops. */
+bool m2mi_writer_resubmit(m2m_cse_worker *w, m2m_cse_pending *p);
 /* The second pass: a verified answer creates the child ACP; true when it now permits op. */
 bool m2mi_das_apply(m2mi_ctx *c, const m2m_res *r, unsigned op, int child_ty);
 /* Decide op on r with the rule sets sets[0..n) only (access.c). */
@@ -484,6 +500,7 @@ m2m_cse_pending *m2mi_writer_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_reque
  * savepoint) into c; then, once the batch is committed (commit M2M_OK) or rolled back, finish
  * it: a success not committed becomes 5000, the notifications of a committed one are sent. */
 int m2mi_batch_run(m2m_cse_worker *w, m2m_cse_pending *p, m2mi_ctx *c);
-void m2mi_batch_finish(m2mi_ctx *c, int rsc, m2m_err commit);
+/* true: p waits for a DAS consultation (not to be delivered yet, access_das.c) */
+bool m2mi_batch_finish(m2mi_ctx *c, m2m_cse_pending *p, int rsc, m2m_err commit);
 
 #endif

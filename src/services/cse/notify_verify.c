@@ -51,11 +51,29 @@ static void wait_give(m2m_cse *cse, const char *id)
 		}
 }
 
+bool m2mi_wait_take(m2m_cse *cse, const char *id)
+{
+	bool ok;
+
+	pthread_mutex_lock(&cse->pmu);
+	ok = wait_take(cse, id);
+	pthread_mutex_unlock(&cse->pmu);
+	return ok;
+}
+
+void m2mi_wait_give(m2m_cse *cse, const char *id)
+{
+	pthread_mutex_lock(&cse->pmu);
+	wait_give(cse, id);
+	pthread_mutex_unlock(&cse->pmu);
+}
+
 void m2mi_pending_free(m2m_cse_pending *p)
 {
 	if (p == NULL)
 		return;
-	if (!p->via_writer) { /* only verifications are counted per Originator */
+	/* verifications and consultations are counted per Originator, not plain writes */
+	if (!p->via_writer || p->da_counted) {
 		pthread_mutex_lock(&p->cse->pmu);
 		wait_give(p->cse, p->orig);
 		pthread_mutex_unlock(&p->cse->pmu);

@@ -121,6 +121,18 @@ static void deliver(m2m_cse_pending *p)
 	pthread_mutex_unlock(&cse->pmu);
 }
 
+bool m2mi_writer_resubmit(m2m_cse_worker *w, m2m_cse_pending *p)
+{
+	pthread_mutex_lock(&w->cse->pmu);
+	p->next = w->waiting;
+	w->waiting = p;
+	pthread_mutex_unlock(&w->cse->pmu);
+	if (w->cse->writer != NULL && submit(w->cse->writer, p))
+		return true;
+	m2mi_pending_unlink(w, p);
+	return false;
+}
+
 static void drop_acp_cache(m2m_cse_worker *w)
 {
 	m2m_acp_cache_free(w->acps);
@@ -148,10 +160,9 @@ static void run_batch(m2mi_writer *wr, size_t n)
 	}
 	if (e != M2M_OK || w->batch_rolled)
 		drop_acp_cache(w);
-	for (i = 0; i < n; i++) {
-		m2mi_batch_finish(&wr->ctx[i], wr->rsc[i], e);
-		deliver(wr->batch[i]);
-	}
+	for (i = 0; i < n; i++)
+		if (!m2mi_batch_finish(&wr->ctx[i], wr->batch[i], wr->rsc[i], e))
+			deliver(wr->batch[i]); /* else it waits for a DAS answer (access_das.c) */
 }
 
 static void *writer_main(void *arg)

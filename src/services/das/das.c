@@ -7,6 +7,7 @@
  * clause 7.3.2.3 step 3, whose protocol oneM2M leaves out of scope: m2msec uses the same NOTIFY
  * with a dreq sent to ".../token"), each decided by the grant policy and audited once.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,68 @@
 #include "m2msec/rsc.h"
 
 #define ID_MAX 1100
+#define ISSUED_MAX 1024 /* tokens remembered by ID for a Hosting CSE's tids (oldest replaced first) */
+
+/* A token this DAS issued, remembered so that a Hosting CSE holding only its ID (tids) can ask
+ * for it (TS-0003 clause 7.3.2.3 step 5). In memory: a restart forgets them (the CSE then
+ * answers 4103 and the originator presents the token itself, tkns). */
+struct issued {
+	char jti[320];
+	char *aud;  /* the token's audience: the only CSE it is given to */
+	char *text;
+	int64_t exp;
+};
+
+struct issued_tab {
+	pthread_mutex_t mu;
+	struct issued v[ISSUED_MAX];
+	size_t next; /* ring: the next slot to (re)use */
+};
 
 struct m2m_das {
 	m2m_das_config cfg;
 	char *das_id, *sp_id, fqdn[256];
+	struct issued_tab *issued;
 };
+
+static void remember(const m2m_das *d, const char *jti, const char *aud, const char *text, int64_t exp)
+{
+	struct issued_tab *t = d->issued;
+	struct issued *e;
+	char *a = strdup(aud), *x = strdup(text);
+
+	if (a == NULL || x == NULL) { /* not remembered: its tids are then unknown (4103), never wrong */
+		free(a);
+		free(x);
+		return;
+	}
+	pthread_mutex_lock(&t->mu);
+	e = &t->v[t->next];
+	t->next = (t->next + 1) % ISSUED_MAX;
+	free(e->aud);
+	free(e->text);
+	snprintf(e->jti, sizeof(e->jti), "%s", jti);
+	e->aud = a;
+	e->text = x;
+	e->exp = exp;
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* The unexpired token of ID jti issued for audience aud (a copy), or NULL. */
+static char *recall(const m2m_das *d, const char *jti, const char *aud, int64_t now)
+{
+	struct issued_tab *t = d->issued;
+	char *out = NULL;
+
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < ISSUED_MAX && out == NULL; i++) {
+		const struct issued *e = &t->v[i];
+		if (e->text != NULL && e->exp >= now && strcmp(e->jti, jti) == 0 && strcmp(e->aud, aud) == 0)
+			out = strdup(e->text);
+	}
+	pthread_mutex_unlock(&t->mu);
+	return out;
+}
 
 m2m_err m2m_das_new(const m2m_das_config *cfg, m2m_das **out)
 {
@@ -42,6 +100,11 @@ m2m_err m2m_das_new(const m2m_das_config *cfg, m2m_das **out)
 		return M2M_E_CONFIG;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return M2M_E_NOMEM;
+	if ((d->issued = calloc(1, sizeof(*d->issued))) == NULL) {
+		free(d);
+		return M2M_E_NOMEM;
+	}
+	pthread_mutex_init(&d->issued->mu, NULL);
 	d->cfg = *cfg;
 	for (size_t i = 0; i < n; i++) { /* m2m:tokenID's issuer FQDN, lower case */
 		char c = cfg->das_id[2 + i];
@@ -63,6 +126,12 @@ void m2m_das_free(m2m_das *d)
 {
 	if (d == NULL)
 		return;
+	for (size_t i = 0; i < ISSUED_MAX; i++) {
+		free(d->issued->v[i].aud);
+		free(d->issued->v[i].text);
+	}
+	pthread_mutex_destroy(&d->issued->mu);
+	free(d->issued);
 	free(d->das_id);
 	free(d->sp_id);
 	free(d);
@@ -271,6 +340,26 @@ void m2m_das_handle(const m2m_das *d, const m2m_sa *sa, const m2m_request *req, 
 		goto out;
 	}
 	ev.originator = holder;
+	if (!token_req && q.ntids > 0) {
+		/* TS-0003 clause 7.3.2.3 step 5: a Hosting CSE asks for tokens by ID. Only tokens this DAS
+		 * issued for that CSE (their audience) and not expired; the CSE verifies each (holder =
+		 * its originator). Unknown IDs are left out: an empty dres grants nothing (4103). */
+		char *found[M2M_DAS_MAX_LIST];
+		size_t nf = 0;
+		for (size_t i = 0; i < q.ntids; i++)
+			if ((found[nf] = recall(d, q.tids[i], aud, now)) != NULL)
+				nf++;
+		a.tkns = found;
+		a.ntkns = nf;
+		r = m2m_das_dres_to_json(&a, &pc);
+		a.tkns = NULL;
+		a.ntkns = 0;
+		for (size_t i = 0; i < nf; i++)
+			free(found[i]);
+		ev.outcome = nf > 0 ? "tokens-by-id" : "not-granted";
+		ev.reason = nf == q.ntids ? NULL : "a tokenID is unknown, expired or not for this CSE";
+		goto answer;
+	}
 	rule = m2m_das_policy_match(d->cfg.policy, holder, sp_relative(d, q.trid), op_bit(q.op),
 				    (const char *const *)q.orid, q.norid);
 	if (rule == NULL) {
@@ -298,6 +387,7 @@ void m2m_das_handle(const m2m_das *d, const m2m_sa *sa, const m2m_request *req, 
 		refuse(d, &ev, rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "token issuing failed");
 		goto out;
 	}
+	remember(d, jti, aud, tok, now + lt);
 	if (!token_req) { /* dynamicACPInfo: the child <accessControlPolicy> of the Hosting CSE */
 		a.has_dai = true;
 		a.gp = json_incref(gp);
