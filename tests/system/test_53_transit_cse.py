@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: Apache-2.0
+"""CSE registration (<remoteCSE>, ty 16) at a real IN-CSE on loopback, from the Registree CSE's
+side of the wire: TS-0001 clause 10.1.1.2.1, TS-0004 clause 7.4.4.2.1 (credential check 4107,
+AE-ID From 4005, already registered 4117, CSE-ID set from From), TS-0004 clause 7.3.2.1 / TS-0003
+clause 7.2.1 (From must be the CSE the association is bound to: 4106). The MN-CSE is played by
+independent clients (`openssl s_client -psk`, Python `requests` with a client certificate)."""
+import json
+
+import pytest
+
+from cse_harness import SP, Cse
+
+CSR = '{"m2m:csr":{"cb":"/%s/cse-mn","rr":true,"srv":["3"],"poa":["https://127.0.0.1:1"]%s}}'
+AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
+
+
+def csr(cse_id, extra=""):
+    return CSR % (cse_id, extra)
+
+
+@pytest.fixture(scope="module")
+def cse(m2msec_bin, tmp_path_factory):
+    c = Cse(m2msec_bin, tmp_path_factory.mktemp("cse53"))
+    c.setup_pki()
+    c.add_psk("kpsa-admin@" + SP, "CAdmin")
+    c.add_psk("kpsa-mn@" + SP, "/id-mn")
+    c.add_psk("kpsa-mn3@" + SP, "/id-mn3")
+    c.add_psk("kpsa-mn4@" + SP, "/id-mn4")
+    c.add_psk("kpsa-ae@" + SP, "Cae1")
+    c.start()
+    yield c
+    assert c.stop() == 0
+
+
+def admin(c, method, path, body=None, ty=None):
+    return c.psk(method, path, "CAdmin", "kpsa-admin@" + SP, body, ty=ty)
+
+
+def test_psk_registration_creates_the_remote_cse(cse):
+    r = cse.psk("POST", "/cse-in", "/id-mn", "kpsa-mn@" + SP, csr("id-mn"), ty=16)
+    assert r.rsc == 2001, r
+    body = r.json()["m2m:csr"]
+    assert body["csi"] == "/id-mn"  # TS-0004 7.4.4.2.1 Recv-6.5: set from From
+    assert body["ri"] == "id-mn" and body["ty"] == 16 and body["cb"] == "/id-mn/cse-mn"
+    assert body["rr"] is True and body["poa"] == ["https://127.0.0.1:1"]
+    got = admin(cse, "GET", "/cse-in/id-mn")
+    assert got.rsc == 2000 and got.json()["m2m:csr"]["csi"] == "/id-mn"
+    # a second registration of the same CSE-ID under the same parent: 4117
+    again = cse.psk("POST", "/cse-in", "/id-mn", "kpsa-mn@" + SP, csr("id-mn", ',"rn":"other"'), ty=16)
+    assert again.rsc == 4117
+    # the Registree reads its own <remoteCSE> as its creator
+    own = cse.psk("GET", "/cse-in/id-mn", "/id-mn", "kpsa-mn@" + SP)
+    assert own.rsc == 2000, own
+
+
+def test_certificate_registration(cse):
+    crt, key = cse.issue("mn2", "id-mn2." + SP)  # DNS SAN: the CSE-ID (TS-0003 10.1.1.6)
+    s = cse.cert_session(crt, key)
+    r = cse.cert(s, "POST", "/cse-in", "/id-mn2", csr("id-mn2"), ty=16)
+    assert r.rsc == 2001, r
+    assert r.json()["m2m:csr"]["csi"] == "/id-mn2"
+    assert admin(cse, "GET", "/cse-in/id-mn2").rsc == 2000
+
+
+def test_certificate_for_another_cse_id_cannot_register_as_the_mn(cse):
+    crt, key = cse.issue("mnx", "id-mnx." + SP)  # valid, but for /id-mnx
+    s = cse.cert_session(crt, key)
+    r = cse.cert(s, "POST", "/cse-in", "/id-mn5", csr("id-mn5"), ty=16)
+    assert r.rsc == 4106
+    assert admin(cse, "GET", "/cse-in/id-mn5").rsc == 4004
+
+
+def test_psk_for_another_cse_id_cannot_register_as_it(cse):
+    r = cse.psk("POST", "/cse-in", "/id-mn6", "kpsa-mn4@" + SP, csr("id-mn6"), ty=16)
+    assert r.rsc == 4106
+    assert admin(cse, "GET", "/cse-in/id-mn6").rsc == 4004
+
+
+def test_csi_other_than_from_is_refused(cse):
+    r = cse.psk("POST", "/cse-in", "/id-mn3", "kpsa-mn3@" + SP, csr("id-mn3", ',"csi":"/id-in"'), ty=16)
+    assert r.rsc == 4000
+    assert admin(cse, "GET", "/cse-in/id-mn3").rsc == 4004
+
+
+def test_ae_association_cannot_register_a_cse(cse):
+    # a CSE-ID From over an association bound to an AE: the credential is no CSE's (4107)
+    r = cse.psk("POST", "/cse-in", "/id-mn7", "kpsa-ae@" + SP, csr("id-mn7"), ty=16)
+    assert r.rsc == 4107
+    r = cse.psk("POST", "/cse-in", "Cae1", "kpsa-ae@" + SP, csr("id-mn7"), ty=16)
+    assert r.rsc == 4107
+
+
+def test_plain_http_cannot_register_a_cse(cse):
+    assert cse.plain("POST", "/cse-in", "/id-mn8", csr("id-mn8"), ty=16).rsc == 4107
+
+
+@pytest.mark.parametrize("origin", ["Cae1", "/id-in/Cae1", "//%s/id-mn4/Cx" % SP])
+def test_ae_id_from_over_a_cse_association_is_4005(cse, origin):
+    r = cse.psk("POST", "/cse-in", origin, "kpsa-mn4@" + SP, csr("id-mn4"), ty=16)
+    assert r.rsc == 4005
+    assert admin(cse, "GET", "/cse-in/id-mn4").rsc == 4004
+
+
+def test_remote_cse_only_under_the_cse_base(cse):
+    r = admin(cse, "POST", "/cse-in", '{"m2m:cnt":{"rn":"c53"}}', ty=3)
+    assert r.rsc == 2001
+    r = cse.psk("POST", "/cse-in/c53", "/id-mn4", "kpsa-mn4@" + SP, csr("id-mn4"), ty=16)
+    assert r.rsc == 4108
+
+
+def test_mandatory_attributes(cse):
+    body = json.dumps({"m2m:csr": {"rr": True, "srv": ["3"]}})  # cb missing
+    assert cse.psk("POST", "/cse-in", "/id-mn4", "kpsa-mn4@" + SP, body, ty=16).rsc == 4000
