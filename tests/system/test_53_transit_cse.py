@@ -111,3 +111,73 @@ def test_remote_cse_only_under_the_cse_base(cse):
 def test_mandatory_attributes(cse):
     body = json.dumps({"m2m:csr": {"rr": True, "srv": ["3"]}})  # cb missing
     assert cse.psk("POST", "/cse-in", "/id-mn4", "kpsa-mn4@" + SP, body, ty=16).rsc == 4000
+
+
+# ---- the Registree side: a real MN-CSE registering with a real IN-CSE -----------------------
+
+def mkdir(tmp_path, name):
+    d = tmp_path / name
+    d.mkdir()
+    return d
+
+
+def wait_for(pred, what, timeout=30.0):
+    """Poll for an event (not a timing assertion: the bound only stops a hung test)."""
+    import time
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise AssertionError("never happened: " + what)
+
+
+def test_mn_registers_with_certificate_retrying_until_the_in_is_up(m2msec_bin, tmp_path):
+    inc = Cse(m2msec_bin, mkdir(tmp_path, "in"))
+    inc.setup_pki()
+    inc.add_psk("kpsa-admin@" + SP, "CAdmin")
+    mn_crt, mn_key = inc.issue("mn", "id-mn." + SP)  # the IN's SP CA vouches for /id-mn
+    mn = Cse(m2msec_bin, mkdir(tmp_path, "mn"))
+    mn.cse_id, mn.cse_name = "/id-mn", "cse-mn"
+    mn.setup_pki()
+    mn.add_psk("kpsa-admin@" + SP, "CAdmin")
+    reg = ("registrar = https://127.0.0.1:%d\nregistrar-ca = %s\nregistrar-cert = %s\nregistrar-key = %s\n"
+           "registrar-cse-id = /id-in\n") % (inc.port, inc.path("ca/ca.crt"), mn_crt, mn_key)
+    # the IN is down: the MN starts anyway, serves local requests, and retries
+    mn.start(reg)
+    try:
+        wait_for(lambda: "registration failed" in mn.log_text(), "a failed attempt logged")
+        assert admin(mn, "GET", "/cse-mn").rsc == 2000
+        inc.start()
+        wait_for(lambda: admin(inc, "GET", "/cse-in/id-mn").rsc == 2000, "the <remoteCSE> at the IN")
+        body = admin(inc, "GET", "/cse-in/id-mn").json()["m2m:csr"]
+        assert body["csi"] == "/id-mn" and body["cb"] == "/id-mn/cse-mn" and body["rr"] is True
+        wait_for(lambda: "registrar: registered (created)" in mn.log_text(), "the MN logs the registration")
+        # a restart of the MN finds its registration (4117 counts as registered)
+        assert mn.stop() == 0
+        mn.start(reg)
+        wait_for(lambda: "registrar: registered (already registered)" in mn.log_text(), "re-registration")
+        assert admin(inc, "GET", "/cse-in/id-mn").rsc == 2000
+    finally:
+        mn.stop()
+        inc.stop()
+
+
+def test_mn_with_a_certificate_for_another_cse_id_is_refused(m2msec_bin, tmp_path):
+    inc = Cse(m2msec_bin, mkdir(tmp_path, "in"))
+    inc.setup_pki()
+    inc.add_psk("kpsa-admin@" + SP, "CAdmin")
+    crt, key = inc.issue("other", "id-other." + SP)  # valid, but for /id-other
+    mn = Cse(m2msec_bin, mkdir(tmp_path, "mn"))
+    mn.cse_id, mn.cse_name = "/id-mn", "cse-mn"
+    mn.setup_pki()
+    reg = ("registrar = https://127.0.0.1:%d\nregistrar-ca = %s\nregistrar-cert = %s\nregistrar-key = %s\n"
+           "registrar-cse-id = /id-in\n") % (inc.port, inc.path("ca/ca.crt"), crt, key)
+    inc.start()
+    mn.start(reg)
+    try:
+        wait_for(lambda: "RSC 4106" in mn.log_text(), "the IN's 4106 logged by the MN")
+        assert admin(inc, "GET", "/cse-in/id-mn").rsc == 4004
+    finally:
+        mn.stop()
+        inc.stop()
