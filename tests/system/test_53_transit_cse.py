@@ -181,3 +181,39 @@ def test_mn_with_a_certificate_for_another_cse_id_is_refused(m2msec_bin, tmp_pat
     finally:
         mn.stop()
         inc.stop()
+
+
+# ---- which originators a registered CSE may speak for (TS-0004 7.3.2.1, TS-0003 7.1.2) ------
+
+def test_registree_cse_speaks_only_for_its_own_c_type_aes(m2msec_bin, tmp_path):
+    c = Cse(m2msec_bin, mkdir(tmp_path, "in"))
+    c.setup_pki()
+    c.add_psk("kpsa-admin@" + SP, "CAdmin")
+    c.add_psk("kpsa-mn@" + SP, "/id-mn")
+    c.add_psk("kpsa-b1@" + SP, "Cb1")
+    c.start()
+    try:
+        mn = lambda origin, path="/cse-in/box": c.psk("GET", path, origin, "kpsa-mn@" + SP)
+        assert c.psk("POST", "/cse-in", "Cb1", "kpsa-b1@" + SP, AE_BODY % "b1", ty=2).rsc == 2001
+        acp = {"m2m:acp": {"rn": "fwd", "pv": {"acr": [{"acor": ["/id-mn/Cx"], "acop": 2}]},
+                           "pvs": {"acr": [{"acor": ["CAdmin"], "acop": 63}]}}}
+        r = admin(c, "POST", "/cse-in", json.dumps(acp), ty=1)
+        assert r.rsc == 2001
+        cnt = {"m2m:cnt": {"rn": "box", "acpi": [r.json()["m2m:acp"]["ri"]]}}
+        r = admin(c, "POST", "/cse-in", json.dumps(cnt), ty=3)
+        assert r.rsc == 2001, r
+        # not registered yet: the MN speaks for no AE
+        assert mn("/id-mn/Cx").rsc == 4106
+        assert c.psk("POST", "/cse-in", "/id-mn", "kpsa-mn@" + SP, csr("id-mn"), ty=16).rsc == 2001
+        # registered: its C-type AEs, any ID form; the IN's ACP decides
+        assert mn("/id-mn/Cx").rsc == 2000
+        assert mn("//%s/id-mn/Cx" % SP).rsc == 2000
+        assert mn("/id-mn/Cy").rsc == 4103
+        # never for an AE of another CSE, an AE registered here, or an S-type AE
+        for origin in ("/id-mn2/Cx", "//%s/id-mn2/Cx" % SP, "Cb1", "/id-in/Cb1", "/Sx", "//other.example.com/id-mn/Cx"):
+            assert mn(origin).rsc == 4106, origin
+        # deregistered: vouches for nobody again
+        assert admin(c, "DELETE", "/cse-in/id-mn").rsc == 2002
+        assert mn("/id-mn/Cx").rsc == 4106
+    finally:
+        assert c.stop() == 0

@@ -259,6 +259,9 @@ static int process(m2mi_ctx *c)
 
 	if ((rsc = check_registered(c)) != 0 || (rsc = m2mi_resolve_target(c)) != 0)
 		return rsc;
+	/* a Registree CSE speaks for its AEs only while registered here (res_csr.c) */
+	if (c->orig.via_registree && (rsc = m2mi_csr_vouches(c)) != 0)
+		return rsc;
 	if (c->virt == 'f') /* <group>/fopt: access and members here, the fan-out after COMMIT */
 		return m2mi_fopt_prepare(c);
 	m2mi_notify_om(c); /* enc.om: whatever the outcome (notify_om.c) */

@@ -114,3 +114,21 @@ int m2mi_csr_register(m2mi_ctx *c)
 	m2mi_node_clear(&old);
 	return rsc;
 }
+
+int m2mi_csr_vouches(m2mi_ctx *c)
+{
+	m2m_origin_forms b;
+	m2m_res r = {0};
+	m2m_err e = M2M_E_NOT_FOUND;
+
+	if (c->sa != NULL && m2m_originator_forms(&c->cse->octx, c->sa->bound_id, &b) == M2M_OK && b.is_cse &&
+	    b.sp_relative[0] == '/')
+		e = m2m_resstore_get(c->st, b.sp_relative + 1, &r);
+	if (e == M2M_OK && (r.ty != M2M_TY_CSR || m2mi_expired(c, &r)))
+		e = M2M_E_NOT_FOUND;
+	m2m_res_clear(&r);
+	if (e == M2M_E_NOT_FOUND)
+		return m2mi_fail(c, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED,
+				 "a CSE may originate only for the AEs registered with it, and only once registered here");
+	return e == M2M_OK ? 0 : m2mi_store_fail(c, e);
+}
