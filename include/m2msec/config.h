@@ -100,6 +100,12 @@ typedef struct m2m_cse_config {
 	char das_cert[M2M_CFG_STR];        /* das-cert: this CSE's certificate towards a DAS */
 	char das_key[M2M_CFG_STR];         /* das-key: its private key (0600) */
 	int das_timeout_ms;                /* das-timeout, default 3000: a consultation's deadline */
+	/* CSE registration with a Registrar CSE (docs/procedures/transit.md) */
+	char registrar[M2M_CFG_STR];       /* registrar, default "" = none: https://HOST:PORT */
+	char registrar_ca[M2M_CFG_STR];    /* registrar-ca: the CA that authenticates the Registrar */
+	char registrar_cert[M2M_CFG_STR];  /* registrar-cert: this CSE's certificate (DNS SAN = its CSE-ID) */
+	char registrar_key[M2M_CFG_STR];   /* registrar-key: its private key (0600) */
+	char registrar_cse_id[M2M_CFG_STR];/* registrar-cse-id: the Registrar's CSE-ID ("/id-in") */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -25,6 +25,9 @@ typedef struct m2m_origin_forms {
 	char sp_relative[M2M_ORIG_MAX]; /* "/id-in/Cabc", "/Sxyz", "/id-mn" (only when in our SP) */
 	char cse_relative[M2M_ORIG_MAX];/* "Cabc" for AEs registered here, "Sxyz" for S-AEs */
 	bool is_cse;                    /* the originator is a CSE-ID */
+	bool via_registree;             /* m2m_originator_check: a C-type AE-ID of the CSE the
+					 * association is bound to; the caller must confirm that this
+					 * CSE is registered here (<remoteCSE>), else 4106 */
 } m2m_origin_forms;
 
 /* Normalise From into its forms. M2M_E_ID_* for a From that is no valid AE-ID/CSE-ID. The

@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/cse_maf.h"
+#include "cli/cse_registrar.h"
 #include "cli/cse_mef.h"
 #include "cli/service.h"
 #include "m2msec/coap.h"
@@ -198,6 +199,7 @@ int cli_cse_main(int argc, char **argv)
 	struct svc s = {.name = "cse", .cfg = &cfg, .line = cse_line};
 	struct cse_mef *mef = NULL;
 	struct remote_res *maf = NULL;
+	struct cse_registrar *reg = NULL;
 	int rc = CLI_FAIL;
 	m2m_err r;
 
@@ -216,7 +218,8 @@ int cli_cse_main(int argc, char **argv)
 	    svc_link_files_missing(&s, "maf", cfg.maf_ca, cfg.maf_cert, cfg.maf_key, &rc) ||
 	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc) ||
 	    svc_file_missing(&s, "mqtt-psk-file", cfg.mqtt_psk_file, &rc) ||
-	    svc_link_files_missing(&s, "das", cfg.das_ca, cfg.das_cert, cfg.das_key, &rc))
+	    svc_link_files_missing(&s, "das", cfg.das_ca, cfg.das_cert, cfg.das_key, &rc) ||
+	    svc_link_files_missing(&s, "registrar", cfg.registrar_ca, cfg.registrar_cert, cfg.registrar_key, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
 	    (rc = cse_maf_start(&s, &cfg, &maf)) != CLI_OK)
@@ -266,6 +269,10 @@ int cli_cse_main(int argc, char **argv)
 		rc = svc_errorf(&s, "mqtt-broker", cfg.mqtt_broker, m2m_strerror(r), cli_exit_code(r));
 		goto out;
 	}
+	/* after the listeners: the Registrar may answer before this CSE serves (transit.md) */
+	if ((rc = cse_registrar_start(&s, &cfg, &reg)) != CLI_OK)
+		goto out;
+	rc = CLI_FAIL;
 	m2m_log(M2M_LOG_INFO, "CSE %s (%s) listening https=%d http=%d coaps=%d coap=%d threads=%d", cfg.cse_id,
 		cfg.name, m2m_http_server_port(s.srv, true), m2m_http_server_port(s.srv, false),
 		m2m_coap_server_port(ctx.coap, true), m2m_coap_server_port(ctx.coap, false), ctx.nworkers);
@@ -273,6 +280,7 @@ int cli_cse_main(int argc, char **argv)
 	m2m_log(M2M_LOG_INFO, "CSE stopped");
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
+	cse_registrar_stop(reg);
 	m2m_mqtt_client_free(ctx.mqtt); /* joins the MQTT thread first: it runs on mqtt_worker */
 	m2m_cse_worker_free(ctx.mqtt_worker);
 	m2m_coap_server_stop(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */

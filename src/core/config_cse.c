@@ -84,6 +84,12 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "das-cert", das_cert),
 	M2MI_STR(T, "das-key", das_key),
 	M2MI_INT(T, "das-timeout", das_timeout_ms, 100, 60000),
+	/* CSE registration of this CSE with its Registrar (docs/procedures/transit.md) */
+	M2MI_STR(T, "registrar", registrar),
+	M2MI_STR(T, "registrar-ca", registrar_ca),
+	M2MI_STR(T, "registrar-cert", registrar_cert),
+	M2MI_STR(T, "registrar-key", registrar_key),
+	M2MI_STR(T, "registrar-cse-id", registrar_cse_id),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -198,6 +204,38 @@ static m2m_err validate_mef(const m2m_cse_config *cfg, char *errmsg, size_t errc
 	if (cfg->mef_name[0] != '\0' && m2m_id_check_fqdn(cfg->mef_name, strlen(cfg->mef_name)) != M2M_OK)
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "mef-name",
 					"mef-name must be the MEF's FQDN such as mef.example.com");
+	return M2M_OK;
+}
+
+/* The Registree CSE's association with its Registrar (TS-0001 10.1.1.2.1, Mcc is always TLS):
+ * https://HOST:PORT, the Registrar authenticated by registrar-ca for its CSE-ID
+ * (registrar-cse-id, DNS SAN <id>.<sp>), this CSE by registrar-cert + registrar-key. */
+static m2m_err validate_registrar(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
+{
+	const char *rid = cfg->registrar_cse_id;
+	char host[256];
+	int port;
+
+	if (cfg->registrar[0] == '\0') {
+		if (cfg->registrar_ca[0] || cfg->registrar_cert[0] || cfg->registrar_key[0] || rid[0])
+			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
+						cfg->registrar_ca[0] ? "registrar-ca"
+						: cfg->registrar_cert[0] ? "registrar-cert"
+						: cfg->registrar_key[0] ? "registrar-key" : "registrar-cse-id",
+						"needs registrar");
+		return M2M_OK;
+	}
+	if (strncmp(cfg->registrar, "https://", 8) != 0 ||
+	    m2m_config_split_listen(cfg->registrar + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar",
+					"registrar must be https://HOST:PORT");
+	if (cfg->registrar_ca[0] == '\0' || cfg->registrar_cert[0] == '\0' || cfg->registrar_key[0] == '\0')
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar",
+					"registrar needs registrar-ca, registrar-cert and registrar-key");
+	if (rid[0] != '/' || rid[1] == '/' || rid[1] == '\0' || strchr(rid + 1, '/') != NULL ||
+	    strcmp(rid, cfg->cse_id) == 0) /* public: identifiers */
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar-cse-id",
+					"registrar-cse-id must be the Registrar's SP-relative CSE-ID such as /id-in");
 	return M2M_OK;
 }
 
@@ -405,6 +443,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		FAIL_AT(cfg->das_ca[0] ? (cfg->das_cert[0] ? "das-key" : "das-cert") : "das-ca",
 			"das-ca, das-cert and das-key go together (the mutually authenticated association with a DAS)");
 	if (validate_mqtt(cfg, errmsg, errcap) != M2M_OK)
+		return M2M_E_CONFIG;
+	if (validate_registrar(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
 	if (validate_mef(cfg, errmsg, errcap) != M2M_OK || validate_maf(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;

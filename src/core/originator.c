@@ -205,14 +205,27 @@ int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa, const m2m_
 		return 0;
 	}
 	/* A CSE peer: its own CSE-ID is authenticated. It may speak for AEs only when they are
-	 * registered with it (TS-0004 7.3.2.1, TS-0003 7.1.2); this IN-CSE keeps no such
-	 * relationship (no <remoteCSE> registration yet), so it never speaks for any AE: not for
-	 * one registered here (C- or S-type, any ID form) nor for one registered elsewhere. */
+	 * registered with it (TS-0004 7.3.2.1, TS-0003 7.1.2). The only AE-IDs that name their
+	 * Registrar are C-type ones, SP-relative "/{CSE-ID}/C..." (or absolute) in this SP: those
+	 * whose CSE part is the bound CSE are marked via_registree, and the caller admits them only
+	 * while that CSE is registered here (a live <remoteCSE>). rq_authn stays false: an AE
+	 * registered elsewhere is authenticated only by ESPrim (TS-0003 7.1.2). Every other AE-ID
+	 * (AEs registered here, S-type AE-IDs, AEs of another CSE) is 4106. */
 	if (f->is_cse) {
 		if (strcmp(f->absolute, bound.absolute) != 0) /* public: identifiers */
 			return reject(msg, msgcap, 4106, "From names a CSE other than the authenticated one");
 		*rq_authn = true;
 		return 0;
 	}
-	return reject(msg, msgcap, 4106, "a CSE may not originate for an AE without a registration relationship");
+	{
+		size_t n = strlen(bound.absolute);
+		const char *rest = f->absolute + n;
+		if (f->sp_relative[0] != '\0' && f->cse_relative[0] == '\0' &&
+		    strncmp(f->absolute, bound.absolute, n) == 0 && /* public: identifiers */
+		    rest[0] == '/' && rest[1] == 'C' && strchr(rest + 1, '/') == NULL) {
+			f->via_registree = true;
+			return 0;
+		}
+	}
+	return reject(msg, msgcap, 4106, "a CSE may originate only for the AEs registered with it");
 }

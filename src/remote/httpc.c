@@ -646,9 +646,11 @@ int m2mi_httpc_retrieve(m2mi_httpc *h, const char *url, const char *origin, int 
 	return launch(h, r, timeout_ms);
 }
 
-int m2mi_httpc_notify(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, const char *body,
-		      int timeout_ms, m2mi_httpc_body_cb cb, void *arg)
+/* POST with X-M2M-RI rqi and the JSON body: a NOTIFY (ty 0) or a CREATE of type ty. */
+static int post_json(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, int ty, const char *body,
+		     int timeout_ms, m2mi_httpc_body_cb cb, void *arg)
 {
+	char tys[16] = "";
 	hreq *r = calloc(1, sizeof(*r));
 	size_t cap, bn = body != NULL ? strlen(body) : 0;
 	bool v6;
@@ -672,12 +674,15 @@ int m2mi_httpc_notify(m2mi_httpc *h, const char *url, const char *origin, const 
 		free(r);
 		return M2MI_HTTPC_FAILED;
 	}
-	/* TS-0009 6.2: NOTIFY is POST without ty; the answer's Content is read like a RETRIEVE's */
+	/* TS-0009 6.2: NOTIFY is POST without ty, CREATE with ty in Content-Type (6.4.3); the
+	 * answer's Content is read like a RETRIEVE's */
+	if (ty > 0)
+		snprintf(tys, sizeof(tys), ";ty=%d", ty);
 	hn = snprintf(r->out, cap,
 		      "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: %s\r\n"
-		      "X-M2M-RVI: 3\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+		      "X-M2M-RVI: 3\r\nContent-Type: application/json%s\r\nAccept: application/json\r\n"
 		      "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin, rqi, bn, body);
+		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin, rqi, tys, bn, body);
 	if (hn < 0 || (size_t)hn >= cap) {
 		free(r->out);
 		free(r->buf);
@@ -686,4 +691,16 @@ int m2mi_httpc_notify(m2mi_httpc *h, const char *url, const char *origin, const 
 	}
 	r->outlen = (size_t)hn;
 	return launch(h, r, timeout_ms);
+}
+
+int m2mi_httpc_notify(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, const char *body,
+		      int timeout_ms, m2mi_httpc_body_cb cb, void *arg)
+{
+	return post_json(h, url, origin, rqi, 0, body, timeout_ms, cb, arg);
+}
+
+int m2mi_httpc_create(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, int ty, const char *body,
+		      int timeout_ms, m2mi_httpc_body_cb cb, void *arg)
+{
+	return ty > 0 ? post_json(h, url, origin, rqi, ty, body, timeout_ms, cb, arg) : M2MI_HTTPC_FAILED;
 }

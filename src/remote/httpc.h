@@ -65,5 +65,9 @@ int m2mi_httpc_retrieve(m2mi_httpc *h, const char *url, const char *origin, int 
  * cb as for a RETRIEVE (the DAS consultation, TS-0004 7.5.1.2.10). */
 int m2mi_httpc_notify(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, const char *body,
 		      int timeout_ms, m2mi_httpc_body_cb cb, void *arg);
+/* CREATE (POST, Content-Type application/json;ty=ty > 0) otherwise as m2mi_httpc_notify: the
+ * <remoteCSE> registration of a Registree CSE (docs/procedures/transit.md). */
+int m2mi_httpc_create(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, int ty, const char *body,
+		      int timeout_ms, m2mi_httpc_body_cb cb, void *arg);
 
 #endif

@@ -33,6 +33,8 @@ typedef struct job {
 	char url[512];
 	char *body;                   /* NULL: RETRIEVE; else a NOTIFY with this Content */
 	char rqi[64];
+	int ty;                       /* > 0: a CREATE of this type with body */
+	int delay_ms;                 /* sent this long after it was queued (a retry's back-off) */
 	m2mi_remote_rsp_fn done;
 	void *arg;
 } job;
@@ -85,6 +87,33 @@ static void on_answer(void *arg, int result, int status, int rsc, const char *bo
 	free(j);
 }
 
+static void launch_job(m2mi_remote_link *l, job *j)
+{
+	int rc;
+
+	if (j->ty > 0)
+		rc = m2mi_httpc_create(l->httpc, j->url, l->origin, j->rqi, j->ty, j->body, l->timeout_ms, on_answer, j);
+	else if (j->body != NULL)
+		rc = m2mi_httpc_notify(l->httpc, j->url, l->origin, j->rqi, j->body, l->timeout_ms, on_answer, j);
+	else
+		rc = m2mi_httpc_retrieve(l->httpc, j->url, l->origin, l->timeout_ms, on_answer, j);
+	if (rc != M2MI_HTTPC_OK)
+		on_answer(j, M2MI_HTTPC_FAILED, 0, 0, NULL, 0);
+}
+
+/* A delayed job is due (loop thread); at shutdown it is still on the flying list and the free
+ * answers it, so a timer that fires after the loop stopped never exists (the base is freed). */
+static void on_due(evutil_socket_t fd, short what, void *arg)
+{
+	job *j = arg;
+
+	(void)fd;
+	(void)what;
+	if (j->l->httpc == NULL)
+		return; /* m2mi_remote_link_free's last pass: the job is answered there */
+	launch_job(j->l, j);
+}
+
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	m2mi_remote_link *l = arg;
@@ -103,11 +132,13 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	while (j != NULL) {
 		job *next = j->next;
 		push(&l->flying, j);
-		if ((j->body != NULL ? m2mi_httpc_notify(l->httpc, j->url, l->origin, j->rqi, j->body, l->timeout_ms,
-							 on_answer, j)
-				     : m2mi_httpc_retrieve(l->httpc, j->url, l->origin, l->timeout_ms, on_answer, j)) !=
-		    M2MI_HTTPC_OK)
-			on_answer(j, M2MI_HTTPC_FAILED, 0, 0, NULL, 0);
+		if (j->delay_ms > 0) {
+			struct timeval tv = {j->delay_ms / 1000, (j->delay_ms % 1000) * 1000};
+			if (event_base_once(l->base, -1, EV_TIMEOUT, on_due, j, &tv) != 0)
+				on_answer(j, M2MI_HTTPC_FAILED, 0, 0, NULL, 0);
+		} else {
+			launch_job(l, j);
+		}
 		j = next;
 	}
 	if (stop)
@@ -257,6 +288,24 @@ int m2mi_remote_link_notify(m2mi_remote_link *l, const char *url, const char *rq
 		free(j);
 		return -1;
 	}
+	return submit(l, j, done, arg);
+}
+
+int m2mi_remote_link_create(m2mi_remote_link *l, const char *path, const char *rqi, int ty, const char *body,
+			    int delay_ms, m2mi_remote_rsp_fn done, void *arg)
+{
+	job *j;
+
+	if (path == NULL || path[0] != '/' || rqi == NULL || body == NULL || ty <= 0 || delay_ms < 0 ||
+	    (j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
+	if ((size_t)snprintf(j->url, sizeof(j->url), "%s%s", l->base_url, path) >= sizeof(j->url) ||
+	    (size_t)snprintf(j->rqi, sizeof(j->rqi), "%s", rqi) >= sizeof(j->rqi) || (j->body = strdup(body)) == NULL) {
+		free(j);
+		return -1;
+	}
+	j->ty = ty;
+	j->delay_ms = delay_ms;
 	return submit(l, j, done, arg);
 }
 

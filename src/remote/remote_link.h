@@ -36,5 +36,10 @@ int m2mi_remote_link_fetch(void *link, const char *path, m2mi_remote_rsp_fn done
  * the JSON body; done as for fetch (the answer's Content in body). Same bound, same deadline. */
 int m2mi_remote_link_notify(m2mi_remote_link *l, const char *url, const char *rqi, const char *body,
 			    m2mi_remote_rsp_fn done, void *arg);
+/* CREATE of type ty under <url><path> (the Registree's <remoteCSE> registration), sent delay_ms
+ * after it was queued (a retry's back-off; the delay counts towards nothing else); done as for
+ * fetch. Same bound, same deadline once sent. */
+int m2mi_remote_link_create(m2mi_remote_link *l, const char *path, const char *rqi, int ty, const char *body,
+			    int delay_ms, m2mi_remote_rsp_fn done, void *arg);
 
 #endif

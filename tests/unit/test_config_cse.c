@@ -243,6 +243,40 @@ static void test_mqtt_keys(void **state)
 	assert_string_equal(err, "line 2: key 'mqtt-broker' given twice");
 }
 
+/* registrar* (docs/procedures/transit.md): the Registree's association with its Registrar. */
+static void test_registrar_keys(void **state)
+{
+	m2m_cse_config c;
+	char err[256] = "";
+	const char *ok = "cse-id = /id-mn\npsk-file = p\nregistrar = https://127.0.0.1:8443\nregistrar-ca = ca.pem\n"
+			 "registrar-cert = c.pem\nregistrar-key = k.pem\nregistrar-cse-id = /id-in\n";
+
+	(void)state;
+	m2m_cse_config_defaults(&c);
+	assert_string_equal(c.registrar, "");
+	assert_int_equal(parse(&c, ok, err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.registrar_cse_id, "/id-in");
+	const struct { const char *ini; const char *want; } bad[] = {
+		{"psk-file = p\nregistrar-ca = a\n", "line 2: needs registrar"},
+		{"psk-file = p\nregistrar-cse-id = /id-in\n", "line 2: needs registrar"},
+		{"psk-file = p\nregistrar = http://127.0.0.1:1\n", "line 2: registrar must be https://HOST:PORT"},
+		{"psk-file = p\nregistrar = https://127.0.0.1:1\nregistrar-ca = a\nregistrar-cert = c\n",
+		 "line 2: registrar needs registrar-ca, registrar-cert and registrar-key"},
+		{"psk-file = p\nregistrar = https://127.0.0.1:1\nregistrar-ca = a\nregistrar-cert = c\n"
+		 "registrar-key = k\nregistrar-cse-id = /id-in\n", /* this CSE's own CSE-ID */
+		 "line 6: registrar-cse-id must be the Registrar's SP-relative CSE-ID such as /id-in"},
+		{"cse-id = /id-mn\npsk-file = p\nregistrar = https://127.0.0.1:1\nregistrar-ca = a\n"
+		 "registrar-cert = c\nregistrar-key = k\nregistrar-cse-id = id-in\n",
+		 "line 7: registrar-cse-id must be the Registrar's SP-relative CSE-ID such as /id-in"},
+	};
+	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
+		assert_int_equal(parse(&c, bad[i].ini, err, sizeof(err)), M2M_OK);
+		assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, bad[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_wss_listen),
 		cmocka_unit_test(test_mqtt_keys),
 		cmocka_unit_test(test_token_keys),
+		cmocka_unit_test(test_registrar_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,12 +119,29 @@ static void test_cse_association(void **state)
 	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 0);
 	assert_true(a);
 	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-other", &a), 4106);
-	/* A CSE speaks for AEs only when they are registered with it, and this CSE keeps no such
-	 * relationship: every AE-ID From is 4106 (issue 6: S-type AEs and transit were served).
-	 * C- and S-type, every ID form, registered here or elsewhere. */
+	/* A CSE speaks for AEs only when they are registered with it (TS-0004 7.3.2.1): the only
+	 * AE-IDs naming it as Registrar are its C-type ones ("/id-mn/C..."), passed on marked
+	 * via_registree with rq_authn false (the caller confirms the <remoteCSE>, res_csr.c).
+	 * Every other AE-ID From is 4106 (issue 6: S-type AEs and transit were served): AEs
+	 * registered here, S-type AEs, AEs of another CSE or SP, every ID form. */
+	static const char *const mine[] = {"/id-mn/Cx", "//sp.example.com/id-mn/Cx"};
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
+		m2m_request r;
+		m2m_origin_forms f;
+		char msg[128];
+		m2m_request_init(&r);
+		r.op = M2M_OP_RETRIEVE;
+		r.fr = (char *)mine[i];
+		a = true;
+		assert_int_equal(m2m_originator_check(&ctx, &sa, &r, &a, &f, msg, sizeof(msg)), 0);
+		assert_false(a);
+		assert_true(f.via_registree);
+		assert_string_equal(f.absolute, "//sp.example.com/id-mn/Cx");
+	}
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-in", &a), 4106);
 	static const char *const aes[] = {"Cx", "/id-in/Cx", "//sp.example.com/id-in/Cx", "Sx", "/Sx",
-					  "//sp.example.com/Sx", "/id-mn/Cx", "//sp.example.com/id-mn/Cx",
-					  "//other.example.org/Sx"};
+					  "//sp.example.com/Sx", "/id-mn2/Cx", "//sp.example.com/id-mn2/Cx",
+					  "//other.example.org/id-mn/Cx", "//other.example.org/Sx"};
 	for (size_t i = 0; i < sizeof(aes) / sizeof(aes[0]); i++) {
 		a = true;
 		assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, aes[i], &a), 4106);

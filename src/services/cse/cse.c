@@ -206,6 +206,8 @@ static int do_create(m2mi_ctx *c)
 		return m2mi_fail(c, M2M_RSC_OPERATION_NOT_ALLOWED, "la and ol cannot have children");
 	if (t->ty == M2M_TY_AE && (rsc = m2mi_ae_register(c)) != 0)
 		return rsc;
+	if (t->ty == M2M_TY_CSR) /* authorized by the CSE credential (res_csr.c), no ACP */
+		return (rsc = m2mi_csr_register(c)) != 0 ? rsc : m2mi_res_create(c, t);
 	if ((rsc = m2mi_access_target(c, M2M_ACP_OP_CREATE, t->ty)) != 0)
 		return rsc;
 	if (t->ty == M2M_TY_SUB && (rsc = m2mi_access_target(c, M2M_ACP_OP_RETRIEVE, 0)) != 0)
@@ -256,6 +258,9 @@ static int process(m2mi_ctx *c)
 	int rsc;
 
 	if ((rsc = check_registered(c)) != 0 || (rsc = m2mi_resolve_target(c)) != 0)
+		return rsc;
+	/* a Registree CSE speaks for its AEs only while registered here (res_csr.c) */
+	if (c->orig.via_registree && (rsc = m2mi_csr_vouches(c)) != 0)
 		return rsc;
 	if (c->virt == 'f') /* <group>/fopt: access and members here, the fan-out after COMMIT */
 		return m2mi_fopt_prepare(c);
@@ -408,6 +413,9 @@ static int dispatch(m2mi_ctx *c)
 {
 	int rsc;
 
+	/* TS-0004 7.4.4.2.1: CSE registration checks the credential (4107) and From (4005) first. */
+	if (m2mi_csr_create_request(c->req) && (rsc = m2mi_csr_precheck(c)) != 0)
+		return rsc;
 	if ((rsc = m2m_originator_check(&c->cse->octx, c->sa, c->req, &c->rq_authn, &c->orig, c->msg,
 					sizeof(c->msg))) != 0)
 		return rsc;

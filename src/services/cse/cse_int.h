@@ -283,6 +283,15 @@ int m2mi_res_remove(m2mi_ctx *c, m2mi_node *n, bool notify);
 
 /* <AE> registration rules (res_ae.c): choose the AE-ID, check the binding, set c->from/orig. */
 int m2mi_ae_register(m2mi_ctx *c);
+/* <remoteCSE> registration (res_csr.c, TS-0004 7.4.4.2.1): is req one; the credential/From
+ * check before the originator rules (4107/4005/4106); the resourceID and 4117 check. */
+extern const m2mi_type m2mi_type_csr;
+bool m2mi_csr_create_request(const m2m_request *req);
+int m2mi_csr_precheck(m2mi_ctx *c);
+int m2mi_csr_register(m2mi_ctx *c);
+/* From is a C-type AE-ID of the CSE the association is bound to (via_registree): 0 while that
+ * CSE has a live <remoteCSE> here, else 4106 (res_csr.c, docs/procedures/transit.md). */
+int m2mi_csr_vouches(m2mi_ctx *c);
 /* <container> limits (res_cnt.c): delete oldest instances until mni/mbs hold. */
 int m2mi_cnt_enforce(m2mi_ctx *c, m2mi_node *cnt, int64_t add_n, int64_t add_bytes);
 /* disableRetrieval of the target's container: 0 or 4005 (res_cin.c). */

@@ -28,7 +28,7 @@ static const m2mi_attr cb_attrs[] = {
 
 static const int cb_children[] = {M2M_TY_ACP, M2M_TY_AE, M2M_TY_CNT, M2M_TY_GRP, M2M_TY_SUB,
 				  M2MI_TY_MSSP, M2MI_TY_ASAR, M2MI_TY_NOD, M2MI_TY_ROL, M2MI_TY_TK, M2MI_TY_DAC,
-				  0}; /* TS-0004 Table 7.4.3.1-4 */
+				  M2M_TY_CSR, 0}; /* TS-0004 Table 7.4.3.1-4 */
 
 static int cb_update(m2mi_ctx *c, m2mi_node *n, json_t *chg)
 {

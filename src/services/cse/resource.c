@@ -39,6 +39,7 @@ static const m2mi_type *const all_types[] = {
 	&m2mi_type_mssp, &m2mi_type_svsn, &m2mi_type_asar, &m2mi_type_nod,
 	&m2mi_type_fwr, &m2mi_type_dvi, /* ty 13: m2mi_type_of_request / _of_row pick one */
 	&m2mi_type_rol, &m2mi_type_tk, &m2mi_type_dac, /* res_dynauth.c */
+	&m2mi_type_csr,
 };
 
 const m2mi_type *m2mi_type_find(int ty)
