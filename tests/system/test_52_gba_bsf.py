@@ -305,3 +305,67 @@ def test_answer_to_unknown_nonce_403(bsf):
     ue = Ue(k, opc)
     nonce = base64.b64encode(secrets.token_bytes(32)).decode()
     assert ub(bsf.bsf_port, ue.creds(FQDN, nonce, b"x" * 8))[0] == 403
+
+
+# ---- `m2msec enrol --gba`: the real UE ----------------------------------------------------------
+def ks_naf(ks, rand, impi, naf_fqdn):
+    """TS 33.220 Annex B.2: HMAC-SHA-256(Ks, 0x01 || P0 || L0 || ... ), P0 = "gba-me"."""
+    import hmac
+
+    def p(b):
+        return b + len(b).to_bytes(2, "big")
+    naf_id = naf_fqdn.encode() + bytes([0xff, 0, 0, 0, 1])  # the oneM2M Ua identifier (gba.h)
+    s = b"\x01" + p(b"gba-me") + p(rand) + p(impi.encode()) + p(naf_id)
+    return hmac.new(ks, s, hashlib.sha256).digest()
+
+
+def enrol_gba(b, k, opc, out, extra=()):
+    return b.m2m_top("enrol", "--gba", "--bsf", "127.0.0.1:%d" % b.bsf_port, "--bsf-fqdn", FQDN, "--bsf-ca",
+                     Ub.ca, "--impi", IMPI, "--k-file", b.secret_file("ek", k.hex()), "--opc-file",
+                     b.secret_file("eo", opc.hex()), "--out", out, *extra)
+
+
+def _m2m_top(self, *args):
+    return subprocess.run([self.c.bin, *args], capture_output=True, text=True, timeout=60)
+
+
+Bsf.m2m_top = _m2m_top
+
+
+def test_enrol_gba_end_to_end(bsf):
+    k, opc = keys()
+    assert bsf.subscriber(IMPI, k, opc).returncode == 0
+    bsf.start()
+    out = bsf.c.path("ue")
+    r = enrol_gba(bsf, k, opc, out, ("--naf-fqdn", "cse-in.sp.example.com"))
+    assert r.returncode == 0, r.stderr
+    btid = r.stdout.strip()
+    assert open(os.path.join(out, "btid")).read().strip() == btid
+    impi, rand, ks, _ = stored(bsf, btid)
+    assert btid == base64.b64encode(rand).decode() + "@" + FQDN
+    assert open(os.path.join(out, "ks")).read().strip() == ks.hex()
+    assert open(os.path.join(out, "target.psk")).read().strip() == ks_naf(ks, rand, IMPI,
+                                                                           "cse-in.sp.example.com").hex()
+    for f in ("ks", "target.psk", "sqn"):
+        assert os.stat(os.path.join(out, f)).st_mode & 0o777 == 0o600
+    assert int(open(os.path.join(out, "sqn")).read(), 16) == 1
+    assert k.hex() not in r.stdout + r.stderr
+    # a second run: SQN_MS read back, a fresh B-TID
+    r = enrol_gba(bsf, k, opc, out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() != btid and int(open(os.path.join(out, "sqn")).read(), 16) == 2
+    # the USIM far ahead: AUTS, resynchronised, success
+    with open(os.path.join(out, "sqn"), "w") as f:
+        f.write("000000001000\n")
+    r = enrol_gba(bsf, k, opc, out)
+    assert r.returncode == 0, r.stderr
+    assert bsf.hss_sqn(IMPI) == 0x1001
+    # the wrong K: the BSF is not authentic to this USIM, nothing written
+    r = enrol_gba(bsf, secrets.token_bytes(16), opc, bsf.c.path("ue2"))
+    assert r.returncode == 1 and "not authentic" in r.stderr
+    assert not os.path.exists(bsf.c.path("ue2/btid"))
+    # a 0644 key file is refused before any network I/O
+    kf = bsf.secret_file("k644", k.hex(), 0o644)
+    r = bsf.m2m_top("enrol", "--gba", "--bsf", "127.0.0.1:%d" % bsf.bsf_port, "--bsf-ca", Ub.ca, "--impi", IMPI,
+                    "--k-file", kf, "--opc-file", bsf.secret_file("eo2", opc.hex()), "--out", bsf.c.path("ue3"))
+    assert r.returncode == 1 and k.hex() not in r.stderr
