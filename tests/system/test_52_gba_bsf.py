@@ -369,3 +369,23 @@ def test_enrol_gba_end_to_end(bsf):
     r = bsf.m2m_top("enrol", "--gba", "--bsf", "127.0.0.1:%d" % bsf.bsf_port, "--bsf-ca", Ub.ca, "--impi", IMPI,
                     "--k-file", kf, "--opc-file", bsf.secret_file("eo2", opc.hex()), "--out", bsf.c.path("ue3"))
     assert r.returncode == 1 and k.hex() not in r.stderr
+
+
+def test_config_bsf_listen_needs_hss_file_and_check(bsf):
+    k, opc = keys()
+    assert bsf.subscriber(IMPI, k, opc).returncode == 0
+    r = bsf.m2m("--config", bsf.ini, "--check")
+    assert r.returncode == 0 and "configuration ok" in r.stdout, r.stderr
+    text = open(bsf.ini).read()
+    with open(bsf.ini, "w") as f:
+        f.write(text.replace("hss-file = %s\n" % bsf.hss, ""))
+    r = bsf.m2m("--config", bsf.ini, "--check")
+    assert r.returncode == 2 and "bsf-listen" in r.stderr and "hss-file" in r.stderr, r.stderr
+    with open(bsf.ini, "w") as f:
+        f.write(text.replace("bsf-listen = 127.0.0.1:%d" % bsf.bsf_port, "bsf-listen = nowhere"))
+    r = bsf.m2m("--config", bsf.ini, "--check")
+    assert r.returncode == 2 and "bsf-listen" in r.stderr, r.stderr
+    with open(bsf.ini, "w") as f:
+        f.write(text.replace("bootstrap-lifetime", "x") + "bootstrap-lifetime = 0\n")
+    r = bsf.m2m("--config", bsf.ini, "--check")
+    assert r.returncode == 2 and "bootstrap-lifetime" in r.stderr, r.stderr
