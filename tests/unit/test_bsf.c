@@ -62,15 +62,20 @@ static void t_free(struct t *t)
 	fx_free(t->f);
 }
 
-/* One GET with Authorization value authz (NULL = none) -> rsp (the caller clears it). */
-static int get(struct t *t, const char *method, const char *authz, m2m_http_raw_response *rsp)
+/* One GET with Authorization value authz (NULL = none) at now -> rsp (the caller clears it). */
+static int get_at(struct t *t, const char *method, const char *authz, int64_t now, m2m_http_raw_response *rsp)
 {
 	m2m_http_header h = {"authorization", authz};
 	m2m_http_raw_request req = {.method = method, .target = M2M_BSF_PATH, .headers = &h, .nheaders = authz ? 1 : 0};
 
 	memset(rsp, 0, sizeof(*rsp));
-	m2m_bsf_handle(t->b, &req, FX_NOW, rsp);
+	m2m_bsf_handle(t->b, &req, now, rsp);
 	return rsp->status;
+}
+
+static int get(struct t *t, const char *method, const char *authz, m2m_http_raw_response *rsp)
+{
+	return get_at(t, method, authz, FX_NOW, rsp);
 }
 
 static void clear(m2m_http_raw_response *rsp)
@@ -118,6 +123,29 @@ static void test_bootstrap_then_replay(void **state)
 	m2m_key_free(ks);
 	/* the same answer again: the challenge was used up */
 	assert_int_equal(get(&t, "GET", cred, &rsp), 403);
+	clear(&rsp);
+	m2m_gba_answer_clear(&a);
+	t_free(&t);
+}
+
+/* A challenge answered after its 60 s (m2m_bsf_config.challenge_ttl_s default) is refused. */
+static void test_expired_challenge(void **state)
+{
+	struct t t;
+	m2m_http_raw_response rsp;
+	m2m_digest ch;
+	m2m_gba_answer a;
+	char cred[M2M_DIGEST_HDR_MAX];
+
+	(void)state;
+	t_new(&t, 0, 0);
+	assert_int_equal(get(&t, "GET", initial, &rsp), 401);
+	assert_int_equal(m2m_digest_parse(rsp.www_authenticate, strlen(rsp.www_authenticate), M2M_DIGEST_CHALLENGE, &ch),
+			 M2M_OK);
+	clear(&rsp);
+	assert_int_equal(m2m_gba_ue_answer(t.u, &ch, IMPI, "GET", "/bsf", "c1", 1, &a), M2M_OK);
+	assert_int_equal(m2m_digest_format_credentials(&a.cred, cred, sizeof(cred)), M2M_OK);
+	assert_int_equal(get_at(&t, "GET", cred, FX_NOW + 60, &rsp), 403);
 	clear(&rsp);
 	m2m_gba_answer_clear(&a);
 	t_free(&t);
@@ -174,6 +202,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bootstrap_then_replay),
+		cmocka_unit_test(test_expired_challenge),
 		cmocka_unit_test(test_malformed_and_method),
 		cmocka_unit_test(test_pending_bound_and_rate_limit),
 	};
