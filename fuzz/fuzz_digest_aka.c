@@ -24,6 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	kind = (data[0] & 1) ? M2M_DIGEST_CREDENTIALS : M2M_DIGEST_CHALLENGE;
+	/* the BSF's first-request form (TS 24.109 clause 5.2.1): an accepted one names an IMPI and
+	 * carries neither nonce nor response */
+	if ((data[0] & 2) && m2m_digest_parse((const char *)data + 1, size - 1, M2M_DIGEST_INITIAL, &d) == M2M_OK &&
+	    (d.username[0] == '\0' || d.nonce[0] != '\0' || d.response[0] != '\0'))
+		__builtin_trap();
 	if (m2m_digest_parse((const char *)data + 1, size - 1, kind, &d) != M2M_OK)
 		return 0;
 	(void)m2m_digest_aka_nonce_split(d.nonce, rand, autn, sd, sizeof(sd), &sl);

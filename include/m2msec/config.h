@@ -158,6 +158,12 @@ typedef struct m2m_mef_svc_config {
 	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "" (off): CoAP over DTLS 1.2
 					    * (TS-0008), host:port; the same PSK resolver chain and
 					    * associations as https-listen; EST stays HTTPS only */
+	char bsf_listen[M2M_CFG_STR];      /* bsf-listen, default "" (off): the BSF's Ub listener
+					    * (TS-0003 8.3.2.3, TS 33.220 4.5.2), host:port, HTTPS
+					    * with server authentication only (cert + key) */
+	char hss_file[M2M_CFG_STR];        /* hss-file, default "": the test HSS (m2msec/hss.h),
+					    * 0600; required with bsf-listen */
+	int bootstrap_lifetime;            /* bootstrap-lifetime, default 3600 seconds: Ks lifetime */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */

@@ -34,6 +34,10 @@
 typedef enum m2m_digest_kind {
 	M2M_DIGEST_CHALLENGE = 1,   /* WWW-Authenticate: realm, nonce, algorithm required */
 	M2M_DIGEST_CREDENTIALS = 2, /* Authorization: username, realm, nonce, uri, response required */
+	/* The UE's first Authorization on Ub (3GPP TS 24.109 clause 5.2.1): username (the IMPI),
+	 * realm and uri required; nonce and response, when present, empty; algorithm, when present,
+	 * AKAv1-MD5; no auts. */
+	M2M_DIGEST_INITIAL = 3,
 } m2m_digest_kind;
 
 /* Bits of m2m_digest.present. */

@@ -222,6 +222,8 @@ typedef struct m2m_http_raw_response {
 	char *body;                       /* malloc'd by the handler, freed by the server; may be NULL */
 	size_t body_len;
 	int retry_after;                  /* > 0: a Retry-After header (seconds) */
+	char *www_authenticate;           /* malloc'd WWW-Authenticate value (RFC 9110 clause 11.6.1,
+					     e.g. the BSF's Digest AKA challenge), freed by the server; NULL = none */
 } m2m_http_raw_response;
 
 /* Runs on the event-loop thread thread_index; must not block. */

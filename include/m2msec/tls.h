@@ -39,6 +39,10 @@ typedef struct m2m_tls_config {
 	 * missing/unparsable/expired = every certificate client refused (fail closed). NULL = none. */
 	const char *crl_file;
 	int crl_refresh_s;
+	/* Server authentication only (the BSF's Ub, 3GPP TS 33.220 clause 4.5.2: the UE has neither
+	 * certificate nor PSK; it authenticates inside HTTP): needs cert_file, refuses trust_anchors,
+	 * psk_file and store (M2M_E_CONFIG); every connection's association is M2M_SA_NONE. */
+	bool server_auth_only;
 } m2m_tls_config;
 
 typedef struct m2m_tls m2m_tls;

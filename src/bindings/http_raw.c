@@ -96,8 +96,11 @@ bool m2mi_http_raw_dispatch(struct worker *w, struct evhttp_request *ev, struct 
 	r->fn(r->ctx, w->index, &req, &rsp);
 	if (rsp.status < 100 || rsp.status > 599) {
 		free(rsp.body);
+		free(rsp.www_authenticate);
 		rsp = (m2m_http_raw_response){.status = 500};
 	}
+	if (rsp.www_authenticate != NULL)
+		(void)evhttp_add_header(oh, "WWW-Authenticate", rsp.www_authenticate);
 	if (rsp.content_type != NULL && rsp.body != NULL)
 		(void)evhttp_add_header(oh, "Content-Type", rsp.content_type);
 	if (rsp.retry_after > 0) {
@@ -115,5 +118,6 @@ bool m2mi_http_raw_dispatch(struct worker *w, struct evhttp_request *ev, struct 
 		m2m_log_event_emit(&e);
 	}
 	free(rsp.body);
+	free(rsp.www_authenticate);
 	return true;
 }

@@ -66,4 +66,7 @@ m2m_err cli_read_file(const char *path, size_t max, int secret, char **out, size
 m2m_err cli_secret_hex(const char *value, const char *file, size_t text_max, uint8_t *out, size_t cap,
 		       size_t *outlen);
 
+/* `m2msec enrol --gba` (cmd_enrol_gba.c): the GBA UE against the MEF's BSF. */
+int cli_enrol_gba_main(int argc, char **argv);
+
 #endif

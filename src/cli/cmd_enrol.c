@@ -20,6 +20,7 @@
 
 static const char usage_enrol[] =
 	"usage: m2msec enrol --mef HOST:PORT --mef-ca FILE --kpm-id ID --kpm-file FILE --out DIR [--cert]\n"
+	"       m2msec enrol --gba --bsf HOST:PORT --bsf-ca FILE --impi ID --k-file F --opc-file F --out DIR\n"
 	"       m2msec enrol --mef HOST:PORT --mef-ca FILE --client-cert F --client-key F --out DIR [--cert]\n"
 	"\n"
 	"Enrol this device with an M2M Enrolment Function (TS-0003 clause 8.3): MEF Handshake\n"
@@ -119,6 +120,9 @@ int cli_enrol_main(int argc, char **argv)
 	int c, rc;
 	m2m_err r;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--gba") == 0)
+			return cli_enrol_gba_main(argc, argv); /* cmd_enrol_gba.c: the GBA UE */
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage_enrol, stdout);
 		return CLI_OK;

@@ -8,6 +8,7 @@
  * and a JSON audit line per procedure outcome. `m2msec mef enrolee ...` / `m2msec mef group ...`
  * are the operator commands (cmd_mef_enrolee.c, cmd_mef_group.c).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,8 +18,10 @@
 #include "cli/logsink.h"
 #include "cli/service.h"
 #include "cli/svc_rate.h"
+#include "m2msec/bsf.h"
 #include "m2msec/config.h"
 #include "m2msec/est.h"
+#include "m2msec/hss.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
 #include "m2msec/mef.h"
@@ -58,6 +61,14 @@ struct mef_handler {
 	char est_uri[M2M_CFG_STR + 300];
 	m2m_est *est;         /* ca-dir set: the EST server (RFC 7030) and the CRL, as raw routes */
 	m2m_est_http *est_http;
+	/* bsf-listen set: the BSF's Ub listener (TS-0003 §8.3.2.3), a second m2m_http_server of the
+	 * shared HTTP layer on its own TLS context (the MEF certificate, no client authentication:
+	 * the UE has no certificate and no PSK), served by one thread of its own */
+	m2m_tls *bsf_tls;
+	m2m_http_server *bsf_srv;
+	m2m_bsf *bsf;
+	pthread_t bsf_thread;
+	bool bsf_running;
 };
 
 /* The audit of every procedure outcome (m2m_mef_config.audit): one JSON line, level info, msg
@@ -137,12 +148,89 @@ static void mef_handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_reques
 	m2m_mef_handle(h->w[thread_index], a, req, rsp, (int64_t)time(NULL));
 }
 
+/* Ub carries no oneM2M primitive: anything outside M2M_BSF_PATH is not found. */
+static void bsf_not_found(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+{
+	(void)ctx;
+	(void)thread_index;
+	(void)sa;
+	(void)req;
+	m2m_response_error(rsp, M2M_RSC_NOT_FOUND, "not found");
+}
+
+static void *bsf_run(void *arg)
+{
+	struct mef_handler *h = arg;
+
+	if (m2m_http_server_run(h->bsf_srv) != M2M_OK)
+		m2m_log(M2M_LOG_ERROR, "BSF listener stopped with an error");
+	return NULL;
+}
+
+static void bsf_stop(struct mef_handler *h)
+{
+	if (!h->bsf_running)
+		return;
+	m2m_http_server_stop(h->bsf_srv);
+	pthread_join(h->bsf_thread, NULL);
+	h->bsf_running = false;
+}
+
+/* Open the Ub listener: the hss-file is checked (0600, well-formed) before anything listens. */
+static int bsf_open(struct svc *s, struct mef_handler *h, const m2m_mef_svc_config *cfg)
+{
+	m2m_tls_config tc = {.cert_file = cfg->cert, .key_file = cfg->key, .allow_tls13 = cfg->tls13,
+			      .server_auth_only = true};
+	m2m_http_server_config hc = {
+		.https_listen = cfg->bsf_listen, .threads = 1, .max_header = cfg->max_header,
+		.max_body = cfg->max_body, .max_connections = (size_t)cfg->max_connections,
+		.max_connections_per_address = (size_t)cfg->max_connections_per_address,
+		.header_timeout_s = cfg->header_timeout,
+	};
+	m2m_bsf_config bc = {
+		.bsf_fqdn = cfg->mef_fqdn, .hss_file = cfg->hss_file, .lifetime_s = cfg->bootstrap_lifetime,
+		.rate_per_minute = (unsigned)cfg->rate_limit_per_identity, .audit = mef_audit, .audit_ctx = h,
+	};
+	char err[512] = "", num[16];
+	unsigned line = 0;
+	m2m_err r;
+
+	if ((r = m2m_hss_check_file(cfg->hss_file, &line)) != M2M_OK) {
+		if (r == M2M_E_CONFIG) {
+			snprintf(num, sizeof(num), "line %u", line);
+			return svc_errorf(s, "hss-file", cfg->hss_file, num, cli_exit_code(r));
+		}
+		return svc_errorf(s, "hss-file", cfg->hss_file, m2m_strerror(r), cli_exit_code(r));
+	}
+	if ((r = m2m_tls_new_ex(&tc, &h->bsf_tls, err, sizeof(err))) != M2M_OK)
+		return svc_errorf(s, "bsf-listen", cfg->bsf_listen, err[0] ? err : m2m_strerror(r), cli_exit_code(r));
+	hc.tls = h->bsf_tls;
+	if ((r = m2m_http_server_new(&hc, bsf_not_found, h, &h->bsf_srv)) != M2M_OK)
+		return svc_errorf(s, "bsf-listen", cfg->bsf_listen, m2m_strerror(r), CLI_FAIL);
+	if ((r = m2m_bsf_new(&bc, h->mef, &h->bsf)) != M2M_OK || (r = m2m_bsf_route(h->bsf_srv, h->bsf)) != M2M_OK)
+		return cli_fail("mef: BSF", r);
+	if (pthread_create(&h->bsf_thread, NULL, bsf_run, h) != 0)
+		return cli_fail("mef: BSF", M2M_E_INTERNAL);
+	h->bsf_running = true;
+	m2m_log(M2M_LOG_INFO, "BSF %s listening https=%d", cfg->mef_fqdn, m2m_http_server_port(h->bsf_srv, true));
+	return CLI_OK;
+}
+
+static void mef_stopped(void *hv)
+{
+	bsf_stop(hv);
+}
+
 static void mef_handler_free(void *hv)
 {
 	struct mef_handler *h = hv;
 
 	if (h == NULL)
 		return;
+	bsf_stop(h);
+	m2m_http_server_free(h->bsf_srv);
+	m2m_bsf_free(h->bsf);
+	m2m_tls_free(h->bsf_tls);
 	for (int i = 0; h->w != NULL && i < h->nworkers; i++)
 		m2m_mef_worker_free(h->w[i]);
 	free(h->w);
@@ -214,6 +302,9 @@ static int mef_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 			goto fail;
 		}
 	}
+	if (cfg->bsf_listen[0] != '\0' && svc_on(cfg->bsf_listen) != NULL && (rc = bsf_open(s, h, cfg)) != CLI_OK)
+		goto fail;
+	rc = CLI_FAIL;
 	/* Before the first handshake (nothing is accepted before svc_run). */
 	if ((r = m2m_tls_add_psk_resolver(s->tls, m2m_mef_psk_resolve, h->mef)) != M2M_OK) {
 		rc = cli_fail("mef: psk resolver", r);
@@ -271,6 +362,7 @@ static int mef_prepare(struct svc *s, const void *cfgv, const char **fqdn)
 static const struct svc_def mef_def = {
 	.sec = &cli_mef_section, .banner = "MEF", .usage = usage, .prepare = mef_prepare,
 	.handler_new = mef_handler_new, .handle = mef_handle, .handler_free = mef_handler_free,
+	.stopped = mef_stopped,
 };
 
 int cli_mef_main(int argc, char **argv)
@@ -283,5 +375,7 @@ int cli_mef_main(int argc, char **argv)
 		return cli_mef_group_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "profile") == 0)
 		return cli_mef_profile_main(argc - 1, argv + 1); /* cmd_mef_profile.c */
+	if (argc > 1 && strcmp(argv[1], "subscriber") == 0)
+		return cli_mef_subscriber_main(argc - 1, argv + 1); /* cmd_mef_subscriber.c */
 	return svc_main(&mef_def, &cfg, argc, argv);
 }

@@ -21,6 +21,8 @@ extern const struct svc_section cli_mef_section;
 int cli_mef_enrolee_main(int argc, char **argv);
 int cli_mef_group_main(int argc, char **argv);
 int cli_mef_profile_main(int argc, char **argv);
+/* `m2msec mef subscriber add` (cmd_mef_subscriber.c): the test HSS of the BSF role. */
+int cli_mef_subscriber_main(int argc, char **argv);
 /* `m2msec mef enrolee import` (argv[0] = "import"). */
 int cli_mef_import_main(int argc, char **argv);
 

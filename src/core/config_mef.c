@@ -38,6 +38,10 @@ static const struct m2mi_cfg_key mef_keys[] = {
 	M2MI_STR(T, "maf-fqdns", maf_fqdns),
 	/* TS-0008: the MEF's CoAP over DTLS door, same resolver chain and associations as HTTPS */
 	M2MI_STR(T, "coaps-listen", coaps_listen),
+	/* TS-0003 §8.3.2.3: the MEF as GBA BSF (Ub listener, test HSS, Ks lifetime) */
+	M2MI_STR(T, "bsf-listen", bsf_listen),
+	M2MI_STR(T, "hss-file", hss_file),
+	M2MI_INT(T, "bootstrap-lifetime", bootstrap_lifetime, 1, 31536000),
 };
 #define NKEYS (sizeof(mef_keys) / sizeof(mef_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -51,6 +55,7 @@ void m2m_mef_config_defaults(m2m_mef_svc_config *cfg)
 	snprintf(cfg->store, sizeof(cfg->store), "var/mef.db");
 	M2MI_CFG_HTTPS_DEFAULTS(cfg);
 	cfg->enrolment_expiry_days = 365;
+	cfg->bootstrap_lifetime = 3600;
 }
 
 m2m_err m2m_mef_config_parse(m2m_mef_svc_config *cfg, const char *text, size_t len, bool *found, char *errmsg,
@@ -144,6 +149,17 @@ m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, siz
 	if (cfg->maf_fqdns[0] != '\0' && !maf_fqdns_ok(cfg))
 		FAIL_AT("maf-fqdns", "maf-fqdns must list FQDNs of the form <label>.<sp-id FQDN> (sp-id is required): "
 				     "the DNS SAN of the MAF's certificate, e.g. maf.sp.example.com");
+	/* The BSF (TS-0003 §8.3.2.3): Ub is HTTPS with the MEF's certificate, vectors from hss-file */
+	if (cfg->bsf_listen[0] != '\0' && strcmp(cfg->bsf_listen, "off") != 0) { /* public: keyword */
+		char host[256];
+		int port = 0;
+		if (m2m_config_split_listen(cfg->bsf_listen, host, sizeof(host), &port) != M2M_OK)
+			FAIL_AT("bsf-listen", "bsf-listen must be host:port (e.g. 127.0.0.1:8446)");
+		if (cfg->hss_file[0] == '\0')
+			FAIL_AT("bsf-listen", "bsf-listen needs hss-file (the test HSS)");
+		if (cfg->cert[0] == '\0' || cfg->key[0] == '\0')
+			FAIL_AT("bsf-listen", "bsf-listen needs cert and key (Ub is TLS with server authentication)");
+	}
 #undef FAIL_AT
 	return M2M_OK;
 }

@@ -158,6 +158,21 @@ static m2m_err set_qop(m2m_digest *d, const char *v, m2m_digest_kind kind)
 	return M2M_OK;
 }
 
+/* TS 24.109 clause 5.2.1: the first request names the IMPI and carries no answer yet. */
+static m2m_err initial_ok(const m2m_digest *d)
+{
+	const unsigned need = M2M_DIGEST_HAS_USERNAME | M2M_DIGEST_HAS_REALM | M2M_DIGEST_HAS_URI;
+
+	if ((d->present & need) != need || d->username[0] == '\0' || d->realm[0] == '\0' || d->uri[0] == '\0')
+		return M2M_E_PROTO;
+	if (d->nonce[0] != '\0' || d->response[0] != '\0' || (d->present & M2M_DIGEST_HAS_AUTS))
+		return M2M_E_PROTO;
+	if ((d->present & M2M_DIGEST_HAS_ALGORITHM) &&
+	    strcasecmp(d->algorithm, M2M_DIGEST_ALGORITHM) != 0) /* public: protocol token */
+		return M2M_E_UNSUPPORTED;
+	return M2M_OK;
+}
+
 /* The checks after the syntax: required fields and the form of the constrained ones. */
 static m2m_err semantics(m2m_digest *d, m2m_digest_kind kind)
 {
@@ -168,6 +183,8 @@ static m2m_err semantics(m2m_digest *d, m2m_digest_kind kind)
 	uint8_t auts[M2M_AKA_AUTS_LEN + 2];
 	size_t n = 0;
 
+	if (kind == M2M_DIGEST_INITIAL)
+		return initial_ok(d);
 	if ((d->present & need) != need)
 		return M2M_E_PROTO;
 	/* RFC 3310 clause 3.1: the algorithm is AKAv1-MD5 (token, case-insensitive) */
@@ -265,7 +282,7 @@ m2m_err m2m_digest_parse(const char *value, size_t len, m2m_digest_kind kind, m2
 	if (out == NULL)
 		return M2M_E_INVAL;
 	memset(out, 0, sizeof(*out));
-	if (value == NULL || (kind != M2M_DIGEST_CHALLENGE && kind != M2M_DIGEST_CREDENTIALS))
+	if (value == NULL || (kind != M2M_DIGEST_CHALLENGE && kind != M2M_DIGEST_CREDENTIALS && kind != M2M_DIGEST_INITIAL))
 		return M2M_E_INVAL;
 	if (len == 0)
 		return M2M_E_PROTO;

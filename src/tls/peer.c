@@ -245,9 +245,11 @@ m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, s
 		snprintf(errmsg, errcap, "crl-file needs cert and trust-anchors, crl-refresh-seconds >= 0");
 		return M2M_E_CONFIG;
 	}
-	if (cfg->cert_file == NULL) {
+	if (cfg->cert_file == NULL || cfg->server_auth_only) {
+		/* PSK only: no certificate handshake can complete; server authentication only: no
+		 * client certificate is requested (m2m_tls_peer_sa answers M2M_SA_NONE) */
 		SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_NONE, NULL);
-		return M2M_OK; /* PSK only: no certificate handshake can complete */
+		return M2M_OK;
 	}
 	/*
 	 * A certificate handshake must authenticate the client: without trust anchors the store
@@ -302,6 +304,14 @@ m2m_err m2m_tls_peer_sa(m2m_tls *tls, SSL *ssl, m2m_sa *out)
 	memset(out, 0, sizeof(*out));
 	if (!m2mi_tls_ok(tls) || ssl == NULL || m2mi_tls_of_ssl(ssl) != tls)
 		return M2M_E_INVAL;
+	/* Server authentication only: the client is anonymous at this layer (a certificate-based
+	 * suite is the only one negotiable: no PSK is configured), kind NONE. */
+	if (tls->server_auth_only) {
+		if (!SSL_is_init_finished(ssl) || SSL_CIPHER_get_auth_nid(SSL_get_current_cipher(ssl)) == NID_auth_psk)
+			return M2M_E_AUTH;
+		out->kind = M2M_SA_NONE;
+		return M2M_OK;
+	}
 	if (!SSL_is_init_finished(ssl) || (sa = m2mi_tls_get_sa(ssl)) == NULL)
 		return M2M_E_AUTH;
 	/* How the peer authenticated, from the negotiated handshake, not from the slot. */

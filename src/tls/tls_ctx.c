@@ -325,11 +325,17 @@ m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg, s
 		snprintf(errmsg, errcap, "a certificate needs its key; trust anchors need a certificate");
 		return M2M_E_CONFIG;
 	}
+	if (cfg->server_auth_only &&
+	    (cfg->cert_file == NULL || cfg->trust_anchors != NULL || cfg->psk_file != NULL || cfg->store != NULL)) {
+		snprintf(errmsg, errcap, "server authentication only needs a certificate and no client credentials");
+		return M2M_E_CONFIG;
+	}
 	if ((r = tls_indices()) != M2M_OK)
 		return r;
 	if ((tls = calloc(1, sizeof(*tls))) == NULL)
 		return M2M_E_NOMEM;
 	tls->magic = M2MI_TLS_MAGIC;
+	tls->server_auth_only = cfg->server_auth_only;
 	if (pthread_mutex_init(&tls->prof_mu, NULL) != 0) {
 		r = M2M_E_INTERNAL;
 		goto out;

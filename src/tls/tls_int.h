@@ -46,6 +46,7 @@ struct m2m_tls {
 	bool prof_mu_init;
 	struct m2mi_tls_prof *prof;    /* the security profile snapshot (tls_profile.c), NULL = none */
 	bool keep_psk;                 /* keep a copy of each handshake's PSK (psk_keep.c) */
+	bool server_auth_only;         /* m2m_tls_config.server_auth_only: every association NONE */
 };
 
 /* TLS 1.3 suites of the policy (only with allow_tls13): SHA-256 suites, so TLS 1.3 external

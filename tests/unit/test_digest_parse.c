@@ -7,6 +7,7 @@
  * (duplicates, control characters, bounds, missing or malformed required parameters).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "m2m_test.h"
 #include "m2msec/digest_aka.h"
@@ -176,10 +177,39 @@ static void test_bounds(void **state)
 	assert_int_equal(m2m_digest_parse("Digest a=b", 10, M2M_DIGEST_CHALLENGE, NULL), M2M_E_INVAL);
 }
 
+/* TS 24.109 clause 5.2.1: the UE's first request names the IMPI, with an empty nonce and response. */
+static void test_initial(void **state)
+{
+	static const char *bad[] = {
+		"Digest realm=\"b\", uri=\"/bsf\"",                                          /* no username */
+		"Digest username=\"u\", uri=\"/bsf\"",                                      /* no realm */
+		"Digest username=\"u\", realm=\"b\"",                                       /* no uri */
+		"Digest username=\"u\", realm=\"b\", uri=\"/bsf\", nonce=\"x\"",               /* a nonce */
+		"Digest username=\"u\", realm=\"b\", uri=\"/bsf\", response=\"x\"",            /* a response */
+		"Digest username=\"u\", realm=\"b\", uri=\"/bsf\", auts=\"AAAAAAAAAAAAAAAAAAA=\"", /* auts */
+		"Digest username=\"\", realm=\"b\", uri=\"/bsf\"",                             /* empty IMPI */
+	};
+	const char *ok = "Digest username=\"u@ims.example.org\", realm=\"bsf.example.com\", nonce=\"\", uri=\"/bsf\", "
+			 "response=\"\"";
+	const char *md5 = "Digest username=\"u\", realm=\"b\", uri=\"/bsf\", algorithm=MD5";
+	m2m_digest d;
+
+	(void)state;
+	assert_int_equal(m2m_digest_parse(ok, strlen(ok), M2M_DIGEST_INITIAL, &d), M2M_OK);
+	assert_string_equal(d.username, "u@ims.example.org");
+	/* not credentials: the empty response is malformed there */
+	assert_int_equal(m2m_digest_parse(ok, strlen(ok), M2M_DIGEST_CREDENTIALS, &d), M2M_E_PROTO);
+	assert_int_equal(m2m_digest_parse(md5, strlen(md5), M2M_DIGEST_INITIAL, &d), M2M_E_UNSUPPORTED);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(m2m_digest_parse(bad[i], strlen(bad[i]), M2M_DIGEST_INITIAL, &d), M2M_E_PROTO);
+	assert_int_equal(m2m_digest_parse(ok, strlen(ok), (m2m_digest_kind)4, &d), M2M_E_INVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_challenge),
+		cmocka_unit_test(test_initial),
 		cmocka_unit_test(test_credentials),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_bounds),

@@ -288,10 +288,59 @@ static void test_server_certificate(void **state)
 	EVP_PKEY_free(rsa);
 }
 
+/* The BSF's Ub (TS 33.220 clause 4.5.2): server authentication only, an anonymous client
+ * completes the handshake with association NONE; without the flag the same client is refused. */
+static void test_server_auth_only(void **state)
+{
+	EVP_PKEY *ca_k = tt_key_p256(), *k = tt_key_p256();
+	struct tt_cert_opts ca_o = {.cn = "ca", .ca = true, .from = -60, .to = 3600};
+	struct tt_cert_opts o = {.cn = "bsf", .san = "DNS:mef.sp.example.com", .eku = "serverAuth", .from = -60, .to = 3600};
+	X509 *ca = tt_cert(ca_k, NULL, NULL, &ca_o), *x = tt_cert(k, ca, ca_k, &o);
+	m2m_tls_config cfg = {.server_auth_only = true};
+	char cert[256], key[256], anchors[256], msg[256];
+	m2m_tls *tls = NULL, *mutual = NULL;
+	SSL_CTX *client = tt_client_ctx(TLS1_2_VERSION, TLS1_3_VERSION, NULL, NULL);
+	struct tt_conn conn;
+	m2m_sa sa;
+
+	(void)state;
+	snprintf(cert, sizeof(cert), "%s", tt_write_cert("bsf.pem", x));
+	snprintf(key, sizeof(key), "%s", tt_write_key("bsf.key", k, 0600));
+	snprintf(anchors, sizeof(anchors), "%s", tt_write_cert("bsfca.pem", ca));
+	/* refused: no certificate, or any client credential */
+	assert_int_equal(m2m_tls_new_ex(&cfg, &tls, msg, sizeof(msg)), M2M_E_CONFIG);
+	cfg.cert_file = cert;
+	cfg.key_file = key;
+	cfg.trust_anchors = anchors;
+	assert_int_equal(m2m_tls_new_ex(&cfg, &tls, msg, sizeof(msg)), M2M_E_CONFIG);
+	cfg.trust_anchors = NULL;
+	cfg.psk_file = "/nonexistent/psk";
+	assert_int_equal(m2m_tls_new_ex(&cfg, &tls, msg, sizeof(msg)), M2M_E_CONFIG);
+	cfg.psk_file = NULL;
+	assert_int_equal(m2m_tls_new_ex(&cfg, &tls, msg, sizeof(msg)), M2M_OK);
+	assert_true(tt_handshake(m2m_tls_ctx(tls), client, NULL, &conn));
+	assert_int_equal(m2m_tls_peer_sa(tls, conn.s, &sa), M2M_OK);
+	assert_int_equal(sa.kind, M2M_SA_NONE);
+	tt_conn_free(&conn);
+	/* the same certificate with client authentication: the anonymous client gets nothing */
+	cfg.server_auth_only = false;
+	cfg.trust_anchors = anchors;
+	assert_int_equal(m2m_tls_new_ex(&cfg, &mutual, msg, sizeof(msg)), M2M_OK);
+	assert_false(tt_try(m2m_tls_ctx(mutual), client));
+	m2m_tls_free(mutual);
+	m2m_tls_free(tls);
+	SSL_CTX_free(client);
+	X509_free(ca);
+	X509_free(x);
+	EVP_PKEY_free(ca_k);
+	EVP_PKEY_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_free_null_and_bad_args),
+		cmocka_unit_test(test_server_auth_only),
 		cmocka_unit_test(test_cipher_policy),
 		cmocka_unit_test(test_tls11_refused),
 		cmocka_unit_test(test_psk_suites_negotiate),
