@@ -5,7 +5,8 @@
  * broker. Input framing: the topic name up to the first '\n' (as a C string: up to a NUL), then
  * the PUBLISH payload. Invariants (trap on violation): the handler runs only for a request to
  * this CSE (receiver level "cse-in") with an association of kind M2M_SA_BROKER that is bound to
- * From on a req topic (an AE, never a CSE), and never for a reg_req (no resolver chain is given,
+ * the req topic's originator level (an AE, never a CSE; From is then judged against it by the
+ * CSE's originator rules, as over HTTPS, not here), and never for a reg_req (no resolver chain is given,
  * so no Credential-ID resolves: 4106); every answer goes to the matching response topic and is JSON with an rsc.
  */
 #include <stdlib.h>
@@ -27,8 +28,8 @@ static void handler(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response 
 	(void)ctx;
 	CHECK(sa->kind == M2M_SA_BROKER && strcmp(cur.recv, "cse-in") == 0);
 	if (cur.kind == M2M_MQTT_REQ) {
-		CHECK(sa->entity == M2M_ENTITY_AE && req->fr != NULL && strcmp(sa->bound_id, req->fr) == 0);
-		CHECK(m2m_mqtt_id_encode(req->fr, enc) == M2M_OK && strcmp(enc, cur.orig) == 0);
+		CHECK(sa->entity == M2M_ENTITY_AE);
+		CHECK(m2m_mqtt_id_encode(sa->bound_id, enc) == M2M_OK && strcmp(enc, cur.orig) == 0);
 		CHECK(sa->credential_id[0] == '\0');
 	} else {
 		/* reg_req: no resolver chain here (cfg.tls NULL), so no Credential-ID resolves and none
