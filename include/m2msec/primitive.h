@@ -10,6 +10,8 @@
 #ifndef M2MSEC_PRIMITIVE_H
 #define M2MSEC_PRIMITIVE_H
 
+#include <stdarg.h>
+
 #include <jansson.h>
 #include "m2msec/err.h"
 
@@ -114,6 +116,9 @@ M2M_API void m2m_response_clear(m2m_response *rsp);
  * a secret (callers pass fixed text and identifiers only). Replaces any previous content. */
 M2M_API void m2m_response_error(m2m_response *rsp, int rsc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same with a va_list: for a binding's own refusal helper (it adds its status, then calls this). */
+M2M_API void m2m_response_verror(m2m_response *rsp, int rsc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Operation name ("CREATE", ...) for logs; "NONE" for anything else. */
 M2M_API const char *m2m_op_name(m2m_op op);

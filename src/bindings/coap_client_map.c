@@ -18,30 +18,6 @@
 
 /* ---- request out ----------------------------------------------------------------------------- */
 
-static m2m_err add_opt(m2mi_coap_out *out, uint16_t num, const void *val, size_t len)
-{
-	if (out->nopts >= M2MI_COAP_OUT_MAX_OPTS)
-		return M2M_E_RANGE;
-	out->opts[out->nopts++] = (m2mi_coap_opt){num, val, len};
-	return M2M_OK;
-}
-
-/* RFC 7252 clause 3.2: uint in the fewest bytes (0 is zero bytes). */
-static m2m_err add_uint(m2mi_coap_out *out, uint16_t num, unsigned long v)
-{
-	uint8_t *b;
-	size_t n = 0;
-
-	if (out->nnum >= sizeof(out->num) / sizeof(out->num[0]))
-		return M2M_E_RANGE;
-	b = out->num[out->nnum++];
-	for (unsigned long t = v; t != 0 && n < 4; t >>= 8)
-		n++;
-	for (size_t i = 0; i < n; i++)
-		b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-	return add_opt(out, num, b, n);
-}
-
 static bool text(const char *s, size_t max)
 {
 	return s != NULL && s[0] != '\0' && strlen(s) <= max && m2mi_coap_text_ok((const uint8_t *)s, strlen(s));
@@ -53,7 +29,7 @@ static m2m_err add_str(m2mi_coap_out *out, uint16_t num, const char *s, size_t m
 		return M2M_OK;
 	if (!text(s, max))
 		return M2M_E_INVAL;
-	return add_opt(out, num, s, strlen(s));
+	return m2mi_coap_out_opt(out, num, s, strlen(s));
 }
 
 /* Clause 6.2.2.3, Table 6.2.2.3-1, the inverse of coap_map.c map_path: segments into out->loc
@@ -84,7 +60,7 @@ static m2m_err add_path(m2mi_coap_out *out, const char *to)
 			continue;
 		if (l == 0 || l > 255 || (l == 1 && s[start] == '.') || (l == 2 && s[start] == '.' && s[start + 1] == '.'))
 			return M2M_E_INVAL;
-		if ((r = add_opt(out, M2MI_COAP_OPT_URI_PATH, s + start, l)) != M2M_OK)
+		if ((r = m2mi_coap_out_opt(out, M2MI_COAP_OPT_URI_PATH, s + start, l)) != M2M_OK)
 			return r;
 		start = i + 1;
 	}
@@ -123,7 +99,7 @@ static m2m_err encode_request(const m2m_request *req, long block2, m2mi_coap_out
 	/* ascending option numbers: 11, 12, 15, 17, 23, 267, 271, 279, 283, 331 */
 	if ((r = add_path(out, req->to)) != M2M_OK)
 		return r;
-	if (content && (r = add_uint(out, M2MI_COAP_OPT_CONTENT_FORMAT, M2MI_COAP_CF_JSON)) != M2M_OK)
+	if (content && (r = m2mi_coap_out_uint(out, M2MI_COAP_OPT_CONTENT_FORMAT, M2MI_COAP_CF_JSON)) != M2M_OK)
 		return r;
 	/* Uri-Query "name=value" (clause 6.2.2.3): the few parameters a client of this library
 	 * sets, from static texts (the option values must outlive this call) */
@@ -132,23 +108,23 @@ static m2m_err encode_request(const m2m_request *req, long block2, m2mi_coap_out
 						  "rcn=7", "rcn=8", "rcn=9", "rcn=10", "rcn=11", "rcn=12"};
 		if ((size_t)req->rcn >= sizeof(rcn) / sizeof(rcn[0]))
 			return M2M_E_INVAL;
-		if ((r = add_opt(out, M2MI_COAP_OPT_URI_QUERY, rcn[req->rcn], strlen(rcn[req->rcn]))) != M2M_OK)
+		if ((r = m2mi_coap_out_opt(out, M2MI_COAP_OPT_URI_QUERY, rcn[req->rcn], strlen(rcn[req->rcn]))) != M2M_OK)
 			return r;
 	}
 	if (req->drt == 1 || req->drt == 2) {
 		const char *d = req->drt == 1 ? "drt=1" : "drt=2";
-		if ((r = add_opt(out, M2MI_COAP_OPT_URI_QUERY, d, 5)) != M2M_OK)
+		if ((r = m2mi_coap_out_opt(out, M2MI_COAP_OPT_URI_QUERY, d, 5)) != M2M_OK)
 			return r;
 	}
-	if ((r = add_uint(out, M2MI_COAP_OPT_ACCEPT, M2MI_COAP_CF_JSON)) != M2M_OK)
+	if ((r = m2mi_coap_out_uint(out, M2MI_COAP_OPT_ACCEPT, M2MI_COAP_CF_JSON)) != M2M_OK)
 		return r;
 	if (block2 != M2MI_COAP_NO_BLOCK2) {
 		if (block2 < 0 || block2 > 0xffffff || (block2 & 7) == 7)
 			return M2M_E_INVAL;
-		if ((r = add_uint(out, M2MI_COAP_OPT_BLOCK2, (unsigned long)block2)) != M2M_OK)
+		if ((r = m2mi_coap_out_uint(out, M2MI_COAP_OPT_BLOCK2, (unsigned long)block2)) != M2M_OK)
 			return r;
 	}
-	if (req->op == M2M_OP_CREATE && req->ty > 0 && (r = add_uint(out, M2MI_COAP_OPT_TY, (unsigned long)req->ty)) != M2M_OK)
+	if (req->op == M2M_OP_CREATE && req->ty > 0 && (r = m2mi_coap_out_uint(out, M2MI_COAP_OPT_TY, (unsigned long)req->ty)) != M2M_OK)
 		return r;
 	if ((r = add_str(out, M2MI_COAP_OPT_RVI, req->rvi, 2)) != M2M_OK ||
 	    (r = add_str(out, M2MI_COAP_OPT_FR, req->fr, 255)) != M2M_OK ||

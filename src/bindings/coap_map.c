@@ -78,13 +78,11 @@ static m2m_err fail(m2m_response *rsp, m2mi_coap_reqinfo *info, m2m_err err, int
 static m2m_err fail(m2m_response *rsp, m2mi_coap_reqinfo *info, m2m_err err, int rsc, uint8_t code,
 		    const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	m2m_response_verror(rsp, rsc, fmt, ap);
 	va_end(ap);
-	m2m_response_error(rsp, rsc, "%s", msg);
 	info->code = code;
 	return err;
 }

@@ -140,6 +140,10 @@ M2M_WUR m2m_err m2mi_coap_from_response(const m2m_request *req, const m2m_respon
 					const m2mi_coap_reqinfo *info, m2mi_coap_out *out);
 /* Release out's storage and zero it. NULL is a no-op. */
 void m2mi_coap_out_clear(m2mi_coap_out *out);
+/* Append one option to out (M2M_E_RANGE when full); the value is not copied. */
+m2m_err m2mi_coap_out_opt(m2mi_coap_out *out, uint16_t num, const void *val, size_t len);
+/* Append a uint option in the fewest bytes (RFC 7252 clause 3.2), its bytes kept in out->num. */
+m2m_err m2mi_coap_out_uint(m2mi_coap_out *out, uint16_t num, unsigned long v);
 
 /* True for valid UTF-8 without control characters (RFC 7252 clause 3.2 "string"; no NUL, CR,
  * LF): what may be copied from an option into a primitive or a log, or from one into an option. */

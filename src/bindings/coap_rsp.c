@@ -30,7 +30,7 @@ uint8_t m2mi_coap_code_of(int rsc, m2m_op op)
 
 #define COAP_OPT_ATI 327 /* Assigned Token Identifiers (TS-0008 clause 6.2.2.4) */
 
-static m2m_err add_opt(m2mi_coap_out *out, uint16_t num, const void *val, size_t len)
+m2m_err m2mi_coap_out_opt(m2mi_coap_out *out, uint16_t num, const void *val, size_t len)
 {
 	if (out->nopts >= M2MI_COAP_OUT_MAX_OPTS)
 		return M2M_E_RANGE;
@@ -39,7 +39,7 @@ static m2m_err add_opt(m2mi_coap_out *out, uint16_t num, const void *val, size_t
 }
 
 /* RFC 7252 clause 3.2: uint in the fewest bytes (0 is zero bytes). */
-static m2m_err add_uint(m2mi_coap_out *out, uint16_t num, unsigned long v)
+m2m_err m2mi_coap_out_uint(m2mi_coap_out *out, uint16_t num, unsigned long v)
 {
 	uint8_t *b;
 	size_t n = 0;
@@ -51,7 +51,7 @@ static m2m_err add_uint(m2mi_coap_out *out, uint16_t num, unsigned long v)
 		n++;
 	for (size_t i = 0; i < n; i++)
 		b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-	return add_opt(out, num, b, n);
+	return m2mi_coap_out_opt(out, num, b, n);
 }
 
 static bool clean_str(const char *s)
@@ -84,7 +84,7 @@ static m2m_err add_location(m2mi_coap_out *out, const char *loc)
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && s[i] != '/')
 			continue;
-		if (i == start || i - start > 255 || add_opt(out, M2MI_COAP_OPT_LOCATION_PATH, s + start, i - start) != M2M_OK) {
+		if (i == start || i - start > 255 || m2mi_coap_out_opt(out, M2MI_COAP_OPT_LOCATION_PATH, s + start, i - start) != M2M_OK) {
 			out->nopts = saved;
 			return M2M_OK;
 		}
@@ -129,24 +129,24 @@ m2m_err m2mi_coap_from_response(const m2m_request *req, const m2m_response *rsp,
 					       ? rsp->location
 					       : rsp->location_s);
 	if (rc == M2M_OK && out->payload != NULL)
-		rc = add_uint(out, M2MI_COAP_OPT_CONTENT_FORMAT,
+		rc = m2mi_coap_out_uint(out, M2MI_COAP_OPT_CONTENT_FORMAT,
 			      info != NULL && info->content_format != 0 ? info->content_format : M2MI_COAP_CF_JSON);
 	if (rc == M2M_OK && rsp->retry_after > 0) /* RFC 7252 clause 5.9.3.4: Max-Age with 5.03 */
-		rc = add_uint(out, M2MI_COAP_OPT_MAX_AGE, (unsigned long)rsp->retry_after);
+		rc = m2mi_coap_out_uint(out, M2MI_COAP_OPT_MAX_AGE, (unsigned long)rsp->retry_after);
 	if (rc == M2M_OK && strcmp(rvi, RVI_R1) != 0 && clean_str(rvi) && strlen(rvi) <= 2)
-		rc = add_opt(out, M2MI_COAP_OPT_RVI, rvi, strlen(rvi));
+		rc = m2mi_coap_out_opt(out, M2MI_COAP_OPT_RVI, rvi, strlen(rvi));
 	if (rc == M2M_OK && clean_str(ri))
-		rc = add_opt(out, M2MI_COAP_OPT_RQI, ri, strlen(ri));
+		rc = m2mi_coap_out_opt(out, M2MI_COAP_OPT_RQI, ri, strlen(ri));
 	if (rc == M2M_OK) /* TS-0008 clause 6.2.4: always, many RSCs share one code */
-		rc = add_uint(out, M2MI_COAP_OPT_RSC, (unsigned long)rsc);
+		rc = m2mi_coap_out_uint(out, M2MI_COAP_OPT_RSC, (unsigned long)rsc);
 	if (rc == M2M_OK && rsp->cnst == 1 && rsp->cnot > 0) {
-		rc = add_uint(out, M2MI_COAP_OPT_CTO, (unsigned long)rsp->cnot);
+		rc = m2mi_coap_out_uint(out, M2MI_COAP_OPT_CTO, (unsigned long)rsp->cnot);
 		if (rc == M2M_OK)
-			rc = add_uint(out, M2MI_COAP_OPT_CTS, 1);
+			rc = m2mi_coap_out_uint(out, M2MI_COAP_OPT_CTS, 1);
 	}
 	/* TS-0008 clause 6.2.2.4: ATI (327), "lti1:tkid1+lti2:tkid2" like TS-0009's X-M2M-ATI */
 	if (rc == M2M_OK && rsp->ati != NULL && clean_str(rsp->ati) && strlen(rsp->ati) <= 1024)
-		rc = add_opt(out, COAP_OPT_ATI, rsp->ati, strlen(rsp->ati));
+		rc = m2mi_coap_out_opt(out, COAP_OPT_ATI, rsp->ati, strlen(rsp->ati));
 	if (rc != M2M_OK)
 		m2mi_coap_out_clear(out);
 	return rc;

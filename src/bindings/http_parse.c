@@ -33,13 +33,11 @@ static m2m_err fail(m2m_response *rsp, m2m_err err, int rsc, int http_status, co
 
 static m2m_err fail(m2m_response *rsp, m2m_err err, int rsc, int http_status, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	m2m_response_verror(rsp, rsc, fmt, ap);
 	va_end(ap);
-	m2m_response_error(rsp, rsc, "%s", msg);
 	rsp->http_status = http_status;
 	return err;
 }

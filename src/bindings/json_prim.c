@@ -43,13 +43,11 @@ static m2m_err fail(m2m_response *rsp, m2m_err err, int rsc, const char *fmt, ..
 
 static m2m_err fail(m2m_response *rsp, m2m_err err, int rsc, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	m2m_response_verror(rsp, rsc, fmt, ap);
 	va_end(ap);
-	m2m_response_error(rsp, rsc, "%s", msg);
 	return err;
 }
 

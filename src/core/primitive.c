@@ -81,12 +81,18 @@ void m2m_response_clear(m2m_response *rsp)
 
 void m2m_response_error(m2m_response *rsp, int rsc, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	m2m_response_verror(rsp, rsc, fmt, ap);
 	va_end(ap);
+}
+
+void m2m_response_verror(m2m_response *rsp, int rsc, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	rsp->rsc = rsc;
 	json_decref(rsp->pc);
 	rsp->pc = json_pack("{s:s}", "m2m:dbg", msg);

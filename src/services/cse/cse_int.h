@@ -20,6 +20,7 @@
 #include "m2msec/rsc.h"
 #include "m2msec/token.h"
 #include "core/addr_policy.h"
+#include "core/wildcard.h"
 #include "remote/httpc.h"
 
 struct event_base;
@@ -388,8 +389,6 @@ bool m2mi_filter_match(const m2m_filter *fc, const m2m_res *r);
 /* fc holds a matching condition / one that needs the stored body. */
 bool m2mi_filter_any(const m2m_filter *fc);
 bool m2mi_filter_needs_body(const m2m_filter *fc);
-/* Pattern p with '*' (0 or more characters) matches s. */
-bool m2mi_wildcard_match(const char *p, const char *s);
 
 /* ---- notifications (notify.c, notify_q.c, notify_verify.c, httpc.c) ---------------------- */
 

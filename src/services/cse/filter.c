@@ -58,30 +58,6 @@ static bool window(const char *t, const char *lo, const char *hi)
 	return true;
 }
 
-/* '*' matches any run of characters (TS-0004 clause 7.3.3.17.9); iterative, O(len(p) * len(s)). */
-bool m2mi_wildcard_match(const char *p, const char *s)
-{
-	const char *star = NULL, *resume = NULL;
-
-	while (*s != '\0') {
-		if (*p == '*') {
-			star = p++;
-			resume = s;
-		} else if (*p == *s) {
-			p++;
-			s++;
-		} else if (star != NULL) {
-			p = star + 1;
-			s = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
 /* One attribute value (or a list element) against the wanted text. */
 static bool value_match(const json_t *v, const char *want)
 {

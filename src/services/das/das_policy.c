@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/wildcard.h"
 #include "m2msec/das.h"
 #include "m2msec/file.h"
 
@@ -32,28 +33,7 @@ struct m2m_das_policy {
 
 bool m2m_das_pattern_match(const char *p, const char *s)
 {
-	const char *star = NULL, *resume = NULL;
-
-	if (p == NULL || s == NULL)
-		return false;
-	/* iterative glob with one backtrack point: linear in practice, no recursion on hostile input */
-	while (*s != '\0') {
-		if (*p == '*') {
-			star = p++;
-			resume = s;
-		} else if (*p == *s) {
-			p++;
-			s++;
-		} else if (star != NULL) {
-			p = star + 1;
-			s = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
+	return p != NULL && s != NULL && m2mi_wildcard_match(p, s);
 }
 
 static void rule_clear(struct rule_store *r)

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* This file declares the '*' wildcard match shared by the CSE's filters and the DAS policy. */
+#ifndef M2MSEC_CORE_WILDCARD_H
+#define M2MSEC_CORE_WILDCARD_H
+
+#include <stdbool.h>
+
+/* true when s matches p, where '*' in p matches any run of characters (also none). */
+bool m2mi_wildcard_match(const char *p, const char *s);
+
+#endif
