@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* This file declares the '*' wildcard match shared by the CSE's filters and the DAS policy. */
+/*
+ * This file implements the interface of core/wildcard.c: the '*' wildcard match shared by the
+ * CSE's filter criteria (TS-0004 clause 7.3.3.17.9) and the DAS policy.
+ */
 #ifndef M2MSEC_CORE_WILDCARD_H
 #define M2MSEC_CORE_WILDCARD_H
 
