@@ -156,6 +156,17 @@ typedef struct m2m_esdata_info {
 M2M_API M2M_WUR m2m_err m2m_esdata_open(const char *in, size_t len, const m2m_esdata_open_opts *o, uint8_t **pt,
 					size_t *ptlen, m2m_esdata_info *info);
 
+/*
+ * Key-free shape check of a protected object of serialisation ser, for a Hosting CSE that stores
+ * it opaquely (TS-0004 Table 6.3.4.2.38-1 contentSecurity 1 / 2; docs/procedures/e2e.md
+ * "contentInfo"): compact = a JWS (3 parts) or JWE (5 parts) of TS-0004 Table 6.3.3-1 with a
+ * JSON protected header naming "alg" (and "enc" for a JWE); JSON = a JWE or JWS JSON
+ * Serialization whose every signature / recipient names an "alg". Nothing is decrypted or
+ * verified. M2M_OK, M2M_E_ESD_FORMAT, M2M_E_ESD_HEADER, M2M_E_ESD_UNSECURED ("none"),
+ * M2M_E_ESD_TOO_LARGE, M2M_E_INVAL.
+ */
+M2M_API M2M_WUR m2m_err m2m_esdata_shape(const char *in, size_t len, m2m_esdata_ser ser);
+
 /* The contentSecurity value (TS-0004 Table 6.3.4.2.38-1) of a serialisation: 1 or 2. */
 M2M_API int m2m_esdata_content_security(m2m_esdata_ser ser);
 

@@ -192,6 +192,9 @@ typedef enum m2mi_vt {
 
 bool m2mi_csz_ok(json_t *v);
 bool m2mi_cnf_ok(const char *s);
+/* The content of a <contentInstance> fits its cnf's contentSecurity (cin_security.c); 0 or the
+ * 4000 refusal. */
+int m2mi_cin_security(m2mi_ctx *c, json_t *attr);
 
 enum { M2MI_NP = 0, M2MI_O = 1, M2MI_M = 2 }; /* presence in a CREATE/UPDATE request */
 

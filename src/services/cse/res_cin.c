@@ -51,7 +51,8 @@ static int cin_create(m2mi_ctx *c, m2mi_node *cnt, m2mi_node *n)
 	int64_t cs = 0;
 	int rsc;
 
-	if ((rsc = m2mi_node_attrs(c, cnt)) != 0 || (rsc = content_size(c, json_object_get(n->attr, "con"), &cs)) != 0)
+	if ((rsc = m2mi_cin_security(c, n->attr)) != 0 || (rsc = m2mi_node_attrs(c, cnt)) != 0 ||
+	    (rsc = content_size(c, json_object_get(n->attr, "con"), &cs)) != 0)
 		return rsc;
 	mni = get_int(cnt->attr, "mni", -1);
 	mbs = get_int(cnt->attr, "mbs", -1);
