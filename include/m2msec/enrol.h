@@ -112,4 +112,19 @@ M2M_API M2M_WUR m2m_err m2m_enrolee_write(const m2m_enrolee *e, const char *dir)
  */
 M2M_API M2M_WUR m2m_err m2m_enrolee_dir_km(const char *dir, const char *maf_id, m2m_key **km);
 
+/*
+ * The MEF as Trust Enabling Function for ESData (TS-0003 clause 8.6.3; docs/procedures/e2e.md
+ * "TEF"): MEF Key Retrieval of a symmetric key a Source registered with SUID 14/24 (ESData
+ * encryption) or 15/25 (ESData signature) for targets including this one. key_id is the
+ * Credential-ID "<SUID>-<32 hex>@<MEF-FQDN>" (TS-0003 clause 10.4) or the bare keyID
+ * "<32 hex>@<MEF-FQDN>"; its FQDN must be the MEF's. Uses e's connection settings (set_mef,
+ * set_mef_ca, set_mef_fqdn, set_deadline and set_cert for a Target CSE's certificate, or
+ * set_psk); no enrolment is run. The MEF answers only a Target listed in the key's targetIDs
+ * (others: RSC 4004, as for an unknown key). *key (identifier: the Credential-ID, SUID and
+ * expiry set) and *suid on M2M_OK. Errors: M2M_E_INVAL (key_id malformed or of another MEF),
+ * M2M_E_CONFIG, M2M_E_IO, M2M_E_AUTH, M2M_E_PROTO (refused: m2m_enrolee_rsc / _reason; an
+ * answer for another key, of a non-ESData SUID or another SUID than key_id's, or without the key).
+ */
+M2M_API M2M_WUR m2m_err m2m_enrolee_tef_key(m2m_enrolee *e, const char *key_id, m2m_key **key, int *suid);
+
 #endif

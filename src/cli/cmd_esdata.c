@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "cli/cli.h"
+#include "cli/esdata_tef.h"
 #include "m2msec/esdata.h"
 #include "m2msec/mem.h"
 
@@ -31,7 +32,10 @@ static void usage(FILE *f)
 	fputs("usage: m2msec esdata protect --alg ALG [--enc ENC] (--key-file F | --cert PEM)... [--sign-key PEM]\n"
 	      "                             [--kid ID]... [--cty TYPE] [--counter-file F] [--json]\n"
 	      "       m2msec esdata decrypt (--key-file F | --key PEM)... [--cert PEM]... [--allow LIST]\n"
-	      "       m2msec esdata verify (--key-file F | --cert PEM)... [--allow LIST]\n\n"
+	      "       m2msec esdata verify (--key-file F | --cert PEM)... [--allow LIST]\n"
+	      "  each may take the key from the MEF as Trust Enabling Function instead of --key-file:\n"
+	      "       --mef URL --mef-ca FILE --client-cert F --client-key F --key-id ID\n"
+	      "       [--mef-fqdn NAME] [--timeout SECONDS]\n\n"
 	      "ESData (TS-0003 clause 8.5) with JOSE. protect reads the payload on stdin and writes the\n"
 	      "protected object on stdout: compact (m2m:e2eCompactJWE/JWS, contentSecurity 1) or with\n"
 	      "--json the JSON Serialization (contentSecurity 2).\n"
@@ -50,6 +54,11 @@ static void usage(FILE *f)
 	      "decrypt reads a JWE (Encryption-only, or Nested when --cert is given) and writes the payload;\n"
 	      "verify reads a JWS. --key-file keys are tried for every algorithm of their length, --key\n"
 	      "(PEM private key) for RSA-OAEP-256 / ECDH-ES*, --cert for RS* / ES*.\n"
+	      "  --mef URL         fetch the key --key-id from this MEF (TS-0003 clause 8.6.3, MEF Key\n"
+	      "                    Retrieval as a Target listed by the key's Source; HOST:PORT or https://..)\n"
+	      "  --key-id ID       Credential-ID SUID-<32 hex>@MEF-FQDN (SUID 14/24 encryption: dir, A*KW;\n"
+	      "                    15/25 signature: HS*) or the bare keyID; it becomes the \"kid\"\n"
+	      "  --mef-ca, --client-cert, --client-key, --mef-fqdn, --timeout: as for m2msec enrol\n"
 	      "  --allow LIST      comma-separated algorithms allowed (default: TS-0003 Tables 8.5.3.2-3/-4,\n"
 	      "                    8.5.3.3-2; ECDH-ES only when listed). \"none\" is never accepted\n\n"
 	      "exit status: 0 success, 1 any failure (stderr: m2msec: esdata: M2M_E_...: reason),\n"
@@ -216,7 +225,8 @@ static m2m_err counter_take(const char *path, uint64_t *uses)
 	return rename(tmp, path) == 0 ? M2M_OK : M2M_E_IO;
 }
 
-enum { OPT_ALG = 1, OPT_ENC, OPT_KEYFILE, OPT_CERT, OPT_SIGNKEY, OPT_KID, OPT_CTY, OPT_COUNTER, OPT_JSON, OPT_KEY, OPT_ALLOW };
+enum { OPT_ALG = 1, OPT_ENC, OPT_KEYFILE, OPT_CERT, OPT_SIGNKEY, OPT_KID, OPT_CTY, OPT_COUNTER, OPT_JSON, OPT_KEY, OPT_ALLOW,
+       OPT_MEF, OPT_MEFCA, OPT_CCERT, OPT_CKEY, OPT_MEFFQDN, OPT_TIMEOUT, OPT_KEYID };
 
 static const struct option opts[] = {
 	{"alg", required_argument, NULL, OPT_ALG},       {"enc", required_argument, NULL, OPT_ENC},
@@ -224,7 +234,11 @@ static const struct option opts[] = {
 	{"sign-key", required_argument, NULL, OPT_SIGNKEY}, {"kid", required_argument, NULL, OPT_KID},
 	{"cty", required_argument, NULL, OPT_CTY},       {"counter-file", required_argument, NULL, OPT_COUNTER},
 	{"json", no_argument, NULL, OPT_JSON},           {"key", required_argument, NULL, OPT_KEY},
-	{"allow", required_argument, NULL, OPT_ALLOW},   {NULL, 0, NULL, 0},
+	{"allow", required_argument, NULL, OPT_ALLOW},   {"mef", required_argument, NULL, OPT_MEF},
+	{"mef-ca", required_argument, NULL, OPT_MEFCA},  {"client-cert", required_argument, NULL, OPT_CCERT},
+	{"client-key", required_argument, NULL, OPT_CKEY}, {"mef-fqdn", required_argument, NULL, OPT_MEFFQDN},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT}, {"key-id", required_argument, NULL, OPT_KEYID},
+	{NULL, 0, NULL, 0},
 };
 
 struct args {
@@ -233,6 +247,7 @@ struct args {
 	size_t nkf, ncert, nkey, nkid;
 	const char *sign_key, *cty, *counter;
 	bool json;
+	cli_tef_opts tef; /* tef.mef set: one more key, fetched from the MEF */
 };
 
 static int parse(int argc, char **argv, struct args *a)
@@ -289,6 +304,27 @@ static int parse(int argc, char **argv, struct args *a)
 		case OPT_JSON:
 			a->json = true;
 			break;
+		case OPT_MEF:
+			a->tef.mef = optarg;
+			break;
+		case OPT_MEFCA:
+			a->tef.mef_ca = optarg;
+			break;
+		case OPT_CCERT:
+			a->tef.client_cert = optarg;
+			break;
+		case OPT_CKEY:
+			a->tef.client_key = optarg;
+			break;
+		case OPT_MEFFQDN:
+			a->tef.mef_fqdn = optarg;
+			break;
+		case OPT_TIMEOUT:
+			a->tef.timeout = optarg;
+			break;
+		case OPT_KEYID:
+			a->tef.key_id = optarg;
+			break;
 		case OPT_ALLOW:
 			if (parse_allow(optarg, &a->allow) != M2M_OK) {
 				cli_errorf("esdata: bad --allow list");
@@ -299,7 +335,31 @@ static int parse(int argc, char **argv, struct args *a)
 			return cli_bad_option("esdata", argv);
 		}
 	}
+	if (a->tef.mef == NULL && (a->tef.key_id || a->tef.mef_ca || a->tef.client_cert || a->tef.client_key))
+		return cli_errorf("esdata: --key-id, --mef-ca, --client-cert and --client-key go with --mef"), CLI_USAGE;
 	return cli_no_operands("esdata", argc, argv);
+}
+
+/* The key of --mef/--key-id (NULL without --mef). Its SUID must fit the use (TS-0004 Table
+ * 6.3.4.2.39-1): 14/24 encryption only (dir, A*KW), 15/25 signature only (HS*); a key of the
+ * other usage is refused before anything is read or written. */
+static int tef_key(const struct args *a, bool sign, m2m_key **key)
+{
+	int suid = 0, rc;
+
+	*key = NULL;
+	if (a->tef.mef == NULL)
+		return CLI_OK;
+	if ((rc = cli_esdata_tef_key(&a->tef, key, &suid)) != CLI_OK)
+		return rc;
+	if (sign != (suid == 15 || suid == 25)) {
+		cli_errorf("esdata: key %s has SUID %d: it is for %s only (TS-0004 Table 6.3.4.2.39-1)", m2m_key_id(*key),
+			   suid, sign ? "encryption" : "signatures");
+		m2m_key_free(*key);
+		*key = NULL;
+		return CLI_FAIL;
+	}
+	return CLI_OK;
 }
 
 static int fail(const char *what, m2m_err r)
@@ -330,11 +390,20 @@ static int do_protect(struct args *a)
 	if (a->alg & M2M_ESD_SIG_MASK) { /* Signature-only */
 		sc = (m2m_esdata_cred){.alg = a->alg, .kid = a->nkid ? a->kids[0] : NULL};
 		if (a->alg & M2M_ESD_HS_MASK) {
-			if (a->nkf != 1)
-				return cli_errorf("esdata: HS* takes one --key-file"), CLI_USAGE;
-			r = load_key_file(a->key_files[0], &hk);
+			if (a->nkf + (a->tef.mef != NULL) != 1)
+				return cli_errorf("esdata: HS* takes one --key-file or --mef key"), CLI_USAGE;
+			if (a->tef.mef != NULL) {
+				if ((rc_exit = tef_key(a, true, &hk)) != CLI_OK)
+					return rc_exit;
+				rc_exit = CLI_FAIL;
+				sc.kid = m2m_key_id(hk); /* the Credential-ID is the kid */
+			} else {
+				r = load_key_file(a->key_files[0], &hk);
+			}
 			sc.key = hk;
 		} else {
+			if (a->tef.mef != NULL)
+				return cli_errorf("esdata: a --mef key signs with HS* only"), CLI_USAGE;
 			if (a->sign_key == NULL)
 				return cli_errorf("esdata: %s needs --sign-key", m2m_esdata_alg_name(a->alg)), CLI_USAGE;
 			r = load_pem(a->sign_key, true, &sk);
@@ -343,8 +412,10 @@ static int do_protect(struct args *a)
 		po.signers = &sc;
 		po.nsigners = 1;
 	} else {
-		if (a->nkf + a->ncert == 0)
-			return cli_errorf("esdata: protect needs --key-file or --cert"), CLI_USAGE;
+		if (a->nkf + a->ncert + (a->tef.mef != NULL) == 0)
+			return cli_errorf("esdata: protect needs --key-file, --cert or --mef"), CLI_USAGE;
+		if (a->nkf + a->ncert + (a->tef.mef != NULL) > MAX_CREDS)
+			return cli_errorf("esdata: at most %d credentials", MAX_CREDS), CLI_USAGE;
 		for (size_t i = 0; i < a->nkf && r == M2M_OK; i++, k++) {
 			r = load_key_file(a->key_files[i], &cr.keys[cr.nkeys]);
 			rc[k] = (m2m_esdata_cred){.alg = a->alg, .key = cr.keys[cr.nkeys++]};
@@ -355,6 +426,14 @@ static int do_protect(struct args *a)
 		}
 		for (size_t i = 0; i < k && i < a->nkid; i++)
 			rc[i].kid = a->kids[i];
+		if (r == M2M_OK && a->tef.mef != NULL) { /* the MEF's key last, its Credential-ID as kid */
+			if ((rc_exit = tef_key(a, false, &cr.keys[cr.nkeys])) != CLI_OK)
+				goto out;
+			rc_exit = CLI_FAIL;
+			rc[k] = (m2m_esdata_cred){.alg = a->alg, .key = cr.keys[cr.nkeys], .kid = m2m_key_id(cr.keys[cr.nkeys])};
+			cr.nkeys++;
+			k++;
+		}
 		po.rcpts = rc;
 		po.nrcpts = k;
 		if (r == M2M_OK && a->sign_key) { /* Nested */
@@ -395,7 +474,7 @@ out:
 }
 
 /* Every algorithm a key of this length or type can serve. */
-static void add_all(struct creds *cr, const m2m_key *key, EVP_PKEY *pkey, bool verify)
+static void add_all(struct creds *cr, const m2m_key *key, EVP_PKEY *pkey, bool verify, const char *kid)
 {
 	static const unsigned sym[] = {M2M_ESD_DIR, M2M_ESD_A128KW, M2M_ESD_A192KW, M2M_ESD_A256KW,
 				       M2M_ESD_HS256, M2M_ESD_HS384, M2M_ESD_HS512};
@@ -407,7 +486,7 @@ static void add_all(struct creds *cr, const m2m_key *key, EVP_PKEY *pkey, bool v
 	size_t n = key ? 7 : verify ? 6 : 5;
 
 	for (size_t i = 0; i < n && cr->n < sizeof(cr->c) / sizeof(cr->c[0]); i++)
-		cr->c[cr->n++] = (m2m_esdata_cred){.alg = t[i], .key = key, .pkey = pkey};
+		cr->c[cr->n++] = (m2m_esdata_cred){.alg = t[i], .key = key, .pkey = pkey, .kid = kid};
 }
 
 static int do_open(struct args *a, bool verify)
@@ -422,15 +501,28 @@ static int do_open(struct args *a, bool verify)
 
 	for (size_t i = 0; i < a->nkf && r == M2M_OK; i++) {
 		if ((r = load_key_file(a->key_files[i], &dec.keys[dec.nkeys])) == M2M_OK)
-			add_all(verify ? &ver : &dec, dec.keys[dec.nkeys++], NULL, verify);
+			add_all(verify ? &ver : &dec, dec.keys[dec.nkeys++], NULL, verify, NULL);
 	}
 	for (size_t i = 0; i < a->nkey && r == M2M_OK; i++) {
 		if ((r = load_pem(a->keys[i], true, &dec.pkeys[dec.npkeys])) == M2M_OK)
-			add_all(&dec, NULL, dec.pkeys[dec.npkeys++], false);
+			add_all(&dec, NULL, dec.pkeys[dec.npkeys++], false, NULL);
 	}
 	for (size_t i = 0; i < a->ncert && r == M2M_OK; i++) {
 		if ((r = load_pem(a->certs[i], false, &ver.pkeys[ver.npkeys])) == M2M_OK)
-			add_all(&ver, NULL, ver.pkeys[ver.npkeys++], true);
+			add_all(&ver, NULL, ver.pkeys[ver.npkeys++], true, NULL);
+	}
+	if (r == M2M_OK && a->tef.mef != NULL) {
+		/* matched only against objects whose kid is the key's Credential-ID */
+		if (dec.nkeys >= MAX_CREDS) {
+			cli_errorf("esdata: at most %d credentials", MAX_CREDS);
+			rc = CLI_USAGE;
+			goto out;
+		}
+		if ((rc = tef_key(a, verify, &dec.keys[dec.nkeys])) != CLI_OK)
+			goto out;
+		rc = CLI_FAIL;
+		add_all(verify ? &ver : &dec, dec.keys[dec.nkeys], NULL, verify, m2m_key_id(dec.keys[dec.nkeys]));
+		dec.nkeys++;
 	}
 	if (r != M2M_OK) {
 		rc = fail("credentials", r);

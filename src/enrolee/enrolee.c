@@ -486,3 +486,36 @@ m2m_err m2m_enrolee_run(m2m_enrolee *e)
 	e->done = true;
 	return M2M_OK;
 }
+
+m2m_err m2mi_enr_open(m2m_enrolee *e, SSL_CTX **ctx, m2mi_enr_conn *c)
+{
+	m2m_err r;
+
+	*ctx = NULL;
+	clear_results(e);
+	if (e->mef.host[0] == '\0' || e->mef.ca_file == NULL || (e->mef.psk == NULL && e->cert_file == NULL))
+		return M2M_E_CONFIG;
+	if ((r = m2mi_enr_server_ctx(&e->mef, e->mef.psk != NULL ? psk_cb : NULL, e->cert_file, e->key_file, ctx)) != M2M_OK)
+		return r;
+	r = m2mi_enr_connect(*ctx, e, e->mef.host, e->mef.port, mef_fqdn(e),
+			     m2mi_enr_now_ms() + (int64_t)e->deadline_s * 1000, c);
+	if (r != M2M_OK) {
+		SSL_CTX_free(*ctx);
+		*ctx = NULL;
+		if (r == M2M_E_IO)
+			snprintf(e->reason, sizeof(e->reason), "no %s association with the MEF before the deadline",
+				 e->mef.coaps ? "DTLS" : "TLS");
+	}
+	return r;
+}
+
+void m2mi_enr_refusal(m2m_enrolee *e, int rsc, const char *reason)
+{
+	e->rsc = rsc;
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+}
+
+const char *m2mi_enr_mef_fqdn(const m2m_enrolee *e)
+{
+	return mef_fqdn(e);
+}

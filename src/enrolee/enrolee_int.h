@@ -157,6 +157,16 @@ const char *m2mi_enr_cert_key_pem(const m2m_enrolee *e);
 /* Base64 of the DER CSR, lines of 64 characters (RFC 7030 clause 4.2.1). */
 m2m_err m2mi_enr_csr_b64(X509_REQ *req, char **out, size_t *outlen);
 
+/* ---- the connection of an m2m_enrolee (enrolee.c), for procedures beside the enrolment ----- */
+/* Check e's settings (M2M_E_CONFIG), clear its results and open the (D)TLS association with the
+ * MEF as m2m_enrolee_run does; *ctx and c are the caller's to close (m2mi_enr_close,
+ * SSL_CTX_free) on M2M_OK, and nothing is left open otherwise. */
+m2m_err m2mi_enr_open(m2m_enrolee *e, SSL_CTX **ctx, m2mi_enr_conn *c);
+/* Record a refusal (RSC and text, never a key) for m2m_enrolee_rsc / m2m_enrolee_reason. */
+void m2mi_enr_refusal(m2m_enrolee *e, int rsc, const char *reason);
+/* The MEF-FQDN e talks to (configured, else the PSK identity's FQDN part, else the host). */
+const char *m2mi_enr_mef_fqdn(const m2m_enrolee *e);
+
 /* ---- output files -------------------------------------------------------------------------- */
 /* Write data to dir/name atomically (temp file in dir, fsync, rename) with mode. */
 m2m_err m2mi_enr_write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
