@@ -5,7 +5,7 @@
 #   make install  install binary, libraries, headers, m2msec.pc and docs under PREFIX (default
 #               /usr/local), staged under DESTDIR when set
 #   make test   unit + system tests, the unit tests again under ASan+UBSan, a short fuzz run
-#   make bench  the benchmarks under bench/ (bench/kdf, bench/cse, bench/mef, bench/maf, bench/das, ...)
+#   make bench  the benchmarks under bench/ (bench/kdf, bench/cse, bench/mef, bench/maf, bench/das, bench/e2e, ...)
 #   make fuzz   every libFuzzer harness for FUZZ_SECONDS each (default 60)
 BUILD       ?= build
 BUILD_ASAN  ?= build-asan
@@ -66,6 +66,7 @@ bench: build
 	@bench/mef $(BUILD)
 	@bench/maf $(BUILD)
 	@bench/das $(BUILD)
+	@bench/e2e $(BUILD)
 
 fuzz: build-fuzz
 	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
