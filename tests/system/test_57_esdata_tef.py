@@ -138,7 +138,7 @@ def test_content_security_matrix_exact_rscs(world, tmp_path):
     ]
     for i, (cnf, con) in enumerate(refused):
         r = cin(w, "b%d" % i, cnf, con)
-        assert r.rsc == 4000, (i, cnf, r)                                  # BAD_REQUEST, TS-0004 §7.2.2.2
+        assert r.rsc == 4000, (i, cnf, r)                                  # BAD_REQUEST, TS-0004 §7.3.3.3
         assert get(w, "b%d" % i).rsc == 4004, i                            # nothing stored
     cnt = w.c.psk("GET", "/cse-in/e2e", "CAdmin", "kpsa-adm@sp.example.com")
     assert cnt.rsc == 2000 and cnt.json()["m2m:cnt"]["cni"] == len(accepted), cnt

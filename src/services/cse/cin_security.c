@@ -3,9 +3,9 @@
  * This file implements the check of a <contentInstance>'s content against the
  * m2m:contentSecurity component of its contentInfo (TS-0004 Table 6.3.3-1 m2m:contentInfo,
  * Table 6.3.4.2.38-1): the Hosting CSE stores ESData-protected content opaquely and never holds
- * its key (TS-0003 clause 8.6.3), but refuses with BAD_REQUEST (4000, TS-0004 clause 7.2.2.2
- * "the Content parameter is not valid") a content that is not the serialisation the flag
- * claims, so a Target is never handed data labelled protected that is not:
+ * its key (TS-0003 clause 8.6.3), but refuses with BAD_REQUEST (4000, TS-0004 clause 7.3.3.3:
+ * an attribute value "not accepted for any other reason") a content that is not the
+ * serialisation the flag claims, so a Target is never handed data labelled protected that is not:
  *   0 / absent  nothing to check;
  *   1           a string that is a JWE or JWS Compact Serialization (m2m_esdata_shape);
  *   2           the JSON Serialization, as a JSON object or as a string holding one;
