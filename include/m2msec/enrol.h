@@ -119,7 +119,7 @@ M2M_API M2M_WUR m2m_err m2m_enrolee_dir_km(const char *dir, const char *maf_id, 
  * Credential-ID "<SUID>-<32 hex>@<MEF-FQDN>" (TS-0003 clause 10.4) or the bare keyID
  * "<32 hex>@<MEF-FQDN>"; its FQDN must be the MEF's. Uses e's connection settings (set_mef,
  * set_mef_ca, set_mef_fqdn, set_deadline and set_cert for a Target CSE's certificate, or
- * set_psk); no enrolment is run. The MEF answers only a Target listed in the key's targetIDs
+ * set_psk); no enrolment is run, and the results of an earlier m2m_enrolee_run are cleared. The MEF answers only a Target listed in the key's targetIDs
  * (others: RSC 4004, as for an unknown key). *key (identifier: the Credential-ID, SUID and
  * expiry set) and *suid on M2M_OK. Errors: M2M_E_INVAL (key_id malformed or of another MEF),
  * M2M_E_CONFIG, M2M_E_IO, M2M_E_AUTH, M2M_E_PROTO (refused: m2m_enrolee_rsc / _reason; an

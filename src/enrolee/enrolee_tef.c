@@ -111,19 +111,17 @@ m2m_err m2m_enrolee_tef_key(m2m_enrolee *e, const char *key_id, m2m_key **key, i
 		*suid = 0;
 	if (e == NULL || parse_id(key_id, &want, rel, &fqdn) != M2M_OK)
 		return M2M_E_INVAL;
+	/* a key of another TEF is refused before any network I/O */
+	if (m2mi_enr_mef_fqdn(e) == NULL || strcasecmp(fqdn, m2mi_enr_mef_fqdn(e)) != 0)
+		return M2M_E_INVAL;
 	if ((r = m2mi_enr_open(e, &ctx, &c)) != M2M_OK)
 		return r;
-	if (m2mi_enr_mef_fqdn(e) == NULL || strcasecmp(fqdn, m2mi_enr_mef_fqdn(e)) != 0) {
-		m2mi_enr_refusal(e, 0, "the key identifier names another MEF");
-		r = M2M_E_INVAL;
-	} else {
-		snprintf(path, sizeof(path), "/mefKeyReg/%s", rel);
-		r = m2mi_enr_json(&c, "GET", path, NULL, 2000, "sec:mefKeyReg", &o, &why);
-		if (r == M2M_E_PROTO && (why.rsc != 0 || why.reason[0] != '\0'))
-			m2mi_enr_refusal(e, why.rsc, why.reason);
-		if (r == M2M_OK)
-			r = take_key(e, o, rel, fqdn, want, key, &s);
-	}
+	snprintf(path, sizeof(path), "/mefKeyReg/%s", rel);
+	r = m2mi_enr_json(&c, "GET", path, NULL, 2000, "sec:mefKeyReg", &o, &why);
+	if (r == M2M_E_PROTO && (why.rsc != 0 || why.reason[0] != '\0'))
+		m2mi_enr_refusal(e, why.rsc, why.reason);
+	if (r == M2M_OK)
+		r = take_key(e, o, rel, fqdn, want, key, &s);
 	json_decref(o);
 	m2mi_enr_close(&c);
 	SSL_CTX_free(ctx);

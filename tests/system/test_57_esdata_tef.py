@@ -310,6 +310,34 @@ def test_cli_tef_refusals(world, keys):
     assert out.returncode == 2 and "--client-cert" in out.stderr, out.stderr
 
 
+def test_rspf_suid_24_and_a_non_esdata_registration(world):
+    """SUID 24 (RSPF-provisioned ESData encryption key) works like 14; a key registered for
+    another use (SUID 22, SAEF: exactly one target) is never taken as an ESData key, whatever the
+    Credential-ID the Target names."""
+    w = world
+    kpm_id, kpm = w.add("src24", "Csrc24")
+    k24, k22 = os.urandom(32), os.urandom(32)
+
+    def key_reg(suid, key):
+        return json.dumps({"sec:keyRegCfg": {"fqdn": FQDN, "adminFQDN": FQDN, "SUID": suid,
+                                             "targetIDs": ["/id-in"], "keyValue": key.hex()}})
+    mat, rsps = w.psk_session(kpm_id, kpm, request("POST", "/mefClientReg", reg_body(), close=False, rqi="a")
+                              + request("POST", "/mefKeyReg", key_reg(24, k24), close=False, rqi="b")
+                              + request("POST", "/mefKeyReg", key_reg(22, k22), close=True, rqi="c"))
+    assert [h["x-m2m-rsc"] for _, h, _ in rsps] == ["2001", "2001", "2001"], rsps
+    r24 = json.loads(rsps[1][2])["sec:mefKeyReg"]
+    r22 = json.loads(rsps[2][2])["sec:mefKeyReg"]
+    cred = "24-" + r24["keyID"]
+    jk = jwk.JWK(kty="oct", k=base64.urlsafe_b64encode(k24).rstrip(b"=").decode())
+    obj = jwe.JWE(SECRET.encode(), protected=json_encode({"alg": "dir", "enc": "A256GCM", "kid": cred}))
+    obj.add_recipient(jk)
+    out = esdata(w, "decrypt", *tef_args(w, cred), input=obj.serialize(compact=True))
+    assert out.returncode == 0 and out.stdout == SECRET, out.stderr
+    # the SAEF key by its bare keyID: the MEF hands it to the listed target, the client refuses it
+    out = esdata(w, "decrypt", *tef_args(w, r22["keyID"]), input=obj.serialize(compact=True))
+    assert out.returncode == 1 and "not an ESData key" in out.stderr, out.stderr
+
+
 def test_end_to_end_source_cse_target_via_the_tef(world, keys, tmp_path):
     """Source (jwcrypto, key registered with the MEF) -> <contentInstance> with contentInfo
     application/json:0:1 in the CSE -> Target RETRIEVEs it and opens it with the key fetched from
