@@ -18,6 +18,7 @@
 #include "cli/admin.h"
 #include "cli/cli.h"
 #include "cli/cmd_mef.h"
+#include "m2msec/hss.h"
 #include "m2msec/mem.h"
 
 int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_config *cfg, m2m_mefstore **st)
@@ -96,7 +97,7 @@ static void usage(FILE *f)
 	      "       m2msec mef enrolee list --config FILE [--json]\n"
 	      "       m2msec mef enrolee show --config FILE --kpm-id ID [--json]\n"
 	      "       m2msec mef enrolee rotate --config FILE --kpm-id ID --kpm-file FILE\n"
-	      "       m2msec mef enrolee set --config FILE --kpm-id ID --network-authorized yes|no\n"
+	      "       m2msec mef enrolee set --config FILE --kpm-id ID|--impi IMPI --network-authorized yes|no\n"
 	      "       m2msec mef enrolee import --config FILE CSV   (see its --help)\n\n"
 	      "Manage the MEF's Kpm enrolees (TS-0003 8.3.2.1) in the store of the [mef] section; works\n"
 	      "while the MEF runs.\n\n"
@@ -111,6 +112,8 @@ static void usage(FILE *f)
 	      "  --network-authorized yes|no  whether the underlying network authorizes the enrolee's node:\n"
 	      "                     handed to the Enrolment Targets with its credential; a CSE does not deliver\n"
 	      "                     to a node that is not authorized (default: yes, no statement)\n"
+	      "  --impi IMPI        set: a GBA subscriber of the test HSS instead (its netauth= field in\n"
+	      "                     [mef] hss-file, the HSS being where a subscriber's status lives)\n"
 	      "  --json             one JSON object per line\n\n"
 	      "revoke also deletes every key derived from the enrolee's Ke; list and show never print key\n"
 	      "bytes. Exit status 0 ok, 1 failure, 2 bad usage or input.\n", f);
@@ -166,10 +169,10 @@ static m2m_err print_enrolee(const m2m_mef_enrolee *e, void *arg)
 	return M2M_OK;
 }
 
-enum { O_CONFIG = 1, O_KPM_ID, O_KPM_FILE, O_ENROLEE, O_TARGET, O_EXPIRY, O_ALLOW, O_JSON, O_NETAUTH };
+enum { O_CONFIG = 1, O_KPM_ID, O_KPM_FILE, O_ENROLEE, O_TARGET, O_EXPIRY, O_ALLOW, O_JSON, O_NETAUTH, O_IMPI };
 
 struct args {
-	const char *config, *kpm_id, *kpm_file, *enrolee_id, *allow, *netauth;
+	const char *config, *kpm_id, *kpm_file, *enrolee_id, *allow, *netauth, *impi;
 	const char *targets[M2M_MEF_MAX_TARGETS];
 	size_t ntargets;
 	long expiry_days;
@@ -188,6 +191,7 @@ static int set_opt(void *arg, int c, const char *what)
 	case O_ALLOW: a->allow = optarg; return -1;
 	case O_JSON: a->json = true; return -1;
 	case O_NETAUTH: a->netauth = optarg; return -1;
+	case O_IMPI: a->impi = optarg; return -1;
 	case O_TARGET:
 		if (a->ntargets == M2M_MEF_MAX_TARGETS) {
 			cli_errorf("%s: at most %d --target", what, M2M_MEF_MAX_TARGETS);
@@ -208,7 +212,7 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 		{"kpm-file", required_argument, NULL, O_KPM_FILE}, {"enrolee-id", required_argument, NULL, O_ENROLEE},
 		{"target", required_argument, NULL, O_TARGET}, {"expiry-days", required_argument, NULL, O_EXPIRY},
 		{"allow", required_argument, NULL, O_ALLOW}, {"json", no_argument, NULL, O_JSON},
-		{"network-authorized", required_argument, NULL, O_NETAUTH},
+		{"network-authorized", required_argument, NULL, O_NETAUTH}, {"impi", required_argument, NULL, O_IMPI},
 		{"help", no_argument, NULL, ADMIN_HELP}, {NULL, 0, NULL, 0}};
 
 	memset(a, 0, sizeof(*a));
@@ -341,8 +345,30 @@ static int do_rotate(const char *what, const struct args *a)
 	return CLI_OK;
 }
 
+/* `set --impi`: the GBA subscriber's netauth= field of the test HSS (m2m_hss_set_net_authorized). */
+static int set_subscriber(const char *what, const struct args *a, bool yes)
+{
+	m2m_mef_svc_config cfg;
+	m2m_err r;
+	int rc;
+
+	if ((rc = admin_config(what, a->config, &cli_mef_section, &cfg)) != CLI_OK)
+		return rc;
+	if (cfg.hss_file[0] == '\0') {
+		cli_errorf("%s: %s: [mef] has no hss-file", what, a->config);
+		return CLI_USAGE;
+	}
+	if ((r = m2m_hss_set_net_authorized(cfg.hss_file, a->impi, yes)) != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, r == M2M_E_NOT_FOUND ? a->impi : cfg.hss_file,
+			   r == M2M_E_NOT_FOUND ? "no such subscriber" : m2m_strerror(r));
+		return CLI_FAIL;
+	}
+	printf("%s network-authorized %s\n", a->impi, yes ? "yes" : "no");
+	return CLI_OK;
+}
+
 /* `set --network-authorized yes|no`: exactly these two words (anything else is a usage error,
- * nothing written); an unknown KpmID is a failure naming it. */
+ * nothing written); exactly one of --kpm-id / --impi; an unknown one is a failure naming it. */
 static int do_set(const char *what, const struct args *a)
 {
 	m2m_mef_svc_config cfg;
@@ -351,14 +377,19 @@ static int do_set(const char *what, const struct args *a)
 	int rc;
 	m2m_err r;
 
-	if ((rc = admin_need(what, a->kpm_id, "--kpm-id")) >= 0 ||
-	    (rc = admin_need(what, a->netauth, "--network-authorized")) >= 0)
+	if ((a->kpm_id != NULL) == (a->impi != NULL)) {
+		cli_errorf("%s: exactly one of --kpm-id and --impi is required (try --help)", what);
+		return CLI_USAGE;
+	}
+	if ((rc = admin_need(what, a->netauth, "--network-authorized")) >= 0)
 		return rc;
 	if (strcmp(a->netauth, "yes") != 0 && strcmp(a->netauth, "no") != 0) {
 		cli_errorf("%s: --network-authorized must be yes or no", what);
 		return CLI_USAGE;
 	}
 	yes = strcmp(a->netauth, "yes") == 0;
+	if (a->impi != NULL)
+		return set_subscriber(what, a, yes);
 	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
 		return rc;
 	r = m2m_mefstore_netauth_set(st, a->kpm_id, yes, (int64_t)time(NULL));

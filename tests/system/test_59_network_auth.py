@@ -13,13 +13,20 @@ does arrive: one queue per receiver keeps order) and the CSE records the undeliv
 log line) -> --network-authorized yes -> after the next refresh deliveries resume.
 
 Negative CLI cases: unknown enrolee (exit 1 "no such enrolee"), a value other than yes/no and a
-missing value (exit 2), no --kpm-id (exit 2).
+missing value (exit 2), neither or both of --kpm-id / --impi (exit 2).
+
+GBA subscribers: the status lives in the test HSS (`hss-file`, the optional netauth= field), set
+with `mef enrolee set --impi`; the MEF's BSF keeps working with it (SQN write-back keeps the
+field), a malformed value stops the MEF at start naming the line, an unknown IMPI is exit 1.
+The Zn answer that hands it to a NAF (CSE) is another slice's (docs/procedures/gba.md).
 
 The 5103 TARGET_NOT_REACHABLE answer belongs to requests this CSE forwards to another node;
 none exists before the forwarding path lands, so m2mi_cse_node_reachable (the one check it calls)
 is tested at unit level (tests/unit/test_netauth.c)."""
 import json
+import os
 import re
+import subprocess
 import time
 
 import pytest
@@ -27,6 +34,7 @@ import pytest
 from cse_harness import SP
 from test_13_notifications import Receiver
 from test_25_mef_e2e import FQDN, World, ae
+from test_52_gba_bsf import IMPI, Ue, bootstrap, bsf, keys  # noqa: F401 (bsf: the fixture)
 
 
 def wait_log(w, pattern, start=0, bound=30):
@@ -142,3 +150,48 @@ def test_ts0001_6_2_2_no_delivery_to_an_unauthorized_node_then_resume(world, tmp
         assert of(sur, "two") == []  # what was not delivered is not sent late
     finally:
         rx.close()
+
+
+def hss_line(b, impi):
+    with open(b.hss) as f:
+        return next(ln.split() for ln in f if ln.split() and ln.split()[0] == impi)
+
+
+def test_gba_subscriber_status_in_the_hss_file(bsf):
+    k, opc = keys()
+    assert bsf.subscriber(IMPI, k, opc).returncode == 0
+    assert len(hss_line(bsf, IMPI)) == 5                       # absent = authorized
+    r = bsf.m2m("enrolee", "set", "--config", bsf.ini, "--impi", IMPI, "--network-authorized", "no")
+    assert r.returncode == 0 and r.stdout == "%s network-authorized no\n" % IMPI, r.stderr
+    line = hss_line(bsf, IMPI)
+    assert line == [IMPI, k.hex(), opc.hex(), "000000000000", "8000", "netauth=no"], line
+    assert oct(os.stat(bsf.hss).st_mode & 0o777) == "0o600"
+    # the BSF serves it as before (authentication is not network access) and its SQN write-back
+    # keeps the field
+    bsf.start()
+    st, _, body, _ = bootstrap(bsf, Ue(k, opc))
+    assert st == 200, body
+    assert hss_line(bsf, IMPI)[3:] == ["000000000001", "8000", "netauth=no"]
+    # back to yes while the MEF runs
+    r = bsf.m2m("enrolee", "set", "--config", bsf.ini, "--impi", IMPI, "--network-authorized", "yes")
+    assert r.returncode == 0, r.stderr
+    assert hss_line(bsf, IMPI)[3:] == ["000000000001", "8000", "netauth=yes"]
+    # refusals: unknown IMPI, bad value, both identities
+    r = bsf.m2m("enrolee", "set", "--config", bsf.ini, "--impi", "nobody@ims.example.org",
+                "--network-authorized", "no")
+    assert r.returncode == 1 and "nobody@ims.example.org: no such subscriber" in r.stderr, r.stderr
+    r = bsf.m2m("enrolee", "set", "--config", bsf.ini, "--impi", IMPI, "--network-authorized", "off")
+    assert r.returncode == 2 and "--network-authorized must be yes or no" in r.stderr, r.stderr
+    r = bsf.m2m("enrolee", "set", "--config", bsf.ini, "--impi", IMPI, "--kpm-id", "x@" + FQDN,
+                "--network-authorized", "no")
+    assert r.returncode == 2 and "exactly one of --kpm-id and --impi" in r.stderr, r.stderr
+    assert hss_line(bsf, IMPI)[5] == "netauth=yes"            # nothing written by a refusal
+    bsf.stop()
+    # an operator's typo in the file: the MEF does not start, naming the line
+    with open(bsf.hss) as f:
+        text = f.read()
+    with open(bsf.hss, "w") as f:
+        f.write(text.replace("netauth=yes", "netauth=maybe"))
+    r = subprocess.run([bsf.c.bin, "mef", "--config", bsf.ini], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "hss-file" in r.stderr and "line 1" in r.stderr, r.stderr
+    assert k.hex() not in r.stderr
