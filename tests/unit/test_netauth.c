@@ -4,7 +4,8 @@
  * authorization, TS-0001 clause 6.2.2 CMDH; docs/procedures/mef.md): the table (default
  * authorized, set/unset, refused arguments, the bound), the notification path (a URI target of a
  * subscription whose creator is not authorized, an <AE> target that is not authorized: nothing
- * sent, the attempt counted; delivery resumes once authorized again) and
+ * sent, the attempt counted; delivery resumes once authorized again; no verification request
+ * to such a node: 5204) and
  * m2mi_cse_node_reachable, the one check the forwarding path answers 5103 with (no request of
  * this CSE forwards to another node yet: the function is tested here).
  */
@@ -124,12 +125,48 @@ static void test_ae_target_not_authorized(void **state)
 	fx_http_stop(h);
 }
 
+/* The verification request of a new target is a delivery too (TS-0004 7.5.1.2.3): a target AE
+ * whose node is not authorized, and a URI while the Originator's node is not, are refused with
+ * 5204 and nothing is sent; authorized again, the same CREATE succeeds. */
+static void test_verification_not_sent(void **state)
+{
+	fx *f = *state;
+	fx_http *h = fx_http_start(200, 2000, 8);
+	char poa[160], pc[200];
+
+	fx_auth(f);
+	snprintf(poa, sizeof(poa),
+		 "{\"m2m:ae\":{\"rn\":\"rx\",\"api\":\"Nx\",\"rr\":true,\"srv\":[\"3\"],\"poa\":[\"http://127.0.0.1:%d/p\"]}}",
+		 h->port);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "Crx", M2M_TY_AE, poa), M2M_RSC_CREATED);
+	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
+	assert_int_equal(m2m_cse_set_node_authorized(f->cse, "Crx", false), M2M_OK);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in/c", "CAdmin", M2M_TY_SUB, "{\"m2m:sub\":{\"nu\":[\"Crx\"]}}"),
+		   M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED);
+	assert_non_null(strstr(fx_dbg(f), "not authorized by the underlying network"));
+	assert_int_equal(m2m_cse_set_node_authorized(f->cse, "CAdmin", false), M2M_OK);
+	snprintf(pc, sizeof(pc), "{\"m2m:sub\":{\"nu\":[\"http://127.0.0.1:%d/n\"]}}", h->port);
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in/c", "CAdmin", M2M_TY_SUB, pc),
+		   M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED);
+	assert_true(m2mi_notifier_drain(f->cse->notifier, 5000));
+	pthread_mutex_lock(&h->mu);
+	assert_int_equal(h->n, 0); /* nothing was sent (no request after a drained notifier) */
+	pthread_mutex_unlock(&h->mu);
+	assert_int_equal(m2m_cse_set_node_authorized(f->cse, "Crx", true), M2M_OK);
+	assert_int_equal(m2m_cse_set_node_authorized(f->cse, "CAdmin", true), M2M_OK);
+	fx_create(f, "cse-in/c", "CAdmin", M2M_TY_SUB, "{\"m2m:sub\":{\"nu\":[\"Crx\"]}}");
+	fx_create(f, "cse-in/c", "CAdmin", M2M_TY_SUB, pc);
+	assert_int_equal(fx_http_wait(h, 2), 2);
+	fx_http_stop(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_table, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_notification_uri_of_unauthorized_creator, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ae_target_not_authorized, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_verification_not_sent, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

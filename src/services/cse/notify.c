@@ -18,7 +18,8 @@
  *    subscription's creator (the entity that asked for the delivery and consented to that URI —
  *    the CSE cannot tell which node an arbitrary URL belongs to). Such a notification is not
  *    queued at all (there is nothing to retry until the status changes, and the notifier's
- *    queues keep only what can be sent), the attempt is counted and logged;
+ *    queues keep only what can be sent), the attempt is counted and logged; a new target on
+ *    such a node is not verified either (5204, as for any verification that cannot be sent);
  *  - notifications of a request are collected in the request context and handed to the
  *    notifier (notify_q.c) only after its transaction committed; the request path never waits
  *    for a receiver.
@@ -447,6 +448,12 @@ static int ae_targets(m2mi_ctx *c, const char *id, size_t i)
 				"nu entry %zu names an AE that is not request-reachable", i);
 		goto out;
 	}
+	/* the verification request is a delivery to that AE's node like any other (netauth.c) */
+	if (!m2mi_cse_node_reachable(c->cse, json_string_value(json_object_get(ae, "aei")))) {
+		rsc = m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+				"nu entry %zu names an AE whose node is not authorized by the underlying network", i);
+		goto out;
+	}
 	json_array_foreach(json_object_get(ae, "poa"), j, p) {
 		if (!json_is_string(p) || strncmp(json_string_value(p), "http://", 7) != 0)
 			continue;
@@ -495,6 +502,12 @@ int m2mi_notify_targets_to_verify(m2mi_ctx *c, json_t *nu, json_t *old_nu)
 						 "nu entry %zu: only http:// notification targets are supported", i);
 			if (pe != M2M_OK)
 				return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "nu entry %zu is not a valid http:// URI", i);
+			/* a URI is the Originator's node (see add_targets): no verification request to it
+			 * while the underlying network does not authorize that node (netauth.c) */
+			if (c->has_orig && !m2mi_cse_node_reachable(c->cse, c->orig.absolute))
+				return m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+						 "nu entry %zu: the Originator's node is not authorized by the underlying "
+						 "network", i);
 			if (!in_list(c->verify_nu, plain) && json_array_append_new(c->verify_nu, json_string(plain)) != 0)
 				return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 		} else if ((rsc = ae_targets(c, t, i)) != 0) {
