@@ -36,14 +36,18 @@ struct m2mi_netauth {
 
 static pthread_mutex_t slot_init = PTHREAD_MUTEX_INITIALIZER;
 
+/* The CSE's table; created by the first statement (create). Read without the global lock: the
+ * pointer is published once, fully initialised, with release/acquire ordering. */
 static struct m2mi_netauth *slot(m2m_cse *cse, bool create)
 {
-	struct m2mi_netauth *na;
+	struct m2mi_netauth *na = __atomic_load_n(&cse->netauth, __ATOMIC_ACQUIRE);
 
+	if (na != NULL || !create)
+		return na;
 	pthread_mutex_lock(&slot_init);
-	if ((na = cse->netauth) == NULL && create && (na = calloc(1, sizeof(*na))) != NULL) {
+	if ((na = cse->netauth) == NULL && (na = calloc(1, sizeof(*na))) != NULL) {
 		pthread_mutex_init(&na->mu, NULL);
-		cse->netauth = na;
+		__atomic_store_n(&cse->netauth, na, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&slot_init);
 	return na;
