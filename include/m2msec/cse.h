@@ -65,6 +65,17 @@ M2M_API void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now);
  */
 M2M_API M2M_WUR m2m_err m2m_cse_set_security_profile(m2m_cse *cse, const char *json, size_t len, int64_t now);
 
+/* The underlying-network authorization of a node (docs/procedures/mef.md "Underlying-network
+ * authorization"), as its Enrolee-ID's key service last said (the MEF's fetchCredentials,
+ * m2m_sa.net_unauthorized): while false, the CSE sends no notification to it (counted in
+ * m2m_cse_undelivered_unauthorized, logged) and answers requests it would forward there with 5103
+ * TARGET_NOT_REACHABLE; true (the default of every node) resumes delivery. Thread-safe.
+ * M2M_E_INVAL for an empty or too long node_id, M2M_E_RANGE when too many nodes are not
+ * authorized at once (the node stays deliverable). */
+M2M_API M2M_WUR m2m_err m2m_cse_set_node_authorized(m2m_cse *cse, const char *node_id, bool authorized);
+/* Deliveries skipped so far because their node was not authorized. */
+M2M_API uint64_t m2m_cse_undelivered_unauthorized(m2m_cse *cse);
+
 /*
  * The store's writer thread (docs/architecture.md "write path"): once started, every
  * CREATE/UPDATE/DELETE that m2m_cse_handle_async() receives on a worker with a wake function is

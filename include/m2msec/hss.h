@@ -5,10 +5,12 @@
  * 4.5.2) asks for authentication vectors. One text file, mode 0600 (M2M_FILE_SECRET), one
  * subscriber per line:
  *
- *     IMPI K OPc SQN AMF
+ *     IMPI K OPc SQN AMF [netauth=yes|netauth=no]
  *
  * K and OPc 32 hex digits, SQN_HE 12 hex digits (the last SQN handed out, TS 33.102 Annex C
- * scheme of m2msec/aka.h), AMF 4 hex digits; '#' lines and blank lines are ignored. Every
+ * scheme of m2msec/aka.h), AMF 4 hex digits; the optional last field is the subscriber's
+ * underlying-network authorization (absent = yes; docs/procedures/gba.md "Underlying-network
+ * authorization"); '#' lines and blank lines are ignored. Every
  * operation takes an exclusive lock on "<file>.lock", re-reads the file, and writes a changed SQN
  * back atomically (temporary file, fsync, rename, fsync of the directory) BEFORE the vector
  * leaves: a crash can skip SQN values, never reuse one. The operator command and the running
@@ -49,5 +51,12 @@ M2M_API M2M_WUR m2m_err m2m_hss_check(const char *path, const char *impi, const 
 
 /* SQN_HE of impi (tests, `m2msec mef subscriber`). */
 M2M_API M2M_WUR m2m_err m2m_hss_sqn(const char *path, const char *impi, uint64_t *sqn);
+
+/* The subscriber's underlying-network authorization (the optional netauth= field; absent = yes).
+ * M2M_E_NOT_FOUND for an unknown IMPI; on any error *authorized is false (fail closed). */
+M2M_API M2M_WUR m2m_err m2m_hss_net_authorized(const char *path, const char *impi, bool *authorized);
+/* Set it (`m2msec mef subscriber set --network-authorized`), the file written back atomically
+ * under the lock as for SQN; the other fields stay byte for byte. M2M_E_NOT_FOUND. */
+M2M_API M2M_WUR m2m_err m2m_hss_set_net_authorized(const char *path, const char *impi, bool authorized);
 
 #endif

@@ -153,4 +153,13 @@ M2M_API M2M_WUR m2m_err m2m_mefstore_kpm_lookup(m2m_mefstore *st, const char *kp
 M2M_API M2M_WUR m2m_err m2m_mefstore_profile_set(m2m_mefstore *st, const char *cse_id, const char *profile);
 M2M_API M2M_WUR m2m_err m2m_mefstore_profile_get(m2m_mefstore *st, const char *cse_id, char **profile);
 
+/* Underlying-network authorization of an enrolee (docs/procedures/mef.md "Underlying-network
+ * authorization"; the 3GPP liaison on CMDH delivery handling): set by the operator for a known
+ * enrolee (client_id: KpmID or certificate identity; M2M_E_NOT_FOUND for an unknown one), read
+ * back for the fetchCredentials answer. No statement = authorized (*authorized true, M2M_OK); a
+ * store failure is an error with *authorized false. */
+M2M_API M2M_WUR m2m_err m2m_mefstore_netauth_set(m2m_mefstore *st, const char *client_id, bool authorized,
+						 int64_t now);
+M2M_API M2M_WUR m2m_err m2m_mefstore_netauth_get(m2m_mefstore *st, const char *client_id, bool *authorized);
+
 #endif

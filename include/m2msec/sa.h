@@ -40,6 +40,10 @@ typedef struct m2m_sa {
 	char credential_id[M2M_SA_ID_MAX];
 	int suid;        /* SUID of the credential, 0 if unconstrained */
 	int64_t expiry;  /* credential not-after (unix seconds), 0 = none */
+	/* The key service that issued the credential said the underlying network does not authorize
+	 * this node (m2msec: the MEF's fetchCredentials "networkAuthorized": false, the 3GPP liaison
+	 * on TS-0001 clause 6.2.2 CMDH); false = authorized or no statement. */
+	bool net_unauthorized;
 } m2m_sa;
 
 #endif

@@ -230,7 +230,8 @@ int cli_cse_main(int argc, char **argv)
 		rc = svc_errorf(&s, "store", cfg.store, m2m_strerror(r), cli_exit_code(r));
 		goto out;
 	}
-	if ((rc = cse_mef_profile_start(&s, mef, cse, &cfg)) != CLI_OK)
+	if ((rc = cse_mef_profile_start(&s, mef, cse, &cfg)) != CLI_OK ||
+	    (rc = cse_mef_netauth_start(mef, cse, &cfg)) != CLI_OK)
 		goto out;
 	if ((rc = svc_listen(&s, handle, &ctx)) != CLI_OK)
 		goto out;

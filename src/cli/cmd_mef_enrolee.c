@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file implements `m2msec mef enrolee add|revoke|list|show|rotate` (docs/cli.md): the
+ * This file implements `m2msec mef enrolee add|revoke|list|show|rotate|set` (docs/cli.md): the
  * operator's view of the MEF's Kpm enrolees (TS-0003 §8.3.2.1 "Bootstrap Credential
  * Configuration"). The commands open the MEF store of the configuration's [mef] section
  * directly: SQLite WAL lets them run while `m2msec mef` serves, and every change is one
  * transaction that the running MEF sees at its next handshake (a revocation fails the next
  * handshake of that KpmID). Key bytes are read from a 0600 file or standard input, never from
- * the command line, and are never printed.
+ * the command line, and are never printed. `set --network-authorized yes|no` records the
+ * underlying-network authorization the MEF hands to the Enrolment Targets with the credential
+ * (docs/procedures/mef.md "Underlying-network authorization", TS-0001 clause 6.2.2 CMDH).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "cli/admin.h"
 #include "cli/cli.h"
 #include "cli/cmd_mef.h"
+#include "m2msec/hss.h"
 #include "m2msec/mem.h"
 
 int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_config *cfg, m2m_mefstore **st)
@@ -94,6 +97,7 @@ static void usage(FILE *f)
 	      "       m2msec mef enrolee list --config FILE [--json]\n"
 	      "       m2msec mef enrolee show --config FILE --kpm-id ID [--json]\n"
 	      "       m2msec mef enrolee rotate --config FILE --kpm-id ID --kpm-file FILE\n"
+	      "       m2msec mef enrolee set --config FILE --kpm-id ID|--impi IMPI --network-authorized yes|no\n"
 	      "       m2msec mef enrolee import --config FILE CSV   (see its --help)\n\n"
 	      "Manage the MEF's Kpm enrolees (TS-0003 8.3.2.1) in the store of the [mef] section; works\n"
 	      "while the MEF runs.\n\n"
@@ -105,6 +109,11 @@ static void usage(FILE *f)
 	      "  --expiry-days N    Enrolment Expiry in days (default: enrolment-expiry-days of [mef])\n"
 	      "  --allow PATTERNS   further Enrolee-IDs it may claim: space-separated IDs or prefixes ending in '*';\n"
 	      "                     NODE:ID or NODE:PREFIX* lets its EST CSR claim that Node-ID (TS-0003 10.1.1.8)\n"
+	      "  --network-authorized yes|no  whether the underlying network authorizes the enrolee's node:\n"
+	      "                     handed to the Enrolment Targets with its credential; a CSE does not deliver\n"
+	      "                     to a node that is not authorized (default: yes, no statement)\n"
+	      "  --impi IMPI        set: a GBA subscriber of the test HSS instead (its netauth= field in\n"
+	      "                     [mef] hss-file, the HSS being where a subscriber's status lives)\n"
 	      "  --json             one JSON object per line\n\n"
 	      "revoke also deletes every key derived from the enrolee's Ke; list and show never print key\n"
 	      "bytes. Exit status 0 ok, 1 failure, 2 bad usage or input.\n", f);
@@ -118,11 +127,20 @@ static const char *state_name(const m2m_mef_enrolee *e)
 	return e->expiry <= (int64_t)time(NULL) ? "expired" : "active";
 }
 
+struct print_arg {
+	bool json;
+	m2m_mefstore *st;
+};
+
 static m2m_err print_enrolee(const m2m_mef_enrolee *e, void *arg)
 {
-	bool json = *(const bool *)arg;
+	const struct print_arg *pa = arg;
+	bool json = pa->json, net = false;
 	char exp[32], created[32], targets[M2M_MEF_MAX_TARGETS * 130] = "";
 
+	/* a status the store cannot read shows as "no" (fail closed, as the MEF's answer would) */
+	if (m2m_mefstore_netauth_get(pa->st, e->client_id, &net) != M2M_OK)
+		net = false;
 	admin_time(e->expiry, exp, sizeof(exp));
 	admin_time(e->created_at, created, sizeof(created));
 	for (size_t i = 0; i < e->ntargets; i++) {
@@ -141,19 +159,20 @@ static m2m_err print_enrolee(const m2m_mef_enrolee *e, void *arg)
 		admin_json_str(stdout, "keid", e->keid, true);
 		admin_json_str(stdout, "group", e->group_id, true);
 		admin_json_str(stdout, "allowed", e->allowed, true);
+		admin_json_str(stdout, "network_authorized", net ? "yes" : "no", true);
 		fputs("}\n", stdout);
 	} else {
-		printf("%s %s %s targets=%s expiry=%s keid=%s%s%s\n", e->client_id, e->enrolee_id, state_name(e),
+		printf("%s %s %s targets=%s expiry=%s keid=%s%s%s%s\n", e->client_id, e->enrolee_id, state_name(e),
 		       targets, exp, e->keid ? e->keid : "-", e->group_id ? " group=" : "",
-		       e->group_id ? e->group_id : "");
+		       e->group_id ? e->group_id : "", net ? "" : " network-authorized=no");
 	}
 	return M2M_OK;
 }
 
-enum { O_CONFIG = 1, O_KPM_ID, O_KPM_FILE, O_ENROLEE, O_TARGET, O_EXPIRY, O_ALLOW, O_JSON };
+enum { O_CONFIG = 1, O_KPM_ID, O_KPM_FILE, O_ENROLEE, O_TARGET, O_EXPIRY, O_ALLOW, O_JSON, O_NETAUTH, O_IMPI };
 
 struct args {
-	const char *config, *kpm_id, *kpm_file, *enrolee_id, *allow;
+	const char *config, *kpm_id, *kpm_file, *enrolee_id, *allow, *netauth, *impi;
 	const char *targets[M2M_MEF_MAX_TARGETS];
 	size_t ntargets;
 	long expiry_days;
@@ -171,6 +190,8 @@ static int set_opt(void *arg, int c, const char *what)
 	case O_ENROLEE: a->enrolee_id = optarg; return -1;
 	case O_ALLOW: a->allow = optarg; return -1;
 	case O_JSON: a->json = true; return -1;
+	case O_NETAUTH: a->netauth = optarg; return -1;
+	case O_IMPI: a->impi = optarg; return -1;
 	case O_TARGET:
 		if (a->ntargets == M2M_MEF_MAX_TARGETS) {
 			cli_errorf("%s: at most %d --target", what, M2M_MEF_MAX_TARGETS);
@@ -191,6 +212,7 @@ static int parse(const char *what, int argc, char **argv, struct args *a)
 		{"kpm-file", required_argument, NULL, O_KPM_FILE}, {"enrolee-id", required_argument, NULL, O_ENROLEE},
 		{"target", required_argument, NULL, O_TARGET}, {"expiry-days", required_argument, NULL, O_EXPIRY},
 		{"allow", required_argument, NULL, O_ALLOW}, {"json", no_argument, NULL, O_JSON},
+		{"network-authorized", required_argument, NULL, O_NETAUTH}, {"impi", required_argument, NULL, O_IMPI},
 		{"help", no_argument, NULL, ADMIN_HELP}, {NULL, 0, NULL, 0}};
 
 	memset(a, 0, sizeof(*a));
@@ -272,7 +294,7 @@ static int do_list(const char *what, const struct args *a, bool one)
 	m2m_mef_svc_config cfg;
 	m2m_mefstore *st = NULL;
 	m2m_mef_enrolee *e = NULL;
-	bool json = a->json;
+	struct print_arg pa = {a->json, NULL};
 	int rc;
 	m2m_err r;
 
@@ -280,12 +302,13 @@ static int do_list(const char *what, const struct args *a, bool one)
 		return rc;
 	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
 		return rc;
+	pa.st = st;
 	if (one) {
 		if ((r = m2m_mefstore_enrolee_get(st, a->kpm_id, &e)) == M2M_OK)
-			(void)print_enrolee(e, &json);
+			(void)print_enrolee(e, &pa);
 		m2m_mef_enrolee_free(e);
 	} else {
-		r = m2m_mefstore_enrolee_list(st, print_enrolee, &json);
+		r = m2m_mefstore_enrolee_list(st, print_enrolee, &pa);
 	}
 	m2m_mefstore_close(st);
 	if (r != M2M_OK) {
@@ -322,6 +345,63 @@ static int do_rotate(const char *what, const struct args *a)
 	return CLI_OK;
 }
 
+/* `set --impi`: the GBA subscriber's netauth= field of the test HSS (m2m_hss_set_net_authorized). */
+static int set_subscriber(const char *what, const struct args *a, bool yes)
+{
+	m2m_mef_svc_config cfg;
+	m2m_err r;
+	int rc;
+
+	if ((rc = admin_config(what, a->config, &cli_mef_section, &cfg)) != CLI_OK)
+		return rc;
+	if (cfg.hss_file[0] == '\0') {
+		cli_errorf("%s: %s: [mef] has no hss-file", what, a->config);
+		return CLI_USAGE;
+	}
+	if ((r = m2m_hss_set_net_authorized(cfg.hss_file, a->impi, yes)) != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, r == M2M_E_NOT_FOUND ? a->impi : cfg.hss_file,
+			   r == M2M_E_NOT_FOUND ? "no such subscriber" : m2m_strerror(r));
+		return CLI_FAIL;
+	}
+	printf("%s network-authorized %s\n", a->impi, yes ? "yes" : "no");
+	return CLI_OK;
+}
+
+/* `set --network-authorized yes|no`: exactly these two words (anything else is a usage error,
+ * nothing written); exactly one of --kpm-id / --impi; an unknown one is a failure naming it. */
+static int do_set(const char *what, const struct args *a)
+{
+	m2m_mef_svc_config cfg;
+	m2m_mefstore *st = NULL;
+	bool yes;
+	int rc;
+	m2m_err r;
+
+	if ((a->kpm_id != NULL) == (a->impi != NULL)) {
+		cli_errorf("%s: exactly one of --kpm-id and --impi is required (try --help)", what);
+		return CLI_USAGE;
+	}
+	if ((rc = admin_need(what, a->netauth, "--network-authorized")) >= 0)
+		return rc;
+	if (strcmp(a->netauth, "yes") != 0 && strcmp(a->netauth, "no") != 0) {
+		cli_errorf("%s: --network-authorized must be yes or no", what);
+		return CLI_USAGE;
+	}
+	yes = strcmp(a->netauth, "yes") == 0;
+	if (a->impi != NULL)
+		return set_subscriber(what, a, yes);
+	if ((rc = mef_cli_open(what, a->config, false, &cfg, &st)) != CLI_OK)
+		return rc;
+	r = m2m_mefstore_netauth_set(st, a->kpm_id, yes, (int64_t)time(NULL));
+	m2m_mefstore_close(st);
+	if (r != M2M_OK) {
+		cli_errorf("%s: %s: %s", what, a->kpm_id, r == M2M_E_NOT_FOUND ? "no such enrolee" : m2m_strerror(r));
+		return CLI_FAIL;
+	}
+	printf("%s network-authorized %s\n", a->kpm_id, yes ? "yes" : "no");
+	return CLI_OK;
+}
+
 static int run(size_t i, const char *what, int argc, char **argv)
 {
 	struct args a;
@@ -334,13 +414,14 @@ static int run(size_t i, const char *what, int argc, char **argv)
 	case 1: return do_revoke(what, &a);
 	case 2: return do_list(what, &a, false);
 	case 3: return do_list(what, &a, true);
-	default: return do_rotate(what, &a);
+	case 4: return do_rotate(what, &a);
+	default: return do_set(what, &a);
 	}
 }
 
 int cli_mef_enrolee_main(int argc, char **argv)
 {
-	static const char *const names[] = {"add", "revoke", "list", "show", "rotate"};
+	static const char *const names[] = {"add", "revoke", "list", "show", "rotate", "set"};
 
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return cli_mef_import_main(argc - 1, argv + 1);

@@ -5,7 +5,8 @@
  * asynchronous PSK resolver on the CSE's TLS context and fetches keys over the MEF link
  * (remote/remote_link.c: a dedicated outbound loop, mutually authenticated TLS with mef-ca /
  * mef-cert / mef-key), both wired by remote_res.c; limits and shutdown order there. The same
- * link carries the security profile's RETRIEVE (mef-security-profile).
+ * link carries the security profile's RETRIEVE (mef-security-profile) and the refresh of the
+ * underlying-network authorization the MEF reports with each KeID (cse_netauth.c).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "cli/cse_mef.h"
+#include "cli/cse_netauth.h"
 #include "cli/remote_res.h"
 #include "m2msec/cse.h"
 #include "m2msec/log.h"
@@ -31,6 +33,7 @@ struct cse_mef {
 	bool th_started, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	struct cse_netauth *na;   /* underlying-network authorization per KeID (cse_netauth.c) */
 };
 
 /* One synchronous RETRIEVE over the link (bounded by its deadline). */
@@ -168,6 +171,15 @@ int cse_mef_profile_start(struct svc *s, struct cse_mef *m, m2m_cse *cse, const 
 	return CLI_OK;
 }
 
+int cse_mef_netauth_start(struct cse_mef *m, m2m_cse *cse, const m2m_cse_config *cfg)
+{
+	if (m == NULL)
+		return CLI_OK;
+	if (cse_netauth_start(m->na, cse, m->rr->link, cfg->mef_cache_seconds) != 0)
+		return cli_fail("cse: mef", M2M_E_INTERNAL);
+	return CLI_OK;
+}
+
 int cse_mef_start(struct svc *s, const m2m_cse_config *cfg, struct cse_mef **out)
 {
 	struct remote_res_cfg rc = {
@@ -183,9 +195,14 @@ int cse_mef_start(struct svc *s, const m2m_cse_config *cfg, struct cse_mef **out
 	*out = NULL;
 	if (cfg->mef_url[0] == '\0')
 		return CLI_OK;
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	if ((m = calloc(1, sizeof(*m))) == NULL || (m->na = cse_netauth_new()) == NULL) {
+		free(m);
 		return cli_fail("cse: mef", M2M_E_NOMEM);
+	}
+	rc.observe = cse_netauth_observe;
+	rc.observe_ctx = m->na;
 	if ((rc_ = remote_res_start(s, &rc, &m->rr)) != CLI_OK) {
+		cse_netauth_free(m->na);
 		free(m);
 		return rc_;
 	}
@@ -207,7 +224,9 @@ void cse_mef_stop(struct cse_mef *m)
 		pthread_mutex_unlock(&m->mu);
 		pthread_join(m->th, NULL); /* a fetch in flight ends at its deadline */
 	}
+	cse_netauth_stop(m->na); /* before the link its fetches use */
 	remote_res_stop(m->rr); /* the loops stopped: answer the held handshakes */
+	cse_netauth_free(m->na); /* after the resolver: no observe call any more */
 	pthread_cond_destroy(&m->cv);
 	pthread_mutex_destroy(&m->mu);
 	free(m);

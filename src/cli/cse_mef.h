@@ -24,6 +24,9 @@ void cse_mef_gate(struct cse_mef *m, m2mi_remote_key *rk);
  * without it) and start its refresh (every mef-cache-seconds, at least 5 s). */
 int cse_mef_profile_start(struct svc *s, struct cse_mef *m, m2m_cse *cse, const m2m_cse_config *cfg);
 /* After the server's loops stopped (svc_run returned), before the server and TLS are freed. */
+/* After m2m_cse_new: hand the underlying-network authorization the MEF reports to cse and start
+ * its refresh (every mef-cache-seconds, at least 1 s; cse_netauth.c). NULL m: nothing. */
+int cse_mef_netauth_start(struct cse_mef *m, m2m_cse *cse, const m2m_cse_config *cfg);
 void cse_mef_stop(struct cse_mef *m);
 
 #endif

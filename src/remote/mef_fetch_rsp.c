@@ -3,6 +3,7 @@
  * This file implements the MEF configuration of the remote-key resolver (remote_key.h): the
  * RETRIEVE path /fetchCredentials/<KeID>/<SUID> and the parser of the MEF's answer, a
  * sec:fetchCredRsp (TS-0003 §8.3.2.1 "Use of provisioned credentials", docs/procedures/mef.md).
+ * The optional m2msec member "networkAuthorized" (boolean) becomes m2m_sa.net_unauthorized.
  * Used by the CSE (SUID 22, RSPF-based SAEF) and by the MAF (SUID 21, the Km of an enrolee).
  */
 #include <stdio.h>
@@ -33,7 +34,7 @@ int m2mi_mef_fetch_path(const m2m_id *id, int suid, char *buf, size_t cap)
 m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const char *keid, int suid, int64_t now,
 				 m2m_key **key, m2m_sa *sa)
 {
-	json_t *root = NULL, *o;
+	json_t *root = NULL, *o, *na;
 	const char *cred, *eid, *kid;
 	json_int_t lifetime, rs;
 	uint8_t b[32];
@@ -54,6 +55,11 @@ m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const ch
 	if (!json_is_object(o) || !json_is_true(json_object_get(o, "status")) || cred == NULL || eid == NULL ||
 	    kid == NULL || !json_is_integer(json_object_get(o, "SUID")) ||
 	    !json_is_integer(json_object_get(o, "lifetime")))
+		goto out;
+	/* m2msec extension (docs/procedures/mef.md "Underlying-network authorization"): absent = no
+	 * statement (a MEF before it); present, it must be a boolean, anything else is malformed */
+	na = json_object_get(o, "networkAuthorized");
+	if (na != NULL && !json_is_boolean(na))
 		goto out;
 	rs = json_integer_value(json_object_get(o, "SUID"));
 	lifetime = json_integer_value(json_object_get(o, "lifetime"));
@@ -79,6 +85,7 @@ m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const ch
 	snprintf(sa->credential_id, sizeof(sa->credential_id), "12-%s", keid);
 	sa->suid = suid;
 	sa->expiry = now + (int64_t)lifetime;
+	sa->net_unauthorized = na != NULL && json_is_false(na);
 	m2m_key_set_suid(*key, suid);
 	m2m_key_set_validity(*key, 0, sa->expiry);
 	if ((r = m2m_key_set_id(*key, keid)) != M2M_OK) {

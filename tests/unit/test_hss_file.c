@@ -198,12 +198,73 @@ static void test_refusals(void **state)
 	t_rm(&t);
 }
 
+/* The optional sixth field netauth=yes|no (docs/procedures/gba.md "Underlying-network
+ * authorization"): absent = yes; set rewrites only that field (SQN, K, OPc kept, vectors go on);
+ * an unknown IMPI is refused; another sixth field is a malformed line. */
+static void test_network_authorization(void **state)
+{
+	struct t t;
+	m2m_aka_av av;
+	uint64_t sqn = 0;
+	unsigned line = 0;
+	char *text;
+	bool yes = false;
+	FILE *f;
+	long n;
+
+	(void)state;
+	t_new(&t);
+	add(&t, IMPI);
+	add(&t, "u2@ims.example.org");
+	assert_int_equal(m2m_hss_net_authorized(t.path, IMPI, &yes), M2M_OK);
+	assert_true(yes);
+	assert_int_equal(m2m_hss_vector(t.path, IMPI, NULL, &av), M2M_OK); /* SQN 1 */
+	assert_int_equal(m2m_hss_set_net_authorized(t.path, IMPI, false), M2M_OK);
+	assert_int_equal(m2m_hss_net_authorized(t.path, IMPI, &yes), M2M_OK);
+	assert_false(yes);
+	assert_int_equal(m2m_hss_net_authorized(t.path, "u2@ims.example.org", &yes), M2M_OK);
+	assert_true(yes); /* the other line is untouched */
+	assert_int_equal(m2m_hss_check_file(t.path, &line), M2M_OK);
+	/* the line keeps its five fields byte for byte and vectors go on from SQN_HE */
+	assert_non_null(f = fopen(t.path, "r"));
+	text = calloc(1, 4096);
+	n = (long)fread(text, 1, 4095, f);
+	fclose(f);
+	assert_true(n > 0);
+	assert_non_null(strstr(text, IMPI " " K1 " " OPC1 " 000000000001 8000 netauth=no\n"));
+	assert_non_null(strstr(text, "u2@ims.example.org " K1 " " OPC1 " 000000000000 8000\n"));
+	free(text);
+	assert_int_equal(m2m_hss_vector(t.path, IMPI, NULL, &av), M2M_OK);
+	assert_int_equal(m2m_hss_sqn(t.path, IMPI, &sqn), M2M_OK);
+	assert_int_equal(sqn, 2);
+	assert_int_equal(m2m_hss_net_authorized(t.path, IMPI, &yes), M2M_OK);
+	assert_false(yes); /* the SQN write-back keeps the field */
+	assert_int_equal(m2m_hss_set_net_authorized(t.path, IMPI, true), M2M_OK);
+	assert_int_equal(m2m_hss_net_authorized(t.path, IMPI, &yes), M2M_OK);
+	assert_true(yes);
+	/* refusals */
+	assert_int_equal(m2m_hss_set_net_authorized(t.path, "nobody@x.org", false), M2M_E_NOT_FOUND);
+	yes = true;
+	assert_int_equal(m2m_hss_net_authorized(t.path, "nobody@x.org", &yes), M2M_E_NOT_FOUND);
+	assert_false(yes);
+	assert_int_equal(m2m_hss_net_authorized(t.path, IMPI, NULL), M2M_E_INVAL);
+	assert_non_null(f = fopen(t.path, "a"));
+	fputs("u5@x.org " K1 " " OPC1 " 000000000000 8000 netauth=maybe\n", f);
+	fclose(f);
+	assert_int_equal(m2m_hss_check_file(t.path, &line), M2M_E_CONFIG);
+	assert_int_equal(line, 3);
+	assert_int_equal(m2m_hss_net_authorized(t.path, IMPI, &yes), M2M_E_CONFIG);
+	assert_false(yes);
+	t_rm(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_vector_published_and_persisted),
 		cmocka_unit_test(test_auts_resynchronises),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_network_authorization),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
  * (hmac.new(Ke, label + b"22" + b"cse-in.sp.example.com", sha256)); a foreign target gets the
  * answer of an unknown KeID (4004); a SUID outside 22-25 is 4103; revocation and expiry 4103;
  * a malformed path 4000; an enrolee association 4103; a From other than the
- * authenticated target 4106.
+ * authenticated target 4106; the m2msec member networkAuthorized follows the operator's
+ * m2m_mefstore_netauth_set (docs/procedures/mef.md "Underlying-network authorization").
  */
 #include "mef_fixture.h"
 
@@ -27,6 +28,19 @@ static void test_fetch(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "credential")), KAT_UCSK);
 	assert_string_equal(json_string_value(json_object_get(o, "enroleeID")), FX_EID);
 	assert_true(json_integer_value(json_object_get(o, "lifetime")) <= 1000);
+	assert_true(json_is_true(json_object_get(o, "networkAuthorized"))); /* no statement: authorized */
+	json_decref(pc);
+	/* the operator says the underlying network does not authorize it: the next answer says so,
+	 * the credential itself is unchanged; and back */
+	assert_int_equal(m2m_mefstore_netauth_set(m2m_mef_store(f->mef), FX_KPMID, false, FX_NOW), M2M_OK);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	o = json_object_get(pc, "sec:fetchCredRsp");
+	assert_true(json_is_false(json_object_get(o, "networkAuthorized")));
+	assert_string_equal(json_string_value(json_object_get(o, "credential")), KAT_UCSK);
+	json_decref(pc);
+	assert_int_equal(m2m_mefstore_netauth_set(m2m_mef_store(f->mef), FX_KPMID, true, FX_NOW), M2M_OK);
+	assert_int_equal(fx_run(f, t, M2M_OP_RETRIEVE, path, NULL, &pc), 2000);
+	assert_true(json_is_true(json_object_get(json_object_get(pc, "sec:fetchCredRsp"), "networkAuthorized")));
 	json_decref(pc);
 	/* From naming another CSE than the authenticated one */
 	assert_int_equal(fx_run_from(f, t, M2M_OP_RETRIEVE, path, "/cse-other", NULL, FX_NOW, NULL), 4106);

@@ -4,7 +4,8 @@
  * (remote/mef_fetch_rsp.c): the preset (KeIDs, the path /fetchCredentials/<KeID>/<SUID> of
  * TS-0003 §8.3.2.1, docs/procedures/mef.md) and the fetchCredentials answer for the MAF's SUID 21
  * (maf.md "Km from the MEF": the same parser, another SUID). The CSE's SUID 22 cases are in
- * test_remote_key.c.
+ * test_remote_key.c. The m2msec member networkAuthorized: absent (no statement) and true leave
+ * m2m_sa.net_unauthorized false, false sets it, anything but a boolean is a malformed answer.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,11 +69,49 @@ static void test_km_answer_suid_21(void **state)
 	assert_int_equal(m2mi_mef_parse_fetch_rsp(5000, NULL, 0, KEID, 21, 100, &k, &sa), M2M_E_PROTO);
 }
 
+static void test_network_authorized(void **state)
+{
+	static const struct {
+		const char *member; /* appended to the answer */
+		m2m_err want;
+		bool unauth;
+	} cases[] = {
+		{"", M2M_OK, false},
+		{",\"networkAuthorized\":true", M2M_OK, false},
+		{",\"networkAuthorized\":false", M2M_OK, true},
+		{",\"networkAuthorized\":\"no\"", M2M_E_PROTO, false},
+		{",\"networkAuthorized\":0", M2M_E_PROTO, false},
+		{",\"networkAuthorized\":null", M2M_E_PROTO, false},
+	};
+	char b[600];
+	m2m_key *k = NULL;
+	m2m_sa sa;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(b, sizeof(b),
+			 "{\"sec:fetchCredRsp\":{\"status\":true,\"credential\":\"%s\",\"enroleeID\":\"Cdev\","
+			 "\"keyID\":\"%s\",\"SUID\":22,\"lifetime\":600%s}}",
+			 CRED, KEID, cases[i].member);
+		assert_int_equal(m2mi_mef_parse_fetch_rsp(2000, b, strlen(b), KEID, 22, 100, &k, &sa), cases[i].want);
+		assert_int_equal(sa.net_unauthorized, cases[i].unauth);
+		if (cases[i].want == M2M_OK) {
+			assert_non_null(k);
+			assert_string_equal(sa.bound_id, "Cdev");
+		} else {
+			assert_null(k);
+		}
+		m2m_key_free(k);
+		k = NULL;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_preset_and_path),
 		cmocka_unit_test(test_km_answer_suid_21),
+		cmocka_unit_test(test_network_authorized),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,6 +97,7 @@ void m2m_cse_free(m2m_cse *cse)
 	m2mi_das_free(cse->das);       /* answers its consultations in flight as failures */
 	m2mi_notifier_free(cse->notifier);
 	m2mi_secprof_slot_free(cse->secprof);
+	m2mi_netauth_free(cse->netauth);
 	m2mi_tokens_free(cse->tokens);
 	pthread_cond_destroy(&cse->pcv);
 	pthread_mutex_destroy(&cse->pmu);

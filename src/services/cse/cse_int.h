@@ -69,6 +69,7 @@ struct m2m_cse {
 	struct m2mi_writer *writer; /* the store's writer thread, once started (writer.c) */
 	m2mi_tokens *tokens;    /* token trust, verified-token cache, Local-Token-IDs (access_token.c) */
 	struct m2mi_das *das;   /* the association with the DASes of direct DA, NULL = off (access_das.c) */
+	struct m2mi_netauth *netauth; /* nodes the underlying network does not authorize (netauth.c) */
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from
@@ -513,5 +514,17 @@ m2m_cse_pending *m2mi_writer_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_reque
 int m2mi_batch_run(m2m_cse_worker *w, m2m_cse_pending *p, m2mi_ctx *c);
 /* true: p waits for a DAS consultation (not to be delivered yet, access_das.c) */
 bool m2mi_batch_finish(m2mi_ctx *c, m2m_cse_pending *p, int rsc, m2m_err commit);
+
+/* ---- underlying-network authorization (netauth.c) ---- */
+
+/* THE check of every delivery to a node (TS-0001 clause 6.2.2 CMDH): false when the MEF said
+ * the underlying network does not authorize node_id (an Enrolee-ID: AE-ID or CSE-ID as the MEF
+ * names it). A notification to it is not sent (counted, m2mi_cse_note_undelivered); a request
+ * that would be forwarded to it is answered 5103 TARGET_NOT_REACHABLE (TS-0004 Table 6.6.3.6-1).
+ * Thread-safe, never blocks on anything but a short mutex. */
+bool m2mi_cse_node_reachable(m2m_cse *cse, const char *node_id);
+/* Count one delivery skipped because its node is not authorized; returns the new count. */
+uint64_t m2mi_cse_note_undelivered(m2m_cse *cse);
+void m2mi_netauth_free(struct m2mi_netauth *na);
 
 #endif

@@ -13,6 +13,13 @@
  *    AE is request-reachable (rr) — a poa URL is itself verified once before the first
  *    notification goes there (notify_q.c), so setting a poa does not make the CSE post to an
  *    arbitrary URL that never consented;
+ *  - no target on a node the underlying network does not authorize (netauth.c, TS-0001 clause
+ *    6.2.2 CMDH): the node of an <AE> target is that AE, the node of a notification URI is the
+ *    subscription's creator (the entity that asked for the delivery and consented to that URI —
+ *    the CSE cannot tell which node an arbitrary URL belongs to). Such a notification is not
+ *    queued at all (there is nothing to retry until the status changes, and the notifier's
+ *    queues keep only what can be sent), the attempt is counted and logged; a new target on
+ *    such a node is not verified either (5204, as for any verification that cannot be sent);
  *  - notifications of a request are collected in the request context and handed to the
  *    notifier (notify_q.c) only after its transaction committed; the request path never waits
  *    for a receiver.
@@ -21,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "m2msec/log.h"
 #include "services/cse/cse_int.h"
 
 /* ---- events ------------------------------------------------------------------------------ */
@@ -96,6 +104,23 @@ static int note(m2mi_ctx *c, const char *url, const char *body, const char *vrq,
 	return 0;
 }
 
+/* The node of a target may be delivered to (netauth.c); else the attempt is recorded: counted,
+ * and logged with the subscription and the node's identity only (a URL may carry a receiver's
+ * credentials in its query), rate-limited to the 1st, 2nd, 4th, 8th ... occurrence. */
+static bool node_ok(m2mi_ctx *c, const m2m_res *sub, const char *node)
+{
+	uint64_t n;
+
+	if (node == NULL || node[0] == '\0' || m2mi_cse_node_reachable(c->cse, node))
+		return true;
+	n = m2mi_cse_note_undelivered(c->cse);
+	if ((n & (n - 1)) == 0)
+		m2m_log(M2M_LOG_WARN, "notification of %s not delivered: node %s is not authorized by the underlying "
+				      "network (TS-0001 6.2.2 CMDH; %llu such attempts so far)",
+			sub ? sub->ri : "-", node, (unsigned long long)n);
+	return false;
+}
+
 /* Note [url, body(, vrq)] for every deliverable target of nu; vrq is the verification request
  * a poa-derived URL must answer before its first notification. */
 static int add_targets(m2mi_ctx *c, const m2m_res *sub, json_t *a, json_t *nu, const char *body)
@@ -113,9 +138,11 @@ static int add_targets(m2mi_ctx *c, const m2m_res *sub, json_t *a, json_t *nu, c
 		if (t == NULL)
 			continue;
 		if (strncmp(t, "http://", 7) == 0) {
-			rsc = note(c, t, body, NULL, sub, a);
+			if (node_ok(c, sub, sub ? sub->cr : NULL))
+				rsc = note(c, t, body, NULL, sub, a);
 		} else if (m2mi_lookup(c, t, &r) == M2M_OK && r.ty == M2M_TY_AE &&
-			   (ae = json_loads(r.body, 0, NULL)) != NULL && ae_reachable(ae)) {
+			   (ae = json_loads(r.body, 0, NULL)) != NULL && ae_reachable(ae) &&
+			   node_ok(c, sub, json_string_value(json_object_get(ae, "aei")))) {
 			if (vrq == NULL) {
 				json_t *v = json_pack("{s:{s:b,s:s,s:s}}", "m2m:sgn", "vrq", 1, "sur", sub->ri, "cr",
 						      sub->cr ? sub->cr : "");
@@ -421,6 +448,12 @@ static int ae_targets(m2mi_ctx *c, const char *id, size_t i)
 				"nu entry %zu names an AE that is not request-reachable", i);
 		goto out;
 	}
+	/* the verification request is a delivery to that AE's node like any other (netauth.c) */
+	if (!m2mi_cse_node_reachable(c->cse, json_string_value(json_object_get(ae, "aei")))) {
+		rsc = m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+				"nu entry %zu names an AE whose node is not authorized by the underlying network", i);
+		goto out;
+	}
 	json_array_foreach(json_object_get(ae, "poa"), j, p) {
 		if (!json_is_string(p) || strncmp(json_string_value(p), "http://", 7) != 0)
 			continue;
@@ -469,6 +502,12 @@ int m2mi_notify_targets_to_verify(m2mi_ctx *c, json_t *nu, json_t *old_nu)
 						 "nu entry %zu: only http:// notification targets are supported", i);
 			if (pe != M2M_OK)
 				return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "nu entry %zu is not a valid http:// URI", i);
+			/* a URI is the Originator's node (see add_targets): no verification request to it
+			 * while the underlying network does not authorize that node (netauth.c) */
+			if (c->has_orig && !m2mi_cse_node_reachable(c->cse, c->orig.absolute))
+				return m2mi_fail(c, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED,
+						 "nu entry %zu: the Originator's node is not authorized by the underlying "
+						 "network", i);
 			if (!in_list(c->verify_nu, plain) && json_array_append_new(c->verify_nu, json_string(plain)) != 0)
 				return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 		} else if ((rsc = ae_targets(c, t, i)) != 0) {

@@ -4,7 +4,9 @@
  * hss-file` read under an exclusive lock, the authentication vectors of TS 33.102 clause 6.3.2
  * with SQN_HE persisted before a vector leaves, and the AUTS resynchronisation of clause 6.3.5.
  * SQN and AMF have fixed widths, so an update overwrites 12 hex digits in place and the whole
- * file is written back atomically (temporary file, fsync, rename, directory fsync).
+ * file is written back atomically (temporary file, fsync, rename, directory fsync). An optional
+ * sixth field `netauth=yes|no` is the subscriber's underlying-network authorization (the 3GPP
+ * liaison on TS-0001 clause 6.2.2 CMDH delivery handling, docs/procedures/gba.md): absent = yes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +29,25 @@ struct sub {
 	const char *impi;
 	size_t impi_len;
 	char *k, *opc, *sqn, *amf; /* 32, 32, 12, 4 hex digits */
+	bool net_no;               /* "netauth=no" */
+	char *line;                /* the line, line_len bytes without its '\n' */
+	size_t line_len;
 };
+
+#define NETAUTH_YES "netauth=yes"
+#define NETAUTH_NO "netauth=no"
+
+/* The optional sixth field: exactly one of the two words. */
+static bool netauth_field(const char *f, size_t n, bool *no)
+{
+	if (n == strlen(NETAUTH_YES) && memcmp(f, NETAUTH_YES, n) == 0)
+		*no = false;
+	else if (n == strlen(NETAUTH_NO) && memcmp(f, NETAUTH_NO, n) == 0)
+		*no = true;
+	else
+		return false;
+	return true;
+}
 
 struct hss {
 	int lock_fd;
@@ -59,10 +79,11 @@ static bool hex_field(const char *s, size_t n, size_t want)
 static bool parse_line(char *p, size_t n, struct sub *s)
 {
 	static const size_t want[5] = {0, 32, 32, 12, 4};
-	char *f[5];
-	size_t fl[5], i = 0, nf = 0;
+	char *f[6];
+	size_t fl[6], i = 0, nf = 0;
+	bool no = false;
 
-	while (nf < 5) {
+	while (nf < 6) {
 		while (i < n && (p[i] == ' ' || p[i] == '\t'))
 			i++;
 		if (i == n)
@@ -75,12 +96,12 @@ static bool parse_line(char *p, size_t n, struct sub *s)
 	}
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
 		i++;
-	if (nf != 5 || i != n || !impi_ok(f[0], fl[0]))
+	if (nf < 5 || i != n || !impi_ok(f[0], fl[0]) || (nf == 6 && !netauth_field(f[5], fl[5], &no)))
 		return false;
 	for (int j = 1; j < 5; j++)
 		if (!hex_field(f[j], fl[j], want[j]))
 			return false;
-	*s = (struct sub){f[0], fl[0], f[1], f[2], f[3], f[4]};
+	*s = (struct sub){f[0], fl[0], f[1], f[2], f[3], f[4], no, p, n};
 	return true;
 }
 
@@ -366,6 +387,57 @@ m2m_err m2m_hss_sqn(const char *path, const char *impi, uint64_t *sqn)
 		return r;
 	if ((r = find(h.text, h.len, impi, &s, NULL)) == M2M_OK)
 		*sqn = sub_sqn(&s);
+	hss_close(&h);
+	return r;
+}
+
+m2m_err m2m_hss_net_authorized(const char *path, const char *impi, bool *authorized)
+{
+	struct hss h;
+	struct sub s;
+	m2m_err r;
+
+	if (authorized == NULL || impi == NULL)
+		return M2M_E_INVAL;
+	*authorized = false; /* unknown or unreadable: not authorized (fail closed) */
+	if ((r = hss_open(path, false, &h)) != M2M_OK)
+		return r;
+	if ((r = find(h.text, h.len, impi, &s, NULL)) == M2M_OK)
+		*authorized = !s.net_no;
+	hss_close(&h);
+	return r;
+}
+
+m2m_err m2m_hss_set_net_authorized(const char *path, const char *impi, bool authorized)
+{
+	struct hss h;
+	struct sub s;
+	char *text = NULL;
+	size_t keep, tl, cap;
+	m2m_err r;
+
+	if (impi == NULL)
+		return M2M_E_INVAL;
+	if ((r = hss_open(path, false, &h)) != M2M_OK)
+		return r;
+	if ((r = find(h.text, h.len, impi, &s, NULL)) != M2M_OK)
+		goto out;
+	/* the line up to its AMF, then the field: the five fields are kept byte for byte */
+	keep = (size_t)(s.amf + 4 - s.line);
+	cap = h.len + strlen(NETAUTH_YES) + 2;
+	if ((text = malloc(cap)) == NULL) {
+		r = M2M_E_NOMEM;
+		goto out;
+	}
+	tl = (size_t)(s.line - h.text) + keep;
+	memcpy(text, h.text, tl);
+	tl += (size_t)snprintf(text + tl, cap - tl, " %s", authorized ? NETAUTH_YES : NETAUTH_NO);
+	memcpy(text + tl, s.line + s.line_len, h.len - (size_t)(s.line + s.line_len - h.text));
+	tl += h.len - (size_t)(s.line + s.line_len - h.text);
+	r = hss_write(path, text, tl);
+out:
+	if (text != NULL)
+		m2m_freezero(text, cap); /* it holds every subscriber's K and OPc */
 	hss_close(&h);
 	return r;
 }

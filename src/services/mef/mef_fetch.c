@@ -10,6 +10,10 @@
  * A MAF (clause 8.8.2.3 step 2, M2M_MEF_PEER_MAF) fetches SUID 21 only, for an enrolee whose
  * targets list its MAF-FQDN, and gets the Master Credential Km = HMAC-SHA-256(Ke, "oneM2M
  * Enrolment Key to Master Credential derivation" || MAF-FQDN) of clause 10.3.2 (MAF-ID = MAF-FQDN).
+ * m2msec extension: the positive answer also carries "networkAuthorized" (boolean), the
+ * enrolee's underlying-network authorization (m2m_mefstore_netauth_get; the 3GPP liaison on
+ * TS-0001 clause 6.2.2 CMDH delivery handling, which oneM2M never mapped: docs/procedures/mef.md
+ * "Underlying-network authorization"); a status the store cannot read is sent as false.
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +46,7 @@ m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_requ
 	m2m_key *ke = NULL, *k = NULL;
 	int64_t exp;
 	int suid = 0;
+	bool net = false;
 	json_t *body;
 	m2m_err r;
 
@@ -92,6 +97,8 @@ m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_requ
 		m2m_mef_enrolee_free(e);
 	}
 	exp = m2m_mef_derived_expiry(reg.expiry, now, w->mef->cfg.credential_lifetime);
+	if (r == M2M_OK && m2m_mefstore_netauth_get(w->st, reg.client_id, &net) != M2M_OK)
+		net = false; /* indeterminate: not authorized (fail closed), the credential itself is fine */
 	if (r == M2M_E_KEY_REVOKED || r == M2M_E_NOT_FOUND) {
 		m2m_key_free(ke);
 		return fetch_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "revoked", "enrolee revoked");
@@ -113,9 +120,9 @@ m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_requ
 	}
 	m2m_key_free(ke);
 	m2m_key_free(k);
-	body = json_pack("{s:{s:b,s:s,s:s,s:s,s:I,s:s,s:i}}", "sec:fetchCredRsp", "status", 1, "credential", hex,
+	body = json_pack("{s:{s:b,s:s,s:s,s:s,s:I,s:s,s:i,s:b}}", "sec:fetchCredRsp", "status", 1, "credential", hex,
 			 "enroleeID", reg.enrolee_id, "keyID", keid, "lifetime", (json_int_t)(exp - now),
-			 "expirationTime", ts, "SUID", suid);
+			 "expirationTime", ts, "SUID", suid, "networkAuthorized", net ? 1 : 0);
 	m2m_memzero(hex, sizeof(hex));
 	if (body == NULL)
 		return fetch_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "out of memory");
