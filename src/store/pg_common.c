@@ -105,6 +105,14 @@ static void scrub(const char *msg, const char *pw, char *out, size_t cap)
 	}
 }
 
+/* Server notices ("relation ... already exists, skipping") go to the log at debug level, never to
+ * stderr as libpq's default processor would (library code does not print). */
+static void notice_to_log(void *arg, const char *msg)
+{
+	(void)arg;
+	m2m_log(M2M_LOG_DEBUG, "PostgreSQL notice: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
 m2m_err m2mi_pg_connect(const char *uri, const m2mi_pg_cfg *cfg, PGconn **out)
 {
 	/* Our defaults come first; the URI (expanded from dbname, processed last) may override them. */
@@ -130,6 +138,7 @@ m2m_err m2mi_pg_connect(const char *uri, const m2mi_pg_cfg *cfg, PGconn **out)
 		PQfinish(c);
 		return cfg->err;
 	}
+	(void)PQsetNoticeProcessor(c, notice_to_log, NULL);
 	if (m2mi_pg_exec(c, cfg, cfg->sync_full ? "SET synchronous_commit = on" : "SET synchronous_commit = off") !=
 	    M2M_OK) {
 		PQfinish(c);

@@ -6,7 +6,8 @@
  * refused with M2M_E_RESSTORE_SCHEMA); a connection lost inside a transaction fails the request
  * cleanly with nothing written and the next transaction reconnects; a write transaction locks
  * the parent it read, so a second instance reading it waits and then sees the committed counter
- * (TS-0004 clause 7.4.6.2.1 currentNrOfInstances); store-sync maps to synchronous_commit.
+ * (TS-0004 clause 7.4.6.2.1 currentNrOfInstances), and a lock held too long fails the request
+ * instead of blocking it without bound; store-sync maps to synchronous_commit.
  */
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -169,6 +170,35 @@ static void test_parent_locked(void **state)
 	m2m_resstore_free(s);
 }
 
+/* A row another instance holds longer than lock_timeout: the read fails cleanly (5000 at the
+ * CSE) instead of waiting without bound, and the handle is usable afterwards. */
+static void test_lock_wait_bounded(void **state)
+{
+	PGconn *other = PQconnectdb(uri());
+	m2m_resstore *s = NULL;
+	m2m_res r = {0};
+	PGresult *res;
+
+	(void)state;
+	assert_int_equal(m2m_resstore_open(uri(), &s), M2M_OK);
+	assert_int_equal(m2m_resstore_begin(s, true), M2M_OK);
+	assert_int_equal(put(s, "held", NULL, "held", "{}"), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(s), M2M_OK);
+	assert_int_equal(PQstatus(other), CONNECTION_OK);
+	res = PQexec(other, "BEGIN; SELECT 1 FROM res WHERE ri = 'held' FOR UPDATE");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	assert_int_equal(m2m_resstore_begin(s, true), M2M_OK);
+	assert_int_equal(m2m_resstore_get(s, "held", &r), M2M_E_RESSTORE); /* lock_timeout */
+	m2m_resstore_rollback(s);
+	PQfinish(other); /* its transaction ends with it */
+	assert_int_equal(m2m_resstore_begin(s, true), M2M_OK);
+	assert_int_equal(m2m_resstore_get(s, "held", &r), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(s), M2M_OK);
+	m2m_res_clear(&r);
+	m2m_resstore_free(s);
+}
+
 static void test_sync(void **state)
 {
 	m2m_resstore_opts full = {.sync = M2M_RESSTORE_SYNC_FULL};
@@ -192,6 +222,7 @@ int main(void)
 		cmocka_unit_test_setup(test_migrations, fresh),
 		cmocka_unit_test_setup(test_connection_lost, fresh),
 		cmocka_unit_test_setup(test_parent_locked, fresh),
+		cmocka_unit_test_setup(test_lock_wait_bounded, fresh),
 		cmocka_unit_test_setup(test_sync, fresh),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
