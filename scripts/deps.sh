@@ -30,6 +30,8 @@ PACKAGES=(
   libcjose-dev
   # ESData (TS-0003 clause 8.5): JWE/JWS JSON Serialization and ECDH-ES+A*KW, which cjose lacks
   libjose-dev
+  # the PostgreSQL store backend (libpq) and the real server its tests start (initdb + pg_ctl)
+  libpq-dev postgresql
   # independent peers for the tests: a JOSE implementation and a CBOR codec that are not ours
   python3-jwcrypto python3-cbor2
 )

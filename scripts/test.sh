@@ -4,7 +4,10 @@
 #   1. style checks (file size, SPDX headers, banned functions, exported symbols)
 #   2. Release build with GCC and -Werror, library and binary only: a packager's build must
 #      stay warning-free (warnings-as-errors is for developer/CI builds, CMakeLists.txt M2M_WERROR)
-#   3. developer build (RelWithDebInfo, -Werror): cmocka unit tests + pytest system tests (ctest)
+#   3. developer build (RelWithDebInfo, -Werror): cmocka unit tests + pytest system tests (ctest);
+#      ctest includes the PostgreSQL pass (label pg): the resource store unit tests against a real
+#      server (unit.test_resstore.pg, unit.test_resstore_pg.pg) and the CSE resource-path system
+#      tests with the store on PostgreSQL (system.pytest.pg, M2MSEC_TEST_STORE=pg)
 #   4. ASan+UBSan build (clang-14): the unit tests and the system tests again
 #   5. libFuzzer harnesses, each for FUZZ_CI_SECONDS (default 10) over its seed corpus
 # Builds are quiet (output in <dir>/build.log, shown when a build fails). After each stage the

@@ -22,6 +22,7 @@
 #include "m2msec/http.h"
 #include "m2msec/log.h"
 #include "m2msec/mqttclient.h"
+#include "store/pg_common.h"
 
 struct cse_ctx;
 
@@ -227,7 +228,10 @@ int cli_cse_main(int argc, char **argv)
 	cse_mef_gate(mef, maf ? maf->rk : NULL); /* the security profile's SUIDs gate SUID 32 too */
 	rc = CLI_FAIL;
 	if ((r = m2m_cse_new(&cfg, &cse)) != M2M_OK) {
-		rc = svc_errorf(&s, "store", cfg.store, m2m_strerror(r), cli_exit_code(r));
+		char shown[256]; /* a postgresql:// URI is shown without its password */
+
+		m2mi_pg_redact(cfg.store, shown, sizeof(shown));
+		rc = svc_errorf(&s, "store", shown, m2m_strerror(r), cli_exit_code(r));
 		goto out;
 	}
 	if ((rc = cse_mef_profile_start(&s, mef, cse, &cfg)) != CLI_OK ||

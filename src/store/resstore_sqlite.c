@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 
-#include "m2msec/resstore.h"
 #include "store/credstore_file.h"
+#include "store/resstore_backend.h"
 #include "store/sqlite_common.h"
 #include "store/sqlite_gate.h"
 
@@ -133,7 +133,7 @@ typedef struct rs_conn {
  * turns at writing, every write transaction started cold (about three times the page reads of
  * a warm one, measured). db and st always name the connection in use.
  */
-struct m2m_resstore {
+struct rs_sq {
 	sqlite3 *db;            /* own.db, or writer->db inside a write transaction */
 	sqlite3_stmt **st;      /* the statements of that connection */
 	rs_conn own;
@@ -142,29 +142,7 @@ struct m2m_resstore {
 	bool gated;             /* this handle holds the gate (an open write transaction) */
 };
 
-void m2m_res_clear(m2m_res *r)
-{
-	if (r == NULL)
-		return;
-	free(r->ri);
-	free(r->pi);
-	free(r->rn);
-	free(r->path);
-	free(r->cr);
-	free(r->acpi);
-	free(r->lbl);
-	free(r->body);
-	memset(r, 0, sizeof(*r));
-}
-
-void m2m_res_free_list(m2m_res *v, size_t n)
-{
-	if (v == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		m2m_res_clear(&v[i]);
-	free(v);
-}
+typedef struct rs_sq rs_sq;
 
 static m2m_err sq_err(int rc)
 {
@@ -213,11 +191,6 @@ static m2m_err prepare_file(const char *path, struct stat *st)
 	m2m_err r = m2mi_credstore_file_create(path, st);
 
 	return r == M2M_E_EXISTS ? m2mi_credstore_file_check(path, st) : r;
-}
-
-m2m_err m2m_resstore_open(const char *path, m2m_resstore **out)
-{
-	return m2m_resstore_open_opts(path, NULL, out);
 }
 
 static void conn_close(rs_conn *c)
@@ -282,10 +255,13 @@ static m2m_err writer_make(void *arg, void **obj)
 	return M2M_OK;
 }
 
-m2m_err m2m_resstore_open_opts(const char *path, const m2m_resstore_opts *opts, m2m_resstore **out)
+static void sq_close(void *be);
+static void sq_rollback(void *be);
+
+static m2m_err sq_open(const char *path, const m2m_resstore_opts *opts, void **out)
 {
 	struct writer_arg wa = {.path = path, .sync = opts != NULL ? opts->sync : M2M_RESSTORE_SYNC_NORMAL};
-	m2m_resstore *s = NULL;
+	rs_sq *s = NULL;
 	struct stat st;
 	void *w = NULL;
 	m2m_err r = M2M_E_INVAL;
@@ -314,22 +290,26 @@ m2m_err m2m_resstore_open_opts(const char *path, const m2m_resstore_opts *opts, 
 	*out = s;
 	s = NULL;
 out:
-	m2m_resstore_free(s);
+	sq_close(s);
 	return r;
 }
 
-void m2m_resstore_free(m2m_resstore *s)
+static void sq_close(void *be)
 {
+	rs_sq *s = be;
+
 	if (s == NULL)
 		return;
-	m2m_resstore_rollback(s); /* an open write transaction gives its gate back */
+	sq_rollback(s); /* an open write transaction gives its gate back */
 	conn_close(&s->own);
 	m2mi_sqlite_gate_put(s->gate); /* the last handle's put closes the write connection */
 	free(s);
 }
 
-m2m_err m2m_resstore_sync_in_effect(m2m_resstore *s, m2m_resstore_sync *out)
+static m2m_err sq_sync_in_effect(void *be, m2m_resstore_sync *out)
 {
+	rs_sq *s = be;
+
 	int64_t level = -1;
 	m2m_err r;
 
@@ -351,7 +331,7 @@ m2m_err m2m_resstore_sync_in_effect(m2m_resstore *s, m2m_resstore_sync *out)
 
 /* The transaction is over (committed, rolled back or never begun): back to the own
  * connection, and give the gate back. */
-static void gate_leave(m2m_resstore *s)
+static void gate_leave(rs_sq *s)
 {
 	if (s->gated) {
 		s->db = s->own.db;
@@ -361,8 +341,10 @@ static void gate_leave(m2m_resstore *s)
 	}
 }
 
-m2m_err m2m_resstore_begin(m2m_resstore *s, bool write)
+static m2m_err sq_begin(void *be, bool write)
 {
+	rs_sq *s = be;
+
 	m2m_err r;
 
 	if (s == NULL)
@@ -386,20 +368,24 @@ m2m_err m2m_resstore_begin(m2m_resstore *s, bool write)
 	return r;
 }
 
-m2m_err m2m_resstore_commit(m2m_resstore *s)
+static m2m_err sq_commit(void *be)
 {
+	rs_sq *s = be;
+
 	m2m_err r;
 
 	if (s == NULL)
 		return M2M_E_INVAL;
 	if ((r = step_done(s->st[ST_COMMIT])) != M2M_OK)
-		m2m_resstore_rollback(s);
+		sq_rollback(s);
 	gate_leave(s);
 	return r;
 }
 
-void m2m_resstore_rollback(m2m_resstore *s)
+static void sq_rollback(void *be)
 {
+	rs_sq *s = be;
+
 	if (s == NULL)
 		return;
 	if (s->db != NULL && s->st != NULL && s->st[ST_ROLLBACK] != NULL && !sqlite3_get_autocommit(s->db))
@@ -409,25 +395,31 @@ void m2m_resstore_rollback(m2m_resstore *s)
 
 /* One named savepoint level is enough: each request of a batch marks, then releases or rolls
  * back, before the next one starts. Text statements: parsed per call, microseconds. */
-static m2m_err savepoint_exec(m2m_resstore *s, const char *sql)
+static m2m_err savepoint_exec(rs_sq *s, const char *sql)
 {
 	if (s == NULL || !s->gated || sqlite3_get_autocommit(s->db))
 		return M2M_E_RESSTORE;
 	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? M2M_OK : M2M_E_RESSTORE;
 }
 
-m2m_err m2m_resstore_savepoint(m2m_resstore *s)
+static m2m_err sq_savepoint(void *be)
 {
+	rs_sq *s = be;
+
 	return savepoint_exec(s, "SAVEPOINT rq");
 }
 
-m2m_err m2m_resstore_savepoint_release(m2m_resstore *s)
+static m2m_err sq_savepoint_release(void *be)
 {
+	rs_sq *s = be;
+
 	return savepoint_exec(s, "RELEASE rq");
 }
 
-m2m_err m2m_resstore_savepoint_rollback(m2m_resstore *s)
+static m2m_err sq_savepoint_rollback(void *be)
 {
+	rs_sq *s = be;
+
 	m2m_err r = savepoint_exec(s, "ROLLBACK TO rq");
 
 	return r == M2M_OK ? savepoint_exec(s, "RELEASE rq") : r;
@@ -498,7 +490,7 @@ static m2m_err one_row(sqlite3_stmt *st, m2m_res *out)
 	return r;
 }
 
-static m2m_err get_by(m2m_resstore *s, int which, const char *key, m2m_res *out)
+static m2m_err get_by(rs_sq *s, int which, const char *key, m2m_res *out)
 {
 	if (s == NULL || key == NULL || out == NULL)
 		return M2M_E_INVAL;
@@ -507,24 +499,16 @@ static m2m_err get_by(m2m_resstore *s, int which, const char *key, m2m_res *out)
 	return one_row(s->st[which], out);
 }
 
-m2m_err m2m_resstore_get(m2m_resstore *s, const char *ri, m2m_res *out)
+static m2m_err sq_get(void *be, const char *key, bool by_path, m2m_res *out)
 {
-	return get_by(s, ST_GET, ri, out);
+	return get_by(be, by_path ? ST_GET_PATH : ST_GET, key, out);
 }
 
-m2m_err m2m_resstore_get_path(m2m_resstore *s, const char *path, m2m_res *out)
-{
-	return get_by(s, ST_GET_PATH, path, out);
-}
-
-m2m_err m2m_resstore_version(m2m_resstore *s, const char *ri, int *ty, int64_t *ver)
-{
-	return m2m_resstore_ident(s, ri, false, ty, ver, NULL, 0, NULL);
-}
-
-m2m_err m2m_resstore_ident(m2m_resstore *s, const char *id, bool by_path, int *ty, int64_t *ver, char *ri,
+static m2m_err sq_ident(void *be, const char *id, bool by_path, int *ty, int64_t *ver, char *ri,
 			   size_t cap, char et[M2M_RES_TIME_LEN])
 {
+	rs_sq *s = be;
+
 	sqlite3_stmt *st;
 	const unsigned char *t;
 	m2m_err r = M2M_OK;
@@ -553,8 +537,10 @@ m2m_err m2m_resstore_ident(m2m_resstore *s, const char *id, bool by_path, int *t
 	return r;
 }
 
-m2m_err m2m_resstore_edge(m2m_resstore *s, const char *pi, int ty, bool newest, m2m_res *out)
+static m2m_err sq_edge(void *be, const char *pi, int ty, bool newest, m2m_res *out)
 {
+	rs_sq *s = be;
+
 	sqlite3_stmt *st;
 
 	if (s == NULL || pi == NULL || out == NULL)
@@ -606,8 +592,10 @@ static m2m_err collect(sqlite3_stmt *st, m2m_res **out, size_t *n)
 	return M2M_OK;
 }
 
-m2m_err m2m_resstore_children(m2m_resstore *s, const char *pi, int ty, size_t max, m2m_res **out, size_t *n)
+static m2m_err sq_children(void *be, const char *pi, int ty, size_t max, m2m_res **out, size_t *n)
 {
+	rs_sq *s = be;
+
 	sqlite3_stmt *st;
 
 	if (out != NULL)
@@ -626,8 +614,10 @@ m2m_err m2m_resstore_children(m2m_resstore *s, const char *pi, int ty, size_t ma
 	return collect(st, out, n);
 }
 
-m2m_err m2m_resstore_descendants(m2m_resstore *s, const char *path, size_t max, m2m_res **out, size_t *n)
+static m2m_err sq_descendants(void *be, const char *path, size_t max, m2m_res **out, size_t *n)
 {
+	rs_sq *s = be;
+
 	if (out != NULL)
 		*out = NULL;
 	if (n != NULL)
@@ -639,8 +629,10 @@ m2m_err m2m_resstore_descendants(m2m_resstore *s, const char *path, size_t max, 
 	return collect(s->st[ST_DESC], out, n);
 }
 
-m2m_err m2m_resstore_child_expires_after(m2m_resstore *s, const char *pi, const char *et, bool *found)
+static m2m_err sq_child_expires_after(void *be, const char *pi, const char *et, bool *found)
 {
+	rs_sq *s = be;
+
 	sqlite3_stmt *st;
 	int rc;
 
@@ -658,8 +650,10 @@ m2m_err m2m_resstore_child_expires_after(m2m_resstore *s, const char *pi, const 
 
 /* ---- writing ------------------------------------------------------------------------------ */
 
-m2m_err m2m_resstore_insert(m2m_resstore *s, m2m_res *r)
+static m2m_err sq_insert(void *be, m2m_res *r)
 {
+	rs_sq *s = be;
+
 	sqlite3_stmt *st;
 	m2m_err e;
 
@@ -685,8 +679,10 @@ m2m_err m2m_resstore_insert(m2m_resstore *s, m2m_res *r)
 	return e;
 }
 
-m2m_err m2m_resstore_update(m2m_resstore *s, const m2m_res *r)
+static m2m_err sq_update(void *be, const m2m_res *r)
 {
+	rs_sq *s = be;
+
 	sqlite3_stmt *st;
 	m2m_err e;
 
@@ -706,8 +702,10 @@ m2m_err m2m_resstore_update(m2m_resstore *s, const m2m_res *r)
 	return e;
 }
 
-m2m_err m2m_resstore_delete(m2m_resstore *s, const char *path, size_t *n)
+static m2m_err sq_delete(void *be, const char *path, size_t *n)
 {
+	rs_sq *s = be;
+
 	m2m_err r;
 
 	if (n != NULL)
@@ -726,9 +724,11 @@ m2m_err m2m_resstore_delete(m2m_resstore *s, const char *path, size_t *n)
 
 /* ---- group member index ------------------------------------------------------------------- */
 
-m2m_err m2m_resstore_grp_members_set(m2m_resstore *s, const char *grp_ri, const char *const *mid,
+static m2m_err sq_grp_members_set(void *be, const char *grp_ri, const char *const *mid,
 				     const char *const *member_ri, size_t n)
 {
+	rs_sq *s = be;
+
 	m2m_err r;
 
 	if (s == NULL || grp_ri == NULL || (n > 0 && (mid == NULL || member_ri == NULL)))
@@ -746,19 +746,10 @@ m2m_err m2m_resstore_grp_members_set(m2m_resstore *s, const char *grp_ri, const 
 	return r;
 }
 
-void m2m_grp_refs_free(m2m_grp_ref *v, size_t n)
+static m2m_err sq_grp_refs(void *be, const char *path, m2m_grp_ref **out, size_t *n)
 {
-	if (v == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].grp_ri);
-		free(v[i].mid);
-	}
-	free(v);
-}
+	rs_sq *s = be;
 
-m2m_err m2m_resstore_grp_refs(m2m_resstore *s, const char *path, m2m_grp_ref **out, size_t *n)
-{
 	sqlite3_stmt *st;
 	m2m_grp_ref *v = NULL;
 	size_t k = 0, cap = 0;
@@ -826,9 +817,11 @@ static void row_borrow(sqlite3_stmt *st, m2m_res *r)
 		*text[i] = (char *)sqlite3_column_text(st, text_col[i]);
 }
 
-m2m_err m2m_resstore_scan(m2m_resstore *s, const char *path, size_t skip, size_t max, bool with_body,
+static m2m_err sq_scan(void *be, const char *path, size_t skip, size_t max, bool with_body,
 			  m2m_resstore_scan_cb cb, void *ctx, size_t *visited)
 {
+	rs_sq *s = be;
+
 	sqlite3_stmt *st;
 	rs_conn *cn;
 	m2m_err r = M2M_OK;
@@ -867,3 +860,28 @@ m2m_err m2m_resstore_scan(m2m_resstore *s, const char *path, size_t skip, size_t
 	sqlite3_clear_bindings(st);
 	return r;
 }
+
+const m2mi_resstore_ops m2mi_resstore_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.sync_in_effect = sq_sync_in_effect,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.savepoint_release = sq_savepoint_release,
+	.savepoint_rollback = sq_savepoint_rollback,
+	.get = sq_get,
+	.ident = sq_ident,
+	.edge = sq_edge,
+	.insert = sq_insert,
+	.update = sq_update,
+	.remove = sq_delete,
+	.grp_members_set = sq_grp_members_set,
+	.grp_refs = sq_grp_refs,
+	.children = sq_children,
+	.descendants = sq_descendants,
+	.child_expires_after = sq_child_expires_after,
+	.scan = sq_scan,
+};

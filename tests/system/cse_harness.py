@@ -14,6 +14,8 @@ import time
 import requests
 from requests.adapters import HTTPAdapter
 
+import pg_harness
+
 SP = "sp.example.com"
 CSE_HOST = "id-in." + SP
 
@@ -91,6 +93,25 @@ class Reply:
         return "Reply(%d, rsc=%s, %s)" % (self.status, self.rsc, self.body[:200])
 
 
+_PG = None
+_PG_DBS = 0
+
+
+def store_location(tmp_dir):
+    """The `store` of a CSE started by the tests: a SQLite file in its directory, or — with
+    M2MSEC_TEST_STORE=pg (the PostgreSQL pass of scripts/test.sh) — a fresh database of the one
+    PostgreSQL server of this test session (tests/system/pg_harness.py, stopped at exit)."""
+    global _PG, _PG_DBS
+    if os.environ.get("M2MSEC_TEST_STORE", "sqlite") != "pg":
+        return os.path.join(tmp_dir, "cse.db")
+    if _PG is None:
+        import atexit
+        _PG = pg_harness.PgServer().init().start()
+        atexit.register(_PG.teardown)
+    _PG_DBS += 1
+    return _PG.create_db("cse%d" % _PG_DBS)
+
+
 class Cse:
     def __init__(self, bin_path, tmp):
         self.bin, self.dir = bin_path, str(tmp)
@@ -98,6 +119,7 @@ class Cse:
         self.port = free_port()
         self.http_port = free_port()
         self.proc = None
+        self.store = store_location(self.dir)
         self.psks = {}  # identity -> (hex key, bound)
         self.log = os.path.join(self.dir, "cse.log")
 
@@ -134,7 +156,7 @@ class Cse:
                "cert = %s\nkey = %s\ntrust-anchors = %s\npsk-file = %s\nthreads = 2\n"
                "log-file = %s\nlog-level = debug\n%s") % (
             getattr(self, "cse_id", "/id-in"), getattr(self, "cse_name", "cse-in"),
-            getattr(self, "sp_id", SP), self.path("cse.db"), self.port, self.http_port, self.path("server.crt"),
+            getattr(self, "sp_id", SP), self.store, self.port, self.http_port, self.path("server.crt"),
             self.path("server.key"), self.path("ca/ca.crt"), self.path("psk.txt"), self.log, extra)
         with open(self.path("cse.ini"), "w") as f:
             f.write(ini)

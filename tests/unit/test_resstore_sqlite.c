@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the unit tests of store/resstore_sqlite.c: file mode 0600 and refusal
- * of an open file, schema version, insert/lookup by ri and path, uniqueness (ri, path, pi+rn),
- * children and subtree ranges, oldest/newest, update, subtree delete, rollback and persistence;
- * the write path: writers of this process queue on the file's writer gate (never in SQLite's
- * sleeping busy handler) while readers go on, every write of concurrent writers lands, and the
+ * of an open file, schema version; the write path: writers of this process queue on the file's
+ * writer gate (never in SQLite's sleeping busy handler) while readers go on, every write of concurrent writers lands, and the
  * durability asked for (store-sync normal/full) is the PRAGMA synchronous in effect; the group
- * member index (schema 2) and the migration of a schema-1 store on open.
+ * member index (schema 2) built by the migration of a schema-1 store on open. The behaviour
+ * every backend shares (rows, uniqueness, ranges, rollback, scans) is tested once for both in
+ * test_resstore.c.
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -148,54 +148,6 @@ static int64_t count_rows(const char *file, const char *sql)
 	return n;
 }
 
-static void test_grp_index(void **state)
-{
-	sfx *x = *state;
-	const char *mid[] = {"x-a", "r/a/b", "r/c", "//far/id-x/q"};
-	const char *ris[] = {"a", "b", "c", NULL};
-	const char *mid2[] = {"r/a/b"}, *ris2[] = {"b"};
-	char buf[256];
-
-	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
-	assert_int_equal(put(x->s, "r", NULL, NULL, "r", 5, 0), M2M_OK);
-	assert_int_equal(put(x->s, "a", "r", "r", "a", 3, 0), M2M_OK);
-	assert_int_equal(put(x->s, "b", "a", "r/a", "b", 3, 0), M2M_OK);
-	assert_int_equal(put(x->s, "c", "r", "r", "c", 3, 0), M2M_OK);
-	assert_int_equal(put(x->s, "g", "r", "r", "g", 9, 0), M2M_OK);
-	assert_int_equal(put(x->s, "g2", "a", "r/a", "g2", 9, 0), M2M_OK);
-	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g", mid, ris, 4), M2M_OK);
-	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g2", mid2, ris2, 1), M2M_OK);
-	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g", mid, NULL, 4), M2M_E_INVAL);
-	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
-	assert_int_equal(m2m_resstore_begin(x->s, false), M2M_OK);
-	refs_of(x->s, "r/a", buf, sizeof(buf)); /* g2 is inside the subtree: not reported */
-	assert_string_equal(buf, "g:r/a/b;g:x-a;");
-	refs_of(x->s, "r/a/b", buf, sizeof(buf));
-	assert_string_equal(buf, "g:r/a/b;g2:r/a/b;");
-	refs_of(x->s, "r/c", buf, sizeof(buf));
-	assert_string_equal(buf, "g:r/c;");
-	refs_of(x->s, "r/g", buf, sizeof(buf));
-	assert_string_equal(buf, "");
-	m2m_resstore_rollback(x->s);
-	/* a subtree delete drops the rows of its members and of its groups */
-	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
-	assert_int_equal(m2m_resstore_delete(x->s, "r/a", NULL), M2M_OK);
-	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
-	assert_int_equal(count_rows(x->db, "SELECT count(*) FROM grp_member WHERE grp_ri = 'g2' OR member_ri IN ('a','b')"),
-			 0);
-	assert_int_equal(count_rows(x->db, "SELECT count(*) FROM grp_member"), 1);
-	/* members_set replaces; deleting the group drops its rows */
-	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
-	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g", NULL, NULL, 0), M2M_OK);
-	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
-	assert_int_equal(count_rows(x->db, "SELECT count(*) FROM grp_member"), 0);
-	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
-	assert_int_equal(m2m_resstore_grp_members_set(x->s, "g", mid, ris, 4), M2M_OK);
-	assert_int_equal(m2m_resstore_delete(x->s, "r/g", NULL), M2M_OK);
-	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
-	assert_int_equal(count_rows(x->db, "SELECT count(*) FROM grp_member"), 0);
-}
-
 /* A store written by schema 1 (no grp_member) is migrated when opened: the index is built from
  * the stored groups' mid (resourceID and structured forms), the version becomes 2. */
 static void test_schema_migration(void **state)
@@ -240,183 +192,6 @@ static void test_schema_migration(void **state)
 	assert_int_equal(m2m_resstore_open(old, &s), M2M_OK);
 	m2m_resstore_free(s);
 	assert_int_equal(count_rows(old, "SELECT count(*) FROM grp_member"), 2);
-}
-
-static void test_rows(void **state)
-{
-	sfx *x = *state;
-	m2m_res r = {0}, *v = NULL;
-	size_t n = 0;
-	int64_t ver = 0;
-	int ty = 0;
-	bool found = true;
-
-	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
-	assert_int_equal(put(x->s, "cb", NULL, NULL, "cb", 5, 0), M2M_OK);
-	assert_int_equal(put(x->s, "a1", "cb", "cb", "ae1", 2, 0), M2M_OK);
-	assert_int_equal(put(x->s, "a10", "cb", "cb", "ae10", 2, 0), M2M_OK);
-	assert_int_equal(put(x->s, "c1", "a1", "cb/ae1", "cnt", 3, 0), M2M_OK);
-	assert_int_equal(put(x->s, "i1", "c1", "cb/ae1/cnt", "i1", 4, 5), M2M_OK);
-	assert_int_equal(put(x->s, "i2", "c1", "cb/ae1/cnt", "i2", 4, 7), M2M_OK);
-	assert_int_equal(put(x->s, "s1", "c1", "cb/ae1/cnt", "s1", 23, 0), M2M_OK);
-	assert_int_equal(put(x->s, "c9", "a10", "cb/ae10", "cnt", 3, 0), M2M_OK);
-	/* uniqueness */
-	assert_int_equal(put(x->s, "i1", "c1", "cb/ae1/cnt", "other", 4, 0), M2M_E_EXISTS);
-	assert_int_equal(put(x->s, "zz", "c1", "cb/ae1/cnt", "i1", 4, 0), M2M_E_EXISTS);
-	/* lookups */
-	assert_int_equal(m2m_resstore_get_path(x->s, "cb/ae1/cnt/i2", &r), M2M_OK);
-	assert_string_equal(r.ri, "i2");
-	assert_int_equal(r.size, 7);
-	assert_true(r.seq > 0);
-	m2m_res_clear(&r);
-	assert_int_equal(m2m_resstore_get(x->s, "nope", &r), M2M_E_NOT_FOUND);
-	assert_int_equal(m2m_resstore_version(x->s, "c1", &ty, &ver), M2M_OK);
-	assert_int_equal(ty, 3);
-	assert_int_equal(ver, 1);
-	assert_int_equal(m2m_resstore_version(x->s, "nope", &ty, &ver), M2M_E_NOT_FOUND);
-	/* oldest / newest instance */
-	assert_int_equal(m2m_resstore_edge(x->s, "c1", 4, false, &r), M2M_OK);
-	assert_string_equal(r.ri, "i1");
-	m2m_res_clear(&r);
-	assert_int_equal(m2m_resstore_edge(x->s, "c1", 4, true, &r), M2M_OK);
-	assert_string_equal(r.ri, "i2");
-	m2m_res_clear(&r);
-	assert_int_equal(m2m_resstore_edge(x->s, "a1", 4, true, &r), M2M_E_NOT_FOUND);
-	/* children: all, by type, limited */
-	assert_int_equal(m2m_resstore_children(x->s, "c1", 0, 100, &v, &n), M2M_OK);
-	assert_int_equal(n, 3);
-	assert_string_equal(v[0].ri, "i1");
-	assert_string_equal(v[2].ri, "s1");
-	assert_string_equal(v[0].body, "{}");
-	m2m_res_free_list(v, n);
-	assert_int_equal(m2m_resstore_children(x->s, "c1", 23, 100, &v, &n), M2M_OK);
-	assert_int_equal(n, 1);
-	m2m_res_free_list(v, n);
-	assert_int_equal(m2m_resstore_children(x->s, "c1", 0, 1, &v, &n), M2M_OK);
-	assert_int_equal(n, 1);
-	m2m_res_free_list(v, n);
-	assert_int_equal(m2m_resstore_children(x->s, "i1", 0, 10, &v, &n), M2M_OK);
-	assert_int_equal(n, 0);
-	assert_null(v);
-	/* descendants of cb/ae1 do not include cb/ae10 */
-	assert_int_equal(m2m_resstore_descendants(x->s, "cb/ae1", 100, &v, &n), M2M_OK);
-	assert_int_equal(n, 4);
-	for (size_t i = 0; i < n; i++) {
-		assert_int_equal(strncmp(v[i].path, "cb/ae1/", 7), 0);
-		assert_null(v[i].body);
-	}
-	m2m_res_free_list(v, n);
-	/* expiry of children */
-	assert_int_equal(m2m_resstore_child_expires_after(x->s, "c1", "20240601T000000", &found), M2M_OK);
-	assert_true(found);
-	assert_int_equal(m2m_resstore_child_expires_after(x->s, "c1", "20250101T000000", &found), M2M_OK);
-	assert_false(found);
-	/* update */
-	assert_int_equal(m2m_resstore_get(x->s, "c1", &r), M2M_OK);
-	free(r.body);
-	r.body = strdup("{\"x\":1}");
-	r.ver = 2;
-	snprintf(r.lt, sizeof(r.lt), "20240202T000000");
-	assert_int_equal(m2m_resstore_update(x->s, &r), M2M_OK);
-	m2m_res_clear(&r);
-	assert_int_equal(m2m_resstore_get(x->s, "c1", &r), M2M_OK);
-	assert_string_equal(r.body, "{\"x\":1}");
-	assert_string_equal(r.lt, "20240202T000000");
-	assert_int_equal(r.ver, 2);
-	free(r.ri);
-	r.ri = strdup("gone");
-	assert_int_equal(m2m_resstore_update(x->s, &r), M2M_E_NOT_FOUND);
-	m2m_res_clear(&r);
-	/* subtree delete */
-	assert_int_equal(m2m_resstore_delete(x->s, "cb/ae1", &n), M2M_OK);
-	assert_int_equal(n, 5);
-	assert_int_equal(m2m_resstore_get(x->s, "a10", &r), M2M_OK);
-	m2m_res_clear(&r);
-	assert_int_equal(m2m_resstore_get(x->s, "c9", &r), M2M_OK);
-	m2m_res_clear(&r);
-	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
-}
-
-static void test_rollback(void **state)
-{
-	sfx *x = *state;
-	m2m_res r = {0};
-
-	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
-	assert_int_equal(put(x->s, "t", NULL, NULL, "t", 5, 0), M2M_OK);
-	m2m_resstore_rollback(x->s);
-	m2m_resstore_rollback(x->s); /* no transaction: no-op */
-	assert_int_equal(m2m_resstore_get(x->s, "t", &r), M2M_E_NOT_FOUND);
-	/* a read transaction sees committed rows only */
-	assert_int_equal(m2m_resstore_begin(x->s, false), M2M_OK);
-	assert_int_equal(m2m_resstore_get(x->s, "t", &r), M2M_E_NOT_FOUND);
-	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
-	assert_int_equal(m2m_resstore_begin(NULL, true), M2M_E_INVAL);
-	assert_int_equal(m2m_resstore_insert(x->s, &r), M2M_E_INVAL);
-}
-
-/* Collects the paths a scan visits; stops after stop_after rows (0 = never). */
-typedef struct seen {
-	char paths[16][64];
-	size_t n, stop_after;
-	bool body;
-} seen;
-
-static int collect_cb(void *ctx, const m2m_res *r)
-{
-	seen *v = ctx;
-
-	if (v->n < 16)
-		snprintf(v->paths[v->n], sizeof(v->paths[0]), "%s", r->path);
-	v->body = r->body != NULL;
-	v->n++;
-	return v->stop_after != 0 && v->n >= v->stop_after;
-}
-
-/* m2m_resstore_scan: descendants in path order (parent first), windowed by skip/max, borrowed
- * rows with or without bodies, stopped by the callback (discovery's bounded work). */
-static void test_scan(void **state)
-{
-	sfx *x = *state;
-	seen v;
-	size_t visited = 0;
-
-	assert_int_equal(m2m_resstore_begin(x->s, true), M2M_OK);
-	assert_int_equal(put(x->s, "cb", NULL, NULL, "cb", 5, 0), M2M_OK);
-	assert_int_equal(put(x->s, "a2", "cb", "cb", "ae2", 2, 0), M2M_OK);
-	assert_int_equal(put(x->s, "a1", "cb", "cb", "ae1", 2, 0), M2M_OK);
-	assert_int_equal(put(x->s, "c1", "a1", "cb/ae1", "cnt", 3, 0), M2M_OK);
-	assert_int_equal(put(x->s, "a1x", "cb", "cb", "ae1-x", 2, 0), M2M_OK);
-	assert_int_equal(put(x->s, "i1", "c1", "cb/ae1/cnt", "i1", 4, 5), M2M_OK);
-	assert_int_equal(m2m_resstore_commit(x->s), M2M_OK);
-	memset(&v, 0, sizeof(v));
-	assert_int_equal(m2m_resstore_scan(x->s, "cb", 0, 100, false, collect_cb, &v, &visited), M2M_OK);
-	assert_int_equal(visited, 5);
-	assert_int_equal(v.n, 5);
-	assert_false(v.body);
-	assert_string_equal(v.paths[0], "cb/ae1");
-	assert_string_equal(v.paths[1], "cb/ae1-x"); /* path order, not creation order */
-	assert_string_equal(v.paths[2], "cb/ae1/cnt");
-	assert_string_equal(v.paths[3], "cb/ae1/cnt/i1");
-	assert_string_equal(v.paths[4], "cb/ae2");
-	/* a window: skip 2, at most 2 */
-	memset(&v, 0, sizeof(v));
-	assert_int_equal(m2m_resstore_scan(x->s, "cb", 2, 2, true, collect_cb, &v, &visited), M2M_OK);
-	assert_int_equal(visited, 2);
-	assert_true(v.body);
-	assert_string_equal(v.paths[0], "cb/ae1/cnt");
-	assert_string_equal(v.paths[1], "cb/ae1/cnt/i1");
-	/* the subtree of cb/ae1 excludes cb/ae1-x; the callback stops the scan */
-	memset(&v, 0, sizeof(v));
-	v.stop_after = 1;
-	assert_int_equal(m2m_resstore_scan(x->s, "cb/ae1", 0, 100, false, collect_cb, &v, &visited), M2M_OK);
-	assert_int_equal(visited, 1);
-	assert_string_equal(v.paths[0], "cb/ae1/cnt");
-	memset(&v, 0, sizeof(v));
-	assert_int_equal(m2m_resstore_scan(x->s, "cb/ae2", 0, 100, false, collect_cb, &v, &visited), M2M_OK);
-	assert_int_equal(visited, 0);
-	assert_int_equal(m2m_resstore_scan(x->s, NULL, 0, 1, false, collect_cb, &v, &visited), M2M_E_INVAL);
-	assert_int_equal(m2m_resstore_scan(x->s, "cb", 0, 1, false, NULL, &v, &visited), M2M_E_INVAL);
 }
 
 /* The writer gate of the store file x->db (one extra reference; put it back). */
@@ -618,11 +393,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_file_mode_and_reopen, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, s_setup, s_teardown),
-		cmocka_unit_test_setup_teardown(test_rows, s_setup, s_teardown),
-		cmocka_unit_test_setup_teardown(test_grp_index, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_schema_migration, s_setup, s_teardown),
-		cmocka_unit_test_setup_teardown(test_rollback, s_setup, s_teardown),
-		cmocka_unit_test_setup_teardown(test_scan, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_queues_on_gate, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_gate_given_back, s_setup, s_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, s_setup, s_teardown),
