@@ -91,6 +91,13 @@ static m2m_err store_resolve(void *ctx, const char *identity, int64_t now, m2m_k
 	m2m_err r;
 
 	*key = NULL;
+	{ /* a B-TID (TS 33.222) is no credential-store identifier: the NAF's resolver decides */
+		uint8_t rnd[M2M_KDF_GBA_RAND_LEN];
+		bool btid = m2m_gba_btid_parse(identity, rnd, NULL, 0) == M2M_OK;
+		m2m_memzero(rnd, sizeof(rnd));
+		if (btid)
+			return M2M_E_NOT_FOUND;
+	}
 	pthread_mutex_lock(&tls->store_lock);
 	r = m2m_credstore_lookup_key(tls->store, identity, M2M_CRED_KIND_KPSA, now, &k);
 	if (r == M2M_OK)
