@@ -28,6 +28,8 @@ RAND/AUTN, SQN out of range -> AUTS -> resynchronised, 0644 hss-file, 11 malform
       lifetime (bsf-cache-seconds far longer): the handshake fails
   Z14 wrong key with the right B-TID: handshake fails
   Z15 spoofed From on the B-TID association: 4106
+  Z16 a GBA_ME subscriber's B-TID at a GBA_U NAF (gba-naf-key = ks-int-naf): 4103, handshake fails
+  Z17 Ks_NAF presented to a GBA_U NAF that uses Ks_int_NAF: handshake fails
 """
 import json
 import os
@@ -50,7 +52,7 @@ def keys():
 
 
 class GbaWorld(World):
-    def __init__(self, m2msec_bin, tmp, lifetime=3600, cache=1):
+    def __init__(self, m2msec_bin, tmp, lifetime=3600, cache=1, naf_key="ks-naf"):
         from cse_harness import free_port
         self.bsf_port = free_port()
         self.lifetime = lifetime
@@ -61,9 +63,9 @@ class GbaWorld(World):
         os.chmod(hss, 0o600)
         self.c.issue("dev", "cgba9." + SP)  # another CSE (//sp.example.com/cgba9), not authorised
         self.cse_extra = ("bsf-url = https://127.0.0.1:%d\nbsf-ca = %s\nbsf-cert = %s\nbsf-key = %s\n"
-                          "bsf-name = %s\nbsf-cache-seconds = %d\n" % (
+                          "bsf-name = %s\nbsf-cache-seconds = %d\ngba-naf-key = %s\n" % (
                               self.mef_port, self.c.path("ca/ca.crt"), self.c.path("server.crt"),
-                              self.c.path("server.key"), FQDN, cache))
+                              self.c.path("server.key"), FQDN, cache, naf_key))
 
     def secret(self, hexval):
         self.n += 1
@@ -79,10 +81,10 @@ class GbaWorld(World):
         assert r.returncode == 0, r.stderr
         return r
 
-    def enrol_gba(self, impi, k, opc, out, naf=NAF):
+    def enrol_gba(self, impi, k, opc, out, naf=NAF, kind="ks-naf"):
         r = self.m2m("enrol", "--gba", "--bsf", "127.0.0.1:%d" % self.bsf_port, "--bsf-fqdn", FQDN, "--bsf-ca",
                      self.c.path("ca/ca.crt"), "--impi", impi, "--k-file", self.secret(k.hex()), "--opc-file",
-                     self.secret(opc.hex()), "--naf-fqdn", naf, "--out", out)
+                     self.secret(opc.hex()), "--naf-fqdn", naf, "--naf-key", kind, "--out", out)
         assert r.returncode == 0, r.stderr
         with open(os.path.join(out, "btid")) as f:
             btid = f.read().strip()
@@ -257,5 +259,38 @@ def test_expired_bootstrap_refused_on_zn_and_at_the_naf(m2msec_bin, tmp_path):
         assert rsc(r) == 4103 and body(r)["sec:gbaNafKeyRsp"]["errorString"] == "bootstrap expired", r
         # the CSE's cached key (bsf-cache-seconds = 3600) is past the bootstrap's lifetime: not used
         assert w.cse_psk(btid, psk, "GET", "/cse-in", "Cgba6") is None
+    finally:
+        w.stop()
+
+
+def test_gba_u_cse_uses_ks_int_naf(m2msec_bin, tmp_path):
+    """gba-naf-key = ks-int-naf (GBA_U, the client in the UICC, TS-0003 8.3.2.3): a GBA_U subscriber's
+    device with Ks_int_NAF registers; Z16 a GBA_ME subscriber's B-TID is refused by the BSF (GBA_U not
+    available) so the handshake fails; Z17 a device holding Ks_NAF instead fails the handshake."""
+    w = GbaWorld(m2msec_bin, tmp_path, naf_key="ks-int-naf")
+    w.start_mef()
+    w.start_cse()
+    try:
+        k, opc = keys()
+        w.subscriber(IMPI, k, opc, "--enrolee-id", "Cgbau", "--naf", NAF, "--gba-u")
+        btid, psk = w.enrol_gba(IMPI, k, opc, str(tmp_path / "u1"), kind="ks-int-naf")
+        assert body(w.zn(btid, kind="ks-int-naf"))["sec:gbaNafKeyRsp"]["key"] == psk
+        r = w.cse_psk(btid, psk, "POST", "/cse-in", "Cgbau", ae("gbau"), ty=2)
+        assert r is not None and r.rsc == 2001, r
+        # Z17 the GBA_ME key of the same bootstrap is not the CSE's key
+        me = body(w.zn(btid))["sec:gbaNafKeyRsp"]["key"]
+        assert me != psk and w.cse_psk(btid, me, "GET", "/cse-in", "Cgbau") is None
+        # Z16 a GBA_ME subscriber at a GBA_U NAF
+        k2, opc2 = keys()
+        w.subscriber("me@ims.example.org", k2, opc2, "--enrolee-id", "Cgbame", "--naf", NAF)
+        btid2, _ = w.enrol_gba("me@ims.example.org", k2, opc2, str(tmp_path / "u2"), kind="ks-int-naf")
+        r = w.zn(btid2, kind="ks-int-naf")
+        assert rsc(r) == 4103 and "GBA_U" in body(r)["sec:gbaNafKeyRsp"]["errorString"], r
+        assert w.cse_psk(btid2, _, "GET", "/cse-in", "Cgbame") is None
+        # enrol refuses an unknown kind
+        r = w.m2m("enrol", "--gba", "--bsf", "127.0.0.1:%d" % w.bsf_port, "--bsf-ca", w.c.path("ca/ca.crt"),
+                  "--impi", IMPI, "--k-file", w.secret(k.hex()), "--opc-file", w.secret(opc.hex()),
+                  "--naf-fqdn", NAF, "--naf-key", "ks-other", "--out", str(tmp_path / "u3"))
+        assert r.returncode == 2 and "--naf-key" in r.stderr, r
     finally:
         w.stop()

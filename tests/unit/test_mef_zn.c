@@ -167,11 +167,32 @@ static void test_zn_refusals(void **state)
 	fx_free(f);
 }
 
+/* A MAF as NAF (TS-0003 clause 8.3.2.3: NAF FQDN = its MAF-FQDN): Ks_NAF against Python's hmac
+ * with NAF_Id = b"maf.sp.example.com" + b"\xff\x00\x00\x00\x01"; another MAF's FQDN refused. */
+static void test_zn_maf(void **state)
+{
+	fx *f = fx_new_maf(NULL, NULL, NULL, 0, "maf.sp.example.com maf2.sp.example.com", NULL);
+	m2m_mef_assoc *m = fx_target(f, "//sp.example.com/maf");
+	json_t *o = NULL;
+
+	(void)state;
+	assert_int_equal(m2m_mef_assoc_peer(m), M2M_MEF_PEER_MAF);
+	put_bootstrap(f, false, "maf.sp.example.com");
+	assert_int_equal(zn(f, m, M2M_OP_RETRIEVE, BTID, "maf.sp.example.com", M2M_GBA_KS_NAF, FX_NOW, &o), 2000);
+	assert_string_equal(json_string_value(json_object_get(o, "key")),
+			    "3e8e8e1a98f47cc00a752d96dd295361250821e12633ac05762290882cf8a2eb");
+	json_decref(o);
+	assert_int_equal(zn(f, m, M2M_OP_RETRIEVE, BTID, "maf2.sp.example.com", M2M_GBA_KS_NAF, FX_NOW, NULL), 4103);
+	m2m_mef_assoc_free(m);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zn_keys),
 		cmocka_unit_test(test_zn_refusals),
+		cmocka_unit_test(test_zn_maf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
