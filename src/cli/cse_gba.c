@@ -31,5 +31,9 @@ int cse_gba_start(struct svc *s, const m2m_cse_config *cfg, struct remote_res **
 		return svc_errorf(s, "gba-naf-key", cfg->gba_naf_key, "unknown NAF key kind", CLI_USAGE);
 	if (m2m_mef_target_kdf_id(cfg->cse_id, cfg->sp_id, naf, sizeof(naf)) != M2M_OK)
 		return svc_errorf(s, "cse-id", cfg->cse_id, "has no public domain name (the NAF FQDN)", CLI_USAGE);
+	/* TS 33.222 clause 5.4.0.1: the NAF's TLS 1.2 identity hint; the UE answers with its B-TID */
+	if (s->tls != NULL && m2m_tls_set_psk_hint(s->tls, rc.naf_kind == M2M_GBA_KS_INT_NAF ? M2M_GBA_PSK_HINT_UICC : M2M_GBA_PSK_HINT) !=
+	    M2M_OK)
+		return svc_errorf(s, "bsf-url", cfg->bsf_url, "cannot set the PSK identity hint", CLI_FAIL);
 	return remote_res_start(s, &rc, out);
 }

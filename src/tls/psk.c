@@ -254,6 +254,19 @@ out:
 	return r;
 }
 
+m2m_err m2m_tls_set_psk_hint(m2m_tls *tls, const char *hint)
+{
+	size_t n = hint != NULL ? strlen(hint) : 0;
+
+	if (!m2mi_tls_ok(tls) || n == 0 || n >= sizeof(tls->psk_hint))
+		return M2M_E_INVAL;
+	for (size_t i = 0; i < n; i++)
+		if (hint[i] < 0x21 || hint[i] > 0x7e)
+			return M2M_E_INVAL;
+	memcpy(tls->psk_hint, hint, n + 1);
+	return SSL_CTX_use_psk_identity_hint(tls->ctx, hint) == 1 ? M2M_OK : M2M_E_CRYPTO;
+}
+
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
 {
 	return resolve(tls, NULL, identity, now, key, binding);

@@ -102,6 +102,17 @@ class GbaWorld(World):
         return self.target_session(request("GET", path), crt)[0]
 
 
+def hint_seen(w, btid, psk):
+    """The TLS 1.2 PSK identity hint the CSE sent (openssl s_client -debug prints it)."""
+    import re
+    import subprocess
+    r = subprocess.run(["openssl", "s_client", "-debug", "-tls1_2", "-psk_identity", btid, "-psk", psk,
+                        "-cipher", "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % w.c.port],
+                       input=b"", capture_output=True, timeout=30)
+    m = re.search(rb"Received PSK identity hint '([^']*)'", r.stdout)
+    return m.group(1).decode() if m else None
+
+
 def rsc(reply):
     return int(reply[1].get("x-m2m-rsc", "0"))
 
@@ -137,6 +148,8 @@ def test_end_to_end_btid_registers_ae_from_bound(world, tmp_path):
     assert r.json()["m2m:ae"]["aei"] == "Cgba1"
     r = w.cse_psk(btid, psk, "GET", "/cse-in/gba1", "Cgba1")
     assert r.rsc == 2000, r
+    # TS 33.222 5.4.0.1: the NAF's hint (GBA_ME)
+    assert hint_seen(w, btid, psk) == "3GPP-bootstrapping"
     # Z15 another From on the association bound to Cgba1
     r = w.cse_psk(btid, psk, "GET", "/cse-in", "Cgba9")
     assert r.rsc == 4106, r
@@ -277,6 +290,7 @@ def test_gba_u_cse_uses_ks_int_naf(m2msec_bin, tmp_path):
         assert body(w.zn(btid, kind="ks-int-naf"))["sec:gbaNafKeyRsp"]["key"] == psk
         r = w.cse_psk(btid, psk, "POST", "/cse-in", "Cgbau", ae("gbau"), ty=2)
         assert r is not None and r.rsc == 2001, r
+        assert hint_seen(w, btid, psk) == "3GPP-bootstrapping-uicc"  # TS 33.222: Ks_int_NAF
         # Z17 the GBA_ME key of the same bootstrap is not the CSE's key
         me = body(w.zn(btid))["sec:gbaNafKeyRsp"]["key"]
         assert me != psk and w.cse_psk(btid, me, "GET", "/cse-in", "Cgbau") is None

@@ -404,9 +404,28 @@ static void test_no_key_in_logs(void **state)
 	m2m_tls_free(tls);
 }
 
+/* The identity hint of a NAF (TS 33.222 5.4.0.1): set once, printable, bounded. */
+static void test_psk_hint(void **state)
+{
+	m2m_tls *tls = server_with(NULL, true);
+	m2m_sa sa;
+
+	(void)state;
+	assert_int_equal(m2m_tls_set_psk_hint(NULL, "3GPP-bootstrapping"), M2M_E_INVAL);
+	assert_int_equal(m2m_tls_set_psk_hint(tls, ""), M2M_E_INVAL);
+	assert_int_equal(m2m_tls_set_psk_hint(tls, "with space"), M2M_E_INVAL);
+	assert_int_equal(m2m_tls_set_psk_hint(tls, "0123456789012345678901234567890123456789012345678901234567890123"),
+			 M2M_E_INVAL);
+	assert_int_equal(m2m_tls_set_psk_hint(tls, "3GPP-bootstrapping"), M2M_OK);
+	/* PSK clients that ignore the hint are served as before */
+	assert_true(connect_psk(tls, "kpsa1@sp.example.com", K1, TLS1_2_VERSION, &sa));
+	m2m_tls_free(tls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_psk_hint),
 		cmocka_unit_test(test_binding),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_peer_sa_misuse),
