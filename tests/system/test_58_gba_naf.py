@@ -162,6 +162,12 @@ def test_end_to_end_btid_registers_ae_from_bound(world, tmp_path):
     # Z3 the B-TID with an upper-case FQDN: not the spelling the BSF issued
     up = btid.split("@")[0] + "@" + FQDN.upper()
     assert w.cse_psk(up, psk, "GET", "/cse-in", "Cgba1") is None
+    # no NAF key in the MEF's or the CSE's log (audit lines name the B-TID only)
+    for log in ("mef.log", "cse.log"):
+        with open(w.c.path(log)) as f:
+            text = f.read()
+        assert psk not in text and psk.upper() not in text, log
+    assert any('"gba-naf-key"' in ln and btid in ln for ln in open(w.c.path("mef.log")))
 
 
 def test_zn_refusals(world, tmp_path):
