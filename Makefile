@@ -67,6 +67,7 @@ bench: build
 	@bench/maf $(BUILD)
 	@bench/das $(BUILD)
 	@bench/e2e $(BUILD)
+	@bench/gba $(BUILD)
 
 fuzz: build-fuzz
 	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)

@@ -20,6 +20,8 @@
 #   var/mqtt1.key    the PSK (hex) of kpsa-mqtt1 (bound to Cmqtt1, in var/creds.db) for the MQTT
 #                    step (0600)
 #   var/mqtt-cse.key the CSE's own PSK towards its broker (identity kpsa-mqtt-cse, 0600)
+#   var/gba1.k, var/gba1.opc, var/hss.txt   the GBA step's USIM (K, OPc) and the MEF's test HSS
+#                    (0600)
 #   var/mqtt.acl, var/mqtt.psk, var/mosquitto.conf   the broker's ACL and psk_file (0600), written
 #                    by `m2msec mqtt-acl` from var/run.ini on every run, and its configuration
 #   var/cse.db, var/mef.db, var/maf.db   the CSE's resources, the MEF's enrolees and the MAF's
@@ -40,6 +42,7 @@
 #   CSE's WebSocket over TLS; M2MSEC_MQTT_PORT (default M2MSEC_PORT + 5) the mosquitto broker
 #   (MQTT over TLS-PSK); M2MSEC_DAS_PORT (default M2MSEC_PORT + 6) the Dynamic Authorization
 #   Server (its certificate var/das.*, grant rules var/das-policy.txt, the CSE's var/das-trust);
+#   M2MSEC_BSF_PORT (default M2MSEC_PORT + 7) the MEF's BSF role (Ub, GBA bootstrapping);
 #   M2MSEC_VAR (default var) the state
 #   directory; M2MSEC_RUN_PREPARE_ONLY=1 prepares var/
 #   and prints everything but starts nothing (used by tests/system/test_19_newcomer.py and
@@ -93,6 +96,8 @@ MQTT_PORT=${M2MSEC_MQTT_PORT:-$((PORT < 65531 ? PORT + 5 : PORT - 5))}
 other_port M2MSEC_MQTT_PORT "$MQTT_PORT"
 DAS_PORT=${M2MSEC_DAS_PORT:-$((PORT < 65530 ? PORT + 6 : PORT - 6))}
 other_port M2MSEC_DAS_PORT "$DAS_PORT"
+BSF_PORT=${M2MSEC_BSF_PORT:-$((PORT < 65529 ? PORT + 7 : PORT - 7))}
+other_port M2MSEC_BSF_PORT "$BSF_PORT"
 # The commands printed for the reader: the binary as given (relative to the repository or absolute).
 M2M_SHOWN="$BUILD/m2msec"
 [ -x "$M2M" ] || { echo "run.sh: no m2msec binary at $M2M (build first: make build)" >&2; exit 1; }
@@ -118,6 +123,12 @@ fi
 [ -f "$VAR/ae1.km" ] || { hexkey >"$VAR/ae1.km"; chmod 600 "$VAR/ae1.km"; }
 [ -f "$VAR/mqtt1.key" ] || { hexkey >"$VAR/mqtt1.key"; chmod 600 "$VAR/mqtt1.key"; }
 [ -f "$VAR/mqtt-cse.key" ] || { hexkey >"$VAR/mqtt-cse.key"; chmod 600 "$VAR/mqtt-cse.key"; }
+# The GBA step's USIM: K and OPc (16 bytes each, 0600) and the MEF's test HSS (0600, filled by
+# `m2msec mef subscriber add` in the tour)
+hex16() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
+[ -f "$VAR/gba1.k" ] || { hex16 >"$VAR/gba1.k"; chmod 600 "$VAR/gba1.k"; }
+[ -f "$VAR/gba1.opc" ] || { hex16 >"$VAR/gba1.opc"; chmod 600 "$VAR/gba1.opc"; }
+[ -f "$VAR/hss.txt" ] || { : >"$VAR/hss.txt"; chmod 600 "$VAR/hss.txt"; }
 
 step "TS-0003 §10.3 key derivations (m2msec key)"
 KE=$(hexkey)
@@ -232,6 +243,13 @@ das-trust = $VAR/das-trust
 das-ca = $VAR/ca/ca.crt
 das-cert = $VAR/server.crt
 das-key = $VAR/server.key
+# the CSE as NAF of GBA (docs/procedures/gba.md "Zn"): B-TIDs *@$MEF_FQDN as PSK identities, the
+# NAF key fetched from the MEF/BSF over the CSE's certificate association
+bsf-url = https://127.0.0.1:$MEF_PORT
+bsf-name = $MEF_FQDN
+bsf-ca = $VAR/ca/ca.crt
+bsf-cert = $VAR/server.crt
+bsf-key = $VAR/server.key
 
 [mef]
 mef-fqdn = $MEF_FQDN
@@ -246,6 +264,10 @@ est-uri = https://$MEF_FQDN:$MEF_PORT/.well-known/est
 log-file = $VAR/mef.log
 # the MAF (its certificate's DNS SAN) may fetch Km of enrolees that list it as a target
 maf-fqdns = $MAF_FQDN
+# the BSF role (GBA, docs/procedures/gba.md): Ub with HTTP Digest AKA, the test HSS
+bsf-listen = 127.0.0.1:$BSF_PORT
+hss-file = $VAR/hss.txt
+bootstrap-lifetime = 3600
 
 [maf]
 maf-fqdn = $MAF_FQDN
@@ -425,6 +447,18 @@ $VAR/dev1.kpm (0600).
 
    The DAS's audit line of that decision (never the token):
   grep '"das audit"' $VAR/das.log | tail -n 1
+
+14. GBA (TS-0003 §8.3.2.3, docs/procedures/gba.md): a device with a USIM subscription. The
+   operator adds the subscriber to the MEF's test HSS (K and OPc in 0600 files), with its
+   Enrolee-ID and the NAF (this CSE) allowed to fetch its keys; the device bootstraps over Ub
+   (HTTP Digest AKA, port $BSF_PORT) and writes $VAR/gba1/btid and target.psk (Ks_NAF for the
+   CSE); it registers its AE over TLS-PSK with psk_identity = the B-TID: the CSE fetches Ks_NAF
+   from the MEF over Zn during the handshake and binds the association to Cgba1:
+  $M2M_SHOWN mef subscriber add --config $VAR/run.ini --impi gba1@ims.$SP --k-file $VAR/gba1.k --opc-file $VAR/gba1.opc --enrolee-id Cgba1 --naf $CSE_HOST
+  $M2M_SHOWN enrol --gba --bsf 127.0.0.1:$BSF_PORT --bsf-fqdn $MEF_FQDN --bsf-ca $VAR/ca/ca.crt --impi gba1@ims.$SP --k-file $VAR/gba1.k --opc-file $VAR/gba1.opc --naf-fqdn $CSE_HOST --out $VAR/gba1
+  BODY='{"m2m:ae":{"rn":"gba1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}'
+  printf 'POST /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: Cgba1\r\nX-M2M-RI: g1\r\nX-M2M-RVI: 3\r\nContent-Type: application/json;ty=2\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \${#BODY} "\$BODY" \\
+    | openssl s_client -quiet -tls1_2 -psk_identity "\$(cat $VAR/gba1/btid)" -psk "\$(cat $VAR/gba1/target.psk)" -connect 127.0.0.1:$PORT
 
 Without the MEF: a pre-provisioned key (TS-0003 §8.2.2.1). Register the AE Cdev1 over TLS-PSK (its KpsaID is bound to Cdev1):
   BODY='{"m2m:ae":{"rn":"dev1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}'

@@ -106,6 +106,14 @@ typedef struct m2m_cse_config {
 	char registrar_cert[M2M_CFG_STR];  /* registrar-cert: this CSE's certificate (DNS SAN = its CSE-ID) */
 	char registrar_key[M2M_CFG_STR];   /* registrar-key: its private key (0600) */
 	char registrar_cse_id[M2M_CFG_STR];/* registrar-cse-id: the Registrar's CSE-ID ("/id-in") */
+	/* The CSE as NAF of the GBA-based RSPF (TS-0003 8.3.2.3, docs/procedures/gba.md "Zn") */
+	char bsf_url[M2M_CFG_STR];         /* bsf-url, default "" = no GBA: the MEF/BSF, https://HOST:PORT */
+	char bsf_ca[M2M_CFG_STR];          /* bsf-ca: the CA that authenticates the BSF */
+	char bsf_cert[M2M_CFG_STR];        /* bsf-cert: this CSE's certificate towards the BSF */
+	char bsf_key[M2M_CFG_STR];         /* bsf-key: its private key (0600) */
+	char bsf_name[M2M_CFG_STR];        /* bsf-name, default "" = the host of bsf-url: the FQDN of B-TIDs */
+	int bsf_cache_seconds;             /* bsf-cache-seconds, default 60: longest a NAF key is cached */
+	char gba_naf_key[16];              /* gba-naf-key, default "ks-naf" (GBA_ME); ks-ext-naf, ks-int-naf */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

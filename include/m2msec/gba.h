@@ -20,6 +20,8 @@
 
 /* TS 33.222 clause 5.4.0.1: the PSK identity hint a NAF offers; the UE answers with the B-TID. */
 #define M2M_GBA_PSK_HINT "3GPP-bootstrapping"
+/* The same for a NAF that uses Ks_int_NAF (GBA_U with the client in the UICC). */
+#define M2M_GBA_PSK_HINT_UICC "3GPP-bootstrapping-uicc"
 #define M2M_GBA_UA_ID_LEN 5
 /*
  * The oneM2M Ua security protocol identifier (TS-0003 names none: digest gap). oneM2M holds no

@@ -84,6 +84,10 @@ M2M_API M2M_WUR m2m_err m2m_tls_peer_sa(m2m_tls *tls, SSL *ssl, m2m_sa *out);
  * first handshake. The copy stays on the SSL until m2m_tls_peer_psk takes it, else it is wiped
  * when the SSL is freed. */
 M2M_API M2M_WUR m2m_err m2m_tls_keep_psk(m2m_tls *tls, bool on);
+/* The TLS 1.2 PSK identity hint this context sends (RFC 4279 clause 2; a NAF sends
+ * "3GPP-bootstrapping", TS 33.222 clause 5.4.0.1): 1..63 printable bytes, M2M_E_INVAL otherwise.
+ * Call before the first handshake; it applies to the DTLS context made afterwards too. */
+M2M_API M2M_WUR m2m_err m2m_tls_set_psk_hint(m2m_tls *tls, const char *hint);
 /* Take the copy of the PSK (with its identifier) the handshake of ssl used, when its context
  * keeps them: the SSL holds it no longer (a second call gives M2M_E_NOT_FOUND);
  * M2M_E_NOT_FOUND otherwise (no PSK handshake, or not kept). Free with m2m_key_free. */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cse_gba.h"
 #include "cli/cse_maf.h"
 #include "cli/cse_registrar.h"
 #include "cli/cse_mef.h"
@@ -199,7 +200,7 @@ int cli_cse_main(int argc, char **argv)
 	struct cse_ctx ctx = {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct svc s = {.name = "cse", .cfg = &cfg, .line = cse_line};
 	struct cse_mef *mef = NULL;
-	struct remote_res *maf = NULL;
+	struct remote_res *maf = NULL, *bsf = NULL;
 	struct cse_registrar *reg = NULL;
 	int rc = CLI_FAIL;
 	m2m_err r;
@@ -220,10 +221,11 @@ int cli_cse_main(int argc, char **argv)
 	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc) ||
 	    svc_file_missing(&s, "mqtt-psk-file", cfg.mqtt_psk_file, &rc) ||
 	    svc_link_files_missing(&s, "das", cfg.das_ca, cfg.das_cert, cfg.das_key, &rc) ||
-	    svc_link_files_missing(&s, "registrar", cfg.registrar_ca, cfg.registrar_cert, cfg.registrar_key, &rc))
+	    svc_link_files_missing(&s, "registrar", cfg.registrar_ca, cfg.registrar_cert, cfg.registrar_key, &rc) ||
+	    svc_link_files_missing(&s, "bsf", cfg.bsf_ca, cfg.bsf_cert, cfg.bsf_key, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
-	    (rc = cse_maf_start(&s, &cfg, &maf)) != CLI_OK)
+	    (rc = cse_maf_start(&s, &cfg, &maf)) != CLI_OK || (rc = cse_gba_start(&s, &cfg, &bsf)) != CLI_OK)
 		goto out;
 	cse_mef_gate(mef, maf ? maf->rk : NULL); /* the security profile's SUIDs gate SUID 32 too */
 	rc = CLI_FAIL;
@@ -291,6 +293,7 @@ out:
 	m2m_coap_server_stop(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
 	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
 	remote_res_stop(maf); /* after cse_mef_stop: its profile refresh gates this resolver */
+	remote_res_stop(bsf); /* the NAF's Zn link (cse_gba.c) */
 	m2m_coap_server_free(ctx.coap); /* after the resolvers: their last answers went to its queue */
 	m2m_cse_worker_free(ctx.coap_worker);
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)

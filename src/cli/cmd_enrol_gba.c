@@ -22,29 +22,32 @@
 #include "m2msec/file.h"
 #include "m2msec/gba_ub.h"
 #include "m2msec/hex.h"
+#include "m2msec/gba_zn.h"
 #include "m2msec/mem.h"
 
 #define RSP_MAX 16384
 
 static const char usage_gba[] =
 	"usage: m2msec enrol --gba --bsf HOST:PORT --bsf-ca FILE --impi ID --k-file F --opc-file F --out DIR\n"
-	"                    [--naf-fqdn FQDN] [--bsf-fqdn NAME]\n\n"
+	"                    [--naf-fqdn FQDN [--naf-key KIND]] [--bsf-fqdn NAME]\n\n"
 	"Bootstrap with GBA (TS-0003 8.3.2.3, 3GPP TS 33.220 Ub, HTTP Digest AKA) against the MEF's BSF\n"
 	"as a software USIM. Prints the B-TID and writes into DIR (created 0700):\n"
 	"  btid        the B-TID (base64(RAND)@BSF-FQDN)\n"
 	"  ks          Ks = CK || IK (hex, 0600)\n"
 	"  sqn         the USIM's SQN_MS (hex, 0600; read back by the next run)\n"
-	"  target.psk  with --naf-fqdn: Ks_NAF for that Enrolment Target (hex, 0600)\n\n"
+	"  target.psk  with --naf-fqdn: the NAF key for that Enrolment Target (hex, 0600)\n\n"
 	"  --bsf HOST:PORT   the MEF's bsf-listen\n"
 	"  --bsf-ca FILE     CA bundle of the MEF's certificate\n"
 	"  --impi ID         the IMS private identity of the subscription\n"
 	"  --k-file F, --opc-file F   K and OPc: 16 bytes as 32 hex digits in 0600 files\n"
 	"  --naf-fqdn FQDN   the Enrolment Target's FQDN (NAF_Id = FQDN || Ua identifier)\n"
+	"  --naf-key KIND    ks-naf (GBA_ME, default), ks-ext-naf or ks-int-naf (GBA_U: the client\n"
+	"                    in the UICC; the target's gba-naf-key must match, docs/procedures/gba.md)\n"
 	"  --bsf-fqdn NAME   the name the BSF certificate must carry (default: HOST)\n\n"
 	"exit status: 0 bootstrapped, 1 runtime failure (BSF unreachable, refused or not authentic),\n"
 	"2 bad usage or input\n";
 
-enum { G_GBA = 1, G_BSF, G_CA, G_IMPI, G_K, G_OPC, G_OUT, G_NAF, G_NAME, G_N };
+enum { G_GBA = 1, G_BSF, G_CA, G_IMPI, G_K, G_OPC, G_OUT, G_NAF, G_NAME, G_KIND, G_N };
 
 struct ub {
 	SSL_CTX *ctx;
@@ -227,6 +230,7 @@ static int run(const char *const v[G_N])
 	uint8_t naf_id[M2M_GBA_NAF_ID_MAX], sqnb[M2M_MILENAGE_SQN_LEN];
 	size_t naf_len = 0;
 	uint64_t sqn = 0;
+	m2m_gba_naf_kind kind = M2M_GBA_KS_NAF;
 	m2m_err r;
 	int rc = CLI_FAIL;
 
@@ -237,6 +241,10 @@ static int run(const char *const v[G_N])
 		memcpy(host, v[G_BSF], hl);
 		host[hl] = '\0';
 		u.name = host;
+	}
+	if (v[G_KIND] != NULL && (v[G_NAF] == NULL || m2m_gba_naf_kind_parse(v[G_KIND], &kind) != M2M_OK)) {
+		cli_errorf("enrol: --naf-key must be ks-naf, ks-ext-naf or ks-int-naf, with --naf-fqdn");
+		return CLI_USAGE;
 	}
 	if (v[G_NAF] != NULL && m2m_gba_naf_id(v[G_NAF], (const uint8_t *)M2M_GBA_UA_ONEM2M_PSK, naf_id, sizeof(naf_id),
 					       &naf_len) != M2M_OK) {
@@ -273,7 +281,7 @@ static int run(const char *const v[G_N])
 	    (r = write_key(v[G_OUT], "ks", a.ks)) != M2M_OK ||
 	    (v[G_NAF] != NULL &&
 	     ((r = m2m_kdf_new(&kdf)) != M2M_OK ||
-	      (r = m2m_gba_naf_key(kdf, a.ks, M2M_GBA_KS_NAF, a.rand, v[G_IMPI], naf_id, naf_len, &knaf)) != M2M_OK ||
+	      (r = m2m_gba_naf_key(kdf, a.ks, kind, a.rand, v[G_IMPI], naf_id, naf_len, &knaf)) != M2M_OK ||
 	      (r = write_key(v[G_OUT], "target.psk", knaf)) != M2M_OK))) {
 		cli_errorf("enrol: writing %s: %s", v[G_OUT], m2m_strerror(r));
 		rc = CLI_FAIL;
@@ -306,7 +314,8 @@ int cli_enrol_gba_main(int argc, char **argv)
 		{"bsf-ca", required_argument, NULL, G_CA},   {"impi", required_argument, NULL, G_IMPI},
 		{"k-file", required_argument, NULL, G_K},    {"opc-file", required_argument, NULL, G_OPC},
 		{"out", required_argument, NULL, G_OUT},     {"naf-fqdn", required_argument, NULL, G_NAF},
-		{"bsf-fqdn", required_argument, NULL, G_NAME}, {NULL, 0, NULL, 0},
+		{"bsf-fqdn", required_argument, NULL, G_NAME}, {"naf-key", required_argument, NULL, G_KIND},
+		{NULL, 0, NULL, 0},
 	};
 	const char *v[G_N] = {0};
 	int c;

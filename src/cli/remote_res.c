@@ -95,7 +95,11 @@ int remote_res_start(struct svc *s, const struct remote_res_cfg *c, struct remot
 			kc.self_abs = self_abs;
 			kc.self_rel = c->origin; /* the key must be for this CSE (TS-0003 §8.8.2.8) */
 		}
-		if (c->maf)
+		if (c->gba) {
+			snprintf(rr->gba_naf.fqdn, sizeof(rr->gba_naf.fqdn), "%s", c->naf_fqdn);
+			rr->gba_naf.kind = c->naf_kind;
+			m2mi_remote_key_cfg_gba(&kc, name, &rr->gba_naf);
+		} else if (c->maf)
 			m2mi_remote_key_cfg_maf(&kc, name);
 		else
 			m2mi_remote_key_cfg_mef(&kc, name, c->suid);

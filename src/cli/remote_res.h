@@ -16,6 +16,7 @@
 struct remote_res {
 	m2mi_remote_link *link; /* also for other RETRIEVEs to the service (the CSE's security profile) */
 	m2mi_remote_key *rk;
+	m2mi_gba_naf gba_naf;   /* the NAF's Zn parameters (gba), borrowed by rk */
 };
 
 struct remote_res_cfg {
@@ -33,6 +34,9 @@ struct remote_res_cfg {
 	m2mi_remote_observe_fn observe; /* NULL or the service's hook (remote_key.h) */
 	void *observe_ctx;
 	const char *sp_id;      /* maf: with origin, the CSE-ID the MAF's answers must list in targetIDs */
+	bool gba;               /* the NAF side of Zn: B-TIDs of name (m2mi_remote_key_cfg_gba) */
+	const char *naf_fqdn;   /* gba: this entity's NAF FQDN (TS-0003 8.3.2.3) */
+	m2m_gba_naf_kind naf_kind; /* gba: gba-naf-key */
 };
 
 /* After svc_open (s->tls exists), before svc_listen: check the configuration (https-listen,

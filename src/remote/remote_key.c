@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "m2msec/gba_zn.h"
 #include "m2msec/mem.h"
 #include "remote/remote_key.h"
 
@@ -44,12 +45,14 @@ struct m2mi_remote_key {
 	m2mi_remote_observe_fn observe;
 	void *observe_ctx;
 	char self_abs[256], self_rel[256]; /* "" = no targetIDs check */
+	m2mi_remote_match_fn match;
+	const void *match_ctx;
 };
 
 /* One fetch in flight (the transport's argument). */
 typedef struct fetch {
 	m2mi_remote_key *rk;
-	char kid[128];
+	char kid[M2M_SA_ID_MAX]; /* a KeID / KcID, or a B-TID */
 } fetch;
 
 static int64_t wall(void)
@@ -72,8 +75,9 @@ m2m_err m2mi_remote_key_new(const m2mi_remote_key_cfg *cfg, m2mi_remote_key **ou
 	m2m_err r;
 
 	*out = NULL;
-	if (cfg == NULL || cfg->fqdn == NULL || cfg->fetch == NULL || cfg->path == NULL || cfg->parse == NULL ||
-	    (cfg->kind != M2M_ID_KEID && cfg->kind != M2M_ID_KCID) || strlen(cfg->fqdn) >= sizeof(rk->fqdn) ||
+	if (cfg == NULL || cfg->fqdn == NULL || cfg->fetch == NULL || cfg->parse == NULL ||
+	    (cfg->match == NULL && (cfg->path == NULL || (cfg->kind != M2M_ID_KEID && cfg->kind != M2M_ID_KCID))) ||
+	    strlen(cfg->fqdn) >= sizeof(rk->fqdn) ||
 	    m2m_id_check_fqdn(cfg->fqdn, strlen(cfg->fqdn)) != M2M_OK)
 		return M2M_E_INVAL;
 	if ((rk = calloc(1, sizeof(*rk))) == NULL)
@@ -90,6 +94,8 @@ m2m_err m2mi_remote_key_new(const m2mi_remote_key_cfg *cfg, m2mi_remote_key **ou
 	rk->clock = cfg->clock ? cfg->clock : wall;
 	rk->observe = cfg->observe;
 	rk->observe_ctx = cfg->observe_ctx;
+	rk->match = cfg->match;
+	rk->match_ctx = cfg->match_ctx;
 	snprintf(rk->self_abs, sizeof(rk->self_abs), "%s", cfg->self_abs != NULL ? cfg->self_abs : "");
 	snprintf(rk->self_rel, sizeof(rk->self_rel), "%s", cfg->self_rel != NULL ? cfg->self_rel : "");
 	if ((r = m2mi_key_cache_new(&cfg->lim, &rk->cache)) != M2M_OK) {
@@ -175,11 +181,23 @@ m2m_err m2mi_remote_key_start(void *ctx, const char *identity, int64_t now, m2m_
 	m2mi_remote_key *rk = ctx;
 	m2m_id *id = NULL;
 	fetch *f;
-	char path[192];
+	char path[M2M_GBA_ZN_PATH_MAX];
 	m2m_err err = M2M_OK;
 	m2mi_kc_result res;
 
 	*key = NULL;
+	if (rk->match != NULL) { /* identities that are no m2m_id: the BSF's B-TIDs */
+		char kid[M2M_SA_ID_MAX];
+		if (rk->match(rk->match_ctx, identity, rk->fqdn, kid, sizeof(kid), path, sizeof(path)) != 0)
+			return M2M_E_NOT_FOUND;
+		if (atomic_load(&rk->suid_refused))
+			return M2M_E_AUTH;
+		if ((f = calloc(1, sizeof(*f))) == NULL)
+			return M2M_E_NOMEM;
+		f->rk = rk;
+		snprintf(f->kid, sizeof(f->kid), "%s", kid);
+		goto lookup;
+	}
 	if (m2m_id_parse(identity, strlen(identity), rk->kind, &id) != M2M_OK)
 		return M2M_E_NOT_FOUND; /* not this kind of identifier: another resolver's identity */
 	if (strcmp(m2m_id_fqdn(id), rk->fqdn) != 0 || strlen(m2m_id_canonical(id)) >= sizeof(f->kid)) {
@@ -197,6 +215,7 @@ m2m_err m2mi_remote_key_start(void *ctx, const char *identity, int64_t now, m2m_
 	f->rk = rk;
 	snprintf(f->kid, sizeof(f->kid), "%s", m2m_id_canonical(id));
 	m2m_id_free(id);
+lookup:
 	res = m2mi_key_cache_get(rk->cache, f->kid, now, w, key, binding, &err);
 	switch (res) {
 	case M2MI_KC_HIT:

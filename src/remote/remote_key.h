@@ -17,6 +17,7 @@
 #ifndef M2MSEC_REMOTE_KEY_H
 #define M2MSEC_REMOTE_KEY_H
 
+#include "m2msec/gba.h"
 #include "m2msec/id.h"
 #include "m2msec/tls.h"
 #include "remote/key_cache.h"
@@ -51,6 +52,12 @@ typedef m2m_err (*m2mi_remote_parse_fn)(int rsc, const char *body, size_t len, c
 typedef void (*m2mi_remote_observe_fn)(void *octx, const char *key_id, m2m_err err, const m2m_key *key,
 				       const m2m_sa *sa);
 
+/* A service whose identities are no m2m_id (the BSF's B-TIDs, gba_zn_rsp.c): 0 when identity is
+ * one of this service's (fqdn = the configured FQDN, lowercase), with kid its cache key (kcap
+ * bytes) and path the request path (pcap bytes); -1 otherwise (the next resolver is asked). */
+typedef int (*m2mi_remote_match_fn)(const void *mctx, const char *identity, const char *fqdn, char *kid, size_t kcap,
+				    char *path, size_t pcap);
+
 typedef struct m2mi_remote_key_cfg {
 	m2m_id_kind kind;            /* M2M_ID_KEID (a MEF) or M2M_ID_KCID (a MAF) */
 	const char *fqdn;            /* the FQDN of the service's identifiers (any case) */
@@ -68,6 +75,9 @@ typedef struct m2mi_remote_key_cfg {
 	 * §8.8.2.8: a key is for its targets only; a MAF that took another CSE's certificate for this
 	 * one must not make this CSE bind the key). NULL / "" = no check (the MEF). */
 	const char *self_abs, *self_rel;
+	/* Non-NULL: identities are matched (and paths built) by match instead of kind + path. */
+	m2mi_remote_match_fn match;
+	const void *match_ctx;
 } m2mi_remote_key_cfg;
 
 /* Fill the protocol part of cfg (kind, fqdn, suid, path, parse) for KeIDs of the MEF fqdn
@@ -75,6 +85,14 @@ typedef struct m2mi_remote_key_cfg {
  * the rest of cfg is left as it was. fqdn is borrowed until m2mi_remote_key_new. */
 void m2mi_remote_key_cfg_mef(m2mi_remote_key_cfg *cfg, const char *fqdn, int suid);
 void m2mi_remote_key_cfg_maf(m2mi_remote_key_cfg *cfg, const char *fqdn);
+/* The NAF side of Zn (gba_zn_rsp.c): B-TIDs "base64(RAND)@<bsf_fqdn>" as psk_identity (TS 33.222
+ * clause 5.4.0.1), RETRIEVE /gbaNafKey/... (m2msec/gba_zn.h) for naf->fqdn and naf->kind; nctx is
+ * borrowed for the resolver's life. */
+typedef struct m2mi_gba_naf {
+	char fqdn[254];          /* the NAF FQDN (TS-0003 clause 8.3.2.3), lowercase */
+	m2m_gba_naf_kind kind;   /* gba-naf-key */
+} m2mi_gba_naf;
+void m2mi_remote_key_cfg_gba(m2mi_remote_key_cfg *cfg, const char *bsf_fqdn, const m2mi_gba_naf *naf);
 
 typedef struct m2mi_remote_key m2mi_remote_key;
 
@@ -123,5 +141,12 @@ int m2mi_maf_key_path(const m2m_id *id, int suid, char *buf, size_t cap);
 bool m2mi_maf_rsp_names(const char *body, size_t len, const char *abs, const char *rel);
 m2m_err m2mi_maf_parse_key_rsp(int rsc, const char *body, size_t len, const char *key_id, int suid, int64_t now,
 			       m2m_key **key, m2m_sa *sa);
+
+/* The answer of the BSF on Zn (gba_zn_rsp.c, docs/procedures/gba.md "Zn"): rsc 2000 with a
+ * sec:gbaNafKeyRsp for exactly btid (key_id): the NAF key (64 hex) valid up to now + lifetime, bound
+ * to enroleeID (an AE-ID or a CSE-ID), Credential-ID "12-<B-TID>" (KpsaID = KmID = B-TID). 4004:
+ * M2M_E_NOT_FOUND; 4103: M2M_E_AUTH; anything else M2M_E_PROTO. */
+m2m_err m2mi_gba_parse_zn_rsp(int rsc, const char *body, size_t len, const char *btid, int suid, int64_t now,
+			      m2m_key **key, m2m_sa *sa);
 
 #endif

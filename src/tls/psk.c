@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "m2msec/credstore.h"
+#include "m2msec/gba.h"
 #include "m2msec/id.h"
 #include "m2msec/mem.h"
 #include "tls/tls_int.h"
@@ -90,6 +91,13 @@ static m2m_err store_resolve(void *ctx, const char *identity, int64_t now, m2m_k
 	m2m_err r;
 
 	*key = NULL;
+	{ /* a B-TID (TS 33.222) is no credential-store identifier: the NAF's resolver decides */
+		uint8_t rnd[M2M_KDF_GBA_RAND_LEN];
+		bool btid = m2m_gba_btid_parse(identity, rnd, NULL, 0) == M2M_OK;
+		m2m_memzero(rnd, sizeof(rnd));
+		if (btid)
+			return M2M_E_NOT_FOUND;
+	}
 	pthread_mutex_lock(&tls->store_lock);
 	r = m2m_credstore_lookup_key(tls->store, identity, M2M_CRED_KIND_KPSA, now, &k);
 	if (r == M2M_OK)
@@ -197,9 +205,21 @@ static m2m_err resolve(m2m_tls *tls, SSL *ssl, const char *identity, int64_t now
 		return M2M_E_INVAL;
 	/* Refused before any lookup unless it has the shape of a key identifier. */
 	len = strnlen(identity, M2MI_PSK_IDENTITY_MAX + 1);
-	if (len > M2MI_PSK_IDENTITY_MAX || m2m_id_parse(identity, len, M2M_ID_ANY, &id) != M2M_OK)
+	if (len > M2MI_PSK_IDENTITY_MAX)
 		return M2M_E_ID_BAD_FORM;
-	kind = m2m_id_kind_of(id);
+	if (m2m_id_parse(identity, len, M2M_ID_ANY, &id) != M2M_OK) {
+		/* TS 33.222 clause 5.4.0.1: a UE bootstrapped by GBA presents its B-TID; a resolver of
+		 * the NAF (remote/gba_zn_rsp.c) decides whether it is one of its BSF's. */
+		uint8_t rnd[M2M_KDF_GBA_RAND_LEN];
+		r = m2m_gba_btid_parse(identity, rnd, NULL, 0);
+		m2m_memzero(rnd, sizeof(rnd));
+		if (r != M2M_OK)
+			return M2M_E_ID_BAD_FORM;
+		r = M2M_E_NOT_FOUND;
+		kind = M2M_ID_KEID; /* the B-TID is the KeID (TS-0003 clause 8.3.2.3) */
+	} else {
+		kind = m2m_id_kind_of(id);
+	}
 	if (kind != M2M_ID_KPSAID && kind != M2M_ID_KEID && kind != M2M_ID_KCID) {
 		r = M2M_E_ID_BAD_FORM;
 		goto out;
@@ -222,7 +242,7 @@ static m2m_err resolve(m2m_tls *tls, SSL *ssl, const char *identity, int64_t now
 	}
 	if (r != M2M_OK)
 		goto out;
-	if ((r = finish_binding(m2m_id_canonical(id), k, now, binding)) != M2M_OK)
+	if ((r = finish_binding(id != NULL ? m2m_id_canonical(id) : identity, k, now, binding)) != M2M_OK)
 		goto out;
 	*key = k;
 	k = NULL;
@@ -232,6 +252,19 @@ out:
 	m2m_key_free(k);
 	m2m_id_free(id);
 	return r;
+}
+
+m2m_err m2m_tls_set_psk_hint(m2m_tls *tls, const char *hint)
+{
+	size_t n = hint != NULL ? strlen(hint) : 0;
+
+	if (!m2mi_tls_ok(tls) || n == 0 || n >= sizeof(tls->psk_hint))
+		return M2M_E_INVAL;
+	for (size_t i = 0; i < n; i++)
+		if (hint[i] < 0x21 || hint[i] > 0x7e)
+			return M2M_E_INVAL;
+	memcpy(tls->psk_hint, hint, n + 1);
+	return SSL_CTX_use_psk_identity_hint(tls->ctx, hint) == 1 ? M2M_OK : M2M_E_CRYPTO;
 }
 
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)

@@ -426,6 +426,8 @@ m2m_err m2mi_tls_dtls_ctx_new(m2m_tls *tls, SSL_CTX **out)
 	if ((r = m2mi_peer_copy(tls, d)) != M2M_OK)
 		goto out;
 	m2mi_psk_install(d);
+	if (tls->psk_hint[0] != '\0' && SSL_CTX_use_psk_identity_hint(d, tls->psk_hint) != 1)
+		goto out; /* r is M2M_E_CRYPTO */
 	*out = d;
 	d = NULL;
 	r = M2M_OK;

@@ -47,6 +47,7 @@ struct m2m_tls {
 	struct m2mi_tls_prof *prof;    /* the security profile snapshot (tls_profile.c), NULL = none */
 	bool keep_psk;                 /* keep a copy of each handshake's PSK (psk_keep.c) */
 	bool server_auth_only;         /* m2m_tls_config.server_auth_only: every association NONE */
+	char psk_hint[64];             /* m2m_tls_set_psk_hint, "" = none (also on the DTLS context) */
 };
 
 /* TLS 1.3 suites of the policy (only with allow_tls13): SHA-256 suites, so TLS 1.3 external

@@ -61,7 +61,7 @@ def run_sh(m2msec_bin, var, port, mef_port, maf_port, prepare_only=True, coaps_p
     env = dict(os.environ, M2MSEC_VAR=str(var), M2MSEC_PORT=str(port), M2MSEC_MEF_PORT=str(mef_port),
                M2MSEC_MAF_PORT=str(maf_port), M2MSEC_COAPS_PORT=str(coaps_port or free_port()),
                M2MSEC_WSS_PORT=str(wss_port or free_port()), M2MSEC_MQTT_PORT=str(mqtt_port or free_port()),
-               M2MSEC_DAS_PORT=str(das_port or free_port()))
+               M2MSEC_DAS_PORT=str(das_port or free_port()), M2MSEC_BSF_PORT=str(free_port()))
     if prepare_only:
         env["M2MSEC_RUN_PREPARE_ONLY"] = "1"
     return env
@@ -157,9 +157,9 @@ def tour(m2msec_bin, tmp_path):
 def test_printed_tour_enrols_a_device_end_to_end(tour):
     cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port, mqtt_port = tour
     blocks = tour_blocks(out)
-    assert len(blocks) == 18, blocks
+    assert len(blocks) == 19, blocks
     (add, enrol, register, spoof, cert, maf_add, maf_key, maf_register, maf_audit, maf_enrol, revoke, look,
-     coaps, wss, mqtt, dda_setup, dda_read, dda_audit) = blocks
+     coaps, wss, mqtt, dda_setup, dda_read, dda_audit, gba) = blocks
     assert "--kpm-file %s/dev1.kpm" % var in add and "--enrolee-id Cmef1 --target /id-in" in add
 
     # 1. the operator adds the Kpm enrolee (the Kpm travels in its 0600 file)
@@ -181,6 +181,18 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
     assert '"aei":"Cmef1"' in r.stdout.replace(" ", "")
     r = bash(spoof, cwd)
     assert rsc(r.stdout) == 4106, (r.stdout, r.stderr)   # From Cdev9 on Cmef1's association
+
+    # 14. GBA (TS-0003 8.3.2.3): subscriber added, `m2msec enrol --gba` (Ub, Digest AKA), TLS-PSK
+    # with psk_identity = the B-TID: the CSE fetched Ks_NAF over Zn and bound the association to Cgba1
+    assert "--enrolee-id Cgba1 --naf id-in.%s" % SP in gba and "enrol --gba" in gba
+    r = bash(gba, cwd)
+    assert "subscriber gba1@ims.%s added" % SP in r.stdout, (r.stdout, r.stderr)
+    btid = (var / "gba1" / "btid").read_text().strip()
+    assert re.fullmatch(r"[A-Za-z0-9+/]{22}==@mef\.m2msec\.example\.com", btid), btid
+    for name in ("ks", "target.psk"):
+        assert stat.S_IMODE(os.stat(var / "gba1" / name).st_mode) == 0o600
+    assert rsc(r.stdout) == 2001, (r.stdout, r.stderr)
+    assert '"aei":"Cgba1"' in r.stdout.replace(" ", "")
 
     # 4. the certificate flavour: device-generated key, EST, then the CSE accepts the certificate
     if shutil.which("curl") is None:

@@ -277,6 +277,42 @@ static void test_registrar_keys(void **state)
 	}
 }
 
+/* The CSE as NAF (docs/procedures/gba.md "Zn"): bsf-url with its three files, gba-naf-key. */
+static void test_bsf_keys(void **state)
+{
+	m2m_cse_config c;
+	char err[256] = "";
+	const char *ok = "psk-file = p\nbsf-url = https://127.0.0.1:8444\nbsf-ca = ca.pem\nbsf-cert = c.pem\n"
+			 "bsf-key = k.pem\nbsf-name = mef.example.com\nbsf-cache-seconds = 5\ngba-naf-key = ks-int-naf\n";
+
+	(void)state;
+	m2m_cse_config_defaults(&c);
+	assert_string_equal(c.bsf_url, "");
+	assert_string_equal(c.gba_naf_key, "ks-naf");
+	assert_int_equal(c.bsf_cache_seconds, 60);
+	assert_int_equal(parse(&c, ok, err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.bsf_name, "mef.example.com");
+	assert_int_equal(c.bsf_cache_seconds, 5);
+	assert_string_equal(c.gba_naf_key, "ks-int-naf");
+	const struct { const char *ini; const char *want; } bad[] = {
+		{"psk-file = p\nbsf-ca = a\n", "line 2: needs bsf-url"},
+		{"psk-file = p\nbsf-name = mef.example.com\n", "line 2: needs bsf-url"},
+		{"psk-file = p\nbsf-url = http://127.0.0.1:1\n", "line 2: bsf-url must be https://HOST:PORT"},
+		{"psk-file = p\nbsf-url = https://127.0.0.1:1\nbsf-ca = a\nbsf-cert = c\n",
+		 "line 2: bsf-url needs bsf-ca, bsf-cert and bsf-key (Zn is mutually authenticated)"},
+		{"psk-file = p\nbsf-url = https://127.0.0.1:1\nbsf-ca = a\nbsf-cert = c\nbsf-key = k\n"
+		 "bsf-name = not an fqdn\n",
+		 "line 6: bsf-name must be the BSF's FQDN such as mef.example.com"},
+		{"psk-file = p\ngba-naf-key = gba-u\n", "line 2: gba-naf-key must be ks-naf, ks-ext-naf or ks-int-naf"},
+	};
+	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
+		assert_int_equal(parse(&c, bad[i].ini, err, sizeof(err)), M2M_OK);
+		assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_E_CONFIG);
+		assert_string_equal(err, bad[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_mqtt_keys),
 		cmocka_unit_test(test_token_keys),
 		cmocka_unit_test(test_registrar_keys),
+		cmocka_unit_test(test_bsf_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

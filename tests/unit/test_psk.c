@@ -284,6 +284,19 @@ static void test_credstore_resolver(void **state)
 	assert_string_equal(sa.bound_id, "Cenrolee");
 	assert_true(connect_psk(tls, "kpsa-st@sp.example.com", K1, TLS1_2_VERSION, &sa));
 	assert_int_equal(after_store.calls, 1);
+	/* a B-TID (TS 33.222 5.4.0.1, docs/procedures/gba.md): past the psk-file and the store to the
+	 * NAF's resolver; Credential-ID 12-<B-TID>; a malformed one (another identity to the chain,
+	 * or none at all) is refused */
+	{
+		struct res gba = {.id = "AAECAwQFBgcICQoLDA0ODw==@mef.example.com", .hexkey = K1, .bound = "Cgba1"};
+		assert_int_equal(m2m_tls_add_psk_resolver(tls, res_fn, &gba), M2M_OK);
+		assert_true(connect_psk(tls, "AAECAwQFBgcICQoLDA0ODw==@mef.example.com", K1, TLS1_2_VERSION, &sa));
+		assert_true(gba.calls >= 1);
+		assert_string_equal(sa.bound_id, "Cgba1");
+		assert_string_equal(sa.credential_id, "12-AAECAwQFBgcICQoLDA0ODw==@mef.example.com");
+		assert_false(connect_psk(tls, "AAECAwQFBgcICQoLDA0ODw@mef.example.com", K1, TLS1_2_VERSION, &sa));
+		assert_false(connect_psk(tls, "AAECAwQFBgcICQoLDA0OD!=@mef.example.com", K1, TLS1_2_VERSION, &sa));
+	}
 	m2m_tls_free(tls);
 	m2m_credstore_close(st);
 }
@@ -391,9 +404,28 @@ static void test_no_key_in_logs(void **state)
 	m2m_tls_free(tls);
 }
 
+/* The identity hint of a NAF (TS 33.222 5.4.0.1): set once, printable, bounded. */
+static void test_psk_hint(void **state)
+{
+	m2m_tls *tls = server_with(NULL, true);
+	m2m_sa sa;
+
+	(void)state;
+	assert_int_equal(m2m_tls_set_psk_hint(NULL, "3GPP-bootstrapping"), M2M_E_INVAL);
+	assert_int_equal(m2m_tls_set_psk_hint(tls, ""), M2M_E_INVAL);
+	assert_int_equal(m2m_tls_set_psk_hint(tls, "with space"), M2M_E_INVAL);
+	assert_int_equal(m2m_tls_set_psk_hint(tls, "0123456789012345678901234567890123456789012345678901234567890123"),
+			 M2M_E_INVAL);
+	assert_int_equal(m2m_tls_set_psk_hint(tls, "3GPP-bootstrapping"), M2M_OK);
+	/* PSK clients that ignore the hint are served as before */
+	assert_true(connect_psk(tls, "kpsa1@sp.example.com", K1, TLS1_2_VERSION, &sa));
+	m2m_tls_free(tls);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_psk_hint),
 		cmocka_unit_test(test_binding),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_peer_sa_misuse),

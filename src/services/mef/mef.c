@@ -337,6 +337,8 @@ m2m_err m2m_mef_assoc_enrolee(m2m_mef_worker *w, const m2m_mef_assoc *a, int64_t
 
 static const char *procedure(const char *to)
 {
+	if (m2mi_proc_starts(to, "gbaNafKey"))
+		return "gba-naf-key";
 	return m2mi_proc_starts(to, "fetchCredentials") ? "fetch-credentials" : NULL;
 }
 
@@ -347,7 +349,9 @@ static m2m_err begin(void *w, const char *to, m2m_op op)
 	m2m_mefstore *st = ((m2m_mef_worker *)w)->st;
 
 	(void)op; /* every fetchCredentials operation only reads; no other MEF procedure does */
-	return m2mi_proc_starts(to, "fetchCredentials") ? m2mi_mefstore_begin_read(st) : m2mi_mefstore_begin(st);
+	return m2mi_proc_starts(to, "fetchCredentials") || m2mi_proc_starts(to, "gbaNafKey") /* Zn only reads */
+		       ? m2mi_mefstore_begin_read(st)
+		       : m2mi_mefstore_begin(st);
 }
 
 static m2m_err dispatch(void *w, const void *a, const char *to, m2m_request *req, m2m_response *rsp, int64_t now,
@@ -355,6 +359,8 @@ static m2m_err dispatch(void *w, const void *a, const char *to, m2m_request *req
 {
 	if (m2mi_proc_starts(to, "fetchCredentials"))
 		return m2mi_mef_fetch(w, a, req, rsp, now, o);
+	if (m2mi_proc_starts(to, "gbaNafKey"))
+		return m2mi_mef_zn(w, a, req, rsp, now, o);
 	if (m2mi_proc_starts(to, "mefClientReg"))
 		return m2mi_mef_client(w, a, req, rsp, now, o);
 	if (m2mi_proc_starts(to, "mefKeyReg"))

@@ -45,6 +45,9 @@ m2m_err m2mi_mef_key_proc(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_r
 /* fetchCredentials (mef_fetch.c). */
 m2m_err m2mi_mef_fetch(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
 		       int64_t now, m2mi_proc_out *o);
+/* Zn, the BSF role towards a NAF (mef_zn.c): To "gbaNafKey/<B-TID>/<NAF FQDN>/<kind>". */
+m2m_err m2mi_mef_zn(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
+		    int64_t now, m2mi_proc_out *o);
 /* The security profile of the calling target (mef_profile.c): To "securityProfile/<cse>". */
 m2m_err m2mi_mef_profile(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request *req, m2m_response *rsp,
 			 int64_t now, m2mi_proc_out *o);
