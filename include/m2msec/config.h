@@ -106,6 +106,10 @@ typedef struct m2m_cse_config {
 	char registrar_cert[M2M_CFG_STR];  /* registrar-cert: this CSE's certificate (DNS SAN = its CSE-ID) */
 	char registrar_key[M2M_CFG_STR];   /* registrar-key: its private key (0600) */
 	char registrar_cse_id[M2M_CFG_STR];/* registrar-cse-id: the Registrar's CSE-ID ("/id-in") */
+	/* ESPrim Receiver (docs/procedures/e2e.md) */
+	bool esprim;                       /* esprim, default true: answer seci NOTIFYs, publish esi */
+	int esprim_rand_seconds;           /* esprim-rand-seconds, default 3600: lifetime of the
+					    * receiver rand objects (shared esro and non-shared) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

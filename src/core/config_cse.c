@@ -90,6 +90,8 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "registrar-cert", registrar_cert),
 	M2MI_STR(T, "registrar-key", registrar_key),
 	M2MI_STR(T, "registrar-cse-id", registrar_cse_id),
+	M2MI_KEY(T, "esprim", M2MI_CFG_BOOL, esprim),
+	M2MI_INT(T, "esprim-rand-seconds", esprim_rand_seconds, 60, 604800),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -126,6 +128,8 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->psk_lookups_max = 256;
 	snprintf(cfg->token_algorithms, sizeof(cfg->token_algorithms), "ES256");
 	cfg->token_cache_size = 1024;
+	cfg->esprim = true;
+	cfg->esprim_rand_seconds = 3600;
 }
 
 /* TS-0001 Table 7.2-1 writes the M2M-SP-ID as //FQDN; people type the bare FQDN (it is what the

@@ -239,6 +239,13 @@ m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_ke
 	return resolve(tls, NULL, identity, now, key, binding);
 }
 
+m2m_err m2m_tls_psk_lookup(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
+{
+	if (key == NULL || binding == NULL)
+		return M2M_E_INVAL;
+	return resolve(tls, NULL, identity, now, key, binding);
+}
+
 /* RFC 4279 server callback (also used by OpenSSL 3.0 for TLS 1.3 external PSKs with SHA-256
  * suites). Returns the key length, or 0 to refuse: the handshake then fails. */
 static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
