@@ -100,6 +100,15 @@ def cse(m2msec_bin, tmp_path_factory):
         c.m2m("cred", "add", "--store", store, "--kind", "kpsa", "--id", KID[n], "--key", "-", *extra, input=key)
     c.m2m("cred", "revoke", "--store", store, "--id", KID[4])
     c.start("cred-store = %s\nesprim-rand-seconds = 600\ndev-admin-over-plain-http = true\n" % store)
+    # every test may address ae1 (CAE1) and ae2 (CAE2): registered through ESPrim, the first with
+    # an object made by jwcrypto (asserted in test_jwcrypto_object_registers_ae_and_ae_retrieves)
+    esp = Esp(c)
+    c.ae1_rsp = esp.opened(esp.send(inner(1, "/id-in/cse-in", "CAE1", ty=2,
+                                          pc={"m2m:ae": {"rn": "ae1", "api": "Nesp", "rr": False, "srv": ["3"]}}),
+                                    use_jwcrypto=True))
+    e2 = Esp(c, key_hex=K2, kid=KID[2], origin="CAE2")
+    c.ae2_rsp = e2.opened(e2.send(inner(1, "/id-in/cse-in", "CAE2", ty=2,
+                                        pc={"m2m:ae": {"rn": "ae2", "api": "Nesp", "rr": False, "srv": ["3"]}})))
     yield c
     c.stop()
 
@@ -148,12 +157,6 @@ class Esp:
         return rsp
 
 
-def register_ae(c, esp, name, origin):
-    r = esp.opened(esp.send(inner(1, "/id-in/cse-in", origin, ty=2,
-                                   pc={"m2m:ae": {"rn": name, "api": "Nesp", "rr": False, "srv": ["3"]}})))
-    return r
-
-
 # ---- happy paths -------------------------------------------------------------------------------
 
 def test_csebase_publishes_esi(cse):
@@ -167,12 +170,10 @@ def test_csebase_publishes_esi(cse):
 
 
 def test_jwcrypto_object_registers_ae_and_ae_retrieves(cse):
-    esp = Esp(cse)
-    rsp = esp.opened(esp.send(inner(1, "/id-in/cse-in", "CAE1", ty=2,
-                                    pc={"m2m:ae": {"rn": "ae1", "api": "Nesp", "rr": False, "srv": ["3"]}}),
-                              use_jwcrypto=True))
+    rsp = cse.ae1_rsp  # the fixture's CREATE <AE>, sealed by jwcrypto
     assert rsp["rsc"] == 2001, rsp
     assert rsp["pc"]["m2m:ae"]["aei"] == "CAE1"
+    esp = Esp(cse)
     rsp = esp.opened(esp.send(inner(2, "/id-in/cse-in/ae1", "CAE1"), use_jwcrypto=True))
     assert rsp["rsc"] == 2000 and rsp["pc"]["m2m:ae"]["rn"] == "ae1"
 
@@ -189,13 +190,14 @@ def test_shared_rand_object_and_a128gcm(cse):
 
 
 def test_inner_acp_decides_for_inner_from(cse):
-    # CAE2 registers its own AE, then may not read ae1 (no ACP grants it): 4103 inside, protected
+    # CAE2 registered its own AE; it may not read ae1 (no ACP grants it): 4103 inside, protected
+    assert cse.ae2_rsp["rsc"] == 2001, cse.ae2_rsp
     e2 = Esp(cse, key_hex=K2, kid=KID[2], origin="CAE2")
-    rsp = e2.opened(e2.send(inner(1, "/id-in/cse-in", "CAE2", ty=2,
-                                  pc={"m2m:ae": {"rn": "ae2", "api": "Nesp", "rr": False, "srv": ["3"]}})))
-    assert rsp["rsc"] == 2001, rsp
     rsp = e2.opened(e2.send(inner(2, "/id-in/cse-in/ae1", "CAE2")))
     assert rsp["rsc"] == 4103
+    # ... while CAE1 reads its own
+    e1 = Esp(cse)
+    assert e1.opened(e1.send(inner(2, "/id-in/cse-in/ae1", "CAE1")))["rsc"] == 2000
 
 
 def cli(cse, m2msec_bin, *args, key=K1, kid=KID[1]):
