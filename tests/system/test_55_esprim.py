@@ -391,6 +391,16 @@ def test_oro_remembered_after_first_use(cse):
     assert esp.opened(esp.send(inner(2, "/id-in/cse-in/ae1", "CAE1"), oro=None))["rsc"] == 2000
 
 
+def test_nested_esprim_refused_protected(cse):
+    esp = Esp(cse)
+    nested = json.loads(inner(5, "/id-in/cse-in", "CAE1"))
+    nested["pc"] = {"m2m:seci": {"sit": 3}}
+    assert esp.opened(esp.send(json.dumps(nested).encode()))["rsc"] == 4000
+    # a plain inner NOTIFY to the CSE is the request path's answer (not supported), protected
+    nested["pc"] = {"m2m:sgn": {"vrq": True}}
+    assert esp.opened(esp.send(json.dumps(nested).encode()))["rsc"] == 5001
+
+
 def test_inner_delivery_params_ignored(cse):
     esp = Esp(cse)
     p = json.loads(inner(2, "/id-in/cse-in/ae1", "CAE1"))

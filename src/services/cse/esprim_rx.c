@@ -278,6 +278,10 @@ static int serve_inner(m2mi_ctx *c, esp_session *s, const uint8_t *pt, size_t pt
 		rsc = refuse_sealed(c, s, NULL, M2M_RSC_BAD_REQUEST, "the inner primitive cannot be parsed");
 		goto out;
 	}
+	if (m2mi_seci_request(&ireq)) { /* no ESPrim inside ESPrim: nothing to gain, unbounded work */
+		rsc = refuse_sealed(c, s, &ireq, M2M_RSC_BAD_REQUEST, "an ESPrim NOTIFY cannot be an inner primitive");
+		goto out;
+	}
 	if (ireq.fr == NULL || m2m_originator_forms(&c->cse->octx, ireq.fr, &f) != M2M_OK ||
 	    m2m_esprim_check_from(f.absolute, s->owner.absolute) != M2M_OK) {
 		rsc = refuse_sealed(c, s, &ireq, M2M_RSC_ESPRIM_IMPERSONATION_ERROR,
