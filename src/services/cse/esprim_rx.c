@@ -225,6 +225,37 @@ static int esp_fail(m2mi_ctx *c, m2m_err e)
 	return m2mi_fail(c, m2m_esprim_err_rsc(e), "%s", m2m_strerror(e));
 }
 
+static void key_answered(void *arg)
+{
+	m2mi_pending_result(arg, true, false);
+}
+
+/*
+ * The key is not at hand: ask the chain again with a wait. A remote resolver (MEF, MAF) that
+ * fetches the key kicks the pending request when its answer is in its cache; the NOTIFY is then
+ * dispatched again (finish_pending: sub_phase 2), which never waits, so it is answered from the
+ * cache or refused (4112). The loop serves others meanwhile, as for a <subscription>
+ * verification. A look-up that answers at once (a refusal) also goes through the second pass.
+ */
+static int wait_for_key(m2mi_ctx *c, const char *kid)
+{
+	m2m_cse_pending *p = m2mi_pending_new(c, 2); /* the kick's reference + this function's */
+	m2m_key *k = NULL;
+	m2m_sa sa;
+	m2m_err e;
+
+	if (p == NULL) /* too many requests of this Originator wait already: fail closed */
+		return esp_fail(c, M2M_E_ESP_KEY_ID);
+	e = c->cse->esp_keys(c->cse->esp_keys_ctx, kid, c->now, key_answered, p, &k, &sa);
+	if (e != M2M_OK || k != NULL)
+		m2mi_pending_result(p, true, false); /* not kept: no kick will come */
+	m2m_key_free(k);
+	m2m_memzero(&sa, sizeof(sa));
+	c->pending = p;
+	m2mi_pending_result(p, true, false); /* completes on this loop once the caller moved req */
+	return M2MI_PENDING;
+}
+
 /* Steps 2-3: key, rand objects, session key. 0 with s complete, or the plain RSC. */
 static int establish(m2mi_ctx *c, const m2m_esprim_obj *o, esp_session *s)
 {
@@ -236,7 +267,14 @@ static int establish(m2mi_ctx *c, const m2m_esprim_obj *o, esp_session *s)
 	s->h = m2m_esprim_obj_hdr(o);
 	if (c->cse->esp_keys == NULL)
 		return esp_fail(c, M2M_E_ESP_KEY_ID);
-	e = c->cse->esp_keys(c->cse->esp_keys_ctx, s->h->kid, c->now, &pairwise, &s->sa);
+	e = c->cse->esp_keys(c->cse->esp_keys_ctx, s->h->kid, c->now, NULL, NULL, &pairwise, &s->sa);
+	if (e != M2M_OK || pairwise == NULL) {
+		m2m_key_free(pairwise);
+		pairwise = NULL;
+		if (c->sub_phase != 2) /* not in the cache: wait for the key service, once */
+			return wait_for_key(c, s->h->kid);
+		e = M2M_E_ESP_KEY_ID;
+	}
 	suid = s->sa.suid;
 	if (e != M2M_OK || (suid != 13 && suid != 23 && suid != 33 && suid != 43) || s->sa.bound_id[0] == '\0' ||
 	    m2m_originator_forms(&c->cse->octx, s->sa.bound_id, &s->owner) != M2M_OK) {
@@ -366,11 +404,12 @@ int m2mi_seci_dispatch(m2mi_ctx *c)
 		return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "securityInfoType %d is not answered here", sit);
 	if (e != M2M_OK)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "malformed securityInfo: %s", m2m_strerror(e));
-	rsc = -1;
-	for (size_t i = 0; i < sizeof(seci_handlers) / sizeof(seci_handlers[0]); i++)
-		if (seci_handlers[i].sit == in.sit)
-			rsc = seci_handlers[i].fn(c, &in);
-	if (rsc < 0)
+	size_t i = 0, n = sizeof(seci_handlers) / sizeof(seci_handlers[0]);
+	while (i < n && seci_handlers[i].sit != in.sit)
+		i++;
+	if (i < n)
+		rsc = seci_handlers[i].fn(c, &in); /* may be M2MI_PENDING (a key being fetched) */
+	else
 		rsc = m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "securityInfoType %d is not answered here", in.sit);
 	m2m_seci_e2e_clear(&in);
 	return rsc;
