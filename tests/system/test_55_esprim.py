@@ -279,6 +279,24 @@ def test_unsupported_alg_enc_4111(cse, hdr):
     assert esp.send(inner(2, "/id-in/cse-in/ae1", "CAE1"), **hdr).rsc == 4111
 
 
+def test_espa_not_subset_4111(cse):
+    esp = Esp(cse, oro=make_oro(espa=(12, 13)))
+    assert esp.send(inner(2, "/id-in/cse-in/ae1", "CAE1")).rsc == 4111
+    # enc not in the originator's espa
+    esp = Esp(cse, oro=make_oro(espa=(10,)))
+    assert esp.send(inner(2, "/id-in/cse-in/ae1", "CAE1")).rsc == 4111
+
+
+def test_a192gcm_accepted(cse):
+    esp = Esp(cse, enc="A192GCM")
+    assert esp.opened(esp.send(inner(2, "/id-in/cse-in/ae1", "CAE1")))["rsc"] == 2000
+
+
+def test_non_json_cty_4111_protected(cse):
+    esp = Esp(cse)
+    assert esp.opened(esp.send(inner(2, "/id-in/cse-in/ae1", "CAE1"), cty="application/cbor"))["rsc"] == 4111
+
+
 def test_unsupported_keygen_4111(cse):
     esp = Esp(cse, oro=make_oro(esk=2))
     assert esp.send(inner(2, "/id-in/cse-in/ae1", "CAE1")).rsc == 4111
