@@ -236,6 +236,27 @@ def test_cli_create_and_retrieve(cse, m2msec_bin):
     assert r.returncode == 2
 
 
+def test_cli_certificate_hop(cse, m2msec_bin):
+    # the hop-by-hop TLS with a client certificate bound to CAE1 instead of a PSK
+    crt, key = cse.issue("cae1cert", "m2m://%s/id-in/CAE1" % SP)
+    kf = cse.path("esp-key-cert.hex")
+    with open(kf, "w") as f:
+        f.write(K1 + "\n")
+    os.chmod(kf, 0o600)
+    r = subprocess.run([m2msec_bin, "esprim", "--to", "https://127.0.0.1:%d/cse-in" % cse.port, "--key-id", KID[1],
+                        "--key-file", kf, "--ca", cse.path("ca/ca.crt"), "--cert", crt, "--key", key,
+                        "--verify-name", CSE_HOST, "--op", "retrieve", "--target", "/id-in/cse-in/ae1",
+                        "--from", "CAE1"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert json.loads(r.stdout)["rsc"] == 2000
+    # a wrong verify name: the TLS hop fails, exit 1
+    r = subprocess.run([m2msec_bin, "esprim", "--to", "https://127.0.0.1:%d/cse-in" % cse.port, "--key-id", KID[1],
+                        "--key-file", kf, "--ca", cse.path("ca/ca.crt"), "--cert", crt, "--key", key,
+                        "--verify-name", "other.example.com", "--op", "retrieve", "--target", "/id-in/cse-in/ae1",
+                        "--from", "CAE1"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+
+
 # ---- refusals: plain (no valid session key) -----------------------------------------------------
 
 def test_sit3_needs_target_csebase_or_ae(cse):
