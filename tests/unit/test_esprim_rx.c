@@ -180,9 +180,41 @@ static void test_esi(void **state)
 	}
 }
 
+/* e2eSecInfo: published on the <CSEBase> (not writable there), set by a Registree CSE on its
+ * <remoteCSE> (validated). */
+static void test_esi_resources(void **state)
+{
+	fx *f = fx_open(true);
+	json_t *esi;
+	const char *esro_id;
+	char shared[32];
+
+	(void)state;
+	fx_auth(f);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "CAdmin", 0, NULL), 2000);
+	esi = json_object_get(fx_attrs(f, "m2m:cb"), "esi");
+	assert_non_null(esi);
+	esro_id = json_string_value(json_object_get(json_object_get(esi, "esro"), "esri"));
+	assert_non_null(esro_id);
+	assert_true(m2m_esprim_rand_id_shared(esro_id));
+	snprintf(shared, sizeof(shared), "%s", esro_id);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "CAdmin", 0, NULL), 2000);
+	esi = json_object_get(fx_attrs(f, "m2m:cb"), "esi");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(esi, "esro"), "esri")), shared);
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in", "CAdmin", 0, "{\"m2m:cb\":{\"esi\":{\"esf\":[13]}}}"),
+		   M2M_RSC_BAD_REQUEST);
+	fx_create(f, "cse-in", "/id-mn", M2M_TY_CSR,
+		  "{\"m2m:csr\":{\"cb\":\"/id-mn/cse-mn\",\"rr\":true,\"srv\":[\"3\"],\"esi\":{\"esf\":[13]}}}");
+	assert_non_null(json_object_get(fx_attrs(f, "m2m:csr"), "esi"));
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "/id-mn2", M2M_TY_CSR,
+			     "{\"m2m:csr\":{\"cb\":\"/id-mn2/c\",\"rr\":true,\"srv\":[\"3\"],\"esi\":{\"x\":1}}}"),
+		   M2M_RSC_BAD_REQUEST);
+	fx_close(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_seci_request), cmocka_unit_test(test_esi),
-					   cmocka_unit_test(test_key_wait)};
+					   cmocka_unit_test(test_key_wait), cmocka_unit_test(test_esi_resources)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
