@@ -114,6 +114,10 @@ typedef struct m2m_cse_config {
 	char bsf_name[M2M_CFG_STR];        /* bsf-name, default "" = the host of bsf-url: the FQDN of B-TIDs */
 	int bsf_cache_seconds;             /* bsf-cache-seconds, default 60: longest a NAF key is cached */
 	char gba_naf_key[16];              /* gba-naf-key, default "ks-naf" (GBA_ME); ks-ext-naf, ks-int-naf */
+	/* ESPrim Receiver (docs/procedures/e2e.md) */
+	bool esprim;                       /* esprim, default true: answer seci NOTIFYs, publish esi */
+	int esprim_rand_seconds;           /* esprim-rand-seconds, default 3600: lifetime of the
+					    * receiver rand objects (shared esro and non-shared) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

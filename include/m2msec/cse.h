@@ -13,6 +13,7 @@
 #define M2MSEC_CSE_H
 
 #include "m2msec/config.h"
+#include "m2msec/key.h"
 #include "m2msec/primitive.h"
 #include "m2msec/sa.h"
 
@@ -86,5 +87,18 @@ M2M_API uint64_t m2m_cse_undelivered_unauthorized(m2m_cse *cse);
  * reads stay on the loops. m2m_cse_free() stops it (after the workers are freed).
  */
 M2M_API M2M_WUR m2m_err m2m_cse_writer_start(m2m_cse *cse);
+
+/*
+ * The pairwiseESPrimKey look-up of the ESPrim Receiver (docs/procedures/e2e.md): given a JWE
+ * "kid", return the key and its binding (bound identity = the key's owner, SUID), like a PSK
+ * resolver; any error is "unknown key" (4112). With kick non-NULL the look-up may wait for a
+ * remote key service: M2M_OK with *key NULL, then kick(kick_arg) exactly once (any thread) when
+ * the answer can be had by asking again. m2msec cse passes the TLS layer's resolver chain
+ * (m2m_tls_psk_lookup: psk-file, credential store, MEF, MAF), so ESPrim and TLS share one
+ * look-up. Set before the workers serve; NULL = no key is known. fn must be thread-safe.
+ */
+typedef m2m_err (*m2m_cse_key_fn)(void *ctx, const char *kid, int64_t now, void (*kick)(void *), void *kick_arg,
+				  m2m_key **key, m2m_sa *binding);
+M2M_API void m2m_cse_set_esprim_keys(m2m_cse *cse, m2m_cse_key_fn fn, void *ctx);
 
 #endif

@@ -62,6 +62,16 @@ M2M_API void m2m_tls_free(m2m_tls *tls);
  * The resolver receives the identity as presented (already checked to have the shape of a
  * KpsaID, KeID or hex(KcID)@FQDN). Call before the first handshake. */
 M2M_API M2M_WUR m2m_err m2m_tls_add_psk_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx);
+/* Run the resolver chain (psk-file, credential store, added resolvers) for identity outside any
+ * handshake, e.g. the ESPrim Receiver's pairwiseESPrimKey "kid" (docs/procedures/e2e.md): the
+ * same shape check, order, validity and binding rules as a handshake. With kick NULL an
+ * asynchronous resolver is asked without a wait (its cache answers, else it refuses: fail
+ * closed). With kick, a resolver that has to fetch (MEF, MAF) may keep a wait: the call returns
+ * M2M_OK with *key NULL, and kick(kick_arg) runs exactly once, on the resolver's thread, when the
+ * answer is in its cache; the caller then asks again. Thread-safe as the handshakes are. *key
+ * (m2m_key_free) and *binding are set only on M2M_OK with a key. */
+M2M_API M2M_WUR m2m_err m2m_tls_psk_lookup(m2m_tls *tls, const char *identity, int64_t now, void (*kick)(void *),
+					   void *kick_arg, m2m_key **key, m2m_sa *binding);
 /*
  * Apply the TLS part of a security profile (docs/tls.md "Security profile"): from the next
  * handshake on, connections accept only the suites of the cipher policy that suites (IANA names,

@@ -87,6 +87,12 @@ static void handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *r
 		m2m_log(M2M_LOG_ERROR, "no memory to defer an answer"); /* released, never answered */
 }
 
+static m2m_err esprim_key(void *ctx, const char *kid, int64_t now, void (*kick)(void *), void *kick_arg,
+			  m2m_key **key, m2m_sa *binding)
+{
+	return m2m_tls_psk_lookup(ctx, kid, now, kick, kick_arg, key, binding);
+}
+
 static bool listen_on(const char *v)
 {
 	return v[0] != '\0' && strcmp(v, "off") != 0;
@@ -239,6 +245,9 @@ int cli_cse_main(int argc, char **argv)
 	if ((rc = cse_mef_profile_start(&s, mef, cse, &cfg)) != CLI_OK ||
 	    (rc = cse_mef_netauth_start(mef, cse, &cfg)) != CLI_OK)
 		goto out;
+	/* ESPrim: the pairwiseESPrimKey "kid" goes through the TLS PSK resolver chain (e2e.md) */
+	if (s.tls != NULL)
+		m2m_cse_set_esprim_keys(cse, esprim_key, s.tls);
 	if ((rc = svc_listen(&s, handle, &ctx)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;

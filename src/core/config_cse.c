@@ -99,6 +99,8 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "bsf-name", bsf_name),
 	M2MI_INT(T, "bsf-cache-seconds", bsf_cache_seconds, 0, 86400),
 	M2MI_STR(T, "gba-naf-key", gba_naf_key),
+	M2MI_KEY(T, "esprim", M2MI_CFG_BOOL, esprim),
+	M2MI_INT(T, "esprim-rand-seconds", esprim_rand_seconds, 60, 604800),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -137,6 +139,8 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->token_cache_size = 1024;
 	cfg->bsf_cache_seconds = 60;
 	snprintf(cfg->gba_naf_key, sizeof(cfg->gba_naf_key), "ks-naf");
+	cfg->esprim = true;
+	cfg->esprim_rand_seconds = 3600;
 }
 
 /* TS-0001 Table 7.2-1 writes the M2M-SP-ID as //FQDN; people type the bare FQDN (it is what the

@@ -189,9 +189,10 @@ static m2m_err finish_binding(const char *canon_identity, const m2m_key *key, in
 	return M2M_OK;
 }
 
-/* The chain; ssl (may be NULL) lets an asynchronous resolver pause the handshake. */
-static m2m_err resolve(m2m_tls *tls, SSL *ssl, const char *identity, int64_t now, m2m_key **key,
-		       m2m_sa *binding)
+/* The chain; ssl (may be NULL) lets an asynchronous resolver pause the handshake; with kick
+ * (outside a handshake) an asynchronous resolver may keep a wait instead: M2M_OK, *key NULL. */
+static m2m_err resolve(m2m_tls *tls, SSL *ssl, const struct m2mi_psk_kick *kick, const char *identity, int64_t now,
+		       m2m_key **key, m2m_sa *binding)
 {
 	m2m_id *id = NULL;
 	m2m_id_kind kind;
@@ -226,7 +227,14 @@ static m2m_err resolve(m2m_tls *tls, SSL *ssl, const char *identity, int64_t now
 	}
 	for (size_t i = 0; i < tls->nresolvers; i++) {
 		memset(binding, 0, sizeof(*binding));
-		if (tls->resolvers[i].afn != NULL) {
+		if (tls->resolvers[i].afn != NULL && kick != NULL) {
+			r = m2mi_psk_async_kick(&tls->resolvers[i], kick, identity, now, &k, binding);
+			if (r == M2M_OK && k == NULL) { /* the resolver waits: kick comes with its answer */
+				m2m_id_free(id);
+				memset(binding, 0, sizeof(*binding));
+				return M2M_OK;
+			}
+		} else if (tls->resolvers[i].afn != NULL) {
 			r = m2mi_psk_async_call(&tls->resolvers[i], ssl, identity, now, &k, binding);
 			/* the lookup may have waited: the validity checks below use the time of the answer */
 			if (ssl != NULL)
@@ -269,7 +277,17 @@ m2m_err m2m_tls_set_psk_hint(m2m_tls *tls, const char *hint)
 
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
 {
-	return resolve(tls, NULL, identity, now, key, binding);
+	return resolve(tls, NULL, NULL, identity, now, key, binding);
+}
+
+m2m_err m2m_tls_psk_lookup(m2m_tls *tls, const char *identity, int64_t now, void (*kick)(void *), void *kick_arg,
+			   m2m_key **key, m2m_sa *binding)
+{
+	struct m2mi_psk_kick k = {kick, kick_arg};
+
+	if (key == NULL || binding == NULL)
+		return M2M_E_INVAL;
+	return resolve(tls, NULL, kick != NULL ? &k : NULL, identity, now, key, binding);
 }
 
 /* RFC 4279 server callback (also used by OpenSSL 3.0 for TLS 1.3 external PSKs with SHA-256
@@ -289,7 +307,7 @@ static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char 
 		r = M2M_E_INVAL;
 		goto out;
 	}
-	if ((r = resolve(tls, ssl, identity, (int64_t)time(NULL), &key, &sa)) != M2M_OK)
+	if ((r = resolve(tls, ssl, NULL, identity, (int64_t)time(NULL), &key, &sa)) != M2M_OK)
 		goto out;
 	b = m2m_key_bytes(key, &n);
 	if (b == NULL || n == 0 || n > max_psk_len) {

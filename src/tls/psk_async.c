@@ -206,3 +206,54 @@ m2m_err m2mi_psk_async_call(const struct m2mi_psk_resolver *r, SSL *ssl, const c
 	wait_unref(w);
 	return rc;
 }
+
+/* ---- waits outside a handshake (m2m_tls_psk_lookup with a kick) ---------------------------- */
+
+struct kick_host {
+	m2m_tls_async_host host;
+	unsigned inflight;
+	struct m2mi_psk_kick kick;
+};
+
+static void kick_wake(void *arg)
+{
+	struct kick_host *k = arg;
+
+	k->kick.fn(k->kick.arg);
+	free(k); /* the wait no longer looks at its host once woken (m2m_psk_wait_done) */
+}
+
+/* No loop to post to: the resolver's answer is taken on its own thread; only the kick runs. */
+static m2m_err run_here(void *post_arg, void (*fn)(void *), void *fnarg)
+{
+	(void)post_arg;
+	fn(fnarg);
+	return M2M_OK;
+}
+
+m2m_err m2mi_psk_async_kick(const struct m2mi_psk_resolver *r, const struct m2mi_psk_kick *kick,
+			    const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
+{
+	struct kick_host *k;
+	m2m_psk_wait *w;
+	m2m_err rc;
+
+	*key = NULL;
+	if ((k = calloc(1, sizeof(*k))) == NULL || (w = calloc(1, sizeof(*w))) == NULL) {
+		free(k);
+		return M2M_E_NOMEM;
+	}
+	k->kick = *kick;
+	k->host = (m2m_tls_async_host){.wake = kick_wake, .wake_arg = k, .post = run_here, .inflight = &k->inflight,
+				       .max_inflight = 1};
+	w->refs = 1; /* the resolver's only: this side never touches a kept wait again */
+	w->host = &k->host;
+	w->post = run_here;
+	rc = r->afn(r->ctx, identity, now, w, key, binding);
+	if (rc != M2M_OK || *key != NULL) { /* answered at once: the resolver did not keep w */
+		w->abandoned = true;
+		wait_unref(w);
+		free(k);
+	}
+	return rc;
+}

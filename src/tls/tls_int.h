@@ -121,6 +121,17 @@ m2m_err m2mi_psk_keep(m2m_tls *tls, SSL *ssl, const m2m_key *key);
  * in an ASYNC job, a pending lookup pauses the job until its answer, a cancel or a deadline. */
 m2m_err m2mi_psk_async_call(const struct m2mi_psk_resolver *r, SSL *ssl, const char *identity, int64_t now,
 			    m2m_key **key, m2m_sa *binding);
+/* A lookup outside any handshake that may wait (m2m_tls_psk_lookup): kick(arg) runs once the
+ * resolver has its answer, on the resolver's thread. */
+struct m2mi_psk_kick {
+	void (*fn)(void *arg);
+	void *arg;
+};
+/* Ask asynchronous resolver r with a wait that calls kick when answered (the answer itself is
+ * dropped: the caller asks the chain again and the resolver's cache answers). M2M_OK with *key
+ * NULL = waiting; anything else is the resolver's immediate answer. */
+m2m_err m2mi_psk_async_kick(const struct m2mi_psk_resolver *r, const struct m2mi_psk_kick *kick,
+			    const char *identity, int64_t now, m2m_key **key, m2m_sa *binding);
 /* SSL ex_data slots of psk_async.c; M2M_OK once created. */
 m2m_err m2mi_psk_async_indices(void);
 

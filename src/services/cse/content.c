@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "services/cse/cse_int.h"
+#include "services/cse/esprim_rx.h"
 
 /* Valid rcn values per operation (TS-0001 Table 8.1.2-1); discovery is checked there. */
 int m2mi_rcn_select(m2mi_ctx *c)
@@ -218,7 +219,7 @@ int m2mi_content(m2mi_ctx *c, m2mi_node *n, m2m_op op)
 		return 0;
 	if (c->rcn == 2)
 		return set_pc(c, json_pack("{s:s}", "m2m:uri", n->row.path));
-	if ((rsc = m2mi_node_attrs(c, n)) != 0)
+	if ((rsc = m2mi_node_attrs(c, n)) != 0 || (rsc = m2mi_esi_publish(c, n)) != 0)
 		return rsc;
 	switch (c->rcn) {
 	case 1:

@@ -25,6 +25,7 @@
 
 #include "m2msec/log.h"
 #include "services/cse/cse_int.h"
+#include "services/cse/esprim_rx.h"
 #include "services/cse/sec_profile.h"
 
 /* The resource store's open options from the configuration (store-sync). */
@@ -79,7 +80,8 @@ m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 	    (r = m2mi_notify_om_scan(cse, st)) != M2M_OK ||
 	    (r = m2mi_notifier_new(&cse->cfg, &cse->notifier)) != M2M_OK ||
 	    (r = m2mi_tokens_new(&cse->cfg, &cse->tokens)) != M2M_OK ||
-	    (r = m2mi_das_new(&cse->cfg, &cse->das)) != M2M_OK)
+	    (r = m2mi_das_new(&cse->cfg, &cse->das)) != M2M_OK ||
+	    (cse->cfg.esprim && (r = m2mi_esprim_new(&cse->cfg, &cse->esprim)) != M2M_OK))
 		goto out;
 	*out = cse;
 	cse = NULL;
@@ -99,6 +101,7 @@ void m2m_cse_free(m2m_cse *cse)
 	m2mi_secprof_slot_free(cse->secprof);
 	m2mi_netauth_free(cse->netauth);
 	m2mi_tokens_free(cse->tokens);
+	m2mi_esprim_free(cse->esprim);
 	pthread_cond_destroy(&cse->pcv);
 	pthread_mutex_destroy(&cse->pmu);
 	free(cse);
@@ -425,6 +428,8 @@ static int dispatch(m2mi_ctx *c)
 		snprintf(c->from, sizeof(c->from), "%s", c->req->fr);
 	}
 	c->admin = is_admin(c);
+	if (m2mi_seci_request(c->req)) /* an outer ESPrim NOTIFY (esprim_rx.c, TS-0004 7.6.2) */
+		return m2mi_seci_dispatch(c);
 	if ((rsc = check_primitive(c)) != 0)
 		return rsc;
 	if (!sub_flow(c->req))
@@ -632,6 +637,17 @@ static m2m_cse_pending *handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request 
 	p->rsp = *rsp;
 	m2m_response_init(rsp);
 	return p;
+}
+
+void m2mi_cse_inner(m2mi_ctx *outer, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+{
+	(void)handle(outer->w, sa, req, rsp, outer->now, true);
+}
+
+void m2m_cse_set_esprim_keys(m2m_cse *cse, m2m_cse_key_fn fn, void *ctx)
+{
+	cse->esp_keys = fn;
+	cse->esp_keys_ctx = ctx;
 }
 
 void m2m_cse_handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp, int64_t now)

@@ -70,6 +70,9 @@ struct m2m_cse {
 	m2mi_tokens *tokens;    /* token trust, verified-token cache, Local-Token-IDs (access_token.c) */
 	struct m2mi_das *das;   /* the association with the DASes of direct DA, NULL = off (access_das.c) */
 	struct m2mi_netauth *netauth; /* nodes the underlying network does not authorize (netauth.c) */
+	struct m2mi_esprim *esprim; /* the ESPrim Receiver's memory, NULL = esprim off (esprim_rx.h) */
+	m2m_cse_key_fn esp_keys; /* pairwiseESPrimKey resolver (m2m_cse_set_esprim_keys), NULL = none */
+	void *esp_keys_ctx;
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from
@@ -189,9 +192,11 @@ typedef enum m2mi_vt {
 	M2MI_VT_STR = 1, M2MI_VT_BOOL, M2MI_VT_UINT, M2MI_VT_POSINT, M2MI_VT_STRLIST, M2MI_VT_OBJ,
 	M2MI_VT_ANY, M2MI_VT_TIME,
 	M2MI_VT_CSZ, M2MI_VT_CNF, /* m2m:serializations, m2m:contentInfo (datatypes.c) */
+	M2MI_VT_ESI,              /* m2m:e2eSecInfo (esprim_rx.c) */
 } m2mi_vt;
 
 bool m2mi_csz_ok(json_t *v);
+bool m2mi_esi_ok(json_t *v); /* e2eSecInfo (esprim_rx.c) */
 bool m2mi_cnf_ok(const char *s);
 /* The content of a <contentInstance> fits its cnf's contentSecurity (cin_security.c); 0 or the
  * 4000 refusal. */
@@ -495,6 +500,10 @@ void m2mi_notifier_stats(m2mi_notifier *n, uint64_t *sent, uint64_t *failed, uin
 bool m2mi_notifier_drain(m2mi_notifier *n, int ms);
 
 /* The non-blocking HTTP client (m2mi_httpc, m2mi_url): remote/httpc.h. */
+
+/* cse.c: run an ESPrim inner request through the CSE's one request path as if it had arrived
+ * over sa (synchronously, never through the writer queue: the outer NOTIFY waits for it). */
+void m2mi_cse_inner(m2mi_ctx *outer, const m2m_sa *sa, m2m_request *req, m2m_response *rsp);
 
 /* ---- the store's writer thread (writer.c) ------------------------------------------------ */
 

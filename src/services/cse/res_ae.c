@@ -35,6 +35,7 @@ static const m2mi_attr ae_attrs[] = {
 	{"rr", M2MI_VT_BOOL, M2MI_M, M2MI_O, true},
 	{"csz", M2MI_VT_CSZ, M2MI_O, M2MI_O, false},
 	{"srv", M2MI_VT_STRLIST, M2MI_M, M2MI_O, true},
+	{"esi", M2MI_VT_ESI, M2MI_O, M2MI_O, false}, /* e2eSecInfo: the entity's own (ESPrim, TS-0004 6.3.5.52) */
 };
 
 static const int ae_children[] = {M2M_TY_SUB, M2M_TY_CNT, M2M_TY_GRP, M2M_TY_ACP, M2MI_TY_DAC, 0};

@@ -35,6 +35,7 @@ static const m2mi_attr csr_attrs[] = {
 	{"csz", M2MI_VT_CSZ, M2MI_O, M2MI_O, false},
 	{"dcse", M2MI_VT_STRLIST, M2MI_O, M2MI_O, false},
 	{"srv", M2MI_VT_STRLIST, M2MI_M, M2MI_O, true},
+	{"esi", M2MI_VT_ESI, M2MI_O, M2MI_O, false}, /* e2eSecInfo: the entity's own (ESPrim, TS-0004 6.3.5.52) */
 };
 
 /* TS-0004 Table 7.4.4.1-4, the subset of types this CSE implements. */

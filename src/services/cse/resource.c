@@ -295,6 +295,7 @@ static const char *vt_name(m2mi_vt vt)
 	case M2MI_VT_TIME: return "a timestamp YYYYMMDDTHHMMSS";
 	case M2MI_VT_CSZ: return "a non-empty list of xml, json, cbor";
 	case M2MI_VT_CNF: return "type/subtype:encodingType[:contentSecurity] (TS-0004 Table 6.3.3-1)";
+	case M2MI_VT_ESI: return "an m2m:e2eSecInfo {esf, escert, esro} (TS-0004 6.3.5.52)";
 	default: return "a value";
 	}
 }
@@ -314,6 +315,7 @@ static bool vt_ok(m2mi_vt vt, json_t *v)
 	case M2MI_VT_TIME: return json_is_string(v) && m2mi_time_parse(json_string_value(v), &t);
 	case M2MI_VT_CSZ: return m2mi_csz_ok(v);
 	case M2MI_VT_CNF: return m2mi_cnf_ok(json_string_value(v));
+	case M2MI_VT_ESI: return m2mi_esi_ok(v);
 	case M2MI_VT_STRLIST:
 		if (!json_is_array(v))
 			return false;

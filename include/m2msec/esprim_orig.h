@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the public interface of the ESPrim Originator (TS-0003 clause 8.4.2
+ * phases B-C at the Originator, TS-0004 clause 7.6.2 steps E-F and O-P): given the
+ * pairwiseESPrimKey, its "kid" and the Target's receiverESPrimRandObject (from esi.esro of the
+ * <CSEBase>/<AE>, or a seci sit 4 answer), make an originatorESPrimRandObject, derive the
+ * sessionESPrimKey, seal an inner request primitive (JSON serialisation) into the Content of the
+ * outer NOTIFY ({"m2m:seci":{"sit":5,"epo":...}}, the header carrying "oro") and open the
+ * protected inner response. Transport-free: `m2msec esprim` (src/cli/cmd_esprim.c), tests and
+ * benchmarks send the outer NOTIFY themselves. docs/procedures/e2e.md is the manual.
+ */
+#ifndef M2MSEC_ESPRIM_ORIG_H
+#define M2MSEC_ESPRIM_ORIG_H
+
+#include "m2msec/esprim.h"
+
+typedef struct m2m_esprim_orig m2m_esprim_orig;
+
+/*
+ * A session for the Target that published rro: a fresh originator rand object (CSPRNG; esk 1,
+ * espa = rro's, expiry = rro's, clause 8.4.2 B.1b) and the session key for aead.
+ * M2M_E_ESP_RECV_RAND when rro is expired at now; M2M_E_ESP_UNSUPPORTED when rro does not offer
+ * HMAC-SHA256 or aead; M2M_E_INVAL for a bad argument.
+ */
+M2M_API M2M_WUR m2m_err m2m_esprim_orig_new(const m2m_key *pairwise, const char *kid, const m2m_esprim_rand *rro,
+					     int aead, int64_t now, m2m_esprim_orig **out);
+M2M_API void m2m_esprim_orig_free(m2m_esprim_orig *o);
+/* Seal the serialised inner request into the outer NOTIFY's Content (heap, free()). */
+M2M_API M2M_WUR m2m_err m2m_esprim_orig_seal(m2m_esprim_orig *o, const char *inner, size_t len, char **content);
+/*
+ * Open the outer NOTIFY response's Content: an m2m:seci of sit 5 whose header names this
+ * session's kid, ori and rri, decrypted with its key. *inner (heap, m2m_freezero it) is the
+ * serialised inner response. M2M_E_SECI_FORMAT / M2M_E_ESP_* otherwise.
+ */
+M2M_API M2M_WUR m2m_err m2m_esprim_orig_open(m2m_esprim_orig *o, const char *content, size_t len, int64_t now,
+					      char **inner, size_t *inner_len);
+
+#endif

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the memory of the CSE's ESPrim Receiver (esprim_rx.h, TS-0003 clause
+ * 8.4.2 phase B and C.6): the shared receiverESPrimRandObject (clause 8.4.2 B.1a, published in
+ * esi.esro; renewed when less than half of its lifetime is left, the previous one accepted until
+ * its own expiry), the non-shared ones of seci sit 3 (B.2, bound to the Originator that asked,
+ * at most M2MI_ESP_NS_PER_ORIG each and M2MI_ESP_NS_MAX in all: the oldest goes first), the
+ * originatorESPrimRandObjects seen (so a later object may omit "oro", clause 8.4.3.2), and the
+ * replay window of inner requests. Every table is fixed-size; one mutex guards them all (the
+ * HTTP loops, CoAP and MQTT threads share one CSE). No secret is kept here: rand values are
+ * public inputs of the session key (clause 10.3.8.2).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "m2msec/mem.h"
+#include "services/cse/esprim_rx.h"
+
+typedef struct ns_slot {
+	bool used;
+	m2m_esprim_rand r;
+	char owner[M2M_ORIG_MAX];
+	uint64_t seq;
+} ns_slot;
+
+typedef struct oro_slot {
+	bool used;
+	char kid[M2M_ESPRIM_KID_MAX + 1];
+	m2m_esprim_rand r;
+} oro_slot;
+
+typedef struct replay_slot {
+	bool used;
+	uint8_t digest[32]; /* SHA-256 of kid NUL ori NUL rqi */
+	int64_t expiry;     /* the originator object's: after it the object is refused anyway */
+} replay_slot;
+
+struct m2mi_esprim {
+	pthread_mutex_t mu;
+	int64_t lifetime;        /* esprim-rand-seconds */
+	m2m_esprim_rand shared[2]; /* [0] current, [1] previous; esri "" = none */
+	ns_slot ns[M2MI_ESP_NS_MAX];
+	uint64_t seq;
+	oro_slot oro[M2MI_ESP_ORO_MAX];
+	replay_slot replay[M2MI_ESP_REPLAY_MAX];
+	int64_t floor;           /* the latest expiry the window had to forget */
+	m2m_kdf *kdf;
+};
+
+static const int keygen[] = {M2M_ESPRIM_KEYGEN_HMAC_SHA256};
+static const int aeads[] = {M2M_ESPRIM_A128GCM, M2M_ESPRIM_A192GCM, M2M_ESPRIM_A256GCM};
+
+m2m_err m2mi_esprim_new(const m2m_cse_config *cfg, m2mi_esprim **out)
+{
+	m2mi_esprim *e;
+	m2m_err r;
+
+	*out = NULL;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return M2M_E_NOMEM;
+	e->lifetime = cfg->esprim_rand_seconds > 0 ? cfg->esprim_rand_seconds : 3600;
+	if ((r = m2m_kdf_new(&e->kdf)) != M2M_OK) {
+		free(e);
+		return r;
+	}
+	pthread_mutex_init(&e->mu, NULL);
+	*out = e;
+	return M2M_OK;
+}
+
+void m2mi_esprim_free(m2mi_esprim *e)
+{
+	if (e == NULL)
+		return;
+	m2m_kdf_free(e->kdf);
+	pthread_mutex_destroy(&e->mu);
+	m2m_freezero(e, sizeof(*e));
+}
+
+static m2m_err make(bool shared, int64_t expiry, m2m_esprim_rand *out)
+{
+	uint8_t rnd[M2M_ESPRIM_RAND_LEN], idrnd[M2M_ESPRIM_RANDID_LEN];
+	m2m_err r;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes(idrnd, sizeof(idrnd)) != 1)
+		return M2M_E_CRYPTO;
+	r = m2m_esprim_rand_init(out, false, shared, rnd, idrnd, expiry, keygen, 1, aeads, 3);
+	m2m_memzero(rnd, sizeof(rnd));
+	return r;
+}
+
+/* Unique among the objects held (clause 8.4.2 B.1a.1: "unique ... while valid"). */
+static bool id_taken(const m2mi_esprim *e, const char *id)
+{
+	for (int i = 0; i < 2; i++)
+		if (strcmp(e->shared[i].id, id) == 0)
+			return true;
+	for (size_t i = 0; i < M2MI_ESP_NS_MAX; i++)
+		if (e->ns[i].used && strcmp(e->ns[i].r.id, id) == 0)
+			return true;
+	return false;
+}
+
+static m2m_err make_unique(m2mi_esprim *e, bool shared, int64_t expiry, m2m_esprim_rand *out)
+{
+	m2m_err r;
+
+	for (int tries = 0; tries < 4; tries++)
+		if ((r = make(shared, expiry, out)) != M2M_OK || !id_taken(e, out->id))
+			return r;
+	return M2M_E_CRYPTO;
+}
+
+m2m_err m2mi_esprim_shared(m2mi_esprim *e, int64_t now, m2m_esprim_rand *out)
+{
+	m2m_err r = M2M_OK;
+
+	pthread_mutex_lock(&e->mu);
+	if (e->shared[0].id[0] == '\0' || e->shared[0].expiry - now < e->lifetime / 2) {
+		m2m_esprim_rand fresh;
+		if ((r = make_unique(e, true, m2mi_sat_add(now, e->lifetime), &fresh)) == M2M_OK) {
+			e->shared[1] = e->shared[0];
+			e->shared[0] = fresh;
+		}
+	}
+	if (r == M2M_OK)
+		*out = e->shared[0];
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+m2m_err m2mi_esprim_issue(m2mi_esprim *e, const char *orig, int64_t now, m2m_esprim_rand *out)
+{
+	size_t victim = M2MI_ESP_NS_MAX, mine = 0, oldest_mine = M2MI_ESP_NS_MAX;
+	m2m_err r;
+
+	if (strlen(orig) >= M2M_ORIG_MAX)
+		return M2M_E_INVAL;
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < M2MI_ESP_NS_MAX; i++) {
+		ns_slot *s = &e->ns[i];
+		if (s->used && s->r.expiry <= now)
+			s->used = false; /* expired: its slot is free */
+		if (!s->used) {
+			if (victim == M2MI_ESP_NS_MAX || e->ns[victim].used)
+				victim = i;
+			continue;
+		}
+		if (strcmp(s->owner, orig) == 0) {
+			mine++;
+			if (oldest_mine == M2MI_ESP_NS_MAX || s->seq < e->ns[oldest_mine].seq)
+				oldest_mine = i;
+		}
+		if (victim == M2MI_ESP_NS_MAX || (e->ns[victim].used && s->seq < e->ns[victim].seq))
+			victim = i;
+	}
+	if (mine >= M2MI_ESP_NS_PER_ORIG) /* one Originator cannot push the others out */
+		victim = oldest_mine;
+	if ((r = make_unique(e, false, m2mi_sat_add(now, e->lifetime), out)) == M2M_OK) {
+		ns_slot *s = &e->ns[victim];
+		s->used = true;
+		s->r = *out;
+		s->seq = ++e->seq;
+		memcpy(s->owner, orig, strlen(orig) + 1);
+	}
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+m2m_err m2mi_esprim_find_rro(m2mi_esprim *e, const char *rri, const char *owner, m2m_esprim_rand *out)
+{
+	m2m_err r = M2M_E_ESP_RECV_RAND;
+
+	pthread_mutex_lock(&e->mu);
+	for (int i = 0; i < 2 && r != M2M_OK; i++)
+		if (e->shared[i].id[0] != '\0' && strcmp(e->shared[i].id, rri) == 0) {
+			*out = e->shared[i];
+			r = M2M_OK;
+		}
+	for (size_t i = 0; i < M2MI_ESP_NS_MAX && r != M2M_OK; i++)
+		if (e->ns[i].used && strcmp(e->ns[i].r.id, rri) == 0 && strcmp(e->ns[i].owner, owner) == 0) {
+			*out = e->ns[i].r;
+			r = M2M_OK;
+		}
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+m2m_err m2mi_esprim_find_oro(m2mi_esprim *e, const char *kid, const char *ori, const m2m_esprim_rand *hdr_oro,
+			     m2m_esprim_rand *out)
+{
+	m2m_err r = M2M_E_ESP_ORIG_RAND;
+
+	if (hdr_oro != NULL) {
+		if (strcmp(hdr_oro->id, ori) != 0)
+			return M2M_E_ESP_ORIG_RAND; /* "ori" must name the object carried */
+		*out = *hdr_oro;
+		return M2M_OK;
+	}
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < M2MI_ESP_ORO_MAX && r != M2M_OK; i++)
+		if (e->oro[i].used && strcmp(e->oro[i].r.id, ori) == 0 && strcmp(e->oro[i].kid, kid) == 0) {
+			*out = e->oro[i].r;
+			r = M2M_OK;
+		}
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+void m2mi_esprim_keep_oro(m2mi_esprim *e, const char *kid, const m2m_esprim_rand *oro)
+{
+	size_t victim = 0;
+
+	if (strlen(kid) > M2M_ESPRIM_KID_MAX)
+		return;
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < M2MI_ESP_ORO_MAX; i++) {
+		oro_slot *s = &e->oro[i];
+		if (s->used && strcmp(s->r.id, oro->id) == 0 && strcmp(s->kid, kid) == 0) {
+			victim = i; /* the same object again: refresh in place */
+			break;
+		}
+		if (!s->used || (e->oro[victim].used && s->r.expiry < e->oro[victim].r.expiry))
+			victim = i;
+	}
+	e->oro[victim].used = true;
+	memcpy(e->oro[victim].kid, kid, strlen(kid) + 1);
+	e->oro[victim].r = *oro;
+	pthread_mutex_unlock(&e->mu);
+}
+
+static bool digest_of(const char *kid, const char *ori, const char *rqi, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+		  EVP_DigestUpdate(md, kid, strlen(kid) + 1) == 1 && EVP_DigestUpdate(md, ori, strlen(ori) + 1) == 1 &&
+		  EVP_DigestUpdate(md, rqi, strlen(rqi)) == 1 && EVP_DigestFinal_ex(md, out, &n) == 1 && n == 32;
+
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+m2m_err m2mi_esprim_replay(m2mi_esprim *e, const char *kid, const m2m_esprim_rand *oro, const char *rqi,
+			   int64_t now)
+{
+	uint8_t d[32];
+	size_t victim = M2MI_ESP_REPLAY_MAX;
+	m2m_err r = M2M_OK;
+
+	if (!digest_of(kid, oro->id, rqi != NULL ? rqi : "", d))
+		return M2M_E_CRYPTO;
+	pthread_mutex_lock(&e->mu);
+	if (oro->expiry <= e->floor) {
+		r = M2M_E_ESP_ORIG_RAND; /* older than what the window still remembers: fail closed */
+		goto out;
+	}
+	for (size_t i = 0; i < M2MI_ESP_REPLAY_MAX; i++) {
+		replay_slot *s = &e->replay[i];
+		if (s->used && s->expiry <= now)
+			s->used = false;
+		if (s->used && memcmp(s->digest, d, sizeof(d)) == 0) {
+			r = M2M_E_EXISTS;
+			goto out;
+		}
+		if (!s->used) { /* a free slot first, else the entry expiring first */
+			if (victim == M2MI_ESP_REPLAY_MAX || e->replay[victim].used)
+				victim = i;
+		} else if (victim == M2MI_ESP_REPLAY_MAX ||
+			   (e->replay[victim].used && s->expiry < e->replay[victim].expiry)) {
+			victim = i;
+		}
+	}
+	if (e->replay[victim].used && e->replay[victim].expiry > e->floor)
+		e->floor = e->replay[victim].expiry; /* forgetting it: objects expiring by then are refused */
+	if (oro->expiry <= e->floor) {
+		r = M2M_E_ESP_ORIG_RAND;
+		goto out;
+	}
+	e->replay[victim].used = true;
+	memcpy(e->replay[victim].digest, d, sizeof(d));
+	e->replay[victim].expiry = oro->expiry;
+out:
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+m2m_err m2mi_esprim_session(m2mi_esprim *e, const m2m_key *pairwise, const m2m_esprim_rand *rro,
+			    const m2m_esprim_rand *oro, int aead, m2m_key **out)
+{
+	m2m_err r;
+
+	pthread_mutex_lock(&e->mu);
+	r = m2m_esprim_session_key(e->kdf, pairwise, rro, oro, aead, out);
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file implements the unit tests of services/cse/esprim_rx.c that need no running CSE (the
+ * NOTIFY handling is tested end to end by tests/system/test_55_esprim.py): which requests are
+ * outer ESPrim NOTIFYs, and the e2eSecInfo attribute check (TS-0004 clause 6.3.5.52).
+ */
+#include "cse_fixture.h"
+#include "m2msec/esprim_orig.h"
+#include "m2msec/mem.h"
+#include "m2msec/seci_e2e.h"
+#include "services/cse/esprim_rx.h"
+
+/* A key service that has to fetch: with a kick it keeps the wait and answers from another
+ * thread; without one it answers from its "cache" (filled by that answer, or refused). */
+typedef struct fake_keys {
+	int waits, lookups;
+	bool fetch_ok, fetched;
+	uint8_t key[32];
+} fake_keys;
+
+typedef struct kicker {
+	fake_keys *fk;
+	void (*kick)(void *);
+	void *arg;
+} kicker;
+
+static void *kick_thread(void *arg)
+{
+	kicker *k = arg;
+
+	k->fk->fetched = k->fk->fetch_ok; /* the answer goes into the cache, then the kick */
+	k->kick(k->arg);
+	free(k);
+	return NULL;
+}
+
+static m2m_err fake_lookup(void *ctx, const char *kid, int64_t now, void (*kick)(void *), void *kick_arg,
+			   m2m_key **key, m2m_sa *binding)
+{
+	fake_keys *fk = ctx;
+	pthread_t t;
+	kicker *k;
+
+	(void)now;
+	(void)kid;
+	*key = NULL;
+	fk->lookups++;
+	if (kick != NULL) {
+		fk->waits++;
+		k = calloc(1, sizeof(*k));
+		assert_non_null(k);
+		*k = (kicker){fk, kick, kick_arg};
+		assert_int_equal(pthread_create(&t, NULL, kick_thread, k), 0);
+		assert_int_equal(pthread_detach(t), 0);
+		return M2M_OK; /* waiting */
+	}
+	if (!fk->fetched)
+		return M2M_E_AUTH;
+	memset(binding, 0, sizeof(*binding));
+	binding->kind = M2M_SA_PSK;
+	binding->entity = M2M_ENTITY_AE;
+	binding->suid = 23; /* MEF-provisioned ESPrim key */
+	snprintf(binding->bound_id, sizeof(binding->bound_id), "CAE1");
+	return m2m_key_new(fk->key, sizeof(fk->key), key);
+}
+
+/* One ESPrim RETRIEVE through the CSE; the outer rsc, the inner one in *inner_rsc (0 = plain). */
+static int esprim_once(fx *f, fake_keys *fk, int *inner_rsc)
+{
+	m2m_esprim_rand rro;
+	m2m_esprim_orig *o = NULL;
+	m2m_key *pw = NULL;
+	m2m_seci_e2e s = {0};
+	static const char in[] = "{\"op\":2,\"to\":\"/id-in/cse-in\",\"fr\":\"CAE1\",\"rqi\":\"i1\",\"rvi\":\"3\"}";
+	char *text, *content = NULL, *inner = NULL;
+	size_t n = 0;
+	json_t *j;
+	int rsc;
+
+	*inner_rsc = 0;
+	fx_plain(f);
+	assert_int_equal(fx_req(f, M2M_OP_NOTIFY, "/id-in/.", "CAE1", 0, "{\"m2m:seci\":{\"sit\":3}}"), 2000);
+	text = json_dumps(f->rsp.pc, JSON_COMPACT);
+	assert_int_equal(m2m_seci_e2e_decode(text, strlen(text), f->now, &s), M2M_OK);
+	free(text);
+	rro = s.ero;
+	m2m_seci_e2e_clear(&s);
+	assert_int_equal(m2m_key_new(fk->key, sizeof(fk->key), &pw), M2M_OK);
+	assert_int_equal(m2m_esprim_orig_new(pw, "00112233445566778899aabbccddeeff@mef.example.com", &rro,
+					     M2M_ESPRIM_A256GCM, f->now, &o),
+			 M2M_OK);
+	assert_int_equal(m2m_esprim_orig_seal(o, in, strlen(in), &content), M2M_OK);
+	fx_prepare(f, M2M_OP_NOTIFY, "/id-in/.", "CAE1", 0, NULL);
+	f->req.pc = json_loads(content, 0, NULL);
+	rsc = fx_send(f);
+	if (rsc == 2000) {
+		text = json_dumps(f->rsp.pc, JSON_COMPACT);
+		assert_int_equal(m2m_esprim_orig_open(o, text, strlen(text), f->now, &inner, &n), M2M_OK);
+		j = json_loads(inner, 0, NULL);
+		*inner_rsc = (int)json_integer_value(json_object_get(j, "rsc"));
+		json_decref(j);
+		free(text);
+		m2m_freezero(inner, n);
+	}
+	free(content);
+	m2m_esprim_orig_free(o);
+	m2m_key_free(pw);
+	return rsc;
+}
+
+/* A pairwiseESPrimKey a key service must fetch: the NOTIFY waits (kick), then the second pass
+ * takes it from the cache; a failed fetch is 4112 after exactly one wait. */
+static void test_key_wait(void **state)
+{
+	fx *f = fx_open(false);
+	fake_keys fk = {.fetch_ok = true};
+	int inner = 0;
+
+	(void)state;
+	memset(fk.key, 0x3c, sizeof(fk.key));
+	m2m_cse_set_esprim_keys(f->cse, fake_lookup, &fk);
+	assert_int_equal(esprim_once(f, &fk, &inner), 2000);
+	assert_int_equal(fk.waits, 1);
+	assert_true(inner != 0); /* a protected inner answer (its RSC is the ACP's) */
+	/* cached now: no wait */
+	assert_int_equal(esprim_once(f, &fk, &inner), 2000);
+	assert_int_equal(fk.waits, 1);
+	/* the service refuses: one wait, then 4112, plain */
+	fk.fetched = false;
+	fk.fetch_ok = false;
+	assert_int_equal(esprim_once(f, &fk, &inner), 4112);
+	assert_int_equal(fk.waits, 2);
+	assert_int_equal(inner, 0);
+	fx_close(f);
+}
+
+static void test_seci_request(void **state)
+{
+	m2m_request req;
+
+	(void)state;
+	m2m_request_init(&req);
+	req.op = M2M_OP_NOTIFY;
+	req.pc = json_pack("{s:{s:i}}", "m2m:seci", "sit", 3);
+	assert_true(m2mi_seci_request(&req));
+	req.op = M2M_OP_CREATE;
+	assert_false(m2mi_seci_request(&req));
+	req.op = M2M_OP_NOTIFY;
+	json_decref(req.pc);
+	req.pc = json_pack("{s:{},s:{}}", "m2m:seci", "m2m:sgn");
+	assert_false(m2mi_seci_request(&req)); /* a seci with something else: not ours */
+	m2m_request_clear(&req);
+}
+
+static void test_esi(void **state)
+{
+	json_t *v;
+	static const char *good[] = {
+		"{}", "{\"esf\":[13,23]}", "{\"escert\":[\"MIIB\"]}",
+		("{\"esro\":{\"esri\":\"s0102030405060708\",\"esrv\":\"v0102\",\"esrx\":\"20991231T000000\","
+		 "\"esks\":[1],\"espa\":[12]}}"),
+	};
+	static const char *bad[] = {
+		"[]", "{\"esf\":13}", "{\"esf\":[\"x\"]}", "{\"esf\":[-1]}", "{\"escert\":[1]}",
+		"{\"esro\":{\"esri\":\"s1\"}}", "{\"esro\":\"s1\"}", "{\"other\":1}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < M2M_ARRAY_LEN(good); i++) {
+		v = json_loads(good[i], 0, NULL);
+		assert_non_null(v);
+		assert_true(m2mi_esi_ok(v));
+		json_decref(v);
+	}
+	for (size_t i = 0; i < M2M_ARRAY_LEN(bad); i++) {
+		v = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		assert_non_null(v);
+		assert_false(m2mi_esi_ok(v));
+		json_decref(v);
+	}
+}
+
+/* e2eSecInfo: published on the <CSEBase> (not writable there), set by a Registree CSE on its
+ * <remoteCSE> (validated). */
+static void test_esi_resources(void **state)
+{
+	fx *f = fx_open(true);
+	json_t *esi;
+	const char *esro_id;
+	char shared[32];
+
+	(void)state;
+	fx_auth(f);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "CAdmin", 0, NULL), 2000);
+	esi = json_object_get(fx_attrs(f, "m2m:cb"), "esi");
+	assert_non_null(esi);
+	esro_id = json_string_value(json_object_get(json_object_get(esi, "esro"), "esri"));
+	assert_non_null(esro_id);
+	assert_true(m2m_esprim_rand_id_shared(esro_id));
+	snprintf(shared, sizeof(shared), "%s", esro_id);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "CAdmin", 0, NULL), 2000);
+	esi = json_object_get(fx_attrs(f, "m2m:cb"), "esi");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(esi, "esro"), "esri")), shared);
+	assert_rsc(f, fx_req(f, M2M_OP_UPDATE, "cse-in", "CAdmin", 0, "{\"m2m:cb\":{\"esi\":{\"esf\":[13]}}}"),
+		   M2M_RSC_BAD_REQUEST);
+	fx_create(f, "cse-in", "/id-mn", M2M_TY_CSR,
+		  "{\"m2m:csr\":{\"cb\":\"/id-mn/cse-mn\",\"rr\":true,\"srv\":[\"3\"],\"esi\":{\"esf\":[13]}}}");
+	assert_non_null(json_object_get(fx_attrs(f, "m2m:csr"), "esi"));
+	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "/id-mn2", M2M_TY_CSR,
+			     "{\"m2m:csr\":{\"cb\":\"/id-mn2/c\",\"rr\":true,\"srv\":[\"3\"],\"esi\":{\"x\":1}}}"),
+		   M2M_RSC_BAD_REQUEST);
+	fx_close(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_seci_request), cmocka_unit_test(test_esi),
+					   cmocka_unit_test(test_key_wait), cmocka_unit_test(test_esi_resources)};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
