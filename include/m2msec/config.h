@@ -106,6 +106,12 @@ typedef struct m2m_cse_config {
 	char registrar_cert[M2M_CFG_STR];  /* registrar-cert: this CSE's certificate (DNS SAN = its CSE-ID) */
 	char registrar_key[M2M_CFG_STR];   /* registrar-key: its private key (0600) */
 	char registrar_cse_id[M2M_CFG_STR];/* registrar-cse-id: the Registrar's CSE-ID ("/id-in") */
+	/* ESCertKE terminating end-point (TS-0003 8.7, docs/procedures/e2e.md "ESCertKE") */
+	bool escertke;                     /* escertke, default false: answer NOTIFY seci sit 6 to <CSEBase>
+					    * (needs cert, key, trust-anchors, cred-store) */
+	int escertke_sessions;             /* escertke-sessions, default 64: procedures in progress */
+	int escertke_lifetime;             /* escertke-lifetime, default 30 s: message 1 -> 3 at most */
+	int escertke_keys;                 /* escertke-keys, default 16: ESCertKE keys kept per initiator */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

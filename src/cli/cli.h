@@ -35,6 +35,8 @@ int cli_mqtt_acl_main(int argc, char **argv);
 int cli_das_main(int argc, char **argv);
 /* `m2msec esdata` (cmd_esdata.c) */
 int cli_esdata_main(int argc, char **argv);
+/* `m2msec escertke` (cmd_escertke.c) */
+int cli_escertke_main(int argc, char **argv);
 
 /* Print "m2msec: <fmt>\n" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -27,6 +27,7 @@ static const struct {
 	{"mqtt-acl", cli_mqtt_acl_main, "write the mosquitto ACL and psk_file of the MQTT binding (TS-0010 7.4)"},
 	{"das", cli_das_main, "Dynamic Authorization Server tools (TS-0003 7.3): issue and verify tokens"},
 	{"esdata", cli_esdata_main, "End-to-End Security of Data (TS-0003 8.5): protect, decrypt, verify"},
+	{"escertke", cli_escertke_main, "establish a pairwiseE2EKey with a CSE by ESCertKE (TS-0003 8.7)"},
 };
 
 static void usage(FILE *f)
