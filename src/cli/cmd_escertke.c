@@ -69,7 +69,7 @@ static m2m_err own_identity(struct eck_cli *e)
 		r = M2M_E_CERT_NAME;
 	if (r != M2M_OK)
 		return r;
-	/* the form an originator gives its Registrar (TS-0001 clause 7.2): an AE its AE-ID-Stem
+	/* the form an originator gives its Registrar CSE as From: an AE its AE-ID-Stem
 	 * (the last segment of "//sp/cse/Cstem"), a CSE its SP-relative CSE-ID ("/id-mn") */
 	if (sa.entity == M2M_ENTITY_AE)
 		snprintf(e->from, sizeof(e->from), "%s", strrchr(sa.bound_id, '/') + 1);
