@@ -271,6 +271,10 @@ static void test_not_escertke(void **state)
 	fx_prepare(f, M2M_OP_NOTIFY, "/id-in", "Cae1", 0, "{\"m2m:seci\":{\"sit\":3}}");
 	assert_int_equal(fx_send(f), M2M_RSC_NOT_IMPLEMENTED);
 	assert_null(strstr(fx_dbg(f), "ESCertKE"));
+	/* a NOTIFY with a Resource Type is malformed before it is ESCertKE's (TS-0004 Table 7.2.1.1-1) */
+	fx_prepare(f, M2M_OP_NOTIFY, "/id-in", "Cae1", 4, "{\"m2m:seci\":{\"sit\":6,\"eckm\":\"AAAA\"}}");
+	assert_int_equal(fx_send(f), M2M_RSC_BAD_REQUEST);
+	assert_null(strstr(fx_dbg(f), "ESCertKE"));
 	/* sit 6 with a malformed element */
 	fx_prepare(f, M2M_OP_NOTIFY, "/id-in", "Cae1", 0, "{\"m2m:seci\":{\"sit\":6,\"eckm\":\"@@@@\"}}");
 	assert_int_equal(fx_send(f), M2M_RSC_BAD_REQUEST);

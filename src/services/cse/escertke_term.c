@@ -270,7 +270,8 @@ int m2mi_eck_notify(m2mi_ctx *c)
 	int sit = 0, rsc;
 	m2m_err r;
 
-	if (c->req->op != M2M_OP_NOTIFY || !json_is_object(c->req->pc) || !to_csebase(c))
+	/* a NOTIFY with a Resource Type is malformed: check_primitive answers it */
+	if (c->req->op != M2M_OP_NOTIFY || c->req->ty != 0 || !json_is_object(c->req->pc) || !to_csebase(c))
 		return -1;
 	if ((text = json_dumps(c->req->pc, JSON_COMPACT)) == NULL)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
