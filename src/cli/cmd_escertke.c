@@ -25,7 +25,8 @@
 
 static const char usage_text[] =
 	"usage: m2msec escertke --to https://HOST:PORT --target CSE-ID --cert PEM --key PEM --ca PEM --out FILE\n"
-	"                       [--from ID] [--tls-ca PEM] [--tls-cert PEM --tls-key PEM] [--name NAME]\n"
+	"                       [--from ID] [--tls-ca PEM] [--tls-cert PEM --tls-key PEM | --psk-id ID --psk-file F]\n"
+	"                       [--name NAME]\n"
 	"                       [--timeout SECONDS]\n\n"
 	"Establish a pairwiseE2EKey with a CSE by ESCertKE (TS-0003 8.7): a TLS 1.2 certificate handshake\n"
 	"carried in two NOTIFYs (seci sit 6) to the target's <CSEBase>, through --to (the target itself\n"
@@ -38,18 +39,37 @@ static const char usage_text[] =
 	"                    SP-relative CSE-ID)\n"
 	"  --tls-ca PEM      CA of the hop's server certificate (default --ca)\n"
 	"  --tls-cert/--tls-key  the hop's client certificate (default --cert/--key)\n"
+	"  --psk-id ID, --psk-file F  the hop over TLS-PSK instead (KpsaID, key hex in a 0600 file)\n"
 	"  --name NAME       the name the hop's server certificate carries (default: HOST)\n"
 	"  --timeout S       total deadline (default 30)\n\n"
 	"exit status: 0 established, 1 runtime failure (unreachable, refused: RSC printed), 2 bad usage\n";
 
-enum { E_TO = 1, E_TARGET, E_CERT, E_KEY, E_CA, E_OUT, E_FROM, E_TLS_CA, E_TLS_CERT, E_TLS_KEY, E_NAME, E_TIMEOUT, E_N };
+enum { E_TO = 1, E_TARGET, E_CERT, E_KEY, E_CA, E_OUT, E_FROM, E_TLS_CA, E_TLS_CERT, E_TLS_KEY, E_NAME, E_TIMEOUT,
+       E_PSK_ID, E_PSK_FILE, E_N };
 
 struct eck_cli {
 	const char *v[E_N];
 	char host[256], port[8], path[1100], from[M2M_SA_ID_MAX], sp[300], fqdn[256];
 	SSL_CTX *hop;
 	int64_t deadline;
+	uint8_t psk[64]; /* the hop's TLS-PSK (--psk-file), psk_len 0 = certificate hop */
+	size_t psk_len;
 };
+
+/* The hop's PSK (TS-0003 8.2.2.1: psk_identity = the KpsaID). */
+static unsigned int hop_psk_cb(SSL *ssl, const char *hint, char *identity, unsigned int max_id, unsigned char *psk,
+			       unsigned int max_psk)
+{
+	const struct eck_cli *e = SSL_get_app_data(ssl);
+	size_t il;
+
+	(void)hint;
+	if (e == NULL || (il = strlen(e->v[E_PSK_ID])) + 1 > max_id || e->psk_len > max_psk)
+		return 0;
+	memcpy(identity, e->v[E_PSK_ID], il + 1);
+	memcpy(psk, e->psk, e->psk_len);
+	return (unsigned int)e->psk_len;
+}
 
 /* The identity this end-point's certificate names (tls/peer.c mapping), the default From. */
 static m2m_err own_identity(struct eck_cli *e)
@@ -92,7 +112,7 @@ static int notify(struct eck_cli *e, const uint8_t *in, size_t n, uint8_t **out,
 	snprintf(origin, sizeof(origin), "X-M2M-Origin: %s", e->from);
 	if (m2m_seci_e2e_encode(&s, &body) != M2M_OK)
 		return cli_fail("escertke", M2M_E_NOMEM);
-	if ((r = m2mi_enr_connect(e->hop, NULL, e->host, e->port, e->v[E_NAME] ? e->v[E_NAME] : e->host, e->deadline,
+	if ((r = m2mi_enr_connect(e->hop, e, e->host, e->port, e->v[E_NAME] ? e->v[E_NAME] : e->host, e->deadline,
 				  &c)) != M2M_OK) {
 		free(body);
 		cli_errorf("escertke: %s: %s", e->v[E_TO], r == M2M_E_AUTH ? "TLS handshake refused" : "unreachable");
@@ -176,7 +196,7 @@ static int run(struct eck_cli *e)
 		cli_errorf("escertke: %s%s%s", m2m_strerror(r), msg[0] ? ": " : "", msg);
 		return r == M2M_E_KEY_PERMS ? CLI_FAIL : CLI_USAGE;
 	}
-	if ((r = m2mi_enr_ctx_new(e->v[E_TLS_CA] ? e->v[E_TLS_CA] : e->v[E_CA], NULL,
+	if ((r = m2mi_enr_ctx_new(e->v[E_TLS_CA] ? e->v[E_TLS_CA] : e->v[E_CA], e->psk_len ? hop_psk_cb : NULL,
 				  e->v[E_TLS_CERT] ? e->v[E_TLS_CERT] : e->v[E_CERT],
 				  e->v[E_TLS_KEY] ? e->v[E_TLS_KEY] : e->v[E_KEY], &e->hop)) != M2M_OK) {
 		cli_errorf("escertke: hop-by-hop TLS credentials: %s", m2m_strerror(r));
@@ -252,6 +272,7 @@ int cli_escertke_main(int argc, char **argv)
 		{"from", required_argument, NULL, E_FROM}, {"tls-ca", required_argument, NULL, E_TLS_CA},
 		{"tls-cert", required_argument, NULL, E_TLS_CERT}, {"tls-key", required_argument, NULL, E_TLS_KEY},
 		{"name", required_argument, NULL, E_NAME}, {"timeout", required_argument, NULL, E_TIMEOUT},
+		{"psk-id", required_argument, NULL, E_PSK_ID}, {"psk-file", required_argument, NULL, E_PSK_FILE},
 		{NULL, 0, NULL, 0}};
 	struct eck_cli e;
 	long timeout = 30;
@@ -272,7 +293,8 @@ int cli_escertke_main(int argc, char **argv)
 	if (cli_no_operands("escertke", argc, argv) != -1)
 		return CLI_USAGE;
 	if (!e.v[E_TO] || !e.v[E_TARGET] || !e.v[E_CERT] || !e.v[E_KEY] || !e.v[E_CA] || !e.v[E_OUT] ||
-	    (e.v[E_TLS_CERT] == NULL) != (e.v[E_TLS_KEY] == NULL)) {
+	    (e.v[E_TLS_CERT] == NULL) != (e.v[E_TLS_KEY] == NULL) || (e.v[E_PSK_ID] == NULL) != (e.v[E_PSK_FILE] == NULL) ||
+	    (e.v[E_PSK_ID] != NULL && e.v[E_TLS_CERT] != NULL)) {
 		fputs(usage_text, stderr);
 		return CLI_USAGE;
 	}
@@ -288,6 +310,17 @@ int cli_escertke_main(int argc, char **argv)
 		cli_errorf("escertke: --cert names no AE-ID or CSE-ID usable as From (give --from)");
 		return CLI_USAGE;
 	}
+	if (e.v[E_PSK_FILE] != NULL) {
+		m2m_err r = cli_secret_hex(NULL, e.v[E_PSK_FILE], 1024, e.psk, sizeof(e.psk), &e.psk_len);
+
+		if (r != M2M_OK || e.psk_len < 16) {
+			m2m_memzero(e.psk, sizeof(e.psk));
+			cli_errorf("escertke: --psk-file: %s", r != M2M_OK ? m2m_strerror(r) : "a key of 16..64 bytes in hex");
+			return r == M2M_E_KEY_PERMS || r == M2M_E_IO ? CLI_FAIL : CLI_USAGE;
+		}
+	}
 	e.deadline = m2mi_enr_now_ms() + timeout * 1000;
-	return run(&e);
+	rc = run(&e);
+	m2m_memzero(e.psk, sizeof(e.psk));
+	return rc;
 }

@@ -28,6 +28,9 @@ def start_cse(bin_path, tmp, extra):
     c = Cse(bin_path, tmp)
     c.setup_pki()
     c.m2m("cred", "add", "--store", c.path("cred.db"), "--kind", "kpsa", "--id", "seed@" + SP, "--generate")
+    with open(c.path("hop.psk"), "w") as f:
+        f.write(c.add_psk("kpsa-ae1@" + SP, "Cae1"))
+    os.chmod(c.path("hop.psk"), 0o600)
     c.start("cred-store = %s\n%s" % (c.path("cred.db"), extra))
     for stem in ("Cae1", "Cae2", "Cae3"):
         c.issue(stem, "m2m://%s/id-in/%s" % (SP, stem))
@@ -43,7 +46,7 @@ def cse(m2msec_bin, tmp_path_factory):
     assert c.stop() == 0
 
 
-def cli(c, out, cert="Cae1", tls=None, frm=None, ca=None):
+def cli(c, out, cert="Cae1", tls=None, frm=None, ca=None, extra=()):
     args = ["escertke", "--to", "https://127.0.0.1:%d" % c.port, "--target", TARGET,
             "--cert", c.path(cert + ".crt"), "--key", c.path(cert + ".key"),
             "--ca", ca or c.path("ca/ca.crt"), "--name", CSE_HOST, "--out", out]
@@ -51,7 +54,7 @@ def cli(c, out, cert="Cae1", tls=None, frm=None, ca=None):
         args += ["--tls-ca", c.path("ca/ca.crt"), "--tls-cert", c.path(tls + ".crt"), "--tls-key", c.path(tls + ".key")]
     if frm:
         args += ["--from", frm]
-    return c.m2m(*args, check=False)
+    return c.m2m(*args, *extra, check=False)
 
 
 def creds(c):
@@ -118,6 +121,14 @@ def test_cli_exchange_and_cse_store(cse, tmp_path):
     assert kid.lower() in stored and kid2.lower() in stored
     assert "escertke: pairwiseE2EKey" in cse.log_text()
     assert key.lower() not in cse.log_text().lower()  # never a key in the log
+
+
+def test_psk_hop(cse, tmp_path):
+    # hop-by-hop TLS-PSK bound to Cae1, the ESCertKE certificate of Cae1 end to end
+    out = str(tmp_path / "k")
+    r = cli(cse, out, extra=("--psk-id", "kpsa-ae1@" + SP, "--psk-file", cse.path("hop.psk")))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().lower() in {x["id"].lower() for x in creds(cse)}
 
 
 def test_initiator_from_another_ca_is_4106(cse, tmp_path):
