@@ -119,6 +119,8 @@ def test_cli_exchange_and_cse_store(cse, tmp_path):
     assert kid2.lower() != kid.lower() and open(out2).read().strip() != key
     stored = {x["id"].lower() for x in creds(cse)}
     assert kid.lower() in stored and kid2.lower() in stored
+    # an end-to-end key (SUID 43) is never a hop-by-hop TLS-PSK, though the store holds it
+    assert cse.psk("GET", "/~/id-in", "Cae1", kid, key=key) is None
     assert "escertke: pairwiseE2EKey" in cse.log_text()
     assert key.lower() not in cse.log_text().lower()  # never a key in the log
 
