@@ -341,9 +341,14 @@ m2m_err m2m_escertke_step(m2m_escertke *e, const uint8_t *in, size_t in_len, uin
 		r = e->why != M2M_OK ? e->why : M2M_E_PROTO;
 		goto dead;
 	}
-	/* wants more: it must have answered with its whole next flight (else the input was cut) */
-	if ((r = drain(e, out, out_len)) != M2M_OK)
+	/* wants more: it must have consumed the whole message (nothing trailing) and answered with
+	 * its whole next flight (else the input was cut). Trailing whole records that OpenSSL has
+	 * already taken as the start of the next flight are not visible here; they make the next
+	 * message unparsable, so that step fails instead. */
+	if (BIO_ctrl_pending(e->rbio) != 0 || SSL_has_pending(e->ssl) || (r = drain(e, out, out_len)) != M2M_OK) {
+		r = r != M2M_OK ? r : M2M_E_PROTO;
 		goto dead;
+	}
 	e->state++;
 	ERR_clear_error();
 	return M2M_OK;

@@ -230,6 +230,15 @@ static void test_truncated_garbage_trailing(void **state)
 	/* the session is dead: even the whole message is refused now */
 	assert_int_equal(m2m_escertke_step(r.t, r.m[1], r.n[1], &o, &on), M2M_E_PROTO);
 	m2m_escertke_free(r.t);
+	/* message 1 followed by trailing octets (another record) */
+	assert_int_equal(m2m_escertke_new(r.tc, AE_ID, &r.t), M2M_OK);
+	big = malloc(r.n[1] + 9);
+	memcpy(big, r.m[1], r.n[1]);
+	memcpy(big + r.n[1], "\x16\x03\x03", 3);
+	assert_int_equal(m2m_escertke_step(r.t, big, r.n[1] + 3, &o, &on), M2M_E_PROTO); /* a cut header */
+	assert_null(o);
+	free(big);
+	m2m_escertke_free(r.t);
 	assert_int_equal(m2m_escertke_new(r.tc, AE_ID, &r.t), M2M_OK);
 	assert_int_equal(m2m_escertke_step(r.t, garbage, sizeof(garbage) - 1, &o, &on), M2M_E_PROTO);
 	m2m_escertke_free(r.t);
@@ -240,6 +249,22 @@ static void test_truncated_garbage_trailing(void **state)
 	big = calloc(1, M2M_ESCERTKE_MSG_MAX + 1);
 	assert_int_equal(m2m_escertke_step(r.t, big, M2M_ESCERTKE_MSG_MAX + 1, &o, &on), M2M_E_TOO_LARGE);
 	free(big);
+	/* message 1 followed by a whole record: taken as the start of message 3, which then fails */
+	{
+		struct run r2;
+
+		run_init(&r2, ae_crt, ae_key, ca_pem, AE_ID);
+		assert_int_equal(m2m_escertke_step(r2.i, NULL, 0, &r2.m[1], &r2.n[1]), M2M_OK);
+		big = malloc(r2.n[1] + 9);
+		memcpy(big, r2.m[1], r2.n[1]);
+		memcpy(big + r2.n[1], "\x16\x03\x03\x00\x04\x0b\x00\x00\x10", 9);
+		assert_int_equal(m2m_escertke_step(r2.t, big, r2.n[1] + 9, &r2.m[2], &r2.n[2]), M2M_OK);
+		free(big);
+		assert_int_equal(m2m_escertke_step(r2.i, r2.m[2], r2.n[2], &r2.m[3], &r2.n[3]), M2M_OK);
+		assert_int_equal(m2m_escertke_step(r2.t, r2.m[3], r2.n[3], &o, &on), M2M_E_PROTO);
+		assert_false(m2m_escertke_done(r2.t));
+		run_free(&r2);
+	}
 	/* the initiator: a truncated message 2, then a message 4 with trailing octets */
 	m2m_escertke_free(r.t);
 	assert_int_equal(m2m_escertke_new(r.tc, AE_ID, &r.t), M2M_OK);

@@ -222,7 +222,9 @@ static int run(m2mi_ctx *c, m2mi_eck *k, m2m_escertke *e, const m2m_seci_e2e *s)
 		struct eck_sess *slot = NULL;
 
 		pthread_mutex_lock(&k->mu);
-		(void)find(k, "", c->now); /* frees the expired slots */
+		/* frees the expired slots; a procedure of the same From that raced in is replaced */
+		if ((slot = find(k, c->orig.absolute, c->now)) != NULL)
+			m2m_escertke_free(slot->e);
 		for (size_t i = 0; i < k->n && slot == NULL; i++)
 			if (k->sess[i].from[0] == '\0')
 				slot = &k->sess[i];
