@@ -118,6 +118,12 @@ typedef struct m2m_cse_config {
 	bool esprim;                       /* esprim, default true: answer seci NOTIFYs, publish esi */
 	int esprim_rand_seconds;           /* esprim-rand-seconds, default 3600: lifetime of the
 					    * receiver rand objects (shared esro and non-shared) */
+	/* ESCertKE terminating end-point (TS-0003 8.7, docs/procedures/e2e.md "ESCertKE") */
+	bool escertke;                     /* escertke, default false: answer NOTIFY seci sit 6 to <CSEBase>
+					    * (needs cert, key, trust-anchors, cred-store) */
+	int escertke_sessions;             /* escertke-sessions, default 64: procedures in progress */
+	int escertke_lifetime;             /* escertke-lifetime, default 30 s: message 1 -> 3 at most */
+	int escertke_keys;                 /* escertke-keys, default 16: ESCertKE keys kept per initiator */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -6,7 +6,8 @@
  * pre-provisioned psk-file and the credential store now; MEF-provisioned KeIDs and MAF-provided
  * hex(KcID)@MAF-FQDN identities plug in as further resolvers), client certificates verified
  * against trust anchors and mapped to an identity from their subjectAltName (TS-0003 clause
- * 8.1.2.5). The only place in m2msec that calls the SSL API (besides tls/exporter.c).
+ * 8.1.2.5). The only place in m2msec that calls the SSL API (besides tls/exporter.c and the ESCertKE
+ * end-points of tls/escertke.c).
  */
 #ifndef M2MSEC_TLS_H
 #define M2MSEC_TLS_H

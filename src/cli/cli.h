@@ -37,6 +37,8 @@ int cli_das_main(int argc, char **argv);
 int cli_esdata_main(int argc, char **argv);
 /* `m2msec esprim` (cmd_esprim.c) */
 int cli_esprim_main(int argc, char **argv);
+/* `m2msec escertke` (cmd_escertke.c) */
+int cli_escertke_main(int argc, char **argv);
 
 /* Print "m2msec: <fmt>\n" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

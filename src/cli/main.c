@@ -28,6 +28,7 @@ static const struct {
 	{"das", cli_das_main, "Dynamic Authorization Server tools (TS-0003 7.3): issue and verify tokens"},
 	{"esdata", cli_esdata_main, "End-to-End Security of Data (TS-0003 8.5): protect, decrypt, verify"},
 	{"esprim", cli_esprim_main, "End-to-End Security of Primitives (TS-0004 7.6.2): one protected request"},
+	{"escertke", cli_escertke_main, "establish a pairwiseE2EKey with a CSE by ESCertKE (TS-0003 8.7)"},
 };
 
 static void usage(FILE *f)

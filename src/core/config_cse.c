@@ -101,6 +101,11 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "gba-naf-key", gba_naf_key),
 	M2MI_KEY(T, "esprim", M2MI_CFG_BOOL, esprim),
 	M2MI_INT(T, "esprim-rand-seconds", esprim_rand_seconds, 60, 604800),
+	/* the ESCertKE terminating end-point (docs/procedures/e2e.md) */
+	M2MI_KEY(T, "escertke", M2MI_CFG_BOOL, escertke),
+	M2MI_INT(T, "escertke-sessions", escertke_sessions, 1, 10000),
+	M2MI_INT(T, "escertke-lifetime", escertke_lifetime, 1, 3600),
+	M2MI_INT(T, "escertke-keys", escertke_keys, 1, 1000),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -123,6 +128,9 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	snprintf(cfg->admin_originator, sizeof(cfg->admin_originator), "CAdmin");
 	cfg->tls13 = true;
 	cfg->das_timeout_ms = 3000;
+	cfg->escertke_sessions = 64;
+	cfg->escertke_lifetime = 30;
+	cfg->escertke_keys = 16;
 	cfg->max_body = 1048576;
 	cfg->coap_block_size = 1024;
 	cfg->max_header = 8192;
@@ -497,6 +505,10 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		return M2M_E_CONFIG;
 	if (validate_bsf(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
+	/* ESCertKE (TS-0003 8.7.2.2 A): this CSE's certificate, the initiators' anchors, and a
+	 * credential store for the pairwiseE2EKeys it establishes */
+	if (cfg->escertke && (cfg->cert[0] == '\0' || cfg->trust_anchors[0] == '\0' || cfg->cred_store[0] == '\0'))
+		FAIL_AT("escertke", "escertke needs cert, key, trust-anchors and cred-store");
 #undef FAIL
 #undef FAIL_AT
 	return M2M_OK;

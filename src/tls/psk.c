@@ -309,6 +309,13 @@ static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char 
 	}
 	if ((r = resolve(tls, ssl, NULL, identity, (int64_t)time(NULL), &key, &sa)) != M2M_OK)
 		goto out;
+	/* A key scoped to end-to-end security (TS-0004 Table 6.3.4.2.39-1: SUID x3 ESPrim, x4/x5
+	 * ESData; e.g. an ESCertKE pairwiseE2EKey, SUID 43) never becomes a hop-by-hop TLS key; the
+	 * chain still resolves it for the ESPrim receiver (m2mi_psk_resolve). */
+	if (sa.suid >= 13 && sa.suid <= 45 && sa.suid % 10 >= 3 && sa.suid % 10 <= 5) {
+		r = M2M_E_AUTH;
+		goto out;
+	}
 	b = m2m_key_bytes(key, &n);
 	if (b == NULL || n == 0 || n > max_psk_len) {
 		r = M2M_E_KEY_LEN;

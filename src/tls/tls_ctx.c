@@ -44,9 +44,9 @@ static const struct tls_suite {
 /* TLS 1.3 (only with allow_tls13): M2MI_TLS13_SUITES (tls_int.h). */
 #define TLS13_SUITES M2MI_TLS13_SUITES
 /* ECDHE groups: P-256 first (RFC 8422 mandatory curve, the TS-0003 clause 10.1.1 curve). */
-#define TLS_GROUPS "P-256:X25519:P-384"
+#define TLS_GROUPS M2MI_TLS_GROUPS
 /* Signature algorithms a client certificate may use: ECDSA P-256 with SHA-256 (clause 10.1.1). */
-#define TLS_CLIENT_SIGALGS "ECDSA+SHA256"
+#define TLS_CLIENT_SIGALGS M2MI_TLS_CERT_SIGALGS
 /* Session id context: required by OpenSSL once client certificates are requested. */
 #define TLS_SID_CTX "m2msec-cse"
 /* Largest client certificate chain accepted (bytes); a P-256 chain of depth 3 is ~2 KiB. */

@@ -54,6 +54,12 @@ struct m2m_tls {
  * PSKs work through the same PSK callback (OpenSSL 3.0 maps it to a SHA-256 PSK). */
 #define M2MI_TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_8_SHA256:TLS_AES_128_CCM_SHA256"
 
+/* ECDHE groups of the policy: P-256 first (RFC 8422 mandatory curve, TS-0003 clause 10.1.1). */
+#define M2MI_TLS_GROUPS "P-256:X25519:P-384"
+/* Certificate signatures of the policy: ECDSA P-256 with SHA-256 (clause 10.1.1); also what the
+ * ESCertKE end-points (escertke.c) sign and accept. */
+#define M2MI_TLS_CERT_SIGALGS "ECDSA+SHA256"
+
 /* tls_ctx.c */
 bool m2mi_tls_ok(const m2m_tls *tls);
 /* The m2m_tls whose SSL_CTX created ssl, or NULL. */

@@ -301,6 +301,44 @@ static void test_credstore_resolver(void **state)
 	m2m_credstore_close(st);
 }
 
+/* An end-to-end key in the store (ESCertKE's SUID 43, an ESPrim key SUID 13 or 23) is never a
+ * hop-by-hop TLS-PSK (TS-0004 Table 6.3.4.2.39-1 scopes), while a SAEF key (12) is. */
+static void test_e2e_scoped_keys_refused(void **state)
+{
+	static const int suids[] = {13, 23, 33, 43, 14, 45};
+	char path[256], id[64];
+	m2m_credstore *st = NULL;
+	m2m_tls *tls;
+	m2m_sa sa;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/e2e.db", tt_dir());
+	unlink(path);
+	assert_int_equal(m2m_credstore_create(path, &st), M2M_OK);
+	for (size_t i = 0; i < M2M_ARRAY_LEN(suids); i++) {
+		uint8_t b[32] = {(uint8_t)i};
+		m2m_key *k = NULL;
+		m2m_cred_info info = {.kind = M2M_CRED_KIND_KPSA, .id = id, .owner = (char *)(uintptr_t)"Ce2e",
+				      .suid = suids[i], .created_at = (int64_t)time(NULL)};
+
+		snprintf(id, sizeof(id), "e2e%d@sp.example.com", suids[i]);
+		assert_int_equal(m2m_key_new(b, sizeof(b), &k), M2M_OK);
+		assert_int_equal(m2m_credstore_add(st, &info, k, NULL, NULL), M2M_OK);
+		m2m_key_free(k);
+	}
+	tls = server_with(st, false);
+	for (size_t i = 0; i < M2M_ARRAY_LEN(suids); i++) {
+		char hex[65] = "";
+		uint8_t b[32] = {(uint8_t)i};
+
+		snprintf(id, sizeof(id), "e2e%d@sp.example.com", suids[i]);
+		assert_int_equal(m2m_hex_encode(b, sizeof(b), false, hex, sizeof(hex)), M2M_OK);
+		assert_false(connect_psk(tls, id, hex, TLS1_2_VERSION, &sa));
+	}
+	m2m_tls_free(tls);
+	m2m_credstore_close(st);
+}
+
 static void test_custom_resolvers(void **state)
 {
 	m2m_tls *tls = server_with(NULL, true);
@@ -431,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_peer_sa_misuse),
 		cmocka_unit_test(test_psk_mutations),
 		cmocka_unit_test(test_credstore_resolver),
+		cmocka_unit_test(test_e2e_scoped_keys_refused),
 		cmocka_unit_test(test_custom_resolvers),
 		cmocka_unit_test(test_no_key_in_logs),
 	};

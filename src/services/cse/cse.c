@@ -80,7 +80,7 @@ m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 	    (r = m2mi_notify_om_scan(cse, st)) != M2M_OK ||
 	    (r = m2mi_notifier_new(&cse->cfg, &cse->notifier)) != M2M_OK ||
 	    (r = m2mi_tokens_new(&cse->cfg, &cse->tokens)) != M2M_OK ||
-	    (r = m2mi_das_new(&cse->cfg, &cse->das)) != M2M_OK ||
+	    (r = m2mi_das_new(&cse->cfg, &cse->das)) != M2M_OK || (r = m2mi_eck_new(&cse->cfg, &cse->eck)) != M2M_OK ||
 	    (cse->cfg.esprim && (r = m2mi_esprim_new(&cse->cfg, &cse->esprim)) != M2M_OK))
 		goto out;
 	*out = cse;
@@ -97,6 +97,7 @@ void m2m_cse_free(m2m_cse *cse)
 		return;
 	m2mi_writer_stop(cse->writer); /* before the notifier its batches send to */
 	m2mi_das_free(cse->das);       /* answers its consultations in flight as failures */
+	m2mi_eck_free(cse->eck);
 	m2mi_notifier_free(cse->notifier);
 	m2mi_secprof_slot_free(cse->secprof);
 	m2mi_netauth_free(cse->netauth);
@@ -428,6 +429,9 @@ static int dispatch(m2mi_ctx *c)
 		snprintf(c->from, sizeof(c->from), "%s", c->req->fr);
 	}
 	c->admin = is_admin(c);
+	/* TS-0004 7.5.1.2.12: an ESCertKE message to the <CSEBase> (escertke_term.c) */
+	if ((rsc = m2mi_eck_notify(c)) >= 0)
+		return rsc;
 	if (m2mi_seci_request(c->req)) /* an outer ESPrim NOTIFY (esprim_rx.c, TS-0004 7.6.2) */
 		return m2mi_seci_dispatch(c);
 	if ((rsc = check_primitive(c)) != 0)

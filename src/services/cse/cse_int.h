@@ -73,6 +73,7 @@ struct m2m_cse {
 	struct m2mi_esprim *esprim; /* the ESPrim Receiver's memory, NULL = esprim off (esprim_rx.h) */
 	m2m_cse_key_fn esp_keys; /* pairwiseESPrimKey resolver (m2m_cse_set_esprim_keys), NULL = none */
 	void *esp_keys_ctx;
+	struct m2mi_eck *eck;   /* the ESCertKE Terminating End-Point, NULL = off (escertke_term.c) */
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from
@@ -266,6 +267,15 @@ const m2mi_type *m2mi_type_of_row(const m2m_res *r);
 
 const m2mi_type *m2mi_type_find(int ty);
 bool m2mi_type_allows_child(const m2mi_type *t, int child_ty);
+
+/* escertke_term.c: the ESCertKE Terminating End-Point (TS-0003 8.7, TS-0001 11.4.3). */
+typedef struct m2mi_eck m2mi_eck;
+/* NULL (M2M_OK) unless cfg->escertke. */
+m2m_err m2mi_eck_new(const m2m_cse_config *cfg, m2mi_eck **out);
+void m2mi_eck_free(m2mi_eck *k);
+/* A NOTIFY seci sit 6 to the <CSEBase>: its RSC (0 = answered with the next message); -1 = not
+ * an ESCertKE message, the request goes on. */
+int m2mi_eck_notify(m2mi_ctx *c);
 
 int m2mi_fail(m2mi_ctx *c, int rsc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int m2mi_store_fail(m2mi_ctx *c, m2m_err e);
