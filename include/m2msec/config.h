@@ -106,6 +106,14 @@ typedef struct m2m_cse_config {
 	char registrar_cert[M2M_CFG_STR];  /* registrar-cert: this CSE's certificate (DNS SAN = its CSE-ID) */
 	char registrar_key[M2M_CFG_STR];   /* registrar-key: its private key (0600) */
 	char registrar_cse_id[M2M_CFG_STR];/* registrar-cse-id: the Registrar's CSE-ID ("/id-in") */
+	/* Forwarding of requests addressed to another CSE (docs/procedures/transit.md) */
+	char poa[M2M_CFG_STR];             /* poa, default "": this CSE's pointOfAccess announced in its
+					    * <remoteCSE> at the Registrar (https://HOST:PORT) */
+	char forward_ca[M2M_CFG_STR];      /* forward-ca, default "" = no forwarding to Registrees: the CA
+					    * that authenticates a Registree CSE at its poa */
+	char forward_cert[M2M_CFG_STR];    /* forward-cert: this CSE's certificate towards Registrees */
+	char forward_key[M2M_CFG_STR];     /* forward-key: its private key (0600) */
+	int forward_timeout_ms;            /* forward-timeout, default 5000: deadline of one forwarded request */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -32,8 +32,12 @@ typedef struct job {
 	m2mi_remote_link *l;
 	char url[512];
 	char *body;                   /* NULL: RETRIEVE; else a NOTIFY with this Content */
-	char rqi[64];
+	char rqi[256];
 	int ty;                       /* > 0: a CREATE of this type with body */
+	int op;                       /* > 0: any operation (m2mi_remote_link_request), from fr */
+	char *fr;                     /* its From (NULL: the link's origin) */
+	char rvi[8];
+	char vname[256];              /* the next hop's certificate name ("" = the link's) */
 	int delay_ms;                 /* sent this long after it was queued (a retry's back-off) */
 	m2mi_remote_rsp_fn done;
 	void *arg;
@@ -84,6 +88,7 @@ static void on_answer(void *arg, int result, int status, int rsc, const char *bo
 	pthread_mutex_unlock(&l->mu);
 	j->done(j->arg, result == M2MI_HTTPC_OK ? 0 : -1, status, rsc, body, len);
 	free(j->body);
+	free(j->fr);
 	free(j);
 }
 
@@ -91,7 +96,11 @@ static void launch_job(m2mi_remote_link *l, job *j)
 {
 	int rc;
 
-	if (j->ty > 0)
+	if (j->op > 0) {
+		m2mi_httpc_msg m = {j->op, j->ty, j->fr, j->rqi, j->rvi[0] ? j->rvi : NULL, j->body,
+				    j->vname[0] ? j->vname : NULL};
+		rc = m2mi_httpc_request(l->httpc, j->url, &m, l->timeout_ms, on_answer, j);
+	} else if (j->ty > 0)
 		rc = m2mi_httpc_create(l->httpc, j->url, l->origin, j->rqi, j->ty, j->body, l->timeout_ms, on_answer, j);
 	else if (j->body != NULL)
 		rc = m2mi_httpc_notify(l->httpc, j->url, l->origin, j->rqi, j->body, l->timeout_ms, on_answer, j);
@@ -248,6 +257,7 @@ static int submit(m2mi_remote_link *l, job *j, m2mi_remote_rsp_fn done, void *ar
 	if (l->stop || l->njobs >= l->max_jobs) {
 		pthread_mutex_unlock(&l->mu);
 		free(j->body);
+		free(j->fr);
 		free(j);
 		return -1; /* bounded: the caller fails closed */
 	}
@@ -309,6 +319,38 @@ int m2mi_remote_link_create(m2mi_remote_link *l, const char *path, const char *r
 	return submit(l, j, done, arg);
 }
 
+int m2mi_remote_link_request(m2mi_remote_link *l, const char *url, const char *verify_name, int op, int ty,
+			     const char *from, const char *rqi, const char *rvi, const char *body,
+			     m2mi_remote_rsp_fn done, void *arg)
+{
+	job *j;
+	m2mi_url u;
+	bool tls = false;
+
+	/* https:// only: a CSE-to-CSE hop is always a mutually authenticated association */
+	if (url == NULL || from == NULL || rqi == NULL || op < 1 || op > 5 ||
+	    m2mi_url_parse_any(url, &u, &tls) != M2M_OK || !tls || (j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
+	if ((size_t)snprintf(j->url, sizeof(j->url), "%s", url) >= sizeof(j->url) ||
+	    (size_t)snprintf(j->rqi, sizeof(j->rqi), "%s", rqi) >= sizeof(j->rqi) ||
+	    (rvi != NULL && (size_t)snprintf(j->rvi, sizeof(j->rvi), "%s", rvi) >= sizeof(j->rvi)) ||
+	    (verify_name != NULL &&
+	     (size_t)snprintf(j->vname, sizeof(j->vname), "%s", verify_name) >= sizeof(j->vname)) ||
+	    (j->fr = strdup(from)) == NULL || (body != NULL && (j->body = strdup(body)) == NULL)) {
+		free(j->fr);
+		free(j);
+		return -1;
+	}
+	j->op = op;
+	j->ty = ty;
+	return submit(l, j, done, arg);
+}
+
+const char *m2mi_remote_link_base(const m2mi_remote_link *l)
+{
+	return l->base_url;
+}
+
 void m2mi_remote_link_free(m2mi_remote_link *l)
 {
 	job *lists[2], *j;
@@ -336,6 +378,7 @@ void m2mi_remote_link_free(m2mi_remote_link *l)
 			lists[i] = j->next;
 			j->done(j->arg, -1, 0, 0, NULL, 0);
 			free(j->body);
+			free(j->fr);
 			free(j);
 		}
 	free_parts(l);

@@ -42,4 +42,14 @@ int m2mi_remote_link_notify(m2mi_remote_link *l, const char *url, const char *rq
 int m2mi_remote_link_create(m2mi_remote_link *l, const char *path, const char *rqi, int ty, const char *body,
 			    int delay_ms, m2mi_remote_rsp_fn done, void *arg);
 
+/* Any operation (1 CREATE .. 5 NOTIFY, TS-0009 Table 6.2.2-1) to the absolute https:// url with
+ * From, Request Identifier and Release Version Indicator (NULL = "3") of its own, the server's
+ * certificate checked for verify_name (NULL: the link's name): a request a
+ * transit CSE forwards (services/cse/forward.c). done as for fetch; same bound, same deadline. */
+int m2mi_remote_link_request(m2mi_remote_link *l, const char *url, const char *verify_name, int op, int ty,
+			     const char *from, const char *rqi, const char *rvi, const char *body,
+			     m2mi_remote_rsp_fn done, void *arg);
+/* cfg->url without a trailing '/'. */
+const char *m2mi_remote_link_base(const m2mi_remote_link *l);
+
 #endif
