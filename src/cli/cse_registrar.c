@@ -80,6 +80,12 @@ int cse_registrar_start(struct svc *s, const m2m_cse_config *cfg, struct cse_reg
 	snprintf(cb, sizeof(cb), "%s/%s", cfg->cse_id, cfg->name);
 	j = json_pack("{s:{s:s,s:b,s:[s],s:s,s:i}}", "m2m:csr", "cb", cb, "rr", 1, "srv", "3", "csi", cfg->cse_id,
 		      "cst", 2 /* MN-CSE */);
+	/* its pointOfAccess: where the Registrar forwards requests for this CSE (transit.md) */
+	if (j != NULL && cfg->poa[0] != '\0' &&
+	    json_object_set_new(json_object_get(j, "m2m:csr"), "poa", json_pack("[s]", cfg->poa)) != 0) {
+		json_decref(j);
+		j = NULL;
+	}
 	r->body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (r->body == NULL) {

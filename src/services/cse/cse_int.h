@@ -69,6 +69,7 @@ struct m2m_cse {
 	struct m2mi_writer *writer; /* the store's writer thread, once started (writer.c) */
 	m2mi_tokens *tokens;    /* token trust, verified-token cache, Local-Token-IDs (access_token.c) */
 	struct m2mi_das *das;   /* the association with the DASes of direct DA, NULL = off (access_das.c) */
+	struct m2mi_fwd *fwd;   /* the associations a transit CSE forwards over (forward.c) */
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from
@@ -95,6 +96,10 @@ struct m2m_cse_pending {
 	char *da_body;     /* the DAS's answer (NOTIFY response Content), NULL = none */
 	char da_trid[1100];/* the targetedResourceID it was asked for */
 	bool da_counted;   /* a write's consultation holds a slot in cse->waiting (access_das.c) */
+	bool fwd;          /* a forwarded request (forward.c): its next hop's answer below */
+	int fwd_rsc;       /* that answer's RSC, 0 = none (not reachable, no answer in time) */
+	char *fwd_body;    /* its Content (owned), NULL = none */
+	size_t fwd_len;
 };
 
 /* One memo slot: the stored JSON text of a resource and its parse (never handed out: callers
@@ -510,5 +515,23 @@ m2m_cse_pending *m2mi_writer_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_reque
 int m2mi_batch_run(m2m_cse_worker *w, m2m_cse_pending *p, m2mi_ctx *c);
 /* true: p waits for a DAS consultation (not to be delivered yet, access_das.c) */
 bool m2mi_batch_finish(m2mi_ctx *c, m2m_cse_pending *p, int rsc, m2m_err commit);
+
+/* ---- forwarding to another CSE (forward.c, TS-0004 7.3.2.6 / 7.3.2.8) ---- */
+typedef struct m2mi_fwd m2mi_fwd;
+m2m_err m2mi_fwd_new(const m2m_cse_config *cfg, m2mi_fwd **out);
+/* Answers the requests in flight as not reachable. NULL is a no-op. */
+void m2mi_fwd_free(m2mi_fwd *f);
+/* Where To points (TS-0004 7.3.2.8), no store needed: M2MI_FWD_HERE (CSE-relative, or this
+ * CSE's CSE-ID), M2MI_FWD_CSE (another CSE of this SP: its SP-relative CSE-ID in cse_out) or
+ * M2MI_FWD_SP (another SP). Unusable To: M2MI_FWD_HERE (target resolution refuses it). */
+enum { M2MI_FWD_HERE = 0, M2MI_FWD_CSE = 1, M2MI_FWD_SP = 2 };
+int m2mi_fwd_classify(const char *sp_id, const char *cse_id, const char *to, char *cse_out, size_t cap);
+/* To names another CSE (writer.c keeps such requests on the loop). */
+bool m2mi_fwd_elsewhere(const m2m_cse *cse, const char *to);
+/* After the originator rules: 0 when this CSE hosts the target; else the refusal's RSC, or
+ * M2MI_PENDING (c->pending) while the next hop answers. */
+int m2mi_forward(m2mi_ctx *c);
+/* The next hop's answer (or its absence) into rsp, relayed unchanged. */
+void m2mi_fwd_answer(m2m_cse_pending *p, m2m_response *rsp);
 
 #endif
