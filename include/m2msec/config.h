@@ -114,6 +114,9 @@ typedef struct m2m_cse_config {
 	char forward_cert[M2M_CFG_STR];    /* forward-cert: this CSE's certificate towards Registrees */
 	char forward_key[M2M_CFG_STR];     /* forward-key: its private key (0600) */
 	int forward_timeout_ms;            /* forward-timeout, default 5000: deadline of one forwarded request */
+	char registrar_psk_identity[M2M_CFG_STR]; /* registrar-psk-identity, default "": TLS-PSK towards
+						   * the Registrar instead of registrar-cert/-key */
+	char registrar_psk_file[M2M_CFG_STR]; /* registrar-psk-file: its key, hex (0600) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

@@ -219,7 +219,10 @@ int cli_cse_main(int argc, char **argv)
 	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc) ||
 	    svc_file_missing(&s, "mqtt-psk-file", cfg.mqtt_psk_file, &rc) ||
 	    svc_link_files_missing(&s, "das", cfg.das_ca, cfg.das_cert, cfg.das_key, &rc) ||
-	    svc_link_files_missing(&s, "registrar", cfg.registrar_ca, cfg.registrar_cert, cfg.registrar_key, &rc))
+	    (cfg.registrar_psk_file[0] == '\0' &&
+	     svc_link_files_missing(&s, "registrar", cfg.registrar_ca, cfg.registrar_cert, cfg.registrar_key, &rc)) ||
+	    svc_file_missing(&s, "registrar-ca", cfg.registrar_ca, &rc) ||
+	    svc_file_missing(&s, "registrar-psk-file", cfg.registrar_psk_file, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
 	    (rc = cse_maf_start(&s, &cfg, &maf)) != CLI_OK)

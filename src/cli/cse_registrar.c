@@ -94,10 +94,15 @@ int cse_registrar_start(struct svc *s, const m2m_cse_config *cfg, struct cse_reg
 	}
 	{
 		m2mi_remote_link_cfg lc = {cfg->registrar, cfg->registrar_ca, cfg->registrar_cert, cfg->registrar_key,
-					   name, cfg->cse_id, REG_TIMEOUT_MS, 4};
+					   name, cfg->cse_id, REG_TIMEOUT_MS, 4, cfg->registrar_psk_identity,
+					   cfg->registrar_psk_file};
+		bool psk = cfg->registrar_psk_identity[0] != '\0';
 		if ((e = m2mi_remote_link_new(&lc, &r->link)) != M2M_OK) {
 			free(r->body);
 			free(r);
+			if (psk)
+				return svc_errorf(s, "registrar-psk-file", cfg->registrar_psk_file, m2m_strerror(e),
+						  cli_exit_code(e));
 			return svc_errorf(s, e == M2M_E_KEY_PERMS ? "registrar-key" : "registrar-cert",
 					  e == M2M_E_KEY_PERMS ? cfg->registrar_key : cfg->registrar_cert,
 					  e == M2M_E_KEY_PERMS ? "key file must be mode 0600"

@@ -96,6 +96,9 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "forward-cert", forward_cert),
 	M2MI_STR(T, "forward-key", forward_key),
 	M2MI_INT(T, "forward-timeout", forward_timeout_ms, 100, 60000),
+	/* TLS-PSK towards the Registrar (docs/procedures/transit.md) */
+	M2MI_STR(T, "registrar-psk-identity", registrar_psk_identity),
+	M2MI_STR(T, "registrar-psk-file", registrar_psk_file),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -223,22 +226,30 @@ static m2m_err validate_registrar(const m2m_cse_config *cfg, char *errmsg, size_
 	char host[256];
 	int port;
 
+	bool psk = cfg->registrar_psk_identity[0] != '\0' || cfg->registrar_psk_file[0] != '\0';
+
 	if (cfg->registrar[0] == '\0') {
-		if (cfg->registrar_ca[0] || cfg->registrar_cert[0] || cfg->registrar_key[0] || rid[0])
+		if (cfg->registrar_ca[0] || cfg->registrar_cert[0] || cfg->registrar_key[0] || rid[0] || psk)
 			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
 						cfg->registrar_ca[0] ? "registrar-ca"
 						: cfg->registrar_cert[0] ? "registrar-cert"
-						: cfg->registrar_key[0] ? "registrar-key" : "registrar-cse-id",
+						: cfg->registrar_key[0] ? "registrar-key"
+						: rid[0] ? "registrar-cse-id" : "registrar-psk-identity",
 						"needs registrar");
 		return M2M_OK;
 	}
+	if (psk && (cfg->registrar_psk_identity[0] == '\0' || cfg->registrar_psk_file[0] == '\0' ||
+		    cfg->registrar_cert[0] != '\0' || cfg->registrar_key[0] != '\0'))
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar-psk-identity",
+					"registrar-psk-identity and registrar-psk-file go together, instead of "
+					"registrar-cert and registrar-key");
 	if (strncmp(cfg->registrar, "https://", 8) != 0 ||
 	    m2m_config_split_listen(cfg->registrar + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar",
 					"registrar must be https://HOST:PORT");
-	if (cfg->registrar_ca[0] == '\0' || cfg->registrar_cert[0] == '\0' || cfg->registrar_key[0] == '\0')
+	if (cfg->registrar_ca[0] == '\0' || (!psk && (cfg->registrar_cert[0] == '\0' || cfg->registrar_key[0] == '\0')))
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar",
-					"registrar needs registrar-ca, registrar-cert and registrar-key");
+					"registrar needs registrar-ca and registrar-cert + registrar-key (or the registrar-psk-*)");
 	if (rid[0] != '/' || rid[1] == '/' || rid[1] == '\0' || strchr(rid + 1, '/') != NULL ||
 	    strcmp(rid, cfg->cse_id) == 0) /* public: identifiers */
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar-cse-id",

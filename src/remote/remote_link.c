@@ -24,8 +24,13 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "m2msec/key.h"
 #include "remote/httpc.h"
 #include "remote/remote_link.h"
+#include "tls/tls_int.h"
+
+/* TLS 1.2 PSK suites offered with psk_identity (the CSE's listener accepts these, docs/tls.md) */
+#define PSK_SUITES "PSK-AES128-CCM8:PSK-AES128-CCM:PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256"
 
 typedef struct job {
 	struct job *prev, *next;
@@ -56,6 +61,8 @@ struct m2mi_remote_link {
 	char base_url[256];
 	char origin[256];
 	int timeout_ms;
+	m2m_key *psk;                 /* with psk_identity: the pre-provisioned key (wiped at free) */
+	char psk_id[M2MI_PSK_IDENTITY_MAX + 1];
 };
 
 static void push(job **list, job *j)
@@ -162,15 +169,61 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static m2m_err client_ctx(const m2mi_remote_link_cfg *cfg, SSL_CTX **out)
+/* TLS-PSK towards the service: the identity and key of this link (TS-0003 8.2.1, a Kpsa the
+ * peer's psk-file / credential store binds to this entity's ID). */
+static unsigned int psk_cb(SSL *ssl, const char *hint, char *identity, unsigned int max_id, unsigned char *psk,
+			   unsigned int max_psk)
+{
+	const m2mi_remote_link *l = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	const uint8_t *k;
+	size_t n, idn;
+
+	(void)hint;
+	if (l == NULL || l->psk == NULL || (k = m2m_key_bytes(l->psk, &n)) == NULL ||
+	    (idn = strlen(l->psk_id)) + 1 > max_id || n > max_psk)
+		return 0;
+	memcpy(identity, l->psk_id, idn + 1);
+	memcpy(psk, k, n);
+	return (unsigned int)n;
+}
+
+static m2m_err client_ctx(const m2mi_remote_link_cfg *cfg, m2mi_remote_link *l, SSL_CTX **out)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	bool psk = cfg->psk_identity != NULL && cfg->psk_identity[0] != '\0';
 	struct stat st;
+	m2m_err r;
 
 	*out = NULL;
 	if (ctx == NULL)
 		return M2M_E_NOMEM;
+	if (psk) {
+		if (strlen(cfg->psk_identity) >= sizeof(l->psk_id) || cfg->psk_file == NULL) {
+			SSL_CTX_free(ctx);
+			return M2M_E_INVAL;
+		}
+		/* the key file: owner-only, hex, never logged (m2mi_tls_read_hex_key) */
+		if ((r = m2mi_tls_read_hex_key(cfg->psk_file, &l->psk)) != M2M_OK) {
+			SSL_CTX_free(ctx);
+			return r;
+		}
+		snprintf(l->psk_id, sizeof(l->psk_id), "%s", cfg->psk_identity);
+		if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+		    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+		    SSL_CTX_set_cipher_list(ctx, PSK_SUITES) != 1) {
+			SSL_CTX_free(ctx);
+			return M2M_E_CRYPTO;
+		}
+		SSL_CTX_set_app_data(ctx, l);
+		SSL_CTX_set_psk_client_callback(ctx, psk_cb);
+		*out = ctx;
+		return M2M_OK;
+	}
 	/* the private key of the association: owner-only, as every key file (docs/tls.md) */
+	if (cfg->cert_file == NULL || cfg->key_file == NULL) {
+		SSL_CTX_free(ctx);
+		return M2M_E_INVAL;
+	}
 	if (stat(cfg->key_file, &st) == 0 && (st.st_mode & 077) != 0) {
 		SSL_CTX_free(ctx);
 		return M2M_E_KEY_PERMS;
@@ -200,6 +253,7 @@ static void free_parts(m2mi_remote_link *l)
 	if (l->wake[1] >= 0)
 		close(l->wake[1]);
 	pthread_mutex_destroy(&l->mu);
+	m2m_key_free(l->psk);
 	free(l);
 }
 
@@ -212,19 +266,18 @@ m2m_err m2mi_remote_link_new(const m2mi_remote_link_cfg *cfg, m2mi_remote_link *
 	bool tls = false;
 
 	*out = NULL;
-	if (cfg == NULL || cfg->url == NULL || cfg->origin == NULL || cfg->ca_file == NULL || cfg->cert_file == NULL ||
-	    cfg->key_file == NULL || cfg->max_jobs < 1 || cfg->timeout_ms < 1 ||
-	    strlen(cfg->url) >= sizeof(l->base_url) || strlen(cfg->origin) >= sizeof(l->origin) ||
+	if (cfg == NULL || cfg->url == NULL || cfg->origin == NULL || cfg->ca_file == NULL || cfg->max_jobs < 1 ||
+	    cfg->timeout_ms < 1 || strlen(cfg->url) >= sizeof(l->base_url) || strlen(cfg->origin) >= sizeof(l->origin) ||
 	    m2mi_url_parse_any(cfg->url, &u, &tls) != M2M_OK || !tls)
 		return M2M_E_INVAL; /* always TLS: the service hands out keys */
-	if ((r = client_ctx(cfg, &ctx)) != M2M_OK)
-		return r;
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		SSL_CTX_free(ctx);
+	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return M2M_E_NOMEM;
-	}
 	l->wake[0] = l->wake[1] = -1;
 	pthread_mutex_init(&l->mu, NULL);
+	if ((r = client_ctx(cfg, l, &ctx)) != M2M_OK) {
+		free_parts(l);
+		return r;
+	}
 	l->max_jobs = cfg->max_jobs;
 	l->timeout_ms = cfg->timeout_ms;
 	snprintf(l->base_url, sizeof(l->base_url), "%s", cfg->url);

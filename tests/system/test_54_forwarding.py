@@ -273,3 +273,43 @@ def test_registrar_down_is_5103(pair):
         pair.inc.start("forward-ca = %s\nforward-cert = %s\nforward-key = %s\nforward-timeout = 60000\n" % (
             mn.path("ca/ca.crt"), *pair.in_crt))
     assert mn.psk("GET", "/~/id-in/cse-in/box", "Cae", "kpsa-ae@" + SP).rsc == 2000
+
+
+def test_psk_registration_and_forwarding(m2msec_bin, tmp_path):
+    """registrar-psk-identity/-file: the MN's association with the IN is TLS-PSK; the IN binds the
+    Kpsa to /id-mn through its psk-file (the resolver chain every binding uses)."""
+    inc = Cse(m2msec_bin, mkdir(tmp_path, "in"))
+    inc.setup_pki()
+    inc.add_psk(ADMIN, "CAdmin")
+    key = inc.add_psk("kpsa-mn@" + SP, "/id-mn")
+    inc.add_psk("kpsa-other@" + SP, "/id-other")
+    mn = Cse(m2msec_bin, mkdir(tmp_path, "mn"))
+    mn.cse_id, mn.cse_name = "/id-mn", "cse-mn"
+    mn.setup_pki()
+    mn.add_psk(ADMIN, "CAdmin")
+    mn.add_psk("kpsa-ae@" + SP, "Cae")
+    keyfile = mn.path("registrar.psk")
+    with open(keyfile, "w") as f:
+        f.write(key + "\n")
+    os.chmod(keyfile, 0o600)
+    reg = ("registrar = https://127.0.0.1:%d\nregistrar-ca = %s\nregistrar-cse-id = /id-in\n"
+           "registrar-psk-identity = kpsa-mn@%s\nregistrar-psk-file = %s\n") % (
+        inc.port, inc.path("ca/ca.crt"), SP, keyfile)
+    inc.start()
+    try:
+        mn.start(reg)
+        wait_for(lambda: "registrar: registered (created)" in mn.log_text(), "the MN registered over PSK")
+        assert admin(inc, "GET", "/cse-in/id-mn").json()["m2m:csr"]["csi"] == "/id-mn"
+        container(inc, "/cse-in", "box", ["/id-mn/Cae"], 2)
+        assert mn.psk("POST", "/cse-mn", "Cae", "kpsa-ae@" + SP, AE_BODY % "ae", ty=2).rsc == 2001
+        r = mn.psk("GET", "/~/id-in/cse-in/box", "Cae", "kpsa-ae@" + SP)
+        assert r.rsc == 2000, r
+        assert mn.stop() == 0
+        # a Kpsa the IN binds to another CSE-ID: the IN refuses the registration (4106)
+        with open(keyfile, "w") as f:
+            f.write(inc.psks["kpsa-other@" + SP][0] + "\n")
+        mn.start(reg.replace("kpsa-mn@", "kpsa-other@"))
+        wait_for(lambda: "RSC 4106" in mn.log_text(), "the IN's 4106 logged by the MN")
+    finally:
+        mn.stop()
+        assert inc.stop() == 0

@@ -239,7 +239,7 @@ static m2mi_remote_link *link_new(int port, const char *name, const char *cert, 
 			       size_t max_jobs)
 {
 	char url[64];
-	m2mi_remote_link_cfg c = {url, ca_path, cert, key, name, "/id-in", timeout_ms, max_jobs};
+	m2mi_remote_link_cfg c = {url, ca_path, cert, key, name, "/id-in", timeout_ms, max_jobs, NULL, NULL};
 	m2mi_remote_link *l = NULL;
 
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
@@ -416,7 +416,7 @@ static void test_cap_and_shutdown(void **state)
 
 static void test_bad_config(void **state)
 {
-	m2mi_remote_link_cfg c = {"http://127.0.0.1:1", ca_path, cse_cert, cse_key, NULL, "/id-in", 100, 1};
+	m2mi_remote_link_cfg c = {"http://127.0.0.1:1", ca_path, cse_cert, cse_key, NULL, "/id-in", 100, 1, NULL, NULL};
 	m2mi_remote_link *l = NULL;
 	const char *loose = tt_write("loose.key", "x", 0644);
 

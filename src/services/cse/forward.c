@@ -41,9 +41,10 @@ struct m2mi_fwd {
 };
 
 static m2m_err link_new(const char *url, const char *ca, const char *cert, const char *key, const char *name,
-			const char *origin, int timeout_ms, m2mi_remote_link **out)
+			const m2m_cse_config *cfg, const char *psk_id, const char *psk_file, m2mi_remote_link **out)
 {
-	m2mi_remote_link_cfg lc = {url, ca, cert, key, name, origin, timeout_ms, FWD_JOBS};
+	m2mi_remote_link_cfg lc = {url, ca, cert, key, name, cfg->cse_id, cfg->forward_timeout_ms, FWD_JOBS, psk_id,
+				   psk_file};
 
 	return m2mi_remote_link_new(&lc, out);
 }
@@ -61,11 +62,11 @@ m2m_err m2mi_fwd_new(const m2m_cse_config *cfg, m2mi_fwd **out)
 	if (cfg->registrar[0] != '\0') {
 		snprintf(f->up_name, sizeof(f->up_name), "%s.%s", cfg->registrar_cse_id + 1, cfg->sp_id + 2);
 		r = link_new(cfg->registrar, cfg->registrar_ca, cfg->registrar_cert, cfg->registrar_key, f->up_name,
-			     cfg->cse_id, cfg->forward_timeout_ms, &f->up);
+			     cfg, cfg->registrar_psk_identity, cfg->registrar_psk_file, &f->up);
 	}
 	if (r == M2M_OK && cfg->forward_ca[0] != '\0') /* every request names its own poa and name */
 		r = link_new("https://registree.invalid", cfg->forward_ca, cfg->forward_cert, cfg->forward_key, NULL,
-			     cfg->cse_id, cfg->forward_timeout_ms, &f->down);
+			     cfg, NULL, NULL, &f->down);
 	if (r != M2M_OK) {
 		m2m_log(M2M_LOG_ERROR, "forwarding: an association cannot start: %s", m2m_strerror(r));
 		m2mi_fwd_free(f);
