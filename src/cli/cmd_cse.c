@@ -273,7 +273,7 @@ int cli_cse_main(int argc, char **argv)
 		goto out;
 	}
 	/* after the listeners: the Registrar may answer before this CSE serves (transit.md) */
-	if ((rc = cse_registrar_start(&s, &cfg, &reg)) != CLI_OK)
+	if ((rc = cse_registrar_start(&s, &cfg, cse, &reg)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
 	m2m_log(M2M_LOG_INFO, "CSE %s (%s) listening https=%d http=%d coaps=%d coap=%d threads=%d", cfg.cse_id,

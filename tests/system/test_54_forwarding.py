@@ -85,6 +85,11 @@ class Pair:
         mn.start(self.reg)
         wait_for(lambda: "registrar: registered" in mn.log_text(), "the MN registered")
         assert admin(self.inc, "GET", "/cse-in/id-mn").json()["m2m:csr"]["poa"] == ["https://127.0.0.1:%d" % mn.port]
+        # TS-0004 7.4.4.2.1 step 004: the MN holds the <remoteCSE> of its Registrar
+        local = admin(mn, "GET", "/cse-mn/id-in")
+        assert local.rsc == 2000, local
+        assert local.json()["m2m:csr"]["csi"] == "/id-in"
+        assert local.json()["m2m:csr"]["poa"] == ["https://127.0.0.1:%d" % self.inc.port]
 
     def stop(self):
         a, b = self.mn.stop(), self.inc.stop()

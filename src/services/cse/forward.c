@@ -228,7 +228,11 @@ int m2mi_forward(m2mi_ctx *c)
 	if (c->sa != NULL && c->sa->kind != M2M_SA_NONE && c->sa->entity == M2M_ENTITY_CSE &&
 	    m2m_originator_forms(&c->cse->octx, c->sa->bound_id, &b) != M2M_OK)
 		b.sp_relative[0] = '\0';
-	if ((k = registree_poa(c, target, url, sizeof(url) - sizeof(path))) == -2)
+	/* the Registrar's own <remoteCSE> here (m2m_cse_add_registrar) is reached over the
+	 * registrar-* association, like every CSE above it */
+	if (c->cfg->registrar[0] != '\0' && strcmp(target, c->cfg->registrar_cse_id) == 0) /* public: IDs */
+		k = 0;
+	else if ((k = registree_poa(c, target, url, sizeof(url) - sizeof(path))) == -2)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "the store cannot be read");
 	if (k != 0 && strcmp(b.sp_relative, target) == 0) /* public: identifiers */
 		return m2mi_fail(c, M2M_RSC_NOT_FOUND, "not forwarded back to the CSE it came from");
