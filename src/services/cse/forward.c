@@ -19,8 +19,9 @@
  *  - the next hop is asked on an outbound loop (remote_link.c: bounded queue, the
  *    forward-timeout deadline); the request waits as an m2m_cse_pending, never blocking its
  *    loop; the answer's RSC and Content are relayed unchanged. No answer (refused, TLS failure,
- *    deadline, queue full) is TARGET_NOT_REACHABLE (5103), the RSC TS-0004 7.3.2.6 / 7.5.1.2.x
- *    use for a target that cannot be reached; an answer without an RSC is 5000;
+ *    deadline, queue full) is TARGET_NOT_REACHABLE (5103), the RSC TS-0004 uses for a target a
+ *    CSE cannot reach (7.3.3.9.1: a NOTIFY that cannot be forwarded); an answer without an RSC
+ *    is 5000 (7.3.2.6 defines no other);
  *  - the Content is forwarded as the binding parsed it, serialized compactly in its original
  *    member order: the transit CSE never looks inside it (a NOTIFY's e2e-protected Content).
  */
