@@ -259,6 +259,12 @@ int m2mi_forward(m2mi_ctx *c)
 	memcpy(url + strlen(url), path, strlen(path) + 1); /* room reserved above */
 	if (req->pc != NULL && (body = json_dumps(req->pc, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+	/* A worker that answers in place (no wake function: the CoAP and MQTT loops, tools) or a
+	 * <fanOutPoint> member request would wait for the next hop on its loop: never (5103). */
+	if (c->sync_wait || c->w->fopt_depth != 0) {
+		free(body);
+		return m2mi_fail(c, M2M_RSC_TARGET_NOT_REACHABLE, "this binding does not forward to another CSE");
+	}
 	if ((p = m2mi_pending_new(c, 2)) == NULL) {
 		free(body);
 		return m2mi_fail(c, M2M_RSC_TARGET_NOT_REACHABLE, "too many requests of this originator in transit");
