@@ -318,3 +318,51 @@ def test_psk_registration_and_forwarding(m2msec_bin, tmp_path):
     finally:
         mn.stop()
         assert inc.stop() == 0
+
+
+def test_silent_registrar_blocks_no_other_client_of_the_mn(m2msec_bin, tmp_path):
+    """The MN's Registrar accepts connections and never answers: a forwarded request waits on the
+    MN's outbound loop while the MN's only serving loop answers a second client; when the
+    Registrar goes away the first client gets 5103."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    held = []
+
+    def hold():
+        while True:
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                return
+    threading.Thread(target=hold, daemon=True).start()
+    ca = Cse(m2msec_bin, mkdir(tmp_path, "ca"))
+    ca.setup_pki()
+    mn = Cse(m2msec_bin, mkdir(tmp_path, "mn"))
+    mn.cse_id, mn.cse_name, mn.threads = "/id-mn", "cse-mn", 1
+    mn.setup_pki()
+    mn.add_psk(ADMIN, "CAdmin")
+    mn.add_psk("kpsa-ae@" + SP, "Cae")
+    crt = ca.issue("mn", "id-mn." + SP)
+    mn.start(("registrar = https://127.0.0.1:%d\nregistrar-ca = %s\nregistrar-cert = %s\nregistrar-key = %s\n"
+              "registrar-cse-id = /id-in\nforward-timeout = 60000\n") % (
+        silent.getsockname()[1], ca.path("ca/ca.crt"), *crt))
+    try:
+        assert mn.psk("POST", "/cse-mn", "Cae", "kpsa-ae@" + SP, AE_BODY % "ae", ty=2).rsc == 2001
+        out = []
+        th = threading.Thread(target=lambda: out.append(
+            mn.psk("GET", "/~/id-in/cse-in", "Cae", "kpsa-ae@" + SP)), daemon=True)
+        th.start()
+        wait_for(lambda: "forwarding RETRIEVE /id-in/cse-in" in mn.log_text(), "the request forwarded")
+        assert admin(mn, "GET", "/cse-mn").rsc == 2000  # the second client is served meanwhile
+        assert mn.psk("GET", "/cse-mn/ae", "Cae", "kpsa-ae@" + SP).rsc == 2000
+        assert th.is_alive()  # the first still waits for the silent Registrar
+    finally:
+        silent.close()
+        for s in held:
+            s.close()
+    th.join(60)
+    try:
+        assert out and out[0].rsc == 5103
+    finally:
+        assert mn.stop() == 0
