@@ -161,6 +161,8 @@ def test_ae_on_the_in_reads_on_the_mn(pair):
     assert b1("/~/id-mn/cse-mn/mclosed").rsc == 4103
     # the admin of the IN is nobody at the MN: the MN's ACPs decide
     assert admin(inc, "GET", "/~/id-mn/cse-mn/mbox").rsc == 4103
+    # the loopback plain-HTTP listener authenticates nobody: nothing is vouched for (4107)
+    assert inc.plain("GET", "/~/id-mn/cse-mn/mbox", "Cb1").rsc == 4107
 
 
 def test_forged_from_behind_the_wrong_cse_is_refused(pair):

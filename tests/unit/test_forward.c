@@ -52,6 +52,11 @@ static void test_in_without_match(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "/id-mn/cse-mn", "Cnew", M2M_TY_AE,
 			     "{\"m2m:ae\":{\"api\":\"Nx\",\"rr\":false,\"srv\":[\"3\"]}}"),
 		   M2M_RSC_BAD_REQUEST);
+	/* no security association (the loopback plain-HTTP listener): never vouched for */
+	fx_plain(f);
+	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "/id-mn/cse-mn", "CAdmin", 0, NULL),
+		   M2M_RSC_SECURITY_ASSOCIATION_REQUIRED);
+	fx_auth(f);
 	/* hosted here: unchanged */
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "/id-in/cse-in", "CAdmin", 0, NULL), M2M_RSC_OK);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, SPID "/id-in/cse-in", "CAdmin", 0, NULL), M2M_RSC_OK);

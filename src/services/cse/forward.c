@@ -223,6 +223,12 @@ int m2mi_forward(m2mi_ctx *c)
 		return m2mi_fail(c, M2M_RSC_NOT_FOUND, "the target is in another M2M Service Provider's domain");
 	if (!c->has_orig)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "a forwarded request needs From");
+	/* The next hop trusts this CSE for the Originator (TS-0003 7.1.2): only one this CSE
+	 * authenticated, over a security association, is vouched for (fail closed on the loopback
+	 * plain-HTTP listener, where From is whatever the client wrote). */
+	if (c->sa == NULL || c->sa->kind == M2M_SA_NONE)
+		return m2mi_fail(c, M2M_RSC_SECURITY_ASSOCIATION_REQUIRED,
+				 "a request is forwarded only when it arrived over a security association");
 	/* a Registree speaks for its AEs only while registered here (res_csr.c) */
 	if (c->orig.via_registree && (rsc = m2mi_csr_vouches(c)) != 0)
 		return rsc;
