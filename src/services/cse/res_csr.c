@@ -152,8 +152,8 @@ m2m_err m2m_cse_add_registrar(m2m_cse *cse, int64_t now)
 	 * association had asked (the credential the registration itself authenticated, TS-0003
 	 * 8.2.1): csi = registrar-cse-id, cb = that CSE-ID (the SP-relative address of the
 	 * Registrar's <CSEBase>; TS-0001 lets the Registree RETRIEVE it later), poa = registrar. */
-	pc = json_pack("{s:{s:s,s:b,s:[s],s:s,s:i,s:[s]}}", "m2m:csr", "cb", cse->cfg.registrar_cse_id, "rr", 1, "srv",
-		       "3", "csi", cse->cfg.registrar_cse_id, "cst", 1 /* IN-CSE */, "poa", cse->cfg.registrar);
+	pc = json_pack("{s:{s:s,s:b,s:[s],s:s,s:[s]}}", "m2m:csr", "cb", cse->cfg.registrar_cse_id, "rr", 1, "srv",
+		       "3", "csi", cse->cfg.registrar_cse_id, "poa", cse->cfg.registrar); /* cst: not known here */
 	if (pc == NULL)
 		return M2M_E_NOMEM;
 	if ((e = m2m_cse_worker_new(cse, &w)) != M2M_OK) {
