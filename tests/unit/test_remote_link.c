@@ -427,7 +427,20 @@ static void test_bad_config(void **state)
 	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_E_KEY_PERMS);
 	c.key_file = other_key; /* does not match cse_cert */
 	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_E_CONFIG);
+	assert_null(l);	/* TLS-PSK (registrar-psk-*): the key file must be owner-only hex; cert/key then unused */
+	c.cert_file = c.key_file = NULL;
+	c.psk_identity = "kpsa-mn@sp.example.com";
+	c.psk_file = tt_write("loose.psk", "00112233445566778899aabbccddeeff\n", 0644);
+	assert_int_not_equal(m2mi_remote_link_new(&c, &l), M2M_OK);
+	c.psk_file = tt_write("bad.psk", "not hex\n", 0600);
+	assert_int_not_equal(m2mi_remote_link_new(&c, &l), M2M_OK);
 	assert_null(l);
+	c.psk_file = tt_write("good.psk", "00112233445566778899aabbccddeeff\n", 0600);
+	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_OK);
+	m2mi_remote_link_free(l);
+	l = NULL;
+	c.psk_identity = "";
+	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_E_INVAL); /* neither certificate nor PSK */
 }
 
 int main(void)
