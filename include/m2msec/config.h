@@ -124,6 +124,17 @@ typedef struct m2m_cse_config {
 	int escertke_sessions;             /* escertke-sessions, default 64: procedures in progress */
 	int escertke_lifetime;             /* escertke-lifetime, default 30 s: message 1 -> 3 at most */
 	int escertke_keys;                 /* escertke-keys, default 16: ESCertKE keys kept per initiator */
+	/* Forwarding of requests addressed to another CSE (docs/procedures/transit.md) */
+	char poa[M2M_CFG_STR];             /* poa, default "": this CSE's pointOfAccess announced in its
+					    * <remoteCSE> at the Registrar (https://HOST:PORT) */
+	char forward_ca[M2M_CFG_STR];      /* forward-ca, default "" = no forwarding to Registrees: the CA
+					    * that authenticates a Registree CSE at its poa */
+	char forward_cert[M2M_CFG_STR];    /* forward-cert: this CSE's certificate towards Registrees */
+	char forward_key[M2M_CFG_STR];     /* forward-key: its private key (0600) */
+	int forward_timeout_ms;            /* forward-timeout, default 5000: deadline of one forwarded request */
+	char registrar_psk_identity[M2M_CFG_STR]; /* registrar-psk-identity, default "": TLS-PSK towards
+						   * the Registrar instead of registrar-cert/-key */
+	char registrar_psk_file[M2M_CFG_STR]; /* registrar-psk-file: its key, hex (0600) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

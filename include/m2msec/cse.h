@@ -101,4 +101,14 @@ typedef m2m_err (*m2m_cse_key_fn)(void *ctx, const char *kid, int64_t now, void 
 				  m2m_key **key, m2m_sa *binding);
 M2M_API void m2m_cse_set_esprim_keys(m2m_cse *cse, m2m_cse_key_fn fn, void *ctx);
 
+/*
+ * The Registree side of CSE registration, step 004 of TS-0004 7.4.4.2.1: once the Registrar
+ * (registrar, registrar-cse-id) accepted this CSE's <remoteCSE>, this CSE creates the
+ * <remoteCSE> representing the Registrar under its own <CSEBase> (one already there, from an
+ * earlier run, is kept). From then on the Registrar's association may speak for the AEs
+ * registered with it (docs/procedures/transit.md). Thread-safe: its own store connection.
+ * M2M_E_INVAL without a registrar; M2M_E_INTERNAL when the CREATE is refused.
+ */
+M2M_API M2M_WUR m2m_err m2m_cse_add_registrar(m2m_cse *cse, int64_t now);
+
 #endif

@@ -227,7 +227,10 @@ int cli_cse_main(int argc, char **argv)
 	    svc_link_files_missing(&s, "mqtt", cfg.mqtt_ca, cfg.mqtt_cert, cfg.mqtt_key, &rc) ||
 	    svc_file_missing(&s, "mqtt-psk-file", cfg.mqtt_psk_file, &rc) ||
 	    svc_link_files_missing(&s, "das", cfg.das_ca, cfg.das_cert, cfg.das_key, &rc) ||
-	    svc_link_files_missing(&s, "registrar", cfg.registrar_ca, cfg.registrar_cert, cfg.registrar_key, &rc) ||
+	    (cfg.registrar_psk_file[0] == '\0' &&
+	     svc_link_files_missing(&s, "registrar", cfg.registrar_ca, cfg.registrar_cert, cfg.registrar_key, &rc)) ||
+	    svc_file_missing(&s, "registrar-ca", cfg.registrar_ca, &rc) ||
+	    svc_file_missing(&s, "registrar-psk-file", cfg.registrar_psk_file, &rc) ||
 	    svc_link_files_missing(&s, "bsf", cfg.bsf_ca, cfg.bsf_cert, cfg.bsf_key, &rc))
 		return rc;
 	if ((rc = svc_open(&s)) != CLI_OK || (rc = cse_mef_start(&s, &cfg, &mef)) != CLI_OK ||
@@ -286,7 +289,7 @@ int cli_cse_main(int argc, char **argv)
 		goto out;
 	}
 	/* after the listeners: the Registrar may answer before this CSE serves (transit.md) */
-	if ((rc = cse_registrar_start(&s, &cfg, &reg)) != CLI_OK)
+	if ((rc = cse_registrar_start(&s, &cfg, cse, &reg)) != CLI_OK)
 		goto out;
 	rc = CLI_FAIL;
 	m2m_log(M2M_LOG_INFO, "CSE %s (%s) listening https=%d http=%d coaps=%d coap=%d threads=%d", cfg.cse_id,

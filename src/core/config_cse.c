@@ -106,6 +106,15 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_INT(T, "escertke-sessions", escertke_sessions, 1, 10000),
 	M2MI_INT(T, "escertke-lifetime", escertke_lifetime, 1, 3600),
 	M2MI_INT(T, "escertke-keys", escertke_keys, 1, 1000),
+	/* forwarding to another CSE (docs/procedures/transit.md) */
+	M2MI_STR(T, "poa", poa),
+	M2MI_STR(T, "forward-ca", forward_ca),
+	M2MI_STR(T, "forward-cert", forward_cert),
+	M2MI_STR(T, "forward-key", forward_key),
+	M2MI_INT(T, "forward-timeout", forward_timeout_ms, 100, 60000),
+	/* TLS-PSK towards the Registrar (docs/procedures/transit.md) */
+	M2MI_STR(T, "registrar-psk-identity", registrar_psk_identity),
+	M2MI_STR(T, "registrar-psk-file", registrar_psk_file),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -131,6 +140,7 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	cfg->escertke_sessions = 64;
 	cfg->escertke_lifetime = 30;
 	cfg->escertke_keys = 16;
+	cfg->forward_timeout_ms = 5000;
 	cfg->max_body = 1048576;
 	cfg->coap_block_size = 1024;
 	cfg->max_header = 8192;
@@ -271,26 +281,52 @@ static m2m_err validate_registrar(const m2m_cse_config *cfg, char *errmsg, size_
 	char host[256];
 	int port;
 
+	bool psk = cfg->registrar_psk_identity[0] != '\0' || cfg->registrar_psk_file[0] != '\0';
+
 	if (cfg->registrar[0] == '\0') {
-		if (cfg->registrar_ca[0] || cfg->registrar_cert[0] || cfg->registrar_key[0] || rid[0])
+		if (cfg->registrar_ca[0] || cfg->registrar_cert[0] || cfg->registrar_key[0] || rid[0] || psk)
 			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
 						cfg->registrar_ca[0] ? "registrar-ca"
 						: cfg->registrar_cert[0] ? "registrar-cert"
-						: cfg->registrar_key[0] ? "registrar-key" : "registrar-cse-id",
+						: cfg->registrar_key[0] ? "registrar-key"
+						: rid[0] ? "registrar-cse-id" : "registrar-psk-identity",
 						"needs registrar");
 		return M2M_OK;
 	}
+	if (psk && (cfg->registrar_psk_identity[0] == '\0' || cfg->registrar_psk_file[0] == '\0' ||
+		    cfg->registrar_cert[0] != '\0' || cfg->registrar_key[0] != '\0'))
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar-psk-identity",
+					"registrar-psk-identity and registrar-psk-file go together, instead of "
+					"registrar-cert and registrar-key");
 	if (strncmp(cfg->registrar, "https://", 8) != 0 ||
 	    m2m_config_split_listen(cfg->registrar + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar",
 					"registrar must be https://HOST:PORT");
-	if (cfg->registrar_ca[0] == '\0' || cfg->registrar_cert[0] == '\0' || cfg->registrar_key[0] == '\0')
+	if (cfg->registrar_ca[0] == '\0' || (!psk && (cfg->registrar_cert[0] == '\0' || cfg->registrar_key[0] == '\0')))
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar",
-					"registrar needs registrar-ca, registrar-cert and registrar-key");
+					"registrar needs registrar-ca and registrar-cert + registrar-key (or the registrar-psk-*)");
 	if (rid[0] != '/' || rid[1] == '/' || rid[1] == '\0' || strchr(rid + 1, '/') != NULL ||
 	    strcmp(rid, cfg->cse_id) == 0) /* public: identifiers */
 		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "registrar-cse-id",
 					"registrar-cse-id must be the Registrar's SP-relative CSE-ID such as /id-in");
+	return M2M_OK;
+}
+
+/* The association towards Registree CSEs (forwarding, TS-0004 7.3.2.6): all three files or none;
+ * poa (announced at the Registrar) is an https:// point of access. */
+static m2m_err validate_forward(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
+{
+	char host[256];
+	int port;
+
+	if (!cfg->forward_ca[0] != !cfg->forward_cert[0] || !cfg->forward_ca[0] != !cfg->forward_key[0])
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
+					cfg->forward_ca[0] ? (cfg->forward_cert[0] ? "forward-key" : "forward-cert")
+							   : "forward-ca",
+					"forward-ca, forward-cert and forward-key must be given together");
+	if (cfg->poa[0] != '\0' && (strncmp(cfg->poa, "https://", 8) != 0 ||
+				    m2m_config_split_listen(cfg->poa + 8, host, sizeof(host), &port) != M2M_OK || port == 0))
+		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "poa", "poa must be https://HOST:PORT");
 	return M2M_OK;
 }
 
@@ -498,6 +534,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		FAIL_AT(cfg->das_ca[0] ? (cfg->das_cert[0] ? "das-key" : "das-cert") : "das-ca",
 			"das-ca, das-cert and das-key go together (the mutually authenticated association with a DAS)");
 	if (validate_mqtt(cfg, errmsg, errcap) != M2M_OK)
+		return M2M_E_CONFIG;
+	if (validate_forward(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
 	if (validate_registrar(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;

@@ -63,6 +63,7 @@ typedef struct hreq {
 	bool tls;                  /* https:// */
 	m2mi_httpc_body_cb bcb;    /* a RETRIEVE: the answer's body goes to bcb instead of cb */
 	char *buf;                 /* head + body of a RETRIEVE answer (HEAD_MAX + BODY_MAX) */
+	char vname[256];           /* this exchange's expected server name ("" = the client's) */
 } hreq;
 
 struct m2mi_httpc {
@@ -397,7 +398,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
  * the iPAddress SAN), SNI set for a host name. */
 static struct bufferevent *tls_bev(hreq *r)
 {
-	const char *name = r->h->verify_name[0] ? r->h->verify_name : r->u.host;
+	const char *name = r->vname[0] ? r->vname : r->h->verify_name[0] ? r->h->verify_name : r->u.host;
 	unsigned char ip[16];
 	bool literal = inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1;
 	struct bufferevent *bev;
@@ -552,6 +553,97 @@ static int launch(m2mi_httpc *h, hreq *r, int timeout_ms)
 	return M2MI_HTTPC_OK;
 }
 
+/* The preamble shared by every request builder: r with its URL parsed (any_scheme: https://
+ * too, else only http://, the notification targets), every header value the caller supplies
+ * refused when it holds CR or LF (nothing can be injected into the request head), and, for an
+ * exchange whose answer body is wanted (bcb), the answer buffer. NULL: not started. */
+static hreq *req_new(m2mi_httpc *h, const char *url, bool any_scheme, const char *const *values,
+		     m2mi_httpc_cb cb, m2mi_httpc_body_cb bcb, void *arg)
+{
+	hreq *r;
+
+	for (size_t i = 0; values[i] != NULL || i == 0; i++)
+		if (values[i] == NULL || strpbrk(values[i], "\r\n") != NULL)
+			return NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->h = h;
+	r->cb = cb;
+	r->bcb = bcb;
+	r->arg = arg;
+	if (parse_url(url, &r->u, any_scheme ? &r->tls : NULL) != M2M_OK ||
+	    (bcb != NULL && (r->buf = malloc(HEAD_MAX + BODY_MAX)) == NULL)) {
+		free(r);
+		return NULL;
+	}
+	if (r->buf != NULL)
+		r->buf[0] = '\0';
+	return r;
+}
+
+/* Format the whole request into r->out (head, then body of bn bytes), then launch it. */
+static int req_send(hreq *r, const char *method, const char *headers, const char *body, size_t bn, int timeout_ms)
+{
+	bool v6 = strchr(r->u.host, ':') != NULL;
+	size_t cap = 256 + strlen(method) + strlen(r->u.path) + strlen(r->u.host) + strlen(headers) + bn;
+	int hn;
+
+	if ((r->out = malloc(cap)) == NULL) {
+		free(r->buf);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	hn = snprintf(r->out, cap, "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\n%s", method, r->u.path, v6 ? "[" : "",
+		      r->u.host, v6 ? "]" : "", r->u.port, headers);
+	if (hn < 0 || (size_t)hn + bn >= cap) {
+		free(r->out);
+		free(r->buf);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	if (bn > 0)
+		memcpy(r->out + hn, body, bn);
+	r->outlen = (size_t)hn + bn;
+	return launch(r->h, r, timeout_ms);
+}
+
+/* X-M2M-* headers + the framing; *out malloc'd. extra: further header lines ("" = none). */
+static char *headers_fmt(const char *origin, const char *rqi, const char *rvi, const char *extra, const char *ct,
+			 bool accept, size_t bn, bool with_len)
+{
+	size_t cap = 256 + strlen(origin) + strlen(rqi) + strlen(rvi) + strlen(extra) + strlen(ct);
+	char *h = malloc(cap), len[48] = "";
+
+	if (h == NULL)
+		return NULL;
+	if (with_len)
+		snprintf(len, sizeof(len), "Content-Length: %zu\r\n", bn);
+	if (snprintf(h, cap, "X-M2M-Origin: %s\r\nX-M2M-RI: %s\r\nX-M2M-RVI: %s\r\n%s%s%s%s%s%sConnection: close\r\n\r\n",
+		     origin, rqi, rvi, extra, ct[0] ? "Content-Type: " : "", ct, ct[0] ? "\r\n" : "",
+		     accept ? "Accept: application/json\r\n" : "", len) >= (int)cap) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static int send_with(hreq *r, const char *method, const char *origin, const char *rqi, const char *rvi,
+		     const char *extra, const char *ct, const char *body, int timeout_ms)
+{
+	size_t bn = body != NULL ? strlen(body) : 0;
+	char *hd = headers_fmt(origin, rqi, rvi, extra, ct, r->bcb != NULL, bn, body != NULL);
+	int rc;
+
+	if (hd == NULL) {
+		free(r->buf);
+		free(r);
+		return M2MI_HTTPC_FAILED;
+	}
+	rc = req_send(r, method, hd, body, bn, timeout_ms);
+	free(hd);
+	return rc;
+}
+
 int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const char *body, int timeout_ms,
 		    m2mi_httpc_cb cb, void *arg)
 {
@@ -561,136 +653,70 @@ int m2mi_httpc_post(m2mi_httpc *h, const char *url, const char *origin, const ch
 int m2mi_httpc_post_ec(m2mi_httpc *h, const char *url, const char *origin, int ec, const char *body, int timeout_ms,
 		       m2mi_httpc_cb cb, void *arg)
 {
-	char ech[32] = "";
-
 	static atomic_uint counter;
-	size_t bn = strlen(body), cap;
-	hreq *r = calloc(1, sizeof(*r));
-	bool v6;
-	int hn;
+	const char *vals[] = {origin, NULL};
+	char ech[32] = "", rqi[32];
+	hreq *r;
 
-	if (r == NULL)
+	if (body == NULL || (r = req_new(h, url, false, vals, cb, NULL, arg)) == NULL)
 		return M2MI_HTTPC_FAILED;
-	r->h = h;
-	r->cb = cb;
-	r->arg = arg;
-	if (m2mi_url_parse(url, &r->u) != M2M_OK) {
-		free(r);
-		return M2MI_HTTPC_FAILED;
-	}
-	v6 = strchr(r->u.host, ':') != NULL;
 	if (ec > 0 && ec < 1000) /* TS-0009 6.4.16: the Event Category */
 		snprintf(ech, sizeof(ech), "X-M2M-EC: %d\r\n", ec);
-	cap = 512 + strlen(r->u.path) + strlen(r->u.host) + strlen(origin) + bn;
-	if ((r->out = malloc(cap)) == NULL) {
-		free(r);
-		return M2MI_HTTPC_FAILED;
-	}
-	hn = snprintf(r->out, cap,
-		      "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: ntf-%u\r\n"
-		      "X-M2M-RVI: 3\r\n%sContent-Type: application/json\r\nContent-Length: %zu\r\n"
-		      "Connection: close\r\n\r\n%s",
-		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin,
-		      atomic_fetch_add(&counter, 1u), ech, bn, body);
-	if (hn < 0 || (size_t)hn >= cap) {
-		free(r->out);
-		free(r);
-		return M2MI_HTTPC_FAILED;
-	}
-	r->outlen = (size_t)hn;
-	return launch(h, r, timeout_ms);
+	snprintf(rqi, sizeof(rqi), "ntf-%u", atomic_fetch_add(&counter, 1u));
+	return send_with(r, "POST", origin, rqi, "3", ech, "application/json", body, timeout_ms);
 }
-
-
 
 int m2mi_httpc_retrieve(m2mi_httpc *h, const char *url, const char *origin, int timeout_ms, m2mi_httpc_body_cb cb,
 			void *arg)
 {
 	static atomic_uint counter;
-	hreq *r = calloc(1, sizeof(*r));
-	size_t cap;
-	bool v6;
-	int hn;
+	const char *vals[] = {origin, NULL};
+	char rqi[32];
+	hreq *r;
 
-	if (r == NULL)
+	if ((r = req_new(h, url, true, vals, NULL, cb, arg)) == NULL)
 		return M2MI_HTTPC_FAILED;
-	r->h = h;
-	r->bcb = cb;
-	r->arg = arg;
-	if (parse_url(url, &r->u, &r->tls) != M2M_OK || strchr(origin, '\r') || strchr(origin, '\n') ||
-	    (r->buf = malloc(HEAD_MAX + BODY_MAX)) == NULL) {
-		free(r);
-		return M2MI_HTTPC_FAILED;
-	}
-	r->buf[0] = '\0';
-	v6 = strchr(r->u.host, ':') != NULL;
-	cap = 512 + strlen(r->u.path) + strlen(r->u.host) + strlen(origin);
-	if ((r->out = malloc(cap)) == NULL) {
-		free(r->buf);
-		free(r);
-		return M2MI_HTTPC_FAILED;
-	}
 	/* TS-0009 6.2: RETRIEVE is GET; X-M2M-Origin is the CSE-ID, X-M2M-RI unique per request */
-	hn = snprintf(r->out, cap,
-		      "GET %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: rq-%u\r\n"
-		      "X-M2M-RVI: 3\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
-		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin,
-		      atomic_fetch_add(&counter, 1u));
-	if (hn < 0 || (size_t)hn >= cap) {
-		free(r->out);
-		free(r->buf);
-		free(r);
-		return M2MI_HTTPC_FAILED;
-	}
-	r->outlen = (size_t)hn;
-	return launch(h, r, timeout_ms);
+	snprintf(rqi, sizeof(rqi), "rq-%u", atomic_fetch_add(&counter, 1u));
+	return send_with(r, "GET", origin, rqi, "3", "", "", NULL, timeout_ms);
 }
 
 /* POST with X-M2M-RI rqi and the JSON body: a NOTIFY (ty 0) or a CREATE of type ty. */
 static int post_json(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, int ty, const char *body,
 		     int timeout_ms, m2mi_httpc_body_cb cb, void *arg)
 {
-	char tys[16] = "";
-	hreq *r = calloc(1, sizeof(*r));
-	size_t cap, bn = body != NULL ? strlen(body) : 0;
-	bool v6;
-	int hn;
+	const char *vals[] = {origin, rqi, NULL};
+	char ct[48];
+	hreq *r;
 
-	if (r == NULL)
+	if (body == NULL || (r = req_new(h, url, true, vals, NULL, cb, arg)) == NULL)
 		return M2MI_HTTPC_FAILED;
-	r->h = h;
-	r->bcb = cb;
-	r->arg = arg;
-	if (body == NULL || parse_url(url, &r->u, &r->tls) != M2M_OK || strpbrk(origin, "\r\n") != NULL ||
-	    strpbrk(rqi, "\r\n") != NULL || (r->buf = malloc(HEAD_MAX + BODY_MAX)) == NULL) {
-		free(r);
-		return M2MI_HTTPC_FAILED;
-	}
-	r->buf[0] = '\0';
-	v6 = strchr(r->u.host, ':') != NULL;
-	cap = 512 + strlen(r->u.path) + strlen(r->u.host) + strlen(origin) + strlen(rqi) + bn;
-	if ((r->out = malloc(cap)) == NULL) {
-		free(r->buf);
-		free(r);
-		return M2MI_HTTPC_FAILED;
-	}
 	/* TS-0009 6.2: NOTIFY is POST without ty, CREATE with ty in Content-Type (6.4.3); the
 	 * answer's Content is read like a RETRIEVE's */
-	if (ty > 0)
-		snprintf(tys, sizeof(tys), ";ty=%d", ty);
-	hn = snprintf(r->out, cap,
-		      "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: %s\r\n"
-		      "X-M2M-RVI: 3\r\nContent-Type: application/json%s\r\nAccept: application/json\r\n"
-		      "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		      r->u.path, v6 ? "[" : "", r->u.host, v6 ? "]" : "", r->u.port, origin, rqi, tys, bn, body);
-	if (hn < 0 || (size_t)hn >= cap) {
-		free(r->out);
-		free(r->buf);
-		free(r);
+	snprintf(ct, sizeof(ct), ty > 0 ? "application/json;ty=%d" : "application/json", ty);
+	return send_with(r, "POST", origin, rqi, "3", "", ct, body, timeout_ms);
+}
+
+int m2mi_httpc_request(m2mi_httpc *h, const char *url, const m2mi_httpc_msg *m, int timeout_ms,
+		       m2mi_httpc_body_cb cb, void *arg)
+{
+	static const char *const methods[] = {NULL, "POST", "GET", "PUT", "DELETE", "POST"};
+	const char *vals[] = {m->origin, m->rqi, m->rvi != NULL ? m->rvi : "3", NULL};
+	char ct[48] = "";
+	hreq *r;
+
+	if (m->op < 1 || m->op > 5 || (m->op == 1) != (m->ty > 0) || ((m->op == 1 || m->op == 3 || m->op == 5) &&
+	    m->body == NULL) || (m->verify_name != NULL && strlen(m->verify_name) >= sizeof(r->vname)) ||
+	    (r = req_new(h, url, true, vals, NULL, cb, arg)) == NULL)
 		return M2MI_HTTPC_FAILED;
-	}
-	r->outlen = (size_t)hn;
-	return launch(h, r, timeout_ms);
+	if (m->verify_name != NULL)
+		snprintf(r->vname, sizeof(r->vname), "%s", m->verify_name);
+	/* TS-0009 6.2 / Table 6.2.2-1: CREATE POST with ty, RETRIEVE GET, UPDATE PUT, DELETE DELETE,
+	 * NOTIFY POST without ty */
+	if (m->body != NULL)
+		snprintf(ct, sizeof(ct), m->ty > 0 ? "application/json;ty=%d" : "application/json", m->ty);
+	return send_with(r, methods[m->op], m->origin, m->rqi, vals[2], "", ct,
+			 m->op == 2 || m->op == 4 ? NULL : m->body, timeout_ms);
 }
 
 int m2mi_httpc_notify(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, const char *body,

@@ -70,4 +70,20 @@ int m2mi_httpc_notify(m2mi_httpc *h, const char *url, const char *origin, const 
 int m2mi_httpc_create(m2mi_httpc *h, const char *url, const char *origin, const char *rqi, int ty, const char *body,
 		      int timeout_ms, m2mi_httpc_body_cb cb, void *arg);
 
+/* Any operation of TS-0009 Table 6.2.2-1 (a request forwarded by a transit CSE,
+ * services/cse/forward.c): op 1..5 (CREATE needs ty > 0, CREATE/UPDATE/NOTIFY a body), the
+ * given From, Request Identifier and Release Version Indicator (NULL = "3"); the answer as for
+ * a RETRIEVE. Every header value with CR or LF is refused (M2MI_HTTPC_FAILED, cb not called). */
+typedef struct m2mi_httpc_msg {
+	int op;
+	int ty;
+	const char *origin;
+	const char *rqi;
+	const char *rvi;
+	const char *body;
+	const char *verify_name; /* the name the server's certificate must carry (NULL: the client's) */
+} m2mi_httpc_msg;
+int m2mi_httpc_request(m2mi_httpc *h, const char *url, const m2mi_httpc_msg *m, int timeout_ms,
+		       m2mi_httpc_body_cb cb, void *arg);
+
 #endif

@@ -24,16 +24,25 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "m2msec/key.h"
 #include "remote/httpc.h"
 #include "remote/remote_link.h"
+#include "tls/tls_int.h"
+
+/* TLS 1.2 PSK suites offered with psk_identity (the CSE's listener accepts these, docs/tls.md) */
+#define PSK_SUITES "PSK-AES128-CCM8:PSK-AES128-CCM:PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256"
 
 typedef struct job {
 	struct job *prev, *next;
 	m2mi_remote_link *l;
 	char url[512];
 	char *body;                   /* NULL: RETRIEVE; else a NOTIFY with this Content */
-	char rqi[64];
+	char rqi[256];
 	int ty;                       /* > 0: a CREATE of this type with body */
+	int op;                       /* > 0: any operation (m2mi_remote_link_request), from fr */
+	char *fr;                     /* its From (NULL: the link's origin) */
+	char rvi[8];
+	char vname[256];              /* the next hop's certificate name ("" = the link's) */
 	int delay_ms;                 /* sent this long after it was queued (a retry's back-off) */
 	m2mi_remote_rsp_fn done;
 	void *arg;
@@ -52,6 +61,8 @@ struct m2mi_remote_link {
 	char base_url[256];
 	char origin[256];
 	int timeout_ms;
+	m2m_key *psk;                 /* with psk_identity: the pre-provisioned key (wiped at free) */
+	char psk_id[M2MI_PSK_IDENTITY_MAX + 1];
 };
 
 static void push(job **list, job *j)
@@ -84,6 +95,7 @@ static void on_answer(void *arg, int result, int status, int rsc, const char *bo
 	pthread_mutex_unlock(&l->mu);
 	j->done(j->arg, result == M2MI_HTTPC_OK ? 0 : -1, status, rsc, body, len);
 	free(j->body);
+	free(j->fr);
 	free(j);
 }
 
@@ -91,7 +103,11 @@ static void launch_job(m2mi_remote_link *l, job *j)
 {
 	int rc;
 
-	if (j->ty > 0)
+	if (j->op > 0) {
+		m2mi_httpc_msg m = {j->op, j->ty, j->fr, j->rqi, j->rvi[0] ? j->rvi : NULL, j->body,
+				    j->vname[0] ? j->vname : NULL};
+		rc = m2mi_httpc_request(l->httpc, j->url, &m, l->timeout_ms, on_answer, j);
+	} else if (j->ty > 0)
 		rc = m2mi_httpc_create(l->httpc, j->url, l->origin, j->rqi, j->ty, j->body, l->timeout_ms, on_answer, j);
 	else if (j->body != NULL)
 		rc = m2mi_httpc_notify(l->httpc, j->url, l->origin, j->rqi, j->body, l->timeout_ms, on_answer, j);
@@ -153,15 +169,61 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static m2m_err client_ctx(const m2mi_remote_link_cfg *cfg, SSL_CTX **out)
+/* TLS-PSK towards the service: the identity and key of this link (TS-0003 8.2.1, a Kpsa the
+ * peer's psk-file / credential store binds to this entity's ID). */
+static unsigned int psk_cb(SSL *ssl, const char *hint, char *identity, unsigned int max_id, unsigned char *psk,
+			   unsigned int max_psk)
+{
+	const m2mi_remote_link *l = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	const uint8_t *k;
+	size_t n, idn;
+
+	(void)hint;
+	if (l == NULL || l->psk == NULL || (k = m2m_key_bytes(l->psk, &n)) == NULL ||
+	    (idn = strlen(l->psk_id)) + 1 > max_id || n > max_psk)
+		return 0;
+	memcpy(identity, l->psk_id, idn + 1);
+	memcpy(psk, k, n);
+	return (unsigned int)n;
+}
+
+static m2m_err client_ctx(const m2mi_remote_link_cfg *cfg, m2mi_remote_link *l, SSL_CTX **out)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	bool psk = cfg->psk_identity != NULL && cfg->psk_identity[0] != '\0';
 	struct stat st;
+	m2m_err r;
 
 	*out = NULL;
 	if (ctx == NULL)
 		return M2M_E_NOMEM;
+	if (psk) {
+		if (strlen(cfg->psk_identity) >= sizeof(l->psk_id) || cfg->psk_file == NULL) {
+			SSL_CTX_free(ctx);
+			return M2M_E_INVAL;
+		}
+		/* the key file: owner-only, hex, never logged (m2mi_tls_read_hex_key) */
+		if ((r = m2mi_tls_read_hex_key(cfg->psk_file, &l->psk)) != M2M_OK) {
+			SSL_CTX_free(ctx);
+			return r;
+		}
+		snprintf(l->psk_id, sizeof(l->psk_id), "%s", cfg->psk_identity);
+		if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+		    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+		    SSL_CTX_set_cipher_list(ctx, PSK_SUITES) != 1) {
+			SSL_CTX_free(ctx);
+			return M2M_E_CRYPTO;
+		}
+		SSL_CTX_set_app_data(ctx, l);
+		SSL_CTX_set_psk_client_callback(ctx, psk_cb);
+		*out = ctx;
+		return M2M_OK;
+	}
 	/* the private key of the association: owner-only, as every key file (docs/tls.md) */
+	if (cfg->cert_file == NULL || cfg->key_file == NULL) {
+		SSL_CTX_free(ctx);
+		return M2M_E_INVAL;
+	}
 	if (stat(cfg->key_file, &st) == 0 && (st.st_mode & 077) != 0) {
 		SSL_CTX_free(ctx);
 		return M2M_E_KEY_PERMS;
@@ -191,6 +253,7 @@ static void free_parts(m2mi_remote_link *l)
 	if (l->wake[1] >= 0)
 		close(l->wake[1]);
 	pthread_mutex_destroy(&l->mu);
+	m2m_key_free(l->psk);
 	free(l);
 }
 
@@ -203,19 +266,18 @@ m2m_err m2mi_remote_link_new(const m2mi_remote_link_cfg *cfg, m2mi_remote_link *
 	bool tls = false;
 
 	*out = NULL;
-	if (cfg == NULL || cfg->url == NULL || cfg->origin == NULL || cfg->ca_file == NULL || cfg->cert_file == NULL ||
-	    cfg->key_file == NULL || cfg->max_jobs < 1 || cfg->timeout_ms < 1 ||
-	    strlen(cfg->url) >= sizeof(l->base_url) || strlen(cfg->origin) >= sizeof(l->origin) ||
+	if (cfg == NULL || cfg->url == NULL || cfg->origin == NULL || cfg->ca_file == NULL || cfg->max_jobs < 1 ||
+	    cfg->timeout_ms < 1 || strlen(cfg->url) >= sizeof(l->base_url) || strlen(cfg->origin) >= sizeof(l->origin) ||
 	    m2mi_url_parse_any(cfg->url, &u, &tls) != M2M_OK || !tls)
 		return M2M_E_INVAL; /* always TLS: the service hands out keys */
-	if ((r = client_ctx(cfg, &ctx)) != M2M_OK)
-		return r;
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		SSL_CTX_free(ctx);
+	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return M2M_E_NOMEM;
-	}
 	l->wake[0] = l->wake[1] = -1;
 	pthread_mutex_init(&l->mu, NULL);
+	if ((r = client_ctx(cfg, l, &ctx)) != M2M_OK) {
+		free_parts(l);
+		return r;
+	}
 	l->max_jobs = cfg->max_jobs;
 	l->timeout_ms = cfg->timeout_ms;
 	snprintf(l->base_url, sizeof(l->base_url), "%s", cfg->url);
@@ -248,6 +310,7 @@ static int submit(m2mi_remote_link *l, job *j, m2mi_remote_rsp_fn done, void *ar
 	if (l->stop || l->njobs >= l->max_jobs) {
 		pthread_mutex_unlock(&l->mu);
 		free(j->body);
+		free(j->fr);
 		free(j);
 		return -1; /* bounded: the caller fails closed */
 	}
@@ -309,6 +372,38 @@ int m2mi_remote_link_create(m2mi_remote_link *l, const char *path, const char *r
 	return submit(l, j, done, arg);
 }
 
+int m2mi_remote_link_request(m2mi_remote_link *l, const char *url, const char *verify_name, int op, int ty,
+			     const char *from, const char *rqi, const char *rvi, const char *body,
+			     m2mi_remote_rsp_fn done, void *arg)
+{
+	job *j;
+	m2mi_url u;
+	bool tls = false;
+
+	/* https:// only: a CSE-to-CSE hop is always a mutually authenticated association */
+	if (url == NULL || from == NULL || rqi == NULL || op < 1 || op > 5 ||
+	    m2mi_url_parse_any(url, &u, &tls) != M2M_OK || !tls || (j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
+	if ((size_t)snprintf(j->url, sizeof(j->url), "%s", url) >= sizeof(j->url) ||
+	    (size_t)snprintf(j->rqi, sizeof(j->rqi), "%s", rqi) >= sizeof(j->rqi) ||
+	    (rvi != NULL && (size_t)snprintf(j->rvi, sizeof(j->rvi), "%s", rvi) >= sizeof(j->rvi)) ||
+	    (verify_name != NULL &&
+	     (size_t)snprintf(j->vname, sizeof(j->vname), "%s", verify_name) >= sizeof(j->vname)) ||
+	    (j->fr = strdup(from)) == NULL || (body != NULL && (j->body = strdup(body)) == NULL)) {
+		free(j->fr);
+		free(j);
+		return -1;
+	}
+	j->op = op;
+	j->ty = ty;
+	return submit(l, j, done, arg);
+}
+
+const char *m2mi_remote_link_base(const m2mi_remote_link *l)
+{
+	return l->base_url;
+}
+
 void m2mi_remote_link_free(m2mi_remote_link *l)
 {
 	job *lists[2], *j;
@@ -336,6 +431,7 @@ void m2mi_remote_link_free(m2mi_remote_link *l)
 			lists[i] = j->next;
 			j->done(j->arg, -1, 0, 0, NULL, 0);
 			free(j->body);
+			free(j->fr);
 			free(j);
 		}
 	free_parts(l);

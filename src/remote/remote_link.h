@@ -20,12 +20,16 @@ typedef struct m2mi_remote_link_cfg {
 	const char *origin;      /* X-M2M-Origin: this CSE's CSE-ID (the MAF: its FQDN) */
 	int timeout_ms;          /* total deadline of one request */
 	size_t max_jobs;         /* requests queued or in flight at once */
+	const char *psk_identity; /* non-empty: TLS-PSK (1.2) with this identity and psk_file (hex,
+				   * 0600) instead of cert_file/key_file; NULL = certificate */
+	const char *psk_file;
 } m2mi_remote_link_cfg;
 
 typedef struct m2mi_remote_link m2mi_remote_link;
 
 /* Errors: M2M_E_INVAL (not https://, missing files), M2M_E_KEY_PERMS (key file readable by
- * others), M2M_E_CONFIG (a file that does not load, key and certificate do not match). */
+ * others), M2M_E_CONFIG (a file that does not load, key and certificate do not match; a psk_file
+ * that holds no hex key). */
 m2m_err m2mi_remote_link_new(const m2mi_remote_link_cfg *cfg, m2mi_remote_link **out);
 /* Stops the loop; every request not answered yet gets done(result -1) on the calling thread. */
 void m2mi_remote_link_free(m2mi_remote_link *l);
@@ -41,5 +45,15 @@ int m2mi_remote_link_notify(m2mi_remote_link *l, const char *url, const char *rq
  * fetch. Same bound, same deadline once sent. */
 int m2mi_remote_link_create(m2mi_remote_link *l, const char *path, const char *rqi, int ty, const char *body,
 			    int delay_ms, m2mi_remote_rsp_fn done, void *arg);
+
+/* Any operation (1 CREATE .. 5 NOTIFY, TS-0009 Table 6.2.2-1) to the absolute https:// url with
+ * From, Request Identifier and Release Version Indicator (NULL = "3") of its own, the server's
+ * certificate checked for verify_name (NULL: the link's name): a request a
+ * transit CSE forwards (services/cse/forward.c). done as for fetch; same bound, same deadline. */
+int m2mi_remote_link_request(m2mi_remote_link *l, const char *url, const char *verify_name, int op, int ty,
+			     const char *from, const char *rqi, const char *rvi, const char *body,
+			     m2mi_remote_rsp_fn done, void *arg);
+/* cfg->url without a trailing '/'. */
+const char *m2mi_remote_link_base(const m2mi_remote_link *l);
 
 #endif

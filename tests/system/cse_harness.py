@@ -153,11 +153,12 @@ class Cse:
         os.chmod(self.path("psk.txt"), 0o600)
         ini = ("cse-id = %s\nname = %s\nsp-id = //%s\nstore = %s\n"
                "https-listen = 127.0.0.1:%d\nhttp-listen = 127.0.0.1:%d\n"
-               "cert = %s\nkey = %s\ntrust-anchors = %s\npsk-file = %s\nthreads = 2\n"
+               "cert = %s\nkey = %s\ntrust-anchors = %s\npsk-file = %s\nthreads = %d\n"
                "log-file = %s\nlog-level = debug\n%s") % (
             getattr(self, "cse_id", "/id-in"), getattr(self, "cse_name", "cse-in"),
             getattr(self, "sp_id", SP), self.store, self.port, self.http_port, self.path("server.crt"),
-            self.path("server.key"), self.path("ca/ca.crt"), self.path("psk.txt"), self.log, extra)
+            self.path("server.key"), self.path("ca/ca.crt"), self.path("psk.txt"), getattr(self, "threads", 2),
+            self.log, extra)
         with open(self.path("cse.ini"), "w") as f:
             f.write(ini)
         self.proc = subprocess.Popen([self.bin, "cse", "--config", self.path("cse.ini")],

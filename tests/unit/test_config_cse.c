@@ -257,12 +257,37 @@ static void test_registrar_keys(void **state)
 	assert_int_equal(parse(&c, ok, err, sizeof(err)), M2M_OK);
 	assert_int_equal(m2m_cse_config_validate(&c, err, sizeof(err)), M2M_OK);
 	assert_string_equal(c.registrar_cse_id, "/id-in");
+	{
+		m2m_cse_config p;
+		m2m_cse_config_defaults(&p);
+		assert_int_equal(p.forward_timeout_ms, 5000);
+		assert_int_equal(parse(&p, "cse-id = /id-mn\npsk-file = p\nregistrar = https://127.0.0.1:8443\n"
+					   "registrar-ca = ca.pem\nregistrar-cse-id = /id-in\nregistrar-psk-identity = "
+					   "kpsa-mn@sp\nregistrar-psk-file = mn.psk\npoa = https://127.0.0.1:9443\n"
+					   "forward-ca = a\nforward-cert = c\nforward-key = k\nforward-timeout = 800\n",
+				       err, sizeof(err)),
+				 M2M_OK);
+		assert_int_equal(m2m_cse_config_validate(&p, err, sizeof(err)), M2M_OK);
+		assert_string_equal(p.registrar_psk_identity, "kpsa-mn@sp");
+		assert_int_equal(p.forward_timeout_ms, 800);
+	}
 	const struct { const char *ini; const char *want; } bad[] = {
 		{"psk-file = p\nregistrar-ca = a\n", "line 2: needs registrar"},
 		{"psk-file = p\nregistrar-cse-id = /id-in\n", "line 2: needs registrar"},
 		{"psk-file = p\nregistrar = http://127.0.0.1:1\n", "line 2: registrar must be https://HOST:PORT"},
 		{"psk-file = p\nregistrar = https://127.0.0.1:1\nregistrar-ca = a\nregistrar-cert = c\n",
-		 "line 2: registrar needs registrar-ca, registrar-cert and registrar-key"},
+		 "line 2: registrar needs registrar-ca and registrar-cert + registrar-key (or the registrar-psk-*)"},
+		{"psk-file = p\nregistrar-psk-identity = kpsa@sp\n", "line 2: needs registrar"},
+		{"psk-file = p\nregistrar = https://127.0.0.1:1\nregistrar-ca = a\nregistrar-psk-identity = i\n",
+		 "line 4: registrar-psk-identity and registrar-psk-file go together, instead of registrar-cert and "
+		 "registrar-key"},
+		{"psk-file = p\nregistrar = https://127.0.0.1:1\nregistrar-ca = a\nregistrar-psk-identity = i\n"
+		 "registrar-psk-file = f\nregistrar-cert = c\nregistrar-key = k\n",
+		 "line 4: registrar-psk-identity and registrar-psk-file go together, instead of registrar-cert and "
+		 "registrar-key"},
+		{"psk-file = p\nforward-ca = a\nforward-cert = c\n",
+		 "forward-ca, forward-cert and forward-key must be given together"}, /* forward-key: no line */
+		{"psk-file = p\npoa = http://127.0.0.1:1\n", "line 2: poa must be https://HOST:PORT"},
 		{"psk-file = p\nregistrar = https://127.0.0.1:1\nregistrar-ca = a\nregistrar-cert = c\n"
 		 "registrar-key = k\nregistrar-cse-id = /id-in\n", /* this CSE's own CSE-ID */
 		 "line 6: registrar-cse-id must be the Registrar's SP-relative CSE-ID such as /id-in"},

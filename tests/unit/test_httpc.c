@@ -168,6 +168,69 @@ static void test_notify_with_answer(void **state)
 	fx_http_stop(h);
 }
 
+/* Every builder shares one preamble (req_new): every header value with CR or LF is refused, the
+ * Event Category NOTIFY's origin included (it once went unchecked); any operation goes out with
+ * its method (TS-0009 Table 6.2.2-1), From, rqi and rvi as given. */
+static void test_request_ops(void **state)
+{
+	static const struct {
+		int op, ty;
+		const char *body, *line, *ct;
+	} ops[] = {
+		{1, 3, "{\"m2m:cnt\":{}}", "POST /~/id-mn/x HTTP/1.1\r\n", "application/json;ty=3"},
+		{2, 0, NULL, "GET /~/id-mn/x HTTP/1.1\r\n", NULL},
+		{3, 0, "{\"m2m:cnt\":{\"lbl\":[]}}", "PUT /~/id-mn/x HTTP/1.1\r\n", "application/json\r\n"},
+		{4, 0, NULL, "DELETE /~/id-mn/x HTTP/1.1\r\n", NULL},
+		{5, 0, "{\"m2m:sgn\":{}}", "POST /~/id-mn/x HTTP/1.1\r\n", "application/json\r\n"},
+	};
+	fx_http *h = fx_http_start(200, 2000, 5);
+	struct event_base *base = event_base_new();
+	m2mi_httpc *c = NULL;
+	char url[128];
+	res pr = {0};
+	bres r = {0};
+
+	(void)state;
+	assert_int_equal(m2mi_httpc_new(base, NULL, &c), M2M_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/~/id-mn/x", h->port);
+	assert_int_equal(m2mi_httpc_post_ec(c, url, "/id-in\r\nX-Evil: 1", 4, "{}", 5000, on_done, &pr),
+			 M2MI_HTTPC_FAILED);
+	{
+		m2mi_httpc_msg bad[] = {
+			{2, 0, "/id-in/C\r\nX: 1", "r1", NULL, NULL, NULL}, {2, 0, "/id-in/C", "r1\n", NULL, NULL, NULL},
+			{2, 0, "/id-in/C", "r1", "3\r\nX: 1", NULL, NULL},  {1, 0, "/id-in/C", "r1", NULL, "{}", NULL},
+			{3, 0, "/id-in/C", "r1", NULL, NULL, NULL},         {6, 0, "/id-in/C", "r1", NULL, NULL, NULL},
+			{2, 0, NULL, "r1", NULL, NULL, NULL},
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			assert_int_equal(m2mi_httpc_request(c, url, &bad[i], 5000, on_body, &r), M2MI_HTTPC_FAILED);
+	}
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		m2mi_httpc_msg m = {ops[i].op, ops[i].ty, "/id-in/Cb1", "fwd-7", "4", ops[i].body, NULL};
+		memset(&r, 0, sizeof(r));
+		assert_int_equal(m2mi_httpc_request(c, url, &m, 5000, on_body, &r), M2MI_HTTPC_OK);
+		while (r.done == 0)
+			assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
+		assert_int_equal(r.result, M2MI_HTTPC_OK);
+		assert_int_equal(r.rsc, 2000);
+		assert_int_equal(fx_http_wait(h, (int)i + 1), (int)i + 1);
+		assert_non_null(strstr(h->heads[i], ops[i].line));
+		assert_non_null(strstr(h->heads[i], "\r\nX-M2M-Origin: /id-in/Cb1\r\n"));
+		assert_non_null(strstr(h->heads[i], "\r\nX-M2M-RI: fwd-7\r\n"));
+		assert_non_null(strstr(h->heads[i], "\r\nX-M2M-RVI: 4\r\n"));
+		if (ops[i].body != NULL) {
+			assert_string_equal(h->bodies[i], ops[i].body);
+			assert_non_null(strstr(h->heads[i], ops[i].ct));
+		} else {
+			assert_null(strstr(h->heads[i], "Content-Type"));
+			assert_null(strstr(h->heads[i], "Content-Length"));
+		}
+	}
+	m2mi_httpc_free(c);
+	event_base_free(base);
+	fx_http_stop(h);
+}
+
 static void test_unreachable_and_silent(void **state)
 {
 	m2mi_addr_policy p = loopback_ok();
@@ -264,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_exchange),
 		cmocka_unit_test(test_notify_with_answer),
+		cmocka_unit_test(test_request_ops),
 		cmocka_unit_test(test_unreachable_and_silent),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_side_by_side),

@@ -239,7 +239,7 @@ static m2mi_remote_link *link_new(int port, const char *name, const char *cert, 
 			       size_t max_jobs)
 {
 	char url[64];
-	m2mi_remote_link_cfg c = {url, ca_path, cert, key, name, "/id-in", timeout_ms, max_jobs};
+	m2mi_remote_link_cfg c = {url, ca_path, cert, key, name, "/id-in", timeout_ms, max_jobs, NULL, NULL};
 	m2mi_remote_link *l = NULL;
 
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
@@ -416,7 +416,7 @@ static void test_cap_and_shutdown(void **state)
 
 static void test_bad_config(void **state)
 {
-	m2mi_remote_link_cfg c = {"http://127.0.0.1:1", ca_path, cse_cert, cse_key, NULL, "/id-in", 100, 1};
+	m2mi_remote_link_cfg c = {"http://127.0.0.1:1", ca_path, cse_cert, cse_key, NULL, "/id-in", 100, 1, NULL, NULL};
 	m2mi_remote_link *l = NULL;
 	const char *loose = tt_write("loose.key", "x", 0644);
 
@@ -427,7 +427,20 @@ static void test_bad_config(void **state)
 	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_E_KEY_PERMS);
 	c.key_file = other_key; /* does not match cse_cert */
 	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_E_CONFIG);
+	assert_null(l);	/* TLS-PSK (registrar-psk-*): the key file must be owner-only hex; cert/key then unused */
+	c.cert_file = c.key_file = NULL;
+	c.psk_identity = "kpsa-mn@sp.example.com";
+	c.psk_file = tt_write("loose.psk", "00112233445566778899aabbccddeeff\n", 0644);
+	assert_int_not_equal(m2mi_remote_link_new(&c, &l), M2M_OK);
+	c.psk_file = tt_write("bad.psk", "not hex\n", 0600);
+	assert_int_not_equal(m2mi_remote_link_new(&c, &l), M2M_OK);
 	assert_null(l);
+	c.psk_file = tt_write("good.psk", "00112233445566778899aabbccddeeff\n", 0600);
+	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_OK);
+	m2mi_remote_link_free(l);
+	l = NULL;
+	c.psk_identity = "";
+	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_E_INVAL); /* neither certificate nor PSK */
 }
 
 int main(void)

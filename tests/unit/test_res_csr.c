@@ -32,6 +32,10 @@ static void test_refusals(void **state)
 {
 	fx *f = *state;
 
+	/* the Registrar's <remoteCSE> needs a Registrar (test_54_forwarding.py: the real one) */
+	assert_int_equal(m2m_cse_add_registrar(f->cse, f->now), M2M_E_INVAL);
+	assert_int_equal(m2m_cse_add_registrar(NULL, f->now), M2M_E_INVAL);
+
 	fx_plain(f); /* no association: 4107 */
 	assert_rsc(f, fx_req(f, M2M_OP_CREATE, "cse-in", "/id-mn", M2M_TY_CSR, CSR("")),
 		   M2M_RSC_SECURITY_ASSOCIATION_REQUIRED);

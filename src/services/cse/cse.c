@@ -81,6 +81,7 @@ m2m_err m2m_cse_new(const m2m_cse_config *cfg, m2m_cse **out)
 	    (r = m2mi_notifier_new(&cse->cfg, &cse->notifier)) != M2M_OK ||
 	    (r = m2mi_tokens_new(&cse->cfg, &cse->tokens)) != M2M_OK ||
 	    (r = m2mi_das_new(&cse->cfg, &cse->das)) != M2M_OK || (r = m2mi_eck_new(&cse->cfg, &cse->eck)) != M2M_OK ||
+	    (r = m2mi_fwd_new(&cse->cfg, &cse->fwd)) != M2M_OK ||
 	    (cse->cfg.esprim && (r = m2mi_esprim_new(&cse->cfg, &cse->esprim)) != M2M_OK))
 		goto out;
 	*out = cse;
@@ -98,6 +99,7 @@ void m2m_cse_free(m2m_cse *cse)
 	m2mi_writer_stop(cse->writer); /* before the notifier its batches send to */
 	m2mi_das_free(cse->das);       /* answers its consultations in flight as failures */
 	m2mi_eck_free(cse->eck);
+	m2mi_fwd_free(cse->fwd);       /* the same for the forwarded requests */
 	m2mi_notifier_free(cse->notifier);
 	m2mi_secprof_slot_free(cse->secprof);
 	m2mi_netauth_free(cse->netauth);
@@ -429,6 +431,10 @@ static int dispatch(m2mi_ctx *c)
 		snprintf(c->from, sizeof(c->from), "%s", c->req->fr);
 	}
 	c->admin = is_admin(c);
+	/* TS-0004 Recv-6.1 / 7.3.2.8: a transit CSE forwards (forward.c) — ESPrim and ESCertKE NOTIFYs
+	 * included, opaque to it; the host checks the rest */
+	if ((rsc = m2mi_forward(c)) != 0)
+		return rsc;
 	/* TS-0004 7.5.1.2.12: an ESCertKE message to the <CSEBase> (escertke_term.c) */
 	if ((rsc = m2mi_eck_notify(c)) >= 0)
 		return rsc;
@@ -538,6 +544,10 @@ static void finish_pending(m2m_cse_worker *w, m2m_cse_pending *p, const m2m_sa *
 	m2mi_ctx c;
 	int rsc;
 
+	if (p->fwd) { /* forwarded: the next hop's answer, relayed (forward.c) */
+		m2mi_fwd_answer(p, rsp);
+		return;
+	}
 	ctx_init(&c, w, sa, req, rsp, now);
 	if (p->da) { /* direct DA answered (or failed): decide again with it, once (access_das.c) */
 		c.da_done = true;
@@ -565,7 +575,8 @@ static bool writer_takes(const m2m_cse_worker *w, const m2m_request *req)
 {
 	return w->cse->writer != NULL && w->wake != NULL &&
 	       (req->op == M2M_OP_CREATE || req->op == M2M_OP_UPDATE || req->op == M2M_OP_DELETE) &&
-	       !sub_flow(req) && (req->to == NULL || strstr(req->to, "fopt") == NULL);
+	       !sub_flow(req) && (req->to == NULL || strstr(req->to, "fopt") == NULL) &&
+	       !m2mi_fwd_elsewhere(w->cse, req->to); /* forwarded from the loop (forward.c) */
 }
 
 int m2mi_batch_run(m2m_cse_worker *w, m2m_cse_pending *p, m2mi_ctx *c)

@@ -74,6 +74,7 @@ struct m2m_cse {
 	m2m_cse_key_fn esp_keys; /* pairwiseESPrimKey resolver (m2m_cse_set_esprim_keys), NULL = none */
 	void *esp_keys_ctx;
 	struct m2mi_eck *eck;   /* the ESCertKE Terminating End-Point, NULL = off (escertke_term.c) */
+	struct m2mi_fwd *fwd;   /* the associations a transit CSE forwards over (forward.c) */
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from
@@ -100,6 +101,10 @@ struct m2m_cse_pending {
 	char *da_body;     /* the DAS's answer (NOTIFY response Content), NULL = none */
 	char da_trid[1100];/* the targetedResourceID it was asked for */
 	bool da_counted;   /* a write's consultation holds a slot in cse->waiting (access_das.c) */
+	bool fwd;          /* a forwarded request (forward.c): its next hop's answer below */
+	int fwd_rsc;       /* that answer's RSC, 0 = none (not reachable, no answer in time) */
+	char *fwd_body;    /* its Content (owned), NULL = none */
+	size_t fwd_len;
 };
 
 /* One memo slot: the stored JSON text of a resource and its parse (never handed out: callers
@@ -545,5 +550,22 @@ bool m2mi_cse_node_reachable(m2m_cse *cse, const char *node_id);
 /* Count one delivery skipped because its node is not authorized; returns the new count. */
 uint64_t m2mi_cse_note_undelivered(m2m_cse *cse);
 void m2mi_netauth_free(struct m2mi_netauth *na);
+/* ---- forwarding to another CSE (forward.c, TS-0004 7.3.2.6 / 7.3.2.8) ---- */
+typedef struct m2mi_fwd m2mi_fwd;
+m2m_err m2mi_fwd_new(const m2m_cse_config *cfg, m2mi_fwd **out);
+/* Answers the requests in flight as not reachable. NULL is a no-op. */
+void m2mi_fwd_free(m2mi_fwd *f);
+/* Where To points (TS-0004 7.3.2.8), no store needed: M2MI_FWD_HERE (CSE-relative, or this
+ * CSE's CSE-ID), M2MI_FWD_CSE (another CSE of this SP: its SP-relative CSE-ID in cse_out) or
+ * M2MI_FWD_SP (another SP). Unusable To: M2MI_FWD_HERE (target resolution refuses it). */
+enum { M2MI_FWD_HERE = 0, M2MI_FWD_CSE = 1, M2MI_FWD_SP = 2 };
+int m2mi_fwd_classify(const char *sp_id, const char *cse_id, const char *to, char *cse_out, size_t cap);
+/* To names another CSE (writer.c keeps such requests on the loop). */
+bool m2mi_fwd_elsewhere(const m2m_cse *cse, const char *to);
+/* After the originator rules: 0 when this CSE hosts the target; else the refusal's RSC, or
+ * M2MI_PENDING (c->pending) while the next hop answers. */
+int m2mi_forward(m2mi_ctx *c);
+/* The next hop's answer (or its absence) into rsp, relayed unchanged. */
+void m2mi_fwd_answer(m2m_cse_pending *p, m2m_response *rsp);
 
 #endif

@@ -81,6 +81,7 @@ void m2mi_pending_free(m2m_cse_pending *p)
 	m2m_request_clear(&p->req);
 	m2m_response_clear(&p->rsp);
 	free(p->da_body);
+	free(p->fwd_body);
 	free(p);
 }
 

@@ -21,6 +21,7 @@
  *    the Registrar); no <accessControlPolicy> of the CSEBase is consulted for it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "services/cse/cse_int.h"
@@ -123,8 +124,9 @@ int m2mi_csr_vouches(m2mi_ctx *c)
 	m2m_err e = M2M_E_NOT_FOUND;
 
 	if (c->sa != NULL && m2m_originator_forms(&c->cse->octx, c->sa->bound_id, &b) == M2M_OK && b.is_cse &&
-	    b.sp_relative[0] == '/')
+	    b.sp_relative[0] == '/') {
 		e = m2m_resstore_get(c->st, b.sp_relative + 1, &r);
+	}
 	if (e == M2M_OK && (r.ty != M2M_TY_CSR || m2mi_expired(c, &r)))
 		e = M2M_E_NOT_FOUND;
 	m2m_res_clear(&r);
@@ -132,4 +134,55 @@ int m2mi_csr_vouches(m2mi_ctx *c)
 		return m2mi_fail(c, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED,
 				 "a CSE may originate only for the AEs registered with it, and only once registered here");
 	return e == M2M_OK ? 0 : m2mi_store_fail(c, e);
+}
+
+m2m_err m2m_cse_add_registrar(m2m_cse *cse, int64_t now)
+{
+	m2m_cse_worker *w = NULL;
+	m2m_request req;
+	m2m_response rsp;
+	m2m_sa sa;
+	json_t *pc;
+	m2m_err e;
+	int rsc;
+
+	if (cse == NULL || cse->cfg.registrar[0] == '\0' || strlen(cse->cfg.registrar_cse_id) >= sizeof(sa.bound_id))
+		return M2M_E_INVAL;
+	/* TS-0004 7.4.4.2.1 step 004: the Registree creates the <remoteCSE> representing its
+	 * Registrar under its own <CSEBase>, through its own CREATE procedure as if the Registrar's
+	 * association had asked (the credential the registration itself authenticated, TS-0003
+	 * 8.2.1): csi = registrar-cse-id, cb = that CSE-ID (the SP-relative address of the
+	 * Registrar's <CSEBase>; TS-0001 lets the Registree RETRIEVE it later), poa = registrar. */
+	pc = json_pack("{s:{s:s,s:b,s:[s],s:s,s:[s]}}", "m2m:csr", "cb", cse->cfg.registrar_cse_id, "rr", 1, "srv",
+		       "3", "csi", cse->cfg.registrar_cse_id, "poa", cse->cfg.registrar); /* cst: not known here */
+	if (pc == NULL)
+		return M2M_E_NOMEM;
+	if ((e = m2m_cse_worker_new(cse, &w)) != M2M_OK) {
+		json_decref(pc);
+		return e;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.kind = M2M_SA_CERT;
+	sa.entity = M2M_ENTITY_CSE;
+	memcpy(sa.bound_id, cse->cfg.registrar_cse_id, strlen(cse->cfg.registrar_cse_id) + 1); /* checked above */
+	m2m_request_init(&req);
+	m2m_response_init(&rsp);
+	req.op = M2M_OP_CREATE;
+	req.ty = M2M_TY_CSR;
+	req.pc = pc;
+	req.to = strdup(cse->cfg.name);
+	req.fr = strdup(cse->cfg.registrar_cse_id);
+	req.rqi = strdup("csr-registrar");
+	if (req.to == NULL || req.fr == NULL || req.rqi == NULL)
+		rsc = 0;
+	else {
+		m2m_cse_handle(w, &sa, &req, &rsp, now);
+		rsc = rsp.rsc;
+	}
+	m2m_request_clear(&req);
+	m2m_response_clear(&rsp);
+	m2m_cse_worker_free(w);
+	/* 4117: made by an earlier run (a restart) and kept */
+	return rsc == M2M_RSC_CREATED || rsc == M2M_RSC_ORIGINATOR_HAS_ALREADY_REGISTERED ? M2M_OK
+	       : rsc == 0 ? M2M_E_NOMEM : M2M_E_INTERNAL;
 }
