@@ -106,6 +106,8 @@ typedef struct m2m_cse_config {
 	char registrar_cert[M2M_CFG_STR];  /* registrar-cert: this CSE's certificate (DNS SAN = its CSE-ID) */
 	char registrar_key[M2M_CFG_STR];   /* registrar-key: its private key (0600) */
 	char registrar_cse_id[M2M_CFG_STR];/* registrar-cse-id: the Registrar's CSE-ID ("/id-in") */
+	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
+					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */
@@ -164,6 +166,8 @@ typedef struct m2m_mef_svc_config {
 	char hss_file[M2M_CFG_STR];        /* hss-file, default "": the test HSS (m2msec/hss.h),
 					    * 0600; required with bsf-listen */
 	int bootstrap_lifetime;            /* bootstrap-lifetime, default 3600 seconds: Ks lifetime */
+	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
+					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */
@@ -222,6 +226,8 @@ typedef struct m2m_maf_svc_config {
 	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "" (off): CoAP over DTLS 1.2
 					    * (TS-0008), host:port; the same PSK resolvers and associations
 					    * as https-listen */
+	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
+					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
 } m2m_maf_svc_config;
 
 /* Fill cfg with the documented defaults of [maf]. */
@@ -266,6 +272,8 @@ typedef struct m2m_das_svc_config {
 	int rate_limit_per_address;        /* rate-limit-per-address, requests/minute, default 600, 0 = off */
 	int max_token_lifetime;            /* max-token-lifetime, seconds, default 86400: longest
 					    * notAfter - notBefore of an issued token */
+	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
+					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
 } m2m_das_svc_config;
 
 /* Fill cfg with the documented defaults of [das]. */

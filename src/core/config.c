@@ -263,6 +263,23 @@ m2m_err m2m_config_split_listen(const char *s, char *host, size_t hostcap, int *
 	return M2M_OK;
 }
 
+m2m_err m2mi_cfg_check_metrics(const void *cfg, const struct m2mi_cfg_section *sec, const char *metrics_listen,
+			       char *errmsg, size_t errcap)
+{
+	char host[256];
+	int port;
+
+	if (metrics_listen[0] == '\0' || strcmp(metrics_listen, "off") == 0) /* public: keyword */
+		return M2M_OK;
+	if (m2m_config_split_listen(metrics_listen, host, sizeof(host), &port) != M2M_OK)
+		return m2mi_cfg_fail_at(cfg, sec, errmsg, errcap, "metrics-listen", "metrics-listen must be host:port");
+	if (!m2m_config_is_loopback(host))
+		return m2mi_cfg_fail_at(cfg, sec, errmsg, errcap, "metrics-listen",
+					"metrics-listen must be a loopback address (127.0.0.1, ::1 or localhost): "
+					"/metrics has no authentication");
+	return M2M_OK;
+}
+
 m2m_err m2mi_cfg_check_https(const void *cfg, const struct m2mi_cfg_section *sec, const struct m2mi_cfg_https *h,
 			     char *errmsg, size_t errcap)
 {

@@ -90,6 +90,8 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "registrar-cert", registrar_cert),
 	M2MI_STR(T, "registrar-key", registrar_key),
 	M2MI_STR(T, "registrar-cse-id", registrar_cse_id),
+	/* docs/operations.md: Prometheus /metrics on a loopback-only plain-HTTP listener */
+	M2MI_STR(T, "metrics-listen", metrics_listen),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -443,6 +445,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 		FAIL_AT(cfg->das_ca[0] ? (cfg->das_cert[0] ? "das-key" : "das-cert") : "das-ca",
 			"das-ca, das-cert and das-key go together (the mutually authenticated association with a DAS)");
 	if (validate_mqtt(cfg, errmsg, errcap) != M2M_OK)
+		return M2M_E_CONFIG;
+	if (m2mi_cfg_check_metrics(cfg, &cse_section, cfg->metrics_listen, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
 	if (validate_registrar(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
