@@ -7,6 +7,7 @@
  * in a security setting fails open. Each service's key table and cross-field validation live in
  * config_<service>.c; one file may configure several services, each reading its own section.
  */
+#define _GNU_SOURCE /* secure_getenv: a %d/ path is not taken from a setuid caller's environment */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -58,6 +59,17 @@ static m2m_err set_value(void *cfg, const struct m2mi_cfg_key *k, const char *v)
 
 	switch (k->type) {
 	case M2MI_CFG_STR:
+		/* "%d/name": the credential "name" that systemd's LoadCredential= placed in
+		 * $CREDENTIALS_DIRECTORY (docs/operations.md); like the %d specifier of unit files */
+		if (strncmp(v, "%d/", 3) == 0) { /* public: syntax */
+			const char *dir = secure_getenv("CREDENTIALS_DIRECTORY");
+			int n;
+			if (dir == NULL || dir[0] == '\0')
+				return M2M_E_NOT_FOUND;
+			n = snprintf(field, k->cap, "%s/%s", dir, v + 3);
+			return n < 0 || (size_t)n >= k->cap ? M2M_E_TOO_LARGE : M2M_OK;
+		}
+		/* fall through */
 	case M2MI_CFG_LEVEL:
 		if (strlen(v) >= k->cap)
 			return M2M_E_TOO_LARGE;
@@ -124,6 +136,7 @@ m2m_err m2mi_cfg_parse(void *cfg, const struct m2mi_cfg_section *sec, const char
 	size_t pos = 0;
 	int lineno = 0;
 	bool mine = sec != NULL && sec->implicit; /* before any header */
+	m2m_err r;
 
 	if (found != NULL)
 		*found = false;
@@ -174,7 +187,11 @@ m2m_err m2mi_cfg_parse(void *cfg, const struct m2mi_cfg_section *sec, const char
 		if (found != NULL)
 			*found = true;
 		key_line[i] = (unsigned)lineno;
-		if (set_value(cfg, &sec->keys[i], val) != M2M_OK)
+		if ((r = set_value(cfg, &sec->keys[i], val)) == M2M_E_NOT_FOUND)
+			return seterr(errmsg, errcap, lineno,
+				      "'%s' names a credential (%%d/...) but $CREDENTIALS_DIRECTORY is not set "
+				      "(systemd LoadCredential=)", key);
+		if (r != M2M_OK)
 			return seterr(errmsg, errcap, lineno, "invalid value for '%s'", key);
 	}
 	return M2M_OK;
