@@ -15,6 +15,8 @@ No assertion depends on timing: each step waits for a condition (the timeouts on
 test)."""
 import json
 import os
+import re
+import shutil
 import select
 import signal
 import socket
@@ -169,3 +171,76 @@ def test_sigterm_answers_the_request_in_flight_and_exits_0(m2msec_bin, tmp_path)
     finally:
         rx.close()
         c.stop()
+
+
+# ---- the systemd units (packaging/systemd, docs/operations.md "Units") ------------------------
+
+UNITS = os.path.join(os.path.dirname(__file__), "..", "..", "packaging", "systemd")
+SERVICES = ("cse", "mef", "maf", "das")
+
+
+def unit_text(name):
+    with open(os.path.join(UNITS, "m2msec-%s.service" % name)) as f:
+        return f.read()
+
+
+def drain_seconds():
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "include", "m2msec", "http.h")) as f:
+        return int(re.search(r"#define M2M_HTTP_DRAIN_SECONDS (\d+)", f.read()).group(1))
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_unit_hardening_signals_and_credentials(name):
+    u = unit_text(name)
+    opts = {}
+    for ln in u.splitlines():
+        if "=" in ln and not ln.startswith("#"):
+            k, _, v = ln.partition("=")
+            opts.setdefault(k, []).append(v)
+    assert opts["ExecStart"] == ["/usr/bin/m2msec %s --config /etc/m2msec/%s.ini" % (name, name)]
+    assert opts.get("DynamicUser") == ["yes"] or opts.get("User") == ["m2msec"]
+    for k, v in (("ProtectSystem", "strict"), ("ProtectHome", "yes"), ("NoNewPrivileges", "yes"),
+                 ("PrivateTmp", "yes"), ("StateDirectory", "m2msec/%s" % name), ("KillSignal", "SIGTERM"),
+                 ("ExecReload", "/bin/kill -HUP $MAINPID"), ("CapabilityBoundingSet", "")):
+        assert opts.get(k) == [v], k
+    assert int(opts["TimeoutStopSec"][0]) > drain_seconds()
+    cred = opts["LoadCredential"][0]
+    assert re.fullmatch(r"[a-z]+\.key:/etc/m2msec/%s/[a-z]+\.key" % name, cred), cred
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_systemd_analyze_verify(name, m2msec_bin, tmp_path):
+    tool = shutil.which("systemd-analyze")
+    if tool is None:
+        pytest.skip("systemd-analyze not installed (Debian package systemd)")
+    # the unit as installed, but pointing at the binary under test (verify checks ExecStart)
+    path = tmp_path / ("m2msec-%s.service" % name)
+    path.write_text(unit_text(name).replace("/usr/bin/m2msec", os.path.abspath(m2msec_bin)))
+    r = subprocess.run([tool, "verify", "--man=no", str(path)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_key_from_credentials_directory(m2msec_bin, tmp_path):
+    """The CSE's key named "%d/server.key" is read from $CREDENTIALS_DIRECTORY, where systemd may
+    leave it root-owned and readable through an ACL (mode 0440); without the variable the key is a
+    configuration error that names the key and the line."""
+    c = Cse(m2msec_bin, tmp_path)
+    c.setup_pki()
+    creds = tmp_path / "credentials"
+    creds.mkdir(mode=0o700)
+    shutil.copy(c.path("server.key"), creds / "server.key")
+    os.chmod(creds / "server.key", 0o440)
+    ini = tmp_path / "cse.ini"
+    ini.write_text("cse-id = /id-in\nsp-id = //%s\nstore = %s\nhttps-listen = 127.0.0.1:0\ncert = %s\n"
+                   "key = %%d/server.key\ntrust-anchors = %s\n" % (SP, c.path("cse.db"), c.path("server.crt"),
+                                                                   c.path("ca/ca.crt")))
+    env = dict(os.environ, CREDENTIALS_DIRECTORY=str(creds))
+    r = subprocess.run([m2msec_bin, "cse", "--config", str(ini), "--check"], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 0 and r.stdout == "configuration ok\n", r.stderr
+    env.pop("CREDENTIALS_DIRECTORY")
+    r = subprocess.run([m2msec_bin, "cse", "--config", str(ini), "--check"], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert r.returncode == 2
+    assert r.stderr == ("m2msec: cse: %s: line 6: 'key' names a credential (%%d/...) but $CREDENTIALS_DIRECTORY "
+                        "is not set (systemd LoadCredential=)\n" % ini)
