@@ -66,6 +66,7 @@ bench: build
 	@bench/mef $(BUILD)
 	@bench/maf $(BUILD)
 	@bench/das $(BUILD)
+	@bench/metrics $(BUILD)
 
 fuzz: build-fuzz
 	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)

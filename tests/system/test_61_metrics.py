@@ -148,3 +148,47 @@ def test_non_loopback_metrics_listen_refused(m2msec_bin, tmp_path, svc, addr):
     assert r.returncode == 2
     assert r.stderr == ("m2msec: %s: %s: line %d: metrics-listen must be a loopback address (127.0.0.1, ::1 "
                         "or localhost): /metrics has no authentication\n" % (svc, ini, line))
+
+
+def test_mef_enrolment_and_cse_key_fetch_counters(m2msec_bin, tmp_path):
+    """The MEF counts an enrolment (MEF Client Registration, TS-0003 8.3.4.2) once; the CSE counts
+    the KeID handshake as psk-mef, and its key cache and MEF fetches (fetchCredentials, 8.3.2.1)
+    agree with each other. Neither exposition names the KpmID, the KeID or the enrolee."""
+    from test_25_mef_e2e import World, ae
+    mp, cp = free_port(), free_port()
+    w = World(m2msec_bin, tmp_path, mef_extra="rate-limit-per-identity = 0\nrate-limit-per-address = 0\n"
+              "metrics-listen = 127.0.0.1:%d\n" % mp, cse_extra="metrics-listen = 127.0.0.1:%d\n" % cp)
+    w.start_mef()
+    w.start_cse()
+    try:
+        wait_port(mp, w.mef)
+        wait_port(cp, w.c.proc)
+        m0, c0 = samples(scrape(mp)), samples(scrape(cp))
+        kpm_id, kpm = w.add("devm", "Cdevm")
+        r = w.enrol(kpm_id, "00" * 32, tmp_path / "no")  # wrong Kpm: no enrolment
+        assert r.returncode == 1, r.stderr
+        r = w.enrol(kpm_id, kpm, tmp_path / "devm")
+        assert r.returncode == 0, r.stderr
+        keid = r.stdout.strip()
+        tkey = (tmp_path / "devm" / "target.psk").read_text().strip()
+        m1 = samples(scrape(mp))
+        assert delta(m0, m1, 'm2msec_enrolments_total{outcome="ok"}') == 1
+        assert delta(m0, m1, 'm2msec_enrolments_total{outcome="refused"}') == 0
+        assert sum(delta(m0, m1, k) for k in m1 if k.startswith('m2msec_tls_handshakes_total{outcome="failed"')) >= 1
+
+        for rn in ("devm", "devm2"):
+            r = w.cse_psk(keid, tkey, "POST", "/cse-in", "Cdevm", ae(rn), ty=2)
+            assert r is not None and r.rsc in (2001, 4117), r
+        c1 = samples(scrape(cp))
+        assert delta(c0, c1, 'm2msec_tls_handshakes_total{outcome="ok",sa_kind="psk-mef"}') == 2
+        hits = delta(c0, c1, 'm2msec_cache_lookups_total{cache="psk",result="hit"}')
+        misses = delta(c0, c1, 'm2msec_cache_lookups_total{cache="psk",result="miss"}')
+        assert hits + misses == 2 and misses >= 1
+        assert delta(c0, c1, 'm2msec_link_fetches_total{link="mef",outcome="ok"}') == misses
+        assert delta(c0, c1, 'm2msec_link_fetches_total{link="mef",outcome="failed"}') == 0
+        for text in (scrape(mp), scrape(cp)):
+            for secret in (kpm_id, kpm, keid, keid.split("@")[0], tkey, "Cdevm"):
+                assert secret not in text
+            assert "@" not in text
+    finally:
+        w.stop()
