@@ -192,3 +192,30 @@ def test_mef_enrolment_and_cse_key_fetch_counters(m2msec_bin, tmp_path):
             assert "@" not in text
     finally:
         w.stop()
+
+
+def test_coap_requests_and_dtls_handshakes(m2msec_bin, tmp_path):
+    """CoAP (TS-0008) requests are counted like HTTP ones: one DTLS-PSK request (a DTLS handshake,
+    psk-file) and one plain CoAP request (no handshake) move the counters by one each."""
+    from binding_clients import ascii_key, coap
+    c = Cse(m2msec_bin, tmp_path)
+    c.setup_pki()
+    ident = "kpsa-coapm@" + SP
+    c.coap_keys = {ident: ascii_key()}
+    c.psks[ident] = (c.coap_keys[ident].encode().hex(), "Ccoapm")
+    c.coaps_port, c.coap_port, mport = free_port(), free_port(), free_port()
+    c.start("coaps-listen = 127.0.0.1:%d\ncoap-listen = 127.0.0.1:%d\nmetrics-listen = 127.0.0.1:%d\n" % (
+        c.coaps_port, c.coap_port, mport))
+    try:
+        wait_port(mport, c.proc)
+        before = samples(scrape(mport))
+        r = coap(c, "get", "/cse-in", "/id-mn", secure=False)  # no association: 4107
+        assert r is not None and r.rsc == 4107, r
+        r = coap(c, "post", "/cse-in", "Ccoapm", ident, body=AE_BODY % "coapm", ty=2)
+        assert r is not None and r.rsc == 2001, r
+        after = samples(scrape(mport))
+        assert delta(before, after, 'm2msec_requests_total{op="retrieve",rsc="4107"}') == 1
+        assert delta(before, after, 'm2msec_requests_total{op="create",rsc="2001"}') == 1
+        assert delta(before, after, 'm2msec_tls_handshakes_total{outcome="ok",sa_kind="psk-file"}') == 1
+    finally:
+        assert c.stop() == 0
