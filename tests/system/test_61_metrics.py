@@ -6,6 +6,7 @@ loopback http-listen), the latency histogram is consistent with the request coun
 identity, key id or Credential-ID appears in the exposition, other paths are 404 and other
 methods 405, and a non-loopback metrics-listen is refused at start by every service."""
 import re
+import signal
 import subprocess
 
 import pytest
@@ -219,3 +220,42 @@ def test_coap_requests_and_dtls_handshakes(m2msec_bin, tmp_path):
         assert delta(before, after, 'm2msec_tls_handshakes_total{outcome="ok",sa_kind="psk-file"}') == 1
     finally:
         assert c.stop() == 0
+
+
+@pytest.mark.parametrize("svc", ["maf", "das"])
+def test_maf_and_das_count_requests_and_certificate_handshakes(m2msec_bin, tmp_path, svc):
+    """The MAF and the DAS run the same registry and listener: one request over mutual
+    certificates (TS-0003 8.2.2.2) is one request and one cert handshake."""
+    from svc_harness import cert_request, make_pki
+    fqdn = "%s.sp.example.com" % svc
+    c = make_pki(m2msec_bin, tmp_path, fqdn, [("target", "id-in.sp.example.com")])
+    port, mport = free_port(), free_port()
+    first = ("maf-fqdn = %s\nsp-id = sp.example.com" % fqdn if svc == "maf"
+             else "das-id = //sp.example.com/id-in/Cdas")
+    ini = tmp_path / ("%s.ini" % svc)
+    ini.write_text("[%s]\n%s\nhttps-listen = 127.0.0.1:%d\nstore = %s\ncert = %s\nkey = %s\ntrust-anchors = %s\n"
+                   "log-file = %s\nthreads = 2\nmetrics-listen = 127.0.0.1:%d\n" % (
+                       svc, first, port, c.path(svc + ".db"), c.path("server.crt"), c.path("server.key"),
+                       c.path("ca/ca.crt"), c.path(svc + ".log"), mport))
+    proc = subprocess.Popen([m2msec_bin, svc, "--config", str(ini)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_port(port, proc)
+        wait_port(mport, proc)
+        before = samples(scrape(mport))
+
+        class S:  # what cert_request needs of a service
+            pass
+        s = S()
+        s.c, s.port = c, port
+        raw = ("GET /nothing HTTP/1.1\r\nHost: %s\r\nX-M2M-RI: m1\r\nX-M2M-RVI: 3\r\nX-M2M-Origin: /id-in\r\n"
+               "Connection: close\r\n\r\n" % fqdn).encode()
+        status, headers, _ = cert_request(s, "target", raw)
+        rsc = headers["x-m2m-rsc"]
+        after = samples(scrape(mport))
+        assert delta(before, after, 'm2msec_requests_total{op="retrieve",rsc="%s"}' % rsc) == 1
+        assert sum(delta(before, after, k) for k in after if k.startswith("m2msec_requests_total")) == 1
+        assert delta(before, after, 'm2msec_tls_handshakes_total{outcome="ok",sa_kind="cert"}') == 1
+        assert "id-in" not in scrape(mport)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
