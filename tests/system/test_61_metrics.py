@@ -259,3 +259,29 @@ def test_maf_and_das_count_requests_and_certificate_handshakes(m2msec_bin, tmp_p
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+
+
+def test_websocket_request_counted(m2msec_bin, tmp_path):
+    """A request primitive over WebSocket (TS-0020) is one request; the upgrade is none."""
+    import json
+    from binding_clients import ws_psk_exchange
+    c = Cse(m2msec_bin, tmp_path)
+    c.setup_pki()
+    key = c.add_psk("kpsa-wsm@" + SP, "Cwsm")
+    c.wss_port, mport = free_port(), free_port()
+    c.start("wss-listen = 127.0.0.1:%d\nmetrics-listen = 127.0.0.1:%d\n" % (c.wss_port, mport))
+    try:
+        wait_port(c.wss_port, c.proc)
+        wait_port(mport, c.proc)
+        before = samples(scrape(mport))
+        text = json.dumps({"op": 2, "to": "cse-in", "fr": "Cwsm", "rqi": "w1", "rvi": "3"})
+        answer = ws_psk_exchange(c.wss_port, "kpsa-wsm@" + SP, key, "id-in." + SP, text)
+        assert answer is not None
+        doc = json.loads(answer)
+        rsc = int((doc.get("m2m:rsp") or doc)["rsc"])
+        after = samples(scrape(mport))
+        assert delta(before, after, 'm2msec_requests_total{op="retrieve",rsc="%d"}' % rsc) == 1
+        assert sum(delta(before, after, k) for k in after if k.startswith("m2msec_requests_total")) == 1
+        assert delta(before, after, 'm2msec_request_duration_seconds_count{op="retrieve"}') == 1
+    finally:
+        assert c.stop() == 0
