@@ -29,7 +29,8 @@ static void idx_init(void)
 
 void m2mi_tls_metrics_mark(SSL *ssl, int kind)
 {
-	if (ssl == NULL || kind < 0 || kind >= M2MI_HS_KINDS || pthread_once(&once, idx_init) != 0 || kind_idx < 0)
+	if (ssl == NULL || kind < 0 || kind >= M2MI_HS_KINDS || !m2mi_metrics_enabled() ||
+	    pthread_once(&once, idx_init) != 0 || kind_idx < 0)
 		return;
 	(void)SSL_set_ex_data(ssl, kind_idx, (void *)(intptr_t)(kind + 1));
 }
