@@ -68,6 +68,7 @@ bench: build
 	@bench/das $(BUILD)
 	@bench/e2e $(BUILD)
 	@bench/gba $(BUILD)
+	@bench/metrics $(BUILD)
 
 fuzz: build-fuzz
 	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)

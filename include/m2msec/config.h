@@ -135,6 +135,8 @@ typedef struct m2m_cse_config {
 	char registrar_psk_identity[M2M_CFG_STR]; /* registrar-psk-identity, default "": TLS-PSK towards
 						   * the Registrar instead of registrar-cert/-key */
 	char registrar_psk_file[M2M_CFG_STR]; /* registrar-psk-file: its key, hex (0600) */
+	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
+					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */
@@ -193,6 +195,8 @@ typedef struct m2m_mef_svc_config {
 	char hss_file[M2M_CFG_STR];        /* hss-file, default "": the test HSS (m2msec/hss.h),
 					    * 0600; required with bsf-listen */
 	int bootstrap_lifetime;            /* bootstrap-lifetime, default 3600 seconds: Ks lifetime */
+	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
+					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */
@@ -251,6 +255,8 @@ typedef struct m2m_maf_svc_config {
 	char coaps_listen[M2M_CFG_STR];    /* coaps-listen, default "" (off): CoAP over DTLS 1.2
 					    * (TS-0008), host:port; the same PSK resolvers and associations
 					    * as https-listen */
+	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
+					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
 } m2m_maf_svc_config;
 
 /* Fill cfg with the documented defaults of [maf]. */
@@ -295,6 +301,8 @@ typedef struct m2m_das_svc_config {
 	int rate_limit_per_address;        /* rate-limit-per-address, requests/minute, default 600, 0 = off */
 	int max_token_lifetime;            /* max-token-lifetime, seconds, default 86400: longest
 					    * notAfter - notBefore of an issued token */
+	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
+					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
 } m2m_das_svc_config;
 
 /* Fill cfg with the documented defaults of [das]. */

@@ -27,6 +27,7 @@
 #define M2M_HTTP_OUT_MAX_HEADERS 12
 #define M2M_HTTP_DEFAULT_PSK_LOOKUP_MS 3000  /* one asynchronous PSK lookup */
 #define M2M_HTTP_DEFAULT_PSK_LOOKUPS 256     /* lookups waited on per event-loop thread */
+#define M2M_HTTP_DRAIN_SECONDS 10          /* SIGTERM: in-flight requests are answered within this */
 
 /* One header field; name and value are NUL-terminated and borrowed. */
 typedef struct m2m_http_header {

@@ -59,6 +59,15 @@ M2M_API M2M_WUR m2m_err m2m_tls_new(const m2m_tls_config *cfg, m2m_tls **out);
 M2M_API M2M_WUR m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg,
 				       size_t errcap);
 M2M_API void m2m_tls_free(m2m_tls *tls);
+/*
+ * SIGHUP (docs/operations.md): re-read psk_file and swap its table atomically (handshakes in
+ * progress finish with the table they looked into; established connections keep their
+ * association), and re-read crl_file at the next certificate handshake. A psk_file that no longer
+ * parses or is no longer 0600 leaves the loaded table in force and fails with its error
+ * (errmsg "psk file: line N: reason", never a key). Certificates and trust anchors are not
+ * reloaded (a restart is needed). M2M_OK when there is nothing to reload.
+ */
+M2M_API M2M_WUR m2m_err m2m_tls_reload(m2m_tls *tls, char *errmsg, size_t errcap);
 /* Add a PSK resolver after the built-in ones (psk-file, credential store); at most 8 in all.
  * The resolver receives the identity as presented (already checked to have the shape of a
  * KpsaID, KeID or hex(KcID)@FQDN). Call before the first handshake. */

@@ -41,6 +41,7 @@
 #include <openssl/ssl.h>
 
 #include "bindings/coap_block.h"
+#include "core/metrics.h"
 #include "bindings/coap_hs.h"
 #include "bindings/coap_map.h"
 #include "bindings/conn_limit.h"
@@ -396,12 +397,19 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 		m2mi_addr_from_sockaddr(from, &req.ip_family, req.ip);
 	}
 	if (r == M2M_OK) {
+		struct timespec t0, t1;
+		(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (sa == NULL)
 			m2m_response_error(&rsp, 5000, "no security association");
 		else
 			srv->fn(srv->fn_ctx, sa, &req, &rsp);
 		if (rsp.rsc == 0)
 			m2m_response_error(&rsp, 5000, "internal error");
+		(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+		m2mi_metrics_request(req.op, rsp.rsc, (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
+							       (t1.tv_nsec - t0.tv_nsec) / 1000);
+	} else if (act.verdict != M2MI_COAP_BLOCK_REPLY) {
+		m2mi_metrics_request(M2M_OP_NONE, rsp.rsc, 0); /* refused before an operation */
 	}
 	memset(&out_msg, 0, sizeof(out_msg));
 	out_msg.type = msg.type == M2MI_COAP_CON ? M2MI_COAP_ACK : M2MI_COAP_NON;

@@ -43,6 +43,7 @@
 #include "bindings/http_calls.h"
 #include "bindings/http_linger.h"
 #include "bindings/ws_server.h"
+#include "core/metrics.h"
 #include "m2msec/config.h"
 #include "m2msec/http.h"
 #include "m2msec/log.h"
@@ -52,7 +53,9 @@
 #define LISTEN_BACKLOG 1024
 #define STACK_HEADERS 48
 #define DRAIN_TICK_US 20000
-#define DRAIN_MAX_TICKS 150      /* 3 s */
+/* SIGTERM's drain bound (docs/operations.md): in-flight requests, deferred ones included (a
+ * notification, a remote target, a DAS consultation), have this long to be answered */
+#define DRAIN_MAX_TICKS (M2M_HTTP_DRAIN_SECONDS * 1000000 / DRAIN_TICK_US)
 #define ALL_METHODS (EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | \
 		     EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | \
 		     EVHTTP_REQ_PATCH)
@@ -187,6 +190,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	reply(ev, rc == M2M_OK ? &req : NULL, &rsp, rc == M2M_E_TOO_LARGE || rc == M2M_E_NOMEM ||
 	      rc == M2M_E_HTTP_FRAMING || head ||
 	      w->draining || atomic_load(&srv->stopping), head);
+	m2mi_metrics_request(req.op, rsp.rsc, now_us() - t0);
 	if (m2m_log_enabled(M2M_LOG_INFO)) {
 		m2m_log_event e = {
 			.level = M2M_LOG_INFO, .func = __func__, .msg = l->tls ? "https request" : "http request",
@@ -228,6 +232,7 @@ m2m_http_deferred *m2m_http_defer(m2m_http_server *srv, int thread_index)
 	d->conn = w->cur_conn;
 	d->t0 = w->cur_t0;
 	w->cur_deferred = d;
+	w->ndeferred++;
 	return d;
 }
 
@@ -238,6 +243,8 @@ void m2m_http_deferred_reply(m2m_http_deferred *d, const m2m_request *req, m2m_r
 	if (d == NULL)
 		return;
 	w = d->w;
+	if (w->ndeferred > 0)
+		w->ndeferred--;
 	if (d->ws) { /* bindings/ws_server.c: the session may have closed meanwhile */
 		m2mi_ws_deferred_reply(w, d->conn, d->t0, req, rsp);
 		free(d);
@@ -247,6 +254,7 @@ void m2m_http_deferred_reply(m2m_http_deferred *d, const m2m_request *req, m2m_r
 		if (rsp->rsc == 0)
 			m2m_response_error(rsp, 5000, "no response");
 		reply(d->ev, req, rsp, d->head || w->draining || atomic_load(&w->srv->stopping), d->head);
+		m2mi_metrics_request(req != NULL ? req->op : 0, rsp->rsc, now_us() - d->t0);
 		if (m2m_log_enabled(M2M_LOG_INFO)) {
 			m2m_log_event e = {
 				.level = M2M_LOG_INFO, .func = __func__, .msg = d->tls ? "https request" : "http request",
@@ -279,6 +287,7 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 		struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
 		busy = bev != NULL && evbuffer_get_length(bufferevent_get_output(bev)) > 0;
 	}
+	busy = busy || w->ndeferred > 0; /* an answer still to come is written before we stop */
 	/* loopbreak, not loopexit: a request that became readable in this very iteration must not
 	 * be handled (its side effects applied) and then lose its answer when we close. */
 	if (!busy || ++w->drain_ticks >= DRAIN_MAX_TICKS)

@@ -77,6 +77,7 @@ struct worker {
 	struct m2mi_linger *lingers;     /* lingering closes (bindings/http_linger.c) */
 	size_t nlingers;
 	struct m2mi_ws_conn *cur_ws;     /* the WebSocket session whose message is handled now */
+	unsigned ndeferred;              /* requests answered later (m2m_http_defer): the drain waits */
 };
 
 struct m2mi_http_route {

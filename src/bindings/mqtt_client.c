@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/metrics.h"
 #include "m2msec/config.h"
 #include "m2msec/id.h"
 #include "m2msec/key.h"
@@ -238,6 +239,7 @@ m2m_err m2m_mqtt_client_process(m2m_mqtt_client *c, const char *topic, const uin
 	m2m_response rsp;
 	m2m_sa sa;
 	const char *why = "";
+	struct timespec t0, t1;
 	m2m_err r;
 	int rsc;
 
@@ -257,6 +259,7 @@ m2m_err m2m_mqtt_client_process(m2m_mqtt_client *c, const char *topic, const uin
 	m2m_response_init(&rsp);
 	r = m2m_mqtt_parse_request(&t, payload != NULL ? payload : (const uint8_t *)"", len, c->max_payload, &req,
 				   &rsp);
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (r == M2M_OK) {
 		if ((rsc = topic_sa(c, &t, &sa, &why)) != 0)
 			m2m_response_error(&rsp, rsc, "%s", why);
@@ -265,6 +268,9 @@ m2m_err m2m_mqtt_client_process(m2m_mqtt_client *c, const char *topic, const uin
 	} else if (r != M2M_E_PROTO && r != M2M_E_TOO_LARGE && r != M2M_E_NOMEM) {
 		m2m_response_error(&rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "internal error");
 	}
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	m2mi_metrics_request(r == M2M_OK ? req.op : 0, rsp.rsc,
+			     (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 	r = m2m_mqtt_format_response(&req, &rsp, c->cse_id, out, out_len);
 	m2m_request_clear(&req);
 	m2m_response_clear(&rsp);

@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
@@ -26,6 +27,7 @@
 #include "bindings/ws_frame.h"
 #include "bindings/ws_handshake.h"
 #include "bindings/ws_server.h"
+#include "core/metrics.h"
 #include "bindings/ws_session.h"
 #include "m2msec/log.h"
 #include "m2msec/mqtt.h"
@@ -75,7 +77,16 @@ static bool flush(struct m2mi_ws_conn *ws)
 }
 
 /* Queue the answer to one message (or 1011 when it cannot be serialised) and log it. */
-static void answer(struct m2mi_ws_conn *ws, const m2m_request *req, m2m_response *rsp)
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* t0: the message's arrival (CLOCK_MONOTONIC, microseconds), for the latency histogram. */
+static void answer(struct m2mi_ws_conn *ws, const m2m_request *req, m2m_response *rsp, int64_t t0)
 {
 	char *out = NULL;
 	size_t olen = 0;
@@ -85,6 +96,7 @@ static void answer(struct m2mi_ws_conn *ws, const m2m_request *req, m2m_response
 	if (m2m_mqtt_format_response(req, rsp, NULL, &out, &olen) != M2M_OK ||
 	    m2mi_ws_session_send_text(ws->s, out, olen) != M2M_OK)
 		m2mi_ws_session_close(ws->s, M2MI_WS_CLOSE_INTERNAL, "no response");
+	m2mi_metrics_request(req != NULL ? req->op : 0, rsp->rsc, mono_us() - t0);
 	if (m2m_log_enabled(M2M_LOG_INFO)) {
 		m2m_log_event e = {
 			.level = M2M_LOG_INFO, .func = __func__, .msg = "wss request",
@@ -110,6 +122,7 @@ static void on_text(void *arg, m2mi_ws_session *s, const uint8_t *data, size_t l
 	m2m_http_server *srv = w->srv;
 	m2m_request req;
 	m2m_response rsp;
+	int64_t t0 = mono_us();
 	m2m_err rc;
 
 	m2m_request_init(&req);
@@ -120,7 +133,7 @@ static void on_text(void *arg, m2mi_ws_session *s, const uint8_t *data, size_t l
 		memcpy(req.ip, ws->c->ip, sizeof(req.ip));
 		w->cur_ws = ws; /* m2m_http_defer takes this message out of the synchronous path */
 		w->cur_conn = ws->c->id;
-		w->cur_t0 = 0;
+		w->cur_t0 = t0;
 		w->cur_state = ws->c->svc_state;
 		srv->fn(srv->ctx, w->index, &ws->c->sa, &req, &rsp);
 		w->cur_ws = NULL;
@@ -132,7 +145,7 @@ static void on_text(void *arg, m2mi_ws_session *s, const uint8_t *data, size_t l
 			return;
 		}
 	}
-	answer(ws, rc == M2M_OK ? &req : NULL, &rsp);
+	answer(ws, rc == M2M_OK ? &req : NULL, &rsp, t0);
 	m2m_request_clear(&req);
 	m2m_response_clear(&rsp);
 	(void)s;
@@ -147,9 +160,8 @@ void m2mi_ws_deferred_reply(struct worker *w, uint64_t conn_id, int64_t t0, cons
 		c = c->next;
 	if (rsp == NULL || c == NULL || c->ws == NULL || m2mi_ws_session_done(c->ws->s))
 		return; /* shutdown, or the client went away meanwhile */
-	answer(c->ws, req, rsp);
+	answer(c->ws, req, rsp, t0);
 	(void)flush(c->ws);
-	(void)t0;
 }
 
 static void ws_read(struct bufferevent *bev, void *arg)

@@ -189,7 +189,7 @@ static struct svc_settings cse_settings(const m2m_cse_config *cfg)
 		.log_level = cfg->log_level, .log_requests = cfg->log_requests,
 		.crl_file = cfg->crl_file, .crl_refresh_s = cfg->crl_refresh_seconds,
 		.psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms, .psk_lookups_max = cfg->psk_lookups_max,
-		.wss_listen = cfg->wss_listen,
+		.wss_listen = cfg->wss_listen, .metrics_listen = cfg->metrics_listen,
 	};
 }
 

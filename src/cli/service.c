@@ -10,7 +10,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,6 +23,7 @@
 #include "cli/cli.h"
 #include "cli/logsink.h"
 #include "cli/service.h"
+#include "bindings/metrics_http.h"
 #include "m2msec/config.h"
 #include "m2msec/log.h"
 #include "m2msec/rsc.h"
@@ -27,11 +31,18 @@
 #define CONFIG_MAX (256 * 1024)
 
 static m2m_http_server *running_server;
+/* SIGHUP's credential reload runs on a thread of its own (the handler only posts): a reload
+ * reads files, which neither a signal handler nor an event-loop worker may do. */
+static sem_t reload_sem;
+static bool reload_sem_ok;
+static atomic_bool reload_quit;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP) {
 		cli_logsink_reopen(); /* log rotation; only sets a flag */
+		if (reload_sem_ok)
+			(void)sem_post(&reload_sem); /* async-signal-safe */
 		return;
 	}
 	if (running_server != NULL)
@@ -48,7 +59,8 @@ void svc_usage_tail(FILE *f, const char *what)
 	fprintf(f,
 		"  --check        validate the configuration, open every credential file and bind the\n"
 		"                 %s, then exit\n\n"
-		"SIGTERM/SIGINT stop it gracefully; SIGHUP reopens log-file (rotation).\n",
+		"SIGTERM/SIGINT stop it gracefully (in-flight requests are answered); SIGHUP reopens\n"
+		"log-file (rotation) and reloads psk-file and crl-file without dropping connections.\n",
 		what);
 }
 
@@ -242,8 +254,20 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 	};
 	m2m_err r;
 
-	if ((r = m2m_http_server_new(&hc, fn, ctx, &s->srv)) == M2M_OK)
-		return CLI_OK;
+	if ((r = m2m_http_server_new(&hc, fn, ctx, &s->srv)) == M2M_OK) {
+		if (c->metrics_listen == NULL || svc_on(c->metrics_listen) == NULL)
+			return CLI_OK;
+		if ((r = m2mi_metrics_http_start(c->metrics_listen, &s->metrics)) == M2M_OK) {
+			m2m_log(M2M_LOG_INFO, "metrics listening on %s (port %d)", c->metrics_listen,
+				m2mi_metrics_http_port(s->metrics));
+			return CLI_OK;
+		}
+		return svc_errorf(s, "metrics-listen", c->metrics_listen,
+				  r == M2M_E_CONFIG ? "must be a loopback address (127.0.0.1, ::1 or localhost): "
+						      "/metrics has no authentication"
+						    : r == M2M_E_HTTP_BIND ? why : m2m_strerror(r),
+				  r == M2M_E_CONFIG ? CLI_USAGE : CLI_FAIL);
+	}
 	if (r == M2M_E_HTTP_BIND) {
 		/* Name the listener at fault (the server reports only that one of them failed). */
 		if (svc_on(c->https_listen) && !can_bind(c->https_listen))
@@ -257,11 +281,42 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 	return cli_exit_code(r);
 }
 
+static void *reloader(void *arg)
+{
+	struct svc *s = arg;
+	char err[256];
+	sigset_t set;
+
+	sigfillset(&set); /* signals go to the main thread */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	for (;;) {
+		while (sem_wait(&reload_sem) != 0 && errno == EINTR)
+			;
+		if (atomic_load(&reload_quit))
+			break;
+		if (s->tls == NULL) {
+			m2m_log(M2M_LOG_INFO, "SIGHUP: log reopened; no TLS credentials to reload");
+			continue;
+		}
+		if (m2m_tls_reload(s->tls, err, sizeof(err)) == M2M_OK)
+			m2m_log(M2M_LOG_INFO, "SIGHUP: credentials reloaded (psk-file, crl-file)");
+		else
+			m2m_log(M2M_LOG_ERROR, "SIGHUP: reload failed, the loaded credentials stay in force: %s", err);
+	}
+	return NULL;
+}
+
 m2m_err svc_run(struct svc *s)
 {
 	struct sigaction sa;
+	pthread_t tid;
+	bool reloading = false;
 	m2m_err r;
 
+	if (!reload_sem_ok && sem_init(&reload_sem, 0, 0) == 0)
+		reload_sem_ok = true;
+	atomic_store(&reload_quit, false);
+	reloading = reload_sem_ok && pthread_create(&tid, NULL, reloader, s) == 0;
 	running_server = s->srv;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -274,11 +329,18 @@ m2m_err svc_run(struct svc *s)
 	signal(SIGXFSZ, SIG_IGN);
 	r = m2m_http_server_run(s->srv);
 	running_server = NULL;
+	if (reloading) {
+		atomic_store(&reload_quit, true);
+		(void)sem_post(&reload_sem);
+		pthread_join(tid, NULL);
+	}
 	return r;
 }
 
 void svc_close(struct svc *s)
 {
+	m2mi_metrics_http_stop(s->metrics); /* its thread only reads the registry */
+	s->metrics = NULL;
 	svc_coap_close(s);
 	m2m_http_server_free(s->srv);
 	s->srv = NULL;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "core/acp_int.h"
 #include "core/lru.h"
 
@@ -114,12 +115,16 @@ m2m_err m2m_acp_cache_get(m2m_acp_cache *cache, const char *ri, uint64_t version
 	n = strlen(ri);
 	h = fnv1a(ri, n);
 	pp = find_slot(cache, ri, n, h);
-	if (!*pp)
-		return M2M_E_NOT_FOUND;
-	if ((*pp)->version != version) {
-		remove_at(cache, pp); /* stale: the ACP was updated */
+	if (!*pp) {
+		m2mi_metrics_cache(M2MI_CACHE_ACP, false);
 		return M2M_E_NOT_FOUND;
 	}
+	if ((*pp)->version != version) {
+		remove_at(cache, pp); /* stale: the ACP was updated */
+		m2mi_metrics_cache(M2MI_CACHE_ACP, false);
+		return M2M_E_NOT_FOUND;
+	}
+	m2mi_metrics_cache(M2MI_CACHE_ACP, true);
 	m2mi_lru_touch(&cache->lru, &(*pp)->lru);
 	*out = m2m_acp_rules_ref((*pp)->rules);
 	return M2M_OK;

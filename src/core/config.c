@@ -7,6 +7,7 @@
  * in a security setting fails open. Each service's key table and cross-field validation live in
  * config_<service>.c; one file may configure several services, each reading its own section.
  */
+#define _GNU_SOURCE /* secure_getenv: a %d/ path is not taken from a setuid caller's environment */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -58,6 +59,17 @@ static m2m_err set_value(void *cfg, const struct m2mi_cfg_key *k, const char *v)
 
 	switch (k->type) {
 	case M2MI_CFG_STR:
+		/* "%d/name": the credential "name" that systemd's LoadCredential= placed in
+		 * $CREDENTIALS_DIRECTORY (docs/operations.md); like the %d specifier of unit files */
+		if (strncmp(v, "%d/", 3) == 0) { /* public: syntax */
+			const char *dir = secure_getenv("CREDENTIALS_DIRECTORY");
+			int n;
+			if (dir == NULL || dir[0] == '\0')
+				return M2M_E_NOT_FOUND;
+			n = snprintf(field, k->cap, "%s/%s", dir, v + 3);
+			return n < 0 || (size_t)n >= k->cap ? M2M_E_TOO_LARGE : M2M_OK;
+		}
+		/* fall through */
 	case M2MI_CFG_LEVEL:
 		if (strlen(v) >= k->cap)
 			return M2M_E_TOO_LARGE;
@@ -124,6 +136,7 @@ m2m_err m2mi_cfg_parse(void *cfg, const struct m2mi_cfg_section *sec, const char
 	size_t pos = 0;
 	int lineno = 0;
 	bool mine = sec != NULL && sec->implicit; /* before any header */
+	m2m_err r;
 
 	if (found != NULL)
 		*found = false;
@@ -174,7 +187,11 @@ m2m_err m2mi_cfg_parse(void *cfg, const struct m2mi_cfg_section *sec, const char
 		if (found != NULL)
 			*found = true;
 		key_line[i] = (unsigned)lineno;
-		if (set_value(cfg, &sec->keys[i], val) != M2M_OK)
+		if ((r = set_value(cfg, &sec->keys[i], val)) == M2M_E_NOT_FOUND)
+			return seterr(errmsg, errcap, lineno,
+				      "'%s' names a credential (%%d/...) but $CREDENTIALS_DIRECTORY is not set "
+				      "(systemd LoadCredential=)", key);
+		if (r != M2M_OK)
 			return seterr(errmsg, errcap, lineno, "invalid value for '%s'", key);
 	}
 	return M2M_OK;
@@ -260,6 +277,23 @@ m2m_err m2m_config_split_listen(const char *s, char *host, size_t hostcap, int *
 	if (errno != 0 || end == colon + 1 || *end != '\0' || p < 0 || p > 65535)
 		return M2M_E_CONFIG;
 	*port = (int)p;
+	return M2M_OK;
+}
+
+m2m_err m2mi_cfg_check_metrics(const void *cfg, const struct m2mi_cfg_section *sec, const char *metrics_listen,
+			       char *errmsg, size_t errcap)
+{
+	char host[256];
+	int port;
+
+	if (metrics_listen[0] == '\0' || strcmp(metrics_listen, "off") == 0) /* public: keyword */
+		return M2M_OK;
+	if (m2m_config_split_listen(metrics_listen, host, sizeof(host), &port) != M2M_OK)
+		return m2mi_cfg_fail_at(cfg, sec, errmsg, errcap, "metrics-listen", "metrics-listen must be host:port");
+	if (!m2m_config_is_loopback(host))
+		return m2mi_cfg_fail_at(cfg, sec, errmsg, errcap, "metrics-listen",
+					"metrics-listen must be a loopback address (127.0.0.1, ::1 or localhost): "
+					"/metrics has no authentication");
 	return M2M_OK;
 }
 

@@ -115,6 +115,8 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	/* TLS-PSK towards the Registrar (docs/procedures/transit.md) */
 	M2MI_STR(T, "registrar-psk-identity", registrar_psk_identity),
 	M2MI_STR(T, "registrar-psk-file", registrar_psk_file),
+	/* docs/operations.md: Prometheus /metrics on a loopback-only plain-HTTP listener */
+	M2MI_STR(T, "metrics-listen", metrics_listen),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -536,6 +538,8 @@ m2m_err m2m_cse_config_validate(const m2m_cse_config *cfg, char *errmsg, size_t 
 	if (validate_mqtt(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
 	if (validate_forward(cfg, errmsg, errcap) != M2M_OK)
+		return M2M_E_CONFIG;
+	if (m2mi_cfg_check_metrics(cfg, &cse_section, cfg->metrics_listen, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;
 	if (validate_registrar(cfg, errmsg, errcap) != M2M_OK)
 		return M2M_E_CONFIG;

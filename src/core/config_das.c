@@ -29,6 +29,8 @@ static const struct m2mi_cfg_key das_keys[] = {
 	M2MI_CFG_RATE_KEYS(T),
 	/* the longest validity window of an issued token (TS-0003 clause 7.3.2.4 notBefore/notAfter) */
 	M2MI_INT(T, "max-token-lifetime", max_token_lifetime, 1, 366 * 86400),
+	/* docs/operations.md: Prometheus /metrics on a loopback-only plain-HTTP listener */
+	M2MI_STR(T, "metrics-listen", metrics_listen),
 };
 #define NKEYS (sizeof(das_keys) / sizeof(das_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -106,6 +108,8 @@ m2m_err m2m_das_config_validate(const m2m_das_svc_config *cfg, char *errmsg, siz
 		FAIL_AT("das-id", "das-id must be an Absolute AE-ID //FQDN/CSE-ID/C... or //FQDN/S... "
 				  "(the issuer every CSE's das-trust names)");
 	if ((r = m2mi_cfg_check_https(cfg, &das_section, &https, errmsg, errcap)) != M2M_OK)
+		return r;
+	if ((r = m2mi_cfg_check_metrics(cfg, &das_section, cfg->metrics_listen, errmsg, errcap)) != M2M_OK)
 		return r;
 	/* tokens are signed with the certificate's key (ES256): nothing to issue without them */
 	if (cfg->cert[0] == '\0')

@@ -107,4 +107,8 @@ unsigned m2mi_cfg_line(const void *cfg, const struct m2mi_cfg_section *sec, cons
 /* errmsg = "line N: why" when key was set on line N, else "why"; returns M2M_E_CONFIG. */
 m2m_err m2mi_cfg_fail_at(const void *cfg, const struct m2mi_cfg_section *sec, char *errmsg, size_t errcap,
 			 const char *key, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* metrics-listen ("" or "off" = none): host:port on a loopback address (/metrics has no
+ * authentication, docs/operations.md). */
+m2m_err m2mi_cfg_check_metrics(const void *cfg, const struct m2mi_cfg_section *sec, const char *metrics_listen,
+			       char *errmsg, size_t errcap);
 #endif

@@ -44,6 +44,8 @@ static const struct m2mi_cfg_key maf_keys[] = {
 	M2MI_INT(T, "max-keys-per-client", max_keys_per_client, 1, 1000000),
 	/* TS-0008: the MAF's CoAP over DTLS door, same resolver chain and associations as HTTPS */
 	M2MI_STR(T, "coaps-listen", coaps_listen),
+	/* docs/operations.md: Prometheus /metrics on a loopback-only plain-HTTP listener */
+	M2MI_STR(T, "metrics-listen", metrics_listen),
 };
 #define NKEYS (sizeof(maf_keys) / sizeof(maf_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -101,6 +103,8 @@ m2m_err m2m_maf_config_validate(const m2m_maf_svc_config *cfg, char *errmsg, siz
 		FAIL_AT("maf-fqdn", "maf-fqdn must be an FQDN such as maf.example.com");
 	/* No plain-HTTP mode: every Mmaf procedure runs over the MAF Handshake's association. */
 	if ((r = m2mi_cfg_check_https(cfg, &maf_section, &https, errmsg, errcap)) != M2M_OK)
+		return r;
+	if ((r = m2mi_cfg_check_metrics(cfg, &maf_section, cfg->metrics_listen, errmsg, errcap)) != M2M_OK)
 		return r;
 	if (cfg->mef_url[0] == '\0') {
 		/* a half-configured MEF association is a typo, not "no MEF" */

@@ -42,6 +42,8 @@ static const struct m2mi_cfg_key mef_keys[] = {
 	M2MI_STR(T, "bsf-listen", bsf_listen),
 	M2MI_STR(T, "hss-file", hss_file),
 	M2MI_INT(T, "bootstrap-lifetime", bootstrap_lifetime, 1, 31536000),
+	/* docs/operations.md: Prometheus /metrics on a loopback-only plain-HTTP listener */
+	M2MI_STR(T, "metrics-listen", metrics_listen),
 };
 #define NKEYS (sizeof(mef_keys) / sizeof(mef_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -142,6 +144,8 @@ m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, siz
 	/* The MEF has no plain-HTTP mode; Enrolment Targets named SP-relative are made absolute with
 	 * sp-id (TS-0001 §7.2). */
 	if ((r = m2mi_cfg_check_https(cfg, &mef_section, &https, errmsg, errcap)) != M2M_OK)
+		return r;
+	if ((r = m2mi_cfg_check_metrics(cfg, &mef_section, cfg->metrics_listen, errmsg, errcap)) != M2M_OK)
 		return r;
 	if (cfg->est_uri[0] != '\0' && (strncmp(cfg->est_uri, "https://", 8) != 0 || cfg->est_uri[8] == '\0' ||
 					 strpbrk(cfg->est_uri, " \t\"") != NULL))

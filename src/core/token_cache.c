@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/metrics.h"
 #include "core/lru.h"
 #include "core/token_int.h"
 
@@ -135,6 +136,7 @@ m2m_err m2m_token_cache_get(m2m_token_cache *c, const char *text, size_t len, in
 		}
 	}
 	pthread_mutex_unlock(&c->mu);
+	m2mi_metrics_cache(M2MI_CACHE_TOKEN, r == M2M_OK);
 	return r;
 }
 

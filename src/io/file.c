@@ -6,11 +6,16 @@
  * fstat, like every non-regular file), and with O_NOFOLLOW for a secret, so a symlink cannot
  * point a service at somebody else's file. All checks run on the open descriptor (fstat), so
  * the file checked is the file read. A file that grows past its fstat size while being read is
- * refused rather than returned cut short; the buffer is wiped on every error.
+ * refused rather than returned cut short; the buffer is wiped on every error. A secret that
+ * systemd's LoadCredential= placed in $CREDENTIALS_DIRECTORY may be root-owned and readable by
+ * the service's user through an ACL (docs/operations.md "Units"): there, root or us and no
+ * permission for others.
  */
+#define _GNU_SOURCE /* secure_getenv */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,12 +31,34 @@ static m2m_err open_err(int e, bool secret)
 	return M2M_E_IO;
 }
 
+/* True for a file directly in $CREDENTIALS_DIRECTORY (no subdirectory, no dot name) when that
+ * directory is closed to others and owned by root or us, as systemd makes it. */
+static bool in_credentials_dir(const char *path)
+{
+	const char *dir = secure_getenv("CREDENTIALS_DIRECTORY");
+	struct stat ds;
+	size_t n;
+
+	if (dir == NULL || dir[0] != '/')
+		return false;
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (strncmp(path, dir, n) != 0 || path[n] != '/' || path[n + 1] == '\0' || path[n + 1] == '.' ||
+	    strchr(path + n + 1, '/') != NULL)
+		return false;
+	return stat(dir, &ds) == 0 && S_ISDIR(ds.st_mode) && (ds.st_mode & 007) == 0 &&
+	       (ds.st_uid == 0 || ds.st_uid == geteuid());
+}
+
 /* The rules on the opened file: what it is, who owns it, how large it is. */
-static m2m_err check(const struct stat *st, size_t max, bool secret)
+static m2m_err check(const struct stat *st, size_t max, bool secret, bool credential)
 {
 	if (!S_ISREG(st->st_mode))
 		return secret ? M2M_E_KEY_PERMS : M2M_E_IO;
-	if (secret && ((st->st_mode & 077) != 0 || st->st_uid != geteuid()))
+	if (secret && !credential && ((st->st_mode & 077) != 0 || st->st_uid != geteuid()))
+		return M2M_E_KEY_PERMS;
+	if (secret && credential && ((st->st_mode & 007) != 0 || (st->st_uid != geteuid() && st->st_uid != 0)))
 		return M2M_E_KEY_PERMS;
 	if (st->st_size < 0 || (uintmax_t)st->st_size > max || (uintmax_t)st->st_size >= SIZE_MAX)
 		return M2M_E_TOO_LARGE;
@@ -83,7 +110,7 @@ m2m_err m2m_file_read(const char *path, size_t max, unsigned flags, char **out, 
 		r = M2M_E_IO;
 		goto out;
 	}
-	if ((r = check(&st, max, secret)) != M2M_OK)
+	if ((r = check(&st, max, secret, secret && in_credentials_dir(path))) != M2M_OK)
 		goto out;
 	cap = (size_t)st.st_size + 1;
 	if ((buf = malloc(cap)) == NULL) {

@@ -28,6 +28,7 @@
 
 #include "m2msec/gba_zn.h"
 #include "m2msec/mem.h"
+#include "core/metrics.h"
 #include "remote/remote_key.h"
 
 struct m2mi_remote_key {
@@ -168,6 +169,7 @@ static void on_rsp(void *arg, int result, int status, int rsc, const char *body,
 		m2m_key_free(key);
 		key = NULL;
 	}
+	m2mi_metrics_fetch(rk->kind == M2M_ID_KCID ? M2MI_LINK_MAF : M2MI_LINK_MEF, err == M2M_OK);
 	if (rk->observe != NULL)
 		rk->observe(rk->observe_ctx, f->kid, err, key, err == M2M_OK ? &sa : NULL);
 	m2mi_key_cache_complete(rk->cache, f->kid, now, err, key, err == M2M_OK ? &sa : NULL, wake, rk);
@@ -217,6 +219,8 @@ m2m_err m2mi_remote_key_start(void *ctx, const char *identity, int64_t now, m2m_
 	m2m_id_free(id);
 lookup:
 	res = m2mi_key_cache_get(rk->cache, f->kid, now, w, key, binding, &err);
+	if (res != M2MI_KC_FULL) /* a hit or a cached refusal answers at once; else a fetch is waited on */
+		m2mi_metrics_cache(M2MI_CACHE_PSK, res == M2MI_KC_HIT || res == M2MI_KC_NEGATIVE);
 	switch (res) {
 	case M2MI_KC_HIT:
 		free(f);
@@ -235,6 +239,7 @@ lookup:
 	}
 	if (rk->fetch(rk->fetch_ctx, path, on_rsp, f) != 0) {
 		/* not started: end the pending entry (wakes w through done, asynchronously) */
+		m2mi_metrics_fetch(rk->kind == M2M_ID_KCID ? M2MI_LINK_MAF : M2MI_LINK_MEF, false);
 		m2mi_key_cache_complete(rk->cache, f->kid, rk->clock(), M2M_E_IO, NULL, NULL, wake, rk);
 		free(f);
 	}

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "m2msec/log.h"
 #include "store/sqlite_common.h"
 
@@ -62,12 +63,12 @@ void m2mi_sqlite_note(sqlite3 *db, int rc)
 	m2m_log_limiter *rl;
 
 	switch (rc & 0xff) {
-	case SQLITE_FULL: rl = &rl_full; break;
-	case SQLITE_READONLY: rl = &rl_readonly; break;
+	case SQLITE_FULL: rl = &rl_full; m2mi_metrics_store_error(M2MI_STORE_FULL); break;
+	case SQLITE_READONLY: rl = &rl_readonly; m2mi_metrics_store_error(M2MI_STORE_READONLY); break;
 	case SQLITE_IOERR:
-	case SQLITE_CANTOPEN: rl = &rl_io; break;
+	case SQLITE_CANTOPEN: rl = &rl_io; m2mi_metrics_store_error(M2MI_STORE_IO); break;
 	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB: rl = &rl_corrupt; break;
+	case SQLITE_NOTADB: rl = &rl_corrupt; m2mi_metrics_store_error(M2MI_STORE_CORRUPT); break;
 	default: return; /* constraints, busy, misuse: the callers' business */
 	}
 	m2m_log_rl(rl, M2M_LOG_ERROR, "store %s: %s (SQLite code %d)", path != NULL && path[0] ? path : "(memory)",

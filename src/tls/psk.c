@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/metrics.h"
 #include "m2msec/credstore.h"
 #include "m2msec/gba.h"
 #include "m2msec/id.h"
@@ -58,6 +59,19 @@ m2m_err m2m_tls_add_psk_resolver_async(m2m_tls *tls, m2m_psk_start_fn start_fn, 
 bool m2m_tls_has_async(const m2m_tls *tls)
 {
 	return m2mi_tls_ok(tls) && tls->has_async;
+}
+
+/* The psk-file resolver on the current table (m2m_tls_reload swaps it, tls_reload.c). */
+static m2m_err psk_file_resolve(void *ctx, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
+{
+	m2m_tls *tls = ctx;
+	m2m_err r;
+
+	if (pthread_rwlock_rdlock(&tls->psk_mu) != 0)
+		return M2M_E_INTERNAL;
+	r = m2mi_psk_file_resolve(tls->psk_table, identity, now, key, binding);
+	pthread_rwlock_unlock(&tls->psk_mu);
+	return r;
 }
 
 /* Entity kind of a bound identity: AE for an AE-ID, CSE for a CSE-ID, else UNKNOWN. */
@@ -142,7 +156,12 @@ m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, si
 			snprintf(errmsg, errcap, "psk file: %s", msg);
 			return r;
 		}
-		if ((r = add_resolver(tls, m2mi_psk_file_resolve, tls->psk_table)) != M2M_OK)
+		if ((tls->psk_file = strdup(cfg->psk_file)) == NULL)
+			return M2M_E_NOMEM;
+		if (pthread_rwlock_init(&tls->psk_mu, NULL) != 0)
+			return M2M_E_INTERNAL;
+		tls->psk_mu_init = true;
+		if ((r = add_resolver(tls, psk_file_resolve, tls)) != M2M_OK)
 			return r;
 	}
 	if (cfg->store != NULL) {
@@ -225,6 +244,8 @@ static m2m_err resolve(m2m_tls *tls, SSL *ssl, const struct m2mi_psk_kick *kick,
 		r = M2M_E_ID_BAD_FORM;
 		goto out;
 	}
+	m2mi_tls_metrics_mark(ssl, kind == M2M_ID_KEID ? M2MI_HS_PSK_MEF : kind == M2M_ID_KCID ? M2MI_HS_PSK_MAF
+											: M2MI_HS_PSK);
 	for (size_t i = 0; i < tls->nresolvers; i++) {
 		memset(binding, 0, sizeof(*binding));
 		if (tls->resolvers[i].afn != NULL && kick != NULL) {
@@ -243,8 +264,13 @@ static m2m_err resolve(m2m_tls *tls, SSL *ssl, const struct m2mi_psk_kick *kick,
 			r = tls->resolvers[i].fn(tls->resolvers[i].ctx, identity, now, &k, binding);
 		if (r == M2M_OK && k == NULL)
 			r = M2M_E_INTERNAL;
-		if (r != M2M_E_NOT_FOUND)
+		if (r != M2M_E_NOT_FOUND) {
+			if (r == M2M_OK && kind == M2M_ID_KPSAID)
+				m2mi_tls_metrics_mark(ssl, tls->resolvers[i].fn == psk_file_resolve ? M2MI_HS_PSK_FILE
+								  : tls->resolvers[i].fn == store_resolve ? M2MI_HS_PSK_STORE
+								  : M2MI_HS_PSK);
 			break;
+		}
 		m2m_key_free(k);
 		k = NULL;
 	}

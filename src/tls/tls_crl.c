@@ -85,6 +85,15 @@ m2m_err m2mi_tls_crl_new(const char *path, int refresh_s, m2mi_tls_crl **out)
 	return M2M_OK;
 }
 
+void m2mi_tls_crl_expire(m2mi_tls_crl *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->next_load = 0; /* the next certificate handshake re-reads the file */
+	pthread_mutex_unlock(&c->mu);
+}
+
 void m2mi_tls_crl_free(m2mi_tls_crl *c)
 {
 	if (c == NULL)

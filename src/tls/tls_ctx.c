@@ -235,6 +235,7 @@ static m2m_err apply_policy(SSL_CTX *ctx, bool tls13, bool dtls)
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_max_cert_list(ctx, TLS_MAX_CERT_LIST);
 	SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
+	SSL_CTX_set_info_callback(ctx, m2mi_tls_metrics_info); /* handshake counters */
 	/* the security profile narrows each connection here, never the shared SSL_CTX */
 	SSL_CTX_set_client_hello_cb(ctx, m2mi_tls_prof_hello_cb, NULL);
 	return M2M_OK;
@@ -383,6 +384,9 @@ void m2m_tls_free(m2m_tls *tls)
 		SSL_CTX_free(tls->ctx);
 	}
 	m2mi_psk_table_free(tls->psk_table);
+	free(tls->psk_file);
+	if (tls->psk_mu_init)
+		pthread_rwlock_destroy(&tls->psk_mu);
 	m2mi_tls_crl_free(tls->crl);
 	if (tls->store_lock_init)
 		pthread_mutex_destroy(&tls->store_lock);

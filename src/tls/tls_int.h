@@ -48,6 +48,9 @@ struct m2m_tls {
 	bool keep_psk;                 /* keep a copy of each handshake's PSK (psk_keep.c) */
 	bool server_auth_only;         /* m2m_tls_config.server_auth_only: every association NONE */
 	char psk_hint[64];             /* m2m_tls_set_psk_hint, "" = none (also on the DTLS context) */
+	char *psk_file;                /* the psk-file path, re-read by m2m_tls_reload; NULL = none */
+	pthread_rwlock_t psk_mu;       /* guards psk_table: lookups read, a reload swaps */
+	bool psk_mu_init;
 };
 
 /* TLS 1.3 suites of the policy (only with allow_tls13): SHA-256 suites, so TLS 1.3 external
@@ -164,9 +167,16 @@ typedef struct m2mi_tls_crl m2mi_tls_crl;
 /* Load path (M2M_E_CONFIG when it holds no CRL); refresh_s 0 = the default. */
 m2m_err m2mi_tls_crl_new(const char *path, int refresh_s, m2mi_tls_crl **out);
 void m2mi_tls_crl_free(m2mi_tls_crl *c);
+/* Re-read the file at the next use (m2m_tls_reload); NULL is a no-op. */
+void m2mi_tls_crl_expire(m2mi_tls_crl *c);
 /* The CRLs held now (re-read when the refresh is due), up-referenced; never NULL but on OOM. */
 STACK_OF(X509_CRL) *m2mi_tls_crl_current(m2mi_tls_crl *c, int64_t now);
 /* Make xs check the leaf against the current CRLs; free *held (sk_X509_CRL_pop_free) after. */
 void m2mi_tls_crl_attach(m2mi_tls_crl *c, X509_STORE_CTX *xs, STACK_OF(X509_CRL) **held);
+
+/* tls_metrics.c: the handshake counters (docs/operations.md). The info callback of the server
+ * contexts, and the kind (enum m2mi_hs_kind) of the association a PSK handshake uses. */
+void m2mi_tls_metrics_info(const SSL *ssl, int where, int ret);
+void m2mi_tls_metrics_mark(SSL *ssl, int kind);
 
 #endif

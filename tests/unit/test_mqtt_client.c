@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "m2m_test.h"
+#include "core/metrics.h"
 #include "m2msec/credstore.h"
 #include "m2msec/hex.h"
 #include "m2msec/mqtt.h"
@@ -364,6 +365,29 @@ static void test_dropped(void **state)
 	m2m_mqtt_client_free(c);
 }
 
+/* docs/operations.md: a request over MQTT is counted with the others (m2msec_requests_total). */
+static void test_metrics_counted(void **state)
+{
+	struct seen s;
+	m2m_mqtt_client *c = client(&s);
+	char topic[M2M_MQTT_TOPIC_MAX + 1], *text = NULL;
+	size_t len = 0;
+
+	(void)state;
+	m2mi_metrics_enable(true);
+	m2mi_metrics_reset();
+	assert_int_equal(process(c, "/oneM2M/req/CAE01/id-in/json",
+				 "{\"op\":2,\"to\":\"/id-in\",\"fr\":\"CAE01\",\"rqi\":\"r1\",\"rvi\":\"3\"}", topic, NULL),
+			 M2M_RSC_OK);
+	assert_int_equal(m2mi_metrics_render(&text, &len), M2M_OK);
+	assert_non_null(strstr(text, "\nm2msec_requests_total{op=\"retrieve\",rsc=\"2000\"} 1\n"));
+	assert_non_null(strstr(text, "\nm2msec_request_duration_seconds_count{op=\"retrieve\"} 1\n"));
+	assert_null(strstr(text, "CAE01"));
+	free(text);
+	m2mi_metrics_enable(false);
+	m2m_mqtt_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_psk_config),
 		cmocka_unit_test(test_registration_resolved),
 		cmocka_unit_test(test_dropped),
+		cmocka_unit_test(test_metrics_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "m2msec/das.h"
 #include "m2msec/log.h"
 #include "remote/remote_link.h"
@@ -153,6 +154,7 @@ static void on_answer(void *arg, int result, int status, int rsc, const char *bo
 	m2m_cse_pending *p = arg;
 
 	(void)status;
+	m2mi_metrics_fetch(M2MI_LINK_DAS, result == 0 && rsc == M2M_RSC_OK);
 	/* TS-0004 7.5.1.2.10: the NOTIFY response; anything but a 2000 with a body grants nothing */
 	if (result == 0 && rsc == M2M_RSC_OK && body != NULL && len > 0 && (p->da_body = malloc(len + 1)) != NULL) {
 		memcpy(p->da_body, body, len);
@@ -224,8 +226,10 @@ int m2mi_das_consult(m2mi_ctx *c, const m2m_res *r, unsigned op)
 	p->da = true;
 	snprintf(p->da_trid, sizeof(p->da_trid), "%s", trid);
 	snprintf(rqi, sizeof(rqi), "das-%s", r->ri);
-	if (m2mi_remote_link_notify(c->cse->das->link, url, rqi, body, on_answer, p) != 0)
+	if (m2mi_remote_link_notify(c->cse->das->link, url, rqi, body, on_answer, p) != 0) {
+		m2mi_metrics_fetch(M2MI_LINK_DAS, false);
 		m2mi_pending_result(p, true, false); /* queue full or stopping: no answer, deny */
+	}
 	free(body);
 	m2m_log(M2M_LOG_DEBUG, "direct dynamic authorization: consulting %s for %s", url, c->orig.absolute);
 	c->pending = p;

@@ -35,7 +35,8 @@
 
 bool m2mi_seci_request(const m2m_request *req)
 {
-	return req->op == M2M_OP_NOTIFY && json_is_object(req->pc) && json_object_size(req->pc) == 1 &&
+	/* a NOTIFY with a Resource Type is malformed (TS-0004 Table 7.2.1.1-1): check_primitive's */
+	return req->op == M2M_OP_NOTIFY && req->ty == 0 && json_is_object(req->pc) && json_object_size(req->pc) == 1 &&
 	       json_object_get(req->pc, "m2m:seci") != NULL;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/metrics.h"
 #include "m2msec/exporter.h"
 #include "m2msec/id.h"
 #include "m2msec/log.h"
@@ -382,8 +383,13 @@ void m2m_mef_handle(m2m_mef_worker *w, const m2m_mef_assoc *a, m2m_request *req,
 {
 	m2mi_proc_out o = {.proc = "request", .outcome = "ok"};
 
-	if (m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MEF_PEER_NONE, m2m_mef_assoc_client(a), req, rsp, now,
-			     &o))
+	bool audited = m2mi_proc_handle(&ops, w, a, a != NULL && a->peer != M2M_MEF_PEER_NONE, m2m_mef_assoc_client(a),
+					req, rsp, now, &o);
+
+	/* an enrolment: the CREATE of a mefClientReg (TS-0003 §8.3.4.2 MEF Client Registration) */
+	if (req->op == M2M_OP_CREATE && strcmp(o.proc, "client-registration") == 0) /* public: labels */
+		m2mi_metrics_enrolment(m2m_rsc_is_success(rsp->rsc));
+	if (audited)
 		audit(w->mef, &(m2m_mef_audit){o.proc, o.outcome, o.rsc, o.client, m2mi_proc_nz(o.enrolee_id),
 					       m2mi_proc_nz(o.key_id), o.suid, o.rqi});
 }
