@@ -34,7 +34,7 @@ SUBHELPS = {
            + [["split"], ["milenage"]],
     "cred": [["add"], ["list"], ["show"], ["revoke"]],
     "ca": [["init"], ["issue"], ["show"], ["crl"]],
-    "mef": [["enrolee"], ["enrolee", "import"], ["group"]],
+    "mef": [["enrolee"], ["enrolee", "import"], ["group"], ["profile"], ["subscriber"]],
     "maf": [["client"]],
     "id": [["parse"]],
     "enrol": [["--gba"]],
@@ -80,6 +80,34 @@ def test_every_command_has_a_page(m2msec_bin):
         assert th and th[0].split()[1:3] == ["M2MSEC\\-" + n.upper().replace("-", "\\-"), "1"], th
 
 
+def test_help_lists_the_command_table_of_main_c(m2msec_bin):
+    """The pages follow `m2msec --help`; that is the table of src/cli/main.c, every entry of it."""
+    with open(os.path.join(SOURCE_DIR, "src", "cli", "main.c")) as f:
+        table = re.findall(r'^\s*\{"([a-z][a-z-]*)", cli_\w+_main,', f.read(), re.M)
+    assert len(table) >= 12 and table == commands(m2msec_bin), table
+
+
+def test_pages_show_every_subcommand_of_the_dispatch(m2msec_bin):
+    """Each word a command's source dispatches on (`strcmp(argv[1], "enrolee")`) is in the page's
+    SYNOPSIS as `m2msec <command> <word>`, and has its --help text checked above."""
+    missing = []
+    for n in commands(m2msec_bin):
+        words = set()
+        src = os.path.join(SOURCE_DIR, "src", "cli", "cmd_%s.c" % n.replace("-", "_"))
+        if os.path.exists(src):
+            with open(src) as f:
+                words |= set(re.findall(r'strcmp\(argv\[1\], "([a-z][a-z-]*)"\) == 0', f.read()))
+        words -= {"help"}
+        synopsis = render(os.path.join(MAN_DIR, "m2msec-%s.1" % n)).split("SYNOPSIS", 1)[1].split("DESCRIPTION")[0]
+        synopsis = " ".join(synopsis.split())
+        missing += ["%s %s" % (n, w) for w in sorted(words) if "m2msec %s %s" % (n, w) not in synopsis]
+        helped = {sub[0] for sub in SUBHELPS.get(n, [])}
+        # (esdata's and maf-client's words are in their command's own --help)
+        missing += ["%s %s: no SUBHELPS entry" % (n, w) for w in sorted(words) if w not in helped and
+                    n not in ("esdata", "maf-client") and w != "kinds"]
+    assert missing == []
+
+
 @pytest.mark.parametrize("page", sorted(glob.glob(os.path.join(MAN_DIR, "*.1"))), ids=os.path.basename)
 def test_page_lints_clean(page):
     res = sh(["groff", "-man", "-ww", "-z", page])
@@ -108,6 +136,29 @@ def test_pages_name_every_option_of_the_help(m2msec_bin):
     main = render(os.path.join(MAN_DIR, "m2msec.1"))
     missing += ["m2msec " + o for o in sorted(long_options(sh([m2msec_bin, "--help"]).stdout)) if o not in main]
     assert missing == []
+
+
+def config_keys(section):
+    """The keys docs/config.md documents for [section] (its table rows, `a`, `b` rows included)."""
+    with open(os.path.join(SOURCE_DIR, "docs", "config.md")) as f:
+        doc = f.read()
+    part = doc.split("\n## `[%s]`" % section, 1)[1].split("\n## ", 1)[0]
+    keys = set()
+    for row in re.findall(r"^\| ([^|]+) \|", part, re.M):
+        keys |= set(re.findall(r"`([a-z0-9-]+)`", row))
+    return keys
+
+
+@pytest.mark.parametrize("svc", ["cse", "mef", "maf", "das"])
+def test_config_templates_name_documented_keys(svc):
+    """/etc/m2msec/<svc>.ini of the package: its [section] and only keys config.md documents for it,
+    so that uncommenting a line never gives an unknown key."""
+    with open(os.path.join(SOURCE_DIR, "packaging", "etc", "m2msec", svc + ".ini")) as f:
+        lines = f.read().splitlines()
+    assert "[%s]" % svc in lines
+    body = lines[lines.index("[%s]" % svc) + 1:]
+    keys = [re.match(r"# ([a-z0-9-]+) = \S", ln).group(1) for ln in body if ln.strip()]
+    assert len(keys) >= 5 and set(keys) <= config_keys(svc), sorted(set(keys) - config_keys(svc))
 
 
 # ---- install rules and the example program --------------------------------------------------------
@@ -260,7 +311,9 @@ def test_debian_package(tmp_path):
     for ini in ("cse", "mef", "maf", "das"):
         assert "/etc/m2msec/%s.ini" % ini in main, ini
     assert "/var/lib/m2msec/" in main
-    assert "/usr/share/doc/m2msec/config.md.gz" in main or "/usr/share/doc/m2msec/config.md" in main
+    # the paths the manual pages and templates name
+    for doc in ("config.md", "install.md", "procedures/mef.md"):
+        assert "/usr/share/doc/m2msec/" + doc in main, doc
     units = sorted(glob.glob(os.path.join(SOURCE_DIR, "packaging", "systemd", "*.service")))
     for u in units:
         assert "/lib/systemd/system/%s" % os.path.basename(u) in main, u
