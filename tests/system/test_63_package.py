@@ -8,8 +8,8 @@
   built with nothing but `pkg-config --cflags --libs m2msec` from the staged tree, shared and
   static, and every object of libm2msec.a linked against `pkg-config --static --libs` (the .pc
   names every dependency);
-- the Debian package (test_debian_package, slow: a full Release build; run once by the ctest entry
-  system.package, skipped elsewhere unless M2MSEC_PACKAGE_TEST=1): dpkg-buildpackage -us -uc -b in a
+- the Debian package (test_debian_package, slow: a full Release build; run once by scripts/test.sh
+  after its Release build, skipped elsewhere unless M2MSEC_PACKAGE_TEST=1): dpkg-buildpackage -us -uc -b in a
   copy of the source tree, lintian without errors and only the warnings docs/install.md lists,
   the contents of the three packages, the extracted command, library and units at work.
 """
@@ -114,7 +114,7 @@ def test_page_lints_clean(page):
     assert res.returncode == 0 and res.stderr == "", res.stderr
     if shutil.which("man"):
         res = sh(["man", "--warnings", "-l", page], env=dict(os.environ, MANWIDTH="80", MANPAGER="cat",
-                                                              PAGER="cat"))
+                                                              PAGER="cat", LANG="C.UTF-8", LC_ALL="C.UTF-8"))
         assert res.returncode == 0 and res.stderr == "", res.stderr
         assert "EXIT STATUS" in res.stdout and "SEE ALSO" in res.stdout
     if shutil.which("mandoc"):
@@ -274,7 +274,7 @@ def documented_lintian_tags():
 
 
 @pytest.mark.skipif(os.environ.get("M2MSEC_PACKAGE_TEST") != "1",
-                    reason="a full package build: run once by ctest's system.package (M2MSEC_PACKAGE_TEST=1)")
+                    reason="a full package build: run once by scripts/test.sh (M2MSEC_PACKAGE_TEST=1)")
 @pytest.mark.skipif(shutil.which("dpkg-buildpackage") is None or shutil.which("lintian") is None,
                     reason="dpkg-dev, debhelper and lintian (scripts/deps.sh) not installed")
 def test_debian_package(tmp_path):
