@@ -3,8 +3,7 @@
 # `make test`: every stage must pass; the first failure stops the run with a non-zero exit.
 #   1. style checks (file size, SPDX headers, banned functions, exported symbols)
 #   2. Release build with GCC and -Werror, library and binary only: a packager's build must
-#      stay warning-free (warnings-as-errors is for developer/CI builds, CMakeLists.txt M2M_WERROR);
-#      then the Debian package built and checked once (tests/system/test_63_package.py)
+#      stay warning-free (warnings-as-errors is for developer/CI builds, CMakeLists.txt M2M_WERROR)
 #   3. developer build (RelWithDebInfo, -Werror): cmocka unit tests + pytest system tests (ctest)
 #   4. ASan+UBSan build (clang-14): the unit tests and the system tests again
 #   5. libFuzzer harnesses, each for FUZZ_CI_SECONDS (default 10) over its seed corpus
@@ -61,8 +60,8 @@ build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc -DM2M_WERR
 	-- m2msec m2msec_static m2msec_shared
 
 echo "== Release: the Debian package (dpkg-buildpackage, lintian; tests/system/test_63_package.py)"
-# A full package build in a copy of the tree (2-3 minutes): here once, never under ASan; ctest and
-# a plain pytest run skip it (M2MSEC_PACKAGE_TEST unset).
+# (part of stage 2) A full package build in a copy of the tree (1-3 minutes): here once, never
+# under ASan; ctest and a plain pytest run skip it (M2MSEC_PACKAGE_TEST unset).
 pkg_rc=0
 M2MSEC_PACKAGE_TEST=1 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider \
 	tests/system/test_63_package.py::test_debian_package >build-release/package-test.log 2>&1 || pkg_rc=$?
