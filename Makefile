@@ -2,7 +2,7 @@
 # The face a person uses. The real build is CMake (CMakeLists.txt); this file only sequences it.
 #   make run    install missing Debian packages, build (quietly: log in $(BUILD)/build.log), start / walk
 #               through the stack
-#   make install  install binary, libraries, headers, m2msec.pc and docs under PREFIX (default
+#   make install  install binary, libraries, headers, m2msec.pc, man pages and docs under PREFIX (default
 #               /usr/local), staged under DESTDIR when set
 #   make test   unit + system tests, the unit tests again under ASan+UBSan, a short fuzz run
 #   make bench  the benchmarks under bench/ (bench/kdf, bench/cse, bench/mef, bench/maf, bench/das, bench/e2e, ...)

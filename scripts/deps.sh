@@ -34,6 +34,9 @@ PACKAGES=(
   libpq-dev postgresql
   # independent peers for the tests: a JOSE implementation and a CBOR codec that are not ours
   python3-jwcrypto python3-cbor2
+  # packaging (docs/install.md, tests/system/test_63_package.py): the manual pages rendered and
+  # linted, the Debian package built (debian/) and checked
+  groff-base man-db dpkg-dev debhelper lintian
 )
 
 missing=()

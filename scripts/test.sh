@@ -62,6 +62,18 @@ echo "== Release build (GCC, -Werror): library + binary"
 build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc -DM2M_WERROR=ON \
 	-- m2msec m2msec_static m2msec_shared
 
+echo "== Release: the Debian package (dpkg-buildpackage, lintian; tests/system/test_63_package.py)"
+# (part of stage 2) A full package build in a copy of the tree (1-3 minutes): here once, never
+# under ASan; ctest and a plain pytest run skip it (M2MSEC_PACKAGE_TEST unset).
+pkg_rc=0
+M2MSEC_PACKAGE_TEST=1 /usr/bin/python3 -m pytest -q -s -p no:cacheprovider \
+	tests/system/test_63_package.py::test_debian_package >build-release/package-test.log 2>&1 || pkg_rc=$?
+count_ctest_log build-release/package-test.log
+if [ $pkg_rc -ne 0 ]; then
+	tail -n 60 build-release/package-test.log
+	exit $pkg_rc
+fi
+
 echo "== developer build (RelWithDebInfo, -Werror) + unit + system tests"
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DM2M_WERROR=ON
 scripts/style.sh build

@@ -1,0 +1,369 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Packaging (issue 13 "Operations", docs/install.md), black-box:
+
+- the manual pages: m2msec(1) and one m2msec-<command>(1) for every command of `m2msec --help`
+  (the table of src/cli/main.c), each option of the command's --help texts in its page, lint-free
+  under groff -ww and man -l (and mandoc -T lint where installed);
+- the install rules: `cmake --install --prefix /usr` into a DESTDIR, then examples/kdf_example.c
+  built with nothing but `pkg-config --cflags --libs m2msec` from the staged tree, shared and
+  static, and every object of libm2msec.a linked against `pkg-config --static --libs` (the .pc
+  names every dependency);
+- the Debian package (test_debian_package, slow: a full Release build; run once by scripts/test.sh
+  after its Release build, skipped elsewhere unless M2MSEC_PACKAGE_TEST=1): dpkg-buildpackage -us -uc -b in a
+  copy of the source tree, lintian without errors and only the warnings docs/install.md lists,
+  the contents of the three packages, the extracted command, library and units at work.
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+SOURCE_DIR = os.environ.get("M2MSEC_SOURCE_DIR",
+                            os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+MAN_DIR = os.path.join(SOURCE_DIR, "man")
+KE = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+MAF_ID = "maf.m2msec.example.com"
+
+# The help texts below a command's own --help that list further options.
+SUBHELPS = {
+    "key": [["derive", k] for k in ("km", "kpsa", "ucsk", "session-esprim", "e2e", "gba-naf")]
+           + [["split"], ["milenage"]],
+    "cred": [["add"], ["list"], ["show"], ["revoke"]],
+    "ca": [["init"], ["issue"], ["show"], ["crl"]],
+    "mef": [["enrolee"], ["enrolee", "import"], ["group"], ["profile"], ["subscriber"]],
+    "maf": [["client"]],
+    "id": [["parse"]],
+    "enrol": [["--gba"]],
+    "das": [["token"]],
+}
+
+
+def sh(cmd, cwd=None, env=None, timeout=120):
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                          shell=isinstance(cmd, str), executable="/bin/bash" if isinstance(cmd, str) else None)
+
+
+def commands(m2msec_bin):
+    out = sh([m2msec_bin, "--help"]).stdout
+    table = out.split("commands:\n", 1)[1].split("\n\n", 1)[0]
+    names = [ln.split()[0] for ln in table.splitlines() if ln.startswith("  ")]
+    assert len(names) >= 12, out
+    return names
+
+
+def render(page):
+    """The page as text: wide lines and no hyphenation, so that an option is never split."""
+    res = sh(["groff", "-man", "-Tascii", "-rLL=1000n", "-rHY=0", "-P-cbou", page])
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def long_options(text):
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9]", text)) - {"--help"}
+
+
+# ---- manual pages -------------------------------------------------------------------------------
+
+def test_every_command_has_a_page(m2msec_bin):
+    names = commands(m2msec_bin)
+    pages = sorted(os.path.basename(p) for p in glob.glob(os.path.join(MAN_DIR, "*.1")))
+    # (a page may come before its command: pages of commands merged from sibling branches)
+    assert set(["m2msec.1"] + ["m2msec-%s.1" % n for n in names]) <= set(pages), pages
+    main = render(os.path.join(MAN_DIR, "m2msec.1"))
+    for n in names:
+        assert "m2msec-%s(1)" % n in main, n
+        with open(os.path.join(MAN_DIR, "m2msec-%s.1" % n)) as f:
+            th = [ln for ln in f if ln.startswith(".TH ")]
+        assert th and th[0].split()[1:3] == ["M2MSEC\\-" + n.upper().replace("-", "\\-"), "1"], th
+
+
+def test_help_lists_the_command_table_of_main_c(m2msec_bin):
+    """The pages follow `m2msec --help`; that is the table of src/cli/main.c, every entry of it."""
+    with open(os.path.join(SOURCE_DIR, "src", "cli", "main.c")) as f:
+        table = re.findall(r'^\s*\{"([a-z][a-z-]*)", cli_\w+_main,', f.read(), re.M)
+    assert len(table) >= 12 and table == commands(m2msec_bin), table
+
+
+def test_pages_show_every_subcommand_of_the_dispatch(m2msec_bin):
+    """Each word a command's source dispatches on (`strcmp(argv[1], "enrolee")`) is in the page's
+    SYNOPSIS as `m2msec <command> <word>`, and has its --help text checked above."""
+    missing = []
+    for n in commands(m2msec_bin):
+        words = set()
+        src = os.path.join(SOURCE_DIR, "src", "cli", "cmd_%s.c" % n.replace("-", "_"))
+        if os.path.exists(src):
+            with open(src) as f:
+                words |= set(re.findall(r'strcmp\(argv\[1\], "([a-z][a-z-]*)"\) == 0', f.read()))
+        words -= {"help"}
+        synopsis = render(os.path.join(MAN_DIR, "m2msec-%s.1" % n)).split("SYNOPSIS", 1)[1].split("DESCRIPTION")[0]
+        synopsis = " ".join(synopsis.split())
+        missing += ["%s %s" % (n, w) for w in sorted(words) if "m2msec %s %s" % (n, w) not in synopsis]
+        helped = {sub[0] for sub in SUBHELPS.get(n, [])}
+        # (esdata's and maf-client's words are in their command's own --help)
+        missing += ["%s %s: no SUBHELPS entry" % (n, w) for w in sorted(words) if w not in helped and
+                    n not in ("esdata", "maf-client") and w != "kinds"]
+    assert missing == []
+
+
+@pytest.mark.parametrize("page", sorted(glob.glob(os.path.join(MAN_DIR, "*.1"))), ids=os.path.basename)
+def test_page_lints_clean(page):
+    res = sh(["groff", "-man", "-ww", "-z", page])
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    if shutil.which("man"):
+        res = sh(["man", "--warnings", "-l", page], env=dict(os.environ, MANWIDTH="80", MANPAGER="cat",
+                                                              PAGER="cat", LANG="C.UTF-8", LC_ALL="C.UTF-8"))
+        assert res.returncode == 0 and res.stderr == "", res.stderr
+        assert "EXIT STATUS" in res.stdout and "SEE ALSO" in res.stdout
+    if shutil.which("mandoc"):
+        res = sh(["mandoc", "-T", "lint", "-W", "warning", page])
+        assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_pages_name_every_option_of_the_help(m2msec_bin):
+    """A page is kept true by hand; an option added to a --help text without its page fails here."""
+    missing = []
+    for n in commands(m2msec_bin):
+        text = sh([m2msec_bin, n, "--help"]).stdout
+        for sub in SUBHELPS.get(n, []):
+            res = sh([m2msec_bin, n, *sub, "--help"])
+            assert res.returncode == 0 and res.stdout, (n, sub, res.stderr)
+            text += res.stdout
+        page = render(os.path.join(MAN_DIR, "m2msec-%s.1" % n))
+        missing += ["%s %s" % (n, o) for o in sorted(long_options(text)) if o not in page]
+    main = render(os.path.join(MAN_DIR, "m2msec.1"))
+    missing += ["m2msec " + o for o in sorted(long_options(sh([m2msec_bin, "--help"]).stdout)) if o not in main]
+    assert missing == []
+
+
+def config_keys(section):
+    """The keys docs/config.md documents for [section] (its table rows, `a`, `b` rows included)."""
+    with open(os.path.join(SOURCE_DIR, "docs", "config.md")) as f:
+        doc = f.read()
+    part = doc.split("\n## `[%s]`" % section, 1)[1].split("\n## ", 1)[0]
+    keys = set()
+    for row in re.findall(r"^\| ([^|]+) \|", part, re.M):
+        keys |= set(re.findall(r"`([a-z0-9-]+)`", row))
+    return keys
+
+
+@pytest.mark.parametrize("svc", ["cse", "mef", "maf", "das"])
+def test_config_templates_name_documented_keys(svc):
+    """/etc/m2msec/<svc>.ini of the package: its [section] and only keys config.md documents for it,
+    so that uncommenting a line never gives an unknown key."""
+    with open(os.path.join(SOURCE_DIR, "packaging", "etc", "m2msec", svc + ".ini")) as f:
+        lines = f.read().splitlines()
+    assert "[%s]" % svc in lines
+    body = lines[lines.index("[%s]" % svc) + 1:]
+    keys = [re.match(r"# ([a-z0-9-]+) = \S", ln).group(1) for ln in body if ln.strip()]
+    assert len(keys) >= 5 and set(keys) <= config_keys(svc), sorted(set(keys) - config_keys(svc))
+
+
+# ---- install rules and the example program --------------------------------------------------------
+
+def cache(build_dir, name):
+    with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return line.split("=", 1)[1].strip()
+    return ""
+
+
+def km_of_cli(m2msec_bin):
+    res = subprocess.run([m2msec_bin, "key", "derive", "km", "--ke", "-", "--maf-id", MAF_ID], input=KE + "\n",
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and re.fullmatch(r"[0-9a-f]{64}\n", res.stdout), res.stderr
+    return res.stdout
+
+
+def build_example(cc, flags, out, env, extra=""):
+    src = os.path.join(SOURCE_DIR, "examples", "kdf_example.c")
+    return sh("%s -std=c17 -Wall -Werror -o %s %s %s%s" % (cc, out, src, flags, extra), env=env)
+
+
+def run_example(prog, env=None):
+    return subprocess.run([str(prog), MAF_ID], input=KE + "\n", capture_output=True, text=True, timeout=60,
+                          env=env)
+
+
+@pytest.mark.skipif(shutil.which("pkg-config") is None, reason="pkg-config not installed")
+def test_install_prefix_usr_and_the_example_program(m2msec_bin, tmp_path):
+    build_dir = os.path.dirname(m2msec_bin)
+    dest = tmp_path / "stage"
+    res = sh(["cmake", "--install", build_dir, "--prefix", "/usr"], env=dict(os.environ, DESTDIR=str(dest)))
+    assert res.returncode == 0, res.stderr
+    root = str(dest) + "/usr"
+    for page in glob.glob(os.path.join(MAN_DIR, "*.1")):
+        assert os.path.isfile(os.path.join(root, "share", "man", "man1", os.path.basename(page))), page
+    pcs = glob.glob(root + "/lib*/**/m2msec.pc", recursive=True)
+    assert len(pcs) == 1, pcs
+    with open(pcs[0]) as f:
+        pc = f.read()
+    # the prefix installed to, not the one configured (/usr/local unless the build said otherwise)
+    assert "prefix=/usr\n" in pc, pc
+    libdir = os.path.dirname(os.path.dirname(pcs[0]))
+    env = dict(os.environ, PKG_CONFIG_PATH=os.path.dirname(pcs[0]), PKG_CONFIG_SYSROOT_DIR=str(dest))
+    cc = cache(build_dir, "CMAKE_C_COMPILER") or "cc"
+    extra = " -fsanitize=address,undefined" if cache(build_dir, "M2M_SANITIZE") == "ON" else ""
+    want = km_of_cli(m2msec_bin)
+
+    # shared: the flags pkg-config gives, and the library found at run time
+    flags = sh("pkg-config --cflags --libs m2msec", env=env)
+    assert flags.returncode == 0 and "-I%s/include" % root in flags.stdout, (flags.stdout, flags.stderr)
+    res = build_example(cc, flags.stdout.strip(), tmp_path / "kdf_shared", env, extra)
+    assert res.returncode == 0, res.stderr
+    assert "libm2msec.so.0" in sh(["readelf", "-d", str(tmp_path / "kdf_shared")]).stdout
+    res = run_example(tmp_path / "kdf_shared", env=dict(os.environ, LD_LIBRARY_PATH=libdir))
+    assert res.returncode == 0 and res.stdout == want, (res.stdout, res.stderr)
+    res = subprocess.run([str(tmp_path / "kdf_shared"), MAF_ID], input="abcd\n", capture_output=True, text=True,
+                         timeout=60, env=dict(os.environ, LD_LIBRARY_PATH=libdir))
+    assert res.returncode == 2 and res.stdout == "", res.stdout
+
+    # static: libm2msec.a with the private dependencies of `pkg-config --static` (Debian ships no
+    # static libcbor, libjose or libmosquitto, so those stay shared: docs/install.md)
+    static = sh("pkg-config --cflags --static --libs m2msec", env=env)
+    assert static.returncode == 0, static.stderr
+    words = static.stdout.split()
+    assert "-lm2msec" in words and "-lmosquitto" in words and "-lunistring" in words, words
+    sflags = " ".join("-l:libm2msec.a" if w == "-lm2msec" else w for w in words)
+    res = build_example(cc, sflags, tmp_path / "kdf_static", env, extra)
+    assert res.returncode == 0, res.stderr
+    assert "libm2msec" not in sh(["readelf", "-d", str(tmp_path / "kdf_static")]).stdout
+    res = run_example(tmp_path / "kdf_static")
+    assert res.returncode == 0 and res.stdout == want, (res.stdout, res.stderr)
+
+    # every object of the archive resolves with what the .pc names (no dependency left out)
+    whole = " ".join("-Wl,--whole-archive -l:libm2msec.a -Wl,--no-whole-archive" if w == "-lm2msec" else w
+                     for w in words)
+    res = build_example(cc, whole, tmp_path / "kdf_whole", env, extra)
+    assert res.returncode == 0, res.stderr
+
+
+# ---- the Debian package ---------------------------------------------------------------------------
+
+def copy_tree(dst):
+    """The source as a fresh clone has it: the files git knows (and new ones not ignored), never a
+    build directory."""
+    if os.path.isdir(os.path.join(SOURCE_DIR, ".git")) or os.path.isfile(os.path.join(SOURCE_DIR, ".git")):
+        res = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=SOURCE_DIR,
+                             capture_output=True, timeout=120)
+        assert res.returncode == 0, res.stderr
+        for rel in res.stdout.decode().split("\0"):
+            if not rel or rel.startswith(("build", "var/", "obj-")) or not os.path.isfile(os.path.join(SOURCE_DIR, rel)):
+                continue
+            os.makedirs(os.path.join(dst, os.path.dirname(rel)), exist_ok=True)
+            shutil.copy2(os.path.join(SOURCE_DIR, rel), os.path.join(dst, rel))
+    else:
+        shutil.copytree(SOURCE_DIR, dst, ignore=shutil.ignore_patterns("build*", "var", "obj-*", "debian/tmp"))
+
+
+def deb_contents(deb):
+    res = sh(["dpkg-deb", "-c", deb])
+    assert res.returncode == 0, res.stderr
+    return {ln.split()[-1].lstrip(".") for ln in res.stdout.splitlines() if " -> " not in ln} | \
+           {ln.split()[-3].lstrip(".") for ln in res.stdout.splitlines() if " -> " in ln}
+
+
+def documented_lintian_tags():
+    """The tags named in docs/install.md's "lintian" section."""
+    with open(os.path.join(SOURCE_DIR, "docs", "install.md")) as f:
+        section = f.read().split("\n### lintian\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`([a-z0-9][a-z0-9+.-]+)`", section))
+
+
+@pytest.mark.skipif(os.environ.get("M2MSEC_PACKAGE_TEST") != "1",
+                    reason="a full package build: run once by scripts/test.sh (M2MSEC_PACKAGE_TEST=1)")
+@pytest.mark.skipif(shutil.which("dpkg-buildpackage") is None or shutil.which("lintian") is None,
+                    reason="dpkg-dev, debhelper and lintian (scripts/deps.sh) not installed")
+def test_debian_package(tmp_path):
+    src = tmp_path / "m2msec"
+    copy_tree(str(src))
+    for d in glob.glob(os.path.join(src, "build*")):
+        assert False, "build directory copied: %s" % d
+    started = time.monotonic()
+    env = dict(os.environ, DEB_BUILD_OPTIONS="parallel=%d" % (os.cpu_count() or 2))
+    env.pop("MAKEFLAGS", None)
+    env.pop("MFLAGS", None)
+    res = sh(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=str(src), env=env, timeout=3000)
+    print("dpkg-buildpackage took %.0f s" % (time.monotonic() - started))
+    assert res.returncode == 0, (res.stdout + res.stderr)[-6000:]
+    changes = glob.glob(str(tmp_path / "m2msec_*.changes"))
+    assert len(changes) == 1, os.listdir(tmp_path)
+    debs = {os.path.basename(p).split("_")[0]: p for p in glob.glob(str(tmp_path / "*.deb"))}
+    assert {"m2msec", "libm2msec0", "libm2msec-dev"} <= set(debs), debs
+
+    # lintian: no error; each warning's tag is one docs/install.md lists (and explains)
+    res = sh(["lintian", "--fail-on", "error", "--no-tag-display-limit", changes[0]], timeout=900)
+    assert res.returncode == 0, res.stdout + res.stderr
+    errors = [ln for ln in res.stdout.splitlines() if ln.startswith("E:")]
+    assert errors == [], errors
+    tags = {ln.split(":")[2].split()[0] for ln in res.stdout.splitlines() if ln.startswith("W:")}
+    assert tags <= documented_lintian_tags(), sorted(tags - documented_lintian_tags())
+
+    # contents
+    arch = sh(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"]).stdout.strip()
+    main = deb_contents(debs["m2msec"])
+    assert "/usr/bin/m2msec" in main
+    for page in glob.glob(os.path.join(MAN_DIR, "*.1")):
+        assert "/usr/share/man/man1/%s.gz" % os.path.basename(page) in main, page
+    for ini in ("cse", "mef", "maf", "das"):
+        assert "/etc/m2msec/%s.ini" % ini in main, ini
+    assert "/var/lib/m2msec/" in main
+    # the paths the manual pages and templates name
+    for doc in ("config.md", "install.md", "procedures/mef.md"):
+        assert "/usr/share/doc/m2msec/" + doc in main, doc
+    units = sorted(glob.glob(os.path.join(SOURCE_DIR, "packaging", "systemd", "*.service")))
+    for u in units:
+        assert "/lib/systemd/system/%s" % os.path.basename(u) in main, u
+    sysusers = os.path.isfile(os.path.join(SOURCE_DIR, "packaging", "systemd", "m2msec.sysusers"))
+    if sysusers:
+        assert "/usr/lib/sysusers.d/m2msec.conf" in main
+    ctrl = tmp_path / "ctrl"
+    assert sh(["dpkg-deb", "-e", debs["m2msec"], str(ctrl)]).returncode == 0
+    conffiles = (ctrl / "conffiles").read_text().split()
+    assert sorted(conffiles) == ["/etc/m2msec/%s.ini" % i for i in ("cse", "das", "maf", "mef")], conffiles
+    lib = deb_contents(debs["libm2msec0"])
+    assert "/usr/lib/%s/libm2msec.so.0" % arch in lib and "/usr/lib/%s/libm2msec.so.0.1.0" % arch in lib, lib
+    dev = deb_contents(debs["libm2msec-dev"])
+    for h in os.listdir(os.path.join(SOURCE_DIR, "include", "m2msec")):
+        assert "/usr/include/m2msec/%s" % h in dev, h
+    for f in ("libm2msec.a", "libm2msec.so", "pkgconfig/m2msec.pc"):
+        assert "/usr/lib/%s/%s" % (arch, f) in dev, f
+
+    # the maintainer scripts: the system user is made, no unit is enabled or started by installing
+    postinst = (ctrl / "postinst").read_text() if (ctrl / "postinst").exists() else ""
+    if sysusers:
+        assert "systemd-sysusers" in postinst and "m2msec.conf" in postinst, postinst
+    # dh_installsystemd --no-enable --no-start: a unit is enabled again only if the admin had
+    # enabled it (was-enabled of an installed unit), nothing is started
+    assert "deb-systemd-invoke" not in postinst, postinst
+    assert "was-enabled defaults to true" not in postinst, postinst
+    if units:
+        assert "deb-systemd-helper debian-installed" in postinst, postinst
+
+    # the extracted packages at work: the command, the library under the example, the units
+    root = tmp_path / "root"
+    for d in ("m2msec", "libm2msec0", "libm2msec-dev"):
+        assert sh(["dpkg-deb", "-x", debs[d], str(root)]).returncode == 0
+    m2m = str(root / "usr" / "bin" / "m2msec")
+    res = sh([m2m, "--version"])
+    assert res.returncode == 0 and res.stdout == "m2msec 0.1.0\n", res.stderr
+    want = km_of_cli(m2m)
+    libdir = str(root / "usr" / "lib" / arch)
+    env = dict(os.environ, PKG_CONFIG_PATH=libdir + "/pkgconfig", PKG_CONFIG_SYSROOT_DIR=str(root))
+    flags = sh("pkg-config --cflags --libs m2msec", env=env)
+    assert flags.returncode == 0, flags.stderr
+    res = build_example("cc", flags.stdout.strip(), tmp_path / "kdf_deb", env)
+    assert res.returncode == 0, res.stderr
+    res = run_example(tmp_path / "kdf_deb", env=dict(os.environ, LD_LIBRARY_PATH=libdir))
+    assert res.returncode == 0 and res.stdout == want, (res.stdout, res.stderr)
+    tool = shutil.which("systemd-analyze")
+    for u in units if tool else []:
+        text = (root / "lib" / "systemd" / "system" / os.path.basename(u)).read_text()
+        path = tmp_path / os.path.basename(u)
+        path.write_text(text.replace("/usr/bin/m2msec", m2m))
+        res = sh([tool, "verify", "--man=no", str(path)], timeout=60)
+        assert res.returncode == 0 and res.stderr == "", (u, res.stderr)
