@@ -31,19 +31,23 @@ count_ctest_log() {
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
-	# pytest's closing line, e.g. "== 3 failed, 120 passed, 2 skipped, 1 error in 80.12s (0:01:20) =="
-	line=$({ grep -E '^=* ?[0-9]+ (passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)\b.* in [0-9.]+s' "$log" || true; } | tail -n 1)
-	if [ -n "$line" ]; then
-		echo "pytest: $(echo "$line" | sed -E 's/^=+ //; s/ =+$//')"
-		for part in $(echo "$line" | sed -E 's/^=+ //; s/ in [0-9.]+s.*$//; s/, /\n/g' | tr ' ' ':'); do
-			n=${part%%:*}
-			word=${part#*:}
-			case "$word" in
-			passed | xfailed) passed=$((passed + n)) ;;
-			failed | error | errors | xpassed) failed=$((failed + n)) ;;
-			skipped) skipped=$((skipped + n)) ;;
-			esac
-		done
+	# pytest's closing lines, one per pytest run of the log (SQLite and PostgreSQL passes), e.g.
+	# "== 3 failed, 120 passed, 2 skipped, 1 error in 80.12s (0:01:20) =="
+	local lines
+	lines=$({ grep -E '^=* ?[0-9]+ (passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)\b.* in [0-9.]+s' "$log" || true; })
+	if [ -n "$lines" ]; then
+		while IFS= read -r line; do
+			echo "pytest: $(echo "$line" | sed -E 's/^=+ //; s/ =+$//')"
+			for part in $(echo "$line" | sed -E 's/^=+ //; s/ in [0-9.]+s.*$//; s/, /\n/g' | tr ' ' ':'); do
+				n=${part%%:*}
+				word=${part#*:}
+				case "$word" in
+				passed | xfailed) passed=$((passed + n)) ;;
+				failed | error | errors | xpassed) failed=$((failed + n)) ;;
+				skipped) skipped=$((skipped + n)) ;;
+				esac
+			done
+		done <<<"$lines"
 	elif grep -q 'system.pytest' "$log"; then
 		echo "pytest: no summary line in $log (crashed or timed out)"
 		failed=$((failed + 1))
