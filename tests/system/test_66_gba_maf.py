@@ -23,6 +23,12 @@ Negative cases, each with its exact outcome:
      withdraws the MAF from the subscriber's NAFs -> the next KmID handshake fails and the MAF's
      km-recheck revokes it (audit "revoked"); the MEF audited a gba-naf-key refusal for the MAF
   G6 a --km-id that is neither a KmID nor a B-TID: exit 2
+
+The GBA subscriber's network-access status on Zn (docs/procedures/mef.md "Underlying-network
+authorization"; TS-0001 clause 6.2.2 CMDH): the positive Zn answer carries "networkAuthorized" from
+the HSS; the CSE as NAF observes it and refreshes it over Zn (bsf-cache-seconds = 1): a subscriber
+set `--network-authorized no` gets no notification from the CSE (the undelivered attempt is
+recorded), `yes` resumes the deliveries.
 """
 import json
 import os
@@ -34,7 +40,9 @@ import pytest
 from test_25_mef_e2e import FQDN as MEF_FQDN, ae
 from test_30_maf_service import FQDN as MAF_FQDN, Maf, key_reg, psk_call
 from test_31_maf_e2e import read_out, wait_for
-from test_58_gba_naf import NAF, GbaWorld, keys
+from test_13_notifications import Receiver
+from test_58_gba_naf import NAF, GbaWorld, body, keys, rsc
+from test_59_network_auth import wait_log
 
 CSE_ID = "//sp.example.com/id-in"
 
@@ -71,6 +79,7 @@ class MafWorld(GbaWorld):
                            "maf-key = %s\nmaf-cache-seconds = 0\n" % (
                                self.maf.port, MAF_FQDN, self.c.path("ca/ca.crt"), self.c.path("server.crt"),
                                self.c.path("server.key")))
+        self.cse_extra += "notify-allow = 127.0.0.0/8\n"
 
     def maf_client(self, btid, psk, out, target=CSE_ID):
         return self.m2m("maf-client", "key", "--maf", "127.0.0.1:%d" % self.maf.port, "--maf-ca",
@@ -183,3 +192,63 @@ def test_g3_tampered_btid_and_g6_bad_form(world, tmp_path):
     r = w.maf_client("not a b-tid@" + MEF_FQDN, psk, out)
     assert r.returncode == 2 and "--km-id" in r.stderr, r.stderr
     assert not os.path.exists(out)
+
+
+def test_gba_subscriber_network_authorization_on_zn(world, tmp_path):
+    w = world
+    k, opc = keys()
+    impi = "gm5@ims.example.org"
+    w.subscriber(impi, k, opc, "--enrolee-id", "Cgm5", "--naf", NAF)
+    btid, psk = w.enrol_gba(impi, k, opc, str(tmp_path / "ue"))
+    # the Zn answer carries the HSS's status (absent netauth= field: authorized)
+    z = body(w.zn(btid))["sec:gbaNafKeyRsp"]
+    assert z["networkAuthorized"] is True, z
+    rx = Receiver()
+    try:
+        r = w.cse_psk(btid, psk, "POST", "/cse-in", "Cgm5", ae("gm5"), ty=2)
+        assert r is not None and r.rsc == 2001, r
+        r = w.cse_psk(btid, psk, "POST", "/cse-in/gm5", "Cgm5", '{"m2m:cnt":{"rn":"c"}}', ty=3)
+        assert r.rsc == 2001, r
+        r = w.cse_psk(btid, psk, "POST", "/cse-in/gm5/c", "Cgm5",
+                      json.dumps({"m2m:sub": {"rn": "s", "nu": [rx.url("/gm5")], "enc": {"net": [3]}}}), ty=23)
+        assert r.rsc == 2001, r
+        sur = r.json()["m2m:sub"]["ri"]
+        r = w.c.psk("POST", "/cse-in/gm5/c", "CAdmin", "kpsa-adm@sp.example.com",
+                    body=json.dumps({"m2m:sub": {"rn": "ctl", "nu": [rx.url("/ctl")], "enc": {"net": [3]}}}), ty=23)
+        assert r.rsc == 2001, r
+        ctl = r.json()["m2m:sub"]["ri"]
+
+        def of(s, con):
+            return [n for n in rx.notifications()
+                    if n.get("sur") == s and n["nev"]["rep"].get("m2m:cin", {}).get("con") == con]
+
+        def change(con):
+            r = w.cse_psk(btid, psk, "POST", "/cse-in/gm5/c", "Cgm5", json.dumps({"m2m:cin": {"con": con}}), ty=4)
+            assert r.rsc == 2001, r
+
+        change("one")
+        rx.wait(lambda x: of(sur, "one") and of(ctl, "one"))
+        # the operator: not authorized in the HSS -> Zn says so -> the CSE's refresh over Zn
+        mark = len(w.c.log_text())
+        r = w.m2m("mef", "enrolee", "set", "--config", w.mef_ini, "--impi", impi, "--network-authorized", "no")
+        assert r.returncode == 0, r.stderr
+        assert body(w.zn(btid))["sec:gbaNafKeyRsp"]["networkAuthorized"] is False
+        wait_log(w, r"underlying network authorization of Cgm5: no \(refreshed from the BSF\)", mark)
+        change("two")
+        rx.wait(lambda x: of(ctl, "two"))
+        assert of(sur, "two") == []
+        m = wait_log(w, r"notification of (\S+) not delivered: node (\S+) is not authorized by the underlying "
+                        r"network \(TS-0001 6\.2\.2 CMDH; (\d+) such attempts so far\)", mark)
+        assert m.group(1) == sur and m.group(2).endswith("Cgm5"), m.group(0)
+        # authorized again: deliveries resume after the next refresh
+        mark = len(w.c.log_text())
+        r = w.m2m("mef", "enrolee", "set", "--config", w.mef_ini, "--impi", impi, "--network-authorized", "yes")
+        assert r.returncode == 0, r.stderr
+        wait_log(w, r"underlying network authorization of Cgm5: yes \(refreshed from the BSF\)", mark)
+        change("three")
+        rx.wait(lambda x: of(sur, "three") and of(ctl, "three"))
+        assert of(sur, "two") == []
+        assert psk not in w.c.log_text()
+    finally:
+        rx.close()
+    assert rsc(w.zn(btid)) == 2000
