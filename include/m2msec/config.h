@@ -257,6 +257,14 @@ typedef struct m2m_maf_svc_config {
 					    * as https-listen */
 	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
 					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
+	/* The MAF as NAF of the GBA-based RSPF: the CSE's keys and meanings (docs/procedures/gba.md) */
+	char bsf_url[M2M_CFG_STR];         /* bsf-url, default "" = no GBA: the MEF/BSF, https://HOST:PORT */
+	char bsf_ca[M2M_CFG_STR];          /* bsf-ca: the CA that authenticates the BSF */
+	char bsf_cert[M2M_CFG_STR];        /* bsf-cert: this MAF's certificate towards the BSF */
+	char bsf_key[M2M_CFG_STR];         /* bsf-key: its private key (0600) */
+	char bsf_name[M2M_CFG_STR];        /* bsf-name, default "" = the host of bsf-url: the FQDN of B-TIDs */
+	int bsf_cache_seconds;             /* bsf-cache-seconds, default 60: longest a NAF key is cached */
+	char gba_naf_key[16];              /* gba-naf-key, default "ks-naf" (GBA_ME); ks-ext-naf, ks-int-naf */
 } m2m_maf_svc_config;
 
 /* Fill cfg with the documented defaults of [maf]. */

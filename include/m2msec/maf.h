@@ -60,6 +60,8 @@ typedef struct m2m_maf_config {
 	void *audit_ctx;
 	int max_keys_per_client;      /* unexpired key registrations one client may hold (a bound on
 				       * the store); 0 = 64 ([maf] max-keys-per-client) */
+	const char *bsf_fqdn;         /* FQDN of the B-TIDs accepted from the BSF (the MAF as NAF,
+					 TS-0003 clause 8.3.2.3; [maf] bsf-name); NULL = no GBA */
 } m2m_maf_config;
 
 typedef struct m2m_maf m2m_maf;
@@ -76,6 +78,8 @@ typedef enum m2m_maf_peer {
 	M2M_MAF_PEER_NONE = 0, /* nothing usable: every procedure is refused (4107) */
 	M2M_MAF_PEER_CLIENT,   /* Km (KmID) or certificate bound to an AE-ID / CSE-ID */
 	M2M_MAF_PEER_REMOTE,   /* KeID of the MEF with Km from the MEF: MAF Client Registration only */
+	M2M_MAF_PEER_GBA,      /* B-TID of the BSF with Km = Ks_(ext/int)_NAF for the MAF-FQDN from Zn
+				  (the MAF as NAF, TS-0003 clause 8.3.2.3): MAF Client Registration only */
 } m2m_maf_peer;
 
 typedef struct m2m_maf_assoc m2m_maf_assoc;
@@ -94,7 +98,9 @@ M2M_API M2M_WUR m2m_err m2m_maf_assoc_new_from_ssl(m2m_maf *maf, SSL *ssl, const
  * "11-<KmID>" of a km record = CLIENT (the record's owner); PSK with credential_id
  * "<type>-<KeID>" whose FQDN is mef_fqdn and km given = REMOTE (bound_id / entity = the
  * enrolee's AE-ID / CSE-ID as the MEF reported it, expiry = the MEF's lifetime: they become the
- * owner and cap of the Km registered); CERT with an AE-ID / CSE-ID bound_id and entity AE /
+ * owner and cap of the Km registered); PSK with credential_id "12-<B-TID>" whose FQDN is bsf_fqdn
+ * and km given = GBA (the same, with the subscriber's Enrolee-ID and the bootstrap's expiry, the
+ * Km re-checked over Zn); CERT with an AE-ID / CSE-ID bound_id and entity AE /
  * CSE = CLIENT; anything else NONE. */
 M2M_API M2M_WUR m2m_err m2m_maf_assoc_new(m2m_maf *maf, const m2m_sa *sa, const m2m_key *kc,
 					  const m2m_key *km, m2m_maf_assoc **out);
@@ -104,7 +110,8 @@ M2M_API M2M_WUR m2m_err m2m_maf_assoc_new(m2m_maf *maf, const m2m_sa *sa, const 
 M2M_API M2M_WUR m2m_err m2m_maf_assoc_set_cert(m2m_maf_assoc *a, const char *cert_pem);
 M2M_API void m2m_maf_assoc_free(m2m_maf_assoc *a);
 M2M_API m2m_maf_peer m2m_maf_assoc_peer(const m2m_maf_assoc *a);
-/* The client identity (AE-ID / CSE-ID, or the KeID of a REMOTE peer) for rate limits and logs. */
+/* The client identity (AE-ID / CSE-ID, the KeID of a REMOTE peer, the B-TID of a GBA peer) for
+ * rate limits and logs. */
 M2M_API const char *m2m_maf_assoc_client(const m2m_maf_assoc *a);
 
 /*
@@ -123,7 +130,8 @@ M2M_API void m2m_maf_handle(m2m_maf_worker *w, const m2m_maf_assoc *assoc, m2m_r
  * expiry}. Unknown KmID: M2M_E_NOT_FOUND; revoked / expired: M2M_E_KEY_REVOKED /
  * M2M_E_KEY_EXPIRED. When the Km came from the MEF and was last checked longer than
  * mef_recheck_seconds ago, the key is still returned but recheck_keid (cap >= M2M_SA_ID_MAX)
- * receives the KeID to re-check with the MEF before the handshake may complete (the service's
+ * receives the KeID to re-check with the MEF (a B-TID for a Km registered by a GBA peer: its
+ * re-check is a Zn RETRIEVE, m2m_gba_btid_parse tells them apart) before the handshake may complete (the service's
  * asynchronous resolver does that, then calls m2m_maf_km_rechecked); otherwise recheck_keid is
  * "". Audited as "psk-lookup". Thread-safe.
  */

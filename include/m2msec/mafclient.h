@@ -37,7 +37,11 @@ M2M_API M2M_WUR m2m_err m2m_maf_client_set_maf_ca(m2m_maf_client *m, const char 
 /* MAF-FQDN (the "@fqdn" of KmIDs and key identifiers). Default: the FQDN part of the KmID, else
  * the host of set_maf when it is a name (an IP address gives M2M_E_CONFIG at run time). */
 M2M_API M2M_WUR m2m_err m2m_maf_client_set_maf_fqdn(m2m_maf_client *m, const char *fqdn);
-/* A pre-provisioned Master Credential: KmID ("name@maf-fqdn") and Km (copied). */
+/* A pre-provisioned Master Credential: KmID ("name@maf-fqdn") and Km (copied). Or a GBA
+ * bootstrap: km_id a B-TID (3GPP TS 33.222 form, `m2msec enrol --gba`'s DIR/btid) and km its NAF
+ * key for the MAF-FQDN (DIR/target.psk; TS-0003 clause 8.3.2.3, the MAF as NAF): the first
+ * association (psk_identity = B-TID) runs the MAF Client Registration and the MAF-assigned KmID
+ * is used after it, as for an enrolment. Other forms: the M2M_E_ID_* of the KmID parser. */
 M2M_API M2M_WUR m2m_err m2m_maf_client_set_km(m2m_maf_client *m, const char *km_id, const m2m_key *km);
 /* Km from an enrolment: the directory `m2msec enrol` wrote (files keid and ke, the latter 0600).
  * Errors: M2M_E_NOT_FOUND, M2M_E_KEY_PERMS, M2M_E_ID_* (keid is no KeID), M2M_E_KEY_LEN. */

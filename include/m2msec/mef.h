@@ -63,6 +63,9 @@ typedef struct m2m_mef_config {
 	const char *maf_fqdns;       /* space-separated MAF-FQDNs ([mef] maf-fqdns): a certificate
 					association whose DNS SAN is one of them is a MAF
 					(M2M_MEF_PEER_MAF), never a CSE target; NULL = none */
+	const char *hss_file;        /* the test HSS ([mef] hss-file, m2msec/hss.h): the network-access
+					status of a GBA subscriber handed to a NAF on Zn
+					("networkAuthorized"); NULL = none (the answer says false) */
 } m2m_mef_config;
 
 typedef struct m2m_mef m2m_mef;

@@ -206,7 +206,8 @@ int cli_cse_main(int argc, char **argv)
 	struct cse_ctx ctx = {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct svc s = {.name = "cse", .cfg = &cfg, .line = cse_line};
 	struct cse_mef *mef = NULL;
-	struct remote_res *maf = NULL, *bsf = NULL;
+	struct remote_res *maf = NULL;
+	struct cse_gba *bsf = NULL;
 	struct cse_registrar *reg = NULL;
 	int rc = CLI_FAIL;
 	m2m_err r;
@@ -246,7 +247,7 @@ int cli_cse_main(int argc, char **argv)
 		goto out;
 	}
 	if ((rc = cse_mef_profile_start(&s, mef, cse, &cfg)) != CLI_OK ||
-	    (rc = cse_mef_netauth_start(mef, cse, &cfg)) != CLI_OK)
+	    (rc = cse_mef_netauth_start(mef, cse, &cfg)) != CLI_OK || (rc = cse_gba_netauth_start(bsf, cse, &cfg)) != CLI_OK)
 		goto out;
 	/* ESPrim: the pairwiseESPrimKey "kid" goes through the TLS PSK resolver chain (e2e.md) */
 	if (s.tls != NULL)
@@ -305,7 +306,7 @@ out:
 	m2m_coap_server_stop(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
 	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
 	remote_res_stop(maf); /* after cse_mef_stop: its profile refresh gates this resolver */
-	remote_res_stop(bsf); /* the NAF's Zn link (cse_gba.c) */
+	cse_gba_stop(bsf); /* the NAF's Zn link (cse_gba.c) */
 	m2m_coap_server_free(ctx.coap); /* after the resolvers: their last answers went to its queue */
 	m2m_cse_worker_free(ctx.coap_worker);
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)

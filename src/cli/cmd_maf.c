@@ -51,6 +51,7 @@ struct maf_handler {
 	m2mi_ratelimit *rl_id, *rl_addr; /* shared by every thread */
 	char sp_id[M2M_CFG_STR + 2];
 	char mef_name[M2M_CFG_STR];      /* the FQDN of the MEF's KeIDs, "" = no remote provisioning */
+	char bsf_name[M2M_CFG_STR];      /* the FQDN of the BSF's B-TIDs, "" = not a NAF */
 };
 
 /* The audit of every outcome (m2m_maf_config.audit): one JSON line, level info, msg "maf audit"
@@ -74,10 +75,11 @@ static void maf_audit(void *ctx, const m2m_maf_audit *ev)
 static bool is_mef_keid(const struct maf_handler *h, const m2m_sa *sa)
 {
 	const char *at = strrchr(sa->credential_id, '@');
-	const char *mef = maf_psk_mef_name(h->psk);
+	const char *mef = maf_psk_mef_name(h->psk), *bsf = maf_psk_bsf_name(h->psk);
 
-	return sa->kind == M2M_SA_PSK && strncmp(sa->credential_id, "12-", 3) == 0 && at != NULL && mef[0] != '\0' &&
-	       strcasecmp(at + 1, mef) == 0;
+	/* or a B-TID of the BSF (Km = the NAF key from Zn, the MAF as NAF): the same kind of Km */
+	return sa->kind == M2M_SA_PSK && strncmp(sa->credential_id, "12-", 3) == 0 && at != NULL &&
+	       ((mef[0] != '\0' && strcasecmp(at + 1, mef) == 0) || (bsf[0] != '\0' && strcasecmp(at + 1, bsf) == 0));
 }
 
 /* Per-connection state: the MAF association (classification, exporter Kc/KcID), made once right
@@ -179,12 +181,13 @@ static int maf_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 	h->svc = s;
 	svc_sp_id(cfg->sp_id, h->sp_id, sizeof(h->sp_id));
 	maf_psk_mef_name_of(cfg, h->mef_name, sizeof(h->mef_name));
+	maf_psk_bsf_name_of(cfg, h->bsf_name, sizeof(h->bsf_name));
 	mc = (m2m_maf_config){
 		.maf_fqdn = cfg->maf_fqdn, .sp_id = h->sp_id[0] ? h->sp_id : NULL, .store = cfg->store,
 		.mef_fqdn = h->mef_name[0] ? h->mef_name : NULL,
 		.max_key_lifetime = cfg->max_key_lifetime, .max_reg_lifetime = cfg->max_registration_lifetime,
 		.mef_recheck_seconds = cfg->mef_cache_seconds, .audit = maf_audit, .audit_ctx = h,
-		.max_keys_per_client = cfg->max_keys_per_client,
+		.max_keys_per_client = cfg->max_keys_per_client, .bsf_fqdn = h->bsf_name[0] ? h->bsf_name : NULL,
 	};
 	if ((r = m2m_maf_new(&mc, &h->maf)) != M2M_OK) {
 		rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
@@ -262,7 +265,8 @@ static int maf_prepare(struct svc *s, const void *cfgv, const char **fqdn)
 		.coaps_listen = cfg->coaps_listen,
 	};
 	*fqdn = cfg->maf_fqdn;
-	if (svc_link_files_missing(s, "mef", cfg->mef_ca, cfg->mef_cert, cfg->mef_key, &rc))
+	if (svc_link_files_missing(s, "mef", cfg->mef_ca, cfg->mef_cert, cfg->mef_key, &rc) ||
+	    svc_link_files_missing(s, "bsf", cfg->bsf_ca, cfg->bsf_cert, cfg->bsf_key, &rc))
 		return rc;
 	return CLI_OK;
 }

@@ -270,6 +270,7 @@ static int mef_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 		.est_uri = h->est_uri[0] ? h->est_uri : NULL, .audit = mef_audit, .audit_ctx = h,
 		.store_sync = cfg->store_sync_full ? M2M_MEFSTORE_SYNC_FULL : M2M_MEFSTORE_SYNC_NORMAL,
 		.maf_fqdns = cfg->maf_fqdns[0] ? cfg->maf_fqdns : NULL,
+		.hss_file = cfg->hss_file[0] ? cfg->hss_file : NULL,
 	};
 	if ((r = m2m_mef_new(&mc, &h->mef)) != M2M_OK) {
 		rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));

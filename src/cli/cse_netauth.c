@@ -14,6 +14,9 @@
  *  - a KeID the MEF no longer knows (revoked, expired: 4004/4103) leaves the table; the node's
  *    last status stays (it cannot authenticate any more anyway). A transient failure (MEF down,
  *    malformed answer) changes nothing: the last status the MEF gave stays until it answers;
+ *  - the same for the B-TIDs of a CSE as NAF (cse_gba.c, one more table): the Zn answer
+ *    (gbaNafKey, docs/procedures/gba.md "Zn") carries the GBA subscriber's status from the HSS
+ *    and is re-fetched over the BSF link, every bsf-cache-seconds (at least 1 s);
  *  - at most CSE_NETAUTH_KEYS KeIDs: the oldest recorded is forgotten first (its node keeps its
  *    last status); nothing secret is kept (the re-fetched key is freed at once).
  */
@@ -24,6 +27,7 @@
 #include <time.h>
 
 #include "cli/cse_netauth.h"
+#include "m2msec/gba_zn.h"
 #include "m2msec/log.h"
 #include "m2msec/mem.h"
 
@@ -45,6 +49,9 @@ struct cse_netauth {
 	int interval_s;
 	pthread_t th;
 	bool th_started, stop;
+	bool zn;            /* B-TIDs, re-fetched over Zn for naf (cse_netauth_new_zn) */
+	m2mi_gba_naf naf;
+	const char *peer;   /* "MEF" / "BSF", for the log */
 };
 
 struct cse_netauth *cse_netauth_new(void)
@@ -57,6 +64,19 @@ struct cse_netauth *cse_netauth_new(void)
 	}
 	pthread_mutex_init(&na->mu, NULL);
 	pthread_cond_init(&na->cv, NULL);
+	na->peer = "MEF";
+	return na;
+}
+
+struct cse_netauth *cse_netauth_new_zn(const m2mi_gba_naf *naf)
+{
+	struct cse_netauth *na = cse_netauth_new();
+
+	if (na != NULL) {
+		na->zn = true;
+		na->naf = *naf;
+		na->peer = "BSF";
+	}
 	return na;
 }
 
@@ -102,7 +122,7 @@ static bool record(struct cse_netauth *na, const char *key_id, m2m_err err, cons
 }
 
 /* Hand one fetch's status to the CSE (once attached); log a change and a refusal. */
-static void observed(struct cse_netauth *na, const char *key_id, m2m_err err, const m2m_sa *sa, const char *how)
+static void observed(struct cse_netauth *na, const char *key_id, m2m_err err, const m2m_sa *sa, bool handshake)
 {
 	m2m_cse *cse;
 	bool changed;
@@ -118,15 +138,16 @@ static void observed(struct cse_netauth *na, const char *key_id, m2m_err err, co
 		m2m_log(M2M_LOG_ERROR, "underlying network authorization of %s not recorded: %s", sa->bound_id,
 			m2m_strerror(r));
 	else if (changed)
-		m2m_log(M2M_LOG_INFO, "underlying network authorization of %s: %s (%s)", sa->bound_id,
-			sa->net_unauthorized ? "no" : "yes", how);
+		m2m_log(M2M_LOG_INFO, "underlying network authorization of %s: %s (%s the %s%s)", sa->bound_id,
+			sa->net_unauthorized ? "no" : "yes", handshake ? "from" : "refreshed from", na->peer,
+			handshake ? " at a handshake" : "");
 }
 
 void cse_netauth_observe(void *ctx, const char *key_id, m2m_err err, const m2m_key *key, const m2m_sa *sa)
 {
 	(void)key;
 	if (ctx != NULL && key_id != NULL && strlen(key_id) < M2M_SA_ID_MAX)
-		observed(ctx, key_id, err, sa, "from the MEF at a handshake");
+		observed(ctx, key_id, err, sa, true);
 }
 
 /* One RETRIEVE over the link, waited for (bounded by the link's deadline). */
@@ -161,12 +182,15 @@ static void got(void *arg, int result, int status, int rsc, const char *body, si
 static void refresh_one(struct cse_netauth *na, const char *keid)
 {
 	struct sync_get g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, -1, 0, NULL, 0};
-	char path[M2M_SA_ID_MAX + 48];
+	char path[M2M_GBA_ZN_PATH_MAX + 48];
 	m2m_key *key = NULL;
 	m2m_sa sa;
 	m2m_err r;
 
-	snprintf(path, sizeof(path), "/fetchCredentials/%s/%d", keid, M2MI_MEF_SUID_SAEF);
+	if (na->zn && m2m_gba_zn_path(keid, na->naf.fqdn, na->naf.kind, path, sizeof(path)) != M2M_OK)
+		return;
+	if (!na->zn)
+		snprintf(path, sizeof(path), "/fetchCredentials/%s/%d", keid, M2MI_MEF_SUID_SAEF);
 	if (m2mi_remote_link_fetch(na->link, path, got, &g) != 0)
 		return;
 	pthread_mutex_lock(&g.mu);
@@ -174,16 +198,20 @@ static void refresh_one(struct cse_netauth *na, const char *keid)
 		pthread_cond_wait(&g.cv, &g.mu);
 	pthread_mutex_unlock(&g.mu);
 	memset(&sa, 0, sizeof(sa));
-	r = g.result != 0 ? M2M_E_IO
-			  : m2mi_mef_parse_fetch_rsp(g.rsc, g.body, g.len, keid, M2MI_MEF_SUID_SAEF, (int64_t)time(NULL),
-						     &key, &sa);
+	if (g.result != 0)
+		r = M2M_E_IO;
+	else if (na->zn) /* the same SUID the NAF resolver binds (remote/gba_zn_rsp.c) */
+		r = m2mi_gba_parse_zn_rsp(g.rsc, g.body, g.len, keid, M2MI_MEF_SUID_SAEF, (int64_t)time(NULL), &key, &sa);
+	else
+		r = m2mi_mef_parse_fetch_rsp(g.rsc, g.body, g.len, keid, M2MI_MEF_SUID_SAEF, (int64_t)time(NULL), &key,
+					     &sa);
 	m2m_key_free(key); /* only the status is wanted */
 	if (g.body != NULL) {
 		m2m_memzero(g.body, g.len); /* it held the credential */
 		free(g.body);
 	}
 	if (r == M2M_OK || r == M2M_E_NOT_FOUND || r == M2M_E_AUTH)
-		observed(na, keid, r, r == M2M_OK ? &sa : NULL, "refreshed from the MEF");
+		observed(na, keid, r, r == M2M_OK ? &sa : NULL, false);
 	m2m_memzero(&sa, sizeof(sa));
 }
 

@@ -16,6 +16,8 @@ struct cse_netauth;
 /* A table of the KeIDs seen (at most CSE_NETAUTH_KEYS, the oldest goes first); NULL when out
  * of memory. */
 struct cse_netauth *cse_netauth_new(void);
+/* The same for the B-TIDs of the CSE as NAF (cse_gba.c): re-fetched over Zn for naf (copied). */
+struct cse_netauth *cse_netauth_new_zn(const m2mi_gba_naf *naf);
 /* The m2mi_remote_observe_fn of the CSE's MEF resolver (ctx = the table): every fetch during a
  * handshake records its KeID and hands its status to the CSE (once attached). */
 void cse_netauth_observe(void *ctx, const char *key_id, m2m_err err, const m2m_key *key, const m2m_sa *sa);

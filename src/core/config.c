@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "core/config_int.h"
+#include "m2msec/gba_zn.h"
+#include "m2msec/id.h"
 
 /* Every section name a service of m2msec reads: the others' sections are skipped, anything else
  * is a typo and an error. */
@@ -320,6 +322,36 @@ m2m_err m2mi_cfg_check_https(const void *cfg, const struct m2mi_cfg_section *sec
 	if (h->coaps_listen != NULL && h->coaps_listen[0] != '\0' && strcmp(h->coaps_listen, "off") != 0 &&
 	    m2m_config_split_listen(h->coaps_listen, host, sizeof(host), &port) != M2M_OK)
 		FAIL_AT("coaps-listen", "coaps-listen must be host:port");
+#undef FAIL_AT
+	return M2M_OK;
+}
+
+/* An entity as NAF (TS-0003 8.3.2.3): its Zn association with the MEF/BSF is always TLS, the BSF
+ * authenticated by bsf-ca, the entity by bsf-cert + bsf-key (the BSF hands NAF keys only to the
+ * NAF it authenticates). gba-naf-key: GBA_ME's Ks_NAF, or GBA_U's Ks_ext_NAF / Ks_int_NAF. */
+m2m_err m2mi_cfg_check_bsf(const void *cfg, const struct m2mi_cfg_section *sec, const struct m2mi_cfg_bsf *b,
+			   char *errmsg, size_t errcap)
+{
+	m2m_gba_naf_kind kind;
+	char host[256];
+	int port;
+
+#define FAIL_AT(key, ...) return m2mi_cfg_fail_at(cfg, sec, errmsg, errcap, key, __VA_ARGS__)
+	if (m2m_gba_naf_kind_parse(b->naf_key, &kind) != M2M_OK)
+		FAIL_AT("gba-naf-key", "gba-naf-key must be ks-naf, ks-ext-naf or ks-int-naf");
+	if (b->url[0] == '\0') {
+		if (b->ca[0] || b->cert[0] || b->key[0] || b->name[0])
+			FAIL_AT(b->ca[0] ? "bsf-ca" : b->cert[0] ? "bsf-cert" : b->key[0] ? "bsf-key" : "bsf-name",
+				"needs bsf-url");
+		return M2M_OK;
+	}
+	if (strncmp(b->url, "https://", 8) != 0 ||
+	    m2m_config_split_listen(b->url + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
+		FAIL_AT("bsf-url", "bsf-url must be https://HOST:PORT");
+	if (b->ca[0] == '\0' || b->cert[0] == '\0' || b->key[0] == '\0')
+		FAIL_AT("bsf-url", "bsf-url needs bsf-ca, bsf-cert and bsf-key (Zn is mutually authenticated)");
+	if (b->name[0] != '\0' && m2m_id_check_fqdn(b->name, strlen(b->name)) != M2M_OK)
+		FAIL_AT("bsf-name", "bsf-name must be the BSF's FQDN such as mef.example.com");
 #undef FAIL_AT
 	return M2M_OK;
 }

@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "core/addr_policy.h"
-#include "m2msec/gba_zn.h"
 #include "m2msec/id.h"
 #include "m2msec/mqtt.h"
 #include "m2msec/token.h"
@@ -92,13 +91,7 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "registrar-key", registrar_key),
 	M2MI_STR(T, "registrar-cse-id", registrar_cse_id),
 	/* the CSE as NAF of the GBA-based RSPF (docs/procedures/gba.md "Zn") */
-	M2MI_STR(T, "bsf-url", bsf_url),
-	M2MI_STR(T, "bsf-ca", bsf_ca),
-	M2MI_STR(T, "bsf-cert", bsf_cert),
-	M2MI_STR(T, "bsf-key", bsf_key),
-	M2MI_STR(T, "bsf-name", bsf_name),
-	M2MI_INT(T, "bsf-cache-seconds", bsf_cache_seconds, 0, 86400),
-	M2MI_STR(T, "gba-naf-key", gba_naf_key),
+	M2MI_CFG_BSF_KEYS(T),
 	M2MI_KEY(T, "esprim", M2MI_CFG_BOOL, esprim),
 	M2MI_INT(T, "esprim-rand-seconds", esprim_rand_seconds, 60, 604800),
 	/* the ESCertKE terminating end-point (docs/procedures/e2e.md) */
@@ -242,36 +235,13 @@ static m2m_err validate_mef(const m2m_cse_config *cfg, char *errmsg, size_t errc
 	return M2M_OK;
 }
 
-/* The CSE as NAF (TS-0003 8.3.2.3): its Zn association with the MEF/BSF is always TLS, the BSF
- * authenticated by bsf-ca, the CSE by bsf-cert + bsf-key (the BSF hands NAF keys only to the NAF
- * it authenticates). gba-naf-key: GBA_ME's Ks_NAF, or GBA_U's Ks_ext_NAF / Ks_int_NAF. */
+/* The CSE as NAF (TS-0003 8.3.2.3): the shared check of the NAF keys (config.c). */
 static m2m_err validate_bsf(const m2m_cse_config *cfg, char *errmsg, size_t errcap)
 {
-	m2m_gba_naf_kind kind;
-	char host[256];
-	int port;
+	const struct m2mi_cfg_bsf b = {cfg->bsf_url, cfg->bsf_ca, cfg->bsf_cert, cfg->bsf_key, cfg->bsf_name,
+				       cfg->gba_naf_key};
 
-	if (m2m_gba_naf_kind_parse(cfg->gba_naf_key, &kind) != M2M_OK)
-		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "gba-naf-key",
-					"gba-naf-key must be ks-naf, ks-ext-naf or ks-int-naf");
-	if (cfg->bsf_url[0] == '\0') {
-		if (cfg->bsf_ca[0] || cfg->bsf_cert[0] || cfg->bsf_key[0] || cfg->bsf_name[0])
-			return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap,
-						cfg->bsf_ca[0] ? "bsf-ca" : cfg->bsf_cert[0] ? "bsf-cert"
-						: cfg->bsf_key[0] ? "bsf-key" : "bsf-name",
-						"needs bsf-url");
-		return M2M_OK;
-	}
-	if (strncmp(cfg->bsf_url, "https://", 8) != 0 ||
-	    m2m_config_split_listen(cfg->bsf_url + 8, host, sizeof(host), &port) != M2M_OK || port == 0)
-		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "bsf-url", "bsf-url must be https://HOST:PORT");
-	if (cfg->bsf_ca[0] == '\0' || cfg->bsf_cert[0] == '\0' || cfg->bsf_key[0] == '\0')
-		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "bsf-url",
-					"bsf-url needs bsf-ca, bsf-cert and bsf-key (Zn is mutually authenticated)");
-	if (cfg->bsf_name[0] != '\0' && m2m_id_check_fqdn(cfg->bsf_name, strlen(cfg->bsf_name)) != M2M_OK)
-		return m2mi_cfg_fail_at(cfg, &cse_section, errmsg, errcap, "bsf-name",
-					"bsf-name must be the BSF's FQDN such as mef.example.com");
-	return M2M_OK;
+	return m2mi_cfg_check_bsf(cfg, &cse_section, &b, errmsg, errcap);
 }
 
 /* The Registree CSE's association with its Registrar (TS-0001 10.1.1.2.1, Mcc is always TLS):

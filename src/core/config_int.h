@@ -96,6 +96,27 @@ m2m_err m2mi_cfg_check_https(const void *cfg, const struct m2mi_cfg_section *sec
 	M2MI_INT(T, "rate-limit-per-identity", rate_limit_per_identity, 0, 1000000),   \
 	M2MI_INT(T, "rate-limit-per-address", rate_limit_per_address, 0, 1000000)
 
+/* The keys of an entity acting as NAF of the GBA-based RSPF (TS-0003 8.3.2.3; docs/procedures/gba.md
+ * "Zn"): the CSE and the MAF read them with one definition, in this order. T has the fields
+ * bsf_url, bsf_ca, bsf_cert, bsf_key, bsf_name (strings), bsf_cache_seconds (int) and gba_naf_key. */
+#define M2MI_CFG_BSF_KEYS(T)                                                           \
+	M2MI_STR(T, "bsf-url", bsf_url),                                               \
+	M2MI_STR(T, "bsf-ca", bsf_ca),                                                 \
+	M2MI_STR(T, "bsf-cert", bsf_cert),                                             \
+	M2MI_STR(T, "bsf-key", bsf_key),                                               \
+	M2MI_STR(T, "bsf-name", bsf_name),                                             \
+	M2MI_INT(T, "bsf-cache-seconds", bsf_cache_seconds, 0, 86400),                 \
+	M2MI_STR(T, "gba-naf-key", gba_naf_key)
+
+/* The NAF keys' values, validated alike for every service (config.c): gba-naf-key a known kind;
+ * without bsf-url none of bsf-ca/-cert/-key/-name; with it https://HOST:PORT, all three files
+ * (Zn is mutually authenticated) and bsf-name an FQDN. */
+struct m2mi_cfg_bsf {
+	const char *url, *ca, *cert, *key, *name, *naf_key;
+};
+m2m_err m2mi_cfg_check_bsf(const void *cfg, const struct m2mi_cfg_section *sec, const struct m2mi_cfg_bsf *b,
+			   char *errmsg, size_t errcap);
+
 /* Parse the section sec of text into cfg (on top of its current values). Lines of the other known
  * sections are skipped (each service reads its own); an unknown section is an error. When
  * found != NULL it is set to whether sec's header (or, for an implicit section, any of its keys)

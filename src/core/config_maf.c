@@ -5,7 +5,8 @@
  * defaults and its cross-field validation, on the shared INI engine (config.c). The listener
  * keys are the CSE's definitions (M2MI_CFG_SERVER_KEYS) and the MEF-association keys have the
  * CSE's names and meaning (mef-url, mef-ca, mef-cert, mef-key, mef-name, mef-cache-seconds,
- * psk-lookup-timeout-ms, psk-lookups-max), so every service reads them identically.
+ * psk-lookup-timeout-ms, psk-lookups-max), as have the NAF keys (bsf-url .. gba-naf-key, one
+ * definition and one check, config_int.h), so every service reads them identically.
  */
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,8 @@ static const struct m2mi_cfg_key maf_keys[] = {
 	M2MI_STR(T, "coaps-listen", coaps_listen),
 	/* docs/operations.md: Prometheus /metrics on a loopback-only plain-HTTP listener */
 	M2MI_STR(T, "metrics-listen", metrics_listen),
+	/* the MAF as NAF of the GBA-based RSPF: the CSE's keys (docs/procedures/gba.md "The MAF as NAF") */
+	M2MI_CFG_BSF_KEYS(T),
 };
 #define NKEYS (sizeof(maf_keys) / sizeof(maf_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -64,6 +67,8 @@ void m2m_maf_config_defaults(m2m_maf_svc_config *cfg)
 	cfg->psk_lookup_timeout_ms = 3000;
 	cfg->psk_lookups_max = 256;
 	cfg->max_keys_per_client = 64;
+	cfg->bsf_cache_seconds = 60;
+	snprintf(cfg->gba_naf_key, sizeof(cfg->gba_naf_key), "ks-naf");
 }
 
 m2m_err m2m_maf_config_parse(m2m_maf_svc_config *cfg, const char *text, size_t len, bool *found, char *errmsg,
@@ -93,6 +98,8 @@ m2m_err m2m_maf_config_validate(const m2m_maf_svc_config *cfg, char *errmsg, siz
 	const struct m2mi_cfg_https https = {cfg->https_listen, cfg->store, cfg->cert, cfg->key, cfg->sp_id,
 					     cfg->header_timeout, "the credential store file", is_fqdn,
 					     cfg->coaps_listen};
+	const struct m2mi_cfg_bsf bsf = {cfg->bsf_url, cfg->bsf_ca, cfg->bsf_cert, cfg->bsf_key, cfg->bsf_name,
+					 cfg->gba_naf_key};
 	m2m_err r;
 
 #define FAIL_AT(key, ...) return m2mi_cfg_fail_at(cfg, &maf_section, errmsg, errcap, key, __VA_ARGS__)
@@ -105,6 +112,8 @@ m2m_err m2m_maf_config_validate(const m2m_maf_svc_config *cfg, char *errmsg, siz
 	if ((r = m2mi_cfg_check_https(cfg, &maf_section, &https, errmsg, errcap)) != M2M_OK)
 		return r;
 	if ((r = m2mi_cfg_check_metrics(cfg, &maf_section, cfg->metrics_listen, errmsg, errcap)) != M2M_OK)
+		return r;
+	if ((r = m2mi_cfg_check_bsf(cfg, &maf_section, &bsf, errmsg, errcap)) != M2M_OK)
 		return r;
 	if (cfg->mef_url[0] == '\0') {
 		/* a half-configured MEF association is a typo, not "no MEF" */

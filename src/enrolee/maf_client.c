@@ -18,6 +18,7 @@
 #include "enrolee/maf_client_int.h"
 #include "m2msec/exporter.h"
 #include "m2msec/file.h"
+#include "m2msec/gba.h"
 #include "m2msec/hex.h"
 #include "m2msec/id.h"
 #include "m2msec/kdf.h"
@@ -29,8 +30,9 @@
 struct m2m_maf_client {
 	/* settings */
 	m2mi_enr_server maf; /* psk: KmID / Km */
-	char *keid;
+	char *keid;          /* the enrolment's KeID, or the B-TID of a GBA bootstrap */
 	m2m_key *ke;
+	m2m_key *gba_km;     /* with a B-TID: Km = Ks_(ext/int)_NAF for the MAF-FQDN (target.psk) */
 	int deadline_s;
 	/* the credential of the association being opened (psk_cb) */
 	const char *psk_id;
@@ -70,6 +72,7 @@ void m2m_maf_client_free(m2m_maf_client *m)
 	clear_results(m);
 	m2mi_enr_server_clear(&m->maf);
 	m2m_key_free(m->ke);
+	m2m_key_free(m->gba_km);
 	free(m->keid);
 	free(m);
 }
@@ -94,13 +97,33 @@ m2m_err m2m_maf_client_set_km(m2m_maf_client *m, const char *km_id, const m2m_ke
 	m2m_id *id = NULL;
 	m2m_err r;
 
+	uint8_t rand[M2M_KDF_GBA_RAND_LEN];
+	m2m_key *dup = NULL;
+	bool btid;
+
 	if (m == NULL || km_id == NULL || km == NULL || strlen(km_id) >= ID_MAX)
 		return M2M_E_INVAL;
 	/* KmID = MAF_RELATIVE_KmID@MAF-FQDN (clause 10.6) */
-	if ((r = m2m_id_parse(km_id, strlen(km_id), M2M_ID_KMID, &id)) != M2M_OK)
+	if ((r = m2m_id_parse(km_id, strlen(km_id), M2M_ID_KMID, &id)) == M2M_OK) {
+		m2m_id_free(id);
+		return m2mi_enr_server_psk(&m->maf, km_id, km);
+	}
+	/* or a B-TID (TS 33.222 form) with Km = the NAF key for the MAF-FQDN (TS-0003 clause 8.3.2.3,
+	 * the MAF as NAF): like an enrolment, the first association registers it and the MAF assigns
+	 * the KmID of the next ones */
+	btid = m2m_gba_btid_parse(km_id, rand, NULL, 0) == M2M_OK;
+	m2m_memzero(rand, sizeof(rand));
+	if (!btid)
 		return r;
-	m2m_id_free(id);
-	return m2mi_enr_server_psk(&m->maf, km_id, km);
+	if ((r = m2m_key_dup(km, &dup)) != M2M_OK || (r = m2mi_enr_set_str(&m->keid, km_id)) != M2M_OK) {
+		m2m_key_free(dup);
+		return r;
+	}
+	m2m_key_free(m->gba_km);
+	m->gba_km = dup;
+	m2m_key_free(m->ke);
+	m->ke = NULL;
+	return M2M_OK;
 }
 
 m2m_err m2m_maf_client_set_enrolment(m2m_maf_client *m, const char *dir)
@@ -220,10 +243,14 @@ static m2m_err enrolment_km(m2m_maf_client *m, SSL_CTX *ctx, int64_t deadline_ms
 	m2m_err r;
 
 	*km = NULL;
-	if ((r = m2m_kdf_new(&kdf)) != M2M_OK)
-		return r;
-	r = m2m_kdf_km(kdf, m->ke, maf_fqdn(m), km); /* clause 10.3.2, MAF-ID = MAF-FQDN */
-	m2m_kdf_free(kdf);
+	if (m->gba_km != NULL) {
+		r = m2m_key_dup(m->gba_km, km); /* GBA: the NAF key is Km (clause 8.3.2.3) */
+	} else {
+		if ((r = m2m_kdf_new(&kdf)) != M2M_OK)
+			return r;
+		r = m2m_kdf_km(kdf, m->ke, maf_fqdn(m), km); /* clause 10.3.2, MAF-ID = MAF-FQDN */
+		m2m_kdf_free(kdf);
+	}
 	if (r != M2M_OK)
 		return r;
 	if ((r = open_assoc(m, ctx, m->keid, *km, deadline_ms, &c)) != M2M_OK)
@@ -259,7 +286,7 @@ static m2m_err prepare(m2m_maf_client *m, SSL_CTX **ctx)
 
 	clear_results(m);
 	*ctx = NULL;
-	if (m->maf.host[0] == '\0' || m->maf.ca_file == NULL || (m->maf.psk == NULL && m->ke == NULL))
+	if (m->maf.host[0] == '\0' || m->maf.ca_file == NULL || (m->maf.psk == NULL && m->ke == NULL && m->gba_km == NULL))
 		return fail(m, M2M_E_CONFIG, "--maf, --maf-ca and a Km (or an enrolment) are required");
 	if (maf_fqdn(m) == NULL)
 		return fail(m, M2M_E_CONFIG, "MAF-FQDN unknown: give it (the MAF address is no host name)");

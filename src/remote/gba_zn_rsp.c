@@ -60,6 +60,7 @@ m2m_err m2mi_gba_parse_zn_rsp(int rsc, const char *body, size_t len, const char 
 	json_t *root = NULL, *o;
 	const char *k, *eid, *bt;
 	json_int_t lifetime;
+	bool unauth = false;
 	uint8_t b[32];
 	size_t n = 0;
 	m2m_err r = M2M_E_PROTO;
@@ -77,6 +78,8 @@ m2m_err m2mi_gba_parse_zn_rsp(int rsc, const char *body, size_t len, const char 
 	bt = json_string_value(json_object_get(o, "btid"));
 	if (!json_is_object(o) || k == NULL || eid == NULL || bt == NULL ||
 	    !json_is_integer(json_object_get(o, "lifetime")) || !json_is_string(json_object_get(o, "impi")))
+		goto out;
+	if (m2mi_remote_net_unauth(o, &unauth) != 0)
 		goto out;
 	lifetime = json_integer_value(json_object_get(o, "lifetime"));
 	/* exactly the B-TID asked for: a confused BSF must not bind another bootstrap's key */
@@ -99,6 +102,7 @@ m2m_err m2mi_gba_parse_zn_rsp(int rsc, const char *body, size_t len, const char 
 	snprintf(sa->credential_id, sizeof(sa->credential_id), "12-%s", btid);
 	sa->suid = suid;
 	sa->expiry = now + (int64_t)lifetime; /* never beyond the bootstrap (the BSF bounds it) */
+	sa->net_unauthorized = unauth;        /* the subscriber's network access (the HSS's) */
 	m2m_key_set_suid(*key, suid);
 	m2m_key_set_validity(*key, 0, sa->expiry);
 	if ((r = m2m_key_set_id(*key, btid)) != M2M_OK) {

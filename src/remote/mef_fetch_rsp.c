@@ -31,10 +31,21 @@ int m2mi_mef_fetch_path(const m2m_id *id, int suid, char *buf, size_t cap)
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
+int m2mi_remote_net_unauth(const json_t *o, bool *unauth)
+{
+	/* m2msec extension (docs/procedures/mef.md "Underlying-network authorization"): absent = no
+	 * statement (a MEF before it); present, it must be a boolean, anything else is malformed */
+	const json_t *na = json_object_get(o, "networkAuthorized");
+
+	*unauth = na != NULL && json_is_false(na);
+	return na != NULL && !json_is_boolean(na) ? -1 : 0;
+}
+
 m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const char *keid, int suid, int64_t now,
 				 m2m_key **key, m2m_sa *sa)
 {
-	json_t *root = NULL, *o, *na;
+	json_t *root = NULL, *o;
+	bool unauth = false;
 	const char *cred, *eid, *kid;
 	json_int_t lifetime, rs;
 	uint8_t b[32];
@@ -56,10 +67,7 @@ m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const ch
 	    kid == NULL || !json_is_integer(json_object_get(o, "SUID")) ||
 	    !json_is_integer(json_object_get(o, "lifetime")))
 		goto out;
-	/* m2msec extension (docs/procedures/mef.md "Underlying-network authorization"): absent = no
-	 * statement (a MEF before it); present, it must be a boolean, anything else is malformed */
-	na = json_object_get(o, "networkAuthorized");
-	if (na != NULL && !json_is_boolean(na))
+	if (m2mi_remote_net_unauth(o, &unauth) != 0)
 		goto out;
 	rs = json_integer_value(json_object_get(o, "SUID"));
 	lifetime = json_integer_value(json_object_get(o, "lifetime"));
@@ -85,7 +93,7 @@ m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const ch
 	snprintf(sa->credential_id, sizeof(sa->credential_id), "12-%s", keid);
 	sa->suid = suid;
 	sa->expiry = now + (int64_t)lifetime;
-	sa->net_unauthorized = na != NULL && json_is_false(na);
+	sa->net_unauthorized = unauth;
 	m2m_key_set_suid(*key, suid);
 	m2m_key_set_validity(*key, 0, sa->expiry);
 	if ((r = m2m_key_set_id(*key, keid)) != M2M_OK) {

@@ -120,6 +120,12 @@ size_t m2mi_remote_key_cached(m2mi_remote_key *rk);
  * negatively), anything else M2M_E_PROTO (remote_key.c). */
 m2m_err m2mi_remote_rsc_error(int rsc);
 
+/* The m2msec member "networkAuthorized" of an answer object o (a sec:fetchCredRsp or a
+ * sec:gbaNafKeyRsp; mef_fetch_rsp.c): *unauth = it is false; absent = no statement (*unauth
+ * false). 0, or -1 when present and not a boolean (the answer is malformed). The one parser of it. */
+struct json_t;
+int m2mi_remote_net_unauth(const struct json_t *o, bool *unauth);
+
 /* "/fetchCredentials/<KeID>/<suid>" (mef_fetch_rsp.c). */
 int m2mi_mef_fetch_path(const m2m_id *id, int suid, char *buf, size_t cap);
 /* A fetchCredentials answer (mef_fetch_rsp.c). rsc 2000 with a well-formed sec:fetchCredRsp for

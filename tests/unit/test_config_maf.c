@@ -5,6 +5,7 @@
  * with the CSE and the MEF, strict parsing, and validation naming the line at fault.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "config_svc_fixture.h"
 #include "m2m_test.h"
@@ -135,9 +136,48 @@ static void test_validate_names_the_line(void **state)
 	cfg_svc_validate_rejects(&svc, rows, M2M_ARRAY_LEN(rows)); /* the listener keys: test_rejects */
 }
 
+/* The MAF as NAF (docs/procedures/gba.md "The MAF as NAF"): the CSE's keys, one definition and
+ * one check (config_int.h M2MI_CFG_BSF_KEYS, config.c m2mi_cfg_check_bsf), so the same messages. */
+static void test_bsf_keys(void **state)
+{
+	m2m_maf_svc_config c;
+	char err[256] = "";
+	bool found = false;
+	const struct cfg_svc_row rows[] = {
+		{"[maf]\nmaf-fqdn = a.b\nbsf-ca = a\n", "line 3: needs bsf-url"},
+		{"[maf]\nmaf-fqdn = a.b\nbsf-name = mef.example.com\n", "line 3: needs bsf-url"},
+		{"[maf]\nmaf-fqdn = a.b\nbsf-url = http://127.0.0.1:1\n", "line 3: bsf-url must be https://HOST:PORT"},
+		{"[maf]\nmaf-fqdn = a.b\nbsf-url = https://127.0.0.1:1\nbsf-ca = a\nbsf-cert = c\n",
+		 "line 3: bsf-url needs bsf-ca, bsf-cert and bsf-key (Zn is mutually authenticated)"},
+		{"[maf]\nmaf-fqdn = a.b\nbsf-url = https://127.0.0.1:1\nbsf-ca = a\nbsf-cert = c\nbsf-key = k\n"
+		 "bsf-name = not an fqdn\n",
+		 "line 7: bsf-name must be the BSF's FQDN such as mef.example.com"},
+		{"[maf]\nmaf-fqdn = a.b\ngba-naf-key = gba-u\n",
+		 "line 3: gba-naf-key must be ks-naf, ks-ext-naf or ks-int-naf"},
+	};
+	const char *ok = "[maf]\nmaf-fqdn = maf.example.com\nbsf-url = https://127.0.0.1:8444\nbsf-ca = ca.pem\n"
+			 "bsf-cert = c.pem\nbsf-key = k.pem\nbsf-name = mef.example.com\nbsf-cache-seconds = 5\n"
+			 "gba-naf-key = ks-ext-naf\n";
+
+	(void)state;
+	m2m_maf_config_defaults(&c);
+	assert_string_equal(c.bsf_url, "");
+	assert_string_equal(c.gba_naf_key, "ks-naf");
+	assert_int_equal(c.bsf_cache_seconds, 60);
+	assert_int_equal(m2m_maf_config_parse(&c, ok, strlen(ok), &found, err, sizeof(err)), M2M_OK);
+	assert_int_equal(m2m_maf_config_validate(&c, err, sizeof(err)), M2M_OK);
+	assert_string_equal(c.bsf_url, "https://127.0.0.1:8444");
+	assert_string_equal(c.bsf_name, "mef.example.com");
+	assert_int_equal(c.bsf_cache_seconds, 5);
+	assert_string_equal(c.gba_naf_key, "ks-ext-naf");
+	assert_int_equal(m2m_maf_config_line(&c, "gba-naf-key"), 9);
+	cfg_svc_validate_rejects(&svc, rows, M2M_ARRAY_LEN(rows));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bsf_keys),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_rejects),

@@ -130,11 +130,40 @@ static void test_parser(void **state)
 	assert_string_equal(sa.bound_id, "");
 }
 
+/* The GBA subscriber's network-access status on Zn (docs/procedures/mef.md "Underlying-network
+ * authorization"): the one parser of "networkAuthorized" shared with fetchCredentials. */
+static void test_network_authorized(void **state)
+{
+	static const char *const vals[] = {"true", "false", "\"no\"", "0", "null"};
+	static const m2m_err want[] = {M2M_OK, M2M_OK, M2M_E_PROTO, M2M_E_PROTO, M2M_E_PROTO};
+	m2m_key *key = NULL;
+	m2m_sa sa;
+	char b[600], base[512];
+
+	(void)state;
+	rsp_body(BTID, "Cgba1", 60, base, sizeof(base));
+	assert_int_equal(m2mi_gba_parse_zn_rsp(2000, base, strlen(base), BTID, 22, 100, &key, &sa), M2M_OK);
+	assert_false(sa.net_unauthorized); /* absent: no statement */
+	m2m_key_free(key);
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		/* the member inside the object: replace the two closing braces */
+		snprintf(b, sizeof(b), "%.*s,\"networkAuthorized\":%s}}", (int)(strlen(base) - 2), base, vals[i]);
+		key = NULL;
+		assert_int_equal(m2mi_gba_parse_zn_rsp(2000, b, strlen(b), BTID, 22, 100, &key, &sa), want[i]);
+		if (want[i] == M2M_OK)
+			assert_int_equal(sa.net_unauthorized, i == 1);
+		else
+			assert_null(key);
+		m2m_key_free(key);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_path_and_answer),
 		cmocka_unit_test(test_parser),
+		cmocka_unit_test(test_network_authorized),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,10 @@ static void test_arguments(void **state)
 	assert_int_equal(m2m_key_new(kb, sizeof(kb), &k), M2M_OK);
 	assert_int_not_equal(m2m_maf_client_set_km(m, "no-fqdn", k), M2M_OK);
 	assert_int_equal(m2m_maf_client_set_km(m, "dev1@maf.example.com", k), M2M_OK);
+	/* a B-TID (TS 33.222 form) with its NAF key: the MAF as NAF (gba.md); a broken one is refused */
+	assert_int_equal(m2m_maf_client_set_km(m, "AAECAwQFBgcICQoLDA0ODw==@mef.example.com", k), M2M_OK);
+	assert_int_not_equal(m2m_maf_client_set_km(m, "AAECAwQFBgcICQoLDA0OD===@mef.example.com", k), M2M_OK);
+	assert_int_not_equal(m2m_maf_client_set_km(m, "AAECAwQFBgcICQoLDA0ODw==@", k), M2M_OK);
 	assert_int_equal(m2m_maf_client_set_maf(m, "maf.example.com"), M2M_E_INVAL);
 	assert_int_equal(m2m_maf_client_set_deadline(m, 0), M2M_E_INVAL);
 	assert_int_equal(m2m_maf_client_set_maf_fqdn(m, "bad fqdn"), M2M_E_INVAL);

@@ -2,7 +2,8 @@
 /*
  * This file implements the MAF service core (m2msec/maf.h): configuration, workers, the
  * security association of a connection (TS-0003 clause 8.8.2.2 MAF Handshake: a Km client, a
- * certificate client, or remote provisioning of Km through the MEF, clause 8.8.2.3; Kc/KcID from
+ * certificate client, remote provisioning of Km through the MEF, clause 8.8.2.3, or a GBA
+ * bootstrapped client whose Km is the NAF key for the MAF-FQDN, clause 8.3.2.3; Kc/KcID from
  * the RFC 5705 exporter, clause 10.3.1), the MAF Handshake's PSK lookup with the re-check of a
  * Km that came from the MEF, request dispatch to the procedures of docs/procedures/maf.md with
  * one credential-store transaction per request, and the audit of every outcome (never a key).
@@ -15,6 +16,7 @@
 #include <openssl/pem.h>
 
 #include "m2msec/exporter.h"
+#include "m2msec/gba.h"
 #include "m2msec/id.h"
 #include "m2msec/kdf.h"
 #include "m2msec/log.h"
@@ -53,7 +55,8 @@ m2m_err m2m_maf_new(const m2m_maf_config *cfg, m2m_maf **out)
 		return M2M_E_INVAL;
 	*out = NULL;
 	if (cfg == NULL || cfg->store == NULL || !m2mi_proc_fqdn_ok(cfg->maf_fqdn) ||
-	    (cfg->mef_fqdn != NULL && !m2mi_proc_fqdn_ok(cfg->mef_fqdn)) || !m2mi_proc_sp_id_ok(cfg->sp_id) ||
+	    (cfg->mef_fqdn != NULL && !m2mi_proc_fqdn_ok(cfg->mef_fqdn)) ||
+	    (cfg->bsf_fqdn != NULL && !m2mi_proc_fqdn_ok(cfg->bsf_fqdn)) || !m2mi_proc_sp_id_ok(cfg->sp_id) ||
 	    cfg->max_key_lifetime < 0 || cfg->max_reg_lifetime < 0 || cfg->mef_recheck_seconds < 0 ||
 	    cfg->max_key_lifetime > M2MI_MAF_LIFETIME_MAX || cfg->max_reg_lifetime > M2MI_MAF_LIFETIME_MAX ||
 	    cfg->max_keys_per_client < 0)
@@ -65,6 +68,8 @@ m2m_err m2m_maf_new(const m2m_maf_config *cfg, m2m_maf **out)
 	maf->sp_id = m2mi_proc_dup(cfg->sp_id, &ok);
 	maf->store = m2mi_proc_dup(cfg->store, &ok);
 	maf->mef_fqdn = m2mi_proc_dup(cfg->mef_fqdn, &ok);
+	maf->bsf_fqdn = m2mi_proc_dup(cfg->bsf_fqdn, &ok);
+	maf->cfg.bsf_fqdn = maf->bsf_fqdn;
 	maf->cfg.maf_fqdn = maf->maf_fqdn;
 	maf->cfg.sp_id = maf->sp_id;
 	maf->cfg.store = maf->store;
@@ -82,6 +87,7 @@ m2m_err m2m_maf_new(const m2m_maf_config *cfg, m2m_maf **out)
 		free(maf->sp_id);
 		free(maf->store);
 		free(maf->mef_fqdn);
+		free(maf->bsf_fqdn);
 		free(maf);
 		return M2M_E_NOMEM;
 	}
@@ -103,6 +109,7 @@ void m2m_maf_free(m2m_maf *maf)
 	free(maf->sp_id);
 	free(maf->store);
 	free(maf->mef_fqdn);
+	free(maf->bsf_fqdn);
 	free(maf);
 }
 
@@ -329,6 +336,24 @@ static bool remote_keid(const m2m_maf *maf, const m2m_sa *sa, char *out, size_t 
 	return ok;
 }
 
+/* The B-TID of a GBA peer: PSK identity "<type>-<B-TID>" of the configured BSF, in the spelling
+ * the BSF issued (the resolver, remote/gba_zn_rsp.c, takes no other). */
+static bool gba_btid(const m2m_maf *maf, const m2m_sa *sa, char *out, size_t cap)
+{
+	const char *dash = strchr(sa->credential_id, '-');
+	uint8_t rand[M2M_KDF_GBA_RAND_LEN];
+	char fq[254];
+	bool ok;
+
+	if (maf->bsf_fqdn == NULL || dash == NULL || strlen(dash + 1) >= cap)
+		return false;
+	ok = m2m_gba_btid_parse(dash + 1, rand, fq, sizeof(fq)) == M2M_OK && strcasecmp(fq, maf->bsf_fqdn) == 0;
+	m2m_memzero(rand, sizeof(rand));
+	if (ok)
+		snprintf(out, cap, "%s", dash + 1);
+	return ok;
+}
+
 static m2m_err classify(m2m_maf *maf, const m2m_sa *sa, const m2m_key *km, m2m_maf_assoc *a)
 {
 	m2m_cred_info *info = NULL;
@@ -352,6 +377,10 @@ static m2m_err classify(m2m_maf *maf, const m2m_sa *sa, const m2m_key *km, m2m_m
 	}
 	if (sa->kind == M2M_SA_PSK && km != NULL && remote_keid(maf, sa, a->client_id, sizeof(a->client_id))) {
 		a->peer = M2M_MAF_PEER_REMOTE;
+		return M2M_OK;
+	}
+	if (sa->kind == M2M_SA_PSK && km != NULL && gba_btid(maf, sa, a->client_id, sizeof(a->client_id))) {
+		a->peer = M2M_MAF_PEER_GBA;
 		return M2M_OK;
 	}
 	if (sa->kind == M2M_SA_CERT && sa->bound_id[0] != '\0' &&
@@ -385,7 +414,7 @@ m2m_err m2m_maf_assoc_new(m2m_maf *maf, const m2m_sa *sa, const m2m_key *kc, con
 	r = classify(maf, sa, km, a);
 	if (r == M2M_OK && kc != NULL)
 		r = m2m_key_dup(kc, &a->kc);
-	if (r == M2M_OK && km != NULL && a->peer == M2M_MAF_PEER_REMOTE)
+	if (r == M2M_OK && km != NULL && (a->peer == M2M_MAF_PEER_REMOTE || a->peer == M2M_MAF_PEER_GBA))
 		r = m2m_key_dup(km, &a->km);
 	if (r != M2M_OK) {
 		m2m_maf_assoc_free(a);

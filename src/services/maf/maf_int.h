@@ -13,6 +13,7 @@
 
 #include "core/mef_codec.h"
 #include "m2msec/credstore.h"
+#include "m2msec/gba.h"
 #include "m2msec/maf.h"
 #include "services/proc/proc.h"
 
@@ -27,7 +28,7 @@
 
 struct m2m_maf {
 	m2m_maf_config cfg; /* strings point into the copies below */
-	char *maf_fqdn, *sp_id, *store, *mef_fqdn;
+	char *maf_fqdn, *sp_id, *store, *mef_fqdn, *bsf_fqdn;
 	m2m_credstore *st;  /* the PSK lookup's / classifier's connection, under mu */
 	pthread_mutex_t mu;
 };
@@ -40,14 +41,21 @@ struct m2m_maf_worker {
 struct m2m_maf_assoc {
 	m2m_maf_peer peer;
 	m2m_sa sa;
-	char client_id[M2MI_MAF_ID_MAX]; /* CLIENT: AE-ID / CSE-ID; REMOTE: the KeID */
+	char client_id[M2MI_MAF_ID_MAX]; /* CLIENT: AE-ID / CSE-ID; REMOTE: the KeID; GBA: the B-TID */
 	char cred_id[M2MI_MAF_ID_MAX];   /* CLIENT: the record holding the registration (KmID or
 					    certificate fingerprint); "" for a certificate not yet
 					    registered */
 	char *cert_pem;                  /* CLIENT by certificate: its certificate, or NULL */
 	m2m_key *kc;                     /* this session's Kc with its Key Identifier, or NULL */
-	m2m_key *km;                     /* REMOTE: the Km from the MEF */
+	m2m_key *km;                     /* REMOTE / GBA: the Km from the MEF / the BSF (Zn) */
 };
+
+/* A peer whose Km came from elsewhere (REMOTE: the MEF, clause 8.8.2.3; GBA: the BSF over Zn,
+ * clause 8.3.2.3): it may only register it (MAF Client Registration), under a MAF-assigned KmID. */
+static inline bool m2mi_maf_registers_only(const m2m_maf_assoc *a)
+{
+	return a->peer == M2M_MAF_PEER_REMOTE || a->peer == M2M_MAF_PEER_GBA;
+}
 
 /*
  * The MAF Client Registration kept as the attrs of the client's credential-store record
@@ -60,7 +68,7 @@ typedef struct m2mi_maf_reg {
 	char admin[M2MI_MAF_ID_MAX];
 	int64_t exp;
 	char labels[M2MI_MEF_LABELS_TEXT]; /* compact JSON array text, "" none */
-	char keid[M2MI_MEF_KEYID_MAX]; /* remote Km: the KeID at the MEF, "" none */
+	char keid[M2MI_MEF_KEYID_MAX]; /* remote Km: the KeID at the MEF or the B-TID at the BSF (shorter), "" none */
 	int64_t checked;            /* remote Km: last check with the MEF */
 } m2mi_maf_reg;
 

@@ -338,7 +338,7 @@ m2m_err m2mi_maf_key_proc(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_r
 
 	o->proc = *p == '\0' ? "key-registration" : req->op == M2M_OP_RETRIEVE ? "key-retrieval"
 					       : req->op == M2M_OP_UPDATE ? "key-registration-update" : "key-deregistration";
-	if (a->peer == M2M_MAF_PEER_REMOTE) /* clause 8.8.2.3: remote provisioning registers only */
+	if (m2mi_maf_registers_only(a)) /* clause 8.8.2.3: remote provisioning registers only */
 		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
 				     "only MAF Client Registration with this association");
 	if (*p == '\0')

@@ -297,7 +297,7 @@ static m2m_err do_register(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_
 		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "labels");
 	if (random_hex(reg.id, sizeof(reg.id), true) != M2M_OK)
 		return m2mi_proc_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "no randomness");
-	if (a->peer == M2M_MAF_PEER_REMOTE)
+	if (m2mi_maf_registers_only(a))
 		return register_remote(w, a, &reg, now, rsp, o);
 	r = m2mi_maf_caller_reg(w, a, &info, &old);
 	if (r != M2M_OK && r != M2M_E_NOT_FOUND)
@@ -391,7 +391,7 @@ m2m_err m2mi_maf_client(m2m_maf_worker *w, const m2m_maf_assoc *a, const m2m_req
 								"CREATE only");
 	o->proc = req->op == M2M_OP_RETRIEVE ? "client-config-retrieval" : req->op == M2M_OP_UPDATE
 			? "client-registration-update" : "client-deregistration";
-	if (a->peer == M2M_MAF_PEER_REMOTE) /* clause 8.8.2.3: remote provisioning registers only */
+	if (m2mi_maf_registers_only(a)) /* clause 8.8.2.3: remote provisioning registers only */
 		return m2mi_proc_fail(rsp, o, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE, "not-authorized",
 				     "only MAF Client Registration with this association");
 	p++;

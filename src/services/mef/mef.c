@@ -62,6 +62,8 @@ m2m_err m2m_mef_new(const m2m_mef_config *cfg, m2m_mef **out)
 	mef->est_uri = m2mi_proc_dup(cfg->est_uri, &ok);
 	mef->maf_fqdns = m2mi_proc_dup(cfg->maf_fqdns, &ok);
 	mef->cfg.maf_fqdns = mef->maf_fqdns;
+	mef->hss_file = m2mi_proc_dup(cfg->hss_file, &ok);
+	mef->cfg.hss_file = mef->hss_file;
 	mef->cfg.mef_fqdn = mef->mef_fqdn;
 	mef->cfg.sp_id = mef->sp_id;
 	mef->cfg.store = mef->store;
@@ -76,6 +78,7 @@ m2m_err m2m_mef_new(const m2m_mef_config *cfg, m2m_mef **out)
 		free(mef->store);
 		free(mef->est_uri);
 		free(mef->maf_fqdns);
+		free(mef->hss_file);
 		free(mef);
 		return M2M_E_NOMEM;
 	}
@@ -101,6 +104,7 @@ void m2m_mef_free(m2m_mef *mef)
 	free(mef->store);
 	free(mef->est_uri);
 	free(mef->maf_fqdns);
+	free(mef->hss_file);
 	free(mef);
 }
 

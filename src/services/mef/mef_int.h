@@ -16,7 +16,7 @@
 
 struct m2m_mef {
 	m2m_mef_config cfg;    /* strings point into the copies below */
-	char *mef_fqdn, *sp_id, *store, *est_uri, *maf_fqdns;
+	char *mef_fqdn, *sp_id, *store, *est_uri, *maf_fqdns, *hss_file;
 	m2m_mefstore *st;      /* the resolver's / classifier's connection, under mu */
 	pthread_mutex_t mu;
 };

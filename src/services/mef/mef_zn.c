@@ -22,6 +22,7 @@
 #include "core/mef_codec.h"
 #include "m2msec/bsfstore.h"
 #include "m2msec/gba_zn.h"
+#include "m2msec/hss.h"
 #include "m2msec/mem.h"
 #include "m2msec/rsc.h"
 #include "services/mef/mef_int.h"
@@ -62,6 +63,7 @@ m2m_err m2mi_mef_zn(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request
 	m2m_key *ks = NULL, *k = NULL;
 	size_t idl = 0;
 	int64_t exp = 0;
+	bool net = false;
 	json_t *body;
 	m2m_err r;
 
@@ -111,10 +113,14 @@ m2m_err m2mi_mef_zn(m2m_mef_worker *w, const m2m_mef_assoc *a, const m2m_request
 		return zn_fail(rsp, o, M2M_RSC_INTERNAL_SERVER_ERROR, "internal", "key derivation failed");
 	}
 	m2m_key_free(k);
+	/* the subscriber's network-access status from the HSS (docs/procedures/mef.md "Underlying-network
+	 * authorization"), as fetchCredentials hands it; indeterminate: not authorized (fail closed) */
+	if (w->mef->hss_file == NULL || m2m_hss_net_authorized(w->mef->hss_file, impi, &net) != M2M_OK)
+		net = false;
 	/* the NAF key lives as long as the bootstrap (TS 33.220 clause 4.5.3), never longer */
-	body = json_pack("{s:{s:b,s:s,s:s,s:s,s:s,s:s,s:I,s:s}}", M2M_GBA_ZN_RSP, "status", 1, "btid", btid, "key", hex,
-			 "keyKind", m2m_gba_naf_kind_name(kind), "impi", impi, "enroleeID", sub.enrolee_id, "lifetime",
-			 (json_int_t)(exp - now), "expirationTime", ts);
+	body = json_pack("{s:{s:b,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b}}", M2M_GBA_ZN_RSP, "status", 1, "btid", btid, "key",
+			 hex, "keyKind", m2m_gba_naf_kind_name(kind), "impi", impi, "enroleeID", sub.enrolee_id, "lifetime",
+			 (json_int_t)(exp - now), "expirationTime", ts, "networkAuthorized", net ? 1 : 0);
 	m2m_memzero(hex, sizeof(hex));
 	m2m_memzero(rand, sizeof(rand));
 	if (body == NULL)
