@@ -36,34 +36,6 @@ struct cse_mef {
 	struct cse_netauth *na;   /* underlying-network authorization per KeID (cse_netauth.c) */
 };
 
-/* One synchronous RETRIEVE over the link (bounded by its deadline). */
-struct sync_fetch {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool done;
-	int result, rsc;
-	char *body;
-	size_t len;
-};
-
-static void sync_done(void *arg, int result, int status, int rsc, const char *body, size_t len)
-{
-	struct sync_fetch *f = arg;
-
-	(void)status;
-	pthread_mutex_lock(&f->mu);
-	f->result = result;
-	f->rsc = rsc;
-	if (result == 0 && body != NULL && (f->body = malloc(len + 1)) != NULL) {
-		memcpy(f->body, body, len);
-		f->body[len] = '\0';
-		f->len = len;
-	}
-	f->done = true;
-	pthread_cond_signal(&f->cv);
-	pthread_mutex_unlock(&f->mu);
-}
-
 /* The TLS part (cipherSuites, trustAnchors), first: a profile the TLS layer refuses (only
  * unknown suites, an anchor that is no CA certificate) is malformed and changes nothing. */
 static bool profile_tls(struct cse_mef *m, const m2mi_secprof *p)
@@ -95,28 +67,24 @@ void cse_mef_gate(struct cse_mef *m, m2mi_remote_key *rk)
 /* RETRIEVE /securityProfile/<CSE-ID without its leading '/'> and apply it. */
 static bool profile_fetch(struct cse_mef *m)
 {
-	struct sync_fetch f = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, -1, 0, NULL, 0};
-	char path[M2M_CFG_STR + 32];
+	char path[M2M_CFG_STR + 32], *body = NULL;
+	size_t len = 0;
+	int rsc = 0;
 	int64_t now = (int64_t)time(NULL);
 	m2mi_secprof *p = NULL;
 	bool ok = false;
 
 	snprintf(path, sizeof(path), "/securityProfile/%s", m->cse_id + 1);
-	if (m2mi_remote_link_fetch(m->rr->link, path, sync_done, &f) != 0)
+	if (m2mi_remote_link_fetch_wait(m->rr->link, path, &rsc, &body, &len) != 0)
 		return false;
-	pthread_mutex_lock(&f.mu);
-	while (!f.done)
-		pthread_cond_wait(&f.cv, &f.mu);
-	pthread_mutex_unlock(&f.mu);
-	if (f.result == 0 && f.rsc == 2000 && f.body != NULL &&
-	    m2mi_secprof_parse(f.body, f.len, m->cse_id, now, &p) == M2M_OK && profile_tls(m, p) &&
-	    m2m_cse_set_security_profile(m->cse, f.body, f.len, now) == M2M_OK) {
+	if (rsc == 2000 && body != NULL && m2mi_secprof_parse(body, len, m->cse_id, now, &p) == M2M_OK &&
+	    profile_tls(m, p) && m2m_cse_set_security_profile(m->cse, body, len, now) == M2M_OK) {
 		m->expiry = m2mi_secprof_expiry(p);
 		gate(m, p);
 		ok = true;
 	}
 	m2mi_secprof_free(p);
-	free(f.body);
+	free(body);
 	return ok;
 }
 

@@ -150,39 +150,12 @@ void cse_netauth_observe(void *ctx, const char *key_id, m2m_err err, const m2m_k
 		observed(ctx, key_id, err, sa, true);
 }
 
-/* One RETRIEVE over the link, waited for (bounded by the link's deadline). */
-struct sync_get {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool done;
-	int result, rsc;
-	char *body;
-	size_t len;
-};
-
-static void got(void *arg, int result, int status, int rsc, const char *body, size_t len)
-{
-	struct sync_get *g = arg;
-
-	(void)status;
-	pthread_mutex_lock(&g->mu);
-	g->result = result;
-	g->rsc = rsc;
-	if (result == 0 && body != NULL && (g->body = malloc(len + 1)) != NULL) {
-		memcpy(g->body, body, len);
-		g->body[len] = '\0';
-		g->len = len;
-	}
-	g->done = true;
-	pthread_cond_signal(&g->cv);
-	pthread_mutex_unlock(&g->mu);
-}
-
 /* Fetch keid again and apply what the MEF says now. */
 static void refresh_one(struct cse_netauth *na, const char *keid)
 {
-	struct sync_get g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, -1, 0, NULL, 0};
-	char path[M2M_GBA_ZN_PATH_MAX + 48];
+	char path[M2M_GBA_ZN_PATH_MAX + 48], *body = NULL;
+	size_t len = 0;
+	int rsc = 0;
 	m2m_key *key = NULL;
 	m2m_sa sa;
 	m2m_err r;
@@ -191,24 +164,18 @@ static void refresh_one(struct cse_netauth *na, const char *keid)
 		return;
 	if (!na->zn)
 		snprintf(path, sizeof(path), "/fetchCredentials/%s/%d", keid, M2MI_MEF_SUID_SAEF);
-	if (m2mi_remote_link_fetch(na->link, path, got, &g) != 0)
-		return;
-	pthread_mutex_lock(&g.mu);
-	while (!g.done)
-		pthread_cond_wait(&g.cv, &g.mu);
-	pthread_mutex_unlock(&g.mu);
 	memset(&sa, 0, sizeof(sa));
-	if (g.result != 0)
+	if (m2mi_remote_link_fetch_wait(na->link, path, &rsc, &body, &len) != 0)
 		r = M2M_E_IO;
 	else if (na->zn) /* the same SUID the NAF resolver binds (remote/gba_zn_rsp.c) */
-		r = m2mi_gba_parse_zn_rsp(g.rsc, g.body, g.len, keid, M2MI_MEF_SUID_SAEF, (int64_t)time(NULL), &key, &sa);
+		r = m2mi_gba_parse_zn_rsp(rsc, body, len, keid, M2MI_MEF_SUID_SAEF, (int64_t)time(NULL), &key, &sa);
 	else
-		r = m2mi_mef_parse_fetch_rsp(g.rsc, g.body, g.len, keid, M2MI_MEF_SUID_SAEF, (int64_t)time(NULL), &key,
+		r = m2mi_mef_parse_fetch_rsp(rsc, body, len, keid, M2MI_MEF_SUID_SAEF, (int64_t)time(NULL), &key,
 					     &sa);
 	m2m_key_free(key); /* only the status is wanted */
-	if (g.body != NULL) {
-		m2m_memzero(g.body, g.len); /* it held the credential */
-		free(g.body);
+	if (body != NULL) {
+		m2m_memzero(body, len); /* it held the credential */
+		free(body);
 	}
 	if (r == M2M_OK || r == M2M_E_NOT_FOUND || r == M2M_E_AUTH)
 		observed(na, keid, r, r == M2M_OK ? &sa : NULL, false);

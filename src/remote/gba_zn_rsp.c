@@ -61,10 +61,8 @@ m2m_err m2mi_gba_parse_zn_rsp(int rsc, const char *body, size_t len, const char 
 	const char *k, *eid, *bt;
 	json_int_t lifetime;
 	bool unauth = false;
-	uint8_t b[32];
-	size_t n = 0;
 	m2m_err r = M2M_E_PROTO;
-	m2m_id *id = NULL;
+
 
 	*key = NULL;
 	memset(sa, 0, sizeof(*sa));
@@ -85,35 +83,9 @@ m2m_err m2mi_gba_parse_zn_rsp(int rsc, const char *body, size_t len, const char 
 	/* exactly the B-TID asked for: a confused BSF must not bind another bootstrap's key */
 	if (strcmp(bt, btid) != 0 || lifetime < 1 || lifetime > ZN_LIFETIME_MAX)
 		goto out;
-	if (strlen(k) != 64 || m2m_hex_decode(k, 64, b, sizeof(b), &n) != M2M_OK || n != 32)
-		goto out;
-	if (m2m_id_parse(eid, strlen(eid), M2M_ID_AE_ID, &id) == M2M_OK)
-		sa->entity = M2M_ENTITY_AE;
-	else if (m2m_id_parse(eid, strlen(eid), M2M_ID_CSE_ID, &id) == M2M_OK)
-		sa->entity = M2M_ENTITY_CSE;
-	else
-		goto out;
-	if (strlen(eid) >= sizeof(sa->bound_id) || strlen(btid) + 3 >= sizeof(sa->credential_id))
-		goto out;
-	if ((r = m2m_key_new(b, 32, key)) != M2M_OK)
-		goto out;
-	sa->kind = M2M_SA_PSK;
-	snprintf(sa->bound_id, sizeof(sa->bound_id), "%s", eid);
-	snprintf(sa->credential_id, sizeof(sa->credential_id), "12-%s", btid);
-	sa->suid = suid;
-	sa->expiry = now + (int64_t)lifetime; /* never beyond the bootstrap (the BSF bounds it) */
-	sa->net_unauthorized = unauth;        /* the subscriber's network access (the HSS's) */
-	m2m_key_set_suid(*key, suid);
-	m2m_key_set_validity(*key, 0, sa->expiry);
-	if ((r = m2m_key_set_id(*key, btid)) != M2M_OK) {
-		m2m_key_free(*key);
-		*key = NULL;
-	}
+	/* never beyond the bootstrap (the BSF bounds lifetime); the HSS's network-access status */
+	r = m2mi_remote_bind_key(k, eid, btid, suid, now, (int64_t)lifetime, unauth, key, sa);
 out:
-	if (r != M2M_OK)
-		memset(sa, 0, sizeof(*sa));
-	m2m_memzero(b, sizeof(b));
-	m2m_id_free(id);
 	json_decref(root);
 	return r;
 }

@@ -41,6 +41,49 @@ int m2mi_remote_net_unauth(const json_t *o, bool *unauth)
 	return na != NULL && !json_is_boolean(na) ? -1 : 0;
 }
 
+m2m_err m2mi_remote_bind_key(const char *hexkey, const char *eid, const char *key_id, int suid, int64_t now,
+			     int64_t lifetime, bool unauth, m2m_key **key, m2m_sa *sa)
+{
+	uint8_t b[32];
+	size_t n = 0;
+	m2m_err r = M2M_E_PROTO;
+	m2m_id *id = NULL;
+
+	*key = NULL;
+	memset(sa, 0, sizeof(*sa));
+	if (strlen(hexkey) != 64 || m2m_hex_decode(hexkey, 64, b, sizeof(b), &n) != M2M_OK || n != 32)
+		goto out;
+	/* The Enrolee-ID: an AE-ID or a CSE-ID (docs/procedures/mef.md, enrolee add --enrolee-id). */
+	if (m2m_id_parse(eid, strlen(eid), M2M_ID_AE_ID, &id) == M2M_OK)
+		sa->entity = M2M_ENTITY_AE;
+	else if (m2m_id_parse(eid, strlen(eid), M2M_ID_CSE_ID, &id) == M2M_OK)
+		sa->entity = M2M_ENTITY_CSE;
+	else
+		goto out;
+	if (strlen(eid) >= sizeof(sa->bound_id) || strlen(key_id) + 3 >= sizeof(sa->credential_id))
+		goto out;
+	if ((r = m2m_key_new(b, 32, key)) != M2M_OK)
+		goto out;
+	sa->kind = M2M_SA_PSK;
+	snprintf(sa->bound_id, sizeof(sa->bound_id), "%s", eid);
+	snprintf(sa->credential_id, sizeof(sa->credential_id), "12-%s", key_id);
+	sa->suid = suid;
+	sa->expiry = now + lifetime;
+	sa->net_unauthorized = unauth; /* the node's network access (the MEF's / the HSS's) */
+	m2m_key_set_suid(*key, suid);
+	m2m_key_set_validity(*key, 0, sa->expiry);
+	if ((r = m2m_key_set_id(*key, key_id)) != M2M_OK) {
+		m2m_key_free(*key);
+		*key = NULL;
+	}
+out:
+	if (r != M2M_OK)
+		memset(sa, 0, sizeof(*sa));
+	m2m_memzero(b, sizeof(b));
+	m2m_id_free(id);
+	return r;
+}
+
 m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const char *keid, int suid, int64_t now,
 				 m2m_key **key, m2m_sa *sa)
 {
@@ -48,10 +91,8 @@ m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const ch
 	bool unauth = false;
 	const char *cred, *eid, *kid;
 	json_int_t lifetime, rs;
-	uint8_t b[32];
-	size_t n = 0;
 	m2m_err r = M2M_E_PROTO;
-	m2m_id *id = NULL;
+
 
 	*key = NULL;
 	memset(sa, 0, sizeof(*sa));
@@ -75,36 +116,8 @@ m2m_err m2mi_mef_parse_fetch_rsp(int rsc, const char *body, size_t len, const ch
 	 * bind a key of another KeID or usage to this identity. */
 	if (strcmp(kid, keid) != 0 || rs != suid || lifetime < 1 || lifetime > 10ll * 365 * 86400)
 		goto out;
-	if (strlen(cred) != 64 || m2m_hex_decode(cred, 64, b, sizeof(b), &n) != M2M_OK || n != 32)
-		goto out;
-	/* The Enrolee-ID: an AE-ID or a CSE-ID (docs/procedures/mef.md, enrolee add --enrolee-id). */
-	if (m2m_id_parse(eid, strlen(eid), M2M_ID_AE_ID, &id) == M2M_OK)
-		sa->entity = M2M_ENTITY_AE;
-	else if (m2m_id_parse(eid, strlen(eid), M2M_ID_CSE_ID, &id) == M2M_OK)
-		sa->entity = M2M_ENTITY_CSE;
-	else
-		goto out;
-	if (strlen(eid) >= sizeof(sa->bound_id) || strlen(keid) + 3 >= sizeof(sa->credential_id))
-		goto out;
-	if ((r = m2m_key_new(b, 32, key)) != M2M_OK)
-		goto out;
-	sa->kind = M2M_SA_PSK;
-	snprintf(sa->bound_id, sizeof(sa->bound_id), "%s", eid);
-	snprintf(sa->credential_id, sizeof(sa->credential_id), "12-%s", keid);
-	sa->suid = suid;
-	sa->expiry = now + (int64_t)lifetime;
-	sa->net_unauthorized = unauth;
-	m2m_key_set_suid(*key, suid);
-	m2m_key_set_validity(*key, 0, sa->expiry);
-	if ((r = m2m_key_set_id(*key, keid)) != M2M_OK) {
-		m2m_key_free(*key);
-		*key = NULL;
-	}
+	r = m2mi_remote_bind_key(cred, eid, keid, suid, now, (int64_t)lifetime, unauth, key, sa);
 out:
-	if (r != M2M_OK)
-		memset(sa, 0, sizeof(*sa));
-	m2m_memzero(b, sizeof(b));
-	m2m_id_free(id);
 	json_decref(root); /* the credential string is in it: jansson frees without wiping, kept short-lived */
 	return r;
 }

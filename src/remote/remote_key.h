@@ -126,6 +126,13 @@ m2m_err m2mi_remote_rsc_error(int rsc);
 struct json_t;
 int m2mi_remote_net_unauth(const struct json_t *o, bool *unauth);
 
+/* The one binding of a key handed out by the MEF (fetchCredentials) or the BSF (Zn): hexkey (64
+ * hex digits) becomes *key (id key_id, suid, valid until now + lifetime) and *sa a PSK association
+ * bound to the Enrolee-ID eid (AE-ID or CSE-ID) with Credential-ID "12-<key_id>" (mef_fetch_rsp.c).
+ * M2M_E_PROTO for anything malformed; *key NULL and *sa zeroed unless M2M_OK. */
+m2m_err m2mi_remote_bind_key(const char *hexkey, const char *eid, const char *key_id, int suid, int64_t now,
+			     int64_t lifetime, bool unauth, m2m_key **key, m2m_sa *sa);
+
 /* "/fetchCredentials/<KeID>/<suid>" (mef_fetch_rsp.c). */
 int m2mi_mef_fetch_path(const m2m_id *id, int suid, char *buf, size_t cap);
 /* A fetchCredentials answer (mef_fetch_rsp.c). rsc 2000 with a well-formed sec:fetchCredRsp for

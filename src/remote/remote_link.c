@@ -335,6 +335,57 @@ int m2mi_remote_link_fetch(void *fctx, const char *path, m2mi_remote_rsp_fn done
 	return submit(l, j, done, arg);
 }
 
+/* m2mi_remote_link_fetch_wait: the answer, handed from the link's thread to the waiting one */
+struct fetch_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	int result, rsc;
+	char *body;
+	size_t len;
+};
+
+static void fetch_woken(void *arg, int result, int status, int rsc, const char *body, size_t len)
+{
+	struct fetch_wait *w = arg;
+
+	(void)status;
+	pthread_mutex_lock(&w->mu);
+	w->result = result;
+	w->rsc = rsc;
+	if (result == 0 && body != NULL && (w->body = malloc(len + 1)) != NULL) {
+		memcpy(w->body, body, len);
+		w->body[len] = '\0';
+		w->len = len;
+	}
+	w->done = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int m2mi_remote_link_fetch_wait(m2mi_remote_link *l, const char *path, int *rsc, char **body, size_t *len)
+{
+	struct fetch_wait w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, -1, 0, NULL, 0};
+
+	*rsc = 0;
+	*body = NULL;
+	*len = 0;
+	if (m2mi_remote_link_fetch(l, path, fetch_woken, &w) != 0)
+		return -1;
+	pthread_mutex_lock(&w.mu);
+	while (!w.done) /* bounded: the link answers every job by its deadline */
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	if (w.result != 0) {
+		free(w.body);
+		return -1;
+	}
+	*rsc = w.rsc;
+	*body = w.body;
+	*len = w.len;
+	return 0;
+}
+
 int m2mi_remote_link_notify(m2mi_remote_link *l, const char *url, const char *rqi, const char *body,
 			    m2mi_remote_rsp_fn done, void *arg)
 {

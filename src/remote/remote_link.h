@@ -36,6 +36,10 @@ void m2mi_remote_link_free(m2mi_remote_link *l);
 /* RETRIEVE <url><path>; thread-safe; 0 when queued (done exactly once, on the link's thread or
  * in m2mi_remote_link_free), -1 when refused (stopping, or max_jobs reached; done not called). */
 int m2mi_remote_link_fetch(void *link, const char *path, m2mi_remote_rsp_fn done, void *arg);
+/* The same, waited for: for a service's own background threads (a refresh), NEVER an event loop.
+ * 0 with the answer's RSC and Content (*body heap, NUL-terminated, NULL = none: the caller wipes
+ * and frees it), -1 when not sent or not answered (connection, deadline). */
+int m2mi_remote_link_fetch_wait(m2mi_remote_link *l, const char *path, int *rsc, char **body, size_t *len);
 /* NOTIFY the absolute https:// url (not under cfg->url: a DAS's dap entry) with X-M2M-RI rqi and
  * the JSON body; done as for fetch (the answer's Content in body). Same bound, same deadline. */
 int m2mi_remote_link_notify(m2mi_remote_link *l, const char *url, const char *rqi, const char *body,
