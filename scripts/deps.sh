@@ -32,6 +32,8 @@ PACKAGES=(
   libjose-dev
   # independent peers for the tests: a JOSE implementation and a CBOR codec that are not ours
   python3-jwcrypto python3-cbor2
+  # the MEF operator console is tested in a real headless browser over WebDriver (test_64_console.py)
+  chromium chromium-driver
 )
 
 missing=()

@@ -1,0 +1,351 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The MEF's operator console (issue 13 "Operator console", docs/procedures/console.md).
+
+A real `m2msec mef` with admin-listen, a real `m2msec cse` as its Enrolment Target, and headless
+Chromium driven through chromedriver's WebDriver API (plain HTTP, no client library):
+
+ - authentication is mutual TLS: no client certificate, a certificate of another CA (both a TLS
+   refusal) and a certificate of this CA with another identity (403, no data) are refused;
+ - the browser loads the pages, searches, opens an enrolee, revokes it with the form, and the
+   revocation takes effect at the CSE: the device's next TLS-PSK handshake with its KeID is
+   refused (mef-cache-seconds = 0); a screenshot PNG is written and its path printed;
+ - a POST without the CSRF token, from another origin or with no origin is 403 and changes
+   nothing; a GET never changes state (405); attacker-chosen text is escaped; no key is rendered.
+
+Headless Chromium on Linux takes client certificates only from an NSS database plus the
+AutoSelectCertificateForUrls policy, which it reads from /etc/chromium/policies (root only) and
+which needs certutil/pk12util (libnss3-tools, not installed here). The browser therefore talks TLS
+to a small relay in this test that presents the admin certificate on its behalf; the relay adds
+nothing else (bytes are copied both ways), so every page, form, header and token the browser sees
+is the MEF's. The certificate checks themselves are proven with direct TLS clients below.
+"""
+import base64
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from cse_harness import SP, Cse, free_port, wait_port
+
+MEF_FQDN = "mef." + SP
+ADMIN = "admin." + SP
+AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
+XSS = "<script>alert(1)</script>"
+
+
+class Relay:
+    """TLS in (any certificate; the browser is told to accept it), TLS out with a client
+    certificate to the console; bytes copied both ways."""
+
+    def __init__(self, c, target_port, crt, key):
+        self.port, self.target = free_port(), target_port
+        self.sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.sctx.load_cert_chain(*c.issue("relay", "relay." + SP))
+        self.cctx = ssl.create_default_context(cafile=c.path("ca/ca.crt"))
+        self.cctx.load_cert_chain(crt, key)
+        self.sock = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                s, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+
+    def _serve(self, s):
+        try:
+            a = self.sctx.wrap_socket(s, server_side=True)
+            b = self.cctx.wrap_socket(socket.create_connection(("127.0.0.1", self.target)),
+                                      server_hostname=MEF_FQDN)
+        except (OSError, ssl.SSLError):
+            s.close()
+            return
+        threading.Thread(target=self._pump, args=(b, a), daemon=True).start()
+        self._pump(a, b)
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while True:
+                d = src.recv(65536)
+                if not d:
+                    break
+                dst.sendall(d)
+        except (OSError, ssl.SSLError):
+            pass
+        for x in (src, dst):
+            try:
+                x.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.sock.close()
+
+
+def https(port, crt, key, method, path, body=None, headers=None, ca=None):
+    """One request to the console with a client certificate; (status, headers, body text)."""
+    ctx = ssl.create_default_context(cafile=ca)
+    if crt:
+        ctx.load_cert_chain(crt, key)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        with ctx.wrap_socket(s, server_hostname=MEF_FQDN) as t:
+            h = {"Host": "127.0.0.1:%d" % port, "Connection": "close"}
+            h.update(headers or {})
+            data = body.encode() if body is not None else b""
+            if body is not None:
+                h["Content-Type"] = "application/x-www-form-urlencoded"
+                h["Content-Length"] = str(len(data))
+            t.sendall(("%s %s HTTP/1.1\r\n%s\r\n\r\n" % (
+                method, path, "\r\n".join("%s: %s" % kv for kv in h.items()))).encode() + data)
+            buf = b""
+            while True:
+                try:
+                    d = t.recv(65536)
+                except ssl.SSLError:
+                    break
+                if not d:
+                    break
+                buf += d
+    if not buf:
+        return 0, {}, ""  # closed without an answer (a TLS 1.3 refusal surfaces on the first read)
+    head, _, text = buf.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    hdrs = {k.lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:])}
+    return int(lines[0].split()[1]), hdrs, text.decode()
+
+
+class WebDriver:
+    """The W3C WebDriver protocol over plain HTTP to chromedriver."""
+
+    def __init__(self, tmp):
+        self.port = free_port()
+        self.proc = subprocess.Popen(["/usr/bin/chromedriver", "--port=%d" % self.port],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port, self.proc)
+        caps = {"capabilities": {"alwaysMatch": {"acceptInsecureCerts": True, "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium", "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,900",
+                "--user-data-dir=%s" % os.path.join(tmp, "chromium-profile")]}}}}
+        self.sid = self.call("POST", "/session", caps)["sessionId"]
+
+    def call(self, method, path, body=None):
+        if path != "/session":
+            path = "/session/%s%s" % (self.sid, path)
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return json.loads(r.read())["value"]
+
+    def go(self, url):
+        self.call("POST", "/url", {"url": url})
+
+    def find(self, css):
+        el = self.call("POST", "/element", {"using": "css selector", "value": css})
+        return next(iter(el.values()))
+
+    def text(self, css):
+        return self.call("GET", "/element/%s/text" % self.find(css))
+
+    def click(self, css):
+        self.call("POST", "/element/%s/click" % self.find(css), {})
+
+    def type(self, css, s):
+        self.call("POST", "/element/%s/value" % self.find(css), {"text": s})
+
+    def source(self):
+        return self.call("GET", "/source")
+
+    def screenshot(self, path):
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(self.call("GET", "/screenshot")))
+
+    def close(self):
+        try:
+            self.call("DELETE", "")
+        finally:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+def mef_ini_cse(c, mef_port):
+    crt, key = c.issue("cse-to-mef", "id-in." + SP)
+    return ("mef-url = https://127.0.0.1:%d\nmef-name = %s\nmef-ca = %s\nmef-cert = %s\nmef-key = %s\n"
+            "mef-cache-seconds = 0\n") % (mef_port, MEF_FQDN, c.path("ca/ca.crt"), crt, key)
+
+
+@pytest.fixture(scope="module")
+def env(m2msec_bin, tmp_path_factory):
+    c = Cse(m2msec_bin, tmp_path_factory.mktemp("console"))
+    c.setup_pki()
+    c.add_psk("kpsa-admin@" + SP, "CAdmin")
+    crt, key = c.issue("mef", MEF_FQDN)
+    c.issue("admin", ADMIN)
+    c.issue("intruder", "intruder." + SP)
+    # the same identity from another CA
+    c.m2m("ca", "init", "--dir", c.path("ca2"), "--name", "other CA", "--permit", SP)
+    c.m2m("ca", "issue", "--dir", c.path("ca2"), "--san", ADMIN, "--out", c.path("admin2"))
+    port, admin_port = free_port(), free_port()
+    ini = c.path("mef.ini")
+    with open(ini, "w") as f:
+        f.write("[mef]\nmef-fqdn = %s\nsp-id = %s\nhttps-listen = 127.0.0.1:%d\nstore = %s\ncert = %s\n"
+                "key = %s\ntrust-anchors = %s\nca-dir = %s\nlog-file = %s\nthreads = 1\n"
+                "admin-listen = 127.0.0.1:%d\nadmin-ca = %s\nadmin-identity = %s\n" % (
+                    MEF_FQDN, SP, port, c.path("mef.db"), crt, key, c.path("ca/ca.crt"), c.path("ca"),
+                    c.path("mef.log"), admin_port, c.path("ca/ca.crt"), ADMIN))
+    kpm_hex = secrets.token_hex(32)
+    kpm = c.path("kpm.hex")
+    with open(kpm, "w") as f:
+        f.write(kpm_hex)
+    os.chmod(kpm, 0o600)
+    for name, extra in (("dev1", ()), ("dev2", ()), ("xss", ("--allow", XSS + "*"))):
+        c.m2m("mef", "enrolee", "add", "--config", ini, "--kpm-id", "%s@%s" % (name, MEF_FQDN), "--kpm-file", kpm,
+              "--enrolee-id", "C" + name, "--target", "//%s/id-in" % SP, *extra)
+    p = subprocess.Popen([m2msec_bin, "mef", "--config", ini], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_port(port, p)
+        wait_port(admin_port, p)
+        out = c.path("enrol")
+        c.m2m("enrol", "--mef", "127.0.0.1:%d" % port, "--mef-ca", c.path("ca/ca.crt"), "--kpm-id",
+              "dev1@" + MEF_FQDN, "--kpm-file", kpm, "--out", out)
+        kid = open(os.path.join(out, "keid")).read().strip()
+        tkey = open(os.path.join(out, "target.psk")).read().strip()
+        c.start(mef_ini_cse(c, port))
+        yield dict(c=c, ini=ini, admin_port=admin_port, kid=kid, tkey=tkey, kpm_hex=kpm_hex)
+    finally:
+        c.stop()
+        p.terminate()
+        p.wait(timeout=20)
+
+
+def admin(env, method, path, **kw):
+    c = env["c"]
+    return https(env["admin_port"], c.path("admin.crt"), c.path("admin.key"), method, path,
+                 ca=c.path("ca/ca.crt"), **kw)
+
+
+def state(env, kpm_id):
+    r = env["c"].m2m("mef", "enrolee", "show", "--config", env["ini"], "--kpm-id", kpm_id, "--json")
+    return json.loads(r.stdout)["state"]
+
+
+def csrf_of(env, kpm_id):
+    _, _, page = admin(env, "GET", "/console/enrolee?id=" + urllib.parse.quote(kpm_id))
+    return re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+
+
+def test_no_cert_or_other_ca_is_a_tls_refusal(env):
+    c = env["c"]
+    for crt, key in ((None, None), (c.path("admin2.crt"), c.path("admin2.key"))):
+        try:
+            status = https(env["admin_port"], crt, key, "GET", "/console", ca=c.path("ca/ca.crt"))[0]
+        except (ssl.SSLError, OSError):
+            status = 0
+        assert status == 0, "answered %d" % status
+
+
+def test_other_identity_is_403_without_data(env):
+    c = env["c"]
+    for path in ("/console", "/console/enrolee?id=dev1%40" + MEF_FQDN, "/console/audit", "/console/nope"):
+        status, _, body = https(env["admin_port"], c.path("intruder.crt"), c.path("intruder.key"), "GET", path,
+                                ca=c.path("ca/ca.crt"))
+        assert status == 403 and "dev1" not in body and "enrol" not in body.lower()
+
+
+def test_headers_csp_no_script(env):
+    status, h, body = admin(env, "GET", "/console")
+    assert status == 200
+    csp = h["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+    assert h["x-frame-options"] == "DENY" and h["cache-control"] == "no-store"
+    assert "<script" not in body.lower() and "http://" not in body.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_xss_escaped(env):
+    status, _, body = admin(env, "GET", "/console?q=" + urllib.parse.quote(XSS))
+    assert status == 200 and XSS not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    status, _, body = admin(env, "GET", "/console/enrolee?id=" + urllib.parse.quote("xss@" + MEF_FQDN))
+    assert status == 200 and XSS not in body and "&lt;script&gt;alert(1)&lt;/script&gt;*" in body
+
+
+def test_get_never_changes_state(env):
+    kpm_id = "dev2@" + MEF_FQDN
+    tok = csrf_of(env, kpm_id)
+    status, _, _ = admin(env, "GET", "/console/revoke?id=%s&csrf=%s" % (urllib.parse.quote(kpm_id), tok))
+    assert status == 405
+    assert state(env, kpm_id) == "active"
+
+
+def test_csrf_and_origin_required(env):
+    kpm_id = "dev2@" + MEF_FQDN
+    tok = csrf_of(env, kpm_id)
+    origin = {"Origin": "https://127.0.0.1:%d" % env["admin_port"]}
+    form = "id=" + urllib.parse.quote(kpm_id)
+    # no token, a wrong token, another origin, no origin at all: 403, nothing changes
+    assert admin(env, "POST", "/console/revoke", body=form, headers=origin)[0] == 403
+    assert admin(env, "POST", "/console/revoke", body=form + "&csrf=" + "0" * 64, headers=origin)[0] == 403
+    assert admin(env, "POST", "/console/revoke", body=form + "&csrf=" + tok,
+                 headers={"Origin": "https://evil.example"})[0] == 403
+    assert admin(env, "POST", "/console/revoke", body=form + "&csrf=" + tok)[0] == 403
+    assert state(env, kpm_id) == "active"
+    # a malformed rotation is refused and keeps the Kpm
+    status, _, _ = admin(env, "POST", "/console/rotate", body=form + "&csrf=" + tok + "&kpm=abc", headers=origin)
+    assert status == 400 and state(env, kpm_id) == "active"
+
+
+@pytest.mark.skipif(not (os.access("/usr/bin/chromium", os.X_OK) and os.access("/usr/bin/chromedriver", os.X_OK)),
+                    reason="chromium and chromium-driver are installed by scripts/deps.sh")
+def test_browser_search_revoke_takes_effect_at_cse(env, tmp_path):
+    c, kid, tkey = env["c"], env["kid"], env["tkey"]
+    # before: the device's KeID opens a session at the CSE (fetched from the MEF)
+    r = c.psk("POST", "/cse-in", "Cdev1", kid, AE_BODY % "dev1ae", ty=2, key=tkey)
+    assert r is not None and r.rsc == 2001, r
+    relay = Relay(c, env["admin_port"], c.path("admin.crt"), c.path("admin.key"))
+    wd = WebDriver(str(tmp_path))
+    base = "https://127.0.0.1:%d" % relay.port
+    try:
+        wd.go(base + "/console")
+        assert "dev1@" + MEF_FQDN in wd.text("#enrolees")
+        wd.type("#q", "dev1")
+        wd.click("#search")
+        assert wd.text("#count").startswith("1 matching")
+        wd.click("#enrolees a")
+        assert wd.text("#state") == "active"
+        assert kid in wd.text("#keys")
+        wd.click("#revoke")
+        assert wd.text("#result") == "Revoke done"
+        wd.click("#back")
+        assert wd.text("#state") == "revoked"
+        shot = str(tmp_path / "console-revoked.png")
+        wd.screenshot(shot)
+        print("console screenshot: %s" % shot)
+        assert open(shot, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+        page = wd.source()
+        assert env["kpm_hex"] not in page and tkey.lower() not in page.lower()
+        wd.go(base + "/console/audit")
+        assert "console-revoke" in wd.text("#audit") and ADMIN in wd.text("#audit")
+        for path, css in (("/console/crl", "#crl"), ("/console/chart", "#per-day")):
+            wd.go(base + path)
+            assert wd.text(css)
+        wd.screenshot(str(tmp_path / "console-chart.png"))
+    finally:
+        wd.close()
+        relay.close()
+    assert state(env, "dev1@" + MEF_FQDN) == "revoked"
+    # after: the next handshake with that KeID is refused (mef-cache-seconds = 0: the CSE asks
+    # the MEF, which no longer knows the KeID: the revocation deleted every key of the enrolee)
+    rc, out = c.psk_raw(b"GET /cse-in HTTP/1.1\r\n\r\n", kid, key=tkey)
+    assert rc != 0 and b"HTTP/1.1" not in out
