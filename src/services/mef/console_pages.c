@@ -15,6 +15,7 @@
 #include "m2msec/hex.h"
 #include "m2msec/mem.h"
 #include "services/mef/console_int.h"
+#include "store/mefstore_keys.h"
 
 #define PAGE_ROWS 50
 #define QMAX 256
@@ -157,10 +158,37 @@ static void action_form(m2mi_html *h, const m2mi_console_req *r, const char *id,
 	m2mi_html_raw(h, "</form>\n");
 }
 
+struct key_walk {
+	m2mi_html *h;
+	int64_t now;
+	size_t n;
+};
+
+/* One key: identifiers and dates only (the store never hands out its bytes here). */
+static m2m_err key_row(const m2mi_mef_key_info *k, void *arg)
+{
+	struct key_walk *w = arg;
+	m2mi_html *h = w->h;
+
+	w->n++;
+	m2mi_html_raw(h, k->is_ke ? "<tr><td>Ke (MEF Client Registration)</td><td>" : "<tr><td>Key Registration</td><td>");
+	m2mi_html_esc(h, k->id);
+	if (k->suid != 0)
+		m2mi_html_fmt(h, "</td><td>%d</td><td>", k->suid);
+	else
+		m2mi_html_raw(h, "</td><td>-</td><td>");
+	when(h, k->created_at);
+	m2mi_html_raw(h, "</td><td>");
+	when(h, k->expiry);
+	m2mi_html_fmt(h, "</td><td>%s</td></tr>\n", k->expiry <= w->now ? "expired" : "active");
+	return M2M_OK;
+}
+
 int m2mi_console_detail(m2m_mef_console *c, const m2mi_console_req *r, m2mi_html *h)
 {
 	char id[QMAX], targets[M2M_MEF_MAX_TARGETS * 130] = "";
 	m2m_mef_enrolee *e = NULL;
+	struct key_walk kw;
 	const char *st;
 	m2m_err er;
 
@@ -192,11 +220,17 @@ int m2mi_console_detail(m2m_mef_console *c, const m2mi_console_req *r, m2mi_html
 	row(h, "Enrolment Targets", targets);
 	row(h, "Further Enrolee-IDs allowed", e->allowed);
 	row(h, "Group", e->group_id);
-	m2mi_html_raw(h, "</table>\n<h2>Keys</h2><table id=\"keys\"><tr><th>Key</th><th>Identifier</th><th>State</th></tr>");
-	m2mi_html_raw(h, "<tr><td>Ke (current registration)</td><td>");
-	m2mi_html_esc(h, e->keid != NULL ? e->keid : "none");
-	m2mi_html_fmt(h, "</td><td>%s</td></tr></table>\n",
-		      e->keid == NULL ? "-" : strcmp(st, "active") == 0 ? "active" : st);
+	m2mi_html_raw(h, "</table>\n<h2>Keys</h2><table id=\"keys\"><tr><th>Key</th><th>Identifier</th><th>SUID</th>"
+			 "<th>Created</th><th>Expires</th><th>State</th></tr>\n");
+	kw = (struct key_walk){.h = h, .now = r->now};
+	if (m2mi_mefstore_keys_list(c->st, e->client_id, key_row, &kw) != M2M_OK) {
+		m2m_mef_enrolee_free(e);
+		m2mi_html_raw(h, "</table><p>The store could not be read.</p>");
+		return 500;
+	}
+	if (kw.n == 0)
+		m2mi_html_raw(h, "<tr><td colspan=\"6\">none</td></tr>");
+	m2mi_html_raw(h, "</table>\n");
 	if (e->state != M2M_CRED_STATE_REVOKED) {
 		action_form(h, r, e->client_id, false);
 		if (e->flavour == M2M_MEF_FLAVOUR_KPM && strcmp(st, "active") == 0)
