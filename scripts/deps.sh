@@ -32,8 +32,9 @@ PACKAGES=(
   libjose-dev
   # independent peers for the tests: a JOSE implementation and a CBOR codec that are not ours
   python3-jwcrypto python3-cbor2
-  # the MEF operator console is tested in a real headless browser over WebDriver (test_64_console.py)
-  chromium chromium-driver
+  # the MEF operator console is tested in a real headless browser over WebDriver (test_64_console.py);
+  # the admin client certificate goes into the browser's NSS database with libnss3's PKCS#12 import
+  chromium chromium-driver libnss3
 )
 
 missing=()

@@ -12,12 +12,11 @@ Chromium driven through chromedriver's WebDriver API (plain HTTP, no client libr
  - a POST without the CSRF token, from another origin or with no origin is 403 and changes
    nothing; a GET never changes state (405); attacker-chosen text is escaped; no key is rendered.
 
-Headless Chromium on Linux takes client certificates only from an NSS database plus the
-AutoSelectCertificateForUrls policy, which it reads from /etc/chromium/policies (root only) and
-which needs certutil/pk12util (libnss3-tools, not installed here). The browser therefore talks TLS
-to a small relay in this test that presents the admin certificate on its behalf; the relay adds
-nothing else (bytes are copied both ways), so every page, form, header and token the browser sees
-is the MEF's. The certificate checks themselves are proven with direct TLS clients below.
+The browser presents the admin client certificate itself: it is imported (PKCS#12) into an NSS
+database under a temporary HOME (Chromium on Linux reads ~/.pki/nssdb) with NSS's own PKCS#12
+decoder through ctypes (libnss3/libsmime3, Chromium's dependencies; certutil and pk12util are not
+needed), and the profile preference auto_select_certificate (the content setting behind the
+AutoSelectCertificateForUrls policy) lets headless Chromium pick it for the console's origin.
 """
 import base64
 import json
@@ -28,8 +27,9 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
+import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -43,56 +43,60 @@ AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
 XSS = "<script>alert(1)</script>"
 
 
-class Relay:
-    """TLS in (any certificate; the browser is told to accept it), TLS out with a client
-    certificate to the console; bytes copied both ways."""
+# NSS's PKCS#12 import (what pk12util does), run in a child process so NSS state never lingers.
+NSS_IMPORT = r"""
+import ctypes, sys
+nss, smime = ctypes.CDLL("libnss3.so"), ctypes.CDLL("libsmime3.so")
+class Item(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("data", ctypes.c_void_p), ("len", ctypes.c_uint)]
+P = ctypes.c_void_p
+assert nss.NSS_InitReadWrite(b"sql:" + sys.argv[1].encode()) == 0
+nss.PK11_GetInternalKeySlot.restype = P
+slot = P(nss.PK11_GetInternalKeySlot())
+nss.PK11_NeedUserInit.argtypes = [P]
+nss.PK11_InitPin.argtypes = [P, ctypes.c_char_p, ctypes.c_char_p]
+if nss.PK11_NeedUserInit(slot):
+    assert nss.PK11_InitPin(slot, None, b"") == 0
+pw = sys.argv[3].encode("utf-16-be") + b"\0\0"
+pwbuf = ctypes.create_string_buffer(pw, len(pw))
+item = Item(0, ctypes.cast(pwbuf, P), len(pw))
+smime.SEC_PKCS12DecoderStart.restype = P
+smime.SEC_PKCS12DecoderStart.argtypes = [ctypes.POINTER(Item), P, P, P, P, P, P, P]
+dcx = P(smime.SEC_PKCS12DecoderStart(ctypes.byref(item), slot, None, None, None, None, None, None))
+assert dcx.value
+data = open(sys.argv[2], "rb").read()
+buf = ctypes.create_string_buffer(data, len(data))
+smime.SEC_PKCS12DecoderUpdate.argtypes = [P, P, ctypes.c_ulong]
+assert smime.SEC_PKCS12DecoderUpdate(dcx, buf, len(data)) == 0
+smime.SEC_PKCS12DecoderVerify.argtypes = [P]
+assert smime.SEC_PKCS12DecoderVerify(dcx) == 0
+CB = ctypes.CFUNCTYPE(P, P, ctypes.POINTER(ctypes.c_int), P)
+keep = CB(lambda old, cancel, wincx: None)
+smime.SEC_PKCS12DecoderValidateBags.argtypes = [P, CB]
+assert smime.SEC_PKCS12DecoderValidateBags(dcx, keep) == 0
+smime.SEC_PKCS12DecoderImportBags.argtypes = [P]
+assert smime.SEC_PKCS12DecoderImportBags(dcx) == 0
+smime.SEC_PKCS12DecoderFinish.argtypes = [P]
+smime.SEC_PKCS12DecoderFinish(dcx)
+nss.PK11_FreeSlot.argtypes = [P]
+nss.PK11_FreeSlot(slot)
+nss.NSS_Shutdown()
+"""
 
-    def __init__(self, c, target_port, crt, key):
-        self.port, self.target = free_port(), target_port
-        self.sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.sctx.load_cert_chain(*c.issue("relay", "relay." + SP))
-        self.cctx = ssl.create_default_context(cafile=c.path("ca/ca.crt"))
-        self.cctx.load_cert_chain(crt, key)
-        self.sock = socket.create_server(("127.0.0.1", self.port))
-        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _accept(self):
-        while True:
-            try:
-                s, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
-
-    def _serve(self, s):
-        try:
-            a = self.sctx.wrap_socket(s, server_side=True)
-            b = self.cctx.wrap_socket(socket.create_connection(("127.0.0.1", self.target)),
-                                      server_hostname=MEF_FQDN)
-        except (OSError, ssl.SSLError):
-            s.close()
-            return
-        threading.Thread(target=self._pump, args=(b, a), daemon=True).start()
-        self._pump(a, b)
-
-    @staticmethod
-    def _pump(src, dst):
-        try:
-            while True:
-                d = src.recv(65536)
-                if not d:
-                    break
-                dst.sendall(d)
-        except (OSError, ssl.SSLError):
-            pass
-        for x in (src, dst):
-            try:
-                x.close()
-            except OSError:
-                pass
-
-    def close(self):
-        self.sock.close()
+def browser_home(c, tmp, stem):
+    """A HOME whose ~/.pki/nssdb holds the certificate and key of stem (Chromium's store on Linux)."""
+    os.makedirs(tmp, exist_ok=True)
+    home = os.path.join(tmp, "home")
+    db = os.path.join(home, ".pki", "nssdb")
+    os.makedirs(db)
+    p12 = os.path.join(tmp, stem + ".p12")
+    subprocess.run(["openssl", "pkcs12", "-export", "-in", c.path(stem + ".crt"), "-inkey", c.path(stem + ".key"),
+                    "-name", stem, "-passout", "pass:console", "-out", p12], check=True, capture_output=True)
+    r = subprocess.run([sys.executable, "-c", NSS_IMPORT, db, p12, "console"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    return home
 
 
 def https(port, crt, key, method, path, body=None, headers=None, ca=None):
@@ -130,13 +134,19 @@ def https(port, crt, key, method, path, body=None, headers=None, ca=None):
 class WebDriver:
     """The W3C WebDriver protocol over plain HTTP to chromedriver."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, home, origin):
         self.port = free_port()
         self.proc = subprocess.Popen(["/usr/bin/chromedriver", "--port=%d" % self.port],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     env=dict(os.environ, HOME=home), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
+        # the content setting of the AutoSelectCertificateForUrls policy: present the (only)
+        # matching certificate to origin without asking; the MEF's certificate is from the test
+        # CA, which the browser does not know (acceptInsecureCerts)
+        prefs = {"profile": {"content_settings": {"exceptions": {"auto_select_certificate": {
+            "%s,*" % origin: {"setting": {"filters": [{}]}}}}}}}
         caps = {"capabilities": {"alwaysMatch": {"acceptInsecureCerts": True, "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium", "args": [
+            "binary": "/usr/bin/chromium", "prefs": prefs, "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,900",
                 "--user-data-dir=%s" % os.path.join(tmp, "chromium-profile")]}}}}
         self.sid = self.call("POST", "/session", caps)["sessionId"]
@@ -147,8 +157,11 @@ class WebDriver:
         req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), method=method,
                                      data=json.dumps(body).encode() if body is not None else None,
                                      headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return json.loads(r.read())["value"]
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return json.loads(r.read())["value"]
+        except urllib.error.HTTPError as e:
+            raise AssertionError("WebDriver %s %s: %s" % (method, path, e.read()[:500])) from None
 
     def go(self, url):
         self.call("POST", "/url", {"url": url})
@@ -160,8 +173,15 @@ class WebDriver:
     def text(self, css):
         return self.call("GET", "/element/%s/text" % self.find(css))
 
-    def click(self, css):
+    def click(self, css, to=None):
+        """Click; with to, wait until the page that follows is at a URL containing it (a form or
+        link navigates; elements of the old page would be stale). Not a timing assertion: the
+        deadline only bounds a hang."""
         self.call("POST", "/element/%s/click" % self.find(css), {})
+        end = time.monotonic() + 60
+        while to is not None and to not in self.call("GET", "/url"):
+            assert time.monotonic() < end, "no navigation to %s" % to
+            time.sleep(0.05)
 
     def type(self, css, s):
         self.call("POST", "/element/%s/value" % self.find(css), {"text": s})
@@ -313,21 +333,20 @@ def test_browser_search_revoke_takes_effect_at_cse(env, tmp_path):
     # before: the device's KeID opens a session at the CSE (fetched from the MEF)
     r = c.psk("POST", "/cse-in", "Cdev1", kid, AE_BODY % "dev1ae", ty=2, key=tkey)
     assert r is not None and r.rsc == 2001, r
-    relay = Relay(c, env["admin_port"], c.path("admin.crt"), c.path("admin.key"))
-    wd = WebDriver(str(tmp_path))
-    base = "https://127.0.0.1:%d" % relay.port
+    base = "https://127.0.0.1:%d" % env["admin_port"]
+    wd = WebDriver(str(tmp_path), browser_home(c, str(tmp_path), "admin"), base)
     try:
         wd.go(base + "/console")
         assert "dev1@" + MEF_FQDN in wd.text("#enrolees")
         wd.type("#q", "dev1")
-        wd.click("#search")
+        wd.click("#search", to="q=dev1")
         assert wd.text("#count").startswith("1 matching")
-        wd.click("#enrolees a")
+        wd.click("#enrolees a", to="/console/enrolee")
         assert wd.text("#state") == "active"
         assert kid in wd.text("#keys")
-        wd.click("#revoke")
+        wd.click("#revoke", to="/console/revoke")
         assert wd.text("#result") == "Revoke done"
-        wd.click("#back")
+        wd.click("#back", to="/console/enrolee")
         assert wd.text("#state") == "revoked"
         shot = str(tmp_path / "console-revoked.png")
         wd.screenshot(shot)
@@ -343,9 +362,33 @@ def test_browser_search_revoke_takes_effect_at_cse(env, tmp_path):
         wd.screenshot(str(tmp_path / "console-chart.png"))
     finally:
         wd.close()
-        relay.close()
     assert state(env, "dev1@" + MEF_FQDN) == "revoked"
     # after: the next handshake with that KeID is refused (mef-cache-seconds = 0: the CSE asks
     # the MEF, which no longer knows the KeID: the revocation deleted every key of the enrolee)
     rc, out = c.psk_raw(b"GET /cse-in HTTP/1.1\r\n\r\n", kid, key=tkey)
     assert rc != 0 and b"HTTP/1.1" not in out
+
+
+@pytest.mark.skipif(not (os.access("/usr/bin/chromium", os.X_OK) and os.access("/usr/bin/chromedriver", os.X_OK)),
+                    reason="chromium and chromium-driver are installed by scripts/deps.sh")
+def test_browser_without_admin_certificate_sees_nothing(env, tmp_path):
+    c = env["c"]
+    base = "https://127.0.0.1:%d" % env["admin_port"]
+    # a certificate of the admin CA with another identity: 403, an empty page
+    wd = WebDriver(str(tmp_path / "intruder"), browser_home(c, str(tmp_path / "intruder"), "intruder"), base)
+    try:
+        wd.go(base + "/console")
+        page = wd.source()
+        assert "dev1" not in page and "Enrolees" not in page
+    finally:
+        wd.close()
+    # no certificate at all: the handshake fails, the browser shows its own error page
+    empty = tmp_path / "empty-home"
+    empty.mkdir()
+    wd = WebDriver(str(tmp_path / "nocert"), str(empty), base)
+    try:
+        wd.go(base + "/console")
+        page = wd.source()
+        assert "dev1" not in page and "MEF console" not in page
+    finally:
+        wd.close()
