@@ -277,6 +277,15 @@ def test_no_cert_or_other_ca_is_a_tls_refusal(env):
         assert status == 0, "answered %d" % status
 
 
+def test_enrolee_kpm_opens_nothing(env):
+    # the console offers no PSK: an enrolee's Kpm (valid on the MEF's main listener) fails the handshake
+    r = subprocess.run(["openssl", "s_client", "-quiet", "-tls1_2", "-psk_identity", "dev2@" + MEF_FQDN, "-psk",
+                        env["kpm_hex"], "-cipher", "PSK-AES128-CBC-SHA256", "-connect",
+                        "127.0.0.1:%d" % env["admin_port"]], input=b"GET /console HTTP/1.1\r\nHost: x\r\n\r\n",
+                       capture_output=True, timeout=30)
+    assert r.returncode != 0 and b"HTTP/1.1" not in r.stdout
+
+
 def test_other_identity_is_403_without_data(env):
     c = env["c"]
     for path in ("/console", "/console/enrolee?id=dev1%40" + MEF_FQDN, "/console/audit", "/console/nope"):
