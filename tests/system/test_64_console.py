@@ -310,6 +310,11 @@ def test_xss_escaped(env):
     assert status == 200 and XSS not in body and "&lt;script&gt;alert(1)&lt;/script&gt;*" in body
 
 
+def test_search_by_keid_prefix(env):
+    status, _, body = admin(env, "GET", "/console?q=" + env["kid"][:10])
+    assert status == 200 and "1 matching" in body and ">dev1@%s<" % MEF_FQDN in body
+
+
 def test_get_never_changes_state(env):
     kpm_id = "dev2@" + MEF_FQDN
     tok = csrf_of(env, kpm_id)
