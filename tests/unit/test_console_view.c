@@ -9,6 +9,7 @@
 
 #include "m2msec/ca.h"
 #include "m2msec/est.h"
+#include "store/mefstore_est.h"
 
 static void test_audit_escaped(void **state)
 {
@@ -31,6 +32,41 @@ static void test_crl_without_ca(void **state)
 	assert_int_equal(cx_req(x, "GET", "/console/crl", NULL, NULL, NULL), 404);
 	assert_true(cx_has(x, "ca-dir"));
 	cx_free(x);
+}
+
+/* With a CA: issuer, next update and the serial an operator revoked (TS-0003 §8.1.2.2). */
+static void test_crl_with_ca(void **state)
+{
+	static const char *const permit[] = {"sp.example.com"};
+	fx *f = fx_new(NULL);
+	m2m_mefstore *st = m2m_mef_store(f->mef);
+	m2m_est_record rec = {.serial = "1234ABCD", .client_id = FX_KPMID, .enrolee_id = FX_EID,
+			      .san = "dev1.sp.example.com", .not_after = FX_NOW + 86400, .issued_at = FX_NOW - 10};
+	m2m_mef_console *c = NULL;
+	m2m_mef_console_config cc = {.store = f->path, .admin_identity = "admin.sp.example.com"};
+	m2m_est *est = NULL;
+	m2mi_console_req r = {.method = "GET", .path = "/console/crl", .host = CX_HOST, .csrf = CX_TOKEN, .now = FX_NOW};
+	char cadir[160], *body = NULL;
+	size_t len = 0;
+
+	(void)state;
+	snprintf(cadir, sizeof(cadir), "%s/ca", f->dir);
+	assert_int_equal(m2m_ca_init(cadir, "MEF CA", permit, 1, 0), M2M_OK);
+	assert_int_equal(m2m_est_new(cadir, 0, &est), M2M_OK);
+	assert_int_equal(m2mi_mefstore_est_ensure(st), M2M_OK);
+	assert_int_equal(m2mi_mefstore_est_put(st, &rec), M2M_OK);
+	assert_int_equal(m2m_mefstore_est_revoke(st, "1234ABCD", FX_NOW), M2M_OK);
+	cc.est = est;
+	assert_int_equal(m2m_mef_console_new(&cc, &c), M2M_OK);
+	assert_int_equal(m2mi_console_serve(c, &r, &body, &len), 200);
+	assert_non_null(strstr(body, "CN=MEF CA"));
+	assert_non_null(strstr(body, "id=\"next-update\">"));
+	assert_non_null(strstr(body, "Revoked serials (1)"));
+	assert_non_null(strstr(body, "<td>1234ABCD</td>"));
+	free(body);
+	m2m_mef_console_free(c);
+	m2m_est_free(est);
+	fx_free(f);
 }
 
 static void test_chart_counts(void **state)
@@ -57,6 +93,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_audit_escaped),
 		cmocka_unit_test(test_crl_without_ca),
+		cmocka_unit_test(test_crl_with_ca),
 		cmocka_unit_test(test_chart_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
