@@ -374,6 +374,12 @@ def test_browser_search_revoke_takes_effect_at_cse(env, tmp_path):
             wd.go(base + path)
             assert wd.text(css)
         wd.screenshot(str(tmp_path / "console-chart.png"))
+        keep = os.environ.get("M2MSEC_TEST_OUTPUT")  # a directory that outlives pytest's tmp
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            for name in ("console-revoked.png", "console-chart.png"):
+                shutil.copy(str(tmp_path / name), os.path.join(keep, name))
+                print("console screenshot: %s" % os.path.join(keep, name))
     finally:
         wd.close()
     assert state(env, "dev1@" + MEF_FQDN) == "revoked"

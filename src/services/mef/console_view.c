@@ -184,7 +184,7 @@ int m2mi_console_chart_page(m2m_mef_console *c, const m2mi_console_req *r, m2mi_
 			      5 + i * bw, ph - bh, bw - 4, bh);
 		day(h, w.first + (int64_t)i * 86400, W_DAY);
 		m2mi_html_fmt(h, ": %u</title></rect>", w.count[i]);
-		if (i % 7 == 0 || i == CHART_DAYS - 1) {
+		if ((CHART_DAYS - 1 - i) % 7 == 0) { /* today and every week before it */
 			m2mi_html_fmt(h, "<text x=\"%d\" y=\"%d\" font-size=\"10\">", 5 + i * bw, ph + 15);
 			day(h, w.first + (int64_t)i * 86400, W_SHORT);
 			m2mi_html_raw(h, "</text>");
