@@ -369,9 +369,10 @@ static int mef_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 			goto fail;
 		}
 	}
-	if (cfg->bsf_listen[0] != '\0' && svc_on(cfg->bsf_listen) != NULL && (rc = bsf_open(s, h, cfg)) != CLI_OK)
-		goto fail;
+	/* The console first: h->console is set before any other thread that audits (BSF) starts. */
 	if (cfg->admin_listen[0] != '\0' && svc_on(cfg->admin_listen) != NULL && (rc = admin_open(s, h, cfg)) != CLI_OK)
+		goto fail;
+	if (cfg->bsf_listen[0] != '\0' && svc_on(cfg->bsf_listen) != NULL && (rc = bsf_open(s, h, cfg)) != CLI_OK)
 		goto fail;
 	rc = CLI_FAIL;
 	/* Before the first handshake (nothing is accepted before svc_run). */
