@@ -149,7 +149,12 @@ class WebDriver:
             "binary": "/usr/bin/chromium", "prefs": prefs, "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,900",
                 "--user-data-dir=%s" % os.path.join(tmp, "chromium-profile")]}}}}
-        self.sid = self.call("POST", "/session", caps)["sessionId"]
+        try:
+            self.sid = self.call("POST", "/session", caps)["sessionId"]
+        except BaseException:
+            self.proc.terminate()  # no browser was started: nothing else to stop
+            self.proc.wait(timeout=20)
+            raise
 
     def call(self, method, path, body=None):
         if path != "/session":
