@@ -37,6 +37,9 @@ PACKAGES=(
   # packaging (docs/install.md, tests/system/test_63_package.py): the manual pages rendered and
   # linted, the Debian package built (debian/) and checked
   groff-base man-db dpkg-dev debhelper lintian
+  # the MEF operator console is tested in a real headless browser over WebDriver (test_64_console.py);
+  # the admin client certificate goes into the browser's NSS database with libnss3's PKCS#12 import
+  chromium chromium-driver libnss3
 )
 
 missing=()

@@ -197,6 +197,12 @@ typedef struct m2m_mef_svc_config {
 	int bootstrap_lifetime;            /* bootstrap-lifetime, default 3600 seconds: Ks lifetime */
 	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
 					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
+	char admin_listen[M2M_CFG_STR];    /* admin-listen, default "" (off): the operator console
+					    * (docs/procedures/console.md), HTTPS host:port */
+	char admin_ca[M2M_CFG_STR];        /* admin-ca, default "": the CA(s) of admin client
+					    * certificates; required with admin-listen */
+	char admin_identity[M2M_CFG_STR];  /* admin-identity, default "": the DNS SAN or subject CN
+					    * the admin certificate must carry; required with admin-listen */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */

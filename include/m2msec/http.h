@@ -225,6 +225,10 @@ typedef struct m2m_http_raw_response {
 	int retry_after;                  /* > 0: a Retry-After header (seconds) */
 	char *www_authenticate;           /* malloc'd WWW-Authenticate value (RFC 9110 clause 11.6.1,
 					     e.g. the BSF's Digest AKA challenge), freed by the server; NULL = none */
+	/* Further header fields (e.g. the console's Content-Security-Policy), owned by the handler's
+	 * ctx and alive until the server is freed; nheaders <= M2M_HTTP_OUT_MAX_HEADERS */
+	const m2m_http_header *headers;
+	size_t nheaders;
 } m2m_http_raw_response;
 
 /* Runs on the event-loop thread thread_index; must not block. */

@@ -103,6 +103,8 @@ bool m2mi_http_raw_dispatch(struct worker *w, struct evhttp_request *ev, struct 
 		(void)evhttp_add_header(oh, "WWW-Authenticate", rsp.www_authenticate);
 	if (rsp.content_type != NULL && rsp.body != NULL)
 		(void)evhttp_add_header(oh, "Content-Type", rsp.content_type);
+	for (size_t i = 0; rsp.headers != NULL && i < rsp.nheaders && i < M2M_HTTP_OUT_MAX_HEADERS; i++)
+		(void)evhttp_add_header(oh, rsp.headers[i].name, rsp.headers[i].value);
 	if (rsp.retry_after > 0) {
 		snprintf(num, sizeof(num), "%d", rsp.retry_after);
 		(void)evhttp_add_header(oh, "Retry-After", num);

@@ -25,6 +25,7 @@
 #include "m2msec/http.h"
 #include "m2msec/log.h"
 #include "m2msec/mef.h"
+#include "m2msec/mef_console.h"
 #include "m2msec/rsc.h"
 
 static void usage(FILE *f)
@@ -69,6 +70,14 @@ struct mef_handler {
 	m2m_bsf *bsf;
 	pthread_t bsf_thread;
 	bool bsf_running;
+	/* admin-listen set: the operator console (docs/procedures/console.md), a third
+	 * m2m_http_server of the shared HTTP layer on its own TLS context (the MEF certificate,
+	 * client certificates of admin-ca only, no PSK), one thread of its own */
+	m2m_tls *admin_tls;
+	m2m_http_server *admin_srv;
+	m2m_mef_console *console;
+	pthread_t admin_thread;
+	bool admin_running;
 };
 
 /* The audit of every procedure outcome (m2m_mef_config.audit): one JSON line, level info, msg
@@ -82,8 +91,11 @@ static void mef_audit(void *ctx, const m2m_mef_audit *ev)
 		{"suid", NULL, ev->suid, ev->suid != 0}, {"rqi", ev->rqi, 0, false},
 	};
 
-	(void)ctx;
+	struct mef_handler *h = ctx;
+
 	cli_logsink_fields(M2M_LOG_INFO, "mef", "mef audit", f, sizeof(f) / sizeof(f[0]));
+	if (h != NULL && h->console != NULL)
+		m2m_mef_console_audit(h->console, ev); /* the console's recent-audit page */
 }
 
 /* Per-connection state: the MEF association (made right after the handshake, with the SSL*). */
@@ -216,9 +228,60 @@ static int bsf_open(struct svc *s, struct mef_handler *h, const m2m_mef_svc_conf
 	return CLI_OK;
 }
 
+static void *admin_run(void *arg)
+{
+	struct mef_handler *h = arg;
+
+	if (m2m_http_server_run(h->admin_srv) != M2M_OK)
+		m2m_log(M2M_LOG_ERROR, "admin listener stopped with an error");
+	return NULL;
+}
+
+static void admin_stop(struct mef_handler *h)
+{
+	if (!h->admin_running)
+		return;
+	m2m_http_server_stop(h->admin_srv);
+	pthread_join(h->admin_thread, NULL);
+	h->admin_running = false;
+}
+
+/* Open the console's listener: mutual TLS against admin-ca only (no PSK: an enrolee's Kpm or a
+ * KeID opens nothing here), the console's raw route, everything else 404. */
+static int admin_open(struct svc *s, struct mef_handler *h, const m2m_mef_svc_config *cfg)
+{
+	m2m_tls_config tc = {.cert_file = cfg->cert, .key_file = cfg->key, .trust_anchors = cfg->admin_ca,
+			      .sp_id = h->sp_id[0] ? h->sp_id : NULL, .allow_tls13 = cfg->tls13};
+	m2m_http_server_config hc = {
+		.https_listen = cfg->admin_listen, .threads = 1, .max_header = cfg->max_header,
+		.max_body = cfg->max_body, .max_connections = 64, .max_connections_per_address = 16,
+		.header_timeout_s = cfg->header_timeout,
+	};
+	m2m_mef_console_config cc = {.store = cfg->store, .admin_identity = cfg->admin_identity, .est = h->est,
+				     .audit = mef_audit, .audit_ctx = h};
+	char err[512] = "";
+	m2m_err r;
+
+	if ((r = m2m_tls_new_ex(&tc, &h->admin_tls, err, sizeof(err))) != M2M_OK)
+		return svc_errorf(s, "admin-ca", cfg->admin_ca, err[0] ? err : m2m_strerror(r), cli_exit_code(r));
+	hc.tls = h->admin_tls;
+	if ((r = m2m_http_server_new(&hc, bsf_not_found, h, &h->admin_srv)) != M2M_OK)
+		return svc_errorf(s, "admin-listen", cfg->admin_listen, m2m_strerror(r), CLI_FAIL);
+	if ((r = m2m_mef_console_new(&cc, &h->console)) != M2M_OK)
+		return svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
+	if ((r = m2m_mef_console_route(h->admin_srv, h->console)) != M2M_OK)
+		return cli_fail("mef: console", r);
+	if (pthread_create(&h->admin_thread, NULL, admin_run, h) != 0)
+		return cli_fail("mef: console", M2M_E_INTERNAL);
+	h->admin_running = true;
+	m2m_log(M2M_LOG_INFO, "MEF console listening https=%d", m2m_http_server_port(h->admin_srv, true));
+	return CLI_OK;
+}
+
 static void mef_stopped(void *hv)
 {
 	bsf_stop(hv);
+	admin_stop(hv);
 }
 
 static void mef_handler_free(void *hv)
@@ -228,6 +291,10 @@ static void mef_handler_free(void *hv)
 	if (h == NULL)
 		return;
 	bsf_stop(h);
+	admin_stop(h);
+	m2m_http_server_free(h->admin_srv);
+	m2m_mef_console_free(h->console);
+	m2m_tls_free(h->admin_tls);
 	m2m_http_server_free(h->bsf_srv);
 	m2m_bsf_free(h->bsf);
 	m2m_tls_free(h->bsf_tls);
@@ -303,6 +370,9 @@ static int mef_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 			goto fail;
 		}
 	}
+	/* The console first: h->console is set before any other thread that audits (BSF) starts. */
+	if (cfg->admin_listen[0] != '\0' && svc_on(cfg->admin_listen) != NULL && (rc = admin_open(s, h, cfg)) != CLI_OK)
+		goto fail;
 	if (cfg->bsf_listen[0] != '\0' && svc_on(cfg->bsf_listen) != NULL && (rc = bsf_open(s, h, cfg)) != CLI_OK)
 		goto fail;
 	rc = CLI_FAIL;

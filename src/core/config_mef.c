@@ -44,6 +44,10 @@ static const struct m2mi_cfg_key mef_keys[] = {
 	M2MI_INT(T, "bootstrap-lifetime", bootstrap_lifetime, 1, 31536000),
 	/* docs/operations.md: Prometheus /metrics on a loopback-only plain-HTTP listener */
 	M2MI_STR(T, "metrics-listen", metrics_listen),
+	/* the operator console (docs/procedures/console.md): mutual TLS with an admin certificate */
+	M2MI_STR(T, "admin-listen", admin_listen),
+	M2MI_STR(T, "admin-ca", admin_ca),
+	M2MI_STR(T, "admin-identity", admin_identity),
 };
 #define NKEYS (sizeof(mef_keys) / sizeof(mef_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -163,6 +167,18 @@ m2m_err m2m_mef_config_validate(const m2m_mef_svc_config *cfg, char *errmsg, siz
 			FAIL_AT("bsf-listen", "bsf-listen needs hss-file (the test HSS)");
 		if (cfg->cert[0] == '\0' || cfg->key[0] == '\0')
 			FAIL_AT("bsf-listen", "bsf-listen needs cert and key (Ub is TLS with server authentication)");
+	}
+	/* The console authenticates the operator by certificate only: no CA or no identity would
+	 * leave it open, so either missing refuses the configuration (fail closed). */
+	if (cfg->admin_listen[0] != '\0' && strcmp(cfg->admin_listen, "off") != 0) { /* public: keyword */
+		char host[256];
+		int port = 0;
+		if (m2m_config_split_listen(cfg->admin_listen, host, sizeof(host), &port) != M2M_OK)
+			FAIL_AT("admin-listen", "admin-listen must be host:port (e.g. 127.0.0.1:8447)");
+		if (cfg->admin_ca[0] == '\0' || cfg->admin_identity[0] == '\0')
+			FAIL_AT("admin-listen", "admin-listen needs admin-ca and admin-identity (the admin client certificate)");
+		if (cfg->cert[0] == '\0' || cfg->key[0] == '\0')
+			FAIL_AT("admin-listen", "admin-listen needs cert and key (the console is HTTPS)");
 	}
 #undef FAIL_AT
 	return M2M_OK;

@@ -36,6 +36,9 @@ static void on_m2m(void *ctx, int ti, const m2m_sa *sa, m2m_request *req, m2m_re
 	rsp->rsc = 2000;
 }
 
+/* Further header fields of a raw answer (the console's CSP) are sent as given. */
+static const m2m_http_header extra[] = {{"Content-Security-Policy", "default-src 'none'"}, {"X-Frame-Options", "DENY"}};
+
 static void on_raw(void *ctx, int ti, const m2m_http_raw_request *req, m2m_http_raw_response *rsp)
 {
 	struct seen *s = ctx;
@@ -57,6 +60,8 @@ static void on_raw(void *ctx, int ti, const m2m_http_raw_request *req, m2m_http_
 	rsp->body = strdup("raw-ok");
 	rsp->body_len = 6;
 	rsp->retry_after = 7;
+	rsp->headers = extra;
+	rsp->nheaders = sizeof(extra) / sizeof(extra[0]);
 }
 
 static void test_routes(void **state)
@@ -86,6 +91,8 @@ static void test_routes(void **state)
 	assert_int_equal(r.status, 201);
 	assert_non_null(strstr(r.raw, "Content-Type: application/x-test"));
 	assert_non_null(strstr(r.raw, "Retry-After: 7"));
+	assert_non_null(strstr(r.raw, "Content-Security-Policy: default-src 'none'\r\n"));
+	assert_non_null(strstr(r.raw, "X-Frame-Options: DENY\r\n"));
 	assert_int_equal(r.blen, 6);
 	assert_memory_equal(r.body, "raw-ok", 6);
 	assert_string_equal(s.method, "POST");
