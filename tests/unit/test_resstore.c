@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 
 #include "cse_fixture.h"
+#include "resstore_fixture.h"
 
 typedef struct sfx {
 	char dir[64], db[128];
@@ -87,32 +88,6 @@ static int64_t count_rows(const sfx *x, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return n;
-}
-
-/* Insert a row with path parent/rn (parent NULL: a root). */
-static m2m_err put(m2m_resstore *s, const char *ri, const char *pi, const char *ppath, const char *rn, int ty,
-		   int64_t size)
-{
-	char path[256];
-	m2m_res r = {0};
-
-	if (ppath)
-		snprintf(path, sizeof(path), "%s/%s", ppath, rn);
-	else
-		snprintf(path, sizeof(path), "%s", rn);
-	r.ri = (char *)ri;
-	r.pi = (char *)pi;
-	r.rn = (char *)rn;
-	r.path = path;
-	r.ty = ty;
-	r.body = (char *)"{}";
-	r.lbl = (char *)"[\"l\"]";
-	r.ver = 1;
-	r.size = size;
-	snprintf(r.ct, sizeof(r.ct), "20240101T000000");
-	snprintf(r.lt, sizeof(r.lt), "20240101T000000");
-	snprintf(r.et, sizeof(r.et), "20250101T000000");
-	return m2m_resstore_insert(s, &r);
 }
 
 /* The refs of path as "grp:mid;..." */

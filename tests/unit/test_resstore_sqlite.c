@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cse_fixture.h"
+#include "resstore_fixture.h"
 #include "store/sqlite_gate.h"
 
 typedef struct sfx {
@@ -44,32 +45,6 @@ static int s_teardown(void **state)
 	fx_rmdir(x->dir);
 	free(x);
 	return 0;
-}
-
-/* Insert a row with path parent/rn (parent NULL: a root). */
-static m2m_err put(m2m_resstore *s, const char *ri, const char *pi, const char *ppath, const char *rn, int ty,
-		   int64_t size)
-{
-	char path[256];
-	m2m_res r = {0};
-
-	if (ppath)
-		snprintf(path, sizeof(path), "%s/%s", ppath, rn);
-	else
-		snprintf(path, sizeof(path), "%s", rn);
-	r.ri = (char *)ri;
-	r.pi = (char *)pi;
-	r.rn = (char *)rn;
-	r.path = path;
-	r.ty = ty;
-	r.body = (char *)"{}";
-	r.lbl = (char *)"[\"l\"]";
-	r.ver = 1;
-	r.size = size;
-	snprintf(r.ct, sizeof(r.ct), "20240101T000000");
-	snprintf(r.lt, sizeof(r.lt), "20240101T000000");
-	snprintf(r.et, sizeof(r.et), "20250101T000000");
-	return m2m_resstore_insert(s, &r);
 }
 
 static void test_file_mode_and_reopen(void **state)
