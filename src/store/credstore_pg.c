@@ -58,7 +58,10 @@ static const char *const sql_text[Q_N] = {
 	[Q_REVOKE] = "WITH u AS (UPDATE cred SET state = 'revoked', revoked_at = $2::bigint WHERE id = $1::text"
 		     " AND state = 'active' RETURNING 1)"
 		     " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM cred WHERE id = $1::text), " NOTIFY,
-	[Q_TOUCH] = "UPDATE cred SET last_used = greatest(last_used, $2::bigint) WHERE id = $1::text",
+	/* an UPDATE only when it changes the row: lookups within one second write nothing (no WAL
+	 * flush per handshake); then whether the record exists */
+	[Q_TOUCH] = "WITH u AS (UPDATE cred SET last_used = $2::bigint WHERE id = $1::text AND last_used < $2::bigint"
+		    " RETURNING 1) SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM cred WHERE id = $1::text)",
 	[Q_REMOVE] = "WITH d AS (DELETE FROM cred WHERE id = $1::text RETURNING 1)"
 		     " SELECT (SELECT count(*) FROM d), " NOTIFY,
 	[Q_UPDATE] = "WITH u AS (UPDATE cred SET not_after = CASE WHEN $2::bool THEN $3::bigint ELSE not_after END,"
@@ -695,7 +698,7 @@ static m2m_err write_one(cs_pg *s, int q, const char *id, const int64_t *now, in
 		r = run(s, q, &p, false, &res);
 		if (r == M2M_OK && PQresultStatus(res) == PGRES_TUPLES_OK) {
 			counts[0] = first_int(res, 0);
-			counts[1] = PQnfields(res) > 2 ? first_int(res, 1) : 0;
+			counts[1] = PQnfields(res) > 1 ? first_int(res, 1) : 0;
 		} else if (r == M2M_OK) {
 			counts[0] = strtoll(PQcmdTuples(res), NULL, 10);
 		}
@@ -719,7 +722,7 @@ static m2m_err pg_touch(void *be, const char *id, int64_t now)
 	int64_t n[2] = {0, 0};
 	m2m_err r = write_one(be, Q_TOUCH, id, &now, n);
 
-	return r == M2M_OK && n[0] == 0 ? M2M_E_NOT_FOUND : r;
+	return r == M2M_OK && n[0] == 0 && n[1] == 0 ? M2M_E_NOT_FOUND : r;
 }
 
 static m2m_err pg_remove(void *be, const char *id)

@@ -149,12 +149,40 @@ static void test_changes_notify(void **state)
 	m2m_credstore_close(s);
 }
 
+/* A lookup records its time as the record's last use; a second lookup in the same second writes
+ * nothing (the row version, xmin, stays): no commit to flush per handshake. */
+static void test_touch_writes_only_changes(void **state)
+{
+	m2m_credstore *s = fresh();
+	m2m_cred_info *info = NULL;
+	m2m_key *k = NULL;
+	long long x1;
+
+	(void)state;
+	assert_int_equal(add(s, KPSA, 7), M2M_OK);
+	assert_int_equal(m2m_credstore_lookup_key(s, KPSA, M2M_CRED_KIND_KPSA, 200, &k), M2M_OK);
+	m2m_key_free(k);
+	x1 = pgf_query("SELECT xmin::text::bigint FROM cred WHERE id = '" KPSA "'");
+	assert_int_equal(m2m_credstore_lookup_key(s, KPSA, M2M_CRED_KIND_KPSA, 200, &k), M2M_OK);
+	m2m_key_free(k);
+	assert_int_equal(pgf_query("SELECT xmin::text::bigint FROM cred WHERE id = '" KPSA "'"), x1);
+	assert_int_equal(m2m_credstore_lookup_key(s, KPSA, M2M_CRED_KIND_KPSA, 150, &k), M2M_OK); /* never back */
+	m2m_key_free(k);
+	assert_int_equal(m2m_credstore_lookup_key(s, KPSA, M2M_CRED_KIND_KPSA, 201, &k), M2M_OK);
+	m2m_key_free(k);
+	assert_int_equal(m2m_credstore_get_info(s, KPSA, &info), M2M_OK);
+	assert_int_equal(info->last_used, 201);
+	m2m_credstore_info_free(info);
+	m2m_credstore_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reconnect_between_operations),
 		cmocka_unit_test(test_lost_inside_transaction),
 		cmocka_unit_test(test_changes_notify),
+		cmocka_unit_test(test_touch_writes_only_changes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
