@@ -3,8 +3,8 @@
 (docs/scale-out.md): the balancer forwards bytes only (TLS passthrough), so the TLS association
 still ends at a CSE — a TLS-PSK handshake through it succeeds with a key only the CSEs know.
 
-- Concurrent CREATEs from several clients through the one address, spread over both instances,
-  are all acknowledged and nothing is lost: currentNrOfInstances / currentByteSize exact
+- Concurrent CREATEs from several clients through the one address (plain HTTP keep-alive and
+  TLS-PSK handshakes), spread over both instances, are all acknowledged and nothing is lost: currentNrOfInstances / currentByteSize exact
   (TS-0004 clause 7.4.6.2.1, TS-0001 clause 9.6.6).
 - An <accessControlPolicy> changed through instance A is enforced by instance B on its next
   request (the ACP cache entry is valid only for the ACP version read from the shared store with
@@ -130,6 +130,8 @@ def served(c, rn):
 
 CLIENTS = 6
 PER_CLIENT = 12
+TLS_CLIENTS = 4
+TLS_PER_CLIENT = 3
 
 
 def test_concurrent_creates_through_one_address(pair, pg):
@@ -141,12 +143,30 @@ def test_concurrent_creates_through_one_address(pair, pg):
         t.start()
     for t in threads:
         t.join()
-    assert len(results) == CLIENTS * PER_CLIENT
+    # and over TLS-PSK through the balancer, concurrently: each handshake ends at a CSE
+    key = a.psks[AE_ID][0]
+
+    def tls_creates(k):
+        for i in range(TLS_PER_CLIENT):
+            rn = "t%d-%03d" % (k, i)
+            h = {"X-M2M-Origin": AE, "X-M2M-RI": "r-" + rn, "X-M2M-RVI": "3", "Content-Type": "application/json;ty=4"}
+            body = '{"m2m:cin":{"rn":"%s","cnf":"text/plain:0","con":"%s"}}' % (rn, rn)
+            out = psk_via(lb.tls_port, AE_ID, key, build_request("POST", "/cse-in/p1/load", h, body))
+            results.append((rn, str(rsc_of(out))))
+    threads = [threading.Thread(target=tls_creates, args=(k,)) for k in range(TLS_CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == CLIENTS * PER_CLIENT + TLS_CLIENTS * TLS_PER_CLIENT
     assert all(rsc == "2001" for _, rsc in results), [r for r in results if r[1] != "2001"]
+    # one connection per TLS request, round robin: both instances took some
+    tls_rns = [rn for rn, _ in results if rn.startswith("t")]
+    assert any(served(a, rn) for rn in tls_rns) and any(served(b, rn) for rn in tls_rns)
     # both instances took connections (round robin per connection through the one address)
     firsts = ["c%d-000" % k for k in range(CLIENTS)]
     assert any(served(a, rn) for rn in firsts) and any(served(b, rn) for rn in firsts)
-    n = CLIENTS * PER_CLIENT
+    n = len(results)
     size = sum(len(rn) for rn, _ in results)  # each con is its rn
     for c in (a, b):
         cnt = cnt_of(c)
