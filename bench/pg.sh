@@ -37,3 +37,27 @@ SELECT setval(pg_get_serial_sequence('res', 'seq'), (SELECT max(seq) FROM res));
 COMMIT;
 EOF
 }
+pg_haproxy() { # CFG PORT_ONE PORT_TWO A B: HAProxy in TCP mode (the bytes only: TLS ends at the CSE),
+	# PORT_ONE -> instance A alone, PORT_TWO -> A and B round robin per connection
+	cat >"$1" <<EOF
+global
+    maxconn 2000
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+frontend one
+    bind 127.0.0.1:$2
+    default_backend one
+frontend two
+    bind 127.0.0.1:$3
+    default_backend two
+backend one
+    server a 127.0.0.1:$4
+backend two
+    balance roundrobin
+    server a 127.0.0.1:$4
+    server b 127.0.0.1:$5
+EOF
+}

@@ -32,6 +32,8 @@ PACKAGES=(
   libjose-dev
   # the PostgreSQL store backend (libpq) and the real server its tests start (initdb + pg_ctl)
   libpq-dev postgresql
+  # the TCP load balancer in front of two CSE instances (tests/system/test_65_two_instances.py)
+  haproxy
   # independent peers for the tests: a JOSE implementation and a CBOR codec that are not ours
   python3-jwcrypto python3-cbor2
   # packaging (docs/install.md, tests/system/test_63_package.py): the manual pages rendered and

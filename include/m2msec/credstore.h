@@ -74,9 +74,10 @@ typedef struct m2m_cred_info {
 typedef struct m2m_credstore m2m_credstore;
 
 /*
- * Open an existing store. uri_or_path is a plain path or "sqlite:PATH" ("postgresql://..." is
- * reserved for a later backend and gives M2M_E_UNSUPPORTED). A missing store gives
- * M2M_E_NOT_FOUND; a store file (or its -wal/-shm) readable or writable by group or others, or
+ * Open an existing store. uri_or_path is a plain path, "sqlite:PATH" or a "postgresql://..." /
+ * "postgres://..." URI (a database several processes share; docs/credstore.md "PostgreSQL").
+ * A missing store (file, or a database without the credential store's schema) gives
+ * M2M_E_NOT_FOUND; an unreachable server M2M_E_STORE; a store file (or its -wal/-shm) readable or writable by group or others, or
  * not owned by the effective user, gives M2M_E_KEY_PERMS; a newer schema M2M_E_STORE_SCHEMA.
  */
 M2M_API M2M_WUR m2m_err m2m_credstore_open(const char *uri_or_path, m2m_credstore **out);

@@ -17,6 +17,7 @@
 #include "m2msec/credstore.h"
 #include "m2msec/hex.h"
 #include "m2msec/mem.h"
+#include "store/pg_common.h"
 
 #define KEY_TEXT_MAX 1024 /* hex on stdin or in a key file, with whitespace */
 #define CERT_FILE_MAX 65536
@@ -248,7 +249,10 @@ static int open_store(const char *cmd, const char *path, bool create, m2m_credst
 	if (r == M2M_E_NOT_FOUND && create && (r = m2m_credstore_create(path, out)) == M2M_E_EXISTS)
 		r = m2m_credstore_open(path, out); /* another add created it just now */
 	if (r == M2M_E_NOT_FOUND) {
-		cli_errorf("cred %s: no credential store at %s", cmd, path);
+		char shown[256]; /* a postgresql:// URI is shown without its password */
+
+		m2mi_pg_redact(path, shown, sizeof(shown));
+		cli_errorf("cred %s: no credential store at %s", cmd, shown);
 		return CLI_FAIL;
 	}
 	snprintf(what, sizeof(what), "cred %s", cmd);

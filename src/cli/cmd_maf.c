@@ -26,6 +26,7 @@
 #include "m2msec/log.h"
 #include "m2msec/maf.h"
 #include "m2msec/rsc.h"
+#include "store/pg_common.h"
 
 static void usage(FILE *f)
 {
@@ -171,6 +172,7 @@ static int maf_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 	struct maf_handler *h = calloc(1, sizeof(*h));
 	m2m_maf_config mc;
 	m2m_http_conn_hooks hooks = {conn_open, conn_close, NULL};
+	char shown[256];
 	int rc = CLI_FAIL;
 	m2m_err r;
 
@@ -189,8 +191,9 @@ static int maf_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 		.mef_recheck_seconds = cfg->mef_cache_seconds, .audit = maf_audit, .audit_ctx = h,
 		.max_keys_per_client = cfg->max_keys_per_client, .bsf_fqdn = h->bsf_name[0] ? h->bsf_name : NULL,
 	};
+	m2mi_pg_redact(cfg->store, shown, sizeof(shown)); /* a postgresql:// URI without its password */
 	if ((r = m2m_maf_new(&mc, &h->maf)) != M2M_OK) {
-		rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
+		rc = svc_errorf(s, "store", shown, m2m_strerror(r), cli_exit_code(r));
 		goto fail;
 	}
 	if ((h->w = calloc((size_t)nworkers, sizeof(*h->w))) == NULL) {
@@ -199,7 +202,7 @@ static int maf_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 	}
 	for (int i = 0; i < nworkers; i++)
 		if ((r = m2m_maf_worker_new(h->maf, &h->w[i])) != M2M_OK) {
-			rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
+			rc = svc_errorf(s, "store", shown, m2m_strerror(r), cli_exit_code(r));
 			goto fail;
 		}
 	if ((r = svc_rate_new(cfg->rate_limit_per_identity, cfg->rate_limit_per_address, &h->rl_id, &h->rl_addr)) !=

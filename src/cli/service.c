@@ -27,6 +27,7 @@
 #include "m2msec/config.h"
 #include "m2msec/log.h"
 #include "m2msec/rsc.h"
+#include "store/pg_common.h"
 
 #define CONFIG_MAX (256 * 1024)
 
@@ -185,13 +186,18 @@ int svc_open(struct svc *s)
 
 	if (svc_file_missing(s, "cert", c->cert, &rc) || svc_file_missing(s, "key", c->key, &rc) ||
 	    svc_file_missing(s, "trust-anchors", c->trust_anchors, &rc) ||
-	    svc_file_missing(s, "psk-file", c->psk_file, &rc) || svc_file_missing(s, "cred-store", c->cred_store, &rc) ||
+	    svc_file_missing(s, "psk-file", c->psk_file, &rc) ||
+	    (!m2mi_pg_is_uri(c->cred_store) && svc_file_missing(s, "cred-store", c->cred_store, &rc)) ||
 	    svc_file_missing(s, "crl-file", c->crl_file, &rc))
 		return rc;
 	if ((r = cli_logsink_install(c->log_file, c->log_level, c->log_requests)) != M2M_OK)
 		return svc_errorf(s, "log-file", c->log_file, m2m_strerror(r), cli_exit_code(r));
-	if (nonempty(c->cred_store) && (r = m2m_credstore_open(c->cred_store, &s->store)) != M2M_OK)
-		return svc_errorf(s, "cred-store", c->cred_store, m2m_strerror(r), cli_exit_code(r));
+	if (nonempty(c->cred_store) && (r = m2m_credstore_open(c->cred_store, &s->store)) != M2M_OK) {
+		char shown[256]; /* a postgresql:// URI is shown without its password */
+
+		m2mi_pg_redact(c->cred_store, shown, sizeof(shown));
+		return svc_errorf(s, "cred-store", shown, m2m_strerror(r), cli_exit_code(r));
+	}
 	if (svc_on(c->https_listen) != NULL || (c->wss_listen != NULL && svc_on(c->wss_listen) != NULL)) {
 		m2m_tls_config tc = {
 			.cert_file = nonempty(c->cert),

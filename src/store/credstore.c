@@ -16,6 +16,7 @@
 #include "m2msec/id.h"
 #include "m2msec/mem.h"
 #include "store/credstore_backend.h"
+#include "store/pg_common.h"
 #include "store/credstore_cert.h"
 
 #define STORE_MAGIC 0x6d32637du /* "m2c}" */
@@ -226,8 +227,10 @@ static m2m_err store_open(const char *uri, bool create, m2m_credstore **out)
 		return M2M_E_INVAL;
 	if (strncmp(uri, "sqlite:", 7) == 0) /* public: URI scheme */
 		loc = uri + 7;
+	else if (m2mi_pg_is_uri(uri))
+		ops = &m2mi_credstore_pg_ops; /* store/credstore_pg.c: the whole URI is the location */
 	else if (strncmp(uri, "postgresql:", 11) == 0 || strncmp(uri, "postgres:", 9) == 0)
-		return M2M_E_UNSUPPORTED; /* store/credstore_pg.c, a later issue */
+		return M2M_E_INVAL; /* not a postgresql:// URI */
 	if (*loc == '\0')
 		return M2M_E_INVAL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)

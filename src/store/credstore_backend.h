@@ -2,7 +2,7 @@
 /*
  * This file implements the internal contract between the backend-independent credential store
  * (store/credstore.c: validation, canonical identifiers, the single validity decision) and one
- * storage backend (store/credstore_sqlite.c now, store/credstore_pg.c later). A backend only
+ * storage backend (store/credstore_sqlite.c, store/credstore_pg.c). A backend only
  * stores and fetches validated records (TS-0003 clause 10.3 keys, clause 10.1 certificates); it
  * never decides whether a credential may be used. Every write is one all-or-nothing transaction.
  */
@@ -53,5 +53,6 @@ typedef struct m2mi_credstore_ops {
 } m2mi_credstore_ops;
 
 extern const m2mi_credstore_ops m2mi_credstore_sqlite_ops;
+extern const m2mi_credstore_ops m2mi_credstore_pg_ops;
 
 #endif

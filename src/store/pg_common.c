@@ -153,6 +153,13 @@ bool m2mi_pg_lost(const PGconn *c)
 	return c == NULL || PQstatus(c) != CONNECTION_OK;
 }
 
+bool m2mi_pg_conn_gone(const PGresult *res)
+{
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state != NULL && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0);
+}
+
 m2m_err m2mi_pg_result_err(PGconn *c, const m2mi_pg_cfg *cfg, const PGresult *res)
 {
 	const char *state, *msg;
@@ -216,6 +223,32 @@ static m2m_err applied_version(PGconn *c, const m2mi_pg_cfg *cfg, const char *co
 	if (r == M2M_OK && (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)))
 		r = cfg->err;
 	if (r == M2M_OK)
+		*v = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return r;
+}
+
+m2m_err m2mi_pg_schema_version(PGconn *c, const m2mi_pg_cfg *cfg, const char *component, long *v)
+{
+	const char *p[1] = {component};
+	PGresult *res;
+	m2m_err r;
+
+	*v = 0;
+	/* to_regclass: NULL (no error, no aborted transaction) while no store ever migrated here */
+	res = PQexec(c, "SELECT to_regclass('m2m_schema_migrations') IS NOT NULL");
+	r = m2mi_pg_result_err(c, cfg, res);
+	if (r == M2M_OK && (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "t") != 0)) {
+		PQclear(res);
+		return M2M_OK;
+	}
+	PQclear(res);
+	if (r != M2M_OK)
+		return r;
+	res = PQexecParams(c, "SELECT coalesce(max(version), 0) FROM m2m_schema_migrations WHERE component = $1", 1,
+			   NULL, p, NULL, NULL, 0);
+	r = m2mi_pg_result_err(c, cfg, res);
+	if (r == M2M_OK && PQntuples(res) == 1)
 		*v = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return r;

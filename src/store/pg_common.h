@@ -54,6 +54,11 @@ m2m_err m2mi_pg_result_err(PGconn *c, const m2mi_pg_cfg *cfg, const PGresult *re
 /* The connection is unusable (lost): the caller reconnects before its next transaction. */
 bool m2mi_pg_lost(const PGconn *c);
 
+/* res failed because the server ended the session (SQLSTATE class 08, or 57P01..57P03: shut
+ * down, terminated by an administrator, cannot connect now), even if libpq has not yet seen the
+ * socket close: the caller treats the connection as lost. */
+bool m2mi_pg_conn_gone(const PGresult *res);
+
 /* One store's schema as a sequence of migrations: steps[v - 1] (nsteps[v - 1] statements) turns
  * version v - 1 into v; version = the number of steps, the only version this program writes. */
 typedef struct m2mi_pg_schema {
@@ -63,6 +68,10 @@ typedef struct m2mi_pg_schema {
 	int version;
 	m2m_err schema_err; /* the database is newer than this program */
 } m2mi_pg_schema;
+
+/* The applied schema version of component outside any migration (0: none, or no migrations
+ * table yet): a store's create (M2M_E_EXISTS when > 0) and open (M2M_E_NOT_FOUND when 0). */
+M2M_WUR m2m_err m2mi_pg_schema_version(PGconn *c, const m2mi_pg_cfg *cfg, const char *component, long *v);
 
 /* Bring the database to s->version in one transaction under an advisory lock; refuse a newer
  * one (s->schema_err, logged with both versions). */

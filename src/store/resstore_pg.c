@@ -113,7 +113,23 @@ typedef struct rs_pg {
 	char *uri;
 	m2mi_pg_cfg cfg;
 	bool in_tx, write;
+	bool lazy;   /* a read transaction whose BEGIN goes out with its first statement */
+	bool failed; /* a statement of the open transaction failed */
+	bool pend;   /* a read transaction's COMMIT is on its way; its answer not read yet */
 } rs_pg;
+
+/* Read the answer of a read transaction's COMMIT sent by pg_commit (nothing depends on it: the
+ * transaction wrote nothing); by then it has usually arrived. */
+static void drain(rs_pg *s)
+{
+	PGresult *res;
+
+	if (!s->pend)
+		return;
+	s->pend = false;
+	while (s->c != NULL && (res = PQgetResult(s->c)) != NULL)
+		PQclear(res);
+}
 
 #define NPARAM 14
 
@@ -136,10 +152,59 @@ static void p_int(params *p, int64_t x)
 	p->n++;
 }
 
+#define READ_BEGIN "BEGIN ISOLATION LEVEL REPEATABLE READ"
+
+/* The first statement of a read transaction: its BEGIN and the statement in one round trip
+ * (libpq pipeline mode) instead of two. A REPEATABLE READ transaction takes its snapshot at its
+ * first statement either way, so what the transaction sees is unchanged. The failed BEGIN's
+ * result, or the statement's, as PQexecPrepared would return it (NULL: connection trouble). */
+static PGresult *begin_and_exec(PGconn *c, const char *name, int n, const char *const *v)
+{
+	PGresult *got[2] = {NULL, NULL}, *t;
+	int k = 0, nulls = 0;
+
+	if (PQenterPipelineMode(c) != 1)
+		return NULL;
+	if (PQsendQueryParams(c, READ_BEGIN, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+	    PQsendQueryPrepared(c, name, n, v, NULL, NULL, 0) == 1 && PQpipelineSync(c) == 1) {
+		/* BEGIN's result, NULL, the statement's (or PIPELINE_ABORTED), NULL, the sync */
+		while (nulls <= 2) {
+			if ((t = PQgetResult(c)) == NULL) {
+				if (m2mi_pg_lost(c))
+					break;
+				nulls++;
+				continue;
+			}
+			if (PQresultStatus(t) == PGRES_PIPELINE_SYNC) {
+				PQclear(t);
+				break;
+			}
+			if (k < 2)
+				got[k++] = t;
+			else
+				PQclear(t);
+		}
+	}
+	if (PQexitPipelineMode(c) != 1 || got[0] == NULL || got[1] == NULL) {
+		PQclear(got[1]);
+		return got[0] != NULL && PQresultStatus(got[0]) != PGRES_COMMAND_OK ? got[0] : (PQclear(got[0]), NULL);
+	}
+	if (PQresultStatus(got[0]) != PGRES_COMMAND_OK) {
+		PQclear(got[1]);
+		return got[0];
+	}
+	PQclear(got[0]);
+	return got[1];
+}
+
+static m2m_err reconnect(rs_pg *s);
+
 /* Run prepared statement q; *res receives the result (PQclear it) when M2M_OK. */
 static m2m_err run(rs_pg *s, int q, const params *p, PGresult **res)
 {
 	char name[16];
+	int n = p != NULL ? p->n : 0;
+	const char *const *v = p != NULL ? p->v : NULL;
 	PGresult *x;
 	m2m_err r;
 
@@ -147,9 +212,29 @@ static m2m_err run(rs_pg *s, int q, const params *p, PGresult **res)
 	if (s->c == NULL)
 		return M2M_E_RESSTORE;
 	(void)snprintf(name, sizeof(name), "rs%d", q);
-	x = PQexecPrepared(s->c, name, p != NULL ? p->n : 0, p != NULL ? p->v : NULL, NULL, NULL, 0);
+	if (s->lazy) {
+		s->lazy = false;
+		x = begin_and_exec(s->c, name, n, v);
+		/* the server went away while this connection was idle: nothing was in flight (a read
+		 * transaction's first statement), try once more on a new connection */
+		if ((x == NULL || PQresultStatus(x) != PGRES_TUPLES_OK) && m2mi_pg_lost(s->c)) {
+			PQclear(x);
+			x = NULL;
+			if (reconnect(s) == M2M_OK)
+				x = begin_and_exec(s->c, name, n, v);
+		}
+		/* a connection left in pipeline mode serves no further statement: drop it (the next
+		 * transaction reconnects) */
+		if (s->c != NULL && PQpipelineStatus(s->c) != PQ_PIPELINE_OFF) {
+			PQfinish(s->c);
+			s->c = NULL;
+		}
+	} else {
+		x = PQexecPrepared(s->c, name, n, v, NULL, NULL, 0);
+	}
 	if ((r = m2mi_pg_result_err(s->c, &s->cfg, x)) != M2M_OK) {
 		PQclear(x);
+		s->failed = true;
 		return r;
 	}
 	*res = x;
@@ -223,6 +308,7 @@ static m2m_err pg_sync_in_effect(void *be, m2m_resstore_sync *out)
 
 	if (s->c == NULL)
 		return M2M_E_RESSTORE;
+	drain(s);
 	res = PQexec(s->c, "SHOW synchronous_commit");
 	r = m2mi_pg_result_err(s->c, &s->cfg, res);
 	if (r == M2M_OK && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "on") == 0)
@@ -240,6 +326,7 @@ static m2m_err pg_sync_in_effect(void *be, m2m_resstore_sync *out)
 /* A lost connection is replaced (statements prepared again) before a transaction starts. */
 static m2m_err reconnect(rs_pg *s)
 {
+	s->pend = false;
 	PQfinish(s->c);
 	s->c = NULL;
 	return conn_up(s, false);
@@ -255,8 +342,16 @@ static m2m_err pg_begin(void *be, bool write)
 
 	if (s->in_tx)
 		return M2M_E_RESSTORE;
+	drain(s);
+	s->failed = false;
 	if (m2mi_pg_lost(s->c) && (r = reconnect(s)) != M2M_OK)
 		return r;
+	if (!write) {
+		/* no round trip now: BEGIN leaves with the first statement (begin_and_exec) */
+		s->in_tx = s->lazy = true;
+		s->write = false;
+		return M2M_OK;
+	}
 	r = m2mi_pg_exec(s->c, &s->cfg, sql);
 	/* the server went away while this connection was idle: nothing was in flight, try once more */
 	if (r != M2M_OK && m2mi_pg_lost(s->c) && (r = reconnect(s)) == M2M_OK)
@@ -272,9 +367,9 @@ static void pg_rollback(void *be)
 {
 	rs_pg *s = be;
 
-	if (s->in_tx && !m2mi_pg_lost(s->c))
+	if (s->in_tx && !s->lazy && !m2mi_pg_lost(s->c))
 		(void)m2mi_pg_exec(s->c, &s->cfg, "ROLLBACK");
-	s->in_tx = false;
+	s->in_tx = s->lazy = false;
 }
 
 static m2m_err pg_commit(void *be)
@@ -283,8 +378,20 @@ static m2m_err pg_commit(void *be)
 	PGresult *res;
 	m2m_err r;
 
+	if (s->in_tx && s->lazy) {
+		s->in_tx = s->lazy = false; /* a read transaction that read nothing: never begun */
+		return M2M_OK;
+	}
 	if (!s->in_tx || s->c == NULL)
 		return M2M_E_RESSTORE;
+	/* A read transaction in which every statement succeeded: its COMMIT ends a snapshot and
+	 * keeps nothing, so the answer is read at the next use of the connection (drain) instead of
+	 * waited for now. After a failed statement the COMMIT is waited for (it answers ROLLBACK). */
+	if (!s->write && !s->failed && PQsendQuery(s->c, "COMMIT") == 1) {
+		s->in_tx = false;
+		s->pend = true;
+		return M2M_OK;
+	}
 	res = PQexec(s->c, "COMMIT");
 	r = m2mi_pg_result_err(s->c, &s->cfg, res);
 	/* COMMIT of a transaction in which a statement failed answers "ROLLBACK": nothing was kept */

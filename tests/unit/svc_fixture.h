@@ -50,7 +50,7 @@ static inline void sf_tmp_new(char *dir, size_t dcap, char *path, size_t pcap, c
 /* Remove the store at path with its SQLite side files, then its directory. */
 static inline void sf_tmp_rm(const char *dir, const char *path)
 {
-	char p[200];
+	char p[320];
 	const char *sfx[] = {"", "-wal", "-shm", "-journal"};
 
 	for (size_t i = 0; i < 4; i++) {

@@ -8,6 +8,7 @@
 #include "m2m_test.h"
 #include "m2msec/credstore.h"
 #include "m2msec/id.h"
+#include "pg_fixture.h"
 #include "svc_fixture.h"
 
 #define KEID "00112233445566778899aabbccddeeff@MEF.example.com"
@@ -18,7 +19,8 @@
 
 struct fx {
 	char dir[64];
-	char path[128];
+	char path[256]; /* the store file, or the PostgreSQL URI (pg_fixture.h) */
+	bool pg;
 	m2m_credstore *s;
 };
 
@@ -30,6 +32,7 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/m2m-credstore-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/creds.db", f->dir);
+	f->pg = pgf_cred_store(f->path, sizeof(f->path));
 	assert_int_equal(m2m_credstore_create(f->path, &f->s), M2M_OK);
 	*state = f;
 	return 0;
@@ -38,7 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
+	char p[300];
 
 	m2m_credstore_close(f->s);
 	unlink(f->path);
@@ -381,8 +384,8 @@ static void test_delete_and_reopen(void **state)
 	m2m_credstore_close(f->s);
 	f->s = NULL;
 	/* URI forms */
-	{
-		char uri[160];
+	if (!f->pg) {
+		char uri[300];
 		snprintf(uri, sizeof(uri), "sqlite:%s", f->path);
 		assert_int_equal(m2m_credstore_open(uri, &f->s), M2M_OK);
 	}
@@ -395,9 +398,12 @@ static void test_open_errors(void **state)
 	char p[160];
 
 	snprintf(p, sizeof(p), "%s/missing.db", f->dir);
+	/* a server nobody listens on: the store's error, fast, nothing created */
+	assert_int_equal(m2m_credstore_open("postgresql://m2msec@127.0.0.1:1/creds?connect_timeout=2", &s), M2M_E_STORE);
+	assert_null(s);
+	assert_int_equal(m2m_credstore_open("postgresql:creds", &s), M2M_E_INVAL);
 	assert_int_equal(m2m_credstore_open(p, &s), M2M_E_NOT_FOUND);
 	assert_null(s);
-	assert_int_equal(m2m_credstore_open("postgresql://db.example.com/creds", &s), M2M_E_UNSUPPORTED);
 	assert_int_equal(m2m_credstore_open("sqlite:", &s), M2M_E_INVAL);
 	assert_int_equal(m2m_credstore_open(NULL, &s), M2M_E_INVAL);
 	assert_int_equal(m2m_credstore_open(p, NULL), M2M_E_INVAL);

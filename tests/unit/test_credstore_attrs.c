@@ -16,6 +16,7 @@
 
 #include "m2m_test.h"
 #include "m2msec/credstore.h"
+#include "pg_fixture.h"
 #include "svc_fixture.h"
 
 #define KCID "00112233445566778899AABBCCDDEEFF@maf.example.com"
@@ -23,7 +24,7 @@
 
 struct fx {
 	char dir[64];
-	char path[128];
+	char path[256]; /* the store file, or the PostgreSQL URI (pg_fixture.h) */
 };
 
 static int setup(void **state)
@@ -32,6 +33,7 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	sf_tmp_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path), "/tmp/m2m-credattr-XXXXXX", "creds.db");
+	(void)pgf_cred_store(f->path, sizeof(f->path));
 	*state = f;
 	return 0;
 }
@@ -182,8 +184,25 @@ static void test_migration_v1_to_v2(void **state)
 	m2m_cred_info *i = NULL, v = {.attrs = "{\"reg\":1}"};
 	m2m_key *k = NULL;
 	sqlite3 *db = NULL;
-	int fd = open(f->path, O_CREAT | O_EXCL | O_WRONLY, 0600);
+	int fd;
 
+	if (pgf_uri() != NULL) {
+		/* PostgreSQL: the migration is recorded once, and a newer schema is refused */
+		s = (m2m_credstore *)1;
+		assert_int_equal(m2m_credstore_open(f->path, &s), M2M_E_NOT_FOUND); /* no store yet */
+		assert_null(s);
+		assert_int_equal(m2m_credstore_create(f->path, &s), M2M_OK);
+		m2m_credstore_close(s);
+		assert_int_equal(m2m_credstore_create(f->path, &s), M2M_E_EXISTS);
+		assert_int_equal(m2m_credstore_open(f->path, &s), M2M_OK);
+		m2m_credstore_close(s);
+		assert_int_equal(pgf_query("SELECT count(*) FROM m2m_schema_migrations WHERE component = 'credstore'"), 1);
+		(void)pgf_query("INSERT INTO m2m_schema_migrations (component, version) VALUES ('credstore', 99)");
+		assert_int_equal(m2m_credstore_open(f->path, &s), M2M_E_STORE_SCHEMA);
+		(void)pgf_query("DELETE FROM m2m_schema_migrations WHERE component = 'credstore' AND version = 99");
+		return;
+	}
+	fd = open(f->path, O_CREAT | O_EXCL | O_WRONLY, 0600);
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);

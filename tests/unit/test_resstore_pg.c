@@ -113,6 +113,50 @@ static void test_connection_lost(void **state)
 	m2m_resstore_free(s);
 }
 
+/* A read transaction's BEGIN travels with its first statement and its COMMIT is not waited for
+ * (store/resstore_pg.c): it still reads one snapshot, leaves no transaction open on the server
+ * once the next operation runs, and survives the connection dropped in between. */
+static void test_read_transactions(void **state)
+{
+	m2m_resstore *s = NULL;
+	m2m_res r = {0};
+
+	(void)state;
+	assert_int_equal(m2m_resstore_open(uri(), &s), M2M_OK);
+	assert_int_equal(m2m_resstore_begin(s, true), M2M_OK);
+	assert_int_equal(put(s, "p", NULL, "p", "{\"v\":1}"), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(s), M2M_OK);
+	/* one snapshot: a change committed by another session after the first read is not seen */
+	assert_int_equal(m2m_resstore_begin(s, false), M2M_OK);
+	assert_int_equal(m2m_resstore_get(s, "p", &r), M2M_OK);
+	m2m_res_clear(&r);
+	(void)q("UPDATE res SET body = '{\"v\":2}' WHERE ri = 'p'");
+	assert_int_equal(m2m_resstore_get(s, "p", &r), M2M_OK);
+	assert_string_equal(r.body, "{\"v\":1}");
+	m2m_res_clear(&r);
+	assert_int_equal(m2m_resstore_commit(s), M2M_OK);
+	/* a read transaction that read nothing, then a write: nothing left open, the write lands */
+	assert_int_equal(m2m_resstore_begin(s, false), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(s), M2M_OK);
+	assert_int_equal(m2m_resstore_begin(s, true), M2M_OK);
+	assert_int_equal(put(s, "p2", NULL, "p2", "{}"), M2M_OK);
+	assert_int_equal(m2m_resstore_commit(s), M2M_OK);
+	assert_int_equal(q("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'm2msec'"
+			   " AND state LIKE 'idle in transaction%'"), 0);
+	assert_int_equal(q("SELECT count(*) FROM res"), 2);
+	/* the connection dropped after a read transaction's COMMIT went out: the next read reconnects */
+	assert_int_equal(m2m_resstore_begin(s, false), M2M_OK);
+	assert_int_equal(m2m_resstore_get(s, "p", &r), M2M_OK);
+	m2m_res_clear(&r);
+	assert_int_equal(m2m_resstore_commit(s), M2M_OK);
+	(void)q("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'm2msec'");
+	assert_int_equal(m2m_resstore_begin(s, false), M2M_OK);
+	assert_int_equal(m2m_resstore_get(s, "p2", &r), M2M_OK);
+	m2m_res_clear(&r);
+	assert_int_equal(m2m_resstore_commit(s), M2M_OK);
+	m2m_resstore_free(s);
+}
+
 struct second {
 	m2m_err r;
 	char body[64];
@@ -221,6 +265,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_migrations, fresh),
 		cmocka_unit_test_setup(test_connection_lost, fresh),
+		cmocka_unit_test_setup(test_read_transactions, fresh),
 		cmocka_unit_test_setup(test_parent_locked, fresh),
 		cmocka_unit_test_setup(test_lock_wait_bounded, fresh),
 		cmocka_unit_test_setup(test_sync, fresh),
