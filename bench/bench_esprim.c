@@ -10,8 +10,11 @@
  * The Receiver's replay window (docs/procedures/e2e.md "Replay") refuses an originator rand object
  * older than its window with 4113: the connection then makes a new session (counted as a renewal,
  * not as a request) exactly as an Originator would.
- * usage: bench_esprim HOST PORT PSK-ID PSK-HEX KID KEY-HEX ORIGIN TO-CSEBASE TARGET SECONDS CONNS ROUNDS
- * prints one line per round and mode, then "plain_rps=... esprim_rps=... ratio=...".
+ * usage: bench_esprim HOST PORT PSK-ID PSK-HEX KID KEY-HEX ORIGIN TO-CSEBASE TARGET SECONDS CONNS ROUNDS [CSE-PID]
+ * prints one line per round and mode, then "plain_rps=... esprim_rps=... ratio=..."; with the
+ * CSE's pid also the CSE's CPU time per request of each mode and their ratio (steadier than
+ * requests per second on a host shared with the client: the client's own sealing and opening
+ * competes for the same cores).
  */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
@@ -52,6 +55,29 @@ static struct {
 } o;
 
 static atomic_long renewals;
+static int cse_pid;
+
+/* utime + stime of the CSE in clock ticks (/proc/PID/stat fields 14 and 15), -1 unknown. */
+static long cse_ticks(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	if (cse_pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", cse_pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+						    &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
 
 struct es_worker {
 	struct bench_worker b; /* first */
@@ -228,11 +254,12 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static double measure(SSL_CTX *ctx, bool esprim, int conns, double secs)
+static double measure(SSL_CTX *ctx, bool esprim, int conns, double secs, double *cpu_us)
 {
 	struct es_worker *w = calloc((size_t)conns, sizeof(*w));
 	struct bench_load_result res;
 	double rps = -1;
+	long t0 = cse_ticks(), t1;
 
 	if (w == NULL)
 		return -1;
@@ -243,8 +270,11 @@ static double measure(SSL_CTX *ctx, bool esprim, int conns, double secs)
 	if (bench_load(PROG, w, sizeof(*w), conns, secs, run, &res) == 0 && !res.fatal && res.errors == 0 &&
 	    res.requests > 0) {
 		rps = (double)res.requests / res.seconds;
-		printf("%-7s req_per_s=%.0f requests=%zu p50_us=%u p99_us=%u conns=%d\n", esprim ? "esprim" : "plain", rps,
-		       res.requests, res.p50_us, res.p99_us, conns);
+		t1 = cse_ticks();
+		*cpu_us = t0 >= 0 && t1 >= t0 ? (double)(t1 - t0) * 1e6 / (double)sysconf(_SC_CLK_TCK) / (double)res.requests
+					    : -1;
+		printf("%-7s req_per_s=%.0f requests=%zu p50_us=%u p99_us=%u conns=%d cse_cpu_us_per_req=%.0f\n",
+		       esprim ? "esprim" : "plain", rps, res.requests, res.p50_us, res.p99_us, conns, *cpu_us);
 	}
 	free(w);
 	return rps;
@@ -254,13 +284,13 @@ int main(int argc, char **argv)
 {
 	uint8_t k[64];
 	size_t klen = 0;
-	double secs, plain = 0, esp = 0;
+	double secs, plain = 0, esp = 0, pcpu = 0, ecpu = 0;
 	int conns, rounds;
 	SSL_CTX *ctx;
 
-	if (argc != 13) {
+	if (argc != 13 && argc != 14) {
 		fprintf(stderr, "usage: " PROG " HOST PORT PSK-ID PSK-HEX KID KEY-HEX ORIGIN TO-CSEBASE TARGET SECONDS CONNS"
-				" ROUNDS\n");
+				" ROUNDS [CSE-PID]\n");
 		return 2;
 	}
 	o.host = argv[1];
@@ -274,6 +304,7 @@ int main(int argc, char **argv)
 	secs = atof(argv[10]);
 	conns = atoi(argv[11]);
 	rounds = atoi(argv[12]);
+	cse_pid = argc == 14 ? atoi(argv[13]) : 0;
 	if (m2m_hex_decode(argv[4], strlen(argv[4]), o.psk, sizeof(o.psk), &o.psk_len) != M2M_OK ||
 	    m2m_hex_decode(argv[6], strlen(argv[6]), k, sizeof(k), &klen) != M2M_OK ||
 	    m2m_key_new(k, klen, &o.pairwise) != M2M_OK || conns < 1 || rounds < 1 || secs <= 0) {
@@ -288,14 +319,20 @@ int main(int argc, char **argv)
 		return 1;
 	SSL_CTX_set_psk_client_callback(ctx, psk_cb);
 	for (int r = 0; r < rounds; r++) { /* interleaved: both modes see the same host conditions */
-		double p = measure(ctx, false, conns, secs), e = measure(ctx, true, conns, secs);
+		double pc = -1, ec = -1, p = measure(ctx, false, conns, secs, &pc), e = measure(ctx, true, conns, secs, &ec);
 		if (p <= 0 || e <= 0) {
 			fprintf(stderr, PROG ": round %d failed\n", r + 1);
 			return 1;
 		}
 		plain += p;
 		esp += e;
+		pcpu += pc;
+		ecpu += ec;
 	}
+	if (cse_pid > 0 && pcpu > 0 && ecpu > 0)
+		printf("cse_cpu_us_per_req plain=%.0f esprim=%.0f cpu_ratio=%.2f (plain/esprim: the share of the plain "
+		       "rate left with ESPrim when the CSE alone has the cores)\n",
+		       pcpu / rounds, ecpu / rounds, pcpu / ecpu);
 	printf("plain_rps=%.0f esprim_rps=%.0f ratio=%.2f sessions=%ld rounds=%d\n", plain / rounds, esp / rounds,
 	       esp / plain, atomic_load(&renewals), rounds);
 	SSL_CTX_free(ctx);
