@@ -281,3 +281,66 @@ def test_d_wrong_kid_4112_relayed(pair):
     # the CLI through the MN: the same refusal, exit 1
     rc, out, _ = esprim_cli(pair, "retrieve", "/id-in/cse-in/box", kid="nokey@" + SP)
     assert rc == 1 and out == {"rsc": 4112, "protected": False}, out
+
+
+# ---- pairwiseESPrimKey from the MEF (TS-0003 8.4.2 A: RSPF/MEF-provisioned, SUID 23) -----------
+
+@pytest.fixture(scope="module")
+def mef_world(m2msec_bin, tmp_path_factory):
+    from test_25_mef_e2e import World
+    w = World(m2msec_bin, tmp_path_factory.mktemp("e2e67mef")).start_mef().start_cse()
+    kpm_id, kpm = w.add("espdev", "Cesp")
+    out = w.c.path("espdev")
+    r = w.enrol(kpm_id, kpm, out)
+    assert r.returncode == 0, r.stderr
+    w.out = out
+    with open(os.path.join(out, "keid")) as f:
+        w.keid = f.read().strip()
+    # the enrolee's usage-constrained ESPrim key for the Enrolment Target id-in (TS-0003 10.3.7)
+    with open(os.path.join(out, "ke")) as f:
+        ke = f.read().strip()
+    r = w.m2m("key", "derive", "ucsk", "--ke", "-", "--suid", "23", "--target", "id-in." + SP, input=ke)
+    assert r.returncode == 0, r.stderr
+    w.k23 = r.stdout.strip().split()[-1]
+    assert len(w.k23) == 64, r.stdout
+    yield w
+    w.stop()
+
+
+def mef_esprim(w, key_hex, op, target, extra=(), kid=None):
+    kf = secret_file(w.c, "k-" + secrets.token_hex(4), key_hex)
+    cmd = [w.bin, "esprim", "--to", "https://127.0.0.1:%d/cse-in" % w.c.port, "--key-id", kid or w.keid,
+           "--key-file", kf, "--psk-identity", w.keid, "--psk-file", os.path.join(w.out, "target.psk"),
+           "--ca", w.c.path("ca/ca.crt"), "--verify-name", "id-in." + SP, "--op", op, "--target", target,
+           "--from", "Cesp", *extra]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    return r.returncode, (json.loads(r.stdout) if r.stdout.strip() else None), r.stderr
+
+
+def test_mef_provisioned_esprim_key_suid_23(mef_world):
+    w = mef_world
+    # the CSE fetches the SUID 23 key of the KeID from the MEF (fetchCredentials/<KeID>/23) and
+    # opens the object; the inner request registers the enrolee's AE and reads it back
+    ae = json.dumps({"m2m:ae": {"rn": "espdev", "api": "Nesp", "rr": False, "srv": ["3"]}})
+    rc, out, err = mef_esprim(w, w.k23, "create", "/id-in/cse-in", extra=("--ty", "2", "--content", ae))
+    assert rc == 0, (out, err)
+    assert out["rsc"] == 2001 and out["pc"]["m2m:ae"]["aei"] == "Cesp", out
+    rc, out, err = mef_esprim(w, w.k23, "retrieve", "/id-in/cse-in/espdev")
+    assert rc == 0 and out["rsc"] == 2000, (out, err)
+    # the hop-by-hop key of the same KeID (SUID 22) is no ESPrim key: the tag fails (4115)
+    with open(os.path.join(w.out, "target.psk")) as f:
+        k22 = f.read().strip()
+    rc, out, _ = mef_esprim(w, k22, "retrieve", "/id-in/cse-in/espdev")
+    assert rc == 1 and out == {"rsc": 4115, "protected": False}, out
+    # ... and the ESPrim key never becomes a TLS PSK: a handshake with it under the KeID fails
+    r = subprocess.run(["openssl", "s_client", "-quiet", "-tls1_2", "-psk", w.k23, "-psk_identity", w.keid,
+                        "-cipher", "PSK-AES128-CBC-SHA256", "-connect", "127.0.0.1:%d" % w.c.port],
+                       input=b"GET /cse-in HTTP/1.1\r\nHost: x\r\nX-M2M-Origin: Cesp\r\nX-M2M-RI: t\r\n"
+                             b"X-M2M-RVI: 3\r\nConnection: close\r\n\r\n", capture_output=True, timeout=30)
+    assert b"X-M2M-RSC" not in r.stdout
+    # an unknown KeID of that MEF: the MEF answers 4004, the Receiver 4112
+    rc, out, _ = mef_esprim(w, w.k23, "retrieve", "/id-in/cse-in/espdev",
+                            kid="0123456789ABCDEF0123456789ABCDEF@mef." + SP)
+    assert rc == 1 and out == {"rsc": 4112, "protected": False}, out
+    # the MEF saw the ESPrim SUID asked
+    assert "/23" in open(w.c.path("mef.log")).read()
