@@ -344,3 +344,63 @@ def test_mef_provisioned_esprim_key_suid_23(mef_world):
     assert rc == 1 and out == {"rsc": 4112, "protected": False}, out
     # the MEF saw the ESPrim SUID asked
     assert "/23" in open(w.c.path("mef.log")).read()
+
+
+# ---- pairwiseESPrimKey from the MAF (Kc registered with SUID 33; docs/keys.md choice 8) ---------
+
+@pytest.fixture(scope="module")
+def maf_env(m2msec_bin, tmp_path_factory):
+    from test_25_mef_e2e import World, FQDN as MEF_FQDN
+    from test_31_maf_e2e import Env
+    from test_30_maf_service import FQDN as MAF_FQDN, Maf
+    w = World(m2msec_bin, tmp_path_factory.mktemp("e2e67maf"),
+              mef_extra="rate-limit-per-identity = 0\nrate-limit-per-address = 0\nmaf-fqdns = %s\n" % MAF_FQDN)
+    w.c.issue("maf", MAF_FQDN)
+    w.start_mef()
+    maf = Maf(w.c, "mef-url = https://127.0.0.1:%d\nmef-name = %s\nmef-ca = %s\nmef-cert = %s\nmef-key = %s\n"
+                   "mef-cache-seconds = 1\nrate-limit-per-identity = 0\nrate-limit-per-address = 0\n" % (
+                       w.mef_port, MEF_FQDN, w.c.path("ca/ca.crt"), w.c.path("maf.crt"), w.c.path("maf.key")),
+              cert="maf")
+    maf.start()
+    w.cse_extra = ("maf-url = https://127.0.0.1:%d\nmaf-name = %s\nmaf-ca = %s\nmaf-cert = %s\nmaf-key = %s\n"
+                   "maf-cache-seconds = 60\n" % (maf.port, MAF_FQDN, w.c.path("ca/ca.crt"), w.c.path("server.crt"),
+                                                w.c.path("server.key")))
+    try:
+        w.start_cse()
+        yield Env(w, maf)
+    finally:
+        maf.stop()
+        w.stop()
+
+
+def test_maf_kc_as_esprim_key_suid_33(maf_env):
+    from test_31_maf_e2e import read_out
+    e = maf_env
+    kmid, _, kmfile = e.client("espmaf", "Cespm")
+    kcid, _, psk = e.key_ok(kmid, kmfile)                    # SUID 32: the hop-by-hop TLS key
+    r, out = e.key(kmid, kmfile, extra=("--suid", "33"))     # SUID 33: the pairwiseESPrimKey
+    assert r.returncode == 0, r.stderr
+    kcid33, kc33, psk33 = read_out(out)
+    assert kcid33 != kcid
+    hop = secret_file(e.c, "hop-" + secrets.token_hex(3), psk)
+
+    def esp(kid, key_hex, op, target, extra=()):
+        kf = secret_file(e.c, "espk-" + secrets.token_hex(3), key_hex)
+        p = subprocess.run([e.c.bin, "esprim", "--to", "https://127.0.0.1:%d/cse-in" % e.c.port, "--key-id", kid,
+                            "--key-file", kf, "--psk-identity", kcid, "--psk-file", hop, "--ca", e.c.path("ca/ca.crt"),
+                            "--verify-name", "id-in." + SP, "--op", op, "--target", target, "--from", "Cespm", *extra],
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, (json.loads(p.stdout) if p.stdout.strip() else None), p.stderr
+
+    ae = json.dumps({"m2m:ae": {"rn": "espm", "api": "Nesp", "rr": False, "srv": ["3"]}})
+    rc, got, err = esp(kcid33, kc33, "create", "/id-in/cse-in", ("--ty", "2", "--content", ae))
+    assert rc == 0, (got, err)
+    assert got["rsc"] == 2001 and got["pc"]["m2m:ae"]["aei"] == "Cespm", got
+    rc, got, err = esp(kcid33, kc33, "retrieve", "/id-in/cse-in/espm")
+    assert rc == 0 and got["rsc"] == 2000, (got, err)
+    # the SUID 32 Kc is no ESPrim key (the MAF answers SUID 32, the ESPrim resolver wants 33): 4112
+    rc, got, _ = esp(kcid, psk, "retrieve", "/id-in/cse-in/espm")
+    assert rc == 1 and got == {"rsc": 4112, "protected": False}, got
+    # ... and the SUID 33 Kc never becomes a TLS PSK (the hop-by-hop resolver wants SUID 32)
+    r = e.c.psk("GET", "/cse-in", "Cespm", kcid33, key=psk33)
+    assert r is None, r
