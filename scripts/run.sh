@@ -24,6 +24,9 @@
 #                    (0600)
 #   var/mqtt.acl, var/mqtt.psk, var/mosquitto.conf   the broker's ACL and psk_file (0600), written
 #                    by `m2msec mqtt-acl` from var/run.ini on every run, and its configuration
+#   var/mn.*, var/mn1.key, var/mn1.esp, var/mn-psk.txt, var/mn.ini   the MN-CSE of the end-to-end
+#                    step (its certificate id-mn.<SP>, the PSK of its AE Cmn1, that AE's
+#                    pairwiseESPrimKey with the CSE, also in var/creds.db; mn.ini written every run)
 #   var/cse.db, var/mef.db, var/maf.db   the CSE's resources, the MEF's enrolees and the MAF's
 #                    clients and keys: they survive a re-run
 #                    (`make clean` or `rm -rf var` to start over)
@@ -43,6 +46,7 @@
 #   (MQTT over TLS-PSK); M2MSEC_DAS_PORT (default M2MSEC_PORT + 6) the Dynamic Authorization
 #   Server (its certificate var/das.*, grant rules var/das-policy.txt, the CSE's var/das-trust);
 #   M2MSEC_BSF_PORT (default M2MSEC_PORT + 7) the MEF's BSF role (Ub, GBA bootstrapping);
+#   M2MSEC_MN_PORT (default M2MSEC_PORT + 8) the MN-CSE of the end-to-end step (var/mn.ini);
 #   M2MSEC_VAR (default var) the state
 #   directory; M2MSEC_RUN_PREPARE_ONLY=1 prepares var/
 #   and prints everything but starts nothing (used by tests/system/test_19_newcomer.py and
@@ -98,6 +102,8 @@ DAS_PORT=${M2MSEC_DAS_PORT:-$((PORT < 65530 ? PORT + 6 : PORT - 6))}
 other_port M2MSEC_DAS_PORT "$DAS_PORT"
 BSF_PORT=${M2MSEC_BSF_PORT:-$((PORT < 65529 ? PORT + 7 : PORT - 7))}
 other_port M2MSEC_BSF_PORT "$BSF_PORT"
+MN_PORT=${M2MSEC_MN_PORT:-$((PORT < 65528 ? PORT + 8 : PORT - 8))}
+other_port M2MSEC_MN_PORT "$MN_PORT"
 # The commands printed for the reader: the binary as given (relative to the repository or absolute).
 M2M_SHOWN="$BUILD/m2msec"
 [ -x "$M2M" ] || { echo "run.sh: no m2msec binary at $M2M (build first: make build)" >&2; exit 1; }
@@ -190,6 +196,22 @@ fi
 if ! "$M2M" cred list --store "$VAR/creds.db" | grep -q " kpsa-mqtt1@$SP "; then
 	"$M2M" cred add --store "$VAR/creds.db" --kind kpsa --id "kpsa-mqtt1@$SP" --key - --owner Cmqtt1 <"$VAR/mqtt1.key"
 	echo "(added kpsa-mqtt1@$SP from $VAR/mqtt1.key on stdin)"
+fi
+# The end-to-end step (docs/procedures/e2e.md "Through a transit CSE"): an MN-CSE /id-mn registered
+# with this CSE (its certificate names id-mn.$SP), its AE Cmn1 (hop-by-hop PSK kpsa-mn1, bound to
+# Cmn1 in the MN's psk-file $VAR/mn-psk.txt) and that AE's pairwiseESPrimKey with this CSE (SUID 13,
+# owner /id-mn/Cmn1, in $VAR/creds.db; the AE's copy in $VAR/mn1.esp)
+if [ ! -f "$VAR/mn.crt" ]; then
+	show "$M2M" ca issue --dir "$VAR/ca" --san "id-mn.$SP" --out "$VAR/mn"
+fi
+[ -f "$VAR/mn1.key" ] || { hexkey >"$VAR/mn1.key"; chmod 600 "$VAR/mn1.key"; }
+[ -f "$VAR/mn1.esp" ] || { hexkey >"$VAR/mn1.esp"; chmod 600 "$VAR/mn1.esp"; }
+printf 'kpsa-mn1@%s %s Cmn1\n' "$SP" "$(cat "$VAR/mn1.key")" >"$VAR/mn-psk.txt"
+chmod 600 "$VAR/mn-psk.txt"
+if ! "$M2M" cred list --store "$VAR/creds.db" | grep -q " esp-mn1@$SP "; then
+	"$M2M" cred add --store "$VAR/creds.db" --kind kpsa --id "esp-mn1@$SP" --key - --owner /id-mn/Cmn1 --suid 13 \
+		<"$VAR/mn1.esp"
+	echo "(added the pairwiseESPrimKey esp-mn1@$SP from $VAR/mn1.esp on stdin)"
 fi
 show "$M2M" cred list --store "$VAR/creds.db"
 
@@ -298,6 +320,28 @@ policy = $VAR/das-policy.txt
 log-file = $VAR/das.log
 INI
 mv -f "$VAR/run.ini.tmp" "$VAR/run.ini"
+# the MN-CSE of step 15 (a second CSE: its own file), registered with the CSE above
+cat >"$VAR/mn.ini.tmp" <<INI
+# m2msec configuration of the MN-CSE of make run's step 15, written on every run (docs/config.md,
+# docs/procedures/transit.md)
+[cse]
+cse-id = /id-mn
+name = cse-mn
+sp-id = //$SP
+store = $VAR/mn.db
+https-listen = 127.0.0.1:$MN_PORT
+cert = $VAR/mn.crt
+key = $VAR/mn.key
+trust-anchors = $VAR/ca/ca.crt
+psk-file = $VAR/mn-psk.txt
+log-file = $VAR/mn.log
+registrar = https://127.0.0.1:$PORT
+registrar-ca = $VAR/ca/ca.crt
+registrar-cert = $VAR/mn.crt
+registrar-key = $VAR/mn.key
+registrar-cse-id = /id-in
+INI
+mv -f "$VAR/mn.ini.tmp" "$VAR/mn.ini"
 rm -f "$VAR/cse.ini" # the single-section file of earlier versions: not read any more
 
 step "The MQTT broker's ACL and PSK file (m2msec mqtt-acl)"
@@ -459,6 +503,25 @@ $VAR/dev1.kpm (0600).
   BODY='{"m2m:ae":{"rn":"gba1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}'
   printf 'POST /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: Cgba1\r\nX-M2M-RI: g1\r\nX-M2M-RVI: 3\r\nContent-Type: application/json;ty=2\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \${#BODY} "\$BODY" \\
     | openssl s_client -quiet -tls1_2 -psk_identity "\$(cat $VAR/gba1/btid)" -psk "\$(cat $VAR/gba1/target.psk)" -connect 127.0.0.1:$PORT
+
+15. End to end through a transit CSE (TS-0003 §8.4, docs/procedures/e2e.md and transit.md): start
+   an MN-CSE (/id-mn, port $MN_PORT, log $VAR/mn.log) in another terminal; it registers with this
+   CSE over its certificate (a <remoteCSE> here):
+  $M2M_SHOWN cse --config $VAR/mn.ini
+
+   The administrator gives the MN's AE Cmn1 (/id-mn/Cmn1 here) a container e2e:
+  A="\$(awk '/^kpsa-admin/{print \$2}' $VAR/psk.txt)"
+  for B in '1 {"m2m:acp":{"rn":"acpE2e","pv":{"acr":[{"acor":["/id-mn/Cmn1"],"acop":3}]},"pvs":{"acr":[{"acor":["CAdmin"],"acop":63}]}}}' \\
+    '3 {"m2m:cnt":{"rn":"e2e","acpi":["cse-in/acpE2e"]}}'; do T=\${B%% *}; J=\${B#* }; \\
+    printf 'POST /cse-in HTTP/1.1\r\nHost: $CSE_HOST\r\nX-M2M-Origin: CAdmin\r\nX-M2M-RI: e1\r\nX-M2M-RVI: 3\r\nContent-Type: application/json;ty=%s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \$T \${#J} "\$J" \\
+    | openssl s_client -quiet -tls1_2 -psk "\$A" -psk_identity kpsa-admin@$SP -connect 127.0.0.1:$PORT 2>/dev/null | grep -i '^X-M2M-RSC'; done
+
+   Cmn1 talks to the MN only (TLS-PSK kpsa-mn1): \`m2msec esprim\` seals a CREATE of a
+   contentInstance with its pairwiseESPrimKey esp-mn1 and sends the outer NOTIFY (seci sit 5) to
+   this CSE's <CSEBase> through the MN, which forwards it without seeing the inner request; this
+   CSE opens it, creates the contentInstance for /id-mn/Cmn1 and answers protected (expect
+   "rsc":2001; the MN's log never shows "e2e-secret"):
+  $M2M_SHOWN esprim --to https://127.0.0.1:$MN_PORT/~/id-in --key-id esp-mn1@$SP --key-file $VAR/mn1.esp --psk-identity kpsa-mn1@$SP --psk-file $VAR/mn1.key --ca $VAR/ca/ca.crt --verify-name id-mn.$SP --op create --target /id-in/cse-in/e2e --from /id-mn/Cmn1 --outer-from Cmn1 --ty 4 --content '{"m2m:cin":{"con":"e2e-secret"}}'
 
 Without the MEF: a pre-provisioned key (TS-0003 §8.2.2.1). Register the AE Cdev1 over TLS-PSK (its KpsaID is bound to Cdev1):
   BODY='{"m2m:ae":{"rn":"dev1","api":"Nm2msec.demo","rr":false,"srv":["3"]}}'

@@ -94,8 +94,8 @@ M2M_API M2M_WUR m2m_err m2m_cse_writer_start(m2m_cse *cse);
  * resolver; any error is "unknown key" (4112). With kick non-NULL the look-up may wait for a
  * remote key service: M2M_OK with *key NULL, then kick(kick_arg) exactly once (any thread) when
  * the answer can be had by asking again. m2msec cse passes the TLS layer's resolver chain
- * (m2m_tls_psk_lookup: psk-file, credential store, MEF, MAF), so ESPrim and TLS share one
- * look-up. Set before the workers serve; NULL = no key is known. fn must be thread-safe.
+ * (m2m_tls_esprim_lookup: psk-file, credential store, the MEF's and MAF's ESPrim-key resolvers),
+ * so ESPrim and TLS share one look-up. Set before the workers serve; NULL = no key is known. fn must be thread-safe.
  */
 typedef m2m_err (*m2m_cse_key_fn)(void *ctx, const char *kid, int64_t now, void (*kick)(void *), void *kick_arg,
 				  m2m_key **key, m2m_sa *binding);

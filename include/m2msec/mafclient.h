@@ -48,6 +48,10 @@ M2M_API M2M_WUR m2m_err m2m_maf_client_set_km(m2m_maf_client *m, const char *km_
 M2M_API M2M_WUR m2m_err m2m_maf_client_set_enrolment(m2m_maf_client *m, const char *dir);
 /* Total deadline of one operation in seconds (1..3600; default M2M_MAF_CLIENT_DEFAULT_DEADLINE). */
 M2M_API M2M_WUR m2m_err m2m_maf_client_set_deadline(m2m_maf_client *m, int seconds);
+/* The SUID of the Kc registered (TS-0004 Table 6.3.4.2.39-1): 32 (default) for the MAF-based
+ * SAEF (TLS with the target), or 33 for a pairwiseESPrimKey (docs/procedures/e2e.md "Keys": Kc
+ * used directly, the "reserved string" of TS-0003 8.4.2 A being undefined). M2M_E_INVAL otherwise. */
+M2M_API M2M_WUR m2m_err m2m_maf_client_set_suid(m2m_maf_client *m, int suid);
 
 /*
  * MAF Key Registration of a Kc for target (an absolute CSE-ID "//sp/cse"; SP-relative or other

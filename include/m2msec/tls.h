@@ -82,6 +82,12 @@ M2M_API M2M_WUR m2m_err m2m_tls_add_psk_resolver(m2m_tls *tls, m2m_psk_resolve_f
  * (m2m_key_free) and *binding are set only on M2M_OK with a key. */
 M2M_API M2M_WUR m2m_err m2m_tls_psk_lookup(m2m_tls *tls, const char *identity, int64_t now, void (*kick)(void *),
 					   void *kick_arg, m2m_key **key, m2m_sa *binding);
+/* The same for a pairwiseESPrimKey "kid" (the ESPrim Receiver): the synchronous resolvers
+ * (psk-file, credential store) and the asynchronous ones added with
+ * m2m_tls_add_esprim_resolver_async; the hop-by-hop remote resolvers are not asked (they fetch
+ * other SUIDs under the same identifiers). */
+M2M_API M2M_WUR m2m_err m2m_tls_esprim_lookup(m2m_tls *tls, const char *identity, int64_t now, void (*kick)(void *),
+					      void *kick_arg, m2m_key **key, m2m_sa *binding);
 /*
  * Apply the TLS part of a security profile (docs/tls.md "Security profile"): from the next
  * handshake on, connections accept only the suites of the cipher policy that suites (IANA names,
@@ -146,6 +152,9 @@ typedef m2m_err (*m2m_psk_start_fn)(void *ctx, const char *identity, int64_t now
 /* Add an asynchronous resolver to the same chain as m2m_tls_add_psk_resolver (same order and
  * identity rules, same cap of 8). Call before the first handshake. */
 M2M_API M2M_WUR m2m_err m2m_tls_add_psk_resolver_async(m2m_tls *tls, m2m_psk_start_fn start_fn, void *ctx);
+/* An asynchronous resolver of ESPrim keys (a MEF's SUID 23, a MAF's SUID 33 fetch): asked by
+ * m2m_tls_esprim_lookup only, never by a handshake or m2m_tls_psk_lookup. */
+M2M_API M2M_WUR m2m_err m2m_tls_add_esprim_resolver_async(m2m_tls *tls, m2m_psk_start_fn start_fn, void *ctx);
 /* True when tls has an asynchronous resolver (the transport must then drive handshakes with
  * m2m_tls_async_attach). */
 M2M_API bool m2m_tls_has_async(const m2m_tls *tls);

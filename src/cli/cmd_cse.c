@@ -90,7 +90,7 @@ static void handle(void *ctx, int thread_index, const m2m_sa *sa, m2m_request *r
 static m2m_err esprim_key(void *ctx, const char *kid, int64_t now, void (*kick)(void *), void *kick_arg,
 			  m2m_key **key, m2m_sa *binding)
 {
-	return m2m_tls_psk_lookup(ctx, kid, now, kick, kick_arg, key, binding);
+	return m2m_tls_esprim_lookup(ctx, kid, now, kick, kick_arg, key, binding);
 }
 
 static bool listen_on(const char *v)

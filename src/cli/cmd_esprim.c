@@ -32,7 +32,7 @@
 
 typedef struct esp_args {
 	const char *to, *key_id, *key_file, *op, *target, *from, *content, *ca, *cert, *key, *psk_id, *psk_file,
-		*verify_name;
+		*verify_name, *outer_from;
 	int ty;
 } esp_args;
 
@@ -52,11 +52,13 @@ static void usage(FILE *f)
 	fputs("usage: m2msec esprim --to CSE-URL --key-id ID --key-file F --op retrieve|create|update|delete\n"
 	      "                     --target PATH --from ID [--ty N --content JSON]\n"
 	      "                     [--ca PEM] [--cert PEM --key PEM | --psk-identity ID --psk-file F]\n"
-	      "                     [--verify-name NAME]\n\n"
+	      "                     [--verify-name NAME] [--outer-from ID]\n\n"
 	      "Send one ESPrim-protected request (TS-0004 7.6.2): CSE-URL is https://HOST:PORT/PATH of the\n"
 	      "Target's <CSEBase> or <AE>; the inner request (op, --target, --from) is sealed with the\n"
 	      "pairwiseESPrimKey in F (hex, 0600) named ID (the JWE kid) and the opened inner response\n"
-	      "is printed. Exit 0 for a 2xxx inner response, 1 otherwise, 2 for usage errors.\n",
+	      "is printed. The outer NOTIFY's From is --outer-from (default --from): an AE reaching a\n"
+	      "Target through its Registrar sends its AE-ID-Stem outside and its SP-relative AE-ID inside.\n"
+	      "Exit 0 for a 2xxx inner response, 1 otherwise, 2 for usage errors.\n",
 	      f);
 }
 
@@ -142,7 +144,7 @@ static m2m_err fetch_rro(m2mi_httpc *h, struct event_base *base, const esp_args 
 	m2m_seci_e2e s = {0};
 	m2m_err r = M2M_E_PROTO;
 
-	if (m2mi_httpc_retrieve(h, a->to, a->from, ESP_TIMEOUT_MS, on_body, &an) == M2MI_HTTPC_OK) {
+	if (m2mi_httpc_retrieve(h, a->to, a->outer_from, ESP_TIMEOUT_MS, on_body, &an) == M2MI_HTTPC_OK) {
 		wait_answer(base, &an);
 		if (an.result == M2MI_HTTPC_OK && an.rsc == 2000 && an.body != NULL &&
 		    (j = json_loads(an.body, 0, NULL)) != NULL) {
@@ -159,8 +161,8 @@ static m2m_err fetch_rro(m2mi_httpc *h, struct event_base *base, const esp_args 
 	}
 	memset(&an, 0, sizeof(an));
 	rqi_new(rqi, sizeof(rqi));
-	if (m2mi_httpc_notify(h, a->to, a->from, rqi, "{\"m2m:seci\":{\"sit\":3}}", ESP_TIMEOUT_MS, on_body, &an) !=
-	    M2MI_HTTPC_OK)
+	if (m2mi_httpc_notify(h, a->to, a->outer_from, rqi, "{\"m2m:seci\":{\"sit\":3}}", ESP_TIMEOUT_MS, on_body,
+			      &an) != M2MI_HTTPC_OK)
 		return M2M_E_IO;
 	wait_answer(base, &an);
 	r = M2M_E_PROTO;
@@ -252,7 +254,7 @@ static int run(const esp_args *a)
 		rc = cli_fail("esprim: seal", r);
 		goto out;
 	}
-	if (m2mi_httpc_notify(h, a->to, a->from, orqi, content, ESP_TIMEOUT_MS, on_body, &an) != M2MI_HTTPC_OK) {
+	if (m2mi_httpc_notify(h, a->to, a->outer_from, orqi, content, ESP_TIMEOUT_MS, on_body, &an) != M2MI_HTTPC_OK) {
 		rc = cli_fail("esprim: NOTIFY", M2M_E_IO);
 		goto out;
 	}
@@ -301,7 +303,8 @@ int cli_esprim_main(int argc, char **argv)
 		{"ca", required_argument, NULL, 'a'},       {"cert", required_argument, NULL, 'C'},
 		{"key", required_argument, NULL, 'K'},      {"psk-identity", required_argument, NULL, 'I'},
 		{"psk-file", required_argument, NULL, 'P'}, {"verify-name", required_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+		{"outer-from", required_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	esp_args a = {0};
 	int c;
@@ -323,6 +326,7 @@ int cli_esprim_main(int argc, char **argv)
 		case 'I': a.psk_id = optarg; break;
 		case 'P': a.psk_file = optarg; break;
 		case 'v': a.verify_name = optarg; break;
+		case 'F': a.outer_from = optarg; break;
 		case 'h': usage(stdout); return CLI_OK;
 		default: usage(stderr); return CLI_USAGE;
 		}
@@ -334,5 +338,10 @@ int cli_esprim_main(int argc, char **argv)
 		usage(stderr);
 		return CLI_USAGE;
 	}
+	/* TS-0001 11.4.2: the outer NOTIFY is the hop-by-hop request, so its From follows the
+	 * originator rules of the first CSE (a Registree AE: its AE-ID-Stem, TS-0004 7.3.2.1); the
+	 * inner From is what the Target checks against the key's identity */
+	if (a.outer_from == NULL)
+		a.outer_from = a.from;
 	return run(&a);
 }

@@ -4,7 +4,7 @@
  * Association Establishment Framework (TS-0003 clause 8.2.2.3) through the MAF client library
  * (include/m2msec/mafclient.h, docs/procedures/maf.md "Entity A").
  *   m2msec maf-client key --maf HOST:PORT --maf-ca FILE (--km-id ID --km-file FILE | --enrolment DIR)
- *                         --target CSE-ID --out DIR [--lifetime SECONDS]
+ *                         --target CSE-ID --out DIR [--lifetime SECONDS] [--suid 32|33]
  *   m2msec maf-client deregister --maf HOST:PORT --maf-ca FILE (--km-id ID --km-file FILE |
  *                         --enrolment DIR) --kcid ID
  * Every input is checked before any network I/O; exit codes as for m2msec enrol.
@@ -22,7 +22,7 @@
 
 static const char usage_maf_client[] =
 	"usage: m2msec maf-client key --maf HOST:PORT --maf-ca FILE (--km-id ID --km-file FILE | --enrolment DIR)\n"
-	"                             --target CSE-ID --out DIR [--lifetime SECONDS]\n"
+	"                             --target CSE-ID --out DIR [--lifetime SECONDS] [--suid 32|33]\n"
 	"       m2msec maf-client deregister --maf HOST:PORT --maf-ca FILE (--km-id ID --km-file FILE |\n"
 	"                             --enrolment DIR) --kcid ID\n"
 	"\n"
@@ -49,6 +49,8 @@ static const char usage_maf_client[] =
 	"  --target CSE-ID      key: the absolute CSE-ID of Entity B (//sp-fqdn/cse-id)\n"
 	"  --out DIR            key: output directory\n"
 	"  --lifetime SECONDS   key: requested key lifetime (default 3600, at most 31536000)\n"
+	"  --suid N             key: 32 (default, TLS with the target) or 33 (a pairwiseESPrimKey: Kc\n"
+	"                       is the ESPrim key, the Key Identifier its kid)\n"
 	"  --kcid ID            deregister: the Kc Key Identifier (or its 32 hex digits)\n"
 	"  --maf-fqdn NAME      MAF-FQDN (default: the KmID's FQDN part, else the MAF host name)\n"
 	"  --timeout SECONDS    total deadline (default 30)\n"
@@ -56,7 +58,7 @@ static const char usage_maf_client[] =
 	"exit status: 0 done, 1 runtime failure (MAF unreachable or refused: the RSC and the reason\n"
 	"are printed), 2 bad usage or input\n";
 
-enum { O_MAF = 1, O_CA, O_KMID, O_KMFILE, O_ENROL, O_TARGET, O_OUT, O_LIFE, O_KCID, O_FQDN, O_TIMEOUT, O_N };
+enum { O_MAF = 1, O_CA, O_KMID, O_KMFILE, O_ENROL, O_TARGET, O_OUT, O_LIFE, O_KCID, O_FQDN, O_TIMEOUT, O_SUID, O_N };
 
 static int usage_error(const char *msg)
 {
@@ -138,8 +140,14 @@ static int run(bool key, const char *const v[O_N])
 
 	if (v[O_LIFE] != NULL && !parse_long(v[O_LIFE], 1, 31536000, &life))
 		return usage_error("--lifetime must be 1..31536000 seconds");
+	if (v[O_SUID] != NULL && strcmp(v[O_SUID], "32") != 0 && strcmp(v[O_SUID], "33") != 0)
+		return usage_error("--suid must be 32 or 33");
 	if (m2m_maf_client_new(&m) != M2M_OK)
 		return cli_fail("maf-client", M2M_E_NOMEM);
+	if (v[O_SUID] != NULL && m2m_maf_client_set_suid(m, v[O_SUID][1] == '3' ? 33 : 32) != M2M_OK) {
+		m2m_maf_client_free(m);
+		return usage_error("--suid must be 32 or 33");
+	}
 	if ((rc = configure(m, v)) != CLI_OK) {
 		m2m_maf_client_free(m);
 		return rc;
@@ -171,7 +179,8 @@ int cli_maf_client_main(int argc, char **argv)
 		{"enrolment", required_argument, NULL, O_ENROL}, {"target", required_argument, NULL, O_TARGET},
 		{"out", required_argument, NULL, O_OUT},         {"lifetime", required_argument, NULL, O_LIFE},
 		{"kcid", required_argument, NULL, O_KCID},       {"maf-fqdn", required_argument, NULL, O_FQDN},
-		{"timeout", required_argument, NULL, O_TIMEOUT}, {NULL, 0, NULL, 0},
+		{"timeout", required_argument, NULL, O_TIMEOUT}, {"suid", required_argument, NULL, O_SUID},
+		{NULL, 0, NULL, 0},
 	};
 	const char *v[O_N] = {0};
 	bool key;
@@ -202,7 +211,8 @@ int cli_maf_client_main(int argc, char **argv)
 		return usage_error("give either --km-id and --km-file, or --enrolment");
 	if (key && (v[O_TARGET] == NULL || v[O_OUT] == NULL || v[O_KCID] != NULL))
 		return usage_error("key needs --target and --out (and no --kcid)");
-	if (!key && (v[O_KCID] == NULL || v[O_TARGET] != NULL || v[O_OUT] != NULL || v[O_LIFE] != NULL))
-		return usage_error("deregister needs --kcid (and no --target, --out or --lifetime)");
+	if (!key && (v[O_KCID] == NULL || v[O_TARGET] != NULL || v[O_OUT] != NULL || v[O_LIFE] != NULL ||
+		     v[O_SUID] != NULL))
+		return usage_error("deregister needs --kcid (and no --target, --out, --lifetime or --suid)");
 	return run(key, v);
 }

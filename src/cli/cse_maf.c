@@ -19,6 +19,7 @@ int cse_maf_start(struct svc *s, const m2m_cse_config *cfg, struct remote_res **
 		.name = cfg->maf_name, .origin = cfg->cse_id, .maf = true, .sp_id = cfg->sp_id,
 		.timeout_ms = cfg->psk_lookup_timeout_ms, .lookups_max = cfg->psk_lookups_max,
 		.cache_seconds = cfg->maf_cache_seconds,
+		.esprim_suid = 33, /* Kc with the ESPrim SUID (docs/procedures/e2e.md, docs/keys.md choice 8) */
 	};
 
 	*out = NULL;

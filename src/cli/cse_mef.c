@@ -156,6 +156,7 @@ int cse_mef_start(struct svc *s, const m2m_cse_config *cfg, struct cse_mef **out
 		.name = cfg->mef_name, .origin = cfg->cse_id, .suid = M2MI_MEF_SUID_SAEF,
 		.timeout_ms = cfg->psk_lookup_timeout_ms, .lookups_max = cfg->psk_lookups_max,
 		.cache_seconds = cfg->mef_cache_seconds,
+		.esprim_suid = 23, /* usage-constrained ESPrim keys (TS-0004 Table 6.3.4.2.39-1) */
 	};
 	struct cse_mef *m;
 	int rc_;

@@ -108,6 +108,20 @@ int remote_res_start(struct svc *s, const struct remote_res_cfg *c, struct remot
 			remote_res_stop(rr);
 			return svc_errorf(s, k_name, name, m2m_strerror(r), cli_exit_code(r));
 		}
+		/* The pairwiseESPrimKeys the service keeps for this CSE (TS-0003 8.4.2 A: MEF / RSPF
+		 * SUID 23, MAF SUID 33): the same identifiers under another SUID, so a resolver of their
+		 * own (own cache, no network-authorization hook) that only the ESPrim Receiver asks
+		 * (m2m_tls_esprim_lookup); the link is shared. */
+		if (c->esprim_suid != 0 && !c->gba) {
+			kc.suid = c->esprim_suid;
+			kc.observe = NULL;
+			kc.observe_ctx = NULL;
+			if ((r = m2mi_remote_key_new(&kc, &rr->rk_esp)) != M2M_OK ||
+			    (r = m2m_tls_add_esprim_resolver_async(s->tls, m2mi_remote_key_start, rr->rk_esp)) != M2M_OK) {
+				remote_res_stop(rr);
+				return svc_errorf(s, k_name, name, m2m_strerror(r), cli_exit_code(r));
+			}
+		}
 	}
 	m2m_log(M2M_LOG_INFO, "%s %s (%s): %s *@%s fetched during the handshake, cached <= %d s", c->peer, c->url,
 		name, c->what, name, c->cache_seconds);
@@ -121,7 +135,10 @@ void remote_res_stop(struct remote_res *rr)
 		return;
 	if (rr->rk)
 		m2mi_remote_key_set_done(rr->rk, done_direct); /* no loop runs any more */
+	if (rr->rk_esp)
+		m2mi_remote_key_set_done(rr->rk_esp, done_direct);
 	m2mi_remote_link_free(rr->link);                       /* answers what it holds */
 	m2mi_remote_key_free(rr->rk);
+	m2mi_remote_key_free(rr->rk_esp);
 	free(rr);
 }

@@ -16,6 +16,7 @@
 struct remote_res {
 	m2mi_remote_link *link; /* also for other RETRIEVEs to the service (the CSE's security profile) */
 	m2mi_remote_key *rk;
+	m2mi_remote_key *rk_esp; /* the ESPrim keys of the service (esprim_suid), NULL = none */
 	m2mi_gba_naf gba_naf;   /* the NAF's Zn parameters (gba), borrowed by rk */
 };
 
@@ -37,6 +38,7 @@ struct remote_res_cfg {
 	bool gba;               /* the NAF side of Zn: B-TIDs of name (m2mi_remote_key_cfg_gba) */
 	const char *naf_fqdn;   /* gba: this entity's NAF FQDN (TS-0003 8.3.2.3) */
 	m2m_gba_naf_kind naf_kind; /* gba: gba-naf-key */
+	int esprim_suid;        /* the CSE: also fetch pairwiseESPrimKeys with this SUID (23 MEF, 33 MAF), 0 = no */
 };
 
 /* After svc_open (s->tls exists), before svc_listen: check the configuration (https-listen,

@@ -196,8 +196,10 @@ int m2m_originator_check(const m2m_origin_ctx *ctx, const m2m_sa *sa, const m2m_
 	}
 	if (sa->entity != M2M_ENTITY_CSE || !bound.is_cse) {
 		/* A Registree AE: TS-0004 7.3.2.1 first requires the AE-ID-Stem format (4000), then
-		 * From must be exactly the bound AE-ID (4106). */
-		if (!is_stem(fr))
+		 * From must be exactly the bound AE-ID (4106). An association bound to a C-type AE of
+		 * another CSE (an ESPrim key of an AE registered elsewhere, TS-0003 7.1.2) has no stem
+		 * here: its From is its SP-relative or absolute AE-ID, matched exactly below. */
+		if (!is_stem(fr) && (bound.cse_relative[0] != '\0' || f->cse_relative[0] != '\0'))
 			return reject(msg, msgcap, 4000, "From of a Registree AE must be its AE-ID-Stem");
 		if (strcmp(f->absolute, bound.absolute) != 0) /* public: identifiers */
 			return reject(msg, msgcap, 4106, "From does not match the authenticated identity");

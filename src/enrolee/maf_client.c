@@ -34,6 +34,7 @@ struct m2m_maf_client {
 	m2m_key *ke;
 	m2m_key *gba_km;     /* with a B-TID: Km = Ks_(ext/int)_NAF for the MAF-FQDN (target.psk) */
 	int deadline_s;
+	int suid; /* of the Kc registered: 32 or 33 */
 	/* the credential of the association being opened (psk_cb) */
 	const char *psk_id;
 	const m2m_key *psk;
@@ -52,6 +53,7 @@ m2m_err m2m_maf_client_new(m2m_maf_client **out)
 	if ((*out = calloc(1, sizeof(**out))) == NULL)
 		return M2M_E_NOMEM;
 	(*out)->deadline_s = M2M_MAF_CLIENT_DEFAULT_DEADLINE;
+	(*out)->suid = M2M_MAF_CLIENT_SAEF_SUID;
 	return M2M_OK;
 }
 
@@ -149,6 +151,14 @@ m2m_err m2m_maf_client_set_deadline(m2m_maf_client *m, int seconds)
 	if (m == NULL || seconds < 1 || seconds > 3600)
 		return M2M_E_INVAL;
 	m->deadline_s = seconds;
+	return M2M_OK;
+}
+
+m2m_err m2m_maf_client_set_suid(m2m_maf_client *m, int suid)
+{
+	if (m == NULL || (suid != M2M_MAF_CLIENT_SAEF_SUID && suid != 33))
+		return M2M_E_INVAL;
+	m->suid = suid;
 	return M2M_OK;
 }
 
@@ -306,7 +316,7 @@ static m2m_err key_registration(m2m_maf_client *m, m2mi_enr_conn *c, const char 
 	if (m2mi_mef_ts_format(requested, exp, sizeof(exp)) != M2M_OK)
 		return M2M_E_INTERNAL;
 	body = json_pack("{s:{s:s, s:s, s:i, s:[s], s:s}}", "sec:keyRegCfg", "fqdn", maf_fqdn(m), "adminFQDN",
-			 maf_fqdn(m), "SUID", M2M_MAF_CLIENT_SAEF_SUID, "targetIDs", target, "expirationTime", exp);
+			 maf_fqdn(m), "SUID", m->suid, "targetIDs", target, "expirationTime", exp);
 	if (body == NULL)
 		return M2M_E_NOMEM;
 	r = m2mi_enr_json(c, "POST", "/mafKeyReg", body, 2001, "sec:mafKeyReg", reg, &m->why);
@@ -355,7 +365,7 @@ m2m_err m2m_maf_client_register_key(m2m_maf_client *m, const char *target, int64
 		if (r == M2M_OK)
 			r = key_registration(m, &c, target, requested, m->maf.psk != NULL, &reg);
 		if (r == M2M_OK)
-			r = m2mi_mafc_check_key_reg(reg, m->key_id, target, now, requested, &m->expiry, m->why.reason,
+			r = m2mi_mafc_check_key_reg(reg, m->key_id, target, m->suid, now, requested, &m->expiry, m->why.reason,
 						    sizeof(m->why.reason));
 		m2mi_enr_close(&c);
 	}

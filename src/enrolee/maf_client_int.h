@@ -20,7 +20,7 @@ m2m_err m2mi_mafc_rel_of(const char *key_id, char rel[33]);
  * (case-insensitive), SUID 32, targetIDs exactly [target], sourceID a non-empty string and
  * expirationTime a timestamp after now and not after requested. *expiry gets it. M2M_E_PROTO
  * with a reason in why (whycap bytes) for anything else. */
-m2m_err m2mi_mafc_check_key_reg(const json_t *reg, const char *key_id, const char *target, int64_t now,
+m2m_err m2mi_mafc_check_key_reg(const json_t *reg, const char *key_id, const char *target, int suid, int64_t now,
 				int64_t requested, int64_t *expiry, char *why, size_t whycap);
 
 /* The sec:mafClientReg object of a MAF Client Registration answer (Table 8.8.2.3-2):

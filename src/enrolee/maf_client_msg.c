@@ -51,7 +51,7 @@ m2m_err m2mi_mafc_rel_of(const char *key_id, char rel[33])
 	return M2M_OK;
 }
 
-m2m_err m2mi_mafc_check_key_reg(const json_t *reg, const char *key_id, const char *target, int64_t now,
+m2m_err m2mi_mafc_check_key_reg(const json_t *reg, const char *key_id, const char *target, int suid_asked, int64_t now,
 				int64_t requested, int64_t *expiry, char *why, size_t whycap)
 {
 	const char *rel = json_string_value(json_object_get(reg, "relKeyID"));
@@ -72,8 +72,8 @@ m2m_err m2mi_mafc_check_key_reg(const json_t *reg, const char *key_id, const cha
 		return bad(why, whycap, "relKeyID differs from this session's KcID");
 	if (kid == NULL || strcasecmp(kid, key_id) != 0)
 		return bad(why, whycap, "keyID is not hexBinary(KcID)@MAF-FQDN");
-	if (!json_is_integer(suid) || json_integer_value(suid) != M2M_MAF_CLIENT_SAEF_SUID)
-		return bad(why, whycap, "SUID is not 32");
+	if (!json_is_integer(suid) || json_integer_value(suid) != suid_asked)
+		return bad(why, whycap, "SUID is not the one registered");
 	if (!json_is_array(t) || json_array_size(t) != 1 || json_string_value(json_array_get(t, 0)) == NULL ||
 	    strcmp(json_string_value(json_array_get(t, 0)), target) != 0)
 		return bad(why, whycap, "targetIDs is not the requested target");

@@ -121,9 +121,18 @@ m2m_err m2mi_maf_parse_key_rsp(int rsc, const char *body, size_t len, const char
 	if (!source_entity(sid, &sa->entity) || strlen(sid) >= sizeof(sa->bound_id) ||
 	    strlen(key_id) + 3 >= sizeof(sa->credential_id))
 		goto out;
-	/* (D)TLS-PSK needs one key: psk = the first half of Kc (TS-0003 §8.8.1, m2m_key_split). */
-	if ((r = m2m_key_new(b, KC_LEN, &kc)) != M2M_OK || (r = m2m_key_split(kc, 1, 0, key)) != M2M_OK)
+	/* (D)TLS-PSK needs one key: psk = the first half of Kc (TS-0003 §8.8.1, m2m_key_split). A Kc
+	 * registered with the ESPrim SUID 33 is the pairwiseESPrimKey itself: §8.4.2 A derives it
+	 * "from Kc and a reserved string" that TS-0003 never defines, so Kc is used directly
+	 * (docs/keys.md choice 8). */
+	if ((r = m2m_key_new(b, KC_LEN, &kc)) != M2M_OK)
 		goto out;
+	if (suid == 33) {
+		*key = kc;
+		kc = NULL;
+	} else if ((r = m2m_key_split(kc, 1, 0, key)) != M2M_OK) {
+		goto out;
+	}
 	sa->kind = M2M_SA_PSK;
 	snprintf(sa->bound_id, sizeof(sa->bound_id), "%s", sid);
 	snprintf(sa->credential_id, sizeof(sa->credential_id), "12-%s", key_id);

@@ -29,6 +29,7 @@ static m2m_err add_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx)
 	tls->resolvers[tls->nresolvers].fn = fn;
 	tls->resolvers[tls->nresolvers].afn = NULL;
 	tls->resolvers[tls->nresolvers].ctx = ctx;
+	tls->resolvers[tls->nresolvers].esprim_only = false;
 	tls->nresolvers++;
 	return M2M_OK;
 }
@@ -40,7 +41,7 @@ m2m_err m2m_tls_add_psk_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx)
 	return add_resolver(tls, fn, ctx);
 }
 
-m2m_err m2m_tls_add_psk_resolver_async(m2m_tls *tls, m2m_psk_start_fn start_fn, void *ctx)
+static m2m_err add_async(m2m_tls *tls, m2m_psk_start_fn start_fn, void *ctx, bool esprim_only)
 {
 	if (!m2mi_tls_ok(tls) || start_fn == NULL)
 		return M2M_E_INVAL;
@@ -51,9 +52,20 @@ m2m_err m2m_tls_add_psk_resolver_async(m2m_tls *tls, m2m_psk_start_fn start_fn, 
 	tls->resolvers[tls->nresolvers].fn = NULL;
 	tls->resolvers[tls->nresolvers].afn = start_fn;
 	tls->resolvers[tls->nresolvers].ctx = ctx;
+	tls->resolvers[tls->nresolvers].esprim_only = esprim_only;
 	tls->nresolvers++;
 	tls->has_async = true;
 	return M2M_OK;
+}
+
+m2m_err m2m_tls_add_psk_resolver_async(m2m_tls *tls, m2m_psk_start_fn start_fn, void *ctx)
+{
+	return add_async(tls, start_fn, ctx, false);
+}
+
+m2m_err m2m_tls_add_esprim_resolver_async(m2m_tls *tls, m2m_psk_start_fn start_fn, void *ctx)
+{
+	return add_async(tls, start_fn, ctx, true);
 }
 
 bool m2m_tls_has_async(const m2m_tls *tls)
@@ -113,9 +125,9 @@ static m2m_err store_resolve(void *ctx, const char *identity, int64_t now, m2m_k
 			return M2M_E_NOT_FOUND;
 	}
 	pthread_mutex_lock(&tls->store_lock);
-	r = m2m_credstore_lookup_key(tls->store, identity, M2M_CRED_KIND_KPSA, now, &k);
-	if (r == M2M_OK)
-		r = m2m_credstore_get_info(tls->store, m2m_key_id(k), &info);
+	/* key and record from one read of the store (the ESPrim Receiver resolves a kid for every
+	 * protected request: a second read was a quarter of its cost, bench/e2e section 2) */
+	r = m2m_credstore_lookup(tls->store, identity, M2M_CRED_KIND_KPSA, now, &k, &info);
 	pthread_mutex_unlock(&tls->store_lock);
 	if (r != M2M_OK)
 		goto out;
@@ -210,8 +222,8 @@ static m2m_err finish_binding(const char *canon_identity, const m2m_key *key, in
 
 /* The chain; ssl (may be NULL) lets an asynchronous resolver pause the handshake; with kick
  * (outside a handshake) an asynchronous resolver may keep a wait instead: M2M_OK, *key NULL. */
-static m2m_err resolve(m2m_tls *tls, SSL *ssl, const struct m2mi_psk_kick *kick, const char *identity, int64_t now,
-		       m2m_key **key, m2m_sa *binding)
+static m2m_err resolve(m2m_tls *tls, SSL *ssl, const struct m2mi_psk_kick *kick, bool esprim, const char *identity,
+		       int64_t now, m2m_key **key, m2m_sa *binding)
 {
 	m2m_id *id = NULL;
 	m2m_id_kind kind;
@@ -247,6 +259,12 @@ static m2m_err resolve(m2m_tls *tls, SSL *ssl, const struct m2mi_psk_kick *kick,
 	m2mi_tls_metrics_mark(ssl, kind == M2M_ID_KEID ? M2MI_HS_PSK_MEF : kind == M2M_ID_KCID ? M2MI_HS_PSK_MAF
 											: M2MI_HS_PSK);
 	for (size_t i = 0; i < tls->nresolvers; i++) {
+		/* An ESPrim lookup asks the local resolvers and the remote ones that fetch ESPrim keys
+		 * (their own SUID and cache: a MEF KeID names a SUID 22 key and a SUID 23 key alike);
+		 * a handshake or a plain lookup never asks the latter (TS-0004 Table 6.3.4.2.39-1: an
+		 * ESPrim key is no hop-by-hop key). */
+		if (tls->resolvers[i].esprim_only ? !esprim : esprim && tls->resolvers[i].afn != NULL)
+			continue;
 		memset(binding, 0, sizeof(*binding));
 		if (tls->resolvers[i].afn != NULL && kick != NULL) {
 			r = m2mi_psk_async_kick(&tls->resolvers[i], kick, identity, now, &k, binding);
@@ -303,7 +321,7 @@ m2m_err m2m_tls_set_psk_hint(m2m_tls *tls, const char *hint)
 
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)
 {
-	return resolve(tls, NULL, NULL, identity, now, key, binding);
+	return resolve(tls, NULL, NULL, false, identity, now, key, binding);
 }
 
 m2m_err m2m_tls_psk_lookup(m2m_tls *tls, const char *identity, int64_t now, void (*kick)(void *), void *kick_arg,
@@ -313,7 +331,17 @@ m2m_err m2m_tls_psk_lookup(m2m_tls *tls, const char *identity, int64_t now, void
 
 	if (key == NULL || binding == NULL)
 		return M2M_E_INVAL;
-	return resolve(tls, NULL, kick != NULL ? &k : NULL, identity, now, key, binding);
+	return resolve(tls, NULL, kick != NULL ? &k : NULL, false, identity, now, key, binding);
+}
+
+m2m_err m2m_tls_esprim_lookup(m2m_tls *tls, const char *identity, int64_t now, void (*kick)(void *), void *kick_arg,
+			      m2m_key **key, m2m_sa *binding)
+{
+	struct m2mi_psk_kick k = {kick, kick_arg};
+
+	if (key == NULL || binding == NULL)
+		return M2M_E_INVAL;
+	return resolve(tls, NULL, kick != NULL ? &k : NULL, true, identity, now, key, binding);
 }
 
 /* RFC 4279 server callback (also used by OpenSSL 3.0 for TLS 1.3 external PSKs with SHA-256
@@ -333,7 +361,7 @@ static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char 
 		r = M2M_E_INVAL;
 		goto out;
 	}
-	if ((r = resolve(tls, ssl, NULL, identity, (int64_t)time(NULL), &key, &sa)) != M2M_OK)
+	if ((r = resolve(tls, ssl, NULL, false, identity, (int64_t)time(NULL), &key, &sa)) != M2M_OK)
 		goto out;
 	/* A key scoped to end-to-end security (TS-0004 Table 6.3.4.2.39-1: SUID x3 ESPrim, x4/x5
 	 * ESData; e.g. an ESCertKE pairwiseE2EKey, SUID 43) never becomes a hop-by-hop TLS key; the

@@ -28,6 +28,7 @@ struct m2mi_psk_resolver {
 	m2m_psk_resolve_fn fn;
 	m2m_psk_start_fn afn; /* set instead of fn for an asynchronous resolver (psk_async.c) */
 	void *ctx;
+	bool esprim_only;     /* asked by m2m_tls_esprim_lookup only, never by a handshake */
 };
 
 struct m2m_tls {

@@ -31,6 +31,9 @@ repository: build/ and var/), asserting each outcome:
      /oneM2M/reg_req/12-kpsa-mqtt1@SP/id-in/json ...` registers an AE over MQTT through the real
      mosquitto broker configured by run.sh (var/mosquitto.conf, the ACL and psk_file of `m2msec
      mqtt-acl`), the CSE connected to it over TLS-PSK (TS-0010; "rsc":2001, aei Cmqtt1).
+ 14. GBA (see the test); 15. an MN-CSE (var/mn.ini) registered with the tour's CSE and `m2msec
+     esprim` from its AE through it: a contentInstance created on the IN-CSE end to end ("rsc":2001),
+     its content never in the MN's log.
 Also: no key in the printed text or the MEF's or the MAF's log, and the full `make run`
 (scripts/run.sh without M2MSEC_RUN_PREPARE_ONLY) starts the three services and the broker and stops
 them on SIGINT."""
@@ -61,7 +64,8 @@ def run_sh(m2msec_bin, var, port, mef_port, maf_port, prepare_only=True, coaps_p
     env = dict(os.environ, M2MSEC_VAR=str(var), M2MSEC_PORT=str(port), M2MSEC_MEF_PORT=str(mef_port),
                M2MSEC_MAF_PORT=str(maf_port), M2MSEC_COAPS_PORT=str(coaps_port or free_port()),
                M2MSEC_WSS_PORT=str(wss_port or free_port()), M2MSEC_MQTT_PORT=str(mqtt_port or free_port()),
-               M2MSEC_DAS_PORT=str(das_port or free_port()), M2MSEC_BSF_PORT=str(free_port()))
+               M2MSEC_DAS_PORT=str(das_port or free_port()), M2MSEC_BSF_PORT=str(free_port()),
+               M2MSEC_MN_PORT=str(free_port()))
     if prepare_only:
         env["M2MSEC_RUN_PREPARE_ONLY"] = "1"
     return env
@@ -157,9 +161,9 @@ def tour(m2msec_bin, tmp_path):
 def test_printed_tour_enrols_a_device_end_to_end(tour):
     cwd, var, out, port, mef_port, maf_port, coaps_port, wss_port, mqtt_port = tour
     blocks = tour_blocks(out)
-    assert len(blocks) == 19, blocks
+    assert len(blocks) == 22, blocks
     (add, enrol, register, spoof, cert, maf_add, maf_key, maf_register, maf_audit, maf_enrol, revoke, look,
-     coaps, wss, mqtt, dda_setup, dda_read, dda_audit, gba) = blocks
+     coaps, wss, mqtt, dda_setup, dda_read, dda_audit, gba, mn_start, e2e_setup, e2e_esprim) = blocks
     assert "--kpm-file %s/dev1.kpm" % var in add and "--enrolee-id Cmef1 --target /id-in" in add
 
     # 1. the operator adds the Kpm enrolee (the Kpm travels in its 0600 file)
@@ -193,6 +197,27 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
         assert stat.S_IMODE(os.stat(var / "gba1" / name).st_mode) == 0o600
     assert rsc(r.stdout) == 2001, (r.stdout, r.stderr)
     assert '"aei":"Cgba1"' in r.stdout.replace(" ", "")
+
+    # 15. end to end through a transit CSE (TS-0003 8.4): the MN-CSE of var/mn.ini registers with
+    # the tour's CSE; `m2msec esprim` from its AE Cmn1 through the MN creates a contentInstance on
+    # the IN-CSE, protected end to end: the MN's log never shows the inner content
+    binary, *args = mn_start.split()
+    assert os.path.basename(binary) == "m2msec" and args == ["cse", "--config", str(var / "mn.ini")], mn_start
+    mn_port = int(re.search(r"^https-listen = 127\.0\.0\.1:(\d+)$", (var / "mn.ini").read_text(), re.M).group(1))
+    mn = start(binary, "cse", var / "mn.ini", mn_port, cwd)
+    try:
+        wait_log(var / "mn.log", "registrar: registered", mn)
+        r = bash(e2e_setup, cwd)
+        assert re.findall(r"X-M2M-RSC: *(\d+)", r.stdout, re.I) == ["2001"] * 2, (r.stdout, r.stderr)
+        assert "esprim --to https://127.0.0.1:%d/~/id-in" % mn_port in e2e_esprim
+        r = bash(e2e_esprim, cwd)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        e2e = json.loads(r.stdout)
+        assert e2e["rsc"] == 2001 and e2e["pc"]["m2m:cin"]["con"] == "e2e-secret", e2e
+        assert "e2e-secret" not in (var / "mn.log").read_text()
+    finally:
+        mn.terminate()
+        mn.wait(timeout=30)
 
     # 4. the certificate flavour: device-generated key, EST, then the CSE accepts the certificate
     if shutil.which("curl") is None:
@@ -310,7 +335,8 @@ def test_printed_tour_enrols_a_device_end_to_end(tour):
     secrets = [kpm, (var / "ae1.km").read_text().strip(), kc, (var / "dev1-maf" / "kc").read_text().strip()]
     secrets += [(var / "dev1" / name).read_text().strip() for name in ("ke", "target.psk")]
     secrets.append((var / "coap1.key").read_text().strip())
-    secrets += [(var / name).read_text().strip() for name in ("mqtt1.key", "mqtt-cse.key")]
+    secrets += [(var / name).read_text().strip() for name in ("mqtt1.key", "mqtt-cse.key", "mn1.key", "mn1.esp")]
+    text += (var / "mn.log").read_text()
     for secret in secrets:
         assert secret.lower() not in text.lower()
 

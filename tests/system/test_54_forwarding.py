@@ -56,7 +56,9 @@ def container(c, base, rn, acor, acop):
 class Pair:
     """IN-CSE /id-in and MN-CSE /id-mn (registered with the IN, poa = its HTTPS listener)."""
 
-    def __init__(self, m2msec_bin, tmp):
+    def __init__(self, m2msec_bin, tmp, in_extra="", mn_extra="", before_start=None):
+        """in_extra / mn_extra: more configuration lines; before_start(pair): provisioning (the
+        credential store of test_67) once both CSEs' PKI exists, before either starts."""
         self.inc = Cse(m2msec_bin, mkdir(tmp, "in"))
         self.inc.threads = 1  # one serving loop: a blocked loop would show
         self.inc.setup_pki()
@@ -80,9 +82,11 @@ class Pair:
                     "registrar-key = %s\nregistrar-cse-id = /id-in\npoa = https://127.0.0.1:%d\n"
                     "forward-timeout = 60000\n") % (self.inc.port, self.inc.path("ca/ca.crt"), *self.mn_crt,
                                                     mn.port)
-        self.inc.start("forward-ca = %s\nforward-cert = %s\nforward-key = %s\nforward-timeout = 60000\n" % (
-            mn.path("ca/ca.crt"), *self.in_crt))
-        mn.start(self.reg)
+        if before_start is not None:
+            before_start(self)
+        self.inc.start("forward-ca = %s\nforward-cert = %s\nforward-key = %s\nforward-timeout = 60000\n%s" % (
+            mn.path("ca/ca.crt"), *self.in_crt, in_extra))
+        mn.start(self.reg + mn_extra)
         wait_for(lambda: "registrar: registered" in mn.log_text(), "the MN registered")
         assert admin(self.inc, "GET", "/cse-in/id-mn").json()["m2m:csr"]["poa"] == ["https://127.0.0.1:%d" % mn.port]
         # TS-0004 7.4.4.2.1 step 004: the MN holds the <remoteCSE> of its Registrar

@@ -194,6 +194,9 @@ static void test_esi_resources(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in", "CAdmin", 0, NULL), 2000);
 	esi = json_object_get(fx_attrs(f, "m2m:cb"), "esi");
 	assert_non_null(esi);
+	/* escertke off in this fixture: no SUID 43 in esf (TS-0003 Table 8.4.3.1.3-1) */
+	assert_int_equal(json_array_size(json_object_get(esi, "esf")), 3);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(esi, "esf"), 2)), 33);
 	esro_id = json_string_value(json_object_get(json_object_get(esi, "esro"), "esri"));
 	assert_non_null(esro_id);
 	assert_true(m2m_esprim_rand_id_shared(esro_id));

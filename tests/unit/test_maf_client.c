@@ -57,10 +57,10 @@ static void test_key_reg_answer(void **state)
 
 	(void)state;
 	assert_int_equal(m2mi_mef_ts_parse("20300101T000000", &want), M2M_OK);
-	assert_int_equal(m2mi_mafc_check_key_reg(r, KID, TGT, now, req, &exp, why, sizeof(why)), M2M_OK);
+	assert_int_equal(m2mi_mafc_check_key_reg(r, KID, TGT, 32, now, req, &exp, why, sizeof(why)), M2M_OK);
 	assert_int_equal(exp, want);
 	/* the identifier's case is not significant (uppercase hex, lowercase FQDN by convention) */
-	assert_int_equal(m2mi_mafc_check_key_reg(r, "00112233445566778899aabbccddeeff@MAF.example.com", TGT, now, req,
+	assert_int_equal(m2mi_mafc_check_key_reg(r, "00112233445566778899aabbccddeeff@MAF.example.com", TGT, 32, now, req,
 						 &exp, why, sizeof(why)), M2M_OK);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *c = json_deep_copy(r);
@@ -70,13 +70,27 @@ static void test_key_reg_answer(void **state)
 			json_object_set_new(c, bad[i].member, json_loads(bad[i].json, JSON_DECODE_ANY, NULL));
 		why[0] = '\0';
 		exp = -1;
-		assert_int_equal(m2mi_mafc_check_key_reg(c, KID, TGT, now, req, &exp, why, sizeof(why)), M2M_E_PROTO);
+		assert_int_equal(m2mi_mafc_check_key_reg(c, KID, TGT, 32, now, req, &exp, why, sizeof(why)), M2M_E_PROTO);
 		assert_int_equal(exp, 0);
 		assert_true(strncmp(why, "MAF answer: ", 12) == 0);
 		json_decref(c);
 	}
-	assert_int_equal(m2mi_mafc_check_key_reg(NULL, KID, TGT, now, req, &exp, why, sizeof(why)), M2M_E_PROTO);
-	assert_int_equal(m2mi_mafc_check_key_reg(r, NULL, TGT, now, req, &exp, why, sizeof(why)), M2M_E_PROTO);
+	assert_int_equal(m2mi_mafc_check_key_reg(NULL, KID, TGT, 32, now, req, &exp, why, sizeof(why)), M2M_E_PROTO);
+	assert_int_equal(m2mi_mafc_check_key_reg(r, NULL, TGT, 32, now, req, &exp, why, sizeof(why)), M2M_E_PROTO);
+	/* the SUID answered must be the one asked: a Kc for ESPrim (33) is no SAEF key and back */
+	assert_int_equal(m2mi_mafc_check_key_reg(r, KID, TGT, 33, now, req, &exp, why, sizeof(why)), M2M_E_PROTO);
+	json_object_set_new(r, "SUID", json_integer(33));
+	assert_int_equal(m2mi_mafc_check_key_reg(r, KID, TGT, 33, now, req, &exp, why, sizeof(why)), M2M_OK);
+	assert_int_equal(m2mi_mafc_check_key_reg(r, KID, TGT, 32, now, req, &exp, why, sizeof(why)), M2M_E_PROTO);
+	{
+		m2m_maf_client *m = NULL;
+		assert_int_equal(m2m_maf_client_new(&m), M2M_OK);
+		assert_int_equal(m2m_maf_client_set_suid(m, 33), M2M_OK);
+		assert_int_equal(m2m_maf_client_set_suid(m, 32), M2M_OK);
+		assert_int_equal(m2m_maf_client_set_suid(m, 22), M2M_E_INVAL);
+		assert_int_equal(m2m_maf_client_set_suid(NULL, 33), M2M_E_INVAL);
+		m2m_maf_client_free(m);
+	}
 	json_decref(r);
 }
 

@@ -95,6 +95,24 @@ static void test_good_answer(void **state)
 	assert_int_equal(sa.entity, M2M_ENTITY_CSE);
 	assert_string_equal(sa.bound_id, "/cse-mn");
 	m2m_key_free(k);
+	/* SUID 33 (ESPrim): Kc itself is the pairwiseESPrimKey, not its first half (docs/keys.md 8) */
+	{
+		const char *b = body(REL, KID, 33, EXP, "//sp.example.com/cse-in/Cdev1", KC, NULL);
+		assert_int_equal(m2mi_maf_parse_key_rsp(2000, b, strlen(b), KID, 33, exp_t - 100, &k, &sa), M2M_OK);
+		p = m2m_key_bytes(k, &len);
+		assert_int_equal(len, 32);
+		assert_int_equal(m2m_key_suid(k), 33);
+		assert_int_equal(sa.suid, 33);
+		m2m_key_free(k);
+		k = NULL;
+		/* the answer's SUID must be the one asked, both ways */
+		assert_int_equal(m2mi_maf_parse_key_rsp(2000, b, strlen(b), KID, 32, exp_t - 100, &k, &sa), M2M_E_PROTO);
+		assert_null(k);
+	}
+	assert_int_equal(m2mi_maf_parse_key_rsp(2000, body(REL, KID, 32, EXP, "/cse-mn", KC, NULL),
+						strlen(body(REL, KID, 32, EXP, "/cse-mn", KC, NULL)), KID, 33, exp_t - 1,
+						&k, &sa),
+			 M2M_E_PROTO);
 }
 
 static void test_malformed(void **state)

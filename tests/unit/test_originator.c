@@ -110,6 +110,19 @@ static void test_ae_association(void **state)
 	assert_int_equal(check(&sa, M2M_OP_CREATE, M2M_TY_AE, "Cother", &a), 4106);
 	assert_int_equal(check(&sa, M2M_OP_CREATE, M2M_TY_AE, "C", &a), 0);
 	assert_true(a);
+	/* bound to a C-type AE of another CSE (an ESPrim key of an AE behind a transit MN-CSE, TS-0003
+	 * 7.1.2): it has no stem here; its SP-relative / absolute AE-ID is matched exactly */
+	sa = mk_sa(M2M_SA_PSK, M2M_ENTITY_AE, "/id-mn/Cdev1");
+	a = false;
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn/Cdev1", &a), 0);
+	assert_true(a);
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "//sp.example.com/id-mn/Cdev1", &a), 0);
+	a = false;
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn/Cdev2", &a), 4106);
+	assert_false(a);
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "Cdev1", &a), 4106);     /* /id-in/Cdev1: another AE */
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-in/Cdev1", &a), 4000); /* an AE of this CSE */
+	assert_int_equal(check(&sa, M2M_OP_RETRIEVE, 0, "/id-mn", &a), 4106);
 }
 
 static void test_cse_association(void **state)

@@ -241,6 +241,39 @@ static void test_answer_at_once(void **state)
 	assert_string_equal(got.bound_id, "Cnow");
 }
 
+/* A resolver of ESPrim keys (m2m_tls_add_esprim_resolver_async) is asked by the ESPrim lookup
+ * only; the ESPrim lookup does not ask the hop-by-hop asynchronous resolvers (a MEF KeID names a
+ * SUID 22 and a SUID 23 key alike, docs/procedures/e2e.md). */
+static void test_esprim_only_resolver(void **state)
+{
+	struct fx *f = *state;
+	struct res esp = {.at_once = true};
+	m2m_key *k = NULL;
+	m2m_sa sa;
+
+	f->res.at_once = true;
+	assert_int_equal(m2m_tls_add_esprim_resolver_async(NULL, start, &esp), M2M_E_INVAL);
+	assert_int_equal(m2m_tls_add_esprim_resolver_async(f->tls, NULL, &esp), M2M_E_INVAL);
+	assert_int_equal(m2m_tls_add_esprim_resolver_async(f->tls, start, &esp), M2M_OK);
+	assert_int_equal(m2m_tls_esprim_lookup(f->tls, ID_ASYNC, (int64_t)time(NULL), NULL, NULL, &k, &sa), M2M_OK);
+	assert_non_null(k);
+	m2m_key_free(k);
+	k = NULL;
+	assert_int_equal(esp.calls, 1);
+	assert_int_equal(f->res.calls, 0); /* the hop-by-hop resolver was not asked */
+	assert_int_equal(m2m_tls_psk_lookup(f->tls, ID_ASYNC, (int64_t)time(NULL), NULL, NULL, &k, &sa), M2M_OK);
+	m2m_key_free(k);
+	k = NULL;
+	assert_int_equal(f->res.calls, 1);
+	assert_int_equal(esp.calls, 1); /* ... and the ESPrim resolver not by a hop-by-hop lookup */
+	assert_int_equal(m2m_tls_esprim_lookup(f->tls, ID_ASYNC, 0, NULL, NULL, NULL, &sa), M2M_E_INVAL);
+	/* a handshake never reaches it: with the hop-by-hop resolver refusing, the handshake fails */
+	f->res.at_once = false;
+	pair(f, TLS1_2_VERSION, false);
+	assert_true(drive(f) < 0 || m2m_tls_peer_sa(f->tls, f->s, &sa) != M2M_OK);
+	assert_int_equal(esp.calls, 1);
+}
+
 /*
  * With an asynchronous resolver every handshake runs in an ASYNC job, on OpenSSL's small fibre
  * stack (32 KiB in 3.0): the synchronous resolvers before it must fit, the credential store
@@ -317,6 +350,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cap_reached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_in_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_esprim_only_resolver, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

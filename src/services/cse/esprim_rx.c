@@ -101,8 +101,11 @@ int m2mi_esi_publish(m2mi_ctx *c, m2mi_node *n)
 	    (esro = json_loads(text, 0, NULL)) == NULL)
 		goto fail;
 	free(text);
-	/* esf: the SUIDs of the pairwiseESPrimKeys this Target accepts (TS-0003 Table 8.4.3.1.3-1) */
-	esi = json_pack("{s:[i,i,i,i],s:o}", "esf", 13, 23, 33, 43, "esro", esro);
+	/* esf: the SUIDs of the pairwiseESPrimKeys this Target accepts (TS-0003 Table 8.4.3.1.3-1);
+	 * 43 (ESCertKE-derived) only while this CSE terminates ESCertKE: without it no Originator
+	 * can establish such a key here, so advertising it would send the Originator down a dead end */
+	esi = c->cse->eck != NULL ? json_pack("{s:[i,i,i,i],s:o}", "esf", 13, 23, 33, 43, "esro", esro)
+				  : json_pack("{s:[i,i,i],s:o}", "esf", 13, 23, 33, "esro", esro);
 	if (esi == NULL || json_object_set_new(n->attr, "esi", esi) != 0)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 	return 0;
