@@ -60,7 +60,8 @@ void svc_usage_tail(FILE *f, const char *what)
 		"  --check        validate the configuration, open every credential file and bind the\n"
 		"                 %s, then exit\n\n"
 		"SIGTERM/SIGINT stop it gracefully (in-flight requests are answered); SIGHUP reopens\n"
-		"log-file (rotation) and reloads psk-file and crl-file without dropping connections.\n",
+		"log-file (rotation) and reloads cert, key, trust-anchors, psk-file and crl-file for new\n"
+		"connections without dropping established ones.\n",
 		what);
 }
 
@@ -281,10 +282,21 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 	return cli_exit_code(r);
 }
 
+/* One context's reload, logged with the listener it serves; the reason names the file, never a key. */
+static void reload_one(m2m_tls *tls, const char *what)
+{
+	char err[512];
+
+	if (m2m_tls_reload(tls, err, sizeof(err)) == M2M_OK)
+		m2m_log(M2M_LOG_INFO, "SIGHUP: %s credentials reloaded (cert, key, trust-anchors, psk-file, crl-file)",
+			what);
+	else
+		m2m_log(M2M_LOG_ERROR, "SIGHUP: %s reload failed, the loaded credentials stay in force: %s", what, err);
+}
+
 static void *reloader(void *arg)
 {
 	struct svc *s = arg;
-	char err[256];
 	sigset_t set;
 
 	sigfillset(&set); /* signals go to the main thread */
@@ -294,14 +306,14 @@ static void *reloader(void *arg)
 			;
 		if (atomic_load(&reload_quit))
 			break;
-		if (s->tls == NULL) {
+		if (s->tls == NULL && s->reload_also == NULL) {
 			m2m_log(M2M_LOG_INFO, "SIGHUP: log reopened; no TLS credentials to reload");
 			continue;
 		}
-		if (m2m_tls_reload(s->tls, err, sizeof(err)) == M2M_OK)
-			m2m_log(M2M_LOG_INFO, "SIGHUP: credentials reloaded (psk-file, crl-file)");
-		else
-			m2m_log(M2M_LOG_ERROR, "SIGHUP: reload failed, the loaded credentials stay in force: %s", err);
+		if (s->tls != NULL)
+			reload_one(s->tls, "TLS (https/wss/coaps)");
+		if (s->reload_also != NULL)
+			reload_one(s->reload_also, s->reload_also_name != NULL ? s->reload_also_name : "listener");
 	}
 	return NULL;
 }

@@ -50,6 +50,10 @@ struct svc {
 	m2m_http_handler_fn coap_fn;
 	void *coap_ctx;
 	struct m2mi_metrics_http *metrics; /* opened by svc_listen when metrics_listen is on */
+	/* another TLS context of the service SIGHUP reloads too (the MEF's BSF listener), borrowed;
+	 * set before svc_run, freed by its owner after it */
+	m2m_tls *reload_also;
+	const char *reload_also_name; /* its listener key in the log ("bsf-listen") */
 };
 
 /* "s" when the listen setting is on, else NULL. */
@@ -78,8 +82,9 @@ int svc_open(struct svc *s);
 /* Open the listeners with fn/ctx as the request handler. Returns CLI_OK or the exit code. */
 int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx);
 /* Serve until SIGTERM/SIGINT: the listeners close and in-flight requests are answered within
- * M2M_HTTP_DRAIN_SECONDS. SIGHUP reopens the log file and reloads psk-file and crl-file on a
- * thread of its own (m2m_tls_reload), connections stay up. Returns the server's result. */
+ * M2M_HTTP_DRAIN_SECONDS. SIGHUP reopens the log file and reloads cert, key, trust-anchors,
+ * psk-file and crl-file on a thread of its own (m2m_tls_reload), connections stay up. Returns
+ * the server's result. */
 m2m_err svc_run(struct svc *s);
 /* Free what svc_open/svc_listen opened (the caller frees its handler state first when it must). */
 void svc_close(struct svc *s);

@@ -168,6 +168,7 @@ m2m_err m2m_tls_set_profile(m2m_tls *tls, const char *const *suites, size_t n_su
 			    size_t n_anchors)
 {
 	struct m2mi_tls_prof *p, *old;
+	SSL_CTX *cur;
 	m2m_err r;
 
 	if (!m2mi_tls_ok(tls) || (n_suites > 0 && suites == NULL) || (n_anchors > 0 && anchors == NULL))
@@ -175,11 +176,12 @@ m2m_err m2m_tls_set_profile(m2m_tls *tls, const char *const *suites, size_t n_su
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return M2M_E_NOMEM;
 	atomic_init(&p->refs, 1);
-	r = M2M_OK;
-	if (n_suites > 0)
-		r = build_suites(p, tls->ctx, suites, n_suites, SSL_CTX_get_max_proto_version(tls->ctx) == TLS1_3_VERSION);
+	r = (cur = m2mi_tls_ctx_get(tls)) != NULL ? M2M_OK : M2M_E_INTERNAL;
+	if (r == M2M_OK && n_suites > 0)
+		r = build_suites(p, cur, suites, n_suites, SSL_CTX_get_max_proto_version(cur) == TLS1_3_VERSION);
 	if (r == M2M_OK && n_anchors > 0)
-		r = build_store(p, tls->ctx, anchors, n_anchors);
+		r = build_store(p, cur, anchors, n_anchors);
+	SSL_CTX_free(cur);
 	ERR_clear_error();
 	if (r != M2M_OK) {
 		prof_put(p); /* malformed: the last good snapshot stays */

@@ -4,7 +4,11 @@
  * docs/operations.md): a Kpsa added to the psk-file (TS-0003 clause 8.2.2.1) is accepted by the
  * next handshake after the reload, a removed one is refused, a connection established before the
  * reload keeps its association, and a file that no longer loads leaves the loaded table in force
- * with a message that names no key.
+ * with a message that names no key. The certificate reload (TS-0003 clauses 8.2.2.2, 10.1.1): a
+ * new server certificate is served by the next handshake while a connection made before keeps
+ * its context; a client certificate of a CA added to the trust anchors is accepted from then on
+ * and one of a removed CA refused; a key that does not match, an expired certificate or a file
+ * with no anchor leaves the running context in force with a reason that names the file.
  */
 #include "tls_test.h"
 
@@ -88,9 +92,128 @@ static void test_reload_nothing(void **state)
 	m2m_tls_free(tls);
 }
 
+/* A client SSL_CTX presenting leaf/key (a certificate handshake: no PSK callback). */
+static SSL_CTX *cert_client(X509 *leaf, EVP_PKEY *k)
+{
+	SSL_CTX *c = tt_client_ctx(TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", NULL);
+
+	if (leaf != NULL) {
+		assert_int_equal(SSL_CTX_use_certificate(c, leaf), 1);
+		assert_int_equal(SSL_CTX_use_PrivateKey(c, k), 1);
+	}
+	return c;
+}
+
+/* The serial number of the certificate a server SSL presents (its context's). */
+static long served_serial(SSL *s)
+{
+	return ASN1_INTEGER_get(X509_get0_serialNumber(SSL_get_certificate(s)));
+}
+
+static void test_reload_certificate(void **state)
+{
+	struct tt_cert_opts ca_o = {.cn = "ca", .ca = true, .from = -60, .to = 3600};
+	struct tt_cert_opts so = {.cn = "cse", .san = "DNS:cse-in.sp.example.com", .eku = "serverAuth", .from = -60,
+				  .to = 3600};
+	struct tt_cert_opts co = {.cn = "ae", .san = "URI:m2m://sp.example.com/cse-in/Cabc", .from = -60, .to = 3600};
+	EVP_PKEY *ka = tt_key_p256(), *kb = tt_key_p256(), *k1 = tt_key_p256(), *k2 = tt_key_p256();
+	EVP_PKEY *kc = tt_key_p256();
+	X509 *ca_a = tt_cert(ka, NULL, NULL, &ca_o), *ca_b = tt_cert(kb, NULL, NULL, &ca_o);
+	X509 *s1 = tt_cert(k1, ca_a, ka, &so), *s2 = tt_cert(k2, ca_a, ka, &so), *s3;
+	X509 *ca_ = tt_cert(kc, ca_a, ka, &co), *cb_ = tt_cert(kc, ca_b, kb, &co);
+	char cert[256], key[256], anchors[256], err[256];
+	m2m_tls_config cfg = {.sp_id = "//sp.example.com"};
+	SSL_CTX *client_a = cert_client(ca_, kc), *client_b = cert_client(cb_, kc);
+	m2m_tls *tls = NULL;
+	struct tt_conn old, fresh;
+	long serial1 = ASN1_INTEGER_get(X509_get0_serialNumber(s1));
+	long serial2 = ASN1_INTEGER_get(X509_get0_serialNumber(s2));
+	m2m_sa sa;
+
+	(void)state;
+	so.from = -7200;
+	so.to = -3600;
+	s3 = tt_cert(k2, ca_a, ka, &so); /* expired */
+	snprintf(cert, sizeof(cert), "%s", tt_write_cert("rl-srv.pem", s1));
+	snprintf(key, sizeof(key), "%s", tt_write_key("rl-srv.key", k1, 0600));
+	snprintf(anchors, sizeof(anchors), "%s", tt_write_cert("rl-ca.pem", ca_a));
+	cfg.cert_file = cert;
+	cfg.key_file = key;
+	cfg.trust_anchors = anchors;
+	assert_int_equal(m2m_tls_new(&cfg, &tls), M2M_OK);
+	assert_true(tt_handshake(m2m_tls_ctx(tls), client_a, NULL, &old));
+	assert_int_equal(served_serial(old.s), serial1);
+	assert_false(tt_try(m2m_tls_ctx(tls), client_b)); /* CA b is no anchor yet */
+
+	/* new certificate and key, anchors: CA b instead of CA a */
+	tt_write_cert("rl-srv.pem", s2);
+	tt_write_key("rl-srv.key", k2, 0600);
+	tt_write_cert("rl-ca.pem", ca_b);
+	assert_int_equal(m2m_tls_reload(tls, err, sizeof(err)), M2M_OK);
+	assert_string_equal(err, "");
+	assert_true(tt_handshake(m2m_tls_ctx(tls), client_b, NULL, &fresh));
+	assert_int_equal(served_serial(fresh.s), serial2);
+	assert_int_equal(m2m_tls_peer_sa(tls, fresh.s, &sa), M2M_OK);
+	tt_conn_free(&fresh);
+	assert_false(tt_try(m2m_tls_ctx(tls), client_a)); /* CA a removed: refused for new handshakes */
+	/* the connection made before keeps its context, its certificate and its association */
+	assert_int_equal(served_serial(old.s), serial1);
+	assert_int_equal(m2m_tls_peer_sa(tls, old.s, &sa), M2M_OK);
+	assert_string_equal(sa.bound_id, "//sp.example.com/cse-in/Cabc");
+	{
+		char b = 'y';
+		assert_int_equal(SSL_write(old.c, &b, 1), 1);
+		assert_int_equal(SSL_read(old.s, &b, 1), 1);
+	}
+	tt_conn_free(&old);
+
+	/* a key that does not match: the running context stays, the reason names the key file */
+	tt_write_key("rl-srv.key", k1, 0600);
+	assert_int_not_equal(m2m_tls_reload(tls, err, sizeof(err)), M2M_OK);
+	assert_string_equal(err, "key file: key does not match the certificate");
+	assert_true(tt_handshake(m2m_tls_ctx(tls), client_b, NULL, &fresh));
+	assert_int_equal(served_serial(fresh.s), serial2);
+	tt_conn_free(&fresh);
+	/* an expired certificate (with its matching key) */
+	tt_write_cert("rl-srv.pem", s3);
+	tt_write_key("rl-srv.key", k2, 0600);
+	assert_int_not_equal(m2m_tls_reload(tls, err, sizeof(err)), M2M_OK);
+	assert_non_null(strstr(err, "certificate expired"));
+	/* anchors that hold no certificate */
+	tt_write_cert("rl-srv.pem", s2);
+	tt_write("rl-ca.pem", "not a certificate\n", 0644);
+	assert_int_not_equal(m2m_tls_reload(tls, err, sizeof(err)), M2M_OK);
+	assert_non_null(strstr(err, "trust anchors: "));
+	/* a key readable by others */
+	tt_write_cert("rl-ca.pem", ca_b);
+	tt_write_key("rl-srv.key", k2, 0644);
+	assert_int_not_equal(m2m_tls_reload(tls, err, sizeof(err)), M2M_OK);
+	assert_non_null(strstr(err, "key file: "));
+	assert_true(tt_handshake(m2m_tls_ctx(tls), client_b, NULL, &fresh));
+	assert_int_equal(served_serial(fresh.s), serial2);
+	tt_conn_free(&fresh);
+
+	m2m_tls_free(tls);
+	SSL_CTX_free(client_a);
+	SSL_CTX_free(client_b);
+	X509_free(ca_a);
+	X509_free(ca_b);
+	X509_free(s1);
+	X509_free(s2);
+	X509_free(s3);
+	X509_free(ca_);
+	X509_free(cb_);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+	EVP_PKEY_free(kc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reload_certificate),
 		cmocka_unit_test(test_reload_adds_and_removes),
 		cmocka_unit_test(test_reload_nothing),
 	};
