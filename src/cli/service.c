@@ -288,10 +288,10 @@ static void reload_one(m2m_tls *tls, const char *what)
 	char err[512];
 
 	if (m2m_tls_reload(tls, err, sizeof(err)) == M2M_OK)
-		m2m_log(M2M_LOG_INFO, "SIGHUP: %s credentials reloaded (cert, key, trust-anchors, psk-file, crl-file)",
+		m2m_log(M2M_LOG_INFO, "SIGHUP: credentials reloaded (cert, key, trust-anchors, psk-file, crl-file) for %s",
 			what);
 	else
-		m2m_log(M2M_LOG_ERROR, "SIGHUP: %s reload failed, the loaded credentials stay in force: %s", what, err);
+		m2m_log(M2M_LOG_ERROR, "SIGHUP: reload failed, the loaded credentials stay in force: %s (%s)", err, what);
 }
 
 static void *reloader(void *arg)

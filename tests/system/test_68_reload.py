@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: Apache-2.0
+"""SIGHUP reloads the server certificate chain, its private key and the trust anchors (issue 13
+Operations, docs/operations.md "Signals"; TS-0003 clauses 8.2.2.2 and 10.1.1), black-box against
+the real binaries with `openssl s_client`:
+
+- a keep-alive TLS connection made before the signal (one s_client process: one TCP connection,
+  one handshake) keeps answering after it, with the certificate it was made with;
+- a new handshake presents the new certificate (its serial number, read from what s_client
+  received, is the new one);
+- a client certificate of a CA added to trust-anchors is accepted after the signal, one of a CA
+  removed from it is refused for new handshakes;
+- a key that does not match the new certificate keeps the running context: new handshakes still
+  work with the old certificate and the log names the reason (and no key material);
+- the MEF too, on its https-listen and on its BSF listener (bsf-listen).
+
+No assertion depends on timing: each step waits for a log line (timeouts only stop a hung test)."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from cse_harness import CSE_HOST, SP, Cse
+from svc_harness import make_pki
+from test_52_gba_bsf import Bsf
+from test_62_signals import KeepAlive, hup_and_wait
+
+RELOADED = "SIGHUP: credentials reloaded"
+FAILED = "SIGHUP: reload failed, the loaded credentials stay in force: "
+
+
+def served(port, crt=None, key=None, raw=b"", sni=CSE_HOST):
+    """One TLS 1.2 handshake (client certificate crt/key if given) and raw sent; returns (serial of
+    the server certificate s_client received or None, whether an HTTP answer came back)."""
+    cmd = ["openssl", "s_client", "-tls1_2", "-showcerts", "-ign_eof", "-connect", "127.0.0.1:%d" % port,
+           "-servername", sni]
+    if crt:
+        cmd += ["-cert", crt, "-key", key]
+    r = subprocess.run(cmd, input=raw, capture_output=True, timeout=30)
+    out = r.stdout
+    i, j = out.find(b"-----BEGIN CERTIFICATE-----"), out.find(b"-----END CERTIFICATE-----")
+    serial = None
+    if i >= 0 and j > i:
+        x = subprocess.run(["openssl", "x509", "-noout", "-serial"], input=out[i:j + 26], capture_output=True,
+                           timeout=30)
+        serial = x.stdout.decode().strip().split("=", 1)[1].upper()
+    return serial, b"HTTP/1.1 " in out
+
+
+def serial_of(crt):
+    x = subprocess.run(["openssl", "x509", "-noout", "-serial", "-in", crt], capture_output=True, text=True,
+                       timeout=30, check=True)
+    return x.stdout.strip().split("=", 1)[1].upper()
+
+
+def get(origin):
+    return ("GET /cse-in HTTP/1.1\r\nHost: %s\r\nX-M2M-Origin: %s\r\nX-M2M-RI: r1\r\nX-M2M-RVI: 3\r\n"
+            "Connection: close\r\n\r\n" % (CSE_HOST, origin)).encode()
+
+
+def replace_pair(c, src, dst):
+    """Put certificate and key src.{crt,key} in place of dst.{crt,key} (rename: atomic, 0600 kept)."""
+    for ext in (".crt", ".key"):
+        shutil.copy2(c.path(src + ext), c.path(dst + ext + ".new"))
+        os.replace(c.path(dst + ext + ".new"), c.path(dst + ext))
+
+
+class CertKeepAlive(KeepAlive):
+    """KeepAlive over a client certificate instead of a PSK."""
+
+    def __init__(self, c, crt, key):
+        self.p = subprocess.Popen(
+            ["openssl", "s_client", "-quiet", "-tls1_2", "-cert", crt, "-key", key, "-connect",
+             "127.0.0.1:%d" % c.port, "-servername", CSE_HOST],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.buf = b""
+
+
+@pytest.fixture
+def cse(m2msec_bin, tmp_path):
+    c = Cse(m2msec_bin, tmp_path)
+    c.setup_pki()
+    c.m2m("ca", "init", "--dir", c.path("ca2"), "--name", "second CA", "--permit", SP)
+    shutil.copy(c.path("ca/ca.crt"), c.path("anchors.pem"))
+    c.trust_anchors = c.path("anchors.pem")
+    c.add_psk("kpsa-keep@" + SP, "Ckeep")
+    c.start()
+    yield c
+    assert c.stop() == 0
+
+
+def test_sighup_swaps_certificate_and_anchors_for_new_handshakes_only(cse):
+    old_crt, old_key = cse.issue("cold", "m2m://%s/id-in/Cold" % SP)  # from the first CA
+    cse.m2m("ca", "issue", "--dir", cse.path("ca2"), "--san", "m2m://%s/id-in/Cnew" % SP, "--out", cse.path("cnew"))
+    new_crt, new_key = cse.path("cnew.crt"), cse.path("cnew.key")  # from the second CA
+    serial1 = serial_of(cse.path("server.crt"))
+    assert served(cse.port, old_crt, old_key, get("Cold")) == (serial1, True)
+    assert served(cse.port, new_crt, new_key, get("Cnew"))[1] is False  # CA 2 is no anchor yet
+
+    # connections made before the signal: TLS-PSK and a certificate of the CA about to be removed
+    ka = KeepAlive(cse, "kpsa-keep@" + SP)
+    _, h_psk, _ = ka.request("GET", "/cse-in", "Ckeep", "before")
+    kc = CertKeepAlive(cse, old_crt, old_key)
+    _, h_cert, _ = kc.request("GET", "/cse-in", "Cold", "before")
+
+    # a new server certificate and key; trust-anchors: the second CA instead of the first
+    cse.issue("server2", CSE_HOST)
+    replace_pair(cse, "server2", "server")
+    serial2 = serial_of(cse.path("server.crt"))
+    assert serial2 != serial1
+    shutil.copy(cse.path("ca2/ca.crt"), cse.path("anchors.pem"))
+    hup_and_wait(cse, RELOADED)
+
+    # the established connections keep working, on the same TLS session
+    _, h, _ = ka.request("GET", "/cse-in", "Ckeep", "after")
+    assert h["x-m2m-rsc"] == h_psk["x-m2m-rsc"]
+    _, h, _ = kc.request("GET", "/cse-in", "Cold", "after")
+    assert h["x-m2m-rsc"] == h_cert["x-m2m-rsc"]
+    assert ka.p.poll() is None and kc.p.poll() is None
+    ka.close()
+    kc.close()
+    # a new handshake presents the new certificate; the added CA's client is accepted...
+    assert served(cse.port, new_crt, new_key, get("Cnew")) == (serial2, True)
+    # ...and the removed CA's client is refused (no HTTP answer: the handshake failed)
+    assert served(cse.port, old_crt, old_key, get("Cold"))[1] is False
+    assert cse.proc.poll() is None
+
+
+def test_sighup_with_a_mismatched_key_keeps_the_running_context(cse):
+    crt, key = cse.issue("cold", "m2m://%s/id-in/Cold" % SP)
+    serial1 = serial_of(cse.path("server.crt"))
+    cse.issue("server2", CSE_HOST)
+    key_text = open(cse.path("server2.key")).read()
+    # the new certificate with a key that is not its own (server.key stays the old one)
+    shutil.copy2(cse.path("server2.crt"), cse.path("server.crt.new"))
+    os.replace(cse.path("server.crt.new"), cse.path("server.crt"))
+    hup_and_wait(cse, FAILED + "key file: key does not match the certificate")
+    assert served(cse.port, crt, key, get("Cold")) == (serial1, True)  # the old context serves on
+    body = "".join(ln for ln in key_text.splitlines() if "-----" not in ln)
+    assert body[:40] not in cse.log_text() and open(cse.path("server.key")).read()[40:80] not in cse.log_text()
+    # an unreadable key file (0644) the same way, naming the file
+    replace_pair(cse, "server2", "server")
+    os.chmod(cse.path("server.key"), 0o644)
+    hup_and_wait(cse, FAILED + "key file: ")
+    assert served(cse.port, crt, key, get("Cold")) == (serial1, True)
+    # fixed: the next SIGHUP takes it
+    os.chmod(cse.path("server.key"), 0o600)
+    hup_and_wait(cse, RELOADED)
+    assert served(cse.port, crt, key, get("Cold")) == (serial_of(cse.path("server2.crt")), True)
+
+
+@pytest.fixture
+def mef(m2msec_bin, tmp_path):
+    c = make_pki(m2msec_bin, tmp_path, "mef.sp.example.com", [("client", "id-in.sp.example.com"),
+                                                              ("server2", "mef.sp.example.com")])
+    b = Bsf(c)
+    open(b.hss, "w").close()
+    os.chmod(b.hss, 0o600)
+    b.start()
+    yield b
+    b.stop()
+
+
+def test_sighup_reloads_the_mef_and_its_bsf_listener(mef):
+    c = mef.c
+
+    def hup(marker, count):
+        end = time.monotonic() + 30
+        mef.proc.send_signal(signal.SIGHUP)
+        while time.monotonic() < end:
+            if sum(1 for ln in mef.log_lines() if ln.get("msg", "").startswith(marker)) >= count:
+                return
+            time.sleep(0.05)
+        raise AssertionError("no log line %r" % marker)
+
+    serial1 = serial_of(c.path("server.crt"))
+    client = (c.path("client.crt"), c.path("client.key"))
+    assert served(mef.port, *client, sni="mef.sp.example.com")[0] == serial1
+    assert served(mef.bsf_port, sni="mef.sp.example.com")[0] == serial1
+    replace_pair(c, "server2", "server")
+    hup(RELOADED, 2)  # https-listen (and its coaps twin) and bsf-listen
+    serial2 = serial_of(c.path("server2.crt"))
+    assert served(mef.port, *client, sni="mef.sp.example.com")[0] == serial2
+    assert served(mef.bsf_port, sni="mef.sp.example.com")[0] == serial2
+    # a broken key on both: both keep the new-old context, the log says why, twice
+    with open(c.path("server.key"), "w") as f:
+        f.write("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    hup(FAILED + "key file: no unencrypted PEM private key", 2)
+    assert served(mef.port, *client, sni="mef.sp.example.com")[0] == serial2
+    assert served(mef.bsf_port, sni="mef.sp.example.com")[0] == serial2
+    assert mef.proc.poll() is None
