@@ -137,6 +137,8 @@ typedef struct m2m_cse_config {
 	char registrar_psk_file[M2M_CFG_STR]; /* registrar-psk-file: its key, hex (0600) */
 	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
 					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
+	int drain_seconds;                 /* drain-seconds, default 10 (1..600): SIGTERM's bound on
+					    * answering requests in flight (docs/operations.md) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */
@@ -197,6 +199,8 @@ typedef struct m2m_mef_svc_config {
 	int bootstrap_lifetime;            /* bootstrap-lifetime, default 3600 seconds: Ks lifetime */
 	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
 					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
+	int drain_seconds;                 /* drain-seconds, default 10 (1..600): SIGTERM's bound on
+					    * answering requests in flight (docs/operations.md) */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */
@@ -257,6 +261,8 @@ typedef struct m2m_maf_svc_config {
 					    * as https-listen */
 	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
 					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
+	int drain_seconds;                 /* drain-seconds, default 10 (1..600): SIGTERM's bound on
+					    * answering requests in flight (docs/operations.md) */
 } m2m_maf_svc_config;
 
 /* Fill cfg with the documented defaults of [maf]. */
@@ -303,6 +309,8 @@ typedef struct m2m_das_svc_config {
 					    * notAfter - notBefore of an issued token */
 	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
 					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
+	int drain_seconds;                 /* drain-seconds, default 10 (1..600): SIGTERM's bound on
+					    * answering requests in flight (docs/operations.md) */
 } m2m_das_svc_config;
 
 /* Fill cfg with the documented defaults of [das]. */

@@ -185,7 +185,7 @@ static int bsf_open(struct svc *s, struct mef_handler *h, const m2m_mef_svc_conf
 		.https_listen = cfg->bsf_listen, .threads = 1, .max_header = cfg->max_header,
 		.max_body = cfg->max_body, .max_connections = (size_t)cfg->max_connections,
 		.max_connections_per_address = (size_t)cfg->max_connections_per_address,
-		.header_timeout_s = cfg->header_timeout,
+		.header_timeout_s = cfg->header_timeout, .drain_seconds = cfg->drain_seconds,
 	};
 	m2m_bsf_config bc = {
 		.bsf_fqdn = cfg->mef_fqdn, .hss_file = cfg->hss_file, .lifetime_s = cfg->bootstrap_lifetime,

@@ -252,6 +252,7 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 		.psk_lookup_timeout_ms = c->psk_lookup_timeout_ms,
 		.psk_lookups_max = (unsigned)c->psk_lookups_max,
 		.wss_listen = c->wss_listen != NULL ? svc_on(c->wss_listen) : NULL,
+		.drain_seconds = c->drain_seconds,
 	};
 	m2m_err r;
 

@@ -191,3 +191,76 @@ def test_sighup_reloads_the_mef_and_its_bsf_listener(mef):
     assert served(mef.port, *client, sni="mef.sp.example.com")[0] == serial2
     assert served(mef.bsf_port, sni="mef.sp.example.com")[0] == serial2
     assert mef.proc.poll() is None
+
+
+# ---- SIGTERM's drain bound: drain-seconds (docs/operations.md "Signals", docs/config.md) -------
+
+def test_sigterm_drain_ends_at_drain_seconds_and_exits_0(m2msec_bin, tmp_path):
+    """A request in flight that cannot be answered within drain-seconds (its subscription's
+    verification request, TS-0004 7.4.8.2.1, is held by the receiver) has its connection closed
+    unanswered when the bound is reached, and the process exits 0 — while the receiver still
+    holds the request, so it is the bound that ended the drain, not an answer."""
+    import json
+    import socket
+    import threading
+    from cse_harness import build_request
+    from test_13_notifications import Receiver, container, start_cse
+
+    c = start_cse(m2msec_bin, tmp_path, "notify-allow = 127.0.0.0/8\ndrain-seconds = 1\n")
+    rx = Receiver(hold_vrq=True)
+    try:
+        parent = container(c, "drain")
+        got = {}
+
+        def create():
+            body = json.dumps({"m2m:sub": {"rn": "s1", "nu": [rx.url()]}}).encode()
+            h = {"X-M2M-Origin": "CAdmin", "X-M2M-RI": "d1", "X-M2M-RVI": "3",
+                 "Content-Type": "application/json;ty=23"}
+            with socket.create_connection(("127.0.0.1", c.http_port), timeout=60) as s:
+                s.sendall(build_request("POST", parent, h, body))
+                buf = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    buf += chunk
+            got["raw"] = buf
+
+        t = threading.Thread(target=create)
+        t.start()
+        rx.wait(lambda r: len(r.verifications()) == 1)
+        c.proc.send_signal(signal.SIGTERM)
+        assert c.proc.wait(timeout=60) == 0  # the receiver has not answered: the bound ended it
+        t.join(30)
+        assert got["raw"] == b""  # closed unanswered, as documented
+    finally:
+        rx.release()
+        rx.close()
+        c.stop()
+
+
+@pytest.mark.parametrize("value,ok", [("1", True), ("600", True), ("0", False), ("601", False), ("ten", False)])
+def test_drain_seconds_bounds(m2msec_bin, tmp_path, value, ok):
+    c = Cse(m2msec_bin, tmp_path)
+    c.setup_pki()
+    with open(c.path("x.ini"), "w") as f:
+        f.write("cse-id = /id-in\nname = cse-in\nsp-id = //%s\nstore = %s\nhttps-listen = 127.0.0.1:0\n"
+                "cert = %s\nkey = %s\ndrain-seconds = %s\n" % (SP, c.path("x.db"), c.path("server.crt"),
+                                                                c.path("server.key"), value))
+    r = subprocess.run([m2msec_bin, "cse", "--config", c.path("x.ini"), "--check"], capture_output=True,
+                       text=True, timeout=60)
+    if ok:
+        assert r.returncode == 0, r.stderr
+    else:
+        assert r.returncode == 2, r
+        assert "line 8: invalid value for 'drain-seconds'" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("svc", ["mef", "maf", "das"])
+def test_drain_seconds_is_a_key_of_every_service(m2msec_bin, tmp_path, svc):
+    c = Cse(m2msec_bin, tmp_path)
+    with open(c.path("x.ini"), "w") as f:
+        f.write("[%s]\ndrain-seconds = 601\n" % svc)
+    r = subprocess.run([m2msec_bin, svc, "--config", c.path("x.ini"), "--check"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and "line 2: invalid value for 'drain-seconds'" in r.stderr, r.stderr
