@@ -31,11 +31,13 @@ RELOADED = "SIGHUP: credentials reloaded"
 FAILED = "SIGHUP: reload failed, the loaded credentials stay in force: "
 
 
-def served(port, crt=None, key=None, raw=b"", sni=CSE_HOST):
-    """One TLS 1.2 handshake (client certificate crt/key if given) and raw sent; returns (serial of
-    the server certificate s_client received or None, whether an HTTP answer came back)."""
-    cmd = ["openssl", "s_client", "-tls1_2", "-showcerts", "-ign_eof", "-connect", "127.0.0.1:%d" % port,
-           "-servername", sni]
+def served(port, crt=None, key=None, raw=b"", sni=CSE_HOST, dtls=False):
+    """One (D)TLS 1.2 handshake (client certificate crt/key if given) and raw sent; returns (serial
+    of the server certificate s_client received or None, whether an HTTP answer came back)."""
+    cmd = ["openssl", "s_client", "-dtls1_2" if dtls else "-tls1_2", "-showcerts", "-connect",
+           "127.0.0.1:%d" % port]
+    cmd += ["-ign_eof"] if raw else []  # with nothing to send, end at the end of the handshake
+    cmd += [] if dtls else ["-servername", sni]
     if crt:
         cmd += ["-cert", crt, "-key", key]
     r = subprocess.run(cmd, input=raw, capture_output=True, timeout=30)
@@ -149,6 +151,25 @@ def test_sighup_with_a_mismatched_key_keeps_the_running_context(cse):
     os.chmod(cse.path("server.key"), 0o600)
     hup_and_wait(cse, RELOADED)
     assert served(cse.port, crt, key, get("Cold")) == (serial_of(cse.path("server2.crt")), True)
+
+
+def test_sighup_renews_the_coaps_listener(m2msec_bin, tmp_path):
+    """CoAP over DTLS (TS-0003 clause 10.2: DTLS 1.2) shares the TLS context: its twin follows."""
+    from cse_harness import free_port
+    c = Cse(m2msec_bin, tmp_path)
+    c.setup_pki()
+    coaps = free_port()
+    c.start("coaps-listen = 127.0.0.1:%d\n" % coaps)
+    try:
+        crt, key = c.issue("cold", "m2m://%s/id-in/Cold" % SP)
+        assert served(coaps, crt, key, dtls=True)[0] == serial_of(c.path("server.crt"))
+        c.issue("server2", CSE_HOST)
+        replace_pair(c, "server2", "server")
+        hup_and_wait(c, RELOADED)
+        assert served(coaps, crt, key, dtls=True)[0] == serial_of(c.path("server2.crt"))
+        assert served(c.port, crt, key, get("Cold")) == (serial_of(c.path("server2.crt")), True)
+    finally:
+        assert c.stop() == 0
 
 
 @pytest.fixture

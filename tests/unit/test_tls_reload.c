@@ -10,9 +10,12 @@
  * and one of a removed CA refused; a key that does not match, an expired certificate or a file
  * with no anchor leaves the running context in force with a reason that names the file.
  */
+#include <pthread.h>
+
 #include "tls_test.h"
 
 #include "m2msec/sa.h"
+#include "tls/tls_int.h"
 
 #define K1 "00112233445566778899aabbccddeeff"
 #define K2 "ffeeddccbbaa99887766554433221100"
@@ -210,10 +213,85 @@ static void test_reload_certificate(void **state)
 	EVP_PKEY_free(kc);
 }
 
+/* Handshakes on other threads while the context is swapped (docs/operations.md "Signals": the
+ * read-locked reference of m2mi_tls_ctx_get / m2m_tls_ssl_new against the write-locked swap):
+ * every one completes, on the old or the new context; run under TSan/ASan by the lead's builds. */
+struct hammer {
+	m2m_tls *tls;
+	X509 *leaf;
+	EVP_PKEY *key;
+	int ok;
+};
+
+static void *hammer_run(void *arg)
+{
+	struct hammer *h = arg;
+	SSL_CTX *c = cert_client(h->leaf, h->key);
+
+	for (int i = 0; i < 40; i++) {
+		SSL_CTX *s = m2mi_tls_ctx_get(h->tls);
+		SSL *one = m2m_tls_ssl_new(h->tls);
+		struct tt_conn conn;
+		if (s != NULL && one != NULL && tt_handshake(s, c, NULL, &conn)) {
+			h->ok++;
+			tt_conn_free(&conn);
+		}
+		SSL_free(one);
+		SSL_CTX_free(s);
+	}
+	SSL_CTX_free(c);
+	return NULL;
+}
+
+static void test_reload_concurrent_handshakes(void **state)
+{
+	struct tt_cert_opts ca_o = {.cn = "ca", .ca = true, .from = -60, .to = 3600};
+	struct tt_cert_opts so = {.cn = "cse", .san = "DNS:cse-in.sp.example.com", .eku = "serverAuth", .from = -60,
+				  .to = 3600};
+	struct tt_cert_opts co = {.cn = "ae", .san = "URI:m2m://sp.example.com/cse-in/Cabc", .from = -60, .to = 3600};
+	EVP_PKEY *ka = tt_key_p256(), *k = tt_key_p256(), *kc = tt_key_p256();
+	X509 *ca = tt_cert(ka, NULL, NULL, &ca_o), *x = tt_cert(k, ca, ka, &so), *leaf = tt_cert(kc, ca, ka, &co);
+	m2m_tls_config cfg = {.sp_id = "//sp.example.com"};
+	char cert[256], key[256], anchors[256], err[256];
+	struct hammer h[2];
+	pthread_t t[2];
+	m2m_tls *tls = NULL;
+	unsigned gen0;
+
+	(void)state;
+	snprintf(cert, sizeof(cert), "%s", tt_write_cert("hm-srv.pem", x));
+	snprintf(key, sizeof(key), "%s", tt_write_key("hm-srv.key", k, 0600));
+	snprintf(anchors, sizeof(anchors), "%s", tt_write_cert("hm-ca.pem", ca));
+	cfg.cert_file = cert;
+	cfg.key_file = key;
+	cfg.trust_anchors = anchors;
+	assert_int_equal(m2m_tls_new(&cfg, &tls), M2M_OK);
+	gen0 = m2mi_tls_generation(tls);
+	for (int i = 0; i < 2; i++) {
+		h[i] = (struct hammer){tls, leaf, kc, 0};
+		assert_int_equal(pthread_create(&t[i], NULL, hammer_run, &h[i]), 0);
+	}
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(m2m_tls_reload(tls, err, sizeof(err)), M2M_OK);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(h[i].ok, 40);
+	}
+	assert_int_equal(m2mi_tls_generation(tls), gen0 + 20);
+	m2m_tls_free(tls);
+	X509_free(x);
+	X509_free(ca);
+	X509_free(leaf);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reload_certificate),
+		cmocka_unit_test(test_reload_concurrent_handshakes),
 		cmocka_unit_test(test_reload_adds_and_removes),
 		cmocka_unit_test(test_reload_nothing),
 	};
