@@ -278,6 +278,15 @@ m2m_err m2mi_peer_ctx(m2m_tls *tls, SSL_CTX *ctx, const m2m_tls_config *cfg, cha
 		return M2M_E_CONFIG;
 	}
 	SSL_CTX_set_client_CA_list(ctx, cas);
+	/* OpenSSL decodes a certificate's extensions at its first use and caches them behind a flag
+	 * it reads without the certificate's lock: decode them now, while ctx is not yet shared, so
+	 * concurrent handshakes on it only read (tls_reload.c: a context is immutable once published). */
+	STACK_OF(X509) *all = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx));
+	if (all == NULL)
+		return M2M_E_NOMEM;
+	for (int i = 0; i < sk_X509_num(all); i++)
+		(void)X509_check_purpose(sk_X509_value(all, i), -1, 0);
+	sk_X509_pop_free(all, X509_free);
 	return M2M_OK;
 }
 

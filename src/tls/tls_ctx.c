@@ -16,6 +16,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "m2msec/file.h"
 #include "m2msec/id.h"
@@ -289,6 +290,7 @@ static m2m_err load_server_cert(SSL_CTX *ctx, const m2m_tls_config *cfg, bool st
 	size_t n = 0;
 	BIO *bio = NULL;
 	EVP_PKEY *pk = NULL;
+	STACK_OF(X509) *chain = NULL; /* borrowed */
 	m2m_err r;
 
 	if ((r = m2mi_tls_read_secret_file(cfg->key_file, &pem, &n)) != M2M_OK) {
@@ -322,6 +324,11 @@ static m2m_err load_server_cert(SSL_CTX *ctx, const m2m_tls_config *cfg, bool st
 		snprintf(errmsg, errcap, "key file: key does not match the certificate");
 		goto out;
 	}
+	/* decoded extensions cached before the context is shared (see m2mi_peer_ctx) */
+	(void)X509_check_purpose(SSL_CTX_get0_certificate(ctx), -1, 0);
+	if (SSL_CTX_get0_chain_certs(ctx, &chain) == 1)
+		for (int i = 0; i < sk_X509_num(chain); i++)
+			(void)X509_check_purpose(sk_X509_value(chain, i), -1, 0);
 	r = M2M_OK;
 out:
 	EVP_PKEY_free(pk);

@@ -14,6 +14,7 @@
  * same policy as at start), outside any lock, and published by a pointer swap under ctx_mu.
  * Why this is race-free under OpenSSL's threading rules: an SSL_CTX may be used by many threads
  * at once as long as nobody modifies it, and this one is never modified after it is published;
+ * (the builder decodes the certificates' cached extensions before publishing, see m2mi_peer_ctx);
  * a listener makes its SSL under the read lock (m2m_tls_ssl_new), and SSL_new takes its own
  * reference (atomic), so the swap (write lock) can drop the m2m_tls's reference to the old
  * context at once: it lives on, unchanged, exactly as long as the connections made with it.
