@@ -153,21 +153,27 @@ def test_sighup_with_a_mismatched_key_keeps_the_running_context(cse):
     assert served(cse.port, crt, key, get("Cold")) == (serial_of(cse.path("server2.crt")), True)
 
 
-def test_sighup_renews_the_coaps_listener(m2msec_bin, tmp_path):
-    """CoAP over DTLS (TS-0003 clause 10.2: DTLS 1.2) shares the TLS context: its twin follows."""
+def test_sighup_renews_the_coaps_and_wss_listeners(m2msec_bin, tmp_path):
+    """CoAP over DTLS (TS-0003 clause 10.2: DTLS 1.2) and WebSocket over TLS (TS-0020) share the
+    TLS context of https-listen: the DTLS twin is rebuilt, the WSS listener makes its connections
+    on the current context."""
     from cse_harness import free_port
     c = Cse(m2msec_bin, tmp_path)
     c.setup_pki()
-    coaps = free_port()
-    c.start("coaps-listen = 127.0.0.1:%d\n" % coaps)
+    coaps, wss = free_port(), free_port()
+    c.start("coaps-listen = 127.0.0.1:%d\nwss-listen = 127.0.0.1:%d\n" % (coaps, wss))
     try:
         crt, key = c.issue("cold", "m2m://%s/id-in/Cold" % SP)
-        assert served(coaps, crt, key, dtls=True)[0] == serial_of(c.path("server.crt"))
+        serial1 = serial_of(c.path("server.crt"))
+        assert served(coaps, crt, key, dtls=True)[0] == serial1
+        assert served(wss, crt, key)[0] == serial1
         c.issue("server2", CSE_HOST)
         replace_pair(c, "server2", "server")
         hup_and_wait(c, RELOADED)
-        assert served(coaps, crt, key, dtls=True)[0] == serial_of(c.path("server2.crt"))
-        assert served(c.port, crt, key, get("Cold")) == (serial_of(c.path("server2.crt")), True)
+        serial2 = serial_of(c.path("server2.crt"))
+        assert served(coaps, crt, key, dtls=True)[0] == serial2
+        assert served(wss, crt, key)[0] == serial2
+        assert served(c.port, crt, key, get("Cold")) == (serial2, True)
     finally:
         assert c.stop() == 0
 
