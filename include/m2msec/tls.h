@@ -69,7 +69,7 @@ M2M_API void m2m_tls_free(m2m_tls *tls);
  * trust anchor) leaves what is in force and fails with its error: errmsg names the file and the
  * reason ("psk file: line N: reason", "key file: key does not match the certificate"), never a
  * key. M2M_OK when there is nothing to reload. A security profile (m2m_tls_set_profile) keeps
- * the anchors it was built with until it is set again.
+ * its own anchors on top of the new configured ones.
  */
 M2M_API M2M_WUR m2m_err m2m_tls_reload(m2m_tls *tls, char *errmsg, size_t errcap);
 /* Add a PSK resolver after the built-in ones (psk-file, credential store); at most 8 in all.

@@ -430,6 +430,11 @@ m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg, s
 		goto out;
 	}
 	tls->prof_mu_init = true;
+	if (pthread_mutex_init(&tls->cfg_mu, NULL) != 0) {
+		r = M2M_E_INTERNAL;
+		goto out;
+	}
+	tls->cfg_mu_init = true;
 	if ((r = set_sp(tls, cfg->sp_id, errmsg, errcap)) != M2M_OK)
 		goto out;
 	if ((r = keep_path(&tls->cert_file, cfg->cert_file)) != M2M_OK ||
@@ -489,6 +494,8 @@ void m2m_tls_free(m2m_tls *tls)
 	m2mi_tls_prof_free(tls->prof);
 	if (tls->prof_mu_init)
 		pthread_mutex_destroy(&tls->prof_mu);
+	if (tls->cfg_mu_init)
+		pthread_mutex_destroy(&tls->cfg_mu);
 	m2m_freezero(tls, sizeof(*tls));
 }
 

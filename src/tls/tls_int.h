@@ -57,6 +57,8 @@ struct m2m_tls {
 	 * twin (coap_server.c) rebuilds itself; the paths are the ones ctx was built from. */
 	pthread_rwlock_t ctx_mu;
 	bool ctx_mu_init;
+	pthread_mutex_t cfg_mu; /* one writer at a time: m2m_tls_reload, m2m_tls_set_profile */
+	bool cfg_mu_init;
 	_Atomic unsigned gen;
 	char *cert_file, *key_file, *trust_anchors; /* NULL = none */
 	bool allow_tls13;
@@ -182,6 +184,11 @@ struct m2mi_tls_prof;
 int m2mi_tls_prof_hello_cb(SSL *ssl, int *al, void *arg);
 /* Drop the m2m_tls's reference to a snapshot (m2m_tls_free). */
 void m2mi_tls_prof_free(struct m2mi_tls_prof *p);
+/* For a reload to context fresh: a copy of the current profile whose verify store holds fresh's
+ * anchors plus the profile's own (*out NULL: no profile anchors, nothing to rebuild). */
+m2m_err m2mi_tls_prof_rebase(m2m_tls *tls, SSL_CTX *fresh, struct m2mi_tls_prof **out);
+/* Publish p as the profile (NULL: no-op). */
+void m2mi_tls_prof_swap(m2m_tls *tls, struct m2mi_tls_prof *p);
 
 /* tls_crl.c: client-certificate CRL checking (crl-file, crl-refresh-seconds). */
 #define M2MI_TLS_CRL_REFRESH_DEFAULT 300

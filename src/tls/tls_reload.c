@@ -63,23 +63,34 @@ static m2m_err reload_ctx(m2m_tls *tls, char *errmsg, size_t errcap)
 		.server_auth_only = tls->server_auth_only,
 	};
 	SSL_CTX *fresh = NULL, *old;
+	struct m2mi_tls_prof *prof = NULL;
 	char msg[200] = "";
 	m2m_err r;
 
 	if (tls->cert_file == NULL)
 		return M2M_OK; /* PSK only: nothing in the context comes from a file */
+	pthread_mutex_lock(&tls->cfg_mu); /* no security profile is set meanwhile */
 	if ((r = m2mi_tls_ctx_build(tls, &cfg, true, &fresh, msg, sizeof(msg))) != M2M_OK) {
+		pthread_mutex_unlock(&tls->cfg_mu);
 		snprintf(errmsg, errcap, "%s", msg[0] ? msg : m2m_strerror(r));
 		return r;
 	}
-	if (pthread_rwlock_wrlock(&tls->ctx_mu) != 0) {
+	/* A security profile with anchors of its own verifies against its own store, made of the
+	 * configured anchors plus its: rebuilt on the new ones, and published first, so a CA removed
+	 * from trust-anchors is refused by every handshake that starts after the reload. */
+	if ((r = m2mi_tls_prof_rebase(tls, fresh, &prof)) != M2M_OK || pthread_rwlock_wrlock(&tls->ctx_mu) != 0) {
+		pthread_mutex_unlock(&tls->cfg_mu);
+		m2mi_tls_prof_free(prof);
 		SSL_CTX_free(fresh);
-		return M2M_E_INTERNAL;
+		snprintf(errmsg, errcap, "security profile anchors: %s", m2m_strerror(r != M2M_OK ? r : M2M_E_INTERNAL));
+		return r != M2M_OK ? r : M2M_E_INTERNAL;
 	}
+	m2mi_tls_prof_swap(tls, prof);
 	old = tls->ctx;
 	tls->ctx = fresh;
 	atomic_fetch_add(&tls->gen, 1);
 	pthread_rwlock_unlock(&tls->ctx_mu);
+	pthread_mutex_unlock(&tls->cfg_mu);
 	/* the connections made with it hold their own references; its ex_data (this m2m_tls) stays
 	 * valid because every listener ends its connections before m2m_tls_free */
 	SSL_CTX_free(old);

@@ -287,11 +287,82 @@ static void test_reload_concurrent_handshakes(void **state)
 	EVP_PKEY_free(kc);
 }
 
+static char *pem_of(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *text;
+	long n;
+
+	assert_int_equal(PEM_write_bio_X509(b, x), 1);
+	n = BIO_get_mem_data(b, &data);
+	text = calloc(1, (size_t)n + 1);
+	memcpy(text, data, (size_t)n);
+	BIO_free(b);
+	return text;
+}
+
+/* A security profile's own anchors (m2m_tls_set_profile) stay, but the configured ones it was
+ * built on follow the reload: a CA removed from trust-anchors is refused although a profile is set. */
+static void test_reload_rebases_profile_anchors(void **state)
+{
+	struct tt_cert_opts ca_o = {.cn = "ca", .ca = true, .from = -60, .to = 3600};
+	struct tt_cert_opts so = {.cn = "cse", .san = "DNS:cse-in.sp.example.com", .eku = "serverAuth", .from = -60,
+				  .to = 3600};
+	struct tt_cert_opts co = {.cn = "ae", .san = "URI:m2m://sp.example.com/cse-in/Cabc", .from = -60, .to = 3600};
+	EVP_PKEY *k[3], *ks = tt_key_p256(), *kc = tt_key_p256();
+	X509 *ca[3], *leaf[3], *srv;
+	SSL_CTX *cl[3];
+	m2m_tls_config cfg = {.sp_id = "//sp.example.com"};
+	char cert[256], key[256], anchors[256], err[256], *pem;
+	const char *profile_anchor[1];
+	m2m_tls *tls = NULL;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		k[i] = tt_key_p256();
+		ca[i] = tt_cert(k[i], NULL, NULL, &ca_o);
+		leaf[i] = tt_cert(kc, ca[i], k[i], &co);
+		cl[i] = cert_client(leaf[i], kc);
+	}
+	srv = tt_cert(ks, ca[0], k[0], &so);
+	snprintf(cert, sizeof(cert), "%s", tt_write_cert("pr-srv.pem", srv));
+	snprintf(key, sizeof(key), "%s", tt_write_key("pr-srv.key", ks, 0600));
+	snprintf(anchors, sizeof(anchors), "%s", tt_write_cert("pr-ca.pem", ca[0]));
+	cfg.cert_file = cert;
+	cfg.key_file = key;
+	cfg.trust_anchors = anchors;
+	assert_int_equal(m2m_tls_new(&cfg, &tls), M2M_OK);
+	profile_anchor[0] = pem = pem_of(ca[1]);
+	assert_int_equal(m2m_tls_set_profile(tls, NULL, 0, profile_anchor, 1), M2M_OK);
+	assert_true(tt_try(m2m_tls_ctx(tls), cl[0]));
+	assert_true(tt_try(m2m_tls_ctx(tls), cl[1]));
+	assert_false(tt_try(m2m_tls_ctx(tls), cl[2]));
+
+	tt_write_cert("pr-ca.pem", ca[2]); /* configured: CA 0 out, CA 2 in */
+	assert_int_equal(m2m_tls_reload(tls, err, sizeof(err)), M2M_OK);
+	assert_false(tt_try(m2m_tls_ctx(tls), cl[0]));
+	assert_true(tt_try(m2m_tls_ctx(tls), cl[1])); /* the profile's own anchor */
+	assert_true(tt_try(m2m_tls_ctx(tls), cl[2]));
+
+	m2m_tls_free(tls);
+	free(pem);
+	X509_free(srv);
+	EVP_PKEY_free(ks);
+	EVP_PKEY_free(kc);
+	for (int i = 0; i < 3; i++) {
+		SSL_CTX_free(cl[i]);
+		X509_free(leaf[i]);
+		X509_free(ca[i]);
+		EVP_PKEY_free(k[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reload_certificate),
 		cmocka_unit_test(test_reload_concurrent_handshakes),
+		cmocka_unit_test(test_reload_rebases_profile_anchors),
 		cmocka_unit_test(test_reload_adds_and_removes),
 		cmocka_unit_test(test_reload_nothing),
 	};
