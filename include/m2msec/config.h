@@ -137,6 +137,8 @@ typedef struct m2m_cse_config {
 	char registrar_psk_file[M2M_CFG_STR]; /* registrar-psk-file: its key, hex (0600) */
 	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
 					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
+	int drain_seconds;                 /* drain-seconds, default 10 (1..600): SIGTERM's bound on
+					    * answering requests in flight (docs/operations.md) */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */
@@ -203,6 +205,8 @@ typedef struct m2m_mef_svc_config {
 					    * certificates; required with admin-listen */
 	char admin_identity[M2M_CFG_STR];  /* admin-identity, default "": the DNS SAN or subject CN
 					    * the admin certificate must carry; required with admin-listen */
+	int drain_seconds;                 /* drain-seconds, default 10 (1..600): SIGTERM's bound on
+					    * answering requests in flight (docs/operations.md) */
 } m2m_mef_svc_config;
 
 /* Fill cfg with the documented defaults of [mef]. */
@@ -271,6 +275,8 @@ typedef struct m2m_maf_svc_config {
 	char bsf_name[M2M_CFG_STR];        /* bsf-name, default "" = the host of bsf-url: the FQDN of B-TIDs */
 	int bsf_cache_seconds;             /* bsf-cache-seconds, default 60: longest a NAF key is cached */
 	char gba_naf_key[16];              /* gba-naf-key, default "ks-naf" (GBA_ME); ks-ext-naf, ks-int-naf */
+	int drain_seconds;                 /* drain-seconds, default 10 (1..600): SIGTERM's bound on
+					    * answering requests in flight (docs/operations.md) */
 } m2m_maf_svc_config;
 
 /* Fill cfg with the documented defaults of [maf]. */
@@ -317,6 +323,8 @@ typedef struct m2m_das_svc_config {
 					    * notAfter - notBefore of an issued token */
 	char metrics_listen[M2M_CFG_STR];  /* metrics-listen, default "" (off): the loopback-only
 					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
+	int drain_seconds;                 /* drain-seconds, default 10 (1..600): SIGTERM's bound on
+					    * answering requests in flight (docs/operations.md) */
 } m2m_das_svc_config;
 
 /* Fill cfg with the documented defaults of [das]. */

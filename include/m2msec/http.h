@@ -27,7 +27,7 @@
 #define M2M_HTTP_OUT_MAX_HEADERS 12
 #define M2M_HTTP_DEFAULT_PSK_LOOKUP_MS 3000  /* one asynchronous PSK lookup */
 #define M2M_HTTP_DEFAULT_PSK_LOOKUPS 256     /* lookups waited on per event-loop thread */
-#define M2M_HTTP_DRAIN_SECONDS 10          /* SIGTERM: in-flight requests are answered within this */
+#define M2M_HTTP_DRAIN_SECONDS 10          /* SIGTERM: default drain bound (drain_seconds 0) */
 
 /* One header field; name and value are NUL-terminated and borrowed. */
 typedef struct m2m_http_header {
@@ -136,6 +136,9 @@ typedef struct m2m_http_server_config {
 	 * none. Needs tls; each text message is one JSON primitive handed to the handler with the
 	 * connection's association. */
 	const char *wss_listen;
+	/* SIGTERM (m2m_http_server_stop): seconds requests in flight, deferred ones included, have
+	 * to be answered before their connections are closed unanswered; 0 = M2M_HTTP_DRAIN_SECONDS. */
+	int drain_seconds;
 } m2m_http_server_config;
 
 /*

@@ -62,10 +62,14 @@ M2M_API void m2m_tls_free(m2m_tls *tls);
 /*
  * SIGHUP (docs/operations.md): re-read psk_file and swap its table atomically (handshakes in
  * progress finish with the table they looked into; established connections keep their
- * association), and re-read crl_file at the next certificate handshake. A psk_file that no longer
- * parses or is no longer 0600 leaves the loaded table in force and fails with its error
- * (errmsg "psk file: line N: reason", never a key). Certificates and trust anchors are not
- * reloaded (a restart is needed). M2M_OK when there is nothing to reload.
+ * association); build a complete new server SSL_CTX from cert_file, key_file and trust_anchors
+ * and swap it in for new handshakes (connections keep the context they were made with); re-read
+ * crl_file at the next certificate handshake. Each file that no longer loads (unreadable, not
+ * 0600, malformed, a key that does not match, a certificate outside its validity period, no
+ * trust anchor) leaves what is in force and fails with its error: errmsg names the file and the
+ * reason ("psk file: line N: reason", "key file: key does not match the certificate"), never a
+ * key. M2M_OK when there is nothing to reload. A security profile (m2m_tls_set_profile) keeps
+ * its own anchors on top of the new configured ones.
  */
 M2M_API M2M_WUR m2m_err m2m_tls_reload(m2m_tls *tls, char *errmsg, size_t errcap);
 /* Add a PSK resolver after the built-in ones (psk-file, credential store); at most 8 in all.
@@ -99,8 +103,12 @@ M2M_API M2M_WUR m2m_err m2m_tls_esprim_lookup(m2m_tls *tls, const char *identity
  */
 M2M_API M2M_WUR m2m_err m2m_tls_set_profile(m2m_tls *tls, const char *const *suites, size_t n_suites,
 					    const char *const *anchors, size_t n_anchors);
-/* The server SSL_CTX (owned by tls). */
+/* The current server SSL_CTX (owned by tls; borrowed: a reload replaces it, so a multi-threaded
+ * caller uses m2m_tls_ssl_new). */
 M2M_API SSL_CTX *m2m_tls_ctx(m2m_tls *tls);
+/* A new server SSL on the current SSL_CTX, safe against a concurrent m2m_tls_reload (the SSL
+ * keeps its context); NULL on failure. */
+M2M_API SSL *m2m_tls_ssl_new(m2m_tls *tls);
 /* After a completed handshake: the security association of this connection. Fails with
  * M2M_E_AUTH when the handshake is incomplete or nothing is bound (close the connection);
  * *out is then zeroed (kind M2M_SA_NONE). */

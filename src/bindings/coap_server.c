@@ -89,6 +89,8 @@ struct m2m_coap_server {
 	int hooks_index;           /* thread_index passed to open */
 	void *cur_state;           /* the state of the peer being answered */
 	SSL_CTX *ctx;
+	unsigned ctx_gen; /* m2mi_tls_generation(tls) ctx was built at (a SIGHUP reload rebuilds it) */
+	bool cookie_ok;   /* cookie_secret drawn (kept across rebuilds: cookies in flight stay valid) */
 	int dtls_fd, plain_fd;
 	struct sockaddr_storage dtls_addr;
 	socklen_t dtls_addrlen;
@@ -188,6 +190,8 @@ static void peer_drop(m2m_coap_server *srv, size_t i)
 	srv->peers[srv->npeers] = NULL;
 }
 
+static void dtls_ctx_refresh(m2m_coap_server *srv);
+
 static SSL *new_listener(m2m_coap_server *srv)
 {
 	SSL *ssl = SSL_new(srv->ctx);
@@ -278,6 +282,7 @@ static void on_listener(m2m_coap_server *srv)
 
 	if (client == NULL)
 		return;
+	dtls_ctx_refresh(srv);
 	for (int i = 0; i < 64; i++) { /* a bounded batch of datagrams per wake-up */
 		if (srv->listener == NULL && (srv->listener = new_listener(srv)) == NULL)
 			break;
@@ -495,13 +500,15 @@ static bool client_hello_next(int fd)
  */
 static bool restart(m2m_coap_server *srv, struct peer *p)
 {
-	SSL *l = SSL_new(srv->ctx);
+	SSL *l;
 	BIO *bio = BIO_new_dgram(p->fd, BIO_NOCLOSE);
 	BIO_ADDR *client = BIO_ADDR_new();
 	struct sockaddr_storage ca;
 	socklen_t calen = sizeof(ca);
 	int r = -1;
 
+	dtls_ctx_refresh(srv);
+	l = SSL_new(srv->ctx);
 	if (l != NULL && bio != NULL && client != NULL) {
 		SSL_set_bio(l, bio, bio);
 		bio = NULL;
@@ -676,16 +683,38 @@ static m2m_err bind_endpoint(const char *listen, bool plain, int *fd, struct soc
 /* The HTTPS listener's policy on DTLS (m2mi_tls_dtls_ctx_new), plus the cookie exchange. */
 static m2m_err dtls_ctx(m2m_coap_server *srv)
 {
+	SSL_CTX *d = NULL;
+	unsigned gen = m2mi_tls_generation(srv->tls);
 	m2m_err r;
 
-	if ((r = m2mi_tls_dtls_ctx_new(srv->tls, &srv->ctx)) != M2M_OK)
+	if ((r = m2mi_tls_dtls_ctx_new(srv->tls, &d)) != M2M_OK)
 		return r;
-	if (!SSL_CTX_set_ex_data(srv->ctx, srv_idx, srv) || RAND_bytes(srv->cookie_secret, sizeof(srv->cookie_secret)) != 1)
+	if (!SSL_CTX_set_ex_data(d, srv_idx, srv) ||
+	    (!srv->cookie_ok && RAND_bytes(srv->cookie_secret, sizeof(srv->cookie_secret)) != 1)) {
+		SSL_CTX_free(d);
 		return M2M_E_INTERNAL;
-	SSL_CTX_set_cookie_generate_cb(srv->ctx, cookie_gen);
-	SSL_CTX_set_cookie_verify_cb(srv->ctx, cookie_verify);
-	SSL_CTX_set_read_ahead(srv->ctx, 1);
+	}
+	srv->cookie_ok = true;
+	SSL_CTX_set_cookie_generate_cb(d, cookie_gen);
+	SSL_CTX_set_cookie_verify_cb(d, cookie_verify);
+	SSL_CTX_set_read_ahead(d, 1);
+	SSL_CTX_free(srv->ctx); /* sessions made with it hold their own reference */
+	srv->ctx = d;
+	srv->ctx_gen = gen;
 	return M2M_OK;
+}
+
+/* A SIGHUP reload published a new server context: the next DTLS handshakes use its twin
+ * (rebuilt here, on the CoAP thread, from memory); established sessions keep theirs. A failed
+ * rebuild keeps the old twin and tries again at the next datagram. */
+static void dtls_ctx_refresh(m2m_coap_server *srv)
+{
+	if (srv->ctx == NULL || m2mi_tls_generation(srv->tls) == srv->ctx_gen)
+		return;
+	if (dtls_ctx(srv) != M2M_OK)
+		return;
+	SSL_free(srv->listener); /* stateless between datagrams (DTLSv1_listen): made again */
+	srv->listener = NULL;
 }
 
 m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_fn fn, void *ctx,

@@ -316,7 +316,7 @@ struct bufferevent *m2mi_http_bevcb(struct event_base *base, void *arg)
 
 	l->backoff_ms = 0; /* descriptors are available again */
 	if (l->tls) {
-		SSL *ssl = SSL_new(m2m_tls_ctx(l->w->srv->tls));
+		SSL *ssl = m2m_tls_ssl_new(l->w->srv->tls); /* the current context (SIGHUP reload) */
 		if (ssl == NULL)
 			return NULL;
 		/* The association is cached per connection: the peer must not renegotiate another one. */

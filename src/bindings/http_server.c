@@ -53,9 +53,9 @@
 #define LISTEN_BACKLOG 1024
 #define STACK_HEADERS 48
 #define DRAIN_TICK_US 20000
-/* SIGTERM's drain bound (docs/operations.md): in-flight requests, deferred ones included (a
- * notification, a remote target, a DAS consultation), have this long to be answered */
-#define DRAIN_MAX_TICKS (M2M_HTTP_DRAIN_SECONDS * 1000000 / DRAIN_TICK_US)
+/* SIGTERM's drain bound (docs/operations.md, drain-seconds): in-flight requests, deferred ones
+ * included (a notification, a remote target, a DAS consultation), have this long to be answered */
+#define DRAIN_MAX_TICKS(s) ((s) * (1000000 / DRAIN_TICK_US))
 #define ALL_METHODS (EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | \
 		     EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | \
 		     EVHTTP_REQ_PATCH)
@@ -290,7 +290,7 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 	busy = busy || w->ndeferred > 0; /* an answer still to come is written before we stop */
 	/* loopbreak, not loopexit: a request that became readable in this very iteration must not
 	 * be handled (its side effects applied) and then lose its answer when we close. */
-	if (!busy || ++w->drain_ticks >= DRAIN_MAX_TICKS)
+	if (!busy || ++w->drain_ticks >= DRAIN_MAX_TICKS(w->srv->drain_s))
 		event_base_loopbreak(w->base);
 	else
 		evtimer_add(w->drain_ev, &tick);
@@ -572,6 +572,7 @@ m2m_err m2m_http_server_new(const m2m_http_server_config *cfg, m2m_http_handler_
 	s->lim.max_body = cfg->max_body ? cfg->max_body : M2M_HTTP_DEFAULT_MAX_BODY;
 	s->idle_s = cfg->idle_timeout_s ? cfg->idle_timeout_s : M2M_HTTP_DEFAULT_IDLE_TIMEOUT;
 	s->header_s = cfg->header_timeout_s ? cfg->header_timeout_s : M2M_HTTP_DEFAULT_HEADER_TIMEOUT;
+	s->drain_s = cfg->drain_seconds > 0 ? cfg->drain_seconds : M2M_HTTP_DRAIN_SECONDS;
 	s->psk_lookup_ms = cfg->psk_lookup_timeout_ms > 0 ? cfg->psk_lookup_timeout_ms : M2M_HTTP_DEFAULT_PSK_LOOKUP_MS;
 	s->psk_lookups_max = cfg->psk_lookups_max ? cfg->psk_lookups_max : M2M_HTTP_DEFAULT_PSK_LOOKUPS;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);

@@ -97,6 +97,7 @@ struct m2m_http_server {
 	m2m_http_limits lim;
 	int idle_s;
 	int header_s;
+	int drain_s;                     /* SIGTERM's drain bound, seconds (drain-seconds) */
 	m2mi_conn_limit *limit;          /* shared by every thread */
 	int nthreads;
 	int port[M2MI_NLISTENERS];

@@ -5,7 +5,7 @@
  * configuration (docs/config.md), the JSON-lines log sink, the TLS security-association layer
  * (psk-file, credential store, certificates), the CSE core with one worker per event-loop
  * thread, and the HTTP binding, on the service shell every service shares (service.c).
- * SIGTERM/SIGINT stop it gracefully; SIGHUP reopens the log file.
+ * SIGTERM/SIGINT stop it gracefully (drain-seconds); SIGHUP reopens the log file and reloads the TLS credentials.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +190,7 @@ static struct svc_settings cse_settings(const m2m_cse_config *cfg)
 		.crl_file = cfg->crl_file, .crl_refresh_s = cfg->crl_refresh_seconds,
 		.psk_lookup_timeout_ms = cfg->psk_lookup_timeout_ms, .psk_lookups_max = cfg->psk_lookups_max,
 		.wss_listen = cfg->wss_listen, .metrics_listen = cfg->metrics_listen,
+		.drain_seconds = cfg->drain_seconds,
 	};
 }
 

@@ -197,7 +197,7 @@ static int bsf_open(struct svc *s, struct mef_handler *h, const m2m_mef_svc_conf
 		.https_listen = cfg->bsf_listen, .threads = 1, .max_header = cfg->max_header,
 		.max_body = cfg->max_body, .max_connections = (size_t)cfg->max_connections,
 		.max_connections_per_address = (size_t)cfg->max_connections_per_address,
-		.header_timeout_s = cfg->header_timeout,
+		.header_timeout_s = cfg->header_timeout, .drain_seconds = cfg->drain_seconds,
 	};
 	m2m_bsf_config bc = {
 		.bsf_fqdn = cfg->mef_fqdn, .hss_file = cfg->hss_file, .lifetime_s = cfg->bootstrap_lifetime,
@@ -217,6 +217,8 @@ static int bsf_open(struct svc *s, struct mef_handler *h, const m2m_mef_svc_conf
 	if ((r = m2m_tls_new_ex(&tc, &h->bsf_tls, err, sizeof(err))) != M2M_OK)
 		return svc_errorf(s, "bsf-listen", cfg->bsf_listen, err[0] ? err : m2m_strerror(r), cli_exit_code(r));
 	hc.tls = h->bsf_tls;
+	s->reload_also = h->bsf_tls; /* SIGHUP renews the BSF's certificate too */
+	s->reload_also_name = "bsf-listen";
 	if ((r = m2m_http_server_new(&hc, bsf_not_found, h, &h->bsf_srv)) != M2M_OK)
 		return svc_errorf(s, "bsf-listen", cfg->bsf_listen, m2m_strerror(r), CLI_FAIL);
 	if ((r = m2m_bsf_new(&bc, h->mef, &h->bsf)) != M2M_OK || (r = m2m_bsf_route(h->bsf_srv, h->bsf)) != M2M_OK)

@@ -61,7 +61,8 @@ void svc_usage_tail(FILE *f, const char *what)
 		"  --check        validate the configuration, open every credential file and bind the\n"
 		"                 %s, then exit\n\n"
 		"SIGTERM/SIGINT stop it gracefully (in-flight requests are answered); SIGHUP reopens\n"
-		"log-file (rotation) and reloads psk-file and crl-file without dropping connections.\n",
+		"log-file (rotation) and reloads cert, key, trust-anchors, psk-file and crl-file for new\n"
+		"connections without dropping established ones.\n",
 		what);
 }
 
@@ -257,6 +258,7 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 		.psk_lookup_timeout_ms = c->psk_lookup_timeout_ms,
 		.psk_lookups_max = (unsigned)c->psk_lookups_max,
 		.wss_listen = c->wss_listen != NULL ? svc_on(c->wss_listen) : NULL,
+		.drain_seconds = c->drain_seconds,
 	};
 	m2m_err r;
 
@@ -287,10 +289,21 @@ int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx)
 	return cli_exit_code(r);
 }
 
+/* One context's reload, logged with the listener it serves; the reason names the file, never a key. */
+static void reload_one(m2m_tls *tls, const char *what)
+{
+	char err[512];
+
+	if (m2m_tls_reload(tls, err, sizeof(err)) == M2M_OK)
+		m2m_log(M2M_LOG_INFO, "SIGHUP: credentials reloaded (cert, key, trust-anchors, psk-file, crl-file) for %s",
+			what);
+	else
+		m2m_log(M2M_LOG_ERROR, "SIGHUP: reload failed, the loaded credentials stay in force: %s (%s)", err, what);
+}
+
 static void *reloader(void *arg)
 {
 	struct svc *s = arg;
-	char err[256];
 	sigset_t set;
 
 	sigfillset(&set); /* signals go to the main thread */
@@ -300,14 +313,14 @@ static void *reloader(void *arg)
 			;
 		if (atomic_load(&reload_quit))
 			break;
-		if (s->tls == NULL) {
+		if (s->tls == NULL && s->reload_also == NULL) {
 			m2m_log(M2M_LOG_INFO, "SIGHUP: log reopened; no TLS credentials to reload");
 			continue;
 		}
-		if (m2m_tls_reload(s->tls, err, sizeof(err)) == M2M_OK)
-			m2m_log(M2M_LOG_INFO, "SIGHUP: credentials reloaded (psk-file, crl-file)");
-		else
-			m2m_log(M2M_LOG_ERROR, "SIGHUP: reload failed, the loaded credentials stay in force: %s", err);
+		if (s->tls != NULL)
+			reload_one(s->tls, "TLS (https/wss/coaps)");
+		if (s->reload_also != NULL)
+			reload_one(s->reload_also, s->reload_also_name != NULL ? s->reload_also_name : "listener");
 	}
 	return NULL;
 }

@@ -34,6 +34,7 @@ struct svc_settings {
 	int psk_lookup_timeout_ms, psk_lookups_max; /* 0 = the server's defaults */
 	const char *coaps_listen; /* [mef]/[maf] (svc_main, svc_coap.c); NULL, "" or "off" = none */
 	const char *metrics_listen; /* every service: loopback /metrics; NULL, "" or "off" = none */
+	int drain_seconds;          /* drain-seconds: SIGTERM's bound, 0 = M2M_HTTP_DRAIN_SECONDS */
 };
 
 struct svc {
@@ -50,6 +51,10 @@ struct svc {
 	m2m_http_handler_fn coap_fn;
 	void *coap_ctx;
 	struct m2mi_metrics_http *metrics; /* opened by svc_listen when metrics_listen is on */
+	/* another TLS context of the service SIGHUP reloads too (the MEF's BSF listener), borrowed;
+	 * set before svc_run, freed by its owner after it */
+	m2m_tls *reload_also;
+	const char *reload_also_name; /* its listener key in the log ("bsf-listen") */
 };
 
 /* "s" when the listen setting is on, else NULL. */
@@ -78,8 +83,9 @@ int svc_open(struct svc *s);
 /* Open the listeners with fn/ctx as the request handler. Returns CLI_OK or the exit code. */
 int svc_listen(struct svc *s, m2m_http_handler_fn fn, void *ctx);
 /* Serve until SIGTERM/SIGINT: the listeners close and in-flight requests are answered within
- * M2M_HTTP_DRAIN_SECONDS. SIGHUP reopens the log file and reloads psk-file and crl-file on a
- * thread of its own (m2m_tls_reload), connections stay up. Returns the server's result. */
+ * drain-seconds (set.drain_seconds). SIGHUP reopens the log file and reloads cert, key, trust-anchors,
+ * psk-file and crl-file on a thread of its own (m2m_tls_reload), connections stay up. Returns
+ * the server's result. */
 m2m_err svc_run(struct svc *s);
 /* Free what svc_open/svc_listen opened (the caller frees its handler state first when it must). */
 void svc_close(struct svc *s);
@@ -113,7 +119,8 @@ void svc_sp_id(const char *sp_id, char *out, size_t cap);
 	.max_header = (cfg)->max_header, .max_connections = (cfg)->max_connections,                           \
 	.max_connections_per_address = (cfg)->max_connections_per_address,                                    \
 	.header_timeout = (cfg)->header_timeout, .log_file = (cfg)->log_file, .log_level = (cfg)->log_level, \
-	.log_requests = (cfg)->log_requests, .metrics_listen = (cfg)->metrics_listen
+	.log_requests = (cfg)->log_requests, .metrics_listen = (cfg)->metrics_listen,                         \
+	.drain_seconds = (cfg)->drain_seconds
 
 /* A service's configuration section: its name ("mef") and its typed functions (config.h). */
 struct svc_section {

@@ -110,6 +110,8 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "registrar-psk-file", registrar_psk_file),
 	/* docs/operations.md: Prometheus /metrics on a loopback-only plain-HTTP listener */
 	M2MI_STR(T, "metrics-listen", metrics_listen),
+	/* docs/operations.md: the SIGTERM drain bound (systemd TimeoutStopSec stays above it) */
+	M2MI_INT(T, "drain-seconds", drain_seconds, 1, 600),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -119,6 +121,7 @@ static const struct m2mi_cfg_section cse_section = {"cse", cse_keys, NKEYS, offs
 void m2m_cse_config_defaults(m2m_cse_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->drain_seconds = 10; /* M2M_HTTP_DRAIN_SECONDS */
 	snprintf(cfg->cse_id, sizeof(cfg->cse_id), "/id-in");
 	snprintf(cfg->name, sizeof(cfg->name), "cse-in");
 	snprintf(cfg->sp_id, sizeof(cfg->sp_id), "//m2msec.example.com");

@@ -31,6 +31,8 @@ static const struct m2mi_cfg_key das_keys[] = {
 	M2MI_INT(T, "max-token-lifetime", max_token_lifetime, 1, 366 * 86400),
 	/* docs/operations.md: Prometheus /metrics on a loopback-only plain-HTTP listener */
 	M2MI_STR(T, "metrics-listen", metrics_listen),
+	/* docs/operations.md: the SIGTERM drain bound (systemd TimeoutStopSec stays above it) */
+	M2MI_INT(T, "drain-seconds", drain_seconds, 1, 600),
 };
 #define NKEYS (sizeof(das_keys) / sizeof(das_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -40,6 +42,7 @@ static const struct m2mi_cfg_section das_section = {"das", das_keys, NKEYS, offs
 void m2m_das_config_defaults(m2m_das_svc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->drain_seconds = 10; /* M2M_HTTP_DRAIN_SECONDS */
 	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8446");
 	snprintf(cfg->store, sizeof(cfg->store), "var/das.db");
 	M2MI_CFG_HTTPS_DEFAULTS(cfg);

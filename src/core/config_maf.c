@@ -49,6 +49,8 @@ static const struct m2mi_cfg_key maf_keys[] = {
 	M2MI_STR(T, "metrics-listen", metrics_listen),
 	/* the MAF as NAF of the GBA-based RSPF: the CSE's keys (docs/procedures/gba.md "The MAF as NAF") */
 	M2MI_CFG_BSF_KEYS(T),
+	/* docs/operations.md: the SIGTERM drain bound (systemd TimeoutStopSec stays above it) */
+	M2MI_INT(T, "drain-seconds", drain_seconds, 1, 600),
 };
 #define NKEYS (sizeof(maf_keys) / sizeof(maf_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -58,6 +60,7 @@ static const struct m2mi_cfg_section maf_section = {"maf", maf_keys, NKEYS, offs
 void m2m_maf_config_defaults(m2m_maf_svc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->drain_seconds = 10; /* M2M_HTTP_DRAIN_SECONDS */
 	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8445");
 	snprintf(cfg->store, sizeof(cfg->store), "var/maf.db");
 	M2MI_CFG_HTTPS_DEFAULTS(cfg);

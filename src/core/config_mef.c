@@ -48,6 +48,8 @@ static const struct m2mi_cfg_key mef_keys[] = {
 	M2MI_STR(T, "admin-listen", admin_listen),
 	M2MI_STR(T, "admin-ca", admin_ca),
 	M2MI_STR(T, "admin-identity", admin_identity),
+	/* docs/operations.md: the SIGTERM drain bound (systemd TimeoutStopSec stays above it) */
+	M2MI_INT(T, "drain-seconds", drain_seconds, 1, 600),
 };
 #define NKEYS (sizeof(mef_keys) / sizeof(mef_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -57,6 +59,7 @@ static const struct m2mi_cfg_section mef_section = {"mef", mef_keys, NKEYS, offs
 void m2m_mef_config_defaults(m2m_mef_svc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->drain_seconds = 10; /* M2M_HTTP_DRAIN_SECONDS */
 	snprintf(cfg->https_listen, sizeof(cfg->https_listen), "127.0.0.1:8444");
 	snprintf(cfg->store, sizeof(cfg->store), "var/mef.db");
 	M2MI_CFG_HTTPS_DEFAULTS(cfg);

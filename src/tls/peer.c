@@ -238,17 +238,28 @@ static int peer_verify_cb(X509_STORE_CTX *xs, void *arg)
 
 m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, size_t errcap)
 {
-	STACK_OF(X509_NAME) *cas = NULL;
-
 	/* A CRL only means something for certificate clients; a setting that cannot act is an error. */
 	if (cfg->crl_file != NULL && (cfg->cert_file == NULL || cfg->trust_anchors == NULL || cfg->crl_refresh_s < 0)) {
 		snprintf(errmsg, errcap, "crl-file needs cert and trust-anchors, crl-refresh-seconds >= 0");
 		return M2M_E_CONFIG;
 	}
+	if (cfg->cert_file == NULL || cfg->server_auth_only || cfg->crl_file == NULL)
+		return M2M_OK;
+	if (m2mi_tls_crl_new(cfg->crl_file, cfg->crl_refresh_s, &tls->crl) != M2M_OK) {
+		snprintf(errmsg, errcap, "crl-file: no PEM CRL could be loaded");
+		return M2M_E_CONFIG;
+	}
+	return M2M_OK;
+}
+
+m2m_err m2mi_peer_ctx(m2m_tls *tls, SSL_CTX *ctx, const m2m_tls_config *cfg, char *errmsg, size_t errcap)
+{
+	STACK_OF(X509_NAME) *cas = NULL;
+
 	if (cfg->cert_file == NULL || cfg->server_auth_only) {
 		/* PSK only: no certificate handshake can complete; server authentication only: no
 		 * client certificate is requested (m2m_tls_peer_sa answers M2M_SA_NONE) */
-		SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_NONE, NULL);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 		return M2M_OK;
 	}
 	/*
@@ -256,28 +267,33 @@ m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, s
 	 * is empty and every client certificate fails. FAIL_IF_NO_PEER_CERT only applies when a
 	 * certificate was requested, which OpenSSL never does for PSK handshakes (1.2 or 1.3).
 	 */
-	SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	SSL_CTX_set_verify_depth(tls->ctx, PEER_VERIFY_DEPTH);
-	SSL_CTX_set_cert_verify_callback(tls->ctx, peer_verify_cb, tls);
-	if (cfg->crl_file != NULL && m2mi_tls_crl_new(cfg->crl_file, cfg->crl_refresh_s, &tls->crl) != M2M_OK) {
-		snprintf(errmsg, errcap, "crl-file: no PEM CRL could be loaded");
-		return M2M_E_CONFIG;
-	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(ctx, PEER_VERIFY_DEPTH);
+	SSL_CTX_set_cert_verify_callback(ctx, peer_verify_cb, tls);
 	if (cfg->trust_anchors == NULL)
 		return M2M_OK;
-	if (SSL_CTX_load_verify_file(tls->ctx, cfg->trust_anchors) != 1 ||
+	if (SSL_CTX_load_verify_file(ctx, cfg->trust_anchors) != 1 ||
 	    (cas = SSL_load_client_CA_file(cfg->trust_anchors)) == NULL) {
 		snprintf(errmsg, errcap, "trust anchors: no PEM certificate could be loaded");
 		return M2M_E_CONFIG;
 	}
-	SSL_CTX_set_client_CA_list(tls->ctx, cas);
+	SSL_CTX_set_client_CA_list(ctx, cas);
+	/* OpenSSL decodes a certificate's extensions at its first use and caches them behind a flag
+	 * it reads without the certificate's lock: decode them now, while ctx is not yet shared, so
+	 * concurrent handshakes on it only read (tls_reload.c: a context is immutable once published). */
+	STACK_OF(X509) *all = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx));
+	if (all == NULL)
+		return M2M_E_NOMEM;
+	for (int i = 0; i < sk_X509_num(all); i++)
+		(void)X509_check_purpose(sk_X509_value(all, i), -1, 0);
+	sk_X509_pop_free(all, X509_free);
 	return M2M_OK;
 }
 
-m2m_err m2mi_peer_copy(m2m_tls *tls, SSL_CTX *to)
+m2m_err m2mi_peer_copy(m2m_tls *tls, SSL_CTX *from, SSL_CTX *to)
 {
-	int mode = SSL_CTX_get_verify_mode(tls->ctx);
-	STACK_OF(X509_NAME) *cas = SSL_CTX_get_client_CA_list(tls->ctx), *dup = NULL;
+	int mode = SSL_CTX_get_verify_mode(from);
+	STACK_OF(X509_NAME) *cas = SSL_CTX_get_client_CA_list(from), *dup = NULL;
 
 	SSL_CTX_set_verify(to, mode, NULL);
 	if (mode == SSL_VERIFY_NONE)
@@ -285,7 +301,7 @@ m2m_err m2mi_peer_copy(m2m_tls *tls, SSL_CTX *to)
 	SSL_CTX_set_verify_depth(to, PEER_VERIFY_DEPTH);
 	SSL_CTX_set_cert_verify_callback(to, peer_verify_cb, tls);
 	/* the same X509_STORE (shared, up-referenced): one set of trust anchors for both */
-	SSL_CTX_set1_cert_store(to, SSL_CTX_get_cert_store(tls->ctx));
+	SSL_CTX_set1_cert_store(to, SSL_CTX_get_cert_store(from));
 	if (cas != NULL) {
 		if ((dup = SSL_dup_CA_list(cas)) == NULL)
 			return M2M_E_NOMEM;

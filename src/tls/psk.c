@@ -162,7 +162,7 @@ m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, si
 	char msg[200];
 	m2m_err r;
 
-	SSL_CTX_set_psk_server_callback(tls->ctx, psk_server_cb);
+	/* the callback itself is installed by m2mi_tls_ctx_build (m2mi_psk_install) */
 	if (cfg->psk_file != NULL) {
 		if ((r = m2mi_psk_file_load(cfg->psk_file, &tls->psk_table, msg, sizeof(msg))) != M2M_OK) {
 			snprintf(errmsg, errcap, "psk file: %s", msg);
@@ -316,7 +316,12 @@ m2m_err m2m_tls_set_psk_hint(m2m_tls *tls, const char *hint)
 		if (hint[i] < 0x21 || hint[i] > 0x7e)
 			return M2M_E_INVAL;
 	memcpy(tls->psk_hint, hint, n + 1);
-	return SSL_CTX_use_psk_identity_hint(tls->ctx, hint) == 1 ? M2M_OK : M2M_E_CRYPTO;
+	/* also kept in psk_hint: every context built later (a reload, the DTLS twin) sends it */
+	if (pthread_rwlock_wrlock(&tls->ctx_mu) != 0)
+		return M2M_E_INTERNAL;
+	n = SSL_CTX_use_psk_identity_hint(tls->ctx, hint) == 1;
+	pthread_rwlock_unlock(&tls->ctx_mu);
+	return n ? M2M_OK : M2M_E_CRYPTO;
 }
 
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key, m2m_sa *binding)

@@ -16,6 +16,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "m2msec/file.h"
 #include "m2msec/id.h"
@@ -103,7 +104,38 @@ static m2m_err tls_indices(void)
 
 bool m2mi_tls_ok(const m2m_tls *tls)
 {
-	return tls != NULL && tls->magic == M2MI_TLS_MAGIC && tls->ctx != NULL;
+	/* ctx_mu_init is set once the first context is in place (ctx itself changes on a reload) */
+	return tls != NULL && tls->magic == M2MI_TLS_MAGIC && tls->ctx_mu_init;
+}
+
+SSL_CTX *m2mi_tls_ctx_get(m2m_tls *tls)
+{
+	SSL_CTX *c = NULL;
+
+	if (!m2mi_tls_ok(tls) || pthread_rwlock_rdlock(&tls->ctx_mu) != 0)
+		return NULL;
+	if (SSL_CTX_up_ref(tls->ctx) == 1)
+		c = tls->ctx;
+	pthread_rwlock_unlock(&tls->ctx_mu);
+	return c;
+}
+
+unsigned m2mi_tls_generation(m2m_tls *tls)
+{
+	return m2mi_tls_ok(tls) ? atomic_load(&tls->gen) : 0;
+}
+
+SSL *m2m_tls_ssl_new(m2m_tls *tls)
+{
+	SSL *ssl = NULL;
+
+	/* SSL_new takes its own reference to the context: the connection keeps the context it was
+	 * made with whatever a later reload publishes */
+	if (!m2mi_tls_ok(tls) || pthread_rwlock_rdlock(&tls->ctx_mu) != 0)
+		return NULL;
+	ssl = SSL_new(tls->ctx);
+	pthread_rwlock_unlock(&tls->ctx_mu);
+	return ssl;
 }
 
 m2m_tls *m2mi_tls_of_ssl(const SSL *ssl)
@@ -251,12 +283,14 @@ static int no_password(char *buf, int size, int rwflag, void *u)
 	return 0;
 }
 
-static m2m_err load_server_cert(SSL_CTX *ctx, const m2m_tls_config *cfg, char *errmsg, size_t errcap)
+static m2m_err load_server_cert(SSL_CTX *ctx, const m2m_tls_config *cfg, bool strict_time, char *errmsg,
+				size_t errcap)
 {
 	char *pem = NULL;
 	size_t n = 0;
 	BIO *bio = NULL;
 	EVP_PKEY *pk = NULL;
+	STACK_OF(X509) *chain = NULL; /* borrowed */
 	m2m_err r;
 
 	if ((r = m2mi_tls_read_secret_file(cfg->key_file, &pem, &n)) != M2M_OK) {
@@ -272,6 +306,15 @@ static m2m_err load_server_cert(SSL_CTX *ctx, const m2m_tls_config *cfg, char *e
 		snprintf(errmsg, errcap, "certificate file: key is not ECDSA P-256 (TS-0003 10.1.1)");
 		goto out;
 	}
+	/* A reload must not replace a working certificate by one every client refuses. */
+	if (strict_time && X509_cmp_current_time(X509_get0_notAfter(SSL_CTX_get0_certificate(ctx))) <= 0) {
+		snprintf(errmsg, errcap, "certificate file: certificate expired (notAfter in the past)");
+		goto out;
+	}
+	if (strict_time && X509_cmp_current_time(X509_get0_notBefore(SSL_CTX_get0_certificate(ctx))) >= 0) {
+		snprintf(errmsg, errcap, "certificate file: certificate not yet valid (notBefore in the future)");
+		goto out;
+	}
 	if ((bio = BIO_new_mem_buf(pem, (int)n)) == NULL ||
 	    (pk = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL)) == NULL) {
 		snprintf(errmsg, errcap, "key file: no unencrypted PEM private key");
@@ -281,6 +324,11 @@ static m2m_err load_server_cert(SSL_CTX *ctx, const m2m_tls_config *cfg, char *e
 		snprintf(errmsg, errcap, "key file: key does not match the certificate");
 		goto out;
 	}
+	/* decoded extensions cached before the context is shared (see m2mi_peer_ctx) */
+	(void)X509_check_purpose(SSL_CTX_get0_certificate(ctx), -1, 0);
+	if (SSL_CTX_get0_chain_certs(ctx, &chain) == 1)
+		for (int i = 0; i < sk_X509_num(chain); i++)
+			(void)X509_check_purpose(sk_X509_value(chain, i), -1, 0);
 	r = M2M_OK;
 out:
 	EVP_PKEY_free(pk);
@@ -303,6 +351,44 @@ static m2m_err set_sp(m2m_tls *tls, const char *sp_id, char *errmsg, size_t errc
 	}
 	m2m_id_free(id);
 	return r;
+}
+
+m2m_err m2mi_tls_ctx_build(m2m_tls *tls, const m2m_tls_config *cfg, bool strict_time, SSL_CTX **out, char *errmsg,
+			   size_t errcap)
+{
+	SSL_CTX *c = NULL;
+	m2m_err r = M2M_E_CRYPTO;
+
+	*out = NULL;
+	if ((c = SSL_CTX_new(TLS_server_method())) == NULL || SSL_CTX_set_ex_data(c, ctx_idx, tls) != 1)
+		goto out;
+	if ((r = apply_policy(c, cfg->allow_tls13, false)) != M2M_OK)
+		goto out;
+	if (cfg->cert_file != NULL && (r = load_server_cert(c, cfg, strict_time, errmsg, errcap)) != M2M_OK)
+		goto out;
+	if ((r = m2mi_peer_ctx(tls, c, cfg, errmsg, errcap)) != M2M_OK)
+		goto out;
+	m2mi_psk_install(c);
+	r = M2M_E_CRYPTO;
+	if (tls->psk_hint[0] != '\0' && SSL_CTX_use_psk_identity_hint(c, tls->psk_hint) != 1)
+		goto out;
+	*out = c;
+	c = NULL;
+	r = M2M_OK;
+out:
+	if (c != NULL)
+		SSL_CTX_set_ex_data(c, ctx_idx, NULL);
+	SSL_CTX_free(c);
+	ERR_clear_error();
+	return r;
+}
+
+/* Keep a copy of path in *dst (the reload re-reads it); NULL stays NULL. */
+static m2m_err keep_path(char **dst, const char *path)
+{
+	if (path == NULL)
+		return M2M_OK;
+	return (*dst = strdup(path)) != NULL ? M2M_OK : M2M_E_NOMEM;
 }
 
 m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg, size_t errcap)
@@ -337,23 +423,33 @@ m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg, s
 		return M2M_E_NOMEM;
 	tls->magic = M2MI_TLS_MAGIC;
 	tls->server_auth_only = cfg->server_auth_only;
+	tls->allow_tls13 = cfg->allow_tls13;
+	atomic_init(&tls->gen, 0);
 	if (pthread_mutex_init(&tls->prof_mu, NULL) != 0) {
 		r = M2M_E_INTERNAL;
 		goto out;
 	}
 	tls->prof_mu_init = true;
+	if (pthread_mutex_init(&tls->cfg_mu, NULL) != 0) {
+		r = M2M_E_INTERNAL;
+		goto out;
+	}
+	tls->cfg_mu_init = true;
 	if ((r = set_sp(tls, cfg->sp_id, errmsg, errcap)) != M2M_OK)
 		goto out;
-	r = M2M_E_CRYPTO;
-	if ((tls->ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
-	    SSL_CTX_set_ex_data(tls->ctx, ctx_idx, tls) != 1)
-		goto out;
-	if ((r = apply_policy(tls->ctx, cfg->allow_tls13, false)) != M2M_OK)
-		goto out;
-	if (cfg->cert_file != NULL && (r = load_server_cert(tls->ctx, cfg, errmsg, errcap)) != M2M_OK)
+	if ((r = keep_path(&tls->cert_file, cfg->cert_file)) != M2M_OK ||
+	    (r = keep_path(&tls->key_file, cfg->key_file)) != M2M_OK ||
+	    (r = keep_path(&tls->trust_anchors, cfg->trust_anchors)) != M2M_OK)
 		goto out;
 	if ((r = m2mi_peer_setup(tls, cfg, errmsg, errcap)) != M2M_OK)
 		goto out;
+	if ((r = m2mi_tls_ctx_build(tls, cfg, false, &tls->ctx, errmsg, errcap)) != M2M_OK)
+		goto out;
+	if (pthread_rwlock_init(&tls->ctx_mu, NULL) != 0) {
+		r = M2M_E_INTERNAL;
+		goto out;
+	}
+	tls->ctx_mu_init = true;
 	if ((r = m2mi_psk_setup(tls, cfg, errmsg, errcap)) != M2M_OK)
 		goto out;
 	*out = tls;
@@ -383,6 +479,11 @@ void m2m_tls_free(m2m_tls *tls)
 		SSL_CTX_set_ex_data(tls->ctx, ctx_idx, NULL);
 		SSL_CTX_free(tls->ctx);
 	}
+	if (tls->ctx_mu_init)
+		pthread_rwlock_destroy(&tls->ctx_mu);
+	free(tls->cert_file);
+	free(tls->key_file);
+	free(tls->trust_anchors);
 	m2mi_psk_table_free(tls->psk_table);
 	free(tls->psk_file);
 	if (tls->psk_mu_init)
@@ -393,6 +494,8 @@ void m2m_tls_free(m2m_tls *tls)
 	m2mi_tls_prof_free(tls->prof);
 	if (tls->prof_mu_init)
 		pthread_mutex_destroy(&tls->prof_mu);
+	if (tls->cfg_mu_init)
+		pthread_mutex_destroy(&tls->cfg_mu);
 	m2m_freezero(tls, sizeof(*tls));
 }
 
@@ -405,7 +508,7 @@ void m2m_tls_free(m2m_tls *tls)
  */
 m2m_err m2mi_tls_dtls_ctx_new(m2m_tls *tls, SSL_CTX **out)
 {
-	SSL_CTX *d = NULL;
+	SSL_CTX *d = NULL, *cur = NULL;
 	STACK_OF(X509) *chain = NULL;
 	X509 *crt;
 	EVP_PKEY *pk;
@@ -414,20 +517,21 @@ m2m_err m2mi_tls_dtls_ctx_new(m2m_tls *tls, SSL_CTX **out)
 	if (out == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
-	if (!m2mi_tls_ok(tls))
+	/* the current server context, held: a reload may replace it meanwhile */
+	if ((cur = m2mi_tls_ctx_get(tls)) == NULL)
 		return M2M_E_INVAL;
 	if ((d = SSL_CTX_new(DTLS_server_method())) == NULL || SSL_CTX_set_ex_data(d, ctx_idx, tls) != 1)
 		goto out;
 	if ((r = apply_policy(d, false, true)) != M2M_OK)
 		goto out;
 	r = M2M_E_CRYPTO;
-	crt = SSL_CTX_get0_certificate(tls->ctx);
-	pk = SSL_CTX_get0_privatekey(tls->ctx);
+	crt = SSL_CTX_get0_certificate(cur);
+	pk = SSL_CTX_get0_privatekey(cur);
 	if (crt != NULL && (SSL_CTX_use_certificate(d, crt) != 1 || pk == NULL || SSL_CTX_use_PrivateKey(d, pk) != 1 ||
-			    SSL_CTX_get0_chain_certs(tls->ctx, &chain) != 1 ||
+			    SSL_CTX_get0_chain_certs(cur, &chain) != 1 ||
 			    (chain != NULL && SSL_CTX_set1_chain(d, chain) != 1)))
 		goto out;
-	if ((r = m2mi_peer_copy(tls, d)) != M2M_OK)
+	if ((r = m2mi_peer_copy(tls, cur, d)) != M2M_OK)
 		goto out;
 	m2mi_psk_install(d);
 	if (tls->psk_hint[0] != '\0' && SSL_CTX_use_psk_identity_hint(d, tls->psk_hint) != 1)
@@ -437,13 +541,20 @@ m2m_err m2mi_tls_dtls_ctx_new(m2m_tls *tls, SSL_CTX **out)
 	r = M2M_OK;
 out:
 	SSL_CTX_free(d);
+	SSL_CTX_free(cur);
 	ERR_clear_error();
 	return r;
 }
 
 SSL_CTX *m2m_tls_ctx(m2m_tls *tls)
 {
-	return m2mi_tls_ok(tls) ? tls->ctx : NULL;
+	SSL_CTX *c = NULL;
+
+	if (!m2mi_tls_ok(tls) || pthread_rwlock_rdlock(&tls->ctx_mu) != 0)
+		return NULL;
+	c = tls->ctx;
+	pthread_rwlock_unlock(&tls->ctx_mu);
+	return c;
 }
 
 const char *m2m_tls_peer_servername(const SSL *ssl)

@@ -11,6 +11,7 @@
 #define M2M_TLS_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "m2msec/tls.h"
 
@@ -52,6 +53,16 @@ struct m2m_tls {
 	char *psk_file;                /* the psk-file path, re-read by m2m_tls_reload; NULL = none */
 	pthread_rwlock_t psk_mu;       /* guards psk_table: lookups read, a reload swaps */
 	bool psk_mu_init;
+	/* SIGHUP's certificate reload (tls_reload.c): ctx is swapped under ctx_mu (readers take an
+	 * SSL_CTX reference or make their SSL under the read lock); gen counts the swaps so the DTLS
+	 * twin (coap_server.c) rebuilds itself; the paths are the ones ctx was built from. */
+	pthread_rwlock_t ctx_mu;
+	bool ctx_mu_init;
+	pthread_mutex_t cfg_mu; /* one writer at a time: m2m_tls_reload, m2m_tls_set_profile */
+	bool cfg_mu_init;
+	_Atomic unsigned gen;
+	char *cert_file, *key_file, *trust_anchors; /* NULL = none */
+	bool allow_tls13;
 };
 
 /* TLS 1.3 suites of the policy (only with allow_tls13): SHA-256 suites, so TLS 1.3 external
@@ -66,6 +77,16 @@ struct m2m_tls {
 
 /* tls_ctx.c */
 bool m2mi_tls_ok(const m2m_tls *tls);
+/* THE builder of a complete server SSL_CTX of tls from cfg (policy, server certificate, client
+ * certificate verification, PSK callback and hint), used by m2m_tls_new and by the reload: never
+ * a second copy. strict_time: refuse a certificate outside its validity period (the reload).
+ * errmsg names the file and the reason, never key material. */
+m2m_err m2mi_tls_ctx_build(m2m_tls *tls, const m2m_tls_config *cfg, bool strict_time, SSL_CTX **out, char *errmsg,
+			   size_t errcap);
+/* The current server SSL_CTX, up-referenced (SSL_CTX_free it), or NULL. */
+SSL_CTX *m2mi_tls_ctx_get(m2m_tls *tls);
+/* How many times the server SSL_CTX was replaced (m2m_tls_reload). */
+unsigned m2mi_tls_generation(m2m_tls *tls);
 /* The m2m_tls whose SSL_CTX created ssl, or NULL. */
 m2m_tls *m2mi_tls_of_ssl(const SSL *ssl);
 /* Store a copy of sa as the binding of ssl (replacing any earlier one). */
@@ -120,7 +141,7 @@ m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, si
 m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_key **key,
 			 m2m_sa *binding);
 
-/* Install the PSK server callback of the chain on another SSL_CTX of the same m2m_tls. */
+/* Install the PSK server callback of the chain on an SSL_CTX of the m2m_tls. */
 void m2mi_psk_install(SSL_CTX *ctx);
 
 /* psk_keep.c: with m2m_tls_keep_psk on, keep a copy of key on ssl (else nothing). */
@@ -146,11 +167,14 @@ m2m_err m2mi_psk_async_kick(const struct m2mi_psk_resolver *r, const struct m2mi
 m2m_err m2mi_psk_async_indices(void);
 
 /* peer.c */
-/* Install client-certificate verification against cfg->trust_anchors. */
+/* Check the CRL settings of cfg and load crl-file (once, at m2m_tls_new). */
 m2m_err m2mi_peer_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, size_t errcap);
-/* Give `to` (another SSL_CTX of tls) the client-certificate verification of tls->ctx: the same
- * verify mode, callback (CRL, profile, SAN mapping) and trust store. */
-m2m_err m2mi_peer_copy(m2m_tls *tls, SSL_CTX *to);
+/* Install client-certificate verification against cfg->trust_anchors on ctx (a context of tls
+ * being built by m2mi_tls_ctx_build). */
+m2m_err m2mi_peer_ctx(m2m_tls *tls, SSL_CTX *ctx, const m2m_tls_config *cfg, char *errmsg, size_t errcap);
+/* Give `to` (another SSL_CTX of tls) the client-certificate verification of `from` (tls's
+ * current server context): the same verify mode, callback (CRL, profile, SAN mapping) and trust store. */
+m2m_err m2mi_peer_copy(m2m_tls *tls, SSL_CTX *from, SSL_CTX *to);
 /* The binding of a chain-verified leaf certificate (key type, usage and SAN rules of TS-0003
  * clause 10.1.1 and 8.1.2.5). sp_fqdn "" disables the DNS SAN mapping. */
 m2m_err m2mi_peer_binding(X509 *leaf, const char *sp_fqdn, m2m_sa *out);
@@ -161,6 +185,11 @@ struct m2mi_tls_prof;
 int m2mi_tls_prof_hello_cb(SSL *ssl, int *al, void *arg);
 /* Drop the m2m_tls's reference to a snapshot (m2m_tls_free). */
 void m2mi_tls_prof_free(struct m2mi_tls_prof *p);
+/* For a reload to context fresh: a copy of the current profile whose verify store holds fresh's
+ * anchors plus the profile's own (*out NULL: no profile anchors, nothing to rebuild). */
+m2m_err m2mi_tls_prof_rebase(m2m_tls *tls, SSL_CTX *fresh, struct m2mi_tls_prof **out);
+/* Publish p as the profile (NULL: no-op). */
+void m2mi_tls_prof_swap(m2m_tls *tls, struct m2mi_tls_prof *p);
 
 /* tls_crl.c: client-certificate CRL checking (crl-file, crl-refresh-seconds). */
 #define M2MI_TLS_CRL_REFRESH_DEFAULT 300

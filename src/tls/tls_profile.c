@@ -36,6 +36,7 @@ struct m2mi_tls_prof {
 	char cipher_list[512];
 	char tls13[256];
 	X509_STORE *store;  /* configured + profile anchors; NULL = the SSL_CTX's own store */
+	STACK_OF(X509) *extra; /* the profile's own anchors (a SIGHUP reload rebuilds store with them) */
 };
 
 static void prof_put(struct m2mi_tls_prof *p)
@@ -43,6 +44,7 @@ static void prof_put(struct m2mi_tls_prof *p)
 	if (p == NULL || atomic_fetch_sub(&p->refs, 1) != 1)
 		return;
 	X509_STORE_free(p->store);
+	sk_X509_pop_free(p->extra, X509_free);
 	free(p);
 }
 
@@ -126,48 +128,97 @@ static m2m_err build_suites(struct m2mi_tls_prof *p, SSL_CTX *ctx, const char *c
 	return M2M_OK;
 }
 
-/* The verify store of the snapshot: the configured anchors (the SSL_CTX's store, read once here
- * under its own lock) plus the profile's CA certificates. Built once per profile. */
-static m2m_err build_store(struct m2mi_tls_prof *p, SSL_CTX *ctx, const char *const *pems, size_t n)
+/* p->store = the configured anchors (ctx's store, read once here under its own lock) plus p->extra. */
+static m2m_err store_from(struct m2mi_tls_prof *p, SSL_CTX *ctx)
 {
 	STACK_OF(X509) *conf = NULL;
-	m2m_err r = M2M_E_PROTO;
+	m2m_err r = M2M_E_NOMEM;
 
-	if ((p->store = X509_STORE_new()) == NULL || (conf = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx))) == NULL) {
-		r = M2M_E_NOMEM;
+	if ((p->store = X509_STORE_new()) == NULL || (conf = X509_STORE_get1_all_certs(SSL_CTX_get_cert_store(ctx))) == NULL)
 		goto out;
-	}
+	r = M2M_E_CRYPTO;
 	for (int i = 0; i < sk_X509_num(conf); i++)
-		if (X509_STORE_add_cert(p->store, sk_X509_value(conf, i)) != 1) {
-			r = M2M_E_CRYPTO;
+		if (X509_STORE_add_cert(p->store, sk_X509_value(conf, i)) != 1)
 			goto out;
-		}
-	for (size_t i = 0; i < n; i++) {
-		BIO *b;
-		X509 *x = NULL;
-		int ok;
-		if (pems[i] == NULL || (b = BIO_new_mem_buf(pems[i], -1)) == NULL)
+	for (int i = 0; i < sk_X509_num(p->extra); i++)
+		if (X509_STORE_add_cert(p->store, sk_X509_value(p->extra, i)) != 1)
 			goto out;
-		x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-		BIO_free(b);
-		/* a trust anchor is a CA certificate; anything else makes the profile malformed */
-		ok = x != NULL && X509_check_ca(x) > 0;
-		if (ok && X509_STORE_add_cert(p->store, x) != 1)
-			ok = false;
-		X509_free(x);
-		if (!ok)
-			goto out;
-	}
 	r = M2M_OK;
 out:
 	sk_X509_pop_free(conf, X509_free);
 	return r;
 }
 
+/* The verify store of the snapshot: the configured anchors plus the profile's CA certificates.
+ * Built once per profile (and again by a reload that changes the configured ones). */
+static m2m_err build_store(struct m2mi_tls_prof *p, SSL_CTX *ctx, const char *const *pems, size_t n)
+{
+	if ((p->extra = sk_X509_new_null()) == NULL)
+		return M2M_E_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		BIO *b;
+		X509 *x = NULL;
+		if (pems[i] == NULL || (b = BIO_new_mem_buf(pems[i], -1)) == NULL)
+			return M2M_E_PROTO;
+		x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		BIO_free(b);
+		/* a trust anchor is a CA certificate; anything else makes the profile malformed */
+		if (x == NULL || X509_check_ca(x) <= 0 || sk_X509_push(p->extra, x) <= 0) {
+			X509_free(x);
+			return M2M_E_PROTO;
+		}
+	}
+	return store_from(p, ctx);
+}
+
+m2m_err m2mi_tls_prof_rebase(m2m_tls *tls, SSL_CTX *fresh, struct m2mi_tls_prof **out)
+{
+	struct m2mi_tls_prof *p, *q = NULL;
+	m2m_err r = M2M_OK;
+
+	*out = NULL;
+	pthread_mutex_lock(&tls->prof_mu);
+	if ((p = tls->prof) != NULL)
+		atomic_fetch_add(&p->refs, 1);
+	pthread_mutex_unlock(&tls->prof_mu);
+	if (p == NULL || p->store == NULL)
+		goto out; /* no profile anchors: the new context's store is used as it is */
+	r = M2M_E_NOMEM;
+	if ((q = malloc(sizeof(*q))) == NULL)
+		goto out;
+	*q = *p; /* the suite restrictions stay */
+	atomic_init(&q->refs, 1);
+	q->store = NULL;
+	if ((q->extra = X509_chain_up_ref(p->extra)) == NULL)
+		goto out;
+	if ((r = store_from(q, fresh)) != M2M_OK)
+		goto out;
+	*out = q;
+	q = NULL;
+out:
+	prof_put(q); /* its extra is NULL or its own copy */
+	prof_put(p);
+	return r;
+}
+
+void m2mi_tls_prof_swap(m2m_tls *tls, struct m2mi_tls_prof *p)
+{
+	struct m2mi_tls_prof *old;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&tls->prof_mu);
+	old = tls->prof;
+	tls->prof = p;
+	pthread_mutex_unlock(&tls->prof_mu);
+	prof_put(old);
+}
+
 m2m_err m2m_tls_set_profile(m2m_tls *tls, const char *const *suites, size_t n_suites, const char *const *anchors,
 			    size_t n_anchors)
 {
 	struct m2mi_tls_prof *p, *old;
+	SSL_CTX *cur;
 	m2m_err r;
 
 	if (!m2mi_tls_ok(tls) || (n_suites > 0 && suites == NULL) || (n_anchors > 0 && anchors == NULL))
@@ -175,13 +226,18 @@ m2m_err m2m_tls_set_profile(m2m_tls *tls, const char *const *suites, size_t n_su
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return M2M_E_NOMEM;
 	atomic_init(&p->refs, 1);
-	r = M2M_OK;
-	if (n_suites > 0)
-		r = build_suites(p, tls->ctx, suites, n_suites, SSL_CTX_get_max_proto_version(tls->ctx) == TLS1_3_VERSION);
+	/* one writer at a time: a reload between reading the context and the swap below would leave
+	 * this profile on the anchors the reload replaced */
+	pthread_mutex_lock(&tls->cfg_mu);
+	r = (cur = m2mi_tls_ctx_get(tls)) != NULL ? M2M_OK : M2M_E_INTERNAL;
+	if (r == M2M_OK && n_suites > 0)
+		r = build_suites(p, cur, suites, n_suites, SSL_CTX_get_max_proto_version(cur) == TLS1_3_VERSION);
 	if (r == M2M_OK && n_anchors > 0)
-		r = build_store(p, tls->ctx, anchors, n_anchors);
+		r = build_store(p, cur, anchors, n_anchors);
+	SSL_CTX_free(cur);
 	ERR_clear_error();
 	if (r != M2M_OK) {
+		pthread_mutex_unlock(&tls->cfg_mu);
 		prof_put(p); /* malformed: the last good snapshot stays */
 		return r;
 	}
@@ -189,6 +245,7 @@ m2m_err m2m_tls_set_profile(m2m_tls *tls, const char *const *suites, size_t n_su
 	old = tls->prof;
 	tls->prof = p;
 	pthread_mutex_unlock(&tls->prof_mu);
+	pthread_mutex_unlock(&tls->cfg_mu);
 	prof_put(old);
 	return M2M_OK;
 }

@@ -157,7 +157,8 @@ class Cse:
                "log-file = %s\nlog-level = debug\n%s") % (
             getattr(self, "cse_id", "/id-in"), getattr(self, "cse_name", "cse-in"),
             getattr(self, "sp_id", SP), self.store, self.port, self.http_port, self.path("server.crt"),
-            self.path("server.key"), self.path("ca/ca.crt"), self.path("psk.txt"), getattr(self, "threads", 2),
+            self.path("server.key"), getattr(self, "trust_anchors", self.path("ca/ca.crt")), self.path("psk.txt"),
+            getattr(self, "threads", 2),
             self.log, extra)
         with open(self.path("cse.ini"), "w") as f:
             f.write(ini)
