@@ -125,49 +125,18 @@ static m2m_err apply_policy(SSL_CTX *ctx)
 	return M2M_OK;
 }
 
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return 0;
-}
-
+/* The credentials through the TLS layer's one loader (tls_ctx.c), then the initiators' anchors. */
 static m2m_err load_creds(m2m_escertke_ctx *c, const m2m_escertke_config *cfg, char *errmsg, size_t errcap)
 {
-	char *pem = NULL;
-	size_t n = 0;
-	BIO *bio = NULL;
-	EVP_PKEY *pk = NULL;
-	m2m_err r;
+	m2m_err r = m2mi_tls_load_cert_key(c->ctx, cfg->cert_file, cfg->key_file, false, errmsg, errcap);
 
-	if ((r = m2mi_tls_read_secret_file(cfg->key_file, &pem, &n)) != M2M_OK) {
-		snprintf(errmsg, errcap, "key file: %s", m2m_strerror(r));
+	if (r != M2M_OK)
 		return r == M2M_E_KEY_PERMS ? r : M2M_E_CERT;
-	}
-	r = M2M_E_CERT;
-	if (SSL_CTX_use_certificate_chain_file(c->ctx, cfg->cert_file) != 1 ||
-	    !m2mi_tls_key_is_p256(X509_get0_pubkey(SSL_CTX_get0_certificate(c->ctx)))) {
-		snprintf(errmsg, errcap, "certificate file: no PEM chain with a P-256 key (TS-0003 10.1.1)");
-		goto out;
-	}
-	if ((bio = BIO_new_mem_buf(pem, (int)n)) == NULL ||
-	    (pk = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL)) == NULL ||
-	    SSL_CTX_use_PrivateKey(c->ctx, pk) != 1 || SSL_CTX_check_private_key(c->ctx) != 1) {
-		snprintf(errmsg, errcap, "key file: no unencrypted PEM key matching the certificate");
-		goto out;
-	}
 	if (SSL_CTX_load_verify_file(c->ctx, cfg->trust_anchors) != 1) {
 		snprintf(errmsg, errcap, "trust anchors: no PEM certificate could be loaded");
-		goto out;
+		return M2M_E_CERT;
 	}
-	r = M2M_OK;
-out:
-	EVP_PKEY_free(pk);
-	BIO_free(bio);
-	m2m_freezero(pem, n + 1);
-	return r;
+	return M2M_OK;
 }
 
 static m2m_err set_ids(m2m_escertke_ctx *c, const m2m_escertke_config *cfg, char *errmsg, size_t errcap)

@@ -283,8 +283,8 @@ static int no_password(char *buf, int size, int rwflag, void *u)
 	return 0;
 }
 
-static m2m_err load_server_cert(SSL_CTX *ctx, const m2m_tls_config *cfg, bool strict_time, char *errmsg,
-				size_t errcap)
+m2m_err m2mi_tls_load_cert_key(SSL_CTX *ctx, const char *cert_file, const char *key_file, bool strict_time,
+				char *errmsg, size_t errcap)
 {
 	char *pem = NULL;
 	size_t n = 0;
@@ -293,12 +293,12 @@ static m2m_err load_server_cert(SSL_CTX *ctx, const m2m_tls_config *cfg, bool st
 	STACK_OF(X509) *chain = NULL; /* borrowed */
 	m2m_err r;
 
-	if ((r = m2mi_tls_read_secret_file(cfg->key_file, &pem, &n)) != M2M_OK) {
+	if ((r = m2mi_tls_read_secret_file(key_file, &pem, &n)) != M2M_OK) {
 		snprintf(errmsg, errcap, "key file: %s", m2m_strerror(r));
 		goto out;
 	}
 	r = M2M_E_CERT;
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1) {
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
 		snprintf(errmsg, errcap, "certificate file: no PEM certificate chain");
 		goto out;
 	}
@@ -364,7 +364,7 @@ m2m_err m2mi_tls_ctx_build(m2m_tls *tls, const m2m_tls_config *cfg, bool strict_
 		goto out;
 	if ((r = apply_policy(c, cfg->allow_tls13, false)) != M2M_OK)
 		goto out;
-	if (cfg->cert_file != NULL && (r = load_server_cert(c, cfg, strict_time, errmsg, errcap)) != M2M_OK)
+	if (cfg->cert_file != NULL && (r = m2mi_tls_load_cert_key(c, cfg->cert_file, cfg->key_file, strict_time, errmsg, errcap)) != M2M_OK)
 		goto out;
 	if ((r = m2mi_peer_ctx(tls, c, cfg, errmsg, errcap)) != M2M_OK)
 		goto out;

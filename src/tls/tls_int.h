@@ -95,6 +95,13 @@ m2m_err m2mi_tls_set_sa(SSL *ssl, const m2m_sa *sa);
 const m2m_sa *m2mi_tls_get_sa(const SSL *ssl);
 /* A debug line about a refused peer, at most one per second process-wide (style.md #7). */
 void m2mi_tls_log_refused(const char *func, const char *what, const char *peer_text, m2m_err why);
+/* The one loader of a certificate chain and its private key into ctx (tls_ctx.c): a P-256 chain,
+ * an unencrypted PEM key of mode 0600 that matches it; with strict_time the certificate must be
+ * valid now (a reload must not replace a working certificate). M2M_E_CERT, or the key file's
+ * error (M2M_E_KEY_PERMS ...), with the reason in errmsg (never key material). */
+m2m_err m2mi_tls_load_cert_key(SSL_CTX *ctx, const char *cert_file, const char *key_file, bool strict_time,
+			       char *errmsg, size_t errcap);
+
 /*
  * Read a credential file: it must be a regular file owned by the effective user with no
  * group/other permission bits (else M2M_E_KEY_PERMS). *out is NUL-terminated; release it with
