@@ -42,6 +42,7 @@
 #include "bindings/http_server_int.h"
 #include "bindings/http_calls.h"
 #include "bindings/http_linger.h"
+#include "bindings/listen_sock.h"
 #include "bindings/ws_server.h"
 #include "core/metrics.h"
 #include "m2msec/config.h"
@@ -350,96 +351,6 @@ static bool enabled(const char *listen)
 	return listen != NULL && listen[0] != '\0' && strcmp(listen, "off") != 0;
 }
 
-static bool is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
-	return false;
-}
-
-static int sa_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
-}
-
-/* Fail with M2M_E_HTTP_BIND when something (another m2msec of the same user included, which
- * SO_REUSEPORT would silently let in) already listens on ai. */
-static m2m_err probe_free(const struct addrinfo *ai)
-{
-	int one = 1, fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	m2m_err rc = M2M_OK;
-
-	if (fd < 0)
-		return M2M_E_IO;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
-		rc = M2M_E_HTTP_BIND;
-	close(fd);
-	return rc;
-}
-
-/*
- * A listening socket for "host:port" (port replaced by port_override when >= 0) with
- * SO_REUSEPORT (the threads share the port) and TCP_NODELAY (inherited by accepted sockets).
- */
-static m2m_err listen_socket(const char *spec, int port_override, bool loopback_only, evutil_socket_t *fd_out,
-			     int *port_out)
-{
-	char host[256], ps[8];
-	int port, one = 1;
-	evutil_socket_t fd = -1;
-	struct addrinfo hints, *ai = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	m2m_err rc;
-
-	*fd_out = -1;
-	if (m2m_config_split_listen(spec, host, sizeof(host), &port) != M2M_OK)
-		return M2M_E_CONFIG;
-	if (port_override >= 0)
-		port = port_override;
-	snprintf(ps, sizeof(ps), "%d", port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if (getaddrinfo(host, ps, &hints, &ai) != 0 || ai == NULL)
-		return M2M_E_CONFIG;
-	rc = M2M_E_CONFIG;
-	if (loopback_only && !is_loopback(ai->ai_addr))
-		goto out; /* plain HTTP carries no security association: this host only */
-	if (port_override < 0 && port != 0 && (rc = probe_free(ai)) != M2M_OK)
-		goto out;
-	rc = M2M_E_IO;
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
-	    (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0))
-		goto out;
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		rc = M2M_E_HTTP_BIND;
-		goto out;
-	}
-	if (listen(fd, LISTEN_BACKLOG) != 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
-		goto out;
-	*port_out = sa_port(&ss);
-	*fd_out = fd;
-	fd = -1;
-	rc = M2M_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(ai);
-	return rc;
-}
-
 static ev_ssize_t backstop(size_t limit, size_t factor)
 {
 	return limit > (size_t)EV_SSIZE_MAX / factor ? EV_SSIZE_MAX : (ev_ssize_t)(limit * factor);
@@ -469,7 +380,7 @@ static m2m_err listener_init(struct worker *w, int k, const char *spec)
 	evhttp_set_bevcb(l->http, m2mi_http_bevcb, l);
 	if ((l->backoff_ev = m2mi_http_backoff_new(l)) == NULL)
 		return M2M_E_NOMEM;
-	rc = listen_socket(spec, w->index == 0 ? -1 : srv->port[k], !l->tls, &fd, &port);
+	rc = m2mi_listen_socket(spec, w->index == 0 ? -1 : srv->port[k], !l->tls, LISTEN_BACKLOG, &fd, &port);
 	if (rc != M2M_OK)
 		return rc;
 	l->bound = evhttp_accept_socket_with_handle(l->http, fd);

@@ -21,6 +21,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "bindings/listen_sock.h"
 #include "bindings/metrics_http.h"
 #include "core/metrics.h"
 #include "m2msec/config.h"
@@ -91,59 +92,6 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static bool loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-	return false;
-}
-
-/* A listening socket on listen, loopback only (every address the name resolves to). */
-static m2m_err bind_loopback(const char *listen_spec, int *fd_out, int *port_out)
-{
-	char host[256], ps[8];
-	struct addrinfo hints, *ai = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int port, fd = -1, one = 1;
-	m2m_err rc = M2M_E_CONFIG;
-
-	if (m2m_config_split_listen(listen_spec, host, sizeof(host), &port) != M2M_OK)
-		return M2M_E_CONFIG;
-	snprintf(ps, sizeof(ps), "%d", port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if (getaddrinfo(host, ps, &hints, &ai) != 0 || ai == NULL)
-		return M2M_E_CONFIG;
-	for (const struct addrinfo *a = ai; a != NULL; a = a->ai_next)
-		if (!loopback(a->ai_addr))
-			goto out; /* no authentication on /metrics: this host only */
-	rc = M2M_E_IO;
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
-		goto out;
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		rc = M2M_E_HTTP_BIND;
-		goto out;
-	}
-	if (listen(fd, METRICS_BACKLOG) != 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
-		goto out;
-	*port_out = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port)
-					    : ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
-	*fd_out = fd;
-	fd = -1;
-	rc = M2M_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(ai);
-	return rc;
-}
-
 m2m_err m2mi_metrics_http_start(const char *listen_spec, m2mi_metrics_http **out)
 {
 	struct m2mi_metrics_http *m;
@@ -156,7 +104,8 @@ m2m_err m2mi_metrics_http_start(const char *listen_spec, m2mi_metrics_http **out
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return M2M_E_NOMEM;
 	m->stop_rd = m->stop_wr = -1;
-	if ((rc = bind_loopback(listen_spec, &fd, &m->port)) != M2M_OK)
+	/* no authentication on /metrics: this host only */
+	if ((rc = m2mi_listen_socket(listen_spec, -1, true, METRICS_BACKLOG, &fd, &m->port)) != M2M_OK)
 		goto fail;
 	rc = M2M_E_INTERNAL;
 	if (pipe(p) != 0) {
