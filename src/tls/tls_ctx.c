@@ -383,6 +383,7 @@ void m2m_tls_free(m2m_tls *tls)
 		SSL_CTX_set_ex_data(tls->ctx, ctx_idx, NULL);
 		SSL_CTX_free(tls->ctx);
 	}
+	m2mi_psk_store_pool_free(tls);
 	m2mi_psk_table_free(tls->psk_table);
 	free(tls->psk_file);
 	if (tls->psk_mu_init)

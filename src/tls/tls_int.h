@@ -51,6 +51,7 @@ struct m2m_tls {
 	char *psk_file;                /* the psk-file path, re-read by m2m_tls_reload; NULL = none */
 	pthread_rwlock_t psk_mu;       /* guards psk_table: lookups read, a reload swaps */
 	bool psk_mu_init;
+	struct m2mi_store_pool *store_pool; /* psk.c: a remote credential store's lookup worker, or NULL */
 };
 
 /* TLS 1.3 suites of the policy (only with allow_tls13): SHA-256 suites, so TLS 1.3 external
@@ -121,6 +122,9 @@ m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_ke
 
 /* Install the PSK server callback of the chain on another SSL_CTX of the same m2m_tls. */
 void m2mi_psk_install(SSL_CTX *ctx);
+
+/* Stop the credential store's lookup worker (psk.c) before the store lock goes; loops stopped. */
+void m2mi_psk_store_pool_free(m2m_tls *tls);
 
 /* psk_keep.c: with m2m_tls_keep_psk on, keep a copy of key on ssl (else nothing). */
 m2m_err m2mi_psk_keep(m2m_tls *tls, SSL *ssl, const m2m_key *key);
