@@ -26,7 +26,8 @@ typedef struct m2mi_psk_table m2mi_psk_table;
 
 struct m2mi_psk_resolver {
 	m2m_psk_resolve_fn fn;
-	m2m_psk_start_fn afn; /* set instead of fn for an asynchronous resolver (psk_async.c) */
+	m2m_psk_start_fn afn; /* an asynchronous resolver (psk_async.c); with fn too, fn answers where
+			       * no handshake can wait (the credential store on PostgreSQL, psk.c) */
 	void *ctx;
 };
 

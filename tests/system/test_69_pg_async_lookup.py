@@ -54,6 +54,15 @@ def test_store_lookup_off_the_loop(m2msec_bin, tmp_path, pg):
     key = c.m2m("cred", "add", "--store", uri, "--kind", "kpsa", "--id", KPSA_ID, "--owner", AE,
                 "--generate").stdout.strip()
     c.start("cred-store = %s%s\npsk-lookup-timeout-ms = 1000\n" % (uri, SLOW))
+    try:
+        served_while_locked(c, pg, key)
+        retried_and_revoked(c, uri, key, pg)
+    finally:
+        c.stop()
+    assert pg.password not in c.log_text()
+
+
+def served_while_locked(c, pg, key):
     locker = None
     try:
         setup_tree(c)
@@ -82,10 +91,11 @@ def test_store_lookup_off_the_loop(m2msec_bin, tmp_path, pg):
                 " AND pid <> pg_backend_pid()")
         if locker is not None:
             locker.wait(30)
+
+
+def retried_and_revoked(c, uri, key, pg):
     poll(pg, "slow", WAITING, "0")
     assert retrieve(c.port, KPSA_ID, key) == 2000  # the next handshake asks the store again
     c.m2m("cred", "revoke", "--store", uri, "--id", KPSA_ID)
     assert psk_via(c.port, KPSA_ID, key, b"GET / HTTP/1.1\r\n\r\n") == b""  # revocation: bound 0
     assert retrieve(c.port, AE_ID, c.psks[AE_ID][0]) == 2000
-    c.stop()
-    assert pg.password not in c.log_text()
