@@ -222,6 +222,9 @@ static m2m_err store_start(void *ctx, const char *identity, int64_t now, m2m_psk
 	struct store_job *j;
 	size_t len = strnlen(identity, M2MI_PSK_IDENTITY_MAX + 1);
 
+	if (p == NULL) /* stopped (m2m_tls_stop_lookups): no loop runs any more, nothing to wait on */
+		return M2M_E_STORE;
+
 	(void)now;
 	(void)binding;
 	*key = NULL;
@@ -274,6 +277,12 @@ static m2m_err store_pool_start(m2m_tls *tls)
 	tls->resolvers[tls->nresolvers - 1].afn = store_start;
 	tls->has_async = true;
 	return M2M_OK;
+}
+
+void m2m_tls_stop_lookups(m2m_tls *tls)
+{
+	if (m2mi_tls_ok(tls))
+		m2mi_psk_store_pool_free(tls);
 }
 
 void m2mi_psk_store_pool_free(m2m_tls *tls)
