@@ -59,6 +59,11 @@ M2M_API M2M_WUR m2m_err m2m_tls_new(const m2m_tls_config *cfg, m2m_tls **out);
 M2M_API M2M_WUR m2m_err m2m_tls_new_ex(const m2m_tls_config *cfg, m2m_tls **out, char *errmsg,
 				       size_t errcap);
 M2M_API void m2m_tls_free(m2m_tls *tls);
+/* After the event loops (and the CoAP thread) stopped, before any server is freed: end the
+ * credential store's lookup worker (cred-store on PostgreSQL, docs/tls.md); it finishes its lookup
+ * in progress and every wait it holds is answered (failures for the queued ones) on this thread.
+ * Idempotent; m2m_tls_free does it too. No-op for a store that is a local file. */
+M2M_API void m2m_tls_stop_lookups(m2m_tls *tls);
 /*
  * SIGHUP (docs/operations.md): re-read psk_file and swap its table atomically (handshakes in
  * progress finish with the table they looked into; established connections keep their

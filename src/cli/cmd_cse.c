@@ -305,6 +305,7 @@ out:
 	m2m_mqtt_client_free(ctx.mqtt); /* joins the MQTT thread first: it runs on mqtt_worker */
 	m2m_cse_worker_free(ctx.mqtt_worker);
 	m2m_coap_server_stop(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
+	m2m_tls_stop_lookups(s.tls);    /* the credential store's lookup worker posts to those loops */
 	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
 	remote_res_stop(maf); /* after cse_mef_stop: its profile refresh gates this resolver */
 	cse_gba_stop(bsf); /* the NAF's Zn link (cse_gba.c) */

@@ -360,6 +360,7 @@ void svc_close(struct svc *s)
 {
 	m2mi_metrics_http_stop(s->metrics); /* its thread only reads the registry */
 	s->metrics = NULL;
+	m2m_tls_stop_lookups(s->tls); /* loops stopped: before the servers its answers go to */
 	svc_coap_close(s);
 	m2m_http_server_free(s->srv);
 	s->srv = NULL;
@@ -450,6 +451,7 @@ int svc_main(const struct svc_def *d, void *cfg, int argc, char **argv)
 			m2m_http_server_port(s.srv, true), m2m_http_server_threads(s.srv));
 	r = svc_run(&s);
 	m2m_coap_server_stop(s.coap); /* before the resolvers it asks stop (d->stopped) */
+	m2m_tls_stop_lookups(s.tls);  /* the credential store's lookup worker posts to the loops */
 	m2m_log(M2M_LOG_INFO, "%s stopped", d->banner);
 	if (dp.h != NULL && d->stopped != NULL)
 		d->stopped(dp.h);

@@ -49,6 +49,11 @@ static bool store_ok(const m2m_credstore *s)
 	return s != NULL && s->magic == STORE_MAGIC && s->ops != NULL;
 }
 
+bool m2mi_credstore_is_remote(const m2m_credstore *store)
+{
+	return store_ok(store) && store->ops == &m2mi_credstore_pg_ops;
+}
+
 static bool one_kind(unsigned k)
 {
 	return k != 0 && (k & (k - 1)) == 0 && (k & ~(unsigned)M2M_CRED_KINDS_ALL) == 0;

@@ -55,4 +55,8 @@ typedef struct m2mi_credstore_ops {
 extern const m2mi_credstore_ops m2mi_credstore_sqlite_ops;
 extern const m2mi_credstore_ops m2mi_credstore_pg_ops;
 
+/* True when store's records live on another server (PostgreSQL): a lookup is a network round trip
+ * that must not run on an event loop (tls/psk.c). */
+bool m2mi_credstore_is_remote(const m2m_credstore *store);
+
 #endif

@@ -12,6 +12,7 @@
  * Credential-ID of clause 10.4) goes into the connection's slot for m2m_tls_peer_sa().
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,6 +21,7 @@
 #include "m2msec/gba.h"
 #include "m2msec/id.h"
 #include "m2msec/mem.h"
+#include "store/credstore_backend.h"
 #include "tls/tls_int.h"
 
 static m2m_err add_resolver(m2m_tls *tls, m2m_psk_resolve_fn fn, void *ctx)
@@ -149,6 +151,175 @@ out:
 	return r;
 }
 
+/*
+ * The credential store on another server (PostgreSQL, docs/scale-out.md): the lookup is a network
+ * round trip, so inside a handshake it runs on one worker thread of this m2m_tls while the
+ * handshake waits in the paused-handshake mechanism of psk_async.c (its deadline
+ * psk-lookup-timeout-ms and cap psk-lookups-max are the transport's, as for a MEF KeID). The
+ * answer is never cached: each handshake asks the store (revocation bound 0). One thread is
+ * enough: the store handle is one connection under a mutex (store/credstore_pg.c). A lookup
+ * the worker cannot take (queue full, cap reached: w NULL) fails closed at once.
+ */
+#define STORE_QUEUE_MAX 1024
+
+struct store_job {
+	struct store_job *next;
+	m2m_psk_wait *w;
+	char identity[M2MI_PSK_IDENTITY_MAX + 1];
+};
+
+struct m2mi_store_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th;
+	struct store_job *head, *tail;
+	size_t n;
+	bool stopping; /* m2m_tls_free: the loops have stopped */
+	m2m_tls *tls;
+};
+
+static void *store_worker(void *arg)
+{
+	struct m2mi_store_pool *p = arg;
+
+	for (;;) {
+		struct store_job *j;
+		m2m_key *k = NULL;
+		m2m_sa b;
+		m2m_err r;
+		bool direct;
+
+		pthread_mutex_lock(&p->mu);
+		while (p->head == NULL && !p->stopping)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stopping) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL; /* m2mi_psk_store_pool_free answers what is queued */
+		}
+		j = p->head;
+		p->head = j->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		p->n--;
+		pthread_mutex_unlock(&p->mu);
+		memset(&b, 0, sizeof(b));
+		/* the time of the lookup, not of the queueing: a revocation meanwhile is honoured */
+		r = store_resolve(p->tls, j->identity, (int64_t)time(NULL), &k, &b);
+		pthread_mutex_lock(&p->mu);
+		direct = p->stopping; /* the loops are gone: nothing would run a posted answer */
+		pthread_mutex_unlock(&p->mu);
+		if (direct)
+			m2m_psk_wait_done(j->w, r, k, r == M2M_OK ? &b : NULL);
+		else
+			(void)m2m_psk_wait_done_post(j->w, r, k, r == M2M_OK ? &b : NULL);
+		m2m_memzero(&b, sizeof(b));
+		m2m_freezero(j, sizeof(*j));
+	}
+}
+
+static bool is_btid(const char *identity)
+{
+	uint8_t rnd[M2M_KDF_GBA_RAND_LEN];
+	bool btid = m2m_gba_btid_parse(identity, rnd, NULL, 0) == M2M_OK;
+
+	m2m_memzero(rnd, sizeof(rnd));
+	return btid;
+}
+
+static m2m_err store_start(void *ctx, const char *identity, int64_t now, m2m_psk_wait *w, m2m_key **key,
+			   m2m_sa *binding)
+{
+	m2m_tls *tls = ctx;
+	struct m2mi_store_pool *p = tls->store_pool;
+	struct store_job *j;
+	size_t len = strnlen(identity, M2MI_PSK_IDENTITY_MAX + 1);
+
+	if (p == NULL) /* stopped (m2m_tls_stop_lookups): no loop runs any more, nothing to wait on */
+		return M2M_E_STORE;
+
+	(void)now;
+	(void)binding;
+	*key = NULL;
+	if (is_btid(identity))
+		return M2M_E_NOT_FOUND; /* the NAF's resolver decides (store_resolve) */
+	if (w == NULL || len > M2MI_PSK_IDENTITY_MAX)
+		return M2M_E_STORE; /* no wait possible (psk-lookups-max): never on the loop; fail closed */
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return M2M_E_NOMEM;
+	memcpy(j->identity, identity, len + 1);
+	j->w = w;
+	pthread_mutex_lock(&p->mu);
+	if (p->stopping || p->n >= STORE_QUEUE_MAX) {
+		pthread_mutex_unlock(&p->mu);
+		m2m_freezero(j, sizeof(*j));
+		return M2M_E_STORE;
+	}
+	if (p->tail != NULL)
+		p->tail->next = j;
+	else
+		p->head = j;
+	p->tail = j;
+	p->n++;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return M2M_OK; /* waiting: the worker answers through w */
+}
+
+static m2m_err store_pool_start(m2m_tls *tls)
+{
+	struct m2mi_store_pool *p;
+
+	if (tls->nresolvers == 0 || tls->resolvers[tls->nresolvers - 1].fn != store_resolve)
+		return M2M_E_INTERNAL;
+	if (m2mi_psk_async_indices() != M2M_OK)
+		return M2M_E_CRYPTO;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return M2M_E_NOMEM;
+	p->tls = tls;
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		return M2M_E_INTERNAL;
+	}
+	if (pthread_cond_init(&p->cv, NULL) != 0 || pthread_create(&p->th, NULL, store_worker, p) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p); /* a cond that was initialised is trivially destroyed with the pool */
+		return M2M_E_INTERNAL;
+	}
+	tls->store_pool = p;
+	tls->resolvers[tls->nresolvers - 1].afn = store_start;
+	tls->has_async = true;
+	return M2M_OK;
+}
+
+void m2m_tls_stop_lookups(m2m_tls *tls)
+{
+	if (m2mi_tls_ok(tls))
+		m2mi_psk_store_pool_free(tls);
+}
+
+void m2mi_psk_store_pool_free(m2m_tls *tls)
+{
+	struct m2mi_store_pool *p = tls->store_pool;
+	struct store_job *j;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL); /* at most one lookup, bounded by the store's statement deadline */
+	while ((j = p->head) != NULL) { /* each wait gets its one done call (fails closed) */
+		p->head = j->next;
+		m2m_psk_wait_done(j->w, M2M_E_STORE, NULL, NULL);
+		m2m_freezero(j, sizeof(*j));
+	}
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+	tls->store_pool = NULL;
+}
+
 static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
 				  unsigned int max_psk_len);
 
@@ -182,6 +353,9 @@ m2m_err m2mi_psk_setup(m2m_tls *tls, const m2m_tls_config *cfg, char *errmsg, si
 		tls->store_lock_init = true;
 		tls->store = cfg->store;
 		if ((r = add_resolver(tls, store_resolve, tls)) != M2M_OK)
+			return r;
+		/* A store on another server: the handshake waits off the loop (store_start). */
+		if (m2mi_credstore_is_remote(cfg->store) && (r = store_pool_start(tls)) != M2M_OK)
 			return r;
 	}
 	return M2M_OK;
@@ -266,14 +440,16 @@ static m2m_err resolve(m2m_tls *tls, SSL *ssl, const struct m2mi_psk_kick *kick,
 		if (tls->resolvers[i].esprim_only ? !esprim : esprim && tls->resolvers[i].afn != NULL)
 			continue;
 		memset(binding, 0, sizeof(*binding));
-		if (tls->resolvers[i].afn != NULL && kick != NULL) {
+		/* A resolver with a synchronous twin (the credential store on PostgreSQL) waits only inside
+		 * a handshake: it has no cache for a kick's second ask to find the answer in. */
+		if (tls->resolvers[i].afn != NULL && kick != NULL && tls->resolvers[i].fn == NULL) {
 			r = m2mi_psk_async_kick(&tls->resolvers[i], kick, identity, now, &k, binding);
 			if (r == M2M_OK && k == NULL) { /* the resolver waits: kick comes with its answer */
 				m2m_id_free(id);
 				memset(binding, 0, sizeof(*binding));
 				return M2M_OK;
 			}
-		} else if (tls->resolvers[i].afn != NULL) {
+		} else if (tls->resolvers[i].afn != NULL && (ssl != NULL || tls->resolvers[i].fn == NULL)) {
 			r = m2mi_psk_async_call(&tls->resolvers[i], ssl, identity, now, &k, binding);
 			/* the lookup may have waited: the validity checks below use the time of the answer */
 			if (ssl != NULL)

@@ -168,7 +168,10 @@ m2m_err m2mi_psk_async_call(const struct m2mi_psk_resolver *r, SSL *ssl, const c
 	m2m_err rc;
 
 	*key = NULL;
-	/* No transport that can wait, no job to pause, or the loop's cap reached: answer now. */
+	/* No transport that can wait or no job to pause: a resolver with a synchronous twin answers
+	 * with it (as before it had a wait); the loop's cap reached: the resolver, without a wait. */
+	if ((host == NULL || ASYNC_get_current_job() == NULL) && r->fn != NULL)
+		return r->fn(r->ctx, identity, now, key, binding);
 	if (host == NULL || ASYNC_get_current_job() == NULL || *host->inflight >= host->max_inflight)
 		return r->afn(r->ctx, identity, now, NULL, key, binding);
 	if ((w = calloc(1, sizeof(*w))) == NULL)

@@ -479,6 +479,7 @@ void m2m_tls_free(m2m_tls *tls)
 		SSL_CTX_set_ex_data(tls->ctx, ctx_idx, NULL);
 		SSL_CTX_free(tls->ctx);
 	}
+	m2mi_psk_store_pool_free(tls);
 	if (tls->ctx_mu_init)
 		pthread_rwlock_destroy(&tls->ctx_mu);
 	free(tls->cert_file);

@@ -27,7 +27,8 @@ typedef struct m2mi_psk_table m2mi_psk_table;
 
 struct m2mi_psk_resolver {
 	m2m_psk_resolve_fn fn;
-	m2m_psk_start_fn afn; /* set instead of fn for an asynchronous resolver (psk_async.c) */
+	m2m_psk_start_fn afn; /* an asynchronous resolver (psk_async.c); with fn too, fn answers where
+			       * no handshake can wait (the credential store on PostgreSQL, psk.c) */
 	void *ctx;
 	bool esprim_only;     /* asked by m2m_tls_esprim_lookup only, never by a handshake */
 };
@@ -63,6 +64,7 @@ struct m2m_tls {
 	_Atomic unsigned gen;
 	char *cert_file, *key_file, *trust_anchors; /* NULL = none */
 	bool allow_tls13;
+	struct m2mi_store_pool *store_pool; /* psk.c: a remote credential store's lookup worker, or NULL */
 };
 
 /* TLS 1.3 suites of the policy (only with allow_tls13): SHA-256 suites, so TLS 1.3 external
@@ -150,6 +152,9 @@ m2m_err m2mi_psk_resolve(m2m_tls *tls, const char *identity, int64_t now, m2m_ke
 
 /* Install the PSK server callback of the chain on an SSL_CTX of the m2m_tls. */
 void m2mi_psk_install(SSL_CTX *ctx);
+
+/* Stop the credential store's lookup worker (psk.c) before the store lock goes; loops stopped. */
+void m2mi_psk_store_pool_free(m2m_tls *tls);
 
 /* psk_keep.c: with m2m_tls_keep_psk on, keep a copy of key on ssl (else nothing). */
 m2m_err m2mi_psk_keep(m2m_tls *tls, SSL *ssl, const m2m_key *key);

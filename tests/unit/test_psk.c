@@ -6,6 +6,7 @@
  * expired, not yet valid), the order of the resolver chain, the byte/bit-flip and truncation
  * mutations of a valid PSK (style.md #18) and the "no key in any log line" rule (style.md #7).
  */
+#include <stdlib.h>
 #include <time.h>
 
 #include "tls_test.h"
@@ -301,6 +302,54 @@ static void test_credstore_resolver(void **state)
 	m2m_credstore_close(st);
 }
 
+/* A credential store on another server (PostgreSQL) makes the store's resolver asynchronous
+ * (docs/tls.md "The credential store on PostgreSQL"); a SQLite file keeps the plain path. Without
+ * an asynchronous transport (this in-memory handshake) the synchronous twin answers. The
+ * PostgreSQL half runs when M2MSEC_TEST_PG_URI names a server (ctest unit.test_psk.pg). */
+static void test_store_async_only_remote(void **state)
+{
+	const char *pg = getenv("M2MSEC_TEST_PG_URI");
+	int64_t now = (int64_t)time(NULL);
+	char path[256];
+	m2m_credstore *st = NULL;
+	m2m_tls *tls;
+	m2m_sa sa;
+
+	(void)state;
+	m2m_tls_stop_lookups(NULL);
+	snprintf(path, sizeof(path), "%s/creds-local.db", tt_dir());
+	unlink(path);
+	assert_int_equal(m2m_credstore_create(path, &st), M2M_OK);
+	store_add(st, "kpsa-loc@sp.example.com", "Cloc", K1, 0, 0);
+	tls = server_with(st, false);
+	assert_false(m2m_tls_has_async(tls));
+	m2m_tls_stop_lookups(tls); /* no worker: a no-op */
+	assert_true(connect_psk(tls, "kpsa-loc@sp.example.com", K1, TLS1_2_VERSION, &sa));
+	m2m_tls_free(tls);
+	m2m_credstore_close(st);
+	if (pg == NULL || pg[0] == '\0')
+		return;
+	st = NULL;
+	if (m2m_credstore_create(pg, &st) != M2M_OK) /* a fresh database, else the schema is there */
+		assert_int_equal(m2m_credstore_open(pg, &st), M2M_OK);
+	{ /* a database left by an earlier run of this test */
+		m2m_err d = m2m_credstore_delete(st, "kpsa-pgu@sp.example.com");
+		assert_true(d == M2M_OK || d == M2M_E_NOT_FOUND);
+	}
+	store_add(st, "kpsa-pgu@sp.example.com", "Cpgu", K1, 0, 0);
+	tls = server_with(st, false);
+	assert_true(m2m_tls_has_async(tls));
+	assert_true(connect_psk(tls, "kpsa-pgu@sp.example.com", K1, TLS1_2_VERSION, &sa));
+	assert_string_equal(sa.bound_id, "Cpgu");
+	assert_int_equal(m2m_credstore_revoke(st, "kpsa-pgu@sp.example.com", now), M2M_OK);
+	assert_false(connect_psk(tls, "kpsa-pgu@sp.example.com", K1, TLS1_2_VERSION, &sa)); /* bound 0 */
+	m2m_tls_stop_lookups(tls);
+	m2m_tls_stop_lookups(tls); /* idempotent */
+	assert_true(connect_psk(tls, "kpsa1@sp.example.com", K1, TLS1_2_VERSION, &sa)); /* psk-file */
+	m2m_tls_free(tls);
+	m2m_credstore_close(st);
+}
+
 /* An end-to-end key in the store (ESCertKE's SUID 43, an ESPrim key SUID 13 or 23) is never a
  * hop-by-hop TLS-PSK (TS-0004 Table 6.3.4.2.39-1 scopes), while a SAEF key (12) is. */
 static void test_e2e_scoped_keys_refused(void **state)
@@ -469,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_peer_sa_misuse),
 		cmocka_unit_test(test_psk_mutations),
 		cmocka_unit_test(test_credstore_resolver),
+		cmocka_unit_test(test_store_async_only_remote),
 		cmocka_unit_test(test_e2e_scoped_keys_refused),
 		cmocka_unit_test(test_custom_resolvers),
 		cmocka_unit_test(test_no_key_in_logs),
