@@ -12,9 +12,11 @@ directory; the host's mount table and files stay as they were. Commands run insi
 Unit: a [Service] section run the way systemd would as far as a container allows: StateDirectory=
 made and handed to User=, LoadCredential= copied into a CREDENTIALS_DIRECTORY only that user can
 read, WorkingDirectory=, UMask=, LimitNOFILE=, Environment=, the environment systemd sets, then
-ExecStart= as User=/Group= with NoNewPrivileges= and an empty capability bounding set (setpriv);
-ExecReload= with $MAINPID, KillSignal= and TimeoutStopSec= for the stop. The other hardening
-directives (ProtectSystem=, SystemCallFilter=, ...) need systemd itself and are not applied."""
+ExecStart= as User=/Group= with NoNewPrivileges= and an empty capability bounding set (setpriv),
+in a mount namespace of its own with the file system view of ProtectSystem=strict (read-only but
+the state directory), ProtectHome=yes and PrivateTmp=yes; ExecReload= with $MAINPID, KillSignal= and
+TimeoutStopSec= for the stop. The other hardening directives (SystemCallFilter=, PrivateDevices=,
+the Protect*=/Restrict*= of the kernel, ...) need systemd itself and are not applied."""
 import os
 import pwd
 import resource
@@ -169,8 +171,11 @@ class Unit:
         exec_start = shlex.split(self.one("ExecStart"))
         assert exec_start[0].startswith("/"), exec_start  # no -, @, +, ! prefixes in ours
         wd = self.one("WorkingDirectory", "/")
-        cmd = self.box.argv(self.setpriv() + ["--", "env", "-i", "-C", wd] +
-                            ["%s=%s" % kv for kv in sorted(env.items())] + exec_start)
+        inner = self.setpriv() + ["--", "env", "-i", "-C", wd] + ["%s=%s" % kv for kv in sorted(env.items())]
+        # the service's own mount namespace (a copy of the sandbox's) with the file system view of
+        # ProtectSystem=strict, ProtectHome=yes and PrivateTmp=yes, then chroot into it
+        cmd = ["nsenter", "-t", str(self.box.holder.pid), "-m", "--", "unshare", "--mount", "--propagation",
+               "private", "sh", "-c", self.protect_script(), "sh", self.box.root] + inner + exec_start
         # LimitNOFILE=, capped to this machine's hard limit (raising it needs CAP_SYS_RESOURCE, which
         # a container's root may lack; systemd on a host sets the full value)
         want = int(self.one("LimitNOFILE", "0"))
@@ -188,10 +193,44 @@ class Unit:
         self.box.procs.append(self.proc)
         return self.proc
 
+    def protect_script(self):
+        """Shell run as root in the service's mount namespace ($1 the sandbox root, then the command):
+        ProtectSystem=strict: every mount read-only but /dev and /proc, the StateDirectory= and
+        ReadWritePaths= bound writable; ProtectHome=yes: /home, /root and /run/user empty and
+        read-only; PrivateTmp=yes: fresh /tmp and /var/tmp. Then `chroot $1 "$@"` (exec: the pid
+        stays the service's)."""
+        lines = ['set -e', 'R=$1', 'shift']
+        strict = self.one("ProtectSystem") == "strict"
+        if strict:
+            lines.append('for m in $(awk -v r="$R" \'$5 == r || index($5, r "/") == 1 {print $5}\' '
+                         '/proc/self/mountinfo | sort -u); do case "$m" in "$R/dev"*|"$R/proc"*) ;; '
+                         '*) mount -o remount,bind,ro "$m" ;; esac; done')
+            rw = ["/var/lib/" + w for v in self.svc.get("StateDirectory", []) for w in v.split()]
+            rw += [w.lstrip("-") for v in self.svc.get("ReadWritePaths", []) for w in v.split()]
+            # (a bind mount starts with its source's flags: read-only here, so made writable after)
+            lines += ['mount --bind "$R%s" "$R%s"; mount -o remount,bind,rw "$R%s"' % (p, p, p) for p in rw]
+        if self.one("ProtectHome") == "yes":
+            lines += ['if [ -d "$R%s" ]; then mount -t tmpfs -o ro,mode=0755 tmpfs "$R%s"; fi' % (p, p)
+                      for p in ("/home", "/root", "/run/user")]
+        if self.one("PrivateTmp") == "yes":
+            lines += ['mount -t tmpfs -o mode=1777 tmpfs "$R%s"' % p for p in ("/tmp", "/var/tmp")]
+        lines.append('exec chroot "$R" "$@"')
+        return "\n".join(lines) + "\n"
+
     def status(self):
         """/proc/<MAINPID>/status as {field: value}."""
         with open("/proc/%d/status" % self.proc.pid) as f:
             return dict(ln.rstrip("\n").split(":\t", 1) for ln in f if ":\t" in ln)
+
+    def mounts(self):
+        """{mount point: (per-mount options, fs type)} as the service sees them (its root: the sandbox)."""
+        out = {}
+        with open("/proc/%d/mountinfo" % self.proc.pid) as f:
+            for ln in f:
+                pre, _, post = ln.partition(" - ")
+                fields = pre.split()
+                out[fields[4]] = (set(fields[5].split(",")), post.split()[0])
+        return out
 
     def reload(self):
         """ExecReload= with $MAINPID, run like ExecStart (the unit's user)."""

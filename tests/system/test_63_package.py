@@ -569,6 +569,12 @@ def test_debian_package_installs_and_units_start(debian_package, tmp_path):
             assert st["Name"] == "m2msec" and st["Uid"].split() == [str(pw.pw_uid)] * 4, st
             assert st["Gid"].split() == [str(pw.pw_gid)] * 4 and st["NoNewPrivs"] == "1", st
             assert int(st["CapEff"], 16) == 0 and int(st["CapBnd"], 16) == 0, st
+            # ProtectSystem=strict, PrivateTmp=yes, ProtectHome=yes: what the service can write
+            mounts = unit.mounts()
+            assert "ro" in mounts["/"][0] and "ro" in mounts["/run"][0], mounts
+            assert "rw" in mounts["/var/lib/m2msec/" + svc][0], mounts
+            assert mounts["/tmp"][1] == "tmpfs" and "rw" in mounts["/tmp"][0], mounts
+            assert mounts["/root"][1] == "tmpfs" and "ro" in mounts["/root"][0], mounts
             # the store is where StateDirectory= put it, private to the service user
             state = "/var/lib/m2msec/" + svc
             assert cfg["store"].startswith(state + "/"), cfg
@@ -614,7 +620,7 @@ def test_debian_package_installs_without_systemd_sysusers(debian_package, tmp_pa
     the same system user with adduser --system (debian/m2msec.postinst), in the group of that name
     when only the group is there; before debian/m2msec.postinst (dh_installsysusers' unconditional
     systemd-sysusers call) dpkg -i failed here in the postinst."""
-    before = host_state()
+    before, had_sysusers = host_state(), shutil.which("systemd-sysusers")
     box = sandbox_or_skip(tmp_path)
     try:
         for p in ("/usr/bin/systemd-sysusers", "/bin/systemd-sysusers"):
@@ -640,4 +646,4 @@ def test_debian_package_installs_without_systemd_sysusers(debian_package, tmp_pa
     finally:
         box.close()
     assert host_state() == before
-    assert os.path.exists("/usr/bin/systemd-sysusers") == (shutil.which("systemd-sysusers") is not None)
+    assert shutil.which("systemd-sysusers") == had_sysusers  # removed inside only
