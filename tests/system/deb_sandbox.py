@@ -14,9 +14,9 @@ made and handed to User=, LoadCredential= copied into a CREDENTIALS_DIRECTORY on
 read, WorkingDirectory=, UMask=, LimitNOFILE=, Environment=, the environment systemd sets, then
 ExecStart= as User=/Group= with NoNewPrivileges= and an empty capability bounding set (setpriv),
 in a mount namespace of its own with the file system view of ProtectSystem=strict (read-only but
-the state directory), ProtectHome=yes and PrivateTmp=yes; ExecReload= with $MAINPID, KillSignal= and
-TimeoutStopSec= for the stop. The other hardening directives (SystemCallFilter=, PrivateDevices=,
-the Protect*=/Restrict*= of the kernel, ...) need systemd itself and are not applied."""
+the state directory), ProtectHome=yes, PrivateDevices=yes and PrivateTmp=yes; ExecReload= with $MAINPID, KillSignal= and
+TimeoutStopSec= for the stop. The other hardening directives (SystemCallFilter=, the
+Protect*=/Restrict*= of the kernel, ...) need systemd itself and are not applied."""
 import os
 import pwd
 import resource
@@ -197,7 +197,8 @@ class Unit:
         """Shell run as root in the service's mount namespace ($1 the sandbox root, then the command):
         ProtectSystem=strict: every mount read-only but /dev and /proc, the StateDirectory= and
         ReadWritePaths= bound writable; ProtectHome=yes: /home, /root and /run/user empty and
-        read-only; PrivateTmp=yes: fresh /tmp and /var/tmp. Then `chroot $1 "$@"` (exec: the pid
+        read-only; PrivateDevices=yes: a /dev with null, zero, full, random, urandom, tty and shm
+        only; PrivateTmp=yes: fresh /tmp and /var/tmp. Then `chroot $1 "$@"` (exec: the pid
         stays the service's)."""
         lines = ['set -e', 'R=$1', 'shift']
         strict = self.one("ProtectSystem") == "strict"
@@ -212,6 +213,14 @@ class Unit:
         if self.one("ProtectHome") == "yes":
             lines += ['if [ -d "$R%s" ]; then mount -t tmpfs -o ro,mode=0755 tmpfs "$R%s"; fi' % (p, p)
                       for p in ("/home", "/root", "/run/user")]
+        if self.one("PrivateDevices") == "yes":  # a /dev of its own with the pseudo devices only
+            lines += ['mount -t tmpfs -o mode=0755,nosuid,noexec tmpfs "$R/dev"',
+                      'for d in null zero full random urandom tty; do touch "$R/dev/$d"; '
+                      'mount --bind "/dev/$d" "$R/dev/$d"; done',
+                      'mkdir "$R/dev/shm" && mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/dev/shm"',
+                      'ln -s /proc/self/fd "$R/dev/fd"',
+                      'ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; '
+                      'ln -s /proc/self/fd/2 "$R/dev/stderr"']
         if self.one("PrivateTmp") == "yes":
             lines += ['mount -t tmpfs -o mode=1777 tmpfs "$R%s"' % p for p in ("/tmp", "/var/tmp")]
         lines.append('exec chroot "$R" "$@"')

@@ -575,6 +575,9 @@ def test_debian_package_installs_and_units_start(debian_package, tmp_path):
             assert "rw" in mounts["/var/lib/m2msec/" + svc][0], mounts
             assert mounts["/tmp"][1] == "tmpfs" and "rw" in mounts["/tmp"][0], mounts
             assert mounts["/root"][1] == "tmpfs" and "ro" in mounts["/root"][0], mounts
+            devs = set(os.listdir("/proc/%d/root/dev" % proc.pid))  # PrivateDevices=yes
+            assert mounts["/dev"][1] == "tmpfs" and devs == {"null", "zero", "full", "random", "urandom", "tty", "shm",
+                                                             "fd", "stdin", "stdout", "stderr"}, (mounts, devs)
             # the store is where StateDirectory= put it, private to the service user
             state = "/var/lib/m2msec/" + svc
             assert cfg["store"].startswith(state + "/"), cfg
@@ -607,6 +610,13 @@ def test_debian_package_installs_and_units_start(debian_package, tmp_path):
             assert unit.stop() == 0, open(log).read()
             text = open(log).read()
             assert keep[1] not in text and new[1] not in text  # no key in the journal
+        # dpkg --purge: the postrm runs, the conffiles and units go, the user stays (Debian policy 9.2)
+        box.check("dpkg", "--purge", "libm2msec-dev", "m2msec")
+        assert box.run("dpkg-query", "-W", "-f", "${Status}", "m2msec").stdout in ("", "unknown ok not-installed")
+        for svc in SERVICES:
+            assert not os.path.exists(box.path("/etc/m2msec/%s.ini" % svc)), svc
+            assert not os.path.exists(box.path("/lib/systemd/system/m2msec-%s.service" % svc)), svc
+        assert box.passwd("m2msec").pw_name == "m2msec"
     finally:
         box.close()
     assert host_state() == before
