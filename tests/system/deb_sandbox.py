@@ -3,10 +3,10 @@
 changed and has no systemd as PID 1 (test_63_package.py, docs/install.md "What the package test runs").
 
 Sandbox: a private mount namespace (`unshare --mount --propagation private`) held by one `sleep`
-process; in it an overlayfs of the host's / (lowerdir=/, upper and work directories in the test's
-temporary directory) with /dev and /proc bound in and a fresh tmpfs on /tmp and /run. Everything
+process; in it an overlayfs of the host's / (lowerdir=/, upper and work directories on a tmpfs of
+the namespace) with /dev and /proc bound in and a fresh tmpfs on /tmp and /run. Everything
 written there (dpkg's database, /etc/passwd, /etc/m2msec, /var/lib/m2msec) lands in the upper
-directory; the host's mount table and files stay as they were. Commands run inside with `nsenter -m`
+directory and goes with the namespace; the host's mount table and files stay as they were. Commands run inside with `nsenter -m`
 + `chroot`, so dpkg and the maintainer scripts see an ordinary root.
 
 Unit: a [Service] section run the way systemd would as far as a container allows: StateDirectory=
@@ -28,11 +28,13 @@ import subprocess
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 SETUP = """set -e
-mount -t overlay overlay -o lowerdir=/,upperdir="$1",workdir="$2" "$3"
-mount --rbind /dev "$3/dev"
-mount --rbind /proc "$3/proc"
-mount -t tmpfs -o mode=1777 tmpfs "$3/tmp"
-mount -t tmpfs -o mode=0755 tmpfs "$3/run"
+mount -t tmpfs -o mode=0700 tmpfs "$1"
+mkdir "$1/upper" "$1/work"
+mount -t overlay overlay -o lowerdir=/,upperdir="$1/upper",workdir="$1/work" "$2"
+mount --rbind /dev "$2/dev"
+mount --rbind /proc "$2/proc"
+mount -t tmpfs -o mode=1777 tmpfs "$2/tmp"
+mount -t tmpfs -o mode=0755 tmpfs "$2/run"
 echo ready
 exec sleep infinity
 """
@@ -41,10 +43,12 @@ exec sleep infinity
 class Sandbox:
     def __init__(self, tmp):
         self.tmp = str(tmp)
-        dirs = [os.path.join(self.tmp, d) for d in ("upper", "work", "root")]
+        # the overlay's upper and work directories on a tmpfs of the namespace: never on an overlayfs
+        # (a container's / may be one, and cannot be an upper layer), gone with the namespace
+        dirs = [os.path.join(self.tmp, d) for d in ("scratch", "root")]
         for d in dirs:
             os.makedirs(d)
-        self.upper, _, self.root = dirs
+        self.root = dirs[1]
         self.procs = []
         # no --fork: unshare execs sh in the new namespace, so self.holder.pid is a member of it
         self.holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", SETUP, "sh",
