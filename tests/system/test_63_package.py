@@ -540,7 +540,7 @@ def test_debian_package_installs_and_units_start(debian_package, tmp_path):
     ExecReload= (SIGHUP) keeps it up and reloads, SIGTERM stops it with exit 0 within
     TimeoutStopSec=. docs/install.md "What the package test runs"."""
     from deb_sandbox import Unit
-    from cse_harness import free_port
+    from cse_harness import free_port, wait_port
     before = host_state()
     started = time.monotonic()
     box = sandbox_or_skip(tmp_path)
@@ -562,13 +562,15 @@ def test_debian_package_installs_and_units_start(debian_package, tmp_path):
             log = str(tmp_path / ("%s.log" % svc))
             with open(log, "w") as f:
                 proc = unit.start(f)
-            from cse_harness import wait_port
             wait_port(port, proc, timeout=60)
             st = unit.status()
             pw = box.passwd("m2msec")
             assert st["Name"] == "m2msec" and st["Uid"].split() == [str(pw.pw_uid)] * 4, st
             assert st["Gid"].split() == [str(pw.pw_gid)] * 4 and st["NoNewPrivs"] == "1", st
             assert int(st["CapEff"], 16) == 0 and int(st["CapBnd"], 16) == 0, st
+            with open("/proc/%d/limits" % proc.pid) as f:  # LimitNOFILE= (capped: deb_sandbox)
+                nofile = [ln.split()[3:5] for ln in f if ln.startswith("Max open files")][0]
+            assert nofile == [str(unit.nofile)] * 2, nofile
             # ProtectSystem=strict, PrivateTmp=yes, ProtectHome=yes: what the service can write
             mounts = unit.mounts()
             assert "ro" in mounts["/"][0] and "ro" in mounts["/run"][0], mounts
