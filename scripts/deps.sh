@@ -37,8 +37,9 @@ PACKAGES=(
   # independent peers for the tests: a JOSE implementation and a CBOR codec that are not ours
   python3-jwcrypto python3-cbor2
   # packaging (docs/install.md, tests/system/test_63_package.py): the manual pages rendered and
-  # linted, the Debian package built (debian/) and checked
-  groff-base man-db dpkg-dev debhelper lintian
+  # linted, the Debian package built (debian/) and checked, then installed into an isolated root
+  # and its units started (unshare, nsenter, setpriv; the postinst's adduser)
+  groff-base man-db dpkg-dev debhelper lintian util-linux adduser
   # the MEF operator console is tested in a real headless browser over WebDriver (test_64_console.py);
   # the admin client certificate goes into the browser's NSS database with libnss3's PKCS#12 import
   chromium chromium-driver libnss3

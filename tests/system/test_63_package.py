@@ -11,7 +11,12 @@
 - the Debian package (test_debian_package, slow: a full Release build; run once by scripts/test.sh
   after its Release build, skipped elsewhere unless M2MSEC_PACKAGE_TEST=1): dpkg-buildpackage -us -uc -b in a
   copy of the source tree, lintian without errors and only the warnings docs/install.md lists,
-  the contents of the three packages, the extracted command, library and units at work.
+  the contents of the three packages, the extracted command, library and units at work;
+- with the same build (one per run): `dpkg -i` into an isolated root (deb_sandbox.py: a private
+  mount namespace with an overlayfs of /, so the host is unchanged) with the real maintainer
+  scripts, and each unit started there as systemd would (StateDirectory=, LoadCredential=, User=,
+  ExecReload=, KillSignal=; docs/install.md "What the package test runs"); and the install of a
+  root without systemd-sysusers (the postinst's adduser fallback).
 """
 import glob
 import os
@@ -274,11 +279,16 @@ def documented_lintian_tags():
     return set(re.findall(r"`([a-z0-9][a-z0-9+.-]+)`", section))
 
 
-@pytest.mark.skipif(os.environ.get("M2MSEC_PACKAGE_TEST") != "1",
-                    reason="a full package build: run once by scripts/test.sh (M2MSEC_PACKAGE_TEST=1)")
-@pytest.mark.skipif(shutil.which("dpkg-buildpackage") is None or shutil.which("lintian") is None,
-                    reason="dpkg-dev, debhelper and lintian (scripts/deps.sh) not installed")
-def test_debian_package(tmp_path):
+GATED = pytest.mark.skipif(os.environ.get("M2MSEC_PACKAGE_TEST") != "1",
+                           reason="a full package build: run once by scripts/test.sh (M2MSEC_PACKAGE_TEST=1)")
+DEB_TOOLS = pytest.mark.skipif(shutil.which("dpkg-buildpackage") is None or shutil.which("lintian") is None,
+                               reason="dpkg-dev, debhelper and lintian (scripts/deps.sh) not installed")
+
+
+@pytest.fixture(scope="module")
+def debian_package(tmp_path_factory):
+    """The one package build of a run, shared by the tests below: {"dir", "changes", "debs"}."""
+    tmp_path = tmp_path_factory.mktemp("deb")
     src = tmp_path / "m2msec"
     copy_tree(str(src))
     for d in glob.glob(os.path.join(src, "build*")):
@@ -294,6 +304,13 @@ def test_debian_package(tmp_path):
     assert len(changes) == 1, os.listdir(tmp_path)
     debs = {os.path.basename(p).split("_")[0]: p for p in glob.glob(str(tmp_path / "*.deb"))}
     assert {"m2msec", "libm2msec0", "libm2msec-dev"} <= set(debs), debs
+    return {"dir": tmp_path, "changes": changes[0], "debs": debs}
+
+
+@GATED
+@DEB_TOOLS
+def test_debian_package(debian_package, tmp_path):
+    changes, debs = [debian_package["changes"]], debian_package["debs"]
 
     # lintian: no error; each warning's tag is one docs/install.md lists (and explains)
     res = sh(["lintian", "--fail-on", "error", "--no-tag-display-limit", changes[0]], timeout=900)
@@ -337,6 +354,8 @@ def test_debian_package(tmp_path):
     postinst = (ctrl / "postinst").read_text() if (ctrl / "postinst").exists() else ""
     if sysusers:
         assert "systemd-sysusers" in postinst and "m2msec.conf" in postinst, postinst
+        # and without systemd-sysusers (test_debian_package_installs_without_systemd_sysusers)
+        assert "adduser --system" in postinst, postinst
     # dh_installsystemd --no-enable --no-start: a unit is enabled again only if the admin had
     # enabled it (was-enabled of an installed unit), nothing is started
     assert "deb-systemd-invoke" not in postinst, postinst
@@ -367,3 +386,276 @@ def test_debian_package(tmp_path):
         path.write_text(text.replace("/usr/bin/m2msec", m2m))
         res = sh([tool, "verify", "--man=no", str(path)], timeout=60)
         assert res.returncode == 0 and res.stderr == "", (u, res.stderr)
+
+
+# ---- the package installed and its units started (an isolated root, no systemd) ------------------
+
+SP_FQDN = "m2msec.example.com"
+# service: (credential name of its private key, certificate SAN, the template's keys to uncomment)
+SERVICES = {
+    "cse": ("server", "id-in." + SP_FQDN, ["cse-id", "name", "sp-id", "store", "https-listen", "cert", "key",
+                                           "trust-anchors", "psk-file", "admin-originator"]),
+    "mef": ("mef", "mef." + SP_FQDN, ["mef-fqdn", "sp-id", "https-listen", "store", "cert", "key", "trust-anchors"]),
+    "maf": ("maf", "maf." + SP_FQDN, ["maf-fqdn", "sp-id", "https-listen", "store", "cert", "key", "trust-anchors"]),
+    "das": ("das", "das." + SP_FQDN, ["das-id", "https-listen", "store", "cert", "key", "trust-anchors"]),
+}
+HOST_FILES = ["/etc/passwd", "/etc/group", "/var/lib/dpkg/status"]
+
+
+def host_state():
+    """What installing must not change on the host: the user and package databases, the mounts."""
+    state = {}
+    for p in HOST_FILES:
+        with open(p, "rb") as f:
+            state[p] = f.read()
+    with open("/proc/self/mountinfo") as f:
+        state["mounts"] = sorted(ln.split(" ", 4)[4] for ln in f)
+    return state
+
+
+def sandbox_or_skip(tmp_path):
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("nsenter") is None:
+        pytest.skip("needs root, unshare and nsenter (util-linux) for the isolated root")
+    from deb_sandbox import Sandbox
+    return Sandbox(tmp_path / "box")
+
+
+def dpkg_install(box, debs):
+    box.check("mkdir", "-p", "/tmp/debs")
+    names = []
+    for d in ("libm2msec0", "m2msec", "libm2msec-dev"):
+        shutil.copy(debs[d], box.path("/tmp/debs/"))
+        names.append("/tmp/debs/" + os.path.basename(debs[d]))
+    res = box.run("dpkg", "-i", *names)
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = box.check("dpkg-query", "-W", "-f", "${Package} ${Status}\n", "m2msec", "libm2msec0", "libm2msec-dev")
+    assert sorted(out.splitlines()) == ["%s install ok installed" % p for p in
+                                        ("libm2msec-dev", "libm2msec0", "m2msec")], out
+    conffiles = box.check("dpkg-query", "-W", "-f", "${Conffiles}", "m2msec").split()
+    assert sorted(c for c in conffiles if c.startswith("/")) == ["/etc/m2msec/%s.ini" % s for s in
+                                                                  ("cse", "das", "maf", "mef")], conffiles
+    for svc in SERVICES:
+        assert os.path.isfile(box.path("/etc/m2msec/%s.ini" % svc)), svc
+        assert os.path.isfile(box.path("/lib/systemd/system/m2msec-%s.service" % svc)), svc
+        # installed, not enabled (dh_installsystemd --no-enable)
+        assert not os.path.exists(box.path("/etc/systemd/system/multi-user.target.wants/m2msec-%s.service" % svc))
+    assert box.check("m2msec", "--version") == "m2msec 0.1.0\n"
+    return res.stdout + res.stderr
+
+
+def assert_system_user(box):
+    pw = box.passwd("m2msec")
+    assert 0 < pw.pw_uid < 1000 and pw.pw_dir == "/var/lib/m2msec" and pw.pw_shell == "/usr/sbin/nologin", pw
+    grp = box.check("getent", "group", "m2msec").split(":")
+    assert int(grp[2]) == pw.pw_gid, (grp, pw)
+
+
+def config_from_template(box, svc, port):
+    """/etc/m2msec/<svc>.ini as the administrator fills it in: the template's lines for the keys of
+    SERVICES uncommented, the listener on a free loopback port."""
+    keep = SERVICES[svc][2]
+    with open(box.path("/etc/m2msec/%s.ini" % svc)) as f:
+        lines = f.read().splitlines()
+    out, seen = [], []
+    for ln in lines:
+        m = re.fullmatch(r"# ([a-z0-9-]+) = (\S+)", ln)
+        if m and m.group(1) in keep:
+            value = "127.0.0.1:%d" % port if m.group(1) == "https-listen" else m.group(2)
+            ln = "%s = %s" % (m.group(1), value)
+            seen.append(m.group(1))
+        out.append(ln)
+    assert sorted(seen) == sorted(keep), (svc, seen)
+    box.write("/etc/m2msec/%s.ini" % svc, "\n".join(out) + "\n")
+    return dict(re.findall(r"^([a-z0-9-]+) = (\S+)$", "\n".join(out), re.M))
+
+
+def tls_request(box, port, raw, psk=None, client=None):
+    """One request over TLS to a service of the sandbox (openssl s_client on the host, loopback is
+    shared): over TLS-PSK (identity, hex key) or with the client certificate stem `client`, the
+    server's certificate checked against the test CA. Returns the raw answer."""
+    from cse_harness import parse_http
+    cmd = ["openssl", "s_client", "-quiet", "-connect", "127.0.0.1:%d" % port]
+    if psk:
+        cmd += ["-tls1_2", "-psk_identity", psk[0], "-psk", psk[1], "-cipher", "PSK-AES128-CBC-SHA256"]
+    else:
+        cmd += ["-CAfile", box.path("/root/ca/ca.crt"), "-verify_return_error"]
+        if client:
+            cmd += ["-cert", box.path("/root/%s.crt" % client), "-key", box.path("/root/%s.key" % client)]
+    res = subprocess.run(cmd, input=raw, capture_output=True, timeout=60)
+    i = res.stdout.find(b"HTTP/1.1 ")
+    assert i >= 0, (cmd, res.stderr)
+    return parse_http(res.stdout[i:])
+
+
+def ae_create(box, port, identity, key, origin):
+    """TS-0004 7.4.5.2.1 AE registration over TLS-PSK (TS-0003 8.2.2.1 pre-provisioned Kpsa)."""
+    from cse_harness import build_request
+    body = '{"m2m:ae": {"rn": "%s", "api": "Nm2msec.package", "rr": false, "srv": ["3"]}}' % origin.lower()
+    raw = build_request("POST", "/cse-in", {"X-M2M-Origin": origin, "X-M2M-RI": "rq-" + origin,
+                                            "X-M2M-RVI": "3", "Content-Type": "application/json;ty=2",
+                                            "Host": SERVICES["cse"][1]}, body)
+    return tls_request(box, port, raw, psk=(identity, key))
+
+
+def peer_answers(box, svc, port):
+    """The MEF, MAF or DAS is up: a TLS handshake with its certificate checked against the test CA
+    and a client certificate of the same CA, and a oneM2M answer to a request that is not one of
+    theirs (GET /, no X-M2M-Origin: BAD_REQUEST, TS-0004 Table 6.6.3.3-1)."""
+    from cse_harness import build_request
+    raw = build_request("GET", "/", {"Host": SERVICES[svc][1]})
+    status, headers, _ = tls_request(box, port, raw, client="client")
+    return status, headers.get("x-m2m-rsc")
+
+
+def wait_log(path, marker, proc):
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        with open(path) as f:
+            if marker in f.read():
+                return
+        assert proc.poll() is None, open(path).read()
+        time.sleep(0.05)
+    raise AssertionError("%s: no %r in %s" % (path, marker, open(path).read()))
+
+
+def prepare_service(box, svc):
+    """The files docs/install.md "After installing" step 1 names, made by the installed command:
+    the certificate and trust anchors in /etc/m2msec/<svc>/, the private key there root-only (the
+    unit hands it over with LoadCredential=)."""
+    stem, san, _ = SERVICES[svc]
+    d = "/etc/m2msec/" + svc
+    box.check("mkdir", "-p", d)
+    box.check("m2msec", "ca", "issue", "--dir", "/root/ca", "--san", san, "--out", "%s/%s" % (d, stem))
+    box.check("chmod", "0600", "%s/%s.key" % (d, stem))
+    box.check("chown", "root:root", "%s/%s.key" % (d, stem))
+    box.check("cp", "/root/ca/ca.crt", d + "/ca.crt")
+    box.check("chown", "-R", "m2msec:m2msec", d + "/ca.crt", "%s/%s.crt" % (d, stem))
+
+
+@GATED
+@DEB_TOOLS
+def test_debian_package_installs_and_units_start(debian_package, tmp_path):
+    """`dpkg -i` of the three packages into an isolated root (the maintainer scripts run; the host
+    is unchanged), then each unit started as systemd would (deb_sandbox.Unit): up and answering,
+    ExecReload= (SIGHUP) keeps it up and reloads, SIGTERM stops it with exit 0 within
+    TimeoutStopSec=. docs/install.md "What the package test runs"."""
+    from deb_sandbox import Unit
+    from cse_harness import free_port, wait_port
+    before = host_state()
+    started = time.monotonic()
+    box = sandbox_or_skip(tmp_path)
+    try:
+        dpkg_install(box, debian_package["debs"])
+        assert_system_user(box)
+        box.check("m2msec", "ca", "init", "--dir", "/root/ca", "--name", "package test CA", "--permit", SP_FQDN)
+        box.check("m2msec", "ca", "issue", "--dir", "/root/ca", "--san", "client." + SP_FQDN, "--out", "/root/client")
+        for svc in SERVICES:
+            prepare_service(box, svc)
+            port = free_port()
+            cfg = config_from_template(box, svc, port)
+            assert cfg["key"] == "%%d/%s.key" % SERVICES[svc][0], cfg
+            keep = ("kpsa-keep@" + SP_FQDN, os.urandom(32).hex(), "Ckeep")
+            new = ("kpsa-new@" + SP_FQDN, os.urandom(32).hex(), "Cnew")
+            if svc == "cse":
+                box.write(cfg["psk-file"], "%s %s %s\n" % keep, mode=0o600, owner="m2msec")
+            unit = Unit(box, "m2msec-%s.service" % svc)
+            log = str(tmp_path / ("%s.log" % svc))
+            with open(log, "w") as f:
+                proc = unit.start(f)
+            wait_port(port, proc, timeout=60)
+            st = unit.status()
+            pw = box.passwd("m2msec")
+            assert st["Name"] == "m2msec" and st["Uid"].split() == [str(pw.pw_uid)] * 4, st
+            assert st["Gid"].split() == [str(pw.pw_gid)] * 4 and st["NoNewPrivs"] == "1", st
+            assert int(st["CapEff"], 16) == 0 and int(st["CapBnd"], 16) == 0, st
+            with open("/proc/%d/limits" % proc.pid) as f:  # LimitNOFILE= (capped: deb_sandbox)
+                nofile = [ln.split()[3:5] for ln in f if ln.startswith("Max open files")][0]
+            assert nofile == [str(unit.nofile)] * 2, nofile
+            # ProtectSystem=strict, PrivateTmp=yes, ProtectHome=yes: what the service can write
+            mounts = unit.mounts()
+            assert "ro" in mounts["/"][0] and "ro" in mounts["/run"][0], mounts
+            assert "rw" in mounts["/var/lib/m2msec/" + svc][0], mounts
+            assert mounts["/tmp"][1] == "tmpfs" and "rw" in mounts["/tmp"][0], mounts
+            assert mounts["/root"][1] == "tmpfs" and "ro" in mounts["/root"][0], mounts
+            devs = set(os.listdir("/proc/%d/root/dev" % proc.pid))  # PrivateDevices=yes
+            assert mounts["/dev"][1] == "tmpfs" and devs == {"null", "zero", "full", "random", "urandom", "tty", "shm",
+                                                             "fd", "stdin", "stdout", "stderr"}, (mounts, devs)
+            # the store is where StateDirectory= put it, private to the service user
+            state = "/var/lib/m2msec/" + svc
+            assert cfg["store"].startswith(state + "/"), cfg
+            if svc == "cse":
+                status, headers, body = ae_create(box, port, keep[0], keep[1], keep[2])
+                assert status == 201 and headers.get("x-m2m-rsc") == "2001", (status, headers, body)
+                # not in the psk-file yet: the handshake is refused
+                with pytest.raises(AssertionError):
+                    ae_create(box, port, new[0], new[1], new[2])
+                box.write(cfg["psk-file"], "%s %s %s\n%s %s %s\n" % (keep + new), mode=0o600, owner="m2msec")
+            else:
+                assert peer_answers(box, svc, port) == (400, "4000")
+            sd = os.stat(box.path(state))
+            assert sd.st_uid == pw.pw_uid and sd.st_mode & 0o7777 == 0o700, oct(sd.st_mode)
+            if svc != "das":  # (the DAS keeps no state yet: docs/config.md [das] store)
+                db = os.stat(box.path(cfg["store"]))
+                assert db.st_uid == pw.pw_uid and db.st_mode & 0o077 == 0, oct(db.st_mode)  # UMask=0077
+
+            # systemctl reload: ExecReload= (kill -HUP $MAINPID) as the unit's user
+            unit.reload()
+            wait_log(log, "SIGHUP: credentials reloaded" if svc == "cse" else "SIGHUP: ", proc)
+            assert proc.poll() is None
+            if svc == "cse":
+                status, headers, body = ae_create(box, port, new[0], new[1], new[2])
+                assert status == 201 and headers.get("x-m2m-rsc") == "2001", (status, headers, body)
+            else:
+                assert peer_answers(box, svc, port) == (400, "4000")
+
+            # systemctl stop: SIGTERM, exit 0 within TimeoutStopSec=
+            assert unit.stop() == 0, open(log).read()
+            text = open(log).read()
+            assert keep[1] not in text and new[1] not in text  # no key in the journal
+        # dpkg --purge: the postrm runs, the conffiles and units go, the user stays (Debian policy 9.2)
+        box.check("dpkg", "--purge", "libm2msec-dev", "m2msec")
+        assert box.run("dpkg-query", "-W", "-f", "${Status}", "m2msec").stdout in ("", "unknown ok not-installed")
+        for svc in SERVICES:
+            assert not os.path.exists(box.path("/etc/m2msec/%s.ini" % svc)), svc
+            assert not os.path.exists(box.path("/lib/systemd/system/m2msec-%s.service" % svc)), svc
+        assert box.passwd("m2msec").pw_name == "m2msec"
+    finally:
+        box.close()
+    assert host_state() == before
+    print("install and four units: %.0f s" % (time.monotonic() - started))
+
+
+@GATED
+@DEB_TOOLS
+def test_debian_package_installs_without_systemd_sysusers(debian_package, tmp_path):
+    """A root without systemd-sysusers (a container or chroot without systemd): the postinst makes
+    the same system user with adduser --system (debian/m2msec.postinst), in the group of that name
+    when only the group is there; before debian/m2msec.postinst (dh_installsysusers' unconditional
+    systemd-sysusers call) dpkg -i failed here in the postinst."""
+    before, had_sysusers = host_state(), shutil.which("systemd-sysusers")
+    box = sandbox_or_skip(tmp_path)
+    try:
+        for p in ("/usr/bin/systemd-sysusers", "/bin/systemd-sysusers"):
+            if os.path.lexists(box.path(p)):
+                box.check("rm", "-f", p)
+        assert box.run("sh", "-c", "command -v systemd-sysusers").returncode != 0
+        deb = "/tmp/debs/" + os.path.basename(debian_package["debs"]["m2msec"])
+        out = dpkg_install(box, debian_package["debs"])
+        assert_system_user(box)
+        # a reinstall (configure again) keeps the user
+        uid = box.passwd("m2msec").pw_uid
+        box.check("dpkg", "-i", deb)
+        assert box.passwd("m2msec").pw_uid == uid, out
+        # a group m2msec left without its user (deleted by hand): the user is made in that group
+        box.check("userdel", "m2msec")
+        assert box.run("getent", "passwd", "m2msec").returncode == 2
+        if box.run("getent", "group", "m2msec").returncode != 0:
+            box.check("groupadd", "--system", "m2msec")
+        gid = int(box.check("getent", "group", "m2msec").split(":")[2])
+        box.check("dpkg", "-i", deb)
+        assert_system_user(box)
+        assert box.passwd("m2msec").pw_gid == gid
+    finally:
+        box.close()
+    assert host_state() == before
+    assert shutil.which("systemd-sysusers") == had_sysusers  # removed inside only
