@@ -289,7 +289,7 @@ static int establish(m2mi_ctx *c, const m2m_esprim_obj *o, esp_session *s)
 	if ((e = m2mi_esprim_find_rro(c->cse->esprim, s->h->rri, s->owner.absolute, &rro)) == M2M_OK &&
 	    (e = m2mi_esprim_find_oro(c->cse->esprim, s->h->kid, s->h->ori, s->h->oro, &s->oro)) == M2M_OK &&
 	    (e = m2m_esprim_check_rands(&rro, &s->oro, s->h->aead, c->now)) == M2M_OK)
-		e = m2mi_esprim_session(c->cse->esprim, pairwise, &rro, &s->oro, s->h->aead, &s->key);
+		e = m2mi_esprim_session(c->cse->esprim, pairwise, &rro, &s->oro, s->h->aead, c->now, &s->key);
 	m2m_key_free(pairwise);
 	return e == M2M_OK ? 0 : esp_fail(c, e);
 }
