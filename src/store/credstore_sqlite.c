@@ -48,8 +48,8 @@ static const char *const stmt_sql[S_N] = {
 	[S_TOUCH] = "UPDATE cred SET last_used = ?2 WHERE id = ?1 AND last_used < ?2",
 	[S_EXISTS] = "SELECT count(*) FROM cred WHERE id = ?1",
 	/* active = m2m_credstore_state_at: not revoked, inside [not_before, not_after) */
-	[S_COUNT_OWNER] = "SELECT COALESCE(SUM(state = 'active' AND not_before <= ?3 AND (not_after = 0 OR"
-			  " not_after > ?3)), 0), COUNT(*) FROM cred WHERE kind = ?1 AND owner = ?2",
+	[S_COUNT_OWNER] = ("SELECT COALESCE(SUM(state = 'active' AND not_before <= ?3 AND (not_after = 0 OR"
+			   " not_after > ?3)), 0), COUNT(*) FROM cred WHERE kind = ?1 AND owner = ?2"),
 };
 
 typedef struct sqlite_be {
