@@ -207,12 +207,17 @@ static int esprim_retrieve(struct es_worker *w, unsigned long seq)
 		return -1;
 	st = exchange(w, "POST", o.csebase, rqi, content, &body);
 	free(content);
-	if (st != 200 || m2m_esprim_orig_open(w->sess, body, strlen(body), (int64_t)time(NULL), &rsp, &rlen) != M2M_OK)
+	if (st != 200 || m2m_esprim_orig_open(w->sess, body, strlen(body), (int64_t)time(NULL), &rsp, &rlen) != M2M_OK) {
+		/* say why a round fails: the outer status and the start of the plain refusal */
+		fprintf(stderr, PROG ": ESPrim request refused: HTTP %d %.120s\n", st, st > 0 && body ? body : "");
 		return -1;
+	}
 	if (strstr(rsp, "\"rsc\":2000") != NULL)
 		ret = 1;
 	else if (strstr(rsp, "\"rsc\":4113") != NULL)
 		ret = 0;
+	else
+		fprintf(stderr, PROG ": ESPrim inner answer refused: %.120s\n", rsp);
 	m2m_freezero(rsp, rlen);
 	return ret;
 }

@@ -11,10 +11,15 @@
 
 #include "m2msec/esprim.h"
 
+struct m2m_seci_e2e;
+
 /* A new JSON object with short names; NULL on allocation failure or a bad r. */
 json_t *m2mi_esprim_rand_to_json(const m2m_esprim_rand *r, bool originator);
 /* M2M_OK or M2M_E_ESP_RAND_OBJ. */
 m2m_err m2mi_esprim_rand_from_json(const json_t *j, bool originator, int64_t now, m2m_esprim_rand *out);
+/* seci_e2e.c: s as the JSON object {"m2m:seci":{...}} (what m2m_seci_e2e_encode serialises), for
+ * a caller that puts it into a primitive without a text round trip; M2M_E_INVAL for a bad s. */
+m2m_err m2mi_seci_e2e_to_json(const struct m2m_seci_e2e *s, json_t **out);
 /* xs:NCName (ASCII subset: letter or '_' first, then letters, digits, '.', '-', '_'). */
 bool m2mi_ncname(const char *s, size_t max);
 

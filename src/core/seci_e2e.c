@@ -154,10 +154,23 @@ out:
 
 m2m_err m2m_seci_e2e_encode(const m2m_seci_e2e *s, char **out)
 {
-	json_t *inner = NULL, *j;
+	json_t *j = NULL;
+	m2m_err r;
 
 	if (out == NULL)
 		return M2M_E_INVAL;
+	*out = NULL;
+	if ((r = m2mi_seci_e2e_to_json(s, &j)) != M2M_OK)
+		return r;
+	*out = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return *out ? M2M_OK : M2M_E_NOMEM;
+}
+
+m2m_err m2mi_seci_e2e_to_json(const m2m_seci_e2e *s, json_t **out)
+{
+	json_t *inner = NULL, *j;
+
 	*out = NULL;
 	if (s == NULL || s->sit < 3 || s->sit > 6 || (inner = json_pack("{s:i}", "sit", s->sit)) == NULL)
 		return M2M_E_INVAL;
@@ -185,9 +198,8 @@ m2m_err m2m_seci_e2e_encode(const m2m_seci_e2e *s, char **out)
 	}
 	if ((j = json_pack("{s:o}", "m2m:seci", inner)) == NULL)
 		return M2M_E_NOMEM;
-	*out = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return *out ? M2M_OK : M2M_E_NOMEM;
+	*out = j;
+	return M2M_OK;
 bad:
 	json_decref(inner);
 	return M2M_E_INVAL;

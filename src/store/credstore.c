@@ -540,10 +540,12 @@ static m2m_err lookup(m2m_credstore *store, const char *id, unsigned kinds, int6
 		goto out;
 	m2m_key_set_suid(k, info->suid);
 	m2m_key_set_validity(k, info->not_before, info->not_after);
-	if (touch) {
+	/* last_used has one-second resolution: a use in a second already recorded writes nothing
+	 * (docs/credstore.md "last_used"); the backends apply the same rule to concurrent uses. */
+	if (touch && now > info->last_used) {
 		if ((r = store->ops->touch(store->be, info->id, now)) != M2M_OK)
 			goto out;
-		info->last_used = now > info->last_used ? now : info->last_used;
+		info->last_used = now;
 	}
 	*key_out = k;
 	k = NULL;
@@ -594,7 +596,7 @@ m2m_err m2m_credstore_lookup_cert(m2m_credstore *store, const char *id, int64_t 
 	}
 	if ((r = m2m_credstore_check(info, now)) != M2M_OK)
 		goto out;
-	if ((r = store->ops->touch(store->be, info->id, now)) != M2M_OK)
+	if (now > info->last_used && (r = store->ops->touch(store->be, info->id, now)) != M2M_OK)
 		goto out;
 	*pem_out = pem;
 	pem = NULL;

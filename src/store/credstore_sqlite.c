@@ -6,7 +6,8 @@
  * #12) are store/credstore_file.c's; this file checks they still hold once SQLite has opened the
  * file and made its -wal/-shm. The connection (store/sqlite_common.c) has a WAL journal,
  * synchronous=FULL, a busy timeout, secure_delete and a schema version table; prepared
- * statements with bound parameters only, and every write in one BEGIN IMMEDIATE transaction
+ * statements with bound parameters only (prepared once per connection and kept: SQLITE_PREPARE_
+ * PERSISTENT, reset and cleared after every use), and every write in one BEGIN IMMEDIATE transaction
  * that is rolled back on any error. Key bytes are bound straight from the caller's m2m_key
  * (SQLITE_STATIC: SQLite makes no heap copy) and read back straight into a new m2m_key.
  */
@@ -24,8 +25,36 @@
 #define SCHEMA_VERSION 2 /* 2: cred.attrs (docs/credstore.md "Schema") */
 #define BUSY_TIMEOUT_MS 5000
 
+#define INFO_COLS_ "id, kind, owner, suid, not_before, not_after, state, revoked_at, created_at, last_used, attrs"
+#define INFO_COLS INFO_COLS_
+
+/* The statements kept per connection (prepared on first use, finalized on close): preparing
+ * was a large share of a TLS-PSK or ESPrim key lookup (docs/benchmarks.md bench/e2e). */
+enum {
+	S_FETCH,
+	S_TARGETS,
+	S_TOUCH,
+	S_EXISTS,
+	S_COUNT_OWNER,
+	S_N
+};
+
+static const char *const stmt_sql[S_N] = {
+	[S_FETCH] = "SELECT " INFO_COLS_ ", CASE WHEN ?2 THEN key_bytes END, CASE WHEN ?3 THEN cert_pem END"
+		    " FROM cred WHERE id_fold = ?1",
+	[S_TARGETS] = "SELECT target FROM cred_target WHERE cred_id = ?1 ORDER BY pos",
+	/* an UPDATE only when it moves last_used forward (one-second resolution, the PostgreSQL
+	 * backend's rule): a use within a second already recorded changes nothing */
+	[S_TOUCH] = "UPDATE cred SET last_used = ?2 WHERE id = ?1 AND last_used < ?2",
+	[S_EXISTS] = "SELECT count(*) FROM cred WHERE id = ?1",
+	/* active = m2m_credstore_state_at: not revoked, inside [not_before, not_after) */
+	[S_COUNT_OWNER] = ("SELECT COALESCE(SUM(state = 'active' AND not_before <= ?3 AND (not_after = 0 OR"
+			   " not_after > ?3)), 0), COUNT(*) FROM cred WHERE kind = ?1 AND owner = ?2"),
+};
+
 typedef struct sqlite_be {
 	sqlite3 *db;
+	sqlite3_stmt *st[S_N]; /* kept statements, NULL until first use; used under mu only */
 	pthread_mutex_t mu; /* one operation (and its transaction) at a time per handle; recursive:
 			       a grouping transaction holds it from begin to end */
 	bool in_tx;         /* inside m2m_credstore_begin: operations use savepoints */
@@ -66,7 +95,6 @@ static const char *const upgrade_v2[] = {
 	"UPDATE m2m_schema SET version = 2 WHERE component = 'credstore'",
 };
 
-#define INFO_COLS "id, kind, owner, suid, not_before, not_after, state, revoked_at, created_at, last_used, attrs"
 
 static m2m_err sq_err(int rc)
 {
@@ -89,6 +117,31 @@ static m2m_err exec(sqlite3 *db, const char *sql)
 static m2m_err prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 {
 	return sq_err(sqlite3_prepare_v3(db, sql, -1, 0, st, NULL));
+}
+
+/* A kept statement, prepared on its first use; give it back with put(). */
+static m2m_err get(sqlite_be *be, int which, sqlite3_stmt **st)
+{
+	if (be->st[which] == NULL) {
+		int rc = sqlite3_prepare_v3(be->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+					    &be->st[which], NULL);
+		if (rc != SQLITE_OK) {
+			be->st[which] = NULL;
+			return sq_err(rc);
+		}
+	}
+	*st = be->st[which];
+	return M2M_OK;
+}
+
+/* Done with a kept statement: reset (ends its read of the snapshot) and unbind (no pointer to
+ * the caller's buffers, key bytes included, stays behind). */
+static void put(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 static m2m_err tx_end(sqlite3 *db, m2m_err r)
@@ -158,6 +211,8 @@ static void be_free(sqlite_be *be)
 {
 	if (be == NULL)
 		return;
+	for (int i = 0; i < S_N; i++)
+		sqlite3_finalize(be->st[i]);
 	sqlite3_close_v2(be->db);
 	pthread_mutex_destroy(&be->mu);
 	free(be);
@@ -385,7 +440,7 @@ static m2m_err sq_insert(void *p, const m2mi_cred_row *row)
 	return r;
 }
 
-static m2m_err fetch_locked(sqlite3 *db, const char *fold, m2m_cred_info **info, m2m_key **key,
+static m2m_err fetch_locked(sqlite_be *be, const char *fold, m2m_cred_info **info, m2m_key **key,
 			    char **pem)
 {
 	sqlite3_stmt *st = NULL, *tg = NULL;
@@ -393,9 +448,7 @@ static m2m_err fetch_locked(sqlite3 *db, const char *fold, m2m_cred_info **info,
 	m2m_err r;
 	int rc;
 
-	r = prep(db, "SELECT " INFO_COLS ", CASE WHEN ?2 THEN key_bytes END, CASE WHEN ?3 THEN cert_pem END"
-		     " FROM cred WHERE id_fold = ?1", &st);
-	if (r != M2M_OK)
+	if ((r = get(be, S_FETCH, &st)) != M2M_OK)
 		return r;
 	sqlite3_bind_text(st, 1, fold, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, key != NULL);
@@ -416,8 +469,7 @@ static m2m_err fetch_locked(sqlite3 *db, const char *fold, m2m_cred_info **info,
 	}
 	if (pem != NULL && (r = m2mi_sqlite_dup_col(st, 12, pem)) != M2M_OK)
 		goto out;
-	if ((r = prep(db, "SELECT target FROM cred_target WHERE cred_id = ?1 ORDER BY pos", &tg)) != M2M_OK ||
-	    (r = read_targets(tg, c)) != M2M_OK)
+	if ((r = get(be, S_TARGETS, &tg)) != M2M_OK || (r = read_targets(tg, c)) != M2M_OK)
 		goto out;
 	*info = c;
 	c = NULL;
@@ -433,8 +485,8 @@ out:
 		}
 	}
 	m2m_credstore_info_free(c);
-	sqlite3_finalize(tg);
-	sqlite3_finalize(st);
+	put(tg);
+	put(st);
 	return r;
 }
 
@@ -451,7 +503,7 @@ static m2m_err sq_fetch(void *p, const char *fold, m2m_cred_info **info, m2m_key
 	pthread_mutex_lock(&be->mu);
 	/* A read transaction: the record and its targets come from one snapshot. */
 	if ((r = op_begin(be, false)) == M2M_OK) {
-		r = fetch_locked(be->db, fold, info, key, pem);
+		r = fetch_locked(be, fold, info, key, pem);
 		(void)op_end(be, M2M_E_INTERNAL); /* read only: always ROLLBACK */
 	}
 	pthread_mutex_unlock(&be->mu);
@@ -459,14 +511,14 @@ static m2m_err sq_fetch(void *p, const char *fold, m2m_cred_info **info, m2m_key
 }
 
 /* Collected under the lock, delivered after it, so that callbacks may use the store. */
-static m2m_err list_locked(sqlite3 *db, unsigned kinds, m2m_cred_info ***all, size_t *n)
+static m2m_err list_locked(sqlite_be *be, unsigned kinds, m2m_cred_info ***all, size_t *n)
 {
 	sqlite3_stmt *st = NULL, *tg = NULL;
 	m2m_err r;
 	int rc;
 
-	if ((r = prep(db, "SELECT " INFO_COLS " FROM cred ORDER BY kind, id", &st)) != M2M_OK ||
-	    (r = prep(db, "SELECT target FROM cred_target WHERE cred_id = ?1 ORDER BY pos", &tg)) != M2M_OK)
+	if ((r = prep(be->db, "SELECT " INFO_COLS " FROM cred ORDER BY kind, id", &st)) != M2M_OK ||
+	    (r = get(be, S_TARGETS, &tg)) != M2M_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		m2m_cred_info *c = NULL, **grown;
@@ -488,7 +540,7 @@ static m2m_err list_locked(sqlite3 *db, unsigned kinds, m2m_cred_info ***all, si
 	if (r == M2M_OK && rc != SQLITE_DONE)
 		r = rc_err(rc);
 out:
-	sqlite3_finalize(tg);
+	put(tg);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -502,7 +554,7 @@ static m2m_err sq_list(void *p, unsigned kinds, m2m_credstore_list_fn fn, void *
 
 	pthread_mutex_lock(&be->mu);
 	if ((r = op_begin(be, false)) == M2M_OK) {
-		r = list_locked(be->db, kinds, &all, &n);
+		r = list_locked(be, kinds, &all, &n);
 		(void)op_end(be, M2M_E_INTERNAL); /* read only: always ROLLBACK */
 	}
 	pthread_mutex_unlock(&be->mu);
@@ -539,12 +591,21 @@ static m2m_err write_one(sqlite_be *be, const char *sql, const char *id, int64_t
 	return op_end(be, r);
 }
 
-static m2m_err exists_locked(sqlite3 *db, const char *id)
+static m2m_err exists_locked(sqlite_be *be, const char *id)
 {
-	int64_t n = 0;
-	m2m_err r = m2mi_sqlite_query_int(db, "SELECT count(*) FROM cred WHERE id = ?1", id, M2M_E_STORE, &n);
+	sqlite3_stmt *st = NULL;
+	m2m_err r;
+	int rc;
 
-	return r != M2M_OK ? r : (n > 0 ? M2M_OK : M2M_E_NOT_FOUND);
+	if ((r = get(be, S_EXISTS, &st)) != M2M_OK)
+		return r;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = sqlite3_column_int64(st, 0) > 0 ? M2M_OK : M2M_E_NOT_FOUND;
+	else
+		r = rc_err(rc);
+	put(st);
+	return r;
 }
 
 static m2m_err sq_revoke(void *p, const char *id, int64_t now)
@@ -557,7 +618,7 @@ static m2m_err sq_revoke(void *p, const char *id, int64_t now)
 	r = write_one(be, "UPDATE cred SET state = 'revoked', revoked_at = ?2 WHERE id = ?1 AND state = 'active'",
 		      id, now, true, &changed);
 	if (r == M2M_OK && changed == 0)
-		r = exists_locked(be->db, id); /* already revoked: OK; gone: NOT_FOUND */
+		r = exists_locked(be, id); /* already revoked: OK; gone: NOT_FOUND */
 	pthread_mutex_unlock(&be->mu);
 	return r;
 }
@@ -565,14 +626,27 @@ static m2m_err sq_revoke(void *p, const char *id, int64_t now)
 static m2m_err sq_touch(void *p, const char *id, int64_t now)
 {
 	sqlite_be *be = p;
-	int changed = 0;
+	sqlite3_stmt *st = NULL;
+	int changed = 0, rc;
 	m2m_err r;
 
 	pthread_mutex_lock(&be->mu);
-	r = write_one(be, "UPDATE cred SET last_used = max(last_used, ?2) WHERE id = ?1", id, now, true,
-		      &changed);
+	if ((r = op_begin(be, true)) == M2M_OK) {
+		if ((r = get(be, S_TOUCH, &st)) == M2M_OK) {
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, now);
+			if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+				r = rc_err(rc);
+			else
+				changed = sqlite3_changes(be->db);
+			put(st);
+		}
+		if (r == M2M_OK && changed == 0)
+			r = exists_locked(be, id); /* already as recent: OK; gone: NOT_FOUND */
+		r = op_end(be, r);
+	}
 	pthread_mutex_unlock(&be->mu);
-	return r == M2M_OK && changed == 0 ? M2M_E_NOT_FOUND : r;
+	return r;
 }
 
 static m2m_err sq_remove(void *p, const char *id)
@@ -688,11 +762,7 @@ static m2m_err sq_count_owner(void *p, m2m_cred_kind kind, const char *owner, in
 	int rc;
 
 	pthread_mutex_lock(&be->mu);
-	/* active = m2m_credstore_state_at: not revoked, inside [not_before, not_after) */
-	r = prep(be->db,
-		 "SELECT COALESCE(SUM(state = 'active' AND not_before <= ?3 AND (not_after = 0 OR not_after > ?3)), 0),"
-		 " COUNT(*) FROM cred WHERE kind = ?1 AND owner = ?2", &st);
-	if (r == M2M_OK) {
+	if ((r = get(be, S_COUNT_OWNER, &st)) == M2M_OK) {
 		sqlite3_bind_text(st, 1, m2m_credstore_kind_name(kind), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now);
@@ -703,7 +773,7 @@ static m2m_err sq_count_owner(void *p, m2m_cred_kind kind, const char *owner, in
 			r = rc_err(rc);
 		}
 	}
-	sqlite3_finalize(st);
+	put(st);
 	pthread_mutex_unlock(&be->mu);
 	return r;
 }

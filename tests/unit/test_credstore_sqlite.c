@@ -314,6 +314,64 @@ static void test_synchronous_full(void **state)
 	m2mi_credstore_sqlite_ops.close(be);
 }
 
+/* PRAGMA data_version of an observer connection: it changes when another connection commits. */
+static int64_t data_version(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* last_used has one-second resolution: a lookup in a second already recorded writes nothing (no
+ * write transaction, no write lock, no commit per TLS-PSK handshake or ESPrim request), the
+ * first lookup of a later second records it (docs/credstore.md "last_used"). */
+static void test_lookup_same_second_writes_nothing(void **state)
+{
+	struct fx *f = *state;
+	m2m_credstore *s = NULL;
+	m2m_cred_info *info = NULL;
+	m2m_key *k = NULL;
+	sqlite3 *obs = NULL;
+	int64_t v0, v1;
+
+	assert_int_equal(m2m_credstore_create(f->path, &s), M2M_OK);
+	assert_int_equal(add_key(s, KPSAID, 7), M2M_OK);
+	assert_int_equal(sqlite3_open_v2(f->path, &obs, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	v0 = data_version(obs);
+	assert_int_equal(m2m_credstore_lookup_key(s, KPSAID, M2M_CRED_KIND_KPSA, 1000, &k), M2M_OK);
+	m2m_key_free(k);
+	k = NULL;
+	v1 = data_version(obs);
+	assert_true(v1 != v0); /* first use in second 1000: recorded */
+	/* another connection holds the write lock: a lookup in the recorded second neither writes
+	 * nor waits for it (before: BEGIN IMMEDIATE per lookup, busy for 5 s, then M2M_E_STORE) */
+	assert_int_equal(sqlite3_exec(obs, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(m2m_credstore_lookup_key(s, KPSAID, M2M_CRED_KIND_KPSA, 1000, &k), M2M_OK);
+		m2m_key_free(k);
+		k = NULL;
+	}
+	assert_int_equal(sqlite3_exec(obs, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	/* an earlier clock never moves it back, and writes nothing either */
+	assert_int_equal(m2m_credstore_lookup_key(s, KPSAID, M2M_CRED_KIND_KPSA, 999, &k), M2M_OK);
+	m2m_key_free(k);
+	k = NULL;
+	assert_true(data_version(obs) == v1);
+	assert_int_equal(m2m_credstore_lookup_key(s, KPSAID, M2M_CRED_KIND_KPSA, 1001, &k), M2M_OK);
+	m2m_key_free(k);
+	assert_true(data_version(obs) != v1);
+	assert_int_equal(m2m_credstore_get_info(s, KPSAID, &info), M2M_OK);
+	assert_int_equal(info->last_used, 1001);
+	m2m_credstore_info_free(info);
+	sqlite3_close(obs);
+	m2m_credstore_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backend_rollback_on_duplicate_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_key_bytes_do_not_linger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_synchronous_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_same_second_writes_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

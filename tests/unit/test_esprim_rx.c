@@ -215,9 +215,68 @@ static void test_esi_resources(void **state)
 	fx_close(f);
 }
 
+/* One sealed inner RETRIEVE (request id rqi) of an existing Originator o; outer rsc. */
+static int esprim_again(fx *f, m2m_esprim_orig *o, const char *rqi)
+{
+	char in[160], *content = NULL;
+	int rsc;
+
+	snprintf(in, sizeof(in), "{\"op\":2,\"to\":\"/id-in/cse-in\",\"fr\":\"CAE1\",\"rqi\":\"%s\",\"rvi\":\"3\"}",
+		 rqi);
+	assert_int_equal(m2m_esprim_orig_seal(o, in, strlen(in), &content), M2M_OK);
+	fx_prepare(f, M2M_OP_NOTIFY, "/id-in/.", "CAE1", 0, NULL);
+	f->req.pc = json_loads(content, 0, NULL);
+	rsc = fx_send(f);
+	free(content);
+	return rsc;
+}
+
+/* The sessionESPrimKey memo skips only the derivation: the pairwise key is still resolved on
+ * every request, so a key revoked (or expired) while its session key is memoised is refused on
+ * its very next use, 4112 (TS-0004 Table 7.6.2-1), plain. */
+static void test_memo_keeps_revocation(void **state)
+{
+	fx *f = fx_open(false);
+	fake_keys fk = {.fetch_ok = true, .fetched = true};
+	m2m_esprim_rand rro;
+	m2m_esprim_orig *o = NULL;
+	m2m_seci_e2e s = {0};
+	m2m_key *pw = NULL;
+	uint64_t derived = 0;
+	char *text;
+
+	(void)state;
+	memset(fk.key, 0x3d, sizeof(fk.key));
+	m2m_cse_set_esprim_keys(f->cse, fake_lookup, &fk);
+	fx_plain(f);
+	assert_int_equal(fx_req(f, M2M_OP_NOTIFY, "/id-in/.", "CAE1", 0, "{\"m2m:seci\":{\"sit\":3}}"), 2000);
+	text = json_dumps(f->rsp.pc, JSON_COMPACT);
+	assert_int_equal(m2m_seci_e2e_decode(text, strlen(text), f->now, &s), M2M_OK);
+	free(text);
+	rro = s.ero;
+	m2m_seci_e2e_clear(&s);
+	assert_int_equal(m2m_key_new(fk.key, sizeof(fk.key), &pw), M2M_OK);
+	assert_int_equal(m2m_esprim_orig_new(pw, "00112233445566778899aabbccddeeff@mef.example.com", &rro,
+					     M2M_ESPRIM_A256GCM, f->now, &o),
+			 M2M_OK);
+	assert_int_equal(esprim_again(f, o, "m1"), 2000);
+	assert_int_equal(esprim_again(f, o, "m2"), 2000);
+	assert_int_equal(m2mi_esprim_sk_held(f->cse->esprim, &derived), 1);
+	assert_int_equal(derived, 1); /* the second request used the memo */
+	assert_int_equal(fk.lookups, 2); /* ... and still resolved the key */
+	fk.fetched = false; /* revoked: the resolver refuses it from now on */
+	fk.fetch_ok = false;
+	assert_int_equal(esprim_again(f, o, "m3"), 4112);
+	assert_int_equal(derived, 1);
+	m2m_esprim_orig_free(o);
+	m2m_key_free(pw);
+	fx_close(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_seci_request), cmocka_unit_test(test_esi),
-					   cmocka_unit_test(test_key_wait), cmocka_unit_test(test_esi_resources)};
+					   cmocka_unit_test(test_key_wait), cmocka_unit_test(test_esi_resources),
+					   cmocka_unit_test(test_memo_keeps_revocation)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

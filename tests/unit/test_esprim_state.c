@@ -89,9 +89,66 @@ static void test_oro_and_replay(void **state)
 	m2mi_esprim_free(e);
 }
 
+static m2m_key *pw_key(uint8_t fill)
+{
+	uint8_t b[32];
+	m2m_key *k = NULL;
+
+	memset(b, fill, sizeof(b));
+	assert_int_equal(m2m_key_new(b, sizeof(b), &k), M2M_OK);
+	return k;
+}
+
+/* The sessionESPrimKey memo (clause 10.3.8.2): a hit gives exactly the derived key, a different
+ * pairwise key (same kid re-provisioned), rand value or aead derives anew, an expired rand object
+ * drops its entry, and at most M2MI_ESP_SK_MAX keys are held. */
+static void test_session_memo(void **state)
+{
+	m2mi_esprim *e = mk();
+	m2m_esprim_rand rro, oro;
+	m2m_key *p = pw_key(0x5a), *q = pw_key(0x5b), *want, *a = NULL, *b = NULL;
+	uint64_t derived = 0;
+
+	(void)state;
+	fx_rands(&rro, &oro);
+	want = fx_session(&rro, &oro, M2M_ESPRIM_A128GCM); /* pairwise 0x5a.. like p */
+	assert_int_equal(m2mi_esprim_session(e, p, &rro, &oro, M2M_ESPRIM_A128GCM, T0, &a), M2M_OK);
+	assert_int_equal(m2mi_esprim_session(e, p, &rro, &oro, M2M_ESPRIM_A128GCM, T0 + 1, &b), M2M_OK);
+	assert_true(m2m_key_equal(a, want) && m2m_key_equal(b, want));
+	assert_int_equal(m2mi_esprim_sk_held(e, &derived), 1);
+	assert_int_equal(derived, 1); /* the second was a hit */
+	m2m_key_free(b);
+	assert_int_equal(m2mi_esprim_session(e, q, &rro, &oro, M2M_ESPRIM_A128GCM, T0, &b), M2M_OK);
+	assert_false(m2m_key_equal(a, b)); /* another pairwise key: never the memo of the first */
+	m2m_key_free(b);
+	assert_int_equal(m2mi_esprim_session(e, p, &rro, &oro, M2M_ESPRIM_A256GCM, T0, &b), M2M_OK);
+	assert_int_equal(m2mi_esprim_sk_held(e, &derived), 3);
+	assert_int_equal(derived, 3);
+	m2m_key_free(b);
+	/* oro expires at T0 + 1800: its entries go, whatever the LRU */
+	assert_int_equal(m2mi_esprim_session(e, p, &rro, &oro, M2M_ESPRIM_A128GCM, T0 + 1800, &b), M2M_OK);
+	assert_true(m2m_key_equal(b, want));
+	assert_int_equal(m2mi_esprim_sk_held(e, &derived), 1);
+	assert_int_equal(derived, 4);
+	m2m_key_free(b);
+	/* bounded */
+	for (int i = 0; i < 2 * M2MI_ESP_SK_MAX; i++) {
+		m2m_esprim_rand o2 = oro;
+		snprintf(o2.value, sizeof(o2.value), "v%032x", (unsigned)i);
+		assert_int_equal(m2mi_esprim_session(e, p, &rro, &o2, M2M_ESPRIM_A128GCM, T0, &b), M2M_OK);
+		m2m_key_free(b);
+	}
+	assert_int_equal(m2mi_esprim_sk_held(e, &derived), M2MI_ESP_SK_MAX);
+	m2m_key_free(a);
+	m2m_key_free(want);
+	m2m_key_free(p);
+	m2m_key_free(q);
+	m2mi_esprim_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_shared), cmocka_unit_test(test_non_shared),
-					   cmocka_unit_test(test_oro_and_replay)};
+					   cmocka_unit_test(test_oro_and_replay), cmocka_unit_test(test_session_memo)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "bindings/json_prim.h"
+#include "core/esprim_int.h"
 #include "m2msec/log.h"
 #include "m2msec/mem.h"
 #include "m2msec/mqtt.h"
@@ -148,17 +149,13 @@ static int check_target(m2mi_ctx *c)
 	return rsc;
 }
 
-/* rsp content = {"m2m:seci": s}; 0 or 5000. */
+/* rsp content = {"m2m:seci": s} (the codec's object itself: no text round trip); 0 or 5000. */
 static int answer_seci(m2mi_ctx *c, const m2m_seci_e2e *s)
 {
-	char *text = NULL;
-	json_t *pc;
+	json_t *pc = NULL;
 
-	if (m2m_seci_e2e_encode(s, &text) != M2M_OK || (pc = json_loads(text, 0, NULL)) == NULL) {
-		free(text);
+	if (m2mi_seci_e2e_to_json(s, &pc) != M2M_OK)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "cannot encode the securityInfo");
-	}
-	free(text);
 	json_decref(c->rsp->pc);
 	c->rsp->pc = pc;
 	c->rsp->rsc = M2M_RSC_OK;
@@ -289,7 +286,7 @@ static int establish(m2mi_ctx *c, const m2m_esprim_obj *o, esp_session *s)
 	if ((e = m2mi_esprim_find_rro(c->cse->esprim, s->h->rri, s->owner.absolute, &rro)) == M2M_OK &&
 	    (e = m2mi_esprim_find_oro(c->cse->esprim, s->h->kid, s->h->ori, s->h->oro, &s->oro)) == M2M_OK &&
 	    (e = m2m_esprim_check_rands(&rro, &s->oro, s->h->aead, c->now)) == M2M_OK)
-		e = m2mi_esprim_session(c->cse->esprim, pairwise, &rro, &s->oro, s->h->aead, &s->key);
+		e = m2mi_esprim_session(c->cse->esprim, pairwise, &rro, &s->oro, s->h->aead, c->now, &s->key);
 	m2m_key_free(pairwise);
 	return e == M2M_OK ? 0 : esp_fail(c, e);
 }
@@ -401,8 +398,13 @@ int m2mi_seci_dispatch(m2mi_ctx *c)
 		return rsc;
 	if ((text = json_dumps(json_object_get(c->req->pc, "m2m:seci"), JSON_COMPACT)) == NULL)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "securityInfo is not an object");
-	if ((e = m2m_seci_peek_type(text, strlen(text), &sit)) == M2M_OK)
-		e = m2m_seci_e2e_decode(text, strlen(text), c->now, &in);
+	/* decode first; the type is only needed to word a refusal (peek and decode share the parser
+	 * and the sit rule, so a decoded object always peeks) */
+	if ((e = m2m_seci_e2e_decode(text, strlen(text), c->now, &in)) != M2M_OK) {
+		m2m_err pe = m2m_seci_peek_type(text, strlen(text), &sit);
+		if (pe != M2M_OK)
+			e = pe;
+	}
 	free(text);
 	if (e == M2M_E_UNSUPPORTED)
 		return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "securityInfoType %d is not answered here", sit);

@@ -17,6 +17,7 @@
 #define M2MI_ESP_NS_PER_ORIG 8   /* ... of them for one Originator */
 #define M2MI_ESP_ORO_MAX 512     /* originatorESPrimRandObjects remembered (header without "oro") */
 #define M2MI_ESP_REPLAY_MAX 4096 /* inner requests remembered by the replay window */
+#define M2MI_ESP_SK_MAX 64       /* sessionESPrimKeys memoised (m2mi_esprim_session) */
 
 typedef struct m2mi_esprim m2mi_esprim;
 
@@ -42,9 +43,16 @@ void m2mi_esprim_keep_oro(m2mi_esprim *e, const char *kid, const m2m_esprim_rand
  * than an entry the bounded window already had to forget. */
 m2m_err m2mi_esprim_replay(m2mi_esprim *e, const char *kid, const m2m_esprim_rand *oro, const char *rqi,
 			   int64_t now);
-/* sessionESPrimKey through the receiver's m2m_kdf (m2m_esprim_session_key). */
+/* sessionESPrimKey through the receiver's m2m_kdf (m2m_esprim_session_key), memoised: the key
+ * is a function of exactly (pairwise key bytes, rro value, oro value, aead), so an entry is
+ * reused only when all four are equal (the pairwise key compared in constant time) and dropped
+ * once either rand object has expired at now; at most M2MI_ESP_SK_MAX entries, the least
+ * recently used goes first. The caller still resolves the pairwise key per request (that lookup
+ * is the revocation/expiry check); only the HMAC derivation is skipped. */
 m2m_err m2mi_esprim_session(m2mi_esprim *e, const m2m_key *pairwise, const m2m_esprim_rand *rro,
-			    const m2m_esprim_rand *oro, int aead, m2m_key **out);
+			    const m2m_esprim_rand *oro, int aead, int64_t now, m2m_key **out);
+/* For tests: the session keys held and how many were derived (not found in the memo) so far. */
+size_t m2mi_esprim_sk_held(m2mi_esprim *e, uint64_t *derived);
 
 /* esprim_rx.c: an outer NOTIFY whose Content is an m2m:seci (dispatch, before the primitive
  * checks): 0 with c->rsp answered, or an RSC. */

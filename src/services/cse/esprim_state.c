@@ -6,9 +6,10 @@
  * its own expiry), the non-shared ones of seci sit 3 (B.2, bound to the Originator that asked,
  * at most M2MI_ESP_NS_PER_ORIG each and M2MI_ESP_NS_MAX in all: the oldest goes first), the
  * originatorESPrimRandObjects seen (so a later object may omit "oro", clause 8.4.3.2), and the
- * replay window of inner requests. Every table is fixed-size; one mutex guards them all (the
- * HTTP loops, CoAP and MQTT threads share one CSE). No secret is kept here: rand values are
- * public inputs of the session key (clause 10.3.8.2).
+ * replay window of inner requests, and the memo of derived sessionESPrimKeys. Every table is
+ * fixed-size; one mutex guards them all (the HTTP loops, CoAP and MQTT threads share one CSE).
+ * Rand values are public inputs of the session key (clause 10.3.8.2); the only secrets are the
+ * memo's keys, each in an m2m_key (zeroized when dropped).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,6 +39,17 @@ typedef struct replay_slot {
 	int64_t expiry;     /* the originator object's: after it the object is refused anyway */
 } replay_slot;
 
+/* A derived sessionESPrimKey and exactly what it was derived from (clause 10.3.8.2). */
+typedef struct memo_slot {
+	m2m_key *pairwise; /* NULL: slot free */
+	m2m_key *session;
+	char rro_value[M2M_ESPRIM_VALUE_MAX + 1];
+	char oro_value[M2M_ESPRIM_VALUE_MAX + 1];
+	int aead;
+	int64_t expiry; /* the earlier of the two rand objects' */
+	uint64_t used;  /* LRU stamp */
+} memo_slot;
+
 struct m2mi_esprim {
 	pthread_mutex_t mu;
 	int64_t lifetime;        /* esprim-rand-seconds */
@@ -48,6 +60,8 @@ struct m2mi_esprim {
 	replay_slot replay[M2MI_ESP_REPLAY_MAX];
 	int64_t floor;           /* the latest expiry the window had to forget */
 	m2m_kdf *kdf;
+	memo_slot sk[M2MI_ESP_SK_MAX];
+	uint64_t sk_clock, sk_derived;
 };
 
 static const int keygen[] = {M2M_ESPRIM_KEYGEN_HMAC_SHA256};
@@ -75,6 +89,10 @@ void m2mi_esprim_free(m2mi_esprim *e)
 {
 	if (e == NULL)
 		return;
+	for (size_t i = 0; i < M2MI_ESP_SK_MAX; i++) {
+		m2m_key_free(e->sk[i].pairwise);
+		m2m_key_free(e->sk[i].session);
+	}
 	m2m_kdf_free(e->kdf);
 	pthread_mutex_destroy(&e->mu);
 	m2m_freezero(e, sizeof(*e));
@@ -288,13 +306,85 @@ out:
 	return r;
 }
 
-m2m_err m2mi_esprim_session(m2mi_esprim *e, const m2m_key *pairwise, const m2m_esprim_rand *rro,
-			    const m2m_esprim_rand *oro, int aead, m2m_key **out)
+static void memo_drop(memo_slot *s)
 {
+	m2m_key_free(s->pairwise);
+	m2m_key_free(s->session);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The slot holding the key for these inputs, else NULL; expired entries are dropped on the way
+ * and *victim is the slot to fill (a free one, else the least recently used). */
+static memo_slot *memo_find(m2mi_esprim *e, const m2m_key *pairwise, const m2m_esprim_rand *rro,
+			const m2m_esprim_rand *oro, int aead, int64_t now, memo_slot **victim)
+{
+	memo_slot *hit = NULL;
+
+	*victim = NULL;
+	for (size_t i = 0; i < M2MI_ESP_SK_MAX; i++) {
+		memo_slot *s = &e->sk[i];
+		if (s->pairwise != NULL && s->expiry <= now)
+			memo_drop(s); /* a rand object expired: the key is of no further use */
+		if (s->pairwise == NULL) {
+			if (*victim == NULL || (*victim)->pairwise != NULL)
+				*victim = s;
+			continue;
+		}
+		if (*victim == NULL || ((*victim)->pairwise != NULL && s->used < (*victim)->used))
+			*victim = s;
+		/* the public inputs first (cheap, not secret); the pairwise key in constant time */
+		if (hit == NULL && s->aead == aead && strcmp(s->rro_value, rro->value) == 0 &&
+		    strcmp(s->oro_value, oro->value) == 0 && m2m_key_equal(s->pairwise, pairwise))
+			hit = s;
+	}
+	return hit;
+}
+
+m2m_err m2mi_esprim_session(m2mi_esprim *e, const m2m_key *pairwise, const m2m_esprim_rand *rro,
+			    const m2m_esprim_rand *oro, int aead, int64_t now, m2m_key **out)
+{
+	memo_slot *hit, *victim;
+	m2m_key *k = NULL;
 	m2m_err r;
 
+	*out = NULL;
+	if (pairwise == NULL || rro == NULL || oro == NULL)
+		return M2M_E_INVAL;
 	pthread_mutex_lock(&e->mu);
-	r = m2m_esprim_session_key(e->kdf, pairwise, rro, oro, aead, out);
+	if ((hit = memo_find(e, pairwise, rro, oro, aead, now, &victim)) != NULL) {
+		hit->used = ++e->sk_clock;
+		r = m2m_key_dup(hit->session, out);
+		goto out;
+	}
+	e->sk_derived++;
+	if ((r = m2m_esprim_session_key(e->kdf, pairwise, rro, oro, aead, out)) != M2M_OK || victim == NULL)
+		goto out;
+	/* memoise; failing to (out of memory) only costs a derivation next time */
+	memo_drop(victim);
+	if (m2m_key_dup(pairwise, &victim->pairwise) != M2M_OK || m2m_key_dup(*out, &k) != M2M_OK) {
+		memo_drop(victim);
+		goto out;
+	}
+	victim->session = k;
+	memcpy(victim->rro_value, rro->value, sizeof(victim->rro_value));
+	memcpy(victim->oro_value, oro->value, sizeof(victim->oro_value));
+	victim->aead = aead;
+	victim->expiry = rro->expiry < oro->expiry ? rro->expiry : oro->expiry;
+	victim->used = ++e->sk_clock;
+out:
 	pthread_mutex_unlock(&e->mu);
 	return r;
+}
+
+size_t m2mi_esprim_sk_held(m2mi_esprim *e, uint64_t *derived)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < M2MI_ESP_SK_MAX; i++)
+		n += e->sk[i].pairwise != NULL;
+	if (derived != NULL)
+		*derived = e->sk_derived;
+	pthread_mutex_unlock(&e->mu);
+	return n;
 }
