@@ -41,8 +41,7 @@ def wait_port(port, proc, timeout=20.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
-            raise RuntimeError("m2msec cse exited early: rc=%s: %s" % (proc.returncode, err))
+            raise RuntimeError("m2msec cse exited early: rc=%s" % proc.returncode)
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
