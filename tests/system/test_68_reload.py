@@ -212,8 +212,11 @@ def test_sighup_reloads_the_mef_and_its_bsf_listener(mef):
     assert served(mef.port, *client, sni="mef.sp.example.com")[0] == serial2
     assert served(mef.bsf_port, sni="mef.sp.example.com")[0] == serial2
     # a broken key on both: both keep the new-old context, the log says why, twice
+    # a PEM frame whose body is no key: the frame of a key generated now, its body replaced
+    pem = subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+                         check=True, capture_output=True, text=True).stdout.splitlines()
     with open(c.path("server.key"), "w") as f:
-        f.write("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+        f.write("%s\nnot a key\n%s\n" % (pem[0], pem[-1]))
     hup(FAILED + "key file: no unencrypted PEM private key", 2)
     assert served(mef.port, *client, sni="mef.sp.example.com")[0] == serial2
     assert served(mef.bsf_port, sni="mef.sp.example.com")[0] == serial2
