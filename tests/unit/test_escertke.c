@@ -18,21 +18,6 @@ static const char *ca_pem, *other_pem;
 static char ae_crt[256], ae_key[256], cse_crt[256], cse_key[256], rogue_crt[256], rogue_key[256],
 	ae2_crt[256], ae2_key[256];
 
-static void make_leaf(EVP_PKEY *ik, X509 *issuer, const char *san, const char *name, char *crt, char *key)
-{
-	struct tt_cert_opts o = {.cn = name, .san = san, .eku = "serverAuth,clientAuth", .from = -60, .to = 3600};
-	EVP_PKEY *k = tt_key_p256();
-	X509 *x = tt_cert(k, issuer, ik, &o);
-	char n[64];
-
-	snprintf(n, sizeof(n), "%s.crt", name);
-	snprintf(crt, 256, "%s", tt_write_cert(n, x));
-	snprintf(n, sizeof(n), "%s.key", name);
-	snprintf(key, 256, "%s", tt_write_key(n, k, 0600));
-	X509_free(x);
-	EVP_PKEY_free(k);
-}
-
 static int setup(void **state)
 {
 	struct tt_cert_opts ca_o = {.cn = "m2m test CA", .ca = true, .from = -60, .to = 86400};
@@ -48,10 +33,10 @@ static int setup(void **state)
 	snprintf(other_buf, sizeof(other_buf), "%s", tt_write_cert("other.pem", o));
 	ca_pem = ca_buf;
 	other_pem = other_buf;
-	make_leaf(ck, c, "URI:m2m://sp.example.com/id-in/Cae1", "ae", ae_crt, ae_key);
-	make_leaf(ck, c, "URI:m2m://sp.example.com/id-in/Cae2", "ae2", ae2_crt, ae2_key);
-	make_leaf(ck, c, "DNS:id-in.sp.example.com", "cse", cse_crt, cse_key);
-	make_leaf(ok, o, "URI:m2m://sp.example.com/id-in/Cae1", "rogue", rogue_crt, rogue_key);
+	tt_write_leaf(ck, c, "URI:m2m://sp.example.com/id-in/Cae1", "ae", ae_crt, ae_key, 256);
+	tt_write_leaf(ck, c, "URI:m2m://sp.example.com/id-in/Cae2", "ae2", ae2_crt, ae2_key, 256);
+	tt_write_leaf(ck, c, "DNS:id-in.sp.example.com", "cse", cse_crt, cse_key, 256);
+	tt_write_leaf(ok, o, "URI:m2m://sp.example.com/id-in/Cae1", "rogue", rogue_crt, rogue_key, 256);
 	X509_free(c);
 	X509_free(o);
 	EVP_PKEY_free(ck);

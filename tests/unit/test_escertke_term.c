@@ -19,21 +19,6 @@
 
 static char ca_pem[256], cse_crt[256], cse_key[256], ae1_crt[256], ae1_key[256], ae2_crt[256], ae2_key[256];
 
-static void leaf(EVP_PKEY *ik, X509 *issuer, const char *san, const char *name, char *crt, char *key)
-{
-	struct tt_cert_opts o = {.cn = name, .san = san, .eku = "serverAuth,clientAuth", .from = -60, .to = 3600};
-	EVP_PKEY *k = tt_key_p256();
-	X509 *x = tt_cert(k, issuer, ik, &o);
-	char n[64];
-
-	snprintf(n, sizeof(n), "%s.crt", name);
-	snprintf(crt, 256, "%s", tt_write_cert(n, x));
-	snprintf(n, sizeof(n), "%s.key", name);
-	snprintf(key, 256, "%s", tt_write_key(n, k, 0600));
-	X509_free(x);
-	EVP_PKEY_free(k);
-}
-
 static int group_setup(void **state)
 {
 	struct tt_cert_opts ca_o = {.cn = "m2m test CA", .ca = true, .from = -60, .to = 86400};
@@ -42,9 +27,9 @@ static int group_setup(void **state)
 
 	(void)state;
 	snprintf(ca_pem, sizeof(ca_pem), "%s", tt_write_cert("ca.pem", c));
-	leaf(ck, c, "DNS:id-in.sp.example.com", "cse", cse_crt, cse_key);
-	leaf(ck, c, "URI:m2m://sp.example.com/id-in/Cae1", "ae1", ae1_crt, ae1_key);
-	leaf(ck, c, "URI:m2m://sp.example.com/id-in/Cae2", "ae2", ae2_crt, ae2_key);
+	tt_write_leaf(ck, c, "DNS:id-in.sp.example.com", "cse", cse_crt, cse_key, 256);
+	tt_write_leaf(ck, c, "URI:m2m://sp.example.com/id-in/Cae1", "ae1", ae1_crt, ae1_key, 256);
+	tt_write_leaf(ck, c, "URI:m2m://sp.example.com/id-in/Cae2", "ae2", ae2_crt, ae2_key, 256);
 	X509_free(c);
 	EVP_PKEY_free(ck);
 	return 0;

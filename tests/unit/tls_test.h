@@ -298,4 +298,22 @@ static inline const char *tt_write_key(const char *name, EVP_PKEY *k, mode_t mod
 	return p;
 }
 
+/* A P-256 leaf for san signed by issuer / ik (client and server use), written as <name>.crt and
+ * <name>.key (0600) in the test directory; the paths into crt / key (cap bytes each). */
+static inline void tt_write_leaf(EVP_PKEY *ik, X509 *issuer, const char *san, const char *name, char *crt,
+				 char *key, size_t cap)
+{
+	struct tt_cert_opts o = {.cn = name, .san = san, .eku = "serverAuth,clientAuth", .from = -60, .to = 3600};
+	EVP_PKEY *k = tt_key_p256();
+	X509 *x = tt_cert(k, issuer, ik, &o);
+	char n[64];
+
+	snprintf(n, sizeof(n), "%s.crt", name);
+	snprintf(crt, cap, "%s", tt_write_cert(n, x));
+	snprintf(n, sizeof(n), "%s.key", name);
+	snprintf(key, cap, "%s", tt_write_key(n, k, 0600));
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
 #endif
