@@ -219,6 +219,7 @@ static void test_network_authorization(void **state)
 	assert_int_equal(m2m_hss_net_authorized(t.path, IMPI, &yes), M2M_OK);
 	assert_true(yes);
 	assert_int_equal(m2m_hss_vector(t.path, IMPI, NULL, &av), M2M_OK); /* SQN 1 */
+	m2m_aka_av_clear(&av);
 	assert_int_equal(m2m_hss_set_net_authorized(t.path, IMPI, false), M2M_OK);
 	assert_int_equal(m2m_hss_net_authorized(t.path, IMPI, &yes), M2M_OK);
 	assert_false(yes);
@@ -235,6 +236,7 @@ static void test_network_authorization(void **state)
 	assert_non_null(strstr(text, "u2@ims.example.org " K1 " " OPC1 " 000000000000 8000\n"));
 	free(text);
 	assert_int_equal(m2m_hss_vector(t.path, IMPI, NULL, &av), M2M_OK);
+	m2m_aka_av_clear(&av);
 	assert_int_equal(m2m_hss_sqn(t.path, IMPI, &sqn), M2M_OK);
 	assert_int_equal(sqn, 2);
 	assert_int_equal(m2m_hss_net_authorized(t.path, IMPI, &yes), M2M_OK);
