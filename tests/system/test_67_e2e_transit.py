@@ -26,7 +26,7 @@ import time
 import pytest
 
 from cse_harness import SP
-from test_54_forwarding import AE_BODY, Pair, admin, container
+from test_54_forwarding import AE_BODY, Pair, admin, container, wait_for
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
@@ -343,7 +343,8 @@ def test_mef_provisioned_esprim_key_suid_23(mef_world):
                             kid="0123456789ABCDEF0123456789ABCDEF@mef." + SP)
     assert rc == 1 and out == {"rsc": 4112, "protected": False}, out
     # the MEF saw the ESPrim SUID asked
-    assert "/23" in open(w.c.path("mef.log")).read()
+    # (the MEF's log line is written after its answer: wait for it, not assume it)
+    wait_for(lambda: "/23" in open(w.c.path("mef.log")).read(), "the MEF logs a fetch with SUID 23")
 
 
 # ---- pairwiseESPrimKey from the MAF (Kc registered with SUID 33; docs/keys.md choice 8) ---------
