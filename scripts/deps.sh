@@ -38,8 +38,9 @@ PACKAGES=(
   python3-jwcrypto python3-cbor2
   # packaging (docs/install.md, tests/system/test_63_package.py): the manual pages rendered and
   # linted, the Debian package built (debian/) and checked, then installed into an isolated root
-  # and its units started (unshare, nsenter, setpriv; the postinst's adduser)
-  groff-base man-db dpkg-dev debhelper lintian util-linux adduser
+  # and its units started (unshare, nsenter, setpriv; the postinst's adduser); systemd-analyze
+  # verifies the units and lists the system-call groups their filter is built from with libseccomp
+  groff-base man-db dpkg-dev debhelper lintian util-linux adduser systemd python3-seccomp
   # the MEF operator console is tested in a real headless browser over WebDriver (test_64_console.py);
   # the admin client certificate goes into the browser's NSS database with libnss3's PKCS#12 import
   chromium chromium-driver libnss3

@@ -162,7 +162,8 @@ class Cse:
             self.log, extra)
         with open(self.path("cse.ini"), "w") as f:
             f.write(ini)
-        self.proc = subprocess.Popen([self.bin, "cse", "--config", self.path("cse.ini")],
+        # wrap: a command that execs the CSE (test_72: the unit's system-call filter)
+        self.proc = subprocess.Popen([*getattr(self, "wrap", []), self.bin, "cse", "--config", self.path("cse.ini")],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         wait_port(self.port, self.proc)
         wait_port(self.http_port, self.proc)

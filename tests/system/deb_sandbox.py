@@ -15,8 +15,11 @@ read, WorkingDirectory=, UMask=, LimitNOFILE=, Environment=, the environment sys
 ExecStart= as User=/Group= with NoNewPrivileges= and an empty capability bounding set (setpriv),
 in a mount namespace of its own with the file system view of ProtectSystem=strict (read-only but
 the state directory), ProtectHome=yes, PrivateDevices=yes and PrivateTmp=yes; ExecReload= with $MAINPID, KillSignal= and
-TimeoutStopSec= for the stop. The other hardening directives (SystemCallFilter=, the
-Protect*=/Restrict*= of the kernel, ...) need systemd itself and are not applied."""
+TimeoutStopSec= for the stop. ProtectProc=invisible and ProcSubset=pid: a /proc of its own
+(hidepid=invisible, subset=pid). The system-call directives (SystemCallFilter=,
+RestrictAddressFamilies=, MemoryDenyWriteExecute=, RestrictNamespaces=, LockPersonality=, ...):
+the seccomp filter of unit_seccomp.py loaded just before ExecStart= runs. Left to systemd itself:
+what needs cgroups or a PID 1 (IPAddressDeny=, DeviceAllow= ACLs, RemoveIPC=, KeyringMode=)."""
 import os
 import pwd
 import resource
@@ -176,6 +179,7 @@ class Unit:
         assert exec_start[0].startswith("/"), exec_start  # no -, @, +, ! prefixes in ours
         wd = self.one("WorkingDirectory", "/")
         inner = self.setpriv() + ["--", "env", "-i", "-C", wd] + ["%s=%s" % kv for kv in sorted(env.items())]
+        inner += self.seccomp()
         # the service's own mount namespace (a copy of the sandbox's) with the file system view of
         # ProtectSystem=strict, ProtectHome=yes and PrivateTmp=yes, then chroot into it
         cmd = ["nsenter", "-t", str(self.box.holder.pid), "-m", "--", "unshare", "--mount", "--propagation",
@@ -196,6 +200,22 @@ class Unit:
                                      env={"PATH": PATH})
         self.box.procs.append(self.proc)
         return self.proc
+
+    def seccomp(self):
+        """The command that loads the unit's system-call filter and execs ExecStart= (empty when the
+        unit has no SystemCallFilter=): unit_seccomp.py and this machine's system-call groups copied
+        into the sandbox, run by Debian's python3 as the service user after NoNewPrivileges=."""
+        if not self.svc.get("SystemCallFilter"):
+            return []
+        groups = subprocess.run(["systemd-analyze", "syscall-filter"], capture_output=True, text=True, timeout=60)
+        assert groups.returncode == 0 and "@system-service" in groups.stdout, groups.stderr
+        d = "/usr/local/lib/m2msec-test"
+        self.box.check("mkdir", "-p", d)
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "unit_seccomp.py")) as f:
+            self.box.write(d + "/unit_seccomp.py", f.read())
+        self.box.write(d + "/syscall-groups", groups.stdout)
+        return ["/usr/bin/python3", "-I", "-B", d + "/unit_seccomp.py", d + "/syscall-groups",
+                "/lib/systemd/system/" + self.name, "--"]
 
     def protect_script(self):
         """Shell run as root in the service's mount namespace ($1 the sandbox root, then the command):
@@ -227,6 +247,13 @@ class Unit:
                       'ln -s /proc/self/fd/2 "$R/dev/stderr"']
         if self.one("PrivateTmp") == "yes":
             lines += ['mount -t tmpfs -o mode=1777 tmpfs "$R%s"' % p for p in ("/tmp", "/var/tmp")]
+        opts = []  # ProtectProc=invisible, ProcSubset=pid: other users' processes and /proc/sys gone
+        if self.one("ProtectProc") in ("invisible", "noaccess", "ptraceable"):
+            opts.append("hidepid=" + self.one("ProtectProc"))
+        if self.one("ProcSubset") == "pid":
+            opts.append("subset=pid")
+        if opts:
+            lines.append('mount -t proc -o nosuid,nodev,noexec,%s proc "$R/proc"' % ",".join(opts))
         lines.append('exec chroot "$R" "$@"')
         return "\n".join(lines) + "\n"
 

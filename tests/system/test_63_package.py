@@ -568,6 +568,7 @@ def test_debian_package_installs_and_units_start(debian_package, tmp_path):
             assert st["Name"] == "m2msec" and st["Uid"].split() == [str(pw.pw_uid)] * 4, st
             assert st["Gid"].split() == [str(pw.pw_gid)] * 4 and st["NoNewPrivs"] == "1", st
             assert int(st["CapEff"], 16) == 0 and int(st["CapBnd"], 16) == 0, st
+            assert st["Seccomp"] == "2", st  # the unit's system-call filter (deb_sandbox, unit_seccomp.py)
             with open("/proc/%d/limits" % proc.pid) as f:  # LimitNOFILE= (capped: deb_sandbox)
                 nofile = [ln.split()[3:5] for ln in f if ln.startswith("Max open files")][0]
             assert nofile == [str(unit.nofile)] * 2, nofile
@@ -577,6 +578,9 @@ def test_debian_package_installs_and_units_start(debian_package, tmp_path):
             assert "rw" in mounts["/var/lib/m2msec/" + svc][0], mounts
             assert mounts["/tmp"][1] == "tmpfs" and "rw" in mounts["/tmp"][0], mounts
             assert mounts["/root"][1] == "tmpfs" and "ro" in mounts["/root"][0], mounts
+            with open("/proc/%d/mountinfo" % proc.pid) as f:  # ProtectProc=invisible, ProcSubset=pid
+                procfs = [ln.split(" - ")[1].split()[2].split(",") for ln in f if ln.split()[4] == "/proc"]
+            assert "hidepid=invisible" in procfs[-1] and "subset=pid" in procfs[-1], procfs
             devs = set(os.listdir("/proc/%d/root/dev" % proc.pid))  # PrivateDevices=yes
             assert mounts["/dev"][1] == "tmpfs" and devs == {"null", "zero", "full", "random", "urandom", "tty", "shm",
                                                              "fd", "stdin", "stdout", "stderr"}, (mounts, devs)
