@@ -139,9 +139,28 @@ void m2mi_mefs_pg_close(m2m_mefstore *st)
 	st->pg = NULL;
 }
 
-bool m2mi_mefs_pg_sync_full(const m2m_mefstore *st)
+m2m_err m2mi_mefs_pg_sync_full(m2m_mefstore *st, bool *full)
 {
-	return st->pg->cfg.sync_full;
+	PGresult *res;
+	m2m_err r;
+
+	if (st->pg->c == NULL)
+		return M2M_E_STORE;
+	/* read back from the server, as SQLite's PRAGMA synchronous: what is in effect, not what
+	 * was asked */
+	res = PQexec(st->pg->c, "SHOW synchronous_commit");
+	if ((r = m2mi_pg_result_err(st->pg->c, &st->pg->cfg, res)) == M2M_OK) {
+		const char *v = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
+		if (strcmp(v, "on") == 0)
+			*full = true;
+		else if (strcmp(v, "off") == 0)
+			*full = false;
+		else
+			r = M2M_E_STORE; /* local / remote_write / remote_apply: not what anybody configured */
+	}
+	check_lost(st->pg, res);
+	PQclear(res);
+	return r;
 }
 
 /* A session, connecting again when the last one was lost. Its statements went with it. */

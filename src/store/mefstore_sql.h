@@ -95,7 +95,8 @@ m2m_err m2mi_mefs_insert_member(m2m_mefstore *st, const m2m_mef_enrolee *g, cons
 /* ---- the PostgreSQL backend (store/mefstore_pg.c), called by the neutral functions --------- */
 m2m_err m2mi_mefs_pg_open(const char *uri, bool create, bool sync_full, m2m_mefstore *st);
 void m2mi_mefs_pg_close(m2m_mefstore *st);
-bool m2mi_mefs_pg_sync_full(const m2m_mefstore *st);
+/* The synchronous_commit in effect on the session: true "on", false "off"; else an error. */
+m2m_err m2mi_mefs_pg_sync_full(m2m_mefstore *st, bool *full);
 m2m_err m2mi_mefs_pg_tx(m2m_mefstore *st, int what); /* 0 BEGIN (write), 1 BEGIN read, 2 COMMIT, 3 ROLLBACK */
 m2m_err m2mi_mefs_pg_prep(m2m_mefstore *st, const char *sql, bool cached, m2mi_mefs_stmt **s);
 void m2mi_mefs_pg_free(m2mi_mefs_stmt *s);

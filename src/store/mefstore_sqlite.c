@@ -84,8 +84,11 @@ m2m_err m2m_mefstore_sync_in_effect(m2m_mefstore *st, m2m_mefstore_sync *out)
 	if (st == NULL || out == NULL)
 		return M2M_E_INVAL;
 	if (st->pg != NULL) {
-		*out = m2mi_mefs_pg_sync_full(st) ? M2M_MEFSTORE_SYNC_FULL : M2M_MEFSTORE_SYNC_NORMAL;
-		return M2M_OK;
+		bool full = false;
+
+		if ((r = m2mi_mefs_pg_sync_full(st, &full)) == M2M_OK)
+			*out = full ? M2M_MEFSTORE_SYNC_FULL : M2M_MEFSTORE_SYNC_NORMAL;
+		return r;
 	}
 	if ((r = m2mi_sqlite_sync_level(st->db, M2M_E_STORE, &level)) != M2M_OK)
 		return r;

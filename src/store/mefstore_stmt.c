@@ -157,7 +157,7 @@ int m2mi_mefs_step(m2mi_mefs_stmt *s)
 	if (rc == SQLITE_ROW)
 		return M2MI_MEFS_ROW;
 	m2mi_sqlite_note(s->st->db, rc);
-	return rc == M2MI_MEFS_DONE || rc == M2MI_MEFS_ROW ? SQLITE_ERROR : rc;
+	return rc; /* an SQLite error code: never ROW (100) or DONE (101) */
 }
 
 const unsigned char *m2mi_mefs_col_text(m2mi_mefs_stmt *s, int col)
