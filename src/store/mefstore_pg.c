@@ -81,13 +81,15 @@ struct m2mi_mefs_pg {
 	PGconn *c;
 	char *uri;
 	m2mi_pg_cfg cfg;
-	unsigned long names; /* statement names handed out on this session */
+	unsigned long names; /* statement names handed out on this handle */
+	unsigned long gen;   /* sessions opened: a statement prepared on an older one is prepared again */
 };
 
 struct m2mi_mefs_pgq {
 	char *sql;          /* as given to prep (the cache key) */
 	char *text;         /* with $N */
 	char name[24];      /* the prepared statement's name; "" runs the text unprepared */
+	unsigned long gen;  /* the session it was prepared on */
 	int nparams;
 	const char *val[M2MI_MEFS_PARAMS];
 	int len[M2MI_MEFS_PARAMS];
@@ -120,6 +122,7 @@ m2m_err m2mi_mefs_pg_open(const char *uri, bool create, bool sync_full, m2m_mefs
 	pg->cfg.sync_full = sync_full;
 	pg->cfg.err = M2M_E_STORE;
 	pg->cfg.tag = "MEF store";
+	pg->gen = 1;
 	if ((r = m2mi_pg_connect(pg->uri, &pg->cfg, &pg->c)) != M2M_OK ||
 	    (r = m2mi_pg_schema_version(pg->c, &pg->cfg, db_schema.component, &have)) != M2M_OK)
 		return r;
@@ -163,19 +166,29 @@ m2m_err m2mi_mefs_pg_sync_full(m2m_mefstore *st, bool *full)
 	return r;
 }
 
-/* A session, connecting again when the last one was lost. Its statements went with it. */
+/* A session, connecting again when the last one was lost. Its prepared statements went with
+ * it: each is prepared again on the new session at its next use (gen). */
 static m2m_err session(m2m_mefstore *st)
 {
 	m2mi_mefs_pg *pg = st->pg;
 
 	if (pg->c != NULL)
 		return M2M_OK;
-	for (size_t i = 0; i < M2MI_MEFS_CACHE; i++)
-		if (st->cache[i].busy)
-			return M2M_E_STORE; /* a statement of the lost session is still in use up the stack */
-	m2mi_mefs_cache_clear(st);
-	pg->names = 0;
+	pg->gen++;
 	return m2mi_pg_connect(pg->uri, &pg->cfg, &pg->c);
+}
+
+/* Prepare q as its name on the current session. */
+static m2m_err prepare(m2mi_mefs_pg *pg, m2mi_mefs_pgq *q)
+{
+	PGresult *res = PQprepare(pg->c, q->name, q->text, q->nparams, NULL);
+	m2m_err r = m2mi_pg_result_err(pg->c, &pg->cfg, res);
+
+	check_lost(pg, res);
+	PQclear(res);
+	if (r == M2M_OK)
+		q->gen = pg->gen;
+	return r == M2M_E_EXISTS ? M2M_E_STORE : r;
 }
 
 static m2m_err run(m2m_mefstore *st, const char *sql)
@@ -281,15 +294,9 @@ m2m_err m2mi_mefs_pg_prep(m2m_mefstore *st, const char *sql, bool cached, m2mi_m
 	if (s->p->nparams > M2MI_MEFS_PARAMS)
 		goto fail;
 	if (cached) {
-		PGresult *res;
-
 		(void)snprintf(s->p->name, sizeof(s->p->name), "mef%lu", pg->names++);
-		res = PQprepare(pg->c, s->p->name, s->p->text, s->p->nparams, NULL);
-		r = m2mi_pg_result_err(pg->c, &pg->cfg, res);
-		check_lost(pg, res);
-		PQclear(res);
-		if (r != M2M_OK)
-			goto fail;
+		if ((r = prepare(pg, s->p)) != M2M_OK)
+			goto fail; /* a statement that does not compile is not kept */
 	}
 	*out = s;
 	return M2M_OK;
@@ -329,6 +336,25 @@ void m2mi_mefs_pg_bind_int64(m2mi_mefs_stmt *s, int i, int64_t v)
 	m2mi_mefs_pg_bind(s, i, s->p->num[i - 1], strlen(s->p->num[i - 1]), false);
 }
 
+/* Run q once on the current session (prepared again first if the session is new). */
+static m2m_err execute(m2mi_mefs_pg *pg, m2mi_mefs_pgq *q)
+{
+	m2m_err r;
+
+	if (pg->c == NULL)
+		return M2M_E_STORE; /* the session was lost earlier in this request */
+	if (q->name[0] != '\0' && q->gen != pg->gen && (r = prepare(pg, q)) != M2M_OK)
+		return r;
+	q->res = q->name[0] != '\0' ? PQexecPrepared(pg->c, q->name, q->nparams, q->val, q->len, q->fmt, 1)
+				    : PQexecParams(pg->c, q->text, q->nparams, NULL, q->val, q->len, q->fmt, 1);
+	if ((r = m2mi_pg_result_err(pg->c, &pg->cfg, q->res)) != M2M_OK) {
+		check_lost(pg, q->res);
+		PQclear(q->res);
+		q->res = NULL;
+	}
+	return r;
+}
+
 int m2mi_mefs_pg_step(m2mi_mefs_stmt *s)
 {
 	m2mi_mefs_pg *pg = s->st->pg;
@@ -336,17 +362,14 @@ int m2mi_mefs_pg_step(m2mi_mefs_stmt *s)
 	m2m_err r;
 
 	if (q->res == NULL) {
-		if (pg->c == NULL)
-			return M2M_E_STORE; /* the session was lost earlier in this request */
-		q->res = q->name[0] != '\0'
-				 ? PQexecPrepared(pg->c, q->name, q->nparams, q->val, q->len, q->fmt, 1)
-				 : PQexecParams(pg->c, q->text, q->nparams, NULL, q->val, q->len, q->fmt, 1);
-		if ((r = m2mi_pg_result_err(pg->c, &pg->cfg, q->res)) != M2M_OK) {
-			check_lost(pg, q->res);
-			PQclear(q->res);
-			q->res = NULL;
+		/* A read outside a transaction (the PSK lookup of a handshake, an operator listing) on a
+		 * session the server had ended is run once more on a new one: it wrote nothing. A
+		 * write, or anything inside a transaction, fails (5000) and the next request reconnects. */
+		if ((r = execute(pg, q)) != M2M_OK && pg->c == NULL && !s->st->in_tx &&
+		    strncmp(q->text, "SELECT ", 7) == 0 && session(s->st) == M2M_OK)
+			r = execute(pg, q);
+		if (r != M2M_OK)
 			return r;
-		}
 		if (PQresultStatus(q->res) == PGRES_TUPLES_OK) {
 			q->nrows = PQntuples(q->res);
 			q->row = -1;

@@ -11,6 +11,7 @@
   one registered and fetchable through the other MEF.
 - The same enrolee enrolling concurrently through both: exactly one registration remains and it
   is the KeID of one of the enrolments; a replaced KeID is unknown (4004) at both MEFs.
+- Sessions the server ends are replaced: the next enrolment and fetch succeed.
 - A database migrated by a newer program is refused at startup; a wrong password is refused
   with an error naming the store without any password (stderr and log).
 """
@@ -201,6 +202,23 @@ def test_same_enrolee_concurrently_through_both(world, tmp_path):
             want = "2000" if keid == rows[0] else "4004"
             assert w.a.fetch(keid)[0] == want
             assert w.b.fetch(keid)[0] == want
+
+
+def test_sessions_dropped_by_the_server_are_replaced(world, tmp_path):
+    """The server ends every MEF session (an administrator, a failover): the next enrolment and
+    the next fetch still succeed, each MEF connecting again before anything of the request ran."""
+    w = world
+    kpm_id, kf = w.add("dropped")
+    killed = w.sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                   " WHERE application_name = 'm2msec' AND datname = 'mef'")
+    assert int(killed) >= 4                      # two MEFs, a resolver and two workers each
+    r = w.a.enrol(kpm_id, kf, tmp_path / "dropped")
+    assert r.returncode == 0, r.stderr
+    keid = r.stdout.strip()
+    rsc, body = w.b.fetch(keid)
+    assert rsc == "2000", body
+    assert json.loads(body)["sec:fetchCredRsp"]["credential"] == \
+        (tmp_path / "dropped" / "target.psk").read_text().strip()
 
 
 def test_newer_schema_refused(world):

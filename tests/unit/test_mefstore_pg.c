@@ -5,7 +5,8 @@
  * the backend-independent behaviour is test_mefstore_* and test_mef_*, run on both): the schema
  * as a versioned migration (a newer one refused), a store not created yet, key bytes stored as
  * exactly their bytes (TS-0003 clause 10.3.1 Ke), a connection lost inside a transaction failing
- * it with nothing written and the next one reconnecting, the store-wide write lock between two
+ * it with nothing written and the next one reconnecting (a read outside a transaction run again
+ * on the new session), the store-wide write lock between two
  * handles (two MEF instances), and a refused login logged without the password.
  */
 #include "m2msec/log.h"
@@ -95,6 +96,16 @@ static void test_lost_inside_transaction(void **state)
 	assert_int_equal(kill_store_conns(), 1);
 	assert_int_equal(add(st, "dev2@mef.example.com", 2), M2M_OK);
 	assert_int_equal(pgf_query("SELECT count(*) FROM enrolee"), 2);
+	/* a read outside any transaction (the PSK lookup of a MEF handshake) too: it wrote nothing,
+	 * so it runs once more on a new session */
+	{
+		m2m_key *kpm = NULL;
+
+		assert_int_equal(kill_store_conns(), 1);
+		assert_int_equal(m2m_mefstore_kpm_lookup(st, "dev2@mef.example.com", FX_NOW, &kpm, NULL), M2M_OK);
+		assert_int_equal(m2m_key_len(kpm), 32);
+		m2m_key_free(kpm);
+	}
 	m2m_mefstore_close(st);
 }
 
