@@ -11,7 +11,9 @@
   one registered and fetchable through the other MEF.
 - The same enrolee enrolling concurrently through both: exactly one registration remains and it
   is the KeID of one of the enrolments; a replaced KeID is unknown (4004) at both MEFs.
-- Sessions the server ends are replaced: the next enrolment and fetch succeed.
+- Sessions the server ends are replaced: the next enrolment and fetch succeed. The database
+  down under an open connection: its next fetchCredentials answered 5000, nothing granted; answered
+  again once it is back (no restart).
 - A database migrated by a newer program is refused at startup; a wrong password is refused
   with an error naming the store without any password (stderr and log).
 """
@@ -19,8 +21,10 @@ import json
 import os
 import re
 import secrets
+import select
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -69,6 +73,14 @@ class Mef:
         return self.w.m2m("enrol", "--mef", "127.0.0.1:%d" % self.port, "--mef-ca", self.w.c.path("ca/ca.crt"),
                           "--kpm-id", kpm_id, "--kpm-file", kpm_file, "--out", out, "--timeout", "60")
 
+    def session(self):
+        """An open TLS connection to the MEF as the Enrolment Target (requests written one by one)."""
+        c = self.w.c
+        return subprocess.Popen(["openssl", "s_client", "-quiet", "-CAfile", c.path("ca/ca.crt"),
+                                 "-cert", c.path("server.crt"), "-key", c.path("server.key"), "-servername", FQDN,
+                                 "-connect", "127.0.0.1:%d" % self.port], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
     def fetch(self, keid):
         """fetchCredentials as the Enrolment Target /id-in (its certificate): (RSC, body)."""
         c = self.w.c
@@ -76,6 +88,8 @@ class Mef:
                             "-cert", c.path("server.crt"), "-key", c.path("server.key"), "-servername", FQDN,
                             "-connect", "127.0.0.1:%d" % self.port], input=fetch_request(keid),
                            capture_output=True, timeout=60)
+        if b"HTTP/1.1 " not in r.stdout:
+            return None, ""                     # closed before any answer
         status, h, body = parse_http(r.stdout[r.stdout.find(b"HTTP/1.1 "):])
         return h["x-m2m-rsc"], body
 
@@ -219,6 +233,59 @@ def test_sessions_dropped_by_the_server_are_replaced(world, tmp_path):
     assert rsc == "2000", body
     assert json.loads(body)["sec:fetchCredRsp"]["credential"] == \
         (tmp_path / "dropped" / "target.psk").read_text().strip()
+
+
+def read_response(proc, deadline=30):
+    """One whole HTTP response (Content-Length framed) from proc's stdout."""
+    buf, end = b"", time.monotonic() + deadline
+    while time.monotonic() < end:
+        if select.select([proc.stdout], [], [], 0.2)[0]:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk
+        head, sep, body = buf.partition(b"\r\n\r\n")
+        m = re.search(rb"(?i)content-length: *(\d+)", head)
+        if sep and m and len(body) >= int(m.group(1)):
+            break
+    status, h, body = parse_http(buf[buf.find(b"HTTP/1.1 "):])
+    return h["x-m2m-rsc"], body
+
+
+def test_server_down_answers_5000_then_recovers(world, tmp_path):
+    """The database goes down under an open connection: the next fetch on it is answered 5000
+    ("store unavailable") with nothing granted; a new connection meanwhile is refused (closed:
+    the association's own lookup fails, the MEF's rule for any store failure at connection open);
+    once the database is back, the same MEF answers again without a restart."""
+    w = world
+    kpm_id, kf = w.add("down")
+    r = w.a.enrol(kpm_id, kf, tmp_path / "down")
+    assert r.returncode == 0, r.stderr
+    keid = r.stdout.strip()
+    conn = w.b.session()
+    try:
+        conn.stdin.write(fetch_request(keid).replace(b"Connection: close\r\n", b""))
+        conn.stdin.flush()
+        assert read_response(conn)[0] == "2000"
+        w.pg.stop()
+        try:
+            conn.stdin.write(fetch_request(keid))
+            conn.stdin.flush()
+            rsc, body = read_response(conn)
+            assert rsc == "5000", body
+            assert "credential" not in body
+            rsc, body = w.b.fetch(keid)
+            assert rsc in (None, "5000") and "credential" not in body, body
+        finally:
+            w.pg.start()
+    finally:
+        conn.kill()
+        conn.wait(timeout=10)
+    rsc, body = w.b.fetch(keid)
+    assert rsc == "2000", body
+    for m in (w.a, w.b):
+        assert m.proc.poll() is None
+        assert w.pg.password not in open(m.log).read() + open(m.err).read()
 
 
 def test_newer_schema_refused(world):
