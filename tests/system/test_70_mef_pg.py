@@ -11,12 +11,16 @@
   one registered and fetchable through the other MEF.
 - The same enrolee enrolling concurrently through both: exactly one registration remains and it
   is the KeID of one of the enrolments; a replaced KeID is unknown (4004) at both MEFs.
+- The operator commands on the URI: import, fleet groups (a member enrolling through B),
+  profiles, `ca crl --store`.
 - Sessions the server ends are replaced: the next enrolment and fetch succeed. The database
   down under an open connection: its next fetchCredentials answered 5000, nothing granted; answered
   again once it is back (no restart).
 - A database migrated by a newer program is refused at startup; a wrong password is refused
   with an error naming the store without any password (stderr and log).
 """
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -286,6 +290,46 @@ def test_server_down_answers_5000_then_recovers(world, tmp_path):
     for m in (w.a, w.b):
         assert m.proc.poll() is None
         assert w.pg.password not in open(m.log).read() + open(m.err).read()
+
+
+def test_operator_commands_on_the_pg_store(world, tmp_path):
+    """Every operator command that opens the MEF store works on the URI: import, fleet groups (a
+    member enrols through B with its derived Kpm), profiles, and `ca crl --store`."""
+    w = world
+    kpm = secrets.token_hex(32)
+    csv = tmp_path / "batch.csv"
+    csv.write_text("kpm_id,kpm,enrolee_id,targets\nimp1@%s,%s,Cimp1,/id-in\n" % (FQDN, kpm))
+    os.chmod(csv, 0o600)                                 # it holds Kpms
+    r = w.m2m("mef", "enrolee", "import", "--config", w.a.ini, csv)
+    assert r.returncode == 0, r.stderr
+    assert w.sql("SELECT enrolee_id FROM enrolee WHERE client_id = 'imp1@%s'" % FQDN) == "Cimp1"
+    r = w.m2m("mef", "enrolee", "import", "--config", w.b.ini, csv)          # idempotent re-run
+    assert r.returncode == 0, r.stderr
+    gkey = secrets.token_bytes(32)
+    gk = tmp_path / "gk"
+    gk.write_text(gkey.hex() + "\n")
+    os.chmod(gk, 0o600)
+    r = w.m2m("mef", "group", "add", "--config", w.a.ini, "--group-id", "fleet1", "--group-key-file", gk,
+              "--kpm-prefix", "fl-", "--enrolee-template", "Cfl-{id}", "--target", "/id-in")
+    assert r.returncode == 0, r.stderr
+    member = "fl-7@" + FQDN
+    mk = tmp_path / "member.kpm"
+    mk.write_text(hmac.new(gkey, member.encode(), hashlib.sha256).hexdigest() + "\n")
+    os.chmod(mk, 0o600)
+    r = w.b.enrol(member, mk, tmp_path / "member")
+    assert r.returncode == 0, r.stderr
+    rsc, body = w.a.fetch(r.stdout.strip())
+    assert rsc == "2000" and json.loads(body)["sec:fetchCredRsp"]["enroleeID"] == "Cfl-7", body
+    prof = tmp_path / "prof.json"
+    prof.write_text('{"sec:secProfile": {"SUIDs": [22], "lifetime": 3600}}')
+    r = w.m2m("mef", "profile", "set", "--config", w.a.ini, "--cse-id", "/id-in", "--file", prof)
+    assert r.returncode == 0, r.stderr
+    r = w.m2m("mef", "profile", "show", "--config", w.b.ini, "--cse-id", "/id-in")
+    assert r.returncode == 0 and "3600" in r.stdout, r.stderr
+    r = w.m2m("ca", "crl", "--dir", w.c.path("ca"), "--out", tmp_path / "crl.pem", "--store", w.uri)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "crl.pem").read_text().startswith("-----BEGIN X509 CRL-----")
+    assert w.pg.password not in r.stdout + r.stderr
 
 
 def test_newer_schema_refused(world):
