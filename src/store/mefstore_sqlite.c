@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file implements the MEF store on SQLite (m2msec/mefstore.h, store/mefstore_int.h) and
- * the choice of backend (a postgresql:// URI opens store/mefstore_pg.c instead): the
- * enrolee records of TS-0003 clause 8.3.2.1 (Bootstrap Credential / Instruction Configuration),
- * fleet groups (m2msec extension), the Ke of each MEF Client Registration with its Enrolment
- * Expiry (clauses 10.3.1, 10.7) and MEF Client Command state (clause 8.3.4.6), and MEF key
- * registrations (clause 8.3.5). File and connection rules are the credential store's (0600,
+ * This file implements the opening of the MEF store (m2msec/mefstore.h) and its SQLite file:
+ * the choice of backend (a postgresql:// URI opens store/mefstore_pg.c instead), the SQLite
+ * schema of the enrolee records of TS-0003 clause 8.3.2.1 (Bootstrap Credential / Instruction
+ * Configuration), fleet groups (m2msec extension), the Ke of each MEF Client Registration with
+ * its Enrolment Expiry (clauses 10.3.1, 10.7) and MEF Client Command state (clause 8.3.4.6) and
+ * MEF key registrations (clause 8.3.5), the transactions of both backends, and the helpers the
+ * procedures share (store/mefstore_sql.h; the procedures themselves are in the other
+ * mefstore_*.c files, written once for both backends). File and connection rules are the credential store's (0600,
  * WAL, secure_delete so a replaced Ke is overwritten); bound parameters only; key bytes bound
  * straight from m2m_key. Durability is per connection (m2m_mefstore_sync): FULL for the operator
  * CLI (m2m_mefstore_open), the configured store-sync for the MEF service's connections.
