@@ -53,11 +53,10 @@ static m2m_err stmt_new(m2m_mefstore *st, const char *sql, bool cached, m2mi_mef
 	return M2M_OK;
 }
 
-/* The statement's own copy of its text (lives as long as s). */
-static const char *stmt_sql(const m2mi_mefs_stmt *s, const char *given)
+/* The statement's own copy of its text (lives as long as s): the cache key. */
+static const char *stmt_sql(const m2mi_mefs_stmt *s)
 {
-	(void)given;
-	return s->q != NULL ? sqlite3_sql(s->q) : NULL;
+	return s->q != NULL ? sqlite3_sql(s->q) : m2mi_mefs_pg_sql(s);
 }
 
 m2m_err m2mi_mefs_prep(m2m_mefstore *st, const char *sql, m2mi_mefs_stmt **s)
@@ -80,9 +79,8 @@ m2m_err m2mi_mefs_prep(m2m_mefstore *st, const char *sql, m2mi_mefs_stmt **s)
 		slot = i;
 	if ((r = stmt_new(st, sql, slot < M2MI_MEFS_CACHE, s)) != M2M_OK)
 		return r;
-	if (slot < M2MI_MEFS_CACHE) {
-		const char *own = stmt_sql(*s, sql);
-		st->cache[slot].sql = own != NULL ? own : m2mi_mefs_pg_sql(*s);
+	if (slot < M2MI_MEFS_CACHE && stmt_sql(*s) != NULL) {
+		st->cache[slot].sql = stmt_sql(*s);
 		st->cache[slot].s = *s;
 		st->cache[slot].busy = true;
 	}
