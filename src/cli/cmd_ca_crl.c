@@ -19,6 +19,7 @@
 #include "m2msec/ca.h"
 #include "m2msec/est.h"
 #include "m2msec/mefstore.h"
+#include "store/pg_common.h"
 
 #define CRL_MAX_SERIALS 64
 
@@ -144,7 +145,10 @@ int cli_ca_crl(int argc, char **argv)
 	}
 	if (store != NULL) {
 		if ((r = m2m_mefstore_open(store, false, &st)) != M2M_OK) {
-			cli_errorf("ca crl: store %s: %s", store, m2m_strerror(r));
+			char shown[256]; /* a postgresql:// URI is shown without its password */
+
+			m2mi_pg_redact(store, shown, sizeof(shown));
+			cli_errorf("ca crl: store %s: %s", shown, m2m_strerror(r));
 			goto done;
 		}
 		for (size_t i = 0; i < nrev; i++)

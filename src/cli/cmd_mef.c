@@ -27,6 +27,7 @@
 #include "m2msec/mef.h"
 #include "m2msec/mef_console.h"
 #include "m2msec/rsc.h"
+#include "store/pg_common.h"
 
 static void usage(FILE *f)
 {
@@ -248,6 +249,15 @@ static void admin_stop(struct mef_handler *h)
 	h->admin_running = false;
 }
 
+/* The store error of svc s: a postgresql:// URI is shown without its password. */
+static int store_errorf(const struct svc *s, const char *store, m2m_err r)
+{
+	char shown[256];
+
+	m2mi_pg_redact(store, shown, sizeof(shown));
+	return svc_errorf(s, "store", shown, m2m_strerror(r), cli_exit_code(r));
+}
+
 /* Open the console's listener: mutual TLS against admin-ca only (no PSK: an enrolee's Kpm or a
  * KeID opens nothing here), the console's raw route, everything else 404. */
 static int admin_open(struct svc *s, struct mef_handler *h, const m2m_mef_svc_config *cfg)
@@ -270,7 +280,7 @@ static int admin_open(struct svc *s, struct mef_handler *h, const m2m_mef_svc_co
 	if ((r = m2m_http_server_new(&hc, bsf_not_found, h, &h->admin_srv)) != M2M_OK)
 		return svc_errorf(s, "admin-listen", cfg->admin_listen, m2m_strerror(r), CLI_FAIL);
 	if ((r = m2m_mef_console_new(&cc, &h->console)) != M2M_OK)
-		return svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
+		return store_errorf(s, cfg->store, r);
 	if ((r = m2m_mef_console_route(h->admin_srv, h->console)) != M2M_OK)
 		return cli_fail("mef: console", r);
 	if (pthread_create(&h->admin_thread, NULL, admin_run, h) != 0)
@@ -342,7 +352,7 @@ static int mef_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 		.hss_file = cfg->hss_file[0] ? cfg->hss_file : NULL,
 	};
 	if ((r = m2m_mef_new(&mc, &h->mef)) != M2M_OK) {
-		rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
+		rc = store_errorf(s, cfg->store, r);
 		goto fail;
 	}
 	if ((h->w = calloc((size_t)nworkers, sizeof(*h->w))) == NULL) {
@@ -351,7 +361,7 @@ static int mef_handler_new(struct svc *s, const void *cfgv, int nworkers, void *
 	}
 	for (int i = 0; i < nworkers; i++)
 		if ((r = m2m_mef_worker_new(h->mef, &h->w[i])) != M2M_OK) {
-			rc = svc_errorf(s, "store", cfg->store, m2m_strerror(r), cli_exit_code(r));
+			rc = store_errorf(s, cfg->store, r);
 			goto fail;
 		}
 	if ((r = svc_rate_new(cfg->rate_limit_per_identity, cfg->rate_limit_per_address, &h->rl_id, &h->rl_addr)) !=

@@ -20,6 +20,7 @@
 #include "cli/cmd_mef.h"
 #include "m2msec/hss.h"
 #include "m2msec/mem.h"
+#include "store/pg_common.h"
 
 int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_config *cfg, m2m_mefstore **st)
 {
@@ -32,7 +33,10 @@ int mef_cli_open(const char *what, const char *config, bool create, m2m_mef_svc_
 	/* FULL whatever [mef] store-sync says (that key is the service's): an operator's revocation
 	 * or rotation is on disk when the command returns (docs/config.md). */
 	if ((r = m2m_mefstore_open(cfg->store, create, st)) != M2M_OK) {
-		cli_errorf("%s: %s: store %s: %s", what, config, cfg->store, m2m_strerror(r));
+		char shown[256]; /* a postgresql:// URI is shown without its password */
+
+		m2mi_pg_redact(cfg->store, shown, sizeof(shown));
+		cli_errorf("%s: %s: store %s: %s", what, config, shown, m2m_strerror(r));
 		return cli_exit_code(r);
 	}
 	return CLI_OK;
@@ -312,7 +316,10 @@ static int do_list(const char *what, const struct args *a, bool one)
 	}
 	m2m_mefstore_close(st);
 	if (r != M2M_OK) {
-		cli_errorf("%s: %s: %s", what, one ? a->kpm_id : cfg.store, m2m_strerror(r));
+		char shown[256];
+
+		m2mi_pg_redact(cfg.store, shown, sizeof(shown));
+		cli_errorf("%s: %s: %s", what, one ? a->kpm_id : shown, m2m_strerror(r));
 		return CLI_FAIL;
 	}
 	return CLI_OK;

@@ -8,28 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "m2msec/bsfstore.h"
 #include "store/mefstore_sql.h"
 
 static m2m_err ensure_table(m2m_mefstore *st)
 {
-	return sqlite3_exec(st->db,
+	return m2mi_mefs_ensure(st,
 			    "CREATE TABLE IF NOT EXISTS gba_bootstrap (btid TEXT PRIMARY KEY NOT NULL,"
 			    " impi TEXT NOT NULL, rand BLOB NOT NULL CHECK (length(rand) = 16),"
 			    " ks BLOB NOT NULL CHECK (length(ks) = 32), expiry INTEGER NOT NULL,"
-			    " created INTEGER NOT NULL) STRICT",
-			    NULL, NULL, NULL) == SQLITE_OK
-		       ? M2M_OK
-		       : M2M_E_STORE;
+			    " created INTEGER NOT NULL) STRICT");
 }
 
 m2m_err m2m_mefstore_bootstrap_put(m2m_mefstore *st, const char *btid, const char *impi, const m2m_key *ks,
 				   int64_t expiry, int64_t now)
 {
 	uint8_t rand[M2M_KDF_GBA_RAND_LEN];
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	const uint8_t *kb;
 	size_t kl = 0, il;
 	m2m_err r;
@@ -46,7 +42,7 @@ m2m_err m2m_mefstore_bootstrap_put(m2m_mefstore *st, const char *btid, const cha
 	if ((r = ensure_table(st)) != M2M_OK || (r = m2mi_mefstore_begin(st)) != M2M_OK)
 		return r;
 	if ((r = m2mi_mefs_prep(st, "DELETE FROM gba_bootstrap WHERE expiry <= ?1", &s)) == M2M_OK) {
-		sqlite3_bind_int64(s, 1, now);
+		m2mi_mefs_bind_int64(s, 1, now);
 		r = m2mi_mefs_step_done(s);
 		m2mi_mefs_done(st, s);
 	}
@@ -54,16 +50,13 @@ m2m_err m2m_mefstore_bootstrap_put(m2m_mefstore *st, const char *btid, const cha
 	    (r = m2mi_mefs_prep(st, "INSERT INTO gba_bootstrap (btid, impi, rand, ks, expiry, created)"
 				    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 				&s)) == M2M_OK) {
-		sqlite3_bind_text(s, 1, btid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, impi, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 3, rand, sizeof(rand), SQLITE_STATIC);
-		sqlite3_bind_blob(s, 4, kb, (int)kl, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, expiry);
-		sqlite3_bind_int64(s, 6, now);
-		if (sqlite3_step(s) == SQLITE_DONE)
-			r = M2M_OK;
-		else
-			r = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_PRIMARYKEY ? M2M_E_EXISTS : M2M_E_STORE;
+		m2mi_mefs_bind_text(s, 1, btid);
+		m2mi_mefs_bind_text(s, 2, impi);
+		m2mi_mefs_bind_blob(s, 3, rand, sizeof(rand));
+		m2mi_mefs_bind_blob(s, 4, kb, kl);
+		m2mi_mefs_bind_int64(s, 5, expiry);
+		m2mi_mefs_bind_int64(s, 6, now);
+		r = m2mi_mefs_step_done(s);
 		m2mi_mefs_done(st, s);
 	}
 	return m2mi_mefstore_end(st, r);
@@ -72,7 +65,7 @@ m2m_err m2m_mefstore_bootstrap_put(m2m_mefstore *st, const char *btid, const cha
 m2m_err m2m_mefstore_bootstrap_get(m2m_mefstore *st, const char *btid, int64_t now, char *impi, size_t cap,
 				   uint8_t rand[M2M_KDF_GBA_RAND_LEN], m2m_key **ks, int64_t *expiry)
 {
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	int64_t exp;
 	m2m_err r;
 	int rc;
@@ -83,26 +76,26 @@ m2m_err m2m_mefstore_bootstrap_get(m2m_mefstore *st, const char *btid, int64_t n
 		return M2M_E_INVAL;
 	/* no table yet: no bootstrap yet */
 	if ((r = m2mi_mefs_prep(st, "SELECT impi, rand, ks, expiry FROM gba_bootstrap WHERE btid = ?1", &s)) != M2M_OK)
-		return strstr(sqlite3_errmsg(st->db), "no such table") != NULL ? M2M_E_NOT_FOUND : r;
-	sqlite3_bind_text(s, 1, btid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
+		return m2mi_mefs_no_table(st) ? M2M_E_NOT_FOUND : r;
+	m2mi_mefs_bind_text(s, 1, btid);
+	rc = m2mi_mefs_step(s);
+	if (rc != M2MI_MEFS_ROW) {
 		m2mi_mefs_done(st, s);
-		return rc == SQLITE_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
+		return rc == M2MI_MEFS_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
 	}
-	exp = sqlite3_column_int64(s, 3);
+	exp = m2mi_mefs_col_int64(s, 3);
 	if (exp <= now) {
 		r = M2M_E_KEY_EXPIRED;
-	} else if (sqlite3_column_bytes(s, 1) != M2M_KDF_GBA_RAND_LEN || sqlite3_column_bytes(s, 2) != 32) {
+	} else if (m2mi_mefs_col_bytes(s, 1) != M2M_KDF_GBA_RAND_LEN || m2mi_mefs_col_bytes(s, 2) != 32) {
 		r = M2M_E_STORE;
 	} else {
 		if (impi != NULL)
-			m2mi_mefs_cpy(impi, cap, sqlite3_column_text(s, 0));
+			m2mi_mefs_cpy(impi, cap, m2mi_mefs_col_text(s, 0));
 		if (rand != NULL)
-			memcpy(rand, sqlite3_column_blob(s, 1), M2M_KDF_GBA_RAND_LEN);
+			memcpy(rand, m2mi_mefs_col_blob(s, 1), M2M_KDF_GBA_RAND_LEN);
 		if (expiry != NULL)
 			*expiry = exp;
-		if (ks != NULL && (r = m2m_key_new(sqlite3_column_blob(s, 2), 32, ks)) == M2M_OK) {
+		if (ks != NULL && (r = m2m_key_new(m2mi_mefs_col_blob(s, 2), 32, ks)) == M2M_OK) {
 			if ((r = m2m_key_set_id(*ks, btid)) == M2M_OK)
 				m2m_key_set_validity(*ks, 0, exp);
 			if (r != M2M_OK) {

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sqlite3.h>
 
 #include "m2msec/bsfstore.h"
 #include "m2msec/id.h"
@@ -57,7 +56,7 @@ bool m2m_gba_subscriber_naf_listed(const m2m_gba_subscriber *sub, const char *na
 m2m_err m2m_mefstore_gba_subscriber_set(m2m_mefstore *st, const char *impi, const m2m_gba_subscriber *sub)
 {
 	char nafs[M2M_GBA_SUB_NAFS_MAX];
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	size_t il, el;
 	m2m_err r;
 
@@ -68,20 +67,20 @@ m2m_err m2m_mefstore_gba_subscriber_set(m2m_mefstore *st, const char *impi, cons
 	if (il == 0 || il > 255 || el == 0 || el >= sizeof(sub->enrolee_id) ||
 	    !canon_nafs(sub->nafs, nafs, sizeof(nafs)))
 		return M2M_E_INVAL;
-	if (sqlite3_exec(st->db,
+	if (m2mi_mefs_ensure(st,
 			 "CREATE TABLE IF NOT EXISTS gba_subscriber (impi TEXT PRIMARY KEY NOT NULL,"
-			 " enrolee_id TEXT NOT NULL, nafs TEXT NOT NULL, gba_u INTEGER NOT NULL) STRICT",
-			 NULL, NULL, NULL) != SQLITE_OK)
+			 " enrolee_id TEXT NOT NULL, nafs TEXT NOT NULL, gba_u INTEGER NOT NULL) STRICT") != M2M_OK)
 		return M2M_E_STORE;
 	if ((r = m2mi_mefstore_begin(st)) != M2M_OK)
 		return r;
-	if ((r = m2mi_mefs_prep(st, "INSERT OR REPLACE INTO gba_subscriber (impi, enrolee_id, nafs, gba_u)"
-				    " VALUES (?1, ?2, ?3, ?4)",
+	if ((r = m2mi_mefs_prep(st, "INSERT INTO gba_subscriber (impi, enrolee_id, nafs, gba_u) VALUES (?1, ?2, ?3, ?4)"
+				    " ON CONFLICT (impi) DO UPDATE SET enrolee_id = excluded.enrolee_id, nafs = excluded.nafs,"
+				    " gba_u = excluded.gba_u",
 				&s)) == M2M_OK) {
-		sqlite3_bind_text(s, 1, impi, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, sub->enrolee_id, (int)el, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, nafs, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 4, sub->gba_u ? 1 : 0);
+		m2mi_mefs_bind_text(s, 1, impi);
+		m2mi_mefs_bind_text(s, 2, sub->enrolee_id);
+		m2mi_mefs_bind_text(s, 3, nafs);
+		m2mi_mefs_bind_int64(s, 4, sub->gba_u ? 1 : 0);
 		r = m2mi_mefs_step_done(s);
 		m2mi_mefs_done(st, s);
 	}
@@ -90,7 +89,7 @@ m2m_err m2m_mefstore_gba_subscriber_set(m2m_mefstore *st, const char *impi, cons
 
 m2m_err m2m_mefstore_gba_subscriber_get(m2m_mefstore *st, const char *impi, m2m_gba_subscriber *sub)
 {
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r;
 	int rc;
 
@@ -100,16 +99,16 @@ m2m_err m2m_mefstore_gba_subscriber_get(m2m_mefstore *st, const char *impi, m2m_
 		return M2M_E_INVAL;
 	if ((r = m2mi_mefs_prep(st, "SELECT enrolee_id, nafs, gba_u FROM gba_subscriber WHERE impi = ?1", &s)) !=
 	    M2M_OK)
-		return strstr(sqlite3_errmsg(st->db), "no such table") != NULL ? M2M_E_NOT_FOUND : r;
-	sqlite3_bind_text(s, 1, impi, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		m2mi_mefs_cpy(sub->enrolee_id, sizeof(sub->enrolee_id), sqlite3_column_text(s, 0));
-		m2mi_mefs_cpy(sub->nafs, sizeof(sub->nafs), sqlite3_column_text(s, 1));
-		sub->gba_u = sqlite3_column_int(s, 2) != 0;
+		return m2mi_mefs_no_table(st) ? M2M_E_NOT_FOUND : r;
+	m2mi_mefs_bind_text(s, 1, impi);
+	rc = m2mi_mefs_step(s);
+	if (rc == M2MI_MEFS_ROW) {
+		m2mi_mefs_cpy(sub->enrolee_id, sizeof(sub->enrolee_id), m2mi_mefs_col_text(s, 0));
+		m2mi_mefs_cpy(sub->nafs, sizeof(sub->nafs), m2mi_mefs_col_text(s, 1));
+		sub->gba_u = (int)m2mi_mefs_col_int64(s, 2) != 0;
 		r = M2M_OK;
 	} else {
-		r = rc == SQLITE_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
+		r = rc == M2MI_MEFS_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
 	}
 	m2mi_mefs_done(st, s);
 	return r;

@@ -29,7 +29,7 @@ void m2m_mef_group_free(m2m_mef_group *g)
 m2m_err m2mi_mefs_group_member(m2m_mefstore *st, const char *client_id, m2m_mef_enrolee **out, m2m_key **kpm)
 {
 	char t[M2M_MEF_MAX_TARGETS][M2MI_MEF_ID_MAX], eid[M2MI_MEF_ID_MAX];
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_mef_enrolee *e = NULL;
 	m2m_key *gk = NULL;
 	m2m_err r;
@@ -40,8 +40,8 @@ m2m_err m2mi_mefs_group_member(m2m_mefstore *st, const char *client_id, m2m_mef_
 	if ((r = m2mi_mefs_prep(st, "SELECT group_id, prefix, tmpl, targets, expiry, state, created_at, gkey FROM grp"
 			  " WHERE substr(?1, 1, length(prefix)) = prefix ORDER BY length(prefix) DESC LIMIT 1", &s)) != M2M_OK)
 		return r;
-	sqlite3_bind_text(s, 1, client_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	m2mi_mefs_bind_text(s, 1, client_id);
+	if (m2mi_mefs_step(s) != M2MI_MEFS_ROW) {
 		m2mi_mefs_done(st, s);
 		return M2M_E_NOT_FOUND;
 	}
@@ -49,10 +49,10 @@ m2m_err m2mi_mefs_group_member(m2m_mefstore *st, const char *client_id, m2m_mef_
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		goto out;
 	e->flavour = M2M_MEF_FLAVOUR_KPM;
-	plen = strlen((const char *)sqlite3_column_text(s, 1));
+	plen = strlen((const char *)m2mi_mefs_col_text(s, 1));
 	{
 		/* "{id}" in the template: the KpmID's relative part (before '@') after the prefix. */
-		const char *tmpl = (const char *)sqlite3_column_text(s, 2), *at = strchr(client_id, '@');
+		const char *tmpl = (const char *)m2mi_mefs_col_text(s, 2), *at = strchr(client_id, '@');
 		const char *mark = strstr(tmpl, "{id}");
 		size_t idl = (at != NULL ? (size_t)(at - client_id) : strlen(client_id));
 		idl = idl > plen ? idl - plen : 0;
@@ -67,18 +67,18 @@ m2m_err m2mi_mefs_group_member(m2m_mefstore *st, const char *client_id, m2m_mef_
 	if ((e->client_id = strdup(client_id)) == NULL || (e->enrolee_id = strdup(eid)) == NULL ||
 	    (e->group_id = m2mi_mefs_dup_col(s, 0)) == NULL)
 		goto out;
-	if ((r = m2mi_mefs_split(sqlite3_column_text(s, 3), t, &e->ntargets)) != M2M_OK)
+	if ((r = m2mi_mefs_split(m2mi_mefs_col_text(s, 3), t, &e->ntargets)) != M2M_OK)
 		goto out;
 	r = M2M_E_NOMEM;
 	for (size_t i = 0; i < e->ntargets; i++)
 		if ((e->targets[i] = strdup(t[i])) == NULL)
 			goto out;
-	e->expiry = sqlite3_column_int64(s, 4);
-	e->state = sqlite3_column_text(s, 5)[0] == 'r' ? M2M_CRED_STATE_REVOKED : M2M_CRED_STATE_ACTIVE;
-	e->created_at = sqlite3_column_int64(s, 6);
+	e->expiry = m2mi_mefs_col_int64(s, 4);
+	e->state = m2mi_mefs_col_text(s, 5)[0] == 'r' ? M2M_CRED_STATE_REVOKED : M2M_CRED_STATE_ACTIVE;
+	e->created_at = m2mi_mefs_col_int64(s, 6);
 	r = M2M_OK;
 	if (kpm != NULL) {
-		if ((r = m2m_key_new(sqlite3_column_blob(s, 7), (size_t)sqlite3_column_bytes(s, 7), &gk)) == M2M_OK)
+		if ((r = m2m_key_new(m2mi_mefs_col_blob(s, 7), m2mi_mefs_col_bytes(s, 7), &gk)) == M2M_OK)
 			r = m2m_mef_fleet_kpm(gk, client_id, kpm);
 	}
 out:
@@ -95,7 +95,7 @@ out:
 m2m_err m2mi_mefs_insert_member(m2m_mefstore *st, const m2m_mef_enrolee *g, const char *state, int64_t now)
 {
 	char tj[M2M_MEF_MAX_TARGETS * M2MI_MEF_ID_MAX];
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r;
 
 	if ((r = m2mi_mefs_join(NULL, g->targets, g->ntargets, tj, sizeof(tj))) != M2M_OK ||
@@ -103,14 +103,14 @@ m2m_err m2mi_mefs_insert_member(m2m_mefstore *st, const m2m_mef_enrolee *g, cons
 			  " expiry, state, created_at, revoked_at) VALUES (?1, 'kpm', NULL, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8)",
 		      &s)) != M2M_OK)
 		return r;
-	sqlite3_bind_text(s, 1, g->client_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, g->enrolee_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, tj, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, g->group_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, g->expiry);
-	sqlite3_bind_text(s, 6, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, now);
-	sqlite3_bind_int64(s, 8, state[0] == 'r' ? now : 0);
+	m2mi_mefs_bind_text(s, 1, g->client_id);
+	m2mi_mefs_bind_text(s, 2, g->enrolee_id);
+	m2mi_mefs_bind_text(s, 3, tj);
+	m2mi_mefs_bind_text(s, 4, g->group_id);
+	m2mi_mefs_bind_int64(s, 5, g->expiry);
+	m2mi_mefs_bind_text(s, 6, state);
+	m2mi_mefs_bind_int64(s, 7, now);
+	m2mi_mefs_bind_int64(s, 8, state[0] == 'r' ? now : 0);
 	r = m2mi_mefs_step_done(s);
 	m2mi_mefs_done(st, s);
 	return r;
@@ -119,7 +119,7 @@ m2m_err m2mi_mefs_insert_member(m2m_mefstore *st, const m2m_mef_enrolee *g, cons
 m2m_err m2m_mefstore_group_add(m2m_mefstore *st, const m2m_mef_group *g, const m2m_key *gk, int64_t now)
 {
 	char t[M2M_MEF_MAX_TARGETS][M2MI_MEF_ID_MAX], tj[sizeof(t)];
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	const uint8_t *kb;
 	size_t kl = 0;
 	m2m_err r;
@@ -140,13 +140,13 @@ m2m_err m2m_mefstore_group_add(m2m_mefstore *st, const m2m_mef_group *g, const m
 		return r;
 	if ((r = m2mi_mefs_prep(st, "INSERT INTO grp (group_id, gkey, prefix, tmpl, targets, expiry, state, created_at)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7)", &s)) == M2M_OK) {
-		sqlite3_bind_text(s, 1, g->group_id, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 2, kb, (int)kl, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, g->kpm_prefix, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, g->enrolee_tmpl, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, tj, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 6, g->expiry);
-		sqlite3_bind_int64(s, 7, now);
+		m2mi_mefs_bind_text(s, 1, g->group_id);
+		m2mi_mefs_bind_blob(s, 2, kb, kl);
+		m2mi_mefs_bind_text(s, 3, g->kpm_prefix);
+		m2mi_mefs_bind_text(s, 4, g->enrolee_tmpl);
+		m2mi_mefs_bind_text(s, 5, tj);
+		m2mi_mefs_bind_int64(s, 6, g->expiry);
+		m2mi_mefs_bind_int64(s, 7, now);
 		r = m2mi_mefs_step_done(s);
 	}
 	m2mi_mefs_done(st, s);
@@ -162,7 +162,7 @@ m2m_err m2m_mefstore_group_revoke(m2m_mefstore *st, const char *group_id, int64_
 	if ((r = m2mi_mefstore_begin(st)) != M2M_OK)
 		return r;
 	r = m2mi_mefs_exec1(st, "UPDATE grp SET state = 'revoked' WHERE group_id = ?1", group_id, 0);
-	if (r == M2M_OK && sqlite3_changes(st->db) == 0)
+	if (r == M2M_OK && m2mi_mefs_changes(st) == 0)
 		r = M2M_E_NOT_FOUND;
 	(void)now;
 	return m2mi_mefstore_end(st, r);

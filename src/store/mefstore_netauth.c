@@ -12,26 +12,22 @@
  */
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "m2msec/mefstore.h"
 #include "store/mefstore_sql.h"
 
 static m2m_err ensure_table(m2m_mefstore *st)
 {
-	return sqlite3_exec(st->db,
+	return m2mi_mefs_ensure(st,
 			    "CREATE TABLE IF NOT EXISTS netauth (client_id TEXT PRIMARY KEY NOT NULL,"
-			    " authorized INTEGER NOT NULL CHECK (authorized IN (0, 1)), updated INTEGER NOT NULL) STRICT",
-			    NULL, NULL, NULL) == SQLITE_OK
-		       ? M2M_OK
-		       : M2M_E_STORE;
+			    " authorized INTEGER NOT NULL CHECK (authorized IN (0, 1)), updated INTEGER NOT NULL) STRICT");
 }
 
 m2m_err m2m_mefstore_netauth_set(m2m_mefstore *st, const char *client_id, bool authorized, int64_t now)
 {
 	char cid[M2MI_MEF_ID_MAX];
 	m2m_mef_enrolee *e = NULL;
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r;
 
 	if (st == NULL || client_id == NULL)
@@ -51,9 +47,9 @@ m2m_err m2m_mefstore_netauth_set(m2m_mefstore *st, const char *client_id, bool a
 				    " ON CONFLICT (client_id) DO UPDATE SET authorized = excluded.authorized,"
 				    " updated = excluded.updated",
 				&s)) == M2M_OK) {
-		sqlite3_bind_text(s, 1, cid, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 2, authorized ? 1 : 0);
-		sqlite3_bind_int64(s, 3, now);
+		m2mi_mefs_bind_text(s, 1, cid);
+		m2mi_mefs_bind_int64(s, 2, authorized ? 1 : 0);
+		m2mi_mefs_bind_int64(s, 3, now);
 		r = m2mi_mefs_step_done(s);
 		m2mi_mefs_done(st, s);
 	}
@@ -63,7 +59,7 @@ m2m_err m2m_mefstore_netauth_set(m2m_mefstore *st, const char *client_id, bool a
 m2m_err m2m_mefstore_netauth_get(m2m_mefstore *st, const char *client_id, bool *authorized)
 {
 	char cid[M2MI_MEF_ID_MAX];
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r;
 	int rc;
 
@@ -74,12 +70,12 @@ m2m_err m2m_mefstore_netauth_get(m2m_mefstore *st, const char *client_id, bool *
 		return M2M_OK;
 	/* a read (it may run inside the fetch's transaction): no table yet means no statement yet */
 	if ((r = m2mi_mefs_prep(st, "SELECT authorized FROM netauth WHERE client_id = ?1", &s)) != M2M_OK)
-		return strstr(sqlite3_errmsg(st->db), "no such table") != NULL ? M2M_OK : r;
-	sqlite3_bind_text(s, 1, cid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*authorized = sqlite3_column_int(s, 0) != 0;
-	r = rc == SQLITE_ROW || rc == SQLITE_DONE ? M2M_OK : M2M_E_STORE;
+		return m2mi_mefs_no_table(st) ? M2M_OK : r;
+	m2mi_mefs_bind_text(s, 1, cid);
+	rc = m2mi_mefs_step(s);
+	if (rc == M2MI_MEFS_ROW)
+		*authorized = (int)m2mi_mefs_col_int64(s, 0) != 0;
+	r = rc == M2MI_MEFS_ROW || rc == M2MI_MEFS_DONE ? M2M_OK : M2M_E_STORE;
 	m2mi_mefs_done(st, s);
 	if (r != M2M_OK)
 		*authorized = false; /* indeterminate: fail closed */

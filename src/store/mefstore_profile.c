@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "m2msec/mefstore.h"
 #include "store/mefstore_sql.h"
@@ -17,17 +16,14 @@
 
 static m2m_err ensure_table(m2m_mefstore *st)
 {
-	return sqlite3_exec(st->db,
+	return m2mi_mefs_ensure(st,
 			    "CREATE TABLE IF NOT EXISTS secprofile (cse_id TEXT PRIMARY KEY NOT NULL,"
-			    " profile TEXT NOT NULL) STRICT",
-			    NULL, NULL, NULL) == SQLITE_OK
-		       ? M2M_OK
-		       : M2M_E_STORE;
+			    " profile TEXT NOT NULL) STRICT");
 }
 
 m2m_err m2m_mefstore_profile_set(m2m_mefstore *st, const char *cse_id, const char *profile)
 {
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r;
 
 	if (st == NULL || cse_id == NULL || cse_id[0] != '/' || profile == NULL || strlen(profile) > PROFILE_MAX)
@@ -37,8 +33,8 @@ m2m_err m2m_mefstore_profile_set(m2m_mefstore *st, const char *cse_id, const cha
 				    " DO UPDATE SET profile = excluded.profile",
 				&s)) != M2M_OK)
 		return r;
-	sqlite3_bind_text(s, 1, cse_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, profile, -1, SQLITE_STATIC);
+	m2mi_mefs_bind_text(s, 1, cse_id);
+	m2mi_mefs_bind_text(s, 2, profile);
 	r = m2mi_mefs_step_done(s);
 	m2mi_mefs_done(st, s);
 	return r;
@@ -46,7 +42,7 @@ m2m_err m2m_mefstore_profile_set(m2m_mefstore *st, const char *cse_id, const cha
 
 m2m_err m2m_mefstore_profile_get(m2m_mefstore *st, const char *cse_id, char **profile)
 {
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r;
 	int rc;
 
@@ -57,13 +53,13 @@ m2m_err m2m_mefstore_profile_get(m2m_mefstore *st, const char *cse_id, char **pr
 	/* a read (it may run inside a read transaction): no table yet means no profile yet (prepare
 	 * re-reads a schema another connection changed, so a table created since is seen) */
 	if ((r = m2mi_mefs_prep(st, "SELECT profile FROM secprofile WHERE cse_id = ?1", &s)) != M2M_OK)
-		return strstr(sqlite3_errmsg(st->db), "no such table") != NULL ? M2M_E_NOT_FOUND : r;
-	sqlite3_bind_text(s, 1, cse_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+		return m2mi_mefs_no_table(st) ? M2M_E_NOT_FOUND : r;
+	m2mi_mefs_bind_text(s, 1, cse_id);
+	rc = m2mi_mefs_step(s);
+	if (rc == M2MI_MEFS_ROW)
 		r = (*profile = m2mi_mefs_dup_col(s, 0)) != NULL ? M2M_OK : M2M_E_NOMEM;
 	else
-		r = rc == SQLITE_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
+		r = rc == M2MI_MEFS_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
 	m2mi_mefs_done(st, s);
 	return r;
 }

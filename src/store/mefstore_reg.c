@@ -20,14 +20,14 @@
 /* r of a statement that must change exactly one row: M2M_E_NOT_FOUND when it changed none. */
 static m2m_err one_changed(m2m_mefstore *st, m2m_err r)
 {
-	return r == M2M_OK && sqlite3_changes(st->db) != 1 ? M2M_E_NOT_FOUND : r;
+	return r == M2M_OK && m2mi_mefs_changes(st) != 1 ? M2M_E_NOT_FOUND : r;
 }
 
 m2m_err m2mi_mefstore_reg_put(m2m_mefstore *st, const m2mi_mef_reg *reg, const m2m_key *ke, int64_t now)
 {
 	char tj[M2M_MEF_MAX_TARGETS * M2MI_MEF_ID_MAX];
 	m2m_mef_enrolee *e = NULL;
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	const uint8_t *kb;
 	size_t kl = 0;
 	m2m_err r;
@@ -50,22 +50,22 @@ m2m_err m2mi_mefstore_reg_put(m2m_mefstore *st, const m2mi_mef_reg *reg, const m
 	if ((r = m2mi_mefs_prep(st, "INSERT INTO reg (" REG_COLS ", created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 			  " ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &s)) != M2M_OK)
 		goto out;
-	sqlite3_bind_text(s, 1, reg->keid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, reg->reg_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, reg->client_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, reg->enrolee_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, tj, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, reg->expiry);
-	sqlite3_bind_int64(s, 7, reg->reg_et);
-	sqlite3_bind_text(s, 8, reg->labels, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, reg->admin_fqdn, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 10, reg->cert_req ? 1 : 0);
-	sqlite3_bind_int64(s, 11, reg->cmd_id);
-	sqlite3_bind_int(s, 12, reg->cmd_class);
-	sqlite3_bind_int(s, 13, reg->cmd_status);
-	sqlite3_bind_int(s, 14, reg->cmd_step);
-	sqlite3_bind_blob(s, 15, kb, (int)kl, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 16, now);
+	m2mi_mefs_bind_text(s, 1, reg->keid);
+	m2mi_mefs_bind_text(s, 2, reg->reg_id);
+	m2mi_mefs_bind_text(s, 3, reg->client_id);
+	m2mi_mefs_bind_text(s, 4, reg->enrolee_id);
+	m2mi_mefs_bind_text(s, 5, tj);
+	m2mi_mefs_bind_int64(s, 6, reg->expiry);
+	m2mi_mefs_bind_int64(s, 7, reg->reg_et);
+	m2mi_mefs_bind_text(s, 8, reg->labels);
+	m2mi_mefs_bind_text(s, 9, reg->admin_fqdn);
+	m2mi_mefs_bind_int64(s, 10, reg->cert_req ? 1 : 0);
+	m2mi_mefs_bind_int64(s, 11, reg->cmd_id);
+	m2mi_mefs_bind_int64(s, 12, reg->cmd_class);
+	m2mi_mefs_bind_int64(s, 13, reg->cmd_status);
+	m2mi_mefs_bind_int64(s, 14, reg->cmd_step);
+	m2mi_mefs_bind_blob(s, 15, kb, kl);
+	m2mi_mefs_bind_int64(s, 16, now);
 	r = m2mi_mefs_step_done(s);
 out:
 	m2mi_mefs_done(st, s);
@@ -75,7 +75,7 @@ out:
 
 m2m_err m2mi_mefstore_reg_get(m2m_mefstore *st, const char *reg_id, const char *keid, m2mi_mef_reg *reg, m2m_key **ke)
 {
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r;
 	int rc;
 
@@ -87,32 +87,32 @@ m2m_err m2mi_mefstore_reg_get(m2m_mefstore *st, const char *reg_id, const char *
 	r = m2mi_mefs_prep(st, reg_id != NULL ? "SELECT " REG_COLS " FROM reg WHERE reg_id = ?1" : "SELECT " REG_COLS " FROM reg WHERE keid = ?1", &s);
 	if (r != M2M_OK)
 		return r;
-	sqlite3_bind_text(s, 1, reg_id != NULL ? reg_id : keid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
+	m2mi_mefs_bind_text(s, 1, reg_id != NULL ? reg_id : keid);
+	rc = m2mi_mefs_step(s);
+	if (rc == M2MI_MEFS_DONE) {
 		r = M2M_E_NOT_FOUND;
 		goto out;
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != M2MI_MEFS_ROW) {
 		r = M2M_E_STORE;
 		goto out;
 	}
-	m2mi_mefs_cpy(reg->keid, sizeof(reg->keid), sqlite3_column_text(s, 0));
-	m2mi_mefs_cpy(reg->reg_id, sizeof(reg->reg_id), sqlite3_column_text(s, 1));
-	m2mi_mefs_cpy(reg->client_id, sizeof(reg->client_id), sqlite3_column_text(s, 2));
-	m2mi_mefs_cpy(reg->enrolee_id, sizeof(reg->enrolee_id), sqlite3_column_text(s, 3));
-	if ((r = m2mi_mefs_split(sqlite3_column_text(s, 4), reg->targets, &reg->ntargets)) != M2M_OK)
+	m2mi_mefs_cpy(reg->keid, sizeof(reg->keid), m2mi_mefs_col_text(s, 0));
+	m2mi_mefs_cpy(reg->reg_id, sizeof(reg->reg_id), m2mi_mefs_col_text(s, 1));
+	m2mi_mefs_cpy(reg->client_id, sizeof(reg->client_id), m2mi_mefs_col_text(s, 2));
+	m2mi_mefs_cpy(reg->enrolee_id, sizeof(reg->enrolee_id), m2mi_mefs_col_text(s, 3));
+	if ((r = m2mi_mefs_split(m2mi_mefs_col_text(s, 4), reg->targets, &reg->ntargets)) != M2M_OK)
 		goto out;
-	reg->expiry = sqlite3_column_int64(s, 5);
-	reg->reg_et = sqlite3_column_int64(s, 6);
-	m2mi_mefs_cpy(reg->labels, sizeof(reg->labels), sqlite3_column_text(s, 7));
-	m2mi_mefs_cpy(reg->admin_fqdn, sizeof(reg->admin_fqdn), sqlite3_column_text(s, 8));
-	reg->cert_req = sqlite3_column_int(s, 9) != 0;
-	reg->cmd_id = sqlite3_column_int64(s, 10);
-	reg->cmd_class = sqlite3_column_int(s, 11);
-	reg->cmd_status = sqlite3_column_int(s, 12);
-	reg->cmd_step = sqlite3_column_int(s, 13);
-	if (ke != NULL && (r = m2m_key_new(sqlite3_column_blob(s, 14), (size_t)sqlite3_column_bytes(s, 14), ke)) == M2M_OK) {
+	reg->expiry = m2mi_mefs_col_int64(s, 5);
+	reg->reg_et = m2mi_mefs_col_int64(s, 6);
+	m2mi_mefs_cpy(reg->labels, sizeof(reg->labels), m2mi_mefs_col_text(s, 7));
+	m2mi_mefs_cpy(reg->admin_fqdn, sizeof(reg->admin_fqdn), m2mi_mefs_col_text(s, 8));
+	reg->cert_req = (int)m2mi_mefs_col_int64(s, 9) != 0;
+	reg->cmd_id = m2mi_mefs_col_int64(s, 10);
+	reg->cmd_class = (int)m2mi_mefs_col_int64(s, 11);
+	reg->cmd_status = (int)m2mi_mefs_col_int64(s, 12);
+	reg->cmd_step = (int)m2mi_mefs_col_int64(s, 13);
+	if (ke != NULL && (r = m2m_key_new(m2mi_mefs_col_blob(s, 14), m2mi_mefs_col_bytes(s, 14), ke)) == M2M_OK) {
 		if ((r = m2m_key_set_id(*ke, reg->keid)) == M2M_OK)
 			m2m_key_set_validity(*ke, 0, reg->expiry);
 	}
@@ -127,19 +127,19 @@ out:
 
 m2m_err m2mi_mefstore_reg_update(m2m_mefstore *st, const m2mi_mef_reg *reg)
 {
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r = m2mi_mefs_prep(st, "UPDATE reg SET reg_et = ?2, labels = ?3, cmd_id = ?4, cmd_class = ?5, cmd_status = ?6,"
 			     " cmd_step = ?7 WHERE reg_id = ?1", &s);
 
 	if (r != M2M_OK)
 		return r;
-	sqlite3_bind_text(s, 1, reg->reg_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, reg->reg_et);
-	sqlite3_bind_text(s, 3, reg->labels, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, reg->cmd_id);
-	sqlite3_bind_int(s, 5, reg->cmd_class);
-	sqlite3_bind_int(s, 6, reg->cmd_status);
-	sqlite3_bind_int(s, 7, reg->cmd_step);
+	m2mi_mefs_bind_text(s, 1, reg->reg_id);
+	m2mi_mefs_bind_int64(s, 2, reg->reg_et);
+	m2mi_mefs_bind_text(s, 3, reg->labels);
+	m2mi_mefs_bind_int64(s, 4, reg->cmd_id);
+	m2mi_mefs_bind_int64(s, 5, reg->cmd_class);
+	m2mi_mefs_bind_int64(s, 6, reg->cmd_status);
+	m2mi_mefs_bind_int64(s, 7, reg->cmd_step);
 	r = one_changed(st, m2mi_mefs_step_done(s));
 	m2mi_mefs_done(st, s);
 	return r;
@@ -160,7 +160,7 @@ m2m_err m2mi_mefstore_reg_delete(m2m_mefstore *st, const char *reg_id)
 m2m_err m2mi_mefstore_keyreg_put(m2m_mefstore *st, const m2mi_mef_keyreg *kr, const m2m_key *key, int64_t now)
 {
 	char tj[M2M_MEF_MAX_TARGETS * M2MI_MEF_ID_MAX];
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	const uint8_t *kb;
 	size_t kl = 0;
 	m2m_err r;
@@ -172,16 +172,16 @@ m2m_err m2mi_mefstore_keyreg_put(m2m_mefstore *st, const m2mi_mef_keyreg *kr, co
 	if ((r = m2mi_mefs_prep(st, "INSERT INTO keyreg (rel_key_id, client_id, source_id, suid, targets, key, expiry, labels,"
 			  " admin_fqdn, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &s)) != M2M_OK)
 		return r;
-	sqlite3_bind_text(s, 1, kr->rel_key_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, kr->client_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, kr->source_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, kr->suid);
-	sqlite3_bind_text(s, 5, kr->ntargets > 0 ? tj : "", -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, kb, (int)kl, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, kr->expiry);
-	sqlite3_bind_text(s, 8, kr->labels, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, kr->admin_fqdn, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 10, now);
+	m2mi_mefs_bind_text(s, 1, kr->rel_key_id);
+	m2mi_mefs_bind_text(s, 2, kr->client_id);
+	m2mi_mefs_bind_text(s, 3, kr->source_id);
+	m2mi_mefs_bind_int64(s, 4, kr->suid);
+	m2mi_mefs_bind_text(s, 5, kr->ntargets > 0 ? tj : "");
+	m2mi_mefs_bind_blob(s, 6, kb, kl);
+	m2mi_mefs_bind_int64(s, 7, kr->expiry);
+	m2mi_mefs_bind_text(s, 8, kr->labels);
+	m2mi_mefs_bind_text(s, 9, kr->admin_fqdn);
+	m2mi_mefs_bind_int64(s, 10, now);
 	r = m2mi_mefs_step_done(s);
 	m2mi_mefs_done(st, s);
 	return r;
@@ -189,7 +189,7 @@ m2m_err m2mi_mefstore_keyreg_put(m2m_mefstore *st, const m2mi_mef_keyreg *kr, co
 
 m2m_err m2mi_mefstore_keyreg_get(m2m_mefstore *st, const char *rel_key_id, m2mi_mef_keyreg *kr, m2m_key **key)
 {
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r;
 	int rc;
 
@@ -199,22 +199,22 @@ m2m_err m2mi_mefstore_keyreg_get(m2m_mefstore *st, const char *rel_key_id, m2mi_
 	if ((r = m2mi_mefs_prep(st, "SELECT rel_key_id, client_id, source_id, suid, targets, expiry, labels, admin_fqdn, key"
 			  " FROM keyreg WHERE rel_key_id = ?1", &s)) != M2M_OK)
 		return r;
-	sqlite3_bind_text(s, 1, rel_key_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
+	m2mi_mefs_bind_text(s, 1, rel_key_id);
+	rc = m2mi_mefs_step(s);
+	if (rc != M2MI_MEFS_ROW) {
 		m2mi_mefs_done(st, s);
-		return rc == SQLITE_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
+		return rc == M2MI_MEFS_DONE ? M2M_E_NOT_FOUND : M2M_E_STORE;
 	}
-	m2mi_mefs_cpy(kr->rel_key_id, sizeof(kr->rel_key_id), sqlite3_column_text(s, 0));
-	m2mi_mefs_cpy(kr->client_id, sizeof(kr->client_id), sqlite3_column_text(s, 1));
-	m2mi_mefs_cpy(kr->source_id, sizeof(kr->source_id), sqlite3_column_text(s, 2));
-	kr->suid = sqlite3_column_int(s, 3);
-	r = m2mi_mefs_split(sqlite3_column_text(s, 4), kr->targets, &kr->ntargets);
-	kr->expiry = sqlite3_column_int64(s, 5);
-	m2mi_mefs_cpy(kr->labels, sizeof(kr->labels), sqlite3_column_text(s, 6));
-	m2mi_mefs_cpy(kr->admin_fqdn, sizeof(kr->admin_fqdn), sqlite3_column_text(s, 7));
+	m2mi_mefs_cpy(kr->rel_key_id, sizeof(kr->rel_key_id), m2mi_mefs_col_text(s, 0));
+	m2mi_mefs_cpy(kr->client_id, sizeof(kr->client_id), m2mi_mefs_col_text(s, 1));
+	m2mi_mefs_cpy(kr->source_id, sizeof(kr->source_id), m2mi_mefs_col_text(s, 2));
+	kr->suid = (int)m2mi_mefs_col_int64(s, 3);
+	r = m2mi_mefs_split(m2mi_mefs_col_text(s, 4), kr->targets, &kr->ntargets);
+	kr->expiry = m2mi_mefs_col_int64(s, 5);
+	m2mi_mefs_cpy(kr->labels, sizeof(kr->labels), m2mi_mefs_col_text(s, 6));
+	m2mi_mefs_cpy(kr->admin_fqdn, sizeof(kr->admin_fqdn), m2mi_mefs_col_text(s, 7));
 	if (r == M2M_OK && key != NULL) {
-		r = m2m_key_new(sqlite3_column_blob(s, 8), (size_t)sqlite3_column_bytes(s, 8), key);
+		r = m2m_key_new(m2mi_mefs_col_blob(s, 8), m2mi_mefs_col_bytes(s, 8), key);
 		if (r == M2M_OK) {
 			m2m_key_set_suid(*key, kr->suid);
 			m2m_key_set_validity(*key, 0, kr->expiry);
@@ -227,17 +227,17 @@ m2m_err m2mi_mefstore_keyreg_get(m2m_mefstore *st, const char *rel_key_id, m2mi_
 m2m_err m2mi_mefstore_keyreg_update(m2m_mefstore *st, const m2mi_mef_keyreg *kr)
 {
 	char tj[M2M_MEF_MAX_TARGETS * M2MI_MEF_ID_MAX] = "";
-	sqlite3_stmt *s = NULL;
+	m2mi_mefs_stmt *s = NULL;
 	m2m_err r = M2M_OK;
 
 	if (kr->ntargets > 0)
 		r = m2mi_mefs_join((char(*)[M2MI_MEF_ID_MAX])kr->targets, NULL, kr->ntargets, tj, sizeof(tj));
 	if (r != M2M_OK || (r = m2mi_mefs_prep(st, "UPDATE keyreg SET expiry = ?2, labels = ?3, targets = ?4 WHERE rel_key_id = ?1", &s)) != M2M_OK)
 		return r;
-	sqlite3_bind_text(s, 1, kr->rel_key_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, kr->expiry);
-	sqlite3_bind_text(s, 3, kr->labels, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, tj, -1, SQLITE_STATIC);
+	m2mi_mefs_bind_text(s, 1, kr->rel_key_id);
+	m2mi_mefs_bind_int64(s, 2, kr->expiry);
+	m2mi_mefs_bind_text(s, 3, kr->labels);
+	m2mi_mefs_bind_text(s, 4, tj);
 	r = one_changed(st, m2mi_mefs_step_done(s));
 	m2mi_mefs_done(st, s);
 	return r;

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the shared fixture of the MEF unit tests (TS-0003 clause 8.3): a MEF
- * over a fresh store in a temporary directory, a Kpm enrolee, and helpers to build enrolee and
+ * over a fresh store in a temporary directory (or, in the ".pg" pass, a fresh PostgreSQL database:
+ * tests/unit/pg_fixture.h), a Kpm enrolee, and helpers to build enrolee and
  * target associations and requests.
  */
 #ifndef M2M_TEST_MEF_FIXTURE_H
 #define M2M_TEST_MEF_FIXTURE_H
 
 #include "m2msec/mef.h"
+#include "pg_fixture.h"
 #include "svc_fixture.h"
 
 #define FX_NOW sf_now()
@@ -42,6 +44,7 @@ static inline fx *fx_new_maf(const char *est, m2m_mef_audit_fn audit, void *actx
 
 	memset(kb, 0x11, sizeof(kb));
 	sf_tmp_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path), "/tmp/m2mmefXXXXXX", "mef.db");
+	(void)pgf_mef_store(f->path, sizeof(f->path)); /* the ".pg" pass: the same tests on PostgreSQL */
 	c.store = f->path;
 	assert_int_equal(m2m_mef_new(&c, &f->mef), M2M_OK);
 	assert_int_equal(m2m_mef_worker_new(f->mef, &f->w), M2M_OK);

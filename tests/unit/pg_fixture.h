@@ -52,4 +52,19 @@ static inline bool pgf_cred_store(char *path, size_t cap)
 	return true;
 }
 
+/* PostgreSQL pass: an empty MEF store database (every table of store/mefstore_pg.c gone, and
+ * its schema version), and its URI in path (true). */
+static inline bool pgf_mef_store(char *path, size_t cap)
+{
+	if (pgf_uri() == NULL)
+		return false;
+	(void)pgf_query("DROP TABLE IF EXISTS reg, keyreg, enrolee, grp, estcert, gba_bootstrap, gba_subscriber,"
+			" netauth, secprofile CASCADE");
+	(void)pgf_query("DO $$ BEGIN IF to_regclass('m2m_schema_migrations') IS NOT NULL THEN"
+			" DELETE FROM m2m_schema_migrations WHERE component = 'mefstore'; END IF; END $$");
+	assert_true(strlen(pgf_uri()) < cap);
+	snprintf(path, cap, "%s", pgf_uri());
+	return true;
+}
+
 #endif
