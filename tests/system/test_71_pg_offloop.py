@@ -128,7 +128,8 @@ def test_other_clients_served_while_a_request_waits_in_the_store(m2msec_bin, tmp
         if holder is not None:
             holder.kill()
             holder.wait()
-        c.stop()
+        rc = c.stop()
+    assert rc == 0  # the store threads stop cleanly with the CSE
     assert pg.password not in c.log_text()
 
 
