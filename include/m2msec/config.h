@@ -139,6 +139,13 @@ typedef struct m2m_cse_config {
 					    * plain-HTTP listener of GET /metrics (docs/operations.md) */
 	int drain_seconds;                 /* drain-seconds, default 10 (1..600): SIGTERM's bound on
 					    * answering requests in flight (docs/operations.md) */
+	int store_threads;                 /* store-threads, default 4 (0..64): threads running the
+					    * requests of a PostgreSQL store off the event loops, 0 = on
+					    * the loops (docs/architecture.md); unused with SQLite */
+	int store_queue;                   /* store-queue, default 1024 (1..65536): requests waiting
+					    * for a store thread at most; beyond: 5000 at once */
+	int store_queue_ms;                /* store-queue-ms, default 5000 (1..60000): a request that
+					    * waited longer for a store thread is answered 5000 unrun */
 } m2m_cse_config;
 
 /* Fill cfg with the documented defaults. */

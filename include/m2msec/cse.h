@@ -85,6 +85,10 @@ M2M_API uint64_t m2m_cse_undelivered_unauthorized(m2m_cse *cse);
  * cache, runs the queued requests in one transaction, each under its own savepoint, commits
  * once, then hands every answer back to its worker. The loops never wait for the write lock;
  * reads stay on the loops. m2m_cse_free() stops it (after the workers are freed).
+ * With a PostgreSQL store and store-threads > 0 it also starts the store threads: every other
+ * request of such a worker (reads, the <subscription> and fopt flows; not one forwarded to
+ * another CSE) is answered through the same deferral, run on a thread with its own database
+ * connection, so no database round trip waits on a worker's loop (docs/architecture.md).
  */
 M2M_API M2M_WUR m2m_err m2m_cse_writer_start(m2m_cse *cse);
 

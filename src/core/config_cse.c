@@ -112,6 +112,10 @@ static const struct m2mi_cfg_key cse_keys[] = {
 	M2MI_STR(T, "metrics-listen", metrics_listen),
 	/* docs/operations.md: the SIGTERM drain bound (systemd TimeoutStopSec stays above it) */
 	M2MI_INT(T, "drain-seconds", drain_seconds, 1, 600),
+	/* docs/architecture.md: a PostgreSQL store's requests run on store threads, off the loops */
+	M2MI_INT(T, "store-threads", store_threads, 0, 64),
+	M2MI_INT(T, "store-queue", store_queue, 1, 65536),
+	M2MI_INT(T, "store-queue-ms", store_queue_ms, 1, 60000),
 };
 #define NKEYS (sizeof(cse_keys) / sizeof(cse_keys[0]))
 _Static_assert(NKEYS <= M2M_CFG_MAX_KEYS, "raise M2M_CFG_MAX_KEYS in m2msec/config.h");
@@ -157,6 +161,9 @@ void m2m_cse_config_defaults(m2m_cse_config *cfg)
 	snprintf(cfg->gba_naf_key, sizeof(cfg->gba_naf_key), "ks-naf");
 	cfg->esprim = true;
 	cfg->esprim_rand_seconds = 3600;
+	cfg->store_threads = 4;
+	cfg->store_queue = 1024;
+	cfg->store_queue_ms = 5000;
 }
 
 /* TS-0001 Table 7.2-1 writes the M2M-SP-ID as //FQDN; people type the bare FQDN (it is what the

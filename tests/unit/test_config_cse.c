@@ -338,6 +338,31 @@ static void test_bsf_keys(void **state)
 	}
 }
 
+/* The store threads of a PostgreSQL store (docs/config.md, docs/architecture.md): defaults,
+ * 0 = off, ranges refused with the key named. */
+static void test_store_thread_keys(void **state)
+{
+	m2m_cse_config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&c, "", err, sizeof(err)), M2M_OK);
+	assert_int_equal(c.store_threads, 4);
+	assert_int_equal(c.store_queue, 1024);
+	assert_int_equal(c.store_queue_ms, 5000);
+	assert_int_equal(parse(&c, "store-threads = 0\nstore-queue = 1\nstore-queue-ms = 300\n", err, sizeof(err)),
+			 M2M_OK);
+	assert_int_equal(c.store_threads, 0);
+	assert_int_equal(c.store_queue, 1);
+	assert_int_equal(c.store_queue_ms, 300);
+	assert_int_equal(parse(&c, "store-threads = 65\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 1: invalid value for 'store-threads'");
+	assert_int_equal(parse(&c, "store-queue = 0\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 1: invalid value for 'store-queue'");
+	assert_int_equal(parse(&c, "store-queue-ms = 0\n", err, sizeof(err)), M2M_E_CONFIG);
+	assert_string_equal(err, "line 1: invalid value for 'store-queue-ms'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_token_keys),
 		cmocka_unit_test(test_registrar_keys),
 		cmocka_unit_test(test_bsf_keys),
+		cmocka_unit_test(test_store_thread_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

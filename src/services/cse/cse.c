@@ -96,6 +96,7 @@ void m2m_cse_free(m2m_cse *cse)
 {
 	if (cse == NULL)
 		return;
+	m2mi_pool_stop(cse->pool);     /* first: its requests may wait for the writer, DAS, notifier */
 	m2mi_writer_stop(cse->writer); /* before the notifier its batches send to */
 	m2mi_das_free(cse->das);       /* answers its consultations in flight as failures */
 	m2mi_eck_free(cse->eck);
@@ -628,6 +629,8 @@ static m2m_cse_pending *handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request 
 		return NULL;
 	if (!sync && writer_takes(w, req))
 		return m2mi_writer_take(w, sa, req, rsp, now);
+	if (!sync && m2mi_pool_takes(w, req)) /* PostgreSQL: the store threads (store_pool.c) */
+		return m2mi_pool_take(w, sa, req, rsp, now);
 	ctx_init(&c, w, sa, req, rsp, now);
 	c.sync_wait = sync;
 	rsc = dispatch(&c);
@@ -652,6 +655,11 @@ static m2m_cse_pending *handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request 
 	p->rsp = *rsp;
 	m2m_response_init(rsp);
 	return p;
+}
+
+m2m_cse_pending *m2mi_pool_handle(m2m_cse_worker *w, m2m_cse_pending *p)
+{
+	return handle(w, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, p->now, w->wake == NULL);
 }
 
 void m2mi_cse_inner(m2mi_ctx *outer, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)

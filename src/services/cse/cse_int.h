@@ -75,6 +75,7 @@ struct m2m_cse {
 	void *esp_keys_ctx;
 	struct m2mi_eck *eck;   /* the ESCertKE Terminating End-Point, NULL = off (escertke_term.c) */
 	struct m2mi_fwd *fwd;   /* the associations a transit CSE forwards over (forward.c) */
+	struct m2mi_pool *pool; /* the store threads (PostgreSQL), once started (store_pool.c) */
 };
 
 /* A request waiting for its subscription verification requests (notify_verify.c). Moves from
@@ -95,7 +96,7 @@ struct m2m_cse_pending {
 	char orig[M2M_ORIG_MAX]; /* counted in cse->waiting */
 	m2m_cse_done_fn done;
 	void *done_arg;
-	bool via_writer;   /* a write handed to the writer thread (writer.c), not a verification */
+	bool via_writer;   /* handed to a store thread (writer.c, store_pool.c), not a verification */
 	bool answered;     /* rsp is final (writer.c): the loop only delivers it */
 	bool da;           /* a direct DA consultation (access_das.c), not a verification */
 	char *da_body;     /* the DAS's answer (NOTIFY response Content), NULL = none */
@@ -105,6 +106,10 @@ struct m2m_cse_pending {
 	int fwd_rsc;       /* that answer's RSC, 0 = none (not reachable, no answer in time) */
 	char *fwd_body;    /* its Content (owned), NULL = none */
 	size_t fwd_len;
+	int64_t queued_ms; /* store_pool.c: monotonic time it was queued (its deadline) */
+	m2m_cse_pending *inner; /* store_pool.c: its request deferred on the store thread's worker
+				 * (at shutdown: the next of the thread's lost list) */
+	struct m2mi_pool_thr *pool_thr; /* ... on this store thread */
 };
 
 /* One memo slot: the stored JSON text of a resource and its parse (never handed out: callers
@@ -130,6 +135,7 @@ struct m2m_cse_worker {
 	void *wake_arg;
 	bool batch_broken;               /* writer.c: the batch transaction must be rolled back */
 	bool batch_rolled;               /* writer.c: something in the batch was rolled back */
+	bool pooled;                     /* a store thread's worker (store_pool.c) */
 };
 
 /* A resource loaded for a request: its row and, once needed, its parsed attributes. */
@@ -538,6 +544,34 @@ m2m_cse_pending *m2mi_writer_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_reque
 int m2mi_batch_run(m2m_cse_worker *w, m2m_cse_pending *p, m2mi_ctx *c);
 /* true: p waits for a DAS consultation (not to be delivered yet, access_das.c) */
 bool m2mi_batch_finish(m2mi_ctx *c, m2m_cse_pending *p, int rsc, m2m_err commit);
+
+/* The request moved into a new pending request on w's waiting list and given to submit(q, p);
+ * NULL with rsp answered 5000 (full) when submit refuses it (writer.c). */
+m2m_cse_pending *m2mi_handoff(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+			      int64_t now, bool (*submit)(void *q, m2m_cse_pending *p), void *q, const char *full);
+/* The answer of p is final: to its worker's done list, waking its loop; freed when the worker is
+ * gone (writer.c). Never under cse->pmu. */
+void m2mi_pending_deliver(m2m_cse_pending *p);
+
+/* ---- the store threads of a PostgreSQL store (store_pool.c) ------------------------------- */
+
+typedef struct m2mi_pool m2mi_pool;
+/* Start threads store threads (each with its own worker), at most queue requests waiting, a
+ * request queued longer than max_wait_ms answered 5000 unrun. */
+m2m_err m2mi_pool_start(m2m_cse *cse, int threads, int queue, int max_wait_ms);
+/* Stop (the queued requests are still run), join, free; NULL no-op. */
+void m2mi_pool_stop(m2mi_pool *pool);
+/* Requests waiting for a store thread now (tests). */
+size_t m2mi_pool_queued(m2mi_pool *pool);
+/* The loop hands this request to the store threads (not forwarded, not a store thread itself). */
+bool m2mi_pool_takes(const m2m_cse_worker *w, const m2m_request *req);
+/* Loop thread: as m2mi_writer_take, for the store threads. */
+m2m_cse_pending *m2mi_pool_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+				 int64_t now);
+/* cse.c, on a store thread: p's request through the one request path on w (deferrable: the
+ * returned pending request holds it until its answer comes to w's done list), or NULL with
+ * p->rsp answered. */
+m2m_cse_pending *m2mi_pool_handle(m2m_cse_worker *w, m2m_cse_pending *p);
 
 /* ---- underlying-network authorization (netauth.c) ---- */
 

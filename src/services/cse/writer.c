@@ -24,6 +24,7 @@
 
 #include "m2msec/log.h"
 #include "services/cse/cse_int.h"
+#include "store/pg_common.h"
 
 struct m2mi_writer {
 	m2m_cse *cse;
@@ -39,8 +40,9 @@ struct m2mi_writer {
 	int rsc[M2MI_WRITER_BATCH];
 };
 
-static bool submit(m2mi_writer *wr, m2m_cse_pending *p)
+static bool submit(void *arg, m2m_cse_pending *p)
 {
+	m2mi_writer *wr = arg;
 	bool ok;
 
 	pthread_mutex_lock(&wr->mu);
@@ -54,11 +56,11 @@ static bool submit(m2mi_writer *wr, m2m_cse_pending *p)
 	return ok;
 }
 
-/* Hand the request to the writer (docs/architecture.md "write path"): p owns it, waits on the
- * worker's waiting list like a verification, and comes back answered on the done list. A full
- * queue is answered 5000 at once (nothing written): the loop never waits for the store. */
-m2m_cse_pending *m2mi_writer_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
-				   int64_t now)
+/* p owns the request, waits on the worker's waiting list like a verification, and comes back
+ * answered on the done list. A full queue is answered 5000 at once (nothing written): the loop
+ * never waits for the store. */
+m2m_cse_pending *m2mi_handoff(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+			      int64_t now, bool (*submit_fn)(void *q, m2m_cse_pending *p), void *q, const char *full)
 {
 	m2m_cse_pending *p = calloc(1, sizeof(*p));
 
@@ -80,20 +82,27 @@ m2m_cse_pending *m2mi_writer_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_reque
 	p->next = w->waiting;
 	w->waiting = p;
 	pthread_mutex_unlock(&w->cse->pmu);
-	if (submit(w->cse->writer, p)) {
+	if (submit_fn(q, p)) {
 		m2m_request_init(req);
 		m2m_response_init(rsp);
 		return p;
 	}
 	m2mi_pending_unlink(w, p);
 	free(p); /* req and rsp stay the caller's */
-	m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "the store's write queue is full");
+	m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "%s", full);
 	return NULL;
+}
+
+/* Hand the request to the writer (docs/architecture.md "write path"). */
+m2m_cse_pending *m2mi_writer_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+				   int64_t now)
+{
+	return m2mi_handoff(w, sa, req, rsp, now, submit, w->cse->writer, "the store's write queue is full");
 }
 
 /* The answer of p is final: to its worker's done list and wake its loop, or free it when the
  * worker is gone (m2m_cse_worker_free orphaned it and released its owner). */
-static void deliver(m2m_cse_pending *p)
+void m2mi_pending_deliver(m2m_cse_pending *p)
 {
 	m2m_cse *cse = p->cse;
 	m2m_cse_pending **pp;
@@ -162,7 +171,7 @@ static void run_batch(m2mi_writer *wr, size_t n)
 		drop_acp_cache(w);
 	for (i = 0; i < n; i++)
 		if (!m2mi_batch_finish(&wr->ctx[i], wr->batch[i], wr->rsc[i], e))
-			deliver(wr->batch[i]); /* else it waits for a DAS answer (access_das.c) */
+			m2mi_pending_deliver(wr->batch[i]); /* else it waits for a DAS answer (access_das.c) */
 }
 
 static void *writer_main(void *arg)
@@ -216,6 +225,13 @@ m2m_err m2m_cse_writer_start(m2m_cse *cse)
 		return M2M_E_NOMEM;
 	}
 	cse->writer = wr;
+	/* PostgreSQL: the other requests go to the store threads (store_pool.c); SQLite (a local
+	 * file) keeps them on the loops */
+	if (m2mi_pg_is_uri(cse->cfg.store) && cse->cfg.store_threads > 0 &&
+	    (r = m2mi_pool_start(cse, cse->cfg.store_threads, cse->cfg.store_queue, cse->cfg.store_queue_ms)) != M2M_OK) {
+		m2mi_writer_stop(wr);
+		return r;
+	}
 	return M2M_OK;
 }
 
