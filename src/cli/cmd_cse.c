@@ -162,14 +162,45 @@ static int cse_coap_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse,
 	return CLI_OK;
 }
 
+/* On the MQTT thread: finish the requests whose answers are in (after wake_mqtt). The worker is
+ * gone (NULL) at shutdown. */
+static void mqtt_completions(void *arg)
+{
+	struct cse_ctx *c = arg;
+
+	if (c->mqtt_worker != NULL)
+		m2m_cse_worker_complete(c->mqtt_worker, (int64_t)time(NULL));
+}
+
+/* From the notifier or writer thread (m2m_cse_worker_set_wake): into the MQTT thread's loop. */
+static void wake_mqtt(void *arg)
+{
+	struct cse_ctx *c = arg;
+
+	if (m2m_mqtt_client_post(c->mqtt, mqtt_completions, c) != M2M_OK)
+		m2m_log(M2M_LOG_ERROR, "cannot wake the MQTT thread: deferred answers wait");
+}
+
+static void mqtt_answer_later(void *arg, const m2m_request *req, m2m_response *rsp)
+{
+	m2m_mqtt_deferred_reply(arg, req, rsp);
+}
+
 /* On the MQTT thread (docs/mqtt-binding.md): the same request path, with the association the
- * request topic stands for. Like CoAP, its worker has no wake function: a <subscription>
- * verification waits on the MQTT thread only. */
+ * request topic stands for. An answer the CSE gives later is published when it is in: the
+ * thread serves every other client meanwhile. */
 static void handle_mqtt(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
 {
 	struct cse_ctx *c = ctx;
+	m2m_cse_pending *p = m2m_cse_handle_async(c->mqtt_worker, sa, req, rsp, (int64_t)time(NULL));
+	m2m_mqtt_deferred *d;
 
-	m2m_cse_handle(c->mqtt_worker, sa, req, rsp, (int64_t)time(NULL));
+	if (p == NULL)
+		return;
+	d = m2m_mqtt_defer(c->mqtt);
+	m2m_cse_pending_on_done(p, mqtt_answer_later, d);
+	if (d == NULL)
+		m2m_log(M2M_LOG_ERROR, "no memory to defer an MQTT answer"); /* released, never answered */
 }
 
 /* The CSE's broker connection when mqtt-broker is set; CLI_OK when it is off. */
@@ -190,6 +221,7 @@ static int cse_mqtt_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse,
 			return svc_errorf(s, "mqtt-psk-file", cfg->mqtt_psk_file, m2m_strerror(r), cli_exit_code(r));
 		return svc_errorf(s, "mqtt-broker", cfg->mqtt_broker, m2m_strerror(r), cli_exit_code(r));
 	}
+	m2m_cse_worker_set_wake(c->mqtt_worker, wake_mqtt, c);
 	return CLI_OK;
 }
 
@@ -335,8 +367,10 @@ int cli_cse_main(int argc, char **argv)
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
 	cse_registrar_stop(reg);
-	m2m_mqtt_client_free(ctx.mqtt); /* joins the MQTT thread first: it runs on mqtt_worker */
-	m2m_cse_worker_free(ctx.mqtt_worker);
+	m2m_mqtt_client_stop(ctx.mqtt); /* joins the MQTT thread first: it runs on mqtt_worker */
+	m2m_cse_worker_free(ctx.mqtt_worker); /* before the client: its held answers are released */
+	ctx.mqtt_worker = NULL;
+	m2m_mqtt_client_free(ctx.mqtt);
 	m2m_coap_server_stop(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
 	m2m_cse_worker_free(ctx.coap_worker); /* before the server: its held answers are released */
 	ctx.coap_worker = NULL;

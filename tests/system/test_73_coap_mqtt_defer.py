@@ -18,8 +18,10 @@ other client meanwhile (one slow peer never delays another).
 No assertion depends on timing: every check waits for a condition (the timeouts only bound a hung
 test) and asserts the order in which things happened."""
 import json
+import os
 import socket
 import threading
+import time
 
 import pytest
 
@@ -27,6 +29,9 @@ from binding_clients import ascii_key, coap
 from cse_harness import SP, Cse, free_port
 from dtls_coap import _coap_opt, parse_coap
 from test_13_notifications import Receiver
+from test_34_mqtt_acl import Broker
+from test_34_mqtt_acl import pytestmark as needs_mosquitto
+from test_36_mqtt_cse import ask, psk, wait_broker_log
 
 AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
 
@@ -188,3 +193,102 @@ def test_rfc7252_pending_cap_retransmission_and_separate_con(cse):
         slow.close()
         a.close()
         b.close()
+
+
+# ---- MQTT (TS-0010) through a real broker -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def mqtt(m2msec_bin, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("defer-mqtt")
+    c = Cse(m2msec_bin, tmp)
+    c.setup_pki()
+    c.m2m("ca", "issue", "--dir", c.path("ca"), "--out", c.path("broker"), "--san", "IP:127.0.0.1",
+          "--cn", "broker")
+    c.add_psk("kpsa1@" + SP, "CAE01")
+    c.add_psk("kpsa3@" + SP, "CAE03")
+    with open(c.path("psk.txt"), "w") as f:
+        f.writelines("%s %s %s\n" % (i, k, bound) for i, (k, bound) in c.psks.items())
+    os.chmod(c.path("psk.txt"), 0o600)
+    with open(c.path("acl.ini"), "w") as f:
+        f.write("cse-id = /id-in\nsp-id = //%s\nstore = %s\ncert = %s\nkey = %s\npsk-file = %s\n" %
+                (SP, c.path("cse.db"), c.path("server.crt"), c.path("server.key"), c.path("psk.txt")))
+    c.m2m("mqtt-acl", "--config", c.path("acl.ini"), "--acl-out", c.path("acl"), "--psk-out", c.path("mqtt.psk"))
+    b = Broker(tmp, c.path("acl"), c.path("mqtt.psk"))
+    c.start("mqtt-broker = mqtts://127.0.0.1:%d\nmqtt-ca = %s\nmqtt-cert = %s\nmqtt-key = %s\n"
+            "mqtt-acl-enforced = true\nnotify-allow = 127.0.0.0/8\n" % (
+                b.cert_port, c.path("ca/ca.crt"), c.path("server.crt"), c.path("server.key")))
+    guard = threading.Timer(300, b.proc.terminate)  # hang guard only, never an assertion
+    guard.start()
+    wait_broker_log(b, "Sending SUBACK to id-in")
+    for ident, aei in (("kpsa1@" + SP, "CAE01"), ("kpsa3@" + SP, "CAE03")):
+        assert c.psk("POST", "/cse-in", aei, ident, AE_BODY % aei.lower(), ty=2).rsc == 2001
+    assert c.psk("POST", "/cse-in/cae01", "CAE01", "kpsa1@" + SP, '{"m2m:cnt":{"rn":"box"}}', ty=3).rsc == 2001
+    yield c, b
+    guard.cancel()
+    assert c.stop() == 0
+    b.stop()
+
+
+def mqtt_sub_create(rn, nu, rqi):
+    return {"op": 1, "to": "cse-in/cae01/box", "fr": "CAE01", "rqi": rqi, "rvi": "3", "ty": 23,
+            "pc": {"m2m:sub": {"rn": rn, "nu": [nu]}}}
+
+
+REQ1, RESP1 = "/oneM2M/req/CAE01/id-in/json", "/oneM2M/resp/CAE01/id-in/#"
+
+
+@needs_mosquitto
+def test_ts0010_held_subscription_create_does_not_block_other_clients(mqtt):
+    c, b = mqtt
+    slow = Receiver(hold_vrq=True)
+    ae1 = psk(c, b, "kpsa1@" + SP)
+    try:
+        held = b.sub(ae1, [RESP1], "A::CAE01-sub")
+        b.pub(ae1, REQ1, json.dumps(mqtt_sub_create("held", slow.url(), "mq-held")), "A::CAE01")
+        slow.wait(lambda rc: len(rc.verifications()) == 1)  # the CREATE waits for this answer
+        # the MQTT thread answers another client meanwhile...
+        _, a = ask(b, psk(c, b, "kpsa3@" + SP), "A::CAE03", "/oneM2M/req/CAE03/id-in/json",
+                   "/oneM2M/resp/CAE03/id-in/#", {"op": 2, "to": "cse-in/cae03", "fr": "CAE03", "rqi": "mq-get",
+                                                  "rvi": "3"})
+        assert a["rsc"] == 2000 and a["rqi"] == "mq-get", a
+        assert held.poll() is None  # ...while the CREATE's answer has not come
+        assert c.psk("GET", "/cse-in/cae01/box/held", "CAE01", "kpsa1@" + SP).rsc == 4004  # not yet
+        slow.release()
+        topic, _, body = b.first_message(held).partition(" ")
+        a = json.loads(body)
+        assert topic == "/oneM2M/resp/CAE01/id-in/json" and a["rsc"] == 2001 and a["rqi"] == "mq-held", a
+        assert c.psk("GET", "/cse-in/cae01/box/held", "CAE01", "kpsa1@" + SP).rsc == 2000
+    finally:
+        slow.close()
+
+
+@needs_mosquitto
+def test_ts0010_held_answers_are_bounded_per_originator(mqtt):
+    c, b = mqtt
+    slow = Receiver(hold_vrq=True)
+    ae1 = psk(c, b, "kpsa1@" + SP)
+    try:
+        for i in range(4):
+            b.pub(ae1, REQ1, json.dumps(mqtt_sub_create("m%d" % i, slow.url(), "mq-h%d" % i)), "A::CAE01")
+        slow.wait(lambda rc: len(rc.verifications()) == 4)
+        # the 5th of this originator: refused before the CSE with 5000; its answer is the first
+        _, a = ask(b, ae1, "A::CAE01", REQ1, RESP1, mqtt_sub_create("m4", slow.url(), "mq-over"))
+        assert a["rsc"] == 5000 and a["rqi"] == "mq-over", a
+        assert len(slow.verifications()) == 4
+        # another originator is still served
+        _, a = ask(b, psk(c, b, "kpsa3@" + SP), "A::CAE03", "/oneM2M/req/CAE03/id-in/json",
+                   "/oneM2M/resp/CAE03/id-in/#", {"op": 2, "to": "cse-in/cae03", "fr": "CAE03", "rqi": "mq-g2",
+                                                  "rvi": "3"})
+        assert a["rsc"] == 2000, a
+        slow.release()
+        deadline = time.monotonic() + 60  # a bound on a hung CSE, not a timing assertion
+        for i in range(4):  # each held CREATE completes after its verification
+            while True:
+                r = c.psk("GET", "/cse-in/cae01/box/m%d" % i, "CAE01", "kpsa1@" + SP)
+                if r.rsc == 2000 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            assert r.rsc == 2000, r
+        assert c.psk("GET", "/cse-in/cae01/box/m4", "CAE01", "kpsa1@" + SP).rsc == 4004
+    finally:
+        slow.close()
