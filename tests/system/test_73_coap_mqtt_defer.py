@@ -292,3 +292,20 @@ def test_ts0010_held_answers_are_bounded_per_originator(mqtt):
         assert c.psk("GET", "/cse-in/cae01/box/m4", "CAE01", "kpsa1@" + SP).rsc == 4004
     finally:
         slow.close()
+
+
+def test_rfc7252_5_2_2_a_non_request_s_later_answer_is_a_non(cse):
+    """A NON CREATE (queued for the store's writer, so answered later): nothing at once, then one
+    NON with the request's token (RFC 7252 clause 5.2.3), 2.01 / 2001."""
+    p = Peer(cse)
+    try:
+        m = bytearray(con(0x300, b"\x73\x01", "/cse-in", '{"m2m:cnt":{"rn":"nonbox"}}', 3, rqi="n1"))
+        m[0] = (m[0] & 0xCF) | 0x10  # type NON
+        p.send(bytes(m))
+        d = p.recv()
+        code, opts, _ = parse_coap(d)
+        assert mtype(d) == 1 and d[4:6] == b"\x73\x01" and code == "2.01", d
+        assert int.from_bytes(opts[307], "big") == 2001, opts
+        assert admin(cse, "GET", "/cse-in/nonbox").rsc == 2000
+    finally:
+        p.close()
