@@ -33,6 +33,9 @@ from test_34_mqtt_acl import Broker
 from test_34_mqtt_acl import pytestmark as needs_mosquitto
 from test_36_mqtt_cse import ask, psk, wait_broker_log
 
+# the client's wait for an answer (-B): a bound on a hung server, not a timing assertion (the
+# client returns at the first answer); long enough for a slow (sanitizer) build
+SLOW = ["-B", "30"]
 AE_BODY = '{"m2m:ae":{"rn":"%s","api":"Nm2msec.test","rr":false,"srv":["3"]}}'
 
 
@@ -66,9 +69,9 @@ def sub_body(rn, nu):
 
 def test_rfc7252_5_2_2_held_subscription_create_over_dtls_does_not_block_others(cse):
     for n in (1, 2):
-        r = coap(cse, "post", "/cse-in", "Cddev%d" % n, dev(n), body=AE_BODY % ("ddev%d" % n), ty=2)
+        r = coap(cse, "post", "/cse-in", "Cddev%d" % n, dev(n), body=AE_BODY % ("ddev%d" % n), ty=2, extra=SLOW)
         assert r is not None and r.rsc == 2001, r
-    r = coap(cse, "post", "/cse-in/ddev1", "Cddev1", dev(1), body='{"m2m:cnt":{"rn":"box"}}', ty=3)
+    r = coap(cse, "post", "/cse-in/ddev1", "Cddev1", dev(1), body='{"m2m:cnt":{"rn":"box"}}', ty=3, extra=SLOW)
     assert r is not None and r.rsc == 2001, r
     slow, result, trace = Receiver(hold_vrq=True), {}, []
     try:
@@ -78,7 +81,7 @@ def test_rfc7252_5_2_2_held_subscription_create_over_dtls_does_not_block_others(
         t.start()
         slow.wait(lambda rc: len(rc.verifications()) == 1)  # the CREATE waits for this answer
         # the CoAP thread serves another DTLS client meanwhile
-        r2 = coap(cse, "get", "/cse-in/ddev2", "Cddev2", dev(2))
+        r2 = coap(cse, "get", "/cse-in/ddev2", "Cddev2", dev(2), extra=SLOW)
         assert r2 is not None and r2.code == "2.05" and r2.rsc == 2000, r2
         assert t.is_alive() and "r" not in result
         assert admin(cse, "GET", "/cse-in/ddev1/box/held").rsc == 4004  # not before its verification
