@@ -62,6 +62,21 @@ M2M_API void m2m_coap_server_set_conn_hooks(m2m_coap_server *srv, const m2m_http
 /* Inside the handler (CoAP thread): the state open set for the current request's peer (NULL when
  * none). */
 M2M_API void *m2m_coap_conn_state(const m2m_coap_server *srv);
+/*
+ * Separate responses (RFC 7252 clause 5.2.2, docs/coap-dtls.md "Answers given later"). Inside the
+ * handler, m2m_coap_defer() takes the current request's answer over: rsp is then ignored, a CON
+ * request gets an empty ACK at once and its answer goes out when m2m_coap_deferred_reply() is
+ * called, on the CoAP thread (a CON with the request's token, retransmitted until ACKed; a NON for
+ * a NON request). req NULL releases it: nothing is sent (the CSE's shutdown). NULL from
+ * m2m_coap_defer (no memory): answer through rsp as usual. The server bounds the answers it holds
+ * and refuses a request beyond with 5.03 before the handler sees it. A peer that goes meanwhile
+ * loses its answer. m2m_coap_server_post() runs fn(arg) on the CoAP thread, from any thread (the
+ * CSE worker's wake); M2M_E_INVAL, M2M_E_NOMEM. Free the handler's CSE worker before the server.
+ */
+typedef struct m2m_coap_deferred m2m_coap_deferred;
+M2M_API m2m_coap_deferred *m2m_coap_defer(m2m_coap_server *srv);
+M2M_API void m2m_coap_deferred_reply(m2m_coap_deferred *d, const m2m_request *req, m2m_response *rsp);
+M2M_API M2M_WUR m2m_err m2m_coap_server_post(m2m_coap_server *srv, void (*fn)(void *), void *arg);
 /* Start the CoAP thread. */
 M2M_API M2M_WUR m2m_err m2m_coap_server_start(m2m_coap_server *srv);
 /* Stop and join the thread (any thread but the CoAP one; idempotent). */

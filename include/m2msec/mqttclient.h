@@ -61,6 +61,22 @@ M2M_API M2M_WUR m2m_err m2m_mqtt_client_new(const m2m_mqtt_client_config *cfg, m
 M2M_API M2M_WUR m2m_err m2m_mqtt_client_process(m2m_mqtt_client *c, const char *topic, const uint8_t *payload,
 						size_t len, char *rsp_topic, size_t cap, char **out, size_t *out_len);
 
+/*
+ * Answers given later (docs/mqtt-binding.md "Answers given later"). Inside the handler,
+ * m2m_mqtt_defer() takes the current request's answer over: rsp is then ignored, nothing is
+ * published now (m2m_mqtt_client_process returns M2M_OK with *out NULL), and
+ * m2m_mqtt_deferred_reply() publishes the answer on the request's response topic later, on the
+ * MQTT thread (req NULL releases it: nothing is published). NULL from m2m_mqtt_defer (no memory):
+ * answer through rsp as usual. The client bounds the answers it holds per originator and in all
+ * and refuses a request beyond with 5000 before the handler sees it. m2m_mqtt_client_post() runs
+ * fn(arg) on the MQTT thread, from any thread (the CSE worker's wake); M2M_E_INVAL, M2M_E_NOMEM.
+ * Stop the client, free the handler's CSE worker, then free the client.
+ */
+typedef struct m2m_mqtt_deferred m2m_mqtt_deferred;
+M2M_API m2m_mqtt_deferred *m2m_mqtt_defer(m2m_mqtt_client *c);
+M2M_API void m2m_mqtt_deferred_reply(m2m_mqtt_deferred *d, const m2m_request *req, m2m_response *rsp);
+M2M_API M2M_WUR m2m_err m2m_mqtt_client_post(m2m_mqtt_client *c, void (*fn)(void *), void *arg);
+
 /* Load the TLS files, start the MQTT thread and connect (asynchronously: an unreachable broker
  * is retried with a backoff of 1..30 s, doubled per failure, reset on a connection).
  * M2M_E_CONFIG for unreadable files, M2M_E_NOMEM, M2M_E_INTERNAL. */

@@ -20,7 +20,8 @@
  * retransmitted request gets the same answer without reaching the CSE twice (clause 4.5). An
  * empty CON (ping) gets a Reset. Block-wise transfer (RFC 7959) is bindings/coap_block.c: request
  * bodies are reassembled before the mapping sees them, large answers go out block by block from
- * its store (a later block never runs the request again).
+ * its store (a later block never runs the request again). An answer the CSE gives later is a
+ * separate response (bindings/coap_defer.c): empty ACK now, the answer as a CON when it is in.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,7 @@
 #include <openssl/ssl.h>
 
 #include "bindings/coap_block.h"
+#include "bindings/coap_defer.h"
 #include "core/metrics.h"
 #include "bindings/coap_hs.h"
 #include "bindings/coap_map.h"
@@ -108,6 +110,7 @@ struct m2m_coap_server {
 	m2mi_coap_blocks *blocks;                /* RFC 7959 transfers of every peer */
 	m2mi_coap_limits limits;                 /* max_payload = the CSE's max-body */
 	m2mi_coap_hs_loop hsl;                   /* asynchronous PSK lookups of this thread */
+	m2mi_coap_defer *defer;                  /* separate responses (RFC 7252 clause 5.2.2) */
 };
 
 static m2m_log_limiter refused_rl = M2M_LOG_LIMITER_INIT(1000);
@@ -183,6 +186,7 @@ static void peer_free(struct peer *p)
 
 static void peer_drop(m2m_coap_server *srv, size_t i)
 {
+	m2mi_coap_defer_forget(srv->defer, srv->peers[i]); /* its held answers are never sent */
 	if (srv->peers[i]->opened && srv->hooks.close != NULL)
 		srv->hooks.close(srv->hooks.ctx, srv->peers[i]->state); /* e.g. zeroizes the exported keys */
 	peer_free(srv->peers[i]);
@@ -307,6 +311,20 @@ static void on_listener(m2m_coap_server *srv)
 
 /* ---- CoAP ------------------------------------------------------------------------------------ */
 
+/* The way out of a separate response (coap_defer.c): the peer's DTLS session, or the plain socket. */
+static void defer_send(void *ctx, const m2mi_coap_dest *to, const uint8_t *buf, size_t len)
+{
+	m2m_coap_server *srv = ctx;
+	const struct peer *p = to->peer;
+
+	if (p != NULL) {
+		if (SSL_write(p->ssl, buf, (int)len) <= 0)
+			ERR_clear_error();
+	} else if (srv->plain_fd >= 0) {
+		(void)sendto(srv->plain_fd, buf, len, 0, (const struct sockaddr *)&to->addr, to->alen);
+	}
+}
+
 /* Encode msg into srv->tx; false (nothing to send) when it does not fit. */
 static bool encode(m2m_coap_server *srv, const m2mi_coap_msg *msg, size_t *len)
 {
@@ -342,7 +360,8 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 	int64_t now = (int64_t)time(NULL);
 	uint8_t pk[M2MI_COAP_BLOCK_PEER_MAX];
 	m2mi_coap_block_act act;
-	bool sent = false;
+	m2mi_coap_dest dest;
+	bool sent = false, later = false;
 
 	if (m2mi_coap_decode(buf, len, srv->opts, M2MI_COAP_MAX_NOPTS, &msg) != M2M_OK) {
 		if (len >= 4 && (buf[0] >> 4 & 3) == M2MI_COAP_CON) { /* RFC 7252 4.2: reject with Reset */
@@ -353,13 +372,22 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 		}
 		return 0;
 	}
-	if (msg.type == M2MI_COAP_ACK || msg.type == M2MI_COAP_RST)
-		return 0; /* we send no CON: nothing to match */
+	m2mi_coap_dest_from(&dest, p, from);
+	if (msg.type == M2MI_COAP_ACK || msg.type == M2MI_COAP_RST) {
+		m2mi_coap_defer_ack(srv->defer, &dest, msg.mid); /* of a separate response (CON) */
+		return 0;
+	}
 	if (msg.code == 0 || M2MI_COAP_CLASS(msg.code) != 0) { /* ping, or a response sent to us */
 		if (msg.type != M2MI_COAP_CON)
 			return 0;
 		memset(&out_msg, 0, sizeof(out_msg));
 		out_msg.type = M2MI_COAP_RST;
+		out_msg.mid = msg.mid;
+		return encode(srv, &out_msg, &olen) ? olen : 0;
+	}
+	if (msg.type == M2MI_COAP_CON && m2mi_coap_defer_waiting(srv->defer, &dest, msg.mid)) {
+		memset(&out_msg, 0, sizeof(out_msg)); /* still in the CSE: the empty ACK again, never twice */
+		out_msg.type = M2MI_COAP_ACK;
 		out_msg.mid = msg.mid;
 		return encode(srv, &out_msg, &olen) ? olen : 0;
 	}
@@ -404,10 +432,23 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 	if (r == M2M_OK) {
 		struct timespec t0, t1;
 		(void)clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (sa == NULL)
+		if (sa == NULL) {
 			m2m_response_error(&rsp, 5000, "no security association");
-		else
+		} else if (!m2mi_coap_defer_room(srv->defer, &dest)) { /* docs/coap-dtls.md: bounded */
+			m2m_response_error(&rsp, 5000, "too many answers outstanding");
+			rsp.retry_after = M2MI_COAP_DEFER_RETRY_S;
+			info.code = M2MI_COAP_CODE(5, 3);
+		} else {
+			m2mi_coap_defer_req cur = {.to = dest, .type = msg.type, .mid = msg.mid,
+						   .token_len = msg.token_len, .pk = pk, .pklen = pklen, .act = &act,
+						   .info = info};
+			memcpy(cur.token, msg.token, msg.token_len <= 8 ? msg.token_len : 0);
+			m2mi_coap_defer_begin(srv->defer, &cur);
 			srv->fn(srv->fn_ctx, sa, &req, &rsp);
+			later = m2mi_coap_defer_end(srv->defer);
+		}
+		if (later) /* a separate response: the empty ACK of a CON now, nothing for a NON */
+			goto deferred;
 		if (rsp.rsc == 0)
 			m2m_response_error(&rsp, 5000, "internal error");
 		(void)clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -441,6 +482,14 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 		out_msg.payload = NULL;
 		out_msg.payload_len = 0;
 		if (!encode(srv, &out_msg, &olen))
+			olen = 0;
+	}
+deferred:
+	if (later) {
+		memset(&out_msg, 0, sizeof(out_msg));
+		out_msg.type = M2MI_COAP_ACK;
+		out_msg.mid = msg.mid;
+		if (msg.type != M2MI_COAP_CON || !encode(srv, &out_msg, &olen))
 			olen = 0;
 	}
 	m2mi_coap_block_act_clear(&act);
@@ -527,6 +576,7 @@ static bool restart(m2m_coap_server *srv, struct peer *p)
 	/* the client is reachable: the old session goes (its hooks' close runs), the fd stays */
 	if (p->opened && srv->hooks.close != NULL)
 		srv->hooks.close(srv->hooks.ctx, p->state);
+	m2mi_coap_defer_forget(srv->defer, p); /* the old session's held answers are not sent */
 	m2mi_coap_hs_release(&p->hs, p->ssl);
 	(void)BIO_set_close(SSL_get_rbio(p->ssl), BIO_NOCLOSE);
 	SSL_free(p->ssl);
@@ -621,6 +671,7 @@ static void *coap_thread(void *arg)
 			on_plain(srv);
 		now = time(NULL);
 		m2mi_coap_blocks_expire(srv->blocks, (int64_t)now);
+		m2mi_coap_defer_tick(srv->defer); /* separate responses not yet ACKed */
 		/* peers accepted above are not in pfd yet: only the first n - 3 are polled */
 		for (size_t i = n - 3; i-- > 0;) {
 			struct peer *p = srv->peers[i];
@@ -748,7 +799,8 @@ m2m_err m2m_coap_server_new(const m2m_coap_server_config *cfg, m2m_coap_handler_
 	bl.max_body = cfg->max_body;
 	bl.block_size = cfg->block_size;
 	if ((r = m2mi_coap_blocks_new(&bl, &srv->blocks)) != M2M_OK ||
-	    (r = m2mi_coap_hs_loop_init(&srv->hsl, cfg->psk_lookups_max, cfg->psk_lookup_timeout_ms)) != M2M_OK)
+	    (r = m2mi_coap_hs_loop_init(&srv->hsl, cfg->psk_lookups_max, cfg->psk_lookup_timeout_ms)) != M2M_OK ||
+	    (r = m2mi_coap_defer_new(0, 0, srv->blocks, &srv->next_mid, defer_send, srv, &srv->defer)) != M2M_OK)
 		goto fail;
 	(void)RAND_bytes((unsigned char *)&srv->next_mid, sizeof(srv->next_mid));
 	if (enabled(cfg->coaps_listen) &&
@@ -794,6 +846,16 @@ void *m2m_coap_conn_state(const m2m_coap_server *srv)
 	return srv != NULL ? srv->cur_state : NULL;
 }
 
+m2m_coap_deferred *m2m_coap_defer(m2m_coap_server *srv)
+{
+	return srv != NULL ? m2mi_coap_defer_take(srv->defer) : NULL;
+}
+
+m2m_err m2m_coap_server_post(m2m_coap_server *srv, void (*fn)(void *), void *arg)
+{
+	return srv != NULL ? m2mi_call_queue_post(srv->hsl.calls, fn, arg) : M2M_E_INVAL;
+}
+
 void m2m_coap_server_stop(m2m_coap_server *srv)
 {
 	if (srv == NULL || !srv->started)
@@ -812,6 +874,7 @@ void m2m_coap_server_free(m2m_coap_server *srv)
 	while (srv->npeers > 0)
 		peer_drop(srv, srv->npeers - 1);
 	m2mi_coap_hs_loop_fini(&srv->hsl);
+	m2mi_coap_defer_free(srv->defer);
 	SSL_free(srv->listener);
 	SSL_CTX_free(srv->ctx);
 	m2mi_coap_blocks_free(srv->blocks);

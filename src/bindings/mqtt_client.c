@@ -11,7 +11,9 @@
  * peers' credentials; it trusts the topic's originator level because the broker authenticated
  * the publisher and its ACL (`m2msec mqtt-acl`) lets a client publish only under its own
  * identity, so the association is bound to that level and the CSE's originator rules judge
- * From against it (4106 for anybody else), as over HTTPS.
+ * From against it (4106 for anybody else), as over HTTPS. An answer the CSE gives later is held
+ * (bindings/mqtt_defer.c) and published when it is in; the CSE's wake reaches this thread through
+ * its call queue (bindings/call_queue.c), run after every turn of the loop.
  */
 #include <errno.h>
 #include <mosquitto.h>
@@ -21,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bindings/call_queue.h"
+#include "bindings/mqtt_defer.h"
 #include "core/metrics.h"
 #include "m2msec/config.h"
 #include "m2msec/id.h"
@@ -37,6 +41,9 @@
 #define BACKOFF_MIN_S 1
 #define BACKOFF_MAX_S 30
 #define LOOP_MS 500 /* longest the thread waits on the socket: the bound of a stop's latency */
+/* ... while answers are held: libmosquitto's loop watches only its own socket, so the call queue
+ * that brings the CSE's answers is looked at after each turn, at least this often */
+#define HELD_LOOP_MS 10
 #define QOS 1 /* at least once: a request lost between broker and CSE is not silently gone */
 
 struct m2m_mqtt_client {
@@ -61,9 +68,13 @@ struct m2m_mqtt_client {
 	pthread_cond_t cv;
 	atomic_bool stop;
 	int backoff_s;      /* the MQTT thread's own */
+	m2mi_call_queue *calls; /* other threads' calls into the MQTT thread (the CSE's wake) */
+	m2mi_mqtt_defer *defer; /* answers given later */
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void publish_later(void *ctx, const char *topic, const m2m_request *req, m2m_response *rsp);
 static int lib_rc = MOSQ_ERR_UNKNOWN;
 
 /* mosquitto_lib_init is not thread-safe: once per process, never cleaned up (process lifetime). */
@@ -123,6 +134,11 @@ m2m_err m2m_mqtt_client_new(const m2m_mqtt_client_config *cfg, m2m_mqtt_handler_
 	c->fn = fn;
 	c->ctx = ctx;
 	c->max_payload = cfg->max_payload;
+	if ((r = m2mi_call_queue_new(&c->calls)) != M2M_OK ||
+	    (r = m2mi_mqtt_defer_new(0, 0, publish_later, c, &c->defer)) != M2M_OK) {
+		m2m_mqtt_client_free(c);
+		return r;
+	}
 	c->tls = cfg->tls;
 	if (psk) {
 		if ((c->psk_identity = strdup(cfg->psk_identity)) == NULL) {
@@ -261,10 +277,19 @@ m2m_err m2m_mqtt_client_process(m2m_mqtt_client *c, const char *topic, const uin
 				   &rsp);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (r == M2M_OK) {
-		if ((rsc = topic_sa(c, &t, &sa, &why)) != 0)
+		if ((rsc = topic_sa(c, &t, &sa, &why)) != 0) {
 			m2m_response_error(&rsp, rsc, "%s", why);
-		else
+		} else if (!m2mi_mqtt_defer_room(c->defer, t.orig)) { /* docs/mqtt-binding.md: bounded */
+			m2m_response_error(&rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "too many answers outstanding");
+		} else {
+			m2mi_mqtt_defer_begin(c->defer, rsp_topic, t.orig);
 			c->fn(c->ctx, &sa, &req, &rsp);
+			if (m2mi_mqtt_defer_end(c->defer)) { /* published when it is in */
+				m2m_request_clear(&req);
+				m2m_response_clear(&rsp);
+				return M2M_OK;
+			}
+		}
 	} else if (r != M2M_E_PROTO && r != M2M_E_TOO_LARGE && r != M2M_E_NOMEM) {
 		m2m_response_error(&rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "internal error");
 	}
@@ -275,6 +300,36 @@ m2m_err m2m_mqtt_client_process(m2m_mqtt_client *c, const char *topic, const uin
 	m2m_request_clear(&req);
 	m2m_response_clear(&rsp);
 	return r;
+}
+
+/* On the MQTT thread: a held request's answer, on its response topic (QoS 1, never retained). */
+static void publish_later(void *ctx, const char *topic, const m2m_request *req, m2m_response *rsp)
+{
+	m2m_mqtt_client *c = ctx;
+	char *out = NULL;
+	size_t out_len = 0;
+	m2m_err r;
+	int rc;
+
+	if (rsp->rsc == 0)
+		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "internal error");
+	m2mi_metrics_request(req->op, rsp->rsc, 0);
+	if ((r = m2m_mqtt_format_response(req, rsp, c->cse_id, &out, &out_len)) != M2M_OK || out_len > INT32_MAX) {
+		m2m_log(M2M_LOG_ERROR, "MQTT answer not formatted: %s", m2m_strerror(r));
+	} else if ((rc = mosquitto_publish(c->mosq, NULL, topic, (int)out_len, out, QOS, false)) != MOSQ_ERR_SUCCESS) {
+		m2m_log(M2M_LOG_WARN, "MQTT answer not published: %s", mosquitto_strerror(rc));
+	}
+	free(out);
+}
+
+m2m_mqtt_deferred *m2m_mqtt_defer(m2m_mqtt_client *c)
+{
+	return c != NULL ? m2mi_mqtt_defer_take(c->defer) : NULL;
+}
+
+m2m_err m2m_mqtt_client_post(m2m_mqtt_client *c, void (*fn)(void *), void *arg)
+{
+	return c != NULL ? m2mi_call_queue_post(c->calls, fn, arg) : M2M_E_INVAL;
 }
 
 static void on_connect(struct mosquitto *mosq, void *obj, int rc)
@@ -331,6 +386,8 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 		m2m_log(M2M_LOG_DEBUG, "MQTT message on a topic that is no request to this CSE dropped");
 		return;
 	}
+	if (r == M2M_OK && out == NULL)
+		return; /* held: published when the CSE's answer is in */
 	if (r != M2M_OK || out_len > INT32_MAX) {
 		m2m_log(M2M_LOG_ERROR, "MQTT answer not formatted: %s", m2m_strerror(r));
 		free(out);
@@ -372,9 +429,11 @@ static void *mqtt_main(void *arg)
 	rc = mosquitto_connect_async(c->mosq, c->host, c->port, KEEPALIVE_S);
 	while (!atomic_load(&c->stop)) {
 		if (rc == MOSQ_ERR_SUCCESS) {
-			rc = mosquitto_loop(c->mosq, LOOP_MS, 1);
+			rc = mosquitto_loop(c->mosq, m2mi_mqtt_defer_count(c->defer) > 0 ? HELD_LOOP_MS : LOOP_MS, 1);
+			m2mi_call_queue_run(c->calls); /* the CSE's answers */
 			continue;
 		}
+		m2mi_call_queue_run(c->calls); /* answers while disconnected are lost (logged) */
 		m2m_log(M2M_LOG_DEBUG, "MQTT broker %s:%d not connected (%s): retry in %d s", c->host, c->port,
 			mosquitto_strerror(rc), c->backoff_s);
 		if (wait_stop(c, c->backoff_s))
@@ -457,6 +516,8 @@ void m2m_mqtt_client_free(m2m_mqtt_client *c)
 	if (c == NULL)
 		return;
 	m2m_mqtt_client_stop(c);
+	m2mi_mqtt_defer_free(c->defer);
+	m2mi_call_queue_free(c->calls); /* calls queued after the stop are dropped */
 	if (c->mosq != NULL)
 		mosquitto_destroy(c->mosq);
 	free(c->ca);

@@ -98,14 +98,46 @@ static bool listen_on(const char *v)
 	return v[0] != '\0' && strcmp(v, "off") != 0;
 }
 
+/* On the CoAP thread: finish the requests whose answers are in (after wake_coap). The worker is
+ * gone (NULL) when a call queued at shutdown runs in m2m_coap_server_free. */
+static void coap_completions(void *arg)
+{
+	struct cse_ctx *c = arg;
+
+	if (c->coap_worker != NULL)
+		m2m_cse_worker_complete(c->coap_worker, (int64_t)time(NULL));
+}
+
+/* From the notifier or writer thread (m2m_cse_worker_set_wake): into the CoAP thread's poll loop. */
+static void wake_coap(void *arg)
+{
+	struct cse_ctx *c = arg;
+
+	if (m2m_coap_server_post(c->coap, coap_completions, c) != M2M_OK)
+		m2m_log(M2M_LOG_ERROR, "cannot wake the CoAP thread: deferred answers wait");
+}
+
+static void coap_answer_later(void *arg, const m2m_request *req, m2m_response *rsp)
+{
+	m2m_coap_deferred_reply(arg, req, rsp);
+}
+
 /* On the CoAP thread (docs/coap-dtls.md): the same request path with the DTLS session's
- * association. Its worker has no wake function, so a <subscription> verification waits on the
- * CoAP thread only, never on an HTTP loop. */
+ * association. An answer the CSE gives later (a <subscription> verification, a queued write, a
+ * forwarded request) is a separate response (RFC 7252 clause 5.2.2): the thread goes on serving
+ * every other peer meanwhile. */
 static void handle_coap(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
 {
 	struct cse_ctx *c = ctx;
+	m2m_cse_pending *p = m2m_cse_handle_async(c->coap_worker, sa, req, rsp, (int64_t)time(NULL));
+	m2m_coap_deferred *d;
 
-	m2m_cse_handle(c->coap_worker, sa, req, rsp, (int64_t)time(NULL));
+	if (p == NULL)
+		return;
+	d = m2m_coap_defer(c->coap);
+	m2m_cse_pending_on_done(p, coap_answer_later, d);
+	if (d == NULL)
+		m2m_log(M2M_LOG_ERROR, "no memory to defer a CoAP answer"); /* released, never answered */
 }
 
 /* The CoAP binding when coaps-listen or coap-listen is set; CLI_OK when neither is. */
@@ -126,17 +158,49 @@ static int cse_coap_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse,
 	if ((r = m2m_coap_server_new(&cc, handle_coap, c, &c->coap)) != M2M_OK)
 		return svc_errorf(s, dtls ? "coaps-listen" : "coap-listen", dtls ? cfg->coaps_listen : cfg->coap_listen,
 				  m2m_strerror(r), cli_exit_code(r));
+	m2m_cse_worker_set_wake(c->coap_worker, wake_coap, c);
 	return CLI_OK;
 }
 
+/* On the MQTT thread: finish the requests whose answers are in (after wake_mqtt). The worker is
+ * gone (NULL) at shutdown. */
+static void mqtt_completions(void *arg)
+{
+	struct cse_ctx *c = arg;
+
+	if (c->mqtt_worker != NULL)
+		m2m_cse_worker_complete(c->mqtt_worker, (int64_t)time(NULL));
+}
+
+/* From the notifier or writer thread (m2m_cse_worker_set_wake): into the MQTT thread's loop. */
+static void wake_mqtt(void *arg)
+{
+	struct cse_ctx *c = arg;
+
+	if (m2m_mqtt_client_post(c->mqtt, mqtt_completions, c) != M2M_OK)
+		m2m_log(M2M_LOG_ERROR, "cannot wake the MQTT thread: deferred answers wait");
+}
+
+static void mqtt_answer_later(void *arg, const m2m_request *req, m2m_response *rsp)
+{
+	m2m_mqtt_deferred_reply(arg, req, rsp);
+}
+
 /* On the MQTT thread (docs/mqtt-binding.md): the same request path, with the association the
- * request topic stands for. Like CoAP, its worker has no wake function: a <subscription>
- * verification waits on the MQTT thread only. */
+ * request topic stands for. An answer the CSE gives later is published when it is in: the
+ * thread serves every other client meanwhile. */
 static void handle_mqtt(void *ctx, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
 {
 	struct cse_ctx *c = ctx;
+	m2m_cse_pending *p = m2m_cse_handle_async(c->mqtt_worker, sa, req, rsp, (int64_t)time(NULL));
+	m2m_mqtt_deferred *d;
 
-	m2m_cse_handle(c->mqtt_worker, sa, req, rsp, (int64_t)time(NULL));
+	if (p == NULL)
+		return;
+	d = m2m_mqtt_defer(c->mqtt);
+	m2m_cse_pending_on_done(p, mqtt_answer_later, d);
+	if (d == NULL)
+		m2m_log(M2M_LOG_ERROR, "no memory to defer an MQTT answer"); /* released, never answered */
 }
 
 /* The CSE's broker connection when mqtt-broker is set; CLI_OK when it is off. */
@@ -157,6 +221,7 @@ static int cse_mqtt_open(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse,
 			return svc_errorf(s, "mqtt-psk-file", cfg->mqtt_psk_file, m2m_strerror(r), cli_exit_code(r));
 		return svc_errorf(s, "mqtt-broker", cfg->mqtt_broker, m2m_strerror(r), cli_exit_code(r));
 	}
+	m2m_cse_worker_set_wake(c->mqtt_worker, wake_mqtt, c);
 	return CLI_OK;
 }
 
@@ -302,15 +367,18 @@ int cli_cse_main(int argc, char **argv)
 	rc = r == M2M_OK ? CLI_OK : cli_fail("cse", r);
 out:
 	cse_registrar_stop(reg);
-	m2m_mqtt_client_free(ctx.mqtt); /* joins the MQTT thread first: it runs on mqtt_worker */
-	m2m_cse_worker_free(ctx.mqtt_worker);
+	m2m_mqtt_client_stop(ctx.mqtt); /* joins the MQTT thread first: it runs on mqtt_worker */
+	m2m_cse_worker_free(ctx.mqtt_worker); /* before the client: its held answers are released */
+	ctx.mqtt_worker = NULL;
+	m2m_mqtt_client_free(ctx.mqtt);
 	m2m_coap_server_stop(ctx.coap); /* joins the CoAP thread first: it uses the resolvers below */
+	m2m_cse_worker_free(ctx.coap_worker); /* before the server: its held answers are released */
+	ctx.coap_worker = NULL;
 	m2m_tls_stop_lookups(s.tls);    /* the credential store's lookup worker posts to those loops */
 	cse_mef_stop(mef); /* the loops stopped: answer the held handshakes (docs/tls.md) */
 	remote_res_stop(maf); /* after cse_mef_stop: its profile refresh gates this resolver */
 	cse_gba_stop(bsf); /* the NAF's Zn link (cse_gba.c) */
 	m2m_coap_server_free(ctx.coap); /* after the resolvers: their last answers went to its queue */
-	m2m_cse_worker_free(ctx.coap_worker);
 	for (int i = 0; i < ctx.nworkers && ctx.workers != NULL; i++)
 		m2m_cse_worker_free(ctx.workers[i]); /* before the server: no wake after this */
 	free(ctx.workers);

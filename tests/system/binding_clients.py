@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 
 COAP_CLIENT = "coap-client-openssl"
-ACK = re.compile(r"v:1 t:(ACK|NON|RST) c:(\S+) i:\w+ \{[0-9A-Fa-f]*\}(?: \[ (.*?) \])?"
+ACK = re.compile(r"v:1 t:(ACK|NON|RST|CON) c:(\S+) i:\w+ \{[0-9A-Fa-f]*\}(?: \[ (.*?) \])?"
                  r"(?: :: '(.*)'| :: binary data length (\d+))?$")
 HEXDUMP = re.compile(r"^<<([0-9a-fA-F]*)>>$")
 
@@ -137,7 +137,9 @@ def coap(c, method, path, origin, identity=None, key=None, body=None, ty=None, r
             if trace is not None:
                 trace.append(line)
             m = ACK.search(line.rstrip("\n"))
-            if m and m.group(1) != "RST" and "t:CON" not in line and m.group(2) != "2.31":
+            # an answer: piggybacked (ACK), NON, or a separate response (a CON with a response
+            # code, RFC 7252 5.2.2) - not the client's own CON request nor the empty ACK (0.00)
+            if m and m.group(1) != "RST" and re.match(r"[1-5]\.\d\d$", m.group(2)) and m.group(2) != "2.31":
                 payload = m.group(4)
                 if m.group(5) is not None:  # a binary (CBOR) payload: libcoap hex-dumps it next
                     h = HEXDUMP.match(next(p.stdout, "").strip())

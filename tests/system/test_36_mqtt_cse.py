@@ -6,7 +6,8 @@ The broker runs the ACL and psk_file written by `m2msec mqtt-acl` for the CSE's 
 the CSE connects with `mqtt-broker` as its CSE-ID; `mosquitto_pub` / `mosquitto_sub` act as the
 AEs (TLS-PSK) and as an unregistered device (TLS certificate). Nothing is timed: every answer is
 awaited as the subscriber's first message (-C 1), and "not delivered" is shown by a sentinel
-request whose answer must be the first one to arrive (the CSE answers in order on one thread).
+request whose answer must be the first one to arrive (the CSE answers reads in order on one thread;
+answers it gives later, docs/mqtt-binding.md, may come after).
 """
 import json
 import os

@@ -269,7 +269,12 @@ class RawPeer:
     def ask(self, code, opts, payload=b""):
         self.mid = (self.mid + 1) & 0xFFFF
         self.s.send(encode(code, self.mid, bytes([self.mid & 0xFF]), opts, payload))
-        return decode(self.s.recv(65536))
+        d = self.s.recv(65536)
+        if (d[0] >> 4) & 3 == 2 and d[1] == 0:  # empty ACK: the answer follows as a CON (RFC 7252 5.2.2)
+            d = self.s.recv(65536)
+            assert (d[0] >> 4) & 3 == 0 and d[4:5] == bytes([self.mid & 0xFF]), d  # the request's token
+            self.s.send(bytes([0x60, 0, d[2], d[3]]))  # its ACK
+        return decode(d)
 
 
 def create_opts(rqi):
