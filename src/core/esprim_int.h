@@ -20,6 +20,9 @@ m2m_err m2mi_esprim_rand_from_json(const json_t *j, bool originator, int64_t now
 /* seci_e2e.c: s as the JSON object {"m2m:seci":{...}} (what m2m_seci_e2e_encode serialises), for
  * a caller that puts it into a primitive without a text round trip; M2M_E_INVAL for a bad s. */
 m2m_err m2mi_seci_e2e_to_json(const struct m2m_seci_e2e *s, json_t **out);
+/* seci_e2e.c: m2m_seci_e2e_decode of an object already parsed (the inner object, without the
+ * {"m2m:seci": ...} wrapper): the same checks and errors, no text round trip. */
+m2m_err m2mi_seci_e2e_from_json(const json_t *j, int64_t now, struct m2m_seci_e2e *out);
 /* xs:NCName (ASCII subset: letter or '_' first, then letters, digits, '.', '-', '_'). */
 bool m2mi_ncname(const char *s, size_t max);
 

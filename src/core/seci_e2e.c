@@ -95,15 +95,28 @@ static bool compact_jwe_form(const char *s, size_t n)
 m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_e2e *out)
 {
 	m2m_err r;
-	json_t *j, *v;
-	int sit;
-	const char *own;
+	json_t *j;
 
 	if (out == NULL)
 		return M2M_E_INVAL;
 	memset(out, 0, sizeof(*out));
 	if ((j = load(json, len, &r)) == NULL)
 		return r;
+	r = m2mi_seci_e2e_from_json(j, now, out);
+	json_decref(j);
+	return r;
+}
+
+m2m_err m2mi_seci_e2e_from_json(const json_t *j, int64_t now, m2m_seci_e2e *out)
+{
+	m2m_err r;
+	const json_t *v;
+	int sit;
+	const char *own;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(j))
+		return M2M_E_SECI_FORMAT;
 	sit = sit_of(j);
 	r = M2M_E_SECI_FORMAT;
 	if (sit == 0)
@@ -146,7 +159,6 @@ m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_
 	}
 	r = M2M_OK;
 out:
-	json_decref(j);
 	if (r != M2M_OK)
 		m2m_seci_e2e_clear(out);
 	return r;

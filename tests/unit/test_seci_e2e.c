@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "esprim_fixture.h"
+#include "core/esprim_int.h"
 #include "m2msec/seci_e2e.h"
 
 static void round_trip(const m2m_seci_e2e *s, const char *want_substr, m2m_seci_e2e *d)
@@ -59,6 +60,11 @@ static void test_round_trips(void **state)
 	assert_int_equal(m2m_seci_e2e_decode(bare, strlen(bare), T0, &d), M2M_OK);
 	assert_int_equal(d.ero.expiry, T0 + 60);
 	assert_int_equal(d.ero.naead, 2);
+	m2m_seci_e2e d2;
+	json_t *j = json_loads(bare, 0, NULL);
+	assert_int_equal(m2mi_seci_e2e_from_json(j, T0, &d2), M2M_OK); /* the object form: the same */
+	assert_memory_equal(&d2, &d, sizeof(d));
+	json_decref(j);
 }
 
 static void test_dispatch(void **state)
@@ -114,7 +120,17 @@ static void test_refusals(void **state)
 		assert_int_equal(d.sit, 0);
 		assert_null(d.epo);
 		assert_null(d.eckm);
+		/* the object form (the CSE's one decode of a primitive's Content) refuses alike */
+		json_t *j = json_loads(cases[i].json, JSON_REJECT_DUPLICATES, NULL);
+		if (j != NULL) {
+			assert_int_equal(m2mi_seci_e2e_from_json(j, T0, &d), cases[i].want);
+			assert_int_equal(d.sit, 0);
+			assert_null(d.epo);
+			assert_null(d.eckm);
+			json_decref(j);
+		}
 	}
+	assert_int_equal(m2mi_seci_e2e_from_json(NULL, T0, &d), M2M_E_SECI_FORMAT);
 }
 
 static void test_encode_refusals(void **state)
