@@ -225,6 +225,14 @@ static void test_open_refusals(void **state)
 	p[0] = p[0] == 'A' ? 'B' : 'A';
 	assert_int_equal(open_rc(o, k), M2M_E_ESP_BAD_MAC);
 	free(o);
+	/* another valid protected header over the same IV, ciphertext and tag: the header is the
+	 * AAD (RFC 7516 clause 5.1 step 14), so the tag fails */
+	o = seal(k, 10, false, &rro, &oro);
+	char *o2 = seal(k, 10, true, &rro, &oro), spliced[8192];
+	snprintf(spliced, sizeof(spliced), "%.*s%s", (int)(strchr(o2, '.') - o2), o2, strchr(o, '.'));
+	assert_int_equal(open_rc(spliced, k), M2M_E_ESP_BAD_MAC);
+	free(o);
+	free(o2);
 	m2m_key_free(k);
 	m2m_key_free(k_other);
 	m2m_key_free(k_long);
