@@ -11,6 +11,7 @@
  * the key to a JWK and back, and round-trip every header member through text, per object (the
  * bulk of an ESPrim request's crypto cost, docs/benchmarks.md "bench/e2e").
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,10 +98,28 @@ static bool b64url_dec(const char *in, size_t n, uint8_t *out, size_t *outlen)
 	return true;
 }
 
+/* The AES-GCM implementations, fetched once: OpenSSL 3 would otherwise look the provider's
+ * implementation up on every EVP_*Init of a legacy EVP_aes_*_gcm() (kept for the process). */
+static EVP_CIPHER *gcm_impl[3];
+static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
+
+static void gcm_fetch(void)
+{
+	gcm_impl[0] = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+	gcm_impl[1] = EVP_CIPHER_fetch(NULL, "AES-192-GCM", NULL);
+	gcm_impl[2] = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
 static const EVP_CIPHER *gcm(int aead)
 {
-	return aead == M2M_ESPRIM_A128GCM ? EVP_aes_128_gcm() : aead == M2M_ESPRIM_A192GCM ? EVP_aes_192_gcm()
-		: aead == M2M_ESPRIM_A256GCM ? EVP_aes_256_gcm() : NULL;
+	int i = aead == M2M_ESPRIM_A128GCM ? 0 : aead == M2M_ESPRIM_A192GCM ? 1 : aead == M2M_ESPRIM_A256GCM ? 2 : -1;
+
+	if (i < 0 || pthread_once(&gcm_once, gcm_fetch) != 0)
+		return NULL;
+	if (gcm_impl[i] != NULL)
+		return gcm_impl[i];
+	/* not fetchable (a provider set-up without it): the legacy form, fetched per use */
+	return i == 0 ? EVP_aes_128_gcm() : i == 1 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
 }
 
 /* The protected header of Table 8.4.3.2-2 as compact JSON text (heap), NULL on failure. */

@@ -192,8 +192,11 @@ m2m_err m2mi_seci_e2e_to_json(const m2m_seci_e2e *s, json_t **out)
 		if (e == NULL || json_object_set_new(inner, "ero", e))
 			goto bad;
 	} else if (s->sit == 5) {
-		if (s->epo == NULL || !compact_jwe_form(s->epo, strlen(s->epo)) ||
-		    json_object_set_new(inner, "epo", json_string(s->epo)))
+		size_t n = s->epo != NULL ? strlen(s->epo) : 0;
+
+		/* base64url and '.' only (compact_jwe_form): ASCII, no UTF-8 check needed */
+		if (s->epo == NULL || !compact_jwe_form(s->epo, n) ||
+		    json_object_set_new(inner, "epo", json_stringn_nocheck(s->epo, n)))
 			goto bad;
 	} else if (s->sit == 6) {
 		char *b;
