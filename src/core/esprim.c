@@ -137,41 +137,55 @@ static char *header_text(const m2m_esprim_hdr *h)
 	return s;
 }
 
-m2m_err m2m_esprim_seal(const m2m_key *session_key, const m2m_esprim_hdr *h, const uint8_t *pt, size_t ptlen,
-			char **out)
+static bool hdr_ok(const m2m_esprim_hdr *h)
+{
+	return h != NULL && enc_name(h->aead) != NULL && str_ok(h->kid, M2M_ESPRIM_KID_MAX) &&
+	       m2mi_ncname(h->ori, M2M_ESPRIM_ID_MAX) && m2mi_ncname(h->rri, M2M_ESPRIM_ID_MAX) &&
+	       (h->cty == NULL || str_ok(h->cty, M2M_ESPRIM_CTY_MAX));
+}
+
+char *m2mi_esprim_hdr_b64(const m2m_esprim_hdr *h)
+{
+	char *hs, *o = NULL;
+	size_t hl;
+
+	if (!hdr_ok(h) || (hs = header_text(h)) == NULL)
+		return NULL;
+	hl = strlen(hs);
+	if ((o = malloc((hl / 3 + 1) * 4 + 1)) != NULL)
+		b64url_enc((const uint8_t *)hs, hl, o);
+	free(hs);
+	return o;
+}
+
+m2m_err m2mi_esprim_seal_b64(const m2m_key *session_key, int aead, const char *hdr64, const uint8_t *pt,
+			     size_t ptlen, char **out)
 {
 	EVP_CIPHER_CTX *x = NULL;
 	uint8_t iv[IV_LEN], tag[TAG_LEN], *ct = NULL;
 	const uint8_t *kb;
 	size_t kl = 0, hl, cap, at;
-	char *hs = NULL, *o = NULL;
+	char *o = NULL;
 	int l1 = 0, l2 = 0;
 	m2m_err r = M2M_E_ESP_ENCRYPT;
 
-	if (out == NULL)
-		return M2M_E_INVAL;
 	*out = NULL;
-	if (session_key == NULL || h == NULL || (pt == NULL && ptlen) || enc_name(h->aead) == NULL ||
-	    !str_ok(h->kid, M2M_ESPRIM_KID_MAX) || !m2mi_ncname(h->ori, M2M_ESPRIM_ID_MAX) ||
-	    !m2mi_ncname(h->rri, M2M_ESPRIM_ID_MAX) || (h->cty && !str_ok(h->cty, M2M_ESPRIM_CTY_MAX)))
-		return M2M_E_INVAL;
 	if (ptlen > M2M_ESPRIM_MAX_LEN / 2)
 		return M2M_E_TOO_LARGE;
 	kb = m2m_key_bytes(session_key, &kl);
-	if (kl != enc_len(h->aead))
+	if (kl != enc_len(aead) || hdr64 == NULL)
 		return M2M_E_INVAL;
-	if ((hs = header_text(h)) == NULL)
-		goto out;
-	hl = strlen(hs);
+	hl = strlen(hdr64);
 	/* header . (empty key) . IV . ciphertext . tag, each base64url */
-	cap = (hl / 3 + 1) * 4 + 2 + 16 + 1 + (ptlen / 3 + 1) * 4 + 1 + 24 + 1;
+	cap = hl + 2 + 16 + 1 + (ptlen / 3 + 1) * 4 + 1 + 24 + 1;
 	if ((o = malloc(cap)) == NULL || (ct = malloc(ptlen + 1)) == NULL) {
 		r = M2M_E_NOMEM;
 		goto out;
 	}
-	at = b64url_enc((const uint8_t *)hs, hl, o);
+	memcpy(o, hdr64, hl);
+	at = hl;
 	if (RAND_bytes(iv, sizeof(iv)) != 1 || (x = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex(x, gcm(h->aead), NULL, kb, iv) != 1 ||
+	    EVP_EncryptInit_ex(x, gcm(aead), NULL, kb, iv) != 1 ||
 	    EVP_EncryptUpdate(x, NULL, &l1, (const uint8_t *)o, (int)at) != 1 || /* AAD: the encoded header */
 	    (ptlen > 0 && EVP_EncryptUpdate(x, ct, &l1, pt, (int)ptlen) != 1) ||
 	    EVP_EncryptFinal_ex(x, ct + (ptlen > 0 ? l1 : 0), &l2) != 1 ||
@@ -190,8 +204,31 @@ m2m_err m2m_esprim_seal(const m2m_key *session_key, const m2m_esprim_hdr *h, con
 out:
 	EVP_CIPHER_CTX_free(x);
 	m2m_freezero(ct, ptlen + 1);
-	free(hs);
 	free(o);
+	return r;
+}
+
+m2m_err m2m_esprim_seal(const m2m_key *session_key, const m2m_esprim_hdr *h, const uint8_t *pt, size_t ptlen,
+			char **out)
+{
+	char *hdr64;
+	size_t kl = 0;
+	m2m_err r;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (session_key == NULL || !hdr_ok(h) || (pt == NULL && ptlen))
+		return M2M_E_INVAL;
+	if (ptlen > M2M_ESPRIM_MAX_LEN / 2)
+		return M2M_E_TOO_LARGE;
+	(void)m2m_key_bytes(session_key, &kl);
+	if (kl != enc_len(h->aead))
+		return M2M_E_INVAL;
+	if ((hdr64 = m2mi_esprim_hdr_b64(h)) == NULL)
+		return M2M_E_ESP_ENCRYPT;
+	r = m2mi_esprim_seal_b64(session_key, h->aead, hdr64, pt, ptlen, out);
+	free(hdr64);
 	return r;
 }
 

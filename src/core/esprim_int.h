@@ -23,6 +23,12 @@ m2m_err m2mi_seci_e2e_to_json(const struct m2m_seci_e2e *s, json_t **out);
 /* seci_e2e.c: m2m_seci_e2e_decode of an object already parsed (the inner object, without the
  * {"m2m:seci": ...} wrapper): the same checks and errors, no text round trip. */
 m2m_err m2mi_seci_e2e_from_json(const json_t *j, int64_t now, struct m2m_seci_e2e *out);
+/* esprim.c: the base64url protected header of h (heap), NULL for a bad h (as m2m_esprim_seal
+ * checks it) or on allocation failure; and m2m_esprim_seal with that header already encoded
+ * (an Originator's header is the same for every object of its session). */
+char *m2mi_esprim_hdr_b64(const m2m_esprim_hdr *h);
+m2m_err m2mi_esprim_seal_b64(const m2m_key *session_key, int aead, const char *hdr64, const uint8_t *pt,
+			     size_t ptlen, char **out);
 /* xs:NCName (ASCII subset: letter or '_' first, then letters, digits, '.', '-', '_'). */
 bool m2mi_ncname(const char *s, size_t max);
 
