@@ -5,6 +5,7 @@
  * used by ESPrim (TS-0004 clauses 7.5.1.2.11, 7.5.1.2.13, 7.6.2) and ESCertKE (clause 7.5.1.2.12).
  * Types 1, 2, 7, 8 are the DAS codec's; m2m_seci_peek_type dispatches. Pure.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,16 @@ m2m_err m2m_seci_e2e_encode(const m2m_seci_e2e *s, char **out)
 	if (out == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
+	if (s != NULL && s->sit == M2M_SECI_ESPRIM && s->epo != NULL && compact_jwe_form(s->epo, strlen(s->epo))) {
+		/* the ESPrim Object per request: base64url and '.' need no escaping, so the text is
+		 * written directly (the bytes json_dumps would give) */
+		size_t n = strlen(s->epo), cap = n + sizeof("{\"m2m:seci\":{\"sit\":5,\"epo\":\"\"}}");
+
+		if ((*out = malloc(cap)) == NULL)
+			return M2M_E_NOMEM;
+		snprintf(*out, cap, "{\"m2m:seci\":{\"sit\":5,\"epo\":\"%s\"}}", s->epo);
+		return M2M_OK;
+	}
 	if ((r = m2mi_seci_e2e_to_json(s, &j)) != M2M_OK)
 		return r;
 	*out = json_dumps(j, JSON_COMPACT);

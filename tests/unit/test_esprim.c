@@ -238,6 +238,44 @@ static void test_open_refusals(void **state)
 	m2m_key_free(k_long);
 }
 
+/* The answer's header (no rand objects) is written as text: exactly the JSON of Table 8.4.3.2-2,
+ * and a kid that needs escaping goes through the JSON encoder and parses back unchanged. */
+static void test_header_text(void **state)
+{
+	m2m_esprim_rand rro, oro;
+	m2m_key *k;
+	m2m_esprim_obj *obj = NULL;
+	char *o = NULL, want[512];
+	uint8_t *raw = NULL;
+	size_t n = 0;
+	cjose_err err;
+	m2m_esprim_hdr h;
+
+	(void)state;
+	fx_rands(&rro, &oro);
+	k = fx_session(&rro, &oro, 10);
+	h = (m2m_esprim_hdr){.aead = 10, .kid = "13-pw1@mef.example.com", .ori = oro.id, .rri = rro.id,
+			     .cty = "application/json"};
+	assert_int_equal(m2m_esprim_seal(k, &h, (const uint8_t *)"{}", 2, &o), M2M_OK);
+	*strchr(o, '.') = '\0';
+	assert_true(cjose_base64url_decode(o, strlen(o), &raw, &n, &err));
+	snprintf(want, sizeof(want),
+		 "{\"alg\":\"dir\",\"enc\":\"A128GCM\",\"kid\":\"13-pw1@mef.example.com\",\"ori\":\"%s\","
+		 "\"rri\":\"%s\",\"cty\":\"application/json\"}",
+		 oro.id, rro.id);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(raw, want, n);
+	cjose_get_dealloc()(raw);
+	free(o);
+	h.kid = "k\"\\q@x";
+	assert_int_equal(m2m_esprim_seal(k, &h, (const uint8_t *)"{}", 2, &o), M2M_OK);
+	assert_int_equal(m2m_esprim_parse(o, strlen(o), T0, &obj), M2M_OK);
+	assert_string_equal(m2m_esprim_obj_hdr(obj)->kid, "k\"\\q@x");
+	m2m_esprim_obj_free(obj);
+	free(o);
+	m2m_key_free(k);
+}
+
 static void test_seal_refusals(void **state)
 {
 	m2m_esprim_rand rro, oro;
@@ -323,7 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_rro),
 		cmocka_unit_test(test_parse_refusals),  cmocka_unit_test(test_open_refusals),
-		cmocka_unit_test(test_seal_refusals),   cmocka_unit_test(test_impersonation_and_rsc),
+		cmocka_unit_test(test_seal_refusals),   cmocka_unit_test(test_header_text),   cmocka_unit_test(test_impersonation_and_rsc),
 		cmocka_unit_test(test_jwcrypto_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,6 +45,20 @@ static void test_round_trips(void **state)
 	round_trip(&s, "\"epo\":\"eyJhbGciOiJkaXIifQ..", &d);
 	assert_string_equal(d.epo, epo);
 	m2m_seci_e2e_clear(&d);
+	{ /* the direct text of sit 5 is exactly the codec object's compact serialisation */
+		char *direct = NULL, *dumped;
+		json_t *j = NULL;
+		assert_int_equal(m2m_seci_e2e_encode(&s, &direct), M2M_OK);
+		assert_int_equal(m2mi_seci_e2e_to_json(&s, &j), M2M_OK);
+		dumped = json_dumps(j, JSON_COMPACT);
+		assert_string_equal(direct, dumped);
+		free(direct);
+		free(dumped);
+		json_decref(j);
+		s.epo = (char *)"a.b.c"; /* not the m2m:e2eCompactJWE form: refused as before */
+		assert_int_equal(m2m_seci_e2e_encode(&s, &direct), M2M_E_INVAL);
+		s.epo = epo;
+	}
 	for (size_t i = 0; i < sizeof(flight); i++)
 		flight[i] = (uint8_t)(i * 7);
 	for (size_t n = 1; n <= 3; n++) { /* every padding length */
