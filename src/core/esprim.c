@@ -28,9 +28,10 @@ struct m2m_esprim_obj {
 	char *text;
 	size_t len;
 	size_t off[5], plen[5]; /* the five parts in text */
-	json_t *hdr_json; /* owns the strings the header points into */
+	json_t *hdr_json; /* owns the strings the header points into (shared by reference) */
 	m2m_esprim_rand oro, rro;
 	m2m_esprim_hdr hdr;
+	bool relative; /* a rand object's esrx was relative: the header depends on "now" */
 };
 
 static const char *enc_name(int aead)
@@ -299,20 +300,11 @@ void m2m_esprim_obj_free(m2m_esprim_obj *o)
 	free(o);
 }
 
-m2m_err m2m_esprim_parse(const char *text, size_t len, int64_t now, m2m_esprim_obj **out)
+/* The five parts of a compact object and their form (m2m:e2eCompactJWE, TS-0004 6.3.3). */
+static m2m_err split(const char *text, size_t len, const char *part[5], size_t plen[5])
 {
-	const char *part[5];
-	size_t plen[5], n = 0, start = 0, hl = 0;
-	uint8_t *hraw = NULL;
-	json_t *h = NULL, *v;
-	m2m_esprim_obj *o = NULL;
-	m2m_err r = M2M_E_ESP_FORMAT;
+	size_t n = 0, start = 0;
 
-	if (out == NULL)
-		return M2M_E_INVAL;
-	*out = NULL;
-	if (text == NULL)
-		return M2M_E_INVAL;
 	if (len > M2M_ESPRIM_MAX_LEN)
 		return M2M_E_ESP_FORMAT;
 	for (size_t i = 0; i <= len; i++) {
@@ -333,6 +325,77 @@ m2m_err m2m_esprim_parse(const char *text, size_t len, int64_t now, m2m_esprim_o
 	for (size_t i = 0; i < 5; i++)
 		if (!b64url_part(part[i], plen[i]))
 			return M2M_E_ESP_FORMAT;
+	return M2M_OK;
+}
+
+/* o's copy of text and the places of its parts. */
+static m2m_err keep_text(m2m_esprim_obj *o, const char *text, size_t len, const char *part[5], const size_t plen[5])
+{
+	if ((o->text = malloc(len + 1)) == NULL)
+		return M2M_E_NOMEM;
+	memcpy(o->text, text, len);
+	o->text[len] = '\0';
+	o->len = len;
+	for (size_t i = 0; i < 5; i++) {
+		o->off[i] = (size_t)(part[i] - text);
+		o->plen[i] = plen[i];
+	}
+	return M2M_OK;
+}
+
+m2m_err m2mi_esprim_parse_same_hdr(const char *text, size_t len, const m2m_esprim_obj *like, m2m_esprim_obj **out)
+{
+	const char *part[5];
+	size_t plen[5];
+	m2m_esprim_obj *o;
+	m2m_err r;
+
+	*out = NULL;
+	if (text == NULL || like == NULL)
+		return M2M_E_INVAL;
+	if ((r = split(text, len, part, plen)) != M2M_OK)
+		return r;
+	/* public: the header is no secret; byte for byte, so its parse would be exactly like's */
+	if (like->relative || plen[0] != like->plen[0] || memcmp(part[0], like->text + like->off[0], plen[0]) != 0)
+		return M2M_E_NOT_FOUND;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return M2M_E_NOMEM;
+	o->hdr = like->hdr;
+	o->oro = like->oro;
+	o->rro = like->rro;
+	o->hdr.oro = like->hdr.oro != NULL ? &o->oro : NULL;
+	o->hdr.rro = like->hdr.rro != NULL ? &o->rro : NULL;
+	o->hdr_json = json_incref(like->hdr_json); /* the strings of o->hdr point into it */
+	if ((r = keep_text(o, text, len, part, plen)) != M2M_OK) {
+		m2m_esprim_obj_free(o);
+		return r;
+	}
+	*out = o;
+	return M2M_OK;
+}
+
+bool m2mi_esprim_hdr_reusable(const m2m_esprim_obj *o)
+{
+	return o != NULL && !o->relative;
+}
+
+m2m_err m2m_esprim_parse(const char *text, size_t len, int64_t now, m2m_esprim_obj **out)
+{
+	const char *part[5];
+	size_t plen[5], hl = 0;
+	uint8_t *hraw = NULL;
+	json_t *h = NULL, *v;
+	m2m_esprim_obj *o = NULL;
+	m2m_err r = M2M_E_ESP_FORMAT;
+
+	if (out == NULL)
+		return M2M_E_INVAL;
+	*out = NULL;
+	if (text == NULL)
+		return M2M_E_INVAL;
+	if ((r = split(text, len, part, plen)) != M2M_OK)
+		return r;
+	r = M2M_E_ESP_FORMAT;
 	if ((hraw = malloc(plen[0] / 4 * 3 + 3)) == NULL)
 		return M2M_E_NOMEM;
 	if (b64url_dec(part[0], plen[0], hraw, &hl) && m2mi_token_json_depth((const char *)hraw, hl) <= 4)
@@ -373,23 +436,16 @@ m2m_err m2m_esprim_parse(const char *text, size_t len, int64_t now, m2m_esprim_o
 		if (m2mi_esprim_rand_from_json(v, true, now, &o->oro) != M2M_OK)
 			goto out;
 		o->hdr.oro = &o->oro;
+		o->relative = m2mi_esprim_rand_json_relative(v);
 	}
 	if ((v = json_object_get(h, "rro")) != NULL) {
 		if (m2mi_esprim_rand_from_json(v, false, now, &o->rro) != M2M_OK)
 			goto out;
 		o->hdr.rro = &o->rro;
+		o->relative = o->relative || m2mi_esprim_rand_json_relative(v);
 	}
-	if ((o->text = malloc(len + 1)) == NULL) {
-		r = M2M_E_NOMEM;
+	if ((r = keep_text(o, text, len, part, plen)) != M2M_OK)
 		goto out;
-	}
-	memcpy(o->text, text, len);
-	o->text[len] = '\0';
-	o->len = len;
-	for (size_t i = 0; i < 5; i++) {
-		o->off[i] = (size_t)(part[i] - text);
-		o->plen[i] = plen[i];
-	}
 	o->hdr_json = h;
 	h = NULL;
 	*out = o;

@@ -10,6 +10,7 @@
 #include <cjose/util.h>
 #include <jansson.h>
 
+#include "core/esprim_int.h"
 #include "esprim_fixture.h"
 #include "m2msec/rsc.h"
 
@@ -276,6 +277,71 @@ static void test_header_text(void **state)
 	m2m_key_free(k);
 }
 
+/* m2mi_esprim_parse_same_hdr: an object with the header of one parsed before takes that header
+ * (exactly what its parse gives, outliving the first object); another header is NOT_FOUND; the
+ * parts are checked alike; a header with a relative esrx is never reusable. */
+static void test_same_hdr(void **state)
+{
+	m2m_esprim_rand rro, oro;
+	m2m_key *k;
+	m2m_esprim_obj *a = NULL, *b = NULL, *ref = NULL, *c = NULL;
+	char *oa = NULL, *ob = NULL, *oc = NULL, *hj, *rel;
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+	const m2m_esprim_hdr *hb, *hr;
+	static const char relhdr[] = "{\"alg\":\"dir\",\"enc\":\"A128GCM\",\"kid\":\"k@x\",\"ori\":\"o1\",\"rri\":\"r1\","
+				     "\"oro\":{\"esri\":\"o1\",\"esrv\":\"vab\",\"esrx\":60000,\"esk\":1,\"espa\":[10]}}";
+	cjose_err err;
+
+	(void)state;
+	fx_rands(&rro, &oro);
+	k = fx_session(&rro, &oro, 10);
+	oa = seal(k, 10, true, &rro, &oro);
+	ob = seal(k, 10, true, &rro, &oro); /* the same header, another IV and ciphertext */
+	oc = seal(k, 10, false, &rro, &oro);
+	assert_int_equal(m2m_esprim_parse(oa, strlen(oa), T0, &a), M2M_OK);
+	assert_true(m2mi_esprim_hdr_reusable(a));
+	assert_int_equal(m2mi_esprim_parse_same_hdr(ob, strlen(ob), a, &b), M2M_OK);
+	assert_int_equal(m2mi_esprim_parse_same_hdr(oc, strlen(oc), a, &c), M2M_E_NOT_FOUND);
+	assert_null(c);
+	assert_int_equal(m2mi_esprim_parse_same_hdr("a.b.c", 5, a, &c), M2M_E_ESP_FORMAT);
+	m2m_esprim_obj_free(a); /* b keeps the header */
+	assert_int_equal(m2m_esprim_parse(ob, strlen(ob), T0, &ref), M2M_OK);
+	hb = m2m_esprim_obj_hdr(b);
+	hr = m2m_esprim_obj_hdr(ref);
+	assert_int_equal(hb->aead, hr->aead);
+	assert_string_equal(hb->kid, hr->kid);
+	assert_string_equal(hb->ori, hr->ori);
+	assert_string_equal(hb->rri, hr->rri);
+	assert_string_equal(hb->cty, hr->cty);
+	assert_non_null(hb->oro);
+	assert_ptr_not_equal(hb->oro, hr->oro);
+	assert_memory_equal(hb->oro, hr->oro, sizeof(*hb->oro));
+	assert_null(hb->rro);
+	assert_int_equal(m2m_esprim_open(b, k, &pt, &ptlen), M2M_OK); /* b's own ciphertext */
+	assert_int_equal(ptlen, sizeof(inner) - 1);
+	assert_memory_equal(pt, inner, ptlen);
+	m2m_freezero(pt, ptlen);
+	m2m_esprim_obj_free(b);
+	m2m_esprim_obj_free(ref);
+	/* a relative esrx ("now" + 60 s): the header depends on the time of its parse */
+	assert_true(cjose_base64url_encode((const uint8_t *)relhdr, strlen(relhdr), &hj, &ptlen, &err));
+	rel = malloc(ptlen + 64);
+	assert_non_null(rel);
+	snprintf(rel, ptlen + 64, "%s..AAAAAAAAAAAAAAAA.Y3Q.AAAAAAAAAAAAAAAAAAAAAA", hj);
+	cjose_get_dealloc()(hj);
+	assert_int_equal(m2m_esprim_parse(rel, strlen(rel), T0, &a), M2M_OK);
+	assert_int_equal(m2m_esprim_obj_hdr(a)->oro->expiry, T0 + 60);
+	assert_false(m2mi_esprim_hdr_reusable(a));
+	assert_int_equal(m2mi_esprim_parse_same_hdr(rel, strlen(rel), a, &c), M2M_E_NOT_FOUND);
+	m2m_esprim_obj_free(a);
+	free(rel);
+	free(oa);
+	free(ob);
+	free(oc);
+	m2m_key_free(k);
+}
+
 static void test_seal_refusals(void **state)
 {
 	m2m_esprim_rand rro, oro;
@@ -361,7 +427,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_rro),
 		cmocka_unit_test(test_parse_refusals),  cmocka_unit_test(test_open_refusals),
-		cmocka_unit_test(test_seal_refusals),   cmocka_unit_test(test_header_text),   cmocka_unit_test(test_impersonation_and_rsc),
+		cmocka_unit_test(test_seal_refusals),   cmocka_unit_test(test_header_text),
+		cmocka_unit_test(test_same_hdr),   cmocka_unit_test(test_impersonation_and_rsc),
 		cmocka_unit_test(test_jwcrypto_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

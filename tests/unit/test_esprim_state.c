@@ -115,6 +115,38 @@ static void test_replay_rate(void **state)
 	m2mi_esprim_free(e);
 }
 
+/* The receiver's header memo (m2mi_esprim_parse): a second object with the same header gives the
+ * header its own parse gives; a header with a relative esrx is parsed again at each "now". */
+static void test_parse_memo(void **state)
+{
+	m2mi_esprim *e = mk();
+	m2m_esprim_rand rro, oro;
+	m2m_esprim_hdr h;
+	m2m_key *k;
+	m2m_esprim_obj *o1 = NULL, *o2 = NULL;
+	char *t1 = NULL, *t2 = NULL;
+
+	(void)state;
+	fx_rands(&rro, &oro);
+	k = fx_session(&rro, &oro, 10);
+	h = (m2m_esprim_hdr){.aead = 10, .kid = "k@x", .ori = oro.id, .rri = rro.id, .cty = "application/json",
+			     .oro = &oro};
+	assert_int_equal(m2m_esprim_seal(k, &h, (const uint8_t *)"{}", 2, &t1), M2M_OK);
+	assert_int_equal(m2m_esprim_seal(k, &h, (const uint8_t *)"[]", 2, &t2), M2M_OK);
+	assert_int_equal(m2mi_esprim_parse(e, t1, strlen(t1), T0, &o1), M2M_OK);
+	assert_int_equal(m2mi_esprim_parse(e, t2, strlen(t2), T0, &o2), M2M_OK);
+	assert_string_equal(m2m_esprim_obj_hdr(o2)->kid, "k@x");
+	assert_memory_equal(m2m_esprim_obj_hdr(o2)->oro, &oro, sizeof(oro));
+	m2m_esprim_obj_free(o1);
+	m2m_esprim_obj_free(o2);
+	assert_int_equal(m2mi_esprim_parse(e, "x.y", 3, T0, &o1), M2M_E_ESP_FORMAT);
+	assert_null(o1);
+	free(t1);
+	free(t2);
+	m2m_key_free(k);
+	m2mi_esprim_free(e);
+}
+
 static m2m_key *pw_key(uint8_t fill)
 {
 	uint8_t b[32];
@@ -175,7 +207,7 @@ static void test_session_memo(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_shared), cmocka_unit_test(test_non_shared),
-					   cmocka_unit_test(test_oro_and_replay), cmocka_unit_test(test_replay_rate),
+					   cmocka_unit_test(test_oro_and_replay), cmocka_unit_test(test_replay_rate), cmocka_unit_test(test_parse_memo),
 					   cmocka_unit_test(test_session_memo)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -366,7 +366,7 @@ static int on_esprim(m2mi_ctx *c, m2m_seci_e2e *in)
 	int rsc;
 
 	memset(&s, 0, sizeof(s));
-	if ((e = m2m_esprim_parse(in->epo, strlen(in->epo), c->now, &o)) != M2M_OK)
+	if ((e = m2mi_esprim_parse(c->cse->esprim, in->epo, strlen(in->epo), c->now, &o)) != M2M_OK)
 		return esp_fail(c, e);
 	if ((rsc = establish(c, o, &s)) == 0) {
 		/* a tag that does not verify proves no shared session key: the refusal is plain */

@@ -6,8 +6,8 @@
  * its own expiry), the non-shared ones of seci sit 3 (B.2, bound to the Originator that asked,
  * at most M2MI_ESP_NS_PER_ORIG each and M2MI_ESP_NS_MAX in all: the oldest goes first), the
  * originatorESPrimRandObjects seen (so a later object may omit "oro", clause 8.4.3.2), and the
- * replay window of inner requests (esprim_replay.c, with its own lock), and the memo of derived
- * sessionESPrimKeys. Every table is fixed-size; one mutex guards the others (the HTTP loops, CoAP and MQTT threads share one CSE).
+ * replay window of inner requests (esprim_replay.c, with its own lock), the memo of derived
+ * sessionESPrimKeys, and the objects whose protected header a later object may reuse. Every table is fixed-size; one mutex guards the others (the HTTP loops, CoAP and MQTT threads share one CSE).
  * Rand values are public inputs of the session key (clause 10.3.8.2); the only secrets are the
  * memo's keys, each in an m2m_key (zeroized when dropped).
  */
@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/esprim_int.h"
 #include "m2msec/mem.h"
 #include "services/cse/esprim_replay.h"
 #include "services/cse/esprim_rx.h"
@@ -56,6 +57,7 @@ struct m2mi_esprim {
 	m2m_kdf *kdf;
 	memo_slot sk[M2MI_ESP_SK_MAX];
 	uint64_t sk_clock, sk_derived;
+	m2m_esprim_obj *hdr[M2MI_ESP_HDR_MAX]; /* objects whose protected header may be reused */
 };
 
 static const int keygen[] = {M2M_ESPRIM_KEYGEN_HMAC_SHA256};
@@ -92,6 +94,8 @@ void m2mi_esprim_free(m2mi_esprim *e)
 		m2m_key_free(e->sk[i].pairwise);
 		m2m_key_free(e->sk[i].session);
 	}
+	for (size_t i = 0; i < M2MI_ESP_HDR_MAX; i++)
+		m2m_esprim_obj_free(e->hdr[i]);
 	m2m_kdf_free(e->kdf);
 	m2mi_replay_free(e->replay);
 	pthread_mutex_destroy(&e->mu);
@@ -248,6 +252,36 @@ void m2mi_esprim_keep_oro(m2mi_esprim *e, const char *kid, const m2m_esprim_rand
 	memcpy(e->oro[victim].kid, kid, strlen(kid) + 1);
 	e->oro[victim].r = *oro;
 	pthread_mutex_unlock(&e->mu);
+}
+
+m2m_err m2mi_esprim_parse(m2mi_esprim *e, const char *text, size_t len, int64_t now, m2m_esprim_obj **out)
+{
+	uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a of the encoded header: a slot, no trust */
+	m2m_esprim_obj *keep = NULL, *old;
+	size_t slot;
+	m2m_err r = M2M_E_NOT_FOUND;
+
+	*out = NULL;
+	if (text == NULL)
+		return M2M_E_INVAL;
+	for (size_t i = 0; i < len && text[i] != '.'; i++)
+		h = (h ^ (unsigned char)text[i]) * UINT64_C(1099511628211);
+	slot = (size_t)(h % M2MI_ESP_HDR_MAX);
+	pthread_mutex_lock(&e->mu);
+	if (e->hdr[slot] != NULL) /* the parts checked, the header compared byte for byte */
+		r = m2mi_esprim_parse_same_hdr(text, len, e->hdr[slot], out);
+	pthread_mutex_unlock(&e->mu);
+	if (r != M2M_E_NOT_FOUND) /* reused, or what the parse's first step would refuse */
+		return r;
+	if ((r = m2m_esprim_parse(text, len, now, out)) != M2M_OK || !m2mi_esprim_hdr_reusable(*out) ||
+	    m2mi_esprim_parse_same_hdr(text, len, *out, &keep) != M2M_OK)
+		return r; /* a header with a relative esrx depends on now: never reused */
+	pthread_mutex_lock(&e->mu);
+	old = e->hdr[slot];
+	e->hdr[slot] = keep;
+	pthread_mutex_unlock(&e->mu);
+	m2m_esprim_obj_free(old);
+	return M2M_OK;
 }
 
 m2m_err m2mi_esprim_replay(m2mi_esprim *e, const char *kid, const m2m_esprim_rand *oro, const char *rqi,
