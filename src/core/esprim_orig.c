@@ -21,6 +21,7 @@ struct m2m_esprim_orig {
 	int aead;
 	m2m_key *key;
 	char *hdr64; /* the protected header, encoded once (the same for every object) */
+	m2m_esprim_obj *last; /* the last answer: the Receiver's header is the same for a session */
 };
 
 static bool has(const int *list, size_t n, int v)
@@ -76,6 +77,7 @@ void m2m_esprim_orig_free(m2m_esprim_orig *o)
 		return;
 	m2m_key_free(o->key);
 	free(o->hdr64);
+	m2m_esprim_obj_free(o->last);
 	m2m_freezero(o, sizeof(*o));
 }
 
@@ -120,7 +122,11 @@ m2m_err m2m_esprim_orig_open(m2m_esprim_orig *o, const char *content, size_t len
 		r = M2M_E_SECI_FORMAT;
 		goto out;
 	}
-	if ((r = m2m_esprim_parse(s.epo, strlen(s.epo), now, &obj)) != M2M_OK)
+	/* the header of the previous answer, byte for byte, is taken from it (exactly its parse) */
+	r = o->last != NULL ? m2mi_esprim_parse_same_hdr(s.epo, strlen(s.epo), o->last, &obj) : M2M_E_NOT_FOUND;
+	if (r == M2M_E_NOT_FOUND)
+		r = m2m_esprim_parse(s.epo, strlen(s.epo), now, &obj);
+	if (r != M2M_OK)
 		goto out;
 	h = m2m_esprim_obj_hdr(obj);
 	if (strcmp(h->kid, o->kid) != 0) {
@@ -143,6 +149,11 @@ m2m_err m2m_esprim_orig_open(m2m_esprim_orig *o, const char *content, size_t len
 	}
 out:
 	m2m_freezero(pt, ptlen);
+	if (r == M2M_OK && m2mi_esprim_hdr_reusable(obj)) { /* an answer of this session: keep it */
+		m2m_esprim_obj_free(o->last);
+		o->last = obj;
+		obj = NULL;
+	}
 	m2m_esprim_obj_free(obj);
 	m2m_seci_e2e_clear(&s);
 	return r;
