@@ -93,6 +93,9 @@ static bool compact_jwe_form(const char *s, size_t n)
 	return dots == 4;
 }
 
+/* The text of sit 5 up to the epo's value, as m2m_seci_e2e_encode writes it. */
+static const char esp_pre[] = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"";
+
 m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_e2e *out)
 {
 	m2m_err r;
@@ -101,6 +104,15 @@ m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_
 	if (out == NULL)
 		return M2M_E_INVAL;
 	memset(out, 0, sizeof(*out));
+	if (json != NULL && len > sizeof(esp_pre) - 1 + 3 && memcmp(json, esp_pre, sizeof(esp_pre) - 1) == 0 &&
+	    memcmp(json + len - 3, "\"}}", 3) == 0 &&
+	    compact_jwe_form(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3)) {
+		/* exactly the text of an ESPrim Object (m2m_seci_e2e_encode's, a compact json_dumps'):
+		 * the string holds base64url and '.' only, so it is the value as it stands */
+		out->sit = M2M_SECI_ESPRIM;
+		out->epo = strndup(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3);
+		return out->epo != NULL ? M2M_OK : M2M_E_NOMEM;
+	}
 	if ((j = load(json, len, &r)) == NULL)
 		return r;
 	r = m2mi_seci_e2e_from_json(j, now, out);
@@ -176,11 +188,11 @@ m2m_err m2m_seci_e2e_encode(const m2m_seci_e2e *s, char **out)
 	if (s != NULL && s->sit == M2M_SECI_ESPRIM && s->epo != NULL && compact_jwe_form(s->epo, strlen(s->epo))) {
 		/* the ESPrim Object per request: base64url and '.' need no escaping, so the text is
 		 * written directly (the bytes json_dumps would give) */
-		size_t n = strlen(s->epo), cap = n + sizeof("{\"m2m:seci\":{\"sit\":5,\"epo\":\"\"}}");
+		size_t n = strlen(s->epo), cap = sizeof(esp_pre) + n + 3;
 
 		if ((*out = malloc(cap)) == NULL)
 			return M2M_E_NOMEM;
-		snprintf(*out, cap, "{\"m2m:seci\":{\"sit\":5,\"epo\":\"%s\"}}", s->epo);
+		snprintf(*out, cap, "%s%s\"}}", esp_pre, s->epo);
 		return M2M_OK;
 	}
 	if ((r = m2mi_seci_e2e_to_json(s, &j)) != M2M_OK)

@@ -58,6 +58,22 @@ static void test_round_trips(void **state)
 		s.epo = (char *)"a.b.c"; /* not the m2m:e2eCompactJWE form: refused as before */
 		assert_int_equal(m2m_seci_e2e_encode(&s, &direct), M2M_E_INVAL);
 		s.epo = epo;
+		/* decoding: the exact text (direct) and any other JSON form (jansson) agree; a text of
+		 * that shape with an epo of the wrong form is refused as before */
+		char spaced[512];
+		m2m_seci_e2e d1, d2;
+		snprintf(spaced, sizeof(spaced), "{ \"m2m:seci\" : { \"sit\": 5, \"epo\": \"%s\" } }", epo);
+		assert_int_equal(m2m_seci_e2e_decode(spaced, strlen(spaced), T0, &d1), M2M_OK);
+		snprintf(spaced, sizeof(spaced), "{\"m2m:seci\":{\"sit\":5,\"epo\":\"%s\"}}", epo);
+		assert_int_equal(m2m_seci_e2e_decode(spaced, strlen(spaced), T0, &d2), M2M_OK);
+		assert_int_equal(d1.sit, d2.sit);
+		assert_string_equal(d1.epo, d2.epo);
+		m2m_seci_e2e_clear(&d1);
+		m2m_seci_e2e_clear(&d2);
+		static const char bad[] = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c\"}}";
+		assert_int_equal(m2m_seci_e2e_decode(bad, strlen(bad), T0, &d1), M2M_E_SECI_FORMAT);
+		static const char two[] = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d.e\",\"epo\":\"a.b.c.d.e\"}}";
+		assert_int_equal(m2m_seci_e2e_decode(two, strlen(two), T0, &d1), M2M_E_SECI_FORMAT);
 	}
 	for (size_t i = 0; i < sizeof(flight); i++)
 		flight[i] = (uint8_t)(i * 7);
