@@ -155,6 +155,22 @@ void m2mi_replay_free(m2mi_replay *w)
 	m2m_freezero(w, sizeof(*w));
 }
 
+/* SHA-256 fetched once (a legacy EVP_sha256() is looked up again on every init in OpenSSL 3). */
+static EVP_MD *sha256_impl;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_impl = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+	if (pthread_once(&sha256_once, sha256_fetch) == 0 && sha256_impl != NULL)
+		return sha256_impl;
+	return EVP_sha256();
+}
+
 /* bd = H(salt, kid NUL ori NUL), rd = H(salt, kid NUL ori NUL rqi), both truncated. */
 static bool digests(const m2mi_replay *w, const char *kid, const char *ori, const char *rqi, uint8_t bd[DLEN],
 		    uint8_t rd[DLEN])
@@ -162,7 +178,7 @@ static bool digests(const m2mi_replay *w, const char *kid, const char *ori, cons
 	EVP_MD_CTX *md = EVP_MD_CTX_new(), *md2 = EVP_MD_CTX_new();
 	uint8_t full[EVP_MAX_MD_SIZE];
 	unsigned int n = 0, n2 = 0;
-	bool ok = md != NULL && md2 != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	bool ok = md != NULL && md2 != NULL && EVP_DigestInit_ex(md, sha256(), NULL) == 1 &&
 		  EVP_DigestUpdate(md, w->salt, sizeof(w->salt)) == 1 && EVP_DigestUpdate(md, kid, strlen(kid) + 1) == 1 &&
 		  EVP_DigestUpdate(md, ori, strlen(ori) + 1) == 1 && EVP_MD_CTX_copy_ex(md2, md) == 1 &&
 		  EVP_DigestFinal_ex(md2, full, &n) == 1 && n >= DLEN;
