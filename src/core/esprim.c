@@ -152,13 +152,13 @@ static char *header_text(const m2m_esprim_hdr *h)
 	if (h->oro == NULL && h->rro == NULL && h->cty != NULL && plain_str(h->kid) && plain_str(h->cty)) {
 		/* a Receiver's answer (no rand objects): written directly, the bytes json_dumps gives;
 		 * ori and rri are NCNames */
-		static const char fmt[] = "{\"alg\":\"dir\",\"enc\":\"%s\",\"kid\":\"%s\",\"ori\":\"%s\",\"rri\":\"%s\","
-					  "\"cty\":\"%s\"}";
-		size_t cap = sizeof(fmt) + 8 + strlen(h->kid) + strlen(h->ori) + strlen(h->rri) + strlen(h->cty);
+#define ANSWER_HDR "{\"alg\":\"dir\",\"enc\":\"%s\",\"kid\":\"%s\",\"ori\":\"%s\",\"rri\":\"%s\",\"cty\":\"%s\"}"
+		size_t cap = sizeof(ANSWER_HDR) + 8 + strlen(h->kid) + strlen(h->ori) + strlen(h->rri) + strlen(h->cty);
 		char *t = malloc(cap);
 
 		if (t != NULL)
-			snprintf(t, cap, fmt, enc_name(h->aead), h->kid, h->ori, h->rri, h->cty);
+			snprintf(t, cap, ANSWER_HDR, enc_name(h->aead), h->kid, h->ori, h->rri, h->cty);
+#undef ANSWER_HDR
 		return t;
 	}
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s}", "alg", "dir", "enc", enc_name(h->aead), "kid", h->kid, "ori",
