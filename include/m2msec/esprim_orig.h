@@ -8,6 +8,8 @@
  * outer NOTIFY ({"m2m:seci":{"sit":5,"epo":...}}, the header carrying "oro") and open the
  * protected inner response. Transport-free: `m2msec esprim` (src/cli/cmd_esprim.c), tests and
  * benchmarks send the outer NOTIFY themselves. docs/procedures/e2e.md is the manual.
+ * A session keeps memos (its encoded protected header, the header of the last answer): use one
+ * from one thread at a time.
  */
 #ifndef M2MSEC_ESPRIM_ORIG_H
 #define M2MSEC_ESPRIM_ORIG_H

@@ -20,6 +20,25 @@ m2m_err m2mi_esprim_rand_from_json(const json_t *j, bool originator, int64_t now
 /* seci_e2e.c: s as the JSON object {"m2m:seci":{...}} (what m2m_seci_e2e_encode serialises), for
  * a caller that puts it into a primitive without a text round trip; M2M_E_INVAL for a bad s. */
 m2m_err m2mi_seci_e2e_to_json(const struct m2m_seci_e2e *s, json_t **out);
+/* seci_e2e.c: m2m_seci_e2e_decode of an object already parsed (the inner object, without the
+ * {"m2m:seci": ...} wrapper): the same checks and errors, no text round trip. */
+m2m_err m2mi_seci_e2e_from_json(const json_t *j, int64_t now, struct m2m_seci_e2e *out);
+/* esprim.c: the base64url protected header of h (heap), NULL for a bad h (as m2m_esprim_seal
+ * checks it) or on allocation failure; and m2m_esprim_seal with that header already encoded
+ * (an Originator's header is the same for every object of its session). */
+char *m2mi_esprim_hdr_b64(const m2m_esprim_hdr *h);
+m2m_err m2mi_esprim_seal_b64(const m2m_key *session_key, int aead, const char *hdr64, const uint8_t *pt,
+			     size_t ptlen, char **out);
+/* esprim_rand.c: whether the object's esrx is relative (resolved against "now"). */
+bool m2mi_esprim_rand_json_relative(const json_t *j);
+/* esprim.c: m2m_esprim_parse of text whose protected header is byte for byte that of like, an
+ * object parsed before whose header did not depend on "now" (no relative esrx): the parts are
+ * checked as m2m_esprim_parse does, the header is taken from like (its JSON shared by reference,
+ * so the result outlives like). M2M_E_NOT_FOUND when the header differs: parse it instead. The
+ * header is a pure function of its bytes, so the result is exactly what a parse would give. */
+m2m_err m2mi_esprim_parse_same_hdr(const char *text, size_t len, const m2m_esprim_obj *like,
+				   m2m_esprim_obj **out);
+bool m2mi_esprim_hdr_reusable(const m2m_esprim_obj *o);
 /* xs:NCName (ASCII subset: letter or '_' first, then letters, digits, '.', '-', '_'). */
 bool m2mi_ncname(const char *s, size_t max);
 

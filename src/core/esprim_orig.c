@@ -10,6 +10,7 @@
 #include <string.h>
 #include <openssl/rand.h>
 
+#include "core/esprim_int.h"
 #include "m2msec/mem.h"
 #include "m2msec/esprim_orig.h"
 #include "m2msec/seci_e2e.h"
@@ -19,6 +20,8 @@ struct m2m_esprim_orig {
 	m2m_esprim_rand rro, oro;
 	int aead;
 	m2m_key *key;
+	char *hdr64; /* the protected header, encoded once (the same for every object) */
+	m2m_esprim_obj *last; /* the last answer: the Receiver's header is the same for a session */
 };
 
 static bool has(const int *list, size_t n, int v)
@@ -73,6 +76,8 @@ void m2m_esprim_orig_free(m2m_esprim_orig *o)
 	if (o == NULL)
 		return;
 	m2m_key_free(o->key);
+	free(o->hdr64);
+	m2m_esprim_obj_free(o->last);
 	m2m_freezero(o, sizeof(*o));
 }
 
@@ -88,7 +93,9 @@ m2m_err m2m_esprim_orig_seal(m2m_esprim_orig *o, const char *inner, size_t len, 
 		return M2M_E_INVAL;
 	h = (m2m_esprim_hdr){.aead = o->aead, .kid = o->kid, .ori = o->oro.id, .rri = o->rro.id,
 			     .cty = "application/json", .oro = &o->oro};
-	if ((r = m2m_esprim_seal(o->key, &h, (const uint8_t *)inner, len, &s.epo)) != M2M_OK)
+	if (o->hdr64 == NULL && (o->hdr64 = m2mi_esprim_hdr_b64(&h)) == NULL)
+		return M2M_E_ESP_ENCRYPT;
+	if ((r = m2mi_esprim_seal_b64(o->key, o->aead, o->hdr64, (const uint8_t *)inner, len, &s.epo)) != M2M_OK)
 		return r;
 	r = m2m_seci_e2e_encode(&s, content);
 	m2m_seci_e2e_clear(&s);
@@ -115,7 +122,11 @@ m2m_err m2m_esprim_orig_open(m2m_esprim_orig *o, const char *content, size_t len
 		r = M2M_E_SECI_FORMAT;
 		goto out;
 	}
-	if ((r = m2m_esprim_parse(s.epo, strlen(s.epo), now, &obj)) != M2M_OK)
+	/* the header of the previous answer, byte for byte, is taken from it (exactly its parse) */
+	r = o->last != NULL ? m2mi_esprim_parse_same_hdr(s.epo, strlen(s.epo), o->last, &obj) : M2M_E_NOT_FOUND;
+	if (r == M2M_E_NOT_FOUND)
+		r = m2m_esprim_parse(s.epo, strlen(s.epo), now, &obj);
+	if (r != M2M_OK)
 		goto out;
 	h = m2m_esprim_obj_hdr(obj);
 	if (strcmp(h->kid, o->kid) != 0) {
@@ -138,6 +149,11 @@ m2m_err m2m_esprim_orig_open(m2m_esprim_orig *o, const char *content, size_t len
 	}
 out:
 	m2m_freezero(pt, ptlen);
+	if (r == M2M_OK && m2mi_esprim_hdr_reusable(obj)) { /* an answer of this session: keep it */
+		m2m_esprim_obj_free(o->last);
+		o->last = obj;
+		obj = NULL;
+	}
 	m2m_esprim_obj_free(obj);
 	m2m_seci_e2e_clear(&s);
 	return r;

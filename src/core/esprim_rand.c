@@ -162,6 +162,15 @@ static bool get_list(const json_t *a, int *out, size_t *n)
 	return true;
 }
 
+bool m2mi_esprim_rand_json_relative(const json_t *j)
+{
+	const json_t *v = json_object_get(j, "esrx");
+	const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+
+	/* parse_time's rule: an integer, or a string of digits without 'T', counts from now */
+	return json_is_integer(v) || (t != NULL && t[0] >= '0' && t[0] <= '9' && strchr(t, 'T') == NULL);
+}
+
 m2m_err m2mi_esprim_rand_from_json(const json_t *j, bool originator, int64_t now, m2m_esprim_rand *out)
 {
 	const json_t *id = json_object_get(j, "esri"), *val = json_object_get(j, "esrv");

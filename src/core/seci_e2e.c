@@ -5,6 +5,7 @@
  * used by ESPrim (TS-0004 clauses 7.5.1.2.11, 7.5.1.2.13, 7.6.2) and ESCertKE (clause 7.5.1.2.12).
  * Types 1, 2, 7, 8 are the DAS codec's; m2m_seci_peek_type dispatches. Pure.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,18 +93,43 @@ static bool compact_jwe_form(const char *s, size_t n)
 	return dots == 4;
 }
 
+/* The text of sit 5 up to the epo's value, as m2m_seci_e2e_encode writes it. */
+static const char esp_pre[] = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"";
+
 m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_e2e *out)
 {
 	m2m_err r;
-	json_t *j, *v;
-	int sit;
-	const char *own;
+	json_t *j;
 
 	if (out == NULL)
 		return M2M_E_INVAL;
 	memset(out, 0, sizeof(*out));
+	if (json != NULL && len > sizeof(esp_pre) - 1 + 3 && memcmp(json, esp_pre, sizeof(esp_pre) - 1) == 0 &&
+	    memcmp(json + len - 3, "\"}}", 3) == 0 &&
+	    compact_jwe_form(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3)) {
+		/* exactly the text of an ESPrim Object (m2m_seci_e2e_encode's, a compact json_dumps'):
+		 * the string holds base64url and '.' only, so it is the value as it stands */
+		out->sit = M2M_SECI_ESPRIM;
+		out->epo = strndup(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3);
+		return out->epo != NULL ? M2M_OK : M2M_E_NOMEM;
+	}
 	if ((j = load(json, len, &r)) == NULL)
 		return r;
+	r = m2mi_seci_e2e_from_json(j, now, out);
+	json_decref(j);
+	return r;
+}
+
+m2m_err m2mi_seci_e2e_from_json(const json_t *j, int64_t now, m2m_seci_e2e *out)
+{
+	m2m_err r;
+	const json_t *v;
+	int sit;
+	const char *own;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(j))
+		return M2M_E_SECI_FORMAT;
 	sit = sit_of(j);
 	r = M2M_E_SECI_FORMAT;
 	if (sit == 0)
@@ -146,7 +172,6 @@ m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_
 	}
 	r = M2M_OK;
 out:
-	json_decref(j);
 	if (r != M2M_OK)
 		m2m_seci_e2e_clear(out);
 	return r;
@@ -160,6 +185,16 @@ m2m_err m2m_seci_e2e_encode(const m2m_seci_e2e *s, char **out)
 	if (out == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
+	if (s != NULL && s->sit == M2M_SECI_ESPRIM && s->epo != NULL && compact_jwe_form(s->epo, strlen(s->epo))) {
+		/* the ESPrim Object per request: base64url and '.' need no escaping, so the text is
+		 * written directly (the bytes json_dumps would give) */
+		size_t n = strlen(s->epo), cap = sizeof(esp_pre) + n + 3;
+
+		if ((*out = malloc(cap)) == NULL)
+			return M2M_E_NOMEM;
+		snprintf(*out, cap, "%s%s\"}}", esp_pre, s->epo);
+		return M2M_OK;
+	}
 	if ((r = m2mi_seci_e2e_to_json(s, &j)) != M2M_OK)
 		return r;
 	*out = json_dumps(j, JSON_COMPACT);
@@ -180,8 +215,11 @@ m2m_err m2mi_seci_e2e_to_json(const m2m_seci_e2e *s, json_t **out)
 		if (e == NULL || json_object_set_new(inner, "ero", e))
 			goto bad;
 	} else if (s->sit == 5) {
-		if (s->epo == NULL || !compact_jwe_form(s->epo, strlen(s->epo)) ||
-		    json_object_set_new(inner, "epo", json_string(s->epo)))
+		size_t n = s->epo != NULL ? strlen(s->epo) : 0;
+
+		/* base64url and '.' only (compact_jwe_form): ASCII, no UTF-8 check needed */
+		if (s->epo == NULL || !compact_jwe_form(s->epo, n) ||
+		    json_object_set_new(inner, "epo", json_stringn_nocheck(s->epo, n)))
 			goto bad;
 	} else if (s->sit == 6) {
 		char *b;

@@ -501,8 +501,13 @@ static m2m_err sq_fetch(void *p, const char *fold, m2m_cred_info **info, m2m_key
 	if (pem != NULL)
 		*pem = NULL;
 	pthread_mutex_lock(&be->mu);
-	/* A read transaction: the record and its targets come from one snapshot. */
-	if ((r = op_begin(be, false)) == M2M_OK) {
+	/* One snapshot for the record and its targets. Outside a grouping transaction that is the
+	 * implicit read transaction of the record's statement, which fetch_locked keeps open while it
+	 * reads the targets (SQLite ends an implicit transaction when its last statement is reset):
+	 * no BEGIN / ROLLBACK to parse and run on every look-up (a TLS handshake, an ESPrim request). */
+	if (!be->in_tx)
+		r = fetch_locked(be, fold, info, key, pem);
+	else if ((r = op_begin(be, false)) == M2M_OK) {
 		r = fetch_locked(be, fold, info, key, pem);
 		(void)op_end(be, M2M_E_INTERNAL); /* read only: always ROLLBACK */
 	}

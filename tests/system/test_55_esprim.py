@@ -44,10 +44,10 @@ def ts(t):
 
 
 def make_oro(expiry=None, espa=(12,), esk=1):
-    # 590, not 600: the receiver's object expires esprim-rand-seconds (600) after the second the CSE
-    # made it, and a later client second + 600 would be after that (TS-0003 C.6b.2.i: 4113)
+    # well inside the receiver objects' 600 s (an originator object may not outlive the receiver
+    # object, C.6b.1: with +600 a second boundary between the rand request and here gave 4113)
     return {"esri": "o" + secrets.token_hex(8), "esrv": "v" + secrets.token_hex(16),
-            "esrx": ts(expiry if expiry is not None else time.time() + 590), "esk": esk, "espa": list(espa)}
+            "esrx": ts(expiry if expiry is not None else time.time() + 300), "esk": esk, "espa": list(espa)}
 
 
 def session_key(pairwise_hex, rro, oro, n=32):

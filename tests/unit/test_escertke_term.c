@@ -35,8 +35,8 @@ static int group_setup(void **state)
 	return 0;
 }
 
-/* A CSE with escertke on (or off), its own store and credential store. */
-static fx *open_cse(bool on, int keys)
+/* A CSE with escertke on (or off) and esprim as given, its own store and credential store. */
+static fx *open_cse_esp(bool on, int keys, bool esprim)
 {
 	fx *f = calloc(1, sizeof(*f));
 	m2m_credstore *cs = NULL;
@@ -59,6 +59,7 @@ static fx *open_cse(bool on, int keys)
 	snprintf(f->cfg.cred_store, sizeof(f->cfg.cred_store), "%s", p);
 	f->cfg.escertke = on;
 	f->cfg.escertke_keys = keys;
+	f->cfg.esprim = esprim;
 	assert_int_equal(m2m_cse_new(&f->cfg, &f->cse), M2M_OK);
 	assert_int_equal(m2m_cse_worker_new(f->cse, &f->w), M2M_OK);
 	f->now = (int64_t)time(NULL);
@@ -87,6 +88,11 @@ static int send_msg(fx *f, const char *to, const char *fr, const uint8_t *m, siz
 		m2m_seci_e2e_clear(&got);
 	}
 	return f->rsp.rsc;
+}
+
+static fx *open_cse(bool on, int keys)
+{
+	return open_cse_esp(on, keys, true);
 }
 
 struct ini {
@@ -268,6 +274,31 @@ static void test_not_escertke(void **state)
 	fx_close(f);
 }
 
+/* ESCertKE and ESPrim are switched independently although one table (esprim_rx.c seci_handlers)
+ * routes both: with esprim = false an ESCertKE message is still answered and the ESPrim types are
+ * refused 5001 naming esprim; with escertke off and esprim on, the reverse. */
+static void test_switches_independent(void **state)
+{
+	fx *f = open_cse_esp(true, 16, false);
+	struct ini i;
+
+	(void)state;
+	ini_open(&i, ae1_crt, ae1_key);
+	first_half(f, &i, "Cae1");
+	assert_non_null(i.m[2]);
+	fx_prepare(f, M2M_OP_NOTIFY, "/id-in", "Cae1", 0, "{\"m2m:seci\":{\"sit\":3}}");
+	assert_int_equal(fx_send(f), M2M_RSC_NOT_IMPLEMENTED);
+	assert_non_null(strstr(fx_dbg(f), "esprim"));
+	fx_close(f);
+	f = open_cse_esp(false, 16, true);
+	assert_int_equal(send_msg(f, "cse-in", "Cae1", i.m[1], i.n[1], NULL, NULL), M2M_RSC_NOT_IMPLEMENTED);
+	assert_non_null(strstr(fx_dbg(f), "escertke"));
+	fx_prepare(f, M2M_OP_NOTIFY, "/id-in/.", "Cae1", 0, "{\"m2m:seci\":{\"sit\":3}}");
+	assert_int_equal(fx_send(f), M2M_RSC_OK);
+	ini_close(&i);
+	fx_close(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_certificate_of_another_from),
 		cmocka_unit_test(test_keys_per_initiator_bounded),
 		cmocka_unit_test(test_not_escertke),
+		cmocka_unit_test(test_switches_independent),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -10,6 +10,7 @@
 #include <cjose/util.h>
 #include <jansson.h>
 
+#include "core/esprim_int.h"
 #include "esprim_fixture.h"
 #include "m2msec/rsc.h"
 
@@ -225,9 +226,120 @@ static void test_open_refusals(void **state)
 	p[0] = p[0] == 'A' ? 'B' : 'A';
 	assert_int_equal(open_rc(o, k), M2M_E_ESP_BAD_MAC);
 	free(o);
+	/* another valid protected header over the same IV, ciphertext and tag: the header is the
+	 * AAD (RFC 7516 clause 5.1 step 14), so the tag fails */
+	o = seal(k, 10, false, &rro, &oro);
+	char *o2 = seal(k, 10, true, &rro, &oro), spliced[8192];
+	snprintf(spliced, sizeof(spliced), "%.*s%s", (int)(strchr(o2, '.') - o2), o2, strchr(o, '.'));
+	assert_int_equal(open_rc(spliced, k), M2M_E_ESP_BAD_MAC);
+	free(o);
+	free(o2);
 	m2m_key_free(k);
 	m2m_key_free(k_other);
 	m2m_key_free(k_long);
+}
+
+/* The answer's header (no rand objects) is written as text: exactly the JSON of Table 8.4.3.2-2,
+ * and a kid that needs escaping goes through the JSON encoder and parses back unchanged. */
+static void test_header_text(void **state)
+{
+	m2m_esprim_rand rro, oro;
+	m2m_key *k;
+	m2m_esprim_obj *obj = NULL;
+	char *o = NULL, want[512];
+	uint8_t *raw = NULL;
+	size_t n = 0;
+	cjose_err err;
+	m2m_esprim_hdr h;
+
+	(void)state;
+	fx_rands(&rro, &oro);
+	k = fx_session(&rro, &oro, 10);
+	h = (m2m_esprim_hdr){.aead = 10, .kid = "13-pw1@mef.example.com", .ori = oro.id, .rri = rro.id,
+			     .cty = "application/json"};
+	assert_int_equal(m2m_esprim_seal(k, &h, (const uint8_t *)"{}", 2, &o), M2M_OK);
+	*strchr(o, '.') = '\0';
+	assert_true(cjose_base64url_decode(o, strlen(o), &raw, &n, &err));
+	snprintf(want, sizeof(want),
+		 "{\"alg\":\"dir\",\"enc\":\"A128GCM\",\"kid\":\"13-pw1@mef.example.com\",\"ori\":\"%s\","
+		 "\"rri\":\"%s\",\"cty\":\"application/json\"}",
+		 oro.id, rro.id);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(raw, want, n);
+	cjose_get_dealloc()(raw);
+	free(o);
+	h.kid = "k\"\\q@x";
+	assert_int_equal(m2m_esprim_seal(k, &h, (const uint8_t *)"{}", 2, &o), M2M_OK);
+	assert_int_equal(m2m_esprim_parse(o, strlen(o), T0, &obj), M2M_OK);
+	assert_string_equal(m2m_esprim_obj_hdr(obj)->kid, "k\"\\q@x");
+	m2m_esprim_obj_free(obj);
+	free(o);
+	m2m_key_free(k);
+}
+
+/* m2mi_esprim_parse_same_hdr: an object with the header of one parsed before takes that header
+ * (exactly what its parse gives, outliving the first object); another header is NOT_FOUND; the
+ * parts are checked alike; a header with a relative esrx is never reusable. */
+static void test_same_hdr(void **state)
+{
+	m2m_esprim_rand rro, oro;
+	m2m_key *k;
+	m2m_esprim_obj *a = NULL, *b = NULL, *ref = NULL, *c = NULL;
+	char *oa = NULL, *ob = NULL, *oc = NULL, *hj, *rel;
+	uint8_t *pt = NULL;
+	size_t ptlen = 0;
+	const m2m_esprim_hdr *hb, *hr;
+	static const char relhdr[] = "{\"alg\":\"dir\",\"enc\":\"A128GCM\",\"kid\":\"k@x\",\"ori\":\"o1\",\"rri\":\"r1\","
+				     "\"oro\":{\"esri\":\"o1\",\"esrv\":\"vab\",\"esrx\":60000,\"esk\":1,\"espa\":[10]}}";
+	cjose_err err;
+
+	(void)state;
+	fx_rands(&rro, &oro);
+	k = fx_session(&rro, &oro, 10);
+	oa = seal(k, 10, true, &rro, &oro);
+	ob = seal(k, 10, true, &rro, &oro); /* the same header, another IV and ciphertext */
+	oc = seal(k, 10, false, &rro, &oro);
+	assert_int_equal(m2m_esprim_parse(oa, strlen(oa), T0, &a), M2M_OK);
+	assert_true(m2mi_esprim_hdr_reusable(a));
+	assert_int_equal(m2mi_esprim_parse_same_hdr(ob, strlen(ob), a, &b), M2M_OK);
+	assert_int_equal(m2mi_esprim_parse_same_hdr(oc, strlen(oc), a, &c), M2M_E_NOT_FOUND);
+	assert_null(c);
+	assert_int_equal(m2mi_esprim_parse_same_hdr("a.b.c", 5, a, &c), M2M_E_ESP_FORMAT);
+	m2m_esprim_obj_free(a); /* b keeps the header */
+	assert_int_equal(m2m_esprim_parse(ob, strlen(ob), T0, &ref), M2M_OK);
+	hb = m2m_esprim_obj_hdr(b);
+	hr = m2m_esprim_obj_hdr(ref);
+	assert_int_equal(hb->aead, hr->aead);
+	assert_string_equal(hb->kid, hr->kid);
+	assert_string_equal(hb->ori, hr->ori);
+	assert_string_equal(hb->rri, hr->rri);
+	assert_string_equal(hb->cty, hr->cty);
+	assert_non_null(hb->oro);
+	assert_ptr_not_equal(hb->oro, hr->oro);
+	assert_memory_equal(hb->oro, hr->oro, sizeof(*hb->oro));
+	assert_null(hb->rro);
+	assert_int_equal(m2m_esprim_open(b, k, &pt, &ptlen), M2M_OK); /* b's own ciphertext */
+	assert_int_equal(ptlen, sizeof(inner) - 1);
+	assert_memory_equal(pt, inner, ptlen);
+	m2m_freezero(pt, ptlen);
+	m2m_esprim_obj_free(b);
+	m2m_esprim_obj_free(ref);
+	/* a relative esrx ("now" + 60 s): the header depends on the time of its parse */
+	assert_true(cjose_base64url_encode((const uint8_t *)relhdr, strlen(relhdr), &hj, &ptlen, &err));
+	rel = malloc(ptlen + 64);
+	assert_non_null(rel);
+	snprintf(rel, ptlen + 64, "%s..AAAAAAAAAAAAAAAA.Y3Q.AAAAAAAAAAAAAAAAAAAAAA", hj);
+	cjose_get_dealloc()(hj);
+	assert_int_equal(m2m_esprim_parse(rel, strlen(rel), T0, &a), M2M_OK);
+	assert_int_equal(m2m_esprim_obj_hdr(a)->oro->expiry, T0 + 60);
+	assert_false(m2mi_esprim_hdr_reusable(a));
+	assert_int_equal(m2mi_esprim_parse_same_hdr(rel, strlen(rel), a, &c), M2M_E_NOT_FOUND);
+	m2m_esprim_obj_free(a);
+	free(rel);
+	free(oa);
+	free(ob);
+	free(oc);
+	m2m_key_free(k);
 }
 
 static void test_seal_refusals(void **state)
@@ -315,7 +427,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_rro),
 		cmocka_unit_test(test_parse_refusals),  cmocka_unit_test(test_open_refusals),
-		cmocka_unit_test(test_seal_refusals),   cmocka_unit_test(test_impersonation_and_rsc),
+		cmocka_unit_test(test_seal_refusals),   cmocka_unit_test(test_header_text),
+		cmocka_unit_test(test_same_hdr),   cmocka_unit_test(test_impersonation_and_rsc),
 		cmocka_unit_test(test_jwcrypto_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,16 +76,74 @@ static void test_oro_and_replay(void **state)
 	assert_int_equal(m2mi_esprim_replay(e, "k", &oro, "rq1", T0), M2M_E_EXISTS);
 	assert_int_equal(m2mi_esprim_replay(e, "k", &oro, "rq2", T0), M2M_OK);
 	assert_int_equal(m2mi_esprim_replay(e, "k2", &oro, "rq1", T0), M2M_OK);
-	/* fill the window with later objects: the earliest entries are forgotten and an object
-	 * expiring no later than them is refused from then on */
+	/* fill the window with later objects: the earliest entries are forgotten and their
+	 * originator rand object is refused from then on (esprim_replay.c; test_esprim_replay.c) */
 	for (int i = 0; i < M2MI_ESP_REPLAY_MAX; i++) {
 		m2m_esprim_rand later = oro;
 		char rqi[16];
 		later.expiry = oro.expiry + 10;
+		snprintf(later.id, sizeof(later.id), "later");
 		snprintf(rqi, sizeof(rqi), "x%d", i);
 		assert_int_equal(m2mi_esprim_replay(e, "k", &later, rqi, T0), M2M_OK);
 	}
 	assert_int_equal(m2mi_esprim_replay(e, "k", &oro, "rq9", T0), M2M_E_ESP_ORIG_RAND);
+	m2mi_esprim_free(e);
+}
+
+/* At the bench's rate (several thousand ESPrim requests/s, a few sessions whose originator rand
+ * objects expire in the same second) no legitimate request is refused for seconds of traffic,
+ * and a replay is still refused: the old window (4096 entries, evicting by expiry) refused every
+ * session expiring in the same second once full. */
+static void test_replay_rate(void **state)
+{
+	m2mi_esprim *e = mk();
+	m2m_esprim_rand rro, oro, s[4];
+	char rqi[16];
+
+	(void)state;
+	fx_rands(&rro, &oro);
+	for (int i = 0; i < 4; i++) {
+		s[i] = oro;
+		snprintf(s[i].id, sizeof(s[i].id), "ses%d", i);
+	}
+	for (int i = 0; i < 25000; i++) { /* 5 s at 5000/s */
+		snprintf(rqi, sizeof(rqi), "r%d", i);
+		assert_int_equal(m2mi_esprim_replay(e, "k", &s[i % 4], rqi, T0), M2M_OK);
+	}
+	assert_int_equal(m2mi_esprim_replay(e, "k", &s[0], "r0", T0), M2M_E_EXISTS);
+	assert_int_equal(m2mi_esprim_replay(e, "k", &s[3], "r24999", T0), M2M_E_EXISTS);
+	m2mi_esprim_free(e);
+}
+
+/* The receiver's header memo (m2mi_esprim_parse): a second object with the same header gives the
+ * header its own parse gives; a header with a relative esrx is parsed again at each "now". */
+static void test_parse_memo(void **state)
+{
+	m2mi_esprim *e = mk();
+	m2m_esprim_rand rro, oro;
+	m2m_esprim_hdr h;
+	m2m_key *k;
+	m2m_esprim_obj *o1 = NULL, *o2 = NULL;
+	char *t1 = NULL, *t2 = NULL;
+
+	(void)state;
+	fx_rands(&rro, &oro);
+	k = fx_session(&rro, &oro, 10);
+	h = (m2m_esprim_hdr){.aead = 10, .kid = "k@x", .ori = oro.id, .rri = rro.id, .cty = "application/json",
+			     .oro = &oro};
+	assert_int_equal(m2m_esprim_seal(k, &h, (const uint8_t *)"{}", 2, &t1), M2M_OK);
+	assert_int_equal(m2m_esprim_seal(k, &h, (const uint8_t *)"[]", 2, &t2), M2M_OK);
+	assert_int_equal(m2mi_esprim_parse(e, t1, strlen(t1), T0, &o1), M2M_OK);
+	assert_int_equal(m2mi_esprim_parse(e, t2, strlen(t2), T0, &o2), M2M_OK);
+	assert_string_equal(m2m_esprim_obj_hdr(o2)->kid, "k@x");
+	assert_memory_equal(m2m_esprim_obj_hdr(o2)->oro, &oro, sizeof(oro));
+	m2m_esprim_obj_free(o1);
+	m2m_esprim_obj_free(o2);
+	assert_int_equal(m2mi_esprim_parse(e, "x.y", 3, T0, &o1), M2M_E_ESP_FORMAT);
+	assert_null(o1);
+	free(t1);
+	free(t2);
+	m2m_key_free(k);
 	m2mi_esprim_free(e);
 }
 
@@ -149,6 +207,7 @@ static void test_session_memo(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_shared), cmocka_unit_test(test_non_shared),
-					   cmocka_unit_test(test_oro_and_replay), cmocka_unit_test(test_session_memo)};
+					   cmocka_unit_test(test_oro_and_replay), cmocka_unit_test(test_replay_rate), cmocka_unit_test(test_parse_memo),
+					   cmocka_unit_test(test_session_memo)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "esprim_fixture.h"
+#include "core/esprim_int.h"
 #include "m2msec/seci_e2e.h"
 
 static void round_trip(const m2m_seci_e2e *s, const char *want_substr, m2m_seci_e2e *d)
@@ -44,6 +45,36 @@ static void test_round_trips(void **state)
 	round_trip(&s, "\"epo\":\"eyJhbGciOiJkaXIifQ..", &d);
 	assert_string_equal(d.epo, epo);
 	m2m_seci_e2e_clear(&d);
+	{ /* the direct text of sit 5 is exactly the codec object's compact serialisation */
+		char *direct = NULL, *dumped;
+		json_t *j = NULL;
+		assert_int_equal(m2m_seci_e2e_encode(&s, &direct), M2M_OK);
+		assert_int_equal(m2mi_seci_e2e_to_json(&s, &j), M2M_OK);
+		dumped = json_dumps(j, JSON_COMPACT);
+		assert_string_equal(direct, dumped);
+		free(direct);
+		free(dumped);
+		json_decref(j);
+		s.epo = (char *)"a.b.c"; /* not the m2m:e2eCompactJWE form: refused as before */
+		assert_int_equal(m2m_seci_e2e_encode(&s, &direct), M2M_E_INVAL);
+		s.epo = epo;
+		/* decoding: the exact text (direct) and any other JSON form (jansson) agree; a text of
+		 * that shape with an epo of the wrong form is refused as before */
+		char spaced[512];
+		m2m_seci_e2e d1, d2;
+		snprintf(spaced, sizeof(spaced), "{ \"m2m:seci\" : { \"sit\": 5, \"epo\": \"%s\" } }", epo);
+		assert_int_equal(m2m_seci_e2e_decode(spaced, strlen(spaced), T0, &d1), M2M_OK);
+		snprintf(spaced, sizeof(spaced), "{\"m2m:seci\":{\"sit\":5,\"epo\":\"%s\"}}", epo);
+		assert_int_equal(m2m_seci_e2e_decode(spaced, strlen(spaced), T0, &d2), M2M_OK);
+		assert_int_equal(d1.sit, d2.sit);
+		assert_string_equal(d1.epo, d2.epo);
+		m2m_seci_e2e_clear(&d1);
+		m2m_seci_e2e_clear(&d2);
+		static const char bad[] = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c\"}}";
+		assert_int_equal(m2m_seci_e2e_decode(bad, strlen(bad), T0, &d1), M2M_E_SECI_FORMAT);
+		static const char two[] = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d.e\",\"epo\":\"a.b.c.d.e\"}}";
+		assert_int_equal(m2m_seci_e2e_decode(two, strlen(two), T0, &d1), M2M_E_SECI_FORMAT);
+	}
 	for (size_t i = 0; i < sizeof(flight); i++)
 		flight[i] = (uint8_t)(i * 7);
 	for (size_t n = 1; n <= 3; n++) { /* every padding length */
@@ -59,6 +90,11 @@ static void test_round_trips(void **state)
 	assert_int_equal(m2m_seci_e2e_decode(bare, strlen(bare), T0, &d), M2M_OK);
 	assert_int_equal(d.ero.expiry, T0 + 60);
 	assert_int_equal(d.ero.naead, 2);
+	m2m_seci_e2e d2;
+	json_t *j = json_loads(bare, 0, NULL);
+	assert_int_equal(m2mi_seci_e2e_from_json(j, T0, &d2), M2M_OK); /* the object form: the same */
+	assert_memory_equal(&d2, &d, sizeof(d));
+	json_decref(j);
 }
 
 static void test_dispatch(void **state)
@@ -114,7 +150,17 @@ static void test_refusals(void **state)
 		assert_int_equal(d.sit, 0);
 		assert_null(d.epo);
 		assert_null(d.eckm);
+		/* the object form (the CSE's one decode of a primitive's Content) refuses alike */
+		json_t *j = json_loads(cases[i].json, JSON_REJECT_DUPLICATES, NULL);
+		if (j != NULL) {
+			assert_int_equal(m2mi_seci_e2e_from_json(j, T0, &d), cases[i].want);
+			assert_int_equal(d.sit, 0);
+			assert_null(d.epo);
+			assert_null(d.eckm);
+			json_decref(j);
+		}
 	}
+	assert_int_equal(m2mi_seci_e2e_from_json(NULL, T0, &d), M2M_E_SECI_FORMAT);
 }
 
 static void test_encode_refusals(void **state)

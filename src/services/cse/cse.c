@@ -436,10 +436,8 @@ static int dispatch(m2mi_ctx *c)
 	 * included, opaque to it; the host checks the rest */
 	if ((rsc = m2mi_forward(c)) != 0)
 		return rsc;
-	/* TS-0004 7.5.1.2.12: an ESCertKE message to the <CSEBase> (escertke_term.c) */
-	if ((rsc = m2mi_eck_notify(c)) >= 0)
-		return rsc;
-	if (m2mi_seci_request(c->req)) /* an outer ESPrim NOTIFY (esprim_rx.c, TS-0004 7.6.2) */
+	/* an outer ESPrim NOTIFY (TS-0004 7.6.2) or an ESCertKE message (7.5.1.2.12): esprim_rx.c */
+	if (m2mi_seci_request(c->req))
 		return m2mi_seci_dispatch(c);
 	if ((rsc = check_primitive(c)) != 0)
 		return rsc;

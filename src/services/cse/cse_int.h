@@ -284,9 +284,10 @@ typedef struct m2mi_eck m2mi_eck;
 /* NULL (M2M_OK) unless cfg->escertke. */
 m2m_err m2mi_eck_new(const m2m_cse_config *cfg, m2mi_eck **out);
 void m2mi_eck_free(m2mi_eck *k);
-/* A NOTIFY seci sit 6 to the <CSEBase>: its RSC (0 = answered with the next message); -1 = not
- * an ESCertKE message, the request goes on. */
-int m2mi_eck_notify(m2mi_ctx *c);
+/* A NOTIFY seci sit 6 to the <CSEBase>, decoded (in) by the seci_handlers table of esprim_rx.c:
+ * its RSC (0 = answered with the next message). */
+struct m2m_seci_e2e;
+int m2mi_eck_message(m2mi_ctx *c, const struct m2m_seci_e2e *in);
 
 int m2mi_fail(m2mi_ctx *c, int rsc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int m2mi_store_fail(m2mi_ctx *c, m2m_err e);

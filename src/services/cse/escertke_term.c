@@ -3,7 +3,7 @@
  * This file implements the CSE as ESCertKE Terminating End-Point (TS-0003 clause 8.7, TS-0001
  * clause 11.4.3, TS-0004 clause 7.5.1.2.12): a NOTIFY to this CSE's <CSEBase> ("/id-in/.",
  * "/id-in", "cse-in", absolute forms) whose Content is an m2m:seci of type 6 carries an ESCertKE
- * message; message 1 opens a procedure recorded under the From of the request (C.1a), message 3
+ * message (decoded and routed here by the one seci_handlers table of esprim_rx.c); message 1 opens a procedure recorded under the From of the request (C.1a), message 3
  * is correlated with it by From (C.1c), and each answer carries the next message in seci sit 6.
  * Procedures in progress are bounded in number (escertke-sessions) and lifetime
  * (escertke-lifetime); message 3 without a live procedure for its From (another From, a replay,
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/esprim_int.h"
 #include "m2msec/credstore.h"
 #include "m2msec/escertke.h"
 #include "m2msec/id.h"
@@ -98,20 +99,6 @@ void m2mi_eck_free(m2mi_eck *k)
 	free(k);
 }
 
-/* Addressed to this CSE's <CSEBase>: its forms with or without the "/." of TS-0001 11.4.2 NOTE 2. */
-static bool to_csebase(const m2mi_ctx *c)
-{
-	char to[1024], rel[1024];
-	size_t n = c->req->to != NULL ? strlen(c->req->to) : 0;
-
-	if (n == 0 || n >= sizeof(to))
-		return false;
-	memcpy(to, c->req->to, n + 1);
-	if (n > 2 && strcmp(to + n - 2, "/.") == 0)
-		to[n - 2] = '\0';
-	return m2mi_cse_relative(c, to, rel, sizeof(rel)) && strcmp(rel, c->cfg->name) == 0; /* public */
-}
-
 /* A ClientHello record: handshake (22), TLS major 3, first message type client_hello (1). */
 static bool is_hello(const uint8_t *m, size_t n)
 {
@@ -175,18 +162,14 @@ static m2m_err store_key(m2mi_eck *k, const m2m_key *key, const char *id, const 
 	return m2m_credstore_add(k->store, &info, key, NULL, NULL);
 }
 
-/* The answer: seci sit 6 with the next message. */
+/* The answer: seci sit 6 with the next message (the codec's object itself, no text round trip). */
 static int answer(m2mi_ctx *c, const uint8_t *m, size_t n)
 {
 	m2m_seci_e2e s = {.sit = M2M_SECI_ESCERTKE, .eckm = (uint8_t *)m, .eckm_len = n};
-	char *text = NULL;
-	json_t *j;
+	json_t *j = NULL;
 
-	if (m2m_seci_e2e_encode(&s, &text) != M2M_OK || (j = json_loads(text, 0, NULL)) == NULL) {
-		free(text);
+	if (m2mi_seci_e2e_to_json(&s, &j) != M2M_OK)
 		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "ESCertKE: the answer could not be formed");
-	}
-	free(text);
 	json_decref(c->rsp->pc);
 	c->rsp->pc = j;
 	c->rsp->rsc = M2M_RSC_OK;
@@ -263,36 +246,16 @@ static int run(m2mi_ctx *c, m2mi_eck *k, m2m_escertke *e, const m2m_seci_e2e *s)
 	return rsc;
 }
 
-int m2mi_eck_notify(m2mi_ctx *c)
+int m2mi_eck_message(m2mi_ctx *c, const m2m_seci_e2e *in)
 {
 	m2mi_eck *k = c->cse->eck;
-	m2m_seci_e2e s;
 	m2m_escertke *e = NULL;
-	char *text;
-	int sit = 0, rsc;
 	m2m_err r;
 
-	/* a NOTIFY with a Resource Type is malformed: check_primitive answers it */
-	if (c->req->op != M2M_OP_NOTIFY || c->req->ty != 0 || !json_is_object(c->req->pc) || !to_csebase(c))
-		return -1;
-	if ((text = json_dumps(c->req->pc, JSON_COMPACT)) == NULL)
-		return m2mi_fail(c, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
-	if (m2m_seci_peek_type(text, strlen(text), &sit) != M2M_OK || sit != M2M_SECI_ESCERTKE) {
-		free(text);
-		return -1; /* not ESCertKE: another securityInfo receiver, or none */
-	}
-	if (k == NULL) {
-		free(text);
+	if (k == NULL) /* the caller checks the switch; never reached otherwise */
 		return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "ESCertKE is not enabled on this CSE (escertke)");
-	}
-	r = m2m_seci_e2e_decode(text, strlen(text), c->now, &s);
-	free(text);
-	if (r != M2M_OK)
-		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "ESCertKE: malformed securityInfo (eckm)");
-	if (!c->has_orig) {
-		m2m_seci_e2e_clear(&s);
+	if (!c->has_orig)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "ESCertKE: the From parameter is required");
-	}
 	/* TS-0001 11.4.3 C.1c: the procedure of this From, taken out while it runs */
 	pthread_mutex_lock(&k->mu);
 	struct eck_sess *slot = find(k, c->orig.absolute, c->now);
@@ -301,20 +264,15 @@ int m2mi_eck_notify(m2mi_ctx *c)
 		memset(slot, 0, sizeof(*slot));
 	}
 	pthread_mutex_unlock(&k->mu);
-	if (is_hello(s.eckm, s.eckm_len)) {
+	if (is_hello(in->eckm, in->eckm_len)) {
 		/* message 1 (C.1a): a new procedure; one in progress for this From is abandoned */
 		m2m_escertke_free(e);
 		e = NULL;
-		if ((r = m2m_escertke_new(k->ctx, c->orig.absolute, &e)) != M2M_OK) {
-			m2m_seci_e2e_clear(&s);
+		if ((r = m2m_escertke_new(k->ctx, c->orig.absolute, &e)) != M2M_OK)
 			return refuse(c, r);
-		}
 	} else if (e == NULL) {
-		m2m_seci_e2e_clear(&s);
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST,
 				 "ESCertKE: no procedure in progress for this originator (message 1 missing or expired)");
 	}
-	rsc = run(c, k, e, &s);
-	m2m_seci_e2e_clear(&s);
-	return rsc;
+	return run(c, k, e, in);
 }

@@ -5,7 +5,8 @@
  * e2eSecInfo attribute (TS-0004 clause 6.3.5.52). An outer NOTIFY to the <CSEBase> ("/CSE-ID/."
  * or any form of its address) or to an <AE> hosted here whose Content is an m2m:seci is answered
  * by the handler of its securityInfoType (one table, seci_handlers: 3 receiverESPrimRandObject
- * Request -> 4, 5 ESPrim Object -> 5):
+ * Request -> 4, 5 ESPrim Object -> 5, 6 ESCertKE message -> 6, escertke_term.c; each entry
+ * checks its own switch):
  *  1. parse the ESPrim Object (4000, 4111 without any lookup);
  *  2. kid -> pairwiseESPrimKey through the CSE's key resolver, which is the TLS layer's PSK
  *     resolver chain (credential store, MEF, MAF; m2m_cse_set_esprim_keys): a record with an
@@ -118,14 +119,16 @@ fail:
 /* ---- the outer NOTIFY ---------------------------------------------------------------------- */
 
 /* The Target: the <CSEBase> (also "/CSE-ID/." of TS-0001 clause 11.4.2 NOTE 2) or an <AE>
- * hosted here. 0 or the RSC of the outer request. */
-static int check_target(m2mi_ctx *c)
+ * hosted here; *ty gets which. 0 or the RSC of the outer request. Any form of the CSEBase's own
+ * address is told from the configuration alone (no store transaction: the common case). */
+static int check_target(m2mi_ctx *c, int *ty)
 {
-	char to[M2M_ORIG_MAX + 4];
+	char to[M2M_ORIG_MAX + 4], rel[M2M_ORIG_MAX + 4];
 	size_t n;
 	m2m_err e;
 	int rsc;
 
+	*ty = M2M_TY_CSEBASE;
 	if (c->req->to == NULL)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "To is required");
 	n = strlen(c->req->to);
@@ -135,12 +138,16 @@ static int check_target(m2mi_ctx *c)
 		if (strcmp(to, c->cfg->cse_id) == 0 || strcmp(to, "") == 0)
 			return 0;
 	}
+	if (m2mi_cse_relative(c, c->req->to, rel, sizeof(rel)) && strcmp(rel, c->cfg->name) == 0) /* public */
+		return 0;
 	if ((e = m2m_resstore_begin(c->st, false)) != M2M_OK)
 		return m2mi_store_fail(c, e);
 	rsc = m2mi_resolve_target(c);
 	if (rsc == 0 && (c->virt || (c->tgt.row.ty != M2M_TY_CSEBASE && c->tgt.row.ty != M2M_TY_AE)))
 		rsc = m2mi_fail(c, M2M_RSC_OPERATION_NOT_ALLOWED,
 				"an ESPrim NOTIFY is addressed to the <CSEBase> or an <AE> (TS-0004 7.6.2)");
+	if (rsc == 0)
+		*ty = c->tgt.row.ty;
 	m2m_resstore_rollback(c->st);
 	m2mi_node_clear(&c->tgt);
 	m2mi_node_clear(&c->holder);
@@ -359,7 +366,7 @@ static int on_esprim(m2mi_ctx *c, m2m_seci_e2e *in)
 	int rsc;
 
 	memset(&s, 0, sizeof(s));
-	if ((e = m2m_esprim_parse(in->epo, strlen(in->epo), c->now, &o)) != M2M_OK)
+	if ((e = m2mi_esprim_parse(c->cse->esprim, in->epo, strlen(in->epo), c->now, &o)) != M2M_OK)
 		return esp_fail(c, e);
 	if ((rsc = establish(c, o, &s)) == 0) {
 		/* a tag that does not verify proves no shared session key: the refusal is plain */
@@ -375,48 +382,66 @@ static int on_esprim(m2mi_ctx *c, m2m_seci_e2e *in)
 	return rsc;
 }
 
-/* One handler per securityInfoType this Target answers (TS-0004 Table 6.3.4.2.35-1); ESCertKE
- * (sit 6) joins here. */
+/* sit 6: an ESCertKE message (escertke_term.c), at the <CSEBase> only: the CSE holds no AE's
+ * private key (docs/procedures/e2e.md "ESCertKE"). */
+static int on_escertke(m2mi_ctx *c, m2m_seci_e2e *in)
+{
+	return m2mi_eck_message(c, in);
+}
+
+static bool esprim_on(const m2mi_ctx *c)
+{
+	return c->cse->esprim != NULL;
+}
+
+static bool eck_on(const m2mi_ctx *c)
+{
+	return c->cse->eck != NULL;
+}
+
+#define ESP_OFF "end-to-end security is off (esprim = false)"
+
+/* One handler per securityInfoType this Target answers (TS-0004 Table 6.3.4.2.35-1), each with
+ * its own switch: ESPrim (esprim) and ESCertKE (escertke) are enabled independently. */
 static const struct {
 	int sit;
+	bool (*on)(const m2mi_ctx *c);
+	const char *off;   /* the refusal (5001) when the switch is off */
+	bool csebase_only; /* an <AE> as Target is refused (5001) */
 	int (*fn)(m2mi_ctx *c, m2m_seci_e2e *in);
 } seci_handlers[] = {
-	{M2M_SECI_RAND_REQ, on_rand_request},
-	{M2M_SECI_ESPRIM, on_esprim},
+	{M2M_SECI_RAND_REQ, esprim_on, ESP_OFF, false, on_rand_request},
+	{M2M_SECI_ESPRIM, esprim_on, ESP_OFF, false, on_esprim},
+	{M2M_SECI_ESCERTKE, eck_on, "ESCertKE is not enabled on this CSE (escertke)", true, on_escertke},
 };
 
+/* The Content's m2m:seci is decoded once, from the primitive's own JSON object (no text round
+ * trip), after the handler's switch and the Target are known. */
 int m2mi_seci_dispatch(m2mi_ctx *c)
 {
+	json_t *seci = json_object_get(c->req->pc, "m2m:seci"), *v = json_object_get(seci, "sit");
 	m2m_seci_e2e in = {0};
-	char *text;
-	int sit = 0, rsc;
+	size_t i = 0, n = sizeof(seci_handlers) / sizeof(seci_handlers[0]);
+	int sit = json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) < 100
+			  ? (int)json_integer_value(v) : 0;
+	int rsc, ty;
 	m2m_err e;
 
-	if (c->cse->esprim == NULL)
-		return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "end-to-end security is off (esprim = false)");
-	if ((rsc = check_target(c)) != 0)
+	while (i < n && seci_handlers[i].sit != sit)
+		i++;
+	/* a type no handler answers is the ESPrim receiver's to refuse (501 when it is off) */
+	if (i < n ? !seci_handlers[i].on(c) : !esprim_on(c))
+		return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "%s", i < n ? seci_handlers[i].off : ESP_OFF);
+	if ((rsc = check_target(c, &ty)) != 0)
 		return rsc;
-	if ((text = json_dumps(json_object_get(c->req->pc, "m2m:seci"), JSON_COMPACT)) == NULL)
-		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "securityInfo is not an object");
-	/* decode first; the type is only needed to word a refusal (peek and decode share the parser
-	 * and the sit rule, so a decoded object always peeks) */
-	if ((e = m2m_seci_e2e_decode(text, strlen(text), c->now, &in)) != M2M_OK) {
-		m2m_err pe = m2m_seci_peek_type(text, strlen(text), &sit);
-		if (pe != M2M_OK)
-			e = pe;
-	}
-	free(text);
-	if (e == M2M_E_UNSUPPORTED)
+	if ((e = m2mi_seci_e2e_from_json(seci, c->now, &in)) == M2M_E_UNSUPPORTED ||
+	    (e == M2M_OK && (i == n || (seci_handlers[i].csebase_only && ty != M2M_TY_CSEBASE)))) {
+		m2m_seci_e2e_clear(&in);
 		return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "securityInfoType %d is not answered here", sit);
+	}
 	if (e != M2M_OK)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "malformed securityInfo: %s", m2m_strerror(e));
-	size_t i = 0, n = sizeof(seci_handlers) / sizeof(seci_handlers[0]);
-	while (i < n && seci_handlers[i].sit != in.sit)
-		i++;
-	if (i < n)
-		rsc = seci_handlers[i].fn(c, &in); /* may be M2MI_PENDING (a key being fetched) */
-	else
-		rsc = m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "securityInfoType %d is not answered here", in.sit);
+	rsc = seci_handlers[i].fn(c, &in); /* may be M2MI_PENDING (a key being fetched) */
 	m2m_seci_e2e_clear(&in);
 	return rsc;
 }

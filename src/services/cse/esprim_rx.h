@@ -16,8 +16,10 @@
 #define M2MI_ESP_NS_MAX 512      /* non-shared receiver rand objects held at once */
 #define M2MI_ESP_NS_PER_ORIG 8   /* ... of them for one Originator */
 #define M2MI_ESP_ORO_MAX 512     /* originatorESPrimRandObjects remembered (header without "oro") */
-#define M2MI_ESP_REPLAY_MAX 4096 /* inner requests remembered by the replay window */
+#define M2MI_ESP_REPLAY_MAX 65536 /* inner requests remembered by the replay window (~3.5 MiB) */
+#define M2MI_ESP_BANNED_MAX 4096  /* originator rand objects banned by it (esprim_replay.c) */
 #define M2MI_ESP_SK_MAX 64       /* sessionESPrimKeys memoised (m2mi_esprim_session) */
+#define M2MI_ESP_HDR_MAX 16      /* protected headers memoised (m2mi_esprim_parse) */
 
 typedef struct m2mi_esprim m2mi_esprim;
 
@@ -38,9 +40,9 @@ m2m_err m2mi_esprim_find_oro(m2mi_esprim *e, const char *kid, const char *ori, c
 			     m2m_esprim_rand *out);
 /* After a successful decryption: remember oro for kid. */
 void m2mi_esprim_keep_oro(m2mi_esprim *e, const char *kid, const m2m_esprim_rand *oro);
-/* The replay window (docs/procedures/e2e.md "Replay"): M2M_OK and remembered when (kid, ori,
- * inner rqi) is new; M2M_E_EXISTS for a replay; M2M_E_ESP_ORIG_RAND when oro expires no later
- * than an entry the bounded window already had to forget. */
+/* The replay window (esprim_replay.c, docs/procedures/e2e.md "Replay"): M2M_OK and remembered
+ * when (kid, ori, inner rqi) is new; M2M_E_EXISTS for a replay; M2M_E_ESP_ORIG_RAND when the
+ * bounded window can no longer prove the object fresh (fail closed). */
 m2m_err m2mi_esprim_replay(m2mi_esprim *e, const char *kid, const m2m_esprim_rand *oro, const char *rqi,
 			   int64_t now);
 /* sessionESPrimKey through the receiver's m2m_kdf (m2m_esprim_session_key), memoised: the key
@@ -51,6 +53,12 @@ m2m_err m2mi_esprim_replay(m2mi_esprim *e, const char *kid, const m2m_esprim_ran
  * is the revocation/expiry check); only the HMAC derivation is skipped. */
 m2m_err m2mi_esprim_session(m2mi_esprim *e, const m2m_key *pairwise, const m2m_esprim_rand *rro,
 			    const m2m_esprim_rand *oro, int aead, int64_t now, m2m_key **out);
+/* m2m_esprim_parse, with the protected header taken from a memo when it is byte for byte that
+ * of an object parsed before (an Originator sends the same header on every object of its
+ * session; m2mi_esprim_parse_same_hdr): the same result and refusals, one JSON parse less per
+ * request. A header with a relative esrx depends on now and is never reused; at most
+ * M2MI_ESP_HDR_MAX headers are kept (a slot by a hash of the header, the last one wins). */
+m2m_err m2mi_esprim_parse(m2mi_esprim *e, const char *text, size_t len, int64_t now, m2m_esprim_obj **out);
 /* For tests: the session keys held and how many were derived (not found in the memo) so far. */
 size_t m2mi_esprim_sk_held(m2mi_esprim *e, uint64_t *derived);
 

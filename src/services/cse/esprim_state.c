@@ -6,8 +6,8 @@
  * its own expiry), the non-shared ones of seci sit 3 (B.2, bound to the Originator that asked,
  * at most M2MI_ESP_NS_PER_ORIG each and M2MI_ESP_NS_MAX in all: the oldest goes first), the
  * originatorESPrimRandObjects seen (so a later object may omit "oro", clause 8.4.3.2), and the
- * replay window of inner requests, and the memo of derived sessionESPrimKeys. Every table is
- * fixed-size; one mutex guards them all (the HTTP loops, CoAP and MQTT threads share one CSE).
+ * replay window of inner requests (esprim_replay.c, with its own lock), the memo of derived
+ * sessionESPrimKeys, and the objects whose protected header a later object may reuse. Every table is fixed-size; one mutex guards the others (the HTTP loops, CoAP and MQTT threads share one CSE).
  * Rand values are public inputs of the session key (clause 10.3.8.2); the only secrets are the
  * memo's keys, each in an m2m_key (zeroized when dropped).
  */
@@ -17,7 +17,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/esprim_int.h"
 #include "m2msec/mem.h"
+#include "services/cse/esprim_replay.h"
 #include "services/cse/esprim_rx.h"
 
 typedef struct ns_slot {
@@ -32,12 +34,6 @@ typedef struct oro_slot {
 	char kid[M2M_ESPRIM_KID_MAX + 1];
 	m2m_esprim_rand r;
 } oro_slot;
-
-typedef struct replay_slot {
-	bool used;
-	uint8_t digest[32]; /* SHA-256 of kid NUL ori NUL rqi */
-	int64_t expiry;     /* the originator object's: after it the object is refused anyway */
-} replay_slot;
 
 /* A derived sessionESPrimKey and exactly what it was derived from (clause 10.3.8.2). */
 typedef struct memo_slot {
@@ -57,11 +53,11 @@ struct m2mi_esprim {
 	ns_slot ns[M2MI_ESP_NS_MAX];
 	uint64_t seq;
 	oro_slot oro[M2MI_ESP_ORO_MAX];
-	replay_slot replay[M2MI_ESP_REPLAY_MAX];
-	int64_t floor;           /* the latest expiry the window had to forget */
+	m2mi_replay *replay;     /* esprim_replay.c */
 	m2m_kdf *kdf;
 	memo_slot sk[M2MI_ESP_SK_MAX];
 	uint64_t sk_clock, sk_derived;
+	m2m_esprim_obj *hdr[M2MI_ESP_HDR_MAX]; /* objects whose protected header may be reused */
 };
 
 static const int keygen[] = {M2M_ESPRIM_KEYGEN_HMAC_SHA256};
@@ -80,6 +76,11 @@ m2m_err m2mi_esprim_new(const m2m_cse_config *cfg, m2mi_esprim **out)
 		free(e);
 		return r;
 	}
+	if ((r = m2mi_replay_new(M2MI_ESP_REPLAY_MAX, M2MI_ESP_BANNED_MAX, &e->replay)) != M2M_OK) {
+		m2m_kdf_free(e->kdf);
+		free(e);
+		return r;
+	}
 	pthread_mutex_init(&e->mu, NULL);
 	*out = e;
 	return M2M_OK;
@@ -93,7 +94,10 @@ void m2mi_esprim_free(m2mi_esprim *e)
 		m2m_key_free(e->sk[i].pairwise);
 		m2m_key_free(e->sk[i].session);
 	}
+	for (size_t i = 0; i < M2MI_ESP_HDR_MAX; i++)
+		m2m_esprim_obj_free(e->hdr[i]);
 	m2m_kdf_free(e->kdf);
+	m2mi_replay_free(e->replay);
 	pthread_mutex_destroy(&e->mu);
 	m2m_freezero(e, sizeof(*e));
 }
@@ -250,60 +254,40 @@ void m2mi_esprim_keep_oro(m2mi_esprim *e, const char *kid, const m2m_esprim_rand
 	pthread_mutex_unlock(&e->mu);
 }
 
-static bool digest_of(const char *kid, const char *ori, const char *rqi, uint8_t out[32])
+m2m_err m2mi_esprim_parse(m2mi_esprim *e, const char *text, size_t len, int64_t now, m2m_esprim_obj **out)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned int n = 0;
-	bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-		  EVP_DigestUpdate(md, kid, strlen(kid) + 1) == 1 && EVP_DigestUpdate(md, ori, strlen(ori) + 1) == 1 &&
-		  EVP_DigestUpdate(md, rqi, strlen(rqi)) == 1 && EVP_DigestFinal_ex(md, out, &n) == 1 && n == 32;
+	uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a of the encoded header: a slot, no trust */
+	m2m_esprim_obj *keep = NULL, *old;
+	size_t slot;
+	m2m_err r = M2M_E_NOT_FOUND;
 
-	EVP_MD_CTX_free(md);
-	return ok;
+	*out = NULL;
+	if (text == NULL)
+		return M2M_E_INVAL;
+	for (size_t i = 0; i < len && text[i] != '.'; i++)
+		h = (h ^ (unsigned char)text[i]) * UINT64_C(1099511628211);
+	slot = (size_t)(h % M2MI_ESP_HDR_MAX);
+	pthread_mutex_lock(&e->mu);
+	if (e->hdr[slot] != NULL) /* the parts checked, the header compared byte for byte */
+		r = m2mi_esprim_parse_same_hdr(text, len, e->hdr[slot], out);
+	pthread_mutex_unlock(&e->mu);
+	if (r != M2M_E_NOT_FOUND) /* reused, or what the parse's first step would refuse */
+		return r;
+	if ((r = m2m_esprim_parse(text, len, now, out)) != M2M_OK || !m2mi_esprim_hdr_reusable(*out) ||
+	    m2mi_esprim_parse_same_hdr(text, len, *out, &keep) != M2M_OK)
+		return r; /* a header with a relative esrx depends on now: never reused */
+	pthread_mutex_lock(&e->mu);
+	old = e->hdr[slot];
+	e->hdr[slot] = keep;
+	pthread_mutex_unlock(&e->mu);
+	m2m_esprim_obj_free(old);
+	return M2M_OK;
 }
 
 m2m_err m2mi_esprim_replay(m2mi_esprim *e, const char *kid, const m2m_esprim_rand *oro, const char *rqi,
 			   int64_t now)
 {
-	uint8_t d[32];
-	size_t victim = M2MI_ESP_REPLAY_MAX;
-	m2m_err r = M2M_OK;
-
-	if (!digest_of(kid, oro->id, rqi != NULL ? rqi : "", d))
-		return M2M_E_CRYPTO;
-	pthread_mutex_lock(&e->mu);
-	if (oro->expiry <= e->floor) {
-		r = M2M_E_ESP_ORIG_RAND; /* older than what the window still remembers: fail closed */
-		goto out;
-	}
-	for (size_t i = 0; i < M2MI_ESP_REPLAY_MAX; i++) {
-		replay_slot *s = &e->replay[i];
-		if (s->used && s->expiry <= now)
-			s->used = false;
-		if (s->used && memcmp(s->digest, d, sizeof(d)) == 0) {
-			r = M2M_E_EXISTS;
-			goto out;
-		}
-		if (!s->used) { /* a free slot first, else the entry expiring first */
-			if (victim == M2MI_ESP_REPLAY_MAX || e->replay[victim].used)
-				victim = i;
-		} else if (victim == M2MI_ESP_REPLAY_MAX ||
-			   (e->replay[victim].used && s->expiry < e->replay[victim].expiry)) {
-			victim = i;
-		}
-	}
-	if (e->replay[victim].used && e->replay[victim].expiry > e->floor)
-		e->floor = e->replay[victim].expiry; /* forgetting it: objects expiring by then are refused */
-	if (oro->expiry <= e->floor) {
-		r = M2M_E_ESP_ORIG_RAND;
-		goto out;
-	}
-	e->replay[victim].used = true;
-	memcpy(e->replay[victim].digest, d, sizeof(d));
-	e->replay[victim].expiry = oro->expiry;
-out:
-	pthread_mutex_unlock(&e->mu);
-	return r;
+	return m2mi_replay_check(e->replay, kid, oro->id, oro->expiry, rqi, now);
 }
 
 static void memo_drop(memo_slot *s)
