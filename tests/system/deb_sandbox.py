@@ -28,6 +28,8 @@ import shlex
 import signal
 import subprocess
 
+from unit_seccomp import parse_unit
+
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 SETUP = """set -e
@@ -97,20 +99,6 @@ class Sandbox:
         self.holder.kill()
         self.holder.wait(timeout=30)
 
-
-def parse_unit(text):
-    """{section: {key: [values in order]}} of a unit file (no line continuations in ours)."""
-    units, sec = {}, None
-    for ln in text.splitlines():
-        ln = ln.strip()
-        if not ln or ln[0] in "#;":
-            continue
-        if ln.startswith("[") and ln.endswith("]"):
-            sec = units.setdefault(ln[1:-1], {})
-            continue
-        k, _, v = ln.partition("=")
-        sec.setdefault(k.strip(), []).append(v.strip())
-    return units
 
 
 class Unit:

@@ -47,19 +47,19 @@ def expand(groups, names):
     return out
 
 
-def parse_unit_service(text):
-    svc, sec = {}, None
+def parse_unit(text):
+    """{section: {key: [values in order]}} of a unit file (no line continuations in ours)."""
+    units, sec = {}, None
     for ln in text.splitlines():
         ln = ln.strip()
         if not ln or ln[0] in "#;":
             continue
-        if ln.startswith("["):
-            sec = ln
+        if ln.startswith("[") and ln.endswith("]"):
+            sec = units.setdefault(ln[1:-1], {})
             continue
-        if sec == "[Service]":
-            k, _, v = ln.partition("=")
-            svc.setdefault(k.strip(), []).append(v.strip())
-    return svc
+        k, _, v = ln.partition("=")
+        sec.setdefault(k.strip(), []).append(v.strip())
+    return units
 
 
 def allowed_syscalls(groups, svc):
@@ -148,7 +148,7 @@ def main(argv):
         sys.stderr.write("usage: unit_seccomp.py GROUPS_FILE UNIT_FILE -- COMMAND...\n")
         return 2
     with open(argv[0]) as g, open(argv[1]) as u:
-        groups, svc = parse_groups(g.read()), parse_unit_service(u.read())
+        groups, svc = parse_groups(g.read()), parse_unit(u.read())["Service"]
     build(groups, svc).load()
     os.execv(argv[3], argv[3:])
 
