@@ -38,6 +38,7 @@ struct m2m_esprim_obj {
 	m2m_esprim_rand oro, rro;
 	m2m_esprim_hdr hdr;
 	bool relative; /* a rand object's esrx was relative: the header depends on "now" */
+	bool has_cty;  /* the header carries "cty" */
 };
 
 struct m2mi_esp_key {
@@ -269,7 +270,8 @@ void m2m_esprim_obj_free(m2m_esprim_obj *o)
 	if (o == NULL)
 		return;
 	free(o->text);
-	cjose_jwe_release(o->jwe);
+	if (o->jwe != NULL)
+		cjose_jwe_release(o->jwe);
 	free(o);
 }
 
@@ -423,7 +425,8 @@ m2m_err m2mi_esprim_parse_same_hdr(const char *text, size_t len, const m2m_espri
 	o->rro = like->rro;
 	o->hdr.oro = like->hdr.oro != NULL ? &o->oro : NULL;
 	o->hdr.rro = like->hdr.rro != NULL ? &o->rro : NULL;
-	if (o->hdr.kid == NULL || o->hdr.ori == NULL || o->hdr.rri == NULL || (like->hdr.cty != NULL) != (o->hdr.cty != NULL)) {
+	o->has_cty = like->has_cty;
+	if (o->hdr.kid == NULL || o->hdr.ori == NULL || o->hdr.rri == NULL || like->has_cty != (o->hdr.cty != NULL)) {
 		m2m_esprim_obj_free(o); /* cannot be: the same bytes parse the same */
 		return M2M_E_ESP_FORMAT;
 	}
@@ -434,6 +437,28 @@ m2m_err m2mi_esprim_parse_same_hdr(const char *text, size_t len, const m2m_espri
 bool m2mi_esprim_hdr_reusable(const m2m_esprim_obj *o)
 {
 	return o != NULL && !o->relative;
+}
+
+m2m_esprim_obj *m2mi_esprim_hdr_memo(const m2m_esprim_obj *o)
+{
+	m2m_esprim_obj *m;
+
+	if (!m2mi_esprim_hdr_reusable(o) || (m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	if ((m->text = malloc(o->hlen + 1)) == NULL) {
+		free(m);
+		return NULL;
+	}
+	memcpy(m->text, o->text, o->hlen);
+	m->text[o->hlen] = '\0';
+	m->len = m->hlen = o->hlen;
+	m->hdr.aead = o->hdr.aead; /* the strings are taken from each object's own parse */
+	m->oro = o->oro;
+	m->rro = o->rro;
+	m->hdr.oro = o->hdr.oro != NULL ? &m->oro : NULL;
+	m->hdr.rro = o->hdr.rro != NULL ? &m->rro : NULL;
+	m->has_cty = o->has_cty;
+	return m;
 }
 
 m2m_err m2m_esprim_parse(const char *text, size_t len, int64_t now, m2m_esprim_obj **out)
@@ -467,6 +492,7 @@ m2m_err m2m_esprim_parse(const char *text, size_t len, int64_t now, m2m_esprim_o
 		m2m_esprim_obj_free(o);
 		return r;
 	}
+	o->has_cty = o->hdr.cty != NULL;
 	*out = o;
 	return M2M_OK;
 }

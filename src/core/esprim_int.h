@@ -50,6 +50,10 @@ bool m2mi_esprim_rand_json_relative(const json_t *j);
 m2m_err m2mi_esprim_parse_same_hdr(const char *text, size_t len, const m2m_esprim_obj *like,
 				   m2m_esprim_obj **out);
 bool m2mi_esprim_hdr_reusable(const m2m_esprim_obj *o);
+/* What a memo of o's header check keeps (no copy of the object, no second cjose import): a
+ * "like" for m2mi_esprim_parse_same_hdr only (free with m2m_esprim_obj_free); NULL when o's
+ * header is not reusable or out of memory. */
+m2m_esprim_obj *m2mi_esprim_hdr_memo(const m2m_esprim_obj *o);
 /* xs:NCName (ASCII subset: letter or '_' first, then letters, digits, '.', '-', '_'). */
 bool m2mi_ncname(const char *s, size_t max);
 

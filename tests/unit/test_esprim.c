@@ -329,6 +329,16 @@ static void test_same_hdr(void **state)
 	assert_int_equal(m2mi_esprim_parse_same_hdr(oc, strlen(oc), a, &c), M2M_E_NOT_FOUND);
 	assert_null(c);
 	assert_int_equal(m2mi_esprim_parse_same_hdr("a.b.c", 5, a, &c), M2M_E_ESP_FORMAT);
+	/* what a memo keeps of a (its header's check, no object) serves as like all the same */
+	m2m_esprim_obj *memo = m2mi_esprim_hdr_memo(a), *d = NULL;
+	assert_non_null(memo);
+	assert_int_equal(m2mi_esprim_parse_same_hdr(ob, strlen(ob), memo, &d), M2M_OK);
+	assert_string_equal(m2m_esprim_obj_hdr(d)->kid, m2m_esprim_obj_hdr(b)->kid);
+	assert_string_equal(m2m_esprim_obj_hdr(d)->cty, "application/json");
+	assert_memory_equal(m2m_esprim_obj_hdr(d)->oro, m2m_esprim_obj_hdr(b)->oro, sizeof(m2m_esprim_rand));
+	assert_int_equal(m2mi_esprim_parse_same_hdr(oc, strlen(oc), memo, &c), M2M_E_NOT_FOUND);
+	m2m_esprim_obj_free(d);
+	m2m_esprim_obj_free(memo);
 	m2m_esprim_obj_free(a); /* b keeps the header */
 	assert_int_equal(m2m_esprim_parse(ob, strlen(ob), T0, &ref), M2M_OK);
 	hb = m2m_esprim_obj_hdr(b);
@@ -357,6 +367,7 @@ static void test_same_hdr(void **state)
 	assert_int_equal(m2m_esprim_parse(rel, strlen(rel), T0, &a), M2M_OK);
 	assert_int_equal(m2m_esprim_obj_hdr(a)->oro->expiry, T0 + 60);
 	assert_false(m2mi_esprim_hdr_reusable(a));
+	assert_null(m2mi_esprim_hdr_memo(a)); /* nothing of it is kept */
 	assert_int_equal(m2mi_esprim_parse_same_hdr(rel, strlen(rel), a, &c), M2M_E_NOT_FOUND);
 	m2m_esprim_obj_free(a);
 	free(rel);

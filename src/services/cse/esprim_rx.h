@@ -20,7 +20,7 @@
 #define M2MI_ESP_REPLAY_MAX 65536 /* inner requests remembered by the replay window (~3.5 MiB) */
 #define M2MI_ESP_BANNED_MAX 4096  /* originator rand objects banned by it (esprim_replay.c) */
 #define M2MI_ESP_SK_MAX 64       /* sessionESPrimKeys memoised (m2mi_esprim_session) */
-#define M2MI_ESP_HDR_MAX 16      /* protected headers memoised (m2mi_esprim_parse) */
+#define M2MI_ESP_HDR_MAX 64      /* protected headers memoised (m2mi_esprim_parse) */
 
 typedef struct m2mi_esprim m2mi_esprim;
 

@@ -273,8 +273,7 @@ m2m_err m2mi_esprim_parse(m2mi_esprim *e, const char *text, size_t len, int64_t 
 	pthread_mutex_unlock(&e->mu);
 	if (r != M2M_E_NOT_FOUND) /* reused, or what the parse's first step would refuse */
 		return r;
-	if ((r = m2m_esprim_parse(text, len, now, out)) != M2M_OK || !m2mi_esprim_hdr_reusable(*out) ||
-	    m2mi_esprim_parse_same_hdr(text, len, *out, &keep) != M2M_OK)
+	if ((r = m2m_esprim_parse(text, len, now, out)) != M2M_OK || (keep = m2mi_esprim_hdr_memo(*out)) == NULL)
 		return r; /* a header with a relative esrx depends on now: never reused */
 	pthread_mutex_lock(&e->mu);
 	old = e->hdr[slot];
