@@ -2,22 +2,28 @@
 /*
  * This file implements the ESPrim Object of TS-0003 clause 8.4.3.2 (JWE Compact, "alg":"dir",
  * "enc" A128GCM / A192GCM / A256GCM, protected header members of Table 8.4.3.2-2) and the
- * mapping of its refusals to TS-0004 Table 7.6.2-1. The header is parsed BEFORE any key is used
- * (every member, its type and the form of the five parts), so that each refusal is distinct:
- * 4000 unparsable, 4111 unsupported option, 4115 bad MAC, 5210 other decryption error. With
- * "alg":"dir" the JWE is one AES-GCM operation (RFC 7516 clause 5.1 / 5.2, RFC 7518 clause 5.3:
- * 96-bit IV, 128-bit tag, AAD = the ASCII of the base64url protected header), done here with
- * OpenSSL's EVP directly: a generic JOSE library would parse the header a second time, convert
- * the key to a JWK and back, and round-trip every header member through text, per object (the
- * bulk of an ESPrim request's crypto cost, docs/benchmarks.md "bench/e2e").
+ * mapping of its refusals to TS-0004 Table 7.6.2-1. The JOSE operations are libcjose's (as for
+ * tokens, core/token_jws.c: compact serialisation and its parse, base64url, the protected
+ * header's encoding, AES-GCM; docs/dependencies.md, JOSE is never hand-rolled). What is ours is
+ * the policy: the header is checked BEFORE any key is used (every member, its type, no duplicate
+ * member, the form of the five parts), so that each refusal is distinct: 4000 unparsable, 4111
+ * unsupported option, 4115 bad MAC, 5210 other decryption error. The members are read from
+ * cjose's own parse of the header; a header byte for byte like one checked before (an
+ * Originator's is the same for every object of a session) takes that check and its rand objects
+ * (m2mi_esprim_parse_same_hdr). The session key lives in a cjose JWK made once per session
+ * (m2mi_esp_key), zeroized before cjose releases it.
  */
+#include <malloc.h>
 #include <pthread.h>
-#include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include <cjose/base64.h>
+#include <cjose/header.h>
+#include <cjose/jwe.h>
+#include <cjose/jwk.h>
+#include <cjose/util.h>
 
 #include "core/esprim_int.h"
 #include "core/token_int.h"
@@ -27,11 +33,17 @@
 struct m2m_esprim_obj {
 	char *text;
 	size_t len;
-	size_t off[5], plen[5]; /* the five parts in text */
-	json_t *hdr_json; /* owns the strings the header points into (shared by reference) */
+	size_t hlen;     /* characters of the encoded protected header (text[0..hlen)) */
+	cjose_jwe_t *jwe; /* cjose's parse; the header's strings point into its protected header */
 	m2m_esprim_rand oro, rro;
 	m2m_esprim_hdr hdr;
 	bool relative; /* a rand object's esrx was relative: the header depends on "now" */
+	bool has_cty;  /* the header carries "cty" */
+};
+
+struct m2mi_esp_key {
+	cjose_jwk_t *jwk;
+	atomic_uint refs;
 };
 
 static const char *enc_name(int aead)
@@ -52,125 +64,97 @@ static bool str_ok(const char *s, size_t max)
 	return n > 0 && n <= max;
 }
 
-#define IV_LEN 12
-#define TAG_LEN 16
-
-/* base64url without padding (RFC 7515 clause 2) of in[0..n) into out (room for n / 3 * 4 + 4
- * and a NUL); the length written. */
-static size_t b64url_enc(const uint8_t *in, size_t n, char *out)
+/* cjose (0.6.2) frees its copies of a content-encryption key (for "dir" the session key itself)
+ * and of a decrypted plaintext without clearing them. Its deallocator is replaced, once and only
+ * while it is the default free(), by one that clears the whole block first; the allocation is
+ * still malloc's, so what cjose hands out stays free()-able. */
+static void zero_free(void *p)
 {
-	int k = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-	size_t m = k > 0 ? (size_t)k : 0;
-
-	while (m > 0 && out[m - 1] == '=')
-		m--;
-	for (size_t i = 0; i < m; i++)
-		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
-	out[m] = '\0';
-	return m;
+	if (p != NULL)
+		m2m_memzero(p, malloc_usable_size(p));
+	free(p);
 }
 
-/* The base64url alphabet's values, -1 outside it: one table look-up per character of an object
- * (about a kilobyte per request, decoded and checked several times). */
-static int8_t b64tab[256];
-static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+static pthread_once_t cjose_once = PTHREAD_ONCE_INIT;
 
-static void b64_init(void)
+static void cjose_init(void)
 {
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-	memset(b64tab, -1, sizeof(b64tab));
-	for (int i = 0; i < 64; i++)
-		b64tab[(unsigned char)a[i]] = (int8_t)i;
+	if (cjose_get_dealloc() == free)
+		cjose_set_alloc_funcs(malloc, realloc, zero_free);
 }
 
-static int b64v(char c)
+static void cjose_ready(void)
 {
-	return b64tab[(unsigned char)c];
+	(void)pthread_once(&cjose_once, cjose_init);
 }
 
-/* Decode an unpadded base64url part of n characters into out (room for n / 4 * 3 + 2); false
- * on a character outside the alphabet or an impossible length. */
-static bool b64url_dec(const char *in, size_t n, uint8_t *out, size_t *outlen)
+/* ---- the session key as a cjose JWK (one per session, shared by reference) ---------------- */
+
+m2m_err m2mi_esp_key_new(const m2m_key *k, m2mi_esp_key **out)
 {
-	uint32_t acc = 0;
-	size_t bits = 0, o = 0;
+	const uint8_t *kb;
+	size_t kl = 0;
+	cjose_err err;
+	m2mi_esp_key *e;
 
-	if (n % 4 == 1 || pthread_once(&b64_once, b64_init) != 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64v(in[i]);
-
-		if (v < 0)
-			return false;
-		acc = (acc << 6) | (uint32_t)v;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
+	*out = NULL;
+	if (k == NULL || (kb = m2m_key_bytes(k, &kl)) == NULL || kl == 0)
+		return M2M_E_INVAL;
+	cjose_ready();
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return M2M_E_NOMEM;
+	if ((e->jwk = cjose_jwk_create_oct_spec(kb, kl, &err)) == NULL) {
+		free(e);
+		return M2M_E_NOMEM;
 	}
-	*outlen = o;
-	return true;
+	atomic_init(&e->refs, 1);
+	*out = e;
+	return M2M_OK;
 }
 
-/* The AES-GCM implementations, fetched once: OpenSSL 3 would otherwise look the provider's
- * implementation up on every EVP_*Init of a legacy EVP_aes_*_gcm() (kept for the process). */
-static EVP_CIPHER *gcm_impl[3];
-static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
-
-static void gcm_fetch(void)
+m2mi_esp_key *m2mi_esp_key_ref(m2mi_esp_key *k)
 {
-	gcm_impl[0] = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
-	gcm_impl[1] = EVP_CIPHER_fetch(NULL, "AES-192-GCM", NULL);
-	gcm_impl[2] = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	if (k != NULL)
+		atomic_fetch_add(&k->refs, 1);
+	return k;
 }
 
-static const EVP_CIPHER *gcm(int aead)
+void m2mi_esp_key_unref(m2mi_esp_key *k)
 {
-	int i = aead == M2M_ESPRIM_A128GCM ? 0 : aead == M2M_ESPRIM_A192GCM ? 1 : aead == M2M_ESPRIM_A256GCM ? 2 : -1;
+	cjose_err err;
+	size_t bits;
+	void *kd;
 
-	if (i < 0 || pthread_once(&gcm_once, gcm_fetch) != 0)
-		return NULL;
-	if (gcm_impl[i] != NULL)
-		return gcm_impl[i];
-	/* not fetchable (a provider set-up without it): the legacy form, fetched per use */
-	return i == 0 ? EVP_aes_128_gcm() : i == 1 ? EVP_aes_192_gcm() : EVP_aes_256_gcm();
+	if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1)
+		return;
+	/* the key octets cleared before cjose_jwk_release, which frees them as they are (nothing
+	 * in cjose retains a JWK it is given, so this release is the last) */
+	bits = cjose_jwk_get_keysize(k->jwk, &err);
+	if ((kd = cjose_jwk_get_keydata(k->jwk, &err)) != NULL)
+		m2m_memzero(kd, bits / 8);
+	cjose_jwk_release(k->jwk);
+	free(k);
 }
 
-/* Printable ASCII without '"' and '\\': a JSON string body as it stands. */
-static bool plain_str(const char *s)
+static size_t esp_key_len(const m2mi_esp_key *k)
 {
-	for (; s != NULL && *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f || *s == '"' || *s == '\\')
-			return false;
-	return true;
+	cjose_err err;
+
+	return cjose_jwk_get_keysize(k->jwk, &err) / 8;
 }
 
-/* The protected header of Table 8.4.3.2-2 as compact JSON text (heap), NULL on failure. */
-static char *header_text(const m2m_esprim_hdr *h)
+/* ---- forming an object ------------------------------------------------------------------- */
+
+static bool set_rand(cjose_header_t *h, const char *name, const m2m_esprim_rand *r, bool originator)
 {
-	if (h->oro == NULL && h->rro == NULL && h->cty != NULL && plain_str(h->kid) && plain_str(h->cty)) {
-		/* a Receiver's answer (no rand objects): written directly, the bytes json_dumps gives;
-		 * ori and rri are NCNames */
-#define ANSWER_HDR "{\"alg\":\"dir\",\"enc\":\"%s\",\"kid\":\"%s\",\"ori\":\"%s\",\"rri\":\"%s\",\"cty\":\"%s\"}"
-		size_t cap = sizeof(ANSWER_HDR) + 8 + strlen(h->kid) + strlen(h->ori) + strlen(h->rri) + strlen(h->cty);
-		char *t = malloc(cap);
+	json_t *j = m2mi_esprim_rand_to_json(r, originator);
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	cjose_err err;
+	bool ok = s != NULL && cjose_header_set_raw(h, name, s, &err);
 
-		if (t != NULL)
-			snprintf(t, cap, ANSWER_HDR, enc_name(h->aead), h->kid, h->ori, h->rri, h->cty);
-#undef ANSWER_HDR
-		return t;
-	}
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s}", "alg", "dir", "enc", enc_name(h->aead), "kid", h->kid, "ori",
-			      h->ori, "rri", h->rri);
-	char *s = NULL;
-
-	if (j != NULL && (h->cty == NULL || json_object_set_new(j, "cty", json_string(h->cty)) == 0) &&
-	    (h->oro == NULL || json_object_set_new(j, "oro", m2mi_esprim_rand_to_json(h->oro, true)) == 0) &&
-	    (h->rro == NULL || json_object_set_new(j, "rro", m2mi_esprim_rand_to_json(h->rro, false)) == 0))
-		s = json_dumps(j, JSON_COMPACT);
+	free(s);
 	json_decref(j);
-	return s;
+	return ok;
 }
 
 static bool hdr_ok(const m2m_esprim_hdr *h)
@@ -180,74 +164,58 @@ static bool hdr_ok(const m2m_esprim_hdr *h)
 	       (h->cty == NULL || str_ok(h->cty, M2M_ESPRIM_CTY_MAX));
 }
 
-char *m2mi_esprim_hdr_b64(const m2m_esprim_hdr *h)
+cjose_header_t *m2mi_esprim_hdr_new(const m2m_esprim_hdr *h)
 {
-	char *hs, *o = NULL;
-	size_t hl;
+	cjose_header_t *hdr;
+	cjose_err err;
 
-	if (!hdr_ok(h) || (hs = header_text(h)) == NULL)
+	if (!hdr_ok(h))
 		return NULL;
-	hl = strlen(hs);
-	if ((o = malloc((hl / 3 + 1) * 4 + 1)) != NULL)
-		b64url_enc((const uint8_t *)hs, hl, o);
-	free(hs);
-	return o;
+	cjose_ready();
+	if ((hdr = cjose_header_new(&err)) == NULL)
+		return NULL;
+	if (!cjose_header_set(hdr, CJOSE_HDR_ALG, CJOSE_HDR_ALG_DIR, &err) ||
+	    !cjose_header_set(hdr, CJOSE_HDR_ENC, enc_name(h->aead), &err) ||
+	    !cjose_header_set(hdr, CJOSE_HDR_KID, h->kid, &err) || !cjose_header_set(hdr, "ori", h->ori, &err) ||
+	    !cjose_header_set(hdr, "rri", h->rri, &err) ||
+	    (h->cty && !cjose_header_set(hdr, CJOSE_HDR_CTY, h->cty, &err)) ||
+	    (h->oro && !set_rand(hdr, "oro", h->oro, true)) || (h->rro && !set_rand(hdr, "rro", h->rro, false))) {
+		cjose_header_release(hdr);
+		return NULL;
+	}
+	return hdr;
 }
 
-m2m_err m2mi_esprim_seal_b64(const m2m_key *session_key, int aead, const char *hdr64, const uint8_t *pt,
-			     size_t ptlen, char **out)
+m2m_err m2mi_esprim_seal_key(const m2mi_esp_key *k, int aead, cjose_header_t *hdr, const uint8_t *pt, size_t ptlen,
+			     char **out)
 {
-	EVP_CIPHER_CTX *x = NULL;
-	uint8_t iv[IV_LEN], tag[TAG_LEN], *ct = NULL;
-	const uint8_t *kb;
-	size_t kl = 0, hl, cap, at;
-	char *o = NULL;
-	int l1 = 0, l2 = 0;
+	cjose_jwe_t *jwe = NULL;
+	cjose_err err;
+	char *s = NULL;
 	m2m_err r = M2M_E_ESP_ENCRYPT;
 
 	*out = NULL;
+	if (k == NULL || hdr == NULL || (pt == NULL && ptlen))
+		return M2M_E_INVAL;
 	if (ptlen > M2M_ESPRIM_MAX_LEN / 2)
 		return M2M_E_TOO_LARGE;
-	kb = m2m_key_bytes(session_key, &kl);
-	if (kl != enc_len(aead) || hdr64 == NULL)
+	if (esp_key_len(k) != enc_len(aead))
 		return M2M_E_INVAL;
-	hl = strlen(hdr64);
-	/* header . (empty key) . IV . ciphertext . tag, each base64url */
-	cap = hl + 2 + 16 + 1 + (ptlen / 3 + 1) * 4 + 1 + 24 + 1;
-	if ((o = malloc(cap)) == NULL || (ct = malloc(ptlen + 1)) == NULL) {
-		r = M2M_E_NOMEM;
+	if ((jwe = cjose_jwe_encrypt(k->jwk, hdr, pt ? pt : (const uint8_t *)"", ptlen, &err)) == NULL ||
+	    (s = cjose_jwe_export(jwe, &err)) == NULL)
 		goto out;
-	}
-	memcpy(o, hdr64, hl);
-	at = hl;
-	if (RAND_bytes(iv, sizeof(iv)) != 1 || (x = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex(x, gcm(aead), NULL, kb, iv) != 1 ||
-	    EVP_EncryptUpdate(x, NULL, &l1, (const uint8_t *)o, (int)at) != 1 || /* AAD: the encoded header */
-	    (ptlen > 0 && EVP_EncryptUpdate(x, ct, &l1, pt, (int)ptlen) != 1) ||
-	    EVP_EncryptFinal_ex(x, ct + (ptlen > 0 ? l1 : 0), &l2) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) != 1)
-		goto out;
-	o[at++] = '.';
-	o[at++] = '.';
-	at += b64url_enc(iv, sizeof(iv), o + at);
-	o[at++] = '.';
-	at += b64url_enc(ct, ptlen, o + at);
-	o[at++] = '.';
-	b64url_enc(tag, sizeof(tag), o + at);
-	*out = o;
-	o = NULL;
-	r = M2M_OK;
+	r = (*out = strdup(s)) != NULL ? M2M_OK : M2M_E_NOMEM;
+	cjose_get_dealloc()(s);
 out:
-	EVP_CIPHER_CTX_free(x);
-	m2m_freezero(ct, ptlen + 1);
-	free(o);
+	cjose_jwe_release(jwe);
 	return r;
 }
 
 m2m_err m2m_esprim_seal(const m2m_key *session_key, const m2m_esprim_hdr *h, const uint8_t *pt, size_t ptlen,
 			char **out)
 {
-	char *hdr64;
+	cjose_header_t *hdr = NULL;
+	m2mi_esp_key *k = NULL;
 	size_t kl = 0;
 	m2m_err r;
 
@@ -261,20 +229,26 @@ m2m_err m2m_esprim_seal(const m2m_key *session_key, const m2m_esprim_hdr *h, con
 	(void)m2m_key_bytes(session_key, &kl);
 	if (kl != enc_len(h->aead))
 		return M2M_E_INVAL;
-	if ((hdr64 = m2mi_esprim_hdr_b64(h)) == NULL)
+	if ((hdr = m2mi_esprim_hdr_new(h)) == NULL)
 		return M2M_E_ESP_ENCRYPT;
-	r = m2mi_esprim_seal_b64(session_key, h->aead, hdr64, pt, ptlen, out);
-	free(hdr64);
+	if ((r = m2mi_esp_key_new(session_key, &k)) == M2M_OK)
+		r = m2mi_esprim_seal_key(k, h->aead, hdr, pt, ptlen, out);
+	m2mi_esp_key_unref(k);
+	cjose_header_release(hdr);
 	return r;
 }
 
+/* ---- parsing an object -------------------------------------------------------------------- */
+
 static bool b64url_part(const char *s, size_t n)
 {
-	if (pthread_once(&b64_once, b64_init) != 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (b64v(s[i]) < 0)
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '_'))
 			return false;
+	}
 	return true;
 }
 
@@ -296,14 +270,16 @@ void m2m_esprim_obj_free(m2m_esprim_obj *o)
 	if (o == NULL)
 		return;
 	free(o->text);
-	json_decref(o->hdr_json);
+	if (o->jwe != NULL)
+		cjose_jwe_release(o->jwe);
 	free(o);
 }
 
 /* The five parts of a compact object and their form (m2m:e2eCompactJWE, TS-0004 6.3.3). */
-static m2m_err split(const char *text, size_t len, const char *part[5], size_t plen[5])
+static m2m_err split(const char *text, size_t len, size_t *hlen)
 {
-	size_t n = 0, start = 0;
+	const char *part[5];
+	size_t plen[5], n = 0, start = 0;
 
 	if (len > M2M_ESPRIM_MAX_LEN)
 		return M2M_E_ESP_FORMAT;
@@ -325,50 +301,134 @@ static m2m_err split(const char *text, size_t len, const char *part[5], size_t p
 	for (size_t i = 0; i < 5; i++)
 		if (!b64url_part(part[i], plen[i]))
 			return M2M_E_ESP_FORMAT;
+	*hlen = plen[0];
 	return M2M_OK;
 }
 
-/* o's copy of text and the places of its parts. */
-static m2m_err keep_text(m2m_esprim_obj *o, const char *text, size_t len, const char *part[5], const size_t plen[5])
+/* Every member of a protected header h (TS-0003 Table 8.4.3.2-2) into o->hdr, its strings
+ * pointing into h; 4000 / 4111 as m2m_esprim_parse documents. */
+static m2m_err check_members(const json_t *h, int64_t now, m2m_esprim_obj *o)
 {
-	if ((o->text = malloc(len + 1)) == NULL)
-		return M2M_E_NOMEM;
-	memcpy(o->text, text, len);
-	o->text[len] = '\0';
-	o->len = len;
-	for (size_t i = 0; i < 5; i++) {
-		o->off[i] = (size_t)(part[i] - text);
-		o->plen[i] = plen[i];
+	const char *enc;
+	json_t *v;
+
+	/* 4111: anything but dir + A*GCM, and any extension we would have to understand */
+	if (!json_is_string(json_object_get(h, "alg")) || !json_is_string(json_object_get(h, "enc")))
+		return M2M_E_ESP_FORMAT;
+	if (strcmp(get_str(h, "alg"), "dir") != 0 || json_object_get(h, "crit") || json_object_get(h, "zip"))
+		return M2M_E_ESP_UNSUPPORTED;
+	enc = get_str(h, "enc");
+	o->hdr.aead = strcmp(enc, "A128GCM") == 0   ? M2M_ESPRIM_A128GCM
+		      : strcmp(enc, "A192GCM") == 0 ? M2M_ESPRIM_A192GCM
+		      : strcmp(enc, "A256GCM") == 0 ? M2M_ESPRIM_A256GCM
+						     : 0;
+	if (o->hdr.aead == 0)
+		return M2M_E_ESP_UNSUPPORTED;
+	o->hdr.kid = get_str(h, "kid");
+	o->hdr.ori = get_str(h, "ori");
+	o->hdr.rri = get_str(h, "rri");
+	o->hdr.cty = get_str(h, "cty");
+	if (!str_ok(o->hdr.kid, M2M_ESPRIM_KID_MAX) || !m2mi_ncname(o->hdr.ori, M2M_ESPRIM_ID_MAX) ||
+	    !m2mi_ncname(o->hdr.rri, M2M_ESPRIM_ID_MAX) ||
+	    (json_object_get(h, "cty") && !str_ok(o->hdr.cty, M2M_ESPRIM_CTY_MAX)))
+		return M2M_E_ESP_FORMAT;
+	if ((v = json_object_get(h, "oro")) != NULL) {
+		if (m2mi_esprim_rand_from_json(v, true, now, &o->oro) != M2M_OK)
+			return M2M_E_ESP_FORMAT;
+		o->hdr.oro = &o->oro;
+		o->relative = m2mi_esprim_rand_json_relative(v);
+	}
+	if ((v = json_object_get(h, "rro")) != NULL) {
+		if (m2mi_esprim_rand_from_json(v, false, now, &o->rro) != M2M_OK)
+			return M2M_E_ESP_FORMAT;
+		o->hdr.rro = &o->rro;
+		o->relative = o->relative || m2mi_esprim_rand_json_relative(v);
 	}
 	return M2M_OK;
 }
 
+/* The header's JSON as a policy check would read it: no duplicate member (which cjose's parse
+ * would take silently, the last one winning), bounded depth. NULL when unparsable. */
+static json_t *strict_header(const char *b64, size_t n)
+{
+	uint8_t *raw = NULL;
+	size_t rl = 0;
+	cjose_err err;
+	json_t *h = NULL;
+
+	if (!cjose_base64url_decode(b64, n, &raw, &rl, &err))
+		return NULL;
+	if (m2mi_token_json_depth((const char *)raw, rl) <= 4)
+		h = json_loadb((const char *)raw, rl, JSON_REJECT_DUPLICATES, NULL);
+	cjose_get_dealloc()(raw);
+	if (!json_is_object(h)) {
+		json_decref(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* A new object holding text and cjose's parse of it; NULL *out with 4000 when cjose refuses it. */
+static m2m_err import(const char *text, size_t len, size_t hlen, m2m_esprim_obj **out)
+{
+	m2m_esprim_obj *o;
+	cjose_err err;
+
+	*out = NULL;
+	if ((o = calloc(1, sizeof(*o))) == NULL || (o->text = malloc(len + 1)) == NULL) {
+		free(o);
+		return M2M_E_NOMEM;
+	}
+	memcpy(o->text, text, len);
+	o->text[len] = '\0';
+	o->len = len;
+	o->hlen = hlen;
+	if ((o->jwe = cjose_jwe_import(o->text, len, &err)) == NULL) {
+		m2m_esprim_obj_free(o);
+		return err.code == CJOSE_ERR_NO_MEMORY ? M2M_E_NOMEM : M2M_E_ESP_FORMAT;
+	}
+	*out = o;
+	return M2M_OK;
+}
+
+static const json_t *protected_json(const m2m_esprim_obj *o)
+{
+	return (const json_t *)cjose_jwe_get_protected(o->jwe); /* cjose_header_t is a json_t */
+}
+
 m2m_err m2mi_esprim_parse_same_hdr(const char *text, size_t len, const m2m_esprim_obj *like, m2m_esprim_obj **out)
 {
-	const char *part[5];
-	size_t plen[5];
 	m2m_esprim_obj *o;
+	const json_t *h;
+	size_t hlen = 0;
 	m2m_err r;
 
 	*out = NULL;
 	if (text == NULL || like == NULL)
 		return M2M_E_INVAL;
-	if ((r = split(text, len, part, plen)) != M2M_OK)
+	cjose_ready();
+	if ((r = split(text, len, &hlen)) != M2M_OK)
 		return r;
-	/* public: the header is no secret; byte for byte, so its parse would be exactly like's */
-	if (like->relative || plen[0] != like->plen[0] || memcmp(part[0], like->text + like->off[0], plen[0]) != 0)
+	/* public: the header is no secret; byte for byte, so its check would be exactly like's */
+	if (like->relative || hlen != like->hlen || memcmp(text, like->text, hlen) != 0)
 		return M2M_E_NOT_FOUND;
-	if ((o = calloc(1, sizeof(*o))) == NULL)
-		return M2M_E_NOMEM;
+	if ((r = import(text, len, hlen, &o)) != M2M_OK)
+		return r;
+	/* the members from cjose's parse of these bytes, the rand objects from like's check */
+	h = protected_json(o);
 	o->hdr = like->hdr;
+	o->hdr.kid = get_str(h, "kid");
+	o->hdr.ori = get_str(h, "ori");
+	o->hdr.rri = get_str(h, "rri");
+	o->hdr.cty = get_str(h, "cty");
 	o->oro = like->oro;
 	o->rro = like->rro;
 	o->hdr.oro = like->hdr.oro != NULL ? &o->oro : NULL;
 	o->hdr.rro = like->hdr.rro != NULL ? &o->rro : NULL;
-	o->hdr_json = json_incref(like->hdr_json); /* the strings of o->hdr point into it */
-	if ((r = keep_text(o, text, len, part, plen)) != M2M_OK) {
-		m2m_esprim_obj_free(o);
-		return r;
+	o->has_cty = like->has_cty;
+	if (o->hdr.kid == NULL || o->hdr.ori == NULL || o->hdr.rri == NULL || like->has_cty != (o->hdr.cty != NULL)) {
+		m2m_esprim_obj_free(o); /* cannot be: the same bytes parse the same */
+		return M2M_E_ESP_FORMAT;
 	}
 	*out = o;
 	return M2M_OK;
@@ -379,82 +439,62 @@ bool m2mi_esprim_hdr_reusable(const m2m_esprim_obj *o)
 	return o != NULL && !o->relative;
 }
 
+m2m_esprim_obj *m2mi_esprim_hdr_memo(const m2m_esprim_obj *o)
+{
+	m2m_esprim_obj *m;
+
+	if (!m2mi_esprim_hdr_reusable(o) || (m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	if ((m->text = malloc(o->hlen + 1)) == NULL) {
+		free(m);
+		return NULL;
+	}
+	memcpy(m->text, o->text, o->hlen);
+	m->text[o->hlen] = '\0';
+	m->len = m->hlen = o->hlen;
+	m->hdr.aead = o->hdr.aead; /* the strings are taken from each object's own parse */
+	m->oro = o->oro;
+	m->rro = o->rro;
+	m->hdr.oro = o->hdr.oro != NULL ? &m->oro : NULL;
+	m->hdr.rro = o->hdr.rro != NULL ? &m->rro : NULL;
+	m->has_cty = o->has_cty;
+	return m;
+}
+
 m2m_err m2m_esprim_parse(const char *text, size_t len, int64_t now, m2m_esprim_obj **out)
 {
-	const char *part[5];
-	size_t plen[5], hl = 0;
-	uint8_t *hraw = NULL;
-	json_t *h = NULL, *v;
-	m2m_esprim_obj *o = NULL;
-	m2m_err r = M2M_E_ESP_FORMAT;
+	m2m_esprim_obj *o = NULL, probe;
+	json_t *strict;
+	size_t hlen = 0;
+	m2m_err r;
 
 	if (out == NULL)
 		return M2M_E_INVAL;
 	*out = NULL;
 	if (text == NULL)
 		return M2M_E_INVAL;
-	if ((r = split(text, len, part, plen)) != M2M_OK)
+	cjose_ready();
+	if ((r = split(text, len, &hlen)) != M2M_OK)
 		return r;
-	r = M2M_E_ESP_FORMAT;
-	if ((hraw = malloc(plen[0] / 4 * 3 + 3)) == NULL)
-		return M2M_E_NOMEM;
-	if (b64url_dec(part[0], plen[0], hraw, &hl) && m2mi_token_json_depth((const char *)hraw, hl) <= 4)
-		h = json_loadb((const char *)hraw, hl, JSON_REJECT_DUPLICATES, NULL);
-	free(hraw);
-	if (!json_is_object(h))
-		goto out;
-	/* 4111: anything but dir + A*GCM, and any extension we would have to understand */
-	if (!json_is_string(json_object_get(h, "alg")) || !json_is_string(json_object_get(h, "enc"))) {
-		r = M2M_E_ESP_FORMAT;
-		goto out;
+	if ((strict = strict_header(text, hlen)) == NULL)
+		return M2M_E_ESP_FORMAT;
+	/* the policy on the strict reading first: 4000 / 4111 before cjose sees the object (it
+	 * refuses an algorithm it lacks without saying which refusal of Table 7.6.2-1 it is) */
+	memset(&probe, 0, sizeof(probe));
+	r = check_members(strict, now, &probe);
+	json_decref(strict);
+	if (r != M2M_OK)
+		return r;
+	if ((r = import(text, len, hlen, &o)) != M2M_OK)
+		return r;
+	/* the members as the object carries them: from cjose's parse (the same bytes, no duplicate) */
+	if ((r = check_members(protected_json(o), now, o)) != M2M_OK) {
+		m2m_esprim_obj_free(o);
+		return r;
 	}
-	if (strcmp(get_str(h, "alg"), "dir") != 0 || json_object_get(h, "crit") || json_object_get(h, "zip")) {
-		r = M2M_E_ESP_UNSUPPORTED;
-		goto out;
-	}
-	if ((o = calloc(1, sizeof(*o))) == NULL) {
-		r = M2M_E_NOMEM;
-		goto out;
-	}
-	o->hdr.aead = strcmp(get_str(h, "enc"), "A128GCM") == 0   ? M2M_ESPRIM_A128GCM
-		      : strcmp(get_str(h, "enc"), "A192GCM") == 0 ? M2M_ESPRIM_A192GCM
-		      : strcmp(get_str(h, "enc"), "A256GCM") == 0 ? M2M_ESPRIM_A256GCM
-								   : 0;
-	if (o->hdr.aead == 0) {
-		r = M2M_E_ESP_UNSUPPORTED;
-		goto out;
-	}
-	o->hdr.kid = get_str(h, "kid");
-	o->hdr.ori = get_str(h, "ori");
-	o->hdr.rri = get_str(h, "rri");
-	o->hdr.cty = get_str(h, "cty");
-	if (!str_ok(o->hdr.kid, M2M_ESPRIM_KID_MAX) || !m2mi_ncname(o->hdr.ori, M2M_ESPRIM_ID_MAX) ||
-	    !m2mi_ncname(o->hdr.rri, M2M_ESPRIM_ID_MAX) ||
-	    (json_object_get(h, "cty") && !str_ok(o->hdr.cty, M2M_ESPRIM_CTY_MAX)))
-		goto out;
-	if ((v = json_object_get(h, "oro")) != NULL) {
-		if (m2mi_esprim_rand_from_json(v, true, now, &o->oro) != M2M_OK)
-			goto out;
-		o->hdr.oro = &o->oro;
-		o->relative = m2mi_esprim_rand_json_relative(v);
-	}
-	if ((v = json_object_get(h, "rro")) != NULL) {
-		if (m2mi_esprim_rand_from_json(v, false, now, &o->rro) != M2M_OK)
-			goto out;
-		o->hdr.rro = &o->rro;
-		o->relative = o->relative || m2mi_esprim_rand_json_relative(v);
-	}
-	if ((r = keep_text(o, text, len, part, plen)) != M2M_OK)
-		goto out;
-	o->hdr_json = h;
-	h = NULL;
+	o->has_cty = o->hdr.cty != NULL;
 	*out = o;
-	o = NULL;
-	r = M2M_OK;
-out:
-	json_decref(h);
-	m2m_esprim_obj_free(o);
-	return r;
+	return M2M_OK;
 }
 
 const m2m_esprim_hdr *m2m_esprim_obj_hdr(const m2m_esprim_obj *o)
@@ -462,14 +502,37 @@ const m2m_esprim_hdr *m2m_esprim_obj_hdr(const m2m_esprim_obj *o)
 	return o ? &o->hdr : NULL;
 }
 
+m2m_err m2mi_esprim_open_key(const m2m_esprim_obj *o, const m2mi_esp_key *k, uint8_t **pt, size_t *ptlen)
+{
+	uint8_t *p = NULL;
+	size_t n = 0;
+	cjose_err err = {0};
+
+	*pt = NULL;
+	*ptlen = 0;
+	if (o == NULL || k == NULL)
+		return M2M_E_INVAL;
+	if (esp_key_len(k) != enc_len(o->hdr.aead))
+		return M2M_E_ESP_DECRYPT;
+	if ((p = cjose_jwe_decrypt(o->jwe, k->jwk, &n, &err)) == NULL)
+		/* the header, IV and tag were checked by m2m_esprim_parse and the key length above,
+		 * so a crypto failure here is the GCM tag (TS-0004 Table 7.6.2-1) */
+		return err.code == CJOSE_ERR_CRYPTO ? M2M_E_ESP_BAD_MAC : M2M_E_ESP_DECRYPT;
+	if ((*pt = malloc(n + 1)) != NULL) {
+		memcpy(*pt, p, n);
+		(*pt)[n] = 0;
+		*ptlen = n;
+	}
+	m2m_memzero(p, n);
+	cjose_get_dealloc()(p);
+	return *pt != NULL ? M2M_OK : M2M_E_NOMEM;
+}
+
 m2m_err m2m_esprim_open(const m2m_esprim_obj *o, const m2m_key *session_key, uint8_t **pt, size_t *ptlen)
 {
-	EVP_CIPHER_CTX *x = NULL;
-	uint8_t iv[IV_LEN + 2], tag[TAG_LEN + 2], *ct = NULL, *p = NULL;
-	const uint8_t *kb;
-	size_t kl = 0, ivl = 0, tl = 0, cl = 0;
-	int l1 = 0, l2 = 0;
-	m2m_err r = M2M_E_ESP_DECRYPT;
+	m2mi_esp_key *k = NULL;
+	size_t kl = 0;
+	m2m_err r;
 
 	if (pt == NULL || ptlen == NULL)
 		return M2M_E_INVAL;
@@ -477,39 +540,13 @@ m2m_err m2m_esprim_open(const m2m_esprim_obj *o, const m2m_key *session_key, uin
 	*ptlen = 0;
 	if (o == NULL || session_key == NULL)
 		return M2M_E_INVAL;
-	kb = m2m_key_bytes(session_key, &kl);
+	(void)m2m_key_bytes(session_key, &kl);
 	if (kl != enc_len(o->hdr.aead))
 		return M2M_E_ESP_DECRYPT;
-	/* the form of every part was checked by m2m_esprim_parse */
-	if ((ct = malloc(o->plen[3] / 4 * 3 + 3)) == NULL || (p = malloc(o->plen[3] / 4 * 3 + 3)) == NULL) {
-		r = M2M_E_NOMEM;
-		goto out;
-	}
-	if (!b64url_dec(o->text + o->off[2], o->plen[2], iv, &ivl) || ivl != IV_LEN ||
-	    !b64url_dec(o->text + o->off[4], o->plen[4], tag, &tl) || tl != TAG_LEN ||
-	    !b64url_dec(o->text + o->off[3], o->plen[3], ct, &cl) || cl == 0 || cl > INT32_MAX)
-		goto out;
-	if ((x = EVP_CIPHER_CTX_new()) == NULL || EVP_DecryptInit_ex(x, gcm(o->hdr.aead), NULL, kb, iv) != 1 ||
-	    EVP_DecryptUpdate(x, NULL, &l1, (const uint8_t *)o->text + o->off[0], (int)o->plen[0]) != 1 ||
-	    EVP_DecryptUpdate(x, p, &l1, ct, (int)cl) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) != 1)
-		goto out;
-	if (EVP_DecryptFinal_ex(x, p + l1, &l2) != 1) {
-		/* header, IV, tag and key length are checked: a failure here is the GCM tag (TS-0004
-		 * Table 7.6.2-1 4115); nothing of the plaintext leaves */
-		r = M2M_E_ESP_BAD_MAC;
-		goto out;
-	}
-	cl = (size_t)l1 + (size_t)l2;
-	p[cl] = 0;
-	*pt = p;
-	*ptlen = cl;
-	p = NULL;
-	r = M2M_OK;
-out:
-	EVP_CIPHER_CTX_free(x);
-	m2m_freezero(p, o->plen[3] / 4 * 3 + 3);
-	free(ct);
+	if ((r = m2mi_esp_key_new(session_key, &k)) != M2M_OK)
+		return r;
+	r = m2mi_esprim_open_key(o, k, pt, ptlen);
+	m2mi_esp_key_unref(k);
 	return r;
 }
 

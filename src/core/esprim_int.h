@@ -7,6 +7,7 @@
 #ifndef M2M_CORE_ESPRIM_INT_H
 #define M2M_CORE_ESPRIM_INT_H
 
+#include <cjose/header.h>
 #include <jansson.h>
 
 #include "m2msec/esprim.h"
@@ -23,22 +24,36 @@ m2m_err m2mi_seci_e2e_to_json(const struct m2m_seci_e2e *s, json_t **out);
 /* seci_e2e.c: m2m_seci_e2e_decode of an object already parsed (the inner object, without the
  * {"m2m:seci": ...} wrapper): the same checks and errors, no text round trip. */
 m2m_err m2mi_seci_e2e_from_json(const json_t *j, int64_t now, struct m2m_seci_e2e *out);
-/* esprim.c: the base64url protected header of h (heap), NULL for a bad h (as m2m_esprim_seal
- * checks it) or on allocation failure; and m2m_esprim_seal with that header already encoded
- * (an Originator's header is the same for every object of its session). */
-char *m2mi_esprim_hdr_b64(const m2m_esprim_hdr *h);
-m2m_err m2mi_esprim_seal_b64(const m2m_key *session_key, int aead, const char *hdr64, const uint8_t *pt,
-			     size_t ptlen, char **out);
+/* esprim.c: a sessionESPrimKey as a cjose JWK, made once per session and shared by reference
+ * (atomic count; the Receiver's memo and its requests, an Originator's session). The last unref
+ * clears the key octets and releases the JWK. */
+typedef struct m2mi_esp_key m2mi_esp_key;
+m2m_err m2mi_esp_key_new(const m2m_key *k, m2mi_esp_key **out);
+m2mi_esp_key *m2mi_esp_key_ref(m2mi_esp_key *k);
+void m2mi_esp_key_unref(m2mi_esp_key *k);
+/* esprim.c: the protected header of h as a cjose header (NULL for a bad h, as m2m_esprim_seal
+ * checks it, or on allocation failure; cjose_header_release it), built once where it is the same
+ * for many objects (an Originator's session); and m2m_esprim_seal with that header and key. */
+cjose_header_t *m2mi_esprim_hdr_new(const m2m_esprim_hdr *h);
+m2m_err m2mi_esprim_seal_key(const m2mi_esp_key *k, int aead, cjose_header_t *hdr, const uint8_t *pt, size_t ptlen,
+			     char **out);
+/* esprim.c: m2m_esprim_open with the session's JWK. */
+m2m_err m2mi_esprim_open_key(const m2m_esprim_obj *o, const m2mi_esp_key *k, uint8_t **pt, size_t *ptlen);
 /* esprim_rand.c: whether the object's esrx is relative (resolved against "now"). */
 bool m2mi_esprim_rand_json_relative(const json_t *j);
 /* esprim.c: m2m_esprim_parse of text whose protected header is byte for byte that of like, an
  * object parsed before whose header did not depend on "now" (no relative esrx): the parts are
- * checked as m2m_esprim_parse does, the header is taken from like (its JSON shared by reference,
- * so the result outlives like). M2M_E_NOT_FOUND when the header differs: parse it instead. The
- * header is a pure function of its bytes, so the result is exactly what a parse would give. */
+ * checked as m2m_esprim_parse does and the object goes through cjose's import; its members are
+ * read from cjose's parse, its rand objects taken from like (whose check of these very bytes
+ * stands, so the result outlives like). M2M_E_NOT_FOUND when the header differs: parse it
+ * instead. The header is a pure function of its bytes: the result is exactly what a parse gives. */
 m2m_err m2mi_esprim_parse_same_hdr(const char *text, size_t len, const m2m_esprim_obj *like,
 				   m2m_esprim_obj **out);
 bool m2mi_esprim_hdr_reusable(const m2m_esprim_obj *o);
+/* What a memo of o's header check keeps (no copy of the object, no second cjose import): a
+ * "like" for m2mi_esprim_parse_same_hdr only (free with m2m_esprim_obj_free); NULL when o's
+ * header is not reusable or out of memory. */
+m2m_esprim_obj *m2mi_esprim_hdr_memo(const m2m_esprim_obj *o);
 /* xs:NCName (ASCII subset: letter or '_' first, then letters, digits, '.', '-', '_'). */
 bool m2mi_ncname(const char *s, size_t max);
 

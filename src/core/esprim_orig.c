@@ -5,6 +5,8 @@
  * taken from the receiver's object, so the Receiver's checks of C.6c hold by construction), the
  * sessionESPrimKey (clause 10.3.8.2), the outer NOTIFY Content and the opening of the protected
  * response, whose header must name this session (kid, ori, rri), else it answers another one.
+ * The session key becomes a cjose JWK and the protected header a cjose header once, at
+ * m2m_esprim_orig_new; every object of the session is sealed with them (JOSE through cjose).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +21,8 @@ struct m2m_esprim_orig {
 	char kid[M2M_ESPRIM_KID_MAX + 1];
 	m2m_esprim_rand rro, oro;
 	int aead;
-	m2m_key *key;
-	char *hdr64; /* the protected header, encoded once (the same for every object) */
+	m2mi_esp_key *key;   /* the sessionESPrimKey as a cjose JWK, made once */
+	cjose_header_t *hdr; /* the protected header, built once (the same for every object) */
 	m2m_esprim_obj *last; /* the last answer: the Receiver's header is the same for a session */
 };
 
@@ -39,6 +41,8 @@ m2m_err m2m_esprim_orig_new(const m2m_key *pairwise, const char *kid, const m2m_
 	static const int esk = M2M_ESPRIM_KEYGEN_HMAC_SHA256;
 	m2m_esprim_orig *o;
 	m2m_kdf *kdf = NULL;
+	m2m_key *sk = NULL;
+	m2m_esprim_hdr h;
 	m2m_err r;
 
 	if (out != NULL)
@@ -60,9 +64,16 @@ m2m_err m2m_esprim_orig_new(const m2m_key *pairwise, const char *kid, const m2m_
 	    (r = m2m_esprim_rand_init(&o->oro, true, false, rnd, idrnd, rro->expiry, &esk, 1, rro->aead,
 				      rro->naead)) == M2M_OK &&
 	    (r = m2m_kdf_new(&kdf)) == M2M_OK)
-		r = m2m_esprim_session_key(kdf, pairwise, &o->rro, &o->oro, aead, &o->key);
+		r = m2m_esprim_session_key(kdf, pairwise, &o->rro, &o->oro, aead, &sk);
 	m2m_kdf_free(kdf);
 	m2m_memzero(rnd, sizeof(rnd));
+	if (r == M2M_OK)
+		r = m2mi_esp_key_new(sk, &o->key);
+	m2m_key_free(sk);
+	h = (m2m_esprim_hdr){.aead = aead, .kid = o->kid, .ori = o->oro.id, .rri = o->rro.id, .cty = "application/json",
+			     .oro = &o->oro};
+	if (r == M2M_OK && (o->hdr = m2mi_esprim_hdr_new(&h)) == NULL)
+		r = M2M_E_ESP_ENCRYPT;
 	if (r != M2M_OK) {
 		m2m_esprim_orig_free(o);
 		return r;
@@ -75,15 +86,14 @@ void m2m_esprim_orig_free(m2m_esprim_orig *o)
 {
 	if (o == NULL)
 		return;
-	m2m_key_free(o->key);
-	free(o->hdr64);
+	m2mi_esp_key_unref(o->key);
+	cjose_header_release(o->hdr);
 	m2m_esprim_obj_free(o->last);
 	m2m_freezero(o, sizeof(*o));
 }
 
 m2m_err m2m_esprim_orig_seal(m2m_esprim_orig *o, const char *inner, size_t len, char **content)
 {
-	m2m_esprim_hdr h;
 	m2m_seci_e2e s = {.sit = M2M_SECI_ESPRIM};
 	m2m_err r;
 
@@ -91,11 +101,7 @@ m2m_err m2m_esprim_orig_seal(m2m_esprim_orig *o, const char *inner, size_t len, 
 		*content = NULL;
 	if (o == NULL || inner == NULL || content == NULL)
 		return M2M_E_INVAL;
-	h = (m2m_esprim_hdr){.aead = o->aead, .kid = o->kid, .ori = o->oro.id, .rri = o->rro.id,
-			     .cty = "application/json", .oro = &o->oro};
-	if (o->hdr64 == NULL && (o->hdr64 = m2mi_esprim_hdr_b64(&h)) == NULL)
-		return M2M_E_ESP_ENCRYPT;
-	if ((r = m2mi_esprim_seal_b64(o->key, o->aead, o->hdr64, (const uint8_t *)inner, len, &s.epo)) != M2M_OK)
+	if ((r = m2mi_esprim_seal_key(o->key, o->aead, o->hdr, (const uint8_t *)inner, len, &s.epo)) != M2M_OK)
 		return r;
 	r = m2m_seci_e2e_encode(&s, content);
 	m2m_seci_e2e_clear(&s);
@@ -137,7 +143,7 @@ m2m_err m2m_esprim_orig_open(m2m_esprim_orig *o, const char *content, size_t len
 		r = M2M_E_ESP_RECV_RAND;
 	} else if (h->aead != o->aead) {
 		r = M2M_E_ESP_UNSUPPORTED;
-	} else if ((r = m2m_esprim_open(obj, o->key, &pt, &ptlen)) == M2M_OK) {
+	} else if ((r = m2mi_esprim_open_key(obj, o->key, &pt, &ptlen)) == M2M_OK) {
 		if ((z = malloc(ptlen + 1)) == NULL) {
 			r = M2M_E_NOMEM;
 		} else {

@@ -157,48 +157,77 @@ static m2m_key *pw_key(uint8_t fill)
 	return k;
 }
 
-/* The sessionESPrimKey memo (clause 10.3.8.2): a hit gives exactly the derived key, a different
- * pairwise key (same kid re-provisioned), rand value or aead derives anew, an expired rand object
- * drops its entry, and at most M2MI_ESP_SK_MAX keys are held. */
+/* Whether an object sealed with a opens with b (A128GCM): the same key, or a 4115. */
+static bool same_key(const m2mi_esp_key *a, const m2mi_esp_key *b)
+{
+	m2m_esprim_hdr h = {.aead = M2M_ESPRIM_A128GCM, .kid = "k@x", .ori = "n1", .rri = "s1"};
+	cjose_header_t *hdr = m2mi_esprim_hdr_new(&h);
+	m2m_esprim_obj *o = NULL;
+	char *text = NULL;
+	uint8_t *pt = NULL;
+	size_t n = 0;
+	m2m_err r;
+
+	assert_non_null(hdr);
+	assert_int_equal(m2mi_esprim_seal_key(a, h.aead, hdr, (const uint8_t *)"{}", 2, &text), M2M_OK);
+	assert_int_equal(m2m_esprim_parse(text, strlen(text), T0, &o), M2M_OK);
+	r = m2mi_esprim_open_key(o, b, &pt, &n);
+	assert_true(r == M2M_OK || r == M2M_E_ESP_BAD_MAC);
+	m2m_freezero(pt, n);
+	m2m_esprim_obj_free(o);
+	free(text);
+	cjose_header_release(hdr);
+	return r == M2M_OK;
+}
+
+/* The sessionESPrimKey memo (clause 10.3.8.2): a hit gives exactly the derived key (the memo's
+ * cjose JWK, by reference), a different pairwise key (same kid re-provisioned), rand value or
+ * aead derives anew, an expired rand object drops its entry, and at most M2MI_ESP_SK_MAX keys are
+ * held; a key handed out outlives its entry's eviction. */
 static void test_session_memo(void **state)
 {
 	m2mi_esprim *e = mk();
 	m2m_esprim_rand rro, oro;
-	m2m_key *p = pw_key(0x5a), *q = pw_key(0x5b), *want, *a = NULL, *b = NULL;
+	m2m_key *p = pw_key(0x5a), *q = pw_key(0x5b), *want_k;
+	m2mi_esp_key *want = NULL, *a = NULL, *b = NULL;
 	uint64_t derived = 0;
 
 	(void)state;
 	fx_rands(&rro, &oro);
-	want = fx_session(&rro, &oro, M2M_ESPRIM_A128GCM); /* pairwise 0x5a.. like p */
+	want_k = fx_session(&rro, &oro, M2M_ESPRIM_A128GCM); /* pairwise 0x5a.. like p */
+	assert_int_equal(m2mi_esp_key_new(want_k, &want), M2M_OK);
 	assert_int_equal(m2mi_esprim_session(e, p, &rro, &oro, M2M_ESPRIM_A128GCM, T0, &a), M2M_OK);
 	assert_int_equal(m2mi_esprim_session(e, p, &rro, &oro, M2M_ESPRIM_A128GCM, T0 + 1, &b), M2M_OK);
-	assert_true(m2m_key_equal(a, want) && m2m_key_equal(b, want));
+	assert_ptr_equal(a, b); /* the second was a hit: the same JWK */
+	assert_true(same_key(a, want) && same_key(want, b));
 	assert_int_equal(m2mi_esprim_sk_held(e, &derived), 1);
-	assert_int_equal(derived, 1); /* the second was a hit */
-	m2m_key_free(b);
+	assert_int_equal(derived, 1);
+	m2mi_esp_key_unref(b);
 	assert_int_equal(m2mi_esprim_session(e, q, &rro, &oro, M2M_ESPRIM_A128GCM, T0, &b), M2M_OK);
-	assert_false(m2m_key_equal(a, b)); /* another pairwise key: never the memo of the first */
-	m2m_key_free(b);
+	assert_false(same_key(a, b)); /* another pairwise key: never the memo of the first */
+	m2mi_esp_key_unref(b);
 	assert_int_equal(m2mi_esprim_session(e, p, &rro, &oro, M2M_ESPRIM_A256GCM, T0, &b), M2M_OK);
 	assert_int_equal(m2mi_esprim_sk_held(e, &derived), 3);
 	assert_int_equal(derived, 3);
-	m2m_key_free(b);
+	m2mi_esp_key_unref(b);
 	/* oro expires at T0 + 1800: its entries go, whatever the LRU */
 	assert_int_equal(m2mi_esprim_session(e, p, &rro, &oro, M2M_ESPRIM_A128GCM, T0 + 1800, &b), M2M_OK);
-	assert_true(m2m_key_equal(b, want));
+	assert_true(same_key(b, want));
 	assert_int_equal(m2mi_esprim_sk_held(e, &derived), 1);
 	assert_int_equal(derived, 4);
-	m2m_key_free(b);
+	m2mi_esp_key_unref(b);
 	/* bounded */
 	for (int i = 0; i < 2 * M2MI_ESP_SK_MAX; i++) {
 		m2m_esprim_rand o2 = oro;
 		snprintf(o2.value, sizeof(o2.value), "v%032x", (unsigned)i);
 		assert_int_equal(m2mi_esprim_session(e, p, &rro, &o2, M2M_ESPRIM_A128GCM, T0, &b), M2M_OK);
-		m2m_key_free(b);
+		m2mi_esp_key_unref(b);
 	}
 	assert_int_equal(m2mi_esprim_sk_held(e, &derived), M2MI_ESP_SK_MAX);
-	m2m_key_free(a);
-	m2m_key_free(want);
+	assert_true(same_key(a, want)); /* a's entry was evicted long ago: a still holds its key */
+	m2mi_esp_key_unref(a);
+	m2mi_esp_key_unref(want);
+	m2m_key_free(want_k);
 	m2m_key_free(p);
 	m2m_key_free(q);
 	m2mi_esprim_free(e);

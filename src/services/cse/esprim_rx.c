@@ -185,7 +185,7 @@ static int on_rand_request(m2mi_ctx *c, m2m_seci_e2e *in)
 /* What a successful decryption established. */
 typedef struct esp_session {
 	const m2m_esprim_hdr *h;
-	m2m_key *key; /* sessionESPrimKey */
+	m2mi_esp_key *key; /* sessionESPrimKey (a reference to the memo's cjose JWK) */
 	m2m_sa sa;    /* the pairwise key's binding */
 	m2m_origin_forms owner;
 	m2m_esprim_rand oro;
@@ -198,6 +198,7 @@ static int answer_sealed(m2mi_ctx *c, const esp_session *s, const m2m_request *i
 	m2m_esprim_hdr h = {.aead = s->h->aead, .kid = s->h->kid, .ori = s->h->ori, .rri = s->h->rri,
 			    .cty = "application/json"};
 	m2m_seci_e2e out = {.sit = M2M_SECI_ESPRIM};
+	cjose_header_t *hdr = NULL;
 	char *pt = NULL;
 	size_t ptlen = 0;
 	m2m_err e;
@@ -205,7 +206,10 @@ static int answer_sealed(m2mi_ctx *c, const esp_session *s, const m2m_request *i
 
 	e = m2m_mqtt_format_response(ireq, irsp, c->cfg->cse_id, &pt, &ptlen);
 	if (e == M2M_OK)
-		e = m2m_esprim_seal(s->key, &h, (const uint8_t *)pt, ptlen, &out.epo);
+		e = (hdr = m2mi_esprim_hdr_new(&h)) == NULL
+			    ? M2M_E_ESP_ENCRYPT
+			    : m2mi_esprim_seal_key(s->key, h.aead, hdr, (const uint8_t *)pt, ptlen, &out.epo);
+	cjose_header_release(hdr);
 	m2m_freezero(pt, ptlen);
 	if (e != M2M_OK)
 		return m2mi_fail(c, M2M_RSC_ESPRIM_ENCRYPTION_ERROR, "the response could not be protected");
@@ -370,13 +374,13 @@ static int on_esprim(m2mi_ctx *c, m2m_seci_e2e *in)
 		return esp_fail(c, e);
 	if ((rsc = establish(c, o, &s)) == 0) {
 		/* a tag that does not verify proves no shared session key: the refusal is plain */
-		if ((e = m2m_esprim_open(o, s.key, &pt, &ptlen)) != M2M_OK)
+		if ((e = m2mi_esprim_open_key(o, s.key, &pt, &ptlen)) != M2M_OK)
 			rsc = esp_fail(c, e);
 		else
 			rsc = serve_inner(c, &s, pt, ptlen);
 	}
 	m2m_freezero(pt, ptlen);
-	m2m_key_free(s.key);
+	m2mi_esp_key_unref(s.key);
 	m2m_esprim_obj_free(o);
 	m2m_memzero(&s, sizeof(s));
 	return rsc;

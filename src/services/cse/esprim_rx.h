@@ -10,6 +10,7 @@
 #ifndef M2MSEC_CSE_ESPRIM_RX_H
 #define M2MSEC_CSE_ESPRIM_RX_H
 
+#include "core/esprim_int.h"
 #include "m2msec/esprim.h"
 #include "services/cse/cse_int.h"
 
@@ -19,7 +20,7 @@
 #define M2MI_ESP_REPLAY_MAX 65536 /* inner requests remembered by the replay window (~3.5 MiB) */
 #define M2MI_ESP_BANNED_MAX 4096  /* originator rand objects banned by it (esprim_replay.c) */
 #define M2MI_ESP_SK_MAX 64       /* sessionESPrimKeys memoised (m2mi_esprim_session) */
-#define M2MI_ESP_HDR_MAX 16      /* protected headers memoised (m2mi_esprim_parse) */
+#define M2MI_ESP_HDR_MAX 64      /* protected headers memoised (m2mi_esprim_parse) */
 
 typedef struct m2mi_esprim m2mi_esprim;
 
@@ -50,9 +51,10 @@ m2m_err m2mi_esprim_replay(m2mi_esprim *e, const char *kid, const m2m_esprim_ran
  * reused only when all four are equal (the pairwise key compared in constant time) and dropped
  * once either rand object has expired at now; at most M2MI_ESP_SK_MAX entries, the least
  * recently used goes first. The caller still resolves the pairwise key per request (that lookup
- * is the revocation/expiry check); only the HMAC derivation is skipped. */
+ * is the revocation/expiry check); only the HMAC derivation is skipped. The key is handed out
+ * as the memo holds it, a cjose JWK made once (a reference: m2mi_esp_key_unref it). */
 m2m_err m2mi_esprim_session(m2mi_esprim *e, const m2m_key *pairwise, const m2m_esprim_rand *rro,
-			    const m2m_esprim_rand *oro, int aead, int64_t now, m2m_key **out);
+			    const m2m_esprim_rand *oro, int aead, int64_t now, m2mi_esp_key **out);
 /* m2m_esprim_parse, with the protected header taken from a memo when it is byte for byte that
  * of an object parsed before (an Originator sends the same header on every object of its
  * session; m2mi_esprim_parse_same_hdr): the same result and refusals, one JSON parse less per

@@ -38,7 +38,7 @@ typedef struct oro_slot {
 /* A derived sessionESPrimKey and exactly what it was derived from (clause 10.3.8.2). */
 typedef struct memo_slot {
 	m2m_key *pairwise; /* NULL: slot free */
-	m2m_key *session;
+	m2mi_esp_key *session; /* as a cjose JWK, made once, shared by reference with requests */
 	char rro_value[M2M_ESPRIM_VALUE_MAX + 1];
 	char oro_value[M2M_ESPRIM_VALUE_MAX + 1];
 	int aead;
@@ -92,7 +92,7 @@ void m2mi_esprim_free(m2mi_esprim *e)
 		return;
 	for (size_t i = 0; i < M2MI_ESP_SK_MAX; i++) {
 		m2m_key_free(e->sk[i].pairwise);
-		m2m_key_free(e->sk[i].session);
+		m2mi_esp_key_unref(e->sk[i].session);
 	}
 	for (size_t i = 0; i < M2MI_ESP_HDR_MAX; i++)
 		m2m_esprim_obj_free(e->hdr[i]);
@@ -273,8 +273,7 @@ m2m_err m2mi_esprim_parse(m2mi_esprim *e, const char *text, size_t len, int64_t 
 	pthread_mutex_unlock(&e->mu);
 	if (r != M2M_E_NOT_FOUND) /* reused, or what the parse's first step would refuse */
 		return r;
-	if ((r = m2m_esprim_parse(text, len, now, out)) != M2M_OK || !m2mi_esprim_hdr_reusable(*out) ||
-	    m2mi_esprim_parse_same_hdr(text, len, *out, &keep) != M2M_OK)
+	if ((r = m2m_esprim_parse(text, len, now, out)) != M2M_OK || (keep = m2mi_esprim_hdr_memo(*out)) == NULL)
 		return r; /* a header with a relative esrx depends on now: never reused */
 	pthread_mutex_lock(&e->mu);
 	old = e->hdr[slot];
@@ -293,7 +292,7 @@ m2m_err m2mi_esprim_replay(m2mi_esprim *e, const char *kid, const m2m_esprim_ran
 static void memo_drop(memo_slot *s)
 {
 	m2m_key_free(s->pairwise);
-	m2m_key_free(s->session);
+	m2mi_esp_key_unref(s->session); /* the key cleared once the last request holding it is done */
 	memset(s, 0, sizeof(*s));
 }
 
@@ -325,10 +324,10 @@ static memo_slot *memo_find(m2mi_esprim *e, const m2m_key *pairwise, const m2m_e
 }
 
 m2m_err m2mi_esprim_session(m2mi_esprim *e, const m2m_key *pairwise, const m2m_esprim_rand *rro,
-			    const m2m_esprim_rand *oro, int aead, int64_t now, m2m_key **out)
+			    const m2m_esprim_rand *oro, int aead, int64_t now, m2mi_esp_key **out)
 {
 	memo_slot *hit, *victim;
-	m2m_key *k = NULL;
+	m2m_key *sk = NULL;
 	m2m_err r;
 
 	*out = NULL;
@@ -337,19 +336,21 @@ m2m_err m2mi_esprim_session(m2mi_esprim *e, const m2m_key *pairwise, const m2m_e
 	pthread_mutex_lock(&e->mu);
 	if ((hit = memo_find(e, pairwise, rro, oro, aead, now, &victim)) != NULL) {
 		hit->used = ++e->sk_clock;
-		r = m2m_key_dup(hit->session, out);
+		*out = m2mi_esp_key_ref(hit->session);
+		r = M2M_OK;
 		goto out;
 	}
 	e->sk_derived++;
-	if ((r = m2m_esprim_session_key(e->kdf, pairwise, rro, oro, aead, out)) != M2M_OK || victim == NULL)
+	if ((r = m2m_esprim_session_key(e->kdf, pairwise, rro, oro, aead, &sk)) != M2M_OK ||
+	    (r = m2mi_esp_key_new(sk, out)) != M2M_OK || victim == NULL)
 		goto out;
 	/* memoise; failing to (out of memory) only costs a derivation next time */
 	memo_drop(victim);
-	if (m2m_key_dup(pairwise, &victim->pairwise) != M2M_OK || m2m_key_dup(*out, &k) != M2M_OK) {
+	if (m2m_key_dup(pairwise, &victim->pairwise) != M2M_OK) {
 		memo_drop(victim);
 		goto out;
 	}
-	victim->session = k;
+	victim->session = m2mi_esp_key_ref(*out);
 	memcpy(victim->rro_value, rro->value, sizeof(victim->rro_value));
 	memcpy(victim->oro_value, oro->value, sizeof(victim->oro_value));
 	victim->aead = aead;
@@ -357,6 +358,7 @@ m2m_err m2mi_esprim_session(m2mi_esprim *e, const m2m_key *pairwise, const m2m_e
 	victim->used = ++e->sk_clock;
 out:
 	pthread_mutex_unlock(&e->mu);
+	m2m_key_free(sk);
 	return r;
 }
 
