@@ -643,7 +643,12 @@ static m2m_cse_pending *handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request 
 		return NULL;
 	}
 	/* Asynchronous: p owns the request from here (the association too: the connection may
-	 * close before the answer). */
+	 * close before the answer). An ESPrim inner request went pending: p holds the inner
+	 * request, the outer NOTIFY waits in p->esp (esprim_rx.c). */
+	if (p->esp != NULL) {
+		m2mi_esp_defer_adopt(p->esp, req, rsp);
+		return p;
+	}
 	if (sa != NULL) {
 		p->sa = *sa;
 		p->has_sa = true;
@@ -660,9 +665,12 @@ m2m_cse_pending *m2mi_pool_handle(m2m_cse_worker *w, m2m_cse_pending *p)
 	return handle(w, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, p->now, w->wake == NULL);
 }
 
-void m2mi_cse_inner(m2mi_ctx *outer, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+m2m_cse_pending *m2mi_cse_inner(m2mi_ctx *outer, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+				bool may_defer)
 {
-	(void)handle(outer->w, sa, req, rsp, outer->now, true);
+	/* deferred like any request of this loop (verification, DAS, writer, forwarding): the
+	 * loop never waits for a notification target on behalf of an ESPrim Originator */
+	return handle(outer->w, sa, req, rsp, outer->now, outer->sync_wait || !may_defer);
 }
 
 void m2m_cse_set_esprim_keys(m2m_cse *cse, m2m_cse_key_fn fn, void *ctx)
@@ -725,6 +733,8 @@ void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now)
 		}
 		if (!p->answered && rsp_start(w, &p->req, &p->rsp))
 			finish_pending(w, p, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, now);
+		if (p->esp != NULL) /* an ESPrim inner answer: sealed into its outer NOTIFY's */
+			m2mi_esp_defer_finish(p);
 		if (p->done)
 			p->done(p->done_arg, &p->req, &p->rsp);
 		m2mi_pending_free(p);
