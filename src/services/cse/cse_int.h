@@ -580,6 +580,9 @@ void m2mi_pool_stop(m2mi_pool *pool);
 size_t m2mi_pool_queued(m2mi_pool *pool);
 /* The loop hands this request to the store threads (not forwarded, not a store thread itself). */
 bool m2mi_pool_takes(const m2m_cse_worker *w, const m2m_request *req);
+/* p, deferred on a store thread's worker, is replaced by q (its outer NOTIFY relayed to q,
+ * cse.c): the store thread's request waits for q from now on. No-op for any other p. */
+void m2mi_pool_relay(m2m_cse_pending *p, m2m_cse_pending *q);
 /* Loop thread: as m2mi_writer_take, for the store threads. */
 m2m_cse_pending *m2mi_pool_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
 				 int64_t now);

@@ -448,9 +448,9 @@ static int serve_inner(m2mi_ctx *c, esp_session *s, const uint8_t *pt, size_t pt
 	m2mi_esprim_keep_oro(c->cse->esprim, s->h->kid, &s->oro);
 	/* the association of the inner request: the pairwise key's identity (rq_authn true) */
 	s->sa.kind = M2M_SA_PSK;
-	/* made before the inner request runs: once it is pending nothing may fail. Not on the
-	 * second pass after a key fetch (sub_phase 2): that one is answered where it stands. */
-	if (!c->sync_wait && c->sub_phase != 2 && (d = defer_new(s)) == NULL) {
+	/* made before the inner request runs: once it is pending nothing may fail (also on the
+	 * second pass after a key fetch: cse.c relays the outer NOTIFY to the new pending request) */
+	if (!c->sync_wait && (d = defer_new(s)) == NULL) {
 		rsc = refuse_sealed(c, s, &ireq, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
 		goto out;
 	}
