@@ -37,7 +37,9 @@ M2M_API void m2m_cse_handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *re
 /*
  * Deferred answers. A <subscription> CREATE, or an UPDATE of its notificationURI, must wait
  * for the verification requests to its new targets (TS-0004 clause 7.5.1.2.3); the worker's
- * loop must not. With a wake function set, m2m_cse_handle_async() returns NULL when rsp is the
+ * loop must not. The same holds for the inner request of an ESPrim NOTIFY (TS-0004 clause
+ * 7.6.2): the NOTIFY is deferred with it, and its answer (the inner one, sealed) is given to
+ * done like any other. With a wake function set, m2m_cse_handle_async() returns NULL when rsp is the
  * final answer, or a pending handle: req and rsp were moved into it (left empty), and the
  * caller sets its completion with m2m_cse_pending_on_done() before returning to its loop.
  * When the results are in, the CSE calls wake(arg) from another thread (at most one wake

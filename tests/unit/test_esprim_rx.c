@@ -2,7 +2,8 @@
 /*
  * This file implements the unit tests of services/cse/esprim_rx.c that need no running CSE (the
  * NOTIFY handling is tested end to end by tests/system/test_55_esprim.py): which requests are
- * outer ESPrim NOTIFYs, and the e2eSecInfo attribute check (TS-0004 clause 6.3.5.52).
+ * outer ESPrim NOTIFYs, and the e2eSecInfo attribute check (TS-0004 clause 6.3.5.52); an inner
+ * request that defers makes the outer NOTIFY pending, sealed on completion (m2mi_esp_defer).
  */
 #include "cse_fixture.h"
 #include "m2msec/esprim_orig.h"
@@ -273,10 +274,180 @@ static void test_memo_keeps_revocation(void **state)
 	fx_close(f);
 }
 
+/* ---- an inner request that defers (cse.c m2mi_cse_inner, esprim_rx.c m2mi_esp_defer) ---------- */
+
+typedef struct waker {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int wakes;
+} waker;
+
+static void on_wake(void *arg)
+{
+	waker *k = arg;
+
+	pthread_mutex_lock(&k->mu);
+	k->wakes++;
+	pthread_cond_broadcast(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+}
+
+static void wait_wakes(waker *k, int n)
+{
+	pthread_mutex_lock(&k->mu);
+	while (k->wakes < n)
+		pthread_cond_wait(&k->cv, &k->mu);
+	pthread_mutex_unlock(&k->mu);
+}
+
+typedef struct outer_answer {
+	int calls, rsc;
+	char rqi[32];
+	char *pc; /* the outer Content, serialised */
+} outer_answer;
+
+static void on_outer(void *arg, const m2m_request *req, m2m_response *rsp)
+{
+	outer_answer *a = arg;
+
+	a->calls++;
+	if (rsp == NULL)
+		return;
+	a->rsc = rsp->rsc;
+	snprintf(a->rqi, sizeof(a->rqi), "%s", req != NULL && req->rqi != NULL ? req->rqi : "");
+	a->pc = rsp->pc != NULL ? json_dumps(rsp->pc, JSON_COMPACT) : NULL;
+}
+
+/* The inner rsc of the sealed answer a (its rqi must be rqi); the text is freed. */
+static int inner_rsc(fx *f, m2m_esprim_orig *o, outer_answer *a, const char *rqi)
+{
+	char *inner = NULL;
+	size_t n = 0;
+	json_t *j;
+	int rsc;
+
+	assert_non_null(a->pc);
+	assert_int_equal(m2m_esprim_orig_open(o, a->pc, strlen(a->pc), f->now, &inner, &n), M2M_OK);
+	j = json_loads(inner, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "rqi")), rqi);
+	rsc = (int)json_integer_value(json_object_get(j, "rsc"));
+	json_decref(j);
+	m2m_freezero(inner, n);
+	free(a->pc);
+	a->pc = NULL;
+	return rsc;
+}
+
+/* A sealed inner request through the asynchronous API: the pending outer NOTIFY, or NULL. */
+static m2m_cse_pending *send_async(fx *f, m2m_esprim_orig *o, const char *in, outer_answer *a, char *orqi)
+{
+	char *content = NULL;
+	m2m_cse_pending *p;
+
+	assert_int_equal(m2m_esprim_orig_seal(o, in, strlen(in), &content), M2M_OK);
+	fx_prepare(f, M2M_OP_NOTIFY, "/id-in/.", "CAE1", 0, NULL);
+	f->req.pc = json_loads(content, 0, NULL);
+	free(content);
+	snprintf(orqi, 32, "%s", f->req.rqi != NULL ? f->req.rqi : "");
+	m2m_response_clear(&f->rsp);
+	p = m2m_cse_handle_async(f->w, &f->sa, &f->req, &f->rsp, f->now);
+	if (p != NULL)
+		m2m_cse_pending_on_done(p, on_outer, a);
+	return p;
+}
+
+/*
+ * A <subscription> CREATE as inner request waits for its verification (TS-0004 7.5.1.2.3): the
+ * outer NOTIFY goes pending with it instead of the worker waiting, and on completion its answer
+ * is the inner one sealed with the same session key (here the protected 5204 of a refused
+ * target, as on the direct path). The same when the inner request defers on the second pass
+ * after a key fetch: the outer NOTIFY is relayed to the new pending request.
+ */
+static void test_inner_deferred(void **state)
+{
+	fx *f = fx_open(false);
+	fake_keys fk = {.fetch_ok = true, .fetched = true};
+	static const char reg[] = "{\"op\":1,\"to\":\"/id-in/cse-in\",\"fr\":\"CAE1\",\"rqi\":\"r0\",\"rvi\":\"3\","
+				  "\"ty\":2,\"pc\":{\"m2m:ae\":{\"rn\":\"ae1\",\"api\":\"Nx\",\"rr\":false,\"srv\":[\"3\"]}}}";
+	char sub[256], orqi[32], *content = NULL;
+	outer_answer a = {0}, b = {0};
+	m2m_esprim_rand rro;
+	m2m_esprim_orig *o = NULL;
+	m2m_seci_e2e s = {0};
+	m2m_key *pw = NULL;
+	waker k = {.wakes = 0};
+	char *text;
+
+	(void)state;
+	pthread_mutex_init(&k.mu, NULL);
+	pthread_cond_init(&k.cv, NULL);
+	memset(fk.key, 0x3e, sizeof(fk.key));
+	m2m_cse_set_esprim_keys(f->cse, fake_lookup, &fk);
+	fx_plain(f);
+	assert_int_equal(fx_req(f, M2M_OP_NOTIFY, "/id-in/.", "CAE1", 0, "{\"m2m:seci\":{\"sit\":3}}"), 2000);
+	text = json_dumps(f->rsp.pc, JSON_COMPACT);
+	assert_int_equal(m2m_seci_e2e_decode(text, strlen(text), f->now, &s), M2M_OK);
+	free(text);
+	rro = s.ero;
+	m2m_seci_e2e_clear(&s);
+	assert_int_equal(m2m_key_new(fk.key, sizeof(fk.key), &pw), M2M_OK);
+	assert_int_equal(m2m_esprim_orig_new(pw, "00112233445566778899aabbccddeeff@mef.example.com", &rro,
+					     M2M_ESPRIM_A256GCM, f->now, &o),
+			 M2M_OK);
+	/* the AE, synchronously (no wake function yet: m2m_cse_handle waits in place) */
+	assert_int_equal(m2m_esprim_orig_seal(o, reg, strlen(reg), &content), M2M_OK);
+	fx_prepare(f, M2M_OP_NOTIFY, "/id-in/.", "CAE1", 0, NULL);
+	f->req.pc = json_loads(content, 0, NULL);
+	free(content);
+	assert_int_equal(fx_send(f), 2000);
+	a.pc = json_dumps(f->rsp.pc, JSON_COMPACT);
+	assert_int_equal(inner_rsc(f, o, &a, "r0"), M2M_RSC_CREATED);
+
+	m2m_cse_worker_set_wake(f->w, on_wake, &k);
+	snprintf(sub, sizeof(sub),
+		 "{\"op\":1,\"to\":\"/id-in/cse-in/ae1\",\"fr\":\"CAE1\",\"rqi\":\"s1\",\"rvi\":\"3\",\"ty\":23,"
+		 "\"pc\":{\"m2m:sub\":{\"rn\":\"s\",\"nu\":[\"http://127.0.0.1:%d/n\"]}}}",
+		 fx_closed_port());
+	/* first pass: the inner CREATE waits for its verification, so does the outer NOTIFY */
+	assert_non_null(send_async(f, o, sub, &a, orqi));
+	assert_null(f->req.rqi); /* moved into the pending request */
+	assert_int_equal(a.calls, 0);
+	wait_wakes(&k, 1);
+	m2m_cse_worker_complete(f->w, f->now);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.rsc, 2000);
+	assert_string_equal(a.rqi, orqi); /* the outer request's answer, given to the binding */
+	assert_int_equal(inner_rsc(f, o, &a, "s1"), M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED);
+
+	/* the key must be fetched first: the second pass defers, the outer NOTIFY follows it */
+	fk.fetched = false;
+	sub[strstr(sub, "\"s1\"") - sub + 2] = '2';
+	assert_non_null(send_async(f, o, sub, &b, orqi));
+	wait_wakes(&k, 2); /* the key is in */
+	m2m_cse_worker_complete(f->w, f->now);
+	assert_int_equal(b.calls, 0); /* relayed: the inner CREATE waits for its verification */
+	assert_int_equal(fk.waits, 1);
+	wait_wakes(&k, 3);
+	m2m_cse_worker_complete(f->w, f->now);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(b.rsc, 2000);
+	assert_string_equal(b.rqi, orqi);
+	assert_int_equal(inner_rsc(f, o, &b, "s2"), M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED);
+
+	m2m_cse_worker_set_wake(f->w, NULL, NULL);
+	m2m_esprim_orig_free(o);
+	m2m_key_free(pw);
+	fx_close(f);
+	pthread_cond_destroy(&k.cv);
+	pthread_mutex_destroy(&k.mu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_seci_request), cmocka_unit_test(test_esi),
 					   cmocka_unit_test(test_key_wait), cmocka_unit_test(test_esi_resources),
-					   cmocka_unit_test(test_memo_keeps_revocation)};
+					   cmocka_unit_test(test_memo_keeps_revocation),
+					   cmocka_unit_test(test_inner_deferred)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -536,18 +536,21 @@ static bool rsp_start(m2m_cse_worker *w, m2m_request *req, m2m_response *rsp)
 	return true;
 }
 
-/* The second half of a verified request: the results of p are in. */
-static void finish_pending(m2m_cse_worker *w, m2m_cse_pending *p, const m2m_sa *sa, m2m_request *req,
-			   m2m_response *rsp, int64_t now)
+/* The second half of a verified request: the results of p are in. NULL with rsp answered, or
+ * the pending request of an ESPrim inner request that the second pass of an outer NOTIFY (after
+ * its key fetch) deferred: req and rsp are then still the caller's (the outer NOTIFY). */
+static m2m_cse_pending *finish_pending(m2m_cse_worker *w, m2m_cse_pending *p, const m2m_sa *sa, m2m_request *req,
+				       m2m_response *rsp, int64_t now)
 {
 	m2mi_ctx c;
 	int rsc;
 
 	if (p->fwd) { /* forwarded: the next hop's answer, relayed (forward.c) */
 		m2mi_fwd_answer(p, rsp);
-		return;
+		return NULL;
 	}
 	ctx_init(&c, w, sa, req, rsp, now);
+	c.sync_wait = p->sync; /* waited for in place: its second pass too */
 	if (p->da) { /* direct DA answered (or failed): decide again with it, once (access_das.c) */
 		c.da_done = true;
 		c.da_body = p->da_body;
@@ -565,6 +568,21 @@ static void finish_pending(m2m_cse_worker *w, m2m_cse_pending *p, const m2m_sa *
 		rsc = dispatch(&c);
 	}
 	ctx_finish(&c, rsc);
+	return rsc == M2MI_PENDING && c.pending != NULL && c.pending->esp != NULL ? c.pending : NULL;
+}
+
+/* The outer NOTIFY of p (its req and rsp) now waits in q, the pending inner request its second
+ * pass deferred: q answers it to p's owner; p goes (loop thread, p on no list). */
+static void pending_relay(m2m_cse_pending *p, m2m_cse_pending *q)
+{
+	m2mi_esp_defer_adopt(q->esp, &p->req, &p->rsp);
+	m2mi_pool_relay(p, q); /* a store thread's request follows q (store_pool.c) */
+	pthread_mutex_lock(&p->cse->pmu);
+	q->done = p->done;
+	q->done_arg = p->done_arg;
+	p->done = NULL;
+	pthread_mutex_unlock(&p->cse->pmu);
+	m2mi_pending_free(p);
 }
 
 /* CREATE/UPDATE/DELETE go to the writer thread once it runs, except the <subscription> flow
@@ -638,12 +656,17 @@ static m2m_cse_pending *handle(m2m_cse_worker *w, const m2m_sa *sa, m2m_request 
 	p = c.pending;
 	if (sync) {
 		m2mi_verify_wait(w->cse, p);
-		finish_pending(w, p, sa, req, rsp, now);
+		(void)finish_pending(w, p, sa, req, rsp, now); /* p->sync: never deferred again */
 		m2mi_pending_free(p);
 		return NULL;
 	}
 	/* Asynchronous: p owns the request from here (the association too: the connection may
-	 * close before the answer). */
+	 * close before the answer). An ESPrim inner request went pending: p holds the inner
+	 * request, the outer NOTIFY waits in p->esp (esprim_rx.c). */
+	if (p->esp != NULL) {
+		m2mi_esp_defer_adopt(p->esp, req, rsp);
+		return p;
+	}
 	if (sa != NULL) {
 		p->sa = *sa;
 		p->has_sa = true;
@@ -660,9 +683,12 @@ m2m_cse_pending *m2mi_pool_handle(m2m_cse_worker *w, m2m_cse_pending *p)
 	return handle(w, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, p->now, w->wake == NULL);
 }
 
-void m2mi_cse_inner(m2mi_ctx *outer, const m2m_sa *sa, m2m_request *req, m2m_response *rsp)
+m2m_cse_pending *m2mi_cse_inner(m2mi_ctx *outer, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+				bool may_defer)
 {
-	(void)handle(outer->w, sa, req, rsp, outer->now, true);
+	/* deferred like any request of this loop (verification, DAS, writer, forwarding): the
+	 * loop never waits for a notification target on behalf of an ESPrim Originator */
+	return handle(outer->w, sa, req, rsp, outer->now, outer->sync_wait || !may_defer);
 }
 
 void m2m_cse_set_esprim_keys(m2m_cse *cse, m2m_cse_key_fn fn, void *ctx)
@@ -700,7 +726,7 @@ void m2m_cse_pending_on_done(m2m_cse_pending *p, m2m_cse_done_fn done, void *arg
 
 void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now)
 {
-	m2m_cse_pending *p, *list;
+	m2m_cse_pending *p, *q, *list;
 
 	pthread_mutex_lock(&w->cse->pmu);
 	list = w->done;
@@ -723,8 +749,13 @@ void m2m_cse_worker_complete(m2m_cse_worker *w, int64_t now)
 					   "the originator has no privilege (the store's write queue is full)");
 			p->answered = true;
 		}
-		if (!p->answered && rsp_start(w, &p->req, &p->rsp))
-			finish_pending(w, p, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, now);
+		if (!p->answered && rsp_start(w, &p->req, &p->rsp) &&
+		    (q = finish_pending(w, p, p->has_sa ? &p->sa : NULL, &p->req, &p->rsp, now)) != NULL) {
+			pending_relay(p, q); /* answered when q is */
+			continue;
+		}
+		if (p->esp != NULL) /* an ESPrim inner answer: sealed into its outer NOTIFY's */
+			m2mi_esp_defer_finish(p);
 		if (p->done)
 			p->done(p->done_arg, &p->req, &p->rsp);
 		m2mi_pending_free(p);

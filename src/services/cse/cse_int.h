@@ -110,6 +110,8 @@ struct m2m_cse_pending {
 	m2m_cse_pending *inner; /* store_pool.c: its request deferred on the store thread's worker
 				 * (at shutdown: the next of the thread's lost list) */
 	struct m2mi_pool_thr *pool_thr; /* ... on this store thread */
+	struct m2mi_esp_defer *esp; /* an ESPrim inner request: req/rsp are the inner ones, the
+				     * outer NOTIFY and what seals its answer here (esprim_rx.c) */
 };
 
 /* One memo slot: the stored JSON text of a resource and its parse (never handed out: callers
@@ -524,8 +526,20 @@ bool m2mi_notifier_drain(m2mi_notifier *n, int ms);
 /* The non-blocking HTTP client (m2mi_httpc, m2mi_url): remote/httpc.h. */
 
 /* cse.c: run an ESPrim inner request through the CSE's one request path as if it had arrived
- * over sa (synchronously, never through the writer queue: the outer NOTIFY waits for it). */
-void m2mi_cse_inner(m2mi_ctx *outer, const m2m_sa *sa, m2m_request *req, m2m_response *rsp);
+ * over sa. NULL with rsp answered; or, when may_defer and the outer request is not waited for
+ * in place (a wake function), the pending request it went into (req and rsp moved into it,
+ * like m2m_cse_handle_async): the caller attaches its m2mi_esp_defer and makes the outer
+ * request pending on it (esprim_rx.c). */
+m2m_cse_pending *m2mi_cse_inner(m2mi_ctx *outer, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
+				bool may_defer);
+/* esprim_rx.c, for a pending request with esp: p->rsp (the inner answer, final) sealed into the
+ * outer NOTIFY's answer, which then takes the place of p->req/p->rsp (the binding answers the
+ * outer request); esp is freed. Loop thread, before p's done. */
+void m2mi_esp_defer_finish(m2m_cse_pending *p);
+/* The outer NOTIFY's req and rsp moved into d (left empty): cse.c handle, when it defers. */
+void m2mi_esp_defer_adopt(struct m2mi_esp_defer *d, m2m_request *req, m2m_response *rsp);
+/* Free it (the session key zeroized); NULL is a no-op. */
+void m2mi_esp_defer_free(struct m2mi_esp_defer *d);
 
 /* ---- the store's writer thread (writer.c) ------------------------------------------------ */
 
@@ -566,6 +580,9 @@ void m2mi_pool_stop(m2mi_pool *pool);
 size_t m2mi_pool_queued(m2mi_pool *pool);
 /* The loop hands this request to the store threads (not forwarded, not a store thread itself). */
 bool m2mi_pool_takes(const m2m_cse_worker *w, const m2m_request *req);
+/* p, deferred on a store thread's worker, is replaced by q (its outer NOTIFY relayed to q,
+ * cse.c): the store thread's request waits for q from now on. No-op for any other p. */
+void m2mi_pool_relay(m2m_cse_pending *p, m2m_cse_pending *q);
 /* Loop thread: as m2mi_writer_take, for the store threads. */
 m2m_cse_pending *m2mi_pool_take(m2m_cse_worker *w, const m2m_sa *sa, m2m_request *req, m2m_response *rsp,
 				 int64_t now);

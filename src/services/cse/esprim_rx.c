@@ -21,6 +21,9 @@
  *     association bound to the key's identity, so rq_authn is true and the ACPs decide for the
  *     inner From; delivery parameters of the inner primitive are not mapped (step K);
  *  6. the inner response is sealed with the same session key into the outer NOTIFY response.
+ *     An inner request that defers (subscription verification, DAS, forwarding, the writer or
+ *     a store thread) makes the outer NOTIFY pending with it (m2mi_esp_defer): the loop serves
+ *     others, and the answer is sealed on completion (m2m_cse_worker_complete).
  * Refusals before step 4 are plain error NOTIFY responses with the RSC of Table 7.6.2-1.
  */
 #include <stdio.h>
@@ -191,31 +194,128 @@ typedef struct esp_session {
 	m2m_esprim_rand oro;
 } esp_session;
 
+/* Seal the inner response irsp (for inner request ireq, may be NULL) with key and the header
+ * fields of the request's ESPrim Object into out (outer 2000 {"m2m:seci": sit 5}): 0, or the
+ * RSC of the failure (5211: cannot be protected, 5000: cannot be encoded), out untouched. */
+static int seal_into(const m2mi_esp_key *key, const m2m_esprim_hdr *rh, const char *cse_id, const m2m_request *ireq,
+		     const m2m_response *irsp, m2m_response *out)
+{
+	m2m_esprim_hdr h = {.aead = rh->aead, .kid = rh->kid, .ori = rh->ori, .rri = rh->rri,
+			    .cty = "application/json"};
+	m2m_seci_e2e o = {.sit = M2M_SECI_ESPRIM};
+	cjose_header_t *hdr = NULL;
+	json_t *pc = NULL;
+	char *pt = NULL;
+	size_t ptlen = 0;
+	m2m_err e;
+
+	e = m2m_mqtt_format_response(ireq, irsp, cse_id, &pt, &ptlen);
+	if (e == M2M_OK)
+		e = (hdr = m2mi_esprim_hdr_new(&h)) == NULL
+			    ? M2M_E_ESP_ENCRYPT
+			    : m2mi_esprim_seal_key(key, h.aead, hdr, (const uint8_t *)pt, ptlen, &o.epo);
+	cjose_header_release(hdr);
+	m2m_freezero(pt, ptlen);
+	if (e != M2M_OK)
+		return M2M_RSC_ESPRIM_ENCRYPTION_ERROR;
+	e = m2mi_seci_e2e_to_json(&o, &pc);
+	m2m_seci_e2e_clear(&o);
+	if (e != M2M_OK)
+		return M2M_RSC_INTERNAL_SERVER_ERROR;
+	json_decref(out->pc);
+	out->pc = pc;
+	out->rsc = M2M_RSC_OK;
+	return 0;
+}
+
+static const char *seal_msg(int rsc)
+{
+	return rsc == M2M_RSC_ESPRIM_ENCRYPTION_ERROR ? "the response could not be protected"
+						      : "cannot encode the securityInfo";
+}
+
 /* Seal the inner response irsp (for inner request ireq, may be NULL) into c->rsp (outer 2000).
  * 5211 plain when it cannot be sealed. */
 static int answer_sealed(m2mi_ctx *c, const esp_session *s, const m2m_request *ireq, const m2m_response *irsp)
 {
-	m2m_esprim_hdr h = {.aead = s->h->aead, .kid = s->h->kid, .ori = s->h->ori, .rri = s->h->rri,
-			    .cty = "application/json"};
-	m2m_seci_e2e out = {.sit = M2M_SECI_ESPRIM};
-	cjose_header_t *hdr = NULL;
-	char *pt = NULL;
-	size_t ptlen = 0;
-	m2m_err e;
+	int rsc = seal_into(s->key, s->h, c->cfg->cse_id, ireq, irsp, c->rsp);
+
+	return rsc == 0 ? 0 : m2mi_fail(c, rsc, "%s", seal_msg(rsc));
+}
+
+/* ---- an inner request that went pending ------------------------------------------------------
+ * A <subscription> CREATE / nu UPDATE waiting for its verification (TS-0004 7.5.1.2.3), a DAS
+ * consultation, a forwarded request, a write on the writer or a store thread: the outer NOTIFY
+ * waits with it (its answer is deferred too), and the loop serves others meanwhile. What the
+ * sealing needs (TS-0004 Table 7.6.2-1: the same sessionESPrimKey, kid, ori, rri, aead; the
+ * inner rqi is in the pending request's own req) lives here; the key is zeroized when freed. */
+struct m2mi_esp_defer {
+	m2mi_esp_key *key; /* a reference to the sessionESPrimKey of the request's ESPrim Object */
+	int aead;
+	char *kid, *ori, *rri;
+	m2m_request oreq; /* the outer NOTIFY and its answer (moved in by cse.c handle) */
+	m2m_response orsp;
+};
+
+void m2mi_esp_defer_free(struct m2mi_esp_defer *d)
+{
+	if (d == NULL)
+		return;
+	m2mi_esp_key_unref(d->key); /* the last reference clears the key */
+	free(d->kid);
+	free(d->ori);
+	free(d->rri);
+	m2m_request_clear(&d->oreq);
+	m2m_response_clear(&d->orsp);
+	m2m_memzero(d, sizeof(*d));
+	free(d);
+}
+
+void m2mi_esp_defer_adopt(struct m2mi_esp_defer *d, m2m_request *req, m2m_response *rsp)
+{
+	m2m_request_clear(&d->oreq);
+	m2m_response_clear(&d->orsp);
+	d->oreq = *req;
+	m2m_request_init(req);
+	d->orsp = *rsp;
+	m2m_response_init(rsp);
+}
+
+static struct m2mi_esp_defer *defer_new(const esp_session *s)
+{
+	struct m2mi_esp_defer *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	m2m_request_init(&d->oreq);
+	m2m_response_init(&d->orsp);
+	d->aead = s->h->aead;
+	d->key = m2mi_esp_key_ref(s->key);
+	if ((d->kid = strdup(s->h->kid)) == NULL ||
+	    (d->ori = strdup(s->h->ori)) == NULL || (d->rri = strdup(s->h->rri)) == NULL) {
+		m2mi_esp_defer_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void m2mi_esp_defer_finish(m2m_cse_pending *p)
+{
+	struct m2mi_esp_defer *d = p->esp;
+	m2m_esprim_hdr h = {.aead = d->aead, .kid = d->kid, .ori = d->ori, .rri = d->rri};
 	int rsc;
 
-	e = m2m_mqtt_format_response(ireq, irsp, c->cfg->cse_id, &pt, &ptlen);
-	if (e == M2M_OK)
-		e = (hdr = m2mi_esprim_hdr_new(&h)) == NULL
-			    ? M2M_E_ESP_ENCRYPT
-			    : m2mi_esprim_seal_key(s->key, h.aead, hdr, (const uint8_t *)pt, ptlen, &out.epo);
-	cjose_header_release(hdr);
-	m2m_freezero(pt, ptlen);
-	if (e != M2M_OK)
-		return m2mi_fail(c, M2M_RSC_ESPRIM_ENCRYPTION_ERROR, "the response could not be protected");
-	rsc = answer_seci(c, &out);
-	m2m_seci_e2e_clear(&out);
-	return rsc;
+	p->esp = NULL;
+	/* the inner answer is final (2001 or its refusal): protected exactly as on the direct path */
+	if ((rsc = seal_into(d->key, &h, p->cse->cfg.cse_id, &p->req, &p->rsp, &d->orsp)) != 0)
+		m2m_response_error(&d->orsp, rsc, "%s", seal_msg(rsc));
+	m2m_request_clear(&p->req);
+	m2m_response_clear(&p->rsp);
+	p->req = d->oreq;
+	p->rsp = d->orsp;
+	m2m_request_init(&d->oreq);
+	m2m_response_init(&d->orsp);
+	m2mi_esp_defer_free(d);
 }
 
 /* A refusal once the session key is valid: protected (TS-0001 11.4.2 C.6a). */
@@ -312,6 +412,8 @@ static bool cty_ok(const char *cty)
 /* Steps 4-6, with a valid session key. */
 static int serve_inner(m2mi_ctx *c, esp_session *s, const uint8_t *pt, size_t ptlen)
 {
+	struct m2mi_esp_defer *d = NULL;
+	m2m_cse_pending *p;
 	m2m_request ireq;
 	m2m_response irsp;
 	m2m_origin_forms f;
@@ -351,9 +453,22 @@ static int serve_inner(m2mi_ctx *c, esp_session *s, const uint8_t *pt, size_t pt
 	m2mi_esprim_keep_oro(c->cse->esprim, s->h->kid, &s->oro);
 	/* the association of the inner request: the pairwise key's identity (rq_authn true) */
 	s->sa.kind = M2M_SA_PSK;
-	m2mi_cse_inner(c, &s->sa, &ireq, &irsp);
+	/* made before the inner request runs: once it is pending nothing may fail (also on the
+	 * second pass after a key fetch: cse.c relays the outer NOTIFY to the new pending request) */
+	if (!c->sync_wait && (d = defer_new(s)) == NULL) {
+		rsc = refuse_sealed(c, s, &ireq, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+		goto out;
+	}
+	if ((p = m2mi_cse_inner(c, &s->sa, &ireq, &irsp, d != NULL)) != NULL) {
+		p->esp = d; /* the outer NOTIFY is moved in by cse.c handle */
+		c->pending = p;
+		d = NULL;
+		rsc = M2MI_PENDING;
+		goto out;
+	}
 	rsc = answer_sealed(c, s, &ireq, &irsp);
 out:
+	m2mi_esp_defer_free(d);
 	m2m_request_clear(&ireq);
 	m2m_response_clear(&irsp);
 	return rsc;

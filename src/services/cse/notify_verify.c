@@ -80,6 +80,7 @@ void m2mi_pending_free(m2m_cse_pending *p)
 	}
 	m2m_request_clear(&p->req);
 	m2m_response_clear(&p->rsp);
+	m2mi_esp_defer_free(p->esp); /* an outer NOTIFY not answered: its session key zeroized */
 	free(p->da_body);
 	free(p->fwd_body);
 	free(p);

@@ -141,6 +141,16 @@ static void inner_done(void *arg, const m2m_request *req, m2m_response *rsp)
 	m2mi_pending_deliver(p);
 }
 
+void m2mi_pool_relay(m2m_cse_pending *p, m2m_cse_pending *q)
+{
+	m2m_cse_pending *outer;
+
+	if (p->done != inner_done)
+		return;
+	outer = p->done_arg;
+	outer->inner = q; /* inner_done takes the request back from q */
+}
+
 static void run_one(pool_thr *t, m2m_cse_pending *p)
 {
 	m2m_cse_pending *in;
