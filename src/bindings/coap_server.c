@@ -312,13 +312,19 @@ static void on_listener(m2m_coap_server *srv)
 
 /* ---- CoAP ------------------------------------------------------------------------------------ */
 
-/* Keep the ACK of a DTLS peer's CON request mid: its retransmission gets the same ACK again. */
+/* Keep the ACK of a DTLS peer's CON request mid: its retransmission gets the same ACK again.
+ * The same mid's slot is reused (a held request's empty ACK goes out again for each retransmission). */
 static void remember(struct peer *p, uint16_t mid, const uint8_t *buf, size_t len)
 {
-	struct dedup *d = &p->seen[p->next_seen++ % COAP_DEDUP];
-	uint8_t *copy = malloc(len);
+	struct dedup *d = NULL;
+	uint8_t *copy;
 
-	if (copy != NULL) {
+	for (size_t i = 0; i < COAP_DEDUP && d == NULL; i++)
+		if (p->seen[i].used && p->seen[i].mid == mid)
+			d = &p->seen[i];
+	if (d == NULL)
+		d = &p->seen[p->next_seen++ % COAP_DEDUP];
+	if ((copy = malloc(len)) != NULL) {
 		free(d->bytes);
 		memcpy(copy, buf, len);
 		*d = (struct dedup){true, mid, copy, len};
