@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the separate responses of the CoAP server (bindings/coap_defer.h; RFC
- * 7252 clauses 4.2, 4.5 and 5.2.2): the table of requests whose answer the CSE gives later, the
+ * 7252 clauses 4.2, 4.5, 5.2.1 and 5.2.2): the table of requests whose answer the CSE gives
+ * later, the quiet wait that lets a quick answer ride in the ACK, the empty ACK when it ends, the
  * CON answer's retransmission with exponential back-off, and its match with the peer's ACK or
  * Reset. A small list: at most M2MI_COAP_DEFER_TOTAL entries, each looked at per datagram or
  * per poll tick of the CoAP thread.
@@ -28,6 +29,8 @@ struct m2m_coap_deferred {
 	m2mi_coap_dest to;
 	bool orphan;   /* its peer went while the CSE held it: released when the CSE hands it back */
 	bool answered; /* the CON answer went out and waits for its ACK */
+	bool acked;    /* a CON request's empty ACK went out: its answer can only be separate */
+	int64_t ack_due_ms; /* a CON request's quiet wait ends: the empty ACK goes out */
 	uint8_t type;
 	uint16_t req_mid, rsp_mid;
 	uint8_t token[8];
@@ -199,6 +202,7 @@ m2m_coap_deferred *m2mi_coap_defer_take(m2mi_coap_defer *d)
 	e->act.payload = NULL;
 	e->act.payload_len = 0;
 	e->info = c->info;
+	e->ack_due_ms = d->now_ms() + M2MI_COAP_PIGGYBACK_MS;
 	e->next = d->head;
 	d->head = e;
 	d->n++;
@@ -206,10 +210,26 @@ m2m_coap_deferred *m2mi_coap_defer_take(m2mi_coap_defer *d)
 	return e;
 }
 
-/* The answer as the piggybacked path builds it (mapping, then the block store), as a CON or NON
- * with a new Message ID and the request's token (RFC 7252 clause 5.3.2); 5.00 when it does not
- * fit. Returns its length in d->tx, 0 for none. */
-static size_t build(m2mi_coap_defer *d, struct m2m_coap_deferred *e, const m2m_request *req, m2m_response *rsp)
+/* The empty ACK of a held CON request (RFC 7252 clause 5.2.2): from now on its answer is separate. */
+static void empty_ack(m2mi_coap_defer *d, struct m2m_coap_deferred *e)
+{
+	m2mi_coap_msg m;
+	size_t len = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.type = M2MI_COAP_ACK;
+	m.mid = e->req_mid;
+	if (m2mi_coap_encode(&m, d->tx, sizeof(d->tx), &len) == M2M_OK)
+		d->send(d->send_ctx, &e->to, d->tx, len, e->req_mid);
+	e->acked = true;
+}
+
+/* The answer as the piggybacked path builds it (mapping, then the block store): piggy, in the
+ * ACK with the request's Message ID (clause 5.2.1); else as a CON or NON with a new Message ID;
+ * always the request's token (clause 5.3.2); 5.00 when it does not fit. Returns its length in
+ * d->tx, 0 for none. */
+static size_t build(m2mi_coap_defer *d, struct m2m_coap_deferred *e, bool piggy, const m2m_request *req,
+		    m2m_response *rsp)
 {
 	m2mi_coap_out out;
 	m2mi_coap_msg m;
@@ -218,8 +238,8 @@ static size_t build(m2mi_coap_defer *d, struct m2m_coap_deferred *e, const m2m_r
 
 	memset(&out, 0, sizeof(out));
 	memset(&m, 0, sizeof(m));
-	m.type = e->type == M2MI_COAP_CON ? M2MI_COAP_CON : M2MI_COAP_NON;
-	m.mid = e->rsp_mid = (*d->next_mid)++;
+	m.type = piggy ? M2MI_COAP_ACK : e->type == M2MI_COAP_CON ? M2MI_COAP_CON : M2MI_COAP_NON;
+	m.mid = piggy ? e->req_mid : (e->rsp_mid = (*d->next_mid)++);
 	m.token = e->token;
 	m.token_len = e->token_len;
 	if (m2mi_coap_from_response(req, rsp, &e->info, &out) == M2M_OK &&
@@ -249,6 +269,7 @@ void m2m_coap_deferred_reply(m2m_coap_deferred *e, const m2m_request *req, m2m_r
 {
 	m2mi_coap_defer *d;
 	size_t len;
+	bool piggy;
 
 	if (e == NULL)
 		return;
@@ -260,13 +281,16 @@ void m2m_coap_deferred_reply(m2m_coap_deferred *e, const m2m_request *req, m2m_r
 	if (rsp->rsc == 0)
 		m2m_response_error(rsp, M2M_RSC_INTERNAL_SERVER_ERROR, "internal error");
 	m2mi_metrics_request(req->op, rsp->rsc, 0);
-	if ((len = build(d, e, req, rsp)) == 0) {
+	piggy = e->type == M2MI_COAP_CON && !e->acked; /* in within the quiet wait: in the ACK */
+	if ((len = build(d, e, piggy, req, rsp)) == 0) {
 		entry_free(d, e);
 		return;
 	}
-	d->send(d->send_ctx, &e->to, d->tx, len);
-	if (e->type != M2MI_COAP_CON || (e->bytes = malloc(len)) == NULL) {
-		entry_free(d, e); /* a NON answer goes once; without memory a CON one too */
+	d->send(d->send_ctx, &e->to, d->tx, len, piggy ? e->req_mid : -1);
+	if (piggy || e->type != M2MI_COAP_CON || (e->bytes = malloc(len)) == NULL) {
+		/* an ACK is never retransmitted (clause 4.2: the request's retransmission gets it
+		 * again from the server's cache); a NON answer goes once; without memory a CON too */
+		entry_free(d, e);
 		return;
 	}
 	memcpy(e->bytes, d->tx, len);
@@ -276,6 +300,18 @@ void m2m_coap_deferred_reply(m2m_coap_deferred *e, const m2m_request *req, m2m_r
 	/* RFC 7252 clause 4.2: the first timeout is random in [ACK_TIMEOUT, ACK_TIMEOUT * 1.5] */
 	e->timeout_ms = M2MI_COAP_ACK_TIMEOUT_MS + (int64_t)(d->rnd() % (M2MI_COAP_ACK_TIMEOUT_MS / 2 + 1));
 	e->due_ms = d->now_ms() + e->timeout_ms;
+}
+
+bool m2mi_coap_defer_again(m2mi_coap_defer *d, const m2mi_coap_dest *to, uint16_t mid)
+{
+	for (struct m2m_coap_deferred *e = d->head; e != NULL; e = e->next)
+		if (!e->orphan && e->type == M2MI_COAP_CON && e->req_mid == mid && same(&e->to, to)) {
+			/* the client retransmits: it waited ACK_TIMEOUT, or the network doubled the
+			 * datagram. Either way it gets the empty ACK now rather than a silence. */
+			empty_ack(d, e);
+			return true;
+		}
+	return false;
 }
 
 void m2mi_coap_defer_ack(m2mi_coap_defer *d, const m2mi_coap_dest *to, uint16_t mid)
@@ -316,6 +352,8 @@ void m2mi_coap_defer_tick(m2mi_coap_defer *d)
 	now = d->now_ms();
 	for (e = d->head; e != NULL; e = next) {
 		next = e->next;
+		if (!e->answered && !e->orphan && e->type == M2MI_COAP_CON && !e->acked && now >= e->ack_due_ms)
+			empty_ack(d, e); /* the quiet wait is over: the answer will be separate */
 		if (!e->answered || now < e->due_ms)
 			continue;
 		if (e->tries >= M2MI_COAP_MAX_RETRANSMIT) { /* clause 4.2: give up */
@@ -323,11 +361,27 @@ void m2mi_coap_defer_tick(m2mi_coap_defer *d)
 			entry_free(d, e);
 			continue;
 		}
-		d->send(d->send_ctx, &e->to, e->bytes, e->len);
+		d->send(d->send_ctx, &e->to, e->bytes, e->len, -1);
 		e->tries++;
 		e->timeout_ms *= 2;
 		e->due_ms += e->timeout_ms;
 	}
+}
+
+int m2mi_coap_defer_wait_ms(const m2mi_coap_defer *d, int max)
+{
+	int64_t now, wait = max;
+
+	if (d == NULL || d->head == NULL)
+		return max;
+	now = d->now_ms();
+	for (const struct m2m_coap_deferred *e = d->head; e != NULL; e = e->next) {
+		if (e->answered && e->due_ms - now < wait)
+			wait = e->due_ms - now;
+		else if (!e->answered && !e->orphan && e->type == M2MI_COAP_CON && !e->acked && e->ack_due_ms - now < wait)
+			wait = e->ack_due_ms - now;
+	}
+	return wait < 0 ? 0 : (int)wait;
 }
 
 size_t m2mi_coap_defer_count(const m2mi_coap_defer *d)

@@ -20,8 +20,9 @@
  * retransmitted request gets the same answer without reaching the CSE twice (clause 4.5). An
  * empty CON (ping) gets a Reset. Block-wise transfer (RFC 7959) is bindings/coap_block.c: request
  * bodies are reassembled before the mapping sees them, large answers go out block by block from
- * its store (a later block never runs the request again). An answer the CSE gives later is a
- * separate response (bindings/coap_defer.c): empty ACK now, the answer as a CON when it is in.
+ * its store (a later block never runs the request again). An answer the CSE gives later is held
+ * by bindings/coap_defer.c: piggybacked still when it comes within a short wait, else a separate
+ * response (empty ACK when the wait ends, the answer as a CON when it is in).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -311,15 +312,41 @@ static void on_listener(m2m_coap_server *srv)
 
 /* ---- CoAP ------------------------------------------------------------------------------------ */
 
-/* The way out of a separate response (coap_defer.c): the peer's DTLS session, or the plain socket. */
-static void defer_send(void *ctx, const m2mi_coap_dest *to, const uint8_t *buf, size_t len)
+/* Keep the ACK of a DTLS peer's CON request mid: its retransmission gets the same ACK again.
+ * The same mid's slot is reused (a held request's empty ACK goes out again for each retransmission). */
+static void remember(struct peer *p, uint16_t mid, const uint8_t *buf, size_t len)
+{
+	struct dedup *d = NULL;
+	uint8_t *copy;
+
+	for (size_t i = 0; i < COAP_DEDUP && d == NULL; i++)
+		if (p->seen[i].used && p->seen[i].mid == mid)
+			d = &p->seen[i];
+	if (d == NULL)
+		d = &p->seen[p->next_seen++ % COAP_DEDUP];
+	if ((copy = malloc(len)) != NULL) {
+		free(d->bytes);
+		memcpy(copy, buf, len);
+		*d = (struct dedup){true, mid, copy, len};
+	}
+}
+
+/* The way out of a held request's ACK or answer (coap_defer.c): the peer's DTLS session, or the
+ * plain socket. An ACK (piggybacked answer or empty) is remembered as an immediate one is. */
+static void defer_send(void *ctx, const m2mi_coap_dest *to, const uint8_t *buf, size_t len, int32_t ack_of)
 {
 	m2m_coap_server *srv = ctx;
-	const struct peer *p = to->peer;
 
-	if (p != NULL) {
-		if (SSL_write(p->ssl, buf, (int)len) <= 0)
-			ERR_clear_error();
+	if (to->peer != NULL) {
+		for (size_t i = 0; i < srv->npeers; i++) {
+			struct peer *p = srv->peers[i];
+			if (p != to->peer)
+				continue;
+			if (SSL_write(p->ssl, buf, (int)len) <= 0)
+				ERR_clear_error();
+			if (ack_of >= 0)
+				remember(p, (uint16_t)ack_of, buf, len);
+		}
 	} else if (srv->plain_fd >= 0) {
 		(void)sendto(srv->plain_fd, buf, len, 0, (const struct sockaddr *)&to->addr, to->alen);
 	}
@@ -385,12 +412,8 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 		out_msg.mid = msg.mid;
 		return encode(srv, &out_msg, &olen) ? olen : 0;
 	}
-	if (msg.type == M2MI_COAP_CON && m2mi_coap_defer_waiting(srv->defer, &dest, msg.mid)) {
-		memset(&out_msg, 0, sizeof(out_msg)); /* still in the CSE: the empty ACK again, never twice */
-		out_msg.type = M2MI_COAP_ACK;
-		out_msg.mid = msg.mid;
-		return encode(srv, &out_msg, &olen) ? olen : 0;
-	}
+	if (msg.type == M2MI_COAP_CON && m2mi_coap_defer_again(srv->defer, &dest, msg.mid))
+		return 0; /* still held: its empty ACK went out (coap_defer.c), never the CSE twice */
 	if (p != NULL && msg.type == M2MI_COAP_CON) /* a retransmission: the same answer again */
 		for (size_t i = 0; i < COAP_DEDUP; i++)
 			if (p->seen[i].used && p->seen[i].mid == msg.mid && p->seen[i].len <= sizeof(srv->tx)) {
@@ -447,7 +470,7 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 			srv->fn(srv->fn_ctx, sa, &req, &rsp);
 			later = m2mi_coap_defer_end(srv->defer);
 		}
-		if (later) /* a separate response: the empty ACK of a CON now, nothing for a NON */
+		if (later) /* held: its ACK (piggybacked or empty) or answer comes from coap_defer.c */
 			goto deferred;
 		if (rsp.rsc == 0)
 			m2m_response_error(&rsp, 5000, "internal error");
@@ -485,26 +508,12 @@ static size_t answer(m2m_coap_server *srv, const m2m_sa *sa, const uint8_t *buf,
 			olen = 0;
 	}
 deferred:
-	if (later) {
-		memset(&out_msg, 0, sizeof(out_msg));
-		out_msg.type = M2MI_COAP_ACK;
-		out_msg.mid = msg.mid;
-		if (msg.type != M2MI_COAP_CON || !encode(srv, &out_msg, &olen))
-			olen = 0;
-	}
 	m2mi_coap_block_act_clear(&act);
 	m2mi_coap_out_clear(&out);
 	m2m_request_clear(&req);
 	m2m_response_clear(&rsp);
-	if (p != NULL && olen > 0 && msg.type == M2MI_COAP_CON) {
-		struct dedup *d = &p->seen[p->next_seen++ % COAP_DEDUP];
-		uint8_t *copy = malloc(olen);
-		if (copy != NULL) {
-			free(d->bytes);
-			memcpy(copy, srv->tx, olen);
-			*d = (struct dedup){true, msg.mid, copy, olen};
-		}
-	}
+	if (p != NULL && olen > 0 && msg.type == M2MI_COAP_CON)
+		remember(p, msg.mid, srv->tx, olen);
 	return olen;
 }
 
@@ -661,7 +670,8 @@ static void *coap_thread(void *arg)
 		for (size_t i = 0; i < srv->npeers; i++) /* a paused handshake's socket is not read */
 			pfd[n++] = (struct pollfd){srv->peers[i]->fd,
 						   m2mi_coap_hs_paused(&srv->peers[i]->hs, srv->peers[i]->ssl) ? 0 : POLLIN, 0};
-		if (poll(pfd, n, COAP_POLL_MS) < 0 && errno != EINTR)
+		/* a held request's quiet wait may end before the poll tick (coap_defer.c) */
+		if (poll(pfd, n, m2mi_coap_defer_wait_ms(srv->defer, COAP_POLL_MS)) < 0 && errno != EINTR)
 			break;
 		if (pfd[2].revents & POLLIN) /* answers of PSK lookups: they wake their handshakes */
 			m2mi_call_queue_run(srv->hsl.calls);

@@ -270,10 +270,9 @@ class RawPeer:
         self.mid = (self.mid + 1) & 0xFFFF
         self.s.send(encode(code, self.mid, bytes([self.mid & 0xFF]), opts, payload))
         d = self.s.recv(65536)
-        if (d[0] >> 4) & 3 == 2 and d[1] == 0:  # empty ACK: the answer follows as a CON (RFC 7252 5.2.2)
-            d = self.s.recv(65536)
-            assert (d[0] >> 4) & 3 == 0 and d[4:5] == bytes([self.mid & 0xFF]), d  # the request's token
-            self.s.send(bytes([0x60, 0, d[2], d[3]]))  # its ACK
+        # a write's answer comes within the CSE's short wait: piggybacked in the ACK (RFC 7252
+        # clause 5.2.1), the request's Message ID, never an empty ACK then a CON
+        assert (d[0] >> 4) & 3 == 2 and d[1] != 0 and d[2:4] == self.mid.to_bytes(2, "big"), d
         return decode(d)
 
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file implements the unit tests of bindings/coap_defer.c: the separate responses of the
- * CoAP server (RFC 7252 clause 5.2.2) - a CON request's answer goes out as a CON with a new
+ * CoAP server (RFC 7252 clauses 5.2.1, 5.2.2) - a CON request answered within the quiet wait
+ * (M2MI_COAP_PIGGYBACK_MS) is answered piggybacked in the ACK; after it, the empty ACK goes out
+ * once (or at once for a retransmission during the wait) and the answer goes out as a CON with a new
  * Message ID and the request's token, is retransmitted on the exponential back-off of clause 4.2
  * (first timeout in [2 s, 3 s], doubled, MAX_RETRANSMIT 4) until ACKed or Reset, then given up;
  * a NON request's answer is one NON; the per-peer and total caps; a held retransmission is
@@ -29,19 +31,31 @@ static uint32_t fake_rnd(void)
 	return rnd_val;
 }
 
+/* What went out: answers in buf, empty ACKs counted apart (their Message IDs in empty_mid). */
 struct sent {
 	int n;
 	const void *peer[16];
 	uint8_t buf[16][2048];
 	size_t len[16];
+	int32_t ack_of[16];
+	int nempty;
+	uint16_t empty_mid[16];
 };
 
-static void rec(void *ctx, const m2mi_coap_dest *to, const uint8_t *buf, size_t len)
+static void rec(void *ctx, const m2mi_coap_dest *to, const uint8_t *buf, size_t len, int32_t ack_of)
 {
 	struct sent *s = ctx;
 
+	if (len == 4 && (buf[0] >> 4 & 3) == M2MI_COAP_ACK && buf[1] == 0) { /* an empty ACK */
+		assert_true(s->nempty < 16);
+		s->empty_mid[s->nempty] = (uint16_t)(buf[2] << 8 | buf[3]);
+		assert_int_equal(ack_of, s->empty_mid[s->nempty]); /* kept for the request's retransmissions */
+		s->nempty++;
+		return;
+	}
 	assert_true(s->n < 16 && len <= sizeof(s->buf[0]));
 	s->peer[s->n] = to->peer;
+	s->ack_of[s->n] = ack_of;
 	memcpy(s->buf[s->n], buf, len);
 	s->len[s->n++] = len;
 }
@@ -75,8 +89,8 @@ static void teardown(struct fix *f)
 static const m2mi_coap_block_act pass_act = {.verdict = M2MI_COAP_BLOCK_PASS, .want2 = 1024};
 
 /* The handler's view: take the current request of peer (type, mid, token 0xAB 0xmid). */
-static m2m_coap_deferred *hold(struct fix *f, const void *peer, uint8_t type, uint16_t mid,
-			       const m2mi_coap_block_act *act)
+static m2m_coap_deferred *take_req(struct fix *f, const void *peer, uint8_t type, uint16_t mid,
+				   const m2mi_coap_block_act *act)
 {
 	m2mi_coap_defer_req cur = {.type = type, .mid = mid, .token = {0xAB, (uint8_t)mid}, .token_len = 2,
 				   .pk = (const uint8_t *)"peer", .pklen = 4, .act = act ? act : &pass_act,
@@ -87,6 +101,19 @@ static m2m_coap_deferred *hold(struct fix *f, const void *peer, uint8_t type, ui
 	m2mi_coap_defer_begin(f->d, &cur);
 	e = m2mi_coap_defer_take(f->d);
 	assert_true(m2mi_coap_defer_end(f->d) == (e != NULL));
+	return e;
+}
+
+/* take_req, then let the quiet wait end: a CON request gets its empty ACK, its answer will be separate. */
+static m2m_coap_deferred *hold(struct fix *f, const void *peer, uint8_t type, uint16_t mid,
+			       const m2mi_coap_block_act *act)
+{
+	m2m_coap_deferred *e = take_req(f, peer, type, mid, act);
+	int before = f->sent.nempty;
+
+	clock_ms += M2MI_COAP_PIGGYBACK_MS;
+	m2mi_coap_defer_tick(f->d);
+	assert_int_equal(f->sent.nempty, before + (e != NULL && type == M2MI_COAP_CON ? 1 : 0));
 	return e;
 }
 
@@ -351,6 +378,119 @@ static void test_block2_answer(void **st)
 	teardown(&f);
 }
 
+/* RFC 7252 clause 5.2.1: an answer in within the quiet wait rides in the ACK, as an immediate one. */
+static void test_piggyback_in_time(void **st)
+{
+	struct fix f;
+	m2mi_coap_opt o[32];
+	m2mi_coap_msg m;
+	m2mi_coap_dest a;
+
+	(void)st;
+	setup(&f, 0, 0);
+	m2mi_coap_dest_from(&a, PA, NULL);
+	m2m_coap_deferred *e = take_req(&f, PA, M2MI_COAP_CON, 0x2222, NULL);
+	assert_non_null(e);
+	assert_int_equal(m2mi_coap_defer_wait_ms(f.d, 1000), M2MI_COAP_PIGGYBACK_MS); /* the poll wakes for it */
+	clock_ms += M2MI_COAP_PIGGYBACK_MS - 1;
+	m2mi_coap_defer_tick(f.d);
+	assert_int_equal(f.sent.nempty, 0); /* not yet: still hoping to piggyback */
+	assert_int_equal(f.sent.n, 0);
+	assert_int_equal(m2mi_coap_defer_wait_ms(f.d, 1000), 1);
+	answer(e, 2001, "created");
+	assert_int_equal(f.sent.n, 1);
+	assert_int_equal(f.sent.nempty, 0);
+	m = dec(&f, 0, o);
+	assert_int_equal(m.type, M2MI_COAP_ACK); /* piggybacked: the request's Message ID and token */
+	assert_int_equal(m.mid, 0x2222);
+	assert_int_equal(m.token_len, 2);
+	assert_int_equal(m.token[1], 0x22);
+	assert_int_equal(m.code, C(2, 1));
+	assert_int_equal(f.sent.ack_of[0], 0x2222); /* the server keeps it for retransmissions */
+	assert_int_equal(f.mid, 0x4000);            /* no Message ID of the server's spent */
+	assert_int_equal(m2mi_coap_defer_count(f.d), 0); /* an ACK is not retransmitted */
+	assert_false(m2mi_coap_defer_waiting(f.d, &a, 0x2222));
+	assert_false(m2mi_coap_defer_again(f.d, &a, 0x2222)); /* now the server's cache answers it */
+	clock_ms += 100000;
+	m2mi_coap_defer_tick(f.d);
+	assert_int_equal(f.sent.n + f.sent.nempty, 1);
+	assert_int_equal(m2mi_coap_defer_wait_ms(f.d, 1000), 1000);
+	teardown(&f);
+}
+
+/* Clause 5.2.2: the wait ends first - the empty ACK once, then the answer as a CON of its own. */
+static void test_empty_ack_when_the_wait_ends(void **st)
+{
+	struct fix f;
+	m2mi_coap_opt o[32];
+	m2mi_coap_msg m;
+	m2mi_coap_dest a;
+
+	(void)st;
+	setup(&f, 0, 0);
+	m2mi_coap_dest_from(&a, PA, NULL);
+	m2m_coap_deferred *e = take_req(&f, PA, M2MI_COAP_CON, 0x3333, NULL);
+	m2m_coap_deferred *n = take_req(&f, PB, M2MI_COAP_NON, 0x3334, NULL);
+	clock_ms += M2MI_COAP_PIGGYBACK_MS;
+	assert_int_equal(m2mi_coap_defer_wait_ms(f.d, 1000), 0);
+	m2mi_coap_defer_tick(f.d);
+	assert_int_equal(f.sent.nempty, 1); /* the CON's only: a NON has nothing to acknowledge */
+	assert_int_equal(f.sent.empty_mid[0], 0x3333);
+	assert_int_equal(f.sent.n, 0);
+	clock_ms += 1000;
+	m2mi_coap_defer_tick(f.d);
+	assert_int_equal(f.sent.nempty, 1); /* once */
+	answer(e, 2001, "created");
+	m = dec(&f, 0, o);
+	assert_int_equal(m.type, M2MI_COAP_CON); /* after an empty ACK the answer is separate */
+	assert_int_equal(m.mid, 0x4000);
+	assert_int_equal(m.token[1], 0x33);
+	assert_int_equal(f.sent.ack_of[0], -1);
+	assert_true(m2mi_coap_defer_waiting(f.d, &a, 0x3333)); /* until its ACK */
+	m2mi_coap_defer_ack(f.d, &a, 0x4000);
+	answer(n, 2000, "ok");
+	assert_int_equal(dec(&f, 1, o).type, M2MI_COAP_NON);
+	assert_int_equal(m2mi_coap_defer_count(f.d), 0);
+	teardown(&f);
+}
+
+/* A retransmission during the wait: the empty ACK at once (never the CSE twice), so the answer is
+ * separate even when it then comes in time; the wait's end sends no second empty ACK. */
+static void test_retransmission_during_the_wait(void **st)
+{
+	struct fix f;
+	m2mi_coap_opt o[32];
+	m2mi_coap_dest a, b;
+
+	(void)st;
+	setup(&f, 0, 0);
+	m2mi_coap_dest_from(&a, PA, NULL);
+	m2mi_coap_dest_from(&b, PB, NULL);
+	m2m_coap_deferred *e = take_req(&f, PA, M2MI_COAP_CON, 0x5555, NULL);
+	m2m_coap_deferred *gone = take_req(&f, PB, M2MI_COAP_CON, 0x5556, NULL);
+	clock_ms += 10;
+	assert_false(m2mi_coap_defer_again(f.d, &a, 0x5556)); /* not this peer's */
+	assert_false(m2mi_coap_defer_again(f.d, &b, 0x5555));
+	assert_int_equal(f.sent.nempty, 0);
+	assert_true(m2mi_coap_defer_again(f.d, &a, 0x5555));
+	assert_int_equal(f.sent.nempty, 1);
+	assert_int_equal(f.sent.empty_mid[0], 0x5555);
+	m2mi_coap_defer_forget(f.d, PB); /* a peer gone in its wait gets no empty ACK */
+	clock_ms += M2MI_COAP_PIGGYBACK_MS;
+	m2mi_coap_defer_tick(f.d);
+	assert_int_equal(f.sent.nempty, 1);
+	answer(e, 2001, "created");
+	assert_int_equal(f.sent.n, 1);
+	assert_int_equal(dec(&f, 0, o).type, M2MI_COAP_CON);
+	assert_int_equal(dec(&f, 0, o).mid, 0x4000);
+	assert_true(m2mi_coap_defer_again(f.d, &a, 0x5555)); /* answered, not ACKed: the empty ACK again */
+	assert_int_equal(f.sent.nempty, 2);
+	assert_int_equal(f.sent.n, 1);
+	answer(gone, 2001, "created");
+	assert_int_equal(f.sent.n, 1); /* released, not sent */
+	teardown(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +502,9 @@ int main(void)
 		cmocka_unit_test(test_peer_gone),
 		cmocka_unit_test(test_plain_peers_by_address),
 		cmocka_unit_test(test_block2_answer),
+		cmocka_unit_test(test_piggyback_in_time),
+		cmocka_unit_test(test_empty_ack_when_the_wait_ends),
+		cmocka_unit_test(test_retransmission_during_the_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
