@@ -270,8 +270,14 @@ class RawPeer:
         self.mid = (self.mid + 1) & 0xFFFF
         self.s.send(encode(code, self.mid, bytes([self.mid & 0xFF]), opts, payload))
         d = self.s.recv(65536)
-        # a write's answer comes within the CSE's short wait: piggybacked in the ACK (RFC 7252
-        # clause 5.2.1), the request's Message ID, never an empty ACK then a CON
+        if (d[0] >> 4) & 3 == 2 and d[1] == 0 and d[2:4] == self.mid.to_bytes(2, "big"):
+            # an empty ACK: the answer took longer than the CSE's wait for a piggyback and comes
+            # as a separate CON response (RFC 7252 clause 5.2.2), which is acknowledged
+            d = self.s.recv(65536)
+            assert (d[0] >> 4) & 3 == 0 and d[1] != 0, d
+            self.s.send(bytes([0x60, 0]) + d[2:4])
+            return decode(d)
+        # else piggybacked in the ACK (clause 5.2.1): the request's Message ID
         assert (d[0] >> 4) & 3 == 2 and d[1] != 0 and d[2:4] == self.mid.to_bytes(2, "big"), d
         return decode(d)
 

@@ -110,7 +110,7 @@ def test_rfc7252_5_2_1_a_write_through_the_store_writer_is_piggybacked_over_dtls
     # wait before an empty ACK (docs/coap-dtls.md): it rides in the ACK, one datagram
     trace = []
     r = coap(cse, "post", "/cse-in/ddev1/box", "Cddev1", dev(1), body='{"m2m:cin":{"con":"piggy"}}', ty=4,
-             trace=trace, extra=SLOW)
+             trace=trace, extra=SLOW, separate=False)
     assert r is not None and r.code == "2.01" and r.rsc == 2001 and r.mtype == "ACK", r
     assert not [ln for ln in trace if "t:ACK c:0.00" in ln or "t:CON c:2." in ln], trace
 
