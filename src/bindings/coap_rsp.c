@@ -108,8 +108,11 @@ m2m_err m2mi_coap_from_response(const m2m_request *req, const m2m_response *rsp,
 	out->code = info != NULL && info->code != 0 ? info->code : m2mi_coap_code_of(rsc, op);
 	ri = rsp->rqi ? rsp->rqi : req ? req->rqi : NULL;
 	rvi = rsp->rvi ? rsp->rvi : req && req->rvi ? req->rvi : "3";
-	/* Table 6.2.4-1: the payload of a 2.04 answering a NOTIFY is empty */
-	if (rsp->pc != NULL && !(rsc == M2M_RSC_OK && op == M2M_OP_NOTIFY)) {
+	/* Table 6.2.4-1 wants the payload of a 2.04 answering a NOTIFY empty, but the answers of
+	 * the end-to-end security NOTIFYs (TS-0004 clause 7.6.2: an m2m:seci with the rand object
+	 * or the protected inner response, TS-0003 clause 8.4) are Content: it is sent (RFC 7252
+	 * clause 5.9.1.4 lets a 2.04 carry the result). An ordinary NOTIFY answer has none. */
+	if (rsp->pc != NULL) {
 		if (info != NULL && m2mi_coap_cf_is_cbor(info->content_format)) {
 			/* TS-0004 clause 8.5: the same value in CBOR (core/cbor_codec.c) */
 			uint8_t *b;

@@ -193,10 +193,14 @@ def test_held_verification_over_coap_is_a_separate_answer(cse):
         code, opts, payload = parse_coap(d)
         assert mtype(d) == 0 and d[4:6] == b"\x74\x01", d
         a.send(empty_ack(mid_of(d)))
-        # TS-0008 Table 6.2.4-1 as coap_rsp.c maps it: a NOTIFY's 2.04 carries no payload, so the
-        # sealed inner answer is not on the wire here (the HTTP tests above open it); the outer
-        # answer is the NOTIFY's 2000 and the inner CREATE was made on the release
-        assert code == "2.04" and int.from_bytes(opts[307], "big") == 2000 and payload in (b"", None), d
+        # the NOTIFY's 2.04 / 2000 carries the m2m:seci with the sealed inner answer (TS-0004
+        # 7.6.2; docs/coap-dtls.md on TS-0008 Table 6.2.4-1's empty NOTIFY payload)
+        assert code == "2.04" and int.from_bytes(opts[307], "big") == 2000, d
+        seci = json.loads(payload)["m2m:seci"]
+        assert seci["sit"] == 5, seci
+        rsp, hdr = e55.open_jwcrypto(esp.key, seci["epo"])
+        assert hdr["kid"] == esp.kid and rsp["rsc"] == 2001 and rsp["rqi"] == rqi, rsp
+        assert rsp["pc"]["m2m:sub"]["rn"] == "c1", rsp
         assert admin_get(cse, "/cse-in/ae1/c1").rsc == 2000
     finally:
         slow.close()
