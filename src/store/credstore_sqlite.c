@@ -9,7 +9,9 @@
  * statements with bound parameters only (prepared once per connection and kept: SQLITE_PREPARE_
  * PERSISTENT, reset and cleared after every use), and every write in one BEGIN IMMEDIATE transaction
  * that is rolled back on any error. Key bytes are bound straight from the caller's m2m_key
- * (SQLITE_STATIC: SQLite makes no heap copy) and read back straight into a new m2m_key.
+ * (SQLITE_STATIC: SQLite makes no heap copy) and read back straight into a new m2m_key. Look-ups
+ * go through an exact memo of the last records read (store/credstore_memo.c), valid while PRAGMA
+ * data_version shows no other connection's commit and cleared by this connection's own writes.
  */
 #include <pthread.h>
 #include <stdlib.h>
