@@ -9,7 +9,9 @@
  * statements with bound parameters only (prepared once per connection and kept: SQLITE_PREPARE_
  * PERSISTENT, reset and cleared after every use), and every write in one BEGIN IMMEDIATE transaction
  * that is rolled back on any error. Key bytes are bound straight from the caller's m2m_key
- * (SQLITE_STATIC: SQLite makes no heap copy) and read back straight into a new m2m_key.
+ * (SQLITE_STATIC: SQLite makes no heap copy) and read back straight into a new m2m_key. Look-ups
+ * go through an exact memo of the last records read (store/credstore_memo.c), valid while PRAGMA
+ * data_version shows no other connection's commit and cleared by this connection's own writes.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 
 #include "store/credstore_backend.h"
 #include "store/credstore_file.h"
+#include "store/credstore_memo.h"
 #include "store/credstore_sqlite.h"
 #include "store/sqlite_common.h"
 
@@ -36,6 +39,7 @@ enum {
 	S_TOUCH,
 	S_EXISTS,
 	S_COUNT_OWNER,
+	S_DATA_VERSION,
 	S_N
 };
 
@@ -50,6 +54,8 @@ static const char *const stmt_sql[S_N] = {
 	/* active = m2m_credstore_state_at: not revoked, inside [not_before, not_after) */
 	[S_COUNT_OWNER] = ("SELECT COALESCE(SUM(state = 'active' AND not_before <= ?3 AND (not_after = 0 OR"
 			   " not_after > ?3)), 0), COUNT(*) FROM cred WHERE kind = ?1 AND owner = ?2"),
+	/* changes when any OTHER connection (any process) commits to the file: the memo's epoch */
+	[S_DATA_VERSION] = "PRAGMA data_version",
 };
 
 typedef struct sqlite_be {
@@ -59,6 +65,7 @@ typedef struct sqlite_be {
 			       a grouping transaction holds it from begin to end */
 	bool in_tx;         /* inside m2m_credstore_begin: operations use savepoints */
 	bool read_tx;       /* inside m2m_credstore_begin_read: every write is refused */
+	m2mi_cred_memo *memo; /* exact lookup memo (docs/credstore.md "Lookup memo"); under mu */
 } sqlite_be;
 
 static const char *const schema_v1[] = {
@@ -207,6 +214,12 @@ static m2m_err op_end(sqlite_be *be, m2m_err r)
 	return r != M2M_OK ? r : r2;
 }
 
+/* This connection writes: data_version will not show it, so the memo forgets everything. */
+static void memo_write(sqlite_be *be)
+{
+	m2mi_cred_memo_clear(be->memo);
+}
+
 static void be_free(sqlite_be *be)
 {
 	if (be == NULL)
@@ -214,6 +227,7 @@ static void be_free(sqlite_be *be)
 	for (int i = 0; i < S_N; i++)
 		sqlite3_finalize(be->st[i]);
 	sqlite3_close_v2(be->db);
+	m2mi_cred_memo_free(be->memo);
 	pthread_mutex_destroy(&be->mu);
 	free(be);
 }
@@ -249,7 +263,8 @@ static m2m_err sq_open(const char *path, bool create, void **out)
 		r = M2M_E_INTERNAL;
 		goto out;
 	}
-	if ((r = m2mi_sqlite_open(path, M2M_E_STORE, &be->db)) != M2M_OK)
+	if ((r = m2mi_cred_memo_new(&be->memo)) != M2M_OK ||
+	    (r = m2mi_sqlite_open(path, M2M_E_STORE, &be->db)) != M2M_OK)
 		goto out;
 	/* SQLite opened the file we created or checked (no swap in between)... */
 	if ((r = same_file(path, &before)) != M2M_OK)
@@ -284,6 +299,17 @@ m2m_err m2mi_credstore_sqlite_sync_level(void *p, int64_t *level)
 	r = m2mi_sqlite_sync_level(be->db, M2M_E_STORE, level);
 	pthread_mutex_unlock(&be->mu);
 	return r;
+}
+
+uint64_t m2mi_credstore_sqlite_memo_hits(void *p)
+{
+	sqlite_be *be = p;
+	uint64_t n;
+
+	pthread_mutex_lock(&be->mu);
+	n = m2mi_cred_memo_hits(be->memo);
+	pthread_mutex_unlock(&be->mu);
+	return n;
 }
 
 /* ---- rows ------------------------------------------------------------------------------- */
@@ -434,6 +460,7 @@ static m2m_err sq_insert(void *p, const m2mi_cred_row *row)
 	m2m_err r;
 
 	pthread_mutex_lock(&be->mu);
+	memo_write(be);
 	if ((r = op_begin(be, true)) == M2M_OK)
 		r = op_end(be, insert_locked(be->db, row));
 	pthread_mutex_unlock(&be->mu);
@@ -490,6 +517,46 @@ out:
 	return r;
 }
 
+/* The database as this connection last saw it: PRAGMA data_version, which changes when another
+ * connection (this process or another) commits, never for this connection's own commits (those
+ * clear the memo where they are made: memo_write). */
+static m2m_err data_version(sqlite_be *be, int64_t *v)
+{
+	sqlite3_stmt *st = NULL;
+	m2m_err r;
+	int rc;
+
+	if ((r = get(be, S_DATA_VERSION, &st)) != M2M_OK)
+		return r;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	else
+		r = rc_err(rc);
+	put(st);
+	return r;
+}
+
+/* fetch_locked through the memo: a record the memo kept answers while data_version has not moved
+ * since it was read (the read after it happened under the same or an older epoch: never staler).
+ * Certificates (pem) are not kept. A memo that cannot keep a copy changes nothing but speed. */
+static m2m_err fetch_memo(sqlite_be *be, const char *fold, m2m_cred_info **info, m2m_key **key,
+			  char **pem)
+{
+	int64_t v = 0;
+	m2m_err r;
+
+	if (pem != NULL)
+		return fetch_locked(be, fold, info, key, pem);
+	if ((r = data_version(be, &v)) != M2M_OK)
+		return r;
+	m2mi_cred_memo_epoch(be->memo, v);
+	if ((r = m2mi_cred_memo_get(be->memo, fold, info, key)) != M2M_E_NOT_FOUND)
+		return r;
+	if ((r = fetch_locked(be, fold, info, key, NULL)) == M2M_OK)
+		(void)m2mi_cred_memo_put(be->memo, fold, *info, key != NULL ? *key : NULL);
+	return r;
+}
+
 static m2m_err sq_fetch(void *p, const char *fold, m2m_cred_info **info, m2m_key **key, char **pem)
 {
 	sqlite_be *be = p;
@@ -506,7 +573,7 @@ static m2m_err sq_fetch(void *p, const char *fold, m2m_cred_info **info, m2m_key
 	 * reads the targets (SQLite ends an implicit transaction when its last statement is reset):
 	 * no BEGIN / ROLLBACK to parse and run on every look-up (a TLS handshake, an ESPrim request). */
 	if (!be->in_tx)
-		r = fetch_locked(be, fold, info, key, pem);
+		r = fetch_memo(be, fold, info, key, pem);
 	else if ((r = op_begin(be, false)) == M2M_OK) {
 		r = fetch_locked(be, fold, info, key, pem);
 		(void)op_end(be, M2M_E_INTERNAL); /* read only: always ROLLBACK */
@@ -580,6 +647,7 @@ static m2m_err write_one(sqlite_be *be, const char *sql, const char *id, int64_t
 	int rc;
 
 	*changed = 0;
+	memo_write(be);
 	if ((r = op_begin(be, true)) != M2M_OK)
 		return r;
 	if ((r = prep(be->db, sql, &st)) == M2M_OK) {
@@ -650,6 +718,13 @@ static m2m_err sq_touch(void *p, const char *id, int64_t now)
 			r = exists_locked(be, id); /* already as recent: OK; gone: NOT_FOUND */
 		r = op_end(be, r);
 	}
+	/* the memo follows an own write it knows exactly (last_used = now), else forgets the record */
+	if (r == M2M_OK && changed == 1)
+		m2mi_cred_memo_touched(be->memo, id, now);
+	else if (r == M2M_OK)
+		m2mi_cred_memo_drop_id(be->memo, id);
+	else
+		memo_write(be);
 	pthread_mutex_unlock(&be->mu);
 	return r;
 }
@@ -709,6 +784,7 @@ static m2m_err sq_update(void *p, const char *id, unsigned what, const m2m_cred_
 	m2m_err r;
 
 	pthread_mutex_lock(&be->mu);
+	memo_write(be);
 	if ((r = op_begin(be, true)) == M2M_OK)
 		r = op_end(be, update_locked(be->db, id, what, v));
 	pthread_mutex_unlock(&be->mu);
@@ -730,6 +806,7 @@ static m2m_err begin_tx(sqlite_be *be, bool write)
 		pthread_mutex_unlock(&be->mu);
 		return r;
 	}
+	memo_write(be); /* a grouping transaction bypasses the memo; its writes clear it at sq_end */
 	be->in_tx = true; /* the mutex stays held until sq_end */
 	be->read_tx = !write;
 	return M2M_OK;
@@ -754,6 +831,7 @@ static m2m_err sq_end(void *p, m2m_err r)
 	be->in_tx = false;
 	be->read_tx = false;
 	r = tx_end(be->db, r);
+	memo_write(be);
 	pthread_mutex_unlock(&be->mu);
 	return r;
 }

@@ -15,5 +15,8 @@
 /* PRAGMA synchronous in effect on the connection of be (an m2mi_credstore_sqlite_ops handle):
  * 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
 M2M_WUR m2m_err m2mi_credstore_sqlite_sync_level(void *be, int64_t *level);
+/* How many fetches of be the lookup memo answered (store/credstore_memo.h): tests show a memo
+ * was warm when an other connection's write had to be seen. */
+uint64_t m2mi_credstore_sqlite_memo_hits(void *be);
 
 #endif
