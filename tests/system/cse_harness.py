@@ -164,7 +164,7 @@ class Cse:
             f.write(ini)
         # wrap: a command that execs the CSE (test_72: the unit's system-call filter)
         self.proc = subprocess.Popen([*getattr(self, "wrap", []), self.bin, "cse", "--config", self.path("cse.ini")],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=getattr(self, "env", None))
         wait_port(self.port, self.proc)
         wait_port(self.http_port, self.proc)
         return self

@@ -159,6 +159,10 @@ def test_cse_works_under_its_units_filter(m2msec_bin, tmp_path, groups):
     c.add_psk("kpsa-x@sp.example.com", "Cx")
     c.threads = 2
     c.wrap = filtered(groups, "cse")
+    # an ASan build's LeakSanitizer stops the threads with ptrace at exit, which the unit forbids
+    # (@debug is not in @system-service): no leak check for this one process (the flag is
+    # ignored by a build without sanitizers)
+    c.env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
     c.start("dev-admin-over-plain-http = true\nnotify-allow = 127.0.0.0/8\n")
     rx = Receiver()
     try:
