@@ -394,4 +394,30 @@ static inline int fx_silent_listener(int *port)
 	return lfd;
 }
 
+/* A worker's wake function for the deferred-answer tests (writer, store threads, verification,
+ * ESPrim): counts the wakes; a test waits until it has seen n of them. */
+typedef struct waker {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int wakes;
+} waker;
+
+static inline void on_wake(void *arg)
+{
+	waker *k = arg;
+
+	pthread_mutex_lock(&k->mu);
+	k->wakes++;
+	pthread_cond_broadcast(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+}
+
+static inline void wait_wakes(waker *k, int n)
+{
+	pthread_mutex_lock(&k->mu);
+	while (k->wakes < n)
+		pthread_cond_wait(&k->cv, &k->mu);
+	pthread_mutex_unlock(&k->mu);
+}
+
 #endif

@@ -150,18 +150,7 @@ static void test_dae_false_and_admin(void **state)
 
 /* ---- writes on the writer thread (TS-0003 7.3.2.2 for CREATE/UPDATE/DELETE) ----------------- */
 
-static pthread_mutex_t wmu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wcv = PTHREAD_COND_INITIALIZER;
-static int wakes, answered, answer_rsc;
-
-static void on_wake(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&wmu);
-	wakes++;
-	pthread_cond_broadcast(&wcv);
-	pthread_mutex_unlock(&wmu);
-}
+static int answered, answer_rsc;
 
 static void on_done(void *arg, const m2m_request *req, m2m_response *rsp)
 {
@@ -183,11 +172,12 @@ static void write_denied(fx *f, int port, const char *rn)
 	m2m_res row = {0};
 	m2m_res *v = NULL;
 	size_t n = 0;
+	waker k = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
 
-	wakes = answered = answer_rsc = 0;
+	answered = answer_rsc = 0;
 	resources(f, rn, port, true);
 	assert_int_equal(m2m_cse_writer_start(f->cse), M2M_OK);
-	m2m_cse_worker_set_wake(f->w, on_wake, NULL);
+	m2m_cse_worker_set_wake(f->w, on_wake, &k);
 	snprintf(to, sizeof(to), "cse-in/%s", rn);
 	fx_prepare(f, M2M_OP_CREATE, to, "Cvisitor", M2M_TY_CIN, "{\"m2m:cin\":{\"con\":\"x\"}}");
 	fx_auth_sa(f);
@@ -196,16 +186,12 @@ static void write_denied(fx *f, int port, const char *rn)
 	assert_non_null(p);
 	m2m_cse_pending_on_done(p, on_done, NULL);
 	while (answered == 0) {
-		pthread_mutex_lock(&wmu);
-		while (wakes <= seen)
-			pthread_cond_wait(&wcv, &wmu);
-		seen = wakes;
-		pthread_mutex_unlock(&wmu);
+		wait_wakes(&k, ++seen);
 		m2m_cse_worker_complete(f->w, f->now);
 	}
 	assert_int_equal(answered, 1);
 	assert_int_equal(answer_rsc, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
-	assert_true(wakes >= 2);
+	assert_true(k.wakes >= 2);
 	assert_int_equal(m2m_resstore_get_path(f->w->store, to, &row), M2M_OK);
 	assert_int_equal(m2m_resstore_children(f->w->store, row.ri, 0, 10, &v, &n), M2M_OK);
 	m2m_res_free_list(v, n);

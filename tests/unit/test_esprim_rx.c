@@ -276,30 +276,6 @@ static void test_memo_keeps_revocation(void **state)
 
 /* ---- an inner request that defers (cse.c m2mi_cse_inner, esprim_rx.c m2mi_esp_defer) ---------- */
 
-typedef struct waker {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int wakes;
-} waker;
-
-static void on_wake(void *arg)
-{
-	waker *k = arg;
-
-	pthread_mutex_lock(&k->mu);
-	k->wakes++;
-	pthread_cond_broadcast(&k->cv);
-	pthread_mutex_unlock(&k->mu);
-}
-
-static void wait_wakes(waker *k, int n)
-{
-	pthread_mutex_lock(&k->mu);
-	while (k->wakes < n)
-		pthread_cond_wait(&k->cv, &k->mu);
-	pthread_mutex_unlock(&k->mu);
-}
-
 typedef struct outer_answer {
 	int calls, rsc;
 	char rqi[32];

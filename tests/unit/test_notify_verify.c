@@ -8,30 +8,6 @@
  */
 #include "cse_fixture.h"
 
-typedef struct waker {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int wakes;
-} waker;
-
-static void on_wake(void *arg)
-{
-	waker *k = arg;
-
-	pthread_mutex_lock(&k->mu);
-	k->wakes++;
-	pthread_cond_broadcast(&k->cv);
-	pthread_mutex_unlock(&k->mu);
-}
-
-static void wait_wake(waker *k, int n)
-{
-	pthread_mutex_lock(&k->mu);
-	while (k->wakes < n)
-		pthread_cond_wait(&k->cv, &k->mu);
-	pthread_mutex_unlock(&k->mu);
-}
-
 typedef struct answer {
 	int calls, rsc;
 	bool released;
@@ -128,7 +104,7 @@ static void test_deferred_create(void **state)
 		assert_true(recv(fd, buf, sizeof(buf), 0) > 0);
 		assert_int_equal(send(fd, ok, strlen(ok), MSG_NOSIGNAL), (ssize_t)strlen(ok));
 	}
-	wait_wake(k, 1);
+	wait_wakes(k, 1);
 	m2m_cse_worker_complete(f->w, f->now);
 	assert_int_equal(a.calls, 1);
 	assert_int_equal(a.rsc, M2M_RSC_CREATED);
@@ -151,12 +127,12 @@ static void test_refused(void **state)
 	fx_create(f, "cse-in", "CAdmin", M2M_TY_CNT, "{\"m2m:cnt\":{\"rn\":\"c\"}}");
 	snprintf(nu, sizeof(nu), "http://127.0.0.1:%d/v", fx_closed_port());
 	assert_non_null(sub_async(f, "cse-in/c", nu, &a));
-	wait_wake(k, 1);
+	wait_wakes(k, 1);
 	m2m_cse_worker_complete(f->w, f->now);
 	assert_int_equal(a.rsc, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED);
 	/* a link-local address is outside the policy: refused without any connection */
 	assert_non_null(sub_async(f, "cse-in/c", "http://169.254.169.254/latest", &b));
-	wait_wake(k, 2);
+	wait_wakes(k, 2);
 	m2m_cse_worker_complete(f->w, f->now);
 	assert_int_equal(b.rsc, M2M_RSC_SUBSCRIPTION_VERIFICATION_INITIATION_FAILED);
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "cse-in/c/s", "CAdmin", 0, NULL), M2M_RSC_NOT_FOUND);
@@ -268,7 +244,7 @@ static void test_per_originator_bound(void **state)
 		assert_non_null(p);
 		m2m_cse_pending_on_done(p, on_done, &a[M2MI_WAIT_PER_ORIG + 1]);
 	}
-	wait_wake(k, 1);
+	wait_wakes(k, 1);
 	m2m_cse_worker_complete(f->w, f->now);
 	assert_int_equal(a[M2MI_WAIT_PER_ORIG + 1].rsc, M2M_RSC_CREATED);
 	close(lfd);

@@ -11,22 +11,6 @@
  */
 #include "cse_fixture.h"
 
-typedef struct waker {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int wakes;
-} waker;
-
-static void on_wake(void *arg)
-{
-	waker *k = arg;
-
-	pthread_mutex_lock(&k->mu);
-	k->wakes++;
-	pthread_cond_broadcast(&k->cv);
-	pthread_mutex_unlock(&k->mu);
-}
-
 typedef struct answers {
 	int n;
 	int rsc[16];
