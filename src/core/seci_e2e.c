@@ -96,21 +96,50 @@ static bool compact_jwe_form(const char *s, size_t n)
 /* The text of sit 5 up to the epo's value, as m2m_seci_e2e_encode writes it. */
 static const char esp_pre[] = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"";
 
+/* Exactly the text of an ESPrim Object (m2m_seci_e2e_encode's, a compact json_dumps'): the string
+ * holds base64url and '.' only, so it is the value as it stands; its length in *n, or 0. */
+static const char *esp_text(const char *json, size_t len, size_t *n)
+{
+	*n = 0;
+	if (json == NULL || len <= sizeof(esp_pre) - 1 + 3 || memcmp(json, esp_pre, sizeof(esp_pre) - 1) != 0 ||
+	    memcmp(json + len - 3, "\"}}", 3) != 0 ||
+	    !compact_jwe_form(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3))
+		return NULL;
+	*n = len - (sizeof(esp_pre) - 1) - 3;
+	return json + sizeof(esp_pre) - 1;
+}
+
+json_t *m2mi_seci_e2e_text_json(const char *json, size_t len)
+{
+	size_t n;
+	const char *epo = esp_text(json, len, &n);
+	json_t *inner, *j;
+
+	if (epo == NULL)
+		return NULL;
+	/* what json_loadb gives for this text: base64url and '.' need no UTF-8 check */
+	if ((inner = json_pack("{s:i}", "sit", M2M_SECI_ESPRIM)) == NULL ||
+	    json_object_set_new(inner, "epo", json_stringn_nocheck(epo, n))) {
+		json_decref(inner);
+		return NULL;
+	}
+	j = json_pack("{s:o}", "m2m:seci", inner);
+	return j;
+}
+
 m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_e2e *out)
 {
 	m2m_err r;
 	json_t *j;
+	size_t n;
+	const char *epo;
 
 	if (out == NULL)
 		return M2M_E_INVAL;
 	memset(out, 0, sizeof(*out));
-	if (json != NULL && len > sizeof(esp_pre) - 1 + 3 && memcmp(json, esp_pre, sizeof(esp_pre) - 1) == 0 &&
-	    memcmp(json + len - 3, "\"}}", 3) == 0 &&
-	    compact_jwe_form(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3)) {
-		/* exactly the text of an ESPrim Object (m2m_seci_e2e_encode's, a compact json_dumps'):
-		 * the string holds base64url and '.' only, so it is the value as it stands */
+	if ((epo = esp_text(json, len, &n)) != NULL) {
 		out->sit = M2M_SECI_ESPRIM;
-		out->epo = strndup(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3);
+		out->epo = strndup(epo, n);
 		return out->epo != NULL ? M2M_OK : M2M_E_NOMEM;
 	}
 	if ((j = load(json, len, &r)) == NULL)

@@ -179,11 +179,42 @@ static void test_encode_refusals(void **state)
 	assert_null(out);
 }
 
+/* m2mi_seci_e2e_text_json (the HTTP binding's Content of an outer ESPrim NOTIFY): the exact encoder
+ * text gives the object json_loadb gives; any other text NULL (the caller parses it with jansson,
+ * so every refusal above stays the parser's) */
+static void test_text_json(void **state)
+{
+	static const char *const other[] = {
+		"{\"m2m:seci\": {\"sit\":5,\"epo\":\"aA.b.c.d-_\"}}", /* spaced */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"aA.b.c.d\"}}",        /* four parts */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\".b.c.d.e\"}}",        /* empty part [a] */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a\\u0041.b.c.d.e\"}}", /* an escape */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d.e\"}}x",      /* trailing */
+		"{\"m2m:seci\":{\"sit\":6,\"epo\":\"a.b.c.d.e\"}}",       /* another sit */
+		"",
+	};
+	const char *exact = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"aA9..c.d-_.e\"}}";
+	json_t *fast, *parsed;
+
+	(void)state;
+	fast = m2mi_seci_e2e_text_json(exact, strlen(exact));
+	parsed = json_loads(exact, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(fast);
+	assert_non_null(parsed);
+	assert_true(json_equal(fast, parsed));
+	json_decref(fast);
+	json_decref(parsed);
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		assert_null(m2mi_seci_e2e_text_json(other[i], strlen(other[i])));
+	assert_null(m2mi_seci_e2e_text_json(NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trips), cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_refusals),    cmocka_unit_test(test_encode_refusals),
+		cmocka_unit_test(test_text_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
