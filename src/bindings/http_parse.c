@@ -841,12 +841,14 @@ m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *
 		add_header(out, "Retry-After", out->retry_buf);
 	}
 	if (rsp->pc != NULL) {
-		out->body = json_dumps(rsp->pc, JSON_COMPACT);
+		/* an ESPrim answer's seci (TS-0004 7.6.2): its json_dumps bytes without the dump */
+		if ((out->body = m2mi_seci_e2e_json_text(rsp->pc, &out->body_len)) == NULL &&
+		    (out->body = json_dumps(rsp->pc, JSON_COMPACT)) != NULL)
+			out->body_len = strlen(out->body);
 		if (out->body == NULL) {
 			memset(out, 0, sizeof(*out));
 			return M2M_E_NOMEM;
 		}
-		out->body_len = strlen(out->body);
 		add_header(out, "Content-Type", "application/json");
 	}
 	snprintf(out->len_buf, sizeof(out->len_buf), "%zu", out->body_len);

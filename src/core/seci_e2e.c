@@ -127,6 +127,37 @@ json_t *m2mi_seci_e2e_text_json(const char *json, size_t len)
 	return j;
 }
 
+char *m2mi_seci_e2e_json_text(const json_t *j, size_t *len)
+{
+	const json_t *inner, *sit, *epo;
+	void *it;
+	size_t n, cap;
+	char *out;
+
+	/* only {"m2m:seci":{"sit":5,"epo":STRING}} with its members in this order: json_dumps
+	 * writes an object's members in insertion order, so the text below is its bytes */
+	if (!json_is_object(j) || json_object_size(j) != 1 || (inner = json_object_get(j, "m2m:seci")) == NULL ||
+	    !json_is_object(inner) || json_object_size(inner) != 2 || (it = json_object_iter((json_t *)inner)) == NULL ||
+	    strcmp(json_object_iter_key(it), "sit") != 0 || (sit = json_object_iter_value(it)) == NULL ||
+	    !json_is_integer(sit) || json_integer_value(sit) != M2M_SECI_ESPRIM ||
+	    (it = json_object_iter_next((json_t *)inner, it)) == NULL || strcmp(json_object_iter_key(it), "epo") != 0 ||
+	    (epo = json_object_iter_value(it)) == NULL || !json_is_string(epo))
+		return NULL;
+	n = json_string_length(epo);
+	/* base64url and '.' only: nothing json_dumps would escape (and no NUL inside) */
+	if (!compact_jwe_form(json_string_value(epo), n))
+		return NULL;
+	cap = sizeof(esp_pre) - 1 + n + 3 + 1;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	memcpy(out, esp_pre, sizeof(esp_pre) - 1);
+	memcpy(out + sizeof(esp_pre) - 1, json_string_value(epo), n);
+	memcpy(out + sizeof(esp_pre) - 1 + n, "\"}}", 4);
+	if (len != NULL)
+		*len = cap - 1;
+	return out;
+}
+
 m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_e2e *out)
 {
 	m2m_err r;

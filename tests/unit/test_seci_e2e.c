@@ -209,12 +209,51 @@ static void test_text_json(void **state)
 	assert_null(m2mi_seci_e2e_text_json(NULL, 0));
 }
 
+/* m2mi_seci_e2e_json_text (the HTTP binding's body of an ESPrim answer): byte for byte what
+ * json_dumps(JSON_COMPACT) writes; NULL for any other object (dumped by jansson as before) */
+static void test_json_text(void **state)
+{
+	static const char *const other[] = {
+		"{\"m2m:seci\":{\"epo\":\"a.b.c.d.e\",\"sit\":5}}",          /* members in another order */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d.e\",\"x\":1}}",   /* a third member */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a/b.c.d.e\"}}",          /* json_dumps escapes nothing here, but not base64url */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d\"}}",            /* four parts */
+		"{\"m2m:seci\":{\"sit\":4,\"epo\":\"a.b.c.d.e\"}}",          /* another sit */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":1}}",                        /* not a string */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d.e\"},\"y\":2}", /* a second top member */
+		"{\"m2m:sec\":{\"sit\":5,\"epo\":\"a.b.c.d.e\"}}",
+	};
+	const char *exact = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"aA9..c.d-_.e\"}}";
+	json_t *j = json_loads(exact, 0, NULL);
+	char *dumped, *fast;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(j);
+	dumped = json_dumps(j, JSON_COMPACT);
+	fast = m2mi_seci_e2e_json_text(j, &n);
+	assert_non_null(fast);
+	assert_string_equal(fast, dumped);
+	assert_int_equal(n, strlen(dumped));
+	free(fast);
+	free(dumped);
+	json_decref(j);
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		j = json_loads(other[i], 0, NULL);
+		assert_non_null(j);
+		assert_null(m2mi_seci_e2e_json_text(j, &n));
+		json_decref(j);
+	}
+	assert_null(m2mi_seci_e2e_json_text(NULL, &n));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trips), cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_refusals),    cmocka_unit_test(test_encode_refusals),
 		cmocka_unit_test(test_text_json),
+		cmocka_unit_test(test_json_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
