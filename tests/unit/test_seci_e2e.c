@@ -207,6 +207,17 @@ static void test_text_json(void **state)
 	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
 		assert_null(m2mi_seci_e2e_text_json(other[i], strlen(other[i])));
 	assert_null(m2mi_seci_e2e_text_json(NULL, 0));
+	/* every octet as part [a]: taken exactly when it is of the base64url alphabet */
+	for (int c = 1; c < 256; c++) {
+		char buf[64];
+		int n = snprintf(buf, sizeof(buf), "{\"m2m:seci\":{\"sit\":5,\"epo\":\"%c.b.c.d.e\"}}", c);
+		bool b64u = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    c == '-' || c == '_';
+
+		fast = m2mi_seci_e2e_text_json(buf, (size_t)n);
+		assert_int_equal(fast != NULL, b64u);
+		json_decref(fast);
+	}
 }
 
 /* m2mi_seci_e2e_json_text (the HTTP binding's body of an ESPrim answer): byte for byte what
