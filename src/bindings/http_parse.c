@@ -17,6 +17,7 @@
 #include "m2msec/http.h"
 #include "m2msec/rsc.h"
 #include "bindings/query_map.h"
+#include "core/esprim_int.h"
 
 #define RI_MAX 1024    /* X-M2M-RI length */
 #define IDS_MAX 64     /* rids / tids entries */
@@ -547,7 +548,10 @@ static m2m_err map_content(const char *ctv, const uint8_t *body, size_t n, m2m_r
 	if (ctv == NULL)
 		return fail(rsp, M2M_E_PROTO, M2M_RSC_UNSUPPORTED_MEDIA_TYPE, 0,
 			    "a body needs Content-Type application/json");
-	req->pc = json_loadb((const char *)body, n, JSON_REJECT_DUPLICATES, &jerr);
+	/* an ESPrim Object's seci (TS-0004 7.6.2) in its exact encoder form: the same object without
+	 * the JSON parse of its long string (any other body, or no memory, through jansson) */
+	if ((req->pc = m2mi_seci_e2e_text_json((const char *)body, n)) == NULL)
+		req->pc = json_loadb((const char *)body, n, JSON_REJECT_DUPLICATES, &jerr);
 	if (req->pc == NULL)
 		return BAD("malformed JSON content: %.96s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
 	if (!json_is_object(req->pc))
@@ -837,12 +841,14 @@ m2m_err m2m_http_serialize_response(const m2m_request *req, const m2m_response *
 		add_header(out, "Retry-After", out->retry_buf);
 	}
 	if (rsp->pc != NULL) {
-		out->body = json_dumps(rsp->pc, JSON_COMPACT);
+		/* an ESPrim answer's seci (TS-0004 7.6.2): its json_dumps bytes without the dump */
+		if ((out->body = m2mi_seci_e2e_json_text(rsp->pc, &out->body_len)) == NULL &&
+		    (out->body = json_dumps(rsp->pc, JSON_COMPACT)) != NULL)
+			out->body_len = strlen(out->body);
 		if (out->body == NULL) {
 			memset(out, 0, sizeof(*out));
 			return M2M_E_NOMEM;
 		}
-		out->body_len = strlen(out->body);
 		add_header(out, "Content-Type", "application/json");
 	}
 	snprintf(out->len_buf, sizeof(out->len_buf), "%zu", out->body_len);

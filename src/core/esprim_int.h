@@ -24,6 +24,15 @@ m2m_err m2mi_seci_e2e_to_json(const struct m2m_seci_e2e *s, json_t **out);
 /* seci_e2e.c: m2m_seci_e2e_decode of an object already parsed (the inner object, without the
  * {"m2m:seci": ...} wrapper): the same checks and errors, no text round trip. */
 m2m_err m2mi_seci_e2e_from_json(const json_t *j, int64_t now, struct m2m_seci_e2e *out);
+/* seci_e2e.c: the object json_loadb gives for exactly the text of an ESPrim Object's m2m:seci
+ * (sit 5, as m2m_seci_e2e_encode writes it), built without a JSON parse; NULL for any other text
+ * (parse it as usual) or on allocation failure. */
+json_t *m2mi_seci_e2e_text_json(const char *json, size_t len);
+/* seci_e2e.c: the reverse, for an answer's Content: the bytes json_dumps(j, JSON_COMPACT) gives
+ * when j is exactly an ESPrim Object's m2m:seci ({"m2m:seci":{"sit":5,"epo":…}} in this order, the
+ * epo base64url and '.'), written without jansson's dump; NULL for any other j (dump it as usual)
+ * or on allocation failure. Its length in *len; free() it. */
+char *m2mi_seci_e2e_json_text(const json_t *j, size_t *len);
 /* esprim.c: a sessionESPrimKey as a cjose JWK, made once per session and shared by reference
  * (atomic count; the Receiver's memo and its requests, an Originator's session). The last unref
  * clears the key octets and releases the JWK. */

@@ -44,10 +44,27 @@ static bool fqdn_ok(const char *s, size_t n)
 	return true;
 }
 
+/* a, b and c concatenated into dst (M2M_ORIG_MAX bytes), what snprintf("%s%s%s") writes, truncated
+ * alike; copied directly as every request's originator check runs it several times (the
+ * formatter's cost showed in profiles of the request path) */
 static m2m_err put(char *dst, const char *a, const char *b, const char *c)
 {
-	int n = snprintf(dst, M2M_ORIG_MAX, "%s%s%s", a, b, c);
-	return (n < 0 || n >= M2M_ORIG_MAX) ? M2M_E_ID_TOO_LONG : M2M_OK;
+	const char *part[3] = {a, b, c};
+	size_t n = 0;
+	bool cut = false;
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t l = strlen(part[i]);
+
+		if (l > M2M_ORIG_MAX - 1 - n) {
+			l = M2M_ORIG_MAX - 1 - n;
+			cut = true;
+		}
+		memcpy(dst + n, part[i], l);
+		n += l;
+	}
+	dst[n] = '\0';
+	return cut ? M2M_E_ID_TOO_LONG : M2M_OK;
 }
 
 /* Fill the forms from an SP-relative path "/x" or "/cse/stem" that belongs to the SP sp_id. */

@@ -68,6 +68,20 @@ m2m_err m2m_seci_peek_type(const char *json, size_t len, int *sit)
 	return *sit ? M2M_OK : M2M_E_SECI_FORMAT;
 }
 
+/* the base64url alphabet (RFC 4648 clause 5), for the character check only (no decoding here) */
+static const bool b64url_char[256] = {
+	['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true, ['G'] = true,
+	['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true, ['L'] = true, ['M'] = true, ['N'] = true,
+	['O'] = true, ['P'] = true, ['Q'] = true, ['R'] = true, ['S'] = true, ['T'] = true, ['U'] = true,
+	['V'] = true, ['W'] = true, ['X'] = true, ['Y'] = true, ['Z'] = true, ['a'] = true, ['b'] = true,
+	['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true, ['g'] = true, ['h'] = true, ['i'] = true,
+	['j'] = true, ['k'] = true, ['l'] = true, ['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true,
+	['q'] = true, ['r'] = true, ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true,
+	['x'] = true, ['y'] = true, ['z'] = true, ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true,
+	['4'] = true, ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true, ['-'] = true,
+	['_'] = true,
+};
+
 static bool compact_jwe_form(const char *s, size_t n)
 {
 	size_t dots = 0, start = 0;
@@ -76,10 +90,9 @@ static bool compact_jwe_form(const char *s, size_t n)
 		return false;
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && s[i] != '.') {
-			char c = s[i];
-
-			if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			      c == '-' || c == '_'))
+			/* one table look-up per character: the check runs over the whole object on the
+			 * way in and on the way out of every ESPrim request */
+			if (!b64url_char[(unsigned char)s[i]])
 				return false;
 			continue;
 		}
@@ -96,21 +109,81 @@ static bool compact_jwe_form(const char *s, size_t n)
 /* The text of sit 5 up to the epo's value, as m2m_seci_e2e_encode writes it. */
 static const char esp_pre[] = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"";
 
+/* Exactly the text of an ESPrim Object (m2m_seci_e2e_encode's, a compact json_dumps'): the string
+ * holds base64url and '.' only, so it is the value as it stands; its length in *n, or 0. */
+static const char *esp_text(const char *json, size_t len, size_t *n)
+{
+	*n = 0;
+	if (json == NULL || len <= sizeof(esp_pre) - 1 + 3 || memcmp(json, esp_pre, sizeof(esp_pre) - 1) != 0 ||
+	    memcmp(json + len - 3, "\"}}", 3) != 0 ||
+	    !compact_jwe_form(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3))
+		return NULL;
+	*n = len - (sizeof(esp_pre) - 1) - 3;
+	return json + sizeof(esp_pre) - 1;
+}
+
+json_t *m2mi_seci_e2e_text_json(const char *json, size_t len)
+{
+	size_t n;
+	const char *epo = esp_text(json, len, &n);
+	json_t *inner, *j;
+
+	if (epo == NULL)
+		return NULL;
+	/* what json_loadb gives for this text: base64url and '.' need no UTF-8 check */
+	if ((inner = json_pack("{s:i}", "sit", M2M_SECI_ESPRIM)) == NULL ||
+	    json_object_set_new(inner, "epo", json_stringn_nocheck(epo, n))) {
+		json_decref(inner);
+		return NULL;
+	}
+	j = json_pack("{s:o}", "m2m:seci", inner);
+	return j;
+}
+
+char *m2mi_seci_e2e_json_text(const json_t *j, size_t *len)
+{
+	const json_t *inner, *sit, *epo;
+	void *it;
+	size_t n, cap;
+	char *out;
+
+	/* only {"m2m:seci":{"sit":5,"epo":STRING}} with its members in this order: json_dumps
+	 * writes an object's members in insertion order, so the text below is its bytes */
+	if (!json_is_object(j) || json_object_size(j) != 1 || (inner = json_object_get(j, "m2m:seci")) == NULL ||
+	    !json_is_object(inner) || json_object_size(inner) != 2 || (it = json_object_iter((json_t *)inner)) == NULL ||
+	    strcmp(json_object_iter_key(it), "sit") != 0 || (sit = json_object_iter_value(it)) == NULL ||
+	    !json_is_integer(sit) || json_integer_value(sit) != M2M_SECI_ESPRIM ||
+	    (it = json_object_iter_next((json_t *)inner, it)) == NULL || strcmp(json_object_iter_key(it), "epo") != 0 ||
+	    (epo = json_object_iter_value(it)) == NULL || !json_is_string(epo))
+		return NULL;
+	n = json_string_length(epo);
+	/* base64url and '.' only: nothing json_dumps would escape (and no NUL inside) */
+	if (!compact_jwe_form(json_string_value(epo), n))
+		return NULL;
+	cap = sizeof(esp_pre) - 1 + n + 3 + 1;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	memcpy(out, esp_pre, sizeof(esp_pre) - 1);
+	memcpy(out + sizeof(esp_pre) - 1, json_string_value(epo), n);
+	memcpy(out + sizeof(esp_pre) - 1 + n, "\"}}", 4);
+	if (len != NULL)
+		*len = cap - 1;
+	return out;
+}
+
 m2m_err m2m_seci_e2e_decode(const char *json, size_t len, int64_t now, m2m_seci_e2e *out)
 {
 	m2m_err r;
 	json_t *j;
+	size_t n;
+	const char *epo;
 
 	if (out == NULL)
 		return M2M_E_INVAL;
 	memset(out, 0, sizeof(*out));
-	if (json != NULL && len > sizeof(esp_pre) - 1 + 3 && memcmp(json, esp_pre, sizeof(esp_pre) - 1) == 0 &&
-	    memcmp(json + len - 3, "\"}}", 3) == 0 &&
-	    compact_jwe_form(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3)) {
-		/* exactly the text of an ESPrim Object (m2m_seci_e2e_encode's, a compact json_dumps'):
-		 * the string holds base64url and '.' only, so it is the value as it stands */
+	if ((epo = esp_text(json, len, &n)) != NULL) {
 		out->sit = M2M_SECI_ESPRIM;
-		out->epo = strndup(json + sizeof(esp_pre) - 1, len - (sizeof(esp_pre) - 1) - 3);
+		out->epo = strndup(epo, n);
 		return out->epo != NULL ? M2M_OK : M2M_E_NOMEM;
 	}
 	if ((j = load(json, len, &r)) == NULL)

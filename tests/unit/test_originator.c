@@ -212,6 +212,28 @@ static void test_credential_only(void **state)
 	assert_true(a);
 }
 
+/* the forms fill M2M_ORIG_MAX - 1 characters at most: the longest AE-ID whose absolute form fits
+ * gives it whole, one character more is M2M_E_ID_TOO_LONG (the bound of originator.c's put) */
+static void test_form_length_bound(void **state)
+{
+	char from[M2M_ORIG_MAX + 8];
+	m2m_origin_forms f;
+	size_t fit = M2M_ORIG_MAX - 1 - strlen("//sp.example.com/id-in/");
+
+	(void)state;
+	memset(from, 'a', sizeof(from));
+	from[0] = 'C';
+	from[fit] = '\0';
+	assert_int_equal(m2m_originator_forms(&ctx, from, &f), M2M_OK);
+	assert_int_equal(strlen(f.absolute), M2M_ORIG_MAX - 1);
+	assert_int_equal(strncmp(f.absolute, "//sp.example.com/id-in/Caaa", 27), 0);
+	assert_string_equal(f.absolute + strlen("//sp.example.com/id-in/"), from);
+	assert_string_equal(f.cse_relative, from);
+	from[fit] = 'a';
+	from[fit + 1] = '\0';
+	assert_int_equal(m2m_originator_forms(&ctx, from, &f), M2M_E_ID_TOO_LONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_credential_only),
 		cmocka_unit_test(test_bound_to_this_cse),
 		cmocka_unit_test(test_plain_non_stem),
+		cmocka_unit_test(test_form_length_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,11 +179,92 @@ static void test_encode_refusals(void **state)
 	assert_null(out);
 }
 
+/* m2mi_seci_e2e_text_json (the HTTP binding's Content of an outer ESPrim NOTIFY): the exact encoder
+ * text gives the object json_loadb gives; any other text NULL (the caller parses it with jansson,
+ * so every refusal above stays the parser's) */
+static void test_text_json(void **state)
+{
+	static const char *const other[] = {
+		"{\"m2m:seci\": {\"sit\":5,\"epo\":\"aA.b.c.d-_\"}}", /* spaced */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"aA.b.c.d\"}}",        /* four parts */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\".b.c.d.e\"}}",        /* empty part [a] */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a\\u0041.b.c.d.e\"}}", /* an escape */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d.e\"}}x",      /* trailing */
+		"{\"m2m:seci\":{\"sit\":6,\"epo\":\"a.b.c.d.e\"}}",       /* another sit */
+		"",
+	};
+	const char *exact = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"aA9..c.d-_.e\"}}";
+	json_t *fast, *parsed;
+
+	(void)state;
+	fast = m2mi_seci_e2e_text_json(exact, strlen(exact));
+	parsed = json_loads(exact, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(fast);
+	assert_non_null(parsed);
+	assert_true(json_equal(fast, parsed));
+	json_decref(fast);
+	json_decref(parsed);
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		assert_null(m2mi_seci_e2e_text_json(other[i], strlen(other[i])));
+	assert_null(m2mi_seci_e2e_text_json(NULL, 0));
+	/* every octet as part [a]: taken exactly when it is of the base64url alphabet */
+	for (int c = 1; c < 256; c++) {
+		char buf[64];
+		int n = snprintf(buf, sizeof(buf), "{\"m2m:seci\":{\"sit\":5,\"epo\":\"%c.b.c.d.e\"}}", c);
+		bool b64u = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    c == '-' || c == '_';
+
+		fast = m2mi_seci_e2e_text_json(buf, (size_t)n);
+		assert_int_equal(fast != NULL, b64u);
+		json_decref(fast);
+	}
+}
+
+/* m2mi_seci_e2e_json_text (the HTTP binding's body of an ESPrim answer): byte for byte what
+ * json_dumps(JSON_COMPACT) writes; NULL for any other object (dumped by jansson as before) */
+static void test_json_text(void **state)
+{
+	static const char *const other[] = {
+		"{\"m2m:seci\":{\"epo\":\"a.b.c.d.e\",\"sit\":5}}",          /* members in another order */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d.e\",\"x\":1}}",   /* a third member */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a/b.c.d.e\"}}",          /* json_dumps escapes nothing here, but not base64url */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d\"}}",            /* four parts */
+		"{\"m2m:seci\":{\"sit\":4,\"epo\":\"a.b.c.d.e\"}}",          /* another sit */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":1}}",                        /* not a string */
+		"{\"m2m:seci\":{\"sit\":5,\"epo\":\"a.b.c.d.e\"},\"y\":2}", /* a second top member */
+		"{\"m2m:sec\":{\"sit\":5,\"epo\":\"a.b.c.d.e\"}}",
+	};
+	const char *exact = "{\"m2m:seci\":{\"sit\":5,\"epo\":\"aA9..c.d-_.e\"}}";
+	json_t *j = json_loads(exact, 0, NULL);
+	char *dumped, *fast;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(j);
+	dumped = json_dumps(j, JSON_COMPACT);
+	fast = m2mi_seci_e2e_json_text(j, &n);
+	assert_non_null(fast);
+	assert_string_equal(fast, dumped);
+	assert_int_equal(n, strlen(dumped));
+	free(fast);
+	free(dumped);
+	json_decref(j);
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		j = json_loads(other[i], 0, NULL);
+		assert_non_null(j);
+		assert_null(m2mi_seci_e2e_json_text(j, &n));
+		json_decref(j);
+	}
+	assert_null(m2mi_seci_e2e_json_text(NULL, &n));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trips), cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_refusals),    cmocka_unit_test(test_encode_refusals),
+		cmocka_unit_test(test_text_json),
+		cmocka_unit_test(test_json_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
