@@ -4,13 +4,15 @@
  * add around m2m:seci (TS-0004 clauses 6.3.5.48, 6.3.5.52, 7.6.2): the e2eSecInfo attribute check
  * of the CSE (services/cse/esprim_rx.c m2mi_esi_ok), the Originator's opening of an outer NOTIFY
  * response (core/esprim_orig.c), and the Receiver's rand-object memory fed with decoded seci
- * sit 4 objects (services/cse/esprim_state.c). The first byte picks the target. Invariants
+ * sit 4 objects (services/cse/esprim_state.c), and the HTTP binding's fast paths for an ESPrim
+ * Object's exact text (core/seci_e2e.c, against jansson). The first byte picks the target. Invariants
  * besides memory safety: a refused response leaves no output; the response of another session
  * never opens; a rand object the Receiver did not issue is never found.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/esprim_int.h"
 #include "m2msec/esprim_orig.h"
 #include "m2msec/mem.h"
 #include "m2msec/seci_e2e.h"
@@ -85,6 +87,28 @@ static void receiver(const char *text, size_t len)
 	m2m_seci_e2e_clear(&s);
 }
 
+/* The HTTP binding's fast paths for an ESPrim Object's exact text (seci_e2e.c): whatever they
+ * accept must be what jansson gives, both ways (differential: jansson is the oracle). */
+static void fast_text(const char *text, size_t len)
+{
+	json_t *fast = m2mi_seci_e2e_text_json(text, len), *ref;
+	char *out, *dump;
+	size_t n = 0;
+
+	if (fast == NULL)
+		return;
+	if ((ref = json_loadb(text, len, 0, NULL)) == NULL || !json_equal(fast, ref))
+		abort();
+	if ((out = m2mi_seci_e2e_json_text(fast, &n)) != NULL) {
+		if ((dump = json_dumps(ref, JSON_COMPACT)) == NULL || strlen(dump) != n || memcmp(dump, out, n) != 0)
+			abort();
+		free(dump);
+		free(out);
+	}
+	json_decref(ref);
+	json_decref(fast);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text;
@@ -97,10 +121,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0: esi(text, size - 1); break;
 	case 1: response(text, size - 1); break;
-	default: receiver(text, size - 1); break;
+	case 2: receiver(text, size - 1); break;
+	default: fast_text(text, size - 1); break;
 	}
 	free(text);
 	return 0;
