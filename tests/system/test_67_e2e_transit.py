@@ -223,8 +223,10 @@ class Sess:
         r = notify_via_mn(p, {"sit": 3})
         assert r.rsc == 2000, r
         self.rro = r.json()["m2m:seci"]["ero"]
+        # well inside the receiver object's 600 s (esprim-rand-seconds): an originator object may not
+        # outlive it (TS-0003 C.6b.1), and +600 gave 4113 when a second boundary fell in between
         self.oro = {"esri": "o" + secrets.token_hex(8), "esrv": "v" + secrets.token_hex(16),
-                    "esrx": time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() + 600)), "esk": 1, "espa": [12]}
+                    "esrx": time.strftime("%Y%m%dT%H%M%S", time.gmtime(time.time() + 300)), "esk": 1, "espa": [12]}
         self.key = hmac.new(bytes.fromhex(key_hex), self.rro["esrv"].encode() + self.oro["esrv"].encode() + LABEL,
                             hashlib.sha256).digest()
 
