@@ -91,6 +91,8 @@ def fetch_rest(first, ask):
     body, etag = first.payload, first.opts["ETag"]
     while more:
         r = ask(num + 1)
+        if r is None:  # nothing within coap-client's own 4-s wait (seen once on a loaded CI host):
+            r = ask(num + 1)  # asked once more; the callers' counters still prove one execution
         assert r is not None and r.opts.get("ETag") == etag, r
         num, more, size = block(r.opts["Block2"])
         body += r.payload
