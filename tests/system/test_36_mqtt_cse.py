@@ -30,13 +30,15 @@ def wait_broker_log(b, needle):
     raise AssertionError("broker ended before %r:\n%s" % (needle, "".join(b.log[-40:])))
 
 
-@pytest.fixture
-def mqtt(m2msec_bin, tmp_path):
-    c = Cse(m2msec_bin, tmp_path)
+def start_with_broker(c, tmp, extra="", before_start=None):
+    """The CSE c (PKI set up here) with a real mosquitto in front: the broker's certificate, the
+    Kpsa of CAE01 and CAE03, the ACL and PSK files `m2msec mqtt-acl` makes from the CSE's own
+    configuration, then the CSE connected to the broker (extra: more configuration lines;
+    before_start(c): last steps before the CSE starts). Returns (broker, hang-guard timer) once the
+    CSE has subscribed."""
     c.setup_pki()
     c.m2m("ca", "issue", "--dir", c.path("ca"), "--out", c.path("broker"), "--san", "IP:127.0.0.1",
           "--cn", "broker")
-    c.m2m("ca", "issue", "--dir", c.path("ca"), "--out", c.path("dev9"), "--san", "dev9." + SP, "--cn", "dev9")
     c.add_psk("kpsa1@" + SP, "CAE01")
     c.add_psk("kpsa3@" + SP, "CAE03")
     # `m2msec mqtt-acl` reads the CSE's own configuration (cse-id, cert CN, psk-file)
@@ -47,13 +49,23 @@ def mqtt(m2msec_bin, tmp_path):
         f.write("cse-id = /id-in\nsp-id = //%s\nstore = %s\ncert = %s\nkey = %s\npsk-file = %s\n" %
                 (SP, c.path("cse.db"), c.path("server.crt"), c.path("server.key"), c.path("psk.txt")))
     c.m2m("mqtt-acl", "--config", c.path("acl.ini"), "--acl-out", c.path("acl"), "--psk-out", c.path("mqtt.psk"))
-    b = Broker(tmp_path, c.path("acl"), c.path("mqtt.psk"))
+    if before_start is not None:
+        before_start(c)
+    b = Broker(tmp, c.path("acl"), c.path("mqtt.psk"))
     c.start("mqtt-broker = mqtts://127.0.0.1:%d\nmqtt-ca = %s\nmqtt-cert = %s\nmqtt-key = %s\n"
-            "mqtt-acl-enforced = true\n" % (b.cert_port, c.path("ca/ca.crt"), c.path("server.crt"),
-                                            c.path("server.key")))
+            "mqtt-acl-enforced = true\n%s" % (b.cert_port, c.path("ca/ca.crt"), c.path("server.crt"),
+                                               c.path("server.key"), extra))
     guard = threading.Timer(300, b.proc.terminate)  # hang guard only, never an assertion
     guard.start()
     wait_broker_log(b, "Sending SUBACK to id-in")
+    return b, guard
+
+
+@pytest.fixture
+def mqtt(m2msec_bin, tmp_path):
+    c = Cse(m2msec_bin, tmp_path)
+    b, guard = start_with_broker(c, tmp_path, before_start=lambda c: c.m2m(
+        "ca", "issue", "--dir", c.path("ca"), "--out", c.path("dev9"), "--san", "dev9." + SP, "--cn", "dev9"))
     yield c, b
     guard.cancel()
     assert c.stop() == 0  # SIGTERM: the MQTT thread disconnects and is joined

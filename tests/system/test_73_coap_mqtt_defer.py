@@ -20,7 +20,6 @@ other client meanwhile (one slow peer never delays another).
 No assertion depends on timing: every check waits for a condition (the timeouts only bound a hung
 test) and asserts the order in which things happened."""
 import json
-import os
 import socket
 import threading
 import time
@@ -31,9 +30,8 @@ from binding_clients import ascii_key, coap
 from cse_harness import SP, Cse, free_port
 from dtls_coap import _coap_opt, parse_coap
 from test_13_notifications import Receiver
-from test_34_mqtt_acl import Broker
 from test_34_mqtt_acl import pytestmark as needs_mosquitto
-from test_36_mqtt_cse import ask, psk, wait_broker_log
+from test_36_mqtt_cse import ask, psk, start_with_broker
 
 # the client's wait for an answer (-B): a bound on a hung server, not a timing assertion (the
 # client returns at the first answer); long enough for a slow (sanitizer) build
@@ -235,25 +233,7 @@ def test_rfc7252_pending_cap_retransmission_and_separate_con(cse):
 def mqtt(m2msec_bin, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("defer-mqtt")
     c = Cse(m2msec_bin, tmp)
-    c.setup_pki()
-    c.m2m("ca", "issue", "--dir", c.path("ca"), "--out", c.path("broker"), "--san", "IP:127.0.0.1",
-          "--cn", "broker")
-    c.add_psk("kpsa1@" + SP, "CAE01")
-    c.add_psk("kpsa3@" + SP, "CAE03")
-    with open(c.path("psk.txt"), "w") as f:
-        f.writelines("%s %s %s\n" % (i, k, bound) for i, (k, bound) in c.psks.items())
-    os.chmod(c.path("psk.txt"), 0o600)
-    with open(c.path("acl.ini"), "w") as f:
-        f.write("cse-id = /id-in\nsp-id = //%s\nstore = %s\ncert = %s\nkey = %s\npsk-file = %s\n" %
-                (SP, c.path("cse.db"), c.path("server.crt"), c.path("server.key"), c.path("psk.txt")))
-    c.m2m("mqtt-acl", "--config", c.path("acl.ini"), "--acl-out", c.path("acl"), "--psk-out", c.path("mqtt.psk"))
-    b = Broker(tmp, c.path("acl"), c.path("mqtt.psk"))
-    c.start("mqtt-broker = mqtts://127.0.0.1:%d\nmqtt-ca = %s\nmqtt-cert = %s\nmqtt-key = %s\n"
-            "mqtt-acl-enforced = true\nnotify-allow = 127.0.0.0/8\n" % (
-                b.cert_port, c.path("ca/ca.crt"), c.path("server.crt"), c.path("server.key")))
-    guard = threading.Timer(300, b.proc.terminate)  # hang guard only, never an assertion
-    guard.start()
-    wait_broker_log(b, "Sending SUBACK to id-in")
+    b, guard = start_with_broker(c, tmp, "notify-allow = 127.0.0.0/8\n")
     for ident, aei in (("kpsa1@" + SP, "CAE01"), ("kpsa3@" + SP, "CAE03")):
         assert c.psk("POST", "/cse-in", aei, ident, AE_BODY % aei.lower(), ty=2).rsc == 2001
     assert c.psk("POST", "/cse-in/cae01", "CAE01", "kpsa1@" + SP, '{"m2m:cnt":{"rn":"box"}}', ty=3).rsc == 2001

@@ -12,7 +12,6 @@ The protected objects are built and opened by the helpers of test_55 (Python, in
 m2msec); the held target is test_13's Receiver.
 """
 import json
-import os
 import secrets
 import socket
 import threading
@@ -25,9 +24,8 @@ from dtls_coap import _coap_opt, parse_coap
 e55 = pytest.importorskip("test_55_esprim")
 from test_13_notifications import Receiver  # noqa: E402
 from test_73_coap_mqtt_defer import AE_BODY, Peer, con, empty_ack, mid_of, mtype  # noqa: E402
-from test_34_mqtt_acl import Broker  # noqa: E402
 from test_34_mqtt_acl import pytestmark as needs_mosquitto  # noqa: E402
-from test_36_mqtt_cse import ask, psk, wait_broker_log  # noqa: E402
+from test_36_mqtt_cse import ask, psk, start_with_broker  # noqa: E402
 
 K1, K2 = secrets.token_hex(32), secrets.token_hex(32)
 KID1, KID2 = "espd1@" + SP, "espd2@" + SP
@@ -218,28 +216,11 @@ KIDM = "espm@" + SP
 def mqtt(m2msec_bin, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("esprim-defer-mqtt")
     c = Cse(m2msec_bin, tmp)
-    c.setup_pki()
-    c.m2m("ca", "issue", "--dir", c.path("ca"), "--out", c.path("broker"), "--san", "IP:127.0.0.1",
-          "--cn", "broker")
-    c.add_psk("kpsa1@" + SP, "CAE01")
-    c.add_psk("kpsa3@" + SP, "CAE03")
-    with open(c.path("psk.txt"), "w") as f:
-        f.writelines("%s %s %s\n" % (i, k, bound) for i, (k, bound) in c.psks.items())
-    os.chmod(c.path("psk.txt"), 0o600)
-    with open(c.path("acl.ini"), "w") as f:
-        f.write("cse-id = /id-in\nsp-id = //%s\nstore = %s\ncert = %s\nkey = %s\npsk-file = %s\n" %
-                (SP, c.path("cse.db"), c.path("server.crt"), c.path("server.key"), c.path("psk.txt")))
-    c.m2m("mqtt-acl", "--config", c.path("acl.ini"), "--acl-out", c.path("acl"), "--psk-out", c.path("mqtt.psk"))
     store = c.path("creds.db")
-    c.m2m("cred", "add", "--store", store, "--kind", "kpsa", "--id", KIDM, "--key", "-", "--owner", "CAE01",
-          "--suid", "13", input=KM)
-    b = Broker(tmp, c.path("acl"), c.path("mqtt.psk"))
-    c.start("cred-store = %s\nesprim-rand-seconds = 600\nmqtt-broker = mqtts://127.0.0.1:%d\nmqtt-ca = %s\n"
-            "mqtt-cert = %s\nmqtt-key = %s\nmqtt-acl-enforced = true\nnotify-allow = 127.0.0.0/8\n" % (
-                store, b.cert_port, c.path("ca/ca.crt"), c.path("server.crt"), c.path("server.key")))
-    guard = threading.Timer(300, b.proc.terminate)  # hang guard only, never an assertion
-    guard.start()
-    wait_broker_log(b, "Sending SUBACK to id-in")
+    b, guard = start_with_broker(
+        c, tmp, "cred-store = %s\nesprim-rand-seconds = 600\nnotify-allow = 127.0.0.0/8\n" % store,
+        before_start=lambda c: c.m2m("cred", "add", "--store", store, "--kind", "kpsa", "--id", KIDM, "--key", "-",
+                                     "--owner", "CAE01", "--suid", "13", input=KM))
     for ident, aei in (("kpsa1@" + SP, "CAE01"), ("kpsa3@" + SP, "CAE03")):
         assert c.psk("POST", "/cse-in", aei, ident, AE_BODY % aei.lower(), ty=2).rsc == 2001
     yield c, b
