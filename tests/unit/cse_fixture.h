@@ -420,4 +420,20 @@ static inline void wait_wakes(waker *k, int n)
 	pthread_mutex_unlock(&k->mu);
 }
 
+/* Run the worker's completions after each wake until *answered reaches want (the done
+ * callbacks of the test count into *answered on this thread). */
+static inline void wait_completed(m2m_cse_worker *w, int64_t now, waker *k, const int *answered, int want)
+{
+	int seen = 0;
+
+	while (*answered < want) {
+		pthread_mutex_lock(&k->mu);
+		while (k->wakes <= seen)
+			pthread_cond_wait(&k->cv, &k->mu);
+		seen = k->wakes;
+		pthread_mutex_unlock(&k->mu);
+		m2m_cse_worker_complete(w, now);
+	}
+}
+
 #endif

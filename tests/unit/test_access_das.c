@@ -168,7 +168,6 @@ static void write_denied(fx *f, int port, const char *rn)
 {
 	char to[64];
 	m2m_cse_pending *p;
-	int seen = 0;
 	m2m_res row = {0};
 	m2m_res *v = NULL;
 	size_t n = 0;
@@ -185,10 +184,7 @@ static void write_denied(fx *f, int port, const char *rn)
 	p = m2m_cse_handle_async(f->w, &f->sa, &f->req, &f->rsp, f->now);
 	assert_non_null(p);
 	m2m_cse_pending_on_done(p, on_done, NULL);
-	while (answered == 0) {
-		wait_wakes(&k, ++seen);
-		m2m_cse_worker_complete(f->w, f->now);
-	}
+	wait_completed(f->w, f->now, &k, &answered, 1);
 	assert_int_equal(answered, 1);
 	assert_int_equal(answer_rsc, M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
 	assert_true(k.wakes >= 2);

@@ -37,16 +37,7 @@ static void on_done(void *arg, const m2m_request *req, m2m_response *rsp)
 
 static void wait_answers(fx *f, waker *k, int want)
 {
-	int seen = 0;
-
-	while (got.n < want) {
-		pthread_mutex_lock(&k->mu);
-		while (k->wakes <= seen)
-			pthread_cond_wait(&k->cv, &k->mu);
-		seen = k->wakes;
-		pthread_mutex_unlock(&k->mu);
-		m2m_cse_worker_complete(f->w, f->now);
-	}
+	wait_completed(f->w, f->now, k, &got.n, want);
 }
 
 /* Hand one request over; the pending request, or NULL when answered at once (f->rsp). */
