@@ -6,7 +6,9 @@
  * counts, target >= 0.5). Each connection is keep-alive TLS 1.2 PSK (the hop-by-hop association
  * of the Originator); an ESPrim connection first asks for a non-shared receiver rand object
  * (NOTIFY seci sit 3), makes its session with the library's Originator (m2msec/esprim_orig.h) and
- * then sends one outer NOTIFY (seci sit 5) per RETRIEVE, opening each protected inner response.
+ * then sends one outer NOTIFY (seci sit 5) per RETRIEVE, opening each protected inner response;
+ * after the first accepted request the session is confirmed, so its objects leave "oro" out
+ * (TS-0003 clause 8.4.3.2), as an Originator holding a session does.
  * The Receiver's replay window (docs/procedures/e2e.md "Replay") refuses an originator rand object
  * older than its window with 4113: the connection then makes a new session (counted as a renewal,
  * not as a request) exactly as an Originator would.
@@ -212,8 +214,10 @@ static int esprim_retrieve(struct es_worker *w, unsigned long seq)
 		fprintf(stderr, PROG ": ESPrim request refused: HTTP %d %.120s\n", st, st > 0 && body ? body : "");
 		return -1;
 	}
-	if (strstr(rsp, "\"rsc\":2000") != NULL)
+	if (strstr(rsp, "\"rsc\":2000") != NULL) {
+		m2m_esprim_orig_confirm(w->sess); /* accepted: later objects leave "oro" out */
 		ret = 1;
+	}
 	else if (strstr(rsp, "\"rsc\":4113") != NULL)
 		ret = 0;
 	else

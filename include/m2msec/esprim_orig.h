@@ -27,8 +27,20 @@ typedef struct m2m_esprim_orig m2m_esprim_orig;
 M2M_API M2M_WUR m2m_err m2m_esprim_orig_new(const m2m_key *pairwise, const char *kid, const m2m_esprim_rand *rro,
 					     int aead, int64_t now, m2m_esprim_orig **out);
 M2M_API void m2m_esprim_orig_free(m2m_esprim_orig *o);
-/* Seal the serialised inner request into the outer NOTIFY's Content (heap, free()). */
+/* Seal the serialised inner request into the outer NOTIFY's Content (heap, free()). The
+ * protected header carries the originatorESPrimRandObject ("oro") until the session is
+ * confirmed. */
 M2M_API M2M_WUR m2m_err m2m_esprim_orig_seal(m2m_esprim_orig *o, const char *inner, size_t len, char **content);
+/*
+ * The Receiver accepted an inner request of this session: its protected inner response had a
+ * success RSC (2xxx). A Receiver keeps the "oro" of every inner request it accepts (TS-0003
+ * clause 8.4.3.2: "oro" is sent at the beginning of a session), so later objects of the session
+ * leave it out: a smaller header to encode, send and parse. A Receiver that has since forgotten
+ * it (a restart, its bounded memory) answers such an object with a plain 4113
+ * (ESPRIM_UNKNOWN_ORIG_RAND_ID): make a new session then. Do not confirm on any other RSC: the
+ * refusals before the request is accepted (4000, 4111, 4113, 4116) are protected too.
+ */
+M2M_API void m2m_esprim_orig_confirm(m2m_esprim_orig *o);
 /*
  * Open the outer NOTIFY response's Content: an m2m:seci of sit 5 whose header names this
  * session's kid, ori and rri, decrypted with its key. *inner (heap, m2m_freezero it) is the

@@ -26,6 +26,7 @@
 #include <cjose/util.h>
 
 #include "core/esprim_int.h"
+#include "core/iv_pool.h"
 #include "core/token_int.h"
 #include "m2msec/mem.h"
 #include "m2msec/rsc.h"
@@ -192,6 +193,7 @@ m2m_err m2mi_esprim_seal_key(const m2mi_esp_key *k, int aead, cjose_header_t *hd
 	cjose_jwe_t *jwe = NULL;
 	cjose_err err;
 	char *s = NULL;
+	uint8_t iv[12]; /* 96 bits: RFC 7518 clause 5.3 */
 	m2m_err r = M2M_E_ESP_ENCRYPT;
 
 	*out = NULL;
@@ -201,7 +203,12 @@ m2m_err m2mi_esprim_seal_key(const m2mi_esp_key *k, int aead, cjose_header_t *hd
 		return M2M_E_TOO_LARGE;
 	if (esp_key_len(k) != enc_len(aead))
 		return M2M_E_INVAL;
-	if ((jwe = cjose_jwe_encrypt(k->jwk, hdr, pt ? pt : (const uint8_t *)"", ptlen, &err)) == NULL ||
+	/* the random IV from the per-thread pool (core/iv_pool.c), given to cjose, which otherwise
+	 * asks the DRBG for 12 bytes per object */
+	if (!m2mi_iv_random(iv, sizeof(iv)))
+		return M2M_E_ESP_ENCRYPT;
+	if ((jwe = cjose_jwe_encrypt_iv(k->jwk, hdr, iv, sizeof(iv), pt ? pt : (const uint8_t *)"", ptlen, &err)) ==
+		    NULL ||
 	    (s = cjose_jwe_export(jwe, &err)) == NULL)
 		goto out;
 	r = (*out = strdup(s)) != NULL ? M2M_OK : M2M_E_NOMEM;

@@ -7,6 +7,9 @@
  * response, whose header must name this session (kid, ori, rri), else it answers another one.
  * The session key becomes a cjose JWK and the protected header a cjose header once, at
  * m2m_esprim_orig_new; every object of the session is sealed with them (JOSE through cjose).
+ * The header carries "oro" at the beginning of the session (clause 8.4.3.2: "either at the
+ * beginning of an ESPrim session or to refresh the session keys"); once the caller confirms that
+ * the Receiver accepted a request of the session (and so keeps the object), it is left out.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,8 @@ struct m2m_esprim_orig {
 	int aead;
 	m2mi_esp_key *key;   /* the sessionESPrimKey as a cjose JWK, made once */
 	cjose_header_t *hdr; /* the protected header, built once (the same for every object) */
+	cjose_header_t *bare; /* the same without "oro", once the Receiver keeps it (confirmed) */
+	bool confirmed;
 	m2m_esprim_obj *last; /* the last answer: the Receiver's header is the same for a session */
 };
 
@@ -74,6 +79,9 @@ m2m_err m2m_esprim_orig_new(const m2m_key *pairwise, const char *kid, const m2m_
 			     .oro = &o->oro};
 	if (r == M2M_OK && (o->hdr = m2mi_esprim_hdr_new(&h)) == NULL)
 		r = M2M_E_ESP_ENCRYPT;
+	h.oro = NULL;
+	if (r == M2M_OK && (o->bare = m2mi_esprim_hdr_new(&h)) == NULL)
+		r = M2M_E_ESP_ENCRYPT;
 	if (r != M2M_OK) {
 		m2m_esprim_orig_free(o);
 		return r;
@@ -88,6 +96,7 @@ void m2m_esprim_orig_free(m2m_esprim_orig *o)
 		return;
 	m2mi_esp_key_unref(o->key);
 	cjose_header_release(o->hdr);
+	cjose_header_release(o->bare);
 	m2m_esprim_obj_free(o->last);
 	m2m_freezero(o, sizeof(*o));
 }
@@ -101,11 +110,18 @@ m2m_err m2m_esprim_orig_seal(m2m_esprim_orig *o, const char *inner, size_t len, 
 		*content = NULL;
 	if (o == NULL || inner == NULL || content == NULL)
 		return M2M_E_INVAL;
-	if ((r = m2mi_esprim_seal_key(o->key, o->aead, o->hdr, (const uint8_t *)inner, len, &s.epo)) != M2M_OK)
+	r = m2mi_esprim_seal_key(o->key, o->aead, o->confirmed ? o->bare : o->hdr, (const uint8_t *)inner, len, &s.epo);
+	if (r != M2M_OK)
 		return r;
 	r = m2m_seci_e2e_encode(&s, content);
 	m2m_seci_e2e_clear(&s);
 	return r;
+}
+
+void m2m_esprim_orig_confirm(m2m_esprim_orig *o)
+{
+	if (o != NULL)
+		o->confirmed = true;
 }
 
 m2m_err m2m_esprim_orig_open(m2m_esprim_orig *o, const char *content, size_t len, int64_t now, char **inner,

@@ -11,12 +11,17 @@
  * that is rolled back on any error. Key bytes are bound straight from the caller's m2m_key
  * (SQLITE_STATIC: SQLite makes no heap copy) and read back straight into a new m2m_key. Look-ups
  * go through an exact memo of the last records read (store/credstore_memo.c), valid while PRAGMA
- * data_version shows no other connection's commit and cleared by this connection's own writes.
+ * data_version shows no other connection's commit and cleared by this connection's own writes;
+ * the WAL-index header tells without a read transaction that no commit happened since the last
+ * data_version (wal_header below).
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "store/credstore_backend.h"
@@ -26,6 +31,9 @@
 #include "store/sqlite_common.h"
 
 #define SCHEMA_VERSION 2 /* 2: cred.attrs (docs/credstore.md "Schema") */
+/* The WAL-index header: the first 48 bytes of the -shm file (https://www.sqlite.org/walformat.html
+ * section 2.1, "The WAL-Index Header"; its first copy). */
+#define WAL_HDR_LEN 48
 #define BUSY_TIMEOUT_MS 5000
 
 #define INFO_COLS_ "id, kind, owner, suid, not_before, not_after, state, revoked_at, created_at, last_used, attrs"
@@ -66,7 +74,14 @@ typedef struct sqlite_be {
 	bool in_tx;         /* inside m2m_credstore_begin: operations use savepoints */
 	bool read_tx;       /* inside m2m_credstore_begin_read: every write is refused */
 	m2mi_cred_memo *memo; /* exact lookup memo (docs/credstore.md "Lookup memo"); under mu */
+	int shm_fd;           /* the -shm file read-only, or -1: every memo look-up asks data_version */
+	bool hdr_valid;       /* hdr/version below are from one data_version read */
+	uint8_t hdr[WAL_HDR_LEN];
+	int64_t version;
+	uint64_t version_reads; /* PRAGMA data_version runs (tests: the header spares them) */
 } sqlite_be;
+
+static void shm_open_ro(sqlite_be *be, const char *path);
 
 static const char *const schema_v1[] = {
 	"CREATE TABLE m2m_schema (component TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) STRICT",
@@ -227,6 +242,8 @@ static void be_free(sqlite_be *be)
 	for (int i = 0; i < S_N; i++)
 		sqlite3_finalize(be->st[i]);
 	sqlite3_close_v2(be->db);
+	if (be->shm_fd >= 0)
+		close(be->shm_fd);
 	m2mi_cred_memo_free(be->memo);
 	pthread_mutex_destroy(&be->mu);
 	free(be);
@@ -257,6 +274,7 @@ static m2m_err sq_open(const char *path, bool create, void **out)
 		r = M2M_E_NOMEM;
 		goto out;
 	}
+	be->shm_fd = -1;
 	if (mutex_init_recursive(&be->mu) != 0) {
 		free(be);
 		be = NULL;
@@ -273,7 +291,8 @@ static m2m_err sq_open(const char *path, bool create, void **out)
 	    (r = m2mi_sqlite_schema_setup(be->db, &db_schema)) != M2M_OK)
 		goto out;
 	/* ...and the -wal/-shm it made on the way are private too. */
-	r = same_file(path, &before);
+	if ((r = same_file(path, &before)) == M2M_OK)
+		shm_open_ro(be, path);
 out:
 	if (r != M2M_OK) {
 		be_free(be);
@@ -299,6 +318,17 @@ m2m_err m2mi_credstore_sqlite_sync_level(void *p, int64_t *level)
 	r = m2mi_sqlite_sync_level(be->db, M2M_E_STORE, level);
 	pthread_mutex_unlock(&be->mu);
 	return r;
+}
+
+uint64_t m2mi_credstore_sqlite_version_reads(void *p)
+{
+	sqlite_be *be = p;
+	uint64_t n;
+
+	pthread_mutex_lock(&be->mu);
+	n = be->version_reads;
+	pthread_mutex_unlock(&be->mu);
+	return n;
 }
 
 uint64_t m2mi_credstore_sqlite_memo_hits(void *p)
@@ -520,7 +550,7 @@ out:
 /* The database as this connection last saw it: PRAGMA data_version, which changes when another
  * connection (this process or another) commits, never for this connection's own commits (those
  * clear the memo where they are made: memo_write). */
-static m2m_err data_version(sqlite_be *be, int64_t *v)
+static m2m_err pragma_version(sqlite_be *be, int64_t *v)
 {
 	sqlite3_stmt *st = NULL;
 	m2m_err r;
@@ -528,12 +558,63 @@ static m2m_err data_version(sqlite_be *be, int64_t *v)
 
 	if ((r = get(be, S_DATA_VERSION, &st)) != M2M_OK)
 		return r;
+	be->version_reads++;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*v = sqlite3_column_int64(st, 0);
 	else
 		r = rc_err(rc);
 	put(st);
 	return r;
+}
+
+/*
+ * The WAL-index header as it is now (one pread; false when it cannot be read whole). SQLite
+ * rewrites it on every commit of every connection, in any process, before that COMMIT returns:
+ * iChange counts transactions, mxFrame and the salts move with the log (walformat.html 2.1). So
+ * bytes equal to those read just before the last data_version mean that no commit has happened
+ * since, and the version read then still holds. A torn read of a header being rewritten differs
+ * and takes the slow path; only ever a false "changed", never a false "unchanged".
+ */
+static bool wal_header(const sqlite_be *be, uint8_t hdr[WAL_HDR_LEN])
+{
+	return be->shm_fd >= 0 && pread(be->shm_fd, hdr, WAL_HDR_LEN, 0) == WAL_HDR_LEN;
+}
+
+/* The -shm of the connection's own database (SQLite opened it in the journal_mode = WAL that
+ * db_cfg requires, and keeps it while the connection is open). Without it every look-up asks
+ * data_version: slower, equally exact. */
+static void shm_open_ro(sqlite_be *be, const char *path)
+{
+	char shm[4096];
+	int64_t v;
+
+	if (snprintf(shm, sizeof(shm), "%s-shm", path) >= (int)sizeof(shm))
+		return;
+	be->shm_fd = open(shm, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	(void)pragma_version(be, &v); /* a first read transaction: the header is there from now on */
+}
+
+/* data_version, from the header when no commit happened since it was last read. */
+static m2m_err data_version(sqlite_be *be, int64_t *v)
+{
+	uint8_t hdr[WAL_HDR_LEN];
+	bool have = wal_header(be, hdr);
+	m2m_err r;
+
+	if (have && be->hdr_valid && memcmp(hdr, be->hdr, WAL_HDR_LEN) == 0) {
+		*v = be->version;
+		return M2M_OK;
+	}
+	/* the header read BEFORE the version: a commit in between makes the next look-up ask again */
+	be->hdr_valid = false;
+	if ((r = pragma_version(be, v)) != M2M_OK)
+		return r;
+	be->version = *v;
+	if (have) {
+		memcpy(be->hdr, hdr, WAL_HDR_LEN);
+		be->hdr_valid = true;
+	}
+	return M2M_OK;
 }
 
 /* fetch_locked through the memo: a record the memo kept answers while data_version has not moved

@@ -18,5 +18,8 @@ M2M_WUR m2m_err m2mi_credstore_sqlite_sync_level(void *be, int64_t *level);
 /* How many fetches of be the lookup memo answered (store/credstore_memo.h): tests show a memo
  * was warm when an other connection's write had to be seen. */
 uint64_t m2mi_credstore_sqlite_memo_hits(void *be);
+/* How many times be ran PRAGMA data_version: tests show the WAL-index header spared it while
+ * nothing was committed and did not when another connection committed. */
+uint64_t m2mi_credstore_sqlite_version_reads(void *be);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sqlite3.h>
 
 #include "m2m_test.h"
 #include "m2msec/credstore.h"
@@ -94,18 +95,21 @@ static m2m_err fetch(struct fx *f, m2m_cred_state *st, uint8_t *b0)
 	return r;
 }
 
-/* Two fetches: the second was answered by the memo (it is warm). */
+/* Two fetches: the second was answered by the memo (it is warm), and without a PRAGMA
+ * data_version: the WAL-index header showed that nothing was committed in between. */
 static void warm(struct fx *f)
 {
 	m2m_cred_state st;
 	uint8_t b0;
-	uint64_t h;
+	uint64_t h, v;
 
 	assert_int_equal(fetch(f, &st, &b0), M2M_OK);
 	h = m2mi_credstore_sqlite_memo_hits(f->be);
+	v = m2mi_credstore_sqlite_version_reads(f->be);
 	assert_int_equal(fetch(f, &st, &b0), M2M_OK);
 	assert_int_equal(st, M2M_CRED_STATE_ACTIVE);
 	assert_int_equal(m2mi_credstore_sqlite_memo_hits(f->be), h + 1);
+	assert_int_equal(m2mi_credstore_sqlite_version_reads(f->be), v);
 }
 
 static void test_other_handle_revoke(void **state)
@@ -114,10 +118,48 @@ static void test_other_handle_revoke(void **state)
 	m2m_cred_state st;
 	uint8_t b0;
 
+	uint64_t v;
+
 	warm(f);
+	v = m2mi_credstore_sqlite_version_reads(f->be);
 	assert_int_equal(m2m_credstore_revoke(f->w, KID, 200), M2M_OK);
 	assert_int_equal(fetch(f, &st, &b0), M2M_OK);
 	assert_int_equal(st, M2M_CRED_STATE_REVOKED);
+	assert_int_equal(m2mi_credstore_sqlite_version_reads(f->be), v + 1); /* the header moved */
+}
+
+/*
+ * The WAL-index header through the log's whole life: commits by another connection with
+ * checkpoints in between (PASSIVE, RESTART, TRUNCATE: the next commit starts the log over from
+ * frame 1 with new salts) and a checkpoint with nothing new. Every commit is seen by the next
+ * fetch through a warm memo; a checkpoint alone changes no answer.
+ */
+static void test_other_commits_across_checkpoints(void **state)
+{
+	static const char *const ckpt[] = {NULL, "PRAGMA wal_checkpoint(PASSIVE)", "PRAGMA wal_checkpoint(RESTART)",
+					   "PRAGMA wal_checkpoint(TRUNCATE)"};
+	struct fx *f = *state;
+	sqlite3 *db = NULL;
+	m2m_cred_state st;
+	uint8_t b0 = 0;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	for (int i = 0; i < 40; i++) {
+		const char *c = ckpt[i % 4];
+
+		warm(f);
+		assert_int_equal(m2m_credstore_delete(f->w, KID), M2M_OK);
+		add(f->w, KID, (uint8_t)(0x40 + i), 0); /* same identifier, new key bytes */
+		if (c != NULL && i % 8 < 4) /* after the commit... */
+			assert_int_equal(sqlite3_exec(db, c, NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(fetch(f, &st, &b0), M2M_OK);
+		assert_int_equal(b0, 0x40 + i);
+		if (c != NULL && i % 8 >= 4) /* ...or between two look-ups with nothing new */
+			assert_int_equal(sqlite3_exec(db, c, NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(fetch(f, &st, &b0), M2M_OK);
+		assert_int_equal(b0, 0x40 + i);
+	}
+	sqlite3_close(db);
 }
 
 static void test_other_handle_rotation_and_delete(void **state)
@@ -260,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_other_handle_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_handle_rotation_and_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_commits_across_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_process_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_while_cached, setup, teardown),

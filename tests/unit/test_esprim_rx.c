@@ -232,6 +232,81 @@ static int esprim_again(fx *f, m2m_esprim_orig *o, const char *rqi)
 	return rsc;
 }
 
+/* A non-shared receiverESPrimRandObject for CAE1 (NOTIFY seci sit 3 -> 4). */
+static m2m_esprim_rand non_shared_rro(fx *f)
+{
+	m2m_seci_e2e s = {0};
+	m2m_esprim_rand rro;
+	char *text;
+
+	fx_plain(f);
+	assert_int_equal(fx_req(f, M2M_OP_NOTIFY, "/id-in/.", "CAE1", 0, "{\"m2m:seci\":{\"sit\":3}}"), 2000);
+	text = json_dumps(f->rsp.pc, JSON_COMPACT);
+	assert_int_equal(m2m_seci_e2e_decode(text, strlen(text), f->now, &s), M2M_OK);
+	free(text);
+	rro = s.ero;
+	m2m_seci_e2e_clear(&s);
+	return rro;
+}
+
+/* Whether the next object o seals carries "oro" in its protected header. */
+static bool seals_oro(fx *f, m2m_esprim_orig *o)
+{
+	m2m_seci_e2e s = {0};
+	m2m_esprim_obj *obj = NULL;
+	char *content = NULL;
+	bool has;
+
+	assert_int_equal(m2m_esprim_orig_seal(o, "{}", 2, &content), M2M_OK);
+	assert_int_equal(m2m_seci_e2e_decode(content, strlen(content), f->now, &s), M2M_OK);
+	assert_int_equal(m2m_esprim_parse(s.epo, strlen(s.epo), f->now, &obj), M2M_OK);
+	has = m2m_esprim_obj_hdr(obj)->oro != NULL;
+	m2m_esprim_obj_free(obj);
+	m2m_seci_e2e_clear(&s);
+	free(content);
+	return has;
+}
+
+/* An Originator sends "oro" at the beginning of its session (TS-0003 clause 8.4.3.2) and leaves
+ * it out once confirmed: the Receiver kept it when it accepted the first request. A session
+ * confirmed before the Receiver accepted any of its requests has an "ori" the Receiver does not
+ * know: 4113 ESPRIM_UNKNOWN_ORIG_RAND_ID, plain (no session key without the object). */
+static void test_confirmed_session_omits_oro(void **state)
+{
+	fx *f = fx_open(false);
+	fake_keys fk = {.fetch_ok = true, .fetched = true};
+	m2m_esprim_orig *o = NULL, *early = NULL;
+	m2m_esprim_rand rro;
+	m2m_key *pw = NULL;
+
+	(void)state;
+	memset(fk.key, 0x3e, sizeof(fk.key));
+	m2m_cse_set_esprim_keys(f->cse, fake_lookup, &fk);
+	rro = non_shared_rro(f);
+	assert_int_equal(m2m_key_new(fk.key, sizeof(fk.key), &pw), M2M_OK);
+	assert_int_equal(m2m_esprim_orig_new(pw, "00112233445566778899aabbccddeeff@mef.example.com", &rro,
+					     M2M_ESPRIM_A256GCM, f->now, &o),
+			 M2M_OK);
+	assert_true(seals_oro(f, o));
+	assert_int_equal(esprim_again(f, o, "c1"), 2000);
+	assert_true(seals_oro(f, o)); /* not before the caller confirms */
+	m2m_esprim_orig_confirm(o);
+	assert_false(seals_oro(f, o));
+	assert_int_equal(esprim_again(f, o, "c2"), 2000);
+	assert_int_equal(esprim_again(f, o, "c3"), 2000);
+	assert_int_equal(m2m_esprim_orig_new(pw, "00112233445566778899aabbccddeeff@mef.example.com", &rro,
+					     M2M_ESPRIM_A256GCM, f->now, &early),
+			 M2M_OK);
+	m2m_esprim_orig_confirm(early);
+	assert_int_equal(esprim_again(f, early, "c4"), M2M_RSC_ESPRIM_UNKNOWN_ORIG_RAND_ID);
+	assert_null(f->rsp.pc == NULL ? NULL : json_object_get(f->rsp.pc, "m2m:seci")); /* plain */
+	m2m_esprim_orig_confirm(NULL);
+	m2m_esprim_orig_free(o);
+	m2m_esprim_orig_free(early);
+	m2m_key_free(pw);
+	fx_close(f);
+}
+
 /* The sessionESPrimKey memo skips only the derivation: the pairwise key is still resolved on
  * every request, so a key revoked (or expired) while its session key is memoised is refused on
  * its very next use, 4112 (TS-0004 Table 7.6.2-1), plain. */
@@ -241,21 +316,13 @@ static void test_memo_keeps_revocation(void **state)
 	fake_keys fk = {.fetch_ok = true, .fetched = true};
 	m2m_esprim_rand rro;
 	m2m_esprim_orig *o = NULL;
-	m2m_seci_e2e s = {0};
 	m2m_key *pw = NULL;
 	uint64_t derived = 0;
-	char *text;
 
 	(void)state;
 	memset(fk.key, 0x3d, sizeof(fk.key));
 	m2m_cse_set_esprim_keys(f->cse, fake_lookup, &fk);
-	fx_plain(f);
-	assert_int_equal(fx_req(f, M2M_OP_NOTIFY, "/id-in/.", "CAE1", 0, "{\"m2m:seci\":{\"sit\":3}}"), 2000);
-	text = json_dumps(f->rsp.pc, JSON_COMPACT);
-	assert_int_equal(m2m_seci_e2e_decode(text, strlen(text), f->now, &s), M2M_OK);
-	free(text);
-	rro = s.ero;
-	m2m_seci_e2e_clear(&s);
+	rro = non_shared_rro(f);
 	assert_int_equal(m2m_key_new(fk.key, sizeof(fk.key), &pw), M2M_OK);
 	assert_int_equal(m2m_esprim_orig_new(pw, "00112233445566778899aabbccddeeff@mef.example.com", &rro,
 					     M2M_ESPRIM_A256GCM, f->now, &o),
@@ -424,6 +491,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_seci_request), cmocka_unit_test(test_esi),
 					   cmocka_unit_test(test_key_wait), cmocka_unit_test(test_esi_resources),
 					   cmocka_unit_test(test_memo_keeps_revocation),
+					   cmocka_unit_test(test_confirmed_session_omits_oro),
 					   cmocka_unit_test(test_inner_deferred)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

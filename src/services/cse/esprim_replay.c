@@ -133,7 +133,7 @@ m2m_err m2mi_replay_new(size_t window, size_t banned, m2mi_replay **out)
 	*out = NULL;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return M2M_E_NOMEM;
-	pthread_mutex_init(&w->mu, NULL);
+	m2mi_esp_mutex_init(&w->mu);
 	if ((r = ring_init(&w->win, window)) != M2M_OK || (r = ring_init(&w->bans, banned)) != M2M_OK ||
 	    (r = RAND_bytes(w->salt, sizeof(w->salt)) == 1 ? M2M_OK : M2M_E_CRYPTO) != M2M_OK) {
 		m2mi_replay_free(w);

@@ -7,6 +7,7 @@
 #ifndef M2MSEC_CSE_ESPRIM_REPLAY_H
 #define M2MSEC_CSE_ESPRIM_REPLAY_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,5 +26,24 @@ void m2mi_replay_free(m2mi_replay *w);
  * entries was forgotten, or oro_expiry at or below the floor, or already expired). */
 m2m_err m2mi_replay_check(m2mi_replay *w, const char *kid, const char *ori, int64_t oro_expiry, const char *rqi,
 			  int64_t now);
+
+/* The Receiver's mutexes (this window's, esprim_state.c's) guard a few comparisons or copies per
+ * request, taken by every CSE thread: adaptive, so that a thread finding one held spins briefly
+ * instead of sleeping in the kernel (a futex sleep and wake per contended request, measured in
+ * docs/benchmarks.md "bench/e2e"). A default mutex outside glibc. */
+static inline void m2mi_esp_mutex_init(pthread_mutex_t *mu)
+{
+	pthread_mutexattr_t at;
+
+	if (pthread_mutexattr_init(&at) != 0) {
+		pthread_mutex_init(mu, NULL);
+		return;
+	}
+#ifdef __GLIBC__
+	(void)pthread_mutexattr_settype(&at, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+	pthread_mutex_init(mu, &at);
+	pthread_mutexattr_destroy(&at);
+}
 
 #endif

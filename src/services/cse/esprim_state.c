@@ -12,6 +12,7 @@
  * memo's keys, each in an m2m_key (zeroized when dropped).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -35,6 +36,13 @@ typedef struct oro_slot {
 	m2m_esprim_rand r;
 } oro_slot;
 
+/* An object whose protected header may be reused (m2mi_esprim_parse_same_hdr), shared by
+ * reference: a request holds it while cjose imports its object, outside the mutex. */
+typedef struct hdr_memo {
+	atomic_uint refs;
+	m2m_esprim_obj *obj; /* read only once published */
+} hdr_memo;
+
 /* A derived sessionESPrimKey and exactly what it was derived from (clause 10.3.8.2). */
 typedef struct memo_slot {
 	m2m_key *pairwise; /* NULL: slot free */
@@ -57,8 +65,16 @@ struct m2mi_esprim {
 	m2m_kdf *kdf;
 	memo_slot sk[M2MI_ESP_SK_MAX];
 	uint64_t sk_clock, sk_derived;
-	m2m_esprim_obj *hdr[M2MI_ESP_HDR_MAX]; /* objects whose protected header may be reused */
+	hdr_memo *hdr[M2MI_ESP_HDR_MAX]; /* objects whose protected header may be reused */
 };
+
+static void hdr_unref(hdr_memo *m)
+{
+	if (m != NULL && atomic_fetch_sub(&m->refs, 1) == 1) {
+		m2m_esprim_obj_free(m->obj);
+		free(m);
+	}
+}
 
 static const int keygen[] = {M2M_ESPRIM_KEYGEN_HMAC_SHA256};
 static const int aeads[] = {M2M_ESPRIM_A128GCM, M2M_ESPRIM_A192GCM, M2M_ESPRIM_A256GCM};
@@ -81,7 +97,7 @@ m2m_err m2mi_esprim_new(const m2m_cse_config *cfg, m2mi_esprim **out)
 		free(e);
 		return r;
 	}
-	pthread_mutex_init(&e->mu, NULL);
+	m2mi_esp_mutex_init(&e->mu);
 	*out = e;
 	return M2M_OK;
 }
@@ -95,7 +111,7 @@ void m2mi_esprim_free(m2mi_esprim *e)
 		m2mi_esp_key_unref(e->sk[i].session);
 	}
 	for (size_t i = 0; i < M2MI_ESP_HDR_MAX; i++)
-		m2m_esprim_obj_free(e->hdr[i]);
+		hdr_unref(e->hdr[i]);
 	m2m_kdf_free(e->kdf);
 	m2mi_replay_free(e->replay);
 	pthread_mutex_destroy(&e->mu);
@@ -257,7 +273,7 @@ void m2mi_esprim_keep_oro(m2mi_esprim *e, const char *kid, const m2m_esprim_rand
 m2m_err m2mi_esprim_parse(m2mi_esprim *e, const char *text, size_t len, int64_t now, m2m_esprim_obj **out)
 {
 	uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a of the encoded header: a slot, no trust */
-	m2m_esprim_obj *keep = NULL, *old;
+	hdr_memo *like, *keep, *old;
 	size_t slot;
 	m2m_err r = M2M_E_NOT_FOUND;
 
@@ -267,19 +283,32 @@ m2m_err m2mi_esprim_parse(m2mi_esprim *e, const char *text, size_t len, int64_t 
 	for (size_t i = 0; i < len && text[i] != '.'; i++)
 		h = (h ^ (unsigned char)text[i]) * UINT64_C(1099511628211);
 	slot = (size_t)(h % M2MI_ESP_HDR_MAX);
+	/* a reference under the mutex, cjose's import outside it: the threads of the CSE do not
+	 * queue behind each other's parse (it was a measured contention, docs/benchmarks.md) */
 	pthread_mutex_lock(&e->mu);
-	if (e->hdr[slot] != NULL) /* the parts checked, the header compared byte for byte */
-		r = m2mi_esprim_parse_same_hdr(text, len, e->hdr[slot], out);
+	if ((like = e->hdr[slot]) != NULL)
+		atomic_fetch_add(&like->refs, 1);
 	pthread_mutex_unlock(&e->mu);
+	if (like != NULL) { /* the parts checked, the header compared byte for byte */
+		r = m2mi_esprim_parse_same_hdr(text, len, like->obj, out);
+		hdr_unref(like);
+	}
 	if (r != M2M_E_NOT_FOUND) /* reused, or what the parse's first step would refuse */
 		return r;
-	if ((r = m2m_esprim_parse(text, len, now, out)) != M2M_OK || (keep = m2mi_esprim_hdr_memo(*out)) == NULL)
-		return r; /* a header with a relative esrx depends on now: never reused */
+	if ((r = m2m_esprim_parse(text, len, now, out)) != M2M_OK)
+		return r;
+	if ((keep = calloc(1, sizeof(*keep))) == NULL)
+		return M2M_OK; /* not kept: only slower */
+	if ((keep->obj = m2mi_esprim_hdr_memo(*out)) == NULL) {
+		free(keep); /* a header with a relative esrx depends on now: never reused */
+		return M2M_OK;
+	}
+	atomic_init(&keep->refs, 1);
 	pthread_mutex_lock(&e->mu);
 	old = e->hdr[slot];
 	e->hdr[slot] = keep;
 	pthread_mutex_unlock(&e->mu);
-	m2m_esprim_obj_free(old);
+	hdr_unref(old);
 	return M2M_OK;
 }
 
