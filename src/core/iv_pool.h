@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file declares the per-thread pool of random AEAD initialisation vectors (core/iv_pool.c).
+ * This file implements the interface of the per-thread pool of random AEAD initialisation vectors
+ * (core/iv_pool.c) for the AES-GCM IV of every ESPrim object (TS-0003 clause 8.4.3.2).
  */
 #ifndef M2M_CORE_IV_POOL_H
 #define M2M_CORE_IV_POOL_H
