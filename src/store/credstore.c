@@ -684,3 +684,17 @@ m2m_err m2m_credstore_end(m2m_credstore *store, m2m_err r)
 		return r != M2M_OK ? r : M2M_E_INVAL;
 	return store->ops->end(store->be, r);
 }
+
+int m2mi_credstore_mutex_init(pthread_mutex_t *mu)
+{
+	pthread_mutexattr_t at;
+	int rc;
+
+	if ((rc = pthread_mutexattr_init(&at)) != 0)
+		return rc;
+	rc = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE);
+	if (rc == 0)
+		rc = pthread_mutex_init(mu, &at);
+	pthread_mutexattr_destroy(&at);
+	return rc;
+}

@@ -9,6 +9,8 @@
 #ifndef M2M_STORE_CREDSTORE_BACKEND_H
 #define M2M_STORE_CREDSTORE_BACKEND_H
 
+#include <pthread.h>
+
 #include "m2msec/credstore.h"
 
 /* A validated, canonical record handed to a backend's insert. */
@@ -58,5 +60,8 @@ extern const m2mi_credstore_ops m2mi_credstore_pg_ops;
 /* True when store's records live on another server (PostgreSQL): a lookup is a network round trip
  * that must not run on an event loop (tls/psk.c). */
 bool m2mi_credstore_is_remote(const m2m_credstore *store);
+/* A backend handle's mutex: recursive, a grouping transaction holds it from begin to end while its
+ * operations take it again. 0 or an errno value. */
+int m2mi_credstore_mutex_init(pthread_mutex_t *mu);
 
 #endif

@@ -345,20 +345,6 @@ static m2m_err pg_end(void *be, m2m_err r)
 
 /* ---- open / close -------------------------------------------------------------------------- */
 
-static int mutex_init_recursive(pthread_mutex_t *mu)
-{
-	pthread_mutexattr_t at;
-	int rc;
-
-	if (pthread_mutexattr_init(&at) != 0)
-		return -1;
-	rc = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE);
-	if (rc == 0)
-		rc = pthread_mutex_init(mu, &at);
-	pthread_mutexattr_destroy(&at);
-	return rc;
-}
-
 static void pg_close(void *be)
 {
 	cs_pg *s = be;
@@ -382,7 +368,7 @@ static m2m_err pg_open(const char *location, bool create, void **be)
 	*be = NULL;
 	if (s == NULL)
 		return M2M_E_NOMEM;
-	if (mutex_init_recursive(&s->mu) != 0) {
+	if (m2mi_credstore_mutex_init(&s->mu) != 0) {
 		free(s);
 		return M2M_E_INTERNAL;
 	}

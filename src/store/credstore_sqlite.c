@@ -13,15 +13,12 @@
  * go through an exact memo of the last records read (store/credstore_memo.c), valid while PRAGMA
  * data_version shows no other connection's commit and cleared by this connection's own writes;
  * the WAL-index header tells without a read transaction that no commit happened since the last
- * data_version (wal_header below).
+ * data_version (store/sqlite_walwatch.c).
  */
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <sqlite3.h>
 
 #include "store/credstore_backend.h"
@@ -29,11 +26,9 @@
 #include "store/credstore_memo.h"
 #include "store/credstore_sqlite.h"
 #include "store/sqlite_common.h"
+#include "store/sqlite_walwatch.h"
 
 #define SCHEMA_VERSION 2 /* 2: cred.attrs (docs/credstore.md "Schema") */
-/* The WAL-index header: the first 48 bytes of the -shm file (https://www.sqlite.org/walformat.html
- * section 2.1, "The WAL-Index Header"; its first copy). */
-#define WAL_HDR_LEN 48
 #define BUSY_TIMEOUT_MS 5000
 
 #define INFO_COLS_ "id, kind, owner, suid, not_before, not_after, state, revoked_at, created_at, last_used, attrs"
@@ -74,14 +69,10 @@ typedef struct sqlite_be {
 	bool in_tx;         /* inside m2m_credstore_begin: operations use savepoints */
 	bool read_tx;       /* inside m2m_credstore_begin_read: every write is refused */
 	m2mi_cred_memo *memo; /* exact lookup memo (docs/credstore.md "Lookup memo"); under mu */
-	int shm_fd;           /* the -shm file read-only, or -1: every memo look-up asks data_version */
-	bool hdr_valid;       /* hdr/version below are from one data_version read */
-	uint8_t hdr[WAL_HDR_LEN];
+	m2mi_wal_watch watch; /* no commit since version was read: no data_version to ask */
 	int64_t version;
 	uint64_t version_reads; /* PRAGMA data_version runs (tests: the header spares them) */
 } sqlite_be;
-
-static void shm_open_ro(sqlite_be *be, const char *path);
 
 static const char *const schema_v1[] = {
 	"CREATE TABLE m2m_schema (component TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL) STRICT",
@@ -193,20 +184,6 @@ static const m2mi_sqlite_schema db_schema = {
 	.schema_err = M2M_E_STORE_SCHEMA,
 };
 
-static int mutex_init_recursive(pthread_mutex_t *mu)
-{
-	pthread_mutexattr_t at;
-	int rc;
-
-	if (pthread_mutexattr_init(&at) != 0)
-		return -1;
-	rc = pthread_mutexattr_settype(&at, PTHREAD_MUTEX_RECURSIVE);
-	if (rc == 0)
-		rc = pthread_mutex_init(mu, &at);
-	pthread_mutexattr_destroy(&at);
-	return rc;
-}
-
 /* An operation's own transaction, or a savepoint inside a grouping one (m2m_credstore_begin). */
 static m2m_err op_begin(sqlite_be *be, bool write)
 {
@@ -242,8 +219,7 @@ static void be_free(sqlite_be *be)
 	for (int i = 0; i < S_N; i++)
 		sqlite3_finalize(be->st[i]);
 	sqlite3_close_v2(be->db);
-	if (be->shm_fd >= 0)
-		close(be->shm_fd);
+	m2mi_wal_watch_close(&be->watch);
 	m2mi_cred_memo_free(be->memo);
 	pthread_mutex_destroy(&be->mu);
 	free(be);
@@ -274,8 +250,8 @@ static m2m_err sq_open(const char *path, bool create, void **out)
 		r = M2M_E_NOMEM;
 		goto out;
 	}
-	be->shm_fd = -1;
-	if (mutex_init_recursive(&be->mu) != 0) {
+	be->watch.fd = -1;
+	if (m2mi_credstore_mutex_init(&be->mu) != 0) {
 		free(be);
 		be = NULL;
 		r = M2M_E_INTERNAL;
@@ -292,7 +268,7 @@ static m2m_err sq_open(const char *path, bool create, void **out)
 		goto out;
 	/* ...and the -wal/-shm it made on the way are private too. */
 	if ((r = same_file(path, &before)) == M2M_OK)
-		shm_open_ro(be, path);
+		m2mi_wal_watch_open(&be->watch, path); /* configure made it WAL (require_wal) */
 out:
 	if (r != M2M_OK) {
 		be_free(be);
@@ -320,26 +296,14 @@ m2m_err m2mi_credstore_sqlite_sync_level(void *p, int64_t *level)
 	return r;
 }
 
-uint64_t m2mi_credstore_sqlite_version_reads(void *p)
+void m2mi_credstore_sqlite_memo_stats(void *p, uint64_t *hits, uint64_t *version_reads)
 {
 	sqlite_be *be = p;
-	uint64_t n;
 
 	pthread_mutex_lock(&be->mu);
-	n = be->version_reads;
+	*hits = m2mi_cred_memo_hits(be->memo);
+	*version_reads = be->version_reads;
 	pthread_mutex_unlock(&be->mu);
-	return n;
-}
-
-uint64_t m2mi_credstore_sqlite_memo_hits(void *p)
-{
-	sqlite_be *be = p;
-	uint64_t n;
-
-	pthread_mutex_lock(&be->mu);
-	n = m2mi_cred_memo_hits(be->memo);
-	pthread_mutex_unlock(&be->mu);
-	return n;
 }
 
 /* ---- rows ------------------------------------------------------------------------------- */
@@ -567,54 +531,20 @@ static m2m_err pragma_version(sqlite_be *be, int64_t *v)
 	return r;
 }
 
-/*
- * The WAL-index header as it is now (one pread; false when it cannot be read whole). SQLite
- * rewrites it on every commit of every connection, in any process, before that COMMIT returns:
- * iChange counts transactions, mxFrame and the salts move with the log (walformat.html 2.1). So
- * bytes equal to those read just before the last data_version mean that no commit has happened
- * since, and the version read then still holds. A torn read of a header being rewritten differs
- * and takes the slow path; only ever a false "changed", never a false "unchanged".
- */
-static bool wal_header(const sqlite_be *be, uint8_t hdr[WAL_HDR_LEN])
-{
-	return be->shm_fd >= 0 && pread(be->shm_fd, hdr, WAL_HDR_LEN, 0) == WAL_HDR_LEN;
-}
-
-/* The -shm of the connection's own database (SQLite opened it in the journal_mode = WAL that
- * db_cfg requires, and keeps it while the connection is open). Without it every look-up asks
- * data_version: slower, equally exact. */
-static void shm_open_ro(sqlite_be *be, const char *path)
-{
-	char shm[4096];
-	int64_t v;
-
-	if (snprintf(shm, sizeof(shm), "%s-shm", path) >= (int)sizeof(shm))
-		return;
-	be->shm_fd = open(shm, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	(void)pragma_version(be, &v); /* a first read transaction: the header is there from now on */
-}
-
-/* data_version, from the header when no commit happened since it was last read. */
+/* data_version, without asking while the watch shows no commit since it was last read. */
 static m2m_err data_version(sqlite_be *be, int64_t *v)
 {
-	uint8_t hdr[WAL_HDR_LEN];
-	bool have = wal_header(be, hdr);
 	m2m_err r;
 
-	if (have && be->hdr_valid && memcmp(hdr, be->hdr, WAL_HDR_LEN) == 0) {
+	if (m2mi_wal_watch_quiet(&be->watch)) {
 		*v = be->version;
 		return M2M_OK;
 	}
-	/* the header read BEFORE the version: a commit in between makes the next look-up ask again */
-	be->hdr_valid = false;
-	if ((r = pragma_version(be, v)) != M2M_OK)
-		return r;
-	be->version = *v;
-	if (have) {
-		memcpy(be->hdr, hdr, WAL_HDR_LEN);
-		be->hdr_valid = true;
-	}
-	return M2M_OK;
+	r = pragma_version(be, v);
+	m2mi_wal_watch_arm(&be->watch, r == M2M_OK);
+	if (r == M2M_OK)
+		be->version = *v;
+	return r;
 }
 
 /* fetch_locked through the memo: a record the memo kept answers while data_version has not moved

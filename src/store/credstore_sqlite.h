@@ -15,11 +15,9 @@
 /* PRAGMA synchronous in effect on the connection of be (an m2mi_credstore_sqlite_ops handle):
  * 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
 M2M_WUR m2m_err m2mi_credstore_sqlite_sync_level(void *be, int64_t *level);
-/* How many fetches of be the lookup memo answered (store/credstore_memo.h): tests show a memo
- * was warm when an other connection's write had to be seen. */
-uint64_t m2mi_credstore_sqlite_memo_hits(void *be);
-/* How many times be ran PRAGMA data_version: tests show the WAL-index header spared it while
- * nothing was committed and did not when another connection committed. */
-uint64_t m2mi_credstore_sqlite_version_reads(void *be);
+/* How many fetches of be the lookup memo answered (store/credstore_memo.h) and how many times be
+ * ran PRAGMA data_version: tests show a memo was warm when an other connection's write had to be
+ * seen, and that the WAL-index header spared the read while nothing was committed. */
+void m2mi_credstore_sqlite_memo_stats(void *be, uint64_t *hits, uint64_t *version_reads);
 
 #endif
