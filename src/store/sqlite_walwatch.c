@@ -8,7 +8,11 @@
  * no commit has happened since. One pread instead of a read transaction (two advisory locks,
  * their release and a statement: the largest part of a memoised credential look-up, measured in
  * docs/benchmarks.md "bench/e2e"). A torn read of a header being rewritten differs and takes the
- * slow path: only ever a false "changed", never a false "unchanged".
+ * slow path: only ever a false "changed", never a false "unchanged". The -shm file stays the one
+ * SQLite uses while the caller's connection is open: in WAL mode a connection keeps its SHARED
+ * lock on the database file between transactions, and SQLite removes the -wal and -shm files only
+ * on a close that obtains the EXCLUSIVE lock, i.e. the last connection's
+ * (tests/unit/test_sqlite_walwatch.c: another process opens, commits and closes; still seen).
  */
 #include <fcntl.h>
 #include <stdio.h>
