@@ -37,19 +37,7 @@ typedef struct fx {
 
 static inline void fx_rmdir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
+	m2m_test_rmdir(dir);
 }
 
 /* Open a CSE on a fresh store; plain_admin = dev-admin-over-plain-http. */

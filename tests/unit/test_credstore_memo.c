@@ -65,16 +65,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
 
 	m2mi_credstore_sqlite_ops.close(f->be);
 	m2m_credstore_close(f->w);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	m2m_test_rmdir(f->dir);
 	free(f);
 	return 0;
 }

@@ -249,6 +249,23 @@ static m2m_esprim_rand non_shared_rro(fx *f)
 	return rro;
 }
 
+/* A CSE whose ESPrim key service answers the key of fill bytes (fk), and an Originator session
+ * for it (its pairwise key in *pw) on a non-shared receiver rand object. */
+static m2m_esprim_orig *session(fx *f, fake_keys *fk, uint8_t fill, m2m_key **pw)
+{
+	m2m_esprim_rand rro;
+	m2m_esprim_orig *o = NULL;
+
+	memset(fk->key, fill, sizeof(fk->key));
+	m2m_cse_set_esprim_keys(f->cse, fake_lookup, fk);
+	rro = non_shared_rro(f);
+	assert_int_equal(m2m_key_new(fk->key, sizeof(fk->key), pw), M2M_OK);
+	assert_int_equal(m2m_esprim_orig_new(*pw, "00112233445566778899aabbccddeeff@mef.example.com", &rro,
+					     M2M_ESPRIM_A256GCM, f->now, &o),
+			 M2M_OK);
+	return o;
+}
+
 /* Whether the next object o seals carries "oro" in its protected header. */
 static bool seals_oro(fx *f, m2m_esprim_orig *o)
 {
@@ -275,18 +292,11 @@ static void test_confirmed_session_omits_oro(void **state)
 {
 	fx *f = fx_open(false);
 	fake_keys fk = {.fetch_ok = true, .fetched = true};
-	m2m_esprim_orig *o = NULL, *early = NULL;
-	m2m_esprim_rand rro;
 	m2m_key *pw = NULL;
+	m2m_esprim_orig *o = session(f, &fk, 0x3e, &pw), *early = NULL;
+	m2m_esprim_rand rro = non_shared_rro(f);
 
 	(void)state;
-	memset(fk.key, 0x3e, sizeof(fk.key));
-	m2m_cse_set_esprim_keys(f->cse, fake_lookup, &fk);
-	rro = non_shared_rro(f);
-	assert_int_equal(m2m_key_new(fk.key, sizeof(fk.key), &pw), M2M_OK);
-	assert_int_equal(m2m_esprim_orig_new(pw, "00112233445566778899aabbccddeeff@mef.example.com", &rro,
-					     M2M_ESPRIM_A256GCM, f->now, &o),
-			 M2M_OK);
 	assert_true(seals_oro(f, o));
 	assert_int_equal(esprim_again(f, o, "c1"), 2000);
 	assert_true(seals_oro(f, o)); /* not before the caller confirms */
@@ -314,19 +324,11 @@ static void test_memo_keeps_revocation(void **state)
 {
 	fx *f = fx_open(false);
 	fake_keys fk = {.fetch_ok = true, .fetched = true};
-	m2m_esprim_rand rro;
-	m2m_esprim_orig *o = NULL;
 	m2m_key *pw = NULL;
+	m2m_esprim_orig *o = session(f, &fk, 0x3d, &pw);
 	uint64_t derived = 0;
 
 	(void)state;
-	memset(fk.key, 0x3d, sizeof(fk.key));
-	m2m_cse_set_esprim_keys(f->cse, fake_lookup, &fk);
-	rro = non_shared_rro(f);
-	assert_int_equal(m2m_key_new(fk.key, sizeof(fk.key), &pw), M2M_OK);
-	assert_int_equal(m2m_esprim_orig_new(pw, "00112233445566778899aabbccddeeff@mef.example.com", &rro,
-					     M2M_ESPRIM_A256GCM, f->now, &o),
-			 M2M_OK);
 	assert_int_equal(esprim_again(f, o, "m1"), 2000);
 	assert_int_equal(esprim_again(f, o, "m2"), 2000);
 	assert_int_equal(m2mi_esprim_sk_held(f->cse->esprim, &derived), 1);

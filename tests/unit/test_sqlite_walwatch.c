@@ -42,17 +42,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
 
 	m2mi_wal_watch_close(&f->w);
 	sqlite3_close(f->b);
 	sqlite3_close(f->a);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	m2m_test_rmdir(f->dir);
 	free(f);
 	return 0;
 }

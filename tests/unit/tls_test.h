@@ -28,19 +28,7 @@ static char tt_dir_path[64];
 /* Remove the scratch directory and the (generated) keys in it at exit. */
 static inline void tt_dir_cleanup(void)
 {
-	DIR *d = opendir(tt_dir_path);
-	struct dirent *e;
-	char p[384];
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", tt_dir_path, e->d_name);
-		unlink(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(tt_dir_path);
+	m2m_test_rmdir(tt_dir_path);
 }
 
 /* A private scratch directory (mode 0700), created once per process, removed at exit. */
