@@ -96,8 +96,10 @@ typedef enum m2m_mef_add_result {
  * Add one enrolee in one transaction. Kpm flavour: kpm is 32 bytes (M2M_E_KEY_LEN), client_id a
  * KpmID (M2M_E_ID_*); cert flavour: kpm NULL. enrolee_id must be an AE-ID or CSE-ID, targets
  * CSE-IDs, expiry > now (M2M_E_RANGE), allowed patterns well-formed (M2M_E_INVAL). The same
- * client_id with identical content is M2M_OK with *res = M2M_MEF_UNCHANGED (idempotent import);
- * with different content (or revoked) M2M_E_EXISTS. res may be NULL.
+ * client_id with identical content is M2M_OK with *res = M2M_MEF_UNCHANGED (idempotent import;
+ * the expiry is identical when it is the same instant or the same lifetime from now as the stored
+ * one had from its creation, e.g. a batch re-run a day later: the stored expiry stays); with
+ * different content (or revoked) M2M_E_EXISTS. res may be NULL.
  */
 M2M_API M2M_WUR m2m_err m2m_mefstore_enrolee_add(m2m_mefstore *st, const m2m_mef_enrolee *e,
 						 const m2m_key *kpm, int64_t now, m2m_mef_add_result *res);

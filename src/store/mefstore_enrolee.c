@@ -238,7 +238,16 @@ static m2m_err check_enrolee(const m2m_mef_enrolee *e, const m2m_key *kpm, int64
 }
 
 /* Same content as the stored row (idempotent import)? */
-static bool same_enrolee(m2m_mefstore *st, const m2m_mef_enrolee *e, const m2m_key *kpm, const enr_cols *c)
+/* The same Enrolment Expiry: the same instant, or the same lifetime counted from each call's now
+ * (the CLI's --expiry-days / expiry_days: a re-run of the same command or batch file a second
+ * later asks for the same enrolment, and keeps the first one's expiry). */
+static bool same_expiry(const m2m_mef_enrolee *o, const m2m_mef_enrolee *e, int64_t now)
+{
+	return o->expiry == e->expiry || (e->expiry - now == o->expiry - o->created_at);
+}
+
+static bool same_enrolee(m2m_mefstore *st, const m2m_mef_enrolee *e, const m2m_key *kpm, const enr_cols *c,
+			 int64_t now)
 {
 	m2m_mef_enrolee *o = NULL;
 	m2m_key *k = NULL;
@@ -248,7 +257,7 @@ static bool same_enrolee(m2m_mefstore *st, const m2m_mef_enrolee *e, const m2m_k
 	if (m2mi_mefs_enrolee_row(st, e->client_id, &o, &k) != M2M_OK)
 		return false;
 	same = o->state == M2M_CRED_STATE_ACTIVE && o->flavour == e->flavour && o->group_id == NULL &&
-	       strcmp(o->enrolee_id, c->eid) == 0 && o->expiry == e->expiry &&
+	       strcmp(o->enrolee_id, c->eid) == 0 && same_expiry(o, e, now) &&
 	       m2mi_mefs_join(NULL, o->targets, o->ntargets, ot, sizeof(ot)) == M2M_OK && strcmp(ot, c->targets) == 0 &&
 	       strcmp(o->allowed != NULL ? o->allowed : "", e->allowed != NULL ? e->allowed : "") == 0 &&
 	       ((kpm == NULL && k == NULL) || (kpm != NULL && k != NULL && m2m_key_equal(kpm, k)));
@@ -299,7 +308,7 @@ m2m_err m2m_mefstore_enrolee_add(m2m_mefstore *st, const m2m_mef_enrolee *e, con
 	 * comparison below still has to read the row */
 	if ((r = m2mi_mefs_step_done(s)) == M2M_OK && m2mi_mefs_changes(st) == 0)
 		r = M2M_E_EXISTS;
-	if (r == M2M_E_EXISTS && same_enrolee(st, e, kpm, &c)) {
+	if (r == M2M_E_EXISTS && same_enrolee(st, e, kpm, &c, now)) {
 		r = M2M_OK;
 		if (res != NULL)
 			*res = M2M_MEF_UNCHANGED;

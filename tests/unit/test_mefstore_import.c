@@ -38,6 +38,7 @@ static void test_import(void **state)
 	const m2m_key *kpms[3];
 	int codes[3], n = 0;
 	size_t added, unchanged, failed;
+	m2m_mef_enrolee *got = NULL;
 
 	(void)state;
 	memset(kb, 0x55, sizeof(kb));
@@ -54,6 +55,20 @@ static void test_import(void **state)
 						     &failed), M2M_OK);
 	assert_int_equal(codes[0], M2M_MEF_UNCHANGED);
 	assert_int_equal(unchanged, 1);
+	/* the batch file run again 90 s later: expiry_days gives the same lifetime from a later now
+	 * (the CLI computes now + days): unchanged, and the first run's expiry stays */
+	rows[0].expiry += 90;
+	assert_int_equal(m2m_mefstore_enrolee_import(st, rows, kpms, 1, FX_NOW + 90, report, codes, &added, &unchanged,
+						     &failed), M2M_OK);
+	assert_int_equal(codes[0], M2M_MEF_UNCHANGED);
+	assert_int_equal(m2m_mefstore_enrolee_get(st, "a@mef.example.com", &got), M2M_OK);
+	assert_true(got->expiry == FX_NOW + 100);
+	m2m_mef_enrolee_free(got);
+	/* another lifetime (a longer expiry_days) is other settings */
+	rows[0].expiry += 86400;
+	assert_int_equal(m2m_mefstore_enrolee_import(st, rows, kpms, 1, FX_NOW + 90, report, codes, &added, &unchanged,
+						     &failed), M2M_OK);
+	assert_int_equal(codes[0], M2M_E_EXISTS);
 	assert_int_equal(m2m_mefstore_enrolee_list(st, count_rows, &n), M2M_OK);
 	assert_int_equal(n, 2);
 	m2m_key_free(k);
