@@ -14,8 +14,12 @@ a pointOfAccess the notification destination policy refuses (5103, nothing sent)
 (5103), a NOTIFY that arrived without a security association (4107). An `<AE>` with an http://
 poa only keeps the CSE as its delegate (a sit 5 with an unknown kid: 4112).
 """
+import base64
 import http.server
 import json
+import os
+import subprocess
+import time
 import secrets
 import socket
 import ssl
@@ -25,17 +29,45 @@ import pytest
 
 from cse_harness import SP, Cse
 from test_54_forwarding import ADMIN, admin
-from test_55_esprim import make_oro, seal_manual
+from test_55_esprim import make_oro, open_jwcrypto, seal_jwcrypto, seal_manual, session_key, ts
 
 ORIGINATOR = "CAE2"
+RX_KEY = secrets.token_hex(32)  # the pairwiseESPrimKey of CAE2 and the AE ae8 (the CSE has none)
+RX_KID = "esp-ae8@" + SP
+
+
+class PyReceiver:
+    """The AE as ESPrim Receiver (TS-0003 8.4.2, TS-0004 7.6.2 steps I-M) in Python/jwcrypto:
+    sit 3 -> its own receiver rand object (sit 4); sit 5 -> opens the inner request with the
+    sessionESPrimKey and answers a sealed inner response."""
+
+    def __init__(self, key_hex):
+        self.key_hex, self.rros, self.inner = key_hex, {}, []
+
+    def __call__(self, body):
+        seci = json.loads(body)["m2m:seci"]
+        if seci["sit"] == 3:
+            rro = {"esri": "r" + secrets.token_hex(8), "esrv": "v" + secrets.token_hex(16),
+                   "esrx": ts(time.time() + 600), "esks": [1], "espa": [12]}
+            self.rros[rro["esri"]] = rro
+            return 2000, {"m2m:seci": {"sit": 4, "ero": rro}}
+        ph = seci["epo"].split(".")[0]
+        hdr = json.loads(base64.urlsafe_b64decode(ph + "=" * (-len(ph) % 4)))
+        key = session_key(self.key_hex, self.rros[hdr["rri"]], hdr["oro"])
+        req, _ = open_jwcrypto(key, seci["epo"])
+        self.inner.append(req)
+        rsp = {"rsc": 2000, "rqi": req["rqi"], "rvi": "3", "pc": {"m2m:dbg": "answered by the AE " + req["to"]}}
+        rh = {"alg": "dir", "enc": hdr["enc"], "kid": hdr["kid"], "ori": hdr["ori"], "rri": hdr["rri"],
+              "cty": "application/json"}
+        return 2000, {"m2m:seci": {"sit": 5, "epo": seal_jwcrypto(key, rh, json.dumps(rsp).encode())}}
 
 
 class AeServer:
-    """The AE's HTTPS endpoint: records every request, answers (rsc, body)."""
+    """The AE's HTTPS endpoint: records every request, answers (rsc, body) or answer(body)."""
 
     def __init__(self, c, host, answer, san=None):
         self.requests, self.answer = [], answer
-        crt, key = c.issue("ae-%s-%s" % (host, san or ""), san or "IP:" + host)
+        crt, key = c.issue("ae-" + secrets.token_hex(4), san or "IP:" + host)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(crt, key)
         ctx.load_verify_locations(c.path("ca/ca.crt"))
@@ -48,7 +80,7 @@ class AeServer:
                 peer = self.connection.getpeercert()
                 outer.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                                        "body": body, "peer": peer})
-                rsc, rbody = outer.answer
+                rsc, rbody = outer.answer(body) if callable(outer.answer) else outer.answer
                 data = json.dumps(rbody).encode()
                 self.send_response(200)
                 self.send_header("X-M2M-RSC", str(rsc))
@@ -105,7 +137,7 @@ def env(m2msec_bin, tmp_path_factory):
     c = Cse(m2msec_bin, tmp_path_factory.mktemp("aetarget"))
     c.setup_pki()
     c.add_psk(ADMIN, "CAdmin")
-    for stem in (ORIGINATOR, "CAE1", "CAE3", "CAE4", "CAE5", "CAE6", "CAE7"):
+    for stem in (ORIGINATOR, "CAE1", "CAE3", "CAE4", "CAE5", "CAE6", "CAE7", "CAE8"):
         c.add_psk(psk_id(stem), stem)
     fwd = c.issue("fwd", "id-in." + SP)  # the CSE towards the AEs' points of access
     ae = AeServer(c, "127.0.0.1", (2000, {"m2m:seci": {"sit": 5, "epo": "the-AE-s-own-answer"}}))
@@ -123,10 +155,13 @@ def env(m2msec_bin, tmp_path_factory):
     for rn in ("ae1", "ae3", "ae4", "ae7"):
         grant(c, rn, 16)
     grant(c, "ae5", 2)
-    c.ae, c.far, c.other = ae, far, other
+    rx = AeServer(c, "127.0.0.1", PyReceiver(RX_KEY))  # an ESPrim Receiver of its own
+    register(c, "CAE8", "ae8", [rx.url])
+    grant(c, "ae8", 16)
+    c.ae, c.far, c.other, c.rx = ae, far, other, rx
     yield c
     c.stop()
-    for s in (ae, far, other):
+    for s in (ae, far, other, rx):
         s.stop()
 
 
@@ -208,3 +243,24 @@ def test_http_poa_only_keeps_the_cse_as_delegate(env):
     assert r.json()["m2m:seci"]["sit"] == 4  # the CSE's own receiver rand object
     r, _, _ = notify(env, "/cse-in/ae6", {"sit": 6, "eckm": "x"})
     assert r.rsc == 5001, r  # ESCertKE to an AE the CSE speaks for: refused as before
+
+
+def test_esprim_round_trip_with_a_python_ae_receiver(env, m2msec_bin):
+    """`m2msec esprim` (the Originator) -> the CSE (relay, never the Receiver: it holds no key)
+    -> a Python/jwcrypto Receiver at the AE's poa, and the sealed inner response back."""
+    kf, pf = env.path("rx-key.hex"), env.path("rx-tls.psk")
+    for path, text in ((kf, RX_KEY), (pf, env.psks[psk_id(ORIGINATOR)][0])):
+        with open(path, "w") as f:
+            f.write(text + "\n")
+        os.chmod(path, 0o600)
+    r = subprocess.run([m2msec_bin, "esprim", "--to", "https://127.0.0.1:%d/cse-in/ae8" % env.port,
+                        "--key-id", RX_KID, "--key-file", kf, "--psk-identity", psk_id(ORIGINATOR), "--psk-file", pf,
+                        "--ca", env.path("ca/ca.crt"), "--verify-name", "id-in." + SP, "--op", "retrieve",
+                        "--target", "/id-in/cse-in/ae8/inner", "--from", ORIGINATOR],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert json.loads(r.stdout)["pc"] == {"m2m:dbg": "answered by the AE /id-in/cse-in/ae8/inner"}
+    assert [(q["op"], q["to"], q["fr"]) for q in env.rx.answer.inner] == [(2, "/id-in/cse-in/ae8/inner", ORIGINATOR)]
+    # the AE got both outer NOTIFYs (sit 3, sit 5) from the Originator through its Hosting CSE
+    assert [json.loads(q["body"])["m2m:seci"]["sit"] for q in env.rx.requests] == [3, 5]
+    assert {q["headers"]["x-m2m-origin"] for q in env.rx.requests} == {"/id-in/" + ORIGINATOR}
