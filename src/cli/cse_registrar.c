@@ -105,7 +105,7 @@ int cse_registrar_start(struct svc *s, const m2m_cse_config *cfg, m2m_cse *cse, 
 	{
 		m2mi_remote_link_cfg lc = {cfg->registrar, cfg->registrar_ca, cfg->registrar_cert, cfg->registrar_key,
 					   name, cfg->cse_id, REG_TIMEOUT_MS, 4, cfg->registrar_psk_identity,
-					   cfg->registrar_psk_file};
+					   cfg->registrar_psk_file, NULL};
 		bool psk = cfg->registrar_psk_identity[0] != '\0';
 		if ((e = m2mi_remote_link_new(&lc, &r->link)) != M2M_OK) {
 			free(r->body);

@@ -67,7 +67,7 @@ int remote_res_start(struct svc *s, const struct remote_res_cfg *c, struct remot
 		return cli_fail(c->prefix, M2M_E_NOMEM);
 	{
 		m2mi_remote_link_cfg lc = {c->url, c->ca, c->cert, c->key, name, c->origin, c->timeout_ms,
-					   (size_t)c->lookups_max, NULL, NULL};
+					   (size_t)c->lookups_max, NULL, NULL, NULL};
 		if ((r = m2mi_remote_link_new(&lc, &rr->link)) != M2M_OK) {
 			free(rr);
 			snprintf(msg, sizeof(msg), "cannot load %s-ca / %s / %s", c->prefix, k_cert, k_key);

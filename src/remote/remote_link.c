@@ -63,6 +63,8 @@ struct m2mi_remote_link {
 	int timeout_ms;
 	m2m_key *psk;                 /* with psk_identity: the pre-provisioned key (wiped at free) */
 	char psk_id[M2MI_PSK_IDENTITY_MAX + 1];
+	m2mi_addr_policy pol;         /* cfg->pol's copy (has_pol) */
+	bool has_pol;
 };
 
 static void push(job **list, job *j)
@@ -93,7 +95,7 @@ static void on_answer(void *arg, int result, int status, int rsc, const char *bo
 	pthread_mutex_lock(&l->mu);
 	l->njobs--;
 	pthread_mutex_unlock(&l->mu);
-	j->done(j->arg, result == M2MI_HTTPC_OK ? 0 : -1, status, rsc, body, len);
+	j->done(j->arg, result == M2MI_HTTPC_OK ? 0 : result == M2MI_HTTPC_DENIED ? -2 : -1, status, rsc, body, len);
 	free(j->body);
 	free(j->fr);
 	free(j);
@@ -279,6 +281,8 @@ m2m_err m2mi_remote_link_new(const m2mi_remote_link_cfg *cfg, m2mi_remote_link *
 		return r;
 	}
 	l->max_jobs = cfg->max_jobs;
+	if ((l->has_pol = cfg->pol != NULL))
+		l->pol = *cfg->pol;
 	l->timeout_ms = cfg->timeout_ms;
 	snprintf(l->base_url, sizeof(l->base_url), "%s", cfg->url);
 	if (l->base_url[0] && l->base_url[strlen(l->base_url) - 1] == '/')
@@ -287,7 +291,7 @@ m2m_err m2mi_remote_link_new(const m2mi_remote_link_cfg *cfg, m2mi_remote_link *
 	if (pipe(l->wake) != 0 || fcntl(l->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
 	    fcntl(l->wake[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(l->wake[0], F_SETFD, FD_CLOEXEC) != 0 ||
 	    fcntl(l->wake[1], F_SETFD, FD_CLOEXEC) != 0 || (l->base = event_base_new()) == NULL ||
-	    m2mi_httpc_new(l->base, NULL, &l->httpc) != M2M_OK ||
+	    m2mi_httpc_new(l->base, l->has_pol ? &l->pol : NULL, &l->httpc) != M2M_OK ||
 	    m2mi_httpc_set_tls(l->httpc, ctx, cfg->verify_name) != M2M_OK ||
 	    (l->wake_ev = event_new(l->base, l->wake[0], EV_READ | EV_PERSIST, on_wake, l)) == NULL ||
 	    event_add(l->wake_ev, NULL) != 0 || pthread_create(&l->th, NULL, run, l) != 0) {

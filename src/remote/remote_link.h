@@ -9,6 +9,7 @@
 #ifndef M2MSEC_REMOTE_LINK_H
 #define M2MSEC_REMOTE_LINK_H
 
+#include "core/addr_policy.h"
 #include "remote/remote_key.h"
 
 typedef struct m2mi_remote_link_cfg {
@@ -23,6 +24,9 @@ typedef struct m2mi_remote_link_cfg {
 	const char *psk_identity; /* non-empty: TLS-PSK (1.2) with this identity and psk_file (hex,
 				   * 0600) instead of cert_file/key_file; NULL = certificate */
 	const char *psk_file;
+	const m2mi_addr_policy *pol; /* non-NULL: every resolved address of every request is checked
+				      * against this destination policy (copied), as notifications are:
+				      * the URLs come from the resources (an <AE>'s poa); NULL = any */
 } m2mi_remote_link_cfg;
 
 typedef struct m2mi_remote_link m2mi_remote_link;
@@ -31,7 +35,9 @@ typedef struct m2mi_remote_link m2mi_remote_link;
  * others), M2M_E_CONFIG (a file that does not load, key and certificate do not match; a psk_file
  * that holds no hex key). */
 m2m_err m2mi_remote_link_new(const m2mi_remote_link_cfg *cfg, m2mi_remote_link **out);
-/* Stops the loop; every request not answered yet gets done(result -1) on the calling thread. */
+/* Stops the loop; every request not answered yet gets done(result -1) on the calling thread.
+ * done's result: 0 answered, -1 not answered (connection, TLS, deadline), -2 the target refused
+ * by cfg->pol before any connection. */
 void m2mi_remote_link_free(m2mi_remote_link *l);
 /* RETRIEVE <url><path>; thread-safe; 0 when queued (done exactly once, on the link's thread or
  * in m2mi_remote_link_free), -1 when refused (stopping, or max_jobs reached; done not called). */

@@ -84,12 +84,40 @@ static void test_registree_hops(void **state)
 	assert_rsc(f, fx_req(f, M2M_OP_RETRIEVE, "/id-mn/c", "/id-mn/Cx", 0, NULL), M2M_RSC_NOT_FOUND);
 }
 
+/* An ESPrim / ESCertKE NOTIFY to an <AE> with an https:// poa is the AE's (TS-0004 7.6.2, esprim_rx.c ->
+ * m2mi_fwd_to_ae): the decisions before any connection (the relay itself and the destination
+ * policy: tests/system/test_76_esprim_ae_target.py). */
+#define SECI5 "{\"m2m:seci\":{\"sit\":5,\"epo\":\"not.even.an.esprim.object\"}}"
+static void test_ae_target(void **state)
+{
+	fx *f = *state;
+
+	fx_create(f, "cse-in", "Cae9", M2M_TY_AE,
+		  "{\"m2m:ae\":{\"rn\":\"ae9\",\"api\":\"Nx\",\"rr\":true,\"srv\":[\"3\"],"
+		  "\"poa\":[\"http://127.0.0.1:1\",\"https://127.0.0.1:1/n\"]}}");
+	/* no forward-* association: nowhere to send it (the Content is never decoded: no 4000) */
+	assert_rsc(f, fx_req(f, M2M_OP_NOTIFY, "cse-in/ae9", "CAdmin", 0, SECI5), M2M_RSC_TARGET_NOT_REACHABLE);
+	assert_non_null(strstr(fx_dbg(f), "forward-ca"));
+	/* TS-0003 7.1: the NOTIFY privilege on the <AE> first (another AE has none here) */
+	assert_rsc(f, fx_req(f, M2M_OP_NOTIFY, "cse-in/ae9", "Cother", 0, SECI5), M2M_RSC_ORIGINATOR_HAS_NO_PRIVILEGE);
+	/* never vouched for without a security association */
+	fx_plain(f);
+	assert_rsc(f, fx_req(f, M2M_OP_NOTIFY, "cse-in/ae9", "CAdmin", 0, SECI5), M2M_RSC_SECURITY_ASSOCIATION_REQUIRED);
+	fx_auth(f);
+	/* http:// only: the CSE answers as the AE's delegate (the object is malformed: 4000) */
+	fx_create(f, "cse-in", "Cae8", M2M_TY_AE,
+		  "{\"m2m:ae\":{\"rn\":\"ae8\",\"api\":\"Nx\",\"rr\":true,\"srv\":[\"3\"],"
+		  "\"poa\":[\"http://127.0.0.1:1\"]}}");
+	assert_rsc(f, fx_req(f, M2M_OP_NOTIFY, "cse-in/ae8", "CAdmin", 0, SECI5), M2M_RSC_BAD_REQUEST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test_setup_teardown(test_in_without_match, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_registree_hops, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ae_target, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

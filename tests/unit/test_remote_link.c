@@ -239,7 +239,7 @@ static m2mi_remote_link *link_new(int port, const char *name, const char *cert, 
 			       size_t max_jobs)
 {
 	char url[64];
-	m2mi_remote_link_cfg c = {url, ca_path, cert, key, name, "/id-in", timeout_ms, max_jobs, NULL, NULL};
+	m2mi_remote_link_cfg c = {url, ca_path, cert, key, name, "/id-in", timeout_ms, max_jobs, NULL, NULL, NULL};
 	m2mi_remote_link *l = NULL;
 
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
@@ -414,9 +414,76 @@ static void test_cap_and_shutdown(void **state)
 	mef.mode = MEF_ANSWER;
 }
 
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int n, result, rsc;
+} pr = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+
+static void on_pol(void *arg, int result, int status, int rsc, const char *body, size_t len)
+{
+	(void)arg;
+	(void)status;
+	(void)body;
+	(void)len;
+	pthread_mutex_lock(&pr.mu);
+	pr.n++;
+	pr.result = result;
+	pr.rsc = rsc;
+	pthread_cond_broadcast(&pr.cv);
+	pthread_mutex_unlock(&pr.mu);
+}
+
+static int pol_request(const char *allow)
+{
+	m2mi_addr_policy pol;
+	char why[128], url[80];
+	m2mi_remote_link_cfg c = {"https://ae.invalid", ca_path, cse_cert, cse_key, NULL, "/id-in", 5000, 4, NULL, NULL,
+				  &pol};
+	m2mi_remote_link *l = NULL;
+	int n;
+
+	assert_int_equal(m2mi_addr_policy_init(&pol, allow, "", why, sizeof(why)), M2M_OK);
+	assert_int_equal(m2mi_remote_link_new(&c, &l), M2M_OK);
+	memset(&pol, 0, sizeof(pol)); /* the link holds its own copy */
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/ae", mef.port);
+	pthread_mutex_lock(&pr.mu);
+	n = pr.n;
+	pthread_mutex_unlock(&pr.mu);
+	assert_int_equal(m2mi_remote_link_request(l, url, "mef.example.com", 5, 0, "/id-in/Cae", "rq1", NULL, "{}",
+						  on_pol, NULL),
+			 0);
+	pthread_mutex_lock(&pr.mu);
+	while (pr.n == n)
+		pthread_cond_wait(&pr.cv, &pr.mu);
+	pthread_mutex_unlock(&pr.mu);
+	m2mi_remote_link_free(l);
+	return pr.result;
+}
+
+/* A link with a destination policy (an <AE>'s poa, services/cse/forward.c): a refused address
+ * is answered -2 before any connection (the server sees nothing); an allowed one is asked. */
+static void test_destination_policy(void **state)
+{
+	int served, refused;
+
+	(void)state;
+	pthread_mutex_lock(&mef.mu);
+	served = mef.served;
+	refused = mef.refused;
+	pthread_mutex_unlock(&mef.mu);
+	assert_int_equal(pol_request(""), -2); /* loopback: built-in deny */
+	pthread_mutex_lock(&mef.mu);
+	assert_int_equal(mef.served, served);
+	assert_int_equal(mef.refused, refused);
+	pthread_mutex_unlock(&mef.mu);
+	assert_int_equal(pol_request("127.0.0.1/32"), 0);
+	assert_int_equal(pr.rsc, 2000);
+}
+
 static void test_bad_config(void **state)
 {
-	m2mi_remote_link_cfg c = {"http://127.0.0.1:1", ca_path, cse_cert, cse_key, NULL, "/id-in", 100, 1, NULL, NULL};
+	m2mi_remote_link_cfg c = {"http://127.0.0.1:1", ca_path, cse_cert, cse_key, NULL, "/id-in", 100, 1, NULL, NULL, NULL};
 	m2mi_remote_link *l = NULL;
 	const char *loose = tt_write("loose.key", "x", 0644);
 
@@ -453,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_mef_down_and_silent),
 		cmocka_unit_test(test_cap_and_shutdown),
 		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_destination_policy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

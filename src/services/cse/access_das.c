@@ -49,7 +49,7 @@ m2m_err m2mi_das_new(const m2m_cse_config *cfg, m2mi_das **out)
 	{
 		/* url: the link's base is unused (every consultation names its own dap URL) */
 		m2mi_remote_link_cfg lc = {"https://das.invalid", cfg->das_ca, cfg->das_cert, cfg->das_key, NULL,
-					   d->origin, cfg->das_timeout_ms, DAS_JOBS, NULL, NULL};
+					   d->origin, cfg->das_timeout_ms, DAS_JOBS, NULL, NULL, NULL};
 		if ((r = m2mi_remote_link_new(&lc, &d->link)) != M2M_OK) {
 			m2m_log(M2M_LOG_ERROR, "das-ca/das-cert/das-key: the DAS association cannot start: %s",
 				m2m_strerror(r));

@@ -106,6 +106,7 @@ struct m2m_cse_pending {
 	int fwd_rsc;       /* that answer's RSC, 0 = none (not reachable, no answer in time) */
 	char *fwd_body;    /* its Content (owned), NULL = none */
 	size_t fwd_len;
+	bool fwd_denied;   /* no answer: the destination policy refused the target (an <AE>'s poa) */
 	int64_t queued_ms; /* store_pool.c: monotonic time it was queued (its deadline) */
 	m2m_cse_pending *inner; /* store_pool.c: its request deferred on the store thread's worker
 				 * (at shutdown: the next of the thread's lost list) */
@@ -617,6 +618,12 @@ bool m2mi_fwd_elsewhere(const m2m_cse *cse, const char *to);
 /* After the originator rules: 0 when this CSE hosts the target; else the refusal's RSC, or
  * M2MI_PENDING (c->pending) while the next hop answers. */
 int m2mi_forward(m2mi_ctx *c);
+/* The first https:// pointOfAccess of a resource's attributes into url (trailing '/' cut). */
+bool m2mi_fwd_https_poa(json_t *attr, char *url, size_t cap);
+/* Relay c->req unchanged to a hosted <AE> (AE-ID aei) at its https:// poa url (TS-0004 7.6.2:
+ * the AE is the Target of an ESPrim / ESCertKE NOTIFY; docs/procedures/e2e.md), over the
+ * forward-* association with the notification destination policy: M2MI_PENDING or the RSC. */
+int m2mi_fwd_to_ae(m2mi_ctx *c, const char *url, const char *aei);
 /* The next hop's answer (or its absence) into rsp, relayed unchanged. */
 void m2mi_fwd_answer(m2m_cse_pending *p, m2m_response *rsp);
 

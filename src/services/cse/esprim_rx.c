@@ -25,6 +25,9 @@
  *     a store thread) makes the outer NOTIFY pending with it (m2mi_esp_defer): the loop serves
  *     others, and the answer is sealed on completion (m2m_cse_worker_complete).
  * Refusals before step 4 are plain error NOTIFY responses with the RSC of Table 7.6.2-1.
+ * An <AE> with an https:// pointOfAccess is the Target itself (7.6.2 "Target CSE or AE"): a sit 3,
+ * 5 or 6 NOTIFY to it is relayed there after the access decision (forward.c m2mi_fwd_to_ae), its
+ * Content never decoded here; without one the CSE answers as the AE's delegate (sit 3, 5).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,17 +124,41 @@ fail:
 
 /* ---- the outer NOTIFY ---------------------------------------------------------------------- */
 
+/* Where an outer NOTIFY goes: answered here (ty the <CSEBase> or an <AE> whose delegate the
+ * CSE is) or, poa non-empty, relayed to the <AE> itself (TS-0004 7.6.2: the AE is the Target). */
+typedef struct seci_target {
+	int ty;
+	char poa[512];         /* the AE's first https:// pointOfAccess, "" = answered here */
+	char aei[M2M_ORIG_MAX]; /* its AE-ID (the CMDH reachability of its node) */
+} seci_target;
+
+/* An <AE> with an https:// poa is the Target of sit 3, 5 and 6 itself: the NOTIFY is relayed to
+ * it after the normal access decision (NOTIFY privilege under the <AE>'s ACPs, TS-0003 7.1;
+ * denied: 4103, nothing sent). Without one the CSE answers as its delegate (sit 3, 5). */
+static int ae_target(m2mi_ctx *c, seci_target *t)
+{
+	const char *aei;
+	int rsc;
+
+	if ((rsc = m2mi_node_attrs(c, &c->tgt)) != 0 || !m2mi_fwd_https_poa(c->tgt.attr, t->poa, sizeof(t->poa)))
+		return rsc;
+	aei = json_string_value(json_object_get(c->tgt.attr, "aei"));
+	snprintf(t->aei, sizeof(t->aei), "%s", aei != NULL ? aei : "");
+	return m2mi_access_target(c, M2M_ACP_OP_NOTIFY, 0);
+}
+
 /* The Target: the <CSEBase> (also "/CSE-ID/." of TS-0001 clause 11.4.2 NOTE 2) or an <AE>
- * hosted here; *ty gets which. 0 or the RSC of the outer request. Any form of the CSEBase's own
- * address is told from the configuration alone (no store transaction: the common case). */
-static int check_target(m2mi_ctx *c, int *ty)
+ * hosted here; t gets which (relay: an <AE> with an https:// poa may be the Target itself). 0 or
+ * the RSC of the outer request. Any form of the CSEBase's own address is told from the
+ * configuration alone (no store transaction: the common case). */
+static int check_target(m2mi_ctx *c, bool relay, seci_target *t)
 {
 	char to[M2M_ORIG_MAX + 4], rel[M2M_ORIG_MAX + 4];
 	size_t n;
 	m2m_err e;
 	int rsc;
 
-	*ty = M2M_TY_CSEBASE;
+	t->ty = M2M_TY_CSEBASE;
 	if (c->req->to == NULL)
 		return m2mi_fail(c, M2M_RSC_BAD_REQUEST, "To is required");
 	n = strlen(c->req->to);
@@ -150,7 +177,9 @@ static int check_target(m2mi_ctx *c, int *ty)
 		rsc = m2mi_fail(c, M2M_RSC_OPERATION_NOT_ALLOWED,
 				"an ESPrim NOTIFY is addressed to the <CSEBase> or an <AE> (TS-0004 7.6.2)");
 	if (rsc == 0)
-		*ty = c->tgt.row.ty;
+		t->ty = c->tgt.row.ty;
+	if (rsc == 0 && relay && t->ty == M2M_TY_AE)
+		rsc = ae_target(c, t);
 	m2m_resstore_rollback(c->st);
 	m2mi_node_clear(&c->tgt);
 	m2mi_node_clear(&c->holder);
@@ -543,18 +572,27 @@ int m2mi_seci_dispatch(m2mi_ctx *c)
 	size_t i = 0, n = sizeof(seci_handlers) / sizeof(seci_handlers[0]);
 	int sit = json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) < 100
 			  ? (int)json_integer_value(v) : 0;
-	int rsc, ty;
+	seci_target t = {0};
+	int rsc;
 	m2m_err e;
 
 	while (i < n && seci_handlers[i].sit != sit)
 		i++;
-	/* a type no handler answers is the ESPrim receiver's to refuse (501 when it is off) */
-	if (i < n ? !seci_handlers[i].on(c) : !esprim_on(c))
-		return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "%s", i < n ? seci_handlers[i].off : ESP_OFF);
-	if ((rsc = check_target(c, &ty)) != 0)
+	/* a type no handler answers is the ESPrim receiver's to refuse (501 when it is off); a
+	 * NOTIFY relayed to an <AE> needs neither switch: the CSE is not its Receiver */
+	if (i < n ? !seci_handlers[i].on(c) : !esprim_on(c)) {
+		rsc = i < n ? check_target(c, true, &t) : 0;
+		if (t.poa[0] == '\0') /* answered here: the switch decides first, as always */
+			return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "%s", i < n ? seci_handlers[i].off : ESP_OFF);
+		if (rsc != 0)
+			return rsc;
+	} else if ((rsc = check_target(c, i < n, &t)) != 0) {
 		return rsc;
+	}
+	if (t.poa[0] != '\0') /* the Content is relayed as it came: never decoded here */
+		return m2mi_fwd_to_ae(c, t.poa, t.aei);
 	if ((e = m2mi_seci_e2e_from_json(seci, c->now, &in)) == M2M_E_UNSUPPORTED ||
-	    (e == M2M_OK && (i == n || (seci_handlers[i].csebase_only && ty != M2M_TY_CSEBASE)))) {
+	    (e == M2M_OK && (i == n || (seci_handlers[i].csebase_only && t.ty != M2M_TY_CSEBASE)))) {
 		m2m_seci_e2e_clear(&in);
 		return m2mi_fail(c, M2M_RSC_NOT_IMPLEMENTED, "securityInfoType %d is not answered here", sit);
 	}
