@@ -95,19 +95,11 @@ def test_held_verification_leaves_the_loop_to_others(cse):
         slow.close()
 
 
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_failed_verification_is_protected_5204(cse):
     # the same answer as the direct path: the inner refusal sealed, outer 2000 (C.6a)
     esp = esp1(cse)
     rqi = "subf-" + secrets.token_hex(4)
-    rsp = esp.opened(esp.send(sub_pt("sf", "http://127.0.0.1:%d/n" % closed_port(), rqi)))
+    rsp = esp.opened(esp.send(sub_pt("sf", "http://127.0.0.1:%d/n" % free_port(), rqi)))
     assert rsp["rsc"] == 5204 and rsp["rqi"] == rqi, rsp
     assert admin_get(cse, "/cse-in/ae1/sf").rsc == 4004
 

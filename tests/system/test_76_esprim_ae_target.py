@@ -21,13 +21,12 @@ import os
 import subprocess
 import time
 import secrets
-import socket
 import ssl
 import threading
 
 import pytest
 
-from cse_harness import SP, Cse
+from cse_harness import SP, Cse, free_port
 from test_54_forwarding import ADMIN, admin
 from test_55_esprim import make_oro, open_jwcrypto, seal_jwcrypto, seal_manual, session_key, ts
 
@@ -104,14 +103,6 @@ class AeServer:
         self.srv.server_close()
 
 
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def psk_id(stem):
     return "kpsa-%s@%s" % (stem.lower(), SP)
 
@@ -147,7 +138,7 @@ def env(m2msec_bin, tmp_path_factory):
     c.start("forward-ca = %s\nforward-cert = %s\nforward-key = %s\nforward-timeout = 5000\n"
             "notify-allow = 127.0.0.1/32\ndev-admin-over-plain-http = true\n" % (c.path("ca/ca.crt"), *fwd))
     register(c, "CAE1", "ae1", [ae.url + "/notify/ae1"])
-    register(c, "CAE3", "ae3", ["https://127.0.0.1:%d" % closed_port()])
+    register(c, "CAE3", "ae3", ["https://127.0.0.1:%d" % free_port()])
     register(c, "CAE4", "ae4", [far.url])
     register(c, "CAE5", "ae5", [ae.url])
     register(c, "CAE6", "ae6", ["http://127.0.0.1:9"])
