@@ -80,3 +80,26 @@ m2m_err m2mi_b64_decode(const char *s, size_t len, uint8_t *out, size_t cap, siz
 	*outlen = n;
 	return M2M_OK;
 }
+
+/* the base64url alphabet (RFC 4648 clause 5), for the character check only (no decoding here) */
+static const bool url_char[256] = {
+	['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true, ['G'] = true,
+	['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true, ['L'] = true, ['M'] = true, ['N'] = true,
+	['O'] = true, ['P'] = true, ['Q'] = true, ['R'] = true, ['S'] = true, ['T'] = true, ['U'] = true,
+	['V'] = true, ['W'] = true, ['X'] = true, ['Y'] = true, ['Z'] = true, ['a'] = true, ['b'] = true,
+	['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true, ['g'] = true, ['h'] = true, ['i'] = true,
+	['j'] = true, ['k'] = true, ['l'] = true, ['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true,
+	['q'] = true, ['r'] = true, ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true,
+	['x'] = true, ['y'] = true, ['z'] = true, ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true,
+	['4'] = true, ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true, ['-'] = true,
+	['_'] = true,
+};
+
+bool m2mi_b64url_chars(const char *s, size_t n)
+{
+	/* one table look-up per character: it runs over whole ESPrim objects on every request */
+	for (size_t i = 0; i < n; i++)
+		if (!url_char[(unsigned char)s[i]])
+			return false;
+	return true;
+}

@@ -14,6 +14,7 @@
 #include <jose/jwe.h>
 #include <jose/jws.h>
 
+#include "core/b64_int.h"
 #include "core/esdata_int.h"
 #include "core/token_int.h"
 #include "m2msec/mem.h"
@@ -22,18 +23,6 @@ struct hdr {
 	unsigned alg, enc;
 	const char *kid, *cty;
 };
-
-static bool b64url_chars(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '_'))
-			return false;
-	}
-	return true;
-}
 
 /* Compact to flattened JSON: 3 parts a JWS, 5 a JWE (m2m:e2eCompactJWS / JWE, TS-0004 6.3.3). */
 static m2m_err from_compact(const char *in, size_t len, json_t **out)
@@ -56,7 +45,7 @@ static m2m_err from_compact(const char *in, size_t len, json_t **out)
 	if (n != 3 && n != 5)
 		return M2M_E_ESD_FORMAT;
 	for (size_t i = 0; i < n; i++)
-		if (!b64url_chars(part[i], plen[i]))
+		if (!m2mi_b64url_chars(part[i], plen[i]))
 			return M2M_E_ESD_FORMAT;
 	/* JWS: header and signature non-empty; JWE: header and ciphertext non-empty */
 	if (plen[0] == 0 || (n == 3 && plen[2] == 0) || (n == 5 && plen[3] == 0))

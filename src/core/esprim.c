@@ -25,6 +25,7 @@
 #include <cjose/jwk.h>
 #include <cjose/util.h>
 
+#include "core/b64_int.h"
 #include "core/esprim_int.h"
 #include "core/iv_pool.h"
 #include "core/token_int.h"
@@ -247,18 +248,6 @@ m2m_err m2m_esprim_seal(const m2m_key *session_key, const m2m_esprim_hdr *h, con
 
 /* ---- parsing an object -------------------------------------------------------------------- */
 
-static bool b64url_part(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '_'))
-			return false;
-	}
-	return true;
-}
-
 /* Decoded length of an unpadded base64url part of n characters (SIZE_MAX when impossible). */
 static size_t b64_len(size_t n)
 {
@@ -306,7 +295,7 @@ static m2m_err split(const char *text, size_t len, size_t *hlen)
 	    b64_len(plen[4]) != 16)
 		return M2M_E_ESP_FORMAT;
 	for (size_t i = 0; i < 5; i++)
-		if (!b64url_part(part[i], plen[i]))
+		if (!m2mi_b64url_chars(part[i], plen[i]))
 			return M2M_E_ESP_FORMAT;
 	*hlen = plen[0];
 	return M2M_OK;

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/b64_int.h"
 #include "core/esprim_int.h"
 #include "core/token_int.h"
 #include "m2msec/seci_e2e.h"
@@ -68,20 +69,6 @@ m2m_err m2m_seci_peek_type(const char *json, size_t len, int *sit)
 	return *sit ? M2M_OK : M2M_E_SECI_FORMAT;
 }
 
-/* the base64url alphabet (RFC 4648 clause 5), for the character check only (no decoding here) */
-static const bool b64url_char[256] = {
-	['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true, ['G'] = true,
-	['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true, ['L'] = true, ['M'] = true, ['N'] = true,
-	['O'] = true, ['P'] = true, ['Q'] = true, ['R'] = true, ['S'] = true, ['T'] = true, ['U'] = true,
-	['V'] = true, ['W'] = true, ['X'] = true, ['Y'] = true, ['Z'] = true, ['a'] = true, ['b'] = true,
-	['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true, ['g'] = true, ['h'] = true, ['i'] = true,
-	['j'] = true, ['k'] = true, ['l'] = true, ['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true,
-	['q'] = true, ['r'] = true, ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true,
-	['x'] = true, ['y'] = true, ['z'] = true, ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true,
-	['4'] = true, ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true, ['-'] = true,
-	['_'] = true,
-};
-
 static bool compact_jwe_form(const char *s, size_t n)
 {
 	size_t dots = 0, start = 0;
@@ -89,15 +76,10 @@ static bool compact_jwe_form(const char *s, size_t n)
 	if (n == 0 || n > M2M_ESPRIM_MAX_LEN)
 		return false;
 	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.') {
-			/* one table look-up per character: the check runs over the whole object on the
-			 * way in and on the way out of every ESPrim request */
-			if (!b64url_char[(unsigned char)s[i]])
-				return false;
+		if (i < n && s[i] != '.')
 			continue;
-		}
-		/* parts [a] and [d] non-empty (TS-0004 Table 6.3.3-1) */
-		if ((dots == 0 || dots == 3) && i == start)
+		/* each part base64url; parts [a] and [d] non-empty (TS-0004 Table 6.3.3-1) */
+		if (!m2mi_b64url_chars(s + start, i - start) || ((dots == 0 || dots == 3) && i == start))
 			return false;
 		if (i < n)
 			dots++;

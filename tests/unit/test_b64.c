@@ -59,11 +59,36 @@ static void test_refusals(void **state)
 	assert_int_equal(m2mi_b64_encode(NULL, 3, enc, sizeof(enc)), M2M_E_INVAL);
 }
 
+/* The base64url alphabet of RFC 4648 clause 5 (the JOSE compact forms): every other byte refused,
+ * '=' padding, the standard alphabet's '+' and '/', '.', NUL and bytes above 127 included. */
+static void test_b64url_chars(void **state)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char one[1];
+	size_t allowed = 0;
+
+	(void)state;
+	assert_true(m2mi_b64url_chars(ok, sizeof(ok) - 1));
+	assert_true(m2mi_b64url_chars("", 0));
+	for (int c = 0; c < 256; c++) {
+		one[0] = (char)c;
+		allowed += m2mi_b64url_chars(one, 1);
+		assert_int_equal(m2mi_b64url_chars(one, 1), c != 0 && strchr(ok, c) != NULL);
+	}
+	assert_int_equal(allowed, 64);
+	assert_false(m2mi_b64url_chars("abc=", 4));
+	assert_false(m2mi_b64url_chars("a+b", 3));
+	assert_false(m2mi_b64url_chars("a/b", 3));
+	assert_false(m2mi_b64url_chars("a.b", 3));
+	assert_true(m2mi_b64url_chars("a.b", 1)); /* only the n characters given */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc4648_vectors),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_b64url_chars),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
